@@ -1,0 +1,414 @@
+/*
+ * config.c - see config.h.  The loader walks libyaml's event stream keeping
+ * the path of mapping keys ("outputs.eve.filename"); a scalar under a path
+ * is looked up in the table generated from config.def.  Mappings whose path
+ * is not a prefix of any key are rejected at their key, so a misspelt
+ * section name is reported where it is written, not silently ignored.
+ */
+#include "config.h"
+#include "alloc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+enum cfg_type { T_BOOL, T_UINT, T_SIZE, T_SECS, T_STR, T_ENUM, T_LIST };
+
+struct cfg_key {
+	const char *path;
+	enum cfg_type type;
+	const char *def;
+	const char *help;
+	size_t off;
+};
+
+static const struct cfg_key cfg_keys[] = {
+#define X(field, path, type, def, help) { path, T_##type, def, help, offsetof(struct config, field) },
+#include "config.def"
+#undef X
+};
+
+static const struct cfg_key *cfg_find(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+		if (!strcmp(cfg_keys[i].path, path))
+			return &cfg_keys[i];
+	return NULL;
+}
+
+/* Is path a proper prefix (at a '.') of some key? */
+static bool cfg_is_section(const char *path)
+{
+	size_t n = strlen(path);
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+		if (!strncmp(cfg_keys[i].path, path, n) && cfg_keys[i].path[n] == '.')
+			return true;
+	return false;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y" };
+	static const char *const no[] = { "no", "false", "off", "0", "n" };
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Index of v among "a|b|c", or -1. */
+static int enum_index(const char *choices, const char *v)
+{
+	int idx = 0;
+	size_t vlen = strlen(v);
+	for (const char *p = choices;; idx++) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == vlen && !strncasecmp(p, v, n))
+			return idx;
+		if (!bar)
+			return -1;
+		p = bar + 1;
+	}
+}
+
+static void list_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->cnt; i++)
+		v_free(l->v[i]);
+	v_free(l->v);
+	l->v = NULL;
+	l->cnt = 0;
+}
+
+static int list_add(struct strlist *l, const char *s)
+{
+	char **v = v_realloc(l->v, (l->cnt + 1) * sizeof(*v));
+	if (!v)
+		return V_ENOMEM;
+	l->v = v;
+	if (!(v[l->cnt] = v_strdup(s)))
+		return V_ENOMEM;
+	l->cnt++;
+	return 0;
+}
+
+static int cfg_apply(struct config *c, const struct cfg_key *k, const char *val,
+		     const char *origin, unsigned long line, struct verr *e)
+{
+	void *field = (char *)c + k->off;
+	uint64_t u;
+	switch (k->type) {
+	case T_BOOL:
+		if (parse_bool(val, field) < 0)
+			goto bad;
+		return 0;
+	case T_UINT:
+	case T_SECS:
+		if (parse_uint(val, UINT32_MAX, &u) < 0)
+			goto bad;
+		*(uint64_t *)field = u;
+		return 0;
+	case T_SIZE:
+		if (parse_size(val, &u) < 0)
+			goto bad;
+		*(uint64_t *)field = u;
+		return 0;
+	case T_STR: {
+		char *s = v_strdup(val);
+		if (!s)
+			return verr_set(e, V_ENOMEM, "out of memory");
+		v_free(*(char **)field);
+		*(char **)field = s;
+		return 0;
+	}
+	case T_ENUM: {
+		int i = enum_index(k->def, val);
+		if (i < 0)
+			return verr_set(e, V_EINVAL, "%s:%lu: %s: \"%s\" is not one of %s", origin,
+					line, k->path, val, k->def);
+		*(int *)field = i;
+		return 0;
+	}
+	case T_LIST: {
+		struct strlist *l = field;
+		list_free(l);
+		/* from text: comma-separated */
+		char *dup = v_strdup(val), *save = NULL;
+		if (!dup)
+			return verr_set(e, V_ENOMEM, "out of memory");
+		for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			while (*t == ' ')
+				t++;
+			if (*t && list_add(l, t) < 0) {
+				v_free(dup);
+				return verr_set(e, V_ENOMEM, "out of memory");
+			}
+		}
+		v_free(dup);
+		return 0;
+	}
+	}
+bad:
+	return verr_set(e, V_EINVAL, "%s:%lu: %s: bad value \"%s\"", origin, line, k->path, val);
+}
+
+int config_set_key(struct config *c, const char *key, const char *val, const char *origin,
+		   unsigned long line, struct verr *e)
+{
+	const struct cfg_key *k = cfg_find(key);
+	if (!k)
+		return verr_set(e, V_EINVAL, "%s:%lu: unknown configuration key \"%s\"", origin, line,
+				key);
+	return cfg_apply(c, k, val, origin, line, e);
+}
+
+int config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const char *def = k->def;
+		char first[64];
+		if (k->type == T_ENUM) {
+			size_t n = strcspn(def, "|");
+			memcpy(first, def, n < sizeof(first) ? n : sizeof(first) - 1);
+			first[n < sizeof(first) ? n : sizeof(first) - 1] = '\0';
+			def = first;
+		}
+		int rc = cfg_apply(c, k, def, "<defaults>", 0, NULL);
+		if (rc < 0) {
+			config_fini(c);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void config_fini(struct config *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+		void *field = (char *)c + cfg_keys[i].off;
+		if (cfg_keys[i].type == T_STR) {
+			v_free(*(char **)field);
+			*(char **)field = NULL;
+		} else if (cfg_keys[i].type == T_LIST) {
+			list_free(field);
+		}
+	}
+}
+
+int config_set(struct config *c, const char *kv, struct verr *e)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv)
+		return verr_set(e, V_EINVAL, "--set: expected key=value, got \"%s\"", kv);
+	char key[256];
+	size_t n = (size_t)(eq - kv);
+	if (n >= sizeof(key))
+		return verr_set(e, V_EINVAL, "--set: key too long");
+	memcpy(key, kv, n);
+	key[n] = '\0';
+	return config_set_key(c, key, eq + 1, "--set", 0, e);
+}
+
+#define CFG_MAX_DEPTH 16
+
+int config_load_file(struct config *c, const char *path, struct verr *e)
+{
+	int rc = 0;
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	char *stack[CFG_MAX_DEPTH] = { 0 };
+	int depth = 0;          /* mappings entered */
+	bool want_key[CFG_MAX_DEPTH + 1] = { true };
+	const struct cfg_key *list_key = NULL; /* inside a sequence for a LIST key */
+	bool done = false;
+	char full[512];
+
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	yaml_parser_set_input_file(&parser, f);
+
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = verr_set(e, V_EINVAL, "%s:%lu: YAML error: %s", path,
+				      (unsigned long)parser.problem_mark.line + 1,
+				      parser.problem ? parser.problem : "?");
+			goto out;
+		}
+		unsigned long line = (unsigned long)ev.start_mark.line + 1;
+		full[0] = '\0';
+		for (int i = 0; i < depth; i++) {
+			if (!stack[i])
+				continue;
+			if (full[0])
+				strncat(full, ".", sizeof(full) - strlen(full) - 1);
+			strncat(full, stack[i], sizeof(full) - strlen(full) - 1);
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_MAPPING_START_EVENT:
+			if (depth > 0 && want_key[depth]) {
+				rc = verr_set(e, V_EINVAL, "%s:%lu: a mapping cannot be a key", path, line);
+				goto fail_ev;
+			}
+			if (depth > 0 && !cfg_is_section(full)) {
+				rc = verr_set(e, V_EINVAL, "%s:%lu: \"%s\" is not a configuration section",
+					      path, line, full);
+				goto fail_ev;
+			}
+			if (depth >= CFG_MAX_DEPTH - 1) {
+				rc = verr_set(e, V_EINVAL, "%s:%lu: nested too deeply", path, line);
+				goto fail_ev;
+			}
+			depth++;
+			want_key[depth] = true;
+			break;
+		case YAML_MAPPING_END_EVENT:
+			if (depth > 0) {
+				depth--;
+				v_free(stack[depth]);
+				stack[depth] = NULL;
+				if (depth > 0) {
+					v_free(stack[depth - 1]);
+					stack[depth - 1] = NULL;
+					want_key[depth] = true;
+				}
+			}
+			break;
+		case YAML_SEQUENCE_START_EVENT: {
+			const struct cfg_key *k = depth > 0 ? cfg_find(full) : NULL;
+			if (!k || k->type != T_LIST || list_key) {
+				rc = verr_set(e, V_EINVAL, "%s:%lu: \"%s\" does not take a list", path,
+					      line, full[0] ? full : "<top>");
+				goto fail_ev;
+			}
+			list_free((struct strlist *)((char *)c + k->off));
+			list_key = k;
+			break;
+		}
+		case YAML_SEQUENCE_END_EVENT:
+			list_key = NULL;
+			if (depth > 0) {
+				v_free(stack[depth - 1]);
+				stack[depth - 1] = NULL;
+				want_key[depth] = true;
+			}
+			break;
+		case YAML_SCALAR_EVENT: {
+			const char *val = (const char *)ev.data.scalar.value;
+			if (list_key) {
+				if (list_add((struct strlist *)((char *)c + list_key->off), val) < 0) {
+					rc = verr_set(e, V_ENOMEM, "out of memory");
+					goto fail_ev;
+				}
+				break;
+			}
+			if (depth == 0) {
+				rc = verr_set(e, V_EINVAL, "%s:%lu: expected a mapping", path, line);
+				goto fail_ev;
+			}
+			if (want_key[depth]) {
+				v_free(stack[depth - 1]);
+				if (!(stack[depth - 1] = v_strdup(val))) {
+					rc = verr_set(e, V_ENOMEM, "out of memory");
+					goto fail_ev;
+				}
+				want_key[depth] = false;
+				/* check now so the error points at the key */
+				char probe[512];
+				snprintf(probe, sizeof(probe), "%s%s%s", full, full[0] ? "." : "", val);
+				if (!cfg_find(probe) && !cfg_is_section(probe)) {
+					rc = verr_set(e, V_EINVAL,
+						      "%s:%lu: unknown configuration key \"%s\"", path,
+						      line, probe);
+					goto fail_ev;
+				}
+			} else {
+				const struct cfg_key *k = cfg_find(full);
+				if (!k) {
+					rc = verr_set(e, V_EINVAL,
+						      "%s:%lu: \"%s\" is a section, not a value", path,
+						      line, full);
+					goto fail_ev;
+				}
+				rc = cfg_apply(c, k, val, path, line, e);
+				if (rc < 0)
+					goto fail_ev;
+				v_free(stack[depth - 1]);
+				stack[depth - 1] = NULL;
+				want_key[depth] = true;
+			}
+			break;
+		}
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+		continue;
+fail_ev:
+		yaml_event_delete(&ev);
+		goto out;
+	}
+out:
+	for (int i = 0; i < CFG_MAX_DEPTH; i++)
+		v_free(stack[i]);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}
+
+void config_dump(const struct config *c, FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const void *field = (const char *)c + k->off;
+		fprintf(f, "%s = ", k->path);
+		switch (k->type) {
+		case T_BOOL: fprintf(f, "%s", *(const bool *)field ? "yes" : "no"); break;
+		case T_UINT:
+		case T_SECS:
+		case T_SIZE: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+		case T_STR: fprintf(f, "%s", *(char *const *)field ? *(char *const *)field : ""); break;
+		case T_ENUM: {
+			int idx = *(const int *)field;
+			const char *p = k->def;
+			for (int j = 0; j < idx && p; j++) {
+				p = strchr(p, '|');
+				if (p)
+					p++;
+			}
+			fprintf(f, "%.*s", p ? (int)strcspn(p, "|") : 1, p ? p : "?");
+			break;
+		}
+		case T_LIST: {
+			const struct strlist *l = field;
+			fprintf(f, "[");
+			for (size_t j = 0; j < l->cnt; j++)
+				fprintf(f, "%s%s", j ? ", " : "", l->v[j]);
+			fprintf(f, "]");
+			break;
+		}
+		}
+		fprintf(f, "    # %s (default: %s)\n", k->help, k->def);
+	}
+}

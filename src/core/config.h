@@ -1,0 +1,51 @@
+/*
+ * config.h - the configuration: built-in defaults, a YAML file (libyaml),
+ * then --set overrides, in that order.  Every key is a row in config.def;
+ * an unknown key or bad value is an error naming file:line and the text.
+ */
+#ifndef VIGIL_CONFIG_H
+#define VIGIL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vigil.h"
+
+struct strlist {
+	char **v;
+	size_t cnt;
+};
+
+#define CFG_T_BOOL bool
+#define CFG_T_UINT uint64_t
+#define CFG_T_SIZE uint64_t
+#define CFG_T_SECS uint64_t
+#define CFG_T_STR char *
+#define CFG_T_ENUM int
+#define CFG_T_LIST struct strlist
+
+struct config {
+#define X(field, path, type, def, help) CFG_T_##type field;
+#include "config.def"
+#undef X
+};
+
+enum { RUNMODE_WORKERS = 0, RUNMODE_SINGLE = 1 };
+enum { CSUM_AUTO = 0, CSUM_ALL = 1, CSUM_NONE = 2 };
+
+/* Fills c with the built-in defaults.  V_ENOMEM on allocation failure. */
+int config_init(struct config *c);
+/* Frees the strings and lists; c may then be re-initialised. */
+void config_fini(struct config *c);
+/* Loads a YAML file over c.  Errors name path:line. */
+int config_load_file(struct config *c, const char *path, struct verr *e);
+/* Applies "key=value" (from --set). */
+int config_set(struct config *c, const char *kv, struct verr *e);
+/* Sets one key from text; origin/line are for the error message. */
+int config_set_key(struct config *c, const char *key, const char *val, const char *origin,
+		   unsigned long line, struct verr *e);
+/* Writes every key with its current value and help text, YAML-style. */
+void config_dump(const struct config *c, FILE *f);
+
+#endif

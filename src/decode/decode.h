@@ -1,0 +1,188 @@
+/*
+ * decode.h - the packet and its decoders (public header of decode/).
+ *
+ * decode_packet() takes a captured frame and fills struct packet with views
+ * into it: addresses, ports, TCP fields, the L4 payload.  It never
+ * allocates per packet; IP fragments are copied into the defrag table until
+ * a datagram is whole, and the rebuilt datagram is decoded from a buffer
+ * owned by the decode context (valid until the next call).  Tunnels (GRE,
+ * VXLAN, IP-in-IP) are decoded through: the packet then describes the
+ * innermost IP layer, which is the flow vigil tracks.
+ *
+ * Malformed input never stops the caller: it raises named events
+ * (events.def) on the packet and sets PKT_INVALID where decoding could not
+ * reach an L4 header.
+ */
+#ifndef VIGIL_DECODE_H
+#define VIGIL_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "config.h"
+#include "counters.h"
+#include "util.h"
+
+enum event_id {
+#define X(id, name, help) EV_##id,
+#include "events.def"
+#undef X
+	EV_MAX
+};
+extern const char *const event_names[EV_MAX];
+extern const char *const event_help[EV_MAX];
+/* Looks an event up by full name; -1 if none. */
+int event_lookup(const char *name);
+
+/* pcap link types vigil decodes (values are libpcap's DLT_*). */
+enum {
+	LINK_NULL = 0,
+	LINK_ETHERNET = 1,
+	LINK_RAW = 12,
+	LINK_RAW_OPENBSD = 14,
+	LINK_RAW_ALT = 101,
+	LINK_LOOP = 108,
+	LINK_SLL = 113,
+	LINK_IPV4 = 228,
+	LINK_IPV6 = 229,
+	LINK_SLL2 = 276,
+};
+
+enum pkt_flags {
+	PKT_IPV4 = 1u << 0,
+	PKT_IPV6 = 1u << 1,
+	PKT_HAS_PORTS = 1u << 2,  /* TCP or UDP header decoded */
+	PKT_FRAGMENT = 1u << 3,   /* an IP fragment: not flowed itself */
+	PKT_REBUILT = 1u << 4,    /* decoded from a defragmented datagram */
+	PKT_CSUM_BAD = 1u << 5,   /* a checksum failed validation */
+	PKT_INVALID = 1u << 6,    /* decoding stopped before L4 */
+	PKT_TUNNEL = 1u << 7,     /* inner packet of a tunnel */
+	PKT_ICMP_ERROR = 1u << 8, /* ICMP error with an embedded header */
+};
+
+#define PKT_MAX_EVENTS 8
+
+struct tcp_opts {
+	uint16_t mss;
+	uint8_t wscale;
+	uint8_t sack_cnt;
+	uint32_t tsval, tsecr;
+	bool has_mss, has_ws, sack_perm, has_ts;
+};
+
+/* TCP flag bits as on the wire. */
+enum {
+	TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PUSH = 0x08,
+	TH_ACK = 0x10, TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80,
+};
+
+struct flow;
+
+struct packet {
+	/* from the capture source */
+	vtime_t ts;
+	const uint8_t *data;
+	uint32_t caplen;
+	uint32_t wirelen;
+	int linktype;
+	uint64_t pcap_cnt;
+
+	/* filled by decode_packet */
+	uint32_t flags;
+	uint8_t layers;   /* encapsulation layers decoded */
+	uint8_t vlan_cnt;
+	uint16_t vlan[2];
+
+	/* the innermost IP layer and what it carries; reset by each new layer
+	 * (pkt_reset_l3), from ip_ver to icmp_seq */
+	uint8_t ip_ver;   /* 4, 6, or 0 when no IP layer */
+	uint8_t proto;    /* IP protocol of the innermost layer */
+	uint8_t ttl;      /* TTL / hop limit */
+	uint8_t tos;      /* TOS / traffic class */
+	uint16_t ip_id;
+	uint8_t src[16];  /* IPv4 in the first 4 bytes, the rest zero */
+	uint8_t dst[16];
+	uint16_t sp, dp;  /* ports; for ICMP, type and code */
+	const uint8_t *ip_hdr;
+	uint32_t ip_len;  /* IP header + payload, as trusted */
+	uint16_t ip_hlen; /* IPv4 header, or IPv6 header plus extensions */
+	const uint8_t *l4;
+	uint32_t l4_len;
+	const uint8_t *payload;
+	uint32_t payload_len;
+
+	uint32_t seq, ack;
+	uint16_t win;
+	uint8_t tcp_flags;
+	struct tcp_opts tcpo;
+
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_id, icmp_seq;
+
+	uint8_t event_cnt;
+	uint16_t events[PKT_MAX_EVENTS];
+
+	/* set by the flow table */
+	struct flow *flow;
+	uint8_t dir; /* 0 to server, 1 to client */
+};
+
+/* Records an event on the packet (counted once processing is done). */
+static inline void pkt_event(struct packet *p, enum event_id ev)
+{
+	if (p->event_cnt < PKT_MAX_EVENTS)
+		p->events[p->event_cnt++] = (uint16_t)ev;
+}
+
+/* Clears the L3/L4 fields before decoding another IP layer. */
+static inline void pkt_reset_l3(struct packet *p)
+{
+	memset(&p->ip_ver, 0,
+	       offsetof(struct packet, icmp_seq) + sizeof(p->icmp_seq) -
+		       offsetof(struct packet, ip_ver));
+	p->flags &= ~(uint32_t)(PKT_IPV4 | PKT_IPV6 | PKT_HAS_PORTS | PKT_FRAGMENT | PKT_ICMP_ERROR);
+}
+
+static inline bool pkt_has_event(const struct packet *p, enum event_id ev)
+{
+	for (unsigned i = 0; i < p->event_cnt; i++)
+		if (p->events[i] == ev)
+			return true;
+	return false;
+}
+
+struct defrag;
+
+struct decode_ctx {
+	struct counters *cnt;
+	struct defrag *defrag;
+	unsigned max_layers;
+	int csum_mode;      /* CSUM_* from config.h; auto switches itself off */
+	uint32_t csum_checked, csum_bad;
+	bool vxlan_enabled, gre_enabled;
+	uint16_t vxlan_port;
+};
+
+/* Sets up a decode context from the configuration; memcap_share is this
+ * worker's share of defrag.memcap.  V_ENOMEM on failure. */
+int decode_ctx_init(struct decode_ctx *d, const struct config *cfg, struct counters *cnt,
+		    uint64_t defrag_memcap_share);
+void decode_ctx_fini(struct decode_ctx *d);
+
+/* Decodes p->data/caplen according to p->linktype.  Resets every decoded
+ * field first.  Never fails: problems become events and flags. */
+void decode_packet(struct decode_ctx *d, struct packet *p);
+
+/* Drops partial datagrams older than the defrag timeout as of now. */
+void decode_expire(struct decode_ctx *d, vtime_t now);
+
+/* Is this link type one vigil decodes? */
+bool decode_link_supported(int linktype);
+
+/* Internet checksum helpers (RFC 1071), exposed for tests and tools. */
+uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len);
+uint16_t csum_fold(uint32_t sum);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * ether.c - Ethernet II (IEEE 802.3) and 802.1Q / 802.1ad VLAN tags.
+ *
+ *  0                   6                   12      14
+ *  +-------------------+-------------------+-------+
+ *  | destination MAC   | source MAC        | type  |
+ *  +-------------------+-------------------+-------+
+ *  802.1Q tag (inserted before type):  | TCI (PCP/DEI/VID) | type |
+ *
+ * Up to two VLAN ids are kept (QinQ); a third tag raises
+ * decoder.vlan.too_many_layers and stops decoding, as Suricata does.
+ * 802.3 length frames (type < 0x600, LLC/SNAP) are counted as other.
+ */
+#include "decode_int.h"
+
+void decode_ether(struct decode_ctx *d, struct packet *p, struct cursor c)
+{
+	CNT_INC(d->cnt, DECODER_ETHERNET);
+	if (!cur_has(&c, 14)) {
+		pkt_event(p, EV_ETH_PKT_TOO_SMALL);
+		p->flags |= PKT_INVALID;
+		return;
+	}
+	cur_skip(&c, 12);
+	uint16_t type = cur_be16(&c);
+	decode_ethertype(d, p, type, c);
+}
+
+void decode_ethertype(struct decode_ctx *d, struct packet *p, uint16_t type, struct cursor c)
+{
+	switch (type) {
+	case ETHERTYPE_IPV4:
+		decode_ipv4(d, p, c);
+		return;
+	case ETHERTYPE_IPV6:
+		decode_ipv6(d, p, c);
+		return;
+	case ETHERTYPE_VLAN:
+	case ETHERTYPE_QINQ:
+	case ETHERTYPE_QINQ_OLD: {
+		if (!decode_layer_enter(d, p))
+			return;
+		CNT_INC(d->cnt, DECODER_VLAN);
+		if (!cur_has(&c, 4)) {
+			pkt_event(p, EV_VLAN_HEADER_TOO_SMALL);
+			p->flags |= PKT_INVALID;
+			return;
+		}
+		if (p->vlan_cnt >= 2) {
+			pkt_event(p, EV_VLAN_TOO_MANY_LAYERS);
+			p->flags |= PKT_INVALID;
+			return;
+		}
+		uint16_t tci = cur_be16(&c);
+		p->vlan[p->vlan_cnt++] = tci & 0x0fff;
+		if (p->vlan_cnt == 2)
+			CNT_INC(d->cnt, DECODER_VLAN_QINQ);
+		decode_ethertype(d, p, cur_be16(&c), c);
+		return;
+	}
+	case ETHERTYPE_ARP:
+		CNT_INC(d->cnt, DECODER_OTHER);
+		return;
+	default:
+		if (type >= 0x0600)
+			pkt_event(p, EV_UNKNOWN_ETHERTYPE);
+		CNT_INC(d->cnt, DECODER_OTHER);
+		return;
+	}
+}

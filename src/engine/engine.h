@@ -1,0 +1,36 @@
+/*
+ * engine.h - the packet path that ties the subsystems together: a capture
+ * source feeds workers; each worker decodes, tracks flows, reassembles
+ * streams and writes eve records.  In single mode one thread does it all
+ * (deterministic output); in workers mode the calling thread reads packets
+ * and hands each to the worker that owns its flow (symmetric hash of the
+ * outer address pair) through a lock-free single-producer ring.
+ */
+#ifndef VIGIL_ENGINE_H
+#define VIGIL_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "capture.h"
+#include "config.h"
+#include "counters.h"
+#include "decode.h"
+
+struct engine_result {
+	struct counters cnt;   /* summed over workers */
+	uint64_t ev[EV_MAX];
+	double seconds;        /* wall clock of the run */
+	unsigned workers;
+	char eve_path[4096];
+};
+
+/* Set from a signal handler to stop the run early. */
+extern volatile sig_atomic_t engine_stop;
+
+/* Runs cfg over the capture until it ends or engine_stop is set.  progress:
+ * draw a progress line on stderr.  0 or a negative code with e set. */
+int engine_run(const struct config *cfg, struct capture *cap, bool progress,
+	       struct engine_result *res, struct verr *e);
+
+#endif

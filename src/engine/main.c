@@ -1,0 +1,208 @@
+/*
+ * main.c - vigil's command line.  Options follow Suricata's where the
+ * meaning is the same (-r, -c, -l, -k, --set, --runmode, -V).  Order of
+ * configuration: built-in defaults, then -c FILE, then --set and the
+ * specific options, so the command line always wins.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "sink.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"vigil %s - intrusion detection for gateway VMs\n"
+		"\n"
+		"usage: vigil -r FILE [options]\n"
+		"\n"
+		"  -r FILE               read packets from a pcap or pcapng file\n"
+		"  -c FILE               configuration (YAML); without it, built-in defaults\n"
+		"  -l DIR                log directory (default-log-dir)\n"
+		"  -k none|all|auto      checksum validation (checksum-validation)\n"
+		"  --set KEY=VALUE       override one configuration key (repeatable)\n"
+		"  --runmode single|workers\n"
+		"                        single: one thread, deterministic output;\n"
+		"                        workers: one thread per worker (threads=N)\n"
+		"  --dump-config         print every configuration key, its value and help\n"
+		"  --list-events         print every decoder/stream event name\n"
+		"  --no-progress         no progress line on stderr\n"
+		"  -v                    more messages (repeat for debug)\n"
+		"  -V, --version         print the version\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"Records go to LOGDIR/eve.json (EVE JSON, Suricata's format).\n"
+		"SIGHUP reopens log files (rotation); SIGINT/SIGTERM stop the run.\n",
+		VIGIL_VERSION);
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	engine_stop = 1;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	sink_request_reopen();
+}
+
+static void print_summary(const struct engine_result *r, const char *src)
+{
+	const struct counters *c = &r->cnt;
+	uint64_t pkts = c->v[CNT_DECODER_PKTS], bytes = c->v[CNT_DECODER_BYTES];
+	uint64_t evs = 0;
+	for (int i = 0; i < EV_MAX; i++)
+		evs += r->ev[i];
+	double s = r->seconds > 0 ? r->seconds : 1e-9;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("vigil: %s\n", src);
+	printf("  packets   %llu (%.1f MB) in %.2f s: %.0f packets/s, %.1f Mbit/s, %u worker%s\n",
+	       (unsigned long long)pkts, (double)bytes / 1e6, r->seconds, (double)pkts / s,
+	       (double)bytes * 8 / s / 1e6, r->workers, r->workers == 1 ? "" : "s");
+	printf("  flows     %llu (tcp %llu, udp %llu, icmp %llu, other %llu); %llu evicted under memcap\n",
+	       (unsigned long long)c->v[CNT_FLOW_TOTAL], (unsigned long long)c->v[CNT_FLOW_TCP],
+	       (unsigned long long)c->v[CNT_FLOW_UDP],
+	       (unsigned long long)(c->v[CNT_FLOW_ICMPV4] + c->v[CNT_FLOW_ICMPV6]),
+	       (unsigned long long)c->v[CNT_FLOW_OTHER],
+	       (unsigned long long)c->v[CNT_FLOW_EMERG_EVICTED]);
+	printf("  tcp       %llu sessions, %llu bytes reassembled, %llu gaps\n",
+	       (unsigned long long)c->v[CNT_TCP_SESSIONS],
+	       (unsigned long long)c->v[CNT_TCP_REASM_BYTES],
+	       (unsigned long long)c->v[CNT_TCP_GAPS]);
+	printf("  events    %llu decoder/stream events", (unsigned long long)evs);
+	int shown = 0;
+	for (int i = 0; i < EV_MAX && shown < 5; i++) {
+		if (r->ev[i]) {
+			printf("%s %s=%llu", shown ? "," : ":", event_names[i],
+			       (unsigned long long)r->ev[i]);
+			shown++;
+		}
+	}
+	printf("\n  memory    peak RSS %ld MB\n", ru.ru_maxrss / 1024);
+	if (r->eve_path[0])
+		printf("  eve       %s\n", r->eve_path);
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_SET = 256, OPT_RUNMODE, OPT_DUMP, OPT_EVENTS, OPT_NOPROG };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "set", required_argument, NULL, OPT_SET },
+		{ "runmode", required_argument, NULL, OPT_RUNMODE },
+		{ "dump-config", no_argument, NULL, OPT_DUMP },
+		{ "list-events", no_argument, NULL, OPT_EVENTS },
+		{ "no-progress", no_argument, NULL, OPT_NOPROG },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *pcap = NULL, *cfg_file = NULL, *log_dir = NULL, *csum = NULL,
+		   *runmode = NULL;
+	const char *sets[64];
+	int nsets = 0, verbose = 0, rc = 1;
+	bool dump = false, progress = isatty(2);
+	struct config cfg;
+	struct verr err = { "" };
+	struct capture *cap = NULL;
+	int o;
+
+	while ((o = getopt_long(argc, argv, "hVr:c:l:k:v", opts, NULL)) != -1) {
+		switch (o) {
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("vigil %s\n", VIGIL_VERSION); return 0;
+		case 'r': pcap = optarg; break;
+		case 'c': cfg_file = optarg; break;
+		case 'l': log_dir = optarg; break;
+		case 'k': csum = optarg; break;
+		case 'v': verbose++; break;
+		case OPT_SET:
+			if (nsets == (int)(sizeof(sets) / sizeof(sets[0]))) {
+				fprintf(stderr, "vigil: too many --set options\n");
+				return 1;
+			}
+			sets[nsets++] = optarg;
+			break;
+		case OPT_RUNMODE: runmode = optarg; break;
+		case OPT_DUMP: dump = true; break;
+		case OPT_NOPROG: progress = false; break;
+		case OPT_EVENTS:
+			for (int i = 0; i < EV_MAX; i++)
+				printf("%-50s %s\n", event_names[i], event_help[i]);
+			return 0;
+		default: usage(stderr); return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigil: unexpected argument \"%s\"\n", argv[optind]);
+		return 1;
+	}
+	log_set_level(verbose >= 2 ? LOG_DEBUG : verbose ? LOG_INFO : LOG_WARN);
+
+	if (config_init(&cfg) < 0) {
+		fprintf(stderr, "vigil: out of memory\n");
+		return 1;
+	}
+	if (cfg_file && config_load_file(&cfg, cfg_file, &err) < 0)
+		goto fail;
+	for (int i = 0; i < nsets; i++)
+		if (config_set(&cfg, sets[i], &err) < 0)
+			goto fail;
+	if (log_dir && config_set_key(&cfg, "default-log-dir", log_dir, "-l", 0, &err) < 0)
+		goto fail;
+	if (csum && config_set_key(&cfg, "checksum-validation", csum, "-k", 0, &err) < 0)
+		goto fail;
+	if (runmode && config_set_key(&cfg, "runmode", runmode, "--runmode", 0, &err) < 0)
+		goto fail;
+	if (dump) {
+		config_dump(&cfg, stdout);
+		rc = 0;
+		goto out;
+	}
+	if (!pcap) {
+		fprintf(stderr, "vigil: nothing to do: give -r FILE (see --help)\n");
+		goto out;
+	}
+	struct stat st;
+	if (stat(cfg.log_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vigil: log directory %s: %s\n", cfg.log_dir,
+			errno ? strerror(errno) : "not a directory");
+		goto out;
+	}
+	if (!(cap = capture_open_file(pcap, &err)))
+		goto fail;
+
+	struct sigaction sa = { 0 };
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+
+	struct engine_result res;
+	if (engine_run(&cfg, cap, progress, &res, &err) < 0)
+		goto fail;
+	print_summary(&res, pcap);
+	rc = 0;
+	goto out;
+fail:
+	fprintf(stderr, "vigil: %s\n", err.msg);
+out:
+	capture_close(cap);
+	config_fini(&cfg);
+	return rc;
+}

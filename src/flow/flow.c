@@ -1,0 +1,408 @@
+/*
+ * flow.c - the flow table: see flow.h.
+ *
+ * Lookup hashes the key in a canonical order (the lower address/port pair
+ * first) so both directions land in the same bucket; a bucket chain is
+ * compared in both orientations.  ICMP echo-style request/response pairs
+ * are keyed by their identifier so the reply joins the request's flow.
+ * Memory is one struct flow per flow plus the bucket array, charged to the
+ * worker's memcap; when a new flow does not fit, the least recently active
+ * flows are evicted (flow.emerg_evicted) before giving up (flow.memcap).
+ */
+#include "flow.h"
+
+#include <string.h>
+
+#include "log.h"
+
+#define TO_CLASSES 4
+#define TO_STATES 3
+#define FLOW_LISTS (TO_CLASSES * TO_STATES)
+
+const char *const tcp_state_names[] = {
+#define X(id, name) name,
+	TCP_STATES(X)
+#undef X
+};
+const char *const flow_state_names[] = { "new", "established", "closed" };
+const char *const flow_end_names[] = { "timeout", "forced", "shutdown" };
+
+struct flow_list {
+	struct flow *head, *tail;
+	uint64_t timeout;
+};
+
+struct flow_table {
+	struct flow **buckets;
+	uint32_t nbuckets;
+	struct flow_list lists[FLOW_LISTS];
+	struct memcap mc;
+	struct counters *cnt;
+	flow_end_cb cb;
+	void *ud;
+	uint64_t count;
+	uint64_t next_id;
+	uint32_t worker_id;
+	uint64_t seed;
+	bool midstream;
+};
+
+void flow_table_cfg_from(struct flow_table_cfg *tc, const struct config *c, unsigned share,
+			 uint32_t worker_id)
+{
+	if (!share)
+		share = 1;
+	memset(tc, 0, sizeof(*tc));
+	tc->memcap = c->flow_memcap / share;
+	tc->hash_size = (uint32_t)(c->flow_hash_size / share);
+	if (tc->hash_size < 64)
+		tc->hash_size = 64;
+	uint64_t s = 1000000;
+	tc->timeout[0][0] = c->to_tcp_new * s;
+	tc->timeout[0][1] = c->to_tcp_est * s;
+	tc->timeout[0][2] = c->to_tcp_closed * s;
+	tc->timeout[1][0] = c->to_udp_new * s;
+	tc->timeout[1][1] = c->to_udp_est * s;
+	tc->timeout[1][2] = 0;
+	tc->timeout[2][0] = c->to_icmp_new * s;
+	tc->timeout[2][1] = c->to_icmp_est * s;
+	tc->timeout[2][2] = 0;
+	tc->timeout[3][0] = c->to_def_new * s;
+	tc->timeout[3][1] = c->to_def_est * s;
+	tc->timeout[3][2] = 0;
+	tc->midstream = c->stream_midstream;
+	tc->worker_id = worker_id;
+	tc->seed = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)(uintptr_t)tc >> 4);
+}
+
+struct flow_table *flow_table_new(const struct flow_table_cfg *tc, struct counters *cnt,
+				  flow_end_cb cb, void *ud)
+{
+	struct flow_table *ft = v_calloc(1, sizeof(*ft));
+	if (!ft)
+		return NULL;
+	ft->nbuckets = tc->hash_size ? tc->hash_size : 64;
+	ft->buckets = v_calloc(ft->nbuckets, sizeof(*ft->buckets));
+	if (!ft->buckets) {
+		v_free(ft);
+		return NULL;
+	}
+	ft->mc.cap = tc->memcap;
+	memcap_charge(&ft->mc, (uint64_t)ft->nbuckets * sizeof(*ft->buckets));
+	for (int c = 0; c < TO_CLASSES; c++)
+		for (int s = 0; s < TO_STATES; s++)
+			ft->lists[c * TO_STATES + s].timeout = tc->timeout[c][s];
+	ft->cnt = cnt;
+	ft->cb = cb;
+	ft->ud = ud;
+	ft->worker_id = tc->worker_id;
+	ft->seed = tc->seed;
+	ft->midstream = tc->midstream;
+	return ft;
+}
+
+uint64_t flow_table_count(const struct flow_table *ft) { return ft->count; }
+
+static int proto_class(uint8_t proto)
+{
+	switch (proto) {
+	case 6: return 0;
+	case 17: return 1;
+	case 1: case 58: return 2;
+	}
+	return 3;
+}
+
+static void list_remove(struct flow_table *ft, struct flow *f)
+{
+	struct flow_list *l = &ft->lists[f->list];
+	if (f->lprev)
+		f->lprev->lnext = f->lnext;
+	else
+		l->head = f->lnext;
+	if (f->lnext)
+		f->lnext->lprev = f->lprev;
+	else
+		l->tail = f->lprev;
+	f->lprev = f->lnext = NULL;
+}
+
+static void list_append(struct flow_table *ft, struct flow *f, uint8_t list)
+{
+	struct flow_list *l = &ft->lists[list];
+	f->list = list;
+	f->lnext = NULL;
+	f->lprev = l->tail;
+	if (l->tail)
+		l->tail->lnext = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+static uint8_t flow_list_of(const struct flow *f)
+{
+	return (uint8_t)(proto_class(f->key.proto) * TO_STATES + f->state);
+}
+
+/* Removes f from the table, calls the end callback and frees it. */
+static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end reason)
+{
+	struct flow **pp = &ft->buckets[f->hash % ft->nbuckets];
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	}
+	list_remove(ft, f);
+	f->end_reason = (uint8_t)reason;
+	if (reason == FLOW_END_TIMEOUT)
+		CNT_INC(ft->cnt, FLOW_TIMEOUT);
+	else if (reason == FLOW_END_SHUTDOWN)
+		CNT_INC(ft->cnt, FLOW_SHUTDOWN);
+	if (ft->cb)
+		ft->cb(ft->ud, f);
+	ft->count--;
+	ft->cnt->v[CNT_FLOW_ACTIVE] = ft->count;
+	memcap_release(&ft->mc, sizeof(*f));
+	v_free(f);
+}
+
+void flow_table_flush(struct flow_table *ft, enum flow_end reason)
+{
+	/* oldest first across lists, so output order follows activity */
+	for (;;) {
+		struct flow *oldest = NULL;
+		for (int i = 0; i < FLOW_LISTS; i++) {
+			struct flow *h = ft->lists[i].head;
+			if (h && (!oldest || h->last < oldest->last))
+				oldest = h;
+		}
+		if (!oldest)
+			break;
+		flow_end(ft, oldest, reason);
+	}
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	flow_table_flush(ft, FLOW_END_SHUTDOWN);
+	ft->cnt->v[CNT_MEMCAP_PEAK_FLOW] = MAX(ft->cnt->v[CNT_MEMCAP_PEAK_FLOW], ft->mc.peak);
+	v_free(ft->buckets);
+	v_free(ft);
+}
+
+void flow_table_expire(struct flow_table *ft, vtime_t now)
+{
+	for (int i = 0; i < FLOW_LISTS; i++) {
+		struct flow_list *l = &ft->lists[i];
+		while (l->head && l->head->last + l->timeout < now)
+			flow_end(ft, l->head, FLOW_END_TIMEOUT);
+	}
+}
+
+/* Evicts the least recently active flow; false if the table is empty. */
+static bool flow_evict_one(struct flow_table *ft)
+{
+	struct flow *victim = NULL;
+	for (int i = 0; i < FLOW_LISTS; i++) {
+		struct flow *h = ft->lists[i].head;
+		/* prefer closed flows, then the oldest activity */
+		if (h && (!victim || (h->state == FLOW_STATE_CLOSED &&
+				      victim->state != FLOW_STATE_CLOSED) ||
+			  (h->state == victim->state && h->last < victim->last)))
+			victim = h;
+	}
+	if (!victim)
+		return false;
+	CNT_INC(ft->cnt, FLOW_EMERG_EVICTED);
+	flow_end(ft, victim, FLOW_END_FORCED);
+	return true;
+}
+
+static bool icmp_is_pair(uint8_t ver, uint8_t type, uint8_t *canon)
+{
+	if (ver == 4) {
+		switch (type) {
+		case 8: case 0: *canon = 8; return true;
+		case 13: case 14: *canon = 13; return true;
+		case 15: case 16: *canon = 15; return true;
+		case 17: case 18: *canon = 17; return true;
+		}
+	} else {
+		switch (type) {
+		case 128: case 129: *canon = 128; return true;
+		}
+	}
+	return false;
+}
+
+/* Builds the key as seen in the packet; ICMP gets flow "ports". */
+static void key_from_packet(const struct packet *p, struct flow_key *k)
+{
+	memcpy(k->src, p->src, 16);
+	memcpy(k->dst, p->dst, 16);
+	k->proto = p->proto;
+	k->ip_ver = p->ip_ver;
+	k->vlan[0] = p->vlan_cnt > 0 ? p->vlan[0] : 0;
+	k->vlan[1] = p->vlan_cnt > 1 ? p->vlan[1] : 0;
+	k->pad[0] = k->pad[1] = 0;
+	if (p->flags & PKT_HAS_PORTS) {
+		k->sp = p->sp;
+		k->dp = p->dp;
+	} else if ((p->proto == 1 && p->ip_ver == 4) || (p->proto == 58 && p->ip_ver == 6)) {
+		uint8_t canon;
+		if (icmp_is_pair(p->ip_ver, p->icmp_type, &canon)) {
+			/* both directions: id as both "ports", the pair's type
+			 * class in pad[0] (never 0, so no clash with type/code) */
+			k->sp = k->dp = p->icmp_id;
+			k->pad[0] = canon;
+		} else {
+			k->sp = p->icmp_type;
+			k->dp = p->icmp_code;
+		}
+	} else {
+		k->sp = k->dp = 0;
+	}
+}
+
+static uint32_t key_hash(const struct flow_table *ft, const struct flow_key *k)
+{
+	struct flow_key c = *k;
+	int cmp = memcmp(k->src, k->dst, 16);
+	if (cmp > 0 || (cmp == 0 && k->sp > k->dp)) {
+		memcpy(c.src, k->dst, 16);
+		memcpy(c.dst, k->src, 16);
+		c.sp = k->dp;
+		c.dp = k->sp;
+	}
+	return (uint32_t)hash_bytes(&c, sizeof(c), ft->seed);
+}
+
+/* 0: same direction, 1: reverse, -1: different flow. */
+static int key_match(const struct flow_key *fk, const struct flow_key *k)
+{
+	if (fk->proto != k->proto || fk->vlan[0] != k->vlan[0] || fk->vlan[1] != k->vlan[1] ||
+	    fk->pad[0] != k->pad[0])
+		return -1;
+	if (fk->sp == k->sp && fk->dp == k->dp && !memcmp(fk->src, k->src, 16) &&
+	    !memcmp(fk->dst, k->dst, 16))
+		return 0;
+	if (fk->sp == k->dp && fk->dp == k->sp && !memcmp(fk->src, k->dst, 16) &&
+	    !memcmp(fk->dst, k->src, 16))
+		return 1;
+	return -1;
+}
+
+uint32_t flow_worker_hash(const struct packet *p)
+{
+	/* order-independent combination of the two addresses and VLAN */
+	uint64_t a = hash_bytes(p->src, 16, 0x1234), b = hash_bytes(p->dst, 16, 0x1234);
+	return (uint32_t)hash_mix64((a ^ b) + (a & b) * 3 + (p->vlan_cnt ? p->vlan[0] : 0));
+}
+
+static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k, uint32_t h,
+				struct packet *p)
+{
+	while (!memcap_charge(&ft->mc, sizeof(struct flow))) {
+		if (!flow_evict_one(ft)) {
+			CNT_INC(ft->cnt, FLOW_MEMCAP);
+			return NULL;
+		}
+	}
+	struct flow *f = v_calloc(1, sizeof(*f));
+	if (!f) {
+		memcap_release(&ft->mc, sizeof(struct flow));
+		CNT_INC(ft->cnt, FLOW_MEMCAP);
+		return NULL;
+	}
+	f->key = *k;
+	/* a first packet that is a SYN/ACK comes from the server: orient the
+	 * flow so that src is the client */
+	if (k->proto == 6 && (p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+		memcpy(f->key.src, k->dst, 16);
+		memcpy(f->key.dst, k->src, 16);
+		f->key.sp = k->dp;
+		f->key.dp = k->sp;
+	}
+	f->hash = h;
+	f->start = f->last = p->ts;
+	/* ids are unique per worker and fit in 51 bits (JSON-safe) */
+	f->flow_id = (((uint64_t)ft->worker_id << 40) ^ (++ft->next_id * 0x9e3779b1ULL) ^
+		      (ft->seed & 0xffffffffULL)) & ((1ULL << 51) - 1);
+	if (!f->flow_id)
+		f->flow_id = 1;
+	f->hnext = ft->buckets[h % ft->nbuckets];
+	ft->buckets[h % ft->nbuckets] = f;
+	list_append(ft, f, flow_list_of(f));
+	ft->count++;
+	ft->cnt->v[CNT_FLOW_ACTIVE] = ft->count;
+	if (ft->count > ft->cnt->v[CNT_FLOW_SPARE_PEAK])
+		ft->cnt->v[CNT_FLOW_SPARE_PEAK] = ft->count;
+	ft->cnt->v[CNT_FLOW_MEMUSE] = ft->mc.used;
+	if (ft->mc.peak > ft->cnt->v[CNT_MEMCAP_PEAK_FLOW])
+		ft->cnt->v[CNT_MEMCAP_PEAK_FLOW] = ft->mc.peak;
+	CNT_INC(ft->cnt, FLOW_TOTAL);
+	switch (k->proto) {
+	case 6: CNT_INC(ft->cnt, FLOW_TCP); break;
+	case 17: CNT_INC(ft->cnt, FLOW_UDP); break;
+	case 1: CNT_INC(ft->cnt, FLOW_ICMPV4); break;
+	case 58: CNT_INC(ft->cnt, FLOW_ICMPV6); break;
+	default: CNT_INC(ft->cnt, FLOW_OTHER); break;
+	}
+	return f;
+}
+
+struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
+{
+	p->flow = NULL;
+	if (!p->ip_ver || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
+		return NULL;
+	struct flow_key k;
+	key_from_packet(p, &k);
+	uint32_t h = key_hash(ft, &k);
+	struct flow *f = ft->buckets[h % ft->nbuckets];
+	int dir = -1;
+	for (; f; f = f->hnext) {
+		if (f->hash == h && (dir = key_match(&f->key, &k)) >= 0)
+			break;
+	}
+	if (!f) {
+		f = flow_create(ft, &k, h, p);
+		if (!f)
+			return NULL;
+		dir = key_match(&f->key, &k);
+	}
+	p->flow = f;
+	p->dir = (uint8_t)dir;
+	f->pkts[dir]++;
+	f->bytes[dir] += p->caplen;
+	if (p->ts > f->last)
+		f->last = p->ts;
+	uint8_t old_state = f->state;
+	if (k.proto == 6) {
+		f->tcp_flags[dir] |= p->tcp_flags;
+		if (!(p->flags & PKT_CSUM_BAD))
+			tcp_state_update(f, p, ft->cnt, ft->midstream);
+	} else {
+		if (k.proto == 1 || k.proto == 58) {
+			if (!f->icmp_seen[dir]) {
+				f->icmp_seen[dir] = true;
+				f->icmp_type[dir] = p->icmp_type;
+				f->icmp_code[dir] = p->icmp_code;
+			}
+		}
+		if (f->pkts[0] && f->pkts[1] && f->state == FLOW_STATE_NEW)
+			f->state = FLOW_STATE_ESTABLISHED;
+		if (k.proto == 17 && !(p->flags & PKT_CSUM_BAD))
+			f->payload_bytes[dir] += p->payload_len;
+	}
+	(void)old_state;
+	/* move to the tail of its (possibly new) list */
+	list_remove(ft, f);
+	list_append(ft, f, flow_list_of(f));
+	return f;
+}

@@ -1,0 +1,141 @@
+/*
+ * flow.h - the flow table (public header of flow/).
+ *
+ * One table per worker (flows are pinned to workers by a symmetric hash of
+ * the address pair, so no locks).  A flow is keyed by addresses, ports,
+ * protocol and up to two VLAN ids, and found from either direction; its
+ * "source" is the side that sent the first packet (or, for TCP, the side
+ * that sent the SYN).  Flows live on one of several timeout lists (protocol
+ * class x state), each ordered by last activity, so expiry and emergency
+ * eviction are O(flows removed).  When a flow ends the table calls the
+ * owner's end callback (which writes the eve record and frees stream and
+ * app-layer state) and then frees it.
+ */
+#ifndef VIGIL_FLOW_H
+#define VIGIL_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "counters.h"
+#include "decode.h"
+
+enum flow_state { FLOW_STATE_NEW, FLOW_STATE_ESTABLISHED, FLOW_STATE_CLOSED };
+enum flow_end { FLOW_END_TIMEOUT, FLOW_END_FORCED, FLOW_END_SHUTDOWN };
+
+#define TCP_STATES(X) \
+	X(NONE, "none") X(SYN_SENT, "syn_sent") X(SYN_RECV, "syn_recv") \
+	X(ESTABLISHED, "established") X(FIN_WAIT1, "fin_wait1") X(FIN_WAIT2, "fin_wait2") \
+	X(TIME_WAIT, "time_wait") X(LAST_ACK, "last_ack") X(CLOSE_WAIT, "close_wait") \
+	X(CLOSING, "closing") X(CLOSED, "closed")
+enum tcp_state {
+#define X(id, name) TCP_##id,
+	TCP_STATES(X)
+#undef X
+};
+extern const char *const tcp_state_names[];
+extern const char *const flow_state_names[];
+extern const char *const flow_end_names[];
+
+struct flow_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sp, dp;
+	uint16_t vlan[2];
+	uint8_t proto;
+	uint8_t ip_ver;
+	uint8_t pad[2];
+};
+
+/* Per-direction TCP tracking, as seen from the sender of that direction. */
+struct tcp_peer {
+	uint32_t isn;
+	uint32_t next_seq;  /* highest seq + len sent */
+	uint32_t last_ack;  /* highest ack sent */
+	uint32_t fin_seq;
+	uint8_t wscale;
+	bool syn_seen, fin_seen, rst_seen, ack_seen, seq_init;
+};
+
+enum flow_flags {
+	FLOW_F_MIDSTREAM = 1u << 0,  /* TCP picked up without a handshake */
+	FLOW_F_REASSEMBLE = 1u << 1, /* stream reassembly active */
+	FLOW_F_ALERTED = 1u << 2,
+	FLOW_F_ICMP_PAIR = 1u << 3,  /* ICMP request/response keyed by id */
+};
+
+/* app_proto values; the app-layer issue fills this in. */
+enum { ALPROTO_UNKNOWN = 0, ALPROTO_FAILED = 1 };
+
+struct flow {
+	struct flow *hnext;
+	struct flow *lprev, *lnext;
+	struct flow_key key;
+	uint64_t flow_id;
+	uint32_t hash;
+	uint8_t list;
+	uint8_t state;      /* enum flow_state */
+	uint8_t tcp_state;  /* enum tcp_state */
+	uint8_t end_reason; /* enum flow_end */
+	uint32_t flags;
+	vtime_t start, last;
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+	uint64_t payload_bytes[2]; /* L4 payload seen (UDP) or reassembled (TCP) */
+	uint8_t tcp_flags[2];
+	uint8_t icmp_type[2], icmp_code[2];
+	bool icmp_seen[2];
+	uint16_t alproto;
+	struct tcp_peer peer[2];
+	void *stream[2];    /* stream/ reassembly state, per direction */
+	void *app;          /* app-layer state */
+};
+
+struct flow_table;
+typedef void (*flow_end_cb)(void *ud, struct flow *f);
+
+struct flow_table_cfg {
+	uint64_t memcap;
+	uint32_t hash_size;
+	uint64_t timeout[4][3]; /* [tcp, udp, icmp, other][new, established, closed], usec */
+	bool midstream;
+	uint32_t worker_id;
+	uint64_t seed;
+};
+
+/* Fills the table configuration from the config, for a worker that gets
+ * 1/share of the memory and buckets. */
+void flow_table_cfg_from(struct flow_table_cfg *tc, const struct config *c, unsigned share,
+			 uint32_t worker_id);
+
+/* Returns the table or NULL on allocation failure. */
+struct flow_table *flow_table_new(const struct flow_table_cfg *tc, struct counters *cnt,
+				  flow_end_cb cb, void *ud);
+/* Ends every flow (reason shutdown, callback called) and frees. NULL ok. */
+void flow_table_free(struct flow_table *ft);
+
+/* Finds or creates the flow of p; sets p->flow and p->dir, counts the
+ * packet and updates state.  Returns NULL (p->flow NULL) when the packet
+ * has no flow (no IP layer, a fragment) or no memory could be found. */
+struct flow *flow_table_handle(struct flow_table *ft, struct packet *p);
+
+/* Ends flows idle past their timeout as of now. */
+void flow_table_expire(struct flow_table *ft, vtime_t now);
+/* Ends every flow with the given reason. */
+void flow_table_flush(struct flow_table *ft, enum flow_end reason);
+uint64_t flow_table_count(const struct flow_table *ft);
+
+/* TCP state machine (tcp_state.c): called for every TCP packet of a flow
+ * after counting. */
+void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bool midstream);
+
+/* Symmetric hash of the address pair, for pinning flows to workers. */
+uint32_t flow_worker_hash(const struct packet *p);
+
+/* Community ID v1 (https://github.com/corelight/community-id-spec):
+ * writes "1:<base64>" into out (at least 32 bytes). */
+void community_id(const struct flow *f, uint16_t seed, char out[static 32]);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * json.c - see json.h.  The escaper validates UTF-8 as it goes (RFC 3629:
+ * no overlongs, no surrogates, nothing above U+10FFFF); each byte that does
+ * not start a valid sequence is written as \u00XX so one bad byte never
+ * swallows the ones after it.
+ */
+#include "json.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void jb_fini(struct jbuf *jb)
+{
+	free(jb->buf);
+	memset(jb, 0, sizeof(*jb));
+}
+
+void jb_reset(struct jbuf *jb)
+{
+	jb->len = 0;
+	jb->oom = false;
+	jb->depth = 0;
+	jb->need_comma[0] = false;
+}
+
+static bool jb_reserve(struct jbuf *jb, size_t n)
+{
+	if (jb->oom)
+		return false;
+	if (n <= jb->cap - jb->len)
+		return true;
+	size_t cap = jb->cap ? jb->cap : 256;
+	while (cap - jb->len < n) {
+		if (cap > SIZE_MAX / 2) {
+			jb->oom = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *b = realloc(jb->buf, cap);
+	if (!b) {
+		jb->oom = true;
+		return false;
+	}
+	jb->buf = b;
+	jb->cap = cap;
+	return true;
+}
+
+void jb_append(struct jbuf *jb, const char *s, size_t len)
+{
+	if (!jb_reserve(jb, len))
+		return;
+	memcpy(jb->buf + jb->len, s, len);
+	jb->len += len;
+}
+
+static void jb_putc(struct jbuf *jb, char c)
+{
+	if (!jb_reserve(jb, 1))
+		return;
+	jb->buf[jb->len++] = c;
+}
+
+/* Length of the valid UTF-8 sequence starting at s, or 0. */
+static size_t utf8_seq_len(const uint8_t *s, size_t left)
+{
+	uint8_t c = s[0];
+	size_t n;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void jb_escape(struct jbuf *jb, const uint8_t *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0;
+	while (i < len) {
+		size_t run = i;
+		/* fast path: printable ASCII that needs no escape */
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' &&
+		       s[run] != '\\')
+			run++;
+		if (run > i) {
+			jb_append(jb, (const char *)s + i, run - i);
+			i = run;
+			continue;
+		}
+		uint8_t c = s[i];
+		char esc[6];
+		switch (c) {
+		case '"': jb_append(jb, "\\\"", 2); i++; continue;
+		case '\\': jb_append(jb, "\\\\", 2); i++; continue;
+		case '\n': jb_append(jb, "\\n", 2); i++; continue;
+		case '\r': jb_append(jb, "\\r", 2); i++; continue;
+		case '\t': jb_append(jb, "\\t", 2); i++; continue;
+		default: break;
+		}
+		size_t n = c >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
+		if (n > 1) {
+			jb_append(jb, (const char *)s + i, n);
+			i += n;
+			continue;
+		}
+		esc[0] = '\\';
+		esc[1] = 'u';
+		esc[2] = '0';
+		esc[3] = '0';
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		jb_append(jb, esc, 6);
+		i++;
+	}
+}
+
+static void jb_key(struct jbuf *jb, const char *key)
+{
+	int d = jb->depth;
+	/* top-level values are separate records (one per line): no comma */
+	if (d > 0 && jb->need_comma[d])
+		jb_putc(jb, ',');
+	jb->need_comma[d] = true;
+	if (key) {
+		jb_putc(jb, '"');
+		jb_escape(jb, (const uint8_t *)key, strlen(key));
+		jb_append(jb, "\":", 2);
+	}
+}
+
+static void jb_open(struct jbuf *jb, const char *key, char c)
+{
+	jb_key(jb, key);
+	jb_putc(jb, c);
+	if (jb->depth + 1 >= JB_MAX_DEPTH) {
+		jb->oom = true; /* programming error: too deep; refuse the record */
+		return;
+	}
+	jb->depth++;
+	jb->need_comma[jb->depth] = false;
+	jb->closer[jb->depth] = c == '{' ? '}' : ']';
+}
+
+void jb_open_object(struct jbuf *jb, const char *key) { jb_open(jb, key, '{'); }
+void jb_open_array(struct jbuf *jb, const char *key) { jb_open(jb, key, '['); }
+
+void jb_close(struct jbuf *jb)
+{
+	if (jb->depth <= 0) {
+		jb->oom = true;
+		return;
+	}
+	jb_putc(jb, jb->closer[jb->depth]);
+	jb->depth--;
+}
+
+void jb_strn(struct jbuf *jb, const char *key, const uint8_t *s, size_t len)
+{
+	jb_key(jb, key);
+	jb_putc(jb, '"');
+	jb_escape(jb, s, len);
+	jb_putc(jb, '"');
+}
+
+void jb_str(struct jbuf *jb, const char *key, const char *s)
+{
+	jb_strn(jb, key, (const uint8_t *)s, strlen(s));
+}
+
+void jb_u64(struct jbuf *jb, const char *key, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	jb_key(jb, key);
+	jb_append(jb, tmp, (size_t)n);
+}
+
+void jb_i64(struct jbuf *jb, const char *key, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	jb_key(jb, key);
+	jb_append(jb, tmp, (size_t)n);
+}
+
+void jb_bool(struct jbuf *jb, const char *key, bool v)
+{
+	jb_key(jb, key);
+	if (v)
+		jb_append(jb, "true", 4);
+	else
+		jb_append(jb, "false", 5);
+}
+
+void jb_raw(struct jbuf *jb, const char *key, const char *raw)
+{
+	jb_key(jb, key);
+	jb_append(jb, raw, strlen(raw));
+}

@@ -1,0 +1,52 @@
+/*
+ * json.h - a small streaming JSON writer for eve records.
+ *
+ * Writes into a growable byte buffer; the caller opens and closes objects
+ * and arrays and the writer places the commas.  Strings may hold any bytes:
+ * valid UTF-8 passes through, control characters and bytes that are not
+ * part of valid UTF-8 are escaped as \u00XX, so the output is always valid
+ * JSON.  Allocation failure sets a sticky flag (jb->oom) and later calls do
+ * nothing, so callers check once, at the end of a record.
+ */
+#ifndef VIGIL_JSON_H
+#define VIGIL_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JB_MAX_DEPTH 32
+
+struct jbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool oom;
+	int depth;
+	bool need_comma[JB_MAX_DEPTH];
+	char closer[JB_MAX_DEPTH];
+};
+
+/* All-zero is a valid empty writer.  jb_fini frees the buffer. */
+void jb_fini(struct jbuf *jb);
+/* Empties the buffer, keeping its storage. */
+void jb_reset(struct jbuf *jb);
+
+void jb_open_object(struct jbuf *jb, const char *key);
+void jb_open_array(struct jbuf *jb, const char *key);
+void jb_close(struct jbuf *jb);
+
+/* key may be NULL inside arrays and at the top level. */
+void jb_str(struct jbuf *jb, const char *key, const char *s);
+void jb_strn(struct jbuf *jb, const char *key, const uint8_t *s, size_t len);
+void jb_u64(struct jbuf *jb, const char *key, uint64_t v);
+void jb_i64(struct jbuf *jb, const char *key, int64_t v);
+void jb_bool(struct jbuf *jb, const char *key, bool v);
+void jb_raw(struct jbuf *jb, const char *key, const char *raw);
+/* Appends raw bytes outside of any JSON structure (e.g. the newline). */
+void jb_append(struct jbuf *jb, const char *s, size_t len);
+
+/* Escapes len bytes of s as the inside of a JSON string into jb. */
+void jb_escape(struct jbuf *jb, const uint8_t *s, size_t len);
+
+#endif

@@ -1,0 +1,134 @@
+/*
+ * util.c - see util.h.  hash_bytes is a simple multiply-xorshift over 8-byte
+ * words (in the style of wyhash/murmur finalizers): fast for the 40-byte
+ * flow keys it mostly sees, and seeded so that collisions cannot be
+ * precomputed by whoever sends the packets.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+char *vtime_format(vtime_t t, char buf[static 32])
+{
+	time_t sec = (time_t)VTIME_SEC(t);
+	struct tm tm;
+	char tz[16] = "";
+	localtime_r(&sec, &tm);
+	strftime(tz, sizeof(tz), "%z", &tm);
+	tz[5] = '\0'; /* "+hhmm" */
+	snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%06u%.5s",
+		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
+		 (unsigned)(VTIME_USEC(t) % 1000000u), tz[0] ? tz : "+0000");
+	return buf;
+}
+
+size_t base64_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0, i = 0;
+	for (; len - i >= 3; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = tbl[v >> 18 & 63];
+		out[o++] = tbl[v >> 12 & 63];
+		out[o++] = tbl[v >> 6 & 63];
+		out[o++] = tbl[v & 63];
+	}
+	if (len - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		out[o++] = tbl[v >> 18 & 63];
+		out[o++] = tbl[v >> 12 & 63];
+		out[o++] = '=';
+		out[o++] = '=';
+	} else if (len - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = tbl[v >> 18 & 63];
+		out[o++] = tbl[v >> 12 & 63];
+		out[o++] = tbl[v >> 6 & 63];
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+uint64_t hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+	const uint8_t *p = data;
+	uint64_t h = seed ^ (len * 0x9e3779b97f4a7c15ULL);
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		h = hash_mix64(h ^ w) * 0x9e3779b97f4a7c15ULL;
+		p += 8;
+		len -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, p, len);
+	return hash_mix64(h ^ w ^ ((uint64_t)len << 56));
+}
+
+int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	uint64_t v = 0;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t i = 0;
+	while (s[i] && isdigit((unsigned char)s[i]) && i < sizeof(num) - 1) {
+		num[i] = s[i];
+		i++;
+	}
+	num[i] = '\0';
+	uint64_t v, mul = 1;
+	if (parse_uint(num, UINT64_MAX, &v) < 0)
+		return -1;
+	const char *suf = s + i;
+	while (*suf == ' ')
+		suf++;
+	if (!*suf || !strcasecmp(suf, "b"))
+		mul = 1;
+	else if (!strcasecmp(suf, "k") || !strcasecmp(suf, "kb") || !strcasecmp(suf, "kib"))
+		mul = 1024;
+	else if (!strcasecmp(suf, "m") || !strcasecmp(suf, "mb") || !strcasecmp(suf, "mib"))
+		mul = 1024 * 1024;
+	else if (!strcasecmp(suf, "g") || !strcasecmp(suf, "gb") || !strcasecmp(suf, "gib"))
+		mul = 1024ULL * 1024 * 1024;
+	else
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+size_t str_lcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	if (size) {
+		size_t c = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}

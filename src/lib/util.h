@@ -1,0 +1,54 @@
+/*
+ * util.h - small dependency-free helpers shared by every subsystem:
+ * eve timestamps, base64, a fast non-cryptographic hash, size parsing.
+ */
+#ifndef VIGIL_UTIL_H
+#define VIGIL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Microseconds since the epoch. */
+typedef uint64_t vtime_t;
+#define VTIME_SEC(t) ((t) / 1000000u)
+#define VTIME_USEC(t) ((t) % 1000000u)
+#define VTIME_FROM_SEC(s) ((vtime_t)(s) * 1000000u)
+
+/* Formats t as Suricata does ("2009-11-24T21:27:09.534255+0000", local
+ * time).  buf must hold at least 32 bytes.  Returns buf. */
+char *vtime_format(vtime_t t, char buf[static 32]);
+
+/* Standard base64 (RFC 4648) with padding.  out must hold
+ * 4 * ((len + 2) / 3) + 1 bytes.  Returns the length written. */
+size_t base64_encode(const uint8_t *in, size_t len, char *out);
+
+/* 64-bit hash of len bytes with seed (not cryptographic; used for hash
+ * tables whose keys an attacker influences, so it is seeded per process). */
+uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
+
+static inline uint64_t hash_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Parses "123", "64kb", "128mb", "1gb" (case-insensitive, also k/m/g and
+ * kib/mib/gib, all powers of 1024).  Returns 0 or -1 on a bad value. */
+int parse_size(const char *s, uint64_t *out);
+
+/* Parses a non-negative decimal integer that fits in max.  0 or -1. */
+int parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Copies at most size-1 bytes and terminates; returns strlen(src). */
+size_t str_lcpy(char *dst, const char *src, size_t size);
+
+#endif

@@ -1,0 +1,275 @@
+/*
+ * eve.c - see eve.h.  Field names and value formats follow Suricata's
+ * output-json-flow.c / output-json-anomaly.c / output-json-stats.c as its
+ * documentation describes them: timestamps "2024-01-31T12:00:00.123456+0000",
+ * tcp_flags as two hex digits, flow.age in whole seconds, stats nested by
+ * the dotted counter names.
+ */
+#include "eve.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
+{
+	ec->flow = c->eve_flow;
+	ec->stats = c->eve_stats;
+	ec->anomaly = c->eve_anomaly;
+	ec->anomaly_decode = c->eve_anomaly_decode;
+	ec->anomaly_stream = c->eve_anomaly_stream;
+	ec->community_id = c->eve_community_id;
+	ec->cid_seed = (uint16_t)c->eve_community_id_seed;
+}
+
+const char *eve_proto_name(uint8_t proto, char buf[static 4])
+{
+	switch (proto) {
+	case 1: return "ICMP";
+	case 2: return "IGMP";
+	case 6: return "TCP";
+	case 17: return "UDP";
+	case 47: return "GRE";
+	case 50: return "ESP";
+	case 51: return "AH";
+	case 58: return "IPv6-ICMP";
+	case 132: return "SCTP";
+	}
+	snprintf(buf, 4, "%u", proto);
+	return buf;
+}
+
+static void addr_str(uint8_t ver, const uint8_t *a, char out[static 46])
+{
+	if (!inet_ntop(ver == 4 ? AF_INET : AF_INET6, a, out, 46))
+		out[0] = '\0';
+}
+
+static bool has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132;
+}
+
+void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
+		const struct packet *p, const struct eve_cfg *ec)
+{
+	char tbuf[32], a[46], pb[4];
+	jb_open_object(jb, NULL);
+	jb_str(jb, "timestamp", vtime_format(ts, tbuf));
+	if (f)
+		jb_u64(jb, "flow_id", f->flow_id);
+	if (p && p->pcap_cnt)
+		jb_u64(jb, "pcap_cnt", p->pcap_cnt);
+	jb_str(jb, "event_type", type);
+	const uint16_t *vlan = f ? f->key.vlan : p ? p->vlan : NULL;
+	unsigned nvlan = f ? (f->key.vlan[1] ? 2u : f->key.vlan[0] ? 1u : 0u) : p ? p->vlan_cnt : 0;
+	if (vlan && nvlan) {
+		jb_open_array(jb, "vlan");
+		for (unsigned i = 0; i < nvlan; i++)
+			jb_u64(jb, NULL, vlan[i]);
+		jb_close(jb);
+	}
+	/* addresses: the flow's orientation when there is a flow */
+	uint8_t ver = 0, proto = 0;
+	const uint8_t *sa = NULL, *da = NULL;
+	uint16_t sp = 0, dp = 0;
+	if (f) {
+		ver = f->key.ip_ver;
+		proto = f->key.proto;
+		sa = f->key.src;
+		da = f->key.dst;
+		sp = f->key.sp;
+		dp = f->key.dp;
+		if (p && p->dir == 1) {
+			/* packet records keep the packet's own direction */
+			sa = f->key.dst;
+			da = f->key.src;
+			sp = f->key.dp;
+			dp = f->key.sp;
+		}
+	} else if (p && p->ip_ver) {
+		ver = p->ip_ver;
+		proto = p->proto;
+		sa = p->src;
+		da = p->dst;
+		sp = p->sp;
+		dp = p->dp;
+	}
+	if (ver) {
+		addr_str(ver, sa, a);
+		jb_str(jb, "src_ip", a);
+		if (has_ports(proto))
+			jb_u64(jb, "src_port", sp);
+		addr_str(ver, da, a);
+		jb_str(jb, "dest_ip", a);
+		if (has_ports(proto))
+			jb_u64(jb, "dest_port", dp);
+		jb_str(jb, "proto", eve_proto_name(proto, pb));
+		if (ec->community_id && f) {
+			char cid[32];
+			community_id(f, ec->cid_seed, cid);
+			jb_str(jb, "community_id", cid);
+		}
+	}
+	if (p && p->ip_ver && (proto == 1 || proto == 58)) {
+		jb_u64(jb, "icmp_type", p->icmp_type);
+		jb_u64(jb, "icmp_code", p->icmp_code);
+	}
+}
+
+static void tcp_flag_bools(struct jbuf *jb, uint8_t fl)
+{
+	if (fl & TH_SYN) jb_bool(jb, "syn", true);
+	if (fl & TH_FIN) jb_bool(jb, "fin", true);
+	if (fl & TH_RST) jb_bool(jb, "rst", true);
+	if (fl & TH_PUSH) jb_bool(jb, "psh", true);
+	if (fl & TH_ACK) jb_bool(jb, "ack", true);
+	if (fl & TH_URG) jb_bool(jb, "urg", true);
+	if (fl & TH_ECE) jb_bool(jb, "ecn", true);
+	if (fl & TH_CWR) jb_bool(jb, "cwr", true);
+}
+
+void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg *ec)
+{
+	char tbuf[32], hex[3];
+	eve_header(jb, f->start, "flow", f, NULL, ec);
+	bool icmp = f->key.proto == 1 || f->key.proto == 58;
+	if (icmp) {
+		if (f->icmp_seen[0]) {
+			jb_u64(jb, "icmp_type", f->icmp_type[0]);
+			jb_u64(jb, "icmp_code", f->icmp_code[0]);
+		}
+		if (f->icmp_seen[1]) {
+			jb_u64(jb, "response_icmp_type", f->icmp_type[1]);
+			jb_u64(jb, "response_icmp_code", f->icmp_code[1]);
+		}
+	}
+	if (f->alproto == ALPROTO_FAILED)
+		jb_str(jb, "app_proto", "failed");
+	jb_open_object(jb, "flow");
+	jb_u64(jb, "pkts_toserver", f->pkts[0]);
+	jb_u64(jb, "pkts_toclient", f->pkts[1]);
+	jb_u64(jb, "bytes_toserver", f->bytes[0]);
+	jb_u64(jb, "bytes_toclient", f->bytes[1]);
+	jb_str(jb, "start", vtime_format(f->start, tbuf));
+	jb_str(jb, "end", vtime_format(f->last, tbuf));
+	jb_u64(jb, "age", VTIME_SEC(f->last) - VTIME_SEC(f->start));
+	jb_str(jb, "state", flow_state_names[f->state]);
+	jb_str(jb, "reason", flow_end_names[f->end_reason]);
+	jb_bool(jb, "alerted", f->flags & FLOW_F_ALERTED);
+	jb_close(jb);
+	if (f->key.proto == 6) {
+		jb_open_object(jb, "tcp");
+		snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[0] | f->tcp_flags[1]);
+		jb_str(jb, "tcp_flags", hex);
+		snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[0]);
+		jb_str(jb, "tcp_flags_ts", hex);
+		snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[1]);
+		jb_str(jb, "tcp_flags_tc", hex);
+		tcp_flag_bools(jb, f->tcp_flags[0] | f->tcp_flags[1]);
+		jb_str(jb, "state", tcp_state_names[f->tcp_state]);
+		jb_close(jb);
+	}
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id ev,
+			const struct eve_cfg *ec)
+{
+	const char *name = event_names[ev];
+	bool stream = !strncmp(name, "stream.", 7);
+	if (!ec->anomaly || (stream ? !ec->anomaly_stream : !ec->anomaly_decode))
+		return false;
+	eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
+	jb_open_object(jb, "anomaly");
+	jb_str(jb, "type", stream ? "stream" : "decode");
+	jb_str(jb, "event", name);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+	return true;
+}
+
+struct stat_item {
+	const char *name;
+	uint64_t v;
+};
+
+static int stat_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct stat_item *)a)->name, ((const struct stat_item *)b)->name);
+}
+
+/* Writes items (sorted by name) as objects nested by their dots. */
+static void write_nested(struct jbuf *jb, const struct stat_item *it, size_t n)
+{
+	char open[8][48];
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char comp[8][48];
+		int nc = 0;
+		const char *s = it[i].name;
+		while (*s && nc < 8) {
+			size_t l = strcspn(s, ".");
+			snprintf(comp[nc++], sizeof(comp[0]), "%.*s", (int)l, s);
+			s += l;
+			if (*s == '.')
+				s++;
+		}
+		int common = 0;
+		while (common < depth && common < nc - 1 && !strcmp(open[common], comp[common]))
+			common++;
+		while (depth > common) {
+			jb_close(jb);
+			depth--;
+		}
+		while (depth < nc - 1) {
+			jb_open_object(jb, comp[depth]);
+			memcpy(open[depth], comp[depth], sizeof(open[0]));
+			depth++;
+		}
+		jb_u64(jb, comp[nc - 1], it[i].v);
+	}
+	while (depth-- > 0)
+		jb_close(jb);
+}
+
+void eve_stats_record(struct jbuf *jb, vtime_t now, uint64_t uptime_sec,
+		      const struct counters *c, const uint64_t ev[EV_MAX])
+{
+	static char ev_names[EV_MAX][96];
+	static bool ev_names_done;
+	struct stat_item items[CNT_MAX + EV_MAX];
+	size_t n = 0;
+	char tbuf[32];
+	if (!ev_names_done) {
+		for (int i = 0; i < EV_MAX; i++) {
+			const char *nm = event_names[i];
+			if (!strncmp(nm, "decoder.", 8))
+				nm += 8;
+			snprintf(ev_names[i], sizeof(ev_names[i]), "decoder.event.%s", nm);
+		}
+		ev_names_done = true;
+	}
+	for (int i = 0; i < CNT_MAX; i++) {
+		uint64_t v = c->v[i];
+		if (i == CNT_DECODER_AVG_PKT_SIZE)
+			v = c->v[CNT_DECODER_PKTS] ? c->v[CNT_DECODER_BYTES] / c->v[CNT_DECODER_PKTS] : 0;
+		items[n++] = (struct stat_item){ counter_names[i], v };
+	}
+	for (int i = 0; i < EV_MAX; i++)
+		items[n++] = (struct stat_item){ ev_names[i], ev[i] };
+	qsort(items, n, sizeof(items[0]), stat_cmp);
+
+	jb_open_object(jb, NULL);
+	jb_str(jb, "timestamp", vtime_format(now, tbuf));
+	jb_str(jb, "event_type", "stats");
+	jb_open_object(jb, "stats");
+	jb_u64(jb, "uptime", uptime_sec);
+	write_nested(jb, items, n);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}

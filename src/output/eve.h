@@ -1,0 +1,37 @@
+/*
+ * eve.h - EVE JSON records, in Suricata's field names and formats, so jq
+ * scripts, EveBox and SIEM shippers read vigil's eve.json unchanged.  Each
+ * writer appends one complete record plus '\n' to a jbuf; the caller
+ * batches records and hands them to a sink.
+ */
+#ifndef VIGIL_EVE_H
+#define VIGIL_EVE_H
+
+#include "counters.h"
+#include "json.h"
+#include "stream.h"
+
+struct eve_cfg {
+	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
+	uint16_t cid_seed;
+};
+
+void eve_cfg_from(struct eve_cfg *ec, const struct config *c);
+
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", ... or the number. */
+const char *eve_proto_name(uint8_t proto, char buf[static 4]);
+
+/* The common head: timestamp, flow_id, pcap_cnt, event_type, vlan,
+ * addresses, ports, proto.  p may be NULL (flow records). */
+void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
+		const struct packet *p, const struct eve_cfg *ec);
+
+void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg *ec);
+/* Returns false if the event's type is not enabled (nothing written). */
+bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id ev,
+			const struct eve_cfg *ec);
+/* Stats from summed counters and event counts. */
+void eve_stats_record(struct jbuf *jb, vtime_t now, uint64_t uptime_sec,
+		      const struct counters *c, const uint64_t ev[EV_MAX]);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * sink.h - where eve lines go.  A file sink appends whole lines under a
+ * mutex, so records from several workers never interleave, and reopens its
+ * file after SIGHUP (log rotation: move the file, send SIGHUP, the next
+ * write creates a new one).  Callers hand it complete lines in batches.
+ */
+#ifndef VIGIL_SINK_H
+#define VIGIL_SINK_H
+
+#include <stddef.h>
+
+#include "vigil.h"
+
+struct sink;
+
+/* Opens (creating, mode 0640) path for appending.  NULL with e set. */
+struct sink *sink_file_open(const char *path, struct verr *e);
+/* Writes len bytes of complete lines.  0 or V_EIO. */
+int sink_write(struct sink *s, const char *buf, size_t len);
+/* Async-signal-safe: every file sink reopens before its next write. */
+void sink_request_reopen(void);
+/* Flushes and closes; NULL is a no-op. */
+void sink_close(struct sink *s);
+const char *sink_path(const struct sink *s);
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * reassembly.c - see stream.h for the contract and policy.
+ *
+ * Out-of-order segments are kept in a singly linked list sorted by
+ * sequence number with no two segments overlapping: a new segment is cut
+ * into the pieces that fall in holes between buffered ones (first copy
+ * wins), so the list never needs re-sorting and delivery is a walk from
+ * the head.  Sequence arithmetic is modulo 2^32 (RFC 1982).
+ */
+#include "stream.h"
+
+#include <string.h>
+
+#define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
+#define SEQ_LEQ(a, b) ((int32_t)((a) - (b)) <= 0)
+#define SEQ_GT(a, b) ((int32_t)((a) - (b)) > 0)
+#define SEQ_GEQ(a, b) ((int32_t)((a) - (b)) >= 0)
+
+struct reasm_seg {
+	struct reasm_seg *next;
+	uint32_t seq;
+	uint32_t len;
+	uint8_t data[];
+};
+
+void reasm_ctx_init(struct reasm_ctx *rc, const struct config *c, unsigned share,
+		    struct counters *cnt, stream_data_cb cb, void *ud)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->mc.cap = c->stream_memcap / (share ? share : 1);
+	rc->cnt = cnt;
+	rc->depth = c->stream_depth;
+	rc->ooo_limit = (uint32_t)MIN(c->stream_ooo_limit, UINT32_MAX);
+	rc->cb = cb;
+	rc->ud = ud;
+}
+
+void reasm_dir_init(struct reasm_dir *rd, uint32_t seq)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->next_seq = seq;
+	rd->init = true;
+}
+
+static void seg_free(struct reasm_ctx *rc, struct reasm_dir *rd, struct reasm_seg *s)
+{
+	rd->ooo_bytes -= s->len;
+	memcap_release(&rc->mc, sizeof(*s) + s->len);
+	v_free(s);
+	rc->cnt->v[CNT_TCP_REASM_MEMUSE] = rc->mc.used;
+}
+
+/* Hands data to the consumer, honouring the depth. */
+static void deliver(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+		    const uint8_t *data, uint32_t len, unsigned flags)
+{
+	if (rd->depth_reached || rd->ended)
+		return;
+	if (rc->depth && rd->delivered + len >= rc->depth) {
+		len = (uint32_t)(rc->depth - rd->delivered);
+		rd->depth_reached = true;
+		CNT_INC(rc->cnt, TCP_DEPTH_REACHED);
+		flags |= STREAM_END;
+		rd->ended = true;
+	}
+	rd->delivered += len;
+	f->payload_bytes[dir] += len;
+	CNT_ADD(rc->cnt, TCP_REASM_BYTES, len);
+	if (rc->cb && (len || flags))
+		rc->cb(rc->ud, f, dir, data, len, flags);
+}
+
+/* Delivers buffered segments that have become in order. */
+static void drain(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir)
+{
+	while (rd->ooo && SEQ_LEQ(rd->ooo->seq, rd->next_seq)) {
+		struct reasm_seg *s = rd->ooo;
+		uint32_t skip = rd->next_seq - s->seq;
+		if (skip < s->len) {
+			deliver(rc, rd, f, dir, s->data + skip, s->len - skip, 0);
+			rd->next_seq = s->seq + s->len;
+		}
+		rd->ooo = s->next;
+		seg_free(rc, rd, s);
+	}
+}
+
+/* Skips the gap before the first buffered segment and delivers on. */
+static void skip_gap(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+		     struct packet *p)
+{
+	if (!rd->ooo)
+		return;
+	uint32_t gap = rd->ooo->seq - rd->next_seq;
+	rd->gaps++;
+	rd->gap_bytes += gap;
+	CNT_INC(rc->cnt, TCP_GAPS);
+	if (p)
+		pkt_event(p, EV_STREAM_REASSEMBLY_SEQ_GAP);
+	rd->next_seq = rd->ooo->seq;
+	deliver(rc, rd, f, dir, NULL, 0, STREAM_GAP);
+	drain(rc, rd, f, dir);
+}
+
+/* Buffers [seq, seq+len) minus what is already buffered.  Returns false
+ * if memory ran out (nothing or part stored). */
+static bool buffer_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct packet *p,
+			   uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	struct reasm_seg **pp = &rd->ooo;
+	uint32_t end = seq + len;
+	bool diff = false, overlap = false;
+	while (SEQ_LT(seq, end)) {
+		/* skip buffered segments that end before seq */
+		while (*pp && SEQ_LEQ((*pp)->seq + (*pp)->len, seq))
+			pp = &(*pp)->next;
+		struct reasm_seg *nx = *pp;
+		if (nx && SEQ_LEQ(nx->seq, seq)) {
+			/* seq falls inside nx: compare the overlap, move past it */
+			uint32_t ov_end = SEQ_LT(nx->seq + nx->len, end) ? nx->seq + nx->len : end;
+			uint32_t n = ov_end - seq;
+			overlap = true;
+			if (memcmp(nx->data + (seq - nx->seq), data, n))
+				diff = true;
+			data += n;
+			seq = ov_end;
+			continue;
+		}
+		/* a hole from seq up to nx (or end) */
+		uint32_t hole_end = nx && SEQ_LT(nx->seq, end) ? nx->seq : end;
+		uint32_t n = hole_end - seq;
+		if (!memcap_charge(&rc->mc, sizeof(struct reasm_seg) + n)) {
+			CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
+			if (p)
+				pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+			return false;
+		}
+		struct reasm_seg *s = v_malloc(sizeof(*s) + n);
+		if (!s) {
+			memcap_release(&rc->mc, sizeof(*s) + n);
+			return false;
+		}
+		s->seq = seq;
+		s->len = n;
+		memcpy(s->data, data, n);
+		s->next = nx;
+		*pp = s;
+		pp = &s->next;
+		rd->ooo_bytes += n;
+		data += n;
+		seq = hole_end;
+	}
+	rc->cnt->v[CNT_TCP_REASM_MEMUSE] = rc->mc.used;
+	if (rc->mc.peak > rc->cnt->v[CNT_MEMCAP_PEAK_STREAM])
+		rc->cnt->v[CNT_MEMCAP_PEAK_STREAM] = rc->mc.peak;
+	if (overlap)
+		CNT_INC(rc->cnt, TCP_OVERLAP);
+	if (diff) {
+		CNT_INC(rc->cnt, TCP_OVERLAP_DIFF);
+		if (p)
+			pkt_event(p, EV_STREAM_REASSEMBLY_OVERLAP_DIFFERENT_DATA);
+	}
+	return true;
+}
+
+void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+		   struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	if (!len || rd->ended)
+		return;
+	uint32_t end = seq + len;
+	if (SEQ_LEQ(end, rd->next_seq)) {
+		CNT_INC(rc->cnt, TCP_RETRANS);
+		if (p)
+			pkt_event(p, EV_STREAM_PKT_RETRANSMISSION);
+		return;
+	}
+	if (SEQ_LT(seq, rd->next_seq)) {
+		/* partial retransmission: keep only the new tail */
+		uint32_t old = rd->next_seq - seq;
+		CNT_INC(rc->cnt, TCP_OVERLAP);
+		data += old;
+		len -= old;
+		seq = rd->next_seq;
+	}
+	if (seq == rd->next_seq) {
+		/* in order; bytes that are also buffered ahead are compared
+		 * and the buffered (first) copy delivered instead */
+		uint32_t direct = len;
+		if (rd->ooo && SEQ_LT(rd->ooo->seq, end))
+			direct = rd->ooo->seq - seq;
+		if (direct) {
+			deliver(rc, rd, f, dir, data, direct, 0);
+			rd->next_seq = seq + direct;
+		}
+		if (direct < len)
+			buffer_segment(rc, rd, p, seq + direct, data + direct, len - direct);
+		drain(rc, rd, f, dir);
+		return;
+	}
+	/* in the future: buffer, making room by skipping gaps if needed */
+	CNT_INC(rc->cnt, TCP_OOO);
+	while (rd->ooo && rd->ooo_bytes + len > rc->ooo_limit)
+		skip_gap(rc, rd, f, dir, p);
+	if (SEQ_LEQ(end, rd->next_seq))
+		return; /* the skip moved past it */
+	if (SEQ_LT(seq, rd->next_seq)) {
+		uint32_t old = rd->next_seq - seq;
+		data += old;
+		len -= old;
+		seq = rd->next_seq;
+	}
+	if (seq == rd->next_seq) {
+		deliver(rc, rd, f, dir, data, len, 0);
+		rd->next_seq = end;
+		drain(rc, rd, f, dir);
+		return;
+	}
+	while (!buffer_segment(rc, rd, p, seq, data, len) && rd->ooo) {
+		skip_gap(rc, rd, f, dir, p);
+		if (SEQ_LEQ(end, rd->next_seq))
+			return;
+		if (SEQ_LEQ(seq, rd->next_seq)) {
+			uint32_t old = rd->next_seq - seq;
+			deliver(rc, rd, f, dir, data + old, len - old, 0);
+			rd->next_seq = end;
+			drain(rc, rd, f, dir);
+			return;
+		}
+	}
+}
+
+void reasm_finish(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir)
+{
+	while (rd->ooo)
+		skip_gap(rc, rd, f, dir, NULL);
+	if (!rd->ended) {
+		rd->ended = true;
+		if (rc->cb)
+			rc->cb(rc->ud, f, dir, NULL, 0, STREAM_END);
+	}
+}
+
+void reasm_dir_fini(struct reasm_ctx *rc, struct reasm_dir *rd)
+{
+	while (rd->ooo) {
+		struct reasm_seg *s = rd->ooo;
+		rd->ooo = s->next;
+		seg_free(rc, rd, s);
+	}
+}
+
+void stream_packet(struct reasm_ctx *rc, struct packet *p)
+{
+	struct flow *f = p->flow;
+	if (!f || !(f->flags & FLOW_F_REASSEMBLE) || (p->flags & PKT_CSUM_BAD))
+		return;
+	int d = p->dir;
+	struct reasm_dir *rd = f->stream[d];
+	uint32_t seq = p->seq + ((p->tcp_flags & TH_SYN) ? 1 : 0);
+	if (!rd) {
+		if (!memcap_charge(&rc->mc, sizeof(*rd))) {
+			CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
+			pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+			return;
+		}
+		rd = v_malloc(sizeof(*rd));
+		if (!rd) {
+			memcap_release(&rc->mc, sizeof(*rd));
+			return;
+		}
+		/* start at the ISN if the SYN was seen, else at this segment */
+		struct tcp_peer *tp = &f->peer[d];
+		reasm_dir_init(rd, tp->syn_seen ? tp->isn + 1 : seq);
+		f->stream[d] = rd;
+	}
+	if (p->payload_len && !(p->tcp_flags & TH_RST))
+		reasm_segment(rc, rd, f, d, p, seq, p->payload, p->payload_len);
+}
+
+void stream_flow_end(struct reasm_ctx *rc, struct flow *f)
+{
+	for (int d = 0; d < 2; d++) {
+		struct reasm_dir *rd = f->stream[d];
+		if (!rd)
+			continue;
+		reasm_finish(rc, rd, f, d);
+		reasm_dir_fini(rc, rd);
+		memcap_release(&rc->mc, sizeof(*rd));
+		v_free(rd);
+		f->stream[d] = NULL;
+	}
+}

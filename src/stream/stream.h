@@ -1,0 +1,79 @@
+/*
+ * stream.h - TCP stream reassembly (public header of stream/).
+ *
+ * Per flow direction, reassembly turns segments in any order into the byte
+ * stream the receiver would see and hands it, in order, to one consumer
+ * callback: the app-layer parsers and the rule engine plug in there.
+ *
+ * Contract of the callback: called with (data, len, flags) in stream order;
+ * data is valid only during the call.  STREAM_GAP means bytes were lost
+ * before this call's data (len may be 0 with only the flag); STREAM_END
+ * comes once when the direction is finished (flow end or depth reached).
+ *
+ * Policy: the first copy of a byte wins.  Retransmitted or overlapping
+ * bytes never change what was delivered; when an overlap differs from the
+ * buffered bytes it raises stream.reassembly_overlap_different_data.
+ * Segments that start in the future are buffered (copied) up to
+ * stream.reassembly.max-ooo bytes per direction and the worker's share of
+ * stream.reassembly.memcap; past either, the oldest gap is skipped (a
+ * STREAM_GAP delivery, stream.reassembly_seq_gap) to make room.
+ * In-order segments with nothing buffered are delivered straight from the
+ * packet, without a copy.
+ */
+#ifndef VIGIL_STREAM_H
+#define VIGIL_STREAM_H
+
+#include <stdint.h>
+
+#include "flow.h"
+
+enum { STREAM_GAP = 1, STREAM_END = 2 };
+
+typedef void (*stream_data_cb)(void *ud, struct flow *f, int dir, const uint8_t *data,
+			       uint32_t len, unsigned flags);
+
+struct reasm_seg;
+
+struct reasm_dir {
+	uint32_t next_seq;        /* next byte to deliver */
+	struct reasm_seg *ooo;    /* buffered, sorted by seq, not overlapping */
+	uint32_t ooo_bytes;
+	uint64_t delivered;
+	uint64_t gap_bytes;
+	uint32_t gaps;
+	bool init, depth_reached, ended;
+};
+
+struct reasm_ctx {
+	struct memcap mc;
+	struct counters *cnt;
+	uint64_t depth;      /* 0 = unlimited */
+	uint32_t ooo_limit;
+	stream_data_cb cb;
+	void *ud;
+};
+
+void reasm_ctx_init(struct reasm_ctx *rc, const struct config *c, unsigned share,
+		    struct counters *cnt, stream_data_cb cb, void *ud);
+
+/* Starts a direction whose first data byte has sequence number seq. */
+void reasm_dir_init(struct reasm_dir *rd, uint32_t seq);
+
+/* Adds a segment.  p (may be NULL in tests) receives events. */
+void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+		   struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len);
+
+/* Delivers everything buffered (skipping gaps) and ends the direction. */
+void reasm_finish(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir);
+
+/* Frees buffered segments without delivering them. */
+void reasm_dir_fini(struct reasm_ctx *rc, struct reasm_dir *rd);
+
+/* Feeds one TCP packet of a flow to its reassembly (allocating the
+ * per-direction state in f->stream on first use).  Handles SYN, data and
+ * the flow's reassembly flag. */
+void stream_packet(struct reasm_ctx *rc, struct packet *p);
+/* Finishes and frees both directions of f (at flow end). */
+void stream_flow_end(struct reasm_ctx *rc, struct flow *f);
+
+#endif
