@@ -147,9 +147,16 @@ static void jb_key(struct jbuf *jb, const char *key)
 		jb_putc(jb, ',');
 	jb->need_comma[d] = true;
 	if (key) {
-		jb_putc(jb, '"');
-		jb_escape(jb, (const uint8_t *)key, strlen(key));
-		jb_append(jb, "\":", 2);
+		/* keys are string literals from vigil's own code: plain ASCII
+		 * with nothing to escape */
+		size_t kl = strlen(key);
+		if (!jb_reserve(jb, kl + 3))
+			return;
+		jb->buf[jb->len++] = '"';
+		memcpy(jb->buf + jb->len, key, kl);
+		jb->len += kl;
+		jb->buf[jb->len++] = '"';
+		jb->buf[jb->len++] = ':';
 	}
 }
 
@@ -195,9 +202,13 @@ void jb_str(struct jbuf *jb, const char *key, const char *s)
 void jb_u64(struct jbuf *jb, const char *key, uint64_t v)
 {
 	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	size_t i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
 	jb_key(jb, key);
-	jb_append(jb, tmp, (size_t)n);
+	jb_append(jb, tmp + i, sizeof(tmp) - i);
 }
 
 void jb_i64(struct jbuf *jb, const char *key, int64_t v)

@@ -13,19 +13,34 @@
 #include <strings.h>
 #include <time.h>
 
+/* The date-and-time part is cached per second per thread: records come
+ * in bursts within one second, and localtime_r is the slow part. */
 char *vtime_format(vtime_t t, char buf[static 32])
 {
+	static _Thread_local time_t cached_sec = -1;
+	static _Thread_local char head[20]; /* "YYYY-mm-ddTHH:MM:SS" */
+	static _Thread_local char tz[8];    /* "+hhmm" */
 	time_t sec = (time_t)VTIME_SEC(t);
-	struct tm tm;
-	char tz[16] = "";
-	localtime_r(&sec, &tm);
-	strftime(tz, sizeof(tz), "%z", &tm);
-	tz[5] = '\0'; /* "+hhmm" */
-	snprintf(buf, 32, "%04u-%02u-%02uT%02u:%02u:%02u.%06u%.5s",
-		 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-		 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-		 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
-		 (unsigned)(VTIME_USEC(t) % 1000000u), tz[0] ? tz : "+0000");
+	if (sec != cached_sec) {
+		struct tm tm;
+		char z[16] = "";
+		localtime_r(&sec, &tm);
+		strftime(z, sizeof(z), "%z", &tm);
+		snprintf(head, sizeof(head), "%04u-%02u-%02uT%02u:%02u:%02u",
+			 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
+			 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
+			 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+		snprintf(tz, sizeof(tz), "%.5s", z[0] ? z : "+0000");
+		cached_sec = sec;
+	}
+	uint32_t us = (uint32_t)VTIME_USEC(t);
+	memcpy(buf, head, 19);
+	buf[19] = '.';
+	for (int i = 25; i >= 20; i--) {
+		buf[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	memcpy(buf + 26, tz, 6);
 	return buf;
 }
 

@@ -81,6 +81,8 @@ static void drain(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, in
 			rd->next_seq = s->seq + s->len;
 		}
 		rd->ooo = s->next;
+		if (!rd->ooo)
+			rd->ooo_tail = NULL;
 		seg_free(rc, rd, s);
 	}
 }
@@ -110,6 +112,9 @@ static bool buffer_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct pa
 	struct reasm_seg **pp = &rd->ooo;
 	uint32_t end = seq + len;
 	bool diff = false, overlap = false;
+	/* segments mostly arrive in order behind one hole: append at the tail */
+	if (rd->ooo_tail && SEQ_GEQ(seq, rd->ooo_tail->seq + rd->ooo_tail->len))
+		pp = &rd->ooo_tail->next;
 	while (SEQ_LT(seq, end)) {
 		/* skip buffered segments that end before seq */
 		while (*pp && SEQ_LEQ((*pp)->seq + (*pp)->len, seq))
@@ -146,6 +151,8 @@ static bool buffer_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct pa
 		s->next = nx;
 		*pp = s;
 		pp = &s->next;
+		if (!nx)
+			rd->ooo_tail = s;
 		rd->ooo_bytes += n;
 		data += n;
 		seq = hole_end;
@@ -248,6 +255,7 @@ void reasm_dir_fini(struct reasm_ctx *rc, struct reasm_dir *rd)
 		rd->ooo = s->next;
 		seg_free(rc, rd, s);
 	}
+	rd->ooo_tail = NULL;
 }
 
 void stream_packet(struct reasm_ctx *rc, struct packet *p)

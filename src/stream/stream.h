@@ -37,6 +37,7 @@ struct reasm_seg;
 struct reasm_dir {
 	uint32_t next_seq;        /* next byte to deliver */
 	struct reasm_seg *ooo;    /* buffered, sorted by seq, not overlapping */
+	struct reasm_seg *ooo_tail; /* last buffered segment (append fast path) */
 	uint32_t ooo_bytes;
 	uint64_t delivered;
 	uint64_t gap_bytes;
