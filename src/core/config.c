@@ -409,6 +409,15 @@ void config_dump(const struct config *c, FILE *f)
 			break;
 		}
 		}
-		fprintf(f, "    # %s (default: %s)\n", k->help, k->def);
+		if (k->type == T_ENUM) {
+			/* "a|b|c": the first is the default */
+			fprintf(f, "    # %s (default: %.*s; one of: ", k->help,
+				(int)strcspn(k->def, "|"), k->def);
+			for (const char *q = k->def; *q; q++)
+				fputs(*q == '|' ? ", " : (char[]){ *q, 0 }, f);
+			fprintf(f, ")\n");
+		} else {
+			fprintf(f, "    # %s (default: %s)\n", k->help, k->def);
+		}
 	}
 }

@@ -60,6 +60,7 @@ enum pkt_flags {
 	PKT_INVALID = 1u << 6,    /* decoding stopped before L4 */
 	PKT_TUNNEL = 1u << 7,     /* inner packet of a tunnel */
 	PKT_ICMP_ERROR = 1u << 8, /* ICMP error with an embedded header */
+	PKT_L3_OFF = 1u << 9,     /* l3_off is set */
 };
 
 #define PKT_MAX_EVENTS 8
@@ -92,6 +93,7 @@ struct packet {
 	/* filled by decode_packet */
 	uint32_t flags;
 	uint8_t layers;   /* encapsulation layers decoded */
+	uint16_t l3_off;  /* offset of the first IP header in the frame */
 	uint8_t vlan_cnt;
 	uint16_t vlan[2];
 
@@ -134,6 +136,15 @@ static inline void pkt_event(struct packet *p, enum event_id ev)
 {
 	if (p->event_cnt < PKT_MAX_EVENTS)
 		p->events[p->event_cnt++] = (uint16_t)ev;
+}
+
+/* Notes where the first IP header of the frame starts. */
+static inline void pkt_note_l3(struct packet *p, const uint8_t *hdr)
+{
+	if (!(p->flags & PKT_L3_OFF) && hdr >= p->data && hdr - p->data < (ptrdiff_t)p->caplen) {
+		p->l3_off = (uint16_t)(hdr - p->data);
+		p->flags |= PKT_L3_OFF;
+	}
 }
 
 /* Clears the L3/L4 fields before decoding another IP layer. */

@@ -89,6 +89,7 @@ void decode_ipv4(struct decode_ctx *d, struct packet *p, struct cursor c)
 	pkt_reset_l3(p);
 	CNT_INC(d->cnt, DECODER_IPV4);
 	const uint8_t *hdr = c.p;
+	pkt_note_l3(p, hdr);
 	size_t avail = cur_left(&c);
 	if (avail < 20) {
 		pkt_event(p, EV_IPV4_PKT_TOO_SMALL);
@@ -207,6 +208,7 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c)
 	pkt_reset_l3(p);
 	CNT_INC(d->cnt, DECODER_IPV6);
 	const uint8_t *hdr = c.p;
+	pkt_note_l3(p, hdr);
 	size_t avail = cur_left(&c);
 	if (avail < 40) {
 		pkt_event(p, EV_IPV6_PKT_TOO_SMALL);

@@ -379,7 +379,9 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 	p->flow = f;
 	p->dir = (uint8_t)dir;
 	f->pkts[dir]++;
-	f->bytes[dir] += p->caplen;
+	/* a datagram rebuilt from fragments counts as one packet of its
+	 * full size (link header + IP datagram) */
+	f->bytes[dir] += (p->flags & PKT_REBUILT) ? (uint64_t)p->l3_off + p->ip_len : p->caplen;
 	if (p->ts > f->last)
 		f->last = p->ts;
 	uint8_t old_state = f->state;

@@ -1,0 +1,240 @@
+/*
+ * Unit tests for the decoders: fields of well-formed packets, named events
+ * for malformed ones, and every prefix of every test packet decoded from a
+ * buffer that ends at an unreadable page (a read past the end faults).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "decode.h"
+#include "pktgen.h"
+#include "testutil.h"
+
+static struct config cfg;
+static struct counters cnt;
+static struct decode_ctx dc;
+static struct pg_pkt pk;
+
+static int setup(void **state)
+{
+	(void)state;
+	config_init(&cfg);
+	cfg.checksum = CSUM_ALL;
+	memset(&cnt, 0, sizeof(cnt));
+	return decode_ctx_init(&dc, &cfg, &cnt, 1 << 20);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	decode_ctx_fini(&dc);
+	config_fini(&cfg);
+	return 0;
+}
+
+static void decode_buf(struct packet *p, const uint8_t *b, uint32_t len, int link)
+{
+	memset(p, 0, sizeof(*p));
+	p->data = guard_copy(b, len);
+	p->caplen = p->wirelen = len;
+	p->linktype = link;
+	p->ts = 1;
+	decode_packet(&dc, p);
+}
+
+static void test_tcp_ipv4(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	pg_ep4(&c, "10.0.0.1", 1234);
+	pg_ep4(&s, "10.0.0.2", 80);
+	pg_tcp(&pk, &c, &s, 100, 0, 0x02, "hi", 2, 0);
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_int_equal(p.ip_ver, 4);
+	assert_int_equal(p.proto, 6);
+	assert_int_equal(p.sp, 1234);
+	assert_int_equal(p.dp, 80);
+	assert_int_equal(p.seq, 100);
+	assert_int_equal(p.tcp_flags, 0x02);
+	assert_true(p.tcpo.has_mss);
+	assert_int_equal(p.tcpo.mss, 1460);
+	assert_int_equal(p.payload_len, 2);
+	assert_memory_equal(p.payload, "hi", 2);
+	assert_int_equal(p.event_cnt, 0);
+	assert_false(p.flags & (PKT_INVALID | PKT_CSUM_BAD));
+}
+
+static void test_vlan_ipv6_udp(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	pg_ep6(&c, "2001:db8::1", 5000);
+	pg_ep6(&s, "2001:db8::2", 53);
+	pg_udp(&pk, &c, &s, "query", 5, 42);
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_int_equal(p.vlan_cnt, 1);
+	assert_int_equal(p.vlan[0], 42);
+	assert_int_equal(p.ip_ver, 6);
+	assert_int_equal(p.proto, 17);
+	assert_int_equal(p.dp, 53);
+	assert_int_equal(p.payload_len, 5);
+	assert_int_equal(p.event_cnt, 0);
+}
+
+static void test_bad_checksum_and_truncation(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	pg_ep4(&c, "10.0.0.1", 1234);
+	pg_ep4(&s, "10.0.0.2", 80);
+	pg_tcp(&pk, &c, &s, 1, 1, 0x10, "abcd", 4, 0);
+	pk.buf[pk.len - 1] ^= 1; /* payload byte: TCP checksum now wrong */
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_true(p.flags & PKT_CSUM_BAD);
+	assert_true(pkt_has_event(&p, EV_TCP_INVALID_CSUM));
+	/* IPv4 total length larger than what was captured */
+	pg_tcp(&pk, &c, &s, 1, 1, 0x10, "abcd", 4, 0);
+	decode_buf(&p, pk.buf, pk.len - 2, LINK_ETHERNET);
+	assert_true(pkt_has_event(&p, EV_IPV4_TRUNC_PKT));
+	assert_true(p.flags & PKT_INVALID);
+	/* IHL below 5 */
+	pg_tcp(&pk, &c, &s, 1, 1, 0x10, NULL, 0, 0);
+	pk.buf[14] = 0x44;
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_true(pkt_has_event(&p, EV_IPV4_HLEN_TOO_SMALL));
+}
+
+static void test_fragments_reassemble(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	uint8_t data[2000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	pg_ep4(&c, "10.0.0.1", 1111);
+	pg_ep4(&s, "10.0.0.2", 2222);
+	pg_udp(&pk, &c, &s, data, sizeof(data), 0);
+	struct pg_pkt fr[4];
+	int n = pg_ipv4_fragment(&pk, 800, fr, 4);
+	assert_int_equal(n, 3);
+	/* out of order, with a duplicate */
+	int order[] = { 2, 0, 0, 1 };
+	for (int i = 0; i < 4; i++) {
+		decode_buf(&p, fr[order[i]].buf, fr[order[i]].len, LINK_ETHERNET);
+		if (i < 3) {
+			assert_true(p.flags & PKT_FRAGMENT);
+		}
+	}
+	assert_true(p.flags & PKT_REBUILT);
+	assert_int_equal(p.proto, 17);
+	assert_int_equal(p.dp, 2222);
+	assert_int_equal(p.payload_len, sizeof(data));
+	assert_memory_equal(p.payload, data, sizeof(data));
+	assert_false(p.flags & PKT_CSUM_BAD);
+}
+
+static void test_fragment_overlap_first_wins(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	uint8_t data[1600], evil[1600];
+	memset(data, 'A', sizeof(data));
+	memset(evil, 'B', sizeof(evil));
+	pg_ep4(&c, "10.0.0.3", 1111);
+	pg_ep4(&s, "10.0.0.4", 2222);
+	pg_udp(&pk, &c, &s, data, sizeof(data), 0);
+	struct pg_pkt good[3], bad[3];
+	pg_ipv4_fragment(&pk, 800, good, 3);
+	struct pg_pkt pk2;
+	memcpy(&pk2, &pk, sizeof(pk));
+	pg_udp(&pk2, &c, &s, evil, sizeof(evil), 0);
+	pg_ipv4_fragment(&pk2, 800, bad, 3);
+	/* give the evil copy the same IP id as the good one */
+	for (int i = 0; i < 3; i++) {
+		bad[i].buf[18] = good[0].buf[18];
+		bad[i].buf[19] = good[0].buf[19];
+	}
+	decode_buf(&p, good[1].buf, good[1].len, LINK_ETHERNET); /* first: A's at 800 */
+	decode_buf(&p, bad[1].buf, bad[1].len, LINK_ETHERNET);   /* overlap: B's */
+	decode_buf(&p, good[0].buf, good[0].len, LINK_ETHERNET);
+	decode_buf(&p, good[2].buf, good[2].len, LINK_ETHERNET);
+	assert_true(p.flags & PKT_REBUILT);
+	assert_true(pkt_has_event(&p, EV_IPV4_FRAG_OVERLAP));
+	for (uint32_t i = 0; i < p.payload_len; i++)
+		assert_int_equal(p.payload[i], 'A');
+}
+
+static void test_gre_inner_flow(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	pg_ep4(&c, "172.16.0.1", 1000);
+	pg_ep4(&s, "172.16.0.2", 80);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	pg_gre_wrap(&pk, "198.51.100.1", "198.51.100.2");
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_true(p.flags & PKT_TUNNEL);
+	assert_int_equal(p.proto, 6);
+	assert_int_equal(p.src[0], 172);
+	assert_int_equal(p.dp, 80);
+}
+
+/* Every prefix of every packet, at a page end: no fault, no hang. */
+static void test_all_prefixes(void **state)
+{
+	(void)state;
+	struct pg_ep c, s, c6, s6;
+	struct pg_pkt pkts[6];
+	pg_ep4(&c, "10.0.0.1", 1234);
+	pg_ep4(&s, "10.0.0.2", 80);
+	pg_ep6(&c6, "2001:db8::1", 5000);
+	pg_ep6(&s6, "2001:db8::2", 53);
+	pg_tcp(&pkts[0], &c, &s, 1, 0, 0x02, "payload", 7, 0);
+	pg_udp(&pkts[1], &c6, &s6, "dns", 3, 7);
+	pg_icmp_echo(&pkts[2], &c, &s, false, 1, 1);
+	pg_icmp_echo(&pkts[3], &c6, &s6, true, 1, 1);
+	pg_tcp(&pkts[4], &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	pg_gre_wrap(&pkts[4], "198.51.100.1", "198.51.100.2");
+	pg_udp(&pkts[5], &c, &s, "x", 1, 0);
+	int links[] = { LINK_ETHERNET, LINK_RAW, LINK_SLL, LINK_SLL2, LINK_NULL };
+	for (size_t k = 0; k < 6; k++) {
+		for (size_t li = 0; li < 5; li++) {
+			uint8_t frame[2048];
+			uint32_t fl = pkts[k].len - 14;
+			uint32_t hl = links[li] == LINK_ETHERNET ? 14 : links[li] == LINK_RAW ? 0
+				    : links[li] == LINK_SLL ? 16 : links[li] == LINK_SLL2 ? 20 : 4;
+			memset(frame, 0, hl);
+			if (links[li] == LINK_ETHERNET)
+				memcpy(frame, pkts[k].buf, 14);
+			memcpy(frame + hl, pkts[k].buf + 14, fl);
+			for (uint32_t n = 0; n <= hl + fl; n++) {
+				struct packet p;
+				decode_buf(&p, frame, n, links[li]);
+			}
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_ipv4),
+		cmocka_unit_test(test_vlan_ipv6_udp),
+		cmocka_unit_test(test_bad_checksum_and_truncation),
+		cmocka_unit_test(test_fragments_reassemble),
+		cmocka_unit_test(test_fragment_overlap_first_wins),
+		cmocka_unit_test(test_gre_inner_flow),
+		cmocka_unit_test(test_all_prefixes),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,182 @@
+/*
+ * Unit tests for the flow table: both directions find one flow, TCP state
+ * follows the handshake and close, timeouts end flows, the memcap evicts,
+ * and Community ID matches the published test vector.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "flow.h"
+#include "pktgen.h"
+
+static struct config cfg;
+static struct counters cnt;
+static struct decode_ctx dc;
+static int ended;
+static struct flow last_ended;
+
+static void on_end(void *ud, struct flow *f)
+{
+	(void)ud;
+	ended++;
+	last_ended = *f;
+}
+
+static struct flow_table *mk(uint64_t memcap)
+{
+	config_init(&cfg);
+	cfg.checksum = CSUM_ALL;
+	memset(&cnt, 0, sizeof(cnt));
+	decode_ctx_init(&dc, &cfg, &cnt, 1 << 20);
+	struct flow_table_cfg tc;
+	flow_table_cfg_from(&tc, &cfg, 1, 0);
+	if (memcap)
+		tc.memcap = memcap;
+	ended = 0;
+	return flow_table_new(&tc, &cnt, on_end, NULL);
+}
+
+static void done(struct flow_table *ft)
+{
+	flow_table_free(ft);
+	decode_ctx_fini(&dc);
+	config_fini(&cfg);
+}
+
+static struct flow *push(struct flow_table *ft, struct pg_pkt *pk, vtime_t ts, struct packet *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->data = pk->buf;
+	p->caplen = p->wirelen = pk->len;
+	p->linktype = LINK_ETHERNET;
+	p->ts = ts;
+	decode_packet(&dc, p);
+	return flow_table_handle(ft, p);
+}
+
+static void test_tcp_session(void **state)
+{
+	(void)state;
+	struct flow_table *ft = mk(0);
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	pg_ep4(&c, "10.0.0.1", 40000);
+	pg_ep4(&s, "10.0.0.2", 80);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	struct flow *f = push(ft, &pk, 1000, &p);
+	assert_non_null(f);
+	assert_int_equal(p.dir, 0);
+	assert_int_equal(f->tcp_state, TCP_SYN_SENT);
+	pg_tcp(&pk, &s, &c, 100, 2, 0x12, NULL, 0, 0);
+	assert_ptr_equal(push(ft, &pk, 2000, &p), f);
+	assert_int_equal(p.dir, 1);
+	assert_int_equal(f->tcp_state, TCP_SYN_RECV);
+	pg_tcp(&pk, &c, &s, 2, 101, 0x10, NULL, 0, 0);
+	push(ft, &pk, 3000, &p);
+	assert_int_equal(f->tcp_state, TCP_ESTABLISHED);
+	assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
+	pg_tcp(&pk, &c, &s, 2, 101, 0x11, NULL, 0, 0);
+	push(ft, &pk, 4000, &p);
+	assert_int_equal(f->tcp_state, TCP_FIN_WAIT1);
+	pg_tcp(&pk, &s, &c, 101, 3, 0x11, NULL, 0, 0);
+	push(ft, &pk, 5000, &p);
+	assert_int_equal(f->tcp_state, TCP_TIME_WAIT);
+	pg_tcp(&pk, &c, &s, 3, 102, 0x10, NULL, 0, 0);
+	push(ft, &pk, 6000, &p);
+	assert_int_equal(f->tcp_state, TCP_CLOSED);
+	assert_int_equal(f->state, FLOW_STATE_CLOSED);
+	assert_int_equal(f->pkts[0], 4);
+	assert_int_equal(f->pkts[1], 2);
+	assert_int_equal(f->tcp_flags[0], 0x13);
+	assert_int_equal(flow_table_count(ft), 1);
+	/* closed flows time out after flow-timeouts.tcp.closed (60 s) */
+	flow_table_expire(ft, 6000 + 59 * 1000000ULL);
+	assert_int_equal(ended, 0);
+	flow_table_expire(ft, 6000 + 61 * 1000000ULL);
+	assert_int_equal(ended, 1);
+	assert_int_equal(last_ended.end_reason, FLOW_END_TIMEOUT);
+	done(ft);
+}
+
+static void test_synack_first_orients_flow(void **state)
+{
+	(void)state;
+	struct flow_table *ft = mk(0);
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	pg_ep4(&c, "10.0.0.1", 40000);
+	pg_ep4(&s, "10.0.0.2", 80);
+	pg_tcp(&pk, &s, &c, 100, 2, 0x12, NULL, 0, 0);
+	struct flow *f = push(ft, &pk, 1, &p);
+	assert_int_equal(p.dir, 1);
+	assert_int_equal(f->key.dp, 80);
+	done(ft);
+}
+
+static void test_memcap_evicts(void **state)
+{
+	(void)state;
+	/* room for the buckets and about ten flows */
+	struct flow_table *ft = mk(65536 * 8 + 10 * sizeof(struct flow) + 64);
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	pg_ep4(&s, "10.0.0.2", 53);
+	for (int i = 0; i < 100; i++) {
+		pg_ep4(&c, "10.0.0.1", (uint16_t)(1000 + i));
+		pg_udp(&pk, &c, &s, "q", 1, 0);
+		assert_non_null(push(ft, &pk, (vtime_t)i, &p));
+	}
+	assert_true(flow_table_count(ft) <= 10);
+	assert_true(cnt.v[CNT_FLOW_EMERG_EVICTED] >= 90);
+	assert_int_equal(ended, (int)cnt.v[CNT_FLOW_EMERG_EVICTED]);
+	done(ft);
+}
+
+static void test_icmp_pair_and_community_id(void **state)
+{
+	(void)state;
+	struct flow_table *ft = mk(0);
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	/* Community ID spec test vector: 128.232.110.120:34855 ->
+	 * 66.35.250.204:80 TCP, seed 0 = 1:LQU9qZlK+B5F3KDmev6m5PMibrg= */
+	pg_ep4(&c, "128.232.110.120", 34855);
+	pg_ep4(&s, "66.35.250.204", 80);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	struct flow *f = push(ft, &pk, 1, &p);
+	char cid[32];
+	community_id(f, 0, cid);
+	assert_string_equal(cid, "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+	pg_ep4(&c, "192.168.0.89", 0);
+	pg_ep4(&s, "192.168.0.1", 0);
+	pg_icmp_echo(&pk, &c, &s, false, 7, 1);
+	struct flow *e = push(ft, &pk, 2, &p);
+	pg_icmp_echo(&pk, &s, &c, true, 7, 1);
+	assert_ptr_equal(push(ft, &pk, 3, &p), e);
+	assert_int_equal(e->state, FLOW_STATE_ESTABLISHED);
+	/* spec vector: 192.168.0.89 -> 192.168.0.1 echo request */
+	community_id(e, 0, cid);
+	assert_string_equal(cid, "1:X0snYXpgwiv9TZtqg64sgzUn6Dk=");
+	done(ft);
+}
+
+int main(void)
+{
+	setenv("TZ", "UTC", 1);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_session),
+		cmocka_unit_test(test_synack_first_orients_flow),
+		cmocka_unit_test(test_memcap_evicts),
+		cmocka_unit_test(test_icmp_pair_and_community_id),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

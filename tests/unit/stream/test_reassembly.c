@@ -1,0 +1,185 @@
+/*
+ * Unit tests for TCP reassembly: a stream cut into segments and fed in
+ * adversarial orders (reversed, shuffled, duplicated, overlapping, byte by
+ * byte) must come out exactly as sent; overlaps with different data keep
+ * the first copy and raise the event; gaps are reported.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "stream.h"
+#include "testutil.h"
+
+static uint8_t got[1 << 16];
+static uint32_t got_len, gaps, ends;
+
+static void collect(void *ud, struct flow *f, int dir, const uint8_t *data, uint32_t len,
+		    unsigned flags)
+{
+	(void)ud; (void)f; (void)dir;
+	if (flags & STREAM_GAP)
+		gaps++;
+	if (flags & STREAM_END)
+		ends++;
+	assert_true(got_len + len <= sizeof(got));
+	if (len)
+		memcpy(got + got_len, data, len);
+	got_len += len;
+}
+
+static struct config cfg;
+static struct counters cnt;
+static struct reasm_ctx rc;
+static struct flow fl;
+
+static void reset(uint64_t ooo_limit)
+{
+	config_init(&cfg);
+	cfg.stream_depth = 0;
+	cfg.stream_ooo_limit = ooo_limit;
+	memset(&cnt, 0, sizeof(cnt));
+	memset(&fl, 0, sizeof(fl));
+	reasm_ctx_init(&rc, &cfg, 1, &cnt, collect, NULL);
+	got_len = gaps = ends = 0;
+	config_fini(&cfg);
+}
+
+static void feed(struct reasm_dir *rd, uint32_t isn, const uint8_t *src, uint32_t off,
+		 uint32_t len)
+{
+	/* from a guarded copy so a read past the segment faults */
+	reasm_segment(&rc, rd, &fl, 0, NULL, isn + off, guard_copy(src + off, len), len);
+}
+
+static void make_stream(uint8_t *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		s[i] = (uint8_t)(i * 7 + i / 251);
+}
+
+static void test_orders(void **state)
+{
+	(void)state;
+	enum { N = 5000, SEG = 100 };
+	static uint8_t s[N];
+	make_stream(s, N);
+	const uint32_t isns[] = { 1, 0xfffff000u /* wraps */, 0x7fffffffu };
+	for (size_t ii = 0; ii < 3; ii++) {
+		uint32_t isn = isns[ii];
+		for (int mode = 0; mode < 5; mode++) {
+			reset(1 << 20);
+			struct reasm_dir rd;
+			reasm_dir_init(&rd, isn);
+			uint32_t nseg = N / SEG, idx[N / SEG];
+			for (uint32_t i = 0; i < nseg; i++)
+				idx[i] = i;
+			if (mode == 1) /* reversed */
+				for (uint32_t i = 0; i < nseg; i++)
+					idx[i] = nseg - 1 - i;
+			if (mode == 2) { /* shuffled */
+				srand(42 + (unsigned)ii);
+				for (uint32_t i = nseg - 1; i > 0; i--) {
+					uint32_t j = (uint32_t)rand() % (i + 1), t = idx[i];
+					idx[i] = idx[j];
+					idx[j] = t;
+				}
+			}
+			for (uint32_t i = 0; i < nseg; i++) {
+				feed(&rd, isn, s, idx[i] * SEG, SEG);
+				if (mode == 3) /* every segment twice */
+					feed(&rd, isn, s, idx[i] * SEG, SEG);
+				if (mode == 4 && idx[i] + 1 < nseg) /* overlapping re-sends */
+					feed(&rd, isn, s, idx[i] * SEG + SEG / 2, SEG);
+			}
+			reasm_finish(&rc, &rd, &fl, 0);
+			reasm_dir_fini(&rc, &rd);
+			assert_int_equal(got_len, N);
+			assert_memory_equal(got, s, N);
+			assert_int_equal(gaps, 0);
+			assert_int_equal(rc.mc.used, 0);
+		}
+	}
+}
+
+static void test_byte_by_byte_backwards(void **state)
+{
+	(void)state;
+	enum { N = 700 };
+	static uint8_t s[N];
+	make_stream(s, N);
+	reset(1 << 20);
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 1000);
+	for (uint32_t i = N; i-- > 0;)
+		feed(&rd, 1000, s, i, 1);
+	reasm_finish(&rc, &rd, &fl, 0);
+	assert_int_equal(got_len, N);
+	assert_memory_equal(got, s, N);
+}
+
+static void test_overlap_first_wins(void **state)
+{
+	(void)state;
+	reset(1 << 20);
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 1);
+	const uint8_t a[] = "AAAAAAAAAA", b[] = "BBBBBBBBBBBBBBB";
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 6, a, 10);  /* [6,16) buffered */
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 1, b, 15);  /* [1,16): 5 new, 10 overlap */
+	reasm_finish(&rc, &rd, &fl, 0);
+	assert_int_equal(got_len, 15);
+	assert_memory_equal(got, "BBBBBAAAAAAAAAA", 15);
+	assert_int_equal(cnt.v[CNT_TCP_OVERLAP_DIFF], 1);
+}
+
+static void test_gap_and_limit(void **state)
+{
+	(void)state;
+	reset(64); /* tiny out-of-order budget */
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 0);
+	uint8_t d[40];
+	memset(d, 'x', sizeof(d));
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 0, d, 10);    /* delivered */
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 20, d, 40);   /* hole [10,20) */
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 100, d, 40);  /* over budget: skips the hole */
+	assert_true(gaps >= 1);
+	reasm_finish(&rc, &rd, &fl, 0);
+	assert_int_equal(got_len, 10 + 40 + 40);
+	assert_int_equal(ends, 1);
+	assert_true(rd.gap_bytes >= 10);
+	reasm_dir_fini(&rc, &rd);
+	assert_int_equal(rc.mc.used, 0);
+}
+
+static void test_depth(void **state)
+{
+	(void)state;
+	reset(1 << 20);
+	rc.depth = 25;
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 0);
+	uint8_t d[10];
+	memset(d, 'y', sizeof(d));
+	for (uint32_t i = 0; i < 5; i++)
+		reasm_segment(&rc, &rd, &fl, 0, NULL, i * 10, d, 10);
+	assert_int_equal(got_len, 25);
+	assert_int_equal(ends, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_orders),
+		cmocka_unit_test(test_byte_by_byte_backwards),
+		cmocka_unit_test(test_overlap_first_wins),
+		cmocka_unit_test(test_gap_and_limit),
+		cmocka_unit_test(test_depth),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
