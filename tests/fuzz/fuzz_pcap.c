@@ -3,7 +3,6 @@
  * whole pcap/pcapng file, read through libpcap and every packet run
  * through a fresh worker (flows ended and freed at the end of each input).
  */
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
