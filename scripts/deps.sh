@@ -8,7 +8,7 @@ case "$set_" in
   test|bench) pkgs="$pkgs clang libclang-rt-14-dev libcmocka-dev python3 tcpdump" ;;
 esac
 case "$set_" in
-  bench) pkgs="$pkgs tcpdump" ;;
+  bench) pkgs="$pkgs tcpdump time bc" ;;
 esac
 missing=""
 for p in $pkgs; do

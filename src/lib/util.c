@@ -13,28 +13,37 @@
 #include <strings.h>
 #include <time.h>
 
-/* The date-and-time part is cached per second per thread: records come
- * in bursts within one second, and localtime_r is the slow part. */
+/* localtime_r (which takes glibc's time-zone lock) runs once per distinct
+ * hour per thread; minutes and seconds are then plain arithmetic.  Time
+ * zones whose offset is not a whole number of minutes do not exist today. */
 char *vtime_format(vtime_t t, char buf[static 32])
 {
-	static _Thread_local time_t cached_sec = -1;
-	static _Thread_local char head[20]; /* "YYYY-mm-ddTHH:MM:SS" */
+	static _Thread_local time_t cached_hour = -1;
+	static _Thread_local char head[14]; /* "YYYY-mm-ddTHH" */
 	static _Thread_local char tz[8];    /* "+hhmm" */
 	time_t sec = (time_t)VTIME_SEC(t);
-	if (sec != cached_sec) {
+	if (sec / 3600 != cached_hour) {
 		struct tm tm;
 		char z[16] = "";
-		localtime_r(&sec, &tm);
+		time_t h0 = sec - sec % 3600;
+		localtime_r(&h0, &tm);
 		strftime(z, sizeof(z), "%z", &tm);
-		snprintf(head, sizeof(head), "%04u-%02u-%02uT%02u:%02u:%02u",
+		snprintf(head, sizeof(head), "%04u-%02u-%02uT%02u",
 			 (unsigned)(tm.tm_year + 1900) % 10000u, (unsigned)(tm.tm_mon + 1) % 100u,
-			 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u,
-			 (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
+			 (unsigned)tm.tm_mday % 100u, (unsigned)tm.tm_hour % 100u);
 		snprintf(tz, sizeof(tz), "%.5s", z[0] ? z : "+0000");
-		cached_sec = sec;
+		cached_hour = sec / 3600;
 	}
+	unsigned ms = (unsigned)(sec % 3600);
+	unsigned mi = ms / 60, se = ms % 60;
 	uint32_t us = (uint32_t)VTIME_USEC(t);
-	memcpy(buf, head, 19);
+	memcpy(buf, head, 13);
+	buf[13] = ':';
+	buf[14] = (char)('0' + mi / 10);
+	buf[15] = (char)('0' + mi % 10);
+	buf[16] = ':';
+	buf[17] = (char)('0' + se / 10);
+	buf[18] = (char)('0' + se % 10);
 	buf[19] = '.';
 	for (int i = 25; i >= 20; i--) {
 		buf[i] = (char)('0' + us % 10);

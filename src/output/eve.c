@@ -42,8 +42,30 @@ const char *eve_proto_name(uint8_t proto, char buf[static 4])
 
 static void addr_str(uint8_t ver, const uint8_t *a, char out[static 46])
 {
-	if (!inet_ntop(ver == 4 ? AF_INET : AF_INET6, a, out, 46))
+	if (ver == 4) { /* the common case, without inet_ntop's snprintf */
+		char *o = out;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a[i];
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
+	if (!inet_ntop(AF_INET6, a, out, 46))
 		out[0] = '\0';
+}
+
+static char *hex2(uint8_t v, char out[static 3])
+{
+	static const char h[] = "0123456789abcdef";
+	out[0] = h[v >> 4];
+	out[1] = h[v & 15];
+	out[2] = '\0';
+	return out;
 }
 
 static bool has_ports(uint8_t proto)
@@ -161,12 +183,9 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	jb_close(jb);
 	if (f->key.proto == 6) {
 		jb_open_object(jb, "tcp");
-		snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[0] | f->tcp_flags[1]);
-		jb_str(jb, "tcp_flags", hex);
-		snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[0]);
-		jb_str(jb, "tcp_flags_ts", hex);
-		snprintf(hex, sizeof(hex), "%02x", f->tcp_flags[1]);
-		jb_str(jb, "tcp_flags_tc", hex);
+		jb_str(jb, "tcp_flags", hex2(f->tcp_flags[0] | f->tcp_flags[1], hex));
+		jb_str(jb, "tcp_flags_ts", hex2(f->tcp_flags[0], hex));
+		jb_str(jb, "tcp_flags_tc", hex2(f->tcp_flags[1], hex));
 		tcp_flag_bools(jb, f->tcp_flags[0] | f->tcp_flags[1]);
 		jb_str(jb, "state", tcp_state_names[f->tcp_state]);
 		jb_close(jb);
