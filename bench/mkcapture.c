@@ -5,7 +5,9 @@
  * octet += pass) so repeated flows are distinct flows, and fixes the IPv4,
  * TCP and UDP checksums incrementally (RFC 1624).  Timestamps are rewritten
  * to increase monotonically at the original spacing.
- *   usage: vigil-mkcapture OUT.pcap MIN_MB IN.pcap...
+ * Inputs whose mean packet size is under MIN_AVG bytes (scans, floods)
+ * are left out, so the mix resembles a gateway's bulk traffic.
+ *   usage: vigil-mkcapture OUT.pcap MIN_MB MIN_AVG IN.pcap...
  */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -63,11 +65,12 @@ static void shift(uint8_t *d, uint32_t len, uint8_t delta)
 
 int main(int argc, char **argv)
 {
-	if (argc < 4) {
-		fprintf(stderr, "usage: vigil-mkcapture OUT.pcap MIN_MB IN.pcap...\n");
+	if (argc < 5) {
+		fprintf(stderr, "usage: vigil-mkcapture OUT.pcap MIN_MB MIN_AVG IN.pcap...\n");
 		return 1;
 	}
 	uint64_t want = strtoull(argv[2], NULL, 10) * 1000000ULL, written = 0;
+	uint64_t min_avg = strtoull(argv[3], NULL, 10);
 	char err[PCAP_ERRBUF_SIZE];
 	pcap_t *dead = pcap_open_dead(DLT_EN10MB, 262144);
 	pcap_dumper_t *out = pcap_dump_open(dead, argv[1]);
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
 	static uint8_t buf[262144];
 	unsigned pass = 0, used = 0;
 	while (written < want && pass < 250) {
-		for (int i = 3; i < argc && written < want; i++) {
+		for (int i = 4; i < argc && written < want; i++) {
 			pcap_t *in = pcap_open_offline(argv[i], err);
 			if (!in)
 				continue;
@@ -89,6 +92,18 @@ int main(int argc, char **argv)
 			}
 			struct pcap_pkthdr *h;
 			const u_char *d;
+			if (min_avg) { /* first pass: mean packet size */
+				uint64_t n = 0, b = 0;
+				while (pcap_next_ex(in, &h, &d) == 1) {
+					n++;
+					b += h->caplen;
+				}
+				pcap_close(in);
+				if (!n || b / n < min_avg)
+					continue;
+				if (!(in = pcap_open_offline(argv[i], err)))
+					continue;
+			}
 			struct timeval prev = { 0, 0 };
 			while (pcap_next_ex(in, &h, &d) == 1) {
 				if (h->caplen > sizeof(buf))
