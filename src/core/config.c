@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-enum cfg_type { T_BOOL, T_UINT, T_SIZE, T_SECS, T_STR, T_ENUM, T_LIST };
+enum cfg_type { T_BOOL, T_UINT, T_SIZE, T_SECS, T_STR, T_ENUM, T_LIST, T_MAP };
 
 struct cfg_key {
 	const char *path;
@@ -40,12 +40,28 @@ static const struct cfg_key *cfg_find(const char *path)
 	return NULL;
 }
 
+/* The MAP key that path is an entry of ("vars.address-groups.HOME_NET"),
+ * or NULL. */
+static const struct cfg_key *cfg_find_map(const char *path, const char **name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+		size_t n = strlen(cfg_keys[i].path);
+		if (cfg_keys[i].type == T_MAP && !strncmp(cfg_keys[i].path, path, n) &&
+		    path[n] == '.' && path[n + 1] && !strchr(path + n + 1, '.')) {
+			*name = path + n + 1;
+			return &cfg_keys[i];
+		}
+	}
+	return NULL;
+}
+
 /* Is path a proper prefix (at a '.') of some key? */
 static bool cfg_is_section(const char *path)
 {
 	size_t n = strlen(path);
 	for (size_t i = 0; i < ARRAY_SIZE(cfg_keys); i++)
-		if (!strncmp(cfg_keys[i].path, path, n) && cfg_keys[i].path[n] == '.')
+		if (!strncmp(cfg_keys[i].path, path, n) &&
+		    (cfg_keys[i].path[n] == '.' || (cfg_keys[i].type == T_MAP && !cfg_keys[i].path[n])))
 			return true;
 	return false;
 }
@@ -104,6 +120,27 @@ static int list_add(struct strlist *l, const char *s)
 	return 0;
 }
 
+const char *config_map_get(const struct strlist *map, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = map->cnt; i-- > 0;)
+		if (!strncmp(map->v[i], name, n) && map->v[i][n] == '=')
+			return map->v[i] + n + 1;
+	return NULL;
+}
+
+static int map_set(struct strlist *l, const char *name, const char *val)
+{
+	size_t n = strlen(name) + strlen(val) + 2;
+	char *kv = v_malloc(n);
+	if (!kv)
+		return V_ENOMEM;
+	snprintf(kv, n, "%s=%s", name, val);
+	int rc = list_add(l, kv);
+	v_free(kv);
+	return rc;
+}
+
 static int cfg_apply(struct config *c, const struct cfg_key *k, const char *val,
 		     const char *origin, unsigned long line, struct verr *e)
 {
@@ -141,6 +178,11 @@ static int cfg_apply(struct config *c, const struct cfg_key *k, const char *val,
 		*(int *)field = i;
 		return 0;
 	}
+	case T_MAP:
+		if (!*val) /* the default: empty */
+			return 0;
+		return verr_set(e, V_EINVAL, "%s:%lu: %s takes NAME: value entries", origin, line,
+				k->path);
 	case T_LIST: {
 		struct strlist *l = field;
 		list_free(l);
@@ -168,6 +210,12 @@ int config_set_key(struct config *c, const char *key, const char *val, const cha
 		   unsigned long line, struct verr *e)
 {
 	const struct cfg_key *k = cfg_find(key);
+	const char *name;
+	if (!k && (k = cfg_find_map(key, &name))) {
+		if (map_set((struct strlist *)((char *)c + k->off), name, val) < 0)
+			return verr_set(e, V_ENOMEM, "out of memory");
+		return 0;
+	}
 	if (!k)
 		return verr_set(e, V_EINVAL, "%s:%lu: unknown configuration key \"%s\"", origin, line,
 				key);
@@ -203,7 +251,7 @@ void config_fini(struct config *c)
 		if (cfg_keys[i].type == T_STR) {
 			v_free(*(char **)field);
 			*(char **)field = NULL;
-		} else if (cfg_keys[i].type == T_LIST) {
+		} else if (cfg_keys[i].type == T_LIST || cfg_keys[i].type == T_MAP) {
 			list_free(field);
 		}
 	}
@@ -337,7 +385,9 @@ int config_load_file(struct config *c, const char *path, struct verr *e)
 				/* check now so the error points at the key */
 				char probe[512];
 				snprintf(probe, sizeof(probe), "%s%s%s", full, full[0] ? "." : "", val);
-				if (!cfg_find(probe) && !cfg_is_section(probe)) {
+				const char *mname;
+				if (!cfg_find(probe) && !cfg_is_section(probe) &&
+				    !cfg_find_map(probe, &mname)) {
 					rc = verr_set(e, V_EINVAL,
 						      "%s:%lu: unknown configuration key \"%s\"", path,
 						      line, probe);
@@ -345,6 +395,16 @@ int config_load_file(struct config *c, const char *path, struct verr *e)
 				}
 			} else {
 				const struct cfg_key *k = cfg_find(full);
+				const char *mname;
+				if (!k && cfg_find_map(full, &mname)) {
+					rc = config_set_key(c, full, val, path, line, e);
+					if (rc < 0)
+						goto fail_ev;
+					v_free(stack[depth - 1]);
+					stack[depth - 1] = NULL;
+					want_key[depth] = true;
+					break;
+				}
 				if (!k) {
 					rc = verr_set(e, V_EINVAL,
 						      "%s:%lu: \"%s\" is a section, not a value", path,
@@ -400,6 +460,7 @@ void config_dump(const struct config *c, FILE *f)
 			fprintf(f, "%.*s", p ? (int)strcspn(p, "|") : 1, p ? p : "?");
 			break;
 		}
+		case T_MAP:
 		case T_LIST: {
 			const struct strlist *l = field;
 			fprintf(f, "[");

@@ -24,6 +24,7 @@ struct strlist {
 #define CFG_T_STR char *
 #define CFG_T_ENUM int
 #define CFG_T_LIST struct strlist
+#define CFG_T_MAP struct strlist
 
 struct config {
 #define X(field, path, type, def, help) CFG_T_##type field;
@@ -45,6 +46,9 @@ int config_set(struct config *c, const char *kv, struct verr *e);
 /* Sets one key from text; origin/line are for the error message. */
 int config_set_key(struct config *c, const char *key, const char *val, const char *origin,
 		   unsigned long line, struct verr *e);
+/* Value of NAME in a MAP ("NAME=value" entries), or NULL. */
+const char *config_map_get(const struct strlist *map, const char *name);
+
 /* Writes every key with its current value and help text, YAML-style. */
 void config_dump(const struct config *c, FILE *f);
 

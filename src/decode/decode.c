@@ -36,6 +36,7 @@ int decode_ctx_init(struct decode_ctx *d, const struct config *cfg, struct count
 	d->vxlan_enabled = cfg->vxlan_enabled;
 	d->vxlan_port = (uint16_t)cfg->vxlan_port;
 	d->gre_enabled = cfg->gre_enabled;
+	d->geneve_enabled = cfg->geneve_enabled;
 	d->defrag = defrag_new(defrag_memcap_share, VTIME_FROM_SEC(cfg->defrag_timeout),
 			       (unsigned)cfg->defrag_max_frags, cnt);
 	if (!d->defrag)
@@ -202,7 +203,7 @@ static void decode_sll(struct decode_ctx *d, struct packet *p, struct cursor c)
  *  +------+------+----------+-------+------+------+------------+ */
 static void decode_sll2(struct decode_ctx *d, struct packet *p, struct cursor c)
 {
-	CNT_INC(d->cnt, DECODER_SLL);
+	CNT_INC(d->cnt, DECODER_SLL2);
 	if (!cur_has(&c, 20)) {
 		pkt_event(p, EV_SLL2_PKT_TOO_SMALL);
 		p->flags |= PKT_INVALID;

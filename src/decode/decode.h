@@ -95,7 +95,7 @@ struct packet {
 	uint8_t layers;   /* encapsulation layers decoded */
 	uint16_t l3_off;  /* offset of the first IP header in the frame */
 	uint8_t vlan_cnt;
-	uint16_t vlan[2];
+	uint16_t vlan[3];
 
 	/* the innermost IP layer and what it carries; reset by each new layer
 	 * (pkt_reset_l3), from ip_ver to icmp_seq */
@@ -172,7 +172,7 @@ struct decode_ctx {
 	unsigned max_layers;
 	int csum_mode;      /* CSUM_* from config.h; auto switches itself off */
 	uint32_t csum_checked, csum_bad;
-	bool vxlan_enabled, gre_enabled;
+	bool vxlan_enabled, gre_enabled, geneve_enabled;
 	uint16_t vxlan_port;
 };
 

@@ -38,6 +38,7 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c);
 void decode_l4(struct decode_ctx *d, struct packet *p, uint8_t proto, struct cursor c);
 void decode_gre(struct decode_ctx *d, struct packet *p, struct cursor c);
 void decode_vxlan(struct decode_ctx *d, struct packet *p, struct cursor c);
+void decode_geneve(struct decode_ctx *d, struct packet *p, struct cursor c);
 
 /* Should checksums be validated on this packet? */
 static inline bool decode_csum_on(const struct decode_ctx *d)

@@ -7,7 +7,7 @@
  *  +-------------------+-------------------+-------+
  *  802.1Q tag (inserted before type):  | TCI (PCP/DEI/VID) | type |
  *
- * Up to two VLAN ids are kept (QinQ); a third tag raises
+ * Up to three VLAN ids are kept (QinQ, QinQinQ); a fourth tag raises
  * decoder.vlan.too_many_layers and stops decoding, as Suricata does.
  * 802.3 length frames (type < 0x600, LLC/SNAP) are counted as other.
  */
@@ -46,7 +46,7 @@ void decode_ethertype(struct decode_ctx *d, struct packet *p, uint16_t type, str
 			p->flags |= PKT_INVALID;
 			return;
 		}
-		if (p->vlan_cnt >= 2) {
+		if (p->vlan_cnt >= 3) {
 			pkt_event(p, EV_VLAN_TOO_MANY_LAYERS);
 			p->flags |= PKT_INVALID;
 			return;
@@ -55,15 +55,19 @@ void decode_ethertype(struct decode_ctx *d, struct packet *p, uint16_t type, str
 		p->vlan[p->vlan_cnt++] = tci & 0x0fff;
 		if (p->vlan_cnt == 2)
 			CNT_INC(d->cnt, DECODER_VLAN_QINQ);
+		else if (p->vlan_cnt == 3)
+			CNT_INC(d->cnt, DECODER_VLAN_QINQINQ);
 		decode_ethertype(d, p, cur_be16(&c), c);
 		return;
 	}
 	case ETHERTYPE_ARP:
-		CNT_INC(d->cnt, DECODER_OTHER);
+		CNT_INC(d->cnt, DECODER_ARP);
 		return;
 	default:
-		if (type >= 0x0600)
+		if (type >= 0x0600) {
 			pkt_event(p, EV_UNKNOWN_ETHERTYPE);
+			CNT_INC(d->cnt, DECODER_UNKNOWN_ETHERTYPE);
+		}
 		CNT_INC(d->cnt, DECODER_OTHER);
 		return;
 	}

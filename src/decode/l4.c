@@ -168,6 +168,10 @@ static void decode_udp(struct decode_ctx *d, struct packet *p, struct cursor c)
 		struct cursor pl;
 		cur_init(&pl, p->payload, p->payload_len);
 		decode_vxlan(d, p, pl);
+	} else if (d->geneve_enabled && p->dp == 6081) {
+		struct cursor pl;
+		cur_init(&pl, p->payload, p->payload_len);
+		decode_geneve(d, p, pl);
 	}
 }
 

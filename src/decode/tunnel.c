@@ -79,12 +79,16 @@ void decode_gre(struct decode_ctx *d, struct packet *p, struct cursor c)
 		if (decode_layer_enter(d, p))
 			decode_ether(d, p, c);
 		return;
-	case 0x88be: /* ERSPAN type II: 8-byte header then Ethernet */
-		if (!cur_has(&c, 8)) {
-			pkt_event(p, EV_GRE_PKT_TOO_SMALL);
-			return;
+	case 0x88be: /* ERSPAN: type II has an 8-byte header (GRE sequence
+		      * flag set); type I has none */
+		CNT_INC(d->cnt, DECODER_ERSPAN);
+		if (seq) {
+			if (!cur_has(&c, 8)) {
+				pkt_event(p, EV_GRE_PKT_TOO_SMALL);
+				return;
+			}
+			cur_skip(&c, 8);
 		}
-		cur_skip(&c, 8);
 		if (decode_layer_enter(d, p))
 			decode_ether(d, p, c);
 		return;
@@ -110,4 +114,30 @@ void decode_vxlan(struct decode_ctx *d, struct packet *p, struct cursor c)
 	cur_skip(&c, 8);
 	if (decode_layer_enter(d, p))
 		decode_ether(d, p, c);
+}
+
+/* Geneve (RFC 8926), UDP 6081:
+ *  |Ver|Opt Len|O|C|  Rsvd.  |       Protocol Type            |
+ *  |        Virtual Network Identifier (VNI)       |    Reserved   |
+ *  |                    Variable-Length Options                    |
+ */
+void decode_geneve(struct decode_ctx *d, struct packet *p, struct cursor c)
+{
+	if (!cur_has(&c, 8))
+		return; /* too short: leave it as plain UDP */
+	uint8_t b0 = cur_peek_u8(&c, 0);
+	if (b0 >> 6) /* version 0 only */
+		return;
+	size_t opt = (size_t)(b0 & 0x3f) * 4;
+	uint16_t proto = cur_peek_be16(&c, 2);
+	if (!cur_has(&c, 8 + opt))
+		return;
+	CNT_INC(d->cnt, DECODER_GENEVE);
+	cur_skip(&c, 8 + opt);
+	if (!decode_layer_enter(d, p))
+		return;
+	if (proto == ETHERTYPE_TEB)
+		decode_ether(d, p, c);
+	else if (proto == ETHERTYPE_IPV4 || proto == ETHERTYPE_IPV6)
+		decode_ethertype(d, p, proto, c);
 }

@@ -18,7 +18,34 @@
 #include "ring.h"
 #include "worker.h"
 
+#include <stdatomic.h>
+
 volatile sig_atomic_t engine_stop;
+volatile sig_atomic_t engine_reload;
+
+/* A rule reload runs on its own thread so packets keep flowing while the
+ * new engine is built; the run loop publishes it when it is ready. */
+struct reloader {
+	pthread_t tid;
+	bool running;
+	atomic_bool ready;
+	const struct config *cfg;
+	const struct strlist *files;
+	struct detect_engine *next;
+	struct detect_load_stats st;
+};
+
+static void *reload_main(void *arg)
+{
+	struct reloader *rl = arg;
+	struct verr e = { "" };
+	rl->next = detect_engine_load(rl->cfg, rl->files, true, &rl->st, &e);
+	if (!rl->next)
+		log_err("rule reload failed: %s; keeping the running rules", e.msg);
+	atomic_store(&rl->ready, true);
+	return NULL;
+}
+
 
 #define MAX_WORKERS 64
 
@@ -105,6 +132,7 @@ static void *worker_main(void *arg)
 	for (;;) {
 		struct ring_pkt *p = ring_peek(&t->ring);
 		if (!p) {
+			worker_check_rules(&t->w); /* acknowledge reloads while idle */
 			if (atomic_load_explicit(&t->ring.done, memory_order_acquire)) {
 				/* re-check: items may have landed before done */
 				if (!(p = ring_peek(&t->ring)))
@@ -167,11 +195,35 @@ static void progress_line(struct capture *cap, uint64_t pkts, uint64_t bytes, do
 			mbit);
 }
 
-int engine_run(const struct config *cfg, struct capture *cap, bool progress,
+static void publish_rules(struct rules_state *rs, struct detect_engine *next,
+			  struct wthread *ts, unsigned n, bool threaded)
+{
+	struct detect_engine *old = atomic_load(&rs->cur);
+	atomic_store(&rs->cur, next);
+	unsigned g = atomic_fetch_add(&rs->gen, 1) + 1;
+	if (!threaded) {
+		worker_check_rules(&ts[0].w);
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			while (atomic_load_explicit(&ts[i].w.seen_gen, memory_order_acquire) != g) {
+				struct timespec d = { 0, 100000 };
+				nanosleep(&d, NULL);
+			}
+	}
+	detect_engine_free(old);
+}
+
+int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
 	       struct engine_result *res, struct verr *e)
 {
 	int rc = 0;
-	struct sink *eve = NULL;
+	bool progress = opts->progress;
+	struct sink *eve = NULL, *fast = NULL;
+	struct rules_state rules;
+	struct reloader rl = { 0 };
+	atomic_init(&rules.cur, NULL);
+	atomic_init(&rules.gen, 1);
+	atomic_init(&rl.ready, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
 	struct worker *wp[MAX_WORKERS];
@@ -181,11 +233,35 @@ int engine_run(const struct config *cfg, struct capture *cap, bool progress,
 	if (!decode_link_supported(cap->linktype))
 		log_warn("%s: link type %d is not decoded; packets will only be counted",
 			 cap->source, cap->linktype);
+	if (opts->detect) {
+		struct detect_load_stats st;
+		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
+		if (!de)
+			return V_EINVAL;
+		atomic_store(&rules.cur, de);
+		res->rules_loaded = st.loaded;
+		res->rules_skipped = st.skipped;
+		res->rules_invalid = st.invalid;
+		res->rules_seconds = st.seconds;
+		res->rules_memory = detect_engine_memory(de);
+		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
+			 st.invalid, st.seconds);
+	}
 	if (cfg->eve_enabled) {
 		snprintf(res->eve_path, sizeof(res->eve_path), "%s/%s", cfg->log_dir,
 			 cfg->eve_filename);
-		if (!(eve = sink_file_open(res->eve_path, e)))
-			return V_EIO;
+		if (!(eve = sink_file_open(res->eve_path, e))) {
+			rc = V_EIO;
+			goto out;
+		}
+	}
+	if (opts->detect && cfg->fast_enabled) {
+		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
+			 cfg->fast_filename);
+		if (!(fast = sink_file_open(res->fast_path, e))) {
+			rc = V_EIO;
+			goto out;
+		}
 	}
 	if (cfg->runmode == RUNMODE_WORKERS) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -207,6 +283,12 @@ int engine_run(const struct config *cfg, struct capture *cap, bool progress,
 		}
 		wp[i] = &ts[i].w;
 		ts[i].linktype = cap->linktype;
+		if (opts->detect && worker_set_rules(&ts[i].w, &rules, fast) < 0) {
+			for (unsigned j = 0; j <= i; j++)
+				worker_fini(&ts[j].w);
+			rc = verr_set(e, V_ENOMEM, "out of memory (rule engine scratch)");
+			goto out;
+		}
 	}
 	bool threaded = cfg->runmode == RUNMODE_WORKERS;
 	unsigned started = 0;
@@ -246,6 +328,30 @@ int engine_run(const struct config *cfg, struct capture *cap, bool progress,
 			worker_packet(&ts[0].w, cap->linktype, cp.ts, cp.data, cp.caplen,
 				      cp.wirelen, pkts);
 		}
+		if (opts->detect && engine_reload && !rl.running) {
+			engine_reload = 0;
+			rl.cfg = cfg;
+			rl.files = opts->rule_files;
+			atomic_store(&rl.ready, false);
+			rl.running = pthread_create(&rl.tid, NULL, reload_main, &rl) == 0;
+			if (rl.running)
+				log_info("reloading rules");
+		}
+		if (rl.running && atomic_load(&rl.ready)) {
+			pthread_join(rl.tid, NULL);
+			rl.running = false;
+			if (rl.next) {
+				publish_rules(&rules, rl.next, ts, started ? started : 1, threaded);
+				res->reloads++;
+				res->rules_loaded = rl.st.loaded;
+				res->rules_skipped = rl.st.skipped;
+				for (unsigned i = 0; i < n; i++)
+					ts[i].w.cnt.v[CNT_DETECT_RELOADS]++;
+				log_info("rules reloaded: %u loaded, %u skipped in %.2f s", rl.st.loaded,
+					 rl.st.skipped, rl.st.seconds);
+				rl.next = NULL;
+			}
+		}
 		if ((pkts & 1023) == 0) {
 			double t = now_mono();
 			if (progress && t - last_prog >= 0.5) {
@@ -284,7 +390,13 @@ int engine_run(const struct config *cfg, struct capture *cap, bool progress,
 	for (unsigned i = 0; i < n; i++)
 		worker_fini(&ts[i].w);
 out:
+	if (rl.running) {
+		pthread_join(rl.tid, NULL);
+		detect_engine_free(rl.next);
+	}
 	v_free(ts);
 	sink_close(eve);
+	sink_close(fast);
+	detect_engine_free(atomic_load(&rules.cur));
 	return rc;
 }

@@ -15,10 +15,12 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "detect.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "sink.h"
+#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -31,6 +33,11 @@ static void usage(FILE *f)
 		"  -c FILE               configuration (YAML); without it, built-in defaults\n"
 		"  -l DIR                log directory (default-log-dir)\n"
 		"  -k none|all|auto      checksum validation (checksum-validation)\n"
+		"  -S FILE               load rules from FILE only (repeatable; replaces rule-files)\n"
+		"  -s FILE               load rules from FILE too (repeatable; adds to rule-files)\n"
+		"  -T, --test-rules      check the configuration and rules, report, and exit\n"
+		"  --simulate-ips        offline: apply drop/reject as inline mode would\n"
+		"  --list-keywords       print the rule keywords vigil supports\n"
 		"  --set KEY=VALUE       override one configuration key (repeatable)\n"
 		"  --runmode single|workers\n"
 		"                        single: one thread, deterministic output;\n"
@@ -43,7 +50,8 @@ static void usage(FILE *f)
 		"  -h, --help            this help\n"
 		"\n"
 		"Records go to LOGDIR/eve.json (EVE JSON, Suricata's format).\n"
-		"SIGHUP reopens log files (rotation); SIGINT/SIGTERM stop the run.\n",
+		"SIGHUP reopens log files (rotation); SIGUSR2 reloads the rules;\n"
+		"SIGINT/SIGTERM stop the run.\n",
 		VIGIL_VERSION);
 }
 
@@ -51,6 +59,12 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	engine_stop = 1;
+}
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	engine_reload = 1;
 }
 
 static void on_hup(int sig)
@@ -92,14 +106,26 @@ static void print_summary(const struct engine_result *r, const char *src)
 			shown++;
 		}
 	}
+	if (r->rules_loaded || r->rules_skipped)
+		printf("\n  rules     %u loaded, %u skipped, %u invalid (load %.2f s, %.1f MB); %llu alerts%s",
+		       r->rules_loaded, r->rules_skipped, r->rules_invalid, r->rules_seconds,
+		       (double)r->rules_memory / 1e6, (unsigned long long)c->v[CNT_DETECT_ALERT],
+		       c->v[CNT_IPS_BLOCKED] ? "" : "");
+	if (c->v[CNT_IPS_BLOCKED])
+		printf(", %llu packets blocked (+%llu in blocked flows)",
+		       (unsigned long long)c->v[CNT_IPS_BLOCKED],
+		       (unsigned long long)c->v[CNT_IPS_BLOCKED_FLOW]);
 	printf("\n  memory    peak RSS %ld MB\n", ru.ru_maxrss / 1024);
+	if (r->fast_path[0])
+		printf("  fast.log  %s\n", r->fast_path);
 	if (r->eve_path[0])
 		printf("  eve       %s\n", r->eve_path);
 }
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SET = 256, OPT_RUNMODE, OPT_DUMP, OPT_EVENTS, OPT_NOPROG };
+	enum { OPT_SET = 256, OPT_RUNMODE, OPT_DUMP, OPT_EVENTS, OPT_NOPROG, OPT_KEYWORDS,
+	       OPT_SIMIPS };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -108,19 +134,25 @@ int main(int argc, char **argv)
 		{ "dump-config", no_argument, NULL, OPT_DUMP },
 		{ "list-events", no_argument, NULL, OPT_EVENTS },
 		{ "no-progress", no_argument, NULL, OPT_NOPROG },
+		{ "test-rules", no_argument, NULL, 'T' },
+		{ "list-keywords", no_argument, NULL, OPT_KEYWORDS },
+		{ "simulate-ips", no_argument, NULL, OPT_SIMIPS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pcap = NULL, *cfg_file = NULL, *log_dir = NULL, *csum = NULL,
 		   *runmode = NULL;
 	const char *sets[64];
 	int nsets = 0, verbose = 0, rc = 1;
-	bool dump = false, progress = isatty(2);
+	bool dump = false, progress = isatty(2), test_rules = false, simulate_ips = false;
+	struct strlist excl = { 0 }, extra = { 0 };
+	const char *sfiles[64], *xfiles[64];
+	size_t nsf = 0, nxf = 0;
 	struct config cfg;
 	struct verr err = { "" };
 	struct capture *cap = NULL;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "hVr:c:l:k:v", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hVr:c:l:k:vS:s:T", opts, NULL)) != -1) {
 		switch (o) {
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("vigil %s\n", VIGIL_VERSION); return 0;
@@ -137,6 +169,20 @@ int main(int argc, char **argv)
 			sets[nsets++] = optarg;
 			break;
 		case OPT_RUNMODE: runmode = optarg; break;
+		case 'S':
+		case 's':
+			if ((o == 'S' ? nsf : nxf) >= 64) {
+				fprintf(stderr, "vigil: too many -%c options\n", o);
+				return 1;
+			}
+			if (o == 'S')
+				sfiles[nsf++] = optarg;
+			else
+				xfiles[nxf++] = optarg;
+			break;
+		case 'T': test_rules = true; break;
+		case OPT_SIMIPS: simulate_ips = true; break;
+		case OPT_KEYWORDS: detect_list_keywords(stdout); return 0;
 		case OPT_DUMP: dump = true; break;
 		case OPT_NOPROG: progress = false; break;
 		case OPT_EVENTS:
@@ -167,9 +213,49 @@ int main(int argc, char **argv)
 		goto fail;
 	if (runmode && config_set_key(&cfg, "runmode", runmode, "--runmode", 0, &err) < 0)
 		goto fail;
+	if (simulate_ips && config_set_key(&cfg, "simulate-ips", "yes", "--simulate-ips", 0, &err) < 0)
+		goto fail;
 	if (dump) {
 		config_dump(&cfg, stdout);
 		rc = 0;
+		goto out;
+	}
+	/* -S replaces the configured rule files; -s adds to them */
+	excl.v = (char **)sfiles;
+	excl.cnt = nsf;
+	const struct strlist *rule_files = nsf ? &excl : NULL;
+	char *merged[256];
+	if (!nsf && nxf) {
+		size_t m = 0;
+		for (size_t i = 0; i < cfg.rule_files.cnt && m < 192; i++) {
+			static char paths[192][4096];
+			const char *fn = cfg.rule_files.v[i];
+			if (fn[0] == '/')
+				str_lcpy(paths[m], fn, sizeof(paths[m]));
+			else
+				snprintf(paths[m], sizeof(paths[m]), "%s/%s", cfg.rule_path, fn);
+			merged[m] = paths[m];
+			m++;
+		}
+		for (size_t i = 0; i < nxf; i++)
+			merged[m++] = (char *)xfiles[i];
+		extra.v = merged;
+		extra.cnt = m;
+		rule_files = &extra;
+	}
+	bool detect = nsf || nxf || cfg.rule_files.cnt;
+	if (test_rules) {
+		struct detect_load_stats st;
+		struct detect_engine *de = detect_engine_load(&cfg, rule_files, false, &st, &err);
+		if (!de)
+			goto fail;
+		detect_engine_report(de, stdout);
+		printf("prefilter memory and rules: %.1f MB; load time %.2f s; %u file%s\n",
+		       (double)detect_engine_memory(de) / 1e6, st.seconds, st.files,
+		       st.files == 1 ? "" : "s");
+		printf("rules: %u loaded, %u skipped\n", st.loaded, st.skipped + st.invalid);
+		detect_engine_free(de);
+		rc = st.invalid ? 1 : 0;
 		goto out;
 	}
 	if (!pcap) {
@@ -192,9 +278,12 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_hup;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_usr2;
+	sigaction(SIGUSR2, &sa, NULL);
 
 	struct engine_result res;
-	if (engine_run(&cfg, cap, progress, &res, &err) < 0)
+	struct engine_opts eo = { .progress = progress, .detect = detect, .rule_files = rule_files };
+	if (engine_run(&cfg, cap, &eo, &res, &err) < 0)
 		goto fail;
 	print_summary(&res, pcap);
 	rc = 0;

@@ -12,19 +12,21 @@
 
 #define OUT_BATCH (64 * 1024)
 
+/* The consumer of reassembled data: the rule engine's stream windows
+ * (the app-layer parsers attach here too). */
 static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *data,
 			   uint32_t len, unsigned flags)
 {
-	/* The consumer of reassembled data: the app-layer and the rule
-	 * engine attach here.  Until then, payload counting happens in
-	 * reassembly itself. */
-	(void)ud; (void)f; (void)dir; (void)data; (void)len; (void)flags;
+	struct worker *w = ud;
+	if (w->dt)
+		detect_stream_data(w->dt, f, dir, data, len, flags);
 }
 
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f);
+	detect_flow_free(f);
 	if (f->key.proto == 6 && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
 		f->alproto = ALPROTO_FAILED;
@@ -42,6 +44,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	w->id = id;
 	w->eve = eve;
 	eve_cfg_from(&w->ec, cfg);
+	w->simulate_ips = cfg->simulate_ips;
 	if (decode_ctx_init(&w->dec, cfg, &w->cnt, cfg->defrag_memcap / nworkers) < 0)
 		return verr_set(e, V_ENOMEM, "out of memory (decoder)");
 	struct flow_table_cfg tc;
@@ -60,6 +63,65 @@ void worker_flush(struct worker *w)
 	if (w->out.len && w->eve && !w->out.oom)
 		sink_write(w->eve, w->out.buf, w->out.len);
 	jb_reset(&w->out);
+	if (w->fastbuf.len && w->fast && !w->fastbuf.oom)
+		sink_write(w->fast, w->fastbuf.buf, w->fastbuf.len);
+	jb_reset(&w->fastbuf);
+}
+
+int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast)
+{
+	w->rules = rs;
+	w->fast = fast;
+	atomic_store(&w->seen_gen, atomic_load(&rs->gen) - 1);
+	worker_check_rules(w);
+	return w->de && !w->dt ? V_ENOMEM : 0;
+}
+
+void worker_check_rules(struct worker *w)
+{
+	if (!w->rules)
+		return;
+	unsigned g = atomic_load_explicit(&w->rules->gen, memory_order_acquire);
+	if (g == atomic_load_explicit(&w->seen_gen, memory_order_relaxed))
+		return;
+	struct detect_engine *de = atomic_load(&w->rules->cur);
+	struct detect_thread *dt = de ? detect_thread_new(de) : NULL;
+	if (de && !dt) {
+		log_err("worker %u: out of memory for the new rules; keeping the old ones", w->id);
+		return;
+	}
+	detect_thread_free(w->dt);
+	w->dt = dt;
+	w->de = de;
+	w->cnt.v[CNT_DETECT_RULES] = detect_engine_rule_count(de);
+	atomic_store_explicit(&w->seen_gen, g, memory_order_release);
+}
+
+static void run_detect(struct worker *w, struct packet *p)
+{
+	struct flow *f = p->flow;
+	struct detect_result *res = &w->dres;
+	detect_packet(w->de, w->dt, p, res);
+	if (res->verdict == VERDICT_PASS && f && !(f->flags & FLOW_F_DROP))
+		CNT_INC(&w->cnt, IPS_PASSED_FLOW);
+	bool blocked = w->simulate_ips &&
+		       (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
+	if (blocked) {
+		CNT_INC(&w->cnt, IPS_BLOCKED);
+		if (f)
+			f->flags |= FLOW_F_DROP;
+	}
+	for (unsigned i = 0; i < res->cnt; i++) {
+		const struct detect_alert *a = &res->a[i];
+		bool ab = blocked && (a->action == DETECT_ACT_DROP || a->action == DETECT_ACT_REJECT);
+		CNT_INC(&w->cnt, DETECT_ALERT);
+		if (f)
+			f->flags |= FLOW_F_ALERTED;
+		if (w->eve && w->ec.alert)
+			eve_alert_record(&w->out, p, a, ab, &w->ec);
+		if (w->fast)
+			fast_log_line(&w->fastbuf, p, a, ab);
+	}
 }
 
 void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
@@ -86,14 +148,25 @@ void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *da
 			CNT_INC(&w->cnt, TCP_INVALID_CSUM);
 	}
 	struct flow *f = flow_table_handle(w->ft, p);
+	if (f && (f->flags & FLOW_F_DROP) && w->simulate_ips) {
+		/* a dropped flow: later packets are dropped, not inspected */
+		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
+		goto events;
+	}
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS))
 		stream_packet(&w->rc, p);
+	if (w->rules) {
+		worker_check_rules(w);
+		if (w->dt)
+			run_detect(w, p);
+	}
+events:
 	for (unsigned i = 0; i < p->event_cnt; i++) {
 		w->ev[p->events[i]]++;
 		if (w->eve && w->ec.anomaly)
 			eve_anomaly_record(&w->out, p, p->events[i], &w->ec);
 	}
-	if (w->out.len >= OUT_BATCH)
+	if (w->out.len >= OUT_BATCH || w->fastbuf.len >= OUT_BATCH)
 		worker_flush(w);
 }
 
@@ -105,4 +178,7 @@ void worker_fini(struct worker *w)
 	decode_ctx_fini(&w->dec);
 	worker_flush(w);
 	jb_fini(&w->out);
+	jb_fini(&w->fastbuf);
+	detect_thread_free(w->dt);
+	w->dt = NULL;
 }

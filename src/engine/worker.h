@@ -4,10 +4,21 @@
 #ifndef VIGIL_WORKER_H
 #define VIGIL_WORKER_H
 
+#include <stdatomic.h>
+
+#include "detect.h"
 #include "eve.h"
 #include "json.h"
 #include "sink.h"
 #include "stream.h"
+
+/* The running rule engine, shared by all workers.  A reload stores a new
+ * engine and bumps gen; each worker switches at its next packet (or while
+ * idle) and acknowledges in its own seen_gen. */
+struct rules_state {
+	_Atomic(struct detect_engine *) cur;
+	atomic_uint gen;
+};
 
 struct worker {
 	unsigned id;
@@ -19,6 +30,14 @@ struct worker {
 	struct eve_cfg ec;
 	struct sink *eve;    /* shared, may be NULL */
 	struct jbuf out;     /* pending eve lines */
+	struct sink *fast;   /* fast.log, may be NULL */
+	struct jbuf fastbuf;
+	struct rules_state *rules;
+	const struct detect_engine *de;
+	struct detect_thread *dt;
+	atomic_uint seen_gen;
+	bool simulate_ips;
+	struct detect_result dres;
 	vtime_t now;         /* latest packet time seen */
 	vtime_t next_expire;
 	struct packet pkt;
@@ -26,6 +45,10 @@ struct worker {
 
 int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigned nworkers,
 		struct sink *eve, struct verr *e);
+/* Attaches the rule engine state and fast.log (before the first packet). */
+int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast);
+/* Switches to the current engine if a reload published a new one. */
+void worker_check_rules(struct worker *w);
 /* Processes one captured packet. */
 void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
 		   uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt);

@@ -249,6 +249,7 @@ static void key_from_packet(const struct packet *p, struct flow_key *k)
 	k->ip_ver = p->ip_ver;
 	k->vlan[0] = p->vlan_cnt > 0 ? p->vlan[0] : 0;
 	k->vlan[1] = p->vlan_cnt > 1 ? p->vlan[1] : 0;
+	k->vlan[2] = p->vlan_cnt > 2 ? p->vlan[2] : 0;
 	k->pad[0] = k->pad[1] = 0;
 	if (p->flags & PKT_HAS_PORTS) {
 		k->sp = p->sp;
@@ -286,6 +287,7 @@ static uint32_t key_hash(const struct flow_table *ft, const struct flow_key *k)
 static int key_match(const struct flow_key *fk, const struct flow_key *k)
 {
 	if (fk->proto != k->proto || fk->vlan[0] != k->vlan[0] || fk->vlan[1] != k->vlan[1] ||
+	    fk->vlan[2] != k->vlan[2] ||
 	    fk->pad[0] != k->pad[0])
 		return -1;
 	if (fk->sp == k->sp && fk->dp == k->dp && !memcmp(fk->src, k->src, 16) &&

@@ -43,7 +43,7 @@ struct flow_key {
 	uint8_t src[16];
 	uint8_t dst[16];
 	uint16_t sp, dp;
-	uint16_t vlan[2];
+	uint16_t vlan[3];
 	uint8_t proto;
 	uint8_t ip_ver;
 	uint8_t pad[2];
@@ -64,6 +64,8 @@ enum flow_flags {
 	FLOW_F_REASSEMBLE = 1u << 1, /* stream reassembly active */
 	FLOW_F_ALERTED = 1u << 2,
 	FLOW_F_ICMP_PAIR = 1u << 3,  /* ICMP request/response keyed by id */
+	FLOW_F_PASS = 1u << 4,       /* a pass rule matched: no more inspection */
+	FLOW_F_DROP = 1u << 5,       /* a drop/reject rule matched: drop the rest */
 };
 
 /* app_proto values; the app-layer issue fills this in. */
@@ -91,6 +93,7 @@ struct flow {
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */
 	void *app;          /* app-layer state */
+	void *detect;       /* rule engine state (flowbits, stream windows) */
 };
 
 struct flow_table;

@@ -82,6 +82,13 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 	case TCP_NONE:
 		if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && d == 0) {
 			set_state(f, TCP_SYN_SENT);
+		} else if (!midstream) {
+			/* picked up mid-session: without stream.midstream the
+			 * session is not tracked (as Suricata): it never counts
+			 * as established and is not reassembled */
+			if (!(f->flags & FLOW_F_MIDSTREAM))
+				CNT_INC(cnt, TCP_MIDSTREAM);
+			f->flags |= FLOW_F_MIDSTREAM;
 		} else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && d == 1) {
 			/* SYN/ACK first: the SYN was missed */
 			f->flags |= FLOW_F_MIDSTREAM;
@@ -96,8 +103,7 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 			} else {
 				set_state(f, TCP_ESTABLISHED);
 			}
-			if (midstream)
-				f->flags |= FLOW_F_REASSEMBLE;
+			f->flags |= FLOW_F_REASSEMBLE;
 		}
 		break;
 	case TCP_SYN_SENT:

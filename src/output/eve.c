@@ -21,6 +21,11 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->anomaly_stream = c->eve_anomaly_stream;
 	ec->community_id = c->eve_community_id;
 	ec->cid_seed = (uint16_t)c->eve_community_id_seed;
+	ec->alert = c->eve_alert;
+	ec->alert_payload = c->eve_alert_payload;
+	ec->alert_payload_printable = c->eve_alert_payload_printable;
+	ec->alert_packet = c->eve_alert_packet;
+	ec->simulate_ips = c->simulate_ips;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -85,7 +90,8 @@ void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow
 		jb_u64(jb, "pcap_cnt", p->pcap_cnt);
 	jb_str(jb, "event_type", type);
 	const uint16_t *vlan = f ? f->key.vlan : p ? p->vlan : NULL;
-	unsigned nvlan = f ? (f->key.vlan[1] ? 2u : f->key.vlan[0] ? 1u : 0u) : p ? p->vlan_cnt : 0;
+	unsigned nvlan = f ? (f->key.vlan[2] ? 3u : f->key.vlan[1] ? 2u : f->key.vlan[0] ? 1u : 0u)
+			   : p ? p->vlan_cnt : 0;
 	if (vlan && nvlan) {
 		jb_open_array(jb, "vlan");
 		for (unsigned i = 0; i < nvlan; i++)
@@ -209,6 +215,119 @@ bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id e
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 	return true;
+}
+
+static void b64_field(struct jbuf *jb, const char *key, const uint8_t *d, uint32_t len)
+{
+	size_t n = 4 * ((size_t)len + 2) / 3 + 1;
+	char stackbuf[4096];
+	char *out = n <= sizeof(stackbuf) ? stackbuf : malloc(n);
+	if (!out)
+		return;
+	base64_encode(d, len, out);
+	jb_str(jb, key, out);
+	if (out != stackbuf)
+		free(out);
+}
+
+void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+		      bool blocked, const struct eve_cfg *ec)
+{
+	const struct flow *f = p->flow;
+	char tbuf[32], addr[46];
+	eve_header(jb, p->ts, "alert", f, p, ec);
+	if (f)
+		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
+	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+	jb_open_object(jb, "alert");
+	jb_str(jb, "action", blocked ? "blocked" : "allowed");
+	jb_u64(jb, "gid", a->gid);
+	jb_u64(jb, "signature_id", a->sid);
+	jb_u64(jb, "rev", a->rev);
+	jb_str(jb, "signature", a->msg ? a->msg : "");
+	jb_str(jb, "category", a->category ? a->category : "");
+	jb_u64(jb, "severity", a->severity);
+	if (a->metadata)
+		jb_raw(jb, "metadata", a->metadata);
+	if (a->target && p->ip_ver) {
+		/* source/target as Suricata writes them for target: */
+		bool src_is_target = a->target == 1;
+		const uint8_t *t = src_is_target ? p->src : p->dst, *s = src_is_target ? p->dst : p->src;
+		uint16_t tp = src_is_target ? p->sp : p->dp, sp = src_is_target ? p->dp : p->sp;
+		jb_open_object(jb, "source");
+		addr_str(p->ip_ver, s, addr);
+		jb_str(jb, "ip", addr);
+		if (p->flags & PKT_HAS_PORTS)
+			jb_u64(jb, "port", sp);
+		jb_close(jb);
+		jb_open_object(jb, "target");
+		addr_str(p->ip_ver, t, addr);
+		jb_str(jb, "ip", addr);
+		if (p->flags & PKT_HAS_PORTS)
+			jb_u64(jb, "port", tp);
+		jb_close(jb);
+	}
+	jb_close(jb);
+	if (f) {
+		jb_open_object(jb, "flow");
+		jb_u64(jb, "pkts_toserver", f->pkts[0]);
+		jb_u64(jb, "pkts_toclient", f->pkts[1]);
+		jb_u64(jb, "bytes_toserver", f->bytes[0]);
+		jb_u64(jb, "bytes_toclient", f->bytes[1]);
+		jb_str(jb, "start", vtime_format(f->start, tbuf));
+		addr_str(f->key.ip_ver, f->key.src, addr);
+		jb_str(jb, "src_ip", addr);
+		addr_str(f->key.ip_ver, f->key.dst, addr);
+		jb_str(jb, "dest_ip", addr);
+		if (has_ports(f->key.proto)) {
+			jb_u64(jb, "src_port", f->key.sp);
+			jb_u64(jb, "dest_port", f->key.dp);
+		}
+		jb_close(jb);
+	}
+	if (ec->alert_payload && p->payload_len)
+		b64_field(jb, "payload", p->payload, p->payload_len);
+	if (ec->alert_payload_printable && p->payload_len) {
+		char *pr = malloc(p->payload_len);
+		if (pr) {
+			for (uint32_t i = 0; i < p->payload_len; i++)
+				pr[i] = p->payload[i] >= 0x20 && p->payload[i] < 0x7f ? (char)p->payload[i] : '.';
+			jb_strn(jb, "payload_printable", (const uint8_t *)pr, p->payload_len);
+			free(pr);
+		}
+	}
+	if (ec->alert_payload || ec->alert_payload_printable)
+		jb_u64(jb, "stream", a->stream ? 1 : 0);
+	if (ec->alert_packet && p->caplen) {
+		b64_field(jb, "packet", p->data, p->caplen);
+		jb_open_object(jb, "packet_info");
+		jb_u64(jb, "linktype", (uint64_t)p->linktype);
+		jb_close(jb);
+	}
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void fast_log_line(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+		   bool blocked)
+{
+	char tbuf[32], sa[46], da[46], pb[4], line[1536];
+	vtime_format(p->ts, tbuf);
+	/* fast.log uses MM/DD/YYYY-HH:MM:SS.uuuuuu */
+	char ts[32];
+	snprintf(ts, sizeof(ts), "%.2s/%.2s/%.4s-%.15s", tbuf + 5, tbuf + 8, tbuf, tbuf + 11);
+	addr_str(p->ip_ver ? p->ip_ver : 4, p->src, sa);
+	addr_str(p->ip_ver ? p->ip_ver : 4, p->dst, da);
+	bool v6 = p->ip_ver == 6;
+	int n = snprintf(line, sizeof(line),
+			 "%s  %s[**] [%u:%u:%u] %s [**] [Classification: %s] [Priority: %u] {%s} "
+			 "%s%s%s:%u -> %s%s%s:%u\n",
+			 ts, blocked ? "[Drop] " : "", a->gid, a->sid, a->rev, a->msg ? a->msg : "",
+			 a->category ? a->category : "", a->severity, eve_proto_name(p->proto, pb),
+			 v6 ? "[" : "", sa, v6 ? "]" : "", p->sp, v6 ? "[" : "", da, v6 ? "]" : "",
+			 p->dp);
+	if (n > 0)
+		jb_append(jb, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 struct stat_item {

@@ -9,10 +9,12 @@
 
 #include "counters.h"
 #include "json.h"
+#include "detect.h"
 #include "stream.h"
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
+	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips;
 	uint16_t cid_seed;
 };
 
@@ -30,6 +32,14 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 /* Returns false if the event's type is not enabled (nothing written). */
 bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id ev,
 			const struct eve_cfg *ec);
+/* An alert record for a match on p.  blocked: the packet was dropped
+ * (inline, or --simulate-ips), shown as alert.action "blocked". */
+void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+		      bool blocked, const struct eve_cfg *ec);
+/* A fast.log line for the same alert. */
+void fast_log_line(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+		   bool blocked);
+
 /* Stats from summed counters and event counts. */
 void eve_stats_record(struct jbuf *jb, vtime_t now, uint64_t uptime_sec,
 		      const struct counters *c, const uint64_t ev[EV_MAX]);

@@ -1,0 +1,93 @@
+/*
+ * detect.h - the rule engine (public header of detect/).
+ *
+ * An engine is built once from rule files (detect_engine_load) and is then
+ * read-only, so every worker shares it; reload builds a new one and swaps
+ * the pointer.  Per worker there is a detect_thread (scratch space); per
+ * flow a small state (flowbits, flowints, the stream inspection windows)
+ * hangs off flow->detect.
+ *
+ * Per packet, detect_packet() picks the rule group of the packet's
+ * protocol, runs the multi-pattern prefilter (Hyperscan, or a portable
+ * fallback) over the inspection buffer, evaluates the candidate rules in
+ * action order (pass, drop, reject, alert by default) and returns the
+ * alerts and the verdict.  For TCP flows that are reassembled, payload
+ * rules inspect the reassembled stream (fed through detect_stream_data
+ * from the stream callback) instead of single packets.
+ */
+#ifndef VIGIL_DETECT_H
+#define VIGIL_DETECT_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "stream.h"
+
+struct detect_engine;
+struct detect_thread;
+
+struct detect_load_stats {
+	uint32_t files;
+	uint32_t loaded;
+	uint32_t skipped;   /* unsupported keyword or protocol */
+	uint32_t invalid;   /* syntax or value errors */
+	double seconds;
+};
+
+/* Loads the rule files (files: -S list, or NULL for the config's
+ * rule-files), the classification and reference files.  Unsupported and
+ * invalid rules are skipped with one warning each (file:line, sid, reason)
+ * unless quiet.  Returns NULL with e set only for fatal errors (no rule
+ * file could be read, out of memory). */
+struct detect_engine *detect_engine_load(const struct config *cfg, const struct strlist *files,
+					 bool quiet, struct detect_load_stats *st, struct verr *e);
+void detect_engine_free(struct detect_engine *de);
+uint32_t detect_engine_rule_count(const struct detect_engine *de);
+/* Prints skipped rules grouped by the keyword or reason holding them back. */
+void detect_engine_report(const struct detect_engine *de, FILE *f);
+/* Bytes the engine holds (rules, patterns, prefilter databases). */
+uint64_t detect_engine_memory(const struct detect_engine *de);
+
+struct detect_thread *detect_thread_new(const struct detect_engine *de);
+void detect_thread_free(struct detect_thread *dt);
+
+enum detect_verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_DROP, VERDICT_REJECT };
+
+/* alert actions, as rule.h's enum rule_action */
+enum { DETECT_ACT_ALERT, DETECT_ACT_PASS, DETECT_ACT_DROP, DETECT_ACT_REJECT };
+
+struct detect_alert {
+	uint32_t sid, gid, rev;
+	uint8_t action;    /* enum rule_action: 0 alert, 1 pass, 2 drop, 3 reject */
+	uint8_t severity;
+	uint8_t target;    /* 0 none, 1 src_ip, 2 dest_ip */
+	bool stream;       /* matched on reassembled stream data */
+	const char *msg, *category, *metadata; /* valid while the engine lives */
+};
+
+#define DETECT_MAX_ALERTS 16
+
+struct detect_result {
+	struct detect_alert a[DETECT_MAX_ALERTS];
+	unsigned cnt;
+	uint8_t verdict;   /* enum detect_verdict for this packet */
+};
+
+extern const char *const action_names[];
+
+/* Appends reassembled data of f's direction dir to its inspection window
+ * (called from the stream callback). */
+void detect_stream_data(struct detect_thread *dt, struct flow *f, int dir, const uint8_t *data,
+			uint32_t len, unsigned flags);
+
+/* Runs the rules over p. */
+void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
+		   struct detect_result *res);
+
+/* Frees f->detect (at flow end). */
+void detect_flow_free(struct flow *f);
+
+/* Writes the keyword table (--list-keywords). */
+void detect_list_keywords(FILE *f);
+
+#endif

@@ -1,0 +1,1135 @@
+/*
+ * engine.c - the detection engine: loading, grouping and per-packet
+ * evaluation.
+ *
+ * Loading reads each rule file line by line (with '\' continuations),
+ * parses each rule and keeps the skip reasons for --test-rules.  Rules are
+ * then ordered as Suricata orders them (action order, then flowbits
+ * setters before readers, then priority) and grouped by IP protocol; each
+ * group gets a prefilter over its rules' fast patterns.  Rules without a
+ * usable fast pattern are checked on every packet of their group.
+ *
+ * Per packet: the prefilter marks candidate rules in a bitmap, which is
+ * then walked in rule order, so evaluation order is the action order.  A
+ * matching pass rule ends inspection of the packet and of its flow.
+ * Thresholds (threshold, detection_filter) live in one table shared by
+ * all workers behind a mutex; it is consulted only after a rule matched.
+ */
+#include "detect.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "mpm.h"
+#include "parse.h"
+#include "payload.h"
+#include "util.h"
+
+const char *const action_names[] = { "alert", "pass", "drop", "reject" };
+
+enum { G_TCP, G_UDP, G_ICMP4, G_ICMP6, G_OTHER, G_MAX };
+
+struct group {
+	uint32_t *rules;      /* every rule of the group, in order */
+	uint32_t nrules;
+	uint32_t *nonmpm;     /* rules checked on every packet */
+	uint32_t nnonmpm;
+	struct mpm *mpm;      /* payload fast patterns */
+};
+
+struct skip_reason {
+	char *key;            /* keyword / reason grouping key */
+	uint32_t count;
+	char *example;        /* file:line sid */
+};
+
+struct th_entry {
+	uint32_t sid, gid;
+	uint8_t key[33];
+	vtime_t first;
+	uint32_t count;
+	bool used;
+};
+
+struct detect_engine {
+	struct rule **rules;
+	uint32_t nrules;
+	struct group groups[G_MAX];
+	struct class_entry *classes;
+	size_t nclasses;
+	struct skip_reason *skips;
+	size_t nskips;
+	uint8_t action_rank[ACT_MAX];
+	uint32_t window;       /* detect.stream-window */
+	uint64_t stream_depth;
+	uint64_t mem;
+	/* thresholds */
+	pthread_mutex_t th_lock;
+	struct th_entry *th;
+	uint32_t th_cap;
+};
+
+struct detect_thread {
+	const struct detect_engine *de;
+	uint64_t *cand;        /* bitmap over rules */
+	uint32_t cand_words;
+	uint32_t *touched;     /* words set this packet */
+	uint32_t ntouched;
+	struct mpm_scratch *scratch;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+};
+
+/* ---- classification ---- */
+
+static const char *const builtin_classes[] = {
+	"not-suspicious,Not Suspicious Traffic,3", "unknown,Unknown Traffic,3",
+	"bad-unknown,Potentially Bad Traffic,2", "attempted-recon,Attempted Information Leak,2",
+	"successful-recon-limited,Information Leak,2",
+	"successful-recon-largescale,Large Scale Information Leak,2",
+	"attempted-dos,Attempted Denial of Service,2", "successful-dos,Denial of Service,2",
+	"attempted-user,Attempted User Privilege Gain,1",
+	"unsuccessful-user,Unsuccessful User Privilege Gain,1",
+	"successful-user,Successful User Privilege Gain,1",
+	"attempted-admin,Attempted Administrator Privilege Gain,1",
+	"successful-admin,Successful Administrator Privilege Gain,1",
+	"rpc-portmap-decode,Decode of an RPC Query,2",
+	"shellcode-detect,Executable code was detected,1",
+	"string-detect,A suspicious string was detected,3",
+	"suspicious-filename-detect,A suspicious filename was detected,2",
+	"suspicious-login,An attempted login using a suspicious username was detected,2",
+	"system-call-detect,A system call was detected,2",
+	"tcp-connection,A TCP connection was detected,4",
+	"trojan-activity,A Network Trojan was detected,1",
+	"unusual-client-port-connection,A client was using an unusual port,2",
+	"network-scan,Detection of a Network Scan,3",
+	"denial-of-service,Detection of a Denial of Service Attack,2",
+	"non-standard-protocol,Detection of a non-standard protocol or event,2",
+	"protocol-command-decode,Generic Protocol Command Decode,3",
+	"web-application-activity,access to a potentially vulnerable web application,2",
+	"web-application-attack,Web Application Attack,1", "misc-activity,Misc activity,3",
+	"misc-attack,Misc Attack,2", "icmp-event,Generic ICMP event,3",
+	"inappropriate-content,Inappropriate Content was Detected,1",
+	"policy-violation,Potential Corporate Privacy Violation,1",
+	"default-login-attempt,Attempt to login by a default username and password,2",
+	"targeted-activity,Targeted Malicious Activity was Detected,1",
+	"exploit-kit,Exploit Kit Activity Detected,1",
+	"external-ip-check,Device Retrieving External IP Address Detected,2",
+	"domain-c2,Domain Observed Used for C2 Detected,1",
+	"pup-activity,Possibly Unwanted Program Detected,2",
+	"credential-theft,Successful Credential Theft Detected,1",
+	"social-engineering,Possible Social Engineering Attempted,2",
+	"coin-mining,Crypto Currency Mining Activity Detected,2",
+	"command-and-control,Malware Command and Control Activity Detected,1",
+};
+
+static int class_add(struct detect_engine *de, const char *spec)
+{
+	char tmp[512];
+	str_lcpy(tmp, spec, sizeof(tmp));
+	char *c1 = strchr(tmp, ','), *c2 = c1 ? strrchr(c1 + 1, ',') : NULL;
+	if (!c1 || !c2)
+		return -1;
+	*c1 = *c2 = '\0';
+	uint64_t prio;
+	char *p = c2 + 1;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (parse_uint(p, 255, &prio) < 0)
+		return -1;
+	for (size_t i = 0; i < de->nclasses; i++) {
+		if (!strcmp(de->classes[i].name, tmp)) { /* later definition wins */
+			char *d = v_strdup(c1 + 1);
+			if (!d)
+				return -1;
+			v_free(de->classes[i].desc);
+			de->classes[i].desc = d;
+			de->classes[i].prio = (uint8_t)prio;
+			return 0;
+		}
+	}
+	struct class_entry *v = v_realloc(de->classes, (de->nclasses + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	de->classes = v;
+	struct class_entry *e = &v[de->nclasses];
+	e->name = v_strdup(tmp);
+	e->desc = v_strdup(c1 + 1);
+	e->prio = (uint8_t)prio;
+	if (!e->name || !e->desc) {
+		v_free(e->name);
+		v_free(e->desc);
+		return -1;
+	}
+	de->nclasses++;
+	return 0;
+}
+
+static int load_classification(struct detect_engine *de, const char *path, bool quiet,
+			       struct verr *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
+	char line[1024];
+	unsigned ln = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		char *s = line;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (strncmp(s, "config classification:", 22))
+			continue;
+		s += 22;
+		while (isspace((unsigned char)*s))
+			s++;
+		s[strcspn(s, "\r\n")] = '\0';
+		if (class_add(de, s) < 0 && !quiet)
+			log_warn("%s:%u: bad classification \"%s\"", path, ln, s);
+	}
+	fclose(f);
+	return 0;
+}
+
+/* ---- loading ---- */
+
+static void skip_note(struct detect_engine *de, const char *key, const char *where)
+{
+	for (size_t i = 0; i < de->nskips; i++) {
+		if (!strcmp(de->skips[i].key, key)) {
+			de->skips[i].count++;
+			return;
+		}
+	}
+	struct skip_reason *v = v_realloc(de->skips, (de->nskips + 1) * sizeof(*v));
+	if (!v)
+		return;
+	de->skips = v;
+	v[de->nskips].key = v_strdup(key);
+	v[de->nskips].example = v_strdup(where);
+	v[de->nskips].count = 1;
+	if (v[de->nskips].key && v[de->nskips].example)
+		de->nskips++;
+	else {
+		v_free(v[de->nskips].key);
+		v_free(v[de->nskips].example);
+	}
+}
+
+static uint32_t rule_sid_guess(const char *text)
+{
+	const char *s = strstr(text, "sid:");
+	return s ? (uint32_t)strtoul(s + 4, NULL, 10) : 0;
+}
+
+static int add_rule(struct detect_engine *de, struct rule *r)
+{
+	if ((de->nrules & (de->nrules - 1)) == 0) {
+		uint32_t cap = de->nrules ? de->nrules * 2 : 64;
+		struct rule **v = v_realloc(de->rules, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		de->rules = v;
+	}
+	de->rules[de->nrules++] = r;
+	return 0;
+}
+
+static int load_file(struct detect_engine *de, const char *path, struct parse_ctx *pc,
+		     bool quiet, struct detect_load_stats *st)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		log_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	st->files++;
+	size_t cap = 4096, len = 0;
+	char *rule = v_malloc(cap), *line = NULL;
+	size_t lcap = 0;
+	unsigned ln = 0, start_ln = 0;
+	ssize_t n;
+	if (!rule) {
+		fclose(f);
+		return -1;
+	}
+	while ((n = getline(&line, &lcap, f)) >= 0) {
+		ln++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		char *s = line;
+		while (isspace((unsigned char)*s))
+			s++;
+		if (!len && (!*s || *s == '#'))
+			continue;
+		if (!len)
+			start_ln = ln;
+		bool cont = n > 0 && line[n - 1] == '\\';
+		if (cont)
+			line[--n] = '\0';
+		size_t add = strlen(s);
+		if (len + add + 1 > cap) {
+			while (len + add + 1 > cap)
+				cap *= 2;
+			if (cap > 1 << 20) { /* a runaway continuation: give up on it */
+				log_warn("%s:%u: rule longer than 1 MiB, skipped", path, start_ln);
+				st->invalid++;
+				len = 0;
+				cap = 4096;
+				continue;
+			}
+			char *nr = v_realloc(rule, cap);
+			if (!nr)
+				break;
+			rule = nr;
+		}
+		memcpy(rule + len, s, add);
+		len += add;
+		rule[len] = '\0';
+		if (cont)
+			continue;
+		struct rule *r = rule_parse(rule, pc);
+		char where[600];
+		snprintf(where, sizeof(where), "%.500s:%u sid %u", path, start_ln, rule_sid_guess(rule));
+		if (!r) {
+			if (pc->unsupported) {
+				st->skipped++;
+				skip_note(de, pc->kw[0] ? pc->kw : pc->err, where);
+			} else {
+				st->invalid++;
+				char key[300];
+				snprintf(key, sizeof(key), "invalid: %s", pc->err);
+				/* group invalid rules by the message's first words */
+				key[strcspn(key, "\"")] = '\0';
+				skip_note(de, key, where);
+			}
+			if (!quiet)
+				log_warn("%s:%u: sid %u skipped: %s", path, start_ln,
+					 rule_sid_guess(rule), pc->err);
+		} else {
+			r->line = start_ln;
+			r->file = v_strdup(path);
+			if (add_rule(de, r) < 0) {
+				rule_free(r);
+				break;
+			}
+			st->loaded++;
+		}
+		len = 0;
+	}
+	free(line);
+	v_free(rule);
+	fclose(f);
+	return 0;
+}
+
+static int fb_class(const struct rule *r)
+{
+	bool set = false, read = false;
+	for (uint32_t i = 0; i < r->fb_cnt; i++) {
+		if (r->fb[i].op <= FB_TOGGLE)
+			set = true;
+		else
+			read = true;
+	}
+	return set && !read ? 0 : set && read ? 1 : read ? 2 : 3;
+}
+
+static const struct detect_engine *sort_de;
+
+static int rule_order(const void *a, const void *b)
+{
+	const struct rule *x = *(struct rule *const *)a, *y = *(struct rule *const *)b;
+	int ax = sort_de->action_rank[x->action], ay = sort_de->action_rank[y->action];
+	if (ax != ay)
+		return ax - ay;
+	int fx = fb_class(x), fy = fb_class(y);
+	if (fx != fy)
+		return fx - fy;
+	if (x->priority != y->priority)
+		return x->priority - y->priority;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int group_of(uint8_t proto)
+{
+	switch (proto) {
+	case 6: return G_TCP;
+	case 17: return G_UDP;
+	case 1: return G_ICMP4;
+	case 58: return G_ICMP6;
+	}
+	return G_OTHER;
+}
+
+static int build_groups(struct detect_engine *de, struct verr *e)
+{
+	for (int g = 0; g < G_MAX; g++) {
+		struct group *gr = &de->groups[g];
+		gr->rules = v_malloc((de->nrules ? de->nrules : 1) * sizeof(uint32_t));
+		gr->nonmpm = v_malloc((de->nrules ? de->nrules : 1) * sizeof(uint32_t));
+		struct mpm_pattern *pats = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*pats));
+		if (!gr->rules || !gr->nonmpm || !pats) {
+			v_free(pats);
+			return verr_set(e, V_ENOMEM, "out of memory");
+		}
+		uint32_t np = 0;
+		for (uint32_t i = 0; i < de->nrules; i++) {
+			const struct rule *r = de->rules[i];
+			if (r->proto && group_of(r->proto) != g)
+				continue;
+			if (r->proto == 0 || group_of(r->proto) == g) {
+				gr->rules[gr->nrules++] = i;
+				if (r->fp_buf == BUF_PAYLOAD) {
+					const struct sm_content *c =
+						&r->lists[BUF_PAYLOAD].v[r->fp_idx].u.c;
+					uint32_t off = c->fp_len ? c->fp_off : 0;
+					uint32_t len = c->fp_len ? c->fp_len : c->len;
+					pats[np++] = (struct mpm_pattern){ c->pat + off, len, c->nocase, i };
+				} else {
+					gr->nonmpm[gr->nnonmpm++] = i;
+				}
+			}
+		}
+		char err[256];
+		gr->mpm = mpm_build(pats, np, err, sizeof(err));
+		v_free(pats);
+		if (!gr->mpm)
+			return verr_set(e, V_ENOMEM, "prefilter: %s", err);
+		de->mem += mpm_memory(gr->mpm) + (uint64_t)(gr->nrules + gr->nnonmpm) * 4;
+	}
+	return 0;
+}
+
+static uint64_t rule_memory(const struct rule *r)
+{
+	uint64_t m = sizeof(*r) + (r->msg ? strlen(r->msg) : 0) +
+		     (r->metadata ? strlen(r->metadata) : 0) + r->src.cnt * sizeof(struct addr_item) +
+		     r->dst.cnt * sizeof(struct addr_item) +
+		     (r->sp.cnt + r->dp.cnt) * sizeof(struct port_item);
+	for (int b = 0; b < BUF_MAX; b++) {
+		m += r->lists[b].cnt * sizeof(struct sm);
+		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
+			const struct sm *s = &r->lists[b].v[i];
+			if (s->type == SM_CONTENT)
+				m += 2u * s->u.c.len;
+			else if (s->type == SM_PCRE) {
+				size_t sz = 0;
+				pcre2_pattern_info(s->u.pcre.re, PCRE2_INFO_SIZE, &sz);
+				m += sz + 2048; /* JIT code, roughly */
+			}
+		}
+	}
+	return m;
+}
+
+struct detect_engine *detect_engine_load(const struct config *cfg, const struct strlist *files,
+					 bool quiet, struct detect_load_stats *st, struct verr *e)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(st, 0, sizeof(*st));
+	struct detect_engine *de = v_calloc(1, sizeof(*de));
+	if (!de) {
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&de->th_lock, NULL);
+	de->window = (uint32_t)MIN(cfg->detect_stream_window, 1u << 20);
+	de->stream_depth = cfg->detect_stream_depth;
+	/* action order */
+	for (int a = 0; a < ACT_MAX; a++)
+		de->action_rank[a] = (uint8_t)(ACT_MAX + a);
+	for (size_t i = 0; i < cfg->action_order.cnt; i++) {
+		const char *a = cfg->action_order.v[i];
+		for (int k = 0; k < ACT_MAX; k++)
+			if (!strcmp(a, action_names[k]))
+				de->action_rank[k] = (uint8_t)i;
+	}
+	/* classification: the configured file, else the rule path's, else built in */
+	char path[4096];
+	const char *cf = cfg->classification_file;
+	if (!cf || !*cf) {
+		snprintf(path, sizeof(path), "%s/classification.config", cfg->rule_path);
+		FILE *t = fopen(path, "r");
+		cf = t ? path : NULL;
+		if (t)
+			fclose(t);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(builtin_classes); i++)
+		if (class_add(de, builtin_classes[i]) < 0)
+			goto oom;
+	if (cf && load_classification(de, cf, quiet, e) < 0)
+		goto fail;
+
+	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses };
+	pc.vars.addr = &cfg->address_vars;
+	pc.vars.port = &cfg->port_vars;
+	const struct strlist *fl = files ? files : &cfg->rule_files;
+	uint32_t readable = 0;
+	for (size_t i = 0; i < fl->cnt; i++) {
+		const char *fn = fl->v[i];
+		if (fn[0] != '/' && !files)
+			snprintf(path, sizeof(path), "%s/%s", cfg->rule_path, fn);
+		else
+			str_lcpy(path, fn, sizeof(path));
+		if (load_file(de, path, &pc, quiet, st) == 0)
+			readable++;
+	}
+	if (fl->cnt && !readable) {
+		verr_set(e, V_EIO, "no rule file could be read");
+		goto fail;
+	}
+	for (uint32_t i = 0; i < de->nrules; i++)
+		de->rules[i]->idx = i;
+	sort_de = de;
+	qsort(de->rules, de->nrules, sizeof(*de->rules), rule_order);
+	for (uint32_t i = 0; i < de->nrules; i++) {
+		de->rules[i]->idx = i;
+		de->mem += rule_memory(de->rules[i]);
+	}
+	if (build_groups(de, e) < 0)
+		goto fail;
+	de->mem += (uint64_t)de->nrules * sizeof(void *);
+	/* threshold table: fixed size from the memcap */
+	de->th_cap = (uint32_t)MIN(cfg->detect_threshold_memcap / sizeof(struct th_entry), 1u << 22);
+	if (de->th_cap < 64)
+		de->th_cap = 64;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return de;
+oom:
+	verr_set(e, V_ENOMEM, "out of memory");
+fail:
+	detect_engine_free(de);
+	return NULL;
+}
+
+void detect_engine_free(struct detect_engine *de)
+{
+	if (!de)
+		return;
+	for (uint32_t i = 0; i < de->nrules; i++)
+		rule_free(de->rules[i]);
+	v_free(de->rules);
+	for (int g = 0; g < G_MAX; g++) {
+		v_free(de->groups[g].rules);
+		v_free(de->groups[g].nonmpm);
+		mpm_free(de->groups[g].mpm);
+	}
+	for (size_t i = 0; i < de->nclasses; i++) {
+		v_free(de->classes[i].name);
+		v_free(de->classes[i].desc);
+	}
+	v_free(de->classes);
+	for (size_t i = 0; i < de->nskips; i++) {
+		v_free(de->skips[i].key);
+		v_free(de->skips[i].example);
+	}
+	v_free(de->skips);
+	v_free(de->th);
+	pthread_mutex_destroy(&de->th_lock);
+	v_free(de);
+}
+
+uint32_t detect_engine_rule_count(const struct detect_engine *de) { return de ? de->nrules : 0; }
+uint64_t detect_engine_memory(const struct detect_engine *de) { return de ? de->mem : 0; }
+
+static int skip_cmp(const void *a, const void *b)
+{
+	const struct skip_reason *x = a, *y = b;
+	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->key, y->key);
+}
+
+void detect_engine_report(const struct detect_engine *de, FILE *f)
+{
+	if (!de->nskips)
+		return;
+	struct skip_reason *s = v_malloc(de->nskips * sizeof(*s));
+	if (!s)
+		return;
+	memcpy(s, de->skips, de->nskips * sizeof(*s));
+	qsort(s, de->nskips, sizeof(*s), skip_cmp);
+	fprintf(f, "skipped rules by reason (count, reason, first example):\n");
+	for (size_t i = 0; i < de->nskips; i++)
+		fprintf(f, "  %6u  %-40s %s\n", s[i].count, s[i].key, s[i].example);
+	v_free(s);
+}
+
+void detect_list_keywords(FILE *f)
+{
+	for (size_t i = 0; i < kw_count; i++)
+		fprintf(f, "%-18s %s\n", kw_table[i].name, kw_table[i].help);
+	fprintf(f, "\nbuffers (sticky):\n");
+	for (int b = 0; b < BUF_MAX; b++)
+		fprintf(f, "%-18s\n", buffer_names[b]);
+	fprintf(f, "\nprefilter: %s\n", mpm_name());
+}
+
+/* ---- threads ---- */
+
+struct detect_thread *detect_thread_new(const struct detect_engine *de)
+{
+	struct detect_thread *dt = v_calloc(1, sizeof(*dt));
+	if (!dt)
+		return NULL;
+	dt->de = de;
+	dt->cand_words = (de->nrules + 63) / 64 + 1;
+	dt->cand = v_calloc(dt->cand_words, sizeof(uint64_t));
+	dt->touched = v_calloc(dt->cand_words, sizeof(uint32_t));
+	dt->md = pcre2_match_data_create(32, NULL);
+	dt->mctx = pcre2_match_context_create(NULL);
+	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx)
+		goto fail;
+	/* bounds like Suricata's pcre match-limit defaults */
+	pcre2_set_match_limit(dt->mctx, 3500);
+	pcre2_set_depth_limit(dt->mctx, 1500);
+	for (int g = 0; g < G_MAX; g++) {
+		struct mpm_scratch *s = mpm_scratch_grow(dt->scratch, de->groups[g].mpm);
+		if (!s)
+			goto fail;
+		dt->scratch = s;
+	}
+	return dt;
+fail:
+	detect_thread_free(dt);
+	return NULL;
+}
+
+void detect_thread_free(struct detect_thread *dt)
+{
+	if (!dt)
+		return;
+	v_free(dt->cand);
+	v_free(dt->touched);
+	if (dt->md)
+		pcre2_match_data_free(dt->md);
+	if (dt->mctx)
+		pcre2_match_context_free(dt->mctx);
+	mpm_scratch_free(dt->scratch);
+	v_free(dt);
+}
+
+/* ---- per-flow state ---- */
+
+#define DF_MAX_BITS 256
+#define DF_MAX_INTS 64
+#define DF_MAX_ALERTED 1024
+
+struct win {
+	uint8_t *buf;
+	uint32_t len, cap;
+	uint64_t consumed;
+	bool fresh;
+};
+
+struct dflow {
+	struct win w[2];
+	uint32_t *bits;
+	uint16_t nbits, capbits;
+	struct { uint32_t id; int64_t v; } *ints;
+	uint16_t nints, capints;
+	uint32_t *alerted;     /* sid << 1 | dir, for stream matches */
+	uint16_t nalerted, capalerted;
+};
+
+static struct dflow *dflow_get(struct flow *f)
+{
+	if (!f->detect)
+		f->detect = v_calloc(1, sizeof(struct dflow));
+	return f->detect;
+}
+
+void detect_flow_free(struct flow *f)
+{
+	struct dflow *d = f->detect;
+	if (!d)
+		return;
+	v_free(d->w[0].buf);
+	v_free(d->w[1].buf);
+	v_free(d->bits);
+	v_free(d->ints);
+	v_free(d->alerted);
+	v_free(d);
+	f->detect = NULL;
+}
+
+static bool bit_isset(const struct dflow *d, uint32_t id)
+{
+	if (!d)
+		return false;
+	for (uint16_t i = 0; i < d->nbits; i++)
+		if (d->bits[i] == id)
+			return true;
+	return false;
+}
+
+static void bit_set(struct dflow *d, uint32_t id, int how)
+{
+	for (uint16_t i = 0; i < d->nbits; i++) {
+		if (d->bits[i] == id) {
+			if (how != FB_SET) /* unset or toggle */
+				d->bits[i] = d->bits[--d->nbits];
+			return;
+		}
+	}
+	if (how == FB_UNSET || d->nbits >= DF_MAX_BITS)
+		return;
+	if (d->nbits == d->capbits) {
+		uint16_t cap = d->capbits ? (uint16_t)(d->capbits * 2) : 4;
+		uint32_t *v = v_realloc(d->bits, cap * sizeof(*v));
+		if (!v)
+			return;
+		d->bits = v;
+		d->capbits = cap;
+	}
+	d->bits[d->nbits++] = id;
+}
+
+static int64_t *int_find(struct dflow *d, uint32_t id, bool create)
+{
+	if (!d)
+		return NULL;
+	for (uint16_t i = 0; i < d->nints; i++)
+		if (d->ints[i].id == id)
+			return &d->ints[i].v;
+	if (!create || d->nints >= DF_MAX_INTS)
+		return NULL;
+	if (d->nints == d->capints) {
+		uint16_t cap = d->capints ? (uint16_t)(d->capints * 2) : 4;
+		void *v = v_realloc(d->ints, cap * sizeof(*d->ints));
+		if (!v)
+			return NULL;
+		d->ints = v;
+		d->capints = cap;
+	}
+	d->ints[d->nints].id = id;
+	d->ints[d->nints].v = 0;
+	return &d->ints[d->nints++].v;
+}
+
+static bool stream_alerted(struct dflow *d, uint32_t key, bool add)
+{
+	for (uint16_t i = 0; i < d->nalerted; i++)
+		if (d->alerted[i] == key)
+			return true;
+	if (add && d->nalerted < DF_MAX_ALERTED) {
+		if (d->nalerted == d->capalerted) {
+			uint16_t cap = d->capalerted ? (uint16_t)(d->capalerted * 2) : 4;
+			uint32_t *v = v_realloc(d->alerted, cap * sizeof(*v));
+			if (!v)
+				return false;
+			d->alerted = v;
+			d->capalerted = cap;
+		}
+		d->alerted[d->nalerted++] = key;
+	}
+	return false;
+}
+
+void detect_stream_data(struct detect_thread *dt, struct flow *f, int dir, const uint8_t *data,
+			uint32_t len, unsigned flags)
+{
+	const struct detect_engine *de = dt->de;
+	if (!de || !de->nrules)
+		return;
+	struct dflow *d = dflow_get(f);
+	if (!d)
+		return;
+	struct win *w = &d->w[dir];
+	if (flags & STREAM_GAP)
+		w->len = 0; /* no match may span a gap */
+	if (!len || (de->stream_depth && w->consumed >= de->stream_depth))
+		return;
+	if (!w->fresh && w->len > de->window) {
+		/* keep the last window bytes as context for the new data */
+		memmove(w->buf, w->buf + w->len - de->window, de->window);
+		w->len = de->window;
+	}
+	w->fresh = true;
+	if (de->stream_depth && w->consumed + len > de->stream_depth)
+		len = (uint32_t)(de->stream_depth - w->consumed);
+	w->consumed += len;
+	if (w->len + len > w->cap) {
+		uint32_t cap = w->cap ? w->cap : 4096;
+		while (cap < w->len + len)
+			cap *= 2;
+		uint8_t *nb = v_realloc(w->buf, cap);
+		if (!nb)
+			return;
+		w->buf = nb;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, data, len);
+	w->len += len;
+}
+
+/* ---- thresholds ---- */
+
+/* Returns whether this match should alert. */
+static bool threshold_ok(struct detect_engine *de, const struct rule *r, const struct threshold *t,
+			 const struct packet *p)
+{
+	uint8_t key[33] = { 0 };
+	switch (t->track) {
+	case TRACK_BY_SRC: memcpy(key, p->src, 16); key[32] = 1; break;
+	case TRACK_BY_DST: memcpy(key, p->dst, 16); key[32] = 2; break;
+	case TRACK_BY_BOTH: memcpy(key, p->src, 16); memcpy(key + 16, p->dst, 16); key[32] = 3; break;
+	case TRACK_BY_FLOW: memcpy(key, &p->flow, sizeof(p->flow)); key[32] = 4; break;
+	default: key[32] = 5; break;
+	}
+	bool ok = true;
+	pthread_mutex_lock(&de->th_lock);
+	if (!de->th && !(de->th = v_calloc(de->th_cap, sizeof(*de->th)))) {
+		pthread_mutex_unlock(&de->th_lock);
+		return true;
+	}
+	uint64_t h = hash_bytes(key, sizeof(key), r->sid ^ ((uint64_t)r->gid << 32) ^ t->type);
+	struct th_entry *e = NULL, *victim = NULL;
+	vtime_t win = VTIME_FROM_SEC(t->seconds);
+	/* 8 probes; reuse a free slot, else the one with the oldest window */
+	for (uint32_t probe = 0; probe < 8 && !e; probe++) {
+		struct th_entry *c = &de->th[(h + probe) % de->th_cap];
+		if (c->used && c->sid == r->sid && c->gid == r->gid &&
+		    !memcmp(c->key, key, sizeof(key)))
+			e = c;
+		else if (!victim || (victim->used && (!c->used || c->first < victim->first)))
+			victim = c;
+	}
+	if (e && e->first + win < p->ts) {
+		/* window over: start a new one */
+		e->first = p->ts;
+		e->count = 0;
+	}
+	if (!e) {
+		e = victim;
+		e->used = true;
+		e->sid = r->sid;
+		e->gid = r->gid;
+		memcpy(e->key, key, sizeof(key));
+		e->first = p->ts;
+		e->count = 0;
+	}
+	e->count++;
+	switch (t->type) {
+	case TH_TYPE_LIMIT: ok = e->count <= t->count; break;
+	case TH_TYPE_THRESHOLD:
+		ok = e->count >= t->count;
+		if (ok)
+			e->count = 0;
+		break;
+	case TH_TYPE_BOTH: ok = e->count == t->count; break;
+	case TH_TYPE_DETECTION_FILTER: ok = e->count > t->count; break;
+	}
+	pthread_mutex_unlock(&de->th_lock);
+	return ok;
+}
+
+/* ---- per-packet evaluation ---- */
+
+static bool cmp(const struct numcmp *c, uint64_t v)
+{
+	switch (c->op) {
+	case CMP_EQ: return v == c->a;
+	case CMP_NE: return v != c->a;
+	case CMP_LT: return v < c->a;
+	case CMP_GT: return v > c->a;
+	case CMP_LE: return v <= c->a;
+	case CMP_GE: return v >= c->a;
+	case CMP_RANGE_EX: return v > c->a && v < c->b;
+	case CMP_RANGE_IN: return v >= c->a && v <= c->b;
+	}
+	return false;
+}
+
+static bool bits_ok(uint8_t have, uint8_t mode, uint8_t want, uint8_t mask)
+{
+	have &= mask;
+	switch (mode) {
+	case '+': return (have & want) == want;
+	case '*': return (have & want) != 0;
+	case '!': return (have & want) == 0;
+	default: return have == want;
+	}
+}
+
+static bool flow_established(const struct flow *f)
+{
+	if (f->key.proto == 6)
+		return f->tcp_state >= TCP_ESTABLISHED && f->tcp_state <= TCP_CLOSING &&
+		       f->tcp_state != TCP_TIME_WAIT;
+	return f->state != FLOW_STATE_NEW;
+}
+
+static bool header_ok(const struct rule *r, const struct packet *p)
+{
+	bool fwd = addr_match(&r->src, p->ip_ver, p->src) && addr_match(&r->dst, p->ip_ver, p->dst);
+	bool ports = p->flags & PKT_HAS_PORTS;
+	if (fwd && ports)
+		fwd = port_match(&r->sp, p->sp) && port_match(&r->dp, p->dp);
+	if (!fwd) {
+		if (!r->bidir)
+			return false;
+		bool rev = addr_match(&r->src, p->ip_ver, p->dst) &&
+			   addr_match(&r->dst, p->ip_ver, p->src);
+		if (rev && ports)
+			rev = port_match(&r->sp, p->dp) && port_match(&r->dp, p->sp);
+		if (!rev)
+			return false;
+	}
+	if (r->sameip && memcmp(p->src, p->dst, 16))
+		return false;
+	const struct flow *f = p->flow;
+	uint16_t ff = r->flow_flags;
+	if (ff & (RF_TOSERVER | RF_TOCLIENT | RF_ESTABLISHED | RF_NOT_ESTABLISHED)) {
+		if (!f)
+			return false;
+		if ((ff & RF_TOSERVER) && p->dir != 0)
+			return false;
+		if ((ff & RF_TOCLIENT) && p->dir != 1)
+			return false;
+		bool est = flow_established(f);
+		if ((ff & RF_ESTABLISHED) && !est)
+			return false;
+		if ((ff & RF_NOT_ESTABLISHED) && est)
+			return false;
+	}
+	if ((ff & RF_ONLY_FRAG) && !(p->flags & PKT_REBUILT))
+		return false;
+	if ((ff & RF_NO_FRAG) && (p->flags & PKT_REBUILT))
+		return false;
+	uint32_t hm = r->hdr_mask & ((1u << HC_MAX) - 1);
+	if (hm) {
+		bool icmp = p->proto == 1 || p->proto == 58, tcp = p->proto == 6 && ports;
+		if ((hm & 1u << HC_TTL) && !cmp(&r->hdr[HC_TTL], p->ttl)) return false;
+		if ((hm & 1u << HC_TOS) && !cmp(&r->hdr[HC_TOS], p->tos)) return false;
+		if ((hm & 1u << HC_ID) && (p->ip_ver != 4 || !cmp(&r->hdr[HC_ID], p->ip_id))) return false;
+		if ((hm & 1u << HC_SEQ) && (!tcp || !cmp(&r->hdr[HC_SEQ], p->seq))) return false;
+		if ((hm & 1u << HC_ACK) && (!tcp || !cmp(&r->hdr[HC_ACK], p->ack))) return false;
+		if ((hm & 1u << HC_WINDOW) && (!tcp || !cmp(&r->hdr[HC_WINDOW], p->win))) return false;
+		if ((hm & 1u << HC_ITYPE) && (!icmp || !cmp(&r->hdr[HC_ITYPE], p->icmp_type))) return false;
+		if ((hm & 1u << HC_ICODE) && (!icmp || !cmp(&r->hdr[HC_ICODE], p->icmp_code))) return false;
+		if ((hm & 1u << HC_ICMP_ID) && (!icmp || !cmp(&r->hdr[HC_ICMP_ID], p->icmp_id))) return false;
+		if ((hm & 1u << HC_ICMP_SEQ) && (!icmp || !cmp(&r->hdr[HC_ICMP_SEQ], p->icmp_seq))) return false;
+		if ((hm & 1u << HC_DSIZE) && !cmp(&r->hdr[HC_DSIZE], p->payload_len)) return false;
+		if ((hm & 1u << HC_IP_PROTO) && !cmp(&r->hdr[HC_IP_PROTO], p->proto)) return false;
+	}
+	if (r->has_flags && (p->proto != 6 || !ports ||
+			     !bits_ok(p->tcp_flags, r->flags_mode, r->flags_want, r->flags_mask)))
+		return false;
+	if (r->has_fragbits) {
+		if (p->ip_ver != 4 || !p->ip_hdr)
+			return false;
+		uint8_t fb = (p->flags & PKT_REBUILT) ? 0 : (uint8_t)(p->ip_hdr[6] & 0xe0);
+		/* wire order: R(0x80) D(0x40) M(0x20) */
+		if (!bits_ok(fb, r->fragbits_mode, r->fragbits_want, 0xe0))
+			return false;
+	}
+	return true;
+}
+
+static bool flow_conds_ok(const struct rule *r, const struct packet *p)
+{
+	struct dflow *d = p->flow ? p->flow->detect : NULL;
+	for (uint32_t i = 0; i < r->fb_cnt; i++) {
+		const struct flowbit_cond *c = &r->fb[i];
+		if (c->op != FB_ISSET && c->op != FB_ISNOTSET)
+			continue;
+		if (!p->flow)
+			return false;
+		bool any = false, all = true;
+		for (uint8_t k = 0; k < c->cnt; k++) {
+			bool s = bit_isset(d, c->ids[k]);
+			any |= s;
+			all &= s;
+		}
+		bool set = c->or_group ? any : all;
+		if (c->op == FB_ISSET ? !set : (c->or_group ? all : any))
+			return false;
+	}
+	for (uint32_t i = 0; i < r->fi_cnt; i++) {
+		const struct flowint_cond *c = &r->fi[i];
+		if (c->op <= FI_SUB)
+			continue;
+		if (!p->flow)
+			return false;
+		int64_t *v = int_find(d, c->id, false);
+		if (c->op == FI_ISSET) { if (!v) return false; continue; }
+		if (c->op == FI_NOTSET) { if (v) return false; continue; }
+		if (!v)
+			return false;
+		int64_t want = c->value;
+		if (c->value_var >= 0) {
+			int64_t *o = int_find(d, (uint32_t)c->value_var, false);
+			if (!o)
+				return false;
+			want = *o;
+		}
+		bool ok = c->op == FI_EQ ? *v == want : c->op == FI_NE ? *v != want :
+			  c->op == FI_LT ? *v < want : c->op == FI_GT ? *v > want :
+			  c->op == FI_LE ? *v <= want : *v >= want;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void flow_effects(const struct rule *r, struct packet *p)
+{
+	if (!p->flow || (!r->fb_cnt && !r->fi_cnt))
+		return;
+	struct dflow *d = dflow_get(p->flow);
+	if (!d)
+		return;
+	for (uint32_t i = 0; i < r->fb_cnt; i++) {
+		const struct flowbit_cond *c = &r->fb[i];
+		if (c->op <= FB_TOGGLE)
+			for (uint8_t k = 0; k < c->cnt; k++)
+				bit_set(d, c->ids[k], c->op);
+	}
+	for (uint32_t i = 0; i < r->fi_cnt; i++) {
+		const struct flowint_cond *c = &r->fi[i];
+		if (c->op > FI_SUB)
+			continue;
+		int64_t *v = int_find(d, c->id, true);
+		if (!v)
+			continue;
+		int64_t val = c->value;
+		if (c->value_var >= 0) {
+			int64_t *o = int_find(d, (uint32_t)c->value_var, false);
+			if (!o)
+				continue;
+			val = *o;
+		}
+		if (c->op == FI_SET) *v = val;
+		else if (c->op == FI_ADD) *v = (int64_t)((uint64_t)*v + (uint64_t)val);
+		else *v = (int64_t)((uint64_t)*v - (uint64_t)val);
+	}
+}
+
+static void cand_mark(void *ctx, uint32_t rule)
+{
+	struct detect_thread *dt = ctx;
+	uint32_t w = rule / 64;
+	if (!dt->cand[w])
+		dt->touched[dt->ntouched++] = w;
+	dt->cand[w] |= 1ULL << (rule % 64);
+}
+
+void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
+		   struct detect_result *res)
+{
+	res->cnt = 0;
+	res->verdict = VERDICT_NONE;
+	if (!de || !de->nrules || !p->ip_ver || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
+		return;
+	struct flow *f = p->flow;
+	if (f && (f->flags & FLOW_F_PASS))
+		return;
+	const struct group *g = &de->groups[group_of(p->proto)];
+	if (!g->nrules)
+		return;
+	/* the buffers: packet payload, and fresh reassembled stream data */
+	struct dflow *d = f ? f->detect : NULL;
+	struct win *w = d && d->w[p->dir].fresh ? &d->w[p->dir] : NULL;
+	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
+
+	dt->ntouched = 0;
+	for (uint32_t i = 0; i < g->nnonmpm; i++)
+		cand_mark(dt, g->nonmpm[i]);
+	if (p->payload_len)
+		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
+	if (w && w->len)
+		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
+
+	struct insp st = { .md = dt->md, .mctx = dt->mctx };
+	/* walk candidates in rule order: sort the touched words */
+	for (uint32_t a = 1; a < dt->ntouched; a++) {
+		uint32_t v = dt->touched[a], b = a;
+		for (; b > 0 && dt->touched[b - 1] > v; b--)
+			dt->touched[b] = dt->touched[b - 1];
+		dt->touched[b] = v;
+	}
+	bool stop = false;
+	for (uint32_t t = 0; t < dt->ntouched; t++) {
+		uint32_t wi = dt->touched[t];
+		uint64_t bits = dt->cand[wi];
+		dt->cand[wi] = 0;
+		while (bits && !stop) {
+			uint32_t ri = wi * 64 + (uint32_t)__builtin_ctzll(bits);
+			bits &= bits - 1;
+			const struct rule *r = de->rules[ri];
+			if (r->proto && r->proto != p->proto)
+				continue;
+			if (!header_ok(r, p) || !flow_conds_ok(r, p))
+				continue;
+			bool stream = false;
+			const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
+			if (pl->cnt) {
+				bool pkt_only = (r->flow_flags & RF_NO_STREAM) ||
+						(r->hdr_mask & (1u << HC_DSIZE));
+				if (reasm && !pkt_only) {
+					if (!w)
+						continue;
+					st.buf = w->buf;
+					st.len = w->len;
+					stream = true;
+				} else {
+					if (r->flow_flags & RF_ONLY_STREAM)
+						continue;
+					st.buf = p->payload;
+					st.len = p->payload_len;
+				}
+				st.budget = 3000;
+				if (!payload_inspect(pl, &st))
+					continue;
+				if (stream && stream_alerted(d, r->sid << 1 | p->dir, false))
+					continue;
+			} else if (r->flow_flags & RF_ONLY_STREAM) {
+				continue;
+			}
+			/* matched */
+			flow_effects(r, p);
+			if (r->df.on && !threshold_ok((struct detect_engine *)de, r, &r->df, p))
+				continue;
+			if (r->th.on && !threshold_ok((struct detect_engine *)de, r, &r->th, p))
+				continue;
+			if (stream && d)
+				stream_alerted(d, r->sid << 1 | p->dir, true);
+			if (r->action == ACT_PASS) {
+				res->verdict = VERDICT_PASS;
+				if (f)
+					f->flags |= FLOW_F_PASS;
+				stop = true;
+			} else if (r->action == ACT_DROP && res->verdict < VERDICT_DROP) {
+				res->verdict = VERDICT_DROP;
+			} else if (r->action == ACT_REJECT && res->verdict < VERDICT_REJECT) {
+				res->verdict = VERDICT_REJECT;
+			}
+			if (r->noalert || res->cnt >= DETECT_MAX_ALERTS)
+				continue;
+			struct detect_alert *al = &res->a[res->cnt++];
+			al->sid = r->sid;
+			al->gid = r->gid;
+			al->rev = r->rev;
+			al->action = r->action;
+			al->severity = r->priority;
+			al->target = r->target;
+			al->stream = stream;
+			al->msg = r->msg;
+			al->category = r->category;
+			al->metadata = r->metadata;
+		}
+	}
+	/* clear what the early stop left */
+	for (uint32_t t = 0; t < dt->ntouched; t++)
+		dt->cand[dt->touched[t]] = 0;
+	if (w)
+		w->fresh = false;
+}

@@ -1,0 +1,1231 @@
+/*
+ * kw.c - one setup function per keyword in keywords.def.  Each parses its
+ * argument into the rule and returns 0, or -1 with pc->err naming what is
+ * wrong.  Payload keywords attach to the rule's current sticky buffer;
+ * content modifiers attach to the last content.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "json.h"
+#include "parse.h"
+#include "util.h"
+
+#define CONTENT_MAX 65535
+
+#define FAIL(...)                                                  \
+	do {                                                       \
+		snprintf(pc->err, sizeof(pc->err), __VA_ARGS__);   \
+		return -1;                                         \
+	} while (0)
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Strips surrounding double quotes in place; NULL if unbalanced. */
+static char *unquote(char *s)
+{
+	s = trim(s);
+	size_t n = strlen(s);
+	if (n && s[0] == '"') {
+		if (n < 2 || s[n - 1] != '"')
+			return NULL;
+		s[n - 1] = '\0';
+		return s + 1;
+	}
+	return s;
+}
+
+static int need_arg(const char *arg, const char *kw, struct parse_ctx *pc)
+{
+	if (!arg || !*arg) {
+		snprintf(pc->err, sizeof(pc->err), "%s needs a value", kw);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -1;
+	long long v = strtoll(s, &end, 0);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* N, !N, <N, >N, <=N, >=N, N<>M (exclusive), N-M (inclusive). */
+static int parse_numcmp(const char *s0, struct numcmp *c, uint64_t max)
+{
+	char s[64];
+	int64_t a, b;
+	str_lcpy(s, s0, sizeof(s));
+	char *p = trim(s);
+	char *sep;
+	if ((sep = strstr(p, "<>"))) {
+		*sep = '\0';
+		if (parse_i64(p, &a) || parse_i64(sep + 2, &b) || a < 0 || b < a || (uint64_t)b > max)
+			return -1;
+		c->op = CMP_RANGE_EX;
+		c->a = (uint64_t)a;
+		c->b = (uint64_t)b;
+		return 0;
+	}
+	int op = CMP_EQ;
+	if (p[0] == '<' && p[1] == '=') { op = CMP_LE; p += 2; }
+	else if (p[0] == '>' && p[1] == '=') { op = CMP_GE; p += 2; }
+	else if (p[0] == '<') { op = CMP_LT; p++; }
+	else if (p[0] == '>') { op = CMP_GT; p++; }
+	else if (p[0] == '!') { op = CMP_NE; p++; }
+	else if (p[0] == '=') { p++; }
+	if (op == CMP_EQ && (sep = strchr(p + 1, '-'))) {
+		*sep = '\0';
+		if (parse_i64(p, &a) || parse_i64(sep + 1, &b) || a < 0 || b < a || (uint64_t)b > max)
+			return -1;
+		c->op = CMP_RANGE_IN;
+		c->a = (uint64_t)a;
+		c->b = (uint64_t)b;
+		return 0;
+	}
+	if (parse_i64(p, &a) || a < 0 || (uint64_t)a > max)
+		return -1;
+	c->op = (uint8_t)op;
+	c->a = (uint64_t)a;
+	return 0;
+}
+
+static struct sm *add_sm(struct rule *r, enum sm_type t, struct parse_ctx *pc)
+{
+	struct sm_list *l = &r->lists[r->cur_buf];
+	if (l->cnt >= 256) {
+		snprintf(pc->err, sizeof(pc->err), "too many payload keywords");
+		return NULL;
+	}
+	struct sm *v = v_realloc(l->v, (l->cnt + 1) * sizeof(*v));
+	if (!v) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		return NULL;
+	}
+	/* pointers into the list move with realloc: refresh them */
+	if (r->last_content && r->last_content >= l->v && r->last_content < l->v + l->cnt)
+		r->last_content = v + (r->last_content - l->v);
+	if (r->last_pm && r->last_pm >= l->v && r->last_pm < l->v + l->cnt)
+		r->last_pm = v + (r->last_pm - l->v);
+	l->v = v;
+	struct sm *s = &v[l->cnt++];
+	memset(s, 0, sizeof(*s));
+	s->type = t;
+	r->last_pm = s;
+	return s;
+}
+
+static int var_index(const struct rule *r, const char *name)
+{
+	for (int i = 0; i < r->nvars; i++)
+		if (!strcmp(r->var_names[i], name))
+			return i;
+	return -1;
+}
+
+/* A number or the name of a byte_extract / byte_math variable. */
+static int parse_numvar(const struct rule *r, const char *s, struct numvar *nv)
+{
+	int64_t v;
+	nv->var = -1;
+	if (parse_i64(s, &v) == 0) {
+		nv->v = v;
+		return 0;
+	}
+	char tmp[64];
+	str_lcpy(tmp, s, sizeof(tmp));
+	int i = var_index(r, trim(tmp));
+	if (i < 0)
+		return -1;
+	nv->var = (int8_t)i;
+	nv->v = 0;
+	return 0;
+}
+
+static int new_var(struct rule *r, const char *name, struct parse_ctx *pc)
+{
+	if (var_index(r, name) >= 0)
+		FAIL("variable \"%s\" defined twice", name);
+	if (r->nvars >= RULE_MAX_VARS)
+		FAIL("more than %d byte_extract/byte_math variables", RULE_MAX_VARS);
+	if (!(r->var_names[r->nvars] = v_strdup(name)))
+		FAIL("out of memory");
+	return r->nvars++;
+}
+
+/* ---- metadata ---- */
+
+static int kw_msg(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "msg", pc))
+		return -1;
+	char *d = v_strdup(arg), *m;
+	if (!d)
+		FAIL("out of memory");
+	if (!(m = unquote(d))) {
+		v_free(d);
+		FAIL("msg: unbalanced quotes");
+	}
+	/* unescape \" \; \\ */
+	char *o = m;
+	for (char *q = m; *q; q++) {
+		if (*q == '\\' && q[1])
+			q++;
+		*o++ = *q;
+	}
+	*o = '\0';
+	v_free(r->msg);
+	r->msg = v_strdup(m);
+	v_free(d);
+	if (!r->msg)
+		FAIL("out of memory");
+	return 0;
+}
+
+static int kw_u32(const char *arg, const char *kw, uint32_t *out, struct parse_ctx *pc)
+{
+	uint64_t v;
+	if (need_arg(arg, kw, pc))
+		return -1;
+	if (parse_uint(arg, UINT32_MAX, &v) < 0)
+		FAIL("%s: bad number \"%s\"", kw, arg);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int kw_sid(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_u32(a, "sid", &r->sid, pc); }
+static int kw_rev(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_u32(a, "rev", &r->rev, pc); }
+static int kw_gid(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_u32(a, "gid", &r->gid, pc); }
+
+static int kw_priority(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	uint32_t v;
+	if (kw_u32(a, "priority", &v, pc) < 0)
+		return -1;
+	if (v < 1 || v > 255)
+		FAIL("priority must be 1 to 255");
+	r->priority = (uint8_t)v;
+	r->hdr_mask |= 1u << 31; /* remember it was explicit */
+	return 0;
+}
+
+static int kw_classtype(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "classtype", pc))
+		return -1;
+	for (size_t i = 0; i < pc->nclasses; i++) {
+		if (!strcmp(pc->classes[i].name, arg)) {
+			v_free(r->classtype);
+			v_free(r->category);
+			r->classtype = v_strdup(arg);
+			r->category = v_strdup(pc->classes[i].desc);
+			if (!r->classtype || !r->category)
+				FAIL("out of memory");
+			if (!(r->hdr_mask & (1u << 31)))
+				r->priority = pc->classes[i].prio;
+			return 0;
+		}
+	}
+	FAIL("unknown classtype \"%s\"", arg);
+}
+
+static int kw_reference(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)r;
+	if (need_arg(arg, "reference", pc))
+		return -1;
+	if (!strchr(arg, ','))
+		FAIL("reference: expected type,id");
+	return 0;
+}
+
+static int kw_metadata(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "metadata", pc))
+		return -1;
+	/* "k v, k v" -> "k":["v",...] pairs merged into one object */
+	char *d = v_strdup(arg);
+	if (!d)
+		FAIL("out of memory");
+	struct jbuf jb = { 0 };
+	jb_open_object(&jb, NULL);
+	char *save = NULL;
+	char keys[64][64];
+	int nkeys = 0;
+	/* group values by key, in first-seen order */
+	char *pairs[256];
+	int np = 0;
+	for (char *t = strtok_r(d, ",", &save); t && np < 256; t = strtok_r(NULL, ",", &save))
+		pairs[np++] = trim(t);
+	for (int i = 0; i < np; i++) {
+		char *sp = pairs[i];
+		size_t kl = strcspn(sp, " \t");
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", (int)kl, sp);
+		bool seen = false;
+		for (int k = 0; k < nkeys; k++)
+			seen |= !strcmp(keys[k], key);
+		if (seen || !key[0] || nkeys >= 64)
+			continue;
+		str_lcpy(keys[nkeys++], key, sizeof(keys[0]));
+		/* keys become JSON keys written verbatim: keep them to a safe
+		 * alphabet */
+		for (char *q = key; *q; q++)
+			if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
+				*q = '_';
+		jb_open_array(&jb, key);
+		for (int j = i; j < np; j++) {
+			size_t l2 = strcspn(pairs[j], " \t");
+			if (l2 != kl || strncmp(pairs[j], pairs[i], kl))
+				continue;
+			jb_str(&jb, NULL, trim(pairs[j] + l2));
+		}
+		jb_close(&jb);
+	}
+	jb_close(&jb);
+	v_free(d);
+	if (jb.oom) {
+		jb_fini(&jb);
+		FAIL("out of memory");
+	}
+	/* merge with an earlier metadata keyword: "{a}" + "{b}" -> "{a,b}" */
+	char *merged;
+	size_t n = jb.len;
+	if (r->metadata && strlen(r->metadata) > 2 && n > 2) {
+		size_t ol = strlen(r->metadata);
+		merged = v_malloc(ol + n);
+		if (merged) {
+			memcpy(merged, r->metadata, ol - 1);
+			merged[ol - 1] = ',';
+			memcpy(merged + ol, jb.buf + 1, n - 1);
+			merged[ol + n - 1] = '\0';
+		}
+	} else if (r->metadata && strlen(r->metadata) > 2) {
+		merged = v_strdup(r->metadata);
+	} else {
+		merged = v_malloc(n + 1);
+		if (merged) {
+			memcpy(merged, jb.buf, n);
+			merged[n] = '\0';
+		}
+	}
+	jb_fini(&jb);
+	if (!merged)
+		FAIL("out of memory");
+	v_free(r->metadata);
+	r->metadata = merged;
+	return 0;
+}
+
+static int kw_target(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (arg && !strcmp(arg, "src_ip"))
+		r->target = 1;
+	else if (arg && !strcmp(arg, "dest_ip"))
+		r->target = 2;
+	else
+		FAIL("target: expected src_ip or dest_ip");
+	return 0;
+}
+
+static int kw_noalert(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)pc;
+	(void)arg;
+	r->noalert = true;
+	return 0;
+}
+
+/* ---- content and modifiers ---- */
+
+static int kw_content(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "content", pc))
+		return -1;
+	char *d = v_strdup(arg);
+	if (!d)
+		FAIL("out of memory");
+	char *s = trim(d);
+	bool neg = false;
+	if (*s == '!') {
+		neg = true;
+		s = trim(s + 1);
+	}
+	char *body = unquote(s);
+	if (!body || s[0] != '"') {
+		v_free(d);
+		FAIL("content must be in double quotes");
+	}
+	uint8_t *tmp = v_malloc(CONTENT_MAX);
+	if (!tmp) {
+		v_free(d);
+		FAIL("out of memory");
+	}
+	int n = content_decode(body, tmp, CONTENT_MAX, pc->err, sizeof(pc->err));
+	v_free(d);
+	if (n <= 0) {
+		v_free(tmp);
+		if (n == 0)
+			FAIL("empty content");
+		return -1;
+	}
+	struct sm *sm = add_sm(r, SM_CONTENT, pc);
+	if (!sm) {
+		v_free(tmp);
+		return -1;
+	}
+	struct sm_content *c = &sm->u.c;
+	c->pat = v_realloc(tmp, (size_t)n);
+	c->lower = v_malloc((size_t)n);
+	if (!c->pat || !c->lower) {
+		if (!c->pat)
+			v_free(tmp);
+		FAIL("out of memory");
+	}
+	c->len = (uint32_t)n;
+	for (int i = 0; i < n; i++)
+		c->lower[i] = (uint8_t)tolower(c->pat[i]);
+	c->negated = neg;
+	c->offset.var = c->depth.var = c->distance.var = c->within.var = -1;
+	r->last_content = sm;
+	return 0;
+}
+
+static struct sm_content *last_content(struct rule *r, const char *kw, struct parse_ctx *pc)
+{
+	if (!r->last_content) {
+		snprintf(pc->err, sizeof(pc->err), "%s without a preceding content", kw);
+		return NULL;
+	}
+	return &r->last_content->u.c;
+}
+
+static int kw_nocase(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)arg;
+	struct sm_content *c = last_content(r, "nocase", pc);
+	if (!c)
+		return -1;
+	c->nocase = true;
+	return 0;
+}
+
+static int kw_rawbytes(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)arg;
+	struct sm_content *c = last_content(r, "rawbytes", pc);
+	if (!c)
+		return -1;
+	c->rawbytes = true;
+	return 0;
+}
+
+static int content_numvar(struct rule *r, const char *arg, const char *kw, struct numvar *nv,
+			  bool *has, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, kw, pc);
+	if (!c)
+		return -1;
+	if (need_arg(arg, kw, pc))
+		return -1;
+	if (parse_numvar(r, arg, nv) < 0)
+		FAIL("%s: bad value \"%s\"", kw, arg);
+	*has = true;
+	return 0;
+}
+
+static int kw_offset(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, "offset", pc);
+	if (!c)
+		return -1;
+	if (c->startswith)
+		FAIL("offset cannot be combined with startswith");
+	return content_numvar(r, a, "offset", &c->offset, &c->has_offset, pc);
+}
+
+static int kw_depth(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, "depth", pc);
+	if (!c)
+		return -1;
+	if (content_numvar(r, a, "depth", &c->depth, &c->has_depth, pc) < 0)
+		return -1;
+	if (c->depth.var < 0 && c->depth.v < (int64_t)c->len)
+		FAIL("depth %lld is smaller than the content (%u bytes)", (long long)c->depth.v,
+		     c->len);
+	return 0;
+}
+
+static int kw_distance(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, "distance", pc);
+	if (!c)
+		return -1;
+	return content_numvar(r, a, "distance", &c->distance, &c->has_distance, pc);
+}
+
+static int kw_within(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, "within", pc);
+	if (!c)
+		return -1;
+	if (content_numvar(r, a, "within", &c->within, &c->has_within, pc) < 0)
+		return -1;
+	if (c->within.var < 0 && c->within.v < (int64_t)c->len)
+		FAIL("within %lld is smaller than the content (%u bytes)", (long long)c->within.v,
+		     c->len);
+	return 0;
+}
+
+static int kw_startswith(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)arg;
+	struct sm_content *c = last_content(r, "startswith", pc);
+	if (!c)
+		return -1;
+	if (c->has_offset || c->has_depth || c->has_distance || c->has_within)
+		FAIL("startswith cannot be combined with offset/depth/distance/within");
+	c->startswith = true;
+	return 0;
+}
+
+static int kw_endswith(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)arg;
+	struct sm_content *c = last_content(r, "endswith", pc);
+	if (!c)
+		return -1;
+	c->endswith = true;
+	return 0;
+}
+
+static int kw_fast_pattern(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, "fast_pattern", pc);
+	if (!c)
+		return -1;
+	if (c->negated)
+		FAIL("fast_pattern on a negated content");
+	c->fast_pattern = true;
+	if (arg && !strcmp(arg, "only")) {
+		c->fp_only = true;
+	} else if (arg && *arg) {
+		int64_t off, len;
+		char tmp[64];
+		str_lcpy(tmp, arg, sizeof(tmp));
+		char *comma = strchr(tmp, ',');
+		if (!comma)
+			FAIL("fast_pattern: expected only or offset,length");
+		*comma = '\0';
+		if (parse_i64(tmp, &off) || parse_i64(comma + 1, &len) || off < 0 || len <= 0 ||
+		    off + len > c->len)
+			FAIL("fast_pattern: bad offset,length \"%s\"", arg);
+		c->fp_off = (uint32_t)off;
+		c->fp_len = (uint32_t)len;
+	}
+	for (int b = 0; b < BUF_MAX; b++)
+		for (uint32_t i = 0; i < r->lists[b].cnt; i++)
+			if (r->lists[b].v[i].type == SM_CONTENT && &r->lists[b].v[i].u.c != c &&
+			    r->lists[b].v[i].u.c.fast_pattern)
+				FAIL("more than one fast_pattern");
+	return 0;
+}
+
+/* ---- other payload keywords ---- */
+
+static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "isdataat", pc))
+		return -1;
+	char tmp[128];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *save = NULL, *t = strtok_r(tmp, ",", &save);
+	struct sm_isdataat d = { .n = { 0, -1 } };
+	t = trim(t);
+	if (*t == '!') {
+		d.negated = true;
+		t++;
+	}
+	if (parse_numvar(r, trim(t), &d.n) < 0)
+		FAIL("isdataat: bad value \"%s\"", arg);
+	while ((t = strtok_r(NULL, ",", &save))) {
+		t = trim(t);
+		if (!strcmp(t, "relative"))
+			d.relative = true;
+		else if (strcmp(t, "rawbytes"))
+			FAIL("isdataat: unknown option \"%s\"", t);
+	}
+	struct sm *s = add_sm(r, SM_ISDATAAT, pc);
+	if (!s)
+		return -1;
+	s->u.d = d;
+	return 0;
+}
+
+static int kw_dsize(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "dsize", pc) || parse_numcmp(arg, &r->hdr[HC_DSIZE], 65535) < 0)
+		FAIL("dsize: bad value \"%s\"", arg ? arg : "");
+	r->hdr_mask |= 1u << HC_DSIZE;
+	return 0;
+}
+
+static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct numcmp c;
+	if (need_arg(arg, "bsize", pc) || parse_numcmp(arg, &c, UINT32_MAX) < 0)
+		FAIL("bsize: bad value \"%s\"", arg ? arg : "");
+	struct sm *s = add_sm(r, SM_BSIZE, pc);
+	if (!s)
+		return -1;
+	s->u.bsize = c;
+	return 0;
+}
+
+static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "pcre", pc))
+		return -1;
+	char *d = v_strdup(arg);
+	if (!d)
+		FAIL("out of memory");
+	char *s = trim(d);
+	bool neg = false;
+	if (*s == '!') {
+		neg = true;
+		s = trim(s + 1);
+	}
+	char *body = unquote(s);
+	char *first, *last;
+	if (!body || !(first = strchr(body, '/')) || (last = strrchr(body, '/')) == first) {
+		v_free(d);
+		FAIL("pcre: expected \"/regex/flags\"");
+	}
+	*last = '\0';
+	const char *re_src = first + 1, *flags = last + 1;
+	uint32_t opts = 0;
+	bool relative = false;
+	for (const char *f = flags; *f; f++) {
+		switch (*f) {
+		case 'i': opts |= PCRE2_CASELESS; break;
+		case 's': opts |= PCRE2_DOTALL; break;
+		case 'm': opts |= PCRE2_MULTILINE; break;
+		case 'x': opts |= PCRE2_EXTENDED; break;
+		case 'A': opts |= PCRE2_ANCHORED; break;
+		case 'E': opts |= PCRE2_DOLLAR_ENDONLY; break;
+		case 'G': opts |= PCRE2_UNGREEDY; break;
+		case 'R': relative = true; break;
+		case 'B': case 'O': break; /* rawbytes; override limits */
+		case 'U': case 'I': case 'P': case 'H': case 'D': case 'M': case 'C':
+		case 'K': case 'S': case 'Y': case 'V': case 'W': case 'Q': case 'L': case 'Z':
+			snprintf(pc->kw, sizeof(pc->kw), "pcre modifier %c", *f);
+			snprintf(pc->err, sizeof(pc->err),
+				 "pcre modifier '%c' selects an app-layer buffer, not supported yet", *f);
+			pc->unsupported = true;
+			v_free(d);
+			return -1;
+		default:
+			snprintf(pc->err, sizeof(pc->err), "pcre: unknown modifier '%c'", *f);
+			v_free(d);
+			return -1;
+		}
+	}
+	int ec;
+	PCRE2_SIZE eo;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)re_src, PCRE2_ZERO_TERMINATED, opts, &ec, &eo,
+				       NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[128];
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		snprintf(pc->err, sizeof(pc->err), "pcre: %s at offset %zu", (char *)msg, (size_t)eo);
+		v_free(d);
+		return -1;
+	}
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	struct sm *sm = add_sm(r, SM_PCRE, pc);
+	if (!sm) {
+		pcre2_code_free(re);
+		v_free(d);
+		return -1;
+	}
+	sm->u.pcre.re = re;
+	sm->u.pcre.relative = relative;
+	sm->u.pcre.negated = neg;
+	sm->u.pcre.src = v_strdup(arg);
+	v_free(d);
+	return 0;
+}
+
+/* Common trailing options of byte_test / byte_jump / byte_extract. */
+static int byte_opt(struct rule *r, struct sm_byte *b, char **toks, int *i, int n,
+		    struct parse_ctx *pc)
+{
+	char *t = toks[*i];
+	int64_t v;
+	if (!strcmp(t, "relative")) b->relative = true;
+	else if (!strcmp(t, "big")) b->endian = BYTE_BE;
+	else if (!strcmp(t, "little")) b->endian = BYTE_LE;
+	else if (!strcmp(t, "string")) { b->string = true; if (!b->base) b->base = 10; }
+	else if (!strcmp(t, "hex")) b->base = 16;
+	else if (!strcmp(t, "dec")) b->base = 10;
+	else if (!strcmp(t, "oct")) b->base = 8;
+	else if (!strcmp(t, "dce")) {
+		snprintf(pc->kw, sizeof(pc->kw), "dce");
+		pc->unsupported = true;
+		FAIL("option dce needs the DCERPC parser, not supported yet");
+	}
+	else if (!strcmp(t, "align")) b->align = true;
+	else if (!strcmp(t, "from_beginning")) b->from_beginning = true;
+	else if (!strcmp(t, "from_end")) b->from_end = true;
+	else if (!strncmp(t, "multiplier", 10)) {
+		if (parse_i64(t + 10, &v) || v <= 0 || v > 65535)
+			FAIL("bad multiplier \"%s\"", t);
+		b->multiplier = (int32_t)v;
+	} else if (!strncmp(t, "post_offset", 11)) {
+		if (parse_i64(t + 11, &v) || v < -65535 || v > 65535)
+			FAIL("bad post_offset \"%s\"", t);
+		b->post_offset = (int32_t)v;
+	} else if (!strncmp(t, "bitmask", 7)) {
+		if (parse_i64(t + 7, &v) || v <= 0)
+			FAIL("bad bitmask \"%s\"", t);
+		b->bitmask = (uint64_t)v;
+	} else if (!strncmp(t, "endian", 6)) {
+		char *e = trim(t + 6);
+		if (!strcmp(e, "big")) b->endian = BYTE_BE;
+		else if (!strcmp(e, "little")) b->endian = BYTE_LE;
+		else FAIL("bad endian \"%s\"", e);
+	} else if (!strncmp(t, "string", 6)) {
+		char *e = trim(t + 6);
+		b->string = true;
+		b->base = !strcmp(e, "hex") ? 16 : !strcmp(e, "oct") ? 8 : 10;
+	} else {
+		(void)r; (void)n;
+		FAIL("unknown option \"%s\"", t);
+	}
+	return 0;
+}
+
+static int split_args(char *s, char **toks, int max)
+{
+	int n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n >= max)
+			return -1;
+		toks[n++] = trim(t);
+	}
+	return n;
+}
+
+static int byte_nbytes(struct sm_byte *b, const char *t, struct parse_ctx *pc)
+{
+	int64_t v;
+	if (parse_i64(t, &v) || v < 1 || v > 23)
+		FAIL("bad byte count \"%s\"", t);
+	b->nbytes = (uint8_t)v;
+	return 0;
+}
+
+static int kw_byte_test(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "byte_test", pc))
+		return -1;
+	char tmp[512], *toks[16];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 16);
+	if (n < 4)
+		FAIL("byte_test: expected bytes,operator,value,offset[,options]");
+	struct sm_byte b = { .result_var = -1 };
+	if (byte_nbytes(&b, toks[0], pc))
+		return -1;
+	const char *op = toks[1];
+	if (*op == '!') {
+		b.negate_op = true;
+		op++;
+	}
+	if (!strcmp(op, "<") || !strcmp(op, ">") || !strcmp(op, "=") || !strcmp(op, "&") ||
+	    !strcmp(op, "^")) {
+		b.op = op[0];
+	} else if (!strcmp(op, "<=") || !strcmp(op, ">=")) {
+		b.op = op[0];
+		b.op2 = '=';
+	} else if (!strcmp(op, "!=") || !strcmp(op, "")) {
+		b.op = '=';
+		b.negate_op = true;
+	} else {
+		FAIL("byte_test: bad operator \"%s\"", toks[1]);
+	}
+	if (parse_numvar(r, toks[2], &b.value) || parse_numvar(r, toks[3], &b.offset))
+		FAIL("byte_test: bad value or offset");
+	for (int i = 4; i < n; i++)
+		if (byte_opt(r, &b, toks, &i, n, pc))
+			return -1;
+	if (!b.string && b.nbytes > 8)
+		FAIL("byte_test: more than 8 bytes needs string");
+	struct sm *s = add_sm(r, SM_BYTE_TEST, pc);
+	if (!s)
+		return -1;
+	s->u.b = b;
+	return 0;
+}
+
+static int kw_byte_jump(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "byte_jump", pc))
+		return -1;
+	char tmp[512], *toks[20];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 20);
+	if (n < 2)
+		FAIL("byte_jump: expected bytes,offset[,options]");
+	struct sm_byte b = { .result_var = -1, .multiplier = 1 };
+	if (byte_nbytes(&b, toks[0], pc))
+		return -1;
+	if (parse_numvar(r, toks[1], &b.offset))
+		FAIL("byte_jump: bad offset \"%s\"", toks[1]);
+	for (int i = 2; i < n; i++)
+		if (byte_opt(r, &b, toks, &i, n, pc))
+			return -1;
+	if (!b.string && b.nbytes > 8)
+		FAIL("byte_jump: more than 8 bytes needs string");
+	struct sm *s = add_sm(r, SM_BYTE_JUMP, pc);
+	if (!s)
+		return -1;
+	s->u.b = b;
+	return 0;
+}
+
+static int kw_byte_extract(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "byte_extract", pc))
+		return -1;
+	char tmp[512], *toks[20];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 20);
+	if (n < 3)
+		FAIL("byte_extract: expected bytes,offset,name[,options]");
+	struct sm_byte b = { .multiplier = 1 };
+	if (byte_nbytes(&b, toks[0], pc))
+		return -1;
+	if (parse_numvar(r, toks[1], &b.offset))
+		FAIL("byte_extract: bad offset \"%s\"", toks[1]);
+	for (int i = 3; i < n; i++) {
+		if (!strncmp(toks[i], "align", 5) && toks[i][5]) {
+			int64_t v;
+			if (parse_i64(toks[i] + 5, &v) || (v != 2 && v != 4))
+				FAIL("byte_extract: align must be 2 or 4");
+			b.align = true;
+			b.post_offset = (int32_t)v; /* reused as the alignment */
+			continue;
+		}
+		if (byte_opt(r, &b, toks, &i, n, pc))
+			return -1;
+	}
+	if (!b.string && b.nbytes > 8)
+		FAIL("byte_extract: more than 8 bytes needs string");
+	int v = new_var(r, toks[2], pc);
+	if (v < 0)
+		return -1;
+	b.result_var = (int8_t)v;
+	struct sm *s = add_sm(r, SM_BYTE_EXTRACT, pc);
+	if (!s)
+		return -1;
+	s->u.b = b;
+	return 0;
+}
+
+static int kw_byte_math(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "byte_math", pc))
+		return -1;
+	char tmp[512], *toks[20];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 20);
+	struct sm_byte b = { .result_var = -1 };
+	const char *result = NULL;
+	bool have_bytes = false, have_off = false, have_op = false, have_rv = false;
+	for (int i = 0; i < n; i++) {
+		char *t = toks[i];
+		if (!strncmp(t, "bytes", 5)) {
+			if (byte_nbytes(&b, trim(t + 5), pc))
+				return -1;
+			have_bytes = true;
+		} else if (!strncmp(t, "offset", 6)) {
+			if (parse_numvar(r, trim(t + 6), &b.offset))
+				FAIL("byte_math: bad offset");
+			have_off = true;
+		} else if (!strncmp(t, "oper", 4)) {
+			char *o = trim(t + 4);
+			if (!strcmp(o, "<<")) b.op = 'L';
+			else if (!strcmp(o, ">>")) b.op = 'R';
+			else if (strlen(o) == 1 && strchr("+-*/", o[0])) b.op = o[0];
+			else FAIL("byte_math: bad operator \"%s\"", o);
+			have_op = true;
+		} else if (!strncmp(t, "rvalue", 6)) {
+			if (parse_numvar(r, trim(t + 6), &b.value))
+				FAIL("byte_math: bad rvalue");
+			have_rv = true;
+		} else if (!strncmp(t, "result", 6)) {
+			result = trim(t + 6);
+		} else if (byte_opt(r, &b, toks, &i, n, pc)) {
+			return -1;
+		}
+	}
+	if (!have_bytes || !have_off || !have_op || !have_rv || !result || !*result)
+		FAIL("byte_math: needs bytes, offset, oper, rvalue and result");
+	int v = new_var(r, result, pc);
+	if (v < 0)
+		return -1;
+	b.result_var = (int8_t)v;
+	struct sm *s = add_sm(r, SM_BYTE_MATH, pc);
+	if (!s)
+		return -1;
+	s->u.b = b;
+	return 0;
+}
+
+/* ---- flow ---- */
+
+static int kw_flow(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "flow", pc))
+		return -1;
+	char tmp[256], *toks[8];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 8);
+	if (n < 1)
+		FAIL("flow: empty");
+	for (int i = 0; i < n; i++) {
+		const char *t = toks[i];
+		if (!strcmp(t, "to_server") || !strcmp(t, "from_client")) r->flow_flags |= RF_TOSERVER;
+		else if (!strcmp(t, "to_client") || !strcmp(t, "from_server")) r->flow_flags |= RF_TOCLIENT;
+		else if (!strcmp(t, "established")) r->flow_flags |= RF_ESTABLISHED;
+		else if (!strcmp(t, "not_established")) r->flow_flags |= RF_NOT_ESTABLISHED;
+		else if (!strcmp(t, "stateless")) r->flow_flags |= RF_STATELESS;
+		else if (!strcmp(t, "only_stream")) r->flow_flags |= RF_ONLY_STREAM;
+		else if (!strcmp(t, "no_stream")) r->flow_flags |= RF_NO_STREAM;
+		else if (!strcmp(t, "only_frag")) r->flow_flags |= RF_ONLY_FRAG;
+		else if (!strcmp(t, "no_frag")) r->flow_flags |= RF_NO_FRAG;
+		else FAIL("flow: unknown option \"%s\"", t);
+	}
+	if ((r->flow_flags & RF_TOSERVER) && (r->flow_flags & RF_TOCLIENT))
+		FAIL("flow: to_server and to_client together");
+	if ((r->flow_flags & RF_ESTABLISHED) && (r->flow_flags & RF_NOT_ESTABLISHED))
+		FAIL("flow: established and not_established together");
+	return 0;
+}
+
+static int kw_flowbits(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "flowbits", pc))
+		return -1;
+	char tmp[512];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *comma = strchr(tmp, ',');
+	char *cmd = trim(comma ? (*comma = '\0', tmp) : tmp);
+	char *names = comma ? trim(comma + 1) : NULL;
+	struct flowbit_cond c = { 0 };
+	if (!strcmp(cmd, "noalert")) {
+		r->noalert = true;
+		return 0;
+	}
+	if (!strcmp(cmd, "set")) c.op = FB_SET;
+	else if (!strcmp(cmd, "unset")) c.op = FB_UNSET;
+	else if (!strcmp(cmd, "toggle")) c.op = FB_TOGGLE;
+	else if (!strcmp(cmd, "isset")) c.op = FB_ISSET;
+	else if (!strcmp(cmd, "isnotset")) c.op = FB_ISNOTSET;
+	else FAIL("flowbits: unknown command \"%s\"", cmd);
+	if (!names || !*names)
+		FAIL("flowbits: %s needs a name", cmd);
+	c.or_group = strchr(names, '|') != NULL;
+	char *save = NULL;
+	for (char *t = strtok_r(names, "|&", &save); t; t = strtok_r(NULL, "|&", &save)) {
+		if (c.cnt >= 8)
+			FAIL("flowbits: more than 8 names");
+		uint32_t id = name_intern(NS_FLOWBIT, trim(t));
+		if (id == UINT32_MAX)
+			FAIL("flowbits: too many distinct names");
+		c.ids[c.cnt++] = id;
+	}
+	struct flowbit_cond *v = v_realloc(r->fb, (r->fb_cnt + 1) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	r->fb = v;
+	r->fb[r->fb_cnt++] = c;
+	return 0;
+}
+
+static int kw_flowint(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "flowint", pc))
+		return -1;
+	char tmp[256], *toks[4];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 4);
+	if (n < 2)
+		FAIL("flowint: expected name,operation[,value]");
+	struct flowint_cond c = { .value_var = -1 };
+	c.id = name_intern(NS_FLOWINT, toks[0]);
+	if (c.id == UINT32_MAX)
+		FAIL("flowint: too many distinct names");
+	static const struct { const char *s; uint8_t op; } ops[] = {
+		{ "=", FI_SET }, { "+", FI_ADD }, { "-", FI_SUB }, { "==", FI_EQ }, { "!=", FI_NE },
+		{ "<", FI_LT }, { ">", FI_GT }, { "<=", FI_LE }, { ">=", FI_GE },
+		{ "isset", FI_ISSET }, { "notset", FI_NOTSET }, { "isnotset", FI_NOTSET },
+	};
+	size_t k;
+	for (k = 0; k < ARRAY_SIZE(ops); k++)
+		if (!strcmp(ops[k].s, toks[1]))
+			break;
+	if (k == ARRAY_SIZE(ops))
+		FAIL("flowint: bad operation \"%s\"", toks[1]);
+	c.op = ops[k].op;
+	if (c.op != FI_ISSET && c.op != FI_NOTSET) {
+		if (n < 3)
+			FAIL("flowint: %s needs a value", toks[1]);
+		if (parse_i64(toks[2], &c.value) < 0) {
+			c.value_var = (int32_t)name_intern(NS_FLOWINT, toks[2]);
+			if (c.value_var < 0)
+				FAIL("flowint: bad value");
+		}
+	}
+	struct flowint_cond *v = v_realloc(r->fi, (r->fi_cnt + 1) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	r->fi = v;
+	r->fi[r->fi_cnt++] = c;
+	return 0;
+}
+
+static int parse_threshold(const char *arg, struct threshold *t, bool df, struct parse_ctx *pc)
+{
+	char tmp[256], *toks[8];
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
+	int n = split_args(tmp, toks, 8);
+	bool have_type = df, have_track = false, have_count = false, have_secs = false;
+	t->on = true;
+	if (df)
+		t->type = TH_TYPE_DETECTION_FILTER;
+	for (int i = 0; i < n; i++) {
+		char *k = toks[i];
+		size_t kl = strcspn(k, " \t");
+		char *v = trim(k + kl);
+		k[kl] = '\0';
+		uint64_t u;
+		if (!strcmp(k, "type") && !df) {
+			if (!strcmp(v, "limit")) t->type = TH_TYPE_LIMIT;
+			else if (!strcmp(v, "threshold")) t->type = TH_TYPE_THRESHOLD;
+			else if (!strcmp(v, "both")) t->type = TH_TYPE_BOTH;
+			else FAIL("threshold: bad type \"%s\"", v);
+			have_type = true;
+		} else if (!strcmp(k, "track")) {
+			if (!strcmp(v, "by_src")) t->track = TRACK_BY_SRC;
+			else if (!strcmp(v, "by_dst")) t->track = TRACK_BY_DST;
+			else if (!strcmp(v, "by_rule")) t->track = TRACK_BY_RULE;
+			else if (!strcmp(v, "by_both")) t->track = TRACK_BY_BOTH;
+			else if (!strcmp(v, "by_flow")) t->track = TRACK_BY_FLOW;
+			else FAIL("bad track \"%s\"", v);
+			have_track = true;
+		} else if (!strcmp(k, "count") && parse_uint(v, UINT32_MAX, &u) == 0) {
+			t->count = (uint32_t)u;
+			have_count = true;
+		} else if (!strcmp(k, "seconds") && parse_uint(v, UINT32_MAX, &u) == 0) {
+			t->seconds = (uint32_t)u;
+			have_secs = true;
+		} else {
+			FAIL("%s: bad option \"%s\"", df ? "detection_filter" : "threshold", k);
+		}
+	}
+	if (!have_type || !have_track || !have_count || !have_secs)
+		FAIL("%s: needs %stype, track, count and seconds", df ? "detection_filter" : "threshold",
+		     df ? "" : "");
+	return 0;
+}
+
+static int kw_threshold(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return parse_threshold(a, &r->th, false, pc);
+}
+
+static int kw_detection_filter(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return parse_threshold(a, &r->df, true, pc);
+}
+
+/* ---- header keywords ---- */
+
+static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
+		   struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &r->hdr[which], max) < 0)
+		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
+	r->hdr_mask |= 1u << which;
+	return 0;
+}
+
+static int kw_ttl(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_TTL, 255, "ttl", pc); }
+static int kw_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ID, 65535, "id", pc); }
+static int kw_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_SEQ, UINT32_MAX, "seq", pc); }
+static int kw_ack(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ACK, UINT32_MAX, "ack", pc); }
+static int kw_window(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_WINDOW, 65535, "window", pc); }
+static int kw_itype(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ITYPE, 255, "itype", pc); }
+static int kw_icode(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICODE, 255, "icode", pc); }
+static int kw_icmp_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_ID, 65535, "icmp_id", pc); }
+static int kw_icmp_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_SEQ, 65535, "icmp_seq", pc); }
+
+static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	/* tos accepts hex like 0x10 and x10 */
+	char tmp[32];
+	if (need_arg(arg, "tos", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = tmp;
+	bool neg = false;
+	if (*t == '!') {
+		neg = true;
+		t++;
+	}
+	int64_t v;
+	if (*t == 'x' || *t == 'X') {
+		char hex[40];
+		snprintf(hex, sizeof(hex), "0%.30s", t);
+		t = hex;
+		if (parse_i64(t, &v) || v < 0 || v > 255)
+			FAIL("tos: bad value \"%s\"", arg);
+	} else if (parse_i64(t, &v) || v < 0 || v > 255) {
+		FAIL("tos: bad value \"%s\"", arg);
+	}
+	r->hdr[HC_TOS].op = neg ? CMP_NE : CMP_EQ;
+	r->hdr[HC_TOS].a = (uint64_t)v;
+	r->hdr_mask |= 1u << HC_TOS;
+	return 0;
+}
+
+static int kw_ip_proto(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	static const struct { const char *n; uint8_t v; } names[] = {
+		{ "icmp", 1 }, { "igmp", 2 }, { "ipip", 4 }, { "tcp", 6 }, { "udp", 17 },
+		{ "ipv6", 41 }, { "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "ipv6-icmp", 58 },
+		{ "icmpv6", 58 }, { "pim", 103 }, { "sctp", 132 },
+	};
+	if (need_arg(arg, "ip_proto", pc))
+		return -1;
+	const char *t = arg;
+	bool neg = *t == '!';
+	if (neg)
+		t++;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcasecmp(names[i].n, t)) {
+			r->hdr[HC_IP_PROTO].op = neg ? CMP_NE : CMP_EQ;
+			r->hdr[HC_IP_PROTO].a = names[i].v;
+			r->hdr_mask |= 1u << HC_IP_PROTO;
+			return 0;
+		}
+	}
+	return hdr_cmp(r, arg, HC_IP_PROTO, 255, "ip_proto", pc);
+}
+
+static int kw_sameip(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)arg;
+	(void)pc;
+	r->sameip = true;
+	return 0;
+}
+
+static int kw_fragbits(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "fragbits", pc))
+		return -1;
+	uint8_t want = 0, mode = 0;
+	for (const char *p = arg; *p; p++) {
+		switch (*p) {
+		case 'M': want |= 0x20; break;
+		case 'D': want |= 0x40; break;
+		case 'R': want |= 0x80; break;
+		case '+': case '*': case '!': mode = (uint8_t)*p; break;
+		case ' ': break;
+		default: FAIL("fragbits: bad character '%c'", *p);
+		}
+	}
+	r->has_fragbits = true;
+	r->fragbits_mode = mode;
+	r->fragbits_want = want;
+	return 0;
+}
+
+static int kw_flags(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "flags", pc))
+		return -1;
+	char tmp[64];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *comma = strchr(tmp, ',');
+	uint8_t mask = 0xff;
+	if (comma) {
+		*comma = '\0';
+		uint8_t ign = 0;
+		for (const char *m = comma + 1; *m; m++) {
+			switch (*m) {
+			case 'S': ign |= 0x02; break; case 'A': ign |= 0x10; break;
+			case 'F': ign |= 0x01; break; case 'R': ign |= 0x04; break;
+			case 'P': ign |= 0x08; break; case 'U': ign |= 0x20; break;
+			case 'C': case '2': ign |= 0x80; break; case 'E': case '1': ign |= 0x40; break;
+			case ' ': break;
+			default: FAIL("flags: bad mask character '%c'", *m);
+			}
+		}
+		mask = (uint8_t)~ign;
+	}
+	uint8_t want = 0, mode = 0;
+	for (const char *p = tmp; *p; p++) {
+		switch (*p) {
+		case 'S': want |= 0x02; break; case 'A': want |= 0x10; break;
+		case 'F': want |= 0x01; break; case 'R': want |= 0x04; break;
+		case 'P': want |= 0x08; break; case 'U': want |= 0x20; break;
+		case 'C': case '2': want |= 0x80; break; case 'E': case '1': want |= 0x40; break;
+		case '0': break;
+		case '+': case '*': case '!': mode = (uint8_t)*p; break;
+		case ' ': break;
+		default: FAIL("flags: bad character '%c'", *p);
+		}
+	}
+	r->has_flags = true;
+	r->flags_mode = mode;
+	r->flags_want = want;
+	r->flags_mask = mask;
+	return 0;
+}
+
+const struct kw_entry kw_table[] = {
+#define X(c, name, help) { name, help, kw_##c },
+#include "keywords.def"
+#undef X
+};
+const size_t kw_count = ARRAY_SIZE(kw_table);

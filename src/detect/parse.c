@@ -1,0 +1,410 @@
+/*
+ * parse.c - Suricata rule syntax:
+ *
+ *   action proto src_addr src_port -> dst_addr dst_port (key:value; key; ...)
+ *
+ * Options are split on ';' outside double quotes, with backslash escapes
+ * (\; \" \\) as Suricata allows them; each option goes to its keyword's
+ * setup function from keywords.def.  An unknown keyword or an app-layer
+ * protocol vigil does not parse yet makes the rule "unsupported" (skipped
+ * with one warning naming the keyword), never a crash.  Every loop over
+ * rule text is bounded by the text's length; lengths are capped
+ * (RULE_MAX_LEN, option counts).
+ */
+#include "parse.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "util.h"
+
+#define RULE_MAX_LEN (64 * 1024)
+#define RULE_MAX_OPTS 512
+
+const char *const buffer_names[BUF_MAX] = {
+#define X(id, name, help) name,
+#include "buffers.def"
+#undef X
+};
+
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *names[2][NAME_MAX_PER_SPACE];
+static uint32_t names_cnt[2];
+
+uint32_t name_intern(int space, const char *name)
+{
+	uint32_t id = UINT32_MAX;
+	pthread_mutex_lock(&names_lock);
+	for (uint32_t i = 0; i < names_cnt[space]; i++) {
+		if (!strcmp(names[space][i], name)) {
+			id = i;
+			goto out;
+		}
+	}
+	if (names_cnt[space] < NAME_MAX_PER_SPACE) {
+		char *d = v_strdup(name);
+		if (d) {
+			id = names_cnt[space]++;
+			names[space][id] = d;
+		}
+	}
+out:
+	pthread_mutex_unlock(&names_lock);
+	return id;
+}
+
+void rule_free(struct rule *r)
+{
+	if (!r)
+		return;
+	v_free(r->msg);
+	v_free(r->classtype);
+	v_free(r->category);
+	v_free(r->metadata);
+	v_free(r->file);
+	addr_set_free(&r->src);
+	addr_set_free(&r->dst);
+	port_set_free(&r->sp);
+	port_set_free(&r->dp);
+	v_free(r->fb);
+	v_free(r->fi);
+	for (int b = 0; b < BUF_MAX; b++) {
+		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
+			struct sm *s = &r->lists[b].v[i];
+			if (s->type == SM_CONTENT) {
+				v_free(s->u.c.pat);
+				v_free(s->u.c.lower);
+			} else if (s->type == SM_PCRE) {
+				pcre2_code_free(s->u.pcre.re);
+				v_free(s->u.pcre.src);
+			}
+		}
+		v_free(r->lists[b].v);
+	}
+	for (int i = 0; i < r->nvars; i++)
+		v_free(r->var_names[i]);
+	v_free(r);
+}
+
+int content_decode(const char *s, uint8_t *out, size_t cap, char *err, size_t errlen)
+{
+	size_t n = 0;
+	bool hex = false;
+	int nib = -1;
+	for (const char *p = s; *p; p++) {
+		char ch = *p;
+		if (ch == '|') {
+			if (hex && nib >= 0) {
+				snprintf(err, errlen, "odd number of hex digits");
+				return -1;
+			}
+			hex = !hex;
+			continue;
+		}
+		if (hex) {
+			if (isspace((unsigned char)ch))
+				continue;
+			if (!isxdigit((unsigned char)ch)) {
+				snprintf(err, errlen, "bad hex character '%c'", ch);
+				return -1;
+			}
+			int v = isdigit((unsigned char)ch) ? ch - '0' : (tolower((unsigned char)ch) - 'a' + 10);
+			if (nib < 0) {
+				nib = v;
+			} else {
+				if (n >= cap)
+					goto too_long;
+				out[n++] = (uint8_t)(nib << 4 | v);
+				nib = -1;
+			}
+			continue;
+		}
+		if (ch == '\\') {
+			char nx = p[1];
+			if (nx == '"' || nx == ';' || nx == '\\' || nx == ':') {
+				ch = nx;
+				p++;
+			} else {
+				snprintf(err, errlen, "bad escape \"\\%c\"", nx ? nx : ' ');
+				return -1;
+			}
+		} else if (ch == '"' || ch == ';') {
+			snprintf(err, errlen, "unescaped '%c' in content", ch);
+			return -1;
+		}
+		if (n >= cap)
+			goto too_long;
+		out[n++] = (uint8_t)ch;
+	}
+	if (hex) {
+		snprintf(err, errlen, "unterminated |hex| section");
+		return -1;
+	}
+	return (int)n;
+too_long:
+	snprintf(err, errlen, "content longer than %zu bytes", cap);
+	return -1;
+}
+
+static const struct kw_entry *kw_find(const char *name)
+{
+	for (size_t i = 0; i < kw_count; i++)
+		if (!strcmp(kw_table[i].name, name))
+			return &kw_table[i];
+	return NULL;
+}
+
+/* App-layer protocols Suricata accepts in the header; vigil detects none
+ * of them yet, so their rules are unsupported rather than wrong. */
+static const char *const alproto_names[] = {
+	"http", "http1", "http2", "dns", "tls", "ssl", "ssh", "smtp", "ftp", "ftp-data", "smb",
+	"dcerpc", "dhcp", "ntp", "nfs", "krb5", "snmp", "sip", "rfb", "mqtt", "rdp", "ike",
+	"modbus", "dnp3", "enip", "imap", "pop3", "quic", "websocket", "ldap", "pgsql",
+	"telnet", "tftp", "bittorrent-dht", "irc", "mdns", "doh2", "dns-over-https",
+};
+
+static int parse_proto(struct rule *r, const char *p, struct parse_ctx *pc)
+{
+	if (!strcmp(p, "tcp") || !strcmp(p, "tcp-pkt") || !strcmp(p, "tcp-stream"))
+		r->proto = 6;
+	else if (!strcmp(p, "udp"))
+		r->proto = 17;
+	else if (!strcmp(p, "icmp"))
+		r->proto = 1;
+	else if (!strcmp(p, "icmpv6"))
+		r->proto = 58;
+	else if (!strcmp(p, "ip") || !strcmp(p, "pkthdr"))
+		r->proto = 0;
+	else if (!strcmp(p, "sctp"))
+		r->proto = 132;
+	else {
+		for (size_t i = 0; i < ARRAY_SIZE(alproto_names); i++) {
+			if (!strcmp(p, alproto_names[i])) {
+				snprintf(pc->kw, sizeof(pc->kw), "protocol %.40s", p);
+				snprintf(pc->err, sizeof(pc->err),
+					 "protocol \"%.40s\" needs app-layer detection, not supported yet", p);
+				pc->unsupported = true;
+				return -1;
+			}
+		}
+		snprintf(pc->err, sizeof(pc->err), "unknown protocol \"%.64s\"", p);
+		return -1;
+	}
+	if (!strcmp(p, "tcp-pkt"))
+		r->flow_flags |= RF_NO_STREAM;
+	else if (!strcmp(p, "tcp-stream"))
+		r->flow_flags |= RF_ONLY_STREAM;
+	return 0;
+}
+
+/* Reads one header token (a bracketed list may contain spaces). */
+static const char *next_token(const char *p, char *out, size_t cap)
+{
+	while (isspace((unsigned char)*p))
+		p++;
+	size_t n = 0;
+	int lvl = 0;
+	while (*p && (lvl > 0 || !isspace((unsigned char)*p)) && *p != '(') {
+		if (*p == '[')
+			lvl++;
+		else if (*p == ']')
+			lvl--;
+		if (n + 1 < cap)
+			out[n++] = *p;
+		p++;
+	}
+	out[n] = '\0';
+	return p;
+}
+
+static int apply_option(struct rule *r, char *opt, struct parse_ctx *pc)
+{
+	char *colon = NULL;
+	/* the keyword ends at the first ':' outside quotes */
+	for (char *q = opt; *q; q++) {
+		if (*q == ':') {
+			colon = q;
+			break;
+		}
+		if (*q == '"')
+			break;
+	}
+	char *arg = NULL;
+	if (colon) {
+		*colon = '\0';
+		arg = colon + 1;
+		while (isspace((unsigned char)*arg))
+			arg++;
+		size_t al = strlen(arg);
+		while (al && isspace((unsigned char)arg[al - 1]))
+			arg[--al] = '\0';
+	}
+	char *name = opt;
+	while (isspace((unsigned char)*name))
+		name++;
+	size_t nl = strlen(name);
+	while (nl && isspace((unsigned char)name[nl - 1]))
+		name[--nl] = '\0';
+	const struct kw_entry *kw = kw_find(name);
+	if (!kw) {
+		snprintf(pc->kw, sizeof(pc->kw), "%s", name);
+		snprintf(pc->err, sizeof(pc->err), "keyword \"%s\" is not supported", name);
+		pc->unsupported = true;
+		return -1;
+	}
+	return kw->setup(r, arg, pc);
+}
+
+/* Chooses the fast pattern: the flagged content, else the longest
+ * positive content of any buffer. */
+static void choose_fast_pattern(struct rule *r)
+{
+	r->fp_buf = -1;
+	r->fp_idx = -1;
+	uint32_t best = 0;
+	for (int b = 0; b < BUF_MAX; b++) {
+		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
+			const struct sm *s = &r->lists[b].v[i];
+			if (s->type != SM_CONTENT || s->u.c.negated)
+				continue;
+			uint32_t len = s->u.c.fp_len ? s->u.c.fp_len : s->u.c.len;
+			if (s->u.c.fast_pattern) {
+				r->fp_buf = (int8_t)b;
+				r->fp_idx = (int32_t)i;
+				return;
+			}
+			if (len > best) {
+				best = len;
+				r->fp_buf = (int8_t)b;
+				r->fp_idx = (int32_t)i;
+			}
+		}
+	}
+}
+
+struct rule *rule_parse(const char *text, struct parse_ctx *pc)
+{
+	pc->err[0] = pc->kw[0] = '\0';
+	pc->unsupported = false;
+	size_t len = strlen(text);
+	if (len > RULE_MAX_LEN) {
+		snprintf(pc->err, sizeof(pc->err), "rule longer than %d bytes", RULE_MAX_LEN);
+		return NULL;
+	}
+	struct rule *r = v_calloc(1, sizeof(*r));
+	char *buf = v_malloc(len + 1);
+	if (!r || !buf) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		goto fail;
+	}
+	r->gid = 1;
+	r->priority = 3;
+	r->cur_buf = BUF_PAYLOAD;
+	r->fp_buf = -1;
+	char tok[4096], src[4096], sp[4096], dir[8], dst[4096], dp[4096];
+	const char *p = next_token(text, tok, sizeof(tok));
+	if (!strcmp(tok, "alert"))
+		r->action = ACT_ALERT;
+	else if (!strcmp(tok, "pass"))
+		r->action = ACT_PASS;
+	else if (!strcmp(tok, "drop"))
+		r->action = ACT_DROP;
+	else if (!strcmp(tok, "reject") || !strcmp(tok, "rejectsrc") ||
+		 !strcmp(tok, "rejectdst") || !strcmp(tok, "rejectboth"))
+		r->action = ACT_REJECT;
+	else {
+		snprintf(pc->err, sizeof(pc->err), "unknown action \"%.64s\"", tok);
+		goto fail;
+	}
+	p = next_token(p, tok, sizeof(tok));
+	if (parse_proto(r, tok, pc) < 0)
+		goto fail;
+	p = next_token(p, src, sizeof(src));
+	p = next_token(p, sp, sizeof(sp));
+	p = next_token(p, dir, sizeof(dir));
+	p = next_token(p, dst, sizeof(dst));
+	p = next_token(p, dp, sizeof(dp));
+	if (!strcmp(dir, "<>"))
+		r->bidir = true;
+	else if (strcmp(dir, "->")) {
+		snprintf(pc->err, sizeof(pc->err), "bad direction \"%.8s\" (want -> or <>)", dir);
+		goto fail;
+	}
+	if (addr_parse(src, &r->src, &pc->vars, pc->err, sizeof(pc->err)) < 0 ||
+	    addr_parse(dst, &r->dst, &pc->vars, pc->err, sizeof(pc->err)) < 0 ||
+	    port_parse(sp, &r->sp, &pc->vars, pc->err, sizeof(pc->err)) < 0 ||
+	    port_parse(dp, &r->dp, &pc->vars, pc->err, sizeof(pc->err)) < 0)
+		goto fail;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '(') {
+		snprintf(pc->err, sizeof(pc->err), "expected '(' before the options");
+		goto fail;
+	}
+	p++;
+	const char *end = text + len;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	if (end <= p || end[-1] != ')') {
+		snprintf(pc->err, sizeof(pc->err), "options not closed with ')'");
+		goto fail;
+	}
+	end--;
+	/* split the options */
+	size_t n = 0, nopts = 0;
+	bool inq = false;
+	for (const char *q = p; q < end; q++) {
+		if (*q == '\\' && q + 1 < end) {
+			buf[n++] = *q++;
+			buf[n++] = *q;
+			continue;
+		}
+		if (*q == '"')
+			inq = !inq;
+		if (*q == ';' && !inq) {
+			buf[n] = '\0';
+			char *o = buf;
+			while (isspace((unsigned char)*o))
+				o++;
+			if (*o) {
+				if (++nopts > RULE_MAX_OPTS) {
+					snprintf(pc->err, sizeof(pc->err), "too many options");
+					goto fail;
+				}
+				if (apply_option(r, o, pc) < 0)
+					goto fail;
+			}
+			n = 0;
+			continue;
+		}
+		buf[n++] = *q;
+	}
+	buf[n] = '\0';
+	for (char *o = buf; *o; o++) {
+		if (!isspace((unsigned char)*o)) {
+			snprintf(pc->err, sizeof(pc->err), "last option not ended with ';'");
+			goto fail;
+		}
+	}
+	if (inq) {
+		snprintf(pc->err, sizeof(pc->err), "unterminated quote");
+		goto fail;
+	}
+	if (!r->sid) {
+		snprintf(pc->err, sizeof(pc->err), "no sid");
+		goto fail;
+	}
+	if (!r->msg && !(r->msg = v_strdup("")))
+		goto fail;
+	choose_fast_pattern(r);
+	v_free(buf);
+	return r;
+fail:
+	v_free(buf);
+	rule_free(r);
+	return NULL;
+}

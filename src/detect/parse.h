@@ -1,0 +1,46 @@
+/*
+ * parse.h - the rule parser (detect-internal).
+ */
+#ifndef VIGIL_PARSE_H
+#define VIGIL_PARSE_H
+
+#include "rule.h"
+
+struct class_entry {
+	char *name, *desc;
+	uint8_t prio;
+};
+
+/* Names shared by all rules of all engines (flowbits, flowints): interned
+ * once for the life of the process so per-flow state survives reloads. */
+uint32_t name_intern(int space, const char *name);
+enum { NS_FLOWBIT, NS_FLOWINT };
+#define NAME_MAX_PER_SPACE 4096
+
+struct parse_ctx {
+	struct var_ctx vars;
+	const struct class_entry *classes;
+	size_t nclasses;
+	char err[256];
+	char kw[64];        /* keyword that made the rule unsupported */
+	bool unsupported;   /* err is "not supported", not "invalid" */
+};
+
+/* Parses one rule.  Returns the rule, or NULL with pc->err (and pc->kw /
+ * pc->unsupported when vigil does not implement something it uses). */
+struct rule *rule_parse(const char *text, struct parse_ctx *pc);
+
+/* Decodes a content string body (between the quotes): |hex| and escapes.
+ * Returns the length or -1 with err. */
+int content_decode(const char *s, uint8_t *out, size_t cap, char *err, size_t errlen);
+
+typedef int (*kw_setup_fn)(struct rule *r, const char *arg, struct parse_ctx *pc);
+struct kw_entry {
+	const char *name;
+	const char *help;
+	kw_setup_fn setup;
+};
+extern const struct kw_entry kw_table[];
+extern const size_t kw_count;
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * payload.c - content, pcre, byte_test/jump/extract/math, isdataat and
+ * bsize over one buffer, with Suricata's semantics:
+ *
+ *  - offset/depth are absolute: the content must lie in
+ *    [offset, offset + depth);
+ *  - distance/within are relative to the end of the previous match: the
+ *    search starts at prev + distance and the content must end before
+ *    prev + distance + within;
+ *  - a failure after a relative element retries the previous content at
+ *    its next occurrence (backtracking), bounded by a step budget so a
+ *    hostile payload cannot make one rule run long;
+ *  - negated content and pcre succeed when nothing matches in the window.
+ * Every read is bounds-checked against the buffer; offsets are 64-bit so
+ * sums of rule values and lengths cannot wrap.
+ */
+#include "payload.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "util.h"
+
+#define STEP_COST 1
+
+const uint8_t *payload_find(const uint8_t *buf, uint32_t len, const uint8_t *pat,
+			    const uint8_t *lower, uint32_t plen, bool nocase)
+{
+	if (plen == 0 || plen > len)
+		return NULL;
+	if (!nocase)
+		return memmem(buf, len, pat, plen);
+	uint8_t f0 = lower[0], f1 = (uint8_t)toupper(f0);
+	const uint8_t *p = buf, *last = buf + (len - plen);
+	while (p <= last) {
+		/* next position whose first byte matches either case */
+		size_t span = (size_t)(last - p) + 1;
+		const uint8_t *a = memchr(p, f0, span);
+		const uint8_t *b = f1 != f0 ? memchr(p, f1, a ? (size_t)(a - p) : span) : NULL;
+		const uint8_t *c = b ? b : a;
+		if (!c)
+			return NULL;
+		uint32_t i = 1;
+		while (i < plen && (uint8_t)tolower(c[i]) == lower[i])
+			i++;
+		if (i == plen)
+			return c;
+		p = c + 1;
+	}
+	return NULL;
+}
+
+static int64_t nv(const struct numvar *n, const struct insp *st)
+{
+	return n->var >= 0 ? st->vars[n->var] : n->v;
+}
+
+/* Reads nbytes at pos as a number; false if out of bounds or not a
+ * number (string mode). */
+static bool read_num(const struct sm_byte *b, const struct insp *st, int64_t pos, uint64_t *out)
+{
+	if (pos < 0 || pos + b->nbytes > (int64_t)st->len)
+		return false;
+	const uint8_t *p = st->buf + pos;
+	uint64_t v = 0;
+	if (b->string) {
+		unsigned base = b->base ? b->base : 10;
+		bool any = false;
+		for (unsigned i = 0; i < b->nbytes; i++) {
+			int d;
+			uint8_t ch = p[i];
+			if (ch >= '0' && ch <= '9') d = ch - '0';
+			else if (base == 16 && ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
+			else if (base == 16 && ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+			else break;
+			if ((unsigned)d >= base)
+				break;
+			if (v > (UINT64_MAX - (uint64_t)d) / base)
+				return false;
+			v = v * base + (uint64_t)d;
+			any = true;
+		}
+		if (!any)
+			return false;
+	} else if (b->endian == BYTE_LE) {
+		for (unsigned i = b->nbytes; i-- > 0;)
+			v = v << 8 | p[i];
+	} else {
+		for (unsigned i = 0; i < b->nbytes; i++)
+			v = v << 8 | p[i];
+	}
+	if (b->bitmask) {
+		v &= b->bitmask;
+		v >>= __builtin_ctzll(b->bitmask);
+	}
+	*out = v;
+	return true;
+}
+
+static bool is_relative(const struct sm *s)
+{
+	switch (s->type) {
+	case SM_CONTENT: return s->u.c.has_distance || s->u.c.has_within;
+	case SM_PCRE: return s->u.pcre.relative;
+	case SM_BYTE_TEST: case SM_BYTE_JUMP: case SM_BYTE_EXTRACT: case SM_BYTE_MATH:
+		return s->u.b.relative;
+	case SM_ISDATAAT: return s->u.d.relative;
+	default: return false;
+	}
+}
+
+static bool cmp_ok(const struct numcmp *c, uint64_t v)
+{
+	switch (c->op) {
+	case CMP_EQ: return v == c->a;
+	case CMP_NE: return v != c->a;
+	case CMP_LT: return v < c->a;
+	case CMP_GT: return v > c->a;
+	case CMP_LE: return v <= c->a;
+	case CMP_GE: return v >= c->a;
+	case CMP_RANGE_EX: return v > c->a && v < c->b;
+	case CMP_RANGE_IN: return v >= c->a && v <= c->b;
+	}
+	return false;
+}
+
+static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st);
+
+static bool match_content(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)
+{
+	const struct sm_content *c = &l->v[i].u.c;
+	int64_t start = 0, end = st->len;
+	if (c->startswith) {
+		end = c->len;
+	} else if (c->has_distance || c->has_within) {
+		int64_t dist = c->has_distance ? nv(&c->distance, st) : 0;
+		start = prev + dist;
+		if (c->has_within)
+			end = MIN(end, start + nv(&c->within, st));
+		if (start < 0)
+			start = 0;
+	} else {
+		if (c->has_offset)
+			start = nv(&c->offset, st);
+		if (c->has_depth)
+			end = MIN(end, start + nv(&c->depth, st));
+	}
+	if (start < 0)
+		start = 0;
+	if (end > (int64_t)st->len)
+		end = st->len;
+	if (c->endswith && c->len <= st->len) /* only the tail can match */
+		start = MAX(start, (int64_t)st->len - (int64_t)c->len);
+	bool found_any = false;
+	bool retry = false;
+	for (uint32_t j = i + 1; j < l->cnt && !retry; j++)
+		retry = is_relative(&l->v[j]);
+	while (start + (int64_t)c->len <= end) {
+		if (st->budget == 0)
+			return false;
+		st->budget -= STEP_COST;
+		const uint8_t *m = payload_find(st->buf + start, (uint32_t)(end - start), c->pat,
+						c->lower, c->len, c->nocase);
+		if (!m)
+			break;
+		int64_t mpos = m - st->buf, mend = mpos + c->len;
+		if (c->endswith && mend != (int64_t)st->len) {
+			start = mpos + 1;
+			continue;
+		}
+		found_any = true;
+		if (c->negated)
+			return false;
+		if (match_from(l, i + 1, mend, st))
+			return true;
+		if (!retry)
+			return false;
+		start = mpos + 1;
+	}
+	if (c->negated && !found_any)
+		return match_from(l, i + 1, prev, st);
+	return false;
+}
+
+static bool match_pcre(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)
+{
+	const struct sm_pcre *pc = &l->v[i].u.pcre;
+	int64_t start = pc->relative ? prev : 0;
+	if (start > (int64_t)st->len)
+		return pc->negated ? match_from(l, i + 1, prev, st) : false;
+	if (st->budget < 16)
+		return false;
+	st->budget -= 16;
+	int rc = pcre2_match(pc->re, st->buf, st->len, (PCRE2_SIZE)start, 0, st->md, st->mctx);
+	if (pc->negated)
+		return rc < 0 ? match_from(l, i + 1, prev, st) : false;
+	if (rc < 0)
+		return false;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
+	return match_from(l, i + 1, (int64_t)ov[1], st);
+}
+
+static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)
+{
+	if (i >= l->cnt)
+		return true;
+	const struct sm *s = &l->v[i];
+	switch (s->type) {
+	case SM_CONTENT:
+		return match_content(l, i, prev, st);
+	case SM_PCRE:
+		return match_pcre(l, i, prev, st);
+	case SM_ISDATAAT: {
+		int64_t pos = nv(&s->u.d.n, st) + (s->u.d.relative ? prev : 0);
+		bool ok = pos >= 0 && pos < (int64_t)st->len;
+		if (s->u.d.negated)
+			ok = !ok;
+		return ok && match_from(l, i + 1, prev, st);
+	}
+	case SM_BSIZE:
+		return cmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
+	case SM_BYTE_TEST: {
+		const struct sm_byte *b = &s->u.b;
+		uint64_t v;
+		int64_t pos = nv(&b->offset, st) + (b->relative ? prev : 0);
+		if (!read_num(b, st, pos, &v))
+			return false;
+		uint64_t t = (uint64_t)nv(&b->value, st);
+		bool ok;
+		switch (b->op) {
+		case '<': ok = b->op2 ? v <= t : v < t; break;
+		case '>': ok = b->op2 ? v >= t : v > t; break;
+		case '=': ok = v == t; break;
+		case '&': ok = (v & t) != 0; break;
+		case '^': ok = (v ^ t) != 0; break;
+		default: ok = false; break;
+		}
+		if (b->negate_op)
+			ok = !ok;
+		return ok && match_from(l, i + 1, prev, st);
+	}
+	case SM_BYTE_JUMP: {
+		const struct sm_byte *b = &s->u.b;
+		uint64_t v;
+		int64_t pos = nv(&b->offset, st) + (b->relative ? prev : 0);
+		if (!read_num(b, st, pos, &v) || v > UINT32_MAX)
+			return false;
+		int64_t jump = (int64_t)v * (b->multiplier ? b->multiplier : 1); /* < 2^48 */
+		if (b->align && (jump % 4))
+			jump += 4 - jump % 4;
+		int64_t base = b->from_beginning ? 0 : b->from_end ? (int64_t)st->len : pos + b->nbytes;
+		int64_t np = base + jump + b->post_offset;
+		if (np < 0 || np > (int64_t)st->len)
+			return false;
+		return match_from(l, i + 1, np, st);
+	}
+	case SM_BYTE_EXTRACT: {
+		const struct sm_byte *b = &s->u.b;
+		uint64_t v;
+		int64_t pos = nv(&b->offset, st) + (b->relative ? prev : 0);
+		if (!read_num(b, st, pos, &v) || v > INT32_MAX)
+			return false;
+		int64_t val = (int64_t)v * (b->multiplier ? b->multiplier : 1);
+		if (b->align && b->post_offset > 1 && (val % b->post_offset))
+			val += b->post_offset - val % b->post_offset;
+		st->vars[b->result_var] = val;
+		return match_from(l, i + 1, pos + b->nbytes, st);
+	}
+	case SM_BYTE_MATH: {
+		const struct sm_byte *b = &s->u.b;
+		uint64_t v;
+		int64_t pos = nv(&b->offset, st) + (b->relative ? prev : 0);
+		if (!read_num(b, st, pos, &v))
+			return false;
+		int64_t rv = nv(&b->value, st), res;
+		int64_t x = (int64_t)(v & 0x7fffffffffffffffULL);
+		switch (b->op) {
+		/* wrap like the unsigned arithmetic Suricata does, never UB */
+		case '+': res = (int64_t)((uint64_t)x + (uint64_t)rv); break;
+		case '-': res = (int64_t)((uint64_t)x - (uint64_t)rv); break;
+		case '*': res = (int64_t)((uint64_t)x * (uint64_t)rv); break;
+		case '/': if (rv == 0) return false; res = x / rv; break;
+		case 'L': res = rv >= 0 && rv < 64 ? (int64_t)((uint64_t)x << rv) : 0; break;
+		case 'R': res = rv >= 0 && rv < 64 ? x >> rv : 0; break;
+		default: return false;
+		}
+		st->vars[b->result_var] = res;
+		return match_from(l, i + 1, prev, st);
+	}
+	}
+	return false;
+}
+
+bool payload_inspect(const struct sm_list *l, struct insp *st)
+{
+	return match_from(l, 0, 0, st);
+}

@@ -1,0 +1,26 @@
+/*
+ * payload.h - inspection of one buffer by a rule's payload list
+ * (detect-internal).
+ */
+#ifndef VIGIL_PAYLOAD_H
+#define VIGIL_PAYLOAD_H
+
+#include "rule.h"
+
+struct insp {
+	const uint8_t *buf;
+	uint32_t len;
+	int64_t vars[RULE_MAX_VARS];
+	uint32_t budget;            /* steps left before giving up */
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+};
+
+/* Does the list match buf?  budget bounds backtracking. */
+bool payload_inspect(const struct sm_list *l, struct insp *st);
+
+/* Case-(in)sensitive search of pat in [buf, buf+len); NULL if absent. */
+const uint8_t *payload_find(const uint8_t *buf, uint32_t len, const uint8_t *pat,
+			    const uint8_t *lower, uint32_t plen, bool nocase);
+
+#endif

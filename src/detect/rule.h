@@ -1,0 +1,226 @@
+/*
+ * rule.h - a parsed signature (detect-internal).
+ *
+ * A rule is its header (action, protocol, addresses, ports, direction),
+ * metadata for output, a few fixed-form checks (header fields, flow,
+ * flowbits, thresholds) and, per inspection buffer, an ordered list of
+ * payload matches (content, pcre, byte_*, isdataat, bsize).  Buffers come
+ * from buffers.def: "payload" (packet or reassembled stream) now; the
+ * app-layer sticky buffers are one row each there.
+ */
+#ifndef VIGIL_RULE_H
+#define VIGIL_RULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+enum rule_action { ACT_ALERT, ACT_PASS, ACT_DROP, ACT_REJECT, ACT_MAX };
+
+enum buffer_id {
+#define X(id, name, help) BUF_##id,
+#include "buffers.def"
+#undef X
+	BUF_MAX
+};
+extern const char *const buffer_names[BUF_MAX];
+
+struct addr_item {
+	uint8_t ver;   /* 4 or 6 */
+	uint8_t plen;  /* prefix length */
+	bool neg;
+	uint8_t a[16];
+};
+
+struct addr_set {
+	struct addr_item *v;
+	uint32_t cnt;
+	bool any;
+};
+
+struct port_item {
+	uint16_t lo, hi;
+	bool neg;
+};
+
+struct port_set {
+	struct port_item *v;
+	uint32_t cnt;
+	bool any;
+};
+
+/* A numeric comparison: dsize, ttl, itype, bsize, ... */
+enum { CMP_EQ, CMP_NE, CMP_LT, CMP_GT, CMP_LE, CMP_GE, CMP_RANGE_EX, CMP_RANGE_IN };
+struct numcmp {
+	uint8_t op;
+	uint64_t a, b;
+};
+
+enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE };
+
+/* A value that is a literal or a byte_extract/byte_math variable. */
+struct numvar {
+	int64_t v;
+	int8_t var; /* -1: literal */
+};
+
+#define RULE_MAX_VARS 8
+
+struct sm_content {
+	uint8_t *pat;
+	uint8_t *lower; /* lowercased copy for nocase */
+	uint32_t len;
+	bool nocase, negated, startswith, endswith, rawbytes;
+	bool has_offset, has_depth, has_distance, has_within;
+	bool fast_pattern, fp_only;
+	uint32_t fp_off, fp_len; /* fast_pattern:off,len chop */
+	struct numvar offset, depth, distance, within;
+};
+
+struct sm_pcre {
+	pcre2_code *re;
+	bool relative, negated;
+	char *src;
+};
+
+enum { BYTE_BE = 0, BYTE_LE = 1 };
+struct sm_byte {
+	uint8_t nbytes;
+	bool relative, string, dce, align, from_beginning, from_end, negate_op;
+	uint8_t endian, base;    /* base for string: 10, 16, 8 */
+	char op;                 /* byte_test: < > = & ^ (and ! negation), byte_math: + - * / < > (<< >>) */
+	uint8_t op2;             /* for <= >= */
+	struct numvar value;     /* byte_test value / byte_math rvalue */
+	struct numvar offset;
+	int32_t multiplier, post_offset;
+	uint64_t bitmask;
+	int8_t result_var;       /* byte_extract / byte_math result */
+};
+
+struct sm_isdataat {
+	struct numvar n;
+	bool relative, negated;
+};
+
+struct sm {
+	enum sm_type type;
+	union {
+		struct sm_content c;
+		struct sm_pcre pcre;
+		struct sm_byte b;
+		struct sm_isdataat d;
+		struct numcmp bsize;
+	} u;
+};
+
+struct sm_list {
+	struct sm *v;
+	uint32_t cnt;
+};
+
+enum flowbit_op { FB_SET, FB_UNSET, FB_TOGGLE, FB_ISSET, FB_ISNOTSET, FB_NOALERT };
+struct flowbit_cond {
+	uint8_t op;
+	bool or_group;   /* isset a|b: any of ids */
+	uint32_t ids[8];
+	uint8_t cnt;
+};
+
+enum flowint_op { FI_SET, FI_ADD, FI_SUB, FI_EQ, FI_NE, FI_LT, FI_GT, FI_LE, FI_GE,
+		  FI_ISSET, FI_NOTSET };
+struct flowint_cond {
+	uint8_t op;
+	uint32_t id;
+	int64_t value;
+	int32_t value_var; /* another flowint as value, or -1 */
+};
+
+enum { TH_TYPE_LIMIT, TH_TYPE_THRESHOLD, TH_TYPE_BOTH, TH_TYPE_DETECTION_FILTER };
+enum { TRACK_BY_SRC, TRACK_BY_DST, TRACK_BY_RULE, TRACK_BY_BOTH, TRACK_BY_FLOW };
+struct threshold {
+	bool on;
+	uint8_t type, track;
+	uint32_t count, seconds;
+};
+
+enum rule_flow_flags {
+	RF_TOSERVER = 1u << 0, RF_TOCLIENT = 1u << 1, RF_ESTABLISHED = 1u << 2,
+	RF_NOT_ESTABLISHED = 1u << 3, RF_STATELESS = 1u << 4, RF_ONLY_STREAM = 1u << 5,
+	RF_NO_STREAM = 1u << 6, RF_ONLY_FRAG = 1u << 7, RF_NO_FRAG = 1u << 8,
+};
+
+/* header checks, one bit each in rule->hdr_mask */
+enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
+		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_MAX };
+
+struct rule {
+	uint32_t idx;        /* position in the engine */
+	uint32_t sid, gid, rev;
+	uint8_t action;
+	uint8_t proto;       /* IP protocol, 0 = any IP */
+	bool bidir;
+	bool noalert;
+	bool sameip;
+	uint8_t target;      /* 0 none, 1 src_ip, 2 dest_ip */
+	uint8_t priority;
+	char *msg;
+	char *classtype;
+	char *category;
+	char *metadata;      /* pre-rendered JSON object body, or NULL */
+	char *file;
+	unsigned line;
+
+	struct addr_set src, dst;
+	struct port_set sp, dp;
+
+	uint16_t flow_flags;
+	uint32_t hdr_mask;
+	struct numcmp hdr[HC_MAX];
+	bool has_flags;
+	uint8_t flags_mode;  /* 0 exact, '+' all of, '*' any of, '!' none of */
+	uint8_t flags_want, flags_mask;
+	bool has_fragbits;
+	uint8_t fragbits_mode, fragbits_want;
+
+	struct flowbit_cond *fb;
+	uint32_t fb_cnt;
+	struct flowint_cond *fi;
+	uint32_t fi_cnt;
+	struct threshold th;      /* threshold: */
+	struct threshold df;      /* detection_filter: */
+
+	struct sm_list lists[BUF_MAX];
+	uint8_t nvars;            /* byte_extract / byte_math variables */
+	char *var_names[RULE_MAX_VARS];
+
+	/* the fast pattern: (buffer, index in that list), or -1 */
+	int8_t fp_buf;
+	int32_t fp_idx;
+
+	/* parse state */
+	int8_t cur_buf;           /* sticky buffer in effect */
+	struct sm *last_content;  /* for content modifiers */
+	struct sm *last_pm;       /* last payload match, for relative keywords */
+};
+
+void rule_free(struct rule *r);
+
+/* addresses and ports (addr.c) */
+struct var_ctx;
+int addr_parse(const char *s, struct addr_set *out, const struct var_ctx *vars, char *err,
+	       size_t errlen);
+int port_parse(const char *s, struct port_set *out, const struct var_ctx *vars, char *err,
+	       size_t errlen);
+bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a);
+bool port_match(const struct port_set *s, uint16_t port);
+void addr_set_free(struct addr_set *s);
+void port_set_free(struct port_set *s);
+
+struct var_ctx {
+	const struct strlist *addr, *port; /* from the config */
+};
+
+#endif

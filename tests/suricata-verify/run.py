@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""Runs suricata-verify cases (../shared/corpora/suricata-verify/tests)
+against vigil.  For each test.yaml: decide whether it is in vigil's reach
+(skip with the reason if not), run vigil on its pcap with its rules and the
+arguments vigil understands, then evaluate its checks against eve.json /
+fast.log: `filter` (counting matching records), `shell` (run in the output
+directory) and `stats` (the last stats record).
+
+Prints passed / failed / skipped by category, the failures, and the skip
+reasons.  With --baseline FILE, exits 1 if a test listed there (known to
+pass) fails: regressions fail CI, new passes are reported.
+Exit 77 when the corpus is absent."""
+import argparse, collections, json, os, re, shutil, subprocess, sys, tempfile
+
+try:
+    import yaml
+except ImportError:
+    print('python3-yaml missing: skipped')
+    sys.exit(77)
+
+EVE_TYPES = {'alert', 'flow', 'anomaly', 'stats'}
+APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
+                'http', 'dns', 'tls', 'ssh', 'smb', 'ftp', 'smtp', 'files', 'fileinfo',
+                'app_proto', 'quic', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
+                'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'ldap', 'websocket', 'tx_id',
+                'frame', 'metadata', 'email', 'ja3', 'ja4', 'tftp', 'bittorrent', 'enip',
+                'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict', 'engine')
+SET_KEYS = {'stream.midstream': 'stream.midstream',
+            'decoder.vxlan.enabled': 'decoder.vxlan.enabled'}
+
+
+def lookup(obj, path):
+    cur = obj
+    for part in re.findall(r'[^.\[\]]+|\[\d+\]', path):
+        if part.startswith('['):
+            i = int(part[1:-1])
+            if not isinstance(cur, list) or i >= len(cur):
+                return KeyError
+            cur = cur[i]
+        else:
+            if not isinstance(cur, dict) or part not in cur:
+                return KeyError
+            cur = cur[part]
+    return cur
+
+
+def matches(rec, match):
+    for key, want in match.items():
+        if key == 'has-key':
+            if lookup(rec, want) is KeyError:
+                return False
+            continue
+        if key == 'not-has-key':
+            if lookup(rec, want) is not KeyError:
+                return False
+            continue
+        suffix = None
+        for s in ('__len', '__contains', '__startswith', '__endswith', '__find'):
+            if key.endswith(s):
+                suffix, key = s, key[:-len(s)]
+                break
+        v = lookup(rec, key)
+        if v is KeyError:
+            return False
+        if suffix == '__len':
+            if not hasattr(v, '__len__') or len(v) != want:
+                return False
+        elif suffix == '__contains':
+            if want not in v:
+                return False
+        elif suffix == '__startswith':
+            if not str(v).startswith(str(want)):
+                return False
+        elif suffix == '__endswith':
+            if not str(v).endswith(str(want)):
+                return False
+        elif suffix == '__find':
+            if str(want) not in str(v):
+                return False
+        else:
+            if isinstance(want, bool) or isinstance(v, bool):
+                if v != want:
+                    return False
+            elif v != want and str(v) != str(want):
+                return False
+    return True
+
+
+def category(name):
+    return re.split(r'[-_]', name)[0]
+
+
+def filter_keys(f):
+    return list(f.get('match', {}).keys()) + [str(v) for k, v in f.get('match', {}).items()
+                                              if k in ('has-key', 'not-has-key')]
+
+
+def plan(tdir, t, vigil):
+    """Returns (args, reason-to-skip)."""
+    req = t.get('requires') or {}
+    if isinstance(req, dict):
+        for k in ('features', 'files', 'script', 'lambda', 'env'):
+            if req.get(k):
+                return None, f'requires {k}'
+        if req.get('pcap') is False:
+            return None, 'no pcap run'
+        lt = req.get('lt-version')
+        if lt is not None and str(lt).split('.')[0].isdigit() and int(str(lt).split('.')[0]) <= 8:
+            return None, 'test of an older Suricata version'
+    checks = t.get('checks') or []
+    if not checks:
+        return None, 'no checks'
+    for c in checks:
+        if not isinstance(c, dict):
+            return None, 'unknown check'
+        if 'file-compare' in c:
+            return None, 'file-compare check'
+        if 'filter' in c:
+            m = c['filter'].get('match', {}) or {}
+            et = m.get('event_type')
+            if et is not None and et not in EVE_TYPES:
+                return None, f'eve type {et}'
+            for k in filter_keys(c['filter']):
+                if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES:
+                    return None, f'field {k.split(".")[0]} not written by vigil yet'
+                if k in ('flow.action', 'alert.engine', 'anomaly.layer') or k.startswith('stats.app_layer'):
+                    return None, f'field {k} not written by vigil yet'
+                if et == 'anomaly' and m.get('anomaly.type') == 'applayer':
+                    return None, 'app-layer anomaly'
+        if 'stats' in c:
+            for k in c['stats']:
+                if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect'):
+                    return None, f'stats {k}'
+        if 'shell' in c and not re.search(r'fast\.log|eve\.json', str(c['shell'].get('args', ''))):
+            return None, 'shell check on other files'
+    pcap = t.get('pcap')
+    if not pcap:
+        caps = [f for f in os.listdir(tdir) if f.endswith(('.pcap', '.pcapng'))]
+        if len(caps) != 1:
+            return None, 'no single pcap'
+        pcap = caps[0]
+    pcap = os.path.normpath(os.path.join(tdir, pcap))
+    if not os.path.exists(pcap):
+        return None, 'pcap missing'
+    args = ['-r', pcap, '--runmode', 'single', '--no-progress', '-k', 'none',
+            '--set', 'outputs.eve.types.anomaly-decode=yes',
+            '--set', 'outputs.eve.types.anomaly-stream=yes']
+    for a in t.get('args') or []:
+        a = str(a).strip()
+        toks = a.split()
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            if tok == '-k' and i + 1 < len(toks):
+                args += ['-k', toks[i + 1]]
+                i += 2
+                continue
+            if tok == '--simulate-ips':
+                args.append(tok)
+                i += 1
+                continue
+            if tok == '--runmode' and i + 1 < len(toks):
+                i += 2
+                continue
+            if tok == '--set' and i + 1 < len(toks):
+                kv = toks[i + 1]
+                key = kv.split('=')[0]
+                if key in SET_KEYS:
+                    args += ['--set', SET_KEYS[key] + '=' + kv.split('=', 1)[1]]
+                    i += 2
+                    continue
+                return None, f'config {key}'
+            return None, f'argument {tok}'
+    rules = os.path.join(tdir, 'test.rules')
+    if not os.path.exists(rules):
+        other = [f for f in os.listdir(tdir) if f.endswith('.rules')]
+        if len(other) == 1:
+            rules = os.path.join(tdir, other[0])
+    if os.path.exists(rules):
+        args += ['-S', rules]
+        r = subprocess.run([vigil, '-T', '-S', rules], capture_output=True, text=True)
+        m = re.search(r'rules: (\d+) loaded, (\d+) skipped', r.stdout)
+        if not m:
+            return None, 'rules failed to load'
+        if int(m.group(2)):
+            line = [l for l in r.stdout.splitlines() if l.startswith('  ')]
+            why = line[0].split()[1:3] if line else ['?']
+            return None, 'rule uses ' + ' '.join(why).replace('invalid:', 'invalid')
+    else:
+        args += ['-S', '/dev/null']
+    return args, None
+
+
+def run_test(tdir, t, vigil, args):
+    out = tempfile.mkdtemp(prefix='vigil-sv-')
+    try:
+        r = subprocess.run([vigil] + args + ['-l', out], capture_output=True, text=True,
+                           env=dict(os.environ, TZ='UTC'), timeout=120)
+        if r.returncode != 0:
+            return [f'vigil exit {r.returncode}: {r.stderr.strip()[:200]}']
+        recs = []
+        if os.path.exists(os.path.join(out, 'eve.json')):
+            for line in open(os.path.join(out, 'eve.json')):
+                try:
+                    recs.append(json.loads(line))
+                except ValueError:
+                    return ['eve.json has a line that is not JSON']
+        errs = []
+        for i, c in enumerate(t['checks']):
+            if 'filter' in c:
+                f = c['filter']
+                n = sum(1 for rec in recs if matches(rec, f.get('match', {}) or {}))
+                want = f.get('count')
+                if want is not None and n != want:
+                    errs.append(f'check {i}: {f.get("match")} count {n}, want {want}')
+            elif 'shell' in c:
+                s = c['shell']
+                p = subprocess.run(['sh', '-c', s['args']], cwd=out, capture_output=True, text=True)
+                if 'expect' in s and p.stdout.strip() != str(s['expect']).strip():
+                    errs.append(f'check {i}: shell {s["args"]!r} gave {p.stdout.strip()!r}, want {s["expect"]!r}')
+            elif 'stats' in c:
+                stats = [x for x in recs if x.get('event_type') == 'stats']
+                last = stats[-1]['stats'] if stats else {}
+                for k, v in c['stats'].items():
+                    got = lookup(last, k)
+                    if got != v:
+                        errs.append(f'check {i}: stats {k} = {got}, want {v}')
+        return errs
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('vigil')
+    ap.add_argument('tests')
+    ap.add_argument('--baseline')
+    ap.add_argument('--only')
+    ap.add_argument('--write-baseline')
+    a = ap.parse_args()
+    if not os.path.isdir(a.tests):
+        print('suricata-verify corpus absent: skipped')
+        return 77
+    res = collections.defaultdict(lambda: [0, 0, 0])
+    skips = collections.Counter()
+    passed, failed = [], []
+    for name in sorted(os.listdir(a.tests)):
+        if a.only and not re.search(a.only, name):
+            continue
+        tdir = os.path.join(a.tests, name)
+        ty = os.path.join(tdir, 'test.yaml')
+        if not os.path.exists(ty):
+            continue
+        try:
+            t = yaml.safe_load(open(ty)) or {}
+        except yaml.YAMLError:
+            skips['test.yaml unreadable'] += 1
+            res[category(name)][2] += 1
+            continue
+        args, why = plan(tdir, t, a.vigil)
+        if why:
+            skips[why] += 1
+            res[category(name)][2] += 1
+            continue
+        errs = run_test(tdir, t, a.vigil, args)
+        if errs:
+            failed.append((name, errs))
+            res[category(name)][1] += 1
+        else:
+            passed.append(name)
+            res[category(name)][0] += 1
+    print('category          passed failed skipped')
+    for cat in sorted(res, key=lambda c: -sum(res[c])):
+        p, f, s = res[cat]
+        if p or f:
+            print(f'{cat:16} {p:7} {f:6} {s:7}')
+    print(f'\nfailed ({len(failed)}):')
+    for name, errs in failed:
+        print(f'  {name}: {errs[0]}' + (f' (+{len(errs) - 1} more)' if len(errs) > 1 else ''))
+    print('\nskip reasons:')
+    for why, n in skips.most_common(25):
+        print(f'  {n:5}  {why}')
+    total_skip = sum(skips.values())
+    print(f'\nsuricata-verify: {len(passed)} passed, {len(failed)} failed, {total_skip} skipped')
+    if a.write_baseline:
+        with open(a.write_baseline, 'w') as f:
+            f.write('\n'.join(passed) + '\n')
+    if a.baseline and os.path.exists(a.baseline):
+        base = {l.strip() for l in open(a.baseline) if l.strip() and not l.startswith('#')}
+        regress = sorted(base - set(passed))
+        new = sorted(set(passed) - base)
+        if new:
+            print(f'new passes not in the baseline ({len(new)}): {" ".join(new)}')
+        if regress:
+            print(f'REGRESSIONS ({len(regress)}): {" ".join(regress)}')
+            print(f'{len(passed)} passed, {len(regress)} failed')
+            return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
