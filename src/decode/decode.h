@@ -94,6 +94,7 @@ struct packet {
 	uint32_t flags;
 	uint8_t layers;   /* encapsulation layers decoded */
 	uint16_t l3_off;  /* offset of the first IP header in the frame */
+	uint16_t inner_off; /* where the innermost tunnelled packet starts */
 	uint8_t vlan_cnt;
 	uint16_t vlan[3];
 

@@ -16,6 +16,8 @@
 void decode_ether(struct decode_ctx *d, struct packet *p, struct cursor c)
 {
 	CNT_INC(d->cnt, DECODER_ETHERNET);
+	if (p->ip_ver && c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen)
+		p->inner_off = (uint16_t)(c.p - p->data); /* an inner frame (VXLAN, ...) */
 	if (!cur_has(&c, 14)) {
 		pkt_event(p, EV_ETH_PKT_TOO_SMALL);
 		p->flags |= PKT_INVALID;

@@ -84,8 +84,11 @@ void decode_ipv4(struct decode_ctx *d, struct packet *p, struct cursor c)
 {
 	if (!decode_layer_enter(d, p))
 		return;
-	if (p->ip_ver)
+	if (p->ip_ver) {
 		p->flags |= PKT_TUNNEL;
+		if (c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen && !p->inner_off)
+			p->inner_off = (uint16_t)(c.p - p->data);
+	}
 	pkt_reset_l3(p);
 	CNT_INC(d->cnt, DECODER_IPV4);
 	const uint8_t *hdr = c.p;
@@ -203,8 +206,11 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c)
 {
 	if (!decode_layer_enter(d, p))
 		return;
-	if (p->ip_ver)
+	if (p->ip_ver) {
 		p->flags |= PKT_TUNNEL;
+		if (c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen && !p->inner_off)
+			p->inner_off = (uint16_t)(c.p - p->data);
+	}
 	pkt_reset_l3(p);
 	CNT_INC(d->cnt, DECODER_IPV6);
 	const uint8_t *hdr = c.p;

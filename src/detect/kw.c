@@ -375,6 +375,10 @@ static int kw_content(struct rule *r, const char *arg, struct parse_ctx *pc)
 		neg = true;
 		s = trim(s + 1);
 	}
+	if (s[0] == '"' && strstr(s, "\",")) {
+		v_free(d);
+		FAIL("content with inline modifiers (\"...\",depth N) is Snort 3 syntax, not Suricata");
+	}
 	char *body = unquote(s);
 	if (!body || s[0] != '"') {
 		v_free(d);

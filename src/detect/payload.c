@@ -191,13 +191,16 @@ static bool match_pcre(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	if (st->budget < 16)
 		return false;
 	st->budget -= 16;
-	int rc = pcre2_match(pc->re, st->buf, st->len, (PCRE2_SIZE)start, 0, st->md, st->mctx);
+	/* the subject starts at the inspection point, so ^ anchors there
+	 * (as in Suricata, which hands pcre the rest of the buffer) */
+	int rc = pcre2_match(pc->re, st->buf + start, st->len - (size_t)start, 0, 0, st->md,
+			     st->mctx);
 	if (pc->negated)
 		return rc < 0 ? match_from(l, i + 1, prev, st) : false;
 	if (rc < 0)
 		return false;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-	return match_from(l, i + 1, (int64_t)ov[1], st);
+	return match_from(l, i + 1, start + (int64_t)ov[1], st);
 }
 
 static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)
@@ -211,8 +214,11 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	case SM_PCRE:
 		return match_pcre(l, i, prev, st);
 	case SM_ISDATAAT: {
+		/* Suricata: relative asks whether N bytes follow the previous
+		 * match (prev + N <= len); absolute whether offset N exists */
 		int64_t pos = nv(&s->u.d.n, st) + (s->u.d.relative ? prev : 0);
-		bool ok = pos >= 0 && pos < (int64_t)st->len;
+		bool ok = s->u.d.relative ? pos >= 0 && pos <= (int64_t)st->len
+					  : pos >= 0 && pos < (int64_t)st->len;
 		if (s->u.d.negated)
 			ok = !ok;
 		return ok && match_from(l, i + 1, prev, st);

@@ -383,7 +383,14 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 	f->pkts[dir]++;
 	/* a datagram rebuilt from fragments counts as one packet of its
 	 * full size (link header + IP datagram) */
-	f->bytes[dir] += (p->flags & PKT_REBUILT) ? (uint64_t)p->l3_off + p->ip_len : p->caplen;
+	/* a tunnelled packet counts from its inner frame, as Suricata's
+	 * tunnel pseudo-packets do */
+	uint64_t plen = p->caplen;
+	if (p->flags & PKT_REBUILT)
+		plen = (uint64_t)p->l3_off + p->ip_len;
+	else if ((p->flags & PKT_TUNNEL) && p->inner_off && p->inner_off < p->caplen)
+		plen = p->caplen - p->inner_off;
+	f->bytes[dir] += plen;
 	if (p->ts > f->last)
 		f->last = p->ts;
 	uint8_t old_state = f->state;

@@ -1,0 +1,193 @@
+/*
+ * Unit tests for the rule engine: parsing (and its errors), address and
+ * port expressions, payload semantics (content modifiers, relative
+ * matching with backtracking, pcre, byte_*, isdataat, bsize) on buffers
+ * that end at an unreadable page.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "parse.h"
+#include "payload.h"
+#include "testutil.h"
+
+static struct parse_ctx pc;
+static struct class_entry classes[] = { { "trojan-activity", "A Network Trojan was detected", 1 } };
+
+static struct rule *parse(const char *text)
+{
+	memset(&pc, 0, sizeof(pc));
+	pc.classes = classes;
+	pc.nclasses = 1;
+	return rule_parse(text, &pc);
+}
+
+/* Does the rule's payload list match data (a C string)? */
+static bool pm(const char *opts, const char *data)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)", opts);
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", opts, pc.err);
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	size_t n = strlen(data);
+	st.buf = guard_copy(data, n);
+	st.len = (uint32_t)n;
+	st.budget = 3000;
+	bool ok = payload_inspect(&r->lists[BUF_PAYLOAD], &st);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+	return ok;
+}
+
+static void test_parse_header_and_meta(void **state)
+{
+	(void)state;
+	struct rule *r = parse("drop tcp $HOME_NET any -> !$HOME_NET [80,443,8000:8080] "
+			       "(msg:\"ET TEST \\\"quoted\\\" \\; semi\"; classtype:trojan-activity; "
+			       "metadata:created_at 2024_01_01, former_category MALWARE; "
+			       "sid:2000001; rev:3; gid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->action, ACT_DROP);
+	assert_int_equal(r->proto, 6);
+	assert_int_equal(r->sid, 2000001);
+	assert_int_equal(r->rev, 3);
+	assert_string_equal(r->msg, "ET TEST \"quoted\" ; semi");
+	assert_string_equal(r->category, "A Network Trojan was detected");
+	assert_int_equal(r->priority, 1);
+	assert_string_equal(r->metadata,
+			    "{\"created_at\":[\"2024_01_01\"],\"former_category\":[\"MALWARE\"]}");
+	uint8_t a[16] = { 192, 168, 1, 1 }, b[16] = { 8, 8, 8, 8 };
+	assert_true(addr_match(&r->src, 4, a));
+	assert_false(addr_match(&r->src, 4, b));
+	assert_true(addr_match(&r->dst, 4, b));
+	assert_false(addr_match(&r->dst, 4, a));
+	assert_true(port_match(&r->dp, 443));
+	assert_true(port_match(&r->dp, 8042));
+	assert_false(port_match(&r->dp, 22));
+	rule_free(r);
+}
+
+static void test_parse_errors_and_unsupported(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"alert tcp any any -> any any (msg:\"x\";)",                  /* no sid */
+		"alert tcp any any => any any (sid:1;)",                      /* direction */
+		"alert tcp any any -> any any (content:\"abc; sid:1;)",       /* quote */
+		"alert tcp any any -> any any (content:\"|4G|\"; sid:1;)",    /* hex */
+		"alert tcp 1.2.3.4/33 any -> any any (sid:1;)",               /* prefix */
+		"alert tcp any 70000 -> any any (sid:1;)",                    /* port */
+		"alert tcp any any -> any any (nocase; sid:1;)",              /* modifier */
+		"alert tcp any any -> any any (pcre:\"/a(/\"; sid:1;)",       /* regex */
+		"alert tcp any any -> any any (content:\"a\"; depth:0; sid:1;)",
+		"alert tcp any any -> any any (byte_test:2,=,1; sid:1;)",
+		"alert tcp $NOPE any -> any any (sid:1;)",
+		"alert tcp any any -> any any (sid:1; classtype:nope;)",
+		"alert tcp any any -> any any (sid:1)",
+		"alert tcp [1.1.1.1,[2.2.2.2 any -> any any (sid:1;)",
+		"",
+		"alert",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rule *r = parse(bad[i]);
+		if (r)
+			fail_msg("accepted: %s", bad[i]);
+		assert_false(pc.unsupported);
+		assert_true(pc.err[0] != '\0');
+	}
+	assert_null(parse("alert http any any -> any any (http.uri; content:\"x\"; sid:1;)"));
+	assert_true(pc.unsupported);
+	assert_string_equal(pc.kw, "protocol http");
+	assert_null(parse("alert tcp any any -> any any (luajit:x.lua; sid:1;)"));
+	assert_true(pc.unsupported);
+	assert_string_equal(pc.kw, "luajit");
+}
+
+static void test_content_modifiers(void **state)
+{
+	(void)state;
+	assert_true(pm("content:\"abc\";", "xxabcxx"));
+	assert_false(pm("content:\"ABC\";", "xxabcxx"));
+	assert_true(pm("content:\"ABC\"; nocase;", "xxabcxx"));
+	assert_true(pm("content:\"|61 62|c\";", "xxabcxx"));
+	assert_true(pm("content:\"abc\"; offset:2; depth:3;", "xxabcxx"));
+	assert_false(pm("content:\"abc\"; offset:3;", "xxabcxx"));
+	assert_false(pm("content:\"abc\"; depth:4;", "xxabcxx"));
+	assert_true(pm("content:\"abc\"; startswith;", "abcxx"));
+	assert_false(pm("content:\"abc\"; startswith;", "xabc"));
+	assert_true(pm("content:\"abc\"; endswith;", "xxabc"));
+	assert_false(pm("content:\"abc\"; endswith;", "xxabcx"));
+	assert_true(pm("content:!\"evil\";", "good"));
+	assert_false(pm("content:!\"evil\";", "an evil one"));
+	/* relative: the second must start 1..3 bytes after the first */
+	assert_true(pm("content:\"a\"; content:\"b\"; distance:1; within:2;", "a.b"));
+	assert_false(pm("content:\"a\"; content:\"b\"; distance:1; within:2;", "a...b"));
+	/* backtracking: first "a" fails the relative check, the second works */
+	assert_true(pm("content:\"a\"; content:\"b\"; within:1;", "a..ab"));
+	/* negative distance */
+	assert_true(pm("content:\"def\"; content:\"abc\"; distance:-6; within:3;", "abcdef"));
+	assert_true(pm("content:\"xy\"; isdataat:2,relative;", "xy12"));
+	assert_false(pm("content:\"xy\"; isdataat:2,relative;", "xy1"));
+	assert_true(pm("content:\"xy\"; isdataat:!2,relative;", "xy1"));
+	assert_true(pm("content:\"a\"; bsize:3;", "abc"));
+	assert_false(pm("content:\"a\"; bsize:>3;", "abc"));
+	assert_true(pm("content:\"a\"; bsize:2<>5;", "abcd"));
+}
+
+static void test_pcre_and_bytes(void **state)
+{
+	(void)state;
+	assert_true(pm("pcre:\"/^GET\\s+\\/[a-z]+/i\";", "get /index"));
+	assert_false(pm("pcre:\"/^GET/\";", "xGET"));
+	assert_true(pm("content:\"id=\"; pcre:\"/^[0-9]{3}/R\";", "x id=123"));
+	assert_false(pm("content:\"id=\"; pcre:\"/^[0-9]{3}/R\";", "x id=12a"));
+	assert_true(pm("pcre:!\"/evil/\";", "good"));
+	assert_true(pm("byte_test:1,=,65,0;", "A"));
+	assert_true(pm("byte_test:2,>,0x4140,0;", "AB"));
+	assert_true(pm("byte_test:2,=,0x4241,0,little;", "AB"));
+	assert_true(pm("byte_test:3,=,123,0,string,dec;", "123"));
+	assert_true(pm("byte_test:2,=,255,0,string,hex;", "ff"));
+	assert_false(pm("byte_test:4,=,1,0;", "AB")); /* out of bounds */
+	assert_true(pm("byte_test:1,&,1,0;", "A"));
+	assert_true(pm("byte_test:1,!=,66,0;", "A"));
+	/* length-prefixed field: jump over it, then check what follows */
+	assert_true(pm("byte_jump:1,0; content:\"OK\"; within:2;", "\003abcOK"));
+	assert_false(pm("byte_jump:1,0; content:\"OK\"; within:2;", "\002abcOK"));
+	assert_true(pm("byte_extract:1,0,len; content:\"Z\"; offset:len; depth:1;", "\003abZ"));
+	assert_true(pm("byte_math:bytes 1, offset 0, oper +, rvalue 1, result v; "
+		       "content:\"Z\"; offset:v;", "\002abZ"));
+	assert_false(pm("byte_jump:1,0; content:\"x\";", "\377"));
+}
+
+static void test_hostile_is_bounded(void **state)
+{
+	(void)state;
+	/* a rule that backtracks over a long run: the budget stops it */
+	char data[8192];
+	memset(data, 'a', sizeof(data) - 1);
+	data[sizeof(data) - 1] = '\0';
+	assert_false(pm("content:\"a\"; content:\"a\"; distance:0; content:\"b\"; distance:0;",
+			data));
+	/* catastrophic regex: the match limit stops it */
+	assert_false(pm("pcre:\"/(a+)+b/\";", data));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_header_and_meta),
+		cmocka_unit_test(test_parse_errors_and_unsupported),
+		cmocka_unit_test(test_content_modifiers),
+		cmocka_unit_test(test_pcre_and_bytes),
+		cmocka_unit_test(test_hostile_is_bounded),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
