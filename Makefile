@@ -28,6 +28,7 @@ run: build
 	@mkdir -p $(DEMO_DIR)
 	@$(BUILD)/tools/vigil-gen-pcap $(DEMO_DIR)/demo.pcap
 	@$(BUILD)/src/vigil -r $(DEMO_DIR)/demo.pcap -l $(DEMO_DIR) --runmode single --no-progress \
+		-S etc/rules/demo.rules --simulate-ips \
 		--set outputs.eve.types.anomaly-decode=yes --set outputs.eve.types.anomaly-stream=yes
 	@scripts/eve-summary.sh $(DEMO_DIR)/eve.json
 

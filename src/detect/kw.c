@@ -377,7 +377,7 @@ static int kw_content(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	if (s[0] == '"' && strstr(s, "\",")) {
 		v_free(d);
-		FAIL("content with inline modifiers (\"...\",depth N) is Snort 3 syntax, not Suricata");
+		FAIL("content with comma-separated inline modifiers is Snort 3 syntax, not Suricata");
 	}
 	char *body = unquote(s);
 	if (!body || s[0] != '"') {

@@ -51,7 +51,9 @@ def matches(rec, match):
     return True
 
 def main():
+    global root_dir
     vigil, root = sys.argv[1], sys.argv[2]
+    root_dir = root
     passed = failed = 0
     for case in sorted(os.listdir(root)):
         d = os.path.join(root, case)
@@ -61,7 +63,9 @@ def main():
             args = [vigil, '-r', os.path.join(d, 'input.pcap'), '-l', out,
                     '--runmode', 'single', '--no-progress']
             if os.path.exists(os.path.join(d, 'args.txt')):
-                args += [a for a in open(os.path.join(d, 'args.txt')).read().split('\n') if a]
+                repo = os.path.dirname(os.path.dirname(os.path.abspath(root_dir)))
+                args += [a.replace('{root}', repo)
+                         for a in open(os.path.join(d, 'args.txt')).read().split('\n') if a]
             r = subprocess.run(args, capture_output=True, text=True,
                                env=dict(os.environ, TZ='UTC'))
             if r.returncode != 0:
