@@ -13,7 +13,21 @@ if ls "$REG"/* >/dev/null 2>&1; then
 	"$F" -runs=0 "$REG"/* >/dev/null 2>&1 || { echo "FAIL: a regression input crashes"; exit 1; }
 	cp "$REG"/* "$T/seeds/"
 fi
-if [ -d "$C/pcaps/tcpdump" ]; then
+if [ "$TARGET" = rules ] || [ "$TARGET" = match ]; then
+	# seeds: real rules (ET Open when present, else vigil's demo rules)
+	RULES="$DIR/../../etc/rules/demo.rules"
+	[ -d "$C/et-open/rules" ] && RULES=$(ls "$C"/et-open/rules/emerging-exploit.rules "$C"/et-open/rules/emerging-scan.rules 2>/dev/null)
+	i=0
+	cat $RULES | grep -E '^(alert|drop|pass|reject)' | head -400 | while IFS= read -r line; do
+		i=$((i + 1))
+		if [ "$TARGET" = rules ]; then
+			printf '%s' "$line" > "$T/seeds/r$i"
+		else
+			opts=$(printf '%s' "$line" | sed -E 's/^[^(]*\((.*)\)[[:space:]]*$/\1/; s/sid:[0-9]+;//')
+			printf '%s\000GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n' "$opts" > "$T/seeds/m$i"
+		fi
+	done
+elif [ -d "$C/pcaps/tcpdump" ]; then
 	if [ "$TARGET" = pcap ]; then
 		find "$C/pcaps/tcpdump" -name '*.pcap*' -size -64k | head -200 | while read -r f; do cp "$f" "$T/seeds/"; done
 	else
