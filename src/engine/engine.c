@@ -23,30 +23,6 @@
 volatile sig_atomic_t engine_stop;
 volatile sig_atomic_t engine_reload;
 
-/* A rule reload runs on its own thread so packets keep flowing while the
- * new engine is built; the run loop publishes it when it is ready. */
-struct reloader {
-	pthread_t tid;
-	bool running;
-	atomic_bool ready;
-	const struct config *cfg;
-	const struct strlist *files;
-	struct detect_engine *next;
-	struct detect_load_stats st;
-};
-
-static void *reload_main(void *arg)
-{
-	struct reloader *rl = arg;
-	struct verr e = { "" };
-	rl->next = detect_engine_load(rl->cfg, rl->files, true, &rl->st, &e);
-	if (!rl->next)
-		log_err("rule reload failed: %s; keeping the running rules", e.msg);
-	atomic_store(&rl->ready, true);
-	return NULL;
-}
-
-
 #define MAX_WORKERS 64
 
 static double now_mono(void)
@@ -63,7 +39,61 @@ static vtime_t now_wall(void)
 	return (vtime_t)ts.tv_sec * 1000000u + (vtime_t)ts.tv_nsec / 1000u;
 }
 
-/* Symmetric hash of the outermost IP address pair, read with a cursor. */
+/* Rule reloads run on a control thread so that packets keep flowing (and
+ * a blocked read cannot hold a reload up): it builds the new engine,
+ * publishes it, then waits until every worker has switched (workers
+ * switch between packets, or while idle) before freeing the old one. */
+struct control {
+	pthread_t tid;
+	atomic_bool done;
+	const struct config *cfg;
+	const struct strlist *files;
+	struct rules_state *rules;
+	struct worker **ws;
+	unsigned n;
+};
+
+static void *control_main(void *arg)
+{
+	struct control *ct = arg;
+	struct detect_engine *old = NULL;
+	while (!atomic_load(&ct->done)) {
+		struct timespec d = { 0, 50 * 1000000 };
+		nanosleep(&d, NULL);
+		if (old) {
+			/* free the previous engine once every worker has moved on */
+			unsigned g = atomic_load(&ct->rules->gen);
+			bool all = true;
+			for (unsigned i = 0; i < ct->n; i++)
+				all &= atomic_load(&ct->ws[i]->seen_gen) == g;
+			if (all) {
+				detect_engine_free(old);
+				old = NULL;
+			}
+			continue;
+		}
+		if (!engine_reload)
+			continue;
+		engine_reload = 0;
+		log_info("reloading rules");
+		struct detect_load_stats st;
+		struct verr e = { "" };
+		struct detect_engine *next = detect_engine_load(ct->cfg, ct->files, true, &st, &e);
+		if (!next) {
+			log_err("rule reload failed: %s; keeping the running rules", e.msg);
+			continue;
+		}
+		old = atomic_exchange(&ct->rules->cur, next);
+		atomic_fetch_add(&ct->rules->gen, 1);
+		atomic_fetch_add(&ct->rules->reloads, 1);
+		log_info("rules reloaded: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded,
+			 st.skipped, st.invalid, st.seconds);
+	}
+	/* the workers are finished: nothing uses the old engine */
+	detect_engine_free(old);
+	return NULL;
+}
+
 static uint32_t peek_hash(int linktype, const uint8_t *data, uint32_t len)
 {
 	struct cursor c;
@@ -195,24 +225,6 @@ static void progress_line(struct capture *cap, uint64_t pkts, uint64_t bytes, do
 			mbit);
 }
 
-static void publish_rules(struct rules_state *rs, struct detect_engine *next,
-			  struct wthread *ts, unsigned n, bool threaded)
-{
-	struct detect_engine *old = atomic_load(&rs->cur);
-	atomic_store(&rs->cur, next);
-	unsigned g = atomic_fetch_add(&rs->gen, 1) + 1;
-	if (!threaded) {
-		worker_check_rules(&ts[0].w);
-	} else {
-		for (unsigned i = 0; i < n; i++)
-			while (atomic_load_explicit(&ts[i].w.seen_gen, memory_order_acquire) != g) {
-				struct timespec d = { 0, 100000 };
-				nanosleep(&d, NULL);
-			}
-	}
-	detect_engine_free(old);
-}
-
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
 	       struct engine_result *res, struct verr *e)
 {
@@ -220,10 +232,12 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	bool progress = opts->progress;
 	struct sink *eve = NULL, *fast = NULL;
 	struct rules_state rules;
-	struct reloader rl = { 0 };
+	struct control ct = { 0 };
+	bool control_started = false;
 	atomic_init(&rules.cur, NULL);
 	atomic_init(&rules.gen, 1);
-	atomic_init(&rl.ready, false);
+	atomic_init(&rules.reloads, 0);
+	atomic_init(&ct.done, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
 	struct worker *wp[MAX_WORKERS];
@@ -303,6 +317,16 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		}
 	}
 
+	if (opts->detect && rc == 0) {
+		ct.cfg = cfg;
+		ct.files = opts->rule_files;
+		ct.rules = &rules;
+		ct.ws = wp;
+		ct.n = n;
+		control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
+		if (!control_started)
+			log_warn("no control thread: SIGUSR2 reloads are off");
+	}
 	uint64_t pkts = 0, bytes = 0;
 	struct verr rerr = { "" };
 	while (rc == 0 && !engine_stop) {
@@ -328,30 +352,6 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 			worker_packet(&ts[0].w, cap->linktype, cp.ts, cp.data, cp.caplen,
 				      cp.wirelen, pkts);
 		}
-		if (opts->detect && engine_reload && !rl.running) {
-			engine_reload = 0;
-			rl.cfg = cfg;
-			rl.files = opts->rule_files;
-			atomic_store(&rl.ready, false);
-			rl.running = pthread_create(&rl.tid, NULL, reload_main, &rl) == 0;
-			if (rl.running)
-				log_info("reloading rules");
-		}
-		if (rl.running && atomic_load(&rl.ready)) {
-			pthread_join(rl.tid, NULL);
-			rl.running = false;
-			if (rl.next) {
-				publish_rules(&rules, rl.next, ts, started ? started : 1, threaded);
-				res->reloads++;
-				res->rules_loaded = rl.st.loaded;
-				res->rules_skipped = rl.st.skipped;
-				for (unsigned i = 0; i < n; i++)
-					ts[i].w.cnt.v[CNT_DETECT_RELOADS]++;
-				log_info("rules reloaded: %u loaded, %u skipped in %.2f s", rl.st.loaded,
-					 rl.st.skipped, rl.st.seconds);
-				rl.next = NULL;
-			}
-		}
 		if ((pkts & 1023) == 0) {
 			double t = now_mono();
 			if (progress && t - last_prog >= 0.5) {
@@ -362,6 +362,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 			    t - last_stats >= (double)cfg->stats_interval) {
 				sum_counters(res, wp, n);
 				res->cnt.v[CNT_CAPTURE_KERNEL_PACKETS] = pkts;
+				res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
 				write_stats(eve, res, t - t0);
 				last_stats = t;
 			}
@@ -384,15 +385,17 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	}
 	sum_counters(res, wp, n);
 	res->cnt.v[CNT_CAPTURE_KERNEL_PACKETS] = pkts;
+	res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
+	res->reloads = atomic_load(&rules.reloads);
 	res->seconds = now_mono() - t0;
 	if (eve && cfg->eve_stats)
 		write_stats(eve, res, res->seconds);
 	for (unsigned i = 0; i < n; i++)
 		worker_fini(&ts[i].w);
 out:
-	if (rl.running) {
-		pthread_join(rl.tid, NULL);
-		detect_engine_free(rl.next);
+	if (control_started) {
+		atomic_store(&ct.done, true);
+		pthread_join(ct.tid, NULL);
 	}
 	v_free(ts);
 	sink_close(eve);

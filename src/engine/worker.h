@@ -18,6 +18,7 @@
 struct rules_state {
 	_Atomic(struct detect_engine *) cur;
 	atomic_uint gen;
+	atomic_uint reloads;
 };
 
 struct worker {
