@@ -48,6 +48,7 @@ test-asan: $(ASAN_BUILD)/Makefile
 bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)
+	@bench/rules.sh $(BUILD)
 
 fuzz: deps-test $(ASAN_BUILD)/Makefile
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)

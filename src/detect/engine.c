@@ -35,12 +35,31 @@ const char *const action_names[] = { "alert", "pass", "drop", "reject" };
 
 enum { G_TCP, G_UDP, G_ICMP4, G_ICMP6, G_OTHER, G_MAX };
 
+/* Rules without a fast pattern whose source or destination is a list of
+ * IPv4 networks (IP reputation rules: botcc, compromised, ...) are found
+ * through an address index instead of being checked on every packet: per
+ * prefix length, a sorted array of (network, rule). */
+struct ip_entry {
+	uint32_t net;
+	uint32_t rule;
+};
+
+struct ip_index {
+	struct {
+		uint8_t plen;
+		struct ip_entry *v;
+		uint32_t cnt;
+	} by_len[33];
+	uint8_t nlens;
+};
+
 struct group {
 	uint32_t *rules;      /* every rule of the group, in order */
 	uint32_t nrules;
 	uint32_t *nonmpm;     /* rules checked on every packet */
 	uint32_t nnonmpm;
 	struct mpm *mpm;      /* payload fast patterns */
+	struct ip_index src_ix, dst_ix;
 };
 
 struct skip_reason {
@@ -368,6 +387,115 @@ static int group_of(uint8_t proto)
 	return G_OTHER;
 }
 
+/* Can this side be indexed: IPv4 networks only, none negated, no any? */
+static bool indexable(const struct addr_set *s)
+{
+	if (s->any || !s->cnt || s->cnt > 1u << 20)
+		return false;
+	for (uint32_t i = 0; i < s->cnt; i++)
+		if (s->v[i].neg || s->v[i].ver != 4)
+			return false;
+	return true;
+}
+
+static bool ix_add(struct ip_index *ix, const struct addr_set *s, uint32_t rule)
+{
+	for (uint32_t i = 0; i < s->cnt; i++) {
+		const struct addr_item *it = &s->v[i];
+		uint32_t a = (uint32_t)it->a[0] << 24 | (uint32_t)it->a[1] << 16 |
+			     (uint32_t)it->a[2] << 8 | it->a[3];
+		uint32_t mask = it->plen ? ~0u << (32 - it->plen) : 0;
+		unsigned k;
+		for (k = 0; k < ix->nlens; k++)
+			if (ix->by_len[k].plen == it->plen)
+				break;
+		if (k == ix->nlens) {
+			ix->by_len[k].plen = it->plen;
+			ix->nlens++;
+		}
+		uint32_t n = ix->by_len[k].cnt;
+		if ((n & (n - 1)) == 0) {
+			struct ip_entry *v = v_realloc(ix->by_len[k].v, (n ? 2 * n : 4) * sizeof(*v));
+			if (!v)
+				return false;
+			ix->by_len[k].v = v;
+		}
+		ix->by_len[k].v[n] = (struct ip_entry){ a & mask, rule };
+		ix->by_len[k].cnt++;
+	}
+	return true;
+}
+
+static bool ip_index_rule(struct group *gr, const struct rule *r, uint32_t i)
+{
+	/* index the more selective side: the longer list (the reputation
+	 * list, not $HOME_NET on the other side) */
+	bool si = indexable(&r->src), di = indexable(&r->dst);
+	const struct addr_set *side = si && di ? (r->src.cnt > r->dst.cnt ? &r->src : &r->dst)
+				      : di ? &r->dst : si ? &r->src : NULL;
+	if (!side)
+		return false;
+	bool is_dst = side == &r->dst;
+	if (!ix_add(is_dst ? &gr->dst_ix : &gr->src_ix, side, i))
+		return false;
+	/* a <> rule also matches with the packet reversed */
+	if (r->bidir && !ix_add(is_dst ? &gr->src_ix : &gr->dst_ix, side, i))
+		return false;
+	return true;
+}
+
+static int ip_entry_cmp(const void *a, const void *b)
+{
+	const struct ip_entry *x = a, *y = b;
+	if (x->net != y->net)
+		return x->net < y->net ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static void ix_finish(struct ip_index *ix)
+{
+	for (unsigned k = 0; k < ix->nlens; k++)
+		qsort(ix->by_len[k].v, ix->by_len[k].cnt, sizeof(struct ip_entry), ip_entry_cmp);
+}
+
+static void ix_free(struct ip_index *ix)
+{
+	for (unsigned k = 0; k < ix->nlens; k++)
+		v_free(ix->by_len[k].v);
+	ix->nlens = 0;
+}
+
+static uint64_t ix_memory(const struct ip_index *ix)
+{
+	uint64_t m = 0;
+	for (unsigned k = 0; k < ix->nlens; k++)
+		m += ix->by_len[k].cnt * sizeof(struct ip_entry);
+	return m;
+}
+
+static void cand_mark(void *ctx, uint32_t rule);
+
+/* Marks every rule indexed under a network that contains addr. */
+static void ix_lookup(const struct ip_index *ix, const uint8_t *a4, void *ctx)
+{
+	uint32_t a = (uint32_t)a4[0] << 24 | (uint32_t)a4[1] << 16 | (uint32_t)a4[2] << 8 | a4[3];
+	for (unsigned k = 0; k < ix->nlens; k++) {
+		uint8_t pl = ix->by_len[k].plen;
+		uint32_t key = a & (pl ? ~0u << (32 - pl) : 0);
+		const struct ip_entry *v = ix->by_len[k].v;
+		uint32_t lo = 0, hi = ix->by_len[k].cnt;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (v[mid].net < key)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < ix->by_len[k].cnt && v[lo].net == key; lo++)
+			cand_mark(ctx, v[lo].rule);
+	}
+}
+
 static int build_groups(struct detect_engine *de, struct verr *e)
 {
 	for (int g = 0; g < G_MAX; g++) {
@@ -392,11 +520,14 @@ static int build_groups(struct detect_engine *de, struct verr *e)
 					uint32_t off = c->fp_len ? c->fp_off : 0;
 					uint32_t len = c->fp_len ? c->fp_len : c->len;
 					pats[np++] = (struct mpm_pattern){ c->pat + off, len, c->nocase, i };
-				} else {
+				} else if (!ip_index_rule(gr, r, i)) {
 					gr->nonmpm[gr->nnonmpm++] = i;
 				}
 			}
 		}
+		ix_finish(&gr->src_ix);
+		ix_finish(&gr->dst_ix);
+		de->mem += ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix);
 		char err[256];
 		gr->mpm = mpm_build(pats, np, err, sizeof(err));
 		v_free(pats);
@@ -522,6 +653,8 @@ void detect_engine_free(struct detect_engine *de)
 		v_free(de->groups[g].rules);
 		v_free(de->groups[g].nonmpm);
 		mpm_free(de->groups[g].mpm);
+		ix_free(&de->groups[g].src_ix);
+		ix_free(&de->groups[g].dst_ix);
 	}
 	for (size_t i = 0; i < de->nclasses; i++) {
 		v_free(de->classes[i].name);
@@ -1043,6 +1176,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	dt->ntouched = 0;
 	for (uint32_t i = 0; i < g->nnonmpm; i++)
 		cand_mark(dt, g->nonmpm[i]);
+	if (p->ip_ver == 4) {
+		ix_lookup(&g->src_ix, p->src, dt);
+		ix_lookup(&g->dst_ix, p->dst, dt);
+	}
 	if (p->payload_len)
 		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
 	if (w && w->len)
