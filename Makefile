@@ -8,7 +8,8 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEMO_DIR   ?= out/demo
 
-.PHONY: all build run test test-gcc test-asan bench fuzz deps deps-test clean
+PHONY_EXTRA = demo-offline
+.PHONY: all build run demo-offline test test-gcc test-asan bench fuzz deps deps-test clean
 
 all: build
 
@@ -24,7 +25,16 @@ $(BUILD)/Makefile: CMakeLists.txt
 build: deps $(BUILD)/Makefile
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# make run: the namespace lab (vigil inline on NFQUEUE between an app VM
+# and the internet, benign traffic and attacks); where network namespaces
+# cannot be made (no root), the offline demo instead.
 run: build
+	@scripts/deps.sh test >/dev/null
+	@if lab/lab.sh demo; then :; else rc=$$?; \
+		if [ $$rc -eq 77 ]; then echo "(no namespaces here: running the offline demo)"; $(MAKE) --no-print-directory demo-offline; \
+		else exit $$rc; fi; fi
+
+demo-offline: build
 	@mkdir -p $(DEMO_DIR)
 	@$(BUILD)/tools/vigil-gen-pcap $(DEMO_DIR)/demo.pcap
 	@$(BUILD)/src/vigil -r $(DEMO_DIR)/demo.pcap -l $(DEMO_DIR) --runmode single --no-progress \

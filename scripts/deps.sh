@@ -3,11 +3,11 @@
 # Usage: scripts/deps.sh [build|test|bench]   (each set includes the ones before)
 set -eu
 set_="${1:-build}"
-pkgs="build-essential cmake pkg-config libpcap-dev libyaml-dev libssl-dev libpcre2-dev"
+pkgs="build-essential cmake pkg-config libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev"
 # Hyperscan exists for x86-64 only; elsewhere the portable prefilter is built
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs="$pkgs libhyperscan-dev"
 case "$set_" in
-  test|bench) pkgs="$pkgs clang libclang-rt-14-dev libcmocka-dev python3 python3-yaml tcpdump" ;;
+  test|bench) pkgs="$pkgs clang libclang-rt-14-dev libcmocka-dev python3 python3-yaml tcpdump iproute2 iptables dnsmasq-base openssl iperf3 apache2-utils iputils-ping procps" ;;
 esac
 case "$set_" in
   bench) pkgs="$pkgs tcpdump time bc" ;;

@@ -7,6 +7,7 @@
 #ifndef VIGIL_CAPTURE_H
 #define VIGIL_CAPTURE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -28,6 +29,8 @@ struct capture_ops {
 	int (*next)(struct capture *c, struct capture_pkt *out, struct verr *e);
 	/* Bytes read and total, for progress (0 total if unknown). */
 	void (*progress)(struct capture *c, uint64_t *done, uint64_t *total);
+	/* Packets the kernel saw and dropped (live sources). */
+	void (*drops)(struct capture *c, uint64_t *recv, uint64_t *drops);
 	void (*close)(struct capture *c);
 };
 
@@ -36,6 +39,7 @@ struct capture {
 	int linktype;
 	const char *source;
 	void *priv;
+	bool live;  /* timestamps are wall clock; V_EAGAIN when idle */
 };
 
 /* Opens a pcap or pcapng file ("-" for stdin).  NULL with e set. */
@@ -48,5 +52,34 @@ static inline int capture_next(struct capture *c, struct capture_pkt *out, struc
 
 /* Closes and frees; NULL is a no-op. */
 void capture_close(struct capture *c);
+
+/* Opens live capture on an interface (libpcap, AF_PACKET ring). */
+struct capture *capture_open_live(const char *iface, uint64_t bufsize, bool promisc,
+				  struct verr *e);
+
+/* NFQUEUE (inline).  Each packet handed out must get a verdict. */
+struct nfq_opts {
+	uint32_t snaplen;
+	uint32_t maxlen;   /* kernel queue length */
+	uint32_t batch;    /* accept verdicts per batch message */
+	bool fail_open;
+};
+struct nfq_pkt {
+	uint32_t id;
+	vtime_t ts;
+	const uint8_t *data; /* the IP packet; valid until the next call */
+	uint32_t len, wirelen;
+};
+struct nfq_src;
+struct nfq_src *nfq_src_open(uint16_t num, const struct nfq_opts *o, struct verr *e);
+/* 0 with a packet, V_EAGAIN after timeout_ms without one, <0 on error. */
+int nfq_src_next(struct nfq_src *q, struct nfq_pkt *out, int timeout_ms, struct verr *e);
+void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept);
+void nfq_src_flush(struct nfq_src *q);
+/* Kernel-side overflow: packets dropped (or passed, fail-open) because
+ * the queue was full, and messages the socket could not take. */
+void nfq_src_stats(struct nfq_src *q, uint64_t *queue_dropped, uint64_t *user_dropped);
+/* Accepts everything still held or queued, then closes.  NULL is a no-op. */
+void nfq_src_close(struct nfq_src *q);
 
 #endif

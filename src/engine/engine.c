@@ -16,6 +16,9 @@
 #include "cursor.h"
 #include "log.h"
 #include "ring.h"
+#include <linux/capability.h>
+
+#include "respond.h"
 #include "worker.h"
 
 #include <stdatomic.h>
@@ -153,6 +156,7 @@ struct wthread {
 	struct ring ring;
 	pthread_t tid;
 	int linktype;
+	bool live;
 };
 
 static void *worker_main(void *arg)
@@ -163,6 +167,8 @@ static void *worker_main(void *arg)
 		struct ring_pkt *p = ring_peek(&t->ring);
 		if (!p) {
 			worker_check_rules(&t->w); /* acknowledge reloads while idle */
+			if (t->live && spins == 50)
+				worker_idle(&t->w, now_wall());
 			if (atomic_load_explicit(&t->ring.done, memory_order_acquire)) {
 				/* re-check: items may have landed before done */
 				if (!(p = ring_peek(&t->ring)))
@@ -297,6 +303,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		}
 		wp[i] = &ts[i].w;
 		ts[i].linktype = cap->linktype;
+		ts[i].live = cap->live;
+		ts[i].w.live = cap->live;
 		if (opts->detect && worker_set_rules(&ts[i].w, &rules, fast) < 0) {
 			for (unsigned j = 0; j <= i; j++)
 				worker_fini(&ts[j].w);
@@ -317,6 +325,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		}
 	}
 
+	if (rc == 0 && privs_drop(cfg->run_user, cfg->run_group, 0, e) < 0)
+		rc = V_EINVAL;
 	if (opts->detect && rc == 0) {
 		ct.cfg = cfg;
 		ct.files = opts->rule_files;
@@ -334,8 +344,17 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		int r = capture_next(cap, &cp, &rerr);
 		if (r == V_EOF)
 			break;
-		if (r == V_EAGAIN)
+		if (r == V_EAGAIN) {
+			if (!threaded)
+				worker_idle(&ts[0].w, now_wall());
+			if (eve && cfg->eve_stats && cfg->stats_interval &&
+			    now_mono() - last_stats >= (double)cfg->stats_interval) {
+				sum_counters(res, wp, n);
+				write_stats(eve, res, now_mono() - t0);
+				last_stats = now_mono();
+			}
 			continue;
+		}
 		if (r < 0) {
 			/* a corrupt record ends the file; what was read stands */
 			log_warn("%s", rerr.msg);
@@ -385,6 +404,11 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	}
 	sum_counters(res, wp, n);
 	res->cnt.v[CNT_CAPTURE_KERNEL_PACKETS] = pkts;
+	if (cap->ops->drops) {
+		uint64_t kr = 0, kd = 0;
+		cap->ops->drops(cap, &kr, &kd);
+		res->cnt.v[CNT_CAPTURE_KERNEL_DROPS] = kd;
+	}
 	res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
 	res->reloads = atomic_load(&rules.reloads);
 	res->seconds = now_mono() - t0;
@@ -401,5 +425,225 @@ out:
 	sink_close(eve);
 	sink_close(fast);
 	detect_engine_free(atomic_load(&rules.cur));
+	return rc;
+}
+
+/* ---- inline (NFQUEUE) ---- */
+
+struct qthread {
+	struct worker w;
+	struct nfq_src *q;
+	pthread_t tid;
+	uint16_t num;
+	struct responder *resp;
+	bool started;
+};
+
+static void *queue_main(void *arg)
+{
+	struct qthread *t = arg;
+	struct nfq_pkt np;
+	struct verr e = { "" };
+	uint64_t n = 0;
+	vtime_t last_flush = now_wall();
+	while (!engine_stop) {
+		int r = nfq_src_next(t->q, &np, 100, &e);
+		if (r == V_EAGAIN) {
+			worker_idle(&t->w, now_wall());
+			last_flush = now_wall();
+			continue;
+		}
+		if (r < 0) {
+			log_err("%s", e.msg);
+			break;
+		}
+		int v = worker_packet(&t->w, LINK_RAW, np.ts, np.data, np.len, np.wirelen, ++n);
+		nfq_src_verdict(t->q, np.id, v == WV_ACCEPT);
+		if (v == WV_ACCEPT) {
+			CNT_INC(&t->w.cnt, NFQ_ACCEPTED);
+		} else if (v == WV_REJECT) {
+			CNT_INC(&t->w.cnt, NFQ_REJECTED);
+			uint64_t before = t->resp->sent;
+			responder_reject(t->resp, &t->w.pkt);
+			CNT_ADD(&t->w.cnt, RESPOND_SENT, t->resp->sent - before);
+		} else {
+			CNT_INC(&t->w.cnt, NFQ_DROPPED);
+		}
+		/* alerts reach eve.json within 100 ms even under load */
+		if (np.ts >= last_flush + 100000 || np.ts + 1000000 < last_flush) {
+			worker_check_rules(&t->w);
+			worker_flush(&t->w);
+			last_flush = np.ts;
+		}
+	}
+	nfq_src_flush(t->q);
+	return NULL;
+}
+
+static void nfq_overflow(struct qthread *ts, unsigned nq, struct engine_result *res)
+{
+	uint64_t qd = 0, ud = 0;
+	for (unsigned i = 0; i < nq; i++) {
+		uint64_t a = 0, b = 0;
+		if (ts[i].q)
+			nfq_src_stats(ts[i].q, &a, &b);
+		qd += a;
+		ud += b;
+	}
+	res->cnt.v[CNT_NFQ_QUEUE_OVERFLOW] = qd;
+	res->cnt.v[CNT_NFQ_USER_DROPPED] = ud;
+}
+
+int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned nq,
+		      const struct engine_opts *opts, struct engine_result *res, struct verr *e)
+{
+	int rc = 0;
+	struct sink *eve = NULL, *fast = NULL;
+	struct rules_state rules;
+	struct control ct = { 0 };
+	bool control_started = false;
+	struct responder resp;
+	struct qthread *ts = NULL;
+	struct worker *wp[MAX_WORKERS];
+	double t0 = now_mono(), last_stats = t0;
+	unsigned inited = 0;
+	memset(res, 0, sizeof(*res));
+	atomic_init(&rules.cur, NULL);
+	atomic_init(&rules.gen, 1);
+	atomic_init(&rules.reloads, 0);
+	atomic_init(&ct.done, false);
+	responder_open(&resp);
+	if (nq > MAX_WORKERS)
+		nq = MAX_WORKERS;
+	res->workers = nq;
+
+	if (opts->detect) {
+		struct detect_load_stats st;
+		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
+		if (!de) {
+			rc = V_EINVAL;
+			goto out;
+		}
+		atomic_store(&rules.cur, de);
+		res->rules_loaded = st.loaded;
+		res->rules_skipped = st.skipped;
+		res->rules_invalid = st.invalid;
+		res->rules_seconds = st.seconds;
+		res->rules_memory = detect_engine_memory(de);
+		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
+			 st.invalid, st.seconds);
+	}
+	if (cfg->eve_enabled) {
+		snprintf(res->eve_path, sizeof(res->eve_path), "%s/%s", cfg->log_dir,
+			 cfg->eve_filename);
+		if (!(eve = sink_file_open(res->eve_path, e))) {
+			rc = V_EIO;
+			goto out;
+		}
+	}
+	if (opts->detect && cfg->fast_enabled) {
+		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
+			 cfg->fast_filename);
+		if (!(fast = sink_file_open(res->fast_path, e))) {
+			rc = V_EIO;
+			goto out;
+		}
+	}
+	if (!(ts = v_calloc(nq, sizeof(*ts)))) {
+		rc = verr_set(e, V_ENOMEM, "out of memory");
+		goto out;
+	}
+	struct nfq_opts no = { (uint32_t)cfg->nfq_snaplen, (uint32_t)cfg->nfq_maxlen,
+			       (uint32_t)cfg->nfq_batch, cfg->nfq_fail_open };
+	for (; inited < nq; inited++) {
+		struct qthread *t = &ts[inited];
+		if ((rc = worker_init(&t->w, cfg, inited, nq, eve, e)) < 0)
+			goto out;
+		t->w.ips = true;
+		t->w.live = true;
+		wp[inited] = &t->w;
+		t->num = queues[inited];
+		t->resp = &resp;
+		if (opts->detect && worker_set_rules(&t->w, &rules, fast) < 0) {
+			rc = verr_set(e, V_ENOMEM, "out of memory (rule engine scratch)");
+			inited++;
+			goto out;
+		}
+		if (!(t->q = nfq_src_open(t->num, &no, e))) {
+			rc = V_EIO;
+			inited++;
+			goto out;
+		}
+	}
+	/* everything that needs privilege is open: give it up */
+	if (privs_drop(cfg->run_user, cfg->run_group, 1ULL << CAP_NET_ADMIN, e) < 0) {
+		rc = V_EINVAL;
+		goto out;
+	}
+	if (opts->detect) {
+		ct.cfg = cfg;
+		ct.files = opts->rule_files;
+		ct.rules = &rules;
+		ct.ws = wp;
+		ct.n = nq;
+		control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
+	}
+	for (unsigned i = 0; i < nq; i++) {
+		if (pthread_create(&ts[i].tid, NULL, queue_main, &ts[i])) {
+			rc = verr_set(e, V_ENOMEM, "cannot start the thread of queue %u", ts[i].num);
+			engine_stop = 1;
+			break;
+		}
+		ts[i].started = true;
+	}
+	log_info("inline on %u queue%s, %s", nq, nq == 1 ? "" : "s",
+		 cfg->nfq_fail_open ? "fail-open" : "fail-closed");
+	while (!engine_stop) {
+		struct timespec d = { 0, 100 * 1000000 };
+		nanosleep(&d, NULL);
+		double t = now_mono();
+		if (eve && cfg->eve_stats && cfg->stats_interval &&
+		    t - last_stats >= (double)cfg->stats_interval) {
+			sum_counters(res, wp, nq);
+			nfq_overflow(ts, nq, res);
+			res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
+			write_stats(eve, res, t - t0);
+			last_stats = t;
+		}
+	}
+out:
+	if (ts) {
+		engine_stop = 1;
+		for (unsigned i = 0; i < nq; i++)
+			if (ts[i].started)
+				pthread_join(ts[i].tid, NULL);
+		nfq_overflow(ts, nq, res);
+		uint64_t qd = res->cnt.v[CNT_NFQ_QUEUE_OVERFLOW], ud = res->cnt.v[CNT_NFQ_USER_DROPPED];
+		for (unsigned i = 0; i < inited; i++) {
+			nfq_src_close(ts[i].q); /* answers whatever is still queued */
+			ts[i].q = NULL;
+			flow_table_flush(ts[i].w.ft, FLOW_END_SHUTDOWN);
+			worker_flush(&ts[i].w);
+		}
+		sum_counters(res, wp, inited);
+		res->cnt.v[CNT_NFQ_QUEUE_OVERFLOW] = qd;
+		res->cnt.v[CNT_NFQ_USER_DROPPED] = ud;
+		res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
+		res->reloads = atomic_load(&rules.reloads);
+		res->seconds = now_mono() - t0;
+		if (eve && cfg->eve_stats && inited)
+			write_stats(eve, res, res->seconds);
+		for (unsigned i = 0; i < inited; i++)
+			worker_fini(&ts[i].w);
+	}
+	if (control_started) {
+		atomic_store(&ct.done, true);
+		pthread_join(ct.tid, NULL);
+	}
+	v_free(ts);
+	sink_close(eve);
+	sink_close(fast);
+	detect_engine_free(atomic_load(&rules.cur));
+	responder_close(&resp);
 	return rc;
 }

@@ -46,4 +46,11 @@ extern volatile sig_atomic_t engine_reload;
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
 	       struct engine_result *res, struct verr *e);
 
+/* Runs inline on NFQUEUE queues (one worker thread each) until
+ * engine_stop is set.  Every queued packet gets a verdict; drop and reject
+ * rules take effect.  Privileges are dropped once the queues and raw
+ * sockets are open. */
+int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned nq,
+		      const struct engine_opts *opts, struct engine_result *res, struct verr *e);
+
 #endif

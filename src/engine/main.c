@@ -27,9 +27,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"vigil %s - intrusion detection for gateway VMs\n"
 		"\n"
-		"usage: vigil -r FILE [options]\n"
+		"usage: vigil -r FILE | -i IFACE | -q QUEUES [options]\n"
 		"\n"
 		"  -r FILE               read packets from a pcap or pcapng file\n"
+		"  -i IFACE              passive live capture on an interface (mirrored port)\n"
+		"  -q QUEUES             inline on NFQUEUE: 0, 0:3 (range) or 0,2 (list),\n"
+		"                        one worker per queue; drop/reject rules take effect\n"
+		"  --user USER           switch to USER once queues and sockets are open\n"
+		"  --group GROUP         ... and to GROUP (default: USER's)\n"
 		"  -c FILE               configuration (YAML); without it, built-in defaults\n"
 		"  -l DIR                log directory (default-log-dir)\n"
 		"  -k none|all|auto      checksum validation (checksum-validation)\n"
@@ -73,6 +78,34 @@ static void on_hup(int sig)
 	sink_request_reopen();
 }
 
+/* "0", "0:3", "0,2,5" -> queue numbers. */
+static int parse_queues(const char *s, uint16_t *q, unsigned *n)
+{
+	char tmp[256];
+	str_lcpy(tmp, s, sizeof(tmp));
+	char *save = NULL;
+	*n = 0;
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(t, ':');
+		uint64_t a, b;
+		if (colon) {
+			*colon = '\0';
+			if (parse_uint(t, 65535, &a) < 0 || parse_uint(colon + 1, 65535, &b) < 0 || b < a)
+				return -1;
+		} else {
+			if (parse_uint(t, 65535, &a) < 0)
+				return -1;
+			b = a;
+		}
+		for (uint64_t v = a; v <= b; v++) {
+			if (*n >= 64)
+				return -1;
+			q[(*n)++] = (uint16_t)v;
+		}
+	}
+	return *n ? 0 : -1;
+}
+
 static void print_summary(const struct engine_result *r, const char *src)
 {
 	const struct counters *c = &r->cnt;
@@ -111,6 +144,11 @@ static void print_summary(const struct engine_result *r, const char *src)
 		       r->rules_loaded, r->rules_skipped, r->rules_invalid, r->rules_seconds,
 		       (double)r->rules_memory / 1e6, (unsigned long long)c->v[CNT_DETECT_ALERT],
 		       c->v[CNT_IPS_BLOCKED] ? "" : "");
+	if (c->v[CNT_NFQ_ACCEPTED] + c->v[CNT_NFQ_DROPPED] + c->v[CNT_NFQ_REJECTED])
+		printf("\n  inline    %llu accepted, %llu dropped, %llu rejected (%llu responses); queue overflow %llu",
+		       (unsigned long long)c->v[CNT_NFQ_ACCEPTED], (unsigned long long)c->v[CNT_NFQ_DROPPED],
+		       (unsigned long long)c->v[CNT_NFQ_REJECTED], (unsigned long long)c->v[CNT_RESPOND_SENT],
+		       (unsigned long long)c->v[CNT_NFQ_QUEUE_OVERFLOW]);
 	if (c->v[CNT_IPS_BLOCKED])
 		printf(", %llu packets blocked (+%llu in blocked flows)",
 		       (unsigned long long)c->v[CNT_IPS_BLOCKED],
@@ -125,7 +163,7 @@ static void print_summary(const struct engine_result *r, const char *src)
 int main(int argc, char **argv)
 {
 	enum { OPT_SET = 256, OPT_RUNMODE, OPT_DUMP, OPT_EVENTS, OPT_NOPROG, OPT_KEYWORDS,
-	       OPT_SIMIPS };
+	       OPT_SIMIPS, OPT_USER, OPT_GROUP };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -137,10 +175,12 @@ int main(int argc, char **argv)
 		{ "test-rules", no_argument, NULL, 'T' },
 		{ "list-keywords", no_argument, NULL, OPT_KEYWORDS },
 		{ "simulate-ips", no_argument, NULL, OPT_SIMIPS },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pcap = NULL, *cfg_file = NULL, *log_dir = NULL, *csum = NULL,
-		   *runmode = NULL;
+		   *runmode = NULL, *iface = NULL, *qspec = NULL, *user = NULL, *group = NULL;
 	const char *sets[64];
 	int nsets = 0, verbose = 0, rc = 1;
 	bool dump = false, progress = isatty(2), test_rules = false, simulate_ips = false;
@@ -152,7 +192,7 @@ int main(int argc, char **argv)
 	struct capture *cap = NULL;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "hVr:c:l:k:vS:s:T", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "hVr:c:l:k:vS:s:Ti:q:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("vigil %s\n", VIGIL_VERSION); return 0;
@@ -181,6 +221,10 @@ int main(int argc, char **argv)
 				xfiles[nxf++] = optarg;
 			break;
 		case 'T': test_rules = true; break;
+		case 'i': iface = optarg; break;
+		case 'q': qspec = optarg; break;
+		case OPT_USER: user = optarg; break;
+		case OPT_GROUP: group = optarg; break;
 		case OPT_SIMIPS: simulate_ips = true; break;
 		case OPT_KEYWORDS: detect_list_keywords(stdout); return 0;
 		case OPT_DUMP: dump = true; break;
@@ -214,6 +258,10 @@ int main(int argc, char **argv)
 	if (runmode && config_set_key(&cfg, "runmode", runmode, "--runmode", 0, &err) < 0)
 		goto fail;
 	if (simulate_ips && config_set_key(&cfg, "simulate-ips", "yes", "--simulate-ips", 0, &err) < 0)
+		goto fail;
+	if (user && config_set_key(&cfg, "run-as.user", user, "--user", 0, &err) < 0)
+		goto fail;
+	if (group && config_set_key(&cfg, "run-as.group", group, "--group", 0, &err) < 0)
 		goto fail;
 	if (dump) {
 		config_dump(&cfg, stdout);
@@ -258,8 +306,15 @@ int main(int argc, char **argv)
 		rc = st.invalid ? 1 : 0;
 		goto out;
 	}
-	if (!pcap) {
-		fprintf(stderr, "vigil: nothing to do: give -r FILE (see --help)\n");
+	if (!!pcap + !!iface + !!qspec != 1) {
+		fprintf(stderr, "vigil: give exactly one of -r FILE, -i IFACE, -q QUEUES (see --help)\n");
+		goto out;
+	}
+	uint16_t queues[64];
+	unsigned nq = 0;
+	if (qspec && parse_queues(qspec, queues, &nq) < 0) {
+		fprintf(stderr, "vigil: -q: expected N, N:M or N,M,... (queues 0-65535, at most 64), got \"%s\"\n",
+			qspec);
 		goto out;
 	}
 	struct stat st;
@@ -268,7 +323,9 @@ int main(int argc, char **argv)
 			errno ? strerror(errno) : "not a directory");
 		goto out;
 	}
-	if (!(cap = capture_open_file(pcap, &err)))
+	if (pcap && !(cap = capture_open_file(pcap, &err)))
+		goto fail;
+	if (iface && !(cap = capture_open_live(iface, cfg.live_bufsize, cfg.live_promisc, &err)))
 		goto fail;
 
 	struct sigaction sa = { 0 };
@@ -282,10 +339,15 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR2, &sa, NULL);
 
 	struct engine_result res;
-	struct engine_opts eo = { .progress = progress, .detect = detect, .rule_files = rule_files };
-	if (engine_run(&cfg, cap, &eo, &res, &err) < 0)
+	struct engine_opts eo = { .progress = progress && pcap, .detect = detect,
+				  .rule_files = rule_files };
+	if (qspec) {
+		if (engine_run_inline(&cfg, queues, nq, &eo, &res, &err) < 0)
+			goto fail;
+	} else if (engine_run(&cfg, cap, &eo, &res, &err) < 0) {
 		goto fail;
-	print_summary(&res, pcap);
+	}
+	print_summary(&res, pcap ? pcap : iface ? iface : "NFQUEUE");
 	rc = 0;
 	goto out;
 fail:

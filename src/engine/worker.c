@@ -44,7 +44,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	w->id = id;
 	w->eve = eve;
 	eve_cfg_from(&w->ec, cfg);
-	w->simulate_ips = cfg->simulate_ips;
+	w->ips = cfg->simulate_ips;
 	if (decode_ctx_init(&w->dec, cfg, &w->cnt, cfg->defrag_memcap / nworkers) < 0)
 		return verr_set(e, V_ENOMEM, "out of memory (decoder)");
 	struct flow_table_cfg tc;
@@ -97,19 +97,20 @@ void worker_check_rules(struct worker *w)
 	atomic_store_explicit(&w->seen_gen, g, memory_order_release);
 }
 
-static void run_detect(struct worker *w, struct packet *p)
+static int run_detect(struct worker *w, struct packet *p)
 {
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
 	detect_packet(w->de, w->dt, p, res);
 	if (res->verdict == VERDICT_PASS && f && !(f->flags & FLOW_F_DROP))
 		CNT_INC(&w->cnt, IPS_PASSED_FLOW);
-	bool blocked = w->simulate_ips &&
-		       (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
+	bool blocked = w->ips && (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
 	if (blocked) {
 		CNT_INC(&w->cnt, IPS_BLOCKED);
 		if (f)
 			f->flags |= FLOW_F_DROP;
+		if (w->eve && w->ec.drop)
+			eve_drop_record(&w->out, p, &w->ec);
 	}
 	for (unsigned i = 0; i < res->cnt; i++) {
 		const struct detect_alert *a = &res->a[i];
@@ -122,11 +123,29 @@ static void run_detect(struct worker *w, struct packet *p)
 		if (w->fast)
 			fast_log_line(&w->fastbuf, p, a, ab);
 	}
+	if (!blocked)
+		return WV_ACCEPT;
+	return res->verdict == VERDICT_REJECT ? WV_REJECT : WV_DROP;
 }
 
-void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
-		   uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
+void worker_idle(struct worker *w, vtime_t now)
 {
+	worker_check_rules(w);
+	if (w->live && now > w->now) {
+		w->now = now;
+		if (now >= w->next_expire) {
+			flow_table_expire(w->ft, now);
+			decode_expire(&w->dec, now);
+			w->next_expire = now + 1000000;
+		}
+	}
+	worker_flush(w);
+}
+
+int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
+		  uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
+{
+	int verdict = WV_ACCEPT;
 	struct packet *p = &w->pkt;
 	p->ts = ts;
 	p->data = data;
@@ -148,9 +167,10 @@ void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *da
 			CNT_INC(&w->cnt, TCP_INVALID_CSUM);
 	}
 	struct flow *f = flow_table_handle(w->ft, p);
-	if (f && (f->flags & FLOW_F_DROP) && w->simulate_ips) {
+	if (f && (f->flags & FLOW_F_DROP) && w->ips) {
 		/* a dropped flow: later packets are dropped, not inspected */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
+		verdict = WV_DROP;
 		goto events;
 	}
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS))
@@ -158,7 +178,7 @@ void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *da
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt)
-			run_detect(w, p);
+			verdict = run_detect(w, p);
 	}
 events:
 	for (unsigned i = 0; i < p->event_cnt; i++) {
@@ -168,6 +188,7 @@ events:
 	}
 	if (w->out.len >= OUT_BATCH || w->fastbuf.len >= OUT_BATCH)
 		worker_flush(w);
+	return verdict;
 }
 
 void worker_fini(struct worker *w)

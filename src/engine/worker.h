@@ -37,7 +37,8 @@ struct worker {
 	const struct detect_engine *de;
 	struct detect_thread *dt;
 	atomic_uint seen_gen;
-	bool simulate_ips;
+	bool ips;            /* drops take effect: inline, or --simulate-ips */
+	bool live;           /* wall-clock timestamps: expire flows while idle */
 	struct detect_result dres;
 	vtime_t now;         /* latest packet time seen */
 	vtime_t next_expire;
@@ -50,9 +51,14 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast);
 /* Switches to the current engine if a reload published a new one. */
 void worker_check_rules(struct worker *w);
-/* Processes one captured packet. */
-void worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
-		   uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt);
+enum { WV_ACCEPT, WV_DROP, WV_REJECT };
+/* Processes one captured packet; returns its verdict (WV_*), which only
+ * differs from accept when w->ips is set. */
+int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
+		  uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt);
+/* Called while no packet arrives: flushes output, and for live sources
+ * expires flows as of now. */
+void worker_idle(struct worker *w, vtime_t now);
 /* Ends all flows (reason shutdown), flushes output, frees. */
 void worker_fini(struct worker *w);
 /* Writes pending eve lines to the sink. */

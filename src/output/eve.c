@@ -26,6 +26,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->alert_payload_printable = c->eve_alert_payload_printable;
 	ec->alert_packet = c->eve_alert_packet;
 	ec->simulate_ips = c->simulate_ips;
+	ec->drop = c->eve_drop;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -304,6 +305,34 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 		jb_u64(jb, "linktype", (uint64_t)p->linktype);
 		jb_close(jb);
 	}
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
+{
+	eve_header(jb, p->ts, "drop", p->flow, p, ec);
+	jb_open_object(jb, "drop");
+	jb_u64(jb, "len", p->ip_len);
+	jb_u64(jb, "tos", p->tos);
+	jb_u64(jb, "ttl", p->ttl);
+	if (p->ip_ver == 4)
+		jb_u64(jb, "ipid", p->ip_id);
+	if (p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
+		jb_u64(jb, "tcpseq", p->seq);
+		jb_u64(jb, "tcpack", p->ack);
+		jb_u64(jb, "tcpwin", p->win);
+		jb_bool(jb, "syn", p->tcp_flags & TH_SYN);
+		jb_bool(jb, "ack", p->tcp_flags & TH_ACK);
+		jb_bool(jb, "psh", p->tcp_flags & TH_PUSH);
+		jb_bool(jb, "rst", p->tcp_flags & TH_RST);
+		jb_bool(jb, "urg", p->tcp_flags & TH_URG);
+		jb_bool(jb, "fin", p->tcp_flags & TH_FIN);
+	} else if (p->proto == 17 && (p->flags & PKT_HAS_PORTS)) {
+		jb_u64(jb, "udplen", p->payload_len + 8u);
+	}
+	jb_str(jb, "reason", "rules");
+	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }

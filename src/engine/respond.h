@@ -1,0 +1,30 @@
+/*
+ * respond.h - active responses for reject rules and privilege dropping
+ * (engine-internal).
+ */
+#ifndef VIGIL_RESPOND_H
+#define VIGIL_RESPOND_H
+
+#include "decode.h"
+#include "vigil.h"
+
+struct responder {
+	int fd4, fd6;  /* raw sockets, IP_HDRINCL / IPV6_HDRINCL */
+	uint64_t sent, failed;
+};
+
+/* Opens the raw sockets (needs CAP_NET_RAW); without them reject acts as
+ * drop and a warning says so. */
+void responder_open(struct responder *r);
+void responder_close(struct responder *r);
+/* Answers the rejected packet p: TCP RST to both ends, or ICMP port
+ * unreachable to the sender of UDP and other protocols. */
+void responder_reject(struct responder *r, const struct packet *p);
+
+/* Switches to user/group (if given and running as root), then clears every
+ * capability except those in keep (a mask of CAP_* bits: inline mode keeps
+ * CAP_NET_ADMIN, which the kernel checks on every verdict message) and
+ * sets no-new-privs.  0 or V_EINVAL with e set. */
+int privs_drop(const char *user, const char *group, uint64_t keep, struct verr *e);
+
+#endif
