@@ -20,7 +20,7 @@
 # Environment: VIGIL (binary), LAB_DIR (state and logs), BYPASS=1 (fail-open
 # with --queue-bypass, the default) or BYPASS=0 (fail-closed).
 set -u
-HERE="$(cd "$(dirname "$0")" && pwd)"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$HERE")"
 VIGIL="${VIGIL:-$ROOT/build/src/vigil}"
 LAB_DIR="${LAB_DIR:-$ROOT/out/lab}"
@@ -77,7 +77,7 @@ up() {
 	done
 	local qb=""
 	[ "$BYPASS" = 1 ] && qb="--queue-bypass"
-	in_ns $NS_G $IPT -A FORWARD -j NFQUEUE --queue-num 0 $qb
+	gw_rules "$qb"
 	# servers
 	echo "hello from the lab" > "$LAB_DIR/www/index.html"
 	# what the trusted service on 8080 serves for the "attack" a pass rule lets through
@@ -105,6 +105,15 @@ up() {
 		sleep 0.1
 	done
 	echo "lab: servers did not start"; return 1
+}
+
+# The gateway's rules: connections vigil marked for bypass (nfq.bypass-mark,
+# bit 0x1) skip the queue; everything else goes through vigil.
+gw_rules() {
+	in_ns $NS_G $IPT -t mangle -A PREROUTING -j CONNMARK --restore-mark --mask 0x1
+	in_ns $NS_G $IPT -A FORWARD -m mark --mark 0x1/0x1 -j ACCEPT
+	in_ns $NS_G $IPT -A FORWARD -j NFQUEUE --queue-num 0 $1
+	in_ns $NS_G $IPT -t mangle -A POSTROUTING -m mark --mark 0x1/0x1 -j CONNMARK --save-mark --mask 0x1
 }
 
 vigil_start() {
@@ -175,6 +184,9 @@ demo() {
 	echo "lab: $PASSED passed, $FAILED failed"
 	[ $FAILED -eq 0 ]
 }
+
+# sourced by the tests: functions only
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 case "${1:-}" in
 	up) can_run && up ;;

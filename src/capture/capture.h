@@ -62,6 +62,7 @@ struct nfq_opts {
 	uint32_t snaplen;
 	uint32_t maxlen;   /* kernel queue length */
 	uint32_t batch;    /* accept verdicts per batch message */
+	uint32_t spin_us;  /* busy-poll before sleeping */
 	bool fail_open;
 };
 struct nfq_pkt {
@@ -74,7 +75,8 @@ struct nfq_src;
 struct nfq_src *nfq_src_open(uint16_t num, const struct nfq_opts *o, struct verr *e);
 /* 0 with a packet, V_EAGAIN after timeout_ms without one, <0 on error. */
 int nfq_src_next(struct nfq_src *q, struct nfq_pkt *out, int timeout_ms, struct verr *e);
-void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept);
+/* accept with mark != 0 sets (mark & mask) on the packet. */
+void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept, uint32_t mark, uint32_t mask);
 void nfq_src_flush(struct nfq_src *q);
 /* Kernel-side overflow: packets dropped (or passed, fail-open) because
  * the queue was full, and messages the socket could not take. */

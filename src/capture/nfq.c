@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -46,6 +47,7 @@ struct nfq_src {
 	uint32_t npend, next;
 	uint32_t acc_id, acc_cnt;  /* batched accepts */
 	uint64_t enobufs;
+	uint32_t spin_us;
 	bool draining;
 };
 
@@ -87,6 +89,7 @@ struct nfq_src *nfq_src_open(uint16_t num, const struct nfq_opts *o, struct verr
 	}
 	q->num = num;
 	q->batch = o->batch ? o->batch : 1;
+	q->spin_us = o->spin_us;
 	if (!(q->h = nfq_open())) {
 		verr_set(e, V_EIO, "NFQUEUE %u: cannot open netlink (%s; need CAP_NET_ADMIN)", num,
 			 strerror(errno));
@@ -129,16 +132,34 @@ int nfq_src_next(struct nfq_src *q, struct nfq_pkt *out, int timeout_ms, struct 
 	while (q->next >= q->npend) {
 		q->next = q->npend = 0;
 		flush_accepts(q); /* never block holding verdicts back */
-		struct pollfd pfd = { q->fd, POLLIN, 0 };
-		int pr = poll(&pfd, 1, timeout_ms);
-		if (pr == 0)
-			return V_EAGAIN;
-		if (pr < 0) {
-			if (errno == EINTR)
-				return V_EAGAIN;
-			return verr_set(e, V_EIO, "NFQUEUE %u: poll: %s", q->num, strerror(errno));
-		}
+		/* try without blocking first: under load the next packet is
+		 * usually there, and this saves a poll per packet */
 		ssize_t n = recv(q->fd, q->buf, NFQ_BUF, MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN && q->spin_us) {
+			/* busy-poll a little: a wake-up from poll() costs tens of
+			 * microseconds on a VM */
+			struct timespec t0, t1;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			do {
+				n = recv(q->fd, q->buf, NFQ_BUF, MSG_DONTWAIT);
+				if (n >= 0 || errno != EAGAIN)
+					break;
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+			} while ((t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000 <
+				 (long)q->spin_us);
+		}
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = { q->fd, POLLIN, 0 };
+			int pr = poll(&pfd, 1, timeout_ms);
+			if (pr == 0)
+				return V_EAGAIN;
+			if (pr < 0) {
+				if (errno == EINTR)
+					return V_EAGAIN;
+				return verr_set(e, V_EIO, "NFQUEUE %u: poll: %s", q->num, strerror(errno));
+			}
+			n = recv(q->fd, q->buf, NFQ_BUF, MSG_DONTWAIT);
+		}
 		if (n < 0) {
 			if (errno == ENOBUFS) {
 				q->enobufs++;
@@ -154,8 +175,14 @@ int nfq_src_next(struct nfq_src *q, struct nfq_pkt *out, int timeout_ms, struct 
 	return 0;
 }
 
-void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept)
+void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept, uint32_t mark, uint32_t mask)
 {
+	if (accept && mark) {
+		flush_accepts(q);
+		/* keep the packet's other mark bits, set ours */
+		nfq_set_verdict2(q->qh, id, NF_ACCEPT, mark & mask, 0, NULL);
+		return;
+	}
 	if (accept) {
 		q->acc_id = id;
 		if (++q->acc_cnt >= q->batch)

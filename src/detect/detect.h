@@ -84,6 +84,11 @@ void detect_stream_data(struct detect_thread *dt, struct flow *f, int dir, const
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 		   struct detect_result *res);
 
+/* True when no rule can inspect anything more of f: a pass rule matched,
+ * or (TCP) every direction that carried payload has reached
+ * detect.stream-inspect-depth and the other carried none. */
+bool detect_flow_done(const struct detect_engine *de, const struct flow *f);
+
 /* Frees f->detect (at flow end). */
 void detect_flow_free(struct flow *f);
 

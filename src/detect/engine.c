@@ -779,6 +779,19 @@ static struct dflow *dflow_get(struct flow *f)
 	return f->detect;
 }
 
+bool detect_flow_done(const struct detect_engine *de, const struct flow *f)
+{
+	if (f->flags & FLOW_F_PASS)
+		return true;
+	if (!de || !de->stream_depth || f->key.proto != 6 || !(f->flags & FLOW_F_REASSEMBLE))
+		return false;
+	const struct dflow *d = f->detect;
+	if (!d)
+		return false;
+	bool full0 = d->w[0].consumed >= de->stream_depth, full1 = d->w[1].consumed >= de->stream_depth;
+	return (full0 && full1) || (full0 && !f->payload_bytes[1]) || (full1 && !f->payload_bytes[0]);
+}
+
 void detect_flow_free(struct flow *f)
 {
 	struct dflow *d = f->detect;

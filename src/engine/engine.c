@@ -433,6 +433,7 @@ out:
 struct qthread {
 	struct worker w;
 	struct nfq_src *q;
+	uint32_t mark, mask;
 	pthread_t tid;
 	uint16_t num;
 	struct responder *resp;
@@ -458,8 +459,9 @@ static void *queue_main(void *arg)
 			break;
 		}
 		int v = worker_packet(&t->w, LINK_RAW, np.ts, np.data, np.len, np.wirelen, ++n);
-		nfq_src_verdict(t->q, np.id, v == WV_ACCEPT);
-		if (v == WV_ACCEPT) {
+		nfq_src_verdict(t->q, np.id, v == WV_ACCEPT || v == WV_BYPASS,
+				v == WV_BYPASS ? t->mark : 0, t->mask);
+		if (v == WV_ACCEPT || v == WV_BYPASS) {
 			CNT_INC(&t->w.cnt, NFQ_ACCEPTED);
 		} else if (v == WV_REJECT) {
 			CNT_INC(&t->w.cnt, NFQ_REJECTED);
@@ -553,14 +555,20 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		rc = verr_set(e, V_ENOMEM, "out of memory");
 		goto out;
 	}
-	struct nfq_opts no = { (uint32_t)cfg->nfq_snaplen, (uint32_t)cfg->nfq_maxlen,
-			       (uint32_t)cfg->nfq_batch, cfg->nfq_fail_open };
+	struct nfq_opts no = { .snaplen = (uint32_t)cfg->nfq_snaplen,
+			       .maxlen = (uint32_t)cfg->nfq_maxlen,
+			       .batch = (uint32_t)cfg->nfq_batch,
+			       .spin_us = (uint32_t)cfg->nfq_spin_us,
+			       .fail_open = cfg->nfq_fail_open };
 	for (; inited < nq; inited++) {
 		struct qthread *t = &ts[inited];
 		if ((rc = worker_init(&t->w, cfg, inited, nq, eve, e)) < 0)
 			goto out;
 		t->w.ips = true;
 		t->w.live = true;
+		t->w.bypass = cfg->nfq_bypass && cfg->nfq_bypass_mark;
+		t->mark = (uint32_t)cfg->nfq_bypass_mark;
+		t->mask = (uint32_t)cfg->nfq_bypass_mask;
 		wp[inited] = &t->w;
 		t->num = queues[inited];
 		t->resp = &resp;

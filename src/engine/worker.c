@@ -180,6 +180,12 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		if (w->dt)
 			verdict = run_detect(w, p);
 	}
+	if (verdict == WV_ACCEPT && w->bypass && f && (!w->de || detect_flow_done(w->de, f))) {
+		if (!(f->flags & FLOW_F_BYPASS))
+			CNT_INC(&w->cnt, FLOW_BYPASSED);
+		f->flags |= FLOW_F_BYPASS;
+		verdict = WV_BYPASS;
+	}
 events:
 	for (unsigned i = 0; i < p->event_cnt; i++) {
 		w->ev[p->events[i]]++;

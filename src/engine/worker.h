@@ -39,6 +39,7 @@ struct worker {
 	atomic_uint seen_gen;
 	bool ips;            /* drops take effect: inline, or --simulate-ips */
 	bool live;           /* wall-clock timestamps: expire flows while idle */
+	bool bypass;         /* inline: mark flows that need no more inspection */
 	struct detect_result dres;
 	vtime_t now;         /* latest packet time seen */
 	vtime_t next_expire;
@@ -51,7 +52,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast);
 /* Switches to the current engine if a reload published a new one. */
 void worker_check_rules(struct worker *w);
-enum { WV_ACCEPT, WV_DROP, WV_REJECT };
+enum { WV_ACCEPT, WV_DROP, WV_REJECT, WV_BYPASS };
 /* Processes one captured packet; returns its verdict (WV_*), which only
  * differs from accept when w->ips is set. */
 int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,

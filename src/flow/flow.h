@@ -66,6 +66,7 @@ enum flow_flags {
 	FLOW_F_ICMP_PAIR = 1u << 3,  /* ICMP request/response keyed by id */
 	FLOW_F_PASS = 1u << 4,       /* a pass rule matched: no more inspection */
 	FLOW_F_DROP = 1u << 5,       /* a drop/reject rule matched: drop the rest */
+	FLOW_F_BYPASS = 1u << 6,     /* nothing more to inspect: marked for bypass */
 };
 
 /* app_proto values; the app-layer issue fills this in. */

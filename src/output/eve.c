@@ -184,7 +184,7 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	jb_str(jb, "start", vtime_format(f->start, tbuf));
 	jb_str(jb, "end", vtime_format(f->last, tbuf));
 	jb_u64(jb, "age", VTIME_SEC(f->last) - VTIME_SEC(f->start));
-	jb_str(jb, "state", flow_state_names[f->state]);
+	jb_str(jb, "state", (f->flags & FLOW_F_BYPASS) ? "bypassed" : flow_state_names[f->state]);
 	jb_str(jb, "reason", flow_end_names[f->end_reason]);
 	jb_bool(jb, "alerted", f->flags & FLOW_F_ALERTED);
 	jb_close(jb);

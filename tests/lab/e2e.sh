@@ -1,0 +1,120 @@
+#!/bin/bash
+# End-to-end tests in the namespace lab (lab/lab.sh), vigil inline on
+# NFQUEUE.  Exit 77 (skipped) where namespaces cannot be made.
+#   e2e.sh VIGIL CASE     CASE: demo | failmode | rotate | load
+set -u
+export VIGIL="$1"
+CASE="$2"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+export LAB_DIR
+LAB_DIR=$(mktemp -d /tmp/vigil-lab.XXXXXX)
+. "$ROOT/lab/lab.sh"
+trap 'vigil_stop; down; rm -rf "$LAB_DIR"' EXIT
+can_run || exit 77
+I=203.0.113.10
+fails=0
+check() { # check DESCRIPTION COMMAND...
+	if "${@:2}"; then echo "  ok    $1"; else echo "  FAIL  $1"; fails=$((fails + 1)); fi
+}
+works() { client "$@" >/dev/null 2>&1; }
+fails_() { ! client "$@" >/dev/null 2>&1; }
+
+case "$CASE" in
+demo)
+	# drop, reject, pass and alert rules against real clients and servers
+	trap - EXIT
+	out=$(demo 2>&1); rc=$?
+	echo "$out" | grep -E '^  (ok|WRONG)|^lab:'
+	[ $rc -eq 0 ] || fails=1
+	rm -rf "$LAB_DIR"
+	;;
+alerts)
+	up || exit 1
+	vigil_start -S "$ROOT/etc/rules/lab.rules" || exit 1
+	works http http://$I/index.html
+	fails_ http "http://$I/cgi-bin/../../etc/passwd"
+	vigil_stop
+	E="$LAB_DIR/eve.json"
+	# the alert names the right flow: same 5-tuple, and its flow_id has
+	# a flow record that is marked alerted
+	a=$(grep '"signature_id":9100002' "$E" | head -1)
+	fid=$(echo "$a" | grep -o '"flow_id":[0-9]*' | cut -d: -f2)
+	check "reject alert written, blocked" grep -q '"action":"blocked"' <<< "$a"
+	check "alert is client -> server:80" grep -q '"src_ip":"198.51.100.10".*"dest_ip":"203.0.113.10","dest_port":80' <<< "$a"
+	check "its flow record exists and is alerted" \
+		grep -q "\"flow_id\":$fid,\"event_type\":\"flow\".*\"alerted\":true" "$E"
+	check "drop record for the rejected packet" grep -q '"event_type":"drop".*"reason":"rules"' "$E"
+	check "every eve line is JSON" python3 -c "import json,sys; [json.loads(l) for l in open('$E')]"
+	;;
+failmode)
+	# fail-open (--queue-bypass): traffic flows while vigil is stopped
+	BYPASS=1 up || exit 1
+	check "fail-open, vigil never started: traffic flows" works http http://$I/index.html
+	vigil_start -S "$ROOT/etc/rules/lab.rules" || exit 1
+	check "fail-open, vigil running: traffic flows" works http http://$I/index.html
+	check "fail-open, vigil running: attack blocked" fails_ dns malware.test $I
+	vigil_stop
+	check "fail-open, vigil stopped: traffic flows" works http http://$I/index.html
+	check "fail-open, vigil stopped: attack not blocked (uninspected)" works dns malware.test $I
+	down
+	# fail-closed (no bypass): nothing crosses while vigil is not running
+	BYPASS=0 up || exit 1
+	check "fail-closed, vigil stopped: traffic blocked" fails_ http http://$I/index.html
+	vigil_start -S "$ROOT/etc/rules/lab.rules" --set nfq.fail-open=no || exit 1
+	check "fail-closed, vigil running: traffic flows" works http http://$I/index.html
+	vigil_stop
+	check "fail-closed, vigil stopped again: traffic blocked" fails_ http http://$I/index.html
+	;;
+rotate)
+	# SIGHUP log rotation loses nothing
+	up || exit 1
+	vigil_start -S "$ROOT/etc/rules/lab.rules" || exit 1
+	for i in 1 2 3 4 5; do works http http://$I/index.html; done
+	mv "$LAB_DIR/eve.json" "$LAB_DIR/eve.json.1"
+	kill -HUP "$(cat "$LAB_DIR/vigil.pid")"
+	for i in 1 2 3 4 5 6 7; do works http http://$I/index.html; done
+	vigil_stop
+	n1=$(grep -c '"signature_id":9100020' "$LAB_DIR/eve.json.1")
+	n2=$(grep -c '"signature_id":9100020' "$LAB_DIR/eve.json")
+	echo "  alerts before rotation $n1, after $n2"
+	check "12 requests, 12 alerts across the two files" test $((n1 + n2)) -eq 12
+	check "the new file got the later ones" test "$n2" -ge 7
+	check "both files are whole JSON lines" python3 -c "
+import json
+for f in ('$LAB_DIR/eve.json.1', '$LAB_DIR/eve.json'):
+    [json.loads(l) for l in open(f)]"
+	;;
+load)
+	# iperf3 and many connections through the gateway with ET Open loaded
+	ET="$ROOT/../shared/corpora/et-open/rules"
+	[ -d "$ET" ] || { echo "ET Open absent: skipped"; exit 77; }
+	command -v iperf3 >/dev/null && command -v ab >/dev/null || { echo "iperf3/ab missing: skipped"; exit 77; }
+	args=(); for f in "$ET"/*.rules; do args+=(-S "$f"); done
+	up || exit 1
+	ip netns exec $NS_I iperf3 -s -B $I -D --pidfile "$LAB_DIR/iperf.pid" >/dev/null 2>&1
+	vigil_start "${args[@]}" --set classification-file="$ET/classification.config" || exit 1
+	pid=$(cat "$LAB_DIR/vigil.pid")
+	sleep 0.5
+	rss0=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+	out=$(ip netns exec $NS_C iperf3 -c $I -t 3 -J 2>&1)
+	bps=$(echo "$out" | python3 -c "import json,sys; print(int(json.load(sys.stdin)['end']['sum_received']['bits_per_second']))" 2>/dev/null || echo 0)
+	echo "  iperf3 through vigil: $((bps / 1000000)) Mbit/s"
+	check "iperf3 TCP stream completes" test "$bps" -gt 0
+	abo=$(ip netns exec $NS_C ab -n 2000 -c 20 -s 5 http://$I/index.html 2>&1)
+	failed=$(echo "$abo" | awk '/Failed requests/ {print $3}')
+	done_=$(echo "$abo" | awk '/Complete requests/ {print $3}')
+	echo "  ab: $done_ requests complete, $failed failed"
+	check "2000 HTTP requests, none failed" test "${failed:-1}" -eq 0 -a "${done_:-0}" -eq 2000
+	rss1=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+	out=$(ip netns exec $NS_C iperf3 -c $I -t 3 -J 2>&1)
+	rss2=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+	echo "  vigil RSS: $((rss0 / 1024)) MB loaded, $((rss1 / 1024)) MB after ab, $((rss2 / 1024)) MB after a second iperf3"
+	check "memory flat (second run grows RSS by < 16 MB)" test $((rss2 - rss1)) -lt 16384
+	vigil_stop
+	check "no legitimate packet dropped by vigil" grep -q "0 dropped, 0 rejected" "$LAB_DIR/vigil.out"
+	grep -E "inline|rules " "$LAB_DIR/vigil.out" | sed 's/^/ /'
+	kill "$(cat "$LAB_DIR/iperf.pid")" 2>/dev/null
+	;;
+esac
+echo "lab $CASE: $([ $fails -eq 0 ] && echo 1 || echo 0) passed, $([ $fails -eq 0 ] && echo 0 || echo 1) failed"
+[ $fails -eq 0 ]
