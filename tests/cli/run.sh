@@ -21,4 +21,7 @@ printf 'not a pcap' > "$T/junk.pcap"
 if "$V" -r "$T/junk.pcap" -l "$T" 2> "$T/err"; then fail "junk pcap accepted"; fi
 grep -q "junk.pcap" "$T/err" || fail "junk pcap error does not name the file"
 if "$V" -r "$T/missing.pcap" -l "$T" 2>/dev/null; then fail "missing pcap accepted"; fi
+# the shipped configurations parse
+"$V" -c "$SRC/etc/vigil-qubes.yaml" --dump-config > /dev/null || fail "etc/vigil-qubes.yaml does not load"
+"$V" -q 0x 2>/dev/null && fail "bad -q accepted"
 echo "cli: 1 passed, 0 failed"
