@@ -65,6 +65,26 @@ failmode)
 	vigil_stop
 	check "fail-closed, vigil stopped again: traffic blocked" fails_ http http://$I/index.html
 	;;
+passive)
+	# vigil -i on the gateway's client-side interface: sees copies, alerts,
+	# blocks nothing (the mirrored-port setup)
+	up || exit 1
+	in_ns $NS_G $IPT -F FORWARD
+	rm -f "$LAB_DIR/eve.json"
+	ip netns exec $NS_G "$VIGIL" -i vlab-g0 -l "$LAB_DIR" -S "$ROOT/etc/rules/lab.rules" \
+		--runmode single --set "vars.address-groups.HOME_NET=[198.51.100.0/24]" \
+		> "$LAB_DIR/vigil.out" 2> "$LAB_DIR/vigil.err" &
+	echo $! > "$LAB_DIR/vigil.pid"
+	sleep 1
+	check "passive: benign request works" works http http://$I/index.html
+	check "passive: the bad DNS name is answered (nothing inline)" works dns malware.test $I
+	sleep 0.5
+	vigil_stop
+	check "passive: the drop rule alerted, not blocked" \
+		grep -q '"signature_id":9100001.*' "$LAB_DIR/eve.json"
+	check "passive: alert says allowed" grep -q '"action":"allowed","gid":1,"signature_id":9100001' "$LAB_DIR/eve.json"
+	check "passive: HTTP request alert" grep -q '"signature_id":9100020' "$LAB_DIR/eve.json"
+	;;
 rotate)
 	# SIGHUP log rotation loses nothing
 	up || exit 1
