@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "app.h"
 #include "stream.h"
 
 struct detect_engine;
@@ -80,9 +81,10 @@ extern const char *const action_names[];
 void detect_stream_data(struct detect_thread *dt, struct flow *f, int dir, const uint8_t *data,
 			uint32_t len, unsigned flags);
 
-/* Runs the rules over p. */
+/* Runs the rules over p; tx is what the app layer parsed on this packet
+ * (NULL: nothing). */
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
-		   struct detect_result *res);
+		   const struct app_tx *tx, struct detect_result *res);
 
 /* True when no rule can inspect anything more of f: a pass rule matched,
  * or (TCP) every direction that carried payload has reached

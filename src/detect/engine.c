@@ -59,6 +59,7 @@ struct group {
 	uint32_t *nonmpm;     /* rules checked on every packet */
 	uint32_t nnonmpm;
 	struct mpm *mpm;      /* payload fast patterns */
+	struct mpm *bmpm[BUF_MAX]; /* sticky buffers' fast patterns */
 	struct ip_index src_ix, dst_ix;
 };
 
@@ -508,13 +509,42 @@ static int build_groups(struct detect_engine *de, struct verr *e)
 			return verr_set(e, V_ENOMEM, "out of memory");
 		}
 		uint32_t np = 0;
+		struct mpm_pattern *bpats[BUF_MAX] = { 0 };
+		uint32_t bnp[BUF_MAX] = { 0 };
+		for (int b = 1; b < BUF_MAX; b++) {
+			bpats[b] = v_malloc((de->nrules ? de->nrules : 1) * sizeof(struct mpm_pattern));
+			if (!bpats[b]) {
+				for (int k = 1; k < b; k++)
+					v_free(bpats[k]);
+				v_free(pats);
+				return verr_set(e, V_ENOMEM, "out of memory");
+			}
+		}
 		for (uint32_t i = 0; i < de->nrules; i++) {
 			const struct rule *r = de->rules[i];
 			if (r->proto && group_of(r->proto) != g)
 				continue;
+			/* app-layer rules only where their protocol can run */
+			if (r->alproto && g != G_TCP && g != G_UDP)
+				continue;
 			if (r->proto == 0 || group_of(r->proto) == g) {
 				gr->rules[gr->nrules++] = i;
-				if (r->fp_buf == BUF_PAYLOAD) {
+				if (r->fp_buf > BUF_PAYLOAD) {
+					const struct sm_content *c =
+						&r->lists[r->fp_buf].v[r->fp_idx].u.c;
+					uint32_t off = c->fp_len ? c->fp_off : 0;
+					uint32_t len = c->fp_len ? c->fp_len : c->len;
+					/* the prefilter scans the buffer without the dot
+					 * dotprefix adds: drop a leading dot (a necessary
+					 * condition is all a prefilter needs) */
+					if (r->dotprefix[r->fp_buf] && off == 0 && len > 1 &&
+					    c->pat[0] == '.') {
+						off = 1;
+						len--;
+					}
+					bpats[r->fp_buf][bnp[r->fp_buf]++] =
+						(struct mpm_pattern){ c->pat + off, len, c->nocase, i };
+				} else if (r->fp_buf == BUF_PAYLOAD) {
 					const struct sm_content *c =
 						&r->lists[BUF_PAYLOAD].v[r->fp_idx].u.c;
 					uint32_t off = c->fp_len ? c->fp_off : 0;
@@ -531,7 +561,14 @@ static int build_groups(struct detect_engine *de, struct verr *e)
 		char err[256];
 		gr->mpm = mpm_build(pats, np, err, sizeof(err));
 		v_free(pats);
-		if (!gr->mpm)
+		bool bok = true;
+		for (int b = 1; b < BUF_MAX; b++) {
+			if (bnp[b] && bok && !(gr->bmpm[b] = mpm_build(bpats[b], bnp[b], err, sizeof(err))))
+				bok = false;
+			de->mem += mpm_memory(gr->bmpm[b]);
+			v_free(bpats[b]);
+		}
+		if (!gr->mpm || !bok)
 			return verr_set(e, V_ENOMEM, "prefilter: %s", err);
 		de->mem += mpm_memory(gr->mpm) + (uint64_t)(gr->nrules + gr->nnonmpm) * 4;
 	}
@@ -653,6 +690,8 @@ void detect_engine_free(struct detect_engine *de)
 		v_free(de->groups[g].rules);
 		v_free(de->groups[g].nonmpm);
 		mpm_free(de->groups[g].mpm);
+		for (int b = 1; b < BUF_MAX; b++)
+			mpm_free(de->groups[g].bmpm[b]);
 		ix_free(&de->groups[g].src_ix);
 		ix_free(&de->groups[g].dst_ix);
 	}
@@ -724,10 +763,15 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	pcre2_set_match_limit(dt->mctx, 3500);
 	pcre2_set_depth_limit(dt->mctx, 1500);
 	for (int g = 0; g < G_MAX; g++) {
-		struct mpm_scratch *s = mpm_scratch_grow(dt->scratch, de->groups[g].mpm);
-		if (!s)
-			goto fail;
-		dt->scratch = s;
+		for (int b = 0; b < BUF_MAX; b++) {
+			const struct mpm *m = b ? de->groups[g].bmpm[b] : de->groups[g].mpm;
+			if (b && !m)
+				continue;
+			struct mpm_scratch *s = mpm_scratch_grow(dt->scratch, m);
+			if (!s)
+				goto fail;
+			dt->scratch = s;
+		}
 	}
 	return dt;
 fail:
@@ -1032,6 +1076,14 @@ static bool header_ok(const struct rule *r, const struct packet *p)
 	if (r->sameip && memcmp(p->src, p->dst, 16))
 		return false;
 	const struct flow *f = p->flow;
+	if (r->alproto && !(f && f->alproto == r->alproto))
+		return false;
+	for (uint8_t i = 0; i < r->nalp; i++) {
+		/* a negation decides nothing until the protocol is known */
+		bool is = f && f->alproto == r->alp[i].p;
+		if (r->alp[i].neg ? is || !f || f->alproto == ALP_UNKNOWN : !is)
+			return false;
+	}
 	uint16_t ff = r->flow_flags;
 	if (ff & (RF_TOSERVER | RF_TOCLIENT | RF_ESTABLISHED | RF_NOT_ESTABLISHED)) {
 		if (!f)
@@ -1159,6 +1211,58 @@ static void flow_effects(const struct rule *r, struct packet *p)
 	}
 }
 
+/* The instances of sticky buffer b on this packet. */
+#define BUF_MAX_INST DNS_MAX_QUERIES
+struct binst {
+	const uint8_t *p[BUF_MAX_INST];
+	uint32_t len[BUF_MAX_INST];
+	unsigned n;
+};
+
+static void buffers_of(const struct app_tx *tx, struct binst bi[BUF_MAX])
+{
+	for (int b = 0; b < BUF_MAX; b++)
+		bi[b].n = 0;
+	if (!tx)
+		return;
+	if (tx->have_dns && !tx->dns.response) {
+		for (unsigned i = 0; i < tx->dns.nq && i < BUF_MAX_INST; i++) {
+			bi[BUF_DNS_QUERY].p[i] = (const uint8_t *)tx->dns.q[i].name;
+			bi[BUF_DNS_QUERY].len[i] = tx->dns.q[i].name_len;
+			bi[BUF_DNS_QUERY].n++;
+		}
+	}
+	if (tx->have_tls_hello && tx->tls_sni_len) {
+		bi[BUF_TLS_SNI].p[0] = (const uint8_t *)tx->tls_sni;
+		bi[BUF_TLS_SNI].len[0] = tx->tls_sni_len;
+		bi[BUF_TLS_SNI].n = 1;
+	}
+}
+
+/* Does list l match one of the instances (with dotprefix if set)? */
+static bool inspect_instances(const struct sm_list *l, const struct binst *bi, bool dot,
+			      struct insp *st)
+{
+	uint8_t tmp[DNS_NAME_MAX + 2];
+	for (unsigned i = 0; i < bi->n; i++) {
+		const uint8_t *buf = bi->p[i];
+		uint32_t len = bi->len[i];
+		if (dot && len < sizeof(tmp) - 1) {
+			tmp[0] = '.';
+			memcpy(tmp + 1, buf, len);
+			buf = tmp;
+			len++;
+		}
+		st->buf = buf;
+		st->len = len;
+		st->budget = 3000;
+		memset(st->vars, 0, sizeof(st->vars));
+		if (payload_inspect(l, st))
+			return true;
+	}
+	return false;
+}
+
 static void cand_mark(void *ctx, uint32_t rule)
 {
 	struct detect_thread *dt = ctx;
@@ -1169,8 +1273,9 @@ static void cand_mark(void *ctx, uint32_t rule)
 }
 
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
-		   struct detect_result *res)
+		   const struct app_tx *tx, struct detect_result *res)
 {
+	struct binst bi[BUF_MAX];
 	res->cnt = 0;
 	res->verdict = VERDICT_NONE;
 	if (!de || !de->nrules || !p->ip_ver || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
@@ -1197,6 +1302,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
+	buffers_of(tx, bi);
+	for (int b = 1; b < BUF_MAX; b++)
+		for (unsigned i = 0; i < bi[b].n; i++)
+			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
 	struct insp st = { .md = dt->md, .mctx = dt->mctx };
 	/* walk candidates in rule order: sort the touched words */
@@ -1244,6 +1353,12 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			} else if (r->flow_flags & RF_ONLY_STREAM) {
 				continue;
 			}
+			bool all = true;
+			for (int b = 1; b < BUF_MAX && all; b++)
+				if (r->lists[b].cnt)
+					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix[b], &st);
+			if (!all)
+				continue;
 			/* matched */
 			flow_effects(r, p);
 			if (r->df.on && !threshold_ok((struct detect_engine *)de, r, &r->df, p))

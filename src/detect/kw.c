@@ -15,6 +15,7 @@
 #include "json.h"
 #include "parse.h"
 #include "util.h"
+#include "app.h"
 
 #define CONTENT_MAX 65535
 
@@ -1224,6 +1225,54 @@ static int kw_flags(struct rule *r, const char *arg, struct parse_ctx *pc)
 	r->flags_mode = mode;
 	r->flags_want = want;
 	r->flags_mask = mask;
+	return 0;
+}
+
+/* ---- app layer ---- */
+
+static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "app-layer-protocol", pc))
+		return -1;
+	const char *a = arg;
+	bool neg = *a == '!';
+	if (neg)
+		a++;
+	int p = !strcmp(a, "failed") ? ALP_FAILED : alproto_lookup(a);
+	if (p < 0) {
+		snprintf(pc->kw, sizeof(pc->kw), "app-layer-protocol:%.40s", a);
+		pc->unsupported = true;
+		FAIL("app-layer-protocol \"%s\": vigil does not detect it yet", a);
+	}
+	if (r->nalp >= 4)
+		FAIL("more than 4 app-layer-protocol keywords");
+	r->alp[r->nalp].p = (uint8_t)p;
+	r->alp[r->nalp].neg = neg;
+	r->nalp++;
+	return 0;
+}
+
+static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
+{
+	r->cur_buf = (int8_t)b;
+	r->last_content = NULL;
+	if (!r->alproto)
+		r->alproto = alp;
+	return 0;
+}
+
+static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_DNS_QUERY, ALP_DNS); }
+static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_TLS_SNI, ALP_TLS); }
+/* the older names of the same sticky buffers */
+static int kw_dns_query_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dns_query(r, a, pc); }
+static int kw_tls_sni_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_tls_sni(r, a, pc); }
+
+static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)arg;
+	if (r->cur_buf == BUF_PAYLOAD)
+		FAIL("dotprefix needs a sticky buffer");
+	r->dotprefix[r->cur_buf] = true;
 	return 0;
 }
 

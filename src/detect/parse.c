@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "util.h"
+#include "app.h"
 
 #define RULE_MAX_LEN (64 * 1024)
 #define RULE_MAX_OPTS 512
@@ -160,7 +161,7 @@ static const struct kw_entry *kw_find(const char *name)
 
 /* App-layer protocols Suricata accepts in the header; vigil detects none
  * of them yet, so their rules are unsupported rather than wrong. */
-static const char *const alproto_names[] = {
+static const char *const hdr_alproto_names[] = {
 	"http", "http1", "http2", "dns", "tls", "ssl", "ssh", "smtp", "ftp", "ftp-data", "smb",
 	"dcerpc", "dhcp", "ntp", "nfs", "krb5", "snmp", "sip", "rfb", "mqtt", "rdp", "ike",
 	"modbus", "dnp3", "enip", "imap", "pop3", "quic", "websocket", "ldap", "pgsql",
@@ -181,9 +182,12 @@ static int parse_proto(struct rule *r, const char *p, struct parse_ctx *pc)
 		r->proto = 0;
 	else if (!strcmp(p, "sctp"))
 		r->proto = 132;
-	else {
-		for (size_t i = 0; i < ARRAY_SIZE(alproto_names); i++) {
-			if (!strcmp(p, alproto_names[i])) {
+	else if (alproto_lookup(p) > 0) {
+		r->proto = 0;
+		r->alproto = (uint8_t)alproto_lookup(p);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(hdr_alproto_names); i++) {
+			if (!strcmp(p, hdr_alproto_names[i])) {
 				snprintf(pc->kw, sizeof(pc->kw), "protocol %.40s", p);
 				snprintf(pc->err, sizeof(pc->err),
 					 "protocol \"%.40s\" needs app-layer detection, not supported yet", p);
@@ -260,7 +264,8 @@ static int apply_option(struct rule *r, char *opt, struct parse_ctx *pc)
 }
 
 /* Chooses the fast pattern: the flagged content, else the longest
- * positive content of any buffer. */
+ * positive content, preferring a sticky buffer's (it is scanned only when
+ * the protocol produced that buffer). */
 static void choose_fast_pattern(struct rule *r)
 {
 	r->fp_buf = -1;
@@ -277,7 +282,7 @@ static void choose_fast_pattern(struct rule *r)
 				r->fp_idx = (int32_t)i;
 				return;
 			}
-			if (len > best) {
+			if (len > best || (b > 0 && r->fp_buf == BUF_PAYLOAD)) {
 				best = len;
 				r->fp_buf = (int8_t)b;
 				r->fp_idx = (int32_t)i;

@@ -161,6 +161,13 @@ struct rule {
 	uint32_t sid, gid, rev;
 	uint8_t action;
 	uint8_t proto;       /* IP protocol, 0 = any IP */
+	uint8_t alproto;     /* app-layer protocol required (header, sticky buffer) */
+	uint8_t nalp;        /* app-layer-protocol keywords, all must hold */
+	struct {
+		uint8_t p;
+		bool neg;
+	} alp[4];
+	bool dotprefix[BUF_MAX];
 	bool bidir;
 	bool noalert;
 	bool sameip;

@@ -18,6 +18,7 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 			   uint32_t len, unsigned flags)
 {
 	struct worker *w = ud;
+	app_stream_data(&w->app, f, dir, data, len, flags);
 	if (w->dt)
 		detect_stream_data(w->dt, f, dir, data, len, flags);
 }
@@ -27,7 +28,8 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f);
 	detect_flow_free(f);
-	if (f->key.proto == 6 && f->payload_bytes[0] + f->payload_bytes[1] &&
+	app_flow_free(f);
+	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
 		f->alproto = ALPROTO_FAILED;
 	if (w->ec.flow && w->eve) {
@@ -55,6 +57,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 		return verr_set(e, V_ENOMEM, "out of memory (flow table)");
 	}
 	reasm_ctx_init(&w->rc, cfg, nworkers, &w->cnt, on_stream_data, w);
+	w->app.cnt = &w->cnt;
 	return 0;
 }
 
@@ -101,7 +104,7 @@ static int run_detect(struct worker *w, struct packet *p)
 {
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
-	detect_packet(w->de, w->dt, p, res);
+	detect_packet(w->de, w->dt, p, &w->app.tx, res);
 	if (res->verdict == VERDICT_PASS && f && !(f->flags & FLOW_F_DROP))
 		CNT_INC(&w->cnt, IPS_PASSED_FLOW);
 	bool blocked = w->ips && (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
@@ -173,8 +176,13 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		verdict = WV_DROP;
 		goto events;
 	}
+	app_tx_reset(&w->app);
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS))
 		stream_packet(&w->rc, p);
+	else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD))
+		app_udp(&w->app, f, p);
+	if (w->app.tx.have_dns && w->eve && w->ec.dns)
+		eve_dns_record(&w->out, p, &w->app.tx.dns, &w->ec);
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt)

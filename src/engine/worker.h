@@ -28,6 +28,7 @@ struct worker {
 	struct decode_ctx dec;
 	struct flow_table *ft;
 	struct reasm_ctx rc;
+	struct app_ctx app;
 	struct eve_cfg ec;
 	struct sink *eve;    /* shared, may be NULL */
 	struct jbuf out;     /* pending eve lines */

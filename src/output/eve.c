@@ -27,6 +27,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->alert_packet = c->eve_alert_packet;
 	ec->simulate_ips = c->simulate_ips;
 	ec->drop = c->eve_drop;
+	ec->dns = c->eve_dns;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -174,8 +175,8 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 			jb_u64(jb, "response_icmp_code", f->icmp_code[1]);
 		}
 	}
-	if (f->alproto == ALPROTO_FAILED)
-		jb_str(jb, "app_proto", "failed");
+	if (f->alproto && f->alproto < ALP_MAX)
+		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 	jb_open_object(jb, "flow");
 	jb_u64(jb, "pkts_toserver", f->pkts[0]);
 	jb_u64(jb, "pkts_toclient", f->pkts[1]);
@@ -305,6 +306,52 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 		jb_u64(jb, "linktype", (uint64_t)p->linktype);
 		jb_close(jb);
 	}
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+static void dns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v, unsigned n,
+			bool answers)
+{
+	char tb[8];
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < n; i++) {
+		jb_open_object(jb, NULL);
+		jb_strn(jb, "rrname", (const uint8_t *)v[i].name, v[i].name_len);
+		jb_str(jb, "rrtype", dns_rrtype_name(v[i].type, tb));
+		if (answers) {
+			jb_u64(jb, "ttl", v[i].ttl);
+			if (v[i].data_len)
+				jb_strn(jb, "rdata", (const uint8_t *)v[i].data, v[i].data_len);
+		}
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
+		    const struct eve_cfg *ec)
+{
+	char hex[8], rb[8];
+	eve_header(jb, p->ts, "dns", p->flow, p, ec);
+	jb_open_object(jb, "dns");
+	jb_u64(jb, "version", 3);
+	jb_str(jb, "type", m->response ? "response" : "request");
+	jb_u64(jb, "id", m->id);
+	snprintf(hex, sizeof(hex), "%04x", m->flags);
+	jb_str(jb, "flags", hex);
+	if (m->response) jb_bool(jb, "qr", true);
+	if (m->flags & 0x0400) jb_bool(jb, "aa", true);
+	if (m->flags & 0x0200) jb_bool(jb, "tc", true);
+	if (m->flags & 0x0100) jb_bool(jb, "rd", true);
+	if (m->flags & 0x0080) jb_bool(jb, "ra", true);
+	jb_u64(jb, "opcode", m->opcode);
+	if (m->response)
+		jb_str(jb, "rcode", dns_rcode_name(m->rcode, rb));
+	dns_rr_list(jb, "queries", m->q, m->nq, false);
+	if (m->response && m->nans)
+		dns_rr_list(jb, "answers", m->a, m->nans, true);
+	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }

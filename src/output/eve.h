@@ -14,7 +14,7 @@
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
-	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop;
+	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns;
 	uint16_t cid_seed;
 };
 
@@ -36,6 +36,10 @@ bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id e
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec);
+/* A dns record for message m seen in p. */
+void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
+		    const struct eve_cfg *ec);
+
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);
 

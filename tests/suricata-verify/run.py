@@ -30,6 +30,8 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
 
 
 def lookup(obj, path):
+    if not isinstance(path, str):
+        return KeyError
     cur = obj
     for part in re.findall(r'[^.\[\]]+|\[\d+\]', path):
         if part.startswith('['):
@@ -124,7 +126,7 @@ def plan(tdir, t, vigil):
                 if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES:
                     return None, f'field {k.split(".")[0]} not written by vigil yet'
                 if k in ('flow.action', 'alert.engine', 'anomaly.layer') or \
-                        re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect)', k):
+                        re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect|memcap)', k):
                     return None, f'field {k} not written by vigil yet'
                 ev = str(m.get('anomaly.event', ''))
                 if et == 'anomaly' and (m.get('anomaly.type') == 'applayer' or
@@ -132,7 +134,7 @@ def plan(tdir, t, vigil):
                     return None, 'app-layer anomaly'
         if 'stats' in c:
             for k in c['stats']:
-                if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect'):
+                if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect', 'memcap'):
                     return None, f'stats {k}'
         if 'shell' in c and not re.search(r'fast\.log|eve\.json', str(c['shell'].get('args', ''))):
             return None, 'shell check on other files'

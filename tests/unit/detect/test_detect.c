@@ -105,7 +105,10 @@ static void test_parse_errors_and_unsupported(void **state)
 	}
 	assert_null(parse("alert http any any -> any any (http.uri; content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "protocol http");
+	assert_string_equal(pc.kw, "http.uri");
+	assert_null(parse("alert smtp any any -> any any (content:\"x\"; sid:1;)"));
+	assert_true(pc.unsupported);
+	assert_string_equal(pc.kw, "protocol smtp");
 	assert_null(parse("alert tcp any any -> any any (luajit:x.lua; sid:1;)"));
 	assert_true(pc.unsupported);
 	assert_string_equal(pc.kw, "luajit");

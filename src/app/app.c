@@ -1,0 +1,229 @@
+/*
+ * app.c - protocol detection and dispatch to the parsers.
+ *
+ * Detection by content: TLS (a handshake record: 16 03 0x), HTTP (a
+ * method and a space, or "HTTP/1."), SSH ("SSH-"), DNS over TCP (a 2-byte
+ * length and a plausible header) and over UDP (a plausible header; port 53
+ * or 5353 only as a tie-breaker for short or odd messages).  A flow whose
+ * first bytes in both directions match nothing is "failed".  TCP DNS
+ * messages are reassembled from the stream with their length prefix in a
+ * small per-direction buffer (capped at 64 KiB, the protocol's maximum).
+ */
+#include "app.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "cursor.h"
+#include "stream.h"
+#include "util.h"
+
+const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
+					     "ssh" };
+
+int alproto_lookup(const char *name)
+{
+	for (int i = ALP_DNS; i < ALP_MAX; i++)
+		if (!strcmp(alproto_names[i], name))
+			return i;
+	if (!strcmp(name, "ssl"))
+		return ALP_TLS;
+	if (!strcmp(name, "http1"))
+		return ALP_HTTP;
+	return -1;
+}
+
+struct app_flow {
+	bool seen[2];
+	/* DNS over TCP: a message being reassembled per direction */
+	uint8_t *buf[2];
+	uint32_t len[2];
+	/* TLS: the ClientHello record being collected */
+	uint8_t *hello;
+	uint32_t hello_len;
+	bool hello_done;
+};
+
+void app_tx_reset(struct app_ctx *a)
+{
+	a->tx.have_dns = false;
+	a->tx.have_tls_hello = false;
+	a->tx.alproto = 0;
+}
+
+void app_flow_free(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	if (!af)
+		return;
+	v_free(af->buf[0]);
+	v_free(af->buf[1]);
+	v_free(af->hello);
+	v_free(af);
+	f->app = NULL;
+}
+
+static const char *const http_methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
+					    "OPTIONS ", "CONNECT ", "PATCH ", "TRACE " };
+
+static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
+{
+	if (n >= 3 && d[0] == 0x16 && d[1] == 0x03 && d[2] <= 0x04)
+		return ALP_TLS;
+	if (n >= 4 && !memcmp(d, "SSH-", 4))
+		return ALP_SSH;
+	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
+		return ALP_HTTP;
+	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
+		size_t l = strlen(http_methods[i]);
+		if (n >= l && !memcmp(d, http_methods[i], l))
+			return ALP_HTTP;
+	}
+	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
+		struct dns_msg m;
+		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
+		if (ml >= 12 && dns_parse(d + 2, MIN(n - 2u, ml), &m))
+			return ALP_DNS;
+	}
+	return -1;
+}
+
+/* TLS ClientHello: SNI and the offered version. */
+static void tls_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
+{
+	struct cursor c;
+	cur_init(&c, d, n);
+	/* record: type(1) version(2) length(2); handshake: type(1) len(3) */
+	if (cur_u8(&c) != 0x16)
+		return;
+	cur_skip(&c, 2);
+	struct cursor rec = cur_sub(&c, cur_be16(&c));
+	if (rec.err || cur_u8(&rec) != 1)
+		return;
+	struct cursor hs = cur_sub(&rec, cur_be24(&rec));
+	uint16_t legacy = cur_be16(&hs);
+	cur_skip(&hs, 32);                 /* random */
+	cur_skip(&hs, cur_u8(&hs));        /* session id */
+	cur_skip(&hs, cur_be16(&hs));      /* cipher suites */
+	cur_skip(&hs, cur_u8(&hs));        /* compression */
+	if (hs.err)
+		return;
+	a->tx.have_tls_hello = true;
+	a->tx.tls_version = legacy;
+	a->tx.tls_sni_len = 0;
+	struct cursor ext = cur_sub(&hs, cur_be16(&hs));
+	for (unsigned i = 0; i < 64 && cur_left(&ext) >= 4; i++) {
+		uint16_t type = cur_be16(&ext);
+		struct cursor e = cur_sub(&ext, cur_be16(&ext));
+		if (e.err)
+			break;
+		if (type == 0) { /* server_name: list len, type 0, name */
+			cur_skip(&e, 2);
+			if (cur_u8(&e) != 0)
+				continue;
+			uint16_t l = cur_be16(&e);
+			const uint8_t *name = cur_bytes(&e, l);
+			if (name) {
+				uint16_t k = (uint16_t)MIN(l, sizeof(a->tx.tls_sni) - 1);
+				memcpy(a->tx.tls_sni, name, k);
+				a->tx.tls_sni[k] = '\0';
+				a->tx.tls_sni_len = k;
+			}
+		} else if (type == 43) { /* supported_versions: the highest */
+			uint8_t l = cur_u8(&e);
+			for (unsigned k = 0; k + 2 <= l && cur_left(&e) >= 2; k += 2) {
+				uint16_t v = cur_be16(&e);
+				if ((v & 0x0f0f) != 0x0a0a && v > a->tx.tls_version)
+					a->tx.tls_version = v;
+			}
+		}
+	}
+}
+
+#define TLS_HELLO_MAX (16 * 1024 + 5)
+#define DNS_TCP_MAX (64 * 1024 + 2)
+
+void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
+		     uint32_t len, unsigned flags)
+{
+	if (!len || f->alproto == ALP_FAILED)
+		return;
+	struct app_flow *af = f->app;
+	if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+		return;
+	if (flags & STREAM_GAP) {
+		af->len[dir] = 0; /* resynchronise after a gap */
+		if (f->alproto == ALP_UNKNOWN)
+			f->alproto = ALP_FAILED;
+		return;
+	}
+	if (f->alproto == ALP_UNKNOWN) {
+		int p = detect_tcp(data, len, f);
+		if (p > 0) {
+			f->alproto = (uint16_t)p;
+		} else {
+			af->seen[dir] = true;
+			if (af->seen[0] && af->seen[1])
+				f->alproto = ALP_FAILED;
+			return;
+		}
+	}
+	a->tx.alproto = (uint8_t)f->alproto;
+	if (f->alproto == ALP_TLS && dir == 0 && !af->hello_done) {
+		/* collect the first record (the ClientHello may span segments) */
+		if (!af->hello && !(af->hello = v_malloc(TLS_HELLO_MAX)))
+			return;
+		uint32_t k = MIN(len, TLS_HELLO_MAX - af->hello_len);
+		memcpy(af->hello + af->hello_len, data, k);
+		af->hello_len += k;
+		if (af->hello_len >= 5) {
+			uint32_t need = 5u + (uint32_t)(af->hello[3] << 8 | af->hello[4]);
+			if (af->hello_len >= need || af->hello_len >= TLS_HELLO_MAX) {
+				tls_client_hello(a, af->hello, af->hello_len);
+				af->hello_done = true;
+				v_free(af->hello);
+				af->hello = NULL;
+			}
+		}
+	} else if (f->alproto == ALP_DNS) {
+		/* length-prefixed messages */
+		while (len) {
+			if (!af->buf[dir] && !(af->buf[dir] = v_malloc(DNS_TCP_MAX)))
+				return;
+			uint32_t need = af->len[dir] >= 2 ? 2u + (uint32_t)(af->buf[dir][0] << 8 |
+									 af->buf[dir][1])
+							  : 2;
+			uint32_t k = MIN(len, need - af->len[dir]);
+			memcpy(af->buf[dir] + af->len[dir], data, k);
+			af->len[dir] += k;
+			data += k;
+			len -= k;
+			if (af->len[dir] == need && need > 2) {
+				if (dns_parse(af->buf[dir] + 2, need - 2, &a->tx.dns))
+					a->tx.have_dns = true;
+				af->len[dir] = 0;
+			}
+		}
+	}
+}
+
+void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
+{
+	if (!p->payload_len || f->alproto == ALP_FAILED)
+		return;
+	bool dns_port = p->sp == 53 || p->dp == 53 || p->sp == 5353 || p->dp == 5353;
+	if (f->alproto == ALP_UNKNOWN || f->alproto == ALP_DNS) {
+		if (dns_parse(p->payload, p->payload_len, &a->tx.dns) &&
+		    (dns_port || f->alproto == ALP_DNS || a->tx.dns.nq > 0)) {
+			if (f->alproto == ALP_UNKNOWN && (dns_port || !a->tx.dns.truncated_parse))
+				f->alproto = ALP_DNS;
+			if (f->alproto == ALP_DNS) {
+				a->tx.have_dns = true;
+				a->tx.alproto = ALP_DNS;
+				return;
+			}
+		}
+		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4)
+			f->alproto = ALP_FAILED;
+	}
+}

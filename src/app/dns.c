@@ -1,0 +1,187 @@
+/*
+ * dns.c - DNS messages (RFC 1035, 3596, 2782, 9460) for detection and eve.
+ *
+ *  | ID | QR Opcode AA TC RD RA Z RCODE | QDCOUNT | ANCOUNT | NSCOUNT | ARCOUNT |
+ *  questions: NAME TYPE CLASS;  answers: NAME TYPE CLASS TTL RDLENGTH RDATA
+ *
+ * Names follow compression pointers (RFC 1035 4.1.4) with at most
+ * DNS_MAX_JUMPS jumps, each strictly backwards, and are cut at 255 bytes;
+ * the counts in the header are trusted only as far as the data goes and
+ * are capped (DNS_MAX_QUERIES, DNS_MAX_ANSWERS).  All reads use the cursor.
+ */
+#include "app.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cursor.h"
+
+#define DNS_MAX_JUMPS 16
+
+/* Reads the name at cur (advancing it past the name in the message) into
+ * out; msg/len is the whole message for pointers.  False on malformed. */
+static bool read_name(struct cursor *cur, const uint8_t *msg, uint32_t len, char *out,
+		      uint16_t *out_len)
+{
+	struct cursor c = *cur;
+	bool jumped = false;
+	unsigned jumps = 0;
+	size_t n = 0;
+	size_t last_ptr = (size_t)(cur->p - msg);
+	for (;;) {
+		uint8_t l = cur_u8(&c);
+		if (c.err)
+			return false;
+		if (l == 0)
+			break;
+		if ((l & 0xc0) == 0xc0) {
+			uint16_t off = (uint16_t)(((l & 0x3f) << 8) | cur_u8(&c));
+			if (c.err || off >= last_ptr || off >= len || ++jumps > DNS_MAX_JUMPS)
+				return false;
+			if (!jumped)
+				*cur = c;
+			jumped = true;
+			last_ptr = off;
+			cur_init(&c, msg + off, len - off);
+			continue;
+		}
+		if (l & 0xc0)
+			return false; /* extended label types: not supported */
+		const uint8_t *lab = cur_bytes(&c, l);
+		if (!lab)
+			return false;
+		if (n && n < DNS_NAME_MAX - 1)
+			out[n++] = '.';
+		for (unsigned i = 0; i < l && n < DNS_NAME_MAX - 1; i++)
+			out[n++] = (char)lab[i];
+	}
+	if (!jumped)
+		*cur = c;
+	out[n] = '\0';
+	*out_len = (uint16_t)n;
+	return true;
+}
+
+static void render_rdata(struct dns_rr *rr, struct cursor rd, const uint8_t *msg, uint32_t len)
+{
+	rr->data[0] = '\0';
+	rr->data_len = 0;
+	switch (rr->type) {
+	case 1: /* A */
+		if (cur_left(&rd) == 4) {
+			inet_ntop(AF_INET, rd.p, rr->data, sizeof(rr->data));
+			rr->data_len = (uint16_t)strlen(rr->data);
+		}
+		return;
+	case 28: /* AAAA */
+		if (cur_left(&rd) == 16) {
+			inet_ntop(AF_INET6, rd.p, rr->data, sizeof(rr->data));
+			rr->data_len = (uint16_t)strlen(rr->data);
+		}
+		return;
+	case 15: /* MX: preference, exchange */
+	case 33: /* SRV: priority, weight, port, target */
+		cur_skip(&rd, rr->type == 15 ? 2 : 6);
+		/* fallthrough */
+	case 2: case 5: case 12: case 6: /* NS CNAME PTR SOA(mname) */
+		if (!read_name(&rd, msg, len, rr->data, &rr->data_len))
+			rr->data[0] = '\0', rr->data_len = 0;
+		return;
+	case 16: { /* TXT: strings, concatenated */
+		size_t n = 0;
+		while (cur_left(&rd)) {
+			uint8_t l = cur_u8(&rd);
+			const uint8_t *s = cur_bytes(&rd, l);
+			if (!s)
+				break;
+			for (unsigned i = 0; i < l && n < sizeof(rr->data) - 1; i++)
+				rr->data[n++] = (char)s[i];
+		}
+		rr->data[n] = '\0';
+		rr->data_len = (uint16_t)n;
+		return;
+	}
+	case 64: case 65: { /* SVCB / HTTPS: priority, target */
+		cur_skip(&rd, 2);
+		if (!read_name(&rd, msg, len, rr->data, &rr->data_len))
+			rr->data[0] = '\0', rr->data_len = 0;
+		return;
+	}
+	}
+}
+
+bool dns_parse(const uint8_t *data, uint32_t len, struct dns_msg *m)
+{
+	struct cursor c;
+	cur_init(&c, data, len);
+	memset(m, 0, offsetof(struct dns_msg, q));
+	m->id = cur_be16(&c);
+	m->flags = cur_be16(&c);
+	m->qd = cur_be16(&c);
+	m->an = cur_be16(&c);
+	m->ns = cur_be16(&c);
+	m->ar = cur_be16(&c);
+	if (c.err)
+		return false;
+	m->response = m->flags & 0x8000;
+	m->opcode = (uint8_t)((m->flags >> 11) & 15);
+	m->rcode = (uint8_t)(m->flags & 15);
+	if (m->opcode > 6 || (m->flags & 0x0040) /* Z bit */ || m->qd > 256 || m->an > 1024)
+		return false; /* not plausibly DNS */
+	for (unsigned i = 0; i < m->qd; i++) {
+		struct dns_rr tmp, *q = m->nq < DNS_MAX_QUERIES ? &m->q[m->nq] : &tmp;
+		if (!read_name(&c, data, len, q->name, &q->name_len))
+			goto partial;
+		q->type = cur_be16(&c);
+		q->rclass = cur_be16(&c);
+		if (c.err)
+			goto partial;
+		if (m->nq < DNS_MAX_QUERIES)
+			m->nq++;
+	}
+	for (unsigned i = 0; i < m->an; i++) {
+		struct dns_rr tmp, *a = m->nans < DNS_MAX_ANSWERS ? &m->a[m->nans] : &tmp;
+		if (!read_name(&c, data, len, a->name, &a->name_len))
+			goto partial;
+		a->type = cur_be16(&c);
+		a->rclass = cur_be16(&c);
+		a->ttl = cur_be32(&c);
+		uint16_t rdlen = cur_be16(&c);
+		struct cursor rd = cur_sub(&c, rdlen);
+		if (c.err)
+			goto partial;
+		render_rdata(a, rd, data, len);
+		if (m->nans < DNS_MAX_ANSWERS)
+			m->nans++;
+	}
+	return true;
+partial:
+	m->truncated_parse = true;
+	return m->nq > 0 || m->response;
+}
+
+const char *dns_rrtype_name(uint16_t t, char buf[static 8])
+{
+	switch (t) {
+	case 1: return "A"; case 2: return "NS"; case 5: return "CNAME"; case 6: return "SOA";
+	case 12: return "PTR"; case 15: return "MX"; case 16: return "TXT"; case 28: return "AAAA";
+	case 33: return "SRV"; case 35: return "NAPTR"; case 41: return "OPT"; case 43: return "DS";
+	case 46: return "RRSIG"; case 47: return "NSEC"; case 48: return "DNSKEY";
+	case 64: return "SVCB"; case 65: return "HTTPS"; case 255: return "ANY";
+	case 257: return "CAA";
+	}
+	snprintf(buf, 8, "%u", t);
+	return buf;
+}
+
+const char *dns_rcode_name(uint8_t rc, char buf[static 8])
+{
+	static const char *const n[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					 "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+					 "NXRRSET", "NOTAUTH", "NOTZONE" };
+	if (rc < sizeof(n) / sizeof(n[0]))
+		return n[rc];
+	snprintf(buf, 8, "%u", rc);
+	return buf;
+}

@@ -1,0 +1,79 @@
+/*
+ * Unit tests for the DNS parser: a real query and response (with name
+ * compression), every prefix of them at a page end, and hostile names
+ * (pointer loops, forward pointers, over-long names).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "app.h"
+#include "testutil.h"
+
+static const uint8_t resp[] = "\x12\x34\x81\x80\x00\x01\x00\x02\x00\x00\x00\x00"
+			      "\x03www\x07" "example\x03" "com\x00\x00\x01\x00\x01"
+			      "\xc0\x0c\x00\x05\x00\x01\x00\x00\x0e\x10\x00\x02\xc0\x10"
+			      "\xc0\x10\x00\x01\x00\x01\x00\x00\x0e\x10\x00\x04\x5d\xb8\xd8\x22";
+
+static void test_response(void **state)
+{
+	(void)state;
+	struct dns_msg m;
+	assert_true(dns_parse(guard_copy(resp, sizeof(resp) - 1), sizeof(resp) - 1, &m));
+	assert_true(m.response);
+	assert_int_equal(m.id, 0x1234);
+	assert_int_equal(m.nq, 1);
+	assert_string_equal(m.q[0].name, "www.example.com");
+	assert_int_equal(m.nans, 2);
+	assert_int_equal(m.a[0].type, 5);
+	assert_string_equal(m.a[0].data, "example.com");
+	assert_string_equal(m.a[1].data, "93.184.216.34");
+	assert_false(m.truncated_parse);
+}
+
+static void test_every_prefix(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n < sizeof(resp) - 1; n++) {
+		struct dns_msg m;
+		if (dns_parse(guard_copy(resp, n), (uint32_t)n, &m))
+			assert_true(m.truncated_parse || n >= sizeof(resp) - 1);
+	}
+}
+
+static void test_hostile_names(void **state)
+{
+	(void)state;
+	struct dns_msg m;
+	/* a pointer to itself */
+	const uint8_t loop[] = "\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01";
+	assert_false(dns_parse(guard_copy(loop, sizeof(loop) - 1), sizeof(loop) - 1, &m) && m.nq);
+	/* a forward pointer */
+	const uint8_t fwd[] = "\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x20\x00\x01\x00\x01";
+	assert_false(dns_parse(guard_copy(fwd, sizeof(fwd) - 1), sizeof(fwd) - 1, &m) && m.nq);
+	/* 60 labels of 63 bytes: the name is cut at 255, no overflow */
+	uint8_t big[12 + 60 * 64 + 5];
+	memset(big, 0, sizeof(big));
+	big[2] = 1; big[5] = 1;
+	for (int i = 0; i < 60; i++) {
+		big[12 + i * 64] = 63;
+		memset(big + 12 + i * 64 + 1, 'a', 63);
+	}
+	big[sizeof(big) - 4] = 1;
+	assert_true(dns_parse(guard_copy(big, sizeof(big)), sizeof(big), &m));
+	assert_int_equal(m.nq, 1);
+	assert_true(strlen(m.q[0].name) < DNS_NAME_MAX);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_response),
+		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_hostile_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
