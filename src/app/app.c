@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include <ctype.h>
+
 #include "alloc.h"
 #include "cursor.h"
 #include "stream.h"
@@ -42,13 +44,137 @@ struct app_flow {
 	uint8_t *hello;
 	uint32_t hello_len;
 	bool hello_done;
+	struct http_dir http[2];
+	struct http_msg req, resp;
+	bool head_pending;        /* the last request was HEAD: no response body */
 };
+
+static void msg_free(struct http_msg *m)
+{
+	v_free(m->buf);
+	v_free(m->norm);
+	memset(m, 0, sizeof(*m));
+}
+
+#define REBASE(m, base, f) \
+	((m)->h.f = (m)->h.f ? (m)->buf + ((m)->h.f - (base)) : NULL)
+
+/* Copies head h (views into base) into m and derives its fields. */
+static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_t *base,
+		     uint32_t len)
+{
+	uint8_t *nb = v_realloc(m->buf, len ? len : 1);
+	if (!nb)
+		return false;
+	m->buf = nb;
+	memcpy(m->buf, base, len);
+	m->len = len;
+	m->h = *h;
+	REBASE(m, base, line); REBASE(m, base, method); REBASE(m, base, uri);
+	REBASE(m, base, proto); REBASE(m, base, status); REBASE(m, base, msg);
+	REBASE(m, base, headers);
+	size_t nsz = 4;
+	for (unsigned i = 0; i < h->nhdr; i++) {
+		REBASE(m, base, hdr[i].name);
+		REBASE(m, base, hdr[i].val);
+		nsz += 2u * h->hdr[i].name_len + h->hdr[i].val_len + 6;
+	}
+	uint8_t *norm = v_realloc(m->norm, nsz);
+	if (!norm)
+		return false;
+	m->norm = norm;
+	/* http.header: "Name: value\r\n" per header; http.header_names:
+	 * "\r\nName\r\n...\r\n\r\n" (Suricata's forms) */
+	uint32_t o = 0;
+	for (unsigned i = 0; i < h->nhdr; i++) {
+		memcpy(norm + o, m->h.hdr[i].name, m->h.hdr[i].name_len);
+		o += m->h.hdr[i].name_len;
+		norm[o++] = ':';
+		norm[o++] = ' ';
+		memcpy(norm + o, m->h.hdr[i].val, m->h.hdr[i].val_len);
+		o += m->h.hdr[i].val_len;
+		norm[o++] = '\r';
+		norm[o++] = '\n';
+	}
+	m->norm_len = o;
+	m->names_off = o;
+	norm[o++] = '\r';
+	norm[o++] = '\n';
+	for (unsigned i = 0; i < h->nhdr; i++) {
+		memcpy(norm + o, m->h.hdr[i].name, m->h.hdr[i].name_len);
+		o += m->h.hdr[i].name_len;
+		norm[o++] = '\r';
+		norm[o++] = '\n';
+	}
+	norm[o++] = '\r';
+	norm[o++] = '\n';
+	m->names_len = o - m->names_off;
+	m->host_len = 0;
+	const struct http_hdr *host = http_header(&m->h, "host");
+	if (host) {
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < host->val_len && n < sizeof(m->host) - 1; i++) {
+			uint8_t ch = host->val[i];
+			if (ch == ':' && (i == 0 || host->val[0] != '['))
+				break; /* the port */
+			m->host[n++] = (char)tolower(ch);
+		}
+		m->host[n] = '\0';
+		m->host_len = (uint16_t)n;
+	}
+	m->valid = true;
+	m->logged = false;
+	return true;
+}
+
+struct http_cb {
+	struct app_ctx *a;
+	struct app_flow *af;
+};
+
+static void on_http_head(void *ctx, bool request, struct http_head *h)
+{
+	struct http_cb *cb = ctx;
+	struct app_flow *af = cb->af;
+	struct http_dir *d = &af->http[request ? 0 : 1];
+	struct http_msg *m = request ? &af->req : &af->resp;
+	if (!msg_copy(m, h, d->head, d->head_len))
+		return;
+	if (request) {
+		af->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);
+		cb->a->tx.http_req = m;
+	} else {
+		cb->a->tx.http_resp = m;
+		if (h->code / 100 != 1 && af->req.valid && !af->req.logged)
+			cb->a->tx.http_log = true;
+	}
+}
+
+const struct http_msg *app_http_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	if (!af || f->alproto != ALP_HTTP || !af->req.valid || af->req.logged)
+		return NULL;
+	af->req.logged = true;
+	return &af->req;
+}
+
+const struct http_msg *app_http_last_request(const struct flow *f)
+{
+	struct app_flow *af = f->app;
+	if (!af || !af->req.valid)
+		return NULL;
+	af->req.logged = true;
+	return &af->req;
+}
 
 void app_tx_reset(struct app_ctx *a)
 {
 	a->tx.have_dns = false;
 	a->tx.have_tls_hello = false;
 	a->tx.alproto = 0;
+	a->tx.http_req = a->tx.http_resp = NULL;
+	a->tx.http_log = false;
 }
 
 void app_flow_free(struct flow *f)
@@ -59,6 +185,10 @@ void app_flow_free(struct flow *f)
 	v_free(af->buf[0]);
 	v_free(af->buf[1]);
 	v_free(af->hello);
+	http_dir_free(&af->http[0]);
+	http_dir_free(&af->http[1]);
+	msg_free(&af->req);
+	msg_free(&af->resp);
 	v_free(af);
 	f->app = NULL;
 }
@@ -185,6 +315,9 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 				af->hello = NULL;
 			}
 		}
+	} else if (f->alproto == ALP_HTTP) {
+		struct http_cb cb = { a, af };
+		http_feed(&af->http[dir], dir == 0, data, len, on_http_head, &cb, af->head_pending);
 	} else if (f->alproto == ALP_DNS) {
 		/* length-prefixed messages */
 		while (len) {

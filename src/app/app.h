@@ -55,6 +55,20 @@ struct dns_msg {
 	bool truncated_parse;         /* stopped early (limits or short data) */
 };
 
+#include "http.h"
+
+/* A complete HTTP head kept for rules and eve, with derived fields. */
+struct http_msg {
+	uint8_t *buf;            /* a copy of the head; the head's views point here */
+	uint32_t len;
+	struct http_head h;
+	char host[256];          /* Host, lowercased, without the port */
+	uint16_t host_len;
+	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
+	uint32_t norm_len, names_off, names_len;
+	bool valid, logged;
+};
+
 /* What the app layer parsed on the current packet, for eve and rules. */
 struct app_tx {
 	uint8_t alproto;
@@ -65,6 +79,9 @@ struct app_tx {
 	char tls_sni[256];
 	uint16_t tls_sni_len;
 	uint16_t tls_version;     /* client's highest offered (legacy or supported_versions) */
+	/* HTTP heads completed on this packet */
+	const struct http_msg *http_req, *http_resp;
+	bool http_log;            /* a request/response pair is ready for eve */
 };
 
 struct app_ctx {
@@ -82,6 +99,11 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p);
 void app_tx_reset(struct app_ctx *a);
 /* Frees f->app. */
 void app_flow_free(struct flow *f);
+/* The flow's last HTTP request not written to eve yet (at flow end), or
+ * NULL; marks it written. */
+const struct http_msg *app_http_unlogged(struct flow *f);
+/* The last request of f (for the eve record of a response). */
+const struct http_msg *app_http_last_request(const struct flow *f);
 
 /* DNS (dns.c): parses one message (no TCP length prefix).  Returns false
  * if it is not DNS at all. */

@@ -1232,6 +1232,46 @@ static void buffers_of(const struct app_tx *tx, struct binst bi[BUF_MAX])
 			bi[BUF_DNS_QUERY].n++;
 		}
 	}
+	const struct http_msg *q = tx->http_req, *s = tx->http_resp;
+#define ONE(b_, ptr_, len_) do { if ((ptr_) && (len_)) { bi[b_].p[0] = (const uint8_t *)(ptr_); \
+	bi[b_].len[0] = (uint32_t)(len_); bi[b_].n = 1; } } while (0)
+#define HDR(b_, m_, name_) do { const struct http_hdr *h_ = http_header(&(m_)->h, name_); \
+	if (h_) ONE(b_, h_->val, h_->val_len); } while (0)
+	const struct http_msg *m = q ? q : s;
+	if (m) {
+		ONE(BUF_HTTP_PROTOCOL, m->h.proto, m->h.proto_len);
+		ONE(BUF_HTTP_HEADER, m->norm, m->norm_len);
+		ONE(BUF_HTTP_HEADER_RAW, m->h.headers, m->h.headers_len);
+		if (m->norm)
+			ONE(BUF_HTTP_HEADER_NAMES, m->norm + m->names_off, m->names_len);
+		HDR(BUF_HTTP_CONTENT_TYPE, m, "content-type");
+		HDR(BUF_HTTP_CONTENT_LEN, m, "content-length");
+		HDR(BUF_HTTP_CONNECTION, m, "connection");
+	}
+	if (q) {
+		ONE(BUF_HTTP_METHOD, q->h.method, q->h.method_len);
+		ONE(BUF_HTTP_URI, q->h.uri, q->h.uri_len);
+		ONE(BUF_HTTP_URI_RAW, q->h.uri, q->h.uri_len);
+		ONE(BUF_HTTP_REQUEST_LINE, q->h.line, q->h.line_len);
+		ONE(BUF_HTTP_HOST, q->host, q->host_len);
+		HDR(BUF_HTTP_HOST_RAW, q, "host");
+		HDR(BUF_HTTP_USER_AGENT, q, "user-agent");
+		HDR(BUF_HTTP_COOKIE, q, "cookie");
+		HDR(BUF_HTTP_REFERER, q, "referer");
+		HDR(BUF_HTTP_ACCEPT, q, "accept");
+		HDR(BUF_HTTP_ACCEPT_ENC, q, "accept-encoding");
+		HDR(BUF_HTTP_ACCEPT_LANG, q, "accept-language");
+	}
+	if (s) {
+		ONE(BUF_HTTP_STAT_CODE, s->h.status, s->h.status_len);
+		ONE(BUF_HTTP_STAT_MSG, s->h.msg, s->h.msg_len);
+		ONE(BUF_HTTP_RESPONSE_LINE, s->h.line, s->h.line_len);
+		HDR(BUF_HTTP_SERVER, s, "server");
+		HDR(BUF_HTTP_LOCATION, s, "location");
+		HDR(BUF_HTTP_COOKIE, s, "set-cookie");
+	}
+#undef ONE
+#undef HDR
 	if (tx->have_tls_hello && tx->tls_sni_len) {
 		bi[BUF_TLS_SNI].p[0] = (const uint8_t *)tx->tls_sni;
 		bi[BUF_TLS_SNI].len[0] = tx->tls_sni_len;

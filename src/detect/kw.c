@@ -376,7 +376,8 @@ static int kw_content(struct rule *r, const char *arg, struct parse_ctx *pc)
 		neg = true;
 		s = trim(s + 1);
 	}
-	if (s[0] == '"' && strstr(s, "\",")) {
+	size_t sl = strlen(s);
+	if (s[0] == '"' && sl > 1 && s[sl - 1] != '"' && strstr(s + 1, "\",")) {
 		v_free(d);
 		FAIL("content with comma-separated inline modifiers is Snort 3 syntax, not Suricata");
 	}
@@ -750,6 +751,11 @@ static int split_args(char *s, char **toks, int max)
 static int byte_nbytes(struct sm_byte *b, const char *t, struct parse_ctx *pc)
 {
 	int64_t v;
+	if (parse_i64(t, &v) == 0 && v == 0) {
+		snprintf(pc->kw, sizeof(pc->kw), "byte_* with 0 bytes");
+		pc->unsupported = true;
+		FAIL("a byte count of 0 is not supported yet");
+	}
 	if (parse_i64(t, &v) || v < 1 || v > 23)
 		FAIL("bad byte count \"%s\"", t);
 	b->nbytes = (uint8_t)v;
@@ -1273,6 +1279,89 @@ static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (r->cur_buf == BUF_PAYLOAD)
 		FAIL("dotprefix needs a sticky buffer");
 	r->dotprefix[r->cur_buf] = true;
+	return 0;
+}
+
+
+/* HTTP sticky buffers and legacy modifiers */
+/* legacy content modifiers: move the previous content into the buffer */
+static int legacy(struct rule *r, enum buffer_id b, uint8_t alp, const char *kw,
+		  struct parse_ctx *pc)
+{
+	if (!r->last_content || r->cur_buf != BUF_PAYLOAD)
+		FAIL("%s without a preceding content", kw);
+	struct sm_list *from = &r->lists[BUF_PAYLOAD], *to = &r->lists[b];
+	struct sm *v = v_realloc(to->v, (to->cnt + 1) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	to->v = v;
+	size_t idx = (size_t)(r->last_content - from->v);
+	to->v[to->cnt++] = from->v[idx];
+	memmove(&from->v[idx], &from->v[idx + 1], (from->cnt - idx - 1) * sizeof(struct sm));
+	from->cnt--;
+	r->last_content = &to->v[to->cnt - 1];
+	r->last_pm = r->last_content;
+	if (!r->alproto)
+		r->alproto = alp;
+	return 0;
+}
+static int kw_http_method(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_METHOD, ALP_HTTP); }
+static int kw_http_uri(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_URI, ALP_HTTP); }
+static int kw_http_uri_raw(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_URI_RAW, ALP_HTTP); }
+static int kw_http_protocol(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_PROTOCOL, ALP_HTTP); }
+static int kw_http_request_line(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP); }
+static int kw_http_host(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HOST, ALP_HTTP); }
+static int kw_http_host_raw(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HOST_RAW, ALP_HTTP); }
+static int kw_http_user_agent(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_USER_AGENT, ALP_HTTP); }
+static int kw_http_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HEADER, ALP_HTTP); }
+static int kw_http_header_raw(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HEADER_RAW, ALP_HTTP); }
+static int kw_http_header_names(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HEADER_NAMES, ALP_HTTP); }
+static int kw_http_cookie(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_COOKIE, ALP_HTTP); }
+static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONTENT_TYPE, ALP_HTTP); }
+static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP); }
+static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_REFERER, ALP_HTTP); }
+static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT, ALP_HTTP); }
+static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP); }
+static int kw_http_accept_lang(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT_LANG, ALP_HTTP); }
+static int kw_http_connection(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONNECTION, ALP_HTTP); }
+static int kw_http_stat_code(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_STAT_CODE, ALP_HTTP); }
+static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_STAT_MSG, ALP_HTTP); }
+static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP); }
+static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_SERVER, ALP_HTTP); }
+static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_LOCATION, ALP_HTTP); }
+static int kw_http_method_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_METHOD, ALP_HTTP, "http_method", pc); }
+static int kw_http_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI, ALP_HTTP, "http_uri", pc); }
+static int kw_http_raw_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri", pc); }
+static int kw_http_host_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HOST, ALP_HTTP, "http_host", pc); }
+static int kw_http_raw_host_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HOST_RAW, ALP_HTTP, "http_raw_host", pc); }
+static int kw_http_user_agent_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_USER_AGENT, ALP_HTTP, "http_user_agent", pc); }
+static int kw_http_header_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HEADER, ALP_HTTP, "http_header", pc); }
+static int kw_http_raw_header_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HEADER_RAW, ALP_HTTP, "http_raw_header", pc); }
+static int kw_http_cookie_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie", pc); }
+static int kw_http_stat_code_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code", pc); }
+static int kw_http_stat_msg_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg", pc); }
+
+static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct numcmp cmpv;
+	char tmp[64];
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
+	char *comma = strchr(tmp, ',');
+	if (comma)
+		*comma = '\0'; /* ",norm" / ",raw": both the URI as sent here */
+	if (parse_numcmp(tmp, &cmpv, 65535) < 0)
+		FAIL("urilen: bad value \"%s\"", arg ? arg : "");
+	struct sm_list *l = &r->lists[BUF_HTTP_URI];
+	struct sm *v = v_realloc(l->v, (l->cnt + 1) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	l->v = v;
+	memset(&v[l->cnt], 0, sizeof(*v));
+	v[l->cnt].type = SM_BSIZE;
+	v[l->cnt].u.bsize = cmpv;
+	l->cnt++;
+	if (!r->alproto)
+		r->alproto = ALP_HTTP;
 	return 0;
 }
 

@@ -28,6 +28,14 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f);
 	detect_flow_free(f);
+	const struct http_msg *req = app_http_unlogged(f);
+	if (req && w->eve && w->ec.http) {
+		struct jbuf jb = { 0 };
+		eve_http_record(&jb, NULL, f, req, NULL, &w->ec);
+		if (!jb.oom)
+			jb_append(&w->out, jb.buf, jb.len);
+		jb_fini(&jb);
+	}
 	app_flow_free(f);
 	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
@@ -183,6 +191,14 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		app_udp(&w->app, f, p);
 	if (w->app.tx.have_dns && w->eve && w->ec.dns)
 		eve_dns_record(&w->out, p, &w->app.tx.dns, &w->ec);
+	if (w->app.tx.http_log && f && w->eve && w->ec.http) {
+		/* a separate buffer: eve_http_record may restart its record */
+		struct jbuf jb = { 0 };
+		eve_http_record(&jb, p, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
+		if (!jb.oom)
+			jb_append(&w->out, jb.buf, jb.len);
+		jb_fini(&jb);
+	}
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt)

@@ -28,6 +28,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->simulate_ips = c->simulate_ips;
 	ec->drop = c->eve_drop;
 	ec->dns = c->eve_dns;
+	ec->http = c->eve_http;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -351,6 +352,51 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 	dns_rr_list(jb, "queries", m->q, m->nq, false);
 	if (m->response && m->nans)
 		dns_rr_list(jb, "answers", m->a, m->nans, true);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+static void hdr_field(struct jbuf *jb, const char *key, const struct http_msg *m,
+		      const char *name)
+{
+	const struct http_hdr *h = m ? http_header(&m->h, name) : NULL;
+	if (h)
+		jb_strn(jb, key, h->val, h->val_len);
+}
+
+void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		     const struct http_msg *req, const struct http_msg *resp,
+		     const struct eve_cfg *ec)
+{
+	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
+	if (p && p->dir == 1) {
+		/* records of a transaction are in the client's direction */
+		jb_reset(jb);
+		struct packet q = *p;
+		q.dir = 0;
+		eve_header(jb, p->ts, "http", f, &q, ec);
+	}
+	jb_open_object(jb, "http");
+	if (req) {
+		if (req->host_len)
+			jb_strn(jb, "hostname", (const uint8_t *)req->host, req->host_len);
+		jb_strn(jb, "url", req->h.uri, req->h.uri_len);
+		hdr_field(jb, "http_user_agent", req, "user-agent");
+		hdr_field(jb, "http_refer", req, "referer");
+		jb_strn(jb, "http_method", req->h.method, req->h.method_len);
+		if (req->h.proto_len)
+			jb_strn(jb, "protocol", req->h.proto, req->h.proto_len);
+	}
+	if (resp) {
+		hdr_field(jb, "http_content_type", resp, "content-type");
+		if (!req && resp->h.proto_len)
+			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
+		jb_u64(jb, "status", resp->h.code);
+		hdr_field(jb, "redirect", resp, "location");
+		if (resp->h.content_length >= 0)
+			jb_u64(jb, "length", (uint64_t)resp->h.content_length);
+	}
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);

@@ -14,7 +14,7 @@
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
-	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns;
+	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http;
 	uint16_t cid_seed;
 };
 
@@ -39,6 +39,12 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 /* A dns record for message m seen in p. */
 void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
 		    const struct eve_cfg *ec);
+
+/* An http record for a request (and its response, if any).  p may be NULL
+ * (at flow end): then f gives the addresses and time. */
+void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		     const struct http_msg *req, const struct http_msg *resp,
+		     const struct eve_cfg *ec);
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);

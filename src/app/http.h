@@ -1,0 +1,44 @@
+/*
+ * http.h - HTTP/1.x parser state (app-internal; fields reach rules and eve
+ * through struct app_tx).
+ */
+#ifndef VIGIL_HTTP_H
+#define VIGIL_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HTTP_HEAD_MAX (16 * 1024)
+#define HTTP_MAX_HEADERS 64
+
+struct http_hdr {
+	const uint8_t *name, *val;
+	uint32_t name_len, val_len;
+};
+
+struct http_head {
+	const uint8_t *line, *method, *uri, *proto, *status, *msg, *headers;
+	uint32_t line_len, method_len, uri_len, proto_len, status_len, msg_len, headers_len;
+	uint16_t code;
+	int64_t content_length; /* -1 none, -2 invalid */
+	bool chunked;
+	unsigned nhdr;
+	struct http_hdr hdr[HTTP_MAX_HEADERS];
+};
+
+struct http_dir {
+	uint8_t state;
+	uint8_t *head;
+	uint32_t head_len, head_cap;
+	uint64_t left, chunk;
+	bool chunk_ext, trailer_blank, overflow;
+	struct http_head cur;
+};
+
+void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t len,
+	       void (*done)(void *ctx, bool request, struct http_head *h), void *ctx,
+	       bool head_request_pending);
+void http_dir_free(struct http_dir *d);
+const struct http_hdr *http_header(const struct http_head *h, const char *name);
+
+#endif
