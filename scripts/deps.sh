@@ -7,7 +7,7 @@ pkgs="build-essential cmake pkg-config libpcap-dev libyaml-dev libssl-dev libpcr
 # Hyperscan exists for x86-64 only; elsewhere the portable prefilter is built
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs="$pkgs libhyperscan-dev"
 case "$set_" in
-  test|bench) pkgs="$pkgs clang libclang-rt-14-dev libcmocka-dev python3 python3-yaml tcpdump iproute2 iptables dnsmasq-base openssl iperf3 apache2-utils iputils-ping procps" ;;
+  test|bench) pkgs="$pkgs clang libclang-rt-14-dev libcmocka-dev python3 python3-yaml tcpdump iproute2 iptables dnsmasq-base openssl iperf3 apache2-utils iputils-ping procps ethtool" ;;
 esac
 case "$set_" in
   bench) pkgs="$pkgs tcpdump time bc" ;;
