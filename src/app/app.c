@@ -331,11 +331,16 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			af->len[dir] += k;
 			data += k;
 			len -= k;
-			if (af->len[dir] == need && need > 2) {
-				if (dns_parse(af->buf[dir] + 2, need - 2, &a->tx.dns))
-					a->tx.have_dns = true;
-				af->len[dir] = 0;
+			if (af->len[dir] < need)
+				continue;
+			if (need == 2) { /* the length is in */
+				if (!af->buf[dir][0] && !af->buf[dir][1])
+					af->len[dir] = 0; /* an empty message: skip it */
+				continue;
 			}
+			if (dns_parse(af->buf[dir] + 2, need - 2, &a->tx.dns))
+				a->tx.have_dns = true;
+			af->len[dir] = 0;
 		}
 	}
 }

@@ -68,12 +68,43 @@ static void test_hostile_names(void **state)
 	assert_true(strlen(m.q[0].name) < DNS_NAME_MAX);
 }
 
+/* DNS over TCP: empty (length 0) messages and messages split anywhere
+ * must neither hang nor lose the next message (found by fuzz_decode) */
+static void test_tcp_stream(void **state)
+{
+	(void)state;
+	struct counters cnt = { 0 };
+	struct app_ctx a = { .cnt = &cnt };
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 6;
+	f.key.dp = 53;
+	f.alproto = ALP_DNS;
+	uint8_t s[2 + 2 + sizeof(resp) - 1];
+	s[0] = s[1] = 0; /* an empty message */
+	s[2] = 0;
+	s[3] = (uint8_t)(sizeof(resp) - 1);
+	memcpy(s + 4, resp, sizeof(resp) - 1);
+	for (size_t cut = 0; cut <= sizeof(s); cut++) {
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 1, guard_copy(s, cut), (uint32_t)cut, 0);
+		bool first = a.tx.have_dns;
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 1, guard_copy(s + cut, sizeof(s) - cut),
+				(uint32_t)(sizeof(s) - cut), 0);
+		assert_true(first || a.tx.have_dns);
+		assert_string_equal(a.tx.dns.q[0].name, "www.example.com");
+	}
+	app_flow_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_response),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_tcp_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
