@@ -116,6 +116,7 @@ bool dns_parse(const uint8_t *data, uint32_t len, struct dns_msg *m)
 	struct cursor c;
 	cur_init(&c, data, len);
 	memset(m, 0, offsetof(struct dns_msg, q));
+	m->truncated_parse = false; /* after the arrays, which are not cleared */
 	m->id = cur_be16(&c);
 	m->flags = cur_be16(&c);
 	m->qd = cur_be16(&c);

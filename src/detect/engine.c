@@ -657,7 +657,8 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	for (uint32_t i = 0; i < de->nrules; i++)
 		de->rules[i]->idx = i;
 	sort_de = de;
-	qsort(de->rules, de->nrules, sizeof(*de->rules), rule_order);
+	if (de->nrules)
+		qsort(de->rules, de->nrules, sizeof(*de->rules), rule_order);
 	for (uint32_t i = 0; i < de->nrules; i++) {
 		de->rules[i]->idx = i;
 		de->mem += rule_memory(de->rules[i]);

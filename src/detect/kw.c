@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,16 +123,24 @@ static struct sm *add_sm(struct rule *r, enum sm_type t, struct parse_ctx *pc)
 		snprintf(pc->err, sizeof(pc->err), "too many payload keywords");
 		return NULL;
 	}
+	/* last_content / last_pm may point into this list: remember them as
+	 * indices, since realloc may move it */
+	ptrdiff_t lc = -1, lp = -1;
+	for (uint32_t i = 0; i < l->cnt; i++) {
+		if (r->last_content == &l->v[i])
+			lc = (ptrdiff_t)i;
+		if (r->last_pm == &l->v[i])
+			lp = (ptrdiff_t)i;
+	}
 	struct sm *v = v_realloc(l->v, (l->cnt + 1) * sizeof(*v));
 	if (!v) {
 		snprintf(pc->err, sizeof(pc->err), "out of memory");
 		return NULL;
 	}
-	/* pointers into the list move with realloc: refresh them */
-	if (r->last_content && r->last_content >= l->v && r->last_content < l->v + l->cnt)
-		r->last_content = v + (r->last_content - l->v);
-	if (r->last_pm && r->last_pm >= l->v && r->last_pm < l->v + l->cnt)
-		r->last_pm = v + (r->last_pm - l->v);
+	if (lc >= 0)
+		r->last_content = &v[lc];
+	if (lp >= 0)
+		r->last_pm = &v[lp];
 	l->v = v;
 	struct sm *s = &v[l->cnt++];
 	memset(s, 0, sizeof(*s));
@@ -1288,14 +1297,19 @@ static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 static int legacy(struct rule *r, enum buffer_id b, uint8_t alp, const char *kw,
 		  struct parse_ctx *pc)
 {
-	if (!r->last_content || r->cur_buf != BUF_PAYLOAD)
-		FAIL("%s without a preceding content", kw);
 	struct sm_list *from = &r->lists[BUF_PAYLOAD], *to = &r->lists[b];
+	/* the content must be the payload list's (a second modifier on the
+	 * same content finds it already moved) */
+	size_t idx = from->cnt;
+	for (size_t i = 0; i < from->cnt; i++)
+		if (r->last_content == &from->v[i])
+			idx = i;
+	if (!r->last_content || r->cur_buf != BUF_PAYLOAD || idx == from->cnt)
+		FAIL("%s without a preceding content of its own", kw);
 	struct sm *v = v_realloc(to->v, (to->cnt + 1) * sizeof(*v));
 	if (!v)
 		FAIL("out of memory");
 	to->v = v;
-	size_t idx = (size_t)(r->last_content - from->v);
 	to->v[to->cnt++] = from->v[idx];
 	memmove(&from->v[idx], &from->v[idx + 1], (from->cnt - idx - 1) * sizeof(struct sm));
 	from->cnt--;
