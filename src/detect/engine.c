@@ -1024,21 +1024,6 @@ static bool threshold_ok(struct detect_engine *de, const struct rule *r, const s
 
 /* ---- per-packet evaluation ---- */
 
-static bool cmp(const struct numcmp *c, uint64_t v)
-{
-	switch (c->op) {
-	case CMP_EQ: return v == c->a;
-	case CMP_NE: return v != c->a;
-	case CMP_LT: return v < c->a;
-	case CMP_GT: return v > c->a;
-	case CMP_LE: return v <= c->a;
-	case CMP_GE: return v >= c->a;
-	case CMP_RANGE_EX: return v > c->a && v < c->b;
-	case CMP_RANGE_IN: return v >= c->a && v <= c->b;
-	}
-	return false;
-}
-
 static bool bits_ok(uint8_t have, uint8_t mode, uint8_t want, uint8_t mask)
 {
 	have &= mask;
@@ -1106,18 +1091,18 @@ static bool header_ok(const struct rule *r, const struct packet *p)
 	uint32_t hm = r->hdr_mask & ((1u << HC_MAX) - 1);
 	if (hm) {
 		bool icmp = p->proto == 1 || p->proto == 58, tcp = p->proto == 6 && ports;
-		if ((hm & 1u << HC_TTL) && !cmp(&r->hdr[HC_TTL], p->ttl)) return false;
-		if ((hm & 1u << HC_TOS) && !cmp(&r->hdr[HC_TOS], p->tos)) return false;
-		if ((hm & 1u << HC_ID) && (p->ip_ver != 4 || !cmp(&r->hdr[HC_ID], p->ip_id))) return false;
-		if ((hm & 1u << HC_SEQ) && (!tcp || !cmp(&r->hdr[HC_SEQ], p->seq))) return false;
-		if ((hm & 1u << HC_ACK) && (!tcp || !cmp(&r->hdr[HC_ACK], p->ack))) return false;
-		if ((hm & 1u << HC_WINDOW) && (!tcp || !cmp(&r->hdr[HC_WINDOW], p->win))) return false;
-		if ((hm & 1u << HC_ITYPE) && (!icmp || !cmp(&r->hdr[HC_ITYPE], p->icmp_type))) return false;
-		if ((hm & 1u << HC_ICODE) && (!icmp || !cmp(&r->hdr[HC_ICODE], p->icmp_code))) return false;
-		if ((hm & 1u << HC_ICMP_ID) && (!icmp || !cmp(&r->hdr[HC_ICMP_ID], p->icmp_id))) return false;
-		if ((hm & 1u << HC_ICMP_SEQ) && (!icmp || !cmp(&r->hdr[HC_ICMP_SEQ], p->icmp_seq))) return false;
-		if ((hm & 1u << HC_DSIZE) && !cmp(&r->hdr[HC_DSIZE], p->payload_len)) return false;
-		if ((hm & 1u << HC_IP_PROTO) && !cmp(&r->hdr[HC_IP_PROTO], p->proto)) return false;
+		if ((hm & 1u << HC_TTL) && !numcmp_ok(&r->hdr[HC_TTL], p->ttl)) return false;
+		if ((hm & 1u << HC_TOS) && !numcmp_ok(&r->hdr[HC_TOS], p->tos)) return false;
+		if ((hm & 1u << HC_ID) && (p->ip_ver != 4 || !numcmp_ok(&r->hdr[HC_ID], p->ip_id))) return false;
+		if ((hm & 1u << HC_SEQ) && (!tcp || !numcmp_ok(&r->hdr[HC_SEQ], p->seq))) return false;
+		if ((hm & 1u << HC_ACK) && (!tcp || !numcmp_ok(&r->hdr[HC_ACK], p->ack))) return false;
+		if ((hm & 1u << HC_WINDOW) && (!tcp || !numcmp_ok(&r->hdr[HC_WINDOW], p->win))) return false;
+		if ((hm & 1u << HC_ITYPE) && (!icmp || !numcmp_ok(&r->hdr[HC_ITYPE], p->icmp_type))) return false;
+		if ((hm & 1u << HC_ICODE) && (!icmp || !numcmp_ok(&r->hdr[HC_ICODE], p->icmp_code))) return false;
+		if ((hm & 1u << HC_ICMP_ID) && (!icmp || !numcmp_ok(&r->hdr[HC_ICMP_ID], p->icmp_id))) return false;
+		if ((hm & 1u << HC_ICMP_SEQ) && (!icmp || !numcmp_ok(&r->hdr[HC_ICMP_SEQ], p->icmp_seq))) return false;
+		if ((hm & 1u << HC_DSIZE) && !numcmp_ok(&r->hdr[HC_DSIZE], p->payload_len)) return false;
+		if ((hm & 1u << HC_IP_PROTO) && !numcmp_ok(&r->hdr[HC_IP_PROTO], p->proto)) return false;
 	}
 	if (r->has_flags && (p->proto != 6 || !ports ||
 			     !bits_ok(p->tcp_flags, r->flags_mode, r->flags_want, r->flags_mask)))

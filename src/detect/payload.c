@@ -109,7 +109,7 @@ static bool is_relative(const struct sm *s)
 	}
 }
 
-static bool cmp_ok(const struct numcmp *c, uint64_t v)
+bool numcmp_ok(const struct numcmp *c, uint64_t v)
 {
 	switch (c->op) {
 	case CMP_EQ: return v == c->a;
@@ -224,7 +224,7 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 		return ok && match_from(l, i + 1, prev, st);
 	}
 	case SM_BSIZE:
-		return cmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
+		return numcmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
 	case SM_BYTE_TEST: {
 		const struct sm_byte *b = &s->u.b;
 		uint64_t v;

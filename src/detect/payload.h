@@ -19,6 +19,9 @@ struct insp {
 /* Does the list match buf?  budget bounds backtracking. */
 bool payload_inspect(const struct sm_list *l, struct insp *st);
 
+/* Does v satisfy the comparison (dsize, bsize, ttl, ...)? */
+bool numcmp_ok(const struct numcmp *c, uint64_t v);
+
 /* Case-(in)sensitive search of pat in [buf, buf+len); NULL if absent. */
 const uint8_t *payload_find(const uint8_t *buf, uint32_t len, const uint8_t *pat,
 			    const uint8_t *lower, uint32_t plen, bool nocase);

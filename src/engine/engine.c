@@ -231,6 +231,42 @@ static void progress_line(struct capture *cap, uint64_t pkts, uint64_t bytes, do
 			mbit);
 }
 
+/* What both runners set up first: the rule engine (if rules are on) and
+ * the eve and fast.log sinks.  On error the caller's cleanup frees what
+ * was made (the sinks and rules->cur). */
+static int run_setup(const struct config *cfg, const struct engine_opts *opts,
+		     struct rules_state *rules, struct sink **eve, struct sink **fast,
+		     struct engine_result *res, struct verr *e)
+{
+	if (opts->detect) {
+		struct detect_load_stats st;
+		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
+		if (!de)
+			return V_EINVAL;
+		atomic_store(&rules->cur, de);
+		res->rules_loaded = st.loaded;
+		res->rules_skipped = st.skipped;
+		res->rules_invalid = st.invalid;
+		res->rules_seconds = st.seconds;
+		res->rules_memory = detect_engine_memory(de);
+		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
+			 st.invalid, st.seconds);
+	}
+	if (cfg->eve_enabled) {
+		snprintf(res->eve_path, sizeof(res->eve_path), "%s/%s", cfg->log_dir,
+			 cfg->eve_filename);
+		if (!(*eve = sink_file_open(res->eve_path, e)))
+			return V_EIO;
+	}
+	if (opts->detect && cfg->fast_enabled) {
+		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
+			 cfg->fast_filename);
+		if (!(*fast = sink_file_open(res->fast_path, e)))
+			return V_EIO;
+	}
+	return 0;
+}
+
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
 	       struct engine_result *res, struct verr *e)
 {
@@ -253,36 +289,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	if (!decode_link_supported(cap->linktype))
 		log_warn("%s: link type %d is not decoded; packets will only be counted",
 			 cap->source, cap->linktype);
-	if (opts->detect) {
-		struct detect_load_stats st;
-		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
-		if (!de)
-			return V_EINVAL;
-		atomic_store(&rules.cur, de);
-		res->rules_loaded = st.loaded;
-		res->rules_skipped = st.skipped;
-		res->rules_invalid = st.invalid;
-		res->rules_seconds = st.seconds;
-		res->rules_memory = detect_engine_memory(de);
-		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
-			 st.invalid, st.seconds);
-	}
-	if (cfg->eve_enabled) {
-		snprintf(res->eve_path, sizeof(res->eve_path), "%s/%s", cfg->log_dir,
-			 cfg->eve_filename);
-		if (!(eve = sink_file_open(res->eve_path, e))) {
-			rc = V_EIO;
-			goto out;
-		}
-	}
-	if (opts->detect && cfg->fast_enabled) {
-		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
-			 cfg->fast_filename);
-		if (!(fast = sink_file_open(res->fast_path, e))) {
-			rc = V_EIO;
-			goto out;
-		}
-	}
+	if ((rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
+		goto out;
 	if (cfg->runmode == RUNMODE_WORKERS) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		n = cfg->threads ? (unsigned)cfg->threads : (unsigned)(cpus > 0 ? cpus : 1);
@@ -519,38 +527,8 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		nq = MAX_WORKERS;
 	res->workers = nq;
 
-	if (opts->detect) {
-		struct detect_load_stats st;
-		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
-		if (!de) {
-			rc = V_EINVAL;
-			goto out;
-		}
-		atomic_store(&rules.cur, de);
-		res->rules_loaded = st.loaded;
-		res->rules_skipped = st.skipped;
-		res->rules_invalid = st.invalid;
-		res->rules_seconds = st.seconds;
-		res->rules_memory = detect_engine_memory(de);
-		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
-			 st.invalid, st.seconds);
-	}
-	if (cfg->eve_enabled) {
-		snprintf(res->eve_path, sizeof(res->eve_path), "%s/%s", cfg->log_dir,
-			 cfg->eve_filename);
-		if (!(eve = sink_file_open(res->eve_path, e))) {
-			rc = V_EIO;
-			goto out;
-		}
-	}
-	if (opts->detect && cfg->fast_enabled) {
-		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
-			 cfg->fast_filename);
-		if (!(fast = sink_file_open(res->fast_path, e))) {
-			rc = V_EIO;
-			goto out;
-		}
-	}
+	if ((rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
+		goto out;
 	if (!(ts = v_calloc(nq, sizeof(*ts)))) {
 		rc = verr_set(e, V_ENOMEM, "out of memory");
 		goto out;
