@@ -15,6 +15,9 @@
 
 #include <ctype.h>
 
+#include <openssl/evp.h>
+#include <stdio.h>
+
 #include "alloc.h"
 #include "cursor.h"
 #include "stream.h"
@@ -45,6 +48,14 @@ struct app_flow {
 	uint32_t hello_len;
 	bool hello_done;
 	struct http_dir http[2];
+	/* TLS: the ServerHello being collected, and what eve needs */
+	uint8_t *shello;
+	uint32_t shello_len;
+	bool shello_done, tls_logged;
+	char sni[256];
+	uint16_t sni_len, cver, sver;
+	char ja3_hash[33], ja3s_hash[33];
+	char ja3[1024], ja3s[512];
 	struct http_msg req, resp;
 	bool head_pending;        /* the last request was HEAD: no response body */
 };
@@ -159,6 +170,25 @@ const struct http_msg *app_http_unlogged(struct flow *f)
 	return &af->req;
 }
 
+bool app_tls_summary(const struct flow *f, struct app_tx *out)
+{
+	const struct app_flow *af = f->app;
+	if (!af || f->alproto != ALP_TLS || !af->hello_done)
+		return false;
+	memcpy(out->tls_sni, af->sni, sizeof(out->tls_sni));
+	out->tls_sni_len = af->sni_len;
+	out->tls_version = af->cver;
+	out->tls_server_version = af->sver;
+	out->have_tls_server_hello = af->shello_done && af->sver;
+	memcpy(out->ja3_hash, af->ja3_hash, sizeof(out->ja3_hash));
+	str_lcpy(out->ja3, af->ja3, sizeof(out->ja3));
+	out->ja3_len = (uint16_t)strlen(out->ja3);
+	memcpy(out->ja3s_hash, af->ja3s_hash, sizeof(out->ja3s_hash));
+	str_lcpy(out->ja3s, af->ja3s, sizeof(out->ja3s));
+	out->ja3s_len = (uint16_t)strlen(out->ja3s);
+	return true;
+}
+
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -175,6 +205,8 @@ void app_tx_reset(struct app_ctx *a)
 	a->tx.alproto = 0;
 	a->tx.http_req = a->tx.http_resp = NULL;
 	a->tx.http_log = false;
+	a->tx.have_tls_server_hello = false;
+	a->tx.tls_log = false;
 }
 
 void app_flow_free(struct flow *f)
@@ -185,6 +217,7 @@ void app_flow_free(struct flow *f)
 	v_free(af->buf[0]);
 	v_free(af->buf[1]);
 	v_free(af->hello);
+	v_free(af->shello);
 	http_dir_free(&af->http[0]);
 	http_dir_free(&af->http[1]);
 	msg_free(&af->req);
@@ -218,7 +251,45 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	return -1;
 }
 
-/* TLS ClientHello: SNI and the offered version. */
+static bool grease(uint16_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+/* Appends "-n" (or "n" first) to a JA3 field. */
+static void ja3_num(char *s, uint16_t *len, size_t cap, uint16_t v, bool *first)
+{
+	int n = snprintf(s + *len, cap - *len, "%s%u", *first ? "" : "-", v);
+	if (n > 0 && (size_t)n < cap - *len)
+		*len = (uint16_t)(*len + n);
+	*first = false;
+}
+
+static void ja3_sep(char *s, uint16_t *len, size_t cap)
+{
+	if (*len + 1u < cap)
+		s[(*len)++] = ',';
+	s[*len] = '\0';
+}
+
+static void md5_hex(const char *s, size_t n, char out[static 33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0;
+	static const char hx[] = "0123456789abcdef";
+	if (!EVP_Digest(s, n, md, &ml, EVP_md5(), NULL) || ml != 16) {
+		out[0] = '\0';
+		return;
+	}
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+/* TLS ClientHello: SNI, the offered version, JA3
+ * (version,ciphers,extensions,groups,point formats; GREASE left out). */
 static void tls_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
 {
 	struct cursor c;
@@ -234,19 +305,40 @@ static void tls_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
 	uint16_t legacy = cur_be16(&hs);
 	cur_skip(&hs, 32);                 /* random */
 	cur_skip(&hs, cur_u8(&hs));        /* session id */
-	cur_skip(&hs, cur_be16(&hs));      /* cipher suites */
+	struct cursor cs = cur_sub(&hs, cur_be16(&hs));
 	cur_skip(&hs, cur_u8(&hs));        /* compression */
 	if (hs.err)
 		return;
-	a->tx.have_tls_hello = true;
-	a->tx.tls_version = legacy;
-	a->tx.tls_sni_len = 0;
+	struct app_tx *t = &a->tx;
+	t->have_tls_hello = true;
+	t->tls_version = legacy;
+	t->tls_sni_len = 0;
+	char *j = t->ja3;
+	uint16_t jl = 0;
+	size_t cap = sizeof(t->ja3);
+	bool first = true;
+	j[0] = '\0';
+	ja3_num(j, &jl, cap, legacy, &first);
+	ja3_sep(j, &jl, cap);
+	first = true;
+	while (cur_left(&cs) >= 2) {
+		uint16_t v = cur_be16(&cs);
+		if (!grease(v))
+			ja3_num(j, &jl, cap, v, &first);
+	}
+	ja3_sep(j, &jl, cap);
+	char groups[512] = "", fmts[128] = "";
+	uint16_t gl = 0, fl = 0;
+	bool gfirst = true, ffirst = true;
+	first = true;
 	struct cursor ext = cur_sub(&hs, cur_be16(&hs));
 	for (unsigned i = 0; i < 64 && cur_left(&ext) >= 4; i++) {
 		uint16_t type = cur_be16(&ext);
 		struct cursor e = cur_sub(&ext, cur_be16(&ext));
 		if (e.err)
 			break;
+		if (!grease(type))
+			ja3_num(j, &jl, cap, type, &first);
 		if (type == 0) { /* server_name: list len, type 0, name */
 			cur_skip(&e, 2);
 			if (cur_u8(&e) != 0)
@@ -254,20 +346,96 @@ static void tls_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
 			uint16_t l = cur_be16(&e);
 			const uint8_t *name = cur_bytes(&e, l);
 			if (name) {
-				uint16_t k = (uint16_t)MIN(l, sizeof(a->tx.tls_sni) - 1);
-				memcpy(a->tx.tls_sni, name, k);
-				a->tx.tls_sni[k] = '\0';
-				a->tx.tls_sni_len = k;
+				uint16_t k = (uint16_t)MIN(l, sizeof(t->tls_sni) - 1);
+				memcpy(t->tls_sni, name, k);
+				t->tls_sni[k] = '\0';
+				t->tls_sni_len = k;
 			}
 		} else if (type == 43) { /* supported_versions: the highest */
 			uint8_t l = cur_u8(&e);
 			for (unsigned k = 0; k + 2 <= l && cur_left(&e) >= 2; k += 2) {
 				uint16_t v = cur_be16(&e);
-				if ((v & 0x0f0f) != 0x0a0a && v > a->tx.tls_version)
-					a->tx.tls_version = v;
+				if (!grease(v) && v > t->tls_version)
+					t->tls_version = v;
 			}
+		} else if (type == 10) { /* supported_groups */
+			struct cursor g = cur_sub(&e, cur_be16(&e));
+			while (cur_left(&g) >= 2) {
+				uint16_t v = cur_be16(&g);
+				if (!grease(v))
+					ja3_num(groups, &gl, sizeof(groups), v, &gfirst);
+			}
+		} else if (type == 11) { /* ec_point_formats */
+			struct cursor g = cur_sub(&e, cur_u8(&e));
+			while (cur_left(&g) >= 1)
+				ja3_num(fmts, &fl, sizeof(fmts), cur_u8(&g), &ffirst);
 		}
 	}
+	ja3_sep(j, &jl, cap);
+	int k = snprintf(j + jl, cap - jl, "%s,%s", groups, fmts);
+	if (k > 0 && (size_t)k < cap - jl)
+		jl = (uint16_t)(jl + k);
+	t->ja3_len = jl;
+	md5_hex(j, jl, t->ja3_hash);
+}
+
+/* TLS ServerHello: negotiated version, JA3S (version,cipher,extensions). */
+static void tls_server_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
+{
+	struct cursor c;
+	cur_init(&c, d, n);
+	if (cur_u8(&c) != 0x16)
+		return;
+	cur_skip(&c, 2);
+	struct cursor rec = cur_sub(&c, cur_be16(&c));
+	if (rec.err || cur_u8(&rec) != 2)
+		return;
+	struct cursor hs = cur_sub(&rec, cur_be24(&rec));
+	uint16_t legacy = cur_be16(&hs);
+	cur_skip(&hs, 32);
+	cur_skip(&hs, cur_u8(&hs));
+	uint16_t cipher = cur_be16(&hs);
+	cur_skip(&hs, 1);
+	if (hs.err)
+		return;
+	struct app_tx *t = &a->tx;
+	t->have_tls_server_hello = true;
+	t->tls_server_version = legacy;
+	char *j = t->ja3s;
+	uint16_t jl = 0;
+	size_t cap = sizeof(t->ja3s);
+	bool first = true;
+	j[0] = '\0';
+	ja3_num(j, &jl, cap, legacy, &first);
+	ja3_sep(j, &jl, cap);
+	first = true;
+	ja3_num(j, &jl, cap, cipher, &first);
+	ja3_sep(j, &jl, cap);
+	first = true;
+	struct cursor ext = cur_sub(&hs, cur_be16(&hs));
+	for (unsigned i = 0; i < 64 && cur_left(&ext) >= 4; i++) {
+		uint16_t type = cur_be16(&ext);
+		struct cursor e = cur_sub(&ext, cur_be16(&ext));
+		if (e.err)
+			break;
+		ja3_num(j, &jl, cap, type, &first);
+		if (type == 43 && cur_left(&e) >= 2)
+			t->tls_server_version = cur_be16(&e);
+	}
+	t->ja3s_len = jl;
+	md5_hex(j, jl, t->ja3s_hash);
+}
+
+const char *tls_version_name(uint16_t v)
+{
+	switch (v) {
+	case 0x0300: return "SSLv3";
+	case 0x0301: return "TLS 1.0";
+	case 0x0302: return "TLS 1.1";
+	case 0x0303: return "TLS 1.2";
+	case 0x0304: return "TLS 1.3";
+	}
+	return "UNDETERMINED";
 }
 
 #define TLS_HELLO_MAX (16 * 1024 + 5)
@@ -311,8 +479,37 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			if (af->hello_len >= need || af->hello_len >= TLS_HELLO_MAX) {
 				tls_client_hello(a, af->hello, af->hello_len);
 				af->hello_done = true;
+				if (a->tx.have_tls_hello) {
+					memcpy(af->sni, a->tx.tls_sni, sizeof(af->sni));
+					af->sni_len = a->tx.tls_sni_len;
+					af->cver = a->tx.tls_version;
+					memcpy(af->ja3_hash, a->tx.ja3_hash, sizeof(af->ja3_hash));
+					str_lcpy(af->ja3, a->tx.ja3, sizeof(af->ja3));
+				}
 				v_free(af->hello);
 				af->hello = NULL;
+			}
+		}
+	} else if (f->alproto == ALP_TLS && dir == 1 && !af->shello_done) {
+		if (!af->shello && !(af->shello = v_malloc(TLS_HELLO_MAX)))
+			return;
+		uint32_t k = MIN(len, TLS_HELLO_MAX - af->shello_len);
+		memcpy(af->shello + af->shello_len, data, k);
+		af->shello_len += k;
+		if (af->shello_len >= 5) {
+			uint32_t need = 5u + (uint32_t)(af->shello[3] << 8 | af->shello[4]);
+			if (af->shello_len >= need || af->shello_len >= TLS_HELLO_MAX) {
+				tls_server_hello(a, af->shello, af->shello_len);
+				af->shello_done = true;
+				v_free(af->shello);
+				af->shello = NULL;
+				if (a->tx.have_tls_server_hello && !af->tls_logged) {
+					af->sver = a->tx.tls_server_version;
+					memcpy(af->ja3s_hash, a->tx.ja3s_hash, sizeof(af->ja3s_hash));
+					str_lcpy(af->ja3s, a->tx.ja3s, sizeof(af->ja3s));
+					a->tx.tls_log = true;
+					af->tls_logged = true;
+				}
 			}
 		}
 	} else if (f->alproto == ALP_HTTP) {

@@ -79,6 +79,14 @@ struct app_tx {
 	char tls_sni[256];
 	uint16_t tls_sni_len;
 	uint16_t tls_version;     /* client's highest offered (legacy or supported_versions) */
+	char ja3[1024], ja3_hash[33];
+	uint16_t ja3_len;
+	/* TLS ServerHello */
+	bool have_tls_server_hello;
+	uint16_t tls_server_version; /* negotiated */
+	char ja3s[512], ja3s_hash[33];
+	uint16_t ja3s_len;
+	bool tls_log;             /* a handshake's eve tls record is ready */
 	/* HTTP heads completed on this packet */
 	const struct http_msg *http_req, *http_resp;
 	bool http_log;            /* a request/response pair is ready for eve */
@@ -102,6 +110,11 @@ void app_flow_free(struct flow *f);
 /* The flow's last HTTP request not written to eve yet (at flow end), or
  * NULL; marks it written. */
 const struct http_msg *app_http_unlogged(struct flow *f);
+/* The flow's TLS handshake summary for eve (ClientHello and ServerHello
+ * fields copied into tx), or false if none. */
+bool app_tls_summary(const struct flow *f, struct app_tx *out);
+const char *tls_version_name(uint16_t v);
+
 /* The last request of f (for the eve record of a response). */
 const struct http_msg *app_http_last_request(const struct flow *f);
 

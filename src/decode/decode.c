@@ -4,8 +4,9 @@
  * decode_packet resets the packet's decoded fields, dispatches on the link
  * type, and leaves the packet describing the innermost IP layer.  The
  * checksum code sums 16-bit words with a 64-bit accumulator (RFC 1071);
- * "auto" validation watches the first 1000 checked packets and turns itself
- * off when over a tenth are bad, which is what captures taken on a host
+ * "auto" validation watches the first CSUM_AUTO_SAMPLE (16) checked
+ * packets (reporting bad ones but using them) and turns itself off when
+ * over a tenth are bad, which is what captures taken on a host
  * with checksum offloading look like (Suricata does the same).
  */
 #include "decode_int.h"
@@ -14,6 +15,8 @@
 
 #include "alloc.h"
 #include "log.h"
+
+#define CSUM_AUTO_SAMPLE 16
 
 bool decode_link_supported(int linktype)
 {
@@ -70,15 +73,18 @@ bool decode_layer_enter(struct decode_ctx *d, struct packet *p)
 
 void decode_csum_result(struct decode_ctx *d, struct packet *p, bool ok, enum event_id ev)
 {
-	if (!ok) {
-		p->flags |= PKT_CSUM_BAD;
+	if (!ok)
 		pkt_event(p, ev);
-	}
-	if (d->csum_mode != CSUM_AUTO)
+	if (d->csum_mode != CSUM_AUTO) {
+		if (!ok)
+			p->flags |= PKT_CSUM_BAD;
 		return;
+	}
+	/* auto: report, but act on bad checksums only once decided, so the
+	 * packets seen while deciding are not lost if it was offloading */
 	d->csum_checked++;
 	d->csum_bad += !ok;
-	if (d->csum_checked == 1000) {
+	if (d->csum_checked == CSUM_AUTO_SAMPLE) {
 		if (d->csum_bad * 10 > d->csum_checked) {
 			log_info("checksum-validation auto: %u of the first %u checksums were "
 				 "wrong (offloading?); validation is now off",

@@ -1258,6 +1258,22 @@ static void buffers_of(const struct app_tx *tx, struct binst bi[BUF_MAX])
 	}
 #undef ONE
 #undef HDR
+	if (tx->have_tls_hello && tx->ja3_hash[0]) {
+		bi[BUF_JA3_HASH].p[0] = (const uint8_t *)tx->ja3_hash;
+		bi[BUF_JA3_HASH].len[0] = 32;
+		bi[BUF_JA3_HASH].n = 1;
+		bi[BUF_JA3_STRING].p[0] = (const uint8_t *)tx->ja3;
+		bi[BUF_JA3_STRING].len[0] = tx->ja3_len;
+		bi[BUF_JA3_STRING].n = tx->ja3_len ? 1 : 0;
+	}
+	if (tx->have_tls_server_hello && tx->ja3s_hash[0]) {
+		bi[BUF_JA3S_HASH].p[0] = (const uint8_t *)tx->ja3s_hash;
+		bi[BUF_JA3S_HASH].len[0] = 32;
+		bi[BUF_JA3S_HASH].n = 1;
+		bi[BUF_JA3S_STRING].p[0] = (const uint8_t *)tx->ja3s;
+		bi[BUF_JA3S_STRING].len[0] = tx->ja3s_len;
+		bi[BUF_JA3S_STRING].n = tx->ja3s_len ? 1 : 0;
+	}
 	if (tx->have_tls_hello && tx->tls_sni_len) {
 		bi[BUF_TLS_SNI].p[0] = (const uint8_t *)tx->tls_sni;
 		bi[BUF_TLS_SNI].len[0] = tx->tls_sni_len;

@@ -1278,6 +1278,13 @@ static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
 
 static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_DNS_QUERY, ALP_DNS); }
 static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_TLS_SNI, ALP_TLS); }
+static int kw_ja3_hash(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3_HASH, ALP_TLS); }
+static int kw_ja3_string(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3_STRING, ALP_TLS); }
+static int kw_ja3s_hash(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3S_HASH, ALP_TLS); }
+static int kw_ja3s_string(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3S_STRING, ALP_TLS); }
+static int kw_ja3_hash_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_hash(r, a, pc); }
+static int kw_ja3_string_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_string(r, a, pc); }
+
 /* the older names of the same sticky buffers */
 static int kw_dns_query_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dns_query(r, a, pc); }
 static int kw_tls_sni_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_tls_sni(r, a, pc); }

@@ -191,6 +191,11 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		app_udp(&w->app, f, p);
 	if (w->app.tx.have_dns && w->eve && w->ec.dns)
 		eve_dns_record(&w->out, p, &w->app.tx.dns, &w->ec);
+	if (w->app.tx.tls_log && f && w->eve && w->ec.tls) {
+		static _Thread_local struct app_tx t;
+		if (app_tls_summary(f, &t))
+			eve_tls_record(&w->out, p, f, &t, &w->ec);
+	}
 	if (w->app.tx.http_log && f && w->eve && w->ec.http) {
 		/* a separate buffer: eve_http_record may restart its record */
 		struct jbuf jb = { 0 };

@@ -29,6 +29,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->drop = c->eve_drop;
 	ec->dns = c->eve_dns;
 	ec->http = c->eve_http;
+	ec->tls = c->eve_tls;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -396,6 +397,34 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 		hdr_field(jb, "redirect", resp, "location");
 		if (resp->h.content_length >= 0)
 			jb_u64(jb, "length", (uint64_t)resp->h.content_length);
+	}
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		    const struct app_tx *t, const struct eve_cfg *ec)
+{
+	struct packet q = *p;
+	q.dir = 0; /* in the client's direction */
+	eve_header(jb, p->ts, "tls", f, &q, ec);
+	jb_open_object(jb, "tls");
+	if (t->tls_sni_len)
+		jb_strn(jb, "sni", (const uint8_t *)t->tls_sni, t->tls_sni_len);
+	jb_str(jb, "version", tls_version_name(t->have_tls_server_hello ? t->tls_server_version
+									: t->tls_version));
+	if (t->ja3_hash[0]) {
+		jb_open_object(jb, "ja3");
+		jb_str(jb, "hash", t->ja3_hash);
+		jb_strn(jb, "string", (const uint8_t *)t->ja3, t->ja3_len);
+		jb_close(jb);
+	}
+	if (t->have_tls_server_hello && t->ja3s_hash[0]) {
+		jb_open_object(jb, "ja3s");
+		jb_str(jb, "hash", t->ja3s_hash);
+		jb_strn(jb, "string", (const uint8_t *)t->ja3s, t->ja3s_len);
+		jb_close(jb);
 	}
 	jb_close(jb);
 	jb_close(jb);

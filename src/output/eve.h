@@ -14,7 +14,7 @@
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
-	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http;
+	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
 	uint16_t cid_seed;
 };
 
@@ -45,6 +45,10 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct http_msg *req, const struct http_msg *resp,
 		     const struct eve_cfg *ec);
+
+/* A tls record for the handshake of f (t from app_tls_summary). */
+void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		    const struct app_tx *t, const struct eve_cfg *ec);
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);

@@ -108,6 +108,52 @@ def main():
                 tally('tcp state', ok)
                 if not ok:
                     notes.append(f'{folder} {k}: state vigil {st} zeek {z["conn_state"]}')
+    # ssl.log: server name and version per connection
+    zv = {'SSLv3': 'SSLv3', 'TLSv10': 'TLS 1.0', 'TLSv11': 'TLS 1.1', 'TLSv12': 'TLS 1.2',
+          'TLSv13': 'TLS 1.3'}
+    for line in open(manifest):
+        parts = line.strip().split('|')
+        if len(parts) < 3:
+            continue
+        folder, traces, logs = parts[0], parts[1].split(), parts[2].split()
+        if 'ssl.log' not in logs or len(set(traces)) != 1:
+            continue
+        cols, rows = read_conn(os.path.join(base, 'Baseline', folder, 'ssl.log'))
+        if 'id.orig_h' not in cols:
+            continue
+        pcap = os.path.join(base, 'Traces', traces[0])
+        with tempfile.TemporaryDirectory() as out:
+            r = subprocess.run([vigil, '-r', pcap, '-l', out, '--runmode', 'single',
+                                '--no-progress', '--set', 'stream.midstream=yes',
+                                '--set', 'outputs.eve.types.stats=no'],
+                               capture_output=True, text=True)
+            if r.returncode:
+                notes.append(f'{folder}: vigil failed: {r.stderr.strip()}')
+                continue
+            recs = [json.loads(l) for l in open(os.path.join(out, 'eve.json'))]
+        tls = {(t['src_ip'], t['src_port'], t['dest_ip'], t['dest_port']): t['tls']
+               for t in recs if t['event_type'] == 'tls'}
+        for z in rows:
+            if z.get('proto', 'tcp') not in ('tcp', '-') and 'proto' in cols:
+                continue
+            k = (z['id.orig_h'], int(z['id.orig_p']), z['id.resp_h'], int(z['id.resp_p']))
+            t = tls.get(k)
+            tally('tls found', t is not None)
+            if t is None:
+                notes.append(f'{folder} {k}: zeek ssl.log entry, no vigil tls record')
+                continue
+            sn = z.get('server_name', '-')
+            if sn not in ('-', ''):
+                ok = t.get('sni') == sn
+                tally('tls sni', ok)
+                if not ok:
+                    notes.append(f'{folder} {k}: sni vigil {t.get("sni")} zeek {sn}')
+            zver = zv.get(z.get('version', '-'))
+            if zver:
+                ok = t.get('version') == zver
+                tally('tls version', ok)
+                if not ok:
+                    notes.append(f'{folder} {k}: version vigil {t.get("version")} zeek {zver}')
     if not stats:
         print('no comparable baselines found: skipped')
         return 77
