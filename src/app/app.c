@@ -242,6 +242,14 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		if (n >= l && !memcmp(d, http_methods[i], l))
 			return ALP_HTTP;
 	}
+	/* any other method: an upper-case token, a space, then a path ('/'),
+	 * '*' or an absolute URI */
+	size_t t = 0;
+	while (t < n && t < 24 && ((d[t] >= 'A' && d[t] <= 'Z') || d[t] == '-' || d[t] == '_'))
+		t++;
+	if (t >= 3 && t < n - 1 && d[t] == ' ' &&
+	    (d[t + 1] == '/' || d[t + 1] == '*' || (n - t > 8 && !memcmp(d + t + 1, "http", 4))))
+		return ALP_HTTP;
 	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
 		struct dns_msg m;
 		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
