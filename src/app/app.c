@@ -156,7 +156,8 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 		cb->a->tx.http_req = m;
 	} else {
 		cb->a->tx.http_resp = m;
-		if (h->code / 100 != 1 && af->req.valid && !af->req.logged)
+		/* 1xx are interim, except 101, which ends the HTTP exchange */
+		if ((h->code / 100 != 1 || h->code == 101) && af->req.valid && !af->req.logged)
 			cb->a->tx.http_log = true;
 	}
 }

@@ -26,6 +26,18 @@ EXPLAINED = {
     'scripts.base.protocols.ssl.dtls-stun-dpd': 'DTLS (TLS over UDP) is not parsed',
     'scripts.base.protocols.dns.rrsig': 'not investigated yet: queries in this trace are '
         'not in vigil\'s dns records',
+    'scripts.base.protocols.dns.dynamic-update': 'for UPDATE Zeek reports the updated name; '
+        'vigil (as Suricata) reports the question section, the zone',
+    'scripts.base.protocols.dns.notify': 'for NOTIFY Zeek reports a name from another section '
+        'than the question vigil reports',
+    'scripts.base.protocols.dns.mdns-no-assoc': 'mDNS responses without questions: Zeek logs '
+        'the answer names as queries, vigil lists them as answers',
+    'scripts.base.protocols.http.http-09-content-length-confusion': 'HTTP/0.9 is not parsed',
+    'scripts.base.protocols.http.http-bad-request-with-version': 'a malformed request line',
+    'scripts.base.protocols.http.http-connect': 'Zeek appends " /" to a CONNECT target; '
+        'vigil logs the target as sent',
+    'scripts.base.protocols.http.http-filename': 'Zeek cuts this URI differently; vigil logs '
+        'the URI as sent',
 }
 # Zeek conn_state -> vigil flow/tcp states that agree with it.
 STATE_OK = {
