@@ -43,15 +43,15 @@ struct app_flow {
 	/* DNS over TCP: a message being reassembled per direction */
 	uint8_t *buf[2];
 	uint32_t len[2];
-	/* TLS: the ClientHello record being collected */
-	uint8_t *hello;
-	uint32_t hello_len;
-	bool hello_done;
+	/* TLS: the first record of each direction (the hellos), collected */
+	struct tls_rec {
+		uint8_t *buf;
+		uint32_t len;
+		bool done;
+	} hello[2];
 	struct http_dir http[2];
-	/* TLS: the ServerHello being collected, and what eve needs */
-	uint8_t *shello;
-	uint32_t shello_len;
-	bool shello_done, tls_logged;
+	/* TLS: what eve needs */
+	bool tls_logged;
 	char sni[256];
 	uint16_t sni_len, cver, sver;
 	char ja3_hash[33], ja3s_hash[33];
@@ -174,13 +174,13 @@ const struct http_msg *app_http_unlogged(struct flow *f)
 bool app_tls_summary(const struct flow *f, struct app_tx *out)
 {
 	const struct app_flow *af = f->app;
-	if (!af || f->alproto != ALP_TLS || !af->hello_done)
+	if (!af || f->alproto != ALP_TLS || !af->hello[0].done)
 		return false;
 	memcpy(out->tls_sni, af->sni, sizeof(out->tls_sni));
 	out->tls_sni_len = af->sni_len;
 	out->tls_version = af->cver;
 	out->tls_server_version = af->sver;
-	out->have_tls_server_hello = af->shello_done && af->sver;
+	out->have_tls_server_hello = af->hello[1].done && af->sver;
 	memcpy(out->ja3_hash, af->ja3_hash, sizeof(out->ja3_hash));
 	str_lcpy(out->ja3, af->ja3, sizeof(out->ja3));
 	out->ja3_len = (uint16_t)strlen(out->ja3);
@@ -217,8 +217,8 @@ void app_flow_free(struct flow *f)
 		return;
 	v_free(af->buf[0]);
 	v_free(af->buf[1]);
-	v_free(af->hello);
-	v_free(af->shello);
+	v_free(af->hello[0].buf);
+	v_free(af->hello[1].buf);
 	http_dir_free(&af->http[0]);
 	http_dir_free(&af->http[1]);
 	msg_free(&af->req);
@@ -297,20 +297,27 @@ static void md5_hex(const char *s, size_t n, char out[static 33])
 	out[32] = '\0';
 }
 
+/* The handshake message of type want (1 ClientHello, 2 ServerHello) at
+ * the start of the TLS record d/n, as a cursor; in error if it is not. */
+static struct cursor tls_handshake(const uint8_t *d, uint32_t n, uint8_t want)
+{
+	struct cursor c, none = { NULL, NULL, true };
+	cur_init(&c, d, n);
+	/* record: type(1) version(2) length(2); handshake: type(1) len(3) */
+	if (cur_u8(&c) != 0x16)
+		return none;
+	cur_skip(&c, 2);
+	struct cursor rec = cur_sub(&c, cur_be16(&c));
+	if (rec.err || cur_u8(&rec) != want)
+		return none;
+	return cur_sub(&rec, cur_be24(&rec));
+}
+
 /* TLS ClientHello: SNI, the offered version, JA3
  * (version,ciphers,extensions,groups,point formats; GREASE left out). */
 static void tls_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
 {
-	struct cursor c;
-	cur_init(&c, d, n);
-	/* record: type(1) version(2) length(2); handshake: type(1) len(3) */
-	if (cur_u8(&c) != 0x16)
-		return;
-	cur_skip(&c, 2);
-	struct cursor rec = cur_sub(&c, cur_be16(&c));
-	if (rec.err || cur_u8(&rec) != 1)
-		return;
-	struct cursor hs = cur_sub(&rec, cur_be24(&rec));
+	struct cursor hs = tls_handshake(d, n, 1);
 	uint16_t legacy = cur_be16(&hs);
 	cur_skip(&hs, 32);                 /* random */
 	cur_skip(&hs, cur_u8(&hs));        /* session id */
@@ -391,15 +398,7 @@ static void tls_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
 /* TLS ServerHello: negotiated version, JA3S (version,cipher,extensions). */
 static void tls_server_hello(struct app_ctx *a, const uint8_t *d, uint32_t n)
 {
-	struct cursor c;
-	cur_init(&c, d, n);
-	if (cur_u8(&c) != 0x16)
-		return;
-	cur_skip(&c, 2);
-	struct cursor rec = cur_sub(&c, cur_be16(&c));
-	if (rec.err || cur_u8(&rec) != 2)
-		return;
-	struct cursor hs = cur_sub(&rec, cur_be24(&rec));
+	struct cursor hs = tls_handshake(d, n, 2);
 	uint16_t legacy = cur_be16(&hs);
 	cur_skip(&hs, 32);
 	cur_skip(&hs, cur_u8(&hs));
@@ -448,6 +447,30 @@ const char *tls_version_name(uint16_t v)
 }
 
 #define TLS_HELLO_MAX (16 * 1024 + 5)
+
+/* Adds stream data to a direction's first record; true once it is whole
+ * (or the cap is reached), after which the caller parses and frees it. */
+static bool tls_rec_collect(struct tls_rec *t, const uint8_t *data, uint32_t len)
+{
+	if (!t->buf && !(t->buf = v_malloc(TLS_HELLO_MAX)))
+		return false;
+	uint32_t k = MIN(len, TLS_HELLO_MAX - t->len);
+	memcpy(t->buf + t->len, data, k);
+	t->len += k;
+	if (t->len < 5)
+		return false;
+	uint32_t need = 5u + (uint32_t)(t->buf[3] << 8 | t->buf[4]);
+	if (t->len < need && t->len < TLS_HELLO_MAX)
+		return false;
+	t->done = true;
+	return true;
+}
+
+static void tls_rec_free(struct tls_rec *t)
+{
+	v_free(t->buf);
+	t->buf = NULL;
+}
 #define DNS_TCP_MAX (64 * 1024 + 2)
 
 void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
@@ -476,51 +499,30 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		}
 	}
 	a->tx.alproto = (uint8_t)f->alproto;
-	if (f->alproto == ALP_TLS && dir == 0 && !af->hello_done) {
-		/* collect the first record (the ClientHello may span segments) */
-		if (!af->hello && !(af->hello = v_malloc(TLS_HELLO_MAX)))
+	if (f->alproto == ALP_TLS && !af->hello[dir].done) {
+		struct tls_rec *t = &af->hello[dir];
+		if (!tls_rec_collect(t, data, len))
 			return;
-		uint32_t k = MIN(len, TLS_HELLO_MAX - af->hello_len);
-		memcpy(af->hello + af->hello_len, data, k);
-		af->hello_len += k;
-		if (af->hello_len >= 5) {
-			uint32_t need = 5u + (uint32_t)(af->hello[3] << 8 | af->hello[4]);
-			if (af->hello_len >= need || af->hello_len >= TLS_HELLO_MAX) {
-				tls_client_hello(a, af->hello, af->hello_len);
-				af->hello_done = true;
-				if (a->tx.have_tls_hello) {
-					memcpy(af->sni, a->tx.tls_sni, sizeof(af->sni));
-					af->sni_len = a->tx.tls_sni_len;
-					af->cver = a->tx.tls_version;
-					memcpy(af->ja3_hash, a->tx.ja3_hash, sizeof(af->ja3_hash));
-					str_lcpy(af->ja3, a->tx.ja3, sizeof(af->ja3));
-				}
-				v_free(af->hello);
-				af->hello = NULL;
+		if (dir == 0) {
+			tls_client_hello(a, t->buf, t->len);
+			if (a->tx.have_tls_hello) {
+				memcpy(af->sni, a->tx.tls_sni, sizeof(af->sni));
+				af->sni_len = a->tx.tls_sni_len;
+				af->cver = a->tx.tls_version;
+				memcpy(af->ja3_hash, a->tx.ja3_hash, sizeof(af->ja3_hash));
+				str_lcpy(af->ja3, a->tx.ja3, sizeof(af->ja3));
+			}
+		} else {
+			tls_server_hello(a, t->buf, t->len);
+			if (a->tx.have_tls_server_hello && !af->tls_logged) {
+				af->sver = a->tx.tls_server_version;
+				memcpy(af->ja3s_hash, a->tx.ja3s_hash, sizeof(af->ja3s_hash));
+				str_lcpy(af->ja3s, a->tx.ja3s, sizeof(af->ja3s));
+				a->tx.tls_log = true;
+				af->tls_logged = true;
 			}
 		}
-	} else if (f->alproto == ALP_TLS && dir == 1 && !af->shello_done) {
-		if (!af->shello && !(af->shello = v_malloc(TLS_HELLO_MAX)))
-			return;
-		uint32_t k = MIN(len, TLS_HELLO_MAX - af->shello_len);
-		memcpy(af->shello + af->shello_len, data, k);
-		af->shello_len += k;
-		if (af->shello_len >= 5) {
-			uint32_t need = 5u + (uint32_t)(af->shello[3] << 8 | af->shello[4]);
-			if (af->shello_len >= need || af->shello_len >= TLS_HELLO_MAX) {
-				tls_server_hello(a, af->shello, af->shello_len);
-				af->shello_done = true;
-				v_free(af->shello);
-				af->shello = NULL;
-				if (a->tx.have_tls_server_hello && !af->tls_logged) {
-					af->sver = a->tx.tls_server_version;
-					memcpy(af->ja3s_hash, a->tx.ja3s_hash, sizeof(af->ja3s_hash));
-					str_lcpy(af->ja3s, a->tx.ja3s, sizeof(af->ja3s));
-					a->tx.tls_log = true;
-					af->tls_logged = true;
-				}
-			}
-		}
+		tls_rec_free(t);
 	} else if (f->alproto == ALP_HTTP) {
 		struct http_cb cb = { a, af };
 		http_feed(&af->http[dir], dir == 0, data, len, on_http_head, &cb, af->head_pending);

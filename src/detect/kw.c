@@ -771,6 +771,20 @@ static int byte_nbytes(struct sm_byte *b, const char *t, struct parse_ctx *pc)
 	return 0;
 }
 
+/* The common end of byte_test / byte_jump / byte_extract: a non-string
+ * read is at most 8 bytes; then the match joins the current buffer. */
+static int byte_add(struct rule *r, enum sm_type type, const struct sm_byte *b, const char *kw,
+		    struct parse_ctx *pc)
+{
+	if (!b->string && b->nbytes > 8)
+		FAIL("%s: more than 8 bytes needs string", kw);
+	struct sm *s = add_sm(r, type, pc);
+	if (!s)
+		return -1;
+	s->u.b = *b;
+	return 0;
+}
+
 static int kw_byte_test(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "byte_test", pc))
@@ -805,13 +819,7 @@ static int kw_byte_test(struct rule *r, const char *arg, struct parse_ctx *pc)
 	for (int i = 4; i < n; i++)
 		if (byte_opt(r, &b, toks, &i, n, pc))
 			return -1;
-	if (!b.string && b.nbytes > 8)
-		FAIL("byte_test: more than 8 bytes needs string");
-	struct sm *s = add_sm(r, SM_BYTE_TEST, pc);
-	if (!s)
-		return -1;
-	s->u.b = b;
-	return 0;
+	return byte_add(r, SM_BYTE_TEST, &b, "byte_test", pc);
 }
 
 static int kw_byte_jump(struct rule *r, const char *arg, struct parse_ctx *pc)
@@ -831,13 +839,7 @@ static int kw_byte_jump(struct rule *r, const char *arg, struct parse_ctx *pc)
 	for (int i = 2; i < n; i++)
 		if (byte_opt(r, &b, toks, &i, n, pc))
 			return -1;
-	if (!b.string && b.nbytes > 8)
-		FAIL("byte_jump: more than 8 bytes needs string");
-	struct sm *s = add_sm(r, SM_BYTE_JUMP, pc);
-	if (!s)
-		return -1;
-	s->u.b = b;
-	return 0;
+	return byte_add(r, SM_BYTE_JUMP, &b, "byte_jump", pc);
 }
 
 static int kw_byte_extract(struct rule *r, const char *arg, struct parse_ctx *pc)
@@ -866,17 +868,11 @@ static int kw_byte_extract(struct rule *r, const char *arg, struct parse_ctx *pc
 		if (byte_opt(r, &b, toks, &i, n, pc))
 			return -1;
 	}
-	if (!b.string && b.nbytes > 8)
-		FAIL("byte_extract: more than 8 bytes needs string");
 	int v = new_var(r, toks[2], pc);
 	if (v < 0)
 		return -1;
 	b.result_var = (int8_t)v;
-	struct sm *s = add_sm(r, SM_BYTE_EXTRACT, pc);
-	if (!s)
-		return -1;
-	s->u.b = b;
-	return 0;
+	return byte_add(r, SM_BYTE_EXTRACT, &b, "byte_extract", pc);
 }
 
 static int kw_byte_math(struct rule *r, const char *arg, struct parse_ctx *pc)

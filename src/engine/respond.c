@@ -53,22 +53,6 @@ void responder_close(struct responder *r)
 	r->fd4 = r->fd6 = -1;
 }
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16(p + 2, (uint16_t)v); }
 
@@ -85,7 +69,7 @@ static size_t ip_header(uint8_t *b, int ver, const uint8_t *src, const uint8_t *
 		b[9] = proto;
 		memcpy(b + 12, src, 4);
 		memcpy(b + 16, dst, 4);
-		put16(b + 10, fold(sum16(0, b, 20)));
+		put16(b + 10, csum_fold(csum_add(0, b, 20)));
 		return 20;
 	}
 	memset(b, 0, 40);
@@ -102,7 +86,7 @@ static uint32_t pseudo(int ver, const uint8_t *src, const uint8_t *dst, uint8_t 
 		       size_t len)
 {
 	size_t al = ver == 4 ? 4 : 16;
-	return sum16(sum16(0, src, al), dst, al) + proto + (uint32_t)len;
+	return csum_add(csum_add(0, src, (uint32_t)al), dst, (uint32_t)al) + proto + (uint32_t)len;
 }
 
 static void send_raw(struct responder *r, int ver, const uint8_t *pkt, size_t len,
@@ -137,7 +121,7 @@ static void tcp_rst(struct responder *r, int ver, const uint8_t *src, const uint
 	put32(t + 8, with_ack ? ack : 0);
 	t[12] = 5 << 4;
 	t[13] = with_ack ? 0x14 : 0x04; /* RST(+ACK) */
-	put16(t + 16, fold(sum16(pseudo(ver, src, dst, 6, 20), t, 20)));
+	put16(t + 16, csum_fold(csum_add(pseudo(ver, src, dst, 6, 20), t, 20)));
 	send_raw(r, ver, b, h + 20, dst);
 }
 
@@ -171,7 +155,7 @@ void responder_reject(struct responder *r, const struct packet *p)
 	m[1] = ver == 4 ? 3 : 4;  /* port unreachable */
 	memcpy(m + 8, p->ip_hdr, quote);
 	uint32_t s = ver == 4 ? 0 : pseudo(6, p->dst, p->src, 58, 8 + quote);
-	put16(m + 2, fold(sum16(s, m, 8 + quote)));
+	put16(m + 2, csum_fold(csum_add(s, m, (uint32_t)(8 + quote))));
 	send_raw(r, ver, b, h + 8 + quote, p->src);
 }
 

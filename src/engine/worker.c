@@ -29,13 +29,8 @@ static void on_flow_end(void *ud, struct flow *f)
 	stream_flow_end(&w->rc, f);
 	detect_flow_free(f);
 	const struct http_msg *req = app_http_unlogged(f);
-	if (req && w->eve && w->ec.http) {
-		struct jbuf jb = { 0 };
-		eve_http_record(&jb, NULL, f, req, NULL, &w->ec);
-		if (!jb.oom)
-			jb_append(&w->out, jb.buf, jb.len);
-		jb_fini(&jb);
-	}
+	if (req && w->eve && w->ec.http)
+		eve_http_record(&w->out, NULL, f, req, NULL, &w->ec);
 	app_flow_free(f);
 	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
@@ -196,14 +191,8 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		if (app_tls_summary(f, &t))
 			eve_tls_record(&w->out, p, f, &t, &w->ec);
 	}
-	if (w->app.tx.http_log && f && w->eve && w->ec.http) {
-		/* a separate buffer: eve_http_record may restart its record */
-		struct jbuf jb = { 0 };
-		eve_http_record(&jb, p, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
-		if (!jb.oom)
-			jb_append(&w->out, jb.buf, jb.len);
-		jb_fini(&jb);
-	}
+	if (w->app.tx.http_log && f && w->eve && w->ec.http)
+		eve_http_record(&w->out, p, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt)

@@ -370,14 +370,14 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 		     const struct http_msg *req, const struct http_msg *resp,
 		     const struct eve_cfg *ec)
 {
-	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
+	/* records of a transaction are in the client's direction */
+	struct packet q;
 	if (p && p->dir == 1) {
-		/* records of a transaction are in the client's direction */
-		jb_reset(jb);
-		struct packet q = *p;
+		q = *p;
 		q.dir = 0;
-		eve_header(jb, p->ts, "http", f, &q, ec);
+		p = &q;
 	}
+	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
 	jb_open_object(jb, "http");
 	if (req) {
 		if (req->host_len)
