@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|test|bench]   (each set includes the ones before)
 set -eu
 set_="${1:-build}"
-pkgs="build-essential cmake pkg-config libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev"
+pkgs="build-essential cmake pkg-config libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev zlib1g-dev"
 # Hyperscan exists for x86-64 only; elsewhere the portable prefilter is built
 [ "$(dpkg --print-architecture)" = amd64 ] && pkgs="$pkgs libhyperscan-dev"
 case "$set_" in

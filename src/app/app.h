@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "flow.h"
 
 enum alproto_id {
@@ -25,6 +26,7 @@ enum alproto_id {
 	ALP_TLS,
 	ALP_HTTP,
 	ALP_SSH,
+	ALP_QUIC,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -69,34 +71,130 @@ struct http_msg {
 	bool valid, logged;
 };
 
+/* app-layer events (app_events.def): hostile or broken input that the
+ * parsers noticed; eve anomaly records and the app-layer-event keyword. */
+enum app_event {
+#define X(id, name, help) APP_EV_##id,
+#include "app_events.def"
+#undef X
+	APP_EV_MAX
+};
+extern const char *const app_event_names[APP_EV_MAX];
+int app_event_lookup(const char *name);
+
+#define TLS_MAX_CERTS 8
+#define TLS_MAX_ALPN 8
+
+/* TLS handshake messages seen (ssl_state, and what changed on a packet) */
+enum { TLS_ST_CLIENT_HELLO = 1, TLS_ST_SERVER_HELLO = 2, TLS_ST_CLIENT_KEYX = 4,
+       TLS_ST_SERVER_KEYX = 8, TLS_ST_CERT = 16, TLS_ST_UNKNOWN = 32 };
+
+/* What a flow's TLS handshake told (kept per flow; tls.c). */
+struct tls_info {
+	uint8_t state;            /* TLS_ST_* seen so far */
+	char sni[256];
+	uint16_t sni_len;
+	uint16_t cver;            /* client's highest offered (legacy or supported_versions) */
+	uint16_t sver;            /* negotiated (ServerHello, supported_versions) */
+	uint16_t rec_ver;         /* the version of the first record (ssl_version) */
+	char ja3[1024], ja3_hash[33];
+	uint16_t ja3_len;
+	char ja3s[512], ja3s_hash[33];
+	uint16_t ja3s_len;
+	char ja4[40];
+	uint8_t nalpn;
+	uint8_t alpn_len[TLS_MAX_ALPN];
+	char alpn[TLS_MAX_ALPN][32];
+	/* the server's leaf certificate (TLS 1.2 and below) */
+	char subject[512], issuer[512], serial[100], fingerprint[60];
+	char notbefore[20], notafter[20];
+	uint16_t subject_len, issuer_len, serial_len;
+	/* the chain as sent (DER), freed when the handshake ends */
+	uint8_t *chain;
+	uint32_t cert_off[TLS_MAX_CERTS], cert_len[TLS_MAX_CERTS];
+	uint8_t ncerts;
+	bool logged;
+};
+
+/* SSH (ssh.c) */
+struct ssh_side {
+	char proto[16], software[128];
+	char hassh[33], hassh_string[1024];
+	uint16_t proto_len, software_len, hassh_string_len;
+	bool banner, kex;
+};
+struct ssh_info {
+	struct ssh_side side[2];  /* 0 client, 1 server */
+	bool logged;
+};
+
+/* QUIC (quic.c): from the client's Initial */
+struct quic_info {
+	uint32_t version;
+	char sni[256];
+	uint16_t sni_len;
+	char ja3[1024], ja3_hash[33];
+	uint16_t ja3_len;
+	char ja4[40];
+	uint8_t nalpn;
+	uint8_t alpn_len[TLS_MAX_ALPN];
+	char alpn[TLS_MAX_ALPN][32];
+	uint8_t next;
+	uint16_t ext[32];         /* the ClientHello's extension types, in order */
+	bool hello, logged;
+};
+/* "server_name", "alpn", ... or NULL for a type without a name here */
+const char *tls_ext_name(uint16_t type);
+
+/* The parts of an HTTP transaction, in arrival order (tx.http_fresh) */
+enum { HTTP_P_REQ_HEAD = 1, HTTP_P_REQ_BODY = 2, HTTP_P_RESP_HEAD = 4, HTTP_P_RESP_BODY = 8 };
+
 /* What the app layer parsed on the current packet, for eve and rules. */
 struct app_tx {
 	uint8_t alproto;
 	bool have_dns;
 	struct dns_msg dns;
-	/* TLS ClientHello */
-	bool have_tls_hello;
-	char tls_sni[256];
-	uint16_t tls_sni_len;
-	uint16_t tls_version;     /* client's highest offered (legacy or supported_versions) */
-	char ja3[1024], ja3_hash[33];
-	uint16_t ja3_len;
-	/* TLS ServerHello */
-	bool have_tls_server_hello;
-	uint16_t tls_server_version; /* negotiated */
-	char ja3s[512], ja3s_hash[33];
-	uint16_t ja3s_len;
-	bool tls_log;             /* a handshake's eve tls record is ready */
+	/* TLS: the flow's handshake and what arrived on this packet (TLS_ST_*) */
+	const struct tls_info *tls;
+	uint8_t tls_new;
+	bool tls_log;             /* the handshake's eve tls record is ready */
 	/* HTTP heads completed on this packet */
 	const struct http_msg *http_req, *http_resp;
 	bool http_log;            /* a request/response pair is ready for eve */
+	uint8_t http_fresh;       /* HTTP_P_* parts that arrived on this packet */
+	/* HTTP bodies ready on this packet: [0] request, [1] response
+	 * (decompressed, capped) */
+	const uint8_t *body[2];
+	uint32_t body_len[2];
+	/* SSH: banners or KEXINIT on this packet */
+	const struct ssh_info *ssh;
+	bool ssh_new, ssh_log;
+	/* QUIC: a client Initial was decrypted on this packet */
+	const struct quic_info *quic;
+	bool quic_log;
+	/* app-layer events raised on this packet */
+	uint64_t events;
+};
+
+struct app_cfg {
+	uint32_t req_body_limit, resp_body_limit;
+	uint64_t memcap;          /* this worker's share */
 };
 
 struct app_ctx {
 	struct counters *cnt;
 	struct app_tx tx;         /* reset per packet */
 	uint64_t memcap_hits;
+	uint64_t pkt_seq;         /* per packet, for buffers exposed to rules */
+	uint32_t req_body_limit, resp_body_limit;
+	struct memcap mc;         /* bodies, handshake buffers, certificates */
 };
+
+void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
+static inline void app_event(struct app_ctx *a, enum app_event e)
+{
+	a->tx.events |= 1ULL << e;
+}
 
 /* Called with TCP stream data (from the stream callback) and for each UDP
  * payload.  Sets f->alproto on detection and fills ctx->tx. */
@@ -105,15 +203,21 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 void app_udp(struct app_ctx *a, struct flow *f, struct packet *p);
 /* Clears the per-packet transaction view. */
 void app_tx_reset(struct app_ctx *a);
-/* Frees f->app. */
-void app_flow_free(struct flow *f);
+/* Frees f->app (and returns its memory to a's memcap). */
+void app_flow_free_ctx(struct app_ctx *a, struct flow *f);
 /* The flow's last HTTP request not written to eve yet (at flow end), or
  * NULL; marks it written. */
 const struct http_msg *app_http_unlogged(struct flow *f);
-/* The flow's TLS handshake summary for eve (ClientHello and ServerHello
- * fields copied into tx), or false if none. */
-bool app_tls_summary(const struct flow *f, struct app_tx *out);
+/* The flow's TLS handshake, or NULL; unlogged: not written to eve yet (at
+ * flow end; marks it written). */
+const struct tls_info *app_tls_info(const struct flow *f);
+const struct tls_info *app_tls_unlogged(struct flow *f);
+const struct ssh_info *app_ssh_unlogged(struct flow *f);
+const struct quic_info *app_quic_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
+/* The connection's direction dir saw FIN or RST (ends close-delimited
+ * HTTP bodies, so they are inspected on this packet). */
+void app_tcp_close(struct app_ctx *a, struct flow *f, int dir);
 
 /* The last request of f (for the eve record of a response). */
 const struct http_msg *app_http_last_request(const struct flow *f);

@@ -8,8 +8,9 @@
  * message (pipelining).  The head is copied into a per-direction buffer
  * capped at HTTP_HEAD_MAX (a longer head raises an event and the direction
  * stops being parsed); the parsed fields are views into that copy, valid
- * until the next head.  Bodies are skipped, not kept: request_body /
- * file.data keywords are not supported yet.
+ * until the next head.  Body bytes are handed to the caller de-chunked
+ * (app.c keeps them, capped, and decompresses gzip/deflate); the parser
+ * itself never holds a body.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -154,8 +155,7 @@ static int hexval(uint8_t c)
 /* Feeds stream data of one direction.  Calls done(ctx, head) for every
  * complete head.  Returns nothing; a hopeless direction goes dead. */
 void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t len,
-	       void (*done)(void *ctx, bool request, struct http_head *h), void *ctx,
-	       bool head_request_pending)
+	       const struct http_cbs *cb, bool head_request_pending)
 {
 	while (len && d->state != HS_DEAD) {
 		switch (d->state) {
@@ -192,15 +192,18 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 				len -= used;
 				struct http_head *h = &d->cur;
 				if (!parse_head(d, h, request)) {
+					cb->event(cb->ctx, request ? APP_EV_HTTP_REQ_LINE_INVALID
+								   : APP_EV_HTTP_RESP_LINE_INVALID);
 					d->state = HS_DEAD;
 					return;
 				}
-				done(ctx, request, h);
+				cb->head(cb->ctx, request, h);
 				d->head_len = 0;
 				bool nobody = !request && (h->code / 100 == 1 || h->code == 204 ||
 							   h->code == 304 || head_request_pending);
 				if (nobody) {
 					d->state = HS_HEAD;
+					cb->end(cb->ctx, request);
 				} else if (h->chunked) {
 					d->state = HS_CHUNK_SIZE;
 					d->chunk = 0;
@@ -211,6 +214,7 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 					d->state = HS_BODY_CLOSE;
 				} else {
 					d->state = HS_HEAD;
+					cb->end(cb->ctx, request);
 				}
 				continue;
 			}
@@ -218,6 +222,8 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			data += k;
 			len -= k;
 			if (d->head_len >= HTTP_HEAD_MAX) {
+				cb->event(cb->ctx, request ? APP_EV_HTTP_REQ_FIELD_TOO_LONG
+							   : APP_EV_HTTP_RESP_FIELD_TOO_LONG);
 				d->overflow = true;
 				d->state = HS_DEAD;
 			}
@@ -225,11 +231,14 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 		}
 		case HS_BODY_LEN: {
 			uint64_t k = MIN((uint64_t)len, d->left);
+			cb->body(cb->ctx, request, data, (uint32_t)k);
 			d->left -= k;
 			data += k;
 			len -= (uint32_t)k;
-			if (!d->left)
+			if (!d->left) {
 				d->state = HS_HEAD;
+				cb->end(cb->ctx, request);
+			}
 			continue;
 		}
 		case HS_CHUNK_SIZE: {
@@ -238,6 +247,8 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			int v = hexval(c);
 			if (v >= 0 && !d->chunk_ext) {
 				if (d->chunk > (1ULL << 40)) {
+					cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
+								   : APP_EV_HTTP_CHUNK_LEN_RESP);
 					d->state = HS_DEAD;
 					return;
 				}
@@ -255,12 +266,15 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 				}
 				d->chunk = 0;
 			} else if (c != '\r' && !d->chunk_ext) {
+				cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
+							   : APP_EV_HTTP_CHUNK_LEN_RESP);
 				d->state = HS_DEAD;
 			}
 			continue;
 		}
 		case HS_CHUNK_DATA: {
 			uint64_t k = MIN((uint64_t)len, d->left);
+			cb->body(cb->ctx, request, data, (uint32_t)k);
 			d->left -= k;
 			data += k;
 			len -= (uint32_t)k;
@@ -279,17 +293,28 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			uint8_t c = *data++;
 			len--;
 			if (c == '\n') {
-				if (d->trailer_blank)
+				if (d->trailer_blank) {
 					d->state = HS_HEAD;
+					cb->end(cb->ctx, request);
+				}
 				d->trailer_blank = true;
 			} else if (c != '\r') {
 				d->trailer_blank = false;
 			}
 			continue;
 		}
-		case HS_BODY_CLOSE:
-			return; /* everything to the end of the connection */
+		case HS_BODY_CLOSE: /* everything to the end of the connection */
+			cb->body(cb->ctx, request, data, len);
+			return;
 		}
+	}
+}
+
+void http_close(struct http_dir *d, bool request, const struct http_cbs *cb)
+{
+	if (d->state == HS_BODY_CLOSE) {
+		cb->end(cb->ctx, request);
+		d->state = HS_DEAD;
 	}
 }
 

@@ -35,9 +35,21 @@ struct http_dir {
 	struct http_head cur;
 };
 
+/* What the parser reports: a complete head; body bytes as they arrive
+ * (de-chunked, still encoded); the end of a message's body (also called
+ * for messages without one). */
+struct http_cbs {
+	void (*head)(void *ctx, bool request, struct http_head *h);
+	void (*body)(void *ctx, bool request, const uint8_t *data, uint32_t len);
+	void (*end)(void *ctx, bool request);
+	void (*event)(void *ctx, int app_event);
+	void *ctx;
+};
+
 void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t len,
-	       void (*done)(void *ctx, bool request, struct http_head *h), void *ctx,
-	       bool head_request_pending);
+	       const struct http_cbs *cb, bool head_request_pending);
+/* The connection closed: a body delimited by the close ends here. */
+void http_close(struct http_dir *d, bool request, const struct http_cbs *cb);
 void http_dir_free(struct http_dir *d);
 const struct http_hdr *http_header(const struct http_head *h, const char *name);
 

@@ -1198,36 +1198,34 @@ static void flow_effects(const struct rule *r, struct packet *p)
 }
 
 /* The instances of sticky buffer b on this packet. */
-#define BUF_MAX_INST DNS_MAX_QUERIES
+#define BUF_MAX_INST DNS_MAX_ANSWERS
 struct binst {
 	const uint8_t *p[BUF_MAX_INST];
 	uint32_t len[BUF_MAX_INST];
 	unsigned n;
 };
 
-static void buffers_of(const struct app_tx *tx, struct binst bi[BUF_MAX])
+static void add_inst(struct binst *b, const void *p, uint32_t len)
 {
-	for (int b = 0; b < BUF_MAX; b++)
-		bi[b].n = 0;
-	if (!tx)
-		return;
-	if (tx->have_dns && !tx->dns.response) {
-		for (unsigned i = 0; i < tx->dns.nq && i < BUF_MAX_INST; i++) {
-			bi[BUF_DNS_QUERY].p[i] = (const uint8_t *)tx->dns.q[i].name;
-			bi[BUF_DNS_QUERY].len[i] = tx->dns.q[i].name_len;
-			bi[BUF_DNS_QUERY].n++;
-		}
+	if (p && len && b->n < BUF_MAX_INST) {
+		b->p[b->n] = p;
+		b->len[b->n++] = len;
 	}
+}
+
+static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
+{
 	const struct http_msg *q = tx->http_req, *s = tx->http_resp;
-#define ONE(b_, ptr_, len_) do { if ((ptr_) && (len_)) { bi[b_].p[0] = (const uint8_t *)(ptr_); \
-	bi[b_].len[0] = (uint32_t)(len_); bi[b_].n = 1; } } while (0)
+#define ONE(b_, ptr_, len_) do { bi[b_].n = 0; add_inst(&bi[b_], (ptr_), (uint32_t)(len_)); } while (0)
 #define HDR(b_, m_, name_) do { const struct http_hdr *h_ = http_header(&(m_)->h, name_); \
 	if (h_) ONE(b_, h_->val, h_->val_len); } while (0)
-	const struct http_msg *m = q ? q : s;
+	/* header-wide buffers: the message of the packet's direction */
+	const struct http_msg *m = dir == 0 ? (q ? q : s) : (s ? s : q);
 	if (m) {
 		ONE(BUF_HTTP_PROTOCOL, m->h.proto, m->h.proto_len);
 		ONE(BUF_HTTP_HEADER, m->norm, m->norm_len);
 		ONE(BUF_HTTP_HEADER_RAW, m->h.headers, m->h.headers_len);
+		ONE(BUF_HTTP_START, m->buf, m->len);
 		if (m->norm)
 			ONE(BUF_HTTP_HEADER_NAMES, m->norm + m->names_off, m->names_len);
 		HDR(BUF_HTTP_CONTENT_TYPE, m, "content-type");
@@ -1242,11 +1240,12 @@ static void buffers_of(const struct app_tx *tx, struct binst bi[BUF_MAX])
 		ONE(BUF_HTTP_HOST, q->host, q->host_len);
 		HDR(BUF_HTTP_HOST_RAW, q, "host");
 		HDR(BUF_HTTP_USER_AGENT, q, "user-agent");
-		HDR(BUF_HTTP_COOKIE, q, "cookie");
 		HDR(BUF_HTTP_REFERER, q, "referer");
 		HDR(BUF_HTTP_ACCEPT, q, "accept");
 		HDR(BUF_HTTP_ACCEPT_ENC, q, "accept-encoding");
 		HDR(BUF_HTTP_ACCEPT_LANG, q, "accept-language");
+		if (dir == 0 || !s)
+			HDR(BUF_HTTP_COOKIE, q, "cookie");
 	}
 	if (s) {
 		ONE(BUF_HTTP_STAT_CODE, s->h.status, s->h.status_len);
@@ -1254,31 +1253,139 @@ static void buffers_of(const struct app_tx *tx, struct binst bi[BUF_MAX])
 		ONE(BUF_HTTP_RESPONSE_LINE, s->h.line, s->h.line_len);
 		HDR(BUF_HTTP_SERVER, s, "server");
 		HDR(BUF_HTTP_LOCATION, s, "location");
-		HDR(BUF_HTTP_COOKIE, s, "set-cookie");
+		if (dir == 1)
+			HDR(BUF_HTTP_COOKIE, s, "set-cookie");
 	}
 #undef ONE
 #undef HDR
-	if (tx->have_tls_hello && tx->ja3_hash[0]) {
-		bi[BUF_JA3_HASH].p[0] = (const uint8_t *)tx->ja3_hash;
-		bi[BUF_JA3_HASH].len[0] = 32;
-		bi[BUF_JA3_HASH].n = 1;
-		bi[BUF_JA3_STRING].p[0] = (const uint8_t *)tx->ja3;
-		bi[BUF_JA3_STRING].len[0] = tx->ja3_len;
-		bi[BUF_JA3_STRING].n = tx->ja3_len ? 1 : 0;
+	add_inst(&bi[BUF_HTTP_REQUEST_BODY], tx->body[0], tx->body_len[0]);
+	add_inst(&bi[BUF_HTTP_RESPONSE_BODY], tx->body[1], tx->body_len[1]);
+	add_inst(&bi[BUF_FILE_DATA], tx->body[dir], tx->body_len[dir]);
+}
+
+static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
+{
+	for (int b = 0; b < BUF_MAX; b++)
+		bi[b].n = 0;
+	if (!tx)
+		return;
+	if (tx->have_dns) {
+		const struct dns_msg *m = &tx->dns;
+		for (unsigned i = 0; i < m->nq; i++) {
+			if (!m->response)
+				add_inst(&bi[BUF_DNS_QUERY], m->q[i].name, m->q[i].name_len);
+			add_inst(&bi[BUF_DNS_QUERIES_RRNAME], m->q[i].name, m->q[i].name_len);
+		}
+		for (unsigned i = 0; i < m->nans; i++)
+			add_inst(&bi[BUF_DNS_ANSWER_NAME], m->a[i].name, m->a[i].name_len);
 	}
-	if (tx->have_tls_server_hello && tx->ja3s_hash[0]) {
-		bi[BUF_JA3S_HASH].p[0] = (const uint8_t *)tx->ja3s_hash;
-		bi[BUF_JA3S_HASH].len[0] = 32;
-		bi[BUF_JA3S_HASH].n = 1;
-		bi[BUF_JA3S_STRING].p[0] = (const uint8_t *)tx->ja3s;
-		bi[BUF_JA3S_STRING].len[0] = tx->ja3s_len;
-		bi[BUF_JA3S_STRING].n = tx->ja3s_len ? 1 : 0;
+	if (tx->http_req || tx->http_resp || tx->body_len[0] || tx->body_len[1])
+		http_buffers(tx, dir, bi);
+	const struct tls_info *t = tx->tls;
+	if (t && (tx->tls_new & TLS_ST_CLIENT_HELLO)) {
+		add_inst(&bi[BUF_TLS_SNI], t->sni, t->sni_len);
+		add_inst(&bi[BUF_JA3_HASH], t->ja3_hash, t->ja3_hash[0] ? 32 : 0);
+		add_inst(&bi[BUF_JA3_STRING], t->ja3, t->ja3_len);
+		add_inst(&bi[BUF_JA4_HASH], t->ja4, (uint32_t)strlen(t->ja4));
+		for (unsigned i = 0; i < t->nalpn; i++)
+			add_inst(&bi[BUF_TLS_ALPN], t->alpn[i], t->alpn_len[i]);
 	}
-	if (tx->have_tls_hello && tx->tls_sni_len) {
-		bi[BUF_TLS_SNI].p[0] = (const uint8_t *)tx->tls_sni;
-		bi[BUF_TLS_SNI].len[0] = tx->tls_sni_len;
-		bi[BUF_TLS_SNI].n = 1;
+	if (t && (tx->tls_new & TLS_ST_SERVER_HELLO)) {
+		add_inst(&bi[BUF_JA3S_HASH], t->ja3s_hash, t->ja3s_hash[0] ? 32 : 0);
+		add_inst(&bi[BUF_JA3S_STRING], t->ja3s, t->ja3s_len);
 	}
+	if (t && (tx->tls_new & TLS_ST_CERT)) {
+		add_inst(&bi[BUF_TLS_CERT_SUBJECT], t->subject, t->subject_len);
+		add_inst(&bi[BUF_TLS_CERT_ISSUER], t->issuer, t->issuer_len);
+		add_inst(&bi[BUF_TLS_CERT_SERIAL], t->serial, t->serial_len);
+		add_inst(&bi[BUF_TLS_CERT_FINGERPRINT], t->fingerprint,
+			 (uint32_t)strlen(t->fingerprint));
+		for (unsigned i = 0; t->chain && i < t->ncerts; i++)
+			add_inst(&bi[BUF_TLS_CERTS], t->chain + t->cert_off[i], t->cert_len[i]);
+	}
+	const struct ssh_info *sh = tx->ssh;
+	if (sh && tx->ssh_new) {
+		const struct ssh_side *sd = &sh->side[dir];
+		if (sd->banner) {
+			add_inst(&bi[BUF_SSH_PROTO], sd->proto, sd->proto_len);
+			add_inst(&bi[BUF_SSH_SOFTWARE], sd->software, sd->software_len);
+		}
+		if (sd->kex) {
+			add_inst(&bi[dir ? BUF_SSH_HASSH_SERVER : BUF_SSH_HASSH], sd->hassh, 32);
+			add_inst(&bi[dir ? BUF_SSH_HASSH_SERVER_STRING : BUF_SSH_HASSH_STRING],
+				 sd->hassh_string, sd->hassh_string_len);
+		}
+	}
+	const struct quic_info *qi = tx->quic;
+	if (qi && tx->quic_log) {
+		static _Thread_local uint8_t ver[4];
+		ver[0] = (uint8_t)(qi->version >> 24);
+		ver[1] = (uint8_t)(qi->version >> 16);
+		ver[2] = (uint8_t)(qi->version >> 8);
+		ver[3] = (uint8_t)qi->version;
+		add_inst(&bi[BUF_QUIC_VERSION], ver, 4);
+		add_inst(&bi[BUF_QUIC_SNI], qi->sni, qi->sni_len);
+		add_inst(&bi[BUF_JA4_HASH], qi->ja4, (uint32_t)strlen(qi->ja4));
+		add_inst(&bi[BUF_JA3_HASH], qi->ja3_hash, qi->ja3_hash[0] ? 32 : 0);
+		add_inst(&bi[BUF_JA3_STRING], qi->ja3, qi->ja3_len);
+		for (unsigned i = 0; i < qi->nalpn; i++)
+			add_inst(&bi[BUF_TLS_ALPN], qi->alpn[i], qi->alpn_len[i]);
+	}
+}
+
+static const uint16_t ssl_version_val[] = { 0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304 };
+
+/* The rule's app-layer conditions against this packet's transaction. */
+static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
+{
+	for (unsigned i = 0; i < r->nac; i++) {
+		const struct app_cond *c = &r->ac[i];
+		bool ok = false;
+		switch (c->type) {
+		case AC_DNS_OPCODE:
+		case AC_DNS_RCODE:
+			if (!tx || !tx->have_dns)
+				return false;
+			ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns.opcode : tx->dns.rcode);
+			break;
+		case AC_DNS_RRTYPE:
+			if (!tx || !tx->have_dns)
+				return false;
+			for (unsigned k = 0; k < tx->dns.nq && !ok; k++)
+				ok = numcmp_ok(&c->c, tx->dns.q[k].type);
+			for (unsigned k = 0; k < tx->dns.nans && !ok; k++)
+				ok = numcmp_ok(&c->c, tx->dns.a[k].type);
+			break;
+		case AC_SSL_VERSION:
+		case AC_TLS_VERSION: {
+			if (!tx || !tx->tls || !(tx->tls->state & (TLS_ST_CLIENT_HELLO | TLS_ST_SERVER_HELLO)))
+				return false;
+			const struct tls_info *t = tx->tls;
+			uint16_t v = (t->state & TLS_ST_SERVER_HELLO) ? t->sver : t->cver;
+			if (c->type == AC_TLS_VERSION) {
+				ok = numcmp_ok(&c->c, v);
+				break;
+			}
+			for (unsigned k = 0; k < 6; k++)
+				if ((c->mask >> k & 1) && ssl_version_val[k] == v)
+					ok = true;
+			break;
+		}
+		case AC_SSL_STATE: {
+			if (!tx || !tx->tls || !tx->tls_new)
+				return false;
+			uint32_t st = tx->tls_new;
+			ok = (!c->mask || (st & c->mask)) && !(st & c->neg_mask);
+			break;
+		}
+		case AC_APP_EVENT:
+			ok = tx && (tx->events >> c->mask & 1);
+			break;
+		}
+		if (ok == c->neg)
+			return false;
+	}
+	return true;
 }
 
 /* Does list l match one of the instances (with dotprefix if set)? */
@@ -1344,7 +1451,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
-	buffers_of(tx, bi);
+	buffers_of(tx, p->dir, bi);
 	for (int b = 1; b < BUF_MAX; b++)
 		for (unsigned i = 0; i < bi[b].n; i++)
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
@@ -1368,8 +1475,20 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			const struct rule *r = de->rules[ri];
 			if (r->proto && r->proto != p->proto)
 				continue;
-			if (!header_ok(r, p) || !flow_conds_ok(r, p))
+			if (!header_ok(r, p) || !flow_conds_ok(r, p) ||
+			    (r->nac && !app_conds_ok(r, tx)))
 				continue;
+			if (r->http_parts) {
+				/* evaluated where the last part it inspects arrives */
+				unsigned parts = r->http_parts & 15u;
+				if (r->http_parts & HTTP_P_DIR_HEAD)
+					parts |= p->dir ? HTTP_P_RESP_HEAD : HTTP_P_REQ_HEAD;
+				if (r->http_parts & HTTP_P_DIR_BODY)
+					parts |= p->dir ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
+				unsigned last = 1u << (31 - __builtin_clz(parts));
+				if (!tx || !(tx->http_fresh & last))
+					continue;
+			}
 			bool stream = false;
 			const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
 			if (pl->cnt) {

@@ -645,6 +645,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	const char *re_src = first + 1, *flags = last + 1;
 	uint32_t opts = 0;
 	bool relative = false;
+	int8_t pcre_buf = -1;
 	for (const char *f = flags; *f; f++) {
 		switch (*f) {
 		case 'i': opts |= PCRE2_CASELESS; break;
@@ -657,7 +658,23 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 		case 'R': relative = true; break;
 		case 'B': case 'O': break; /* rawbytes; override limits */
 		case 'U': case 'I': case 'P': case 'H': case 'D': case 'M': case 'C':
-		case 'K': case 'S': case 'Y': case 'V': case 'W': case 'Q': case 'L': case 'Z':
+		case 'S': case 'Y': case 'V': case 'W': case 'Q': case 'Z': {
+			/* Suricata's buffer-selecting modifiers */
+			static const char mods[] = "UIPHDMCSYVWQZ";
+			static const int8_t bufs[] = { BUF_HTTP_URI, BUF_HTTP_URI_RAW,
+				BUF_HTTP_REQUEST_BODY, BUF_HTTP_HEADER, BUF_HTTP_HEADER_RAW,
+				BUF_HTTP_METHOD, BUF_HTTP_COOKIE, BUF_HTTP_STAT_CODE,
+				BUF_HTTP_STAT_MSG, BUF_HTTP_USER_AGENT, BUF_HTTP_HOST,
+				BUF_FILE_DATA, BUF_HTTP_HOST_RAW };
+			int8_t b = bufs[strchr(mods, *f) - mods];
+			if (pcre_buf >= 0 && pcre_buf != b) {
+				v_free(d);
+				FAIL("pcre: two buffer modifiers");
+			}
+			pcre_buf = b;
+			break;
+		}
+		case 'K': case 'L':
 			snprintf(pc->kw, sizeof(pc->kw), "pcre modifier %c", *f);
 			snprintf(pc->err, sizeof(pc->err),
 				 "pcre modifier '%c' selects an app-layer buffer, not supported yet", *f);
@@ -682,7 +699,16 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 		return -1;
 	}
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	int8_t saved_buf = r->cur_buf;
+	if (pcre_buf >= 0) {
+		/* the modifier names the buffer, whatever sticky buffer is in
+		 * effect (Suricata's behaviour) */
+		r->cur_buf = pcre_buf;
+		if (!r->alproto)
+			r->alproto = ALP_HTTP;
+	}
 	struct sm *sm = add_sm(r, SM_PCRE, pc);
+	r->cur_buf = saved_buf;
 	if (!sm) {
 		pcre2_code_free(re);
 		v_free(d);
@@ -1381,6 +1407,216 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 		r->alproto = ALP_HTTP;
 	return 0;
 }
+
+
+/* bodies, tls, ssh, quic, dns sticky buffers */
+#define STICKY(name_, buf_, alp_) \
+	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
+	{ (void)a; (void)pc; return sticky(r, buf_, alp_); }
+STICKY(http_start, BUF_HTTP_START, ALP_HTTP)
+STICKY(http_request_body, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
+STICKY(http_client_body_sticky, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
+STICKY(http_response_body, BUF_HTTP_RESPONSE_BODY, ALP_HTTP)
+STICKY(file_data, BUF_FILE_DATA, ALP_HTTP)
+STICKY(file_data_legacy, BUF_FILE_DATA, ALP_HTTP)
+STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
+STICKY(dns_answer_name, BUF_DNS_ANSWER_NAME, ALP_DNS)
+STICKY(tls_cert_subject, BUF_TLS_CERT_SUBJECT, ALP_TLS)
+STICKY(tls_cert_subject_legacy, BUF_TLS_CERT_SUBJECT, ALP_TLS)
+STICKY(tls_cert_issuer, BUF_TLS_CERT_ISSUER, ALP_TLS)
+STICKY(tls_cert_issuer_legacy, BUF_TLS_CERT_ISSUER, ALP_TLS)
+STICKY(tls_cert_serial, BUF_TLS_CERT_SERIAL, ALP_TLS)
+STICKY(tls_cert_serial_legacy, BUF_TLS_CERT_SERIAL, ALP_TLS)
+STICKY(tls_cert_fingerprint, BUF_TLS_CERT_FINGERPRINT, ALP_TLS)
+STICKY(tls_cert_fingerprint_legacy, BUF_TLS_CERT_FINGERPRINT, ALP_TLS)
+STICKY(tls_certs, BUF_TLS_CERTS, ALP_TLS)
+STICKY(tls_alpn, BUF_TLS_ALPN, ALP_TLS)
+STICKY(ja4_hash, BUF_JA4_HASH, 0)
+STICKY(ssh_proto, BUF_SSH_PROTO, ALP_SSH)
+STICKY(ssh_proto_legacy, BUF_SSH_PROTO, ALP_SSH)
+STICKY(ssh_software, BUF_SSH_SOFTWARE, ALP_SSH)
+STICKY(ssh_software_legacy, BUF_SSH_SOFTWARE, ALP_SSH)
+STICKY(ssh_hassh, BUF_SSH_HASSH, ALP_SSH)
+STICKY(ssh_hassh_string, BUF_SSH_HASSH_STRING, ALP_SSH)
+STICKY(ssh_hassh_server, BUF_SSH_HASSH_SERVER, ALP_SSH)
+STICKY(ssh_hassh_server_string, BUF_SSH_HASSH_SERVER_STRING, ALP_SSH)
+STICKY(quic_sni, BUF_QUIC_SNI, ALP_QUIC)
+STICKY(quic_version, BUF_QUIC_VERSION, ALP_QUIC)
+#undef STICKY
+static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
+static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
+
+static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
+{
+	if (r->nac >= RULE_MAX_APP_COND) {
+		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
+			 RULE_MAX_APP_COND);
+		return NULL;
+	}
+	if (!r->alproto)
+		r->alproto = alp;
+	struct app_cond *c = &r->ac[r->nac++];
+	memset(c, 0, sizeof(*c));
+	c->type = type;
+	return c;
+}
+
+static int ac_num(struct rule *r, const char *arg, uint8_t type, uint64_t max, const char *kw,
+		  struct parse_ctx *pc)
+{
+	struct numcmp n;
+	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &n, max) < 0)
+		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
+	struct app_cond *c = add_ac(r, type, ALP_DNS, pc);
+	if (!c)
+		return -1;
+	c->c = n;
+	return 0;
+}
+static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_OPCODE, 15, "dns.opcode", pc); }
+static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", pc); }
+static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", pc); }
+
+/* ssl_version:sslv3,tls1.0,...  (a leading ! on any item negates) */
+static int kw_ssl_version(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	static const char *const names[] = { "sslv2", "sslv3", "tls1.0", "tls1.1", "tls1.2",
+					     "tls1.3" };
+	if (need_arg(arg, "ssl_version", pc))
+		return -1;
+	char tmp[128], *save = NULL;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	struct app_cond *c = add_ac(r, AC_SSL_VERSION, ALP_TLS, pc);
+	if (!c)
+		return -1;
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (*t == '!') {
+			c->neg = true;
+			t = trim(t + 1);
+		}
+		unsigned k = 0;
+		while (k < 6 && strcasecmp(t, names[k]))
+			k++;
+		if (k == 6)
+			FAIL("ssl_version: unknown version \"%s\" (sslv2, sslv3, tls1.0 .. tls1.3)", t);
+		c->mask |= 1u << k;
+	}
+	return 0;
+}
+
+/* ssl_state:client_hello|server_hello,!client_keyx */
+static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	static const char *const names[] = { "client_hello", "server_hello", "client_keyx",
+					     "server_keyx", "unknown" };
+	static const uint32_t bits[] = { TLS_ST_CLIENT_HELLO, TLS_ST_SERVER_HELLO,
+					 TLS_ST_CLIENT_KEYX, TLS_ST_SERVER_KEYX, TLS_ST_UNKNOWN };
+	if (need_arg(arg, "ssl_state", pc))
+		return -1;
+	char tmp[128], *save = NULL;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	struct app_cond *c = add_ac(r, AC_SSL_STATE, ALP_TLS, pc);
+	if (!c)
+		return -1;
+	for (char *t = strtok_r(tmp, ",|", &save); t; t = strtok_r(NULL, ",|", &save)) {
+		t = trim(t);
+		bool neg = *t == '!';
+		if (neg)
+			t = trim(t + 1);
+		unsigned k = 0;
+		while (k < 5 && strcmp(t, names[k]))
+			k++;
+		if (k == 5)
+			FAIL("ssl_state: unknown state \"%s\"", t);
+		if (neg)
+			c->neg_mask |= bits[k];
+		else
+			c->mask |= bits[k];
+	}
+	return 0;
+}
+
+/* tls.version:1.2 | 0x0303 */
+static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "tls.version", pc))
+		return -1;
+	char tmp[32];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	uint16_t v = 0;
+	if (!strcmp(t, "1.0")) v = 0x0301;
+	else if (!strcmp(t, "1.1")) v = 0x0302;
+	else if (!strcmp(t, "1.2")) v = 0x0303;
+	else if (!strcmp(t, "1.3")) v = 0x0304;
+	else if (!strcasecmp(t, "ssl3") || !strcmp(t, "3.0")) v = 0x0300;
+	else {
+		uint64_t x;
+		if (parse_uint(t, 0xffff, &x))
+			FAIL("tls.version: bad value \"%s\" (1.0 .. 1.3 or a number)", arg);
+		v = (uint16_t)x;
+	}
+	struct app_cond *c = add_ac(r, AC_TLS_VERSION, ALP_TLS, pc);
+	if (!c)
+		return -1;
+	c->c.op = CMP_EQ;
+	c->c.a = v;
+	return 0;
+}
+
+static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "app-layer-event", pc))
+		return -1;
+	char tmp[96];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	bool neg = *t == '!';
+	if (neg)
+		t = trim(t + 1);
+	int ev = app_event_lookup(t);
+	if (ev < 0) {
+		snprintf(pc->kw, sizeof(pc->kw), "app-layer-event:%.40s", t);
+		pc->unsupported = true;
+		FAIL("app-layer-event \"%s\": vigil does not raise it (--list-app-events)", t);
+	}
+	struct app_cond *c = add_ac(r, AC_APP_EVENT, 0, pc);
+	if (!c)
+		return -1;
+	c->mask = (uint32_t)ev;
+	c->neg = neg;
+	return 0;
+}
+
+/* tls.subject:"CN=..." / tls.issuerdn / tls.fingerprint: the older
+ * keywords with a value; a content in the certificate buffer */
+static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const char *kw,
+		      struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[600];
+	const char *a = arg;
+	bool neg = *a == '!';
+	if (neg)
+		a++;
+	if (*a == '"')
+		snprintf(tmp, sizeof(tmp), "%s%s", neg ? "!" : "", a);
+	else
+		snprintf(tmp, sizeof(tmp), "%s\"%s\"", neg ? "!" : "", a);
+	int8_t saved = r->cur_buf;
+	struct sm *lc = r->last_content, *lp = r->last_pm;
+	sticky(r, b, ALP_TLS);
+	int rc = kw_content(r, tmp, pc);
+	r->cur_buf = saved;
+	r->last_content = lc;
+	r->last_pm = lp;
+	return rc;
+}
+static int kw_tls_subject(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_SUBJECT, "tls.subject", pc); }
+static int kw_tls_issuerdn(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_ISSUER, "tls.issuerdn", pc); }
+static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc); }
 
 const struct kw_entry kw_table[] = {
 #define X(c, name, help) { name, help, kw_##c },

@@ -32,6 +32,32 @@ const char *const buffer_names[BUF_MAX] = {
 #undef X
 };
 
+/* Which part of an HTTP transaction buffer b comes from (rule.h). */
+static uint8_t http_part_of(int b)
+{
+	switch (b) {
+	case BUF_HTTP_METHOD: case BUF_HTTP_URI: case BUF_HTTP_URI_RAW:
+	case BUF_HTTP_REQUEST_LINE: case BUF_HTTP_HOST: case BUF_HTTP_HOST_RAW:
+	case BUF_HTTP_USER_AGENT: case BUF_HTTP_REFERER: case BUF_HTTP_ACCEPT:
+	case BUF_HTTP_ACCEPT_ENC: case BUF_HTTP_ACCEPT_LANG:
+		return HTTP_P_REQ_HEAD;
+	case BUF_HTTP_REQUEST_BODY:
+		return HTTP_P_REQ_BODY;
+	case BUF_HTTP_STAT_CODE: case BUF_HTTP_STAT_MSG: case BUF_HTTP_RESPONSE_LINE:
+	case BUF_HTTP_SERVER: case BUF_HTTP_LOCATION:
+		return HTTP_P_RESP_HEAD;
+	case BUF_HTTP_RESPONSE_BODY:
+		return HTTP_P_RESP_BODY;
+	case BUF_HTTP_PROTOCOL: case BUF_HTTP_HEADER: case BUF_HTTP_HEADER_RAW:
+	case BUF_HTTP_HEADER_NAMES: case BUF_HTTP_COOKIE: case BUF_HTTP_CONTENT_TYPE:
+	case BUF_HTTP_CONTENT_LEN: case BUF_HTTP_CONNECTION: case BUF_HTTP_START:
+		return HTTP_P_DIR_HEAD;
+	case BUF_FILE_DATA:
+		return HTTP_P_DIR_BODY;
+	}
+	return 0;
+}
+
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *names[2][NAME_MAX_PER_SPACE];
 static uint32_t names_cnt[2];
@@ -361,16 +387,16 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	end--;
 	/* split the options */
 	size_t n = 0, nopts = 0;
-	bool inq = false;
+	/* as Suricata: an option ends at the first ';' not escaped with a
+	 * backslash, quotes or not (a ';' inside content is written |3b| or
+	 * \;), so a pcre such as "/^["']?x/" keeps its odd quote */
 	for (const char *q = p; q < end; q++) {
 		if (*q == '\\' && q + 1 < end) {
 			buf[n++] = *q++;
 			buf[n++] = *q;
 			continue;
 		}
-		if (*q == '"')
-			inq = !inq;
-		if (*q == ';' && !inq) {
+		if (*q == ';') {
 			buf[n] = '\0';
 			char *o = buf;
 			while (isspace((unsigned char)*o))
@@ -395,16 +421,15 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 			goto fail;
 		}
 	}
-	if (inq) {
-		snprintf(pc->err, sizeof(pc->err), "unterminated quote");
-		goto fail;
-	}
 	if (!r->sid) {
 		snprintf(pc->err, sizeof(pc->err), "no sid");
 		goto fail;
 	}
 	if (!r->msg && !(r->msg = v_strdup("")))
 		goto fail;
+	for (int b = 0; b < BUF_MAX; b++)
+		if (r->lists[b].cnt)
+			r->http_parts |= http_part_of(b);
 	choose_fast_pattern(r);
 	v_free(buf);
 	return r;

@@ -156,6 +156,25 @@ enum rule_flow_flags {
 enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
 		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_MAX };
 
+/* conditions on what the app layer parsed (dns.opcode, ssl_state, ...) */
+enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
+		     AC_SSL_STATE, AC_TLS_VERSION, AC_APP_EVENT };
+struct app_cond {
+	uint8_t type;
+	bool neg;
+	struct numcmp c;        /* dns.*, tls.version */
+	uint32_t mask;          /* ssl_version / ssl_state bits (any of), event id */
+	uint32_t neg_mask;      /* ssl_state: bits that must not be set */
+};
+#define RULE_MAX_APP_COND 4
+
+/* The parts of an HTTP transaction, in the order they arrive.  A rule is
+ * evaluated on the packet where the last part it inspects arrives, so it
+ * alerts once per transaction, not on every later packet that still
+ * carries the request.  DIR_*: the head or body of the packet's
+ * direction (http.header, file.data). */
+enum { HTTP_P_DIR_HEAD = 16, HTTP_P_DIR_BODY = 32 }; /* HTTP_P_REQ_HEAD ..: app.h */
+
 struct rule {
 	uint32_t idx;        /* position in the engine */
 	uint32_t sid, gid, rev;
@@ -191,6 +210,10 @@ struct rule {
 	uint8_t flags_want, flags_mask;
 	bool has_fragbits;
 	uint8_t fragbits_mode, fragbits_want;
+
+	struct app_cond ac[RULE_MAX_APP_COND];
+	uint8_t nac;
+	uint8_t http_parts;       /* HTTP_P_* bits of the buffers it inspects */
 
 	struct flowbit_cond *fb;
 	uint32_t fb_cnt;

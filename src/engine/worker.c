@@ -28,10 +28,21 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f);
 	detect_flow_free(f);
-	const struct http_msg *req = app_http_unlogged(f);
-	if (req && w->eve && w->ec.http)
-		eve_http_record(&w->out, NULL, f, req, NULL, &w->ec);
-	app_flow_free(f);
+	if (w->eve) {
+		const struct http_msg *req = app_http_unlogged(f);
+		if (req && w->ec.http)
+			eve_http_record(&w->out, NULL, f, req, NULL, &w->ec);
+		const struct tls_info *t = app_tls_unlogged(f);
+		if (t && w->ec.tls)
+			eve_tls_record(&w->out, NULL, f, t, &w->ec);
+		const struct ssh_info *s = app_ssh_unlogged(f);
+		if (s && w->ec.ssh)
+			eve_ssh_record(&w->out, NULL, f, s, &w->ec);
+		const struct quic_info *q = app_quic_unlogged(f);
+		if (q && w->ec.quic)
+			eve_quic_record(&w->out, NULL, f, q, &w->ec);
+	}
+	app_flow_free_ctx(&w->app, f);
 	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
 		f->alproto = ALPROTO_FAILED;
@@ -60,7 +71,10 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 		return verr_set(e, V_ENOMEM, "out of memory (flow table)");
 	}
 	reasm_ctx_init(&w->rc, cfg, nworkers, &w->cnt, on_stream_data, w);
-	w->app.cnt = &w->cnt;
+	struct app_cfg ac = { (uint32_t)MIN(cfg->http_req_body_limit, UINT32_MAX / 2),
+			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
+			      cfg->app_memcap / nworkers };
+	app_ctx_init(&w->app, &ac, &w->cnt);
 	return 0;
 }
 
@@ -180,16 +194,33 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		goto events;
 	}
 	app_tx_reset(&w->app);
-	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS))
+	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
 		stream_packet(&w->rc, p);
-	else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD))
+		if (p->tcp_flags & (TH_FIN | TH_RST))
+			app_tcp_close(&w->app, f, p->dir);
+	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD))
 		app_udp(&w->app, f, p);
 	if (w->app.tx.have_dns && w->eve && w->ec.dns)
 		eve_dns_record(&w->out, p, &w->app.tx.dns, &w->ec);
 	if (w->app.tx.tls_log && f && w->eve && w->ec.tls) {
-		static _Thread_local struct app_tx t;
-		if (app_tls_summary(f, &t))
-			eve_tls_record(&w->out, p, f, &t, &w->ec);
+		const struct tls_info *t = app_tls_unlogged(f);
+		if (t)
+			eve_tls_record(&w->out, p, f, t, &w->ec);
+	}
+	if (w->app.tx.ssh_log && f && w->eve && w->ec.ssh) {
+		const struct ssh_info *s = app_ssh_unlogged(f);
+		if (s)
+			eve_ssh_record(&w->out, p, f, s, &w->ec);
+	}
+	if (w->app.tx.quic_log && f && w->eve && w->ec.quic) {
+		const struct quic_info *q = app_quic_unlogged(f);
+		if (q)
+			eve_quic_record(&w->out, p, f, q, &w->ec);
+	}
+	if (w->app.tx.events) {
+		CNT_ADD(&w->cnt, APP_EVENTS, (uint64_t)__builtin_popcountll(w->app.tx.events));
+		if (w->eve)
+			eve_applayer_anomalies(&w->out, p, w->app.tx.events, &w->ec);
 	}
 	if (w->app.tx.http_log && f && w->eve && w->ec.http)
 		eve_http_record(&w->out, p, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);

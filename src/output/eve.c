@@ -30,6 +30,9 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->dns = c->eve_dns;
 	ec->http = c->eve_http;
 	ec->tls = c->eve_tls;
+	ec->ssh = c->eve_ssh;
+	ec->quic = c->eve_quic;
+	ec->anomaly_applayer = c->eve_anomaly_applayer;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -403,32 +406,166 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_append(jb, "\n", 1);
 }
 
-void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
-		    const struct app_tx *t, const struct eve_cfg *ec)
+/* The direction of the client (records of a transaction). */
+static const struct packet *client_dir(const struct packet *p, struct packet *q)
 {
-	struct packet q = *p;
-	q.dir = 0; /* in the client's direction */
-	eve_header(jb, p->ts, "tls", f, &q, ec);
+	if (!p || p->dir == 0)
+		return p;
+	*q = *p;
+	q->dir = 0;
+	return q;
+}
+
+static void alpn_list(struct jbuf *jb, const char *key, uint8_t n, const uint8_t *len,
+		      const char (*v)[32])
+{
+	if (!n)
+		return;
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < n; i++)
+		jb_strn(jb, NULL, (const uint8_t *)v[i], len[i]);
+	jb_close(jb);
+}
+
+void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		    const struct tls_info *t, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = client_dir(p, &q);
+	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
 	jb_open_object(jb, "tls");
-	if (t->tls_sni_len)
-		jb_strn(jb, "sni", (const uint8_t *)t->tls_sni, t->tls_sni_len);
-	jb_str(jb, "version", tls_version_name(t->have_tls_server_hello ? t->tls_server_version
-									: t->tls_version));
+	if (t->subject_len)
+		jb_strn(jb, "subject", (const uint8_t *)t->subject, t->subject_len);
+	if (t->issuer_len)
+		jb_strn(jb, "issuerdn", (const uint8_t *)t->issuer, t->issuer_len);
+	if (t->serial_len)
+		jb_str(jb, "serial", t->serial);
+	if (t->fingerprint[0])
+		jb_str(jb, "fingerprint", t->fingerprint);
+	if (t->sni_len)
+		jb_strn(jb, "sni", (const uint8_t *)t->sni, t->sni_len);
+	jb_str(jb, "version", tls_version_name((t->state & TLS_ST_SERVER_HELLO) ? t->sver
+									      : t->cver));
+	if (t->notbefore[0])
+		jb_str(jb, "notbefore", t->notbefore);
+	if (t->notafter[0])
+		jb_str(jb, "notafter", t->notafter);
 	if (t->ja3_hash[0]) {
 		jb_open_object(jb, "ja3");
 		jb_str(jb, "hash", t->ja3_hash);
 		jb_strn(jb, "string", (const uint8_t *)t->ja3, t->ja3_len);
 		jb_close(jb);
 	}
-	if (t->have_tls_server_hello && t->ja3s_hash[0]) {
+	if ((t->state & TLS_ST_SERVER_HELLO) && t->ja3s_hash[0]) {
 		jb_open_object(jb, "ja3s");
 		jb_str(jb, "hash", t->ja3s_hash);
 		jb_strn(jb, "string", (const uint8_t *)t->ja3s, t->ja3s_len);
 		jb_close(jb);
 	}
+	if (t->ja4[0])
+		jb_str(jb, "ja4", t->ja4);
+	alpn_list(jb, "client_alpns", t->nalpn, t->alpn_len, t->alpn);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
+}
+
+static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s)
+{
+	if (!s->banner)
+		return;
+	jb_open_object(jb, key);
+	jb_strn(jb, "proto_version", (const uint8_t *)s->proto, s->proto_len);
+	jb_strn(jb, "software_version", (const uint8_t *)s->software, s->software_len);
+	if (s->kex) {
+		jb_open_object(jb, "hassh");
+		jb_str(jb, "hash", s->hassh);
+		jb_strn(jb, "string", (const uint8_t *)s->hassh_string, s->hassh_string_len);
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		    const struct ssh_info *s, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = client_dir(p, &q);
+	eve_header(jb, p ? p->ts : f->last, "ssh", f, p, ec);
+	jb_open_object(jb, "ssh");
+	ssh_side(jb, "client", &s->side[0]);
+	ssh_side(jb, "server", &s->side[1]);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		     const struct quic_info *qi, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = client_dir(p, &q);
+	eve_header(jb, p ? p->ts : f->last, "quic", f, p, ec);
+	jb_open_object(jb, "quic");
+	char v[16];
+	if (qi->version == 1)
+		snprintf(v, sizeof(v), "1");
+	else if ((qi->version >> 8) == 0xff0000)
+		snprintf(v, sizeof(v), "h3-%u", qi->version & 0xff);
+	else
+		snprintf(v, sizeof(v), "%08x", qi->version);
+	jb_str(jb, "version", v);
+	if (qi->sni_len)
+		jb_strn(jb, "sni", (const uint8_t *)qi->sni, qi->sni_len);
+	if (qi->ja3_hash[0]) {
+		jb_open_object(jb, "ja3");
+		jb_str(jb, "hash", qi->ja3_hash);
+		jb_strn(jb, "string", (const uint8_t *)qi->ja3, qi->ja3_len);
+		jb_close(jb);
+	}
+	if (qi->ja4[0])
+		jb_str(jb, "ja4", qi->ja4);
+	jb_open_array(jb, "extensions");
+	for (unsigned i = 0; i < qi->next; i++) {
+		jb_open_object(jb, NULL);
+		const char *nm = tls_ext_name(qi->ext[i]);
+		if (nm)
+			jb_str(jb, "name", nm);
+		jb_u64(jb, "type", qi->ext[i]);
+		if (qi->ext[i] == 0 && qi->sni_len) {
+			jb_open_array(jb, "values");
+			jb_strn(jb, NULL, (const uint8_t *)qi->sni, qi->sni_len);
+			jb_close(jb);
+		} else if (qi->ext[i] == 16) {
+			alpn_list(jb, "values", qi->nalpn, qi->alpn_len, qi->alpn);
+		}
+		jb_close(jb);
+	}
+	jb_close(jb);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, uint64_t events,
+			    const struct eve_cfg *ec)
+{
+	if (!ec->anomaly || !ec->anomaly_applayer)
+		return;
+	for (unsigned e = 0; e < APP_EV_MAX; e++) {
+		if (!(events >> e & 1))
+			continue;
+		eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
+		jb_open_object(jb, "anomaly");
+		jb_str(jb, "type", "applayer");
+		jb_str(jb, "event", app_event_names[e]);
+		jb_str(jb, "layer", "proto_parser");
+		if (p->flow && p->flow->alproto < ALP_MAX)
+			jb_str(jb, "app_proto", alproto_names[p->flow->alproto]);
+		jb_close(jb);
+		jb_close(jb);
+		jb_append(jb, "\n", 1);
+	}
 }
 
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)

@@ -15,6 +15,7 @@
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
+	bool ssh, quic, anomaly_applayer;
 	uint16_t cid_seed;
 };
 
@@ -48,7 +49,15 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 
 /* A tls record for the handshake of f (t from app_tls_summary). */
 void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
-		    const struct app_tx *t, const struct eve_cfg *ec);
+		    const struct tls_info *t, const struct eve_cfg *ec);
+/* An ssh record (banners, hassh); p may be NULL at flow end. */
+void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		    const struct ssh_info *s, const struct eve_cfg *ec);
+void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		     const struct quic_info *q, const struct eve_cfg *ec);
+/* An anomaly record of type applayer for each event in the mask. */
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, uint64_t events,
+			    const struct eve_cfg *ec);
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);

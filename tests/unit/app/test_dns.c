@@ -95,7 +95,7 @@ static void test_tcp_stream(void **state)
 		assert_true(first || a.tx.have_dns);
 		assert_string_equal(a.tx.dns.q[0].name, "www.example.com");
 	}
-	app_flow_free(&f);
+	app_flow_free_ctx(&a, &f);
 }
 
 int main(void)

@@ -1,0 +1,115 @@
+/*
+ * app_int.h - what the app layer's files share (not seen outside app/).
+ *
+ * One struct app_flow per flow (f->app), allocated on the flow's first
+ * payload; each protocol's state is allocated only when the flow turns out
+ * to be that protocol.  Buffers that can grow with the peer's input
+ * (bodies, handshake messages, certificate chains) are charged to the
+ * worker's app-layer memcap; a refused charge raises app.memcap_reached and
+ * that data is not inspected.
+ */
+#ifndef VIGIL_APP_INT_H
+#define VIGIL_APP_INT_H
+
+#include "app.h"
+
+#define QUIC_CRYPTO_MAX (16 * 1024)
+
+/* An HTTP body being collected for rules (body.c). */
+struct http_body {
+	uint8_t *buf;
+	uint32_t len, cap, limit;
+	void *z;                  /* z_stream when gzip/deflate */
+	uint8_t enc;              /* BODY_ENC_* */
+	bool raw_tried;           /* deflate: retried as raw deflate */
+	bool full, exposed, close_delim, zfail;
+	uint64_t exposed_seq;     /* pkt_seq when handed to rules */
+};
+enum { BODY_ENC_NONE, BODY_ENC_GZIP, BODY_ENC_DEFLATE };
+
+void body_start(struct app_ctx *a, struct http_body *b, const struct http_head *h,
+		uint32_t limit, bool close_delim);
+/* Adds body bytes; true when the limit was reached by this call. */
+bool body_add(struct app_ctx *a, struct http_body *b, const uint8_t *d, uint32_t n);
+void body_free(struct app_ctx *a, struct http_body *b);
+
+/* TLS record and handshake reader of one direction (tls.c). */
+struct tls_dir {
+	uint8_t hdr[5];
+	uint8_t hdr_len;
+	uint8_t rec_type;
+	uint32_t rec_left;
+	uint8_t *hs;              /* handshake bytes not parsed yet */
+	uint32_t hs_len, hs_cap;
+	bool done;                /* encrypted from here, or broken */
+};
+struct tls_state {
+	struct tls_dir dir[2];
+	struct tls_info info;
+};
+void tls_feed(struct app_ctx *a, struct tls_state *t, int dir, const uint8_t *d, uint32_t n);
+void tls_state_free(struct app_ctx *a, struct tls_state *t);
+/* Parses a ClientHello body (after the 4-byte handshake header) into the
+ * fields shared by TLS and QUIC. */
+struct hello_out {
+	char *sni; uint16_t *sni_len; size_t sni_cap;
+	char *ja3; uint16_t *ja3_len; size_t ja3_cap;
+	char *ja3_hash, *ja4;
+	uint16_t *version;
+	uint8_t *nalpn, *alpn_len;
+	char (*alpn)[32];
+	uint16_t *ext;            /* extension types in order (may be NULL) */
+	uint8_t *next;
+};
+bool tls_parse_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n, bool quic,
+			    const struct hello_out *o);
+
+/* SSH (ssh.c) */
+struct ssh_dir {
+	uint8_t line[256];
+	uint16_t line_len;
+	uint8_t state;
+	uint8_t *pkt;             /* the KEXINIT packet being collected */
+	uint32_t pkt_len, pkt_need;
+};
+struct ssh_state {
+	struct ssh_dir dir[2];
+	struct ssh_info info;
+};
+void ssh_feed(struct app_ctx *a, struct ssh_state *s, int dir, const uint8_t *d, uint32_t n);
+void ssh_state_free(struct app_ctx *a, struct ssh_state *s);
+
+/* QUIC (quic.c) */
+struct quic_state {
+	struct quic_info info;
+	uint8_t *crypto;          /* the client's CRYPTO stream, by offset */
+	uint8_t have[QUIC_CRYPTO_MAX / 8]; /* which of its bytes arrived */
+	bool done;
+};
+/* True if d/n starts with a QUIC long-header Initial of a known version. */
+bool quic_probe(const uint8_t *d, uint32_t n);
+void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d, uint32_t n);
+void quic_state_free(struct app_ctx *a, struct quic_state *q);
+
+/* hex helpers */
+void hex_md5(const void *s, size_t n, char out[static 33]);
+
+struct app_flow {
+	bool seen[2];
+	/* DNS over TCP: a message being reassembled per direction */
+	uint8_t *buf[2];
+	uint32_t len[2];
+	struct http_dir http[2];
+	struct http_msg req, resp;
+	struct http_body body[2];
+	bool head_pending;        /* the last request was HEAD: no response body */
+	struct tls_state *tls;
+	struct ssh_state *ssh;
+	struct quic_state *quic;
+};
+
+/* Charges / releases the app memcap (raises app.memcap_reached). */
+bool app_charge(struct app_ctx *a, uint64_t n);
+void app_release(struct app_ctx *a, uint64_t n);
+
+#endif

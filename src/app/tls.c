@@ -1,0 +1,624 @@
+/*
+ * tls.c - TLS (SSL 3.0 to TLS 1.3) handshakes for detection and eve.
+ *
+ * Each direction is read record by record (5-byte header, then the body
+ * in whatever pieces the stream delivers).  Handshake records' bodies are
+ * appended to a per-direction buffer from which whole handshake messages
+ * are taken, so a message split across records or TCP segments, or
+ * several messages in one record, parse the same.  Parsed: ClientHello
+ * (SNI, offered versions, ALPN, JA3, JA4), ServerHello (negotiated version,
+ * JA3S), Certificate (the chain; the leaf's subject, issuer, serial,
+ * validity and SHA-1 fingerprint via OpenSSL), and the key exchange
+ * messages (ssl_state).  A direction stops at ChangeCipherSpec or
+ * application data: what follows is encrypted.  Limits: a handshake
+ * message over 64 KiB, a record over 2^14 + 2048 bytes or an unknown
+ * record type raise an event and stop the direction.  The certificate
+ * chain is kept only until both directions are encrypted ("store-free").
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "app_int.h"
+#include "cursor.h"
+#include "util.h"
+
+#define TLS_HS_MAX (64 * 1024)
+#define TLS_REC_MAX (16384 + 2048)
+
+static bool grease(uint16_t v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+static const char hx[] = "0123456789abcdef";
+
+static void digest_hex(const EVP_MD *md, const void *s, size_t n, char *out, unsigned want)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0;
+	if (!EVP_Digest(s, n, d, &ml, md, NULL) || ml * 2 < want) {
+		out[0] = '\0';
+		return;
+	}
+	for (unsigned i = 0; i < want; i++)
+		out[i] = hx[(d[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[want] = '\0';
+}
+
+void hex_md5(const void *s, size_t n, char out[static 33])
+{
+	digest_hex(EVP_md5(), s, n, out, 32);
+}
+
+/* Appends "-n" (or "n" first) to a JA3 field. */
+static void ja3_num(char *s, uint16_t *len, size_t cap, uint16_t v, bool *first)
+{
+	int n = snprintf(s + *len, cap - *len, "%s%u", *first ? "" : "-", v);
+	if (n > 0 && (size_t)n < cap - *len)
+		*len = (uint16_t)(*len + n);
+	*first = false;
+}
+
+static void ja3_sep(char *s, uint16_t *len, size_t cap)
+{
+	if (*len + 1u < cap)
+		s[(*len)++] = ',';
+	s[*len] = '\0';
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/* "0a0b,0c0d" of v[0..n) into out; returns the length. */
+static size_t hex_list(const uint16_t *v, unsigned n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (unsigned i = 0; i < n && o + 6 < cap; i++) {
+		if (i)
+			out[o++] = ',';
+		out[o++] = hx[v[i] >> 12];
+		out[o++] = hx[(v[i] >> 8) & 15];
+		out[o++] = hx[(v[i] >> 4) & 15];
+		out[o++] = hx[v[i] & 15];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static void sha256_12(const char *s, size_t n, char out[13])
+{
+	if (!n) {
+		memcpy(out, "000000000000", 13);
+		return;
+	}
+	digest_hex(EVP_sha256(), s, n, out, 12);
+}
+
+#define HELLO_MAX_LIST 128
+
+/* JA4 (FoxIO, BSD-3): t|q, version, d|i, cipher count, extension count,
+ * ALPN first+last char; _ sha256(sorted ciphers)[:12]; _ sha256(sorted
+ * extensions without SNI and ALPN, "_", signature algorithms)[:12]. */
+static void ja4(char out[40], bool quic, uint16_t ver, bool sni, const uint16_t *ciph,
+		unsigned nc, const uint16_t *ext, unsigned ne, const uint16_t *sig, unsigned ns,
+		const uint8_t *alpn, uint8_t alpn_len)
+{
+	const char *vs = ver == 0x0304 ? "13" : ver == 0x0303 ? "12" : ver == 0x0302 ? "11"
+			 : ver == 0x0301 ? "10" : ver == 0x0300 ? "s3" : ver == 0x0002 ? "s2" : "00";
+	char a0 = '0', a1 = '0';
+	if (alpn_len) {
+		uint8_t f = alpn[0], l = alpn[alpn_len - 1];
+		bool alnum = ((f | 32) >= 'a' && (f | 32) <= 'z') || (f >= '0' && f <= '9');
+		bool alnum2 = ((l | 32) >= 'a' && (l | 32) <= 'z') || (l >= '0' && l <= '9');
+		if (alnum && alnum2) {
+			a0 = (char)f;
+			a1 = (char)l;
+		} else {
+			a0 = hx[f >> 4];
+			a1 = hx[l & 15];
+		}
+	}
+	uint16_t sc[HELLO_MAX_LIST], se[HELLO_MAX_LIST];
+	unsigned nse = 0;
+	memcpy(sc, ciph, nc * sizeof(*sc));
+	qsort(sc, nc, sizeof(*sc), cmp_u16);
+	for (unsigned i = 0; i < ne; i++)
+		if (ext[i] != 0 && ext[i] != 16)
+			se[nse++] = ext[i];
+	qsort(se, nse, sizeof(*se), cmp_u16);
+	char buf[HELLO_MAX_LIST * 5 * 2 + 8], hb[13], hc[13];
+	sha256_12(buf, hex_list(sc, nc, buf, sizeof(buf)), hb);
+	size_t o = hex_list(se, nse, buf, sizeof(buf));
+	if (ns && o + 2 < sizeof(buf)) {
+		buf[o++] = '_';
+		o += hex_list(sig, ns, buf + o, sizeof(buf) - o);
+	}
+	if (!ne)
+		o = 0;
+	sha256_12(buf, o, hc);
+	snprintf(out, 40, "%c%s%c%02u%02u%c%c_%s_%s", quic ? 'q' : 't', vs, sni ? 'd' : 'i',
+		 MIN(nc, 99u), MIN(ne, 99u), a0, a1, hb, hc);
+}
+
+bool tls_parse_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n, bool quic,
+			    const struct hello_out *o)
+{
+	struct cursor hs;
+	cur_init(&hs, d, n);
+	uint16_t legacy = cur_be16(&hs);
+	cur_skip(&hs, 32);                 /* random */
+	cur_skip(&hs, cur_u8(&hs));        /* session id */
+	struct cursor cs = cur_sub(&hs, cur_be16(&hs));
+	cur_skip(&hs, cur_u8(&hs));        /* compression */
+	if (hs.err)
+		return false;
+	*o->version = legacy;
+	*o->sni_len = 0;
+	*o->nalpn = 0;
+	if (o->next)
+		*o->next = 0;
+	char *j = o->ja3;
+	uint16_t jl = 0;
+	size_t cap = o->ja3_cap;
+	bool first = true;
+	j[0] = '\0';
+	uint16_t ciph[HELLO_MAX_LIST], ext[HELLO_MAX_LIST], sig[HELLO_MAX_LIST];
+	unsigned nc = 0, ne = 0, ns = 0, nsni = 0;
+	uint16_t best = 0;
+	ja3_num(j, &jl, cap, legacy, &first);
+	ja3_sep(j, &jl, cap);
+	first = true;
+	while (cur_left(&cs) >= 2) {
+		uint16_t v = cur_be16(&cs);
+		if (grease(v))
+			continue;
+		ja3_num(j, &jl, cap, v, &first);
+		if (nc < HELLO_MAX_LIST)
+			ciph[nc++] = v;
+	}
+	ja3_sep(j, &jl, cap);
+	char groups[512] = "", fmts[128] = "";
+	uint16_t gl = 0, fl = 0;
+	bool gfirst = true, ffirst = true;
+	first = true;
+	struct cursor ext_c = cur_sub(&hs, cur_be16(&hs));
+	for (unsigned i = 0; i < 128 && cur_left(&ext_c) >= 4; i++) {
+		uint16_t type = cur_be16(&ext_c);
+		struct cursor e = cur_sub(&ext_c, cur_be16(&ext_c));
+		if (e.err)
+			break;
+		if (!grease(type)) {
+			ja3_num(j, &jl, cap, type, &first);
+			if (ne < HELLO_MAX_LIST)
+				ext[ne++] = type;
+		}
+		if (o->ext && *o->next < 32)
+			o->ext[(*o->next)++] = type;
+		if (type == 0) { /* server_name: list len, type 0, name */
+			if (++nsni == 2)
+				app_event(a, APP_EV_TLS_MULTIPLE_SNI);
+			cur_skip(&e, 2);
+			if (cur_u8(&e) != 0) {
+				app_event(a, APP_EV_TLS_INVALID_SNI);
+				continue;
+			}
+			uint16_t l = cur_be16(&e);
+			const uint8_t *name = cur_bytes(&e, l);
+			if (name && nsni == 1) {
+				uint16_t k = (uint16_t)MIN(l, o->sni_cap - 1);
+				memcpy(o->sni, name, k);
+				o->sni[k] = '\0';
+				*o->sni_len = k;
+			}
+		} else if (type == 43) { /* supported_versions: the highest */
+			uint8_t l = cur_u8(&e);
+			for (unsigned k = 0; k + 2 <= l && cur_left(&e) >= 2; k += 2) {
+				uint16_t v = cur_be16(&e);
+				if (!grease(v) && v > best)
+					best = v;
+			}
+		} else if (type == 10) { /* supported_groups */
+			struct cursor g = cur_sub(&e, cur_be16(&e));
+			while (cur_left(&g) >= 2) {
+				uint16_t v = cur_be16(&g);
+				if (!grease(v))
+					ja3_num(groups, &gl, sizeof(groups), v, &gfirst);
+			}
+		} else if (type == 11) { /* ec_point_formats */
+			struct cursor g = cur_sub(&e, cur_u8(&e));
+			while (cur_left(&g) >= 1)
+				ja3_num(fmts, &fl, sizeof(fmts), cur_u8(&g), &ffirst);
+		} else if (type == 13) { /* signature_algorithms, in order */
+			struct cursor g = cur_sub(&e, cur_be16(&e));
+			while (cur_left(&g) >= 2 && ns < HELLO_MAX_LIST) {
+				uint16_t v = cur_be16(&g);
+				if (!grease(v))
+					sig[ns++] = v;
+			}
+		} else if (type == 16) { /* ALPN: protocol name list */
+			struct cursor g = cur_sub(&e, cur_be16(&e));
+			while (cur_left(&g) >= 1 && *o->nalpn < TLS_MAX_ALPN) {
+				uint8_t l = cur_u8(&g);
+				const uint8_t *nm = cur_bytes(&g, l);
+				if (!nm || !l)
+					break;
+				uint8_t k = (uint8_t)MIN(l, 31u);
+				memcpy(o->alpn[*o->nalpn], nm, k);
+				o->alpn[*o->nalpn][k] = '\0';
+				o->alpn_len[(*o->nalpn)++] = k;
+			}
+		}
+	}
+	if (best > *o->version)
+		*o->version = best;
+	ja3_sep(j, &jl, cap);
+	int k = snprintf(j + jl, cap - jl, "%s,%s", groups, fmts);
+	if (k > 0 && (size_t)k < cap - jl)
+		jl = (uint16_t)(jl + k);
+	*o->ja3_len = jl;
+	hex_md5(j, jl, o->ja3_hash);
+	ja4(o->ja4, quic, best ? best : legacy, *o->sni_len > 0, ciph, nc, ext, ne, sig, ns,
+	    *o->nalpn ? (const uint8_t *)o->alpn[0] : NULL, *o->nalpn ? o->alpn_len[0] : 0);
+	return true;
+}
+
+/* ServerHello: negotiated version, JA3S (version,cipher,extensions). */
+static bool server_hello(struct tls_info *t, const uint8_t *d, uint32_t n)
+{
+	struct cursor hs;
+	cur_init(&hs, d, n);
+	uint16_t legacy = cur_be16(&hs);
+	cur_skip(&hs, 32);
+	cur_skip(&hs, cur_u8(&hs));
+	uint16_t cipher = cur_be16(&hs);
+	cur_skip(&hs, 1);
+	if (hs.err)
+		return false;
+	t->sver = legacy;
+	char *j = t->ja3s;
+	uint16_t jl = 0;
+	size_t cap = sizeof(t->ja3s);
+	bool first = true;
+	j[0] = '\0';
+	ja3_num(j, &jl, cap, legacy, &first);
+	ja3_sep(j, &jl, cap);
+	first = true;
+	ja3_num(j, &jl, cap, cipher, &first);
+	ja3_sep(j, &jl, cap);
+	first = true;
+	struct cursor ext = cur_sub(&hs, cur_be16(&hs));
+	for (unsigned i = 0; i < 64 && cur_left(&ext) >= 4; i++) {
+		uint16_t type = cur_be16(&ext);
+		struct cursor e = cur_sub(&ext, cur_be16(&ext));
+		if (e.err)
+			break;
+		ja3_num(j, &jl, cap, type, &first);
+		if (type == 43 && cur_left(&e) >= 2)
+			t->sver = cur_be16(&e);
+	}
+	t->ja3s_len = jl;
+	hex_md5(j, jl, t->ja3s_hash);
+	return true;
+}
+
+const char *tls_ext_name(uint16_t type)
+{
+	switch (type) {
+	case 0: return "server_name";
+	case 1: return "max_fragment_length";
+	case 5: return "status_request";
+	case 10: return "supported_groups";
+	case 11: return "ec_point_formats";
+	case 13: return "signature_algorithms";
+	case 16: return "alpn";
+	case 18: return "signed_certificate_timestamp";
+	case 21: return "padding";
+	case 22: return "encrypt_then_mac";
+	case 23: return "extended_master_secret";
+	case 27: return "compress_certificate";
+	case 35: return "session_ticket";
+	case 41: return "pre_shared_key";
+	case 42: return "early_data";
+	case 43: return "supported_versions";
+	case 44: return "cookie";
+	case 45: return "psk_key_exchange_modes";
+	case 49: return "post_handshake_auth";
+	case 50: return "signature_algorithms_cert";
+	case 51: return "key_share";
+	case 57: return "quic_transport_parameters";
+	case 65281: return "renegotiation_info";
+	}
+	return NULL;
+}
+
+const char *tls_version_name(uint16_t v)
+{
+	switch (v) {
+	case 0x0300: return "SSLv3";
+	case 0x0301: return "TLS 1.0";
+	case 0x0302: return "TLS 1.1";
+	case 0x0303: return "TLS 1.2";
+	case 0x0304: return "TLS 1.3";
+	}
+	return "UNDETERMINED";
+}
+
+static uint16_t name_str(const X509_NAME *nm, char *out, size_t cap)
+{
+	out[0] = '\0';
+	BIO *b = BIO_new(BIO_s_mem());
+	if (!b)
+		return 0;
+	/* Suricata's form: "C=US, O=Example, CN=example.com", in DER order */
+	X509_NAME_print_ex(b, nm, 0, XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
+			   ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_ESC_CTRL);
+	int n = BIO_read(b, out, (int)cap - 1);
+	BIO_free(b);
+	if (n < 0)
+		n = 0;
+	out[n] = '\0';
+	return (uint16_t)n;
+}
+
+static void time_str(const ASN1_TIME *t, char out[20])
+{
+	struct tm tm;
+	out[0] = '\0';
+	if (t && ASN1_TIME_to_tm(t, &tm))
+		strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* The leaf certificate's fields. */
+static bool leaf_fields(struct tls_info *t, const uint8_t *der, uint32_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, len);
+	if (!x)
+		return false;
+	t->subject_len = name_str(X509_get_subject_name(x), t->subject, sizeof(t->subject));
+	t->issuer_len = name_str(X509_get_issuer_name(x), t->issuer, sizeof(t->issuer));
+	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
+	const unsigned char *sb = ASN1_STRING_get0_data(sn);
+	int sl = ASN1_STRING_length(sn);
+	size_t o = 0;
+	for (int i = 0; i < sl && o + 4 < sizeof(t->serial); i++) {
+		static const char HX[] = "0123456789ABCDEF";
+		if (i)
+			t->serial[o++] = ':';
+		t->serial[o++] = HX[sb[i] >> 4];
+		t->serial[o++] = HX[sb[i] & 15];
+	}
+	t->serial[o] = '\0';
+	t->serial_len = (uint16_t)o;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0;
+	o = 0;
+	if (EVP_Digest(der, len, md, &ml, EVP_sha1(), NULL))
+		for (unsigned i = 0; i < ml && o + 4 < sizeof(t->fingerprint); i++) {
+			if (i)
+				t->fingerprint[o++] = ':';
+			t->fingerprint[o++] = hx[md[i] >> 4];
+			t->fingerprint[o++] = hx[md[i] & 15];
+		}
+	t->fingerprint[o] = '\0';
+	time_str(X509_get0_notBefore(x), t->notbefore);
+	time_str(X509_get0_notAfter(x), t->notafter);
+	X509_free(x);
+	return true;
+}
+
+static void chain_free(struct app_ctx *a, struct tls_info *t)
+{
+	if (t->chain) {
+		uint32_t sz = 0;
+		for (unsigned i = 0; i < t->ncerts; i++)
+			sz = MAX(sz, t->cert_off[i] + t->cert_len[i]);
+		app_release(a, sz);
+		v_free(t->chain);
+		t->chain = NULL;
+	}
+	t->ncerts = 0;
+}
+
+/* Certificate (TLS 1.2 and below): certificate_list<3>, each cert<3>. */
+static void certificate(struct app_ctx *a, struct tls_info *t, const uint8_t *d, uint32_t n)
+{
+	struct cursor c;
+	cur_init(&c, d, n);
+	struct cursor list = cur_sub(&c, cur_be24(&c));
+	if (c.err) {
+		app_event(a, APP_EV_TLS_INVALID_CERT);
+		return;
+	}
+	chain_free(a, t);
+	if (!app_charge(a, n))
+		return;
+	t->chain = v_malloc(n ? n : 1);
+	if (!t->chain) {
+		app_release(a, n);
+		return;
+	}
+	memcpy(t->chain, d, n);
+	while (cur_left(&list) && t->ncerts < TLS_MAX_CERTS) {
+		uint32_t l = cur_be24(&list);
+		const uint8_t *der = cur_bytes(&list, l);
+		if (!der || !l) {
+			app_event(a, APP_EV_TLS_INVALID_CERT);
+			break;
+		}
+		t->cert_off[t->ncerts] = (uint32_t)(der - d);
+		t->cert_len[t->ncerts] = l;
+		if (t->ncerts == 0 && !leaf_fields(t, der, l))
+			app_event(a, APP_EV_TLS_CERT_INVALID_DER);
+		t->ncerts++;
+	}
+	if (!t->ncerts)
+		chain_free(a, t);
+}
+
+static void handshake_msg(struct app_ctx *a, struct tls_info *t, int dir, uint8_t type,
+			  const uint8_t *d, uint32_t n)
+{
+	uint8_t st = 0;
+	if (type == 1 && dir == 0) {
+		struct hello_out o = { t->sni, &t->sni_len, sizeof(t->sni), t->ja3, &t->ja3_len,
+				       sizeof(t->ja3), t->ja3_hash, t->ja4, &t->cver, &t->nalpn,
+				       t->alpn_len, t->alpn, NULL, NULL };
+		if (tls_parse_client_hello(a, d, n, false, &o))
+			st = TLS_ST_CLIENT_HELLO;
+		else
+			app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
+	} else if (type == 2 && dir == 1) {
+		if (server_hello(t, d, n))
+			st = TLS_ST_SERVER_HELLO;
+		else
+			app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
+	} else if (type == 11 && dir == 1) {
+		certificate(a, t, d, n);
+		st = TLS_ST_CERT;
+	} else if (type == 12) {
+		st = TLS_ST_SERVER_KEYX;
+	} else if (type == 16) {
+		st = TLS_ST_CLIENT_KEYX;
+	} else if (type == 14 && !t->logged) {
+		a->tx.tls_log = true; /* ServerHelloDone: the server's flight is complete */
+	}
+	t->state |= st;
+	a->tx.tls_new |= st;
+}
+
+/* Takes whole handshake messages from the front of the buffer. */
+static void handshake_drain(struct app_ctx *a, struct tls_state *s, int dir)
+{
+	struct tls_dir *td = &s->dir[dir];
+	uint32_t off = 0;
+	while (td->hs_len - off >= 4 && !td->done) {
+		const uint8_t *m = td->hs + off;
+		uint32_t ml = (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+		if (ml > TLS_HS_MAX - 4) {
+			app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
+			td->done = true;
+			break;
+		}
+		if (td->hs_len - off < 4 + ml)
+			break;
+		handshake_msg(a, &s->info, dir, m[0], m + 4, ml);
+		off += 4 + ml;
+	}
+	if (off) {
+		memmove(td->hs, td->hs + off, td->hs_len - off);
+		td->hs_len -= off;
+	}
+}
+
+static void hs_append(struct app_ctx *a, struct tls_state *s, int dir, const uint8_t *d,
+		      uint32_t n)
+{
+	struct tls_dir *td = &s->dir[dir];
+	if (td->hs_len + n > TLS_HS_MAX) {
+		app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
+		td->done = true;
+		return;
+	}
+	if (td->hs_len + n > td->hs_cap) {
+		uint32_t cap = td->hs_cap ? td->hs_cap : 2048;
+		while (cap < td->hs_len + n)
+			cap *= 2;
+		cap = MIN(cap, (uint32_t)TLS_HS_MAX);
+		if (!app_charge(a, cap - td->hs_cap)) {
+			td->done = true;
+			return;
+		}
+		uint8_t *nb = v_realloc(td->hs, cap);
+		if (!nb) {
+			app_release(a, cap - td->hs_cap);
+			td->done = true;
+			return;
+		}
+		td->hs = nb;
+		td->hs_cap = cap;
+	}
+	memcpy(td->hs + td->hs_len, d, n);
+	td->hs_len += n;
+	handshake_drain(a, s, dir);
+}
+
+static void dir_end(struct app_ctx *a, struct tls_state *s, int dir)
+{
+	struct tls_dir *td = &s->dir[dir];
+	td->done = true;
+	if (td->hs)
+		app_release(a, td->hs_cap);
+	v_free(td->hs);
+	td->hs = NULL;
+	td->hs_len = td->hs_cap = 0;
+	if (dir == 1 && !s->info.logged && (s->info.state & TLS_ST_CLIENT_HELLO))
+		a->tx.tls_log = true;
+}
+
+void tls_feed(struct app_ctx *a, struct tls_state *s, int dir, const uint8_t *d, uint32_t n)
+{
+	struct tls_dir *td = &s->dir[dir];
+	a->tx.tls = &s->info;
+	/* the chain goes once both sides are encrypted and no rule can still
+	 * be looking at it (it was exposed on an earlier packet) */
+	if (s->info.chain && s->dir[0].done && s->dir[1].done && !(a->tx.tls_new & TLS_ST_CERT))
+		chain_free(a, &s->info);
+	while (n && !td->done) {
+		if (td->hdr_len < 5) {
+			uint32_t k = MIN(n, 5u - td->hdr_len);
+			memcpy(td->hdr + td->hdr_len, d, k);
+			td->hdr_len = (uint8_t)(td->hdr_len + k);
+			d += k;
+			n -= k;
+			if (td->hdr_len < 5)
+				return;
+			td->rec_type = td->hdr[0];
+			td->rec_left = (uint32_t)td->hdr[3] << 8 | td->hdr[4];
+			if (td->rec_type < 20 || td->rec_type > 24 || td->hdr[1] != 3) {
+				app_event(a, APP_EV_TLS_INVALID_RECORD_TYPE);
+				dir_end(a, s, dir);
+				return;
+			}
+			if (td->rec_left > TLS_REC_MAX) {
+				app_event(a, APP_EV_TLS_INVALID_RECORD_LEN);
+				dir_end(a, s, dir);
+				return;
+			}
+			if (!s->info.rec_ver)
+				s->info.rec_ver = (uint16_t)(td->hdr[1] << 8 | td->hdr[2]);
+			if (td->rec_type == 23) { /* application data: encrypted from here */
+				dir_end(a, s, dir);
+				return;
+			}
+		}
+		uint32_t k = MIN(n, td->rec_left);
+		if (td->rec_type == 22)
+			hs_append(a, s, dir, d, k);
+		d += k;
+		n -= k;
+		td->rec_left -= k;
+		if (!td->rec_left) {
+			td->hdr_len = 0;
+			if (td->rec_type == 20) /* ChangeCipherSpec */
+				dir_end(a, s, dir);
+		}
+	}
+}
+
+void tls_state_free(struct app_ctx *a, struct tls_state *s)
+{
+	for (int d = 0; d < 2; d++)
+		if (s->dir[d].hs) {
+			app_release(a, s->dir[d].hs_cap);
+			v_free(s->dir[d].hs);
+		}
+	chain_free(a, &s->info);
+	v_free(s);
+}
