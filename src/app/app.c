@@ -157,6 +157,7 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 	}
 	m->valid = true;
 	m->logged = false;
+	m->body_len = 0;
 	return true;
 }
 
@@ -203,14 +204,21 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request) {
 		af->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);
+		af->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
 		a->tx.http_req = m;
 	} else {
 		a->tx.http_resp = m;
 		if (af->req.valid)
 			a->tx.http_req = &af->req;
-		/* 1xx are interim, except 101, which ends the HTTP exchange */
-		if ((h->code / 100 != 1 || h->code == 101) && af->req.valid && !af->req.logged)
-			a->tx.http_log = true;
+		if (af->connect_pending && h->code / 100 == 2) {
+			if (af->req.valid && !af->req.logged)
+				a->tx.http_log = true; /* no body will end it */
+			/* a tunnel: the bytes that follow are the tunnelled
+			 * protocol's, detected afresh (TLS through a proxy) */
+			af->tunnel = true;
+			http_stop(&af->http[0]);
+			http_stop(&af->http[1]);
+		}
 	}
 }
 
@@ -218,6 +226,7 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 {
 	struct http_cb *cb = ctx;
 	int dir = request ? 0 : 1;
+	(request ? &cb->af->req : &cb->af->resp)->body_len += len;
 	if (body_add(cb->a, &cb->af->body[dir], data, len))
 		body_expose(cb->a, cb->af, dir);
 }
@@ -225,7 +234,16 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 static void on_http_end(void *ctx, bool request)
 {
 	struct http_cb *cb = ctx;
-	body_expose(cb->a, cb->af, request ? 0 : 1);
+	struct app_flow *af = cb->af;
+	body_expose(cb->a, af, request ? 0 : 1);
+	/* a response is complete: its transaction goes to eve (1xx are
+	 * interim, except 101, which ends the HTTP exchange) */
+	uint16_t code = af->resp.h.code;
+	if (!request && af->resp.valid && (code / 100 != 1 || code == 101) && af->req.valid &&
+	    !af->req.logged) {
+		cb->a->tx.http_log = true;
+		cb->a->tx.http_resp = &af->resp;
+	}
 }
 
 static void on_http_event(void *ctx, int ev)
@@ -287,15 +305,6 @@ const struct ssh_info *app_ssh_unlogged(struct flow *f)
 	return &af->ssh->info;
 }
 
-const struct quic_info *app_quic_unlogged(struct flow *f)
-{
-	struct app_flow *af = f->app;
-	if (!af || !af->quic || af->quic->info.logged || !af->quic->info.hello)
-		return NULL;
-	af->quic->info.logged = true;
-	return &af->quic->info;
-}
-
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -308,7 +317,7 @@ const struct http_msg *app_http_last_request(const struct flow *f)
 void app_tx_reset(struct app_ctx *a)
 {
 	struct app_tx *t = &a->tx;
-	t->have_dns = false;
+	t->ndns = 0;
 	t->alproto = 0;
 	t->tls = NULL;
 	t->tls_new = 0;
@@ -322,6 +331,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->ssh_new = t->ssh_log = false;
 	t->quic = NULL;
 	t->quic_log = false;
+	t->quic_long = false;
 	t->events = 0;
 	a->pkt_seq++;
 }
@@ -355,6 +365,9 @@ static const char *const http_methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "D
 static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 {
 	if (n >= 3 && d[0] == 0x16 && d[1] == 0x03 && d[2] <= 0x04)
+		return ALP_TLS;
+	/* SSLv2-format ClientHello offering SSL 3.0 or TLS */
+	if (n >= 5 && (d[0] & 0x80) && d[2] == 1 && d[3] == 0x03 && d[4] <= 0x03)
 		return ALP_TLS;
 	if (n >= 4 && !memcmp(d, "SSH-", 4))
 		return ALP_SSH;
@@ -406,9 +419,11 @@ static void dns_tcp(struct app_ctx *a, struct app_flow *af, int dir, const uint8
 				af->len[dir] = 0; /* an empty message: skip it */
 			continue;
 		}
-		if (dns_parse(af->buf[dir] + 2, need - 2, &a->tx.dns)) {
-			a->tx.have_dns = true;
-			if (a->tx.dns.truncated_parse)
+		struct dns_msg *m = &a->tx.dns[MIN(a->tx.ndns, APP_DNS_PER_PKT - 1u)];
+		if (dns_parse(af->buf[dir] + 2, need - 2, m)) {
+			if (a->tx.ndns < APP_DNS_PER_PKT)
+				a->tx.ndns++; /* (more than that: the last slot is reused) */
+			if (m->truncated_parse)
 				app_event(a, APP_EV_DNS_MALFORMED);
 		} else {
 			app_event(a, APP_EV_DNS_MALFORMED);
@@ -458,6 +473,12 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		}
 	}
+	if (f->alproto == ALP_HTTP && af->tunnel) {
+		int p = detect_tcp(data, len, f);
+		if (p != ALP_TLS && p != ALP_SSH)
+			return;
+		f->alproto = (uint16_t)p; /* the tunnel's protocol from here */
+	}
 	a->tx.alproto = (uint8_t)f->alproto;
 	switch (f->alproto) {
 	case ALP_TLS:
@@ -500,14 +521,15 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	}
 	bool dns_port = p->sp == 53 || p->dp == 53 || p->sp == 5353 || p->dp == 5353;
 	if (f->alproto == ALP_UNKNOWN || f->alproto == ALP_DNS) {
-		if (dns_parse(p->payload, p->payload_len, &a->tx.dns) &&
-		    (dns_port || f->alproto == ALP_DNS || a->tx.dns.nq > 0)) {
-			if (f->alproto == ALP_UNKNOWN && (dns_port || !a->tx.dns.truncated_parse))
+		struct dns_msg *m = &a->tx.dns[0];
+		if (dns_parse(p->payload, p->payload_len, m) &&
+		    (dns_port || f->alproto == ALP_DNS || m->nq > 0)) {
+			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
 				f->alproto = ALP_DNS;
 			if (f->alproto == ALP_DNS) {
-				a->tx.have_dns = true;
+				a->tx.ndns = 1;
 				a->tx.alproto = ALP_DNS;
-				if (a->tx.dns.truncated_parse)
+				if (m->truncated_parse)
 					app_event(a, APP_EV_DNS_MALFORMED);
 				return;
 			}

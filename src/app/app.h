@@ -69,6 +69,7 @@ struct http_msg {
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
 	uint32_t norm_len, names_off, names_len;
 	bool valid, logged;
+	uint64_t body_len;       /* body bytes seen (de-chunked, before decompression) */
 };
 
 /* app-layer events (app_events.def): hostile or broken input that the
@@ -106,7 +107,7 @@ struct tls_info {
 	uint8_t alpn_len[TLS_MAX_ALPN];
 	char alpn[TLS_MAX_ALPN][32];
 	/* the server's leaf certificate (TLS 1.2 and below) */
-	char subject[512], issuer[512], serial[100], fingerprint[60];
+	char subject[512], issuer[512], serial[100], fingerprint[64];
 	char notbefore[20], notafter[20];
 	uint16_t subject_len, issuer_len, serial_len;
 	/* the chain as sent (DER), freed when the handshake ends */
@@ -128,9 +129,11 @@ struct ssh_info {
 	bool logged;
 };
 
-/* QUIC (quic.c): from the client's Initial */
+/* QUIC (quic.c): the last hello read from an Initial (the client's, or
+ * the server's: then only the version and extensions are set) */
 struct quic_info {
 	uint32_t version;
+	bool server;
 	char sni[256];
 	uint16_t sni_len;
 	char ja3[1024], ja3_hash[33];
@@ -141,7 +144,7 @@ struct quic_info {
 	char alpn[TLS_MAX_ALPN][32];
 	uint8_t next;
 	uint16_t ext[32];         /* the ClientHello's extension types, in order */
-	bool hello, logged;
+	bool hello;
 };
 /* "server_name", "alpn", ... or NULL for a type without a name here */
 const char *tls_ext_name(uint16_t type);
@@ -149,11 +152,15 @@ const char *tls_ext_name(uint16_t type);
 /* The parts of an HTTP transaction, in arrival order (tx.http_fresh) */
 enum { HTTP_P_REQ_HEAD = 1, HTTP_P_REQ_BODY = 2, HTTP_P_RESP_HEAD = 4, HTTP_P_RESP_BODY = 8 };
 
+/* DNS messages one packet can complete (TCP: pipelined messages, and a
+ * request whose hole was skipped when the response acknowledged it) */
+#define APP_DNS_PER_PKT 4
+
 /* What the app layer parsed on the current packet, for eve and rules. */
 struct app_tx {
 	uint8_t alproto;
-	bool have_dns;
-	struct dns_msg dns;
+	uint8_t ndns;             /* DNS messages completed on this packet */
+	struct dns_msg dns[APP_DNS_PER_PKT];
 	/* TLS: the flow's handshake and what arrived on this packet (TLS_ST_*) */
 	const struct tls_info *tls;
 	uint8_t tls_new;
@@ -172,6 +179,8 @@ struct app_tx {
 	/* QUIC: a client Initial was decrypted on this packet */
 	const struct quic_info *quic;
 	bool quic_log;
+	bool quic_long;           /* a long-header packet (either side) ... */
+	uint8_t quic_version[4];  /* ... of this version (quic.version) */
 	/* app-layer events raised on this packet */
 	uint64_t events;
 };
@@ -213,7 +222,6 @@ const struct http_msg *app_http_unlogged(struct flow *f);
 const struct tls_info *app_tls_info(const struct flow *f);
 const struct tls_info *app_tls_unlogged(struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
-const struct quic_info *app_quic_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

@@ -82,9 +82,14 @@ void ssh_state_free(struct app_ctx *a, struct ssh_state *s);
 /* QUIC (quic.c) */
 struct quic_state {
 	struct quic_info info;
-	uint8_t *crypto;          /* the client's CRYPTO stream, by offset */
-	uint8_t have[QUIC_CRYPTO_MAX / 8]; /* which of its bytes arrived */
-	bool done;
+	struct quic_dir {
+		uint8_t *crypto;  /* the CRYPTO stream by offset, then a bitmap
+				   * of which bytes arrived (freed once parsed) */
+		bool done;
+	} dir[2];
+	uint8_t dcid[20];         /* the client's Destination CID: both sides' keys */
+	uint8_t dcid_len;
+	bool ver_seen[2];
 };
 /* True if d/n starts with a QUIC long-header Initial of a known version. */
 bool quic_probe(const uint8_t *d, uint32_t n);
@@ -103,6 +108,8 @@ struct app_flow {
 	struct http_msg req, resp;
 	struct http_body body[2];
 	bool head_pending;        /* the last request was HEAD: no response body */
+	bool connect_pending;     /* the last request was CONNECT */
+	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 	struct tls_state *tls;
 	struct ssh_state *ssh;
 	struct quic_state *quic;

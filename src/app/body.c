@@ -105,9 +105,9 @@ bool body_add(struct app_ctx *a, struct http_body *b, const uint8_t *d, uint32_t
 {
 	if (b->full || !n || !b->limit)
 		return false;
-	if (b->enc == BODY_ENC_NONE || b->zfail) {
-		if (b->zfail)
-			return false;
+	if (b->zfail)
+		return false;
+	if (b->enc == BODY_ENC_NONE) {
 		uint32_t k = MIN(n, b->limit - b->len);
 		if (!grow(a, b, k))
 			return false;
@@ -139,8 +139,15 @@ bool body_add(struct app_ctx *a, struct http_body *b, const uint8_t *d, uint32_t
 				continue;
 			}
 			if (rc != Z_OK && rc != Z_BUF_ERROR) {
-				b->zfail = true;
 				app_event(a, APP_EV_HTTP_GZIP_FAILED);
+				if (z->total_out == 0 && b->len == 0) {
+					/* labelled compressed but is not: keep it as
+					 * sent (libhtp does the same) */
+					z_end(b);
+					b->enc = BODY_ENC_NONE;
+					return body_add(a, b, d, n);
+				}
+				b->zfail = true;
 				break;
 			}
 			if (rc == Z_BUF_ERROR && z->avail_out)

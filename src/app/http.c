@@ -59,7 +59,7 @@ static bool parse_head(struct http_dir *d, struct http_head *h, bool request)
 	const uint8_t *p = d->head, *end = d->head + d->head_len;
 	const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
 	if (!eol)
-		return false;
+		eol = end; /* a head cut short by the connection's end */
 	h->line = p;
 	h->line_len = (uint32_t)(eol - p);
 	if (h->line_len && p[h->line_len - 1] == '\r')
@@ -95,7 +95,7 @@ static bool parse_head(struct http_dir *d, struct http_head *h, bool request)
 		h->code = (uint16_t)atoi((const char *)h->status);
 	}
 	/* headers */
-	p = eol + 1;
+	p = eol < end ? eol + 1 : end;
 	h->headers = p;
 	h->content_length = -1;
 	while (p < end && h->nhdr < HTTP_MAX_HEADERS) {
@@ -199,6 +199,8 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 				}
 				cb->head(cb->ctx, request, h);
 				d->head_len = 0;
+				if (d->state == HS_DEAD)
+					return; /* the caller stopped HTTP (CONNECT) */
 				bool nobody = !request && (h->code / 100 == 1 || h->code == 204 ||
 							   h->code == 304 || head_request_pending);
 				if (nobody) {
@@ -312,10 +314,26 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 
 void http_close(struct http_dir *d, bool request, const struct http_cbs *cb)
 {
+	if (d->state == HS_HEAD && d->head_len && d->head_len < HTTP_HEAD_MAX) {
+		/* the connection ended inside a head: parse what came, as
+		 * libhtp does ("GET /" then a reset is still a request) */
+		if (parse_head(d, &d->cur, request)) {
+			cb->head(cb->ctx, request, &d->cur);
+			cb->end(cb->ctx, request);
+		}
+		d->head_len = 0;
+		d->state = HS_DEAD;
+		return;
+	}
 	if (d->state == HS_BODY_CLOSE) {
 		cb->end(cb->ctx, request);
 		d->state = HS_DEAD;
 	}
+}
+
+void http_stop(struct http_dir *d)
+{
+	d->state = HS_DEAD;
 }
 
 void http_dir_free(struct http_dir *d)

@@ -50,6 +50,8 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 	       const struct http_cbs *cb, bool head_request_pending);
 /* The connection closed: a body delimited by the close ends here. */
 void http_close(struct http_dir *d, bool request, const struct http_cbs *cb);
+/* No more HTTP in this direction (a CONNECT tunnel was opened). */
+void http_stop(struct http_dir *d);
 void http_dir_free(struct http_dir *d);
 const struct http_hdr *http_header(const struct http_head *h, const char *name);
 

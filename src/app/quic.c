@@ -116,19 +116,20 @@ static bool aes_gcm_open(const uint8_t key[16], const uint8_t iv[12], const uint
 
 #define QUIC_PKT_MAX 4096
 
-/* Decrypts the Initial at d/n; plaintext (frames) into pt, its length
- * returned, or -1. */
-static int initial_open(const uint8_t *d, uint32_t n, uint32_t version, uint8_t *pt)
+/* Decrypts the Initial at d/n with the keys of side dir ("client in" /
+ * "server in", from the client's DCID); plaintext (frames) into pt, its
+ * length returned, or -1. */
+static int initial_open(const uint8_t *d, uint32_t n, uint32_t version, const uint8_t *dcid,
+			uint8_t dcil, int dir, uint8_t *pt)
 {
 	struct cursor c;
 	cur_init(&c, d, n);
 	cur_skip(&c, 5);
-	uint8_t dcil = cur_u8(&c);
-	const uint8_t *dcid = cur_bytes(&c, dcil);
+	cur_skip(&c, cur_u8(&c));                 /* DCID */
 	cur_skip(&c, cur_u8(&c));                 /* SCID */
 	cur_skip(&c, (size_t)varint(&c));         /* token */
 	uint64_t len = varint(&c);
-	if (c.err || !dcid || len > cur_left(&c) || len < 20 || len > QUIC_PKT_MAX)
+	if (c.err || len > cur_left(&c) || len < 20 || len > QUIC_PKT_MAX)
 		return -1;
 	size_t pn_off = (size_t)(c.p - d);
 	if (pn_off + 4 > QUIC_PKT_MAX)
@@ -136,7 +137,7 @@ static int initial_open(const uint8_t *d, uint32_t n, uint32_t version, uint8_t 
 	uint8_t is[32], cs[32], key[16], iv[12], hp[16], mask[16];
 	bool v2 = version == QUIC_V2;
 	if (!hmac256(salt_of(version), 20, dcid, dcil, is) ||
-	    !expand_label(is, "client in", cs, 32) ||
+	    !expand_label(is, dir ? "server in" : "client in", cs, 32) ||
 	    !expand_label(cs, v2 ? "quicv2 key" : "quic key", key, 16) ||
 	    !expand_label(cs, v2 ? "quicv2 iv" : "quic iv", iv, 12) ||
 	    !expand_label(cs, v2 ? "quicv2 hp" : "quic hp", hp, 16) ||
@@ -159,52 +160,131 @@ static int initial_open(const uint8_t *d, uint32_t n, uint32_t version, uint8_t 
 	return (int)(len - pnl - 16);
 }
 
-static void crypto_frame(struct app_ctx *a, struct quic_state *q, uint64_t off,
+#define CRYPTO_ALLOC (QUIC_CRYPTO_MAX + QUIC_CRYPTO_MAX / 8)
+
+static void crypto_free(struct app_ctx *a, struct quic_dir *qd)
+{
+	if (qd->crypto) {
+		v_free(qd->crypto);
+		qd->crypto = NULL;
+		app_release(a, CRYPTO_ALLOC);
+	}
+}
+
+static void crypto_frame(struct app_ctx *a, struct quic_dir *qd, uint64_t off,
 			 const uint8_t *data, uint64_t n)
 {
 	if (off >= QUIC_CRYPTO_MAX || n > QUIC_CRYPTO_MAX - off) {
 		app_event(a, APP_EV_QUIC_CRYPTO_TOO_LONG);
 		return;
 	}
-	if (!q->crypto) {
-		if (!app_charge(a, QUIC_CRYPTO_MAX))
+	if (!qd->crypto) {
+		if (!app_charge(a, CRYPTO_ALLOC))
 			return;
-		if (!(q->crypto = v_malloc(QUIC_CRYPTO_MAX))) {
-			app_release(a, QUIC_CRYPTO_MAX);
+		if (!(qd->crypto = v_calloc(1, CRYPTO_ALLOC))) {
+			app_release(a, CRYPTO_ALLOC);
 			return;
 		}
 	}
-	memcpy(q->crypto + off, data, (size_t)n);
+	uint8_t *have = qd->crypto + QUIC_CRYPTO_MAX;
+	memcpy(qd->crypto + off, data, (size_t)n);
 	for (uint64_t i = off; i < off + n; i++)
-		q->have[i / 8] |= (uint8_t)(1u << (i % 8));
+		have[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
-static uint32_t contiguous(const struct quic_state *q, uint32_t want)
+static uint32_t contiguous(const struct quic_dir *qd, uint32_t want)
 {
+	const uint8_t *have = qd->crypto + QUIC_CRYPTO_MAX;
 	uint32_t i = 0;
-	while (i < want && (q->have[i / 8] >> (i % 8) & 1))
+	while (i < want && (have[i / 8] >> (i % 8) & 1))
 		i++;
 	return i;
 }
 
-static void crypto_free(struct app_ctx *a, struct quic_state *q)
+/* The ServerHello's extension types, for the record. */
+static bool server_hello_exts(struct quic_info *q, const uint8_t *d, uint32_t n)
 {
-	if (q->crypto) {
-		v_free(q->crypto);
-		q->crypto = NULL;
-		app_release(a, QUIC_CRYPTO_MAX);
+	struct cursor c;
+	cur_init(&c, d, n);
+	cur_skip(&c, 2 + 32);
+	cur_skip(&c, cur_u8(&c));
+	cur_skip(&c, 3);
+	struct cursor ext = cur_sub(&c, cur_be16(&c));
+	if (c.err)
+		return false;
+	q->next = 0;
+	while (cur_left(&ext) >= 4 && q->next < 32) {
+		q->ext[q->next++] = cur_be16(&ext);
+		cur_skip(&ext, cur_be16(&ext));
 	}
+	return !ext.err;
+}
+
+/* A hello is whole in dir's CRYPTO stream: parse it. */
+static void hello_done(struct app_ctx *a, struct quic_state *q, int dir)
+{
+	struct quic_dir *qd = &q->dir[dir];
+	const uint8_t *m = qd->crypto;
+	uint32_t hl = (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+	struct quic_info *i = &q->info;
+	bool ok;
+	if (dir == 0) {
+		uint16_t ver;
+		struct hello_out o = { i->sni, &i->sni_len, sizeof(i->sni), i->ja3, &i->ja3_len,
+				       sizeof(i->ja3), i->ja3_hash, i->ja4, &ver, &i->nalpn,
+				       i->alpn_len, i->alpn, i->ext, &i->next };
+		ok = tls_parse_client_hello(a, m + 4, hl, true, &o);
+	} else {
+		i->sni_len = i->ja3_len = 0;
+		i->ja3[0] = i->ja3_hash[0] = i->ja4[0] = '\0';
+		i->nalpn = 0;
+		ok = server_hello_exts(i, m + 4, hl);
+	}
+	if (ok) {
+		i->server = dir == 1;
+		i->hello = true;
+		a->tx.quic_log = true;
+	} else {
+		app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
+	}
+	qd->done = true;
+	crypto_free(a, qd);
 }
 
 void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d, uint32_t n)
 {
 	a->tx.quic = &q->info;
-	if (dir != 0 || q->done || !quic_probe(d, n))
-		return;
+	if (n < 7 || !(d[0] & 0x80))
+		return; /* short header: encrypted with keys nobody outside has */
+	if (!q->ver_seen[dir]) {
+		q->ver_seen[dir] = true;
+		a->tx.quic_long = true;
+		memcpy(a->tx.quic_version, d + 1, 4);
+	}
 	uint32_t version = (uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4];
+	unsigned type = (d[0] >> 4) & 3;
+	if (!salt_of(version) || type != (version == QUIC_V2 ? 1u : 0u) || d[5] > 20)
+		return; /* not an Initial of a version we know */
+	if (dir == 0) {
+		/* the client's DCID; a new one (after a Retry) starts over */
+		if (q->dcid_len != d[5] || memcmp(q->dcid, d + 6, d[5])) {
+			if (q->dcid_len && q->dir[0].done) {
+				q->dir[0].done = q->dir[1].done = false;
+				crypto_free(a, &q->dir[0]);
+				crypto_free(a, &q->dir[1]);
+			}
+			q->dcid_len = d[5];
+			memcpy(q->dcid, d + 6, d[5]);
+		}
+	} else if (!q->dcid_len) {
+		return; /* a server Initial without the client's: no keys */
+	}
+	struct quic_dir *qd = &q->dir[dir];
+	if (qd->done)
+		return;
 	q->info.version = version;
 	uint8_t pt[QUIC_PKT_MAX];
-	int pl = initial_open(d, n, version, pt);
+	int pl = initial_open(d, n, version, q->dcid, q->dcid_len, dir, pt);
 	if (pl < 0) {
 		app_event(a, APP_EV_QUIC_FAILED_DECRYPT);
 		return;
@@ -212,10 +292,10 @@ void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d
 	struct cursor c;
 	cur_init(&c, pt, (size_t)pl);
 	while (cur_left(&c) && !c.err) {
-		uint64_t type = varint(&c);
-		if (type == 0x00 || type == 0x01) {
+		uint64_t ft = varint(&c);
+		if (ft == 0x00 || ft == 0x01) {
 			continue; /* PADDING, PING */
-		} else if (type == 0x02 || type == 0x03) { /* ACK */
+		} else if (ft == 0x02 || ft == 0x03) { /* ACK */
 			varint(&c);
 			varint(&c);
 			uint64_t ranges = varint(&c);
@@ -224,50 +304,37 @@ void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d
 				varint(&c);
 				varint(&c);
 			}
-			if (type == 0x03) {
+			if (ft == 0x03) {
 				varint(&c);
 				varint(&c);
 				varint(&c);
 			}
-		} else if (type == 0x06) { /* CRYPTO */
+		} else if (ft == 0x06) { /* CRYPTO */
 			uint64_t off = varint(&c), l = varint(&c);
 			const uint8_t *data = cur_bytes(&c, (size_t)l);
 			if (!data)
 				break;
-			crypto_frame(a, q, off, data, l);
-		} else if (type == 0x1c) { /* CONNECTION_CLOSE */
-			break;
+			crypto_frame(a, qd, off, data, l);
 		} else {
-			break; /* frames not allowed in an Initial */
+			break; /* CONNECTION_CLOSE, or a frame not allowed in an Initial */
 		}
 	}
-	if (!q->crypto || contiguous(q, 4) < 4)
+	if (!qd->crypto || contiguous(qd, 4) < 4)
 		return;
-	uint32_t hl = (uint32_t)q->crypto[1] << 16 | (uint32_t)q->crypto[2] << 8 | q->crypto[3];
-	if (q->crypto[0] != 1 || hl > QUIC_CRYPTO_MAX - 4) {
-		q->done = true;
-		crypto_free(a, q);
+	const uint8_t *m = qd->crypto;
+	uint32_t hl = (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+	if (m[0] != (dir == 0 ? 1 : 2) || hl > QUIC_CRYPTO_MAX - 4) {
+		qd->done = true;
+		crypto_free(a, qd);
 		return;
 	}
-	if (contiguous(q, 4 + hl) < 4 + hl)
-		return;
-	struct quic_info *i = &q->info;
-	uint16_t ver;
-	struct hello_out o = { i->sni, &i->sni_len, sizeof(i->sni), i->ja3, &i->ja3_len,
-			       sizeof(i->ja3), i->ja3_hash, i->ja4, &ver, &i->nalpn,
-			       i->alpn_len, i->alpn, i->ext, &i->next };
-	if (tls_parse_client_hello(a, q->crypto + 4, hl, true, &o)) {
-		i->hello = true;
-		a->tx.quic_log = true;
-	} else {
-		app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
-	}
-	q->done = true;
-	crypto_free(a, q);
+	if (contiguous(qd, 4 + hl) == 4 + hl)
+		hello_done(a, q, dir);
 }
 
 void quic_state_free(struct app_ctx *a, struct quic_state *q)
 {
-	crypto_free(a, q);
+	crypto_free(a, &q->dir[0]);
+	crypto_free(a, &q->dir[1]);
 	v_free(q);
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 #include "app_int.h"
@@ -135,7 +136,9 @@ static void ja4(char out[40], bool quic, uint16_t ver, bool sni, const uint16_t 
 	char buf[HELLO_MAX_LIST * 5 * 2 + 8], hb[13], hc[13];
 	sha256_12(buf, hex_list(sc, nc, buf, sizeof(buf)), hb);
 	size_t o = hex_list(se, nse, buf, sizeof(buf));
-	if (ns && o + 2 < sizeof(buf)) {
+	/* the underscore even without signature algorithms (as Suricata
+	 * 8.0.3 and the JA4 reference do) */
+	if (o + 2 < sizeof(buf)) {
 		buf[o++] = '_';
 		o += hex_list(sig, ns, buf + o, sizeof(buf) - o);
 	}
@@ -340,8 +343,9 @@ const char *tls_ext_name(uint16_t type)
 const char *tls_version_name(uint16_t v)
 {
 	switch (v) {
+	case 0x0002: return "SSLv2";
 	case 0x0300: return "SSLv3";
-	case 0x0301: return "TLS 1.0";
+	case 0x0301: return "TLSv1"; /* Suricata's spelling */
 	case 0x0302: return "TLS 1.1";
 	case 0x0303: return "TLS 1.2";
 	case 0x0304: return "TLS 1.3";
@@ -349,21 +353,35 @@ const char *tls_version_name(uint16_t v)
 	return "UNDETERMINED";
 }
 
+/* Suricata's form of a name: "C=US, O=Example, CN=example.com", in DER
+ * order, OpenSSL's short attribute names but "Email" for emailAddress. */
 static uint16_t name_str(const X509_NAME *nm, char *out, size_t cap)
 {
+	size_t o = 0;
 	out[0] = '\0';
-	BIO *b = BIO_new(BIO_s_mem());
-	if (!b)
-		return 0;
-	/* Suricata's form: "C=US, O=Example, CN=example.com", in DER order */
-	X509_NAME_print_ex(b, nm, 0, XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_FN_SN |
-			   ASN1_STRFLGS_UTF8_CONVERT | ASN1_STRFLGS_ESC_CTRL);
-	int n = BIO_read(b, out, (int)cap - 1);
-	BIO_free(b);
-	if (n < 0)
-		n = 0;
-	out[n] = '\0';
-	return (uint16_t)n;
+	int cnt = X509_NAME_entry_count(nm);
+	for (int i = 0; i < cnt; i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(nm, i);
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+		const char *sn = nid == NID_pkcs9_emailAddress ? "Email" : OBJ_nid2sn(nid);
+		char oid[64];
+		if (nid == NID_undef || !sn) {
+			OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1);
+			sn = oid;
+		}
+		unsigned char *v = NULL;
+		int vl = ASN1_STRING_to_UTF8(&v, X509_NAME_ENTRY_get_data(e));
+		int k = snprintf(out + o, cap - o, "%s%s=%.*s", i ? ", " : "", sn,
+				 vl > 0 ? vl : 0, v ? (const char *)v : "");
+		OPENSSL_free(v);
+		if (k < 0 || (size_t)k >= cap - o) {
+			o = cap - 1;
+			out[o] = '\0';
+			break;
+		}
+		o += (size_t)k;
+	}
+	return (uint16_t)o;
 }
 
 static void time_str(const ASN1_TIME *t, char out[20])
@@ -400,7 +418,7 @@ static bool leaf_fields(struct tls_info *t, const uint8_t *der, uint32_t len)
 	unsigned int ml = 0;
 	o = 0;
 	if (EVP_Digest(der, len, md, &ml, EVP_sha1(), NULL))
-		for (unsigned i = 0; i < ml && o + 4 < sizeof(t->fingerprint); i++) {
+		for (unsigned i = 0; i < ml && o + 3 < sizeof(t->fingerprint); i++) {
 			if (i)
 				t->fingerprint[o++] = ':';
 			t->fingerprint[o++] = hx[md[i] >> 4];
@@ -466,7 +484,10 @@ static void handshake_msg(struct app_ctx *a, struct tls_info *t, int dir, uint8_
 			  const uint8_t *d, uint32_t n)
 {
 	uint8_t st = 0;
-	if (type == 1 && dir == 0) {
+	if (type == 1 && dir == 0 && (t->state & TLS_ST_CLIENT_HELLO)) {
+		/* a repeated ClientHello (after a HelloRetryRequest, or a
+		 * duplicate): the first one's fields stand */
+	} else if (type == 1 && dir == 0) {
 		struct hello_out o = { t->sni, &t->sni_len, sizeof(t->sni), t->ja3, &t->ja3_len,
 				       sizeof(t->ja3), t->ja3_hash, t->ja4, &t->cver, &t->nalpn,
 				       t->alpn_len, t->alpn, NULL, NULL };
@@ -570,6 +591,21 @@ void tls_feed(struct app_ctx *a, struct tls_state *s, int dir, const uint8_t *d,
 	 * be looking at it (it was exposed on an earlier packet) */
 	if (s->info.chain && s->dir[0].done && s->dir[1].done && !(a->tx.tls_new & TLS_ST_CERT))
 		chain_free(a, &s->info);
+	/* an SSLv2-format ClientHello (2-byte header with the top bit set, type
+	 * 1), as old clients send before upgrading to TLS: skipped, its version
+	 * noted */
+	if (dir == 0 && !s->info.state && !td->hdr_len && !td->rec_left && n >= 5 &&
+	    (d[0] & 0x80) && d[2] == 1) {
+		s->info.cver = (uint16_t)(d[3] << 8 | d[4]);
+		s->info.rec_ver = 0x0002;
+		s->info.state |= TLS_ST_CLIENT_HELLO;
+		a->tx.tls_new |= TLS_ST_CLIENT_HELLO;
+		td->rec_type = 0xff;
+		td->rec_left = (uint32_t)(d[0] & 0x7f) << 8 | d[1];
+		td->hdr_len = 5; /* the header is in */
+		d += 2;
+		n -= 2;
+	}
 	while (n && !td->done) {
 		if (td->hdr_len < 5) {
 			uint32_t k = MIN(n, 5u - td->hdr_len);

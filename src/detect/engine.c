@@ -1269,8 +1269,8 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		bi[b].n = 0;
 	if (!tx)
 		return;
-	if (tx->have_dns) {
-		const struct dns_msg *m = &tx->dns;
+	for (unsigned k = 0; k < tx->ndns; k++) {
+		const struct dns_msg *m = &tx->dns[k];
 		for (unsigned i = 0; i < m->nq; i++) {
 			if (!m->response)
 				add_inst(&bi[BUF_DNS_QUERY], m->q[i].name, m->q[i].name_len);
@@ -1317,13 +1317,9 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		}
 	}
 	const struct quic_info *qi = tx->quic;
+	if (tx->quic_long)
+		add_inst(&bi[BUF_QUIC_VERSION], tx->quic_version, 4);
 	if (qi && tx->quic_log) {
-		static _Thread_local uint8_t ver[4];
-		ver[0] = (uint8_t)(qi->version >> 24);
-		ver[1] = (uint8_t)(qi->version >> 16);
-		ver[2] = (uint8_t)(qi->version >> 8);
-		ver[3] = (uint8_t)qi->version;
-		add_inst(&bi[BUF_QUIC_VERSION], ver, 4);
 		add_inst(&bi[BUF_QUIC_SNI], qi->sni, qi->sni_len);
 		add_inst(&bi[BUF_JA4_HASH], qi->ja4, (uint32_t)strlen(qi->ja4));
 		add_inst(&bi[BUF_JA3_HASH], qi->ja3_hash, qi->ja3_hash[0] ? 32 : 0);
@@ -1344,17 +1340,22 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 		switch (c->type) {
 		case AC_DNS_OPCODE:
 		case AC_DNS_RCODE:
-			if (!tx || !tx->have_dns)
+			if (!tx || !tx->ndns)
 				return false;
-			ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns.opcode : tx->dns.rcode);
+			for (unsigned k = 0; k < tx->ndns && !ok; k++)
+				ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
+									: tx->dns[k].rcode);
 			break;
 		case AC_DNS_RRTYPE:
-			if (!tx || !tx->have_dns)
+			if (!tx || !tx->ndns)
 				return false;
-			for (unsigned k = 0; k < tx->dns.nq && !ok; k++)
-				ok = numcmp_ok(&c->c, tx->dns.q[k].type);
-			for (unsigned k = 0; k < tx->dns.nans && !ok; k++)
-				ok = numcmp_ok(&c->c, tx->dns.a[k].type);
+			for (unsigned m = 0; m < tx->ndns; m++) {
+				const struct dns_msg *d = &tx->dns[m];
+				for (unsigned k = 0; k < d->nq && !ok; k++)
+					ok = numcmp_ok(&c->c, d->q[k].type);
+				for (unsigned k = 0; k < d->nans && !ok; k++)
+					ok = numcmp_ok(&c->c, d->a[k].type);
+			}
 			break;
 		case AC_SSL_VERSION:
 		case AC_TLS_VERSION: {

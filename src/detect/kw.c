@@ -1618,6 +1618,36 @@ static int kw_tls_subject(struct rule *r, const char *a, struct parse_ctx *pc) {
 static int kw_tls_issuerdn(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_ISSUER, "tls.issuerdn", pc); }
 static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc); }
 
+/* requires: feature ja4, version >= 7.0.3 - a rule for engines that have
+ * what it names; versions are taken as met (vigil follows Suricata 8's
+ * rule language), features vigil lacks make the rule unsupported */
+static int kw_requires(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)r;
+	if (need_arg(arg, "requires", pc))
+		return -1;
+	static const char *const have[] = { "ja3", "ja4", "pcre2", "hyperscan", "output::file-store" };
+	char tmp[256], *save = NULL;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (!strncmp(t, "feature", 7) && (t[7] == ' ' || t[7] == '\t')) {
+			const char *f = trim(t + 8);
+			bool ok = false;
+			for (size_t i = 0; i < ARRAY_SIZE(have); i++)
+				ok |= !strcmp(f, have[i]);
+			if (!ok) {
+				snprintf(pc->kw, sizeof(pc->kw), "requires feature %.40s", f);
+				pc->unsupported = true;
+				FAIL("requires feature \"%s\", which vigil does not have", f);
+			}
+		} else if (strncmp(t, "version", 7)) {
+			FAIL("requires: expected \"feature NAME\" or \"version OP X.Y.Z\", got \"%s\"", t);
+		}
+	}
+	return 0;
+}
+
 const struct kw_entry kw_table[] = {
 #define X(c, name, help) { name, help, kw_##c },
 #include "keywords.def"

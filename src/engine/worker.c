@@ -26,8 +26,12 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
-	stream_flow_end(&w->rc, f);
+	w->app.tx.http_log = false;
+	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	detect_flow_free(f);
+	if (w->eve && w->app.tx.http_log && w->ec.http)
+		eve_http_record(&w->out, NULL, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
+	w->app.tx.http_log = false;
 	if (w->eve) {
 		const struct http_msg *req = app_http_unlogged(f);
 		if (req && w->ec.http)
@@ -38,9 +42,6 @@ static void on_flow_end(void *ud, struct flow *f)
 		const struct ssh_info *s = app_ssh_unlogged(f);
 		if (s && w->ec.ssh)
 			eve_ssh_record(&w->out, NULL, f, s, &w->ec);
-		const struct quic_info *q = app_quic_unlogged(f);
-		if (q && w->ec.quic)
-			eve_quic_record(&w->out, NULL, f, q, &w->ec);
 	}
 	app_flow_free_ctx(&w->app, f);
 	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
@@ -196,12 +197,16 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 	app_tx_reset(&w->app);
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
 		stream_packet(&w->rc, p);
-		if (p->tcp_flags & (TH_FIN | TH_RST))
+		if (p->tcp_flags & TH_FIN)
 			app_tcp_close(&w->app, f, p->dir);
+		if (p->tcp_flags & TH_RST) { /* both directions are over */
+			app_tcp_close(&w->app, f, 0);
+			app_tcp_close(&w->app, f, 1);
+		}
 	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD))
 		app_udp(&w->app, f, p);
-	if (w->app.tx.have_dns && w->eve && w->ec.dns)
-		eve_dns_record(&w->out, p, &w->app.tx.dns, &w->ec);
+	for (unsigned i = 0; w->eve && w->ec.dns && i < w->app.tx.ndns; i++)
+		eve_dns_record(&w->out, p, &w->app.tx.dns[i], &w->ec);
 	if (w->app.tx.tls_log && f && w->eve && w->ec.tls) {
 		const struct tls_info *t = app_tls_unlogged(f);
 		if (t)
@@ -212,11 +217,8 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 		if (s)
 			eve_ssh_record(&w->out, p, f, s, &w->ec);
 	}
-	if (w->app.tx.quic_log && f && w->eve && w->ec.quic) {
-		const struct quic_info *q = app_quic_unlogged(f);
-		if (q)
-			eve_quic_record(&w->out, p, f, q, &w->ec);
-	}
+	if (w->app.tx.quic_log && f && w->eve && w->ec.quic)
+		eve_quic_record(&w->out, p, f, w->app.tx.quic, &w->ec);
 	if (w->app.tx.events) {
 		CNT_ADD(&w->cnt, APP_EVENTS, (uint64_t)__builtin_popcountll(w->app.tx.events));
 		if (w->eve)

@@ -93,6 +93,8 @@ struct flow {
 	uint16_t alproto;
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */
+	uint8_t *tfo;       /* TCP Fast Open: data on the client's SYN, until reassembly starts */
+	uint32_t tfo_len;
 	void *app;          /* app-layer state */
 	void *detect;       /* rule engine state (flowbits, stream windows) */
 };

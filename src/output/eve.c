@@ -33,6 +33,8 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->ssh = c->eve_ssh;
 	ec->quic = c->eve_quic;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
+	/* ENUM index: none, request, response, both */
+	ec->http_headers = (uint8_t)c->eve_http_headers;
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -246,6 +248,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 	if (f)
 		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
 	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
+		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 	jb_open_object(jb, "alert");
 	jb_str(jb, "action", blocked ? "blocked" : "allowed");
 	jb_u64(jb, "gid", a->gid);
@@ -338,6 +342,14 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 		    const struct eve_cfg *ec)
 {
 	char hex[8], rb[8];
+	/* a request in the client's direction, a response in the server's,
+	 * whichever packet completed it */
+	struct packet q;
+	if (p->flow && p->dir != (m->response ? 1 : 0)) {
+		q = *p;
+		q.dir = m->response ? 1 : 0;
+		p = &q;
+	}
 	eve_header(jb, p->ts, "dns", p->flow, p, ec);
 	jb_open_object(jb, "dns");
 	jb_u64(jb, "version", 3);
@@ -369,6 +381,18 @@ static void hdr_field(struct jbuf *jb, const char *key, const struct http_msg *m
 		jb_strn(jb, key, h->val, h->val_len);
 }
 
+static void header_list(struct jbuf *jb, const char *key, const struct http_msg *m)
+{
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < m->h.nhdr; i++) {
+		jb_open_object(jb, NULL);
+		jb_strn(jb, "name", m->h.hdr[i].name, m->h.hdr[i].name_len);
+		jb_strn(jb, "value", m->h.hdr[i].val, m->h.hdr[i].val_len);
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
 void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct http_msg *req, const struct http_msg *resp,
 		     const struct eve_cfg *ec)
@@ -398,9 +422,12 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
 		jb_u64(jb, "status", resp->h.code);
 		hdr_field(jb, "redirect", resp, "location");
-		if (resp->h.content_length >= 0)
-			jb_u64(jb, "length", (uint64_t)resp->h.content_length);
+		jb_u64(jb, "length", resp->body_len);
 	}
+	if (req && (ec->http_headers & 1))
+		header_list(jb, "request_headers", req);
+	if (resp && (ec->http_headers & 2))
+		header_list(jb, "response_headers", resp);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
@@ -503,8 +530,6 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct quic_info *qi, const struct eve_cfg *ec)
 {
-	struct packet q;
-	p = client_dir(p, &q);
 	eve_header(jb, p ? p->ts : f->last, "quic", f, p, ec);
 	jb_open_object(jb, "quic");
 	char v[16];

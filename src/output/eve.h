@@ -16,6 +16,7 @@ struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
 	bool ssh, quic, anomaly_applayer;
+	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	uint16_t cid_seed;
 };
 

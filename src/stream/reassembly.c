@@ -258,11 +258,35 @@ void reasm_dir_fini(struct reasm_ctx *rc, struct reasm_dir *rd)
 	rd->ooo_tail = NULL;
 }
 
+static void tfo_free(struct reasm_ctx *rc, struct flow *f)
+{
+	if (f->tfo) {
+		memcap_release(&rc->mc, f->tfo_len);
+		v_free(f->tfo);
+		f->tfo = NULL;
+		f->tfo_len = 0;
+	}
+}
+
 void stream_packet(struct reasm_ctx *rc, struct packet *p)
 {
 	struct flow *f = p->flow;
-	if (!f || !(f->flags & FLOW_F_REASSEMBLE) || (p->flags & PKT_CSUM_BAD))
+	if (!f || (p->flags & PKT_CSUM_BAD))
 		return;
+	if (!(f->flags & FLOW_F_REASSEMBLE)) {
+		/* TCP Fast Open: the client's SYN may carry data; keep it until
+		 * the handshake completes and reassembly starts */
+		if ((p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN && p->dir == 0 && p->payload_len &&
+		    !f->tfo && memcap_charge(&rc->mc, p->payload_len)) {
+			if ((f->tfo = v_malloc(p->payload_len))) {
+				memcpy(f->tfo, p->payload, p->payload_len);
+				f->tfo_len = p->payload_len;
+			} else {
+				memcap_release(&rc->mc, p->payload_len);
+			}
+		}
+		return;
+	}
 	int d = p->dir;
 	struct reasm_dir *rd = f->stream[d];
 	uint32_t seq = p->seq + ((p->tcp_flags & TH_SYN) ? 1 : 0);
@@ -281,13 +305,25 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 		struct tcp_peer *tp = &f->peer[d];
 		reasm_dir_init(rd, tp->syn_seen ? tp->isn + 1 : seq);
 		f->stream[d] = rd;
+		if (d == 0 && f->tfo) {
+			if (tp->syn_seen)
+				reasm_segment(rc, rd, f, d, p, tp->isn + 1, f->tfo, f->tfo_len);
+			tfo_free(rc, f);
+		}
 	}
 	if (p->payload_len && !(p->tcp_flags & TH_RST))
 		reasm_segment(rc, rd, f, d, p, seq, p->payload, p->payload_len);
+	/* the receiver acknowledges bytes past a hole in the other direction:
+	 * it has them and the capture lost them, so waiting is pointless;
+	 * skip the hole now (Suricata does the same) rather than at a limit */
+	struct reasm_dir *od = f->stream[d ^ 1];
+	if (od && od->ooo && (p->tcp_flags & TH_ACK) && SEQ_GT(p->ack, od->ooo->seq))
+		skip_gap(rc, od, f, d ^ 1, p);
 }
 
 void stream_flow_end(struct reasm_ctx *rc, struct flow *f)
 {
+	tfo_free(rc, f);
 	for (int d = 0; d < 2; d++) {
 		struct reasm_dir *rd = f->stream[d];
 		if (!rd)

@@ -88,12 +88,12 @@ static void test_tcp_stream(void **state)
 	for (size_t cut = 0; cut <= sizeof(s); cut++) {
 		app_tx_reset(&a);
 		app_stream_data(&a, &f, 1, guard_copy(s, cut), (uint32_t)cut, 0);
-		bool first = a.tx.have_dns;
+		bool first = a.tx.ndns > 0;
 		app_tx_reset(&a);
 		app_stream_data(&a, &f, 1, guard_copy(s + cut, sizeof(s) - cut),
 				(uint32_t)(sizeof(s) - cut), 0);
-		assert_true(first || a.tx.have_dns);
-		assert_string_equal(a.tx.dns.q[0].name, "www.example.com");
+		assert_true(first || a.tx.ndns > 0);
+		assert_string_equal(a.tx.dns[0].q[0].name, "www.example.com");
 	}
 	app_flow_free_ctx(&a, &f);
 }
