@@ -203,10 +203,12 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 		   close_delim);
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request) {
+		af->nreq++;
 		af->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);
 		af->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
 		a->tx.http_req = m;
 	} else {
+		af->resp_of = af->nreq;
 		a->tx.http_resp = m;
 		if (af->req.valid)
 			a->tx.http_req = &af->req;
@@ -270,12 +272,17 @@ void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
 		http_data(a, af, dir, NULL, 0);
 }
 
-const struct http_msg *app_http_unlogged(struct flow *f)
+const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp)
 {
 	struct app_flow *af = f->app;
+	*resp = NULL;
 	if (!af || f->alproto != ALP_HTTP || !af->req.valid || af->req.logged)
 		return NULL;
 	af->req.logged = true;
+	/* a response whose body never ended (the capture or the connection
+	 * stopped first) still belongs to the record */
+	if (af->resp.valid && af->resp_of == af->nreq)
+		*resp = &af->resp;
 	return &af->req;
 }
 

@@ -216,7 +216,7 @@ void app_tx_reset(struct app_ctx *a);
 void app_flow_free_ctx(struct app_ctx *a, struct flow *f);
 /* The flow's last HTTP request not written to eve yet (at flow end), or
  * NULL; marks it written. */
-const struct http_msg *app_http_unlogged(struct flow *f);
+const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp);
 /* The flow's TLS handshake, or NULL; unlogged: not written to eve yet (at
  * flow end; marks it written). */
 const struct tls_info *app_tls_info(const struct flow *f);

@@ -109,6 +109,7 @@ struct app_flow {
 	struct http_body body[2];
 	bool head_pending;        /* the last request was HEAD: no response body */
 	bool connect_pending;     /* the last request was CONNECT */
+	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 	struct tls_state *tls;
 	struct ssh_state *ssh;

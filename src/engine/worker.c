@@ -33,9 +33,10 @@ static void on_flow_end(void *ud, struct flow *f)
 		eve_http_record(&w->out, NULL, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
 	w->app.tx.http_log = false;
 	if (w->eve) {
-		const struct http_msg *req = app_http_unlogged(f);
+		const struct http_msg *resp;
+		const struct http_msg *req = app_http_unlogged(f, &resp);
 		if (req && w->ec.http)
-			eve_http_record(&w->out, NULL, f, req, NULL, &w->ec);
+			eve_http_record(&w->out, NULL, f, req, resp, &w->ec);
 		const struct tls_info *t = app_tls_unlogged(f);
 		if (t && w->ec.tls)
 			eve_tls_record(&w->out, NULL, f, t, &w->ec);

@@ -9,7 +9,8 @@ reassembled the flow), and TCP state (Zeek's conn_state against vigil's).
 Prints the agreement per field and the disagreements with their known
 explanation; fails if agreement on packets or flow count falls below the
 floor recorded here.  Exit 77 when the corpus is absent."""
-import json, os, subprocess, sys, tempfile
+import json
+import re, os, subprocess, sys, tempfile
 
 # Known reasons for disagreement, by baseline folder (printed with the notes).
 EXPLAINED = {
@@ -49,6 +50,30 @@ STATE_OK = {
     'SH': {'fin_wait1', 'syn_sent', 'established'}, 'SHR': {'fin_wait1', 'established', 'none'},
     'OTH': None,  # anything: Zeek saw no clear start
 }
+
+def dn_set(dn):
+    """A distinguished name as a set of attribute=value, whatever the order
+    and separator (Zeek: RFC 2253 order "CN=a,O=b"; Suricata: "O=b, CN=a")."""
+    parts, cur, esc = [], '', False
+    for ch in dn:
+        if esc:
+            cur += ch
+            esc = False
+        elif ch == '\\':
+            esc = True
+        elif ch == ',':
+            parts.append(cur.strip())
+            cur = ''
+        else:
+            cur += ch
+    parts.append(cur.strip())
+    out = set()
+    for p in parts:
+        k, _, v = p.partition('=')
+        k = {'emailAddress': 'Email', 'E': 'Email'}.get(k, k)
+        out.add(k + '=' + v)
+    return out
+
 
 def read_conn(path):
     cols, rows = None, []
@@ -133,7 +158,7 @@ def main():
                 if not ok:
                     notes.append(f'{folder} {k}: state vigil {st} zeek {z["conn_state"]}')
     # ssl.log: server name and version per connection
-    zv = {'SSLv3': 'SSLv3', 'TLSv10': 'TLS 1.0', 'TLSv11': 'TLS 1.1', 'TLSv12': 'TLS 1.2',
+    zv = {'SSLv3': 'SSLv3', 'TLSv10': 'TLSv1', 'TLSv11': 'TLS 1.1', 'TLSv12': 'TLS 1.2',
           'TLSv13': 'TLS 1.3'}
     for line in open(manifest):
         parts = line.strip().split('|')
@@ -145,6 +170,19 @@ def main():
         cols, rows = read_conn(os.path.join(base, 'Baseline', folder, 'ssl.log'))
         if 'id.orig_h' not in cols:
             continue
+        # x509.log: the server's leaf certificate, by the first of ssl.log's
+        # cert_chain_fps (SHA-256)
+        certs = {}
+        if 'x509.log' in logs:
+            _, xrows = read_conn(os.path.join(base, 'Baseline', folder, 'x509.log'))
+            certs = {x.get('fingerprint'): x for x in xrows}
+        for z in rows:
+            fps = z.get('cert_chain_fps', '-')
+            leaf = certs.get(fps.split(',')[0]) if fps not in ('-', '(empty)') else None
+            if leaf:
+                z['subject'] = leaf.get('certificate.subject', '-')
+                z['issuer'] = leaf.get('certificate.issuer', '-')
+                z['serial'] = leaf.get('certificate.serial', '-')
         pcap = os.path.join(base, 'Traces', traces[0])
         with tempfile.TemporaryDirectory() as out:
             r = subprocess.run([vigil, '-r', pcap, '-l', out, '--runmode', 'single',
@@ -172,6 +210,21 @@ def main():
                 tally('tls sni', ok)
                 if not ok:
                     notes.append(f'{folder} {k}: sni vigil {t.get("sni")} zeek {sn}')
+            for zf, vf, name in (('subject', 'subject', 'tls subject'),
+                                 ('issuer', 'issuerdn', 'tls issuer')):
+                zn = z.get(zf, '-')
+                if zn in ('-', '', '(empty)'):
+                    continue
+                ok = dn_set(t.get(vf, '')) == dn_set(zn)
+                tally(name, ok)
+                if not ok:
+                    notes.append(f'{folder} {k}: {name} vigil {t.get(vf)!r} zeek {zn!r}')
+            zs_ = z.get('serial', '-')
+            if zs_ not in ('-', ''):
+                ok = t.get('serial', '').replace(':', '').upper() == zs_.upper()
+                tally('tls serial', ok)
+                if not ok:
+                    notes.append(f'{folder} {k}: serial vigil {t.get("serial")} zeek {zs_}')
             zver = zv.get(z.get('version', '-'))
             if zver:
                 ok = t.get('version') == zver
@@ -235,6 +288,21 @@ def main():
                     if not found:
                         notes.append(f'{folder} {k}: dns query {q} not in vigil\'s records')
                         continue
+                    za = opt(z.get('answers'))
+                    if za:
+                        # addresses and names only: Zeek renders other types
+                        # as "RRSIG 5 cmu.edu", "SSHFP: ..." (not comparable);
+                        # Zeek lowercases names, Suricata keeps the case sent
+                        zs = {x.lower() for x in za.split(',')
+                              if re.fullmatch(r'[A-Za-z0-9_-]*[.:][A-Za-z0-9._:-]*', x)}
+                        vs = {str(a.get('rdata', '')).lower() for d in found
+                              if d['type'] == 'response' for a in d.get('answers', [])}
+                        if zs:
+                            a_ok = zs <= vs
+                            tally('dns answers', a_ok)
+                            if not a_ok:
+                                notes.append(f'{folder} {k}: answers zeek {sorted(zs)} '
+                                             f'vigil {sorted(x for x in vs if x)}')
                     rc = opt(z.get('rcode_name'))
                     if rc:
                         r_ok = any(d.get('rcode') == rc for d in found if d['type'] == 'response')
