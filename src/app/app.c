@@ -470,15 +470,28 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		return;
 	}
 	if (f->alproto == ALP_UNKNOWN) {
-		int p = detect_tcp(data, len, f);
-		if (p > 0) {
-			f->alproto = (uint16_t)p;
-		} else {
+		/* detection looks at the direction's first bytes however the
+		 * stream cut them: a few short segments are collected first */
+		uint8_t tmp[APP_PROBE_MAX];
+		uint32_t n0 = af->probe_len[dir], k = MIN(len, APP_PROBE_MAX - n0);
+		memcpy(tmp, af->probe[dir], n0);
+		memcpy(tmp + n0, data, k);
+		int p = n0 ? detect_tcp(tmp, n0 + k, f) : detect_tcp(data, len, f);
+		if (p <= 0) {
+			if (n0 + k < APP_PROBE_DECIDE) {
+				memcpy(af->probe[dir] + n0, data, k);
+				af->probe_len[dir] = (uint8_t)(n0 + k);
+				return; /* too few bytes to tell yet */
+			}
 			af->seen[dir] = true;
 			if (af->seen[0] && af->seen[1])
 				f->alproto = ALP_FAILED;
 			return;
 		}
+		f->alproto = (uint16_t)p;
+		af->probe_len[dir] = 0;
+		if (n0) /* the bytes collected come first */
+			app_stream_data(a, f, dir, af->probe[dir], n0, 0);
 	}
 	if (f->alproto == ALP_HTTP && af->tunnel) {
 		int p = detect_tcp(data, len, f);

@@ -112,6 +112,7 @@ struct tls_info {
 	uint16_t subject_len, issuer_len, serial_len;
 	/* the chain as sent (DER), freed when the handshake ends */
 	uint8_t *chain;
+	uint32_t chain_size;
 	uint32_t cert_off[TLS_MAX_CERTS], cert_len[TLS_MAX_CERTS];
 	uint8_t ncerts;
 	bool logged;

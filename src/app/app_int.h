@@ -99,8 +99,13 @@ void quic_state_free(struct app_ctx *a, struct quic_state *q);
 /* hex helpers */
 void hex_md5(const void *s, size_t n, char out[static 33]);
 
+#define APP_PROBE_MAX 32   /* first bytes kept per direction until detection decides */
+#define APP_PROBE_DECIDE 16
+
 struct app_flow {
 	bool seen[2];
+	uint8_t probe[2][APP_PROBE_MAX];
+	uint8_t probe_len[2];
 	/* DNS over TCP: a message being reassembled per direction */
 	uint8_t *buf[2];
 	uint32_t len[2];

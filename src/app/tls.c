@@ -434,12 +434,10 @@ static bool leaf_fields(struct tls_info *t, const uint8_t *der, uint32_t len)
 static void chain_free(struct app_ctx *a, struct tls_info *t)
 {
 	if (t->chain) {
-		uint32_t sz = 0;
-		for (unsigned i = 0; i < t->ncerts; i++)
-			sz = MAX(sz, t->cert_off[i] + t->cert_len[i]);
-		app_release(a, sz);
+		app_release(a, t->chain_size);
 		v_free(t->chain);
 		t->chain = NULL;
+		t->chain_size = 0;
 	}
 	t->ncerts = 0;
 }
@@ -462,6 +460,7 @@ static void certificate(struct app_ctx *a, struct tls_info *t, const uint8_t *d,
 		app_release(a, n);
 		return;
 	}
+	t->chain_size = n;
 	memcpy(t->chain, d, n);
 	while (cur_left(&list) && t->ncerts < TLS_MAX_CERTS) {
 		uint32_t l = cur_be24(&list);

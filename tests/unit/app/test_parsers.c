@@ -1,0 +1,516 @@
+/*
+ * Unit tests for the stream parsers (HTTP, TLS, SSH): each conversation is
+ * fed whole, then one byte at a time, and must give the same fields both
+ * ways; bodies are de-chunked and decompressed, capped by the limit and the
+ * memcap; certificates are read from a chain built here with OpenSSL.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zlib.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "app.h"
+#include "counters.h"
+#include "testutil.h"
+
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
+static struct counters cnt;
+
+static void ctx_init(struct app_ctx *a, uint32_t limit, uint64_t memcap)
+{
+	struct app_cfg c = { limit, limit, memcap };
+	app_ctx_init(a, &c, &cnt);
+}
+
+static void flow_init(struct flow *f, uint16_t alp)
+{
+	memset(f, 0, sizeof(*f));
+	f->key.proto = 6;
+	f->key.dp = 443;
+	f->alproto = alp;
+}
+
+/* Feeds d/n as one direction's stream in pieces of step bytes (0: whole);
+ * each piece is a separate "packet" (the tx is reset before it).  cb is
+ * called after every piece to collect what the packet exposed. */
+typedef void (*seen_fn)(const struct app_tx *tx, void *ud);
+static void feed(struct app_ctx *a, struct flow *f, int dir, const uint8_t *d, size_t n,
+		 size_t step, seen_fn cb, void *ud)
+{
+	size_t off = 0;
+	while (off < n) {
+		size_t k = step ? MIN(step, n - off) : n - off;
+		app_tx_reset(a);
+		app_stream_data(a, f, dir, guard_copy(d + off, k), (uint32_t)k, 0);
+		if (cb)
+			cb(&a->tx, ud);
+		off += k;
+	}
+}
+
+/* ---- HTTP ---- */
+
+struct http_seen {
+	char uri[64], host[256], status[8];
+	uint8_t body[2][512];
+	uint32_t body_len[2];
+	unsigned heads, bodies;
+	uint64_t events;
+};
+
+static void http_cb(const struct app_tx *tx, void *ud)
+{
+	struct http_seen *s = ud;
+	if (tx->http_req && (tx->http_fresh & HTTP_P_REQ_HEAD)) {
+		snprintf(s->uri, sizeof(s->uri), "%.*s", (int)tx->http_req->h.uri_len,
+			 (const char *)tx->http_req->h.uri);
+		snprintf(s->host, sizeof(s->host), "%s", tx->http_req->host);
+		s->heads++;
+	}
+	if (tx->http_resp && (tx->http_fresh & HTTP_P_RESP_HEAD)) {
+		snprintf(s->status, sizeof(s->status), "%u", tx->http_resp->h.code);
+		s->heads++;
+	}
+	for (int d = 0; d < 2; d++)
+		if (tx->body[d]) {
+			uint32_t k = MIN(tx->body_len[d], (uint32_t)sizeof(s->body[d]));
+			memcpy(s->body[d], tx->body[d], k);
+			s->body_len[d] = k;
+			s->bodies++;
+		}
+	s->events |= tx->events;
+}
+
+static size_t gzip(const char *in, uint8_t *out, size_t cap)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)strlen(in);
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t n = z.total_out;
+	deflateEnd(&z);
+	return n;
+}
+
+static void http_conversation(size_t step, struct http_seen *s, uint32_t limit)
+{
+	static const char req[] =
+		"POST /upload?x=1 HTTP/1.1\r\nHost: Example.COM:8080\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n"
+		"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n"
+		"GET /next HTTP/1.1\r\nHost: example.com\r\n\r\n";
+	const char *text = "<html>the decompressed response body</html>";
+	uint8_t gz[256];
+	size_t gl = gzip(text, gz, sizeof(gz));
+	uint8_t resp[512];
+	int hl = snprintf((char *)resp, sizeof(resp),
+			  "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n",
+			  gl);
+	memcpy(resp + hl, gz, gl);
+	size_t rl = (size_t)hl + gl;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, limit, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, step, http_cb, s);
+	feed(&a, &f, 1, resp, rl, step, http_cb, s);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0); /* every buffer returned */
+}
+
+static void test_http_byte_at_a_time(void **state)
+{
+	(void)state;
+	struct http_seen whole, bytes;
+	http_conversation(0, &whole, 1024);
+	http_conversation(1, &bytes, 1024);
+	assert_string_equal(whole.uri, "/next");
+	assert_string_equal(whole.host, "example.com");
+	assert_string_equal(whole.status, "200");
+	assert_int_equal(whole.body_len[0], 12);
+	assert_memory_equal(whole.body[0], "hello, world", 12);
+	const char *text = "<html>the decompressed response body</html>";
+	assert_int_equal(whole.body_len[1], strlen(text));
+	assert_memory_equal(whole.body[1], text, strlen(text));
+	assert_int_equal(whole.events, 0);
+	/* byte by byte: the same */
+	assert_string_equal(bytes.uri, whole.uri);
+	assert_string_equal(bytes.status, whole.status);
+	assert_int_equal(bytes.body_len[0], whole.body_len[0]);
+	assert_memory_equal(bytes.body[0], whole.body[0], whole.body_len[0]);
+	assert_int_equal(bytes.body_len[1], whole.body_len[1]);
+	assert_memory_equal(bytes.body[1], whole.body[1], whole.body_len[1]);
+	assert_int_equal(bytes.bodies, whole.bodies);
+}
+
+static void test_http_body_limit(void **state)
+{
+	(void)state;
+	struct http_seen s;
+	http_conversation(0, &s, 8); /* both bodies cut at 8 bytes */
+	assert_int_equal(s.body_len[0], 8);
+	assert_memory_equal(s.body[0], "hello, w", 8);
+	assert_int_equal(s.body_len[1], 8);
+	assert_memory_equal(s.body[1], "<html>th", 8);
+}
+
+/* A gzip bomb: 10 MB of zeros in ~10 KB; the limit bounds what is kept. */
+static void test_http_gzip_bomb(void **state)
+{
+	(void)state;
+	size_t big = 10u << 20;
+	char *zeros = calloc(1, big + 1);
+	memset(zeros, 'A', big);
+	uint8_t *gz = malloc(64 * 1024);
+	size_t gl = gzip(zeros, gz, 64 * 1024);
+	free(zeros);
+	char head[128];
+	int hl = snprintf(head, sizeof(head),
+			  "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %zu\r\n\r\n", gl);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 100 * 1024, 0);
+	flow_init(&f, ALP_HTTP);
+	struct http_seen s;
+	memset(&s, 0, sizeof(s));
+	const char *req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	feed(&a, &f, 0, (const uint8_t *)req, strlen(req), 0, http_cb, &s);
+	feed(&a, &f, 1, (const uint8_t *)head, (size_t)hl, 0, http_cb, &s);
+	feed(&a, &f, 1, gz, gl, 1400, http_cb, &s);
+	assert_true(a.mc.peak <= 100 * 1024 + 64 * 1024);
+	assert_int_equal(s.bodies, 1);
+	app_flow_free_ctx(&a, &f);
+	free(gz);
+}
+
+static void test_http_memcap_and_events(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 100 * 1024, 1024); /* a memcap smaller than one body buffer */
+	flow_init(&f, ALP_HTTP);
+	struct http_seen s;
+	memset(&s, 0, sizeof(s));
+	const char *req = "POST / HTTP/1.1\r\nContent-Length: 10\r\nTransfer-Encoding: gzip\r\n\r\n0123456789"
+			  "GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n";
+	feed(&a, &f, 0, (const uint8_t *)req, strlen(req), 0, http_cb, &s);
+	assert_true(s.events & (1ULL << APP_EV_APP_MEMCAP));
+	assert_true(s.events & (1ULL << APP_EV_HTTP_TE_INVALID_REQ));
+	assert_true(s.events & (1ULL << APP_EV_HTTP_CL_INVALID_REQ));
+	assert_int_equal(s.body_len[0], 0);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* ---- TLS ---- */
+
+/* A self-signed certificate, DER, into out (returns its length). */
+static int make_cert(uint8_t *out, int cap)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	assert_non_null(k);
+	X509 *x = X509_new();
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 0x1234);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_NAME *n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"vigil", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"test.example", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	X509_set_pubkey(x, k);
+	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
+	int l = i2d_X509(x, NULL);
+	assert_true(l > 0 && l <= cap);
+	unsigned char *p = out;
+	i2d_X509(x, &p);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return l;
+}
+
+static size_t put24(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 16);
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)v;
+	return 3;
+}
+
+/* Wraps handshake messages hs/n in records of at most rec bytes each. */
+static size_t records(const uint8_t *hs, size_t n, size_t rec, uint8_t *out)
+{
+	size_t o = 0;
+	for (size_t off = 0; off < n; off += rec) {
+		size_t k = MIN(rec, n - off);
+		out[o++] = 22;
+		out[o++] = 3;
+		out[o++] = 3;
+		out[o++] = (uint8_t)(k >> 8);
+		out[o++] = (uint8_t)k;
+		memcpy(out + o, hs + off, k);
+		o += k;
+	}
+	return o;
+}
+
+static const uint8_t client_hello[] = {
+	0x01, 0x00, 0x00, 0x56, 0x03, 0x03, /* 2 + 32 + 1 + 6 + 2 + 2 + 41 bytes */
+	/* random */ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+	21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+	0x00,                   /* session id */
+	0x00, 0x04, 0x13, 0x01, 0xc0, 0x2f, /* ciphers */
+	0x01, 0x00,             /* compression */
+	0x00, 0x29,             /* extensions: 19 + 18 + 4 bytes */
+	0x00, 0x00, 0x00, 0x0f, 0x00, 0x0d, 0x00, 0x00, 0x0a, 'v', 'i', 'g', 'i', 'l', '.', 't', 'e', 's', 't',
+	0x00, 0x10, 0x00, 0x0e, 0x00, 0x0c, 0x02, 'h', '2', 0x08, 'h', 't', 't', 'p', '/', '1', '.', '1',
+	0x00, 0x17, 0x00, 0x00,
+};
+
+struct tls_seen {
+	char sni[256], ja3[1024], ja4[40], subject[512], alpn0[32];
+	uint8_t fp_der[64];
+	unsigned certs;
+	uint8_t state;
+};
+
+static void tls_cb(const struct app_tx *tx, void *ud)
+{
+	struct tls_seen *s = ud;
+	const struct tls_info *t = tx->tls;
+	if (!t)
+		return;
+	if (tx->tls_new & TLS_ST_CLIENT_HELLO) {
+		snprintf(s->sni, sizeof(s->sni), "%s", t->sni);
+		snprintf(s->ja3, sizeof(s->ja3), "%s", t->ja3);
+		snprintf(s->ja4, sizeof(s->ja4), "%s", t->ja4);
+		snprintf(s->alpn0, sizeof(s->alpn0), "%s", t->nalpn ? t->alpn[0] : "");
+	}
+	if (tx->tls_new & TLS_ST_CERT) {
+		snprintf(s->subject, sizeof(s->subject), "%s", t->subject);
+		s->certs = t->chain ? t->ncerts : 0;
+	}
+	s->state = t->state;
+}
+
+static void tls_conversation(size_t step, size_t rec, struct tls_seen *s, const uint8_t *der,
+			     int dl)
+{
+	static uint8_t hs[4096], wire[8192];
+	/* client: the hello, cut into records of rec bytes */
+	size_t n = records(client_hello, sizeof(client_hello), rec, wire);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, wire, n, step, tls_cb, s);
+	/* server: ServerHello, Certificate, ServerHelloDone in one record run */
+	size_t o = 0;
+	static const uint8_t sh[] = { 0x02, 0x00, 0x00, 0x26, 0x03, 0x03, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+				      10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+				      25, 26, 27, 28, 29, 30, 31, 32, 0x00, 0xc0, 0x2f, 0x00 };
+	memcpy(hs, sh, sizeof(sh));
+	o = sizeof(sh);
+	hs[o++] = 11;
+	o += put24(hs + o, (uint32_t)dl + 6);
+	o += put24(hs + o, (uint32_t)dl + 3);
+	o += put24(hs + o, (uint32_t)dl);
+	memcpy(hs + o, der, (size_t)dl);
+	o += (size_t)dl;
+	hs[o++] = 14;
+	o += put24(hs + o, 0);
+	n = records(hs, o, rec, wire);
+	feed(&a, &f, 1, wire, n, step, tls_cb, s);
+	assert_int_equal(f.alproto, ALP_TLS);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_tls_byte_at_a_time(void **state)
+{
+	(void)state;
+	uint8_t der[2048];
+	int dl = make_cert(der, sizeof(der));
+	struct tls_seen whole, bytes, small;
+	tls_conversation(0, 16384, &whole, der, dl);
+	tls_conversation(1, 16384, &bytes, der, dl);
+	tls_conversation(7, 13, &small, der, dl); /* messages split across records */
+	assert_string_equal(whole.sni, "vigil.test");
+	assert_string_equal(whole.ja3, "771,4865-49199,0-16-23,,");
+	assert_string_equal(whole.alpn0, "h2");
+	assert_int_equal(strncmp(whole.ja4, "t12d0203h2_", 11), 0);
+	assert_string_equal(whole.subject, "C=US, O=vigil, CN=test.example");
+	assert_int_equal(whole.certs, 1);
+	assert_true(whole.state & TLS_ST_SERVER_HELLO);
+	for (int i = 0; i < 2; i++) {
+		const struct tls_seen *o = i ? &small : &bytes;
+		assert_string_equal(o->sni, whole.sni);
+		assert_string_equal(o->ja3, whole.ja3);
+		assert_string_equal(o->ja4, whole.ja4);
+		assert_string_equal(o->subject, whole.subject);
+		assert_int_equal(o->certs, whole.certs);
+		assert_int_equal(o->state, whole.state);
+	}
+}
+
+static void test_tls_hostile(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 0);
+	flow_init(&f, ALP_TLS);
+	/* a handshake message claiming 16 MB, then a bad record type */
+	const uint8_t big[] = { 22, 3, 3, 0, 4, 1, 0xff, 0xff, 0xff };
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, big, sizeof(big), 0);
+	assert_true(a.tx.events & (1ULL << APP_EV_TLS_INVALID_HANDSHAKE));
+	const uint8_t bad[] = { 99, 3, 3, 0, 1, 0 };
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, bad, sizeof(bad), 0);
+	assert_true(a.tx.events & (1ULL << APP_EV_TLS_INVALID_RECORD_TYPE));
+	/* a certificate message whose inner lengths lie */
+	const uint8_t cert[] = { 22, 3, 3, 0, 10, 11, 0, 0, 6, 0, 0, 3, 0, 0, 9 };
+	struct flow g;
+	flow_init(&g, ALP_TLS);
+	app_tx_reset(&a);
+	app_stream_data(&a, &g, 1, cert, sizeof(cert), 0);
+	assert_true(a.tx.events & (1ULL << APP_EV_TLS_INVALID_CERT));
+	app_flow_free_ctx(&a, &f);
+	app_flow_free_ctx(&a, &g);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* ---- SSH ---- */
+
+static size_t namelist(uint8_t *p, const char *s)
+{
+	uint32_t l = (uint32_t)strlen(s);
+	p[0] = (uint8_t)(l >> 24);
+	p[1] = (uint8_t)(l >> 16);
+	p[2] = (uint8_t)(l >> 8);
+	p[3] = (uint8_t)l;
+	memcpy(p + 4, s, l);
+	return 4 + l;
+}
+
+struct ssh_seen {
+	char software[2][128], hassh_string[2][1024];
+};
+
+static void ssh_cb(const struct app_tx *tx, void *ud)
+{
+	struct ssh_seen *s = ud;
+	if (!tx->ssh)
+		return;
+	for (int d = 0; d < 2; d++) {
+		snprintf(s->software[d], sizeof(s->software[d]), "%s", tx->ssh->side[d].software);
+		snprintf(s->hassh_string[d], sizeof(s->hassh_string[d]), "%s",
+			 tx->ssh->side[d].hassh_string);
+	}
+}
+
+static void ssh_conversation(size_t step, struct ssh_seen *s)
+{
+	static uint8_t msg[1024];
+	const char *lists[10] = { "curve25519-sha256", "ssh-ed25519", "aes128-ctr,aes256-ctr",
+				  "aes256-ctr", "hmac-sha2-256", "hmac-sha2-512", "none",
+				  "none,zlib", "", "" };
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(s, 0, sizeof(*s));
+	for (int d = 0; d < 2; d++) {
+		const char *banner = d ? "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n" : "SSH-2.0-libssh_0.10\r\n";
+		size_t o = strlen(banner);
+		memcpy(msg, banner, o);
+		size_t start = o;
+		o += 4;
+		msg[o++] = 4; /* padding */
+		msg[o++] = 20;
+		memset(msg + o, 0xaa, 16);
+		o += 16;
+		for (int i = 0; i < 10; i++)
+			o += namelist(msg + o, lists[i]);
+		msg[o++] = 0;
+		memset(msg + o, 0, 4 + 4); /* reserved, padding */
+		o += 8;
+		uint32_t pl = (uint32_t)(o - start - 4);
+		msg[start] = (uint8_t)(pl >> 24);
+		msg[start + 1] = (uint8_t)(pl >> 16);
+		msg[start + 2] = (uint8_t)(pl >> 8);
+		msg[start + 3] = (uint8_t)pl;
+		feed(&a, &f, d, msg, o, step, ssh_cb, s);
+	}
+	assert_int_equal(f.alproto, ALP_SSH);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_ssh_byte_at_a_time(void **state)
+{
+	(void)state;
+	struct ssh_seen whole, bytes;
+	ssh_conversation(0, &whole);
+	ssh_conversation(1, &bytes);
+	assert_string_equal(whole.software[0], "libssh_0.10");
+	assert_string_equal(whole.software[1], "OpenSSH_9.2p1");
+	assert_string_equal(whole.hassh_string[0],
+			    "curve25519-sha256;aes128-ctr,aes256-ctr;hmac-sha2-256;none");
+	assert_string_equal(whole.hassh_string[1],
+			    "curve25519-sha256;aes256-ctr;hmac-sha2-512;none,zlib");
+	for (int d = 0; d < 2; d++) {
+		assert_string_equal(bytes.software[d], whole.software[d]);
+		assert_string_equal(bytes.hassh_string[d], whole.hassh_string[d]);
+	}
+}
+
+static void test_ssh_long_banner(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 0);
+	flow_init(&f, ALP_SSH);
+	uint8_t line[600];
+	memcpy(line, "SSH-2.0-", 8);
+	memset(line + 8, 'x', sizeof(line) - 8);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, line, sizeof(line), 0);
+	assert_true(a.tx.events & (1ULL << APP_EV_SSH_LONG_BANNER));
+	app_flow_free_ctx(&a, &f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_http_byte_at_a_time),
+		cmocka_unit_test(test_http_body_limit),
+		cmocka_unit_test(test_http_gzip_bomb),
+		cmocka_unit_test(test_http_memcap_and_events),
+		cmocka_unit_test(test_tls_byte_at_a_time),
+		cmocka_unit_test(test_tls_hostile),
+		cmocka_unit_test(test_ssh_byte_at_a_time),
+		cmocka_unit_test(test_ssh_long_banner),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
