@@ -263,8 +263,9 @@ void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d
 	}
 	uint32_t version = (uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4];
 	unsigned type = (d[0] >> 4) & 3;
-	if (!salt_of(version) || type != (version == QUIC_V2 ? 1u : 0u) || d[5] > 20)
-		return; /* not an Initial of a version we know */
+	if (!salt_of(version) || type != (version == QUIC_V2 ? 1u : 0u) || d[5] > 20 ||
+	    6u + d[5] > n)
+		return; /* not an Initial of a version we know, or cut short */
 	if (dir == 0) {
 		/* the client's DCID; a new one (after a Retry) starts over */
 		if (q->dcid_len != d[5] || memcmp(q->dcid, d + 6, d[5])) {

@@ -541,6 +541,8 @@ static void hs_append(struct app_ctx *a, struct tls_state *s, int dir, const uin
 		      uint32_t n)
 {
 	struct tls_dir *td = &s->dir[dir];
+	if (!n)
+		return; /* an empty handshake record */
 	if (td->hs_len + n > TLS_HS_MAX) {
 		app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
 		td->done = true;

@@ -27,7 +27,7 @@ if [ "$TARGET" = rules ] || [ "$TARGET" = match ]; then
 			printf '%s\000GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n' "$opts" > "$T/seeds/m$i"
 		fi
 	done
-elif [ -d "$C/pcaps/tcpdump" ]; then
+elif [ -d "$C/pcaps/tcpdump" ] && { [ "$TARGET" = pcap ] || [ "$TARGET" = decode ]; }; then
 	if [ "$TARGET" = pcap ]; then
 		find "$C/pcaps/tcpdump" -name '*.pcap*' -size -64k | head -200 | while read -r f; do cp "$f" "$T/seeds/"; done
 	else
