@@ -59,6 +59,7 @@ bench: build
 	@scripts/deps.sh bench
 	@bench/run.sh $(BUILD)
 	@bench/rules.sh $(BUILD)
+	@bench/app.sh $(BUILD)
 	@bench/inline.sh $(BUILD)
 
 fuzz: deps-test $(ASAN_BUILD)/Makefile

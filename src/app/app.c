@@ -52,8 +52,10 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 bool app_charge(struct app_ctx *a, uint64_t n)
 {
 	if (memcap_charge(&a->mc, n)) {
-		if (a->cnt)
+		if (a->cnt) {
 			a->cnt->v[CNT_APP_MEMUSE] = a->mc.used;
+			a->cnt->v[CNT_APP_MEMPEAK] = a->mc.peak;
+		}
 		return true;
 	}
 	a->memcap_hits++;
@@ -86,6 +88,7 @@ static void msg_free(struct http_msg *m)
 {
 	v_free(m->buf);
 	v_free(m->norm);
+	v_free(m->h.hdr);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -102,7 +105,15 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 	m->buf = nb;
 	memcpy(m->buf, base, len);
 	m->len = len;
+	struct http_hdr *hv = m->h.hdr;
+	if (h->nhdr) {
+		hv = v_realloc(hv, h->nhdr * sizeof(*hv));
+		if (!hv)
+			return false;
+		memcpy(hv, h->hdr, h->nhdr * sizeof(*hv));
+	}
 	m->h = *h;
+	m->h.hdr = hv;
 	REBASE(m, base, line); REBASE(m, base, method); REBASE(m, base, uri);
 	REBASE(m, base, proto); REBASE(m, base, status); REBASE(m, base, msg);
 	REBASE(m, base, headers);
@@ -163,13 +174,13 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 
 struct http_cb {
 	struct app_ctx *a;
-	struct app_flow *af;
+	struct http_state *hs;
 };
 
 /* Hands a body to the rules on this packet, with its heads. */
-static void body_expose(struct app_ctx *a, struct app_flow *af, int dir)
+static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 {
-	struct http_body *b = &af->body[dir];
+	struct http_body *b = &hs->body[dir];
 	if (b->exposed || !b->len)
 		return;
 	b->exposed = true;
@@ -177,20 +188,20 @@ static void body_expose(struct app_ctx *a, struct app_flow *af, int dir)
 	a->tx.http_fresh |= dir ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
 	a->tx.body[dir] = b->buf;
 	a->tx.body_len[dir] = b->len;
-	if (af->req.valid)
-		a->tx.http_req = &af->req;
-	if (dir == 1 && af->resp.valid)
-		a->tx.http_resp = &af->resp;
+	if (hs->req.valid)
+		a->tx.http_req = &hs->req;
+	if (dir == 1 && hs->resp.valid)
+		a->tx.http_resp = &hs->resp;
 }
 
 static void on_http_head(void *ctx, bool request, struct http_head *h)
 {
 	struct http_cb *cb = ctx;
 	struct app_ctx *a = cb->a;
-	struct app_flow *af = cb->af;
+	struct http_state *hs = cb->hs;
 	int dir = request ? 0 : 1;
-	struct http_dir *d = &af->http[dir];
-	struct http_msg *m = request ? &af->req : &af->resp;
+	struct http_dir *d = &hs->dir[dir];
+	struct http_msg *m = request ? &hs->req : &hs->resp;
 	if (h->content_length == -2)
 		app_event(a, request ? APP_EV_HTTP_CL_INVALID_REQ : APP_EV_HTTP_CL_INVALID_RESP);
 	const struct http_hdr *te = http_header(h, "transfer-encoding");
@@ -199,27 +210,27 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 	if (!msg_copy(m, h, d->head, d->head_len))
 		return;
 	bool close_delim = !request && !h->chunked && h->content_length < 0;
-	body_start(a, &af->body[dir], &m->h, request ? a->req_body_limit : a->resp_body_limit,
+	body_start(a, &hs->body[dir], &m->h, request ? a->req_body_limit : a->resp_body_limit,
 		   close_delim);
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request) {
-		af->nreq++;
-		af->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);
-		af->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
+		hs->nreq++;
+		hs->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);
+		hs->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
 		a->tx.http_req = m;
 	} else {
-		af->resp_of = af->nreq;
+		hs->resp_of = hs->nreq;
 		a->tx.http_resp = m;
-		if (af->req.valid)
-			a->tx.http_req = &af->req;
-		if (af->connect_pending && h->code / 100 == 2) {
-			if (af->req.valid && !af->req.logged)
+		if (hs->req.valid)
+			a->tx.http_req = &hs->req;
+		if (hs->connect_pending && h->code / 100 == 2) {
+			if (hs->req.valid && !hs->req.logged)
 				a->tx.http_log = true; /* no body will end it */
 			/* a tunnel: the bytes that follow are the tunnelled
 			 * protocol's, detected afresh (TLS through a proxy) */
-			af->tunnel = true;
-			http_stop(&af->http[0]);
-			http_stop(&af->http[1]);
+			hs->tunnel = true;
+			http_stop(&hs->dir[0]);
+			http_stop(&hs->dir[1]);
 		}
 	}
 }
@@ -228,23 +239,23 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 {
 	struct http_cb *cb = ctx;
 	int dir = request ? 0 : 1;
-	(request ? &cb->af->req : &cb->af->resp)->body_len += len;
-	if (body_add(cb->a, &cb->af->body[dir], data, len))
-		body_expose(cb->a, cb->af, dir);
+	(request ? &cb->hs->req : &cb->hs->resp)->body_len += len;
+	if (body_add(cb->a, &cb->hs->body[dir], data, len))
+		body_expose(cb->a, cb->hs, dir);
 }
 
 static void on_http_end(void *ctx, bool request)
 {
 	struct http_cb *cb = ctx;
-	struct app_flow *af = cb->af;
-	body_expose(cb->a, af, request ? 0 : 1);
+	struct http_state *hs = cb->hs;
+	body_expose(cb->a, hs, request ? 0 : 1);
 	/* a response is complete: its transaction goes to eve (1xx are
 	 * interim, except 101, which ends the HTTP exchange) */
-	uint16_t code = af->resp.h.code;
-	if (!request && af->resp.valid && (code / 100 != 1 || code == 101) && af->req.valid &&
-	    !af->req.logged) {
+	uint16_t code = hs->resp.h.code;
+	if (!request && hs->resp.valid && (code / 100 != 1 || code == 101) && hs->req.valid &&
+	    !hs->req.logged) {
 		cb->a->tx.http_log = true;
-		cb->a->tx.http_resp = &af->resp;
+		cb->a->tx.http_resp = &hs->resp;
 	}
 }
 
@@ -254,36 +265,37 @@ static void on_http_event(void *ctx, int ev)
 	app_event(cb->a, (enum app_event)ev);
 }
 
-static void http_data(struct app_ctx *a, struct app_flow *af, int dir, const uint8_t *data,
+static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const uint8_t *data,
 		      uint32_t len)
 {
-	struct http_cb c = { a, af };
+	struct http_cb c = { a, hs };
 	const struct http_cbs cbs = { on_http_head, on_http_body, on_http_end, on_http_event, &c };
 	if (data)
-		http_feed(&af->http[dir], dir == 0, data, len, &cbs, af->head_pending);
+		http_feed(&hs->dir[dir], dir == 0, data, len, &cbs, hs->head_pending);
 	else
-		http_close(&af->http[dir], dir == 0, &cbs);
+		http_close(&hs->dir[dir], dir == 0, &cbs);
 }
 
 void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
 {
 	struct app_flow *af = f->app;
-	if (af && f->alproto == ALP_HTTP)
-		http_data(a, af, dir, NULL, 0);
+	if (af && af->http && f->alproto == ALP_HTTP)
+		http_data(a, af->http, dir, NULL, 0);
 }
 
 const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp)
 {
 	struct app_flow *af = f->app;
+	struct http_state *hs = af ? af->http : NULL;
 	*resp = NULL;
-	if (!af || f->alproto != ALP_HTTP || !af->req.valid || af->req.logged)
+	if (!hs || !hs->req.valid || hs->req.logged)
 		return NULL;
-	af->req.logged = true;
+	hs->req.logged = true;
 	/* a response whose body never ended (the capture or the connection
 	 * stopped first) still belongs to the record */
-	if (af->resp.valid && af->resp_of == af->nreq)
-		*resp = &af->resp;
-	return &af->req;
+	if (hs->resp.valid && hs->resp_of == hs->nreq)
+		*resp = &hs->resp;
+	return &hs->req;
 }
 
 const struct tls_info *app_tls_info(const struct flow *f)
@@ -315,10 +327,11 @@ const struct ssh_info *app_ssh_unlogged(struct flow *f)
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
-	if (!af || !af->req.valid)
+	struct http_state *hs = af ? af->http : NULL;
+	if (!hs || !hs->req.valid)
 		return NULL;
-	af->req.logged = true;
-	return &af->req;
+	hs->req.logged = true;
+	return &hs->req;
 }
 
 void app_tx_reset(struct app_ctx *a)
@@ -350,12 +363,16 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 		return;
 	v_free(af->buf[0]);
 	v_free(af->buf[1]);
-	http_dir_free(&af->http[0]);
-	http_dir_free(&af->http[1]);
-	msg_free(&af->req);
-	msg_free(&af->resp);
-	body_free(a, &af->body[0]);
-	body_free(a, &af->body[1]);
+	struct http_state *hs = af->http;
+	if (hs) {
+		http_dir_free(&hs->dir[0]);
+		http_dir_free(&hs->dir[1]);
+		msg_free(&hs->req);
+		msg_free(&hs->resp);
+		body_free(a, &hs->body[0]);
+		body_free(a, &hs->body[1]);
+		v_free(hs);
+	}
 	if (af->tls)
 		tls_state_free(a, af->tls);
 	if (af->ssh)
@@ -441,10 +458,10 @@ static void dns_tcp(struct app_ctx *a, struct app_flow *af, int dir, const uint8
 
 /* Frees bodies handed to rules on an earlier packet (no rule can look at
  * them any more): an idle keep-alive flow keeps no body memory. */
-static void bodies_release(struct app_ctx *a, struct app_flow *af)
+static void bodies_release(struct app_ctx *a, struct http_state *hs)
 {
 	for (int d = 0; d < 2; d++) {
-		struct http_body *b = &af->body[d];
+		struct http_body *b = &hs->body[d];
 		if (b->buf && b->exposed && b->exposed_seq != a->pkt_seq)
 			body_free(a, b);
 	}
@@ -457,8 +474,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		return;
 	struct app_flow *af = f->app;
 	if (!len) {
-		if ((flags & STREAM_END) && af && f->alproto == ALP_HTTP)
-			http_data(a, af, dir, NULL, 0);
+		if ((flags & STREAM_END) && af && af->http && f->alproto == ALP_HTTP)
+			http_data(a, af->http, dir, NULL, 0);
 		return;
 	}
 	if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
@@ -493,7 +510,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (n0) /* the bytes collected come first */
 			app_stream_data(a, f, dir, af->probe[dir], n0, 0);
 	}
-	if (f->alproto == ALP_HTTP && af->tunnel) {
+	if (f->alproto == ALP_HTTP && af->http && af->http->tunnel) {
 		int p = detect_tcp(data, len, f);
 		if (p != ALP_TLS && p != ALP_SSH)
 			return;
@@ -507,8 +524,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		tls_feed(a, af->tls, dir, data, len);
 		break;
 	case ALP_HTTP:
-		bodies_release(a, af);
-		http_data(a, af, dir, data, len);
+		if (!af->http && !(af->http = v_calloc(1, sizeof(*af->http))))
+			return;
+		bodies_release(a, af->http);
+		http_data(a, af->http, dir, data, len);
 		break;
 	case ALP_SSH:
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))

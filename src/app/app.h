@@ -98,16 +98,18 @@ struct tls_info {
 	uint16_t cver;            /* client's highest offered (legacy or supported_versions) */
 	uint16_t sver;            /* negotiated (ServerHello, supported_versions) */
 	uint16_t rec_ver;         /* the version of the first record (ssl_version) */
-	char ja3[1024], ja3_hash[33];
+	/* the long strings are allocated at their length (tls.c), so a flow
+	 * costs what its handshake said, not the worst case */
+	char *ja3, ja3_hash[33];
 	uint16_t ja3_len;
-	char ja3s[512], ja3s_hash[33];
+	char *ja3s, ja3s_hash[33];
 	uint16_t ja3s_len;
 	char ja4[40];
 	uint8_t nalpn;
 	uint8_t alpn_len[TLS_MAX_ALPN];
 	char alpn[TLS_MAX_ALPN][32];
 	/* the server's leaf certificate (TLS 1.2 and below) */
-	char subject[512], issuer[512], serial[100], fingerprint[64];
+	char *subject, *issuer, serial[100], fingerprint[64];
 	char notbefore[20], notafter[20];
 	uint16_t subject_len, issuer_len, serial_len;
 	/* the chain as sent (DER), freed when the handshake ends */

@@ -102,6 +102,17 @@ void hex_md5(const void *s, size_t n, char out[static 33]);
 #define APP_PROBE_MAX 32   /* first bytes kept per direction until detection decides */
 #define APP_PROBE_DECIDE 16
 
+/* An HTTP connection's state (allocated when the flow turns out HTTP). */
+struct http_state {
+	struct http_dir dir[2];
+	struct http_msg req, resp;
+	struct http_body body[2];
+	bool head_pending;        /* the last request was HEAD: no response body */
+	bool connect_pending;     /* the last request was CONNECT */
+	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
+	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
+};
+
 struct app_flow {
 	bool seen[2];
 	uint8_t probe[2][APP_PROBE_MAX];
@@ -109,13 +120,7 @@ struct app_flow {
 	/* DNS over TCP: a message being reassembled per direction */
 	uint8_t *buf[2];
 	uint32_t len[2];
-	struct http_dir http[2];
-	struct http_msg req, resp;
-	struct http_body body[2];
-	bool head_pending;        /* the last request was HEAD: no response body */
-	bool connect_pending;     /* the last request was CONNECT */
-	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
-	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
+	struct http_state *http;
 	struct tls_state *tls;
 	struct ssh_state *ssh;
 	struct quic_state *quic;

@@ -83,7 +83,7 @@ static bool grow(struct app_ctx *a, struct http_body *b, uint32_t want)
 {
 	if (b->cap - b->len >= want)
 		return true;
-	uint32_t cap = b->cap ? b->cap : 4096;
+	uint32_t cap = b->cap ? b->cap : 1024;
 	while (cap - b->len < want && cap < b->limit)
 		cap *= 2;
 	cap = MIN(cap, b->limit);

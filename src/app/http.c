@@ -53,9 +53,11 @@ static bool ieq(const uint8_t *a, uint32_t n, const char *b)
 
 /* Parses the head in d->head[0..d->head_len) into h.  Lines end in LF
  * (CR optional).  Returns false if the first line is not HTTP. */
-static bool parse_head(struct http_dir *d, struct http_head *h, bool request)
+static bool parse_head(struct http_dir *d, struct http_head *h, struct http_hdr *hdrs,
+		       bool request)
 {
 	memset(h, 0, sizeof(*h));
+	h->hdr = hdrs;
 	const uint8_t *p = d->head, *end = d->head + d->head_len;
 	const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
 	if (!eol)
@@ -190,8 +192,9 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 				d->head_len = hlen;
 				data += used;
 				len -= used;
-				struct http_head *h = &d->cur;
-				if (!parse_head(d, h, request)) {
+				struct http_head hh, *h = &hh;
+				struct http_hdr hdrs[HTTP_MAX_HEADERS];
+				if (!parse_head(d, h, hdrs, request)) {
 					cb->event(cb->ctx, request ? APP_EV_HTTP_REQ_LINE_INVALID
 								   : APP_EV_HTTP_RESP_LINE_INVALID);
 					d->state = HS_DEAD;
@@ -199,6 +202,11 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 				}
 				cb->head(cb->ctx, request, h);
 				d->head_len = 0;
+				/* the caller copied what it keeps: an idle keep-alive
+				 * connection holds no head buffer */
+				v_free(d->head);
+				d->head = NULL;
+				d->head_cap = 0;
 				if (d->state == HS_DEAD)
 					return; /* the caller stopped HTTP (CONNECT) */
 				bool nobody = !request && (h->code / 100 == 1 || h->code == 204 ||
@@ -317,8 +325,10 @@ void http_close(struct http_dir *d, bool request, const struct http_cbs *cb)
 	if (d->state == HS_HEAD && d->head_len && d->head_len < HTTP_HEAD_MAX) {
 		/* the connection ended inside a head: parse what came, as
 		 * libhtp does ("GET /" then a reset is still a request) */
-		if (parse_head(d, &d->cur, request)) {
-			cb->head(cb->ctx, request, &d->cur);
+		struct http_head h;
+		struct http_hdr hdrs[HTTP_MAX_HEADERS];
+		if (parse_head(d, &h, hdrs, request)) {
+			cb->head(cb->ctx, request, &h);
 			cb->end(cb->ctx, request);
 		}
 		d->head_len = 0;

@@ -23,7 +23,7 @@ struct http_head {
 	int64_t content_length; /* -1 none, -2 invalid */
 	bool chunked;
 	unsigned nhdr;
-	struct http_hdr hdr[HTTP_MAX_HEADERS];
+	struct http_hdr *hdr;     /* nhdr entries (the parser's: HTTP_MAX_HEADERS) */
 };
 
 struct http_dir {
@@ -32,7 +32,6 @@ struct http_dir {
 	uint32_t head_len, head_cap;
 	uint64_t left, chunk;
 	bool chunk_ext, trailer_blank, overflow;
-	struct http_head cur;
 };
 
 /* What the parser reports: a complete head; body bytes as they arrive

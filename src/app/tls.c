@@ -25,6 +25,7 @@
 
 #include "app_int.h"
 #include "cursor.h"
+#include "digest.h"
 #include "util.h"
 
 #define TLS_HS_MAX (64 * 1024)
@@ -37,11 +38,32 @@ static bool grease(uint16_t v)
 
 static const char hx[] = "0123456789abcdef";
 
-static void digest_hex(const EVP_MD *md, const void *s, size_t n, char *out, unsigned want)
+#define TLS_STR_MAX 1024
+
+/* Replaces *slot with a copy of s/n (memcap charged; NULL on failure). */
+static void str_set(struct app_ctx *a, char **slot, uint16_t *len, const char *s, size_t n)
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int ml = 0;
-	if (!EVP_Digest(s, n, d, &ml, md, NULL) || ml * 2 < want) {
+	if (*slot) {
+		app_release(a, (uint64_t)*len + 1);
+		v_free(*slot);
+		*slot = NULL;
+		*len = 0;
+	}
+	if (!n || !app_charge(a, n + 1))
+		return;
+	if (!(*slot = v_malloc(n + 1))) {
+		app_release(a, n + 1);
+		return;
+	}
+	memcpy(*slot, s, n);
+	(*slot)[n] = '\0';
+	*len = (uint16_t)n;
+}
+
+static void digest_hex(enum digest_alg alg, const void *s, size_t n, char *out, unsigned want)
+{
+	uint8_t d[32];
+	if (!digest(alg, s, n, d)) {
 		out[0] = '\0';
 		return;
 	}
@@ -52,7 +74,7 @@ static void digest_hex(const EVP_MD *md, const void *s, size_t n, char *out, uns
 
 void hex_md5(const void *s, size_t n, char out[static 33])
 {
-	digest_hex(EVP_md5(), s, n, out, 32);
+	digest_hex(DIGEST_MD5, s, n, out, 32);
 }
 
 /* Appends "-n" (or "n" first) to a JA3 field. */
@@ -98,7 +120,7 @@ static void sha256_12(const char *s, size_t n, char out[13])
 		memcpy(out, "000000000000", 13);
 		return;
 	}
-	digest_hex(EVP_sha256(), s, n, out, 12);
+	digest_hex(DIGEST_SHA256, s, n, out, 12);
 }
 
 #define HELLO_MAX_LIST 128
@@ -272,7 +294,7 @@ bool tls_parse_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n, boo
 }
 
 /* ServerHello: negotiated version, JA3S (version,cipher,extensions). */
-static bool server_hello(struct tls_info *t, const uint8_t *d, uint32_t n)
+static bool server_hello(struct app_ctx *a, struct tls_info *t, const uint8_t *d, uint32_t n)
 {
 	struct cursor hs;
 	cur_init(&hs, d, n);
@@ -284,9 +306,9 @@ static bool server_hello(struct tls_info *t, const uint8_t *d, uint32_t n)
 	if (hs.err)
 		return false;
 	t->sver = legacy;
-	char *j = t->ja3s;
+	char j[512];
 	uint16_t jl = 0;
-	size_t cap = sizeof(t->ja3s);
+	size_t cap = sizeof(j);
 	bool first = true;
 	j[0] = '\0';
 	ja3_num(j, &jl, cap, legacy, &first);
@@ -305,7 +327,7 @@ static bool server_hello(struct tls_info *t, const uint8_t *d, uint32_t n)
 		if (type == 43 && cur_left(&e) >= 2)
 			t->sver = cur_be16(&e);
 	}
-	t->ja3s_len = jl;
+	str_set(a, &t->ja3s, &t->ja3s_len, j, jl);
 	hex_md5(j, jl, t->ja3s_hash);
 	return true;
 }
@@ -393,41 +415,105 @@ static void time_str(const ASN1_TIME *t, char out[20])
 }
 
 /* The leaf certificate's fields. */
-static bool leaf_fields(struct tls_info *t, const uint8_t *der, uint32_t len)
+/* One DER element at c: its tag, and its whole encoding (tlv) and content
+ * as cursors.  Definite lengths only (DER), at most 4 length bytes. */
+static bool der_next(struct cursor *c, uint8_t *tag, struct cursor *tlv, struct cursor *val)
 {
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, len);
-	if (!x)
+	const uint8_t *start = c->p;
+	*tag = cur_u8(c);
+	uint8_t l0 = cur_u8(c);
+	size_t len = l0;
+	if (l0 & 0x80) {
+		unsigned nb = l0 & 0x7f;
+		if (nb == 0 || nb > 4)
+			return false;
+		len = 0;
+		for (unsigned i = 0; i < nb; i++)
+			len = len << 8 | cur_u8(c);
+	}
+	*val = cur_sub(c, len);
+	if (c->err || val->err)
 		return false;
-	t->subject_len = name_str(X509_get_subject_name(x), t->subject, sizeof(t->subject));
-	t->issuer_len = name_str(X509_get_issuer_name(x), t->issuer, sizeof(t->issuer));
-	const ASN1_INTEGER *sn = X509_get0_serialNumber(x);
-	const unsigned char *sb = ASN1_STRING_get0_data(sn);
-	int sl = ASN1_STRING_length(sn);
+	cur_init(tlv, start, (size_t)(val->end - start));
+	return true;
+}
+
+static bool name_of(struct app_ctx *a, struct cursor tlv, char **slot, uint16_t *len)
+{
+	const unsigned char *p = tlv.p;
+	X509_NAME *nm = d2i_X509_NAME(NULL, &p, (long)cur_left(&tlv));
+	if (!nm)
+		return false;
+	char buf[TLS_STR_MAX];
+	uint16_t n = name_str(nm, buf, sizeof(buf));
+	X509_NAME_free(nm);
+	str_set(a, slot, len, buf, n);
+	return true;
+}
+
+static void time_of(struct cursor tlv, char out[20])
+{
+	const unsigned char *p = tlv.p;
+	ASN1_TIME *t = d2i_ASN1_TIME(NULL, &p, (long)cur_left(&tlv));
+	time_str(t, out);
+	ASN1_TIME_free(t);
+}
+
+/* The leaf certificate's fields.  The TBSCertificate is walked here and
+ * only its names and times are handed to OpenSSL: d2i_X509 would also
+ * decode the public key, through OpenSSL 3's provider decoders, which
+ * cost more than the rest of the TLS parsing together. */
+static bool leaf_fields(struct app_ctx *a, struct tls_info *t, const uint8_t *der, uint32_t len)
+{
+	struct cursor c, tlv, cert, tbs, v;
+	uint8_t tag;
+	cur_init(&c, der, len);
+	if (!der_next(&c, &tag, &tlv, &cert) || tag != 0x30 ||
+	    !der_next(&cert, &tag, &tlv, &tbs) || tag != 0x30)
+		return false;
+	if (!der_next(&tbs, &tag, &tlv, &v))
+		return false;
+	if (tag == 0xa0 && !der_next(&tbs, &tag, &tlv, &v)) /* [0] version */
+		return false;
+	if (tag != 0x02) /* serialNumber */
+		return false;
+	struct cursor serial = v;
+	if (cur_left(&serial) > 1 && serial.p[0] == 0 && (serial.p[1] & 0x80))
+		cur_skip(&serial, 1); /* the sign byte of a positive number */
+	struct cursor issuer, subject, validity;
+	if (!der_next(&tbs, &tag, &tlv, &v) || tag != 0x30 ||          /* signature */
+	    !der_next(&tbs, &tag, &issuer, &v) || tag != 0x30 ||
+	    !der_next(&tbs, &tag, &tlv, &validity) || tag != 0x30 ||
+	    !der_next(&tbs, &tag, &subject, &v) || tag != 0x30)
+		return false;
+	if (!name_of(a, subject, &t->subject, &t->subject_len) ||
+	    !name_of(a, issuer, &t->issuer, &t->issuer_len))
+		return false;
+	struct cursor nb, na;
+	if (der_next(&validity, &tag, &nb, &v) && der_next(&validity, &tag, &na, &v)) {
+		time_of(nb, t->notbefore);
+		time_of(na, t->notafter);
+	}
+	static const char HX[] = "0123456789ABCDEF";
 	size_t o = 0;
-	for (int i = 0; i < sl && o + 4 < sizeof(t->serial); i++) {
-		static const char HX[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < cur_left(&serial) && o + 4 < sizeof(t->serial); i++) {
 		if (i)
 			t->serial[o++] = ':';
-		t->serial[o++] = HX[sb[i] >> 4];
-		t->serial[o++] = HX[sb[i] & 15];
+		t->serial[o++] = HX[serial.p[i] >> 4];
+		t->serial[o++] = HX[serial.p[i] & 15];
 	}
 	t->serial[o] = '\0';
 	t->serial_len = (uint16_t)o;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int ml = 0;
+	uint8_t md[20];
 	o = 0;
-	if (EVP_Digest(der, len, md, &ml, EVP_sha1(), NULL))
-		for (unsigned i = 0; i < ml && o + 3 < sizeof(t->fingerprint); i++) {
+	if (digest(DIGEST_SHA1, der, len, md))
+		for (unsigned i = 0; i < 20 && o + 3 < sizeof(t->fingerprint); i++) {
 			if (i)
 				t->fingerprint[o++] = ':';
 			t->fingerprint[o++] = hx[md[i] >> 4];
 			t->fingerprint[o++] = hx[md[i] & 15];
 		}
 	t->fingerprint[o] = '\0';
-	time_str(X509_get0_notBefore(x), t->notbefore);
-	time_str(X509_get0_notAfter(x), t->notafter);
-	X509_free(x);
 	return true;
 }
 
@@ -471,7 +557,7 @@ static void certificate(struct app_ctx *a, struct tls_info *t, const uint8_t *d,
 		}
 		t->cert_off[t->ncerts] = (uint32_t)(der - d);
 		t->cert_len[t->ncerts] = l;
-		if (t->ncerts == 0 && !leaf_fields(t, der, l))
+		if (t->ncerts == 0 && !leaf_fields(a, t, der, l))
 			app_event(a, APP_EV_TLS_CERT_INVALID_DER);
 		t->ncerts++;
 	}
@@ -487,15 +573,19 @@ static void handshake_msg(struct app_ctx *a, struct tls_info *t, int dir, uint8_
 		/* a repeated ClientHello (after a HelloRetryRequest, or a
 		 * duplicate): the first one's fields stand */
 	} else if (type == 1 && dir == 0) {
-		struct hello_out o = { t->sni, &t->sni_len, sizeof(t->sni), t->ja3, &t->ja3_len,
-				       sizeof(t->ja3), t->ja3_hash, t->ja4, &t->cver, &t->nalpn,
+		char j3[TLS_STR_MAX];
+		uint16_t j3l = 0;
+		struct hello_out o = { t->sni, &t->sni_len, sizeof(t->sni), j3, &j3l,
+				       sizeof(j3), t->ja3_hash, t->ja4, &t->cver, &t->nalpn,
 				       t->alpn_len, t->alpn, NULL, NULL };
-		if (tls_parse_client_hello(a, d, n, false, &o))
+		if (tls_parse_client_hello(a, d, n, false, &o)) {
 			st = TLS_ST_CLIENT_HELLO;
-		else
+			str_set(a, &t->ja3, &t->ja3_len, j3, j3l);
+		} else {
 			app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
+		}
 	} else if (type == 2 && dir == 1) {
-		if (server_hello(t, d, n))
+		if (server_hello(a, t, d, n))
 			st = TLS_ST_SERVER_HELLO;
 		else
 			app_event(a, APP_EV_TLS_INVALID_HANDSHAKE);
@@ -569,6 +659,13 @@ static void hs_append(struct app_ctx *a, struct tls_state *s, int dir, const uin
 	memcpy(td->hs + td->hs_len, d, n);
 	td->hs_len += n;
 	handshake_drain(a, s, dir);
+	if (!td->hs_len && td->hs) {
+		/* nothing partial left: the buffer goes until the next record */
+		app_release(a, td->hs_cap);
+		v_free(td->hs);
+		td->hs = NULL;
+		td->hs_cap = 0;
+	}
 }
 
 static void dir_end(struct app_ctx *a, struct tls_state *s, int dir)
@@ -657,5 +754,10 @@ void tls_state_free(struct app_ctx *a, struct tls_state *s)
 			v_free(s->dir[d].hs);
 		}
 	chain_free(a, &s->info);
+	struct tls_info *t = &s->info;
+	str_set(a, &t->ja3, &t->ja3_len, NULL, 0);
+	str_set(a, &t->ja3s, &t->ja3s_len, NULL, 0);
+	str_set(a, &t->subject, &t->subject_len, NULL, 0);
+	str_set(a, &t->issuer, &t->issuer_len, NULL, 0);
 	v_free(s);
 }

@@ -18,7 +18,8 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 			   uint32_t len, unsigned flags)
 {
 	struct worker *w = ud;
-	app_stream_data(&w->app, f, dir, data, len, flags);
+	if (w->app_on)
+		app_stream_data(&w->app, f, dir, data, len, flags);
 	if (w->dt)
 		detect_stream_data(w->dt, f, dir, data, len, flags);
 }
@@ -77,6 +78,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
 			      cfg->app_memcap / nworkers };
 	app_ctx_init(&w->app, &ac, &w->cnt);
+	w->app_on = cfg->app_enabled;
 	return 0;
 }
 
@@ -198,13 +200,14 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 	app_tx_reset(&w->app);
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
 		stream_packet(&w->rc, p);
-		if (p->tcp_flags & TH_FIN)
+		if ((p->tcp_flags & TH_FIN) && w->app_on)
 			app_tcp_close(&w->app, f, p->dir);
-		if (p->tcp_flags & TH_RST) { /* both directions are over */
+		if ((p->tcp_flags & TH_RST) && w->app_on) { /* both directions are over */
 			app_tcp_close(&w->app, f, 0);
 			app_tcp_close(&w->app, f, 1);
 		}
-	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD))
+	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD) &&
+		   w->app_on)
 		app_udp(&w->app, f, p);
 	for (unsigned i = 0; w->eve && w->ec.dns && i < w->app.tx.ndns; i++)
 		eve_dns_record(&w->out, p, &w->app.tx.dns[i], &w->ec);

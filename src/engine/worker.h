@@ -29,6 +29,7 @@ struct worker {
 	struct flow_table *ft;
 	struct reasm_ctx rc;
 	struct app_ctx app;
+	bool app_on;             /* app-layer.enabled */
 	struct eve_cfg ec;
 	struct sink *eve;    /* shared, may be NULL */
 	struct jbuf out;     /* pending eve lines */

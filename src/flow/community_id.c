@@ -7,7 +7,7 @@
  */
 #include "flow.h"
 
-#include <openssl/sha.h>
+#include "digest.h"
 #include <string.h>
 
 static bool icmp_counterpart(uint8_t ver, uint8_t type, uint8_t *other)
@@ -81,8 +81,11 @@ void community_id(const struct flow *f, uint16_t seed, char out[static 32])
 		buf[n++] = (uint8_t)(dp >> 8);
 		buf[n++] = (uint8_t)dp;
 	}
-	uint8_t md[SHA_DIGEST_LENGTH];
-	SHA1(buf, n, md);
+	uint8_t md[20];
+	if (!digest(DIGEST_SHA1, buf, n, md)) {
+		out[0] = '\0';
+		return;
+	}
 	out[0] = '1';
 	out[1] = ':';
 	base64_encode(md, sizeof(md), out + 2);

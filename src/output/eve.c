@@ -461,9 +461,9 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	p = client_dir(p, &q);
 	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
 	jb_open_object(jb, "tls");
-	if (t->subject_len)
+	if (t->subject)
 		jb_strn(jb, "subject", (const uint8_t *)t->subject, t->subject_len);
-	if (t->issuer_len)
+	if (t->issuer)
 		jb_strn(jb, "issuerdn", (const uint8_t *)t->issuer, t->issuer_len);
 	if (t->serial_len)
 		jb_str(jb, "serial", t->serial);
@@ -480,13 +480,13 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	if (t->ja3_hash[0]) {
 		jb_open_object(jb, "ja3");
 		jb_str(jb, "hash", t->ja3_hash);
-		jb_strn(jb, "string", (const uint8_t *)t->ja3, t->ja3_len);
+		jb_strn(jb, "string", (const uint8_t *)(t->ja3 ? t->ja3 : ""), t->ja3_len);
 		jb_close(jb);
 	}
 	if ((t->state & TLS_ST_SERVER_HELLO) && t->ja3s_hash[0]) {
 		jb_open_object(jb, "ja3s");
 		jb_str(jb, "hash", t->ja3s_hash);
-		jb_strn(jb, "string", (const uint8_t *)t->ja3s, t->ja3s_len);
+		jb_strn(jb, "string", (const uint8_t *)(t->ja3s ? t->ja3s : ""), t->ja3s_len);
 		jb_close(jb);
 	}
 	if (t->ja4[0])

@@ -204,7 +204,7 @@ static void test_http_memcap_and_events(void **state)
 	(void)state;
 	struct app_ctx a;
 	struct flow f;
-	ctx_init(&a, 100 * 1024, 1024); /* a memcap smaller than one body buffer */
+	ctx_init(&a, 100 * 1024, 512); /* a memcap smaller than one body buffer */
 	flow_init(&f, ALP_HTTP);
 	struct http_seen s;
 	memset(&s, 0, sizeof(s));
@@ -299,12 +299,12 @@ static void tls_cb(const struct app_tx *tx, void *ud)
 		return;
 	if (tx->tls_new & TLS_ST_CLIENT_HELLO) {
 		snprintf(s->sni, sizeof(s->sni), "%s", t->sni);
-		snprintf(s->ja3, sizeof(s->ja3), "%s", t->ja3);
+		snprintf(s->ja3, sizeof(s->ja3), "%s", t->ja3 ? t->ja3 : "");
 		snprintf(s->ja4, sizeof(s->ja4), "%s", t->ja4);
 		snprintf(s->alpn0, sizeof(s->alpn0), "%s", t->nalpn ? t->alpn[0] : "");
 	}
 	if (tx->tls_new & TLS_ST_CERT) {
-		snprintf(s->subject, sizeof(s->subject), "%s", t->subject);
+		snprintf(s->subject, sizeof(s->subject), "%s", t->subject ? t->subject : "");
 		s->certs = t->chain ? t->ncerts : 0;
 	}
 	s->state = t->state;
