@@ -86,10 +86,81 @@ int alproto_lookup(const char *name)
 
 static void msg_free(struct http_msg *m)
 {
+	v_free(m->uri_norm);
 	v_free(m->buf);
 	v_free(m->norm);
 	v_free(m->h.hdr);
 	memset(m, 0, sizeof(*m));
+}
+
+static int hexv(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* The URI as rules see it in http.uri (as libhtp normalises it): the path
+ * percent-decoded and its dot segments removed (RFC 3986 5.2.4: "/a/./b"
+ * is "/a/b", "/a/../b" is "/b", leading ".." go), the query as sent.
+ * out has room for n bytes; returns the length. */
+static uint32_t uri_normalise(const uint8_t *u, uint32_t n, uint8_t *out)
+{
+	uint32_t i = 0, o = 0;
+	/* absolute-form: scheme://authority stays as is */
+	if (n > 7 && (u[0] | 32) == 'h') {
+		const uint8_t *sep = memchr(u, ':', MIN(n, 8u));
+		if (sep && (uint32_t)(sep - u) + 3 <= n && sep[1] == '/' && sep[2] == '/') {
+			i = (uint32_t)(sep - u) + 3;
+			while (i < n && u[i] != '/' && u[i] != '?')
+				i++;
+			memcpy(out, u, i);
+			o = i;
+		}
+	}
+	uint32_t path0 = o;
+	/* decode the path */
+	while (i < n && u[i] != '?') {
+		int h1, h2;
+		if (u[i] == '%' && i + 2 < n && (h1 = hexv(u[i + 1])) >= 0 && (h2 = hexv(u[i + 2])) >= 0) {
+			out[o++] = (uint8_t)(h1 << 4 | h2);
+			i += 3;
+		} else {
+			out[o++] = u[i++];
+		}
+	}
+	/* remove dot segments in place over out[path0 .. o) */
+	uint32_t r = path0, w = path0, end = o;
+	while (r < end) {
+		const uint8_t *p = out + r;
+		uint32_t left = end - r;
+		if (left >= 3 && !memcmp(p, "../", 3)) { r += 3; continue; }
+		if (left >= 2 && !memcmp(p, "./", 2)) { r += 2; continue; }
+		if (left >= 3 && !memcmp(p, "/./", 3)) { r += 2; continue; }
+		if (left == 2 && !memcmp(p, "/.", 2)) { out[r + 1] = '/'; r += 1; continue; }
+		if ((left >= 4 && !memcmp(p, "/../", 4)) || (left == 3 && !memcmp(p, "/..", 3))) {
+			/* drop the last written segment */
+			while (w > path0 && out[w - 1] != '/')
+				w--;
+			if (w > path0)
+				w--;
+			if (left == 3) {
+				out[r + 2] = '/';
+				r += 2;
+			} else {
+				r += 3;
+			}
+			continue;
+		}
+		if ((left == 1 && p[0] == '.') || (left == 2 && !memcmp(p, "..", 2)))
+			break;
+		/* copy one segment: its leading '/' and what follows up to the next '/' */
+		do {
+			out[w++] = out[r++];
+		} while (r < end && out[r] != '/');
+	}
+	o = w;
+	memcpy(out + o, u + i, n - i); /* the query as sent */
+	return o + (n - i);
 }
 
 #define REBASE(m, base, f) \
@@ -165,6 +236,13 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 		}
 		m->host[n] = '\0';
 		m->host_len = (uint16_t)n;
+	}
+	if (m->h.method) {
+		uint8_t *un = v_realloc(m->uri_norm, m->h.uri_len ? m->h.uri_len : 1);
+		if (!un)
+			return false;
+		m->uri_norm = un;
+		m->uri_norm_len = uri_normalise(m->h.uri, m->h.uri_len, un);
 	}
 	m->valid = true;
 	m->logged = false;

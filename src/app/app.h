@@ -66,6 +66,8 @@ struct http_msg {
 	struct http_head h;
 	char host[256];          /* Host, lowercased, without the port */
 	uint16_t host_len;
+	uint8_t *uri_norm;       /* requests: the URI normalised (http.uri) */
+	uint32_t uri_norm_len;
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
 	uint32_t norm_len, names_off, names_len;
 	bool valid, logged;

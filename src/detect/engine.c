@@ -1234,7 +1234,10 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 	}
 	if (q) {
 		ONE(BUF_HTTP_METHOD, q->h.method, q->h.method_len);
-		ONE(BUF_HTTP_URI, q->h.uri, q->h.uri_len);
+		if (q->uri_norm)
+			ONE(BUF_HTTP_URI, q->uri_norm, q->uri_norm_len);
+		else
+			ONE(BUF_HTTP_URI, q->h.uri, q->h.uri_len);
 		ONE(BUF_HTTP_URI_RAW, q->h.uri, q->h.uri_len);
 		ONE(BUF_HTTP_REQUEST_LINE, q->h.line, q->h.line_len);
 		ONE(BUF_HTTP_HOST, q->host, q->host_len);

@@ -1390,11 +1390,18 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char tmp[64];
 	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
 	char *comma = strchr(tmp, ',');
-	if (comma)
-		*comma = '\0'; /* ",norm" / ",raw": both the URI as sent here */
+	bool raw = false;
+	if (comma) {
+		*comma = '\0';
+		const char *opt = trim(comma + 1);
+		if (!strcmp(opt, "raw"))
+			raw = true;
+		else if (strcmp(opt, "norm"))
+			FAIL("urilen: expected raw or norm after the comma, got \"%s\"", opt);
+	}
 	if (parse_numcmp(tmp, &cmpv, 65535) < 0)
 		FAIL("urilen: bad value \"%s\"", arg ? arg : "");
-	struct sm_list *l = &r->lists[BUF_HTTP_URI];
+	struct sm_list *l = &r->lists[raw ? BUF_HTTP_URI_RAW : BUF_HTTP_URI];
 	struct sm *v = v_realloc(l->v, (l->cnt + 1) * sizeof(*v));
 	if (!v)
 		FAIL("out of memory");

@@ -219,6 +219,45 @@ static void test_http_memcap_and_events(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+struct norm_seen {
+	char norm[128];
+};
+
+static void norm_cb(const struct app_tx *tx, void *ud)
+{
+	struct norm_seen *s = ud;
+	if (tx->http_req && tx->http_req->uri_norm)
+		snprintf(s->norm, sizeof(s->norm), "%.*s", (int)tx->http_req->uri_norm_len,
+			 (const char *)tx->http_req->uri_norm);
+}
+
+static void test_http_uri_normalisation(void **state)
+{
+	(void)state;
+	static const struct { const char *raw, *norm; } cases[] = {
+		{ "/a/./b/../c/%41?x=/../y", "/a/c/A?x=/../y" },
+		{ "/cgi-bin/../../../../etc/passwd", "/etc/passwd" },
+		{ "/%2e%2e/%2E%2e/x", "/x" },
+		{ "/a/b/..", "/a/" },
+		{ "/a/.", "/a/" },
+		{ "/%zz%4", "/%zz%4" },
+		{ "http://Example.com/a/../b?q", "http://Example.com/b?q" },
+		{ "*", "*" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char req[256];
+		int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", cases[i].raw);
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 0);
+		flow_init(&f, ALP_HTTP);
+		struct norm_seen s = { "" };
+		feed(&a, &f, 0, (const uint8_t *)req, (size_t)n, 0, norm_cb, &s);
+		assert_string_equal(s.norm, cases[i].norm);
+		app_flow_free_ctx(&a, &f);
+	}
+}
+
 /* ---- TLS ---- */
 
 /* A self-signed certificate, DER, into out (returns its length). */
@@ -505,6 +544,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_body_limit),
+		cmocka_unit_test(test_http_uri_normalisation),
 		cmocka_unit_test(test_http_gzip_bomb),
 		cmocka_unit_test(test_http_memcap_and_events),
 		cmocka_unit_test(test_tls_byte_at_a_time),
