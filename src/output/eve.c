@@ -35,6 +35,9 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
 	ec->http_headers = (uint8_t)c->eve_http_headers;
+	ec->dns_requests = c->eve_dns_requests;
+	ec->dns_responses = c->eve_dns_responses;
+	ec->dns_formats = (uint8_t)(c->eve_dns_formats + 1); /* detailed 1, grouped 2, both 3 */
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -338,10 +341,33 @@ static void dns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v
 	jb_close(jb);
 }
 
+/* answers grouped by type: {"A": ["1.2.3.4"], "CNAME": ["x"]} */
+static void dns_grouped(struct jbuf *jb, const struct dns_rr *v, unsigned n)
+{
+	char tb[8];
+	jb_open_object(jb, "grouped");
+	for (unsigned i = 0; i < n; i++) {
+		bool first = true;
+		for (unsigned k = 0; k < i; k++)
+			if (v[k].type == v[i].type)
+				first = false;
+		if (!first)
+			continue;
+		jb_open_array(jb, dns_rrtype_name(v[i].type, tb));
+		for (unsigned k = i; k < n; k++)
+			if (v[k].type == v[i].type && v[k].data_len)
+				jb_strn(jb, NULL, (const uint8_t *)v[k].data, v[k].data_len);
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
 void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
 		    const struct eve_cfg *ec)
 {
 	char hex[8], rb[8];
+	if (m->response ? !ec->dns_responses : !ec->dns_requests)
+		return;
 	/* a request in the client's direction, a response in the server's,
 	 * whichever packet completed it */
 	struct packet q;
@@ -366,8 +392,10 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 	if (m->response)
 		jb_str(jb, "rcode", dns_rcode_name(m->rcode, rb));
 	dns_rr_list(jb, "queries", m->q, m->nq, false);
-	if (m->response && m->nans)
+	if (m->response && m->nans && (ec->dns_formats & 1))
 		dns_rr_list(jb, "answers", m->a, m->nans, true);
+	if (m->response && m->nans && (ec->dns_formats & 2))
+		dns_grouped(jb, m->a, m->nans);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);

@@ -17,6 +17,8 @@ struct eve_cfg {
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
 	bool ssh, quic, anomaly_applayer;
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
+	bool dns_requests, dns_responses;
+	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */
 	uint16_t cid_seed;
 };
 
