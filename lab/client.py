@@ -33,10 +33,12 @@ def http(url):
         return r.status == 200
 
 
-def tls(host, port, sni):
+def tls(host, port, sni, maxver=None):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    if maxver == '1.2':  # the certificate is then sent in the clear
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     with socket.create_connection((host, int(port)), timeout=T) as raw:
         with ctx.wrap_socket(raw, server_hostname=sni) as s:
             print(f'tls {sni}: {s.version()} {s.cipher()[0]}')

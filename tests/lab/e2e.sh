@@ -30,9 +30,10 @@ demo)
 	;;
 alerts)
 	up || exit 1
-	vigil_start -S "$ROOT/etc/rules/lab.rules" || exit 1
+	vigil_start -S "$ROOT/etc/rules/lab.rules" -S "$ROOT/tests/lab/app.rules" || exit 1
 	works http http://$I/index.html
 	fails_ http "http://$I/cgi-bin/../../etc/passwd"
+	works tls $I 443 lab.test 1.2
 	vigil_stop
 	E="$LAB_DIR/eve.json"
 	# the alert names the right flow: same 5-tuple, and its flow_id has
@@ -45,6 +46,13 @@ alerts)
 		grep -q "\"flow_id\":$fid,\"event_type\":\"flow\".*\"alerted\":true" "$E"
 	check "drop record for the rejected packet" grep -q '"event_type":"drop".*"reason":"rules"' "$E"
 	check "every eve line is JSON" python3 -c "import json,sys; [json.loads(l) for l in open('$E')]"
+	# the app layer through the gateway: certificate, response body,
+	# normalised URI, and the records
+	check "tls.cert_subject rule on the server's certificate" grep -q '"signature_id":9100030' "$E"
+	check "file.data rule on the response body" grep -q '"signature_id":9100031' "$E"
+	check "http.uri rule on the normalised traversal URI" grep -q '"signature_id":9100032' "$E"
+	check "tls record with the certificate" grep -q '"event_type":"tls".*"subject":"CN=lab.test".*"version":"TLS 1.2".*"ja4":"t12' "$E"
+	check "http record with the body length" grep -q '"event_type":"http".*"url":"/index.html".*"status":200,"length":19' "$E"
 	;;
 failmode)
 	# fail-open (--queue-bypass): traffic flows while vigil is stopped
