@@ -14,9 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
-
 #include "pktgen.h"
 
 static FILE *out;
@@ -27,30 +24,6 @@ static void emit(void)
 {
 	ts += 10;
 	pg_pcap_write(out, ts, pk.buf, pk.len);
-}
-
-static int make_cert(uint8_t *der, int cap)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	X509 *x = X509_new();
-	if (!k || !x)
-		return -1;
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 4242);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-	X509_NAME *n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"bench", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"bench.example", -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	X509_set_pubkey(x, k);
-	X509_sign(x, k, EVP_sha256());
-	int l = i2d_X509(x, NULL);
-	unsigned char *p = der;
-	if (l > 0 && l <= cap)
-		i2d_X509(x, &p);
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return l <= cap ? l : -1;
 }
 
 static uint32_t put24(uint8_t *p, uint32_t v)
@@ -86,7 +59,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint8_t der[1024];
-	int dl = make_cert(der, sizeof(der));
+	int dl = pg_self_signed(der, sizeof(der), 4242, "bench", "bench.example");
 	if (dl < 0) {
 		fprintf(stderr, "certificate generation failed\n");
 		return 1;

@@ -3,6 +3,9 @@
  */
 #include "pktgen.h"
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -206,4 +209,33 @@ void pg_pcap_write(FILE *f, uint64_t ts, const uint8_t *data, uint32_t len)
 	uint32_t rec[4] = { (uint32_t)(ts / 1000000), (uint32_t)(ts % 1000000), len, len };
 	fwrite(rec, sizeof(rec), 1, f);
 	fwrite(data, len, 1, f);
+}
+
+int pg_self_signed(uint8_t *der, int cap, long serial, const char *org, const char *cn)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	X509 *x = X509_new();
+	int l = -1;
+	if (k && x) {
+		ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+		X509_gmtime_adj(X509_getm_notBefore(x), 0);
+		X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+		X509_NAME *n = X509_get_subject_name(x);
+		X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
+		X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)org, -1, -1, 0);
+		X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+		X509_set_issuer_name(x, n);
+		X509_set_pubkey(x, k);
+		if (X509_sign(x, k, EVP_sha256()) > 0) {
+			l = i2d_X509(x, NULL);
+			unsigned char *p = der;
+			if (l <= 0 || l > cap)
+				l = -1;
+			else
+				i2d_X509(x, &p);
+		}
+	}
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return l;
 }

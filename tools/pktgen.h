@@ -39,6 +39,11 @@ int pg_ipv4_fragment(const struct pg_pkt *p, uint32_t frag_payload, struct pg_pk
 /* Wraps an Ethernet-framed IPv4/IPv6 packet in outer IPv4 + GRE. */
 void pg_gre_wrap(struct pg_pkt *p, const char *outer_src, const char *outer_dst);
 
+/* A self-signed EC P-256 certificate, DER, into der: serial, subject and
+ * issuer "C=US, O=org, CN=cn", valid from now for a day.  Returns its
+ * length, or -1. */
+int pg_self_signed(uint8_t *der, int cap, long serial, const char *org, const char *cn);
+
 FILE *pg_pcap_open(const char *path, uint32_t linktype);
 void pg_pcap_write(FILE *f, uint64_t ts_usec, const uint8_t *data, uint32_t len);
 

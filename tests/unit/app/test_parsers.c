@@ -9,15 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <zlib.h>
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 
 #include "app.h"
 #include "counters.h"
+#include "pktgen.h"
 #include "testutil.h"
 
 #ifndef MIN
@@ -260,31 +260,6 @@ static void test_http_uri_normalisation(void **state)
 
 /* ---- TLS ---- */
 
-/* A self-signed certificate, DER, into out (returns its length). */
-static int make_cert(uint8_t *out, int cap)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	assert_non_null(k);
-	X509 *x = X509_new();
-	ASN1_INTEGER_set(X509_get_serialNumber(x), 0x1234);
-	X509_gmtime_adj(X509_getm_notBefore(x), 0);
-	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-	X509_NAME *n = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC, (const unsigned char *)"vigil", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"test.example", -1, -1, 0);
-	X509_set_issuer_name(x, n);
-	X509_set_pubkey(x, k);
-	assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-	int l = i2d_X509(x, NULL);
-	assert_true(l > 0 && l <= cap);
-	unsigned char *p = out;
-	i2d_X509(x, &p);
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return l;
-}
-
 static size_t put24(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 16);
@@ -387,7 +362,8 @@ static void test_tls_byte_at_a_time(void **state)
 {
 	(void)state;
 	uint8_t der[2048];
-	int dl = make_cert(der, sizeof(der));
+	int dl = pg_self_signed(der, sizeof(der), 0x1234, "vigil", "test.example");
+	assert_true(dl > 0);
 	struct tls_seen whole, bytes, small;
 	tls_conversation(0, 16384, &whole, der, dl);
 	tls_conversation(1, 16384, &bytes, der, dl);
