@@ -291,6 +291,8 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 	body_start(a, &hs->body[dir], &m->h, request ? a->req_body_limit : a->resp_body_limit,
 		   close_delim);
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
+	if (request && !h->proto_len)
+		app_event(a, APP_EV_HTTP_REQ_LINE_NO_PROTO);
 	if (request) {
 		hs->nreq++;
 		hs->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);

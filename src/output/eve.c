@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
@@ -608,13 +609,21 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, uint64_t ev
 	for (unsigned e = 0; e < APP_EV_MAX; e++) {
 		if (!(events >> e & 1))
 			continue;
+		/* Suricata's form: "http.request_line_missing_protocol" is
+		 * event REQUEST_LINE_MISSING_PROTOCOL of app_proto http */
+		char ev[64];
+		const char *n = app_event_names[e], *dot = strchr(n, '.');
+		size_t k = 0;
+		for (const char *c = dot ? dot + 1 : n; *c && k < sizeof(ev) - 1; c++)
+			ev[k++] = (char)toupper((unsigned char)*c);
+		ev[k] = '\0';
 		eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
 		jb_open_object(jb, "anomaly");
-		jb_str(jb, "type", "applayer");
-		jb_str(jb, "event", app_event_names[e]);
-		jb_str(jb, "layer", "proto_parser");
 		if (p->flow && p->flow->alproto < ALP_MAX)
 			jb_str(jb, "app_proto", alproto_names[p->flow->alproto]);
+		jb_str(jb, "type", "applayer");
+		jb_str(jb, "event", ev);
+		jb_str(jb, "layer", "proto_parser");
 		jb_close(jb);
 		jb_close(jb);
 		jb_append(jb, "\n", 1);
