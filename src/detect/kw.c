@@ -1450,6 +1450,9 @@ STICKY(ssh_hassh_server_string, BUF_SSH_HASSH_SERVER_STRING, ALP_SSH)
 STICKY(quic_sni, BUF_QUIC_SNI, ALP_QUIC)
 STICKY(quic_version, BUF_QUIC_VERSION, ALP_QUIC)
 #undef STICKY
+static int kw_http_request_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line", pc); }
+static int kw_http_response_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line", pc); }
+static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_PROTOCOL, ALP_HTTP, "http_protocol", pc); }
 static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
 static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
 
