@@ -335,7 +335,9 @@ void http_close(struct http_dir *d, bool request, const struct http_cbs *cb)
 		d->state = HS_DEAD;
 		return;
 	}
-	if (d->state == HS_BODY_CLOSE) {
+	if (d->state != HS_HEAD && d->state != HS_DEAD) {
+		/* a body delimited by the close, or one cut short: what came is
+		 * the body (rules see it now, the record is written) */
 		cb->end(cb->ctx, request);
 		d->state = HS_DEAD;
 	}
