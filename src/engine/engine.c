@@ -291,6 +291,10 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 			 cap->source, cap->linktype);
 	if ((rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
 		goto out;
+	/* the run's time is the packets' (loading the rules is reported on
+	 * its own line), so throughput figures do not depend on the ruleset's
+	 * load time */
+	t0 = last_stats = last_prog = now_mono();
 	if (cfg->runmode == RUNMODE_WORKERS) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		n = cfg->threads ? (unsigned)cfg->threads : (unsigned)(cpus > 0 ? cpus : 1);
@@ -529,6 +533,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 
 	if ((rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
 		goto out;
+	t0 = last_stats = now_mono();
 	if (!(ts = v_calloc(nq, sizeof(*ts)))) {
 		rc = verr_set(e, V_ENOMEM, "out of memory");
 		goto out;
