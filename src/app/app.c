@@ -58,7 +58,6 @@ bool app_charge(struct app_ctx *a, uint64_t n)
 		}
 		return true;
 	}
-	a->memcap_hits++;
 	if (a->cnt)
 		CNT_INC(a->cnt, APP_MEMCAP);
 	app_event(a, APP_EV_APP_MEMCAP);
@@ -376,12 +375,6 @@ const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg *
 	if (hs->resp.valid && hs->resp_of == hs->nreq)
 		*resp = &hs->resp;
 	return &hs->req;
-}
-
-const struct tls_info *app_tls_info(const struct flow *f)
-{
-	const struct app_flow *af = f->app;
-	return af && af->tls ? &af->tls->info : NULL;
 }
 
 const struct tls_info *app_tls_unlogged(struct flow *f)

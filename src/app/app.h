@@ -99,7 +99,7 @@ struct tls_info {
 	uint16_t sni_len;
 	uint16_t cver;            /* client's highest offered (legacy or supported_versions) */
 	uint16_t sver;            /* negotiated (ServerHello, supported_versions) */
-	uint16_t rec_ver;         /* the version of the first record (ssl_version) */
+	uint16_t rec_ver;         /* the first record's version; 0x0002 for an SSLv2 hello */
 	/* the long strings are allocated at their length (tls.c), so a flow
 	 * costs what its handshake said, not the worst case */
 	char *ja3, ja3_hash[33];
@@ -198,7 +198,6 @@ struct app_cfg {
 struct app_ctx {
 	struct counters *cnt;
 	struct app_tx tx;         /* reset per packet */
-	uint64_t memcap_hits;
 	uint64_t pkt_seq;         /* per packet, for buffers exposed to rules */
 	uint32_t req_body_limit, resp_body_limit;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
@@ -222,9 +221,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f);
 /* The flow's last HTTP request not written to eve yet (at flow end), or
  * NULL; marks it written. */
 const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp);
-/* The flow's TLS handshake, or NULL; unlogged: not written to eve yet (at
- * flow end; marks it written). */
-const struct tls_info *app_tls_info(const struct flow *f);
+/* The flow's TLS handshake if not written to eve yet (marks it written),
+ * or NULL. */
 const struct tls_info *app_tls_unlogged(struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);

@@ -596,8 +596,13 @@ static void handshake_msg(struct app_ctx *a, struct tls_info *t, int dir, uint8_
 		st = TLS_ST_SERVER_KEYX;
 	} else if (type == 16) {
 		st = TLS_ST_CLIENT_KEYX;
-	} else if (type == 14 && !t->logged) {
-		a->tx.tls_log = true; /* ServerHelloDone: the server's flight is complete */
+	} else if (type == 14) {
+		if (!t->logged)
+			a->tx.tls_log = true; /* ServerHelloDone: the server's flight is complete */
+	} else if (type != 0 && type != 4 && type != 13 && type != 15 && type != 20) {
+		/* neither hello, certificate, key exchange, nor the usual others
+		 * (hello request, ticket, certificate request/verify, finished) */
+		st = TLS_ST_UNKNOWN;
 	}
 	t->state |= st;
 	a->tx.tls_new |= st;

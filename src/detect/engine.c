@@ -1362,7 +1362,9 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 			break;
 		case AC_SSL_VERSION:
 		case AC_TLS_VERSION: {
-			if (!tx || !tx->tls || !(tx->tls->state & (TLS_ST_CLIENT_HELLO | TLS_ST_SERVER_HELLO)))
+			/* on the packets that bring a hello, so a rule alerts on
+			 * the handshake, not on every later packet */
+			if (!tx || !tx->tls || !(tx->tls_new & (TLS_ST_CLIENT_HELLO | TLS_ST_SERVER_HELLO)))
 				return false;
 			const struct tls_info *t = tx->tls;
 			uint16_t v = (t->state & TLS_ST_SERVER_HELLO) ? t->sver : t->cver;
@@ -1371,8 +1373,9 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 				break;
 			}
 			for (unsigned k = 0; k < 6; k++)
-				if ((c->mask >> k & 1) && ssl_version_val[k] == v)
-					ok = true;
+				if ((c->mask >> k & 1) && (ssl_version_val[k] == v ||
+							   (k == 0 && t->rec_ver == 0x0002)))
+					ok = true; /* sslv2: an SSLv2-format hello was seen */
 			break;
 		}
 		case AC_SSL_STATE: {
