@@ -32,6 +32,12 @@ const char *const app_event_names[APP_EV_MAX] = {
 #undef X
 };
 
+const char *const app_event_help[APP_EV_MAX] = {
+#define X(id, name, help) help,
+#include "app_events.def"
+#undef X
+};
+
 int app_event_lookup(const char *name)
 {
 	for (int i = 0; i < APP_EV_MAX; i++)

@@ -83,6 +83,7 @@ enum app_event {
 	APP_EV_MAX
 };
 extern const char *const app_event_names[APP_EV_MAX];
+extern const char *const app_event_help[APP_EV_MAX];
 int app_event_lookup(const char *name);
 
 #define TLS_MAX_CERTS 8

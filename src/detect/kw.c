@@ -1589,7 +1589,7 @@ static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx 
 	if (ev < 0) {
 		snprintf(pc->kw, sizeof(pc->kw), "app-layer-event:%.40s", t);
 		pc->unsupported = true;
-		FAIL("app-layer-event \"%s\": vigil does not raise it (--list-app-events)", t);
+		FAIL("app-layer-event \"%s\": vigil does not raise it (vigil --list-events)", t);
 	}
 	struct app_cond *c = add_ac(r, AC_APP_EVENT, 0, pc);
 	if (!c)

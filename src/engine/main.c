@@ -48,7 +48,7 @@ static void usage(FILE *f)
 		"                        single: one thread, deterministic output;\n"
 		"                        workers: one thread per worker (threads=N)\n"
 		"  --dump-config         print every configuration key, its value and help\n"
-		"  --list-events         print every decoder/stream event name\n"
+		"  --list-events         print every decoder, stream and app-layer event name\n"
 		"  --no-progress         no progress line on stderr\n"
 		"  -v                    more messages (repeat for debug)\n"
 		"  -V, --version         print the version\n"
@@ -232,6 +232,8 @@ int main(int argc, char **argv)
 		case OPT_EVENTS:
 			for (int i = 0; i < EV_MAX; i++)
 				printf("%-50s %s\n", event_names[i], event_help[i]);
+			for (int i = 0; i < APP_EV_MAX; i++) /* app-layer-event: names */
+				printf("%-50s %s\n", app_event_names[i], app_event_help[i]);
 			return 0;
 		default: usage(stderr); return 1;
 		}
