@@ -585,9 +585,14 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		}
 		f->alproto = (uint16_t)p;
-		af->probe_len[dir] = 0;
-		if (n0) /* the bytes collected come first */
-			app_stream_data(a, f, dir, af->probe[dir], n0, 0);
+		/* the bytes collected come first, in both directions (the
+		 * other side may have sent a few before this one decided) */
+		for (int d = 0; d < 2; d++) {
+			uint8_t pn = af->probe_len[d];
+			af->probe_len[d] = 0;
+			if (pn)
+				app_stream_data(a, f, d, af->probe[d], pn, 0);
+		}
 	}
 	if (f->alproto == ALP_HTTP && af->http && af->http->tunnel) {
 		int p = detect_tcp(data, len, f);
