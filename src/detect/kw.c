@@ -1487,31 +1487,44 @@ static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { 
 static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", pc); }
 static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", pc); }
 
+/* A list of names from a table, separated by any of seps, each maybe
+ * negated with '!': bit i of *pos / *neg for names[i]. */
+static int name_list(const char *arg, const char *seps, const char *const *names, unsigned n,
+		     uint32_t *pos, uint32_t *neg, const char *kw, struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[128], *save = NULL;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	*pos = *neg = 0;
+	for (char *t = strtok_r(tmp, seps, &save); t; t = strtok_r(NULL, seps, &save)) {
+		t = trim(t);
+		bool not = *t == '!';
+		if (not)
+			t = trim(t + 1);
+		unsigned k = 0;
+		while (k < n && strcasecmp(t, names[k]))
+			k++;
+		if (k == n)
+			FAIL("%s: unknown value \"%s\"", kw, t);
+		*(not ? neg : pos) |= 1u << k;
+	}
+	return 0;
+}
+
 /* ssl_version:sslv3,tls1.0,...  (a leading ! on any item negates) */
 static int kw_ssl_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	static const char *const names[] = { "sslv2", "sslv3", "tls1.0", "tls1.1", "tls1.2",
 					     "tls1.3" };
-	if (need_arg(arg, "ssl_version", pc))
+	uint32_t pos, neg;
+	if (name_list(arg, ",", names, 6, &pos, &neg, "ssl_version", pc) < 0)
 		return -1;
-	char tmp[128], *save = NULL;
-	str_lcpy(tmp, arg, sizeof(tmp));
 	struct app_cond *c = add_ac(r, AC_SSL_VERSION, ALP_TLS, pc);
 	if (!c)
 		return -1;
-	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
-		if (*t == '!') {
-			c->neg = true;
-			t = trim(t + 1);
-		}
-		unsigned k = 0;
-		while (k < 6 && strcasecmp(t, names[k]))
-			k++;
-		if (k == 6)
-			FAIL("ssl_version: unknown version \"%s\" (sslv2, sslv3, tls1.0 .. tls1.3)", t);
-		c->mask |= 1u << k;
-	}
+	c->mask = pos | neg;
+	c->neg = neg != 0;
 	return 0;
 }
 
@@ -1522,27 +1535,17 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 					     "server_keyx", "unknown" };
 	static const uint32_t bits[] = { TLS_ST_CLIENT_HELLO, TLS_ST_SERVER_HELLO,
 					 TLS_ST_CLIENT_KEYX, TLS_ST_SERVER_KEYX, TLS_ST_UNKNOWN };
-	if (need_arg(arg, "ssl_state", pc))
+	uint32_t pos, neg;
+	if (name_list(arg, ",|", names, 5, &pos, &neg, "ssl_state", pc) < 0)
 		return -1;
-	char tmp[128], *save = NULL;
-	str_lcpy(tmp, arg, sizeof(tmp));
 	struct app_cond *c = add_ac(r, AC_SSL_STATE, ALP_TLS, pc);
 	if (!c)
 		return -1;
-	for (char *t = strtok_r(tmp, ",|", &save); t; t = strtok_r(NULL, ",|", &save)) {
-		t = trim(t);
-		bool neg = *t == '!';
-		if (neg)
-			t = trim(t + 1);
-		unsigned k = 0;
-		while (k < 5 && strcmp(t, names[k]))
-			k++;
-		if (k == 5)
-			FAIL("ssl_state: unknown state \"%s\"", t);
-		if (neg)
-			c->neg_mask |= bits[k];
-		else
+	for (unsigned k = 0; k < 5; k++) {
+		if (pos >> k & 1)
 			c->mask |= bits[k];
+		if (neg >> k & 1)
+			c->neg_mask |= bits[k];
 	}
 	return 0;
 }
