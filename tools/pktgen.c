@@ -5,8 +5,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 static uint32_t sum16(uint32_t s, const uint8_t *p, uint32_t n)
@@ -226,6 +228,14 @@ int pg_self_signed(uint8_t *der, int cap, long serial, const char *org, const ch
 		X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
 		X509_set_issuer_name(x, n);
 		X509_set_pubkey(x, k);
+		/* subjectAltName: the CN and www.CN */
+		char san[300];
+		snprintf(san, sizeof(san), "DNS:%s,DNS:www.%s", cn, cn);
+		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+		if (ext) {
+			X509_add_ext(x, ext, -1);
+			X509_EXTENSION_free(ext);
+		}
 		if (X509_sign(x, k, EVP_sha256()) > 0) {
 			l = i2d_X509(x, NULL);
 			unsigned char *p = der;

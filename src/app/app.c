@@ -383,6 +383,24 @@ const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg *
 	return &hs->req;
 }
 
+const struct tls_info *app_tls_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af && af->tls && (af->tls->info.state & TLS_ST_CLIENT_HELLO) ? &af->tls->info : NULL;
+}
+
+const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg **resp)
+{
+	const struct app_flow *af = f->app;
+	const struct http_state *hs = af ? af->http : NULL;
+	*resp = NULL;
+	if (!hs || !hs->req.valid)
+		return NULL;
+	if (hs->resp.valid && hs->resp_of == hs->nreq)
+		*resp = &hs->resp;
+	return &hs->req;
+}
+
 const struct tls_info *app_tls_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;

@@ -88,6 +88,7 @@ int app_event_lookup(const char *name);
 
 #define TLS_MAX_CERTS 8
 #define TLS_MAX_ALPN 8
+#define TLS_MAX_SAN 16
 
 /* TLS handshake messages seen (ssl_state, and what changed on a packet) */
 enum { TLS_ST_CLIENT_HELLO = 1, TLS_ST_SERVER_HELLO = 2, TLS_ST_CLIENT_KEYX = 4,
@@ -113,6 +114,12 @@ struct tls_info {
 	char alpn[TLS_MAX_ALPN][32];
 	/* the server's leaf certificate (TLS 1.2 and below) */
 	char *subject, *issuer, serial[100], fingerprint[64];
+	char server_alpn[32];     /* the protocol the ServerHello chose */
+	uint8_t server_alpn_len;
+	char *san;                /* subjectAltName DNS names, each NUL-ended */
+	uint16_t san_len;
+	uint8_t nsan;
+	uint8_t random[2][32];    /* the client's and the server's hello random */
 	char notbefore[20], notafter[20];
 	uint16_t subject_len, issuer_len, serial_len;
 	/* the chain as sent (DER), freed when the handshake ends */
@@ -222,6 +229,10 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f);
 /* The flow's last HTTP request not written to eve yet (at flow end), or
  * NULL; marks it written. */
 const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp);
+/* For alert records: the flow's TLS handshake (NULL before a
+ * ClientHello); its last HTTP request and the response to it, if any. */
+const struct tls_info *app_tls_peek(const struct flow *f);
+const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg **resp);
 /* The flow's TLS handshake if not written to eve yet (marks it written),
  * or NULL. */
 const struct tls_info *app_tls_unlogged(struct flow *f);

@@ -60,6 +60,7 @@ struct hello_out {
 	char (*alpn)[32];
 	uint16_t *ext;            /* extension types in order (may be NULL) */
 	uint8_t *next;
+	uint8_t *random;          /* the 32-byte random (may be NULL) */
 };
 bool tls_parse_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n, bool quic,
 			    const struct hello_out *o);

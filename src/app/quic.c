@@ -232,7 +232,7 @@ static void hello_done(struct app_ctx *a, struct quic_state *q, int dir)
 		uint16_t ver;
 		struct hello_out o = { i->sni, &i->sni_len, sizeof(i->sni), i->ja3, &i->ja3_len,
 				       sizeof(i->ja3), i->ja3_hash, i->ja4, &ver, &i->nalpn,
-				       i->alpn_len, i->alpn, i->ext, &i->next };
+				       i->alpn_len, i->alpn, i->ext, &i->next, NULL };
 		ok = tls_parse_client_hello(a, m + 4, hl, true, &o);
 	} else {
 		i->sni_len = i->ja3_len = 0;

@@ -177,6 +177,8 @@ bool tls_parse_client_hello(struct app_ctx *a, const uint8_t *d, uint32_t n, boo
 	struct cursor hs;
 	cur_init(&hs, d, n);
 	uint16_t legacy = cur_be16(&hs);
+	if (o->random && cur_left(&hs) >= 32)
+		memcpy(o->random, hs.p, 32);
 	cur_skip(&hs, 32);                 /* random */
 	cur_skip(&hs, cur_u8(&hs));        /* session id */
 	struct cursor cs = cur_sub(&hs, cur_be16(&hs));
@@ -299,6 +301,8 @@ static bool server_hello(struct app_ctx *a, struct tls_info *t, const uint8_t *d
 	struct cursor hs;
 	cur_init(&hs, d, n);
 	uint16_t legacy = cur_be16(&hs);
+	if (cur_left(&hs) >= 32)
+		memcpy(t->random[1], hs.p, 32);
 	cur_skip(&hs, 32);
 	cur_skip(&hs, cur_u8(&hs));
 	uint16_t cipher = cur_be16(&hs);
@@ -324,8 +328,18 @@ static bool server_hello(struct app_ctx *a, struct tls_info *t, const uint8_t *d
 		if (e.err)
 			break;
 		ja3_num(j, &jl, cap, type, &first);
-		if (type == 43 && cur_left(&e) >= 2)
+		if (type == 43 && cur_left(&e) >= 2) {
 			t->sver = cur_be16(&e);
+		} else if (type == 16) { /* ALPN: the one protocol chosen */
+			struct cursor g = cur_sub(&e, cur_be16(&e));
+			uint8_t l = cur_u8(&g);
+			const uint8_t *nm = cur_bytes(&g, l);
+			if (nm && l) {
+				t->server_alpn_len = (uint8_t)MIN(l, sizeof(t->server_alpn) - 1);
+				memcpy(t->server_alpn, nm, t->server_alpn_len);
+				t->server_alpn[t->server_alpn_len] = '\0';
+			}
+		}
 	}
 	str_set(a, &t->ja3s, &t->ja3s_len, j, jl);
 	hex_md5(j, jl, t->ja3s_hash);
@@ -414,7 +428,6 @@ static void time_str(const ASN1_TIME *t, char out[20])
 		strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-/* The leaf certificate's fields. */
 /* One DER element at c: its tag, and its whole encoding (tlv) and content
  * as cursors.  Definite lengths only (DER), at most 4 length bytes. */
 static bool der_next(struct cursor *c, uint8_t *tag, struct cursor *tlv, struct cursor *val)
@@ -459,6 +472,51 @@ static void time_of(struct cursor tlv, char out[20])
 	ASN1_TIME_free(t);
 }
 
+/* subjectAltName's DNS names from the rest of a TBSCertificate (after the
+ * subject): subjectPublicKeyInfo, [1], [2], then [3] { Extension* } where
+ * the SAN extension (2.5.29.17) holds GeneralNames with dNSName [2]. */
+static void san_of(struct app_ctx *a, struct tls_info *t, struct cursor tbs)
+{
+	static const uint8_t san_oid[] = { 0x55, 0x1d, 0x11 };
+	struct cursor tlv, v, exts;
+	uint8_t tag;
+	bool found = false;
+	while (!found && der_next(&tbs, &tag, &tlv, &v))
+		if (tag == 0xa3)
+			found = der_next(&v, &tag, &tlv, &exts) && tag == 0x30;
+	if (!found)
+		return;
+	char names[TLS_STR_MAX];
+	size_t o = 0;
+	uint8_t n = 0;
+	struct cursor ext;
+	while (der_next(&exts, &tag, &tlv, &ext)) {
+		struct cursor oid, val;
+		if (tag != 0x30 || !der_next(&ext, &tag, &tlv, &oid) || tag != 0x06 ||
+		    cur_left(&oid) != sizeof(san_oid) || memcmp(oid.p, san_oid, sizeof(san_oid)))
+			continue;
+		if (!der_next(&ext, &tag, &tlv, &val))
+			break;
+		if (tag == 0x01 && !der_next(&ext, &tag, &tlv, &val)) /* critical */
+			break;
+		struct cursor gns, gn;
+		if (tag != 0x04 || !der_next(&val, &tag, &tlv, &gns) || tag != 0x30)
+			break;
+		while (der_next(&gns, &tag, &tlv, &gn) && n < TLS_MAX_SAN) {
+			size_t l = cur_left(&gn);
+			if (tag != 0x82 || !l || o + l + 1 > sizeof(names))
+				continue;
+			memcpy(names + o, gn.p, l);
+			o += l;
+			names[o++] = '\0';
+			n++;
+		}
+		break;
+	}
+	str_set(a, &t->san, &t->san_len, names, o);
+	t->nsan = t->san ? n : 0;
+}
+
 /* The leaf certificate's fields.  The TBSCertificate is walked here and
  * only its names and times are handed to OpenSSL: d2i_X509 would also
  * decode the public key, through OpenSSL 3's provider decoders, which
@@ -489,6 +547,7 @@ static bool leaf_fields(struct app_ctx *a, struct tls_info *t, const uint8_t *de
 	if (!name_of(a, subject, &t->subject, &t->subject_len) ||
 	    !name_of(a, issuer, &t->issuer, &t->issuer_len))
 		return false;
+	san_of(a, t, tbs);
 	struct cursor nb, na;
 	if (der_next(&validity, &tag, &nb, &v) && der_next(&validity, &tag, &na, &v)) {
 		time_of(nb, t->notbefore);
@@ -577,7 +636,7 @@ static void handshake_msg(struct app_ctx *a, struct tls_info *t, int dir, uint8_
 		uint16_t j3l = 0;
 		struct hello_out o = { t->sni, &t->sni_len, sizeof(t->sni), j3, &j3l,
 				       sizeof(j3), t->ja3_hash, t->ja4, &t->cver, &t->nalpn,
-				       t->alpn_len, t->alpn, NULL, NULL };
+				       t->alpn_len, t->alpn, NULL, NULL, t->random[0] };
 		if (tls_parse_client_hello(a, d, n, false, &o)) {
 			st = TLS_ST_CLIENT_HELLO;
 			str_set(a, &t->ja3, &t->ja3_len, j3, j3l);
@@ -764,5 +823,6 @@ void tls_state_free(struct app_ctx *a, struct tls_state *s)
 	str_set(a, &t->ja3s, &t->ja3s_len, NULL, 0);
 	str_set(a, &t->subject, &t->subject_len, NULL, 0);
 	str_set(a, &t->issuer, &t->issuer_len, NULL, 0);
+	str_set(a, &t->san, &t->san_len, NULL, 0);
 	v_free(s);
 }

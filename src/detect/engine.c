@@ -1290,14 +1290,29 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		add_inst(&bi[BUF_JA3_HASH], t->ja3_hash, t->ja3_hash[0] ? 32 : 0);
 		add_inst(&bi[BUF_JA3_STRING], t->ja3, t->ja3_len);
 		add_inst(&bi[BUF_JA4_HASH], t->ja4, (uint32_t)strlen(t->ja4));
+	}
+	/* tls.alpn: the client's offer with its hello, the server's choice
+	 * with the server's flight (so a rule with a certificate buffer sees it) */
+	if (t && (tx->tls_new & TLS_ST_CLIENT_HELLO))
 		for (unsigned i = 0; i < t->nalpn; i++)
 			add_inst(&bi[BUF_TLS_ALPN], t->alpn[i], t->alpn_len[i]);
-	}
+	if (t && (tx->tls_new & (TLS_ST_SERVER_HELLO | TLS_ST_CERT)))
+		add_inst(&bi[BUF_TLS_ALPN], t->server_alpn, t->server_alpn_len);
 	if (t && (tx->tls_new & TLS_ST_SERVER_HELLO)) {
 		add_inst(&bi[BUF_JA3S_HASH], t->ja3s_hash, t->ja3s_hash[0] ? 32 : 0);
 		add_inst(&bi[BUF_JA3S_STRING], t->ja3s, t->ja3s_len);
 	}
+	if (t && (tx->tls_new & (dir ? TLS_ST_SERVER_HELLO : TLS_ST_CLIENT_HELLO))) {
+		add_inst(&bi[BUF_TLS_RANDOM], t->random[dir], 32);
+		add_inst(&bi[BUF_TLS_RANDOM_TIME], t->random[dir], 4);
+		add_inst(&bi[BUF_TLS_RANDOM_BYTES], t->random[dir] + 4, 28);
+	}
 	if (t && (tx->tls_new & TLS_ST_CERT)) {
+		for (uint32_t o = 0; t->san && o < t->san_len;) {
+			uint32_t l = (uint32_t)strlen(t->san + o);
+			add_inst(&bi[BUF_TLS_SAN], t->san + o, l);
+			o += l + 1;
+		}
 		add_inst(&bi[BUF_TLS_CERT_SUBJECT], t->subject, t->subject_len);
 		add_inst(&bi[BUF_TLS_CERT_ISSUER], t->issuer, t->issuer_len);
 		add_inst(&bi[BUF_TLS_CERT_SERIAL], t->serial, t->serial_len);

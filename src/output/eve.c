@@ -243,6 +243,10 @@ static void b64_field(struct jbuf *jb, const char *key, const uint8_t *d, uint32
 		free(out);
 }
 
+static void tls_fields(struct jbuf *jb, const struct tls_info *t);
+static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
+			const struct eve_cfg *ec);
+
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec)
 {
@@ -299,6 +303,18 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 			jb_u64(jb, "dest_port", f->key.dp);
 		}
 		jb_close(jb);
+		/* the app layer's view of the flow, as Suricata adds it */
+		const struct tls_info *t;
+		const struct http_msg *req, *resp;
+		if (f->alproto == ALP_TLS && (t = app_tls_peek(f))) {
+			jb_open_object(jb, "tls");
+			tls_fields(jb, t);
+			jb_close(jb);
+		} else if (f->alproto == ALP_HTTP && (req = app_http_peek(f, &resp))) {
+			jb_open_object(jb, "http");
+			http_fields(jb, req, resp, ec);
+			jb_close(jb);
+		}
 	}
 	if (ec->alert_payload && p->payload_len)
 		b64_field(jb, "payload", p->payload, p->payload_len);
@@ -422,19 +438,10 @@ static void header_list(struct jbuf *jb, const char *key, const struct http_msg 
 	jb_close(jb);
 }
 
-void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
-		     const struct http_msg *req, const struct http_msg *resp,
-		     const struct eve_cfg *ec)
+/* The http object's fields (http records and alerts). */
+static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
+			const struct eve_cfg *ec)
 {
-	/* records of a transaction are in the client's direction */
-	struct packet q;
-	if (p && p->dir == 1) {
-		q = *p;
-		q.dir = 0;
-		p = &q;
-	}
-	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
-	jb_open_object(jb, "http");
 	if (req) {
 		if (req->host_len)
 			jb_strn(jb, "hostname", (const uint8_t *)req->host, req->host_len);
@@ -457,6 +464,22 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 		header_list(jb, "request_headers", req);
 	if (resp && (ec->http_headers & 2))
 		header_list(jb, "response_headers", resp);
+}
+
+void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		     const struct http_msg *req, const struct http_msg *resp,
+		     const struct eve_cfg *ec)
+{
+	/* records of a transaction are in the client's direction */
+	struct packet q;
+	if (p && p->dir == 1) {
+		q = *p;
+		q.dir = 0;
+		p = &q;
+	}
+	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
+	jb_open_object(jb, "http");
+	http_fields(jb, req, resp, ec);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
@@ -483,13 +506,9 @@ static void alpn_list(struct jbuf *jb, const char *key, uint8_t n, const uint8_t
 	jb_close(jb);
 }
 
-void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
-		    const struct tls_info *t, const struct eve_cfg *ec)
+/* The tls object's fields (tls records and alerts). */
+static void tls_fields(struct jbuf *jb, const struct tls_info *t)
 {
-	struct packet q;
-	p = client_dir(p, &q);
-	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
-	jb_open_object(jb, "tls");
 	if (t->subject)
 		jb_strn(jb, "subject", (const uint8_t *)t->subject, t->subject_len);
 	if (t->issuer)
@@ -521,6 +540,21 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	if (t->ja4[0])
 		jb_str(jb, "ja4", t->ja4);
 	alpn_list(jb, "client_alpns", t->nalpn, t->alpn_len, t->alpn);
+	if (t->server_alpn_len) {
+		jb_open_array(jb, "server_alpns");
+		jb_strn(jb, NULL, (const uint8_t *)t->server_alpn, t->server_alpn_len);
+		jb_close(jb);
+	}
+}
+
+void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+		    const struct tls_info *t, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = client_dir(p, &q);
+	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
+	jb_open_object(jb, "tls");
+	tls_fields(jb, t);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
