@@ -98,12 +98,6 @@ static void msg_free(struct http_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static int hexv(uint8_t c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /* The URI as rules see it in http.uri (as libhtp normalises it): the path
  * percent-decoded and its dot segments removed (RFC 3986 5.2.4: "/a/./b"
  * is "/a/b", "/a/../b" is "/b", leading ".." go), the query as sent.
@@ -126,7 +120,8 @@ static uint32_t uri_normalise(const uint8_t *u, uint32_t n, uint8_t *out)
 	/* decode the path */
 	while (i < n && u[i] != '?') {
 		int h1, h2;
-		if (u[i] == '%' && i + 2 < n && (h1 = hexv(u[i + 1])) >= 0 && (h2 = hexv(u[i + 2])) >= 0) {
+		if (u[i] == '%' && i + 2 < n && (h1 = hex_digit(u[i + 1])) >= 0 &&
+		    (h2 = hex_digit(u[i + 2])) >= 0) {
 			out[o++] = (uint8_t)(h1 << 4 | h2);
 			i += 3;
 		} else {

@@ -148,14 +148,22 @@ const struct http_hdr *http_header(const struct http_head *h, const char *name)
 	return NULL;
 }
 
-static int hexval(uint8_t c)
+/* Hands the caller up to d->left body bytes from *data; true when the
+ * body (or chunk) is complete. */
+static bool body_bytes(struct http_dir *d, bool request, const uint8_t **data, uint32_t *len,
+		       const struct http_cbs *cb)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	uint64_t k = MIN((uint64_t)*len, d->left);
+	cb->body(cb->ctx, request, *data, (uint32_t)k);
+	d->left -= k;
+	*data += k;
+	*len -= (uint32_t)k;
+	return !d->left;
 }
 
-/* Feeds stream data of one direction.  Calls done(ctx, head) for every
- * complete head.  Returns nothing; a hopeless direction goes dead. */
+/* Feeds stream data of one direction.  Calls cb->head for every complete
+ * head, cb->body with body bytes, cb->end at each message end; a hopeless
+ * direction goes dead. */
 void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t len,
 	       const struct http_cbs *cb, bool head_request_pending)
 {
@@ -239,22 +247,16 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			}
 			return;
 		}
-		case HS_BODY_LEN: {
-			uint64_t k = MIN((uint64_t)len, d->left);
-			cb->body(cb->ctx, request, data, (uint32_t)k);
-			d->left -= k;
-			data += k;
-			len -= (uint32_t)k;
-			if (!d->left) {
+		case HS_BODY_LEN:
+			if (body_bytes(d, request, &data, &len, cb)) {
 				d->state = HS_HEAD;
 				cb->end(cb->ctx, request);
 			}
 			continue;
-		}
 		case HS_CHUNK_SIZE: {
 			uint8_t c = *data++;
 			len--;
-			int v = hexval(c);
+			int v = hex_digit(c);
 			if (v >= 0 && !d->chunk_ext) {
 				if (d->chunk > (1ULL << 40)) {
 					cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
@@ -282,16 +284,10 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			}
 			continue;
 		}
-		case HS_CHUNK_DATA: {
-			uint64_t k = MIN((uint64_t)len, d->left);
-			cb->body(cb->ctx, request, data, (uint32_t)k);
-			d->left -= k;
-			data += k;
-			len -= (uint32_t)k;
-			if (!d->left)
+		case HS_CHUNK_DATA:
+			if (body_bytes(d, request, &data, &len, cb))
 				d->state = HS_CHUNK_CRLF;
 			continue;
-		}
 		case HS_CHUNK_CRLF: {
 			uint8_t c = *data++;
 			len--;

@@ -428,6 +428,23 @@ static void time_str(const ASN1_TIME *t, char out[20])
 		strftime(out, 20, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
+/* "0A:1B:..." (upper) or "0a:1b:..." of d/n into out, cut to whole bytes
+ * that fit; returns the length. */
+static size_t hex_colons(const uint8_t *d, size_t n, bool upper, char *out, size_t cap)
+{
+	static const char HX[] = "0123456789ABCDEF";
+	const char *h = upper ? HX : hx;
+	size_t o = 0;
+	for (size_t i = 0; i < n && o + (i ? 3 : 2) < cap; i++) {
+		if (i)
+			out[o++] = ':';
+		out[o++] = h[d[i] >> 4];
+		out[o++] = h[d[i] & 15];
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /* One DER element at c: its tag, and its whole encoding (tlv) and content
  * as cursors.  Definite lengths only (DER), at most 4 length bytes. */
 static bool der_next(struct cursor *c, uint8_t *tag, struct cursor *tlv, struct cursor *val)
@@ -553,26 +570,12 @@ static bool leaf_fields(struct app_ctx *a, struct tls_info *t, const uint8_t *de
 		time_of(nb, t->notbefore);
 		time_of(na, t->notafter);
 	}
-	static const char HX[] = "0123456789ABCDEF";
-	size_t o = 0;
-	for (size_t i = 0; i < cur_left(&serial) && o + 4 < sizeof(t->serial); i++) {
-		if (i)
-			t->serial[o++] = ':';
-		t->serial[o++] = HX[serial.p[i] >> 4];
-		t->serial[o++] = HX[serial.p[i] & 15];
-	}
-	t->serial[o] = '\0';
-	t->serial_len = (uint16_t)o;
+	t->serial_len = (uint16_t)hex_colons(serial.p, cur_left(&serial), true, t->serial,
+					     sizeof(t->serial));
 	uint8_t md[20];
-	o = 0;
+	t->fingerprint[0] = '\0';
 	if (digest(DIGEST_SHA1, der, len, md))
-		for (unsigned i = 0; i < 20 && o + 3 < sizeof(t->fingerprint); i++) {
-			if (i)
-				t->fingerprint[o++] = ':';
-			t->fingerprint[o++] = hx[md[i] >> 4];
-			t->fingerprint[o++] = hx[md[i] & 15];
-		}
-	t->fingerprint[o] = '\0';
+		hex_colons(md, sizeof(md), false, t->fingerprint, sizeof(t->fingerprint));
 	return true;
 }
 

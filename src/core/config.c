@@ -396,22 +396,15 @@ int config_load_file(struct config *c, const char *path, struct verr *e)
 			} else {
 				const struct cfg_key *k = cfg_find(full);
 				const char *mname;
-				if (!k && cfg_find_map(full, &mname)) {
-					rc = config_set_key(c, full, val, path, line, e);
-					if (rc < 0)
-						goto fail_ev;
-					v_free(stack[depth - 1]);
-					stack[depth - 1] = NULL;
-					want_key[depth] = true;
-					break;
-				}
-				if (!k) {
+				if (!k && !cfg_find_map(full, &mname)) {
 					rc = verr_set(e, V_EINVAL,
 						      "%s:%lu: \"%s\" is a section, not a value", path,
 						      line, full);
 					goto fail_ev;
 				}
-				rc = cfg_apply(c, k, val, path, line, e);
+				/* a key, or an entry of a free-form map */
+				rc = k ? cfg_apply(c, k, val, path, line, e)
+				       : config_set_key(c, full, val, path, line, e);
 				if (rc < 0)
 					goto fail_ev;
 				v_free(stack[depth - 1]);

@@ -135,11 +135,11 @@ int content_decode(const char *s, uint8_t *out, size_t cap, char *err, size_t er
 		if (hex) {
 			if (isspace((unsigned char)ch))
 				continue;
-			if (!isxdigit((unsigned char)ch)) {
+			int v = hex_digit((uint8_t)ch);
+			if (v < 0) {
 				snprintf(err, errlen, "bad hex character '%c'", ch);
 				return -1;
 			}
-			int v = isdigit((unsigned char)ch) ? ch - '0' : (tolower((unsigned char)ch) - 'a' + 10);
 			if (nib < 0) {
 				nib = v;
 			} else {

@@ -267,6 +267,34 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	return 0;
 }
 
+/* What both runners do once the workers are flushed: the run's figures,
+ * the final stats record, the workers' teardown. */
+static void run_finish(const struct config *cfg, struct rules_state *rules, struct sink *eve,
+		       struct worker **wp, unsigned n, double t0, struct engine_result *res)
+{
+	res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules->reloads);
+	res->reloads = atomic_load(&rules->reloads);
+	res->seconds = now_mono() - t0;
+	if (eve && cfg->eve_stats && n)
+		write_stats(eve, res, res->seconds);
+	for (unsigned i = 0; i < n; i++)
+		worker_fini(wp[i]);
+}
+
+/* The end of both runners, on success or error: the reload thread, the
+ * sinks and the rule engine made by run_setup. */
+static void run_teardown(struct control *ct, bool control_started, struct rules_state *rules,
+			 struct sink *eve, struct sink *fast)
+{
+	if (control_started) {
+		atomic_store(&ct->done, true);
+		pthread_join(ct->tid, NULL);
+	}
+	sink_close(eve);
+	sink_close(fast);
+	detect_engine_free(atomic_load(&rules->cur));
+}
+
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
 	       struct engine_result *res, struct verr *e)
 {
@@ -421,22 +449,10 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		cap->ops->drops(cap, &kr, &kd);
 		res->cnt.v[CNT_CAPTURE_KERNEL_DROPS] = kd;
 	}
-	res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
-	res->reloads = atomic_load(&rules.reloads);
-	res->seconds = now_mono() - t0;
-	if (eve && cfg->eve_stats)
-		write_stats(eve, res, res->seconds);
-	for (unsigned i = 0; i < n; i++)
-		worker_fini(&ts[i].w);
+	run_finish(cfg, &rules, eve, wp, n, t0, res);
 out:
-	if (control_started) {
-		atomic_store(&ct.done, true);
-		pthread_join(ct.tid, NULL);
-	}
+	run_teardown(&ct, control_started, &rules, eve, fast);
 	v_free(ts);
-	sink_close(eve);
-	sink_close(fast);
-	detect_engine_free(atomic_load(&rules.cur));
 	return rc;
 }
 
@@ -619,22 +635,10 @@ out:
 		sum_counters(res, wp, inited);
 		res->cnt.v[CNT_NFQ_QUEUE_OVERFLOW] = qd;
 		res->cnt.v[CNT_NFQ_USER_DROPPED] = ud;
-		res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
-		res->reloads = atomic_load(&rules.reloads);
-		res->seconds = now_mono() - t0;
-		if (eve && cfg->eve_stats && inited)
-			write_stats(eve, res, res->seconds);
-		for (unsigned i = 0; i < inited; i++)
-			worker_fini(&ts[i].w);
+		run_finish(cfg, &rules, eve, wp, inited, t0, res);
 	}
-	if (control_started) {
-		atomic_store(&ct.done, true);
-		pthread_join(ct.tid, NULL);
-	}
+	run_teardown(&ct, control_started, &rules, eve, fast);
 	v_free(ts);
-	sink_close(eve);
-	sink_close(fast);
-	detect_engine_free(atomic_load(&rules.cur));
 	responder_close(&resp);
 	return rc;
 }

@@ -27,13 +27,11 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
-	w->app.tx.http_log = false;
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	detect_flow_free(f);
-	if (w->eve && w->app.tx.http_log && w->ec.http)
-		eve_http_record(&w->out, NULL, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
-	w->app.tx.http_log = false;
 	if (w->eve) {
+		/* the flow's transaction not written yet, with its response if
+		 * one came (also one the close just completed) */
 		const struct http_msg *resp;
 		const struct http_msg *req = app_http_unlogged(f, &resp);
 		if (req && w->ec.http)

@@ -13,6 +13,13 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* The value of hex digit c (either case), or -1. */
+static inline int hex_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 /* Microseconds since the epoch. */
 typedef uint64_t vtime_t;
 #define VTIME_SEC(t) ((t) / 1000000u)

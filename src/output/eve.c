@@ -438,6 +438,26 @@ static void header_list(struct jbuf *jb, const char *key, const struct http_msg 
 	jb_close(jb);
 }
 
+/* The direction of the client (records of a transaction). */
+static const struct packet *client_dir(const struct packet *p, struct packet *q)
+{
+	if (!p || p->dir == 0)
+		return p;
+	*q = *p;
+	q->dir = 0;
+	return q;
+}
+
+/* {"hash": ..., "string": ...} under key (ja3, ja3s, hassh). */
+static void hash_object(struct jbuf *jb, const char *key, const char *hash, const char *str,
+			size_t len)
+{
+	jb_open_object(jb, key);
+	jb_str(jb, "hash", hash);
+	jb_strn(jb, "string", (const uint8_t *)(str ? str : ""), len);
+	jb_close(jb);
+}
+
 /* The http object's fields (http records and alerts). */
 static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
 			const struct eve_cfg *ec)
@@ -472,27 +492,13 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 {
 	/* records of a transaction are in the client's direction */
 	struct packet q;
-	if (p && p->dir == 1) {
-		q = *p;
-		q.dir = 0;
-		p = &q;
-	}
+	p = client_dir(p, &q);
 	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
 	jb_open_object(jb, "http");
 	http_fields(jb, req, resp, ec);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
-}
-
-/* The direction of the client (records of a transaction). */
-static const struct packet *client_dir(const struct packet *p, struct packet *q)
-{
-	if (!p || p->dir == 0)
-		return p;
-	*q = *p;
-	q->dir = 0;
-	return q;
 }
 
 static void alpn_list(struct jbuf *jb, const char *key, uint8_t n, const uint8_t *len,
@@ -525,18 +531,10 @@ static void tls_fields(struct jbuf *jb, const struct tls_info *t)
 		jb_str(jb, "notbefore", t->notbefore);
 	if (t->notafter[0])
 		jb_str(jb, "notafter", t->notafter);
-	if (t->ja3_hash[0]) {
-		jb_open_object(jb, "ja3");
-		jb_str(jb, "hash", t->ja3_hash);
-		jb_strn(jb, "string", (const uint8_t *)(t->ja3 ? t->ja3 : ""), t->ja3_len);
-		jb_close(jb);
-	}
-	if ((t->state & TLS_ST_SERVER_HELLO) && t->ja3s_hash[0]) {
-		jb_open_object(jb, "ja3s");
-		jb_str(jb, "hash", t->ja3s_hash);
-		jb_strn(jb, "string", (const uint8_t *)(t->ja3s ? t->ja3s : ""), t->ja3s_len);
-		jb_close(jb);
-	}
+	if (t->ja3_hash[0])
+		hash_object(jb, "ja3", t->ja3_hash, t->ja3, t->ja3_len);
+	if ((t->state & TLS_ST_SERVER_HELLO) && t->ja3s_hash[0])
+		hash_object(jb, "ja3s", t->ja3s_hash, t->ja3s, t->ja3s_len);
 	if (t->ja4[0])
 		jb_str(jb, "ja4", t->ja4);
 	alpn_list(jb, "client_alpns", t->nalpn, t->alpn_len, t->alpn);
@@ -567,12 +565,8 @@ static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s)
 	jb_open_object(jb, key);
 	jb_strn(jb, "proto_version", (const uint8_t *)s->proto, s->proto_len);
 	jb_strn(jb, "software_version", (const uint8_t *)s->software, s->software_len);
-	if (s->kex) {
-		jb_open_object(jb, "hassh");
-		jb_str(jb, "hash", s->hassh);
-		jb_strn(jb, "string", (const uint8_t *)s->hassh_string, s->hassh_string_len);
-		jb_close(jb);
-	}
+	if (s->kex)
+		hash_object(jb, "hassh", s->hassh, s->hassh_string, s->hassh_string_len);
 	jb_close(jb);
 }
 
@@ -605,12 +599,8 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_str(jb, "version", v);
 	if (qi->sni_len)
 		jb_strn(jb, "sni", (const uint8_t *)qi->sni, qi->sni_len);
-	if (qi->ja3_hash[0]) {
-		jb_open_object(jb, "ja3");
-		jb_str(jb, "hash", qi->ja3_hash);
-		jb_strn(jb, "string", (const uint8_t *)qi->ja3, qi->ja3_len);
-		jb_close(jb);
-	}
+	if (qi->ja3_hash[0])
+		hash_object(jb, "ja3", qi->ja3_hash, qi->ja3, qi->ja3_len);
 	if (qi->ja4[0])
 		jb_str(jb, "ja4", qi->ja4);
 	jb_open_array(jb, "extensions");

@@ -89,6 +89,24 @@ def read_conn(path):
             rows.append(dict(zip(cols, line.split('\t'))))
     return cols or [], rows
 
+_runs = {}
+
+
+def run_eve(vigil, pcap, *extra):
+    """vigil's eve records for pcap (midstream on, no stats), or (None, its
+    error); each trace and argument set is run once."""
+    key = (pcap,) + extra
+    if key not in _runs:
+        with tempfile.TemporaryDirectory() as out:
+            r = subprocess.run([vigil, '-r', pcap, '-l', out, '--runmode', 'single',
+                                '--no-progress', '--set', 'stream.midstream=yes',
+                                '--set', 'outputs.eve.types.stats=no', *extra],
+                               capture_output=True, text=True)
+            _runs[key] = (None, r.stderr.strip()) if r.returncode else \
+                ([json.loads(l) for l in open(os.path.join(out, 'eve.json'))], None)
+    return _runs[key]
+
+
 def main():
     vigil, root = sys.argv[1], sys.argv[2]
     manifest = os.path.join(root, 'MANIFEST.txt')
@@ -111,17 +129,10 @@ def main():
         if not conns or len(set(traces)) != 1:
             continue
         cols, rows = read_conn(os.path.join(base, 'Baseline', folder, conns[0]))
-        pcap = os.path.join(base, 'Traces', traces[0])
-        with tempfile.TemporaryDirectory() as out:
-            r = subprocess.run([vigil, '-r', pcap, '-l', out, '--runmode', 'single',
-                                '--no-progress', '-k', 'none',
-                                '--set', 'stream.midstream=yes',
-                                '--set', 'outputs.eve.types.stats=no'],
-                               capture_output=True, text=True)
-            if r.returncode:
-                notes.append(f'{folder}: vigil failed: {r.stderr.strip()}')
-                continue
-            flows = [json.loads(l) for l in open(os.path.join(out, 'eve.json'))]
+        flows, err = run_eve(vigil, os.path.join(base, 'Traces', traces[0]), '-k', 'none')
+        if flows is None:
+            notes.append(f'{folder}: vigil failed: {err}')
+            continue
         flows = [f for f in flows if f['event_type'] == 'flow']
         tcpudp = [f for f in flows if f['proto'] in ('TCP', 'UDP')]
         zrows = [z for z in rows if z.get('proto', 'tcp') in ('tcp', 'udp') or 'proto' not in cols]
@@ -183,16 +194,10 @@ def main():
                 z['subject'] = leaf.get('certificate.subject', '-')
                 z['issuer'] = leaf.get('certificate.issuer', '-')
                 z['serial'] = leaf.get('certificate.serial', '-')
-        pcap = os.path.join(base, 'Traces', traces[0])
-        with tempfile.TemporaryDirectory() as out:
-            r = subprocess.run([vigil, '-r', pcap, '-l', out, '--runmode', 'single',
-                                '--no-progress', '--set', 'stream.midstream=yes',
-                                '--set', 'outputs.eve.types.stats=no'],
-                               capture_output=True, text=True)
-            if r.returncode:
-                notes.append(f'{folder}: vigil failed: {r.stderr.strip()}')
-                continue
-            recs = [json.loads(l) for l in open(os.path.join(out, 'eve.json'))]
+        recs, err = run_eve(vigil, os.path.join(base, 'Traces', traces[0]))
+        if recs is None:
+            notes.append(f'{folder}: vigil failed: {err}')
+            continue
         tls = {(t['src_ip'], t['src_port'], t['dest_ip'], t['dest_port']): t['tls']
                for t in recs if t['event_type'] == 'tls'}
         for z in rows:
@@ -233,15 +238,6 @@ def main():
                     notes.append(f'{folder} {k}: version vigil {t.get("version")} zeek {zver}')
     # dns.log (query name, rcode) and http.log (method, host, uri, status,
     # user agent), matched by 5-tuple in order of appearance
-    def run_eve(pcap):
-        with tempfile.TemporaryDirectory() as out:
-            r = subprocess.run([vigil, '-r', pcap, '-l', out, '--runmode', 'single',
-                                '--no-progress', '--set', 'stream.midstream=yes',
-                                '--set', 'outputs.eve.types.stats=no'],
-                               capture_output=True, text=True)
-            if r.returncode:
-                return None, r.stderr.strip()
-            return [json.loads(l) for l in open(os.path.join(out, 'eve.json'))], None
     def opt(v):
         return None if v in ('-', '(empty)', '') else v
     for line in open(manifest):
@@ -257,7 +253,7 @@ def main():
             cols, rows = read_conn(os.path.join(base, 'Baseline', folder, log))
             if 'id.orig_h' not in cols:
                 continue
-            recs, err = run_eve(os.path.join(base, 'Traces', traces[0]))
+            recs, err = run_eve(vigil, os.path.join(base, 'Traces', traces[0]))
             if recs is None:
                 notes.append(f'{folder}: vigil failed: {err}')
                 continue
