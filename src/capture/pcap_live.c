@@ -2,12 +2,16 @@
  * pcap_live.c - passive live capture from an interface through libpcap
  * (AF_PACKET with a memory-mapped TPACKET_V3 ring, which libpcap sets up
  * itself).  For the mirrored-port setup: vigil sees copies, nothing it
- * does can block traffic.  Immediate mode and a 100 ms timeout so that a
- * quiet link still lets vigil flush its output and expire flows.
+ * does can block traffic.  Immediate mode, and non-blocking reads with
+ * vigil's own 100 ms poll: on Linux (TPACKET_V3) libpcap's buffer timeout
+ * only starts once a packet has arrived, so a blocking read on a quiet
+ * link never returned, and vigil could neither expire flows nor stop on
+ * SIGTERM there.  The poll returns on a signal too.
  */
 #include "capture.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +20,7 @@
 struct live_src {
 	pcap_t *pc;
 	char *iface;
+	int fd;         /* pcap's selectable socket */
 };
 
 static int live_next(struct capture *c, struct capture_pkt *out, struct verr *e)
@@ -31,8 +36,13 @@ static int live_next(struct capture *c, struct capture_pkt *out, struct verr *e)
 		out->wirelen = h->len;
 		return 0;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		/* nothing buffered: wait up to 100 ms for the socket (EINTR too) */
+		struct pollfd p = { .fd = s->fd, .events = POLLIN };
+		if (s->fd >= 0)
+			poll(&p, 1, 100);
 		return V_EAGAIN;
+	}
 	if (rc == PCAP_ERROR_BREAK)
 		return V_EOF;
 	return verr_set(e, V_EIO, "%s: %s", s->iface, pcap_geterr(s->pc));
@@ -87,6 +97,13 @@ struct capture *capture_open_live(const char *iface, uint64_t bufsize, bool prom
 	int rc = pcap_activate(s->pc);
 	if (rc < 0) {
 		verr_set(e, V_EIO, "%s: %s", iface, pcap_geterr(s->pc));
+		pcap_close(s->pc);
+		s->pc = NULL;
+		goto fail;
+	}
+	if (pcap_setnonblock(s->pc, 1, err) < 0 || (s->fd = pcap_get_selectable_fd(s->pc)) < 0) {
+		verr_set(e, V_EIO, "%s: cannot read without blocking: %s", iface,
+			 *err ? err : pcap_geterr(s->pc));
 		pcap_close(s->pc);
 		s->pc = NULL;
 		goto fail;

@@ -7,7 +7,10 @@
  */
 #include "engine.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -263,6 +266,17 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 			 cfg->fast_filename);
 		if (!(*fast = sink_file_open(res->fast_path, e)))
 			return V_EIO;
+	}
+	/* opened as root for a run-as user: the files become that user's, so
+	 * it can reopen them after SIGHUP (rotation) */
+	if (cfg->run_user && *cfg->run_user && geteuid() == 0) {
+		struct passwd *pw = getpwnam(cfg->run_user);
+		struct group *gr = cfg->run_group && *cfg->run_group ? getgrnam(cfg->run_group) : NULL;
+		if (pw) {
+			unsigned gid = gr ? (unsigned)gr->gr_gid : (unsigned)pw->pw_gid;
+			if (sink_chown(*eve, pw->pw_uid, gid) < 0 || sink_chown(*fast, pw->pw_uid, gid) < 0)
+				log_warn("cannot give the log files to %s: %s", cfg->run_user, strerror(errno));
+		}
 	}
 	return 0;
 }

@@ -58,6 +58,13 @@ struct sink *sink_file_open(const char *path, struct verr *e)
 
 const char *sink_path(const struct sink *s) { return s->path; }
 
+int sink_chown(struct sink *s, unsigned uid, unsigned gid)
+{
+	if (!s)
+		return 0;
+	return fchown(s->fd, (uid_t)uid, (gid_t)gid) < 0 ? V_EIO : 0;
+}
+
 int sink_write(struct sink *s, const char *buf, size_t len)
 {
 	int rc = 0;

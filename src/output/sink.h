@@ -22,5 +22,9 @@ void sink_request_reopen(void);
 /* Flushes and closes; NULL is a no-op. */
 void sink_close(struct sink *s);
 const char *sink_path(const struct sink *s);
+/* Gives the open file to uid:gid (fchown), so that the user vigil switches
+ * to after start-up can reopen it after SIGHUP; NULL is a no-op.  0 or
+ * V_EIO (the caller logs; the file stays writable through its fd). */
+int sink_chown(struct sink *s, unsigned uid, unsigned gid);
 
 #endif
