@@ -36,6 +36,8 @@ can_run() {
 	[ "$(id -u)" -eq 0 ] || { echo "lab: needs root (network namespaces)"; return 1; }
 	command -v $IPT >/dev/null || { echo "lab: iptables-legacy missing"; return 1; }
 	ip netns add vlab-probe 2>/dev/null || { echo "lab: cannot create network namespaces"; return 1; }
+	# entering one remounts / (a chroot whose root is no mount point cannot)
+	ip netns exec vlab-probe true 2>/dev/null || { ip netns del vlab-probe; echo "lab: cannot enter network namespaces"; return 1; }
 	ip netns del vlab-probe
 }
 
@@ -160,14 +162,12 @@ demo() {
 	up || { down; return 1; }
 	echo "lab: namespaces up; vigil inline on NFQUEUE 0 in $NS_G (rules: etc/rules/lab.rules)"
 	vigil_start -S "$ROOT/etc/rules/lab.rules" || { down; return 1; }
-	tail --pid=$$ -n0 -F "$LAB_DIR/fast.log" 2>/dev/null &
-	local tailpid=$!
-	echo "benign traffic (must work):"
+	echo "what the app VM ($C_IP) tried; benign traffic must work:"
 	expect ok dns lab.test $I_IP
 	expect ok http http://$I_IP/index.html
 	expect ok tls $I_IP 443 lab.test
 	expect ok http "http://$I_IP:8080/cgi-bin/../../etc/passwd"
-	echo "attacks (must fail):"
+	echo "attacks must fail:"
 	expect fail dns malware.test $I_IP
 	expect fail http "http://$I_IP/cgi-bin/../../etc/passwd"
 	expect fail tls $I_IP 443 blocked.test
@@ -175,11 +175,10 @@ demo() {
 	echo "and benign traffic still works after the attacks:"
 	expect ok http http://$I_IP/index.html
 	sleep 0.5
-	kill $tailpid 2>/dev/null
 	vigil_stop
-	echo "vigil's summary:"
-	sed 's/^/  /' "$LAB_DIR/vigil.out"
-	echo "eve.json: $(grep -c '"event_type":"alert"' "$LAB_DIR/eve.json") alerts, $(grep -c '"event_type":"drop"' "$LAB_DIR/eve.json") drop records ($LAB_DIR/eve.json)"
+	echo
+	echo "what vigil saw and did (scripts/demo-report; alerts as they came: $LAB_DIR/fast.log):"
+	$PY "$ROOT/scripts/demo-report" "$LAB_DIR/eve.json" --summary "$LAB_DIR/vigil.out" | sed 's/^\(.\)/  \1/'
 	down
 	echo "lab: $PASSED passed, $FAILED failed"
 	[ $FAILED -eq 0 ]

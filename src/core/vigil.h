@@ -10,7 +10,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#define VIGIL_VERSION "0.1.0"
+/* one version: CMake's project(VERSION) passes it in */
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "0.0.0-unknown"
+#endif
 
 enum {
 	V_OK = 0,

@@ -50,6 +50,15 @@ const char *mpm_name(void)
 #endif
 }
 
+const char *mpm_version(void)
+{
+#ifdef HAVE_HYPERSCAN
+	return hs_version();
+#else
+	return "memmem scan per pattern";
+#endif
+}
+
 static int pat_cmp(const void *a, const void *b)
 {
 	const struct mpm_pattern *x = a, *y = b;

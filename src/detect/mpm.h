@@ -25,6 +25,8 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, char *err, size_t
 void mpm_free(struct mpm *m);
 uint64_t mpm_memory(const struct mpm *m);
 const char *mpm_name(void);
+/* The prefilter library's own version string (static storage). */
+const char *mpm_version(void);
 
 /* One scratch serves every matcher it was grown for (mpm_scratch_grow). */
 struct mpm_scratch *mpm_scratch_grow(struct mpm_scratch *s, const struct mpm *m);

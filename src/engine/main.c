@@ -15,50 +15,13 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "cli.h"
 #include "detect.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "sink.h"
 #include "util.h"
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"vigil %s - intrusion detection for gateway VMs\n"
-		"\n"
-		"usage: vigil -r FILE | -i IFACE | -q QUEUES [options]\n"
-		"\n"
-		"  -r FILE               read packets from a pcap or pcapng file\n"
-		"  -i IFACE              passive live capture on an interface (mirrored port)\n"
-		"  -q QUEUES             inline on NFQUEUE: 0, 0:3 (range) or 0,2 (list),\n"
-		"                        one worker per queue; drop/reject rules take effect\n"
-		"  --user USER           switch to USER once queues and sockets are open\n"
-		"  --group GROUP         ... and to GROUP (default: USER's)\n"
-		"  -c FILE               configuration (YAML); without it, built-in defaults\n"
-		"  -l DIR                log directory (default-log-dir)\n"
-		"  -k none|all|auto      checksum validation (checksum-validation)\n"
-		"  -S FILE               load rules from FILE only (repeatable; replaces rule-files)\n"
-		"  -s FILE               load rules from FILE too (repeatable; adds to rule-files)\n"
-		"  -T, --test-rules      check the configuration and rules, report, and exit\n"
-		"  --simulate-ips        offline: apply drop/reject as inline mode would\n"
-		"  --list-keywords       print the rule keywords vigil supports\n"
-		"  --set KEY=VALUE       override one configuration key (repeatable)\n"
-		"  --runmode single|workers\n"
-		"                        single: one thread, deterministic output;\n"
-		"                        workers: one thread per worker (threads=N)\n"
-		"  --dump-config         print every configuration key, its value and help\n"
-		"  --list-events         print every decoder, stream and app-layer event name\n"
-		"  --no-progress         no progress line on stderr\n"
-		"  -v                    more messages (repeat for debug)\n"
-		"  -V, --version         print the version\n"
-		"  -h, --help            this help\n"
-		"\n"
-		"Records go to LOGDIR/eve.json (EVE JSON, Suricata's format).\n"
-		"SIGHUP reopens log files (rotation); SIGUSR2 reloads the rules;\n"
-		"SIGINT/SIGTERM stop the run.\n",
-		VIGIL_VERSION);
-}
 
 static void on_stop(int sig)
 {
@@ -162,23 +125,6 @@ static void print_summary(const struct engine_result *r, const char *src)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_SET = 256, OPT_RUNMODE, OPT_DUMP, OPT_EVENTS, OPT_NOPROG, OPT_KEYWORDS,
-	       OPT_SIMIPS, OPT_USER, OPT_GROUP };
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "runmode", required_argument, NULL, OPT_RUNMODE },
-		{ "dump-config", no_argument, NULL, OPT_DUMP },
-		{ "list-events", no_argument, NULL, OPT_EVENTS },
-		{ "no-progress", no_argument, NULL, OPT_NOPROG },
-		{ "test-rules", no_argument, NULL, 'T' },
-		{ "list-keywords", no_argument, NULL, OPT_KEYWORDS },
-		{ "simulate-ips", no_argument, NULL, OPT_SIMIPS },
-		{ "user", required_argument, NULL, OPT_USER },
-		{ "group", required_argument, NULL, OPT_GROUP },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *pcap = NULL, *cfg_file = NULL, *log_dir = NULL, *csum = NULL,
 		   *runmode = NULL, *iface = NULL, *qspec = NULL, *user = NULL, *group = NULL;
 	const char *sets[64];
@@ -192,25 +138,29 @@ int main(int argc, char **argv)
 	struct capture *cap = NULL;
 	int o;
 
-	while ((o = getopt_long(argc, argv, "hVr:c:l:k:vS:s:Ti:q:", opts, NULL)) != -1) {
-		switch (o) {
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("vigil %s\n", VIGIL_VERSION); return 0;
-		case 'r': pcap = optarg; break;
-		case 'c': cfg_file = optarg; break;
-		case 'l': log_dir = optarg; break;
-		case 'k': csum = optarg; break;
-		case 'v': verbose++; break;
-		case OPT_SET:
+	char shortopts[3 * CLI_MAX + 1];
+	struct option opts[CLI_MAX + 1];
+	cli_getopt_tables(shortopts, opts);
+	while ((o = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+		switch (cli_lookup(o)) {
+		case CLI_HELP: cli_usage(stdout); return 0;
+		case CLI_VERSION: cli_version(stdout); return 0;
+		case CLI_MAN: cli_man(stdout); return 0;
+		case CLI_READ: pcap = optarg; break;
+		case CLI_CONFIG: cfg_file = optarg; break;
+		case CLI_LOGDIR: log_dir = optarg; break;
+		case CLI_CSUM: csum = optarg; break;
+		case CLI_VERBOSE: verbose++; break;
+		case CLI_SET:
 			if (nsets == (int)(sizeof(sets) / sizeof(sets[0]))) {
 				fprintf(stderr, "vigil: too many --set options\n");
 				return 1;
 			}
 			sets[nsets++] = optarg;
 			break;
-		case OPT_RUNMODE: runmode = optarg; break;
-		case 'S':
-		case 's':
+		case CLI_RUNMODE: runmode = optarg; break;
+		case CLI_RULES:
+		case CLI_RULES_ADD:
 			if ((o == 'S' ? nsf : nxf) >= 64) {
 				fprintf(stderr, "vigil: too many -%c options\n", o);
 				return 1;
@@ -220,22 +170,22 @@ int main(int argc, char **argv)
 			else
 				xfiles[nxf++] = optarg;
 			break;
-		case 'T': test_rules = true; break;
-		case 'i': iface = optarg; break;
-		case 'q': qspec = optarg; break;
-		case OPT_USER: user = optarg; break;
-		case OPT_GROUP: group = optarg; break;
-		case OPT_SIMIPS: simulate_ips = true; break;
-		case OPT_KEYWORDS: detect_list_keywords(stdout); return 0;
-		case OPT_DUMP: dump = true; break;
-		case OPT_NOPROG: progress = false; break;
-		case OPT_EVENTS:
+		case CLI_TEST: test_rules = true; break;
+		case CLI_IFACE: iface = optarg; break;
+		case CLI_QUEUE: qspec = optarg; break;
+		case CLI_USER: user = optarg; break;
+		case CLI_GROUP: group = optarg; break;
+		case CLI_SIMIPS: simulate_ips = true; break;
+		case CLI_KEYWORDS: detect_list_keywords(stdout); return 0;
+		case CLI_DUMP: dump = true; break;
+		case CLI_NOPROG: progress = false; break;
+		case CLI_EVENTS:
 			for (int i = 0; i < EV_MAX; i++)
 				printf("%-50s %s\n", event_names[i], event_help[i]);
 			for (int i = 0; i < APP_EV_MAX; i++) /* app-layer-event: names */
 				printf("%-50s %s\n", app_event_names[i], app_event_help[i]);
 			return 0;
-		default: usage(stderr); return 1;
+		default: cli_usage(stderr); return 1;
 		}
 	}
 	if (optind < argc) {

@@ -26,6 +26,15 @@ demo)
 	out=$(demo 2>&1); rc=$?
 	echo "$out" | grep -E '^  (ok|WRONG)|^lab:'
 	[ $rc -eq 0 ] || fails=1
+	# the report groups: the scan is one line with a count, not one per probe
+	check "demo report: the scan is one grouped line" \
+		[ "$(echo "$out" | grep -c 'VIGIL LAB port scan from 198.51.100.10: [0-9]* probes blocked')" = 1 ]
+	n=$(echo "$out" | sed -n 's/.*port scan from 198.51.100.10: \([0-9]*\) probes blocked.*/\1/p')
+	check "demo report: the scan's count ($n) covers the probes past the threshold" [ "${n:-0}" -ge 20 ]
+	check "demo report: classification filled in" grep -q "why: sid 9100004, Attempted Information Leak" <<< "$out"
+	check "demo report: allowed connections listed" grep -q "ALLOWED: .* flows" <<< "$out"
+	check "demo report: names eve.json" grep -q "eve.json: .*/eve.json" <<< "$out"
+	check "demo fits one screen (<= 60 lines)" [ "$(echo "$out" | wc -l)" -le 60 ]
 	rm -rf "$LAB_DIR"
 	;;
 alerts)
