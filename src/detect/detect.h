@@ -33,6 +33,8 @@ struct detect_load_stats {
 	uint32_t skipped;   /* unsupported keyword or protocol */
 	uint32_t invalid;   /* syntax or value errors */
 	double seconds;
+	uint32_t mpm_cached;    /* prefilter databases read from detect.mpm-cache-dir */
+	uint32_t mpm_compiled;  /* compiled (and stored when the cache is on) */
 };
 
 /* Loads the rule files (files: -S list, or NULL for the config's

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "alloc.h"
@@ -497,7 +498,7 @@ static void ix_lookup(const struct ip_index *ix, const uint8_t *a4, void *ctx)
 	}
 }
 
-static int build_groups(struct detect_engine *de, struct verr *e)
+static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struct verr *e)
 {
 	for (int g = 0; g < G_MAX; g++) {
 		struct group *gr = &de->groups[g];
@@ -559,11 +560,11 @@ static int build_groups(struct detect_engine *de, struct verr *e)
 		ix_finish(&gr->dst_ix);
 		de->mem += ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix);
 		char err[256];
-		gr->mpm = mpm_build(pats, np, err, sizeof(err));
+		gr->mpm = mpm_build(pats, np, cache, err, sizeof(err));
 		v_free(pats);
 		bool bok = true;
 		for (int b = 1; b < BUF_MAX; b++) {
-			if (bnp[b] && bok && !(gr->bmpm[b] = mpm_build(bpats[b], bnp[b], err, sizeof(err))))
+			if (bnp[b] && bok && !(gr->bmpm[b] = mpm_build(bpats[b], bnp[b], cache, err, sizeof(err))))
 				bok = false;
 			de->mem += mpm_memory(gr->bmpm[b]);
 			v_free(bpats[b]);
@@ -663,8 +664,22 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		de->rules[i]->idx = i;
 		de->mem += rule_memory(de->rules[i]);
 	}
-	if (build_groups(de, e) < 0)
+	struct mpm_cache cache = { .dir = cfg->detect_mpm_cache_dir };
+	if (cache.dir && *cache.dir && mkdir(cache.dir, 0755) < 0 && errno != EEXIST) {
+		log_warn("detect.mpm-cache-dir %s: %s; compiling without the cache", cache.dir,
+			 strerror(errno));
+		cache.dir = NULL;
+	}
+	if (build_groups(de, &cache, e) < 0)
 		goto fail;
+	st->mpm_cached = cache.hits;
+	st->mpm_compiled = cache.compiled;
+	if (cache.dir && *cache.dir) {
+		unsigned pruned = mpm_cache_prune(cache.dir, cfg->detect_mpm_cache_max_age);
+		if (!quiet || cache.stored || pruned)
+			log_info("prefilter cache %s: %u read, %u compiled and stored, %u unusable, %u old removed",
+				 cache.dir, cache.hits, cache.stored, cache.failed, pruned);
+	}
 	de->mem += (uint64_t)de->nrules * sizeof(void *);
 	/* threshold table: fixed size from the memcap */
 	de->th_cap = (uint32_t)MIN(cfg->detect_threshold_memcap / sizeof(struct th_entry), 1u << 22);

@@ -5,14 +5,29 @@
  * escaping needed) in block mode with SINGLEMATCH, so a pattern reports at
  * most once per scan.  Without Hyperscan, a plain scan per unique pattern
  * (memmem / case-folded search): correct, much slower on large rulesets.
+ *
+ * The cache (struct mpm_cache) keeps compiled databases on disk under the
+ * SHA-256 of what determines them: a format tag, the Hyperscan version and
+ * every unique pattern with its flags, in the sorted order that also fixes
+ * the pattern ids.  A file that does not deserialise (another CPU or
+ * library, truncated) is compiled afresh and rewritten; a write goes to a
+ * temporary name and is renamed into place, so readers never see half.
  */
 #include "mpm.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
+#include "digest.h"
+#include "log.h"
 #include "payload.h"
 
 #ifdef HAVE_HYPERSCAN
@@ -106,7 +121,140 @@ uint64_t mpm_memory(const struct mpm *m)
 	return n;
 }
 
-struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, char *err, size_t errlen)
+
+#ifdef HAVE_HYPERSCAN
+#define CACHE_TAG "vigil-mpm-1"
+#define CACHE_MAX_FILE (1u << 30)
+
+/* The cache file name: hex SHA-256 of tag, library version and patterns. */
+static bool cache_key(const struct mpm *m, char hex[65])
+{
+	size_t n = sizeof(CACHE_TAG) + strlen(hs_version()) + 1;
+	for (uint32_t i = 0; i < m->npat; i++)
+		n += 5 + m->lens[i];
+	uint8_t *b = v_malloc(n), *q = b;
+	if (!b)
+		return false;
+	memcpy(q, CACHE_TAG, sizeof(CACHE_TAG));
+	q += sizeof(CACHE_TAG);
+	size_t vl = strlen(hs_version()) + 1;
+	memcpy(q, hs_version(), vl);
+	q += vl;
+	for (uint32_t i = 0; i < m->npat; i++) {
+		uint32_t l = m->lens[i];
+		*q++ = m->nocase[i];
+		*q++ = (uint8_t)l;
+		*q++ = (uint8_t)(l >> 8);
+		*q++ = (uint8_t)(l >> 16);
+		*q++ = (uint8_t)(l >> 24);
+		memcpy(q, m->pats[i], l);
+		q += l;
+	}
+	uint8_t d[32];
+	bool ok = digest(DIGEST_SHA256, b, n, d);
+	v_free(b);
+	for (int i = 0; ok && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return ok;
+}
+
+/* Reads dir/key.hs into m->db; false when absent or unusable. */
+static bool cache_load(struct mpm *m, struct mpm_cache *c, const char *key)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hs", c->dir, key) >= sizeof(path))
+		return false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	char *buf = NULL;
+	bool ok = false;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > CACHE_MAX_FILE || !(buf = v_malloc((size_t)st.st_size)))
+		goto out;
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	ok = hs_deserialize_database(buf, got, &m->db) == HS_SUCCESS;
+	if (ok)
+		futimens(fd, NULL); /* used now: pruning keeps it */
+out:
+	if (!ok) {
+		c->failed++;
+		log_info("prefilter cache: %s unusable, compiling instead", path);
+	}
+	v_free(buf);
+	close(fd);
+	return ok;
+}
+
+static void cache_store(const struct mpm *m, struct mpm_cache *c, const char *key)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+	char path[4096], tmp[4200];
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hs", c->dir, key) >= sizeof(path) ||
+	    hs_serialize_database(m->db, &bytes, &len) != HS_SUCCESS)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", c->dir, key, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok = fd >= 0;
+	for (size_t off = 0; ok && off < len;) {
+		ssize_t w = write(fd, bytes + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		ok = w > 0;
+		off += w > 0 ? (size_t)w : 0;
+	}
+	if (fd >= 0 && close(fd) < 0)
+		ok = false;
+	if (ok && rename(tmp, path) == 0) {
+		c->stored++;
+	} else {
+		c->failed++;
+		log_info("prefilter cache: cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(bytes); /* Hyperscan's allocator is malloc */
+}
+#endif
+
+unsigned mpm_cache_prune(const char *dir, uint64_t max_age)
+{
+	unsigned n = 0;
+	if (!dir || !*dir)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	time_t now = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		/* our names only: 64 hex digits and .hs, or a temporary left by a crash */
+		bool ours = (l == 67 && !strcmp(de->d_name + 64, ".hs")) ||
+			    (l > 4 && de->d_name[0] == '.' && !strcmp(de->d_name + l - 4, ".tmp"));
+		struct stat st;
+		if (!ours || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if ((uint64_t)(now - st.st_mtime) > max_age && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
+		      char *err, size_t errlen)
 {
 	struct mpm *m = v_calloc(1, sizeof(*m));
 	struct mpm_pattern *s = v_malloc((n ? n : 1) * sizeof(*s));
@@ -159,7 +307,12 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, char *err, size_t
 	m->rule_off[u] = n;
 	m->mem += sizeof(*m) + (uint64_t)u * 40 + (uint64_t)n * 4;
 #ifdef HAVE_HYPERSCAN
-	if (u) {
+	char key[65] = "";
+	bool cached = cache && cache->dir && *cache->dir && u && cache_key(m, key);
+	bool hit = cached && cache_load(m, cache, key);
+	if (hit)
+		cache->hits++;
+	if (u && !hit) {
 		const char **exprs = v_malloc(u * sizeof(*exprs));
 		unsigned *flags = v_malloc(u * sizeof(*flags)), *ids = v_malloc(u * sizeof(*ids));
 		size_t *lens = v_malloc(u * sizeof(*lens));
@@ -184,7 +337,13 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, char *err, size_t
 				hs_free_compile_error(ce);
 			goto fail;
 		}
+		if (cache)
+			cache->compiled++;
+		if (cached)
+			cache_store(m, cache, key);
 	}
+#else
+	(void)cache;
 #endif
 	v_free(s);
 	return m;

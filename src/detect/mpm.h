@@ -20,8 +20,27 @@ struct mpm;
 struct mpm_scratch;
 typedef void (*mpm_cb)(void *ctx, uint32_t rule);
 
-/* Builds a matcher; identical patterns are merged.  NULL with err. */
-struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, char *err, size_t errlen);
+/* A directory of compiled prefilter databases (Hyperscan's serialised
+ * form), each named by the SHA-256 of its pattern set and the library
+ * version, as Suricata's sgh-mpm-caching does: a restart or reload with
+ * the same patterns deserialises instead of compiling.  dir NULL or ""
+ * turns it off.  The counters say what happened. */
+struct mpm_cache {
+	const char *dir;
+	uint32_t compiled; /* databases compiled (with or without a directory) */
+	uint32_t hits;     /* databases read from the cache */
+	uint32_t stored;   /* compiled and written to it */
+	uint32_t failed;   /* unreadable or unwritable entries (compiled instead) */
+};
+
+/* Builds a matcher; identical patterns are merged.  cache may be NULL.
+ * NULL with err. */
+struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
+		      char *err, size_t errlen);
+/* Removes cache entries not used for max_age seconds (each use touches its
+ * file), so that daily ruleset updates do not fill the disk.  Returns the
+ * number removed. */
+unsigned mpm_cache_prune(const char *dir, uint64_t max_age);
 void mpm_free(struct mpm *m);
 uint64_t mpm_memory(const struct mpm *m);
 const char *mpm_name(void);

@@ -253,6 +253,8 @@ int main(int argc, char **argv)
 		printf("prefilter memory and rules: %.1f MB; load time %.2f s; %u file%s\n",
 		       (double)detect_engine_memory(de) / 1e6, st.seconds, st.files,
 		       st.files == 1 ? "" : "s");
+		printf("prefilter databases: %u compiled, %u read from the cache\n", st.mpm_compiled,
+		       st.mpm_cached);
 		printf("rules: %u loaded, %u skipped\n", st.loaded, st.skipped + st.invalid);
 		detect_engine_free(de);
 		rc = st.invalid ? 1 : 0;
