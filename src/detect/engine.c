@@ -89,6 +89,7 @@ struct detect_engine {
 	uint8_t action_rank[ACT_MAX];
 	uint32_t window;       /* detect.stream-window */
 	uint64_t stream_depth;
+	bool no_prefilter;     /* detect.prefilter: no (the differential test's reference) */
 	uint64_t mem;
 	/* thresholds */
 	pthread_mutex_t th_lock;
@@ -612,6 +613,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	pthread_mutex_init(&de->th_lock, NULL);
 	de->window = (uint32_t)MIN(cfg->detect_stream_window, 1u << 20);
 	de->stream_depth = cfg->detect_stream_depth;
+	de->no_prefilter = !cfg->detect_prefilter;
 	/* action order */
 	for (int a = 0; a < ACT_MAX; a++)
 		de->action_rank[a] = (uint8_t)(ACT_MAX + a);
@@ -1478,6 +1480,11 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
 
 	dt->ntouched = 0;
+	if (de->no_prefilter) {
+		/* the reference: every rule of the protocol is a candidate */
+		for (uint32_t i = 0; i < g->nrules; i++)
+			cand_mark(dt, g->rules[i]);
+	}
 	for (uint32_t i = 0; i < g->nnonmpm; i++)
 		cand_mark(dt, g->nonmpm[i]);
 	if (p->ip_ver == 4) {
