@@ -290,6 +290,8 @@ static bool prefix_match(const struct addr_item *it, const uint8_t *a)
 
 bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a)
 {
+	if (!s->cnt)
+		return true; /* any (or nothing written): no item can say no */
 	bool have_pos = false, pos = false;
 	for (uint32_t i = 0; i < s->cnt; i++) {
 		const struct addr_item *it = &s->v[i];
@@ -307,6 +309,8 @@ bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a)
 
 bool port_match(const struct port_set *s, uint16_t port)
 {
+	if (!s->cnt)
+		return true;
 	bool have_pos = false, pos = false;
 	for (uint32_t i = 0; i < s->cnt; i++) {
 		const struct port_item *it = &s->v[i];

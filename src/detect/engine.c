@@ -739,6 +739,21 @@ static int skip_cmp(const void *a, const void *b)
 
 void detect_engine_report(const struct detect_engine *de, FILE *f)
 {
+	static const char *const gname[G_MAX] = { "tcp", "udp", "icmp", "icmpv6", "other" };
+	fprintf(f, "groups (protocol: rules; candidates on every packet; address-indexed; prefilter MB):\n");
+	for (int g = 0; g < G_MAX; g++) {
+		const struct group *gr = &de->groups[g];
+		uint64_t m = mpm_memory(gr->mpm);
+		for (int b = 1; b < BUF_MAX; b++)
+			m += mpm_memory(gr->bmpm[b]);
+		uint32_t nix = 0;
+		for (unsigned k = 0; k < gr->src_ix.nlens; k++)
+			nix += gr->src_ix.by_len[k].cnt;
+		for (unsigned k = 0; k < gr->dst_ix.nlens; k++)
+			nix += gr->dst_ix.by_len[k].cnt;
+		fprintf(f, "  %-7s %6u rules; %5u every packet; %6u address entries; %.1f MB\n", gname[g],
+			gr->nrules, gr->nnonmpm, nix, (double)m / 1e6);
+	}
 	if (!de->nskips)
 		return;
 	struct skip_reason *s = v_malloc(de->nskips * sizeof(*s));
@@ -1060,22 +1075,24 @@ static bool flow_established(const struct flow *f)
 	return f->state != FLOW_STATE_NEW;
 }
 
+/* Addresses and ports, as written or (<>) reversed.  Ports first: a port
+ * range is two compares, an address set a walk over prefixes. */
+static bool endpoints_ok(const struct rule *r, const struct packet *p)
+{
+	bool ports = p->flags & PKT_HAS_PORTS;
+	if ((!ports || (port_match(&r->sp, p->sp) && port_match(&r->dp, p->dp))) &&
+	    addr_match(&r->src, p->ip_ver, p->src) && addr_match(&r->dst, p->ip_ver, p->dst))
+		return true;
+	return r->bidir && (!ports || (port_match(&r->sp, p->dp) && port_match(&r->dp, p->sp))) &&
+	       addr_match(&r->src, p->ip_ver, p->dst) && addr_match(&r->dst, p->ip_ver, p->src);
+}
+
+/* Every condition here is one conjunct, so the order is free: the cheap
+ * and selective ones (flow direction, header fields) come first, the
+ * address sets last. */
 static bool header_ok(const struct rule *r, const struct packet *p)
 {
-	bool fwd = addr_match(&r->src, p->ip_ver, p->src) && addr_match(&r->dst, p->ip_ver, p->dst);
 	bool ports = p->flags & PKT_HAS_PORTS;
-	if (fwd && ports)
-		fwd = port_match(&r->sp, p->sp) && port_match(&r->dp, p->dp);
-	if (!fwd) {
-		if (!r->bidir)
-			return false;
-		bool rev = addr_match(&r->src, p->ip_ver, p->dst) &&
-			   addr_match(&r->dst, p->ip_ver, p->src);
-		if (rev && ports)
-			rev = port_match(&r->sp, p->dp) && port_match(&r->dp, p->sp);
-		if (!rev)
-			return false;
-	}
 	if (r->sameip && memcmp(p->src, p->dst, 16))
 		return false;
 	const struct flow *f = p->flow;
@@ -1132,7 +1149,7 @@ static bool header_ok(const struct rule *r, const struct packet *p)
 		if (!bits_ok(fb, r->fragbits_mode, r->fragbits_want, 0xe0))
 			return false;
 	}
-	return true;
+	return endpoints_ok(r, p);
 }
 
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
