@@ -326,6 +326,62 @@ bool port_match(const struct port_set *s, uint16_t port)
 	return s->any || !have_pos || pos;
 }
 
+static bool item_contains(const struct addr_item *b, const struct addr_item *a)
+{
+	return b->ver == a->ver && b->plen <= a->plen && prefix_match(b, a->a);
+}
+
+bool addr_set_can(const struct addr_set *s, const struct addr_set *home, bool in)
+{
+	bool have_pos = false, have_neg = false;
+	for (uint32_t i = 0; i < s->cnt; i++) {
+		have_pos |= !s->v[i].neg;
+		have_neg |= s->v[i].neg;
+	}
+	bool bounded = !s->any && have_pos; /* only the positive items can match */
+	if (in) {
+		if (bounded) {
+			/* prefixes nest or are disjoint: a positive item shares
+			 * addresses with home only if one contains the other */
+			bool meet = false;
+			for (uint32_t i = 0; i < s->cnt && !meet; i++)
+				for (uint32_t j = 0; j < home->cnt && !meet; j++)
+					meet = !s->v[i].neg && (item_contains(&s->v[i], &home->v[j]) ||
+								 item_contains(&home->v[j], &s->v[i]));
+			if (!meet)
+				return false;
+		}
+		if (have_neg) {
+			/* every home prefix inside a negated item: no home address left */
+			bool covered = true;
+			for (uint32_t j = 0; j < home->cnt && covered; j++) {
+				bool c = false;
+				for (uint32_t i = 0; i < s->cnt && !c; i++)
+					c = s->v[i].neg && item_contains(&s->v[i], &home->v[j]);
+				covered = c;
+			}
+			if (covered)
+				return false;
+		}
+		return true;
+	}
+	if (bounded) {
+		/* every positive item inside home: no outside address matches */
+		bool inside = true;
+		for (uint32_t i = 0; i < s->cnt && inside; i++) {
+			if (s->v[i].neg)
+				continue;
+			bool c = false;
+			for (uint32_t j = 0; j < home->cnt && !c; j++)
+				c = item_contains(&home->v[j], &s->v[i]);
+			inside = c;
+		}
+		if (inside)
+			return false;
+	}
+	return true;
+}
+
 void addr_set_free(struct addr_set *s)
 {
 	v_free(s->v);

@@ -35,6 +35,7 @@
 const char *const action_names[] = { "alert", "pass", "drop", "reject" };
 
 enum { G_TCP, G_UDP, G_ICMP4, G_ICMP6, G_OTHER, G_MAX };
+#define NCLS 12 /* packet classes: flow direction (3) x source, destination in $HOME_NET */
 
 /* Rules without a fast pattern whose source or destination is a list of
  * IPv4 networks (IP reputation rules: botcc, compromised, ...) are found
@@ -81,7 +82,12 @@ struct th_entry {
 struct detect_engine {
 	struct rule **rules;
 	uint32_t nrules;
-	struct group groups[G_MAX];
+	struct group groups[G_MAX][NCLS];
+	uint32_t *all[G_MAX];  /* every rule of the protocol (detect.prefilter: no) */
+	uint32_t nall[G_MAX];
+	struct addr_set home;  /* $HOME_NET, for the packet classes */
+	bool use_cls;          /* home usable: 12 classes, else 1 */
+	uint32_t mpm_unique, mpm_shared;
 	struct class_entry *classes;
 	size_t nclasses;
 	struct skip_reason *skips;
@@ -499,82 +505,214 @@ static void ix_lookup(const struct ip_index *ix, const uint8_t *a4, void *ctx)
 	}
 }
 
+/* ---- signature groups ----
+ *
+ * Rules are grouped by protocol and, within it, by packet class: the
+ * flow direction (to server, to client, no flow) and whether the source
+ * and the destination are in $HOME_NET (12 classes).  A rule lands in
+ * every class it could match (rule_classes: its flow keyword, its address
+ * sets read against $HOME_NET, both orientations of a <> rule), so a
+ * packet only ever considers the rules of its class: a to_server rule
+ * from $HOME_NET to $EXTERNAL_NET is not a candidate on a reply, nor on
+ * traffic between two home hosts.  Each class has its own prefilter
+ * databases; classes with the same patterns and rules share one.
+ * Without a usable $HOME_NET (any, negations) there is one class. */
+
+static uint16_t rule_classes(const struct detect_engine *de, const struct rule *r)
+{
+	if (!de->use_cls)
+		return 1;
+	unsigned dmask = 7;
+	uint16_t ff = r->flow_flags;
+	if (ff & RF_TOSERVER)
+		dmask &= 1;
+	if (ff & RF_TOCLIENT)
+		dmask &= 2;
+	if (ff & (RF_TOSERVER | RF_TOCLIENT | RF_ESTABLISHED | RF_NOT_ESTABLISHED))
+		dmask &= 3; /* these need a flow */
+	bool can[2][2];
+	for (int in = 0; in < 2; in++) {
+		can[0][in] = addr_set_can(&r->src, &de->home, in);
+		can[1][in] = addr_set_can(&r->dst, &de->home, in);
+	}
+	uint16_t m = 0;
+	for (unsigned d = 0; d < 3; d++) {
+		if (!(dmask & 1u << d))
+			continue;
+		for (int si = 0; si < 2; si++)
+			for (int di = 0; di < 2; di++)
+				if ((can[0][si] && can[1][di]) || (r->bidir && can[1][si] && can[0][di]))
+					m |= (uint16_t)(1u << (d * 4 + si * 2 + di));
+	}
+	return m;
+}
+
+static unsigned pkt_class(const struct detect_engine *de, const struct packet *p)
+{
+	if (!de->use_cls)
+		return 0;
+	unsigned d = p->flow ? (p->dir ? 1 : 0) : 2;
+	return d * 4 + (addr_match(&de->home, p->ip_ver, p->src) ? 2 : 0) +
+	       (addr_match(&de->home, p->ip_ver, p->dst) ? 1 : 0);
+}
+
+/* Matchers built so far in this load: identical inputs share one. */
+struct built_mpm {
+	struct mpm_pattern *pats;
+	uint32_t n;
+	struct mpm *m;
+};
+struct mpm_memo {
+	struct built_mpm *v;
+	uint32_t cnt, cap;
+	uint32_t shared;
+};
+
+static bool pats_equal(const struct mpm_pattern *a, const struct mpm_pattern *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (a[i].pat != b[i].pat || a[i].len != b[i].len || a[i].nocase != b[i].nocase ||
+		    a[i].rule != b[i].rule)
+			return false;
+	return true;
+}
+
+static struct mpm *memo_build(struct detect_engine *de, struct mpm_memo *mm,
+			      const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
+			      char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < mm->cnt; i++)
+		if (mm->v[i].n == n && pats_equal(mm->v[i].pats, p, n)) {
+			mm->shared++;
+			return mpm_ref(mm->v[i].m);
+		}
+	struct mpm *m = mpm_build(p, n, cache, err, errlen);
+	if (!m)
+		return NULL;
+	de->mem += mpm_memory(m);
+	if (mm->cnt == mm->cap) {
+		uint32_t cap = mm->cap ? mm->cap * 2 : 16;
+		struct built_mpm *v = v_realloc(mm->v, cap * sizeof(*v));
+		if (!v)
+			return m; /* not remembered: only sharing is lost */
+		mm->v = v;
+		mm->cap = cap;
+	}
+	struct mpm_pattern *copy = v_malloc((n ? n : 1) * sizeof(*copy));
+	if (!copy)
+		return m;
+	memcpy(copy, p, n * sizeof(*copy));
+	mm->v[mm->cnt++] = (struct built_mpm){ copy, n, m };
+	return m;
+}
+
 static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struct verr *e)
 {
+	int rc = 0;
+	uint32_t cap = de->nrules ? de->nrules : 1;
+	uint16_t *cls = v_malloc(cap * sizeof(*cls));
+	struct mpm_pattern *pats = v_malloc(cap * sizeof(*pats));
+	struct mpm_pattern *bpats[BUF_MAX] = { 0 };
+	struct mpm_memo mm = { 0 };
+	bool ok = cls && pats;
+	for (int b = 1; b < BUF_MAX && ok; b++)
+		ok = (bpats[b] = v_malloc(cap * sizeof(struct mpm_pattern))) != NULL;
+	if (!ok) {
+		rc = verr_set(e, V_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < de->nrules; i++)
+		cls[i] = rule_classes(de, de->rules[i]);
+	unsigned ncls = de->use_cls ? NCLS : 1;
 	for (int g = 0; g < G_MAX; g++) {
-		struct group *gr = &de->groups[g];
-		gr->rules = v_malloc((de->nrules ? de->nrules : 1) * sizeof(uint32_t));
-		gr->nonmpm = v_malloc((de->nrules ? de->nrules : 1) * sizeof(uint32_t));
-		struct mpm_pattern *pats = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*pats));
-		if (!gr->rules || !gr->nonmpm || !pats) {
-			v_free(pats);
-			return verr_set(e, V_ENOMEM, "out of memory");
-		}
-		uint32_t np = 0;
-		struct mpm_pattern *bpats[BUF_MAX] = { 0 };
-		uint32_t bnp[BUF_MAX] = { 0 };
-		for (int b = 1; b < BUF_MAX; b++) {
-			bpats[b] = v_malloc((de->nrules ? de->nrules : 1) * sizeof(struct mpm_pattern));
-			if (!bpats[b]) {
-				for (int k = 1; k < b; k++)
-					v_free(bpats[k]);
-				v_free(pats);
-				return verr_set(e, V_ENOMEM, "out of memory");
-			}
+		de->all[g] = v_malloc(cap * sizeof(uint32_t));
+		if (!de->all[g]) {
+			rc = verr_set(e, V_ENOMEM, "out of memory");
+			goto out;
 		}
 		for (uint32_t i = 0; i < de->nrules; i++) {
 			const struct rule *r = de->rules[i];
-			if (r->proto && group_of(r->proto) != g)
-				continue;
 			/* app-layer rules only where their protocol can run */
-			if (r->alproto && g != G_TCP && g != G_UDP)
+			if ((r->proto && group_of(r->proto) != g) || (r->alproto && g != G_TCP && g != G_UDP))
 				continue;
-			if (r->proto == 0 || group_of(r->proto) == g) {
+			de->all[g][de->nall[g]++] = i;
+		}
+		for (unsigned c = 0; c < ncls; c++) {
+			struct group *gr = &de->groups[g][c];
+			uint32_t np = 0, bnp[BUF_MAX] = { 0 };
+			gr->rules = v_malloc(cap * sizeof(uint32_t));
+			gr->nonmpm = v_malloc(cap * sizeof(uint32_t));
+			if (!gr->rules || !gr->nonmpm) {
+				rc = verr_set(e, V_ENOMEM, "out of memory");
+				goto out;
+			}
+			for (uint32_t k = 0; k < de->nall[g]; k++) {
+				uint32_t i = de->all[g][k];
+				const struct rule *r = de->rules[i];
+				if (!(cls[i] & 1u << c))
+					continue;
 				gr->rules[gr->nrules++] = i;
 				if (r->fp_buf > BUF_PAYLOAD) {
-					const struct sm_content *c =
-						&r->lists[r->fp_buf].v[r->fp_idx].u.c;
-					uint32_t off = c->fp_len ? c->fp_off : 0;
-					uint32_t len = c->fp_len ? c->fp_len : c->len;
+					const struct sm_content *ct = &r->lists[r->fp_buf].v[r->fp_idx].u.c;
+					uint32_t off = ct->fp_len ? ct->fp_off : 0;
+					uint32_t len = ct->fp_len ? ct->fp_len : ct->len;
 					/* the prefilter scans the buffer without the dot
 					 * dotprefix adds: drop a leading dot (a necessary
 					 * condition is all a prefilter needs) */
-					if (r->dotprefix[r->fp_buf] && off == 0 && len > 1 &&
-					    c->pat[0] == '.') {
+					if (r->dotprefix[r->fp_buf] && off == 0 && len > 1 && ct->pat[0] == '.') {
 						off = 1;
 						len--;
 					}
 					bpats[r->fp_buf][bnp[r->fp_buf]++] =
-						(struct mpm_pattern){ c->pat + off, len, c->nocase, i };
+						(struct mpm_pattern){ ct->pat + off, len, ct->nocase, i };
 				} else if (r->fp_buf == BUF_PAYLOAD) {
-					const struct sm_content *c =
-						&r->lists[BUF_PAYLOAD].v[r->fp_idx].u.c;
-					uint32_t off = c->fp_len ? c->fp_off : 0;
-					uint32_t len = c->fp_len ? c->fp_len : c->len;
-					pats[np++] = (struct mpm_pattern){ c->pat + off, len, c->nocase, i };
+					const struct sm_content *ct = &r->lists[BUF_PAYLOAD].v[r->fp_idx].u.c;
+					uint32_t off = ct->fp_len ? ct->fp_off : 0;
+					uint32_t len = ct->fp_len ? ct->fp_len : ct->len;
+					pats[np++] = (struct mpm_pattern){ ct->pat + off, len, ct->nocase, i };
 				} else if (!ip_index_rule(gr, r, i)) {
 					gr->nonmpm[gr->nnonmpm++] = i;
 				}
 			}
+			ix_finish(&gr->src_ix);
+			ix_finish(&gr->dst_ix);
+			de->mem += ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix);
+			/* keep only what was used of the per-rule arrays */
+			uint32_t *v = v_realloc(gr->rules, (gr->nrules ? gr->nrules : 1) * sizeof(uint32_t));
+			if (v)
+				gr->rules = v;
+			v = v_realloc(gr->nonmpm, (gr->nnonmpm ? gr->nnonmpm : 1) * sizeof(uint32_t));
+			if (v)
+				gr->nonmpm = v;
+			char err[256] = "out of memory";
+			gr->mpm = memo_build(de, &mm, pats, np, cache, err, sizeof(err));
+			bool bok = gr->mpm != NULL;
+			for (int b = 1; b < BUF_MAX && bok; b++)
+				if (bnp[b] && !(gr->bmpm[b] = memo_build(de, &mm, bpats[b], bnp[b], cache, err,
+									  sizeof(err))))
+					bok = false;
+			if (!bok) {
+				rc = verr_set(e, V_ENOMEM, "prefilter: %s", err);
+				goto out;
+			}
+			de->mem += (uint64_t)(gr->nrules + gr->nnonmpm) * 4;
 		}
-		ix_finish(&gr->src_ix);
-		ix_finish(&gr->dst_ix);
-		de->mem += ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix);
-		char err[256];
-		gr->mpm = mpm_build(pats, np, cache, err, sizeof(err));
-		v_free(pats);
-		bool bok = true;
-		for (int b = 1; b < BUF_MAX; b++) {
-			if (bnp[b] && bok && !(gr->bmpm[b] = mpm_build(bpats[b], bnp[b], cache, err, sizeof(err))))
-				bok = false;
-			de->mem += mpm_memory(gr->bmpm[b]);
-			v_free(bpats[b]);
-		}
-		if (!gr->mpm || !bok)
-			return verr_set(e, V_ENOMEM, "prefilter: %s", err);
-		de->mem += mpm_memory(gr->mpm) + (uint64_t)(gr->nrules + gr->nnonmpm) * 4;
+		uint32_t *v = v_realloc(de->all[g], (de->nall[g] ? de->nall[g] : 1) * sizeof(uint32_t));
+		if (v)
+			de->all[g] = v;
+		de->mem += (uint64_t)de->nall[g] * 4;
 	}
-	return 0;
+	de->mpm_unique = mm.cnt;
+	de->mpm_shared = mm.shared;
+out:
+	for (uint32_t i = 0; i < mm.cnt; i++)
+		v_free(mm.v[i].pats);
+	v_free(mm.v);
+	for (int b = 1; b < BUF_MAX; b++)
+		v_free(bpats[b]);
+	v_free(pats);
+	v_free(cls);
+	return rc;
 }
 
 static uint64_t rule_memory(const struct rule *r)
@@ -666,6 +804,13 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		de->rules[i]->idx = i;
 		de->mem += rule_memory(de->rules[i]);
 	}
+	/* $HOME_NET for the packet classes: positive networks only */
+	char herr[256];
+	de->use_cls = addr_parse("$HOME_NET", &de->home, &pc.vars, herr, sizeof(herr)) == 0 &&
+		      !de->home.any && de->home.cnt;
+	for (uint32_t i = 0; de->use_cls && i < de->home.cnt; i++)
+		if (de->home.v[i].neg)
+			de->use_cls = false;
 	struct mpm_cache cache = { .dir = cfg->detect_mpm_cache_dir };
 	if (cache.dir && *cache.dir && mkdir(cache.dir, 0755) < 0 && errno != EEXIST) {
 		log_warn("detect.mpm-cache-dir %s: %s; compiling without the cache", cache.dir,
@@ -705,14 +850,19 @@ void detect_engine_free(struct detect_engine *de)
 		rule_free(de->rules[i]);
 	v_free(de->rules);
 	for (int g = 0; g < G_MAX; g++) {
-		v_free(de->groups[g].rules);
-		v_free(de->groups[g].nonmpm);
-		mpm_free(de->groups[g].mpm);
-		for (int b = 1; b < BUF_MAX; b++)
-			mpm_free(de->groups[g].bmpm[b]);
-		ix_free(&de->groups[g].src_ix);
-		ix_free(&de->groups[g].dst_ix);
+		for (unsigned c = 0; c < NCLS; c++) {
+			struct group *gr = &de->groups[g][c];
+			v_free(gr->rules);
+			v_free(gr->nonmpm);
+			mpm_free(gr->mpm);
+			for (int b = 1; b < BUF_MAX; b++)
+				mpm_free(gr->bmpm[b]);
+			ix_free(&gr->src_ix);
+			ix_free(&gr->dst_ix);
+		}
+		v_free(de->all[g]);
 	}
+	addr_set_free(&de->home);
 	for (size_t i = 0; i < de->nclasses; i++) {
 		v_free(de->classes[i].name);
 		v_free(de->classes[i].desc);
@@ -740,19 +890,23 @@ static int skip_cmp(const void *a, const void *b)
 void detect_engine_report(const struct detect_engine *de, FILE *f)
 {
 	static const char *const gname[G_MAX] = { "tcp", "udp", "icmp", "icmpv6", "other" };
-	fprintf(f, "groups (protocol: rules; candidates on every packet; address-indexed; prefilter MB):\n");
+	fprintf(f, "signature groups: protocol x %u packet class%s (flow direction, source and "
+		   "destination in $HOME_NET); %u prefilter databases, %u more groups sharing them\n",
+		de->use_cls ? NCLS : 1, de->use_cls ? "es" : "", de->mpm_unique, de->mpm_shared);
 	for (int g = 0; g < G_MAX; g++) {
-		const struct group *gr = &de->groups[g];
-		uint64_t m = mpm_memory(gr->mpm);
-		for (int b = 1; b < BUF_MAX; b++)
-			m += mpm_memory(gr->bmpm[b]);
-		uint32_t nix = 0;
-		for (unsigned k = 0; k < gr->src_ix.nlens; k++)
-			nix += gr->src_ix.by_len[k].cnt;
-		for (unsigned k = 0; k < gr->dst_ix.nlens; k++)
-			nix += gr->dst_ix.by_len[k].cnt;
-		fprintf(f, "  %-7s %6u rules; %5u every packet; %6u address entries; %.1f MB\n", gname[g],
-			gr->nrules, gr->nnonmpm, nix, (double)m / 1e6);
+		uint32_t lo = UINT32_MAX, hi = 0, nonmpm = 0, nix = 0;
+		for (unsigned c = 0; c < (de->use_cls ? NCLS : 1u); c++) {
+			const struct group *gr = &de->groups[g][c];
+			lo = MIN(lo, gr->nrules);
+			hi = MAX(hi, gr->nrules);
+			nonmpm = MAX(nonmpm, gr->nnonmpm);
+			for (unsigned k = 0; k < gr->src_ix.nlens; k++)
+				nix += gr->src_ix.by_len[k].cnt;
+			for (unsigned k = 0; k < gr->dst_ix.nlens; k++)
+				nix += gr->dst_ix.by_len[k].cnt;
+		}
+		fprintf(f, "  %-7s %6u rules; %u to %u per class; at most %u on every packet; %u address-index entries\n",
+			gname[g], de->nall[g], lo, hi, nonmpm, nix);
 	}
 	if (!de->nskips)
 		return;
@@ -796,14 +950,16 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	pcre2_set_match_limit(dt->mctx, 3500);
 	pcre2_set_depth_limit(dt->mctx, 1500);
 	for (int g = 0; g < G_MAX; g++) {
-		for (int b = 0; b < BUF_MAX; b++) {
-			const struct mpm *m = b ? de->groups[g].bmpm[b] : de->groups[g].mpm;
-			if (b && !m)
-				continue;
-			struct mpm_scratch *s = mpm_scratch_grow(dt->scratch, m);
-			if (!s)
-				goto fail;
-			dt->scratch = s;
+		for (unsigned c = 0; c < NCLS; c++) {
+			for (int b = 0; b < BUF_MAX; b++) {
+				const struct mpm *m = b ? de->groups[g][c].bmpm[b] : de->groups[g][c].mpm;
+				if (!m)
+					continue;
+				struct mpm_scratch *s = mpm_scratch_grow(dt->scratch, m);
+				if (!s)
+					goto fail;
+				dt->scratch = s;
+			}
 		}
 	}
 	return dt;
@@ -1488,8 +1644,9 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	struct flow *f = p->flow;
 	if (f && (f->flags & FLOW_F_PASS))
 		return;
-	const struct group *g = &de->groups[group_of(p->proto)];
-	if (!g->nrules)
+	int gi = group_of(p->proto);
+	const struct group *g = &de->groups[gi][pkt_class(de, p)];
+	if (!g->nrules && !de->no_prefilter)
 		return;
 	/* the buffers: packet payload, and fresh reassembled stream data */
 	struct dflow *d = f ? f->detect : NULL;
@@ -1499,8 +1656,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	dt->ntouched = 0;
 	if (de->no_prefilter) {
 		/* the reference: every rule of the protocol is a candidate */
-		for (uint32_t i = 0; i < g->nrules; i++)
-			cand_mark(dt, g->rules[i]);
+		for (uint32_t i = 0; i < de->nall[gi]; i++)
+			cand_mark(dt, de->all[gi][i]);
 	}
 	for (uint32_t i = 0; i < g->nnonmpm; i++)
 		cand_mark(dt, g->nonmpm[i]);

@@ -35,6 +35,7 @@
 #endif
 
 struct mpm {
+	uint32_t refs;         /* groups sharing it (mpm_ref) */
 	uint32_t npat;         /* unique patterns */
 	uint8_t **pats;
 	uint8_t **lowers;
@@ -87,9 +88,16 @@ static int pat_cmp(const void *a, const void *b)
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
+struct mpm *mpm_ref(struct mpm *m)
+{
+	if (m)
+		m->refs++;
+	return m;
+}
+
 void mpm_free(struct mpm *m)
 {
-	if (!m)
+	if (!m || --m->refs)
 		return;
 	for (uint32_t i = 0; i < m->npat; i++) {
 		v_free(m->pats[i]);
@@ -258,6 +266,8 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache 
 {
 	struct mpm *m = v_calloc(1, sizeof(*m));
 	struct mpm_pattern *s = v_malloc((n ? n : 1) * sizeof(*s));
+	if (m)
+		m->refs = 1;
 	if (!m || !s) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

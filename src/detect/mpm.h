@@ -41,6 +41,9 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache 
  * file), so that daily ruleset updates do not fill the disk.  Returns the
  * number removed. */
 unsigned mpm_cache_prune(const char *dir, uint64_t max_age);
+/* One more holder of m (groups with the same patterns and rules share one
+ * matcher); mpm_free drops a reference and frees with the last. */
+struct mpm *mpm_ref(struct mpm *m);
 void mpm_free(struct mpm *m);
 uint64_t mpm_memory(const struct mpm *m);
 const char *mpm_name(void);

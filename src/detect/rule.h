@@ -245,6 +245,11 @@ int addr_parse(const char *s, struct addr_set *out, const struct var_ctx *vars, 
 int port_parse(const char *s, struct port_set *out, const struct var_ctx *vars, char *err,
 	       size_t errlen);
 bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a);
+/* Whether s can match an address inside home (in) or outside it (!in).
+ * home: positive items only.  Conservative: false only when the items
+ * prove that no such address matches, so a prefilter built on it never
+ * loses a match. */
+bool addr_set_can(const struct addr_set *s, const struct addr_set *home, bool in);
 bool port_match(const struct port_set *s, uint16_t port);
 void addr_set_free(struct addr_set *s);
 void port_set_free(struct port_set *s);
