@@ -20,10 +20,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "log.h"
@@ -96,6 +98,7 @@ struct detect_engine {
 	uint32_t window;       /* detect.stream-window */
 	uint64_t stream_depth;
 	bool no_prefilter;     /* detect.prefilter: no (the differential test's reference) */
+	unsigned compile_threads;
 	uint64_t mem;
 	/* thresholds */
 	pthread_mutex_t th_lock;
@@ -556,15 +559,23 @@ static unsigned pkt_class(const struct detect_engine *de, const struct packet *p
 	       (addr_match(&de->home, p->ip_ver, p->dst) ? 1 : 0);
 }
 
-/* Matchers built so far in this load: identical inputs share one. */
-struct built_mpm {
-	struct mpm_pattern *pats;
+/* The prefilter databases a load needs, gathered first (identical inputs
+ * once, however many groups use them) and then compiled on every CPU:
+ * compiling is most of a cold load. */
+struct mpm_req {
+	struct mpm_pattern *pats;  /* a copy: the group's arrays are reused */
 	uint32_t n;
 	struct mpm *m;
 };
+struct mpm_use {
+	uint32_t req;
+	struct mpm **slot;
+};
 struct mpm_memo {
-	struct built_mpm *v;
+	struct mpm_req *v;
 	uint32_t cnt, cap;
+	struct mpm_use *use;
+	uint32_t nuse, capuse;
 	uint32_t shared;
 };
 
@@ -577,33 +588,138 @@ static bool pats_equal(const struct mpm_pattern *a, const struct mpm_pattern *b,
 	return true;
 }
 
-static struct mpm *memo_build(struct detect_engine *de, struct mpm_memo *mm,
-			      const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
-			      char *err, size_t errlen)
+/* Records that *slot wants a matcher for p/n.  false on allocation failure. */
+static bool memo_request(struct mpm_memo *mm, const struct mpm_pattern *p, uint32_t n,
+			 struct mpm **slot)
 {
+	uint32_t r = mm->cnt;
 	for (uint32_t i = 0; i < mm->cnt; i++)
 		if (mm->v[i].n == n && pats_equal(mm->v[i].pats, p, n)) {
+			r = i;
 			mm->shared++;
-			return mpm_ref(mm->v[i].m);
+			break;
 		}
-	struct mpm *m = mpm_build(p, n, cache, err, errlen);
-	if (!m)
-		return NULL;
-	de->mem += mpm_memory(m);
-	if (mm->cnt == mm->cap) {
-		uint32_t cap = mm->cap ? mm->cap * 2 : 16;
-		struct built_mpm *v = v_realloc(mm->v, cap * sizeof(*v));
-		if (!v)
-			return m; /* not remembered: only sharing is lost */
-		mm->v = v;
-		mm->cap = cap;
+	if (r == mm->cnt) {
+		if (mm->cnt == mm->cap) {
+			uint32_t cap = mm->cap ? mm->cap * 2 : 32;
+			struct mpm_req *v = v_realloc(mm->v, cap * sizeof(*v));
+			if (!v)
+				return false;
+			mm->v = v;
+			mm->cap = cap;
+		}
+		struct mpm_pattern *copy = v_malloc((n ? n : 1) * sizeof(*copy));
+		if (!copy)
+			return false;
+		memcpy(copy, p, n * sizeof(*copy));
+		mm->v[mm->cnt++] = (struct mpm_req){ copy, n, NULL };
 	}
-	struct mpm_pattern *copy = v_malloc((n ? n : 1) * sizeof(*copy));
-	if (!copy)
-		return m;
-	memcpy(copy, p, n * sizeof(*copy));
-	mm->v[mm->cnt++] = (struct built_mpm){ copy, n, m };
-	return m;
+	if (mm->nuse == mm->capuse) {
+		uint32_t cap = mm->capuse ? mm->capuse * 2 : 64;
+		struct mpm_use *u = v_realloc(mm->use, cap * sizeof(*u));
+		if (!u)
+			return false;
+		mm->use = u;
+		mm->capuse = cap;
+	}
+	mm->use[mm->nuse++] = (struct mpm_use){ r, slot };
+	return true;
+}
+
+struct compile_job {
+	struct mpm_memo *mm;
+	uint32_t *order;        /* largest first, for an even split */
+	atomic_uint next;
+	atomic_bool failed;
+};
+struct compile_worker {
+	pthread_t tid;
+	struct compile_job *job;
+	struct mpm_cache cache; /* this thread's counters */
+	char err[256];
+};
+
+static void *compile_main(void *arg)
+{
+	struct compile_worker *w = arg;
+	struct compile_job *j = w->job;
+	for (;;) {
+		unsigned k = atomic_fetch_add(&j->next, 1);
+		if (k >= j->mm->cnt || atomic_load(&j->failed))
+			break;
+		struct mpm_req *r = &j->mm->v[j->order[k]];
+		if (!(r->m = mpm_build(r->pats, r->n, &w->cache, w->err, sizeof(w->err))))
+			atomic_store(&j->failed, true);
+	}
+	return NULL;
+}
+
+static struct mpm_memo *sort_mm;
+static int req_size_cmp(const void *a, const void *b)
+{
+	uint32_t x = sort_mm->v[*(const uint32_t *)a].n, y = sort_mm->v[*(const uint32_t *)b].n;
+	return x != y ? (x < y ? 1 : -1) : 0;
+}
+
+/* Compiles every request on up to one thread per CPU, then hands each
+ * group its matcher.  0 or a V_ code with err set. */
+static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mpm_cache *cache,
+			unsigned threads, char *err, size_t errlen)
+{
+	struct compile_job j = { .mm = mm };
+	atomic_init(&j.next, 0);
+	atomic_init(&j.failed, false);
+	j.order = v_malloc((mm->cnt ? mm->cnt : 1) * sizeof(uint32_t));
+	long ncpu = threads ? (long)threads : sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nw = (unsigned)MIN(MAX(ncpu, 1), 8);
+	nw = MIN(nw, MAX(mm->cnt, 1u));
+	struct compile_worker *w = v_calloc(nw, sizeof(*w));
+	if (!j.order || !w) {
+		v_free(j.order);
+		v_free(w);
+		snprintf(err, errlen, "out of memory");
+		return V_ENOMEM;
+	}
+	for (uint32_t i = 0; i < mm->cnt; i++)
+		j.order[i] = i;
+	sort_mm = mm; /* loads are serialised by their caller */
+	qsort(j.order, mm->cnt, sizeof(uint32_t), req_size_cmp);
+	unsigned started = 0;
+	for (unsigned i = 0; i < nw; i++) {
+		w[i].job = &j;
+		w[i].cache.dir = cache->dir;
+		snprintf(w[i].err, sizeof(w[i].err), "out of memory");
+		/* the first runs here; the others on threads when they start */
+		if (i > 0 && pthread_create(&w[i].tid, NULL, compile_main, &w[i]) == 0)
+			started |= 1u << i;
+	}
+	compile_main(&w[0]);
+	for (unsigned i = 1; i < nw; i++)
+		if (started & 1u << i)
+			pthread_join(w[i].tid, NULL);
+	int rc = 0;
+	for (unsigned i = 0; i < nw; i++) {
+		cache->compiled += w[i].cache.compiled;
+		cache->hits += w[i].cache.hits;
+		cache->stored += w[i].cache.stored;
+		cache->failed += w[i].cache.failed;
+	}
+	for (uint32_t i = 0; i < mm->cnt && !rc; i++)
+		if (!mm->v[i].m) {
+			for (unsigned k = 0; k < nw; k++)
+				if (strcmp(w[k].err, "out of memory"))
+					snprintf(err, errlen, "%s", w[k].err);
+			rc = V_ENOMEM;
+		}
+	if (!rc) {
+		for (uint32_t i = 0; i < mm->cnt; i++)
+			de->mem += mpm_memory(mm->v[i].m);
+		for (uint32_t u = 0; u < mm->nuse; u++)
+			*mm->use[u].slot = mpm_ref(mm->v[mm->use[u].req].m);
+	}
+	v_free(j.order);
+	v_free(w);
+	return rc;
 }
 
 static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struct verr *e)
@@ -684,15 +800,12 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 			v = v_realloc(gr->nonmpm, (gr->nnonmpm ? gr->nnonmpm : 1) * sizeof(uint32_t));
 			if (v)
 				gr->nonmpm = v;
-			char err[256] = "out of memory";
-			gr->mpm = memo_build(de, &mm, pats, np, cache, err, sizeof(err));
-			bool bok = gr->mpm != NULL;
+			bool bok = memo_request(&mm, pats, np, &gr->mpm);
 			for (int b = 1; b < BUF_MAX && bok; b++)
-				if (bnp[b] && !(gr->bmpm[b] = memo_build(de, &mm, bpats[b], bnp[b], cache, err,
-									  sizeof(err))))
-					bok = false;
+				if (bnp[b])
+					bok = memo_request(&mm, bpats[b], bnp[b], &gr->bmpm[b]);
 			if (!bok) {
-				rc = verr_set(e, V_ENOMEM, "prefilter: %s", err);
+				rc = verr_set(e, V_ENOMEM, "out of memory");
 				goto out;
 			}
 			de->mem += (uint64_t)(gr->nrules + gr->nnonmpm) * 4;
@@ -702,12 +815,20 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 			de->all[g] = v;
 		de->mem += (uint64_t)de->nall[g] * 4;
 	}
+	char err[256] = "";
+	if (memo_compile(de, &mm, cache, de->compile_threads, err, sizeof(err)) < 0) {
+		rc = verr_set(e, V_ENOMEM, "prefilter: %s", err);
+		goto out;
+	}
 	de->mpm_unique = mm.cnt;
 	de->mpm_shared = mm.shared;
 out:
-	for (uint32_t i = 0; i < mm.cnt; i++)
+	for (uint32_t i = 0; i < mm.cnt; i++) {
 		v_free(mm.v[i].pats);
+		mpm_free(mm.v[i].m); /* the groups hold their own references */
+	}
 	v_free(mm.v);
+	v_free(mm.use);
 	for (int b = 1; b < BUF_MAX; b++)
 		v_free(bpats[b]);
 	v_free(pats);
@@ -752,6 +873,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	de->window = (uint32_t)MIN(cfg->detect_stream_window, 1u << 20);
 	de->stream_depth = cfg->detect_stream_depth;
 	de->no_prefilter = !cfg->detect_prefilter;
+	de->compile_threads = (unsigned)MIN(cfg->detect_compile_threads, 8);
 	/* action order */
 	for (int a = 0; a < ACT_MAX; a++)
 		de->action_rank[a] = (uint8_t)(ACT_MAX + a);
