@@ -90,6 +90,7 @@ struct detect_engine {
 	struct addr_set home;  /* $HOME_NET, for the packet classes */
 	bool use_cls;          /* home usable: 12 classes, else 1 */
 	uint32_t mpm_unique, mpm_shared;
+	uint64_t mpm_mem;      /* of which prefilter databases */
 	struct class_entry *classes;
 	size_t nclasses;
 	struct skip_reason *skips;
@@ -712,8 +713,10 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 			rc = V_ENOMEM;
 		}
 	if (!rc) {
-		for (uint32_t i = 0; i < mm->cnt; i++)
+		for (uint32_t i = 0; i < mm->cnt; i++) {
 			de->mem += mpm_memory(mm->v[i].m);
+			de->mpm_mem += mpm_memory(mm->v[i].m);
+		}
 		for (uint32_t u = 0; u < mm->nuse; u++)
 			*mm->use[u].slot = mpm_ref(mm->v[mm->use[u].req].m);
 	}
@@ -775,7 +778,7 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					/* the prefilter scans the buffer without the dot
 					 * dotprefix adds: drop a leading dot (a necessary
 					 * condition is all a prefilter needs) */
-					if (r->dotprefix[r->fp_buf] && off == 0 && len > 1 && ct->pat[0] == '.') {
+					if ((r->dotprefix >> r->fp_buf & 1) && off == 0 && len > 1 && ct->pat[0] == '.') {
 						off = 1;
 						len--;
 					}
@@ -842,7 +845,12 @@ static uint64_t rule_memory(const struct rule *r)
 		     (r->metadata ? strlen(r->metadata) : 0) + r->src.cnt * sizeof(struct addr_item) +
 		     r->dst.cnt * sizeof(struct addr_item) +
 		     (r->sp.cnt + r->dp.cnt) * sizeof(struct port_item);
-	for (int b = 0; b < BUF_MAX; b++) {
+	m += r->nlists * sizeof(struct sm_list);
+	if (r->hdr)
+		m += HC_MAX * sizeof(*r->hdr);
+	if (r->ac)
+		m += RULE_MAX_APP_COND * sizeof(*r->ac);
+	for (int b = 0; b < r->nlists; b++) {
 		m += r->lists[b].cnt * sizeof(struct sm);
 		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
 			const struct sm *s = &r->lists[b].v[i];
@@ -1009,8 +1017,50 @@ static int skip_cmp(const void *a, const void *b)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->key, y->key);
 }
 
+static uint64_t rule_memory(const struct rule *r);
+
+static const struct detect_engine *mem_de;
+static int rule_mem_cmp(const void *a, const void *b)
+{
+	uint64_t x = rule_memory(mem_de->rules[*(const uint32_t *)a]);
+	uint64_t y = rule_memory(mem_de->rules[*(const uint32_t *)b]);
+	return x != y ? (x < y ? 1 : -1) : 0;
+}
+
+/* The rules that hold the most memory, and the split of the engine's
+ * memory between rules, prefilter databases and the rest. */
+static void report_memory(const struct detect_engine *de, FILE *f)
+{
+	uint64_t rules = 0, pf = de->mpm_mem;
+	for (uint32_t i = 0; i < de->nrules; i++)
+		rules += rule_memory(de->rules[i]);
+	fprintf(f, "memory: %.1f MB in all: rules %.1f MB (%u, %.0f bytes each on average), prefilter "
+		   "databases %.1f MB, groups and indexes %.1f MB\n",
+		(double)de->mem / 1e6, (double)rules / 1e6, de->nrules,
+		de->nrules ? (double)rules / de->nrules : 0.0, (double)pf / 1e6,
+		(double)(de->mem > rules + pf ? de->mem - rules - pf : 0) / 1e6);
+	uint32_t n = MIN(de->nrules, 10u);
+	uint32_t *idx = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*idx));
+	if (!idx || !n) {
+		v_free(idx);
+		return;
+	}
+	for (uint32_t i = 0; i < de->nrules; i++)
+		idx[i] = i;
+	mem_de = de;
+	qsort(idx, de->nrules, sizeof(*idx), rule_mem_cmp);
+	fprintf(f, "largest rules (bytes, sid, msg):\n");
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rule *r = de->rules[idx[i]];
+		fprintf(f, "  %8llu  %10u  %.60s\n", (unsigned long long)rule_memory(r), r->sid,
+			r->msg ? r->msg : "");
+	}
+	v_free(idx);
+}
+
 void detect_engine_report(const struct detect_engine *de, FILE *f)
 {
+	report_memory(de, f);
 	static const char *const gname[G_MAX] = { "tcp", "udp", "icmp", "icmpv6", "other" };
 	fprintf(f, "signature groups: protocol x %u packet class%s (flow direction, source and "
 		   "destination in $HOME_NET); %u prefilter databases, %u more groups sharing them\n",
@@ -1855,9 +1905,9 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			}
 			bool all = true;
-			for (int b = 1; b < BUF_MAX && all; b++)
+			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt)
-					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix[b], &st);
+					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix >> b & 1, &st);
 			if (!all)
 				continue;
 			/* matched */

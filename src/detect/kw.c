@@ -604,6 +604,8 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 
 static int kw_dsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
+	if (!rule_hdr(r))
+		FAIL("out of memory");
 	if (need_arg(arg, "dsize", pc) || parse_numcmp(arg, &r->hdr[HC_DSIZE], 65535) < 0)
 		FAIL("dsize: bad value \"%s\"", arg ? arg : "");
 	r->hdr_mask |= 1u << HC_DSIZE;
@@ -1124,6 +1126,8 @@ static int kw_detection_filter(struct rule *r, const char *a, struct parse_ctx *
 static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
 		   struct parse_ctx *pc)
 {
+	if (!rule_hdr(r))
+		FAIL("out of memory");
 	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &r->hdr[which], max) < 0)
 		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
 	r->hdr_mask |= 1u << which;
@@ -1163,6 +1167,8 @@ static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 	} else if (parse_i64(t, &v) || v < 0 || v > 255) {
 		FAIL("tos: bad value \"%s\"", arg);
 	}
+	if (!rule_hdr(r))
+		FAIL("out of memory");
 	r->hdr[HC_TOS].op = neg ? CMP_NE : CMP_EQ;
 	r->hdr[HC_TOS].a = (uint64_t)v;
 	r->hdr_mask |= 1u << HC_TOS;
@@ -1184,6 +1190,8 @@ static int kw_ip_proto(struct rule *r, const char *arg, struct parse_ctx *pc)
 		t++;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (!strcasecmp(names[i].n, t)) {
+			if (!rule_hdr(r))
+				FAIL("out of memory");
 			r->hdr[HC_IP_PROTO].op = neg ? CMP_NE : CMP_EQ;
 			r->hdr[HC_IP_PROTO].a = names[i].v;
 			r->hdr_mask |= 1u << HC_IP_PROTO;
@@ -1316,7 +1324,7 @@ static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 	(void)arg;
 	if (r->cur_buf == BUF_PAYLOAD)
 		FAIL("dotprefix needs a sticky buffer");
-	r->dotprefix[r->cur_buf] = true;
+	r->dotprefix |= 1ULL << r->cur_buf;
 	return 0;
 }
 
@@ -1469,6 +1477,10 @@ static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct
 	}
 	if (!r->alproto)
 		r->alproto = alp;
+	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		return NULL;
+	}
 	struct app_cond *c = &r->ac[r->nac++];
 	memset(c, 0, sizeof(*c));
 	c->type = type;

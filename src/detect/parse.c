@@ -84,6 +84,13 @@ out:
 	return id;
 }
 
+struct numcmp *rule_hdr(struct rule *r)
+{
+	if (!r->hdr)
+		r->hdr = v_calloc(HC_MAX, sizeof(*r->hdr));
+	return r->hdr;
+}
+
 void rule_free(struct rule *r)
 {
 	if (!r)
@@ -99,7 +106,7 @@ void rule_free(struct rule *r)
 	port_set_free(&r->dp);
 	v_free(r->fb);
 	v_free(r->fi);
-	for (int b = 0; b < BUF_MAX; b++) {
+	for (int b = 0; b < r->nlists; b++) {
 		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
 			struct sm *s = &r->lists[b].v[i];
 			if (s->type == SM_CONTENT) {
@@ -112,6 +119,9 @@ void rule_free(struct rule *r)
 		}
 		v_free(r->lists[b].v);
 	}
+	v_free(r->lists);
+	v_free(r->hdr);
+	v_free(r->ac);
 	for (int i = 0; i < r->nvars; i++)
 		v_free(r->var_names[i]);
 	v_free(r);
@@ -297,7 +307,7 @@ static void choose_fast_pattern(struct rule *r)
 	r->fp_buf = -1;
 	r->fp_idx = -1;
 	uint32_t best = 0;
-	for (int b = 0; b < BUF_MAX; b++) {
+	for (int b = 0; b < r->nlists; b++) {
 		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
 			const struct sm *s = &r->lists[b].v[i];
 			if (s->type != SM_CONTENT || s->u.c.negated)
@@ -328,7 +338,9 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	}
 	struct rule *r = v_calloc(1, sizeof(*r));
 	char *buf = v_malloc(len + 1);
-	if (!r || !buf) {
+	if (r && (r->lists = v_calloc(BUF_MAX, sizeof(*r->lists))))
+		r->nlists = BUF_MAX;
+	if (!r || !buf || !r->lists) {
 		snprintf(pc->err, sizeof(pc->err), "out of memory");
 		goto fail;
 	}
@@ -431,6 +443,16 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 		if (r->lists[b].cnt)
 			r->http_parts |= http_part_of(b);
 	choose_fast_pattern(r);
+	/* keep the lists up to the last buffer used */
+	uint8_t used = 1;
+	for (int b = 0; b < BUF_MAX; b++)
+		if (r->lists[b].cnt)
+			used = (uint8_t)(b + 1);
+	struct sm_list *kept = v_realloc(r->lists, used * sizeof(*kept));
+	if (kept) {
+		r->lists = kept;
+		r->nlists = used;
+	}
 	v_free(buf);
 	return r;
 fail:

@@ -175,6 +175,8 @@ struct app_cond {
  * direction (http.header, file.data). */
 enum { HTTP_P_DIR_HEAD = 16, HTTP_P_DIR_BODY = 32 }; /* HTTP_P_REQ_HEAD ..: app.h */
 
+_Static_assert(BUF_MAX <= 64, "rule.dotprefix is a 64-bit mask");
+
 struct rule {
 	uint32_t idx;        /* position in the engine */
 	uint32_t sid, gid, rev;
@@ -186,7 +188,7 @@ struct rule {
 		uint8_t p;
 		bool neg;
 	} alp[4];
-	bool dotprefix[BUF_MAX];
+	uint64_t dotprefix;  /* bit b: dotprefix on buffer b */
 	bool bidir;
 	bool noalert;
 	bool sameip;
@@ -204,14 +206,14 @@ struct rule {
 
 	uint16_t flow_flags;
 	uint32_t hdr_mask;
-	struct numcmp hdr[HC_MAX];
+	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */
 	bool has_flags;
 	uint8_t flags_mode;  /* 0 exact, '+' all of, '*' any of, '!' none of */
 	uint8_t flags_want, flags_mask;
 	bool has_fragbits;
 	uint8_t fragbits_mode, fragbits_want;
 
-	struct app_cond ac[RULE_MAX_APP_COND];
+	struct app_cond *ac;      /* RULE_MAX_APP_COND entries once one is used */
 	uint8_t nac;
 	uint8_t http_parts;       /* HTTP_P_* bits of the buffers it inspects */
 
@@ -222,7 +224,12 @@ struct rule {
 	struct threshold th;      /* threshold: */
 	struct threshold df;      /* detection_filter: */
 
-	struct sm_list lists[BUF_MAX];
+	/* one list per buffer, indexed by buffer; while the rule is parsed
+	 * all BUF_MAX exist, afterwards only those up to the last buffer the
+	 * rule uses (nlists): most rules inspect the payload or one or two
+	 * sticky buffers, and a full array was half of a rule's memory */
+	struct sm_list *lists;
+	uint8_t nlists;
 	uint8_t nvars;            /* byte_extract / byte_math variables */
 	char *var_names[RULE_MAX_VARS];
 
@@ -237,6 +244,8 @@ struct rule {
 };
 
 void rule_free(struct rule *r);
+/* The header-check array, allocated on first use; NULL when out of memory. */
+struct numcmp *rule_hdr(struct rule *r);
 
 /* addresses and ports (addr.c) */
 struct var_ctx;
