@@ -931,8 +931,15 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	if (de->nrules)
 		qsort(de->rules, de->nrules, sizeof(*de->rules), rule_order);
 	for (uint32_t i = 0; i < de->nrules; i++) {
-		de->rules[i]->idx = i;
-		de->mem += rule_memory(de->rules[i]);
+		struct rule *r = de->rules[i];
+		r->idx = i;
+		de->mem += rule_memory(r);
+		/* "alert tls any any -> any any (...)" with nothing to inspect:
+		 * Suricata matches it once per flow direction, not per packet */
+		bool inspects = r->nac || r->http_parts;
+		for (int b = 0; b < r->nlists && !inspects; b++)
+			inspects = r->lists[b].cnt != 0;
+		r->once_dir = (r->alproto || r->nalp) && !inspects;
 	}
 	/* $HOME_NET for the packet classes: positive networks only */
 	char herr[256];
@@ -1911,12 +1918,16 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			if (!all)
 				continue;
 			/* matched */
+			if (r->once_dir && f && !d)
+				d = dflow_get(f);
+			if (r->once_dir && d && stream_alerted(d, r->sid << 1 | p->dir, false))
+				continue; /* already matched in this direction */
 			flow_effects(r, p);
 			if (r->df.on && !threshold_ok((struct detect_engine *)de, r, &r->df, p))
 				continue;
 			if (r->th.on && !threshold_ok((struct detect_engine *)de, r, &r->th, p))
 				continue;
-			if (stream && d)
+			if ((stream || r->once_dir) && d)
 				stream_alerted(d, r->sid << 1 | p->dir, true);
 			if (r->action == ACT_PASS) {
 				res->verdict = VERDICT_PASS;

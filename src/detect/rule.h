@@ -192,6 +192,7 @@ struct rule {
 	bool bidir;
 	bool noalert;
 	bool sameip;
+	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */
 	uint8_t target;      /* 0 none, 1 src_ip, 2 dest_ip */
 	uint8_t priority;
 	char *msg;
