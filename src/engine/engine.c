@@ -8,6 +8,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -74,6 +75,7 @@ static void *control_main(void *arg)
 				all &= atomic_load(&ct->ws[i]->seen_gen) == g;
 			if (all) {
 				detect_engine_free(old);
+				malloc_trim(0); /* the old engine's memory back to the system */
 				old = NULL;
 			}
 			continue;
