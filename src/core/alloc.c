@@ -10,6 +10,10 @@
 #include <string.h>
 
 static _Atomic uint64_t fail_countdown;
+/* allocations made by this thread (alloc_thread_count) */
+static _Thread_local uint64_t thread_allocs;
+
+uint64_t alloc_thread_count(void) { return thread_allocs; }
 
 void alloc_fail_after(uint64_t n) { atomic_store(&fail_countdown, n); }
 
@@ -23,6 +27,7 @@ static bool should_fail(void)
 
 void *v_malloc(size_t n)
 {
+	thread_allocs++;
 	if (should_fail())
 		return NULL;
 	return malloc(n ? n : 1);
@@ -30,6 +35,7 @@ void *v_malloc(size_t n)
 
 void *v_calloc(size_t cnt, size_t n)
 {
+	thread_allocs++;
 	if (should_fail())
 		return NULL;
 	return calloc(cnt ? cnt : 1, n ? n : 1);
@@ -37,6 +43,7 @@ void *v_calloc(size_t cnt, size_t n)
 
 void *v_realloc(void *p, size_t n)
 {
+	thread_allocs++;
 	if (should_fail())
 		return NULL;
 	return realloc(p, n ? n : 1);

@@ -19,6 +19,11 @@ void *v_realloc(void *p, size_t n);
 void v_free(void *p);
 char *v_strdup(const char *s);
 
+/* Allocations (v_malloc, v_calloc, v_realloc) the calling thread has made
+ * so far: the packet path's count (alloc.packet_path) is the difference
+ * around each packet.  Libraries' own allocations are not seen. */
+uint64_t alloc_thread_count(void);
+
 /* Make the nth allocation from now fail (1 = the next); 0 disables. */
 void alloc_fail_after(uint64_t n);
 

@@ -116,7 +116,8 @@ static void print_summary(const struct engine_result *r, const char *src)
 		printf(", %llu packets blocked (+%llu in blocked flows)",
 		       (unsigned long long)c->v[CNT_IPS_BLOCKED],
 		       (unsigned long long)c->v[CNT_IPS_BLOCKED_FLOW]);
-	printf("\n  memory    peak RSS %ld MB\n", ru.ru_maxrss / 1024);
+	printf("\n  memory    peak RSS %ld MB; %llu allocations on the packet path after its first second\n",
+	       ru.ru_maxrss / 1024, (unsigned long long)c->v[CNT_ALLOC_PACKET_PATH]);
 	if (r->fast_path[0])
 		printf("  fast.log  %s\n", r->fast_path);
 	if (r->eve_path[0])

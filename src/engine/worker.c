@@ -6,6 +6,8 @@
  */
 #include "worker.h"
 
+#include "alloc.h"
+
 #include <string.h>
 
 #include "log.h"
@@ -164,8 +166,25 @@ void worker_idle(struct worker *w, vtime_t now)
 	worker_flush(w);
 }
 
+static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
+		       uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt);
+
+/* Counts what the packet path allocates once the first second of packet
+ * time is over (start-up, first flows and buffers growing are warm-up). */
 int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
+{
+	uint64_t a0 = alloc_thread_count();
+	int v = packet_path(w, linktype, ts, data, caplen, wirelen, pcap_cnt);
+	if (!w->first_ts)
+		w->first_ts = ts ? ts : 1;
+	else if (ts > w->first_ts + 1000000)
+		w->cnt.v[CNT_ALLOC_PACKET_PATH] += alloc_thread_count() - a0;
+	return v;
+}
+
+static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
+		       uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
 {
 	int verdict = WV_ACCEPT;
 	struct packet *p = &w->pkt;

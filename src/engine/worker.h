@@ -44,6 +44,7 @@ struct worker {
 	bool bypass;         /* inline: mark flows that need no more inspection */
 	struct detect_result dres;
 	vtime_t now;         /* latest packet time seen */
+	vtime_t first_ts;    /* the first packet's time (alloc.packet_path) */
 	vtime_t next_expire;
 	struct packet pkt;
 };
