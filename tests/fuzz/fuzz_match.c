@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *buf = malloc(plen ? plen : 1);
 	if (buf) {
 		memcpy(buf, nul + 1, plen);
-		for (int b = 0; b < BUF_MAX; b++) {
+		for (int b = 0; b < r->nlists; b++) {
 			struct insp st = { .buf = buf, .len = (uint32_t)plen, .budget = 3000,
 					   .md = md, .mctx = mctx };
 			payload_inspect(&r->lists[b], &st);
