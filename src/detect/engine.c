@@ -935,12 +935,14 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		struct rule *r = de->rules[i];
 		r->idx = i;
 		de->mem += rule_memory(r);
-		/* "alert tls any any -> any any (...)" with nothing to inspect:
-		 * Suricata matches it once per flow direction, not per packet */
-		bool inspects = r->nac || r->http_parts;
-		for (int b = 0; b < r->nlists && !inspects; b++)
-			inspects = r->lists[b].cnt != 0;
-		r->once_dir = (r->alproto || r->nalp) && !inspects;
+		/* "alert tls any any -> any any (...)" with nothing to inspect,
+		 * and rules on SSH's banner and KEXINIT (one transaction per
+		 * flow): Suricata matches them once per flow direction, not on
+		 * every packet that still carries the state */
+		bool per_packet = r->nac || r->http_parts;
+		for (int b = 0; b < r->nlists && !per_packet; b++)
+			per_packet = r->lists[b].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
+		r->once_dir = (r->alproto || r->nalp) && !per_packet;
 	}
 	/* $HOME_NET for the packet classes: positive networks only */
 	char herr[256];

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Per-transaction and per-direction alerting on real traffic (Zeek's
+traces in ../shared/corpora): a rule on SSH's banner or KEXINIT buffers,
+or one naming only an app-layer protocol, alerts at most once per flow
+direction; a rule on http.uri alerts once per HTTP transaction (as many
+alerts as eve http records with a URI).  Exit 77 without the corpus.
+
+    once.py VIGIL CORPORA
+"""
+import collections
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+vigil, corpora = sys.argv[1], sys.argv[2]
+traces = os.path.join(corpora, "pcaps/zeek/testing/btest/Traces")
+cases = ["ssh/sshguess.pcap", "tcp/ssh-dups.pcap", "ssh/ssh_kex_mlkem.pcap", "http/206_example_c.pcap",
+         "wikipedia.pcap"]
+cases = [c for c in cases if os.path.exists(os.path.join(traces, c))]
+if not cases:
+    print("once: skipped: Zeek traces absent")
+    sys.exit(77)
+RULES = """alert ssh any any -> any any (msg:"ssh proto"; ssh.proto; content:"2.0"; sid:1;)
+alert ssh any any -> any any (msg:"ssh software"; ssh.software; content:"SSH"; nocase; sid:2;)
+alert ssh any any -> any any (msg:"ssh hassh"; ssh.hassh; content:"a"; sid:3;)
+alert ssh any any -> any any (msg:"ssh only"; sid:4;)
+alert http any any -> any any (msg:"http only"; sid:5;)
+alert http any any -> any any (msg:"uri"; http.uri; content:"/"; sid:6;)
+"""
+fails = passed = 0
+with tempfile.TemporaryDirectory() as d:
+    rf = os.path.join(d, "r.rules")
+    open(rf, "w").write(RULES)
+    for c in cases:
+        out = os.path.join(d, c.replace("/", "_"))
+        os.makedirs(out)
+        subprocess.run([vigil, "-r", os.path.join(traces, c), "-l", out, "-S", rf, "--runmode", "single",
+                        "-k", "none", "--set", "outputs.eve.types.http=yes"], capture_output=True, check=True)
+        per = collections.Counter()
+        uris = 0
+        alerts6 = 0
+        for line in open(os.path.join(out, "eve.json")):
+            r = json.loads(line)
+            if r["event_type"] == "alert":
+                sid = r["alert"]["signature_id"]
+                if sid == 6:
+                    alerts6 += 1
+                else:
+                    per[(sid, r["flow_id"], r.get("direction"))] += 1
+            elif r["event_type"] == "http" and r.get("http", {}).get("url"):
+                uris += 1
+        rep = [k for k, v in per.items() if v > 1]
+        ok = not rep and (alerts6 == uris)
+        print(f"  {'ok  ' if ok else 'FAIL'}  {c}: {sum(per.values())} once-per-direction alerts"
+              f"{' (repeated: ' + str(rep[:3]) + ')' if rep else ''}; http.uri alerts {alerts6}, transactions {uris}")
+        passed += ok
+        fails += not ok
+print(f"once: {passed} passed, {fails} failed")
+sys.exit(1 if fails else 0)
