@@ -525,8 +525,11 @@ static void ix_lookup(const struct ip_index *ix, const uint8_t *a4, void *ctx)
 
 static uint16_t rule_classes(const struct detect_engine *de, const struct rule *r)
 {
-	if (!de->use_cls)
-		return 1;
+	return de->use_cls ? rule_packet_classes(r, &de->home) : 1;
+}
+
+uint16_t rule_packet_classes(const struct rule *r, const struct addr_set *home)
+{
 	unsigned dmask = 7;
 	uint16_t ff = r->flow_flags;
 	if (ff & RF_TOSERVER)
@@ -537,8 +540,8 @@ static uint16_t rule_classes(const struct detect_engine *de, const struct rule *
 		dmask &= 3; /* these need a flow */
 	bool can[2][2];
 	for (int in = 0; in < 2; in++) {
-		can[0][in] = addr_set_can(&r->src, &de->home, in);
-		can[1][in] = addr_set_can(&r->dst, &de->home, in);
+		can[0][in] = addr_set_can(&r->src, home, in);
+		can[1][in] = addr_set_can(&r->dst, home, in);
 	}
 	uint16_t m = 0;
 	for (unsigned d = 0; d < 3; d++) {

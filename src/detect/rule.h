@@ -260,6 +260,10 @@ bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a);
  * prove that no such address matches, so a prefilter built on it never
  * loses a match. */
 bool addr_set_can(const struct addr_set *s, const struct addr_set *home, bool in);
+/* The packet classes (engine.c, signature groups) a rule can match: bit
+ * dir * 4 + src_in_home * 2 + dst_in_home, dir 0 to server, 1 to client,
+ * 2 no flow. */
+uint16_t rule_packet_classes(const struct rule *r, const struct addr_set *home);
 bool port_match(const struct port_set *s, uint16_t port);
 void addr_set_free(struct addr_set *s);
 void port_set_free(struct port_set *s);

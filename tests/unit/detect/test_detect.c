@@ -186,6 +186,96 @@ static void test_hostile_is_bounded(void **state)
 	assert_false(pm("pcre:\"/(a+)+b/\";", data));
 }
 
+/* addr_set_can: whether a rule side can match inside / outside $HOME_NET.
+ * A false must be proved; a true is allowed whenever unsure (it only costs
+ * a candidate), but the cases the signature groups rely on are exact. */
+static bool can(const char *set, bool in)
+{
+	struct addr_set s = { 0 }, home = { 0 };
+	char err[256];
+	if (addr_parse(set, &s, NULL, err, sizeof(err)) < 0)
+		fail_msg("%s: %s", set, err);
+	if (addr_parse("$HOME_NET", &home, NULL, err, sizeof(err)) < 0)
+		fail_msg("$HOME_NET: %s", err);
+	bool r = addr_set_can(&s, &home, in);
+	addr_set_free(&s);
+	addr_set_free(&home);
+	return r;
+}
+
+static void test_addr_set_can(void **state)
+{
+	(void)state;
+	/* default HOME_NET: 192.168/16, 10/8, 172.16/12 */
+	assert_true(can("$HOME_NET", true));
+	assert_false(can("$HOME_NET", false));
+	assert_false(can("$EXTERNAL_NET", true));
+	assert_true(can("$EXTERNAL_NET", false));
+	assert_true(can("any", true));
+	assert_true(can("any", false));
+	assert_true(can("10.1.2.3", true));
+	assert_false(can("10.1.2.3", false));
+	assert_false(can("198.51.100.0/24", true));
+	assert_true(can("198.51.100.0/24", false));
+	/* a wider prefix holds home and outside addresses */
+	assert_true(can("0.0.0.0/0", true));
+	assert_true(can("8.0.0.0/6", true)); /* 8.0.0.0-11.255.255.255 holds 10/8 */
+	assert_true(can("8.0.0.0/6", false));
+	/* a list mixing both */
+	assert_true(can("[10.0.0.1,198.51.100.1]", true));
+	assert_true(can("[10.0.0.1,198.51.100.1]", false));
+	/* negations: !10.0.0.1 leaves the rest of home */
+	assert_true(can("!10.0.0.1", true));
+	assert_true(can("!10.0.0.1", false));
+	assert_false(can("![10.0.0.0/8,192.168.0.0/16,172.16.0.0/12]", true));
+	/* IPv6 is never home under the default HOME_NET */
+	assert_false(can("2001:db8::/32", true));
+	assert_true(can("2001:db8::/32", false));
+}
+
+/* The classes a rule lands in: bit dir * 4 + src_in * 2 + dst_in. */
+static unsigned classes_of(const char *text)
+{
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", text, pc.err);
+	struct addr_set home = { 0 };
+	char err[256];
+	if (addr_parse("$HOME_NET", &home, NULL, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	unsigned m = rule_packet_classes(r, &home);
+	addr_set_free(&home);
+	rule_free(r);
+	return m;
+}
+
+#define CLS(dir, si, di) (1u << ((dir) * 4 + (si) * 2 + (di)))
+
+static void test_rule_classes(void **state)
+{
+	(void)state;
+	/* outbound to-server rule: one class */
+	assert_int_equal(classes_of("alert tcp $HOME_NET any -> $EXTERNAL_NET any (flow:to_server; sid:1;)"),
+			 CLS(0, 1, 0));
+	/* its reply side */
+	assert_int_equal(classes_of("alert tcp $EXTERNAL_NET any -> $HOME_NET any (flow:established,to_client; sid:1;)"),
+			 CLS(1, 0, 1));
+	/* no flow keyword: every direction, the no-flow class too */
+	assert_int_equal(classes_of("alert udp $HOME_NET any -> $EXTERNAL_NET 53 (sid:1;)"),
+			 CLS(0, 1, 0) | CLS(1, 1, 0) | CLS(2, 1, 0));
+	/* established needs a flow: not the no-flow class */
+	assert_int_equal(classes_of("alert tcp any any -> any any (flow:established; sid:1;)"),
+			 0xffu);
+	/* <> both orientations */
+	assert_int_equal(classes_of("alert tcp $HOME_NET any <> $EXTERNAL_NET any (flow:to_server; sid:1;)"),
+			 CLS(0, 1, 0) | CLS(0, 0, 1));
+	/* any: all twelve */
+	assert_int_equal(classes_of("alert ip any any -> any any (sid:1;)"), 0xfffu);
+	/* a specific outside host to a home network, either direction */
+	assert_int_equal(classes_of("alert tcp 198.51.100.7 any -> 10.0.0.0/8 any (sid:1;)"),
+			 CLS(0, 0, 1) | CLS(1, 0, 1) | CLS(2, 0, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +284,8 @@ int main(void)
 		cmocka_unit_test(test_content_modifiers),
 		cmocka_unit_test(test_pcre_and_bytes),
 		cmocka_unit_test(test_hostile_is_bounded),
+		cmocka_unit_test(test_addr_set_can),
+		cmocka_unit_test(test_rule_classes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
