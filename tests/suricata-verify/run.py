@@ -158,7 +158,8 @@ def plan(tdir, t, vigil):
         if not m:
             return None, 'rules failed to load'
         if int(m.group(2)):
-            line = [l for l in r.stdout.splitlines() if l.startswith('  ')]
+            out = r.stdout.split('skipped rules by reason', 1)[-1]
+            line = [l for l in out.splitlines() if l.startswith('  ')]
             why = line[0].split()[1:3] if line else ['?']
             return None, 'rule uses ' + ' '.join(why).replace('invalid:', 'invalid')
     else:
