@@ -35,7 +35,13 @@ APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
 SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil always computes JA4: nothing to set
             'app-layer.protocols.tls.ja4-fingerprints': None,
-            'decoder.vxlan.enabled': 'decoder.vxlan.enabled'}
+            'decoder.vxlan.enabled': 'decoder.vxlan.enabled',
+            # how Suricata builds its prefilter and tables: no effect on
+            # what matches (vigil's own choice is tested against its
+            # naive reference in tests/detect/differential.py)
+            'detect.prefilter.default': None, 'mpm-algo': None,
+            'defrag.hash-size': None, 'ippair.hash-size': None,
+            'flow.hash-size': 'flow.hash-size'}
 
 
 def category(name):
