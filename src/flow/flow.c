@@ -11,6 +11,7 @@
  */
 #include "flow.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "log.h"
@@ -45,7 +46,60 @@ struct flow_table {
 	uint32_t worker_id;
 	uint64_t seed;
 	bool midstream;
+	/* flow.prealloc: one array, handed out in order and then reused
+	 * through a free list (chained by hnext), so new flows cost no
+	 * allocation once the table has seen that many; past it, the heap */
+	struct flow *pool;
+	uint32_t pool_n, pool_used;
+	struct flow *pool_free;
 };
+
+/* Under ASan a pooled flow is poisoned while it is free, so a use after
+ * its end is still reported as the heap's would be. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FLOW_POOL_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define FLOW_POOL_ASAN 1
+#endif
+#ifdef FLOW_POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define POOL_POISON(p, n) ((void)(p), (void)(n))
+#define POOL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+static struct flow *flow_alloc(struct flow_table *ft)
+{
+	struct flow *f = ft->pool_free;
+	if (f) {
+		POOL_UNPOISON(f, sizeof(*f));
+		ft->pool_free = f->hnext;
+		memset(f, 0, sizeof(*f));
+		return f;
+	}
+	if (ft->pool_used < ft->pool_n)
+		return &ft->pool[ft->pool_used++]; /* zeroed by calloc, untouched until now */
+	return v_calloc(1, sizeof(*f));
+}
+
+static void flow_release(struct flow_table *ft, struct flow *f)
+{
+	if (ft->pool && f >= ft->pool && f < ft->pool + ft->pool_n) {
+		f->hnext = ft->pool_free;
+		ft->pool_free = f;
+		/* hnext stays readable: it chains the free list */
+		POOL_POISON((char *)f, offsetof(struct flow, hnext));
+		POOL_POISON((char *)&f->hnext + sizeof(f->hnext),
+			    sizeof(*f) - offsetof(struct flow, hnext) - sizeof(f->hnext));
+	} else {
+		v_free(f);
+	}
+}
 
 void flow_table_cfg_from(struct flow_table_cfg *tc, const struct config *c, unsigned share,
 			 uint32_t worker_id)
@@ -54,6 +108,7 @@ void flow_table_cfg_from(struct flow_table_cfg *tc, const struct config *c, unsi
 		share = 1;
 	memset(tc, 0, sizeof(*tc));
 	tc->memcap = c->flow_memcap / share;
+	tc->prealloc = (uint32_t)MIN(c->flow_prealloc / share, 1u << 24);
 	tc->hash_size = (uint32_t)(c->flow_hash_size / share);
 	if (tc->hash_size < 64)
 		tc->hash_size = 64;
@@ -98,6 +153,9 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *tc, struct counte
 	ft->worker_id = tc->worker_id;
 	ft->seed = tc->seed;
 	ft->midstream = tc->midstream;
+	/* the pool counts against the memcap only as its flows are used */
+	if (tc->prealloc && (ft->pool = v_calloc(tc->prealloc, sizeof(struct flow))))
+		ft->pool_n = tc->prealloc;
 	return ft;
 }
 
@@ -166,7 +224,7 @@ static void flow_end(struct flow_table *ft, struct flow *f, enum flow_end reason
 	ft->count--;
 	ft->cnt->v[CNT_FLOW_ACTIVE] = ft->count;
 	memcap_release(&ft->mc, sizeof(*f));
-	v_free(f);
+	flow_release(ft, f);
 }
 
 void flow_table_flush(struct flow_table *ft, enum flow_end reason)
@@ -192,6 +250,9 @@ void flow_table_free(struct flow_table *ft)
 	flow_table_flush(ft, FLOW_END_SHUTDOWN);
 	ft->cnt->v[CNT_MEMCAP_PEAK_FLOW] = MAX(ft->cnt->v[CNT_MEMCAP_PEAK_FLOW], ft->mc.peak);
 	v_free(ft->buckets);
+	if (ft->pool)
+		POOL_UNPOISON(ft->pool, (size_t)ft->pool_n * sizeof(struct flow));
+	v_free(ft->pool);
 	v_free(ft);
 }
 
@@ -315,7 +376,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 			return NULL;
 		}
 	}
-	struct flow *f = v_calloc(1, sizeof(*f));
+	struct flow *f = flow_alloc(ft);
 	if (!f) {
 		memcap_release(&ft->mc, sizeof(struct flow));
 		CNT_INC(ft->cnt, FLOW_MEMCAP);

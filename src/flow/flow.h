@@ -104,6 +104,7 @@ typedef void (*flow_end_cb)(void *ud, struct flow *f);
 
 struct flow_table_cfg {
 	uint64_t memcap;
+	uint32_t prealloc;  /* flows allocated at start, reused (flow.prealloc) */
 	uint32_t hash_size;
 	uint64_t timeout[4][3]; /* [tcp, udp, icmp, other][new, established, closed], usec */
 	bool midstream;
