@@ -593,6 +593,21 @@ static bool pats_equal(const struct mpm_pattern *a, const struct mpm_pattern *b,
 	return true;
 }
 
+/* Doubles *v (elements of elem bytes, *cap of them; first when empty)
+ * once it is full at cnt.  false on allocation failure, *v unchanged. */
+static bool grow_full(void **v, uint32_t cnt, uint32_t *cap, size_t elem, uint32_t first)
+{
+	if (cnt < *cap)
+		return true;
+	uint32_t nc = *cap ? *cap * 2 : first;
+	void *nv = v_realloc(*v, nc * elem);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = nc;
+	return true;
+}
+
 /* Records that *slot wants a matcher for p/n.  false on allocation failure. */
 static bool memo_request(struct mpm_memo *mm, const struct mpm_pattern *p, uint32_t n,
 			 struct mpm **slot)
@@ -605,28 +620,16 @@ static bool memo_request(struct mpm_memo *mm, const struct mpm_pattern *p, uint3
 			break;
 		}
 	if (r == mm->cnt) {
-		if (mm->cnt == mm->cap) {
-			uint32_t cap = mm->cap ? mm->cap * 2 : 32;
-			struct mpm_req *v = v_realloc(mm->v, cap * sizeof(*v));
-			if (!v)
-				return false;
-			mm->v = v;
-			mm->cap = cap;
-		}
+		if (!grow_full((void **)&mm->v, mm->cnt, &mm->cap, sizeof(*mm->v), 32))
+			return false;
 		struct mpm_pattern *copy = v_malloc((n ? n : 1) * sizeof(*copy));
 		if (!copy)
 			return false;
 		memcpy(copy, p, n * sizeof(*copy));
 		mm->v[mm->cnt++] = (struct mpm_req){ copy, n, NULL };
 	}
-	if (mm->nuse == mm->capuse) {
-		uint32_t cap = mm->capuse ? mm->capuse * 2 : 64;
-		struct mpm_use *u = v_realloc(mm->use, cap * sizeof(*u));
-		if (!u)
-			return false;
-		mm->use = u;
-		mm->capuse = cap;
-	}
+	if (!grow_full((void **)&mm->use, mm->nuse, &mm->capuse, sizeof(*mm->use), 64))
+		return false;
 	mm->use[mm->nuse++] = (struct mpm_use){ r, slot };
 	return true;
 }
@@ -1052,45 +1055,48 @@ static int skip_cmp(const void *a, const void *b)
 	return x->count != y->count ? (x->count < y->count ? 1 : -1) : strcmp(x->key, y->key);
 }
 
-static uint64_t rule_memory(const struct rule *r);
+struct rule_mem {
+	uint64_t bytes;
+	uint32_t idx;
+};
 
-static const struct detect_engine *mem_de;
 static int rule_mem_cmp(const void *a, const void *b)
 {
-	uint64_t x = rule_memory(mem_de->rules[*(const uint32_t *)a]);
-	uint64_t y = rule_memory(mem_de->rules[*(const uint32_t *)b]);
+	uint64_t x = ((const struct rule_mem *)a)->bytes, y = ((const struct rule_mem *)b)->bytes;
 	return x != y ? (x < y ? 1 : -1) : 0;
 }
 
 /* The rules that hold the most memory, and the split of the engine's
- * memory between rules, prefilter databases and the rest. */
+ * memory between rules, prefilter databases and the rest.  Each rule's
+ * size is computed once (it walks the rule's lists and asks PCRE2). */
 static void report_memory(const struct detect_engine *de, FILE *f)
 {
 	uint64_t rules = 0, pf = de->mpm_mem;
-	for (uint32_t i = 0; i < de->nrules; i++)
-		rules += rule_memory(de->rules[i]);
+	struct rule_mem *rm = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*rm));
+	for (uint32_t i = 0; i < de->nrules; i++) {
+		uint64_t b = rule_memory(de->rules[i]);
+		rules += b;
+		if (rm)
+			rm[i] = (struct rule_mem){ b, i };
+	}
 	fprintf(f, "memory: %.1f MB in all: rules %.1f MB (%u, %.0f bytes each on average), prefilter "
 		   "databases %.1f MB, groups and indexes %.1f MB\n",
 		(double)de->mem / 1e6, (double)rules / 1e6, de->nrules,
 		de->nrules ? (double)rules / de->nrules : 0.0, (double)pf / 1e6,
 		(double)(de->mem > rules + pf ? de->mem - rules - pf : 0) / 1e6);
 	uint32_t n = MIN(de->nrules, 10u);
-	uint32_t *idx = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*idx));
-	if (!idx || !n) {
-		v_free(idx);
+	if (!rm || !n) {
+		v_free(rm);
 		return;
 	}
-	for (uint32_t i = 0; i < de->nrules; i++)
-		idx[i] = i;
-	mem_de = de;
-	qsort(idx, de->nrules, sizeof(*idx), rule_mem_cmp);
+	qsort(rm, de->nrules, sizeof(*rm), rule_mem_cmp);
 	fprintf(f, "largest rules (bytes, sid, msg):\n");
 	for (uint32_t i = 0; i < n; i++) {
-		const struct rule *r = de->rules[idx[i]];
-		fprintf(f, "  %8llu  %10u  %.60s\n", (unsigned long long)rule_memory(r), r->sid,
+		const struct rule *r = de->rules[rm[i].idx];
+		fprintf(f, "  %8llu  %10u  %.60s\n", (unsigned long long)rm[i].bytes, r->sid,
 			r->msg ? r->msg : "");
 	}
-	v_free(idx);
+	v_free(rm);
 }
 
 void detect_engine_report(const struct detect_engine *de, FILE *f)
@@ -1107,10 +1113,8 @@ void detect_engine_report(const struct detect_engine *de, FILE *f)
 			lo = MIN(lo, gr->nrules);
 			hi = MAX(hi, gr->nrules);
 			nonmpm = MAX(nonmpm, gr->nnonmpm);
-			for (unsigned k = 0; k < gr->src_ix.nlens; k++)
-				nix += gr->src_ix.by_len[k].cnt;
-			for (unsigned k = 0; k < gr->dst_ix.nlens; k++)
-				nix += gr->dst_ix.by_len[k].cnt;
+			nix += (uint32_t)((ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix)) /
+					  sizeof(struct ip_entry));
 		}
 		fprintf(f, "  %-7s %6u rules; %u to %u per class; at most %u on every packet; %u address-index entries\n",
 			gname[g], de->nall[g], lo, hi, nonmpm, nix);
@@ -1208,7 +1212,7 @@ struct dflow {
 	uint16_t nbits, capbits;
 	struct { uint32_t id; int64_t v; } *ints;
 	uint16_t nints, capints;
-	uint32_t *alerted;     /* sid << 1 | dir, for stream matches */
+	uint32_t *alerted;     /* sid << 1 | dir: stream matches and once_dir rules that alerted */
 	uint16_t nalerted, capalerted;
 };
 
@@ -1934,11 +1938,14 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				st.budget = 3000;
 				if (!payload_inspect(pl, &st))
 					continue;
-				if (stream && stream_alerted(d, r->sid << 1 | p->dir, false))
-					continue;
 			} else if (r->flow_flags & RF_ONLY_STREAM) {
 				continue;
 			}
+			/* stream matches and once_dir rules alert once per flow
+			 * direction: one record of (sid, direction) serves both */
+			bool once = stream || r->once_dir;
+			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
+				continue;
 			bool all = true;
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt)
@@ -1946,16 +1953,14 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			if (!all)
 				continue;
 			/* matched */
-			if (r->once_dir && f && !d)
-				d = dflow_get(f);
-			if (r->once_dir && d && stream_alerted(d, r->sid << 1 | p->dir, false))
-				continue; /* already matched in this direction */
 			flow_effects(r, p);
 			if (r->df.on && !threshold_ok((struct detect_engine *)de, r, &r->df, p))
 				continue;
 			if (r->th.on && !threshold_ok((struct detect_engine *)de, r, &r->th, p))
 				continue;
-			if ((stream || r->once_dir) && d)
+			if (once && !d && f)
+				d = dflow_get(f);
+			if (once && d)
 				stream_alerted(d, r->sid << 1 | p->dir, true);
 			if (r->action == ACT_PASS) {
 				res->verdict = VERDICT_PASS;

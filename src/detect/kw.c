@@ -602,14 +602,12 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
+		   struct parse_ctx *pc);
+
 static int kw_dsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
-	if (!rule_hdr(r))
-		FAIL("out of memory");
-	if (need_arg(arg, "dsize", pc) || parse_numcmp(arg, &r->hdr[HC_DSIZE], 65535) < 0)
-		FAIL("dsize: bad value \"%s\"", arg ? arg : "");
-	r->hdr_mask |= 1u << HC_DSIZE;
-	return 0;
+	return hdr_cmp(r, arg, HC_DSIZE, 65535, "dsize", pc);
 }
 
 static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
