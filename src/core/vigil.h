@@ -10,6 +10,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* VIGIL_ASAN: built with AddressSanitizer (gcc or clang) */
+#if defined(__SANITIZE_ADDRESS__)
+#define VIGIL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VIGIL_ASAN 1
+#endif
+#endif
+
 /* one version: CMake's project(VERSION) passes it in */
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "0.0.0-unknown"

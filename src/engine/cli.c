@@ -15,6 +15,7 @@
 #include <pcre2.h>
 
 #include "mpm.h"
+#include "util.h"
 #include "vigil.h"
 
 const struct cli_row cli_rows[CLI_MAX] = {
@@ -105,16 +106,15 @@ void cli_usage(FILE *f)
 		char lab[128];
 		int n = opt_label(&cli_rows[i], lab, sizeof(lab));
 		fprintf(f, "  %s", lab);
-		if (n > 20) {
+		/* the help in column 24, on the next line if the label is long */
+		if (n > 20)
 			fprintf(f, "\n%*s", 24, "");
-			wrap(f, cli_rows[i].help, 24, 24);
-		} else {
+		else
 			fprintf(f, "%*s", 22 - n, "");
-			wrap(f, cli_rows[i].help, 24, 24);
-		}
+		wrap(f, cli_rows[i].help, 24, 24);
 	}
 	fputc('\n', f);
-	for (size_t i = 0; i < sizeof(tail_text) / sizeof(tail_text[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(tail_text); i++)
 		wrap(f, tail_text[i], 0, 0);
 }
 
@@ -176,7 +176,7 @@ void cli_man(FILE *f)
 		fputs(".\n", f);
 	}
 	fputs(".SH SIGNALS AND LOGS\n", f);
-	for (size_t i = 0; i < sizeof(tail_text) / sizeof(tail_text[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(tail_text); i++) {
 		fputs(i ? ".PP\n" : "", f);
 		roff(f, tail_text[i]);
 		fputc('\n', f);
@@ -216,11 +216,7 @@ void cli_version(FILE *f)
 	fprintf(f, "  config:      libyaml %s\n", yaml_get_version_string());
 	fprintf(f, "  bodies:      zlib %s (gzip, deflate)\n", zlibVersion());
 	fprintf(f, "  app layer:   dns http tls ssh quic\n");
-#if defined(__SANITIZE_ADDRESS__)
+#ifdef VIGIL_ASAN
 	fprintf(f, "  build:       AddressSanitizer\n");
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-	fprintf(f, "  build:       AddressSanitizer\n");
-#endif
 #endif
 }

@@ -9,9 +9,7 @@
 
 #include <errno.h>
 #include <malloc.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -271,15 +269,14 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	}
 	/* opened as root for a run-as user: the files become that user's, so
 	 * it can reopen them after SIGHUP (rotation) */
-	if (cfg->run_user && *cfg->run_user && geteuid() == 0) {
-		struct passwd *pw = getpwnam(cfg->run_user);
-		struct group *gr = cfg->run_group && *cfg->run_group ? getgrnam(cfg->run_group) : NULL;
-		if (pw) {
-			unsigned gid = gr ? (unsigned)gr->gr_gid : (unsigned)pw->pw_gid;
-			if (sink_chown(*eve, pw->pw_uid, gid) < 0 || sink_chown(*fast, pw->pw_uid, gid) < 0)
-				log_warn("cannot give the log files to %s: %s", cfg->run_user, strerror(errno));
-		}
-	}
+	uid_t uid;
+	gid_t gid;
+	struct verr le = { "" };
+	/* an unknown user or group is reported by privs_drop, which follows */
+	if (cfg->run_user && *cfg->run_user && geteuid() == 0 &&
+	    privs_lookup(cfg->run_user, cfg->run_group, &uid, &gid, &le) == 0 &&
+	    (sink_chown(*eve, uid, gid) < 0 || sink_chown(*fast, uid, gid) < 0))
+		log_warn("cannot give the log files to %s: %s", cfg->run_user, strerror(errno));
 	return 0;
 }
 

@@ -167,29 +167,39 @@ struct cap_data {
 	uint32_t effective, permitted, inheritable;
 };
 
+int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, struct verr *e)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw)
+		return verr_set(e, V_EINVAL, "run-as user \"%s\" does not exist", user);
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	if (group && *group) {
+		struct group *gr = getgrnam(group);
+		if (!gr)
+			return verr_set(e, V_EINVAL, "run-as group \"%s\" does not exist", group);
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
 int privs_drop(const char *user, const char *group, uint64_t keep, struct verr *e)
 {
 	if (keep)
 		prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0); /* keep them across the uid switch */
 	if (user && *user) {
-		struct passwd *pw = getpwnam(user);
-		if (!pw)
-			return verr_set(e, V_EINVAL, "run-as user \"%s\" does not exist", user);
-		gid_t gid = pw->pw_gid;
-		if (group && *group) {
-			struct group *gr = getgrnam(group);
-			if (!gr)
-				return verr_set(e, V_EINVAL, "run-as group \"%s\" does not exist", group);
-			gid = gr->gr_gid;
-		}
+		uid_t uid;
+		gid_t gid;
+		if (privs_lookup(user, group, &uid, &gid, e) < 0)
+			return V_EINVAL;
 		if (getuid() == 0 || geteuid() == 0) {
 			if (setgroups(1, &gid) < 0 || setresgid(gid, gid, gid) < 0 ||
-			    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+			    setresuid(uid, uid, uid) < 0)
 				return verr_set(e, V_EINVAL, "cannot switch to %s: %s", user,
 						strerror(errno));
 			if (setuid(0) == 0)
 				return verr_set(e, V_EINVAL, "privileges were not dropped");
-		} else if (getuid() != pw->pw_uid) {
+		} else if (getuid() != uid) {
 			return verr_set(e, V_EINVAL, "cannot switch to %s without root", user);
 		}
 	}

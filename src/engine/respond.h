@@ -5,6 +5,8 @@
 #ifndef VIGIL_RESPOND_H
 #define VIGIL_RESPOND_H
 
+#include <sys/types.h>
+
 #include "decode.h"
 #include "vigil.h"
 
@@ -25,6 +27,9 @@ void responder_reject(struct responder *r, const struct packet *p);
  * capability except those in keep (a mask of CAP_* bits: inline mode keeps
  * CAP_NET_ADMIN, which the kernel checks on every verdict message) and
  * sets no-new-privs.  0 or V_EINVAL with e set. */
+/* The uid and gid of user (and group, if given, else the user's).  0, or
+ * V_EINVAL with e set when either does not exist. */
+int privs_lookup(const char *user, const char *group, uid_t *uid, gid_t *gid, struct verr *e);
 int privs_drop(const char *user, const char *group, uint64_t keep, struct verr *e);
 
 #endif

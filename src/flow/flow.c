@@ -56,15 +56,7 @@ struct flow_table {
 
 /* Under ASan a pooled flow is poisoned while it is free, so a use after
  * its end is still reported as the heap's would be. */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FLOW_POOL_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define FLOW_POOL_ASAN 1
-#endif
-#ifdef FLOW_POOL_ASAN
+#ifdef VIGIL_ASAN
 #include <sanitizer/asan_interface.h>
 #define POOL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
 #define POOL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
