@@ -76,32 +76,30 @@ peer_row() { # name whole rss  (vigil's whole-run and RSS for the same set)
 	printf '%-44s %7s   %7s s %6s MB   vigil: %sx faster, %sx the memory\n' "$1" "" "$2" "$3" \
 		"$(echo "scale=2; $2 / $4" | bc)" "$(echo "scale=2; $5 / $3" | bc)"
 }
+# peer NAME SET COMMAND...: times one peer run on the capture and prints
+# its row against vigil's one-worker run of the same rule set
+peer() {
+	name="$1"; set="$2"; shift 2
+	s0=$(date +%s.%N)
+	/usr/bin/time -f "%M" -o "$OUT/rss" "$@" >/dev/null 2>&1 || true
+	s1=$(date +%s.%N)
+	read vpp vwhole vrss <<< "${VP[$set.1]}"
+	peer_row "$name ($set, 1 thread)" "$(printf '%.2f' "$(echo "$s1 - $s0" | bc -l)")" \
+		"$(( $(cat "$OUT/rss") / 1024 ))" "$vwhole" "$vrss"
+}
 if [ -n "${SURICATA:-}" ] && [ -x "$SURICATA" ]; then
 	Y="${SURICATA_YAML:-/etc/suricata/suricata.yaml}"
 	for set in none content300 et; do
-		rf="$OUT/$set.rules"
 		rm -rf "$OUT/sur"; mkdir -p "$OUT/sur"
-		s0=$(date +%s.%N)
-		/usr/bin/time -f "%M" -o "$OUT/rss" "$SURICATA" -c "$Y" -r "$CAP" -l "$OUT/sur" -S "$rf" \
-			--runmode single -k none >/dev/null 2>&1 || true
-		s1=$(date +%s.%N)
-		read vpp vwhole vrss <<< "${VP[$set.1]}"
-		peer_row "suricata ($set, 1 thread)" "$(printf '%.2f' "$(echo "$s1 - $s0" | bc -l)")" \
-			"$(( $(cat "$OUT/rss") / 1024 ))" "$vwhole" "$vrss"
+		peer suricata $set "$SURICATA" -c "$Y" -r "$CAP" -l "$OUT/sur" -S "$OUT/$set.rules" \
+			--runmode single -k none
 	done
 else
 	echo "suricata: not given (SURICATA=/path/to/suricata), no ratio"
 fi
 if [ -n "${SNORT:-}" ] && [ -x "$SNORT" ]; then
 	for set in none content300; do
-		rf="$OUT/$set.rules"
-		s0=$(date +%s.%N)
-		/usr/bin/time -f "%M" -o "$OUT/rss" "$SNORT" ${SNORT_LUA:+-c "$SNORT_LUA"} -R "$rf" -r "$CAP" \
-			-q -A none >/dev/null 2>&1 || true
-		s1=$(date +%s.%N)
-		read vpp vwhole vrss <<< "${VP[$set.1]}"
-		peer_row "snort ($set, 1 thread)" "$(printf '%.2f' "$(echo "$s1 - $s0" | bc -l)")" \
-			"$(( $(cat "$OUT/rss") / 1024 ))" "$vwhole" "$vrss"
+		peer snort $set "$SNORT" ${SNORT_LUA:+-c "$SNORT_LUA"} -R "$OUT/$set.rules" -r "$CAP" -q -A none
 	done
 else
 	echo "snort: not given (SNORT=/path/to/snort), no ratio"

@@ -9,8 +9,7 @@
 set -u
 V="$1"; G="$2"; SRC="$3"; CORPORA="${4:-}"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0 passed=0
-check() { if "${@:2}"; then echo "  ok    $1"; passed=$((passed + 1)); else echo "  FAIL  $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../check.sh"
 "$V" --version | grep -q "prefilter: *hyperscan" || { echo "mpm_cache: skipped: built without Hyperscan (the cache holds Hyperscan databases)"; exit 77; }
 C="$T/cache"
 R="$SRC/etc/rules/demo.rules"
@@ -62,5 +61,4 @@ if [ -n "$CORPORA" ] && [ -d "$CORPORA/et-open/rules" ]; then
 	done
 	check "ET Open cached load compiles nothing" grep -Eq "prefilter databases: 0 compiled" "$T/et.cached"
 fi
-echo "mpm_cache: $passed passed, $fails failed"
-[ $fails -eq 0 ]
+check_done mpm_cache

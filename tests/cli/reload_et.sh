@@ -15,8 +15,7 @@ T=$(mktemp -d); pid=""; feeder=""
 trap 'kill $feeder $pid 2>/dev/null; rm -rf "$T"' EXIT
 cat "$CORPORA"/et-open/rules/*.rules > "$T/et.rules"
 "$GEN" "$T/in.pcap" 200 > /dev/null
-fails=0 passed=0
-check() { if "${@:2}"; then echo "  ok    $1"; passed=$((passed + 1)); else echo "  FAIL  $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../check.sh"
 mb() { echo $(( $(sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" /proc/$pid/status) / 1024 )); }
 for mode in compiled cached; do
 	cache=""
@@ -45,5 +44,4 @@ for mode in compiled cached; do
 	check "the run ended cleanly after it" [ $rc -eq 0 ]
 	pid=""; feeder=""
 done
-echo "reload_et: $passed passed, $fails failed"
-[ $fails -eq 0 ]
+check_done reload_et

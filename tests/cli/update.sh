@@ -11,8 +11,7 @@ V="$1"; SRC="$2"; CORPORA="${3:-}"
 U="$SRC/scripts/vigil-update"
 T=$(mktemp -d); pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$T"' EXIT
-fails=0 passed=0
-check() { if "${@:2}"; then echo "  ok    $1"; passed=$((passed + 1)); else echo "  FAIL  $1"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../check.sh"
 [ "$(id -u)" -eq 0 ] || { echo "update: skipped: the running vigil captures on lo (needs root)"; exit 77; }
 
 R="$T/rules"; mkdir -p "$R" "$T/log"
@@ -84,5 +83,4 @@ if [ -n "$CORPORA" ] && [ -d "$CORPORA/et-open/rules" ]; then
 else
 	echo "  (ET Open corpus absent: archive case not run)"
 fi
-echo "update: $passed passed, $fails failed"
-[ $fails -eq 0 ]
+check_done update

@@ -12,10 +12,7 @@ LAB_DIR=$(mktemp -d /tmp/vigil-lab.XXXXXX)
 trap 'vigil_stop; down; rm -rf "$LAB_DIR"' EXIT
 can_run || exit 77
 I=203.0.113.10
-fails=0
-check() { # check DESCRIPTION COMMAND...
-	if "${@:2}"; then echo "  ok    $1"; else echo "  FAIL  $1"; fails=$((fails + 1)); fi
-}
+. "$ROOT/tests/check.sh"
 works() { client "$@" >/dev/null 2>&1; }
 fails_() { ! client "$@" >/dev/null 2>&1; }
 

@@ -8,10 +8,7 @@
 set -u
 ROOT="$1"
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0 passed=0
-check() { # check DESCRIPTION COMMAND...
-	if "${@:2}"; then echo "  ok    $1"; passed=$((passed + 1)); else echo "  FAIL  $1"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../check.sh"
 for t in dpkg-buildpackage dh lintian fakeroot git; do
 	command -v $t >/dev/null || { echo "deb: skipped: $t not installed (scripts/deps.sh test installs it)"; exit 77; }
 done
@@ -59,7 +56,7 @@ rc=$?
 check "make deb builds ($(( $(date +%s) - start )) s)" [ $rc -eq 0 ] || tail -n 30 "$T/deb.log"
 deb="$ROOT/out/deb/vigil_${version}_${arch}.deb"
 check "out/deb/vigil_${version}_${arch}.deb exists" [ -f "$deb" ]
-[ -f "$deb" ] || { echo "deb: $passed passed, $fails failed"; exit 1; }
+[ -f "$deb" ] || { check_done deb; exit 1; }
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$T/contents"
 for f in /usr/sbin/vigil /usr/sbin/vigil-update /etc/vigil/vigil.yaml /etc/vigil/rules/local.rules \
 	/lib/systemd/system/vigil.service /lib/systemd/system/vigil-update.service \
@@ -85,5 +82,4 @@ lintian --no-tag-display-limit --info "$deb" > "$T/lintian" 2>&1
 echo "  lintian on $(basename "$deb"): $(grep -c '^E:' "$T/lintian") errors, $(grep -c '^W:' "$T/lintian") warnings, $(grep -c '^I:' "$T/lintian") info"
 grep -E '^(E|W|I):' "$T/lintian" | sort | uniq | sed 's/^/    /'
 check "lintian: no errors" bash -c "! grep -q '^E:' '$T/lintian'"
-echo "deb: $passed passed, $fails failed"
-[ $fails -eq 0 ]
+check_done deb

@@ -82,8 +82,7 @@ cat > "$R/tmp/inside.sh" <<'EOF'
 #!/bin/bash
 # runs inside the fresh root
 set -u
-fails=0 passed=0
-check() { if "${@:2}"; then echo "  ok    $1"; passed=$((passed + 1)); else echo "  FAIL  $1"; fails=$((fails + 1)); fi; }
+. /src/vigil/tests/check.sh
 cd /src/vigil
 # the README's step zero: make itself (and git, to clone; the copy stands in)
 echo "== apt-get install make (the README's first step)"
@@ -151,8 +150,7 @@ else
 	echo "  (no package: tests/package/deb.sh builds out/deb/*.deb first)"
 	fails=$((fails + 1))
 fi
-echo "fresh root: $passed passed, $fails failed"
-[ $fails -eq 0 ]
+check_done "fresh root"
 EOF
 chmod +x "$R/tmp/inside.sh"
 

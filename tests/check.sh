@@ -1,0 +1,12 @@
+# Sourced by the shell tests (bash): check DESCRIPTION COMMAND... runs
+# COMMAND, prints "ok" or "FAIL" with the description and counts both;
+# check_done NAME prints the closing "NAME: N passed, M failed" line that
+# CI reads, and returns non-zero if anything failed.
+passed=0 fails=0
+check() {
+	if "${@:2}"; then echo "  ok    $1"; passed=$((passed + 1)); else echo "  FAIL  $1"; fails=$((fails + 1)); fi
+}
+check_done() {
+	echo "$1: $passed passed, $fails failed"
+	[ "$fails" -eq 0 ]
+}
