@@ -19,10 +19,29 @@ void *v_realloc(void *p, size_t n);
 void v_free(void *p);
 char *v_strdup(const char *s);
 
-/* Allocations (v_malloc, v_calloc, v_realloc) the calling thread has made
- * so far: the packet path's count (alloc.packet_path) is the difference
- * around each packet.  Libraries' own allocations are not seen. */
+/* Calls to the system allocator (malloc, calloc, realloc) that v_malloc,
+ * v_calloc and v_realloc have made in the calling thread so far; blocks
+ * reused from the thread's cache of freed blocks are not counted.  The
+ * packet path's count (alloc.packet_path) is the difference around each
+ * packet.  Libraries' own allocations are not seen. */
 uint64_t alloc_thread_count(void);
+
+/* In a pooling thread (a worker, once it handles packets) small blocks are
+ * allocated at their size class's size, so that a freed block serves every
+ * later request of its class; other threads (rule loading) get exactly what
+ * they ask for. */
+void alloc_thread_pool(bool on);
+
+/* Sets aside, for the calling thread, `blocks` blocks of every size class
+ * up to 4 KiB, and fewer of the larger ones up to 128 KiB, in one mapping
+ * whose pages are touched only when used (alloc.prealloc-blocks); 0 does
+ * nothing.  No-op under AddressSanitizer.
+ * -1 if there is no room (more than 64 reserves, or mmap failed). */
+int alloc_thread_reserve(uint32_t blocks);
+
+/* Frees the calling thread's cache of freed small blocks (done by itself
+ * when a thread exits; the main thread calls it before returning). */
+void alloc_thread_release(void);
 
 /* Make the nth allocation from now fail (1 = the next); 0 disables. */
 void alloc_fail_after(uint64_t n);

@@ -75,6 +75,13 @@ struct defrag *defrag_new(uint64_t memcap, uint64_t timeout_usec, unsigned max_f
 	df->max_frags = max_frags ? max_frags : 1;
 	df->cnt = cnt;
 	df->seed = (uint64_t)(uintptr_t)df ^ 0x5bd1e995u;
+	/* the reassembled datagram's buffer at its largest, so that it never
+	 * grows on the packet path; its pages are touched as datagrams use it */
+	df->out_cap = 65535 + 60 + 40;
+	if (!(df->out = v_malloc(df->out_cap))) {
+		v_free(df);
+		return NULL;
+	}
 	return df;
 }
 

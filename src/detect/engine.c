@@ -995,6 +995,12 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	de->th_cap = (uint32_t)MIN(cfg->detect_threshold_memcap / sizeof(struct th_entry), 1u << 22);
 	if (de->th_cap < 64)
 		de->th_cap = 64;
+	/* allocated now if a rule needs it, not on the packet path; calloc'd,
+	 * so its pages cost nothing until used */
+	for (uint32_t i = 0; i < de->nrules && !de->th; i++)
+		if ((de->rules[i]->th.on || de->rules[i]->df.on) &&
+		    !(de->th = v_calloc(de->th_cap, sizeof(*de->th))))
+			goto oom;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* parsing and compiling freed far more than the engine keeps (ET

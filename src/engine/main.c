@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "capture.h"
 #include "cli.h"
 #include "detect.h"
@@ -310,5 +311,6 @@ fail:
 out:
 	capture_close(cap);
 	config_fini(&cfg);
+	alloc_thread_release();
 	return rc;
 }

@@ -64,6 +64,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	w->eve = eve;
 	eve_cfg_from(&w->ec, cfg);
 	w->ips = cfg->simulate_ips;
+	w->prealloc_blocks = cfg->alloc_prealloc_blocks;
 	if (decode_ctx_init(&w->dec, cfg, &w->cnt, cfg->defrag_memcap / nworkers) < 0)
 		return verr_set(e, V_ENOMEM, "out of memory (decoder)");
 	struct flow_table_cfg tc;
@@ -174,6 +175,13 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
 		  uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
 {
+	if (!w->pooled) {
+		/* in the thread that runs the worker: its cache and reserve */
+		w->pooled = true;
+		alloc_thread_pool(true);
+		if (alloc_thread_reserve(w->prealloc_blocks) < 0)
+			log_warn("worker %u: no room for alloc.prealloc-blocks", w->id);
+	}
 	uint64_t a0 = alloc_thread_count();
 	int v = packet_path(w, linktype, ts, data, caplen, wirelen, pcap_cnt);
 	if (!w->first_ts)

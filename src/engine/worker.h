@@ -45,6 +45,8 @@ struct worker {
 	struct detect_result dres;
 	vtime_t now;         /* latest packet time seen */
 	vtime_t first_ts;    /* the first packet's time (alloc.packet_path) */
+	uint32_t prealloc_blocks; /* alloc.prealloc-blocks, taken by the first packet */
+	bool pooled;         /* this thread's allocation pool is set up */
 	vtime_t next_expire;
 	struct packet pkt;
 };
