@@ -288,10 +288,73 @@ static bool prefix_match(const struct addr_item *it, const uint8_t *a)
 	return true;
 }
 
+static uint32_t be32(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct addr_range4 *a = x, *b = y;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+int addr_set_prepare(struct addr_set *s)
+{
+	if (s->r4 || s->cnt < ADDR_PREPARE_MIN)
+		return 0;
+	uint32_t n4 = 0;
+	for (uint32_t i = 0; i < s->cnt; i++) {
+		if (s->v[i].neg)
+			return 0;
+		n4 += s->v[i].ver == 4;
+	}
+	struct addr_range4 *r = v_malloc((n4 ? n4 : 1) * sizeof(*r));
+	if (!r)
+		return -1;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < s->cnt; i++) {
+		const struct addr_item *it = &s->v[i];
+		if (it->ver != 4)
+			continue;
+		uint32_t plen = it->plen > 32 ? 32 : it->plen;
+		uint32_t mask = plen ? 0xffffffffu << (32 - plen) : 0;
+		r[k].lo = be32(it->a) & mask;
+		r[k].hi = r[k].lo | ~mask;
+		k++;
+	}
+	qsort(r, k, sizeof(*r), range_cmp);
+	uint32_t m = 0; /* merge overlapping and adjacent intervals */
+	for (uint32_t i = 0; i < k; i++) {
+		if (m && (r[i].lo <= r[m - 1].hi || r[i].lo - 1 == r[m - 1].hi)) {
+			if (r[i].hi > r[m - 1].hi)
+				r[m - 1].hi = r[i].hi;
+		} else {
+			r[m++] = r[i];
+		}
+	}
+	s->r4 = r;
+	s->nr4 = m;
+	return 0;
+}
+
 bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a)
 {
 	if (!s->cnt)
 		return true; /* any (or nothing written): no item can say no */
+	if (s->r4 && ver == 4) {
+		/* all items positive: in one of the intervals (or the set also
+		 * says any) */
+		uint32_t x = be32(a), lo = 0, hi = s->nr4;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (s->r4[mid].hi < x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return s->any || (lo < s->nr4 && s->r4[lo].lo <= x);
+	}
 	bool have_pos = false, pos = false;
 	for (uint32_t i = 0; i < s->cnt; i++) {
 		const struct addr_item *it = &s->v[i];
@@ -385,6 +448,7 @@ bool addr_set_can(const struct addr_set *s, const struct addr_set *home, bool in
 void addr_set_free(struct addr_set *s)
 {
 	v_free(s->v);
+	v_free(s->r4);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -102,6 +102,11 @@ struct detect_engine {
 	bool no_prefilter;     /* detect.prefilter: no (the differential test's reference) */
 	unsigned compile_threads;
 	uint64_t mem;
+	/* distinct address and port sets (intern_sets), owned here */
+	struct addr_set *asets;
+	uint32_t nasets;
+	struct port_set *psets;
+	uint32_t npsets;
 	/* thresholds */
 	pthread_mutex_t th_lock;
 	struct th_entry *th;
@@ -117,6 +122,10 @@ struct detect_thread {
 	struct mpm_scratch *scratch;
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
+	/* per-packet memo of set results: [id * 2 + side] = gen << 1 | result,
+	 * side 0 the packet's source (address or port), 1 its destination */
+	uint32_t *amemo, *pmemo;
+	uint32_t gen;
 };
 
 /* ---- classification ---- */
@@ -735,6 +744,120 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 /* The transports vigil's parsers run the protocol on: an HTTP rule is no
  * candidate for a UDP packet (ET Open: about 10,000 rules out of the UDP
  * groups and their prefilters). */
+/* ---- interned address and port sets ----
+ *
+ * ET Open's 25,000 rules write a few hundred distinct address and port
+ * sets ($HOME_NET, $EXTERNAL_NET, $HTTP_PORTS, ...).  Equal sets are
+ * merged into one copy owned by the engine, with an id; detect_packet
+ * evaluates each id at most once per packet and side (dt->amemo/pmemo),
+ * so a rule's address and port check is a lookup after the first rule
+ * with that set. */
+
+static bool aset_eq(const struct addr_set *a, const struct addr_set *b)
+{
+	if (a->any != b->any || a->cnt != b->cnt)
+		return false;
+	for (uint32_t i = 0; i < a->cnt; i++) {
+		const struct addr_item *x = &a->v[i], *y = &b->v[i];
+		if (x->ver != y->ver || x->plen != y->plen || x->neg != y->neg ||
+		    memcmp(x->a, y->a, sizeof(x->a)))
+			return false;
+	}
+	return true;
+}
+
+static bool pset_eq(const struct port_set *a, const struct port_set *b)
+{
+	if (a->any != b->any || a->cnt != b->cnt)
+		return false;
+	for (uint32_t i = 0; i < a->cnt; i++)
+		if (a->v[i].lo != b->v[i].lo || a->v[i].hi != b->v[i].hi || a->v[i].neg != b->v[i].neg)
+			return false;
+	return true;
+}
+
+static uint64_t aset_hash(const struct addr_set *s)
+{
+	uint64_t h = hash_bytes(&s->cnt, sizeof(s->cnt), s->any);
+	for (uint32_t i = 0; i < s->cnt; i++) {
+		const struct addr_item *x = &s->v[i];
+		uint8_t k[19] = { x->ver, x->plen, x->neg };
+		memcpy(k + 3, x->a, 16);
+		h = hash_bytes(k, sizeof(k), h);
+	}
+	return h;
+}
+
+static uint64_t pset_hash(const struct port_set *s)
+{
+	uint64_t h = hash_bytes(&s->cnt, sizeof(s->cnt), s->any);
+	for (uint32_t i = 0; i < s->cnt; i++) {
+		uint16_t k[3] = { s->v[i].lo, s->v[i].hi, s->v[i].neg };
+		h = hash_bytes(k, sizeof(k), h);
+	}
+	return h;
+}
+
+/* Moves every rule's four sets into the engine's tables, sharing equal
+ * ones; sets rule->aid/pid. */
+static int intern_sets(struct detect_engine *de)
+{
+	uint32_t cap = 16;
+	while (cap < 4 * (uint64_t)de->nrules + 16)
+		cap *= 2;
+	uint32_t *slot = v_malloc(cap * sizeof(uint32_t) * 2); /* addr | port, id + 1 */
+	de->asets = v_malloc((2 * (size_t)de->nrules + 1) * sizeof(*de->asets));
+	de->psets = v_malloc((2 * (size_t)de->nrules + 1) * sizeof(*de->psets));
+	if (!slot || !de->asets || !de->psets) {
+		v_free(slot);
+		return -1;
+	}
+	memset(slot, 0, cap * sizeof(uint32_t) * 2);
+	uint32_t *aslot = slot, *pslot = slot + cap;
+	for (uint32_t i = 0; i < de->nrules; i++) {
+		struct rule *r = de->rules[i];
+		struct addr_set *as[2] = { &r->src, &r->dst };
+		struct port_set *ps[2] = { &r->sp, &r->dp };
+		for (int k = 0; k < 2; k++) {
+			uint32_t h = (uint32_t)aset_hash(as[k]) & (cap - 1);
+			while (aslot[h] && !aset_eq(&de->asets[aslot[h] - 1], as[k]))
+				h = (h + 1) & (cap - 1);
+			if (aslot[h]) {
+				addr_set_free(as[k]);
+			} else {
+				if (addr_set_prepare(as[k]) < 0) {
+					v_free(slot);
+					return -1;
+				}
+				de->asets[de->nasets] = *as[k];
+				aslot[h] = ++de->nasets;
+			}
+			*as[k] = de->asets[aslot[h] - 1];
+			r->aid[k] = aslot[h] - 1;
+			h = (uint32_t)pset_hash(ps[k]) & (cap - 1);
+			while (pslot[h] && !pset_eq(&de->psets[pslot[h] - 1], ps[k]))
+				h = (h + 1) & (cap - 1);
+			if (pslot[h]) {
+				port_set_free(ps[k]);
+			} else {
+				de->psets[de->npsets] = *ps[k];
+				pslot[h] = ++de->npsets;
+			}
+			*ps[k] = de->psets[pslot[h] - 1];
+			r->pid[k] = pslot[h] - 1;
+		}
+		r->sets_shared = true;
+	}
+	v_free(slot);
+	de->mem += de->nasets * sizeof(struct addr_set) + de->npsets * sizeof(struct port_set);
+	for (uint32_t i = 0; i < de->nasets; i++)
+		de->mem += de->asets[i].cnt * sizeof(struct addr_item) +
+			   de->asets[i].nr4 * sizeof(struct addr_range4);
+	for (uint32_t i = 0; i < de->npsets; i++)
+		de->mem += de->psets[i].cnt * sizeof(struct port_item);
+	return 0;
+}
+
 static bool alproto_runs_on(uint8_t alp, int g)
 {
 	switch (alp) {
@@ -866,8 +989,9 @@ out:
 static uint64_t rule_memory(const struct rule *r)
 {
 	uint64_t m = sizeof(*r) + (r->msg ? strlen(r->msg) : 0) +
-		     (r->metadata ? strlen(r->metadata) : 0) + r->src.cnt * sizeof(struct addr_item) +
-		     r->dst.cnt * sizeof(struct addr_item) +
+		     (r->metadata ? strlen(r->metadata) : 0);
+	if (!r->sets_shared) /* else counted once, in the engine's set tables */
+		m += (r->src.cnt + r->dst.cnt) * sizeof(struct addr_item) +
 		     (r->sp.cnt + r->dp.cnt) * sizeof(struct port_item);
 	m += r->nlists * sizeof(struct sm_list);
 	if (r->hdr)
@@ -954,6 +1078,8 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	sort_de = de;
 	if (de->nrules)
 		qsort(de->rules, de->nrules, sizeof(*de->rules), rule_order);
+	if (intern_sets(de) < 0)
+		goto oom;
 	for (uint32_t i = 0; i < de->nrules; i++) {
 		struct rule *r = de->rules[i];
 		r->idx = i;
@@ -1037,6 +1163,12 @@ void detect_engine_free(struct detect_engine *de)
 		v_free(de->all[g]);
 	}
 	addr_set_free(&de->home);
+	for (uint32_t i = 0; i < de->nasets; i++)
+		addr_set_free(&de->asets[i]);
+	v_free(de->asets);
+	for (uint32_t i = 0; i < de->npsets; i++)
+		port_set_free(&de->psets[i]);
+	v_free(de->psets);
 	for (size_t i = 0; i < de->nclasses; i++) {
 		v_free(de->classes[i].name);
 		v_free(de->classes[i].desc);
@@ -1161,7 +1293,9 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	dt->touched = v_calloc(dt->cand_words, sizeof(uint32_t));
 	dt->md = pcre2_match_data_create(32, NULL);
 	dt->mctx = pcre2_match_context_create(NULL);
-	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx)
+	dt->amemo = v_calloc(2 * (size_t)de->nasets + 2, sizeof(uint32_t));
+	dt->pmemo = v_calloc(2 * (size_t)de->npsets + 2, sizeof(uint32_t));
+	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx || !dt->amemo || !dt->pmemo)
 		goto fail;
 	/* bounds like Suricata's pcre match-limit defaults */
 	pcre2_set_match_limit(dt->mctx, 3500);
@@ -1191,6 +1325,8 @@ void detect_thread_free(struct detect_thread *dt)
 		return;
 	v_free(dt->cand);
 	v_free(dt->touched);
+	v_free(dt->amemo);
+	v_free(dt->pmemo);
 	if (dt->md)
 		pcre2_match_data_free(dt->md);
 	if (dt->mctx)
@@ -1448,22 +1584,58 @@ static bool flow_established(const struct flow *f)
 	return f->state != FLOW_STATE_NEW;
 }
 
-/* Addresses and ports, as written or (<>) reversed.  Ports first: a port
- * range is two compares, an address set a walk over prefixes. */
-static bool endpoints_ok(const struct rule *r, const struct packet *p)
+/* The rule's address set k (0 src, 1 dst) against the packet's address on
+ * side (0 source, 1 destination), through the per-packet memo; without a
+ * memo (the no-prefilter reference) evaluated directly. */
+static bool addr_ok(struct detect_thread *dt, const struct rule *r, int k, int side,
+		    const struct packet *p)
+{
+	const struct addr_set *s = k ? &r->dst : &r->src;
+	if (!s->cnt)
+		return true;
+	const uint8_t *a = side ? p->dst : p->src;
+	if (!dt)
+		return addr_match(s, p->ip_ver, a);
+	uint32_t *m = &dt->amemo[r->aid[k] * 2 + (unsigned)side];
+	if (*m >> 1 == dt->gen)
+		return *m & 1;
+	bool v = addr_match(s, p->ip_ver, a);
+	*m = dt->gen << 1 | v;
+	return v;
+}
+
+static bool port_ok(struct detect_thread *dt, const struct rule *r, int k, int side,
+		    const struct packet *p)
+{
+	const struct port_set *s = k ? &r->dp : &r->sp;
+	if (!s->cnt)
+		return true;
+	uint16_t port = side ? p->dp : p->sp;
+	if (!dt)
+		return port_match(s, port);
+	uint32_t *m = &dt->pmemo[r->pid[k] * 2 + (unsigned)side];
+	if (*m >> 1 == dt->gen)
+		return *m & 1;
+	bool v = port_match(s, port);
+	*m = dt->gen << 1 | v;
+	return v;
+}
+
+/* Addresses and ports, as written or (<>) reversed. */
+static bool endpoints_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
-	if ((!ports || (port_match(&r->sp, p->sp) && port_match(&r->dp, p->dp))) &&
-	    addr_match(&r->src, p->ip_ver, p->src) && addr_match(&r->dst, p->ip_ver, p->dst))
+	if ((!ports || (port_ok(dt, r, 0, 0, p) && port_ok(dt, r, 1, 1, p))) &&
+	    addr_ok(dt, r, 0, 0, p) && addr_ok(dt, r, 1, 1, p))
 		return true;
-	return r->bidir && (!ports || (port_match(&r->sp, p->dp) && port_match(&r->dp, p->sp))) &&
-	       addr_match(&r->src, p->ip_ver, p->dst) && addr_match(&r->dst, p->ip_ver, p->src);
+	return r->bidir && (!ports || (port_ok(dt, r, 0, 1, p) && port_ok(dt, r, 1, 0, p))) &&
+	       addr_ok(dt, r, 0, 1, p) && addr_ok(dt, r, 1, 0, p);
 }
 
 /* Every condition here is one conjunct, so the order is free: the cheap
  * and selective ones (flow direction, header fields) come first, the
  * address sets last. */
-static bool header_ok(const struct rule *r, const struct packet *p)
+static bool header_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
 	if (r->sameip && memcmp(p->src, p->dst, 16))
@@ -1522,7 +1694,7 @@ static bool header_ok(const struct rule *r, const struct packet *p)
 		if (!bits_ok(fb, r->fragbits_mode, r->fragbits_want, 0xe0))
 			return false;
 	}
-	return endpoints_ok(r, p);
+	return endpoints_ok(dt, r, p);
 }
 
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
@@ -1871,6 +2043,12 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
 
 	dt->ntouched = 0;
+	if (++dt->gen >= 1u << 31) {
+		/* the memo's generation wrapped: start it over */
+		memset(dt->amemo, 0, (2 * (size_t)de->nasets + 2) * sizeof(uint32_t));
+		memset(dt->pmemo, 0, (2 * (size_t)de->npsets + 2) * sizeof(uint32_t));
+		dt->gen = 1;
+	}
 	if (de->no_prefilter) {
 		/* the reference: every rule of the protocol is a candidate */
 		for (uint32_t i = 0; i < de->nall[gi]; i++)
@@ -1910,7 +2088,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			const struct rule *r = de->rules[ri];
 			if (r->proto && r->proto != p->proto)
 				continue;
-			if (!header_ok(r, p) || !flow_conds_ok(r, p) ||
+			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->nac && !app_conds_ok(r, tx)))
 				continue;
 			if (r->http_parts) {

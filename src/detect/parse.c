@@ -100,10 +100,12 @@ void rule_free(struct rule *r)
 	v_free(r->category);
 	v_free(r->metadata);
 	v_free(r->file);
-	addr_set_free(&r->src);
-	addr_set_free(&r->dst);
-	port_set_free(&r->sp);
-	port_set_free(&r->dp);
+	if (!r->sets_shared) {
+		addr_set_free(&r->src);
+		addr_set_free(&r->dst);
+		port_set_free(&r->sp);
+		port_set_free(&r->dp);
+	}
 	v_free(r->fb);
 	v_free(r->fi);
 	for (int b = 0; b < r->nlists; b++) {

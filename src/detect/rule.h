@@ -34,10 +34,19 @@ struct addr_item {
 	uint8_t a[16];
 };
 
+/* An IPv4 interval, for large all-positive sets (addr_set_prepare). */
+struct addr_range4 {
+	uint32_t lo, hi;
+};
+
 struct addr_set {
 	struct addr_item *v;
 	uint32_t cnt;
 	bool any;
+	/* addr_set_prepare: the IPv4 items merged into sorted, disjoint
+	 * intervals, searched in O(log n) instead of a walk over the items */
+	struct addr_range4 *r4;
+	uint32_t nr4;
 };
 
 struct port_item {
@@ -193,6 +202,7 @@ struct rule {
 	bool noalert;
 	bool sameip;
 	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */
+	bool sets_shared;    /* src/dst/sp/dp arrays belong to the engine (interned), not the rule */
 	uint8_t target;      /* 0 none, 1 src_ip, 2 dest_ip */
 	uint8_t priority;
 	char *msg;
@@ -204,6 +214,8 @@ struct rule {
 
 	struct addr_set src, dst;
 	struct port_set sp, dp;
+	uint32_t aid[2];     /* interned ids of src, dst (per-packet memo) */
+	uint32_t pid[2];     /* interned ids of sp, dp */
 
 	uint16_t flow_flags;
 	uint32_t hdr_mask;
@@ -255,6 +267,12 @@ int addr_parse(const char *s, struct addr_set *out, const struct var_ctx *vars, 
 int port_parse(const char *s, struct port_set *out, const struct var_ctx *vars, char *err,
 	       size_t errlen);
 bool addr_match(const struct addr_set *s, uint8_t ver, const uint8_t *a);
+/* For a set of ADDR_PREPARE_MIN or more items, none negated: builds s->r4
+ * so that addr_match on IPv4 is a binary search (the IP lists of ET Open's
+ * botcc and compromised rules have hundreds to thousands of entries).
+ * Returns -1 if out of memory (the set still works, linearly). */
+int addr_set_prepare(struct addr_set *s);
+#define ADDR_PREPARE_MIN 8
 /* Whether s can match an address inside home (in) or outside it (!in).
  * home: positive items only.  Conservative: false only when the items
  * prove that no such address matches, so a prefilter built on it never

@@ -203,6 +203,67 @@ static bool can(const char *set, bool in)
 	return r;
 }
 
+/* addr_set_prepare: a prepared set (binary search over merged IPv4
+ * intervals) answers exactly as the walk over its items, for random sets
+ * of prefixes (overlapping, nested, adjacent, with IPv6 items among them)
+ * and random addresses near their edges. */
+static void test_addr_prepare(void **state)
+{
+	(void)state;
+	srand(7);
+	for (int round = 0; round < 200; round++) {
+		char spec[8192] = "[";
+		int n = 8 + rand() % 40;
+		for (int i = 0; i < n; i++) {
+			char item[64];
+			if (rand() % 10 == 0)
+				snprintf(item, sizeof(item), "2001:db8::%x/%d", rand() % 65536, 96 + rand() % 33);
+			else
+				snprintf(item, sizeof(item), "10.%d.%d.%d/%d", rand() % 4, rand() % 256,
+					 rand() % 256, 8 + rand() % 25);
+			strcat(spec, i ? "," : "");
+			strcat(spec, item);
+		}
+		strcat(spec, "]");
+		struct addr_set plain = { 0 }, fast = { 0 };
+		char err[256];
+		if (addr_parse(spec, &plain, NULL, err, sizeof(err)) < 0 ||
+		    addr_parse(spec, &fast, NULL, err, sizeof(err)) < 0)
+			fail_msg("%s: %s", spec, err);
+		assert_int_equal(addr_set_prepare(&fast), 0);
+		assert_non_null(fast.r4);
+		for (int k = 0; k < 2000; k++) {
+			uint8_t a[16] = { 10, (uint8_t)(rand() % 5), (uint8_t)rand(), (uint8_t)rand() };
+			if (k % 3 == 0 && plain.cnt) { /* an interval's edge, or just past it */
+				const struct addr_item *it = &plain.v[rand() % plain.cnt];
+				if (it->ver != 4)
+					continue;
+				memcpy(a, it->a, 4);
+				uint32_t host = it->plen >= 32 ? 0 : (1u << (32 - it->plen)) - 1;
+				uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+				/* its first address, the one before, its last, the one after */
+				static const int edge[4] = { 0, -1, 1, 2 };
+				int e = edge[rand() % 4];
+				x &= ~host;
+				x = e == 0 ? x : e == -1 ? x - 1 : e == 1 ? x + host : x + host + 1;
+				a[0] = (uint8_t)(x >> 24); a[1] = (uint8_t)(x >> 16);
+				a[2] = (uint8_t)(x >> 8); a[3] = (uint8_t)x;
+			}
+			assert_int_equal(addr_match(&plain, 4, a), addr_match(&fast, 4, a));
+		}
+		addr_set_free(&plain);
+		addr_set_free(&fast);
+	}
+	/* a negated item: not prepared, still answered by the walk */
+	struct addr_set s = { 0 };
+	char err[256];
+	assert_int_equal(addr_parse("[1.1.1.1,1.1.1.2,1.1.1.3,1.1.1.4,1.1.1.5,1.1.1.6,1.1.1.7,!1.1.1.8]",
+				    &s, NULL, err, sizeof(err)), 0);
+	assert_int_equal(addr_set_prepare(&s), 0);
+	assert_null(s.r4);
+	addr_set_free(&s);
+}
+
 static void test_addr_set_can(void **state)
 {
 	(void)state;
@@ -285,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_pcre_and_bytes),
 		cmocka_unit_test(test_hostile_is_bounded),
 		cmocka_unit_test(test_addr_set_can),
+		cmocka_unit_test(test_addr_prepare),
 		cmocka_unit_test(test_rule_classes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
