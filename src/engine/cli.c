@@ -27,7 +27,7 @@ const struct cli_row cli_rows[CLI_MAX] = {
 /* Prose shared by --help and the man page: one paragraph per entry. */
 static const char *const tail_text[] = {
 	"Records go to LOGDIR/eve.json (EVE JSON, Suricata's format) and alerts to LOGDIR/fast.log.",
-	"SIGHUP reopens log files (rotation); SIGUSR2 reloads the rules (the running rules stay if the new ones fail to load); SIGINT and SIGTERM stop the run.",
+	"SIGHUP reopens log files (rotation) and re-reads identity.file; SIGUSR2 reloads the rules (the running rules stay if the new ones fail to load); SIGINT and SIGTERM stop the run.",
 };
 
 void cli_getopt_tables(char *shortopts, struct option *longopts)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cursor.h"
@@ -27,6 +28,7 @@
 
 volatile sig_atomic_t engine_stop;
 volatile sig_atomic_t engine_reload;
+volatile sig_atomic_t engine_policy_reload;
 
 #define MAX_WORKERS 64
 
@@ -56,29 +58,95 @@ struct control {
 	struct rules_state *rules;
 	struct worker **ws;
 	unsigned n;
+	bool detect;          /* rules are loaded: SIGUSR2 reloads them */
 };
+
+/* True once every worker has seen gen g (or a later one). */
+static bool workers_saw(const struct control *ct, unsigned g)
+{
+	for (unsigned i = 0; i < ct->n; i++)
+		if ((int)(atomic_load(&ct->ws[i]->seen_gen) - g) < 0)
+			return false;
+	return true;
+}
+
+/* Whether identity.file's modification time differs from *seen (the
+ * running map's, or that of a version that failed to load); updates it. */
+static bool identity_file_changed(const struct config *cfg, struct timespec *seen)
+{
+	struct stat st;
+	if (!cfg->identity_file || !*cfg->identity_file || stat(cfg->identity_file, &st) < 0)
+		return false;
+	if (st.st_mtim.tv_sec == seen->tv_sec && st.st_mtim.tv_nsec == seen->tv_nsec)
+		return false;
+	*seen = st.st_mtim;
+	return true;
+}
+
+/* Replaced identity maps wait here until every worker has seen the gen
+ * that replaced them; several can wait (a single-threaded run acknowledges
+ * only when its next packet arrives, and the file may change meanwhile). */
+#define RETIRED_MAX 8
+struct retired {
+	struct identity *v[RETIRED_MAX];
+	unsigned gen[RETIRED_MAX];
+	unsigned n;
+};
+
+static void retired_sweep(struct retired *r, const struct control *ct, bool all)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < r->n; i++) {
+		if (all || workers_saw(ct, r->gen[i])) {
+			identity_free(r->v[i]);
+		} else {
+			r->v[k] = r->v[i];
+			r->gen[k++] = r->gen[i];
+		}
+	}
+	r->n = k;
+}
 
 static void *control_main(void *arg)
 {
 	struct control *ct = arg;
 	struct detect_engine *old = NULL;
+	unsigned old_gen = 0;
+	struct retired ret = { .n = 0 };
+	double next_check = now_mono() + (double)ct->cfg->identity_check_interval;
+	struct timespec seen = identity_file_mtime(atomic_load(&ct->rules->idm));
 	while (!atomic_load(&ct->done)) {
 		struct timespec d = { 0, 50 * 1000000 };
 		nanosleep(&d, NULL);
-		if (old) {
+		retired_sweep(&ret, ct, false);
+		if (old && workers_saw(ct, old_gen)) {
 			/* free the previous engine once every worker has moved on */
-			unsigned g = atomic_load(&ct->rules->gen);
-			bool all = true;
-			for (unsigned i = 0; i < ct->n; i++)
-				all &= atomic_load(&ct->ws[i]->seen_gen) == g;
-			if (all) {
-				detect_engine_free(old);
-				malloc_trim(0); /* the old engine's memory back to the system */
-				old = NULL;
-			}
-			continue;
+			detect_engine_free(old);
+			malloc_trim(0); /* the old engine's memory back to the system */
+			old = NULL;
 		}
-		if (!engine_reload)
+		bool id_due = engine_policy_reload;
+		if (ct->cfg->identity_check_interval && now_mono() >= next_check) {
+			next_check = now_mono() + (double)ct->cfg->identity_check_interval;
+			id_due |= identity_file_changed(ct->cfg, &seen);
+		}
+		if (id_due && ret.n < RETIRED_MAX) {
+			engine_policy_reload = 0;
+			struct verr e = { "" };
+			struct identity *next = identity_load(ct->cfg, &e);
+			if (!next) {
+				/* not retried until the file changes again (seen) */
+				log_err("identity reload failed: %s; keeping the running map", e.msg);
+			} else {
+				seen = identity_file_mtime(next);
+				ret.v[ret.n] = atomic_exchange(&ct->rules->idm, next);
+				ret.gen[ret.n++] = atomic_fetch_add(&ct->rules->gen, 1) + 1;
+				atomic_fetch_add(&ct->rules->identity_reloads, 1);
+				log_info("identity reloaded: %u VMs", identity_count(next));
+			}
+		}
+		/* one rule engine at a time beside the running one */
+		if (!engine_reload || !ct->detect || old)
 			continue;
 		engine_reload = 0;
 		log_info("reloading rules");
@@ -90,13 +158,14 @@ static void *control_main(void *arg)
 			continue;
 		}
 		old = atomic_exchange(&ct->rules->cur, next);
-		atomic_fetch_add(&ct->rules->gen, 1);
+		old_gen = atomic_fetch_add(&ct->rules->gen, 1) + 1;
 		atomic_fetch_add(&ct->rules->reloads, 1);
 		log_info("rules reloaded: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded,
 			 st.skipped, st.invalid, st.seconds);
 	}
-	/* the workers are finished: nothing uses the old engine */
+	/* the workers are finished: nothing uses the old engine or maps */
 	detect_engine_free(old);
+	retired_sweep(&ret, ct, true);
 	return NULL;
 }
 
@@ -241,6 +310,12 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		     struct rules_state *rules, struct sink **eve, struct sink **fast,
 		     struct engine_result *res, struct verr *e)
 {
+	struct identity *idm = identity_load(cfg, e);
+	if (!idm)
+		return V_EINVAL;
+	atomic_store(&rules->idm, idm);
+	if (identity_count(idm))
+		log_info("identity: %u VMs", identity_count(idm));
 	if (opts->detect) {
 		struct detect_load_stats st;
 		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
@@ -306,6 +381,7 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 	sink_close(eve);
 	sink_close(fast);
 	detect_engine_free(atomic_load(&rules->cur));
+	identity_free(atomic_load(&rules->idm));
 }
 
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
@@ -320,6 +396,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	atomic_init(&rules.cur, NULL);
 	atomic_init(&rules.gen, 1);
 	atomic_init(&rules.reloads, 0);
+	atomic_init(&rules.identity_reloads, 0);
+	atomic_init(&rules.idm, NULL);
 	atomic_init(&ct.done, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
@@ -358,7 +436,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		ts[i].linktype = cap->linktype;
 		ts[i].live = cap->live;
 		ts[i].w.live = cap->live;
-		if (opts->detect && worker_set_rules(&ts[i].w, &rules, fast) < 0) {
+		if (worker_set_rules(&ts[i].w, &rules, fast) < 0) {
 			for (unsigned j = 0; j <= i; j++)
 				worker_fini(&ts[j].w);
 			rc = verr_set(e, V_ENOMEM, "out of memory (rule engine scratch)");
@@ -380,15 +458,16 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 
 	if (rc == 0 && privs_drop(cfg->run_user, cfg->run_group, 0, e) < 0)
 		rc = V_EINVAL;
-	if (opts->detect && rc == 0) {
+	if (rc == 0) {
 		ct.cfg = cfg;
 		ct.files = opts->rule_files;
 		ct.rules = &rules;
 		ct.ws = wp;
 		ct.n = n;
+		ct.detect = opts->detect;
 		control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
 		if (!control_started)
-			log_warn("no control thread: SIGUSR2 reloads are off");
+			log_warn("no control thread: SIGUSR2 and SIGHUP reloads are off");
 	}
 	uint64_t pkts = 0, bytes = 0;
 	struct verr rerr = { "" };
@@ -554,6 +633,8 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	atomic_init(&rules.cur, NULL);
 	atomic_init(&rules.gen, 1);
 	atomic_init(&rules.reloads, 0);
+	atomic_init(&rules.identity_reloads, 0);
+	atomic_init(&rules.idm, NULL);
 	atomic_init(&ct.done, false);
 	responder_open(&resp);
 	if (nq > MAX_WORKERS)
@@ -584,7 +665,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		wp[inited] = &t->w;
 		t->num = queues[inited];
 		t->resp = &resp;
-		if (opts->detect && worker_set_rules(&t->w, &rules, fast) < 0) {
+		if (worker_set_rules(&t->w, &rules, fast) < 0) {
 			rc = verr_set(e, V_ENOMEM, "out of memory (rule engine scratch)");
 			inited++;
 			goto out;
@@ -600,14 +681,13 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		rc = V_EINVAL;
 		goto out;
 	}
-	if (opts->detect) {
-		ct.cfg = cfg;
-		ct.files = opts->rule_files;
-		ct.rules = &rules;
-		ct.ws = wp;
-		ct.n = nq;
-		control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
-	}
+	ct.cfg = cfg;
+	ct.files = opts->rule_files;
+	ct.rules = &rules;
+	ct.ws = wp;
+	ct.n = nq;
+	ct.detect = opts->detect;
+	control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
 	for (unsigned i = 0; i < nq; i++) {
 		if (pthread_create(&ts[i].tid, NULL, queue_main, &ts[i])) {
 			rc = verr_set(e, V_ENOMEM, "cannot start the thread of queue %u", ts[i].num);

@@ -40,6 +40,8 @@ struct engine_result {
 extern volatile sig_atomic_t engine_stop;
 /* Set from a signal handler (SIGUSR2) to reload the rules. */
 extern volatile sig_atomic_t engine_reload;
+/* Set by SIGHUP: re-read identity.file (and, later, the policy lists). */
+extern volatile sig_atomic_t engine_policy_reload;
 
 /* Runs cfg over the capture until it ends or engine_stop is set.  progress:
  * draw a progress line on stderr.  0 or a negative code with e set. */

@@ -41,6 +41,7 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	sink_request_reopen();
+	engine_policy_reload = 1;
 }
 
 /* "0", "0:3", "0,2,5" -> queue numbers. */

@@ -118,6 +118,7 @@ void worker_check_rules(struct worker *w)
 	detect_thread_free(w->dt);
 	w->dt = dt;
 	w->de = de;
+	w->ec.idm = atomic_load(&w->rules->idm);
 	w->cnt.v[CNT_DETECT_RULES] = detect_engine_rule_count(de);
 	atomic_store_explicit(&w->seen_gen, g, memory_order_release);
 }

@@ -15,10 +15,16 @@
 /* The running rule engine, shared by all workers.  A reload stores a new
  * engine and bumps gen; each worker switches at its next packet (or while
  * idle) and acknowledges in its own seen_gen. */
+/* What the control thread publishes to the workers: the rule engine and
+ * the identity map.  A reload of either bumps gen; each worker takes both
+ * pointers between packets and records the gen it has seen, and the old
+ * one is freed once every worker has moved on. */
 struct rules_state {
 	_Atomic(struct detect_engine *) cur;
+	_Atomic(struct identity *) idm;
 	atomic_uint gen;
-	atomic_uint reloads;
+	atomic_uint reloads;          /* of the rules */
+	atomic_uint identity_reloads;
 };
 
 struct worker {
@@ -55,7 +61,8 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 		struct sink *eve, struct verr *e);
 /* Attaches the rule engine state and fast.log (before the first packet). */
 int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast);
-/* Switches to the current engine if a reload published a new one. */
+/* Switches to the current engine and identity map if a reload published
+ * new ones. */
 void worker_check_rules(struct worker *w);
 enum { WV_ACCEPT, WV_DROP, WV_REJECT, WV_BYPASS };
 /* Processes one captured packet; returns its verdict (WV_*), which only

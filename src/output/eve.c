@@ -142,10 +142,16 @@ void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow
 		jb_str(jb, "src_ip", a);
 		if (has_ports(proto))
 			jb_u64(jb, "src_port", sp);
+		/* vigil's own: the VMs the addresses belong to (identity.*) */
+		const struct vm *vm = identity_by_addr(ec->idm, ver, sa);
+		if (vm)
+			jb_str(jb, "src_vm", vm->name);
 		addr_str(ver, da, a);
 		jb_str(jb, "dest_ip", a);
 		if (has_ports(proto))
 			jb_u64(jb, "dest_port", dp);
+		if ((vm = identity_by_addr(ec->idm, ver, da)))
+			jb_str(jb, "dest_vm", vm->name);
 		jb_str(jb, "proto", eve_proto_name(proto, pb));
 		if (ec->community_id && f) {
 			char cid[32];

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "detect.h"
 #include "stream.h"
+#include "identity.h"
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
@@ -20,6 +21,7 @@ struct eve_cfg {
 	bool dns_requests, dns_responses;
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */
 	uint16_t cid_seed;
+	const struct identity *idm; /* the worker's current identity map, may be NULL */
 };
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c);

@@ -1,0 +1,460 @@
+/*
+ * identity.c - see identity.h.
+ *
+ * The file is YAML, one mapping per VM:
+ *
+ *   work:
+ *     addresses: [10.137.0.12, fd09:24ef:4179::a89:c]
+ *     labels: [vpn-only]
+ *     interfaces: [vif12.0]
+ *
+ * (a single value may be written without brackets, and "name: ADDRESSES"
+ * is short for "name: {addresses: ADDRESSES}").  The configuration's
+ * identity.vms maps a name to its addresses ("10.137.0.12, 10.137.0.14")
+ * and identity.labels a name to its labels; both sources add up, and an
+ * address claimed by two VMs is an error.  Exact addresses are kept
+ * sorted for a binary search; networks (a prefix shorter than the address)
+ * longest first, searched in order.
+ */
+#include "identity.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "util.h"
+#include "vigil.h"
+
+#define ID_MAX_ENTRIES (1u << 20) /* addresses, networks and interfaces */
+
+struct id_addr {
+	uint8_t ver, plen;
+	uint8_t a[16];
+	uint32_t vm;
+};
+
+struct id_iface {
+	char *name;
+	uint32_t vm;
+};
+
+struct identity {
+	struct vm *vms;
+	uint32_t nvms, capvms;
+	struct id_addr *exact, *nets;
+	uint32_t nexact, capexact, nnets, capnets;
+	struct id_iface *ifaces;
+	uint32_t nifaces, capifaces;
+	struct timespec mtime;
+};
+
+static bool grow(void **v, uint32_t n, uint32_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return true;
+	if (n >= ID_MAX_ENTRIES)
+		return false;
+	uint32_t nc = *cap ? *cap * 2 : 8;
+	void *nv = v_realloc(*v, (size_t)nc * elem);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = nc;
+	return true;
+}
+
+static uint32_t vm_get(struct identity *id, const char *name, struct verr *e, const char *where)
+{
+	for (uint32_t i = 0; i < id->nvms; i++)
+		if (!strcmp(id->vms[i].name, name))
+			return i;
+	if (!*name || strlen(name) > 64) {
+		verr_set(e, V_EINVAL, "%s: a VM name must have 1 to 64 characters", where);
+		return UINT32_MAX;
+	}
+	if (!grow((void **)&id->vms, id->nvms, &id->capvms, sizeof(*id->vms))) {
+		verr_set(e, V_ENOMEM, "%s: too many VMs", where);
+		return UINT32_MAX;
+	}
+	struct vm *vm = &id->vms[id->nvms];
+	memset(vm, 0, sizeof(*vm));
+	if (!(vm->name = v_strdup(name))) {
+		verr_set(e, V_ENOMEM, "out of memory");
+		return UINT32_MAX;
+	}
+	return id->nvms++;
+}
+
+static int add_label(struct identity *id, uint32_t v, const char *label, struct verr *e,
+		     const char *where)
+{
+	struct vm *vm = &id->vms[v];
+	if (!*label)
+		return 0;
+	if (vm_has_label(vm, label))
+		return 0;
+	if (vm->nlabels >= 64)
+		return verr_set(e, V_EINVAL, "%s: more than 64 labels for %s", where, vm->name);
+	char **nl = v_realloc(vm->labels, (vm->nlabels + 1) * sizeof(char *));
+	if (!nl)
+		return verr_set(e, V_ENOMEM, "out of memory");
+	vm->labels = nl;
+	if (!(nl[vm->nlabels] = v_strdup(label)))
+		return verr_set(e, V_ENOMEM, "out of memory");
+	vm->nlabels++;
+	return 0;
+}
+
+static int add_iface(struct identity *id, uint32_t v, const char *name, struct verr *e,
+		     const char *where)
+{
+	if (!*name || strlen(name) >= 16)
+		return verr_set(e, V_EINVAL, "%s: \"%s\" is not an interface name", where, name);
+	for (uint32_t i = 0; i < id->nifaces; i++)
+		if (!strcmp(id->ifaces[i].name, name)) {
+			if (id->ifaces[i].vm == v)
+				return 0;
+			return verr_set(e, V_EINVAL, "%s: interface %s is both %s and %s", where, name,
+					id->vms[id->ifaces[i].vm].name, id->vms[v].name);
+		}
+	if (!grow((void **)&id->ifaces, id->nifaces, &id->capifaces, sizeof(*id->ifaces)))
+		return verr_set(e, V_ENOMEM, "%s: too many interfaces", where);
+	if (!(id->ifaces[id->nifaces].name = v_strdup(name)))
+		return verr_set(e, V_ENOMEM, "out of memory");
+	id->ifaces[id->nifaces++].vm = v;
+	return 0;
+}
+
+/* "10.137.0.12", "10.137.0.0/24", "fd09::1", "fd09::/64" */
+static int add_addr(struct identity *id, uint32_t v, const char *text, struct verr *e,
+		    const char *where)
+{
+	char buf[64];
+	if (strlen(text) >= sizeof(buf))
+		return verr_set(e, V_EINVAL, "%s: \"%.64s...\" is not an address", where, text);
+	strcpy(buf, text);
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	struct id_addr x = { 0 };
+	x.vm = v;
+	if (inet_pton(AF_INET, buf, x.a) == 1) {
+		x.ver = 4;
+		x.plen = 32;
+	} else if (inet_pton(AF_INET6, buf, x.a) == 1) {
+		x.ver = 6;
+		x.plen = 128;
+	} else {
+		return verr_set(e, V_EINVAL, "%s: \"%s\" is not an address", where, text);
+	}
+	if (slash) {
+		char *end;
+		errno = 0;
+		unsigned long pl = strtoul(slash, &end, 10);
+		if (!*slash || *end || errno || pl > x.plen)
+			return verr_set(e, V_EINVAL, "%s: \"%s\": bad prefix length", where, text);
+		x.plen = (uint8_t)pl;
+		/* clear the host bits so that equal networks compare equal */
+		for (unsigned b = x.plen; b < (x.ver == 4 ? 32u : 128u); b++)
+			x.a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	}
+	bool exact = x.plen == (x.ver == 4 ? 32 : 128);
+	struct id_addr *v0 = exact ? id->exact : id->nets;
+	uint32_t n = exact ? id->nexact : id->nnets;
+	for (uint32_t i = 0; i < n; i++)
+		if (v0[i].ver == x.ver && v0[i].plen == x.plen && !memcmp(v0[i].a, x.a, 16)) {
+			if (v0[i].vm == v)
+				return 0;
+			return verr_set(e, V_EINVAL, "%s: %s is both %s and %s", where, text,
+					id->vms[v0[i].vm].name, id->vms[v].name);
+		}
+	if (exact ? !grow((void **)&id->exact, id->nexact, &id->capexact, sizeof(x))
+		  : !grow((void **)&id->nets, id->nnets, &id->capnets, sizeof(x)))
+		return verr_set(e, V_ENOMEM, "%s: too many addresses", where);
+	if (exact)
+		id->exact[id->nexact++] = x;
+	else
+		id->nets[id->nnets++] = x;
+	return 0;
+}
+
+/* Each item of a comma- or space-separated list. */
+static int each_item(struct identity *id, uint32_t v, const char *list,
+		     int (*fn)(struct identity *, uint32_t, const char *, struct verr *, const char *),
+		     struct verr *e, const char *where)
+{
+	char item[256];
+	const char *s = list;
+	while (*s) {
+		s += strspn(s, ", \t");
+		size_t n = strcspn(s, ", \t");
+		if (!n)
+			break;
+		if (n >= sizeof(item))
+			return verr_set(e, V_EINVAL, "%s: item too long", where);
+		memcpy(item, s, n);
+		item[n] = '\0';
+		int rc = fn(id, v, item, e, where);
+		if (rc < 0)
+			return rc;
+		s += n;
+	}
+	return 0;
+}
+
+/* ---- the file ---- */
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* A scalar (a list of items) or a sequence of scalars: fn on each item. */
+static int node_items(struct identity *id, uint32_t v, yaml_document_t *doc, yaml_node_t *n,
+		      int (*fn)(struct identity *, uint32_t, const char *, struct verr *, const char *),
+		      struct verr *e, const char *path)
+{
+	char where[600];
+	snprintf(where, sizeof(where), "%s:%lu", path, (unsigned long)n->start_mark.line + 1);
+	if (n->type == YAML_SCALAR_NODE)
+		return each_item(id, v, scalar(n), fn, e, where);
+	if (n->type != YAML_SEQUENCE_NODE)
+		return verr_set(e, V_EINVAL, "%s: expected a value or a list", where);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *c = yaml_document_get_node(doc, *it);
+		const char *s = scalar(c);
+		if (!s) {
+			snprintf(where, sizeof(where), "%s:%lu", path,
+				 (unsigned long)(c ? c->start_mark.line : n->start_mark.line) + 1);
+			return verr_set(e, V_EINVAL, "%s: expected a value", where);
+		}
+		snprintf(where, sizeof(where), "%s:%lu", path, (unsigned long)c->start_mark.line + 1);
+		int rc = each_item(id, v, s, fn, e, where);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_file(struct identity *id, const char *path, struct verr *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0)
+		id->mtime = st.st_mtim;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	yaml_parser_set_input_file(&parser, f);
+	int rc = 0;
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = verr_set(e, V_EINVAL, "%s:%lu: YAML error: %s", path,
+			      (unsigned long)parser.problem_mark.line + 1,
+			      parser.problem ? parser.problem : "unknown");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return rc;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	if (root && root->type == YAML_SCALAR_NODE && !*scalar(root))
+		root = NULL; /* an empty file: no VMs */
+	if (root && root->type != YAML_MAPPING_NODE)
+		rc = verr_set(e, V_EINVAL, "%s:%lu: expected one entry per VM (name: ...)", path,
+			      (unsigned long)root->start_mark.line + 1);
+	for (yaml_node_pair_t *p = root && !rc ? root->data.mapping.pairs.start : NULL;
+	     p && p < root->data.mapping.pairs.top && !rc; p++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+		yaml_node_t *val = yaml_document_get_node(&doc, p->value);
+		char where[600];
+		snprintf(where, sizeof(where), "%s:%lu", path, (unsigned long)k->start_mark.line + 1);
+		const char *name = scalar(k);
+		if (!name) {
+			rc = verr_set(e, V_EINVAL, "%s: a VM name must be a plain value", where);
+			break;
+		}
+		uint32_t v = vm_get(id, name, e, where);
+		if (v == UINT32_MAX) {
+			rc = V_EINVAL;
+			break;
+		}
+		if (val->type == YAML_SCALAR_NODE || val->type == YAML_SEQUENCE_NODE) {
+			/* "work: 10.137.0.12" or "work: [...]": addresses only */
+			rc = node_items(id, v, &doc, val, add_addr, e, path);
+			continue;
+		}
+		if (val->type != YAML_MAPPING_NODE) {
+			rc = verr_set(e, V_EINVAL, "%s: expected addresses, labels, interfaces", where);
+			break;
+		}
+		for (yaml_node_pair_t *q = val->data.mapping.pairs.start;
+		     q < val->data.mapping.pairs.top && !rc; q++) {
+			yaml_node_t *kk = yaml_document_get_node(&doc, q->key);
+			yaml_node_t *vv = yaml_document_get_node(&doc, q->value);
+			const char *key = scalar(kk);
+			snprintf(where, sizeof(where), "%s:%lu", path,
+				 (unsigned long)kk->start_mark.line + 1);
+			if (key && !strcmp(key, "addresses"))
+				rc = node_items(id, v, &doc, vv, add_addr, e, path);
+			else if (key && !strcmp(key, "labels"))
+				rc = node_items(id, v, &doc, vv, add_label, e, path);
+			else if (key && !strcmp(key, "interfaces"))
+				rc = node_items(id, v, &doc, vv, add_iface, e, path);
+			else
+				rc = verr_set(e, V_EINVAL,
+					      "%s: unknown key \"%s\" (addresses, labels, interfaces)",
+					      where, key ? key : "?");
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return rc;
+}
+
+/* ---- building ---- */
+
+static int addr_cmp(const void *x, const void *y)
+{
+	const struct id_addr *a = x, *b = y;
+	if (a->ver != b->ver)
+		return a->ver < b->ver ? -1 : 1;
+	return memcmp(a->a, b->a, 16);
+}
+
+static int net_cmp(const void *x, const void *y)
+{
+	const struct id_addr *a = x, *b = y;
+	if (a->plen != b->plen)
+		return a->plen > b->plen ? -1 : 1; /* longest first */
+	return addr_cmp(x, y);
+}
+
+struct identity *identity_load(const struct config *cfg, struct verr *e)
+{
+	struct identity *id = v_calloc(1, sizeof(*id));
+	if (!id) {
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < cfg->identity_vms.cnt && rc >= 0; i++) {
+		const char *kv = cfg->identity_vms.v[i];
+		const char *eq = strchr(kv, '=');
+		char name[80], where[160];
+		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
+		snprintf(name, sizeof(name), "%.*s", (int)MIN(n, sizeof(name) - 1), kv);
+		snprintf(where, sizeof(where), "identity.vms.%s", name);
+		uint32_t v = vm_get(id, name, e, where);
+		rc = v == UINT32_MAX ? V_EINVAL : each_item(id, v, eq ? eq + 1 : "", add_addr, e, where);
+	}
+	for (size_t i = 0; i < cfg->identity_labels.cnt && rc >= 0; i++) {
+		const char *kv = cfg->identity_labels.v[i];
+		const char *eq = strchr(kv, '=');
+		char name[80], where[160];
+		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
+		snprintf(name, sizeof(name), "%.*s", (int)MIN(n, sizeof(name) - 1), kv);
+		snprintf(where, sizeof(where), "identity.labels.%s", name);
+		uint32_t v = vm_get(id, name, e, where);
+		rc = v == UINT32_MAX ? V_EINVAL : each_item(id, v, eq ? eq + 1 : "", add_label, e, where);
+	}
+	if (rc >= 0 && cfg->identity_file && *cfg->identity_file)
+		rc = load_file(id, cfg->identity_file, e);
+	if (rc < 0) {
+		identity_free(id);
+		return NULL;
+	}
+	if (id->nexact)
+		qsort(id->exact, id->nexact, sizeof(*id->exact), addr_cmp);
+	if (id->nnets)
+		qsort(id->nets, id->nnets, sizeof(*id->nets), net_cmp);
+	return id;
+}
+
+void identity_free(struct identity *id)
+{
+	if (!id)
+		return;
+	for (uint32_t i = 0; i < id->nvms; i++) {
+		v_free(id->vms[i].name);
+		for (uint32_t k = 0; k < id->vms[i].nlabels; k++)
+			v_free(id->vms[i].labels[k]);
+		v_free(id->vms[i].labels);
+	}
+	v_free(id->vms);
+	v_free(id->exact);
+	v_free(id->nets);
+	for (uint32_t i = 0; i < id->nifaces; i++)
+		v_free(id->ifaces[i].name);
+	v_free(id->ifaces);
+	v_free(id);
+}
+
+/* ---- asking ---- */
+
+static bool in_net(const struct id_addr *n, const uint8_t *a)
+{
+	unsigned full = n->plen / 8, rem = n->plen % 8;
+	if (memcmp(n->a, a, full))
+		return false;
+	return !rem || ((n->a[full] ^ a[full]) & (uint8_t)(0xff << (8 - rem))) == 0;
+}
+
+const struct vm *identity_by_addr(const struct identity *id, uint8_t ver, const uint8_t *a)
+{
+	if (!id || (ver != 4 && ver != 6))
+		return NULL;
+	struct id_addr key = { .ver = ver };
+	memcpy(key.a, a, ver == 4 ? 4 : 16);
+	uint32_t lo = 0, hi = id->nexact;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = addr_cmp(&id->exact[mid], &key);
+		if (!c)
+			return &id->vms[id->exact[mid].vm];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (uint32_t i = 0; i < id->nnets; i++)
+		if (id->nets[i].ver == ver && in_net(&id->nets[i], key.a))
+			return &id->vms[id->nets[i].vm];
+	return NULL;
+}
+
+const struct vm *identity_by_iface(const struct identity *id, const char *ifname)
+{
+	if (!id || !ifname)
+		return NULL;
+	for (uint32_t i = 0; i < id->nifaces; i++)
+		if (!strcmp(id->ifaces[i].name, ifname))
+			return &id->vms[id->ifaces[i].vm];
+	return NULL;
+}
+
+bool vm_has_label(const struct vm *vm, const char *label)
+{
+	for (uint32_t i = 0; vm && i < vm->nlabels; i++)
+		if (!strcmp(vm->labels[i], label))
+			return true;
+	return false;
+}
+
+uint32_t identity_count(const struct identity *id) { return id ? id->nvms : 0; }
+
+struct timespec identity_file_mtime(const struct identity *id)
+{
+	struct timespec z = { 0, 0 };
+	return id ? id->mtime : z;
+}
