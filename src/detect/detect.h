@@ -74,6 +74,8 @@ struct detect_result {
 	struct detect_alert a[DETECT_MAX_ALERTS];
 	unsigned cnt;
 	uint8_t verdict;   /* enum detect_verdict for this packet */
+	bool flow_drop;    /* the drop/reject applies to the rest of the flow too */
+	bool flow_pass;    /* a pass rule passed the flow (FLOW_F_PASS is set) */
 };
 
 extern const char *const action_names[];

@@ -383,6 +383,28 @@ static int fb_class(const struct rule *r)
 	return set && !read ? 0 : set && read ? 1 : read ? 2 : 3;
 }
 
+/* Whether a pass or drop of r applies to the flow rather than the packet:
+ * app-layer rules (a protocol, an app-layer buffer or condition),
+ * protocol-only rules, and IP-only rules: addresses and ports with no
+ * payload, header, flow or flowint condition, and flowbits that only set,
+ * as Suricata applies the action of its IP-only, PD-only and app-layer
+ * signatures to the flow. */
+static bool rule_flow_scope(const struct rule *r)
+{
+	if (r->alproto || r->nalp || r->nac || r->http_parts)
+		return true;
+	for (int b = BUF_PAYLOAD + 1; b < r->nlists; b++)
+		if (r->lists[b].cnt)
+			return true; /* an app-layer buffer */
+	if (r->nlists > BUF_PAYLOAD && r->lists[BUF_PAYLOAD].cnt)
+		return false;
+	for (uint32_t i = 0; i < r->fb_cnt; i++)
+		if (r->fb[i].op != FB_SET)
+			return false;
+	return !r->hdr_mask && !r->has_flags && !r->has_fragbits && !r->flow_flags && !r->fi_cnt &&
+	       !r->sameip;
+}
+
 static const struct detect_engine *sort_de;
 
 static int rule_order(const void *a, const void *b)
@@ -1092,6 +1114,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		for (int b = 0; b < r->nlists && !per_packet; b++)
 			per_packet = r->lists[b].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
+		r->flow_scope = rule_flow_scope(r);
 	}
 	/* $HOME_NET for the packet classes: positive networks only */
 	char herr[256];
@@ -2028,6 +2051,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	struct binst bi[BUF_MAX];
 	res->cnt = 0;
 	res->verdict = VERDICT_NONE;
+	res->flow_drop = res->flow_pass = false;
 	if (!de || !de->nrules || !p->ip_ver || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
 		return;
 	struct flow *f = p->flow;
@@ -2146,16 +2170,28 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				d = dflow_get(f);
 			if (once && d)
 				stream_alerted(d, r->sid << 1 | p->dir, true);
+			/* as Suricata: pass and drop apply to the flow for IP-only,
+			 * protocol-only and app-layer rules and for stream matches,
+			 * else to this packet only; the first of them to reach the
+			 * flow stays */
+			bool to_flow = r->flow_scope || stream;
 			if (r->action == ACT_PASS) {
 				res->verdict = VERDICT_PASS;
-				if (f)
+				if (f && to_flow && !(f->flags & FLOW_F_DROP)) {
 					f->flags |= FLOW_F_PASS;
+					res->flow_pass = true;
+				}
+				/* the rest of this packet's rules are skipped, and a
+				 * pass match is not an alert */
 				stop = true;
+				continue;
 			} else if (r->action == ACT_DROP && res->verdict < VERDICT_DROP) {
 				res->verdict = VERDICT_DROP;
 			} else if (r->action == ACT_REJECT && res->verdict < VERDICT_REJECT) {
 				res->verdict = VERDICT_REJECT;
 			}
+			if ((r->action == ACT_DROP || r->action == ACT_REJECT) && to_flow)
+				res->flow_drop = true;
 			if (r->noalert || res->cnt >= DETECT_MAX_ALERTS)
 				continue;
 			struct detect_alert *al = &res->a[res->cnt++];

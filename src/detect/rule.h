@@ -203,6 +203,7 @@ struct rule {
 	bool sameip;
 	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */
 	bool sets_shared;    /* src/dst/sp/dp arrays belong to the engine (interned), not the rule */
+	bool flow_scope;     /* pass/drop applies to the flow (IP-only, protocol-only, app-layer) */
 	uint8_t target;      /* 0 none, 1 src_ip, 2 dest_ip */
 	uint8_t priority;
 	char *msg;

@@ -128,12 +128,14 @@ static int run_detect(struct worker *w, struct packet *p)
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
 	detect_packet(w->de, w->dt, p, &w->app.tx, res);
-	if (res->verdict == VERDICT_PASS && f && !(f->flags & FLOW_F_DROP))
+	if (res->flow_pass)
 		CNT_INC(&w->cnt, IPS_PASSED_FLOW);
 	bool blocked = w->ips && (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
 	if (blocked) {
 		CNT_INC(&w->cnt, IPS_BLOCKED);
-		if (f)
+		/* an IP-only, protocol-only, app-layer or stream drop drops the
+		 * rest of the flow; a packet rule's drops this packet only */
+		if (f && res->flow_drop && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
 		if (w->eve && w->ec.drop)
 			eve_drop_record(&w->out, p, &w->ec);

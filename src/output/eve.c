@@ -205,6 +205,11 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	jb_str(jb, "state", (f->flags & FLOW_F_BYPASS) ? "bypassed" : flow_state_names[f->state]);
 	jb_str(jb, "reason", flow_end_names[f->end_reason]);
 	jb_bool(jb, "alerted", f->flags & FLOW_F_ALERTED);
+	/* as Suricata 7+: the action a rule applied to the whole flow */
+	if (f->flags & FLOW_F_DROP)
+		jb_str(jb, "action", "drop");
+	else if (f->flags & FLOW_F_PASS)
+		jb_str(jb, "action", "pass");
 	jb_close(jb);
 	if (f->key.proto == 6) {
 		jb_open_object(jb, "tcp");
