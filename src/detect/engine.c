@@ -79,6 +79,7 @@ struct th_entry {
 	uint8_t key[33];
 	vtime_t first;
 	uint32_t count;
+	uint32_t next;  /* backoff: the match number that alerts next */
 	bool used;
 };
 
@@ -402,7 +403,7 @@ static bool rule_flow_scope(const struct rule *r)
 		if (r->fb[i].op != FB_SET)
 			return false;
 	return !r->hdr_mask && !r->has_flags && !r->has_fragbits && !r->flow_flags && !r->fi_cnt &&
-	       !r->sameip;
+	       !r->sameip && !r->npev;
 }
 
 static const struct detect_engine *sort_de;
@@ -1557,8 +1558,8 @@ static bool threshold_ok(struct detect_engine *de, const struct rule *r, const s
 		else if (!victim || (victim->used && (!c->used || c->first < victim->first)))
 			victim = c;
 	}
-	if (e && e->first + win < p->ts) {
-		/* window over: start a new one */
+	if (e && t->type != TH_TYPE_BACKOFF && e->first + win < p->ts) {
+		/* window over: start a new one (backoff has no window) */
 		e->first = p->ts;
 		e->count = 0;
 	}
@@ -1570,8 +1571,10 @@ static bool threshold_ok(struct detect_engine *de, const struct rule *r, const s
 		memcpy(e->key, key, sizeof(key));
 		e->first = p->ts;
 		e->count = 0;
+		e->next = t->count;
 	}
-	e->count++;
+	if (e->count < UINT32_MAX)
+		e->count++;
 	switch (t->type) {
 	case TH_TYPE_LIMIT: ok = e->count <= t->count; break;
 	case TH_TYPE_THRESHOLD:
@@ -1581,6 +1584,13 @@ static bool threshold_ok(struct detect_engine *de, const struct rule *r, const s
 		break;
 	case TH_TYPE_BOTH: ok = e->count == t->count; break;
 	case TH_TYPE_DETECTION_FILTER: ok = e->count > t->count; break;
+	case TH_TYPE_BACKOFF:
+		/* the count-th match, then count * multiplier^k */
+		ok = e->count == e->next;
+		if (ok)
+			e->next = e->next > UINT32_MAX / t->multiplier ? UINT32_MAX
+								      : e->next * t->multiplier;
+		break;
 	}
 	pthread_mutex_unlock(&de->th_lock);
 	return ok;
@@ -1661,6 +1671,11 @@ static bool endpoints_ok(struct detect_thread *dt, const struct rule *r, const s
 static bool header_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
+	if (r->ipver && r->ipver != p->ip_ver)
+		return false;
+	for (uint8_t i = 0; i < r->npev; i++)
+		if (!pkt_has_event(p, (enum event_id)r->pev[i]))
+			return false;
 	if (r->sameip && memcmp(p->src, p->dst, 16))
 		return false;
 	const struct flow *f = p->flow;

@@ -1083,6 +1083,7 @@ static int parse_threshold(const char *arg, struct threshold *t, bool df, struct
 			if (!strcmp(v, "limit")) t->type = TH_TYPE_LIMIT;
 			else if (!strcmp(v, "threshold")) t->type = TH_TYPE_THRESHOLD;
 			else if (!strcmp(v, "both")) t->type = TH_TYPE_BOTH;
+			else if (!strcmp(v, "backoff")) t->type = TH_TYPE_BACKOFF;
 			else FAIL("threshold: bad type \"%s\"", v);
 			have_type = true;
 		} else if (!strcmp(k, "track")) {
@@ -1099,10 +1100,22 @@ static int parse_threshold(const char *arg, struct threshold *t, bool df, struct
 		} else if (!strcmp(k, "seconds") && parse_uint(v, UINT32_MAX, &u) == 0) {
 			t->seconds = (uint32_t)u;
 			have_secs = true;
+		} else if (!strcmp(k, "multiplier") && !df && parse_uint(v, UINT32_MAX, &u) == 0 && u) {
+			t->multiplier = (uint32_t)u;
 		} else {
 			FAIL("%s: bad option \"%s\"", df ? "detection_filter" : "threshold", k);
 		}
 	}
+	if (t->type == TH_TYPE_BACKOFF) {
+		/* as Suricata: tracked per flow, a multiplier instead of seconds */
+		if (!have_track || !have_count || !t->count || !t->multiplier || have_secs)
+			FAIL("threshold: type backoff needs track, count and multiplier (no seconds)");
+		if (t->track != TRACK_BY_FLOW)
+			FAIL("threshold: type backoff is tracked by_flow only");
+		return 0;
+	}
+	if (t->multiplier)
+		FAIL("threshold: multiplier is for type backoff");
 	if (!have_type || !have_track || !have_count || !have_secs)
 		FAIL("%s: needs %stype, track, count and seconds", df ? "detection_filter" : "threshold",
 		     df ? "" : "");
@@ -1269,6 +1282,11 @@ static int kw_flags(struct rule *r, const char *arg, struct parse_ctx *pc)
 	r->flags_want = want;
 	r->flags_mask = mask;
 	return 0;
+}
+
+static int kw_tcp_flags(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	return kw_flags(r, arg, pc);
 }
 
 /* ---- app layer ---- */
@@ -1590,6 +1608,43 @@ static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 	c->c.op = CMP_EQ;
 	c->c.a = v;
 	return 0;
+}
+
+/* decode-event:ipv4.trunc_pkt, stream-event:pkt_retransmission: the
+ * packet raised that event (events.def holds Suricata's names) */
+static int pkt_event_cond(struct rule *r, const char *arg, const char *kw, const char *prefix,
+			  struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[96], name[128];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	/* "decoder.ipv4.trunc_pkt" is accepted as well as "ipv4.trunc_pkt" */
+	if (!strncmp(t, prefix, strlen(prefix)))
+		str_lcpy(name, t, sizeof(name));
+	else
+		snprintf(name, sizeof(name), "%s%s", prefix, t);
+	int ev = event_lookup(name);
+	if (ev < 0) {
+		snprintf(pc->kw, sizeof(pc->kw), "%s:%.40s", kw, t);
+		pc->unsupported = true;
+		FAIL("%s \"%s\": vigil does not raise it (vigil --list-events)", kw, t);
+	}
+	if (r->npev >= RULE_MAX_PKT_EVENTS)
+		FAIL("more than %d decode-event / stream-event keywords", RULE_MAX_PKT_EVENTS);
+	r->pev[r->npev++] = (uint16_t)ev;
+	return 0;
+}
+
+static int kw_decode_event(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return pkt_event_cond(r, a, "decode-event", "decoder.", pc);
+}
+
+static int kw_stream_event(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return pkt_event_cond(r, a, "stream-event", "stream.", pc);
 }
 
 static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx *pc)

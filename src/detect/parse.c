@@ -206,8 +206,20 @@ static const char *const hdr_alproto_names[] = {
 	"telnet", "tftp", "bittorrent-dht", "irc", "mdns", "doh2", "dns-over-https",
 };
 
-static int parse_proto(struct rule *r, const char *p, struct parse_ctx *pc)
+static int parse_proto(struct rule *r, const char *name, struct parse_ctx *pc)
 {
+	/* Suricata reads protocol names case-insensitively ("IP", "TCP") */
+	char p[48];
+	size_t n = 0;
+	for (; name[n] && n < sizeof(p) - 1; n++)
+		p[n] = (char)tolower((unsigned char)name[n]);
+	p[n] = '\0';
+	if (!strcmp(p, "ipv4") || !strcmp(p, "ipv6")) {
+		/* any IP protocol of that version */
+		r->proto = 0;
+		r->ipver = p[3] == '4' ? 4 : 6;
+		return 0;
+	}
 	if (!strcmp(p, "tcp") || !strcmp(p, "tcp-pkt") || !strcmp(p, "tcp-stream"))
 		r->proto = 6;
 	else if (!strcmp(p, "udp"))
@@ -233,7 +245,7 @@ static int parse_proto(struct rule *r, const char *p, struct parse_ctx *pc)
 				return -1;
 			}
 		}
-		snprintf(pc->err, sizeof(pc->err), "unknown protocol \"%.64s\"", p);
+		snprintf(pc->err, sizeof(pc->err), "unknown protocol \"%.64s\"", name);
 		return -1;
 	}
 	if (!strcmp(p, "tcp-pkt"))

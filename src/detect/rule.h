@@ -147,12 +147,13 @@ struct flowint_cond {
 	int32_t value_var; /* another flowint as value, or -1 */
 };
 
-enum { TH_TYPE_LIMIT, TH_TYPE_THRESHOLD, TH_TYPE_BOTH, TH_TYPE_DETECTION_FILTER };
+enum { TH_TYPE_LIMIT, TH_TYPE_THRESHOLD, TH_TYPE_BOTH, TH_TYPE_DETECTION_FILTER, TH_TYPE_BACKOFF };
 enum { TRACK_BY_SRC, TRACK_BY_DST, TRACK_BY_RULE, TRACK_BY_BOTH, TRACK_BY_FLOW };
 struct threshold {
 	bool on;
 	uint8_t type, track;
 	uint32_t count, seconds;
+	uint32_t multiplier; /* backoff: alerts at match count * multiplier^k */
 };
 
 enum rule_flow_flags {
@@ -186,11 +187,16 @@ enum { HTTP_P_DIR_HEAD = 16, HTTP_P_DIR_BODY = 32 }; /* HTTP_P_REQ_HEAD ..: app.
 
 _Static_assert(BUF_MAX <= 64, "rule.dotprefix is a 64-bit mask");
 
+#define RULE_MAX_PKT_EVENTS 4
+
 struct rule {
 	uint32_t idx;        /* position in the engine */
 	uint32_t sid, gid, rev;
 	uint8_t action;
 	uint8_t proto;       /* IP protocol, 0 = any IP */
+	uint8_t ipver;       /* 4 or 6 for the ipv4 / ipv6 protocols, else 0 */
+	uint8_t npev;        /* decode-event / stream-event conditions: all must hold */
+	uint16_t pev[RULE_MAX_PKT_EVENTS]; /* event ids (enum event_id) */
 	uint8_t alproto;     /* app-layer protocol required (header, sticky buffer) */
 	uint8_t nalp;        /* app-layer-protocol keywords, all must hold */
 	struct {
