@@ -83,28 +83,47 @@ static bool identity_file_changed(const struct config *cfg, struct timespec *see
 	return true;
 }
 
-/* Replaced identity maps wait here until every worker has seen the gen
- * that replaced them; several can wait (a single-threaded run acknowledges
- * only when its next packet arrives, and the file may change meanwhile). */
+/* Replaced identity maps and blocklists wait here until every worker has
+ * seen the gen that replaced them; several can wait (a single-threaded run
+ * acknowledges only when its next packet arrives, and files may change
+ * meanwhile). */
 #define RETIRED_MAX 8
 struct retired {
-	struct identity *v[RETIRED_MAX];
+	void *v[RETIRED_MAX];
+	void (*free[RETIRED_MAX])(void *);
 	unsigned gen[RETIRED_MAX];
 	unsigned n;
 };
 
+static void identity_free_v(void *p) { identity_free(p); }
+static void blocklists_free_v(void *p) { blocklists_free(p); }
+
 static void retired_sweep(struct retired *r, const struct control *ct, bool all)
 {
 	unsigned k = 0;
+	bool freed = false;
 	for (unsigned i = 0; i < r->n; i++) {
 		if (all || workers_saw(ct, r->gen[i])) {
-			identity_free(r->v[i]);
+			r->free[i](r->v[i]);
+			freed = true;
 		} else {
 			r->v[k] = r->v[i];
+			r->free[k] = r->free[i];
 			r->gen[k++] = r->gen[i];
 		}
 	}
 	r->n = k;
+	if (freed && !all)
+		malloc_trim(0); /* a big list's memory back to the system */
+}
+
+/* Publishes next in *slot and retires the old one. */
+static void publish(struct control *ct, struct retired *r, void *_Atomic *slot, void *next,
+		    void (*fr)(void *))
+{
+	r->v[r->n] = atomic_exchange(slot, next);
+	r->free[r->n] = fr;
+	r->gen[r->n++] = atomic_fetch_add(&ct->rules->gen, 1) + 1;
 }
 
 static void *control_main(void *arg)
@@ -113,8 +132,9 @@ static void *control_main(void *arg)
 	struct detect_engine *old = NULL;
 	unsigned old_gen = 0;
 	struct retired ret = { .n = 0 };
-	double next_check = now_mono() + (double)ct->cfg->identity_check_interval;
+	double next_check = now_mono() + (double)ct->cfg->policy_check_interval;
 	struct timespec seen = identity_file_mtime(atomic_load(&ct->rules->idm));
+	uint64_t failed_stamp = 0;
 	while (!atomic_load(&ct->done)) {
 		struct timespec d = { 0, 50 * 1000000 };
 		nanosleep(&d, NULL);
@@ -126,12 +146,15 @@ static void *control_main(void *arg)
 			old = NULL;
 		}
 		bool id_due = engine_policy_reload;
-		if (ct->cfg->identity_check_interval && now_mono() >= next_check) {
-			next_check = now_mono() + (double)ct->cfg->identity_check_interval;
+		bool lists_due = engine_policy_reload;
+		if (ct->cfg->policy_check_interval && now_mono() >= next_check) {
+			next_check = now_mono() + (double)ct->cfg->policy_check_interval;
 			id_due |= identity_file_changed(ct->cfg, &seen);
+			lists_due |= blocklists_changed(atomic_load(&ct->rules->bl)) &&
+				     blocklists_files_stamp(ct->cfg) != failed_stamp;
 		}
+		engine_policy_reload = 0;
 		if (id_due && ret.n < RETIRED_MAX) {
-			engine_policy_reload = 0;
 			struct verr e = { "" };
 			struct identity *next = identity_load(ct->cfg, &e);
 			if (!next) {
@@ -139,10 +162,27 @@ static void *control_main(void *arg)
 				log_err("identity reload failed: %s; keeping the running map", e.msg);
 			} else {
 				seen = identity_file_mtime(next);
-				ret.v[ret.n] = atomic_exchange(&ct->rules->idm, next);
-				ret.gen[ret.n++] = atomic_fetch_add(&ct->rules->gen, 1) + 1;
+				publish(ct, &ret, (void *_Atomic *)&ct->rules->idm, next, identity_free_v);
 				atomic_fetch_add(&ct->rules->identity_reloads, 1);
 				log_info("identity reloaded: %u VMs", identity_count(next));
+			}
+		}
+		if (lists_due && ret.n < RETIRED_MAX) {
+			/* built beside the running lists, then swapped; the old
+			 * ones are freed once every worker has moved on */
+			struct verr e = { "" };
+			double t0 = now_mono();
+			struct blocklists *next = blocklists_load(ct->cfg, true, &e);
+			if (!next) {
+				log_err("blocklist reload failed: %s; keeping the running lists", e.msg);
+				/* retried only when a file changes again */
+				failed_stamp = blocklists_files_stamp(ct->cfg);
+			} else {
+				publish(ct, &ret, (void *_Atomic *)&ct->rules->bl, next, blocklists_free_v);
+				atomic_fetch_add(&ct->rules->list_reloads, 1);
+				log_info("blocklists reloaded: %llu entries, %.1f MB in %.2f s",
+					 (unsigned long long)blocklists_entries(next),
+					 (double)blocklists_memory(next) / 1e6, now_mono() - t0);
 			}
 		}
 		/* one rule engine at a time beside the running one */
@@ -316,6 +356,10 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	atomic_store(&rules->idm, idm);
 	if (identity_count(idm))
 		log_info("identity: %u VMs", identity_count(idm));
+	struct blocklists *bl = blocklists_load(cfg, false, e);
+	if (!bl)
+		return V_EINVAL;
+	atomic_store(&rules->bl, bl);
 	if (opts->detect) {
 		struct detect_load_stats st;
 		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
@@ -382,6 +426,7 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 	sink_close(fast);
 	detect_engine_free(atomic_load(&rules->cur));
 	identity_free(atomic_load(&rules->idm));
+	blocklists_free(atomic_load(&rules->bl));
 }
 
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
@@ -397,7 +442,9 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	atomic_init(&rules.gen, 1);
 	atomic_init(&rules.reloads, 0);
 	atomic_init(&rules.identity_reloads, 0);
+	atomic_init(&rules.list_reloads, 0);
 	atomic_init(&rules.idm, NULL);
+	atomic_init(&rules.bl, NULL);
 	atomic_init(&ct.done, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
@@ -634,7 +681,9 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	atomic_init(&rules.gen, 1);
 	atomic_init(&rules.reloads, 0);
 	atomic_init(&rules.identity_reloads, 0);
+	atomic_init(&rules.list_reloads, 0);
 	atomic_init(&rules.idm, NULL);
+	atomic_init(&rules.bl, NULL);
 	atomic_init(&ct.done, false);
 	responder_open(&resp);
 	if (nq > MAX_WORKERS)

@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "log.h"
@@ -119,8 +120,81 @@ void worker_check_rules(struct worker *w)
 	w->dt = dt;
 	w->de = de;
 	w->ec.idm = atomic_load(&w->rules->idm);
+	w->bl = atomic_load(&w->rules->bl);
 	w->cnt.v[CNT_DETECT_RULES] = detect_engine_rule_count(de);
 	atomic_store_explicit(&w->seen_gen, g, memory_order_release);
+}
+
+/* ---- policy: blocklists ---- */
+
+static void policy_hit(struct worker *w, struct packet *p, const char *field, const char *value,
+		       const struct bl_hit *h, int *verdict)
+{
+	struct flow *f = p->flow;
+	bool drop = w->ips && blocklists_drop(w->bl);
+	CNT_INC(&w->cnt, POLICY_BLOCKLIST_HITS);
+	if (f)
+		f->flags |= FLOW_F_ALERTED;
+	if (drop) {
+		CNT_INC(&w->cnt, IPS_BLOCKED);
+		if (f && !(f->flags & FLOW_F_PASS))
+			f->flags |= FLOW_F_DROP;
+		*verdict = WV_DROP;
+	}
+	if (w->eve && w->ec.alert)
+		eve_blocklist_alert(&w->out, p, field, value, h, drop, &w->ec);
+}
+
+/* A new flow's addresses, and the names and addresses this packet's app
+ * layer produced, against the blocklists. */
+static void policy_check(struct worker *w, struct packet *p, int *verdict)
+{
+	struct flow *f = p->flow;
+	struct bl_hit h;
+	char a[64];
+	if (f && f->pkts[0] + f->pkts[1] == 1 && p->ip_ver) {
+		if (blocklists_addr(w->bl, p->ip_ver, p->dst, &h)) {
+			inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, p->dst, a, sizeof(a));
+			policy_hit(w, p, "dest_ip", a, &h, verdict);
+		} else if (blocklists_addr(w->bl, p->ip_ver, p->src, &h)) {
+			inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, p->src, a, sizeof(a));
+			policy_hit(w, p, "src_ip", a, &h, verdict);
+		}
+	}
+	for (unsigned i = 0; i < w->app.tx.ndns; i++) {
+		const struct dns_msg *m = &w->app.tx.dns[i];
+		bool hit = false;
+		/* a query's names; a response's answers (its question was
+		 * the query's) */
+		for (unsigned q = 0; q < m->nq && !hit && !m->response; q++)
+			if ((hit = blocklists_name(w->bl, m->q[q].name, m->q[q].name_len, &h)))
+				policy_hit(w, p, "dns.query", m->q[q].name, &h, verdict);
+		for (unsigned k = 0; k < m->nans && !hit; k++) {
+			const struct dns_rr *rr = &m->a[k];
+			uint8_t ad[16] = { 0 };
+			/* names the question did not already ask: CNAME
+			 * targets, and owners further down a chain */
+			bool asked = m->nq && !strcmp(rr->name, m->q[0].name);
+			if (!asked && (hit = blocklists_name(w->bl, rr->name, rr->name_len, &h))) {
+				policy_hit(w, p, "dns.answer.name", rr->name, &h, verdict);
+			} else if (rr->type == 5 &&
+				   (hit = blocklists_name(w->bl, rr->data, rr->data_len, &h))) {
+				policy_hit(w, p, "dns.answer.cname", rr->data, &h, verdict);
+			} else if ((rr->type == 1 && inet_pton(AF_INET, rr->data, ad) == 1 &&
+				    (hit = blocklists_addr(w->bl, 4, ad, &h))) ||
+				   (rr->type == 28 && inet_pton(AF_INET6, rr->data, ad) == 1 &&
+				    (hit = blocklists_addr(w->bl, 6, ad, &h)))) {
+				policy_hit(w, p, "dns.answer.address", rr->data, &h, verdict);
+			}
+		}
+	}
+	const struct tls_info *t = w->app.tx.tls;
+	if (t && (w->app.tx.tls_new & TLS_ST_CLIENT_HELLO) && t->sni_len &&
+	    blocklists_name(w->bl, t->sni, t->sni_len, &h))
+		policy_hit(w, p, "tls.sni", t->sni, &h, verdict);
+	const struct http_msg *rq = w->app.tx.http_req;
+	if (rq && (w->app.tx.http_fresh & HTTP_P_REQ_HEAD) && rq->host_len && blocklists_name(w->bl, rq->host, rq->host_len, &h))
+		policy_hit(w, p, "http.host", rq->host, &h, verdict);
 }
 
 static int run_detect(struct worker *w, struct packet *p)
@@ -262,6 +336,12 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		worker_check_rules(w);
 		if (w->dt)
 			verdict = run_detect(w, p);
+	}
+	if (!blocklists_empty(w->bl)) {
+		int pv = WV_ACCEPT;
+		policy_check(w, p, &pv);
+		if (pv != WV_ACCEPT && verdict == WV_ACCEPT)
+			verdict = pv;
 	}
 	if (verdict == WV_ACCEPT && w->bypass && f && (!w->de || detect_flow_done(w->de, f))) {
 		if (!(f->flags & FLOW_F_BYPASS))

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "sink.h"
 #include "stream.h"
+#include "blocklist.h"
 
 /* The running rule engine, shared by all workers.  A reload stores a new
  * engine and bumps gen; each worker switches at its next packet (or while
@@ -22,9 +23,11 @@
 struct rules_state {
 	_Atomic(struct detect_engine *) cur;
 	_Atomic(struct identity *) idm;
+	_Atomic(struct blocklists *) bl;
 	atomic_uint gen;
 	atomic_uint reloads;          /* of the rules */
 	atomic_uint identity_reloads;
+	atomic_uint list_reloads;
 };
 
 struct worker {
@@ -44,6 +47,7 @@ struct worker {
 	struct rules_state *rules;
 	const struct detect_engine *de;
 	struct detect_thread *dt;
+	const struct blocklists *bl; /* the current blocklists, may be empty */
 	atomic_uint seen_gen;
 	bool ips;            /* drops take effect: inline, or --simulate-ips */
 	bool live;           /* wall-clock timestamps: expire flows while idle */

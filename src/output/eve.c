@@ -258,6 +258,42 @@ static void tls_fields(struct jbuf *jb, const struct tls_info *t);
 static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
 			const struct eve_cfg *ec);
 
+void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
+			 const char *value, const struct bl_hit *h, bool blocked,
+			 const struct eve_cfg *ec)
+{
+	const struct flow *f = p->flow;
+	bool name = strncmp(field, "dest_ip", 7) && strncmp(field, "src_ip", 6) &&
+		    strcmp(field, "dns.answer.address");
+	char sig[200];
+	snprintf(sig, sizeof(sig), "VIGIL POLICY blocklisted %s %s (list %s)",
+		 name ? "name" : "address", value, h->list);
+	eve_header(jb, p->ts, "alert", f, p, ec);
+	if (f)
+		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
+	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
+		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	jb_open_object(jb, "alert");
+	jb_str(jb, "action", blocked ? "blocked" : "allowed");
+	jb_u64(jb, "gid", 7);
+	jb_u64(jb, "signature_id", name ? 2 : 1);
+	jb_u64(jb, "rev", 1);
+	jb_str(jb, "signature", sig);
+	jb_str(jb, "category", "Policy violation");
+	jb_u64(jb, "severity", 2);
+	jb_close(jb);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", "blocklist");
+	jb_str(jb, "list", h->list);
+	jb_str(jb, "entry", h->entry);
+	jb_str(jb, "field", field);
+	jb_str(jb, "value", value);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec)
 {

@@ -12,6 +12,7 @@
 #include "detect.h"
 #include "stream.h"
 #include "identity.h"
+#include "blocklist.h"
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
@@ -38,6 +39,13 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 /* Returns false if the event's type is not enabled (nothing written). */
 bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id ev,
 			const struct eve_cfg *ec);
+/* A policy alert: p's flow, DNS message, TLS server name or HTTP request
+ * matched a blocklist.  field: what matched ("dest_ip", "dns.query",
+ * "tls.sni", ...), value: its value.  gid 7 (vigil policy), sid 1 for an
+ * address, 2 for a name; the "policy" object names the list and entry. */
+void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
+			 const char *value, const struct bl_hit *h, bool blocked,
+			 const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

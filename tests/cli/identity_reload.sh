@@ -3,7 +3,7 @@
 # a FIFO with identity.file naming the clients (10.137.0.0/24) "before"; a third
 # of the way the file is rewritten ("after") and vigil gets SIGHUP; two
 # thirds of the way the file is rewritten again ("later") without a signal,
-# and vigil notices the change itself (identity.check-interval: 1); then a
+# and vigil notices the change itself (policy.check-interval: 1); then a
 # broken file is written and signalled, and vigil keeps "later" for the
 # last third.  Checks:
 # each reload happened (log lines), every DNS query record names the client
@@ -22,7 +22,7 @@ third=$((size / 3))
 printf 'before:\n  addresses: [10.137.0.0/24]\nqubes-dns: 10.139.1.0/24\n' > "$T/vms.yaml"
 mkfifo "$T/fifo"
 "$V" -r "$T/fifo" -l "$T" --runmode "$MODE" --set threads=2 --no-progress -v \
-	--set identity.file="$T/vms.yaml" --set identity.check-interval=1 > "$T/out" 2> "$T/err" &
+	--set identity.file="$T/vms.yaml" --set policy.check-interval=1 > "$T/out" 2> "$T/err" &
 VP=$!
 waitlog() { # waitlog PATTERN COUNT: until the log has COUNT lines matching
 	local n=0

@@ -1,0 +1,180 @@
+/*
+ * blocklist.c - see blocklist.h.
+ */
+#include "blocklist.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "lists.h"
+#include "log.h"
+#include "vigil.h"
+
+#define BL_MAX_LISTS 64
+
+struct bl_list {
+	char *name, *path;
+	struct timespec mtime;
+	struct iplist *ip;      /* one of the two */
+	struct domainset *dom;
+};
+
+struct blocklists {
+	struct bl_list v[BL_MAX_LISTS];
+	unsigned n;
+	bool drop;
+};
+
+void blocklists_free(struct blocklists *b)
+{
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->n; i++) {
+		v_free(b->v[i].name);
+		v_free(b->v[i].path);
+		iplist_free(b->v[i].ip);
+		domainset_free(b->v[i].dom);
+	}
+	v_free(b);
+}
+
+static int load_one(struct blocklists *b, const char *kv, bool dom, bool quiet, struct verr *e)
+{
+	if (b->n >= BL_MAX_LISTS)
+		return verr_set(e, V_EINVAL, "more than %d blocklists", BL_MAX_LISTS);
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv || !eq[1])
+		return verr_set(e, V_EINVAL, "policy.%s-lists: \"%s\": want NAME: FILE",
+				dom ? "domain" : "ip", kv);
+	struct bl_list *l = &b->v[b->n];
+	memset(l, 0, sizeof(*l));
+	size_t nl = (size_t)(eq - kv);
+	if (!(l->name = v_malloc(nl + 1)) || !(l->path = v_strdup(eq + 1))) {
+		v_free(l->name);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	memcpy(l->name, kv, nl);
+	l->name[nl] = '\0';
+	b->n++;
+	struct stat st;
+	if (stat(l->path, &st) == 0)
+		l->mtime = st.st_mtim;
+	struct list_stats ls;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (dom)
+		l->dom = domainset_load(l->path, &ls, e);
+	else
+		l->ip = iplist_load(l->path, &ls, e);
+	if (!l->dom && !l->ip)
+		return V_EINVAL;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	size_t mem = dom ? domainset_memory(l->dom) : iplist_memory(l->ip);
+	if (!quiet)
+		log_info("blocklist %s (%s): %llu entries, %.1f MB, %.2f s", l->name, l->path,
+			 (unsigned long long)ls.entries, (double)mem / 1e6, secs);
+	if (ls.reserved)
+		log_warn("blocklist %s: %llu entries for private or reserved space ignored "
+			 "(first: %s): a list must not block the VMs' own networks",
+			 l->name, (unsigned long long)ls.reserved, ls.first_reserved);
+	if (ls.skipped)
+		log_warn("%s: %llu lines not understood, skipped (first: line %llu)", l->path,
+			 (unsigned long long)ls.skipped, (unsigned long long)ls.first_skipped);
+	return 0;
+}
+
+struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct verr *e)
+{
+	struct blocklists *b = v_calloc(1, sizeof(*b));
+	if (!b) {
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	b->drop = cfg->policy_blocklist_action == 1;
+	for (size_t i = 0; i < cfg->policy_ip_lists.cnt; i++)
+		if (load_one(b, cfg->policy_ip_lists.v[i], false, quiet, e) < 0)
+			goto fail;
+	for (size_t i = 0; i < cfg->policy_domain_lists.cnt; i++)
+		if (load_one(b, cfg->policy_domain_lists.v[i], true, quiet, e) < 0)
+			goto fail;
+	return b;
+fail:
+	blocklists_free(b);
+	return NULL;
+}
+
+bool blocklists_changed(const struct blocklists *b)
+{
+	for (unsigned i = 0; b && i < b->n; i++) {
+		struct stat st;
+		if (stat(b->v[i].path, &st) == 0 && (st.st_mtim.tv_sec != b->v[i].mtime.tv_sec ||
+						     st.st_mtim.tv_nsec != b->v[i].mtime.tv_nsec))
+			return true;
+	}
+	return false;
+}
+
+static uint64_t stamp_of(const struct strlist *l, uint64_t h)
+{
+	for (size_t i = 0; i < l->cnt; i++) {
+		const char *eq = strchr(l->v[i], '=');
+		struct stat st;
+		if (eq && stat(eq + 1, &st) == 0)
+			h = h * 1000003u + (uint64_t)st.st_mtim.tv_sec * 1000000000u +
+			    (uint64_t)st.st_mtim.tv_nsec;
+	}
+	return h;
+}
+
+uint64_t blocklists_files_stamp(const struct config *cfg)
+{
+	return stamp_of(&cfg->policy_domain_lists, stamp_of(&cfg->policy_ip_lists, 1));
+}
+
+bool blocklists_addr(const struct blocklists *b, uint8_t ver, const uint8_t *a, struct bl_hit *h)
+{
+	for (unsigned i = 0; b && i < b->n; i++)
+		if (b->v[i].ip && iplist_lookup(b->v[i].ip, ver, a, h->entry, sizeof(h->entry))) {
+			h->list = b->v[i].name;
+			return true;
+		}
+	return false;
+}
+
+bool blocklists_name(const struct blocklists *b, const char *name, size_t len, struct bl_hit *h)
+{
+	for (unsigned i = 0; b && i < b->n; i++) {
+		bool suffix = false;
+		const char *m = b->v[i].dom ? domainset_lookup(b->v[i].dom, name, len, &suffix) : NULL;
+		if (m) {
+			h->list = b->v[i].name;
+			snprintf(h->entry, sizeof(h->entry), "%s%.76s", suffix ? "*." : "", m);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool blocklists_empty(const struct blocklists *b) { return !b || !b->n; }
+bool blocklists_drop(const struct blocklists *b) { return b && b->drop; }
+
+uint64_t blocklists_entries(const struct blocklists *b)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; b && i < b->n; i++)
+		n += b->v[i].ip ? iplist_count(b->v[i].ip) : domainset_count(b->v[i].dom);
+	return n;
+}
+
+size_t blocklists_memory(const struct blocklists *b)
+{
+	size_t m = b ? sizeof(*b) : 0;
+	for (unsigned i = 0; b && i < b->n; i++)
+		m += b->v[i].ip ? iplist_memory(b->v[i].ip) : domainset_memory(b->v[i].dom);
+	return m;
+}

@@ -1,0 +1,45 @@
+/*
+ * blocklist.h - the policy blocklists: named address lists and domain
+ * lists (policy.ip-lists, policy.domain-lists), asked on every new flow,
+ * DNS query and answer, TLS server name and HTTP Host.  A hit names the
+ * list and the entry.  Built from files, immutable, swapped on reload
+ * (SIGHUP, or a list file changing) like the identity map.
+ */
+#ifndef VIGIL_BLOCKLIST_H
+#define VIGIL_BLOCKLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct verr;
+struct blocklists;
+
+struct bl_hit {
+	const char *list;    /* the list's name */
+	char entry[80];      /* the entry that matched, as the list holds it */
+};
+
+/* Loads every configured list; an unreadable file is an error naming it.
+ * Entries a list holds for private or reserved space are ignored with a
+ * warning.  quiet: no per-list log lines. */
+struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct verr *e);
+void blocklists_free(struct blocklists *b);
+/* Whether any list file's modification time differs from when b was
+ * built (a reload is due). */
+bool blocklists_changed(const struct blocklists *b);
+
+/* A stamp of the configured list files' modification times, so that a
+ * reload that failed is not retried until one of them changes. */
+uint64_t blocklists_files_stamp(const struct config *cfg);
+
+bool blocklists_addr(const struct blocklists *b, uint8_t ver, const uint8_t *a, struct bl_hit *h);
+bool blocklists_name(const struct blocklists *b, const char *name, size_t len, struct bl_hit *h);
+
+bool blocklists_empty(const struct blocklists *b);
+bool blocklists_drop(const struct blocklists *b);  /* policy.blocklist-action: drop */
+uint64_t blocklists_entries(const struct blocklists *b);
+size_t blocklists_memory(const struct blocklists *b);
+
+#endif

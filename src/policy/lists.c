@@ -1,0 +1,736 @@
+/*
+ * lists.c - see lists.h.
+ *
+ * Address lists: IPv4 entries become intervals [lo, hi] sorted by lo.
+ * CIDR blocks are either disjoint or nested, so once the nested ones are
+ * dropped (the covering entry is the one reported) the intervals are
+ * disjoint and a lookup is one binary search; 8 bytes an entry.  IPv6 the
+ * same with 128-bit bounds.
+ *
+ * Domain sets: the names in one arena, an array of entries (offset,
+ * length, suffix flag) and an open-addressing table of entry indexes keyed
+ * by a hash of the name: about 37 bytes an entry for a million names.  A
+ * lookup hashes the name and each of its parents (one per label).
+ */
+#include "lists.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "util.h"
+#include "vigil.h"
+
+#define LIST_MAX_FILE (1u << 30)      /* 1 GiB */
+#define LIST_MAX_ENTRIES (1u << 25)   /* 33 million */
+#define NAME_MAX_LEN 253
+
+typedef unsigned __int128 u128;
+
+/* Reads a whole file (up to LIST_MAX_FILE); *len its size. */
+static char *read_file(const char *path, size_t *len, struct verr *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > LIST_MAX_FILE) {
+		close(fd);
+		verr_set(e, V_EIO, "%s: not a regular file of at most 1 GiB", path);
+		return NULL;
+	}
+	char *buf = v_malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		verr_set(e, V_ENOMEM, "%s: out of memory", path);
+		return NULL;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+static size_t strcspn_n(const char *s, size_t max, char c)
+{
+	const char *p = memchr(s, c, max);
+	return p ? (size_t)(p - s) : max;
+}
+
+/* Trims spaces and a trailing CR; returns the start, *n the length. */
+static const char *trim_n(const char *s, size_t *n)
+{
+	while (*n && isspace((unsigned char)*s)) {
+		s++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)s[*n - 1]))
+		(*n)--;
+	return s;
+}
+
+static void note_skip(struct list_stats *st, uint64_t lno)
+{
+	if (!st->skipped++)
+		st->first_skipped = lno;
+}
+
+/* ---- addresses ---- */
+
+struct range4 {
+	uint32_t lo, hi;
+};
+
+struct range6 {
+	u128 lo, hi;
+};
+
+struct iplist {
+	struct range4 *v4;
+	uint32_t n4, cap4;
+	struct range6 *v6;
+	uint32_t n6, cap6;
+};
+
+static u128 load128(const uint8_t *a)
+{
+	u128 x = 0;
+	for (int i = 0; i < 16; i++)
+		x = x << 8 | a[i];
+	return x;
+}
+
+static void store128(u128 x, uint8_t *a)
+{
+	for (int i = 15; i >= 0; i--) {
+		a[i] = (uint8_t)x;
+		x >>= 8;
+	}
+}
+
+/* Private, loopback, link-local, shared and unspecified space: entries
+ * overlapping any of these are not used. */
+static bool reserved4(uint32_t lo, uint32_t hi)
+{
+	static const struct {
+		uint32_t net;
+		unsigned plen;
+	} r[] = {
+		{ 0x00000000u, 8 },  { 0x0a000000u, 8 },  { 0x7f000000u, 8 },  { 0x64400000u, 10 },
+		{ 0xa9fe0000u, 16 }, { 0xac100000u, 12 }, { 0xc0a80000u, 16 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
+		uint32_t rlo = r[i].net, rhi = r[i].net | (0xffffffffu >> r[i].plen);
+		if (lo <= rhi && hi >= rlo)
+			return true;
+	}
+	return false;
+}
+
+static bool reserved6(u128 lo, u128 hi)
+{
+	/* fc00::/7, fe80::/10 */
+	u128 fc_lo = (u128)0xfc << 120, fc_hi = fc_lo | (((u128)1 << 121) - 1);
+	u128 fe_lo = (u128)0xfe80 << 112, fe_hi = fe_lo | (((u128)1 << 118) - 1);
+	if ((lo <= fc_hi && hi >= fc_lo) || (lo <= fe_hi && hi >= fe_lo))
+		return true;
+	return lo <= 1; /* ::, ::1 (and anything that starts there) */
+}
+
+/* "a.b.c.d[/n]" or "x::y[/n]" into an interval; false if not one. */
+static bool parse_net(const char *s, size_t n, int *ver, u128 *lo, u128 *hi)
+{
+	char buf[64];
+	if (!n || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	uint8_t a[16] = { 0 };
+	unsigned bits;
+	if (inet_pton(AF_INET, buf, a) == 1) {
+		*ver = 4;
+		bits = 32;
+	} else if (inet_pton(AF_INET6, buf, a) == 1) {
+		*ver = 6;
+		bits = 128;
+	} else {
+		return false;
+	}
+	unsigned plen = bits;
+	if (slash) {
+		char *end;
+		errno = 0;
+		unsigned long pl = strtoul(slash, &end, 10);
+		if (!*slash || *end || errno || pl > bits)
+			return false;
+		plen = (unsigned)pl;
+	}
+	if (*ver == 4) {
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t host = plen >= 32 ? 0 : 0xffffffffu >> plen;
+		*lo = x & ~host;
+		*hi = (x & ~host) | host;
+	} else {
+		u128 x = load128(a);
+		u128 host = plen >= 128 ? 0 : plen == 0 ? ~(u128)0 : (((u128)1 << (128 - plen)) - 1);
+		*lo = x & ~host;
+		*hi = (x & ~host) | host;
+	}
+	return true;
+}
+
+static int r4_cmp(const void *x, const void *y)
+{
+	const struct range4 *a = x, *b = y;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->hi > b->hi ? -1 : a->hi < b->hi; /* the wider first */
+}
+
+static int r6_cmp(const void *x, const void *y)
+{
+	const struct range6 *a = x, *b = y;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->hi > b->hi ? -1 : a->hi < b->hi;
+}
+
+void iplist_free(struct iplist *l)
+{
+	if (!l)
+		return;
+	v_free(l->v4);
+	v_free(l->v6);
+	v_free(l);
+}
+
+static bool add4(struct iplist *l, uint32_t lo, uint32_t hi)
+{
+	if (l->n4 == l->cap4) {
+		if (l->cap4 >= LIST_MAX_ENTRIES)
+			return false;
+		uint32_t nc = l->cap4 ? l->cap4 * 2 : 1024;
+		struct range4 *v = v_realloc(l->v4, (size_t)nc * sizeof(*v));
+		if (!v)
+			return false;
+		l->v4 = v;
+		l->cap4 = nc;
+	}
+	l->v4[l->n4].lo = lo;
+	l->v4[l->n4++].hi = hi;
+	return true;
+}
+
+static bool add6(struct iplist *l, u128 lo, u128 hi)
+{
+	if (l->n6 == l->cap6) {
+		if (l->cap6 >= LIST_MAX_ENTRIES)
+			return false;
+		uint32_t nc = l->cap6 ? l->cap6 * 2 : 64;
+		struct range6 *v = v_realloc(l->v6, (size_t)nc * sizeof(*v));
+		if (!v)
+			return false;
+		l->v6 = v;
+		l->cap6 = nc;
+	}
+	l->v6[l->n6].lo = lo;
+	l->v6[l->n6++].hi = hi;
+	return true;
+}
+
+/* Drops nested and repeated intervals, then shrinks the arrays. */
+static void finish_ip(struct iplist *l, struct list_stats *st)
+{
+	if (l->n4) {
+		qsort(l->v4, l->n4, sizeof(*l->v4), r4_cmp);
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < l->n4; i++) {
+			if (k && l->v4[i].hi <= l->v4[k - 1].hi) {
+				st->duplicates++;
+				continue;
+			}
+			l->v4[k++] = l->v4[i];
+		}
+		l->n4 = k;
+		struct range4 *v = v_realloc(l->v4, (size_t)k * sizeof(*v));
+		if (v) {
+			l->v4 = v;
+			l->cap4 = k;
+		}
+	}
+	if (l->n6) {
+		qsort(l->v6, l->n6, sizeof(*l->v6), r6_cmp);
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < l->n6; i++) {
+			if (k && l->v6[i].hi <= l->v6[k - 1].hi) {
+				st->duplicates++;
+				continue;
+			}
+			l->v6[k++] = l->v6[i];
+		}
+		l->n6 = k;
+		struct range6 *v = v_realloc(l->v6, (size_t)k * sizeof(*v));
+		if (v) {
+			l->v6 = v;
+			l->cap6 = k;
+		}
+	}
+	st->entries = (uint64_t)l->n4 + l->n6;
+}
+
+struct iplist *iplist_parse(const char *text, size_t len, const char *name,
+			    struct list_stats *st, struct verr *e)
+{
+	struct list_stats dummy;
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	struct iplist *l = v_calloc(1, sizeof(*l));
+	if (!l) {
+		verr_set(e, V_ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	uint64_t lno = 0;
+	for (size_t off = 0; off < len;) {
+		size_t n = strcspn_n(text + off, len - off, '\n');
+		const char *s = trim_n(text + off, &n);
+		off += strcspn_n(text + off, len - off, '\n') + 1;
+		lno++;
+		st->lines++;
+		if (!n || *s == '#' || *s == ';')
+			continue;
+		const char *tok = s;
+		size_t tn;
+		if (*s == '{') {
+			/* Spamhaus JSON: {"cidr":"1.10.16.0/20","sblid":...} */
+			const char *c = memmem(s, n, "\"cidr\"", 6);
+			if (!c) {
+				/* the file's trailing metadata line has no cidr */
+				if (!memmem(s, n, "\"type\"", 6))
+					note_skip(st, lno);
+				continue;
+			}
+			c += 6;
+			while (c < s + n && (*c == ' ' || *c == ':'))
+				c++;
+			if (c >= s + n || *c != '"') {
+				note_skip(st, lno);
+				continue;
+			}
+			tok = c + 1;
+			tn = strcspn_n(tok, (size_t)(s + n - tok), '"');
+		} else {
+			tn = 0;
+			while (tn < n && !isspace((unsigned char)tok[tn]) && tok[tn] != ';' && tok[tn] != ',')
+				tn++;
+		}
+		int ver;
+		u128 lo, hi;
+		if (!parse_net(tok, tn, &ver, &lo, &hi)) {
+			note_skip(st, lno);
+			continue;
+		}
+		if (ver == 4 ? reserved4((uint32_t)lo, (uint32_t)hi) : reserved6(lo, hi)) {
+			if (!st->reserved++)
+				snprintf(st->first_reserved, sizeof(st->first_reserved), "%.*s",
+					 (int)(tn < 60 ? tn : 60), tok);
+			continue;
+		}
+		if (!(ver == 4 ? add4(l, (uint32_t)lo, (uint32_t)hi) : add6(l, lo, hi))) {
+			iplist_free(l);
+			verr_set(e, V_ENOMEM, "%s: too many entries or out of memory", name);
+			return NULL;
+		}
+	}
+	finish_ip(l, st);
+	return l;
+}
+
+struct iplist *iplist_load(const char *path, struct list_stats *st, struct verr *e)
+{
+	size_t len;
+	char *text = read_file(path, &len, e);
+	if (!text)
+		return NULL;
+	struct iplist *l = iplist_parse(text, len, path, st, e);
+	v_free(text);
+	return l;
+}
+
+static void render(int ver, u128 lo, u128 hi, char *out, size_t n)
+{
+	char a[64];
+	unsigned bits = ver == 4 ? 32 : 128, plen = bits;
+	u128 span = hi - lo;
+	while (plen && span) {
+		plen--;
+		span >>= 1;
+	}
+	if (ver == 4) {
+		struct in_addr in = { htonl((uint32_t)lo) };
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+	} else {
+		uint8_t b[16];
+		store128(lo, b);
+		inet_ntop(AF_INET6, b, a, sizeof(a));
+	}
+	if (plen == bits)
+		snprintf(out, n, "%s", a);
+	else
+		snprintf(out, n, "%s/%u", a, plen);
+}
+
+bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *entry,
+		   size_t entry_len)
+{
+	if (!l)
+		return false;
+	if (ver == 4) {
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t lo = 0, hi = l->n4;
+		while (lo < hi) { /* the first interval whose hi >= x */
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (l->v4[mid].hi < x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == l->n4 || l->v4[lo].lo > x)
+			return false;
+		if (entry)
+			render(4, l->v4[lo].lo, l->v4[lo].hi, entry, entry_len);
+		return true;
+	}
+	if (ver != 6)
+		return false;
+	u128 x = load128(a);
+	uint32_t lo = 0, hi = l->n6;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (l->v6[mid].hi < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == l->n6 || l->v6[lo].lo > x)
+		return false;
+	if (entry)
+		render(6, l->v6[lo].lo, l->v6[lo].hi, entry, entry_len);
+	return true;
+}
+
+uint64_t iplist_count(const struct iplist *l) { return l ? (uint64_t)l->n4 + l->n6 : 0; }
+
+size_t iplist_memory(const struct iplist *l)
+{
+	return l ? sizeof(*l) + (size_t)l->cap4 * sizeof(struct range4) +
+			   (size_t)l->cap6 * sizeof(struct range6)
+		 : 0;
+}
+
+/* ---- domain names ---- */
+
+struct dom_entry {
+	uint32_t off;
+	uint16_t len;
+	bool suffix;
+};
+
+struct domainset {
+	char *arena;
+	size_t alen, acap;
+	struct dom_entry *v;
+	uint32_t n, cap;
+	uint32_t *table;   /* entry index + 1, 0 empty */
+	uint32_t tmask;
+	uint64_t seed;
+};
+
+void domainset_free(struct domainset *d)
+{
+	if (!d)
+		return;
+	v_free(d->arena);
+	v_free(d->v);
+	v_free(d->table);
+	v_free(d);
+}
+
+/* Lowercases and checks a name; false if it is not one. */
+static bool norm_name(const char *s, size_t n, char *out, size_t *outn)
+{
+	while (n && s[n - 1] == '.')
+		n--;
+	if (!n || n > NAME_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isalnum(c) || c == '-' || c == '_' || c == '.')
+			out[i] = (char)tolower(c);
+		else
+			return false;
+		if (c == '.' && (i == 0 || s[i - 1] == '.'))
+			return false; /* an empty label */
+	}
+	*outn = n;
+	return true;
+}
+
+static uint32_t *slot_of(const struct domainset *d, const char *name, size_t n)
+{
+	uint32_t h = (uint32_t)hash_bytes(name, n, d->seed);
+	for (uint32_t i = h & d->tmask;; i = (i + 1) & d->tmask) {
+		uint32_t *s = &d->table[i];
+		if (!*s)
+			return s;
+		const struct dom_entry *de = &d->v[*s - 1];
+		if (de->len == n && !memcmp(d->arena + de->off, name, n))
+			return s;
+	}
+}
+
+static bool grow_table(struct domainset *d)
+{
+	uint32_t size = (d->tmask + 1) * 2;
+	uint32_t *old = d->table, omask = d->tmask;
+	d->table = v_calloc(size, sizeof(uint32_t));
+	if (!d->table) {
+		d->table = old;
+		return false;
+	}
+	d->tmask = size - 1;
+	for (uint32_t i = 0; old && i <= omask; i++)
+		if (old[i]) {
+			const struct dom_entry *de = &d->v[old[i] - 1];
+			*slot_of(d, d->arena + de->off, de->len) = old[i];
+		}
+	v_free(old);
+	return true;
+}
+
+/* Adds a normalised name; false if out of memory or too many. */
+static bool dom_add(struct domainset *d, const char *name, size_t n, bool suffix,
+		    struct list_stats *st)
+{
+	if ((uint64_t)(d->n + 1) * 2 > (uint64_t)d->tmask + 1 && !grow_table(d))
+		return false;
+	uint32_t *s = slot_of(d, name, n);
+	if (*s) {
+		st->duplicates++;
+		if (suffix)
+			d->v[*s - 1].suffix = true; /* the wider meaning wins */
+		return true;
+	}
+	if (d->n >= LIST_MAX_ENTRIES)
+		return false;
+	if (d->n == d->cap) {
+		uint32_t nc = d->cap ? d->cap * 2 : 1024;
+		struct dom_entry *v = v_realloc(d->v, (size_t)nc * sizeof(*v));
+		if (!v)
+			return false;
+		d->v = v;
+		d->cap = nc;
+	}
+	if (d->alen + n + 1 > d->acap) {
+		size_t nc = d->acap ? d->acap * 2 : 1u << 16;
+		while (nc < d->alen + n + 1)
+			nc *= 2;
+		char *a = v_realloc(d->arena, nc);
+		if (!a)
+			return false;
+		d->arena = a;
+		d->acap = nc;
+	}
+	memcpy(d->arena + d->alen, name, n);
+	d->arena[d->alen + n] = '\0';
+	d->v[d->n] = (struct dom_entry){ .off = (uint32_t)d->alen, .len = (uint16_t)n, .suffix = suffix };
+	d->alen += n + 1;
+	*s = ++d->n;
+	return true;
+}
+
+/* One line of a domain file: the names it holds (hosts lines may hold
+ * several).  Returns false if out of memory. */
+static bool dom_line(struct domainset *d, const char *s, size_t n, uint64_t lno,
+		     struct list_stats *st)
+{
+	if (!n || *s == '#' || *s == '!' || *s == '[')
+		return true;
+	if (n >= 2 && s[0] == '@' && s[1] == '@')
+		return true; /* an AdBlock exception: not a block */
+	char name[NAME_MAX_LEN + 1];
+	size_t nn;
+	if (n >= 2 && s[0] == '|' && s[1] == '|') {
+		/* ||example.com^ : the domain and its subdomains; rules with
+		 * options ($third-party, ...) or paths are not plain blocks */
+		const char *t = s + 2;
+		size_t tn = 0;
+		while (tn < n - 2 && t[tn] != '^' && t[tn] != '$' && t[tn] != '/')
+			tn++;
+		if ((tn < n - 2 && t[tn] != '^') || (tn + 1 < n - 2) || !norm_name(t, tn, name, &nn)) {
+			note_skip(st, lno);
+			return true;
+		}
+		return dom_add(d, name, nn, true, st);
+	}
+	/* tokens: a hosts line ("0.0.0.0 a.example b.example") or a name */
+	const char *tok[8];
+	size_t tl[8];
+	int nt = 0;
+	for (size_t i = 0; i < n && nt < 8;) {
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		if (i >= n || s[i] == '#')
+			break;
+		size_t j = i;
+		while (j < n && !isspace((unsigned char)s[j]))
+			j++;
+		tok[nt] = s + i;
+		tl[nt++] = j - i;
+		i = j;
+	}
+	int first = 0;
+	if (nt >= 2) {
+		char ip[64];
+		uint8_t a[16];
+		if (tl[0] < sizeof(ip)) {
+			memcpy(ip, tok[0], tl[0]);
+			ip[tl[0]] = '\0';
+			if (inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1)
+				first = 1;
+		}
+	}
+	if (nt - first != 1 && !first) {
+		note_skip(st, lno);
+		return true;
+	}
+	for (int i = first; i < nt; i++) {
+		bool suffix = tl[i] > 2 && tok[i][0] == '*' && tok[i][1] == '.';
+		const char *t = suffix ? tok[i] + 2 : tok[i];
+		size_t len = suffix ? tl[i] - 2 : tl[i];
+		if (!norm_name(t, len, name, &nn)) {
+			note_skip(st, lno);
+			continue;
+		}
+		if (first && (!strcmp(name, "localhost") || !strcmp(name, "localhost.localdomain") ||
+			      !strcmp(name, "local") || !strcmp(name, "broadcasthost") ||
+			      !strncmp(name, "ip6-", 4)))
+			continue; /* a hosts file's own lines */
+		if (!dom_add(d, name, nn, suffix, st))
+			return false;
+	}
+	return true;
+}
+
+struct domainset *domainset_parse(const char *text, size_t len, const char *name,
+				  struct list_stats *st, struct verr *e)
+{
+	struct list_stats dummy;
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	struct domainset *d = v_calloc(1, sizeof(*d));
+	if (!d || !(d->table = v_calloc(1024, sizeof(uint32_t)))) {
+		v_free(d);
+		verr_set(e, V_ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	d->tmask = 1023;
+	d->seed = 0x9e3779b97f4a7c15ull;
+	uint64_t lno = 0;
+	for (size_t off = 0; off < len;) {
+		size_t n = strcspn_n(text + off, len - off, '\n');
+		const char *s = trim_n(text + off, &n);
+		off += strcspn_n(text + off, len - off, '\n') + 1;
+		lno++;
+		st->lines++;
+		if (!dom_line(d, s, n, lno, st)) {
+			domainset_free(d);
+			verr_set(e, V_ENOMEM, "%s: too many entries or out of memory", name);
+			return NULL;
+		}
+	}
+	/* shrink the arrays to what they hold */
+	if (d->n) {
+		struct dom_entry *v = v_realloc(d->v, (size_t)d->n * sizeof(*v));
+		if (v) {
+			d->v = v;
+			d->cap = d->n;
+		}
+		char *a = v_realloc(d->arena, d->alen);
+		if (a) {
+			d->arena = a;
+			d->acap = d->alen;
+		}
+	}
+	st->entries = d->n;
+	return d;
+}
+
+struct domainset *domainset_load(const char *path, struct list_stats *st, struct verr *e)
+{
+	size_t len;
+	char *text = read_file(path, &len, e);
+	if (!text)
+		return NULL;
+	struct domainset *d = domainset_parse(text, len, path, st, e);
+	v_free(text);
+	return d;
+}
+
+const char *domainset_lookup(const struct domainset *d, const char *name, size_t len,
+			     bool *suffix)
+{
+	if (!d || !d->n)
+		return NULL;
+	char buf[NAME_MAX_LEN + 1];
+	size_t n;
+	if (!norm_name(name, len, buf, &n))
+		return NULL;
+	for (size_t start = 0; start < n;) {
+		uint32_t *s = slot_of(d, buf + start, n - start);
+		if (*s) {
+			const struct dom_entry *de = &d->v[*s - 1];
+			if (start == 0 || de->suffix) {
+				if (suffix)
+					*suffix = de->suffix;
+				return d->arena + de->off;
+			}
+		}
+		const char *dot = memchr(buf + start, '.', n - start);
+		if (!dot)
+			break;
+		start = (size_t)(dot - buf) + 1;
+	}
+	return NULL;
+}
+
+uint64_t domainset_count(const struct domainset *d) { return d ? d->n : 0; }
+
+size_t domainset_memory(const struct domainset *d)
+{
+	return d ? sizeof(*d) + d->acap + (size_t)d->cap * sizeof(struct dom_entry) +
+			   ((size_t)d->tmask + 1) * sizeof(uint32_t)
+		 : 0;
+}

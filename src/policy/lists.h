@@ -1,0 +1,71 @@
+/*
+ * lists.h - address and domain sets of a million entries: the one list
+ * implementation of the policy blocklists (and, later, allowlists,
+ * datasets, IP reputation and the proxy's passthrough list).
+ *
+ * Both are built once from a file and are immutable afterwards, so any
+ * number of workers can ask them without locks; a reload builds a new set
+ * and swaps it in (policy.c).  Lookups name the entry that matched, for
+ * alerts that explain themselves.
+ */
+#ifndef VIGIL_LISTS_H
+#define VIGIL_LISTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct verr;
+
+struct list_stats {
+	uint64_t lines, entries;
+	uint64_t skipped;          /* lines not understood */
+	uint64_t first_skipped;    /* the first of them (line number) */
+	uint64_t reserved;         /* entries ignored: private or reserved ranges */
+	char first_reserved[64];   /* the first of them, as written */
+	uint64_t duplicates;
+};
+
+/* ---- addresses and networks ----
+ * Files: one entry per line, "#" and ";" comments: plain addresses and
+ * CIDR networks (FireHOL netsets), Spamhaus DROP text ("1.10.16.0/20 ;
+ * SBL256894") and JSON lines ({"cidr":"1.10.16.0/20",...}).  Entries that
+ * touch private, loopback, link-local, shared or unspecified space
+ * (10/8, 172.16/12, 192.168/16, 127/8, 169.254/16, 100.64/10, 0/8,
+ * fc00::/7, fe80::/10, ::1, ::) are ignored and counted: a list must never
+ * block the VMs' own networks (FireHOL level1 holds 10.0.0.0/8). */
+struct iplist;
+
+struct iplist *iplist_load(const char *path, struct list_stats *st, struct verr *e);
+/* Builds from text in memory (tests, fuzzing); name is used in messages. */
+struct iplist *iplist_parse(const char *text, size_t len, const char *name,
+			    struct list_stats *st, struct verr *e);
+void iplist_free(struct iplist *l);
+/* Whether a (ip_ver 4 or 6; IPv4 in the first 4 bytes) is in the list; if
+ * so and entry is not NULL, the matching entry ("203.0.113.0/24"). */
+bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *entry,
+		   size_t entry_len);
+uint64_t iplist_count(const struct iplist *l);
+size_t iplist_memory(const struct iplist *l);
+
+/* ---- domain names ----
+ * Files: plain names, hosts files ("0.0.0.0 ads.example.com"), AdBlock
+ * rules ("||example.com^"; rules with options or exceptions are skipped).
+ * A plain or hosts entry matches that name exactly; "*.example.com" and
+ * "||example.com^" match the name and every name under it.  Names are
+ * compared lowercased, without a trailing dot. */
+struct domainset;
+
+struct domainset *domainset_load(const char *path, struct list_stats *st, struct verr *e);
+struct domainset *domainset_parse(const char *text, size_t len, const char *name,
+				  struct list_stats *st, struct verr *e);
+void domainset_free(struct domainset *d);
+/* The entry that matches name (len bytes), or NULL: an exact entry equal
+ * to it, or a suffix entry equal to it or to one of its parents.  The
+ * result is the entry as stored ("example.com"), valid while d lives. */
+const char *domainset_lookup(const struct domainset *d, const char *name, size_t len,
+			     bool *suffix);
+uint64_t domainset_count(const struct domainset *d);
+size_t domainset_memory(const struct domainset *d);
+
+#endif
