@@ -58,12 +58,23 @@ run() { # best packet phase of RUNS, and its peak RSS
 }
 read base_s base_m <<< "$(run)"
 read pol_s pol_m <<< "$(run "${LISTS[@]}")"
-printf '%-40s %8s s %6s MB\n' "no lists (1 worker, packet phase)" "$base_s" "$base_m"
-printf '%-40s %8s s %6s MB\n' "both lists + 50 VMs" "$pol_s" "$pol_m"
-echo "throughput cost: $(echo "($pol_s - $base_s) * 100 / $base_s" | bc -l | cut -c1-5) %"
+printf '%-44s %8s s %6s MB\n' "no rules, no lists (1 worker, packet phase)" "$base_s" "$base_m"
+printf '%-44s %8s s %6s MB\n' "no rules, both lists + 50 VMs" "$pol_s" "$pol_m"
+echo "throughput cost without rules: $(echo "($pol_s - $base_s) * 100 / $base_s" | bc -l | cut -c1-5) %"
+ET="$ROOT/../shared/corpora/et-open/rules"
+if [ -d "$ET" ]; then
+	cat "$ET"/*.rules > "$P/et.rules"
+	R=(-S "$P/et.rules" --set classification-file="$ET/classification.config"
+	   --set detect.mpm-cache-dir="$OUT/mpmcache")
+	read rb_s rb_m <<< "$(run "${R[@]}")"
+	read rp_s rp_m <<< "$(run "${R[@]}" "${LISTS[@]}")"
+	printf '%-44s %8s s %6s MB\n' "ET Open, no lists" "$rb_s" "$rb_m"
+	printf '%-44s %8s s %6s MB\n' "ET Open, both lists + 50 VMs" "$rp_s" "$rp_m"
+	echo "throughput cost with ET Open: $(echo "($rp_s - $rb_s) * 100 / $rb_s" | bc -l | cut -c1-5) %"
+fi
 # reload: vigil reads the capture through a FIFO so that it keeps running
 rm -f "$P/fifo" "$P/err"; mkfifo "$P/fifo"
-"$V" -r "$P/fifo" -l "$P" --runmode single --no-progress -v "${LISTS[@]}" \
+"$V" -r "$P/fifo" -l "$P" --runmode workers --no-progress -v "${LISTS[@]}" \
 	--set outputs.eve.enabled=no > /dev/null 2> "$P/err" &
 pid=$!
 exec 3> "$P/fifo"
@@ -72,11 +83,11 @@ sleep 4
 steady=$(( $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status) / 1024 ))
 echo 5 > /proc/$pid/clear_refs
 kill -HUP $pid
-n=0; while ! grep -q "blocklists reloaded" "$P/err"; do sleep 0.2; n=$((n + 1)); [ $n -lt 300 ] || break; done
+n=0; while [ "$(grep -c "reloaded in" "$P/err")" -lt 2 ]; do sleep 0.2; n=$((n + 1)); [ $n -lt 300 ] || break; done
 sleep 1.5
 peak=$(( $(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status) / 1024 ))
 after=$(( $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status) / 1024 ))
 exec 3>&-
 wait $pid || true
-grep "blocklists reloaded" "$P/err" | sed 's/^vigil: info: /  /'
+grep "reloaded in" "$P/err" | sed 's/^vigil: info: /  /'
 echo "reload: steady RSS $steady MB, peak during reload $peak MB ($(echo "$peak / $steady" | bc -l | cut -c1-4)x), after $after MB"

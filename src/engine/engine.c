@@ -135,6 +135,8 @@ static void *control_main(void *arg)
 	double next_check = now_mono() + (double)ct->cfg->policy_check_interval;
 	struct timespec seen = identity_file_mtime(atomic_load(&ct->rules->idm));
 	uint64_t failed_stamp = 0;
+	int list_from = -1;   /* a list reload pass: the next list to look at */
+	bool list_all = false; /* ... every list (SIGHUP), not only changed ones */
 	while (!atomic_load(&ct->done)) {
 		struct timespec d = { 0, 50 * 1000000 };
 		nanosleep(&d, NULL);
@@ -145,13 +147,22 @@ static void *control_main(void *arg)
 			malloc_trim(0); /* the old engine's memory back to the system */
 			old = NULL;
 		}
-		bool id_due = engine_policy_reload;
-		bool lists_due = engine_policy_reload;
+		/* the configuration's own VMs do not change: SIGHUP re-reads
+		 * the identity file, if there is one */
+		bool id_due = engine_policy_reload && ct->cfg->identity_file && *ct->cfg->identity_file;
+		if (engine_policy_reload) {
+			/* every list, one after the other */
+			list_from = 0;
+			list_all = true;
+		}
 		if (ct->cfg->policy_check_interval && now_mono() >= next_check) {
 			next_check = now_mono() + (double)ct->cfg->policy_check_interval;
 			id_due |= identity_file_changed(ct->cfg, &seen);
-			lists_due |= blocklists_changed(atomic_load(&ct->rules->bl)) &&
-				     blocklists_files_stamp(ct->cfg) != failed_stamp;
+			if (list_from < 0 && blocklists_due(atomic_load(&ct->rules->bl), 0, false) >= 0 &&
+			    blocklists_files_stamp(ct->cfg) != failed_stamp) {
+				list_from = 0;
+				list_all = false;
+			}
 		}
 		engine_policy_reload = 0;
 		if (id_due && ret.n < RETIRED_MAX) {
@@ -167,22 +178,34 @@ static void *control_main(void *arg)
 				log_info("identity reloaded: %u VMs", identity_count(next));
 			}
 		}
-		if (lists_due && ret.n < RETIRED_MAX) {
-			/* built beside the running lists, then swapped; the old
-			 * ones are freed once every worker has moved on */
-			struct verr e = { "" };
-			double t0 = now_mono();
-			struct blocklists *next = blocklists_load(ct->cfg, true, &e);
-			if (!next) {
-				log_err("blocklist reload failed: %s; keeping the running lists", e.msg);
-				/* retried only when a file changes again */
-				failed_stamp = blocklists_files_stamp(ct->cfg);
+		/* lists one at a time, each once the workers have let go of the
+		 * previous one: only one list is ever held twice */
+		unsigned lists_waiting = 0;
+		for (unsigned k = 0; k < ret.n; k++)
+			lists_waiting += ret.free[k] == blocklists_free_v;
+		if (list_from >= 0 && !lists_waiting && ret.n < RETIRED_MAX) {
+			struct blocklists *cur = atomic_load(&ct->rules->bl);
+			int i = blocklists_due(cur, (unsigned)list_from, list_all);
+			if (i < 0) {
+				list_from = -1;
 			} else {
-				publish(ct, &ret, (void *_Atomic *)&ct->rules->bl, next, blocklists_free_v);
-				atomic_fetch_add(&ct->rules->list_reloads, 1);
-				log_info("blocklists reloaded: %llu entries, %.1f MB in %.2f s",
-					 (unsigned long long)blocklists_entries(next),
-					 (double)blocklists_memory(next) / 1e6, now_mono() - t0);
+				list_from = i + 1;
+				struct verr e = { "" };
+				double t0 = now_mono();
+				struct blocklists *next = blocklists_rebuild(cur, ct->cfg, (unsigned)i, &e);
+				if (!next) {
+					log_err("blocklist reload failed: %s; keeping the running list", e.msg);
+					/* retried only when a file changes again */
+					failed_stamp = blocklists_files_stamp(ct->cfg);
+				} else {
+					publish(ct, &ret, (void *_Atomic *)&ct->rules->bl, next,
+						blocklists_free_v);
+					atomic_fetch_add(&ct->rules->list_reloads, 1);
+					log_info("blocklist %s reloaded in %.2f s: lists now %llu entries, %.1f MB",
+						 blocklists_name_of(next, (unsigned)i), now_mono() - t0,
+						 (unsigned long long)blocklists_entries(next),
+						 (double)blocklists_memory(next) / 1e6);
+				}
 			}
 		}
 		/* one rule engine at a time beside the running one */

@@ -16,50 +16,63 @@
 
 #define BL_MAX_LISTS 64
 
+/* A list; shared by the blocklists built after it until it is rebuilt
+ * (refs counts them; only the control thread builds and frees). */
 struct bl_list {
 	char *name, *path;
 	struct timespec mtime;
 	struct iplist *ip;      /* one of the two */
 	struct domainset *dom;
+	unsigned refs;
 };
 
 struct blocklists {
-	struct bl_list v[BL_MAX_LISTS];
+	struct bl_list *v[BL_MAX_LISTS];
 	unsigned n;
 	bool drop;
 };
+
+static void list_unref(struct bl_list *l)
+{
+	if (!l || --l->refs)
+		return;
+	v_free(l->name);
+	v_free(l->path);
+	iplist_free(l->ip);
+	domainset_free(l->dom);
+	v_free(l);
+}
 
 void blocklists_free(struct blocklists *b)
 {
 	if (!b)
 		return;
-	for (unsigned i = 0; i < b->n; i++) {
-		v_free(b->v[i].name);
-		v_free(b->v[i].path);
-		iplist_free(b->v[i].ip);
-		domainset_free(b->v[i].dom);
-	}
+	for (unsigned i = 0; i < b->n; i++)
+		list_unref(b->v[i]);
 	v_free(b);
 }
 
-static int load_one(struct blocklists *b, const char *kv, bool dom, bool quiet, struct verr *e)
+/* Builds the list "NAME=FILE" (kv); NULL with e set. */
+static struct bl_list *build_list(const char *kv, bool dom, bool quiet, struct verr *e)
 {
-	if (b->n >= BL_MAX_LISTS)
-		return verr_set(e, V_EINVAL, "more than %d blocklists", BL_MAX_LISTS);
 	const char *eq = strchr(kv, '=');
-	if (!eq || eq == kv || !eq[1])
-		return verr_set(e, V_EINVAL, "policy.%s-lists: \"%s\": want NAME: FILE",
-				dom ? "domain" : "ip", kv);
-	struct bl_list *l = &b->v[b->n];
-	memset(l, 0, sizeof(*l));
+	if (!eq || eq == kv || !eq[1]) {
+		verr_set(e, V_EINVAL, "policy.%s-lists: \"%s\": want NAME: FILE", dom ? "domain" : "ip",
+			 kv);
+		return NULL;
+	}
+	struct bl_list *l = v_calloc(1, sizeof(*l));
 	size_t nl = (size_t)(eq - kv);
-	if (!(l->name = v_malloc(nl + 1)) || !(l->path = v_strdup(eq + 1))) {
-		v_free(l->name);
-		return verr_set(e, V_ENOMEM, "out of memory");
+	if (!l || !(l->name = v_malloc(nl + 1)) || !(l->path = v_strdup(eq + 1))) {
+		if (l)
+			v_free(l->name);
+		v_free(l);
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
 	}
 	memcpy(l->name, kv, nl);
 	l->name[nl] = '\0';
-	b->n++;
+	l->refs = 1;
 	struct stat st;
 	if (stat(l->path, &st) == 0)
 		l->mtime = st.st_mtim;
@@ -70,8 +83,10 @@ static int load_one(struct blocklists *b, const char *kv, bool dom, bool quiet, 
 		l->dom = domainset_load(l->path, &ls, e);
 	else
 		l->ip = iplist_load(l->path, &ls, e);
-	if (!l->dom && !l->ip)
-		return V_EINVAL;
+	if (!l->dom && !l->ip) {
+		list_unref(l);
+		return NULL;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	size_t mem = dom ? domainset_memory(l->dom) : iplist_memory(l->ip);
@@ -85,7 +100,15 @@ static int load_one(struct blocklists *b, const char *kv, bool dom, bool quiet, 
 	if (ls.skipped)
 		log_warn("%s: %llu lines not understood, skipped (first: line %llu)", l->path,
 			 (unsigned long long)ls.skipped, (unsigned long long)ls.first_skipped);
-	return 0;
+	return l;
+}
+
+/* The configuration entry of list i: ip-lists first, then domain-lists. */
+static const char *list_kv(const struct config *cfg, unsigned i, bool *dom)
+{
+	*dom = i >= cfg->policy_ip_lists.cnt;
+	return *dom ? cfg->policy_domain_lists.v[i - cfg->policy_ip_lists.cnt]
+		    : cfg->policy_ip_lists.v[i];
 }
 
 struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct verr *e)
@@ -96,27 +119,65 @@ struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct 
 		return NULL;
 	}
 	b->drop = cfg->policy_blocklist_action == 1;
-	for (size_t i = 0; i < cfg->policy_ip_lists.cnt; i++)
-		if (load_one(b, cfg->policy_ip_lists.v[i], false, quiet, e) < 0)
+	size_t total = cfg->policy_ip_lists.cnt + cfg->policy_domain_lists.cnt;
+	if (total > BL_MAX_LISTS) {
+		verr_set(e, V_EINVAL, "more than %d blocklists", BL_MAX_LISTS);
+		goto fail;
+	}
+	for (unsigned i = 0; i < total; i++) {
+		bool dom;
+		const char *kv = list_kv(cfg, i, &dom);
+		if (!(b->v[b->n] = build_list(kv, dom, quiet, e)))
 			goto fail;
-	for (size_t i = 0; i < cfg->policy_domain_lists.cnt; i++)
-		if (load_one(b, cfg->policy_domain_lists.v[i], true, quiet, e) < 0)
-			goto fail;
+		b->n++;
+	}
 	return b;
 fail:
 	blocklists_free(b);
 	return NULL;
 }
 
-bool blocklists_changed(const struct blocklists *b)
+int blocklists_due(const struct blocklists *b, unsigned from, bool all)
 {
-	for (unsigned i = 0; b && i < b->n; i++) {
+	for (unsigned i = from; b && i < b->n; i++) {
 		struct stat st;
-		if (stat(b->v[i].path, &st) == 0 && (st.st_mtim.tv_sec != b->v[i].mtime.tv_sec ||
-						     st.st_mtim.tv_nsec != b->v[i].mtime.tv_nsec))
-			return true;
+		if (all || (stat(b->v[i]->path, &st) == 0 &&
+			    (st.st_mtim.tv_sec != b->v[i]->mtime.tv_sec ||
+			     st.st_mtim.tv_nsec != b->v[i]->mtime.tv_nsec)))
+			return (int)i;
 	}
-	return false;
+	return -1;
+}
+
+struct blocklists *blocklists_rebuild(const struct blocklists *cur, const struct config *cfg,
+				      unsigned i, struct verr *e)
+{
+	if (!cur || i >= cur->n) {
+		verr_set(e, V_EINVAL, "no list %u", i);
+		return NULL;
+	}
+	bool dom;
+	const char *kv = list_kv(cfg, i, &dom);
+	struct bl_list *l = build_list(kv, dom, true, e);
+	if (!l)
+		return NULL;
+	struct blocklists *b = v_calloc(1, sizeof(*b));
+	if (!b) {
+		list_unref(l);
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	*b = *cur;
+	for (unsigned k = 0; k < b->n; k++)
+		if (k != i)
+			b->v[k]->refs++;
+	b->v[i] = l;
+	return b;
+}
+
+const char *blocklists_name_of(const struct blocklists *b, unsigned i)
+{
+	return b && i < b->n ? b->v[i]->name : "";
 }
 
 static uint64_t stamp_of(const struct strlist *l, uint64_t h)
@@ -139,8 +200,8 @@ uint64_t blocklists_files_stamp(const struct config *cfg)
 bool blocklists_addr(const struct blocklists *b, uint8_t ver, const uint8_t *a, struct bl_hit *h)
 {
 	for (unsigned i = 0; b && i < b->n; i++)
-		if (b->v[i].ip && iplist_lookup(b->v[i].ip, ver, a, h->entry, sizeof(h->entry))) {
-			h->list = b->v[i].name;
+		if (b->v[i]->ip && iplist_lookup(b->v[i]->ip, ver, a, h->entry, sizeof(h->entry))) {
+			h->list = b->v[i]->name;
 			return true;
 		}
 	return false;
@@ -150,9 +211,9 @@ bool blocklists_name(const struct blocklists *b, const char *name, size_t len, s
 {
 	for (unsigned i = 0; b && i < b->n; i++) {
 		bool suffix = false;
-		const char *m = b->v[i].dom ? domainset_lookup(b->v[i].dom, name, len, &suffix) : NULL;
+		const char *m = b->v[i]->dom ? domainset_lookup(b->v[i]->dom, name, len, &suffix) : NULL;
 		if (m) {
-			h->list = b->v[i].name;
+			h->list = b->v[i]->name;
 			snprintf(h->entry, sizeof(h->entry), "%s%.76s", suffix ? "*." : "", m);
 			return true;
 		}
@@ -167,7 +228,7 @@ uint64_t blocklists_entries(const struct blocklists *b)
 {
 	uint64_t n = 0;
 	for (unsigned i = 0; b && i < b->n; i++)
-		n += b->v[i].ip ? iplist_count(b->v[i].ip) : domainset_count(b->v[i].dom);
+		n += b->v[i]->ip ? iplist_count(b->v[i]->ip) : domainset_count(b->v[i]->dom);
 	return n;
 }
 
@@ -175,6 +236,6 @@ size_t blocklists_memory(const struct blocklists *b)
 {
 	size_t m = b ? sizeof(*b) : 0;
 	for (unsigned i = 0; b && i < b->n; i++)
-		m += b->v[i].ip ? iplist_memory(b->v[i].ip) : domainset_memory(b->v[i].dom);
+		m += b->v[i]->ip ? iplist_memory(b->v[i]->ip) : domainset_memory(b->v[i]->dom);
 	return m;
 }

@@ -26,9 +26,16 @@ struct bl_hit {
  * warning.  quiet: no per-list log lines. */
 struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct verr *e);
 void blocklists_free(struct blocklists *b);
-/* Whether any list file's modification time differs from when b was
- * built (a reload is due). */
-bool blocklists_changed(const struct blocklists *b);
+/* Reloading one list at a time, so that only one list is ever held
+ * twice: the index of the first list from `from` on whose file has
+ * changed since it was built (or any, with all), or -1. */
+int blocklists_due(const struct blocklists *b, unsigned from, bool all);
+/* A new set of lists with list i rebuilt from its file and the others
+ * shared with cur (cur stays valid; freeing either keeps the other's).
+ * NULL with e set if list i cannot be built. */
+struct blocklists *blocklists_rebuild(const struct blocklists *cur, const struct config *cfg,
+				      unsigned i, struct verr *e);
+const char *blocklists_name_of(const struct blocklists *b, unsigned i);
 
 /* A stamp of the configured list files' modification times, so that a
  * reload that failed is not retried until one of them changes. */

@@ -34,39 +34,71 @@
 
 typedef unsigned __int128 u128;
 
-/* Reads a whole file (up to LIST_MAX_FILE); *len its size. */
-static char *read_file(const char *path, size_t *len, struct verr *e)
+/* Lines from a file (read in blocks, never whole) or from text in memory.
+ * Lines longer than LINE_MAX_LEN are cut there (no entry is that long). */
+#define LINE_MAX_LEN 4096
+
+struct lines {
+	FILE *f;
+	const char *text;
+	size_t len, off;
+	char buf[LINE_MAX_LEN + 2];
+};
+
+static bool next_line(struct lines *L, const char **s, size_t *n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (L->f) {
+		if (!fgets(L->buf, sizeof(L->buf), L->f))
+			return false;
+		size_t k = strlen(L->buf);
+		if (k && L->buf[k - 1] == '\n') {
+			k--;
+		} else if (k == sizeof(L->buf) - 1) {
+			/* too long: keep the start, drop the rest of the line */
+			int c;
+			while ((c = fgetc(L->f)) != EOF && c != '\n')
+				;
+		}
+		*s = L->buf;
+		*n = k;
+		return true;
+	}
+	if (L->off >= L->len)
+		return false;
+	const char *p = L->text + L->off;
+	const char *nl = memchr(p, '\n', L->len - L->off);
+	size_t k = nl ? (size_t)(nl - p) : L->len - L->off;
+	L->off += k + 1;
+	*s = p;
+	*n = k;
+	return true;
+}
+
+/* Opens path for reading; *size its size, *nlines an upper bound on its
+ * lines (counted in a first pass, so that the arrays are sized once). */
+static FILE *open_list(const char *path, uint64_t *size, uint64_t *nlines, struct verr *e)
+{
+	FILE *f = fopen(path, "re");
+	if (!f) {
 		verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > LIST_MAX_FILE) {
-		close(fd);
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > LIST_MAX_FILE) {
+		fclose(f);
 		verr_set(e, V_EIO, "%s: not a regular file of at most 1 GiB", path);
 		return NULL;
 	}
-	char *buf = v_malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		verr_set(e, V_ENOMEM, "%s: out of memory", path);
-		return NULL;
-	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*len = got;
-	return buf;
+	char blk[65536];
+	size_t k;
+	uint64_t n = 1;
+	while ((k = fread(blk, 1, sizeof(blk), f)) > 0)
+		for (const char *p = blk; (p = memchr(p, '\n', (size_t)(blk + k - p))); p++)
+			n++;
+	rewind(f);
+	*size = (uint64_t)st.st_size;
+	*nlines = n;
+	return f;
 }
 
 static size_t strcspn_n(const char *s, size_t max, char c)
@@ -299,8 +331,8 @@ static void finish_ip(struct iplist *l, struct list_stats *st)
 	st->entries = (uint64_t)l->n4 + l->n6;
 }
 
-struct iplist *iplist_parse(const char *text, size_t len, const char *name,
-			    struct list_stats *st, struct verr *e)
+static struct iplist *ip_build(struct lines *L, uint64_t expect, const char *name,
+			       struct list_stats *st, struct verr *e)
 {
 	struct list_stats dummy;
 	if (!st)
@@ -311,13 +343,19 @@ struct iplist *iplist_parse(const char *text, size_t len, const char *name,
 		verr_set(e, V_ENOMEM, "%s: out of memory", name);
 		return NULL;
 	}
+	/* sized once for every line (a large block's pages are only touched
+	 * as entries fill it), shrunk at the end */
+	if (expect > LIST_MAX_ENTRIES)
+		expect = LIST_MAX_ENTRIES;
+	if (expect > 1024 && (l->v4 = v_malloc((size_t)expect * sizeof(*l->v4))))
+		l->cap4 = (uint32_t)expect;
 	uint64_t lno = 0;
-	for (size_t off = 0; off < len;) {
-		size_t n = strcspn_n(text + off, len - off, '\n');
-		const char *s = trim_n(text + off, &n);
-		off += strcspn_n(text + off, len - off, '\n') + 1;
+	const char *s;
+	size_t n;
+	while (next_line(L, &s, &n)) {
 		lno++;
 		st->lines++;
+		s = trim_n(s, &n);
 		if (!n || *s == '#' || *s == ';')
 			continue;
 		const char *tok = s;
@@ -367,14 +405,22 @@ struct iplist *iplist_parse(const char *text, size_t len, const char *name,
 	return l;
 }
 
+struct iplist *iplist_parse(const char *text, size_t len, const char *name,
+			    struct list_stats *st, struct verr *e)
+{
+	struct lines L = { .text = text, .len = len };
+	return ip_build(&L, 0, name, st, e);
+}
+
 struct iplist *iplist_load(const char *path, struct list_stats *st, struct verr *e)
 {
-	size_t len;
-	char *text = read_file(path, &len, e);
-	if (!text)
+	uint64_t size, nlines;
+	FILE *f = open_list(path, &size, &nlines, e);
+	if (!f)
 		return NULL;
-	struct iplist *l = iplist_parse(text, len, path, st, e);
-	v_free(text);
+	struct lines L = { .f = f };
+	struct iplist *l = ip_build(&L, nlines, path, st, e);
+	fclose(f);
 	return l;
 }
 
@@ -643,28 +689,39 @@ static bool dom_line(struct domainset *d, const char *s, size_t n, uint64_t lno,
 	return true;
 }
 
-struct domainset *domainset_parse(const char *text, size_t len, const char *name,
-				  struct list_stats *st, struct verr *e)
+static struct domainset *dom_build(struct lines *L, uint64_t expect, uint64_t bytes,
+				   const char *name, struct list_stats *st, struct verr *e)
 {
 	struct list_stats dummy;
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
 	struct domainset *d = v_calloc(1, sizeof(*d));
-	if (!d || !(d->table = v_calloc(1024, sizeof(uint32_t)))) {
+	/* sized once from the file: a table for every line, the entries and
+	 * the names' bytes (pages are touched only as they fill) */
+	if (expect > LIST_MAX_ENTRIES)
+		expect = LIST_MAX_ENTRIES;
+	uint32_t tsize = 1024;
+	while ((uint64_t)tsize < 2 * expect)
+		tsize *= 2;
+	if (!d || !(d->table = v_calloc(tsize, sizeof(uint32_t)))) {
 		v_free(d);
 		verr_set(e, V_ENOMEM, "%s: out of memory", name);
 		return NULL;
 	}
-	d->tmask = 1023;
+	d->tmask = tsize - 1;
 	d->seed = 0x9e3779b97f4a7c15ull;
+	if (expect > 1024 && (d->v = v_malloc((size_t)expect * sizeof(*d->v))))
+		d->cap = (uint32_t)expect;
+	if (bytes > 65536 && bytes < UINT32_MAX && (d->arena = v_malloc((size_t)bytes)))
+		d->acap = (size_t)bytes;
 	uint64_t lno = 0;
-	for (size_t off = 0; off < len;) {
-		size_t n = strcspn_n(text + off, len - off, '\n');
-		const char *s = trim_n(text + off, &n);
-		off += strcspn_n(text + off, len - off, '\n') + 1;
+	const char *s;
+	size_t n;
+	while (next_line(L, &s, &n)) {
 		lno++;
 		st->lines++;
+		s = trim_n(s, &n);
 		if (!dom_line(d, s, n, lno, st)) {
 			domainset_free(d);
 			verr_set(e, V_ENOMEM, "%s: too many entries or out of memory", name);
@@ -688,14 +745,22 @@ struct domainset *domainset_parse(const char *text, size_t len, const char *name
 	return d;
 }
 
+struct domainset *domainset_parse(const char *text, size_t len, const char *name,
+				  struct list_stats *st, struct verr *e)
+{
+	struct lines L = { .text = text, .len = len };
+	return dom_build(&L, 0, 0, name, st, e);
+}
+
 struct domainset *domainset_load(const char *path, struct list_stats *st, struct verr *e)
 {
-	size_t len;
-	char *text = read_file(path, &len, e);
-	if (!text)
+	uint64_t size, nlines;
+	FILE *f = open_list(path, &size, &nlines, e);
+	if (!f)
 		return NULL;
-	struct domainset *d = domainset_parse(text, len, path, st, e);
-	v_free(text);
+	struct lines L = { .f = f };
+	struct domainset *d = dom_build(&L, nlines, size + 1, path, st, e);
+	fclose(f);
 	return d;
 }
 
