@@ -384,6 +384,13 @@ const struct tls_info *app_tls_peek(const struct flow *f)
 	return af && af->tls && (af->tls->info.state & TLS_ST_CLIENT_HELLO) ? &af->tls->info : NULL;
 }
 
+const struct ssh_info *app_ssh_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af && af->ssh && (af->ssh->info.side[0].banner || af->ssh->info.side[1].banner)
+		       ? &af->ssh->info : NULL;
+}
+
 const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg **resp)
 {
 	const struct app_flow *af = f->app;
@@ -513,7 +520,7 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 
 #define DNS_TCP_MAX (64 * 1024 + 2)
 
-static void dns_tcp(struct app_ctx *a, struct app_flow *af, int dir, const uint8_t *data,
+static void dns_tcp(struct app_ctx *a, struct flow *f, struct app_flow *af, int dir, const uint8_t *data,
 		    uint32_t len)
 {
 	/* length-prefixed messages */
@@ -537,6 +544,7 @@ static void dns_tcp(struct app_ctx *a, struct app_flow *af, int dir, const uint8
 		}
 		struct dns_msg *m = &a->tx.dns[MIN(a->tx.ndns, APP_DNS_PER_PKT - 1u)];
 		if (dns_parse(af->buf[dir] + 2, need - 2, m)) {
+			m->tx_id = f->dns_tx++;
 			if (a->tx.ndns < APP_DNS_PER_PKT)
 				a->tx.ndns++; /* (more than that: the last slot is reused) */
 			if (m->truncated_parse)
@@ -632,7 +640,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		ssh_feed(a, af->ssh, dir, data, len);
 		break;
 	case ALP_DNS:
-		dns_tcp(a, af, dir, data, len);
+		dns_tcp(a, f, af, dir, data, len);
 		break;
 	}
 	if (flags & STREAM_END)
@@ -659,10 +667,11 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	if (f->alproto == ALP_UNKNOWN || f->alproto == ALP_DNS) {
 		struct dns_msg *m = &a->tx.dns[0];
 		if (dns_parse(p->payload, p->payload_len, m) &&
-		    (dns_port || f->alproto == ALP_DNS || m->nq > 0)) {
+		    (dns_port || f->alproto == ALP_DNS)) {
 			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
 				f->alproto = ALP_DNS;
 			if (f->alproto == ALP_DNS) {
+				m->tx_id = f->dns_tx++;
 				a->tx.ndns = 1;
 				a->tx.alproto = ALP_DNS;
 				if (m->truncated_parse)

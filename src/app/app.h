@@ -55,6 +55,7 @@ struct dns_msg {
 	struct dns_rr q[DNS_MAX_QUERIES];
 	struct dns_rr a[DNS_MAX_ANSWERS];
 	bool truncated_parse;         /* stopped early (limits or short data) */
+	uint32_t tx_id;               /* its index among the flow's DNS messages */
 };
 
 #include "http.h"
@@ -232,6 +233,7 @@ const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg *
 /* For alert records: the flow's TLS handshake (NULL before a
  * ClientHello); its last HTTP request and the response to it, if any. */
 const struct tls_info *app_tls_peek(const struct flow *f);
+const struct ssh_info *app_ssh_peek(const struct flow *f);
 const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg **resp);
 /* The flow's TLS handshake if not written to eve yet (marks it written),
  * or NULL. */

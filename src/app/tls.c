@@ -407,15 +407,20 @@ static uint16_t name_str(const X509_NAME *nm, char *out, size_t cap)
 		}
 		unsigned char *v = NULL;
 		int vl = ASN1_STRING_to_UTF8(&v, X509_NAME_ENTRY_get_data(e));
-		int k = snprintf(out + o, cap - o, "%s%s=%.*s", i ? ", " : "", sn,
-				 vl > 0 ? vl : 0, v ? (const char *)v : "");
-		OPENSSL_free(v);
-		if (k < 0 || (size_t)k >= cap - o) {
+		int k = snprintf(out + o, cap - o, "%s%s=", i ? ", " : "", sn);
+		if (k < 0 || (size_t)k + (size_t)(vl > 0 ? vl : 0) >= cap - o) {
+			OPENSSL_free(v);
 			o = cap - 1;
 			out[o] = '\0';
 			break;
 		}
 		o += (size_t)k;
+		if (vl > 0 && v) { /* the value's bytes, a NUL included */
+			memcpy(out + o, v, (size_t)vl);
+			o += (size_t)vl;
+			out[o] = '\0';
+		}
+		OPENSSL_free(v);
 	}
 	return (uint16_t)o;
 }
@@ -553,8 +558,6 @@ static bool leaf_fields(struct app_ctx *a, struct tls_info *t, const uint8_t *de
 	if (tag != 0x02) /* serialNumber */
 		return false;
 	struct cursor serial = v;
-	if (cur_left(&serial) > 1 && serial.p[0] == 0 && (serial.p[1] & 0x80))
-		cur_skip(&serial, 1); /* the sign byte of a positive number */
 	struct cursor issuer, subject, validity;
 	if (!der_next(&tbs, &tag, &tlv, &v) || tag != 0x30 ||          /* signature */
 	    !der_next(&tbs, &tag, &issuer, &v) || tag != 0x30 ||

@@ -61,6 +61,7 @@ enum pkt_flags {
 	PKT_TUNNEL = 1u << 7,     /* inner packet of a tunnel */
 	PKT_ICMP_ERROR = 1u << 8, /* ICMP error with an embedded header */
 	PKT_L3_OFF = 1u << 9,     /* l3_off is set */
+	PKT_FLOW_EST = 1u << 10,  /* TCP: the session was established before this packet */
 };
 
 #define PKT_MAX_EVENTS 8
@@ -93,6 +94,7 @@ struct packet {
 	/* filled by decode_packet */
 	uint32_t flags;
 	uint8_t layers;   /* encapsulation layers decoded */
+	uint8_t tun_depth; /* IP layers inside an outer IP layer (Suricata's recursion level) */
 	uint16_t l3_off;  /* offset of the first IP header in the frame */
 	uint16_t inner_off; /* where the innermost tunnelled packet starts */
 	uint8_t vlan_cnt;

@@ -86,6 +86,7 @@ void decode_ipv4(struct decode_ctx *d, struct packet *p, struct cursor c)
 		return;
 	if (p->ip_ver) {
 		p->flags |= PKT_TUNNEL;
+		p->tun_depth++;
 		if (c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen && !p->inner_off)
 			p->inner_off = (uint16_t)(c.p - p->data);
 	}
@@ -208,6 +209,7 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c)
 		return;
 	if (p->ip_ver) {
 		p->flags |= PKT_TUNNEL;
+		p->tun_depth++;
 		if (c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen && !p->inner_off)
 			p->inner_off = (uint16_t)(c.p - p->data);
 	}
@@ -246,6 +248,10 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c)
 	for (unsigned n = 0;; n++) {
 		if (n >= IPV6_MAX_EXTHDRS) {
 			pkt_event(p, EV_IPV6_EXTHDR_TOO_MANY);
+			goto invalid;
+		}
+		if (nh != IPPROTO_V_NONE && cur_left(&pl) < 2) {
+			pkt_event(p, EV_IPV6_TRUNC_EXTHDR);
 			goto invalid;
 		}
 		switch (nh) {

@@ -1609,11 +1609,10 @@ static bool bits_ok(uint8_t have, uint8_t mode, uint8_t want, uint8_t mask)
 	}
 }
 
-static bool flow_established(const struct flow *f)
+static bool flow_established(const struct flow *f, const struct packet *p)
 {
 	if (f->key.proto == 6)
-		return f->tcp_state >= TCP_ESTABLISHED && f->tcp_state <= TCP_CLOSING &&
-		       f->tcp_state != TCP_TIME_WAIT;
+		return p->flags & PKT_FLOW_EST;
 	return f->state != FLOW_STATE_NEW;
 }
 
@@ -1695,7 +1694,7 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 			return false;
 		if ((ff & RF_TOCLIENT) && p->dir != 1)
 			return false;
-		bool est = flow_established(f);
+		bool est = flow_established(f, p);
 		if ((ff & RF_ESTABLISHED) && !est)
 			return false;
 		if ((ff & RF_NOT_ESTABLISHED) && est)
@@ -2067,7 +2066,11 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	res->cnt = 0;
 	res->verdict = VERDICT_NONE;
 	res->flow_drop = res->flow_pass = false;
-	if (!de || !de->nrules || !p->ip_ver || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
+	if (!de || !de->nrules || !p->ip_ver)
+		return;
+	/* fragments and packets whose decoding stopped: decoder-event rules only */
+	bool ev_only = p->flags & (PKT_FRAGMENT | PKT_INVALID);
+	if (ev_only && !p->event_cnt)
 		return;
 	struct flow *f = p->flow;
 	if (f && (f->flags & FLOW_F_PASS))
@@ -2126,6 +2129,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			bits &= bits - 1;
 			const struct rule *r = de->rules[ri];
 			if (r->proto && r->proto != p->proto)
+				continue;
+			if (ev_only && !r->npev)
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->nac && !app_conds_ok(r, tx)))

@@ -1698,7 +1698,15 @@ static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const c
 }
 static int kw_tls_subject(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_SUBJECT, "tls.subject", pc); }
 static int kw_tls_issuerdn(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_ISSUER, "tls.issuerdn", pc); }
-static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *pc) { return cert_value(r, a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc); }
+static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	char low[600]; /* the buffer is lower-case hex */
+	size_t i = 0;
+	for (; a && a[i] && i < sizeof(low) - 1; i++)
+		low[i] = (char)tolower((unsigned char)a[i]);
+	low[i] = '\0';
+	return cert_value(r, a ? low : a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc);
+}
 
 /* requires: feature ja4, version >= 7.0.3 - a rule for engines that have
  * what it names; versions are taken as met (vigil follows Suricata 8's

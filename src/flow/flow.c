@@ -303,7 +303,8 @@ static void key_from_packet(const struct packet *p, struct flow_key *k)
 	k->vlan[0] = p->vlan_cnt > 0 ? p->vlan[0] : 0;
 	k->vlan[1] = p->vlan_cnt > 1 ? p->vlan[1] : 0;
 	k->vlan[2] = p->vlan_cnt > 2 ? p->vlan[2] : 0;
-	k->pad[0] = k->pad[1] = 0;
+	k->pad[0] = 0;
+	k->pad[1] = p->tun_depth;
 	if (p->flags & PKT_HAS_PORTS) {
 		k->sp = p->sp;
 		k->dp = p->dp;
@@ -312,7 +313,10 @@ static void key_from_packet(const struct packet *p, struct flow_key *k)
 		if (icmp_is_pair(p->ip_ver, p->icmp_type, &canon)) {
 			/* both directions: id as both "ports", the pair's type
 			 * class in pad[0] (never 0, so no clash with type/code) */
-			k->sp = k->dp = p->icmp_id;
+			/* request A->B pairs with reply B->A only */
+			bool req = p->icmp_type == canon;
+			k->sp = (uint16_t)(req ? p->icmp_id : p->icmp_id ^ 0x8000u);
+			k->dp = (uint16_t)(req ? p->icmp_id ^ 0x8000u : p->icmp_id);
 			k->pad[0] = canon;
 		} else {
 			k->sp = p->icmp_type;
@@ -341,7 +345,7 @@ static int key_match(const struct flow_key *fk, const struct flow_key *k)
 {
 	if (fk->proto != k->proto || fk->vlan[0] != k->vlan[0] || fk->vlan[1] != k->vlan[1] ||
 	    fk->vlan[2] != k->vlan[2] ||
-	    fk->pad[0] != k->pad[0])
+	    fk->pad[0] != k->pad[0] || fk->pad[1] != k->pad[1])
 		return -1;
 	if (fk->sp == k->sp && fk->dp == k->dp && !memcmp(fk->src, k->src, 16) &&
 	    !memcmp(fk->dst, k->dst, 16))
@@ -425,6 +429,13 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 		if (f->hash == h && (dir = key_match(&f->key, &k)) >= 0)
 			break;
 	}
+	/* a SYN on a TCP session that a RST or the close ended: a new session
+	 * (Suricata's TCP session reuse); the old flow ends here */
+	if (f && k.proto == 6 && f->tcp_state == TCP_CLOSED &&
+	    (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		flow_end(ft, f, FLOW_END_FORCED);
+		f = NULL;
+	}
 	if (!f) {
 		f = flow_create(ft, &k, h, p);
 		if (!f)
@@ -448,6 +459,8 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 		f->last = p->ts;
 	uint8_t old_state = f->state;
 	if (k.proto == 6) {
+		if (f->tcp_state >= TCP_ESTABLISHED && f->tcp_state != TCP_CLOSED)
+			p->flags |= PKT_FLOW_EST;
 		f->tcp_flags[dir] |= p->tcp_flags;
 		if (!(p->flags & PKT_CSUM_BAD))
 			tcp_state_update(f, p, ft->cnt, ft->midstream);

@@ -91,6 +91,7 @@ struct flow {
 	uint8_t icmp_type[2], icmp_code[2];
 	bool icmp_seen[2];
 	uint16_t alproto;
+	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */
 	uint8_t *tfo;       /* TCP Fast Open: data on the client's SYN, until reassembly starts */

@@ -38,7 +38,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->http_headers = (uint8_t)c->eve_http_headers;
 	ec->dns_requests = c->eve_dns_requests;
 	ec->dns_responses = c->eve_dns_responses;
-	ec->dns_formats = (uint8_t)(c->eve_dns_formats + 1); /* detailed 1, grouped 2, both 3 */
+	ec->dns_formats = (uint8_t)(c->eve_dns_formats ? c->eve_dns_formats : 3); /* both 3, detailed 1, grouped 2 */
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -255,6 +255,7 @@ static void b64_field(struct jbuf *jb, const char *key, const uint8_t *d, uint32
 }
 
 static void tls_fields(struct jbuf *jb, const struct tls_info *t);
+static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s);
 static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
 			const struct eve_cfg *ec);
 
@@ -357,6 +358,12 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 			jb_open_object(jb, "tls");
 			tls_fields(jb, t);
 			jb_close(jb);
+		} else if (f->alproto == ALP_SSH && app_ssh_peek(f)) {
+			const struct ssh_info *si = app_ssh_peek(f);
+			jb_open_object(jb, "ssh");
+			ssh_side(jb, "client", &si->side[0]);
+			ssh_side(jb, "server", &si->side[1]);
+			jb_close(jb);
 		} else if (f->alproto == ALP_HTTP && (req = app_http_peek(f, &resp))) {
 			jb_open_object(jb, "http");
 			http_fields(jb, req, resp, ec);
@@ -445,6 +452,8 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 	jb_u64(jb, "version", 3);
 	jb_str(jb, "type", m->response ? "response" : "request");
 	jb_u64(jb, "id", m->id);
+	if (!m->response)
+		jb_u64(jb, "tx_id", m->tx_id);
 	snprintf(hex, sizeof(hex), "%04x", m->flags);
 	jb_str(jb, "flags", hex);
 	if (m->response) jb_bool(jb, "qr", true);
@@ -585,6 +594,16 @@ static void tls_fields(struct jbuf *jb, const struct tls_info *t)
 	if (t->ja4[0])
 		jb_str(jb, "ja4", t->ja4);
 	alpn_list(jb, "client_alpns", t->nalpn, t->alpn_len, t->alpn);
+	if (t->nsan && t->san) {
+		jb_open_array(jb, "subjectaltname");
+		const char *sp = t->san, *se = t->san + t->san_len;
+		for (unsigned i = 0; i < t->nsan && sp < se; i++) {
+			size_t l = strnlen(sp, (size_t)(se - sp));
+			jb_strn(jb, NULL, (const uint8_t *)sp, l);
+			sp += l + 1;
+		}
+		jb_close(jb);
+	}
 	if (t->server_alpn_len) {
 		jb_open_array(jb, "server_alpns");
 		jb_strn(jb, NULL, (const uint8_t *)t->server_alpn, t->server_alpn_len);
@@ -598,6 +617,8 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	struct packet q;
 	p = client_dir(p, &q);
 	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
+	if (p)
+		jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
 	jb_open_object(jb, "tls");
 	tls_fields(jb, t);
 	jb_close(jb);

@@ -96,7 +96,8 @@ static void skip_gap(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f,
 	uint32_t gap = rd->ooo->seq - rd->next_seq;
 	rd->gaps++;
 	rd->gap_bytes += gap;
-	CNT_INC(rc->cnt, TCP_GAPS);
+	if (p) /* not a hole left when the session ended */
+		CNT_INC(rc->cnt, TCP_GAPS);
 	if (p)
 		pkt_event(p, EV_STREAM_REASSEMBLY_SEQ_GAP);
 	rd->next_seq = rd->ooo->seq;
