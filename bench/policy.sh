@@ -43,7 +43,6 @@ PY
 LISTS=(--set policy.ip-lists.bench="$P/ip.txt" --set policy.domain-lists.bench="$P/domains.txt"
        --set identity.file="$P/vms.yaml")
 echo "lists: $N addresses/networks, $N names, 50 VMs"
-"$V" -r /dev/null -l "$P" -v "${LISTS[@]}" 2>&1 | grep -E "blocklist|identity" | sed 's/^vigil: info: /  /'
 run() { # best packet phase of RUNS, and its peak RSS
 	best=""
 	for i in $(seq "$RUNS"); do
@@ -89,5 +88,6 @@ peak=$(( $(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status) /
 after=$(( $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/$pid/status) / 1024 ))
 exec 3>&-
 wait $pid || true
+grep -E "blocklist|identity" "$P/err" | grep -v "reloaded in" | sed 's/^vigil: info: /  load: /'
 grep "reloaded in" "$P/err" | sed 's/^vigil: info: /  /'
 echo "reload: steady RSS $steady MB, peak during reload $peak MB ($(echo "$peak / $steady" | bc -l | cut -c1-4)x), after $after MB"

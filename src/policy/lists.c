@@ -539,6 +539,7 @@ static bool norm_name(const char *s, size_t n, char *out, size_t *outn)
 		if (c == '.' && (i == 0 || s[i - 1] == '.'))
 			return false; /* an empty label */
 	}
+	out[n] = '\0';
 	*outn = n;
 	return true;
 }
