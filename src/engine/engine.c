@@ -383,6 +383,9 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	if (!bl)
 		return V_EINVAL;
 	atomic_store(&rules->bl, bl);
+	/* allowlists follow the VMs' DNS answers: one table for all workers */
+	if (!(rules->resolved = resolved_new((uint32_t)MIN(cfg->policy_resolved_max, 1u << 26))))
+		return verr_set(e, V_ENOMEM, "out of memory (resolved addresses)");
 	if (opts->detect) {
 		struct detect_load_stats st;
 		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
@@ -450,6 +453,7 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 	detect_engine_free(atomic_load(&rules->cur));
 	identity_free(atomic_load(&rules->idm));
 	blocklists_free(atomic_load(&rules->bl));
+	resolved_free(rules->resolved);
 }
 
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
@@ -468,6 +472,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	atomic_init(&rules.list_reloads, 0);
 	atomic_init(&rules.idm, NULL);
 	atomic_init(&rules.bl, NULL);
+	rules.resolved = NULL;
 	atomic_init(&ct.done, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
@@ -503,6 +508,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 			goto out;
 		}
 		wp[i] = &ts[i].w;
+		ts[i].w.resolved = rules.resolved;
 		ts[i].linktype = cap->linktype;
 		ts[i].live = cap->live;
 		ts[i].w.live = cap->live;
@@ -707,6 +713,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	atomic_init(&rules.list_reloads, 0);
 	atomic_init(&rules.idm, NULL);
 	atomic_init(&rules.bl, NULL);
+	rules.resolved = NULL;
 	atomic_init(&ct.done, false);
 	responder_open(&resp);
 	if (nq > MAX_WORKERS)
@@ -735,6 +742,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		t->mark = (uint32_t)cfg->nfq_bypass_mark;
 		t->mask = (uint32_t)cfg->nfq_bypass_mask;
 		wp[inited] = &t->w;
+		t->w.resolved = rules.resolved;
 		t->num = queues[inited];
 		t->resp = &resp;
 		if (worker_set_rules(&t->w, &rules, fast) < 0) {

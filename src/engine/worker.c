@@ -66,6 +66,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	eve_cfg_from(&w->ec, cfg);
 	w->ips = cfg->simulate_ips;
 	w->prealloc_blocks = cfg->alloc_prealloc_blocks;
+	w->cfg = cfg;
 	if (decode_ctx_init(&w->dec, cfg, &w->cnt, cfg->defrag_memcap / nworkers) < 0)
 		return verr_set(e, V_ENOMEM, "out of memory (decoder)");
 	struct flow_table_cfg tc;
@@ -195,6 +196,146 @@ static void policy_check(struct worker *w, struct packet *p, int *verdict)
 	const struct http_msg *rq = w->app.tx.http_req;
 	if (rq && (w->app.tx.http_fresh & HTTP_P_REQ_HEAD) && rq->host_len && blocklists_name(w->bl, rq->host, rq->host_len, &h))
 		policy_hit(w, p, "http.host", rq->host, &h, verdict);
+}
+
+/* ---- policy: per-VM allowlists ---- */
+
+enum { POL_UNCHECKED, POL_NET, POL_NAME, POL_DEFAULT, POL_RESOLVER, POL_VIOLATION, POL_NONE };
+
+static void allow_violation(struct worker *w, struct packet *p, const struct vm *vm,
+			    const char *field, const char *value, const char *name,
+			    const char *rule, bool whole_flow, int *verdict)
+{
+	struct flow *f = p->flow;
+	bool drop = w->ips;
+	CNT_INC(&w->cnt, POLICY_VIOLATIONS);
+	if (f) {
+		f->flags |= FLOW_F_ALERTED;
+		if (whole_flow)
+			f->policy = POL_VIOLATION;
+	}
+	if (drop) {
+		CNT_INC(&w->cnt, IPS_BLOCKED);
+		if (f && whole_flow && !(f->flags & FLOW_F_PASS))
+			f->flags |= FLOW_F_DROP;
+		*verdict = WV_DROP;
+	}
+	if (w->eve && w->ec.alert)
+		eve_allowlist_alert(&w->out, p, vm->name, field, value, name, rule, drop, &w->ec);
+}
+
+static bool is_resolver(const struct config *cfg, uint8_t ver, const uint8_t *a)
+{
+	char s[64];
+	inet_ntop(ver == 4 ? AF_INET : AF_INET6, a, s, sizeof(s));
+	for (size_t i = 0; i < cfg->policy_resolvers.cnt; i++)
+		if (!strcmp(cfg->policy_resolvers.v[i], s))
+			return true;
+	return false;
+}
+
+/* Learns the client VM's DNS answers; decides a VM's new flows; polices
+ * its DNS questions, TLS server names and HTTP Hosts. */
+static void allow_check(struct worker *w, struct packet *p, int *verdict)
+{
+	struct flow *f = p->flow;
+	const struct identity *idm = w->ec.idm;
+	if (!idm || !identity_count(idm) || !p->ip_ver)
+		return;
+	uint32_t now = (uint32_t)VTIME_SEC(p->ts);
+	char a[64], name[128];
+	/* answers to a VM: what it may now reach by name */
+	for (unsigned i = 0; i < w->app.tx.ndns; i++) {
+		const struct dns_msg *m = &w->app.tx.dns[i];
+		const struct vm *client = m->response ? identity_by_addr(idm, p->ip_ver, p->dst) : NULL;
+		for (unsigned k = 0; client && m->nq && k < m->nans; k++) {
+			const struct dns_rr *rr = &m->a[k];
+			uint8_t ad[16] = { 0 };
+			if ((rr->type == 1 && inet_pton(AF_INET, rr->data, ad) == 1) ||
+			    (rr->type == 28 && inet_pton(AF_INET6, rr->data, ad) == 1))
+				resolved_learn(w->resolved, client->id, rr->type == 1 ? 4 : 6, ad,
+					       m->q[0].name, now + rr->ttl + (uint32_t)w->cfg->policy_dns_grace);
+		}
+	}
+	if (!f)
+		return;
+	/* the VM that started the flow (its client side) */
+	const uint8_t *csrc = p->dir == 0 ? p->src : p->dst, *cdst = p->dir == 0 ? p->dst : p->src;
+	uint16_t cdp = p->dir == 0 ? p->dp : p->sp;
+	const struct vm *vm = identity_by_addr(idm, p->ip_ver, csrc);
+	if (!vm || vm->policy == VM_NO_POLICY) {
+		f->policy = POL_NONE;
+		return;
+	}
+	if (f->policy == POL_UNCHECKED) {
+		uint8_t proto = p->proto == 6 || p->proto == 17 ? p->proto : 0;
+		bool has_ports = p->flags & PKT_HAS_PORTS;
+		inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, cdst, a, sizeof(a));
+		if (has_ports && (cdp == 53 || (proto == 6 && cdp == 853)) &&
+		    w->cfg->policy_resolvers.cnt) {
+			/* DNS goes to the configured resolvers only (DoT too) */
+			if (is_resolver(w->cfg, p->ip_ver, cdst)) {
+				f->policy = POL_RESOLVER;
+			} else {
+				allow_violation(w, p, vm, "dest_ip", a, NULL,
+						"DNS to a resolver other than policy.resolvers", true,
+						verdict);
+				return;
+			}
+		} else {
+			bool named = resolved_lookup(w->resolved, vm->id, p->ip_ver, cdst, now, name,
+						     sizeof(name));
+			const struct vm_rule *r = vm_rule_match(vm, named ? name : NULL, p->ip_ver, cdst,
+								proto, has_ports ? cdp : 0);
+			if (r && r->deny) {
+				allow_violation(w, p, vm, "dest_ip", a, named ? name : NULL, r->text, true,
+						verdict);
+				return;
+			}
+			if (r)
+				f->policy = r->kind == VR_NET ? POL_NET : POL_NAME;
+			else if (vm->policy == VM_DEFAULT_ALLOW)
+				f->policy = POL_DEFAULT;
+			else {
+				allow_violation(w, p, vm, "dest_ip", a, named ? name : NULL, "default deny",
+						true, verdict);
+				return;
+			}
+		}
+	}
+	if (f->policy == POL_VIOLATION)
+		return;
+	/* DNS questions from the VM: names it may not reach are not asked */
+	for (unsigned i = 0; p->dir == 0 && i < w->app.tx.ndns; i++) {
+		const struct dns_msg *m = &w->app.tx.dns[i];
+		const struct vm_rule *deny;
+		for (unsigned q = 0; !m->response && q < m->nq; q++)
+			if (!vm_name_allowed(vm, m->q[q].name, &deny)) {
+				allow_violation(w, p, vm, "dns.query", m->q[q].name, NULL,
+						deny ? deny->text : "default deny", false, verdict);
+				break;
+			}
+	}
+	/* the name the client says it wants, where a flow was let through by
+	 * the name it was resolved from (a shared address is not a licence
+	 * for another site behind it) */
+	const char *said = NULL, *field = NULL;
+	const struct tls_info *t = w->app.tx.tls;
+	if (t && (w->app.tx.tls_new & TLS_ST_CLIENT_HELLO) && t->sni_len) {
+		said = t->sni;
+		field = "tls.sni";
+	}
+	const struct http_msg *rq = w->app.tx.http_req;
+	if (!said && rq && (w->app.tx.http_fresh & HTTP_P_REQ_HEAD) && rq->host_len) {
+		said = rq->host;
+		field = "http.host";
+	}
+	if (said && f->policy == POL_NAME) {
+		const struct vm_rule *r = vm_rule_match(vm, said, 0, NULL, 6, cdp);
+		if (!r || r->deny)
+			allow_violation(w, p, vm, field, said, NULL, r ? r->text : "default deny", true,
+					verdict);
+	}
 }
 
 static int run_detect(struct worker *w, struct packet *p)
@@ -337,9 +478,11 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		if (w->dt)
 			verdict = run_detect(w, p);
 	}
-	if (!blocklists_empty(w->bl)) {
+	if (!blocklists_empty(w->bl) || (w->ec.idm && identity_count(w->ec.idm))) {
 		int pv = WV_ACCEPT;
-		policy_check(w, p, &pv);
+		if (!blocklists_empty(w->bl))
+			policy_check(w, p, &pv);
+		allow_check(w, p, &pv);
 		if (pv != WV_ACCEPT && verdict == WV_ACCEPT)
 			verdict = pv;
 	}

@@ -12,6 +12,7 @@
 #include "sink.h"
 #include "stream.h"
 #include "blocklist.h"
+#include "resolved.h"
 
 /* The running rule engine, shared by all workers.  A reload stores a new
  * engine and bumps gen; each worker switches at its next packet (or while
@@ -28,6 +29,7 @@ struct rules_state {
 	atomic_uint reloads;          /* of the rules */
 	atomic_uint identity_reloads;
 	atomic_uint list_reloads;
+	struct resolved *resolved;    /* the VMs' DNS answers (allowlists) */
 };
 
 struct worker {
@@ -48,6 +50,8 @@ struct worker {
 	const struct detect_engine *de;
 	struct detect_thread *dt;
 	const struct blocklists *bl; /* the current blocklists, may be empty */
+	struct resolved *resolved;   /* the VMs' DNS answers, shared by all workers */
+	const struct config *cfg;
 	atomic_uint seen_gen;
 	bool ips;            /* drops take effect: inline, or --simulate-ips */
 	bool live;           /* wall-clock timestamps: expire flows while idle */

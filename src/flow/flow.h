@@ -91,6 +91,7 @@ struct flow {
 	uint8_t icmp_type[2], icmp_code[2];
 	bool icmp_seen[2];
 	uint16_t alproto;
+	uint8_t policy;      /* allowlist decision at its first packet (worker.c POL_*) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */

@@ -295,6 +295,42 @@ void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *fi
 	jb_append(jb, "\n", 1);
 }
 
+void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
+			 const char *field, const char *value, const char *name, const char *rule,
+			 bool blocked, const struct eve_cfg *ec)
+{
+	const struct flow *f = p->flow;
+	char sig[400];
+	snprintf(sig, sizeof(sig), "VIGIL POLICY %s: %s%s%s%s not allowed (%s)", vm, value,
+		 name && *name ? " (" : "", name && *name ? name : "", name && *name ? ")" : "", rule);
+	eve_header(jb, p->ts, "alert", f, p, ec);
+	if (f)
+		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
+	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
+		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	jb_open_object(jb, "alert");
+	jb_str(jb, "action", blocked ? "blocked" : "allowed");
+	jb_u64(jb, "gid", 7);
+	jb_u64(jb, "signature_id", 3);
+	jb_u64(jb, "rev", 1);
+	jb_str(jb, "signature", sig);
+	jb_str(jb, "category", "Policy violation");
+	jb_u64(jb, "severity", 2);
+	jb_close(jb);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", "allowlist");
+	jb_str(jb, "vm", vm);
+	jb_str(jb, "rule", rule);
+	jb_str(jb, "field", field);
+	jb_str(jb, "value", value);
+	if (name && *name)
+		jb_str(jb, "name", name);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec)
 {

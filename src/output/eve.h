@@ -46,6 +46,13 @@ bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id e
 void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
 			 const char *value, const struct bl_hit *h, bool blocked,
 			 const struct eve_cfg *ec);
+/* A policy alert: a VM with an allowlist reached (or asked DNS for)
+ * something its rules do not allow.  gid 7, sid 3; the "policy" object
+ * names the VM, the rule (its text, or "default deny"), what was reached
+ * (field, value) and the name it was reached by, if the VM resolved it. */
+void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
+			 const char *field, const char *value, const char *name, const char *rule,
+			 bool blocked, const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

@@ -19,6 +19,8 @@
 #include "identity.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <strings.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +111,102 @@ static int add_label(struct identity *id, uint32_t v, const char *label, struct 
 		return verr_set(e, V_ENOMEM, "out of memory");
 	vm->nlabels++;
 	return 0;
+}
+
+/* "TARGET [tcp|udp|any[/PORT[-PORT]]]" */
+static int parse_rule(struct identity *id, uint32_t v, const char *text, bool deny, struct verr *e,
+		      const char *where)
+{
+	struct vm *vm = &id->vms[v];
+	char t[300], p[64] = "";
+	if (strlen(text) >= sizeof(t) || sscanf(text, "%299s %63s", t, p) < 1)
+		return verr_set(e, V_EINVAL, "%s: bad rule \"%.80s\"", where, text);
+	struct vm_rule r = { .deny = deny, .port_hi = 65535 };
+	if (*p) {
+		char *slash = strchr(p, '/');
+		if (slash)
+			*slash++ = '\0';
+		if (!strcmp(p, "tcp"))
+			r.proto = 6;
+		else if (!strcmp(p, "udp"))
+			r.proto = 17;
+		else if (strcmp(p, "any"))
+			return verr_set(e, V_EINVAL, "%s: \"%s\": protocol tcp, udp or any", where, text);
+		if (slash) {
+			unsigned lo, hi;
+			int k = sscanf(slash, "%u-%u", &lo, &hi);
+			if (k == 1)
+				hi = lo;
+			if (k < 1 || lo > 65535 || hi > 65535 || lo > hi)
+				return verr_set(e, V_EINVAL, "%s: \"%s\": bad port", where, text);
+			r.port_lo = (uint16_t)lo;
+			r.port_hi = (uint16_t)hi;
+		}
+	}
+	char *slash = strchr(t, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, t, r.a) == 1 || inet_pton(AF_INET6, t, r.a) == 1) {
+		r.kind = VR_NET;
+		r.ver = strchr(t, ':') ? 6 : 4;
+		r.plen = r.ver == 4 ? 32 : 128;
+		if (slash) {
+			char *end;
+			unsigned long pl = strtoul(slash + 1, &end, 10);
+			if (!slash[1] || *end || pl > r.plen)
+				return verr_set(e, V_EINVAL, "%s: \"%s\": bad prefix length", where, text);
+			r.plen = (uint8_t)pl;
+		}
+	} else {
+		if (slash)
+			*slash = '/';
+		const char *n = t;
+		r.kind = VR_NAME;
+		if (n[0] == '*' && n[1] == '.') {
+			r.kind = VR_SUFFIX;
+			n += 2;
+		}
+		size_t len = strlen(n);
+		while (len && n[len - 1] == '.')
+			len--;
+		if (!len || len > 253)
+			return verr_set(e, V_EINVAL, "%s: \"%s\" is not a name or address", where, text);
+		for (size_t i = 0; i < len; i++)
+			if (!isalnum((unsigned char)n[i]) && n[i] != '-' && n[i] != '_' && n[i] != '.')
+				return verr_set(e, V_EINVAL, "%s: \"%s\" is not a name or address", where,
+						text);
+		if (!(r.name = v_malloc(len + 1)))
+			return verr_set(e, V_ENOMEM, "out of memory");
+		for (size_t i = 0; i < len; i++)
+			r.name[i] = (char)tolower((unsigned char)n[i]);
+		r.name[len] = '\0';
+	}
+	if (vm->nrules >= 4096) {
+		v_free(r.name);
+		return verr_set(e, V_EINVAL, "%s: more than 4096 rules for %s", where, vm->name);
+	}
+	struct vm_rule *nv = v_realloc(vm->rules, (vm->nrules + 1) * sizeof(*nv));
+	if (!nv || !(r.text = v_strdup(text))) {
+		if (nv)
+			vm->rules = nv;
+		v_free(r.name);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	vm->rules = nv;
+	vm->rules[vm->nrules++] = r;
+	if (vm->policy == VM_NO_POLICY)
+		vm->policy = VM_DEFAULT_DENY; /* rules without "policy:": deny the rest */
+	return 0;
+}
+
+static int add_allow(struct identity *id, uint32_t v, const char *t, struct verr *e, const char *w)
+{
+	return parse_rule(id, v, t, false, e, w);
+}
+
+static int add_deny(struct identity *id, uint32_t v, const char *t, struct verr *e, const char *w)
+{
+	return parse_rule(id, v, t, true, e, w);
 }
 
 static int add_iface(struct identity *id, uint32_t v, const char *name, struct verr *e,
@@ -242,6 +340,31 @@ static int node_items(struct identity *id, uint32_t v, yaml_document_t *doc, yam
 	return 0;
 }
 
+/* A list of rules: each item whole (a rule holds spaces). */
+static int node_rules(struct identity *id, uint32_t v, yaml_document_t *doc, yaml_node_t *n,
+		      int (*fn)(struct identity *, uint32_t, const char *, struct verr *, const char *),
+		      struct verr *e, const char *path)
+{
+	char where[600];
+	snprintf(where, sizeof(where), "%s:%lu", path, (unsigned long)n->start_mark.line + 1);
+	if (n->type == YAML_SCALAR_NODE)
+		return fn(id, v, scalar(n), e, where);
+	if (n->type != YAML_SEQUENCE_NODE)
+		return verr_set(e, V_EINVAL, "%s: expected a rule or a list of rules", where);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *c = yaml_document_get_node(doc, *it);
+		const char *s = scalar(c);
+		if (c)
+			snprintf(where, sizeof(where), "%s:%lu", path, (unsigned long)c->start_mark.line + 1);
+		if (!s)
+			return verr_set(e, V_EINVAL, "%s: expected a rule", where);
+		int rc = fn(id, v, s, e, where);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int load_file(struct identity *id, const char *path, struct verr *e)
 {
 	FILE *f = fopen(path, "r");
@@ -310,9 +433,23 @@ static int load_file(struct identity *id, const char *path, struct verr *e)
 				rc = node_items(id, v, &doc, vv, add_label, e, path);
 			else if (key && !strcmp(key, "interfaces"))
 				rc = node_items(id, v, &doc, vv, add_iface, e, path);
+			else if (key && !strcmp(key, "allow"))
+				rc = node_rules(id, v, &doc, vv, add_allow, e, path);
+			else if (key && !strcmp(key, "deny"))
+				rc = node_rules(id, v, &doc, vv, add_deny, e, path);
+			else if (key && !strcmp(key, "policy")) {
+				const char *pv = scalar(vv);
+				if (pv && !strcmp(pv, "allow"))
+					id->vms[v].policy = VM_DEFAULT_ALLOW;
+				else if (pv && !strcmp(pv, "deny"))
+					id->vms[v].policy = VM_DEFAULT_DENY;
+				else
+					rc = verr_set(e, V_EINVAL, "%s: policy is allow or deny", where);
+			}
 			else
 				rc = verr_set(e, V_EINVAL,
-					      "%s: unknown key \"%s\" (addresses, labels, interfaces)",
+					      "%s: unknown key \"%s\" (addresses, labels, interfaces, "
+					      "policy, allow, deny)",
 					      where, key ? key : "?");
 		}
 	}
@@ -374,6 +511,8 @@ struct identity *identity_load(const struct config *cfg, struct verr *e)
 		identity_free(id);
 		return NULL;
 	}
+	for (uint32_t i = 0; i < id->nvms; i++)
+		id->vms[i].id = hash_bytes(id->vms[i].name, strlen(id->vms[i].name), 0x5eed);
 	if (id->nexact)
 		qsort(id->exact, id->nexact, sizeof(*id->exact), addr_cmp);
 	if (id->nnets)
@@ -390,6 +529,11 @@ void identity_free(struct identity *id)
 		for (uint32_t k = 0; k < id->vms[i].nlabels; k++)
 			v_free(id->vms[i].labels[k]);
 		v_free(id->vms[i].labels);
+		for (uint32_t k = 0; k < id->vms[i].nrules; k++) {
+			v_free(id->vms[i].rules[k].name);
+			v_free(id->vms[i].rules[k].text);
+		}
+		v_free(id->vms[i].rules);
 	}
 	v_free(id->vms);
 	v_free(id->exact);
@@ -447,6 +591,65 @@ bool vm_has_label(const struct vm *vm, const char *label)
 {
 	for (uint32_t i = 0; vm && i < vm->nlabels; i++)
 		if (!strcmp(vm->labels[i], label))
+			return true;
+	return false;
+}
+
+static bool name_matches(const struct vm_rule *r, const char *name)
+{
+	if (!name)
+		return false;
+	size_t nl = strlen(name), rl = strlen(r->name);
+	while (nl && name[nl - 1] == '.')
+		nl--;
+	if (nl == rl && !strncasecmp(name, r->name, rl))
+		return true;
+	/* *.suffix: the name itself and anything under it */
+	return r->kind == VR_SUFFIX && nl > rl && name[nl - rl - 1] == '.' &&
+	       !strncasecmp(name + nl - rl, r->name, rl);
+}
+
+static bool rule_matches(const struct vm_rule *r, const char *name, uint8_t ver, const uint8_t *a,
+			 uint8_t proto, uint16_t port)
+{
+	if (proto && r->proto && r->proto != proto)
+		return false;
+	if ((proto || port) && (port < r->port_lo || port > r->port_hi))
+		return false;
+	if (r->kind == VR_NET) {
+		if (!ver || ver != r->ver)
+			return false;
+		struct id_addr n = { .ver = r->ver, .plen = r->plen };
+		memcpy(n.a, r->a, 16);
+		return in_net(&n, a);
+	}
+	return name_matches(r, name);
+}
+
+const struct vm_rule *vm_rule_match(const struct vm *vm, const char *name, uint8_t ver,
+				    const uint8_t *a, uint8_t proto, uint16_t port)
+{
+	for (int pass = 0; vm && pass < 2; pass++)
+		for (uint32_t i = 0; i < vm->nrules; i++)
+			if (vm->rules[i].deny == (pass == 0) &&
+			    rule_matches(&vm->rules[i], name, ver, a, proto, port))
+				return &vm->rules[i];
+	return NULL;
+}
+
+bool vm_name_allowed(const struct vm *vm, const char *name, const struct vm_rule **deny)
+{
+	*deny = NULL;
+	for (uint32_t i = 0; vm && i < vm->nrules; i++)
+		if (vm->rules[i].deny && vm->rules[i].kind != VR_NET && !vm->rules[i].proto &&
+		    name_matches(&vm->rules[i], name)) {
+			*deny = &vm->rules[i];
+			return false;
+		}
+	if (!vm || vm->policy != VM_DEFAULT_DENY)
+		return true;
+	for (uint32_t i = 0; i < vm->nrules; i++)
+		if (!vm->rules[i].deny && vm->rules[i].kind != VR_NET && name_matches(&vm->rules[i], name))
 			return true;
 	return false;
 }

@@ -19,10 +19,31 @@
 struct config;
 struct verr;
 
+/* One rule of a VM's allowlist: a destination (a domain name, exact or
+ * "*.suffix", or an address/network), optionally a protocol and ports.
+ * Written "*.matrix.org tcp/443", "10.139.1.1 udp/53", "example.com". */
+enum vm_rule_kind { VR_NAME, VR_SUFFIX, VR_NET };
+struct vm_rule {
+	uint8_t kind;        /* enum vm_rule_kind */
+	bool deny;           /* from "deny:", checked before "allow:" */
+	uint8_t proto;       /* 6, 17, or 0 for any */
+	uint16_t port_lo, port_hi; /* 0-65535 when not given */
+	uint8_t ver, plen;   /* VR_NET */
+	uint8_t a[16];
+	char *name;          /* VR_NAME / VR_SUFFIX: lowercased, no "*." */
+	char *text;          /* as written, for alerts */
+};
+
+enum vm_default { VM_NO_POLICY, VM_DEFAULT_ALLOW, VM_DEFAULT_DENY };
+
 struct vm {
 	char *name;
 	char **labels;
 	uint32_t nlabels;
+	uint8_t policy;      /* enum vm_default: VM_NO_POLICY when no allow/deny/policy key */
+	struct vm_rule *rules;
+	uint32_t nrules;
+	uint64_t id;         /* a hash of the name: stable across reloads */
 };
 
 struct identity;
@@ -41,6 +62,16 @@ const struct vm *identity_by_addr(const struct identity *id, uint8_t ver, const 
 /* The VM behind an input interface (identity: interfaces), or NULL. */
 const struct vm *identity_by_iface(const struct identity *id, const char *ifname);
 bool vm_has_label(const struct vm *vm, const char *label);
+
+/* The first deny rule, else the first allow rule, that matches a
+ * connection to name (may be NULL) / address (ver 0: none) on proto/port;
+ * port 0 with proto 0: any (a DNS question, which has no port yet).
+ * NULL if none matches. */
+const struct vm_rule *vm_rule_match(const struct vm *vm, const char *name, uint8_t ver,
+				    const uint8_t *a, uint8_t proto, uint16_t port);
+/* Whether name alone could be allowed by some allow rule (a DNS question
+ * for it is then let through), or is denied. */
+bool vm_name_allowed(const struct vm *vm, const char *name, const struct vm_rule **deny);
 
 uint32_t identity_count(const struct identity *id);
 /* identity.file's modification time when the map was built (0 if none):

@@ -149,12 +149,81 @@ static void test_errors(void **state)
 	unlink(path);
 }
 
+/* Allowlist rules: parsing, deny before allow, names exact and *.suffix,
+ * networks, protocols and ports, DNS questions. */
+static void test_allow_rules(void **state)
+{
+	(void)state;
+	struct verr e = { "" };
+	struct identity *id = load("chat:\n"
+				   "  addresses: 10.137.0.20\n"
+				   "  allow:\n"
+				   "    - \"*.matrix.org tcp/443\"\n"
+				   "    - \"matrix.org\"\n"
+				   "    - \"203.0.113.0/24 udp/3478-3480\"\n"
+				   "  deny: [\"evil.matrix.org\"]\n"
+				   "open:\n"
+				   "  addresses: 10.137.0.21\n"
+				   "  policy: allow\n"
+				   "  deny: \"198.51.100.0/24\"\n"
+				   "plain: 10.137.0.22\n",
+				   NULL, &e);
+	if (!id)
+		fail_msg("%s", e.msg);
+	uint8_t chat_a[16] = { 10, 137, 0, 20 }, open_a[16] = { 10, 137, 0, 21 }, plain_a[16] = { 10, 137, 0, 22 };
+	const struct vm *chat = identity_by_addr(id, 4, chat_a), *open = identity_by_addr(id, 4, open_a),
+			*plain = identity_by_addr(id, 4, plain_a);
+	assert_int_equal(chat->policy, VM_DEFAULT_DENY); /* rules without policy: deny the rest */
+	assert_int_equal(open->policy, VM_DEFAULT_ALLOW);
+	assert_int_equal(plain->policy, VM_NO_POLICY);
+	uint8_t turn[16] = { 203, 0, 113, 9 }, other[16] = { 198, 51, 100, 1 };
+	const struct vm_rule *r;
+	assert_non_null(r = vm_rule_match(chat, "matrix-client.matrix.org", 4, other, 6, 443));
+	assert_false(r->deny);
+	assert_string_equal(r->text, "*.matrix.org tcp/443");
+	assert_null(vm_rule_match(chat, "matrix-client.matrix.org", 4, other, 6, 80));
+	assert_null(vm_rule_match(chat, "matrix-client.matrix.org", 4, other, 17, 443));
+	assert_non_null(vm_rule_match(chat, "MATRIX.org.", 4, other, 6, 8448)); /* any port */
+	assert_null(vm_rule_match(chat, "notmatrix.org", 4, other, 6, 443));
+	assert_non_null(r = vm_rule_match(chat, "evil.matrix.org", 4, other, 6, 443));
+	assert_true(r->deny);
+	assert_non_null(vm_rule_match(chat, NULL, 4, turn, 17, 3479));
+	assert_null(vm_rule_match(chat, NULL, 4, turn, 17, 3481));
+	assert_null(vm_rule_match(chat, NULL, 4, other, 17, 3479));
+	assert_non_null(r = vm_rule_match(open, NULL, 4, other, 6, 22));
+	assert_true(r->deny);
+	const struct vm_rule *deny;
+	assert_true(vm_name_allowed(chat, "www.matrix.org", &deny));
+	assert_false(vm_name_allowed(chat, "example.com", &deny));
+	assert_null(deny);
+	assert_false(vm_name_allowed(chat, "evil.matrix.org", &deny));
+	assert_non_null(deny);
+	assert_true(vm_name_allowed(open, "example.com", &deny));
+	assert_true(vm_name_allowed(plain, "example.com", &deny));
+	identity_free(id);
+	/* bad rules name their line */
+	static const char *const bad[] = { "a:\n  allow: [\"x.org tcpp/1\"]\n",
+					   "a:\n  allow: [\"x.org tcp/70000\"]\n",
+					   "a:\n  allow:\n    - \"bad name! tcp\"\n",
+					   "a:\n  policy: maybe\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct verr be = { "" };
+		struct identity *b = load(bad[i], NULL, &be);
+		if (b)
+			fail_msg("accepted: %s", bad[i]);
+		if (!strstr(be.msg, path) || (!strstr(be.msg, ":2:") && !strstr(be.msg, ":3:")))
+			fail_msg("%s: error \"%s\" lacks file:line", bad[i], be.msg);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_file_and_config),
 		cmocka_unit_test(test_empty_and_null),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_allow_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
