@@ -9,6 +9,8 @@
 #include "alloc.h"
 
 #include <arpa/inet.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -67,6 +69,12 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	w->ips = cfg->simulate_ips;
 	w->prealloc_blocks = cfg->alloc_prealloc_blocks;
 	w->cfg = cfg;
+	for (size_t i = 0; i < cfg->policy_long_session.cnt && w->nlong < ARRAY_SIZE(w->long_grades); i++) {
+		char *end;
+		unsigned long long v = strtoull(cfg->policy_long_session.v[i], &end, 10);
+		if (v && !*end && (!w->nlong || v > w->long_grades[w->nlong - 1]))
+			w->long_grades[w->nlong++] = v;
+	}
 	if (decode_ctx_init(&w->dec, cfg, &w->cnt, cfg->defrag_memcap / nworkers) < 0)
 		return verr_set(e, V_ENOMEM, "out of memory (decoder)");
 	struct flow_table_cfg tc;
@@ -196,6 +204,104 @@ static void policy_check(struct worker *w, struct packet *p, int *verdict)
 	const struct http_msg *rq = w->app.tx.http_req;
 	if (rq && (w->app.tx.http_fresh & HTTP_P_REQ_HEAD) && rq->host_len && blocklists_name(w->bl, rq->host, rq->host_len, &h))
 		policy_hit(w, p, "http.host", rq->host, &h, verdict);
+}
+
+/* ---- early warning: long and idle sessions, DNS labels ---- */
+
+struct session_walk {
+	struct worker *w;
+	vtime_t now;
+};
+
+static void session_check(struct flow *f, void *ctx)
+{
+	struct session_walk *sw = ctx;
+	struct worker *w = sw->w;
+	uint64_t age = f->last > f->start ? VTIME_SEC(sw->now - f->start) : VTIME_SEC(sw->now - f->start);
+	unsigned grade = f->ew & 0x0f;
+	if (f->state != FLOW_STATE_CLOSED && grade < w->nlong && age >= w->long_grades[grade]) {
+		/* the highest grade passed, once (a capture may jump several) */
+		while (grade < w->nlong && age >= w->long_grades[grade])
+			grade++;
+		f->ew = (uint8_t)((f->ew & 0xf0) | grade);
+		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+		if (w->eve && w->ec.alert)
+			eve_session_alert(&w->out, sw->now, f, "long_session", age,
+					  w->long_grades[grade - 1], &w->ec);
+	}
+	uint64_t idle = w->cfg->policy_idle_session;
+	if (idle && !(f->ew & 0x80) && f->key.proto == 6 && f->tcp_state == TCP_ESTABLISHED &&
+	    sw->now > f->last && VTIME_SEC(sw->now - f->last) >= idle) {
+		f->ew |= 0x80;
+		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+		if (w->eve && w->ec.alert)
+			eve_session_alert(&w->out, sw->now, f, "idle_session",
+					  VTIME_SEC(sw->now - f->last), idle, &w->ec);
+	}
+}
+
+/* Walks the flow table every policy.session-check-interval. */
+static void sessions_due(struct worker *w, vtime_t now)
+{
+	if (!w->cfg || (!w->nlong && !w->cfg->policy_idle_session))
+		return;
+	if (now < w->next_session_check)
+		return;
+	w->next_session_check = now + VTIME_FROM_SEC(w->cfg->policy_session_check ? w->cfg->policy_session_check : 10);
+	struct session_walk sw = { w, now };
+	flow_table_walk(w->ft, session_check, &sw);
+}
+
+/* Shannon entropy of s (n bytes) in tenths of a bit per character. */
+static unsigned entropy_x10(const char *s, size_t n)
+{
+	unsigned cnt[256] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		cnt[(unsigned char)s[i]]++;
+	double h = 0;
+	for (int c = 0; c < 256; c++)
+		if (cnt[c]) {
+			double q = (double)cnt[c] / (double)n;
+			h -= q * log2(q);
+		}
+	return (unsigned)(h * 10 + 0.5);
+}
+
+static void dns_anomalies(struct worker *w, struct packet *p)
+{
+	unsigned maxlen = (unsigned)w->cfg->policy_dns_label_max, ent = (unsigned)w->cfg->policy_dns_entropy;
+	if (!maxlen && !ent)
+		return;
+	for (unsigned i = 0; i < w->app.tx.ndns; i++) {
+		const struct dns_msg *m = &w->app.tx.dns[i];
+		if (m->response || !m->nq)
+			continue;
+		const char *q = m->q[0].name;
+		/* the longest label of the question */
+		const char *best = q;
+		size_t bestn = 0;
+		for (const char *s = q; *s;) {
+			size_t n = strcspn(s, ".");
+			if (n > bestn) {
+				best = s;
+				bestn = n;
+			}
+			s += n + (s[n] == '.');
+		}
+		char label[64];
+		snprintf(label, sizeof(label), "%.*s", (int)(bestn < 63 ? bestn : 63), best);
+		unsigned e = bestn ? entropy_x10(best, bestn) : 0;
+		const char *why = NULL;
+		if (maxlen && bestn > maxlen)
+			why = "long label";
+		else if (ent && bestn >= 20 && e >= ent)
+			why = "random-looking label";
+		if (!why)
+			continue;
+		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+		if (w->eve && w->ec.alert)
+			eve_dns_anomaly_alert(&w->out, p, q, label, (unsigned)bestn, e, why, &w->ec);
+	}
 }
 
 /* ---- policy: per-VM allowlists ---- */
@@ -478,6 +584,9 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		if (w->dt)
 			verdict = run_detect(w, p);
 	}
+	sessions_due(w, w->now);
+	if (w->app.tx.ndns)
+		dns_anomalies(w, p);
 	if (!blocklists_empty(w->bl) || (w->ec.idm && identity_count(w->ec.idm))) {
 		int pv = WV_ACCEPT;
 		if (!blocklists_empty(w->bl))

@@ -52,6 +52,9 @@ struct worker {
 	const struct blocklists *bl; /* the current blocklists, may be empty */
 	struct resolved *resolved;   /* the VMs' DNS answers, shared by all workers */
 	const struct config *cfg;
+	uint64_t long_grades[8];   /* policy.long-session, seconds, ascending */
+	unsigned nlong;
+	vtime_t next_session_check;
 	atomic_uint seen_gen;
 	bool ips;            /* drops take effect: inline, or --simulate-ips */
 	bool live;           /* wall-clock timestamps: expire flows while idle */

@@ -257,6 +257,13 @@ void flow_table_expire(struct flow_table *ft, vtime_t now)
 	}
 }
 
+void flow_table_walk(struct flow_table *ft, void (*fn)(struct flow *f, void *ctx), void *ctx)
+{
+	for (int i = 0; i < FLOW_LISTS; i++)
+		for (struct flow *f = ft->lists[i].head; f; f = f->lnext)
+			fn(f, ctx);
+}
+
 /* Evicts the least recently active flow; false if the table is empty. */
 static bool flow_evict_one(struct flow_table *ft)
 {
@@ -458,6 +465,7 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 	if (p->ts > f->last)
 		f->last = p->ts;
 	uint8_t old_state = f->state;
+	f->ew &= 0x7f; /* active again: a later idle period is reported anew */
 	if (k.proto == 6) {
 		if (f->tcp_state >= TCP_ESTABLISHED && f->tcp_state != TCP_CLOSED)
 			p->flags |= PKT_FLOW_EST;

@@ -92,6 +92,7 @@ struct flow {
 	bool icmp_seen[2];
 	uint16_t alproto;
 	uint8_t policy;      /* allowlist decision at its first packet (worker.c POL_*) */
+	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */
@@ -132,6 +133,9 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p);
 
 /* Ends flows idle past their timeout as of now. */
 void flow_table_expire(struct flow_table *ft, vtime_t now);
+/* Calls fn on every flow of the table (the early-warning detectors' walk;
+ * fn must not end flows). */
+void flow_table_walk(struct flow_table *ft, void (*fn)(struct flow *f, void *ctx), void *ctx);
 /* Ends every flow with the given reason. */
 void flow_table_flush(struct flow_table *ft, enum flow_end reason);
 uint64_t flow_table_count(const struct flow_table *ft);

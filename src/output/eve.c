@@ -331,6 +331,72 @@ void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm
 	jb_append(jb, "\n", 1);
 }
 
+static void policy_alert_head(struct jbuf *jb, unsigned sid, const char *sig)
+{
+	jb_open_object(jb, "alert");
+	jb_str(jb, "action", "allowed");
+	jb_u64(jb, "gid", 7);
+	jb_u64(jb, "signature_id", sid);
+	jb_u64(jb, "rev", 1);
+	jb_str(jb, "signature", sig);
+	jb_str(jb, "category", "Potentially Bad Traffic");
+	jb_u64(jb, "severity", 3);
+	jb_close(jb);
+}
+
+void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
+		       uint64_t secs, uint64_t threshold, const struct eve_cfg *ec)
+{
+	char sig[160], tbuf[32];
+	bool idle = !strcmp(kind, "idle_session");
+	if (idle)
+		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING idle session: open, no packet for %llu s",
+			 (unsigned long long)secs);
+	else
+		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING long session: open for %llu h %llu min",
+			 (unsigned long long)(secs / 3600), (unsigned long long)(secs % 3600 / 60));
+	eve_header(jb, ts, "alert", f, NULL, ec);
+	if (f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
+		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	policy_alert_head(jb, idle ? 11 : 10, sig);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", kind);
+	jb_u64(jb, idle ? "idle" : "duration", secs);
+	jb_u64(jb, "threshold", threshold);
+	jb_str(jb, "start", vtime_format(f->start, tbuf));
+	jb_str(jb, "last", vtime_format(f->last, tbuf));
+	jb_close(jb);
+	jb_open_object(jb, "flow");
+	jb_u64(jb, "pkts_toserver", f->pkts[0]);
+	jb_u64(jb, "pkts_toclient", f->pkts[1]);
+	jb_u64(jb, "bytes_toserver", f->bytes[0]);
+	jb_u64(jb, "bytes_toclient", f->bytes[1]);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
+			   const char *label, unsigned label_len, unsigned entropy_x10,
+			   const char *reason, const struct eve_cfg *ec)
+{
+	char sig[200];
+	snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING DNS %s: %u-character label, %u.%u bits/char",
+		 reason, label_len, entropy_x10 / 10, entropy_x10 % 10);
+	eve_header(jb, p->ts, "alert", p->flow, p, ec);
+	policy_alert_head(jb, 20, sig);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", "dns_anomaly");
+	jb_str(jb, "reason", reason);
+	jb_str(jb, "query", qname);
+	jb_str(jb, "label", label);
+	jb_u64(jb, "label_length", label_len);
+	jb_u64(jb, "entropy_x10", entropy_x10);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec)
 {

@@ -53,6 +53,16 @@ void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *fi
 void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
 			 const char *field, const char *value, const char *name, const char *rule,
 			 bool blocked, const struct eve_cfg *ec);
+/* Early warning on a flow still open at ts: a long session (kind
+ * "long_session", sid 10: open for `secs`, past the grade `threshold`) or
+ * an idle one ("idle_session", sid 11: no packet for `secs`).  gid 7. */
+void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
+		       uint64_t secs, uint64_t threshold, const struct eve_cfg *ec);
+/* Early warning on a DNS question (sid 20): a label too long or too
+ * random for a name (DNS tunnels, generated domains). */
+void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
+			   const char *label, unsigned label_len, unsigned entropy_x10,
+			   const char *reason, const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

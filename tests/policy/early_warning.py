@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Early-warning detectors on a synthetic timeline, made here and read
+offline (packet time drives the detectors):
+
+- a TCP session kept open 5 hours with a packet every 5 minutes: reported
+  as a long session at 1 h and at 4 h (and not at 8 h);
+- a TCP session that goes quiet after its first data: reported idle once,
+  after policy.idle-session, while still open; a session that talks every
+  minute for 20 minutes is not reported while it talks, only once after;
+- DNS questions: one with a 60-character label (over policy.dns-label-max),
+  one with a random-looking 30-character label, and ordinary names
+  (www.example.com, a long but English-like label) that must not be.
+
+   early_warning.py VIGIL"""
+import json, os, random, struct, subprocess, sys, tempfile
+
+T0 = 1700000000
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split('.'))
+
+
+def frame(src, dst, proto, l4):
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, ip4(src), ip4(dst))
+    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip + l4
+
+
+def tcp(src, dst, sp, dp, seq, ack, flags, data=b''):
+    h = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
+    ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 6, len(h))
+    h = h[:16] + struct.pack('!H', csum(ph + h)) + h[18:]
+    return frame(src, dst, 6, h)
+
+
+def udp(src, dst, sp, dp, data):
+    h = struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
+    ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 17, len(h))
+    h = h[:6] + struct.pack('!H', csum(ph + h)) + h[8:]
+    return frame(src, dst, 17, h)
+
+
+def dnsq(qid, name):
+    q = b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0'
+    return struct.pack('!HHHHHH', qid, 0x0100, 1, 0, 0, 0) + q + struct.pack('!HH', 1, 1)
+
+
+def session(pkts, t, c, s, sp, times):
+    """A handshake at t, then one client segment at each of times."""
+    seq, sack = 1000, 5000
+    pkts.append((t, tcp(c, s, sp, 443, seq, 0, 0x02)))
+    pkts.append((t + 0.001, tcp(s, c, 443, sp, sack, seq + 1, 0x12)))
+    pkts.append((t + 0.002, tcp(c, s, sp, 443, seq + 1, sack + 1, 0x10)))
+    seq += 1
+    for x in times:
+        pkts.append((x, tcp(c, s, sp, 443, seq, sack + 1, 0x18, b'ping')))
+        pkts.append((x + 0.001, tcp(s, c, 443, sp, sack + 1, seq + 4, 0x10)))
+        seq += 4
+
+
+def main():
+    vigil = sys.argv[1]
+    pkts = []
+    # long: open 5 hours, a segment every 5 minutes
+    session(pkts, T0, '10.137.0.10', '198.51.100.10', 40000, [T0 + 300 * i for i in range(1, 61)])
+    # idle: one segment at +10 s, then silence (the long session's packets
+    # keep the clock going)
+    session(pkts, T0 + 5, '10.137.0.10', '198.51.100.11', 40001, [T0 + 10])
+    # chatty: a segment every minute for 20 minutes: never idle
+    session(pkts, T0 + 5, '10.137.0.10', '198.51.100.12', 40002, [T0 + 60 * i for i in range(1, 21)])
+    rnd = random.Random(3)
+    tunnel = ''.join(rnd.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in range(30))
+    names = ['www.example.com', 'a' * 60 + '.t.example', tunnel + '.t.example',
+             'thisisaverylongbutreadablehostname.example.org']
+    for i, n in enumerate(names):
+        pkts.append((T0 + 20 + i, udp('10.137.0.10', '10.139.1.1', 50000 + i, 53, dnsq(100 + i, n))))
+    pkts.sort(key=lambda x: x[0])
+    with tempfile.TemporaryDirectory() as d:
+        cap = os.path.join(d, 'in.pcap')
+        with open(cap, 'wb') as f:
+            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for t, fr in pkts:
+                f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
+        r = subprocess.run([vigil, '-r', cap, '-l', d, '--runmode', 'single', '--no-progress',
+                            '--set', 'flow-timeouts.tcp.established=900'],
+                           capture_output=True, text=True)
+        if r.returncode:
+            print(r.stderr)
+            return 1
+        recs = [json.loads(l) for l in open(os.path.join(d, 'eve.json'))]
+    al = [x for x in recs if x.get('event_type') == 'alert' and x['alert']['gid'] == 7]
+    ok = fails = 0
+
+    def check(what, cond):
+        nonlocal ok, fails
+        print(('  ok    ' if cond else '  FAIL  ') + what)
+        ok += cond
+        fails += not cond
+
+    longs = [x for x in al if x['policy']['type'] == 'long_session']
+    idles = [x for x in al if x['policy']['type'] == 'idle_session']
+    dns = [x for x in al if x['policy']['type'] == 'dns_anomaly']
+    check('long session: grades 1 h and 4 h, nothing else',
+          sorted(x['policy']['threshold'] for x in longs) == [3600, 14400])
+    check('long session reported on the right flow, with its duration',
+          all(x['dest_ip'] == '198.51.100.10' and x['policy']['duration'] >= x['policy']['threshold']
+              for x in longs))
+    check('the 1 h report comes within a check interval of the hour',
+          any(x['policy']['threshold'] == 3600 and x['policy']['duration'] <= 3600 + 300 for x in longs))
+    quiet = [x for x in idles if x['dest_ip'] == '198.51.100.11']
+    check('idle session: the quiet flow once, while still open (before its 900 s timeout)',
+          len(quiet) == 1 and 300 <= quiet[0]['policy']['idle'] < 900)
+    chatty = [x for x in idles if x['dest_ip'] == '198.51.100.12']
+    check('the chatty flow is not idle while it talks (once, after its last segment)',
+          len(chatty) == 1 and chatty[0]['policy']['last'].startswith('2023-11-14T22:33:20'))
+    check('DNS: the long label and the random label, not the ordinary names',
+          sorted(x['policy']['reason'] for x in dns) == ['long label', 'random-looking label'])
+    check('DNS reports name the query and label',
+          any(x['policy']['label'] == tunnel and x['policy']['query'].startswith(tunnel) for x in dns))
+    st = [x for x in recs if x.get('event_type') == 'stats'][-1]['stats']
+    check('counted in stats (policy.early_warnings)', st['policy']['early_warnings'] == len(al))
+    print(f'early_warning: {ok} passed, {fails} failed')
+    return 1 if fails else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
