@@ -386,6 +386,17 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	/* allowlists follow the VMs' DNS answers: one table for all workers */
 	if (!(rules->resolved = resolved_new((uint32_t)MIN(cfg->policy_resolved_max, 1u << 26))))
 		return verr_set(e, V_ENOMEM, "out of memory (resolved addresses)");
+	struct behave_cfg bc = {
+		.scan_window = (uint32_t)MAX(cfg->policy_scan_window, 1),
+		.scan_ports = (uint32_t)cfg->policy_scan_ports,
+		.scan_hosts = (uint32_t)cfg->policy_scan_hosts,
+		.beacon_min = (uint32_t)MIN(MAX(cfg->policy_beacon_min, cfg->policy_beacon_min ? 3 : 0), 16),
+		.beacon_score = (uint32_t)cfg->policy_beacon_score,
+		.beacon_repeat = (uint32_t)cfg->policy_beacon_repeat,
+		.max_entries = (uint32_t)MIN(cfg->policy_behave_max, 1u << 22),
+	};
+	if (!(rules->behave = behave_new(&bc)))
+		return verr_set(e, V_ENOMEM, "out of memory (scan and beacon tables)");
 	if (opts->detect) {
 		struct detect_load_stats st;
 		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
@@ -454,6 +465,7 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 	identity_free(atomic_load(&rules->idm));
 	blocklists_free(atomic_load(&rules->bl));
 	resolved_free(rules->resolved);
+	behave_free(rules->behave);
 }
 
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
@@ -473,6 +485,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	atomic_init(&rules.idm, NULL);
 	atomic_init(&rules.bl, NULL);
 	rules.resolved = NULL;
+	rules.behave = NULL;
 	atomic_init(&ct.done, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
@@ -509,6 +522,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		}
 		wp[i] = &ts[i].w;
 		ts[i].w.resolved = rules.resolved;
+		ts[i].w.behave = rules.behave;
 		ts[i].linktype = cap->linktype;
 		ts[i].live = cap->live;
 		ts[i].w.live = cap->live;
@@ -714,6 +728,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	atomic_init(&rules.idm, NULL);
 	atomic_init(&rules.bl, NULL);
 	rules.resolved = NULL;
+	rules.behave = NULL;
 	atomic_init(&ct.done, false);
 	responder_open(&resp);
 	if (nq > MAX_WORKERS)
@@ -743,6 +758,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		t->mask = (uint32_t)cfg->nfq_bypass_mask;
 		wp[inited] = &t->w;
 		t->w.resolved = rules.resolved;
+		t->w.behave = rules.behave;
 		t->num = queues[inited];
 		t->resp = &resp;
 		if (worker_set_rules(&t->w, &rules, fast) < 0) {

@@ -49,6 +49,17 @@ static void on_flow_end(void *ud, struct flow *f)
 			eve_ssh_record(&w->out, NULL, f, s, &w->ec);
 	}
 	app_flow_free_ctx(&w->app, f);
+	/* beacons: connections that were answered (failed ones are not) */
+	struct beacon_report br;
+	bool answered = f->pkts[1] && (f->key.proto != 6 || f->tcp_state >= TCP_ESTABLISHED ||
+				       f->state != FLOW_STATE_NEW);
+	if (w->behave && answered && (f->key.proto == 6 || f->key.proto == 17) &&
+	    behave_flow_end(w->behave, f->key.ip_ver, f->key.src, f->key.dst, f->key.dp, f->key.proto,
+			    (uint32_t)VTIME_SEC(f->start), f->bytes[0] + f->bytes[1], &br)) {
+		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+		if (w->eve && w->ec.alert)
+			eve_beacon_alert(&w->out, f->last, f, &br, &w->ec);
+	}
 	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
 		f->alproto = ALPROTO_FAILED;
@@ -587,6 +598,21 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	sessions_due(w, w->now);
 	if (w->app.tx.ndns)
 		dns_anomalies(w, p);
+	if (f && w->behave && f->pkts[0] + f->pkts[1] == 1 && p->ip_ver) {
+		/* a new flow: scans */
+		uint32_t cnt = 0, win = 0;
+		int kind = behave_flow_start(w->behave, p->ip_ver, p->src, p->dst,
+					     (p->flags & PKT_HAS_PORTS) ? p->dp : 0,
+					     (uint32_t)VTIME_SEC(p->ts), &cnt, &win);
+		if (kind) {
+			CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+			if (w->eve && w->ec.alert)
+				eve_scan_alert(&w->out, p, kind == 2, cnt, win,
+					       (uint32_t)(kind == 2 ? w->cfg->policy_scan_hosts
+								    : w->cfg->policy_scan_ports),
+					       &w->ec);
+		}
+	}
 	if (!blocklists_empty(w->bl) || (w->ec.idm && identity_count(w->ec.idm))) {
 		int pv = WV_ACCEPT;
 		if (!blocklists_empty(w->bl))

@@ -13,6 +13,7 @@
 #include "stream.h"
 #include "blocklist.h"
 #include "resolved.h"
+#include "behave.h"
 
 /* The running rule engine, shared by all workers.  A reload stores a new
  * engine and bumps gen; each worker switches at its next packet (or while
@@ -30,6 +31,7 @@ struct rules_state {
 	atomic_uint identity_reloads;
 	atomic_uint list_reloads;
 	struct resolved *resolved;    /* the VMs' DNS answers (allowlists) */
+	struct behave *behave;        /* scans and beacons */
 };
 
 struct worker {
@@ -51,6 +53,7 @@ struct worker {
 	struct detect_thread *dt;
 	const struct blocklists *bl; /* the current blocklists, may be empty */
 	struct resolved *resolved;   /* the VMs' DNS answers, shared by all workers */
+	struct behave *behave;       /* scans and beacons, shared by all workers */
 	const struct config *cfg;
 	uint64_t long_grades[8];   /* policy.long-session, seconds, ascending */
 	unsigned nlong;

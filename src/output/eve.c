@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
@@ -392,6 +393,58 @@ void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *
 	jb_str(jb, "label", label);
 	jb_u64(jb, "label_length", label_len);
 	jb_u64(jb, "entropy_x10", entropy_x10);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_t count,
+		    uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
+{
+	char sig[160];
+	snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING %s scan: about %u %s in %u s", hosts ? "host" : "port",
+		 count, hosts ? "hosts" : "host/port pairs", window);
+	eve_header(jb, p->ts, "alert", p->flow, p, ec);
+	policy_alert_head(jb, hosts ? 31 : 30, sig);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", hosts ? "host_scan" : "port_scan");
+	jb_u64(jb, "distinct", count);
+	jb_u64(jb, "window", window);
+	jb_u64(jb, "threshold", threshold);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+/* A number with one decimal (finite values only). */
+static void jb_dec1(struct jbuf *jb, const char *key, double v)
+{
+	char b[48];
+	snprintf(b, sizeof(b), "%.1f", isfinite(v) ? v : 0.0);
+	jb_raw(jb, key, b);
+}
+
+void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
+		      const struct beacon_report *r, const struct eve_cfg *ec)
+{
+	char sig[200], tbuf[32];
+	snprintf(sig, sizeof(sig),
+		 "VIGIL EARLY WARNING beacon: %u connections every %.0f s (sd %.1f s), score %u",
+		 r->connections, r->interval_mean, r->interval_sd, r->score);
+	eve_header(jb, ts, "alert", f, NULL, ec);
+	if (f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
+		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	policy_alert_head(jb, 40, sig);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", "beacon");
+	jb_u64(jb, "connections", r->connections);
+	jb_dec1(jb, "interval_mean", r->interval_mean);
+	jb_dec1(jb, "interval_sd", r->interval_sd);
+	jb_dec1(jb, "bytes_mean", r->bytes_mean);
+	jb_dec1(jb, "bytes_sd", r->bytes_sd);
+	jb_u64(jb, "score", r->score);
+	jb_str(jb, "first", vtime_format(VTIME_FROM_SEC(r->first), tbuf));
+	jb_str(jb, "last", vtime_format(VTIME_FROM_SEC(r->last), tbuf));
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);

@@ -13,6 +13,7 @@
 #include "stream.h"
 #include "identity.h"
 #include "blocklist.h"
+#include "behave.h"
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
@@ -63,6 +64,14 @@ void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const 
 void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
 			   const char *label, unsigned label_len, unsigned entropy_x10,
 			   const char *reason, const struct eve_cfg *ec);
+/* A scan (sid 30 ports, 31 hosts): p's source touched `count` distinct
+ * destinations in `window` seconds, over `threshold`. */
+void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_t count,
+		    uint32_t window, uint32_t threshold, const struct eve_cfg *ec);
+/* A beacon (sid 40), written when the flow f that completed the pattern
+ * ends: the report's numbers. */
+void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
+		      const struct beacon_report *r, const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

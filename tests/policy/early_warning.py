@@ -9,7 +9,13 @@ offline (packet time drives the detectors):
   minute for 20 minutes is not reported while it talks, only once after;
 - DNS questions: one with a 60-character label (over policy.dns-label-max),
   one with a random-looking 30-character label, and ordinary names
-  (www.example.com, a long but English-like label) that must not be.
+  (www.example.com, a long but English-like label) that must not be;
+- a beacon: a short answered connection every 60 s +- 5 s to one host,
+  reported once (at its 4th connection's end); the same rhythm of SYNs
+  nobody answers is not a beacon (failed connections do not count), nor
+  are connections at random times;
+- a port scan: SYNs to 150 ports of one host within a minute, reported
+  once, and a host scan of 60 hosts; 20 ports are not a scan.
 
    early_warning.py VIGIL"""
 import json, os, random, struct, subprocess, sys, tempfile
@@ -78,6 +84,28 @@ def main():
     session(pkts, T0 + 5, '10.137.0.10', '198.51.100.11', 40001, [T0 + 10])
     # chatty: a segment every minute for 20 minutes: never idle
     session(pkts, T0 + 5, '10.137.0.10', '198.51.100.12', 40002, [T0 + 60 * i for i in range(1, 21)])
+    # beacon: answered short connections every 60 s +- 5 s
+    jit = random.Random(9)
+    for i in range(8):
+        t = T0 + 1000 + 60 * i + jit.randint(-5, 5)
+        session(pkts, t, '10.137.0.10', '203.0.113.50', 41000 + i, [t + 0.5])
+        pkts.append((t + 0.6, tcp('10.137.0.10', '203.0.113.50', 41000 + i, 443, 1006, 5001, 0x11)))
+        pkts.append((t + 0.7, tcp('203.0.113.50', '10.137.0.10', 443, 41000 + i, 5001, 1007, 0x11)))
+        pkts.append((t + 0.8, tcp('10.137.0.10', '203.0.113.50', 41000 + i, 443, 1007, 5002, 0x10)))
+    # the same rhythm, unanswered
+    for i in range(8):
+        t = T0 + 1000 + 60 * i
+        pkts.append((t, tcp('10.137.0.10', '203.0.113.51', 42000 + i, 443, 1000, 0, 0x02)))
+    # random times
+    for i, t in enumerate(sorted(jit.randint(0, 4000) for _ in range(10))):
+        session(pkts, T0 + 1000 + t, '10.137.0.10', '203.0.113.52', 43000 + i, [T0 + 1000 + t + 0.5])
+    # scans: 150 ports of one host in a minute, 60 hosts on one port; 20 ports
+    for p_ in range(150):
+        pkts.append((T0 + 2000 + p_ * 0.2, tcp('198.51.100.66', '10.137.0.30', 50000, 1 + p_, 7, 0, 0x02)))
+    for h in range(60):
+        pkts.append((T0 + 2100 + h * 0.5, tcp('198.51.100.67', f'10.137.1.{h + 1}', 50001, 22, 7, 0, 0x02)))
+    for p_ in range(20):
+        pkts.append((T0 + 2200 + p_, tcp('198.51.100.68', '10.137.0.31', 50002, 1 + p_, 7, 0, 0x02)))
     rnd = random.Random(3)
     tunnel = ''.join(rnd.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in range(30))
     names = ['www.example.com', 'a' * 60 + '.t.example', tunnel + '.t.example',
@@ -127,6 +155,14 @@ def main():
           sorted(x['policy']['reason'] for x in dns) == ['long label', 'random-looking label'])
     check('DNS reports name the query and label',
           any(x['policy']['label'] == tunnel and x['policy']['query'].startswith(tunnel) for x in dns))
+    beacons = [x for x in al if x['policy']['type'] == 'beacon']
+    check('the beacon: once, to its host, with its rhythm',
+          [x['dest_ip'] for x in beacons] == ['203.0.113.50'] and
+          abs(beacons[0]['policy']['interval_mean'] - 60) < 6 and beacons[0]['policy']['connections'] == 4)
+    scans = [x for x in al if x['policy']['type'] in ('port_scan', 'host_scan')]
+    check('the port scan and the host scan, once each, from their sources',
+          sorted((x['src_ip'], x['policy']['type']) for x in scans) ==
+          [('198.51.100.66', 'port_scan'), ('198.51.100.67', 'host_scan')])
     st = [x for x in recs if x.get('event_type') == 'stats'][-1]['stats']
     check('counted in stats (policy.early_warnings)', st['policy']['early_warnings'] == len(al))
     print(f'early_warning: {ok} passed, {fails} failed')
