@@ -7,6 +7,7 @@
 #include "worker.h"
 
 #include "alloc.h"
+#include "lists.h"
 
 #include <arpa/inet.h>
 #include <math.h>
@@ -380,6 +381,21 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 	const uint8_t *csrc = p->dir == 0 ? p->src : p->dst, *cdst = p->dir == 0 ? p->dst : p->src;
 	uint16_t cdp = p->dir == 0 ? p->dp : p->sp;
 	const struct vm *vm = identity_by_addr(idm, p->ip_ver, csrc);
+	if (vm && w->cfg->policy_no_dns && f->pkts[0] + f->pkts[1] == 1 && (p->flags & PKT_HAS_PORTS) &&
+	    cdp != 53 && cdp != 853 && !addr_is_reserved(p->ip_ver, cdst) &&
+	    !identity_by_addr(idm, p->ip_ver, cdst) &&
+	    !resolved_lookup(w->resolved, vm->id, p->ip_ver, cdst, now, NULL, 0)) {
+		/* once per VM and destination network per period */
+		uint8_t key[26] = { p->ip_ver };
+		memcpy(key + 1, &vm->id, 8);
+		memcpy(key + 9, cdst, p->ip_ver == 4 ? 3 : 8);
+		if (behave_once(w->behave, key, sizeof(key), now, (uint32_t)w->cfg->policy_beacon_repeat)) {
+			inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, cdst, a, sizeof(a));
+			CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+			if (w->eve && w->ec.alert)
+				eve_no_dns_alert(&w->out, p, vm->name, a, &w->ec);
+		}
+	}
 	if (!vm || vm->policy == VM_NO_POLICY) {
 		f->policy = POL_NONE;
 		return;

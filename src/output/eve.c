@@ -424,6 +424,24 @@ static void jb_dec1(struct jbuf *jb, const char *key, double v)
 	jb_raw(jb, key, b);
 }
 
+void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
+		      const struct eve_cfg *ec)
+{
+	char sig[200];
+	snprintf(sig, sizeof(sig),
+		 "VIGIL EARLY WARNING %s connected to %s, an address its DNS answers never gave it", vm,
+		 addr);
+	eve_header(jb, p->ts, "alert", p->flow, p, ec);
+	policy_alert_head(jb, 50, sig);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", "connection_without_dns");
+	jb_str(jb, "vm", vm);
+	jb_str(jb, "address", addr);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 		      const struct beacon_report *r, const struct eve_cfg *ec)
 {

@@ -72,6 +72,9 @@ void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_
  * ends: the report's numbers. */
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 		      const struct beacon_report *r, const struct eve_cfg *ec);
+/* A VM connected to an address it never resolved (sid 50). */
+void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
+		      const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

@@ -44,10 +44,16 @@ struct beacon_slot {
 	uint64_t bytes[HIST];
 };
 
+struct once_slot {
+	uint64_t key;       /* a 64-bit hash of the key; 0 empty */
+	uint32_t last;
+};
+
 struct behave {
 	struct behave_cfg c;
 	struct scan_slot *scan;
 	struct beacon_slot *beacon;
+	struct once_slot *once;
 	uint32_t mask;
 	pthread_mutex_t lock[STRIPES];
 };
@@ -65,7 +71,8 @@ struct behave *behave_new(const struct behave_cfg *c)
 	/* calloc'd: pages are touched as sources appear */
 	b->scan = v_calloc(cap, sizeof(*b->scan));
 	b->beacon = v_calloc(cap, sizeof(*b->beacon));
-	if (!b->scan || !b->beacon) {
+	b->once = v_calloc(cap, sizeof(*b->once));
+	if (!b->scan || !b->beacon || !b->once) {
 		behave_free(b);
 		return NULL;
 	}
@@ -78,9 +85,10 @@ void behave_free(struct behave *b)
 {
 	if (!b)
 		return;
-	if (b->scan && b->beacon)
+	if (b->scan && b->beacon && b->once)
 		for (int i = 0; i < STRIPES; i++)
 			pthread_mutex_destroy(&b->lock[i]);
+	v_free(b->once);
 	v_free(b->scan);
 	v_free(b->beacon);
 	v_free(b);
@@ -165,6 +173,33 @@ int behave_flow_start(struct behave *b, uint8_t ver, const uint8_t *src, const u
 	*window = now - e->window_start;
 	pthread_mutex_unlock(lk);
 	return rc;
+}
+
+bool behave_once(struct behave *b, const void *key, size_t len, uint32_t now, uint32_t repeat)
+{
+	if (!b)
+		return false;
+	uint64_t k = hash_bytes(key, len, 0x0ce) | 1;
+	uint32_t h = (uint32_t)(k >> 32);
+	pthread_mutex_t *lk = lock_of(b, h);
+	pthread_mutex_lock(lk);
+	struct once_slot *e = NULL, *victim = NULL;
+	for (uint32_t i = 0; i < PROBES && !e; i++) {
+		struct once_slot *s = &b->once[slot_at(b, h, i)];
+		if (s->key == k)
+			e = s;
+		else if (!victim || !s->key || (victim->key && s->last < victim->last))
+			victim = s;
+	}
+	bool first = !e || now >= e->last + repeat;
+	if (!e) {
+		e = victim;
+		e->key = k;
+	}
+	if (first)
+		e->last = now;
+	pthread_mutex_unlock(lk);
+	return first;
 }
 
 static void mean_sd(const double *v, unsigned n, double *mean, double *sd)

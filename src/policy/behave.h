@@ -10,6 +10,7 @@
 #define VIGIL_BEHAVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct behave;
@@ -47,6 +48,10 @@ struct beacon_report {
 bool behave_flow_end(struct behave *b, uint8_t ver, const uint8_t *src, const uint8_t *dst,
 		     uint16_t dport, uint8_t proto, uint32_t start, uint64_t bytes,
 		     struct beacon_report *r);
+
+/* True the first time `key` (len bytes) is seen in a period of `repeat`
+ * seconds: the detectors report something once per period. */
+bool behave_once(struct behave *b, const void *key, size_t len, uint32_t now, uint32_t repeat);
 
 /* The beacon score of a history (exposed for unit tests): start times and
  * sizes of n connections, oldest first. */

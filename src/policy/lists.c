@@ -187,6 +187,16 @@ static bool reserved6(u128 lo, u128 hi)
 	return lo <= 1; /* ::, ::1 (and anything that starts there) */
 }
 
+bool addr_is_reserved(uint8_t ver, const uint8_t *a)
+{
+	if (ver == 4) {
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		return reserved4(x, x) || x >= 0xe0000000u; /* and multicast, broadcast */
+	}
+	u128 x = load128(a);
+	return reserved6(x, x) || a[0] == 0xff;
+}
+
 /* "a.b.c.d[/n]" or "x::y[/n]" into an interval; false if not one. */
 static bool parse_net(const char *s, size_t n, int *ver, u128 *lo, u128 *hi)
 {

@@ -36,6 +36,10 @@ struct list_stats {
  * block the VMs' own networks (FireHOL level1 holds 10.0.0.0/8). */
 struct iplist;
 
+/* Whether a (ver 4 or 6) is private, loopback, link-local, shared or
+ * unspecified space (the ranges above). */
+bool addr_is_reserved(uint8_t ver, const uint8_t *a);
+
 struct iplist *iplist_load(const char *path, struct list_stats *st, struct verr *e);
 /* Builds from text in memory (tests, fuzzing); name is used in messages. */
 struct iplist *iplist_parse(const char *text, size_t len, const char *name,
