@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 
@@ -381,7 +382,8 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 	const uint8_t *csrc = p->dir == 0 ? p->src : p->dst, *cdst = p->dir == 0 ? p->dst : p->src;
 	uint16_t cdp = p->dir == 0 ? p->dp : p->sp;
 	const struct vm *vm = identity_by_addr(idm, p->ip_ver, csrc);
-	if (vm && w->cfg->policy_no_dns && f->pkts[0] + f->pkts[1] == 1 && (p->flags & PKT_HAS_PORTS) &&
+	if (vm && !vm->nvpn && w->cfg->policy_no_dns && f->pkts[0] + f->pkts[1] == 1 &&
+	    (p->flags & PKT_HAS_PORTS) &&
 	    cdp != 53 && cdp != 853 && !addr_is_reserved(p->ip_ver, cdst) &&
 	    !identity_by_addr(idm, p->ip_ver, cdst) &&
 	    !resolved_lookup(w->resolved, vm->id, p->ip_ver, cdst, now, NULL, 0)) {
@@ -396,6 +398,47 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 				eve_no_dns_alert(&w->out, p, vm->name, a, &w->ec);
 		}
 	}
+	if (vm && vm->nvpn && f->policy == POL_UNCHECKED) {
+		/* a VPN-only VM: its endpoints, and nothing else (a kill switch) */
+		uint8_t proto = p->proto == 6 || p->proto == 17 ? p->proto : 0;
+		bool has_ports = p->flags & PKT_HAS_PORTS;
+		if (vm_vpn_allows(vm, p->ip_ver, cdst, proto, has_ports ? cdp : 0)) {
+			f->policy = POL_NET;
+			return;
+		}
+		const char *leak = "direct", *value = a;
+		inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, cdst, a, sizeof(a));
+		if (has_ports && (cdp == 53 || cdp == 853 || cdp == 5353)) {
+			leak = "dns";
+			for (unsigned i = 0; i < w->app.tx.ndns; i++) {
+				const struct dns_msg *m = &w->app.tx.dns[i];
+				for (unsigned q = 0; !m->response && q < m->nq; q++) {
+					size_t n = strlen(m->q[q].name);
+					if ((n > 13 && !strcasecmp(m->q[q].name + n - 13, ".in-addr.arpa")) ||
+					    (n > 9 && !strcasecmp(m->q[q].name + n - 9, ".ip6.arpa"))) {
+						leak = "reverse-dns";
+						value = m->q[q].name;
+					}
+				}
+			}
+		} else if (p->ip_ver == 6) {
+			leak = "ipv6";
+		}
+		f->policy = POL_VIOLATION;
+		f->flags |= FLOW_F_ALERTED;
+		CNT_INC(&w->cnt, POLICY_VIOLATIONS);
+		if (w->ips) {
+			CNT_INC(&w->cnt, IPS_BLOCKED);
+			if (!(f->flags & FLOW_F_PASS))
+				f->flags |= FLOW_F_DROP;
+			*verdict = WV_DROP;
+		}
+		if (w->eve && w->ec.alert)
+			eve_vpn_leak_alert(&w->out, p, vm->name, leak, value, w->ips, &w->ec);
+		return;
+	}
+	if (vm && vm->nvpn)
+		return; /* a VPN flow already decided */
 	if (!vm || vm->policy == VM_NO_POLICY) {
 		f->policy = POL_NONE;
 		return;

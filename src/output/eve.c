@@ -424,6 +424,31 @@ static void jb_dec1(struct jbuf *jb, const char *key, double v)
 	jb_raw(jb, key, b);
 }
 
+void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
+			const char *value, bool blocked, const struct eve_cfg *ec)
+{
+	char sig[240];
+	snprintf(sig, sizeof(sig), "VIGIL POLICY leak: %s sent %s outside its VPN (%s)", vm, leak, value);
+	eve_header(jb, p->ts, "alert", p->flow, p, ec);
+	jb_open_object(jb, "alert");
+	jb_str(jb, "action", blocked ? "blocked" : "allowed");
+	jb_u64(jb, "gid", 7);
+	jb_u64(jb, "signature_id", 60);
+	jb_u64(jb, "rev", 1);
+	jb_str(jb, "signature", sig);
+	jb_str(jb, "category", "Policy violation");
+	jb_u64(jb, "severity", 1);
+	jb_close(jb);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", "vpn_leak");
+	jb_str(jb, "vm", vm);
+	jb_str(jb, "leak", leak);
+	jb_str(jb, "value", value);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
 		      const struct eve_cfg *ec)
 {

@@ -72,6 +72,10 @@ void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_
  * ends: the report's numbers. */
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 		      const struct beacon_report *r, const struct eve_cfg *ec);
+/* A VPN-only VM sent something outside its tunnel (sid 60): leak is
+ * "dns", "reverse-dns", "ipv6" or "direct". */
+void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
+			const char *value, bool blocked, const struct eve_cfg *ec);
 /* A VM connected to an address it never resolved (sid 50). */
 void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
 		      const struct eve_cfg *ec);

@@ -199,6 +199,34 @@ static int parse_rule(struct identity *id, uint32_t v, const char *text, bool de
 	return 0;
 }
 
+/* "vpn:" endpoints: addresses with protocol and port ("198.51.100.1 udp/51820") */
+static int add_vpn(struct identity *id, uint32_t v, const char *t, struct verr *e, const char *w)
+{
+	struct vm *vm = &id->vms[v];
+	/* parsed as a rule, then moved to the endpoints */
+	uint32_t n = vm->nrules;
+	uint8_t pol = vm->policy;
+	int rc = parse_rule(id, v, t, false, e, w);
+	if (rc < 0)
+		return rc;
+	vm->policy = pol;
+	struct vm_rule r = vm->rules[--vm->nrules];
+	(void)n;
+	if (r.kind != VR_NET) {
+		v_free(r.name);
+		v_free(r.text);
+		return verr_set(e, V_EINVAL, "%s: a VPN endpoint is an address (\"%s\")", w, t);
+	}
+	struct vm_rule *nv = v_realloc(vm->vpn, (vm->nvpn + 1) * sizeof(*nv));
+	if (!nv) {
+		v_free(r.text);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	vm->vpn = nv;
+	vm->vpn[vm->nvpn++] = r;
+	return 0;
+}
+
 static int add_allow(struct identity *id, uint32_t v, const char *t, struct verr *e, const char *w)
 {
 	return parse_rule(id, v, t, false, e, w);
@@ -437,6 +465,8 @@ static int load_file(struct identity *id, const char *path, struct verr *e)
 				rc = node_rules(id, v, &doc, vv, add_allow, e, path);
 			else if (key && !strcmp(key, "deny"))
 				rc = node_rules(id, v, &doc, vv, add_deny, e, path);
+			else if (key && !strcmp(key, "vpn"))
+				rc = node_rules(id, v, &doc, vv, add_vpn, e, path);
 			else if (key && !strcmp(key, "policy")) {
 				const char *pv = scalar(vv);
 				if (pv && !strcmp(pv, "allow"))
@@ -449,7 +479,7 @@ static int load_file(struct identity *id, const char *path, struct verr *e)
 			else
 				rc = verr_set(e, V_EINVAL,
 					      "%s: unknown key \"%s\" (addresses, labels, interfaces, "
-					      "policy, allow, deny)",
+					      "policy, allow, deny, vpn)",
 					      where, key ? key : "?");
 		}
 	}
@@ -534,6 +564,9 @@ void identity_free(struct identity *id)
 			v_free(id->vms[i].rules[k].text);
 		}
 		v_free(id->vms[i].rules);
+		for (uint32_t k = 0; k < id->vms[i].nvpn; k++)
+			v_free(id->vms[i].vpn[k].text);
+		v_free(id->vms[i].vpn);
 	}
 	v_free(id->vms);
 	v_free(id->exact);
@@ -650,6 +683,14 @@ bool vm_name_allowed(const struct vm *vm, const char *name, const struct vm_rule
 		return true;
 	for (uint32_t i = 0; i < vm->nrules; i++)
 		if (!vm->rules[i].deny && vm->rules[i].kind != VR_NET && name_matches(&vm->rules[i], name))
+			return true;
+	return false;
+}
+
+bool vm_vpn_allows(const struct vm *vm, uint8_t ver, const uint8_t *a, uint8_t proto, uint16_t port)
+{
+	for (uint32_t i = 0; vm && i < vm->nvpn; i++)
+		if (rule_matches(&vm->vpn[i], NULL, ver, a, proto, port))
 			return true;
 	return false;
 }

@@ -43,6 +43,10 @@ struct vm {
 	uint8_t policy;      /* enum vm_default: VM_NO_POLICY when no allow/deny/policy key */
 	struct vm_rule *rules;
 	uint32_t nrules;
+	/* "vpn:" endpoints: the VM may send only to these (a kill switch);
+	 * everything else is a leak */
+	struct vm_rule *vpn;
+	uint32_t nvpn;
 	uint64_t id;         /* a hash of the name: stable across reloads */
 };
 
@@ -72,6 +76,10 @@ const struct vm_rule *vm_rule_match(const struct vm *vm, const char *name, uint8
 /* Whether name alone could be allowed by some allow rule (a DNS question
  * for it is then let through), or is denied. */
 bool vm_name_allowed(const struct vm *vm, const char *name, const struct vm_rule **deny);
+
+/* Whether a VPN-only VM may send to a on proto/port (one of its "vpn:"
+ * endpoints). */
+bool vm_vpn_allows(const struct vm *vm, uint8_t ver, const uint8_t *a, uint8_t proto, uint16_t port);
 
 uint32_t identity_count(const struct identity *id);
 /* identity.file's modification time when the map was built (0 if none):

@@ -205,7 +205,8 @@ static void test_allow_rules(void **state)
 	static const char *const bad[] = { "a:\n  allow: [\"x.org tcpp/1\"]\n",
 					   "a:\n  allow: [\"x.org tcp/70000\"]\n",
 					   "a:\n  allow:\n    - \"bad name! tcp\"\n",
-					   "a:\n  policy: maybe\n" };
+					   "a:\n  policy: maybe\n",
+					   "a:\n  vpn: [\"vpn.example.com udp/51820\"]\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct verr be = { "" };
 		struct identity *b = load(bad[i], NULL, &be);
