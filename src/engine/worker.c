@@ -280,8 +280,73 @@ static unsigned entropy_x10(const char *s, size_t n)
 	return (unsigned)(h * 10 + 0.5);
 }
 
+/* The domain a name belongs to: its last two labels, or three when the
+ * top level is a two-letter country code with a short second level
+ * (example.co.uk). */
+static const char *domain_of(const char *name)
+{
+	size_t n = strlen(name);
+	const char *dots[3] = { NULL, NULL, NULL };
+	int k = 0;
+	for (size_t i = n; i-- > 0 && k < 3;)
+		if (name[i] == '.')
+			dots[k++] = name + i;
+	if (k < 1)
+		return name;
+	size_t tld = (size_t)(name + n - dots[0] - 1);
+	size_t sld = k >= 2 ? (size_t)(dots[0] - dots[1] - 1) : (size_t)(dots[0] - name);
+	int want = (tld == 2 && sld <= 3) ? 3 : 2;
+	if (k >= want)
+		return dots[want - 1] + 1;
+	return name;
+}
+
+/* Unique subdomains asked by one source, NXDOMAIN names answered to one
+ * client, within policy.dns-window. */
+static void dns_counts(struct worker *w, struct packet *p)
+{
+	const struct config *c = w->cfg;
+	uint32_t now = (uint32_t)VTIME_SEC(p->ts), cnt = 0;
+	uint32_t win = (uint32_t)(c->policy_dns_window ? c->policy_dns_window : 60);
+	for (unsigned i = 0; i < w->app.tx.ndns; i++) {
+		const struct dns_msg *m = &w->app.tx.dns[i];
+		if (!m->nq || !p->ip_ver)
+			continue;
+		const char *q = m->q[0].name;
+		uint64_t item = hash_bytes(q, strlen(q), 1);
+		size_t al = p->ip_ver == 4 ? 4 : 16;
+		if (!m->response && c->policy_dns_subdomains) {
+			const char *dom = domain_of(q);
+			uint8_t key[16 + 256];
+			memcpy(key, p->src, al);
+			size_t dl = strlen(dom) < 255 ? strlen(dom) : 255;
+			memcpy(key + al, dom, dl);
+			if (dom != q && behave_distinct(w->behave, key, al + dl, item, now, win,
+							(uint32_t)c->policy_dns_subdomains, &cnt)) {
+				CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+				if (w->eve && w->ec.alert)
+					eve_dns_count_alert(&w->out, p, false, dom, cnt, win,
+							    (uint32_t)c->policy_dns_subdomains, &w->ec);
+			}
+		}
+		if (m->response && m->rcode == 3 && c->policy_dns_nxdomain) {
+			uint8_t key[17] = { 'N' };
+			memcpy(key + 1, p->dst, al); /* the client */
+			if (behave_distinct(w->behave, key, 1 + al, item, now, win,
+					    (uint32_t)c->policy_dns_nxdomain, &cnt)) {
+				CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
+				if (w->eve && w->ec.alert)
+					eve_dns_count_alert(&w->out, p, true, "", cnt, win,
+							    (uint32_t)c->policy_dns_nxdomain, &w->ec);
+			}
+		}
+	}
+}
+
 static void dns_anomalies(struct worker *w, struct packet *p)
 {
+	if (w->behave)
+		dns_counts(w, p);
 	unsigned maxlen = (unsigned)w->cfg->policy_dns_label_max, ent = (unsigned)w->cfg->policy_dns_entropy;
 	if (!maxlen && !ent)
 		return;

@@ -424,6 +424,30 @@ static void jb_dec1(struct jbuf *jb, const char *key, double v)
 	jb_raw(jb, key, b);
 }
 
+void eve_dns_count_alert(struct jbuf *jb, const struct packet *p, bool nx, const char *domain,
+			 uint32_t count, uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
+{
+	char sig[240];
+	if (nx)
+		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING DNS: about %u names answered NXDOMAIN in %u s",
+			 count, window);
+	else
+		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING DNS: about %u distinct names under %s in %u s",
+			 count, domain, window);
+	eve_header(jb, p->ts, "alert", p->flow, p, ec);
+	policy_alert_head(jb, nx ? 22 : 21, sig);
+	jb_open_object(jb, "policy");
+	jb_str(jb, "type", nx ? "dns_nxdomain" : "dns_unique_subdomains");
+	if (!nx)
+		jb_str(jb, "domain", domain);
+	jb_u64(jb, "distinct", count);
+	jb_u64(jb, "window", window);
+	jb_u64(jb, "threshold", threshold);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
 			const char *value, bool blocked, const struct eve_cfg *ec)
 {

@@ -72,6 +72,10 @@ void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_
  * ends: the report's numbers. */
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 		      const struct beacon_report *r, const struct eve_cfg *ec);
+/* A DNS counting anomaly (sid 21 unique subdomains of `domain`, 22
+ * NXDOMAIN answers): `count` distinct names within `window` seconds. */
+void eve_dns_count_alert(struct jbuf *jb, const struct packet *p, bool nx, const char *domain,
+			 uint32_t count, uint32_t window, uint32_t threshold, const struct eve_cfg *ec);
 /* A VPN-only VM sent something outside its tunnel (sid 60): leak is
  * "dns", "reverse-dns", "ipv6" or "direct". */
 void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,

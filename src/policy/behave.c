@@ -175,6 +175,52 @@ int behave_flow_start(struct behave *b, uint8_t ver, const uint8_t *src, const u
 	return rc;
 }
 
+bool behave_distinct(struct behave *b, const void *key, size_t len, uint64_t item, uint32_t now,
+		     uint32_t window, uint32_t threshold, uint32_t *count)
+{
+	if (!b || !threshold)
+		return false;
+	/* in the scan table, under a key of its own (ver 0xee, the key's
+	 * hash as the "source") */
+	uint8_t k[16];
+	uint64_t h1 = hash_bytes(key, len, 0xd15), h2 = hash_bytes(key, len, 0x7c7);
+	memcpy(k, &h1, 8);
+	memcpy(k + 8, &h2, 8);
+	uint32_t h = (uint32_t)h1;
+	pthread_mutex_t *lk = lock_of(b, h);
+	pthread_mutex_lock(lk);
+	struct scan_slot *e = NULL, *victim = NULL;
+	for (uint32_t i = 0; i < PROBES && !e; i++) {
+		struct scan_slot *s = &b->scan[slot_at(b, h, i)];
+		if (s->used && s->ver == 0xee && !memcmp(s->src, k, 16))
+			e = s;
+		else if (!victim || !s->used || (victim->used && s->window_start < victim->window_start))
+			victim = s;
+	}
+	if (!e) {
+		e = victim;
+		memset(e, 0, sizeof(*e));
+		e->used = 1;
+		e->ver = 0xee;
+		memcpy(e->src, k, 16);
+		e->window_start = now;
+	}
+	if (now >= e->window_start + window) {
+		memset(e->hosts, 0, sizeof(e->hosts));
+		e->reported = 0;
+		e->window_start = now;
+	}
+	sketch_add(e->hosts, item);
+	unsigned n = sketch_count(e->hosts);
+	bool hit = !(e->reported & 4) && n >= threshold;
+	if (hit) {
+		e->reported |= 4;
+		*count = n;
+	}
+	pthread_mutex_unlock(lk);
+	return hit;
+}
+
 bool behave_once(struct behave *b, const void *key, size_t len, uint32_t now, uint32_t repeat)
 {
 	if (!b)

@@ -49,6 +49,12 @@ bool behave_flow_end(struct behave *b, uint8_t ver, const uint8_t *src, const ui
 		     uint16_t dport, uint8_t proto, uint32_t start, uint64_t bytes,
 		     struct beacon_report *r);
 
+/* Counts distinct items (by hash) under key within a window of `window`
+ * seconds; true once per window when the estimate reaches threshold (the
+ * DNS anomalies: unique subdomains of one domain, NXDOMAIN names). */
+bool behave_distinct(struct behave *b, const void *key, size_t len, uint64_t item, uint32_t now,
+		     uint32_t window, uint32_t threshold, uint32_t *count);
+
 /* True the first time `key` (len bytes) is seen in a period of `repeat`
  * seconds: the detectors report something once per period. */
 bool behave_once(struct behave *b, const void *key, size_t len, uint32_t now, uint32_t repeat);

@@ -15,7 +15,10 @@ offline (packet time drives the detectors):
   nobody answers is not a beacon (failed connections do not count), nor
   are connections at random times;
 - a port scan: SYNs to 150 ports of one host within a minute, reported
-  once, and a host scan of 60 hosts; 20 ports are not a scan.
+  once, and a host scan of 60 hosts; 20 ports are not a scan;
+- DNS counts: 70 distinct names under one domain from one source in 35 s
+  (reported once, naming the domain), 10 under another (not), and 30
+  NXDOMAIN answers to one client (reported once).
 
    early_warning.py VIGIL"""
 import json, os, random, struct, subprocess, sys, tempfile
@@ -106,6 +109,17 @@ def main():
         pkts.append((T0 + 2100 + h * 0.5, tcp('198.51.100.67', f'10.137.1.{h + 1}', 50001, 22, 7, 0, 0x02)))
     for p_ in range(20):
         pkts.append((T0 + 2200 + p_, tcp('198.51.100.68', '10.137.0.31', 50002, 1 + p_, 7, 0, 0x02)))
+    # DNS counts
+    for i in range(70):
+        pkts.append((T0 + 2400 + i * 0.5, udp('10.137.0.11', '10.139.1.1', 51000 + i, 53,
+                                              dnsq(1000 + i, f'x{i:03d}q.tunnel.example.co.uk'))))
+    for i in range(10):
+        pkts.append((T0 + 2400 + i, udp('10.137.0.11', '10.139.1.1', 52000 + i, 53,
+                                        dnsq(2000 + i, f'host{i}.normal.example'))))
+    for i in range(30):
+        q = dnsq(3000 + i, f'nx{i}dga.example')
+        nx = q[:2] + struct.pack('!H', 0x8183) + q[4:]
+        pkts.append((T0 + 2500 + i, udp('10.139.1.1', '10.137.0.12', 53, 53000 + i, nx)))
     rnd = random.Random(3)
     tunnel = ''.join(rnd.choice('abcdefghijklmnopqrstuvwxyz0123456789') for _ in range(30))
     names = ['www.example.com', 'a' * 60 + '.t.example', tunnel + '.t.example',
@@ -163,6 +177,10 @@ def main():
     check('the port scan and the host scan, once each, from their sources',
           sorted((x['src_ip'], x['policy']['type']) for x in scans) ==
           [('198.51.100.66', 'port_scan'), ('198.51.100.67', 'host_scan')])
+    counts = [x for x in al if x['policy']['type'] in ('dns_unique_subdomains', 'dns_nxdomain')]
+    check('DNS counts: the tunnel domain once (example.co.uk rules), the NXDOMAIN client once',
+          sorted((x['policy']['type'], x['policy'].get('domain', x['dest_ip'])) for x in counts) ==
+          [('dns_nxdomain', '10.137.0.12'), ('dns_unique_subdomains', 'example.co.uk')])
     st = [x for x in recs if x.get('event_type') == 'stats'][-1]['stats']
     check('counted in stats (policy.early_warnings)', st['policy']['early_warnings'] == len(al))
     print(f'early_warning: {ok} passed, {fails} failed')
