@@ -53,10 +53,11 @@ demo-offline:
 	@$(BUILD)/tools/vigil-gen-pcap $(DEMO_DIR)/demo.pcap
 	@$(BUILD)/src/vigil -r $(DEMO_DIR)/demo.pcap -l $(DEMO_DIR) --runmode single --no-progress \
 		-S etc/rules/demo.rules --simulate-ips \
+		--set identity.file=etc/demo/vms.yaml --set policy.resolvers=10.139.1.1 \
 		--set outputs.eve.types.anomaly-decode=yes --set outputs.eve.types.anomaly-stream=yes \
 		> $(DEMO_DIR)/summary.txt
 	@python3 scripts/demo-report $(DEMO_DIR)/eve.json --summary $(DEMO_DIR)/summary.txt \
-		--title "offline demo: $(DEMO_DIR)/demo.pcap with etc/rules/demo.rules (drop simulated)"
+		--title "offline demo: $(DEMO_DIR)/demo.pcap with etc/rules/demo.rules and etc/demo/vms.yaml (drop simulated)"
 
 test:
 	@scripts/deps.sh test
