@@ -260,31 +260,51 @@ static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s)
 static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
 			const struct eve_cfg *ec);
 
-void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
-			 const char *value, const struct bl_hit *h, bool blocked,
-			 const struct eve_cfg *ec)
+/* The head of an alert record on packet p: the envelope, then direction,
+ * pkt_src and app_proto as Suricata writes them. */
+static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
 {
 	const struct flow *f = p->flow;
-	bool name = strncmp(field, "dest_ip", 7) && strncmp(field, "src_ip", 6) &&
-		    strcmp(field, "dns.answer.address");
-	char sig[200];
-	snprintf(sig, sizeof(sig), "VIGIL POLICY blocklisted %s %s (list %s)",
-		 name ? "name" : "address", value, h->list);
 	eve_header(jb, p->ts, "alert", f, p, ec);
 	if (f)
 		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
 	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
 	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+}
+
+/* The "alert" object of vigil's own policy and early-warning alerts (gid 7). */
+static void policy_alert_object(struct jbuf *jb, unsigned sid, const char *sig, bool blocked,
+				const char *category, unsigned severity)
+{
 	jb_open_object(jb, "alert");
 	jb_str(jb, "action", blocked ? "blocked" : "allowed");
 	jb_u64(jb, "gid", 7);
-	jb_u64(jb, "signature_id", name ? 2 : 1);
+	jb_u64(jb, "signature_id", sid);
 	jb_u64(jb, "rev", 1);
 	jb_str(jb, "signature", sig);
-	jb_str(jb, "category", "Policy violation");
-	jb_u64(jb, "severity", 2);
+	jb_str(jb, "category", category);
+	jb_u64(jb, "severity", severity);
 	jb_close(jb);
+}
+
+/* The early warnings' object: allowed, "Potentially Bad Traffic", severity 3. */
+static void policy_alert_head(struct jbuf *jb, unsigned sid, const char *sig)
+{
+	policy_alert_object(jb, sid, sig, false, "Potentially Bad Traffic", 3);
+}
+
+void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
+			 const char *value, const struct bl_hit *h, bool blocked,
+			 const struct eve_cfg *ec)
+{
+	bool name = strncmp(field, "dest_ip", 7) && strncmp(field, "src_ip", 6) &&
+		    strcmp(field, "dns.answer.address");
+	char sig[200];
+	snprintf(sig, sizeof(sig), "VIGIL POLICY blocklisted %s %s (list %s)",
+		 name ? "name" : "address", value, h->list);
+	alert_envelope(jb, p, ec);
+	policy_alert_object(jb, name ? 2 : 1, sig, blocked, "Policy violation", 2);
 	jb_open_object(jb, "policy");
 	jb_str(jb, "type", "blocklist");
 	jb_str(jb, "list", h->list);
@@ -300,25 +320,11 @@ void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm
 			 const char *field, const char *value, const char *name, const char *rule,
 			 bool blocked, const struct eve_cfg *ec)
 {
-	const struct flow *f = p->flow;
 	char sig[400];
 	snprintf(sig, sizeof(sig), "VIGIL POLICY %s: %s%s%s%s not allowed (%s)", vm, value,
 		 name && *name ? " (" : "", name && *name ? name : "", name && *name ? ")" : "", rule);
-	eve_header(jb, p->ts, "alert", f, p, ec);
-	if (f)
-		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
-	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
-	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
-		jb_str(jb, "app_proto", alproto_names[f->alproto]);
-	jb_open_object(jb, "alert");
-	jb_str(jb, "action", blocked ? "blocked" : "allowed");
-	jb_u64(jb, "gid", 7);
-	jb_u64(jb, "signature_id", 3);
-	jb_u64(jb, "rev", 1);
-	jb_str(jb, "signature", sig);
-	jb_str(jb, "category", "Policy violation");
-	jb_u64(jb, "severity", 2);
-	jb_close(jb);
+	alert_envelope(jb, p, ec);
+	policy_alert_object(jb, 3, sig, blocked, "Policy violation", 2);
 	jb_open_object(jb, "policy");
 	jb_str(jb, "type", "allowlist");
 	jb_str(jb, "vm", vm);
@@ -330,19 +336,6 @@ void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
-}
-
-static void policy_alert_head(struct jbuf *jb, unsigned sid, const char *sig)
-{
-	jb_open_object(jb, "alert");
-	jb_str(jb, "action", "allowed");
-	jb_u64(jb, "gid", 7);
-	jb_u64(jb, "signature_id", sid);
-	jb_u64(jb, "rev", 1);
-	jb_str(jb, "signature", sig);
-	jb_str(jb, "category", "Potentially Bad Traffic");
-	jb_u64(jb, "severity", 3);
-	jb_close(jb);
 }
 
 void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
@@ -454,15 +447,7 @@ void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm,
 	char sig[240];
 	snprintf(sig, sizeof(sig), "VIGIL POLICY leak: %s sent %s outside its VPN (%s)", vm, leak, value);
 	eve_header(jb, p->ts, "alert", p->flow, p, ec);
-	jb_open_object(jb, "alert");
-	jb_str(jb, "action", blocked ? "blocked" : "allowed");
-	jb_u64(jb, "gid", 7);
-	jb_u64(jb, "signature_id", 60);
-	jb_u64(jb, "rev", 1);
-	jb_str(jb, "signature", sig);
-	jb_str(jb, "category", "Policy violation");
-	jb_u64(jb, "severity", 1);
-	jb_close(jb);
+	policy_alert_object(jb, 60, sig, blocked, "Policy violation", 1);
 	jb_open_object(jb, "policy");
 	jb_str(jb, "type", "vpn_leak");
 	jb_str(jb, "vm", vm);
@@ -522,12 +507,7 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 {
 	const struct flow *f = p->flow;
 	char tbuf[32], addr[46];
-	eve_header(jb, p->ts, "alert", f, p, ec);
-	if (f)
-		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
-	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
-	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
-		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	alert_envelope(jb, p, ec);
 	jb_open_object(jb, "alert");
 	jb_str(jb, "action", blocked ? "blocked" : "allowed");
 	jb_u64(jb, "gid", a->gid);
