@@ -507,6 +507,27 @@ static int net_cmp(const void *x, const void *y)
 	return addr_cmp(x, y);
 }
 
+/* A configuration map of VM name = items (identity.vms, identity.labels):
+ * fn on each item, errors naming the key. */
+static int load_map(struct identity *id, const struct strlist *map, const char *key,
+		    int (*fn)(struct identity *, uint32_t, const char *, struct verr *, const char *),
+		    struct verr *e)
+{
+	for (size_t i = 0; i < map->cnt; i++) {
+		const char *kv = map->v[i];
+		const char *eq = strchr(kv, '=');
+		char name[80], where[160];
+		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
+		snprintf(name, sizeof(name), "%.*s", (int)MIN(n, sizeof(name) - 1), kv);
+		snprintf(where, sizeof(where), "%s.%s", key, name);
+		uint32_t v = vm_get(id, name, e, where);
+		int rc = v == UINT32_MAX ? V_EINVAL : each_item(id, v, eq ? eq + 1 : "", fn, e, where);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 struct identity *identity_load(const struct config *cfg, struct verr *e)
 {
 	struct identity *id = v_calloc(1, sizeof(*id));
@@ -514,27 +535,9 @@ struct identity *identity_load(const struct config *cfg, struct verr *e)
 		verr_set(e, V_ENOMEM, "out of memory");
 		return NULL;
 	}
-	int rc = 0;
-	for (size_t i = 0; i < cfg->identity_vms.cnt && rc >= 0; i++) {
-		const char *kv = cfg->identity_vms.v[i];
-		const char *eq = strchr(kv, '=');
-		char name[80], where[160];
-		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
-		snprintf(name, sizeof(name), "%.*s", (int)MIN(n, sizeof(name) - 1), kv);
-		snprintf(where, sizeof(where), "identity.vms.%s", name);
-		uint32_t v = vm_get(id, name, e, where);
-		rc = v == UINT32_MAX ? V_EINVAL : each_item(id, v, eq ? eq + 1 : "", add_addr, e, where);
-	}
-	for (size_t i = 0; i < cfg->identity_labels.cnt && rc >= 0; i++) {
-		const char *kv = cfg->identity_labels.v[i];
-		const char *eq = strchr(kv, '=');
-		char name[80], where[160];
-		size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
-		snprintf(name, sizeof(name), "%.*s", (int)MIN(n, sizeof(name) - 1), kv);
-		snprintf(where, sizeof(where), "identity.labels.%s", name);
-		uint32_t v = vm_get(id, name, e, where);
-		rc = v == UINT32_MAX ? V_EINVAL : each_item(id, v, eq ? eq + 1 : "", add_label, e, where);
-	}
+	int rc = load_map(id, &cfg->identity_vms, "identity.vms", add_addr, e);
+	if (rc >= 0)
+		rc = load_map(id, &cfg->identity_labels, "identity.labels", add_label, e);
 	if (rc >= 0 && cfg->identity_file && *cfg->identity_file)
 		rc = load_file(id, cfg->identity_file, e);
 	if (rc < 0) {
