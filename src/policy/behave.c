@@ -124,19 +124,17 @@ static void sketch_add(uint64_t *s, uint64_t h)
 	s[bit / 64] |= 1ull << (bit % 64);
 }
 
-int behave_flow_start(struct behave *b, uint8_t ver, const uint8_t *src, const uint8_t *dst,
-		      uint16_t dport, uint32_t now, uint32_t *count, uint32_t *window)
+/* The scan-table entry of key (len bytes, ver tells kinds of key apart)
+ * in the neighbourhood of h, claimed if new (the entry whose window began
+ * first gives way), its sketches cleared when its window is over.  The
+ * caller holds the stripe lock of h. */
+static struct scan_slot *scan_get(struct behave *b, uint32_t h, uint8_t ver, const uint8_t *key,
+				  size_t len, uint32_t now, uint32_t window)
 {
-	if (!b || (ver != 4 && ver != 6))
-		return 0;
-	size_t al = ver == 4 ? 4 : 16;
-	uint32_t h = (uint32_t)hash_bytes(src, al, ver);
-	pthread_mutex_t *lk = lock_of(b, h);
-	pthread_mutex_lock(lk);
 	struct scan_slot *e = NULL, *victim = NULL;
 	for (uint32_t i = 0; i < PROBES && !e; i++) {
 		struct scan_slot *s = &b->scan[slot_at(b, h, i)];
-		if (s->used && s->ver == ver && !memcmp(s->src, src, al))
+		if (s->used && s->ver == ver && !memcmp(s->src, key, len))
 			e = s;
 		else if (!victim || !s->used || (victim->used && s->window_start < victim->window_start))
 			victim = s;
@@ -146,16 +144,29 @@ int behave_flow_start(struct behave *b, uint8_t ver, const uint8_t *src, const u
 		memset(e, 0, sizeof(*e));
 		e->used = 1;
 		e->ver = ver;
-		memcpy(e->src, src, al);
+		memcpy(e->src, key, len);
 		e->window_start = now;
 	}
-	if (now >= e->window_start + b->c.scan_window) {
+	if (now >= e->window_start + window) {
 		/* a new window */
 		memset(e->ports, 0, sizeof(e->ports));
 		memset(e->hosts, 0, sizeof(e->hosts));
 		e->reported = 0;
 		e->window_start = now;
 	}
+	return e;
+}
+
+int behave_flow_start(struct behave *b, uint8_t ver, const uint8_t *src, const uint8_t *dst,
+		      uint16_t dport, uint32_t now, uint32_t *count, uint32_t *window)
+{
+	if (!b || (ver != 4 && ver != 6))
+		return 0;
+	size_t al = ver == 4 ? 4 : 16;
+	uint32_t h = (uint32_t)hash_bytes(src, al, ver);
+	pthread_mutex_t *lk = lock_of(b, h);
+	pthread_mutex_lock(lk);
+	struct scan_slot *e = scan_get(b, h, ver, src, al, now, b->c.scan_window);
 	uint64_t hd = hash_bytes(dst, al, 7);
 	sketch_add(e->hosts, hd);
 	sketch_add(e->ports, hash_bytes(&dport, sizeof(dport), hd));
@@ -189,27 +200,7 @@ bool behave_distinct(struct behave *b, const void *key, size_t len, uint64_t ite
 	uint32_t h = (uint32_t)h1;
 	pthread_mutex_t *lk = lock_of(b, h);
 	pthread_mutex_lock(lk);
-	struct scan_slot *e = NULL, *victim = NULL;
-	for (uint32_t i = 0; i < PROBES && !e; i++) {
-		struct scan_slot *s = &b->scan[slot_at(b, h, i)];
-		if (s->used && s->ver == 0xee && !memcmp(s->src, k, 16))
-			e = s;
-		else if (!victim || !s->used || (victim->used && s->window_start < victim->window_start))
-			victim = s;
-	}
-	if (!e) {
-		e = victim;
-		memset(e, 0, sizeof(*e));
-		e->used = 1;
-		e->ver = 0xee;
-		memcpy(e->src, k, 16);
-		e->window_start = now;
-	}
-	if (now >= e->window_start + window) {
-		memset(e->hosts, 0, sizeof(e->hosts));
-		e->reported = 0;
-		e->window_start = now;
-	}
+	struct scan_slot *e = scan_get(b, h, 0xee, k, 16, now, window);
 	sketch_add(e->hosts, item);
 	unsigned n = sketch_count(e->hosts);
 	bool hit = !(e->reported & 4) && n >= threshold;
