@@ -10,3 +10,11 @@ check_done() {
 	echo "$1: $passed passed, $fails failed"
 	[ "$fails" -eq 0 ]
 }
+# waitlog PATTERN COUNT: waits (15 s at most) until $WAITLOG has COUNT
+# lines matching PATTERN; non-zero if it does not.
+waitlog() {
+	local n=0
+	while [ "$(grep -c "$1" "$WAITLOG")" -lt "$2" ]; do
+		sleep 0.1; n=$((n + 1)); [ $n -lt 150 ] || return 1
+	done
+}

@@ -23,12 +23,7 @@ mkfifo "$T/fifo"
 "$V" -r "$T/fifo" -l "$T" --runmode "$MODE" --set threads=2 --no-progress -v \
 	--set policy.ip-lists.test="$T/list.txt" --set policy.check-interval=1 > "$T/out" 2> "$T/err" &
 VP=$!
-waitlog() { # waitlog PATTERN COUNT
-	local n=0
-	while [ "$(grep -c "$1" "$T/err")" -lt "$2" ]; do
-		sleep 0.1; n=$((n + 1)); [ $n -lt 150 ] || return 1
-	done
-}
+WAITLOG="$T/err" # what waitlog (tests/check.sh) reads
 hits() { python3 -c 'import json,sys
 n=0
 for l in open(sys.argv[1]):

@@ -24,12 +24,7 @@ mkfifo "$T/fifo"
 "$V" -r "$T/fifo" -l "$T" --runmode "$MODE" --set threads=2 --no-progress -v \
 	--set identity.file="$T/vms.yaml" --set policy.check-interval=1 > "$T/out" 2> "$T/err" &
 VP=$!
-waitlog() { # waitlog PATTERN COUNT: until the log has COUNT lines matching
-	local n=0
-	while [ "$(grep -c "$1" "$T/err")" -lt "$2" ]; do
-		sleep 0.1; n=$((n + 1)); [ $n -lt 150 ] || return 1
-	done
-}
+WAITLOG="$T/err" # what waitlog (tests/check.sh) reads
 ( head -c "$third" "$T/in.pcap"
   waitlog "identity reloaded" 1
   tail -c +"$((third + 1))" "$T/in.pcap" | head -c "$third"
