@@ -232,6 +232,34 @@ static void *control_main(void *arg)
 	return NULL;
 }
 
+static void rules_state_init(struct rules_state *rs)
+{
+	atomic_init(&rs->cur, NULL);
+	atomic_init(&rs->gen, 1);
+	atomic_init(&rs->reloads, 0);
+	atomic_init(&rs->identity_reloads, 0);
+	atomic_init(&rs->list_reloads, 0);
+	atomic_init(&rs->idm, NULL);
+	atomic_init(&rs->bl, NULL);
+	rs->resolved = NULL;
+	rs->behave = NULL;
+}
+
+/* Starts the control thread (reloads) over the n workers; false if it
+ * could not be started. */
+static bool control_start(struct control *ct, const struct config *cfg,
+			  const struct engine_opts *opts, struct rules_state *rs, struct worker **ws,
+			  unsigned n)
+{
+	ct->cfg = cfg;
+	ct->files = opts->rule_files;
+	ct->rules = rs;
+	ct->ws = ws;
+	ct->n = n;
+	ct->detect = opts->detect;
+	return pthread_create(&ct->tid, NULL, control_main, ct) == 0;
+}
+
 static uint32_t peek_hash(int linktype, const uint8_t *data, uint32_t len)
 {
 	struct cursor c;
@@ -477,15 +505,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	struct rules_state rules;
 	struct control ct = { 0 };
 	bool control_started = false;
-	atomic_init(&rules.cur, NULL);
-	atomic_init(&rules.gen, 1);
-	atomic_init(&rules.reloads, 0);
-	atomic_init(&rules.identity_reloads, 0);
-	atomic_init(&rules.list_reloads, 0);
-	atomic_init(&rules.idm, NULL);
-	atomic_init(&rules.bl, NULL);
-	rules.resolved = NULL;
-	rules.behave = NULL;
+	rules_state_init(&rules);
 	atomic_init(&ct.done, false);
 	unsigned n = 1;
 	struct wthread *ts = NULL;
@@ -549,13 +569,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	if (rc == 0 && privs_drop(cfg->run_user, cfg->run_group, 0, e) < 0)
 		rc = V_EINVAL;
 	if (rc == 0) {
-		ct.cfg = cfg;
-		ct.files = opts->rule_files;
-		ct.rules = &rules;
-		ct.ws = wp;
-		ct.n = n;
-		ct.detect = opts->detect;
-		control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
+		control_started = control_start(&ct, cfg, opts, &rules, wp, n);
 		if (!control_started)
 			log_warn("no control thread: SIGUSR2 and SIGHUP reloads are off");
 	}
@@ -720,15 +734,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	double t0 = now_mono(), last_stats = t0;
 	unsigned inited = 0;
 	memset(res, 0, sizeof(*res));
-	atomic_init(&rules.cur, NULL);
-	atomic_init(&rules.gen, 1);
-	atomic_init(&rules.reloads, 0);
-	atomic_init(&rules.identity_reloads, 0);
-	atomic_init(&rules.list_reloads, 0);
-	atomic_init(&rules.idm, NULL);
-	atomic_init(&rules.bl, NULL);
-	rules.resolved = NULL;
-	rules.behave = NULL;
+	rules_state_init(&rules);
 	atomic_init(&ct.done, false);
 	responder_open(&resp);
 	if (nq > MAX_WORKERS)
@@ -777,13 +783,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		rc = V_EINVAL;
 		goto out;
 	}
-	ct.cfg = cfg;
-	ct.files = opts->rule_files;
-	ct.rules = &rules;
-	ct.ws = wp;
-	ct.n = nq;
-	ct.detect = opts->detect;
-	control_started = pthread_create(&ct.tid, NULL, control_main, &ct) == 0;
+	control_started = control_start(&ct, cfg, opts, &rules, wp, nq);
 	for (unsigned i = 0; i < nq; i++) {
 		if (pthread_create(&ts[i].tid, NULL, queue_main, &ts[i])) {
 			rc = verr_set(e, V_ENOMEM, "cannot start the thread of queue %u", ts[i].num);
