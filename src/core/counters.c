@@ -17,5 +17,5 @@ const char *const counter_help[CNT_MAX] = {
 
 int counter_is_max(enum counter_id id)
 {
-	return id == CNT_DECODER_MAX_PKT_SIZE || id == CNT_FLOW_SPARE_PEAK;
+	return id == CNT_DECODER_MAX_PKT_SIZE || id == CNT_FLOW_SPARE_PEAK || id == CNT_DETECT_RULES;
 }

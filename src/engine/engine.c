@@ -21,6 +21,7 @@
 #include "ring.h"
 #include <linux/capability.h>
 
+#include "control.h"
 #include "respond.h"
 #include "worker.h"
 
@@ -31,234 +32,6 @@ volatile sig_atomic_t engine_reload;
 volatile sig_atomic_t engine_policy_reload;
 
 #define MAX_WORKERS 64
-
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static vtime_t now_wall(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (vtime_t)ts.tv_sec * 1000000u + (vtime_t)ts.tv_nsec / 1000u;
-}
-
-/* Rule reloads run on a control thread so that packets keep flowing (and
- * a blocked read cannot hold a reload up): it builds the new engine,
- * publishes it, then waits until every worker has switched (workers
- * switch between packets, or while idle) before freeing the old one. */
-struct control {
-	pthread_t tid;
-	atomic_bool done;
-	const struct config *cfg;
-	const struct strlist *files;
-	struct rules_state *rules;
-	struct worker **ws;
-	unsigned n;
-	bool detect;          /* rules are loaded: SIGUSR2 reloads them */
-};
-
-/* True once every worker has seen gen g (or a later one). */
-static bool workers_saw(const struct control *ct, unsigned g)
-{
-	for (unsigned i = 0; i < ct->n; i++)
-		if ((int)(atomic_load(&ct->ws[i]->seen_gen) - g) < 0)
-			return false;
-	return true;
-}
-
-/* Whether identity.file's modification time differs from *seen (the
- * running map's, or that of a version that failed to load); updates it. */
-static bool identity_file_changed(const struct config *cfg, struct timespec *seen)
-{
-	struct stat st;
-	if (!cfg->identity_file || !*cfg->identity_file || stat(cfg->identity_file, &st) < 0)
-		return false;
-	if (st.st_mtim.tv_sec == seen->tv_sec && st.st_mtim.tv_nsec == seen->tv_nsec)
-		return false;
-	*seen = st.st_mtim;
-	return true;
-}
-
-/* Replaced identity maps and blocklists wait here until every worker has
- * seen the gen that replaced them; several can wait (a single-threaded run
- * acknowledges only when its next packet arrives, and files may change
- * meanwhile). */
-#define RETIRED_MAX 8
-struct retired {
-	void *v[RETIRED_MAX];
-	void (*free[RETIRED_MAX])(void *);
-	unsigned gen[RETIRED_MAX];
-	unsigned n;
-};
-
-static void identity_free_v(void *p) { identity_free(p); }
-static void blocklists_free_v(void *p) { blocklists_free(p); }
-
-static void retired_sweep(struct retired *r, const struct control *ct, bool all)
-{
-	unsigned k = 0;
-	bool freed = false;
-	for (unsigned i = 0; i < r->n; i++) {
-		if (all || workers_saw(ct, r->gen[i])) {
-			r->free[i](r->v[i]);
-			freed = true;
-		} else {
-			r->v[k] = r->v[i];
-			r->free[k] = r->free[i];
-			r->gen[k++] = r->gen[i];
-		}
-	}
-	r->n = k;
-	if (freed && !all)
-		malloc_trim(0); /* a big list's memory back to the system */
-}
-
-/* Publishes next in *slot and retires the old one. */
-static void publish(struct control *ct, struct retired *r, void *_Atomic *slot, void *next,
-		    void (*fr)(void *))
-{
-	r->v[r->n] = atomic_exchange(slot, next);
-	r->free[r->n] = fr;
-	r->gen[r->n++] = atomic_fetch_add(&ct->rules->gen, 1) + 1;
-}
-
-static void *control_main(void *arg)
-{
-	struct control *ct = arg;
-	struct detect_engine *old = NULL;
-	unsigned old_gen = 0;
-	struct retired ret = { .n = 0 };
-	double next_check = now_mono() + (double)ct->cfg->policy_check_interval;
-	struct timespec seen = identity_file_mtime(atomic_load(&ct->rules->idm));
-	uint64_t failed_stamp = 0;
-	int list_from = -1;   /* a list reload pass: the next list to look at */
-	bool list_all = false; /* ... every list (SIGHUP), not only changed ones */
-	while (!atomic_load(&ct->done)) {
-		struct timespec d = { 0, 50 * 1000000 };
-		nanosleep(&d, NULL);
-		retired_sweep(&ret, ct, false);
-		if (old && workers_saw(ct, old_gen)) {
-			/* free the previous engine once every worker has moved on */
-			detect_engine_free(old);
-			malloc_trim(0); /* the old engine's memory back to the system */
-			old = NULL;
-		}
-		/* the configuration's own VMs do not change: SIGHUP re-reads
-		 * the identity file, if there is one */
-		bool id_due = engine_policy_reload && ct->cfg->identity_file && *ct->cfg->identity_file;
-		if (engine_policy_reload) {
-			/* every list, one after the other */
-			list_from = 0;
-			list_all = true;
-		}
-		if (ct->cfg->policy_check_interval && now_mono() >= next_check) {
-			next_check = now_mono() + (double)ct->cfg->policy_check_interval;
-			id_due |= identity_file_changed(ct->cfg, &seen);
-			if (list_from < 0 && blocklists_due(atomic_load(&ct->rules->bl), 0, false) >= 0 &&
-			    blocklists_files_stamp(ct->cfg) != failed_stamp) {
-				list_from = 0;
-				list_all = false;
-			}
-		}
-		engine_policy_reload = 0;
-		if (id_due && ret.n < RETIRED_MAX) {
-			struct verr e = { "" };
-			struct identity *next = identity_load(ct->cfg, &e);
-			if (!next) {
-				/* not retried until the file changes again (seen) */
-				log_err("identity reload failed: %s; keeping the running map", e.msg);
-			} else {
-				seen = identity_file_mtime(next);
-				publish(ct, &ret, (void *_Atomic *)&ct->rules->idm, next, identity_free_v);
-				atomic_fetch_add(&ct->rules->identity_reloads, 1);
-				log_info("identity reloaded: %u VMs", identity_count(next));
-			}
-		}
-		/* lists one at a time, each once the workers have let go of the
-		 * previous one: only one list is ever held twice */
-		unsigned lists_waiting = 0;
-		for (unsigned k = 0; k < ret.n; k++)
-			lists_waiting += ret.free[k] == blocklists_free_v;
-		if (list_from >= 0 && !lists_waiting && ret.n < RETIRED_MAX) {
-			struct blocklists *cur = atomic_load(&ct->rules->bl);
-			int i = blocklists_due(cur, (unsigned)list_from, list_all);
-			if (i < 0) {
-				list_from = -1;
-			} else {
-				list_from = i + 1;
-				struct verr e = { "" };
-				double t0 = now_mono();
-				struct blocklists *next = blocklists_rebuild(cur, ct->cfg, (unsigned)i, &e);
-				if (!next) {
-					log_err("blocklist reload failed: %s; keeping the running list", e.msg);
-					/* retried only when a file changes again */
-					failed_stamp = blocklists_files_stamp(ct->cfg);
-				} else {
-					publish(ct, &ret, (void *_Atomic *)&ct->rules->bl, next,
-						blocklists_free_v);
-					atomic_fetch_add(&ct->rules->list_reloads, 1);
-					log_info("blocklist %s reloaded in %.2f s: lists now %llu entries, %.1f MB",
-						 blocklists_name_of(next, (unsigned)i), now_mono() - t0,
-						 (unsigned long long)blocklists_entries(next),
-						 (double)blocklists_memory(next) / 1e6);
-				}
-			}
-		}
-		/* one rule engine at a time beside the running one */
-		if (!engine_reload || !ct->detect || old)
-			continue;
-		engine_reload = 0;
-		log_info("reloading rules");
-		struct detect_load_stats st;
-		struct verr e = { "" };
-		struct detect_engine *next = detect_engine_load(ct->cfg, ct->files, true, &st, &e);
-		if (!next) {
-			log_err("rule reload failed: %s; keeping the running rules", e.msg);
-			continue;
-		}
-		old = atomic_exchange(&ct->rules->cur, next);
-		old_gen = atomic_fetch_add(&ct->rules->gen, 1) + 1;
-		atomic_fetch_add(&ct->rules->reloads, 1);
-		log_info("rules reloaded: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded,
-			 st.skipped, st.invalid, st.seconds);
-	}
-	/* the workers are finished: nothing uses the old engine or maps */
-	detect_engine_free(old);
-	retired_sweep(&ret, ct, true);
-	return NULL;
-}
-
-static void rules_state_init(struct rules_state *rs)
-{
-	atomic_init(&rs->cur, NULL);
-	atomic_init(&rs->gen, 1);
-	atomic_init(&rs->reloads, 0);
-	atomic_init(&rs->identity_reloads, 0);
-	atomic_init(&rs->list_reloads, 0);
-	atomic_init(&rs->idm, NULL);
-	atomic_init(&rs->bl, NULL);
-	rs->resolved = NULL;
-	rs->behave = NULL;
-}
-
-/* Starts the control thread (reloads) over the n workers; false if it
- * could not be started. */
-static bool control_start(struct control *ct, const struct config *cfg,
-			  const struct engine_opts *opts, struct rules_state *rs, struct worker **ws,
-			  unsigned n)
-{
-	ct->cfg = cfg;
-	ct->files = opts->rule_files;
-	ct->rules = rs;
-	ct->ws = ws;
-	ct->n = n;
-	ct->detect = opts->detect;
-	return pthread_create(&ct->tid, NULL, control_main, ct) == 0;
-}
 
 static uint32_t peek_hash(int linktype, const uint8_t *data, uint32_t len)
 {
@@ -356,18 +129,7 @@ static void *worker_main(void *arg)
 
 static void sum_counters(struct engine_result *res, struct worker *const *ws, unsigned n)
 {
-	memset(&res->cnt, 0, sizeof(res->cnt));
-	memset(res->ev, 0, sizeof(res->ev));
-	for (unsigned i = 0; i < n; i++) {
-		for (int k = 0; k < CNT_MAX; k++) {
-			if (counter_is_max(k))
-				res->cnt.v[k] = MAX(res->cnt.v[k], ws[i]->cnt.v[k]);
-			else
-				res->cnt.v[k] += ws[i]->cnt.v[k];
-		}
-		for (int k = 0; k < EV_MAX; k++)
-			res->ev[k] += ws[i]->ev[k];
-	}
+	workers_sum(&res->cnt, res->ev, ws, n);
 }
 
 static void write_stats(struct sink *eve, struct engine_result *res, double uptime)
@@ -483,10 +245,7 @@ static void run_finish(const struct config *cfg, struct rules_state *rules, stru
 static void run_teardown(struct control *ct, bool control_started, struct rules_state *rules,
 			 struct sink *eve, struct sink *fast)
 {
-	if (control_started) {
-		atomic_store(&ct->done, true);
-		pthread_join(ct->tid, NULL);
-	}
+	control_stop(ct, control_started);
 	sink_close(eve);
 	sink_close(fast);
 	detect_engine_free(atomic_load(&rules->cur));
@@ -516,7 +275,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	if (!decode_link_supported(cap->linktype))
 		log_warn("%s: link type %d is not decoded; packets will only be counted",
 			 cap->source, cap->linktype);
-	if ((rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
+	if ((rc = control_open(&ct, cfg, cap->live, e)) < 0 ||
+	    (rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
 		goto out;
 	/* the run's time is the packets' (loading the rules is reported on
 	 * its own line), so throughput figures do not depend on the ruleset's
@@ -569,7 +329,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	if (rc == 0 && privs_drop(cfg->run_user, cfg->run_group, 0, e) < 0)
 		rc = V_EINVAL;
 	if (rc == 0) {
-		control_started = control_start(&ct, cfg, opts, &rules, wp, n);
+		control_started = control_start(&ct, opts, &rules, wp, n, eve);
 		if (!control_started)
 			log_warn("no control thread: SIGUSR2 and SIGHUP reloads are off");
 	}
@@ -741,7 +501,8 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		nq = MAX_WORKERS;
 	res->workers = nq;
 
-	if ((rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
+	if ((rc = control_open(&ct, cfg, true, e)) < 0 ||
+	    (rc = run_setup(cfg, opts, &rules, &eve, &fast, res, e)) < 0)
 		goto out;
 	t0 = last_stats = now_mono();
 	if (!(ts = v_calloc(nq, sizeof(*ts)))) {
@@ -783,7 +544,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		rc = V_EINVAL;
 		goto out;
 	}
-	control_started = control_start(&ct, cfg, opts, &rules, wp, nq);
+	control_started = control_start(&ct, opts, &rules, wp, nq, eve);
 	for (unsigned i = 0; i < nq; i++) {
 		if (pthread_create(&ts[i].tid, NULL, queue_main, &ts[i])) {
 			rc = verr_set(e, V_ENOMEM, "cannot start the thread of queue %u", ts[i].num);

@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "capture.h"
 #include "cli.h"
+#include "ctl.h"
 #include "detect.h"
 #include "config.h"
 #include "engine.h"
@@ -149,6 +150,9 @@ int main(int argc, char **argv)
 	struct capture *cap = NULL;
 	int o;
 
+	/* vigil ctl: the control socket's client */
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	char shortopts[3 * CLI_MAX + 1];
 	struct option opts[CLI_MAX + 1];
 	cli_getopt_tables(shortopts, opts);

@@ -125,8 +125,53 @@ int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast
 	return w->de && !w->dt ? V_ENOMEM : 0;
 }
 
+struct query_walk {
+	struct worker *w;
+	struct flow_query *q;
+	const struct vm *vm;
+};
+
+static void query_flow(struct flow *f, void *ctx)
+{
+	struct query_walk *qw = ctx;
+	struct flow_query *q = qw->q;
+	const struct flow_key *k = &f->key;
+	if (q->flow_id && f->flow_id != q->flow_id)
+		return;
+	if (q->port && k->sp != q->port && k->dp != q->port)
+		return;
+	if (q->ip_ver && (k->ip_ver != q->ip_ver ||
+			  (memcmp(k->src, q->ip, q->ip_ver == 4 ? 4 : 16) &&
+			   memcmp(k->dst, q->ip, q->ip_ver == 4 ? 4 : 16))))
+		return;
+	if (*q->vm) {
+		const struct identity *idm = qw->w->ec.idm;
+		if (!qw->vm || (identity_by_addr(idm, k->ip_ver, k->src) != qw->vm &&
+				identity_by_addr(idm, k->ip_ver, k->dst) != qw->vm))
+			return;
+	}
+	q->matched[qw->w->id]++;
+	if (q->matched[qw->w->id] <= q->limit)
+		eve_flow_record(&q->out[qw->w->id], f, &qw->w->ec);
+}
+
+void worker_answer(struct worker *w)
+{
+	struct flow_query *q = atomic_exchange(&w->query, NULL);
+	if (!q)
+		return;
+	if (w->id < WQ_MAX_WORKERS) {
+		struct query_walk qw = { w, q, *q->vm ? identity_by_name(w->ec.idm, q->vm) : NULL };
+		if (!*q->vm || qw.vm)
+			flow_table_walk(w->ft, query_flow, &qw);
+		atomic_store_explicit(&q->done[w->id], true, memory_order_release);
+	}
+}
+
 void worker_check_rules(struct worker *w)
 {
+	if (atomic_load_explicit(&w->query, memory_order_relaxed))
+		worker_answer(w);
 	if (!w->rules)
 		return;
 	unsigned g = atomic_load_explicit(&w->rules->gen, memory_order_acquire);
@@ -153,7 +198,7 @@ static void policy_hit(struct worker *w, struct packet *p, const char *field, co
 		       const struct bl_hit *h, int *verdict)
 {
 	struct flow *f = p->flow;
-	bool drop = w->ips && blocklists_drop(w->bl);
+	bool drop = w->ips && (blocklists_drop(w->bl) || h->drop);
 	CNT_INC(&w->cnt, POLICY_BLOCKLIST_HITS);
 	if (f)
 		f->flags |= FLOW_F_ALERTED;
@@ -579,11 +624,39 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 	}
 }
 
+/* Suppressions (control socket): a suppressed alert is not written and
+ * its drop or reject is not applied, as Suricata's suppress. */
+static void suppress_alerts(struct worker *w, const struct packet *p, struct detect_result *res)
+{
+	const struct identity *idm = w->ec.idm;
+	const struct vm *sv = identity_by_addr(idm, p->ip_ver, p->src);
+	const struct vm *dv = identity_by_addr(idm, p->ip_ver, p->dst);
+	unsigned k = 0;
+	bool blocks = false, removed = false;
+	for (unsigned i = 0; i < res->cnt; i++) {
+		const struct detect_alert *a = &res->a[i];
+		if (identity_suppressed(idm, a->gid, a->sid, sv, dv)) {
+			CNT_INC(&w->cnt, DETECT_SUPPRESSED);
+			removed = true;
+			continue;
+		}
+		blocks |= a->action == DETECT_ACT_DROP || a->action == DETECT_ACT_REJECT;
+		res->a[k++] = *a;
+	}
+	res->cnt = k;
+	if (removed && !blocks && (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT)) {
+		res->verdict = VERDICT_NONE;
+		res->flow_drop = false;
+	}
+}
+
 static int run_detect(struct worker *w, struct packet *p)
 {
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
 	detect_packet(w->de, w->dt, p, &w->app.tx, res);
+	if (res->cnt && identity_suppressions(w->ec.idm))
+		suppress_alerts(w, p, res);
 	if (res->flow_pass)
 		CNT_INC(&w->cnt, IPS_PASSED_FLOW);
 	bool blocked = w->ips && (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
@@ -773,4 +846,20 @@ void worker_fini(struct worker *w)
 	jb_fini(&w->fastbuf);
 	detect_thread_free(w->dt);
 	w->dt = NULL;
+}
+
+void workers_sum(struct counters *cnt, uint64_t *ev, struct worker *const *ws, unsigned n)
+{
+	memset(cnt, 0, sizeof(*cnt));
+	memset(ev, 0, EV_MAX * sizeof(*ev));
+	for (unsigned i = 0; i < n; i++) {
+		for (int k = 0; k < CNT_MAX; k++) {
+			if (counter_is_max(k))
+				cnt->v[k] = MAX(cnt->v[k], ws[i]->cnt.v[k]);
+			else
+				cnt->v[k] += ws[i]->cnt.v[k];
+		}
+		for (int k = 0; k < EV_MAX; k++)
+			ev[k] += ws[i]->ev[k];
+	}
 }

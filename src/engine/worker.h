@@ -34,8 +34,25 @@ struct rules_state {
 	struct behave *behave;        /* scans and beacons */
 };
 
+/* A question the control socket asks every worker about its own flows
+ * (the flow tables are the workers' alone): each answers between two
+ * packets, or while idle, into its own out[] and sets its done[] flag. */
+#define WQ_MAX_WORKERS 64
+struct flow_query {
+	char vm[65];              /* only flows with this VM on either side ("" any) */
+	uint8_t ip_ver;           /* only flows with this address on either side (0 any) */
+	uint8_t ip[16];
+	uint16_t port;            /* only flows with this port on either side (0 any) */
+	uint64_t flow_id;         /* only this flow (0 any) */
+	uint32_t limit;           /* flows written per worker at most */
+	struct jbuf out[WQ_MAX_WORKERS]; /* eve flow records, one a line */
+	uint64_t matched[WQ_MAX_WORKERS];
+	atomic_bool done[WQ_MAX_WORKERS];
+};
+
 struct worker {
 	unsigned id;
+	_Atomic(struct flow_query *) query; /* set by the control socket */
 	struct counters cnt;
 	uint64_t ev[EV_MAX];
 	struct decode_ctx dec;
@@ -78,6 +95,8 @@ int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast
 /* Switches to the current engine and identity map if a reload published
  * new ones. */
 void worker_check_rules(struct worker *w);
+/* Answers a pending flow query (worker_check_rules does too). */
+void worker_answer(struct worker *w);
 enum { WV_ACCEPT, WV_DROP, WV_REJECT, WV_BYPASS };
 /* Processes one captured packet; returns its verdict (WV_*), which only
  * differs from accept when w->ips is set. */
@@ -88,6 +107,10 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 void worker_idle(struct worker *w, vtime_t now);
 /* Ends all flows (reason shutdown), flushes output, frees. */
 void worker_fini(struct worker *w);
+/* Sums the n workers' counters (those that are maxima: the largest) and
+ * events (ev has EV_MAX entries).  Read while they run: each value is a
+ * recent one, as a stats reader expects. */
+void workers_sum(struct counters *cnt, uint64_t *ev, struct worker *const *ws, unsigned n);
 /* Writes pending eve lines to the sink. */
 void worker_flush(struct worker *w);
 

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "config.h"
 #include "lists.h"
 #include "log.h"
+#include "overrides.h"
 #include "vigil.h"
 
 #define BL_MAX_LISTS 64
@@ -23,6 +25,7 @@ struct bl_list {
 	struct timespec mtime;
 	struct iplist *ip;      /* one of the two */
 	struct domainset *dom;
+	bool drop;              /* the control socket's "ctl" lists always drop */
 	unsigned refs;
 };
 
@@ -120,9 +123,20 @@ struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct 
 	}
 	b->drop = cfg->policy_blocklist_action == 1;
 	size_t total = cfg->policy_ip_lists.cnt + cfg->policy_domain_lists.cnt;
-	if (total > BL_MAX_LISTS) {
+	if (total + 2 > BL_MAX_LISTS) {
 		verr_set(e, V_EINVAL, "more than %d blocklists", BL_MAX_LISTS);
 		goto fail;
+	}
+	/* the blocks made through the control socket, when its files exist */
+	static const char *const ctl_files[2] = { "ctl-block-ips.txt", "ctl-block-domains.txt" };
+	for (unsigned k = 0; k < 2; k++) {
+		char kv[4200] = "ctl=";
+		policy_state_path(cfg, ctl_files[k], kv + 4, sizeof(kv) - 4);
+		if (!kv[4] || access(kv + 4, R_OK) != 0)
+			continue;
+		if (!(b->v[b->n] = build_list(kv, k == 1, quiet, e)))
+			goto fail;
+		b->v[b->n++]->drop = true;
 	}
 	for (unsigned i = 0; i < total; i++) {
 		bool dom;
@@ -156,11 +170,18 @@ struct blocklists *blocklists_rebuild(const struct blocklists *cur, const struct
 		verr_set(e, V_EINVAL, "no list %u", i);
 		return NULL;
 	}
-	bool dom;
-	const char *kv = list_kv(cfg, i, &dom);
-	struct bl_list *l = build_list(kv, dom, true, e);
+	/* the list as it was loaded: its name, file and kind */
+	const struct bl_list *old = cur->v[i];
+	char kv[4400];
+	if ((size_t)snprintf(kv, sizeof(kv), "%s=%s", old->name, old->path) >= sizeof(kv)) {
+		verr_set(e, V_EINVAL, "%s: path too long", old->path);
+		return NULL;
+	}
+	(void)cfg;
+	struct bl_list *l = build_list(kv, old->dom != NULL, true, e);
 	if (!l)
 		return NULL;
+	l->drop = old->drop;
 	struct blocklists *b = v_calloc(1, sizeof(*b));
 	if (!b) {
 		list_unref(l);
@@ -202,6 +223,7 @@ bool blocklists_addr(const struct blocklists *b, uint8_t ver, const uint8_t *a, 
 	for (unsigned i = 0; b && i < b->n; i++)
 		if (b->v[i]->ip && iplist_lookup(b->v[i]->ip, ver, a, h->entry, sizeof(h->entry))) {
 			h->list = b->v[i]->name;
+			h->drop = b->v[i]->drop;
 			return true;
 		}
 	return false;
@@ -214,6 +236,7 @@ bool blocklists_name(const struct blocklists *b, const char *name, size_t len, s
 		const char *m = b->v[i]->dom ? domainset_lookup(b->v[i]->dom, name, len, &suffix) : NULL;
 		if (m) {
 			h->list = b->v[i]->name;
+			h->drop = b->v[i]->drop;
 			snprintf(h->entry, sizeof(h->entry), "%s%.76s", suffix ? "*." : "", m);
 			return true;
 		}

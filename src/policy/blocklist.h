@@ -3,7 +3,9 @@
  * lists (policy.ip-lists, policy.domain-lists), asked on every new flow,
  * DNS query and answer, TLS server name and HTTP Host.  A hit names the
  * list and the entry.  Built from files, immutable, swapped on reload
- * (SIGHUP, or a list file changing) like the identity map.
+ * (SIGHUP, or a list file changing) like the identity map.  The blocks
+ * made through the control socket are two more lists named "ctl", asked
+ * first, whose hits always drop inline.
  */
 #ifndef VIGIL_BLOCKLIST_H
 #define VIGIL_BLOCKLIST_H
@@ -19,6 +21,7 @@ struct blocklists;
 struct bl_hit {
 	const char *list;    /* the list's name */
 	char entry[80];      /* the entry that matched, as the list holds it */
+	bool drop;           /* the list always drops (the control socket's "ctl") */
 };
 
 /* Loads every configured list; an unreadable file is an error naming it.

@@ -30,6 +30,9 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "json.h"
+#include "log.h"
+#include "overrides.h"
 #include "util.h"
 #include "vigil.h"
 
@@ -39,6 +42,11 @@ struct id_addr {
 	uint8_t ver, plen;
 	uint8_t a[16];
 	uint32_t vm;
+};
+
+struct id_sup {
+	uint32_t gid, sid;
+	uint64_t vm;            /* the VM's id, 0 for every host */
 };
 
 struct id_iface {
@@ -54,6 +62,8 @@ struct identity {
 	struct id_iface *ifaces;
 	uint32_t nifaces, capifaces;
 	struct timespec mtime;
+	struct id_sup *sup;     /* suppressions (control socket), sorted */
+	uint32_t nsup, capsup;
 };
 
 static bool grow(void **v, uint32_t n, uint32_t *cap, size_t elem)
@@ -528,6 +538,100 @@ static int load_map(struct identity *id, const struct strlist *map, const char *
 	return 0;
 }
 
+int vm_rule_check(const char *text, struct verr *e)
+{
+	struct identity id = { 0 };
+	int rc = vm_get(&id, "check", e, "rule") == UINT32_MAX ? V_ENOMEM
+							      : parse_rule(&id, 0, text, false, e, "rule");
+	if (id.nvms) {
+		for (uint32_t k = 0; k < id.vms[0].nrules; k++) {
+			v_free(id.vms[0].rules[k].name);
+			v_free(id.vms[0].rules[k].text);
+		}
+		v_free(id.vms[0].rules);
+		v_free(id.vms[0].name);
+	}
+	v_free(id.vms);
+	return rc;
+}
+
+static int sup_cmp(const void *a, const void *b)
+{
+	const struct id_sup *x = a, *y = b;
+	if (x->gid != y->gid)
+		return x->gid < y->gid ? -1 : 1;
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	return x->vm < y->vm ? -1 : x->vm > y->vm;
+}
+
+static uint64_t name_id(const char *name)
+{
+	return hash_bytes(name, strlen(name), 0x5eed);
+}
+
+/* The changes made through the control socket (overrides.json): a VM's
+ * added allow and deny rules (a VM that had no policy keeps allowing
+ * the rest), and the suppressions. */
+static int apply_overrides(struct identity *id, const struct config *cfg, struct verr *e)
+{
+	char path[4096];
+	policy_state_path(cfg, "overrides.json", path, sizeof(path));
+	struct overrides o = { 0 };
+	if (!*path || overrides_read(path, &o, e) < 0) {
+		overrides_fini(&o);
+		return *path ? V_EFORMAT : 0;
+	}
+	int rc = 0;
+	for (uint32_t i = 0; i < o.n && rc == 0; i++) {
+		const struct ovr *x = &o.v[i];
+		if (x->action == OVR_SUPPRESS) {
+			if (!grow((void **)&id->sup, id->nsup, &id->capsup, sizeof(*id->sup))) {
+				rc = verr_set(e, V_ENOMEM, "out of memory");
+				break;
+			}
+			id->sup[id->nsup++] = (struct id_sup){ x->gid, x->sid, *x->vm ? name_id(x->vm) : 0 };
+			continue;
+		}
+		if (x->action != OVR_ALLOW && x->action != OVR_DENY)
+			continue;
+		uint32_t v = 0;
+		while (v < id->nvms && strcmp(id->vms[v].name, x->vm))
+			v++;
+		if (v == id->nvms) {
+			log_warn("%s: %s for VM \"%s\", which is not in the identity map; ignored", path,
+				 ovr_action_names[x->action], x->vm);
+			continue;
+		}
+		uint8_t pol = id->vms[v].policy;
+		rc = parse_rule(id, v, x->target, x->action == OVR_DENY, e, path);
+		if (pol == VM_NO_POLICY)
+			id->vms[v].policy = VM_DEFAULT_ALLOW;
+	}
+	if (id->nsup)
+		qsort(id->sup, id->nsup, sizeof(*id->sup), sup_cmp);
+	overrides_fini(&o);
+	return rc;
+}
+
+bool identity_suppressed(const struct identity *id, uint32_t gid, uint32_t sid, const struct vm *a,
+			 const struct vm *b)
+{
+	if (!id || !id->nsup)
+		return false;
+	uint64_t ids[3] = { 0, a ? a->id : 0, b ? b->id : 0 };
+	for (int k = 0; k < 3; k++) {
+		if (k && !ids[k])
+			continue;
+		struct id_sup key = { gid, sid, ids[k] };
+		if (bsearch(&key, id->sup, id->nsup, sizeof(key), sup_cmp))
+			return true;
+	}
+	return false;
+}
+
+uint32_t identity_suppressions(const struct identity *id) { return id ? id->nsup : 0; }
+
 struct identity *identity_load(const struct config *cfg, struct verr *e)
 {
 	struct identity *id = v_calloc(1, sizeof(*id));
@@ -540,12 +644,14 @@ struct identity *identity_load(const struct config *cfg, struct verr *e)
 		rc = load_map(id, &cfg->identity_labels, "identity.labels", add_label, e);
 	if (rc >= 0 && cfg->identity_file && *cfg->identity_file)
 		rc = load_file(id, cfg->identity_file, e);
+	if (rc >= 0)
+		rc = apply_overrides(id, cfg, e);
 	if (rc < 0) {
 		identity_free(id);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < id->nvms; i++)
-		id->vms[i].id = hash_bytes(id->vms[i].name, strlen(id->vms[i].name), 0x5eed);
+		id->vms[i].id = name_id(id->vms[i].name);
 	if (id->nexact)
 		qsort(id->exact, id->nexact, sizeof(*id->exact), addr_cmp);
 	if (id->nnets)
@@ -577,6 +683,7 @@ void identity_free(struct identity *id)
 	for (uint32_t i = 0; i < id->nifaces; i++)
 		v_free(id->ifaces[i].name);
 	v_free(id->ifaces);
+	v_free(id->sup);
 	v_free(id);
 }
 
@@ -704,4 +811,79 @@ struct timespec identity_file_mtime(const struct identity *id)
 {
 	struct timespec z = { 0, 0 };
 	return id ? id->mtime : z;
+}
+
+const struct vm *identity_vm_at(const struct identity *id, uint32_t i)
+{
+	return id && i < id->nvms ? &id->vms[i] : NULL;
+}
+
+const struct vm *identity_by_name(const struct identity *id, const char *name)
+{
+	for (uint32_t i = 0; id && i < id->nvms; i++)
+		if (!strcmp(id->vms[i].name, name))
+			return &id->vms[i];
+	return NULL;
+}
+
+static void addr_text(uint8_t ver, const uint8_t *a, uint8_t plen, char *buf, size_t cap)
+{
+	char t[INET6_ADDRSTRLEN];
+	inet_ntop(ver == 4 ? AF_INET : AF_INET6, a, t, sizeof(t));
+	if (plen == (ver == 4 ? 32 : 128))
+		snprintf(buf, cap, "%s", t);
+	else
+		snprintf(buf, cap, "%s/%u", t, plen);
+}
+
+void identity_vm_json(const struct identity *id, const struct vm *vm, struct jbuf *jb,
+		      const char *key)
+{
+	static const char *const pol[] = { "none", "default allow", "default deny" };
+	uint32_t v = (uint32_t)(vm - id->vms);
+	char buf[64];
+	jb_open_object(jb, key);
+	jb_str(jb, "name", vm->name);
+	jb_open_array(jb, "addresses");
+	for (uint32_t i = 0; i < id->nexact; i++)
+		if (id->exact[i].vm == v) {
+			addr_text(id->exact[i].ver, id->exact[i].a, id->exact[i].plen, buf, sizeof(buf));
+			jb_str(jb, NULL, buf);
+		}
+	for (uint32_t i = 0; i < id->nnets; i++)
+		if (id->nets[i].vm == v) {
+			addr_text(id->nets[i].ver, id->nets[i].a, id->nets[i].plen, buf, sizeof(buf));
+			jb_str(jb, NULL, buf);
+		}
+	jb_close(jb);
+	jb_open_array(jb, "labels");
+	for (uint32_t i = 0; i < vm->nlabels; i++)
+		jb_str(jb, NULL, vm->labels[i]);
+	jb_close(jb);
+	jb_open_array(jb, "interfaces");
+	for (uint32_t i = 0; i < id->nifaces; i++)
+		if (id->ifaces[i].vm == v)
+			jb_str(jb, NULL, id->ifaces[i].name);
+	jb_close(jb);
+	jb_str(jb, "policy", pol[vm->policy <= VM_DEFAULT_DENY ? vm->policy : 0]);
+	for (int deny = 0; deny < 2; deny++) {
+		jb_open_array(jb, deny ? "deny" : "allow");
+		for (uint32_t i = 0; i < vm->nrules; i++)
+			if (vm->rules[i].deny == deny)
+				jb_str(jb, NULL, vm->rules[i].text);
+		jb_close(jb);
+	}
+	jb_open_array(jb, "vpn");
+	for (uint32_t i = 0; i < vm->nvpn; i++)
+		jb_str(jb, NULL, vm->vpn[i].text);
+	jb_close(jb);
+	jb_open_array(jb, "suppressed");
+	for (uint32_t i = 0; i < id->nsup; i++)
+		if (id->sup[i].vm == vm->id || !id->sup[i].vm) {
+			snprintf(buf, sizeof(buf), "%u:%u%s", id->sup[i].gid, id->sup[i].sid,
+				 id->sup[i].vm ? "" : " (all)");
+			jb_str(jb, NULL, buf);
+		}
+	jb_close(jb);
+	jb_close(jb);
 }

@@ -81,7 +81,25 @@ bool vm_name_allowed(const struct vm *vm, const char *name, const struct vm_rule
  * endpoints). */
 bool vm_vpn_allows(const struct vm *vm, uint8_t ver, const uint8_t *a, uint8_t proto, uint16_t port);
 
+/* Whether a VM rule ("*.matrix.org tcp/443") parses; e says why not. */
+int vm_rule_check(const char *text, struct verr *e);
+
+/* Suppressions (overrides.json, through the control socket): whether
+ * gid:sid is suppressed for every host or for VM a or b (either may be
+ * NULL).  Suppressed alerts are neither written nor acted on. */
+bool identity_suppressed(const struct identity *id, uint32_t gid, uint32_t sid, const struct vm *a,
+			 const struct vm *b);
+uint32_t identity_suppressions(const struct identity *id);
+
 uint32_t identity_count(const struct identity *id);
+/* The i-th VM (0 <= i < identity_count), or NULL. */
+const struct vm *identity_vm_at(const struct identity *id, uint32_t i);
+const struct vm *identity_by_name(const struct identity *id, const char *name);
+struct jbuf;
+/* vm (of id) as a JSON object (member key, or NULL in an array): name,
+ * addresses, labels, interfaces, policy, allow, deny, vpn, suppressed. */
+void identity_vm_json(const struct identity *id, const struct vm *vm, struct jbuf *jb,
+		      const char *key);
 /* identity.file's modification time when the map was built (0 if none):
  * the reloader compares it with the file's current one. */
 struct timespec identity_file_mtime(const struct identity *id);
