@@ -994,6 +994,9 @@ static int state_open(struct control *ct, const struct config *cfg, uid_t uid, g
 	return 0;
 }
 
+static int socket_bind(struct control *ct, const struct sockaddr_un *psa, mode_t mode,
+		       bool chown_to, uid_t uid, gid_t gid, struct verr *e);
+
 int control_open(struct control *ct, const struct config *cfg, bool live, struct verr *e)
 {
 	ct->cfg = cfg;
@@ -1011,6 +1014,13 @@ int control_open(struct control *ct, const struct config *cfg, bool live, struct
 	bool chown_to = cfg->run_user && *cfg->run_user && geteuid() == 0 &&
 			privs_lookup(cfg->run_user, cfg->run_group, &uid, &gid, &le) == 0;
 	int rc = state_open(ct, cfg, uid, gid, chown_to, e);
+	if (rc == V_EIO && cfg->control_enabled == 0) {
+		/* auto: a sensor that cannot keep changes runs without the
+		 * socket; a corrupt overrides.json still stops it */
+		log_warn("no control socket: %s", e->msg);
+		*ct->ovr_path = '\0';
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	const char *sp = cfg->control_socket && *cfg->control_socket ? cfg->control_socket
@@ -1038,6 +1048,30 @@ int control_open(struct control *ct, const struct config *cfg, bool live, struct
 		if (!uid)
 			uid = geteuid();
 	}
+	rc = socket_bind(ct, &sa, (mode_t)mode, chown_to, uid, gid, e);
+	if (rc < 0 && cfg->control_enabled == 0) {
+		/* auto: a sensor without its socket still runs */
+		log_warn("no control socket: %s", e->msg);
+		return 0;
+	}
+	return rc;
+}
+
+/* Binds the socket (its directory made if missing), gives it to uid:gid
+ * and mode. */
+static int socket_bind(struct control *ct, const struct sockaddr_un *psa, mode_t mode,
+		       bool chown_to, uid_t uid, gid_t gid, struct verr *e)
+{
+	struct sockaddr_un sa = *psa;
+	int rc;
+	char dir[sizeof(sa.sun_path)];
+	str_lcpy(dir, sa.sun_path, sizeof(dir));
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == 0 && chown_to && chown(dir, uid, gid) < 0)
+			log_warn("%s: %s", dir, strerror(errno));
+	}
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return verr_set(e, V_EIO, "control socket: %s", strerror(errno));
@@ -1057,7 +1091,7 @@ int control_open(struct control *ct, const struct config *cfg, bool live, struct
 	int b = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (fd < 0 || b < 0 || listen(fd, 16) < 0 ||
-	    (chown_to && chown(ct->path, uid, gid) < 0) || chmod(ct->path, (mode_t)mode) < 0) {
+	    (chown_to && chown(ct->path, uid, gid) < 0) || chmod(ct->path, mode) < 0) {
 		rc = verr_set(e, V_EIO, "%s: %s", ct->path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
