@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "blocklist.h"
 #include "eve.h"
+#include "fanout.h"
 #include "identity.h"
 #include "log.h"
 #include "respond.h"
@@ -422,6 +423,7 @@ static void cmd_stats(struct req *q)
 	struct counters cnt;
 	uint64_t ev[EV_MAX];
 	workers_sum(&cnt, ev, ct->ws, ct->n);
+	fanout_counters(sink_fanout(ct->eve), &cnt);
 	cnt.v[CNT_DETECT_RELOADS] = atomic_load(&ct->rules->reloads);
 	struct jbuf rec = { 0 };
 	eve_stats_record(&rec, now_wall(), (uint64_t)(now_mono() - ct->t0), &cnt, ev);

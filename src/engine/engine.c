@@ -22,6 +22,7 @@
 #include <linux/capability.h>
 
 #include "control.h"
+#include "fanout.h"
 #include "respond.h"
 #include "worker.h"
 
@@ -127,9 +128,11 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void sum_counters(struct engine_result *res, struct worker *const *ws, unsigned n)
+static void sum_counters(struct engine_result *res, struct worker *const *ws, unsigned n,
+			 const struct sink *eve)
 {
 	workers_sum(&res->cnt, res->ev, ws, n);
+	fanout_counters(sink_fanout(eve), &res->cnt);
 }
 
 static void write_stats(struct sink *eve, struct engine_result *res, double uptime)
@@ -201,11 +204,22 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
 			 st.invalid, st.seconds);
 	}
+	/* the stream's other consumers (unix socket, syslog, redis) */
+	struct fanout *fan = fanout_open(cfg, e);
+	if (!fan && *e->msg)
+		return V_EINVAL;
 	if (cfg->eve_enabled) {
 		snprintf(res->eve_path, sizeof(res->eve_path), "%s/%s", cfg->log_dir,
 			 cfg->eve_filename);
-		if (!(*eve = sink_file_open(res->eve_path, e)))
-			return V_EIO;
+		*eve = sink_file_open(res->eve_path, e);
+	} else if (fan) {
+		*eve = sink_stream_open(e);
+	}
+	if (*eve) {
+		sink_set_fanout(*eve, fan);
+	} else if (cfg->eve_enabled || fan) {
+		fanout_close(fan);
+		return V_EIO;
 	}
 	if (opts->detect && cfg->fast_enabled) {
 		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
@@ -234,6 +248,9 @@ static void run_finish(const struct config *cfg, struct rules_state *rules, stru
 	res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules->reloads);
 	res->reloads = atomic_load(&rules->reloads);
 	res->seconds = now_mono() - t0;
+	/* the last stats record counts what the other consumers got */
+	fanout_drain(sink_fanout(eve), 2.0);
+	fanout_counters(sink_fanout(eve), &res->cnt);
 	if (eve && cfg->eve_stats && n)
 		write_stats(eve, res, res->seconds);
 	for (unsigned i = 0; i < n; i++)
@@ -246,6 +263,11 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 			 struct sink *eve, struct sink *fast)
 {
 	control_stop(ct, control_started);
+	if (eve) {
+		/* what is queued for the other consumers goes out first */
+		fanout_close(sink_fanout(eve));
+		sink_set_fanout(eve, NULL);
+	}
 	sink_close(eve);
 	sink_close(fast);
 	detect_engine_free(atomic_load(&rules->cur));
@@ -345,7 +367,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 				worker_idle(&ts[0].w, now_wall());
 			if (eve && cfg->eve_stats && cfg->stats_interval &&
 			    now_mono() - last_stats >= (double)cfg->stats_interval) {
-				sum_counters(res, wp, n);
+				sum_counters(res, wp, n, eve);
 				write_stats(eve, res, now_mono() - t0);
 				last_stats = now_mono();
 			}
@@ -375,7 +397,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 			}
 			if (eve && cfg->eve_stats && cfg->stats_interval &&
 			    t - last_stats >= (double)cfg->stats_interval) {
-				sum_counters(res, wp, n);
+				sum_counters(res, wp, n, eve);
 				res->cnt.v[CNT_CAPTURE_KERNEL_PACKETS] = pkts;
 				res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
 				write_stats(eve, res, t - t0);
@@ -398,7 +420,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		flow_table_flush(ts[i].w.ft, FLOW_END_SHUTDOWN);
 		worker_flush(&ts[i].w);
 	}
-	sum_counters(res, wp, n);
+	sum_counters(res, wp, n, eve);
 	res->cnt.v[CNT_CAPTURE_KERNEL_PACKETS] = pkts;
 	if (cap->ops->drops) {
 		uint64_t kr = 0, kd = 0;
@@ -561,7 +583,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		double t = now_mono();
 		if (eve && cfg->eve_stats && cfg->stats_interval &&
 		    t - last_stats >= (double)cfg->stats_interval) {
-			sum_counters(res, wp, nq);
+			sum_counters(res, wp, nq, eve);
 			nfq_overflow(ts, nq, res);
 			res->cnt.v[CNT_DETECT_RELOADS] = atomic_load(&rules.reloads);
 			write_stats(eve, res, t - t0);
@@ -582,7 +604,7 @@ out:
 			flow_table_flush(ts[i].w.ft, FLOW_END_SHUTDOWN);
 			worker_flush(&ts[i].w);
 		}
-		sum_counters(res, wp, inited);
+		sum_counters(res, wp, inited, eve);
 		res->cnt.v[CNT_NFQ_QUEUE_OVERFLOW] = qd;
 		res->cnt.v[CNT_NFQ_USER_DROPPED] = ud;
 		run_finish(cfg, &rules, eve, wp, inited, t0, res);

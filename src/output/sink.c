@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "fanout.h"
 #include "log.h"
 
 static atomic_uint reopen_gen;
@@ -25,6 +26,7 @@ struct sink {
 	unsigned gen;
 	char *path;
 	bool failed;
+	struct fanout *fan;  /* the other consumers of the stream, or NULL */
 };
 
 void sink_request_reopen(void) { atomic_fetch_add(&reopen_gen, 1); }
@@ -56,11 +58,27 @@ struct sink *sink_file_open(const char *path, struct verr *e)
 	return s;
 }
 
+struct sink *sink_stream_open(struct verr *e)
+{
+	struct sink *s = v_calloc(1, sizeof(*s));
+	if (!s || !(s->path = v_strdup(""))) {
+		v_free(s);
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s->fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+void sink_set_fanout(struct sink *s, struct fanout *f) { s->fan = f; }
+struct fanout *sink_fanout(const struct sink *s) { return s ? s->fan : NULL; }
+
 const char *sink_path(const struct sink *s) { return s->path; }
 
 int sink_chown(struct sink *s, unsigned uid, unsigned gid)
 {
-	if (!s)
+	if (!s || s->fd < 0)
 		return 0;
 	return fchown(s->fd, (uid_t)uid, (gid_t)gid) < 0 ? V_EIO : 0;
 }
@@ -68,6 +86,9 @@ int sink_chown(struct sink *s, unsigned uid, unsigned gid)
 int sink_write(struct sink *s, const char *buf, size_t len)
 {
 	int rc = 0;
+	fanout_offer(s->fan, buf, len);
+	if (s->fd < 0)
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	unsigned g = atomic_load(&reopen_gen);
 	if (g != s->gen) {
@@ -103,7 +124,8 @@ void sink_close(struct sink *s)
 {
 	if (!s)
 		return;
-	close(s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
 	pthread_mutex_destroy(&s->lock);
 	v_free(s->path);
 	v_free(s);

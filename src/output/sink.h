@@ -15,7 +15,16 @@ struct sink;
 
 /* Opens (creating, mode 0640) path for appending.  NULL with e set. */
 struct sink *sink_file_open(const char *path, struct verr *e);
-/* Writes len bytes of complete lines.  0 or V_EIO. */
+/* A sink with no file: what is written only goes to its fan-out (eve
+ * records for the unix-stream, syslog and redis outputs while
+ * outputs.eve is off). */
+struct sink *sink_stream_open(struct verr *e);
+struct fanout;
+/* Every batch written to s is also offered to f (fanout.h); NULL: none. */
+void sink_set_fanout(struct sink *s, struct fanout *f);
+struct fanout *sink_fanout(const struct sink *s);
+/* Writes len bytes of complete lines (and offers them to the fan-out).
+ * 0 or V_EIO. */
 int sink_write(struct sink *s, const char *buf, size_t len);
 /* Async-signal-safe: every file sink reopens before its next write. */
 void sink_request_reopen(void);

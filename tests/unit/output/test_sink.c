@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fanout.h"
 #include "sink.h"
 
 static size_t file_size(const char *p)
@@ -61,10 +62,42 @@ static void test_open_failure_is_reported(void **state)
 	assert_non_null(strstr(e.msg, "/nonexistent-dir/eve.json"));
 }
 
+/* CEF: header fields escape \ and |, extension values \ and = and line
+ * breaks; Suricata's severity 1-3 becomes 10, 7, 4; the time is epoch
+ * milliseconds; records that are not alerts are named by their type. */
+static void test_cef(void **state)
+{
+	(void)state;
+	const char *rec = "{\"timestamp\":\"2026-11-30T03:03:47.417941+0100\",\"flow_id\":42,"
+			  "\"event_type\":\"alert\",\"src_ip\":\"10.137.0.10\",\"src_port\":4000,"
+			  "\"dest_ip\":\"203.0.113.9\",\"dest_port\":80,\"proto\":\"TCP\","
+			  "\"src_vm\":\"work\",\"alert\":{\"action\":\"blocked\",\"gid\":1,"
+			  "\"signature_id\":2000001,\"signature\":\"ET a|b\\\\c\",\"category\":\"x=y\\nz\","
+			  "\"severity\":1}}";
+	char out[1024];
+	size_t n = eve_to_cef(rec, strlen(rec), out, sizeof(out));
+	assert_int_equal(n, strlen(out));
+	assert_string_equal(out, "CEF:0|vigil|vigil|" VIGIL_VERSION "|1:2000001|ET a\\|b\\\\c|10|"
+				 "rt=1796004227417 src=10.137.0.10 spt=4000 dst=203.0.113.9 dpt=80 "
+				 "proto=TCP act=blocked cat=x\\=y\\nz cs1Label=srcVM cs1=work "
+				 "cn1Label=flowId cn1=42 eventType=alert");
+	const char *flow = "{\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\"}";
+	eve_to_cef(flow, strlen(flow), out, sizeof(out));
+	assert_string_equal(out, "CEF:0|vigil|vigil|" VIGIL_VERSION "|flow|flow|2|src=10.0.0.1 "
+				 "eventType=flow");
+	/* not JSON: nothing */
+	assert_int_equal(eve_to_cef("{oops", 5, out, sizeof(out)), 0);
+	/* a small buffer is never overrun and stays terminated */
+	char tiny[16];
+	eve_to_cef(rec, strlen(rec), tiny, sizeof(tiny));
+	assert_int_equal(strlen(tiny), 15);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rotation_loses_nothing),
+		cmocka_unit_test(test_cef),
 		cmocka_unit_test(test_open_failure_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
