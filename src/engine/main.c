@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "ctl.h"
+#include "notify_cmd.h"
 #include "detect.h"
 #include "config.h"
 #include "engine.h"
@@ -153,6 +154,9 @@ int main(int argc, char **argv)
 	/* vigil ctl: the control socket's client */
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
+	/* vigil notify: desktop notifications from eve.json */
+	if (argc > 1 && !strcmp(argv[1], "notify"))
+		return notify_main(argc - 1, argv + 1);
 	char shortopts[3 * CLI_MAX + 1];
 	struct option opts[CLI_MAX + 1];
 	cli_getopt_tables(shortopts, opts);

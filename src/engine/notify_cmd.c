@@ -1,0 +1,259 @@
+/*
+ * notify_cmd.c - `vigil notify`: follows eve.json (tail.h, from a saved
+ * position) and shows desktop notifications (notify.h, deliver.h).  It
+ * runs as the desktop's user, apart from the sensor: it reads the event
+ * stream and nothing else.
+ *
+ *   vigil notify [-c CONFIG] [-l LOGDIR] [--eve FILE] [--via dbus|qrexec|command]
+ *                [--position FILE] [--from-start] [--once] [--set KEY=VALUE]
+ */
+#include "notify_cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "deliver.h"
+#include "log.h"
+#include "notify.h"
+#include "tail.h"
+#include "util.h"
+
+static volatile sig_atomic_t stop;
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: vigil notify [-c CONFIG] [-l LOGDIR] [--eve FILE] [--via dbus|qrexec|command]\n"
+	      "                    [--position FILE] [--from-start] [--once] [--set KEY=VALUE]\n"
+	      "\n"
+	      "Follows eve.json and shows desktop notifications for alerts at or above\n"
+	      "notify.severity and for policy alerts, grouped and rate-limited (the notify.*\n"
+	      "keys).  It keeps its place in the position file; the first run starts at the\n"
+	      "end of the file (--from-start: at its start).  --once: read to the end, show\n"
+	      "what is grouped, and exit.\n",
+	      f);
+}
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The record's own time (its "timestamp"), or -1. */
+static double record_time(const char *rec)
+{
+	const char *p = strstr(rec, "\"timestamp\":\"");
+	int Y, M, D, h, m, s, oh = 0, om = 0;
+	long us = 0;
+	char sign = '+';
+	if (!p || sscanf(p + 13, "%4d-%2d-%2dT%2d:%2d:%2d.%6ld%c%2d%2d", &Y, &M, &D, &h, &m, &s, &us,
+			 &sign, &oh, &om) < 6)
+		return -1;
+	struct tm tm = { .tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
+			 .tm_min = m, .tm_sec = s };
+	double t = (double)timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	return t + (double)us / 1e6;
+}
+
+static bool pos_read(const char *path, struct tail_pos *p)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	unsigned long long d, i, o;
+	bool ok = fscanf(f, "%llu %llu %llu", &d, &i, &o) == 3;
+	fclose(f);
+	if (ok) {
+		p->dev = d;
+		p->ino = i;
+		p->off = o;
+	}
+	return ok;
+}
+
+static void pos_write(const char *path, const struct tail_pos *p)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "%llu %llu %llu\n", (unsigned long long)p->dev, (unsigned long long)p->ino,
+		(unsigned long long)p->off);
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
+/* mkdir -p of path's directory */
+static void make_dirs(const char *path)
+{
+	char d[4096];
+	str_lcpy(d, path, sizeof(d));
+	for (char *p = d + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(d, 0700);
+			*p = '/';
+		}
+}
+
+int notify_main(int argc, char **argv)
+{
+	const char *cfg_file = NULL, *log_dir = NULL, *eve = NULL, *via_s = NULL, *posf = NULL;
+	const char *sets[32];
+	int nsets = 0;
+	bool from_start = false, once = false;
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' }, { "log-dir", required_argument, NULL, 'l' },
+		{ "eve", required_argument, NULL, 'e' },    { "via", required_argument, NULL, 'v' },
+		{ "position", required_argument, NULL, 'p' }, { "from-start", no_argument, NULL, 's' },
+		{ "once", no_argument, NULL, 'o' },         { "set", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
+	};
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "c:l:h", lo, NULL)) != -1) {
+		switch (o) {
+		case 'c': cfg_file = optarg; break;
+		case 'l': log_dir = optarg; break;
+		case 'e': eve = optarg; break;
+		case 'v': via_s = optarg; break;
+		case 'p': posf = optarg; break;
+		case 's': from_start = true; break;
+		case 'o': once = true; break;
+		case 'S':
+			if (nsets < 32)
+				sets[nsets++] = optarg;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	struct config cfg;
+	struct verr e = { "" };
+	config_init(&cfg);
+	if (!cfg_file && access("/etc/vigil/vigil.yaml", R_OK) == 0)
+		cfg_file = "/etc/vigil/vigil.yaml";
+	if (cfg_file && config_load_file(&cfg, cfg_file, &e) < 0) {
+		fprintf(stderr, "vigil notify: %s\n", e.msg);
+		return 2;
+	}
+	for (int i = 0; i < nsets; i++)
+		if (config_set(&cfg, sets[i], &e) < 0) {
+			fprintf(stderr, "vigil notify: %s\n", e.msg);
+			return 2;
+		}
+	if (via_s && config_set_key(&cfg, "notify.via", via_s, "--via", 0, &e) < 0) {
+		fprintf(stderr, "vigil notify: %s\n", e.msg);
+		return 2;
+	}
+	char evepath[4096], pospath[4096];
+	if (eve)
+		snprintf(evepath, sizeof(evepath), "%s", eve);
+	else
+		snprintf(evepath, sizeof(evepath), "%s/%s", log_dir ? log_dir : cfg.log_dir,
+			 cfg.eve_filename);
+	if (posf)
+		snprintf(pospath, sizeof(pospath), "%s", posf);
+	else if (cfg.notify_position_file && *cfg.notify_position_file)
+		snprintf(pospath, sizeof(pospath), "%s", cfg.notify_position_file);
+	else if (getenv("XDG_STATE_HOME") && *getenv("XDG_STATE_HOME"))
+		snprintf(pospath, sizeof(pospath), "%s/vigil/notify.pos", getenv("XDG_STATE_HOME"));
+	else
+		snprintf(pospath, sizeof(pospath), "%s/.local/state/vigil/notify.pos",
+			 getenv("HOME") ? getenv("HOME") : ".");
+	make_dirs(pospath);
+	struct deliverer *d = deliverer_new((enum deliver_via)cfg.notify_via, cfg.notify_command,
+					    cfg.notify_qrexec, &e);
+	if (!d) {
+		fprintf(stderr, "vigil notify: %s\n", e.msg);
+		config_fini(&cfg);
+		return 2;
+	}
+	struct notify_cfg nc = { .severity = (unsigned)cfg.notify_severity,
+				 .policy = cfg.notify_policy,
+				 .group_window = (double)cfg.notify_group_window,
+				 .max_per_minute = (unsigned)cfg.notify_max_per_minute,
+				 .summary_interval = (double)MAX(cfg.notify_summary_interval, 1) };
+	struct notifier *nf = notifier_new(&nc, deliverer_send, d);
+	struct tail_pos pos = { 0 }, at = { 0 };
+	bool have = pos_read(pospath, &pos);
+	if (!have && !from_start) {
+		/* the first run starts at the end: history is not news */
+		struct stat st;
+		if (stat(evepath, &st) == 0)
+			pos = (struct tail_pos){ (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+						 (uint64_t)st.st_size };
+	}
+	struct tail *t = nf ? tail_open(evepath, &pos, &e) : NULL;
+	if (!t) {
+		fprintf(stderr, "vigil notify: %s\n", *e.msg ? e.msg : "out of memory");
+		notifier_free(nf);
+		deliverer_free(d);
+		config_fini(&cfg);
+		return 2;
+	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	log_info("notify: following %s, delivering through %s", evepath, deliverer_name(d));
+	at = pos;
+	double last_rec = -1;
+	while (!stop) {
+		size_t len;
+		struct tail_pos after;
+		const char *line;
+		bool any = false;
+		while ((line = tail_next(t, &len, &after))) {
+			double now = wall();
+			if (once) {
+				double rt = record_time(line);
+				if (rt > 0)
+					last_rec = rt;
+				now = last_rec > 0 ? last_rec : now;
+			}
+			notifier_record(nf, line, len, now);
+			at = after;
+			any = true;
+			if (stop)
+				break;
+		}
+		if (any)
+			pos_write(pospath, &at);
+		if (once) {
+			notifier_flush(nf);
+			break;
+		}
+		notifier_tick(nf, wall());
+		struct timespec ts = { 0, 200 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	if (!once)
+		notifier_flush(nf); /* what is still grouped */
+	struct notify_stats st;
+	notifier_stats(nf, &st);
+	log_info("notify: %llu records, %llu to notify about, %llu notifications (%llu records "
+		 "grouped, %llu summarized), %llu not delivered",
+		 (unsigned long long)st.records, (unsigned long long)st.matched,
+		 (unsigned long long)st.delivered, (unsigned long long)st.grouped,
+		 (unsigned long long)st.summarized, (unsigned long long)deliverer_failures(d));
+	tail_close(t);
+	notifier_free(nf);
+	deliverer_free(d);
+	config_fini(&cfg);
+	return 0;
+}
