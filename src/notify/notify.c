@@ -267,7 +267,11 @@ bool notifier_record(struct notifier *nf, const char *rec, size_t len, double no
 		if (nf->g[i].hash != h || strcmp(nf->g[i].key, key))
 			continue;
 		if (now < nf->g[i].end) {
-			nf->g[i].count++;
+			/* the window slides while the group keeps coming (a slow
+			 * scan stays one group), up to five windows in all */
+			struct group *g = &nf->g[i];
+			g->count++;
+			g->end = MIN(now + nf->cfg.group_window, g->first + 5 * nf->cfg.group_window);
 			json_decref(r);
 			return true;
 		}

@@ -9,10 +9,10 @@
  * function; deliver.c has the deliveries (D-Bus, qrexec, a command).
  *
  * Grouping: records with the same key (the VM, or the source address
- * when it has none; the signature; blocked or not) within group-window
- * seconds are one group.  The first record of a group is shown at once;
- * when the window ends, what came after it is shown as one "N more"
- * notification.  Rate: at most max-per-minute notifications (a token
+ * when it has none; the signature; blocked or not) are one group until
+ * none has come for group-window seconds (at most five windows in all).
+ * The first record of a group is shown at once; when the group ends, what
+ * came after it is shown as one "N more" notification.  Rate: at most max-per-minute notifications (a token
  * bucket); a group that finds no token waits, and every summary-interval
  * seconds the waiting groups are shown as one summary.
  */

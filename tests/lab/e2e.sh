@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end tests in the namespace lab (lab/lab.sh), vigil inline on
 # NFQUEUE.  Exit 77 (skipped) where namespaces cannot be made.
-#   e2e.sh VIGIL CASE     CASE: demo | failmode | rotate | load
+#   e2e.sh VIGIL CASE     CASE: demo | alerts | notify | failmode | rotate | load
 set -u
 export VIGIL="$1"
 CASE="$2"
@@ -59,6 +59,48 @@ alerts)
 	check "http.uri rule on the normalised traversal URI" grep -q '"signature_id":9100032' "$E"
 	check "tls record with the certificate" grep -q '"event_type":"tls".*"subject":"CN=lab.test".*"version":"TLS 1.2".*"ja4":"t12' "$E"
 	check "http record with the body length" grep -q '"event_type":"http".*"url":"/index.html".*"status":200,"length":19' "$E"
+	;;
+notify)
+	# the lab's attacks reach a desktop as a few grouped notifications: a
+	# real dbus-daemon session bus, a test notification server
+	# (tests/notify/listener.py) and vigil notify following the sensor
+	command -v dbus-daemon >/dev/null && /usr/bin/python3 -c 'import dbus, gi' 2>/dev/null || exit 77
+	up || exit 1
+	dbus-daemon --session --nofork --print-address=1 --address="unix:path=$LAB_DIR/bus" \
+		> "$LAB_DIR/bus.addr" 2>/dev/null &
+	BUS=$!
+	for i in $(seq 50); do [ -s "$LAB_DIR/bus.addr" ] && break; sleep 0.1; done
+	export DBUS_SESSION_BUS_ADDRESS; DBUS_SESSION_BUS_ADDRESS=$(head -1 "$LAB_DIR/bus.addr")
+	/usr/bin/python3 "$ROOT/tests/notify/listener.py" "$LAB_DIR/got.jsonl" &
+	LST=$!
+	for i in $(seq 50); do [ -f "$LAB_DIR/got.jsonl.ready" ] && break; sleep 0.1; done
+	vigil_start -S "$ROOT/etc/rules/lab.rules" --set identity.vms.appvm=198.51.100.10 || exit 1
+	"$VIGIL" notify --eve "$LAB_DIR/eve.json" --from-start --via dbus --position "$LAB_DIR/pos" \
+		--set notify.group-window=3 --set notify.severity=3 2> "$LAB_DIR/notify.err" &
+	NT=$!
+	fails_ scan $I 1000 1060
+	fails_ dns malware.test $I
+	fails_ http "http://$I/cgi-bin/../../etc/passwd"
+	fails_ tls $I 443 blocked.test
+	sleep 1
+	vigil_stop
+	sleep 4 # the scan's group window (3 s) ends: its "+N" is shown
+	kill -TERM $NT; wait $NT
+	kill $LST $BUS 2>/dev/null; wait $LST $BUS 2>/dev/null
+	G="$LAB_DIR/got.jsonl"
+	sed 's/^/    /' "$G"
+	probes=$(grep -c '"signature_id":9100004' "$LAB_DIR/eve.json")
+	n() { grep -c "$1" "$G"; }
+	check "the scan ($probes alerts): its first alert shown once" [ "$(n '"summary": "appvm: VIGIL LAB port scan"')" = 1 ]
+	check "the scan: the rest as one \"+N\" notification" [ "$(n '"summary": "appvm: VIGIL LAB port scan (+')" = 1 ]
+	more=$(sed -n 's/.*port scan (+\([0-9]*\)).*/\1/p' "$G" | head -1)
+	check "the scan's counts add up (1 + ${more:-0} = $probes)" [ "$((1 + ${more:-0}))" = "$probes" ]
+	check "the DNS, HTTP and TLS attacks: one each" \
+		[ "$(n 'malware.test')" = 1 -a "$(n 'traversal\|passwd\|\.\./')" -ge 1 -a "$(n 'blocked.test')" = 1 ]
+	check "every notification names the VM and what vigil did" \
+		[ "$(grep -vEc '"summary": "appvm: .*vigil: (blocked|seen, not blocked)"' "$G")" = 0 ]
+	check "the attacks say blocked" [ "$(grep -c 'LAB .*vigil: blocked' "$G")" -ge 5 ]
+	check "a handful, not a flood ($(wc -l < "$G") for $probes+ alerts)" [ "$(wc -l < "$G")" -le 8 ]
 	;;
 failmode)
 	# fail-open (--queue-bypass): traffic flows while vigil is stopped

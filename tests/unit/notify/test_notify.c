@@ -57,15 +57,25 @@ static void test_scan_is_one(void **state)
 	assert_non_null(strstr(g->n[0].body, "blocked"));
 	notifier_tick(nf, 1030);
 	assert_int_equal(g->cnt, 1); /* the window is still open */
-	notifier_tick(nf, 1061);
+	notifier_tick(nf, 1071); /* 60 s after the last record */
 	assert_int_equal(g->cnt, 2);
 	assert_string_equal(g->n[1].summary, "work: sig 2010935 (+499)");
 	assert_non_null(strstr(g->n[1].body, "499 more times"));
 	assert_int_equal(g->records, 500);
+	/* a slow scan (one probe every 30 s) stays one group, for five
+	 * windows at most */
+	for (unsigned i = 0; i < 20; i++) {
+		const char *r = rec("slow", 2010936, 2, i + 1, true);
+		notifier_record(nf, r, strlen(r), 1100 + i * 30);
+		notifier_tick(nf, 1100 + i * 30);
+	}
+	notifier_tick(nf, 1100 + 19 * 30 + 61);
+	assert_int_equal(g->cnt, 2 + 2 + 2); /* 1 + "+9" (300 s), then 1 + "+9" */
+	assert_string_equal(g->n[3].summary, "slow: sig 2010936 (+9)");
 	/* the same scan later: a new window, shown again */
 	const char *r = rec("work", 2010935, 2, 1, true);
 	notifier_record(nf, r, strlen(r), 2000);
-	assert_int_equal(g->cnt, 3);
+	assert_int_equal(g->cnt, 7);
 	notifier_free(nf);
 	free(g);
 }
