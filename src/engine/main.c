@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "notify_cmd.h"
+#include "store_cmd.h"
 #include "detect.h"
 #include "config.h"
 #include "engine.h"
@@ -157,6 +158,9 @@ int main(int argc, char **argv)
 	/* vigil notify: desktop notifications from eve.json */
 	if (argc > 1 && !strcmp(argv[1], "notify"))
 		return notify_main(argc - 1, argv + 1);
+	/* vigil store: eve.json into the event store */
+	if (argc > 1 && !strcmp(argv[1], "store"))
+		return store_main(argc - 1, argv + 1);
 	char shortopts[3 * CLI_MAX + 1];
 	struct option opts[CLI_MAX + 1];
 	cli_getopt_tables(shortopts, opts);

@@ -24,6 +24,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "notify.h"
+#include "subcmd.h"
 #include "tail.h"
 #include "util.h"
 
@@ -58,16 +59,8 @@ static double wall(void)
 static double record_time(const char *rec)
 {
 	const char *p = strstr(rec, "\"timestamp\":\"");
-	int Y, M, D, h, m, s, oh = 0, om = 0;
-	long us = 0;
-	char sign = '+';
-	if (!p || sscanf(p + 13, "%4d-%2d-%2dT%2d:%2d:%2d.%6ld%c%2d%2d", &Y, &M, &D, &h, &m, &s, &us,
-			 &sign, &oh, &om) < 6)
-		return -1;
-	struct tm tm = { .tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
-			 .tm_min = m, .tm_sec = s };
-	double t = (double)timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-	return t + (double)us / 1e6;
+	int64_t us = p ? vtime_parse(p + 13) : -1;
+	return us < 0 ? -1 : (double)us / 1e6;
 }
 
 static bool pos_read(const char *path, struct tail_pos *p)
@@ -146,18 +139,8 @@ int notify_main(int argc, char **argv)
 	}
 	struct config cfg;
 	struct verr e = { "" };
-	config_init(&cfg);
-	if (!cfg_file && access("/etc/vigil/vigil.yaml", R_OK) == 0)
-		cfg_file = "/etc/vigil/vigil.yaml";
-	if (cfg_file && config_load_file(&cfg, cfg_file, &e) < 0) {
-		fprintf(stderr, "vigil notify: %s\n", e.msg);
+	if (subcmd_config(&cfg, cfg_file, sets, nsets, "vigil notify"))
 		return 2;
-	}
-	for (int i = 0; i < nsets; i++)
-		if (config_set(&cfg, sets[i], &e) < 0) {
-			fprintf(stderr, "vigil notify: %s\n", e.msg);
-			return 2;
-		}
 	if (via_s && config_set_key(&cfg, "notify.via", via_s, "--via", 0, &e) < 0) {
 		fprintf(stderr, "vigil notify: %s\n", e.msg);
 		return 2;
@@ -166,8 +149,7 @@ int notify_main(int argc, char **argv)
 	if (eve)
 		snprintf(evepath, sizeof(evepath), "%s", eve);
 	else
-		snprintf(evepath, sizeof(evepath), "%s/%s", log_dir ? log_dir : cfg.log_dir,
-			 cfg.eve_filename);
+		subcmd_path(&cfg, log_dir, cfg.eve_filename, evepath, sizeof(evepath));
 	if (posf)
 		snprintf(pospath, sizeof(pospath), "%s", posf);
 	else if (cfg.notify_position_file && *cfg.notify_position_file)

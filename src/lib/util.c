@@ -16,6 +16,35 @@
 /* localtime_r (which takes glibc's time-zone lock) runs once per distinct
  * hour per thread; minutes and seconds are then plain arithmetic.  Time
  * zones whose offset is not a whole number of minutes do not exist today. */
+int64_t vtime_parse(const char *t)
+{
+	int Y, M, D, h, m, s, oh = 0, om = 0, n = 0;
+	long us = 0;
+	char sign = '+';
+	if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &s, &n) < 6)
+		return -1;
+	t += n;
+	if (*t == '.') {
+		int k = 0;
+		if (sscanf(t + 1, "%6ld%n", &us, &k) < 1)
+			return -1;
+		for (int i = k; i < 6; i++)
+			us *= 10;
+		t += 1 + k;
+	}
+	if (*t == '+' || *t == '-') {
+		sign = *t;
+		if (sscanf(t + 1, "%2d%*[:]%2d", &oh, &om) < 1 && sscanf(t + 1, "%2d%2d", &oh, &om) < 1)
+			return -1;
+	}
+	if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60)
+		return -1;
+	struct tm tm = { .tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
+			 .tm_min = m, .tm_sec = s };
+	int64_t e = (int64_t)timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	return e * 1000000 + us;
+}
+
 char *vtime_format(vtime_t t, char buf[static 32])
 {
 	static _Thread_local time_t cached_hour = -1;

@@ -29,6 +29,9 @@ typedef uint64_t vtime_t;
 /* Formats t as Suricata does ("2009-11-24T21:27:09.534255+0000", local
  * time).  buf must hold at least 32 bytes.  Returns buf. */
 char *vtime_format(vtime_t t, char buf[static 32]);
+/* The other way: an eve timestamp ("2026-11-30T03:03:47.417941+0100")
+ * to microseconds since the epoch; -1 if it is not one. */
+int64_t vtime_parse(const char *s);
 
 /* Standard base64 (RFC 4648) with padding.  out must hold
  * 4 * ((len + 2) / 3) + 1 bytes.  Returns the length written. */

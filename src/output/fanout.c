@@ -202,20 +202,13 @@ static const char *jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* "2026-11-30T03:03:47.417941+0000" -> milliseconds since the epoch */
+/* an eve timestamp -> milliseconds since the epoch */
 static bool eve_time_ms(const char *t, char *out, size_t cap)
 {
-	int Y, M, D, h, m, s;
-	long us = 0;
-	char sign = '+';
-	int oh = 0, om = 0;
-	if (!t || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%6ld%c%2d%2d", &Y, &M, &D, &h, &m, &s, &us,
-			 &sign, &oh, &om) < 6)
+	int64_t us = vtime_parse(t);
+	if (us < 0)
 		return false;
-	struct tm tm = { .tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
-			 .tm_min = m, .tm_sec = s };
-	long long e = (long long)timegm(&tm) - (sign == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-	snprintf(out, cap, "%lld%03ld", e, us / 1000);
+	snprintf(out, cap, "%lld", (long long)(us / 1000));
 	return true;
 }
 

@@ -1,0 +1,376 @@
+/*
+ * store.c - see store.h.  One prepared INSERT per record, whose fields
+ * SQLite's JSON functions take from the record (parsed once, and faster
+ * than building a jansson tree); the full-text index is an
+ * external-content FTS5 table kept in step by triggers.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "util.h"
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *ins, *setpos;
+	char *path;
+	uint64_t skipped;
+	bool in_txn;
+};
+
+static const char schema[] =
+	"PRAGMA page_size=8192;"
+	"PRAGMA auto_vacuum=INCREMENTAL;"
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=NORMAL;"
+	"PRAGMA journal_size_limit=16777216;"
+	/* 16 MB of page cache: the indexes' pages stay in memory while adding */
+	"PRAGMA cache_size=-16384;"
+	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
+	"CREATE TABLE IF NOT EXISTS events("
+	" id INTEGER PRIMARY KEY,"
+	" ts INTEGER NOT NULL,"
+	" type TEXT NOT NULL,"
+	" flow_id INTEGER,"
+	" src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER, proto TEXT,"
+	" src_vm TEXT, dest_vm TEXT, app_proto TEXT,"
+	" gid INTEGER, sid INTEGER, signature TEXT, severity INTEGER, action TEXT, category TEXT,"
+	" name TEXT, url TEXT,"
+	" record TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS ev_ts ON events(ts);"
+	"CREATE INDEX IF NOT EXISTS ev_type_ts ON events(type, ts);"
+	"CREATE INDEX IF NOT EXISTS ev_svm_ts ON events(src_vm, ts) WHERE src_vm IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS ev_dvm_ts ON events(dest_vm, ts) WHERE dest_vm IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS ev_sid_ts ON events(sid, ts) WHERE sid IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS ev_flow ON events(flow_id) WHERE flow_id IS NOT NULL;"
+	/* names and URLs (signatures are found by sid or LIKE over alerts) */
+	"CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(name, url,"
+	" content='events', content_rowid='id');"
+	"CREATE TRIGGER IF NOT EXISTS events_ai AFTER INSERT ON events"
+	" WHEN new.name IS NOT NULL OR new.url IS NOT NULL BEGIN"
+	" INSERT INTO events_fts(rowid, name, url) VALUES (new.id, new.name, new.url); END;"
+	"CREATE TRIGGER IF NOT EXISTS events_ad AFTER DELETE ON events"
+	" WHEN old.name IS NOT NULL OR old.url IS NOT NULL BEGIN"
+	" INSERT INTO events_fts(events_fts, rowid, name, url)"
+	"  VALUES ('delete', old.id, old.name, old.url); END;"
+	/* the alert inbox's workflow (acknowledge, escalate, notes) */
+	"CREATE TABLE IF NOT EXISTS alert_state(id INTEGER PRIMARY KEY, state TEXT, escalated INTEGER,"
+	" note TEXT, updated INTEGER);"
+	"CREATE TRIGGER IF NOT EXISTS events_ad_state AFTER DELETE ON events BEGIN"
+	" DELETE FROM alert_state WHERE id = old.id; END;";
+
+static int fail(struct store *s, struct verr *e, const char *what)
+{
+	return verr_set(e, V_EIO, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+struct store *store_open(const char *path, struct verr *e)
+{
+	struct store *s = v_calloc(1, sizeof(*s));
+	if (!s || !(s->path = v_strdup(path))) {
+		v_free(s);
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	mode_t old = umask(027);
+	int rc = sqlite3_open_v2(path, &s->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (rc != SQLITE_OK || sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+			       /* SQLite's JSON functions parse the record once (their
+				* cache) and take every field from it */
+			       "INSERT INTO events(ts, type, flow_id, src_ip, src_port, dest_ip, dest_port,"
+			       " proto, src_vm, dest_vm, app_proto, gid, sid, signature, severity, action,"
+			       " category, name, url, record) SELECT ?2, ?3,"
+			       " json_extract(?1, '$.flow_id'), json_extract(?1, '$.src_ip'),"
+			       " json_extract(?1, '$.src_port'), json_extract(?1, '$.dest_ip'),"
+			       " json_extract(?1, '$.dest_port'), json_extract(?1, '$.proto'),"
+			       " json_extract(?1, '$.src_vm'), json_extract(?1, '$.dest_vm'),"
+			       " json_extract(?1, '$.app_proto'), json_extract(?1, '$.alert.gid'),"
+			       " json_extract(?1, '$.alert.signature_id'), json_extract(?1, '$.alert.signature'),"
+			       " json_extract(?1, '$.alert.severity'), json_extract(?1, '$.alert.action'),"
+			       " json_extract(?1, '$.alert.category'),"
+			       " coalesce(json_extract(?1, '$.dns.rrname'), json_extract(?1, '$.dns.queries[0].rrname'),"
+			       "  json_extract(?1, '$.tls.sni'), json_extract(?1, '$.quic.sni'),"
+			       "  json_extract(?1, '$.http.hostname'), json_extract(?1, '$.policy.value')),"
+			       " json_extract(?1, '$.http.url'), ?1"
+			       " WHERE json_type(?1) = 'object'",
+			       -1, &s->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(k, v) VALUES ('position', ?)", -1,
+			       &s->setpos, NULL) != SQLITE_OK) {
+		fail(s, e, "cannot open the store");
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_txn)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->setpos);
+	sqlite3_close(s->db);
+	v_free(s->path);
+	v_free(s);
+}
+
+struct sqlite3 *store_db(struct store *s) { return s->db; }
+uint64_t store_skipped(const struct store *s) { return s->skipped; }
+
+int store_begin(struct store *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return V_EIO;
+	s->in_txn = true;
+	return 0;
+}
+
+/* "KEY":"VALUE" near the start of a record (the envelope's fields come
+ * first); the value is copied to out. */
+static bool head_str(const char *rec, size_t len, const char *key, char *out, size_t cap)
+{
+	const char *p = memmem(rec, len < 512 ? len : 512, key, strlen(key));
+	if (!p)
+		return false;
+	p += strlen(key);
+	size_t i = 0;
+	while (p + i < rec + len && p[i] != '"' && p[i] != '\\' && i + 1 < cap) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+	return p + i < rec + len && p[i] == '"';
+}
+
+int store_add(struct store *s, const char *rec, size_t len)
+{
+	char ts[48], type[48];
+	int64_t us;
+	if (!head_str(rec, len, "\"timestamp\":\"", ts, sizeof(ts)) ||
+	    !head_str(rec, len, "\"event_type\":\"", type, sizeof(type)) || (us = vtime_parse(ts)) < 0) {
+		s->skipped++;
+		return 0;
+	}
+	sqlite3_stmt *st = s->ins;
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, rec, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, us);
+	sqlite3_bind_text(st, 3, type, -1, SQLITE_TRANSIENT);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_DONE) {
+		if (!sqlite3_changes(s->db))
+			s->skipped++; /* not a JSON object */
+		return 0;
+	}
+	if (r == SQLITE_ERROR && strstr(sqlite3_errmsg(s->db), "JSON")) {
+		s->skipped++; /* malformed JSON */
+		return 0;
+	}
+	return V_EIO;
+}
+
+int store_commit(struct store *s, const struct tail_pos *pos)
+{
+	if (!s->in_txn && store_begin(s) < 0)
+		return V_EIO;
+	char v[80];
+	snprintf(v, sizeof(v), "%llu %llu %llu", (unsigned long long)pos->dev,
+		 (unsigned long long)pos->ino, (unsigned long long)pos->off);
+	sqlite3_reset(s->setpos);
+	sqlite3_bind_text(s->setpos, 1, v, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(s->setpos) == SQLITE_DONE ? 0 : V_EIO;
+	if (rc == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = V_EIO;
+	if (rc < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_txn = false;
+	return rc;
+}
+
+bool store_position(struct store *s, struct tail_pos *pos)
+{
+	sqlite3_stmt *st;
+	bool ok = false;
+	if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k = 'position'", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return false;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		unsigned long long d, i, o;
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (v && sscanf(v, "%llu %llu %llu", &d, &i, &o) == 3) {
+			*pos = (struct tail_pos){ d, i, o };
+			ok = true;
+		}
+	}
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static int64_t one_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+uint64_t store_count(struct store *s)
+{
+	return (uint64_t)one_int(s->db, "SELECT count(*) FROM events");
+}
+
+uint64_t store_bytes(struct store *s)
+{
+	uint64_t b = (uint64_t)(one_int(s->db, "PRAGMA page_count") * one_int(s->db, "PRAGMA page_size"));
+	char wal[4200];
+	struct stat st;
+	snprintf(wal, sizeof(wal), "%s-wal", s->path);
+	if (stat(wal, &st) == 0)
+		b += (uint64_t)st.st_size;
+	return b;
+}
+
+static uint64_t delete_where(struct store *s, const char *sql, int64_t arg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, arg);
+	uint64_t n = 0;
+	if (sqlite3_step(st) == SQLITE_DONE)
+		n = (uint64_t)sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* the freed pages back to the file system, the WAL emptied */
+static void shrink(struct store *s)
+{
+	sqlite3_exec(s->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
+uint64_t store_retain(struct store *s, int64_t now_us, uint64_t max_age, uint64_t max_bytes)
+{
+	uint64_t n = 0;
+	if (max_age) {
+		sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		n += delete_where(s, "DELETE FROM events WHERE ts < ?", now_us - (int64_t)max_age * 1000000);
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	}
+	if (n)
+		shrink(s);
+	/* over the cap: the oldest 5% at a time (at least 1000 rows) */
+	for (int round = 0; max_bytes && round < 64 && store_bytes(s) > max_bytes; round++) {
+		int64_t total = one_int(s->db, "SELECT count(*) FROM events");
+		if (!total) {
+			shrink(s);
+			break;
+		}
+		int64_t k = total / 20 > 1000 ? total / 20 : 1000;
+		int64_t min = one_int(s->db, "SELECT min(id) FROM events");
+		sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		n += delete_where(s, "DELETE FROM events WHERE id < ?", min + k);
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		shrink(s);
+	}
+	return n;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct verr *e)
+{
+	struct store *s = store_open(c->db, e);
+	if (!s)
+		return V_EIO;
+	struct tail_pos pos = { 0 };
+	bool have = store_position(s, &pos);
+	struct tail *t = tail_open(c->eve, have ? &pos : NULL, e);
+	if (!t) {
+		store_close(s);
+		return V_ENOMEM;
+	}
+	uint64_t added = 0;
+	double t0 = mono(), next_retain = 0;
+	int rc = 0;
+	while (!*stop) {
+		unsigned n = 0;
+		size_t len;
+		struct tail_pos after;
+		const char *line;
+		double batch_end = mono() + 0.25;
+		while (n < c->batch && (line = tail_next(t, &len, &after))) {
+			if (!n && store_begin(s) < 0) {
+				rc = verr_set(e, V_EIO, "%s: %s", c->db, sqlite3_errmsg(s->db));
+				goto out;
+			}
+			if (store_add(s, line, len) < 0) {
+				rc = verr_set(e, V_EIO, "%s: %s", c->db, sqlite3_errmsg(s->db));
+				goto out;
+			}
+			pos = after;
+			n++;
+			if ((n & 255) == 0 && mono() > batch_end)
+				break;
+		}
+		if (n) {
+			if (store_commit(s, &pos) < 0) {
+				rc = verr_set(e, V_EIO, "%s: %s", c->db, sqlite3_errmsg(s->db));
+				goto out;
+			}
+			added += n;
+			continue;
+		}
+		if (mono() >= next_retain) {
+			struct timespec now;
+			clock_gettime(CLOCK_REALTIME, &now);
+			uint64_t d = store_retain(s, (int64_t)now.tv_sec * 1000000, c->max_age, c->max_bytes);
+			if (d && !c->quiet)
+				log_info("store: retention removed %llu records",
+					 (unsigned long long)d);
+			next_retain = mono() + 10;
+		}
+		if (c->once)
+			break;
+		struct timespec d = { 0, 200 * 1000000 };
+		nanosleep(&d, NULL);
+	}
+out:
+	if (!c->quiet) {
+		double el = mono() - t0;
+		log_info("store: %llu records added in %.2f s (%.0f/s), %llu skipped, %llu in the store, "
+			 "%.1f MB",
+			 (unsigned long long)added, el, el > 0 ? (double)added / el : 0,
+			 (unsigned long long)store_skipped(s), (unsigned long long)store_count(s),
+			 (double)store_bytes(s) / 1e6);
+	}
+	tail_close(t);
+	store_close(s);
+	return rc;
+}
