@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "notify_cmd.h"
 #include "store_cmd.h"
+#include "web_cmd.h"
 #include "detect.h"
 #include "config.h"
 #include "engine.h"
@@ -161,6 +162,9 @@ int main(int argc, char **argv)
 	/* vigil store: eve.json into the event store */
 	if (argc > 1 && !strcmp(argv[1], "store"))
 		return store_main(argc - 1, argv + 1);
+	/* vigil web: the dashboard */
+	if (argc > 1 && !strcmp(argv[1], "web"))
+		return web_main(argc - 1, argv + 1);
 	char shortopts[3 * CLI_MAX + 1];
 	struct option opts[CLI_MAX + 1];
 	cli_getopt_tables(shortopts, opts);

@@ -61,11 +61,32 @@ static const char schema[] =
 	" WHEN old.name IS NOT NULL OR old.url IS NOT NULL BEGIN"
 	" INSERT INTO events_fts(events_fts, rowid, name, url)"
 	"  VALUES ('delete', old.id, old.name, old.url); END;"
-	/* the alert inbox's workflow (acknowledge, escalate, notes) */
-	"CREATE TABLE IF NOT EXISTS alert_state(id INTEGER PRIMARY KEY, state TEXT, escalated INTEGER,"
-	" note TEXT, updated INTEGER);"
-	"CREATE TRIGGER IF NOT EXISTS events_ad_state AFTER DELETE ON events BEGIN"
-	" DELETE FROM alert_state WHERE id = old.id; END;";
+	/* the alert inbox: alerts grouped by signature and VM as they are
+	 * added (EveBox's workflow: new, acknowledged, archived; escalated;
+	 * a note); a new alert in an archived group brings it back */
+	"CREATE TABLE IF NOT EXISTS alert_groups(gid INTEGER NOT NULL, sid INTEGER NOT NULL,"
+	" vm TEXT NOT NULL, signature TEXT, severity INTEGER, count INTEGER NOT NULL,"
+	" blocked INTEGER NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'new', escalated INTEGER NOT NULL DEFAULT 0, note TEXT,"
+	" PRIMARY KEY(gid, sid, vm));"
+	"CREATE INDEX IF NOT EXISTS ag_state_last ON alert_groups(state, last);"
+	"CREATE INDEX IF NOT EXISTS ag_vm_last ON alert_groups(vm, last);"
+	"CREATE TRIGGER IF NOT EXISTS events_ai_alert AFTER INSERT ON events WHEN new.type = 'alert'"
+	" BEGIN INSERT INTO alert_groups(gid, sid, vm, signature, severity, count, blocked, first, last)"
+	" VALUES (coalesce(new.gid, 1), coalesce(new.sid, 0), coalesce(new.src_vm, new.dest_vm, ''),"
+	"  new.signature, new.severity, 1, new.action = 'blocked', new.ts, new.ts)"
+	" ON CONFLICT(gid, sid, vm) DO UPDATE SET count = count + 1,"
+	"  blocked = blocked + excluded.blocked, last = max(last, excluded.last),"
+	"  first = min(first, excluded.first),"
+	"  state = CASE WHEN state = 'archived' THEN 'new' ELSE state END; END;"
+	"CREATE TRIGGER IF NOT EXISTS events_ad_alert AFTER DELETE ON events WHEN old.type = 'alert'"
+	" BEGIN UPDATE alert_groups SET count = count - 1, blocked = blocked - (old.action = 'blocked')"
+	"  WHERE gid = coalesce(old.gid, 1) AND sid = coalesce(old.sid, 0)"
+	"  AND vm = coalesce(old.src_vm, old.dest_vm, '');"
+	" DELETE FROM alert_groups WHERE count <= 0; END;"
+	/* changes made from the dashboard, who and when */
+	"CREATE TABLE IF NOT EXISTS actions(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, what TEXT NOT NULL,"
+	" result TEXT);";
 
 static int fail(struct store *s, struct verr *e, const char *what)
 {
