@@ -42,7 +42,7 @@ run:
 	@mkdir -p out && echo "building $(BUILD)/src/vigil (log: out/build.log)" && \
 		cmake --build $(BUILD) -j $(JOBS) > out/build.log 2>&1 || { tail -n 40 out/build.log; exit 1; }
 	@if [ "$(VIGIL_DEMO)" = offline ]; then $(MAKE) --no-print-directory demo-offline; \
-	elif lab/lab.sh demo; then :; else rc=$$?; \
+	elif lab/lab.sh demo; then scripts/demo-dashboard $(BUILD)/src/vigil out/lab; else rc=$$?; \
 		if [ $$rc -eq 77 ]; then echo "(no namespaces here: running the offline demo)"; $(MAKE) --no-print-directory demo-offline; \
 		else exit $$rc; fi; fi
 
@@ -58,6 +58,7 @@ demo-offline:
 		> $(DEMO_DIR)/summary.txt
 	@python3 scripts/demo-report $(DEMO_DIR)/eve.json --summary $(DEMO_DIR)/summary.txt \
 		--title "offline demo: $(DEMO_DIR)/demo.pcap with etc/rules/demo.rules and etc/demo/vms.yaml (drop simulated)"
+	@scripts/demo-dashboard $(BUILD)/src/vigil $(DEMO_DIR)
 
 test:
 	@scripts/deps.sh test

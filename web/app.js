@@ -248,7 +248,7 @@ async function vmPage(name, note) {
     h('table', { id: 'vm-dest' }, h('thead', {}, h('tr', {}, ['destination', 'first seen', 'last seen', 'records'].map(x => h('th', {}, x)))),
       h('tbody', {}, (r.destinations || []).map(d => h('tr', {}, h('td', {}, h('a', { href: '#/events?vm=' + encodeURIComponent(name) + '&q=' + encodeURIComponent(d.destination || '') }, d.destination)), h('td', {}, when(d.first_seen)), h('td', {}, when(d.last_seen)), h('td', { class: 'num' }, d.records))))),
     h('h2', {}, 'Its records'),
-    h('div', { class: 'bar' }, (r.types || []).map(t => h('a', { href: '#/events?vm=' + encodeURIComponent(name) + '&type=' + t.type }, `${t.type} (${t.records})`))));
+    h('div', { class: 'bar' }, (r.types || []).map(t => h('a', { href: '#/events?vm=' + encodeURIComponent(name) + '&type=' + t }, t))));
 }
 
 /* ---- live ---- */

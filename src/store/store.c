@@ -32,8 +32,8 @@ static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=NORMAL;"
 	"PRAGMA journal_size_limit=16777216;"
-	/* 16 MB of page cache: the indexes' pages stay in memory while adding */
-	"PRAGMA cache_size=-16384;"
+	/* 32 MB of page cache: the indexes' pages stay in memory while adding */
+	"PRAGMA cache_size=-32768;"
 	"CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT);"
 	"CREATE TABLE IF NOT EXISTS events("
 	" id INTEGER PRIMARY KEY,"
@@ -45,11 +45,15 @@ static const char schema[] =
 	" gid INTEGER, sid INTEGER, signature TEXT, severity INTEGER, action TEXT, category TEXT,"
 	" name TEXT, url TEXT,"
 	" record TEXT NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS ev_ts ON events(ts);"
-	"CREATE INDEX IF NOT EXISTS ev_type_ts ON events(type, ts);"
-	"CREATE INDEX IF NOT EXISTS ev_svm_ts ON events(src_vm, ts) WHERE src_vm IS NOT NULL;"
-	"CREATE INDEX IF NOT EXISTS ev_dvm_ts ON events(dest_vm, ts) WHERE dest_vm IS NOT NULL;"
-	"CREATE INDEX IF NOT EXISTS ev_sid_ts ON events(sid, ts) WHERE sid IS NOT NULL;"
+	/* pages are keyset pages by id (newest first): each index ends in
+	 * the rowid, so "type = ? ORDER BY id DESC LIMIT 50" reads 50
+	 * entries.  Time has no index: records are added in time order (near
+	 * enough), so a time is found by a binary search over ids
+	 * (store_first_at) */
+	"CREATE INDEX IF NOT EXISTS ev_type ON events(type);"
+	"CREATE INDEX IF NOT EXISTS ev_svm ON events(src_vm, type) WHERE src_vm IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS ev_dvm ON events(dest_vm, type) WHERE dest_vm IS NOT NULL;"
+	"CREATE INDEX IF NOT EXISTS ev_sid ON events(sid) WHERE sid IS NOT NULL;"
 	"CREATE INDEX IF NOT EXISTS ev_flow ON events(flow_id) WHERE flow_id IS NOT NULL;"
 	/* names and URLs (signatures are found by sid or LIKE over alerts) */
 	"CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(name, url,"
@@ -84,6 +88,17 @@ static const char schema[] =
 	"  WHERE gid = coalesce(old.gid, 1) AND sid = coalesce(old.sid, 0)"
 	"  AND vm = coalesce(old.src_vm, old.dest_vm, '');"
 	" DELETE FROM alert_groups WHERE count <= 0; END;"
+	/* the timeline and top talkers, per minute, kept as records come */
+	"CREATE TABLE IF NOT EXISTS alert_minutes(minute INTEGER NOT NULL, severity INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, PRIMARY KEY(minute, severity)) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS events_ai_minute AFTER INSERT ON events WHEN new.type = 'alert'"
+	" BEGIN INSERT INTO alert_minutes VALUES (new.ts / 60000000, coalesce(new.severity, 0), 1)"
+	" ON CONFLICT DO UPDATE SET count = count + 1; END;"
+	"CREATE TABLE IF NOT EXISTS flow_minutes(minute INTEGER NOT NULL, talker TEXT NOT NULL,"
+	" count INTEGER NOT NULL, PRIMARY KEY(minute, talker)) WITHOUT ROWID;"
+	"CREATE TRIGGER IF NOT EXISTS events_ai_talker AFTER INSERT ON events WHEN new.type = 'flow'"
+	" BEGIN INSERT INTO flow_minutes VALUES (new.ts / 60000000, coalesce(new.src_vm, new.src_ip, '?'), 1)"
+	" ON CONFLICT DO UPDATE SET count = count + 1; END;"
 	/* changes made from the dashboard, who and when */
 	"CREATE TABLE IF NOT EXISTS actions(id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, what TEXT NOT NULL,"
 	" result TEXT);";
@@ -291,12 +306,42 @@ static void shrink(struct store *s)
 	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
+static int64_t ts_of(sqlite3_stmt *st, int64_t id)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	return sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : INT64_MAX;
+}
+
+int64_t store_first_at(sqlite3 *db, int64_t ts)
+{
+	int64_t lo = one_int(db, "SELECT min(id) FROM events"), hi = one_int(db, "SELECT max(id) FROM events") + 1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT ts FROM events WHERE id >= ? ORDER BY id LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return lo;
+	/* the first id whose record is at ts or later (ids may have gaps) */
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (ts_of(st, mid) < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	sqlite3_finalize(st);
+	return lo;
+}
+
 uint64_t store_retain(struct store *s, int64_t now_us, uint64_t max_age, uint64_t max_bytes)
 {
 	uint64_t n = 0;
 	if (max_age) {
+		int64_t cut = now_us - (int64_t)max_age * 1000000;
+		int64_t first = store_first_at(s->db, cut);
 		sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		n += delete_where(s, "DELETE FROM events WHERE ts < ?", now_us - (int64_t)max_age * 1000000);
+		n += delete_where(s, "DELETE FROM events WHERE id < ?", first);
+		delete_where(s, "DELETE FROM alert_minutes WHERE minute < ?", cut / 60000000);
+		delete_where(s, "DELETE FROM flow_minutes WHERE minute < ?", cut / 60000000);
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	}
 	if (n)
@@ -312,6 +357,9 @@ uint64_t store_retain(struct store *s, int64_t now_us, uint64_t max_age, uint64_
 		int64_t min = one_int(s->db, "SELECT min(id) FROM events");
 		sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		n += delete_where(s, "DELETE FROM events WHERE id < ?", min + k);
+		int64_t oldest = one_int(s->db, "SELECT ts FROM events ORDER BY id LIMIT 1");
+		delete_where(s, "DELETE FROM alert_minutes WHERE minute < ?", oldest / 60000000);
+		delete_where(s, "DELETE FROM flow_minutes WHERE minute < ?", oldest / 60000000);
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 		shrink(s);
 	}

@@ -23,6 +23,7 @@
 #include "vigil.h"
 
 struct store;
+struct sqlite3;
 
 /* Opens (creating) the database at path, mode 0640. */
 struct store *store_open(const char *path, struct verr *e);
@@ -40,6 +41,9 @@ bool store_position(struct store *s, struct tail_pos *pos);
  * limit) and the oldest while the database is over max_bytes (0: no
  * cap); the number deleted. */
 uint64_t store_retain(struct store *s, int64_t now_us, uint64_t max_age, uint64_t max_bytes);
+/* The first event id at or after ts (microseconds; records are added in
+ * time order, near enough), by a binary search over ids. */
+int64_t store_first_at(struct sqlite3 *db, int64_t ts);
 /* Bytes of the database and its WAL. */
 uint64_t store_bytes(struct store *s);
 uint64_t store_count(struct store *s);

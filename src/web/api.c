@@ -118,6 +118,57 @@ static void fts_query(const char *q, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* The types vigil writes: a VM's records of every type are the newest of
+ * each type, merged (each from its index in id order). */
+static const char *const all_types[] = { "alert", "flow", "dns", "tls", "http", "ssh", "quic",
+					 "anomaly", "drop", "control", "stats", "fileinfo", "smtp",
+					 "ftp" };
+
+/* A VM's records (of one type, or of every type), newest first, from
+ * before: the union of the src_vm and dest_vm indexes' newest entries. */
+static int vm_page(sqlite3 *db, const struct api_args *a, int64_t lim, struct jbuf *out)
+{
+	char sql[16384];
+	size_t o = (size_t)snprintf(sql, sizeof(sql), "SELECT %s FROM events e WHERE e.id IN (", event_cols);
+	unsigned ntypes = a->type ? 1 : ARRAY_SIZE(all_types);
+	for (unsigned t = 0; t < ntypes; t++)
+		for (int side = 0; side < 2; side++)
+			o += (size_t)snprintf(sql + o, sizeof(sql) - o,
+					      "%sSELECT id FROM (SELECT id FROM events WHERE %s = ?1 AND type = ?%u"
+					      " AND id < ?2 ORDER BY id DESC LIMIT %lld)",
+					      t || side ? " UNION " : "", side ? "dest_vm" : "src_vm", 3 + t,
+					      (long long)lim + 1);
+	snprintf(sql + o, sizeof(sql) - o, ") ORDER BY e.id DESC LIMIT %lld", (long long)lim + 1);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return err(out, sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, a->vm, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, a->before ? a->before : INT64_MAX);
+	for (unsigned t = 0; t < ntypes; t++)
+		sqlite3_bind_text(st, 3 + (int)t, a->type ? a->type : all_types[t], -1, SQLITE_STATIC);
+	jb_open_object(out, NULL);
+	int64_t got = 0, last = 0;
+	jb_open_array(out, "events");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (got == lim) {
+			got++;
+			break;
+		}
+		jb_open_object(out, NULL);
+		for (int i = 0; i < sqlite3_column_count(st); i++)
+			col(out, st, i);
+		jb_close(out);
+		last = sqlite3_column_int64(st, 0);
+		got++;
+	}
+	jb_close(out);
+	sqlite3_finalize(st);
+	if (got > lim)
+		jb_i64(out, "next", last);
+	jb_close(out);
+	return 0;
+}
+
 int api_events(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 {
 	char sql[2048], where[1024] = "1";
@@ -126,6 +177,8 @@ int api_events(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 	size_t w = 1;
 	char fq[600];
 	bool fts = a->q && *a->q;
+	if (a->vm && *a->vm && !fts && !a->sid && !a->flow_id)
+		return vm_page(db, a, limit_of(a, 50), out);
 	if (a->type && *a->type) {
 		w += (size_t)snprintf(where + w, sizeof(where) - w, " AND e.type = ?");
 		b[n++] = (struct bindv){ false, 0, a->type };
@@ -317,30 +370,41 @@ int api_vm(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 		sqlite3_finalize(st);
 	}
 	/* where it went: names (its DNS, TLS and HTTP) and addresses (its
-	 * flows), each with when it was first seen; from the newest 20000
-	 * records of the VM so the page stays fast whatever the store holds */
-	st = prep(db,
-		  "SELECT coalesce(name, dest_ip) AS destination, min(ts) AS first_seen, max(ts) AS"
-		  " last_seen, count(*) AS records FROM (SELECT name, dest_ip, ts FROM events"
-		  " WHERE src_vm = ? AND type IN ('dns', 'tls', 'http', 'quic', 'flow')"
-		  " ORDER BY ts DESC LIMIT 20000) GROUP BY destination ORDER BY last_seen DESC LIMIT 100",
-		  b, 1);
+	 * flows), each with when it was first seen; from the newest 4000
+	 * records of each kind so the page stays fast whatever the store
+	 * holds */
+	char dsql[2048];
+	size_t o = (size_t)snprintf(dsql, sizeof(dsql),
+				    "SELECT coalesce(name, dest_ip) AS destination, min(ts) AS first_seen,"
+				    " max(ts) AS last_seen, count(*) AS records FROM (");
+	static const char *const dtypes[] = { "dns", "tls", "http", "quic", "flow" };
+	for (size_t k = 0; k < ARRAY_SIZE(dtypes); k++)
+		o += (size_t)snprintf(dsql + o, sizeof(dsql) - o,
+				      "%sSELECT * FROM (SELECT name, dest_ip, ts FROM events WHERE src_vm = ?1"
+				      " AND type = '%s' ORDER BY id DESC LIMIT 4000)",
+				      k ? " UNION ALL " : "", dtypes[k]);
+	snprintf(dsql + o, sizeof(dsql) - o,
+		 ") GROUP BY destination ORDER BY last_seen DESC LIMIT 100");
+	st = prep(db, dsql, b, 1);
 	if (st) {
 		rows(out, "destinations", st);
 		sqlite3_finalize(st);
 	}
-	st = prep(db,
-		  "SELECT type, count(*) AS records FROM (SELECT type FROM events WHERE src_vm = ?"
-		  " ORDER BY ts DESC LIMIT 20000) GROUP BY type ORDER BY records DESC",
-		  b, 1);
-	if (st) {
-		rows(out, "types", st);
-		sqlite3_finalize(st);
+	/* the kinds of records it has (each an index probe) */
+	jb_open_array(out, "types");
+	st = prep(db, "SELECT 1 FROM events WHERE src_vm = ?1 AND type = ?2 LIMIT 1", b, 1);
+	for (size_t k = 0; st && k < ARRAY_SIZE(all_types); k++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 2, all_types[k], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			jb_str(out, NULL, all_types[k]);
 	}
+	sqlite3_finalize(st);
+	jb_close(out);
 	char sql[512];
 	snprintf(sql, sizeof(sql),
 		 "SELECT %s FROM events e WHERE e.src_vm = ? AND e.type = 'alert' AND e.gid = 7"
-		 " ORDER BY e.ts DESC LIMIT 20",
+		 " ORDER BY e.id DESC LIMIT 20",
 		 event_cols);
 	if ((st = prep(db, sql, b, 1))) {
 		rows(out, "violations", st);
@@ -372,8 +436,8 @@ static int64_t newest_ts(sqlite3 *db)
 	sqlite3_stmt *st;
 	int64_t t = 0;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT coalesce((SELECT max(ts) FROM events WHERE type = 'alert'),"
-			       " (SELECT max(ts) FROM events), 0)",
+			       "SELECT coalesce((SELECT ts FROM events WHERE type = 'alert' ORDER BY id DESC"
+			       " LIMIT 1), (SELECT ts FROM events ORDER BY id DESC LIMIT 1), 0)",
 			       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		t = sqlite3_column_int64(st, 0);
@@ -385,25 +449,25 @@ int api_timeline(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 {
 	int64_t minutes = a->minutes > 0 ? (a->minutes > 1440 ? 1440 : a->minutes) : 60;
 	/* the hour (or so) up to the newest alert, not up to now: a replayed
-	 * capture has its own time */
-	int64_t end = newest_ts(db), start = end - minutes * 60000000;
+	 * capture has its own time; from the per-minute tables the store
+	 * keeps as records come */
+	int64_t end = newest_ts(db) / 60000000, start = end - minutes;
 	struct bindv b[1] = { { true, start, NULL } };
 	sqlite3_stmt *st = prep(db,
-				"SELECT ts / 60000000 AS minute, coalesce(severity, 0) AS severity,"
-				" count(*) AS alerts FROM events WHERE type = 'alert' AND ts >= ?"
-				" GROUP BY minute, severity ORDER BY minute",
+				"SELECT minute, severity, count AS alerts FROM alert_minutes"
+				" WHERE minute >= ? ORDER BY minute",
 				b, 1);
 	if (!st)
 		return err(out, sqlite3_errmsg(db));
 	jb_open_object(out, NULL);
-	jb_i64(out, "start", start / 60000000);
-	jb_i64(out, "end", end / 60000000);
+	jb_i64(out, "start", start);
+	jb_i64(out, "end", end);
 	rows(out, "points", st);
 	sqlite3_finalize(st);
 	/* top talkers: who opened the most flows in the same span */
 	st = prep(db,
-		  "SELECT coalesce(src_vm, src_ip) AS talker, count(*) AS flows FROM events"
-		  " WHERE type = 'flow' AND ts >= ? GROUP BY talker ORDER BY flows DESC LIMIT 10",
+		  "SELECT talker, sum(count) AS flows FROM flow_minutes WHERE minute >= ?"
+		  " GROUP BY talker ORDER BY flows DESC LIMIT 10",
 		  b, 1);
 	if (st) {
 		rows(out, "talkers", st);
@@ -417,10 +481,10 @@ int api_summary(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 {
 	(void)a;
 	sqlite3_stmt *st = prep(db,
-				"SELECT (SELECT count(*) FROM events) AS events,"
+				"SELECT (SELECT coalesce(max(id) - min(id) + 1, 0) FROM events) AS events,"
 				" (SELECT coalesce(sum(count), 0) FROM alert_groups WHERE state = 'new') AS"
 				" new_alerts, (SELECT count(*) FROM alert_groups WHERE state = 'new') AS"
-				" new_groups, (SELECT max(ts) FROM events) AS newest",
+				" new_groups, (SELECT ts FROM events ORDER BY id DESC LIMIT 1) AS newest",
 				NULL, 0);
 	if (!st)
 		return err(out, sqlite3_errmsg(db));
