@@ -481,7 +481,8 @@ int api_summary(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 {
 	(void)a;
 	sqlite3_stmt *st = prep(db,
-				"SELECT (SELECT coalesce(max(id) - min(id) + 1, 0) FROM events) AS events,"
+				"SELECT coalesce((SELECT max(id) FROM events) - (SELECT min(id) FROM events) + 1, 0)"
+				" AS events,"
 				" (SELECT coalesce(sum(count), 0) FROM alert_groups WHERE state = 'new') AS"
 				" new_alerts, (SELECT count(*) FROM alert_groups WHERE state = 'new') AS"
 				" new_groups, (SELECT ts FROM events ORDER BY id DESC LIMIT 1) AS newest",
