@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app_int.h"
+#include "json.h"
 #include "counters.h"
 #include "cursor.h"
 #include "stream.h"
@@ -688,3 +689,28 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			f->alproto = ALP_FAILED;
 	}
 }
+
+/* ---- what the records of every protocol share ---- */
+
+/* {"hash": ..., "string": ...} under key (ja3, ja3s, hassh). */
+void app_log_hash(struct jbuf *jb, const char *key, const char *hash, const char *str,
+			size_t len)
+{
+	jb_open_object(jb, key);
+	jb_str(jb, "hash", hash);
+	jb_strn(jb, "string", (const uint8_t *)(str ? str : ""), len);
+	jb_close(jb);
+}
+
+/* A list of ALPN names (TLS, QUIC). */
+void app_log_alpns(struct jbuf *jb, const char *key, uint8_t n, const uint8_t *len,
+		      const char (*v)[32])
+{
+	if (!n)
+		return;
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < n; i++)
+		jb_strn(jb, NULL, (const uint8_t *)v[i], len[i]);
+	jb_close(jb);
+}
+

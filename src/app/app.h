@@ -253,4 +253,26 @@ bool dns_parse(const uint8_t *data, uint32_t len, struct dns_msg *m);
 const char *dns_rrtype_name(uint16_t t, char buf[static 8]);
 const char *dns_rcode_name(uint8_t rc, char buf[static 8]);
 
+/* ---- records: each protocol writes the body of its own eve record,
+ * beside its parser; output/eve.c writes the envelope around it ---- */
+struct jbuf;
+/* The "dns" object (Suricata's version 3): formats bit 1 detailed
+ * answers, bit 2 grouped. */
+void dns_log(struct jbuf *jb, const struct dns_msg *m, uint8_t formats);
+/* The fields of the "http" object (http records and alerts): headers
+ * bit 1 every request header, bit 2 every response header. */
+void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
+		     uint8_t headers);
+/* The fields of the "tls" object (tls records and alerts). */
+void tls_log_fields(struct jbuf *jb, const struct tls_info *t);
+/* The fields of the "ssh" object: client and server. */
+void ssh_log_fields(struct jbuf *jb, const struct ssh_info *s);
+/* The fields of the "quic" object. */
+void quic_log_fields(struct jbuf *jb, const struct quic_info *qi);
+/* {"hash": ..., "string": ...} under key (ja3, ja3s, hassh). */
+void app_log_hash(struct jbuf *jb, const char *key, const char *hash, const char *str, size_t len);
+/* A list of ALPN names under key (TLS, QUIC); nothing when n is 0. */
+void app_log_alpns(struct jbuf *jb, const char *key, uint8_t n, const uint8_t *len,
+		   const char (*v)[32]);
+
 #endif

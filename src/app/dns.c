@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "json.h"
 
 #define DNS_MAX_JUMPS 16
 
@@ -185,4 +186,73 @@ const char *dns_rcode_name(uint8_t rc, char buf[static 8])
 		return n[rc];
 	snprintf(buf, 8, "%u", rc);
 	return buf;
+}
+
+/* ---- the dns record ---- */
+
+static void dns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v, unsigned n,
+			bool answers)
+{
+	char tb[8];
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < n; i++) {
+		jb_open_object(jb, NULL);
+		jb_strn(jb, "rrname", (const uint8_t *)v[i].name, v[i].name_len);
+		jb_str(jb, "rrtype", dns_rrtype_name(v[i].type, tb));
+		if (answers) {
+			jb_u64(jb, "ttl", v[i].ttl);
+			if (v[i].data_len)
+				jb_strn(jb, "rdata", (const uint8_t *)v[i].data, v[i].data_len);
+		}
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+/* answers grouped by type: {"A": ["1.2.3.4"], "CNAME": ["x"]} */
+static void dns_grouped(struct jbuf *jb, const struct dns_rr *v, unsigned n)
+{
+	char tb[8];
+	jb_open_object(jb, "grouped");
+	for (unsigned i = 0; i < n; i++) {
+		bool first = true;
+		for (unsigned k = 0; k < i; k++)
+			if (v[k].type == v[i].type)
+				first = false;
+		if (!first)
+			continue;
+		jb_open_array(jb, dns_rrtype_name(v[i].type, tb));
+		for (unsigned k = i; k < n; k++)
+			if (v[k].type == v[i].type && v[k].data_len)
+				jb_strn(jb, NULL, (const uint8_t *)v[k].data, v[k].data_len);
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+void dns_log(struct jbuf *jb, const struct dns_msg *m, uint8_t formats)
+{
+	char hex[8], rb[8];
+	jb_open_object(jb, "dns");
+	jb_u64(jb, "version", 3);
+	jb_str(jb, "type", m->response ? "response" : "request");
+	jb_u64(jb, "id", m->id);
+	if (!m->response)
+		jb_u64(jb, "tx_id", m->tx_id);
+	snprintf(hex, sizeof(hex), "%04x", m->flags);
+	jb_str(jb, "flags", hex);
+	if (m->response) jb_bool(jb, "qr", true);
+	if (m->flags & 0x0400) jb_bool(jb, "aa", true);
+	if (m->flags & 0x0200) jb_bool(jb, "tc", true);
+	if (m->flags & 0x0100) jb_bool(jb, "rd", true);
+	if (m->flags & 0x0080) jb_bool(jb, "ra", true);
+	jb_u64(jb, "opcode", m->opcode);
+	if (m->response)
+		jb_str(jb, "rcode", dns_rcode_name(m->rcode, rb));
+	dns_rr_list(jb, "queries", m->q, m->nq, false);
+	if (m->response && m->nans && (formats & 1))
+		dns_rr_list(jb, "answers", m->a, m->nans, true);
+	if (m->response && m->nans && (formats & 2))
+		dns_grouped(jb, m->a, m->nans);
+	jb_close(jb);
 }

@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "app.h"
 #include "http.h"
+#include "json.h"
 #include "util.h"
 
 enum { HS_HEAD, HS_BODY_LEN, HS_CHUNK_SIZE, HS_CHUNK_DATA, HS_CHUNK_CRLF, HS_TRAILER,
@@ -350,3 +351,54 @@ void http_dir_free(struct http_dir *d)
 	d->head = NULL;
 	d->head_cap = 0;
 }
+
+/* ---- the http record ---- */
+
+static void hdr_field(struct jbuf *jb, const char *key, const struct http_msg *m,
+		      const char *name)
+{
+	const struct http_hdr *h = m ? http_header(&m->h, name) : NULL;
+	if (h)
+		jb_strn(jb, key, h->val, h->val_len);
+}
+
+static void header_list(struct jbuf *jb, const char *key, const struct http_msg *m)
+{
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < m->h.nhdr; i++) {
+		jb_open_object(jb, NULL);
+		jb_strn(jb, "name", m->h.hdr[i].name, m->h.hdr[i].name_len);
+		jb_strn(jb, "value", m->h.hdr[i].val, m->h.hdr[i].val_len);
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+/* The http object's fields (http records and alerts). */
+void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
+		     uint8_t headers)
+{
+	if (req) {
+		if (req->host_len)
+			jb_strn(jb, "hostname", (const uint8_t *)req->host, req->host_len);
+		jb_strn(jb, "url", req->h.uri, req->h.uri_len);
+		hdr_field(jb, "http_user_agent", req, "user-agent");
+		hdr_field(jb, "http_refer", req, "referer");
+		jb_strn(jb, "http_method", req->h.method, req->h.method_len);
+		if (req->h.proto_len)
+			jb_strn(jb, "protocol", req->h.proto, req->h.proto_len);
+	}
+	if (resp) {
+		hdr_field(jb, "http_content_type", resp, "content-type");
+		if (!req && resp->h.proto_len)
+			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
+		jb_u64(jb, "status", resp->h.code);
+		hdr_field(jb, "redirect", resp, "location");
+		jb_u64(jb, "length", resp->body_len);
+	}
+	if (req && (headers & 1))
+		header_list(jb, "request_headers", req);
+	if (resp && (headers & 2))
+		header_list(jb, "response_headers", resp);
+}
+

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "app_int.h"
+#include "json.h"
 #include "cursor.h"
 #include "util.h"
 
@@ -338,4 +339,41 @@ void quic_state_free(struct app_ctx *a, struct quic_state *q)
 	crypto_free(a, &q->dir[0]);
 	crypto_free(a, &q->dir[1]);
 	v_free(q);
+}
+
+/* ---- the quic record ---- */
+
+void quic_log_fields(struct jbuf *jb, const struct quic_info *qi)
+{
+	char v[16];
+	if (qi->version == 1)
+		snprintf(v, sizeof(v), "1");
+	else if ((qi->version >> 8) == 0xff0000)
+		snprintf(v, sizeof(v), "h3-%u", qi->version & 0xff);
+	else
+		snprintf(v, sizeof(v), "%08x", qi->version);
+	jb_str(jb, "version", v);
+	if (qi->sni_len)
+		jb_strn(jb, "sni", (const uint8_t *)qi->sni, qi->sni_len);
+	if (qi->ja3_hash[0])
+		app_log_hash(jb, "ja3", qi->ja3_hash, qi->ja3, qi->ja3_len);
+	if (qi->ja4[0])
+		jb_str(jb, "ja4", qi->ja4);
+	jb_open_array(jb, "extensions");
+	for (unsigned i = 0; i < qi->next; i++) {
+		jb_open_object(jb, NULL);
+		const char *nm = tls_ext_name(qi->ext[i]);
+		if (nm)
+			jb_str(jb, "name", nm);
+		jb_u64(jb, "type", qi->ext[i]);
+		if (qi->ext[i] == 0 && qi->sni_len) {
+			jb_open_array(jb, "values");
+			jb_strn(jb, NULL, (const uint8_t *)qi->sni, qi->sni_len);
+			jb_close(jb);
+		} else if (qi->ext[i] == 16) {
+			app_log_alpns(jb, "values", qi->nalpn, qi->alpn_len, qi->alpn);
+		}
+		jb_close(jb);
+	}
+	jb_close(jb);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "app_int.h"
+#include "json.h"
 #include "cursor.h"
 #include "util.h"
 
@@ -178,4 +179,24 @@ void ssh_state_free(struct app_ctx *a, struct ssh_state *s)
 			app_release(a, SSH_PKT_MAX);
 		}
 	v_free(s);
+}
+
+/* ---- the ssh record ---- */
+
+static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s)
+{
+	if (!s->banner)
+		return;
+	jb_open_object(jb, key);
+	jb_strn(jb, "proto_version", (const uint8_t *)s->proto, s->proto_len);
+	jb_strn(jb, "software_version", (const uint8_t *)s->software, s->software_len);
+	if (s->kex)
+		app_log_hash(jb, "hassh", s->hassh, s->hassh_string, s->hassh_string_len);
+	jb_close(jb);
+}
+
+void ssh_log_fields(struct jbuf *jb, const struct ssh_info *s)
+{
+	ssh_side(jb, "client", &s->side[0]);
+	ssh_side(jb, "server", &s->side[1]);
 }

@@ -26,6 +26,7 @@
 #include "app_int.h"
 #include "cursor.h"
 #include "digest.h"
+#include "json.h"
 #include "util.h"
 
 #define TLS_HS_MAX (64 * 1024)
@@ -832,3 +833,49 @@ void tls_state_free(struct app_ctx *a, struct tls_state *s)
 	str_set(a, &t->san, &t->san_len, NULL, 0);
 	v_free(s);
 }
+
+/* ---- the tls record ---- */
+
+/* The tls object's fields (tls records and alerts). */
+void tls_log_fields(struct jbuf *jb, const struct tls_info *t)
+{
+	if (t->subject)
+		jb_strn(jb, "subject", (const uint8_t *)t->subject, t->subject_len);
+	if (t->issuer)
+		jb_strn(jb, "issuerdn", (const uint8_t *)t->issuer, t->issuer_len);
+	if (t->serial_len)
+		jb_str(jb, "serial", t->serial);
+	if (t->fingerprint[0])
+		jb_str(jb, "fingerprint", t->fingerprint);
+	if (t->sni_len)
+		jb_strn(jb, "sni", (const uint8_t *)t->sni, t->sni_len);
+	jb_str(jb, "version", tls_version_name((t->state & TLS_ST_SERVER_HELLO) ? t->sver
+									      : t->cver));
+	if (t->notbefore[0])
+		jb_str(jb, "notbefore", t->notbefore);
+	if (t->notafter[0])
+		jb_str(jb, "notafter", t->notafter);
+	if (t->ja3_hash[0])
+		app_log_hash(jb, "ja3", t->ja3_hash, t->ja3, t->ja3_len);
+	if ((t->state & TLS_ST_SERVER_HELLO) && t->ja3s_hash[0])
+		app_log_hash(jb, "ja3s", t->ja3s_hash, t->ja3s, t->ja3s_len);
+	if (t->ja4[0])
+		jb_str(jb, "ja4", t->ja4);
+	app_log_alpns(jb, "client_alpns", t->nalpn, t->alpn_len, t->alpn);
+	if (t->nsan && t->san) {
+		jb_open_array(jb, "subjectaltname");
+		const char *sp = t->san, *se = t->san + t->san_len;
+		for (unsigned i = 0; i < t->nsan && sp < se; i++) {
+			size_t l = strnlen(sp, (size_t)(se - sp));
+			jb_strn(jb, NULL, (const uint8_t *)sp, l);
+			sp += l + 1;
+		}
+		jb_close(jb);
+	}
+	if (t->server_alpn_len) {
+		jb_open_array(jb, "server_alpns");
+		jb_strn(jb, NULL, (const uint8_t *)t->server_alpn, t->server_alpn_len);
+		jb_close(jb);
+	}
+}
+

@@ -255,10 +255,6 @@ static void b64_field(struct jbuf *jb, const char *key, const uint8_t *d, uint32
 		free(out);
 }
 
-static void tls_fields(struct jbuf *jb, const struct tls_info *t);
-static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s);
-static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
-			const struct eve_cfg *ec);
 
 /* The head of an alert record on packet p: the envelope, then direction,
  * pkt_src and app_proto as Suricata writes them. */
@@ -558,17 +554,16 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 		const struct http_msg *req, *resp;
 		if (f->alproto == ALP_TLS && (t = app_tls_peek(f))) {
 			jb_open_object(jb, "tls");
-			tls_fields(jb, t);
+			tls_log_fields(jb, t);
 			jb_close(jb);
 		} else if (f->alproto == ALP_SSH && app_ssh_peek(f)) {
 			const struct ssh_info *si = app_ssh_peek(f);
 			jb_open_object(jb, "ssh");
-			ssh_side(jb, "client", &si->side[0]);
-			ssh_side(jb, "server", &si->side[1]);
+			ssh_log_fields(jb, si);
 			jb_close(jb);
 		} else if (f->alproto == ALP_HTTP && (req = app_http_peek(f, &resp))) {
 			jb_open_object(jb, "http");
-			http_fields(jb, req, resp, ec);
+			http_log_fields(jb, req, resp, ec->http_headers);
 			jb_close(jb);
 		}
 	}
@@ -595,50 +590,9 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 	jb_append(jb, "\n", 1);
 }
 
-static void dns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v, unsigned n,
-			bool answers)
-{
-	char tb[8];
-	jb_open_array(jb, key);
-	for (unsigned i = 0; i < n; i++) {
-		jb_open_object(jb, NULL);
-		jb_strn(jb, "rrname", (const uint8_t *)v[i].name, v[i].name_len);
-		jb_str(jb, "rrtype", dns_rrtype_name(v[i].type, tb));
-		if (answers) {
-			jb_u64(jb, "ttl", v[i].ttl);
-			if (v[i].data_len)
-				jb_strn(jb, "rdata", (const uint8_t *)v[i].data, v[i].data_len);
-		}
-		jb_close(jb);
-	}
-	jb_close(jb);
-}
-
-/* answers grouped by type: {"A": ["1.2.3.4"], "CNAME": ["x"]} */
-static void dns_grouped(struct jbuf *jb, const struct dns_rr *v, unsigned n)
-{
-	char tb[8];
-	jb_open_object(jb, "grouped");
-	for (unsigned i = 0; i < n; i++) {
-		bool first = true;
-		for (unsigned k = 0; k < i; k++)
-			if (v[k].type == v[i].type)
-				first = false;
-		if (!first)
-			continue;
-		jb_open_array(jb, dns_rrtype_name(v[i].type, tb));
-		for (unsigned k = i; k < n; k++)
-			if (v[k].type == v[i].type && v[k].data_len)
-				jb_strn(jb, NULL, (const uint8_t *)v[k].data, v[k].data_len);
-		jb_close(jb);
-	}
-	jb_close(jb);
-}
-
 void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
 		    const struct eve_cfg *ec)
 {
-	char hex[8], rb[8];
 	if (m->response ? !ec->dns_responses : !ec->dns_requests)
 		return;
 	/* a request in the client's direction, a response in the server's,
@@ -650,50 +604,9 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 		p = &q;
 	}
 	eve_header(jb, p->ts, "dns", p->flow, p, ec);
-	jb_open_object(jb, "dns");
-	jb_u64(jb, "version", 3);
-	jb_str(jb, "type", m->response ? "response" : "request");
-	jb_u64(jb, "id", m->id);
-	if (!m->response)
-		jb_u64(jb, "tx_id", m->tx_id);
-	snprintf(hex, sizeof(hex), "%04x", m->flags);
-	jb_str(jb, "flags", hex);
-	if (m->response) jb_bool(jb, "qr", true);
-	if (m->flags & 0x0400) jb_bool(jb, "aa", true);
-	if (m->flags & 0x0200) jb_bool(jb, "tc", true);
-	if (m->flags & 0x0100) jb_bool(jb, "rd", true);
-	if (m->flags & 0x0080) jb_bool(jb, "ra", true);
-	jb_u64(jb, "opcode", m->opcode);
-	if (m->response)
-		jb_str(jb, "rcode", dns_rcode_name(m->rcode, rb));
-	dns_rr_list(jb, "queries", m->q, m->nq, false);
-	if (m->response && m->nans && (ec->dns_formats & 1))
-		dns_rr_list(jb, "answers", m->a, m->nans, true);
-	if (m->response && m->nans && (ec->dns_formats & 2))
-		dns_grouped(jb, m->a, m->nans);
-	jb_close(jb);
+	dns_log(jb, m, ec->dns_formats);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
-}
-
-static void hdr_field(struct jbuf *jb, const char *key, const struct http_msg *m,
-		      const char *name)
-{
-	const struct http_hdr *h = m ? http_header(&m->h, name) : NULL;
-	if (h)
-		jb_strn(jb, key, h->val, h->val_len);
-}
-
-static void header_list(struct jbuf *jb, const char *key, const struct http_msg *m)
-{
-	jb_open_array(jb, key);
-	for (unsigned i = 0; i < m->h.nhdr; i++) {
-		jb_open_object(jb, NULL);
-		jb_strn(jb, "name", m->h.hdr[i].name, m->h.hdr[i].name_len);
-		jb_strn(jb, "value", m->h.hdr[i].val, m->h.hdr[i].val_len);
-		jb_close(jb);
-	}
-	jb_close(jb);
 }
 
 /* The direction of the client (records of a transaction). */
@@ -706,44 +619,6 @@ static const struct packet *client_dir(const struct packet *p, struct packet *q)
 	return q;
 }
 
-/* {"hash": ..., "string": ...} under key (ja3, ja3s, hassh). */
-static void hash_object(struct jbuf *jb, const char *key, const char *hash, const char *str,
-			size_t len)
-{
-	jb_open_object(jb, key);
-	jb_str(jb, "hash", hash);
-	jb_strn(jb, "string", (const uint8_t *)(str ? str : ""), len);
-	jb_close(jb);
-}
-
-/* The http object's fields (http records and alerts). */
-static void http_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,
-			const struct eve_cfg *ec)
-{
-	if (req) {
-		if (req->host_len)
-			jb_strn(jb, "hostname", (const uint8_t *)req->host, req->host_len);
-		jb_strn(jb, "url", req->h.uri, req->h.uri_len);
-		hdr_field(jb, "http_user_agent", req, "user-agent");
-		hdr_field(jb, "http_refer", req, "referer");
-		jb_strn(jb, "http_method", req->h.method, req->h.method_len);
-		if (req->h.proto_len)
-			jb_strn(jb, "protocol", req->h.proto, req->h.proto_len);
-	}
-	if (resp) {
-		hdr_field(jb, "http_content_type", resp, "content-type");
-		if (!req && resp->h.proto_len)
-			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
-		jb_u64(jb, "status", resp->h.code);
-		hdr_field(jb, "redirect", resp, "location");
-		jb_u64(jb, "length", resp->body_len);
-	}
-	if (req && (ec->http_headers & 1))
-		header_list(jb, "request_headers", req);
-	if (resp && (ec->http_headers & 2))
-		header_list(jb, "response_headers", resp);
-}
-
 void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct http_msg *req, const struct http_msg *resp,
 		     const struct eve_cfg *ec)
@@ -753,64 +628,10 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	p = client_dir(p, &q);
 	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
 	jb_open_object(jb, "http");
-	http_fields(jb, req, resp, ec);
+	http_log_fields(jb, req, resp, ec->http_headers);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
-}
-
-static void alpn_list(struct jbuf *jb, const char *key, uint8_t n, const uint8_t *len,
-		      const char (*v)[32])
-{
-	if (!n)
-		return;
-	jb_open_array(jb, key);
-	for (unsigned i = 0; i < n; i++)
-		jb_strn(jb, NULL, (const uint8_t *)v[i], len[i]);
-	jb_close(jb);
-}
-
-/* The tls object's fields (tls records and alerts). */
-static void tls_fields(struct jbuf *jb, const struct tls_info *t)
-{
-	if (t->subject)
-		jb_strn(jb, "subject", (const uint8_t *)t->subject, t->subject_len);
-	if (t->issuer)
-		jb_strn(jb, "issuerdn", (const uint8_t *)t->issuer, t->issuer_len);
-	if (t->serial_len)
-		jb_str(jb, "serial", t->serial);
-	if (t->fingerprint[0])
-		jb_str(jb, "fingerprint", t->fingerprint);
-	if (t->sni_len)
-		jb_strn(jb, "sni", (const uint8_t *)t->sni, t->sni_len);
-	jb_str(jb, "version", tls_version_name((t->state & TLS_ST_SERVER_HELLO) ? t->sver
-									      : t->cver));
-	if (t->notbefore[0])
-		jb_str(jb, "notbefore", t->notbefore);
-	if (t->notafter[0])
-		jb_str(jb, "notafter", t->notafter);
-	if (t->ja3_hash[0])
-		hash_object(jb, "ja3", t->ja3_hash, t->ja3, t->ja3_len);
-	if ((t->state & TLS_ST_SERVER_HELLO) && t->ja3s_hash[0])
-		hash_object(jb, "ja3s", t->ja3s_hash, t->ja3s, t->ja3s_len);
-	if (t->ja4[0])
-		jb_str(jb, "ja4", t->ja4);
-	alpn_list(jb, "client_alpns", t->nalpn, t->alpn_len, t->alpn);
-	if (t->nsan && t->san) {
-		jb_open_array(jb, "subjectaltname");
-		const char *sp = t->san, *se = t->san + t->san_len;
-		for (unsigned i = 0; i < t->nsan && sp < se; i++) {
-			size_t l = strnlen(sp, (size_t)(se - sp));
-			jb_strn(jb, NULL, (const uint8_t *)sp, l);
-			sp += l + 1;
-		}
-		jb_close(jb);
-	}
-	if (t->server_alpn_len) {
-		jb_open_array(jb, "server_alpns");
-		jb_strn(jb, NULL, (const uint8_t *)t->server_alpn, t->server_alpn_len);
-		jb_close(jb);
-	}
 }
 
 void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
@@ -822,22 +643,10 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	if (p)
 		jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
 	jb_open_object(jb, "tls");
-	tls_fields(jb, t);
+	tls_log_fields(jb, t);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
-}
-
-static void ssh_side(struct jbuf *jb, const char *key, const struct ssh_side *s)
-{
-	if (!s->banner)
-		return;
-	jb_open_object(jb, key);
-	jb_strn(jb, "proto_version", (const uint8_t *)s->proto, s->proto_len);
-	jb_strn(jb, "software_version", (const uint8_t *)s->software, s->software_len);
-	if (s->kex)
-		hash_object(jb, "hassh", s->hassh, s->hassh_string, s->hassh_string_len);
-	jb_close(jb);
 }
 
 void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
@@ -847,8 +656,7 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	p = client_dir(p, &q);
 	eve_header(jb, p ? p->ts : f->last, "ssh", f, p, ec);
 	jb_open_object(jb, "ssh");
-	ssh_side(jb, "client", &s->side[0]);
-	ssh_side(jb, "server", &s->side[1]);
+	ssh_log_fields(jb, s);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
@@ -859,37 +667,7 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 {
 	eve_header(jb, p ? p->ts : f->last, "quic", f, p, ec);
 	jb_open_object(jb, "quic");
-	char v[16];
-	if (qi->version == 1)
-		snprintf(v, sizeof(v), "1");
-	else if ((qi->version >> 8) == 0xff0000)
-		snprintf(v, sizeof(v), "h3-%u", qi->version & 0xff);
-	else
-		snprintf(v, sizeof(v), "%08x", qi->version);
-	jb_str(jb, "version", v);
-	if (qi->sni_len)
-		jb_strn(jb, "sni", (const uint8_t *)qi->sni, qi->sni_len);
-	if (qi->ja3_hash[0])
-		hash_object(jb, "ja3", qi->ja3_hash, qi->ja3, qi->ja3_len);
-	if (qi->ja4[0])
-		jb_str(jb, "ja4", qi->ja4);
-	jb_open_array(jb, "extensions");
-	for (unsigned i = 0; i < qi->next; i++) {
-		jb_open_object(jb, NULL);
-		const char *nm = tls_ext_name(qi->ext[i]);
-		if (nm)
-			jb_str(jb, "name", nm);
-		jb_u64(jb, "type", qi->ext[i]);
-		if (qi->ext[i] == 0 && qi->sni_len) {
-			jb_open_array(jb, "values");
-			jb_strn(jb, NULL, (const uint8_t *)qi->sni, qi->sni_len);
-			jb_close(jb);
-		} else if (qi->ext[i] == 16) {
-			alpn_list(jb, "values", qi->nalpn, qi->alpn_len, qi->alpn);
-		}
-		jb_close(jb);
-	}
-	jb_close(jb);
+	quic_log_fields(jb, qi);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
