@@ -36,20 +36,8 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	detect_flow_free(f);
-	if (w->eve) {
-		/* the flow's transaction not written yet, with its response if
-		 * one came (also one the close just completed) */
-		const struct http_msg *resp;
-		const struct http_msg *req = app_http_unlogged(f, &resp);
-		if (req && w->ec.http)
-			eve_http_record(&w->out, NULL, f, req, resp, &w->ec);
-		const struct tls_info *t = app_tls_unlogged(f);
-		if (t && w->ec.tls)
-			eve_tls_record(&w->out, NULL, f, t, &w->ec);
-		const struct ssh_info *s = app_ssh_unlogged(f);
-		if (s && w->ec.ssh)
-			eve_ssh_record(&w->out, NULL, f, s, &w->ec);
-	}
+	if (w->eve) /* what the protocols never wrote for it */
+		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
 	app_flow_free_ctx(&w->app, f);
 	/* beacons: connections that were answered (failed ones are not) */
 	struct beacon_report br;
@@ -766,27 +754,10 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD) &&
 		   w->app_on)
 		app_udp(&w->app, f, p);
-	for (unsigned i = 0; w->eve && w->ec.dns && i < w->app.tx.ndns; i++)
-		eve_dns_record(&w->out, p, &w->app.tx.dns[i], &w->ec);
-	if (w->app.tx.tls_log && f && w->eve && w->ec.tls) {
-		const struct tls_info *t = app_tls_unlogged(f);
-		if (t)
-			eve_tls_record(&w->out, p, f, t, &w->ec);
-	}
-	if (w->app.tx.ssh_log && f && w->eve && w->ec.ssh) {
-		const struct ssh_info *s = app_ssh_unlogged(f);
-		if (s)
-			eve_ssh_record(&w->out, p, f, s, &w->ec);
-	}
-	if (w->app.tx.quic_log && f && w->eve && w->ec.quic)
-		eve_quic_record(&w->out, p, f, w->app.tx.quic, &w->ec);
-	if (w->app.tx.events) {
+	if (w->app.tx.events)
 		CNT_ADD(&w->cnt, APP_EVENTS, (uint64_t)__builtin_popcountll(w->app.tx.events));
-		if (w->eve)
-			eve_applayer_anomalies(&w->out, p, w->app.tx.events, &w->ec);
-	}
-	if (w->app.tx.http_log && f && w->eve && w->ec.http)
-		eve_http_record(&w->out, p, f, app_http_last_request(f), w->app.tx.http_resp, &w->ec);
+	if (w->eve) /* the protocols' records: one table (eve_app_records) */
+		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt)

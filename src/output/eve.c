@@ -702,6 +702,106 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, uint64_t ev
 	}
 }
 
+/* ---- the protocols' records: one row each ---- */
+
+static void dns_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	(void)f;
+	for (unsigned i = 0; tx && i < tx->ndns; i++)
+		eve_dns_record(jb, p, &tx->dns[i], ec);
+}
+
+static void tls_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	/* the handshake's record when it is ready, or at flow end if it
+	 * never finished */
+	const struct tls_info *t = f && (!tx || tx->tls_log) ? app_tls_unlogged(f) : NULL;
+	if (t)
+		eve_tls_record(jb, p, f, t, ec);
+}
+
+static void ssh_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	const struct ssh_info *s = f && (!tx || tx->ssh_log) ? app_ssh_unlogged(f) : NULL;
+	if (s)
+		eve_ssh_record(jb, p, f, s, ec);
+}
+
+static void quic_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (tx && tx->quic_log && f)
+		eve_quic_record(jb, p, f, tx->quic, ec);
+}
+
+static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+			 const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	(void)f;
+	if (tx && tx->events)
+		eve_applayer_anomalies(jb, p, tx->events, ec);
+}
+
+static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		if (tx->http_log)
+			eve_http_record(jb, p, f, app_http_last_request(f), tx->http_resp, ec);
+		return;
+	}
+	/* at flow end: the transaction not written yet, with its response if
+	 * one came (also one the close just completed) */
+	const struct http_msg *resp;
+	const struct http_msg *req = app_http_unlogged(f, &resp);
+	if (req)
+		eve_http_record(jb, NULL, f, req, resp, ec);
+}
+
+static bool want_dns(const struct eve_cfg *ec) { return ec->dns; }
+static bool want_tls(const struct eve_cfg *ec) { return ec->tls; }
+static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
+static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
+static bool want_http(const struct eve_cfg *ec) { return ec->http; }
+static bool want_anomaly(const struct eve_cfg *ec) { return ec->anomaly && ec->anomaly_applayer; }
+
+/* In the order the records of one packet are written; at flow end only
+ * the rows with at_end, in end order. */
+static const struct eve_app_row {
+	const char *type;
+	bool (*enabled)(const struct eve_cfg *ec);
+	void (*write)(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec);
+	uint8_t end_order;   /* 0: nothing at flow end, else 1, 2, ... */
+} app_rows[] = {
+	{ "dns", want_dns, dns_rows, 0 },
+	{ "tls", want_tls, tls_rows, 2 },
+	{ "ssh", want_ssh, ssh_rows, 3 },
+	{ "quic", want_quic, quic_rows, 0 },
+	{ "anomaly", want_anomaly, anomaly_rows, 0 },
+	{ "http", want_http, http_rows, 1 },
+};
+
+void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (tx) {
+		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
+			if (app_rows[i].enabled(ec))
+				app_rows[i].write(jb, p, f, tx, ec);
+		return;
+	}
+	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
+		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
+			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
+				app_rows[i].write(jb, NULL, f, NULL, ec);
+}
+
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
 {
 	eve_header(jb, p->ts, "drop", p->flow, p, ec);

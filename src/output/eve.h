@@ -88,6 +88,13 @@ void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, c
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec);
 /* A dns record for message m seen in p. */
+/* The protocols' records for what the app layer did on packet p (tx), or,
+ * with p and tx NULL, for flow f as it ends (what was never written):
+ * one table of protocols (type, enabled by, writer, end order) drives
+ * both, so a new protocol is one row.  Each protocol writes its record's
+ * body itself (app.h: dns_log, tls_log_fields, ...). */
+void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec);
 void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
 		    const struct eve_cfg *ec);
 
