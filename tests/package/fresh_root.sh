@@ -68,6 +68,15 @@ else
 	echo "deb $mirror $SUITE main" > "$R/etc/apt/sources.list"
 fi
 cp -L /etc/resolv.conf "$R/etc/resolv.conf" 2>/dev/null || true
+# the network as this machine has it: certificate authorities it added
+# (an intercepting egress proxy here) are trusted in the root too, once
+# ca-certificates is installed there (npm fetches the dashboard's
+# front-end dependencies over HTTPS)
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+	mkdir -p "$R/usr/local/share/ca-certificates"
+	cp /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/"
+	touch "$R/tmp/extra-ca"
+fi
 # the project: its tracked files as they are in the work tree (what a
 # clone holds; an untracked file the build needs is missing here, as it
 # would be for a user)
@@ -84,6 +93,8 @@ cat > "$R/tmp/inside.sh" <<'EOF'
 set -u
 . /src/vigil/tests/check.sh
 cd /src/vigil
+# Node's own CA list lacks this machine's added authorities (see above)
+[ -f /tmp/extra-ca ] && export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
 # the README's step zero: make itself (and git, to clone; the copy stands in)
 echo "== apt-get install make (the README's first step)"
 apt-get -o DPkg::Lock::Timeout=300 update -qq > /tmp/make.log 2>&1 &&
