@@ -6,6 +6,7 @@
  * the dotted counter names.
  */
 #include "eve.h"
+#include "record.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -269,233 +270,154 @@ static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 }
 
-/* The "alert" object of vigil's own policy and early-warning alerts (gid 7). */
-static void policy_alert_object(struct jbuf *jb, unsigned sid, const char *sig, bool blocked,
-				const char *category, unsigned severity)
+/* vigil's own policy and early-warning alerts (gid 7): the policy layer
+ * writes each finding's signature and "policy" object (policy/record.c);
+ * here they get the envelope and the "alert" object.  env: the envelope
+ * of an alert on packet p (direction, pkt_src, app_proto), of packet p
+ * alone, or of flow f at ts (with its app_proto). */
+enum { ENV_ALERT, ENV_PACKET, ENV_FLOW };
+
+static _Thread_local struct jbuf policy_body; /* reused: no allocation per alert */
+
+static void policy_alert(struct jbuf *jb, int env, const struct packet *p, const struct flow *f,
+			 vtime_t ts, const struct policy_alert *pa, bool flow_counts,
+			 const struct eve_cfg *ec)
 {
+	if (env == ENV_ALERT) {
+		alert_envelope(jb, p, ec);
+	} else if (env == ENV_PACKET) {
+		eve_header(jb, p->ts, "alert", p->flow, p, ec);
+	} else {
+		eve_header(jb, ts, "alert", f, NULL, ec);
+		if (f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
+			jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	}
 	jb_open_object(jb, "alert");
-	jb_str(jb, "action", blocked ? "blocked" : "allowed");
+	jb_str(jb, "action", pa->blocked ? "blocked" : "allowed");
 	jb_u64(jb, "gid", 7);
-	jb_u64(jb, "signature_id", sid);
+	jb_u64(jb, "signature_id", pa->sid);
 	jb_u64(jb, "rev", 1);
-	jb_str(jb, "signature", sig);
-	jb_str(jb, "category", category);
-	jb_u64(jb, "severity", severity);
+	jb_str(jb, "signature", pa->signature);
+	jb_str(jb, "category", pa->category);
+	jb_u64(jb, "severity", pa->severity);
 	jb_close(jb);
+	if (!pa->body->oom && pa->body->len)
+		jb_raw(jb, "policy", pa->body->buf);
+	if (flow_counts) {
+		jb_open_object(jb, "flow");
+		jb_u64(jb, "pkts_toserver", f->pkts[0]);
+		jb_u64(jb, "pkts_toclient", f->pkts[1]);
+		jb_u64(jb, "bytes_toserver", f->bytes[0]);
+		jb_u64(jb, "bytes_toclient", f->bytes[1]);
+		jb_close(jb);
+	}
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
 }
 
-/* The early warnings' object: allowed, "Potentially Bad Traffic", severity 3. */
-static void policy_alert_head(struct jbuf *jb, unsigned sid, const char *sig)
+/* the body's text ends its object: jb_raw needs it terminated */
+static struct policy_alert *pa_init(struct policy_alert *pa)
 {
-	policy_alert_object(jb, sid, sig, false, "Potentially Bad Traffic", 3);
+	pa->body = &policy_body;
+	return pa;
+}
+
+static void pa_done(struct policy_alert *pa)
+{
+	jb_append(pa->body, "", 0);
+	if (pa->body->buf && !pa->body->oom) {
+		/* terminate without counting the NUL */
+		jb_append(pa->body, "\0", 1);
+		pa->body->len--;
+	}
 }
 
 void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
 			 const char *value, const struct bl_hit *h, bool blocked,
 			 const struct eve_cfg *ec)
 {
-	bool name = strncmp(field, "dest_ip", 7) && strncmp(field, "src_ip", 6) &&
-		    strcmp(field, "dns.answer.address");
-	char sig[200];
-	snprintf(sig, sizeof(sig), "VIGIL POLICY blocklisted %s %s (list %s)",
-		 name ? "name" : "address", value, h->list);
-	alert_envelope(jb, p, ec);
-	policy_alert_object(jb, name ? 2 : 1, sig, blocked, "Policy violation", 2);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", "blocklist");
-	jb_str(jb, "list", h->list);
-	jb_str(jb, "entry", h->entry);
-	jb_str(jb, "field", field);
-	jb_str(jb, "value", value);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	struct policy_alert pa;
+	policy_alert_blocklist(pa_init(&pa), field, value, h, blocked);
+	pa_done(&pa);
+	policy_alert(jb, ENV_ALERT, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
 			 const char *field, const char *value, const char *name, const char *rule,
 			 bool blocked, const struct eve_cfg *ec)
 {
-	char sig[400];
-	snprintf(sig, sizeof(sig), "VIGIL POLICY %s: %s%s%s%s not allowed (%s)", vm, value,
-		 name && *name ? " (" : "", name && *name ? name : "", name && *name ? ")" : "", rule);
-	alert_envelope(jb, p, ec);
-	policy_alert_object(jb, 3, sig, blocked, "Policy violation", 2);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", "allowlist");
-	jb_str(jb, "vm", vm);
-	jb_str(jb, "rule", rule);
-	jb_str(jb, "field", field);
-	jb_str(jb, "value", value);
-	if (name && *name)
-		jb_str(jb, "name", name);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	struct policy_alert pa;
+	policy_alert_allowlist(pa_init(&pa), vm, field, value, name, rule, blocked);
+	pa_done(&pa);
+	policy_alert(jb, ENV_ALERT, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
 		       uint64_t secs, uint64_t threshold, const struct eve_cfg *ec)
 {
-	char sig[160], tbuf[32];
-	bool idle = !strcmp(kind, "idle_session");
-	if (idle)
-		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING idle session: open, no packet for %llu s",
-			 (unsigned long long)secs);
-	else
-		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING long session: open for %llu h %llu min",
-			 (unsigned long long)(secs / 3600), (unsigned long long)(secs % 3600 / 60));
-	eve_header(jb, ts, "alert", f, NULL, ec);
-	if (f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
-		jb_str(jb, "app_proto", alproto_names[f->alproto]);
-	policy_alert_head(jb, idle ? 11 : 10, sig);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", kind);
-	jb_u64(jb, idle ? "idle" : "duration", secs);
-	jb_u64(jb, "threshold", threshold);
-	jb_str(jb, "start", vtime_format(f->start, tbuf));
-	jb_str(jb, "last", vtime_format(f->last, tbuf));
-	jb_close(jb);
-	jb_open_object(jb, "flow");
-	jb_u64(jb, "pkts_toserver", f->pkts[0]);
-	jb_u64(jb, "pkts_toclient", f->pkts[1]);
-	jb_u64(jb, "bytes_toserver", f->bytes[0]);
-	jb_u64(jb, "bytes_toclient", f->bytes[1]);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	char t0[32], t1[32];
+	struct policy_alert pa;
+	policy_alert_session(pa_init(&pa), kind, secs, threshold, vtime_format(f->start, t0),
+			     vtime_format(f->last, t1));
+	pa_done(&pa);
+	policy_alert(jb, ENV_FLOW, NULL, f, ts, &pa, true, ec);
 }
 
 void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
 			   const char *label, unsigned label_len, unsigned entropy_x10,
 			   const char *reason, const struct eve_cfg *ec)
 {
-	char sig[200];
-	snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING DNS %s: %u-character label, %u.%u bits/char",
-		 reason, label_len, entropy_x10 / 10, entropy_x10 % 10);
-	eve_header(jb, p->ts, "alert", p->flow, p, ec);
-	policy_alert_head(jb, 20, sig);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", "dns_anomaly");
-	jb_str(jb, "reason", reason);
-	jb_str(jb, "query", qname);
-	jb_str(jb, "label", label);
-	jb_u64(jb, "label_length", label_len);
-	jb_u64(jb, "entropy_x10", entropy_x10);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	struct policy_alert pa;
+	policy_alert_dns_label(pa_init(&pa), qname, label, label_len, entropy_x10, reason);
+	pa_done(&pa);
+	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_t count,
 		    uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
 {
-	char sig[160];
-	snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING %s scan: about %u %s in %u s", hosts ? "host" : "port",
-		 count, hosts ? "hosts" : "host/port pairs", window);
-	eve_header(jb, p->ts, "alert", p->flow, p, ec);
-	policy_alert_head(jb, hosts ? 31 : 30, sig);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", hosts ? "host_scan" : "port_scan");
-	jb_u64(jb, "distinct", count);
-	jb_u64(jb, "window", window);
-	jb_u64(jb, "threshold", threshold);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
-}
-
-/* A number with one decimal (finite values only). */
-static void jb_dec1(struct jbuf *jb, const char *key, double v)
-{
-	char b[48];
-	snprintf(b, sizeof(b), "%.1f", isfinite(v) ? v : 0.0);
-	jb_raw(jb, key, b);
+	struct policy_alert pa;
+	policy_alert_scan(pa_init(&pa), hosts, count, window, threshold);
+	pa_done(&pa);
+	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_dns_count_alert(struct jbuf *jb, const struct packet *p, bool nx, const char *domain,
 			 uint32_t count, uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
 {
-	char sig[240];
-	if (nx)
-		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING DNS: about %u names answered NXDOMAIN in %u s",
-			 count, window);
-	else
-		snprintf(sig, sizeof(sig), "VIGIL EARLY WARNING DNS: about %u distinct names under %s in %u s",
-			 count, domain, window);
-	eve_header(jb, p->ts, "alert", p->flow, p, ec);
-	policy_alert_head(jb, nx ? 22 : 21, sig);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", nx ? "dns_nxdomain" : "dns_unique_subdomains");
-	if (!nx)
-		jb_str(jb, "domain", domain);
-	jb_u64(jb, "distinct", count);
-	jb_u64(jb, "window", window);
-	jb_u64(jb, "threshold", threshold);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	struct policy_alert pa;
+	policy_alert_dns_count(pa_init(&pa), nx, domain, count, window, threshold);
+	pa_done(&pa);
+	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
 			const char *value, bool blocked, const struct eve_cfg *ec)
 {
-	char sig[240];
-	snprintf(sig, sizeof(sig), "VIGIL POLICY leak: %s sent %s outside its VPN (%s)", vm, leak, value);
-	eve_header(jb, p->ts, "alert", p->flow, p, ec);
-	policy_alert_object(jb, 60, sig, blocked, "Policy violation", 1);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", "vpn_leak");
-	jb_str(jb, "vm", vm);
-	jb_str(jb, "leak", leak);
-	jb_str(jb, "value", value);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	struct policy_alert pa;
+	policy_alert_vpn_leak(pa_init(&pa), vm, leak, value, blocked);
+	pa_done(&pa);
+	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
 		      const struct eve_cfg *ec)
 {
-	char sig[200];
-	snprintf(sig, sizeof(sig),
-		 "VIGIL EARLY WARNING %s connected to %s, an address its DNS answers never gave it", vm,
-		 addr);
-	eve_header(jb, p->ts, "alert", p->flow, p, ec);
-	policy_alert_head(jb, 50, sig);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", "connection_without_dns");
-	jb_str(jb, "vm", vm);
-	jb_str(jb, "address", addr);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	struct policy_alert pa;
+	policy_alert_no_dns(pa_init(&pa), vm, addr);
+	pa_done(&pa);
+	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
 }
 
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 		      const struct beacon_report *r, const struct eve_cfg *ec)
 {
-	char sig[200], tbuf[32];
-	snprintf(sig, sizeof(sig),
-		 "VIGIL EARLY WARNING beacon: %u connections every %.0f s (sd %.1f s), score %u",
-		 r->connections, r->interval_mean, r->interval_sd, r->score);
-	eve_header(jb, ts, "alert", f, NULL, ec);
-	if (f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
-		jb_str(jb, "app_proto", alproto_names[f->alproto]);
-	policy_alert_head(jb, 40, sig);
-	jb_open_object(jb, "policy");
-	jb_str(jb, "type", "beacon");
-	jb_u64(jb, "connections", r->connections);
-	jb_dec1(jb, "interval_mean", r->interval_mean);
-	jb_dec1(jb, "interval_sd", r->interval_sd);
-	jb_dec1(jb, "bytes_mean", r->bytes_mean);
-	jb_dec1(jb, "bytes_sd", r->bytes_sd);
-	jb_u64(jb, "score", r->score);
-	jb_str(jb, "first", vtime_format(VTIME_FROM_SEC(r->first), tbuf));
-	jb_str(jb, "last", vtime_format(VTIME_FROM_SEC(r->last), tbuf));
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	char t0[32], t1[32];
+	struct policy_alert pa;
+	policy_alert_beacon(pa_init(&pa), r, vtime_format(VTIME_FROM_SEC(r->first), t0),
+			    vtime_format(VTIME_FROM_SEC(r->last), t1));
+	pa_done(&pa);
+	policy_alert(jb, ENV_FLOW, NULL, f, ts, &pa, false, ec);
 }
 
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
