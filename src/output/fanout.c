@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 #include <jansson.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -310,8 +311,19 @@ static bool c_connect(struct consumer *c)
 		return false;
 	int dom = c->sa.ss_family;
 	int st = c->transport == T_UNIX_DGRAM || c->transport == T_UDP ? SOCK_DGRAM : SOCK_STREAM;
-	c->fd = socket(dom, st | SOCK_CLOEXEC, 0);
-	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&c->sa, c->salen) < 0) {
+	/* never blocking, connect included: an unreachable syslog host costs
+	 * the output thread at most 200 ms a second, not a TCP timeout */
+	c->fd = socket(dom, st | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int r = c->fd < 0 ? -1 : connect(c->fd, (struct sockaddr *)&c->sa, c->salen);
+	if (r < 0 && c->fd >= 0 && errno == EINPROGRESS) {
+		struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
+		int err = 0;
+		socklen_t el = sizeof(err);
+		if (poll(&pf, 1, 200) == 1 && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 &&
+		    !err)
+			r = 0;
+	}
+	if (r < 0) {
 		c_close(c, 1.0);
 		return false;
 	}
