@@ -187,6 +187,10 @@ async function eventPage(id) {
   const e = r.event;
   if (!e) { $main.replaceChildren(msg('No such event (it may have been removed by retention).', true)); return; }
   const out = h('div');
+  const ruleBox = h('pre', { id: 'rule' }, '');
+  if (e.type === 'alert' && e.sid) api('/api/rule?sid=' + e.sid + '&gid=' + (e.gid || 1)).then(r => {
+    ruleBox.textContent = r.rule ? r.rule + '\n\n(' + r.file + ')' : (e.gid === 7 ? 'vigil\'s own policy finding: no rule (docs/policy.md)' : 'The rule is not in the rule files vigil web knows (rule-files).');
+  });
   const vm = e.src_vm || e.dest_vm;
   const dest = e.name || e.dest_ip;
   const acts = h('div', { class: 'bar' });
@@ -198,17 +202,20 @@ async function eventPage(id) {
     acts.append(h('button', { onclick: () => action({ action: 'allow', vm, target: dest }, out) }, `Allow ${dest} for ${vm}`));
     acts.append(h('button', { onclick: () => action({ action: 'block', vm, target: dest }, out) }, `Block ${dest} for ${vm}`));
   }
-  $main.replaceChildren(
+  $main.replaceChildren(h('div', {},
     h('h2', {}, e.type === 'alert' ? e.signature : e.type + ' ' + (e.name || '')),
     h('div', { class: 'bar' }, 'Pivot:',
       vm ? h('a', { href: '#/vm/' + encodeURIComponent(vm) }, 'this VM') : null,
-      e.dest_ip ? h('a', { href: '#/events?q=' + encodeURIComponent(e.name || '') + (e.name ? '' : '&vm=') }, 'this destination') : null,
+      e.name ? h('a', { href: '#/events?q=' + encodeURIComponent(e.name) }, 'this destination') : null,
       e.sid ? h('a', { href: '#/events?type=alert&sid=' + e.sid }, 'this signature') : null,
       e.flow_id ? h('a', { href: '#/events?flow_id=' + e.flow_id }, 'this flow') : null),
     acts, out,
+    e.type === 'alert' ? [h('h2', {}, 'Rule'), ruleBox] : null,
+    e.record && (e.record.payload_printable || e.record.payload) ? [h('h2', {}, 'Payload'),
+      h('pre', { id: 'payload' }, e.record.payload_printable || e.record.payload)] : null,
     h('h2', {}, 'Record'), h('pre', { id: 'record' }, JSON.stringify(e.record, null, 2)),
     h('h2', {}, 'The same flow'),
-    h('table', {}, h('tbody', {}, (r.flow || []).map(eventRow))));
+    h('table', {}, h('tbody', {}, (r.flow || []).map(eventRow)))));
 }
 
 /* ---- VMs ---- */

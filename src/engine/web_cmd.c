@@ -162,7 +162,21 @@ int web_main(int argc, char **argv)
 		config_fini(&cfg);
 		return 0;
 	}
+	/* the rule files, as the sensor resolves them */
+	const char *rf[256];
+	char rpaths[256][512];
+	unsigned nrf = 0;
+	for (size_t i = 0; i < cfg.rule_files.cnt && nrf < 256; i++, nrf++) {
+		const char *fn = cfg.rule_files.v[i];
+		if (fn[0] == '/')
+			snprintf(rpaths[nrf], sizeof(rpaths[nrf]), "%s", fn);
+		else
+			snprintf(rpaths[nrf], sizeof(rpaths[nrf]), "%s/%s", cfg.rule_path, fn);
+		rf[nrf] = rpaths[nrf];
+	}
 	struct web_cfg wc = { .listen = addr,
+			      .rule_files = rf,
+			      .nrule_files = nrf,
 			      .port = p,
 			      .token = token,
 			      .db = dbpath,

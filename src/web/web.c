@@ -365,6 +365,58 @@ static enum MHD_Result do_live(struct web *w, struct MHD_Connection *c)
 	return rc;
 }
 
+/* ---- an alert's rule, from the sensor's rule files ---- */
+
+/* The text of the rule gid:sid: the first line of the rule files that
+ * carries "sid:SID;" (and "gid:GID;" when GID is not 1).  The sensor
+ * keeps no rule text in memory (ET Open's would be 15 MB), so the files
+ * are read, a line at a time. */
+static enum MHD_Result do_rule(struct web *w, struct MHD_Connection *c)
+{
+	int64_t sid = arg_int(c, "sid"), gid = arg_int(c, "gid");
+	if (sid <= 0 || gid < 0)
+		return send_err(c, 400, "sid (and gid) are numbers");
+	char want[40], wantg[40];
+	snprintf(want, sizeof(want), "sid:%lld;", (long long)sid);
+	snprintf(wantg, sizeof(wantg), "gid:%lld;", (long long)gid);
+	char *line = NULL;
+	size_t cap = 0;
+	for (unsigned i = 0; i < w->c.nrule_files; i++) {
+		FILE *f = fopen(w->c.rule_files[i], "r");
+		if (!f)
+			continue;
+		ssize_t n;
+		while ((n = getline(&line, &cap, f)) > 0) {
+			/* "sid:" with or without a space after the colon */
+			char *p = strstr(line, "sid:");
+			if (!p)
+				continue;
+			char norm[64];
+			long long v = strtoll(p + 4, NULL, 10);
+			snprintf(norm, sizeof(norm), "sid:%lld;", v);
+			if (strcmp(norm, want))
+				continue;
+			if (gid > 1 && !strstr(line, wantg))
+				continue;
+			while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = '\0';
+			fclose(f);
+			struct jbuf jb = { 0 };
+			jb_open_object(&jb, NULL);
+			jb_str(&jb, "rule", line);
+			jb_str(&jb, "file", w->c.rule_files[i]);
+			jb_close(&jb);
+			free(line);
+			enum MHD_Result r = send_json(c, 200, &jb);
+			jb_fini(&jb);
+			return r;
+		}
+		fclose(f);
+	}
+	free(line);
+	return send_err(c, 404, "not in the rule files");
+}
+
 /* ---- routing ---- */
 
 struct upload {
@@ -456,6 +508,8 @@ static enum MHD_Result api_get(struct web *w, struct MHD_Connection *c, const ch
 	}
 	if (!strcmp(url, "/api/live"))
 		return do_live(w, c);
+	if (!strcmp(url, "/api/rule"))
+		return do_rule(w, c);
 	return send_err(c, 404, "no such API");
 }
 

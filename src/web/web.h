@@ -25,6 +25,8 @@ struct web_cfg {
 	const char *ctl_socket;   /* the sensor's control socket */
 	uint64_t max_age, max_bytes;
 	unsigned batch;
+	const char *const *rule_files; /* the sensor's rule files (an alert's rule text) */
+	unsigned nrule_files;
 };
 
 struct web;

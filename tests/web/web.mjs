@@ -82,7 +82,8 @@ async function main() {
   const state = path.join(d, 'state');
   const wp = spawn(vigil, ['web', '-l', d, '--eve', eve, '--db', db, '--port', String(port),
     '--set', 'control.socket=' + sock, '--set', 'control.state-dir=' + state,
-    '--set', 'store.max-age=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '--set', 'store.max-age=0', '--set', 'rule-files=' + path.join(src, 'etc/rules/demo.rules')],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
   procs.push(wp);
   let err = '';
   wp.stderr.on('data', b => { err += b; });
@@ -172,6 +173,10 @@ async function main() {
   check('an alert\'s page shows its record, with a pivot to the VM and the signature',
     rec.event_type === 'alert' && await page.locator('a[href="#/vm/work"]').count() > 0 &&
     await page.locator('a[href^="#/events?type=alert&sid="]').count() > 0);
+  await page.waitForFunction(() => document.querySelector('#rule') && document.querySelector('#rule').textContent.length > 0);
+  const ruleText = await page.locator('#rule').textContent();
+  check(`the alert's rule text, from the rule files (sid ${rec.alert.signature_id})`,
+    rec.alert.gid === 7 ? ruleText.includes('no rule') : ruleText.includes('sid:' + rec.alert.signature_id + ';'));
   await page.screenshot({ path: path.join(shots, 'alert.png') });
 
   // the live tail: an alert appended to eve.json appears within a second
