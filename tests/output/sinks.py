@@ -236,6 +236,29 @@ def main():
                       and json.loads(got[0])['event_type'] == 'alert'
                       and json.loads(got[-1]) == json.loads([x for x in blines if b'"alert"' in x][0]))
 
+            # redis PUBLISH (channel mode): a subscriber gets every alert
+            if redis:
+                sub_out = open(os.path.join(d, 'sub.txt'), 'w')
+                sub = subprocess.Popen(['redis-cli', '-p', str(rport), '--raw', 'SUBSCRIBE', 'eve-c'],
+                                       stdout=sub_out, stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+                e = os.path.join(d, 'e')
+                os.mkdir(e)
+                r = subprocess.run(base + ['-l', e, '--set', 'outputs.redis.enabled=yes',
+                                           '--set', f'outputs.redis.port={rport}',
+                                           '--set', 'outputs.redis.mode=channel',
+                                           '--set', 'outputs.redis.key=eve-c',
+                                           '--set', 'outputs.redis.types=alert'],
+                                   capture_output=True, text=True)
+                time.sleep(0.5)
+                sub.terminate()
+                sub.wait()
+                sub_out.close()
+                got = [x for x in open(os.path.join(d, 'sub.txt')).read().splitlines() if x.startswith('{')]
+                check(f'redis PUBLISH: the subscriber got every alert ({nalert})',
+                      r.returncode == 0 and len(got) == nalert
+                      and all(json.loads(x)['event_type'] == 'alert' for x in got))
+
             # run C: every consumer absent or not reading
             c = os.path.join(d, 'c')
             os.mkdir(c)
