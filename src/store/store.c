@@ -427,7 +427,8 @@ int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct ve
 		}
 		if (c->once)
 			break;
-		struct timespec d = { 0, 200 * 1000000 };
+		/* a new record is in the store within about 50 ms */
+		struct timespec d = { 0, 50 * 1000000 };
 		nanosleep(&d, NULL);
 	}
 out:

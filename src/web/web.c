@@ -317,7 +317,7 @@ static ssize_t live_read(void *cls, uint64_t pos, char *out, size_t max)
 			l->last_send = mono();
 			continue;
 		}
-		struct timespec d = { 0, 200 * 1000000 };
+		struct timespec d = { 0, 100 * 1000000 };
 		nanosleep(&d, NULL);
 	}
 }
