@@ -67,6 +67,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	w->id = id;
 	w->eve = eve;
 	eve_cfg_from(&w->ec, cfg);
+	w->ec.scratch = &w->scratch;
 	w->ips = cfg->simulate_ips;
 	w->prealloc_blocks = cfg->alloc_prealloc_blocks;
 	w->cfg = cfg;
@@ -814,6 +815,7 @@ void worker_fini(struct worker *w)
 	decode_ctx_fini(&w->dec);
 	worker_flush(w);
 	jb_fini(&w->out);
+	jb_fini(&w->scratch);
 	jb_fini(&w->fastbuf);
 	detect_thread_free(w->dt);
 	w->dt = NULL;

@@ -63,6 +63,7 @@ struct worker {
 	struct eve_cfg ec;
 	struct sink *eve;    /* shared, may be NULL */
 	struct jbuf out;     /* pending eve lines */
+	struct jbuf scratch; /* eve_cfg.scratch: policy alert bodies */
 	struct sink *fast;   /* fast.log, may be NULL */
 	struct jbuf fastbuf;
 	struct rules_state *rules;

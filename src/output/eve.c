@@ -17,6 +17,7 @@
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 {
+	ec->scratch = NULL;
 	ec->flow = c->eve_flow;
 	ec->stats = c->eve_stats;
 	ec->anomaly = c->eve_anomaly;
@@ -277,8 +278,6 @@ static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct
  * alone, or of flow f at ts (with its app_proto). */
 enum { ENV_ALERT, ENV_PACKET, ENV_FLOW };
 
-static _Thread_local struct jbuf policy_body; /* reused: no allocation per alert */
-
 static void policy_alert(struct jbuf *jb, int env, const struct packet *p, const struct flow *f,
 			 vtime_t ts, const struct policy_alert *pa, bool flow_counts,
 			 const struct eve_cfg *ec)
@@ -315,16 +314,18 @@ static void policy_alert(struct jbuf *jb, int env, const struct packet *p, const
 	jb_append(jb, "\n", 1);
 }
 
-/* the body's text ends its object: jb_raw needs it terminated */
-static struct policy_alert *pa_init(struct policy_alert *pa)
+/* The body is written into the worker's scratch buffer (reused: no
+ * allocation per alert), or into a buffer of its own freed after. */
+static struct policy_alert *pa_init(struct policy_alert *pa, struct jbuf *own,
+				    const struct eve_cfg *ec)
 {
-	pa->body = &policy_body;
+	pa->body = ec->scratch ? ec->scratch : own;
 	return pa;
 }
 
+/* the body's text ends its object: jb_raw needs it terminated */
 static void pa_done(struct policy_alert *pa)
 {
-	jb_append(pa->body, "", 0);
 	if (pa->body->buf && !pa->body->oom) {
 		/* terminate without counting the NUL */
 		jb_append(pa->body, "\0", 1);
@@ -337,9 +338,11 @@ void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *fi
 			 const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_blocklist(pa_init(&pa), field, value, h, blocked);
+	struct jbuf own = { 0 };
+	policy_alert_blocklist(pa_init(&pa, &own, ec), field, value, h, blocked);
 	pa_done(&pa);
 	policy_alert(jb, ENV_ALERT, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
@@ -347,9 +350,11 @@ void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm
 			 bool blocked, const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_allowlist(pa_init(&pa), vm, field, value, name, rule, blocked);
+	struct jbuf own = { 0 };
+	policy_alert_allowlist(pa_init(&pa, &own, ec), vm, field, value, name, rule, blocked);
 	pa_done(&pa);
 	policy_alert(jb, ENV_ALERT, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
@@ -357,10 +362,12 @@ void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const 
 {
 	char t0[32], t1[32];
 	struct policy_alert pa;
-	policy_alert_session(pa_init(&pa), kind, secs, threshold, vtime_format(f->start, t0),
+	struct jbuf own = { 0 };
+	policy_alert_session(pa_init(&pa, &own, ec), kind, secs, threshold, vtime_format(f->start, t0),
 			     vtime_format(f->last, t1));
 	pa_done(&pa);
 	policy_alert(jb, ENV_FLOW, NULL, f, ts, &pa, true, ec);
+	jb_fini(&own);
 }
 
 void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
@@ -368,45 +375,55 @@ void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *
 			   const char *reason, const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_dns_label(pa_init(&pa), qname, label, label_len, entropy_x10, reason);
+	struct jbuf own = { 0 };
+	policy_alert_dns_label(pa_init(&pa, &own, ec), qname, label, label_len, entropy_x10, reason);
 	pa_done(&pa);
 	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_t count,
 		    uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_scan(pa_init(&pa), hosts, count, window, threshold);
+	struct jbuf own = { 0 };
+	policy_alert_scan(pa_init(&pa, &own, ec), hosts, count, window, threshold);
 	pa_done(&pa);
 	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_dns_count_alert(struct jbuf *jb, const struct packet *p, bool nx, const char *domain,
 			 uint32_t count, uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_dns_count(pa_init(&pa), nx, domain, count, window, threshold);
+	struct jbuf own = { 0 };
+	policy_alert_dns_count(pa_init(&pa, &own, ec), nx, domain, count, window, threshold);
 	pa_done(&pa);
 	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
 			const char *value, bool blocked, const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_vpn_leak(pa_init(&pa), vm, leak, value, blocked);
+	struct jbuf own = { 0 };
+	policy_alert_vpn_leak(pa_init(&pa, &own, ec), vm, leak, value, blocked);
 	pa_done(&pa);
 	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
 		      const struct eve_cfg *ec)
 {
 	struct policy_alert pa;
-	policy_alert_no_dns(pa_init(&pa), vm, addr);
+	struct jbuf own = { 0 };
+	policy_alert_no_dns(pa_init(&pa, &own, ec), vm, addr);
 	pa_done(&pa);
 	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
@@ -414,10 +431,12 @@ void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 {
 	char t0[32], t1[32];
 	struct policy_alert pa;
-	policy_alert_beacon(pa_init(&pa), r, vtime_format(VTIME_FROM_SEC(r->first), t0),
+	struct jbuf own = { 0 };
+	policy_alert_beacon(pa_init(&pa, &own, ec), r, vtime_format(VTIME_FROM_SEC(r->first), t0),
 			    vtime_format(VTIME_FROM_SEC(r->last), t1));
 	pa_done(&pa);
 	policy_alert(jb, ENV_FLOW, NULL, f, ts, &pa, false, ec);
+	jb_fini(&own);
 }
 
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

@@ -24,6 +24,7 @@ struct eve_cfg {
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */
 	uint16_t cid_seed;
 	const struct identity *idm; /* the worker's current identity map, may be NULL */
+	struct jbuf *scratch;       /* the worker's: policy alert bodies, reused (may be NULL) */
 };
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c);
