@@ -48,20 +48,49 @@ static void col(struct jbuf *out, sqlite3_stmt *st, int i)
 	}
 }
 
+/* The current row of st as an object named key (NULL in an array). */
+static void row(struct jbuf *out, const char *key, sqlite3_stmt *st)
+{
+	jb_open_object(out, key);
+	for (int i = 0; i < sqlite3_column_count(st); i++)
+		col(out, st, i);
+	jb_close(out);
+}
+
 /* Every row of st as an object in an array named key; the row count. */
 static int64_t rows(struct jbuf *out, const char *key, sqlite3_stmt *st)
 {
 	int64_t n = 0;
 	jb_open_array(out, key);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		jb_open_object(out, NULL);
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			col(out, st, i);
-		jb_close(out);
+		row(out, NULL, st);
 		n++;
 	}
 	jb_close(out);
 	return n;
+}
+
+/* One page of events from st (which asked for lim + 1 rows, newest first,
+ * the id in column 0): {"events": [...], "next": ID} where next, the last
+ * id shown, is there when a row more than the page says there is an
+ * older page.  Finalizes st; false if a step failed (a bad search). */
+static bool page(struct jbuf *out, sqlite3_stmt *st, int64_t lim)
+{
+	int64_t got = 0, last = 0;
+	int rc;
+	jb_open_object(out, NULL);
+	jb_open_array(out, "events");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && got < lim) {
+		row(out, NULL, st);
+		last = sqlite3_column_int64(st, 0);
+		got++;
+	}
+	jb_close(out);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		jb_i64(out, "next", last);
+	jb_close(out);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
 static int64_t limit_of(const struct api_args *a, int64_t def)
@@ -146,26 +175,7 @@ static int vm_page(sqlite3 *db, const struct api_args *a, int64_t lim, struct jb
 	sqlite3_bind_int64(st, 2, a->before ? a->before : INT64_MAX);
 	for (unsigned t = 0; t < ntypes; t++)
 		sqlite3_bind_text(st, 3 + (int)t, a->type ? a->type : all_types[t], -1, SQLITE_STATIC);
-	jb_open_object(out, NULL);
-	int64_t got = 0, last = 0;
-	jb_open_array(out, "events");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (got == lim) {
-			got++;
-			break;
-		}
-		jb_open_object(out, NULL);
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			col(out, st, i);
-		jb_close(out);
-		last = sqlite3_column_int64(st, 0);
-		got++;
-	}
-	jb_close(out);
-	sqlite3_finalize(st);
-	if (got > lim)
-		jb_i64(out, "next", last);
-	jb_close(out);
+	page(out, st, lim);
 	return 0;
 }
 
@@ -217,31 +227,7 @@ int api_events(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 	sqlite3_stmt *st = prep(db, sql, b, n);
 	if (!st)
 		return err(out, fts ? "bad search" : sqlite3_errmsg(db));
-	jb_open_object(out, NULL);
-	/* one row more than the page says whether there is a next page */
-	int64_t got = 0, last = 0;
-	jb_open_array(out, "events");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (got == lim) {
-			got++;
-			break;
-		}
-		jb_open_object(out, NULL);
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			col(out, st, i);
-		jb_close(out);
-		last = sqlite3_column_int64(st, 0);
-		got++;
-	}
-	jb_close(out);
-	int rc = sqlite3_errcode(db);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return err(out, "bad search");
-	if (got > lim)
-		jb_i64(out, "next", last);
-	jb_close(out);
-	return 0;
+	return page(out, st, lim) ? 0 : err(out, "bad search");
 }
 
 int api_event(sqlite3 *db, const struct api_args *a, struct jbuf *out)
@@ -255,10 +241,7 @@ int api_event(sqlite3 *db, const struct api_args *a, struct jbuf *out)
 	jb_open_object(out, NULL);
 	int64_t flow = 0;
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		jb_open_object(out, "event");
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			col(out, st, i);
-		jb_close(out);
+		row(out, "event", st);
 		flow = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_finalize(st);
@@ -511,10 +494,7 @@ int api_live(sqlite3 *db, int64_t after, int64_t limit, int64_t *last, struct jb
 		return -1;
 	int n = 0;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		jb_open_object(out, NULL);
-		for (int i = 0; i < sqlite3_column_count(st); i++)
-			col(out, st, i);
-		jb_close(out);
+		row(out, NULL, st);
 		jb_append(out, "\n", 1);
 		*last = sqlite3_column_int64(st, 0);
 		n++;
