@@ -28,13 +28,6 @@
 #include "tail.h"
 #include "util.h"
 
-static volatile sig_atomic_t stop;
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: vigil notify [-c CONFIG] [-l LOGDIR] [--eve FILE] [--via dbus|qrexec|command]\n"
@@ -107,49 +100,39 @@ static void make_dirs(const char *path)
 
 int notify_main(int argc, char **argv)
 {
-	const char *cfg_file = NULL, *log_dir = NULL, *eve = NULL, *via_s = NULL, *posf = NULL;
-	const char *sets[32];
-	int nsets = 0;
+	struct subcmd sc = { .prog = "vigil notify" };
+	const char *via_s = NULL, *posf = NULL;
 	bool from_start = false, once = false;
 	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' }, { "log-dir", required_argument, NULL, 'l' },
-		{ "eve", required_argument, NULL, 'e' },    { "via", required_argument, NULL, 'v' },
-		{ "position", required_argument, NULL, 'p' }, { "from-start", no_argument, NULL, 's' },
-		{ "once", no_argument, NULL, 'o' },         { "set", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 }
+		SUBCMD_OPTIONS,
+		{ "via", required_argument, NULL, 'v' },     { "position", required_argument, NULL, 'p' },
+		{ "from-start", no_argument, NULL, 's' },    { "once", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
 	};
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "c:l:h", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, SUBCMD_SHORT, lo, NULL)) != -1) {
+		if (subcmd_option(&sc, o, optarg))
+			continue;
 		switch (o) {
-		case 'c': cfg_file = optarg; break;
-		case 'l': log_dir = optarg; break;
-		case 'e': eve = optarg; break;
 		case 'v': via_s = optarg; break;
 		case 'p': posf = optarg; break;
 		case 's': from_start = true; break;
 		case 'o': once = true; break;
-		case 'S':
-			if (nsets < 32)
-				sets[nsets++] = optarg;
-			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	struct config cfg;
 	struct verr e = { "" };
-	if (subcmd_config(&cfg, cfg_file, sets, nsets, "vigil notify"))
+	if (subcmd_config(&cfg, &sc))
 		return 2;
 	if (via_s && config_set_key(&cfg, "notify.via", via_s, "--via", 0, &e) < 0) {
 		fprintf(stderr, "vigil notify: %s\n", e.msg);
 		return 2;
 	}
 	char evepath[4096], pospath[4096];
-	if (eve)
-		snprintf(evepath, sizeof(evepath), "%s", eve);
-	else
-		subcmd_path(&cfg, log_dir, cfg.eve_filename, evepath, sizeof(evepath));
+	subcmd_eve(&cfg, &sc, evepath, sizeof(evepath));
 	if (posf)
 		snprintf(pospath, sizeof(pospath), "%s", posf);
 	else if (cfg.notify_position_file && *cfg.notify_position_file)
@@ -190,12 +173,11 @@ int notify_main(int argc, char **argv)
 		config_fini(&cfg);
 		return 2;
 	}
-	signal(SIGTERM, on_stop);
-	signal(SIGINT, on_stop);
+	subcmd_catch_stop();
 	log_info("notify: following %s, delivering through %s", evepath, deliverer_name(d));
 	at = pos;
 	double last_rec = -1;
-	while (!stop) {
+	while (!subcmd_stop) {
 		size_t len;
 		struct tail_pos after;
 		const char *line;
@@ -211,7 +193,7 @@ int notify_main(int argc, char **argv)
 			notifier_record(nf, line, len, now);
 			at = after;
 			any = true;
-			if (stop)
+			if (subcmd_stop)
 				break;
 		}
 		if (any)

@@ -24,13 +24,6 @@
 #include "subcmd.h"
 #include "web.h"
 
-static volatile sig_atomic_t stop;
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: vigil web [-c CONFIG] [-l LOGDIR] [--eve FILE] [--db FILE] [--listen ADDR]\n"
@@ -88,55 +81,41 @@ static int token_get(const char *path, char *tok, size_t cap, bool *made)
 
 int web_main(int argc, char **argv)
 {
-	const char *cfg_file = NULL, *log_dir = NULL, *eve = NULL, *db = NULL, *listen = NULL;
-	const char *sets[32];
-	int nsets = 0, port = -1;
+	struct subcmd sc = { .prog = "vigil web" };
+	const char *db = NULL, *listen = NULL;
+	int port = -1;
 	bool follow = true, init = false;
 	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' }, { "log-dir", required_argument, NULL, 'l' },
-		{ "eve", required_argument, NULL, 'e' },    { "db", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'L' }, { "port", required_argument, NULL, 'p' },
-		{ "no-follow", no_argument, NULL, 'n' },    { "init", no_argument, NULL, 'i' },
-		{ "set", required_argument, NULL, 'S' },    { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
+		SUBCMD_OPTIONS,
+		{ "db", required_argument, NULL, 'd' },     { "listen", required_argument, NULL, 'L' },
+		{ "port", required_argument, NULL, 'p' },   { "no-follow", no_argument, NULL, 'n' },
+		{ "init", no_argument, NULL, 'i' },         { NULL, 0, NULL, 0 }
 	};
 	int o;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "c:l:h", lo, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, SUBCMD_SHORT, lo, NULL)) != -1) {
+		if (subcmd_option(&sc, o, optarg))
+			continue;
 		switch (o) {
-		case 'c': cfg_file = optarg; break;
-		case 'l': log_dir = optarg; break;
-		case 'e': eve = optarg; break;
 		case 'd': db = optarg; break;
 		case 'L': listen = optarg; break;
 		case 'p': port = atoi(optarg); break;
 		case 'n': follow = false; break;
 		case 'i': init = true; break;
-		case 'S':
-			if (nsets < 32)
-				sets[nsets++] = optarg;
-			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	struct config cfg;
-	if (subcmd_config(&cfg, cfg_file, sets, nsets, "vigil web"))
+	if (subcmd_config(&cfg, &sc))
 		return 2;
-	if (log_dir) {
-		free(cfg.log_dir);
-		cfg.log_dir = strdup(log_dir);
-	}
 	char evepath[4096], dbpath[4096], tokpath[4096], sock[4096], dir[4096];
-	if (eve)
-		snprintf(evepath, sizeof(evepath), "%s", eve);
-	else
-		subcmd_path(&cfg, NULL, cfg.eve_filename, evepath, sizeof(evepath));
+	subcmd_eve(&cfg, &sc, evepath, sizeof(evepath));
 	if (db)
 		snprintf(dbpath, sizeof(dbpath), "%s", db);
 	else
-		subcmd_path(&cfg, NULL, cfg.store_path, dbpath, sizeof(dbpath));
-	subcmd_path(&cfg, NULL, cfg.control_socket, sock, sizeof(sock));
+		subcmd_path(&cfg, cfg.store_path, dbpath, sizeof(dbpath));
+	subcmd_path(&cfg, cfg.control_socket, sock, sizeof(sock));
 	if (cfg.web_token_file[0] == '/')
 		snprintf(tokpath, sizeof(tokpath), "%s", cfg.web_token_file);
 	else
@@ -218,10 +197,9 @@ int web_main(int argc, char **argv)
 	if (made)
 		fprintf(stderr, "vigil web: open http://%s%s%s:%u/login?token=%s\n", v6 ? "[" : "", addr,
 			v6 ? "]" : "", web_port(w), token);
-	signal(SIGTERM, on_stop);
-	signal(SIGINT, on_stop);
+	subcmd_catch_stop();
 	signal(SIGPIPE, SIG_IGN);
-	while (!stop)
+	while (!subcmd_stop)
 		pause();
 	web_stop(w);
 	config_fini(&cfg);
