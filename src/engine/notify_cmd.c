@@ -22,6 +22,7 @@
 
 #include "config.h"
 #include "deliver.h"
+#include "json.h"
 #include "log.h"
 #include "notify.h"
 #include "subcmd.h"
@@ -49,10 +50,10 @@ static double wall(void)
 }
 
 /* The record's own time (its "timestamp"), or -1. */
-static double record_time(const char *rec)
+static double record_time(const char *rec, size_t len)
 {
-	const char *p = strstr(rec, "\"timestamp\":\"");
-	int64_t us = p ? vtime_parse(p + 13) : -1;
+	char ts[48];
+	int64_t us = json_head_str(rec, len, "timestamp", ts, sizeof(ts)) ? vtime_parse(ts) : -1;
 	return us < 0 ? -1 : (double)us / 1e6;
 }
 
@@ -185,7 +186,7 @@ int notify_main(int argc, char **argv)
 		while ((line = tail_next(t, &len, &after))) {
 			double now = wall();
 			if (once) {
-				double rt = record_time(line);
+				double rt = record_time(line, len);
 				if (rt > 0)
 					last_rec = rt;
 				now = last_rec > 0 ? last_rec : now;

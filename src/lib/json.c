@@ -233,3 +233,22 @@ void jb_raw(struct jbuf *jb, const char *key, const char *raw)
 	jb_key(jb, key);
 	jb_append(jb, raw, strlen(raw));
 }
+
+bool json_head_str(const char *rec, size_t len, const char *key, char *out, size_t cap)
+{
+	char pat[64];
+	int pl = snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	if (pl < 0 || (size_t)pl >= sizeof(pat) || !cap)
+		return false;
+	const char *p = memmem(rec, len < 512 ? len : 512, pat, (size_t)pl);
+	if (!p)
+		return false;
+	p += pl;
+	size_t i = 0;
+	while (p + i < rec + len && p[i] != '"' && p[i] != '\\' && i + 1 < cap) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+	return p + i < rec + len && p[i] == '"';
+}

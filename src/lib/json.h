@@ -49,4 +49,10 @@ void jb_append(struct jbuf *jb, const char *s, size_t len);
 /* Escapes len bytes of s as the inside of a JSON string into jb. */
 void jb_escape(struct jbuf *jb, const uint8_t *s, size_t len);
 
+/* Reading, not writing: the string value of a top-level field near the
+ * start of a record one line long (an eve record's envelope: "timestamp",
+ * "event_type"), copied into out.  False if the field is not in the first
+ * 512 bytes, holds an escape, or does not fit in out. */
+bool json_head_str(const char *rec, size_t len, const char *key, char *out, size_t cap);
+
 #endif

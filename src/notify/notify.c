@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "util.h"
 
 #define NOTIFY_MAX_GROUPS 4096
@@ -222,7 +223,8 @@ bool notifier_record(struct notifier *nf, const char *rec, size_t len, double no
 {
 	nf->st.records++;
 	/* cheap test first: only alerts can notify */
-	if (!memmem(rec, MIN(len, 256), "\"event_type\":\"alert\"", 20))
+	char type[16];
+	if (!json_head_str(rec, len, "event_type", type, sizeof(type)) || strcmp(type, "alert"))
 		return false;
 	json_t *r = json_loadb(rec, len, 0, NULL);
 	json_t *a = r ? json_object_get(r, "alert") : NULL;

@@ -118,23 +118,6 @@ void fanout_offer(struct fanout *f, const char *buf, size_t len)
 
 /* ---- record fields ---- */
 
-/* The record's event_type (the envelope writes it near the start). */
-static bool event_type(const char *rec, size_t len, char *out, size_t cap)
-{
-	static const char key[] = "\"event_type\":\"";
-	const char *p = memmem(rec, MIN(len, 256), key, sizeof(key) - 1);
-	if (!p)
-		return false;
-	p += sizeof(key) - 1;
-	size_t i = 0;
-	while (p + i < rec + len && p[i] != '"' && i + 1 < cap) {
-		out[i] = p[i];
-		i++;
-	}
-	out[i] = '\0';
-	return true;
-}
-
 static bool wanted(const struct consumer *c, const char *type)
 {
 	if (!c->types->cnt)
@@ -460,7 +443,7 @@ static void redis_batch(struct consumer *c, const char *buf, size_t len)
 	for (const char *p = buf, *end = buf + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (event_type(p, l, type, sizeof(type)) && wanted(c, type)) {
+		if (json_head_str(p, l, "event_type", type, sizeof(type)) && wanted(c, type)) {
 			lines++;
 			if (c->rc || redis_up(c)) {
 				redisAppendCommand(c->rc, "%s %s %b", c->cmd, c->key, p, l);
@@ -503,7 +486,7 @@ static void deliver(struct fanout *f, const char *buf, size_t len)
 		for (const char *p = buf, *end = buf + len; p < end;) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			if (event_type(p, l, type, sizeof(type)) && wanted(c, type)) {
+			if (json_head_str(p, l, "event_type", type, sizeof(type)) && wanted(c, type)) {
 				if (c->kind == C_SYSLOG)
 					syslog_send(f, c, p, l, type);
 				else

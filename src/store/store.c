@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "json.h"
 #include "log.h"
 #include "util.h"
 
@@ -177,29 +178,12 @@ int store_begin(struct store *s)
 	return 0;
 }
 
-/* "KEY":"VALUE" near the start of a record (the envelope's fields come
- * first); the value is copied to out. */
-static bool head_str(const char *rec, size_t len, const char *key, char *out, size_t cap)
-{
-	const char *p = memmem(rec, len < 512 ? len : 512, key, strlen(key));
-	if (!p)
-		return false;
-	p += strlen(key);
-	size_t i = 0;
-	while (p + i < rec + len && p[i] != '"' && p[i] != '\\' && i + 1 < cap) {
-		out[i] = p[i];
-		i++;
-	}
-	out[i] = '\0';
-	return p + i < rec + len && p[i] == '"';
-}
-
 int store_add(struct store *s, const char *rec, size_t len)
 {
 	char ts[48], type[48];
 	int64_t us;
-	if (!head_str(rec, len, "\"timestamp\":\"", ts, sizeof(ts)) ||
-	    !head_str(rec, len, "\"event_type\":\"", type, sizeof(type)) || (us = vtime_parse(ts)) < 0) {
+	if (!json_head_str(rec, len, "timestamp", ts, sizeof(ts)) ||
+	    !json_head_str(rec, len, "event_type", type, sizeof(type)) || (us = vtime_parse(ts)) < 0) {
 		s->skipped++;
 		return 0;
 	}
