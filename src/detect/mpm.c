@@ -29,6 +29,7 @@
 #include "digest.h"
 #include "log.h"
 #include "payload.h"
+#include "util.h"
 
 #ifdef HAVE_HYPERSCAN
 #include <hs/hs.h>
@@ -208,28 +209,15 @@ static void cache_store(const struct mpm *m, struct mpm_cache *c, const char *ke
 {
 	char *bytes = NULL;
 	size_t len = 0;
-	char path[4096], tmp[4200];
+	char path[4096];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hs", c->dir, key) >= sizeof(path) ||
 	    hs_serialize_database(m->db, &bytes, &len) != HS_SUCCESS)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", c->dir, key, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	bool ok = fd >= 0;
-	for (size_t off = 0; ok && off < len;) {
-		ssize_t w = write(fd, bytes + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		ok = w > 0;
-		off += w > 0 ? (size_t)w : 0;
-	}
-	if (fd >= 0 && close(fd) < 0)
-		ok = false;
-	if (ok && rename(tmp, path) == 0) {
+	if (file_write_atomic(path, bytes, len, 0644) == 0) {
 		c->stored++;
 	} else {
 		c->failed++;
 		log_info("prefilter cache: cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
 	}
 	free(bytes); /* Hyperscan's allocator is malloc */
 }
@@ -247,8 +235,12 @@ unsigned mpm_cache_prune(const char *dir, uint64_t max_age)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t l = strlen(de->d_name);
-		/* our names only: 64 hex digits and .hs, or a temporary left by a crash */
+		/* our names only: 64 hex digits and .hs, or a temporary left by a
+		 * crash (file_write_atomic's NAME.hs.PID.tmp, or the older
+		 * .NAME.PID.tmp) */
 		bool ours = (l == 67 && !strcmp(de->d_name + 64, ".hs")) ||
+			    (l > 72 && !strncmp(de->d_name + 64, ".hs.", 4) &&
+			     !strcmp(de->d_name + l - 4, ".tmp")) ||
 			    (l > 4 && de->d_name[0] == '.' && !strcmp(de->d_name + l - 4, ".tmp"));
 		struct stat st;
 		if (!ours || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||

@@ -75,15 +75,11 @@ static bool pos_read(const char *path, struct tail_pos *p)
 
 static void pos_write(const char *path, const struct tail_pos *p)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "%llu %llu %llu\n", (unsigned long long)p->dev, (unsigned long long)p->ino,
-		(unsigned long long)p->off);
-	if (fclose(f) == 0)
-		rename(tmp, path);
+	char b[80];
+	int n = snprintf(b, sizeof(b), "%llu %llu %llu\n", (unsigned long long)p->dev,
+			 (unsigned long long)p->ino, (unsigned long long)p->off);
+	if (file_write_atomic(path, b, (size_t)n, 0644) < 0)
+		log_warn("%s: %s", path, strerror(errno));
 }
 
 /* mkdir -p of path's directory */

@@ -61,4 +61,10 @@ int parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* Copies at most size-1 bytes and terminates; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t size);
 
+/* Writes len bytes to path through a temporary file beside it (named
+ * with the process id) that is flushed to disk and renamed over path, so
+ * readers see the old file or the new one, whole.  mode: the new file's.
+ * 0, or -1 with errno set (the temporary file removed). */
+int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
 #endif

@@ -222,31 +222,11 @@ out:
 	return rc;
 }
 
-/* Writes len bytes to path through a temporary file renamed over it. */
+/* path written whole (util.h's file_write_atomic), mode 0640 */
 static int write_atomic(const char *path, const char *data, size_t len, struct verr *e)
 {
-	char tmp[4200];
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-		return verr_set(e, V_EINVAL, "%s: path too long", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return verr_set(e, V_EIO, "%s: %s", tmp, strerror(errno));
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(tmp);
-			return verr_set(e, V_EIO, "%s: %s", tmp, strerror(errno));
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
+	if (file_write_atomic(path, data, len, 0640) < 0)
 		return verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
-	}
 	return 0;
 }
 
