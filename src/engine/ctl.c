@@ -12,15 +12,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "json.h"
+#include "unixline.h"
 #include "util.h"
 
 static void usage(FILE *f)
@@ -69,70 +68,28 @@ static int socket_from_config(const char *file, char *out, size_t cap)
 	return 0;
 }
 
-/* Sends req (one line) and reads one line back into *ans (malloc'd). */
-static int exchange(const char *path, const char *req, int timeout_s, char **ans)
+/* Sends req (one line) and reads one line back into ans; errors are
+ * printed. */
+static int exchange(const char *path, const char *req, int timeout_s, struct jbuf *ans)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "vigil ctl: %s: path too long\n", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	switch (unixline_call(path, req, timeout_s * 1000, 256u << 20, ans)) {
+	case UL_OK:
+		jb_append(ans, "", 1); /* terminated */
+		return ans->oom ? -1 : 0;
+	case UL_CONNECT:
 		fprintf(stderr, "vigil ctl: cannot connect to %s: %s (is vigil running, with "
 				"control.enabled?)\n",
 			path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+		break;
+	case UL_SEND:
+		fprintf(stderr, "vigil ctl: %s: %s\n", path, strerror(errno));
+		break;
+	case UL_TIMEOUT:
+		fprintf(stderr, "vigil ctl: no answer within %d s\n", timeout_s);
+		break;
+	default:
+		fprintf(stderr, "vigil ctl: the connection closed before an answer\n");
 	}
-	size_t len = strlen(req), off = 0;
-	while (off < len) {
-		ssize_t w = send(fd, req + off, len - off, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			fprintf(stderr, "vigil ctl: %s: %s\n", path, strerror(errno));
-			close(fd);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int p = poll(&pf, 1, timeout_s * 1000);
-		if (p == 0) {
-			fprintf(stderr, "vigil ctl: no answer within %d s\n", timeout_s);
-			break;
-		}
-		if (n + 4096 > cap) {
-			char *nb = cap < (256u << 20) ? realloc(buf, cap * 2) : NULL;
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = p < 0 ? -1 : recv(fd, buf + n, cap - n - 1, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			fprintf(stderr, "vigil ctl: the connection closed before an answer\n");
-			break;
-		}
-		n += (size_t)r;
-		char *nl = memchr(buf, '\n', n);
-		if (nl) {
-			*nl = '\0';
-			close(fd);
-			*ans = buf;
-			return 0;
-		}
-	}
-	free(buf);
-	close(fd);
 	return -1;
 }
 
@@ -482,24 +439,27 @@ int ctl_main(int argc, char **argv)
 		if (!line)
 			return 2;
 	}
-	char *ans = NULL;
-	int rc = exchange(path, line, timeout, &ans);
+	struct jbuf answer = { 0 };
+	int rc = exchange(path, line, timeout, &answer);
 	free(line);
-	if (rc < 0)
+	if (rc < 0) {
+		jb_fini(&answer);
 		return 2;
+	}
+	const char *ans = answer.buf;
 	if (as_json) {
 		printf("%s\n", ans);
 		json_t *a = json_loads(ans, 0, NULL);
 		rc = a && !strcmp(s_of(a, "return"), "OK") ? 0 : 1;
 		json_decref(a);
-		free(ans);
+		jb_fini(&answer);
 		return rc;
 	}
 	json_error_t je;
 	json_t *a = json_loads(ans, 0, &je);
 	if (!a) {
 		fprintf(stderr, "vigil ctl: the answer is not JSON: %s\n", je.text);
-		free(ans);
+		jb_fini(&answer);
 		return 2;
 	}
 	json_t *m = json_object_get(a, "message");
@@ -511,6 +471,6 @@ int ctl_main(int argc, char **argv)
 		rc = 0;
 	}
 	json_decref(a);
-	free(ans);
+	jb_fini(&answer);
 	return rc;
 }

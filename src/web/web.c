@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -17,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "store.h"
+#include "unixline.h"
 #include "util.h"
 
 #define BODY_MAX 65536
@@ -141,40 +140,10 @@ static const char *arg_str(struct MHD_Connection *c, const char *k)
 
 /* ---- the control socket (policy actions) ---- */
 
+/* The sensor's answer line (1 MiB at most, 30 s per wait). */
 static int ctl_call(const char *path, const char *req, struct jbuf *ans)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (!path || strlen(path) >= sizeof(sa.sun_path))
-		return -1;
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	size_t len = strlen(req);
-	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		close(fd);
-		return -1;
-	}
-	char buf[8192];
-	for (;;) {
-		struct pollfd pf = { fd, POLLIN, 0 };
-		if (poll(&pf, 1, 30000) <= 0)
-			break;
-		ssize_t r = recv(fd, buf, sizeof(buf), 0);
-		if (r <= 0)
-			break;
-		char *nl = memchr(buf, '\n', (size_t)r);
-		jb_append(ans, buf, nl ? (size_t)(nl - buf) : (size_t)r);
-		if (nl)
-			break;
-		if (ans->len > (1u << 20))
-			break;
-	}
-	close(fd);
-	return ans->len ? 0 : -1;
+	return unixline_call(path, req, 30000, 1u << 20, ans) == UL_OK ? 0 : -1;
 }
 
 /* POST /api/action {"action": "allow"|"deny"|"block"|"suppress"|"unallow"|...,
