@@ -28,21 +28,8 @@
 #include "json.h"
 #include "overrides.h"
 #include "sink.h"
+#include "util.h"
 #include "worker.h"
-
-static inline double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static inline vtime_t now_wall(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (vtime_t)ts.tv_sec * 1000000u + (vtime_t)ts.tv_nsec / 1000u;
-}
 
 #define CTL_MAX_CLIENTS 16
 #define CTL_MAX_LINE 65536

@@ -42,13 +42,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static double wall(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The record's own time (its "timestamp"), or -1. */
 static double record_time(const char *rec, size_t len)
 {
@@ -180,7 +173,7 @@ int notify_main(int argc, char **argv)
 		const char *line;
 		bool any = false;
 		while ((line = tail_next(t, &len, &after))) {
-			double now = wall();
+			double now = (double)now_wall() / 1e6;
 			if (once) {
 				double rt = record_time(line, len);
 				if (rt > 0)
@@ -199,7 +192,7 @@ int notify_main(int argc, char **argv)
 			notifier_flush(nf);
 			break;
 		}
-		notifier_tick(nf, wall());
+		notifier_tick(nf, (double)now_wall() / 1e6);
 		struct timespec ts = { 0, 200 * 1000000 };
 		nanosleep(&ts, NULL);
 	}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -66,5 +67,21 @@ size_t str_lcpy(char *dst, const char *src, size_t size);
  * readers see the old file or the new one, whole.  mode: the new file's.
  * 0, or -1 with errno set (the temporary file removed). */
 int file_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* Seconds on the monotonic clock (intervals, deadlines). */
+static inline double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The wall clock as a vtime_t (microseconds since the epoch). */
+static inline vtime_t now_wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (vtime_t)ts.tv_sec * 1000000u + (vtime_t)ts.tv_nsec / 1000u;
+}
 
 #endif

@@ -73,13 +73,6 @@ struct fanout {
 	int pid;
 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static uint64_t count_lines(const char *buf, size_t len)
 {
 	uint64_t n = 0;
@@ -283,14 +276,14 @@ static void c_close(struct consumer *c, double retry)
 	jb_reset(&c->pending);
 	c->pending_off = 0;
 	c->pending_lines = 0;
-	c->next_try = mono() + retry;
+	c->next_try = now_mono() + retry;
 }
 
 static bool c_connect(struct consumer *c)
 {
 	if (c->fd >= 0)
 		return true;
-	if (mono() < c->next_try)
+	if (now_mono() < c->next_try)
 		return false;
 	int dom = c->sa.ss_family;
 	int st = c->transport == T_UNIX_DGRAM || c->transport == T_UDP ? SOCK_DGRAM : SOCK_STREAM;
@@ -418,7 +411,7 @@ static bool redis_up(struct consumer *c)
 {
 	if (c->rc)
 		return true;
-	if (mono() < c->next_try)
+	if (now_mono() < c->next_try)
 		return false;
 	struct timeval tv = { 1, 0 };
 	c->rc = c->host[0] == '/' ? redisConnectUnixWithTimeout(c->host, tv)
@@ -429,7 +422,7 @@ static bool redis_up(struct consumer *c)
 			redisFree(c->rc);
 		}
 		c->rc = NULL;
-		c->next_try = mono() + 5;
+		c->next_try = now_mono() + 5;
 		return false;
 	}
 	redisSetTimeout(c->rc, tv);
@@ -461,7 +454,7 @@ static void redis_batch(struct consumer *c, const char *buf, size_t len)
 			atomic_fetch_add(&c->dropped, appended - i);
 			redisFree(c->rc);
 			c->rc = NULL;
-			c->next_try = mono() + 5;
+			c->next_try = now_mono() + 5;
 			return;
 		}
 		if (rep->type == REDIS_REPLY_ERROR)
@@ -660,7 +653,7 @@ void fanout_drain(struct fanout *f, double secs)
 {
 	if (!f)
 		return;
-	double end = mono() + secs;
+	double end = now_mono() + secs;
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
 		bool idle = !f->len && !f->busy;
@@ -670,7 +663,7 @@ void fanout_drain(struct fanout *f, double secs)
 		 * to flush (the thread only flushes on its timed wake) */
 		for (unsigned k = 0; idle && k < f->n; k++)
 			pending += f->c[k].fd >= 0 && f->c[k].pending.len;
-		if ((idle && !pending) || mono() > end)
+		if ((idle && !pending) || now_mono() > end)
 			return;
 		struct timespec d = { 0, 2000000 };
 		nanosleep(&d, NULL);
@@ -687,10 +680,10 @@ void fanout_close(struct fanout *f)
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->tid, NULL);
 	/* what a stream peer has not read yet: 2 s more */
-	double end = mono() + 2;
+	double end = now_mono() + 2;
 	for (unsigned k = 0; k < f->n; k++) {
 		struct consumer *c = &f->c[k];
-		while (c->fd >= 0 && c->pending.len && mono() < end) {
+		while (c->fd >= 0 && c->pending.len && now_mono() < end) {
 			c_flush(c);
 			struct timespec d = { 0, 5000000 };
 			nanosleep(&d, NULL);

@@ -350,13 +350,6 @@ uint64_t store_retain(struct store *s, int64_t now_us, uint64_t max_age, uint64_
 	return n;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct verr *e)
 {
 	struct store *s = store_open(c->db, e);
@@ -370,14 +363,14 @@ int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct ve
 		return V_ENOMEM;
 	}
 	uint64_t added = 0;
-	double t0 = mono(), next_retain = 0;
+	double t0 = now_mono(), next_retain = 0;
 	int rc = 0;
 	while (!*stop) {
 		unsigned n = 0;
 		size_t len;
 		struct tail_pos after;
 		const char *line;
-		double batch_end = mono() + 0.25;
+		double batch_end = now_mono() + 0.25;
 		while (n < c->batch && (line = tail_next(t, &len, &after))) {
 			if (!n && store_begin(s) < 0) {
 				rc = verr_set(e, V_EIO, "%s: %s", c->db, sqlite3_errmsg(s->db));
@@ -389,7 +382,7 @@ int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct ve
 			}
 			pos = after;
 			n++;
-			if ((n & 255) == 0 && mono() > batch_end)
+			if ((n & 255) == 0 && now_mono() > batch_end)
 				break;
 		}
 		if (n) {
@@ -400,14 +393,14 @@ int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct ve
 			added += n;
 			continue;
 		}
-		if (mono() >= next_retain) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			uint64_t d = store_retain(s, (int64_t)now.tv_sec * 1000000, c->max_age, c->max_bytes);
+		if (now_mono() >= next_retain) {
+			/* whole seconds, as before */
+			int64_t now = (int64_t)(now_wall() / 1000000) * 1000000;
+			uint64_t d = store_retain(s, now, c->max_age, c->max_bytes);
 			if (d && !c->quiet)
 				log_info("store: retention removed %llu records",
 					 (unsigned long long)d);
-			next_retain = mono() + 10;
+			next_retain = now_mono() + 10;
 		}
 		if (c->once)
 			break;
@@ -417,7 +410,7 @@ int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct ve
 	}
 out:
 	if (!c->quiet) {
-		double el = mono() - t0;
+		double el = now_mono() - t0;
 		log_info("store: %llu records added in %.2f s (%.0f/s), %llu skipped, %llu in the store, "
 			 "%.1f MB",
 			 (unsigned long long)added, el, el > 0 ? (double)added / el : 0,

@@ -188,9 +188,7 @@ static enum MHD_Result do_action(struct web *w, struct MHD_Connection *c, json_t
 		sqlite3_stmt *st;
 		if (db && sqlite3_prepare_v2(db, "INSERT INTO actions(ts, what, result) VALUES (?, ?, ?)",
 					     -1, &st, NULL) == SQLITE_OK) {
-			struct timespec now;
-			clock_gettime(CLOCK_REALTIME, &now);
-			sqlite3_bind_int64(st, 1, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+			sqlite3_bind_int64(st, 1, (int64_t)now_wall());
 			sqlite3_bind_text(st, 2, line, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_text(st, 3, ans.buf, (int)ans.len, SQLITE_TRANSIENT);
 			sqlite3_step(st);
@@ -240,13 +238,6 @@ struct live {
 	double last_send;
 };
 
-static double mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static ssize_t live_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	(void)pos;
@@ -278,12 +269,12 @@ static ssize_t live_read(void *cls, uint64_t pos, char *out, size_t max)
 			}
 		jb_fini(&rows);
 		if (l->buf.len) {
-			l->last_send = mono();
+			l->last_send = now_mono();
 			continue;
 		}
-		if (mono() - l->last_send > 15) {
+		if (now_mono() - l->last_send > 15) {
 			jb_append(&l->buf, ": keep-alive\n\n", 14);
-			l->last_send = mono();
+			l->last_send = now_mono();
 			continue;
 		}
 		struct timespec d = { 0, 100 * 1000000 };
@@ -307,7 +298,7 @@ static enum MHD_Result do_live(struct web *w, struct MHD_Connection *c)
 		return send_err(c, 503, "the store cannot be opened");
 	}
 	l->w = w;
-	l->last_send = mono();
+	l->last_send = now_mono();
 	/* from now on (or from ?after=ID, to catch up after a pause) */
 	int64_t after = arg_int(c, "after");
 	sqlite3_stmt *st;
