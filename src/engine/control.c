@@ -625,25 +625,6 @@ static void cmd_vms(struct req *q)
 	jb_close(q->r);
 }
 
-static void ovr_json(struct jbuf *r, const struct ovr *x, const char *key)
-{
-	jb_open_object(r, key);
-	jb_str(r, "action", ovr_action_names[x->action]);
-	if (*x->vm)
-		jb_str(r, "vm", x->vm);
-	if (x->action == OVR_SUPPRESS) {
-		jb_u64(r, "gid", x->gid);
-		jb_u64(r, "sid", x->sid);
-	} else {
-		jb_str(r, "target", x->target);
-	}
-	if (*x->by)
-		jb_str(r, "by", x->by);
-	if (*x->time)
-		jb_str(r, "time", x->time);
-	jb_close(r);
-}
-
 static void cmd_vm(struct req *q)
 {
 	struct control *ct = q->ct;
@@ -699,14 +680,7 @@ static void record_change(struct control *ct, const char *cmd, const struct ovr 
 	jb_str(&jb, "event_type", "control");
 	jb_open_object(&jb, "control");
 	jb_str(&jb, "command", cmd);
-	if (*x->vm)
-		jb_str(&jb, "vm", x->vm);
-	if (x->action == OVR_SUPPRESS) {
-		jb_u64(&jb, "gid", x->gid);
-		jb_u64(&jb, "sid", x->sid);
-	} else {
-		jb_str(&jb, "target", x->target);
-	}
+	ovr_json_subject(&jb, x);
 	jb_str(&jb, "by", x->by);
 	jb_str(&jb, "result", result);
 	jb_close(&jb);

@@ -249,6 +249,30 @@ static int write_blocks(const char *path, const struct overrides *o, bool addr, 
 	return rc;
 }
 
+void ovr_json_subject(struct jbuf *jb, const struct ovr *x)
+{
+	if (*x->vm)
+		jb_str(jb, "vm", x->vm);
+	if (x->action == OVR_SUPPRESS) {
+		jb_u64(jb, "gid", x->gid);
+		jb_u64(jb, "sid", x->sid);
+	} else {
+		jb_str(jb, "target", x->target);
+	}
+}
+
+void ovr_json(struct jbuf *jb, const struct ovr *x, const char *key)
+{
+	jb_open_object(jb, key);
+	jb_str(jb, "action", ovr_action_names[x->action]);
+	ovr_json_subject(jb, x);
+	if (*x->by)
+		jb_str(jb, "by", x->by);
+	if (*x->time)
+		jb_str(jb, "time", x->time);
+	jb_close(jb);
+}
+
 int overrides_write(const char *path, const struct overrides *o, const char *blocks_ip,
 		    const char *blocks_dom, struct verr *e)
 {
@@ -262,21 +286,7 @@ int overrides_write(const char *path, const struct overrides *o, const char *blo
 		/* the writer places commas; the line breaks above keep the file
 		 * readable one entry a line */
 		b.need_comma[b.depth] = false;
-		jb_open_object(&b, NULL);
-		jb_str(&b, "action", ovr_action_names[x->action]);
-		if (*x->vm)
-			jb_str(&b, "vm", x->vm);
-		if (x->action == OVR_SUPPRESS) {
-			jb_u64(&b, "gid", x->gid);
-			jb_u64(&b, "sid", x->sid);
-		} else {
-			jb_str(&b, "target", x->target);
-		}
-		if (*x->by)
-			jb_str(&b, "by", x->by);
-		if (*x->time)
-			jb_str(&b, "time", x->time);
-		jb_close(&b);
+		ovr_json(&b, x, NULL);
 	}
 	jb_close(&b);
 	jb_close(&b);

@@ -65,6 +65,13 @@ int overrides_remove(struct overrides *o, const struct ovr *x);
 bool ovr_same(const struct ovr *a, const struct ovr *b);
 void overrides_fini(struct overrides *o);
 
+struct jbuf;
+/* x as the JSON object the file and the control socket use (member key,
+ * or NULL in an array): action, vm, target or gid and sid, by, time. */
+void ovr_json(struct jbuf *jb, const struct ovr *x, const char *key);
+/* Only what it is about: vm, and target or gid and sid. */
+void ovr_json_subject(struct jbuf *jb, const struct ovr *x);
+
 /* Whether a block target is an address or network (else a domain). */
 bool ovr_target_is_addr(const char *t);
 
