@@ -887,32 +887,42 @@ void control_handle_line(struct control *ct, struct ctl_client *c, const char *l
 
 /* ---- the thread ---- */
 
+/* Timer (every policy.check-interval): has the identity file or a list
+ * file changed? */
+static void files_check(void *arg, vtime_t now)
+{
+	(void)now;
+	struct control *ct = arg;
+	ct->id_due |= identity_file_changed(ct->cfg, &ct->seen);
+	if (ct->list_from < 0 && blocklists_due(atomic_load(&ct->rules->bl), 0, false) >= 0 &&
+	    blocklists_files_stamp(ct->cfg) != ct->failed_stamp) {
+		ct->list_from = 0;
+		ct->list_all = false;
+	}
+}
+
 static void *control_main(void *arg)
 {
 	struct control *ct = arg;
-	double next_check = now_mono() + (double)ct->cfg->policy_check_interval;
 	ct->seen = identity_file_mtime(atomic_load(&ct->rules->idm));
+	/* the control thread's timers run on wall time (monotonic) */
+	timers_add(&ct->timers, "policy-files", VTIME_FROM_SEC(ct->cfg->policy_check_interval),
+		   files_check, ct);
+	timers_run(&ct->timers, (vtime_t)(now_mono() * 1e6));
 	while (!atomic_load(&ct->done)) {
 		socket_poll(ct, 50);
 		sweep(ct);
 		/* the configuration's own VMs do not change: SIGHUP re-reads
 		 * the identity file, if there is one */
-		bool id_due = engine_policy_reload && ct->cfg->identity_file && *ct->cfg->identity_file;
+		ct->id_due |= engine_policy_reload && ct->cfg->identity_file && *ct->cfg->identity_file;
 		if (engine_policy_reload) {
 			/* every list, one after the other */
 			ct->list_from = 0;
 			ct->list_all = true;
 		}
-		if (ct->cfg->policy_check_interval && now_mono() >= next_check) {
-			next_check = now_mono() + (double)ct->cfg->policy_check_interval;
-			id_due |= identity_file_changed(ct->cfg, &ct->seen);
-			if (ct->list_from < 0 &&
-			    blocklists_due(atomic_load(&ct->rules->bl), 0, false) >= 0 &&
-			    blocklists_files_stamp(ct->cfg) != ct->failed_stamp) {
-				ct->list_from = 0;
-				ct->list_all = false;
-			}
-		}
+		timers_run(&ct->timers, (vtime_t)(now_mono() * 1e6));
+		bool id_due = ct->id_due;
+		ct->id_due = false;
 		engine_policy_reload = 0;
 		struct verr e = { "" };
 		/* not retried until the file changes again (seen) */

@@ -72,6 +72,8 @@ struct control {
 	unsigned old_gen;
 	struct retired ret;
 	struct timespec seen;  /* identity.file's mtime */
+	bool id_due;           /* the identity file changed: reload it */
+	struct timers timers;  /* periodic work on wall time (timer.h) */
 	uint64_t failed_stamp; /* list files when a list reload failed */
 	int list_from;         /* a list reload pass: the next list to look at */
 	bool list_all;         /* ... every list, not only changed ones */

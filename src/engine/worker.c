@@ -60,6 +60,9 @@ static void on_flow_end(void *ud, struct flow *f)
 	}
 }
 
+static void sessions_walk(void *arg, vtime_t now);
+static void expire_tick(void *arg, vtime_t now);
+
 int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigned nworkers,
 		struct sink *eve, struct verr *e)
 {
@@ -92,6 +95,11 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			      cfg->app_memcap / nworkers };
 	app_ctx_init(&w->app, &ac, &w->cnt);
 	w->app_on = cfg->app_enabled;
+	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);
+	if (w->nlong || cfg->policy_idle_session)
+		timers_add(&w->timers, "sessions",
+			   VTIME_FROM_SEC(cfg->policy_session_check ? cfg->policy_session_check : 10),
+			   sessions_walk, w);
 	return 0;
 }
 
@@ -287,16 +295,20 @@ static void session_check(struct flow *f, void *ctx)
 	}
 }
 
-/* Walks the flow table every policy.session-check-interval. */
-static void sessions_due(struct worker *w, vtime_t now)
+/* The session walk (timer: every policy.session-check-interval). */
+static void sessions_walk(void *arg, vtime_t now)
 {
-	if (!w->cfg || (!w->nlong && !w->cfg->policy_idle_session))
-		return;
-	if (now < w->next_session_check)
-		return;
-	w->next_session_check = now + VTIME_FROM_SEC(w->cfg->policy_session_check ? w->cfg->policy_session_check : 10);
+	struct worker *w = arg;
 	struct session_walk sw = { w, now };
 	flow_table_walk(w->ft, session_check, &sw);
+}
+
+/* Flow and fragment expiry (timer: every second). */
+static void expire_tick(void *arg, vtime_t now)
+{
+	struct worker *w = arg;
+	flow_table_expire(w->ft, now);
+	decode_expire(&w->dec, now);
 }
 
 /* Shannon entropy of s (n bytes) in tenths of a bit per character. */
@@ -679,11 +691,7 @@ void worker_idle(struct worker *w, vtime_t now)
 	worker_check_rules(w);
 	if (w->live && now > w->now) {
 		w->now = now;
-		if (now >= w->next_expire) {
-			flow_table_expire(w->ft, now);
-			decode_expire(&w->dec, now);
-			w->next_expire = now + 1000000;
-		}
+		timers_run(&w->timers, now);
 	}
 	worker_flush(w);
 }
@@ -725,11 +733,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	p->pcap_cnt = pcap_cnt;
 	if (ts > w->now)
 		w->now = ts;
-	if (w->now >= w->next_expire) {
-		flow_table_expire(w->ft, w->now);
-		decode_expire(&w->dec, w->now);
-		w->next_expire = w->now + 1000000;
-	}
+	timers_run(&w->timers, w->now);
 	decode_packet(&w->dec, p);
 	if (p->flags & PKT_CSUM_BAD) {
 		CNT_INC(&w->cnt, DECODER_CSUM_BAD);
@@ -764,7 +768,6 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		if (w->dt)
 			verdict = run_detect(w, p);
 	}
-	sessions_due(w, w->now);
 	if (w->app.tx.ndns)
 		dns_anomalies(w, p);
 	if (f && w->behave && f->pkts[0] + f->pkts[1] == 1 && p->ip_ver) {

@@ -14,6 +14,7 @@
 #include "blocklist.h"
 #include "resolved.h"
 #include "behave.h"
+#include "timer.h"
 
 /* The running rule engine, shared by all workers.  A reload stores a new
  * engine and bumps gen; each worker switches at its next packet (or while
@@ -75,7 +76,6 @@ struct worker {
 	const struct config *cfg;
 	uint64_t long_grades[8];   /* policy.long-session, seconds, ascending */
 	unsigned nlong;
-	vtime_t next_session_check;
 	atomic_uint seen_gen;
 	bool ips;            /* drops take effect: inline, or --simulate-ips */
 	bool live;           /* wall-clock timestamps: expire flows while idle */
@@ -85,7 +85,7 @@ struct worker {
 	vtime_t first_ts;    /* the first packet's time (alloc.packet_path) */
 	uint32_t prealloc_blocks; /* alloc.prealloc-blocks, taken by the first packet */
 	bool pooled;         /* this thread's allocation pool is set up */
-	vtime_t next_expire;
+	struct timers timers; /* flow expiry, the session walk: packet time, wall time live */
 	struct packet pkt;
 };
 
