@@ -901,6 +901,14 @@ static void files_check(void *arg, vtime_t now)
 	}
 }
 
+/* Timer (every second): the learned state's queued changes to its file. */
+static void state_flush(void *arg, vtime_t now)
+{
+	(void)now;
+	struct control *ct = arg;
+	learned_flush(ct->rules->learned);
+}
+
 static void *control_main(void *arg)
 {
 	struct control *ct = arg;
@@ -908,6 +916,8 @@ static void *control_main(void *arg)
 	/* the control thread's timers run on wall time (monotonic) */
 	timers_add(&ct->timers, "policy-files", VTIME_FROM_SEC(ct->cfg->policy_check_interval),
 		   files_check, ct);
+	if (ct->rules->learned)
+		timers_add(&ct->timers, "policy-state", VTIME_FROM_SEC(1), state_flush, ct);
 	timers_run(&ct->timers, (vtime_t)(now_mono() * 1e6));
 	while (!atomic_load(&ct->done)) {
 		socket_poll(ct, 50);
@@ -950,6 +960,7 @@ void rules_state_init(struct rules_state *rs)
 	atomic_init(&rs->bl, NULL);
 	rs->resolved = NULL;
 	rs->behave = NULL;
+	rs->learned = NULL;
 }
 
 /* The state files: overrides.json read (a corrupt one stops the start,

@@ -190,6 +190,22 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	};
 	if (!(rules->behave = behave_new(&bc)))
 		return verr_set(e, V_ENOMEM, "out of memory (scan and beacon tables)");
+	/* what the VMs reached and when, kept across restarts */
+	if (identity_count(idm) || (cfg->identity_file && *cfg->identity_file)) {
+		struct learned_cfg lc;
+		char path[4096];
+		if (learned_cfg_from(cfg, &lc, path, sizeof(path), e) < 0)
+			return V_EINVAL;
+		struct verr le = { "" };
+		rules->learned = learned_open(&lc, &le);
+		if (!rules->learned && *path) {
+			log_warn("policy state: %s; kept in memory only", le.msg);
+			lc.path = NULL;
+			rules->learned = learned_open(&lc, &le);
+		}
+		if (!rules->learned)
+			return verr_set(e, V_ENOMEM, "%s", le.msg);
+	}
 	if (opts->detect) {
 		struct detect_load_stats st;
 		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
@@ -235,7 +251,8 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	/* an unknown user or group is reported by privs_drop, which follows */
 	if (cfg->run_user && *cfg->run_user && geteuid() == 0 &&
 	    privs_lookup(cfg->run_user, cfg->run_group, &uid, &gid, &le) == 0 &&
-	    (sink_chown(*eve, uid, gid) < 0 || sink_chown(*fast, uid, gid) < 0))
+	    (sink_chown(*eve, uid, gid) < 0 || sink_chown(*fast, uid, gid) < 0 ||
+	     learned_chown(rules->learned, uid, gid) < 0))
 		log_warn("cannot give the log files to %s: %s", cfg->run_user, strerror(errno));
 	return 0;
 }
@@ -275,6 +292,8 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 	blocklists_free(atomic_load(&rules->bl));
 	resolved_free(rules->resolved);
 	behave_free(rules->behave);
+	learned_close(rules->learned);
+	rules->learned = NULL;
 }
 
 int engine_run(const struct config *cfg, struct capture *cap, const struct engine_opts *opts,
@@ -325,6 +344,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		wp[i] = &ts[i].w;
 		ts[i].w.resolved = rules.resolved;
 		ts[i].w.behave = rules.behave;
+		ts[i].w.learned = rules.learned;
 		ts[i].linktype = cap->linktype;
 		ts[i].live = cap->live;
 		ts[i].w.live = cap->live;
@@ -548,6 +568,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		wp[inited] = &t->w;
 		t->w.resolved = rules.resolved;
 		t->w.behave = rules.behave;
+		t->w.learned = rules.learned;
 		t->num = queues[inited];
 		t->resp = &resp;
 		if (worker_set_rules(&t->w, &rules, fast) < 0) {

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "notify_cmd.h"
+#include "policy_cmd.h"
 #include "store_cmd.h"
 #include "web_cmd.h"
 #include "detect.h"
@@ -162,6 +163,9 @@ int main(int argc, char **argv)
 	/* vigil store: eve.json into the event store */
 	if (argc > 1 && !strcmp(argv[1], "store"))
 		return store_main(argc - 1, argv + 1);
+	/* vigil policy propose: an allowlist from learn mode */
+	if (argc > 1 && !strcmp(argv[1], "policy"))
+		return policy_main(argc - 1, argv + 1);
 	/* vigil web: the dashboard */
 	if (argc > 1 && !strcmp(argv[1], "web"))
 		return web_main(argc - 1, argv + 1);

@@ -326,27 +326,6 @@ static unsigned entropy_x10(const char *s, size_t n)
 	return (unsigned)(h * 10 + 0.5);
 }
 
-/* The domain a name belongs to: its last two labels, or three when the
- * top level is a two-letter country code with a short second level
- * (example.co.uk). */
-static const char *domain_of(const char *name)
-{
-	size_t n = strlen(name);
-	const char *dots[3] = { NULL, NULL, NULL };
-	int k = 0;
-	for (size_t i = n; i-- > 0 && k < 3;)
-		if (name[i] == '.')
-			dots[k++] = name + i;
-	if (k < 1)
-		return name;
-	size_t tld = (size_t)(name + n - dots[0] - 1);
-	size_t sld = k >= 2 ? (size_t)(dots[0] - dots[1] - 1) : (size_t)(dots[0] - name);
-	int want = (tld == 2 && sld <= 3) ? 3 : 2;
-	if (k >= want)
-		return dots[want - 1] + 1;
-	return name;
-}
-
 /* Unique subdomains asked by one source, NXDOMAIN names answered to one
  * client, within policy.dns-window. */
 static void dns_counts(struct worker *w, struct packet *p)
@@ -362,7 +341,7 @@ static void dns_counts(struct worker *w, struct packet *p)
 		uint64_t item = hash_bytes(q, strlen(q), 1);
 		size_t al = p->ip_ver == 4 ? 4 : 16;
 		if (!m->response && c->policy_dns_subdomains) {
-			const char *dom = domain_of(q);
+			const char *dom = name_registrable(q);
 			uint8_t key[16 + 256];
 			memcpy(key, p->src, al);
 			size_t dl = strlen(dom) < 255 ? strlen(dom) : 255;
@@ -464,6 +443,42 @@ static bool is_resolver(const struct config *cfg, uint8_t ver, const uint8_t *a)
 	return false;
 }
 
+/* A VM's new flow against what vigil learned about it: new destinations,
+ * unexpected hours, learn-mode records.  DNS itself is left out (the
+ * resolvers are every VM's plumbing), as are multicast and broadcast. */
+static void learned_check(struct worker *w, const struct packet *p, const struct vm *vm,
+			  const uint8_t *cdst, uint16_t cdp, uint32_t now)
+{
+	bool ports = p->flags & PKT_HAS_PORTS;
+	if (ports && (cdp == 53 || cdp == 853 || cdp == 5353 || cdp == 67 || cdp == 68))
+		return;
+	if ((p->ip_ver == 4 && (cdst[0] >= 224 || (cdst[0] == 255))) ||
+	    (p->ip_ver == 6 && cdst[0] == 0xff))
+		return;
+	char name[128] = "", a[64];
+	bool named = resolved_lookup(w->resolved, vm->id, p->ip_ver, cdst, now, name, sizeof(name));
+	struct contact c = {
+		.vm = vm->name,
+		.name = named ? name : NULL,
+		.ver = p->ip_ver,
+		.addr = cdst,
+		.proto = p->proto,
+		.port = ports ? cdp : 0,
+		.now = now,
+		.learn = vm->learn || w->cfg->policy_learn_all,
+		.quiet = vm->has_quiet ? vm->quiet : NULL,
+	};
+	struct contact_report r;
+	if (!learned_contact(w->learned, &c, &r))
+		return;
+	CNT_ADD(&w->cnt, POLICY_EARLY_WARNINGS, (uint64_t)(!!r.newdest + !!r.odd));
+	inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, cdst, a, sizeof(a));
+	if (w->eve && w->ec.alert)
+		eve_learned_alerts(&w->out, p, vm->name, &r, c.name, a,
+				   (uint32_t)w->cfg->policy_hours_learn,
+				   (uint32_t)w->cfg->policy_hours_min, &w->ec);
+}
+
 /* Learns the client VM's DNS answers; decides a VM's new flows; polices
  * its DNS questions, TLS server names and HTTP Hosts. */
 static void allow_check(struct worker *w, struct packet *p, int *verdict)
@@ -509,6 +524,8 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 				eve_no_dns_alert(&w->out, p, vm->name, a, &w->ec);
 		}
 	}
+	if (vm && w->learned && p->dir == 0 && f->pkts[0] + f->pkts[1] == 1)
+		learned_check(w, p, vm, cdst, cdp, now);
 	if (vm && vm->nvpn && f->policy == POL_UNCHECKED) {
 		/* a VPN-only VM: its endpoints, and nothing else (a kill switch) */
 		uint8_t proto = p->proto == 6 || p->proto == 17 ? p->proto : 0;
@@ -550,7 +567,8 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 	}
 	if (vm && vm->nvpn)
 		return; /* a VPN flow already decided */
-	if (!vm || vm->policy == VM_NO_POLICY) {
+	if (!vm || vm->policy == VM_NO_POLICY || vm->learn || w->cfg->policy_learn_all) {
+		/* no policy, or learn mode: recorded (learned_check), not enforced */
 		f->policy = POL_NONE;
 		return;
 	}

@@ -14,6 +14,7 @@
 #include "blocklist.h"
 #include "resolved.h"
 #include "behave.h"
+#include "learned.h"
 #include "timer.h"
 
 /* The running rule engine, shared by all workers.  A reload stores a new
@@ -33,6 +34,7 @@ struct rules_state {
 	atomic_uint list_reloads;
 	struct resolved *resolved;    /* the VMs' DNS answers (allowlists) */
 	struct behave *behave;        /* scans and beacons */
+	struct learned *learned;      /* new destinations, active hours, learn mode */
 };
 
 /* A question the control socket asks every worker about its own flows
@@ -73,6 +75,7 @@ struct worker {
 	const struct blocklists *bl; /* the current blocklists, may be empty */
 	struct resolved *resolved;   /* the VMs' DNS answers, shared by all workers */
 	struct behave *behave;       /* scans and beacons, shared by all workers */
+	struct learned *learned;     /* what the VMs reached and when; may be NULL */
 	const struct config *cfg;
 	uint64_t long_grades[8];   /* policy.long-session, seconds, ascending */
 	unsigned nlong;

@@ -426,6 +426,25 @@ void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, c
 	jb_fini(&own);
 }
 
+void eve_learned_alerts(struct jbuf *jb, const struct packet *p, const char *vm,
+			const struct contact_report *r, const char *name, const char *addr,
+			uint32_t hours_learn, uint32_t hours_min, const struct eve_cfg *ec)
+{
+	struct policy_alert pa;
+	struct jbuf own = { 0 };
+	if (r->newdest) {
+		policy_alert_new_destination(pa_init(&pa, &own, ec), vm, r, name, addr);
+		pa_done(&pa);
+		policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	}
+	if (r->odd) {
+		policy_alert_unexpected_time(pa_init(&pa, &own, ec), vm, r, addr, hours_learn, hours_min);
+		pa_done(&pa);
+		policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	}
+	jb_fini(&own);
+}
+
 void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
 		      const struct beacon_report *r, const struct eve_cfg *ec)
 {

@@ -84,6 +84,13 @@ void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm,
 /* A VM connected to an address it never resolved (sid 50). */
 void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
 		      const struct eve_cfg *ec);
+struct contact_report;
+/* The learned state's findings on a VM's new flow: a new destination
+ * and/or a session at an unexpected time (hours_learn, hours_min: the
+ * thresholds, for the record). */
+void eve_learned_alerts(struct jbuf *jb, const struct packet *p, const char *vm,
+			const struct contact_report *r, const char *name, const char *addr,
+			uint32_t hours_learn, uint32_t hours_min, const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

@@ -17,6 +17,7 @@
  * longest first, searched in order.
  */
 #include "identity.h"
+#include "learned.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -352,6 +353,16 @@ static const char *scalar(yaml_node_t *n)
 }
 
 /* A scalar (a list of items) or a sequence of scalars: fn on each item. */
+static int add_quiet(struct identity *id, uint32_t v, const char *text, struct verr *e,
+		     const char *where)
+{
+	struct verr qe = { "" };
+	if (quiet_hours_parse(text, id->vms[v].quiet, &qe) < 0)
+		return verr_set(e, V_EINVAL, "%s: %s", where, qe.msg);
+	id->vms[v].has_quiet = true;
+	return 0;
+}
+
 static int node_items(struct identity *id, uint32_t v, yaml_document_t *doc, yaml_node_t *n,
 		      int (*fn)(struct identity *, uint32_t, const char *, struct verr *, const char *),
 		      struct verr *e, const char *path)
@@ -477,6 +488,17 @@ static int load_file(struct identity *id, const char *path, struct verr *e)
 				rc = node_rules(id, v, &doc, vv, add_deny, e, path);
 			else if (key && !strcmp(key, "vpn"))
 				rc = node_rules(id, v, &doc, vv, add_vpn, e, path);
+			else if (key && !strcmp(key, "quiet-hours"))
+				rc = node_rules(id, v, &doc, vv, add_quiet, e, path);
+			else if (key && !strcmp(key, "learn")) {
+				const char *lv = scalar(vv);
+				if (lv && (!strcmp(lv, "yes") || !strcmp(lv, "true")))
+					id->vms[v].learn = true;
+				else if (lv && (!strcmp(lv, "no") || !strcmp(lv, "false")))
+					id->vms[v].learn = false;
+				else
+					rc = verr_set(e, V_EINVAL, "%s: learn is yes or no", where);
+			}
 			else if (key && !strcmp(key, "policy")) {
 				const char *pv = scalar(vv);
 				if (pv && !strcmp(pv, "allow"))
@@ -489,7 +511,7 @@ static int load_file(struct identity *id, const char *path, struct verr *e)
 			else
 				rc = verr_set(e, V_EINVAL,
 					      "%s: unknown key \"%s\" (addresses, labels, interfaces, "
-					      "policy, allow, deny, vpn)",
+					      "policy, allow, deny, vpn, learn, quiet-hours)",
 					      where, key ? key : "?");
 		}
 	}
@@ -866,6 +888,8 @@ void identity_vm_json(const struct identity *id, const struct vm *vm, struct jbu
 			jb_str(jb, NULL, id->ifaces[i].name);
 	jb_close(jb);
 	jb_str(jb, "policy", pol[vm->policy <= VM_DEFAULT_DENY ? vm->policy : 0]);
+	if (vm->learn)
+		jb_bool(jb, "learn", true);
 	for (int deny = 0; deny < 2; deny++) {
 		jb_open_array(jb, deny ? "deny" : "allow");
 		for (uint32_t i = 0; i < vm->nrules; i++)

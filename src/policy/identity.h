@@ -48,6 +48,9 @@ struct vm {
 	struct vm_rule *vpn;
 	uint32_t nvpn;
 	uint64_t id;         /* a hash of the name: stable across reloads */
+	bool learn;          /* learn mode: flows recorded, the allowlist not enforced */
+	bool has_quiet;      /* quiet-hours given: quiet replaces policy.quiet-hours */
+	uint64_t quiet[3];   /* hours of the week (from Sunday 00:00, local time) */
 };
 
 struct identity;

@@ -188,3 +188,54 @@ void policy_alert_beacon(struct policy_alert *pa, const struct beacon_report *r,
 	jb_str(jb, "last", last);
 	jb_close(jb);
 }
+
+void policy_alert_new_destination(struct policy_alert *pa, const char *vm,
+				  const struct contact_report *r, const char *name, const char *addr)
+{
+	const char *kind = r->newdest == NEWDEST_REGDOMAIN ? "registrable_domain"
+			   : r->newdest == NEWDEST_DOMAIN  ? "domain"
+							   : "network";
+	snprintf(pa->signature, sizeof(pa->signature),
+		 "VIGIL EARLY WARNING new destination: %s reached %s for the first time", vm, r->dest);
+	warning(pa, 70);
+	struct jbuf *jb = pa->body;
+	jb_str(jb, "type", "new_destination");
+	jb_str(jb, "vm", vm);
+	jb_str(jb, "kind", kind);
+	jb_str(jb, "destination", r->dest);
+	if (name && *name)
+		jb_str(jb, "name", name);
+	jb_str(jb, "address", addr);
+	jb_u64(jb, "known", r->known);
+	jb_u64(jb, "learned_days", r->learned_days);
+	jb_close(jb);
+}
+
+void policy_alert_unexpected_time(struct policy_alert *pa, const char *vm,
+				  const struct contact_report *r, const char *addr, uint32_t hours_learn,
+				  uint32_t hours_min)
+{
+	char how[32];
+	hour_of_week_name(r->how, how, sizeof(how));
+	if (r->odd == 2)
+		snprintf(pa->signature, sizeof(pa->signature),
+			 "VIGIL EARLY WARNING session in quiet hours: %s, %s", vm, how);
+	else
+		snprintf(pa->signature, sizeof(pa->signature),
+			 "VIGIL EARLY WARNING session at an unexpected time: %s never active %s-%02u:00",
+			 vm, how, (r->how + 1) % 24);
+	warning(pa, 71);
+	struct jbuf *jb = pa->body;
+	jb_str(jb, "type", "unexpected_time");
+	jb_str(jb, "vm", vm);
+	jb_str(jb, "reason", r->odd == 2 ? "quiet hours" : "no session in this hour while learning");
+	jb_str(jb, "hour_of_week", how);
+	jb_u64(jb, "weeks_active", r->weeks_active);
+	if (r->odd == 1) {
+		jb_u64(jb, "min_weeks", hours_min);
+		jb_u64(jb, "learned_days", r->learned_days);
+		jb_u64(jb, "learning", hours_learn);
+	}
+	jb_str(jb, "address", addr);
+	jb_close(jb);
+}

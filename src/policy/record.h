@@ -14,6 +14,7 @@
 #include "behave.h"
 #include "blocklist.h"
 #include "json.h"
+#include "learned.h"
 
 struct policy_alert {
 	unsigned sid;
@@ -45,5 +46,13 @@ void policy_alert_no_dns(struct policy_alert *pa, const char *vm, const char *ad
 /* first and last as eve timestamps */
 void policy_alert_beacon(struct policy_alert *pa, const struct beacon_report *r, const char *first,
 			 const char *last);
+
+/* From the learned state: a VM reaching a destination it never reached
+ * (r->newdest), or starting a session at an unexpected time (r->odd). */
+void policy_alert_new_destination(struct policy_alert *pa, const char *vm,
+				  const struct contact_report *r, const char *name, const char *addr);
+void policy_alert_unexpected_time(struct policy_alert *pa, const char *vm,
+				  const struct contact_report *r, const char *addr, uint32_t hours_learn,
+				  uint32_t hours_min);
 
 #endif
