@@ -494,6 +494,11 @@ static void *queue_main(void *arg)
 			uint64_t before = t->resp->sent;
 			responder_reject(t->resp, &t->w.pkt);
 			CNT_ADD(&t->w.cnt, RESPOND_SENT, t->resp->sent - before);
+		} else if (v == WV_DNS_REFUSE) {
+			CNT_INC(&t->w.cnt, NFQ_DROPPED);
+			uint64_t before = t->resp->sent;
+			responder_dns(t->resp, &t->w.pkt, t->w.cfg->policy_dns_refuse == 1 ? 5 : 3);
+			CNT_ADD(&t->w.cnt, RESPOND_SENT, t->resp->sent - before);
 		} else {
 			CNT_INC(&t->w.cnt, NFQ_DROPPED);
 		}

@@ -7,6 +7,9 @@
  *    in place of the dropped segment (the sequence number it expects);
  *  - UDP and others: ICMP (or ICMPv6) port unreachable to the sender,
  *    quoting the start of the dropped packet (RFC 792 / RFC 4443).
+ * A DNS question the policy refuses is answered instead (responder_dns):
+ * NXDOMAIN or REFUSED from the server it was sent to, as a filtering
+ * resolver would, so that the VM's resolver does not wait for a timeout.
  * The packets are built here with correct checksums and sent through raw
  * sockets opened at start-up, before privileges are dropped; they leave
  * from the gateway itself (OUTPUT), so they are not queued back to vigil.
@@ -157,6 +160,42 @@ void responder_reject(struct responder *r, const struct packet *p)
 	uint32_t s = ver == 4 ? 0 : pseudo(6, p->dst, p->src, 58, 8 + quote);
 	put16(m + 2, csum_fold(csum_add(s, m, (uint32_t)(8 + quote))));
 	send_raw(r, ver, b, h + 8 + quote, p->src);
+}
+
+void responder_dns(struct responder *r, const struct packet *p, uint8_t rcode)
+{
+	if (!p->ip_ver || p->proto != 17 || !(p->flags & PKT_HAS_PORTS) || !p->payload ||
+	    p->payload_len < 12)
+		return;
+	const uint8_t *q = p->payload;
+	uint32_t n = p->payload_len, off = 12;
+	if ((q[2] & 0x80) || (q[4] << 8 | q[5]) != 1)
+		return; /* a response, or not one question */
+	/* the question: its name, then type and class */
+	while (off < n && q[off] && (q[off] & 0xc0) == 0)
+		off += 1u + q[off];
+	if (off < n && (q[off] & 0xc0) == 0xc0)
+		off += 2;
+	else
+		off += 1;
+	off += 4;
+	if (off > n || off > 512)
+		return;
+	int ver = p->ip_ver;
+	uint8_t b[40 + 8 + 512];
+	size_t h = ip_header(b, ver, p->dst, p->src, 17, 8 + off);
+	uint8_t *u = b + h, *d = u + 8;
+	memcpy(d, q, off);
+	d[2] = (uint8_t)(0x80 | (q[2] & 0x79)); /* QR, the opcode, RD */
+	d[3] = (uint8_t)(0x80 | (rcode & 0x0f)); /* RA, the answer */
+	memset(d + 6, 0, 6);                    /* no answer, authority or additional */
+	put16(u, p->dp);
+	put16(u + 2, p->sp);
+	put16(u + 4, (uint16_t)(8 + off));
+	put16(u + 6, 0);
+	uint16_t c = csum_fold(csum_add(pseudo(ver, p->dst, p->src, 17, 8 + off), u, (uint32_t)(8 + off)));
+	put16(u + 6, c ? c : 0xffff);
+	send_raw(r, ver, b, h + 8 + off, p->src);
 }
 
 struct cap_header {

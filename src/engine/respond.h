@@ -23,6 +23,10 @@ void responder_close(struct responder *r);
  * unreachable to the sender of UDP and other protocols. */
 void responder_reject(struct responder *r, const struct packet *p);
 
+/* Answers the dropped DNS question p (UDP) from the server it was sent
+ * to, with its question and rcode (3 NXDOMAIN, 5 REFUSED). */
+void responder_dns(struct responder *r, const struct packet *p, uint8_t rcode);
+
 /* Switches to user/group (if given and running as root), then clears every
  * capability except those in keep (a mask of CAP_* bits: inline mode keeps
  * CAP_NET_ADMIN, which the kernel checks on every verdict message) and

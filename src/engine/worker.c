@@ -191,6 +191,16 @@ void worker_check_rules(struct worker *w)
 
 /* ---- policy: blocklists ---- */
 
+/* How a refused DNS question is dropped: answered (policy.dns-refuse) when
+ * it is a UDP question to port 53, else dropped. */
+static int dns_refusal(const struct worker *w, const struct packet *p)
+{
+	return p->proto == 17 && (p->flags & PKT_HAS_PORTS) && p->dp == 53 &&
+			       w->cfg->policy_dns_refuse != 2
+		       ? WV_DNS_REFUSE
+		       : WV_DROP;
+}
+
 static void policy_hit(struct worker *w, struct packet *p, const char *field, const char *value,
 		       const struct bl_hit *h, int *verdict)
 {
@@ -203,7 +213,7 @@ static void policy_hit(struct worker *w, struct packet *p, const char *field, co
 		CNT_INC(&w->cnt, IPS_BLOCKED);
 		if (f && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
-		*verdict = WV_DROP;
+		*verdict = strcmp(field, "dns.query") ? WV_DROP : dns_refusal(w, p);
 	}
 	if (w->eve && w->ec.alert)
 		eve_blocklist_alert(&w->out, p, field, value, h, drop, &w->ec);
@@ -427,7 +437,7 @@ static void allow_violation(struct worker *w, struct packet *p, const struct vm 
 		CNT_INC(&w->cnt, IPS_BLOCKED);
 		if (f && whole_flow && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
-		*verdict = WV_DROP;
+		*verdict = strcmp(field, "dns.query") ? WV_DROP : dns_refusal(w, p);
 	}
 	if (w->eve && w->ec.alert)
 		eve_allowlist_alert(&w->out, p, vm->name, field, value, name, rule, drop, &w->ec);
@@ -590,6 +600,16 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 		} else {
 			bool named = resolved_lookup(w->resolved, vm->id, p->ip_ver, cdst, now, name,
 						     sizeof(name));
+			char dbuf[160], why[224];
+			if (w->cfg->policy_resolvers.cnt && has_ports && cdp == 443 &&
+			    identity_doh(idm, p->ip_ver, cdst, named ? name : NULL, dbuf, sizeof(dbuf))) {
+				/* DNS over HTTPS goes past the resolvers too */
+				snprintf(why, sizeof(why),
+					 "DNS over HTTPS (%s), a resolver other than policy.resolvers", dbuf);
+				allow_violation(w, p, vm, "dest_ip", a, named ? name : NULL, why, true,
+						verdict);
+				return;
+			}
 			const struct vm_rule *r = vm_rule_match(vm, named ? name : NULL, p->ip_ver, cdst,
 								proto, has_ports ? cdp : 0);
 			if (r && r->deny) {
@@ -634,6 +654,14 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 	if (!said && rq && (w->app.tx.http_fresh & HTTP_P_REQ_HEAD) && rq->host_len) {
 		said = rq->host;
 		field = "http.host";
+	}
+	char dbuf[160], why[224];
+	if (said && field[0] == 't' && w->cfg->policy_resolvers.cnt &&
+	    identity_doh(idm, 0, NULL, said, dbuf, sizeof(dbuf))) {
+		snprintf(why, sizeof(why), "DNS over HTTPS (%s), a resolver other than policy.resolvers",
+			 dbuf);
+		allow_violation(w, p, vm, field, said, NULL, why, true, verdict);
+		return;
 	}
 	if (said && f->policy == POL_NAME) {
 		const struct vm_rule *r = vm_rule_match(vm, said, 0, NULL, 6, cdp);

@@ -101,7 +101,8 @@ int worker_set_rules(struct worker *w, struct rules_state *rs, struct sink *fast
 void worker_check_rules(struct worker *w);
 /* Answers a pending flow query (worker_check_rules does too). */
 void worker_answer(struct worker *w);
-enum { WV_ACCEPT, WV_DROP, WV_REJECT, WV_BYPASS };
+/* WV_DNS_REFUSE: drop, and answer the DNS question (policy.dns-refuse) */
+enum { WV_ACCEPT, WV_DROP, WV_REJECT, WV_BYPASS, WV_DNS_REFUSE };
 /* Processes one captured packet; returns its verdict (WV_*), which only
  * differs from accept when w->ips is set. */
 int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,

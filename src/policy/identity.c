@@ -18,6 +18,8 @@
  */
 #include "identity.h"
 #include "learned.h"
+#include "lists.h"
+#include "doh_list.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -65,6 +67,8 @@ struct identity {
 	struct timespec mtime;
 	struct id_sup *sup;     /* suppressions (control socket), sorted */
 	uint32_t nsup, capsup;
+	struct iplist *doh_ip;  /* DNS-over-HTTPS endpoints: built in and policy.doh-list */
+	struct domainset *doh_name;
 };
 
 static bool grow(void **v, uint32_t n, uint32_t *cap, size_t elem)
@@ -654,6 +658,70 @@ bool identity_suppressed(const struct identity *id, uint32_t gid, uint32_t sid, 
 
 uint32_t identity_suppressions(const struct identity *id) { return id ? id->nsup : 0; }
 
+/* The DNS-over-HTTPS endpoints: the built-in list and policy.doh-list
+ * (names and addresses in one file, as in doh_list.h). */
+static int load_doh(struct identity *id, const struct config *cfg, struct verr *e)
+{
+	const char *path = cfg->policy_doh_list;
+	char *text = NULL;
+	size_t len = 0;
+	if (path && *path) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return verr_set(e, V_EIO, "policy.doh-list: %s: %s", path, strerror(errno));
+		char buf[65536];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && len < (64u << 20)) {
+			char *t = v_realloc(text, len + n + 1);
+			if (!t) {
+				fclose(f);
+				v_free(text);
+				return verr_set(e, V_ENOMEM, "out of memory");
+			}
+			text = t;
+			memcpy(text + len, buf, n);
+			len += n;
+		}
+		fclose(f);
+	}
+	char *all = v_malloc(sizeof(doh_builtin) + len + 2);
+	if (!all) {
+		v_free(text);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	memcpy(all, doh_builtin, sizeof(doh_builtin) - 1);
+	if (len)
+		memcpy(all + sizeof(doh_builtin) - 1, text, len);
+	size_t total = sizeof(doh_builtin) - 1 + len;
+	all[total] = 0;
+	v_free(text);
+	struct list_stats st;
+	/* each parser skips the other's lines */
+	id->doh_ip = iplist_parse(all, total, path && *path ? path : "doh", &st, e);
+	id->doh_name = id->doh_ip ? domainset_parse(all, total, path && *path ? path : "doh", &st, e)
+				  : NULL;
+	v_free(all);
+	return id->doh_ip && id->doh_name ? 0 : V_EINVAL;
+}
+
+const char *identity_doh(const struct identity *id, uint8_t ver, const uint8_t *a, const char *name,
+			 char *buf, size_t cap)
+{
+	if (!id)
+		return NULL;
+	if (name && *name && id->doh_name) {
+		bool sfx;
+		const char *hit = domainset_lookup(id->doh_name, name, strlen(name), &sfx);
+		if (hit) {
+			snprintf(buf, cap, "%s%s", sfx ? "*." : "", hit);
+			return buf;
+		}
+	}
+	if (ver && a && id->doh_ip && iplist_lookup(id->doh_ip, ver, a, buf, cap))
+		return buf;
+	return NULL;
+}
+
 struct identity *identity_load(const struct config *cfg, struct verr *e)
 {
 	struct identity *id = v_calloc(1, sizeof(*id));
@@ -668,6 +736,8 @@ struct identity *identity_load(const struct config *cfg, struct verr *e)
 		rc = load_file(id, cfg->identity_file, e);
 	if (rc >= 0)
 		rc = apply_overrides(id, cfg, e);
+	if (rc >= 0)
+		rc = load_doh(id, cfg, e);
 	if (rc < 0) {
 		identity_free(id);
 		return NULL;
@@ -699,6 +769,8 @@ void identity_free(struct identity *id)
 			v_free(id->vms[i].vpn[k].text);
 		v_free(id->vms[i].vpn);
 	}
+	iplist_free(id->doh_ip);
+	domainset_free(id->doh_name);
 	v_free(id->vms);
 	v_free(id->exact);
 	v_free(id->nets);

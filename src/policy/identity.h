@@ -94,6 +94,12 @@ bool identity_suppressed(const struct identity *id, uint32_t gid, uint32_t sid, 
 			 const struct vm *b);
 uint32_t identity_suppressions(const struct identity *id);
 
+/* Whether a destination is a DNS-over-HTTPS endpoint (the built-in list
+ * and policy.doh-list): by name (may be NULL) or address (ver 0: none).
+ * Returns the entry that matched, written into buf, or NULL. */
+const char *identity_doh(const struct identity *id, uint8_t ver, const uint8_t *a, const char *name,
+			 char *buf, size_t cap);
+
 uint32_t identity_count(const struct identity *id);
 /* The i-th VM (0 <= i < identity_count), or NULL. */
 const struct vm *identity_vm_at(const struct identity *id, uint32_t i);
