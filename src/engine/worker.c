@@ -45,7 +45,7 @@ static void on_flow_end(void *ud, struct flow *f)
 				       f->state != FLOW_STATE_NEW);
 	if (w->behave && answered && (f->key.proto == 6 || f->key.proto == 17) &&
 	    behave_flow_end(w->behave, f->key.ip_ver, f->key.src, f->key.dst, f->key.dp, f->key.proto,
-			    (uint32_t)VTIME_SEC(f->start), f->bytes[0] + f->bytes[1], &br)) {
+			    f->start / 1000, f->bytes[0] + f->bytes[1], &br)) {
 		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
 		if (w->eve && w->ec.alert)
 			eve_beacon_alert(&w->out, f->last, f, &br, &w->ec);
@@ -663,6 +663,17 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 		allow_violation(w, p, vm, field, said, NULL, why, true, verdict);
 		return;
 	}
+	if (said && field[0] == 'h') {
+		/* a Host that is an address literal names no other site */
+		char hb[64];
+		uint8_t ab[16];
+		str_lcpy(hb, said[0] == '[' ? said + 1 : said, sizeof(hb));
+		char *end = strchr(hb, said[0] == '[' ? ']' : ':');
+		if (end && (said[0] == '[' || !strchr(end + 1, ':')))
+			*end = 0;
+		if (inet_pton(AF_INET, hb, ab) == 1 || inet_pton(AF_INET6, hb, ab) == 1)
+			said = NULL;
+	}
 	if (said && f->policy == POL_NAME) {
 		const struct vm_rule *r = vm_rule_match(vm, said, 0, NULL, 6, cdp);
 		if (!r || r->deny)
@@ -839,7 +850,12 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		if (pv != WV_ACCEPT && verdict == WV_ACCEPT)
 			verdict = pv;
 	}
-	if (verdict == WV_ACCEPT && w->bypass && f && (!w->de || detect_flow_done(w->de, f))) {
+	/* bypass: a pass rule, or every direction past the stream depth; the
+	 * session detectors (long and idle sessions) need a flow's packets
+	 * to its end, so with them on only a pass rule bypasses */
+	if (verdict == WV_ACCEPT && w->bypass && f &&
+	    ((f->flags & FLOW_F_PASS) ||
+	     (w->de && !w->nlong && !w->cfg->policy_idle_session && detect_flow_done(w->de, f)))) {
 		if (!(f->flags & FLOW_F_BYPASS))
 			CNT_INC(&w->cnt, FLOW_BYPASSED);
 		f->flags |= FLOW_F_BYPASS;

@@ -40,7 +40,7 @@ struct beacon_slot {
 	uint16_t dport;
 	uint8_t src[16], dst[16];
 	uint32_t last_report;
-	uint32_t start[HIST];
+	uint64_t start[HIST];   /* milliseconds */
 	uint64_t bytes[HIST];
 };
 
@@ -251,7 +251,7 @@ static void mean_sd(const double *v, unsigned n, double *mean, double *sd)
 	*sd = sqrt(q / n);
 }
 
-uint32_t beacon_score(const uint32_t *starts, const uint64_t *bytes, unsigned n,
+uint32_t beacon_score(const uint64_t *starts, const uint64_t *bytes, unsigned n,
 		      struct beacon_report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -259,14 +259,14 @@ uint32_t beacon_score(const uint32_t *starts, const uint64_t *bytes, unsigned n,
 		return 0;
 	double iv[HIST], sz[HIST];
 	for (unsigned i = 1; i < n; i++)
-		iv[i - 1] = (double)(starts[i] - starts[i - 1]);
+		iv[i - 1] = (double)(starts[i] - starts[i - 1]) / 1000.0;
 	for (unsigned i = 0; i < n; i++)
 		sz[i] = (double)bytes[i];
 	mean_sd(iv, n - 1, &r->interval_mean, &r->interval_sd);
 	mean_sd(sz, n, &r->bytes_mean, &r->bytes_sd);
 	r->connections = n;
-	r->first = starts[0];
-	r->last = starts[n - 1];
+	r->first = (uint32_t)(starts[0] / 1000);
+	r->last = (uint32_t)(starts[n - 1] / 1000);
 	if (r->interval_mean < 1.0)
 		return 0; /* bursts, not a beacon */
 	double ts = 1.0 - r->interval_sd / r->interval_mean;
@@ -280,7 +280,7 @@ uint32_t beacon_score(const uint32_t *starts, const uint64_t *bytes, unsigned n,
 }
 
 bool behave_flow_end(struct behave *b, uint8_t ver, const uint8_t *src, const uint8_t *dst,
-		     uint16_t dport, uint8_t proto, uint32_t start, uint64_t bytes,
+		     uint16_t dport, uint8_t proto, uint64_t start, uint64_t bytes,
 		     struct beacon_report *r)
 {
 	if (!b || (ver != 4 && ver != 6) || !b->c.beacon_min)
@@ -329,8 +329,8 @@ bool behave_flow_end(struct behave *b, uint8_t ver, const uint8_t *src, const ui
 	e->n++;
 	bool hit = false;
 	if (e->n >= b->c.beacon_min && beacon_score(e->start, e->bytes, e->n, r) >= b->c.beacon_score &&
-	    (!e->last_report || start >= e->last_report + b->c.beacon_repeat)) {
-		e->last_report = start ? start : 1;
+	    (!e->last_report || start / 1000 >= (uint64_t)e->last_report + b->c.beacon_repeat)) {
+		e->last_report = start >= 1000 ? (uint32_t)(start / 1000) : 1;
 		hit = true;
 	}
 	pthread_mutex_unlock(lk);

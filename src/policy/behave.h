@@ -43,10 +43,10 @@ struct beacon_report {
 };
 
 /* A flow that was answered (failed connections are not counted) ended:
- * it started at `start` and carried `bytes`.  True when the source's
+ * it started at `start_ms` (milliseconds) and carried `bytes`.  True when the source's
  * connections to dst:dport (proto) now score as a beacon; *r explains. */
 bool behave_flow_end(struct behave *b, uint8_t ver, const uint8_t *src, const uint8_t *dst,
-		     uint16_t dport, uint8_t proto, uint32_t start, uint64_t bytes,
+		     uint16_t dport, uint8_t proto, uint64_t start_ms, uint64_t bytes,
 		     struct beacon_report *r);
 
 /* Counts distinct items (by hash) under key within a window of `window`
@@ -61,7 +61,7 @@ bool behave_once(struct behave *b, const void *key, size_t len, uint32_t now, ui
 
 /* The beacon score of a history (exposed for unit tests): start times and
  * sizes of n connections, oldest first. */
-uint32_t beacon_score(const uint32_t *starts, const uint64_t *bytes, unsigned n,
+uint32_t beacon_score(const uint64_t *starts_ms, const uint64_t *bytes, unsigned n,
 		      struct beacon_report *r);
 
 #endif

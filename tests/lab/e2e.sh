@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end tests in the namespace lab (lab/lab.sh), vigil inline on
 # NFQUEUE.  Exit 77 (skipped) where namespaces cannot be made.
-#   e2e.sh VIGIL CASE     CASE: demo | alerts | notify | failmode | rotate | load
+#   e2e.sh VIGIL CASE     CASE: demo | alerts | notify | failmode | passive | rotate | load | policy
 set -u
 export VIGIL="$1"
 CASE="$2"
@@ -190,6 +190,102 @@ load)
 	check "no legitimate packet dropped by vigil" grep -q "0 dropped, 0 rejected" "$LAB_DIR/vigil.out"
 	grep -E "inline|rules " "$LAB_DIR/vigil.out" | sed 's/^/ /'
 	kill "$(cat "$LAB_DIR/iperf.pid")" 2>/dev/null
+	;;
+policy)
+	# per-VM policy against a real resolver (dnsmasq) and real servers:
+	# app (198.51.100.10) may reach app.test on 80 only, by the addresses
+	# its own DNS answers give; bank (.11) is VPN-only with its tunnel
+	# down; open (.12) may reach anything but blocklisted names
+	up || exit 1
+	C=198.51.100
+	for a in 11 12; do in_ns $NS_C ip addr add $C.$a/24 dev vlab-c0; done
+	in_ns $NS_I ip addr add 203.0.113.11/24 dev vlab-i0
+	ip netns exec $NS_I $PY -m http.server 80 --bind 203.0.113.11 --directory "$LAB_DIR/www" \
+		> "$LAB_DIR/http11.log" 2>&1 &
+	echo $! > "$LAB_DIR/http11.pid"
+	dns_as() { # app.test's address: restart dnsmasq with answers of TTL 1 s
+		local old; old=$(cat "$LAB_DIR/dnsmasq.pid" 2>/dev/null)
+		[ -n "$old" ] && kill "$old" 2>/dev/null
+		for i in $(seq 50); do [ -n "$old" ] && kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
+		in_ns $NS_I dnsmasq --conf-file=/dev/null --no-resolv --no-hosts -u root --local-ttl=1 \
+			--listen-address=$I --bind-interfaces --pid-file="$LAB_DIR/dnsmasq.pid" \
+			--address=/app.test/$1 --address=/other.test/$I --address=/malware.test/203.0.113.66
+		sleep 0.3
+	}
+	dns_as 203.0.113.10
+	cat > "$LAB_DIR/vms.yaml" <<EOF2
+app:
+  addresses: $C.10
+  allow: ["app.test tcp/80"]
+bank:
+  addresses: $C.11
+  vpn: ["$I udp/51820"]
+open:
+  addresses: $C.12
+  policy: allow
+EOF2
+	echo "malware.test" > "$LAB_DIR/bad-domains.txt"
+	vigil_start --set identity.file="$LAB_DIR/vms.yaml" --set policy.resolvers=$I \
+		--set policy.dns-grace=6 --set "policy.domain-lists.bad=$LAB_DIR/bad-domains.txt" \
+		--set policy.blocklist-action=drop --set policy.idle-session=2 \
+		--set policy.session-check-interval=1 --set flow-timeouts.tcp.closed=1 \
+		--set policy.beacon-min=4 --set policy.beacon-repeat=600 \
+		--set control.state-dir="$LAB_DIR/state" || exit 1
+	E="$LAB_DIR/eve.json"
+	pol() { grep '"event_type":"alert"' "$E" | grep "\"gid\":7,\"signature_id\":$1,"; }
+	# -- the allowlist follows the VM's own DNS answers
+	check "app reaches app.test by its name (203.0.113.10)" works fetch app.test $I
+	check "app: the same address on a port no rule allows is blocked" fails_ http http://$I:8080/index.html
+	out=$(client rcode other.test $I)
+	check "app: a question for a name outside its allowlist is answered NXDOMAIN by vigil ($out)" \
+		grep -q "rcode other.test: 3" <<< "$out"
+	check "app: ... and never reached the resolver" \
+		[ -z "$(grep -c other.test "$LAB_DIR/http80.log" 2>/dev/null | grep -v '^0$')" ]
+	dns_as 203.0.113.11
+	check "app.test moved: app reaches it at its new address (203.0.113.11)" works fetch app.test $I
+	check "app: the old address still works within TTL + grace" works http http://$I/index.html
+	sleep 7.5
+	check "app: the old address is blocked once TTL + grace are over" fails_ http http://$I/index.html
+	check "app: the new one too, until asked again" fails_ http http://203.0.113.11/index.html
+	check "app: asked again, it works" works fetch app.test $I
+	# -- the VPN-only VM with its tunnel down
+	export LAB_SRC=$C.11
+	check "bank: plain DNS blocked" fails_ dns app.test $I
+	check "bank: reverse DNS of a local address blocked" fails_ rcode 10.0.137.10.in-addr.arpa $I
+	check "bank: a direct TCP connection blocked" fails_ http http://$I/index.html
+	# -- a blocklisted domain is refused at its DNS question; a beacon; an idle connection
+	export LAB_SRC=$C.12
+	out=$(client rcode malware.test $I)
+	check "open: a blocklisted name is answered NXDOMAIN at its question ($out)" grep -q "rcode malware.test: 3" <<< "$out"
+	check "open: other names resolve" works dns other.test $I
+	for i in 1 2 3 4 5 6; do client http http://$I:8080/index.html >/dev/null 2>&1; sleep 1; done
+	client hold $I 8080 5 >/dev/null 2>&1 &
+	HOLD=$!
+	sleep 4
+	check "open: the idle connection is reported while it is still open" \
+		bash -c "kill -0 $HOLD 2>/dev/null && grep -q '\"type\":\"idle_session\"' '$E'"
+	wait $HOLD
+	sleep 2
+	unset LAB_SRC
+	vigil_stop
+	grep '"gid":7' "$E" | python3 -c "
+import json, sys
+for l in sys.stdin:
+    r = json.loads(l); print('   ', r['alert']['signature_id'], r['alert']['action'], r['alert']['signature'][:110])"
+	check "alerts: app's port-8080 flow and the old and new addresses after expiry (3)" \
+		[ "$(pol 3 | grep -c '"vm":"app","rule":"default deny","field":"dest_ip"')" = 3 ]
+	check "alerts: app's question for other.test" \
+		[ "$(pol 3 | grep -c '"field":"dns.query","value":"other.test"')" = 1 ]
+	check "alerts: every app violation blocked" [ "$(pol 3 | grep -vc '"action":"blocked"')" = 0 ]
+	check "alerts: bank's leaks, dns, reverse-dns and direct, blocked" \
+		[ "$(pol 60 | grep '"action":"blocked"' | grep -o '"leak":"[a-z-]*"' | sort -u | tr '\n' ' ')" = '"leak":"direct" "leak":"dns" "leak":"reverse-dns" ' ]
+	check "alerts: the blocklisted question, list and entry named" \
+		[ "$(pol 2 | grep -c '"list":"bad","entry":"malware.test","field":"dns.query"')" -ge 1 ]
+	check "alerts: the beacon to 8080, once" [ "$(pol 40 | grep -c '"dest_port":8080')" = 1 ]
+	check "alerts: the idle session" [ "$(pol 11 | grep -c '"dest_port":8080')" = 1 ]
+	check "no alert about port 53 but the refused questions and bank's leaks" \
+		[ "$(grep '"gid":7' "$E" | grep '"dest_port":53' | grep -vc 'other.test\|malware.test\|"leak"')" = 0 ]
+	check "vigil answered the two refused questions" grep -q "(2 responses)" "$LAB_DIR/vigil.out"
 	;;
 esac
 echo "lab $CASE: $([ $fails -eq 0 ] && echo 1 || echo 0) passed, $([ $fails -eq 0 ] && echo 0 || echo 1) failed"

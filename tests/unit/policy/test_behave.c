@@ -20,12 +20,12 @@ static void test_score(void **state)
 {
 	(void)state;
 	struct beacon_report r;
-	uint32_t t[16];
+	uint64_t t[16];
 	uint64_t b[16];
 	srand(5);
 	/* every 60 s +- 10%, sizes +- 5%: a beacon */
 	for (int i = 0; i < 16; i++) {
-		t[i] = 1000 + (uint32_t)(60 * i) + (uint32_t)(rand() % 13) - 6;
+		t[i] = (1000 + (uint64_t)(60 * i) + (uint64_t)(rand() % 13) - 6) * 1000;
 		b[i] = 600 + (uint64_t)(rand() % 61) - 30;
 	}
 	assert_true(beacon_score(t, b, 16, &r) >= 90);
@@ -34,19 +34,19 @@ static void test_score(void **state)
 	uint32_t x = 1000;
 	for (int i = 0; i < 16; i++) {
 		x += 5 + (uint32_t)(rand() % 900);
-		t[i] = x;
+		t[i] = (uint64_t)x * 1000;
 		b[i] = 500 + (uint64_t)(rand() % 50000);
 	}
 	assert_true(beacon_score(t, b, 16, &r) < 60);
 	/* regular times but wildly varying sizes: half the score at most */
 	for (int i = 0; i < 16; i++) {
-		t[i] = 1000 + 60 * (uint32_t)i;
+		t[i] = (1000 + 60 * (uint64_t)i) * 1000;
 		b[i] = i % 2 ? 100 : 100000;
 	}
 	assert_true(beacon_score(t, b, 16, &r) < 90);
 	/* a burst: many connections in the same second */
 	for (int i = 0; i < 16; i++) {
-		t[i] = 1000;
+		t[i] = 1000000;
 		b[i] = 600;
 	}
 	assert_int_equal(beacon_score(t, b, 16, &r), 0);
@@ -61,13 +61,13 @@ static void test_beacon_table(void **state)
 	struct beacon_report r;
 	int hits = 0, first = -1;
 	for (int i = 0; i < 20; i++) {
-		bool h = behave_flow_end(bh, 4, src, dst, 443, 6, 10000 + 60 * (uint32_t)i + (uint32_t)(i % 3),
+		bool h = behave_flow_end(bh, 4, src, dst, 443, 6, (10000 + 60 * (uint64_t)i + (uint64_t)(i % 3)) * 1000,
 					 800, &r);
 		if (h && first < 0)
 			first = i;
 		hits += h;
 		/* the same source to another host, irregularly: never */
-		assert_false(behave_flow_end(bh, 4, src, other, 443, 6, 10000 + (uint32_t)(i * i * 37), 800 + (uint64_t)i * 977, &r));
+		assert_false(behave_flow_end(bh, 4, src, other, 443, 6, (10000 + (uint64_t)(i * i * 37)) * 1000, 800 + (uint64_t)i * 977, &r));
 	}
 	assert_int_equal(first, 3); /* the 4th connection */
 	assert_int_equal(hits, 1);  /* then not again within beacon_repeat */
@@ -76,7 +76,7 @@ static void test_beacon_table(void **state)
 	uint32_t order[6] = { 120, 0, 60, 240, 180, 300 };
 	hits = 0;
 	for (int i = 0; i < 6; i++)
-		hits += behave_flow_end(b2, 4, src, dst, 53, 17, 5000 + order[i], 90, &r);
+		hits += behave_flow_end(b2, 4, src, dst, 53, 17, (5000 + (uint64_t)order[i]) * 1000, 90, &r);
 	assert_int_equal(hits, 1);
 	behave_free(b2);
 	behave_free(bh);
