@@ -70,6 +70,7 @@ struct nfq_pkt {
 	vtime_t ts;
 	const uint8_t *data; /* the IP packet; valid until the next call */
 	uint32_t len, wirelen;
+	uint32_t indev;      /* the input interface's index, 0 if the kernel gave none */
 };
 struct nfq_src;
 struct nfq_src *nfq_src_open(uint16_t num, const struct nfq_opts *o, struct verr *e);

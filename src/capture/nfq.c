@@ -77,6 +77,7 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_d
 	p->data = len > 0 ? payload : NULL;
 	p->len = len > 0 ? (uint32_t)len : 0;
 	p->wirelen = p->len;
+	p->indev = nfq_get_indev(nfa);
 	return 0;
 }
 

@@ -90,6 +90,7 @@ struct packet {
 	uint32_t wirelen;
 	int linktype;
 	uint64_t pcap_cnt;
+	uint32_t ifindex; /* the input interface (inline), 0 if unknown */
 
 	/* filled by decode_packet */
 	uint32_t flags;

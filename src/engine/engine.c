@@ -484,6 +484,7 @@ static void *queue_main(void *arg)
 			log_err("%s", e.msg);
 			break;
 		}
+		t->w.ifindex = np.indev;
 		int v = worker_packet(&t->w, LINK_RAW, np.ts, np.data, np.len, np.wirelen, ++n);
 		nfq_src_verdict(t->q, np.id, v == WV_ACCEPT || v == WV_BYPASS,
 				v == WV_BYPASS ? t->mark : 0, t->mask);

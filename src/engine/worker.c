@@ -10,6 +10,7 @@
 #include "lists.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,6 +454,58 @@ static bool is_resolver(const struct config *cfg, uint8_t ver, const uint8_t *a)
 	return false;
 }
 
+/* The name of input interface idx: cached, the kernel asked on a miss. */
+static const char *ifname_of(struct worker *w, uint32_t idx)
+{
+	unsigned slot = idx % ARRAY_SIZE(w->ifcache);
+	if (w->ifcache[slot].index != idx) {
+		char buf[IF_NAMESIZE];
+		if (!if_indextoname(idx, buf))
+			return NULL;
+		w->ifcache[slot].index = idx;
+		str_lcpy(w->ifcache[slot].name, buf, sizeof(w->ifcache[slot].name));
+	}
+	return w->ifcache[slot].name;
+}
+
+/* Inline, a packet that came in on a VM's own interface (identity:
+ * interfaces) must carry one of that VM's addresses: checked on each
+ * direction's first packet of a flow (link-local and unspecified sources,
+ * which DHCP and neighbour discovery use, are left alone).  True when it
+ * does not: reported and, inline, its flow dropped. */
+static bool spoofed(struct worker *w, struct packet *p, const struct identity *idm, int *verdict)
+{
+	struct flow *f = p->flow;
+	if (!p->ifindex || !identity_has_ifaces(idm) || f->pkts[p->dir] != 1)
+		return false;
+	const char *ifn = ifname_of(w, p->ifindex);
+	const struct vm *ivm = ifn ? identity_by_iface(idm, ifn) : NULL;
+	if (!ivm)
+		return false;
+	const struct vm *svm = identity_by_addr(idm, p->ip_ver, p->src);
+	if (svm == ivm)
+		return false;
+	const uint8_t *a = p->src;
+	static const uint8_t zero[16];
+	if ((p->ip_ver == 4 && ((a[0] == 169 && a[1] == 254) || !memcmp(a, zero, 4))) ||
+	    (p->ip_ver == 6 && ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, zero, 16))))
+		return false;
+	char as[64];
+	inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, a, as, sizeof(as));
+	f->flags |= FLOW_F_ALERTED;
+	f->policy = POL_VIOLATION;
+	CNT_INC(&w->cnt, POLICY_VIOLATIONS);
+	if (w->ips) {
+		CNT_INC(&w->cnt, IPS_BLOCKED);
+		if (!(f->flags & FLOW_F_PASS))
+			f->flags |= FLOW_F_DROP;
+		*verdict = WV_DROP;
+	}
+	if (w->eve && w->ec.alert)
+		eve_spoofed_alert(&w->out, p, ivm->name, ifn, as, svm ? svm->name : NULL, w->ips, &w->ec);
+	return true;
+}
+
 /* A VM's new flow against what vigil learned about it: new destinations,
  * unexpected hours, learn-mode records.  DNS itself is left out (the
  * resolvers are every VM's plumbing), as are multicast and broadcast. */
@@ -517,6 +570,8 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 	/* the VM that started the flow (its client side) */
 	const uint8_t *csrc = p->dir == 0 ? p->src : p->dst, *cdst = p->dir == 0 ? p->dst : p->src;
 	uint16_t cdp = p->dir == 0 ? p->dp : p->sp;
+	if (spoofed(w, p, idm, verdict))
+		return;
 	const struct vm *vm = identity_by_addr(idm, p->ip_ver, csrc);
 	if (vm && !vm->nvpn && w->cfg->policy_no_dns && f->pkts[0] + f->pkts[1] == 1 &&
 	    (p->flags & PKT_HAS_PORTS) &&
@@ -792,6 +847,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		w->now = ts;
 	timers_run(&w->timers, w->now);
 	decode_packet(&w->dec, p);
+	p->ifindex = w->ifindex;
 	if (p->flags & PKT_CSUM_BAD) {
 		CNT_INC(&w->cnt, DECODER_CSUM_BAD);
 		if (p->proto == 6)

@@ -90,6 +90,8 @@ struct worker {
 	bool pooled;         /* this thread's allocation pool is set up */
 	struct timers timers; /* flow expiry, the session walk: packet time, wall time live */
 	struct packet pkt;
+	uint32_t ifindex;    /* the next packet's input interface (inline), 0 if unknown */
+	struct { uint32_t index; char name[16]; } ifcache[32]; /* index -> name */
 };
 
 int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigned nworkers,

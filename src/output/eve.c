@@ -426,6 +426,17 @@ void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, c
 	jb_fini(&own);
 }
 
+void eve_spoofed_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *iface,
+		       const char *addr, const char *owner, bool blocked, const struct eve_cfg *ec)
+{
+	struct policy_alert pa;
+	struct jbuf own = { 0 };
+	policy_alert_spoofed(pa_init(&pa, &own, ec), vm, iface, addr, owner, blocked);
+	pa_done(&pa);
+	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
+	jb_fini(&own);
+}
+
 void eve_learned_alerts(struct jbuf *jb, const struct packet *p, const char *vm,
 			const struct contact_report *r, const char *name, const char *addr,
 			uint32_t hours_learn, uint32_t hours_min, const struct eve_cfg *ec)

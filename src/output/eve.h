@@ -84,6 +84,8 @@ void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm,
 /* A VM connected to an address it never resolved (sid 50). */
 void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
 		      const struct eve_cfg *ec);
+void eve_spoofed_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *iface,
+		       const char *addr, const char *owner, bool blocked, const struct eve_cfg *ec);
 struct contact_report;
 /* The learned state's findings on a VM's new flow: a new destination
  * and/or a session at an unexpected time (hours_learn, hours_min: the

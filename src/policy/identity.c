@@ -824,6 +824,11 @@ const struct vm *identity_by_iface(const struct identity *id, const char *ifname
 	return NULL;
 }
 
+bool identity_has_ifaces(const struct identity *id)
+{
+	return id && id->nifaces;
+}
+
 bool vm_has_label(const struct vm *vm, const char *label)
 {
 	for (uint32_t i = 0; vm && i < vm->nlabels; i++)

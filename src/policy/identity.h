@@ -69,6 +69,8 @@ const struct vm *identity_by_addr(const struct identity *id, uint8_t ver, const 
 /* The VM behind an input interface (identity: interfaces), or NULL. */
 const struct vm *identity_by_iface(const struct identity *id, const char *ifname);
 bool vm_has_label(const struct vm *vm, const char *label);
+/* Whether any VM names its interfaces (identity: interfaces). */
+bool identity_has_ifaces(const struct identity *id);
 
 /* The first deny rule, else the first allow rule, that matches a
  * connection to name (may be NULL) / address (ver 0: none) on proto/port;

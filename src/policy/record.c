@@ -239,3 +239,20 @@ void policy_alert_unexpected_time(struct policy_alert *pa, const char *vm,
 	jb_str(jb, "address", addr);
 	jb_close(jb);
 }
+
+void policy_alert_spoofed(struct policy_alert *pa, const char *vm, const char *iface,
+			  const char *addr, const char *owner, bool blocked)
+{
+	snprintf(pa->signature, sizeof(pa->signature),
+		 "VIGIL POLICY spoofed source: %s from %s's interface %s (%s%s)", addr, vm, iface,
+		 owner ? owner : "no VM's address", owner ? "'s address" : "");
+	head(pa, 61, blocked, "Policy violation", 1);
+	struct jbuf *jb = pa->body;
+	jb_str(jb, "type", "spoofed_source");
+	jb_str(jb, "vm", vm);
+	jb_str(jb, "interface", iface);
+	jb_str(jb, "address", addr);
+	if (owner)
+		jb_str(jb, "owner", owner);
+	jb_close(jb);
+}

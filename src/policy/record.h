@@ -47,6 +47,10 @@ void policy_alert_no_dns(struct policy_alert *pa, const char *vm, const char *ad
 void policy_alert_beacon(struct policy_alert *pa, const struct beacon_report *r, const char *first,
 			 const char *last);
 
+/* A packet that came in on vm's interface iface with a source address
+ * that is not vm's (owner: the VM whose it is, or NULL). */
+void policy_alert_spoofed(struct policy_alert *pa, const char *vm, const char *iface,
+			  const char *addr, const char *owner, bool blocked);
 /* From the learned state: a VM reaching a destination it never reached
  * (r->newdest), or starting a session at an unexpected time (r->odd). */
 void policy_alert_new_destination(struct policy_alert *pa, const char *vm,

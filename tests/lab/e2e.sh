@@ -266,7 +266,15 @@ EOF2
 		bash -c "kill -0 $HOLD 2>/dev/null && grep -q '\"type\":\"idle_session\"' '$E'"
 	wait $HOLD
 	sleep 2
+	# -- the input interface: app claims the client-side interface, so
+	# packets from it with another VM's address are spoofed
+	sed -i "s|^  addresses: $C.10\$|  addresses: $C.10\n  interfaces: [vlab-g0]|" "$LAB_DIR/vms.yaml"
+	kill -HUP "$(cat "$LAB_DIR/vigil.pid")"
+	for i in $(seq 30); do grep -q "identity reloaded" "$LAB_DIR/vigil.err" && break; sleep 0.1; done
+	check "open's address from app's interface (spoofed) is blocked" fails_ http http://$I:8080/index.html
 	unset LAB_SRC
+	check "app from its own interface still works" works fetch app.test $I
+	sleep 0.5
 	vigil_stop
 	grep '"gid":7' "$E" | python3 -c "
 import json, sys
@@ -285,6 +293,8 @@ for l in sys.stdin:
 	check "alerts: the idle session" [ "$(pol 11 | grep -c '"dest_port":8080')" = 1 ]
 	check "no alert about port 53 but the refused questions and bank's leaks" \
 		[ "$(grep '"gid":7' "$E" | grep '"dest_port":53' | grep -vc 'other.test\|malware.test\|"leak"')" = 0 ]
+	check "alerts: the spoofed source, naming the interface and whose address it is" \
+		[ "$(pol 61 | grep -c '"vm":"app","interface":"vlab-g0","address":"198.51.100.12","owner":"open"')" = 1 ]
 	check "vigil answered the two refused questions" grep -q "(2 responses)" "$LAB_DIR/vigil.out"
 	;;
 esac
