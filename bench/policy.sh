@@ -4,7 +4,8 @@
 # capture, and the lists' memory, load time and reload peak.
 #   usage: bench/policy.sh BUILD_DIR [ENTRIES]
 # Prints: load time and memory per list (vigil's own log), the packet
-# phase and peak RSS with and without the lists (best of BENCH_RUNS), and
+# phase and peak RSS with and without the lists (best of BENCH_RUNS, the
+# runs with and without alternating), and
 # the peak RSS while the lists are reloaded under SIGHUP against the
 # steady RSS before.  bench/run.sh builds the capture.
 set -eu
@@ -43,20 +44,27 @@ PY
 LISTS=(--set policy.ip-lists.bench="$P/ip.txt" --set policy.domain-lists.bench="$P/domains.txt"
        --set identity.file="$P/vms.yaml")
 echo "lists: $N addresses/networks, $N names, 50 VMs"
-run() { # best packet phase of RUNS, and its peak RSS
-	best=""
-	for i in $(seq "$RUNS"); do
-		rm -f "$P/eve.json"
-		/usr/bin/time -f "%M" -o "$P/rss" "$V" -r "$CAP" -l "$P" --runmode single --no-progress \
-			--set outputs.eve.enabled=no "$@" > "$P/summary" 2>/dev/null
-		pp=$(sed -n 's/.* in \([0-9.]*\) s:.*/\1/p' "$P/summary")
-		line="$pp $(( $(cat "$P/rss") / 1024 ))"
-		if [ -z "$best" ] || [ "$(echo "$pp < ${best%% *}" | bc)" = 1 ]; then best="$line"; fi
-	done
-	echo "$best"
+one() { # one run: its packet phase and peak RSS
+	rm -f "$P/eve.json"
+	/usr/bin/time -f "%M" -o "$P/rss" "$V" -r "$CAP" -l "$P" --runmode single --no-progress \
+		--set outputs.eve.enabled=no "$@" > "$P/summary" 2>/dev/null
+	echo "$(sed -n 's/.* in \([0-9.]*\) s:.*/\1/p' "$P/summary") $(( $(cat "$P/rss") / 1024 ))"
 }
-read base_s base_m <<< "$(run)"
-read pol_s pol_m <<< "$(run "${LISTS[@]}")"
+better() { # the faster of two "seconds rss" lines ("" counts as slowest)
+	if [ -z "$1" ] || [ "$(echo "${2%% *} < ${1%% *}" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi
+}
+# best of RUNS for each, the two runs alternating (A B A B ...), so that a
+# machine whose speed drifts during the benchmark weighs on both alike
+pair() { # pair N: the first N arguments are A's, the rest B's
+	local n="$1"; shift
+	local a=("${@:1:$n}") b=("${@:$((n + 1))}") ba="" bb=""
+	for i in $(seq "$RUNS"); do
+		ba=$(better "$ba" "$(one "${a[@]}")")
+		bb=$(better "$bb" "$(one "${b[@]}")")
+	done
+	echo "$ba $bb"
+}
+read base_s base_m pol_s pol_m <<< "$(pair 0 "${LISTS[@]}")"
 printf '%-44s %8s s %6s MB\n' "no rules, no lists (1 worker, packet phase)" "$base_s" "$base_m"
 printf '%-44s %8s s %6s MB\n' "no rules, both lists + 50 VMs" "$pol_s" "$pol_m"
 echo "throughput cost without rules: $(echo "($pol_s - $base_s) * 100 / $base_s" | bc -l | cut -c1-5) %"
@@ -65,8 +73,7 @@ if [ -d "$ET" ]; then
 	cat "$ET"/*.rules > "$P/et.rules"
 	R=(-S "$P/et.rules" --set classification-file="$ET/classification.config"
 	   --set detect.mpm-cache-dir="$OUT/mpmcache")
-	read rb_s rb_m <<< "$(run "${R[@]}")"
-	read rp_s rp_m <<< "$(run "${R[@]}" "${LISTS[@]}")"
+	read rb_s rb_m rp_s rp_m <<< "$(pair ${#R[@]} "${R[@]}" "${R[@]}" "${LISTS[@]}")"
 	printf '%-44s %8s s %6s MB\n' "ET Open, no lists" "$rb_s" "$rb_m"
 	printf '%-44s %8s s %6s MB\n' "ET Open, both lists + 50 VMs" "$rp_s" "$rp_m"
 	echo "throughput cost with ET Open: $(echo "($rp_s - $rb_s) * 100 / $rb_s" | bc -l | cut -c1-5) %"
