@@ -202,6 +202,12 @@ static int dns_refusal(const struct worker *w, const struct packet *p)
 		       : WV_DROP;
 }
 
+/* How a flow the allowlists or the kill switch refuse is stopped. */
+static int refusal(const struct worker *w)
+{
+	return w->cfg->policy_violation_action == 1 ? WV_REJECT : WV_DROP;
+}
+
 static void policy_hit(struct worker *w, struct packet *p, const char *field, const char *value,
 		       const struct bl_hit *h, int *verdict)
 {
@@ -420,7 +426,8 @@ static void dns_anomalies(struct worker *w, struct packet *p)
 
 /* ---- policy: per-VM allowlists ---- */
 
-enum { POL_UNCHECKED, POL_NET, POL_NAME, POL_DEFAULT, POL_RESOLVER, POL_VIOLATION, POL_NONE };
+enum { POL_UNCHECKED, POL_NET, POL_NAME, POL_DEFAULT, POL_RESOLVER, POL_VIOLATION, POL_NONE,
+       POL_SPOOFED };
 
 static void allow_violation(struct worker *w, struct packet *p, const struct vm *vm,
 			    const char *field, const char *value, const char *name,
@@ -438,7 +445,7 @@ static void allow_violation(struct worker *w, struct packet *p, const struct vm 
 		CNT_INC(&w->cnt, IPS_BLOCKED);
 		if (f && whole_flow && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
-		*verdict = strcmp(field, "dns.query") ? WV_DROP : dns_refusal(w, p);
+		*verdict = strcmp(field, "dns.query") ? refusal(w) : dns_refusal(w, p);
 	}
 	if (w->eve && w->ec.alert)
 		eve_allowlist_alert(&w->out, p, vm->name, field, value, name, rule, drop, &w->ec);
@@ -468,15 +475,27 @@ static const char *ifname_of(struct worker *w, uint32_t idx)
 	return w->ifcache[slot].name;
 }
 
+/* Whether a (ver 4 or 6) is link-local, unspecified, multicast or
+ * broadcast: what DHCP and neighbour discovery use. */
+static bool addr_is_local_use(uint8_t ver, const uint8_t *a)
+{
+	static const uint8_t zero[16];
+	if (ver == 4)
+		return (a[0] == 169 && a[1] == 254) || !memcmp(a, zero, 4) || a[0] >= 224;
+	return (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, zero, 16) || a[0] == 0xff;
+}
+
 /* Inline, a packet that came in on a VM's own interface (identity:
- * interfaces) must carry one of that VM's addresses: checked on each
- * direction's first packet of a flow (link-local and unspecified sources,
- * which DHCP and neighbour discovery use, are left alone).  True when it
- * does not: reported and, inline, its flow dropped. */
+ * interfaces) must carry one of that VM's addresses: every packet is
+ * checked (the interface's name is cached).  Link-local and unspecified
+ * sources are let through only to link-local, multicast or broadcast
+ * destinations (DHCP, neighbour discovery).  True when it does not:
+ * the packet is dropped inline, and the flow with it if the packet made
+ * it; reported once per flow. */
 static bool spoofed(struct worker *w, struct packet *p, const struct identity *idm, int *verdict)
 {
 	struct flow *f = p->flow;
-	if (!p->ifindex || !identity_has_ifaces(idm) || f->pkts[p->dir] != 1)
+	if (!p->ifindex || !identity_has_ifaces(idm))
 		return false;
 	const char *ifn = ifname_of(w, p->ifindex);
 	const struct vm *ivm = ifn ? identity_by_iface(idm, ifn) : NULL;
@@ -485,23 +504,25 @@ static bool spoofed(struct worker *w, struct packet *p, const struct identity *i
 	const struct vm *svm = identity_by_addr(idm, p->ip_ver, p->src);
 	if (svm == ivm)
 		return false;
-	const uint8_t *a = p->src;
-	static const uint8_t zero[16];
-	if ((p->ip_ver == 4 && ((a[0] == 169 && a[1] == 254) || !memcmp(a, zero, 4))) ||
-	    (p->ip_ver == 6 && ((a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || !memcmp(a, zero, 16))))
+	if (!svm && addr_is_local_use(p->ip_ver, p->src) && addr_is_local_use(p->ip_ver, p->dst))
 		return false;
 	char as[64];
-	inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, a, as, sizeof(as));
-	f->flags |= FLOW_F_ALERTED;
-	f->policy = POL_VIOLATION;
-	CNT_INC(&w->cnt, POLICY_VIOLATIONS);
+	inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, p->src, as, sizeof(as));
+	bool first = !(f->ew & 0x40); /* reported once per flow */
+	f->ew |= 0x40;
+	if (first) {
+		f->flags |= FLOW_F_ALERTED;
+		CNT_INC(&w->cnt, POLICY_VIOLATIONS);
+	}
+	if (f->pkts[0] + f->pkts[1] == 1)
+		f->policy = POL_SPOOFED; /* the packet made the flow: all of it is */
 	if (w->ips) {
 		CNT_INC(&w->cnt, IPS_BLOCKED);
-		if (!(f->flags & FLOW_F_PASS))
+		if (f->policy == POL_SPOOFED && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
 		*verdict = WV_DROP;
 	}
-	if (w->eve && w->ec.alert)
+	if (first && w->eve && w->ec.alert)
 		eve_spoofed_alert(&w->out, p, ivm->name, ifn, as, svm ? svm->name : NULL, w->ips, &w->ec);
 	return true;
 }
@@ -624,7 +645,7 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 			CNT_INC(&w->cnt, IPS_BLOCKED);
 			if (!(f->flags & FLOW_F_PASS))
 				f->flags |= FLOW_F_DROP;
-			*verdict = WV_DROP;
+			*verdict = refusal(w);
 		}
 		if (w->eve && w->ec.alert)
 			eve_vpn_leak_alert(&w->out, p, vm->name, leak, value, w->ips, &w->ec);
@@ -724,8 +745,15 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 		uint8_t ab[16];
 		str_lcpy(hb, said[0] == '[' ? said + 1 : said, sizeof(hb));
 		char *end = strchr(hb, said[0] == '[' ? ']' : ':');
-		if (end && (said[0] == '[' || !strchr(end + 1, ':')))
+		const char *rest = end ? end + (said[0] == '[') : "";
+		/* after the address: nothing, or ":port" */
+		bool port_ok = !*rest || (*rest == ':' && rest[1] && strspn(rest + 1, "0123456789") == strlen(rest + 1));
+		if (said[0] == '[' && !end)
+			port_ok = false;
+		if (end && port_ok)
 			*end = 0;
+		if (!port_ok)
+			hb[0] = 0;
 		if (inet_pton(AF_INET, hb, ab) == 1 || inet_pton(AF_INET6, hb, ab) == 1)
 			said = NULL;
 	}

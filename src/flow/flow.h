@@ -92,7 +92,7 @@ struct flow {
 	bool icmp_seen[2];
 	uint16_t alproto;
 	uint8_t policy;      /* allowlist decision at its first packet (worker.c POL_*) */
-	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80) */
+	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80); a spoofed source reported (0x40) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */

@@ -38,8 +38,10 @@
 #define STRIPES 64
 #define QUEUE_MAX 65536
 
+#define NAME_MAX_ 128 /* VM names, as the identity map allows them */
+
 struct lvm {
-	char name[64];
+	char name[NAME_MAX_];
 	uint32_t first_seen;
 	uint32_t last_odd;          /* the absolute hour last reported */
 	uint32_t ndest[3];          /* destinations known, per kind */
@@ -55,7 +57,7 @@ struct row {
 	uint16_t port_or_how;
 	uint32_t t;
 	uint32_t a, b;              /* ROW_HOUR: weeks, last hour */
-	char vm[64];
+	char vm[NAME_MAX_];
 	char key[256];              /* the destination, or the learned name */
 	char addr[48];
 };
@@ -80,6 +82,7 @@ struct learned {
 	pthread_mutex_t db_mu;      /* one flush at a time */
 	uint64_t written, dropped, full, errors;
 	int tz;                     /* seconds east of UTC */
+	uint32_t tz_hour;           /* the UTC hour tz was read for (vm_mu) */
 };
 
 /* ---- sets of hashes ---- */
@@ -309,8 +312,15 @@ static int load(struct learned *l, struct verr *e)
 			const char *vm = (const char *)sqlite3_column_text(st, 0);
 			if (!vm)
 				continue;
-			bool created;
-			struct lvm *v = vm_get(l, vm, (uint32_t)sqlite3_column_int64(st, 1), &created);
+			struct lvm *v = NULL;
+			if (k == 0) {
+				bool created;
+				v = vm_get(l, vm, (uint32_t)sqlite3_column_int64(st, 1), &created);
+			} else {
+				for (uint32_t i = 0; i < l->nvms && !v; i++)
+					if (!strcmp(l->vms[i].name, vm))
+						v = &l->vms[i];
+			}
 			if (!v)
 				continue;
 			if (k == 1) {
@@ -445,7 +455,7 @@ static struct row *queue_row(struct learned *l, uint8_t type, const char *vm)
 		uint32_t cap = l->capq ? l->capq * 2 : 256;
 		struct row *q = cap <= QUEUE_MAX ? realloc(l->q, cap * sizeof(*q)) : NULL;
 		if (!q) {
-			l->dropped++;
+			__atomic_add_fetch(&l->dropped, 1, __ATOMIC_RELAXED);
 			return NULL;
 		}
 		l->q = q;
@@ -464,7 +474,7 @@ static const char *const sql[] = {
 	[ROW_DEST] = "INSERT OR IGNORE INTO destinations(vm, kind, dest, first_seen) VALUES(?1, ?3, ?4, ?2)",
 	[ROW_HOUR] = "INSERT OR REPLACE INTO hours(vm, how, weeks, last_hour) VALUES(?1, ?3, ?5, ?6)",
 	[ROW_LEARN] = "INSERT INTO learned(vm, name, address, proto, port, flows, first_seen, last_seen)"
-		      " VALUES(?1, ?4, ?7, ?3, ?8, 1, ?2, ?2) ON CONFLICT DO UPDATE SET"
+		      " VALUES(?1, ?4, ?7, ?3, ?8, 1, ?2, ?2) ON CONFLICT(vm, name, address, proto, port) DO UPDATE SET"
 		      " flows = flows + 1, last_seen = MAX(last_seen, excluded.last_seen),"
 		      " first_seen = MIN(first_seen, excluded.first_seen)",
 };
@@ -515,10 +525,28 @@ int learned_flush(struct learned *l)
 		for (int k = 0; k < 4; k++)
 			sqlite3_finalize(st[k]);
 		if (!ok || sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			log_err("%s: cannot write the learned state: %s", l->path, sqlite3_errmsg(l->db));
+			if (!l->errors)
+				log_err("%s: cannot write the learned state: %s", l->path,
+					sqlite3_errmsg(l->db));
 			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 			__atomic_add_fetch(&l->errors, 1, __ATOMIC_RELAXED);
 			written = -1;
+			/* the rows go back in front of what was queued since, for
+			 * the next flush (within the queue's bound) */
+			pthread_mutex_lock(&l->q_mu);
+			uint32_t keep = MIN(n, QUEUE_MAX > l->nq ? QUEUE_MAX - l->nq : 0);
+			struct row *nq = keep ? malloc((size_t)(keep + l->nq) * sizeof(*nq)) : NULL;
+			if (nq) {
+				memcpy(nq, q, keep * sizeof(*nq));
+				if (l->nq)
+					memcpy(nq + keep, l->q, l->nq * sizeof(*nq));
+				free(l->q);
+				l->q = nq;
+				l->nq += keep;
+				l->capq = l->nq;
+			}
+			__atomic_add_fetch(&l->dropped, (uint64_t)(n - (nq ? keep : 0)), __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&l->q_mu);
 		} else {
 			__atomic_add_fetch(&l->written, (uint64_t)written, __ATOMIC_RELAXED);
 		}
@@ -577,11 +605,19 @@ bool learned_contact(struct learned *l, const struct contact *c, struct contact_
 {
 	memset(r, 0, sizeof(*r));
 	bool created;
+	struct row hr = { 0 };
+	pthread_mutex_lock(&l->vm_mu);
+	if (l->cfg.tz_offset == INT32_MIN && c->now / 3600 != l->tz_hour) {
+		/* the local zone's offset, read again each hour (summer time) */
+		time_t t = (time_t)c->now;
+		struct tm tm;
+		localtime_r(&t, &tm);
+		l->tz = (int)tm.tm_gmtoff;
+		l->tz_hour = c->now / 3600;
+	}
 	uint32_t abs_hour = (uint32_t)(((int64_t)c->now + l->tz) / 3600);
 	/* 1970-01-01 was a Thursday: day 4 of a week from Sunday */
 	unsigned how = (unsigned)((abs_hour + 4 * 24) % 168);
-	struct row hr = { 0 };
-	pthread_mutex_lock(&l->vm_mu);
 	struct lvm *v = vm_get(l, c->vm, c->now, &created);
 	if (!v) {
 		pthread_mutex_unlock(&l->vm_mu);
@@ -632,10 +668,18 @@ bool learned_contact(struct learned *l, const struct contact *c, struct contact_
 	bool report = age >= l->cfg.dest_learn && !created;
 	char nbuf[256], net[80];
 	uint32_t known;
-	if (c->name && *c->name) {
+	const char *cname = c->name;
+	/* only host names ([a-z0-9._-]) are kept as names: whatever else a
+	 * DNS answer carries is kept by address (it is printed in proposals) */
+	for (const char *s = cname; s && *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '-' && *s != '_') {
+			cname = NULL;
+			break;
+		}
+	if (cname && *cname) {
 		size_t n = 0;
-		for (; c->name[n] && n < sizeof(nbuf) - 1; n++)
-			nbuf[n] = (char)tolower((unsigned char)c->name[n]);
+		for (; cname[n] && n < sizeof(nbuf) - 1; n++)
+			nbuf[n] = (char)tolower((unsigned char)cname[n]);
 		nbuf[n] = 0;
 		const char *reg = name_registrable(nbuf);
 		int nr = dest_seen(l, v, NEWDEST_REGDOMAIN, reg, c->now, &known);
@@ -654,7 +698,7 @@ bool learned_contact(struct learned *l, const struct contact *c, struct contact_
 	if (c->ver == 4 || c->ver == 6) {
 		net_of(c->ver, c->addr, net, sizeof(net));
 		int nn = dest_seen(l, v, NEWDEST_NET, net, c->now, &known);
-		if (nn == 1 && report && !r->newdest && !(c->name && *c->name) &&
+		if (nn == 1 && report && !r->newdest && !(cname && *cname) &&
 		    (l->cfg.kinds & NEWDEST_NET)) {
 			r->newdest = NEWDEST_NET;
 			r->known = known;
@@ -666,7 +710,7 @@ bool learned_contact(struct learned *l, const struct contact *c, struct contact_
 	if (c->learn && (c->ver == 4 || c->ver == 6)) {
 		char a[64] = "";
 		inet_ntop(c->ver == 4 ? AF_INET : AF_INET6, c->addr, a, sizeof(a));
-		const char *name = c->name && *c->name ? nbuf : "";
+		const char *name = cname && *cname ? nbuf : "";
 		if (*name)
 			*a = 0; /* a name's addresses move: the name is what is kept */
 		if (hset_add(&l->learn, learn_hash(c->vm, name, a, c->proto, c->port)) >= 0) {
@@ -711,13 +755,25 @@ struct lrow {
 	uint16_t port;
 	uint64_t flows;
 	int64_t first, last;
+	char gkey[80];      /* what groups it: its registrable domain, its /24 */
 	char tbuf[80];      /* the group's destination (*.domain, a /24), or "" */
+	unsigned gsize;     /* the group's distinct names or addresses */
 };
 
 /* the rule's destination: the group's, else the name, else the address */
 static const char *tgt(const struct lrow *r)
 {
 	return *r->tbuf ? r->tbuf : *r->name ? r->name : r->addr;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+	const struct lrow *a = x, *b = y;
+	int c = strcmp(a->gkey, b->gkey);
+	if (c)
+		return c;
+	c = strcmp(a->name, b->name);
+	return c ? c : strcmp(a->addr, b->addr);
 }
 
 static int lrow_cmp(const void *x, const void *y)
@@ -743,35 +799,33 @@ static const char *proto_name(uint8_t p)
 static void propose_vm(const char *vm, struct lrow *rows, size_t n, const struct identity *idm,
 		       FILE *out)
 {
+	/* groups: names by registrable domain, name-less IPv4 addresses by
+	 * /24; sorted, each group's distinct members counted in one pass */
 	for (size_t i = 0; i < n; i++) {
 		struct lrow *r = &rows[i];
-		if (*r->name) {
-			const char *reg = name_registrable(r->name);
-			size_t same = 0;
-			const char *seen[3] = { NULL, NULL, NULL };
-			for (size_t k = 0; k < n && same < 3; k++) {
-				if (!*rows[k].name || strcmp(name_registrable(rows[k].name), reg))
-					continue;
-				bool dup = false;
-				for (size_t s = 0; s < same; s++)
-					dup |= !strcmp(seen[s], rows[k].name);
-				if (!dup)
-					seen[same++] = rows[k].name;
+		uint8_t a[4];
+		if (*r->name)
+			snprintf(r->gkey, sizeof(r->gkey), "n:%s", name_registrable(r->name));
+		else if (inet_pton(AF_INET, r->addr, a) == 1)
+			snprintf(r->gkey, sizeof(r->gkey), "a:%u.%u.%u.0/24", a[0], a[1], a[2]);
+	}
+	qsort(rows, n, sizeof(*rows), group_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		unsigned distinct = 0;
+		for (; j < n && !strcmp(rows[j].gkey, rows[i].gkey); j++)
+			distinct += j == i || strcmp(rows[j].name, rows[j - 1].name) ||
+				    strcmp(rows[j].addr, rows[j - 1].addr);
+		bool named = rows[i].gkey[0] == 'n';
+		if (rows[i].gkey[0] && distinct >= (named ? 3u : 4u))
+			for (size_t k = i; k < j; k++) {
+				if (named)
+					snprintf(rows[k].tbuf, sizeof(rows[k].tbuf), "*.%s", rows[k].gkey + 2);
+				else
+					snprintf(rows[k].tbuf, sizeof(rows[k].tbuf), "%s", rows[k].gkey + 2);
+				rows[k].gsize = distinct;
 			}
-			if (same >= 3)
-				snprintf(r->tbuf, sizeof(r->tbuf), "*.%s", reg);
-		} else {
-			uint8_t a[16], b[16];
-			if (inet_pton(AF_INET, r->addr, a) != 1)
-				continue;
-			size_t same = 0;
-			for (size_t k = 0; k < n; k++)
-				if (!*rows[k].name && inet_pton(AF_INET, rows[k].addr, b) == 1 &&
-				    !memcmp(a, b, 3))
-					same++;
-			if (same >= 4)
-				snprintf(r->tbuf, sizeof(r->tbuf), "%u.%u.%u.0/24", a[0], a[1], a[2]);
-		}
+		i = j;
 	}
 	qsort(rows, n, sizeof(*rows), lrow_cmp);
 	const struct vm *v = idm ? identity_by_name(idm, vm) : NULL;
@@ -806,12 +860,7 @@ static void propose_vm(const char *vm, struct lrow *rows, size_t n, const struct
 			if (j == i || rows[j].proto != rows[j - 1].proto || rows[j].port != rows[j - 1].port)
 				pairs++;
 		}
-		for (size_t k = i; k < j; k++) {
-			bool dup = false;
-			for (size_t m = i; m < k && !dup; m++)
-				dup = !strcmp(rows[m].name, rows[k].name) && !strcmp(rows[m].addr, rows[k].addr);
-			names += !dup;
-		}
+		names = *rows[i].tbuf ? rows[i].gsize : 1;
 		char what[64];
 		snprintf(what, sizeof(what), "%s%llu flow%s", "", (unsigned long long)flows,
 			 flows == 1 ? "" : "s");
@@ -868,7 +917,7 @@ int learned_propose(const char *path, const char *vm, const struct identity *idm
 		sqlite3_bind_text(st, 1, vm, -1, SQLITE_STATIC);
 	struct lrow *rows = NULL;
 	size_t n = 0, cap = 0, vms = 0;
-	char cur[64] = "";
+	char cur[NAME_MAX_] = "";
 	int64_t t0 = INT64_MAX, t1 = 0;
 	fprintf(out, "# A proposed allowlist, written by vigil policy propose from %s:\n"
 		     "# what each VM in learn mode reached.  Check it, edit it, then put it\n"

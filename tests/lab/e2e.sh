@@ -13,7 +13,10 @@ trap 'vigil_stop; down; rm -rf "$LAB_DIR"' EXIT
 can_run || exit 77
 I=203.0.113.10
 . "$ROOT/tests/check.sh"
-works() { client "$@" >/dev/null 2>&1; }
+works() { # prints what the client said when it did not work
+	local out; out=$(client "$@" 2>&1) && return 0
+	echo "    ($out)"; return 1
+}
 fails_() { ! client "$@" >/dev/null 2>&1; }
 
 case "$CASE" in
@@ -203,14 +206,24 @@ policy)
 	ip netns exec $NS_I $PY -m http.server 80 --bind 203.0.113.11 --directory "$LAB_DIR/www" \
 		> "$LAB_DIR/http11.log" 2>&1 &
 	echo $! > "$LAB_DIR/http11.pid"
+	for i in $(seq 50); do
+		in_ns $NS_I $PY -c "import socket; socket.create_connection(('203.0.113.11', 80), 0.2).close()" \
+			2>/dev/null && break
+		sleep 0.1
+	done
 	dns_as() { # app.test's address: restart dnsmasq with answers of TTL 1 s
 		local old; old=$(cat "$LAB_DIR/dnsmasq.pid" 2>/dev/null)
 		[ -n "$old" ] && kill "$old" 2>/dev/null
 		for i in $(seq 50); do [ -n "$old" ] && kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 		in_ns $NS_I dnsmasq --conf-file=/dev/null --no-resolv --no-hosts -u root --local-ttl=1 \
 			--listen-address=$I --bind-interfaces --pid-file="$LAB_DIR/dnsmasq.pid" \
+			--log-queries --log-facility="$LAB_DIR/dnsmasq.log" \
 			--address=/app.test/$1 --address=/other.test/$I --address=/malware.test/203.0.113.66
-		sleep 0.3
+		# until it answers with the new address (asked from its own side)
+		for i in $(seq 50); do
+			in_ns $NS_I $PY "$ROOT/lab/client.py" rcode app.test $I 2>/dev/null | grep -q " $1\$" && break
+			sleep 0.1
+		done
 	}
 	dns_as 203.0.113.10
 	cat > "$LAB_DIR/vms.yaml" <<EOF2
@@ -229,7 +242,7 @@ EOF2
 		--set policy.dns-grace=6 --set "policy.domain-lists.bad=$LAB_DIR/bad-domains.txt" \
 		--set policy.blocklist-action=drop --set policy.idle-session=2 \
 		--set policy.session-check-interval=1 --set flow-timeouts.tcp.closed=1 \
-		--set policy.beacon-min=4 --set policy.beacon-repeat=600 \
+		--set policy.beacon-min=4 --set policy.beacon-repeat=600 --set policy.violation-action=reject \
 		--set control.state-dir="$LAB_DIR/state" || exit 1
 	E="$LAB_DIR/eve.json"
 	pol() { grep '"event_type":"alert"' "$E" | grep "\"gid\":7,\"signature_id\":$1,"; }
@@ -239,8 +252,8 @@ EOF2
 	out=$(client rcode other.test $I)
 	check "app: a question for a name outside its allowlist is answered NXDOMAIN by vigil ($out)" \
 		grep -q "rcode other.test: 3" <<< "$out"
-	check "app: ... and never reached the resolver" \
-		[ -z "$(grep -c other.test "$LAB_DIR/http80.log" 2>/dev/null | grep -v '^0$')" ]
+	check "app: ... which never reached dnsmasq (its log has app.test, not other.test)" \
+		bash -c "grep -q 'query.*app.test' '$LAB_DIR/dnsmasq.log' && ! grep -q other.test '$LAB_DIR/dnsmasq.log'"
 	dns_as 203.0.113.11
 	check "app.test moved: app reaches it at its new address (203.0.113.11)" works fetch app.test $I
 	check "app: the old address still works within TTL + grace" works http http://$I/index.html
@@ -295,7 +308,11 @@ for l in sys.stdin:
 		[ "$(grep '"gid":7' "$E" | grep '"dest_port":53' | grep -vc 'other.test\|malware.test\|"leak"')" = 0 ]
 	check "alerts: the spoofed source, naming the interface and whose address it is" \
 		[ "$(pol 61 | grep -c '"vm":"app","interface":"vlab-g0","address":"198.51.100.12","owner":"open"')" = 1 ]
-	check "vigil answered the two refused questions" grep -q "(2 responses)" "$LAB_DIR/vigil.out"
+	check "refused flows rejected (policy.violation-action), spoofed ones only dropped" \
+		grep -q " [1-9][0-9]* rejected" "$LAB_DIR/vigil.out"
+	n=$(sed -n 's/.*(\([0-9]*\) responses).*/\1/p' "$LAB_DIR/vigil.out")
+	check "vigil answered the two refused questions and reset the rejected flows ($n responses)" \
+		[ "${n:-0}" -gt 2 ]
 	;;
 esac
 echo "lab $CASE: $([ $fails -eq 0 ] && echo 1 || echo 0) passed, $([ $fails -eq 0 ] && echo 0 || echo 1) failed"

@@ -186,6 +186,44 @@ static void test_hours_and_reopen(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A learn-mode VM that resolves a name carrying YAML (its own DNS server
+ * can answer anything) gets it recorded by address: the proposal a
+ * person reads and loads has no rule the VM wrote. */
+static void test_propose_hostile_name(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_learned.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof(path), "%s/policy.db", dir);
+	struct learned_cfg lc = { .path = path, .max_destinations = 100, .learn_max = 100,
+				  .tz_offset = 0 };
+	struct verr e = { "" };
+	struct learned *l = learned_open(&lc, &e);
+	assert_non_null(l);
+	uint8_t a[4] = { 198, 51, 100, 7 }, b[4] = { 198, 51, 100, 8 };
+	struct contact_report r;
+	struct contact c = c4("dev", "x\"\n    - \"0.0.0.0/0\" #.example.com", a, MON);
+	c.learn = true;
+	learned_contact(l, &c, &r);
+	struct contact g = c4("dev", "Pypi.ORG", b, MON + 1);
+	g.learn = true;
+	learned_contact(l, &g, &r);
+	learned_close(l);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_int_equal(learned_propose(path, "dev", NULL, out, &e), 0);
+	fclose(out);
+	assert_null(strstr(buf, "0.0.0.0/0"));
+	assert_non_null(strstr(buf, "\"198.51.100.7 tcp/443\""));
+	assert_non_null(strstr(buf, "\"pypi.org tcp/443\""));
+	free(buf);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_new_destinations),
 		cmocka_unit_test(test_bounded),
 		cmocka_unit_test(test_hours_and_reopen),
+		cmocka_unit_test(test_propose_hostile_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
