@@ -55,8 +55,10 @@ void blocklists_free(struct blocklists *b)
 	v_free(b);
 }
 
-/* Builds the list "NAME=FILE" (kv); NULL with e set. */
-static struct bl_list *build_list(const char *kv, bool dom, bool quiet, struct verr *e)
+/* Builds the list "NAME=FILE" (kv), a domain list over prev's names when
+ * it replaces prev (lists.h, domainset_reload); NULL with e set. */
+static struct bl_list *build_list(const char *kv, bool dom, bool quiet,
+				  const struct domainset *prev, struct verr *e)
 {
 	const char *eq = strchr(kv, '=');
 	if (!eq || eq == kv || !eq[1]) {
@@ -83,7 +85,7 @@ static struct bl_list *build_list(const char *kv, bool dom, bool quiet, struct v
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (dom)
-		l->dom = domainset_load(l->path, &ls, e);
+		l->dom = domainset_reload(prev, l->path, &ls, e);
 	else
 		l->ip = iplist_load(l->path, &ls, e);
 	if (!l->dom && !l->ip) {
@@ -134,14 +136,14 @@ struct blocklists *blocklists_load(const struct config *cfg, bool quiet, struct 
 		policy_state_path(cfg, ctl_files[k], kv + 4, sizeof(kv) - 4);
 		if (!kv[4] || access(kv + 4, R_OK) != 0)
 			continue;
-		if (!(b->v[b->n] = build_list(kv, k == 1, quiet, e)))
+		if (!(b->v[b->n] = build_list(kv, k == 1, quiet, NULL, e)))
 			goto fail;
 		b->v[b->n++]->drop = true;
 	}
 	for (unsigned i = 0; i < total; i++) {
 		bool dom;
 		const char *kv = list_kv(cfg, i, &dom);
-		if (!(b->v[b->n] = build_list(kv, dom, quiet, e)))
+		if (!(b->v[b->n] = build_list(kv, dom, quiet, NULL, e)))
 			goto fail;
 		b->n++;
 	}
@@ -178,7 +180,7 @@ struct blocklists *blocklists_rebuild(const struct blocklists *cur, const struct
 		return NULL;
 	}
 	(void)cfg;
-	struct bl_list *l = build_list(kv, old->dom != NULL, true, e);
+	struct bl_list *l = build_list(kv, old->dom != NULL, true, old->dom, e);
 	if (!l)
 		return NULL;
 	l->drop = old->drop;

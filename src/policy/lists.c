@@ -242,21 +242,54 @@ static bool parse_net(const char *s, size_t n, int *ver, u128 *lo, u128 *hi)
 	return true;
 }
 
-static int r4_cmp(const void *x, const void *y)
-{
-	const struct range4 *a = x, *b = y;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return a->hi > b->hi ? -1 : a->hi < b->hi; /* the wider first */
-}
+/* An in-place sort for the ranges (glibc's qsort merges through a copy
+ * of the array, which doubles a big list's memory while it is built, a
+ * reload's peak): quicksort on the median of three, insertion sort below
+ * 16, recursing on the smaller side (stack depth log2 n). */
+#define RANGE_SORT(NAME, T, LESS)                                                         \
+	static void NAME(T *v, size_t n)                                                  \
+	{                                                                                 \
+		while (n > 16) {                                                          \
+			size_t m = n / 2, l = n - 1;                                      \
+			T t;                                                              \
+			if (LESS(&v[m], &v[0])) { t = v[m]; v[m] = v[0]; v[0] = t; }      \
+			if (LESS(&v[l], &v[0])) { t = v[l]; v[l] = v[0]; v[0] = t; }      \
+			if (LESS(&v[l], &v[m])) { t = v[l]; v[l] = v[m]; v[m] = t; }      \
+			T pivot = v[m];                                                   \
+			size_t i = 0, j = l;                                              \
+			for (;;) {                                                        \
+				while (LESS(&v[i], &pivot))                               \
+					i++;                                              \
+				while (LESS(&pivot, &v[j]))                               \
+					j--;                                              \
+				if (i >= j)                                               \
+					break;                                            \
+				t = v[i]; v[i] = v[j]; v[j] = t;                          \
+				i++;                                                      \
+				j--;                                                      \
+			}                                                                 \
+			/* [0, j] and [j + 1, n) */                                       \
+			if (j + 1 < n - j - 1) {                                          \
+				NAME(v, j + 1);                                           \
+				v += j + 1;                                               \
+				n -= j + 1;                                               \
+			} else {                                                          \
+				NAME(v + j + 1, n - j - 1);                               \
+				n = j + 1;                                                \
+			}                                                                 \
+		}                                                                         \
+		for (size_t i = 1; i < n; i++) {                                          \
+			T x = v[i];                                                       \
+			size_t k = i;                                                     \
+			for (; k && LESS(&x, &v[k - 1]); k--)                             \
+				v[k] = v[k - 1];                                          \
+			v[k] = x;                                                         \
+		}                                                                         \
+	}
 
-static int r6_cmp(const void *x, const void *y)
-{
-	const struct range6 *a = x, *b = y;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return a->hi > b->hi ? -1 : a->hi < b->hi;
-}
+#define R_LESS(a, b) ((a)->lo < (b)->lo || ((a)->lo == (b)->lo && (a)->hi > (b)->hi))
+RANGE_SORT(sort4, struct range4, R_LESS)
+RANGE_SORT(sort6, struct range6, R_LESS)
 
 void iplist_free(struct iplist *l)
 {
@@ -305,7 +338,7 @@ static bool add6(struct iplist *l, u128 lo, u128 hi)
 static void finish_ip(struct iplist *l, struct list_stats *st)
 {
 	if (l->n4) {
-		qsort(l->v4, l->n4, sizeof(*l->v4), r4_cmp);
+		sort4(l->v4, l->n4);
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < l->n4; i++) {
 			if (k && l->v4[i].hi <= l->v4[k - 1].hi) {
@@ -322,7 +355,7 @@ static void finish_ip(struct iplist *l, struct list_stats *st)
 		}
 	}
 	if (l->n6) {
-		qsort(l->v6, l->n6, sizeof(*l->v6), r6_cmp);
+		sort6(l->v6, l->n6);
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < l->n6; i++) {
 			if (k && l->v6[i].hi <= l->v6[k - 1].hi) {
@@ -505,30 +538,99 @@ size_t iplist_memory(const struct iplist *l)
 		 : 0;
 }
 
-/* ---- domain names ---- */
+/* ---- domain names ----
+ * The names and their entries live in a store of chunks that never move
+ * (1 MiB of names, 65,536 entries each), appended to and never changed
+ * once written; a set is a table of entry indexes over a store.  A reload
+ * builds a new table over the same store, reusing the entries of names
+ * the running set already holds and appending only new ones, so the
+ * running set keeps being read (without locks) while the new one is
+ * built, and the peak of a reload is one more table, not a second copy
+ * of the list.  Entries the new file no longer has stay in the store as
+ * garbage until it is more than half of it: then the reload starts a
+ * new store. */
+
+#define ACHUNK_BITS 20
+#define ACHUNK (1u << ACHUNK_BITS)
+#define ACHUNKS 4096
+#define ECHUNK_BITS 16
+#define ECHUNK (1u << ECHUNK_BITS)
+#define ECHUNKS ((LIST_MAX_ENTRIES >> ECHUNK_BITS) + 1)
 
 struct dom_entry {
-	uint32_t off;
+	uint32_t off;      /* chunk << ACHUNK_BITS | offset in it */
 	uint16_t len;
 	bool suffix;
 };
 
+struct dom_store {
+	char *ac[ACHUNKS];
+	uint32_t nac, aused;        /* chunks, bytes used in the last */
+	struct dom_entry *ec[ECHUNKS];
+	uint32_t n;                 /* entries */
+	size_t used;                /* bytes of names and entries */
+	unsigned refs;              /* the sets over it */
+};
+
 struct domainset {
-	char *arena;
-	size_t alen, acap;
-	struct dom_entry *v;
-	uint32_t n, cap;
+	struct dom_store *st;
+	uint32_t base;     /* entries below it belong to the sets this one was rebuilt from */
+	uint32_t n;        /* entries in the table */
 	uint32_t *table;   /* entry index + 1, 0 empty */
 	uint32_t tmask;
 	uint64_t seed;
 };
 
+static inline struct dom_entry *entry_at(const struct dom_store *st, uint32_t i)
+{
+	return &st->ec[i >> ECHUNK_BITS][i & (ECHUNK - 1)];
+}
+
+static inline const char *name_at(const struct dom_store *st, uint32_t off)
+{
+	return st->ac[off >> ACHUNK_BITS] + (off & (ACHUNK - 1));
+}
+
+static void store_unref(struct dom_store *st)
+{
+	if (!st || __atomic_sub_fetch(&st->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (uint32_t i = 0; i < st->nac; i++)
+		v_free(st->ac[i]);
+	for (uint32_t i = 0; i < ECHUNKS && st->ec[i]; i++)
+		v_free(st->ec[i]);
+	v_free(st);
+}
+
+/* Appends an entry; its index, or UINT32_MAX when out of memory or full. */
+static uint32_t store_add(struct dom_store *st, const char *name, size_t n, bool suffix)
+{
+	if (st->n >= LIST_MAX_ENTRIES)
+		return UINT32_MAX;
+	uint32_t ci = st->n >> ECHUNK_BITS;
+	if (!st->ec[ci] && !(st->ec[ci] = v_malloc(ECHUNK * sizeof(struct dom_entry))))
+		return UINT32_MAX;
+	if (!st->nac || st->aused + n + 1 > ACHUNK) {
+		if (st->nac >= ACHUNKS || !(st->ac[st->nac] = v_malloc(ACHUNK)))
+			return UINT32_MAX;
+		st->nac++;
+		st->aused = 0;
+	}
+	uint32_t off = (st->nac - 1) << ACHUNK_BITS | st->aused;
+	char *dst = st->ac[st->nac - 1] + st->aused;
+	memcpy(dst, name, n);
+	dst[n] = '\0';
+	st->aused += (uint32_t)n + 1;
+	*entry_at(st, st->n) = (struct dom_entry){ .off = off, .len = (uint16_t)n, .suffix = suffix };
+	st->used += n + 1 + sizeof(struct dom_entry);
+	return st->n++;
+}
+
 void domainset_free(struct domainset *d)
 {
 	if (!d)
 		return;
-	v_free(d->arena);
-	v_free(d->v);
+	store_unref(d->st);
 	v_free(d->table);
 	v_free(d);
 }
@@ -561,8 +663,8 @@ static uint32_t *slot_of(const struct domainset *d, const char *name, size_t n)
 		uint32_t *s = &d->table[i];
 		if (!*s)
 			return s;
-		const struct dom_entry *de = &d->v[*s - 1];
-		if (de->len == n && !memcmp(d->arena + de->off, name, n))
+		const struct dom_entry *de = entry_at(d->st, *s - 1);
+		if (de->len == n && !memcmp(name_at(d->st, de->off), name, n))
 			return s;
 	}
 }
@@ -579,58 +681,60 @@ static bool grow_table(struct domainset *d)
 	d->tmask = size - 1;
 	for (uint32_t i = 0; old && i <= omask; i++)
 		if (old[i]) {
-			const struct dom_entry *de = &d->v[old[i] - 1];
-			*slot_of(d, d->arena + de->off, de->len) = old[i];
+			const struct dom_entry *de = entry_at(d->st, old[i] - 1);
+			*slot_of(d, name_at(d->st, de->off), de->len) = old[i];
 		}
 	v_free(old);
 	return true;
 }
 
-/* Adds a normalised name; false if out of memory or too many. */
+/* Adds a normalised name: the entry prev (the set being rebuilt, over the
+ * same store) has for it if it means the same, else a new one.  False if
+ * out of memory or too many. */
 static bool dom_add(struct domainset *d, const char *name, size_t n, bool suffix,
-		    struct list_stats *st)
+		    struct list_stats *st, const struct domainset *prev)
 {
 	if ((uint64_t)(d->n + 1) * 2 > (uint64_t)d->tmask + 1 && !grow_table(d))
 		return false;
 	uint32_t *s = slot_of(d, name, n);
 	if (*s) {
 		st->duplicates++;
-		if (suffix)
-			d->v[*s - 1].suffix = true; /* the wider meaning wins */
+		struct dom_entry *de = entry_at(d->st, *s - 1);
+		if (suffix && !de->suffix) {
+			/* the wider meaning wins; a shared entry is not changed */
+			if (*s - 1 >= d->base) {
+				de->suffix = true;
+			} else {
+				uint32_t i = store_add(d->st, name, n, true);
+				if (i == UINT32_MAX)
+					return false;
+				*s = i + 1;
+			}
+		}
 		return true;
 	}
 	if (d->n >= LIST_MAX_ENTRIES)
 		return false;
-	if (d->n == d->cap) {
-		uint32_t nc = d->cap ? d->cap * 2 : 1024;
-		struct dom_entry *v = v_realloc(d->v, (size_t)nc * sizeof(*v));
-		if (!v)
-			return false;
-		d->v = v;
-		d->cap = nc;
+	if (prev && prev->n) {
+		const uint32_t *ps = slot_of(prev, name, n);
+		if (*ps && entry_at(prev->st, *ps - 1)->suffix == suffix) {
+			*s = *ps;
+			d->n++;
+			return true;
+		}
 	}
-	if (d->alen + n + 1 > d->acap) {
-		size_t nc = d->acap ? d->acap * 2 : 1u << 16;
-		while (nc < d->alen + n + 1)
-			nc *= 2;
-		char *a = v_realloc(d->arena, nc);
-		if (!a)
-			return false;
-		d->arena = a;
-		d->acap = nc;
-	}
-	memcpy(d->arena + d->alen, name, n);
-	d->arena[d->alen + n] = '\0';
-	d->v[d->n] = (struct dom_entry){ .off = (uint32_t)d->alen, .len = (uint16_t)n, .suffix = suffix };
-	d->alen += n + 1;
-	*s = ++d->n;
+	uint32_t i = store_add(d->st, name, n, suffix);
+	if (i == UINT32_MAX)
+		return false;
+	*s = i + 1;
+	d->n++;
 	return true;
 }
 
 /* One line of a domain file: the names it holds (hosts lines may hold
  * several).  Returns false if out of memory. */
 static bool dom_line(struct domainset *d, const char *s, size_t n, uint64_t lno,
-		     struct list_stats *st)
+		     struct list_stats *st, const struct domainset *prev)
 {
 	if (!n || *s == '#' || *s == '!' || *s == '[')
 		return true;
@@ -649,7 +753,7 @@ static bool dom_line(struct domainset *d, const char *s, size_t n, uint64_t lno,
 			note_skip(st, lno);
 			return true;
 		}
-		return dom_add(d, name, nn, true, st);
+		return dom_add(d, name, nn, true, st, prev);
 	}
 	/* tokens: a hosts line ("0.0.0.0 a.example b.example") or a name */
 	const char *tok[8];
@@ -694,22 +798,22 @@ static bool dom_line(struct domainset *d, const char *s, size_t n, uint64_t lno,
 			      !strcmp(name, "local") || !strcmp(name, "broadcasthost") ||
 			      !strncmp(name, "ip6-", 4)))
 			continue; /* a hosts file's own lines */
-		if (!dom_add(d, name, nn, suffix, st))
+		if (!dom_add(d, name, nn, suffix, st, prev))
 			return false;
 	}
 	return true;
 }
 
-static struct domainset *dom_build(struct lines *L, uint64_t expect, uint64_t bytes,
-				   const char *name, struct list_stats *st, struct verr *e)
+static struct domainset *dom_build(struct lines *L, uint64_t expect, const char *name,
+				   struct list_stats *st, const struct domainset *prev, struct verr *e)
 {
 	struct list_stats dummy;
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
 	struct domainset *d = v_calloc(1, sizeof(*d));
-	/* sized once from the file: a table for every line, the entries and
-	 * the names' bytes (pages are touched only as they fill) */
+	/* the table sized once from the file's lines (pages are touched only
+	 * as they fill) */
 	if (expect > LIST_MAX_ENTRIES)
 		expect = LIST_MAX_ENTRIES;
 	uint32_t tsize = 1024;
@@ -722,10 +826,21 @@ static struct domainset *dom_build(struct lines *L, uint64_t expect, uint64_t by
 	}
 	d->tmask = tsize - 1;
 	d->seed = 0x9e3779b97f4a7c15ull;
-	if (expect > 1024 && (d->v = v_malloc((size_t)expect * sizeof(*d->v))))
-		d->cap = (uint32_t)expect;
-	if (bytes > 65536 && bytes < UINT32_MAX && (d->arena = v_malloc((size_t)bytes)))
-		d->acap = (size_t)bytes;
+	/* the running set's store, unless garbage is most of it */
+	if (prev && prev->st && (uint64_t)prev->st->n <= 2 * (uint64_t)prev->n + 1024) {
+		d->st = prev->st;
+		__atomic_add_fetch(&d->st->refs, 1, __ATOMIC_ACQ_REL);
+	} else {
+		prev = NULL;
+		if (!(d->st = v_calloc(1, sizeof(*d->st)))) {
+			v_free(d->table);
+			v_free(d);
+			verr_set(e, V_ENOMEM, "%s: out of memory", name);
+			return NULL;
+		}
+		d->st->refs = 1;
+	}
+	d->base = d->st->n;
 	uint64_t lno = 0;
 	const char *s;
 	size_t n;
@@ -733,23 +848,10 @@ static struct domainset *dom_build(struct lines *L, uint64_t expect, uint64_t by
 		lno++;
 		st->lines++;
 		s = trim_n(s, &n);
-		if (!dom_line(d, s, n, lno, st)) {
+		if (!dom_line(d, s, n, lno, st, prev)) {
 			domainset_free(d);
 			verr_set(e, V_ENOMEM, "%s: too many entries or out of memory", name);
 			return NULL;
-		}
-	}
-	/* shrink the arrays to what they hold */
-	if (d->n) {
-		struct dom_entry *v = v_realloc(d->v, (size_t)d->n * sizeof(*v));
-		if (v) {
-			d->v = v;
-			d->cap = d->n;
-		}
-		char *a = v_realloc(d->arena, d->alen);
-		if (a) {
-			d->arena = a;
-			d->acap = d->alen;
 		}
 	}
 	st->entries = d->n;
@@ -760,19 +862,25 @@ struct domainset *domainset_parse(const char *text, size_t len, const char *name
 				  struct list_stats *st, struct verr *e)
 {
 	struct lines L = { .text = text, .len = len };
-	return dom_build(&L, 0, 0, name, st, e);
+	return dom_build(&L, 0, name, st, NULL, e);
 }
 
-struct domainset *domainset_load(const char *path, struct list_stats *st, struct verr *e)
+struct domainset *domainset_reload(const struct domainset *prev, const char *path,
+				   struct list_stats *st, struct verr *e)
 {
 	uint64_t size, nlines;
 	FILE *f = open_list(path, &size, &nlines, e);
 	if (!f)
 		return NULL;
 	struct lines L = { .f = f };
-	struct domainset *d = dom_build(&L, nlines, size + 1, path, st, e);
+	struct domainset *d = dom_build(&L, nlines, path, st, prev, e);
 	fclose(f);
 	return d;
+}
+
+struct domainset *domainset_load(const char *path, struct list_stats *st, struct verr *e)
+{
+	return domainset_reload(NULL, path, st, e);
 }
 
 const char *domainset_lookup(const struct domainset *d, const char *name, size_t len,
@@ -787,11 +895,11 @@ const char *domainset_lookup(const struct domainset *d, const char *name, size_t
 	for (size_t start = 0; start < n;) {
 		uint32_t *s = slot_of(d, buf + start, n - start);
 		if (*s) {
-			const struct dom_entry *de = &d->v[*s - 1];
+			const struct dom_entry *de = entry_at(d->st, *s - 1);
 			if (start == 0 || de->suffix) {
 				if (suffix)
 					*suffix = de->suffix;
-				return d->arena + de->off;
+				return name_at(d->st, de->off);
 			}
 		}
 		const char *dot = memchr(buf + start, '.', n - start);
@@ -806,7 +914,7 @@ uint64_t domainset_count(const struct domainset *d) { return d ? d->n : 0; }
 
 size_t domainset_memory(const struct domainset *d)
 {
-	return d ? sizeof(*d) + d->acap + (size_t)d->cap * sizeof(struct dom_entry) +
+	return d ? sizeof(*d) + sizeof(*d->st) + d->st->used +
 			   ((size_t)d->tmask + 1) * sizeof(uint32_t)
 		 : 0;
 }

@@ -63,6 +63,12 @@ struct domainset;
 struct domainset *domainset_load(const char *path, struct list_stats *st, struct verr *e);
 struct domainset *domainset_parse(const char *text, size_t len, const char *name,
 				  struct list_stats *st, struct verr *e);
+/* Loads path again for a set that replaces prev (which keeps being read
+ * while this runs): names prev holds are shared with it, not copied, so
+ * the reload costs a table and the new names (lists.c).  Only one thread
+ * builds and frees the sets over one store. */
+struct domainset *domainset_reload(const struct domainset *prev, const char *path,
+				   struct list_stats *st, struct verr *e);
 void domainset_free(struct domainset *d);
 /* The entry that matches name (len bytes), or NULL: an exact entry equal
  * to it, or a suffix entry equal to it or to one of its parents.  The

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "alloc.h"
@@ -187,6 +188,82 @@ static void test_domains_many(void **state)
 	free(text);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static bool has(const struct domainset *d, const char *name)
+{
+	return domainset_lookup(d, name, strlen(name), NULL) != NULL;
+}
+
+/* A reload shares the running set's names: the running set answers as
+ * before while the new one answers for the new file (removed names gone,
+ * new ones there, an exact name become a suffix); the shared store
+ * outlives the old set; a new store is started once garbage is most of
+ * it; and the new set costs a table and its new names, not a copy. */
+static void test_domains_reload_shared(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_lists_reload.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char *big = malloc(200000 * 24);
+	assert_non_null(big);
+	size_t off = 0;
+	for (int i = 0; i < 200000; i++)
+		off += (size_t)sprintf(big + off, "host%d.example.net\n", i);
+	off += (size_t)sprintf(big + off, "keep.example\nexact.example\ngone.example\n");
+	write_file(path, big);
+	struct list_stats st;
+	struct verr e = { "" };
+	struct domainset *a = domainset_load(path, &st, &e);
+	assert_non_null(a);
+	size_t full = domainset_memory(a);
+	/* the new file: one name gone, one new, one now a suffix */
+	off -= strlen("gone.example\n");
+	off += (size_t)sprintf(big + off - strlen("exact.example\n"), "*.exact.example\nnew.example\n") -
+	       strlen("exact.example\n");
+	write_file(path, big);
+	struct domainset *b = domainset_reload(a, path, &st, &e);
+	assert_non_null(b);
+	assert_true(has(a, "gone.example") && !has(b, "gone.example"));
+	assert_true(!has(a, "new.example") && has(b, "new.example"));
+	assert_true(!has(a, "x.exact.example") && has(b, "x.exact.example"));
+	assert_true(has(a, "host199999.example.net") && has(b, "host199999.example.net"));
+	assert_int_equal(domainset_count(b), 200003);
+	/* the reload added a table and two names, not a copy of the list */
+	size_t table = ((size_t)1 << 20) * sizeof(uint32_t);
+	assert_true(domainset_memory(b) - full <= table / 4 + 4096);
+	domainset_free(a);
+	assert_true(has(b, "keep.example") && has(b, "host7.example.net"));
+	/* reloads of a list that changes every time: garbage is dropped once
+	 * it is most of the store */
+	struct domainset *cur = b;
+	for (int r = 0; r < 4; r++) {
+		off = 0;
+		for (int i = 0; i < 200000; i++)
+			off += (size_t)sprintf(big + off, "r%d-%d.example.org\n", r, i);
+		write_file(path, big);
+		struct domainset *next = domainset_reload(cur, path, &st, &e);
+		assert_non_null(next);
+		assert_true(has(next, "r0-5.example.org") == (r == 0));
+		assert_true(has(next, "r3-5.example.org") == (r == 3));
+		domainset_free(cur);
+		cur = next;
+		/* never more than the live names and as many again */
+		assert_true(domainset_memory(cur) < 3 * full);
+	}
+	domainset_free(cur);
+	free(big);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_ip_random),
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_domains_many),
+		cmocka_unit_test(test_domains_reload_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
