@@ -115,6 +115,42 @@ def pol(recs, sid):
             and r['alert']['signature_id'] == sid]
 
 
+def crash(vigil, d, vms):
+    """vigil reads a capture from a FIFO (it keeps running), learns a new
+    VM's destinations, and is killed (SIGKILL) 2.5 s later: what it
+    learned is in the file."""
+    import signal, time
+    tl = Timeline()
+    b = MON + 20 * DAY
+    for i in range(5):
+        tl.connect(b + i * 60, '10.137.0.40', f'198.18.{i}.1', name=f'site{i}.crash.example')
+    cap = os.path.join(d, 'crash.pcap')
+    tl.write(cap)
+    fifo = os.path.join(d, 'crash.fifo')
+    os.mkfifo(fifo)
+    out = os.path.join(d, 'crash')
+    os.mkdir(out)
+    state = os.path.join(d, 'crash-state')
+    p = subprocess.Popen([vigil, '-r', fifo, '-l', out, '--runmode', 'single', '--no-progress',
+                          '--set', 'identity.vms.crashvm=10.137.0.40',
+                          '--set', 'control.state-dir=' + state],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=dict(os.environ, TZ='UTC'))
+    w = open(fifo, 'wb')
+    w.write(open(cap, 'rb').read())
+    w.flush()
+    time.sleep(2.5)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    w.close()
+    con = sqlite3.connect(os.path.join(state, 'policy.db'))
+    n = con.execute("SELECT COUNT(*) FROM destinations WHERE vm = 'crashvm' AND kind = 1").fetchone()[0]
+    v = con.execute("SELECT COUNT(*) FROM vms WHERE vm = 'crashvm'").fetchone()[0]
+    con.close()
+    check(f'after SIGKILL 2.5 s in, the file holds what was learned (5 names: {n}, the VM: {v})',
+          n == 5 and v == 1)
+
+
 def main():
     vigil = sys.argv[1]
     with tempfile.TemporaryDirectory() as d:
@@ -220,6 +256,8 @@ def main():
         r = subprocess.run([vigil, 'policy', 'propose', '--state', db, '--vm', 'nobody'],
                            capture_output=True, text=True)
         check('propose --vm of a VM with nothing recorded: an error', r.returncode == 1 and 'nobody' in r.stderr)
+        # ---- a crash loses at most the last second ----
+        crash(vigil, d, vms)
     print(f'{"FAILED" if failed else "all passed"}')
     return 1 if failed else 0
 
