@@ -203,11 +203,24 @@ policy)
 	C=198.51.100
 	for a in 11 12; do in_ns $NS_C ip addr add $C.$a/24 dev vlab-c0; done
 	in_ns $NS_I ip addr add 203.0.113.11/24 dev vlab-i0
+	# IPv6 through the gateway too (for the VPN-only VM's IPv6 leak)
+	in_ns $NS_C ip -6 addr add fd00:1::11/64 dev vlab-c0 nodad
+	in_ns $NS_C ip -6 addr add fd00:1::12/64 dev vlab-c0 nodad
+	in_ns $NS_C ip -6 route add default via fd00:1::1
+	in_ns $NS_G ip -6 addr add fd00:1::1/64 dev vlab-g0 nodad
+	in_ns $NS_G ip -6 addr add fd00:2::1/64 dev vlab-g1 nodad
+	in_ns $NS_G sysctl -qw net.ipv6.conf.all.forwarding=1
+	in_ns $NS_G ip6tables-legacy -A FORWARD -j NFQUEUE --queue-num 0 --queue-bypass
+	in_ns $NS_I ip -6 addr add fd00:2::10/64 dev vlab-i0 nodad
+	in_ns $NS_I ip -6 route add default via fd00:2::1
+	ip netns exec $NS_I $PY -m http.server 80 --bind fd00:2::10 --directory "$LAB_DIR/www" \
+		> "$LAB_DIR/http6.log" 2>&1 &
+	echo $! > "$LAB_DIR/http6.pid"
 	ip netns exec $NS_I $PY -m http.server 80 --bind 203.0.113.11 --directory "$LAB_DIR/www" \
 		> "$LAB_DIR/http11.log" 2>&1 &
 	echo $! > "$LAB_DIR/http11.pid"
 	for i in $(seq 50); do
-		in_ns $NS_I $PY -c "import socket; socket.create_connection(('203.0.113.11', 80), 0.2).close()" \
+		in_ns $NS_I $PY -c "import socket; [socket.create_connection((a, 80), 0.2).close() for a in ('203.0.113.11', 'fd00:2::10')]" \
 			2>/dev/null && break
 		sleep 0.1
 	done
@@ -231,10 +244,10 @@ app:
   addresses: $C.10
   allow: ["app.test tcp/80"]
 bank:
-  addresses: $C.11
+  addresses: [$C.11, "fd00:1::11"]
   vpn: ["$I udp/51820"]
 open:
-  addresses: $C.12
+  addresses: [$C.12, "fd00:1::12"]
   policy: allow
 EOF2
 	echo "malware.test" > "$LAB_DIR/bad-domains.txt"
@@ -257,7 +270,7 @@ EOF2
 	dns_as 203.0.113.11
 	check "app.test moved: app reaches it at its new address (203.0.113.11)" works fetch app.test $I
 	check "app: the old address still works within TTL + grace" works http http://$I/index.html
-	sleep 7.5
+	sleep 9 # TTL 1 + grace 6, counted in whole seconds
 	check "app: the old address is blocked once TTL + grace are over" fails_ http http://$I/index.html
 	check "app: the new one too, until asked again" fails_ http http://203.0.113.11/index.html
 	check "app: asked again, it works" works fetch app.test $I
@@ -266,6 +279,10 @@ EOF2
 	check "bank: plain DNS blocked" fails_ dns app.test $I
 	check "bank: reverse DNS of a local address blocked" fails_ rcode 10.0.137.10.in-addr.arpa $I
 	check "bank: a direct TCP connection blocked" fails_ http http://$I/index.html
+	export LAB_SRC=fd00:1::11
+	check "bank: a direct IPv6 connection blocked" fails_ http "http://[fd00:2::10]/index.html"
+	export LAB_SRC=fd00:1::12
+	check "open: the same IPv6 connection works (the path is there)" works http "http://[fd00:2::10]/index.html"
 	# -- a blocklisted domain is refused at its DNS question; a beacon; an idle connection
 	export LAB_SRC=$C.12
 	out=$(client rcode malware.test $I)
@@ -298,8 +315,8 @@ for l in sys.stdin:
 	check "alerts: app's question for other.test" \
 		[ "$(pol 3 | grep -c '"field":"dns.query","value":"other.test"')" = 1 ]
 	check "alerts: every app violation blocked" [ "$(pol 3 | grep -vc '"action":"blocked"')" = 0 ]
-	check "alerts: bank's leaks, dns, reverse-dns and direct, blocked" \
-		[ "$(pol 60 | grep '"action":"blocked"' | grep -o '"leak":"[a-z-]*"' | sort -u | tr '\n' ' ')" = '"leak":"direct" "leak":"dns" "leak":"reverse-dns" ' ]
+	check "alerts: bank's leaks, dns, reverse-dns, direct and ipv6, blocked" \
+		[ "$(pol 60 | grep '"action":"blocked"' | grep -o '"leak":"[a-z0-9-]*"' | sort -u | tr '\n' ' ')" = '"leak":"direct" "leak":"dns" "leak":"ipv6" "leak":"reverse-dns" ' ]
 	check "alerts: the blocklisted question, list and entry named" \
 		[ "$(pol 2 | grep -c '"list":"bad","entry":"malware.test","field":"dns.query"')" -ge 1 ]
 	check "alerts: the beacon to 8080, once" [ "$(pol 40 | grep -c '"dest_port":8080')" = 1 ]
