@@ -53,6 +53,7 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 	a->cnt = cnt;
 	a->req_body_limit = c->req_body_limit;
 	a->resp_body_limit = c->resp_body_limit;
+	a->no_decompress = c->no_decompress;
 	a->mc.cap = c->memcap;
 }
 
@@ -291,6 +292,8 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 	bool close_delim = !request && !h->chunked && h->content_length < 0;
 	body_start(a, &hs->body[dir], &m->h, request ? a->req_body_limit : a->resp_body_limit,
 		   close_delim);
+	hs->body[dir].fopen = false;
+	hs->body[dir].fsize = 0;
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request && !h->proto_len)
 		app_event(a, APP_EV_HTTP_REQ_LINE_NO_PROTO);
@@ -316,13 +319,74 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 	}
 }
 
+/* The file an HTTP message's body is: named by Content-Disposition's
+ * filename (responses), else by the request URI's path, as Suricata names
+ * them. */
+static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool truncated)
+{
+	struct http_body *b = &hs->body[dir];
+	memset(fi, 0, sizeof(*fi));
+	fi->size = b->fsize;
+	fi->truncated = truncated;
+	fi->to_client = dir == 1;
+	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
+	fi->req = hs->req.valid ? &hs->req : NULL;
+	fi->resp = dir == 1 && hs->resp.valid ? &hs->resp : NULL;
+	const struct http_msg *m = dir ? &hs->resp : &hs->req;
+	const struct http_hdr *cd = m->valid ? http_header(&m->h, "content-disposition") : NULL;
+	const uint8_t *v = NULL;
+	uint32_t n = 0;
+	for (uint32_t i = 0; cd && i + 9 <= cd->val_len; i++)
+		if (!strncasecmp((const char *)cd->val + i, "filename=", 9) &&
+		    (i == 0 || cd->val[i - 1] == ' ' || cd->val[i - 1] == ';')) {
+			v = cd->val + i + 9;
+			n = cd->val_len - i - 9;
+			if (n && *v == '"') {
+				v++;
+				n--;
+				const uint8_t *q = memchr(v, '"', n);
+				if (q)
+					n = (uint32_t)(q - v);
+			} else {
+				uint32_t k = 0;
+				while (k < n && v[k] != ';' && v[k] != ' ')
+					k++;
+				n = k;
+			}
+			break;
+		}
+	if (!v && hs->req.valid) {
+		v = hs->req.h.uri;
+		n = hs->req.h.uri_len;
+		const uint8_t *q = memchr(v, '?', n);
+		if (q)
+			n = (uint32_t)(q - v);
+	}
+	n = MIN(n, (uint32_t)sizeof(fi->name) - 1);
+	if (v && n)
+		memcpy(fi->name, v, n);
+	fi->name[n] = 0;
+	fi->name_len = (uint16_t)n;
+	b->fopen = false;
+}
+
 static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t len)
 {
 	struct http_cb *cb = ctx;
 	int dir = request ? 0 : 1;
+	struct http_body *b = &cb->hs->body[dir];
 	(request ? &cb->hs->req : &cb->hs->resp)->body_len += len;
-	if (body_add(cb->a, &cb->hs->body[dir], data, len))
+	uint32_t before = b->len;
+	bool was_full = b->full;
+	if (body_add(cb->a, b, data, len))
 		body_expose(cb->a, cb->hs, dir);
+	/* a file: responses, and requests that upload one (PUT) */
+	if (len && (!request || (cb->hs->req.h.method_len == 3 &&
+				 !memcmp(cb->hs->req.h.method, "PUT", 3)))) {
+		b->fopen = true;
+		/* its size: what was decoded; past the body limit, what came */
+		b->fsize += was_full ? len : (uint64_t)(b->len - before);
+	}
 }
 
 static void on_http_end(void *ctx, bool request)
@@ -330,6 +394,10 @@ static void on_http_end(void *ctx, bool request)
 	struct http_cb *cb = ctx;
 	struct http_state *hs = cb->hs;
 	body_expose(cb->a, hs, request ? 0 : 1);
+	if (hs->body[request ? 0 : 1].fopen) {
+		file_fill(&cb->a->file, hs, request ? 0 : 1, false);
+		cb->a->tx.file = &cb->a->file;
+	}
 	/* a response is complete: its transaction goes to eve (1xx are
 	 * interim, except 101, which ends the HTTP exchange) */
 	uint16_t code = hs->resp.h.code;
@@ -424,6 +492,19 @@ const struct ssh_info *app_ssh_unlogged(struct flow *f)
 	return &af->ssh->info;
 }
 
+const struct app_file *app_http_open_file(struct flow *f)
+{
+	static __thread struct app_file fi;
+	struct app_flow *af = f->app;
+	struct http_state *hs = af ? af->http : NULL;
+	for (int dir = 0; hs && dir < 2; dir++)
+		if (hs->body[dir].fopen) {
+			file_fill(&fi, hs, dir, true);
+			return &fi;
+		}
+	return NULL;
+}
+
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -447,6 +528,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->http_fresh = 0;
 	t->body[0] = t->body[1] = NULL;
 	t->body_len[0] = t->body_len[1] = 0;
+	t->file = NULL;
 	t->ssh = NULL;
 	t->ssh_new = t->ssh_log = false;
 	t->quic = NULL;

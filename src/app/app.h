@@ -170,6 +170,19 @@ enum { HTTP_P_REQ_HEAD = 1, HTTP_P_REQ_BODY = 2, HTTP_P_RESP_HEAD = 4, HTTP_P_RE
  * request whose hole was skipped when the response acknowledged it) */
 #define APP_DNS_PER_PKT 4
 
+/* A file carried by a protocol (so far: an HTTP body), for fileinfo
+ * records: its name (Content-Disposition's filename, else the URI's
+ * path), its size as decoded, whether it ended or was cut off. */
+struct app_file {
+	char name[256];
+	uint16_t name_len;
+	uint64_t size;
+	uint32_t tx_id;
+	bool truncated;
+	bool to_client;           /* a response body */
+	const struct http_msg *req, *resp;
+};
+
 /* What the app layer parsed on the current packet, for eve and rules. */
 struct app_tx {
 	uint8_t alproto;
@@ -187,6 +200,8 @@ struct app_tx {
 	 * (decompressed, capped) */
 	const uint8_t *body[2];
 	uint32_t body_len[2];
+	/* an HTTP body ended on this packet, as a file (fileinfo) */
+	const struct app_file *file;
 	/* SSH: banners or KEXINIT on this packet */
 	const struct ssh_info *ssh;
 	bool ssh_new, ssh_log;
@@ -202,6 +217,7 @@ struct app_tx {
 struct app_cfg {
 	uint32_t req_body_limit, resp_body_limit;
 	uint64_t memcap;          /* this worker's share */
+	bool no_decompress;       /* response-body-decompress-layer-limit 0 */
 };
 
 struct app_ctx {
@@ -209,7 +225,9 @@ struct app_ctx {
 	struct app_tx tx;         /* reset per packet */
 	uint64_t pkt_seq;         /* per packet, for buffers exposed to rules */
 	uint32_t req_body_limit, resp_body_limit;
+	bool no_decompress;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
+	struct app_file file;     /* tx.file points here */
 };
 
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
@@ -246,6 +264,9 @@ void app_tcp_close(struct app_ctx *a, struct flow *f, int dir);
 
 /* The last request of f (for the eve record of a response). */
 const struct http_msg *app_http_last_request(const struct flow *f);
+/* At flow end: an HTTP body still open in either direction (cut off),
+ * once; NULL if none. */
+const struct app_file *app_http_open_file(struct flow *f);
 
 /* DNS (dns.c): parses one message (no TCP length prefix).  Returns false
  * if it is not DNS at all. */

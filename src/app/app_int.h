@@ -24,6 +24,8 @@ struct http_body {
 	bool raw_tried;           /* deflate: retried as raw deflate */
 	bool full, exposed, close_delim, zfail;
 	uint64_t exposed_seq;     /* pkt_seq when handed to rules */
+	bool fopen;               /* body bytes seen: a file is open (fileinfo) */
+	uint64_t fsize;           /* its size, decoded */
 };
 enum { BODY_ENC_NONE, BODY_ENC_GZIP, BODY_ENC_DEFLATE };
 

@@ -67,7 +67,7 @@ void body_start(struct app_ctx *a, struct http_body *b, const struct http_head *
 	b->full = b->exposed = b->zfail = b->raw_tried = false;
 	b->close_delim = close_delim;
 	b->enc = BODY_ENC_NONE;
-	const struct http_hdr *ce = http_header(h, "content-encoding");
+	const struct http_hdr *ce = a->no_decompress ? NULL : http_header(h, "content-encoding");
 	if (has_token(ce, "gzip"))
 		b->enc = BODY_ENC_GZIP;
 	else if (has_token(ce, "deflate"))
@@ -75,7 +75,6 @@ void body_start(struct app_ctx *a, struct http_body *b, const struct http_head *
 	/* 15 + 32: zlib or gzip wrapper, detected from the first bytes */
 	if (b->enc != BODY_ENC_NONE && !z_init(b, 15 + 32))
 		b->enc = BODY_ENC_NONE;
-	(void)a;
 }
 
 /* Makes room for at least want more bytes (up to the limit). */

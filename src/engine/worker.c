@@ -93,7 +93,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	reasm_ctx_init(&w->rc, cfg, nworkers, &w->cnt, on_stream_data, w);
 	struct app_cfg ac = { (uint32_t)MIN(cfg->http_req_body_limit, UINT32_MAX / 2),
 			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
-			      cfg->app_memcap / nworkers };
+			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0 };
 	app_ctx_init(&w->app, &ac, &w->cnt);
 	w->app_on = cfg->app_enabled;
 	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);

@@ -33,6 +33,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->drop = c->eve_drop;
 	ec->dns = c->eve_dns;
 	ec->http = c->eve_http;
+	ec->files = c->eve_files;
 	ec->tls = c->eve_tls;
 	ec->ssh = c->eve_ssh;
 	ec->quic = c->eve_quic;
@@ -734,6 +735,42 @@ static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		eve_http_record(jb, NULL, f, req, resp, ec);
 }
 
+/* A file (fileinfo): in the direction it travelled, with the http object
+ * of its transaction, as Suricata writes it. */
+static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	const struct app_file *fi = tx ? tx->file : app_http_open_file(f);
+	if (!fi)
+		return;
+	struct packet q;
+	if (p && p->dir != (fi->to_client ? 1 : 0)) {
+		q = *p;
+		q.dir = fi->to_client ? 1 : 0;
+		p = &q;
+	}
+	eve_header(jb, p ? p->ts : f->last, "fileinfo", f, p, ec);
+	if (fi->req) {
+		jb_open_object(jb, "http");
+		http_log_fields(jb, fi->req, fi->resp, ec->http_headers);
+		jb_close(jb);
+	}
+	jb_str(jb, "app_proto", "http");
+	jb_open_object(jb, "fileinfo");
+	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
+	jb_bool(jb, "gaps", false);
+	jb_str(jb, "state", fi->truncated ? "TRUNCATED" : "CLOSED");
+	jb_bool(jb, "stored", false);
+	jb_u64(jb, "size", fi->size);
+	jb_u64(jb, "tx_id", fi->tx_id);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+static bool want_files(const struct eve_cfg *ec) { return ec->files; }
 static bool want_dns(const struct eve_cfg *ec) { return ec->dns; }
 static bool want_tls(const struct eve_cfg *ec) { return ec->tls; }
 static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
@@ -756,6 +793,7 @@ static const struct eve_app_row {
 	{ "quic", want_quic, quic_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
+	{ "fileinfo", want_files, file_rows, 4 },
 };
 
 void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,

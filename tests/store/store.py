@@ -133,13 +133,14 @@ def main():
         nvm = c.execute("SELECT count(*) FROM events WHERE id <= ? AND (src_vm = 'work' OR dest_vm = 'work')",
                         (len(lines),)).fetchone()[0]
         check('rows by VM: those naming "work"', nvm == sum(1 for x in lines if '"work"' in x) and nvm > 0)
-        http = [json.loads(x) for x in lines if '"event_type":"http"' in x]
+        # http records and the fileinfo records of their files both carry the URL
+        http = [json.loads(x) for x in lines if '"event_type":"http"' in x or '"event_type":"fileinfo"' in x]
         url = http[0]['http']['url'] if http else '/'
-        want = sum(1 for h in http if h['http'].get('url') == url)
+        want = sum(1 for h in http if h.get('http', {}).get('url') == url)
         hits = c.execute("SELECT count(*) FROM events_fts JOIN events ON events.id = events_fts.rowid "
                          "WHERE events_fts MATCH ? AND events.url = ? AND events.id <= ?",
                          ('url:"%s"' % url.replace('"', ''), url, len(lines))).fetchone()[0]
-        check(f'full-text search finds the URL {url} ({want} requests)', hits == want and want > 0)
+        check(f'full-text search finds the URL {url} ({want} http and fileinfo records)', hits == want and want > 0)
         dns = [json.loads(x) for x in lines if '"event_type":"dns"' in x]
         name = dns[0]['dns'].get('rrname') or dns[0]['dns']['queries'][0]['rrname']
         hits = c.execute("SELECT count(*) FROM events_fts WHERE events_fts MATCH ?",

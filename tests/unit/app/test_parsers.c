@@ -28,7 +28,7 @@ static struct counters cnt;
 
 static void ctx_init(struct app_ctx *a, uint32_t limit, uint64_t memcap)
 {
-	struct app_cfg c = { limit, limit, memcap };
+	struct app_cfg c = { limit, limit, memcap, false };
 	app_ctx_init(a, &c, &cnt);
 }
 
