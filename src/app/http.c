@@ -99,6 +99,20 @@ static bool parse_head(struct http_dir *d, struct http_head *h, struct http_hdr 
 	}
 	/* headers */
 	p = eol < end ? eol + 1 : end;
+	/* obsolete line folding (RFC 7230 3.2.4): a line that starts with a
+	 * space or a tab continues the header before it; joined in place, as
+	 * libhtp does, so that a folded Transfer-Encoding is still seen */
+	for (uint8_t *q = (uint8_t *)(uintptr_t)p; q + 1 < end; q++) {
+		if (*q != '\n' || (q[1] != ' ' && q[1] != '\t'))
+			continue;
+		if (q > p && q[-1] == '\n')
+			break; /* the blank line: the end of the head */
+		if (q > p && q[-1] == '\r' && q - 1 > p && q[-2] == '\n')
+			break;
+		if (q > p && q[-1] == '\r')
+			q[-1] = ' ';
+		*q = ' ';
+	}
 	h->headers = p;
 	h->content_length = -1;
 	while (p < end && h->nhdr < HTTP_MAX_HEADERS) {
@@ -115,6 +129,9 @@ static bool parse_head(struct http_dir *d, struct http_head *h, struct http_hdr 
 			struct http_hdr *hd = &h->hdr[h->nhdr++];
 			hd->name = p;
 			hd->name_len = (uint32_t)(colon - p);
+			/* "Transfer-Encoding : chunked": a name's trailing blanks */
+			while (hd->name_len && (p[hd->name_len - 1] == ' ' || p[hd->name_len - 1] == '\t'))
+				hd->name_len--;
 			const uint8_t *v = colon + 1, *ve = p + ll;
 			while (v < ve && (*v == ' ' || *v == '\t'))
 				v++;
@@ -226,6 +243,7 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 				} else if (h->chunked) {
 					d->state = HS_CHUNK_SIZE;
 					d->chunk = 0;
+					d->chunk_seen = d->chunk_digits = d->chunk_ext = false;
 				} else if (h->content_length > 0) {
 					d->state = HS_BODY_LEN;
 					d->left = (uint64_t)h->content_length;
@@ -258,7 +276,10 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			uint8_t c = *data++;
 			len--;
 			int v = hex_digit(c);
+			if ((c == ' ' || c == '\t') && !d->chunk_digits && !d->chunk_ext)
+				continue; /* blanks before the size */
 			if (v >= 0 && !d->chunk_ext) {
+				d->chunk_digits = true;
 				if (d->chunk > (1ULL << 40)) {
 					cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
 								   : APP_EV_HTTP_CHUNK_LEN_RESP);
@@ -266,10 +287,15 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 					return;
 				}
 				d->chunk = d->chunk * 16 + (uint64_t)v;
-			} else if (c == ';' || c == ' ') {
+			} else if (c == ';' || c == ' ' || (d->chunk_digits && c != '\r' && c != '\n')) {
+				/* an extension, or whatever follows the size's digits
+				 * ("f\t", "f,"): ignored to the end of the line, as
+				 * libhtp does */
 				d->chunk_ext = true;
 			} else if (c == '\n') {
 				d->chunk_ext = false;
+				d->chunk_digits = false;
+				d->chunk_seen = true;
 				if (d->chunk == 0) {
 					d->state = HS_TRAILER;
 					d->trailer_blank = true;
@@ -281,6 +307,16 @@ void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t l
 			} else if (c != '\r' && !d->chunk_ext) {
 				cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
 							   : APP_EV_HTTP_CHUNK_LEN_RESP);
+				if (!request && !d->chunk_seen && !d->chunk_digits) {
+					/* a response said chunked but its body is not:
+					 * it runs to the close, as libhtp reads it (and
+					 * as a browser that ignores a malformed
+					 * Transfer-Encoding would) */
+					data--;
+					len++;
+					d->state = HS_BODY_CLOSE;
+					continue;
+				}
 				d->state = HS_DEAD;
 			}
 			continue;

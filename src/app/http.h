@@ -31,7 +31,7 @@ struct http_dir {
 	uint8_t *head;
 	uint32_t head_len, head_cap;
 	uint64_t left, chunk;
-	bool chunk_ext, trailer_blank, overflow;
+	bool chunk_ext, chunk_digits, chunk_seen, trailer_blank, overflow;
 };
 
 /* What the parser reports: a complete head; body bytes as they arrive

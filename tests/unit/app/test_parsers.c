@@ -231,6 +231,70 @@ static void norm_cb(const struct app_tx *tx, void *ud)
 			 (const char *)tx->http_req->uri_norm);
 }
 
+/* A response's body through the parser's tolerance, as libhtp reads it;
+ * returns the body the rules see and the file the fileinfo record names. */
+static void http_response_body(const char *resp, char *body, size_t cap, char *file, size_t fcap,
+			       size_t step)
+{
+	static const char req[] = "GET /dl/eicar.txt?x=1 HTTP/1.1\r\nHost: evader.example\r\n\r\n";
+	struct app_ctx a;
+	struct flow f;
+	struct http_seen s;
+	ctx_init(&a, 4096, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, 0, http_cb, &s);
+	*file = 0;
+	size_t off = 0, n = strlen(resp);
+	while (off < n) {
+		size_t k = step ? MIN(step, n - off) : n - off;
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 1, guard_copy((const uint8_t *)resp + off, k), (uint32_t)k, 0);
+		http_cb(&a.tx, &s);
+		if (a.tx.file)
+			snprintf(file, fcap, "%s:%llu", a.tx.file->name, (unsigned long long)a.tx.file->size);
+		off += k;
+	}
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	http_cb(&a.tx, &s);
+	if (a.tx.file)
+		snprintf(file, fcap, "%s:%llu", a.tx.file->name, (unsigned long long)a.tx.file->size);
+	snprintf(body, cap, "%.*s", (int)s.body_len[1], (const char *)s.body[1]);
+	app_flow_free_ctx(&a, &f);
+}
+
+static void test_http_evasions(void **state)
+{
+	(void)state;
+	char body[256], file[300];
+	static const struct { const char *resp, *body, *file; } cases[] = {
+		/* chunk sizes followed by junk, and by blanks */
+		{ "HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n5,\r\nhello\r\n6\t\r\n world\r\n0\r\n\r\n",
+		  "hello world", "/dl/eicar.txt:11" },
+		/* a folded Transfer-Encoding */
+		{ "HTTP/1.1 200 ok\r\nTransfer-Encoding: \r\n chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		  "hello", "/dl/eicar.txt:5" },
+		/* blanks between the name and its colon */
+		{ "HTTP/1.1 200 ok\r\nTransfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		  "hello", "/dl/eicar.txt:5" },
+		/* said chunked, is not: the body runs to the close */
+		{ "HTTP/1.1 200 ok\r\nContent-Disposition: attachment; filename=\"eicar.txt\"\r\n"
+		  "Transfer-Encoding: chunked\r\n\r\nX5O!P plain body",
+		  "X5O!P plain body", "eicar.txt:16" },
+		/* Content-Disposition without quotes */
+		{ "HTTP/1.1 200 ok\r\nContent-Disposition: attachment; filename=a.exe; size=3\r\n"
+		  "Content-Length: 3\r\n\r\nabc",
+		  "abc", "a.exe:3" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		for (size_t step = 0; step <= 1; step++) {
+			http_response_body(cases[i].resp, body, sizeof(body), file, sizeof(file), step);
+			assert_string_equal(body, cases[i].body);
+			assert_string_equal(file, cases[i].file);
+		}
+}
+
 static void test_http_uri_normalisation(void **state)
 {
 	(void)state;
@@ -521,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_body_limit),
 		cmocka_unit_test(test_http_uri_normalisation),
+		cmocka_unit_test(test_http_evasions),
 		cmocka_unit_test(test_http_gzip_bomb),
 		cmocka_unit_test(test_http_memcap_and_events),
 		cmocka_unit_test(test_tls_byte_at_a_time),
