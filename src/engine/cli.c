@@ -28,7 +28,7 @@ const struct cli_row cli_rows[CLI_MAX] = {
 static const char *const tail_text[] = {
 	"Records go to LOGDIR/eve.json (EVE JSON, Suricata's format) and alerts to LOGDIR/fast.log.",
 	"SIGHUP reopens log files (rotation) and re-reads identity.file; SIGUSR2 reloads the rules (the running rules stay if the new ones fail to load); SIGINT and SIGTERM stop the run.",
-	"Subcommands (each has --help): vigil ctl talks to a running sensor's control socket (stats, flows, VMs, reloads, allow/deny/block/suppress); vigil web serves the dashboard on 127.0.0.1:8081; vigil notify shows desktop notifications from eve.json; vigil store fills the event store from eve.json.",
+	"Subcommands (each has --help): vigil ctl talks to a running sensor's control socket (stats, flows, VMs, reloads, allow/deny/block/suppress); vigil web serves the dashboard on 127.0.0.1:8081; vigil notify shows desktop notifications from eve.json; vigil store fills the event store from eve.json; vigil policy propose writes an allowlist from what the VMs in learn mode reached.",
 };
 
 void cli_getopt_tables(char *shortopts, struct option *longopts)
