@@ -208,6 +208,17 @@ static int refusal(const struct worker *w)
 	return w->cfg->policy_violation_action == 1 ? WV_REJECT : WV_DROP;
 }
 
+/* Inline (or --simulate-ips), a policy block: counted, the rest of flow f
+ * dropped when whole_flow (unless a pass rule let the flow through), and
+ * the packet's verdict v. */
+static void policy_block(struct worker *w, struct flow *f, bool whole_flow, int v, int *verdict)
+{
+	CNT_INC(&w->cnt, IPS_BLOCKED);
+	if (f && whole_flow && !(f->flags & FLOW_F_PASS))
+		f->flags |= FLOW_F_DROP;
+	*verdict = v;
+}
+
 static void policy_hit(struct worker *w, struct packet *p, const char *field, const char *value,
 		       const struct bl_hit *h, int *verdict)
 {
@@ -216,12 +227,9 @@ static void policy_hit(struct worker *w, struct packet *p, const char *field, co
 	CNT_INC(&w->cnt, POLICY_BLOCKLIST_HITS);
 	if (f)
 		f->flags |= FLOW_F_ALERTED;
-	if (drop) {
-		CNT_INC(&w->cnt, IPS_BLOCKED);
-		if (f && !(f->flags & FLOW_F_PASS))
-			f->flags |= FLOW_F_DROP;
-		*verdict = strcmp(field, "dns.query") ? WV_DROP : dns_refusal(w, p);
-	}
+	if (drop)
+		policy_block(w, f, true, strcmp(field, "dns.query") ? WV_DROP : dns_refusal(w, p),
+			     verdict);
 	if (w->eve && w->ec.alert)
 		eve_blocklist_alert(&w->out, p, field, value, h, drop, &w->ec);
 }
@@ -441,12 +449,9 @@ static void allow_violation(struct worker *w, struct packet *p, const struct vm 
 		if (whole_flow)
 			f->policy = POL_VIOLATION;
 	}
-	if (drop) {
-		CNT_INC(&w->cnt, IPS_BLOCKED);
-		if (f && whole_flow && !(f->flags & FLOW_F_PASS))
-			f->flags |= FLOW_F_DROP;
-		*verdict = strcmp(field, "dns.query") ? refusal(w) : dns_refusal(w, p);
-	}
+	if (drop)
+		policy_block(w, f, whole_flow,
+			     strcmp(field, "dns.query") ? refusal(w) : dns_refusal(w, p), verdict);
 	if (w->eve && w->ec.alert)
 		eve_allowlist_alert(&w->out, p, vm->name, field, value, name, rule, drop, &w->ec);
 }
@@ -516,12 +521,8 @@ static bool spoofed(struct worker *w, struct packet *p, const struct identity *i
 	}
 	if (f->pkts[0] + f->pkts[1] == 1)
 		f->policy = POL_SPOOFED; /* the packet made the flow: all of it is */
-	if (w->ips) {
-		CNT_INC(&w->cnt, IPS_BLOCKED);
-		if (f->policy == POL_SPOOFED && !(f->flags & FLOW_F_PASS))
-			f->flags |= FLOW_F_DROP;
-		*verdict = WV_DROP;
-	}
+	if (w->ips)
+		policy_block(w, f, f->policy == POL_SPOOFED, WV_DROP, verdict);
 	if (first && w->eve && w->ec.alert)
 		eve_spoofed_alert(&w->out, p, ivm->name, ifn, as, svm ? svm->name : NULL, w->ips, &w->ec);
 	return true;
@@ -536,7 +537,7 @@ static void learned_check(struct worker *w, const struct packet *p, const struct
 	bool ports = p->flags & PKT_HAS_PORTS;
 	if (ports && (cdp == 53 || cdp == 853 || cdp == 5353 || cdp == 67 || cdp == 68))
 		return;
-	if ((p->ip_ver == 4 && (cdst[0] >= 224 || (cdst[0] == 255))) ||
+	if ((p->ip_ver == 4 && cdst[0] >= 224) ||
 	    (p->ip_ver == 6 && cdst[0] == 0xff))
 		return;
 	char name[128] = "", a[64];
@@ -641,12 +642,8 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 		f->policy = POL_VIOLATION;
 		f->flags |= FLOW_F_ALERTED;
 		CNT_INC(&w->cnt, POLICY_VIOLATIONS);
-		if (w->ips) {
-			CNT_INC(&w->cnt, IPS_BLOCKED);
-			if (!(f->flags & FLOW_F_PASS))
-				f->flags |= FLOW_F_DROP;
-			*verdict = refusal(w);
-		}
+		if (w->ips)
+			policy_block(w, f, true, refusal(w), verdict);
 		if (w->eve && w->ec.alert)
 			eve_vpn_leak_alert(&w->out, p, vm->name, leak, value, w->ips, &w->ec);
 		return;

@@ -562,6 +562,18 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 	jb_append(jb, "\n", 1);
 }
 
+/* p as seen in direction dir (0: the client's): p itself, or a copy in q
+ * with its direction set (a record written in the direction of what it
+ * describes, whichever packet completed it).  NULL stays NULL. */
+static const struct packet *in_dir(const struct packet *p, int dir, struct packet *q)
+{
+	if (!p || p->dir == dir)
+		return p;
+	*q = *p;
+	q->dir = (uint8_t)dir;
+	return q;
+}
+
 void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_msg *m,
 		    const struct eve_cfg *ec)
 {
@@ -570,26 +582,14 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 	/* a request in the client's direction, a response in the server's,
 	 * whichever packet completed it */
 	struct packet q;
-	if (p->flow && p->dir != (m->response ? 1 : 0)) {
-		q = *p;
-		q.dir = m->response ? 1 : 0;
-		p = &q;
-	}
+	if (p->flow)
+		p = in_dir(p, m->response ? 1 : 0, &q);
 	eve_header(jb, p->ts, "dns", p->flow, p, ec);
 	dns_log(jb, m, ec->dns_formats);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
 
-/* The direction of the client (records of a transaction). */
-static const struct packet *client_dir(const struct packet *p, struct packet *q)
-{
-	if (!p || p->dir == 0)
-		return p;
-	*q = *p;
-	q->dir = 0;
-	return q;
-}
 
 void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct http_msg *req, const struct http_msg *resp,
@@ -597,7 +597,7 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 {
 	/* records of a transaction are in the client's direction */
 	struct packet q;
-	p = client_dir(p, &q);
+	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
 	jb_open_object(jb, "http");
 	http_log_fields(jb, req, resp, ec->http_headers);
@@ -610,7 +610,7 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 		    const struct tls_info *t, const struct eve_cfg *ec)
 {
 	struct packet q;
-	p = client_dir(p, &q);
+	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
 	if (p)
 		jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
@@ -625,7 +625,7 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 		    const struct ssh_info *s, const struct eve_cfg *ec)
 {
 	struct packet q;
-	p = client_dir(p, &q);
+	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "ssh", f, p, ec);
 	jb_open_object(jb, "ssh");
 	ssh_log_fields(jb, s);
@@ -746,11 +746,7 @@ static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	if (!fi)
 		return;
 	struct packet q;
-	if (p && p->dir != (fi->to_client ? 1 : 0)) {
-		q = *p;
-		q.dir = fi->to_client ? 1 : 0;
-		p = &q;
-	}
+	p = in_dir(p, fi->to_client ? 1 : 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "fileinfo", f, p, ec);
 	if (fi->req) {
 		jb_open_object(jb, "http");

@@ -349,14 +349,6 @@ static int load(struct learned *l, struct verr *e)
 	return 0;
 }
 
-static int local_offset(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	return (int)tm.tm_gmtoff;
-}
-
 struct learned *learned_open(const struct learned_cfg *c, struct verr *e)
 {
 	struct learned *l = calloc(1, sizeof(*l));
@@ -367,7 +359,9 @@ struct learned *learned_open(const struct learned_cfg *c, struct verr *e)
 	}
 	l->cfg = *c;
 	l->cfg.path = NULL;
-	l->tz = c->tz_offset == INT32_MIN ? local_offset() : c->tz_offset;
+	/* the local zone's offset is read by the first contact (and each hour) */
+	l->tz = c->tz_offset == INT32_MIN ? 0 : c->tz_offset;
+	l->tz_hour = UINT32_MAX;
 	pthread_mutex_init(&l->vm_mu, NULL);
 	pthread_mutex_init(&l->q_mu, NULL);
 	pthread_mutex_init(&l->db_mu, NULL);
