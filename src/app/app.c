@@ -53,8 +53,12 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 	a->cnt = cnt;
 	a->req_body_limit = c->req_body_limit;
 	a->resp_body_limit = c->resp_body_limit;
-	a->no_decompress = c->no_decompress;
 	a->mc.cap = c->memcap;
+	a->no_decompress = c->no_decompress;
+	/* libhtp's settings: layers of compression undone (Suricata's
+	 * response-body-decompress-layer-limit, 2 unless set; none when
+	 * decompression is off) */
+	a->http_cfg = http_cfg_get(c->no_decompress ? 0 : c->decompress_layers ? c->decompress_layers : 2);
 }
 
 bool app_charge(struct app_ctx *a, uint64_t n)
@@ -93,76 +97,10 @@ int alproto_lookup(const char *name)
 
 static void msg_free(struct http_msg *m)
 {
-	v_free(m->uri_norm);
 	v_free(m->buf);
 	v_free(m->norm);
 	v_free(m->h.hdr);
 	memset(m, 0, sizeof(*m));
-}
-
-/* The URI as rules see it in http.uri (as libhtp normalises it): the path
- * percent-decoded and its dot segments removed (RFC 3986 5.2.4: "/a/./b"
- * is "/a/b", "/a/../b" is "/b", leading ".." go), the query as sent.
- * out has room for n bytes; returns the length. */
-static uint32_t uri_normalise(const uint8_t *u, uint32_t n, uint8_t *out)
-{
-	uint32_t i = 0, o = 0;
-	/* absolute-form: scheme://authority stays as is */
-	if (n > 7 && (u[0] | 32) == 'h') {
-		const uint8_t *sep = memchr(u, ':', MIN(n, 8u));
-		if (sep && (uint32_t)(sep - u) + 3 <= n && sep[1] == '/' && sep[2] == '/') {
-			i = (uint32_t)(sep - u) + 3;
-			while (i < n && u[i] != '/' && u[i] != '?')
-				i++;
-			memcpy(out, u, i);
-			o = i;
-		}
-	}
-	uint32_t path0 = o;
-	/* decode the path */
-	while (i < n && u[i] != '?') {
-		int h1, h2;
-		if (u[i] == '%' && i + 2 < n && (h1 = hex_digit(u[i + 1])) >= 0 &&
-		    (h2 = hex_digit(u[i + 2])) >= 0) {
-			out[o++] = (uint8_t)(h1 << 4 | h2);
-			i += 3;
-		} else {
-			out[o++] = u[i++];
-		}
-	}
-	/* remove dot segments in place over out[path0 .. o) */
-	uint32_t r = path0, w = path0, end = o;
-	while (r < end) {
-		const uint8_t *p = out + r;
-		uint32_t left = end - r;
-		if (left >= 3 && !memcmp(p, "../", 3)) { r += 3; continue; }
-		if (left >= 2 && !memcmp(p, "./", 2)) { r += 2; continue; }
-		if (left >= 3 && !memcmp(p, "/./", 3)) { r += 2; continue; }
-		if (left == 2 && !memcmp(p, "/.", 2)) { out[r + 1] = '/'; r += 1; continue; }
-		if ((left >= 4 && !memcmp(p, "/../", 4)) || (left == 3 && !memcmp(p, "/..", 3))) {
-			/* drop the last written segment */
-			while (w > path0 && out[w - 1] != '/')
-				w--;
-			if (w > path0)
-				w--;
-			if (left == 3) {
-				out[r + 2] = '/';
-				r += 2;
-			} else {
-				r += 3;
-			}
-			continue;
-		}
-		if ((left == 1 && p[0] == '.') || (left == 2 && !memcmp(p, "..", 2)))
-			break;
-		/* copy one segment: its leading '/' and what follows up to the next '/' */
-		do {
-			out[w++] = out[r++];
-		} while (r < end && out[r] != '/');
-	}
-	o = w;
-	memcpy(out + o, u + i, n - i); /* the query as sent */
-	return o + (n - i);
 }
 
 #define REBASE(m, base, f) \
@@ -189,7 +127,7 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 	m->h.hdr = hv;
 	REBASE(m, base, line); REBASE(m, base, method); REBASE(m, base, uri);
 	REBASE(m, base, proto); REBASE(m, base, status); REBASE(m, base, msg);
-	REBASE(m, base, headers);
+	REBASE(m, base, headers); REBASE(m, base, uri_norm);
 	size_t nsz = 4;
 	for (unsigned i = 0; i < h->nhdr; i++) {
 		REBASE(m, base, hdr[i].name);
@@ -240,11 +178,10 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 		m->host_len = (uint16_t)n;
 	}
 	if (m->h.method) {
-		uint8_t *un = v_realloc(m->uri_norm, m->h.uri_len ? m->h.uri_len : 1);
-		if (!un)
-			return false;
-		m->uri_norm = un;
-		m->uri_norm_len = uri_normalise(m->h.uri, m->h.uri_len, un);
+		/* http.uri: libhtp's normalised URI; none when it parsed
+		 * neither path nor query (CONNECT host:port) */
+		m->uri_norm = m->h.has_uri_norm ? (uint8_t *)(uintptr_t)m->h.uri_norm : NULL;
+		m->uri_norm_len = m->h.has_uri_norm ? m->h.uri_norm_len : 0;
 	}
 	m->valid = true;
 	m->logged = false;
@@ -274,32 +211,24 @@ static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 		a->tx.http_resp = &hs->resp;
 }
 
-static void on_http_head(void *ctx, bool request, struct http_head *h)
+static void on_http_head(void *ctx, bool request, struct http_head *h, const uint8_t *base,
+			 uint32_t len)
 {
 	struct http_cb *cb = ctx;
 	struct app_ctx *a = cb->a;
 	struct http_state *hs = cb->hs;
 	int dir = request ? 0 : 1;
-	struct http_dir *d = &hs->dir[dir];
 	struct http_msg *m = request ? &hs->req : &hs->resp;
-	if (h->content_length == -2)
-		app_event(a, request ? APP_EV_HTTP_CL_INVALID_REQ : APP_EV_HTTP_CL_INVALID_RESP);
-	const struct http_hdr *te = http_header(h, "transfer-encoding");
-	if (te && !h->chunked)
-		app_event(a, request ? APP_EV_HTTP_TE_INVALID_REQ : APP_EV_HTTP_TE_INVALID_RESP);
-	if (!msg_copy(m, h, d->head, d->head_len))
+	if (!msg_copy(m, h, base, len))
 		return;
 	bool close_delim = !request && !h->chunked && h->content_length < 0;
 	body_start(a, &hs->body[dir], &m->h, request ? a->req_body_limit : a->resp_body_limit,
-		   close_delim);
+		   close_delim, request && !a->no_decompress);
 	hs->body[dir].fopen = false;
 	hs->body[dir].fsize = 0;
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
-	if (request && !h->proto_len)
-		app_event(a, APP_EV_HTTP_REQ_LINE_NO_PROTO);
 	if (request) {
 		hs->nreq++;
-		hs->head_pending = h->method_len == 4 && !memcmp(h->method, "HEAD", 4);
 		hs->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
 		a->tx.http_req = m;
 	} else {
@@ -313,8 +242,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h)
 			/* a tunnel: the bytes that follow are the tunnelled
 			 * protocol's, detected afresh (TLS through a proxy) */
 			hs->tunnel = true;
-			http_stop(&hs->dir[0]);
-			http_stop(&hs->dir[1]);
+			http_stop(hs->conn);
 		}
 	}
 }
@@ -370,29 +298,30 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	b->fopen = false;
 }
 
-static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t len)
+static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t len,
+			 uint64_t sent_len)
 {
 	struct http_cb *cb = ctx;
 	int dir = request ? 0 : 1;
 	struct http_body *b = &cb->hs->body[dir];
-	(request ? &cb->hs->req : &cb->hs->resp)->body_len += len;
-	uint32_t before = b->len;
-	bool was_full = b->full;
+	(request ? &cb->hs->req : &cb->hs->resp)->body_len = sent_len;
 	if (body_add(cb->a, b, data, len))
 		body_expose(cb->a, cb->hs, dir);
 	/* a file: responses, and requests that upload one (PUT) */
 	if (len && (!request || (cb->hs->req.h.method_len == 3 &&
 				 !memcmp(cb->hs->req.h.method, "PUT", 3)))) {
 		b->fopen = true;
-		/* its size: what was decoded; past the body limit, what came */
-		b->fsize += was_full ? len : (uint64_t)(b->len - before);
+		b->fsize += len; /* its size as decoded */
 	}
 }
 
-static void on_http_end(void *ctx, bool request)
+static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 {
 	struct http_cb *cb = ctx;
 	struct http_state *hs = cb->hs;
+	struct http_msg *m = request ? &hs->req : &hs->resp;
+	if (m->valid)
+		m->body_len = sent_len;
 	body_expose(cb->a, hs, request ? 0 : 1);
 	if (hs->body[request ? 0 : 1].fopen) {
 		file_fill(&cb->a->file, hs, request ? 0 : 1, false);
@@ -419,10 +348,11 @@ static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const u
 {
 	struct http_cb c = { a, hs };
 	const struct http_cbs cbs = { on_http_head, on_http_body, on_http_end, on_http_event, &c };
-	if (data)
-		http_feed(&hs->dir[dir], dir == 0, data, len, &cbs, hs->head_pending);
-	else
-		http_close(&hs->dir[dir], dir == 0, &cbs);
+	http_feed(hs->conn, dir, data, len, &cbs);
+	/* the direction closed inside a body libhtp does not end (a chunked
+	 * body without its last chunk): the rules still see what came */
+	if (!data)
+		body_expose(a, hs, dir);
 }
 
 void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
@@ -547,8 +477,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	v_free(af->buf[1]);
 	struct http_state *hs = af->http;
 	if (hs) {
-		http_dir_free(&hs->dir[0]);
-		http_dir_free(&hs->dir[1]);
+		http_conn_free(hs->conn);
 		msg_free(&hs->req);
 		msg_free(&hs->resp);
 		body_free(a, &hs->body[0]);
@@ -713,6 +642,9 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		break;
 	case ALP_HTTP:
 		if (!af->http && !(af->http = v_calloc(1, sizeof(*af->http))))
+			return;
+		if (!af->http->conn &&
+		    !(af->http->conn = http_conn_new(a->http_cfg, f->key.sp, f->key.dp)))
 			return;
 		bodies_release(a, af->http);
 		http_data(a, af->http, dir, data, len);

@@ -67,7 +67,7 @@ struct http_msg {
 	struct http_head h;
 	char host[256];          /* Host, lowercased, without the port */
 	uint16_t host_len;
-	uint8_t *uri_norm;       /* requests: the URI normalised (http.uri) */
+	const uint8_t *uri_norm; /* requests: the URI normalised (http.uri; in buf) */
 	uint32_t uri_norm_len;
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
 	uint32_t norm_len, names_off, names_len;
@@ -77,6 +77,9 @@ struct http_msg {
 
 /* app-layer events (app_events.def): hostile or broken input that the
  * parsers noticed; eve anomaly records and the app-layer-event keyword. */
+/* one bit per event (app_events.def has up to 128) */
+__extension__ typedef unsigned __int128 app_events_t;
+
 enum app_event {
 #define X(id, name, help) APP_EV_##id,
 #include "app_events.def"
@@ -211,13 +214,14 @@ struct app_tx {
 	bool quic_long;           /* a long-header packet (either side) ... */
 	uint8_t quic_version[4];  /* ... of this version (quic.version) */
 	/* app-layer events raised on this packet */
-	uint64_t events;
+	app_events_t events;
 };
 
 struct app_cfg {
 	uint32_t req_body_limit, resp_body_limit;
 	uint64_t memcap;          /* this worker's share */
 	bool no_decompress;       /* response-body-decompress-layer-limit 0 */
+	uint8_t decompress_layers; /* the limit (0: libhtp's 2) */
 };
 
 struct app_ctx {
@@ -225,6 +229,7 @@ struct app_ctx {
 	struct app_tx tx;         /* reset per packet */
 	uint64_t pkt_seq;         /* per packet, for buffers exposed to rules */
 	uint32_t req_body_limit, resp_body_limit;
+	struct http_cfg *http_cfg; /* libhtp's settings (http.c) */
 	bool no_decompress;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
 	struct app_file file;     /* tx.file points here */
@@ -233,7 +238,7 @@ struct app_ctx {
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
 static inline void app_event(struct app_ctx *a, enum app_event e)
 {
-	a->tx.events |= 1ULL << e;
+	a->tx.events |= (app_events_t)1 << e;
 }
 
 /* Called with TCP stream data (from the stream callback) and for each UDP

@@ -27,13 +27,14 @@ struct http_body {
 	bool fopen;               /* body bytes seen: a file is open (fileinfo) */
 	uint64_t fsize;           /* its size, decoded */
 };
-enum { BODY_ENC_NONE, BODY_ENC_GZIP, BODY_ENC_DEFLATE };
 
+/* decode: gzip / deflate as Content-Encoding says (request bodies). */
 void body_start(struct app_ctx *a, struct http_body *b, const struct http_head *h,
-		uint32_t limit, bool close_delim);
+		uint32_t limit, bool close_delim, bool decode);
 /* Adds body bytes; true when the limit was reached by this call. */
 bool body_add(struct app_ctx *a, struct http_body *b, const uint8_t *d, uint32_t n);
 void body_free(struct app_ctx *a, struct http_body *b);
+enum { BODY_ENC_NONE, BODY_ENC_GZIP, BODY_ENC_DEFLATE };
 
 /* TLS record and handshake reader of one direction (tls.c). */
 struct tls_dir {
@@ -107,10 +108,9 @@ void hex_md5(const void *s, size_t n, char out[static 33]);
 
 /* An HTTP connection's state (allocated when the flow turns out HTTP). */
 struct http_state {
-	struct http_dir dir[2];
+	struct http_conn *conn;   /* libhtp's connection parser */
 	struct http_msg req, resp;
 	struct http_body body[2];
-	bool head_pending;        /* the last request was HEAD: no response body */
 	bool connect_pending;     /* the last request was CONNECT */
 	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */

@@ -2,14 +2,18 @@
  * body.c - HTTP bodies for the rule engine (http.request_body,
  * http.response_body, file.data).
  *
- * The parser (http.c) hands body bytes over de-chunked; here they are
- * kept up to the direction's limit (app-layer.protocols.http.*-body-limit)
- * and, when Content-Encoding says gzip or deflate, decompressed with zlib
- * first: the limit counts decompressed bytes, so a small compressed body
- * cannot expand past it (a "zip bomb" costs at most the limit).  Deflate is
- * tried with the zlib wrapper first and, if that fails at once, as raw
- * deflate, as servers send both.  The buffer grows on demand and is
- * charged to the app memcap.
+ * The parser (http.c, libhtp) hands body bytes over de-chunked, response
+ * bodies decompressed through as many Content-Encoding layers as
+ * configured.  Here they are kept up to the direction's limit
+ * (app-layer.protocols.http.*-body-limit); a request body whose
+ * Content-Encoding says gzip or deflate is decompressed here, one layer,
+ * with zlib: libhtp 0.5 turns a request body labelled gzip that is not
+ * into garbage, where Suricata 8 (and this code) keeps it as sent.  The
+ * limit counts decompressed bytes, so a small compressed body cannot
+ * expand past it (a "zip bomb" costs at most the limit).  Deflate is tried
+ * with the zlib wrapper first and, if that fails at once, as raw deflate,
+ * as clients send both.  The buffer grows on demand and is charged to the
+ * app memcap.
  */
 #include <string.h>
 #include <strings.h>
@@ -59,7 +63,7 @@ static bool z_init(struct http_body *b, int wbits)
 }
 
 void body_start(struct app_ctx *a, struct http_body *b, const struct http_head *h,
-		uint32_t limit, bool close_delim)
+		uint32_t limit, bool close_delim, bool decode)
 {
 	z_end(b);
 	b->len = 0;
@@ -67,7 +71,7 @@ void body_start(struct app_ctx *a, struct http_body *b, const struct http_head *
 	b->full = b->exposed = b->zfail = b->raw_tried = false;
 	b->close_delim = close_delim;
 	b->enc = BODY_ENC_NONE;
-	const struct http_hdr *ce = a->no_decompress ? NULL : http_header(h, "content-encoding");
+	const struct http_hdr *ce = decode ? http_header(h, "content-encoding") : NULL;
 	if (has_token(ce, "gzip"))
 		b->enc = BODY_ENC_GZIP;
 	else if (has_token(ce, "deflate"))

@@ -1,21 +1,32 @@
 /*
- * http.c - HTTP/1.0 and 1.1 (RFC 9112) for detection and eve.
+ * http.c - HTTP/1.0 and 1.1 through libhtp, the HTTP library of Suricata 7.
  *
- * Each direction is a small state machine over the reassembled stream:
- * collect a head (request or status line plus headers) until the blank
- * line, parse it, then skip the body as the head says (Content-Length,
- * chunked, or until close for responses without either), then the next
- * message (pipelining).  The head is copied into a per-direction buffer
- * capped at HTTP_HEAD_MAX (a longer head raises an event and the direction
- * stops being parsed); the parsed fields are views into that copy, valid
- * until the next head.  Body bytes are handed to the caller de-chunked
- * (app.c keeps them, capped, and decompresses gzip/deflate); the parser
- * itself never holds a body.
+ * An IDS must read a message where its body ends, which header counts and
+ * what a Content-Encoding chain decodes to as the endpoints do, or a file
+ * walks past the rules (the http-evader cases).  libhtp has read HTTP that
+ * way for a decade under fuzzing, so vigil uses it (docs/app-layer.md has
+ * the measurements behind the choice) and keeps its own interface: one
+ * libhtp connection parser per flow, its hooks turned into the head / body
+ * / end callbacks app.c consumes.  A head is handed over as views into one
+ * buffer built here per message (the request or status line, the raw
+ * header lines, the normalised URI, the parsed headers); bodies come
+ * de-chunked and decompressed (as many layers as configured, libhtp's
+ * compression-bomb limits applying).
+ *
+ * Memory per connection stays bounded: completed transactions are freed
+ * after every call (drop_done), libhtp's log messages are turned into events and
+ * freed after every call, requests left unanswered stop parsing past
+ * HTTP_OPEN_TX_MAX, bytes libhtp asks to see again later (it waits for the
+ * other side) are held up to HTTP_PENDING_MAX, raw heads to HTTP_HEAD_MAX.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
+
+#include <htp/htp.h>
 
 #include "alloc.h"
 #include "app.h"
@@ -23,22 +34,709 @@
 #include "json.h"
 #include "util.h"
 
-enum { HS_HEAD, HS_BODY_LEN, HS_CHUNK_SIZE, HS_CHUNK_DATA, HS_CHUNK_CRLF, HS_TRAILER,
-       HS_BODY_CLOSE, HS_DEAD };
+struct http_cfg {
+	htp_cfg_t *htp;
+};
 
-static const uint8_t *find_eoh(const uint8_t *b, uint32_t n, uint32_t *hlen)
+struct hbuf {
+	uint8_t *p;
+	uint32_t len, cap;
+};
+
+struct http_conn {
+	htp_connp_t *connp;
+	const struct http_cbs *cb; /* set during a call into libhtp */
+	struct hbuf raw[2];        /* the raw header lines of the message being parsed */
+	struct hbuf pend[2];       /* bytes libhtp gave back (it waits for the other side) */
+	struct hbuf hold[2];       /* bytes kept back until more come (feed_lines) */
+	uint8_t last[2][2];        /* the last two bytes handed to libhtp */
+	const uint8_t *cur;        /* the request bytes of the call under way */
+	uint32_t cur_len;
+	struct hbuf head;          /* the head handed to the caller */
+	struct http_hdr *hdr;
+	unsigned hdr_cap;
+	uint32_t open_tx;          /* requests started, responses not complete */
+	size_t tx_first;           /* libhtp's transactions before it are freed */
+	bool stopped, closed[2];
+};
+
+static bool hbuf_add(struct hbuf *b, const void *d, size_t n, uint32_t max)
 {
-	for (uint32_t i = 0; i + 1 < n; i++) {
-		if (b[i] == '\n' && b[i + 1] == '\n') {
-			*hlen = i + 2;
-			return b;
+	if (n > max - MIN(b->len, max))
+		return false;
+	if (b->len + n > b->cap) {
+		uint32_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n)
+			cap *= 2;
+		uint8_t *np = v_realloc(b->p, cap);
+		if (!np)
+			return false;
+		b->p = np;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, d, n);
+	b->len += (uint32_t)n;
+	return true;
+}
+
+static void hbuf_free(struct hbuf *b)
+{
+	v_free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static struct http_conn *conn_of(htp_connp_t *connp)
+{
+	return htp_connp_get_user_data(connp);
+}
+
+static void event(struct http_conn *c, int ev)
+{
+	if (c->cb && c->cb->event)
+		c->cb->event(c->cb->ctx, ev);
+}
+
+/* libhtp's messages, as Suricata maps them to its event names (by the
+ * message's start; the ones not listed are http.unknown_error). */
+static const struct {
+	const char *msg;
+	int ev;
+} htp_msgs[] = {
+	{ "GZip decompressor:", APP_EV_HTTP_GZIP_FAILED },
+	{ "Request field invalid: colon missing", APP_EV_HTTP_REQ_MISSING_COLON },
+	{ "Response field invalid: missing colon", APP_EV_HTTP_RESP_MISSING_COLON },
+	{ "Request chunk encoding: Invalid chunk length", APP_EV_HTTP_CHUNK_LEN_REQ },
+	{ "Response chunk encoding: Invalid chunk length", APP_EV_HTTP_CHUNK_LEN_RESP },
+	{ "Invalid C-L field in response", APP_EV_HTTP_CL_INVALID_RESP },
+	{ "Already seen 100-Continue", APP_EV_HTTP_100_CONTINUE_TWICE },
+	{ "Unable to match response to request", APP_EV_HTTP_UNMATCHED_RESPONSE },
+	{ "Invalid server port information in request", APP_EV_HTTP_INVALID_SERVER_PORT },
+	{ "Request buffer over", APP_EV_HTTP_REQ_FIELD_TOO_LONG },
+	{ "Response buffer over", APP_EV_HTTP_RESP_FIELD_TOO_LONG },
+	{ "C-T multipart/byteranges in responses not supported", APP_EV_HTTP_MULTIPART_BYTERANGES },
+	{ "Compression bomb:", APP_EV_HTTP_COMPRESSION_BOMB },
+	{ "Request field invalid", APP_EV_HTTP_REQ_HEADER_INVALID },
+	{ "Response field invalid", APP_EV_HTTP_RESP_HEADER_INVALID },
+	{ "Request header name is not a token", APP_EV_HTTP_REQ_HEADER_INVALID },
+	{ "Response header name is not a token", APP_EV_HTTP_RESP_HEADER_INVALID },
+	{ "Invalid request field folding", APP_EV_HTTP_REQ_FOLDING },
+	{ "Invalid response field folding", APP_EV_HTTP_RESP_FOLDING },
+	{ "Request server port=", APP_EV_HTTP_PORT_MISMATCH },
+	{ "Request line: URI contains non-compliant delimiter", APP_EV_HTTP_URI_DELIM },
+	{ "Request line: non-compliant delimiter between Method and URI", APP_EV_HTTP_METHOD_DELIM },
+	{ "Request line: leading whitespace", APP_EV_HTTP_REQ_LINE_LEADING_WS },
+	{ "Request line: missing protocol", APP_EV_HTTP_REQ_LINE_NO_PROTO },
+	{ "Too many response content encoding layers", APP_EV_HTTP_TOO_MANY_LAYERS },
+	{ "C-E gzip has abnormal value", APP_EV_HTTP_ABNORMAL_CE },
+	{ "C-E deflate has abnormal value", APP_EV_HTTP_ABNORMAL_CE },
+	{ "C-E unknown setting", APP_EV_HTTP_ABNORMAL_CE },
+	{ "Excessive request header repetitions", APP_EV_HTTP_REQ_HEADER_REPETITION },
+	{ "Excessive response header repetitions", APP_EV_HTTP_RESP_HEADER_REPETITION },
+	{ "Transfer-encoding has abnormal chunked value", APP_EV_HTTP_ABNORMAL_TE },
+	{ "Chunked transfer-encoding on HTTP/0.9 or HTTP/1.0", APP_EV_HTTP_CHUNKED_OLD_PROTO },
+	{ "Invalid response line: invalid protocol", APP_EV_HTTP_RESP_INVALID_PROTOCOL },
+	{ "Invalid response line: invalid response status", APP_EV_HTTP_RESP_INVALID_STATUS },
+	{ "Request line incomplete", APP_EV_HTTP_REQ_LINE_INCOMPLETE },
+	{ "Unexpected request body", APP_EV_HTTP_REQ_BODY_UNEXPECTED },
+	{ "LZMA decompressor: memory limit reached", APP_EV_HTTP_LZMA_MEMLIMIT },
+	{ "Ambiguous request C-L value", APP_EV_HTTP_DUP_CL_REQ },
+	{ "Ambiguous response C-L value", APP_EV_HTTP_DUP_CL_RESP },
+};
+
+static int on_log(htp_log_t *log)
+{
+	struct http_conn *c = log->connp ? conn_of(log->connp) : NULL;
+	if (!c || !log->msg)
+		return HTP_OK;
+	int ev = APP_EV_HTTP_UNKNOWN_ERROR;
+	for (size_t i = 0; i < sizeof(htp_msgs) / sizeof(htp_msgs[0]); i++)
+		if (!strncmp(log->msg, htp_msgs[i].msg, strlen(htp_msgs[i].msg))) {
+			ev = htp_msgs[i].ev;
+			break;
 		}
-		if (i + 3 < n && b[i] == '\r' && b[i + 1] == '\n' && b[i + 2] == '\r' && b[i + 3] == '\n') {
-			*hlen = i + 4;
-			return b;
+	event(c, ev);
+	return HTP_OK;
+}
+
+/* libhtp keeps every message for the connection's life: once turned into
+ * events they are freed (as libhtp allocated them), so a hostile stream
+ * of warnings costs nothing that lasts. */
+static void drop_messages(struct http_conn *c)
+{
+	htp_conn_t *conn = htp_connp_get_connection(c->connp);
+	if (!conn || !conn->messages || !htp_list_size(conn->messages))
+		return;
+	for (size_t i = 0; i < htp_list_size(conn->messages); i++) {
+		htp_log_t *log = htp_list_get(conn->messages, i);
+		if (log) {
+			free((void *)log->msg);
+			free(log);
 		}
 	}
-	return NULL;
+	htp_list_clear(conn->messages);
+	htp_connp_clear_error(c->connp);
+}
+
+static int raw_add(htp_tx_data_t *d, int dir)
+{
+	struct http_conn *c = conn_of(d->tx->connp);
+	if (c && d->data && d->len)
+		(void)hbuf_add(&c->raw[dir], d->data, d->len, HTTP_HEAD_MAX);
+	return HTP_OK;
+}
+static int on_req_header_data(htp_tx_data_t *d) { return raw_add(d, 0); }
+static int on_resp_header_data(htp_tx_data_t *d) { return raw_add(d, 1); }
+
+static int on_req_start(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	if (c) {
+		c->raw[0].len = 0;
+		if (++c->open_tx > HTTP_OPEN_TX_MAX)
+			c->stopped = true; /* a flood of unanswered requests */
+	}
+	return HTP_OK;
+}
+
+static int on_resp_start(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	if (c)
+		c->raw[1].len = 0;
+	return HTP_OK;
+}
+
+/* Appends bstr s to the head buffer; records its offset and length. */
+static void put(struct http_conn *c, const bstr *s, uint32_t *off, uint32_t *len, bool *ok)
+{
+	*off = c->head.len;
+	*len = 0;
+	if (!s || !*ok)
+		return;
+	if (!hbuf_add(&c->head, bstr_ptr(s), bstr_len(s), UINT32_MAX / 2))
+		*ok = false;
+	else
+		*len = (uint32_t)bstr_len(s);
+}
+
+/* Builds the head of tx's request or response and hands it over. */
+static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
+{
+	if (!c->cb || c->stopped)
+		return;
+	int dir = request ? 0 : 1;
+	struct http_head h;
+	memset(&h, 0, sizeof(h));
+	c->head.len = 0;
+	bool ok = true;
+	struct { uint32_t off, len; } line, a, b, cc, raw, norm;
+	memset(&norm, 0, sizeof(norm));
+	if (request) {
+		put(c, tx->request_line, &line.off, &line.len, &ok);
+		put(c, tx->request_method, &a.off, &a.len, &ok);
+		put(c, tx->request_uri, &b.off, &b.len, &ok);
+		put(c, tx->request_protocol, &cc.off, &cc.len, &ok);
+		/* http.uri as Suricata builds it from libhtp's parsed URI:
+		 * the normalised path, then ?query and #fragment as sent */
+		const htp_uri_t *u = tx->parsed_uri;
+		norm.off = c->head.len;
+		if (u && (u->path || u->query || u->fragment)) {
+			h.has_uri_norm = true;
+			uint32_t o, l;
+			if (u->path)
+				put(c, u->path, &o, &l, &ok);
+			if (u->query && ok) {
+				ok = hbuf_add(&c->head, "?", 1, UINT32_MAX / 2);
+				put(c, u->query, &o, &l, &ok);
+			}
+			if (u->fragment && ok) {
+				ok = hbuf_add(&c->head, "#", 1, UINT32_MAX / 2);
+				put(c, u->fragment, &o, &l, &ok);
+			}
+			norm.len = c->head.len - norm.off;
+		}
+	} else {
+		put(c, tx->response_line, &line.off, &line.len, &ok);
+		put(c, tx->response_protocol, &cc.off, &cc.len, &ok);
+		put(c, tx->response_status, &a.off, &a.len, &ok);
+		put(c, tx->response_message, &b.off, &b.len, &ok);
+	}
+	raw.off = c->head.len;
+	raw.len = c->raw[dir].len;
+	if (ok && raw.len)
+		ok = hbuf_add(&c->head, c->raw[dir].p, raw.len, UINT32_MAX / 2);
+	htp_table_t *t = request ? tx->request_headers : tx->response_headers;
+	size_t n = t ? htp_table_size(t) : 0;
+	n = MIN(n, (size_t)HTTP_MAX_HEADERS);
+	if (n > c->hdr_cap) {
+		struct http_hdr *nh = v_realloc(c->hdr, n * sizeof(*nh));
+		if (!nh)
+			return;
+		c->hdr = nh;
+		c->hdr_cap = (unsigned)n;
+	}
+	/* offsets now, pointers once the buffer stops moving */
+	uint32_t *hoff = NULL;
+	if (n && !(hoff = v_malloc(n * 2 * sizeof(*hoff))))
+		return;
+	for (size_t i = 0; i < n && ok; i++) {
+		htp_header_t *hd = htp_table_get_index(t, i, NULL);
+		put(c, hd ? hd->name : NULL, &hoff[2 * i], &c->hdr[i].name_len, &ok);
+		put(c, hd ? hd->value : NULL, &hoff[2 * i + 1], &c->hdr[i].val_len, &ok);
+	}
+	if (!ok) {
+		v_free(hoff);
+		return;
+	}
+	const uint8_t *base = c->head.p ? c->head.p : (const uint8_t *)"";
+	for (size_t i = 0; i < n; i++) {
+		c->hdr[i].name = base + hoff[2 * i];
+		c->hdr[i].val = base + hoff[2 * i + 1];
+	}
+	v_free(hoff);
+#define VIEW(p_, l_, v_, always_) do { (p_) = (v_).len || (always_) ? base + (v_).off : NULL; \
+					      (l_) = (v_).len; } while (0)
+	VIEW(h.line, h.line_len, line, true);
+	VIEW(h.headers, h.headers_len, raw, false);
+	if (request) {
+		VIEW(h.method, h.method_len, a, true);
+		VIEW(h.uri, h.uri_len, b, true);
+		VIEW(h.proto, h.proto_len, cc, false);
+		h.uri_norm = base + norm.off;
+		h.uri_norm_len = norm.len;
+		h.content_length = tx->request_content_length;
+		h.chunked = tx->request_transfer_coding == HTP_CODING_CHUNKED;
+	} else {
+		VIEW(h.proto, h.proto_len, cc, false);
+		VIEW(h.status, h.status_len, a, false);
+		VIEW(h.msg, h.msg_len, b, false);
+		h.code = tx->response_status_number > 0 && tx->response_status_number < 1000
+				 ? (uint16_t)tx->response_status_number : 0;
+		h.content_length = tx->response_content_length;
+		h.chunked = tx->response_transfer_coding == HTP_CODING_CHUNKED;
+	}
+#undef VIEW
+	h.nhdr = (unsigned)n;
+	h.hdr = c->hdr;
+	c->cb->head(c->cb->ctx, request, &h, base, c->head.len);
+}
+
+/* A request line without a protocol is HTTP/0.9 to libhtp 0.5 (no
+ * headers follow); Suricata 8 reads it as 0.9 only when nothing but blanks
+ * follows it in the same data, otherwise as a request whose headers follow
+ * (a client that left the protocol out still sends them).  The bytes after
+ * the line are in the call being parsed (c->cur). */
+static int on_req_line(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	if (!c || !tx->is_protocol_0_9 || !tx->request_line || !c->cur)
+		return HTP_OK;
+	/* the line: at the start of a line of the data, ending there */
+	const uint8_t *end = c->cur + c->cur_len, *at = c->cur, *p = NULL;
+	size_t ln = bstr_len(tx->request_line);
+	const uint8_t *l;
+	while (ln && (l = memmem(at, (size_t)(end - at), bstr_ptr(tx->request_line), ln))) {
+		const uint8_t *e = l + ln;
+		if (e < end && *e == '\r')
+			e++;
+		if ((l == c->cur || l[-1] == '\n') && e < end && *e == '\n') {
+			p = e;
+			break;
+		}
+		at = l + 1;
+	}
+	if (!p)
+		return HTP_OK;
+	for (p++; p < end; p++)
+		if (!isspace(*p)) {
+			tx->is_protocol_0_9 = 0;
+			break;
+		}
+	return HTP_OK;
+}
+
+static int on_req_headers(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	if (!c)
+		return HTP_OK;
+	/* the request's flags, as Suricata turns them into events */
+	if (tx->flags & HTP_REQUEST_INVALID_T_E)
+		event(c, APP_EV_HTTP_TE_INVALID_REQ);
+	if (tx->flags & HTP_REQUEST_INVALID_C_L)
+		event(c, APP_EV_HTTP_CL_INVALID_REQ);
+	if (tx->flags & HTP_HOST_MISSING)
+		event(c, APP_EV_HTTP_MISSING_HOST);
+	if (tx->flags & HTP_HOST_AMBIGUOUS)
+		event(c, APP_EV_HTTP_HOST_AMBIGUOUS);
+	if (tx->flags & HTP_HOSTU_INVALID)
+		event(c, APP_EV_HTTP_URI_HOST_INVALID);
+	if (tx->flags & HTP_HOSTH_INVALID)
+		event(c, APP_EV_HTTP_HEADER_HOST_INVALID);
+	if (tx->request_auth_type == HTP_AUTH_UNRECOGNIZED)
+		event(c, APP_EV_HTTP_AUTH_UNRECOGNIZED);
+	if (!tx->request_protocol || !bstr_len(tx->request_protocol))
+		event(c, APP_EV_HTTP_REQ_LINE_NO_PROTO);
+	if (tx->is_protocol_0_9 && tx->request_method_number == HTP_M_UNKNOWN &&
+	    (tx->request_protocol_number == HTP_PROTOCOL_INVALID ||
+	     tx->request_protocol_number == HTP_PROTOCOL_UNKNOWN))
+		event(c, APP_EV_HTTP_REQ_LINE_INVALID);
+	htp_tx_set_user_data(tx, (void *)1); /* its head was handed over */
+	hand_head(c, tx, true);
+	return HTP_OK;
+}
+
+static int on_resp_headers(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	if (!c)
+		return HTP_OK;
+	if (tx->response_transfer_coding == HTP_CODING_INVALID)
+		event(c, APP_EV_HTTP_TE_INVALID_RESP);
+	hand_head(c, tx, false);
+	return HTP_OK;
+}
+
+static int body_data(htp_tx_data_t *d, bool request)
+{
+	struct http_conn *c = conn_of(d->tx->connp);
+	if (c && c->cb && !c->stopped && d->data && d->len)
+		c->cb->body(c->cb->ctx, request, d->data, (uint32_t)MIN(d->len, (size_t)UINT32_MAX),
+			    (uint64_t)MAX(0, request ? d->tx->request_message_len
+						  : d->tx->response_message_len));
+	return HTP_OK;
+}
+static int on_req_body(htp_tx_data_t *d) { return body_data(d, true); }
+static int on_resp_body(htp_tx_data_t *d) { return body_data(d, false); }
+
+static int on_req_complete(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	/* an HTTP/0.9 request (or one the response cut short) completes
+	 * without a headers stage: its line is its head */
+	if (c && !htp_tx_get_user_data(tx) && tx->request_line)
+		on_req_headers(tx);
+	if (c && c->cb && !c->stopped)
+		c->cb->end(c->cb->ctx, true, (uint64_t)MAX(0, tx->request_message_len));
+	return HTP_OK;
+}
+
+static int on_resp_complete(htp_tx_t *tx)
+{
+	struct http_conn *c = conn_of(tx->connp);
+	if (!c)
+		return HTP_OK;
+	if (c->open_tx)
+		c->open_tx--;
+	if (c->cb && !c->stopped)
+		c->cb->end(c->cb->ctx, false, (uint64_t)MAX(0, tx->response_message_len));
+	return HTP_OK;
+}
+
+static struct http_cfg *cfg_new(int decompress_layers)
+{
+	struct http_cfg *c = v_calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	htp_cfg_t *h = c->htp = htp_config_create();
+	if (!h) {
+		v_free(c);
+		return NULL;
+	}
+	/* Suricata's defaults: the IDS personality without lower-casing
+	 * the path, no '+' to space, cookies not parsed, LZMA off, the
+	 * compression-bomb limits; request bodies are decompressed by
+	 * body.c (see there) */
+	htp_config_set_server_personality(h, HTP_SERVER_IDS);
+	htp_config_set_convert_lowercase(h, HTP_DECODER_URL_PATH, 0);
+	htp_config_set_plusspace_decode(h, HTP_DECODER_URLENCODED, 0);
+	htp_config_set_parse_request_cookies(h, 0);
+	htp_config_set_request_decompression(h, 0); /* body.c does it */
+	htp_config_set_response_decompression(h, decompress_layers > 0);
+	if (decompress_layers > 0)
+		htp_config_set_response_decompression_layer_limit(h, decompress_layers);
+	htp_config_set_lzma_layers(h, 0);
+	htp_config_set_lzma_memlimit(h, 1024 * 1024);
+	htp_config_set_compression_bomb_limit(h, 1024 * 1024);
+	htp_config_set_compression_time_limit(h, 100000);
+	htp_config_set_field_limits(h, 9000, 18000);
+	htp_config_set_number_headers_limit(h, HTTP_MAX_HEADERS);
+	htp_config_register_log(h, on_log);
+	htp_config_register_request_start(h, on_req_start);
+	htp_config_register_request_line(h, on_req_line);
+	htp_config_register_request_header_data(h, on_req_header_data);
+	htp_config_register_request_headers(h, on_req_headers);
+	htp_config_register_request_body_data(h, on_req_body);
+	htp_config_register_request_complete(h, on_req_complete);
+	htp_config_register_response_start(h, on_resp_start);
+	htp_config_register_response_header_data(h, on_resp_header_data);
+	htp_config_register_response_headers(h, on_resp_headers);
+	htp_config_register_response_body_data(h, on_resp_body);
+	htp_config_register_response_complete(h, on_resp_complete);
+	return c;
+}
+
+/* One configuration per layer limit for the process: libhtp only reads
+ * it once made, so the workers share it. */
+struct http_cfg *http_cfg_get(int decompress_layers)
+{
+	static struct http_cfg *cfgs[HTTP_LAYERS_MAX + 1];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int k = decompress_layers < 0 ? 0 : MIN(decompress_layers, HTTP_LAYERS_MAX);
+	pthread_mutex_lock(&lock);
+	if (!cfgs[k])
+		cfgs[k] = cfg_new(k);
+	struct http_cfg *c = cfgs[k];
+	pthread_mutex_unlock(&lock);
+	return c;
+}
+
+struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp)
+{
+	if (!cfg)
+		return NULL;
+	struct http_conn *c = v_calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->connp = htp_connp_create(cfg->htp);
+	if (!c->connp) {
+		v_free(c);
+		return NULL;
+	}
+	htp_connp_set_user_data(c->connp, c);
+	struct timeval tv = { 0, 0 };
+	htp_connp_open(c->connp, NULL, sp, NULL, dp, &tv);
+	return c;
+}
+
+/* One call into libhtp for direction dir; keeps what it did not take. */
+static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
+{
+	static const struct timeval tv = { 0, 0 };
+	if (!dir) {
+		c->cur = d;
+		c->cur_len = n;
+	}
+	int r = dir ? htp_connp_res_data(c->connp, &tv, d, n)
+		    : htp_connp_req_data(c->connp, &tv, d, n);
+	c->cur = NULL;
+	c->pend[dir].len = 0;
+	if (r == HTP_STREAM_DATA_OTHER && !c->stopped) {
+		size_t used = dir ? htp_connp_res_data_consumed(c->connp)
+				  : htp_connp_req_data_consumed(c->connp);
+		if (used < n && !hbuf_add(&c->pend[dir], d + used, n - used, HTTP_PENDING_MAX))
+			c->pend[dir].len = 0; /* too much held back: dropped */
+	} else if (r == HTP_STREAM_ERROR) {
+		c->stopped = true;
+	}
+}
+
+/* Frees the transactions both sides are done with.  Not libhtp's
+ * tx_auto_destroy: that frees a transaction the request parser may still
+ * stand on (an HTTP/0.9 request answered before its line was consumed),
+ * after which libhtp stops with "Missing inbound transaction data". */
+static void drop_done(struct http_conn *c)
+{
+	htp_conn_t *conn = htp_connp_get_connection(c->connp);
+	if (!conn || !conn->transactions)
+		return;
+	htp_tx_t *in = htp_connp_get_in_tx(c->connp), *out = htp_connp_get_out_tx(c->connp);
+	size_t n = htp_list_size(conn->transactions);
+	for (size_t i = c->tx_first; i < n; i++) {
+		htp_tx_t *tx = htp_list_get(conn->transactions, i);
+		if (!tx) {
+			if (i == c->tx_first)
+				c->tx_first++;
+			continue;
+		}
+		if (tx == in || tx == out || tx->request_progress != HTP_REQUEST_COMPLETE ||
+		    tx->response_progress != HTP_RESPONSE_COMPLETE)
+			break;
+		htp_tx_destroy(tx);
+		c->tx_first = i + 1;
+	}
+}
+
+/* Hands data to libhtp behind any bytes it gave back earlier. */
+static void deliver(struct http_conn *c, int dir, const uint8_t *data, uint32_t len)
+{
+	if (!len || c->stopped)
+		return;
+	/* the last two bytes given, for feed_lines' look behind */
+	c->last[dir][0] = len >= 2 ? data[len - 2] : c->last[dir][1];
+	c->last[dir][1] = data[len - 1];
+	if (c->pend[dir].len) {
+		if (!hbuf_add(&c->pend[dir], data, len, HTTP_PENDING_MAX)) {
+			c->pend[dir].len = 0;
+			c->stopped = true;
+			return;
+		}
+		struct hbuf p = c->pend[dir];
+		c->pend[dir] = (struct hbuf){ 0 };
+		feed_one(c, dir, p.p, p.len);
+		hbuf_free(&p);
+	} else {
+		feed_one(c, dir, data, len);
+	}
+}
+
+/* The stage of the message libhtp is reading in direction dir
+ * (HTP_REQUEST_* values; the response's are the same numbers). */
+static int stage(struct http_conn *c, int dir, bool *chunked)
+{
+	htp_tx_t *tx = dir ? htp_connp_get_out_tx(c->connp) : htp_connp_get_in_tx(c->connp);
+	*chunked = tx && (dir ? tx->response_transfer_coding : tx->request_transfer_coding) ==
+				 HTP_CODING_CHUNKED;
+	return !tx ? HTP_REQUEST_NOT_STARTED : dir ? (int)tx->response_progress
+						     : (int)tx->request_progress;
+}
+
+/* Hands n bytes to libhtp, keeping some back for now (in c->hold).
+ * libhtp 0.5 decides some things from what one call gives it: whether a
+ * header line is folded (it peeks at the byte after the line's LF), whether
+ * a body said to be chunked is (it probes the chunk-size line once 8 bytes
+ * are in one call).  Split into small segments, the same bytes would read
+ * differently; so in a head a final LF waits for the byte after it, and in
+ * a chunked body a short unfinished line waits for its end (or 64 bytes,
+ * or the close).  The result no longer depends on how TCP cut the stream.
+ * Bodies that are neither go straight through. */
+static void feed_lines(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
+{
+	bool chunked;
+	int st = stage(c, dir, &chunked);
+	if (st == HTP_REQUEST_BODY && !chunked) {
+		deliver(c, dir, d, n);
+		return;
+	}
+	const uint8_t *lf = memrchr(d, '\n', n);
+	uint32_t upto = lf ? (uint32_t)(lf - d) + 1 : 0; /* complete lines */
+	uint32_t from = 0;                                /* not handed over yet */
+	if (upto) {
+		deliver(c, dir, d, upto - 1);
+		from = upto - 1;
+		st = stage(c, dir, &chunked);
+		/* a header line's LF: the byte after it says whether the next
+		 * line continues this one, so they go together, or the LF waits
+		 * (the blank line that ends a head needs no look ahead) */
+		uint8_t b1 = c->last[dir][1], b2 = c->last[dir][0];
+		bool blank = b1 == '\n' || (b1 == '\r' && b2 == '\n');
+		if (st == HTP_REQUEST_HEADERS && !blank) {
+			if (upto == n) {
+				if (!c->stopped && !hbuf_add(&c->hold[dir], "\n", 1, 1))
+					c->stopped = true;
+				return;
+			}
+			deliver(c, dir, d + from, n - from);
+			return;
+		}
+		deliver(c, dir, d + from, 1);
+		from = upto;
+	}
+	uint32_t tail = n - from;
+	if (!tail)
+		return;
+	st = stage(c, dir, &chunked);
+	if (st == HTP_REQUEST_BODY && chunked && tail < 64 && !c->stopped) {
+		if (!hbuf_add(&c->hold[dir], d + from, tail, 64))
+			c->stopped = true;
+		return;
+	}
+	deliver(c, dir, d + from, tail);
+}
+
+void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
+	       const struct http_cbs *cb)
+{
+	if (!c || c->stopped || c->closed[dir])
+		return;
+	c->cb = cb;
+	static const struct timeval tv = { 0, 0 };
+	struct hbuf *h = &c->hold[dir];
+	/* the other side speaking means this one paused: what it kept
+	 * back goes now */
+	if (c->hold[!dir].len) {
+		struct hbuf t = c->hold[!dir];
+		c->hold[!dir] = (struct hbuf){ 0 };
+		deliver(c, !dir, t.p, t.len);
+		hbuf_free(&t);
+	}
+	if (!data) {
+		if (h->len) {
+			struct hbuf t = *h;
+			*h = (struct hbuf){ 0 };
+			deliver(c, dir, t.p, t.len);
+			hbuf_free(&t);
+		}
+		/* a head the close cut short still counts (Suricata 8 reads
+		 * "GET /" followed by a reset as a request, a status line and
+		 * headers followed by FIN as a response): its line and the
+		 * blank line are supplied */
+		for (int k = 0; k < 2 && !c->stopped; k++) {
+			htp_tx_t *tx = dir ? htp_connp_get_out_tx(c->connp)
+					   : htp_connp_get_in_tx(c->connp);
+			int pr = !tx ? -1 : dir ? (int)tx->response_progress : (int)tx->request_progress;
+			if (pr != HTP_REQUEST_LINE && pr != HTP_REQUEST_HEADERS)
+				break;
+			feed_one(c, dir, (const uint8_t *)"\r\n", 2);
+		}
+		c->closed[dir] = true;
+		if (dir == 0)
+			htp_connp_req_close(c->connp, &tv);
+		else
+			htp_connp_close(c->connp, &tv);
+	} else if (len) {
+		struct hbuf t = { 0 };
+		const uint8_t *d = data;
+		uint32_t n = len;
+		if (h->len) {
+			/* the bytes kept back go first, in the same call */
+			if (!hbuf_add(h, data, len, UINT32_MAX / 2)) {
+				h->len = 0;
+				c->stopped = true;
+				goto out;
+			}
+			t = *h;
+			*h = (struct hbuf){ 0 };
+			d = t.p;
+			n = t.len;
+		}
+		feed_lines(c, dir, d, n);
+		hbuf_free(&t);
+	}
+	/* the other side may have been waiting for this one */
+	int o = !dir;
+	if (!c->stopped && c->pend[o].len) {
+		struct hbuf p = c->pend[o];
+		c->pend[o] = (struct hbuf){ 0 };
+		feed_one(c, o, p.p, p.len);
+		hbuf_free(&p);
+	}
+out:
+	drop_messages(c);
+	drop_done(c);
+	c->cb = NULL;
+}
+
+void http_stop(struct http_conn *c)
+{
+	if (c)
+		c->stopped = true;
+}
+
+void http_conn_free(struct http_conn *c)
+{
+	if (!c)
+		return;
+	htp_connp_destroy_all(c->connp);
+	for (int d = 0; d < 2; d++) {
+		hbuf_free(&c->raw[d]);
+		hbuf_free(&c->pend[d]);
+		hbuf_free(&c->hold[d]);
+	}
+	hbuf_free(&c->head);
+	v_free(c->hdr);
+	v_free(c);
 }
 
 static bool ieq(const uint8_t *a, uint32_t n, const char *b)
@@ -52,340 +750,12 @@ static bool ieq(const uint8_t *a, uint32_t n, const char *b)
 	return true;
 }
 
-/* Parses the head in d->head[0..d->head_len) into h.  Lines end in LF
- * (CR optional).  Returns false if the first line is not HTTP. */
-static bool parse_head(struct http_dir *d, struct http_head *h, struct http_hdr *hdrs,
-		       bool request)
-{
-	memset(h, 0, sizeof(*h));
-	h->hdr = hdrs;
-	const uint8_t *p = d->head, *end = d->head + d->head_len;
-	const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
-	if (!eol)
-		eol = end; /* a head cut short by the connection's end */
-	h->line = p;
-	h->line_len = (uint32_t)(eol - p);
-	if (h->line_len && p[h->line_len - 1] == '\r')
-		h->line_len--;
-	/* three parts separated by single spaces */
-	const uint8_t *s1 = memchr(p, ' ', h->line_len);
-	if (!s1)
-		return false;
-	const uint8_t *rest = s1 + 1, *lend = p + h->line_len;
-	const uint8_t *s2 = memchr(rest, ' ', (size_t)(lend - rest));
-	if (request) {
-		h->method = p;
-		h->method_len = (uint32_t)(s1 - p);
-		h->uri = rest;
-		h->uri_len = (uint32_t)((s2 ? s2 : lend) - rest);
-		if (s2) {
-			h->proto = s2 + 1;
-			h->proto_len = (uint32_t)(lend - s2 - 1);
-		}
-		if (!h->method_len || !h->uri_len)
-			return false;
-	} else {
-		if (h->line_len < 8 || memcmp(p, "HTTP/", 5))
-			return false;
-		h->proto = p;
-		h->proto_len = (uint32_t)(s1 - p);
-		h->status = rest;
-		h->status_len = (uint32_t)((s2 ? s2 : lend) - rest);
-		if (s2) {
-			h->msg = s2 + 1;
-			h->msg_len = (uint32_t)(lend - s2 - 1);
-		}
-		h->code = (uint16_t)atoi((const char *)h->status);
-	}
-	/* headers */
-	p = eol < end ? eol + 1 : end;
-	/* obsolete line folding (RFC 7230 3.2.4): a line that starts with a
-	 * space or a tab continues the header before it; joined in place, as
-	 * libhtp does, so that a folded Transfer-Encoding is still seen */
-	for (uint8_t *q = (uint8_t *)(uintptr_t)p; q + 1 < end; q++) {
-		if (*q != '\n' || (q[1] != ' ' && q[1] != '\t'))
-			continue;
-		if (q > p && q[-1] == '\n')
-			break; /* the blank line: the end of the head */
-		if (q > p && q[-1] == '\r' && q - 1 > p && q[-2] == '\n')
-			break;
-		if (q > p && q[-1] == '\r')
-			q[-1] = ' ';
-		*q = ' ';
-	}
-	h->headers = p;
-	h->content_length = -1;
-	while (p < end && h->nhdr < HTTP_MAX_HEADERS) {
-		eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			break;
-		uint32_t ll = (uint32_t)(eol - p);
-		if (ll && p[ll - 1] == '\r')
-			ll--;
-		if (ll == 0)
-			break;
-		const uint8_t *colon = memchr(p, ':', ll);
-		if (colon) {
-			struct http_hdr *hd = &h->hdr[h->nhdr++];
-			hd->name = p;
-			hd->name_len = (uint32_t)(colon - p);
-			/* "Transfer-Encoding : chunked": a name's trailing blanks */
-			while (hd->name_len && (p[hd->name_len - 1] == ' ' || p[hd->name_len - 1] == '\t'))
-				hd->name_len--;
-			const uint8_t *v = colon + 1, *ve = p + ll;
-			while (v < ve && (*v == ' ' || *v == '\t'))
-				v++;
-			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-				ve--;
-			hd->val = v;
-			hd->val_len = (uint32_t)(ve - v);
-			if (ieq(hd->name, hd->name_len, "content-length")) {
-				char num[24];
-				uint32_t k = MIN(hd->val_len, (uint32_t)sizeof(num) - 1);
-				memcpy(num, hd->val, k);
-				num[k] = '\0';
-				uint64_t cl;
-				h->content_length = parse_uint(num, 1ULL << 50, &cl) == 0 ? (int64_t)cl : -2;
-			} else if (ieq(hd->name, hd->name_len, "transfer-encoding")) {
-				for (uint32_t i = 0; i + 7 <= hd->val_len; i++)
-					if (!strncasecmp((const char *)hd->val + i, "chunked", 7))
-						h->chunked = true;
-			}
-		}
-		p = eol + 1;
-	}
-	h->headers_len = (uint32_t)(p - h->headers);
-	return true;
-}
-
 const struct http_hdr *http_header(const struct http_head *h, const char *name)
 {
 	for (unsigned i = 0; i < h->nhdr; i++)
 		if (ieq(h->hdr[i].name, h->hdr[i].name_len, name))
 			return &h->hdr[i];
 	return NULL;
-}
-
-/* Hands the caller up to d->left body bytes from *data; true when the
- * body (or chunk) is complete. */
-static bool body_bytes(struct http_dir *d, bool request, const uint8_t **data, uint32_t *len,
-		       const struct http_cbs *cb)
-{
-	uint64_t k = MIN((uint64_t)*len, d->left);
-	cb->body(cb->ctx, request, *data, (uint32_t)k);
-	d->left -= k;
-	*data += k;
-	*len -= (uint32_t)k;
-	return !d->left;
-}
-
-/* Feeds stream data of one direction.  Calls cb->head for every complete
- * head, cb->body with body bytes, cb->end at each message end; a hopeless
- * direction goes dead. */
-void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t len,
-	       const struct http_cbs *cb, bool head_request_pending)
-{
-	while (len && d->state != HS_DEAD) {
-		switch (d->state) {
-		case HS_HEAD: {
-			/* grow the head buffer as needed (1 KiB .. HTTP_HEAD_MAX):
-			 * most heads are small, and this is per flow */
-			if (d->head_cap - d->head_len < MIN(len, HTTP_HEAD_MAX - d->head_len) &&
-			    d->head_cap < HTTP_HEAD_MAX) {
-				uint32_t cap = d->head_cap ? d->head_cap : 1024;
-				while (cap < HTTP_HEAD_MAX && cap - d->head_len < len)
-					cap *= 2;
-				cap = MIN(cap, (uint32_t)HTTP_HEAD_MAX);
-				uint8_t *nb = v_realloc(d->head, cap);
-				if (!nb)
-					return;
-				d->head = nb;
-				d->head_cap = cap;
-			}
-			/* skip blank lines between messages */
-			if (!d->head_len && (*data == '\r' || *data == '\n')) {
-				data++;
-				len--;
-				continue;
-			}
-			uint32_t k = MIN(len, d->head_cap - d->head_len);
-			memcpy(d->head + d->head_len, data, k);
-			uint32_t hlen;
-			uint32_t from = d->head_len > 3 ? d->head_len - 3 : 0;
-			if (find_eoh(d->head + from, d->head_len + k - from, &hlen)) {
-				hlen += from;
-				uint32_t used = hlen - d->head_len;
-				d->head_len = hlen;
-				data += used;
-				len -= used;
-				struct http_head hh, *h = &hh;
-				struct http_hdr hdrs[HTTP_MAX_HEADERS];
-				if (!parse_head(d, h, hdrs, request)) {
-					cb->event(cb->ctx, request ? APP_EV_HTTP_REQ_LINE_INVALID
-								   : APP_EV_HTTP_RESP_LINE_INVALID);
-					d->state = HS_DEAD;
-					return;
-				}
-				cb->head(cb->ctx, request, h);
-				d->head_len = 0;
-				/* the caller copied what it keeps: an idle keep-alive
-				 * connection holds no head buffer */
-				v_free(d->head);
-				d->head = NULL;
-				d->head_cap = 0;
-				if (d->state == HS_DEAD)
-					return; /* the caller stopped HTTP (CONNECT) */
-				bool nobody = !request && (h->code / 100 == 1 || h->code == 204 ||
-							   h->code == 304 || head_request_pending);
-				if (nobody) {
-					d->state = HS_HEAD;
-					cb->end(cb->ctx, request);
-				} else if (h->chunked) {
-					d->state = HS_CHUNK_SIZE;
-					d->chunk = 0;
-					d->chunk_seen = d->chunk_digits = d->chunk_ext = false;
-				} else if (h->content_length > 0) {
-					d->state = HS_BODY_LEN;
-					d->left = (uint64_t)h->content_length;
-				} else if (!request && h->content_length < 0) {
-					d->state = HS_BODY_CLOSE;
-				} else {
-					d->state = HS_HEAD;
-					cb->end(cb->ctx, request);
-				}
-				continue;
-			}
-			d->head_len += k;
-			data += k;
-			len -= k;
-			if (d->head_len >= HTTP_HEAD_MAX) {
-				cb->event(cb->ctx, request ? APP_EV_HTTP_REQ_FIELD_TOO_LONG
-							   : APP_EV_HTTP_RESP_FIELD_TOO_LONG);
-				d->overflow = true;
-				d->state = HS_DEAD;
-			}
-			return;
-		}
-		case HS_BODY_LEN:
-			if (body_bytes(d, request, &data, &len, cb)) {
-				d->state = HS_HEAD;
-				cb->end(cb->ctx, request);
-			}
-			continue;
-		case HS_CHUNK_SIZE: {
-			uint8_t c = *data++;
-			len--;
-			int v = hex_digit(c);
-			if ((c == ' ' || c == '\t') && !d->chunk_digits && !d->chunk_ext)
-				continue; /* blanks before the size */
-			if (v >= 0 && !d->chunk_ext) {
-				d->chunk_digits = true;
-				if (d->chunk > (1ULL << 40)) {
-					cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
-								   : APP_EV_HTTP_CHUNK_LEN_RESP);
-					d->state = HS_DEAD;
-					return;
-				}
-				d->chunk = d->chunk * 16 + (uint64_t)v;
-			} else if (c == ';' || c == ' ' || (d->chunk_digits && c != '\r' && c != '\n')) {
-				/* an extension, or whatever follows the size's digits
-				 * ("f\t", "f,"): ignored to the end of the line, as
-				 * libhtp does */
-				d->chunk_ext = true;
-			} else if (c == '\n') {
-				d->chunk_ext = false;
-				d->chunk_digits = false;
-				d->chunk_seen = true;
-				if (d->chunk == 0) {
-					d->state = HS_TRAILER;
-					d->trailer_blank = true;
-				} else {
-					d->left = d->chunk;
-					d->state = HS_CHUNK_DATA;
-				}
-				d->chunk = 0;
-			} else if (c != '\r' && !d->chunk_ext) {
-				cb->event(cb->ctx, request ? APP_EV_HTTP_CHUNK_LEN_REQ
-							   : APP_EV_HTTP_CHUNK_LEN_RESP);
-				if (!request && !d->chunk_seen && !d->chunk_digits) {
-					/* a response said chunked but its body is not:
-					 * it runs to the close, as libhtp reads it (and
-					 * as a browser that ignores a malformed
-					 * Transfer-Encoding would) */
-					data--;
-					len++;
-					d->state = HS_BODY_CLOSE;
-					continue;
-				}
-				d->state = HS_DEAD;
-			}
-			continue;
-		}
-		case HS_CHUNK_DATA:
-			if (body_bytes(d, request, &data, &len, cb))
-				d->state = HS_CHUNK_CRLF;
-			continue;
-		case HS_CHUNK_CRLF: {
-			uint8_t c = *data++;
-			len--;
-			if (c == '\n')
-				d->state = HS_CHUNK_SIZE;
-			continue;
-		}
-		case HS_TRAILER: {
-			uint8_t c = *data++;
-			len--;
-			if (c == '\n') {
-				if (d->trailer_blank) {
-					d->state = HS_HEAD;
-					cb->end(cb->ctx, request);
-				}
-				d->trailer_blank = true;
-			} else if (c != '\r') {
-				d->trailer_blank = false;
-			}
-			continue;
-		}
-		case HS_BODY_CLOSE: /* everything to the end of the connection */
-			cb->body(cb->ctx, request, data, len);
-			return;
-		}
-	}
-}
-
-void http_close(struct http_dir *d, bool request, const struct http_cbs *cb)
-{
-	if (d->state == HS_HEAD && d->head_len && d->head_len < HTTP_HEAD_MAX) {
-		/* the connection ended inside a head: parse what came, as
-		 * libhtp does ("GET /" then a reset is still a request) */
-		struct http_head h;
-		struct http_hdr hdrs[HTTP_MAX_HEADERS];
-		if (parse_head(d, &h, hdrs, request)) {
-			cb->head(cb->ctx, request, &h);
-			cb->end(cb->ctx, request);
-		}
-		d->head_len = 0;
-		d->state = HS_DEAD;
-		return;
-	}
-	if (d->state != HS_HEAD && d->state != HS_DEAD) {
-		/* a body delimited by the close, or one cut short: what came is
-		 * the body (rules see it now, the record is written) */
-		cb->end(cb->ctx, request);
-		d->state = HS_DEAD;
-	}
-}
-
-void http_stop(struct http_dir *d)
-{
-	d->state = HS_DEAD;
-}
-
-void http_dir_free(struct http_dir *d)
-{
-	v_free(d->head);
-	d->head = NULL;
-	d->head_cap = 0;
 }
 
 /* ---- the http record ---- */

@@ -1,6 +1,6 @@
 /*
- * http.h - HTTP/1.x parser state (app-internal; fields reach rules and eve
- * through struct app_tx).
+ * http.h - HTTP/1.x through libhtp (app-internal; fields reach rules and
+ * eve through struct app_tx).
  */
 #ifndef VIGIL_HTTP_H
 #define VIGIL_HTTP_H
@@ -8,50 +8,60 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define HTTP_HEAD_MAX (16 * 1024)
-#define HTTP_MAX_HEADERS 64
+#define HTTP_HEAD_MAX (16 * 1024)    /* raw header bytes kept per message */
+#define HTTP_MAX_HEADERS 256         /* headers a message may have (libhtp stops at it) */
+#define HTTP_PENDING_MAX (64 * 1024) /* bytes held while libhtp waits for the other side */
+#define HTTP_OPEN_TX_MAX 512         /* requests waiting for responses before parsing stops */
 
 struct http_hdr {
 	const uint8_t *name, *val;
 	uint32_t name_len, val_len;
 };
 
+/* A parsed head: views into one buffer the parser builds per message
+ * (copied by the caller). */
 struct http_head {
-	const uint8_t *line, *method, *uri, *proto, *status, *msg, *headers;
-	uint32_t line_len, method_len, uri_len, proto_len, status_len, msg_len, headers_len;
+	const uint8_t *line, *method, *uri, *proto, *status, *msg, *headers, *uri_norm;
+	uint32_t line_len, method_len, uri_len, proto_len, status_len, msg_len, headers_len,
+		uri_norm_len;
 	uint16_t code;
-	int64_t content_length; /* -1 none, -2 invalid */
+	bool has_uri_norm;        /* libhtp parsed a path, query or fragment */
+	int64_t content_length;   /* -1 none */
 	bool chunked;
 	unsigned nhdr;
-	struct http_hdr *hdr;     /* nhdr entries (the parser's: HTTP_MAX_HEADERS) */
+	struct http_hdr *hdr;     /* nhdr entries, in order, repeated ones merged
+				   * with ", " as libhtp merges them */
 };
 
-struct http_dir {
-	uint8_t state;
-	uint8_t *head;
-	uint32_t head_len, head_cap;
-	uint64_t left, chunk;
-	bool chunk_ext, chunk_digits, chunk_seen, trailer_blank, overflow;
-};
-
-/* What the parser reports: a complete head; body bytes as they arrive
- * (de-chunked, still encoded); the end of a message's body (also called
- * for messages without one). */
+/* What the parser reports: a complete head (h's views point into
+ * base[0..len)); body bytes as they arrive, de-chunked and decompressed,
+ * with the body's length as sent so far; the end of a message (also for
+ * messages without a body). */
 struct http_cbs {
-	void (*head)(void *ctx, bool request, struct http_head *h);
-	void (*body)(void *ctx, bool request, const uint8_t *data, uint32_t len);
-	void (*end)(void *ctx, bool request);
+	void (*head)(void *ctx, bool request, struct http_head *h, const uint8_t *base,
+		     uint32_t len);
+	void (*body)(void *ctx, bool request, const uint8_t *data, uint32_t len,
+		     uint64_t sent_len);
+	void (*end)(void *ctx, bool request, uint64_t sent_len);
 	void (*event)(void *ctx, int app_event);
 	void *ctx;
 };
 
-void http_feed(struct http_dir *d, bool request, const uint8_t *data, uint32_t len,
-	       const struct http_cbs *cb, bool head_request_pending);
-/* The connection closed: a body delimited by the close ends here. */
-void http_close(struct http_dir *d, bool request, const struct http_cbs *cb);
-/* No more HTTP in this direction (a CONNECT tunnel was opened). */
-void http_stop(struct http_dir *d);
-void http_dir_free(struct http_dir *d);
+/* libhtp's settings for a limit on compression layers undone (0: none),
+ * made once per process and shared (read-only once made). */
+#define HTTP_LAYERS_MAX 16
+struct http_cfg;
+struct http_cfg *http_cfg_get(int decompress_layers);
+
+struct http_conn;
+struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp);
+/* Data of direction dir (0 client to server); data NULL: the direction
+ * closed (a body delimited by the close ends here). */
+void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
+	       const struct http_cbs *cb);
+/* No more HTTP on this connection (a CONNECT tunnel was opened). */
+void http_stop(struct http_conn *c);
+void http_conn_free(struct http_conn *c);
 const struct http_hdr *http_header(const struct http_head *h, const char *name);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <yaml.h>
 #include <zlib.h>
+#include <htp/htp.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -215,7 +216,7 @@ void cli_version(FILE *f)
 	fprintf(f, "  regex:       PCRE2 %s\n", pcre_ver);
 	fprintf(f, "  tls, quic:   %s\n", OpenSSL_version(OPENSSL_VERSION));
 	fprintf(f, "  config:      libyaml %s\n", yaml_get_version_string());
-	fprintf(f, "  bodies:      zlib %s (gzip, deflate)\n", zlibVersion());
+	fprintf(f, "  http:        %s (zlib %s)\n", htp_get_version(), zlibVersion());
 	fprintf(f, "  app layer:   dns http tls ssh quic\n");
 #ifdef VIGIL_ASAN
 	fprintf(f, "  build:       AddressSanitizer\n");

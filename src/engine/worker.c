@@ -93,7 +93,8 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	reasm_ctx_init(&w->rc, cfg, nworkers, &w->cnt, on_stream_data, w);
 	struct app_cfg ac = { (uint32_t)MIN(cfg->http_req_body_limit, UINT32_MAX / 2),
 			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
-			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0 };
+			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0,
+			      (uint8_t)MIN(cfg->http_decompress_layers, 16u) };
 	app_ctx_init(&w->app, &ac, &w->cnt);
 	w->app_on = cfg->app_enabled;
 	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);
@@ -898,7 +899,9 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		   w->app_on)
 		app_udp(&w->app, f, p);
 	if (w->app.tx.events)
-		CNT_ADD(&w->cnt, APP_EVENTS, (uint64_t)__builtin_popcountll(w->app.tx.events));
+		CNT_ADD(&w->cnt, APP_EVENTS,
+			(uint64_t)__builtin_popcountll((uint64_t)w->app.tx.events) +
+				(uint64_t)__builtin_popcountll((uint64_t)(w->app.tx.events >> 64)));
 	if (w->eve) /* the protocols' records: one table (eve_app_records) */
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->rules) {

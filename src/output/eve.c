@@ -645,7 +645,7 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_append(jb, "\n", 1);
 }
 
-void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, uint64_t events,
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_t events,
 			    const struct eve_cfg *ec)
 {
 	if (!ec->anomaly || !ec->anomaly_applayer)

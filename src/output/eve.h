@@ -123,7 +123,7 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct quic_info *q, const struct eve_cfg *ec);
 /* An anomaly record of type applayer for each event in the mask. */
-void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, uint64_t events,
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_t events,
 			    const struct eve_cfg *ec);
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */

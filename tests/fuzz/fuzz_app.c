@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the first byte picks limits: small ones reach the capped paths */
 	uint8_t knobs = size ? data[0] : 0;
 	struct app_cfg c = { knobs & 1 ? 64 : 4096, knobs & 2 ? 64 : 4096,
-			     knobs & 4 ? 8192 : 1u << 20, (knobs & 8) != 0 };
+			     knobs & 4 ? 8192 : 1u << 20, (knobs & 8) != 0, (uint8_t)(knobs >> 4 & 3) };
 	app_ctx_init(a, &c, &cnt);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
