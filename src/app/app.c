@@ -255,6 +255,7 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	struct http_body *b = &hs->body[dir];
 	memset(fi, 0, sizeof(*fi));
 	fi->size = b->fsize;
+	file_track_end(&hs->ft[dir], &fi->facts, !truncated);
 	fi->truncated = truncated;
 	fi->to_client = dir == 1;
 	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
@@ -310,8 +311,11 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	/* a file: responses, and requests that upload one (PUT) */
 	if (len && (!request || (cb->hs->req.h.method_len == 3 &&
 				 !memcmp(cb->hs->req.h.method, "PUT", 3)))) {
+		if (!b->fopen)
+			file_track_begin(&cb->hs->ft[dir]);
 		b->fopen = true;
 		b->fsize += len; /* its size as decoded */
+		file_track_add(&cb->hs->ft[dir], data, len);
 	}
 }
 
@@ -478,6 +482,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	struct http_state *hs = af->http;
 	if (hs) {
 		http_conn_free(hs->conn);
+		file_track_free(&hs->ft[0]);
+		file_track_free(&hs->ft[1]);
 		msg_free(&hs->req);
 		msg_free(&hs->resp);
 		body_free(a, &hs->body[0]);

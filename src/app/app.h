@@ -59,6 +59,7 @@ struct dns_msg {
 };
 
 #include "http.h"
+#include "file.h"
 
 /* A complete HTTP head kept for rules and eve, with derived fields. */
 struct http_msg {
@@ -180,6 +181,7 @@ struct app_file {
 	char name[256];
 	uint16_t name_len;
 	uint64_t size;
+	struct file_facts facts;  /* digests and magic, as wanted (file.h) */
 	uint32_t tx_id;
 	bool truncated;
 	bool to_client;           /* a response body */

@@ -111,6 +111,7 @@ struct http_state {
 	struct http_conn *conn;   /* libhtp's connection parser */
 	struct http_msg req, resp;
 	struct http_body body[2];
+	struct file_track ft[2];  /* the open files' digests and magic */
 	bool connect_pending;     /* the last request was CONNECT */
 	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */

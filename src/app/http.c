@@ -320,6 +320,13 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
 	h.nhdr = (unsigned)n;
 	h.hdr = c->hdr;
 	c->cb->head(c->cb->ctx, request, &h, base, c->head.len);
+	/* the caller copied what it keeps: an idle connection holds none
+	 * of this (a few KiB per flow otherwise) */
+	hbuf_free(&c->head);
+	hbuf_free(&c->raw[dir]);
+	v_free(c->hdr);
+	c->hdr = NULL;
+	c->hdr_cap = 0;
 }
 
 /* A request line without a protocol is HTTP/0.9 to libhtp 0.5 (no

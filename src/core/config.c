@@ -141,6 +141,18 @@ static int map_set(struct strlist *l, const char *name, const char *val)
 	return rc;
 }
 
+/* The lists whose entries come from a fixed set: an entry outside it is
+ * an error naming the file and line. */
+static int list_check(const struct cfg_key *k, const char *s, const char *origin,
+		      unsigned long line, struct verr *e)
+{
+	if (!strcmp(k->path, "outputs.eve.types.files-force-hash") && strcmp(s, "md5") &&
+	    strcmp(s, "sha1") && strcmp(s, "sha256"))
+		return verr_set(e, V_EINVAL, "%s:%lu: %s: \"%s\" is not md5, sha1 or sha256",
+				origin, line, k->path, s);
+	return 0;
+}
+
 static int cfg_apply(struct config *c, const struct cfg_key *k, const char *val,
 		     const char *origin, unsigned long line, struct verr *e)
 {
@@ -193,6 +205,11 @@ static int cfg_apply(struct config *c, const struct cfg_key *k, const char *val,
 		for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 			while (*t == ' ')
 				t++;
+			int rc = *t ? list_check(k, t, origin, line, e) : 0;
+			if (rc < 0) {
+				v_free(dup);
+				return rc;
+			}
 			if (*t && list_add(l, t) < 0) {
 				v_free(dup);
 				return verr_set(e, V_ENOMEM, "out of memory");
@@ -365,6 +382,8 @@ int config_load_file(struct config *c, const char *path, struct verr *e)
 		case YAML_SCALAR_EVENT: {
 			const char *val = (const char *)ev.data.scalar.value;
 			if (list_key) {
+				if ((rc = list_check(list_key, val, path, line, e)) < 0)
+					goto fail_ev;
 				if (list_add((struct strlist *)((char *)c + list_key->off), val) < 0) {
 					rc = verr_set(e, V_ENOMEM, "out of memory");
 					goto fail_ev;

@@ -293,6 +293,12 @@ static int load_file(struct detect_engine *de, const char *path, struct parse_ct
 		return -1;
 	}
 	st->files++;
+	str_lcpy(pc->dir, path, sizeof(pc->dir));
+	char *slash = strrchr(pc->dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		str_lcpy(pc->dir, ".", sizeof(pc->dir));
 	size_t cap = 4096, len = 0;
 	char *rule = v_malloc(cap), *line = NULL;
 	size_t lcap = 0;
@@ -1900,6 +1906,13 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	if (tx->http_req || tx->http_resp || tx->body_len[0] || tx->body_len[1])
 		http_buffers(tx, dir, bi);
+	if (tx->file) {
+		/* a file's name and magic on the packet where it closes */
+		add_inst(&bi[BUF_FILE_NAME], (const uint8_t *)tx->file->name, tx->file->name_len);
+		if (tx->file->facts.magic[0])
+			add_inst(&bi[BUF_FILE_MAGIC], (const uint8_t *)tx->file->facts.magic,
+				 (uint32_t)strlen(tx->file->facts.magic));
+	}
 	const struct tls_info *t = tx->tls;
 	if (t && (tx->tls_new & TLS_ST_CLIENT_HELLO)) {
 		add_inst(&bi[BUF_TLS_SNI], t->sni, t->sni_len);
@@ -1965,6 +1978,31 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 
 static const uint16_t ssl_version_val[] = { 0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304 };
 
+/* Is the file's digest (of the list's kind) in the list?  A file whose
+ * digest was not computed matches neither way. */
+static bool file_hash_in(const struct app_cond *c, const struct file_facts *ff)
+{
+	const char *hex = c->mask == FILE_WANT_MD5 ? ff->md5 : c->mask == FILE_WANT_SHA1 ? ff->sha1
+											     : ff->sha256;
+	uint8_t d[32];
+	if (strlen(hex) != 2u * c->hl->len)
+		return c->neg; /* no digest: the rule's outcome is "no match" */
+	for (unsigned i = 0; i < c->hl->len; i++)
+		d[i] = (uint8_t)(hex_digit((uint8_t)hex[2 * i]) << 4 | hex_digit((uint8_t)hex[2 * i + 1]));
+	size_t lo = 0, hi = c->hl->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int k = memcmp(c->hl->v + mid * c->hl->len, d, c->hl->len);
+		if (!k)
+			return true;
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /* The rule's app-layer conditions against this packet's transaction. */
 static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 {
@@ -2018,6 +2056,17 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 		}
 		case AC_APP_EVENT:
 			ok = tx && (tx->events >> c->mask & 1);
+			break;
+		case AC_FILESIZE:
+			/* the size of a file that closed on this packet */
+			if (!tx || !tx->file || tx->file->truncated)
+				return false;
+			ok = numcmp_ok(&c->c, tx->file->size);
+			break;
+		case AC_FILEHASH:
+			if (!tx || !tx->file || tx->file->truncated)
+				return false;
+			ok = file_hash_in(c, &tx->file->facts);
 			break;
 		}
 		if (ok == c->neg)

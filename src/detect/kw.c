@@ -1708,6 +1708,209 @@ static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *p
 	return cert_value(r, a ? low : a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc);
 }
 
+/* ---- files ---- */
+
+static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FILE_NAME, ALP_HTTP); }
+static int kw_file_magic(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	(void)a;
+	(void)pc;
+	file_want(FILE_WANT_MAGIC);
+	return sticky(r, BUF_FILE_MAGIC, ALP_HTTP);
+}
+
+/* filename:"x" / filemagic:"x": a content on the file buffer, in any case
+ * (as Suricata's); the rule's sticky buffer is left as it was */
+static int file_value(struct rule *r, const char *arg, enum buffer_id b, const char *kw,
+		      bool endswith, bool nocase, struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[600];
+	const char *a = arg;
+	bool neg = *a == '!';
+	if (neg)
+		a++;
+	if (*a == '"')
+		snprintf(tmp, sizeof(tmp), "%s%s", neg ? "!" : "", a);
+	else
+		snprintf(tmp, sizeof(tmp), "%s\"%s\"", neg ? "!" : "", a);
+	int8_t saved = r->cur_buf;
+	sticky(r, b, ALP_HTTP);
+	int rc = kw_content(r, tmp, pc);
+	if (rc == 0 && endswith)
+		rc = kw_endswith(r, NULL, pc);
+	if (rc == 0 && nocase)
+		rc = kw_nocase(r, NULL, pc);
+	r->cur_buf = saved;
+	return rc;
+}
+
+static int kw_filename(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return file_value(r, a, BUF_FILE_NAME, "filename", false, true, pc);
+}
+
+static int kw_filemagic(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	file_want(FILE_WANT_MAGIC);
+	return file_value(r, a, BUF_FILE_MAGIC, "filemagic", false, true, pc);
+}
+
+/* fileext:"exe": the name ends with ".exe", in any case */
+static int kw_fileext(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "fileext", pc))
+		return -1;
+	char ext[256], tmp[300];
+	str_lcpy(ext, arg, sizeof(ext));
+	char *e = trim(ext);
+	bool neg = *e == '!';
+	if (neg)
+		e = trim(e + 1);
+	size_t n = strlen(e);
+	if (n >= 2 && e[0] == '"' && e[n - 1] == '"') {
+		e[n - 1] = '\0';
+		e++;
+	}
+	if (!*e || strchr(e, '"') || strchr(e, '|'))
+		FAIL("fileext: bad extension \"%s\"", arg);
+	snprintf(tmp, sizeof(tmp), "%s\".%s\"", neg ? "!" : "", e);
+	return file_value(r, tmp, BUF_FILE_NAME, "fileext", true, true, pc);
+}
+
+/* filesize:>10MB - numbers may carry KB, MB, GB (1024-based) */
+static int kw_filesize(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "filesize", pc))
+		return -1;
+	char out[96];
+	size_t o = 0;
+	for (const char *p = arg; *p && o < sizeof(out) - 24;) {
+		if (!isdigit((unsigned char)*p)) {
+			out[o++] = *p++;
+			continue;
+		}
+		char num[24];
+		size_t k = 0;
+		while (isdigit((unsigned char)*p) && k < sizeof(num) - 1)
+			num[k++] = *p++;
+		num[k] = '\0';
+		uint64_t v = strtoull(num, NULL, 10), mul = 1;
+		if (!strncasecmp(p, "kb", 2)) { mul = 1024; p += 2; }
+		else if (!strncasecmp(p, "mb", 2)) { mul = 1024 * 1024; p += 2; }
+		else if (!strncasecmp(p, "gb", 2)) { mul = 1024ULL * 1024 * 1024; p += 2; }
+		if (v > (uint64_t)INT64_MAX / mul)
+			FAIL("filesize: \"%s\" is too large", arg);
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%llu", (unsigned long long)(v * mul));
+	}
+	out[o] = '\0';
+	struct app_cond *c = add_ac(r, AC_FILESIZE, ALP_HTTP, pc);
+	if (!c)
+		return -1;
+	if (parse_numcmp(out, &c->c, (uint64_t)INT64_MAX) < 0)
+		FAIL("filesize: bad value \"%s\" (N, <N, >N, N<>M, N-M; KB, MB, GB)", arg);
+	return 0;
+}
+
+static int cmp_digest(const void *a, const void *b, void *len)
+{
+	return memcmp(a, b, *(const uint8_t *)len);
+}
+
+/* filemd5:list.txt - one digest per line in hex (anything after it on the
+ * line is a comment, as in Suricata's lists), the file relative to the
+ * rule file's directory; ! inverts */
+static int file_hash(struct rule *r, const char *arg, const char *kw, uint8_t len,
+		     unsigned want, struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char name[512], path[1100];
+	str_lcpy(name, arg, sizeof(name));
+	char *nm = trim(name);
+	bool neg = *nm == '!';
+	if (neg)
+		nm = trim(nm + 1);
+	size_t nl = strlen(nm);
+	if (nl >= 2 && nm[0] == '"' && nm[nl - 1] == '"') {
+		nm[nl - 1] = '\0';
+		nm++;
+	}
+	if (!*nm)
+		FAIL("%s: no list file named", kw);
+	if (nm[0] == '/')
+		str_lcpy(path, nm, sizeof(path));
+	else
+		snprintf(path, sizeof(path), "%s/%s", pc->dir[0] ? pc->dir : ".", nm);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		FAIL("%s: %.200s: %s", kw, path, strerror(errno));
+	struct hash_list *hl = v_calloc(1, sizeof(*hl));
+	if (!hl) {
+		fclose(f);
+		FAIL("out of memory");
+	}
+	hl->len = len;
+	char line[512];
+	unsigned long ln = 0;
+	uint32_t cap = 0;
+	int rc = 0;
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		char *t = trim(line);
+		if (!*t || *t == '#')
+			continue;
+		uint8_t d[32];
+		size_t i = 0;
+		for (; i < 2u * len; i++)
+			if (hex_digit((unsigned char)t[i]) < 0)
+				break;
+		if (i != 2u * len || (t[i] && !isspace((unsigned char)t[i]))) {
+			snprintf(pc->err, sizeof(pc->err), "%s: %.200s:%lu: not a %u-character hex digest",
+				 kw, path, ln, 2u * len);
+			rc = -1;
+			break;
+		}
+		for (i = 0; i < len; i++)
+			d[i] = (uint8_t)(hex_digit((unsigned char)t[2 * i]) << 4 |
+					 hex_digit((unsigned char)t[2 * i + 1]));
+		if (hl->n == cap) {
+			if (cap >= (1u << 24)) {
+				snprintf(pc->err, sizeof(pc->err), "%s: %.200s: more than 16M digests", kw, path);
+				rc = -1;
+				break;
+			}
+			cap = cap ? cap * 2 : 64;
+			uint8_t *nv = v_realloc(hl->v, (size_t)cap * len);
+			if (!nv) {
+				snprintf(pc->err, sizeof(pc->err), "out of memory");
+				rc = -1;
+				break;
+			}
+			hl->v = nv;
+		}
+		memcpy(hl->v + (size_t)hl->n++ * len, d, len);
+	}
+	fclose(f);
+	struct app_cond *c = rc == 0 ? add_ac(r, AC_FILEHASH, ALP_HTTP, pc) : NULL;
+	if (!c) {
+		v_free(hl->v);
+		v_free(hl);
+		return -1;
+	}
+	qsort_r(hl->v, hl->n, len, cmp_digest, &hl->len);
+	c->hl = hl;
+	c->neg = neg;
+	c->mask = want;
+	file_want(want);
+	return 0;
+}
+
+static int kw_filemd5(struct rule *r, const char *a, struct parse_ctx *pc) { return file_hash(r, a, "filemd5", 16, FILE_WANT_MD5, pc); }
+static int kw_filesha1(struct rule *r, const char *a, struct parse_ctx *pc) { return file_hash(r, a, "filesha1", 20, FILE_WANT_SHA1, pc); }
+static int kw_filesha256(struct rule *r, const char *a, struct parse_ctx *pc) { return file_hash(r, a, "filesha256", 32, FILE_WANT_SHA256, pc); }
+
 /* requires: feature ja4, version >= 7.0.3 - a rule for engines that have
  * what it names; versions are taken as met (vigil follows Suricata 8's
  * rule language), features vigil lacks make the rule unsupported */

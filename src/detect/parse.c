@@ -123,6 +123,11 @@ void rule_free(struct rule *r)
 	}
 	v_free(r->lists);
 	v_free(r->hdr);
+	for (unsigned i = 0; r->ac && i < r->nac; i++)
+		if (r->ac[i].hl) {
+			v_free(r->ac[i].hl->v);
+			v_free(r->ac[i].hl);
+		}
 	v_free(r->ac);
 	for (int i = 0; i < r->nvars; i++)
 		v_free(r->var_names[i]);

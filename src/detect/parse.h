@@ -24,6 +24,7 @@ struct parse_ctx {
 	char err[256];
 	char kw[64];        /* keyword that made the rule unsupported */
 	bool unsupported;   /* err is "not supported", not "invalid" */
+	char dir[512];      /* the rule file's directory (filemd5 lists are found there) */
 };
 
 /* Parses one rule.  Returns the rule, or NULL with pc->err (and pc->kw /

@@ -168,13 +168,20 @@ enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_
 
 /* conditions on what the app layer parsed (dns.opcode, ssl_state, ...) */
 enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
-		     AC_SSL_STATE, AC_TLS_VERSION, AC_APP_EVENT };
+		     AC_SSL_STATE, AC_TLS_VERSION, AC_APP_EVENT, AC_FILESIZE, AC_FILEHASH };
+/* filemd5 / filesha1 / filesha256: the digests of a list file, sorted */
+struct hash_list {
+	uint8_t len;            /* bytes per digest: 16, 20, 32 */
+	uint32_t n;
+	uint8_t *v;
+};
 struct app_cond {
 	uint8_t type;
 	bool neg;
-	struct numcmp c;        /* dns.*, tls.version */
+	struct numcmp c;        /* dns.*, tls.version, filesize */
 	uint32_t mask;          /* ssl_version / ssl_state bits (any of), event id */
 	uint32_t neg_mask;      /* ssl_state: bits that must not be set */
+	struct hash_list *hl;   /* filemd5 ... */
 };
 #define RULE_MAX_APP_COND 4
 

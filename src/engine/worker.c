@@ -96,6 +96,14 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0,
 			      (uint8_t)MIN(cfg->http_decompress_layers, 16u) };
 	app_ctx_init(&w->app, &ac, &w->cnt);
+	/* what fileinfo records carry for every file (rules add theirs) */
+	for (size_t i = 0; i < cfg->eve_files_hash.cnt; i++) {
+		const char *h = cfg->eve_files_hash.v[i];
+		file_want(!strcmp(h, "md5") ? FILE_WANT_MD5 : !strcmp(h, "sha1") ? FILE_WANT_SHA1
+											: FILE_WANT_SHA256);
+	}
+	if (cfg->eve_files_magic)
+		file_want(FILE_WANT_MAGIC);
 	w->app_on = cfg->app_enabled;
 	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);
 	if (w->nlong || cfg->policy_idle_session)

@@ -756,8 +756,16 @@ static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_str(jb, "app_proto", "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
+	if (fi->facts.magic[0])
+		jb_str(jb, "magic", fi->facts.magic);
 	jb_bool(jb, "gaps", false);
 	jb_str(jb, "state", fi->truncated ? "TRUNCATED" : "CLOSED");
+	if (fi->facts.md5[0])
+		jb_str(jb, "md5", fi->facts.md5);
+	if (fi->facts.sha1[0])
+		jb_str(jb, "sha1", fi->facts.sha1);
+	if (fi->facts.sha256[0])
+		jb_str(jb, "sha256", fi->facts.sha256);
 	jb_bool(jb, "stored", false);
 	jb_u64(jb, "size", fi->size);
 	jb_u64(jb, "tx_id", fi->tx_id);

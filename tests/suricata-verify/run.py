@@ -45,7 +45,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
-FILEINFO_MISSING = ('fileinfo.md5', 'fileinfo.sha1', 'fileinfo.sha256', 'fileinfo.magic',
+FILEINFO_MISSING = (
                     'fileinfo.file_id', 'fileinfo.sid', 'fileinfo.storing', 'fileinfo.start',
                     'fileinfo.end')
 
@@ -140,6 +140,19 @@ def plan(tdir, t, vigil):
             sc = yaml.safe_load(open(sy, errors='replace')) or {}
         except yaml.YAMLError:
             sc = {}
+        # the eve files type's force-hash / force-magic (Suricata's
+        # eve-log types list: [{'files': {'force-hash': [md5]}}, ...])
+        for o in (sc.get('outputs') or []) if isinstance(sc, dict) else []:
+            ev = o.get('eve-log') if isinstance(o, dict) else None
+            for ty in (ev or {}).get('types') or []:
+                fs = ty.get('files') if isinstance(ty, dict) else None
+                if isinstance(fs, dict):
+                    fh = fs.get('force-hash')
+                    if isinstance(fh, list) and fh:
+                        args += ['--set', 'outputs.eve.types.files-force-hash=' +
+                                 ','.join(str(x) for x in fh)]
+                    if fs.get('force-magic') is True:
+                        args += ['--set', 'outputs.eve.types.files-force-magic=yes']
         ao = sc.get('action-order') if isinstance(sc, dict) else None
         if isinstance(ao, list) and ao:
             args += ['--set', 'action-order=' + ','.join(str(x) for x in ao)]
