@@ -25,7 +25,7 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic" };
+					     "ssh", "quic", "smtp" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -59,6 +59,15 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 	 * response-body-decompress-layer-limit, 2 unless set; none when
 	 * decompression is off) */
 	a->http_cfg = http_cfg_get(c->no_decompress ? 0 : c->decompress_layers ? c->decompress_layers : 2);
+}
+
+struct app_file *app_file_slot(struct app_ctx *a)
+{
+	if (a->tx.nfiles >= APP_FILES_PER_PKT)
+		return NULL;
+	struct app_file *fi = &a->file[a->tx.nfiles];
+	a->tx.files[a->tx.nfiles++] = fi;
+	return fi;
 }
 
 bool app_charge(struct app_ctx *a, uint64_t n)
@@ -328,8 +337,12 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 		m->body_len = sent_len;
 	body_expose(cb->a, hs, request ? 0 : 1);
 	if (hs->body[request ? 0 : 1].fopen) {
-		file_fill(&cb->a->file, hs, request ? 0 : 1, false);
-		cb->a->tx.file = &cb->a->file;
+		struct app_file *fi = app_file_slot(cb->a);
+		if (fi)
+			file_fill(fi, hs, request ? 0 : 1, false);
+		else
+			file_track_free(&hs->ft[request ? 0 : 1]);
+		hs->body[request ? 0 : 1].fopen = false;
 	}
 	/* a response is complete: its transaction goes to eve (1xx are
 	 * interim, except 101, which ends the HTTP exchange) */
@@ -439,6 +452,12 @@ const struct app_file *app_http_open_file(struct flow *f)
 	return NULL;
 }
 
+const struct smtp_info *app_smtp_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? smtp_unlogged(af->smtp) : NULL;
+}
+
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -462,7 +481,9 @@ void app_tx_reset(struct app_ctx *a)
 	t->http_fresh = 0;
 	t->body[0] = t->body[1] = NULL;
 	t->body_len[0] = t->body_len[1] = 0;
-	t->file = NULL;
+	t->nfiles = 0;
+	t->smtp = NULL;
+	t->smtp_log = false;
 	t->ssh = NULL;
 	t->ssh_new = t->ssh_log = false;
 	t->quic = NULL;
@@ -496,6 +517,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 		ssh_state_free(a, af->ssh);
 	if (af->quic)
 		quic_state_free(a, af->quic);
+	smtp_state_free(a, af->smtp);
 	v_free(af);
 	f->app = NULL;
 }
@@ -527,6 +549,24 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	if (t >= 3 && t < n - 1 && d[t] == ' ' &&
 	    (d[t + 1] == '/' || d[t + 1] == '*' || (n - t > 8 && !memcmp(d + t + 1, "http", 4))))
 		return ALP_HTTP;
+	/* SMTP: the client's greeting; the server's when on a mail port
+	 * (FTP greets with 220 too) */
+	if (n >= 5 && (!strncasecmp((const char *)d, "EHLO ", 5) ||
+		       !strncasecmp((const char *)d, "HELO ", 5)))
+		return ALP_SMTP;
+	uint16_t sp = f->key.sp, dp = f->key.dp;
+	if (sp == 25 || dp == 25 || sp == 587 || dp == 587 || sp == 2525 || dp == 2525) {
+		static const char *const verbs[] = { "EHLO", "HELO", "QUIT", "RSET", "NOOP", "MAIL FROM",
+						     "AUTH ", "STARTTLS" };
+		if (n >= 4 && !memcmp(d, "220", 3) && (d[3] == ' ' || d[3] == '-'))
+			return ALP_SMTP;
+		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+			size_t l = strlen(verbs[i]);
+			if (n > l && !strncasecmp((const char *)d, verbs[i], l) &&
+			    (l > 4 || d[l] == ' ' || d[l] == '\r' || d[l] == '\n'))
+				return ALP_SMTP;
+		}
+	}
 	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
 		struct dns_msg m;
 		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
@@ -659,6 +699,13 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))
 			return;
 		ssh_feed(a, af->ssh, dir, data, len);
+		break;
+	case ALP_SMTP:
+		if (!af->smtp && !(af->smtp = v_calloc(1, sizeof(*af->smtp))))
+			return;
+		smtp_feed(a, af->smtp, dir, data, len);
+		if (af->smtp->tls)
+			f->alproto = ALP_TLS; /* STARTTLS accepted: the handshake follows */
 		break;
 	case ALP_DNS:
 		dns_tcp(a, f, af, dir, data, len);

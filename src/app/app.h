@@ -27,6 +27,7 @@ enum alproto_id {
 	ALP_HTTP,
 	ALP_SSH,
 	ALP_QUIC,
+	ALP_SMTP,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -186,6 +187,32 @@ struct app_file {
 	bool truncated;
 	bool to_client;           /* a response body */
 	const struct http_msg *req, *resp;
+	const struct smtp_info *smtp; /* an SMTP attachment: its transaction */
+	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
+	uint32_t data_len;
+};
+#define APP_FILES_PER_PKT 4       /* files that may end on one packet */
+
+/* An SMTP transaction (smtp.c): the envelope and what the message's MIME
+ * headers said, as Suricata's smtp and email objects carry them. */
+#define SMTP_LIST_MAX 8
+#define SMTP_STR_MAX 256
+struct smtp_list {
+	char v[SMTP_LIST_MAX][SMTP_STR_MAX];
+	uint16_t len[SMTP_LIST_MAX];
+	uint8_t n;
+};
+struct smtp_info {
+	char helo[SMTP_STR_MAX], mail_from[SMTP_STR_MAX];
+	uint16_t helo_len, mail_from_len;
+	struct smtp_list rcpt_to;
+	bool email;               /* message data was seen (DATA) */
+	bool parse_done;          /* ... and its MIME structure ended cleanly */
+	char from[SMTP_STR_MAX], subject[SMTP_STR_MAX];
+	uint16_t from_len, subject_len;
+	struct smtp_list to, cc, attachment;
+	uint32_t tx_id;
+	bool logged;
 };
 
 /* What the app layer parsed on the current packet, for eve and rules. */
@@ -205,8 +232,12 @@ struct app_tx {
 	 * (decompressed, capped) */
 	const uint8_t *body[2];
 	uint32_t body_len[2];
-	/* an HTTP body ended on this packet, as a file (fileinfo) */
-	const struct app_file *file;
+	/* files that ended on this packet (fileinfo, file keywords) */
+	const struct app_file *files[APP_FILES_PER_PKT];
+	uint8_t nfiles;
+	/* SMTP: a transaction whose fields changed / that is ready for eve */
+	const struct smtp_info *smtp;
+	bool smtp_log;
 	/* SSH: banners or KEXINIT on this packet */
 	const struct ssh_info *ssh;
 	bool ssh_new, ssh_log;
@@ -234,10 +265,13 @@ struct app_ctx {
 	struct http_cfg *http_cfg; /* libhtp's settings (http.c) */
 	bool no_decompress;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
-	struct app_file file;     /* tx.file points here */
+	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
 };
 
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
+/* A file record for this packet (tx.files), or NULL when the packet has
+ * APP_FILES_PER_PKT already (the file is then not reported). */
+struct app_file *app_file_slot(struct app_ctx *a);
 static inline void app_event(struct app_ctx *a, enum app_event e)
 {
 	a->tx.events |= (app_events_t)1 << e;
@@ -263,6 +297,8 @@ const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg
 /* The flow's TLS handshake if not written to eve yet (marks it written),
  * or NULL. */
 const struct tls_info *app_tls_unlogged(struct flow *f);
+/* The SMTP transaction under way if not written to eve yet (flow end). */
+const struct smtp_info *app_smtp_unlogged(struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited

@@ -100,6 +100,50 @@ bool quic_probe(const uint8_t *d, uint32_t n);
 void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d, uint32_t n);
 void quic_state_free(struct app_ctx *a, struct quic_state *q);
 
+/* SMTP (smtp.c) */
+#define SMTP_LINE_MAX 4096        /* longer lines are cut (RFC 5321: 1000) */
+#define SMTP_CMDQ 64              /* commands awaiting replies */
+#define SMTP_MIME_DEPTH 8         /* nested multiparts followed */
+#define SMTP_BOUNDARY_MAX 72      /* RFC 2046: 70 */
+struct smtp_line {
+	uint8_t buf[SMTP_LINE_MAX];
+	uint32_t len;
+	bool skip;
+};
+struct mime {
+	bool top, in_headers, multipart, leaf, file_open, crlf_pending;
+	uint8_t enc, depth, b64n;
+	uint32_t b64;
+	uint16_t hdr_len;
+	char hdr[1024];           /* the header being read, unfolded (capped) */
+	char fname[128];
+	char pending_boundary[SMTP_BOUNDARY_MAX];
+	char boundary[SMTP_MIME_DEPTH][SMTP_BOUNDARY_MAX];
+	uint64_t file_size;
+};
+enum { SM_CMD, SM_DATA, SM_BDAT };
+struct smtp_state {
+	struct smtp_line line[2];
+	uint8_t mode;
+	bool tls;                 /* STARTTLS accepted: TLS from here */
+	bool replies_seen;        /* the server's side is in the capture */
+	bool active;              /* a transaction is open (a command was seen) */
+	bool done_pending;        /* done is complete, not written yet */
+	uint64_t bdat_left;
+	uint8_t q[SMTP_CMDQ], q0, nq;
+	char pending_helo[SMTP_STR_MAX];
+	uint32_t ntx;
+	struct smtp_info tx, done;  /* the transaction under way; the last completed */
+	struct mime mime;
+	struct file_track ft;
+	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */
+	uint8_t cur;              /* the one being filled */
+};
+void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *d, uint32_t n);
+void smtp_state_free(struct app_ctx *a, struct smtp_state *s);
+/* The transaction under way if not written to eve yet (marks it). */
+const struct smtp_info *smtp_unlogged(struct smtp_state *s);
+
 /* hex helpers */
 void hex_md5(const void *s, size_t n, char out[static 33]);
 
@@ -128,6 +172,7 @@ struct app_flow {
 	struct tls_state *tls;
 	struct ssh_state *ssh;
 	struct quic_state *quic;
+	struct smtp_state *smtp;
 };
 
 /* Charges / releases the app memcap (raises app.memcap_reached). */

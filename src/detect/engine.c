@@ -1906,12 +1906,29 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	if (tx->http_req || tx->http_resp || tx->body_len[0] || tx->body_len[1])
 		http_buffers(tx, dir, bi);
-	if (tx->file) {
-		/* a file's name and magic on the packet where it closes */
-		add_inst(&bi[BUF_FILE_NAME], (const uint8_t *)tx->file->name, tx->file->name_len);
-		if (tx->file->facts.magic[0])
-			add_inst(&bi[BUF_FILE_MAGIC], (const uint8_t *)tx->file->facts.magic,
-				 (uint32_t)strlen(tx->file->facts.magic));
+	if (tx->smtp && tx->smtp_log) {
+		/* an SMTP transaction's fields on the packet where it completes */
+		const struct smtp_info *m = tx->smtp;
+		add_inst(&bi[BUF_SMTP_HELO], (const uint8_t *)m->helo, m->helo_len);
+		add_inst(&bi[BUF_SMTP_MAIL_FROM], (const uint8_t *)m->mail_from, m->mail_from_len);
+		for (unsigned i = 0; i < m->rcpt_to.n; i++)
+			add_inst(&bi[BUF_SMTP_RCPT_TO], (const uint8_t *)m->rcpt_to.v[i], m->rcpt_to.len[i]);
+		add_inst(&bi[BUF_EMAIL_FROM], (const uint8_t *)m->from, m->from_len);
+		add_inst(&bi[BUF_EMAIL_SUBJECT], (const uint8_t *)m->subject, m->subject_len);
+		for (unsigned i = 0; i < m->to.n; i++)
+			add_inst(&bi[BUF_EMAIL_TO], (const uint8_t *)m->to.v[i], m->to.len[i]);
+		for (unsigned i = 0; i < m->cc.n; i++)
+			add_inst(&bi[BUF_EMAIL_CC], (const uint8_t *)m->cc.v[i], m->cc.len[i]);
+	}
+	for (unsigned i = 0; i < tx->nfiles; i++) {
+		/* a file's name, magic and (SMTP) data on the packet where it closes */
+		const struct app_file *fi = tx->files[i];
+		add_inst(&bi[BUF_FILE_NAME], (const uint8_t *)fi->name, fi->name_len);
+		if (fi->facts.magic[0])
+			add_inst(&bi[BUF_FILE_MAGIC], (const uint8_t *)fi->facts.magic,
+				 (uint32_t)strlen(fi->facts.magic));
+		if (fi->data)
+			add_inst(&bi[BUF_FILE_DATA], fi->data, fi->data_len);
 	}
 	const struct tls_info *t = tx->tls;
 	if (t && (tx->tls_new & TLS_ST_CLIENT_HELLO)) {
@@ -2058,16 +2075,21 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 			ok = tx && (tx->events >> c->mask & 1);
 			break;
 		case AC_FILESIZE:
-			/* the size of a file that closed on this packet */
-			if (!tx || !tx->file || tx->file->truncated)
+		case AC_FILEHASH: {
+			/* a file that closed on this packet (any of them) */
+			bool any = false;
+			for (unsigned k = 0; tx && k < tx->nfiles && !ok; k++) {
+				const struct app_file *fi = tx->files[k];
+				if (fi->truncated)
+					continue;
+				any = true;
+				ok = c->type == AC_FILESIZE ? numcmp_ok(&c->c, fi->size)
+							    : file_hash_in(c, &fi->facts);
+			}
+			if (!any)
 				return false;
-			ok = numcmp_ok(&c->c, tx->file->size);
 			break;
-		case AC_FILEHASH:
-			if (!tx || !tx->file || tx->file->truncated)
-				return false;
-			ok = file_hash_in(c, &tx->file->facts);
-			break;
+		}
 		}
 		if (ok == c->neg)
 			return false;

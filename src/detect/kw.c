@@ -1340,7 +1340,7 @@ static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 	(void)arg;
 	if (r->cur_buf == BUF_PAYLOAD)
 		FAIL("dotprefix needs a sticky buffer");
-	r->dotprefix |= 1ULL << r->cur_buf;
+	r->dotprefix |= (unsigned __int128)1 << r->cur_buf;
 	return 0;
 }
 
@@ -1707,6 +1707,16 @@ static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *p
 	low[i] = '\0';
 	return cert_value(r, a ? low : a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc);
 }
+
+/* ---- SMTP ---- */
+
+static int kw_smtp_helo(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_SMTP_HELO, ALP_SMTP); }
+static int kw_smtp_mail_from(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_SMTP_MAIL_FROM, ALP_SMTP); }
+static int kw_smtp_rcpt_to(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_SMTP_RCPT_TO, ALP_SMTP); }
+static int kw_email_from(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_FROM, ALP_SMTP); }
+static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_SUBJECT, ALP_SMTP); }
+static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_TO, ALP_SMTP); }
+static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_CC, ALP_SMTP); }
 
 /* ---- files ---- */
 

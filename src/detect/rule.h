@@ -192,7 +192,7 @@ struct app_cond {
  * direction (http.header, file.data). */
 enum { HTTP_P_DIR_HEAD = 16, HTTP_P_DIR_BODY = 32 }; /* HTTP_P_REQ_HEAD ..: app.h */
 
-_Static_assert(BUF_MAX <= 64, "rule.dotprefix is a 64-bit mask");
+_Static_assert(BUF_MAX <= 128, "rule.dotprefix is a 128-bit mask");
 
 #define RULE_MAX_PKT_EVENTS 4
 
@@ -210,7 +210,7 @@ struct rule {
 		uint8_t p;
 		bool neg;
 	} alp[4];
-	uint64_t dotprefix;  /* bit b: dotprefix on buffer b */
+	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b */
 	bool bidir;
 	bool noalert;
 	bool sameip;

@@ -36,6 +36,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->files = c->eve_files;
 	ec->tls = c->eve_tls;
 	ec->ssh = c->eve_ssh;
+	ec->smtp = c->eve_smtp;
 	ec->quic = c->eve_quic;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
@@ -634,6 +635,51 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	jb_append(jb, "\n", 1);
 }
 
+static void smtp_list(struct jbuf *jb, const char *key, const struct smtp_list *l)
+{
+	if (!l->n)
+		return;
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < l->n; i++)
+		jb_strn(jb, NULL, (const uint8_t *)l->v[i], l->len[i]);
+	jb_close(jb);
+}
+
+/* The smtp and email objects of a transaction, as Suricata writes them. */
+static void smtp_objects(struct jbuf *jb, const struct smtp_info *m)
+{
+	jb_open_object(jb, "smtp");
+	if (m->helo_len)
+		jb_strn(jb, "helo", (const uint8_t *)m->helo, m->helo_len);
+	if (m->mail_from_len)
+		jb_strn(jb, "mail_from", (const uint8_t *)m->mail_from, m->mail_from_len);
+	smtp_list(jb, "rcpt_to", &m->rcpt_to);
+	jb_close(jb);
+	if (!m->email)
+		return;
+	jb_open_object(jb, "email");
+	jb_str(jb, "status", m->parse_done ? "PARSE_DONE" : "PARSE_ERROR");
+	if (m->from_len)
+		jb_strn(jb, "from", (const uint8_t *)m->from, m->from_len);
+	smtp_list(jb, "to", &m->to);
+	smtp_list(jb, "cc", &m->cc);
+	smtp_list(jb, "attachment", &m->attachment);
+	jb_close(jb);
+}
+
+/* An SMTP transaction (event_type smtp), in the client's direction. */
+static void eve_smtp_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+			    const struct smtp_info *m, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = in_dir(p, 0, &q);
+	eve_header(jb, p ? p->ts : f->last, "smtp", f, p, ec);
+	jb_u64(jb, "tx_id", m->tx_id);
+	smtp_objects(jb, m);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct quic_info *qi, const struct eve_cfg *ec)
 {
@@ -702,6 +748,20 @@ static void ssh_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		eve_ssh_record(jb, p, f, s, ec);
 }
 
+static void smtp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx && tx->smtp_log && tx->smtp)
+		eve_smtp_record(jb, p, f, tx->smtp, ec);
+	else if (!tx) {
+		const struct smtp_info *m;
+		while ((m = app_smtp_unlogged(f)))
+			eve_smtp_record(jb, p, f, m, ec);
+	}
+}
+
 static void quic_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -737,14 +797,9 @@ static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 
 /* A file (fileinfo): in the direction it travelled, with the http object
  * of its transaction, as Suricata writes it. */
-static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
-		      const struct app_tx *tx, const struct eve_cfg *ec)
+static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_file *fi, const struct eve_cfg *ec)
 {
-	if (!f)
-		return;
-	const struct app_file *fi = tx ? tx->file : app_http_open_file(f);
-	if (!fi)
-		return;
 	struct packet q;
 	p = in_dir(p, fi->to_client ? 1 : 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "fileinfo", f, p, ec);
@@ -753,7 +808,9 @@ static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		http_log_fields(jb, fi->req, fi->resp, ec->http_headers);
 		jb_close(jb);
 	}
-	jb_str(jb, "app_proto", "http");
+	if (fi->smtp)
+		smtp_objects(jb, fi->smtp);
+	jb_str(jb, "app_proto", fi->smtp ? "smtp" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
 	if (fi->facts.magic[0])
@@ -774,12 +831,28 @@ static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_append(jb, "\n", 1);
 }
 
+static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (!tx) {
+		const struct app_file *fi = app_http_open_file(f);
+		if (fi)
+			file_row(jb, p, f, fi, ec);
+		return;
+	}
+	for (unsigned i = 0; i < tx->nfiles; i++)
+		file_row(jb, p, f, tx->files[i], ec);
+}
+
 static bool want_files(const struct eve_cfg *ec) { return ec->files; }
 static bool want_dns(const struct eve_cfg *ec) { return ec->dns; }
 static bool want_tls(const struct eve_cfg *ec) { return ec->tls; }
 static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
 static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
+static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
 static bool want_anomaly(const struct eve_cfg *ec) { return ec->anomaly && ec->anomaly_applayer; }
 
 /* In the order the records of one packet are written; at flow end only
@@ -797,6 +870,7 @@ static const struct eve_app_row {
 	{ "quic", want_quic, quic_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
+	{ "smtp", want_smtp, smtp_rows, 5 },
 	{ "fileinfo", want_files, file_rows, 4 },
 };
 

@@ -26,11 +26,11 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop'}
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp'}
 APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
-                'smb', 'ftp', 'smtp', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
-                'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'ldap', 'websocket', 'tx_id',
-                'frame', 'metadata', 'email', 'tftp', 'bittorrent', 'enip',
+                'smb', 'ftp', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
+                'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'ldap', 'websocket',
+                'frame', 'metadata', 'tftp', 'bittorrent', 'enip',
                 'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict', 'engine')
 SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil always computes JA4: nothing to set
@@ -91,7 +91,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):
@@ -270,7 +270,7 @@ def run_test(tdir, t, vigil, args):
         shutil.rmtree(out, ignore_errors=True)
 
 
-APP_PROTOS = ('dns', 'http', 'tls', 'ssh', 'quic')
+APP_PROTOS = ('dns', 'http', 'tls', 'ssh', 'quic', 'smtp')
 # the app-layer events vigil raises, as eve names them (src/app/app_events.def)
 _EV_DEF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src', 'app',
                        'app_events.def')

@@ -279,15 +279,17 @@ static void http_response_body(const char *resp, char *body, size_t cap, char *f
 		app_tx_reset(&a);
 		app_stream_data(&a, &f, 1, guard_copy((const uint8_t *)resp + off, k), (uint32_t)k, 0);
 		http_cb(&a.tx, &s);
-		if (a.tx.file)
-			snprintf(file, fcap, "%s:%llu", a.tx.file->name, (unsigned long long)a.tx.file->size);
+		if (a.tx.nfiles)
+			snprintf(file, fcap, "%s:%llu", a.tx.files[0]->name,
+				 (unsigned long long)a.tx.files[0]->size);
 		off += k;
 	}
 	app_tx_reset(&a);
 	app_tcp_close(&a, &f, 1);
 	http_cb(&a.tx, &s);
-	if (a.tx.file)
-		snprintf(file, fcap, "%s:%llu", a.tx.file->name, (unsigned long long)a.tx.file->size);
+	if (a.tx.nfiles)
+		snprintf(file, fcap, "%s:%llu", a.tx.files[0]->name,
+			 (unsigned long long)a.tx.files[0]->size);
 	snprintf(body, cap, "%.*s", (int)s.body_len[1], (const char *)s.body[1]);
 	app_flow_free_ctx(&a, &f);
 }

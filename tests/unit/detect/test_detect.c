@@ -109,9 +109,9 @@ static void test_parse_errors_and_unsupported(void **state)
 	struct rule *ok = parse("alert tcp any any -> any any (content:\",|20|,\"; sid:1;)");
 	assert_non_null(ok);
 	rule_free(ok);
-	assert_null(parse("alert smtp any any -> any any (content:\"x\"; sid:1;)"));
+	assert_null(parse("alert smb any any -> any any (content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "protocol smtp");
+	assert_string_equal(pc.kw, "protocol smb");
 	assert_null(parse("alert tcp any any -> any any (luajit:x.lua; sid:1;)"));
 	assert_true(pc.unsupported);
 	assert_string_equal(pc.kw, "luajit");

@@ -1,0 +1,607 @@
+/*
+ * smtp.c - SMTP (RFC 5321) and the MIME messages it carries (RFC 2045-2049).
+ *
+ * Both directions are read line by line (lines are cut at SMTP_LINE_MAX;
+ * the rest of an over-long line is skipped).  The client's commands are
+ * queued so that the server's replies, pipelined or not, are matched to
+ * them in order: a 354 confirms DATA (anything else ends data mode), the
+ * reply to the end of the data (or to BDAT ... LAST) completes the
+ * transaction and readies its eve record, a 220 to STARTTLS hands the
+ * connection to TLS, an accepted EHLO/HELO or RSET starts a new
+ * transaction.  Message data (dot-unstuffed) goes through a streaming MIME
+ * reader: headers unfolded (capped), multipart boundaries (nested up to
+ * SMTP_MIME_DEPTH), base64 and quoted-printable decoded as the lines come;
+ * a part with a file name is an attachment, a file with digests and magic
+ * (file.c) whose first bytes (up to the body limit) rules see as
+ * file.data on the packet where it ends.  BDAT chunks are counted, not
+ * MIME-parsed (as Suricata 8).  Nothing here grows with the input past
+ * the fixed caps.
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app_int.h"
+#include "util.h"
+
+enum { CMD_OTHER, CMD_HELO, CMD_DATA, CMD_DATA_END, CMD_BDAT, CMD_BDAT_LAST, CMD_STARTTLS,
+       CMD_RSET, CMD_MAIL, CMD_RCPT };
+enum { ENC_NONE, ENC_B64, ENC_QP };
+
+static void str_set(char *dst, uint16_t *dlen, const uint8_t *s, size_t n)
+{
+	n = MIN(n, (size_t)SMTP_STR_MAX - 1);
+	memcpy(dst, s, n);
+	dst[n] = 0;
+	*dlen = (uint16_t)n;
+}
+
+static void list_add(struct smtp_list *l, const uint8_t *s, size_t n)
+{
+	if (l->n >= SMTP_LIST_MAX)
+		return;
+	str_set(l->v[l->n], &l->len[l->n], s, n);
+	l->n++;
+}
+
+static const uint8_t *trim(const uint8_t *s, size_t *n)
+{
+	while (*n && (*s == ' ' || *s == '\t')) {
+		s++;
+		(*n)--;
+	}
+	while (*n && (s[*n - 1] == ' ' || s[*n - 1] == '\t' || s[*n - 1] == '\r'))
+		(*n)--;
+	return s;
+}
+
+/* A header value's parameter (boundary=, filename=, name=), unquoted. */
+static bool param(const char *v, const char *name, char *out, size_t cap)
+{
+	size_t nl = strlen(name);
+	for (const char *p = v; (p = strcasestr(p, name)); p += nl) {
+		if (p != v && !(p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t'))
+			continue;
+		const char *q = p + nl;
+		while (*q == ' ')
+			q++;
+		if (*q != '=')
+			continue;
+		q++;
+		while (*q == ' ')
+			q++;
+		size_t n = 0;
+		if (*q == '"') {
+			q++;
+			while (q[n] && q[n] != '"')
+				n++;
+		} else {
+			while (q[n] && q[n] != ';' && q[n] != ' ' && q[n] != '\t')
+				n++;
+		}
+		n = MIN(n, cap - 1);
+		memcpy(out, q, n);
+		out[n] = 0;
+		return n > 0;
+	}
+	return false;
+}
+
+void smtp_state_free(struct app_ctx *a, struct smtp_state *s)
+{
+	if (!s)
+		return;
+	file_track_free(&s->ft);
+	for (int i = 0; i < APP_FILES_PER_PKT; i++)
+		body_free(a, &s->body[i]);
+	v_free(s);
+}
+
+static void tx_reset(struct smtp_state *s)
+{
+	struct smtp_info *t = &s->tx;
+	char helo[SMTP_STR_MAX];
+	uint16_t hl = t->helo_len;
+	memcpy(helo, t->helo, sizeof(helo));
+	memset(t, 0, sizeof(*t));
+	memcpy(t->helo, helo, sizeof(helo));
+	t->helo_len = hl;
+	t->tx_id = s->ntx;
+}
+
+/* A completed transaction goes to eve (and the rules) on the client's
+ * next packet, as Suricata logs a to-server transaction, or at flow end. */
+static void flush_done(struct app_ctx *a, struct smtp_state *s)
+{
+	if (!s->done_pending)
+		return;
+	s->done_pending = false;
+	s->done.logged = true;
+	a->tx.smtp = &s->done;
+	a->tx.smtp_log = true;
+}
+
+static void tx_done(struct app_ctx *a, struct smtp_state *s)
+{
+	if (s->active) {
+		flush_done(a, s); /* one not written yet goes now */
+		s->done = s->tx;
+		s->done.logged = false;
+		s->done_pending = true;
+		s->ntx++;
+	}
+	s->active = false;
+	tx_reset(s);
+}
+
+/* ---- attachments ---- */
+
+static void file_end(struct app_ctx *a, struct smtp_state *s)
+{
+	struct mime *m = &s->mime;
+	if (!m->file_open)
+		return;
+	m->file_open = false;
+	struct http_body *b = &s->body[s->cur];
+	struct app_file *fi = app_file_slot(a);
+	if (!fi) {
+		file_track_free(&s->ft);
+		return;
+	}
+	memset(fi, 0, sizeof(*fi));
+	fi->size = m->file_size;
+	size_t n = strlen(m->fname);
+	memcpy(fi->name, m->fname, MIN(n, sizeof(fi->name) - 1));
+	fi->name_len = (uint16_t)MIN(n, sizeof(fi->name) - 1);
+	fi->tx_id = s->tx.tx_id;
+	fi->smtp = &s->tx;
+	file_track_end(&s->ft, &fi->facts, true);
+	/* the attachment's first bytes for file.data, on this packet */
+	if (b->len) {
+		fi->data = b->buf;
+		fi->data_len = b->len;
+		a->tx.http_fresh |= HTTP_P_REQ_BODY;
+		b->exposed = true;
+		b->exposed_seq = a->pkt_seq;
+	}
+}
+
+static void file_data(struct app_ctx *a, struct smtp_state *s, const uint8_t *d, size_t n)
+{
+	struct mime *m = &s->mime;
+	if (!m->file_open || !n)
+		return;
+	m->file_size += n;
+	file_track_add(&s->ft, d, (uint32_t)n);
+	body_add(a, &s->body[s->cur], d, (uint32_t)n);
+}
+
+static void part_begin(struct app_ctx *a, struct smtp_state *s)
+{
+	struct mime *m = &s->mime;
+	if (!m->fname[0] || m->multipart)
+		return;
+	list_add(&s->tx.attachment, (const uint8_t *)m->fname, strlen(m->fname));
+	/* a body of its own: the ones of files that ended on this packet are
+	 * still being looked at (APP_FILES_PER_PKT of them at most) */
+	s->cur = (uint8_t)((s->cur + 1) % APP_FILES_PER_PKT);
+	struct http_body *b = &s->body[s->cur];
+	if (b->buf && (!b->exposed || b->exposed_seq != a->pkt_seq))
+		body_free(a, b);
+	body_start(a, b, NULL, a->resp_body_limit, false, false);
+	file_track_begin(&s->ft);
+	m->file_open = true;
+	m->file_size = 0;
+}
+
+/* Decodes one body line of the current leaf part into the file. */
+static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+{
+	struct mime *m = &s->mime;
+	if (!m->file_open)
+		return;
+	uint8_t out[SMTP_LINE_MAX + 4];
+	size_t o = 0;
+	/* a line's CRLF is the part's only once another line follows: the
+	 * one before a boundary belongs to the boundary (RFC 2046 5.1.1) */
+	if (m->enc != ENC_B64 && m->crlf_pending) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+		m->crlf_pending = false;
+	}
+	if (m->enc == ENC_B64) {
+		for (size_t i = 0; i < n; i++) {
+			int v;
+			uint8_t c = l[i];
+			if (c >= 'A' && c <= 'Z') v = c - 'A';
+			else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+			else if (c >= '0' && c <= '9') v = c - '0' + 52;
+			else if (c == '+') v = 62;
+			else if (c == '/') v = 63;
+			else continue; /* padding, blanks, junk */
+			m->b64 = m->b64 << 6 | (uint32_t)v;
+			if (++m->b64n == 4) {
+				out[o++] = (uint8_t)(m->b64 >> 16);
+				out[o++] = (uint8_t)(m->b64 >> 8);
+				out[o++] = (uint8_t)m->b64;
+				m->b64 = 0;
+				m->b64n = 0;
+			}
+		}
+	} else if (m->enc == ENC_QP) {
+		bool soft = n && l[n - 1] == '=';
+		for (size_t i = 0; i < n - (soft ? 1 : 0); i++) {
+			int h1, h2;
+			if (l[i] == '=' && i + 2 < n && (h1 = hex_digit(l[i + 1])) >= 0 &&
+			    (h2 = hex_digit(l[i + 2])) >= 0) {
+				out[o++] = (uint8_t)(h1 << 4 | h2);
+				i += 2;
+			} else {
+				out[o++] = l[i];
+			}
+		}
+		m->crlf_pending = !soft;
+	} else {
+		memcpy(out + o, l, n);
+		o += n;
+		m->crlf_pending = true;
+	}
+	file_data(a, s, out, o);
+}
+
+/* The remaining base64 bits of a part when it ends (at a boundary, or
+ * with the message: then the last line's CRLF is the part's). */
+static void part_flush(struct app_ctx *a, struct smtp_state *s, bool at_boundary)
+{
+	struct mime *m = &s->mime;
+	uint8_t out[2];
+	size_t o = 0;
+	if (m->crlf_pending && !at_boundary) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	m->crlf_pending = false;
+	if (m->enc == ENC_B64 && m->b64n >= 2) {
+		if (m->b64n == 2) {
+			out[o++] = (uint8_t)(m->b64 >> 4);
+		} else {
+			out[o++] = (uint8_t)(m->b64 >> 10);
+			out[o++] = (uint8_t)(m->b64 >> 2);
+		}
+	}
+	m->b64 = 0;
+	m->b64n = 0;
+	file_data(a, s, out, o);
+	file_end(a, s);
+}
+
+/* One complete (unfolded) header of the message or of a part. */
+static void header(struct smtp_state *s)
+{
+	struct mime *m = &s->mime;
+	char *h = m->hdr;
+	char *colon = strchr(h, ':');
+	if (!colon)
+		return;
+	*colon = 0;
+	size_t vn = strlen(colon + 1);
+	const uint8_t *v = trim((const uint8_t *)colon + 1, &vn);
+	char val[sizeof(m->hdr)];
+	memcpy(val, v, vn);
+	val[vn] = 0;
+	if (m->top) {
+		struct smtp_info *t = &s->tx;
+		if (!strcasecmp(h, "from"))
+			str_set(t->from, &t->from_len, (const uint8_t *)val, vn);
+		else if (!strcasecmp(h, "subject"))
+			str_set(t->subject, &t->subject_len, (const uint8_t *)val, vn);
+		else if (!strcasecmp(h, "to") || !strcasecmp(h, "cc")) {
+			struct smtp_list *l = (h[0] | 32) == 't' ? &t->to : &t->cc;
+			const char *p = val;
+			while (*p) {
+				const char *e = strchr(p, ',');
+				size_t n = e ? (size_t)(e - p) : strlen(p);
+				const uint8_t *q = trim((const uint8_t *)p, &n);
+				if (n)
+					list_add(l, q, n);
+				p += (e ? (size_t)(e - p) + 1 : strlen(p));
+			}
+		}
+	}
+	if (!strcasecmp(h, "content-type")) {
+		char b[SMTP_BOUNDARY_MAX];
+		if (!strncasecmp(val, "multipart/", 10) && param(val, "boundary", b, sizeof(b))) {
+			m->multipart = true;
+			memcpy(m->pending_boundary, b, sizeof(b));
+		}
+		if (!m->fname[0])
+			param(val, "name", m->fname, sizeof(m->fname));
+	} else if (!strcasecmp(h, "content-disposition")) {
+		param(val, "filename", m->fname, sizeof(m->fname));
+	} else if (!strcasecmp(h, "content-transfer-encoding")) {
+		m->enc = !strncasecmp(val, "base64", 6) ? ENC_B64
+			 : !strncasecmp(val, "quoted-printable", 16) ? ENC_QP : ENC_NONE;
+	}
+}
+
+static void part_reset(struct mime *m)
+{
+	m->enc = ENC_NONE;
+	m->multipart = false;
+	m->fname[0] = 0;
+	m->pending_boundary[0] = 0;
+	m->hdr_len = 0;
+	m->in_headers = true;
+}
+
+/* One line of message data (CRLF removed, dot-unstuffed). */
+static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+{
+	struct mime *m = &s->mime;
+	if (m->in_headers) {
+		if (n && (l[0] == ' ' || l[0] == '\t') && m->hdr_len) {
+			size_t k = MIN(n, sizeof(m->hdr) - 1 - m->hdr_len);
+			memcpy(m->hdr + m->hdr_len, l, k); /* folded: continues the header */
+			m->hdr_len = (uint16_t)(m->hdr_len + k);
+			m->hdr[m->hdr_len] = 0;
+			return;
+		}
+		if (m->hdr_len)
+			header(s);
+		m->hdr_len = 0;
+		if (n) {
+			size_t k = MIN(n, sizeof(m->hdr) - 1);
+			memcpy(m->hdr, l, k);
+			m->hdr_len = (uint16_t)k;
+			m->hdr[k] = 0;
+			return;
+		}
+		/* the blank line: the body starts */
+		m->in_headers = false;
+		m->top = false;
+		if (m->multipart && m->depth < SMTP_MIME_DEPTH) {
+			memcpy(m->boundary[m->depth], m->pending_boundary, SMTP_BOUNDARY_MAX);
+			m->depth++;
+			m->fname[0] = 0; /* a container is not a file */
+		}
+		m->leaf = !m->multipart;
+		if (m->leaf)
+			part_begin(a, s);
+		return;
+	}
+	/* a boundary line of an open multipart (innermost first) */
+	if (n >= 2 && l[0] == '-' && l[1] == '-') {
+		for (int d = (int)m->depth - 1; d >= 0; d--) {
+			size_t bl = strlen(m->boundary[d]);
+			if (!bl || n < 2 + bl || memcmp(l + 2, m->boundary[d], bl))
+				continue;
+			if (m->leaf)
+				part_flush(a, s, true);
+			m->leaf = false;
+			bool close = n >= 4 + bl && l[2 + bl] == '-' && l[3 + bl] == '-';
+			m->depth = (uint8_t)(close ? d : d + 1);
+			if (!close)
+				part_reset(m);
+			return;
+		}
+	}
+	if (m->leaf)
+		part_line(a, s, l, n);
+}
+
+static void mime_begin(struct smtp_state *s)
+{
+	struct mime *m = &s->mime;
+	memset(m, 0, sizeof(*m));
+	part_reset(m);
+	m->top = true;
+	s->tx.email = true;
+}
+
+static void mime_end(struct app_ctx *a, struct smtp_state *s)
+{
+	struct mime *m = &s->mime;
+	if (m->in_headers && m->hdr_len)
+		header(s);
+	if (m->leaf)
+		part_flush(a, s, false);
+	m->leaf = false;
+	s->tx.parse_done = true;
+}
+
+/* ---- commands and replies ---- */
+
+static void cmd_push(struct smtp_state *s, uint8_t c)
+{
+	if (s->nq < SMTP_CMDQ)
+		s->q[(s->q0 + s->nq++) % SMTP_CMDQ] = c;
+}
+
+/* Does this command belong to a mail transaction (Suricata opens one for
+ * every command but RSET, QUIT and STARTTLS, which only close one)? */
+static void open_tx(struct smtp_state *s, const char *c, size_t k)
+{
+	if ((k == 4 && (!strncasecmp(c, "RSET", 4) || !strncasecmp(c, "QUIT", 4) ||
+			!strncasecmp(c, "NOOP", 4))) ||
+	    (k == 8 && !strncasecmp(c, "STARTTLS", 8)))
+		return;
+	s->active = true;
+}
+
+static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+{
+	if (s->mode == SM_DATA) {
+		if (n == 1 && l[0] == '.') {
+			mime_end(a, s);
+			s->mode = SM_CMD;
+			cmd_push(s, CMD_DATA_END);
+			if (!s->replies_seen)
+				tx_done(a, s); /* one-sided capture: no reply will end it */
+			return;
+		}
+		if (n && l[0] == '.') { /* dot-stuffing */
+			l++;
+			n--;
+		}
+		mime_line(a, s, l, n);
+		return;
+	}
+	size_t k = 0;
+	while (k < n && k < 12 && l[k] != ' ')
+		k++;
+	const char *c = (const char *)l;
+	if (n)
+		open_tx(s, c, k);
+	if ((k == 4 && (!strncasecmp(c, "EHLO", 4) || !strncasecmp(c, "HELO", 4)))) {
+		size_t vn = n - k;
+		const uint8_t *v = trim(l + k, &vn);
+		memcpy(s->pending_helo, v, MIN(vn, sizeof(s->pending_helo) - 1));
+		s->pending_helo[MIN(vn, sizeof(s->pending_helo) - 1)] = 0;
+		cmd_push(s, CMD_HELO);
+		if (!s->replies_seen)
+			str_set(s->tx.helo, &s->tx.helo_len, v, vn);
+	} else if (n >= 10 && !strncasecmp(c, "MAIL FROM:", 10)) {
+		size_t vn = n - 10;
+		const uint8_t *v = trim(l + 10, &vn);
+		const uint8_t *sp = memchr(v, ' ', vn); /* parameters (SIZE=...) */
+		if (sp && memchr(v, '>', vn))
+			vn = (size_t)((const uint8_t *)memchr(v, '>', vn) - v) + 1;
+		str_set(s->tx.mail_from, &s->tx.mail_from_len, v, vn);
+		cmd_push(s, CMD_MAIL);
+	} else if (n >= 8 && !strncasecmp(c, "RCPT TO:", 8)) {
+		size_t vn = n - 8;
+		const uint8_t *v = trim(l + 8, &vn);
+		const uint8_t *gt = memchr(v, '>', vn);
+		if (gt)
+			vn = (size_t)(gt - v) + 1;
+		list_add(&s->tx.rcpt_to, v, vn);
+		cmd_push(s, CMD_RCPT);
+	} else if (k == 4 && !strncasecmp(c, "DATA", 4)) {
+		s->mode = SM_DATA; /* a reply other than 354 ends it */
+		mime_begin(s);
+		cmd_push(s, CMD_DATA);
+	} else if (k == 4 && !strncasecmp(c, "BDAT", 4)) {
+		uint64_t v = 0;
+		size_t i = k;
+		while (i < n && l[i] == ' ')
+			i++;
+		while (i < n && isdigit(l[i]) && v < (1ULL << 40))
+			v = v * 10 + (uint64_t)(l[i++] - '0');
+		bool last = n >= 4 && !strncasecmp(c + n - 4, "LAST", 4);
+		s->bdat_left = v;
+		if (v)
+			s->mode = SM_BDAT;
+		cmd_push(s, last ? CMD_BDAT_LAST : CMD_BDAT);
+	} else if (k == 8 && !strncasecmp(c, "STARTTLS", 8)) {
+		cmd_push(s, CMD_STARTTLS);
+	} else if (k == 4 && !strncasecmp(c, "RSET", 4)) {
+		cmd_push(s, CMD_RSET);
+	} else {
+		cmd_push(s, CMD_OTHER);
+	}
+}
+
+static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
+{
+	s->replies_seen = true;
+	if (!s->nq)
+		return; /* the greeting, or a reply to nothing */
+	uint8_t c = s->q[s->q0];
+	s->q0 = (uint8_t)((s->q0 + 1) % SMTP_CMDQ);
+	s->nq--;
+	bool ok = code / 100 == 2;
+	switch (c) {
+	case CMD_HELO:
+		if (ok) {
+			/* a new session: the envelope so far is dropped */
+			if (s->tx.mail_from_len || s->tx.rcpt_to.n) {
+				tx_done(a, s);
+				s->active = true;
+			}
+			str_set(s->tx.helo, &s->tx.helo_len, (const uint8_t *)s->pending_helo,
+				strlen(s->pending_helo));
+		}
+		break;
+	case CMD_DATA:
+		if (code != 354 && s->mode == SM_DATA) {
+			s->mode = SM_CMD;
+			s->tx.email = false;
+			memset(&s->mime, 0, sizeof(s->mime));
+		}
+		break;
+	case CMD_DATA_END:
+	case CMD_BDAT_LAST:
+		tx_done(a, s);
+		break;
+	case CMD_STARTTLS:
+		if (code == 220)
+			s->tls = true;
+		break;
+	case CMD_RSET:
+		if (ok)
+			tx_done(a, s);
+		break;
+	}
+}
+
+static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *l, size_t n)
+{
+	if (n && l[n - 1] == '\r')
+		n--;
+	if (dir == 0) {
+		client_line(a, s, l, n);
+		return;
+	}
+	/* a reply: "250-..." continues, "250 ..." (or "250") ends it */
+	if (n >= 3 && isdigit(l[0]) && isdigit(l[1]) && isdigit(l[2]) && (n == 3 || l[3] == ' '))
+		server_reply(a, s, (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0')));
+}
+
+void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *d, uint32_t n)
+{
+	struct smtp_line *ln = &s->line[dir];
+	if (dir == 0)
+		flush_done(a, s);
+	while (n && !s->tls) {
+		if (dir == 0 && s->mode == SM_BDAT) {
+			/* BDAT chunk bytes: counted, not parsed */
+			uint32_t k = (uint32_t)MIN((uint64_t)n, s->bdat_left);
+			s->bdat_left -= k;
+			s->tx.email = false;
+			d += k;
+			n -= k;
+			if (!s->bdat_left)
+				s->mode = SM_CMD;
+			continue;
+		}
+		const uint8_t *lf = memchr(d, '\n', n);
+		uint32_t k = lf ? (uint32_t)(lf - d) : n;
+		if (!ln->skip) {
+			uint32_t room = SMTP_LINE_MAX - ln->len;
+			memcpy(ln->buf + ln->len, d, MIN(k, room));
+			ln->len += MIN(k, room);
+			if (k > room)
+				ln->skip = true; /* the rest of an over-long line */
+		}
+		if (!lf)
+			return;
+		line_in(a, s, dir, ln->buf, ln->len);
+		ln->len = 0;
+		ln->skip = false;
+		d += k + 1;
+		n -= k + 1;
+	}
+}
+
+const struct smtp_info *smtp_unlogged(struct smtp_state *s)
+{
+	if (s && s->done_pending) {
+		s->done_pending = false;
+		s->done.logged = true;
+		return &s->done;
+	}
+	if (!s || s->tx.logged || !s->active)
+		return NULL;
+	s->tx.logged = true;
+	return &s->tx;
+}
