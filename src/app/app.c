@@ -25,7 +25,7 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic", "smtp" };
+					     "ssh", "quic", "smtp", "ftp", "ftp-data" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -377,6 +377,8 @@ void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
 	struct app_flow *af = f->app;
 	if (af && af->http && f->alproto == ALP_HTTP)
 		http_data(a, af->http, dir, NULL, 0);
+	if (af && af->ftpdata && f->alproto == ALP_FTPDATA)
+		ftpdata_close(a, af->ftpdata, false); /* the sender is done */
 }
 
 const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp)
@@ -449,6 +451,20 @@ const struct app_file *app_http_open_file(struct flow *f)
 			file_fill(&fi, hs, dir, true);
 			return &fi;
 		}
+	struct ftpdata_state *d = af ? af->ftpdata : NULL;
+	if (d && d->open && !d->closed) {
+		/* an FTP data connection that ended without a FIN */
+		memset(&fi, 0, sizeof(fi));
+		size_t nl = strlen(d->info.filename);
+		memcpy(fi.name, d->info.filename, MIN(nl, sizeof(fi.name) - 1));
+		fi.name_len = (uint16_t)MIN(nl, sizeof(fi.name) - 1);
+		fi.size = d->size;
+		fi.truncated = true;
+		fi.ftpdata = &d->info;
+		file_track_end(&d->ft, &fi.facts, false);
+		d->closed = true;
+		return &fi;
+	}
 	return NULL;
 }
 
@@ -456,6 +472,24 @@ const struct smtp_info *app_smtp_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
 	return af ? smtp_unlogged(af->smtp) : NULL;
+}
+
+const struct ftp_info *app_ftp_unanswered(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? ftp_unanswered(af->ftp) : NULL;
+}
+
+const struct ftp_info *app_ftp_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af && af->ftp ? af->ftp->view : NULL;
+}
+
+const struct ftpdata_info *app_ftpdata_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af && af->ftpdata ? &af->ftpdata->info : NULL;
 }
 
 const struct http_msg *app_http_last_request(const struct flow *f)
@@ -484,6 +518,11 @@ void app_tx_reset(struct app_ctx *a)
 	t->nfiles = 0;
 	t->smtp = NULL;
 	t->smtp_log = false;
+	t->nftp = 0;
+	t->ftp_cmd = NULL;
+	t->ftpdata = NULL;
+	t->ftpdata_log = false;
+	t->ftpdata_flow = NULL;
 	t->ssh = NULL;
 	t->ssh_new = t->ssh_log = false;
 	t->quic = NULL;
@@ -518,6 +557,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	if (af->quic)
 		quic_state_free(a, af->quic);
 	smtp_state_free(a, af->smtp);
+	ftp_state_free(af->ftp);
+	ftpdata_state_free(a, af->ftpdata);
 	v_free(af);
 	f->app = NULL;
 }
@@ -555,6 +596,16 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		       !strncasecmp((const char *)d, "HELO ", 5)))
 		return ALP_SMTP;
 	uint16_t sp = f->key.sp, dp = f->key.dp;
+	if (sp == 21 || dp == 21) {
+		static const char *const verbs[] = { "USER ", "AUTH ", "FEAT", "SYST", "OPTS ", "PASV",
+						     "PORT ", "EPSV", "LIST", "QUIT" };
+		if (n >= 4 && !memcmp(d, "220", 3) && (d[3] == ' ' || d[3] == '-'))
+			return ALP_FTP;
+		for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+			if (n >= strlen(verbs[i]) &&
+			    !strncasecmp((const char *)d, verbs[i], strlen(verbs[i])))
+				return ALP_FTP;
+	}
 	if (sp == 25 || dp == 25 || sp == 587 || dp == 587 || sp == 2525 || dp == 2525) {
 		static const char *const verbs[] = { "EHLO", "HELO", "QUIT", "RSET", "NOOP", "MAIL FROM",
 						     "AUTH ", "STARTTLS" };
@@ -644,6 +695,17 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			f->alproto = ALP_FAILED;
 		return;
 	}
+	if (f->alproto == ALP_UNKNOWN && !af->probe_len[0] && !af->probe_len[1] &&
+	    !af->seen[0] && !af->seen[1] && f->key.proto == 6 && ftp_expecting()) {
+		/* a data connection an FTP control connection announced */
+		struct ftpdata_state *d = v_calloc(1, sizeof(*d));
+		if (d && ftp_data_expected(f, d)) {
+			af->ftpdata = d;
+			f->alproto = ALP_FTPDATA;
+		} else {
+			v_free(d);
+		}
+	}
 	if (f->alproto == ALP_UNKNOWN) {
 		/* detection looks at the direction's first bytes however the
 		 * stream cut them: a few short segments are collected first */
@@ -699,6 +761,15 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))
 			return;
 		ssh_feed(a, af->ssh, dir, data, len);
+		break;
+	case ALP_FTP:
+		if (!af->ftp && !(af->ftp = v_calloc(1, sizeof(*af->ftp))))
+			return;
+		ftp_feed(a, af->ftp, f, dir, data, len, f->last);
+		break;
+	case ALP_FTPDATA:
+		if (af->ftpdata)
+			ftpdata_feed(a, af->ftpdata, data, len);
 		break;
 	case ALP_SMTP:
 		if (!af->smtp && !(af->smtp = v_calloc(1, sizeof(*af->smtp))))

@@ -28,6 +28,8 @@ enum alproto_id {
 	ALP_SSH,
 	ALP_QUIC,
 	ALP_SMTP,
+	ALP_FTP,
+	ALP_FTPDATA,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -188,6 +190,7 @@ struct app_file {
 	bool to_client;           /* a response body */
 	const struct http_msg *req, *resp;
 	const struct smtp_info *smtp; /* an SMTP attachment: its transaction */
+	const struct ftpdata_info *ftpdata; /* an FTP data connection's file */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
 };
@@ -215,6 +218,30 @@ struct smtp_info {
 	bool logged;
 };
 
+/* An FTP command and its reply (ftp.c), as Suricata's ftp object. */
+#define FTP_REPLY_MAX 4
+#define FTP_REPLY_LEN 256
+#define FTP_NAME_MAX 256
+enum { FTP_MODE_NONE, FTP_MODE_PASSIVE, FTP_MODE_ACTIVE };
+struct ftp_info {
+	char command[16];
+	char command_data[FTP_NAME_MAX];
+	uint16_t command_data_len;
+	char reply[FTP_REPLY_MAX][FTP_REPLY_LEN];
+	char code[FTP_REPLY_MAX][4];
+	uint8_t nreply;
+	uint16_t dynamic_port;
+	uint8_t mode;
+	bool reply_received;
+	uint32_t tx_id;
+};
+/* What an FTP data connection carries: the command that opened it. */
+struct ftpdata_info {
+	char command[8];
+	char filename[FTP_NAME_MAX];
+};
+#define APP_FTP_PER_PKT 8
+
 /* What the app layer parsed on the current packet, for eve and rules. */
 struct app_tx {
 	uint8_t alproto;
@@ -238,6 +265,14 @@ struct app_tx {
 	/* SMTP: a transaction whose fields changed / that is ready for eve */
 	const struct smtp_info *smtp;
 	bool smtp_log;
+	/* FTP: commands answered on this packet (eve ftp), a command that
+	 * arrived on it (ftp.command); a data connection's file ended */
+	const struct ftp_info *ftp[APP_FTP_PER_PKT];
+	uint8_t nftp;
+	const struct ftp_info *ftp_cmd;
+	const struct ftpdata_info *ftpdata;
+	bool ftpdata_log;
+	const struct ftpdata_info *ftpdata_flow; /* a data connection's first data */
 	/* SSH: banners or KEXINIT on this packet */
 	const struct ssh_info *ssh;
 	bool ssh_new, ssh_log;
@@ -299,6 +334,11 @@ const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg
 const struct tls_info *app_tls_unlogged(struct flow *f);
 /* The SMTP transaction under way if not written to eve yet (flow end). */
 const struct smtp_info *app_smtp_unlogged(struct flow *f);
+/* FTP commands never answered (flow end), one per call; a data
+ * connection's command and file (alerts). */
+const struct ftp_info *app_ftp_unanswered(struct flow *f);
+const struct ftpdata_info *app_ftpdata_peek(const struct flow *f);
+const struct ftp_info *app_ftp_peek(const struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited

@@ -144,6 +144,38 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s);
 /* The transaction under way if not written to eve yet (marks it). */
 const struct smtp_info *smtp_unlogged(struct smtp_state *s);
 
+/* FTP (ftp.c) */
+#define FTP_CMDQ 16
+struct ftp_state {
+	struct smtp_line line[2];
+	struct ftp_info q[FTP_CMDQ];  /* commands awaiting their replies */
+	uint8_t q0, nq;
+	bool in_multi;            /* inside a multi-line reply */
+	uint32_t ntx, owner;      /* owner: this connection's token in the expectations */
+	struct ftp_info done[APP_FTP_PER_PKT], last;
+	uint32_t ndone;
+	const struct ftp_info *view;  /* the latest command or answer (alerts) */
+};
+struct ftpdata_state {
+	struct ftpdata_info info;
+	bool open, closed;
+	uint64_t size;
+	struct file_track ft;
+	struct http_body body;    /* the file's first bytes (file.data) */
+};
+void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int dir,
+	      const uint8_t *d, uint32_t n, uint64_t now);
+const struct ftp_info *ftp_unanswered(struct ftp_state *s);
+void ftp_state_free(struct ftp_state *s);
+/* Is this new flow a data connection an FTP control connection announced?
+ * Fills d's command and file name. */
+bool ftp_data_expected(const struct flow *f, struct ftpdata_state *d);
+/* Any expectation registered (a cheap test before the locked lookup). */
+bool ftp_expecting(void);
+void ftpdata_feed(struct app_ctx *a, struct ftpdata_state *d, const uint8_t *p, uint32_t n);
+void ftpdata_close(struct app_ctx *a, struct ftpdata_state *d, bool truncated);
+void ftpdata_state_free(struct app_ctx *a, struct ftpdata_state *d);
+
 /* hex helpers */
 void hex_md5(const void *s, size_t n, char out[static 33]);
 
@@ -173,6 +205,8 @@ struct app_flow {
 	struct ssh_state *ssh;
 	struct quic_state *quic;
 	struct smtp_state *smtp;
+	struct ftp_state *ftp;
+	struct ftpdata_state *ftpdata;
 };
 
 /* Charges / releases the app memcap (raises app.memcap_reached). */

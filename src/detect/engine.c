@@ -1920,6 +1920,19 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		for (unsigned i = 0; i < m->cc.n; i++)
 			add_inst(&bi[BUF_EMAIL_CC], (const uint8_t *)m->cc.v[i], m->cc.len[i]);
 	}
+	if (tx->ftp_cmd) {
+		add_inst(&bi[BUF_FTP_COMMAND], (const uint8_t *)tx->ftp_cmd->command,
+			 (uint32_t)strlen(tx->ftp_cmd->command));
+		add_inst(&bi[BUF_FTP_COMMAND_DATA], (const uint8_t *)tx->ftp_cmd->command_data,
+			 tx->ftp_cmd->command_data_len);
+	}
+	for (unsigned i = 0; i < tx->nftp; i++)
+		for (unsigned k = 0; k < tx->ftp[i]->nreply; k++) {
+			add_inst(&bi[BUF_FTP_REPLY], (const uint8_t *)tx->ftp[i]->reply[k],
+				 (uint32_t)strlen(tx->ftp[i]->reply[k]));
+			add_inst(&bi[BUF_FTP_COMPLETION_CODE], (const uint8_t *)tx->ftp[i]->code[k],
+				 (uint32_t)strlen(tx->ftp[i]->code[k]));
+		}
 	for (unsigned i = 0; i < tx->nfiles; i++) {
 		/* a file's name, magic and (SMTP) data on the packet where it closes */
 		const struct app_file *fi = tx->files[i];
@@ -2074,6 +2087,30 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 		case AC_APP_EVENT:
 			ok = tx && (tx->events >> c->mask & 1);
 			break;
+		case AC_FTP_DYNPORT:
+		case AC_FTP_MODE:
+		case AC_FTP_REPLY_RECEIVED: {
+			/* the commands answered on this packet (or, for
+			 * reply_received, that arrived on it too) */
+			if (!tx || (!tx->nftp && !tx->ftp_cmd))
+				return false;
+			for (unsigned k = 0; k < tx->nftp && !ok; k++) {
+				const struct ftp_info *t = tx->ftp[k];
+				ok = c->type == AC_FTP_DYNPORT ? t->dynamic_port && numcmp_ok(&c->c, t->dynamic_port)
+				     : c->type == AC_FTP_MODE ? t->mode == c->mask
+							      : c->mask == 1;
+			}
+			if (c->type == AC_FTP_REPLY_RECEIVED && !tx->nftp)
+				ok = c->mask == 2;
+			break;
+		}
+		case AC_FTPDATA_CMD: {
+			const struct ftpdata_info *d = tx ? tx->ftpdata_flow : NULL;
+			if (!d)
+				return false;
+			ok = !strcasecmp(d->command, c->mask == 1 ? "RETR" : "STOR");
+			break;
+		}
 		case AC_FILESIZE:
 		case AC_FILEHASH: {
 			/* a file that closed on this packet (any of them) */

@@ -1718,6 +1718,51 @@ static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc)
 static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_TO, ALP_SMTP); }
 static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_CC, ALP_SMTP); }
 
+/* ---- FTP ---- */
+
+static int kw_ftp_command(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_COMMAND, ALP_FTP); }
+static int kw_ftp_command_data(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_COMMAND_DATA, ALP_FTP); }
+static int kw_ftp_reply(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_REPLY, ALP_FTP); }
+static int kw_ftp_completion_code(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_COMPLETION_CODE, ALP_FTP); }
+
+static int kw_ftp_dynamic_port(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "ftp.dynamic_port", pc))
+		return -1;
+	struct app_cond *c = add_ac(r, AC_FTP_DYNPORT, ALP_FTP, pc);
+	if (!c)
+		return -1;
+	if (parse_numcmp(arg, &c->c, 65535) < 0)
+		FAIL("ftp.dynamic_port: bad value \"%s\"", arg);
+	return 0;
+}
+
+/* ftp.mode:passive, ftp.reply_received:yes, ftpdata_command:retr */
+static int word_cond(struct rule *r, const char *arg, const char *kw, uint8_t type, uint8_t alp,
+		     const char *w1, const char *w2, struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char v[32];
+	str_lcpy(v, arg, sizeof(v));
+	char *t = trim(v);
+	bool neg = *t == '!';
+	if (neg)
+		t = trim(t + 1);
+	uint32_t m = !strcasecmp(t, w1) ? 1 : !strcasecmp(t, w2) ? 2 : 0;
+	if (!m)
+		FAIL("%s: \"%s\" is not %s or %s", kw, arg, w1, w2);
+	struct app_cond *c = add_ac(r, type, alp, pc);
+	if (!c)
+		return -1;
+	c->mask = m;
+	c->neg = neg;
+	return 0;
+}
+static int kw_ftp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftp.mode", AC_FTP_MODE, ALP_FTP, "passive", "active", pc); }
+static int kw_ftp_reply_received(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftp.reply_received", AC_FTP_REPLY_RECEIVED, ALP_FTP, "yes", "no", pc); }
+static int kw_ftpdata_command(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftpdata_command", AC_FTPDATA_CMD, ALP_FTPDATA, "retr", "stor", pc); }
+
 /* ---- files ---- */
 
 static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FILE_NAME, ALP_HTTP); }

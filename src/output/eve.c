@@ -6,6 +6,9 @@
  * the dotted counter names.
  */
 #include "eve.h"
+
+static void ftpdata_object(struct jbuf *jb, const struct ftpdata_info *d);
+static void ftp_object(struct jbuf *jb, const struct ftp_info *t);
 #include "record.h"
 
 #include <arpa/inet.h>
@@ -37,6 +40,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->tls = c->eve_tls;
 	ec->ssh = c->eve_ssh;
 	ec->smtp = c->eve_smtp;
+	ec->ftp = c->eve_ftp;
 	ec->quic = c->eve_quic;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
@@ -538,6 +542,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 			jb_open_object(jb, "http");
 			http_log_fields(jb, req, resp, ec->http_headers);
 			jb_close(jb);
+		} else if (f->alproto == ALP_FTPDATA && app_ftpdata_peek(f)) {
+			ftpdata_object(jb, app_ftpdata_peek(f));
+		} else if (f->alproto == ALP_FTP && app_ftp_peek(f)) {
+			ftp_object(jb, app_ftp_peek(f));
 		}
 	}
 	if (ec->alert_payload && p->payload_len)
@@ -680,6 +688,54 @@ static void eve_smtp_record(struct jbuf *jb, const struct packet *p, const struc
 	jb_append(jb, "\n", 1);
 }
 
+/* An FTP command and its reply (event_type ftp), as Suricata writes it. */
+static void eve_ftp_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
+			   const struct ftp_info *t, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = in_dir(p, 0, &q);
+	eve_header(jb, p ? p->ts : f->last, "ftp", f, p, ec);
+	ftp_object(jb, t);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+static void ftp_object(struct jbuf *jb, const struct ftp_info *t)
+{
+	jb_open_object(jb, "ftp");
+	if (t->command[0])
+		jb_str(jb, "command", t->command);
+	if (t->command_data_len)
+		jb_strn(jb, "command_data", (const uint8_t *)t->command_data, t->command_data_len);
+	if (t->nreply) {
+		jb_open_array(jb, "reply");
+		for (unsigned i = 0; i < t->nreply; i++)
+			jb_str(jb, NULL, t->reply[i]);
+		jb_close(jb);
+		jb_open_array(jb, "completion_code");
+		for (unsigned i = 0; i < t->nreply; i++)
+			if (t->code[i][0])
+				jb_str(jb, NULL, t->code[i]);
+		jb_close(jb);
+	}
+	if (t->dynamic_port) {
+		jb_u64(jb, "dynamic_port", t->dynamic_port);
+		jb_str(jb, "mode", t->mode == FTP_MODE_PASSIVE ? "passive" : "active");
+	}
+	jb_str(jb, "reply_received", t->reply_received ? "yes" : "no");
+	jb_close(jb);
+}
+
+static void ftpdata_object(struct jbuf *jb, const struct ftpdata_info *d)
+{
+	jb_open_object(jb, "ftp_data");
+	if (d->filename[0])
+		jb_str(jb, "filename", d->filename);
+	if (d->command[0])
+		jb_str(jb, "command", d->command);
+	jb_close(jb);
+}
+
 void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct quic_info *qi, const struct eve_cfg *ec)
 {
@@ -748,6 +804,29 @@ static void ssh_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		eve_ssh_record(jb, p, f, s, ec);
 }
 
+static void ftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->nftp; i++)
+			eve_ftp_record(jb, p, f, tx->ftp[i], ec);
+		if (tx->ftpdata_log && tx->ftpdata) {
+			struct packet q;
+			const struct packet *pp = in_dir(p, 0, &q);
+			eve_header(jb, pp ? pp->ts : f->last, "ftp_data", f, pp, ec);
+			ftpdata_object(jb, tx->ftpdata);
+			jb_close(jb);
+			jb_append(jb, "\n", 1);
+		}
+		return;
+	}
+	const struct ftp_info *t;
+	while ((t = app_ftp_unanswered(f)))
+		eve_ftp_record(jb, p, f, t, ec);
+}
+
 static void smtp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -810,7 +889,9 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	if (fi->smtp)
 		smtp_objects(jb, fi->smtp);
-	jb_str(jb, "app_proto", fi->smtp ? "smtp" : "http");
+	if (fi->ftpdata)
+		ftpdata_object(jb, fi->ftpdata);
+	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
 	if (fi->facts.magic[0])
@@ -853,6 +934,7 @@ static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
 static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
+static bool want_ftp(const struct eve_cfg *ec) { return ec->ftp; }
 static bool want_anomaly(const struct eve_cfg *ec) { return ec->anomaly && ec->anomaly_applayer; }
 
 /* In the order the records of one packet are written; at flow end only
@@ -871,6 +953,7 @@ static const struct eve_app_row {
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
 	{ "smtp", want_smtp, smtp_rows, 5 },
+	{ "ftp", want_ftp, ftp_rows, 6 },
 	{ "fileinfo", want_files, file_rows, 4 },
 };
 

@@ -26,9 +26,9 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp'}
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data'}
 APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
-                'smb', 'ftp', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
+                'smb', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'ldap', 'websocket',
                 'frame', 'metadata', 'tftp', 'bittorrent', 'enip',
                 'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict', 'engine')
@@ -91,7 +91,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):
@@ -175,6 +175,9 @@ def plan(tdir, t, vigil):
                 continue
             if tok == '--runmode' and i + 1 < len(toks):
                 i += 2
+                continue
+            if tok.startswith('--runmode='):  # vigil runs single-threaded here anyway
+                i += 1
                 continue
             if tok == '--set' and i + 1 < len(toks):
                 kv = toks[i + 1]
@@ -270,7 +273,7 @@ def run_test(tdir, t, vigil, args):
         shutil.rmtree(out, ignore_errors=True)
 
 
-APP_PROTOS = ('dns', 'http', 'tls', 'ssh', 'quic', 'smtp')
+APP_PROTOS = ('dns', 'http', 'tls', 'ssh', 'quic', 'smtp', 'ftp')
 # the app-layer events vigil raises, as eve names them (src/app/app_events.def)
 _EV_DEF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src', 'app',
                        'app_events.def')
