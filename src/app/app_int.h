@@ -129,11 +129,12 @@ struct smtp_state {
 	bool replies_seen;        /* the server's side is in the capture */
 	bool active;              /* a transaction is open (a command was seen) */
 	bool done_pending;        /* done is complete, not written yet */
+	bool await_valid, bdat_last; /* await: sent, waiting for the server's answer */
 	uint64_t bdat_left;
 	uint8_t q[SMTP_CMDQ], q0, nq;
 	char pending_helo[SMTP_STR_MAX];
 	uint32_t ntx;
-	struct smtp_info tx, done;  /* the transaction under way; the last completed */
+	struct smtp_info tx, done, await; /* under way; the last completed; sent, unanswered */
 	struct mime mime;
 	struct file_track ft;
 	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */

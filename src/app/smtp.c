@@ -121,17 +121,47 @@ static void flush_done(struct app_ctx *a, struct smtp_state *s)
 	a->tx.smtp_log = true;
 }
 
+static void log_tx(struct app_ctx *a, struct smtp_state *s, const struct smtp_info *t)
+{
+	flush_done(a, s); /* one not written yet goes now */
+	s->done = *t;
+	s->done.logged = false;
+	s->done_pending = true;
+}
+
 static void tx_done(struct app_ctx *a, struct smtp_state *s)
 {
 	if (s->active) {
-		flush_done(a, s); /* one not written yet goes now */
-		s->done = s->tx;
-		s->done.logged = false;
-		s->done_pending = true;
+		log_tx(a, s, &s->tx);
 		s->ntx++;
 	}
 	s->active = false;
 	tx_reset(s);
+}
+
+/* The message is sent (the data's end, or BDAT's last chunk): the
+ * transaction is set aside until the server answers it, so that commands
+ * pipelined behind it start the next one. */
+static void tx_sent(struct app_ctx *a, struct smtp_state *s)
+{
+	if (!s->active)
+		return;
+	if (s->await_valid)
+		log_tx(a, s, &s->await); /* an earlier one never answered */
+	s->await = s->tx;
+	s->await_valid = true;
+	/* attachments that ended on this packet name the transaction */
+	for (unsigned i = 0; i < a->tx.nfiles; i++)
+		if (a->file[i].smtp == &s->tx)
+			a->file[i].smtp = &s->await;
+	s->ntx++;
+	s->active = false;
+	tx_reset(s);
+	if (!s->replies_seen) {
+		/* one-sided capture: no reply will end it */
+		log_tx(a, s, &s->await);
+		s->await_valid = false;
+	}
 }
 
 /* ---- attachments ---- */
@@ -435,8 +465,7 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 			mime_end(a, s);
 			s->mode = SM_CMD;
 			cmd_push(s, CMD_DATA_END);
-			if (!s->replies_seen)
-				tx_done(a, s); /* one-sided capture: no reply will end it */
+			tx_sent(a, s);
 			return;
 		}
 		if (n && l[0] == '.') { /* dot-stuffing */
@@ -489,12 +518,18 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 			v = v * 10 + (uint64_t)(l[i++] - '0');
 		bool last = n >= 4 && !strncasecmp(c + n - 4, "LAST", 4);
 		s->bdat_left = v;
+		s->bdat_last = last;
 		if (v)
 			s->mode = SM_BDAT;
 		cmd_push(s, last ? CMD_BDAT_LAST : CMD_BDAT);
+		if (last && !v)
+			tx_sent(a, s);
 	} else if (k == 8 && !strncasecmp(c, "STARTTLS", 8)) {
 		cmd_push(s, CMD_STARTTLS);
 	} else if (k == 4 && !strncasecmp(c, "RSET", 4)) {
+		/* the transaction ends where the client reset it: commands
+		 * pipelined after the RSET belong to the next one */
+		tx_done(a, s);
 		cmd_push(s, CMD_RSET);
 	} else {
 		cmd_push(s, CMD_OTHER);
@@ -531,15 +566,16 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 		break;
 	case CMD_DATA_END:
 	case CMD_BDAT_LAST:
-		tx_done(a, s);
+		if (s->await_valid) {
+			log_tx(a, s, &s->await);
+			s->await_valid = false;
+		}
 		break;
 	case CMD_STARTTLS:
 		if (code == 220)
 			s->tls = true;
 		break;
 	case CMD_RSET:
-		if (ok)
-			tx_done(a, s);
 		break;
 	}
 }
@@ -570,8 +606,11 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			s->tx.email = false;
 			d += k;
 			n -= k;
-			if (!s->bdat_left)
+			if (!s->bdat_left) {
 				s->mode = SM_CMD;
+				if (s->bdat_last)
+					tx_sent(a, s);
+			}
 			continue;
 		}
 		const uint8_t *lf = memchr(d, '\n', n);
@@ -597,6 +636,13 @@ const struct smtp_info *smtp_unlogged(struct smtp_state *s)
 {
 	if (s && s->done_pending) {
 		s->done_pending = false;
+		s->done.logged = true;
+		return &s->done;
+	}
+	if (s && s->await_valid) {
+		/* sent, never answered */
+		s->await_valid = false;
+		s->done = s->await;
 		s->done.logged = true;
 		return &s->done;
 	}
