@@ -213,7 +213,7 @@ struct smtp_info {
 	bool parse_done;          /* ... and its MIME structure ended cleanly */
 	char from[SMTP_STR_MAX], subject[SMTP_STR_MAX];
 	uint16_t from_len, subject_len;
-	struct smtp_list to, cc, attachment;
+	struct smtp_list to, cc, attachment, url;
 	uint32_t tx_id;
 	bool logged;
 };
@@ -304,6 +304,9 @@ struct app_ctx {
 };
 
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
+/* email.url: whether and which URLs SMTP messages' text parts give
+ * (schemes without "://", up to 8), and whether the scheme is kept. */
+void smtp_url_config(bool on, const char *const *schemes, size_t n, bool keep_scheme);
 /* A file record for this packet (tx.files), or NULL when the packet has
  * APP_FILES_PER_PKT already (the file is then not reported). */
 struct app_file *app_file_slot(struct app_ctx *a);

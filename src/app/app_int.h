@@ -111,7 +111,9 @@ struct smtp_line {
 	bool skip;
 };
 struct mime {
-	bool top, in_headers, multipart, leaf, file_open, crlf_pending;
+	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
+	uint16_t tl_len;
+	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
 	uint8_t enc, depth, b64n;
 	uint32_t b64;
 	uint16_t hdr_len;

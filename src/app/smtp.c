@@ -24,6 +24,20 @@
 #include "app_int.h"
 #include "util.h"
 
+/* email.url settings (smtp_url_config, once at start) */
+static bool url_on = true, url_keep_scheme;
+static char url_schemes[8][16] = { "http" };
+static size_t url_nschemes = 1;
+
+void smtp_url_config(bool on, const char *const *schemes, size_t n, bool keep_scheme)
+{
+	url_on = on;
+	url_keep_scheme = keep_scheme;
+	url_nschemes = 0;
+	for (size_t i = 0; i < n && url_nschemes < 8; i++)
+		str_lcpy(url_schemes[url_nschemes++], schemes[i], sizeof(url_schemes[0]));
+}
+
 enum { CMD_OTHER, CMD_HELO, CMD_DATA, CMD_DATA_END, CMD_BDAT, CMD_BDAT_LAST, CMD_STARTTLS,
        CMD_RSET, CMD_MAIL, CMD_RCPT };
 enum { ENC_NONE, ENC_B64, ENC_QP };
@@ -224,11 +238,64 @@ static void part_begin(struct app_ctx *a, struct smtp_state *s)
 	m->file_size = 0;
 }
 
-/* Decodes one body line of the current leaf part into the file. */
+/* The URLs of one line of decoded text (email.url): each scheme's
+ * "scheme:" (or "scheme://") up to a blank, quote or angle bracket. */
+static void url_scan(struct smtp_state *s, const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < url_nschemes; k++) {
+			size_t sl = strlen(url_schemes[k]);
+			if (i + sl + 1 >= n || strncasecmp(t + i, url_schemes[k], sl) || t[i + sl] != ':')
+				continue;
+			if (i && (isalnum((unsigned char)t[i - 1])))
+				continue;
+			size_t e = i + sl + 1;
+			bool slashes = e + 1 < n && t[e] == '/' && t[e + 1] == '/';
+			size_t body = slashes ? e + 2 : e;
+			while (e < n && !isspace((unsigned char)t[e]) && !strchr("\"'<>", t[e]))
+				e++;
+			if (e <= body)
+				continue;
+			const char *u = url_keep_scheme ? t + i : t + body;
+			size_t un = (size_t)(t + e - u);
+			struct smtp_list *l = &s->tx.url;
+			bool dup = false;
+			for (unsigned j = 0; j < l->n && !dup; j++)
+				dup = l->len[j] == MIN(un, (size_t)SMTP_STR_MAX - 1) && !memcmp(l->v[j], u, l->len[j]);
+			if (!dup)
+				list_add(l, (const uint8_t *)u, un);
+			i = e;
+			break;
+		}
+	}
+}
+
+/* Decoded bytes of a text part, searched for URLs a line at a time. */
+static void text_add(struct smtp_state *s, const uint8_t *d, size_t n, bool flush)
+{
+	struct mime *m = &s->mime;
+	for (size_t i = 0; i < n; i++) {
+		if (d[i] == '\n' || m->tl_len == sizeof(m->tl)) {
+			url_scan(s, m->tl, m->tl_len);
+			m->tl_len = 0;
+			if (d[i] == '\n')
+				continue;
+		}
+		m->tl[m->tl_len++] = (char)d[i];
+	}
+	if (flush && m->tl_len) {
+		url_scan(s, m->tl, m->tl_len);
+		m->tl_len = 0;
+	}
+}
+
+/* Decodes one body line of the current leaf part into the file, and the
+ * text parts' into the URL search. */
 static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
 {
 	struct mime *m = &s->mime;
-	if (!m->file_open)
+	bool text = url_on && m->text && !m->file_open;
+	if (!m->file_open && !text)
 		return;
 	uint8_t out[SMTP_LINE_MAX + 4];
 	size_t o = 0;
@@ -276,7 +343,10 @@ static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		o += n;
 		m->crlf_pending = true;
 	}
-	file_data(a, s, out, o);
+	if (text)
+		text_add(s, out, o, m->enc != ENC_B64);
+	else
+		file_data(a, s, out, o);
 }
 
 /* The remaining base64 bits of a part when it ends (at a boundary, or
@@ -301,7 +371,10 @@ static void part_flush(struct app_ctx *a, struct smtp_state *s, bool at_boundary
 	}
 	m->b64 = 0;
 	m->b64n = 0;
-	file_data(a, s, out, o);
+	if (url_on && m->text && !m->file_open)
+		text_add(s, out, o, true);
+	else
+		file_data(a, s, out, o);
 	file_end(a, s);
 }
 
@@ -340,6 +413,7 @@ static void header(struct smtp_state *s)
 	}
 	if (!strcasecmp(h, "content-type")) {
 		char b[SMTP_BOUNDARY_MAX];
+		m->text = !strncasecmp(val, "text/", 5);
 		if (!strncasecmp(val, "multipart/", 10) && param(val, "boundary", b, sizeof(b))) {
 			m->multipart = true;
 			memcpy(m->pending_boundary, b, sizeof(b));
@@ -356,6 +430,8 @@ static void header(struct smtp_state *s)
 
 static void part_reset(struct mime *m)
 {
+	m->text = true; /* text/plain unless said otherwise (RFC 2045) */
+	m->tl_len = 0;
 	m->enc = ENC_NONE;
 	m->multipart = false;
 	m->fname[0] = 0;

@@ -672,6 +672,13 @@ static void smtp_objects(struct jbuf *jb, const struct smtp_info *m)
 	smtp_list(jb, "to", &m->to);
 	smtp_list(jb, "cc", &m->cc);
 	smtp_list(jb, "attachment", &m->attachment);
+	if (m->url.n) {
+		/* newest first, as Suricata lists them */
+		jb_open_array(jb, "url");
+		for (unsigned i = m->url.n; i-- > 0;)
+			jb_strn(jb, NULL, (const uint8_t *)m->url.v[i], m->url.len[i]);
+		jb_close(jb);
+	}
 	jb_close(jb);
 }
 

@@ -38,7 +38,7 @@ def message():
             'preamble\r\n'
             '--XYZ-1\r\n'
             'Content-Type: text/plain\r\n\r\n'
-            'see attached\r\n'
+            'see attached, or <http://files.example.org/q3?id=7>\r\n'
             '..a line starting with a dot\r\n'
             '--XYZ-1\r\n'
             'Content-Type: application/zip; name="numbers.zip"\r\n'
@@ -129,7 +129,8 @@ def main():
               e.get('status') == 'PARSE_DONE' and e.get('from') == 'Alice <alice@example.org>'
               and e.get('to') == ['bob@example.net', 'Carol <carol@example.net>']
               and e.get('cc') == ['dave@example.net']
-              and e.get('attachment') == ['numbers.zip', 'fix.patch'])
+              and e.get('attachment') == ['numbers.zip', 'fix.patch']
+              and e.get('url') == ['files.example.org/q3?id=7'])
         check('tx_id 0 then 1', [x.get('tx_id') for x in sm] == [0, 1])
         check('the second has no email object (DATA refused)', 'email' not in sm[-1])
     fi = {x['fileinfo']['filename']: x for x in recs if x.get('event_type') == 'fileinfo'}

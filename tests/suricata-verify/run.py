@@ -153,6 +153,19 @@ def plan(tdir, t, vigil):
                                  ','.join(str(x) for x in fh)]
                     if fs.get('force-magic') is True:
                         args += ['--set', 'outputs.eve.types.files-force-magic=yes']
+        # SMTP's MIME URL extraction settings
+        try:
+            mime = sc['app-layer']['protocols']['smtp']['mime'] or {}
+        except (KeyError, TypeError):
+            mime = {}
+        if isinstance(mime, dict):
+            for k in ('extract-urls', 'log-url-scheme'):
+                if isinstance(mime.get(k), bool):
+                    args += ['--set', 'app-layer.protocols.smtp.mime.%s=%s' %
+                             (k, 'yes' if mime[k] else 'no')]
+            if isinstance(mime.get('extract-urls-schemes'), list):
+                args += ['--set', 'app-layer.protocols.smtp.mime.extract-urls-schemes=' +
+                         ','.join(str(x) for x in mime['extract-urls-schemes'])]
         ao = sc.get('action-order') if isinstance(sc, dict) else None
         if isinstance(ao, list) and ao:
             args += ['--set', 'action-order=' + ','.join(str(x) for x in ao)]
