@@ -9,6 +9,10 @@
 #     (vigil-mkflows: heads, a body in progress, handshakes with a
 #     certificate); peak RSS with parsing on minus off, per 10,000 flows,
 #     and the parsers' own accounting (app_layer.memuse_peak).
+# (3) Files: the benchmark capture with ET Open, digests off (what rules
+#     ask for only) and md5 + sha256 of every file
+#     (outputs.eve.types.files-force-hash); the cost of hashing (goal:
+#     under 15% of the throughput) and peak RSS (goal: under 256 MB).
 #   usage: bench/app.sh BUILD_DIR [N]
 set -eu
 B="$1"; N="${2:-10000}"; REPS="${REPS:-3}"
@@ -49,6 +53,13 @@ if [ -f "$CAP" ] && [ -d "$ET" ]; then
 	run "no rules, app-layer parsing off" -r "$CAP" --set app-layer.enabled=no
 	read off _ < "$OUT/last"
 	echo "parsing alone = $(echo "scale=1; 100 * ($on - $off) / $on" | bc -l)% of the total time without rules"
+	run "ET Open, files hashed (md5, sha256)" -r "$CAP" $CLS --set outputs.eve.types.files-force-hash=md5,sha256 "$@"
+	read hon hrss < "$OUT/last"
+	nf=$(grep -c '"event_type":"fileinfo"' "$OUT/eve/eve.json" || true)
+	nh=$(grep -c '"sha256"' "$OUT/eve/eve.json" || true)
+	run "ET Open, files not hashed" -r "$CAP" $CLS "$@"
+	read hoff _ < "$OUT/last"
+	echo "files: $nf fileinfo records, $nh with digests; hashing md5+sha256 = $(echo "scale=1; 100 * ($hon - $hoff) / $hoff" | bc -l)% of the time (goal: under 15%), peak RSS $hrss MB (goal: under 256 MB)"
 else
 	echo "benchmark capture or ET Open absent: throughput part skipped (run bench/run.sh first)"
 fi

@@ -61,6 +61,42 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 	a->http_cfg = http_cfg_get(c->no_decompress ? 0 : c->decompress_layers ? c->decompress_layers : 2);
 }
 
+/* A parameter of a header value (boundary=...), unquoted, NUL-terminated. */
+bool mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap)
+{
+	char tmp[1024];
+	vn = MIN(vn, sizeof(tmp) - 1);
+	memcpy(tmp, v, vn);
+	tmp[vn] = 0;
+	size_t nl = strlen(name);
+	for (const char *p = tmp; (p = strcasestr(p, name)); p += nl) {
+		if (p != tmp && !(p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t'))
+			continue;
+		const char *q = p + nl;
+		while (*q == ' ')
+			q++;
+		if (*q != '=')
+			continue;
+		q++;
+		while (*q == ' ')
+			q++;
+		size_t n = 0;
+		if (*q == '"') {
+			q++;
+			while (q[n] && q[n] != '"')
+				n++;
+		} else {
+			while (q[n] && q[n] != ';' && q[n] != ' ' && q[n] != '\t')
+				n++;
+		}
+		n = MIN(n, cap - 1);
+		memcpy(out, q, n);
+		out[n] = 0;
+		return n > 0;
+	}
+	return false;
+}
+
 struct app_file *app_file_slot(struct app_ctx *a)
 {
 	if (a->tx.nfiles >= APP_FILES_PER_PKT)
@@ -238,6 +274,15 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request) {
 		hs->nreq++;
+		/* a multipart/form-data upload: its parts with file names are files */
+		mpart_free(a, hs->mp);
+		hs->mp = NULL;
+		const struct http_hdr *ct = http_header(&m->h, "content-type");
+		char bnd[80];
+		if (ct && ct->val_len >= 19 && !strncasecmp((const char *)ct->val, "multipart/form-data", 19) &&
+		    mime_param((const char *)ct->val, ct->val_len, "boundary", bnd, sizeof(bnd)))
+			hs->mp = mpart_new(bnd);
+		m->multipart = hs->mp != NULL;
 		hs->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
 		a->tx.http_req = m;
 	} else {
@@ -315,6 +360,8 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	int dir = request ? 0 : 1;
 	struct http_body *b = &cb->hs->body[dir];
 	(request ? &cb->hs->req : &cb->hs->resp)->body_len = sent_len;
+	if (request && cb->hs->mp)
+		mpart_feed(cb->a, cb->hs->mp, data, len, &cb->hs->req, cb->hs->nreq ? cb->hs->nreq - 1 : 0);
 	if (body_add(cb->a, b, data, len))
 		body_expose(cb->a, cb->hs, dir);
 	/* a file: responses, and requests that upload one (PUT) */
@@ -335,6 +382,8 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	struct http_msg *m = request ? &hs->req : &hs->resp;
 	if (m->valid)
 		m->body_len = sent_len;
+	if (request && hs->mp)
+		mpart_end(cb->a, hs->mp, &hs->req, hs->nreq ? hs->nreq - 1 : 0);
 	body_expose(cb->a, hs, request ? 0 : 1);
 	if (hs->body[request ? 0 : 1].fopen) {
 		struct app_file *fi = app_file_slot(cb->a);
@@ -544,6 +593,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 		http_conn_free(hs->conn);
 		file_track_free(&hs->ft[0]);
 		file_track_free(&hs->ft[1]);
+		mpart_free(a, hs->mp);
 		msg_free(&hs->req);
 		msg_free(&hs->resp);
 		body_free(a, &hs->body[0]);

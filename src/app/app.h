@@ -76,6 +76,7 @@ struct http_msg {
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
 	uint32_t norm_len, names_off, names_len;
 	bool valid, logged;
+	bool multipart;          /* a multipart/form-data request: file.data is its files */
 	uint64_t body_len;       /* body bytes seen (de-chunked, before decompression) */
 };
 

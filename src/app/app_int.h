@@ -147,6 +147,28 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s);
 /* The transaction under way if not written to eve yet (marks it). */
 const struct smtp_info *smtp_unlogged(struct smtp_state *s);
 
+/* A parameter of a header value (boundary=...), unquoted. */
+bool mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap);
+
+/* multipart/form-data uploads (multipart.c) */
+struct mpart {
+	uint8_t delim[4 + 70];    /* "\r\n--" boundary */
+	uint8_t dlen, mi, state, after, cur;
+	bool file_open;
+	uint16_t hlen;
+	char hdr[1024];
+	char fname[128];
+	uint64_t size;
+	struct file_track ft;
+	struct http_body body[APP_FILES_PER_PKT];
+};
+struct http_msg;
+struct mpart *mpart_new(const char *boundary);
+void mpart_feed(struct app_ctx *a, struct mpart *m, const uint8_t *d, size_t n,
+		const struct http_msg *req, uint32_t tx_id);
+void mpart_end(struct app_ctx *a, struct mpart *m, const struct http_msg *req, uint32_t tx_id);
+void mpart_free(struct app_ctx *a, struct mpart *m);
+
 /* FTP (ftp.c) */
 #define FTP_CMDQ 16
 struct ftp_state {
@@ -191,6 +213,7 @@ struct http_state {
 	struct http_msg req, resp;
 	struct http_body body[2];
 	struct file_track ft[2];  /* the open files' digests and magic */
+	struct mpart *mp;         /* the request's multipart/form-data reader */
 	bool connect_pending;     /* the last request was CONNECT */
 	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */

@@ -72,33 +72,7 @@ static const uint8_t *trim(const uint8_t *s, size_t *n)
 /* A header value's parameter (boundary=, filename=, name=), unquoted. */
 static bool param(const char *v, const char *name, char *out, size_t cap)
 {
-	size_t nl = strlen(name);
-	for (const char *p = v; (p = strcasestr(p, name)); p += nl) {
-		if (p != v && !(p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t'))
-			continue;
-		const char *q = p + nl;
-		while (*q == ' ')
-			q++;
-		if (*q != '=')
-			continue;
-		q++;
-		while (*q == ' ')
-			q++;
-		size_t n = 0;
-		if (*q == '"') {
-			q++;
-			while (q[n] && q[n] != '"')
-				n++;
-		} else {
-			while (q[n] && q[n] != ';' && q[n] != ' ' && q[n] != '\t')
-				n++;
-		}
-		n = MIN(n, cap - 1);
-		memcpy(out, q, n);
-		out[n] = 0;
-		return n > 0;
-	}
-	return false;
+	return mime_param(v, strlen(v), name, out, cap);
 }
 
 void smtp_state_free(struct app_ctx *a, struct smtp_state *s)

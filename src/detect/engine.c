@@ -1885,7 +1885,9 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 #undef HDR
 	add_inst(&bi[BUF_HTTP_REQUEST_BODY], tx->body[0], tx->body_len[0]);
 	add_inst(&bi[BUF_HTTP_RESPONSE_BODY], tx->body[1], tx->body_len[1]);
-	add_inst(&bi[BUF_FILE_DATA], tx->body[dir], tx->body_len[dir]);
+	/* file.data: the body, or for a multipart upload its files (below) */
+	if (!(dir == 0 && tx->http_req && tx->http_req->multipart))
+		add_inst(&bi[BUF_FILE_DATA], tx->body[dir], tx->body_len[dir]);
 }
 
 static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])

@@ -22,6 +22,8 @@ def check(what, ok):
 
 PDF = b'%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n' + b'x' * 300 + b'\n%%EOF\n'
 TXT = b'hello from a PUT upload\n' * 4
+ONE = bytes(range(256)) + b'\r\n--b0un not a boundary\r\n' + b'first-upload-marker'
+TWO = b'second upload, text\r\n'
 
 
 def session(pkts, t, cport, req, resp, seg=1400):
@@ -59,6 +61,16 @@ def main():
             b'PUT /upload/notes.txt HTTP/1.1\r\nHost: files.example\r\nContent-Length: %d\r\n\r\n'
             % len(TXT) + TXT,
             b'HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n')
+    mp = (b'--b0und\r\nContent-Disposition: form-data; name="a"\r\n\r\nplain field\r\n'
+          b'--b0und\r\nContent-Disposition: form-data; name="f1"; filename="one.bin"\r\n'
+          b'Content-Type: application/octet-stream\r\n\r\n' + ONE + b'\r\n'
+          b'--b0und\r\nContent-Disposition: form-data; name="f2"; filename=two.txt\r\n\r\n'
+          + TWO + b'\r\n--b0und--\r\n')
+    session(pkts, T0 + 2, 40003,
+            b'POST /upload HTTP/1.1\r\nHost: files.example\r\n'
+            b'Content-Type: multipart/form-data; boundary=b0und\r\nContent-Length: %d\r\n\r\n'
+            % len(mp) + mp,
+            b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', seg=33)
     md5, sha1, sha256 = (hashlib.new(h, PDF).hexdigest() for h in ('md5', 'sha1', 'sha256'))
     with tempfile.TemporaryDirectory() as d:
         open(os.path.join(d, 'md5.txt'), 'w').write('# known bad\n%s  report\n%s\n' %
@@ -81,6 +93,8 @@ def main():
             'alert http any any -> any any (msg:"file.name"; file.name; content:"notes"; sid:11;)',
             'alert http any any -> any any (msg:"file.magic"; file.magic; content:"ASCII"; sid:12;)',
             'alert http any any -> any any (msg:"kb"; filesize:1KB<>1MB; sid:13;)',
+            'alert http any any -> any any (msg:"upload"; file.data; content:"first-upload-marker"; endswith; sid:14;)',
+            'alert http any any -> any any (msg:"no boundary"; file.data; content:"--b0und|0d 0a|"; sid:15;)',
         ]) + '\n')
         cap = os.path.join(d, 'in.pcap')
         with open(cap, 'wb') as f:
@@ -96,10 +110,15 @@ def main():
         sids = sorted(x['alert']['signature_id'] for x in recs if x.get('event_type') == 'alert')
         fi = [x['fileinfo'] for x in recs if x.get('event_type') == 'fileinfo']
         check('each keyword matches once where it should (got sids %s)' % sids,
-              sids == [1, 2, 3, 3, 5, 6, 7, 8, 9, 10, 11, 12])
+              sids == [1, 2, 3, 3, 3, 5, 6, 7, 7, 8, 8, 9, 9, 10, 11, 12, 12, 14])
         pdf = [x for x in fi if x['filename'] == 'Report.PDF']
         txt = [x for x in fi if x['filename'] == '/upload/notes.txt']
         check('a fileinfo record per file', len(pdf) == 1 and len(txt) == 1)
+        up = {x['filename']: x for x in fi if x['filename'] in ('one.bin', 'two.txt')}
+        check('multipart/form-data: each part with a file name a file, its bytes exactly '
+              '(a partial boundary inside kept, the CRLF before the delimiter not)',
+              up.get('one.bin', {}).get('md5') == hashlib.md5(ONE).hexdigest() and
+              up.get('two.txt', {}).get('md5') == hashlib.md5(TWO).hexdigest())
         if pdf and txt:
             p, q = pdf[0], txt[0]
             check('rules turn on md5 and sha1 and sha256 (filemd5, filesha1, filesha256): '
