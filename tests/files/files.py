@@ -128,6 +128,20 @@ def main():
             check('magic from libmagic: %r' % p.get('magic'), 'PDF document' in p.get('magic', ''))
             check('size decoded (%s), state CLOSED' % p.get('size'),
                   p.get('size') == len(PDF) and p.get('state') == 'CLOSED')
+        # midstream: the same capture without the download's handshake
+        mid = os.path.join(d, 'mid.pcap')
+        with open(mid, 'wb') as f:
+            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for t, fr in sorted(pkts, key=lambda x: x[0])[3:]:
+                f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
+        m = os.path.join(d, 'm')
+        os.mkdir(m)
+        subprocess.run([vigil, '-r', mid, '-l', m, '--runmode', 'single', '--no-progress', '-k', 'none',
+                        '--set', 'stream.midstream=yes',
+                        '--set', 'outputs.eve.types.files-force-hash=md5'], capture_output=True, text=True)
+        fm = [json.loads(l)['fileinfo'] for l in open(os.path.join(m, 'eve.json')) if '"fileinfo"' in l]
+        check('stream.midstream: a download whose handshake was not seen is still a file '
+              '(name, md5)', any(x['filename'] == 'Report.PDF' and x.get('md5') == md5 for x in fm))
         # configuration alone: force-hash without any file rule
         e = os.path.join(d, 'e2')
         os.mkdir(e)
