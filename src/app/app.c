@@ -62,7 +62,7 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 }
 
 /* A parameter of a header value (boundary=...), unquoted, NUL-terminated. */
-bool mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap)
+size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap)
 {
 	char tmp[1024];
 	vn = MIN(vn, sizeof(tmp) - 1);
@@ -89,12 +89,13 @@ bool mime_param(const char *v, size_t vn, const char *name, char *out, size_t ca
 			while (q[n] && q[n] != ';' && q[n] != ' ' && q[n] != '\t')
 				n++;
 		}
+		size_t full = n;
 		n = MIN(n, cap - 1);
 		memcpy(out, q, n);
 		out[n] = 0;
-		return n > 0;
+		return full;
 	}
-	return false;
+	return 0;
 }
 
 struct app_file *app_file_slot(struct app_ctx *a)

@@ -112,13 +112,14 @@ struct smtp_line {
 };
 struct mime {
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
+	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
 	uint8_t enc, depth, b64n;
 	uint32_t b64;
 	uint16_t hdr_len;
 	char hdr[1024];           /* the header being read, unfolded (capped) */
-	char fname[128];
+	char fname[256];
 	char pending_boundary[SMTP_BOUNDARY_MAX];
 	char boundary[SMTP_MIME_DEPTH][SMTP_BOUNDARY_MAX];
 	uint64_t file_size;
@@ -147,8 +148,9 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s);
 /* The transaction under way if not written to eve yet (marks it). */
 const struct smtp_info *smtp_unlogged(struct smtp_state *s);
 
-/* A parameter of a header value (boundary=...), unquoted. */
-bool mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap);
+/* A parameter of a header value (boundary=...), unquoted and cut to fit
+ * out; returns its full length (0: absent or empty). */
+size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap);
 
 /* multipart/form-data uploads (multipart.c) */
 struct mpart {

@@ -70,7 +70,7 @@ static const uint8_t *trim(const uint8_t *s, size_t *n)
 }
 
 /* A header value's parameter (boundary=, filename=, name=), unquoted. */
-static bool param(const char *v, const char *name, char *out, size_t cap)
+static size_t param(const char *v, const char *name, char *out, size_t cap)
 {
 	return mime_param(v, strlen(v), name, out, cap);
 }
@@ -392,10 +392,11 @@ static void header(struct smtp_state *s)
 			m->multipart = true;
 			memcpy(m->pending_boundary, b, sizeof(b));
 		}
-		if (!m->fname[0])
-			param(val, "name", m->fname, sizeof(m->fname));
+		if (!m->fname[0] && param(val, "name", m->fname, sizeof(m->fname)) > 255)
+			m->long_name = true;
 	} else if (!strcasecmp(h, "content-disposition")) {
-		param(val, "filename", m->fname, sizeof(m->fname));
+		if (param(val, "filename", m->fname, sizeof(m->fname)) > 255)
+			m->long_name = true;
 	} else if (!strcasecmp(h, "content-transfer-encoding")) {
 		m->enc = !strncasecmp(val, "base64", 6) ? ENC_B64
 			 : !strncasecmp(val, "quoted-printable", 16) ? ENC_QP : ENC_NONE;
@@ -421,6 +422,8 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 	if (m->in_headers) {
 		if (n && (l[0] == ' ' || l[0] == '\t') && m->hdr_len) {
 			size_t k = MIN(n, sizeof(m->hdr) - 1 - m->hdr_len);
+			if (k < n)
+				m->long_header = true;
 			memcpy(m->hdr + m->hdr_len, l, k); /* folded: continues the header */
 			m->hdr_len = (uint16_t)(m->hdr_len + k);
 			m->hdr[m->hdr_len] = 0;
@@ -431,6 +434,8 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		m->hdr_len = 0;
 		if (n) {
 			size_t k = MIN(n, sizeof(m->hdr) - 1);
+			if (k < n)
+				m->long_header = true;
 			memcpy(m->hdr, l, k);
 			m->hdr_len = (uint16_t)k;
 			m->hdr[k] = 0;
@@ -588,9 +593,13 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 
 static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 {
+	bool greeting = !s->replies_seen;
 	s->replies_seen = true;
-	if (!s->nq)
+	if (!s->nq) {
+		if (!greeting)
+			app_event(a, APP_EV_SMTP_UNMATCHED_REPLY);
 		return; /* the greeting, or a reply to nothing */
+	}
 	uint8_t c = s->q[s->q0];
 	s->q0 = (uint8_t)((s->q0 + 1) % SMTP_CMDQ);
 	s->nq--;
@@ -608,6 +617,8 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 		}
 		break;
 	case CMD_DATA:
+		if (code != 354)
+			app_event(a, APP_EV_SMTP_DATA_REJECTED);
 		if (code != 354 && s->mode == SM_DATA) {
 			s->mode = SM_CMD;
 			s->tx.email = false;
@@ -624,6 +635,8 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	case CMD_STARTTLS:
 		if (code == 220)
 			s->tls = true;
+		else
+			app_event(a, APP_EV_SMTP_TLS_REJECTED);
 		break;
 	case CMD_RSET:
 		break;
@@ -638,8 +651,14 @@ static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint
 		client_line(a, s, l, n);
 		return;
 	}
-	/* a reply: "250-..." continues, "250 ..." (or "250") ends it */
-	if (n >= 3 && isdigit(l[0]) && isdigit(l[1]) && isdigit(l[2]) && (n == 3 || l[3] == ' '))
+	/* a reply: "250-..." continues, "250 ..." (or "250") ends it; a
+	 * code is 2-5, 0-5, a digit (RFC 5321 4.2) */
+	if (n < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' || l[1] > '5' || !isdigit(l[2]) ||
+	    (n > 3 && l[3] != ' ' && l[3] != '-')) {
+		app_event(a, APP_EV_SMTP_INVALID_REPLY);
+		return;
+	}
+	if (n == 3 || l[3] == ' ')
 		server_reply(a, s, (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0')));
 }
 
@@ -669,8 +688,10 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			uint32_t room = SMTP_LINE_MAX - ln->len;
 			memcpy(ln->buf + ln->len, d, MIN(k, room));
 			ln->len += MIN(k, room);
-			if (k > room)
+			if (k > room) {
 				ln->skip = true; /* the rest of an over-long line */
+				app_event(a, APP_EV_SMTP_TRUNCATED_LINE);
+			}
 		}
 		if (!lf)
 			return;
@@ -679,6 +700,14 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 		ln->skip = false;
 		d += k + 1;
 		n -= k + 1;
+		if (s->mime.long_name) {
+			s->mime.long_name = false;
+			app_event(a, APP_EV_SMTP_MIME_LONG_FILENAME);
+		}
+		if (s->mime.long_header) {
+			s->mime.long_header = false;
+			app_event(a, APP_EV_SMTP_MIME_LONG_HEADER);
+		}
 	}
 }
 

@@ -83,7 +83,7 @@ def main():
     send(c, b'MAIL FROM:<eve@example.org>\r\nRCPT TO:<frank@example.net>\r\nDATA\r\n')
     send(s, b'250 ok\r\n550 no such user\r\n554 no valid recipients\r\n')
     send(c, b'RSET\r\n')
-    send(s, b'250 flushed\r\n')
+    send(s, b'250 flushed\r\n+ junk on a line of its own\r\n')
     send(c, b'STARTTLS\r\n')
     send(s, b'220 ready\r\n')
     send(c, client_hello('mx.example.net'))
@@ -143,6 +143,9 @@ def main():
           hashlib.sha256(PATCH.encode().replace(b'\n', b'\r\n')).hexdigest())
     check('fileinfo of an attachment: app_proto smtp with the smtp and email objects',
           z.get('app_proto') == 'smtp' and z.get('smtp', {}).get('mail_from') == '<alice@example.org>')
+    an = sorted(x['anomaly']['event'] for x in recs if x.get('event_type') == 'anomaly')
+    check('anomalies: the refused DATA and the malformed reply: %s' % an,
+          an == ['DATA_COMMAND_REJECTED', 'INVALID_REPLY'])
     tl = [x for x in recs if x.get('event_type') == 'tls']
     check('STARTTLS hands the connection to TLS (a tls record, SNI mx.example.net)',
           len(tl) == 1 and tl[0]['tls'].get('sni') == 'mx.example.net')
