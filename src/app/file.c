@@ -49,6 +49,7 @@ void file_track_begin(struct file_track *t)
 		t->ctx[i] = c;
 	}
 	t->magic = (w & FILE_WANT_MAGIC) != 0;
+	filestore_open(&t->st);
 }
 
 void file_track_add(struct file_track *t, const uint8_t *d, uint32_t n)
@@ -56,6 +57,7 @@ void file_track_add(struct file_track *t, const uint8_t *d, uint32_t n)
 	for (int i = 0; i < 3; i++)
 		if (t->ctx[i] && n)
 			EVP_DigestUpdate(t->ctx[i], d, n);
+	filestore_write(&t->st, d, n);
 	if (t->magic && t->head_len < FILE_MAGIC_BYTES && n) {
 		if (!t->head && !(t->head = v_malloc(FILE_MAGIC_BYTES))) {
 			t->magic = false;
@@ -90,6 +92,12 @@ void file_track_end(struct file_track *t, struct file_facts *out, bool closed)
 	}
 	if (t->magic && t->head_len)
 		file_magic(t->head, t->head_len, out->magic, sizeof(out->magic));
+	if (t->st.tmp[0] && closed && out->sha256[0]) {
+		/* the worker keeps or removes it once the rules have spoken */
+		filestore_close(&t->st);
+		str_lcpy(out->store_tmp, t->st.tmp, sizeof(out->store_tmp));
+		t->st.tmp[0] = 0;
+	}
 	file_track_free(t);
 }
 
@@ -98,6 +106,8 @@ void file_track_free(struct file_track *t)
 	for (int i = 0; i < 3; i++)
 		EVP_MD_CTX_free(t->ctx[i]);
 	v_free(t->head);
+	if (t->st.tmp[0])
+		filestore_drop(&t->st);
 	memset(t, 0, sizeof(*t));
 }
 

@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum { FILE_WANT_MD5 = 1, FILE_WANT_SHA1 = 2, FILE_WANT_SHA256 = 4, FILE_WANT_MAGIC = 8 };
+#include "filestore.h"
+
+enum { FILE_WANT_MD5 = 1, FILE_WANT_SHA1 = 2, FILE_WANT_SHA256 = 4, FILE_WANT_MAGIC = 8,
+       FILE_WANT_STORE = 16 /* written to the file store's tmp, kept if rules say */ };
 #define FILE_MAGIC_BYTES 512   /* libmagic looks at this much (Suricata's too) */
 #define FILE_MAGIC_MAX 128     /* description kept */
 
@@ -25,12 +28,15 @@ struct file_track {
 	uint8_t *head;            /* the first bytes, for libmagic (wanted) */
 	uint16_t head_len;
 	bool magic;
+	struct file_store st;     /* its copy for the file store (wanted) */
 };
 
 /* The digests and magic of a file once closed (hex; "" when not computed). */
 struct file_facts {
 	char md5[33], sha1[41], sha256[65];
 	char magic[FILE_MAGIC_MAX];
+	char store_tmp[600];      /* a closed copy awaiting the rules' verdict ("" none) */
+	bool stored;              /* kept in the file store */
 };
 
 void file_track_begin(struct file_track *t);

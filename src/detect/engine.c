@@ -2175,7 +2175,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	struct binst bi[BUF_MAX];
 	res->cnt = 0;
 	res->verdict = VERDICT_NONE;
-	res->flow_drop = res->flow_pass = false;
+	res->flow_drop = res->flow_pass = res->filestore = false;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
 	/* fragments and packets whose decoding stopped: decoder-event rules only */
@@ -2322,6 +2322,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			}
 			if ((r->action == ACT_DROP || r->action == ACT_REJECT) && to_flow)
 				res->flow_drop = true;
+			if (r->filestore)
+				res->filestore = true;
 			if (r->noalert || res->cnt >= DETECT_MAX_ALERTS)
 				continue;
 			struct detect_alert *al = &res->a[res->cnt++];

@@ -1765,6 +1765,15 @@ static int kw_ftpdata_command(struct rule *r, const char *a, struct parse_ctx *p
 
 /* ---- files ---- */
 
+static int kw_filestore(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	(void)a;
+	(void)pc;
+	r->filestore = true;
+	file_want(FILE_WANT_STORE | FILE_WANT_SHA256);
+	return 0;
+}
+
 static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FILE_NAME, ALP_HTTP); }
 static int kw_file_magic(struct rule *r, const char *a, struct parse_ctx *pc)
 {

@@ -6,6 +6,7 @@
  * the same two hosts.
  */
 #include "engine.h"
+#include "filestore.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -219,6 +220,16 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		res->rules_memory = detect_engine_memory(de);
 		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
 			 st.invalid, st.seconds);
+	}
+	if (cfg->filestore_enabled) {
+		char d[600];
+		if (cfg->filestore_dir[0] == '/')
+			snprintf(d, sizeof(d), "%s", cfg->filestore_dir);
+		else
+			snprintf(d, sizeof(d), "%s/%s", cfg->log_dir, cfg->filestore_dir);
+		if (filestore_init(d, cfg->filestore_force, cfg->filestore_max_files,
+				   cfg->filestore_max_size, cfg->filestore_max_file_size, e) < 0)
+			return V_EIO;
 	}
 	/* the stream's other consumers (unix socket, syslog, redis) */
 	struct fanout *fan = fanout_open(cfg, e);

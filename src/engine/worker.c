@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -32,10 +33,28 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 		detect_stream_data(w->dt, f, dir, data, len, flags);
 }
 
+/* The files that closed on this packet: kept in the file store when a
+ * rule with filestore matched it (or the store keeps everything), their
+ * temporary copies removed otherwise. */
+static void files_settle(struct worker *w, bool keep)
+{
+	for (unsigned i = 0; i < w->app.tx.nfiles && i < APP_FILES_PER_PKT; i++) {
+		struct file_facts *ff = &w->app.file[i].facts;
+		if (!ff->store_tmp[0])
+			continue;
+		if (keep || filestore_forced())
+			ff->stored = filestore_commit(ff->store_tmp, ff->sha256, w->app.file[i].size);
+		else
+			unlink(ff->store_tmp);
+		ff->store_tmp[0] = 0;
+	}
+}
+
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
+	files_settle(w, false);
 	detect_flow_free(f);
 	if (w->eve) /* what the protocols never wrote for it */
 		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
@@ -914,10 +933,18 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 				(uint64_t)__builtin_popcountll((uint64_t)(w->app.tx.events >> 64)));
 	if (w->eve) /* the protocols' records: one table (eve_app_records) */
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
+	bool keep_files = false;
 	if (w->rules) {
 		worker_check_rules(w);
-		if (w->dt)
+		if (w->dt) {
 			verdict = run_detect(w, p);
+			keep_files = w->dres.filestore;
+		}
+	}
+	if (w->app.tx.nfiles) {
+		files_settle(w, keep_files);
+		if (w->eve)
+			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
 	}
 	if (w->app.tx.ndns)
 		dns_anomalies(w, p);

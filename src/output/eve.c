@@ -911,7 +911,7 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 		jb_str(jb, "sha1", fi->facts.sha1);
 	if (fi->facts.sha256[0])
 		jb_str(jb, "sha256", fi->facts.sha256);
-	jb_bool(jb, "stored", false);
+	jb_bool(jb, "stored", fi->facts.stored);
 	jb_u64(jb, "size", fi->size);
 	jb_u64(jb, "tx_id", fi->tx_id);
 	jb_close(jb);
@@ -968,8 +968,10 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_tx *tx, const struct eve_cfg *ec)
 {
 	if (tx) {
+		/* a packet's fileinfo records follow its alerts
+		 * (eve_file_records): whether a file was stored is the rules' */
 		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
-			if (app_rows[i].enabled(ec))
+			if (app_rows[i].enabled(ec) && app_rows[i].write != file_rows)
 				app_rows[i].write(jb, p, f, tx, ec);
 		return;
 	}
@@ -977,6 +979,13 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
 			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
 				app_rows[i].write(jb, NULL, f, NULL, ec);
+}
+
+void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (tx && want_files(ec))
+		file_rows(jb, p, f, tx, ec);
 }
 
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)

@@ -123,6 +123,10 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow *f,
 		     const struct quic_info *q, const struct eve_cfg *ec);
 /* An anomaly record of type applayer for each event in the mask. */
+/* The fileinfo records of the files that closed on this packet (after the
+ * rules: they decide what the file store keeps). */
+void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec);
 void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_t events,
 			    const struct eve_cfg *ec);
 

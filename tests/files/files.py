@@ -142,6 +142,31 @@ def main():
         fm = [json.loads(l)['fileinfo'] for l in open(os.path.join(m, 'eve.json')) if '"fileinfo"' in l]
         check('stream.midstream: a download whose handshake was not seen is still a file '
               '(name, md5)', any(x['filename'] == 'Report.PDF' and x.get('md5') == md5 for x in fm))
+        # the file store: a rule keeps the PDF, the rest goes
+        fsd = os.path.join(d, 'fs')
+        os.mkdir(fsd)
+        frules = os.path.join(d, 'fs.rules')
+        open(frules, 'w').write('alert http any any -> any any (msg:"keep pdf"; fileext:"pdf"; filestore; sid:30;)\n')
+        subprocess.run([vigil, '-r', cap, '-S', frules, '-l', fsd, '--runmode', 'single', '--no-progress',
+                        '-k', 'none', '--set', 'file-store.enabled=yes'], capture_output=True, text=True)
+        store = os.path.join(fsd, 'filestore')
+        kept = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(store) for f in fs)
+        want = os.path.join(store, sha256[:2], sha256)
+        check('filestore keeps the matched file as DIR/xx/SHA256, its bytes as decoded, mode 0600 '
+              'in a 0700 store; nothing else (kept: %s)' % [os.path.relpath(k, store) for k in kept],
+              kept == [want] and open(want, 'rb').read() == PDF and
+              os.stat(want).st_mode & 0o777 == 0o600 and os.stat(store).st_mode & 0o777 == 0o700)
+        fr = [json.loads(l)['fileinfo'] for l in open(os.path.join(fsd, 'eve.json')) if '"fileinfo"' in l]
+        check('fileinfo says stored for it alone',
+              sorted((x['filename'], x['stored']) for x in fr) ==
+              [('/upload/notes.txt', False), ('Report.PDF', True), ('one.bin', False), ('two.txt', False)])
+        # force-filestore with a limit of 2 files: the oldest goes
+        subprocess.run([vigil, '-r', cap, '-l', fsd, '--runmode', 'single', '--no-progress', '-k', 'none',
+                        '--set', 'file-store.enabled=yes', '--set', 'file-store.force-filestore=yes',
+                        '--set', 'file-store.max-files=2'], capture_output=True, text=True)
+        kept = [f for dp, _, fs in os.walk(store) for f in fs if len(f) == 64]
+        check('force-filestore, max-files 2: %d kept, the PDF (the oldest) gone' % len(kept),
+              len(kept) == 2 and sha256 not in kept)
         # configuration alone: force-hash without any file rule
         e = os.path.join(d, 'e2')
         os.mkdir(e)

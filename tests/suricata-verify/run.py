@@ -143,6 +143,14 @@ def plan(tdir, t, vigil):
         # the eve files type's force-hash / force-magic (Suricata's
         # eve-log types list: [{'files': {'force-hash': [md5]}}, ...])
         for o in (sc.get('outputs') or []) if isinstance(sc, dict) else []:
+            fsc = o.get('file-store') if isinstance(o, dict) else None
+            if isinstance(fsc, dict) and fsc.get('enabled') is True:
+                args += ['--set', 'file-store.enabled=yes']
+                if fsc.get('force-filestore') is True:
+                    args += ['--set', 'file-store.force-filestore=yes']
+                if isinstance(fsc.get('force-hash'), list) and fsc['force-hash']:
+                    args += ['--set', 'outputs.eve.types.files-force-hash=' +
+                             ','.join(str(x) for x in fsc['force-hash'])]
             ev = o.get('eve-log') if isinstance(o, dict) else None
             for ty in (ev or {}).get('types') or []:
                 fs = ty.get('files') if isinstance(ty, dict) else None

@@ -1,0 +1,33 @@
+/*
+ * filestore.h - the file store (filestore.c): files kept as evidence.
+ */
+#ifndef VIGIL_FILESTORE_H
+#define VIGIL_FILESTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vigil.h"
+
+/* A file being written to the store's temporary directory. */
+struct file_store {
+	int fd;
+	uint64_t written;
+	char tmp[600];
+};
+
+/* Opens the store (creates dir 0700, counts what it holds); with
+ * force_all every file is kept.  Until then nothing is stored. */
+int filestore_init(const char *dir, bool force_all, uint64_t max_files, uint64_t max_size,
+		   uint64_t max_file_size, struct verr *e);
+bool filestore_forced(void);
+void filestore_open(struct file_store *s);
+void filestore_write(struct file_store *s, const uint8_t *d, uint32_t n);
+void filestore_close(struct file_store *s);
+/* Removes the temporary file. */
+void filestore_drop(struct file_store *s);
+/* Keeps the closed temporary file tmp as DIR/xx/SHA256; true if stored
+ * (or already there). */
+bool filestore_commit(const char *tmp, const char *sha256, uint64_t size);
+
+#endif
