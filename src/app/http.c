@@ -50,6 +50,8 @@ struct http_conn {
 	struct hbuf pend[2];       /* bytes libhtp gave back (it waits for the other side) */
 	struct hbuf hold[2];       /* bytes kept back until more come (feed_lines) */
 	uint8_t last[2][2];        /* the last two bytes handed to libhtp */
+	uint32_t line_len[2];      /* bytes handed since the last LF ... */
+	bool line_hdr[2];          /* ... and whether they can be a header line */
 	const uint8_t *cur;        /* the request bytes of the call under way */
 	uint32_t cur_len;
 	struct hbuf head;          /* the head handed to the caller */
@@ -570,9 +572,22 @@ static void deliver(struct http_conn *c, int dir, const uint8_t *data, uint32_t 
 {
 	if (!len || c->stopped)
 		return;
-	/* the last two bytes given, for feed_lines' look behind */
+	/* the last two bytes given, and whether the line they end can be a
+	 * header (feed_lines' look behind) */
 	c->last[dir][0] = len >= 2 ? data[len - 2] : c->last[dir][1];
 	c->last[dir][1] = data[len - 1];
+	const uint8_t *nl = memrchr(data, '\n', len);
+	const uint8_t *ls = nl ? nl + 1 : data;
+	if (nl) {
+		c->line_len[dir] = 0;
+		c->line_hdr[dir] = false;
+	}
+	uint32_t k = (uint32_t)(data + len - ls);
+	if (k && !c->line_len[dir])
+		c->line_hdr[dir] = ls[0] == ' ' || ls[0] == '\t';
+	if (k && memchr(ls, ':', k))
+		c->line_hdr[dir] = true;
+	c->line_len[dir] = (uint32_t)MIN((uint64_t)c->line_len[dir] + k, (uint64_t)UINT32_MAX);
 	if (c->pend[dir].len) {
 		if (!hbuf_add(&c->pend[dir], data, len, HTTP_PENDING_MAX)) {
 			c->pend[dir].len = 0;
@@ -619,7 +634,28 @@ static void feed_lines(struct http_conn *c, int dir, const uint8_t *d, uint32_t 
 	const uint8_t *lf = memrchr(d, '\n', n);
 	uint32_t upto = lf ? (uint32_t)(lf - d) + 1 : 0; /* complete lines */
 	uint32_t from = 0;                                /* not handed over yet */
+	/* only a line that can be a header (name: value, or a folded
+	 * continuation) may need the byte after its LF; any other line goes
+	 * with its LF in the same call, as libhtp would read it whole */
+	bool headerish = false;
 	if (upto) {
+		uint32_t e = upto - 1, s0 = e;
+		while (s0 && d[s0 - 1] != '\n')
+			s0--;
+		if (s0 == 0 && c->line_len[dir]) {
+			/* the line began in what was handed over before */
+			headerish = c->line_hdr[dir] || (e && memchr(d, ':', e));
+		} else {
+			if (e > s0 && d[e - 1] == '\r')
+				e--;
+			headerish = e > s0 && (d[s0] == ' ' || d[s0] == '\t' ||
+					       memchr(d + s0, ':', e - s0));
+		}
+	}
+	if (upto && !headerish) {
+		deliver(c, dir, d, upto);
+		from = upto;
+	} else if (upto) {
 		deliver(c, dir, d, upto - 1);
 		from = upto - 1;
 		st = stage(c, dir, &chunked);
