@@ -2036,7 +2036,23 @@ static bool file_hash_in(const struct app_cond *c, const struct file_facts *ff)
 }
 
 /* The rule's app-layer conditions against this packet's transaction. */
-static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
+/* ftpbounce: a PORT command whose address is not its sender's (the
+ * server would connect to a third host). */
+static bool ftp_bounce(const struct app_tx *tx, const struct packet *p)
+{
+	const struct ftp_info *t = tx ? tx->ftp_cmd : NULL;
+	if (!t || strcmp(t->command, "PORT") || p->ip_ver != 4)
+		return false;
+	unsigned v[6];
+	if (sscanf(t->command_data, "%u,%u,%u,%u,%u,%u", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return false;
+	for (int i = 0; i < 4; i++)
+		if (v[i] != p->src[i])
+			return true;
+	return false;
+}
+
+static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const struct packet *p)
 {
 	for (unsigned i = 0; i < r->nac; i++) {
 		const struct app_cond *c = &r->ac[i];
@@ -2106,6 +2122,9 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx)
 				ok = c->mask == 2;
 			break;
 		}
+		case AC_FTPBOUNCE:
+			ok = ftp_bounce(tx, p);
+			break;
 		case AC_FTPDATA_CMD: {
 			const struct ftpdata_info *d = tx ? tx->ftpdata_flow : NULL;
 			if (!d)
@@ -2243,7 +2262,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			if (ev_only && !r->npev)
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
-			    (r->nac && !app_conds_ok(r, tx)))
+			    (r->nac && !app_conds_ok(r, tx, p)))
 				continue;
 			if (r->http_parts) {
 				/* evaluated where the last part it inspects arrives */

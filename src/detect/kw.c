@@ -1761,6 +1761,11 @@ static int word_cond(struct rule *r, const char *arg, const char *kw, uint8_t ty
 }
 static int kw_ftp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftp.mode", AC_FTP_MODE, ALP_FTP, "passive", "active", pc); }
 static int kw_ftp_reply_received(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftp.reply_received", AC_FTP_REPLY_RECEIVED, ALP_FTP, "yes", "no", pc); }
+static int kw_ftpbounce(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	(void)a;
+	return add_ac(r, AC_FTPBOUNCE, ALP_FTP, pc) ? 0 : -1;
+}
 static int kw_ftpdata_command(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftpdata_command", AC_FTPDATA_CMD, ALP_FTPDATA, "retr", "stor", pc); }
 
 /* ---- files ---- */

@@ -75,6 +75,8 @@ def main():
     up.fin(c)
     ctl.t[0] = up.t[0]
     ctl.send(s, b'150 Ok to send data.\r\n226 Transfer complete.\r\n')
+    ctl.send(c, b'PORT 192,0,2,99,4,1\r\n')                              # a bounce attempt
+    ctl.send(s, b'500 Illegal PORT command.\r\n')
     ctl.send(c, b'NOOP\r\n')                                              # never answered
     pkts.sort(key=lambda x: x[0])
     with tempfile.TemporaryDirectory() as d:
@@ -91,6 +93,7 @@ def main():
             'alert ftp-data any any -> any any (msg:"pdf"; filename:"secret.pdf"; sid:9;)',
             'alert ftp-data any any -> any any (msg:"bytes"; file.data; content:"report body"; sid:10;)',
             'alert ftp any any -> any any (msg:"stream"; content:"USER anonymous"; sid:11;)',
+            'alert tcp any any -> any 21 (msg:"bounce"; flow:to_server,established; content:"PORT"; ftpbounce; sid:12;)',
         ]) + '\n')
         cap = os.path.join(d, 'in.pcap')
         with open(cap, 'wb') as f:
@@ -107,12 +110,12 @@ def main():
         recs = [json.loads(l) for l in open(os.path.join(d, 'eve.json'))]
     sids = sorted(x['alert']['signature_id'] for x in recs if x.get('event_type') == 'alert')
     check('each FTP keyword matches once: sids %s' % sids,
-          sids == [1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10, 11])
+          sids == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11, 12])
     ftp = [x['ftp'] for x in recs if x.get('event_type') == 'ftp']
     cmds = [x.get('command', '') for x in ftp]
     check('an ftp record per command (and the greeting): %s' % cmds,
-          cmds == ['', 'USER', 'PASS', 'PASV', 'RETR', 'PORT', 'STOR', 'NOOP'])
-    if len(ftp) == 8:
+          cmds == ['', 'USER', 'PASS', 'PASV', 'RETR', 'PORT', 'STOR', 'PORT', 'NOOP'])
+    if len(ftp) == 9:
         check('the greeting: both lines of its multi-line reply',
               ftp[0].get('reply') == ['Welcome', 'ready'] and ftp[0].get('completion_code') == ['220', '220'])
         check('PASV: dynamic_port 10000, mode passive',
@@ -121,7 +124,7 @@ def main():
               ftp[4].get('command_data') == 'secret.pdf' and ftp[4].get('completion_code') == ['150', '226'])
         check('PORT: dynamic_port 40001, mode active',
               ftp[5].get('dynamic_port') == 40001 and ftp[5].get('mode') == 'active')
-        check('the unanswered NOOP at flow end: reply_received no', ftp[7].get('reply_received') == 'no')
+        check('the unanswered NOOP at flow end: reply_received no', ftp[8].get('reply_received') == 'no')
     fd = [x['ftp_data'] for x in recs if x.get('event_type') == 'ftp_data']
     check('ftp_data records: %s' % fd, fd == [{'filename': 'secret.pdf', 'command': 'RETR'},
                                               {'filename': 'notes.txt', 'command': 'STOR'}])
