@@ -105,11 +105,22 @@ void quic_state_free(struct app_ctx *a, struct quic_state *q);
 #define SMTP_CMDQ 64              /* commands awaiting replies */
 #define SMTP_MIME_DEPTH 8         /* nested multiparts followed */
 #define SMTP_BOUNDARY_MAX 72      /* RFC 2046: 70 */
-struct smtp_line {
+/* A line being collected (SMTP, FTP): line_take fills it. */
+struct app_line {
 	uint8_t buf[SMTP_LINE_MAX];
 	uint32_t len;
 	bool skip;
 };
+/* Takes bytes of *d up to the next LF into ln (what exceeds
+ * SMTP_LINE_MAX is dropped: *cut on the call that drops); true when the
+ * line is complete (its LF consumed): the caller reads ln->buf/len and
+ * calls line_done. */
+bool line_take(struct app_line *ln, const uint8_t **d, uint32_t *n, bool *cut);
+static inline void line_done(struct app_line *ln)
+{
+	ln->len = 0;
+	ln->skip = false;
+}
 struct mime {
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
 	bool long_name, long_header;  /* to raise as events */
@@ -126,7 +137,7 @@ struct mime {
 };
 enum { SM_CMD, SM_DATA, SM_BDAT };
 struct smtp_state {
-	struct smtp_line line[2];
+	struct app_line line[2];
 	uint8_t mode;
 	bool tls;                 /* STARTTLS accepted: TLS from here */
 	bool replies_seen;        /* the server's side is in the capture */
@@ -174,7 +185,7 @@ void mpart_free(struct app_ctx *a, struct mpart *m);
 /* FTP (ftp.c) */
 #define FTP_CMDQ 16
 struct ftp_state {
-	struct smtp_line line[2];
+	struct app_line line[2];
 	struct ftp_info q[FTP_CMDQ];  /* commands awaiting their replies */
 	uint8_t q0, nq;
 	bool in_multi;            /* inside a multi-line reply */

@@ -264,18 +264,10 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int dir,
 	      const uint8_t *d, uint32_t n, uint64_t now)
 {
-	struct smtp_line *ln = &s->line[dir];
+	struct app_line *ln = &s->line[dir];
 	while (n) {
-		const uint8_t *lf = memchr(d, '\n', n);
-		uint32_t k = lf ? (uint32_t)(lf - d) : n;
-		if (!ln->skip) {
-			uint32_t room = SMTP_LINE_MAX - ln->len;
-			memcpy(ln->buf + ln->len, d, MIN(k, room));
-			ln->len += MIN(k, room);
-			if (k > room)
-				ln->skip = true;
-		}
-		if (!lf)
+		bool cut;
+		if (!line_take(ln, &d, &n, &cut))
 			return;
 		size_t len = ln->len;
 		if (len && ln->buf[len - 1] == '\r')
@@ -284,10 +276,7 @@ void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int 
 			client_line(a, s, f, ln->buf, len, now);
 		else
 			server_line(a, s, f, ln->buf, len, now);
-		ln->len = 0;
-		ln->skip = false;
-		d += k + 1;
-		n -= k + 1;
+		line_done(ln);
 	}
 }
 

@@ -74,37 +74,12 @@ static void part_end(struct app_ctx *a, struct mpart *m, const struct http_msg *
 	}
 }
 
-/* A part's header line: Content-Disposition's filename= names the file. */
+/* A part's header line: Content-Disposition's filename= names the file
+ * (filename*=, RFC 5987, is not read). */
 static void header_line(struct mpart *m)
 {
-	m->hdr[m->hlen] = 0;
-	if (strncasecmp(m->hdr, "content-disposition:", 20))
-		return;
-	for (const char *p = m->hdr + 20; (p = strcasestr(p, "filename")); p += 8) {
-		const char *q = p + 8;
-		if (*q == '*')
-			continue; /* filename*= (RFC 5987): not read */
-		while (*q == ' ')
-			q++;
-		if (*q != '=')
-			continue;
-		q++;
-		while (*q == ' ')
-			q++;
-		size_t n = 0;
-		if (*q == '"') {
-			q++;
-			while (q[n] && q[n] != '"')
-				n++;
-		} else {
-			while (q[n] && q[n] != ';' && q[n] != ' ' && q[n] != '\r')
-				n++;
-		}
-		n = MIN(n, sizeof(m->fname) - 1);
-		memcpy(m->fname, q, n);
-		m->fname[n] = 0;
-		return;
-	}
+	if (m->hlen >= 20 && !strncasecmp(m->hdr, "content-disposition:", 20))
+		mime_param(m->hdr + 20, m->hlen - 20u, "filename", m->fname, sizeof(m->fname));
 }
 
 void mpart_feed(struct app_ctx *a, struct mpart *m, const uint8_t *d, size_t n,

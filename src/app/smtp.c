@@ -662,9 +662,27 @@ static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint
 		server_reply(a, s, (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0')));
 }
 
+bool line_take(struct app_line *ln, const uint8_t **d, uint32_t *n, bool *cut)
+{
+	const uint8_t *lf = memchr(*d, '\n', *n);
+	uint32_t k = lf ? (uint32_t)(lf - *d) : *n;
+	*cut = false;
+	if (!ln->skip) {
+		uint32_t room = SMTP_LINE_MAX - ln->len;
+		memcpy(ln->buf + ln->len, *d, MIN(k, room));
+		ln->len += MIN(k, room);
+		if (k > room)
+			ln->skip = *cut = true; /* the rest of an over-long line */
+	}
+	k += lf ? 1 : 0;
+	*d += k;
+	*n -= k;
+	return lf != NULL;
+}
+
 void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *d, uint32_t n)
 {
-	struct smtp_line *ln = &s->line[dir];
+	struct app_line *ln = &s->line[dir];
 	if (dir == 0)
 		flush_done(a, s);
 	while (n && !s->tls) {
@@ -682,24 +700,13 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			}
 			continue;
 		}
-		const uint8_t *lf = memchr(d, '\n', n);
-		uint32_t k = lf ? (uint32_t)(lf - d) : n;
-		if (!ln->skip) {
-			uint32_t room = SMTP_LINE_MAX - ln->len;
-			memcpy(ln->buf + ln->len, d, MIN(k, room));
-			ln->len += MIN(k, room);
-			if (k > room) {
-				ln->skip = true; /* the rest of an over-long line */
-				app_event(a, APP_EV_SMTP_TRUNCATED_LINE);
-			}
-		}
-		if (!lf)
+		bool cut, full = line_take(ln, &d, &n, &cut);
+		if (cut)
+			app_event(a, APP_EV_SMTP_TRUNCATED_LINE);
+		if (!full)
 			return;
 		line_in(a, s, dir, ln->buf, ln->len);
-		ln->len = 0;
-		ln->skip = false;
-		d += k + 1;
-		n -= k + 1;
+		line_done(ln);
 		if (s->mime.long_name) {
 			s->mime.long_name = false;
 			app_event(a, APP_EV_SMTP_MIME_LONG_FILENAME);

@@ -1671,6 +1671,15 @@ static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx 
 	return 0;
 }
 
+/* A keyword's value as a content argument: [!]"value", quoted if it was
+ * not (tls.subject:CN=x, filename:"a.exe"). */
+static void as_content(const char *arg, char *out, size_t cap)
+{
+	bool neg = *arg == '!';
+	const char *a = neg ? arg + 1 : arg;
+	snprintf(out, cap, *a == '"' ? "%s%s" : "%s\"%s\"", neg ? "!" : "", a);
+}
+
 /* tls.subject:"CN=..." / tls.issuerdn / tls.fingerprint: the older
  * keywords with a value; a content in the certificate buffer */
 static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const char *kw,
@@ -1679,14 +1688,7 @@ static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const c
 	if (need_arg(arg, kw, pc))
 		return -1;
 	char tmp[600];
-	const char *a = arg;
-	bool neg = *a == '!';
-	if (neg)
-		a++;
-	if (*a == '"')
-		snprintf(tmp, sizeof(tmp), "%s%s", neg ? "!" : "", a);
-	else
-		snprintf(tmp, sizeof(tmp), "%s\"%s\"", neg ? "!" : "", a);
+	as_content(arg, tmp, sizeof(tmp));
 	int8_t saved = r->cur_buf;
 	struct sm *lc = r->last_content, *lp = r->last_pm;
 	sticky(r, b, ALP_TLS);
@@ -1796,14 +1798,7 @@ static int file_value(struct rule *r, const char *arg, enum buffer_id b, const c
 	if (need_arg(arg, kw, pc))
 		return -1;
 	char tmp[600];
-	const char *a = arg;
-	bool neg = *a == '!';
-	if (neg)
-		a++;
-	if (*a == '"')
-		snprintf(tmp, sizeof(tmp), "%s%s", neg ? "!" : "", a);
-	else
-		snprintf(tmp, sizeof(tmp), "%s\"%s\"", neg ? "!" : "", a);
+	as_content(arg, tmp, sizeof(tmp));
 	int8_t saved = r->cur_buf;
 	sticky(r, b, ALP_HTTP);
 	int rc = kw_content(r, tmp, pc);
