@@ -62,7 +62,7 @@ int store_main(int argc, char **argv)
 				       .db = dbpath,
 				       .max_age = cfg.store_max_age,
 				       .max_bytes = cfg.store_max_size,
-				       .batch = cfg.store_batch ? (unsigned)cfg.store_batch : 5000,
+				       .batch = cfg.store_batch ? (unsigned)cfg.store_batch : 20000,
 				       .once = once };
 	subcmd_catch_stop();
 	struct verr e = { "" };

@@ -5,6 +5,7 @@
  * swallows the ones after it.
  */
 #include "json.h"
+#include <ctype.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -251,4 +252,274 @@ bool json_head_str(const char *rec, size_t len, const char *key, char *out, size
 	}
 	out[i] = '\0';
 	return p + i < rec + len && p[i] == '"';
+}
+
+/* ---- reading: json_walk ---- */
+
+struct walk {
+	const char *p, *end;
+	json_walk_cb cb;
+	void *ctx;
+	char path[256];
+	size_t plen;
+	int depth;
+};
+
+static void ws(struct walk *w)
+{
+	while (w->p < w->end && (*w->p == ' ' || *w->p == '\t' || *w->p == '\n' || *w->p == '\r'))
+		w->p++;
+}
+
+/* a string token after its opening quote: its text's end */
+static bool str_tok(struct walk *w, const char **s, size_t *n)
+{
+	const char *b = w->p;
+	while (w->p < w->end) {
+		unsigned char c = (unsigned char)*w->p;
+		if (c == '"') {
+			*s = b;
+			*n = (size_t)(w->p - b);
+			w->p++;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			if (++w->p >= w->end)
+				return false;
+			c = (unsigned char)*w->p;
+			if (c == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (w->p + i >= w->end || !isxdigit((unsigned char)w->p[i]))
+						return false;
+				w->p += 4;
+			} else if (!strchr("\"\\/bfnrt", c) || !c) {
+				return false;
+			}
+		}
+		w->p++;
+	}
+	return false;
+}
+
+static bool num_tok(struct walk *w)
+{
+	const char *p = w->p;
+	if (p < w->end && *p == '-')
+		p++;
+	if (p >= w->end || !isdigit((unsigned char)*p))
+		return false;
+	if (*p == '0')
+		p++;
+	else
+		while (p < w->end && isdigit((unsigned char)*p))
+			p++;
+	if (p < w->end && *p == '.') {
+		if (++p >= w->end || !isdigit((unsigned char)*p))
+			return false;
+		while (p < w->end && isdigit((unsigned char)*p))
+			p++;
+	}
+	if (p < w->end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < w->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= w->end || !isdigit((unsigned char)*p))
+			return false;
+		while (p < w->end && isdigit((unsigned char)*p))
+			p++;
+	}
+	w->p = p;
+	return true;
+}
+
+/* one more path component: ".key" (no dot first), or "[n]" for an
+ * array element.  A key that holds '.', '[', ']' or an escape would make
+ * the path ambiguous: it is written as "\x01", which no path a reader
+ * looks for contains. */
+static void path_push(struct walk *w, const char *k, size_t n, bool index, size_t *saved)
+{
+	*saved = w->plen;
+	char tmp[16];
+	size_t at = w->plen, cap = sizeof(w->path) - 1;
+	if (!index && (memchr(k, '.', n) || memchr(k, '[', n) || memchr(k, ']', n) ||
+		       memchr(k, '\\', n))) {
+		k = "\x01";
+		n = 1;
+	}
+	if (index) {
+		n = (size_t)snprintf(tmp, sizeof(tmp), "[%.*s]", (int)n, k);
+		k = tmp;
+	} else if (at && at < cap) {
+		w->path[at++] = '.';
+	}
+	if (n > cap - at)
+		n = cap - at;
+	memcpy(w->path + at, k, n);
+	w->plen = at + n;
+	w->path[w->plen] = '\0';
+}
+
+static void path_pop(struct walk *w, size_t saved)
+{
+	w->plen = saved;
+	w->path[saved] = '\0';
+}
+
+static bool value(struct walk *w)
+{
+	ws(w);
+	if (w->p >= w->end)
+		return false;
+	const char *b = w->p;
+	char c = *w->p;
+	if (c == '{' || c == '[') {
+		if (++w->depth > JB_MAX_DEPTH)
+			return false;
+		w->p++;
+		ws(w);
+		char close = c == '{' ? '}' : ']';
+		if (w->p < w->end && *w->p == close) {
+			w->p++;
+			w->depth--;
+			return true;
+		}
+		for (unsigned idx = 0;; idx++) {
+			size_t saved;
+			if (c == '{') {
+				const char *k;
+				size_t kn;
+				if (w->p >= w->end || *w->p != '"')
+					return false;
+				w->p++;
+				if (!str_tok(w, &k, &kn))
+					return false;
+				ws(w);
+				if (w->p >= w->end || *w->p != ':')
+					return false;
+				w->p++;
+				path_push(w, k, kn, false, &saved);
+			} else {
+				char num[12];
+				int n = snprintf(num, sizeof(num), "%u", idx);
+				path_push(w, num, (size_t)n, true, &saved);
+			}
+			if (!value(w))
+				return false;
+			path_pop(w, saved);
+			ws(w);
+			if (w->p >= w->end)
+				return false;
+			if (*w->p == ',') {
+				w->p++;
+				ws(w);
+				continue;
+			}
+			if (*w->p != close)
+				return false;
+			w->p++;
+			w->depth--;
+			return true;
+		}
+	}
+	if (c == '"') {
+		const char *s;
+		size_t n;
+		w->p++;
+		if (!str_tok(w, &s, &n))
+			return false;
+		w->cb(w->ctx, w->path, w->plen, JW_STR, s, n);
+		return true;
+	}
+	static const struct { const char *lit; size_t n; enum json_kind k; } lits[] = {
+		{ "true", 4, JW_BOOL }, { "false", 5, JW_BOOL }, { "null", 4, JW_NULL }
+	};
+	for (size_t i = 0; i < sizeof(lits) / sizeof(lits[0]); i++)
+		if ((size_t)(w->end - w->p) >= lits[i].n && !memcmp(w->p, lits[i].lit, lits[i].n)) {
+			w->p += lits[i].n;
+			w->cb(w->ctx, w->path, w->plen, lits[i].k, b, lits[i].n);
+			return true;
+		}
+	if (!num_tok(w))
+		return false;
+	w->cb(w->ctx, w->path, w->plen, JW_NUM, b, (size_t)(w->p - b));
+	return true;
+}
+
+bool json_walk(const char *rec, size_t len, json_walk_cb cb, void *ctx)
+{
+	struct walk w = { .p = rec, .end = rec + len, .cb = cb, .ctx = ctx };
+	ws(&w);
+	if (w.p >= w.end || *w.p != '{' || !value(&w))
+		return false;
+	ws(&w);
+	return w.p == w.end;
+}
+
+static unsigned hex4(const char *p)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+size_t json_unescape(const char *v, size_t vlen, char *out, size_t cap)
+{
+	size_t o = 0, i = 0;
+	if (!cap)
+		return 0;
+	while (i < vlen) {
+		char tmp[4];
+		size_t n = 1;
+		if (v[i] != '\\') {
+			tmp[0] = v[i++];
+		} else if (i + 1 < vlen && v[i + 1] != 'u') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			const char *f = strchr(from, v[i + 1]);
+			tmp[0] = f ? to[f - from] : v[i + 1];
+			i += 2;
+		} else if (i + 6 <= vlen) {
+			unsigned cp = hex4(v + i + 2);
+			i += 6;
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= vlen && v[i] == '\\' && v[i + 1] == 'u') {
+				unsigned lo = hex4(v + i + 2);
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+			}
+			/* a lone surrogate stays a 3-byte sequence, as SQLite's
+			 * json_extract leaves it */
+			if (cp < 0x80) {
+				tmp[0] = (char)cp;
+			} else if (cp < 0x800) {
+				tmp[0] = (char)(0xc0 | cp >> 6);
+				tmp[1] = (char)(0x80 | (cp & 0x3f));
+				n = 2;
+			} else if (cp < 0x10000) {
+				tmp[0] = (char)(0xe0 | cp >> 12);
+				tmp[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+				tmp[2] = (char)(0x80 | (cp & 0x3f));
+				n = 3;
+			} else {
+				tmp[0] = (char)(0xf0 | cp >> 18);
+				tmp[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+				tmp[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+				tmp[3] = (char)(0x80 | (cp & 0x3f));
+				n = 4;
+			}
+		} else {
+			break; /* cut escape: json_walk never gives one */
+		}
+		if (o + n >= cap)
+			break;
+		memcpy(out + o, tmp, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
 }

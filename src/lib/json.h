@@ -55,4 +55,22 @@ void jb_escape(struct jbuf *jb, const uint8_t *s, size_t len);
  * 512 bytes, holds an escape, or does not fit in out. */
 bool json_head_str(const char *rec, size_t len, const char *key, char *out, size_t cap);
 
+/* Reading a whole record: json_walk checks that rec[0..len) is one JSON
+ * object (RFC 8259, nesting at most JB_MAX_DEPTH) and calls cb for every
+ * scalar in it with its path: object keys joined by '.', array elements
+ * by their index in brackets ("dns.queries[0].rrname"; a key holding '.',
+ * '[', ']' or an escape is written "\x01" so that no path is ambiguous; a
+ * path longer than 255 bytes is cut).  v is the raw token: a string's text between its quotes (escapes
+ * as written: json_unescape decodes them), a number, true, false or null.
+ * False (and cb stops being called) at the first syntax error. */
+enum json_kind { JW_STR, JW_NUM, JW_BOOL, JW_NULL };
+typedef void (*json_walk_cb)(void *ctx, const char *path, size_t plen, enum json_kind k,
+			     const char *v, size_t vlen);
+bool json_walk(const char *rec, size_t len, json_walk_cb cb, void *ctx);
+/* A string token's text decoded (\uXXXX with surrogate pairs to UTF-8)
+ * into out (at most cap bytes, NUL-terminated, cut on a character
+ * boundary of the input); its length.  As SQLite's json_extract: a lone
+ * surrogate is encoded as it is (three bytes, not valid UTF-8). */
+size_t json_unescape(const char *v, size_t vlen, char *out, size_t cap);
+
 #endif

@@ -117,12 +117,16 @@ def main():
         with open(bad, 'w') as f:
             f.write(lines[0] + '\nnot json at all\n[1, 2, 3]\n{"event_type":"x"}\n'
                     '{"timestamp":"2026-11-30T00:00:00.000000+0000","event_type":"alert",\n' +
-                    lines[1] + '\n')
+                    lines[1] + '\n'
+                    # an alert without its alert object once stopped the store
+                    '{"timestamp":"2026-11-30T00:00:00.000000+0000","event_type":"alert","alert":7}\n' +
+                    lines[2] + '\n')
         bdb2 = os.path.join(d, 'bad.db')
         r = subprocess.run([vigil, 'store', '--eve', bad, '--db', bdb2, '--once',
                             '--set', 'store.max-age=0'], capture_output=True, text=True)
         check('lines that are not records: skipped and counted, the rest stored',
-              r.returncode == 0 and rows(bdb2) == lines[:2] and '4 skipped' in r.stderr)
+              r.returncode == 0 and rows(bdb2)[:2] == lines[:2] and rows(bdb2)[3:] == lines[2:3]
+              and len(rows(bdb2)) == 4 and '4 skipped' in r.stderr)
         # columns and search
         c = sqlite3.connect(db)
         alerts = [json.loads(x) for x in lines if '"event_type":"alert"' in x]

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "json.h"
+#include <stdio.h>
 #include "util.h"
 
 static void expect(struct jbuf *jb, const char *want)
@@ -80,6 +81,53 @@ static void test_time_format(void **state)
 	assert_string_equal(b64, "YWI=");
 }
 
+struct seen {
+	char out[1024];
+	size_t n;
+};
+
+static void note(void *ctx, const char *path, size_t plen, enum json_kind k, const char *v,
+		 size_t vlen)
+{
+	struct seen *s = ctx;
+	assert_int_equal(strlen(path), plen);
+	s->n += (size_t)snprintf(s->out + s->n, sizeof(s->out) - s->n, "%s=%c%.*s;", path,
+				 "snbz"[k], (int)vlen, v);
+}
+
+static void test_walk(void **state)
+{
+	(void)state;
+	struct seen s = { 0 };
+	const char *rec = " {\"a\":1,\"b\":{\"c\":\"x\\\"y\",\"d\":[true,{\"e\":null}],\"f\":{}},"
+			  "\"g\":-1.5e3, \"h\" : [], \"k\":{\"a.b\":\"1\"} }\n";
+	assert_true(json_walk(rec, strlen(rec), note, &s));
+	assert_string_equal(s.out, "a=n1;b.c=sx\\\"y;b.d[0]=btrue;b.d[1].e=znull;g=n-1.5e3;k.\x01=s1;");
+	/* not one object, or not JSON: refused */
+	static const char *const bad[] = { "", "[]", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}",
+					   "{\"a\":01}", "{\"a\":tru}", "{\"a\":\"\\x\"}",
+					   "{\"a\":\"\\u12\"}", "{\"a\":\"\x01\"}", "{}{}",
+					   "{\"a\":1} x", "{\"a\":-}", "{\"a\":1.}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s.n = 0;
+		assert_false(json_walk(bad[i], strlen(bad[i]), note, &s));
+	}
+	/* nesting deeper than JB_MAX_DEPTH */
+	char deep[200];
+	size_t n = 0;
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(deep + n, sizeof(deep) - n, "{\"a\":");
+	assert_false(json_walk(deep, n, note, &s));
+	/* unescaping: simple escapes, \u to UTF-8, a surrogate pair, a lone
+	 * surrogate (kept as SQLite keeps it), and a cut that keeps whole characters */
+	char out[32];
+	const char *esc = "a\\n\\\"\\u00e9\\u20ac\\ud83d\\ude00\\udc00";
+	size_t m = json_unescape(esc, strlen(esc), out, sizeof(out));
+	assert_string_equal(out, "a\n\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xed\xb0\x80");
+	assert_int_equal(m, strlen(out));
+	assert_int_equal(json_unescape(esc, strlen(esc), out, 5), 3);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -88,6 +136,7 @@ int main(void)
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_every_byte_value),
 		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
