@@ -50,6 +50,20 @@ static void files_settle(struct worker *w, bool keep)
 	}
 }
 
+/* A policy finding for eve: pol_begin gives the record to fill with a
+ * policy_alert_* writer (NULL when alerts are not written), pol_emit
+ * writes it where it was found (see eve_policy_alert). */
+static struct policy_alert *pol_begin(struct worker *w)
+{
+	return w->eve && w->ec.alert ? eve_policy_begin(&w->pa, &w->ec) : NULL;
+}
+
+static void pol_emit(struct worker *w, enum eve_at at, const struct packet *p, const struct flow *f,
+		     vtime_t ts)
+{
+	eve_policy_alert(&w->out, at, p, f, ts, &w->pa, &w->ec);
+}
+
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
@@ -67,8 +81,13 @@ static void on_flow_end(void *ud, struct flow *f)
 	    behave_flow_end(w->behave, f->key.ip_ver, f->key.src, f->key.dst, f->key.dp, f->key.proto,
 			    f->start / 1000, f->bytes[0] + f->bytes[1], &br)) {
 		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-		if (w->eve && w->ec.alert)
-			eve_beacon_alert(&w->out, f->last, f, &br, &w->ec);
+		char t0[32], t1[32];
+		struct policy_alert *pa = pol_begin(w);
+		if (pa) {
+			policy_alert_beacon(pa, &br, vtime_format(VTIME_FROM_SEC(br.first), t0),
+					    vtime_format(VTIME_FROM_SEC(br.last), t1));
+			pol_emit(w, EVE_AT_FLOW, NULL, f, f->last);
+		}
 	}
 	if ((f->key.proto == 6 || f->key.proto == 17) && f->payload_bytes[0] + f->payload_bytes[1] &&
 	    f->alproto == ALPROTO_UNKNOWN)
@@ -81,6 +100,18 @@ static void on_flow_end(void *ud, struct flow *f)
 }
 
 static void sessions_walk(void *arg, vtime_t now);
+
+static void session_alert(struct worker *w, vtime_t now, const struct flow *f, const char *kind,
+			  uint64_t secs, uint64_t threshold)
+{
+	char t0[32], t1[32];
+	struct policy_alert *pa = pol_begin(w);
+	if (pa) {
+		policy_alert_session(pa, kind, secs, threshold, vtime_format(f->start, t0),
+				     vtime_format(f->last, t1));
+		pol_emit(w, EVE_AT_FLOW, NULL, f, now);
+	}
+}
 static void expire_tick(void *arg, vtime_t now);
 
 int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigned nworkers,
@@ -260,8 +291,11 @@ static void policy_hit(struct worker *w, struct packet *p, const char *field, co
 	if (drop)
 		policy_block(w, f, true, strcmp(field, "dns.query") ? WV_DROP : dns_refusal(w, p),
 			     verdict);
-	if (w->eve && w->ec.alert)
-		eve_blocklist_alert(&w->out, p, field, value, h, drop, &w->ec);
+	struct policy_alert *pa = pol_begin(w);
+	if (pa) {
+		policy_alert_blocklist(pa, field, value, h, drop);
+		pol_emit(w, EVE_AT_ALERT, p, NULL, 0);
+	}
 }
 
 /* A new flow's addresses, and the names and addresses this packet's app
@@ -335,18 +369,14 @@ static void session_check(struct flow *f, void *ctx)
 			grade++;
 		f->ew = (uint8_t)((f->ew & 0xf0) | grade);
 		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-		if (w->eve && w->ec.alert)
-			eve_session_alert(&w->out, sw->now, f, "long_session", age,
-					  w->long_grades[grade - 1], &w->ec);
+		session_alert(w, sw->now, f, "long_session", age, w->long_grades[grade - 1]);
 	}
 	uint64_t idle = w->cfg->policy_idle_session;
 	if (idle && !(f->ew & 0x80) && f->key.proto == 6 && f->tcp_state == TCP_ESTABLISHED &&
 	    sw->now > f->last && VTIME_SEC(sw->now - f->last) >= idle) {
 		f->ew |= 0x80;
 		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-		if (w->eve && w->ec.alert)
-			eve_session_alert(&w->out, sw->now, f, "idle_session",
-					  VTIME_SEC(sw->now - f->last), idle, &w->ec);
+		session_alert(w, sw->now, f, "idle_session", VTIME_SEC(sw->now - f->last), idle);
 	}
 }
 
@@ -404,9 +434,12 @@ static void dns_counts(struct worker *w, struct packet *p)
 			if (dom != q && behave_distinct(w->behave, key, al + dl, item, now, win,
 							(uint32_t)c->policy_dns_subdomains, &cnt)) {
 				CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-				if (w->eve && w->ec.alert)
-					eve_dns_count_alert(&w->out, p, false, dom, cnt, win,
-							    (uint32_t)c->policy_dns_subdomains, &w->ec);
+				struct policy_alert *pa = pol_begin(w);
+				if (pa) {
+					policy_alert_dns_count(pa, false, dom, cnt, win,
+							       (uint32_t)c->policy_dns_subdomains);
+					pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+				}
 			}
 		}
 		if (m->response && m->rcode == 3 && c->policy_dns_nxdomain) {
@@ -415,9 +448,12 @@ static void dns_counts(struct worker *w, struct packet *p)
 			if (behave_distinct(w->behave, key, 1 + al, item, now, win,
 					    (uint32_t)c->policy_dns_nxdomain, &cnt)) {
 				CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-				if (w->eve && w->ec.alert)
-					eve_dns_count_alert(&w->out, p, true, "", cnt, win,
-							    (uint32_t)c->policy_dns_nxdomain, &w->ec);
+				struct policy_alert *pa = pol_begin(w);
+				if (pa) {
+					policy_alert_dns_count(pa, true, "", cnt, win,
+							       (uint32_t)c->policy_dns_nxdomain);
+					pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+				}
 			}
 		}
 	}
@@ -457,8 +493,11 @@ static void dns_anomalies(struct worker *w, struct packet *p)
 		if (!why)
 			continue;
 		CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-		if (w->eve && w->ec.alert)
-			eve_dns_anomaly_alert(&w->out, p, q, label, (unsigned)bestn, e, why, &w->ec);
+		struct policy_alert *pa = pol_begin(w);
+		if (pa) {
+			policy_alert_dns_label(pa, q, label, (unsigned)bestn, e, why);
+			pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+		}
 	}
 }
 
@@ -482,8 +521,11 @@ static void allow_violation(struct worker *w, struct packet *p, const struct vm 
 	if (drop)
 		policy_block(w, f, whole_flow,
 			     strcmp(field, "dns.query") ? refusal(w) : dns_refusal(w, p), verdict);
-	if (w->eve && w->ec.alert)
-		eve_allowlist_alert(&w->out, p, vm->name, field, value, name, rule, drop, &w->ec);
+	struct policy_alert *pa = pol_begin(w);
+	if (pa) {
+		policy_alert_allowlist(pa, vm->name, field, value, name, rule, drop);
+		pol_emit(w, EVE_AT_ALERT, p, NULL, 0);
+	}
 }
 
 static bool is_resolver(const struct config *cfg, uint8_t ver, const uint8_t *a)
@@ -553,8 +595,11 @@ static bool spoofed(struct worker *w, struct packet *p, const struct identity *i
 		f->policy = POL_SPOOFED; /* the packet made the flow: all of it is */
 	if (w->ips)
 		policy_block(w, f, f->policy == POL_SPOOFED, WV_DROP, verdict);
-	if (first && w->eve && w->ec.alert)
-		eve_spoofed_alert(&w->out, p, ivm->name, ifn, as, svm ? svm->name : NULL, w->ips, &w->ec);
+	struct policy_alert *pa = first ? pol_begin(w) : NULL;
+	if (pa) {
+		policy_alert_spoofed(pa, ivm->name, ifn, as, svm ? svm->name : NULL, w->ips);
+		pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+	}
 	return true;
 }
 
@@ -588,10 +633,16 @@ static void learned_check(struct worker *w, const struct packet *p, const struct
 		return;
 	CNT_ADD(&w->cnt, POLICY_EARLY_WARNINGS, (uint64_t)(!!r.newdest + !!r.odd));
 	inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, cdst, a, sizeof(a));
-	if (w->eve && w->ec.alert)
-		eve_learned_alerts(&w->out, p, vm->name, &r, c.name, a,
-				   (uint32_t)w->cfg->policy_hours_learn,
-				   (uint32_t)w->cfg->policy_hours_min, &w->ec);
+	struct policy_alert *pa;
+	if (r.newdest && (pa = pol_begin(w))) {
+		policy_alert_new_destination(pa, vm->name, &r, c.name, a);
+		pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+	}
+	if (r.odd && (pa = pol_begin(w))) {
+		policy_alert_unexpected_time(pa, vm->name, &r, a, (uint32_t)w->cfg->policy_hours_learn,
+					     (uint32_t)w->cfg->policy_hours_min);
+		pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+	}
 }
 
 /* Learns the client VM's DNS answers; decides a VM's new flows; polices
@@ -637,8 +688,11 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 		if (behave_once(w->behave, key, sizeof(key), now, (uint32_t)w->cfg->policy_beacon_repeat)) {
 			inet_ntop(p->ip_ver == 4 ? AF_INET : AF_INET6, cdst, a, sizeof(a));
 			CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-			if (w->eve && w->ec.alert)
-				eve_no_dns_alert(&w->out, p, vm->name, a, &w->ec);
+			struct policy_alert *pa = pol_begin(w);
+			if (pa) {
+				policy_alert_no_dns(pa, vm->name, a);
+				pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+			}
 		}
 	}
 	if (vm && w->learned && p->dir == 0 && f->pkts[0] + f->pkts[1] == 1)
@@ -674,8 +728,11 @@ static void allow_check(struct worker *w, struct packet *p, int *verdict)
 		CNT_INC(&w->cnt, POLICY_VIOLATIONS);
 		if (w->ips)
 			policy_block(w, f, true, refusal(w), verdict);
-		if (w->eve && w->ec.alert)
-			eve_vpn_leak_alert(&w->out, p, vm->name, leak, value, w->ips, &w->ec);
+		struct policy_alert *pa = pol_begin(w);
+		if (pa) {
+			policy_alert_vpn_leak(pa, vm->name, leak, value, w->ips);
+			pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+		}
 		return;
 	}
 	if (vm && vm->nvpn)
@@ -956,11 +1013,13 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 					     (uint32_t)VTIME_SEC(p->ts), &cnt, &win);
 		if (kind) {
 			CNT_INC(&w->cnt, POLICY_EARLY_WARNINGS);
-			if (w->eve && w->ec.alert)
-				eve_scan_alert(&w->out, p, kind == 2, cnt, win,
-					       (uint32_t)(kind == 2 ? w->cfg->policy_scan_hosts
-								    : w->cfg->policy_scan_ports),
-					       &w->ec);
+			struct policy_alert *pa = pol_begin(w);
+			if (pa) {
+				policy_alert_scan(pa, kind == 2, cnt, win,
+						  (uint32_t)(kind == 2 ? w->cfg->policy_scan_hosts
+								       : w->cfg->policy_scan_ports));
+				pol_emit(w, EVE_AT_PACKET, p, NULL, 0);
+			}
 		}
 	}
 	if (!blocklists_empty(w->bl) || (w->ec.idm && identity_count(w->ec.idm))) {

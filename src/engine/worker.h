@@ -15,6 +15,7 @@
 #include "resolved.h"
 #include "behave.h"
 #include "learned.h"
+#include "record.h"
 #include "timer.h"
 
 /* The running rule engine, shared by all workers.  A reload stores a new
@@ -67,6 +68,7 @@ struct worker {
 	struct sink *eve;    /* shared, may be NULL */
 	struct jbuf out;     /* pending eve lines */
 	struct jbuf scratch; /* eve_cfg.scratch: policy alert bodies */
+	struct policy_alert pa; /* the policy finding being written (pol_begin) */
 	struct sink *fast;   /* fast.log, may be NULL */
 	struct jbuf fastbuf;
 	struct rules_state *rules;

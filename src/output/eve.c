@@ -277,20 +277,14 @@ static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 }
 
-/* vigil's own policy and early-warning alerts (gid 7): the policy layer
- * writes each finding's signature and "policy" object (policy/record.c);
- * here they get the envelope and the "alert" object.  env: the envelope
- * of an alert on packet p (direction, pkt_src, app_proto), of packet p
- * alone, or of flow f at ts (with its app_proto). */
-enum { ENV_ALERT, ENV_PACKET, ENV_FLOW };
-
-static void policy_alert(struct jbuf *jb, int env, const struct packet *p, const struct flow *f,
-			 vtime_t ts, const struct policy_alert *pa, bool flow_counts,
+/* vigil's own policy and early-warning alerts (see eve.h) */
+static void policy_alert(struct jbuf *jb, enum eve_at at, const struct packet *p,
+			 const struct flow *f, vtime_t ts, const struct policy_alert *pa,
 			 const struct eve_cfg *ec)
 {
-	if (env == ENV_ALERT) {
+	if (at == EVE_AT_ALERT) {
 		alert_envelope(jb, p, ec);
-	} else if (env == ENV_PACKET) {
+	} else if (at == EVE_AT_PACKET) {
 		eve_header(jb, p->ts, "alert", p->flow, p, ec);
 	} else {
 		eve_header(jb, ts, "alert", f, NULL, ec);
@@ -308,7 +302,7 @@ static void policy_alert(struct jbuf *jb, int env, const struct packet *p, const
 	jb_close(jb);
 	if (!pa->body->oom && pa->body->len)
 		jb_raw(jb, "policy", pa->body->buf);
-	if (flow_counts) {
+	if (at == EVE_AT_FLOW && pa->flow_counts) {
 		jb_open_object(jb, "flow");
 		jb_u64(jb, "pkts_toserver", f->pkts[0]);
 		jb_u64(jb, "pkts_toclient", f->pkts[1]);
@@ -322,157 +316,25 @@ static void policy_alert(struct jbuf *jb, int env, const struct packet *p, const
 
 /* The body is written into the worker's scratch buffer (reused: no
  * allocation per alert), or into a buffer of its own freed after. */
-static struct policy_alert *pa_init(struct policy_alert *pa, struct jbuf *own,
-				    const struct eve_cfg *ec)
+struct policy_alert *eve_policy_begin(struct policy_alert *pa, const struct eve_cfg *ec)
 {
-	pa->body = ec->scratch ? ec->scratch : own;
+	pa->own = (struct jbuf){ 0 };
+	pa->body = ec->scratch ? ec->scratch : &pa->own;
 	return pa;
 }
 
-/* the body's text ends its object: jb_raw needs it terminated */
-static void pa_done(struct policy_alert *pa)
+void eve_policy_alert(struct jbuf *jb, enum eve_at at, const struct packet *p,
+		      const struct flow *f, vtime_t ts, struct policy_alert *pa,
+		      const struct eve_cfg *ec)
 {
+	/* the body's text ends its object: jb_raw needs it terminated
+	 * (without counting the NUL) */
 	if (pa->body->buf && !pa->body->oom) {
-		/* terminate without counting the NUL */
 		jb_append(pa->body, "\0", 1);
 		pa->body->len--;
 	}
-}
-
-void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
-			 const char *value, const struct bl_hit *h, bool blocked,
-			 const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_blocklist(pa_init(&pa, &own, ec), field, value, h, blocked);
-	pa_done(&pa);
-	policy_alert(jb, ENV_ALERT, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
-			 const char *field, const char *value, const char *name, const char *rule,
-			 bool blocked, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_allowlist(pa_init(&pa, &own, ec), vm, field, value, name, rule, blocked);
-	pa_done(&pa);
-	policy_alert(jb, ENV_ALERT, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
-		       uint64_t secs, uint64_t threshold, const struct eve_cfg *ec)
-{
-	char t0[32], t1[32];
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_session(pa_init(&pa, &own, ec), kind, secs, threshold, vtime_format(f->start, t0),
-			     vtime_format(f->last, t1));
-	pa_done(&pa);
-	policy_alert(jb, ENV_FLOW, NULL, f, ts, &pa, true, ec);
-	jb_fini(&own);
-}
-
-void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
-			   const char *label, unsigned label_len, unsigned entropy_x10,
-			   const char *reason, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_dns_label(pa_init(&pa, &own, ec), qname, label, label_len, entropy_x10, reason);
-	pa_done(&pa);
-	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_t count,
-		    uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_scan(pa_init(&pa, &own, ec), hosts, count, window, threshold);
-	pa_done(&pa);
-	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_dns_count_alert(struct jbuf *jb, const struct packet *p, bool nx, const char *domain,
-			 uint32_t count, uint32_t window, uint32_t threshold, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_dns_count(pa_init(&pa, &own, ec), nx, domain, count, window, threshold);
-	pa_done(&pa);
-	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
-			const char *value, bool blocked, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_vpn_leak(pa_init(&pa, &own, ec), vm, leak, value, blocked);
-	pa_done(&pa);
-	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
-		      const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_no_dns(pa_init(&pa, &own, ec), vm, addr);
-	pa_done(&pa);
-	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_spoofed_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *iface,
-		       const char *addr, const char *owner, bool blocked, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_spoofed(pa_init(&pa, &own, ec), vm, iface, addr, owner, blocked);
-	pa_done(&pa);
-	policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	jb_fini(&own);
-}
-
-void eve_learned_alerts(struct jbuf *jb, const struct packet *p, const char *vm,
-			const struct contact_report *r, const char *name, const char *addr,
-			uint32_t hours_learn, uint32_t hours_min, const struct eve_cfg *ec)
-{
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	if (r->newdest) {
-		policy_alert_new_destination(pa_init(&pa, &own, ec), vm, r, name, addr);
-		pa_done(&pa);
-		policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	}
-	if (r->odd) {
-		policy_alert_unexpected_time(pa_init(&pa, &own, ec), vm, r, addr, hours_learn, hours_min);
-		pa_done(&pa);
-		policy_alert(jb, ENV_PACKET, p, NULL, 0, &pa, false, ec);
-	}
-	jb_fini(&own);
-}
-
-void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
-		      const struct beacon_report *r, const struct eve_cfg *ec)
-{
-	char t0[32], t1[32];
-	struct policy_alert pa;
-	struct jbuf own = { 0 };
-	policy_alert_beacon(pa_init(&pa, &own, ec), r, vtime_format(VTIME_FROM_SEC(r->first), t0),
-			    vtime_format(VTIME_FROM_SEC(r->last), t1));
-	pa_done(&pa);
-	policy_alert(jb, ENV_FLOW, NULL, f, ts, &pa, false, ec);
-	jb_fini(&own);
+	policy_alert(jb, at, p, f, ts, pa, ec);
+	jb_fini(&pa->own);
 }
 
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

@@ -12,8 +12,6 @@
 #include "detect.h"
 #include "stream.h"
 #include "identity.h"
-#include "blocklist.h"
-#include "behave.h"
 
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
@@ -41,58 +39,19 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 /* Returns false if the event's type is not enabled (nothing written). */
 bool eve_anomaly_record(struct jbuf *jb, const struct packet *p, enum event_id ev,
 			const struct eve_cfg *ec);
-/* A policy alert: p's flow, DNS message, TLS server name or HTTP request
- * matched a blocklist.  field: what matched ("dest_ip", "dns.query",
- * "tls.sni", ...), value: its value.  gid 7 (vigil policy), sid 1 for an
- * address, 2 for a name; the "policy" object names the list and entry. */
-void eve_blocklist_alert(struct jbuf *jb, const struct packet *p, const char *field,
-			 const char *value, const struct bl_hit *h, bool blocked,
-			 const struct eve_cfg *ec);
-/* A policy alert: a VM with an allowlist reached (or asked DNS for)
- * something its rules do not allow.  gid 7, sid 3; the "policy" object
- * names the VM, the rule (its text, or "default deny"), what was reached
- * (field, value) and the name it was reached by, if the VM resolved it. */
-void eve_allowlist_alert(struct jbuf *jb, const struct packet *p, const char *vm,
-			 const char *field, const char *value, const char *name, const char *rule,
-			 bool blocked, const struct eve_cfg *ec);
-/* Early warning on a flow still open at ts: a long session (kind
- * "long_session", sid 10: open for `secs`, past the grade `threshold`) or
- * an idle one ("idle_session", sid 11: no packet for `secs`).  gid 7. */
-void eve_session_alert(struct jbuf *jb, vtime_t ts, const struct flow *f, const char *kind,
-		       uint64_t secs, uint64_t threshold, const struct eve_cfg *ec);
-/* Early warning on a DNS question (sid 20): a label too long or too
- * random for a name (DNS tunnels, generated domains). */
-void eve_dns_anomaly_alert(struct jbuf *jb, const struct packet *p, const char *qname,
-			   const char *label, unsigned label_len, unsigned entropy_x10,
-			   const char *reason, const struct eve_cfg *ec);
-/* A scan (sid 30 ports, 31 hosts): p's source touched `count` distinct
- * destinations in `window` seconds, over `threshold`. */
-void eve_scan_alert(struct jbuf *jb, const struct packet *p, bool hosts, uint32_t count,
-		    uint32_t window, uint32_t threshold, const struct eve_cfg *ec);
-/* A beacon (sid 40), written when the flow f that completed the pattern
- * ends: the report's numbers. */
-void eve_beacon_alert(struct jbuf *jb, vtime_t ts, const struct flow *f,
-		      const struct beacon_report *r, const struct eve_cfg *ec);
-/* A DNS counting anomaly (sid 21 unique subdomains of `domain`, 22
- * NXDOMAIN answers): `count` distinct names within `window` seconds. */
-void eve_dns_count_alert(struct jbuf *jb, const struct packet *p, bool nx, const char *domain,
-			 uint32_t count, uint32_t window, uint32_t threshold, const struct eve_cfg *ec);
-/* A VPN-only VM sent something outside its tunnel (sid 60): leak is
- * "dns", "reverse-dns", "ipv6" or "direct". */
-void eve_vpn_leak_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *leak,
-			const char *value, bool blocked, const struct eve_cfg *ec);
-/* A VM connected to an address it never resolved (sid 50). */
-void eve_no_dns_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *addr,
+/* vigil's own alerts (gid 7): the policy layer writes each finding's
+ * signature and "policy" object (policy/record.c, policy_alert_*) into pa
+ * after eve_policy_begin; eve_policy_alert wraps it in the envelope and
+ * the "alert" object.  at: where the finding is, which makes the
+ * envelope: an alert on packet p (direction, pkt_src, app_proto: a rule's
+ * alert has the same), packet p alone, or flow f at ts (its app_proto,
+ * and its counts when the finding asks for them: pa->flow_counts). */
+enum eve_at { EVE_AT_ALERT, EVE_AT_PACKET, EVE_AT_FLOW };
+struct policy_alert;
+struct policy_alert *eve_policy_begin(struct policy_alert *pa, const struct eve_cfg *ec);
+void eve_policy_alert(struct jbuf *jb, enum eve_at at, const struct packet *p,
+		      const struct flow *f, vtime_t ts, struct policy_alert *pa,
 		      const struct eve_cfg *ec);
-void eve_spoofed_alert(struct jbuf *jb, const struct packet *p, const char *vm, const char *iface,
-		       const char *addr, const char *owner, bool blocked, const struct eve_cfg *ec);
-struct contact_report;
-/* The learned state's findings on a VM's new flow: a new destination
- * and/or a session at an unexpected time (hours_learn, hours_min: the
- * thresholds, for the record). */
-void eve_learned_alerts(struct jbuf *jb, const struct packet *p, const char *vm,
-			const struct contact_report *r, const char *name, const char *addr,
-			uint32_t hours_learn, uint32_t hours_min, const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

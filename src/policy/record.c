@@ -14,6 +14,7 @@ static void head(struct policy_alert *pa, unsigned sid, bool blocked, const char
 	pa->blocked = blocked;
 	pa->category = category;
 	pa->severity = severity;
+	pa->flow_counts = false;
 	jb_reset(pa->body);
 	jb_open_object(pa->body, NULL);
 }
@@ -72,6 +73,7 @@ void policy_alert_session(struct policy_alert *pa, const char *kind, uint64_t se
 			 "VIGIL EARLY WARNING long session: open for %llu h %llu min",
 			 (unsigned long long)(secs / 3600), (unsigned long long)(secs % 3600 / 60));
 	warning(pa, idle ? 11 : 10);
+	pa->flow_counts = true;
 	struct jbuf *jb = pa->body;
 	jb_str(jb, "type", kind);
 	jb_u64(jb, idle ? "idle" : "duration", secs);
