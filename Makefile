@@ -55,7 +55,7 @@ demo-offline:
 		-S etc/rules/demo.rules --simulate-ips \
 		--set identity.file=etc/demo/vms.yaml --set policy.resolvers=10.139.1.1 \
 		--set outputs.eve.types.anomaly-decode=yes --set outputs.eve.types.anomaly-stream=yes \
-		> $(DEMO_DIR)/summary.txt
+		--set outputs.eve.types.alert-rule=yes > $(DEMO_DIR)/summary.txt
 	@python3 scripts/demo-report $(DEMO_DIR)/eve.json --summary $(DEMO_DIR)/summary.txt \
 		--title "offline demo: $(DEMO_DIR)/demo.pcap with etc/rules/demo.rules and etc/demo/vms.yaml (drop simulated)"
 	@scripts/demo-dashboard $(BUILD)/src/vigil $(DEMO_DIR)

@@ -188,8 +188,10 @@ async function eventPage(id) {
   if (!e) { $main.replaceChildren(msg('No such event (it may have been removed by retention).', true)); return; }
   const out = h('div');
   const ruleBox = h('pre', { id: 'rule' }, '');
-  if (e.type === 'alert' && e.sid) api('/api/rule?sid=' + e.sid + '&gid=' + (e.gid || 1)).then(r => {
-    ruleBox.textContent = r.rule ? r.rule + '\n\n(' + r.file + ')' : (e.gid === 7 ? 'vigil\'s own policy finding: no rule (docs/policy.md)' : 'The rule is not in the rule files vigil web knows (rule-files).');
+  const fired = e.record && e.record.alert && typeof e.record.alert.rule === 'string' ? e.record.alert.rule : null;
+  if (fired) ruleBox.textContent = fired + '\n\n(the rule as it fired: the alert record carries it)';
+  else if (e.type === 'alert' && e.sid) api('/api/rule?sid=' + e.sid + '&gid=' + (e.gid || 1)).then(r => {
+    ruleBox.textContent = r.rule ? r.rule + '\n\n(' + r.file + ', as it is now; outputs.eve.types.alert-rule puts the rule as it fired in the record)' : (e.gid === 7 ? 'vigil\'s own policy finding: no rule (docs/policy.md)' : 'The rule is not in the rule files vigil web knows (rule-files).');
   });
   const vm = e.src_vm || e.dest_vm;
   const dest = e.name || e.dest_ip;

@@ -66,6 +66,7 @@ struct detect_alert {
 	uint8_t target;    /* 0 none, 1 src_ip, 2 dest_ip */
 	bool stream;       /* matched on reassembled stream data */
 	const char *msg, *category, *metadata; /* valid while the engine lives */
+	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
 };
 
 #define DETECT_MAX_ALERTS 16

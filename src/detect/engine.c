@@ -91,6 +91,7 @@ struct detect_engine {
 	uint32_t nall[G_MAX];
 	struct addr_set home;  /* $HOME_NET, for the packet classes */
 	bool use_cls;          /* home usable: 12 classes, else 1 */
+	bool keep_text;        /* rules keep their text (alert-rule) */
 	uint32_t mpm_unique, mpm_shared;
 	uint64_t mpm_mem;      /* of which prefilter databases */
 	struct class_entry *classes;
@@ -364,6 +365,8 @@ static int load_file(struct detect_engine *de, const char *path, struct parse_ct
 		} else {
 			r->line = start_ln;
 			r->file = v_strdup(path);
+			if (de->keep_text)
+				r->text = v_strdup(rule);
 			if (add_rule(de, r) < 0) {
 				rule_free(r);
 				break;
@@ -1018,7 +1021,7 @@ out:
 static uint64_t rule_memory(const struct rule *r)
 {
 	uint64_t m = sizeof(*r) + (r->msg ? strlen(r->msg) : 0) +
-		     (r->metadata ? strlen(r->metadata) : 0);
+		     (r->metadata ? strlen(r->metadata) : 0) + (r->text ? strlen(r->text) : 0);
 	if (!r->sets_shared) /* else counted once, in the engine's set tables */
 		m += (r->src.cnt + r->dst.cnt) * sizeof(struct addr_item) +
 		     (r->sp.cnt + r->dp.cnt) * sizeof(struct port_item);
@@ -1058,6 +1061,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	de->window = (uint32_t)MIN(cfg->detect_stream_window, 1u << 20);
 	de->stream_depth = cfg->detect_stream_depth;
 	de->no_prefilter = !cfg->detect_prefilter;
+	de->keep_text = cfg->eve_alert_rule;
 	de->compile_threads = (unsigned)MIN(cfg->detect_compile_threads, 8);
 	/* action order */
 	for (int a = 0; a < ACT_MAX; a++)
@@ -2356,6 +2360,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->msg = r->msg;
 			al->category = r->category;
 			al->metadata = r->metadata;
+			al->text = r->text;
 		}
 	}
 	/* clear what the early stop left */

@@ -99,6 +99,7 @@ void rule_free(struct rule *r)
 	v_free(r->classtype);
 	v_free(r->category);
 	v_free(r->metadata);
+	v_free(r->text);
 	v_free(r->file);
 	if (!r->sets_shared) {
 		addr_set_free(&r->src);

@@ -226,6 +226,7 @@ struct rule {
 	char *classtype;
 	char *category;
 	char *metadata;      /* pre-rendered JSON object body, or NULL */
+	char *text;          /* the rule as written, when alerts carry it (alert-rule) */
 	char *file;
 	unsigned line;
 

@@ -353,6 +353,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 	jb_u64(jb, "severity", a->severity);
 	if (a->metadata)
 		jb_raw(jb, "metadata", a->metadata);
+	if (a->text)
+		jb_str(jb, "rule", a->text);
 	if (a->target && p->ip_ver) {
 		/* source/target as Suricata writes them for target: */
 		bool src_is_target = a->target == 1;

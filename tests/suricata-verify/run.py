@@ -153,6 +153,12 @@ def plan(tdir, t, vigil):
                              ','.join(str(x) for x in fsc['force-hash'])]
             ev = o.get('eve-log') if isinstance(o, dict) else None
             for ty in (ev or {}).get('types') or []:
+                al = ty.get('alert') if isinstance(ty, dict) else None
+                try:
+                    if al['metadata']['rule']['raw'] is True:
+                        args += ['--set', 'outputs.eve.types.alert-rule=yes']
+                except (KeyError, TypeError):
+                    pass
                 fs = ty.get('files') if isinstance(ty, dict) else None
                 if isinstance(fs, dict):
                     fh = fs.get('force-hash')

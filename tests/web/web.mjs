@@ -185,7 +185,8 @@ async function main() {
   const now = new Date().toISOString().replace('Z', '000+0000').replace(/\.(\d{3})000/, '.$1000');
   const alertRec = { timestamp: now, flow_id: 4242, event_type: 'alert', src_ip: '10.137.0.5', src_port: 5555,
     dest_ip: '198.51.100.77', dest_port: 4444, proto: 'TCP', src_vm: 'work',
-    alert: { action: 'blocked', gid: 1, signature_id: 9999999, rev: 1, signature: 'LIVE TEST reverse shell', category: 'x', severity: 1 } };
+    alert: { action: 'blocked', gid: 1, signature_id: 9999999, rev: 1, signature: 'LIVE TEST reverse shell', category: 'x', severity: 1,
+      rule: 'drop tcp any any -> any 4444 (msg:"LIVE TEST reverse shell"; sid:9999999;)' } };
   const t0 = Date.now();
   fs.appendFileSync(eve, JSON.stringify(alertRec) + '\n');
   await page.waitForSelector('text=LIVE TEST reverse shell', { timeout: 5000 });
@@ -196,6 +197,14 @@ async function main() {
   await page.click('#pause');
   check('pause stops the tail', (await page.locator('#live-state').textContent()) === 'paused');
   await page.screenshot({ path: path.join(shots, 'live.png') });
+  // an alert that carries its rule (outputs.eve.types.alert-rule): the
+  // page shows that text, not the rule files' (which do not have it)
+  await page.goto(base + '/#/events?type=alert&sid=9999999');
+  await page.waitForSelector('#events tbody tr');
+  await page.locator('#events tbody tr').first().click();
+  await page.waitForFunction(() => document.querySelector('#rule') && document.querySelector('#rule').textContent.length > 0);
+  const fired = await page.locator('#rule').textContent();
+  check('an alert that carries its rule shows the rule as it fired', fired.startsWith(alertRec.alert.rule) && fired.includes('as it fired'));
 
   // acknowledge: the group leaves the inbox
   await page.goto(base + '/#/inbox');
