@@ -42,6 +42,9 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'detect.prefilter.default': None, 'mpm-algo': None,
             'defrag.hash-size': None, 'ippair.hash-size': None,
             'flow.hash-size': 'flow.hash-size',
+            # vigil inspects TCP data as it arrives, which is what Suricata
+            # does with stream.inline (docs/packet-engine.md): nothing to set
+            'stream.inline': None,
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
@@ -441,7 +444,7 @@ def main():
         ex = {n for n, _ in expl}
         print(f'  of them failed {len(ref & fl)}, explained {len(ref & ex)}, skipped '
               f'{len([n for n in ref if n in skipped_why])}; their skip reasons:')
-        for why, n in collections.Counter(skipped_why[n] for n in ref if n in skipped_why).most_common(15):
+        for why, n in collections.Counter(skipped_why[n] for n in ref if n in skipped_why).most_common(60):
             print(f'  {n:5}  {why}')
     if a.write_baseline:
         with open(a.write_baseline, 'w') as f:
