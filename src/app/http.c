@@ -240,7 +240,9 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
 		put(c, tx->request_uri, &b.off, &b.len, &ok);
 		put(c, tx->request_protocol, &cc.off, &cc.len, &ok);
 		/* http.uri as Suricata builds it from libhtp's parsed URI:
-		 * the normalised path, then ?query and #fragment as sent */
+		 * the normalised path, then ?query URL-decoded (libhtp's
+		 * "urlencoded" decoder, as Suricata's normalised URI does) and
+		 * #fragment as sent */
 		const htp_uri_t *u = tx->parsed_uri;
 		norm.off = c->head.len;
 		if (u && (u->path || u->query || u->fragment)) {
@@ -250,7 +252,12 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
 				put(c, u->path, &o, &l, &ok);
 			if (u->query && ok) {
 				ok = hbuf_add(&c->head, "?", 1, UINT32_MAX / 2);
-				put(c, u->query, &o, &l, &ok);
+				bstr *q = bstr_dup(u->query);
+				uint64_t fl = 0;
+				if (q)
+					htp_urldecode_inplace(tx->cfg, HTP_DECODER_URLENCODED, q, &fl);
+				put(c, q ? q : u->query, &o, &l, &ok);
+				bstr_free(q);
 			}
 			if (u->fragment && ok) {
 				ok = hbuf_add(&c->head, "#", 1, UINT32_MAX / 2);

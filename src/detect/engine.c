@@ -33,6 +33,7 @@
 #include "mpm.h"
 #include "parse.h"
 #include "payload.h"
+#include "xform.h"
 #include "util.h"
 
 const char *const action_names[] = { "alert", "pass", "drop", "reject" };
@@ -128,6 +129,7 @@ struct detect_thread {
 	 * side 0 the packet's source (address or port), 1 its destination */
 	uint32_t *amemo, *pmemo;
 	uint32_t gen;
+	struct xform_scratch xs;
 };
 
 /* ---- classification ---- */
@@ -401,7 +403,7 @@ static int fb_class(const struct rule *r)
  * signatures to the flow. */
 static bool rule_flow_scope(const struct rule *r)
 {
-	if (r->alproto || r->nalp || r->nac || r->http_parts)
+	if (r->alproto || r->nalp || r->nac || r->http_parts || r->nxl)
 		return true;
 	for (int b = BUF_PAYLOAD + 1; b < r->nlists; b++)
 		if (r->lists[b].cnt)
@@ -1025,7 +1027,7 @@ static uint64_t rule_memory(const struct rule *r)
 	if (!r->sets_shared) /* else counted once, in the engine's set tables */
 		m += (r->src.cnt + r->dst.cnt) * sizeof(struct addr_item) +
 		     (r->sp.cnt + r->dp.cnt) * sizeof(struct port_item);
-	m += r->nlists * sizeof(struct sm_list);
+	m += r->nlists * sizeof(struct sm_list) + r->nxl * sizeof(struct xlist);
 	if (r->hdr)
 		m += HC_MAX * sizeof(*r->hdr);
 	if (r->ac)
@@ -1121,7 +1123,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		 * and rules on SSH's banner and KEXINIT (one transaction per
 		 * flow): Suricata matches them once per flow direction, not on
 		 * every packet that still carries the state */
-		bool per_packet = r->nac || r->http_parts;
+		bool per_packet = r->nac || r->http_parts || r->nxl;
 		for (int b = 0; b < r->nlists && !per_packet; b++)
 			per_packet = r->lists[b].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
@@ -1366,6 +1368,7 @@ void detect_thread_free(struct detect_thread *dt)
 	if (dt->mctx)
 		pcre2_match_context_free(dt->mctx);
 	mpm_scratch_free(dt->scratch);
+	xform_scratch_free(&dt->xs);
 	v_free(dt);
 }
 
@@ -2159,6 +2162,25 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 	return true;
 }
 
+/* Does a transformed buffer's list match one of the buffer's instances,
+ * each through the chain? */
+static bool inspect_xlist(const struct xlist *x, const struct binst *bi, struct insp *st)
+{
+	for (unsigned i = 0; i < bi->n; i++) {
+		uint32_t len;
+		const uint8_t *buf = xform_apply(x, bi->p[i], bi->len[i], st->xs, st->md, &len);
+		if (!buf)
+			continue;
+		st->buf = buf;
+		st->len = len;
+		st->budget = 3000;
+		memset(st->vars, 0, sizeof(st->vars));
+		if (payload_inspect(&x->list, st))
+			return true;
+	}
+	return false;
+}
+
 /* Does list l match one of the instances (with dotprefix if set)? */
 static bool inspect_instances(const struct sm_list *l, const struct binst *bi, bool dot,
 			      struct insp *st)
@@ -2244,7 +2266,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		for (unsigned i = 0; i < bi[b].n; i++)
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
-	struct insp st = { .md = dt->md, .mctx = dt->mctx };
+	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs };
 	/* walk candidates in rule order: sort the touched words */
 	for (uint32_t a = 1; a < dt->ntouched; a++) {
 		uint32_t v = dt->touched[a], b = a;
@@ -2311,6 +2333,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt)
 					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix >> b & 1, &st);
+			for (unsigned x = 0; x < r->nxl && all; x++)
+				all = inspect_xlist(&r->xl[x], &bi[r->xl[x].buf], &st);
 			if (!all)
 				continue;
 			/* matched */

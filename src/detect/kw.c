@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "json.h"
 #include "parse.h"
+#include "xform.h"
 #include "util.h"
 #include "app.h"
 
@@ -118,7 +119,8 @@ static int parse_numcmp(const char *s0, struct numcmp *c, uint64_t max)
 
 static struct sm *add_sm(struct rule *r, enum sm_type t, struct parse_ctx *pc)
 {
-	struct sm_list *l = &r->lists[r->cur_buf];
+	struct sm_list *l = r->cur_xl >= 0 && r->xl[r->cur_xl].buf == r->cur_buf
+				    ? &r->xl[r->cur_xl].list : &r->lists[r->cur_buf];
 	if (l->cnt >= 256) {
 		snprintf(pc->err, sizeof(pc->err), "too many payload keywords");
 		return NULL;
@@ -1316,6 +1318,7 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
 {
 	r->cur_buf = (int8_t)b;
+	r->cur_xl = -1;
 	r->last_content = NULL;
 	if (!r->alproto)
 		r->alproto = alp;
@@ -1337,12 +1340,23 @@ static int kw_tls_sni_legacy(struct rule *r, const char *a, struct parse_ctx *pc
 
 static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
-	(void)arg;
-	if (r->cur_buf == BUF_PAYLOAD)
-		FAIL("dotprefix needs a sticky buffer");
-	r->dotprefix |= (unsigned __int128)1 << r->cur_buf;
-	return 0;
+	return xform_add(r, XF_DOTPREFIX, arg, pc);
 }
+
+/* the other transforms (xform.c) */
+static int kw_to_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TO_LOWER, a, pc); }
+static int kw_to_uppercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TO_UPPER, a, pc); }
+static int kw_strip_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_WS, a, pc); }
+static int kw_compress_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_COMPRESS_WS, a, pc); }
+static int kw_url_decode(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_URL_DECODE, a, pc); }
+static int kw_to_md5(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_MD5, a, pc); }
+static int kw_to_sha1(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA1, a, pc); }
+static int kw_to_sha256(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA256, a, pc); }
+static int kw_xor(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_XOR, a, pc); }
+static int kw_from_base64(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_FROM_BASE64, a, pc); }
+static int kw_pcrexform(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_PCREXFORM, a, pc); }
+static int kw_header_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_HEADER_LOWER, a, pc); }
+static int kw_strip_pseudo_headers(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_PSEUDO, a, pc); }
 
 
 /* HTTP sticky buffers and legacy modifiers */
@@ -1407,6 +1421,19 @@ static int kw_http_raw_header_mod(struct rule *r, const char *a, struct parse_ct
 static int kw_http_cookie_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie", pc); }
 static int kw_http_stat_code_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code", pc); }
 static int kw_http_stat_msg_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg", pc); }
+
+/* uricontent:"x" (Snort's, still Suricata's): content:"x"; http_uri;
+ * whatever sticky buffer is in effect */
+static int kw_uricontent(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	int8_t cur = r->cur_buf;
+	r->cur_buf = BUF_PAYLOAD;
+	int rc = kw_content(r, arg, pc);
+	if (rc == 0)
+		rc = legacy(r, BUF_HTTP_URI, ALP_HTTP, "uricontent", pc);
+	r->cur_buf = cur;
+	return rc;
+}
 
 static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1689,11 +1716,12 @@ static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const c
 		return -1;
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
-	int8_t saved = r->cur_buf;
+	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
 	struct sm *lc = r->last_content, *lp = r->last_pm;
 	sticky(r, b, ALP_TLS);
 	int rc = kw_content(r, tmp, pc);
 	r->cur_buf = saved;
+	r->cur_xl = saved_xl;
 	r->last_content = lc;
 	r->last_pm = lp;
 	return rc;
@@ -1799,7 +1827,7 @@ static int file_value(struct rule *r, const char *arg, enum buffer_id b, const c
 		return -1;
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
-	int8_t saved = r->cur_buf;
+	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
 	sticky(r, b, ALP_HTTP);
 	int rc = kw_content(r, tmp, pc);
 	if (rc == 0 && endswith)
@@ -1807,6 +1835,7 @@ static int file_value(struct rule *r, const char *arg, enum buffer_id b, const c
 	if (rc == 0 && nocase)
 		rc = kw_nocase(r, NULL, pc);
 	r->cur_buf = saved;
+	r->cur_xl = saved_xl;
 	return rc;
 }
 

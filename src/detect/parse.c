@@ -12,6 +12,7 @@
  * (RULE_MAX_LEN, option counts).
  */
 #include "parse.h"
+#include "xform.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -91,6 +92,21 @@ struct numcmp *rule_hdr(struct rule *r)
 	return r->hdr;
 }
 
+static void sm_list_free(struct sm_list *l)
+{
+	for (uint32_t i = 0; i < l->cnt; i++) {
+		struct sm *s = &l->v[i];
+		if (s->type == SM_CONTENT) {
+			v_free(s->u.c.pat);
+			v_free(s->u.c.lower);
+		} else if (s->type == SM_PCRE) {
+			pcre2_code_free(s->u.pcre.re);
+			v_free(s->u.pcre.src);
+		}
+	}
+	v_free(l->v);
+}
+
 void rule_free(struct rule *r)
 {
 	if (!r)
@@ -109,19 +125,13 @@ void rule_free(struct rule *r)
 	}
 	v_free(r->fb);
 	v_free(r->fi);
-	for (int b = 0; b < r->nlists; b++) {
-		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
-			struct sm *s = &r->lists[b].v[i];
-			if (s->type == SM_CONTENT) {
-				v_free(s->u.c.pat);
-				v_free(s->u.c.lower);
-			} else if (s->type == SM_PCRE) {
-				pcre2_code_free(s->u.pcre.re);
-				v_free(s->u.pcre.src);
-			}
-		}
-		v_free(r->lists[b].v);
+	for (int b = 0; b < r->nlists; b++)
+		sm_list_free(&r->lists[b]);
+	for (unsigned i = 0; i < r->nxl; i++) {
+		sm_list_free(&r->xl[i].list);
+		xlist_free(&r->xl[i]);
 	}
+	v_free(r->xl);
 	v_free(r->lists);
 	v_free(r->hdr);
 	for (unsigned i = 0; r->ac && i < r->nac; i++)
@@ -367,6 +377,7 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	r->gid = 1;
 	r->priority = 3;
 	r->cur_buf = BUF_PAYLOAD;
+	r->cur_xl = -1;
 	r->fp_buf = -1;
 	char tok[4096], src[4096], sp[4096], dir[8], dst[4096], dp[4096];
 	const char *p = next_token(text, tok, sizeof(tok));
@@ -462,6 +473,13 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	for (int b = 0; b < BUF_MAX; b++)
 		if (r->lists[b].cnt)
 			r->http_parts |= http_part_of(b);
+	for (unsigned i = 0; i < r->nxl; i++) {
+		if (!r->xl[i].list.cnt) {
+			snprintf(pc->err, sizeof(pc->err), "a transform with nothing after it to inspect");
+			goto fail;
+		}
+		r->http_parts |= http_part_of(r->xl[i].buf);
+	}
 	choose_fast_pattern(r);
 	/* keep the lists up to the last buffer used */
 	uint8_t used = 1;

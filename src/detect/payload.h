@@ -7,6 +7,8 @@
 
 #include "rule.h"
 
+struct xform_scratch;
+
 struct insp {
 	const uint8_t *buf;
 	uint32_t len;
@@ -14,6 +16,7 @@ struct insp {
 	uint32_t budget;            /* steps left before giving up */
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
+	struct xform_scratch *xs;   /* transformed buffers are written here */
 };
 
 /* Does the list match buf?  budget bounds backtracking. */

@@ -27,6 +27,8 @@ enum buffer_id {
 };
 extern const char *const buffer_names[BUF_MAX];
 
+struct xlist;
+
 struct addr_item {
 	uint8_t ver;   /* 4 or 6 */
 	uint8_t plen;  /* prefix length */
@@ -264,12 +266,17 @@ struct rule {
 	uint8_t nvars;            /* byte_extract / byte_math variables */
 	char *var_names[RULE_MAX_VARS];
 
+	/* transformed buffers (xform.h): each its buffer, chain and list */
+	struct xlist *xl;
+	uint8_t nxl;
+
 	/* the fast pattern: (buffer, index in that list), or -1 */
 	int8_t fp_buf;
 	int32_t fp_idx;
 
 	/* parse state */
 	int8_t cur_buf;           /* sticky buffer in effect */
+	int8_t cur_xl;            /* its transformed list in effect (xl), or -1 */
 	struct sm *last_content;  /* for content modifiers */
 	struct sm *last_pm;       /* last payload match, for relative keywords */
 };

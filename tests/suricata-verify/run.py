@@ -446,6 +446,12 @@ def main():
               f'{len([n for n in ref if n in skipped_why])}; their skip reasons:')
         for why, n in collections.Counter(skipped_why[n] for n in ref if n in skipped_why).most_common(60):
             print(f'  {n:5}  {why}')
+        if os.environ.get('SV_SKIPPED'):
+            # each of Suricata's passes vigil skips, with why (one per line)
+            with open(os.environ['SV_SKIPPED'], 'w') as out:
+                for n in sorted(ref):
+                    if n in skipped_why:
+                        out.write(f'{n}\t{skipped_why[n]}\n')
     if a.write_baseline:
         with open(a.write_baseline, 'w') as f:
             f.write('\n'.join(passed) + '\n')

@@ -14,6 +14,7 @@
 
 #include "parse.h"
 #include "payload.h"
+#include "xform.h"
 #include "testutil.h"
 
 static struct parse_ctx pc;
@@ -45,6 +46,109 @@ static bool pm(const char *opts, const char *data)
 	pcre2_match_data_free(st.md);
 	rule_free(r);
 	return ok;
+}
+
+/* An http.uri rule (opts after "http.uri;") on data as the URI: its plain
+ * list and each transformed list must match, as in the engine. */
+static bool xm(const char *opts, const char *data, size_t n)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), "alert http any any -> any any (http.uri; %s sid:1;)", opts);
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", opts, pc.err);
+	struct xform_scratch xs = { 0 };
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.xs = &xs;
+	const uint8_t *in = guard_copy(data, n);
+	bool ok = true;
+	if (r->nlists > BUF_HTTP_URI && r->lists[BUF_HTTP_URI].cnt) {
+		st.buf = in;
+		st.len = (uint32_t)n;
+		st.budget = 3000;
+		ok = payload_inspect(&r->lists[BUF_HTTP_URI], &st);
+	}
+	for (unsigned i = 0; ok && i < r->nxl; i++) {
+		assert_int_equal(r->xl[i].buf, BUF_HTTP_URI);
+		uint32_t len;
+		const uint8_t *b = xform_apply(&r->xl[i], in, (uint32_t)n, &xs, st.md, &len);
+		if (!b) {
+			ok = false;
+			break;
+		}
+		st.buf = b;
+		st.len = len;
+		st.budget = 3000;
+		ok = payload_inspect(&r->xl[i].list, &st);
+	}
+	assert_true(r->fp_buf != BUF_HTTP_URI || r->lists[BUF_HTTP_URI].cnt);
+	xform_scratch_free(&xs);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+	return ok;
+}
+#define XM(opts, data) xm(opts, data, strlen(data))
+
+static void test_transforms(void **state)
+{
+	(void)state;
+	assert_true(XM("to_lowercase; content:\"/index.html\"; bsize:11;", "/INDEX.html"));
+	assert_false(XM("content:\"/index.html\";", "/INDEX.html"));
+	assert_true(XM("to_uppercase; content:\"/A B\";", "/a b"));
+	assert_true(XM("strip_whitespace; content:\"abc\"; bsize:3;", " a b\t\r\nc "));
+	assert_true(XM("compress_whitespace; content:\"a b\"; bsize:3;", "a  \t b"));
+	assert_true(XM("url_decode; content:\"AJ x%zz%4\"; bsize:9;", "%41%4a+x%zz%4"));
+	/* digests of "abc" */
+	assert_true(XM("to_md5; content:\"|90 01 50 98 3c d2 4f b0 d6 96 3f 7d 28 e1 7f 72|\"; bsize:16;", "abc"));
+	assert_true(XM("to_sha1; content:\"|a9 99 3e 36|\"; startswith; bsize:20;", "abc"));
+	assert_true(XM("to_sha256; content:\"|ba 78 16 bf|\"; startswith; bsize:32;", "abc"));
+	assert_true(XM("xor:\"0102\"; content:\"|60 60 62 66|\"; bsize:4;", "abcd"));
+	/* from_base64: offset, bytes (a last partial group decodes), modes */
+	assert_true(XM("from_base64: offset 6; content:\"thisisatest\";", "/?arg=dGhpc2lzYXRlc3QK"));
+	assert_true(XM("from_base64: bytes 6, offset 6; content:\"this\"; bsize:4;", "/?arg=dGhpc2lzYXRlc3QK"));
+	assert_true(XM("from_base64: mode rfc2045; content:\"foobar\";", "Zm 9v Ym Fy"));
+	assert_false(XM("from_base64: mode strict; content:\"f\";", "Zm 9v Ym Fy"));
+	assert_true(XM("from_base64: mode rfc4648; content:\"f\"; bsize:1;", "Zm 9v Ym Fy"));
+	/* a transform after a content: the raw list, then the decoded one */
+	assert_true(XM("content:\"/?arg=\"; from_base64: offset 6; content:\"thisisatest\";",
+		       "/?arg=dGhpc2lzYXRlc3QK"));
+	assert_false(XM("content:\"/?arg=\"; from_base64: offset 6; content:\"/?arg\";",
+			"/?arg=dGhpc2lzYXRlc3QK"));
+	/* a chain after contents on a transformed buffer keeps the chain */
+	assert_true(XM("to_lowercase; content:\"abc\"; strip_whitespace; content:\"abcde\";", "ABC D E"));
+	assert_true(XM("pcrexform:\"[A-Z]+\\s+(\\S+)\\s+HTTP\"; content:\"/a\"; bsize:2;", "GET /a HTTP/1.1"));
+	assert_true(XM("pcrexform:\"nomatch(x)\"; content:\"GET\"; startswith;", "GET /a HTTP/1.1"));
+	assert_true(XM("header_lowercase; content:\"host: Example|0d 0a|x-a: B\";", "Host: Example\r\nX-A: B\r\n"));
+	assert_true(XM("strip_pseudo_headers; content:\"host: a|0d 0a|\"; bsize:9;", ":method: GET\r\nhost: a\r\n"));
+	assert_true(XM("dotprefix; to_lowercase; content:\".example.com\"; bsize:12;", "Example.COM"));
+	/* a large buffer grows the scratch; every byte goes through */
+	size_t big = 60000;
+	char *d = test_malloc(big + 1);
+	memset(d, 'A', big);
+	d[big] = '\0';
+	memcpy(d + big - 3, "END", 3);
+	assert_true(xm("to_lowercase; content:\"aend\"; endswith;", d, big));
+	test_free(d);
+	/* errors: no sticky buffer, nothing after, bad options */
+	static const char *const bad[] = {
+		"alert tcp any any -> any any (to_lowercase; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; to_lowercase; sid:1;)",
+		"alert http any any -> any any (http.uri; xor:\"0\"; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; xor:\"zz\"; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; pcrexform:\"abc\"; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; pcrexform:\"(\"; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; from_base64: mode x; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; from_base64: bytes 0; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; from_base64: offset 1, offset 2; content:\"a\"; sid:1;)",
+		"alert http any any -> any any (http.uri; to_md5:x; content:\"a\"; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rule *r = parse(bad[i]);
+		if (r)
+			fail_msg("parsed: %s", bad[i]);
+		assert_true(pc.err[0]);
+	}
 }
 
 static void test_parse_header_and_meta(void **state)
@@ -348,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_addr_set_can),
 		cmocka_unit_test(test_addr_prepare),
 		cmocka_unit_test(test_rule_classes),
+		cmocka_unit_test(test_transforms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
