@@ -267,6 +267,13 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	struct http_msg *m = request ? &hs->req : &hs->resp;
 	if (!msg_copy(m, h, base, len))
 		return;
+	if (h->line_only) {
+		/* the request line alone: rules on it run now; the head,
+		 * its body and its record come when the headers are done */
+		a->tx.http_fresh |= HTTP_P_REQ_LINE;
+		a->tx.http_req = m;
+		return;
+	}
 	bool close_delim = !request && !h->chunked && h->content_length < 0;
 	body_start(a, &hs->body[dir], &m->h, request ? a->req_body_limit : a->resp_body_limit,
 		   close_delim, request && !a->no_decompress);

@@ -172,7 +172,10 @@ struct quic_info {
 const char *tls_ext_name(uint16_t type);
 
 /* The parts of an HTTP transaction, in arrival order (tx.http_fresh) */
-enum { HTTP_P_REQ_HEAD = 1, HTTP_P_REQ_BODY = 2, HTTP_P_RESP_HEAD = 4, HTTP_P_RESP_BODY = 8 };
+/* the parts of an HTTP transaction in the order they arrive; a request's
+ * line comes before its headers (the line alone is exposed once parsed) */
+enum { HTTP_P_REQ_LINE = 1, HTTP_P_REQ_HEAD = 2, HTTP_P_REQ_BODY = 4, HTTP_P_RESP_HEAD = 8,
+       HTTP_P_RESP_BODY = 16 };
 
 /* DNS messages one packet can complete (TCP: pipelined messages, and a
  * request whose hole was skipped when the response acknowledged it) */

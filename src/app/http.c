@@ -222,8 +222,9 @@ static void put(struct http_conn *c, const bstr *s, uint32_t *off, uint32_t *len
 		*len = (uint32_t)bstr_len(s);
 }
 
-/* Builds the head of tx's request or response and hands it over. */
-static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
+/* Builds the head of tx's request or response and hands it over;
+ * line_only: a request's line alone (its headers are still to come). */
+static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request, bool line_only)
 {
 	if (!c->cb || c->stopped)
 		return;
@@ -272,11 +273,11 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
 		put(c, tx->response_message, &b.off, &b.len, &ok);
 	}
 	raw.off = c->head.len;
-	raw.len = c->raw[dir].len;
+	raw.len = line_only ? 0 : c->raw[dir].len;
 	if (ok && raw.len)
 		ok = hbuf_add(&c->head, c->raw[dir].p, raw.len, UINT32_MAX / 2);
 	htp_table_t *t = request ? tx->request_headers : tx->response_headers;
-	size_t n = t ? htp_table_size(t) : 0;
+	size_t n = t && !line_only ? htp_table_size(t) : 0;
 	n = MIN(n, (size_t)HTTP_MAX_HEADERS);
 	if (n > c->hdr_cap) {
 		struct http_hdr *nh = v_realloc(c->hdr, n * sizeof(*nh));
@@ -328,11 +329,13 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
 #undef VIEW
 	h.nhdr = (unsigned)n;
 	h.hdr = c->hdr;
+	h.line_only = line_only;
 	c->cb->head(c->cb->ctx, request, &h, base, c->head.len);
 	/* the caller copied what it keeps: an idle connection holds none
 	 * of this (a few KiB per flow otherwise) */
 	hbuf_free(&c->head);
-	hbuf_free(&c->raw[dir]);
+	if (!line_only)
+		hbuf_free(&c->raw[dir]);
 	v_free(c->hdr);
 	c->hdr = NULL;
 	c->hdr_cap = 0;
@@ -343,7 +346,7 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request)
  * follows it in the same data, otherwise as a request whose headers follow
  * (a client that left the protocol out still sends them).  The bytes after
  * the line are in the call being parsed (c->cur). */
-static int on_req_line(htp_tx_t *tx)
+static int req_line_09(htp_tx_t *tx)
 {
 	struct http_conn *c = conn_of(tx->connp);
 	if (!c || !tx->is_protocol_0_9 || !tx->request_line || !c->cur)
@@ -369,6 +372,18 @@ static int on_req_line(htp_tx_t *tx)
 			tx->is_protocol_0_9 = 0;
 			break;
 		}
+	return HTP_OK;
+}
+
+/* The request line is parsed: rules on the method, the URI and the line
+ * run now, as Suricata's do at this progress, not only once the headers
+ * are complete (they may never be). */
+static int on_req_line(htp_tx_t *tx)
+{
+	req_line_09(tx);
+	struct http_conn *c = conn_of(tx->connp);
+	if (c && !tx->is_protocol_0_9)
+		hand_head(c, tx, true, true);
 	return HTP_OK;
 }
 
@@ -399,7 +414,7 @@ static int on_req_headers(htp_tx_t *tx)
 	     tx->request_protocol_number == HTP_PROTOCOL_UNKNOWN))
 		event(c, APP_EV_HTTP_REQ_LINE_INVALID);
 	htp_tx_set_user_data(tx, (void *)1); /* its head was handed over */
-	hand_head(c, tx, true);
+	hand_head(c, tx, true, false);
 	return HTP_OK;
 }
 
@@ -410,7 +425,7 @@ static int on_resp_headers(htp_tx_t *tx)
 		return HTP_OK;
 	if (tx->response_transfer_coding == HTP_CODING_INVALID)
 		event(c, APP_EV_HTTP_TE_INVALID_RESP);
-	hand_head(c, tx, false);
+	hand_head(c, tx, false, false);
 	return HTP_OK;
 }
 

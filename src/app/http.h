@@ -26,6 +26,7 @@ struct http_head {
 		uri_norm_len;
 	uint16_t code;
 	bool has_uri_norm;        /* libhtp parsed a path, query or fragment */
+	bool line_only;           /* a request whose line is parsed, its headers still to come */
 	int64_t content_length;   /* -1 none */
 	bool chunked;
 	unsigned nhdr;
@@ -33,8 +34,10 @@ struct http_head {
 				   * with ", " as libhtp merges them */
 };
 
-/* What the parser reports: a complete head (h's views point into
- * base[0..len)); body bytes as they arrive, de-chunked and decompressed,
+/* What the parser reports: a request's line as soon as it is parsed
+ * (h->line_only: method, URI, protocol, no headers), then its complete
+ * head, a response's complete head (h's views point into base[0..len));
+ * body bytes as they arrive, de-chunked and decompressed,
  * with the body's length as sent so far; the end of a message (also for
  * messages without a body). */
 struct http_cbs {

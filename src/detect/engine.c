@@ -2292,7 +2292,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			if (r->http_parts) {
 				/* evaluated where the last part it inspects arrives */
-				unsigned parts = r->http_parts & 15u;
+				unsigned parts = r->http_parts & 31u;
 				if (r->http_parts & HTTP_P_DIR_HEAD)
 					parts |= p->dir ? HTTP_P_RESP_HEAD : HTTP_P_REQ_HEAD;
 				if (r->http_parts & HTTP_P_DIR_BODY)

@@ -148,6 +148,24 @@ static struct sm *add_sm(struct rule *r, enum sm_type t, struct parse_ctx *pc)
 	memset(s, 0, sizeof(*s));
 	s->type = t;
 	r->last_pm = s;
+	r->last_pm_where = l == &r->lists[r->cur_buf] ? r->cur_buf : BUF_MAX + r->cur_xl;
+	return s;
+}
+
+/* A relative keyword (isdataat, byte_*, pcre /R) with no sticky buffer in
+ * effect goes where the match it is relative to went, as Suricata puts
+ * it: after uricontent or an http_* modifier, into that buffer. */
+static struct sm *add_sm_rel(struct rule *r, enum sm_type t, bool relative, struct parse_ctx *pc)
+{
+	if (!relative || r->cur_buf != BUF_PAYLOAD || !r->last_pm || r->last_pm_where <= BUF_PAYLOAD ||
+	    r->last_pm_where >= BUF_MAX)
+		return add_sm(r, t, pc);
+	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
+	r->cur_buf = (int8_t)r->last_pm_where;
+	r->cur_xl = -1;
+	struct sm *s = add_sm(r, t, pc);
+	r->cur_buf = saved;
+	r->cur_xl = saved_xl;
 	return s;
 }
 
@@ -597,7 +615,7 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 		else if (strcmp(t, "rawbytes"))
 			FAIL("isdataat: unknown option \"%s\"", t);
 	}
-	struct sm *s = add_sm(r, SM_ISDATAAT, pc);
+	struct sm *s = add_sm_rel(r, SM_ISDATAAT, d.relative, pc);
 	if (!s)
 		return -1;
 	s->u.d = d;
@@ -709,7 +727,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 		if (!r->alproto)
 			r->alproto = ALP_HTTP;
 	}
-	struct sm *sm = add_sm(r, SM_PCRE, pc);
+	struct sm *sm = add_sm_rel(r, SM_PCRE, relative, pc);
 	r->cur_buf = saved_buf;
 	if (!sm) {
 		pcre2_code_free(re);
@@ -806,7 +824,7 @@ static int byte_add(struct rule *r, enum sm_type type, const struct sm_byte *b, 
 {
 	if (!b->string && b->nbytes > 8)
 		FAIL("%s: more than 8 bytes needs string", kw);
-	struct sm *s = add_sm(r, type, pc);
+	struct sm *s = add_sm_rel(r, type, b->relative, pc);
 	if (!s)
 		return -1;
 	s->u.b = *b;
@@ -1382,6 +1400,7 @@ static int legacy(struct rule *r, enum buffer_id b, uint8_t alp, const char *kw,
 	from->cnt--;
 	r->last_content = &to->v[to->cnt - 1];
 	r->last_pm = r->last_content;
+	r->last_pm_where = b;
 	if (!r->alproto)
 		r->alproto = alp;
 	return 0;

@@ -38,7 +38,9 @@ static uint8_t http_part_of(int b)
 {
 	switch (b) {
 	case BUF_HTTP_METHOD: case BUF_HTTP_URI: case BUF_HTTP_URI_RAW:
-	case BUF_HTTP_REQUEST_LINE: case BUF_HTTP_HOST: case BUF_HTTP_HOST_RAW:
+	case BUF_HTTP_REQUEST_LINE:
+		return HTTP_P_REQ_LINE;
+	case BUF_HTTP_HOST: case BUF_HTTP_HOST_RAW:
 	case BUF_HTTP_USER_AGENT: case BUF_HTTP_REFERER: case BUF_HTTP_ACCEPT:
 	case BUF_HTTP_ACCEPT_ENC: case BUF_HTTP_ACCEPT_LANG:
 		return HTTP_P_REQ_HEAD;

@@ -193,14 +193,26 @@ static bool match_pcre(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	st->budget -= 16;
 	/* the subject starts at the inspection point, so ^ anchors there
 	 * (as in Suricata, which hands pcre the rest of the buffer) */
-	int rc = pcre2_match(pc->re, st->buf + start, st->len - (size_t)start, 0, 0, st->md,
-			     st->mctx);
+	const uint8_t *subj = st->buf + start;
+	size_t slen = st->len - (size_t)start;
+	int rc = pcre2_match(pc->re, subj, slen, 0, 0, st->md, st->mctx);
 	if (pc->negated)
 		return rc < 0 ? match_from(l, i + 1, prev, st) : false;
-	if (rc < 0)
-		return false;
-	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-	return match_from(l, i + 1, start + (int64_t)ov[1], st);
+	/* when what follows is relative to this match and fails, the next
+	 * match of the expression is tried (Suricata backtracks into pcre
+	 * as into content) */
+	bool retry = i + 1 < l->cnt && is_relative(&l->v[i + 1]);
+	while (rc >= 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
+		size_t m0 = ov[0], m1 = ov[1];
+		if (match_from(l, i + 1, start + (int64_t)m1, st))
+			return true;
+		if (!retry || m0 + 1 > slen || st->budget < 16)
+			return false;
+		st->budget -= 16;
+		rc = pcre2_match(pc->re, subj, slen, m0 + 1, 0, st->md, st->mctx);
+	}
+	return false;
 }
 
 static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)

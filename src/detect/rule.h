@@ -194,7 +194,7 @@ struct app_cond {
  * alerts once per transaction, not on every later packet that still
  * carries the request.  DIR_*: the head or body of the packet's
  * direction (http.header, file.data). */
-enum { HTTP_P_DIR_HEAD = 16, HTTP_P_DIR_BODY = 32 }; /* HTTP_P_REQ_HEAD ..: app.h */
+enum { HTTP_P_DIR_HEAD = 32, HTTP_P_DIR_BODY = 64 }; /* HTTP_P_REQ_LINE ..: app.h */
 
 _Static_assert(BUF_MAX <= 128, "rule.dotprefix is a 128-bit mask");
 
@@ -277,6 +277,7 @@ struct rule {
 	/* parse state */
 	int8_t cur_buf;           /* sticky buffer in effect */
 	int8_t cur_xl;            /* its transformed list in effect (xl), or -1 */
+	int16_t last_pm_where;    /* last_pm's list: a buffer, or BUF_MAX + an xl index */
 	struct sm *last_content;  /* for content modifiers */
 	struct sm *last_pm;       /* last payload match, for relative keywords */
 };

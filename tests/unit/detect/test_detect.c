@@ -151,6 +151,35 @@ static void test_transforms(void **state)
 	}
 }
 
+/* pcre backtracks when what follows it relatively fails; a relative
+ * keyword with no sticky buffer follows its content into a legacy buffer */
+static void test_pcre_backtrack_and_legacy_relative(void **state)
+{
+	(void)state;
+	assert_true(pm("pcre:\"/super/\"; content:\"nova\"; within:7;",
+		       "this_is_a_super_duper_nova_in_super_nova_now"));
+	assert_false(pm("pcre:\"/super/\"; content:\"nova\"; within:4;",
+			"this_is_a_super_duper_nova_in_super_nova_now"));
+	static const char *const rules[] = {
+		"alert tcp any any -> any any (uricontent:\"fix\"; isdataat:!10,relative; sid:1;)",
+		"alert tcp any any -> any any (uricontent:\"this\"; byte_extract:1,2,one,string,dec,relative; uricontent:\"_b5ig\"; offset:one; sid:1;)",
+		"alert tcp any any -> any any (content:\"x\"; http_uri; pcre:\"/y/R\"; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct rule *r = parse(rules[i]);
+		if (!r)
+			fail_msg("%s: %s", rules[i], pc.err);
+		assert_true(r->nlists > BUF_HTTP_URI && r->lists[BUF_HTTP_URI].cnt >= 2);
+		assert_int_equal(r->lists[BUF_PAYLOAD].cnt, 0);
+		rule_free(r);
+	}
+	/* not relative: stays in the payload */
+	struct rule *r = parse("alert tcp any any -> any any (uricontent:\"x\"; isdataat:5; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->lists[BUF_PAYLOAD].cnt, 1);
+	rule_free(r);
+}
+
 static void test_parse_header_and_meta(void **state)
 {
 	(void)state;
@@ -453,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_addr_prepare),
 		cmocka_unit_test(test_rule_classes),
 		cmocka_unit_test(test_transforms),
+		cmocka_unit_test(test_pcre_backtrack_and_legacy_relative),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
