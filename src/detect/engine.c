@@ -406,10 +406,13 @@ static bool rule_flow_scope(const struct rule *r)
 	if (r->alproto || r->nalp || r->nac || r->http_parts || r->nxl)
 		return true;
 	for (int b = BUF_PAYLOAD + 1; b < r->nlists; b++)
-		if (r->lists[b].cnt)
+		if (r->lists[b].cnt && (b < BUF_IPV4_HDR || b > BUF_BASE64_DATA))
 			return true; /* an app-layer buffer */
 	if (r->nlists > BUF_PAYLOAD && r->lists[BUF_PAYLOAD].cnt)
 		return false;
+	for (int b = BUF_IPV4_HDR; b <= BUF_BASE64_DATA && b < r->nlists; b++)
+		if (r->lists[b].cnt)
+			return false; /* a packet's header */
 	for (uint32_t i = 0; i < r->fb_cnt; i++)
 		if (r->fb[i].op != FB_SET)
 			return false;
@@ -1750,6 +1753,19 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 {
 	struct dflow *d = p->flow ? p->flow->detect : NULL;
+	if (r->ssize_which) {
+		/* stream_size: each side's sequence space used so far (its
+		 * next sequence number less its ISN, as Suricata counts) */
+		const struct flow *f = p->flow;
+		if (!f || f->key.proto != 6)
+			return false;
+		bool mc = numcmp_ok(&r->ssize, f->peer[0].next_seq - f->peer[0].isn);
+		bool ms = numcmp_ok(&r->ssize, f->peer[1].next_seq - f->peer[1].isn);
+		bool ok = r->ssize_which == SS_SERVER ? ms : r->ssize_which == SS_CLIENT ? mc
+			  : r->ssize_which == SS_BOTH ? mc && ms : mc || ms;
+		if (!ok)
+			return false;
+	}
 	for (uint32_t i = 0; i < r->fb_cnt; i++) {
 		const struct flowbit_cond *c = &r->fb[i];
 		if (c->op != FB_ISSET && c->op != FB_ISNOTSET)
@@ -1895,6 +1911,35 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 	/* file.data: the body, or for a multipart upload its files (below) */
 	if (!(dir == 0 && tx->http_req && tx->http_req->multipart))
 		add_inst(&bi[BUF_FILE_DATA], tx->body[dir], tx->body_len[dir]);
+}
+
+/* The packet's headers as buffers (ipv4.hdr, tcp.hdr, ...). */
+static void pkt_buffers(const struct packet *p, struct binst bi[BUF_MAX])
+{
+	if (p->ip_hdr && p->ip_ver == 4)
+		add_inst(&bi[BUF_IPV4_HDR], p->ip_hdr, p->ip_hlen);
+	else if (p->ip_hdr && p->ip_ver == 6)
+		add_inst(&bi[BUF_IPV6_HDR], p->ip_hdr, p->ip_hlen);
+	if (!p->l4 || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
+		return;
+	uint32_t hl = p->payload && p->payload >= p->l4 && p->payload <= p->l4 + p->l4_len
+			      ? (uint32_t)(p->payload - p->l4) : 0;
+	switch (p->proto) {
+	case 6:
+		if (hl >= 20)
+			add_inst(&bi[BUF_TCP_HDR], p->l4, hl);
+		break;
+	case 17:
+		if (p->l4_len >= 8)
+			add_inst(&bi[BUF_UDP_HDR], p->l4, 8);
+		break;
+	case 1:
+	case 58:
+		if (p->l4_len >= 4)
+			add_inst(&bi[p->proto == 1 ? BUF_ICMPV4_HDR : BUF_ICMPV6_HDR], p->l4,
+				 hl >= 4 ? hl : MIN(p->l4_len, 8u));
+		break;
+	}
 }
 
 static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
@@ -2262,6 +2307,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
 	buffers_of(tx, p->dir, bi);
+	pkt_buffers(p, bi);
 	for (int b = 1; b < BUF_MAX; b++)
 		for (unsigned i = 0; i < bi[b].n; i++)
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
@@ -2302,6 +2348,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 					continue;
 			}
 			bool stream = false;
+			dt->xs.b64_len = 0;
 			const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
 			if (pl->cnt) {
 				bool pkt_only = (r->flow_flags & RF_NO_STREAM) ||
@@ -2331,10 +2378,17 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			bool all = true;
 			for (int b = 1; b < r->nlists && all; b++)
-				if (r->lists[b].cnt)
+				if (r->lists[b].cnt && b != BUF_BASE64_DATA)
 					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix >> b & 1, &st);
 			for (unsigned x = 0; x < r->nxl && all; x++)
 				all = inspect_xlist(&r->xl[x], &bi[r->xl[x].buf], &st);
+			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
+				/* base64_data: what base64_decode left on the path that matched */
+				st.buf = dt->xs.b64;
+				st.len = dt->xs.b64_len;
+				st.budget = 3000;
+				all = st.len && payload_inspect(&r->lists[BUF_BASE64_DATA], &st);
+			}
 			if (!all)
 				continue;
 			/* matched */

@@ -806,12 +806,8 @@ static int split_args(char *s, char **toks, int max)
 static int byte_nbytes(struct sm_byte *b, const char *t, struct parse_ctx *pc)
 {
 	int64_t v;
-	if (parse_i64(t, &v) == 0 && v == 0) {
-		snprintf(pc->kw, sizeof(pc->kw), "byte_* with 0 bytes");
-		pc->unsupported = true;
-		FAIL("a byte count of 0 is not supported yet");
-	}
-	if (parse_i64(t, &v) || v < 1 || v > 23)
+	/* 0: the rest of the buffer, as a string (byte_test; checked in byte_add) */
+	if (parse_i64(t, &v) || v < 0 || v > 23)
 		FAIL("bad byte count \"%s\"", t);
 	b->nbytes = (uint8_t)v;
 	return 0;
@@ -824,6 +820,8 @@ static int byte_add(struct rule *r, enum sm_type type, const struct sm_byte *b, 
 {
 	if (!b->string && b->nbytes > 8)
 		FAIL("%s: more than 8 bytes needs string", kw);
+	if (!b->nbytes && (type != SM_BYTE_TEST || !b->string))
+		FAIL("%s: a byte count of 0 (the rest of the buffer) is for byte_test with string", kw);
 	struct sm *s = add_sm_rel(r, type, b->relative, pc);
 	if (!s)
 		return -1;
@@ -1440,6 +1438,118 @@ static int kw_http_raw_header_mod(struct rule *r, const char *a, struct parse_ct
 static int kw_http_cookie_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie", pc); }
 static int kw_http_stat_code_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code", pc); }
 static int kw_http_stat_msg_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg", pc); }
+
+/* the packet's headers as sticky buffers */
+static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipver)
+{
+	r->cur_buf = (int8_t)b;
+	r->cur_xl = -1;
+	r->last_content = NULL;
+	if (proto && !r->proto)
+		r->proto = proto;
+	if (ipver && !r->ipver)
+		r->ipver = ipver;
+	return 0;
+}
+static int kw_ipv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV4_HDR, 0, 4); }
+static int kw_ipv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV6_HDR, 0, 6); }
+static int kw_tcp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_TCP_HDR, 6, 0); }
+static int kw_udp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_UDP_HDR, 17, 0); }
+static int kw_icmpv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_ICMPV4_HDR, 1, 0); }
+static int kw_icmpv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_ICMPV6_HDR, 58, 0); }
+
+/* base64_decode:[bytes N][, offset N][, relative]: decodes from the
+ * current buffer for base64_data; base64_data: what it decoded */
+static int kw_base64_decode(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct sm_b64 b = { 0, 0, false };
+	char tmp[128], *toks[6];
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
+	int n = *trim(tmp) ? split_args(tmp, toks, 6) : 0;
+	if (n < 0)
+		FAIL("base64_decode: too many options");
+	bool seen[3] = { false, false, false };
+	for (int i = 0; i < n; i++) {
+		char name[16], val[32], extra;
+		int f = sscanf(toks[i], "%15s %31s %c", name, val, &extra);
+		int k = !strcmp(name, "bytes") ? 0 : !strcmp(name, "offset") ? 1 : !strcmp(name, "relative") ? 2 : -1;
+		if (k < 0 || (k == 2 ? f != 1 : f != 2))
+			FAIL("base64_decode: expected bytes N, offset N or relative, got \"%s\"", toks[i]);
+		if (seen[k])
+			FAIL("base64_decode: \"%s\" given twice", name);
+		seen[k] = true;
+		int64_t v = 0;
+		if (k < 2 && (parse_i64(val, &v) || v < 0 || v > 65535 || (k == 0 && !v)))
+			FAIL("base64_decode: %s wants a number up to 65535, got \"%s\"", name, val);
+		if (k == 0)
+			b.bytes = (uint32_t)v;
+		else if (k == 1)
+			b.offset = (uint32_t)v;
+		else
+			b.relative = true;
+	}
+	struct sm *s = add_sm_rel(r, SM_B64_DECODE, b.relative, pc);
+	if (!s)
+		return -1;
+	s->u.b64 = b;
+	return 0;
+}
+
+static int kw_base64_data(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (arg && *arg)
+		FAIL("base64_data takes no value");
+	r->cur_buf = BUF_BASE64_DATA;
+	r->cur_xl = -1;
+	r->last_content = NULL;
+	return 0;
+}
+
+/* prefilter: which keyword Suricata builds its prefilter from; what
+ * matches does not change, and vigil chooses its own (the fast pattern) */
+static int kw_prefilter(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	(void)r;
+	if (arg && *arg)
+		FAIL("prefilter takes no value");
+	return 0;
+}
+
+/* stream_size:server|client|both|either,OP,N (OP < > = != <= >=) */
+static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[128], *toks[4];
+	if (need_arg(arg, "stream_size", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	if (split_args(tmp, toks, 4) != 3)
+		FAIL("stream_size: expected server|client|both|either,operator,number");
+	static const char *const sides[] = { "server", "client", "both", "either" };
+	r->ssize_which = 0;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(toks[0], sides[i]))
+			r->ssize_which = (uint8_t)(SS_SERVER + i);
+	if (!r->ssize_which)
+		FAIL("stream_size: \"%s\" is not server, client, both or either", toks[0]);
+	static const struct { const char *op; uint8_t cmp; } ops[] = {
+		{ "<", CMP_LT }, { ">", CMP_GT }, { "=", CMP_EQ }, { "!=", CMP_NE },
+		{ "<=", CMP_LE }, { ">=", CMP_GE },
+	};
+	int k = -1;
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(toks[1], ops[i].op))
+			k = i;
+	int64_t v;
+	if (k < 0)
+		FAIL("stream_size: \"%s\" is not one of < > = != <= >=", toks[1]);
+	if (parse_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
+		FAIL("stream_size: \"%s\" is not a number up to 4294967295", toks[2]);
+	r->ssize.op = ops[k].cmp;
+	r->ssize.a = (uint64_t)v;
+	if (!r->proto)
+		r->proto = 6;
+	return 0;
+}
 
 /* uricontent:"x" (Snort's, still Suricata's): content:"x"; http_uri;
  * whatever sticky buffer is in effect */

@@ -340,6 +340,8 @@ static void choose_fast_pattern(struct rule *r)
 	r->fp_idx = -1;
 	uint32_t best = 0;
 	for (int b = 0; b < r->nlists; b++) {
+		if (b == BUF_BASE64_DATA)
+			continue; /* made by the rule itself: never scanned */
 		for (uint32_t i = 0; i < r->lists[b].cnt; i++) {
 			const struct sm *s = &r->lists[b].v[i];
 			if (s->type != SM_CONTENT || s->u.c.negated)

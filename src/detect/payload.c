@@ -15,6 +15,7 @@
  * sums of rule values and lengths cannot wrap.
  */
 #include "payload.h"
+#include "xform.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -59,14 +60,16 @@ static int64_t nv(const struct numvar *n, const struct insp *st)
  * number (string mode). */
 static bool read_num(const struct sm_byte *b, const struct insp *st, int64_t pos, uint64_t *out)
 {
-	if (pos < 0 || pos + b->nbytes > (int64_t)st->len)
+	/* nbytes 0 (byte_test, string): from pos to the end of the buffer */
+	int64_t nb = b->nbytes ? b->nbytes : (int64_t)st->len - pos;
+	if (pos < 0 || nb <= 0 || pos + nb > (int64_t)st->len)
 		return false;
 	const uint8_t *p = st->buf + pos;
 	uint64_t v = 0;
 	if (b->string) {
 		unsigned base = b->base ? b->base : 10;
 		bool any = false;
-		for (unsigned i = 0; i < b->nbytes; i++) {
+		for (int64_t i = 0; i < nb; i++) {
 			int d;
 			uint8_t ch = p[i];
 			if (ch >= '0' && ch <= '9') d = ch - '0';
@@ -105,6 +108,7 @@ static bool is_relative(const struct sm *s)
 	case SM_BYTE_TEST: case SM_BYTE_JUMP: case SM_BYTE_EXTRACT: case SM_BYTE_MATH:
 		return s->u.b.relative;
 	case SM_ISDATAAT: return s->u.d.relative;
+	case SM_B64_DECODE: return s->u.b64.relative;
 	default: return false;
 	}
 }
@@ -237,6 +241,14 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	}
 	case SM_BSIZE:
 		return numcmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
+	case SM_B64_DECODE: {
+		/* not a condition: it decodes for base64_data and goes on */
+		const struct sm_b64 *b = &s->u.b64;
+		if (st->xs)
+			xform_b64_keep(st->xs, st->buf, st->len, (int64_t)b->offset + (b->relative ? prev : 0),
+				       b->bytes);
+		return match_from(l, i + 1, prev, st);
+	}
 	case SM_BYTE_TEST: {
 		const struct sm_byte *b = &s->u.b;
 		uint64_t v;

@@ -70,7 +70,7 @@ struct numcmp {
 };
 
 enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
-	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE };
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE };
 
 /* A value that is a literal or a byte_extract/byte_math variable. */
 struct numvar {
@@ -116,6 +116,12 @@ struct sm_isdataat {
 	bool relative, negated;
 };
 
+/* base64_decode: what base64_data then inspects */
+struct sm_b64 {
+	uint32_t bytes, offset;  /* bytes 0: the rest of the buffer */
+	bool relative;
+};
+
 struct sm {
 	enum sm_type type;
 	union {
@@ -124,6 +130,7 @@ struct sm {
 		struct sm_byte b;
 		struct sm_isdataat d;
 		struct numcmp bsize;
+		struct sm_b64 b64;
 	} u;
 };
 
@@ -163,6 +170,8 @@ enum rule_flow_flags {
 	RF_NOT_ESTABLISHED = 1u << 3, RF_STATELESS = 1u << 4, RF_ONLY_STREAM = 1u << 5,
 	RF_NO_STREAM = 1u << 6, RF_ONLY_FRAG = 1u << 7, RF_NO_FRAG = 1u << 8,
 };
+
+enum { SS_SERVER = 1, SS_CLIENT, SS_BOTH, SS_EITHER };
 
 /* header checks, one bit each in rule->hdr_mask */
 enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
@@ -238,6 +247,8 @@ struct rule {
 	uint32_t pid[2];     /* interned ids of sp, dp */
 
 	uint16_t flow_flags;
+	uint8_t ssize_which;      /* stream_size: 0 none, SS_SERVER .. SS_EITHER */
+	struct numcmp ssize;
 	uint32_t hdr_mask;
 	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */
 	bool has_flags;

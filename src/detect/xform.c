@@ -204,6 +204,9 @@ void xform_scratch_free(struct xform_scratch *xs)
 		xs->b[i] = NULL;
 		xs->cap[i] = 0;
 	}
+	v_free(xs->b64);
+	xs->b64 = NULL;
+	xs->b64_len = xs->b64_cap = 0;
 }
 
 static int b64_val(uint8_t c)
@@ -224,26 +227,17 @@ static int b64_val(uint8_t c)
 /* Suricata's modes: RFC 4648 stops at the first byte that is not base64
  * (or padding), RFC 2045 skips such bytes, strict fails on them.  A last
  * partial group of 2 or 3 characters gives its 1 or 2 bytes. */
-static bool b64_decode(const struct xform_step *s, const uint8_t *in, uint32_t len, uint8_t *out,
-		       uint32_t *olen)
+bool xform_b64(int mode, const uint8_t *in, uint32_t len, uint8_t *out, uint32_t *olen)
 {
 	uint32_t o = 0, acc = 0, nacc = 0;
-	if (s->off >= len) {
-		*olen = 0;
-		return true;
-	}
-	in += s->off;
-	len -= s->off;
-	if (s->nbytes && s->nbytes < len)
-		len = s->nbytes;
 	for (uint32_t i = 0; i < len; i++) {
 		int v = b64_val(in[i]);
 		if (v < 0) {
 			if (in[i] == '=')
 				break;
-			if (s->mode == B64_RFC2045)
+			if (mode == B64_RFC2045)
 				continue;
-			if (s->mode == B64_STRICT)
+			if (mode == B64_STRICT)
 				return false;
 			break;
 		}
@@ -260,11 +254,49 @@ static bool b64_decode(const struct xform_step *s, const uint8_t *in, uint32_t l
 	} else if (nacc == 3) {
 		out[o++] = (uint8_t)(acc >> 10);
 		out[o++] = (uint8_t)(acc >> 2);
-	} else if (nacc == 1 && s->mode == B64_STRICT) {
+	} else if (nacc == 1 && mode == B64_STRICT) {
 		return false;
 	}
 	*olen = o;
 	return true;
+}
+
+static bool b64_decode(const struct xform_step *s, const uint8_t *in, uint32_t len, uint8_t *out,
+		       uint32_t *olen)
+{
+	if (s->off >= len) {
+		*olen = 0;
+		return true;
+	}
+	in += s->off;
+	len -= s->off;
+	if (s->nbytes && s->nbytes < len)
+		len = s->nbytes;
+	return xform_b64(s->mode, in, len, out, olen);
+}
+
+void xform_b64_keep(struct xform_scratch *xs, const uint8_t *buf, uint32_t len, int64_t pos,
+		    uint32_t bytes)
+{
+	xs->b64_len = 0;
+	if (pos < 0 || pos >= (int64_t)len)
+		return;
+	uint32_t n = len - (uint32_t)pos;
+	if (bytes && bytes < n)
+		n = bytes;
+	if (n > XFORM_INPUT_MAX)
+		n = XFORM_INPUT_MAX;
+	uint32_t need = n / 4 * 3 + 4;
+	if (xs->b64_cap < need) {
+		uint8_t *b = v_realloc(xs->b64, need);
+		if (!b)
+			return;
+		xs->b64 = b;
+		xs->b64_cap = need;
+	}
+	uint32_t o = 0;
+	if (xform_b64(B64_RFC4648, buf + pos, n, xs->b64, &o))
+		xs->b64_len = o;
 }
 
 static int hexv(uint8_t c)

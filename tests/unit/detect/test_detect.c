@@ -180,6 +180,77 @@ static void test_pcre_backtrack_and_legacy_relative(void **state)
 	rule_free(r);
 }
 
+/* base64_decode in the payload, base64_data on what it decoded (as the
+ * engine runs them: the payload list, then the base64_data list) */
+static bool b64m(const char *opts, const char *data)
+{
+	char text[1024];
+	snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)", opts);
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", opts, pc.err);
+	struct xform_scratch xs = { 0 };
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.xs = &xs;
+	st.buf = guard_copy(data, strlen(data));
+	st.len = (uint32_t)strlen(data);
+	st.budget = 3000;
+	bool ok = payload_inspect(&r->lists[BUF_PAYLOAD], &st);
+	assert_true(r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt);
+	assert_true(r->fp_buf != BUF_BASE64_DATA);
+	if (ok) {
+		st.buf = xs.b64;
+		st.len = xs.b64_len;
+		st.budget = 3000;
+		ok = st.len && payload_inspect(&r->lists[BUF_BASE64_DATA], &st);
+	}
+	xform_scratch_free(&xs);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+	return ok;
+}
+
+static void test_base64_and_more(void **state)
+{
+	(void)state;
+	/* "foobar" = Zm9vYmFy */
+	assert_true(b64m("content:\"k=\"; base64_decode:relative; base64_data; content:\"foobar\"; bsize:6;", "x k=Zm9vYmFy"));
+	assert_true(b64m("content:\"k=\"; base64_decode:bytes 4,relative; base64_data; content:\"foo\"; bsize:3;", "k=Zm9vYmFy"));
+	assert_true(b64m("base64_decode:offset 2; base64_data; content:\"foo\"; startswith;", "k=Zm9vYmFy"));
+	/* a byte that is not base64 ends it; nothing decoded: no match */
+	assert_true(b64m("base64_decode; base64_data; content:\"f\"; bsize:1;", "Zm 9v"));
+	assert_false(b64m("base64_decode:offset 50; base64_data; pcre:\"/./\";", "Zm9v"));
+	static const char *const bad[] = {
+		"alert tcp any any -> any any (base64_decode:bytes 0; base64_data; content:\"a\"; sid:1;)",
+		"alert tcp any any -> any any (base64_decode:offset x; base64_data; content:\"a\"; sid:1;)",
+		"alert tcp any any -> any any (base64_decode:relative,relative; base64_data; content:\"a\"; sid:1;)",
+		"alert tcp any any -> any any (base64_data:1; content:\"a\"; sid:1;)",
+		"alert tcp any any -> any any (stream_size:server,<; sid:1;)",
+		"alert tcp any any -> any any (stream_size:sideways,<,5; sid:1;)",
+		"alert tcp any any -> any any (stream_size:both,~,5; sid:1;)",
+		"alert tcp any any -> any any (stream_size:either,>,-1; sid:1;)",
+		"alert tcp any any -> any any (byte_test:0,=,0,0; sid:1;)",
+		"alert tcp any any -> any any (byte_jump:0,0,string; sid:1;)",
+		"alert tcp any any -> any any (prefilter:x; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rule *r = parse(bad[i]);
+		if (r)
+			fail_msg("parsed: %s", bad[i]);
+	}
+	struct rule *r = parse("alert ip any any -> any any (stream_size:client,>=,100; tcp.hdr; content:\"|50|\"; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->ssize_which, SS_CLIENT);
+	assert_int_equal(r->ssize.op, CMP_GE);
+	assert_int_equal(r->proto, 6);
+	assert_true(r->lists[BUF_TCP_HDR].cnt == 1);
+	rule_free(r);
+	/* byte_test with 0 bytes: the rest of the buffer as a number */
+	assert_true(pm("byte_test:0,=,1234,2,string,dec;", "x 1234"));
+	assert_false(pm("byte_test:0,>,1234,2,string,dec;", "x 1234"));
+}
+
 static void test_parse_header_and_meta(void **state)
 {
 	(void)state;
@@ -236,9 +307,9 @@ static void test_parse_errors_and_unsupported(void **state)
 		assert_false(pc.unsupported);
 		assert_true(pc.err[0] != '\0');
 	}
-	assert_null(parse("alert tcp any any -> any any (stream_size:server,>,5; sid:1;)"));
+	assert_null(parse("alert tcp any any -> any any (asn1:oversize_length 100; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "stream_size");
+	assert_string_equal(pc.kw, "asn1");
 	struct rule *ok = parse("alert tcp any any -> any any (content:\",|20|,\"; sid:1;)");
 	assert_non_null(ok);
 	rule_free(ok);
@@ -483,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_rule_classes),
 		cmocka_unit_test(test_transforms),
 		cmocka_unit_test(test_pcre_backtrack_and_legacy_relative),
+		cmocka_unit_test(test_base64_and_more),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
