@@ -2,8 +2,9 @@
  * fuzz_match.c - libFuzzer target for the matcher: the input is split at
  * the first NUL into rule options and a payload.  The options are wrapped
  * into a TCP rule; if it parses, its payload list runs over the payload
- * (from a copy of exactly that length, so ASan sees any overread), and the
- * whole engine path runs too: prefilter, header checks, flowbits.
+ * (from a copy of exactly that length, so ASan sees any overread), as do
+ * its transformed lists through their transform chains and base64_data
+ * over what base64_decode decoded.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "parse.h"
 #include "payload.h"
+#include "xform.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -35,13 +37,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rule *r = rule_parse(text, &pc);
 	if (!r)
 		return 0;
+	static struct xform_scratch xs;
 	uint8_t *buf = malloc(plen ? plen : 1);
 	if (buf) {
 		memcpy(buf, nul + 1, plen);
+		/* every list over the payload as if it were its buffer;
+		 * base64_data over what base64_decode left */
 		for (int b = 0; b < r->nlists; b++) {
 			struct insp st = { .buf = buf, .len = (uint32_t)plen, .budget = 3000,
-					   .md = md, .mctx = mctx };
+					   .md = md, .mctx = mctx, .xs = &xs };
+			if (b == BUF_BASE64_DATA) {
+				st.buf = xs.b64;
+				st.len = xs.b64_len;
+			}
 			payload_inspect(&r->lists[b], &st);
+		}
+		/* transformed buffers: the chain over the payload, then the list */
+		for (unsigned x = 0; x < r->nxl; x++) {
+			uint32_t len;
+			const uint8_t *t = xform_apply(&r->xl[x], buf, (uint32_t)plen, &xs, md, &len);
+			if (!t)
+				continue;
+			struct insp st = { .buf = t, .len = len, .budget = 3000, .md = md, .mctx = mctx,
+					   .xs = &xs };
+			payload_inspect(&r->xl[x].list, &st);
 		}
 		free(buf);
 	}
