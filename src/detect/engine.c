@@ -34,6 +34,7 @@
 #include "parse.h"
 #include "payload.h"
 #include "xform.h"
+#include "xbits.h"
 #include "util.h"
 
 const char *const action_names[] = { "alert", "pass", "drop", "reject" };
@@ -415,6 +416,9 @@ static bool rule_flow_scope(const struct rule *r)
 			return false; /* a packet's header */
 	for (uint32_t i = 0; i < r->fb_cnt; i++)
 		if (r->fb[i].op != FB_SET)
+			return false;
+	for (uint32_t i = 0; i < r->xb_cnt; i++)
+		if (r->xb[i].op != FB_SET)
 			return false;
 	return !r->hdr_mask && !r->has_flags && !r->has_fragbits && !r->flow_flags && !r->fi_cnt &&
 	       !r->sameip && !r->npev;
@@ -1753,6 +1757,17 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 {
 	struct dflow *d = p->flow ? p->flow->detect : NULL;
+	for (uint32_t i = 0; i < r->xb_cnt; i++) {
+		const struct xbit_cond *c = &r->xb[i];
+		if (c->op != FB_ISSET && c->op != FB_ISNOTSET)
+			continue;
+		if (!p->ip_ver)
+			return false;
+		struct xb_key k;
+		xb_key_of(&k, c->track, p->ip_ver, p->src, p->dst);
+		if (xbits_isset(&k, c->id, p->ts) != (c->op == FB_ISSET))
+			return false;
+	}
 	if (r->ssize_which) {
 		/* stream_size: each side's sequence space used so far (its
 		 * next sequence number less its ISN, as Suricata counts) */
@@ -1811,6 +1826,14 @@ static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 
 static void flow_effects(const struct rule *r, struct packet *p)
 {
+	for (uint32_t i = 0; i < r->xb_cnt && p->ip_ver; i++) {
+		const struct xbit_cond *c = &r->xb[i];
+		if (c->op > FB_TOGGLE)
+			continue;
+		struct xb_key k;
+		xb_key_of(&k, c->track, p->ip_ver, p->src, p->dst);
+		xbits_change(&k, c->id, c->op == FB_SET ? 0 : c->op == FB_UNSET ? 1 : 2, p->ts, c->expire);
+	}
 	if (!p->flow || (!r->fb_cnt && !r->fi_cnt))
 		return;
 	struct dflow *d = dflow_get(p->flow);

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "parse.h"
 #include "xform.h"
+#include "xbits.h"
 #include "util.h"
 #include "app.h"
 
@@ -1039,6 +1040,67 @@ static int kw_flowbits(struct rule *r, const char *arg, struct parse_ctx *pc)
 	r->fb[r->fb_cnt++] = c;
 	return 0;
 }
+
+/* hostbits:CMD,NAME[,src|dst][,expire N] and
+ * xbits:CMD,NAME,track ip_src|ip_dst|ip_pair[,expire N] */
+static int xbit_parse(struct rule *r, const char *arg, bool xbits, struct parse_ctx *pc)
+{
+	const char *kw = xbits ? "xbits" : "hostbits";
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[512], *toks[6];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 6);
+	if (n < 1)
+		FAIL("%s: expected a command and a name", kw);
+	struct xbit_cond c = { .track = xbits ? 0xff : XB_SRC };
+	if (!strcmp(toks[0], "noalert")) {
+		if (n != 1)
+			FAIL("%s: noalert takes nothing more", kw);
+		r->noalert = true;
+		return 0;
+	}
+	if (!strcmp(toks[0], "set")) c.op = FB_SET;
+	else if (!strcmp(toks[0], "unset")) c.op = FB_UNSET;
+	else if (!strcmp(toks[0], "toggle")) c.op = FB_TOGGLE;
+	else if (!strcmp(toks[0], "isset")) c.op = FB_ISSET;
+	else if (!strcmp(toks[0], "isnotset")) c.op = FB_ISNOTSET;
+	else FAIL("%s: unknown command \"%s\"", kw, toks[0]);
+	if (n < 2 || !*toks[1] || strpbrk(toks[1], "|& "))
+		FAIL("%s: %s needs one name", kw, toks[0]);
+	for (int i = 2; i < n; i++) {
+		char a[32], b[32], extra;
+		int f = sscanf(toks[i], "%31s %31s %c", a, b, &extra);
+		if (f == 2 && !strcmp(a, "expire")) {
+			int64_t v;
+			if (parse_i64(b, &v) || v < 1 || v > 86400 * 365)
+				FAIL("%s: expire wants seconds, got \"%s\"", kw, b);
+			c.expire = (uint32_t)v;
+		} else if (xbits && f == 2 && !strcmp(a, "track")) {
+			if (!strcmp(b, "ip_src")) c.track = XB_SRC;
+			else if (!strcmp(b, "ip_dst")) c.track = XB_DST;
+			else if (!strcmp(b, "ip_pair")) c.track = XB_PAIR;
+			else FAIL("xbits: track is ip_src, ip_dst or ip_pair, not \"%s\"", b);
+		} else if (!xbits && f == 1 && (!strcmp(a, "src") || !strcmp(a, "dst"))) {
+			c.track = a[0] == 's' ? XB_SRC : XB_DST;
+		} else {
+			FAIL("%s: unknown option \"%s\"", kw, toks[i]);
+		}
+	}
+	if (c.track == 0xff)
+		FAIL("xbits: track ip_src, ip_dst or ip_pair is needed");
+	c.id = name_intern(NS_XBIT, toks[1]);
+	if (c.id == UINT32_MAX)
+		FAIL("%s: too many distinct names", kw);
+	struct xbit_cond *v = v_realloc(r->xb, (r->xb_cnt + 1) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	r->xb = v;
+	r->xb[r->xb_cnt++] = c;
+	return 0;
+}
+static int kw_hostbits(struct rule *r, const char *a, struct parse_ctx *pc) { return xbit_parse(r, a, false, pc); }
+static int kw_xbits(struct rule *r, const char *a, struct parse_ctx *pc) { return xbit_parse(r, a, true, pc); }
 
 static int kw_flowint(struct rule *r, const char *arg, struct parse_ctx *pc)
 {

@@ -62,8 +62,8 @@ static uint8_t http_part_of(int b)
 }
 
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *names[2][NAME_MAX_PER_SPACE];
-static uint32_t names_cnt[2];
+static char *names[NS_COUNT][NAME_MAX_PER_SPACE];
+static uint32_t names_cnt[NS_COUNT];
 
 uint32_t name_intern(int space, const char *name)
 {
@@ -127,6 +127,7 @@ void rule_free(struct rule *r)
 	}
 	v_free(r->fb);
 	v_free(r->fi);
+	v_free(r->xb);
 	for (int b = 0; b < r->nlists; b++)
 		sm_list_free(&r->lists[b]);
 	for (unsigned i = 0; i < r->nxl; i++) {

@@ -14,7 +14,7 @@ struct class_entry {
 /* Names shared by all rules of all engines (flowbits, flowints): interned
  * once for the life of the process so per-flow state survives reloads. */
 uint32_t name_intern(int space, const char *name);
-enum { NS_FLOWBIT, NS_FLOWINT };
+enum { NS_FLOWBIT, NS_FLOWINT, NS_XBIT, NS_COUNT };
 #define NAME_MAX_PER_SPACE 4096
 
 struct parse_ctx {

@@ -147,6 +147,14 @@ struct flowbit_cond {
 	uint8_t cnt;
 };
 
+/* hostbits / xbits (xbits.h): op as flowbits (set, unset, toggle, isset,
+ * isnotset), on the source or destination host or the pair */
+struct xbit_cond {
+	uint8_t op, track;
+	uint32_t id;
+	uint32_t expire;          /* seconds; 0: the default (30) */
+};
+
 enum flowint_op { FI_SET, FI_ADD, FI_SUB, FI_EQ, FI_NE, FI_LT, FI_GT, FI_LE, FI_GE,
 		  FI_ISSET, FI_NOTSET };
 struct flowint_cond {
@@ -265,6 +273,8 @@ struct rule {
 	uint32_t fb_cnt;
 	struct flowint_cond *fi;
 	uint32_t fi_cnt;
+	struct xbit_cond *xb;
+	uint32_t xb_cnt;
 	struct threshold th;      /* threshold: */
 	struct threshold df;      /* detection_filter: */
 

@@ -15,6 +15,7 @@
 #include "parse.h"
 #include "payload.h"
 #include "xform.h"
+#include "xbits.h"
 #include "testutil.h"
 
 static struct parse_ctx pc;
@@ -249,6 +250,69 @@ static void test_base64_and_more(void **state)
 	/* byte_test with 0 bytes: the rest of the buffer as a number */
 	assert_true(pm("byte_test:0,=,1234,2,string,dec;", "x 1234"));
 	assert_false(pm("byte_test:0,>,1234,2,string,dec;", "x 1234"));
+}
+
+static void test_xbits(void **state)
+{
+	(void)state;
+	uint8_t a[4] = { 10, 0, 0, 1 }, b[4] = { 10, 0, 0, 2 }, c[4] = { 10, 0, 0, 3 };
+	struct xb_key k, k2;
+	vtime_t t = VTIME_FROM_SEC(1000);
+	/* a host bit set on the source is the same host's as destination */
+	xb_key_of(&k, XB_SRC, 4, a, b);
+	xbits_change(&k, 1, 0, t, 10);
+	xb_key_of(&k2, XB_DST, 4, c, a);
+	assert_true(xbits_isset(&k2, 1, t + 1));
+	assert_false(xbits_isset(&k2, 2, t + 1));            /* another name */
+	assert_false(xbits_isset(&k2, 1, t + VTIME_FROM_SEC(10))); /* expired */
+	/* toggle, unset */
+	xbits_change(&k, 3, 2, t, 0);
+	assert_true(xbits_isset(&k, 3, t + VTIME_FROM_SEC(29)));  /* default 30 s */
+	xbits_change(&k, 3, 2, t, 0);
+	assert_false(xbits_isset(&k, 3, t));
+	xbits_change(&k, 1, 1, t, 0);
+	assert_false(xbits_isset(&k, 1, t));
+	/* a pair is the pair both ways, and not either host */
+	xb_key_of(&k, XB_PAIR, 4, a, b);
+	xbits_change(&k, 4, 0, t, 60);
+	xb_key_of(&k2, XB_PAIR, 4, b, a);
+	assert_true(xbits_isset(&k2, 4, t));
+	xb_key_of(&k2, XB_SRC, 4, a, b);
+	assert_false(xbits_isset(&k2, 4, t));
+	/* a flood of hosts: the table does not grow, the newest are kept */
+	for (uint32_t i = 0; i < 4 * XBITS_MAX; i++) {
+		uint8_t h[4] = { 192, (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+		xb_key_of(&k, XB_SRC, 4, h, b);
+		xbits_change(&k, 5, 0, t + i, 3600);
+	}
+	uint8_t last[4] = { 192, (uint8_t)((4 * XBITS_MAX - 1) >> 16), (uint8_t)((4 * XBITS_MAX - 1) >> 8),
+			    (uint8_t)(4 * XBITS_MAX - 1) };
+	xb_key_of(&k, XB_SRC, 4, last, b);
+	assert_true(xbits_isset(&k, 5, t + 4 * XBITS_MAX));
+	/* parsing */
+	struct rule *r = parse("alert tcp any any -> any any (xbits:set,foo,track ip_pair,expire 5; hostbits:isset,bar,dst; sid:1;)");
+	if (!r)
+		fail_msg("%s", pc.err);
+	assert_int_equal(r->xb_cnt, 2);
+	assert_int_equal(r->xb[0].track, XB_PAIR);
+	assert_int_equal(r->xb[0].expire, 5);
+	assert_int_equal(r->xb[1].op, FB_ISSET);
+	assert_int_equal(r->xb[1].track, XB_DST);
+	rule_free(r);
+	static const char *const bad[] = {
+		"alert tcp any any -> any any (xbits:set,foo; sid:1;)",
+		"alert tcp any any -> any any (xbits:set,foo,track ip_x; sid:1;)",
+		"alert tcp any any -> any any (hostbits:set,foo,both; sid:1;)",
+		"alert tcp any any -> any any (hostbits:set; sid:1;)",
+		"alert tcp any any -> any any (hostbits:flip,foo; sid:1;)",
+		"alert tcp any any -> any any (hostbits:set,foo,src,expire 0; sid:1;)",
+		"alert tcp any any -> any any (hostbits:set,a|b; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rule *x = parse(bad[i]);
+		if (x)
+			fail_msg("parsed: %s", bad[i]);
+	}
 }
 
 static void test_parse_header_and_meta(void **state)
@@ -555,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_transforms),
 		cmocka_unit_test(test_pcre_backtrack_and_legacy_relative),
 		cmocka_unit_test(test_base64_and_more),
+		cmocka_unit_test(test_xbits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
