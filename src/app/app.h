@@ -38,6 +38,7 @@ int alproto_lookup(const char *name);
 
 #define DNS_MAX_QUERIES 16
 #define DNS_MAX_ANSWERS 32
+#define DNS_MAX_AUTH 16
 #define DNS_NAME_MAX 256
 
 struct dns_rr {
@@ -45,8 +46,15 @@ struct dns_rr {
 	uint16_t name_len;
 	uint16_t type, rclass;
 	uint32_t ttl;
-	char data[DNS_NAME_MAX]; /* rendered rdata: address, name, text */
+	char data[DNS_NAME_MAX]; /* rendered rdata: address, name, text; SOA: mname,
+				  * then its rname after a NUL (rname_off) */
 	uint16_t data_len;
+	uint16_t rname_off;       /* SOA */
+	union {
+		uint32_t soa[5];      /* serial, refresh, retry, expire, minimum */
+		uint16_t srv[3];      /* priority, weight, port (data: the target) */
+		uint8_t sshfp[2];     /* algorithm, fingerprint type (data: hex) */
+	} u;
 };
 
 struct dns_msg {
@@ -54,9 +62,11 @@ struct dns_msg {
 	bool response;
 	uint8_t opcode, rcode;
 	uint16_t qd, an, ns, ar;      /* counts from the header */
-	uint8_t nq, nans;             /* parsed (capped) */
+	uint8_t nq, nans, nauth, nadd; /* parsed (capped) */
 	struct dns_rr q[DNS_MAX_QUERIES];
 	struct dns_rr a[DNS_MAX_ANSWERS];
+	struct dns_rr auth[DNS_MAX_AUTH];   /* authority section */
+	struct dns_rr add[DNS_MAX_AUTH];    /* additional section (OPT records not kept) */
 	bool truncated_parse;         /* stopped early (limits or short data) */
 	uint32_t tx_id;               /* its index among the flow's DNS messages */
 };

@@ -81,14 +81,73 @@ static void render_rdata(struct dns_rr *rr, struct cursor rd, const uint8_t *msg
 			rr->data_len = (uint16_t)strlen(rr->data);
 		}
 		return;
-	case 15: /* MX: preference, exchange */
 	case 33: /* SRV: priority, weight, port, target */
-		cur_skip(&rd, rr->type == 15 ? 2 : 6);
+		rr->u.srv[0] = cur_be16(&rd);
+		rr->u.srv[1] = cur_be16(&rd);
+		rr->u.srv[2] = cur_be16(&rd);
+		if (rd.err || !read_name(&rd, msg, len, rr->data, &rr->data_len))
+			rr->data[0] = '\0', rr->data_len = 0;
+		return;
+	case 6: { /* SOA: mname, rname, five numbers */
+		char rn[DNS_NAME_MAX];
+		uint16_t rl = 0;
+		if (!read_name(&rd, msg, len, rr->data, &rr->data_len) ||
+		    !read_name(&rd, msg, len, rn, &rl)) {
+			rr->data[0] = '\0', rr->data_len = 0;
+			return;
+		}
+		/* rname after mname and a NUL, cut if both do not fit */
+		uint16_t off = (uint16_t)(rr->data_len + 1);
+		if (off < sizeof(rr->data)) {
+			uint16_t n = (uint16_t)MIN((size_t)rl, sizeof(rr->data) - off - 1);
+			memcpy(rr->data + off, rn, n);
+			rr->data[off + n] = '\0';
+			rr->rname_off = off;
+		}
+		for (int i = 0; i < 5; i++)
+			rr->u.soa[i] = cur_be32(&rd);
+		if (rd.err)
+			memset(rr->u.soa, 0, sizeof(rr->u.soa));
+		return;
+	}
+	case 44: { /* SSHFP: algorithm, type, fingerprint as aa:bb:.. */
+		rr->u.sshfp[0] = cur_u8(&rd);
+		rr->u.sshfp[1] = cur_u8(&rd);
+		size_t n = 0;
+		while (cur_left(&rd) && n + 3 < sizeof(rr->data)) {
+			static const char hx[] = "0123456789abcdef";
+			uint8_t b = cur_u8(&rd);
+			if (n)
+				rr->data[n++] = ':';
+			rr->data[n++] = hx[b >> 4];
+			rr->data[n++] = hx[b & 15];
+		}
+		rr->data[n] = '\0';
+		rr->data_len = (uint16_t)n;
+		return;
+	}
+	case 15: /* MX: preference, exchange */
+		cur_skip(&rd, 2);
 		/* fallthrough */
-	case 2: case 5: case 12: case 6: /* NS CNAME PTR SOA(mname) */
+	case 2: case 5: case 12: /* NS CNAME PTR */
 		if (!read_name(&rd, msg, len, rr->data, &rr->data_len))
 			rr->data[0] = '\0', rr->data_len = 0;
 		return;
+	case 10: { /* NULL: the bytes, \xNN for those past ASCII (Suricata's form) */
+		size_t n = 0;
+		while (cur_left(&rd) && n + 5 < sizeof(rr->data)) {
+			uint8_t b = cur_u8(&rd);
+			if (b < 0x80) {
+				rr->data[n++] = (char)b;
+			} else {
+				snprintf(rr->data + n, 5, "\\x%02x", b);
+				n += 4;
+			}
+		}
+		rr->data[n] = '\0';
+		rr->data_len = (uint16_t)n;
+		return;
+	}
 	case 16: { /* TXT: strings, concatenated */
 		size_t n = 0;
 		while (cur_left(&rd)) {
@@ -142,21 +201,51 @@ bool dns_parse(const uint8_t *data, uint32_t len, struct dns_msg *m)
 		if (m->nq < DNS_MAX_QUERIES)
 			m->nq++;
 	}
-	for (unsigned i = 0; i < m->an; i++) {
-		struct dns_rr tmp, *a = m->nans < DNS_MAX_ANSWERS ? &m->a[m->nans] : &tmp;
-		if (!read_name(&c, data, len, a->name, &a->name_len))
-			goto partial;
-		a->type = cur_be16(&c);
-		a->rclass = cur_be16(&c);
-		a->ttl = cur_be32(&c);
-		uint16_t rdlen = cur_be16(&c);
-		struct cursor rd = cur_sub(&c, rdlen);
-		if (c.err)
-			goto partial;
-		render_rdata(a, rd, data, len);
-		if (m->nans < DNS_MAX_ANSWERS)
-			m->nans++;
-	}
+	/* answers, authorities, additionals: the same form */
+	struct { uint16_t cnt; struct dns_rr *v; uint8_t *n; unsigned max; } sec[3] = {
+		{ m->an, m->a, &m->nans, DNS_MAX_ANSWERS },
+		{ m->ns, m->auth, &m->nauth, DNS_MAX_AUTH },
+		{ m->ar, m->add, &m->nadd, DNS_MAX_AUTH },
+	};
+	for (int s = 0; s < 3; s++)
+		for (unsigned i = 0; i < sec[s].cnt; i++) {
+			struct dns_rr tmp, *a = *sec[s].n < sec[s].max ? &sec[s].v[*sec[s].n] : &tmp;
+			if (!read_name(&c, data, len, a->name, &a->name_len))
+				goto partial;
+			a->type = cur_be16(&c);
+			a->rclass = cur_be16(&c);
+			a->ttl = cur_be32(&c);
+			uint16_t rdlen = cur_be16(&c);
+			struct cursor rd = cur_sub(&c, rdlen);
+			if (c.err)
+				goto partial;
+			if (a->type == 41)
+				continue; /* OPT (EDNS): not a record of the zone */
+			a->rname_off = 0;
+			if (a->type == 16) {
+				/* TXT: each character-string an entry, as Suricata
+				 * logs them (an empty one too) */
+				struct dns_rr head = *a;
+				do {
+					struct dns_rr *t = *sec[s].n < sec[s].max ? &sec[s].v[*sec[s].n] : &tmp;
+					*t = head;
+					uint8_t l = cur_u8(&rd);
+					const uint8_t *str = cur_bytes(&rd, l);
+					if (rd.err)
+						break;
+					size_t n = MIN((size_t)l, sizeof(t->data) - 1);
+					memcpy(t->data, str, n);
+					t->data[n] = '\0';
+					t->data_len = (uint16_t)n;
+					if (*sec[s].n < sec[s].max)
+						(*sec[s].n)++;
+				} while (cur_left(&rd));
+				continue;
+			}
+			render_rdata(a, rd, data, len);
+			if (*sec[s].n < sec[s].max)
+				(*sec[s].n)++;
+		}
 	return true;
 partial:
 	m->truncated_parse = true;
@@ -168,7 +257,7 @@ const char *dns_rrtype_name(uint16_t t, char buf[static 8])
 	switch (t) {
 	case 1: return "A"; case 2: return "NS"; case 5: return "CNAME"; case 6: return "SOA";
 	case 12: return "PTR"; case 15: return "MX"; case 16: return "TXT"; case 28: return "AAAA";
-	case 33: return "SRV"; case 35: return "NAPTR"; case 41: return "OPT"; case 43: return "DS";
+	case 10: return "NULL"; case 33: return "SRV"; case 35: return "NAPTR"; case 44: return "SSHFP"; case 41: return "OPT"; case 43: return "DS";
 	case 46: return "RRSIG"; case 47: return "NSEC"; case 48: return "DNSKEY";
 	case 64: return "SVCB"; case 65: return "HTTPS"; case 255: return "ANY";
 	case 257: return "CAA";
@@ -190,6 +279,45 @@ const char *dns_rcode_name(uint8_t rc, char buf[static 8])
 
 /* ---- the dns record ---- */
 
+/* a record's data as Suricata writes it: "rdata", or an object for SOA,
+ * SRV and SSHFP */
+static void rdata_log(struct jbuf *jb, const struct dns_rr *r)
+{
+	switch (r->type) {
+	case 6:
+		if (!r->data_len)
+			return;
+		jb_open_object(jb, "soa");
+		jb_strn(jb, "mname", (const uint8_t *)r->data, r->data_len);
+		if (r->rname_off)
+			jb_str(jb, "rname", r->data + r->rname_off);
+		jb_u64(jb, "serial", r->u.soa[0]);
+		jb_u64(jb, "refresh", r->u.soa[1]);
+		jb_u64(jb, "retry", r->u.soa[2]);
+		jb_u64(jb, "expire", r->u.soa[3]);
+		jb_u64(jb, "minimum", r->u.soa[4]);
+		jb_close(jb);
+		return;
+	case 33:
+		jb_open_object(jb, "srv");
+		jb_u64(jb, "priority", r->u.srv[0]);
+		jb_u64(jb, "weight", r->u.srv[1]);
+		jb_u64(jb, "port", r->u.srv[2]);
+		jb_strn(jb, "name", (const uint8_t *)r->data, r->data_len);
+		jb_close(jb);
+		return;
+	case 44:
+		jb_open_object(jb, "sshfp");
+		jb_u64(jb, "algo", r->u.sshfp[0]);
+		jb_u64(jb, "type", r->u.sshfp[1]);
+		jb_strn(jb, "fingerprint", (const uint8_t *)r->data, r->data_len);
+		jb_close(jb);
+		return;
+	}
+	if (r->data_len || r->type == 16) /* an empty TXT string is still one */
+		jb_strn(jb, "rdata", (const uint8_t *)r->data, r->data_len);
+}
+
 static void dns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v, unsigned n,
 			bool answers)
 {
@@ -201,8 +329,7 @@ static void dns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v
 		jb_str(jb, "rrtype", dns_rrtype_name(v[i].type, tb));
 		if (answers) {
 			jb_u64(jb, "ttl", v[i].ttl);
-			if (v[i].data_len)
-				jb_strn(jb, "rdata", (const uint8_t *)v[i].data, v[i].data_len);
+			rdata_log(jb, &v[i]);
 		}
 		jb_close(jb);
 	}
@@ -223,7 +350,7 @@ static void dns_grouped(struct jbuf *jb, const struct dns_rr *v, unsigned n)
 			continue;
 		jb_open_array(jb, dns_rrtype_name(v[i].type, tb));
 		for (unsigned k = i; k < n; k++)
-			if (v[k].type == v[i].type && v[k].data_len)
+			if (v[k].type == v[i].type && (v[k].data_len || v[k].type == 16))
 				jb_strn(jb, NULL, (const uint8_t *)v[k].data, v[k].data_len);
 		jb_close(jb);
 	}
@@ -254,5 +381,9 @@ void dns_log(struct jbuf *jb, const struct dns_msg *m, uint8_t formats)
 		dns_rr_list(jb, "answers", m->a, m->nans, true);
 	if (m->response && m->nans && (formats & 2))
 		dns_grouped(jb, m->a, m->nans);
+	if (m->response && m->nauth)
+		dns_rr_list(jb, "authorities", m->auth, m->nauth, true);
+	if (m->response && m->nadd)
+		dns_rr_list(jb, "additionals", m->add, m->nadd, true);
 	jb_close(jb);
 }

@@ -1980,6 +1980,19 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		}
 		for (unsigned i = 0; i < m->nans; i++)
 			add_inst(&bi[BUF_DNS_ANSWER_NAME], m->a[i].name, m->a[i].name_len);
+		if (m->response) {
+			for (unsigned i = 0; i < m->nq; i++)
+				add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], m->q[i].name, m->q[i].name_len);
+			for (unsigned i = 0; i < (unsigned)m->nans + m->nauth + m->nadd; i++) {
+				const struct dns_rr *a = i < m->nans ? &m->a[i]
+							 : i < (unsigned)m->nans + m->nauth ? &m->auth[i - m->nans]
+							 : &m->add[i - m->nans - m->nauth];
+				add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], a->name, a->name_len);
+				if (a->type == 5 || a->type == 12 || a->type == 15 || a->type == 2 ||
+				    a->type == 6 || a->type == 33)
+					add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], a->data, a->data_len);
+			}
+		}
 	}
 	if (tx->http_req || tx->http_resp || tx->body_len[0] || tx->body_len[1])
 		http_buffers(tx, dir, bi);

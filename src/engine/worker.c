@@ -901,7 +901,7 @@ static int run_detect(struct worker *w, struct packet *p)
 		if (f)
 			f->flags |= FLOW_F_ALERTED;
 		if (w->eve && w->ec.alert)
-			eve_alert_record(&w->out, p, a, ab, &w->ec);
+			eve_alert_record(&w->out, p, &w->app.tx, a, ab, &w->ec);
 		if (w->fast)
 			fast_log_line(&w->fastbuf, p, a, ab);
 	}

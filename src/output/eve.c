@@ -337,7 +337,8 @@ void eve_policy_alert(struct jbuf *jb, enum eve_at at, const struct packet *p,
 	jb_fini(&pa->own);
 }
 
-void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
+		      const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec)
 {
 	const struct flow *f = p->flow;
@@ -410,6 +411,9 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct dete
 			ftpdata_object(jb, app_ftpdata_peek(f));
 		} else if (f->alproto == ALP_FTP && app_ftp_peek(f)) {
 			ftp_object(jb, app_ftp_peek(f));
+		} else if (f->alproto == ALP_DNS && tx && tx->ndns) {
+			/* the DNS message of this packet, as its dns record */
+			dns_log(jb, &tx->dns[0], ec->dns_formats);
 		}
 	}
 	if (ec->alert_payload && p->payload_len)

@@ -54,7 +54,10 @@ void eve_policy_alert(struct jbuf *jb, enum eve_at at, const struct packet *p,
 		      const struct eve_cfg *ec);
 /* An alert record for a match on p.  blocked: the packet was dropped
  * (inline, or --simulate-ips), shown as alert.action "blocked". */
-void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+struct app_tx;
+/* tx: the app-layer work of p, for the alert's "dns" object (NULL: none) */
+void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
+		      const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec);
 /* A dns record for message m seen in p. */
 /* The protocols' records for what the app layer did on packet p (tx), or,

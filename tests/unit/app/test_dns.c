@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "app.h"
+#include "json.h"
 #include "testutil.h"
 
 static const uint8_t resp[] = "\x12\x34\x81\x80\x00\x01\x00\x02\x00\x00\x00\x00"
@@ -98,6 +99,58 @@ static void test_tcp_stream(void **state)
 	app_flow_free_ctx(&a, &f);
 }
 
+/* The sections after the answers and the records with structure: a
+ * response with a two-string TXT answer, an SRV answer, an SSHFP answer,
+ * a SOA authority, an NS authority, an A additional and an OPT (EDNS)
+ * additional, as Suricata logs them. */
+static void test_sections_and_rdata(void **state)
+{
+	(void)state;
+	static const uint8_t r[] =
+		"\x00\x07\x81\x80\x00\x01\x00\x03\x00\x02\x00\x02"
+		"\x01" "a\x02" "eu\x00\x00\x10\x00\x01"                       /* q: a.eu TXT */
+		"\xc0\x0c\x00\x10\x00\x01\x00\x00\x00\x03\x00\x04\x02" "hi\x00" /* TXT "hi","" */
+		"\xc0\x0c\x00\x21\x00\x01\x00\x00\x00\x05\x00\x08"          /* SRV 1 2 80 a.eu */
+		"\x00\x01\x00\x02\x00\x50\xc0\x0c"
+		"\xc0\x0c\x00\x2c\x00\x01\x00\x00\x00\x05\x00\x04\x01\x01\x19\x8c" /* SSHFP */
+		"\xc0\x0e\x00\x06\x00\x01\x00\x00\x03\xe8\x00\x1d"          /* SOA eu */
+		"\x02" "ns\xc0\x0e\x01" "h\xc0\x0e"                          /* ns.eu h.eu */
+		"\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x03\x00\x00\x00\x04\x00\x00\x00\x05"
+		"\xc0\x0e\x00\x02\x00\x01\x00\x00\x00\x09\x00\x02\xc0\x56"  /* NS eu -> ns.eu */
+		"\xc0\x56\x00\x01\x00\x01\x00\x00\x00\x09\x00\x04\x0a\x00\x00\x01" /* A ns.eu */
+		"\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00";            /* OPT */
+	struct dns_msg m;
+	assert_true(dns_parse(guard_copy(r, sizeof(r) - 1), sizeof(r) - 1, &m));
+	assert_false(m.truncated_parse);
+	assert_int_equal(m.nans, 4); /* two TXT strings, SRV, SSHFP */
+	assert_string_equal(m.a[0].data, "hi");
+	assert_int_equal(m.a[1].data_len, 0);
+	assert_int_equal(m.a[1].type, 16);
+	assert_int_equal(m.a[2].u.srv[2], 80);
+	assert_string_equal(m.a[2].data, "a.eu");
+	assert_int_equal(m.a[3].u.sshfp[0], 1);
+	assert_string_equal(m.a[3].data, "19:8c");
+	assert_int_equal(m.nauth, 2);
+	assert_int_equal(m.auth[0].type, 6);
+	assert_string_equal(m.auth[0].data, "ns.eu");
+	assert_string_equal(m.auth[0].data + m.auth[0].rname_off, "h.eu");
+	assert_int_equal(m.auth[0].u.soa[4], 5);
+	assert_string_equal(m.auth[1].data, "ns.eu");
+	assert_int_equal(m.nadd, 1); /* the OPT record is not kept */
+	assert_string_equal(m.add[0].data, "10.0.0.1");
+	struct jbuf jb = { 0 };
+	jb_open_object(&jb, NULL);
+	dns_log(&jb, &m, 3);
+	jb_close(&jb);
+	assert_non_null(strstr(jb.buf, "\"srv\":{\"priority\":1,\"weight\":2,\"port\":80,\"name\":\"a.eu\"}"));
+	assert_non_null(strstr(jb.buf, "\"sshfp\":{\"algo\":1,\"type\":1,\"fingerprint\":\"19:8c\"}"));
+	assert_non_null(strstr(jb.buf, "\"soa\":{\"mname\":\"ns.eu\",\"rname\":\"h.eu\",\"serial\":1,"));
+	assert_non_null(strstr(jb.buf, "\"rrtype\":\"TXT\",\"ttl\":3,\"rdata\":\"\"}"));
+	assert_non_null(strstr(jb.buf, "\"authorities\":["));
+	assert_non_null(strstr(jb.buf, "\"additionals\":[{\"rrname\":\"ns.eu\",\"rrtype\":\"A\""));
+	jb_fini(&jb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_tcp_stream),
+		cmocka_unit_test(test_sections_and_rdata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
