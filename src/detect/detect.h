@@ -67,9 +67,18 @@ struct detect_alert {
 	bool stream;       /* matched on reassembled stream data */
 	const char *msg, *category, *metadata; /* valid while the engine lives */
 	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
+	int8_t ent_buf;    /* an entropy keyword's buffer (metadata.entropy), or -1 */
+	double ent_val;
 };
 
 #define DETECT_MAX_ALERTS 16
+
+/* A buffer's name ("http.uri"), or NULL for a number that is none. */
+const char *detect_buffer_name(int b);
+/* The entropy a rule last computed on flow f (entropy keyword): its
+ * buffer and value; false if none. */
+struct flow;
+bool detect_flow_entropy(const struct flow *f, int *buf, double *val);
 
 struct detect_result {
 	struct detect_alert a[DETECT_MAX_ALERTS];

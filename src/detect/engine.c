@@ -1400,7 +1400,20 @@ struct dflow {
 	uint16_t nints, capints;
 	uint32_t *alerted;     /* sid << 1 | dir: stream matches and once_dir rules that alerted */
 	uint16_t nalerted, capalerted;
+	bool ent_set;          /* the last entropy a rule computed on the flow */
+	int8_t ent_buf;
+	double ent_val;
 };
+
+bool detect_flow_entropy(const struct flow *f, int *buf, double *val)
+{
+	const struct dflow *d = f ? f->detect : NULL;
+	if (!d || !d->ent_set)
+		return false;
+	*buf = d->ent_buf;
+	*val = d->ent_val;
+	return true;
+}
 
 static struct dflow *dflow_get(struct flow *f)
 {
@@ -1766,6 +1779,19 @@ static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 		struct xb_key k;
 		xb_key_of(&k, c->track, p->ip_ver, p->src, p->dst);
 		if (xbits_isset(&k, c->id, p->ts) != (c->op == FB_ISSET))
+			return false;
+	}
+	if (r->fpk_dir || r->fby_dir || r->has_fage) {
+		const struct flow *f = p->flow;
+		if (!f)
+			return false;
+		if (r->fpk_dir && !(r->fpk_dir == FC_EITHER ? numcmp_ok(&r->fpk, f->pkts[0]) || numcmp_ok(&r->fpk, f->pkts[1])
+				    : numcmp_ok(&r->fpk, f->pkts[r->fpk_dir - 1])))
+			return false;
+		if (r->fby_dir && !(r->fby_dir == FC_EITHER ? numcmp_ok(&r->fby, f->bytes[0]) || numcmp_ok(&r->fby, f->bytes[1])
+				    : numcmp_ok(&r->fby, f->bytes[r->fby_dir - 1])))
+			return false;
+		if (r->has_fage && !numcmp_ok(&r->fage, VTIME_SEC(p->ts - f->start)))
 			return false;
 	}
 	if (r->ssize_which) {
@@ -2286,6 +2312,11 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 	return false;
 }
 
+const char *detect_buffer_name(int b)
+{
+	return b >= 0 && b < BUF_MAX ? buffer_names[b] : NULL;
+}
+
 static void cand_mark(void *ctx, uint32_t rule)
 {
 	struct detect_thread *dt = ctx;
@@ -2349,6 +2380,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
 	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs };
+	int8_t ent_buf = -1;
+	double ent_val = 0;
 	/* walk candidates in rule order: sort the touched words */
 	for (uint32_t a = 1; a < dt->ntouched; a++) {
 		uint32_t v = dt->touched[a], b = a;
@@ -2385,6 +2418,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			}
 			bool stream = false;
 			dt->xs.b64_len = 0;
+			st.ent_buf = -1;
+			st.cur_buf = BUF_PAYLOAD;
 			const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
 			if (pl->cnt) {
 				bool pkt_only = (r->flow_flags & RF_NO_STREAM) ||
@@ -2414,14 +2449,19 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			bool all = true;
 			for (int b = 1; b < r->nlists && all; b++)
-				if (r->lists[b].cnt && b != BUF_BASE64_DATA)
+				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
+					st.cur_buf = (int8_t)b;
 					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix >> b & 1, &st);
-			for (unsigned x = 0; x < r->nxl && all; x++)
+				}
+			for (unsigned x = 0; x < r->nxl && all; x++) {
+				st.cur_buf = (int8_t)r->xl[x].buf;
 				all = inspect_xlist(&r->xl[x], &bi[r->xl[x].buf], &st);
+			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
 				/* base64_data: what base64_decode left on the path that matched */
 				st.buf = dt->xs.b64;
 				st.len = dt->xs.b64_len;
+				st.cur_buf = BUF_BASE64_DATA;
 				st.budget = 3000;
 				all = st.len && payload_inspect(&r->lists[BUF_BASE64_DATA], &st);
 			}
@@ -2475,7 +2515,23 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->category = r->category;
 			al->metadata = r->metadata;
 			al->text = r->text;
+			if (st.ent_buf >= 0) {
+				ent_buf = st.ent_buf;
+				ent_val = st.ent_val;
+			}
 		}
+	}
+	/* the entropy last computed on this packet goes with every alert and
+	 * stays with the flow, as Suricata logs it (metadata.entropy) */
+	struct dflow *fd;
+	if (ent_buf >= 0 && f && (fd = dflow_get(f))) {
+		fd->ent_set = true;
+		fd->ent_buf = ent_buf;
+		fd->ent_val = ent_val;
+	}
+	for (unsigned i = 0; i < res->cnt; i++) {
+		res->a[i].ent_buf = ent_buf;
+		res->a[i].ent_val = ent_val;
 	}
 	/* clear what the early stop left */
 	for (uint32_t t = 0; t < dt->ntouched; t++)

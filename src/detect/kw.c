@@ -1567,6 +1567,107 @@ static int kw_base64_data(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* entropy:[bytes N,][offset N,]value OP F (OP < <= > >= = !=, or a range
+ * A-B, exclusive, with ! to negate) */
+static int kw_entropy(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct sm_entropy e = { .op = 0xff };
+	char tmp[160], *toks[4];
+	if (need_arg(arg, "entropy", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 4);
+	for (int i = 0; i < n; i++) {
+		char *t = toks[i];
+		if (!strncmp(t, "bytes", 5) || !strncmp(t, "offset", 6)) {
+			bool by = t[0] == 'b';
+			int64_t v;
+			if (parse_i64(trim(t + (by ? 5 : 6)), &v) || v < 0 || v > UINT32_MAX || (by && !v))
+				FAIL("entropy: bad %s \"%s\"", by ? "bytes" : "offset", t);
+			if (by)
+				e.bytes = (uint32_t)v;
+			else
+				e.offset = (uint32_t)v;
+		} else if (!strncmp(t, "value", 5)) {
+			char *v = trim(t + 5), *end;
+			if (*v == '!' && v[1] != '=') {
+				e.neg = true;
+				v = trim(v + 1);
+			}
+			static const struct { const char *s; uint8_t op; } ops[] = {
+				{ "<=", CMP_LE }, { ">=", CMP_GE }, { "!=", CMP_NE }, { "<", CMP_LT },
+				{ ">", CMP_GT }, { "=", CMP_EQ } };
+			uint8_t op = CMP_EQ;
+			for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+				if (!strncmp(v, ops[k].s, strlen(ops[k].s))) {
+					op = ops[k].op;
+					v = trim(v + strlen(ops[k].s));
+					break;
+				}
+			e.a = strtod(v, &end);
+			if (end == v || e.a < 0 || e.a > 8)
+				FAIL("entropy: value wants a number from 0 to 8, got \"%s\"", v);
+			end = trim(end);
+			if (*end == '-' && op == CMP_EQ) {
+				char *v2 = trim(end + 1);
+				e.b = strtod(v2, &end);
+				if (end == v2 || e.b <= e.a || e.b > 8)
+					FAIL("entropy: bad range \"%s\"", t);
+				op = CMP_RANGE_EX;
+				end = trim(end);
+			}
+			if (*end)
+				FAIL("entropy: unexpected \"%s\"", end);
+			e.op = op;
+		} else {
+			FAIL("entropy: unknown option \"%s\"", t);
+		}
+	}
+	if (e.op == 0xff)
+		FAIL("entropy: value is needed");
+	struct sm *s = add_sm(r, SM_ENTROPY, pc);
+	if (!s)
+		return -1;
+	s->u.ent = e;
+	return 0;
+}
+
+/* flow.pkts / flow.bytes:toserver|toclient|either,OP N; flow.age:OP N */
+static int flow_count(struct rule *r, const char *arg, bool bytes, struct parse_ctx *pc)
+{
+	const char *kw = bytes ? "flow.bytes" : "flow.pkts";
+	char tmp[96], *toks[3];
+	if (need_arg(arg, kw, pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	if (split_args(tmp, toks, 3) != 2)
+		FAIL("%s: expected toserver|toclient|either,VALUE", kw);
+	uint8_t dir = !strcmp(toks[0], "toserver") ? FC_TOSERVER : !strcmp(toks[0], "toclient") ? FC_TOCLIENT
+		      : !strcmp(toks[0], "either") ? FC_EITHER : 0;
+	struct numcmp c;
+	if (!dir)
+		FAIL("%s: \"%s\" is not toserver, toclient or either", kw, toks[0]);
+	if (parse_numcmp(toks[1], &c, UINT64_MAX / 2) < 0)
+		FAIL("%s: bad value \"%s\"", kw, toks[1]);
+	if (bytes) {
+		r->fby_dir = dir;
+		r->fby = c;
+	} else {
+		r->fpk_dir = dir;
+		r->fpk = c;
+	}
+	return 0;
+}
+static int kw_flow_pkts(struct rule *r, const char *a, struct parse_ctx *pc) { return flow_count(r, a, false, pc); }
+static int kw_flow_bytes(struct rule *r, const char *a, struct parse_ctx *pc) { return flow_count(r, a, true, pc); }
+static int kw_flow_age(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "flow.age", pc) || parse_numcmp(arg, &r->fage, UINT32_MAX) < 0)
+		FAIL("flow.age: bad value \"%s\"", arg ? arg : "");
+	r->has_fage = true;
+	return 0;
+}
+
 /* prefilter: which keyword Suricata builds its prefilter from; what
  * matches does not change, and vigil chooses its own (the fast pattern) */
 static int kw_prefilter(struct rule *r, const char *arg, struct parse_ctx *pc)

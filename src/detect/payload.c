@@ -18,6 +18,7 @@
 #include "xform.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 
 #include "util.h"
@@ -241,6 +242,42 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	}
 	case SM_BSIZE:
 		return numcmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
+	case SM_ENTROPY: {
+		const struct sm_entropy *e = &s->u.ent;
+		if (e->offset > st->len)
+			return false;
+		uint32_t n = st->len - e->offset;
+		if (e->bytes && e->bytes < n)
+			n = e->bytes;
+		uint32_t hist[256] = { 0 };
+		const uint8_t *d = st->buf + e->offset;
+		for (uint32_t k = 0; k < n; k++)
+			hist[d[k]]++;
+		double h = 0;
+		for (int k = 0; k < 256 && n; k++)
+			if (hist[k]) {
+				double pr = (double)hist[k] / n;
+				h -= pr * log2(pr);
+			}
+		bool ok;
+		switch (e->op) {
+		case CMP_EQ: ok = h == e->a; break;
+		case CMP_NE: ok = h != e->a; break;
+		case CMP_LT: ok = h < e->a; break;
+		case CMP_GT: ok = h > e->a; break;
+		case CMP_LE: ok = h <= e->a; break;
+		case CMP_GE: ok = h >= e->a; break;
+		default: ok = h > e->a && h < e->b; break;
+		}
+		if (e->neg)
+			ok = !ok;
+		if (ok) {
+			/* kept for the alert (metadata.entropy), as Suricata logs it */
+			st->ent_buf = st->cur_buf;
+			st->ent_val = h;
+		}
+		return ok && match_from(l, i + 1, prev, st);
+	}
 	case SM_B64_DECODE: {
 		/* not a condition: it decodes for base64_data and goes on */
 		const struct sm_b64 *b = &s->u.b64;

@@ -70,7 +70,7 @@ struct numcmp {
 };
 
 enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
-	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE };
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY };
 
 /* A value that is a literal or a byte_extract/byte_math variable. */
 struct numvar {
@@ -116,6 +116,14 @@ struct sm_isdataat {
 	bool relative, negated;
 };
 
+/* entropy: Shannon entropy (bits per byte) of [offset, offset + bytes) */
+struct sm_entropy {
+	uint32_t bytes, offset;     /* bytes 0: to the end */
+	uint8_t op;                 /* CMP_* (ranges exclusive) */
+	bool neg;
+	double a, b;
+};
+
 /* base64_decode: what base64_data then inspects */
 struct sm_b64 {
 	uint32_t bytes, offset;  /* bytes 0: the rest of the buffer */
@@ -131,6 +139,7 @@ struct sm {
 		struct sm_isdataat d;
 		struct numcmp bsize;
 		struct sm_b64 b64;
+		struct sm_entropy ent;
 	} u;
 };
 
@@ -180,6 +189,7 @@ enum rule_flow_flags {
 };
 
 enum { SS_SERVER = 1, SS_CLIENT, SS_BOTH, SS_EITHER };
+enum { FC_TOSERVER = 1, FC_TOCLIENT, FC_EITHER };
 
 /* header checks, one bit each in rule->hdr_mask */
 enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
@@ -257,6 +267,11 @@ struct rule {
 	uint16_t flow_flags;
 	uint8_t ssize_which;      /* stream_size: 0 none, SS_SERVER .. SS_EITHER */
 	struct numcmp ssize;
+	/* flow.pkts / flow.bytes: which direction (FC_*) and the comparison;
+	 * flow.age: seconds since the flow's first packet */
+	uint8_t fpk_dir, fby_dir;
+	struct numcmp fpk, fby, fage;
+	bool has_fage;
 	uint32_t hdr_mask;
 	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */
 	bool has_flags;

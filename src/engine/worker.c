@@ -69,7 +69,6 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	files_settle(w, false);
-	detect_flow_free(f);
 	if (w->eve) /* what the protocols never wrote for it */
 		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
 	app_flow_free_ctx(&w->app, f);
@@ -97,6 +96,7 @@ static void on_flow_end(void *ud, struct flow *f)
 		if (w->out.len >= OUT_BATCH)
 			worker_flush(w);
 	}
+	detect_flow_free(f); /* after the flow record, which may carry its entropy */
 }
 
 static void sessions_walk(void *arg, vtime_t now);

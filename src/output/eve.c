@@ -186,6 +186,26 @@ static void tcp_flag_bools(struct jbuf *jb, uint8_t fl)
 	if (fl & TH_CWR) jb_bool(jb, "cwr", true);
 }
 
+/* "metadata": {"entropy": {"file_data": 4.15}}: the buffer by Suricata's
+ * list name (dots as underscores; the payload is "content") */
+static void entropy_metadata(struct jbuf *jb, int buf, double val)
+{
+	const char *name = detect_buffer_name(buf);
+	if (!name)
+		return;
+	char key[64], num[40];
+	str_lcpy(key, buf == 0 ? "content" : name, sizeof(key));
+	for (char *c = key; *c; c++)
+		if (*c == '.')
+			*c = '_';
+	snprintf(num, sizeof(num), "%.17g", val);
+	jb_open_object(jb, "metadata");
+	jb_open_object(jb, "entropy");
+	jb_raw(jb, key, num);
+	jb_close(jb);
+	jb_close(jb);
+}
+
 void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg *ec)
 {
 	char tbuf[32], hex[3];
@@ -229,6 +249,10 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 		jb_str(jb, "state", tcp_state_names[f->tcp_state]);
 		jb_close(jb);
 	}
+	int eb;
+	double ev;
+	if (detect_flow_entropy(f, &eb, &ev))
+		entropy_metadata(jb, eb, ev);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -416,6 +440,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			dns_log(jb, &tx->dns[0], ec->dns_formats);
 		}
 	}
+	if (a->ent_buf >= 0)
+		entropy_metadata(jb, a->ent_buf, a->ent_val);
 	if (ec->alert_payload && p->payload_len)
 		b64_field(jb, "payload", p->payload, p->payload_len);
 	if (ec->alert_payload_printable && p->payload_len) {

@@ -105,7 +105,8 @@ def plan(tdir, t, vigil):
                 if k.startswith(('http.http2', 'http2', 'tls.client_handshake', 'tls.server_handshake',
                                  'alert.xff')):
                     return None, f'field {k.split("[")[0].rsplit(".", 1)[0]} not written by vigil'
-                if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES:
+                if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES and \
+                        not k.startswith('metadata.entropy.'):
                     return None, f'field {k.split(".")[0]} not written by vigil yet'
                 if k in ('alert.engine', 'anomaly.layer') or \
                         re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect|memcap)', k):

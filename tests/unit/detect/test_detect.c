@@ -247,6 +247,34 @@ static void test_base64_and_more(void **state)
 	assert_int_equal(r->proto, 6);
 	assert_true(r->lists[BUF_TCP_HDR].cnt == 1);
 	rule_free(r);
+	/* entropy: "abcd" has 2 bits per byte, "aaaa" none */
+	assert_true(pm("entropy: value = 2;", "abcd"));
+	assert_true(pm("entropy: value 1.9-2.1;", "abcd"));
+	assert_false(pm("entropy: value !1.9-2.1;", "abcd"));
+	assert_true(pm("entropy: value < 0.1;", "aaaa"));
+	assert_true(pm("entropy: offset 4, value >= 2;", "aaaaabcd"));
+	assert_true(pm("entropy: bytes 4, value = 0;", "aaaabcd"));
+	assert_false(pm("entropy: offset 9, value >= 0;", "aaaabcd"));
+	static const char *const badent[] = {
+		"alert tcp any any -> any any (entropy: value > 9; sid:1;)",
+		"alert tcp any any -> any any (entropy: bytes 0, value > 1; sid:1;)",
+		"alert tcp any any -> any any (entropy: offset 2; sid:1;)",
+		"alert tcp any any -> any any (entropy: value 5-4; sid:1;)",
+		"alert tcp any any -> any any (flow.pkts:sideways,1; sid:1;)",
+		"alert tcp any any -> any any (flow.bytes:toserver; sid:1;)",
+		"alert tcp any any -> any any (flow.age:x; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(badent) / sizeof(badent[0]); i++) {
+		struct rule *x = parse(badent[i]);
+		if (x)
+			fail_msg("parsed: %s", badent[i]);
+	}
+	r = parse("alert ip any any -> any any (flow.pkts:either,=10; flow.bytes:toclient,>3000; flow.age:<5; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->fpk_dir, FC_EITHER);
+	assert_int_equal(r->fby_dir, FC_TOCLIENT);
+	assert_true(r->has_fage);
+	rule_free(r);
 	/* byte_test with 0 bytes: the rest of the buffer as a number */
 	assert_true(pm("byte_test:0,=,1234,2,string,dec;", "x 1234"));
 	assert_false(pm("byte_test:0,>,1234,2,string,dec;", "x 1234"));
