@@ -75,6 +75,11 @@ struct detect_alert {
 
 /* A buffer's name ("http.uri"), or NULL for a number that is none. */
 const char *detect_buffer_name(int b);
+/* Whether p is tagged (tag keyword: the rest of a session, or a host's
+ * packets, after a match); counts p against the tags.  Call before the
+ * packet's own detection, so that the packet that matched is not tagged. */
+struct packet;
+bool detect_tagged(const struct packet *p);
 /* The entropy a rule last computed on flow f (entropy keyword): its
  * buffer and value; false if none. */
 struct flow;

@@ -94,6 +94,7 @@ struct detect_engine {
 	struct addr_set home;  /* $HOME_NET, for the packet classes */
 	bool use_cls;          /* home usable: 12 classes, else 1 */
 	bool keep_text;        /* rules keep their text (alert-rule) */
+	bool uses_xform;       /* a rule transforms a buffer or decodes base64 */
 	uint32_t mpm_unique, mpm_shared;
 	uint64_t mpm_mem;      /* of which prefilter databases */
 	struct class_entry *classes;
@@ -1135,6 +1136,10 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 			per_packet = r->lists[b].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
 		r->flow_scope = rule_flow_scope(r);
+		if (r->nxl || (r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt))
+			de->uses_xform = true;
+		if (r->xb_cnt)
+			xbits_reserve(); /* the table, now rather than on a packet */
 	}
 	/* $HOME_NET for the packet classes: positive networks only */
 	char herr[256];
@@ -1340,6 +1345,10 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	dt->pmemo = v_calloc(2 * (size_t)de->npsets + 2, sizeof(uint32_t));
 	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx || !dt->amemo || !dt->pmemo)
 		goto fail;
+	/* transforms and base64_decode write into scratch made now, not on a
+	 * packet (it grows only for buffers past 64 KiB) */
+	if (de->uses_xform && !xform_scratch_reserve(&dt->xs, 64 * 1024))
+		goto fail;
 	/* bounds like Suricata's pcre match-limit defaults */
 	pcre2_set_match_limit(dt->mctx, 3500);
 	pcre2_set_depth_limit(dt->mctx, 1500);
@@ -1400,18 +1409,46 @@ struct dflow {
 	uint16_t nints, capints;
 	uint32_t *alerted;     /* sid << 1 | dir: stream matches and once_dir rules that alerted */
 	uint16_t nalerted, capalerted;
+	struct dflow_x *x;     /* tag and entropy state, made when first needed */
+};
+
+/* What few flows need: kept apart so that every flow's detect state stays
+ * in its allocation class (the per-worker reserve's blocks) */
+struct dflow_x {
+	bool tag_on;           /* tag:session: what is left of it */
+	struct tag_left tag;
 	bool ent_set;          /* the last entropy a rule computed on the flow */
 	int8_t ent_buf;
 	double ent_val;
 };
 
+static struct dflow_x *dflow_x(struct dflow *d)
+{
+	if (!d->x)
+		d->x = v_calloc(1, sizeof(*d->x));
+	return d->x;
+}
+
+bool detect_tagged(const struct packet *p)
+{
+	bool tagged = false;
+	struct dflow *d = p->flow ? p->flow->detect : NULL;
+	if (d && d->x && d->x->tag_on) {
+		tagged = tag_take(&d->x->tag, p->caplen, p->ts);
+		d->x->tag_on = tagged;
+	}
+	if (p->ip_ver && tag_host_check(p->ip_ver, p->src, p->dst, p->caplen, p->ts))
+		tagged = true;
+	return tagged;
+}
+
 bool detect_flow_entropy(const struct flow *f, int *buf, double *val)
 {
 	const struct dflow *d = f ? f->detect : NULL;
-	if (!d || !d->ent_set)
+	if (!d || !d->x || !d->x->ent_set)
 		return false;
-	*buf = d->ent_buf;
-	*val = d->ent_val;
+	*buf = d->x->ent_buf;
+	*val = d->x->ent_val;
 	return true;
 }
 
@@ -1445,6 +1482,7 @@ void detect_flow_free(struct flow *f)
 	v_free(d->bits);
 	v_free(d->ints);
 	v_free(d->alerted);
+	v_free(d->x);
 	v_free(d);
 	f->detect = NULL;
 }
@@ -1852,6 +1890,19 @@ static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 
 static void flow_effects(const struct rule *r, struct packet *p)
 {
+	for (unsigned i = 0; i < r->ntags && p->ip_ver; i++) {
+		const struct tag_spec *t = &r->tags[i];
+		if (t->kind == TAG_HOST) {
+			tag_host_set(p->ip_ver, t->dst ? p->dst : p->src, t, p->ts);
+		} else if (p->flow) {
+			struct dflow *d = dflow_get(p->flow);
+			struct dflow_x *x = d ? dflow_x(d) : NULL;
+			if (x) {
+				tag_start(&x->tag, t, p->ts);
+				x->tag_on = true;
+			}
+		}
+	}
 	for (uint32_t i = 0; i < r->xb_cnt && p->ip_ver; i++) {
 		const struct xbit_cond *c = &r->xb[i];
 		if (c->op > FB_TOGGLE)
@@ -2524,10 +2575,11 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	/* the entropy last computed on this packet goes with every alert and
 	 * stays with the flow, as Suricata logs it (metadata.entropy) */
 	struct dflow *fd;
-	if (ent_buf >= 0 && f && (fd = dflow_get(f))) {
-		fd->ent_set = true;
-		fd->ent_buf = ent_buf;
-		fd->ent_val = ent_val;
+	struct dflow_x *fx;
+	if (ent_buf >= 0 && f && (fd = dflow_get(f)) && (fx = dflow_x(fd))) {
+		fx->ent_set = true;
+		fx->ent_buf = ent_buf;
+		fx->ent_val = ent_val;
 	}
 	for (unsigned i = 0; i < res->cnt; i++) {
 		res->a[i].ent_buf = ent_buf;

@@ -1099,6 +1099,47 @@ static int xbit_parse(struct rule *r, const char *arg, bool xbits, struct parse_
 	r->xb[r->xb_cnt++] = c;
 	return 0;
 }
+/* tag:session[,N,packets|seconds|bytes[,src|dst|both]] or
+ * tag:host[,N,packets|seconds|bytes[,src|dst]] */
+static int kw_tag(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[128], *toks[5];
+	if (need_arg(arg, "tag", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 5);
+	struct tag_spec t = { .metric = TAG_PACKETS };
+	if (n < 1 || n > 4 || n == 2)
+		FAIL("tag: expected session|host[,count,metric[,direction]]");
+	if (!strcmp(toks[0], "session"))
+		t.kind = TAG_SESSION;
+	else if (!strcmp(toks[0], "host"))
+		t.kind = TAG_HOST;
+	else
+		FAIL("tag: \"%s\" is not session or host", toks[0]);
+	if (n >= 3) {
+		int64_t v;
+		if (parse_i64(toks[1], &v) || v < 1 || v > UINT32_MAX)
+			FAIL("tag: count \"%s\" is not a number from 1", toks[1]);
+		t.count = (uint32_t)v;
+		if (!strcmp(toks[2], "packets")) t.metric = TAG_PACKETS;
+		else if (!strcmp(toks[2], "seconds")) t.metric = TAG_SECONDS;
+		else if (!strcmp(toks[2], "bytes")) t.metric = TAG_BYTES;
+		else FAIL("tag: metric is packets, seconds or bytes, not \"%s\"", toks[2]);
+	}
+	if (n == 4) {
+		if (!strcmp(toks[3], "dst"))
+			t.dst = true;
+		else if (strcmp(toks[3], "src") && (t.kind == TAG_HOST || strcmp(toks[3], "both")))
+			FAIL("tag: direction is src or dst%s, not \"%s\"",
+			     t.kind == TAG_SESSION ? " or both" : "", toks[3]);
+	}
+	if (r->ntags >= 2)
+		FAIL("tag: at most one session and one host tag");
+	r->tags[r->ntags++] = t;
+	return 0;
+}
+
 static int kw_hostbits(struct rule *r, const char *a, struct parse_ctx *pc) { return xbit_parse(r, a, false, pc); }
 static int kw_xbits(struct rule *r, const char *a, struct parse_ctx *pc) { return xbit_parse(r, a, true, pc); }
 

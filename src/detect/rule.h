@@ -28,6 +28,7 @@ enum buffer_id {
 extern const char *const buffer_names[BUF_MAX];
 
 struct xlist;
+#include "tag.h"
 
 struct addr_item {
 	uint8_t ver;   /* 4 or 6 */
@@ -290,6 +291,8 @@ struct rule {
 	uint32_t fi_cnt;
 	struct xbit_cond *xb;
 	uint32_t xb_cnt;
+	struct tag_spec tags[2];  /* tag: session and/or host (tag.h) */
+	uint8_t ntags;
 	struct threshold th;      /* threshold: */
 	struct threshold df;      /* detection_filter: */
 

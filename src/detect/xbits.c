@@ -29,6 +29,11 @@ static void init(void)
 	table = v_calloc(XBITS_MAX, sizeof(*table));
 }
 
+void xbits_reserve(void)
+{
+	pthread_once(&once, init);
+}
+
 void xb_key_of(struct xb_key *k, uint8_t track, uint8_t ver, const uint8_t *src,
 	       const uint8_t *dst)
 {

@@ -33,6 +33,8 @@ struct xb_key {
 void xb_key_of(struct xb_key *k, uint8_t track, uint8_t ver, const uint8_t *src,
 	       const uint8_t *dst);
 
+/* Makes the table (else made on first use). */
+void xbits_reserve(void);
 /* op: 0 set (until now + expire_s), 1 unset, 2 toggle. */
 void xbits_change(const struct xb_key *k, uint32_t id, int op, vtime_t now, uint32_t expire_s);
 bool xbits_isset(const struct xb_key *k, uint32_t id, vtime_t now);

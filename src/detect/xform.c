@@ -197,6 +197,22 @@ int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_c
 	return step_setup(&x->steps[x->n++], t, arg, pc);
 }
 
+static bool grow(struct xform_scratch *xs, int k, uint32_t need);
+
+bool xform_scratch_reserve(struct xform_scratch *xs, uint32_t n)
+{
+	if (!grow(xs, 0, n) || !grow(xs, 1, n))
+		return false;
+	if (xs->b64_cap < n) {
+		uint8_t *b = v_realloc(xs->b64, n);
+		if (!b)
+			return false;
+		xs->b64 = b;
+		xs->b64_cap = n;
+	}
+	return true;
+}
+
 void xform_scratch_free(struct xform_scratch *xs)
 {
 	for (int i = 0; i < 2; i++) {

@@ -67,6 +67,8 @@ bool xform_b64(int mode, const uint8_t *in, uint32_t len, uint8_t *out, uint32_t
 void xform_b64_keep(struct xform_scratch *xs, const uint8_t *buf, uint32_t len, int64_t pos,
 		    uint32_t bytes);
 void xform_scratch_free(struct xform_scratch *xs);
+/* Makes the scratch buffers n bytes each up front; false if out of memory. */
+bool xform_scratch_reserve(struct xform_scratch *xs, uint32_t n);
 
 /* in/len through the chain: the result (in xs, or in itself when the
  * chain leaves it as it is), or NULL when a step fails (from_base64 in

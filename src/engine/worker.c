@@ -994,6 +994,8 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt) {
+			if (detect_tagged(p) && w->eve && w->ec.tagged_packets)
+				eve_packet_record(&w->out, p, &w->ec);
 			verdict = run_detect(w, p);
 			keep_files = w->dres.filestore;
 		}

@@ -32,6 +32,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->alert_payload = c->eve_alert_payload;
 	ec->alert_payload_printable = c->eve_alert_payload_printable;
 	ec->alert_packet = c->eve_alert_packet;
+	ec->tagged_packets = c->eve_tagged_packets;
 	ec->simulate_ips = c->simulate_ips;
 	ec->drop = c->eve_drop;
 	ec->dns = c->eve_dns;
@@ -880,6 +881,20 @@ void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 {
 	if (tx && want_files(ec))
 		file_rows(jb, p, f, tx, ec);
+}
+
+/* A tagged packet (tag keyword), as Suricata writes it: the envelope, the
+ * packet in base64 and its link type. */
+void eve_packet_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
+{
+	eve_header(jb, p->ts, "packet", p->flow, p, ec);
+	if (p->caplen)
+		b64_field(jb, "packet", p->data, p->caplen);
+	jb_open_object(jb, "packet_info");
+	jb_u64(jb, "linktype", (uint64_t)p->linktype);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
 }
 
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)

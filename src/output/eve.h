@@ -16,6 +16,7 @@
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
+	bool tagged_packets;
 	bool ssh, quic, anomaly_applayer, files, smtp, ftp;
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;
@@ -94,6 +95,8 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);
+/* A packet tagged by a rule's tag keyword: event_type "packet". */
+void eve_packet_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);
 
 /* A fast.log line for the same alert. */
 void fast_log_line(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,

@@ -26,7 +26,7 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data'}
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet'}
 APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
                 'smb', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'ldap', 'websocket',
@@ -163,6 +163,9 @@ def plan(tdir, t, vigil):
                         args += ['--set', 'outputs.eve.types.alert-rule=yes']
                 except (KeyError, TypeError):
                     pass
+                if isinstance(al, dict) and isinstance(al.get('tagged-packets'), bool):
+                    args += ['--set', 'outputs.eve.types.tagged-packets=' +
+                             ('yes' if al['tagged-packets'] else 'no')]
                 fs = ty.get('files') if isinstance(ty, dict) else None
                 if isinstance(fs, dict):
                     fh = fs.get('force-hash')

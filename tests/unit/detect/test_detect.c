@@ -343,6 +343,62 @@ static void test_xbits(void **state)
 	}
 }
 
+static void test_tag(void **state)
+{
+	(void)state;
+	struct rule *r = parse("alert tcp any any -> any any (tag:session; tag:host,10,seconds,dst; sid:1;)");
+	if (!r)
+		fail_msg("%s", pc.err);
+	assert_int_equal(r->ntags, 2);
+	assert_int_equal(r->tags[0].kind, TAG_SESSION);
+	assert_int_equal(r->tags[1].metric, TAG_SECONDS);
+	assert_true(r->tags[1].dst);
+	rule_free(r);
+	static const char *const bad[] = {
+		"alert tcp any any -> any any (tag:flow; sid:1;)",
+		"alert tcp any any -> any any (tag:session,5; sid:1;)",
+		"alert tcp any any -> any any (tag:session,0,packets; sid:1;)",
+		"alert tcp any any -> any any (tag:host,5,minutes,src; sid:1;)",
+		"alert tcp any any -> any any (tag:host,5,packets,both; sid:1;)",
+		"alert tcp any any -> any any (tag:session; tag:host; tag:session; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct rule *x = parse(bad[i]);
+		if (x)
+			fail_msg("parsed: %s", bad[i]);
+	}
+	/* what is left: packets, bytes, seconds */
+	struct tag_left t;
+	struct tag_spec sp = { TAG_SESSION, TAG_PACKETS, false, 2 };
+	tag_start(&t, &sp, 0);
+	assert_true(tag_take(&t, 100, 0));
+	assert_true(tag_take(&t, 100, 0));
+	assert_false(tag_take(&t, 100, 0));
+	sp.metric = TAG_BYTES;
+	sp.count = 150;
+	tag_start(&t, &sp, 0);
+	assert_true(tag_take(&t, 100, 0));
+	assert_true(tag_take(&t, 100, 0));
+	assert_false(tag_take(&t, 1, 0));
+	sp.metric = TAG_SECONDS;
+	sp.count = 5;
+	tag_start(&t, &sp, VTIME_FROM_SEC(10));
+	assert_true(tag_take(&t, 1, VTIME_FROM_SEC(15)));
+	assert_false(tag_take(&t, 1, VTIME_FROM_SEC(16)));
+	sp.count = 0;
+	sp.metric = TAG_PACKETS;
+	tag_start(&t, &sp, 0);
+	assert_int_equal(t.left, TAG_DEFAULT_PACKETS);
+	/* a host tag: packets from or to the host */
+	uint8_t h[4] = { 192, 0, 2, 7 }, o[4] = { 198, 51, 100, 1 }, x[4] = { 198, 51, 100, 2 };
+	sp.count = 2;
+	tag_host_set(4, h, &sp, 1);
+	assert_false(tag_host_check(4, o, x, 60, 2));
+	assert_true(tag_host_check(4, o, h, 60, 2));
+	assert_true(tag_host_check(4, h, o, 60, 3));
+	assert_false(tag_host_check(4, h, o, 60, 4));
+}
+
 static void test_parse_header_and_meta(void **state)
 {
 	(void)state;
@@ -648,6 +704,7 @@ int main(void)
 		cmocka_unit_test(test_pcre_backtrack_and_legacy_relative),
 		cmocka_unit_test(test_base64_and_more),
 		cmocka_unit_test(test_xbits),
+		cmocka_unit_test(test_tag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
