@@ -2540,9 +2540,14 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 					res->flow_pass = true;
 				}
 				/* the rest of this packet's rules are skipped, and a
-				 * pass match is not an alert */
+				 * pass match is not an alert, unless the rule says
+				 * "alert;" (Suricata 8) */
 				stop = true;
-				continue;
+				if (!r->pass_alert || res->cnt >= DETECT_MAX_ALERTS)
+					continue;
+			}
+			if (r->action == ACT_PASS) {
+				/* a pass rule with "alert;": its alert, nothing more */
 			} else if (r->action == ACT_DROP && res->verdict < VERDICT_DROP) {
 				res->verdict = VERDICT_DROP;
 			} else if (r->action == ACT_REJECT && res->verdict < VERDICT_REJECT) {

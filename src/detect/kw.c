@@ -1099,6 +1099,15 @@ static int xbit_parse(struct rule *r, const char *arg, bool xbits, struct parse_
 	r->xb[r->xb_cnt++] = c;
 	return 0;
 }
+/* alert; in a pass rule: it alerts as well as passing (Suricata 8) */
+static int kw_alert(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (arg && *arg)
+		FAIL("alert takes no value");
+	r->pass_alert = true;
+	return 0;
+}
+
 /* tag:session[,N,packets|seconds|bytes[,src|dst|both]] or
  * tag:host[,N,packets|seconds|bytes[,src|dst]] */
 static int kw_tag(struct rule *r, const char *arg, struct parse_ctx *pc)

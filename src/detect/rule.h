@@ -245,6 +245,7 @@ struct rule {
 	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b */
 	bool bidir;
 	bool noalert;
+	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
 	bool filestore;      /* keep the files of the packets it matches */
 	bool sameip;
 	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */

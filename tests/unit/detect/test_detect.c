@@ -367,6 +367,12 @@ static void test_tag(void **state)
 		if (x)
 			fail_msg("parsed: %s", bad[i]);
 	}
+	/* "alert;" in a pass rule */
+	r = parse("pass tcp any any -> any 22 (alert; sid:2;)");
+	assert_non_null(r);
+	assert_true(r->pass_alert);
+	rule_free(r);
+	assert_null(parse("pass tcp any any -> any 22 (alert:yes; sid:2;)"));
 	/* what is left: packets, bytes, seconds */
 	struct tag_left t;
 	struct tag_spec sp = { TAG_SESSION, TAG_PACKETS, false, 2 };
