@@ -1805,6 +1805,14 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 	return endpoints_ok(dt, r, p);
 }
 
+/* flow.pkts / flow.bytes: a per-direction count against c (FC_*) */
+static bool dir_count_ok(uint8_t dir, const struct numcmp *c, const uint64_t v[2])
+{
+	if (dir == FC_EITHER)
+		return numcmp_ok(c, v[0]) || numcmp_ok(c, v[1]);
+	return numcmp_ok(c, v[dir - 1]);
+}
+
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 {
 	struct dflow *d = p->flow ? p->flow->detect : NULL;
@@ -1823,11 +1831,8 @@ static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 		const struct flow *f = p->flow;
 		if (!f)
 			return false;
-		if (r->fpk_dir && !(r->fpk_dir == FC_EITHER ? numcmp_ok(&r->fpk, f->pkts[0]) || numcmp_ok(&r->fpk, f->pkts[1])
-				    : numcmp_ok(&r->fpk, f->pkts[r->fpk_dir - 1])))
-			return false;
-		if (r->fby_dir && !(r->fby_dir == FC_EITHER ? numcmp_ok(&r->fby, f->bytes[0]) || numcmp_ok(&r->fby, f->bytes[1])
-				    : numcmp_ok(&r->fby, f->bytes[r->fby_dir - 1])))
+		if ((r->fpk_dir && !dir_count_ok(r->fpk_dir, &r->fpk, f->pkts)) ||
+		    (r->fby_dir && !dir_count_ok(r->fby_dir, &r->fby, f->bytes)))
 			return false;
 		if (r->has_fage && !numcmp_ok(&r->fage, VTIME_SEC(p->ts - f->start)))
 			return false;
@@ -2510,7 +2515,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
 				/* base64_data: what base64_decode left on the path that matched */
-				st.buf = dt->xs.b64;
+				st.buf = dt->xs.b[XS_B64];
 				st.len = dt->xs.b64_len;
 				st.cur_buf = BUF_BASE64_DATA;
 				st.budget = 3000;

@@ -22,11 +22,6 @@
 
 #define CONTENT_MAX 65535
 
-#define FAIL(...)                                                  \
-	do {                                                       \
-		snprintf(pc->err, sizeof(pc->err), __VA_ARGS__);   \
-		return -1;                                         \
-	} while (0)
 
 static char *trim(char *s)
 {
@@ -1554,9 +1549,7 @@ static int kw_http_stat_msg_mod(struct rule *r, const char *a, struct parse_ctx 
 /* the packet's headers as sticky buffers */
 static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipver)
 {
-	r->cur_buf = (int8_t)b;
-	r->cur_xl = -1;
-	r->last_content = NULL;
+	sticky(r, b, ALP_UNKNOWN);
 	if (proto && !r->proto)
 		r->proto = proto;
 	if (ipver && !r->ipver)
@@ -1611,10 +1604,7 @@ static int kw_base64_data(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (arg && *arg)
 		FAIL("base64_data takes no value");
-	r->cur_buf = BUF_BASE64_DATA;
-	r->cur_xl = -1;
-	r->last_content = NULL;
-	return 0;
+	return sticky(r, BUF_BASE64_DATA, ALP_UNKNOWN);
 }
 
 /* entropy:[bytes N,][offset N,]value OP F (OP < <= > >= = !=, or a range

@@ -35,6 +35,14 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc);
  * Returns the length or -1 with err. */
 int content_decode(const char *s, uint8_t *out, size_t cap, char *err, size_t errlen);
 
+/* In a keyword's setup (a struct parse_ctx *pc in scope): the error,
+ * and -1 from the function. */
+#define FAIL(...)                                                  \
+	do {                                                       \
+		snprintf(pc->err, sizeof(pc->err), __VA_ARGS__);   \
+		return -1;                                         \
+	} while (0)
+
 typedef int (*kw_setup_fn)(struct rule *r, const char *arg, struct parse_ctx *pc);
 struct kw_entry {
 	const char *name;

@@ -64,6 +64,11 @@ static uint32_t slot_of(const struct xb_key *k, uint32_t id)
 	return stripe * per + off;
 }
 
+static pthread_mutex_t *lock_of(uint32_t slot)
+{
+	return &locks[slot / (XBITS_MAX / STRIPES)];
+}
+
 static bool same(const struct xb_entry *e, const struct xb_key *k, uint32_t id)
 {
 	return e->expire && e->id == id && !memcmp(&e->k, k, sizeof(*k));
@@ -75,7 +80,7 @@ void xbits_change(const struct xb_key *k, uint32_t id, int op, vtime_t now, uint
 	if (!table)
 		return;
 	uint32_t s = slot_of(k, id);
-	pthread_mutex_t *m = &locks[s / (XBITS_MAX / STRIPES)];
+	pthread_mutex_t *m = lock_of(s);
 	pthread_mutex_lock(m);
 	struct xb_entry *hit = NULL, *free_e = NULL, *oldest = NULL;
 	for (uint32_t i = 0; i < PROBE; i++) {
@@ -111,7 +116,7 @@ bool xbits_isset(const struct xb_key *k, uint32_t id, vtime_t now)
 	if (!table)
 		return false;
 	uint32_t s = slot_of(k, id);
-	pthread_mutex_t *m = &locks[s / (XBITS_MAX / STRIPES)];
+	pthread_mutex_t *m = lock_of(s);
 	bool set = false;
 	pthread_mutex_lock(m);
 	for (uint32_t i = 0; i < PROBE && !set; i++)

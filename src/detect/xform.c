@@ -11,11 +11,6 @@
 #include "digest.h"
 #include "parse.h"
 
-#define FAIL(...)                                                   \
-	do {                                                        \
-		snprintf(pc->err, sizeof(pc->err), __VA_ARGS__);    \
-		return -1;                                          \
-	} while (0)
 
 static const char *const xf_names[] = {
 	[XF_DOTPREFIX] = "dotprefix", [XF_TO_LOWER] = "to_lowercase",
@@ -76,6 +71,17 @@ static int b64_options(struct xform_step *s, const char *arg, struct parse_ctx *
 	return 0;
 }
 
+/* An argument in double quotes, or without them: its text (in place). */
+static char *strip_quotes(char *s)
+{
+	size_t n = strlen(s);
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s[n - 1] = '\0';
+		s++;
+	}
+	return s;
+}
+
 static int step_setup(struct xform_step *s, enum xform_type t, const char *arg, struct parse_ctx *pc)
 {
 	memset(s, 0, sizeof(*s));
@@ -87,13 +93,8 @@ static int step_setup(struct xform_step *s, enum xform_type t, const char *arg, 
 		/* xor:"0d0ac8ff": the key in hex, 1 to 255 bytes */
 		char hex[600];
 		snprintf(hex, sizeof(hex), "%s", arg ? arg : "");
-		char *h = hex;
+		char *h = strip_quotes(hex);
 		size_t n = strlen(h);
-		if (n >= 2 && h[0] == '"' && h[n - 1] == '"') {
-			h[n - 1] = '\0';
-			h++;
-			n -= 2;
-		}
 		if (!n || n % 2 || n > 510)
 			FAIL("xor: the key is an even number of hex digits in quotes, 2 to 510");
 		s->klen = (uint32_t)(n / 2);
@@ -113,12 +114,7 @@ static int step_setup(struct xform_step *s, enum xform_type t, const char *arg, 
 		 * becomes the buffer */
 		char re[1024];
 		snprintf(re, sizeof(re), "%s", arg ? arg : "");
-		char *p = re;
-		size_t n = strlen(p);
-		if (n >= 2 && p[0] == '"' && p[n - 1] == '"') {
-			p[n - 1] = '\0';
-			p++;
-		}
+		char *p = strip_quotes(re);
 		if (!*p)
 			FAIL("pcrexform: a regular expression is needed");
 		int ec;
@@ -201,28 +197,20 @@ static bool grow(struct xform_scratch *xs, int k, uint32_t need);
 
 bool xform_scratch_reserve(struct xform_scratch *xs, uint32_t n)
 {
-	if (!grow(xs, 0, n) || !grow(xs, 1, n))
-		return false;
-	if (xs->b64_cap < n) {
-		uint8_t *b = v_realloc(xs->b64, n);
-		if (!b)
+	for (int k = 0; k < 3; k++)
+		if (!grow(xs, k, n))
 			return false;
-		xs->b64 = b;
-		xs->b64_cap = n;
-	}
 	return true;
 }
 
 void xform_scratch_free(struct xform_scratch *xs)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		v_free(xs->b[i]);
 		xs->b[i] = NULL;
 		xs->cap[i] = 0;
 	}
-	v_free(xs->b64);
-	xs->b64 = NULL;
-	xs->b64_len = xs->b64_cap = 0;
+	xs->b64_len = 0;
 }
 
 static int b64_val(uint8_t c)
@@ -302,16 +290,8 @@ void xform_b64_keep(struct xform_scratch *xs, const uint8_t *buf, uint32_t len, 
 		n = bytes;
 	if (n > XFORM_INPUT_MAX)
 		n = XFORM_INPUT_MAX;
-	uint32_t need = n / 4 * 3 + 4;
-	if (xs->b64_cap < need) {
-		uint8_t *b = v_realloc(xs->b64, need);
-		if (!b)
-			return;
-		xs->b64 = b;
-		xs->b64_cap = need;
-	}
 	uint32_t o = 0;
-	if (xform_b64(B64_RFC4648, buf + pos, n, xs->b64, &o))
+	if (grow(xs, XS_B64, n / 4 * 3 + 4) && xform_b64(B64_RFC4648, buf + pos, n, xs->b[XS_B64], &o))
 		xs->b64_len = o;
 }
 

@@ -54,16 +54,16 @@ int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_c
  * largest input seen (at most XFORM_INPUT_MAX). */
 #define XFORM_INPUT_MAX (16u << 20)
 struct xform_scratch {
-	uint8_t *b[2];
-	uint32_t cap[2];
-	uint8_t *b64;            /* base64_decode's result, for base64_data */
-	uint32_t b64_len, b64_cap;
+	uint8_t *b[3];           /* b[XS_B64]: base64_decode's result, for base64_data */
+	uint32_t cap[3];
+	uint32_t b64_len;
 };
+#define XS_B64 2
 
 /* Decodes base64 (B64_* mode) from in into out (len * 3 / 4 + 3 bytes);
  * false when strict mode meets a byte that is not base64. */
 bool xform_b64(int mode, const uint8_t *in, uint32_t len, uint8_t *out, uint32_t *olen);
-/* base64_decode at pos of buf (bytes 0: to the end) into xs->b64. */
+/* base64_decode at pos of buf (bytes 0: to the end) into xs->b[XS_B64]. */
 void xform_b64_keep(struct xform_scratch *xs, const uint8_t *buf, uint32_t len, int64_t pos,
 		    uint32_t bytes);
 void xform_scratch_free(struct xform_scratch *xs);

@@ -289,6 +289,17 @@ static void b64_field(struct jbuf *jb, const char *key, const uint8_t *d, uint32
 }
 
 
+/* The packet as Suricata writes it in alert and packet records: the
+ * frame in base64 and its link type. */
+static void packet_fields(struct jbuf *jb, const struct packet *p)
+{
+	if (p->caplen)
+		b64_field(jb, "packet", p->data, p->caplen);
+	jb_open_object(jb, "packet_info");
+	jb_u64(jb, "linktype", (uint64_t)p->linktype);
+	jb_close(jb);
+}
+
 /* The head of an alert record on packet p: the envelope, then direction,
  * pkt_src and app_proto as Suricata writes them. */
 static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
@@ -456,12 +467,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 	}
 	if (ec->alert_payload || ec->alert_payload_printable)
 		jb_u64(jb, "stream", a->stream ? 1 : 0);
-	if (ec->alert_packet && p->caplen) {
-		b64_field(jb, "packet", p->data, p->caplen);
-		jb_open_object(jb, "packet_info");
-		jb_u64(jb, "linktype", (uint64_t)p->linktype);
-		jb_close(jb);
-	}
+	if (ec->alert_packet && p->caplen)
+		packet_fields(jb, p);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -888,11 +895,7 @@ void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 void eve_packet_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
 {
 	eve_header(jb, p->ts, "packet", p->flow, p, ec);
-	if (p->caplen)
-		b64_field(jb, "packet", p->data, p->caplen);
-	jb_open_object(jb, "packet_info");
-	jb_u64(jb, "linktype", (uint64_t)p->linktype);
-	jb_close(jb);
+	packet_fields(jb, p);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }

@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct insp st = { .buf = buf, .len = (uint32_t)plen, .budget = 3000,
 					   .md = md, .mctx = mctx, .xs = &xs };
 			if (b == BUF_BASE64_DATA) {
-				st.buf = xs.b64;
+				st.buf = xs.b[XS_B64];
 				st.len = xs.b64_len;
 			}
 			payload_inspect(&r->lists[b], &st);

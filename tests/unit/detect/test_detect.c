@@ -29,6 +29,18 @@ static struct rule *parse(const char *text)
 	return rule_parse(text, &pc);
 }
 
+/* None of the n rules parses, and each says why. */
+static void refused(const char *const *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct rule *r = parse(rules[i]);
+		if (r)
+			fail_msg("parsed: %s", rules[i]);
+		assert_true(pc.err[0]);
+	}
+}
+#define REFUSED(a) refused((a), sizeof(a) / sizeof((a)[0]))
+
 /* Does the rule's payload list match data (a C string)? */
 static bool pm(const char *opts, const char *data)
 {
@@ -144,12 +156,7 @@ static void test_transforms(void **state)
 		"alert http any any -> any any (http.uri; from_base64: offset 1, offset 2; content:\"a\"; sid:1;)",
 		"alert http any any -> any any (http.uri; to_md5:x; content:\"a\"; sid:1;)",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct rule *r = parse(bad[i]);
-		if (r)
-			fail_msg("parsed: %s", bad[i]);
-		assert_true(pc.err[0]);
-	}
+	REFUSED(bad);
 }
 
 /* pcre backtracks when what follows it relatively fails; a relative
@@ -201,7 +208,7 @@ static bool b64m(const char *opts, const char *data)
 	assert_true(r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt);
 	assert_true(r->fp_buf != BUF_BASE64_DATA);
 	if (ok) {
-		st.buf = xs.b64;
+		st.buf = xs.b[XS_B64];
 		st.len = xs.b64_len;
 		st.budget = 3000;
 		ok = st.len && payload_inspect(&r->lists[BUF_BASE64_DATA], &st);
@@ -235,11 +242,7 @@ static void test_base64_and_more(void **state)
 		"alert tcp any any -> any any (byte_jump:0,0,string; sid:1;)",
 		"alert tcp any any -> any any (prefilter:x; sid:1;)",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct rule *r = parse(bad[i]);
-		if (r)
-			fail_msg("parsed: %s", bad[i]);
-	}
+	REFUSED(bad);
 	struct rule *r = parse("alert ip any any -> any any (stream_size:client,>=,100; tcp.hdr; content:\"|50|\"; sid:1;)");
 	assert_non_null(r);
 	assert_int_equal(r->ssize_which, SS_CLIENT);
@@ -264,11 +267,7 @@ static void test_base64_and_more(void **state)
 		"alert tcp any any -> any any (flow.bytes:toserver; sid:1;)",
 		"alert tcp any any -> any any (flow.age:x; sid:1;)",
 	};
-	for (size_t i = 0; i < sizeof(badent) / sizeof(badent[0]); i++) {
-		struct rule *x = parse(badent[i]);
-		if (x)
-			fail_msg("parsed: %s", badent[i]);
-	}
+	REFUSED(badent);
 	r = parse("alert ip any any -> any any (flow.pkts:either,=10; flow.bytes:toclient,>3000; flow.age:<5; sid:1;)");
 	assert_non_null(r);
 	assert_int_equal(r->fpk_dir, FC_EITHER);
@@ -336,11 +335,7 @@ static void test_xbits(void **state)
 		"alert tcp any any -> any any (hostbits:set,foo,src,expire 0; sid:1;)",
 		"alert tcp any any -> any any (hostbits:set,a|b; sid:1;)",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct rule *x = parse(bad[i]);
-		if (x)
-			fail_msg("parsed: %s", bad[i]);
-	}
+	REFUSED(bad);
 }
 
 static void test_tag(void **state)
@@ -362,11 +357,7 @@ static void test_tag(void **state)
 		"alert tcp any any -> any any (tag:host,5,packets,both; sid:1;)",
 		"alert tcp any any -> any any (tag:session; tag:host; tag:session; sid:1;)",
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct rule *x = parse(bad[i]);
-		if (x)
-			fail_msg("parsed: %s", bad[i]);
-	}
+	REFUSED(bad);
 	/* "alert;" in a pass rule */
 	r = parse("pass tcp any any -> any 22 (alert; sid:2;)");
 	assert_non_null(r);
