@@ -1,0 +1,722 @@
+/*
+ * pattern.c - OS_Match, OS_Regex and PCRE2 behind one interface.
+ *
+ * The Wazuh ruleset is written against OS_Regex's exact behaviour, which
+ * is not that of any textbook regex: quantifiers are lazy with a one-byte
+ * look-ahead ("the run ends where the next element accepts the byte"),
+ * backtracking goes through a stack of at most four saved hand-overs,
+ * an unanchored attempt restarts after the first byte it matched, and
+ * what a decoder reads next ("after_regex") is the last matched byte
+ * plus one.  A different algorithm would decode different fields from
+ * the same line, so this one is a step-for-step reimplementation of the
+ * behaviour (described, with vectors, in tests/hids/osregex_vectors.jsonl;
+ * no code was taken).  Matching is linear-ish: every step consumes a
+ * byte or pops one of at most four saved states, and a restart moves the
+ * start forward, so no input makes it exponential.
+ *
+ * OS_Match is a list of literal alternatives: exact (^x$), prefix (^x),
+ * suffix (x$), substring, all ASCII case-insensitive; a leading '!'
+ * negates the whole list.
+ */
+#include "pattern.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+static inline uint8_t low(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* ---- OS_Match ------------------------------------------------------ */
+
+enum om_kind { OM_EXACT, OM_ANY, OM_SUFFIX, OM_PREFIX, OM_SUB };
+
+struct om_alt {
+	unsigned char kind;
+	size_t len;
+	char *t;       /* lower-cased */
+};
+
+struct osmatch {
+	bool negate;
+	size_t n;
+	struct om_alt *alt;
+};
+
+static void osmatch_free(struct osmatch *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->alt[i].t);
+	free(m->alt);
+	free(m);
+}
+
+static struct osmatch *osmatch_compile(const char *src, struct verr *e)
+{
+	size_t len = strlen(src);
+	if (len > HPAT_MAXSIZE) {
+		verr_set(e, V_EINVAL, "pattern longer than %d bytes", HPAT_MAXSIZE);
+		return NULL;
+	}
+	struct osmatch *m = calloc(1, sizeof(*m));
+	if (!m)
+		goto nomem;
+	if (*src == '!') {
+		m->negate = true;
+		src++;
+	}
+	size_t n = 1;
+	for (const char *q = src; *q; q++)
+		n += *q == '|';
+	if (!(m->alt = calloc(n, sizeof(*m->alt))))
+		goto nomem;
+	const char *a = src;
+	for (;;) {
+		const char *bar = strchr(a, '|');
+		size_t al = bar ? (size_t)(bar - a) : strlen(a);
+		struct om_alt *o = &m->alt[m->n++];
+		const char *t = a;
+		size_t tl = al;
+		if (al >= 2 && a[0] == '^' && a[al - 1] == '$') {
+			o->kind = OM_EXACT;
+			t++;
+			tl -= 2;
+		} else if (al == 0) {
+			o->kind = OM_ANY;
+		} else if (a[al - 1] == '$') {
+			o->kind = OM_SUFFIX;
+			tl--;
+		} else if (a[0] == '^') {
+			o->kind = OM_PREFIX;
+			t++;
+			tl--;
+		} else {
+			o->kind = OM_SUB;
+		}
+		if (!(o->t = malloc(tl + 1)))
+			goto nomem;
+		for (size_t i = 0; i < tl; i++)
+			o->t[i] = (char)low((uint8_t)t[i]);
+		o->t[tl] = 0;
+		o->len = tl;
+		if (!bar)
+			break;
+		a = bar + 1;
+	}
+	return m;
+nomem:
+	osmatch_free(m);
+	verr_set(e, V_ENOMEM, "out of memory");
+	return NULL;
+}
+
+static bool sub_ci(const char *s, size_t sl, const char *t, size_t tl)
+{
+	if (tl > sl)
+		return false;
+	if (tl == 0)
+		return true;
+	uint8_t t0 = (uint8_t)t[0];
+	for (size_t i = 0; i + tl <= sl; i++) {
+		if (low((uint8_t)s[i]) != t0)
+			continue;
+		size_t k = 1;
+		while (k < tl && low((uint8_t)s[i + k]) == (uint8_t)t[k])
+			k++;
+		if (k == tl)
+			return true;
+	}
+	return false;
+}
+
+static bool eq_ci(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (low((uint8_t)a[i]) != low((uint8_t)b[i]))
+			return false;
+	return true;
+}
+
+static bool osmatch_exec(const struct osmatch *m, const char *s)
+{
+	size_t sl = strlen(s);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct om_alt *o = &m->alt[i];
+		bool hit = false;
+		switch (o->kind) {
+		case OM_EXACT: hit = sl == o->len && eq_ci(s, o->t, sl); break;
+		case OM_ANY: hit = true; break;
+		case OM_PREFIX: hit = sl >= o->len && eq_ci(s, o->t, o->len); break;
+		case OM_SUFFIX: hit = sl >= o->len && eq_ci(s + sl - o->len, o->t, o->len); break;
+		case OM_SUB: hit = sub_ci(s, sl, o->t, o->len); break;
+		}
+		if (hit)
+			return !m->negate;
+	}
+	return m->negate;
+}
+
+bool hpat_word_match(const char *pattern, const char *s)
+{
+	if (!pattern || !*pattern || !s)
+		return false;
+	size_t sl = strlen(s);
+	const char *a = pattern;
+	for (;;) {
+		const char *bar = strchr(a, '|');
+		size_t al = bar ? (size_t)(bar - a) : strlen(a);
+		if (al == 0)
+			return true;
+		if (a[0] == '^') {
+			if (sl >= al - 1 && eq_ci(s, a + 1, al - 1))
+				return true;
+		} else if (sl > 0) {
+			/* case-insensitive substring of a[0..al) in s */
+			for (size_t i = 0; i + al <= sl; i++)
+				if (eq_ci(s + i, a, al))
+					return true;
+		}
+		if (!bar)
+			return false;
+		a = bar + 1;
+	}
+}
+
+/* ---- OS_Regex ------------------------------------------------------ */
+
+/* Body bytes: literals (lower-cased), MARK for '(' and ')', and class
+ * elements ESC + code (+ the next pattern byte, '+' or '*' making it a
+ * run).  At least four NUL bytes end a body: the matcher looks ahead. */
+#define MARK '('
+#define ESC '\\'
+#define NONE INT_MIN
+#define KDEPTH 4
+#define MAX_MARKS (2 * HPAT_MAX_CAPS)
+
+enum { C_D = 1, C_W, C_S, C_P, C_LP, C_RP, C_BS, C_ND, C_NW, C_NS, C_ANY, C_T, C_DOLLAR, C_BAR, C_LT };
+
+static const char esc_codes[] = "dwsp()\\DWS.t$|<";
+
+struct re_alt {
+	uint8_t *b;        /* body, NUL-padded */
+	uint16_t *mark;    /* mark index of body position (MARKs only) */
+	bool begin, end;
+};
+
+struct osregex {
+	size_t n;
+	bool capmode;
+	struct re_alt *alt;
+};
+
+static bool is_w(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '@' || c == '_';
+}
+
+static bool is_p(uint8_t c)
+{
+	return (c >= 0x21 && c <= 0x2e) || (c >= 0x3a && c <= 0x3f) || c == 0x5b || c == 0x5d ||
+	       c == 0x7b || c == 0x7c || c == 0x7d;
+}
+
+static bool cls(uint8_t code, uint8_t c)
+{
+	switch (code) {
+	case C_D: return c >= '0' && c <= '9';
+	case C_W: return is_w(c);
+	case C_S: return c == ' ';
+	case C_P: return is_p(c);
+	case C_LP: return c == '(';
+	case C_RP: return c == ')';
+	case C_BS: return c == '\\';
+	case C_ND: return !(c >= '0' && c <= '9');
+	case C_NW: return !is_w(c);
+	case C_NS: return c != ' ';
+	case C_ANY: return true;
+	case C_T: return c == '\t';
+	case C_DOLLAR: return c == '$';
+	case C_BAR: return c == '|';
+	case C_LT: return c == '<';
+	}
+	return false;
+}
+
+static void osregex_free(struct osregex *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->alt[i].b);
+		free(r->alt[i].mark);
+	}
+	free(r->alt);
+	free(r);
+}
+
+/* One alternative from its encoded bytes enc[0..len) (ESC code pairs
+ * already encoded; raw[] says which bytes were written unescaped). */
+static int alt_finish(struct re_alt *a, const uint8_t *enc, const bool *raw, size_t len)
+{
+	size_t s = 0;
+	if (len > 0 && raw[0] && enc[0] == '^') {
+		a->begin = true;
+		s = 1;
+	}
+	if (len > s && raw[len - 1] && enc[len - 1] == '$') {
+		a->end = true;
+		len--;
+	}
+	size_t bl = len - s;
+	a->b = calloc(bl + 8, 1);
+	a->mark = calloc(bl + 8, sizeof(uint16_t));
+	if (!a->b || !a->mark)
+		return -1;
+	memcpy(a->b, enc + s, bl);
+	unsigned nm = 0;
+	for (size_t i = 0; i < bl; i++) {
+		if (a->b[i] == ESC) {
+			i++; /* the code byte; the next byte is read as itself */
+			continue;
+		}
+		if (a->b[i] == MARK && raw[s + i]) {
+			if (nm >= MAX_MARKS)
+				return -2;
+			a->mark[i] = (uint16_t)nm++;
+		}
+	}
+	return 0;
+}
+
+static struct osregex *osregex_compile(const char *src, bool substrings, struct verr *e)
+{
+	size_t len = strlen(src);
+	if (len > HPAT_MAXSIZE) {
+		verr_set(e, V_EINVAL, "pattern longer than %d bytes", HPAT_MAXSIZE);
+		return NULL;
+	}
+	struct osregex *r = calloc(1, sizeof(*r));
+	uint8_t *enc = malloc(len + 1);
+	bool *raw = malloc(len + 1);
+	if (!r || !enc || !raw)
+		goto nomem;
+	size_t nalt = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '\\' && src[i + 1]) {
+			i++;
+			continue;
+		}
+		nalt += src[i] == '|';
+	}
+	if (!(r->alt = calloc(nalt, sizeof(*r->alt))))
+		goto nomem;
+	int depth = 0, closes = 0;
+	size_t el = 0;
+	for (size_t i = 0; i <= len; i++) {
+		uint8_t c = (uint8_t)src[i];
+		if (i < len && c == '\\') {
+			const char *k = src[i + 1] ? strchr(esc_codes, src[i + 1]) : NULL;
+			if (!k) {
+				verr_set(e, V_EINVAL, "OS_Regex: bad escape '\\%c' in '%s'",
+					 src[i + 1] ? src[i + 1] : ' ', src);
+				goto fail;
+			}
+			enc[el] = ESC;
+			raw[el++] = false;
+			enc[el] = (uint8_t)(k - esc_codes + 1);
+			raw[el++] = false;
+			i++;
+			continue;
+		}
+		if (i == len || (c == '|' && depth == 0)) {
+			int rc = alt_finish(&r->alt[r->n++], enc, raw, el);
+			if (rc == -1)
+				goto nomem;
+			if (rc == -2) {
+				verr_set(e, V_EINVAL, "OS_Regex: more than %d groups in '%s'", HPAT_MAX_CAPS, src);
+				goto fail;
+			}
+			el = 0;
+			continue;
+		}
+		if (c == '(')
+			depth++;
+		else if (c == ')') {
+			depth--;
+			closes++;
+		}
+		if (depth != 0 && depth != 1) {
+			verr_set(e, V_EINVAL, "OS_Regex: bad parentheses in '%s'", src);
+			goto fail;
+		}
+		if (c == '|') {
+			verr_set(e, V_EINVAL, "OS_Regex: '|' inside parentheses in '%s'", src);
+			goto fail;
+		}
+		enc[el] = c == '(' || c == ')' ? MARK : low(c);
+		raw[el++] = true;
+	}
+	if (depth != 0) {
+		verr_set(e, V_EINVAL, "OS_Regex: unbalanced parentheses in '%s'", src);
+		goto fail;
+	}
+	r->capmode = substrings && closes > 0;
+	free(enc);
+	free(raw);
+	return r;
+nomem:
+	verr_set(e, V_ENOMEM, "out of memory");
+fail:
+	free(enc);
+	free(raw);
+	osregex_free(r);
+	return NULL;
+}
+
+/* Matches one alternative; returns R (the last matched byte, -1 or an
+ * offset) or NONE.  cap: this alternative's mark positions. */
+static int alt_exec(const struct re_alt *a, const uint8_t *S, bool capmode, int *cap)
+{
+	const uint8_t *B = a->b;
+	size_t p = 0;
+	int s = 0, R = 0, F = NONE;
+	bool M = false;
+	struct {
+		size_t p;
+		int s;
+	} K[KDEPTH];
+	int kt = 0;
+
+	while (S[s]) {
+		/* A: the end of the pattern, or a group mark */
+		if (B[p] == 0) {
+			if (!a->end)
+				return R;
+		} else if (B[p] == MARK) {
+			if (capmode)
+				cap[a->mark[p]] = s;
+			p++;
+			if (B[p] == 0 && !a->end)
+				return R;
+		}
+		/* B: the element at p */
+		if (B[p] == ESC) {
+			uint8_t c = B[p + 1], q = B[p + 2];
+			if (cls(c, S[s])) {
+				if (q != '+' && q != '*') {
+					p += 2;
+					if (F == NONE)
+						F = s;
+					R = s;
+					s++;
+					continue;
+				}
+				if (q == '*')
+					M = true;
+				if (M) {
+					size_t n = p + 3;
+					int ok;
+					if (B[n] == MARK)
+						n++;
+					if (B[n] == 0)
+						ok = 1;
+					else if (B[n] == ESC && cls(B[n + 1], S[s]))
+						ok = B[n + 2] != '+' && B[n + 2] != '*' ? 2 : 0;
+					else if (B[n] == low(S[s])) {
+						M = false;
+						ok = 1;
+					} else
+						ok = NONE;
+					if (ok != NONE) {
+						if (capmode && B[n - 1] == MARK && n - 1 > p + 2)
+							cap[a->mark[n - 1]] = M && ok == 1 ? s + 1 : s;
+						if (B[n] == 0) {
+							s++;
+							continue;
+						}
+						n += (size_t)ok;
+						if (kt < KDEPTH) {
+							K[kt].p = p;
+							K[kt].s = s;
+							kt++;
+						}
+						p = n;
+					}
+					R = s;
+					s++;
+					continue;
+				}
+				/* the first byte of a '+' run */
+				if (capmode && B[p + 3] == MARK)
+					cap[a->mark[p + 3]] = S[s + 1] == 0 ? s + 1 : s;
+				M = true;
+				R = s;
+				s++;
+				continue;
+			}
+			if ((B[p + 2] == 0 || B[p + 3] == 0) && M && R != NONE) {
+				R = s;
+				if (!a->end)
+					return R;
+				M = false;
+				goto fail;
+			}
+			if (q == '+' && M) {
+				p += 3;
+				M = false;
+				continue;
+			}
+			if (q == '*') {
+				p += 3;
+				R = s - 1;
+				M = false;
+				continue;
+			}
+			M = false;
+			goto fail;
+		}
+		if (B[p] == low(S[s])) {
+			p++;
+			if (F == NONE)
+				F = s;
+			R = s;
+			s++;
+			continue;
+		}
+	fail:
+		if (kt > 0) {
+			kt--;
+			p = K[kt].p;
+			s = K[kt].s + 1;
+			continue;
+		}
+		if (a->begin)
+			return NONE;
+		if (F != NONE) {
+			s = F;
+			F = NONE;
+		}
+		p = 0;
+		R = NONE;
+		s++;
+	}
+
+	/* the end of the subject */
+	if (capmode) {
+		while (B[p] != MARK && B[p] != 0) {
+			if (B[p] == ESC && B[p + 2] == '*')
+				p += 3;
+			else
+				break;
+		}
+		if (B[p] == MARK)
+			cap[a->mark[p]] = s;
+	}
+#define EOP() ((B[p] == MARK ? (void)p++ : (void)0), B[p] == 0)
+	if (EOP())
+		return R;
+	if (B[p] == ESC && M) {
+		p += 2;
+		if (B[p] == '+' || B[p] == '*') {
+			p++;
+			if (EOP())
+				return R;
+			if (B[p] == ESC) {
+				p += 2;
+				if (B[p] == '*') {
+					p++;
+					if (EOP())
+						return R;
+				}
+			}
+		}
+	}
+	if (B[p] == ESC) {
+		p += 2;
+		if (B[p] == '*') {
+			p++;
+			if (EOP())
+				return R;
+		}
+	}
+#undef EOP
+	return NONE;
+}
+
+static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *m)
+{
+	int cap[MAX_MARKS];
+	for (size_t i = 0; i < r->n; i++) {
+		const struct re_alt *a = &r->alt[i];
+		if (r->capmode)
+			for (size_t k = 0; k < MAX_MARKS; k++)
+				cap[k] = NONE;
+		int R = alt_exec(a, (const uint8_t *)s, r->capmode, cap);
+		if (R == NONE)
+			continue;
+		if (!m)
+			return true;
+		m->ncap = 0;
+		if (r->capmode) {
+			for (size_t j = 0; j + 1 < MAX_MARKS && cap[j] != NONE && cap[j + 1] != NONE; j += 2) {
+				if (cap[j + 1] < cap[j])
+					return false;
+				m->cap[m->ncap].p = s + cap[j];
+				m->cap[m->ncap].len = (size_t)(cap[j + 1] - cap[j]);
+				m->ncap++;
+			}
+		}
+		/* R == -1 (a pattern of star classes that matched nothing
+		 * before the first byte): Wazuh reads s[-1]; we say 0 */
+		if (R < 0)
+			m->next = 0;
+		else
+			m->next = s[R] ? (size_t)R + 1 : (size_t)R;
+		return true;
+	}
+	return false;
+}
+
+/* ---- PCRE2 --------------------------------------------------------- */
+
+struct hpcre {
+	pcre2_code *code;
+};
+
+static __thread pcre2_match_data *tl_md;
+
+static void hpcre_free(struct hpcre *h)
+{
+	if (!h)
+		return;
+	pcre2_code_free(h->code);
+	free(h);
+}
+
+static struct hpcre *hpcre_compile(const char *src, bool caseless, struct verr *e)
+{
+	int err;
+	PCRE2_SIZE off;
+	struct hpcre *h = calloc(1, sizeof(*h));
+	if (!h) {
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
+	h->code = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, caseless ? PCRE2_CASELESS : 0,
+				&err, &off, NULL);
+	if (!h->code) {
+		PCRE2_UCHAR msg[160];
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		verr_set(e, V_EINVAL, "PCRE2: %s at offset %zu in '%s'", (char *)msg, (size_t)off, src);
+		free(h);
+		return NULL;
+	}
+	pcre2_jit_compile(h->code, PCRE2_JIT_COMPLETE);
+	return h;
+}
+
+static bool hpcre_exec(const struct hpcre *h, const char *s, struct hmatch *m)
+{
+	if (!tl_md && !(tl_md = pcre2_match_data_create(HPAT_MAX_CAPS + 1, NULL)))
+		return false;
+	size_t sl = strlen(s);
+	int rc = pcre2_match(h->code, (PCRE2_SPTR)s, sl, 0, 0, tl_md, NULL);
+	if (rc == 0)
+		rc = HPAT_MAX_CAPS + 1;
+	if (rc < 0)
+		return false;
+	if (!m)
+		return true;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(tl_md);
+	m->ncap = 0;
+	for (int g = 1; g < rc && m->ncap < HPAT_MAX_CAPS; g++) {
+		struct hcap *c = &m->cap[m->ncap++];
+		if (ov[2 * g] == PCRE2_UNSET) {
+			c->p = s;
+			c->len = 0;
+		} else {
+			c->p = s + ov[2 * g];
+			c->len = ov[2 * g + 1] - ov[2 * g];
+		}
+	}
+	/* the last matched byte, plus one unless it is the end */
+	size_t end = ov[1];
+	if (end == 0)
+		m->next = 0;
+	else
+		m->next = s[end - 1] ? end : end - 1;
+	return true;
+}
+
+/* ---- one interface ------------------------------------------------- */
+
+int hpat_compile(struct hpat *p, enum hpat_type type, const char *src, bool captures,
+		 struct verr *e)
+{
+	hpat_free(p);
+	if (!(p->src = strdup(src)))
+		return verr_set(e, V_ENOMEM, "out of memory");
+	p->type = (unsigned char)type;
+	switch (type) {
+	case HP_OSMATCH: p->re = osmatch_compile(src, e); break;
+	case HP_OSREGEX: p->re = osregex_compile(src, captures, e); break;
+	case HP_PCRE2: p->re = hpcre_compile(src, p->caseless, e); break;
+	case HP_STRING: p->re = p->src; return 0;
+	case HP_NONE: return 0;
+	}
+	if (!p->re) {
+		free(p->src);
+		p->src = NULL;
+		p->type = HP_NONE;
+		return V_EINVAL;
+	}
+	return 0;
+}
+
+void hpat_free(struct hpat *p)
+{
+	switch (p->type) {
+	case HP_OSMATCH: osmatch_free(p->re); break;
+	case HP_OSREGEX: osregex_free(p->re); break;
+	case HP_PCRE2: hpcre_free(p->re); break;
+	default: break;
+	}
+	free(p->src);
+	p->re = NULL;
+	p->src = NULL;
+	p->type = HP_NONE;
+}
+
+bool hpat_exec(const struct hpat *p, const char *s, struct hmatch *m)
+{
+	if (!s)
+		return false;
+	switch (p->type) {
+	case HP_OSMATCH:
+		if (m) {
+			m->ncap = 0;
+			m->next = 0;
+		}
+		return osmatch_exec(p->re, s);
+	case HP_OSREGEX: return osregex_exec(p->re, s, m);
+	case HP_PCRE2: return hpcre_exec(p->re, s, m);
+	case HP_STRING:
+		if (m) {
+			m->ncap = 0;
+			m->next = 0;
+		}
+		return !strcmp(s, p->src);
+	}
+	return false;
+}

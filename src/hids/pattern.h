@@ -1,0 +1,66 @@
+/*
+ * pattern.h - the three pattern languages of OSSEC/Wazuh rules and
+ * decoders: OS_Match (literal alternatives with ^ and $ anchors),
+ * OS_Regex (OSSEC's own small regex, with its own matching algorithm)
+ * and PCRE2 (type="pcre2").  One compiled form, struct hpat, with one
+ * match call, so decoders and rules do not care which one a file chose.
+ */
+#ifndef VIGIL_HIDS_PATTERN_H
+#define VIGIL_HIDS_PATTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vigil.h"
+
+enum hpat_type {
+	HP_NONE = 0,   /* no pattern: the element was absent */
+	HP_OSMATCH,
+	HP_OSREGEX,
+	HP_PCRE2,
+	HP_STRING,     /* exact, case-sensitive comparison (rule <action>) */
+};
+
+/* OS_Regex patterns longer than this do not compile (Wazuh's
+ * OS_PATTERN_MAXSIZE). */
+#define HPAT_MAXSIZE 20480
+/* Captures handed to a decoder's <order>. */
+#define HPAT_MAX_CAPS 256
+
+struct hpat {
+	unsigned char type;    /* enum hpat_type */
+	bool negate;           /* the rule element's negate="yes" */
+	bool caseless;         /* PCRE2 compiled caseless (OSSEC's <pcre2>) */
+	void *re;
+	char *src;             /* the pattern as written */
+};
+
+struct hcap {
+	const char *p;
+	size_t len;
+};
+
+struct hmatch {
+	/* offset of the first byte after the match, as decoders use it
+	 * (Wazuh's "last matched byte, plus one unless at the end") */
+	size_t next;
+	size_t ncap;
+	struct hcap cap[HPAT_MAX_CAPS];
+};
+
+/* Compiles src as type.  captures: OS_Regex returns substrings
+ * (OS_RETURN_SUBSTRING).  0, or V_EINVAL with e->msg saying why. */
+int hpat_compile(struct hpat *p, enum hpat_type type, const char *src, bool captures,
+		 struct verr *e);
+void hpat_free(struct hpat *p);
+
+/* Matches s (NUL-terminated), ignoring p->negate.  m may be NULL when
+ * neither the end nor the captures are wanted. */
+bool hpat_exec(const struct hpat *p, const char *s, struct hmatch *m);
+
+/* OS_WordMatch, the test if_group applies to group lists: '|'
+ * alternatives, a leading '^' for a prefix, else a case-insensitive
+ * substring; an empty pattern never matches. */
+bool hpat_word_match(const char *pattern, const char *s);
+
+#endif
