@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "ctl.h"
+#include "logtest_cmd.h"
 #include "notify_cmd.h"
 #include "policy_cmd.h"
 #include "store_cmd.h"
@@ -166,6 +167,9 @@ int main(int argc, char **argv)
 	/* vigil policy propose: an allowlist from learn mode */
 	if (argc > 1 && !strcmp(argv[1], "policy"))
 		return policy_main(argc - 1, argv + 1);
+	/* vigil logtest: log lines through the host IDS rules */
+	if (argc > 1 && !strcmp(argv[1], "logtest"))
+		return logtest_main(argc - 1, argv + 1);
 	/* vigil web: the dashboard */
 	if (argc > 1 && !strcmp(argv[1], "web"))
 		return web_main(argc - 1, argv + 1);

@@ -92,6 +92,8 @@ struct hids_event {
 	const struct hrule *rule;  /* the rule that matched, or NULL */
 	bool alert;                /* level above 0 and not suppressed */
 	unsigned firedtimes;
+	unsigned chain[16];        /* the matched rules from the top to rule */
+	size_t chain_len;
 	char *previous_output;     /* correlated events' logs, or NULL */
 	/* rules tried, for logtest -v: callback, or NULL */
 	void (*trace)(void *ctx, const struct hrule *r, bool matched);

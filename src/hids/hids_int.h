@@ -187,13 +187,16 @@ int hids_decoder_id(const struct hids_ruleset *rs, const char *name);
 void hids_decode(const struct hids_ruleset *rs, struct hids_event *ev);
 
 /* rules.c */
-int hids_rules_load(struct hids_ruleset *rs, const char *path, struct verr *e);
+int hids_rules_load_file(struct hids_ruleset *rs, const char *path, const char *dir,
+			 const char *lists_dir, struct verr *e);
+int hids_rules_finish(struct hids_ruleset *rs);
 void hids_rules_free(struct hids_ruleset *rs);
 
 /* lists.c */
 struct hlist *hids_list_load(const char *path, struct verr *e);
 void hids_list_free(struct hlist *l);
 const char *hids_list_get(const struct hlist *l, const char *key);
+const char *hids_list_path(const struct hlist *l);
 
 /* event.c */
 /* Copies n bytes of s into the event's storage; NULL when out of memory. */
@@ -205,12 +208,9 @@ bool hids_add_dyn(struct hids_event *ev, const char *name, const char *v);
 /* Warnings while loading: counted, and written to rs->warn. */
 void hids_warn(struct hids_ruleset *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Applies the <var> definitions of a file to the text and attribute
- * values that follow them (per file, document order), as os_xml does. */
-int hxml_apply_vars(struct hxml *doc, const char *file, struct verr *e);
-
 /* Names. */
 int hids_field_static(const char *name);     /* "srcip" -> HF_SRCIP, "user" -> HF_DSTUSER; -1 */
 int hids_category(const char *name);         /* "syslog" -> HC_SYSLOG; -1 */
+const char *hids_field_name(int f);          /* HF_SRCIP -> "srcip" */
 
 #endif

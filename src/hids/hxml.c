@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct rd {
 	const char *p, *end;
@@ -379,4 +380,104 @@ out:
 	free(buf);
 	fclose(f);
 	return doc;
+}
+
+/* ---- <var> --------------------------------------------------------- */
+
+struct hvar {
+	char *name, *value;
+};
+
+struct hvars {
+	struct hvar *v;
+	size_t n;
+};
+
+static const struct hvar *var_find(const struct hvars *vs, const char *name, size_t len)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (strlen(vs->v[i].name) == len && !strncasecmp(vs->v[i].name, name, len))
+			return &vs->v[i];
+	return NULL;
+}
+
+/* Replaces *s by its substitution; 0 or -1 (out of memory). */
+static int subst(const struct hvars *vs, char **s)
+{
+	const char *in = *s;
+	if (!vs->n || strlen(in) <= 2 || !strchr(in, '$'))
+		return 0;
+	size_t cap = strlen(in) + 1, len = 0;
+	char *out = malloc(cap);
+	if (!out)
+		return -1;
+	for (const char *p = in; *p;) {
+		const struct hvar *v = NULL;
+		size_t nl = 0;
+		if (*p == '$' && p[1] != '(') {
+			while (p[1 + nl] && !strchr("$.|, ", p[1 + nl]))
+				nl++;
+			if (nl)
+				v = var_find(vs, p + 1, nl);
+		}
+		const char *add = v ? v->value : p;
+		size_t al = v ? strlen(v->value) : 1;
+		if (len + al + 1 > cap) {
+			cap = (len + al + 1) * 2;
+			char *n = realloc(out, cap);
+			if (!n) {
+				free(out);
+				return -1;
+			}
+			out = n;
+		}
+		memcpy(out + len, add, al);
+		len += al;
+		p += v ? 1 + nl : 1;
+	}
+	out[len] = 0;
+	free(*s);
+	*s = out;
+	return 0;
+}
+
+static int vars_walk(struct hxml *n, struct hvars *vs)
+{
+	for (; n; n = n->next) {
+		if (n->name && !strcasecmp(n->name, "var")) {
+			const char *name = hxml_attr(n, "name");
+			if (!name)
+				continue;
+			struct hvar *nv = realloc(vs->v, (vs->n + 1) * sizeof(*nv));
+			if (!nv)
+				return -1;
+			vs->v = nv;
+			nv[vs->n].name = strdup(name);
+			nv[vs->n].value = strdup(n->text ? n->text : "");
+			vs->n++;
+			if (!nv[vs->n - 1].name || !nv[vs->n - 1].value)
+				return -1;
+			continue;
+		}
+		for (size_t i = 0; i < n->attr_cnt; i++)
+			if (subst(vs, &n->attr[i].value) < 0)
+				return -1;
+		if (n->text && subst(vs, &n->text) < 0)
+			return -1;
+		if (vars_walk(n->child, vs) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int hxml_apply_vars(struct hxml *doc, struct verr *e)
+{
+	struct hvars vs = { 0 };
+	int rc = vars_walk(doc->child, &vs);
+	for (size_t i = 0; i < vs.n; i++) {
+		free(vs.v[i].name);
+		free(vs.v[i].value);
+	}
+	free(vs.v);
+	return rc < 0 ? verr_set(e, V_ENOMEM, "out of memory") : 0;
 }

@@ -44,6 +44,13 @@ struct hxml *hxml_parse(const char *buf, size_t len, struct verr *e);
 struct hxml *hxml_parse_file(const char *path, struct verr *e);
 void hxml_free(struct hxml *doc);
 
+/* Applies <var name="X">value</var> definitions: every "$X" in the text
+ * and attribute values that follow a definition (document order, one
+ * file) becomes the value.  A name runs to '$', '.', '|', ',', a space
+ * or the end; names are case-insensitive; "$(" and unknown names are
+ * left as written (descriptions use "$(field)").  0 or V_ENOMEM. */
+int hxml_apply_vars(struct hxml *doc, struct verr *e);
+
 /* The value of attribute name, or NULL. */
 const char *hxml_attr(const struct hxml *n, const char *name);
 
