@@ -21,13 +21,13 @@ list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
 [ $# -gt 0 ] || set -- build
 
-build="build-essential cmake pkg-config libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev zlib1g-dev libjansson-dev libhiredis-dev libdbus-1-dev libsqlite3-dev libmicrohttpd-dev libhtp-dev libmagic-dev nodejs npm"
+build="build-essential cmake pkg-config libsystemd-dev libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev zlib1g-dev libjansson-dev libhiredis-dev libdbus-1-dev libsqlite3-dev libmicrohttpd-dev libhtp-dev libmagic-dev nodejs npm"
 # Hyperscan exists for x86-64 only; elsewhere the portable prefilter is built
 [ "$(dpkg --print-architecture)" = amd64 ] && build="$build libhyperscan-dev"
 run="python3 iproute2 iptables dnsmasq-base openssl procps ethtool"
 test="clang libclang-rt-14-dev libcmocka-dev python3-yaml tcpdump iperf3 apache2-utils iputils-ping debootstrap git redis-server dbus-daemon python3-dbus python3-gi libnotify-bin chromium sqlite3"
 deb="debhelper dpkg-dev fakeroot lintian"
-bench="time bc"
+bench="time bc aide"
 
 pkgs=""
 for s in "$@"; do

@@ -3,6 +3,7 @@
  * transport (accept, line framing, answers), then the commands.
  */
 #include "control.h"
+#include "hids_run.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -469,6 +470,45 @@ static void cmd_reload_rules(struct req *q)
 	jb_close(q->r);
 }
 
+/* The host IDS reloads on its own thread; the answer says the request
+ * went in, and "hids" in the stats counts reloads done. */
+static void cmd_reload_hids(struct req *q)
+{
+	struct control *ct = q->ct;
+	if (!ct->hids) {
+		reply_err(q->r, "the host IDS is not enabled (hids.enabled)");
+		return;
+	}
+	hids_run_reload(ct->hids);
+	struct hids_run_stats st;
+	hids_run_stats(ct->hids, &st);
+	ok_open(q);
+	jb_open_object(q->r, "message");
+	jb_str(q->r, "hids", "reloading");
+	jb_u64(q->r, "reloads_so_far", st.reloads);
+	jb_close(q->r);
+	jb_close(q->r);
+}
+
+static void cmd_hids(struct req *q)
+{
+	struct control *ct = q->ct;
+	if (!ct->hids) {
+		reply_err(q->r, "the host IDS is not enabled (hids.enabled)");
+		return;
+	}
+	struct hids_run_stats st;
+	hids_run_stats(ct->hids, &st);
+	ok_open(q);
+	jb_open_object(q->r, "message");
+	jb_u64(q->r, "lines", st.lines);
+	jb_u64(q->r, "alerts", st.alerts);
+	jb_u64(q->r, "reloads", st.reloads);
+	jb_u64(q->r, "dropped", st.dropped);
+	jb_close(q->r);
+	jb_close(q->r);
+}
+
 static void cmd_reload_policy(struct req *q)
 {
 	struct control *ct = q->ct;
@@ -803,6 +843,8 @@ static const struct {
 	{ "uptime", cmd_uptime, "seconds since start" },
 	{ "stats", cmd_stats, "the counters, as an eve stats record" },
 	{ "reload-rules", cmd_reload_rules, "load the rules again (answers when done)" },
+	{ "reload-hids", cmd_reload_hids, "load the host IDS's decoders and rules again (the running ones stay if the new fail)" },
+	{ "hids", cmd_hids, "the host IDS's counters: lines, alerts, reloads, dropped" },
 	{ "reload-policy", cmd_reload_policy, "read identity.file and every list again" },
 	{ "reopen-log-files", cmd_rotate, "reopen eve.json and fast.log (after rotation)" },
 	{ "rotate", cmd_rotate, "the same as reopen-log-files" },

@@ -66,6 +66,7 @@ struct control {
 	unsigned n;
 	bool detect;          /* rules are loaded: they can be reloaded */
 	struct sink *eve;     /* control records go to the event stream */
+	struct hids_run *hids; /* the host IDS thread, or NULL */
 	double t0;            /* start, for uptime */
 	/* reload state */
 	struct detect_engine *old;

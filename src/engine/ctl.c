@@ -28,7 +28,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "  stats                       the counters\n"
 	      "  version | uptime\n"
-	      "  reload rules|policy         load the rules, or identity and lists, again\n"
+	      "  reload rules|policy|hids    load the rules, identity and lists, or the host IDS rules again\n"
+	      "  hids                        the host IDS's counters\n"
 	      "  rotate                      reopen eve.json and fast.log (after moving them)\n"
 	      "  shutdown                    stop the sensor\n"
 	      "  flows [--vm VM] [--ip ADDR] [--port N] [--limit N]   open flows\n"
@@ -283,14 +284,16 @@ static json_t *build(int argc, char **argv, const char **cmd)
 		words[nw++] = argv[i];
 	}
 	if (!strcmp(c, "reload")) {
-		if (want(nw, 1, "reload rules|policy") < 0)
+		if (want(nw, 1, "reload rules|policy|hids") < 0)
 			goto bad;
 		if (!strcmp(words[0], "rules"))
 			*cmd = "reload-rules";
 		else if (!strcmp(words[0], "policy"))
 			*cmd = "reload-policy";
+		else if (!strcmp(words[0], "hids"))
+			*cmd = "reload-hids";
 		else {
-			fprintf(stderr, "vigil ctl: reload rules|policy\n");
+			fprintf(stderr, "vigil ctl: reload rules|policy|hids\n");
 			goto bad;
 		}
 	} else if (!strcmp(c, "commands") || !strcmp(c, "help")) {
@@ -343,6 +346,7 @@ static json_t *build(int argc, char **argv, const char **cmd)
 		   !strcmp(c, "rotate") || !strcmp(c, "shutdown") || !strcmp(c, "flows") ||
 		   !strcmp(c, "vms") || !strcmp(c, "overrides") || !strcmp(c, "reopen-log-files") ||
 		   !strcmp(c, "reload-rules") || !strcmp(c, "reload-policy") ||
+		   !strcmp(c, "reload-hids") || !strcmp(c, "hids") ||
 		   !strcmp(c, "command-list")) {
 		/* no words */
 	} else {

@@ -6,6 +6,7 @@
  * the same two hosts.
  */
 #include "engine.h"
+#include "hids_run.h"
 #include "filestore.h"
 
 #include <errno.h>
@@ -316,6 +317,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	struct rules_state rules;
 	struct control ct = { 0 };
 	bool control_started = false;
+	struct hids_run *hids = NULL;
 	rules_state_init(&rules);
 	atomic_init(&ct.done, false);
 	unsigned n = 1;
@@ -379,6 +381,10 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 		}
 	}
 
+	/* the host IDS opens its logs before privileges go */
+	if (rc == 0 && cfg->hids_enabled && !(hids = hids_run_start(cfg, eve, e)))
+		rc = V_EINVAL;
+	ct.hids = hids;
 	if (rc == 0 && privs_drop(cfg->run_user, cfg->run_group, 0, e) < 0)
 		rc = V_EINVAL;
 	if (rc == 0) {
@@ -460,6 +466,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	}
 	run_finish(cfg, &rules, eve, wp, n, t0, res);
 out:
+	hids_run_stop(hids);
 	run_teardown(&ct, control_started, &rules, eve, fast);
 	v_free(ts);
 	return rc;
@@ -547,6 +554,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	struct rules_state rules;
 	struct control ct = { 0 };
 	bool control_started = false;
+	struct hids_run *hids = NULL;
 	struct responder resp;
 	struct qthread *ts = NULL;
 	struct worker *wp[MAX_WORKERS];
@@ -599,6 +607,12 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 			goto out;
 		}
 	}
+	/* the host IDS opens its logs before privileges go */
+	if (cfg->hids_enabled && !(hids = hids_run_start(cfg, eve, e))) {
+		rc = V_EINVAL;
+		goto out;
+	}
+	ct.hids = hids;
 	/* everything that needs privilege is open: give it up */
 	if (privs_drop(cfg->run_user, cfg->run_group, 1ULL << CAP_NET_ADMIN, e) < 0) {
 		rc = V_EINVAL;
@@ -629,6 +643,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		}
 	}
 out:
+	hids_run_stop(hids);
 	if (ts) {
 		engine_stop = 1;
 		for (unsigned i = 0; i < nq; i++)

@@ -19,6 +19,7 @@
 #include "capture.h"
 #include "cli.h"
 #include "ctl.h"
+#include "hids_run.h"
 #include "logtest_cmd.h"
 #include "notify_cmd.h"
 #include "policy_cmd.h"
@@ -41,6 +42,7 @@ static void on_usr2(int sig)
 {
 	(void)sig;
 	engine_reload = 1;
+	engine_hids_reload = 1;
 }
 
 static void on_hup(int sig)
@@ -48,6 +50,7 @@ static void on_hup(int sig)
 	(void)sig;
 	sink_request_reopen();
 	engine_policy_reload = 1;
+	engine_hids_reload = 1;
 }
 
 /* "0", "0:3", "0,2,5" -> queue numbers. */

@@ -374,7 +374,11 @@ struct hxml *hxml_parse_file(const char *path, struct verr *e)
 	}
 	struct verr pe = { "" };
 	doc = hxml_parse(buf, len, &pe);
-	if (!doc)
+	unsigned line;
+	int at = 0;
+	if (!doc && sscanf(pe.msg, "line %u: %n", &line, &at) == 1 && at > 0)
+		verr_set(e, V_EFORMAT, "%s:%u: %s", path, line, pe.msg + at);
+	else if (!doc)
 		verr_set(e, V_EFORMAT, "%s: %s", path, pe.msg);
 out:
 	free(buf);

@@ -235,9 +235,42 @@ size_t hids_ruleset_warnings(const struct hids_ruleset *rs)
 
 /* ---- as Wazuh alert fields ----------------------------------------- */
 
+/* Wazuh moves compliance tags out of the groups into arrays of their
+ * own: "pci_dss_10.2.4" is "10.2.4" in rule.pci_dss. */
+static const char *const compliance[] = { "pci_dss_", "cis_", "gdpr_", "gpg13_", "hipaa_", "nist_800_53_",
+					  "tsc_" };
+
+struct grp_ctx {
+	struct jbuf *jb;
+	int only;          /* -1: plain groups; else the compliance[] index */
+};
+
+static int compliance_of(const char *g)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(compliance); i++)
+		if (!strncmp(g, compliance[i], strlen(compliance[i])))
+			return (int)i;
+	return -1;
+}
+
 static void group_cb(void *ctx, const char *g)
 {
-	jb_str(ctx, NULL, g);
+	struct grp_ctx *c = ctx;
+	int k = compliance_of(g);
+	if (k != c->only)
+		return;
+	jb_str(c->jb, NULL, k < 0 ? g : g + strlen(compliance[k]));
+}
+
+struct has_ctx {
+	bool has[ARRAY_SIZE(compliance)];
+};
+
+static void has_cb(void *ctx, const char *g)
+{
+	int k = compliance_of(g);
+	if (k >= 0)
+		((struct has_ctx *)ctx)->has[k] = true;
 }
 
 /* The description with "$(field)" replaced by the event's value. */
@@ -302,9 +335,23 @@ void hids_event_json(const struct hids_event *ev, struct jbuf *jb)
 		if (!(r->options & RO_NO_COUNTER))
 			jb_u64(jb, "firedtimes", ev->firedtimes);
 		jb_bool(jb, "mail", (r->options & RO_ALERT_BY_EMAIL) != 0);
+		struct grp_ctx gc = { jb, -1 };
 		jb_open_array(jb, "groups");
-		hids_rule_groups(r, group_cb, jb);
+		hids_rule_groups(r, group_cb, &gc);
 		jb_close(jb);
+		struct has_ctx hc = { { false } };
+		hids_rule_groups(r, has_cb, &hc);
+		for (size_t k = 0; k < ARRAY_SIZE(compliance); k++) {
+			if (!hc.has[k])
+				continue;
+			char name[32];
+			str_lcpy(name, compliance[k], sizeof(name));
+			name[strlen(name) - 1] = 0;
+			gc.only = (int)k;
+			jb_open_array(jb, name);
+			hids_rule_groups(r, group_cb, &gc);
+			jb_close(jb);
+		}
 		jb_close(jb);
 	}
 	if (ev->previous_output)

@@ -1,0 +1,38 @@
+/*
+ * hids_run.h - the host IDS thread of the sensor (engine-internal).
+ */
+#ifndef VIGIL_HIDS_RUN_H
+#define VIGIL_HIDS_RUN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "sink.h"
+#include "vigil.h"
+
+struct hids_run;
+
+/* Set by SIGHUP and SIGUSR2: the thread reloads the ruleset. */
+extern volatile sig_atomic_t engine_hids_reload;
+
+/* Loads hids.ruleset, opens the sources and starts the thread; NULL
+ * when hids.enabled is off (e untouched) or on an error (e says which). */
+struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, struct verr *e);
+/* Reads the sources to their end, stops the thread, frees.  NULL: no-op. */
+void hids_run_stop(struct hids_run *h);
+/* Asks the thread to reload the ruleset (the control socket). */
+void hids_run_reload(struct hids_run *h);
+/* One line from an agent: vm is the VM its channel belongs to.  false
+ * when the queue is full (the line is counted as dropped). */
+bool hids_run_submit(struct hids_run *h, const char *vm, const char *location, const char *line,
+		     size_t len);
+
+struct hids_run_stats {
+	uint64_t lines, alerts, reloads, dropped;
+};
+void hids_run_stats(const struct hids_run *h, struct hids_run_stats *st);
+
+#endif
