@@ -16,11 +16,20 @@
  */
 #include "hids_run.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "eve.h"
 #include "hids.h"
@@ -32,6 +41,22 @@
 volatile sig_atomic_t engine_hids_reload;
 
 #define SUBMIT_MAX 4096      /* agent lines queued for the thread */
+#define AGENT_CLIENTS 32     /* receivers connected at once */
+#define AGENT_LINE_MAX (256 * 1024)
+#define AGENT_VMS 4096       /* agents remembered */
+#define EVE_SCAN_BYTES (8u << 20)
+
+struct agent_client {
+	int fd;
+	char *buf;
+	size_t len;
+	struct jbuf out;
+};
+
+struct agent_seq {
+	char vm[64];
+	uint64_t last;
+};
 
 struct submitted {
 	char *vm, *location, *line;
@@ -51,6 +76,14 @@ struct hids_run {
 	char host[256];
 	atomic_uint_fast64_t lines, alerts, reloads, dropped;
 	atomic_bool reload_req;
+	/* agents' records, through vigil agent-recv */
+	int listen_fd;
+	char sock_path[4096], state_path[4096];
+	struct agent_client cl[AGENT_CLIENTS];
+	struct agent_seq *seqs;
+	size_t nseqs;
+	bool seqs_dirty;
+	uint64_t agent_seq;     /* of the record being analysed, or 0 */
 	/* lines from agents (other threads) */
 	pthread_mutex_t lock;
 	struct submitted q[SUBMIT_MAX];
@@ -98,6 +131,8 @@ static void analyse(struct hids_run *h, const char *vm, const char *location, co
 	/* the VM the line concerns: an agent's (from its channel, never
 	 * from the record), else this one */
 	jb_str(jb, "vm", vm ? vm : h->host);
+	if (h->agent_seq)
+		jb_u64(jb, "agent_seq", h->agent_seq);
 	jb_open_object(jb, "hids");
 	hids_event_json(&h->ev, jb);
 	jb_open_object(jb, "agent");
@@ -108,6 +143,307 @@ static void analyse(struct hids_run *h, const char *vm, const char *location, co
 	jb_append(jb, "\n", 1);
 	if (!jb->oom)
 		sink_write(h->eve, jb->buf, jb->len);
+}
+
+/* ---- agents ---------------------------------------------------------- */
+
+static struct agent_seq *seq_of(struct hids_run *h, const char *vm, bool add)
+{
+	for (size_t i = 0; i < h->nseqs; i++)
+		if (!strcmp(h->seqs[i].vm, vm))
+			return &h->seqs[i];
+	if (!add || h->nseqs >= AGENT_VMS || strlen(vm) >= sizeof(h->seqs[0].vm))
+		return NULL;
+	struct agent_seq *n = realloc(h->seqs, (h->nseqs + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	h->seqs = n;
+	memset(&n[h->nseqs], 0, sizeof(n[0]));
+	strcpy(n[h->nseqs].vm, vm);
+	return &n[h->nseqs++];
+}
+
+/* What was taken before: the state file, and (for a crash between the
+ * event stream and the state file) the records in eve.json's tail. */
+static void seqs_load(struct hids_run *h)
+{
+	json_error_t je;
+	json_t *st = json_load_file(h->state_path, 0, &je);
+	const char *k;
+	json_t *v;
+	json_object_foreach(st, k, v) {
+		struct agent_seq *a = seq_of(h, k, true);
+		if (a && json_is_integer(v))
+			a->last = (uint64_t)json_integer_value(v);
+	}
+	json_decref(st);
+	const char *eve = h->eve ? sink_path(h->eve) : NULL;
+	FILE *f = eve ? fopen(eve, "r") : NULL;
+	if (!f)
+		return;
+	if (fseeko(f, 0, SEEK_END) == 0 && ftello(f) > (off_t)EVE_SCAN_BYTES)
+		fseeko(f, -(off_t)EVE_SCAN_BYTES, SEEK_END);
+	else
+		fseeko(f, 0, SEEK_SET);
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (!strstr(line, "\"agent_seq\""))
+			continue;
+		json_t *r = json_loads(line, 0, &je);
+		const char *vm = json_string_value(json_object_get(r, "vm"));
+		json_t *sq = json_object_get(r, "agent_seq");
+		struct agent_seq *a = vm && json_is_integer(sq) ? seq_of(h, vm, true) : NULL;
+		if (a && (uint64_t)json_integer_value(sq) > a->last)
+			a->last = (uint64_t)json_integer_value(sq);
+		json_decref(r);
+	}
+	free(line);
+	fclose(f);
+}
+
+static void seqs_save(struct hids_run *h)
+{
+	if (!h->seqs_dirty || !*h->state_path)
+		return;
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < h->nseqs; i++)
+		json_object_set_new(o, h->seqs[i].vm, json_integer((json_int_t)h->seqs[i].last));
+	char *s = o ? json_dumps(o, JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	if (s && file_write_atomic(h->state_path, s, strlen(s), 0600) == 0)
+		h->seqs_dirty = false;
+	else
+		log_warn("%s: cannot write the agents' state", h->state_path);
+	free(s);
+}
+
+static void agent_listen(struct hids_run *h)
+{
+	h->listen_fd = -1;
+	for (int i = 0; i < AGENT_CLIENTS; i++)
+		h->cl[i].fd = -1;
+	if (!*h->sock_path)
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(h->sock_path) >= sizeof(sa.sun_path)) {
+		log_warn("%s: path too long for a socket; no agents", h->sock_path);
+		return;
+	}
+	strcpy(sa.sun_path, h->sock_path);
+	unlink(h->sock_path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	mode_t old = umask(0077);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		log_warn("%s: %s; no agents", h->sock_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		umask(old);
+		return;
+	}
+	umask(old);
+	h->listen_fd = fd;
+}
+
+static void client_drop(struct agent_client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->buf);
+	c->buf = NULL;
+	c->len = 0;
+	jb_fini(&c->out);
+}
+
+static void fim_record(struct hids_run *h, const char *vm, uint64_t seq, json_t *ev)
+{
+	char *body = json_dumps(ev, JSON_COMPACT);
+	if (!body || !h->eve) {
+		free(body);
+		return;
+	}
+	struct jbuf *jb = &h->jb;
+	jb_reset(jb);
+	eve_header(jb, now_wall(), "fim", NULL, NULL, &h->ec);
+	jb_str(jb, "vm", vm);
+	jb_u64(jb, "agent_seq", seq);
+	jb_raw(jb, "fim", body);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+	if (!jb->oom)
+		sink_write(h->eve, jb->buf, jb->len);
+	free(body);
+}
+
+static void dropped_record(struct hids_run *h, const char *vm, uint64_t seq, uint64_t count)
+{
+	if (!h->eve)
+		return;
+	struct jbuf *jb = &h->jb;
+	jb_reset(jb);
+	eve_header(jb, now_wall(), "agent", NULL, NULL, &h->ec);
+	jb_str(jb, "vm", vm);
+	jb_u64(jb, "agent_seq", seq);
+	jb_open_object(jb, "agent");
+	jb_str(jb, "event", "records_dropped");
+	jb_u64(jb, "count", count);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+	if (!jb->oom)
+		sink_write(h->eve, jb->buf, jb->len);
+}
+
+/* One record from a receiver: taken if it is the next of its VM, acked
+ * if taken or already taken, else the number wanted next. */
+static void agent_record(struct hids_run *h, struct agent_client *c, const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *r = json_loadb(line, len, 0, &je);
+	const char *vm = json_string_value(json_object_get(r, "vm"));
+	const char *type = json_string_value(json_object_get(r, "type"));
+	json_t *jseq = json_object_get(r, "seq");
+	char ans[64];
+	if (!r || !vm || !*vm || !type || !json_is_integer(jseq) || json_integer_value(jseq) <= 0) {
+		snprintf(ans, sizeof(ans), "{\"error\":\"malformed\"}\n");
+		goto reply;
+	}
+	uint64_t seq = (uint64_t)json_integer_value(jseq);
+	struct agent_seq *a = seq_of(h, vm, true);
+	if (!a) {
+		snprintf(ans, sizeof(ans), "{\"error\":\"too many agents\"}\n");
+		goto reply;
+	}
+	if (seq <= a->last) {
+		snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)seq);
+		goto reply;
+	}
+	if (a->last && seq != a->last + 1) {
+		snprintf(ans, sizeof(ans), "{\"want\":%llu}\n", (unsigned long long)(a->last + 1));
+		goto reply;
+	}
+	h->agent_seq = seq;
+	if (!strcmp(type, "log")) {
+		const char *loc = json_string_value(json_object_get(r, "location"));
+		json_t *l = json_object_get(r, "line");
+		if (json_is_string(l))
+			analyse(h, vm, loc ? loc : "agent", json_string_value(l), json_string_length(l));
+	} else if (!strcmp(type, "fim")) {
+		json_t *ev = json_object_get(r, "event");
+		if (json_is_object(ev))
+			fim_record(h, vm, seq, ev);
+	} else if (!strcmp(type, "dropped")) {
+		dropped_record(h, vm, seq, (uint64_t)json_integer_value(json_object_get(r, "count")));
+	}
+	h->agent_seq = 0;
+	a->last = seq;
+	h->seqs_dirty = true;
+	snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)seq);
+reply:
+	jb_append(&c->out, ans, strlen(ans));
+	json_decref(r);
+}
+
+static bool peer_allowed(int fd)
+{
+	struct ucred uc;
+	socklen_t ul = sizeof(uc);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) < 0)
+		return false;
+	return uc.uid == 0 || uc.uid == geteuid();
+}
+
+/* Waits up to ms for agents' records and handles them; the number
+ * handled. */
+static size_t agent_poll(struct hids_run *h, int ms)
+{
+	struct pollfd pf[AGENT_CLIENTS + 1];
+	int idx[AGENT_CLIENTS + 1];
+	nfds_t n = 0;
+	if (h->listen_fd >= 0) {
+		pf[n].fd = h->listen_fd;
+		pf[n].events = POLLIN;
+		idx[n++] = -1;
+	}
+	for (int i = 0; i < AGENT_CLIENTS; i++)
+		if (h->cl[i].fd >= 0) {
+			pf[n].fd = h->cl[i].fd;
+			pf[n].events = POLLIN | (h->cl[i].out.len ? POLLOUT : 0);
+			idx[n++] = i;
+		}
+	if (!n) {
+		usleep((useconds_t)ms * 1000);
+		return 0;
+	}
+	if (poll(pf, n, ms) <= 0)
+		return 0;
+	size_t done = 0;
+	for (nfds_t k = 0; k < n; k++) {
+		if (!pf[k].revents)
+			continue;
+		if (idx[k] < 0) {
+			int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+			if (fd < 0)
+				continue;
+			int slot = -1;
+			for (int i = 0; i < AGENT_CLIENTS && slot < 0; i++)
+				if (h->cl[i].fd < 0)
+					slot = i;
+			if (slot < 0 || !peer_allowed(fd) || !(h->cl[slot].buf = malloc(AGENT_LINE_MAX))) {
+				close(fd);
+				continue;
+			}
+			h->cl[slot].fd = fd;
+			h->cl[slot].len = 0;
+			continue;
+		}
+		struct agent_client *c = &h->cl[idx[k]];
+		if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = read(c->fd, c->buf + c->len, AGENT_LINE_MAX - c->len);
+			if (r <= 0) {
+				if (r < 0 && (errno == EAGAIN || errno == EINTR))
+					continue;
+				client_drop(c);
+				continue;
+			}
+			c->len += (size_t)r;
+			char *start = c->buf, *nl;
+			while ((nl = memchr(start, '\n', c->len - (size_t)(start - c->buf)))) {
+				agent_record(h, c, start, (size_t)(nl - start));
+				done++;
+				start = nl + 1;
+			}
+			c->len -= (size_t)(start - c->buf);
+			memmove(c->buf, start, c->len);
+			if (c->len == AGENT_LINE_MAX) {
+				log_warn("an agent record over %u bytes: connection closed", AGENT_LINE_MAX);
+				client_drop(c);
+				continue;
+			}
+		}
+	}
+	/* what was taken is on record before it is acknowledged */
+	if (done)
+		seqs_save(h);
+	for (int i = 0; i < AGENT_CLIENTS; i++) {
+		struct agent_client *c = &h->cl[i];
+		while (c->fd >= 0 && c->out.len) {
+			/* a receiver that went away must not take the sensor with it */
+			ssize_t w = send(c->fd, c->out.buf, c->out.len, MSG_NOSIGNAL);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0 && errno == EAGAIN)
+				break;
+			if (w <= 0) {
+				client_drop(c);
+				break;
+			}
+			memmove(c->out.buf, c->out.buf + w, c->out.len - (size_t)w);
+			c->out.len -= (size_t)w;
+		}
+	}
+	return done;
 }
 
 static void on_line(void *ctx, const char *location, const char *line, size_t len)
@@ -153,6 +489,7 @@ static void *hids_main(void *arg)
 		}
 		size_t n = hids_inputs_poll(h->in, 1024, on_line, h);
 		n += take_submitted(h);
+		n += agent_poll(h, 0);
 		if (now_mono() - last_save > 5) {
 			struct verr e = { "" };
 			if (hids_inputs_save(h->in, &e) < 0)
@@ -164,8 +501,9 @@ static void *hids_main(void *arg)
 		/* nothing to read: stop if asked (a drain waits for this) */
 		if (atomic_load(&h->stop))
 			break;
-		usleep(100 * 1000);
+		agent_poll(h, 100);
 	}
+	seqs_save(h);
 	struct verr e = { "" };
 	if (hids_inputs_save(h->in, &e) < 0)
 		log_warn("host IDS positions: %s", e.msg);
@@ -195,6 +533,15 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 		snprintf(pos, sizeof(pos), "%s", cfg->hids_positions);
 	else
 		snprintf(pos, sizeof(pos), "%s/%s", cfg->log_dir, cfg->hids_positions);
+	h->listen_fd = -1;
+	for (int i = 0; i < AGENT_CLIENTS; i++)
+		h->cl[i].fd = -1;
+	if (*cfg->hids_agent_socket)
+		snprintf(h->sock_path, sizeof(h->sock_path), "%s%s%s", cfg->hids_agent_socket[0] == '/' ? "" : cfg->log_dir,
+			 cfg->hids_agent_socket[0] == '/' ? "" : "/", cfg->hids_agent_socket);
+	if (*cfg->hids_agent_state)
+		snprintf(h->state_path, sizeof(h->state_path), "%s%s%s", cfg->hids_agent_state[0] == '/' ? "" : cfg->log_dir,
+			 cfg->hids_agent_state[0] == '/' ? "" : "/", cfg->hids_agent_state);
 	if (load(h, e) < 0 || !(h->in = hids_inputs_new(*cfg->hids_positions ? pos : NULL,
 							 cfg->hids_read_from == 1)))
 		goto fail;
@@ -203,12 +550,19 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 			goto fail;
 	if (cfg->hids_journal && hids_inputs_add_journal(h->in, e) < 0)
 		goto fail;
+	seqs_load(h);
+	agent_listen(h);
 	if (pthread_create(&h->tid, NULL, hids_main, h)) {
 		verr_set(e, V_ENOMEM, "cannot start the host IDS thread");
 		goto fail;
 	}
 	return h;
 fail:
+	if (h->listen_fd >= 0) {
+		close(h->listen_fd);
+		unlink(h->sock_path);
+	}
+	free(h->seqs);
 	hids_inputs_free(h->in);
 	hids_state_free(h->st);
 	hids_ruleset_free(h->rs);
@@ -233,6 +587,13 @@ void hids_run_stop(struct hids_run *h)
 		free(s->location);
 		free(s->line);
 	}
+	for (int i = 0; i < AGENT_CLIENTS; i++)
+		client_drop(&h->cl[i]);
+	if (h->listen_fd >= 0) {
+		close(h->listen_fd);
+		unlink(h->sock_path);
+	}
+	free(h->seqs);
 	hids_inputs_free(h->in);
 	hids_state_free(h->st);
 	hids_ruleset_free(h->rs);

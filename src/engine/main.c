@@ -19,6 +19,8 @@
 #include "capture.h"
 #include "cli.h"
 #include "ctl.h"
+#include "fim_cmd.h"
+#include "agent_cmd.h"
 #include "hids_run.h"
 #include "logtest_cmd.h"
 #include "notify_cmd.h"
@@ -170,9 +172,19 @@ int main(int argc, char **argv)
 	/* vigil policy propose: an allowlist from learn mode */
 	if (argc > 1 && !strcmp(argv[1], "policy"))
 		return policy_main(argc - 1, argv + 1);
+	/* vigil agent, agent-recv, agent-cert: the host IDS's agents */
+	if (argc > 1 && !strcmp(argv[1], "agent"))
+		return agent_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "agent-recv"))
+		return agent_recv_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "agent-cert"))
+		return agent_cert_main(argc - 1, argv + 1);
 	/* vigil logtest: log lines through the host IDS rules */
 	if (argc > 1 && !strcmp(argv[1], "logtest"))
 		return logtest_main(argc - 1, argv + 1);
+	/* vigil fim: file integrity monitoring and honeyfiles */
+	if (argc > 1 && !strcmp(argv[1], "fim"))
+		return fim_main(argc - 1, argv + 1);
 	/* vigil web: the dashboard */
 	if (argc > 1 && !strcmp(argv[1], "web"))
 		return web_main(argc - 1, argv + 1);

@@ -57,6 +57,8 @@ struct hids_inputs {
 #endif
 	bool journal;
 	char *cursor;
+	const struct src_file *cur;  /* the file of the line being delivered */
+	uint64_t cur_end;
 	struct hids_input_stats st;
 	json_t *saved;        /* the positions read at start */
 };
@@ -157,8 +159,10 @@ static void file_open(struct hids_inputs *in, struct src_file *f, bool first)
 }
 
 static void emit(struct hids_inputs *in, struct src_file *f, const char *line, size_t len,
-		 hids_line_fn fn, void *ctx)
+		 hids_line_fn fn, void *ctx, uint64_t end)
 {
+	in->cur = f;
+	in->cur_end = end;
 	if (len && line[len - 1] == '\r')
 		len--;
 	if (!len)
@@ -166,6 +170,30 @@ static void emit(struct hids_inputs *in, struct src_file *f, const char *line, s
 	in->st.lines++;
 	in->st.bytes += len;
 	fn(ctx, f->path, line, len);
+	in->cur = NULL;
+}
+
+bool hids_inputs_line_end(const struct hids_inputs *in, uint64_t *dev, uint64_t *ino, uint64_t *off)
+{
+	if (!in->cur)
+		return false;
+	*dev = (uint64_t)in->cur->dev;
+	*ino = (uint64_t)in->cur->ino;
+	*off = in->cur_end;
+	return true;
+}
+
+void hids_inputs_resume(struct hids_inputs *in, const char *path, uint64_t dev, uint64_t ino, uint64_t off)
+{
+	for (size_t i = 0; i < in->nf; i++) {
+		struct src_file *f = &in->f[i];
+		if (strcmp(f->path, path) || f->fd >= 0)
+			continue;
+		f->have_saved = true;
+		f->saved_dev = dev;
+		f->saved_ino = ino;
+		f->saved_off = off;
+	}
 }
 
 /* Reads what f has; returns the lines delivered. */
@@ -196,7 +224,7 @@ static size_t file_poll(struct hids_inputs *in, struct src_file *f, size_t max, 
 				break;
 			if (st.st_dev != f->dev || st.st_ino != f->ino) {
 				if (f->len)
-					emit(in, f, f->buf, f->len, fn, ctx), lines++;
+					emit(in, f, f->buf, f->len, fn, ctx, f->off), lines++;
 				close(f->fd);
 				f->fd = -1;
 				in->st.rotations++;
@@ -214,12 +242,13 @@ static size_t file_poll(struct hids_inputs *in, struct src_file *f, size_t max, 
 			}
 			break;
 		}
+		uint64_t at = f->off;
 		f->off += (uint64_t)n;
 		for (ssize_t i = 0; i < n; i++) {
 			char c = chunk[i];
 			if (c == '\n') {
 				if (!f->skipping) {
-					emit(in, f, f->buf, f->len, fn, ctx);
+					emit(in, f, f->buf, f->len, fn, ctx, at + (uint64_t)i + 1);
 					lines++;
 				}
 				f->len = 0;
@@ -231,7 +260,7 @@ static size_t file_poll(struct hids_inputs *in, struct src_file *f, size_t max, 
 			if (f->len == HIDS_LINE_MAX) {
 				/* an over-long line: what fits goes, the rest is skipped */
 				in->st.truncated++;
-				emit(in, f, f->buf, f->len, fn, ctx);
+				emit(in, f, f->buf, f->len, fn, ctx, at + (uint64_t)i);
 				lines++;
 				f->len = 0;
 				f->skipping = true;

@@ -39,6 +39,13 @@ typedef void (*hids_line_fn)(void *ctx, const char *location, const char *line, 
 /* Reads what every source has, up to max lines, calling fn for each
  * complete line.  Returns the number of lines. */
 size_t hids_inputs_poll(struct hids_inputs *in, size_t max, hids_line_fn fn, void *ctx);
+/* Inside a hids_line_fn call for a file: the file's device and inode
+ * and the offset just past the line.  false for the journal. */
+bool hids_inputs_line_end(const struct hids_inputs *in, uint64_t *dev, uint64_t *ino, uint64_t *off);
+/* Before the first poll: where to resume in path (overrides the saved
+ * positions; the agent knows better, from its spool). */
+void hids_inputs_resume(struct hids_inputs *in, const char *path, uint64_t dev, uint64_t ino, uint64_t off);
+
 /* Writes the positions reached (atomically).  0 or a V_E code. */
 int hids_inputs_save(struct hids_inputs *in, struct verr *e);
 void hids_inputs_stats(const struct hids_inputs *in, struct hids_input_stats *st);
