@@ -47,8 +47,13 @@ struct om_alt {
 
 struct osmatch {
 	bool negate;
+	bool any;          /* an empty alternative: always true */
 	size_t n;
 	struct om_alt *alt;
+	/* the substring alternatives by first byte: one pass over the
+	 * subject tries only those that can start at each byte */
+	uint16_t *by_first;    /* alternative indexes, grouped */
+	uint16_t first_at[257];
 };
 
 static void osmatch_free(struct osmatch *m)
@@ -58,6 +63,7 @@ static void osmatch_free(struct osmatch *m)
 	for (size_t i = 0; i < m->n; i++)
 		free(m->alt[i].t);
 	free(m->alt);
+	free(m->by_first);
 	free(m);
 }
 
@@ -113,30 +119,28 @@ static struct osmatch *osmatch_compile(const char *src, struct verr *e)
 			break;
 		a = bar + 1;
 	}
+	if (m->n > 65535) {
+		osmatch_free(m);
+		verr_set(e, V_EINVAL, "OS_Match: more than 65535 alternatives");
+		return NULL;
+	}
+	if (!(m->by_first = calloc(m->n + 1, sizeof(*m->by_first))))
+		goto nomem;
+	size_t k = 0;
+	for (int c = 0; c < 256; c++) {
+		m->first_at[c] = (uint16_t)k;
+		for (size_t i = 0; i < m->n; i++)
+			if (m->alt[i].kind == OM_SUB && m->alt[i].len && (uint8_t)m->alt[i].t[0] == c)
+				m->by_first[k++] = (uint16_t)i;
+	}
+	m->first_at[256] = (uint16_t)k;
+	for (size_t i = 0; i < m->n; i++)
+		m->any |= m->alt[i].kind == OM_ANY || (m->alt[i].kind == OM_SUB && !m->alt[i].len);
 	return m;
 nomem:
 	osmatch_free(m);
 	verr_set(e, V_ENOMEM, "out of memory");
 	return NULL;
-}
-
-static bool sub_ci(const char *s, size_t sl, const char *t, size_t tl)
-{
-	if (tl > sl)
-		return false;
-	if (tl == 0)
-		return true;
-	uint8_t t0 = (uint8_t)t[0];
-	for (size_t i = 0; i + tl <= sl; i++) {
-		if (low((uint8_t)s[i]) != t0)
-			continue;
-		size_t k = 1;
-		while (k < tl && low((uint8_t)s[i + k]) == (uint8_t)t[k])
-			k++;
-		if (k == tl)
-			return true;
-	}
-	return false;
 }
 
 static bool eq_ci(const char *a, const char *b, size_t n)
@@ -149,19 +153,31 @@ static bool eq_ci(const char *a, const char *b, size_t n)
 
 static bool osmatch_exec(const struct osmatch *m, const char *s)
 {
+	/* any alternative matching makes the answer: order does not matter */
 	size_t sl = strlen(s);
+	if (m->any)
+		return !m->negate;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct om_alt *o = &m->alt[i];
 		bool hit = false;
 		switch (o->kind) {
 		case OM_EXACT: hit = sl == o->len && eq_ci(s, o->t, sl); break;
-		case OM_ANY: hit = true; break;
 		case OM_PREFIX: hit = sl >= o->len && eq_ci(s, o->t, o->len); break;
 		case OM_SUFFIX: hit = sl >= o->len && eq_ci(s + sl - o->len, o->t, o->len); break;
-		case OM_SUB: hit = sub_ci(s, sl, o->t, o->len); break;
+		default: break;
 		}
 		if (hit)
 			return !m->negate;
+	}
+	if (m->first_at[256]) {
+		for (size_t i = 0; i < sl; i++) {
+			uint8_t c = low((uint8_t)s[i]);
+			for (uint16_t k = m->first_at[c]; k < m->first_at[c + 1]; k++) {
+				const struct om_alt *o = &m->alt[m->by_first[k]];
+				if (o->len <= sl - i && eq_ci(s + i + 1, o->t + 1, o->len - 1))
+					return !m->negate;
+			}
+		}
 	}
 	return m->negate;
 }
@@ -211,6 +227,11 @@ struct re_alt {
 	uint8_t *b;        /* body, NUL-padded */
 	uint16_t *mark;    /* mark index of body position (MARKs only) */
 	bool begin, end;
+	unsigned nmarks;
+	/* a run of literal bytes every match must contain (lower case; see
+	 * alt_finish), or none: a subject without it is not tried */
+	const uint8_t *need;
+	size_t need_len;
 };
 
 struct osregex {
@@ -231,7 +252,7 @@ static bool is_p(uint8_t c)
 	       c == 0x7b || c == 0x7c || c == 0x7d;
 }
 
-static bool cls(uint8_t code, uint8_t c)
+static bool cls_slow(uint8_t code, uint8_t c)
 {
 	switch (code) {
 	case C_D: return c >= '0' && c <= '9';
@@ -253,6 +274,22 @@ static bool cls(uint8_t code, uint8_t c)
 	return false;
 }
 
+/* cls_tab[c] has bit code set when byte c is in class code. */
+static uint16_t cls_tab[256];
+
+__attribute__((constructor)) static void cls_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		for (uint8_t code = C_D; code <= C_LT; code++)
+			if (cls_slow(code, (uint8_t)c))
+				cls_tab[c] |= (uint16_t)(1u << code);
+}
+
+static inline bool cls(uint8_t code, uint8_t c)
+{
+	return (cls_tab[c] >> code) & 1;
+}
+
 static void osregex_free(struct osregex *r)
 {
 	if (!r)
@@ -263,6 +300,18 @@ static void osregex_free(struct osregex *r)
 	}
 	free(r->alt);
 	free(r);
+}
+
+/* How much a literal byte narrows the subjects that hold it: letters,
+ * digits, spaces and the punctuation of every log line little; the rest
+ * more. */
+static unsigned rarity(uint8_t c)
+{
+	if (c == ' ' || c == ':' || c == '.' || c == '-' || c == '/' || c == ',' || c == '=')
+		return 1;
+	if (isalnum(c))
+		return 3;
+	return 6;
 }
 
 /* One alternative from its encoded bytes enc[0..len) (ESC code pairs
@@ -295,6 +344,38 @@ static int alt_finish(struct re_alt *a, const uint8_t *enc, const bool *raw, siz
 				return -2;
 			a->mark[i] = (uint16_t)nm++;
 		}
+	}
+	a->nmarks = nm;
+	/* The longest run of literal bytes: a match consumes consecutive
+	 * literals on consecutive subject bytes, so the subject must hold the
+	 * run.  The one exception: a single class followed by one last body
+	 * byte may declare a match without that byte (the B1b quirk), so a
+	 * one-byte run that ends the body right after a single class is not
+	 * used. */
+	unsigned best = 0;
+	for (size_t i = 0; i < bl;) {
+		if (a->b[i] == ESC) {
+			i += 2;
+			continue;
+		}
+		if (a->b[i] == MARK || a->b[i] == '+' || a->b[i] == '*') {
+			/* '+' and '*' may be a class's quantifier: not a literal here */
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < bl && a->b[j] != ESC && a->b[j] != MARK && a->b[j] != '+' && a->b[j] != '*')
+			j++;
+		bool last_byte_after_class = j == bl && j - i == 1 && i >= 2 && a->b[i - 2] == ESC;
+		unsigned score = 0;
+		for (size_t k = i; k < j; k++)
+			score += rarity(a->b[k]);
+		if (!last_byte_after_class && score > best) {
+			best = score;
+			a->need = a->b + i;
+			a->need_len = j - i;
+		}
+		i = j;
 	}
 	return 0;
 }
@@ -398,7 +479,19 @@ static int alt_exec(const struct re_alt *a, const uint8_t *S, bool capmode, int 
 	} K[KDEPTH];
 	int kt = 0;
 
+	const bool lit0 = !a->begin && B[0] && B[0] != MARK && B[0] != ESC;
 	while (S[s]) {
+		/* a fresh attempt at a literal: the bytes that cannot start it
+		 * would each fail and restart one further on (B3 below) */
+		if (lit0 && p == 0 && kt == 0) {
+			if (B[0] != low(S[s])) {
+				while (S[s] && B[0] != low(S[s]))
+					s++;
+				R = NONE;
+				if (!S[s])
+					break;
+			}
+		}
 		/* A: the end of the pattern, or a group mark */
 		if (B[p] == 0) {
 			if (!a->end)
@@ -554,13 +647,40 @@ static int alt_exec(const struct re_alt *a, const uint8_t *S, bool capmode, int 
 	return NONE;
 }
 
+/* Does s hold run (lower case) anywhere, ignoring ASCII case? */
+static bool has_run(const char *s, const uint8_t *run, size_t n)
+{
+	uint8_t r0 = run[0], r0u = r0 >= 'a' && r0 <= 'z' ? (uint8_t)(r0 - 32) : r0;
+	for (const uint8_t *p = (const uint8_t *)s; *p; p++) {
+		if (*p != r0 && *p != r0u)
+			continue;
+		size_t k = 1;
+		while (k < n && p[k] && low(p[k]) == run[k])
+			k++;
+		if (k == n)
+			return true;
+	}
+	return false;
+}
+
 static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *m)
 {
-	int cap[MAX_MARKS];
+	int cap[MAX_MARKS + 2];
 	for (size_t i = 0; i < r->n; i++) {
 		const struct re_alt *a = &r->alt[i];
+		const uint8_t *B = a->b, c0 = (uint8_t)s[0];
+		if (a->begin && c0) {
+			/* anchored: the first element must take the first byte (or the
+			 * attempt fails at once, as alt_exec would find) */
+			if (B[0] != ESC && B[0] != MARK && B[0] && B[0] != low(c0))
+				continue;
+			if (B[0] == ESC && B[2] != '*' && !cls(B[1], c0))
+				continue;
+		} else if (a->need_len && !has_run(s, a->need, a->need_len)) {
+			continue;
+		}
 		if (r->capmode)
-			for (size_t k = 0; k < MAX_MARKS; k++)
+			for (size_t k = 0; k < a->nmarks + 2 && k < MAX_MARKS + 2; k++)
 				cap[k] = NONE;
 		int R = alt_exec(a, (const uint8_t *)s, r->capmode, cap);
 		if (R == NONE)
@@ -569,7 +689,7 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 			return true;
 		m->ncap = 0;
 		if (r->capmode) {
-			for (size_t j = 0; j + 1 < MAX_MARKS && cap[j] != NONE && cap[j + 1] != NONE; j += 2) {
+			for (size_t j = 0; j + 1 < a->nmarks && cap[j] != NONE && cap[j + 1] != NONE; j += 2) {
 				if (cap[j + 1] < cap[j])
 					return false;
 				m->cap[m->ncap].p = s + cap[j];
