@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "eve.h"
+#include "fim.h"
 #include "hids.h"
 #include "input.h"
 #include "json.h"
@@ -84,6 +85,7 @@ struct hids_run {
 	size_t nseqs;
 	bool seqs_dirty;
 	uint64_t agent_seq;     /* of the record being analysed, or 0 */
+	struct fim *fim;        /* this VM's file integrity monitoring, or NULL */
 	/* lines from agents (other threads) */
 	pthread_mutex_t lock;
 	struct submitted q[SUBMIT_MAX];
@@ -446,6 +448,39 @@ static size_t agent_poll(struct hids_run *h, int ms)
 	return done;
 }
 
+/* A file integrity event of this VM (hids.fim.*). */
+static void on_fim(void *ctx, const char *js, size_t len)
+{
+	struct hids_run *h = ctx;
+	if (!h->eve)
+		return;
+	struct jbuf *jb = &h->jb;
+	jb_reset(jb);
+	eve_header(jb, now_wall(), "fim", NULL, NULL, &h->ec);
+	jb_str(jb, "vm", h->host);
+	char *body = strndup(js, len);
+	if (body)
+		jb_raw(jb, "fim", body);
+	free(body);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+	if (!jb->oom)
+		sink_write(h->eve, jb->buf, jb->len);
+}
+
+static void fim_step(struct hids_run *h)
+{
+	if (!h->fim)
+		return;
+	struct pollfd pf = { fim_fd(h->fim), POLLIN, 0 };
+	bool ready = pf.fd >= 0 && poll(&pf, 1, 0) > 0;
+	if (ready || fim_timeout_ms(h->fim) == 0) {
+		struct verr e = { "" };
+		if (fim_process(h->fim, &e) < 0)
+			log_warn("file integrity: %s", e.msg);
+	}
+}
+
 static void on_line(void *ctx, const char *location, const char *line, size_t len)
 {
 	analyse(ctx, NULL, location, line, len);
@@ -490,6 +525,7 @@ static void *hids_main(void *arg)
 		size_t n = hids_inputs_poll(h->in, 1024, on_line, h);
 		n += take_submitted(h);
 		n += agent_poll(h, 0);
+		fim_step(h);
 		if (now_mono() - last_save > 5) {
 			struct verr e = { "" };
 			if (hids_inputs_save(h->in, &e) < 0)
@@ -552,12 +588,32 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 		goto fail;
 	seqs_load(h);
 	agent_listen(h);
+	if (cfg->hids_fim_paths.cnt || cfg->hids_fim_honeyfiles.cnt) {
+		char db[4096];
+		snprintf(db, sizeof(db), "%s%s%s", cfg->hids_fim_db[0] == '/' ? "" : cfg->log_dir,
+			 cfg->hids_fim_db[0] == '/' ? "" : "/", cfg->hids_fim_db);
+		struct fim_config fc = {
+			.trees = (const char *const *)cfg->hids_fim_paths.v, .tree_cnt = cfg->hids_fim_paths.cnt,
+			.ignore = (const char *const *)cfg->hids_fim_ignore.v, .ignore_cnt = cfg->hids_fim_ignore.cnt,
+			.honeyfiles = (const char *const *)cfg->hids_fim_honeyfiles.v,
+			.honeyfile_cnt = cfg->hids_fim_honeyfiles.cnt, .db_path = db, .diff = cfg->hids_fim_diff,
+			.interval = (unsigned)cfg->hids_fim_interval, .realtime = true, .emit = on_fim, .emit_ctx = h,
+		};
+		double t0 = now_mono();
+		if (fim_new(&h->fim, &fc, e) < 0 || fim_scan(h->fim, e) < 0)
+			goto fail;
+		struct fim_stats fs;
+		fim_get_stats(h->fim, &fs);
+		log_info("file integrity: %llu files in the baseline, %llu watches, in %.2f s",
+			 (unsigned long long)fs.files, (unsigned long long)fs.watches, now_mono() - t0);
+	}
 	if (pthread_create(&h->tid, NULL, hids_main, h)) {
 		verr_set(e, V_ENOMEM, "cannot start the host IDS thread");
 		goto fail;
 	}
 	return h;
 fail:
+	fim_free(h->fim);
 	if (h->listen_fd >= 0) {
 		close(h->listen_fd);
 		unlink(h->sock_path);
@@ -587,6 +643,7 @@ void hids_run_stop(struct hids_run *h)
 		free(s->location);
 		free(s->line);
 	}
+	fim_free(h->fim);
 	for (int i = 0; i < AGENT_CLIENTS; i++)
 		client_drop(&h->cl[i]);
 	if (h->listen_fd >= 0) {

@@ -103,6 +103,57 @@ def main():
         ids = [x['hids']['rule']['id'] for x in records(os.path.join(out2, 'eve.json'))]
         check('hids.alert-level=5 keeps levels 5 and up: %s' % ids, ids == ['100002', '100002'])
 
+        print('phase 1b: file integrity in the sensor')
+        tree = os.path.join(d, 'tree')
+        os.mkdir(tree)
+        with open(os.path.join(tree, 'a.conf'), 'w') as f:
+            f.write('x=1\n')
+        bait = os.path.join(d, 'passwords.txt')
+        with open(bait, 'w') as f:
+            f.write('bait\n')
+        out4 = os.path.join(d, 'run4')
+        os.mkdir(out4)
+        fifo4 = os.path.join(d, 'fifo4')
+        os.mkfifo(fifo4)
+        vp4 = subprocess.Popen([vigil, '-r', fifo4, '-l', out4, '--no-progress', '--set', 'hids.enabled=yes',
+                                '--set', 'hids.ruleset=' + rs, '--set', 'hids.fim.paths=' + tree,
+                                '--set', 'hids.fim.honeyfiles=' + bait], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        w4 = open(fifo4, 'wb')
+        w4.write(pcap())
+        w4.flush()
+        time.sleep(1.5)
+        with open(os.path.join(tree, 'a.conf'), 'w') as f:
+            f.write('x=2\n')
+        with open(bait) as f:
+            f.read()
+
+        def fims():
+            out = []
+            p4 = os.path.join(out4, 'eve.json')
+            if os.path.exists(p4):
+                for l in open(p4):
+                    try:
+                        r = json.loads(l)
+                    except ValueError:
+                        continue
+                    if r.get('event_type') == 'fim':
+                        out.append(r)
+            return out
+        for _ in range(50):
+            evs = [r['fim'].get('event') for r in fims()]
+            if 'changed' in evs and 'honeyfile_access' in evs:
+                break
+            time.sleep(0.2)
+        got = fims()
+        check('a file changed under hids.fim.paths: a fim record "changed" with the VM',
+              any(r['fim'].get('event') == 'changed' and r['fim'].get('path', '').endswith('a.conf') and r.get('vm')
+                  for r in got))
+        check('the honeyfile read: a fim record "honeyfile_access"',
+              any(r['fim'].get('event') == 'honeyfile_access' for r in got))
+        w4.close()
+        vp4.wait(timeout=30)
+
         print('phase 2: live')
         out3 = os.path.join(d, 'run3')
         os.mkdir(out3)
