@@ -82,6 +82,96 @@ void hids_decoders_free(struct hids_ruleset *rs)
 	for (size_t i = 0; i < rs->dec_name_cnt; i++)
 		free(rs->dec_names[i]);
 	free(rs->dec_names);
+	for (size_t i = 0; i < rs->pn_index_cap; i++) {
+		free(rs->pn_index[i].name);
+		free(rs->pn_index[i].pos);
+	}
+	free(rs->pn_index);
+	free(rs->pn_other);
+}
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i])) * 1099511628211ull;
+	return h;
+}
+
+static struct pn_slot *pn_slot_of(const struct hids_ruleset *rs, const char *name, size_t n, bool *found)
+{
+	size_t cap = rs->pn_index_cap;
+	for (size_t k = name_hash(name, n) & (cap - 1);; k = (k + 1) & (cap - 1)) {
+		struct pn_slot *sl = &rs->pn_index[k];
+		if (!sl->name) {
+			*found = false;
+			return sl;
+		}
+		if (strlen(sl->name) == n && !strncasecmp(sl->name, name, n)) {
+			*found = true;
+			return sl;
+		}
+	}
+}
+
+struct pn_add {
+	struct hids_ruleset *rs;
+	uint32_t pos;
+	bool oom;
+};
+
+static void pn_add_name(void *ctx, const char *name, size_t n)
+{
+	struct pn_add *a = ctx;
+	bool found;
+	struct pn_slot *sl = pn_slot_of(a->rs, name, n, &found);
+	if (!found && !(sl->name = strndup(name, n))) {
+		a->oom = true;
+		return;
+	}
+	if (sl->cnt && sl->pos[sl->cnt - 1] == a->pos)
+		return; /* "^x$|^x$" */
+	uint32_t *np = realloc(sl->pos, (sl->cnt + 1) * sizeof(*np));
+	if (!np) {
+		a->oom = true;
+		return;
+	}
+	sl->pos = np;
+	np[sl->cnt++] = a->pos;
+}
+
+/* The pn list by program name: most top-level decoders name theirs
+ * exactly ("^sshd$"), so a line is tried against those of its own name
+ * and the few others, in load order, instead of against all. */
+static void pn_index_build(struct hids_ruleset *rs)
+{
+	size_t cap = 64;
+	while (cap < rs->pn_cnt * 4)
+		cap *= 2;
+	rs->pn_index = calloc(cap, sizeof(*rs->pn_index));
+	rs->pn_other = calloc(rs->pn_cnt + 1, sizeof(*rs->pn_other));
+	if (!rs->pn_index || !rs->pn_other)
+		goto fail;
+	rs->pn_index_cap = cap;
+	for (size_t i = 0; i < rs->pn_cnt; i++) {
+		struct pn_add a = { rs, (uint32_t)i, false };
+		if (!hpat_exact_names(&rs->pn[i]->program_name, pn_add_name, &a))
+			rs->pn_other[rs->pn_other_cnt++] = (uint32_t)i;
+		if (a.oom)
+			goto fail;
+	}
+	return;
+fail:
+	/* without the index every decoder is tried: slower, the same */
+	for (size_t i = 0; rs->pn_index && i < rs->pn_index_cap; i++) {
+		free(rs->pn_index[i].name);
+		free(rs->pn_index[i].pos);
+	}
+	free(rs->pn_index);
+	free(rs->pn_other);
+	rs->pn_index = NULL;
+	rs->pn_other = NULL;
+	rs->pn_index_cap = rs->pn_other_cnt = 0;
 }
 
 /* Appends text to *acc (repeated elements are joined without a
@@ -493,6 +583,7 @@ void hids_decoders_finish(struct hids_ruleset *rs)
 		int id = name_id(rs, d->name);
 		d->id = id < 0 ? 0 : (unsigned)id;
 	}
+	pn_index_build(rs);
 }
 
 const char *hids_decoder_name(const struct hdecoder *d)
@@ -811,7 +902,35 @@ void hids_decode(const struct hids_ruleset *rs, struct hids_event *ev)
 	size_t n = ev->program_name ? rs->pn_cnt : rs->nopn_cnt;
 	const struct hdecoder *D = NULL;
 	const char *pm = log;
-	for (size_t i = 0; i < n; i++) {
+	/* with a program name: the decoders of that exact name and the
+	 * others, merged in load order */
+	const uint32_t *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0, ia = 0, ib = 0;
+	bool indexed = ev->program_name && rs->pn_index;
+	if (indexed) {
+		bool found;
+		const struct pn_slot *sl = pn_slot_of(rs, ev->program_name, strlen(ev->program_name), &found);
+		if (found) {
+			a = sl->pos;
+			na = sl->cnt;
+		}
+		b = rs->pn_other;
+		nb = rs->pn_other_cnt;
+	}
+	for (size_t k = 0;; k++) {
+		size_t i;
+		if (indexed) {
+			if (ia < na && (ib >= nb || a[ia] < b[ib]))
+				i = a[ia++];
+			else if (ib < nb)
+				i = b[ib++];
+			else
+				break;
+		} else {
+			if (k >= n)
+				break;
+			i = k;
+		}
 		const struct hdecoder *d = list[i];
 		pm = log;
 		if (ev->program_name && !hpat_exec(&d->program_name, ev->program_name, NULL))

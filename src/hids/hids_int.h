@@ -161,6 +161,17 @@ struct hids_ruleset {
 	size_t dec_cnt, dec_cap;
 	struct hdecoder **pn, **nopn;  /* top level, with and without program_name */
 	size_t pn_cnt, nopn_cnt, pn_cap, nopn_cap;
+	/* the pn list by exact program name: positions in pn, ascending; the
+	 * decoders whose program_name is not a list of exact names are in
+	 * pn_other, tried for every name */
+	struct pn_slot {
+		char *name;
+		uint32_t *pos;
+		size_t cnt;
+	} *pn_index;
+	size_t pn_index_cap;
+	uint32_t *pn_other;
+	size_t pn_other_cnt;
 	char **dec_names;          /* distinct reported names, by id */
 	size_t dec_name_cnt;
 	struct hrule **rules;      /* by load order */

@@ -182,6 +182,21 @@ static bool osmatch_exec(const struct osmatch *m, const char *s)
 	return m->negate;
 }
 
+bool hpat_exact_names(const struct hpat *p, void (*fn)(void *ctx, const char *name, size_t len), void *ctx)
+{
+	if (p->type != HP_OSMATCH)
+		return false;
+	const struct osmatch *m = p->re;
+	if (m->negate || m->any || !m->n)
+		return false;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->alt[i].kind != OM_EXACT)
+			return false;
+	for (size_t i = 0; i < m->n; i++)
+		fn(ctx, m->alt[i].t, m->alt[i].len);
+	return true;
+}
+
 bool hpat_word_match(const char *pattern, const char *s)
 {
 	if (!pattern || !*pattern || !s)
@@ -232,6 +247,7 @@ struct re_alt {
 	 * alt_finish), or none: a subject without it is not tried */
 	const uint8_t *need;
 	size_t need_len;
+	uint64_t need_bytes[4];  /* the run's bytes, as a set */
 };
 
 struct osregex {
@@ -377,6 +393,8 @@ static int alt_finish(struct re_alt *a, const uint8_t *enc, const bool *raw, siz
 		}
 		i = j;
 	}
+	for (size_t k = 0; k < a->need_len; k++)
+		a->need_bytes[a->need[k] >> 6] |= 1ull << (a->need[k] & 63);
 	return 0;
 }
 
@@ -647,6 +665,41 @@ static int alt_exec(const struct re_alt *a, const uint8_t *S, bool capmode, int 
 	return NONE;
 }
 
+/* The (lower-cased) bytes of the text a series of matches runs on: set
+ * once per log line by hpat_subject, so that a pattern whose literal run
+ * has a byte the line lacks is rejected without reading the line. */
+static __thread struct {
+	const char *base, *end;
+	uint64_t bytes[4];
+} tl_subj;
+
+void hpat_subject(const char *s)
+{
+	memset(tl_subj.bytes, 0, sizeof(tl_subj.bytes));
+	tl_subj.base = s;
+	if (!s) {
+		tl_subj.end = NULL;
+		return;
+	}
+	const uint8_t *p = (const uint8_t *)s;
+	for (; *p; p++) {
+		uint8_t c = low(*p);
+		tl_subj.bytes[c >> 6] |= 1ull << (c & 63);
+	}
+	tl_subj.end = (const char *)p;
+}
+
+/* false when s is (a suffix of) the subject and lacks a byte of a's run */
+static inline bool bytes_possible(const struct re_alt *a, const char *s)
+{
+	if (!tl_subj.base || s < tl_subj.base || s > tl_subj.end)
+		return true;
+	for (int i = 0; i < 4; i++)
+		if (a->need_bytes[i] & ~tl_subj.bytes[i])
+			return false;
+	return true;
+}
+
 /* Does s hold run (lower case) anywhere, ignoring ASCII case? */
 static bool has_run(const char *s, const uint8_t *run, size_t n)
 {
@@ -676,7 +729,7 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 				continue;
 			if (B[0] == ESC && B[2] != '*' && !cls(B[1], c0))
 				continue;
-		} else if (a->need_len && !has_run(s, a->need, a->need_len)) {
+		} else if (a->need_len && (!bytes_possible(a, s) || !has_run(s, a->need, a->need_len))) {
 			continue;
 		}
 		if (r->capmode)

@@ -58,6 +58,17 @@ void hpat_free(struct hpat *p);
  * neither the end nor the captures are wanted. */
 bool hpat_exec(const struct hpat *p, const char *s, struct hmatch *m);
 
+/* Declares the text the next matches run on (a log line; NULL: none):
+ * matches on it or on a suffix of it may then reject a pattern from the
+ * line's set of bytes alone.  Per thread; the text must not change until
+ * the next call. */
+void hpat_subject(const char *s);
+
+/* When p is an OS_Match of exact alternatives only ("^sshd$|^sudo$"),
+ * calls fn with each (lower-cased) and returns true; else false.  Lets a
+ * caller index patterns by the whole value they accept. */
+bool hpat_exact_names(const struct hpat *p, void (*fn)(void *ctx, const char *name, size_t len), void *ctx);
+
 /* OS_WordMatch, the test if_group applies to group lists: '|'
  * alternatives, a leading '^' for a prefix, else a case-insensitive
  * substring; an empty pattern never matches. */

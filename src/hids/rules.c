@@ -1416,6 +1416,7 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 	hids_predecode(ev);
 	if (!ev->hostname)
 		ev->hostname = host;
+	hpat_subject(ev->log);
 	hids_decode(rs, ev);
 	struct eval x = { rs, st, ev, NULL, NULL, 0 };
 	x.user = ev->f[HF_DSTUSER] ? ev->f[HF_DSTUSER] : ev->f[HF_SRCUSER];
@@ -1428,10 +1429,13 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 	}
 	ev->rule = r;
 	ev->alert = false;
-	if (!r)
+	if (!r) {
+		hpat_subject(NULL);
 		return 0;
+	}
 	st->fired[r->idx]++;
 	ev->firedtimes = st->fired[r->idx];
+	hpat_subject(NULL);
 	if (r->level == 0)
 		return 0;
 	/* ignore="N": once fired, quiet for N seconds */
