@@ -154,6 +154,18 @@ struct hnode {
 	struct hrule *r;
 	struct hnode **child;
 	size_t cnt, cap;
+	/* many children: those that name a decoder (decoded_as) by its id,
+	 * and the others; an event tries only its decoder's and the others,
+	 * merged in sibling order */
+	struct hdec_children {
+		int dec;
+		uint32_t *pos;
+		size_t cnt;
+	} *by_dec;
+	size_t by_dec_cnt;
+	uint32_t *other;
+	size_t other_cnt;
+	bool indexed;
 };
 
 struct hids_ruleset {

@@ -89,8 +89,13 @@ void hids_rules_free(struct hids_ruleset *rs)
 		rule_free(rs->rules[i]);
 	free(rs->rules);
 	for (size_t i = 0; i < rs->node_cnt; i++) {
-		free(rs->nodes[i]->child);
-		free(rs->nodes[i]);
+		struct hnode *n = rs->nodes[i];
+		for (size_t k = 0; k < n->by_dec_cnt; k++)
+			free(n->by_dec[k].pos);
+		free(n->by_dec);
+		free(n->other);
+		free(n->child);
+		free(n);
 	}
 	free(rs->nodes);
 	free(rs->top);
@@ -855,9 +860,55 @@ int hids_rules_load_file(struct hids_ruleset *rs, const char *path, const char *
 	return rc;
 }
 
+static int cmp_dec(const void *a, const void *b)
+{
+	const struct hdec_children *x = a, *y = b;
+	return (x->dec > y->dec) - (x->dec < y->dec);
+}
+
+/* Indexes the children of a node that has many by decoded_as. */
+static int node_index(struct hnode *n)
+{
+	if (n->cnt < 16)
+		return 0;
+	for (size_t i = 0; i < n->cnt; i++) {
+		struct hrule *c = n->child[i]->r;
+		if (c->decoded_as < 0) {
+			uint32_t *no = realloc(n->other, (n->other_cnt + 1) * sizeof(*no));
+			if (!no)
+				return -1;
+			n->other = no;
+			no[n->other_cnt++] = (uint32_t)i;
+			continue;
+		}
+		size_t k;
+		for (k = 0; k < n->by_dec_cnt && n->by_dec[k].dec != c->decoded_as; k++)
+			;
+		if (k == n->by_dec_cnt) {
+			struct hdec_children *nb = realloc(n->by_dec, (n->by_dec_cnt + 1) * sizeof(*nb));
+			if (!nb)
+				return -1;
+			n->by_dec = nb;
+			nb[n->by_dec_cnt++] = (struct hdec_children){ c->decoded_as, NULL, 0 };
+		}
+		struct hdec_children *e = &n->by_dec[k];
+		uint32_t *np = realloc(e->pos, (e->cnt + 1) * sizeof(*np));
+		if (!np)
+			return -1;
+		e->pos = np;
+		np[e->cnt++] = (uint32_t)i;
+	}
+	qsort(n->by_dec, n->by_dec_cnt, sizeof(*n->by_dec), cmp_dec);
+	n->indexed = true;
+	return 0;
+}
+
 /* After every file: the lists of past events context rules read. */
 int hids_rules_finish(struct hids_ruleset *rs)
 {
+	for (size_t i = 0; i < rs->node_cnt; i++)
+		if (node_index(rs->nodes[i]) < 0)
+			return V_ENOMEM;
 	for (size_t i = 0; i < rs->rule_cnt; i++) {
 		struct hrule *r = rs->rules[i];
 		if (r->if_matched_sid) {
@@ -1354,11 +1405,36 @@ static const struct hrule *eval_node(struct eval *x, const struct hnode *n)
 		x->ev->chain[x->depth] = r->id;
 	if (x->depth < HIDS_TREE_DEPTH) {
 		x->depth++;
-		for (size_t i = 0; i < n->cnt; i++) {
-			const struct hrule *c = eval_node(x, n->child[i]);
-			if (c) {
-				x->depth--;
-				return c;
+		if (n->indexed) {
+			/* the children naming the event's decoder, and those naming
+			 * none: the rest would fail their decoded_as */
+			const struct hdec_children *dc = NULL;
+			if (x->ev->decoder) {
+				struct hdec_children key = { (int)x->ev->decoder->id, NULL, 0 };
+				dc = bsearch(&key, n->by_dec, n->by_dec_cnt, sizeof(key), cmp_dec);
+			}
+			size_t ia = 0, ib = 0, na = dc ? dc->cnt : 0;
+			for (;;) {
+				size_t i;
+				if (ia < na && (ib >= n->other_cnt || dc->pos[ia] < n->other[ib]))
+					i = dc->pos[ia++];
+				else if (ib < n->other_cnt)
+					i = n->other[ib++];
+				else
+					break;
+				const struct hrule *c = eval_node(x, n->child[i]);
+				if (c) {
+					x->depth--;
+					return c;
+				}
+			}
+		} else {
+			for (size_t i = 0; i < n->cnt; i++) {
+				const struct hrule *c = eval_node(x, n->child[i]);
+				if (c) {
+					x->depth--;
+					return c;
+				}
 			}
 		}
 		x->depth--;
