@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "agentproto.h"
 #include "eve.h"
 #include "fim.h"
 #include "hids.h"
@@ -258,13 +259,10 @@ static void client_drop(struct agent_client *c)
 	jb_fini(&c->out);
 }
 
-static void fim_record(struct hids_run *h, const char *vm, uint64_t seq, json_t *ev)
+static void fim_record(struct hids_run *h, const char *vm, uint64_t seq, const char *body)
 {
-	char *body = json_dumps(ev, JSON_COMPACT);
-	if (!body || !h->eve) {
-		free(body);
+	if (!body || !h->eve)
 		return;
-	}
 	struct jbuf *jb = &h->jb;
 	jb_reset(jb);
 	eve_header(jb, now_wall(), "fim", NULL, NULL, &h->ec);
@@ -275,7 +273,6 @@ static void fim_record(struct hids_run *h, const char *vm, uint64_t seq, json_t 
 	jb_append(jb, "\n", 1);
 	if (!jb->oom)
 		sink_write(h->eve, jb->buf, jb->len);
-	free(body);
 }
 
 static void dropped_record(struct hids_run *h, const char *vm, uint64_t seq, uint64_t count)
@@ -301,50 +298,42 @@ static void dropped_record(struct hids_run *h, const char *vm, uint64_t seq, uin
  * if taken or already taken, else the number wanted next. */
 static void agent_record(struct hids_run *h, struct agent_client *c, const char *line, size_t len)
 {
-	json_error_t je;
-	json_t *r = json_loadb(line, len, 0, &je);
-	const char *vm = json_string_value(json_object_get(r, "vm"));
-	const char *type = json_string_value(json_object_get(r, "type"));
-	json_t *jseq = json_object_get(r, "seq");
+	struct hids_arec r;
 	char ans[64];
-	if (!r || !vm || !*vm || !type || !json_is_integer(jseq) || json_integer_value(jseq) <= 0) {
+	uint64_t want = 0;
+	struct agent_seq *a = NULL;
+	if (hids_arec_parse(line, len, &r) < 0) {
 		snprintf(ans, sizeof(ans), "{\"error\":\"malformed\"}\n");
 		goto reply;
 	}
-	uint64_t seq = (uint64_t)json_integer_value(jseq);
-	struct agent_seq *a = seq_of(h, vm, true);
-	if (!a) {
+	if (!(a = seq_of(h, r.vm, true))) {
 		snprintf(ans, sizeof(ans), "{\"error\":\"too many agents\"}\n");
 		goto reply;
 	}
-	if (seq <= a->last) {
-		snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)seq);
+	switch (hids_seq_check(a->last, r.seq, &want)) {
+	case HSEQ_DUP:
+		snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)r.seq);
 		goto reply;
-	}
-	if (a->last && seq != a->last + 1) {
-		snprintf(ans, sizeof(ans), "{\"want\":%llu}\n", (unsigned long long)(a->last + 1));
+	case HSEQ_WANT:
+		snprintf(ans, sizeof(ans), "{\"want\":%llu}\n", (unsigned long long)want);
 		goto reply;
+	case HSEQ_TAKE:
+		break;
 	}
-	h->agent_seq = seq;
-	if (!strcmp(type, "log")) {
-		const char *loc = json_string_value(json_object_get(r, "location"));
-		json_t *l = json_object_get(r, "line");
-		if (json_is_string(l))
-			analyse(h, vm, loc ? loc : "agent", json_string_value(l), json_string_length(l));
-	} else if (!strcmp(type, "fim")) {
-		json_t *ev = json_object_get(r, "event");
-		if (json_is_object(ev))
-			fim_record(h, vm, seq, ev);
-	} else if (!strcmp(type, "dropped")) {
-		dropped_record(h, vm, seq, (uint64_t)json_integer_value(json_object_get(r, "count")));
-	}
+	h->agent_seq = r.seq;
+	if (r.type == HAR_LOG)
+		analyse(h, r.vm, r.location, r.line, r.line_len);
+	else if (r.type == HAR_FIM)
+		fim_record(h, r.vm, r.seq, r.event);
+	else if (r.type == HAR_DROPPED)
+		dropped_record(h, r.vm, r.seq, r.count);
 	h->agent_seq = 0;
-	a->last = seq;
+	a->last = r.seq;
 	h->seqs_dirty = true;
-	snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)seq);
+	snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)r.seq);
 reply:
 	jb_append(&c->out, ans, strlen(ans));
-	json_decref(r);
+	hids_arec_fini(&r);
 }
 
 static bool peer_allowed(int fd)

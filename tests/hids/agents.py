@@ -176,6 +176,28 @@ def main():
                            env={k: v for k, v in os.environ.items() if k != 'QREXEC_REMOTE_DOMAIN'},
                            capture_output=True, text=True, timeout=20)
         check('without QREXEC_REMOTE_DOMAIN the receiver refuses', r.returncode != 0)
+        # dom0's agent: the script that needs nothing beyond what Qubes ships
+        dom0 = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'etc', 'qubes', 'vigil-dom0-agent')
+        jfile = os.path.join(d, 'journal.json')
+        with open(jfile, 'w') as f:
+            for i in range(8001, 8011):
+                f.write(json.dumps({'__REALTIME_TIMESTAMP': '1796000000000000', '_HOSTNAME': 'dom0',
+                                    'SYSLOG_IDENTIFIER': 'sshd', '_PID': '77', '__CURSOR': 'c%d' % i,
+                                    'MESSAGE': 'Accepted publickey for user from 10.137.0.9 port %d ssh2' % i}) + '\n')
+        dp = subprocess.Popen(['/usr/bin/python3', dom0, '--spool', os.path.join(d, 'dom0spool'),
+                               '--to', f'QREXEC_REMOTE_DOMAIN=dom0 exec {vigil} agent-recv --stdio --ingest {sock}',
+                               '--journal-cmd', f'cat {jfile}; sleep 600'],
+                              stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, 'dom0.err'), 'w'))
+        got = []
+        for _ in range(100):
+            got = ports(eve_records(eve), 'dom0')
+            if len(got) >= 10:
+                break
+            time.sleep(0.2)
+        dp.send_signal(signal.SIGTERM)
+        dp.wait(timeout=20)
+        check('dom0\'s journal through vigil-dom0-agent: 10 entries once each, in order, as VM dom0',
+              got == list(range(8001, 8011)))
         ap.send_signal(signal.SIGTERM)
         ap.wait(timeout=20)
         check('the agent stops on SIGTERM', ap.returncode == 0)
@@ -234,7 +256,7 @@ def main():
         sp.wait(timeout=30)
         check('the sensor ends cleanly', sp.returncode == 0)
         if fails:
-            for n in ('sensor.err', 'agent.err', 'recv.err', 'agent2.err'):
+            for n in ('sensor.err', 'agent.err', 'recv.err', 'agent2.err', 'dom0.err'):
                 p = os.path.join(d, n)
                 if os.path.exists(p):
                     print('--- ' + n)
