@@ -677,7 +677,9 @@ static void json_fmt(const json_t *v, int depth, char **out, size_t *len, size_t
 		json_object_foreach((json_t *)v, k, x) {
 			for (int t = 0; t <= depth; t++)
 				app(out, len, cap, "\t", 1);
-			char *ks = json_dumps(json_string(k), JSON_ENCODE_ANY);
+			json_t *kj = json_string(k);
+			char *ks = kj ? json_dumps(kj, JSON_ENCODE_ANY) : NULL;
+			json_decref(kj);
 			if (ks) {
 				app(out, len, cap, ks, strlen(ks));
 				free(ks);

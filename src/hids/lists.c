@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -79,6 +80,12 @@ struct hlist *hids_list_load(const char *path, struct verr *e)
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		verr_set(e, V_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat sb;
+	if (fstat(fileno(f), &sb) || !S_ISREG(sb.st_mode)) {
+		verr_set(e, V_EINVAL, "%s: not a regular file", path);
+		fclose(f);
 		return NULL;
 	}
 	struct hlist *l = calloc(1, sizeof(*l));

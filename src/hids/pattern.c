@@ -233,6 +233,7 @@ bool hpat_word_match(const char *pattern, const char *s)
 #define NONE INT_MIN
 #define KDEPTH 4
 #define MAX_MARKS (2 * HPAT_MAX_CAPS)
+#define OSREGEX_MAX_STEPS (1ul << 20) /* steps of one attempt over a subject */
 
 enum { C_D = 1, C_W, C_S, C_P, C_LP, C_RP, C_BS, C_ND, C_NW, C_NS, C_ANY, C_T, C_DOLLAR, C_BAR, C_LT };
 
@@ -498,7 +499,10 @@ static int alt_exec(const struct re_alt *a, const uint8_t *S, bool capmode, int 
 	int kt = 0;
 
 	const bool lit0 = !a->begin && B[0] && B[0] != MARK && B[0] != ESC;
+	unsigned long steps = 0;
 	while (S[s]) {
+		if (++steps > OSREGEX_MAX_STEPS)
+			return NONE; /* pathological: no match rather than minutes */
 		/* a fresh attempt at a literal: the bytes that cannot start it
 		 * would each fail and restart one further on (B3 below) */
 		if (lit0 && p == 0 && kt == 0) {

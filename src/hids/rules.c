@@ -33,6 +33,7 @@
 
 #define HIDS_CTX_MAX 1024    /* past events a list keeps */
 #define HIDS_TREE_DEPTH 64
+#define HIDS_MAX_NODES (1u << 18)
 #define HIDS_FTS_MAX 65536   /* first-time-seen keys a session keeps */
 
 static const char *const rm_names[] = {
@@ -504,7 +505,12 @@ static struct hrule *rule_parse(struct rload *L, const struct hxml *n, const cha
 			if (concat_str(&r->if_group, t) < 0)
 				goto nomem;
 		} else if (!strcasecmp(el, "if_level")) {
-			r->if_level = atoi(t);
+			uint64_t u;
+			if (parse_uint(t, 16, &u) < 0) {
+				verr_set(e, V_EINVAL, "%s:%u: rule %u: bad if_level '%s'", file, c->line, r->id, t);
+				goto fail;
+			}
+			r->if_level = (int)u;
 		} else if (!strcasecmp(el, "if_matched_sid")) {
 			r->if_matched_sid = (unsigned)strtoul(t, NULL, 10);
 			r->has_context = true;
@@ -677,6 +683,8 @@ static int stored_level(const struct hrule *r)
 
 static struct hnode *node_new(struct hids_ruleset *rs, struct hrule *r)
 {
+	if (rs->node_cnt >= HIDS_MAX_NODES)
+		return NULL;
 	struct hnode *n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
@@ -803,9 +811,8 @@ static int load_rule(struct rload *L, const struct hxml *n, const char *group_na
 		old->group_list = keep.group_list;
 		old->feeds = keep.feeds;
 		old->feeds_cnt = keep.feeds_cnt;
-		r->if_sid = NULL;
-		r->if_group = NULL;
-		r->feeds = NULL;
+		free(r->if_sid);   /* the new rule's: the old one keeps its place */
+		free(r->if_group);
 		*r = keep;
 		r->if_sid = NULL;
 		r->if_group = NULL;
@@ -825,6 +832,9 @@ static int load_rule(struct rload *L, const struct hxml *n, const char *group_na
 	}
 	rs->rules[rs->rule_cnt++] = r;
 	int rc = place(rs, r);
+	if (rc < 0 && rs->node_cnt >= HIDS_MAX_NODES)
+		return verr_set(e, V_EINVAL, "%s:%u: rule %u: the rule tree would pass %u places (if_group copies a rule under every rule of the group)",
+				L->file, n->line, r->id, HIDS_MAX_NODES);
 	if (rc < 0)
 		return verr_set(e, V_ENOMEM, "out of memory");
 	if (rc > 0)
@@ -898,7 +908,8 @@ static int node_index(struct hnode *n)
 		e->pos = np;
 		np[e->cnt++] = (uint32_t)i;
 	}
-	qsort(n->by_dec, n->by_dec_cnt, sizeof(*n->by_dec), cmp_dec);
+	if (n->by_dec_cnt)
+		qsort(n->by_dec, n->by_dec_cnt, sizeof(*n->by_dec), cmp_dec);
 	n->indexed = true;
 	return 0;
 }
@@ -1409,7 +1420,7 @@ static const struct hrule *eval_node(struct eval *x, const struct hnode *n)
 			/* the children naming the event's decoder, and those naming
 			 * none: the rest would fail their decoded_as */
 			const struct hdec_children *dc = NULL;
-			if (x->ev->decoder) {
+			if (x->ev->decoder && n->by_dec_cnt) {
 				struct hdec_children key = { (int)x->ev->decoder->id, NULL, 0 };
 				dc = bsearch(&key, n->by_dec, n->by_dec_cnt, sizeof(key), cmp_dec);
 			}

@@ -389,8 +389,16 @@ void hids_event_json(const struct hids_event *ev, struct jbuf *jb)
 			bool dup = false;
 			for (size_t k = 0; k < i && !dup; k++)
 				dup = !strcmp(ev->dyn[k].name, ev->dyn[i].name);
-			if (!dup && *ev->dyn[i].value)
-				jb_str(jb, ev->dyn[i].name, ev->dyn[i].value);
+			if (!dup && *ev->dyn[i].value) {
+				/* the name may come from the log (a JSON key):
+				 * escaped, as jb_key writes keys as they are */
+				struct jbuf kb = { 0 };
+				jb_escape(&kb, (const uint8_t *)ev->dyn[i].name, strlen(ev->dyn[i].name));
+				jb_append(&kb, "", 1);
+				if (!kb.oom)
+					jb_str(jb, kb.buf, ev->dyn[i].value);
+				jb_fini(&kb);
+			}
 		}
 		jb_close(jb);
 	}

@@ -137,32 +137,39 @@ def run(vigil, ruleset, tests, ossec, baseline, write_base, failures, only):
         files = [f for f in files if re.search(only, f)]
     total_pass = total = 0
     passing, fails = [], []
+    # one vigil for every file (one ruleset load); an empty line between
+    # cases starts a fresh session
+    parsed, feed, where = [], [], []
     for fn in files:
         secs = parse_ini(os.path.join(tests, fn), ossec)
-        feed, where = [], []
+        parsed.append((fn, secs))
         for name, expect, cases in secs:
             for key, lines, neg in cases:
                 for i, l in enumerate(lines):
                     feed.append(l)
-                    where.append((name, key, i == len(lines) - 1))
+                    where.append((fn, name, key, i == len(lines) - 1))
                 feed.append("")
-        p = subprocess.run([vigil, "logtest", "--json", "--reset-on-blank", "--ruleset", ruleset],
-                           input="\n".join(feed) + "\n", capture_output=True, text=True)
-        if p.returncode != 0:
-            print(f"{fn}: vigil logtest failed ({p.returncode}): {p.stderr.strip()[:300]}")
-            return 1
-        outs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
-        results = {}
-        for (name, key, last), o in zip(where, outs):
-            if last:
-                results[(name, key)] = o
+    p = subprocess.run([vigil, "logtest", "--json", "--reset-on-blank", "--ruleset", ruleset],
+                       input="\n".join(feed) + "\n", capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"vigil logtest failed ({p.returncode}): {p.stderr.strip()[:600]}")
+        return 1
+    outs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    if len(outs) != len(where):
+        print(f"vigil logtest answered {len(outs)} lines for {len(where)}")
+        return 1
+    results = {}
+    for (fn, name, key, last), o in zip(where, outs):
+        if last:
+            results[(fn, name, key)] = o
+    for fn, secs in parsed:
         fp = ft = 0
         for name, expect, cases in secs:
             want = (expect.get("rule", ""), expect.get("alert", ""), expect.get("decoder", ""))
             for key, lines, neg in cases:
                 if not lines:
                     continue
-                o = results.get((name, key), {})
+                o = results.get((fn, name, key), {})
                 got = (str(o.get("rule", {}).get("id", "")), str(o.get("rule", {}).get("level", "")) if o.get("rule") else "",
                        o.get("decoder", {}).get("name", ""))
                 ok = all(want) and got == want

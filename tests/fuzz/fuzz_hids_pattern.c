@@ -1,0 +1,86 @@
+/*
+ * fuzz_hids_pattern.c - libFuzzer target for the three pattern languages
+ * of OSSEC/Wazuh rules (src/hids/pattern.c).  The first byte picks the
+ * language: OS_Match, OS_Regex without and with captures, PCRE2 (case
+ * sensitive or caseless), the exact string of <action>, or the word
+ * match of if_group; the rest is "pattern NUL subject" (no NUL: all
+ * pattern, empty subject).  Both are copied into buffers of exactly their
+ * length, so a read past either end is caught.  What matches must say so
+ * with and without a match record (a rule asks without one, a decoder
+ * with), and every capture and the resume offset must lie inside the
+ * subject.  Nothing may crash, leak or read out of bounds.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pattern.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct hmatch m;
+
+static char *dup_n(const uint8_t *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = 0;
+	}
+	return s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct {
+		enum hpat_type type;
+		bool captures, caseless;
+	} modes[] = {
+		{ HP_OSMATCH, false, false }, { HP_OSREGEX, false, false }, { HP_OSREGEX, true, false },
+		{ HP_PCRE2, true, false },    { HP_PCRE2, true, true },     { HP_STRING, false, false },
+		{ HP_NONE, false, false }, /* hpat_word_match */
+	};
+	if (size < 1 || size > 65536)
+		return 0;
+	unsigned mode = data[0] % (sizeof(modes) / sizeof(modes[0]));
+	const uint8_t *p = data + 1, *end = data + size;
+	const uint8_t *nul = memchr(p, 0, (size_t)(end - p));
+	size_t plen = nul ? (size_t)(nul - p) : (size_t)(end - p);
+	const uint8_t *s = nul ? nul + 1 : end;
+	char *pat = dup_n(p, plen), *subj = dup_n(s, (size_t)(end - s));
+	if (!pat || !subj)
+		goto out;
+	if (modes[mode].type == HP_NONE) {
+		(void)hpat_word_match(pat, subj);
+		goto out;
+	}
+	struct hpat hp = { 0 };
+	struct verr e = { "" };
+	hp.caseless = modes[mode].caseless;
+	if (hpat_compile(&hp, modes[mode].type, pat, modes[mode].captures, &e) == 0) {
+		size_t slen = strlen(subj);
+		bool with = hpat_exec(&hp, subj, &m);
+		bool without = hpat_exec(&hp, subj, NULL);
+		if (with != without)
+			abort(); /* a rule and a decoder would disagree on this subject */
+		if (with) {
+			if (m.next > slen || m.ncap > HPAT_MAX_CAPS)
+				abort();
+			for (size_t i = 0; i < m.ncap; i++)
+				if (m.cap[i].p < subj || m.cap[i].p > subj + slen ||
+				    m.cap[i].len > (size_t)(subj + slen - m.cap[i].p))
+					abort(); /* a capture outside the subject */
+		}
+		/* the empty subject, which decoders hand over after a prematch
+		 * that consumed the whole line */
+		(void)hpat_exec(&hp, subj + slen, &m);
+	} else if (!e.msg[0]) {
+		abort(); /* a refusal must say why */
+	}
+	hpat_free(&hp);
+	hpat_free(&hp); /* freeing twice is allowed: the first leaves it empty */
+out:
+	free(pat);
+	free(subj);
+	return 0;
+}
