@@ -25,7 +25,7 @@ build="build-essential cmake pkg-config libsystemd-dev libpcap-dev libyaml-dev l
 # Hyperscan exists for x86-64 only; elsewhere the portable prefilter is built
 [ "$(dpkg --print-architecture)" = amd64 ] && build="$build libhyperscan-dev"
 run="python3 iproute2 iptables dnsmasq-base openssl procps ethtool"
-test="clang libclang-rt-14-dev libcmocka-dev python3-yaml tcpdump iperf3 apache2-utils iputils-ping debootstrap git redis-server dbus-daemon python3-dbus python3-gi libnotify-bin chromium sqlite3"
+test="clang libclang-rt-14-dev libcmocka-dev systemd-journal-remote python3-yaml tcpdump iperf3 apache2-utils iputils-ping debootstrap git redis-server dbus-daemon python3-dbus python3-gi libnotify-bin chromium sqlite3"
 deb="debhelper dpkg-dev fakeroot lintian"
 bench="time bc aide"
 

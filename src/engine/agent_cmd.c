@@ -542,7 +542,8 @@ static void on_answer(void *ctx, char *line, size_t len)
 static void agent_usage(FILE *f)
 {
 	fputs("usage: vigil agent --spool DIR (--to COMMAND | --tls HOST:PORT --cert FILE --key FILE --ca FILE\n"
-	      "                   [--server-name NAME]) [--log FILE]... [--journal] [--from-start]\n"
+	      "                   [--server-name NAME]) [--log FILE]... [--journal] [--journal-dir DIR]\n"
+	      "                   [--from-start]\n"
 	      "                   [--fim PATH]... [--fim-db FILE] [--fim-ignore GLOB]... [--honeyfile PATH]...\n"
 	      "                   [--max-spool SIZE]\n"
 	      "\n"
@@ -563,6 +564,7 @@ int agent_main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' }, { "ca", required_argument, NULL, 'A' },
 		{ "server-name", required_argument, NULL, 'N' }, { "log", required_argument, NULL, 'l' },
 		{ "journal", no_argument, NULL, 'j' }, { "from-start", no_argument, NULL, 'S' },
+		{ "journal-dir", required_argument, NULL, 'J' },
 		{ "fim", required_argument, NULL, 'f' }, { "fim-db", required_argument, NULL, 'd' },
 		{ "fim-ignore", required_argument, NULL, 'i' }, { "honeyfile", required_argument, NULL, 'H' },
 		{ "max-spool", required_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
@@ -573,6 +575,7 @@ int agent_main(int argc, char **argv)
 	const char *logs[64], *trees[64], *ign[64], *honey[64];
 	size_t nlogs = 0, ntrees = 0, nign = 0, nhoney = 0;
 	bool journal = false, from_start = false;
+	const char *journal_dir = NULL;
 	uint64_t max_spool = 64u << 20;
 	int o;
 	optind = 1;
@@ -587,6 +590,7 @@ int agent_main(int argc, char **argv)
 		case 'N': server_name = optarg; break;
 		case 'l': if (nlogs < 64) logs[nlogs++] = optarg; break;
 		case 'j': journal = true; break;
+		case 'J': journal = true; journal_dir = optarg; break;
 		case 'S': from_start = true; break;
 		case 'f': if (ntrees < 64) trees[ntrees++] = optarg; break;
 		case 'd': fim_db = optarg; break;
@@ -642,7 +646,7 @@ int agent_main(int argc, char **argv)
 					   (uint64_t)json_integer_value(json_array_get(rv, 1)),
 					   (uint64_t)json_integer_value(json_array_get(rv, 2)));
 	}
-	if (in && journal && hids_inputs_add_journal(in, &e) < 0) {
+	if (in && journal && hids_inputs_add_journal(in, journal_dir, &e) < 0) {
 		fprintf(stderr, "vigil agent: %s\n", e.msg);
 		goto out;
 	}

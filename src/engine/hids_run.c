@@ -573,7 +573,7 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 	for (size_t i = 0; i < cfg->hids_log_files.cnt; i++)
 		if (hids_inputs_add_file(h->in, cfg->hids_log_files.v[i], e) < 0)
 			goto fail;
-	if (cfg->hids_journal && hids_inputs_add_journal(h->in, e) < 0)
+	if (cfg->hids_journal && hids_inputs_add_journal(h->in, cfg->hids_journal_dir, e) < 0)
 		goto fail;
 	seqs_load(h);
 	agent_listen(h);

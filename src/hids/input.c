@@ -272,12 +272,13 @@ static size_t file_poll(struct hids_inputs *in, struct src_file *f, size_t max, 
 	return lines;
 }
 
-int hids_inputs_add_journal(struct hids_inputs *in, struct verr *e)
+int hids_inputs_add_journal(struct hids_inputs *in, const char *dir, struct verr *e)
 {
 #ifdef HAVE_SYSTEMD
-	int r = sd_journal_open(&in->j, SD_JOURNAL_LOCAL_ONLY);
+	int r = dir && *dir ? sd_journal_open_directory(&in->j, dir, 0) : sd_journal_open(&in->j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0)
-		return verr_set(e, V_EINVAL, "the systemd journal: %s", strerror(-r));
+		return verr_set(e, V_EINVAL, "the systemd journal%s%s: %s", dir && *dir ? " in " : "",
+				dir && *dir ? dir : "", strerror(-r));
 	if (in->cursor && sd_journal_seek_cursor(in->j, in->cursor) >= 0) {
 		/* the saved entry was read: go past it */
 		if (sd_journal_next(in->j) > 0 && sd_journal_test_cursor(in->j, in->cursor) <= 0)
@@ -292,6 +293,7 @@ int hids_inputs_add_journal(struct hids_inputs *in, struct verr *e)
 	return 0;
 #else
 	(void)in;
+	(void)dir;
 	return verr_set(e, V_EINVAL, "vigil was built without libsystemd: no journal input");
 #endif
 }

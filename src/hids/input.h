@@ -31,9 +31,10 @@ void hids_inputs_free(struct hids_inputs *in);
 /* A log file (it need not exist yet); "json:PATH" marks JSON lines
  * (location still PATH).  0 or V_ENOMEM. */
 int hids_inputs_add_file(struct hids_inputs *in, const char *spec, struct verr *e);
-/* The local systemd journal.  V_EINVAL when it cannot be opened (or
+/* The local systemd journal, or the journal files in dir (NULL: the
+ * local one; as journalctl -D).  V_EINVAL when it cannot be opened (or
  * vigil was built without libsystemd). */
-int hids_inputs_add_journal(struct hids_inputs *in, struct verr *e);
+int hids_inputs_add_journal(struct hids_inputs *in, const char *dir, struct verr *e);
 
 typedef void (*hids_line_fn)(void *ctx, const char *location, const char *line, size_t len);
 /* Reads what every source has, up to max lines, calling fn for each

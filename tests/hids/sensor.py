@@ -103,6 +103,32 @@ def main():
         ids = [x['hids']['rule']['id'] for x in records(os.path.join(out2, 'eve.json'))]
         check('hids.alert-level=5 keeps levels 5 and up: %s' % ids, ids == ['100002', '100002'])
 
+        print('phase 1a: the journal')
+        jr = '/lib/systemd/systemd-journal-remote'
+        if os.path.exists(jr):
+            jdir = os.path.join(d, 'journal')
+            os.mkdir(jdir)
+            export = ''
+            for i, (prog, msg) in enumerate([('sshd', 'Accepted publickey for user from 10.137.0.9 port 9001 ssh2'),
+                                             ('sudo', '    user : TTY=pts/0 ; PWD=/home/user ; USER=root ; COMMAND=/usr/bin/id')]):
+                export += ('__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n'
+                           '_HOSTNAME=work\nSYSLOG_IDENTIFIER=%s\n_PID=%d\nMESSAGE=%s\n\n') % (
+                               1796000000000000 + i * 1000000, 1000 + i, prog, 800 + i, msg)
+            subprocess.run([jr, '-o', os.path.join(jdir, 'remote.journal'), '-'], input=export, text=True,
+                           capture_output=True)
+            out5 = os.path.join(d, 'run5')
+            os.mkdir(out5)
+            jargs = ['--no-progress', '--set', 'hids.enabled=yes', '--set', 'hids.ruleset=' + rs, '--set',
+                     'hids.journal=yes', '--set', 'hids.journal-dir=' + jdir, '--set', 'hids.read-from=start']
+            subprocess.run([vigil, '-r', cap, '-l', out5] + jargs, capture_output=True)
+            ids = [x['hids']['rule']['id'] for x in records(os.path.join(out5, 'eve.json'))]
+            check('journal entries become syslog lines the rules see: %s' % ids, ids == ['100004', '100011'])
+            subprocess.run([vigil, '-r', cap, '-l', out5] + jargs, capture_output=True)
+            ids = [x['hids']['rule']['id'] for x in records(os.path.join(out5, 'eve.json'))]
+            check('a second run resumes after the saved cursor: nothing again', ids == ['100004', '100011'])
+        else:
+            print('  SKIP  the journal (no systemd-journal-remote to write a journal file)')
+
         print('phase 1b: file integrity in the sensor')
         tree = os.path.join(d, 'tree')
         os.mkdir(tree)
