@@ -179,11 +179,15 @@ static const struct col {
 	{ "flow_id", 4 },	     { "src_ip", 5 },		{ "src_port", 6 },
 	{ "dest_ip", 7 },	     { "dest_port", 8 },	{ "proto", 9 },
 	{ "src_vm", 10 },	     { "dest_vm", 11 },		{ "app_proto", 12 },
+	/* host records (hids, fim, agent) name their VM "vm": it goes where
+	 * a flow's source VM goes, so VM pages show them */
+	{ "vm", 10 },
 	{ "alert.gid", 13 },	     { "alert.signature_id", 14 }, { "alert.signature", 15 },
 	{ "alert.severity", 16 },    { "alert.action", 17 },	{ "alert.category", 18 },
 	/* name: the first of these that the record has, in this order */
 	{ "dns.rrname", 19 },	     { "dns.queries[0].rrname", 19 }, { "tls.sni", 19 },
 	{ "quic.sni", 19 },	     { "http.hostname", 19 },	{ "policy.value", 19 },
+	{ "fim.path", 19 },	     { "hids.rule.description", 19 },
 	{ "http.url", 20 },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))

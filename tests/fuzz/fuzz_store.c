@@ -34,7 +34,8 @@ static const char check[] =
 	" OR dest_ip IS NOT " X("'$.dest_ip'")
 	" OR dest_port IS NOT " X("'$.dest_port'")
 	" OR proto IS NOT " X("'$.proto'")
-	" OR src_vm IS NOT " X("'$.src_vm'")
+	" OR src_vm IS NOT CASE WHEN json_type(record,'$.src_vm') IS NOT NULL THEN " X("'$.src_vm'")
+	"  ELSE " X("'$.vm'") " END"
 	" OR dest_vm IS NOT " X("'$.dest_vm'")
 	" OR app_proto IS NOT " X("'$.app_proto'")
 	" OR gid IS NOT " X("'$.alert.gid'")
@@ -46,7 +47,7 @@ static const char check[] =
 	" OR url IS NOT " X("'$.http.url'")
 	" OR name IS NOT coalesce(" X("'$.dns.rrname'") ", " X("'$.dns.queries[0].rrname'") ","
 	" " X("'$.tls.sni'") ", " X("'$.quic.sni'") ", " X("'$.http.hostname'") ","
-	" " X("'$.policy.value'") ")))";
+	" " X("'$.policy.value'") ", " X("'$.fim.path'") ", " X("'$.hids.rule.description'") ")))";
 
 static int64_t one(const char *sql)
 {

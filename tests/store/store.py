@@ -137,6 +137,20 @@ def main():
         nvm = c.execute("SELECT count(*) FROM events WHERE id <= ? AND (src_vm = 'work' OR dest_vm = 'work')",
                         (len(lines),)).fetchone()[0]
         check('rows by VM: those naming "work"', nvm == sum(1 for x in lines if '"work"' in x) and nvm > 0)
+        # host records (hids, fim) carry their VM as "vm" and a name
+        host = os.path.join(d, 'host.json')
+        with open(host, 'w') as f:
+            f.write('{"timestamp":"2026-11-30T14:24:18.667600+0000","event_type":"hids","vm":"personal",'
+                    '"hids":{"rule":{"level":5,"description":"sshd: authentication failed.","id":"5760"}}}\n')
+            f.write('{"timestamp":"2026-11-30T14:24:19.000000+0000","event_type":"fim","vm":"vault",'
+                    '"fim":{"event":"changed","path":"/etc/passwd"}}\n')
+        hdb = os.path.join(d, 'host.db')
+        subprocess.run([vigil, 'store', '--eve', host, '--db', hdb, '--once', '--set', 'store.max-age=0'],
+                       capture_output=True)
+        hc = sqlite3.connect(hdb)
+        got = hc.execute("SELECT type, src_vm, name FROM events ORDER BY id").fetchall()
+        check('host records: their VM where VM pages look, the rule or path as the name: %s' % got,
+              got == [('hids', 'personal', 'sshd: authentication failed.'), ('fim', 'vault', '/etc/passwd')])
         # http records and the fileinfo records of their files both carry the URL
         http = [json.loads(x) for x in lines if '"event_type":"http"' in x or '"event_type":"fileinfo"' in x]
         url = http[0]['http']['url'] if http else '/'
