@@ -219,15 +219,120 @@ static const char *jstr(json_t *o, const char *k)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/* Adds one notifying record to its group (key): a new group shows at
+ * once (within the rate), one already open counts it. */
+static bool group_add(struct notifier *nf, const char *key, const char *who, const char *what,
+		      const char *peer, bool blocked, int urgency, double now)
+{
+	/* the open window of this key, if any (one that ended without a
+	 * tick is closed first) */
+	bool ended = false;
+	uint64_t h = hash_bytes(key, strlen(key), 0x6e6f74);
+	for (unsigned i = 0; i < nf->n; i++) {
+		if (nf->g[i].hash != h || strcmp(nf->g[i].key, key))
+			continue;
+		if (now < nf->g[i].end) {
+			/* the window slides while the group keeps coming (a slow
+			 * scan stays one group), up to five windows in all */
+			struct group *g = &nf->g[i];
+			g->count++;
+			g->end = MIN(now + nf->cfg.group_window, g->first + 5 * nf->cfg.group_window);
+			return true;
+		}
+		ended = true;
+	}
+	if (ended)
+		notifier_tick(nf, now);
+	if (nf->n == NOTIFY_MAX_GROUPS) {
+		/* full (a flood of different alerts): everything grouped so
+		 * far becomes one summary, nothing is lost from the counts */
+		notifier_flush(nf);
+	}
+	struct group *g = &nf->g[nf->n++];
+	memset(g, 0, sizeof(*g));
+	str_lcpy(g->key, key, sizeof(g->key));
+	g->hash = h;
+	str_lcpy(g->vm, who, sizeof(g->vm));
+	str_lcpy(g->what, what, sizeof(g->what));
+	str_lcpy(g->peer, peer, sizeof(g->peer));
+	g->blocked = blocked;
+	g->urgency = urgency;
+	g->first = now;
+	g->end = now + nf->cfg.group_window;
+	g->count = 1;
+	if (take_token(nf, now))
+		show_group(nf, g, false);
+	else
+		g->waiting = true;
+	return true;
+}
+
+/* What a host IDS record (hids, fim) says, as an alert would: false when
+ * it is not one that can notify.  Wazuh levels map to severities: 12 and
+ * up is 1, 7 to 11 is 2, below is 3; a honeyfile opened is 1, coverage
+ * lost 2, other file changes 3. */
+static bool host_record(json_t *r, const char *type, json_int_t *sid, json_int_t *sev, char *what,
+			size_t wcap, char *peer, size_t pcap)
+{
+	if (!strcmp(type, "hids")) {
+		json_t *h = json_object_get(r, "hids"), *rule = json_object_get(h, "rule");
+		json_int_t level = json_integer_value(json_object_get(rule, "level"));
+		const char *id = jstr(rule, "id"), *desc = jstr(rule, "description");
+		if (!id || !desc || level <= 0)
+			return false;
+		*sid = strtoll(id, NULL, 10);
+		*sev = level >= 12 ? 1 : level >= 7 ? 2 : 3;
+		snprintf(what, wcap, "%s", desc);
+		snprintf(peer, pcap, "%s", jstr(h, "location") ? jstr(h, "location") : "");
+		return true;
+	}
+	json_t *f = json_object_get(r, "fim");
+	const char *ev = jstr(f, "event"), *path = jstr(f, "path");
+	if (!ev || !strcmp(ev, "scan_summary"))
+		return false;
+	*sid = !strcmp(ev, "honeyfile_access") ? 1 : !strcmp(ev, "coverage_lost") ? 2 : 3;
+	*sev = *sid;
+	if (!strcmp(ev, "coverage_lost"))
+		snprintf(what, wcap, "file integrity: coverage lost (%s)", jstr(f, "reason") ? jstr(f, "reason") : "?");
+	else if (!strcmp(ev, "honeyfile_access"))
+		snprintf(what, wcap, "honeyfile opened: %s", path ? path : "?");
+	else
+		snprintf(what, wcap, "file %s: %s", ev, path ? path : "?");
+	snprintf(peer, pcap, "%s", "");
+	return true;
+}
+
 bool notifier_record(struct notifier *nf, const char *rec, size_t len, double now)
 {
 	nf->st.records++;
-	/* cheap test first: only alerts can notify */
+	/* cheap test first: only alerts and host records can notify */
 	char type[16];
-	if (!json_head_str(rec, len, "event_type", type, sizeof(type)) || strcmp(type, "alert"))
+	if (!json_head_str(rec, len, "event_type", type, sizeof(type)) ||
+	    (strcmp(type, "alert") && strcmp(type, "hids") && strcmp(type, "fim")))
 		return false;
 	json_t *r = json_loadb(rec, len, 0, NULL);
-	json_t *a = r ? json_object_get(r, "alert") : NULL;
+	if (!r)
+		return false;
+	if (strcmp(type, "alert")) {
+		json_int_t sid = 0, sev = 0;
+		char what[160], peer[128];
+		if (!host_record(r, type, &sid, &sev, what, sizeof(what), peer, sizeof(peer)) || sev < 1 ||
+		    (unsigned)sev > nf->cfg.severity) {
+			json_decref(r);
+			return false;
+		}
+		nf->st.matched++;
+		const char *vm = jstr(r, "vm");
+		char key[200];
+		/* gid 0: the host IDS's rules, beside Suricata's gid 1 */
+		snprintf(key, sizeof(key), "%s|%s:%lld|%s", vm ? vm : "?", type, (long long)sid,
+			 !strcmp(type, "fim") ? what : "");
+		bool ok = group_add(nf, key, vm ? vm : "?", what, peer, false,
+				    sev == 1 ? NU_CRITICAL : sev == 2 ? NU_NORMAL : NU_LOW, now);
+		json_decref(r); /* vm points into it */
+		return ok;
+	}
+	json_t *a = json_object_get(r, "alert");
 	if (!json_is_object(a)) {
 		json_decref(r);
 		return false;
@@ -261,52 +366,15 @@ bool notifier_record(struct notifier *nf, const char *rec, size_t len, double no
 	char key[200];
 	snprintf(key, sizeof(key), "%s|%lld:%lld|%s|%d", who, (long long)gid, (long long)sid,
 		 ptype ? ptype : "", blocked);
-	/* the open window of this key, if any (one that ended without a
-	 * tick is closed first) */
-	bool ended = false;
-	uint64_t h = hash_bytes(key, strlen(key), 0x6e6f74);
-	for (unsigned i = 0; i < nf->n; i++) {
-		if (nf->g[i].hash != h || strcmp(nf->g[i].key, key))
-			continue;
-		if (now < nf->g[i].end) {
-			/* the window slides while the group keeps coming (a slow
-			 * scan stays one group), up to five windows in all */
-			struct group *g = &nf->g[i];
-			g->count++;
-			g->end = MIN(now + nf->cfg.group_window, g->first + 5 * nf->cfg.group_window);
-			json_decref(r);
-			return true;
-		}
-		ended = true;
-	}
-	if (ended)
-		notifier_tick(nf, now);
-	if (nf->n == NOTIFY_MAX_GROUPS) {
-		/* full (a flood of different alerts): everything grouped so
-		 * far becomes one summary, nothing is lost from the counts */
-		notifier_flush(nf);
-	}
-	struct group *g = &nf->g[nf->n++];
-	memset(g, 0, sizeof(*g));
-	str_lcpy(g->key, key, sizeof(g->key));
-	g->hash = h;
-	str_lcpy(g->vm, who, sizeof(g->vm));
-	str_lcpy(g->what, what, sizeof(g->what));
+	char peer[128];
 	json_t *dp = json_object_get(r, "dest_port");
 	if (json_is_integer(dp) && json_integer_value(dp))
-		snprintf(g->peer, sizeof(g->peer), "%s -> %s:%lld", sip ? sip : "?", dip ? dip : "?",
+		snprintf(peer, sizeof(peer), "%s -> %s:%lld", sip ? sip : "?", dip ? dip : "?",
 			 (long long)json_integer_value(dp));
 	else
-		snprintf(g->peer, sizeof(g->peer), "%s -> %s", sip ? sip : "?", dip ? dip : "?");
-	g->blocked = blocked;
-	g->urgency = pol ? NU_NORMAL : sev == 1 ? NU_CRITICAL : sev == 2 ? NU_NORMAL : NU_LOW;
-	g->first = now;
-	g->end = now + nf->cfg.group_window;
-	g->count = 1;
-	if (take_token(nf, now))
-		show_group(nf, g, false);
-	else
-		g->waiting = true;
+		snprintf(peer, sizeof(peer), "%s -> %s", sip ? sip : "?", dip ? dip : "?");
+	bool ok = group_add(nf, key, who, what, peer, blocked,
+			    pol ? NU_NORMAL : sev == 1 ? NU_CRITICAL : sev == 2 ? NU_NORMAL : NU_LOW, now);
 	json_decref(r);
-	return true;
+	return ok;
 }

@@ -128,12 +128,43 @@ static void test_filters(void **state)
 	free(g);
 }
 
+/* Host IDS records notify too: a Wazuh level 10 rule (severity 2) as its
+ * VM, a level 3 one not at severity 2, a honeyfile opened (critical), a
+ * plain file change (severity 3) not. */
+static void test_host_records(void **state)
+{
+	(void)state;
+	struct got *g = calloc(1, sizeof(*g));
+	struct notifier *nf = notifier_new(&cfg, collect, g);
+	const char *hi = "{\"timestamp\":\"2026-11-30T10:00:00.000000+0000\",\"event_type\":\"hids\",\"vm\":\"work\","
+			 "\"hids\":{\"rule\":{\"level\":10,\"description\":\"sshd: brute force\",\"id\":\"100005\"},"
+			 "\"location\":\"/var/log/auth.log\"}}";
+	const char *lo = "{\"timestamp\":\"2026-11-30T10:00:00.000000+0000\",\"event_type\":\"hids\",\"vm\":\"work\","
+			 "\"hids\":{\"rule\":{\"level\":3,\"description\":\"login\",\"id\":\"100004\"}}}";
+	const char *honey = "{\"event_type\":\"fim\",\"vm\":\"vault\",\"fim\":{\"event\":\"honeyfile_access\","
+			    "\"path\":\"/home/user/passwords.txt\"}}";
+	const char *chg = "{\"event_type\":\"fim\",\"vm\":\"vault\",\"fim\":{\"event\":\"changed\",\"path\":\"/etc/x\"}}";
+	assert_true(notifier_record(nf, hi, strlen(hi), 1));
+	assert_false(notifier_record(nf, lo, strlen(lo), 1));
+	assert_true(notifier_record(nf, honey, strlen(honey), 1));
+	assert_false(notifier_record(nf, chg, strlen(chg), 1));
+	assert_true(notifier_record(nf, hi, strlen(hi), 2)); /* the same rule and VM: grouped */
+	assert_int_equal(g->cnt, 2);
+	assert_string_equal(g->n[0].summary, "work: sshd: brute force");
+	assert_int_equal(g->n[0].urgency, NU_NORMAL);
+	assert_string_equal(g->n[1].summary, "vault: honeyfile opened: /home/user/passwords.txt");
+	assert_int_equal(g->n[1].urgency, NU_CRITICAL);
+	notifier_free(nf);
+	free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_is_one),
 		cmocka_unit_test(test_flood_is_limited),
 		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_host_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
