@@ -1,0 +1,181 @@
+/*
+ * Unit tests for the host IDS's parsers: syslog pre-decoding against the
+ * header shapes Wazuh recognises (and those it does not), run on a copy
+ * of each line that ends at an unreadable page; the XML dialect at every
+ * prefix length of a decoder file (no crash, errors name the line), its
+ * escapes, comments and variables; the agents' record parser.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agentproto.h"
+#include "hids.h"
+#include "hxml.h"
+#include "testutil.h"
+
+struct pre {
+	const char *line, *ts, *host, *prog, *log;
+};
+
+static const struct pre pres[] = {
+	{ "Oct 15 21:07:00 linux-agent sshd[29205]: Invalid user blimey from 18.18.18.18 port 48928",
+	  "Oct 15 21:07:00", "linux-agent", "sshd", "Invalid user blimey from 18.18.18.18 port 48928" },
+	{ "2015 Dec 29 10:00:01 wazuh-agent01 AUTH:INFO sshd[223468]: LOG BODY", "2015 Dec 29 10:00:01",
+	  "wazuh-agent01", "AUTH", "INFO sshd[223468]: LOG BODY" },
+	{ "2013-10-30T14:51:21.901728+01:00 srv sshd[12664]: Postponed", "2013-10-30T14:51:21.901728+01:00",
+	  "srv", "sshd", "Postponed" },
+	{ "2020-03-23 06:47:42.801612-0700  localhost sshd[3186]: error: x", "2020-03-23 06:47:42.801612-0700",
+	  "localhost", "sshd", "error: x" },
+	{ "Feb  9 11:44:56 someserver sshd[1234]: error: x", "Feb  9 11:44:56", "someserver", "sshd", "error: x" },
+	{ "Dec 29 10:00:01 sshd: Accepted x", "Dec 29 10:00:01", NULL, "sshd", "Accepted x" },
+	{ "Dec 29 10:00:01 host last message repeated 3 times", "Dec 29 10:00:01", "host", NULL,
+	  "last message repeated 3 times" },
+	{ "Aug 18 07:30:25 192.168.1.5 sshd[20247]: [ID 800047 auth.notice] Failed none", "Aug 18 07:30:25",
+	  "192.168.1.5", "sshd", "Failed none" },
+	{ "Dec 29 10:00:01 host auth|security:info sshd: msg", "Dec 29 10:00:01", "host", "sshd", "msg" },
+	/* the "Mär" quirk: the timestamp loses its last digit, as in Wazuh */
+	{ "M\xc3\xa4r 02 17:30:52 linux-agent sshd[29205]: x", "M\xc3\xa4r 02 17:30:5", "linux-agent", "sshd", "x" },
+	/* not headers */
+	{ "Dec 1 10:00:01 host sshd[1]: x", NULL, NULL, NULL, "Dec 1 10:00:01 host sshd[1]: x" },
+	{ "<13>Dec 29 10:00:01 h p: x", NULL, NULL, NULL, "<13>Dec 29 10:00:01 h p: x" },
+	{ "{\"a\":\"b\"}", NULL, NULL, NULL, "{\"a\":\"b\"}" },
+	/* timestamp only */
+	{ "[Fri Feb 11 18:06:35 2004] [warn] x", "Fri Feb 11 18:06:35 2004", NULL, NULL, "[warn] x" },
+	{ "Mon Apr 17 18:27:14 2006 1 64.160.42.130 x", "Mon Apr 17 18:27:14 2006", NULL, NULL, "1 64.160.42.130 x" },
+	{ "", NULL, NULL, NULL, "" },
+};
+
+static void eq(const char *got, const char *want)
+{
+	if (!want)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+}
+
+static void test_predecode(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(pres) / sizeof(pres[0]); i++) {
+		struct hids_event ev;
+		hids_event_init(&ev);
+		const char *l = pres[i].line;
+		assert_int_equal(hids_event_set(&ev, "stdin", l, strlen(l)), 0);
+		hids_predecode(&ev);
+		eq(ev.timestamp, pres[i].ts);
+		eq(ev.hostname, pres[i].host);
+		eq(ev.program_name, pres[i].prog);
+		eq(ev.log, pres[i].log);
+		assert_string_equal(ev.full_log, l);
+		hids_event_fini(&ev);
+	}
+}
+
+/* Every prefix of every line, the copy ending at an unreadable page. */
+static void test_predecode_prefixes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(pres) / sizeof(pres[0]); i++) {
+		size_t n = strlen(pres[i].line);
+		for (size_t k = 0; k <= n; k++) {
+			const uint8_t *g = guard_copy(pres[i].line, k);
+			struct hids_event ev;
+			hids_event_init(&ev);
+			assert_int_equal(hids_event_set(&ev, "stdin", (const char *)g, k), 0);
+			hids_predecode(&ev);
+			assert_true(strlen(ev.log) <= k);
+			hids_event_fini(&ev);
+		}
+	}
+}
+
+static const char xml[] =
+	"<!-- a comment -->\n"
+	"<var name=\"PORT\">22</var>\n"
+	"<decoder name=\"x\">\n"
+	"  <prematch>^\\<\\d+> port $PORT</prematch>\n"
+	"  <regex offset=\"after_prematch\"> (a&b)</regex>\n"
+	"</decoder>\n"
+	"<decoder name='y'><program_name/><!x!></decoder>\n";
+
+static void test_xml(void **state)
+{
+	(void)state;
+	struct verr e = { "" };
+	struct hxml *d = hxml_parse(xml, sizeof(xml) - 1, &e);
+	assert_non_null(d);
+	assert_int_equal(hxml_apply_vars(d, &e), 0);
+	const struct hxml *x = d->child->next; /* the <var> is a node too */
+	assert_string_equal(x->name, "decoder");
+	assert_string_equal(hxml_attr(x, "name"), "x");
+	assert_int_equal(x->line, 3);
+	assert_string_equal(x->child->text, "^\\<\\d+> port 22"); /* \< kept, $PORT substituted */
+	assert_string_equal(x->child->next->text, " (a&b)");      /* no entities, spaces kept */
+	assert_string_equal(hxml_attr(x->child->next, "offset"), "after_prematch");
+	const struct hxml *y = x->next;
+	assert_string_equal(hxml_attr(y, "name"), "y");
+	assert_string_equal(y->child->text, "");
+	hxml_free(d);
+	/* every prefix: parses or says where it stopped, never crashes */
+	for (size_t k = 0; k < sizeof(xml) - 1; k++) {
+		const uint8_t *g = guard_copy(xml, k);
+		struct verr pe = { "" };
+		struct hxml *p = hxml_parse((const char *)g, k, &pe);
+		if (p) {
+			hxml_free(p);
+		} else {
+			assert_true(!strncmp(pe.msg, "line ", 5));
+		}
+	}
+	const char bad[] = "<decoder name=\"x\">\n<regex>a</decoder>\n";
+	assert_null(hxml_parse(bad, sizeof(bad) - 1, &e));
+	assert_string_equal(e.msg, "line 2: </decoder> does not close <regex>");
+}
+
+static void test_agent_records(void **state)
+{
+	(void)state;
+	struct hids_arec r;
+	const char ok[] = "{\"seq\":7,\"type\":\"log\",\"vm\":\"work\",\"location\":\"/var/log/x\",\"line\":\"a\\tb\"}";
+	assert_int_equal(hids_arec_parse(ok, sizeof(ok) - 1, &r), 0);
+	assert_int_equal(r.seq, 7);
+	assert_int_equal(r.type, HAR_LOG);
+	assert_string_equal(r.vm, "work");
+	assert_int_equal(r.line_len, 3);
+	hids_arec_fini(&r);
+	const char *bad[] = {
+		"{\"seq\":0,\"type\":\"log\",\"vm\":\"w\",\"line\":\"x\"}",
+		"{\"seq\":1,\"type\":\"log\",\"vm\":\"a b\",\"line\":\"x\"}",
+		"{\"seq\":1,\"type\":\"log\",\"vm\":\"w\"}",
+		"{\"seq\":1,\"type\":\"fim\",\"vm\":\"w\",\"event\":3}",
+		"{\"seq\":1,\"seq\":2,\"type\":\"log\",\"vm\":\"w\",\"line\":\"x\"}",
+		"[1]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(hids_arec_parse(bad[i], strlen(bad[i]), &r) < 0);
+		hids_arec_fini(&r);
+	}
+	uint64_t want = 0;
+	assert_int_equal(hids_seq_check(0, 5, &want), HSEQ_TAKE);
+	assert_int_equal(hids_seq_check(5, 6, &want), HSEQ_TAKE);
+	assert_int_equal(hids_seq_check(5, 5, &want), HSEQ_DUP);
+	assert_int_equal(hids_seq_check(5, 9, &want), HSEQ_WANT);
+	assert_int_equal(want, 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_predecode),
+		cmocka_unit_test(test_predecode_prefixes),
+		cmocka_unit_test(test_xml),
+		cmocka_unit_test(test_agent_records),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
