@@ -61,7 +61,8 @@
 #include "subcmd.h"
 #include "util.h"
 
-#define REC_MAX (256 * 1024)     /* one record, as a line */
+#define REC_MAX (512 * 1024)     /* one line on a link, at most */
+#define REC_BODY_MAX (256 * 1024) /* one record as spooled: lines are cut to fit */
 #define WINDOW 512               /* records sent and not yet acknowledged */
 
 static volatile sig_atomic_t stop_now;
@@ -297,6 +298,7 @@ struct spool {
 	uint64_t next, acked, sent, dropped;
 	size_t bytes, max_bytes;
 	uint64_t file_recs; /* records in the file */
+	char epoch[40];     /* this spool's: a new spool (a recreated VM) starts afresh */
 	json_t *resume;     /* path -> [dev, ino, off] of the last line spooled */
 };
 
@@ -307,11 +309,11 @@ static void path_in(const struct spool *s, const char *name, char *out, size_t c
 
 static int spool_state_save(struct spool *s)
 {
-	char p[4200], buf[160];
+	char p[4200], buf[256];
 	path_in(s, "state.json", p, sizeof(p));
-	int n = snprintf(buf, sizeof(buf), "{\"next\":%llu,\"acked\":%llu,\"dropped\":%llu}\n",
+	int n = snprintf(buf, sizeof(buf), "{\"next\":%llu,\"acked\":%llu,\"dropped\":%llu,\"epoch\":\"%s\"}\n",
 			 (unsigned long long)s->next, (unsigned long long)s->acked,
-			 (unsigned long long)s->dropped);
+			 (unsigned long long)s->dropped, s->epoch);
 	return file_write_atomic(p, buf, (size_t)n, 0600);
 }
 
@@ -357,13 +359,30 @@ static int spool_open(struct spool *s, const char *dir, size_t max_bytes, char *
 		s->next = (uint64_t)json_integer_value(json_object_get(st, "next"));
 		s->acked = (uint64_t)json_integer_value(json_object_get(st, "acked"));
 		s->dropped = (uint64_t)json_integer_value(json_object_get(st, "dropped"));
+		const char *ep = json_string_value(json_object_get(st, "epoch"));
+		if (ep)
+			str_lcpy(s->epoch, ep, sizeof(s->epoch));
 		if (!s->next)
 			s->next = 1;
 		json_decref(st);
 	}
+	if (!s->epoch[0]) {
+		unsigned char rnd[12];
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			snprintf(err, cap, "no randomness for the spool's epoch");
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(s->epoch + 2 * i, 3, "%02x", rnd[i]);
+		if (spool_state_save(s) < 0) {
+			snprintf(err, cap, "%s/state.json: %s", dir, strerror(errno));
+			return -1;
+		}
+	}
 	/* what was not acknowledged goes again, in order */
 	path_in(s, "spool.jsonl", p, sizeof(p));
 	FILE *f = fopen(p, "r");
+	off_t whole = 0;   /* the end of the last complete record */
 	if (f) {
 		char *line = NULL;
 		size_t lc = 0;
@@ -371,6 +390,7 @@ static int spool_open(struct spool *s, const char *dir, size_t max_bytes, char *
 		while ((n = getline(&line, &lc, f)) > 0) {
 			if (line[n - 1] != '\n')
 				break; /* a record cut by a crash: it was never sent */
+			whole += n;
 			json_t *r = json_loadb(line, (size_t)n, 0, &je);
 			uint64_t seq = (uint64_t)json_integer_value(json_object_get(r, "seq"));
 			/* where each file was when its last line was spooled */
@@ -390,6 +410,11 @@ static int spool_open(struct spool *s, const char *dir, size_t max_bytes, char *
 		}
 		free(line);
 		fclose(f);
+		/* what a crash cut is dropped, or the next record would be glued to it */
+		if (truncate(p, whole) < 0) {
+			snprintf(err, cap, "%s: %s", p, strerror(errno));
+			return -1;
+		}
 	}
 	s->f = fopen(p, "a");
 	if (!s->f) {
@@ -418,9 +443,29 @@ static void spool_add(struct spool *s, json_t *body)
 		json_decref(dr);
 	}
 	json_object_set_new(body, "seq", json_integer((json_int_t)s->next));
+	json_object_set_new(body, "epoch", json_string(s->epoch));
 	char *line = json_dumps(body, JSON_COMPACT);
-	if (!line)
+	/* too long once encoded (control bytes grow six-fold): the log line
+	 * is cut until the record fits what the gateway reads */
+	for (int tries = 0; line && strlen(line) >= REC_BODY_MAX && tries < 8; tries++) {
+		json_t *l = json_object_get(body, "line");
+		size_t ll = json_string_length(l);
+		free(line);
+		line = NULL;
+		if (!json_is_string(l) || ll < 2)
+			break;
+		char *cut = strndup(json_string_value(l), ll / 2);
+		if (!cut)
+			break;
+		json_object_set_new(body, "line", json_string(cut));
+		free(cut);
+		line = json_dumps(body, JSON_COMPACT);
+	}
+	if (!line || strlen(line) >= REC_BODY_MAX) {
+		free(line);
+		s->dropped++;
 		return;
+	}
 	size_t len = strlen(line);
 	line[len++] = '\n'; /* json_dumps leaves room: it was the NUL */
 	if (fwrite(line, 1, len, s->f) != len || spool_push(s, s->next, line, len) < 0) {
@@ -467,8 +512,11 @@ static void spool_compact(struct spool *s)
 		unlink(t);
 		return;
 	}
+	FILE *nf = fopen(p, "a");
+	if (!nf)
+		return; /* the old stream still writes to the renamed-over inode: kept */
 	fclose(s->f);
-	s->f = fopen(p, "a");
+	s->f = nf;
 	s->file_recs = s->n;
 }
 
@@ -493,12 +541,51 @@ struct agent {
 	struct link ln;
 	bool up;
 	struct hids_inputs *in;
+	uint64_t gap_from;   /* the gateway wants this, and it is gone: a gap record */
 };
+
+/* Bytes that are not UTF-8 become '?' (JSON strings must be UTF-8; a line
+ * must not vanish for a stray byte: an attacker would put one there). */
+static char *utf8_clean(const char *s, size_t len)
+{
+	char *o = malloc(len + 1);
+	if (!o)
+		return NULL;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k = 0;
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3
+			   : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
+		bool ok = n && i + n <= len && c;
+		for (size_t j = 1; ok && j < n; j++)
+			ok = (p[i + j] & 0xc0) == 0x80;
+		if (ok && n == 3)
+			ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
+		if (ok && n == 4)
+			ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
+		if (!ok) {
+			o[k++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(o + k, p + i, n);
+		k += n;
+		i += n;
+	}
+	o[k] = 0;
+	return o;
+}
 
 static void on_log(void *ctx, const char *location, const char *line, size_t len)
 {
 	struct agent *a = ctx;
-	json_t *r = json_pack("{s:s,s:s,s:s%}", "type", "log", "location", location, "line", line, len);
+	char *clean = utf8_clean(line, len), *cloc = utf8_clean(location, strlen(location));
+	json_t *r = clean && cloc ? json_pack("{s:s,s:s,s:s}", "type", "log", "location", cloc, "line", clean) : NULL;
+	free(clean);
+	free(cloc);
+	if (!r)
+		a->sp.dropped++;
 	/* the file's position goes with the line: after a crash the agent
 	 * resumes after the last line its spool holds, not before */
 	uint64_t dev, ino, off;
@@ -531,9 +618,13 @@ static void on_answer(void *ctx, char *line, size_t len)
 	if (json_is_integer(want)) {
 		/* the gateway has everything before want: resend from there */
 		uint64_t w = (uint64_t)json_integer_value(want);
-		if (w > 0) {
+		if (w > 0 && w - 1 >= a->sp.acked) {
 			spool_ack(&a->sp, w - 1);
 			a->sp.sent = w - 1;
+		} else if (w > 0) {
+			/* it wants what it acknowledged once and lost (its state went
+			 * back): those are gone from here; say so, and go on */
+			a->gap_from = w;
 		}
 	}
 	json_decref(r);
@@ -684,6 +775,16 @@ int agent_main(int argc, char **argv)
 		}
 		if (in)
 			hids_inputs_poll(in, 512, on_log, a);
+		if (a->up && a->gap_from) {
+			char g[200];
+			int gl = snprintf(g, sizeof(g), "{\"seq\":%llu,\"type\":\"gap\",\"from\":%llu,\"epoch\":\"%s\"}\n",
+					  (unsigned long long)a->sp.acked, (unsigned long long)a->gap_from, a->sp.epoch);
+			a->gap_from = 0;
+			if (link_write(&a->ln, g, (size_t)gl) < 0) {
+				link_close(&a->ln);
+				a->up = false;
+			}
+		}
 		/* send what the window allows */
 		while (a->up && a->sp.n && a->sp.sent < a->sp.r[a->sp.head + a->sp.n - 1].seq &&
 		       a->sp.sent - a->sp.acked < WINDOW) {
@@ -730,8 +831,7 @@ int agent_main(int argc, char **argv)
 			/* spool first, then the positions that it covers, then the
 			 * spool may lose what was acknowledged */
 			fflush(a->sp.f);
-			spool_state_save(&a->sp);
-			if (!in || hids_inputs_save(in, &e) == 0)
+			if (spool_state_save(&a->sp) == 0 && (!in || hids_inputs_save(in, &e) == 0))
 				spool_compact(&a->sp);
 			last_save = now_mono();
 		}
@@ -1156,8 +1256,8 @@ int agent_cert_main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (!dir || !name || !vm_name_ok(name)) {
-		fprintf(stderr, "usage: vigil agent-cert --dir DIR --name NAME [--server] (NAME: letters, digits, -_.)\n");
+	if (!dir || !name || !vm_name_ok(name) || !strcmp(name, "ca")) {
+		fprintf(stderr, "usage: vigil agent-cert --dir DIR --name NAME [--server] (NAME: letters, digits, -_.; not \"ca\")\n");
 		return 2;
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {

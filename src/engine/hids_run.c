@@ -44,7 +44,7 @@ volatile sig_atomic_t engine_hids_reload;
 
 #define SUBMIT_MAX 4096      /* agent lines queued for the thread */
 #define AGENT_CLIENTS 32     /* receivers connected at once */
-#define AGENT_LINE_MAX (256 * 1024)
+#define AGENT_LINE_MAX (640 * 1024)  /* an agent record, with the vm added */
 #define AGENT_VMS 4096       /* agents remembered */
 #define EVE_SCAN_BYTES (8u << 20)
 
@@ -57,6 +57,7 @@ struct agent_client {
 
 struct agent_seq {
 	char vm[64];
+	char epoch[40];
 	uint64_t last;
 };
 
@@ -86,6 +87,7 @@ struct hids_run {
 	size_t nseqs;
 	bool seqs_dirty;
 	uint64_t agent_seq;     /* of the record being analysed, or 0 */
+	const char *agent_epoch;
 	struct fim *fim;        /* this VM's file integrity monitoring, or NULL */
 	/* lines from agents (other threads) */
 	pthread_mutex_t lock;
@@ -134,8 +136,10 @@ static void analyse(struct hids_run *h, const char *vm, const char *location, co
 	/* the VM the line concerns: an agent's (from its channel, never
 	 * from the record), else this one */
 	jb_str(jb, "vm", vm ? vm : h->host);
-	if (h->agent_seq)
+	if (h->agent_seq) {
 		jb_u64(jb, "agent_seq", h->agent_seq);
+		jb_str(jb, "agent_epoch", h->agent_epoch);
+	}
 	jb_open_object(jb, "hids");
 	hids_event_json(&h->ev, jb);
 	jb_open_object(jb, "agent");
@@ -176,8 +180,16 @@ static void seqs_load(struct hids_run *h)
 	json_t *v;
 	json_object_foreach(st, k, v) {
 		struct agent_seq *a = seq_of(h, k, true);
-		if (a && json_is_integer(v))
+		if (!a)
+			continue;
+		if (json_is_integer(v)) {
 			a->last = (uint64_t)json_integer_value(v);
+		} else {
+			a->last = (uint64_t)json_integer_value(json_object_get(v, "last"));
+			const char *ep = json_string_value(json_object_get(v, "epoch"));
+			if (ep)
+				str_lcpy(a->epoch, ep, sizeof(a->epoch));
+		}
 	}
 	json_decref(st);
 	const char *eve = h->eve ? sink_path(h->eve) : NULL;
@@ -195,10 +207,16 @@ static void seqs_load(struct hids_run *h)
 			continue;
 		json_t *r = json_loads(line, 0, &je);
 		const char *vm = json_string_value(json_object_get(r, "vm"));
+		const char *ep = json_string_value(json_object_get(r, "agent_epoch"));
 		json_t *sq = json_object_get(r, "agent_seq");
 		struct agent_seq *a = vm && json_is_integer(sq) ? seq_of(h, vm, true) : NULL;
-		if (a && (uint64_t)json_integer_value(sq) > a->last)
+		/* records in time order: a new epoch replaces what came before */
+		if (a && ep && strcmp(ep, a->epoch)) {
+			str_lcpy(a->epoch, ep, sizeof(a->epoch));
 			a->last = (uint64_t)json_integer_value(sq);
+		} else if (a && (uint64_t)json_integer_value(sq) > a->last) {
+			a->last = (uint64_t)json_integer_value(sq);
+		}
 		json_decref(r);
 	}
 	free(line);
@@ -211,7 +229,8 @@ static void seqs_save(struct hids_run *h)
 		return;
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < h->nseqs; i++)
-		json_object_set_new(o, h->seqs[i].vm, json_integer((json_int_t)h->seqs[i].last));
+		json_object_set_new(o, h->seqs[i].vm, json_pack("{s:I,s:s}", "last", (json_int_t)h->seqs[i].last,
+								 "epoch", h->seqs[i].epoch));
 	char *s = o ? json_dumps(o, JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	if (s && file_write_atomic(h->state_path, s, strlen(s), 0600) == 0)
@@ -268,6 +287,7 @@ static void fim_record(struct hids_run *h, const char *vm, uint64_t seq, const c
 	eve_header(jb, now_wall(), "fim", NULL, NULL, &h->ec);
 	jb_str(jb, "vm", vm);
 	jb_u64(jb, "agent_seq", seq);
+	jb_str(jb, "agent_epoch", h->agent_epoch);
 	jb_raw(jb, "fim", body);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
@@ -284,6 +304,7 @@ static void dropped_record(struct hids_run *h, const char *vm, uint64_t seq, uin
 	eve_header(jb, now_wall(), "agent", NULL, NULL, &h->ec);
 	jb_str(jb, "vm", vm);
 	jb_u64(jb, "agent_seq", seq);
+	jb_str(jb, "agent_epoch", h->agent_epoch);
 	jb_open_object(jb, "agent");
 	jb_str(jb, "event", "records_dropped");
 	jb_u64(jb, "count", count);
@@ -310,6 +331,24 @@ static void agent_record(struct hids_run *h, struct agent_client *c, const char 
 		snprintf(ans, sizeof(ans), "{\"error\":\"too many agents\"}\n");
 		goto reply;
 	}
+	if (strcmp(r.epoch, a->epoch)) {
+		/* another spool under this name (a recreated VM): afresh */
+		str_lcpy(a->epoch, r.epoch, sizeof(a->epoch));
+		a->last = 0;
+		h->seqs_dirty = true;
+	}
+	h->agent_epoch = a->epoch;
+	if (r.type == HAR_GAP) {
+		if (r.seq > a->last) {
+			h->agent_seq = r.seq;
+			dropped_record(h, r.vm, r.seq, r.seq - MAX(a->last + 1, r.from) + 1);
+			h->agent_seq = 0;
+			a->last = r.seq;
+			h->seqs_dirty = true;
+		}
+		snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)r.seq);
+		goto reply;
+	}
 	switch (hids_seq_check(a->last, r.seq, &want)) {
 	case HSEQ_DUP:
 		snprintf(ans, sizeof(ans), "{\"ack\":%llu}\n", (unsigned long long)r.seq);
@@ -322,7 +361,7 @@ static void agent_record(struct hids_run *h, struct agent_client *c, const char 
 	}
 	h->agent_seq = r.seq;
 	if (r.type == HAR_LOG)
-		analyse(h, r.vm, r.location, r.line, r.line_len);
+		analyse(h, r.vm, r.location, r.line, MIN(r.line_len, (size_t)HIDS_LINE_MAX));
 	else if (r.type == HAR_FIM)
 		fim_record(h, r.vm, r.seq, r.event);
 	else if (r.type == HAR_DROPPED)

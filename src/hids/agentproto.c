@@ -39,6 +39,9 @@ int hids_arec_parse(const char *line, size_t len, struct hids_arec *r)
 		return V_EFORMAT;
 	r->seq = (uint64_t)json_integer_value(seq);
 	strcpy(r->vm, json_string_value(vm));
+	const char *ep = json_string_value(json_object_get(o, "epoch"));
+	if (ep && strlen(ep) < sizeof(r->epoch))
+		strcpy(r->epoch, ep);
 	if (!strcmp(type, "log")) {
 		json_t *l = json_object_get(o, "line");
 		const char *loc = json_string_value(json_object_get(o, "location"));
@@ -55,6 +58,13 @@ int hids_arec_parse(const char *line, size_t len, struct hids_arec *r)
 		r->type = HAR_FIM;
 		if (!(r->event = json_dumps(ev, JSON_COMPACT)))
 			return V_ENOMEM;
+	} else if (!strcmp(type, "gap")) {
+		json_t *fr = json_object_get(o, "from");
+		if (!json_is_integer(fr) || json_integer_value(fr) <= 0 ||
+		    (uint64_t)json_integer_value(fr) > r->seq)
+			return V_EFORMAT;
+		r->type = HAR_GAP;
+		r->from = (uint64_t)json_integer_value(fr);
 	} else if (!strcmp(type, "dropped")) {
 		json_t *c = json_object_get(o, "count");
 		r->type = HAR_DROPPED;

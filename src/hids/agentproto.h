@@ -6,6 +6,11 @@
  *   {"seq":7,"type":"log","location":"/var/log/auth.log","line":"..."}
  *   {"seq":8,"type":"fim","event":{...}}
  *   {"seq":9,"type":"dropped","count":120}
+ *   {"seq":12,"type":"gap","from":10}   (10 to 12 are lost: the gateway
+ *                                        asked for them after the agent had
+ *                                        let them go)
+ * each with the agent's "epoch": a new spool (a recreated or disposable
+ * VM of the same name) starts its numbers afresh.
  * with "vm" added by the receiver (the channel's VM, never the agent's
  * word).  The gateway answers {"ack":N} or {"want":N}.
  */
@@ -17,7 +22,7 @@
 
 #include "vigil.h"
 
-enum hids_arec_type { HAR_OTHER = 0, HAR_LOG, HAR_FIM, HAR_DROPPED };
+enum hids_arec_type { HAR_OTHER = 0, HAR_LOG, HAR_FIM, HAR_DROPPED, HAR_GAP };
 
 #define HIDS_VM_MAX 63
 
@@ -30,6 +35,8 @@ struct hids_arec {
 	size_t line_len;
 	char *event;          /* fim: the event object, compact JSON */
 	uint64_t count;       /* dropped: how many */
+	uint64_t from;        /* gap: the first record lost (seq is the last) */
+	char epoch[40];       /* the agent's spool ("" if it sent none) */
 	void *root;           /* what the strings point into */
 };
 
@@ -46,7 +53,8 @@ enum hids_seq_verdict {
 	HSEQ_WANT,  /* a gap: ask for *want */
 };
 /* What to do with record seq when the last taken from its VM is last
- * (0: none yet, any number starts). */
+ * (0: none yet, any number starts).  A gap record is taken whenever it
+ * moves last forward. */
 enum hids_seq_verdict hids_seq_check(uint64_t last, uint64_t seq, uint64_t *want);
 
 #endif

@@ -279,6 +279,9 @@ int hids_inputs_add_journal(struct hids_inputs *in, const char *dir, struct verr
 	if (r < 0)
 		return verr_set(e, V_EINVAL, "the systemd journal%s%s: %s", dir && *dir ? " in " : "",
 				dir && *dir ? dir : "", strerror(-r));
+	/* the journal's files change (rotation, new files): sd_journal_process
+	 * follows them once its fd exists */
+	sd_journal_get_fd(in->j);
 	if (in->cursor && sd_journal_seek_cursor(in->j, in->cursor) >= 0) {
 		/* the saved entry was read: go past it */
 		if (sd_journal_next(in->j) > 0 && sd_journal_test_cursor(in->j, in->cursor) <= 0)
@@ -319,6 +322,7 @@ static size_t journal_poll(struct hids_inputs *in, size_t max, hids_line_fn fn, 
 	size_t lines = 0;
 	static char line[HIDS_LINE_MAX + 512];
 	char msg[HIDS_LINE_MAX], host[256], prog[256], pid[32];
+	sd_journal_process(in->j);
 	while (lines < max && sd_journal_next(in->j) > 0) {
 		uint64_t usec = 0;
 		sd_journal_get_realtime_usec(in->j, &usec);

@@ -201,6 +201,28 @@ def main():
         ap.send_signal(signal.SIGTERM)
         ap.wait(timeout=20)
         check('the agent stops on SIGTERM', ap.returncode == 0)
+        # the VM recreated under the same name: a new spool numbers from 1
+        # again, and is taken; a line no record can hold is cut, one with
+        # bytes that are not UTF-8 keeps its place
+        newlog = os.path.join(d, 'new.log')
+        with open(newlog, 'wb') as f:
+            f.write(b'\x01' * 50000 + b'\n')
+            f.write(LINE.format(9001).encode())
+            f.write(LINE.format(9002).replace('user', 'r\xffoot').encode('latin-1'))
+            f.write(LINE.format(9003).encode())
+        np_ = subprocess.Popen([vigil, 'agent', '--spool', os.path.join(d, 'spool-new'), '--to', recv_cmd,
+                                '--log', newlog, '--from-start'],
+                               stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, 'agent.err'), 'a'))
+        got = []
+        for _ in range(100):
+            got = [p for p in ports(eve_records(eve), 'work') if p > 9000]
+            if len(got) >= 3:
+                break
+            time.sleep(0.2)
+        np_.send_signal(signal.SIGTERM)
+        np_.wait(timeout=20)
+        check('a recreated VM (new spool) is taken afresh, past a 50,000-byte control-character line '
+              'and a line with a stray byte: %s' % got, got == [9001, 9002, 9003])
         spool = os.path.join(d, 'spool')
         check('the spool is its owner\'s only', (os.stat(os.path.join(spool, 'spool.jsonl')).st_mode & 0o077) == 0)
 
