@@ -42,6 +42,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,7 @@
 #define REC_MAX (512 * 1024)     /* one line on a link, at most */
 #define REC_BODY_MAX (256 * 1024) /* one record as spooled: lines are cut to fit */
 #define WINDOW 512               /* records sent and not yet acknowledged */
+#define RECV_CHILDREN 64         /* agent-recv --listen: agents connected at once */
 
 static volatile sig_atomic_t stop_now;
 
@@ -1087,16 +1089,28 @@ int agent_recv_main(int argc, char **argv)
 		return 1;
 	}
 	freeaddrinfo(res);
-	signal(SIGCHLD, SIG_IGN); /* one child per agent, reaped by the kernel */
+	unsigned live = 0; /* children: one per agent, at most RECV_CHILDREN */
 	while (!stop_now) {
+		while (live && waitpid(-1, NULL, WNOHANG) > 0)
+			live--;
+		if (live >= RECV_CHILDREN) {
+			usleep(100 * 1000);
+			continue;
+		}
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
 		pid_t pid = fork();
 		if (pid != 0) {
+			if (pid > 0)
+				live++;
 			close(fd);
 			continue;
 		}
+		/* a client that never finishes its handshake goes */
+		struct timeval tv = { 10, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		close(lfd);
 		SSL *ssl = SSL_new(ctx);
 		SSL_set_fd(ssl, fd);

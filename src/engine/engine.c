@@ -466,7 +466,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	}
 	run_finish(cfg, &rules, eve, wp, n, t0, res);
 out:
-	hids_run_stop(hids);
+	hids_run_stop(hids, !cap->live);
 	run_teardown(&ct, control_started, &rules, eve, fast);
 	v_free(ts);
 	return rc;
@@ -643,7 +643,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		}
 	}
 out:
-	hids_run_stop(hids);
+	hids_run_stop(hids, false);
 	if (ts) {
 		engine_stop = 1;
 		for (unsigned i = 0; i < nq; i++)

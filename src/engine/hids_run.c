@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -225,7 +226,9 @@ static void seqs_load(struct hids_run *h)
 
 static void seqs_save(struct hids_run *h)
 {
-	if (!h->seqs_dirty || !*h->state_path)
+	if (!*h->state_path)
+		h->seqs_dirty = false; /* kept nowhere (hids.agent-state empty) */
+	if (!h->seqs_dirty)
 		return;
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < h->nseqs; i++)
@@ -264,6 +267,13 @@ static void agent_listen(struct hids_run *h)
 		return;
 	}
 	umask(old);
+	/* vigil agent-recv runs as vigil's user once the sensor has dropped
+	 * to it: the socket is that user's */
+	if (*h->cfg->run_user) {
+		struct passwd *pw = getpwnam(h->cfg->run_user);
+		if (pw && chown(h->sock_path, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("%s: %s", h->sock_path, strerror(errno));
+	}
 	h->listen_fd = fd;
 }
 
@@ -453,9 +463,14 @@ static size_t agent_poll(struct hids_run *h, int ms)
 			}
 		}
 	}
-	/* what was taken is on record before it is acknowledged */
-	if (done)
-		seqs_save(h);
+	/* what was taken is on record before it is acknowledged; if it cannot
+	 * be, no acknowledgement goes out: the receivers are let go and their
+	 * agents send again later */
+	if (done && (seqs_save(h), h->seqs_dirty)) {
+		for (int i = 0; i < AGENT_CLIENTS; i++)
+			client_drop(&h->cl[i]);
+		return done;
+	}
 	for (int i = 0; i < AGENT_CLIENTS; i++) {
 		struct agent_client *c = &h->cl[i];
 		while (c->fd >= 0 && c->out.len) {
@@ -560,11 +575,12 @@ static void *hids_main(void *arg)
 				log_warn("host IDS positions: %s", e.msg);
 			last_save = now_mono();
 		}
+		/* stop when asked: reading a capture file, once the sources are
+		 * read to their end; live, after this batch */
+		if (atomic_load(&h->stop) && (!n || !atomic_load(&h->drain)))
+			break;
 		if (n)
 			continue;
-		/* nothing to read: stop if asked (a drain waits for this) */
-		if (atomic_load(&h->stop))
-			break;
 		agent_poll(h, 100);
 	}
 	seqs_save(h);
@@ -656,10 +672,11 @@ fail:
 	return NULL;
 }
 
-void hids_run_stop(struct hids_run *h)
+void hids_run_stop(struct hids_run *h, bool drain)
 {
 	if (!h)
 		return;
+	atomic_store(&h->drain, drain);
 	atomic_store(&h->stop, true);
 	pthread_join(h->tid, NULL);
 	log_info("host IDS: %llu lines, %llu alerts, %llu reloads",

@@ -21,8 +21,9 @@ extern volatile sig_atomic_t engine_hids_reload;
 /* Loads hids.ruleset, opens the sources and starts the thread; NULL
  * when hids.enabled is off (e untouched) or on an error (e says which). */
 struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, struct verr *e);
-/* Reads the sources to their end, stops the thread, frees.  NULL: no-op. */
-void hids_run_stop(struct hids_run *h);
+/* Stops the thread and frees; drain: read the sources to their end first
+ * (reading a capture file).  NULL: no-op. */
+void hids_run_stop(struct hids_run *h, bool drain);
 /* Asks the thread to reload the ruleset (the control socket). */
 void hids_run_reload(struct hids_run *h);
 /* One line from an agent: vm is the VM its channel belongs to.  false

@@ -1179,7 +1179,10 @@ static bool pat_ok(const struct hpat *p, const char *v)
 
 static uint64_t key_hash(const struct hids_event *ev, char *const *names, size_t n, const char *pre)
 {
+	/* per VM: one VM's first time is not another's */
 	uint64_t h = hash_bytes(pre, strlen(pre), 0x9e3779b97f4a7c15ULL);
+	if (ev->agent)
+		h = hash_bytes(ev->agent, strlen(ev->agent), h);
 	for (size_t i = 0; i < n; i++) {
 		const char *v = field_value(ev, names[i]);
 		h = hash_bytes(v ? v : "", v ? strlen(v) : 0, h ^ (i + 1));
