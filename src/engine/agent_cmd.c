@@ -446,6 +446,8 @@ static void spool_add(struct spool *s, json_t *body)
 	}
 	json_object_set_new(body, "seq", json_integer((json_int_t)s->next));
 	json_object_set_new(body, "epoch", json_string(s->epoch));
+	if (!json_object_get(body, "time"))
+		json_object_set_new(body, "time", json_integer((json_int_t)now_wall()));
 	char *line = json_dumps(body, JSON_COMPACT);
 	/* too long once encoded (control bytes grow six-fold): the log line
 	 * is cut until the record fits what the gateway reads */

@@ -387,6 +387,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	ct.hids = hids;
 	if (rc == 0 && privs_drop(cfg->run_user, cfg->run_group, 0, e) < 0)
 		rc = V_EINVAL;
+	if (rc == 0 && hids_run_go(hids, e) < 0)
+		rc = V_ENOMEM;
 	if (rc == 0) {
 		control_started = control_start(&ct, opts, &rules, wp, n, eve);
 		if (!control_started)
@@ -616,6 +618,10 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 	/* everything that needs privilege is open: give it up */
 	if (privs_drop(cfg->run_user, cfg->run_group, 1ULL << CAP_NET_ADMIN, e) < 0) {
 		rc = V_EINVAL;
+		goto out;
+	}
+	if (hids_run_go(hids, e) < 0) {
+		rc = V_ENOMEM;
 		goto out;
 	}
 	control_started = control_start(&ct, opts, &rules, wp, nq, eve);

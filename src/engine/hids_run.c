@@ -68,6 +68,7 @@ struct submitted {
 
 struct hids_run {
 	pthread_t tid;
+	bool started;
 	atomic_bool stop, drain;
 	const struct config *cfg;
 	struct sink *eve;
@@ -121,11 +122,12 @@ static int load(struct hids_run *h, struct verr *e)
 }
 
 static void analyse(struct hids_run *h, const char *vm, const char *location, const char *line,
-		    size_t len)
+		    size_t len, uint64_t t)
 {
 	atomic_fetch_add(&h->lines, 1);
 	if (hids_event_set(&h->ev, location, line, len) < 0)
 		return;
+	h->ev.time_us = t;
 	h->ev.agent = vm;
 	if (hids_analyze(h->rs, h->st, &h->ev, vm ? vm : h->host) < 0 || !h->ev.rule || !h->ev.alert ||
 	    hids_rule_level(h->ev.rule) < (int)h->cfg->hids_alert_level || !h->eve)
@@ -370,8 +372,13 @@ static void agent_record(struct hids_run *h, struct agent_client *c, const char 
 		break;
 	}
 	h->agent_seq = r.seq;
+	/* the agent's time, if it is a plausible one: a backlog flushed after
+	 * a break keeps its spacing for the frequency rules */
+	uint64_t now = now_wall(), t = r.time_us;
+	if (t && (t > now + 300000000ull || now - t > 30ull * 86400 * 1000000))
+		t = 0;
 	if (r.type == HAR_LOG)
-		analyse(h, r.vm, r.location, r.line, MIN(r.line_len, (size_t)HIDS_LINE_MAX));
+		analyse(h, r.vm, r.location, r.line, MIN(r.line_len, (size_t)HIDS_LINE_MAX), t);
 	else if (r.type == HAR_FIM)
 		fim_record(h, r.vm, r.seq, r.event);
 	else if (r.type == HAR_DROPPED)
@@ -526,7 +533,7 @@ static void fim_step(struct hids_run *h)
 
 static void on_line(void *ctx, const char *location, const char *line, size_t len)
 {
-	analyse(ctx, NULL, location, line, len);
+	analyse(ctx, NULL, location, line, len, 0);
 }
 
 /* The agents' lines queued by hids_run_submit. */
@@ -544,7 +551,7 @@ static size_t take_submitted(struct hids_run *h)
 		h->qhead = (h->qhead + 1) % SUBMIT_MAX;
 		h->qcnt--;
 		pthread_mutex_unlock(&h->lock);
-		analyse(h, s.vm, s.location, s.line, strlen(s.line));
+		analyse(h, s.vm, s.location, s.line, strlen(s.line), 0);
 		free(s.vm);
 		free(s.location);
 		free(s.line);
@@ -651,10 +658,10 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 		log_info("file integrity: %llu files in the baseline, %llu watches, in %.2f s",
 			 (unsigned long long)fs.files, (unsigned long long)fs.watches, now_mono() - t0);
 	}
-	if (pthread_create(&h->tid, NULL, hids_main, h)) {
-		verr_set(e, V_ENOMEM, "cannot start the host IDS thread");
-		goto fail;
-	}
+	/* the files are opened now, while vigil may still read them all; the
+	 * thread starts after privileges are dropped (hids_run_go), so that
+	 * the code reading hostile input never holds them */
+	hids_inputs_poll(h->in, 0, on_line, h);
 	return h;
 fail:
 	fim_free(h->fim);
@@ -672,13 +679,24 @@ fail:
 	return NULL;
 }
 
+int hids_run_go(struct hids_run *h, struct verr *e)
+{
+	if (!h || h->started)
+		return 0;
+	if (pthread_create(&h->tid, NULL, hids_main, h))
+		return verr_set(e, V_ENOMEM, "cannot start the host IDS thread");
+	h->started = true;
+	return 0;
+}
+
 void hids_run_stop(struct hids_run *h, bool drain)
 {
 	if (!h)
 		return;
 	atomic_store(&h->drain, drain);
 	atomic_store(&h->stop, true);
-	pthread_join(h->tid, NULL);
+	if (h->started)
+		pthread_join(h->tid, NULL);
 	log_info("host IDS: %llu lines, %llu alerts, %llu reloads",
 		 (unsigned long long)atomic_load(&h->lines), (unsigned long long)atomic_load(&h->alerts),
 		 (unsigned long long)atomic_load(&h->reloads));

@@ -39,6 +39,9 @@ int hids_arec_parse(const char *line, size_t len, struct hids_arec *r)
 		return V_EFORMAT;
 	r->seq = (uint64_t)json_integer_value(seq);
 	strcpy(r->vm, json_string_value(vm));
+	json_t *tm = json_object_get(o, "time");
+	if (json_is_integer(tm) && json_integer_value(tm) > 0)
+		r->time_us = (uint64_t)json_integer_value(tm);
 	const char *ep = json_string_value(json_object_get(o, "epoch"));
 	if (ep && strlen(ep) < sizeof(r->epoch))
 		strcpy(r->epoch, ep);

@@ -37,6 +37,7 @@ struct hids_arec {
 	uint64_t count;       /* dropped: how many */
 	uint64_t from;        /* gap: the first record lost (seq is the last) */
 	char epoch[40];       /* the agent's spool ("" if it sent none) */
+	uint64_t time_us;     /* when the agent read it (0: not said) */
 	void *root;           /* what the strings point into */
 };
 

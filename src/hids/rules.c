@@ -32,6 +32,7 @@
 #include "util.h"
 
 #define HIDS_CTX_MAX 1024    /* past events a list keeps */
+#define HIDS_CTX_BYTES (4u << 20) /* ... and bytes (long lines from an agent) */
 #define HIDS_TREE_DEPTH 64
 #define HIDS_MAX_NODES (1u << 18)
 #define HIDS_FTS_MAX 65536   /* first-time-seen keys a session keeps */
@@ -988,6 +989,7 @@ static struct hlist *list_find(struct hids_ruleset *rs, const char *dir, const c
 
 struct hpast {
 	unsigned refs;
+	size_t size;
 	int matched;               /* level of the context rule that used it */
 	uint64_t t;                /* when it was analysed, microseconds */
 	const char *f[HF_STATIC_CNT];
@@ -999,7 +1001,7 @@ struct hpast {
 
 struct hq {
 	struct hpast **ev;         /* ring, newest at head-1 */
-	size_t head, cnt;
+	size_t head, cnt, bytes;
 };
 
 struct hset {
@@ -1035,13 +1037,24 @@ static int q_push(struct hq *q, struct hpast *p)
 {
 	if (!q->ev && !(q->ev = calloc(HIDS_CTX_MAX, sizeof(*q->ev))))
 		return -1;
-	if (q->cnt == HIDS_CTX_MAX)
+	if (q->cnt == HIDS_CTX_MAX) {
+		q->bytes -= q->ev[q->head]->size;
 		past_unref(q->ev[q->head]);
-	else
+	} else {
 		q->cnt++;
+	}
 	q->ev[q->head] = p;
 	p->refs++;
+	q->bytes += p->size;
 	q->head = (q->head + 1) % HIDS_CTX_MAX;
+	/* over its bytes: the oldest go */
+	while (q->bytes > HIDS_CTX_BYTES && q->cnt > 1) {
+		size_t oldest = (q->head + HIDS_CTX_MAX - q->cnt) % HIDS_CTX_MAX;
+		q->bytes -= q->ev[oldest]->size;
+		past_unref(q->ev[oldest]);
+		q->ev[oldest] = NULL;
+		q->cnt--;
+	}
 	return 0;
 }
 
@@ -1471,6 +1484,7 @@ static struct hpast *past_new(const struct hids_event *ev)
 	struct hpast *p = calloc(1, sizeof(*p) + need);
 	if (!p)
 		return NULL;
+	p->size = sizeof(*p) + need;
 	char *d = p->data;
 	p->dyn = (struct hids_dyn *)(void *)d;
 	d += ev->dyn_cnt * sizeof(struct hids_dyn) + sizeof(struct hids_dyn);
