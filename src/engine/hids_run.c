@@ -54,7 +54,11 @@ struct agent_client {
 	char *buf;
 	size_t len;
 	struct jbuf out;
+	double last;          /* when it last sent something */
+	char vm[64];          /* the VM its records are for, once known */
 };
+
+#define AGENT_IDLE 600        /* seconds a receiver may stay silent */
 
 struct agent_seq {
 	char vm[64];
@@ -287,6 +291,7 @@ static void client_drop(struct agent_client *c)
 	free(c->buf);
 	c->buf = NULL;
 	c->len = 0;
+	c->vm[0] = 0;
 	jb_fini(&c->out);
 }
 
@@ -338,6 +343,14 @@ static void agent_record(struct hids_run *h, struct agent_client *c, const char 
 	if (hids_arec_parse(line, len, &r) < 0) {
 		snprintf(ans, sizeof(ans), "{\"error\":\"malformed\"}\n");
 		goto reply;
+	}
+	if (strcmp(c->vm, r.vm)) {
+		/* one connection per VM: a newer one replaces an older (a hostile
+		 * VM cannot hold every slot with calls of its own) */
+		for (int i = 0; i < AGENT_CLIENTS; i++)
+			if (&h->cl[i] != c && h->cl[i].fd >= 0 && !strcmp(h->cl[i].vm, r.vm))
+				client_drop(&h->cl[i]);
+		str_lcpy(c->vm, r.vm, sizeof(c->vm));
 	}
 	if (!(a = seq_of(h, r.vm, true))) {
 		snprintf(ans, sizeof(ans), "{\"error\":\"too many agents\"}\n");
@@ -426,6 +439,10 @@ static size_t agent_poll(struct hids_run *h, int ms)
 	if (poll(pf, n, ms) <= 0)
 		return 0;
 	size_t done = 0;
+	double now = now_mono();
+	for (int i = 0; i < AGENT_CLIENTS; i++)
+		if (h->cl[i].fd >= 0 && now - h->cl[i].last > AGENT_IDLE)
+			client_drop(&h->cl[i]);
 	for (nfds_t k = 0; k < n; k++) {
 		if (!pf[k].revents)
 			continue;
@@ -443,6 +460,7 @@ static size_t agent_poll(struct hids_run *h, int ms)
 			}
 			h->cl[slot].fd = fd;
 			h->cl[slot].len = 0;
+			h->cl[slot].last = now_mono();
 			continue;
 		}
 		struct agent_client *c = &h->cl[idx[k]];
@@ -455,6 +473,7 @@ static size_t agent_poll(struct hids_run *h, int ms)
 				continue;
 			}
 			c->len += (size_t)r;
+			c->last = now_mono();
 			char *start = c->buf, *nl;
 			while ((nl = memchr(start, '\n', c->len - (size_t)(start - c->buf)))) {
 				agent_record(h, c, start, (size_t)(nl - start));
