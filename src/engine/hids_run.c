@@ -46,7 +46,7 @@ volatile sig_atomic_t engine_hids_reload;
 #define SUBMIT_MAX 4096      /* agent lines queued for the thread */
 #define AGENT_CLIENTS 32     /* receivers connected at once */
 #define AGENT_LINE_MAX (640 * 1024)  /* an agent record, with the vm added */
-#define AGENT_VMS 4096       /* agents remembered */
+#define AGENT_VMS 4096       /* agents remembered (the silent longest goes) */
 #define EVE_SCAN_BYTES (8u << 20)
 
 struct agent_client {
@@ -64,6 +64,7 @@ struct agent_seq {
 	char vm[64];
 	char epoch[40];
 	uint64_t last;
+	uint64_t seen;        /* when a record last came (seconds) */
 };
 
 struct submitted {
@@ -166,8 +167,20 @@ static struct agent_seq *seq_of(struct hids_run *h, const char *vm, bool add)
 	for (size_t i = 0; i < h->nseqs; i++)
 		if (!strcmp(h->seqs[i].vm, vm))
 			return &h->seqs[i];
-	if (!add || h->nseqs >= AGENT_VMS || strlen(vm) >= sizeof(h->seqs[0].vm))
+	if (!add || strlen(vm) >= sizeof(h->seqs[0].vm))
 		return NULL;
+	if (h->nseqs >= AGENT_VMS) {
+		/* full (disposable VMs come and go): the one silent longest is
+		 * forgotten; should it come back, it starts afresh */
+		size_t o = 0;
+		for (size_t i = 1; i < h->nseqs; i++)
+			if (h->seqs[i].seen < h->seqs[o].seen)
+				o = i;
+		memset(&h->seqs[o], 0, sizeof(h->seqs[o]));
+		strcpy(h->seqs[o].vm, vm);
+		h->seqs_dirty = true;
+		return &h->seqs[o];
+	}
 	struct agent_seq *n = realloc(h->seqs, (h->nseqs + 1) * sizeof(*n));
 	if (!n)
 		return NULL;
@@ -193,6 +206,7 @@ static void seqs_load(struct hids_run *h)
 			a->last = (uint64_t)json_integer_value(v);
 		} else {
 			a->last = (uint64_t)json_integer_value(json_object_get(v, "last"));
+			a->seen = (uint64_t)json_integer_value(json_object_get(v, "seen"));
 			const char *ep = json_string_value(json_object_get(v, "epoch"));
 			if (ep)
 				str_lcpy(a->epoch, ep, sizeof(a->epoch));
@@ -238,8 +252,9 @@ static void seqs_save(struct hids_run *h)
 		return;
 	json_t *o = json_object();
 	for (size_t i = 0; o && i < h->nseqs; i++)
-		json_object_set_new(o, h->seqs[i].vm, json_pack("{s:I,s:s}", "last", (json_int_t)h->seqs[i].last,
-								 "epoch", h->seqs[i].epoch));
+		json_object_set_new(o, h->seqs[i].vm, json_pack("{s:I,s:s,s:I}", "last", (json_int_t)h->seqs[i].last,
+								 "epoch", h->seqs[i].epoch, "seen",
+								 (json_int_t)h->seqs[i].seen));
 	char *s = o ? json_dumps(o, JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	if (s && file_write_atomic(h->state_path, s, strlen(s), 0600) == 0)
@@ -363,6 +378,7 @@ static void agent_record(struct hids_run *h, struct agent_client *c, const char 
 		h->seqs_dirty = true;
 	}
 	h->agent_epoch = a->epoch;
+	a->seen = now_wall() / 1000000u;
 	if (r.type == HAR_GAP) {
 		if (r.seq > a->last) {
 			h->agent_seq = r.seq;
