@@ -494,3 +494,12 @@ void config_dump(const struct config *c, FILE *f)
 		}
 	}
 }
+
+const char *config_log_path(const struct config *c, const char *path, char *buf, size_t cap)
+{
+	if (path[0] == '/')
+		snprintf(buf, cap, "%s", path);
+	else
+		snprintf(buf, cap, "%s/%s", c->log_dir, path);
+	return buf;
+}

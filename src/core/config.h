@@ -44,6 +44,9 @@ int config_load_file(struct config *c, const char *path, struct verr *e);
 /* Applies "key=value" (from --set). */
 int config_set(struct config *c, const char *kv, struct verr *e);
 /* Sets one key from text; origin/line are for the error message. */
+/* path if absolute, else default-log-dir / path, written into buf.
+ * Returns buf. */
+const char *config_log_path(const struct config *c, const char *path, char *buf, size_t cap);
 int config_set_key(struct config *c, const char *key, const char *val, const char *origin,
 		   unsigned long line, struct verr *e);
 /* Value of NAME in a MAP ("NAME=value" entries), or NULL. */

@@ -504,7 +504,6 @@ static void cmd_hids(struct req *q)
 	jb_u64(q->r, "lines", st.lines);
 	jb_u64(q->r, "alerts", st.alerts);
 	jb_u64(q->r, "reloads", st.reloads);
-	jb_u64(q->r, "dropped", st.dropped);
 	jb_close(q->r);
 	jb_close(q->r);
 }
@@ -844,7 +843,7 @@ static const struct {
 	{ "stats", cmd_stats, "the counters, as an eve stats record" },
 	{ "reload-rules", cmd_reload_rules, "load the rules again (answers when done)" },
 	{ "reload-hids", cmd_reload_hids, "load the host IDS's decoders and rules again (the running ones stay if the new fail)" },
-	{ "hids", cmd_hids, "the host IDS's counters: lines, alerts, reloads, dropped" },
+	{ "hids", cmd_hids, "the host IDS's counters: lines, alerts, reloads" },
 	{ "reload-policy", cmd_reload_policy, "read identity.file and every list again" },
 	{ "reopen-log-files", cmd_rotate, "reopen eve.json and fast.log (after rotation)" },
 	{ "rotate", cmd_rotate, "the same as reopen-log-files" },

@@ -1,7 +1,7 @@
 /*
  * hids_run.c - the host IDS inside the sensor: one thread that reads the
  * log sources (hids.log-files, hids.journal; agents' records through
- * hids_run_submit), runs each line through the OSSEC/Wazuh ruleset, and
+ * their receivers' socket), runs each line through the OSSEC/Wazuh ruleset, and
  * writes the matches at or above hids.alert-level to the event stream
  * as eve records of event_type "hids".
  *
@@ -43,7 +43,6 @@
 
 volatile sig_atomic_t engine_hids_reload;
 
-#define SUBMIT_MAX 4096      /* agent lines queued for the thread */
 #define AGENT_CLIENTS 32     /* receivers connected at once */
 #define AGENT_LINE_MAX (640 * 1024)  /* an agent record, with the vm added */
 #define AGENT_VMS 4096       /* agents remembered (the silent longest goes) */
@@ -67,10 +66,6 @@ struct agent_seq {
 	uint64_t seen;        /* when a record last came (seconds) */
 };
 
-struct submitted {
-	char *vm, *location, *line;
-};
-
 struct hids_run {
 	pthread_t tid;
 	bool started;
@@ -84,7 +79,7 @@ struct hids_run {
 	struct hids_event ev;
 	struct jbuf jb;
 	char host[256];
-	atomic_uint_fast64_t lines, alerts, reloads, dropped;
+	atomic_uint_fast64_t lines, alerts, reloads;
 	atomic_bool reload_req;
 	/* agents' records, through vigil agent-recv */
 	int listen_fd;
@@ -96,10 +91,6 @@ struct hids_run {
 	uint64_t agent_seq;     /* of the record being analysed, or 0 */
 	const char *agent_epoch;
 	struct fim *fim;        /* this VM's file integrity monitoring, or NULL */
-	/* lines from agents (other threads) */
-	pthread_mutex_t lock;
-	struct submitted q[SUBMIT_MAX];
-	size_t qhead, qcnt;
 };
 
 static int load(struct hids_run *h, struct verr *e)
@@ -266,9 +257,6 @@ static void seqs_save(struct hids_run *h)
 
 static void agent_listen(struct hids_run *h)
 {
-	h->listen_fd = -1;
-	for (int i = 0; i < AGENT_CLIENTS; i++)
-		h->cl[i].fd = -1;
 	if (!*h->sock_path)
 		return;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -571,29 +559,6 @@ static void on_line(void *ctx, const char *location, const char *line, size_t le
 	analyse(ctx, NULL, location, line, len, 0);
 }
 
-/* The agents' lines queued by hids_run_submit. */
-static size_t take_submitted(struct hids_run *h)
-{
-	size_t n = 0;
-	for (;;) {
-		struct submitted s;
-		pthread_mutex_lock(&h->lock);
-		if (!h->qcnt) {
-			pthread_mutex_unlock(&h->lock);
-			return n;
-		}
-		s = h->q[h->qhead];
-		h->qhead = (h->qhead + 1) % SUBMIT_MAX;
-		h->qcnt--;
-		pthread_mutex_unlock(&h->lock);
-		analyse(h, s.vm, s.location, s.line, strlen(s.line), 0);
-		free(s.vm);
-		free(s.location);
-		free(s.line);
-		n++;
-	}
-}
-
 static void *hids_main(void *arg)
 {
 	struct hids_run *h = arg;
@@ -608,7 +573,6 @@ static void *hids_main(void *arg)
 				atomic_fetch_add(&h->reloads, 1);
 		}
 		size_t n = hids_inputs_poll(h->in, 1024, on_line, h);
-		n += take_submitted(h);
 		n += agent_poll(h, 0);
 		fim_step(h);
 		if (now_mono() - last_save > 5) {
@@ -632,6 +596,25 @@ static void *hids_main(void *arg)
 	return NULL;
 }
 
+/* Everything hids_run_start made (the thread is not running). */
+static void hids_run_free(struct hids_run *h)
+{
+	fim_free(h->fim);
+	for (int i = 0; i < AGENT_CLIENTS; i++)
+		client_drop(&h->cl[i]);
+	if (h->listen_fd >= 0) {
+		close(h->listen_fd);
+		unlink(h->sock_path);
+	}
+	free(h->seqs);
+	hids_inputs_free(h->in);
+	hids_state_free(h->st);
+	hids_ruleset_free(h->rs);
+	hids_event_fini(&h->ev);
+	jb_fini(&h->jb);
+	free(h);
+}
+
 struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, struct verr *e)
 {
 	if (!cfg->hids_enabled)
@@ -644,26 +627,20 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 	h->cfg = cfg;
 	h->eve = eve;
 	eve_cfg_from(&h->ec, cfg);
-	pthread_mutex_init(&h->lock, NULL);
 	hids_event_init(&h->ev);
 	gethostname(h->host, sizeof(h->host) - 1);
 	char *dot = strchr(h->host, '.');
 	if (dot)
 		*dot = 0;
 	char pos[4096];
-	if (cfg->hids_positions[0] == '/')
-		snprintf(pos, sizeof(pos), "%s", cfg->hids_positions);
-	else
-		snprintf(pos, sizeof(pos), "%s/%s", cfg->log_dir, cfg->hids_positions);
+	config_log_path(cfg, cfg->hids_positions, pos, sizeof(pos));
 	h->listen_fd = -1;
 	for (int i = 0; i < AGENT_CLIENTS; i++)
 		h->cl[i].fd = -1;
 	if (*cfg->hids_agent_socket)
-		snprintf(h->sock_path, sizeof(h->sock_path), "%s%s%s", cfg->hids_agent_socket[0] == '/' ? "" : cfg->log_dir,
-			 cfg->hids_agent_socket[0] == '/' ? "" : "/", cfg->hids_agent_socket);
+		config_log_path(cfg, cfg->hids_agent_socket, h->sock_path, sizeof(h->sock_path));
 	if (*cfg->hids_agent_state)
-		snprintf(h->state_path, sizeof(h->state_path), "%s%s%s", cfg->hids_agent_state[0] == '/' ? "" : cfg->log_dir,
-			 cfg->hids_agent_state[0] == '/' ? "" : "/", cfg->hids_agent_state);
+		config_log_path(cfg, cfg->hids_agent_state, h->state_path, sizeof(h->state_path));
 	if (load(h, e) < 0 || !(h->in = hids_inputs_new(*cfg->hids_positions ? pos : NULL,
 							 cfg->hids_read_from == 1)))
 		goto fail;
@@ -676,8 +653,7 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 	agent_listen(h);
 	if (cfg->hids_fim_paths.cnt || cfg->hids_fim_honeyfiles.cnt) {
 		char db[4096];
-		snprintf(db, sizeof(db), "%s%s%s", cfg->hids_fim_db[0] == '/' ? "" : cfg->log_dir,
-			 cfg->hids_fim_db[0] == '/' ? "" : "/", cfg->hids_fim_db);
+		config_log_path(cfg, cfg->hids_fim_db, db, sizeof(db));
 		struct fim_config fc = {
 			.trees = (const char *const *)cfg->hids_fim_paths.v, .tree_cnt = cfg->hids_fim_paths.cnt,
 			.ignore = (const char *const *)cfg->hids_fim_ignore.v, .ignore_cnt = cfg->hids_fim_ignore.cnt,
@@ -699,18 +675,7 @@ struct hids_run *hids_run_start(const struct config *cfg, struct sink *eve, stru
 	hids_inputs_poll(h->in, 0, on_line, h);
 	return h;
 fail:
-	fim_free(h->fim);
-	if (h->listen_fd >= 0) {
-		close(h->listen_fd);
-		unlink(h->sock_path);
-	}
-	free(h->seqs);
-	hids_inputs_free(h->in);
-	hids_state_free(h->st);
-	hids_ruleset_free(h->rs);
-	hids_event_fini(&h->ev);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	hids_run_free(h);
 	return NULL;
 }
 
@@ -735,58 +700,13 @@ void hids_run_stop(struct hids_run *h, bool drain)
 	log_info("host IDS: %llu lines, %llu alerts, %llu reloads",
 		 (unsigned long long)atomic_load(&h->lines), (unsigned long long)atomic_load(&h->alerts),
 		 (unsigned long long)atomic_load(&h->reloads));
-	for (size_t i = 0; i < h->qcnt; i++) {
-		struct submitted *s = &h->q[(h->qhead + i) % SUBMIT_MAX];
-		free(s->vm);
-		free(s->location);
-		free(s->line);
-	}
-	fim_free(h->fim);
-	for (int i = 0; i < AGENT_CLIENTS; i++)
-		client_drop(&h->cl[i]);
-	if (h->listen_fd >= 0) {
-		close(h->listen_fd);
-		unlink(h->sock_path);
-	}
-	free(h->seqs);
-	hids_inputs_free(h->in);
-	hids_state_free(h->st);
-	hids_ruleset_free(h->rs);
-	hids_event_fini(&h->ev);
-	jb_fini(&h->jb);
-	pthread_mutex_destroy(&h->lock);
-	free(h);
+	hids_run_free(h);
 }
 
 void hids_run_reload(struct hids_run *h)
 {
 	if (h)
 		atomic_store(&h->reload_req, true);
-}
-
-bool hids_run_submit(struct hids_run *h, const char *vm, const char *location, const char *line,
-		     size_t len)
-{
-	if (!h)
-		return false;
-	struct submitted s = { strdup(vm ? vm : ""), strdup(location ? location : "agent"),
-			       strndup(line, len) };
-	bool ok = s.vm && s.location && s.line;
-	pthread_mutex_lock(&h->lock);
-	if (ok && h->qcnt < SUBMIT_MAX) {
-		h->q[(h->qhead + h->qcnt) % SUBMIT_MAX] = s;
-		h->qcnt++;
-	} else {
-		ok = false;
-	}
-	pthread_mutex_unlock(&h->lock);
-	if (!ok) {
-		atomic_fetch_add(&h->dropped, 1);
-		free(s.vm);
-		free(s.location);
-		free(s.line);
-	}
-	return ok;
 }
 
 void hids_run_stats(const struct hids_run *h, struct hids_run_stats *st)
@@ -797,5 +717,4 @@ void hids_run_stats(const struct hids_run *h, struct hids_run_stats *st)
 	st->lines = atomic_load(&h->lines);
 	st->alerts = atomic_load(&h->alerts);
 	st->reloads = atomic_load(&h->reloads);
-	st->dropped = atomic_load(&h->dropped);
 }

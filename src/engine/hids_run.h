@@ -29,13 +29,9 @@ int hids_run_go(struct hids_run *h, struct verr *e);
 void hids_run_stop(struct hids_run *h, bool drain);
 /* Asks the thread to reload the ruleset (the control socket). */
 void hids_run_reload(struct hids_run *h);
-/* One line from an agent: vm is the VM its channel belongs to.  false
- * when the queue is full (the line is counted as dropped). */
-bool hids_run_submit(struct hids_run *h, const char *vm, const char *location, const char *line,
-		     size_t len);
 
 struct hids_run_stats {
-	uint64_t lines, alerts, reloads, dropped;
+	uint64_t lines, alerts, reloads;
 };
 void hids_run_stats(const struct hids_run *h, struct hids_run_stats *st);
 

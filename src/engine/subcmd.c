@@ -56,11 +56,7 @@ int subcmd_config(struct config *cfg, const struct subcmd *s)
 
 const char *subcmd_path(const struct config *cfg, const char *path, char *buf, size_t cap)
 {
-	if (path[0] == '/')
-		snprintf(buf, cap, "%s", path);
-	else
-		snprintf(buf, cap, "%s/%s", cfg->log_dir, path);
-	return buf;
+	return config_log_path(cfg, path, buf, cap);
 }
 
 const char *subcmd_eve(const struct config *cfg, const struct subcmd *s, char *buf, size_t cap)
