@@ -43,20 +43,21 @@ enum { G_TCP, G_UDP, G_ICMP4, G_ICMP6, G_OTHER, G_MAX };
 #define NCLS 12 /* packet classes: flow direction (3) x source, destination in $HOME_NET */
 
 /* Rules without a fast pattern whose source or destination is a list of
- * IPv4 networks (IP reputation rules: botcc, compromised, ...) are found
+ * networks (IP reputation rules: botcc, compromised, tor, ...) are found
  * through an address index instead of being checked on every packet: per
- * prefix length, a sorted array of (network, rule). */
+ * IP version and prefix length, a sorted array of (network, rule).  A
+ * list that mixes IPv4 and IPv6 (ET's tor rules) goes into both. */
 struct ip_entry {
-	uint32_t net;
+	uint64_t hi, lo;  /* the network, masked; IPv4 in the low 32 bits of lo */
 	uint32_t rule;
 };
 
 struct ip_index {
 	struct {
-		uint8_t plen;
+		uint8_t ver, plen;
 		struct ip_entry *v;
 		uint32_t cnt;
-	} by_len[33];
+	} by_len[33 + 129];
 	uint8_t nlens;
 };
 
@@ -452,29 +453,50 @@ static int group_of(uint8_t proto)
 	return G_OTHER;
 }
 
-/* Can this side be indexed: IPv4 networks only, none negated, no any? */
+/* Can this side be indexed: networks only, none negated, no any? */
 static bool indexable(const struct addr_set *s)
 {
 	if (s->any || !s->cnt || s->cnt > 1u << 20)
 		return false;
 	for (uint32_t i = 0; i < s->cnt; i++)
-		if (s->v[i].neg || s->v[i].ver != 4)
+		if (s->v[i].neg || (s->v[i].ver != 4 && s->v[i].ver != 6))
 			return false;
 	return true;
+}
+
+/* addr (4 or 16 bytes) as two 64-bit halves, masked to plen bits */
+static void ip_key(int ver, const uint8_t *a, uint8_t plen, uint64_t *hi, uint64_t *lo)
+{
+	uint64_t h = 0, l = 0;
+	if (ver == 4) {
+		l = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		l &= plen ? ~0u << (32 - plen) : 0;
+	} else {
+		for (int i = 0; i < 8; i++) {
+			h = h << 8 | a[i];
+			l = l << 8 | a[8 + i];
+		}
+		if (plen <= 64) {
+			h &= plen ? ~0ULL << (64 - plen) : 0;
+			l = 0;
+		} else if (plen < 128) {
+			l &= ~0ULL << (128 - plen);
+		}
+	}
+	*hi = h;
+	*lo = l;
 }
 
 static bool ix_add(struct ip_index *ix, const struct addr_set *s, uint32_t rule)
 {
 	for (uint32_t i = 0; i < s->cnt; i++) {
 		const struct addr_item *it = &s->v[i];
-		uint32_t a = (uint32_t)it->a[0] << 24 | (uint32_t)it->a[1] << 16 |
-			     (uint32_t)it->a[2] << 8 | it->a[3];
-		uint32_t mask = it->plen ? ~0u << (32 - it->plen) : 0;
 		unsigned k;
 		for (k = 0; k < ix->nlens; k++)
-			if (ix->by_len[k].plen == it->plen)
+			if (ix->by_len[k].ver == it->ver && ix->by_len[k].plen == it->plen)
 				break;
 		if (k == ix->nlens) {
+			ix->by_len[k].ver = it->ver;
 			ix->by_len[k].plen = it->plen;
 			ix->nlens++;
 		}
@@ -485,7 +507,9 @@ static bool ix_add(struct ip_index *ix, const struct addr_set *s, uint32_t rule)
 				return false;
 			ix->by_len[k].v = v;
 		}
-		ix->by_len[k].v[n] = (struct ip_entry){ a & mask, rule };
+		struct ip_entry *e = &ix->by_len[k].v[n];
+		ip_key(it->ver, it->a, it->plen, &e->hi, &e->lo);
+		e->rule = rule;
 		ix->by_len[k].cnt++;
 	}
 	return true;
@@ -512,8 +536,10 @@ static bool ip_index_rule(struct group *gr, const struct rule *r, uint32_t i)
 static int ip_entry_cmp(const void *a, const void *b)
 {
 	const struct ip_entry *x = a, *y = b;
-	if (x->net != y->net)
-		return x->net < y->net ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
 	return x->rule < y->rule ? -1 : x->rule > y->rule;
 }
 
@@ -540,24 +566,26 @@ static uint64_t ix_memory(const struct ip_index *ix)
 
 static void cand_mark(void *ctx, uint32_t rule);
 
-/* Marks every rule indexed under a network that contains addr. */
-static void ix_lookup(const struct ip_index *ix, const uint8_t *a4, void *ctx)
+/* Marks every rule indexed under a network that contains addr (of IP
+ * version ver). */
+static void ix_lookup(const struct ip_index *ix, int ver, const uint8_t *addr, void *ctx)
 {
-	uint32_t a = (uint32_t)a4[0] << 24 | (uint32_t)a4[1] << 16 | (uint32_t)a4[2] << 8 | a4[3];
 	for (unsigned k = 0; k < ix->nlens; k++) {
-		uint8_t pl = ix->by_len[k].plen;
-		uint32_t key = a & (pl ? ~0u << (32 - pl) : 0);
+		if (ix->by_len[k].ver != ver)
+			continue;
+		uint64_t hi, lo;
+		ip_key(ver, addr, ix->by_len[k].plen, &hi, &lo);
 		const struct ip_entry *v = ix->by_len[k].v;
-		uint32_t lo = 0, hi = ix->by_len[k].cnt;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			if (v[mid].net < key)
-				lo = mid + 1;
+		uint32_t a = 0, b = ix->by_len[k].cnt;
+		while (a < b) {
+			uint32_t mid = a + (b - a) / 2;
+			if (v[mid].hi < hi || (v[mid].hi == hi && v[mid].lo < lo))
+				a = mid + 1;
 			else
-				hi = mid;
+				b = mid;
 		}
-		for (; lo < ix->by_len[k].cnt && v[lo].net == key; lo++)
-			cand_mark(ctx, v[lo].rule);
+		for (; a < ix->by_len[k].cnt && v[a].hi == hi && v[a].lo == lo; a++)
+			cand_mark(ctx, v[a].rule);
 	}
 }
 
@@ -2421,10 +2449,8 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	}
 	for (uint32_t i = 0; i < g->nnonmpm; i++)
 		cand_mark(dt, g->nonmpm[i]);
-	if (p->ip_ver == 4) {
-		ix_lookup(&g->src_ix, p->src, dt);
-		ix_lookup(&g->dst_ix, p->dst, dt);
-	}
+	ix_lookup(&g->src_ix, p->ip_ver, p->src, dt);
+	ix_lookup(&g->dst_ix, p->ip_ver, p->dst, dt);
 	if (p->payload_len)
 		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
 	if (w && w->len)
