@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -515,12 +516,23 @@ static bool ix_add(struct ip_index *ix, const struct addr_set *s, uint32_t rule)
 	return true;
 }
 
+/* The share of its IP version's address space a set covers (summed over
+ * its items, IPv4 and IPv6 alike). */
+static double coverage(const struct addr_set *s)
+{
+	double c = 0;
+	for (uint32_t i = 0; i < s->cnt; i++)
+		c += ldexp(1.0, -(int)s->v[i].plen);
+	return c;
+}
+
 static bool ip_index_rule(struct group *gr, const struct rule *r, uint32_t i)
 {
-	/* index the more selective side: the longer list (the reputation
-	 * list, not $HOME_NET on the other side) */
+	/* index the more selective side: the one covering less of the
+	 * address space (the reputation list, not $HOME_NET's private
+	 * networks on the other side, however short the list) */
 	bool si = indexable(&r->src), di = indexable(&r->dst);
-	const struct addr_set *side = si && di ? (r->src.cnt > r->dst.cnt ? &r->src : &r->dst)
+	const struct addr_set *side = si && di ? (coverage(&r->src) < coverage(&r->dst) ? &r->src : &r->dst)
 				      : di ? &r->dst : si ? &r->src : NULL;
 	if (!side)
 		return false;
