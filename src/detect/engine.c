@@ -1089,7 +1089,7 @@ static uint64_t rule_memory(const struct rule *r)
 			else if (s->type == SM_PCRE) {
 				size_t sz = 0;
 				pcre2_pattern_info(s->u.pcre.re, PCRE2_INFO_SIZE, &sz);
-				m += sz + 2048; /* JIT code, roughly */
+				m += sz; /* its JIT code comes on first use (payload.c) */
 			}
 		}
 	}

@@ -714,7 +714,8 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 		v_free(d);
 		return -1;
 	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* falls back to the interpreter */
+	/* JIT-compiled when a packet first reaches it (payload.c): most of a
+	 * large ruleset's expressions never run */
 	int8_t saved_buf = r->cur_buf;
 	if (pcre_buf >= 0) {
 		/* the modifier names the buffer, whatever sticky buffer is in

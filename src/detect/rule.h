@@ -95,6 +95,7 @@ struct sm_content {
 struct sm_pcre {
 	pcre2_code *re;
 	bool relative, negated;
+	_Atomic bool jit;  /* JIT-compiled, on first use (payload.c pcre_ready) */
 	char *src;
 };
 
