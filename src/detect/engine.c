@@ -1078,6 +1078,8 @@ static uint64_t rule_memory(const struct rule *r)
 	m += r->nlists * sizeof(struct sm_list) + r->nxl * sizeof(struct xlist);
 	if (r->hdr)
 		m += HC_MAX * sizeof(*r->hdr);
+	if (r->fc)
+		m += sizeof(*r->fc);
 	if (r->ac)
 		m += RULE_MAX_APP_COND * sizeof(*r->ac);
 	for (int b = 0; b < r->nlists; b++) {
@@ -1867,26 +1869,27 @@ static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 		if (xbits_isset(&k, c->id, p->ts) != (c->op == FB_ISSET))
 			return false;
 	}
-	if (r->fpk_dir || r->fby_dir || r->has_fage) {
+	const struct flow_counts *fc = r->fc;
+	if (fc && (fc->fpk_dir || fc->fby_dir || fc->has_fage)) {
 		const struct flow *f = p->flow;
 		if (!f)
 			return false;
-		if ((r->fpk_dir && !dir_count_ok(r->fpk_dir, &r->fpk, f->pkts)) ||
-		    (r->fby_dir && !dir_count_ok(r->fby_dir, &r->fby, f->bytes)))
+		if ((fc->fpk_dir && !dir_count_ok(fc->fpk_dir, &fc->fpk, f->pkts)) ||
+		    (fc->fby_dir && !dir_count_ok(fc->fby_dir, &fc->fby, f->bytes)))
 			return false;
-		if (r->has_fage && !numcmp_ok(&r->fage, VTIME_SEC(p->ts - f->start)))
+		if (fc->has_fage && !numcmp_ok(&fc->fage, VTIME_SEC(p->ts - f->start)))
 			return false;
 	}
-	if (r->ssize_which) {
+	if (fc && fc->ssize_which) {
 		/* stream_size: each side's sequence space used so far (its
 		 * next sequence number less its ISN, as Suricata counts) */
 		const struct flow *f = p->flow;
 		if (!f || f->key.proto != 6)
 			return false;
-		bool mc = numcmp_ok(&r->ssize, f->peer[0].next_seq - f->peer[0].isn);
-		bool ms = numcmp_ok(&r->ssize, f->peer[1].next_seq - f->peer[1].isn);
-		bool ok = r->ssize_which == SS_SERVER ? ms : r->ssize_which == SS_CLIENT ? mc
-			  : r->ssize_which == SS_BOTH ? mc && ms : mc || ms;
+		bool mc = numcmp_ok(&fc->ssize, f->peer[0].next_seq - f->peer[0].isn);
+		bool ms = numcmp_ok(&fc->ssize, f->peer[1].next_seq - f->peer[1].isn);
+		bool ok = fc->ssize_which == SS_SERVER ? ms : fc->ssize_which == SS_CLIENT ? mc
+			  : fc->ssize_which == SS_BOTH ? mc && ms : mc || ms;
 		if (!ok)
 			return false;
 	}

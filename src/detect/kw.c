@@ -198,6 +198,8 @@ static int new_var(struct rule *r, const char *name, struct parse_ctx *pc)
 		FAIL("variable \"%s\" defined twice", name);
 	if (r->nvars >= RULE_MAX_VARS)
 		FAIL("more than %d byte_extract/byte_math variables", RULE_MAX_VARS);
+	if (!r->var_names && !(r->var_names = v_calloc(RULE_MAX_VARS, sizeof(char *))))
+		FAIL("out of memory");
 	if (!(r->var_names[r->nvars] = v_strdup(name)))
 		FAIL("out of memory");
 	return r->nvars++;
@@ -1690,12 +1692,15 @@ static int flow_count(struct rule *r, const char *arg, bool bytes, struct parse_
 		FAIL("%s: \"%s\" is not toserver, toclient or either", kw, toks[0]);
 	if (parse_numcmp(toks[1], &c, UINT64_MAX / 2) < 0)
 		FAIL("%s: bad value \"%s\"", kw, toks[1]);
+	struct flow_counts *fc = rule_fc(r);
+	if (!fc)
+		FAIL("out of memory");
 	if (bytes) {
-		r->fby_dir = dir;
-		r->fby = c;
+		fc->fby_dir = dir;
+		fc->fby = c;
 	} else {
-		r->fpk_dir = dir;
-		r->fpk = c;
+		fc->fpk_dir = dir;
+		fc->fpk = c;
 	}
 	return 0;
 }
@@ -1703,9 +1708,12 @@ static int kw_flow_pkts(struct rule *r, const char *a, struct parse_ctx *pc) { r
 static int kw_flow_bytes(struct rule *r, const char *a, struct parse_ctx *pc) { return flow_count(r, a, true, pc); }
 static int kw_flow_age(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
-	if (need_arg(arg, "flow.age", pc) || parse_numcmp(arg, &r->fage, UINT32_MAX) < 0)
+	struct flow_counts *fc = rule_fc(r);
+	if (!fc)
+		FAIL("out of memory");
+	if (need_arg(arg, "flow.age", pc) || parse_numcmp(arg, &fc->fage, UINT32_MAX) < 0)
 		FAIL("flow.age: bad value \"%s\"", arg ? arg : "");
-	r->has_fage = true;
+	fc->has_fage = true;
 	return 0;
 }
 
@@ -1729,11 +1737,14 @@ static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (split_args(tmp, toks, 4) != 3)
 		FAIL("stream_size: expected server|client|both|either,operator,number");
 	static const char *const sides[] = { "server", "client", "both", "either" };
-	r->ssize_which = 0;
+	struct flow_counts *fc = rule_fc(r);
+	if (!fc)
+		FAIL("out of memory");
+	fc->ssize_which = 0;
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(toks[0], sides[i]))
-			r->ssize_which = (uint8_t)(SS_SERVER + i);
-	if (!r->ssize_which)
+			fc->ssize_which = (uint8_t)(SS_SERVER + i);
+	if (!fc->ssize_which)
 		FAIL("stream_size: \"%s\" is not server, client, both or either", toks[0]);
 	static const struct { const char *op; uint8_t cmp; } ops[] = {
 		{ "<", CMP_LT }, { ">", CMP_GT }, { "=", CMP_EQ }, { "!=", CMP_NE },
@@ -1748,8 +1759,8 @@ static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
 		FAIL("stream_size: \"%s\" is not one of < > = != <= >=", toks[1]);
 	if (parse_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
 		FAIL("stream_size: \"%s\" is not a number up to 4294967295", toks[2]);
-	r->ssize.op = ops[k].cmp;
-	r->ssize.a = (uint64_t)v;
+	fc->ssize.op = ops[k].cmp;
+	fc->ssize.a = (uint64_t)v;
 	if (!r->proto)
 		r->proto = 6;
 	return 0;

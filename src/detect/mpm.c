@@ -96,18 +96,32 @@ struct mpm *mpm_ref(struct mpm *m)
 	return m;
 }
 
-void mpm_free(struct mpm *m)
+/* The patterns' own copies: the portable scan reads them; Hyperscan
+ * needs them only until its database is built (ET Open: 34,000 of them,
+ * 3 MB). */
+static void drop_copies(struct mpm *m)
 {
-	if (!m || --m->refs)
-		return;
-	for (uint32_t i = 0; i < m->npat; i++) {
+	for (uint32_t i = 0; m->pats && i < m->npat; i++) {
 		v_free(m->pats[i]);
 		v_free(m->lowers[i]);
+		m->mem -= 2u * m->lens[i];
 	}
+	if (m->pats)
+		m->mem -= (uint64_t)m->npat * (2 * sizeof(uint8_t *) + sizeof(uint32_t) + sizeof(bool));
 	v_free(m->pats);
 	v_free(m->lowers);
 	v_free(m->lens);
 	v_free(m->nocase);
+	m->pats = m->lowers = NULL;
+	m->lens = NULL;
+	m->nocase = NULL;
+}
+
+void mpm_free(struct mpm *m)
+{
+	if (!m || --m->refs)
+		return;
+	drop_copies(m);
 	v_free(m->rule_off);
 	v_free(m->rules);
 #ifdef HAVE_HYPERSCAN
@@ -344,6 +358,8 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache 
 		if (cached)
 			cache_store(m, cache, key);
 	}
+	if (m->db)
+		drop_copies(m);
 #else
 	(void)cache;
 #endif
@@ -418,7 +434,8 @@ void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, ui
 #else
 	(void)s;
 #endif
-	for (uint32_t i = 0; i < m->npat; i++)
+	/* (a Hyperscan matcher without scratch has no copies left: nothing) */
+	for (uint32_t i = 0; m->pats && i < m->npat; i++)
 		if (payload_find(buf, len, m->pats[i], m->lowers[i], m->lens[i], m->nocase[i]))
 			report(m, i, cb, ctx);
 }

@@ -87,6 +87,13 @@ out:
 	return id;
 }
 
+struct flow_counts *rule_fc(struct rule *r)
+{
+	if (!r->fc)
+		r->fc = v_calloc(1, sizeof(*r->fc));
+	return r->fc;
+}
+
 struct numcmp *rule_hdr(struct rule *r)
 {
 	if (!r->hdr)
@@ -137,6 +144,7 @@ void rule_free(struct rule *r)
 	v_free(r->xl);
 	v_free(r->lists);
 	v_free(r->hdr);
+	v_free(r->fc);
 	for (unsigned i = 0; r->ac && i < r->nac; i++)
 		if (r->ac[i].hl) {
 			v_free(r->ac[i].hl->v);
@@ -145,6 +153,7 @@ void rule_free(struct rule *r)
 	v_free(r->ac);
 	for (int i = 0; i < r->nvars; i++)
 		v_free(r->var_names[i]);
+	v_free(r->var_names);
 	v_free(r);
 }
 

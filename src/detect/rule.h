@@ -229,6 +229,17 @@ _Static_assert(BUF_MAX <= 128, "rule.dotprefix is a 128-bit mask");
 
 #define RULE_MAX_PKT_EVENTS 4
 
+/* stream_size and the flow counters: few rules use them, so they live
+ * apart (rule->fc) rather than in every rule */
+struct flow_counts {
+	uint8_t ssize_which;      /* stream_size: 0 none, SS_SERVER .. SS_EITHER */
+	/* flow.pkts / flow.bytes: which direction (FC_*) and the comparison;
+	 * flow.age: seconds since the flow's first packet */
+	uint8_t fpk_dir, fby_dir;
+	bool has_fage;
+	struct numcmp ssize, fpk, fby, fage;
+};
+
 struct rule {
 	uint32_t idx;        /* position in the engine */
 	uint32_t sid, gid, rev;
@@ -268,13 +279,7 @@ struct rule {
 	uint32_t pid[2];     /* interned ids of sp, dp */
 
 	uint16_t flow_flags;
-	uint8_t ssize_which;      /* stream_size: 0 none, SS_SERVER .. SS_EITHER */
-	struct numcmp ssize;
-	/* flow.pkts / flow.bytes: which direction (FC_*) and the comparison;
-	 * flow.age: seconds since the flow's first packet */
-	uint8_t fpk_dir, fby_dir;
-	struct numcmp fpk, fby, fage;
-	bool has_fage;
+	struct flow_counts *fc;   /* stream_size, flow.pkts/bytes/age (rule_fc), or NULL */
 	uint32_t hdr_mask;
 	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */
 	bool has_flags;
@@ -305,7 +310,7 @@ struct rule {
 	struct sm_list *lists;
 	uint8_t nlists;
 	uint8_t nvars;            /* byte_extract / byte_math variables */
-	char *var_names[RULE_MAX_VARS];
+	char **var_names;         /* RULE_MAX_VARS, made by the first variable */
 
 	/* transformed buffers (xform.h): each its buffer, chain and list */
 	struct xlist *xl;
@@ -326,6 +331,8 @@ struct rule {
 void rule_free(struct rule *r);
 /* The header-check array, allocated on first use; NULL when out of memory. */
 struct numcmp *rule_hdr(struct rule *r);
+/* The flow-count block, likewise. */
+struct flow_counts *rule_fc(struct rule *r);
 
 /* addresses and ports (addr.c) */
 struct var_ctx;

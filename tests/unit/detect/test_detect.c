@@ -245,8 +245,8 @@ static void test_base64_and_more(void **state)
 	REFUSED(bad);
 	struct rule *r = parse("alert ip any any -> any any (stream_size:client,>=,100; tcp.hdr; content:\"|50|\"; sid:1;)");
 	assert_non_null(r);
-	assert_int_equal(r->ssize_which, SS_CLIENT);
-	assert_int_equal(r->ssize.op, CMP_GE);
+	assert_int_equal(r->fc->ssize_which, SS_CLIENT);
+	assert_int_equal(r->fc->ssize.op, CMP_GE);
 	assert_int_equal(r->proto, 6);
 	assert_true(r->lists[BUF_TCP_HDR].cnt == 1);
 	rule_free(r);
@@ -270,9 +270,9 @@ static void test_base64_and_more(void **state)
 	REFUSED(badent);
 	r = parse("alert ip any any -> any any (flow.pkts:either,=10; flow.bytes:toclient,>3000; flow.age:<5; sid:1;)");
 	assert_non_null(r);
-	assert_int_equal(r->fpk_dir, FC_EITHER);
-	assert_int_equal(r->fby_dir, FC_TOCLIENT);
-	assert_true(r->has_fage);
+	assert_int_equal(r->fc->fpk_dir, FC_EITHER);
+	assert_int_equal(r->fc->fby_dir, FC_TOCLIENT);
+	assert_true(r->fc->has_fage);
 	rule_free(r);
 	/* byte_test with 0 bytes: the rest of the buffer as a number */
 	assert_true(pm("byte_test:0,=,1234,2,string,dec;", "x 1234"));
