@@ -124,7 +124,8 @@ async function inbox() {
     body.append(h('tr', { class: 'click', 'data-sid': r.sid, 'data-vm': r.vm },
       h('td', {}, sev(r.severity)),
       h('td', { class: 'num' }, r.count),
-      h('td', {}, h('a', { href: '#/events?type=alert&sid=' + r.sid + (r.vm ? '&vm=' + encodeURIComponent(r.vm) : '') }, r.signature || ('sid ' + r.sid))),
+      /* gid 5 and 6: the host IDS's rules and file integrity (the store's HOST_GID) */
+      h('td', {}, h('a', { href: '#/events?type=' + ({ 5: 'hids', 6: 'fim' }[r.gid] || 'alert') + '&sid=' + r.sid + (r.vm ? '&vm=' + encodeURIComponent(r.vm) : '') }, r.signature || ('sid ' + r.sid))),
       h('td', {}, vmLink(r.vm) || h('span', { class: 'muted' }, '-')),
       h('td', { class: 'num' }, r.blocked),
       h('td', {}, when(r.last)),
@@ -145,6 +146,7 @@ async function inbox() {
 
 function eventRow(e) {
   const what = e.type === 'alert' ? [sev(e.severity), e.signature, ' ', did(e.action)]
+             : (e.type === 'hids' || e.type === 'fim') && e.sid ? [sev(e.severity), e.signature, e.type === 'fim' ? ' ' + (e.name || '') : '']
              : [e.name || '', e.url ? ' ' + e.url : ''];
   return h('tr', { class: 'click', onclick: () => go('/event/' + e.id) },
     h('td', {}, when(e.ts)), h('td', {}, e.type),
@@ -156,7 +158,7 @@ function eventRow(e) {
 async function events() {
   const { q } = params();
   const f = Object.fromEntries(['type', 'q', 'vm', 'sid', 'flow_id', 'before'].map(k => [k, q.get(k) || '']));
-  const type = h('select', { name: 'type' }, ['', 'alert', 'flow', 'dns', 'tls', 'http', 'ssh', 'quic', 'anomaly', 'drop', 'control', 'stats'].map(t =>
+  const type = h('select', { name: 'type' }, ['', 'alert', 'flow', 'dns', 'tls', 'http', 'ssh', 'quic', 'anomaly', 'drop', 'control', 'hids', 'fim', 'stats'].map(t =>
     h('option', { value: t, selected: t === f.type }, t || 'all types')));
   const search = h('input', { name: 'q', placeholder: 'search names and URLs', value: f.q, size: 30 });
   const vm = h('input', { name: 'vm', placeholder: 'VM', value: f.vm, size: 12 });

@@ -82,7 +82,13 @@ static const char schema[] =
 	 * object failed the NOT NULL on blocked and stopped the store) */
 	"DROP TRIGGER IF EXISTS events_ai_alert;"
 	"DROP TRIGGER IF EXISTS events_ad_alert;"
+	"DROP TRIGGER IF EXISTS events_ai_minute;"
+	/* host findings (hids, fim) are inbox alerts too: store_open's insert
+	 * gives them gid 5 (host IDS rules, sid = the rule id) or 6 (file
+	 * integrity, sid by event) and a severity; a FIM scan summary has
+	 * none and is no alert */
 	"CREATE TRIGGER IF NOT EXISTS events_ai_alert AFTER INSERT ON events WHEN new.type = 'alert'"
+	" OR (new.type IN ('hids', 'fim') AND new.sid IS NOT NULL)"
 	" BEGIN INSERT INTO alert_groups(gid, sid, vm, signature, severity, count, blocked, first, last)"
 	" VALUES (coalesce(new.gid, 1), coalesce(new.sid, 0), coalesce(new.src_vm, new.dest_vm, ''),"
 	"  new.signature, new.severity, 1, coalesce(new.action = 'blocked', 0), new.ts, new.ts)"
@@ -91,6 +97,7 @@ static const char schema[] =
 	"  first = min(first, excluded.first),"
 	"  state = CASE WHEN state = 'archived' THEN 'new' ELSE state END; END;"
 	"CREATE TRIGGER IF NOT EXISTS events_ad_alert AFTER DELETE ON events WHEN old.type = 'alert'"
+	" OR (old.type IN ('hids', 'fim') AND old.sid IS NOT NULL)"
 	" BEGIN UPDATE alert_groups SET count = count - 1, blocked = blocked - coalesce(old.action = 'blocked', 0)"
 	"  WHERE gid = coalesce(old.gid, 1) AND sid = coalesce(old.sid, 0)"
 	"  AND vm = coalesce(old.src_vm, old.dest_vm, '');"
@@ -99,6 +106,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS alert_minutes(minute INTEGER NOT NULL, severity INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, PRIMARY KEY(minute, severity)) WITHOUT ROWID;"
 	"CREATE TRIGGER IF NOT EXISTS events_ai_minute AFTER INSERT ON events WHEN new.type = 'alert'"
+	" OR (new.type IN ('hids', 'fim') AND new.sid IS NOT NULL)"
 	" BEGIN INSERT INTO alert_minutes VALUES (new.ts / 60000000, coalesce(new.severity, 0), 1)"
 	" ON CONFLICT DO UPDATE SET count = count + 1; END;"
 	"CREATE TABLE IF NOT EXISTS flow_minutes(minute INTEGER NOT NULL, talker TEXT NOT NULL,"
@@ -133,7 +141,9 @@ struct store *store_open(const char *path, struct verr *e)
 			       "INSERT INTO events(ts, type, flow_id, src_ip, src_port, dest_ip, dest_port,"
 			       " proto, src_vm, dest_vm, app_proto, gid, sid, signature, severity, action,"
 			       " category, name, url, record) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-			       " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?1)",
+			       " ?11, ?12, " HOST_GID("?3", "?1", "?13") ", " HOST_SID("?3", "?1", "?14") ","
+			       " " HOST_SIG("?3", "?1", "?15") ", " HOST_SEV("?3", "?1", "?16") ","
+			       " ?17, ?18, ?19, ?20, ?1)",
 			       -1, &s->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(k, v) VALUES ('position', ?)", -1,
 			       &s->setpos, NULL) != SQLITE_OK) {

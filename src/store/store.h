@@ -63,4 +63,31 @@ struct store_follow_cfg {
 };
 int store_follow(const struct store_follow_cfg *c, volatile int *stop, struct verr *e);
 
+/* A host finding as an alert (the inbox, the alert counts), in SQL over
+ * the record's type T and text R, else the alert's own value V.  The
+ * severities follow notify's: Wazuh level 12 and up is 1, 7 to 11 is 2,
+ * below is 3; a honeyfile opened 1, FIM coverage lost 2, other file
+ * events 3.  (tests/fuzz/fuzz_store.c checks the columns against these.) */
+#define FIM_EV(R) "json_extract(" R ", '$.fim.event')"
+#define HOST_GID(T, R, V)                                                                          \
+	"CASE WHEN " T " = 'hids' THEN 5 WHEN " T " = 'fim' AND " FIM_EV(R) " IN ('honeyfile_access',"  \
+	" 'coverage_lost', 'changed', 'added', 'removed', 'renamed') THEN 6 ELSE " V " END"
+#define HOST_SID(T, R, V)                                                                          \
+	"CASE WHEN " T " = 'hids' THEN CAST(json_extract(" R ", '$.hids.rule.id') AS INTEGER)"       \
+	" WHEN " T " = 'fim' THEN CASE " FIM_EV(R) " WHEN 'honeyfile_access' THEN 1"                 \
+	" WHEN 'coverage_lost' THEN 2 WHEN 'changed' THEN 3 WHEN 'added' THEN 4 WHEN 'removed' THEN 5" \
+	" WHEN 'renamed' THEN 6 END ELSE " V " END"
+#define HOST_SIG(T, R, V)                                                                          \
+	"CASE WHEN " T " = 'hids' THEN json_extract(" R ", '$.hids.rule.description')"                \
+	" WHEN " T " = 'fim' THEN CASE " FIM_EV(R) " WHEN 'honeyfile_access' THEN 'honeyfile opened'"  \
+	" WHEN 'coverage_lost' THEN 'file integrity: coverage lost'"                                  \
+	" WHEN 'changed' THEN 'file changed' WHEN 'added' THEN 'file added'"                          \
+	" WHEN 'removed' THEN 'file removed' WHEN 'renamed' THEN 'file renamed' END ELSE " V " END"
+#define HOST_SEV(T, R, V)                                                                          \
+	"CASE WHEN " T " = 'hids' THEN CASE WHEN json_extract(" R ", '$.hids.rule.level') >= 12"       \
+	" THEN 1 WHEN json_extract(" R ", '$.hids.rule.level') >= 7 THEN 2 ELSE 3 END"               \
+	" WHEN " T " = 'fim' THEN CASE " FIM_EV(R) " WHEN 'honeyfile_access' THEN 1"                 \
+	" WHEN 'coverage_lost' THEN 2 WHEN 'changed' THEN 3 WHEN 'added' THEN 3 WHEN 'removed' THEN 3" \
+	" WHEN 'renamed' THEN 3 END ELSE " V " END"
+
 #endif

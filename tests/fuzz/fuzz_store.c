@@ -38,10 +38,11 @@ static const char check[] =
 	"  ELSE " X("'$.vm'") " END"
 	" OR dest_vm IS NOT " X("'$.dest_vm'")
 	" OR app_proto IS NOT " X("'$.app_proto'")
-	" OR gid IS NOT " X("'$.alert.gid'")
-	" OR sid IS NOT " X("'$.alert.signature_id'")
-	" OR signature IS NOT " X("'$.alert.signature'")
-	" OR severity IS NOT " X("'$.alert.severity'")
+	/* host findings (store.h's HOST_*) take their own values */
+	" OR gid IS NOT " HOST_GID("type", "record", X("'$.alert.gid'"))
+	" OR sid IS NOT " HOST_SID("type", "record", X("'$.alert.signature_id'"))
+	" OR signature IS NOT " HOST_SIG("type", "record", X("'$.alert.signature'"))
+	" OR severity IS NOT " HOST_SEV("type", "record", X("'$.alert.severity'"))
 	" OR action IS NOT " X("'$.alert.action'")
 	" OR category IS NOT " X("'$.alert.category'")
 	" OR url IS NOT " X("'$.http.url'")

@@ -151,6 +151,29 @@ def main():
         got = hc.execute("SELECT type, src_vm, name FROM events ORDER BY id").fetchall()
         check('host records: their VM where VM pages look, the rule or path as the name: %s' % got,
               got == [('hids', 'personal', 'sshd: authentication failed.'), ('fim', 'vault', '/etc/passwd')])
+        # ... and they are inbox alerts: grouped by rule (or file event) and VM, with a severity
+        with open(host, 'a') as f:
+            for t, lvl in (('20', 5), ('21', 5), ('22', 12)):
+                f.write('{"timestamp":"2026-11-30T14:24:%s.000000+0000","event_type":"hids","vm":"personal",'
+                        '"hids":{"rule":{"level":%d,"description":"%s","id":"%s"}}}\n'
+                        % (t, lvl, 'sshd: authentication failed.' if lvl == 5 else 'multiple failures',
+                           '5760' if lvl == 5 else '5720'))
+            f.write('{"timestamp":"2026-11-30T14:24:23.000000+0000","event_type":"fim","vm":"vault",'
+                    '"fim":{"event":"honeyfile_access","path":"/home/user/passwords.kdbx"}}\n')
+            f.write('{"timestamp":"2026-11-30T14:24:24.000000+0000","event_type":"fim","vm":"vault",'
+                    '"fim":{"event":"scan_summary","entries":10}}\n')
+        subprocess.run([vigil, 'store', '--eve', host, '--db', hdb, '--once', '--set', 'store.max-age=0'],
+                       capture_output=True)
+        got = hc.execute("SELECT gid, sid, vm, signature, severity, count FROM alert_groups "
+                         "ORDER BY gid, sid").fetchall()
+        check('host findings in the inbox, by rule and VM (a scan summary is none): %s' % got,
+              got == [(5, 5720, 'personal', 'multiple failures', 1, 1),
+                      (5, 5760, 'personal', 'sshd: authentication failed.', 3, 3),
+                      (6, 1, 'vault', 'honeyfile opened', 1, 1),
+                      (6, 3, 'vault', 'file changed', 3, 1)])
+        got = hc.execute("SELECT count(*) FROM events WHERE type = 'hids' AND sid = 5760").fetchone()[0]
+        check('... and a group\'s events are found by its sid (the inbox\'s link)', got == 3)
+        hc.close()
         # http records and the fileinfo records of their files both carry the URL
         http = [json.loads(x) for x in lines if '"event_type":"http"' in x or '"event_type":"fileinfo"' in x]
         url = http[0]['http']['url'] if http else '/'

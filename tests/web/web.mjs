@@ -206,6 +206,26 @@ async function main() {
   const fired = await page.locator('#rule').textContent();
   check('an alert that carries its rule shows the rule as it fired', fired.startsWith(alertRec.alert.rule) && fired.includes('as it fired'));
 
+  // a host IDS finding is an inbox alert too: its group, and its link to its events
+  const hidsRec = { timestamp: new Date().toISOString().replace('Z', '+0000'), event_type: 'hids', vm: 'personal',
+    hids: { rule: { id: '5712', level: 10, description: 'sshd: brute force trying to get access to the system.' },
+      location: 'journald', full_log: 'sshd[1]: Failed password for root from 10.0.0.9' } };
+  fs.appendFileSync(eve, JSON.stringify(hidsRec) + '\n');
+  await page.goto(base + '/#/inbox?state=all');
+  await page.waitForSelector('#groups tbody tr');
+  const hidsLink = page.locator('#groups a[href^="#/events?type=hids&sid=5712"]');
+  for (let i = 0; i < 50 && await hidsLink.count() === 0; i++) {
+    await new Promise(r => setTimeout(r, 200));
+    await page.goto(base + '/#/inbox?state=all&r=' + i);
+    await page.waitForSelector('#groups tbody tr');
+  }
+  check('a host IDS alert has its group in the inbox (rule 5712, VM personal)', await hidsLink.count() === 1);
+  await hidsLink.click();
+  await page.waitForSelector('#events tbody tr');
+  const hidsRows = await page.locator('#events tbody tr td.what').allTextContents();
+  check(`... and its link lists it (${JSON.stringify(hidsRows)})`,
+    hidsRows.length === 1 && hidsRows[0].includes('brute force'));
+
   // acknowledge: the group leaves the inbox
   await page.goto(base + '/#/inbox');
   await page.waitForSelector('#groups tbody tr');
