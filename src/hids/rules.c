@@ -1015,8 +1015,14 @@ struct hids_state {
 	uint64_t *ignored_at;
 	struct hq *sid_q, *grp_q;
 	struct hset fts, ckignore;
-	uint64_t *diff_hash;       /* check_diff: the last output per rule */
+	uint64_t *diff_hash;       /* check_diff: the last output per rule (local logs) */
+	/* ... and per rule and VM for agents' events, as Wazuh keeps it per
+	 * agent: direct-mapped by (rule, VM), the full key kept, so a
+	 * collision forgets the older pair (its next output counts as a
+	 * first, which does not alert) and memory stays fixed */
+	struct { uint64_t key, h; } *diff_vm;
 };
+#define DIFF_VM_SLOTS 4096
 
 static void past_unref(struct hpast *p)
 {
@@ -1074,9 +1080,10 @@ struct hids_state *hids_state_new(const struct hids_ruleset *rs)
 	st->fired = calloc(n, sizeof(*st->fired));
 	st->ignored_at = calloc(n, sizeof(*st->ignored_at));
 	st->diff_hash = calloc(n, sizeof(*st->diff_hash));
+	st->diff_vm = calloc(DIFF_VM_SLOTS, sizeof(*st->diff_vm));
 	st->sid_q = calloc(rs->sid_lists + 1, sizeof(*st->sid_q));
 	st->grp_q = calloc(rs->group_lists + 1, sizeof(*st->grp_q));
-	if (!st->fired || !st->ignored_at || !st->diff_hash || !st->sid_q || !st->grp_q) {
+	if (!st->fired || !st->ignored_at || !st->diff_hash || !st->diff_vm || !st->sid_q || !st->grp_q) {
 		hids_state_free(st);
 		return NULL;
 	}
@@ -1096,6 +1103,7 @@ void hids_state_free(struct hids_state *st)
 	free(st->fired);
 	free(st->ignored_at);
 	free(st->diff_hash);
+	free(st->diff_vm);
 	free(st->fts.h);
 	free(st->ckignore.h);
 	free(st);
@@ -1397,6 +1405,15 @@ static bool rule_ok(struct eval *x, const struct hrule *r)
 		/* alerts when the output differs from the last one seen */
 		uint64_t h = hash_bytes(ev->log, strlen(ev->log), 7) | 1;
 		uint64_t *slot = &x->st->diff_hash[r->idx];
+		if (ev->agent) {
+			uint64_t key = hash_bytes(ev->agent, strlen(ev->agent), r->idx + 1) | 1;
+			size_t k = key % DIFF_VM_SLOTS;
+			if (x->st->diff_vm[k].key != key) {
+				x->st->diff_vm[k].key = key;
+				x->st->diff_vm[k].h = 0;
+			}
+			slot = &x->st->diff_vm[k].h;
+		}
 		bool first = !*slot, same = *slot == h;
 		*slot = h;
 		if (first || same)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "agentproto.h"
@@ -169,6 +170,67 @@ static void test_agent_records(void **state)
 	assert_int_equal(want, 6);
 }
 
+/* check_diff remembers the last output per rule and VM (as Wazuh per
+ * agent): two VMs alternating their own steady outputs never alert; a
+ * change in one alerts once. */
+static void test_check_diff_per_vm(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-hids-XXXXXX", path[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/decoders", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/rules", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/decoders/d.xml", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("<decoder name=\"netstat\"><prematch>^ports open </prematch></decoder>\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/rules/r.xml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("<group name=\"t,\"><rule id=\"1\" level=\"0\" noalert=\"1\"><category>syslog</category>"
+	      "<description>the template</description></rule>\n<rule id=\"100\" level=\"0\"><decoded_as>netstat</decoded_as><description>netstat</description></rule>\n"
+	      "<rule id=\"101\" level=\"7\"><if_sid>100</if_sid><check_diff />"
+	      "<description>listened ports changed</description></rule></group>\n", f);
+	fclose(f);
+	struct hids_paths paths = { .dir = dir };
+	struct hids_ruleset *rs = NULL;
+	struct verr e = { "" };
+	int lrc = hids_ruleset_load(&rs, &paths, NULL, &e);
+	if (lrc)
+		fail_msg("%s", e.msg);
+	struct hids_state *st = hids_state_new(rs);
+	assert_non_null(st);
+	struct hids_event ev;
+	hids_event_init(&ev);
+	static const struct { const char *vm, *out; bool alert; } steps[] = {
+		{ "work", "ports open 22", false },     /* first output of work */
+		{ "personal", "ports open 80", false }, /* first of personal */
+		{ "work", "ports open 22", false },     /* same as work's last */
+		{ "personal", "ports open 80", false },
+		{ "work", "ports open 22 4444", true }, /* work's changed */
+		{ "personal", "ports open 80", false }, /* personal's did not */
+		{ NULL, "ports open 22", false },       /* the gateway's own, first */
+		{ NULL, "ports open 23", true },
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		assert_int_equal(hids_event_set(&ev, "netstat", steps[i].out, strlen(steps[i].out)), 0);
+		ev.agent = steps[i].vm;
+		assert_int_equal(hids_analyze(rs, st, &ev, "gw"), 0);
+		if (steps[i].alert != (ev.rule && hids_rule_id(ev.rule) == 101 && ev.alert))
+			fail_msg("step %zu (%s, %s): alert %d expected", i, steps[i].vm ? steps[i].vm : "-",
+				 steps[i].out, steps[i].alert);
+	}
+	hids_event_fini(&ev);
+	hids_state_free(st);
+	hids_ruleset_free(rs);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_predecode_prefixes),
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_agent_records),
+		cmocka_unit_test(test_check_diff_per_vm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
