@@ -25,7 +25,7 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic", "smtp", "ftp", "ftp-data" };
+					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -584,6 +584,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->ssh_new = t->ssh_log = false;
 	t->quic = NULL;
 	t->quic_log = false;
+	t->nsip = 0;
 	t->quic_long = false;
 	t->events = 0;
 	a->pkt_seq++;
@@ -617,6 +618,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	smtp_state_free(a, af->smtp);
 	ftp_state_free(af->ftp);
 	ftpdata_state_free(a, af->ftpdata);
+	sip_state_free(a, af->sip);
 	v_free(af);
 	f->app = NULL;
 }
@@ -633,6 +635,8 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_TLS;
 	if (n >= 4 && !memcmp(d, "SSH-", 4))
 		return ALP_SSH;
+	if (sip_probe(d, n))
+		return ALP_SIP;
 	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
 		return ALP_HTTP;
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
@@ -839,6 +843,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 	case ALP_DNS:
 		dns_tcp(a, f, af, dir, data, len);
 		break;
+	case ALP_SIP:
+		if (!af->sip && !(af->sip = v_calloc(1, sizeof(*af->sip))))
+			return;
+		sip_feed(a, af->sip, dir, data, len);
+		break;
 	}
 	if (flags & STREAM_END)
 		app_stream_data(a, f, dir, NULL, 0, STREAM_END);
@@ -858,6 +867,17 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			return;
 		a->tx.alproto = ALP_QUIC;
 		quic_udp(a, af->quic, p->dir, p->payload, p->payload_len);
+		return;
+	}
+	if (f->alproto == ALP_UNKNOWN && sip_probe(p->payload, p->payload_len))
+		f->alproto = ALP_SIP;
+	if (f->alproto == ALP_SIP) {
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->sip && !(af->sip = v_calloc(1, sizeof(*af->sip))))
+			return;
+		sip_udp(a, af->sip, p->payload, p->payload_len);
 		return;
 	}
 	bool dns_port = p->sp == 53 || p->dp == 53 || p->sp == 5353 || p->dp == 5353;

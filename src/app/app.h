@@ -30,6 +30,7 @@ enum alproto_id {
 	ALP_SMTP,
 	ALP_FTP,
 	ALP_FTPDATA,
+	ALP_SIP,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -181,6 +182,34 @@ struct quic_info {
 /* "server_name", "alpn", ... or NULL for a type without a name here */
 const char *tls_ext_name(uint16_t type);
 
+/* SIP (sip.c): one message, a transaction of its own.  The head is
+ * copied (up to SIP_HEAD_MAX bytes) and its parts are offsets into it;
+ * up to SIP_MAX_HDR values of each header rules read. */
+#define SIP_HEAD_MAX 4096
+#define SIP_MAX_HDR 8
+enum { SIP_H_FROM, SIP_H_TO, SIP_H_VIA, SIP_H_UA, SIP_H_CTYPE, SIP_H_CLEN, SIP_H_MAX };
+struct sip_str {
+	uint16_t off, len;
+};
+struct sip_msg {
+	bool response;
+	uint64_t tx_id;
+	struct sip_str method, uri, version, code, reason, line; /* line: the request or status line */
+	struct sip_str hdr[SIP_H_MAX][SIP_MAX_HDR];
+	uint8_t nhdr[SIP_H_MAX];
+	int64_t content_length;   /* -1: none */
+	uint32_t len;
+	char buf[SIP_HEAD_MAX];
+};
+#define APP_SIP_PER_PKT 2
+/* Whether d starts like a SIP message (a request or a status line). */
+bool sip_probe(const uint8_t *d, uint32_t n);
+/* Parses a message's head (or a datagram); false when it is not SIP. */
+bool sip_parse(struct sip_msg *m, const uint8_t *d, uint32_t n);
+/* The fields of the "sip" object. */
+struct jbuf;
+void sip_log_fields(struct jbuf *jb, const struct sip_msg *m);
+
 /* The parts of an HTTP transaction, in arrival order (tx.http_fresh) */
 /* the parts of an HTTP transaction in the order they arrive; a request's
  * line comes before its headers (the line alone is exposed once parsed) */
@@ -295,6 +324,9 @@ struct app_tx {
 	bool quic_log;
 	bool quic_long;           /* a long-header packet (either side) ... */
 	uint8_t quic_version[4];  /* ... of this version (quic.version) */
+	/* SIP: the messages this packet completed */
+	const struct sip_msg *sip[APP_SIP_PER_PKT];
+	uint8_t nsip;
 	/* app-layer events raised on this packet */
 	app_events_t events;
 };

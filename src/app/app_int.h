@@ -83,6 +83,20 @@ struct ssh_state {
 void ssh_feed(struct app_ctx *a, struct ssh_state *s, int dir, const uint8_t *d, uint32_t n);
 void ssh_state_free(struct app_ctx *a, struct ssh_state *s);
 
+/* SIP (sip.c) */
+#define SIP_TCP_MAX (64 * 1024)
+struct sip_state {
+	struct sip_msg msg[APP_SIP_PER_PKT]; /* this packet's messages */
+	uint8_t used;
+	uint64_t seq;             /* the packet they belong to (app_ctx.pkt_seq) */
+	uint64_t next_tx;
+	uint8_t *buf[2];          /* TCP: a message being gathered per direction */
+	uint32_t len[2];
+};
+void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t n);
+void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d, uint32_t n);
+void sip_state_free(struct app_ctx *a, struct sip_state *s);
+
 /* QUIC (quic.c) */
 struct quic_state {
 	struct quic_info info;
@@ -246,6 +260,7 @@ struct app_flow {
 	struct smtp_state *smtp;
 	struct ftp_state *ftp;
 	struct ftpdata_state *ftpdata;
+	struct sip_state *sip;
 };
 
 /* Charges / releases the app memcap (raises app.memcap_reached). */

@@ -2158,6 +2158,26 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		if (fi->data)
 			add_inst(&bi[BUF_FILE_DATA], fi->data, fi->data_len);
 	}
+	for (unsigned i = 0; i < tx->nsip; i++) {
+		const struct sip_msg *m = tx->sip[i];
+#define SIPB(b, x) add_inst(&bi[b], (const uint8_t *)m->buf + (x).off, (x).len)
+		if (m->response) {
+			SIPB(BUF_SIP_STAT_CODE, m->code);
+			SIPB(BUF_SIP_STAT_MSG, m->reason);
+			SIPB(BUF_SIP_RESPONSE_LINE, m->line);
+		} else {
+			SIPB(BUF_SIP_METHOD, m->method);
+			SIPB(BUF_SIP_URI, m->uri);
+			SIPB(BUF_SIP_REQUEST_LINE, m->line);
+		}
+		SIPB(BUF_SIP_PROTOCOL, m->version);
+		static const int hb[SIP_H_MAX] = { BUF_SIP_FROM, BUF_SIP_TO, BUF_SIP_VIA, BUF_SIP_USER_AGENT,
+						   BUF_SIP_CONTENT_TYPE, BUF_SIP_CONTENT_LENGTH };
+		for (int h = 0; h < SIP_H_MAX; h++)
+			for (unsigned k = 0; k < m->nhdr[h]; k++)
+				SIPB(hb[h], m->hdr[h][k]);
+#undef SIPB
+	}
 	const struct tls_info *t = tx->tls;
 	if (t && (tx->tls_new & TLS_ST_CLIENT_HELLO)) {
 		add_inst(&bi[BUF_TLS_SNI], t->sni, t->sni_len);

@@ -43,6 +43,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->smtp = c->eve_smtp;
 	ec->ftp = c->eve_ftp;
 	ec->quic = c->eve_quic;
+	ec->sip = c->eve_sip;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
 	ec->http_headers = (uint8_t)c->eve_http_headers;
@@ -757,6 +758,22 @@ static void quic_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		eve_quic_record(jb, p, f, tx->quic, ec);
 }
 
+/* Each SIP message is a transaction and a record, in the direction it
+ * travelled (the packet's). */
+static void sip_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	for (unsigned i = 0; tx && f && i < tx->nsip; i++) {
+		eve_header(jb, p ? p->ts : f->last, "sip", f, p, ec);
+		jb_u64(jb, "tx_id", tx->sip[i]->tx_id);
+		jb_open_object(jb, "sip");
+		sip_log_fields(jb, tx->sip[i]);
+		jb_close(jb);
+		jb_close(jb);
+		jb_append(jb, "\n", 1);
+	}
+}
+
 static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 			 const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -841,6 +858,7 @@ static bool want_dns(const struct eve_cfg *ec) { return ec->dns; }
 static bool want_tls(const struct eve_cfg *ec) { return ec->tls; }
 static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
 static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
+static bool want_sip(const struct eve_cfg *ec) { return ec->sip; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
 static bool want_ftp(const struct eve_cfg *ec) { return ec->ftp; }
@@ -859,6 +877,7 @@ static const struct eve_app_row {
 	{ "tls", want_tls, tls_rows, 2 },
 	{ "ssh", want_ssh, ssh_rows, 3 },
 	{ "quic", want_quic, quic_rows, 0 },
+	{ "sip", want_sip, sip_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
 	{ "smtp", want_smtp, smtp_rows, 5 },

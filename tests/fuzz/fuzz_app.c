@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP).  The input is a conversation: records of
+ * ALP_SMTP, ALP_FTP, ALP_SIP over TCP, or over UDP when the first byte's 0x40
+ * bit is set).  The input is a conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
  * one datagram (UDP), with the per-packet view reset in between as the
@@ -15,6 +16,7 @@
 #include "app.h"
 #include "counters.h"
 #include "decode.h"
+#include "json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,9 +33,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	app_ctx_init(a, &c, &cnt);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
-	f.key.proto = FUZZ_ALPROTO == ALP_QUIC ? 17 : 6;
+	bool udp = FUZZ_ALPROTO == ALP_QUIC || (FUZZ_ALPROTO == ALP_SIP && (knobs & 0x40));
+	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -50,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		memcpy(buf, data + off, len);
 		app_tx_reset(a);
-		if (FUZZ_ALPROTO == ALP_QUIC) {
+		if (udp) {
 			struct packet p;
 			memset(&p, 0, sizeof(p));
 			p.payload = buf;
@@ -65,6 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			app_stream_data(a, &f, dir, buf, (uint32_t)len, 0);
 			if (len && (buf[0] & 1))
 				app_tcp_close(a, &f, dir);
+		}
+		/* what records would write of the messages (SIP) */
+		for (unsigned i = 0; i < a->tx.nsip; i++) {
+			struct jbuf jb = { 0 };
+			sip_log_fields(&jb, a->tx.sip[i]);
+			jb_fini(&jb);
 		}
 		free(buf);
 		off += len;

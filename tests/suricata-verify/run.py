@@ -26,9 +26,9 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet'}
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip'}
 APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
-                'smb', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'sip', 'rdp', 'mqtt',
+                'smb', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'ldap', 'websocket',
                 'frame', 'metadata', 'tftp', 'bittorrent', 'enip',
                 'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict', 'engine')
@@ -45,6 +45,8 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil inspects TCP data as it arrives, which is what Suricata
             # does with stream.inline (docs/packet-engine.md): nothing to set
             'stream.inline': None,
+            # vigil always parses SIP (UDP and TCP)
+            'app-layer.protocols.sip.enabled': None,
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
@@ -94,7 +96,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):

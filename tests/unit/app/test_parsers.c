@@ -620,9 +620,84 @@ static void test_ssh_long_banner(void **state)
 	app_flow_free_ctx(&a, &f);
 }
 
+/* SIP over TCP: messages cut at the blank line plus Content-Length, the
+ * same fields whole and a byte at a time; compact header names read as
+ * their long forms; pipelined messages each a transaction. */
+struct sip_seen {
+	int n;
+	char line[4][128], via[4][64], ua[4][64];
+	int nvia[4];
+	uint64_t tx[4];
+	long clen[4];
+};
+static void sip_cb(const struct app_tx *tx, void *ud)
+{
+	struct sip_seen *s = ud;
+	for (unsigned i = 0; i < tx->nsip && s->n < 4; i++, s->n++) {
+		const struct sip_msg *m = tx->sip[i];
+		snprintf(s->line[s->n], sizeof(s->line[0]), "%.*s", m->line.len, m->buf + m->line.off);
+		s->nvia[s->n] = m->nhdr[SIP_H_VIA];
+		if (m->nhdr[SIP_H_VIA])
+			snprintf(s->via[s->n], sizeof(s->via[0]), "%.*s", m->hdr[SIP_H_VIA][m->nhdr[SIP_H_VIA] - 1].len,
+				 m->buf + m->hdr[SIP_H_VIA][m->nhdr[SIP_H_VIA] - 1].off);
+		if (m->nhdr[SIP_H_UA])
+			snprintf(s->ua[s->n], sizeof(s->ua[0]), "%.*s", m->hdr[SIP_H_UA][0].len,
+				 m->buf + m->hdr[SIP_H_UA][0].off);
+		s->tx[s->n] = m->tx_id;
+		s->clen[s->n] = (long)m->content_length;
+	}
+}
+
+static void test_sip(void **state)
+{
+	(void)state;
+	static const char conv[] =
+		"INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1\r\nv:  SIP/2.0/TCP 10.0.0.2 \r\n"
+		"User-Agent: softphone 1.0\r\nl: 10\r\n\r\nv=0\r\ns=x\r\n"
+		"OPTIONS sip:bob@example.com SIP/2.0\r\nContent-Length: 0\r\n\r\n";
+	for (size_t step = 0; step <= 1; step++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 5060;
+		struct sip_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 0, (const uint8_t *)conv, strlen(conv), step, sip_cb, &s);
+		assert_int_equal(f.alproto, ALP_SIP);
+		assert_int_equal(s.n, 2);
+		assert_string_equal(s.line[0], "INVITE sip:bob@example.com SIP/2.0");
+		assert_int_equal(s.nvia[0], 2);
+		assert_string_equal(s.via[0], "SIP/2.0/TCP 10.0.0.2");
+		assert_string_equal(s.ua[0], "softphone 1.0");
+		assert_int_equal(s.clen[0], 10);
+		assert_string_equal(s.line[1], "OPTIONS sip:bob@example.com SIP/2.0");
+		assert_int_equal(s.tx[0], 0);
+		assert_int_equal(s.tx[1], 1);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+	/* a status line, and what is not SIP */
+	struct sip_msg *m = malloc(sizeof(*m));
+	assert_non_null(m);
+	static const char resp[] = "SIP/2.0 486 Busy Here\r\nt: <sip:bob@example.com>;tag=1\r\n\r\n";
+	assert_true(sip_probe((const uint8_t *)resp, sizeof(resp) - 1));
+	assert_true(sip_parse(m, (const uint8_t *)resp, sizeof(resp) - 1));
+	assert_true(m->response);
+	assert_int_equal(m->code.len, 3);
+	assert_memory_equal(m->buf + m->code.off, "486", 3);
+	assert_memory_equal(m->buf + m->reason.off, "Busy Here", 9);
+	assert_int_equal(m->nhdr[SIP_H_TO], 1);
+	assert_false(sip_probe((const uint8_t *)"OPTIONS / HTTP/1.1\r\n", 20));
+	assert_false(sip_probe((const uint8_t *)"SIP/2.0 OK\r\n", 12));
+	assert_false(sip_parse(m, (const uint8_t *)"IN(VITE sip:x SIP/2.0\r\n\r\n", 25));
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_body_limit),
 		cmocka_unit_test(test_http_uri_normalisation),
