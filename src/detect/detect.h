@@ -114,6 +114,10 @@ bool detect_flow_done(const struct detect_engine *de, const struct flow *f);
 /* Frees f->detect (at flow end). */
 void detect_flow_free(struct flow *f);
 
+/* The datasets rules named (dataset keyword) outlive engines: at exit,
+ * writes those with a save or state file (save) and frees them all. */
+void detect_datasets_close(bool save);
+
 /* Writes the keyword table (--list-keywords). */
 void detect_list_keywords(FILE *f);
 

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "dataset.h"
 #include "log.h"
 #include "mpm.h"
 #include "parse.h"
@@ -2064,6 +2065,10 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 /* The packet's headers as buffers (ipv4.hdr, tcp.hdr, ...). */
 static void pkt_buffers(const struct packet *p, struct binst bi[BUF_MAX])
 {
+	if (p->ip_ver == 4 || p->ip_ver == 6) {
+		add_inst(&bi[BUF_IP_SRC], p->src, p->ip_ver == 4 ? 4 : 16);
+		add_inst(&bi[BUF_IP_DST], p->dst, p->ip_ver == 4 ? 4 : 16);
+	}
 	if (p->ip_hdr && p->ip_ver == 4)
 		add_inst(&bi[BUF_IPV4_HDR], p->ip_hdr, p->ip_hlen);
 	else if (p->ip_hdr && p->ip_ver == 6)
@@ -2661,4 +2666,11 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		dt->cand[dt->touched[t]] = 0;
 	if (w)
 		w->fresh = false;
+}
+
+void detect_datasets_close(bool save)
+{
+	if (save)
+		datasets_save_all();
+	datasets_free_all();
 }

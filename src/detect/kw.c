@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "dataset.h"
 #include "json.h"
 #include "parse.h"
 #include "xform.h"
@@ -637,6 +638,105 @@ static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (!s)
 		return -1;
 	s->u.bsize = c;
+	return 0;
+}
+
+static int split_args(char *s, char **toks, int max);
+
+/* A dataset file named in a rule: relative to the rule file's folder,
+ * never absolute nor climbing out of it (Suricata's default, so that a
+ * rule cannot make vigil read or write any file it can reach). */
+static int ds_path(const char *what, const char *f, char *out, size_t cap, struct parse_ctx *pc)
+{
+	if (!*f || f[0] == '/' || !strncmp(f, "../", 3) || strstr(f, "/../") ||
+	    !strcmp(f, "..") || (strlen(f) >= 3 && !strcmp(f + strlen(f) - 3, "/..")))
+		FAIL("dataset: %s \"%s\" must be a path inside the rule file's folder", what, f);
+	if (snprintf(out, cap, "%s/%s", pc->dir[0] ? pc->dir : ".", f) >= (int)cap)
+		FAIL("dataset: %s path too long", what);
+	return 0;
+}
+
+static int kw_dataset(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[1024], *toks[16];
+	if (need_arg(arg, "dataset", pc))
+		return -1;
+	if (r->cur_buf <= BUF_PAYLOAD && r->cur_xl < 0)
+		FAIL("dataset: needs a sticky buffer before it");
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 16);
+	if (n < 2)
+		FAIL("dataset: expected set|unset|isset|isnotset,NAME[,options]");
+	static const char *const cmds[] = { "set", "unset", "isset", "isnotset" };
+	int cmd = -1;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(toks[0], cmds[i]))
+			cmd = i;
+	if (cmd < 0)
+		FAIL("dataset: \"%s\" is not set, unset, isset or isnotset", toks[0]);
+	static char load[4200], save[4200];
+	struct ds_open o = { .name = toks[1], .type = DS_STRING };
+	bool typed = false, subdomain = false;
+	for (int i = 2; i < n; i++) {
+		char *k = toks[i], *v = k;
+		while (*v && *v != ' ' && *v != '\t')
+			v++;
+		if (*v)
+			*v++ = 0;
+		v = trim(v);
+		if (!strcmp(k, "type")) {
+			static const char *const types[] = { "string", "md5", "sha256", "ipv4", "ip" };
+			int t = -1;
+			for (int j = 0; j < 5; j++)
+				if (!strcmp(v, types[j]))
+					t = j;
+			if (t < 0)
+				FAIL("dataset: type \"%s\" is not string, md5, sha256, ipv4 or ip", v);
+			o.type = (enum ds_type)t;
+			typed = true;
+		} else if (!strcmp(k, "load") || !strcmp(k, "state")) {
+			if (ds_path(k, v, load, sizeof(load), pc) < 0)
+				return -1;
+			o.load = load;
+			if (!strcmp(k, "state")) {
+				memcpy(save, load, sizeof(save));
+				o.save = save;
+			}
+		} else if (!strcmp(k, "save")) {
+			if (ds_path(k, v, save, sizeof(save), pc) < 0)
+				return -1;
+			o.save = save;
+		} else if (!strcmp(k, "memcap")) {
+			if (parse_size(v, &o.memcap) < 0 || !o.memcap)
+				FAIL("dataset: memcap \"%s\" is not a size", v);
+		} else if (!strcmp(k, "hashsize") || !strcmp(k, "context_key")) {
+			/* the table grows by itself; alert context is not kept */
+		} else if (!strcmp(k, "format")) {
+			if (!strcmp(v, "ndjson") || !strcmp(v, "json"))
+				o.ndjson = true;
+			else if (strcmp(v, "csv"))
+				FAIL("dataset: format \"%s\" is not csv, json or ndjson", v);
+		} else if (!strcmp(k, "value_key")) {
+			o.value_key = v;
+		} else if (!strcmp(k, "match")) {
+			if (strcmp(v, "subdomain"))
+				FAIL("dataset: match \"%s\" is not subdomain", v);
+			subdomain = true;
+		} else {
+			FAIL("dataset: unknown option \"%s\"", k);
+		}
+	}
+	o.untyped = !typed; /* the set another rule made, or an error */
+	if (o.ndjson && !o.value_key)
+		FAIL("dataset: format ndjson needs value_key");
+	char err[256] = "";
+	struct dataset *ds = dataset_open(&o, err, sizeof(err));
+	if (!ds)
+		FAIL("%s", err);
+	struct sm *s = add_sm(r, SM_DATASET, pc);
+	if (!s)
+		return -1;
+	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain };
 	return 0;
 }
 
@@ -1559,6 +1659,8 @@ static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipve
 		r->ipver = ipver;
 	return 0;
 }
+static int kw_ip_src(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IP_SRC, 0, 0); }
+static int kw_ip_dst(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IP_DST, 0, 0); }
 static int kw_ipv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV4_HDR, 0, 4); }
 static int kw_ipv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV6_HDR, 0, 6); }
 static int kw_tcp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_TCP_HDR, 6, 0); }

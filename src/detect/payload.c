@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "dataset.h"
 #include "util.h"
 
 #define STEP_COST 1
@@ -265,6 +266,18 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	}
 	case SM_BSIZE:
 		return numcmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
+	case SM_DATASET: {
+		/* the whole buffer's value, as Suricata tests it */
+		const struct sm_dataset *d = &s->u.ds;
+		bool ok = dataset_cmd(d->ds, d->cmd, st->buf, st->len);
+		if (d->subdomain && (d->cmd == DS_ISSET || d->cmd == DS_ISNOTSET)) {
+			/* ".a.b.c": also ".b.c" and ".c" (a name with dotprefix) */
+			for (uint32_t k = 1; k < st->len && ok == (d->cmd == DS_ISNOTSET); k++)
+				if (st->buf[k] == '.')
+					ok = dataset_cmd(d->ds, d->cmd, st->buf + k, st->len - k);
+		}
+		return ok && match_from(l, i + 1, prev, st);
+	}
 	case SM_ENTROPY: {
 		const struct sm_entropy *e = &s->u.ent;
 		if (e->offset > st->len)

@@ -71,7 +71,7 @@ struct numcmp {
 };
 
 enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
-	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY };
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET };
 
 /* A value that is a literal or a byte_extract/byte_math variable. */
 struct numvar {
@@ -126,6 +126,16 @@ struct sm_entropy {
 	double a, b;
 };
 
+/* dataset: the buffer's value tested against (or added to) a named set
+ * (dataset.h); with match subdomain, also each of its suffixes that
+ * starts at a dot */
+struct dataset;
+struct sm_dataset {
+	struct dataset *ds;
+	uint8_t cmd;                /* enum ds_cmd */
+	bool subdomain;
+};
+
 /* base64_decode: what base64_data then inspects */
 struct sm_b64 {
 	uint32_t bytes, offset;  /* bytes 0: the rest of the buffer */
@@ -142,6 +152,7 @@ struct sm {
 		struct numcmp bsize;
 		struct sm_b64 b64;
 		struct sm_entropy ent;
+		struct sm_dataset ds;
 	} u;
 };
 

@@ -300,6 +300,7 @@ static void run_teardown(struct control *ct, bool control_started, struct rules_
 	sink_close(eve);
 	sink_close(fast);
 	detect_engine_free(atomic_load(&rules->cur));
+	detect_datasets_close(true);
 	identity_free(atomic_load(&rules->idm));
 	blocklists_free(atomic_load(&rules->bl));
 	resolved_free(rules->resolved);

@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 		       st.mpm_cached);
 		printf("rules: %u loaded, %u skipped\n", st.loaded, st.skipped + st.invalid);
 		detect_engine_free(de);
+		detect_datasets_close(false);
 		rc = st.invalid ? 1 : 0;
 		goto out;
 	}

@@ -10,8 +10,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "detect.h"
 #include "parse.h"
 #include "payload.h"
 #include "xform.h"
@@ -686,6 +689,89 @@ static void test_rule_classes(void **state)
 			 CLS(0, 0, 1) | CLS(1, 0, 1) | CLS(2, 0, 1));
 }
 
+/* dataset: isset/isnotset against a loaded file (strings in base64,
+ * digests in hex, ndjson), set answering only the first time, unset,
+ * match subdomain, a second rule reusing a set without its type, and the
+ * files a rule may not name. */
+static void test_dataset(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-ds-XXXXXX", cwd[4096];
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	FILE *f = fopen("ua.csv", "w");
+	assert_non_null(f);
+	fputs("# a comment\nY3VybC83LjQzLjA=\nL2FkbWlu,10\n", f); /* curl/7.43.0, /admin (with a reputation) */
+	fclose(f);
+	f = fopen("md5.csv", "w");
+	assert_non_null(f);
+	fputs("21232f297a57a5a743894a0e4a801fc3\n", f); /* md5("admin") */
+	fclose(f);
+	f = fopen("dom.json", "w");
+	assert_non_null(f);
+	fputs("{\"domain\": \"/evil\"}\n", f);
+	fclose(f);
+	f = fopen("bad.csv", "w");
+	assert_non_null(f);
+	fputs("Y3VybA==\n!!notbase64\n", f);
+	fclose(f);
+	assert_true(XM("dataset:isset,t-ua,type string,load ua.csv;", "/admin"));
+	assert_false(XM("dataset:isset,t-ua,type string,load ua.csv;", "/admi"));
+	assert_true(XM("dataset:isnotset,t-ua,type string,load ua.csv;", "/index"));
+	/* set: true when added, then no more */
+	assert_true(XM("dataset:set,t-seen,type string;", "/x"));
+	assert_false(XM("dataset:set,t-seen,type string;", "/x"));
+	assert_true(XM("dataset:isset,t-seen;", "/x")); /* no type: the existing set's */
+	assert_true(XM("dataset:unset,t-seen;", "/x"));
+	assert_false(XM("dataset:isset,t-seen;", "/x"));
+	/* digests: the transformed buffer's bytes against hex lines */
+	assert_true(XM("to_md5; dataset:isset,t-md5,type md5,load md5.csv;", "admin"));
+	assert_false(XM("to_md5; dataset:isset,t-md5,type md5,load md5.csv;", "root"));
+	/* ndjson, and match subdomain over the path's "/" parts is not it:
+	 * only dots split, so "/evil.x" has the suffix ".x" only */
+	assert_true(XM("dataset:isset,t-dom,type string,load dom.json,format ndjson,value_key domain;", "/evil"));
+	f = fopen("sub.csv", "w");
+	assert_non_null(f);
+	fputs("LmV2aWwuY29t\n", f); /* .evil.com */
+	fclose(f);
+	assert_true(XM("dataset:isset,t-sub,type string,load sub.csv,match subdomain;", ".mail.evil.com"));
+	assert_true(XM("dataset:isset,t-sub,type string,load sub.csv,match subdomain;", ".evil.com"));
+	assert_false(XM("dataset:isset,t-sub,type string,load sub.csv,match subdomain;", ".evil.com.org"));
+	assert_true(XM("dataset:isnotset,t-sub,type string,load sub.csv,match subdomain;", ".example.com"));
+	assert_false(XM("dataset:isnotset,t-sub,type string,load sub.csv,match subdomain;", ".a.evil.com"));
+	static const char *const bad[] = {
+		"alert http any any -> any any (http.uri; dataset:isset,x1,type string,load /etc/passwd; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x2,type string,load ../ua.csv; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x3,type string,save a/../../x; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x4,type blob; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x5; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,t-ua,type md5; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x6,type string,load bad.csv; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x7,type string,load nofile.csv; sid:1;)",
+		"alert tcp any any -> any any (dataset:isset,x8,type string; sid:1;)",
+	};
+	REFUSED(bad);
+	struct rule *r = parse(bad[6]);
+	assert_null(r);
+	assert_non_null(strstr(pc.err, "bad.csv:2"));
+	/* state: loaded at start (absent: empty), written at exit */
+	assert_true(XM("dataset:set,t-state,type string,state st.csv;", "/new"));
+	detect_datasets_close(true);
+	f = fopen("st.csv", "r");
+	assert_non_null(f);
+	char line[64] = "";
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	assert_string_equal(line, "L25ldw==\n"); /* "/new" */
+	assert_true(XM("dataset:isset,t-state,type string,state st.csv;", "/new"));
+	detect_datasets_close(false);
+	assert_int_equal(chdir(cwd), 0);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_base64_and_more),
 		cmocka_unit_test(test_xbits),
 		cmocka_unit_test(test_tag),
+		cmocka_unit_test(test_dataset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
