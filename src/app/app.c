@@ -282,6 +282,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request) {
 		hs->nreq++;
+		app_count_tx(a, false, ALP_HTTP);
 		/* a multipart/form-data upload: its parts with file names are files */
 		mpart_free(a, hs->mp);
 		hs->mp = NULL;
@@ -623,6 +624,41 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	f->app = NULL;
 }
 
+void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
+{
+	if (!a->cnt)
+		return;
+	bool udp = f->key.proto == 17;
+	switch (alp) {
+	case ALP_HTTP: CNT_INC(a->cnt, APP_FLOW_HTTP); break;
+	case ALP_TLS: CNT_INC(a->cnt, APP_FLOW_TLS); app_count_tx(a, udp, alp); break;
+	case ALP_SSH: CNT_INC(a->cnt, APP_FLOW_SSH); app_count_tx(a, udp, alp); break;
+	case ALP_SMTP: CNT_INC(a->cnt, APP_FLOW_SMTP); break;
+	case ALP_FTP: CNT_INC(a->cnt, APP_FLOW_FTP); break;
+	case ALP_FTPDATA: CNT_INC(a->cnt, APP_FLOW_FTPDATA); break;
+	case ALP_QUIC: CNT_INC(a->cnt, APP_FLOW_QUIC); break;
+	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_FLOW_DNS_UDP); else CNT_INC(a->cnt, APP_FLOW_DNS_TCP); break;
+	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_FLOW_SIP_UDP); else CNT_INC(a->cnt, APP_FLOW_SIP_TCP); break;
+	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
+	}
+}
+
+void app_count_tx(struct app_ctx *a, bool udp, int alp)
+{
+	if (!a->cnt)
+		return;
+	switch (alp) {
+	case ALP_HTTP: CNT_INC(a->cnt, APP_TX_HTTP); break;
+	case ALP_TLS: CNT_INC(a->cnt, APP_TX_TLS); break;
+	case ALP_SSH: CNT_INC(a->cnt, APP_TX_SSH); break;
+	case ALP_SMTP: CNT_INC(a->cnt, APP_TX_SMTP); break;
+	case ALP_FTP: CNT_INC(a->cnt, APP_TX_FTP); break;
+	case ALP_FTPDATA: CNT_INC(a->cnt, APP_TX_FTPDATA); break;
+	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_TX_DNS_UDP); else CNT_INC(a->cnt, APP_TX_DNS_TCP); break;
+	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_TX_SIP_UDP); else CNT_INC(a->cnt, APP_TX_SIP_TCP); break;
+	}
+}
+
 static const char *const http_methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
 					    "OPTIONS ", "CONNECT ", "PATCH ", "TRACE " };
 
@@ -716,6 +752,7 @@ static void dns_tcp(struct app_ctx *a, struct flow *f, struct app_flow *af, int 
 		struct dns_msg *m = &a->tx.dns[MIN(a->tx.ndns, APP_DNS_PER_PKT - 1u)];
 		if (dns_parse(af->buf[dir] + 2, need - 2, m)) {
 			m->tx_id = f->dns_tx++;
+			app_count_tx(a, f->key.proto == 17, ALP_DNS);
 			if (a->tx.ndns < APP_DNS_PER_PKT)
 				a->tx.ndns++; /* (more than that: the last slot is reused) */
 			if (m->truncated_parse)
@@ -764,6 +801,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (d && ftp_data_expected(f, d)) {
 			af->ftpdata = d;
 			f->alproto = ALP_FTPDATA;
+			app_count_flow(a, f, ALP_FTPDATA);
+			app_count_tx(a, false, ALP_FTPDATA);
 		} else {
 			v_free(d);
 		}
@@ -783,11 +822,14 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 				return; /* too few bytes to tell yet */
 			}
 			af->seen[dir] = true;
-			if (af->seen[0] && af->seen[1])
+			if (af->seen[0] && af->seen[1]) {
 				f->alproto = ALP_FAILED;
+				app_count_flow(a, f, ALP_FAILED);
+			}
 			return;
 		}
 		f->alproto = (uint16_t)p;
+		app_count_flow(a, f, p);
 		/* the bytes collected come first, in both directions (the
 		 * other side may have sent a few before this one decided) */
 		for (int d = 0; d < 2; d++) {
@@ -857,8 +899,10 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 {
 	if (!p->payload_len || f->alproto == ALP_FAILED)
 		return;
-	if (f->alproto == ALP_UNKNOWN && quic_probe(p->payload, p->payload_len))
+	if (f->alproto == ALP_UNKNOWN && quic_probe(p->payload, p->payload_len)) {
 		f->alproto = ALP_QUIC;
+		app_count_flow(a, f, ALP_QUIC);
+	}
 	if (f->alproto == ALP_QUIC) {
 		struct app_flow *af = f->app;
 		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
@@ -869,8 +913,10 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		quic_udp(a, af->quic, p->dir, p->payload, p->payload_len);
 		return;
 	}
-	if (f->alproto == ALP_UNKNOWN && sip_probe(p->payload, p->payload_len))
+	if (f->alproto == ALP_UNKNOWN && sip_probe(p->payload, p->payload_len)) {
 		f->alproto = ALP_SIP;
+		app_count_flow(a, f, ALP_SIP);
+	}
 	if (f->alproto == ALP_SIP) {
 		struct app_flow *af = f->app;
 		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
@@ -885,10 +931,13 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		struct dns_msg *m = &a->tx.dns[0];
 		if (dns_parse(p->payload, p->payload_len, m) &&
 		    (dns_port || f->alproto == ALP_DNS)) {
-			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
+			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse)) {
 				f->alproto = ALP_DNS;
+				app_count_flow(a, f, ALP_DNS);
+			}
 			if (f->alproto == ALP_DNS) {
 				m->tx_id = f->dns_tx++;
+				app_count_tx(a, f->key.proto == 17, ALP_DNS);
 				a->tx.ndns = 1;
 				a->tx.alproto = ALP_DNS;
 				if (m->truncated_parse)
@@ -901,8 +950,10 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			app_event(a, p->payload_len >= 4 && (p->payload[3] & 0x40)
 					     ? APP_EV_DNS_Z_FLAG : APP_EV_DNS_MALFORMED);
 		}
-		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4)
+		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4) {
 			f->alproto = ALP_FAILED;
+			app_count_flow(a, f, ALP_FAILED);
+		}
 	}
 }
 

@@ -263,6 +263,14 @@ struct app_flow {
 	struct sip_state *sip;
 };
 
+/* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that
+ * runs over both transports has _tcp and _udp counters).  A flow counts
+ * once, when its protocol is first decided; a transaction when the
+ * parser starts it (an HTTP request, a DNS, SIP or FTP message or
+ * command, an SMTP mail; TLS and SSH have one per flow, as in Suricata). */
+void app_count_flow(struct app_ctx *a, const struct flow *f, int alp);
+void app_count_tx(struct app_ctx *a, bool udp, int alp);
+
 /* Charges / releases the app memcap (raises app.memcap_reached). */
 bool app_charge(struct app_ctx *a, uint64_t n);
 void app_release(struct app_ctx *a, uint64_t n);

@@ -193,6 +193,7 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	t->command_data[dn] = 0;
 	t->command_data_len = (uint16_t)dn;
 	t->tx_id = s->ntx++;
+	app_count_tx(a, false, ALP_FTP);
 	s->nq++;
 	a->tx.ftp_cmd = t;
 	s->view = t;
@@ -224,6 +225,7 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		t = &s->q[s->q0];
 		memset(t, 0, sizeof(*t));
 		t->tx_id = s->ntx++;
+		app_count_tx(a, false, ALP_FTP);
 		s->nq = 1;
 	}
 	if (t->nreply < FTP_REPLY_MAX && (code || s->in_multi)) {

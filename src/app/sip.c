@@ -184,10 +184,11 @@ static struct sip_msg *slot(struct app_ctx *a, struct sip_state *s)
 	return s->used < APP_SIP_PER_PKT ? &s->msg[s->used] : NULL;
 }
 
-static void sip_done(struct app_ctx *a, struct sip_state *s)
+static void sip_done(struct app_ctx *a, struct sip_state *s, bool udp)
 {
 	struct sip_msg *m = &s->msg[s->used++];
 	m->tx_id = s->next_tx++;
+	app_count_tx(a, udp, ALP_SIP);
 	a->tx.sip[a->tx.nsip++] = m;
 	a->tx.alproto = ALP_SIP;
 }
@@ -197,7 +198,7 @@ void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t 
 	a->tx.alproto = ALP_SIP;
 	struct sip_msg *m = slot(a, s);
 	if (m && sip_parse(m, d, n))
-		sip_done(a, s);
+		sip_done(a, s, true);
 	else if (m)
 		app_event(a, APP_EV_SIP_INVALID);
 }
@@ -238,7 +239,7 @@ void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d,
 				break; /* the body is still coming */
 			uint32_t used = (uint32_t)MIN(he + body, (uint64_t)s->len[dir]);
 			if (ok)
-				sip_done(a, s);
+				sip_done(a, s, false);
 			else
 				app_event(a, APP_EV_SIP_INVALID);
 			memmove(b, b + used, s->len[dir] - used);

@@ -122,6 +122,7 @@ static void tx_done(struct app_ctx *a, struct smtp_state *s)
 	if (s->active) {
 		log_tx(a, s, &s->tx);
 		s->ntx++;
+		app_count_tx(a, false, ALP_SMTP);
 	}
 	s->active = false;
 	tx_reset(s);
@@ -143,6 +144,7 @@ static void tx_sent(struct app_ctx *a, struct smtp_state *s)
 		if (a->file[i].smtp == &s->tx)
 			a->file[i].smtp = &s->await;
 	s->ntx++;
+	app_count_tx(a, false, ALP_SMTP);
 	s->active = false;
 	tx_reset(s);
 	if (!s->replies_seen) {

@@ -110,15 +110,18 @@ def plan(tdir, t, vigil):
                 if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES and \
                         not k.startswith('metadata.entropy.'):
                     return None, f'field {k.split(".")[0]} not written by vigil yet'
+                # (vigil writes stats.app_layer.flow.* and .tx.*, not the rest)
                 if k in ('alert.engine', 'anomaly.layer') or \
-                        re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect|memcap)', k):
+                        (re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect|memcap)', k) and
+                         not re.match(r'stats\.app_layer\.(flow|tx)\.', k)):
                     return None, f'field {k} not written by vigil yet'
                 ev = str(m.get('anomaly.event', ''))
                 if et == 'anomaly' and ev and ev.upper() == ev and ev not in APP_EVENTS:
                     return None, 'app-layer anomaly vigil does not raise'
         if 'stats' in c:
             for k in c['stats']:
-                if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect', 'memcap'):
+                if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect', 'memcap') \
+                        and not re.match(r'app_layer\.(flow|tx)\.', k):
                     return None, f'stats {k}'
         if 'shell' in c and not re.search(r'fast\.log|eve\.json', str(c['shell'].get('args', ''))):
             return None, 'shell check on other files'
