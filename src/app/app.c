@@ -25,7 +25,7 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip" };
+					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -489,6 +489,12 @@ const struct tls_info *app_tls_unlogged(struct flow *f)
 	return &af->tls->info;
 }
 
+const struct ldap_tx *app_ldap_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? ldap_unlogged(af->ldap) : NULL;
+}
+
 const struct ssh_info *app_ssh_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -586,6 +592,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->quic = NULL;
 	t->quic_log = false;
 	t->nsip = 0;
+	t->nldap = 0;
 	t->quic_long = false;
 	t->events = 0;
 	a->pkt_seq++;
@@ -620,6 +627,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	ftp_state_free(af->ftp);
 	ftpdata_state_free(a, af->ftpdata);
 	sip_state_free(a, af->sip);
+	ldap_state_free(a, af->ldap);
 	v_free(af);
 	f->app = NULL;
 }
@@ -639,6 +647,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_QUIC: CNT_INC(a->cnt, APP_FLOW_QUIC); break;
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_FLOW_DNS_UDP); else CNT_INC(a->cnt, APP_FLOW_DNS_TCP); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_FLOW_SIP_UDP); else CNT_INC(a->cnt, APP_FLOW_SIP_TCP); break;
+	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_FLOW_LDAP_UDP); else CNT_INC(a->cnt, APP_FLOW_LDAP_TCP); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -656,6 +665,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_FTPDATA: CNT_INC(a->cnt, APP_TX_FTPDATA); break;
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_TX_DNS_UDP); else CNT_INC(a->cnt, APP_TX_DNS_TCP); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_TX_SIP_UDP); else CNT_INC(a->cnt, APP_TX_SIP_TCP); break;
+	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_TX_LDAP_UDP); else CNT_INC(a->cnt, APP_TX_LDAP_TCP); break;
 	}
 }
 
@@ -673,6 +683,8 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_SSH;
 	if (sip_probe(d, n))
 		return ALP_SIP;
+	if (ldap_probe(d, n))
+		return ALP_LDAP;
 	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
 		return ALP_HTTP;
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
@@ -890,6 +902,17 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		sip_feed(a, af->sip, dir, data, len);
 		break;
+	case ALP_LDAP:
+		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))
+			return;
+		if (af->ldap->tls) {
+			/* STARTTLS accepted: this and what follows is TLS */
+			f->alproto = ALP_TLS;
+			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
+			break;
+		}
+		ldap_feed(a, af->ldap, dir, data, len);
+		break;
 	}
 	if (flags & STREAM_END)
 		app_stream_data(a, f, dir, NULL, 0, STREAM_END);
@@ -916,6 +939,19 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	if (f->alproto == ALP_UNKNOWN && sip_probe(p->payload, p->payload_len)) {
 		f->alproto = ALP_SIP;
 		app_count_flow(a, f, ALP_SIP);
+	}
+	if (f->alproto == ALP_UNKNOWN && ldap_probe(p->payload, p->payload_len)) {
+		f->alproto = ALP_LDAP;
+		app_count_flow(a, f, ALP_LDAP);
+	}
+	if (f->alproto == ALP_LDAP) {
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))
+			return;
+		ldap_udp(a, af->ldap, p->dir, p->payload, p->payload_len);
+		return;
 	}
 	if (f->alproto == ALP_SIP) {
 		struct app_flow *af = f->app;

@@ -31,6 +31,7 @@ enum alproto_id {
 	ALP_FTP,
 	ALP_FTPDATA,
 	ALP_SIP,
+	ALP_LDAP,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -202,6 +203,29 @@ struct sip_msg {
 	char buf[SIP_HEAD_MAX];
 };
 #define APP_SIP_PER_PKT 2
+
+/* LDAP (ldap.c): a transaction is a request and its responses, each kept
+ * as its BER bytes (records are rendered from them). */
+#define LDAP_MAX_RESP 16
+struct ldap_msg {
+	uint8_t *raw;
+	uint32_t len;
+	uint32_t id;              /* message id */
+	uint8_t op;               /* index in ldap.c's operation table */
+};
+struct ldap_tx {
+	bool used, has_req, complete, logged;
+	uint64_t tx_id, seq;
+	struct ldap_msg req;
+	struct ldap_msg resp[LDAP_MAX_RESP];
+	uint8_t nresp;
+};
+#define APP_LDAP_PER_PKT 4
+/* Whether d starts like an LDAP message. */
+bool ldap_probe(const uint8_t *d, uint32_t n);
+/* The fields of the "ldap" object. */
+struct jbuf;
+void ldap_log_fields(struct jbuf *jb, const struct ldap_tx *t);
 /* Whether d starts like a SIP message (a request or a status line). */
 bool sip_probe(const uint8_t *d, uint32_t n);
 /* Parses a message's head (or a datagram); false when it is not SIP. */
@@ -324,6 +348,9 @@ struct app_tx {
 	bool quic_log;
 	bool quic_long;           /* a long-header packet (either side) ... */
 	uint8_t quic_version[4];  /* ... of this version (quic.version) */
+	/* LDAP: the transactions this packet completed */
+	const struct ldap_tx *ldap[APP_LDAP_PER_PKT];
+	uint8_t nldap;
 	/* SIP: the messages this packet completed */
 	const struct sip_msg *sip[APP_SIP_PER_PKT];
 	uint8_t nsip;
@@ -389,6 +416,8 @@ const struct ftp_info *app_ftp_unanswered(struct flow *f);
 const struct ftpdata_info *app_ftpdata_peek(const struct flow *f);
 const struct ftp_info *app_ftp_peek(const struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
+/* An LDAP transaction of f not logged yet (flow end), or NULL. */
+const struct ldap_tx *app_ldap_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

@@ -97,6 +97,24 @@ void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t 
 void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d, uint32_t n);
 void sip_state_free(struct app_ctx *a, struct sip_state *s);
 
+/* LDAP (ldap.c) */
+#define LDAP_MSG_MAX (64 * 1024)
+#define LDAP_MAX_TX 32
+struct ldap_state {
+	struct ldap_tx tx[LDAP_MAX_TX];
+	uint64_t next_tx;
+	uint32_t starttls_id;     /* an extended request's message id + 1 */
+	bool tls;                 /* STARTTLS accepted: TLS follows */
+	uint8_t *buf[2];          /* TCP: a message being gathered per direction */
+	uint32_t len[2];
+	uint64_t skip[2];         /* bytes of a too long message still to skip */
+};
+void ldap_udp(struct app_ctx *a, struct ldap_state *s, int dir, const uint8_t *d, uint32_t n);
+void ldap_feed(struct app_ctx *a, struct ldap_state *s, int dir, const uint8_t *d, uint32_t n);
+void ldap_state_free(struct app_ctx *a, struct ldap_state *s);
+/* A transaction not logged yet (flow end), marked logged; NULL: none. */
+const struct ldap_tx *ldap_unlogged(struct ldap_state *s);
+
 /* QUIC (quic.c) */
 struct quic_state {
 	struct quic_info info;
@@ -261,6 +279,7 @@ struct app_flow {
 	struct ftp_state *ftp;
 	struct ftpdata_state *ftpdata;
 	struct sip_state *sip;
+	struct ldap_state *ldap;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

@@ -44,6 +44,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->ftp = c->eve_ftp;
 	ec->quic = c->eve_quic;
 	ec->sip = c->eve_sip;
+	ec->ldap = c->eve_ldap;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
 	ec->http_headers = (uint8_t)c->eve_http_headers;
@@ -774,6 +775,35 @@ static void sip_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 }
 
+static void ldap_row(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct ldap_tx *t, const struct eve_cfg *ec)
+{
+	eve_header(jb, p ? p->ts : f->last, "ldap", f, p, ec);
+	jb_u64(jb, "tx_id", t->tx_id);
+	jb_open_object(jb, "ldap");
+	ldap_log_fields(jb, t);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+/* An LDAP transaction when its final response comes (or an unbind);
+ * those still open at flow end then. */
+static void ldap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->nldap; i++)
+			ldap_row(jb, p, f, tx->ldap[i], ec);
+		return;
+	}
+	const struct ldap_tx *t;
+	while ((t = app_ldap_unlogged(f)))
+		ldap_row(jb, NULL, f, t, ec);
+}
+
 static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 			 const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -859,6 +889,7 @@ static bool want_tls(const struct eve_cfg *ec) { return ec->tls; }
 static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
 static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_sip(const struct eve_cfg *ec) { return ec->sip; }
+static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
 static bool want_ftp(const struct eve_cfg *ec) { return ec->ftp; }
@@ -878,6 +909,7 @@ static const struct eve_app_row {
 	{ "ssh", want_ssh, ssh_rows, 3 },
 	{ "quic", want_quic, quic_rows, 0 },
 	{ "sip", want_sip, sip_rows, 0 },
+	{ "ldap", want_ldap, ldap_rows, 7 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
 	{ "smtp", want_smtp, smtp_rows, 5 },

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_SIP over TCP, or over UDP when the first byte's 0x40
- * bit is set).  The input is a conversation: records of
+ * ALP_SMTP, ALP_FTP, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * first byte's 0x40 bit is set).  The input is a conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
  * one datagram (UDP), with the per-packet view reset in between as the
@@ -33,10 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	app_ctx_init(a, &c, &cnt);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
-	bool udp = FUZZ_ALPROTO == ALP_QUIC || (FUZZ_ALPROTO == ALP_SIP && (knobs & 0x40));
+	bool udp = FUZZ_ALPROTO == ALP_QUIC ||
+		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP) && (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -75,10 +76,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sip_log_fields(&jb, a->tx.sip[i]);
 			jb_fini(&jb);
 		}
+		for (unsigned i = 0; i < a->tx.nldap; i++) {
+			struct jbuf jb = { 0 };
+			ldap_log_fields(&jb, a->tx.ldap[i]);
+			jb_fini(&jb);
+		}
 		free(buf);
 		off += len;
 	}
 	app_tx_reset(a);
+	for (const struct ldap_tx *t; (t = app_ldap_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		ldap_log_fields(&jb, t); /* the records written at flow end */
+		jb_fini(&jb);
+	}
 	app_stream_data(a, &f, 0, NULL, 0, 2 /* STREAM_END */);
 	app_stream_data(a, &f, 1, NULL, 0, 2);
 	app_flow_free_ctx(a, &f);

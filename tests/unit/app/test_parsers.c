@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "counters.h"
+#include "json.h"
 #include "pktgen.h"
 #include "testutil.h"
 
@@ -502,18 +503,18 @@ static void test_tls_hostile(void **state)
 	const uint8_t big[] = { 22, 3, 3, 0, 4, 1, 0xff, 0xff, 0xff };
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 0, big, sizeof(big), 0);
-	assert_true(a.tx.events & ((app_events_t)1 << APP_EV_TLS_INVALID_HANDSHAKE));
+	assert_true(((a.tx.events >> APP_EV_TLS_INVALID_HANDSHAKE) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
 	const uint8_t bad[] = { 99, 3, 3, 0, 1, 0 };
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 1, bad, sizeof(bad), 0);
-	assert_true(a.tx.events & ((app_events_t)1 << APP_EV_TLS_INVALID_RECORD_TYPE));
+	assert_true(((a.tx.events >> APP_EV_TLS_INVALID_RECORD_TYPE) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
 	/* a certificate message whose inner lengths lie */
 	const uint8_t cert[] = { 22, 3, 3, 0, 10, 11, 0, 0, 6, 0, 0, 3, 0, 0, 9 };
 	struct flow g;
 	flow_init(&g, ALP_TLS);
 	app_tx_reset(&a);
 	app_stream_data(&a, &g, 1, cert, sizeof(cert), 0);
-	assert_true(a.tx.events & ((app_events_t)1 << APP_EV_TLS_INVALID_CERT));
+	assert_true(((a.tx.events >> APP_EV_TLS_INVALID_CERT) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
 	app_flow_free_ctx(&a, &f);
 	app_flow_free_ctx(&a, &g);
 	assert_int_equal(a.mc.used, 0);
@@ -616,7 +617,7 @@ static void test_ssh_long_banner(void **state)
 	memset(line + 8, 'x', sizeof(line) - 8);
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 0, line, sizeof(line), 0);
-	assert_true(a.tx.events & ((app_events_t)1 << APP_EV_SSH_LONG_BANNER));
+	assert_true(((a.tx.events >> APP_EV_SSH_LONG_BANNER) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
 	app_flow_free_ctx(&a, &f);
 }
 
@@ -694,9 +695,77 @@ static void test_sip(void **state)
 	free(m);
 }
 
+/* LDAP over TCP: a bind and its response are one transaction, logged
+ * when the response completes it; an unbind is complete alone; the same
+ * records whole and a byte at a time; a response to nothing raises
+ * ldap.request_not_found. */
+struct ldap_seen {
+	int n;
+	char rec[4][512];
+	app_events_t ev;
+};
+static void ldap_cb(const struct app_tx *tx, void *ud)
+{
+	struct ldap_seen *s = ud;
+	s->ev |= tx->events;
+	for (unsigned i = 0; i < tx->nldap && s->n < 4; i++, s->n++) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		ldap_log_fields(&jb, tx->ldap[i]);
+		jb_close(&jb);
+		snprintf(s->rec[s->n], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
+}
+
+static void test_ldap(void **state)
+{
+	(void)state;
+	static const uint8_t req[] = { 0x30, 0x0c, 0x02, 0x01, 0x01, 0x60, 0x07, 0x02, 0x01, 0x03,
+				       0x04, 0x00, 0x80, 0x00,
+				       0x30, 0x05, 0x02, 0x01, 0x02, 0x42, 0x00 }; /* bind, unbind */
+	static const uint8_t resp[] = { 0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x31,
+					0x04, 0x00, 0x04, 0x00,
+					0x30, 0x0c, 0x02, 0x01, 0x09, 0x6b, 0x07, 0x0a, 0x01, 0x00,
+					0x04, 0x00, 0x04, 0x00 }; /* bind response; a delete response to nothing */
+	char first[2][4][512];
+	for (size_t step = 0; step <= 1; step++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 389;
+		struct ldap_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 0, req, sizeof(req), step, ldap_cb, &s);
+		assert_int_equal(f.alproto, ALP_LDAP);
+		feed(&a, &f, 1, resp, sizeof(resp), step, ldap_cb, &s);
+		assert_int_equal(s.n, 3);
+		assert_string_equal(s.rec[0], "{\"request\":{\"message_id\":2,\"operation\":\"unbind_request\"}}");
+		assert_string_equal(s.rec[1], "{\"request\":{\"message_id\":1,\"operation\":\"bind_request\","
+					      "\"bind_request\":{\"version\":3,\"name\":\"\"}},\"responses\":[{\"operation\":"
+					      "\"bind_response\",\"bind_response\":{\"result_code\":\"invalid_credentials\","
+					      "\"matched_dn\":\"\",\"message\":\"\"}}]}");
+		assert_string_equal(s.rec[2], "{\"responses\":[{\"message_id\":9,\"operation\":\"del_response\","
+					      "\"del_response\":{\"result_code\":\"success\",\"matched_dn\":\"\",\"message\":\"\"}}]}");
+		assert_true(((s.ev >> APP_EV_LDAP_REQUEST_NOT_FOUND) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
+		memcpy(first[step], s.rec, sizeof(s.rec));
+		assert_null(app_ldap_unlogged(&f));
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+	assert_memory_equal(first[0], first[1], sizeof(first[0]));
+	/* what is not LDAP */
+	assert_false(ldap_probe((const uint8_t *)"\x30\x03\x02\x01\x01", 5));
+	assert_false(ldap_probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16));
+	static const uint8_t snmp[] = { 0x30, 0x26, 0x02, 0x01, 0x01, 0x04, 0x06, 'p', 'u', 'b', 'l', 'i', 'c' };
+	assert_false(ldap_probe(snmp, sizeof(snmp)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_body_limit),
