@@ -25,7 +25,7 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap" };
+					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -489,6 +489,12 @@ const struct tls_info *app_tls_unlogged(struct flow *f)
 	return &af->tls->info;
 }
 
+const struct tftp_info *app_tftp_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af && af->tftp && af->tftp->opcode ? af->tftp : NULL;
+}
+
 const struct ldap_tx *app_ldap_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -593,6 +599,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->quic_log = false;
 	t->nsip = 0;
 	t->nldap = 0;
+	t->tftp = NULL;
 	t->quic_long = false;
 	t->events = 0;
 	a->pkt_seq++;
@@ -628,6 +635,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	ftpdata_state_free(a, af->ftpdata);
 	sip_state_free(a, af->sip);
 	ldap_state_free(a, af->ldap);
+	v_free(af->tftp);
 	v_free(af);
 	f->app = NULL;
 }
@@ -648,6 +656,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_FLOW_DNS_UDP); else CNT_INC(a->cnt, APP_FLOW_DNS_TCP); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_FLOW_SIP_UDP); else CNT_INC(a->cnt, APP_FLOW_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_FLOW_LDAP_UDP); else CNT_INC(a->cnt, APP_FLOW_LDAP_TCP); break;
+	case ALP_TFTP: CNT_INC(a->cnt, APP_FLOW_TFTP); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -666,6 +675,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_TX_DNS_UDP); else CNT_INC(a->cnt, APP_TX_DNS_TCP); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_TX_SIP_UDP); else CNT_INC(a->cnt, APP_TX_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_TX_LDAP_UDP); else CNT_INC(a->cnt, APP_TX_LDAP_TCP); break;
+	case ALP_TFTP: CNT_INC(a->cnt, APP_TX_TFTP); break;
 	}
 }
 
@@ -939,6 +949,21 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	if (f->alproto == ALP_UNKNOWN && sip_probe(p->payload, p->payload_len)) {
 		f->alproto = ALP_SIP;
 		app_count_flow(a, f, ALP_SIP);
+	}
+	struct tftp_info probe;
+	if (f->alproto == ALP_UNKNOWN && (p->dp == 69 || p->sp == 69) &&
+	    tftp_parse(p->payload, p->payload_len, &probe)) {
+		f->alproto = ALP_TFTP;
+		app_count_flow(a, f, ALP_TFTP);
+	}
+	if (f->alproto == ALP_TFTP) {
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->tftp && !(af->tftp = v_calloc(1, sizeof(*af->tftp))))
+			return;
+		tftp_udp(a, af->tftp, p->payload, p->payload_len);
+		return;
 	}
 	if (f->alproto == ALP_UNKNOWN && ldap_probe(p->payload, p->payload_len)) {
 		f->alproto = ALP_LDAP;

@@ -32,6 +32,7 @@ enum alproto_id {
 	ALP_FTPDATA,
 	ALP_SIP,
 	ALP_LDAP,
+	ALP_TFTP,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -221,6 +222,18 @@ struct ldap_tx {
 	uint8_t nresp;
 };
 #define APP_LDAP_PER_PKT 4
+
+/* TFTP (tftp.c): the last read or write request of a flow */
+struct tftp_info {
+	uint8_t opcode;           /* 1 read, 2 write */
+	char file[256];
+	uint16_t file_len;
+	char mode[16];
+	uint64_t tx_id, next_tx;
+};
+struct jbuf;
+bool tftp_parse(const uint8_t *d, uint32_t n, struct tftp_info *t);
+void tftp_log_fields(struct jbuf *jb, const struct tftp_info *t);
 /* Whether d starts like an LDAP message. */
 bool ldap_probe(const uint8_t *d, uint32_t n);
 /* The fields of the "ldap" object. */
@@ -348,6 +361,8 @@ struct app_tx {
 	bool quic_log;
 	bool quic_long;           /* a long-header packet (either side) ... */
 	uint8_t quic_version[4];  /* ... of this version (quic.version) */
+	/* TFTP: a request on this packet */
+	const struct tftp_info *tftp;
 	/* LDAP: the transactions this packet completed */
 	const struct ldap_tx *ldap[APP_LDAP_PER_PKT];
 	uint8_t nldap;
@@ -416,6 +431,8 @@ const struct ftp_info *app_ftp_unanswered(struct flow *f);
 const struct ftpdata_info *app_ftpdata_peek(const struct flow *f);
 const struct ftp_info *app_ftp_peek(const struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
+/* The last TFTP request of f, or NULL. */
+const struct tftp_info *app_tftp_peek(const struct flow *f);
 /* An LDAP transaction of f not logged yet (flow end), or NULL. */
 const struct ldap_tx *app_ldap_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);

@@ -97,6 +97,9 @@ void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t 
 void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d, uint32_t n);
 void sip_state_free(struct app_ctx *a, struct sip_state *s);
 
+/* TFTP (tftp.c) */
+void tftp_udp(struct app_ctx *a, struct tftp_info *t, const uint8_t *d, uint32_t n);
+
 /* LDAP (ldap.c) */
 #define LDAP_MSG_MAX (64 * 1024)
 #define LDAP_MAX_TX 32
@@ -280,6 +283,7 @@ struct app_flow {
 	struct ftpdata_state *ftpdata;
 	struct sip_state *sip;
 	struct ldap_state *ldap;
+	struct tftp_info *tftp;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

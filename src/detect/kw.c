@@ -1551,6 +1551,14 @@ static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
 	return 0;
 }
 
+/* pkt_data: back to the payload (Suricata's PMATCH list: the packet, or
+ * the reassembled stream) after a sticky buffer */
+static int kw_pkt_data(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (a && *a)
+		FAIL("pkt_data takes no value");
+	return sticky(r, BUF_PAYLOAD, ALP_UNKNOWN);
+}
 static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_DNS_QUERY, ALP_DNS); }
 static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_TLS_SNI, ALP_TLS); }
 static int kw_ja3_hash(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3_HASH, ALP_TLS); }

@@ -45,6 +45,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->quic = c->eve_quic;
 	ec->sip = c->eve_sip;
 	ec->ldap = c->eve_ldap;
+	ec->tftp = c->eve_tftp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
 	ec->http_headers = (uint8_t)c->eve_http_headers;
@@ -449,6 +450,18 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			ftpdata_object(jb, app_ftpdata_peek(f));
 		} else if (f->alproto == ALP_FTP && app_ftp_peek(f)) {
 			ftp_object(jb, app_ftp_peek(f));
+		} else if (f->alproto == ALP_TFTP && app_tftp_peek(f)) {
+			jb_open_object(jb, "tftp");
+			tftp_log_fields(jb, app_tftp_peek(f));
+			jb_close(jb);
+		} else if (f->alproto == ALP_SIP && tx && tx->nsip) {
+			jb_open_object(jb, "sip");
+			sip_log_fields(jb, tx->sip[0]);
+			jb_close(jb);
+		} else if (f->alproto == ALP_LDAP && tx && tx->nldap) {
+			jb_open_object(jb, "ldap");
+			ldap_log_fields(jb, tx->ldap[0]);
+			jb_close(jb);
 		} else if (f->alproto == ALP_DNS && tx && tx->ndns) {
 			/* the DNS message of this packet, as its dns record */
 			dns_log(jb, &tx->dns[0], ec->dns_formats);
@@ -804,6 +817,20 @@ static void ldap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		ldap_row(jb, NULL, f, t, ec);
 }
 
+static void tftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!tx || !tx->tftp || !f)
+		return;
+	eve_header(jb, p ? p->ts : f->last, "tftp", f, p, ec);
+	jb_u64(jb, "tx_id", tx->tftp->tx_id);
+	jb_open_object(jb, "tftp");
+	tftp_log_fields(jb, tx->tftp);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 			 const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -890,6 +917,7 @@ static bool want_ssh(const struct eve_cfg *ec) { return ec->ssh; }
 static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_sip(const struct eve_cfg *ec) { return ec->sip; }
 static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
+static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
 static bool want_ftp(const struct eve_cfg *ec) { return ec->ftp; }
@@ -910,6 +938,7 @@ static const struct eve_app_row {
 	{ "quic", want_quic, quic_rows, 0 },
 	{ "sip", want_sip, sip_rows, 0 },
 	{ "ldap", want_ldap, ldap_rows, 7 },
+	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
 	{ "smtp", want_smtp, smtp_rows, 5 },

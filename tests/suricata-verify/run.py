@@ -26,11 +26,11 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap'}
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp'}
 APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
                 'smb', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'websocket',
-                'frame', 'metadata', 'tftp', 'bittorrent', 'enip',
+                'frame', 'metadata', 'bittorrent', 'enip',
                 'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict', 'engine')
 SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil always computes JA4: nothing to set
@@ -96,7 +96,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):

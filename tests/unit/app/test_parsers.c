@@ -762,9 +762,30 @@ static void test_ldap(void **state)
 	assert_false(ldap_probe(snmp, sizeof(snmp)));
 }
 
+/* TFTP: read and write requests parse (any case of a known mode), the
+ * rest (data, a bad mode, no NULs) does not. */
+static void test_tftp(void **state)
+{
+	(void)state;
+	struct tftp_info t;
+	static const uint8_t rrq[] = "\0\1rfc1350.txt\0OCTET\0";
+	assert_true(tftp_parse(rrq, sizeof(rrq) - 1, &t));
+	assert_int_equal(t.opcode, 1);
+	assert_string_equal(t.file, "rfc1350.txt");
+	assert_string_equal(t.mode, "OCTET");
+	static const uint8_t wrq[] = "\0\2a\0netascii\0";
+	assert_true(tftp_parse(wrq, sizeof(wrq) - 1, &t));
+	assert_int_equal(t.opcode, 2);
+	assert_false(tftp_parse((const uint8_t *)"\0\3\0\1data", 8, &t));
+	assert_false(tftp_parse((const uint8_t *)"\0\1f\0binary\0", 12, &t));
+	assert_false(tftp_parse((const uint8_t *)"\0\1f\0octet", 9, &t)); /* no NUL after the mode */
+	assert_false(tftp_parse((const uint8_t *)"\0\1\0octet\0", 10, &t));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
