@@ -25,7 +25,7 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp" };
+					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -600,6 +600,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nsip = 0;
 	t->nldap = 0;
 	t->tftp = NULL;
+	t->snmp = NULL;
 	t->quic_long = false;
 	t->events = 0;
 	a->pkt_seq++;
@@ -636,6 +637,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	sip_state_free(a, af->sip);
 	ldap_state_free(a, af->ldap);
 	v_free(af->tftp);
+	v_free(af->snmp);
 	v_free(af);
 	f->app = NULL;
 }
@@ -657,6 +659,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_FLOW_SIP_UDP); else CNT_INC(a->cnt, APP_FLOW_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_FLOW_LDAP_UDP); else CNT_INC(a->cnt, APP_FLOW_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_FLOW_TFTP); break;
+	case ALP_SNMP: CNT_INC(a->cnt, APP_FLOW_SNMP); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -676,6 +679,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_TX_SIP_UDP); else CNT_INC(a->cnt, APP_TX_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_TX_LDAP_UDP); else CNT_INC(a->cnt, APP_TX_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_TX_TFTP); break;
+	case ALP_SNMP: CNT_INC(a->cnt, APP_TX_SNMP); break;
 	}
 }
 
@@ -963,6 +967,23 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if (!af->tftp && !(af->tftp = v_calloc(1, sizeof(*af->tftp))))
 			return;
 		tftp_udp(a, af->tftp, p->payload, p->payload_len);
+		return;
+	}
+	if (f->alproto == ALP_UNKNOWN && (p->dp == 161 || p->sp == 161 || p->dp == 162 || p->sp == 162)) {
+		struct snmp_info *m = v_malloc(sizeof(*m));
+		if (m && snmp_parse(p->payload, p->payload_len, m)) {
+			f->alproto = ALP_SNMP;
+			app_count_flow(a, f, ALP_SNMP);
+		}
+		v_free(m);
+	}
+	if (f->alproto == ALP_SNMP) {
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->snmp && !(af->snmp = v_calloc(1, sizeof(*af->snmp))))
+			return;
+		snmp_udp(a, af->snmp, p->payload, p->payload_len);
 		return;
 	}
 	if (f->alproto == ALP_UNKNOWN && ldap_probe(p->payload, p->payload_len)) {

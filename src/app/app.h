@@ -33,6 +33,7 @@ enum alproto_id {
 	ALP_SIP,
 	ALP_LDAP,
 	ALP_TFTP,
+	ALP_SNMP,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -233,6 +234,24 @@ struct tftp_info {
 };
 struct jbuf;
 bool tftp_parse(const uint8_t *d, uint32_t n, struct tftp_info *t);
+
+/* SNMP (snmp.c): one message */
+#define SNMP_MAX_VARS 16
+struct snmp_info {
+	uint8_t version;          /* 1, 2 (v2c) or 3 */
+	uint8_t pdu_type;         /* the PDU tag less 0xa0 */
+	uint8_t error;
+	bool encrypted, has_community, has_usm;
+	char community[256];
+	uint16_t community_len;
+	char usm[256];
+	uint16_t usm_len;
+	char vars[SNMP_MAX_VARS][64]; /* the variables' names, dotted */
+	uint8_t nvars;
+	uint64_t tx_id;
+};
+bool snmp_parse(const uint8_t *d, uint32_t n, struct snmp_info *m);
+void snmp_log_fields(struct jbuf *jb, const struct snmp_info *m);
 void tftp_log_fields(struct jbuf *jb, const struct tftp_info *t);
 /* Whether d starts like an LDAP message. */
 bool ldap_probe(const uint8_t *d, uint32_t n);
@@ -361,6 +380,8 @@ struct app_tx {
 	bool quic_log;
 	bool quic_long;           /* a long-header packet (either side) ... */
 	uint8_t quic_version[4];  /* ... of this version (quic.version) */
+	/* SNMP: the message of this packet */
+	const struct snmp_info *snmp;
 	/* TFTP: a request on this packet */
 	const struct tftp_info *tftp;
 	/* LDAP: the transactions this packet completed */

@@ -97,6 +97,13 @@ void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t 
 void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d, uint32_t n);
 void sip_state_free(struct app_ctx *a, struct sip_state *s);
 
+/* SNMP (snmp.c) */
+struct snmp_state {
+	struct snmp_info msg;
+	uint64_t next_tx;
+};
+void snmp_udp(struct app_ctx *a, struct snmp_state *s, const uint8_t *d, uint32_t n);
+
 /* TFTP (tftp.c) */
 void tftp_udp(struct app_ctx *a, struct tftp_info *t, const uint8_t *d, uint32_t n);
 
@@ -284,6 +291,7 @@ struct app_flow {
 	struct sip_state *sip;
 	struct ldap_state *ldap;
 	struct tftp_info *tftp;
+	struct snmp_state *snmp;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

@@ -20,63 +20,11 @@
 #include <string.h>
 
 #include "app_int.h"
+#include "ber.h"
 #include "json.h"
 #include "util.h"
 
-/* ---- BER ---- */
-
-struct ber {
-	const uint8_t *p;
-	size_t n;
-};
-
-/* The next element of b: its tag and contents; false at the end or on
- * a malformed (or high-tag-number, or indefinite-length) element. */
-static bool ber_next(struct ber *b, uint8_t *tag, struct ber *val)
-{
-	if (b->n < 2 || (b->p[0] & 0x1f) == 0x1f)
-		return false;
-	*tag = b->p[0];
-	size_t len = b->p[1], hl = 2;
-	if (len & 0x80) {
-		size_t k = len & 0x7f;
-		if (k == 0 || k > 4 || b->n < 2 + k)
-			return false;
-		len = 0;
-		for (size_t i = 0; i < k; i++)
-			len = len << 8 | b->p[2 + i];
-		hl += k;
-	}
-	if (len > b->n - hl)
-		return false;
-	val->p = b->p + hl;
-	val->n = len;
-	b->p += hl + len;
-	b->n -= hl + len;
-	return true;
-}
-
-static bool ber_int(const struct ber *v, uint64_t *out)
-{
-	if (!v->n || v->n > 8)
-		return false;
-	uint64_t x = (v->p[0] & 0x80) ? ~0ULL : 0; /* negative: sign-extended */
-	for (size_t i = 0; i < v->n; i++)
-		x = x << 8 | v->p[i];
-	*out = x;
-	return true;
-}
-
-/* The element with tag t next in b (false if the next is another). */
-static bool ber_expect(struct ber *b, uint8_t t, struct ber *val)
-{
-	struct ber save = *b;
-	uint8_t tag;
-	if (ber_next(b, &tag, val) && tag == t)
-		return true;
-	*b = save;
-	return false;
-}
+/* ---- BER (lib/ber.h) ---- */
 
 /* The length of the whole BER element at the start of d (header and
  * contents), 0 when its header is not complete yet, -1 when it is not an

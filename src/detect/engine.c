@@ -2163,6 +2163,12 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		if (fi->data)
 			add_inst(&bi[BUF_FILE_DATA], fi->data, fi->data_len);
 	}
+	if (tx->snmp) {
+		if (tx->snmp->has_community)
+			add_inst(&bi[BUF_SNMP_COMMUNITY], tx->snmp->community, tx->snmp->community_len);
+		if (tx->snmp->has_usm)
+			add_inst(&bi[BUF_SNMP_USM], tx->snmp->usm, tx->snmp->usm_len);
+	}
 	for (unsigned i = 0; i < tx->nsip; i++) {
 		const struct sip_msg *m = tx->sip[i];
 #define SIPB(b, x) add_inst(&bi[b], (const uint8_t *)m->buf + (x).off, (x).len)
@@ -2303,6 +2309,12 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			for (unsigned k = 0; k < tx->ndns && !ok; k++)
 				ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
 									: tx->dns[k].rcode);
+			break;
+		case AC_SNMP_VERSION:
+		case AC_SNMP_PDU_TYPE:
+			if (!tx || !tx->snmp || (c->type == AC_SNMP_PDU_TYPE && tx->snmp->encrypted))
+				return false;
+			ok = numcmp_ok(&c->c, c->type == AC_SNMP_VERSION ? tx->snmp->version : tx->snmp->pdu_type);
 			break;
 		case AC_DNS_RRTYPE:
 			if (!tx || !tx->ndns)

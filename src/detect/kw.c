@@ -1958,6 +1958,8 @@ STICKY(ssh_hassh_string, BUF_SSH_HASSH_STRING, ALP_SSH)
 STICKY(ssh_hassh_server, BUF_SSH_HASSH_SERVER, ALP_SSH)
 STICKY(ssh_hassh_server_string, BUF_SSH_HASSH_SERVER_STRING, ALP_SSH)
 STICKY(quic_sni, BUF_QUIC_SNI, ALP_QUIC)
+STICKY(snmp_community, BUF_SNMP_COMMUNITY, ALP_SNMP)
+STICKY(snmp_usm, BUF_SNMP_USM, ALP_SNMP)
 STICKY(sip_method, BUF_SIP_METHOD, ALP_SIP)
 STICKY(sip_uri, BUF_SIP_URI, ALP_SIP)
 STICKY(sip_protocol, BUF_SIP_PROTOCOL, ALP_SIP)
@@ -1999,20 +2001,38 @@ static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct
 }
 
 static int ac_num(struct rule *r, const char *arg, uint8_t type, uint64_t max, const char *kw,
-		  struct parse_ctx *pc)
+		  uint8_t alp, struct parse_ctx *pc)
 {
 	struct numcmp n;
 	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &n, max) < 0)
 		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
-	struct app_cond *c = add_ac(r, type, ALP_DNS, pc);
+	struct app_cond *c = add_ac(r, type, alp, pc);
 	if (!c)
 		return -1;
 	c->c = n;
 	return 0;
 }
-static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_OPCODE, 15, "dns.opcode", pc); }
-static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", pc); }
-static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", pc); }
+static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_OPCODE, 15, "dns.opcode", ALP_DNS, pc); }
+static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", ALP_DNS, pc); }
+static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", ALP_DNS, pc); }
+static int kw_snmp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_SNMP_VERSION, 3, "snmp.version", ALP_SNMP, pc); }
+static int kw_snmp_pdu_type(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	/* a number, or the PDU's name as the snmp record writes it */
+	static const char *const names[] = { "get_request", "get_next_request", "response",
+					     "set_request", "trap_v1", "get_bulk_request",
+					     "inform_request", "trap_v2", "report" };
+	char num[4], tmp[64];
+	if (a) {
+		str_lcpy(tmp, a, sizeof(tmp));
+		for (int i = 0; i < 9; i++)
+			if (!strcmp(trim(tmp), names[i])) {
+				snprintf(num, sizeof(num), "%d", i);
+				a = num;
+			}
+	}
+	return ac_num(r, a, AC_SNMP_PDU_TYPE, 255, "snmp.pdu_type", ALP_SNMP, pc);
+}
 
 /* A list of names from a table, separated by any of seps, each maybe
  * negated with '!': bit i of *pos / *neg for names[i]. */

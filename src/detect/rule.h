@@ -212,7 +212,7 @@ enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_
 enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_SSL_STATE, AC_TLS_VERSION, AC_APP_EVENT, AC_FILESIZE, AC_FILEHASH,
 		     AC_FTP_DYNPORT, AC_FTP_MODE, AC_FTP_REPLY_RECEIVED, AC_FTPDATA_CMD,
-		     AC_FTPBOUNCE };
+		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE };
 /* filemd5 / filesha1 / filesha256: the digests of a list file, sorted */
 struct hash_list {
 	uint8_t len;            /* bytes per digest: 16, 20, 32 */

@@ -46,6 +46,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->sip = c->eve_sip;
 	ec->ldap = c->eve_ldap;
 	ec->tftp = c->eve_tftp;
+	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
 	ec->http_headers = (uint8_t)c->eve_http_headers;
@@ -454,6 +455,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_open_object(jb, "tftp");
 			tftp_log_fields(jb, app_tftp_peek(f));
 			jb_close(jb);
+		} else if (f->alproto == ALP_SNMP && tx && tx->snmp) {
+			jb_open_object(jb, "snmp");
+			snmp_log_fields(jb, tx->snmp);
+			jb_close(jb);
 		} else if (f->alproto == ALP_SIP && tx && tx->nsip) {
 			jb_open_object(jb, "sip");
 			sip_log_fields(jb, tx->sip[0]);
@@ -831,6 +836,20 @@ static void tftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_append(jb, "\n", 1);
 }
 
+static void snmp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!tx || !tx->snmp || !f)
+		return;
+	eve_header(jb, p ? p->ts : f->last, "snmp", f, p, ec);
+	jb_u64(jb, "tx_id", tx->snmp->tx_id);
+	jb_open_object(jb, "snmp");
+	snmp_log_fields(jb, tx->snmp);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
 static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 			 const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -918,6 +937,7 @@ static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_sip(const struct eve_cfg *ec) { return ec->sip; }
 static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
 static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
+static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
 static bool want_ftp(const struct eve_cfg *ec) { return ec->ftp; }
@@ -939,6 +959,7 @@ static const struct eve_app_row {
 	{ "sip", want_sip, sip_rows, 0 },
 	{ "ldap", want_ldap, ldap_rows, 7 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
+	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
 	{ "http", want_http, http_rows, 1 },
 	{ "smtp", want_smtp, smtp_rows, 5 },

@@ -2,7 +2,7 @@
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
  * ALP_SMTP, ALP_FTP, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
- * first byte's 0x40 bit is set; ALP_TFTP over UDP).  The input is a conversation: records of
+ * first byte's 0x40 bit is set; ALP_TFTP and ALP_SNMP over UDP).  The input is a conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
  * one datagram (UDP), with the per-packet view reset in between as the
@@ -33,11 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	app_ctx_init(a, &c, &cnt);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
-	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP ||
+	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||
 		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP) && (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -74,6 +74,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < a->tx.nsip; i++) {
 			struct jbuf jb = { 0 };
 			sip_log_fields(&jb, a->tx.sip[i]);
+			jb_fini(&jb);
+		}
+		if (a->tx.snmp) {
+			struct jbuf jb = { 0 };
+			snmp_log_fields(&jb, a->tx.snmp);
 			jb_fini(&jb);
 		}
 		if (a->tx.tftp) {

@@ -26,9 +26,9 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp'}
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp'}
 APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
-                'smb', 'files', 'dhcp', 'nfs', 'krb5', 'snmp', 'rdp', 'mqtt',
+                'smb', 'files', 'dhcp', 'nfs', 'krb5', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',
                 'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict', 'engine')
@@ -96,7 +96,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):
@@ -192,6 +192,13 @@ def plan(tdir, t, vigil):
             if isinstance(mime.get('extract-urls-schemes'), list):
                 args += ['--set', 'app-layer.protocols.smtp.mime.extract-urls-schemes=' +
                          ','.join(str(x) for x in mime['extract-urls-schemes'])]
+        # a parser Suricata runs for detection only: vigil has no such mode
+        try:
+            for pn, pc in (sc['app-layer']['protocols'] or {}).items():
+                if isinstance(pc, dict) and pc.get('enabled') == 'detection-only':
+                    return None, f'config app-layer.protocols.{pn}.enabled: detection-only'
+        except (KeyError, TypeError, AttributeError):
+            pass
         ao = sc.get('action-order') if isinstance(sc, dict) else None
         if isinstance(ao, list) and ao:
             args += ['--set', 'action-order=' + ','.join(str(x) for x in ao)]

@@ -782,9 +782,43 @@ static void test_tftp(void **state)
 	assert_false(tftp_parse((const uint8_t *)"\0\1\0octet\0", 10, &t));
 }
 
+/* SNMP: a v2c get with its community and variables (OIDs as dotted
+ * text, the first byte split in two), a v3 message with privacy is
+ * "encrypted" with its USM user, and what is not SNMP. */
+static void test_snmp(void **state)
+{
+	(void)state;
+	static const uint8_t get[] = {
+		0x30, 0x29, 0x02, 0x01, 0x01, 0x04, 0x06, 'p', 'u', 'b', 'l', 'i', 'c',
+		0xa0, 0x1c, 0x02, 0x04, 0x12, 0x34, 0x56, 0x78, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+		0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x81, 0x00,
+		0x05, 0x00 };
+	struct snmp_info *m = malloc(sizeof(*m));
+	assert_non_null(m);
+	assert_true(snmp_parse(get, sizeof(get), m));
+	assert_int_equal(m->version, 2);
+	assert_int_equal(m->pdu_type, 0);
+	assert_memory_equal(m->community, "public", 6);
+	assert_int_equal(m->nvars, 1);
+	assert_string_equal(m->vars[0], "1.3.6.1.2.1.1.128");
+	static const uint8_t v3[] = {
+		0x30, 0x2b, 0x02, 0x01, 0x03,
+		0x30, 0x0d, 0x02, 0x01, 0x01, 0x02, 0x02, 0x05, 0xdc, 0x04, 0x01, 0x07, 0x02, 0x01, 0x03,
+		0x04, 0x10, 0x30, 0x0e, 0x04, 0x00, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x04, 0x04, 'u', 's', 'e', 'r',
+		0x04, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05 };
+	assert_true(snmp_parse(v3, sizeof(v3), m));
+	assert_int_equal(m->version, 3);
+	assert_true(m->encrypted);
+	assert_memory_equal(m->usm, "user", 4);
+	assert_false(snmp_parse(get, sizeof(get) - 3, m)); /* cut short */
+	assert_false(snmp_parse((const uint8_t *)"\x30\x03\x02\x01\x05", 5, m)); /* version 5 */
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_sip),
