@@ -166,6 +166,7 @@ void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow
 			jb_u64(jb, "dest_port", dp);
 		if ((vm = identity_by_addr(ec->idm, ver, da)))
 			jb_str(jb, "dest_vm", vm->name);
+		jb_u64(jb, "ip_v", ver); /* Suricata 8's */
 		jb_str(jb, "proto", eve_proto_name(proto, pb));
 		if (ec->community_id && f) {
 			char cid[32];

@@ -27,7 +27,7 @@ except ImportError:
     sys.exit(77)
 
 EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp'}
-APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'ip_v', 'in_iface', 'packet_info',
+APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'in_iface', 'packet_info',
                 'smb', 'files', 'dhcp', 'nfs', 'krb5', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',
