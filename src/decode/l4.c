@@ -137,8 +137,10 @@ static void decode_udp(struct decode_ctx *d, struct packet *p, struct cursor c)
 	CNT_INC(d->cnt, DECODER_UDP);
 	const uint8_t *uh = c.p;
 	uint32_t avail = (uint32_t)cur_left(&c);
+	/* Suricata 8's events: too short for a header, a length field past
+	 * the packet, a length field smaller than a header */
 	if (avail < 8) {
-		pkt_event(p, EV_UDP_PKT_TOO_SMALL);
+		pkt_event(p, EV_UDP_HLEN_TOO_SMALL);
 		p->flags |= PKT_INVALID;
 		return;
 	}
@@ -146,12 +148,12 @@ static void decode_udp(struct decode_ctx *d, struct packet *p, struct cursor c)
 	p->dp = cur_be16(&c);
 	uint16_t ulen = cur_be16(&c);
 	uint16_t sum = cur_be16(&c);
-	if (ulen < 8) {
-		pkt_event(p, EV_UDP_HLEN_INVALID);
+	if (ulen > avail) {
+		pkt_event(p, EV_UDP_PKT_TOO_SMALL);
 		p->flags |= PKT_INVALID;
 		return;
 	}
-	if (ulen > avail) {
+	if (ulen < 8) {
 		pkt_event(p, EV_UDP_LEN_INVALID);
 		p->flags |= PKT_INVALID;
 		return;

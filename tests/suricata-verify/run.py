@@ -47,6 +47,8 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'stream.inline': None,
             # vigil always parses SIP (UDP and TCP)
             'app-layer.protocols.sip.enabled': None,
+            # vigil's stats always count every decoder event (decoder.event.*)
+            'stats.decoder-events': None,
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
