@@ -1591,6 +1591,8 @@ static int kw_from_base64(struct rule *r, const char *a, struct parse_ctx *pc) {
 static int kw_pcrexform(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_PCREXFORM, a, pc); }
 static int kw_header_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_HEADER_LOWER, a, pc); }
 static int kw_strip_pseudo_headers(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_PSEUDO, a, pc); }
+static int kw_gunzip(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_GUNZIP, a, pc); }
+static int kw_zlib_deflate(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_ZLIB, a, pc); }
 
 
 /* HTTP sticky buffers and legacy modifiers */

@@ -7,9 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "alloc.h"
 #include "digest.h"
 #include "parse.h"
+#include "util.h"
 
 
 static const char *const xf_names[] = {
@@ -19,7 +22,12 @@ static const char *const xf_names[] = {
 	[XF_MD5] = "to_md5", [XF_SHA1] = "to_sha1", [XF_SHA256] = "to_sha256", [XF_XOR] = "xor",
 	[XF_FROM_BASE64] = "from_base64", [XF_PCREXFORM] = "pcrexform",
 	[XF_HEADER_LOWER] = "header_lowercase", [XF_STRIP_PSEUDO] = "strip_pseudo_headers",
+	[XF_GUNZIP] = "gunzip", [XF_ZLIB] = "zlib_deflate",
 };
+
+/* gunzip / zlib_deflate: at most this much output unless max-size says */
+#define INFLATE_DEFAULT_MAX 1024
+#define INFLATE_MAX (1u << 20)
 
 void xlist_free(struct xlist *x)
 {
@@ -89,6 +97,27 @@ static int step_setup(struct xform_step *s, enum xform_type t, const char *arg, 
 	switch (t) {
 	case XF_FROM_BASE64:
 		return b64_options(s, arg, pc);
+	case XF_GUNZIP:
+	case XF_ZLIB: {
+		/* [max-size N]: the most output kept (Suricata's option) */
+		s->nbytes = INFLATE_DEFAULT_MAX;
+		if (arg && *arg) {
+			char tmp[64];
+			uint64_t v;
+			snprintf(tmp, sizeof(tmp), "%s", arg);
+			char *o = tmp;
+			while (*o == ' ' || *o == '\t')
+				o++;
+			char *num = o + 8;
+			while (*num == ' ' || *num == '\t')
+				num++;
+			if (strncmp(o, "max-size", 8) || parse_size(num, &v) < 0 || !v || v > INFLATE_MAX)
+				FAIL("%s: expected \"max-size N\" (1 to %u), got \"%s\"", xf_names[s->type],
+				     INFLATE_MAX, arg);
+			s->nbytes = (uint32_t)v;
+		}
+		return 0;
+	}
 	case XF_XOR: {
 		/* xor:"0d0ac8ff": the key in hex, 1 to 255 bytes */
 		char hex[600];
@@ -211,6 +240,11 @@ void xform_scratch_free(struct xform_scratch *xs)
 		xs->cap[i] = 0;
 	}
 	xs->b64_len = 0;
+	if (xs->z) {
+		inflateEnd(xs->z);
+		v_free(xs->z);
+		xs->z = NULL;
+	}
 }
 
 static int b64_val(uint8_t c)
@@ -302,8 +336,26 @@ static int hexv(uint8_t c)
 
 /* One step from in to out (out holds len + 1 bytes at least, and 32 for
  * the digests); false when the step fails. */
+/* gzip (gunzip) or zlib (zlib_deflate) data decompressed into out, at
+ * most s->nbytes of it: what decompresses before an error or the limit
+ * is the result, as Suricata keeps it; nothing at all is a failure. */
+static bool inflate_into(const struct xform_step *s, void *zs, const uint8_t *in, uint32_t len,
+			 uint8_t *out, uint32_t *olen)
+{
+	z_stream *z = zs;
+	if (!z || inflateReset2(z, s->type == XF_GUNZIP ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK)
+		return false;
+	z->next_in = (Bytef *)in;
+	z->avail_in = len;
+	z->next_out = out;
+	z->avail_out = s->nbytes;
+	int rc = inflate(z, Z_FINISH);
+	*olen = s->nbytes - z->avail_out;
+	return rc == Z_STREAM_END || *olen > 0;
+}
+
 static bool step(const struct xform_step *s, const uint8_t *in, uint32_t len, uint8_t *out,
-		 uint32_t *olen, pcre2_match_data *md)
+		 uint32_t *olen, pcre2_match_data *md, void *z)
 {
 	uint32_t o = 0;
 	switch (s->type) {
@@ -357,6 +409,9 @@ static bool step(const struct xform_step *s, const uint8_t *in, uint32_t len, ui
 		if (!b64_decode(s, in, len, out, &o))
 			return false;
 		break;
+	case XF_GUNZIP:
+	case XF_ZLIB:
+		return inflate_into(s, z, in, len, out, olen);
 	case XF_PCREXFORM: {
 		int rc = pcre2_match(s->re, in, len, 0, 0, md, NULL);
 		if (rc < 2) {
@@ -431,11 +486,26 @@ const uint8_t *xform_apply(const struct xlist *x, const uint8_t *in, uint32_t le
 	uint32_t cl = len;
 	for (unsigned i = 0; i < x->n; i++) {
 		int k = i & 1;
-		/* every step's output fits in its input + 1, or 32 (a digest) */
-		if (!grow(xs, k, (cl > 32 ? cl : 32) + 1))
+		const struct xform_step *s = &x->steps[i];
+		bool inf = s->type == XF_GUNZIP || s->type == XF_ZLIB;
+		/* every step's output fits in its input + 1, or 32 (a digest),
+		 * or (decompressing) its max-size */
+		uint32_t need = (cl > 32 ? cl : 32) + 1;
+		if (inf && s->nbytes + 1 > need)
+			need = s->nbytes + 1;
+		if (!grow(xs, k, need))
 			return NULL;
+		if (inf && !xs->z) {
+			/* one inflate state per worker, made the first time */
+			z_stream *z = v_calloc(1, sizeof(*z));
+			if (!z || inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
+				v_free(z);
+				return NULL;
+			}
+			xs->z = z;
+		}
 		uint32_t ol;
-		if (!step(&x->steps[i], cur, cl, xs->b[k], &ol, md))
+		if (!step(s, cur, cl, xs->b[k], &ol, md, xs->z))
 			return NULL;
 		cur = xs->b[k];
 		cl = ol;

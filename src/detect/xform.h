@@ -22,7 +22,7 @@
 enum xform_type {
 	XF_DOTPREFIX, XF_TO_LOWER, XF_TO_UPPER, XF_STRIP_WS, XF_COMPRESS_WS, XF_URL_DECODE,
 	XF_MD5, XF_SHA1, XF_SHA256, XF_XOR, XF_FROM_BASE64, XF_PCREXFORM, XF_HEADER_LOWER,
-	XF_STRIP_PSEUDO,
+	XF_STRIP_PSEUDO, XF_GUNZIP, XF_ZLIB,
 };
 
 #define XFORM_MAX 8
@@ -32,7 +32,8 @@ enum { B64_RFC4648, B64_RFC2045, B64_STRICT };
 struct xform_step {
 	uint8_t type;
 	uint8_t mode;            /* from_base64 */
-	uint32_t off, nbytes;    /* from_base64: where to start, how much (0: all) */
+	uint32_t off, nbytes;    /* from_base64: where to start, how much (0: all);
+				  * gunzip / zlib_deflate: nbytes is max-size */
 	uint8_t *key;            /* xor */
 	uint32_t klen;
 	pcre2_code *re;          /* pcrexform */
@@ -57,6 +58,7 @@ struct xform_scratch {
 	uint8_t *b[3];           /* b[XS_B64]: base64_decode's result, for base64_data */
 	uint32_t cap[3];
 	uint32_t b64_len;
+	void *z;                 /* gunzip / zlib_deflate: one inflate state, reset per use */
 };
 #define XS_B64 2
 

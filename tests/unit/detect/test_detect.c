@@ -689,6 +689,32 @@ static void test_rule_classes(void **state)
 			 CLS(0, 0, 1) | CLS(1, 0, 1) | CLS(2, 0, 1));
 }
 
+/* gunzip and zlib_deflate: the decompressed data, cut at max-size; what is
+ * not compressed does not match. */
+static void test_inflate(void **state)
+{
+	(void)state;
+	static const char gz[] = { 0x1f, (char)0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, (char)0xcb, 0x48,
+				   (char)0xcd, (char)0xc9, (char)0xc9, 0x57, 0x48, (char)0xaf, (char)0xca, 0x2c, 0x50, 0x28,
+				   (char)0xcf, 0x2f, (char)0xca, 0x49, 0x01, 0x00, 0x6b, 0x7d, (char)0xe8, (char)0xb7, 0x10,
+				   0x00, 0x00, 0x00 };
+	static const char zl[] = { 0x78, (char)0x9c, (char)0xcb, 0x48, (char)0xcd, (char)0xc9, (char)0xc9, 0x57,
+				   (char)0xa8, (char)0xca, (char)0xc9, 0x4c, 0x52, 0x28, (char)0xcf, 0x2f, (char)0xca, 0x49,
+				   0x01, 0x00, 0x34, 0x5a, 0x06, 0x2e };
+	assert_true(xm("gunzip; content:\"hello gzip world\"; startswith; endswith;", gz, sizeof(gz)));
+	assert_true(xm("gunzip: max-size 5; content:\"hello\"; startswith; endswith;", gz, sizeof(gz)));
+	assert_false(xm("gunzip: max-size 5; content:\"hello \";", gz, sizeof(gz)));
+	assert_true(xm("zlib_deflate; content:\"zlib world\"; endswith;", zl, sizeof(zl)));
+	assert_false(xm("gunzip; content:\"hello\";", zl, sizeof(zl))); /* zlib is not gzip */
+	assert_false(XM("gunzip; content:\"x\";", "plain text x"));
+	static const char *const bad[] = {
+		"alert http any any -> any any (http.uri; gunzip: max-size 0; content:\"x\"; sid:1;)",
+		"alert http any any -> any any (http.uri; gunzip: size 8; content:\"x\"; sid:1;)",
+		"alert http any any -> any any (http.uri; zlib_deflate: max-size 99999999; content:\"x\"; sid:1;)",
+	};
+	REFUSED(bad);
+}
+
 /* dataset: isset/isnotset against a loaded file (strings in base64,
  * digests in hex, ndjson), set answering only the first time, unset,
  * match subdomain, a second rule reusing a set without its type, and the
@@ -789,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_xbits),
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_dataset),
+		cmocka_unit_test(test_inflate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
