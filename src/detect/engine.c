@@ -1871,6 +1871,26 @@ static bool flow_conds_ok(const struct rule *r, const struct packet *p)
 			return false;
 	}
 	const struct flow_counts *fc = r->fc;
+	if (fc && fc->has_vlan) {
+		unsigned n = MIN(p->vlan_cnt, 3u);
+		if (!n)
+			return false;
+		bool ok;
+		if (fc->vlan_layer >= 0)
+			ok = (unsigned)fc->vlan_layer < n && numcmp_ok(&fc->vlan, p->vlan[fc->vlan_layer]);
+		else if (fc->vlan_layer == VLAN_LAST)
+			ok = numcmp_ok(&fc->vlan, p->vlan[n - 1]);
+		else {
+			bool all = fc->vlan_layer == VLAN_ALL;
+			ok = all;
+			for (unsigned i = 0; i < n; i++) {
+				bool m = numcmp_ok(&fc->vlan, p->vlan[i]);
+				ok = all ? ok && m : ok || m;
+			}
+		}
+		if (!ok)
+			return false;
+	}
 	if (fc && (fc->fpk_dir || fc->fby_dir || fc->has_fage)) {
 		const struct flow *f = p->flow;
 		if (!f)

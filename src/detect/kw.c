@@ -1839,6 +1839,37 @@ static int kw_prefilter(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* vlan.id:[!|<|>|<=|>=]N[-M][,LAYER]: a VLAN tag's id; LAYER 0, 1, 2
+ * from the outermost, -1 the innermost, all (every tag), or none given:
+ * any tag.  A packet without VLAN tags never matches. */
+static int kw_vlan_id(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[96], *toks[3];
+	if (need_arg(arg, "vlan.id", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 3);
+	struct flow_counts *fc = rule_fc(r);
+	if (!fc)
+		FAIL("out of memory");
+	if (n < 1 || n > 2 || parse_numcmp(toks[0], &fc->vlan, 4095) < 0)
+		FAIL("vlan.id: expected an id 0-4095 (N, !N, <N, >N, N-M) and an optional layer, got \"%s\"", arg);
+	fc->vlan_layer = VLAN_ANY;
+	if (n == 2) {
+		int64_t l;
+		if (!strcmp(toks[1], "all"))
+			fc->vlan_layer = VLAN_ALL;
+		else if (!strcmp(toks[1], "any"))
+			fc->vlan_layer = VLAN_ANY;
+		else if (parse_i64(toks[1], &l) == 0 && l >= -1 && l <= 2)
+			fc->vlan_layer = (int8_t)l;
+		else
+			FAIL("vlan.id: layer \"%s\" is not 0, 1, 2, -1, any or all", toks[1]);
+	}
+	fc->has_vlan = true;
+	return 0;
+}
+
 /* stream_size:server|client|both|either,OP,N (OP < > = != <= >=) */
 static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
 {

@@ -202,6 +202,7 @@ enum rule_flow_flags {
 };
 
 enum { SS_SERVER = 1, SS_CLIENT, SS_BOTH, SS_EITHER };
+enum { VLAN_LAST = -1, VLAN_ANY = -2, VLAN_ALL = -3 };
 enum { FC_TOSERVER = 1, FC_TOCLIENT, FC_EITHER };
 
 /* header checks, one bit each in rule->hdr_mask */
@@ -243,6 +244,11 @@ _Static_assert(BUF_MAX <= 128, "rule.dotprefix is a 128-bit mask");
 /* stream_size and the flow counters: few rules use them, so they live
  * apart (rule->fc) rather than in every rule */
 struct flow_counts {
+	/* vlan.id: the comparison and which tag: 0.. from the outermost,
+	 * VLAN_LAST, VLAN_ANY (one of them), VLAN_ALL (every one) */
+	bool has_vlan;
+	int8_t vlan_layer;
+	struct numcmp vlan;
 	uint8_t ssize_which;      /* stream_size: 0 none, SS_SERVER .. SS_EITHER */
 	/* flow.pkts / flow.bytes: which direction (FC_*) and the comparison;
 	 * flow.age: seconds since the flow's first packet */

@@ -689,6 +689,34 @@ static void test_rule_classes(void **state)
 			 CLS(0, 0, 1) | CLS(1, 0, 1) | CLS(2, 0, 1));
 }
 
+/* vlan.id: the comparison and the layer as written; bad ones refused. */
+static void test_vlan_id(void **state)
+{
+	(void)state;
+	struct rule *r = parse("alert ip any any -> any any (vlan.id:0x12C,1; sid:1;)");
+	assert_non_null(r);
+	assert_true(r->fc && r->fc->has_vlan);
+	assert_int_equal(r->fc->vlan.a, 300);
+	assert_int_equal(r->fc->vlan_layer, 1);
+	rule_free(r);
+	r = parse("alert ip any any -> any any (vlan.id:!500,all; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->fc->vlan.op, CMP_NE);
+	assert_int_equal(r->fc->vlan_layer, VLAN_ALL);
+	rule_free(r);
+	r = parse("alert ip any any -> any any (vlan.id:400,-1; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->fc->vlan_layer, VLAN_LAST);
+	rule_free(r);
+	static const char *const bad[] = {
+		"alert ip any any -> any any (vlan.id:5000; sid:1;)",
+		"alert ip any any -> any any (vlan.id:100,3; sid:1;)",
+		"alert ip any any -> any any (vlan.id:100,first; sid:1;)",
+		"alert ip any any -> any any (vlan.id; sid:1;)",
+	};
+	REFUSED(bad);
+}
+
 /* gunzip and zlib_deflate: the decompressed data, cut at max-size; what is
  * not compressed does not match. */
 static void test_inflate(void **state)
@@ -816,6 +844,7 @@ int main(void)
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_dataset),
 		cmocka_unit_test(test_inflate),
+		cmocka_unit_test(test_vlan_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
