@@ -1833,6 +1833,15 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		if ((hm & 1u << HC_ICMP_SEQ) && (!icmp || !numcmp_ok(&r->hdr[HC_ICMP_SEQ], p->icmp_seq))) return false;
 		if ((hm & 1u << HC_DSIZE) && !numcmp_ok(&r->hdr[HC_DSIZE], p->payload_len)) return false;
 		if ((hm & 1u << HC_IP_PROTO) && !numcmp_ok(&r->hdr[HC_IP_PROTO], p->proto)) return false;
+		if (hm & 1u << HC_ICMPV6_MTU) {
+			/* Packet Too Big (type 2): the MTU after the checksum */
+			if (p->proto != 58 || p->icmp_type != 2 || !p->l4 || p->l4_len < 8)
+				return false;
+			uint32_t mtu = (uint32_t)p->l4[4] << 24 | (uint32_t)p->l4[5] << 16 |
+				       (uint32_t)p->l4[6] << 8 | p->l4[7];
+			if (!numcmp_ok(&r->hdr[HC_ICMPV6_MTU], mtu))
+				return false;
+		}
 	}
 	if (r->has_flags && (p->proto != 6 || !ports ||
 			     !bits_ok(p->tcp_flags, r->flags_mode, r->flags_want, r->flags_mask)))

@@ -1382,6 +1382,13 @@ static int kw_itype(struct rule *r, const char *a, struct parse_ctx *pc) { retur
 static int kw_icode(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICODE, 255, "icode", pc); }
 static int kw_icmp_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_ID, 65535, "icmp_id", pc); }
 static int kw_icmp_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_SEQ, 65535, "icmp_seq", pc); }
+/* icmpv6.mtu: the MTU of an ICMPv6 Packet Too Big message */
+static int kw_icmpv6_mtu(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (!r->proto)
+		r->proto = 58;
+	return hdr_cmp(r, a, HC_ICMPV6_MTU, UINT32_MAX, "icmpv6.mtu", pc);
+}
 
 static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 {

@@ -207,7 +207,7 @@ enum { FC_TOSERVER = 1, FC_TOCLIENT, FC_EITHER };
 
 /* header checks, one bit each in rule->hdr_mask */
 enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
-		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_MAX };
+		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_ICMPV6_MTU, HC_MAX };
 
 /* conditions on what the app layer parsed (dns.opcode, ssl_state, ...) */
 enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,

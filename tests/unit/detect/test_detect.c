@@ -713,8 +713,16 @@ static void test_vlan_id(void **state)
 		"alert ip any any -> any any (vlan.id:100,3; sid:1;)",
 		"alert ip any any -> any any (vlan.id:100,first; sid:1;)",
 		"alert ip any any -> any any (vlan.id; sid:1;)",
+		"alert ipv6 any any -> any any (icmpv6.mtu:-5; sid:1;)",
 	};
 	REFUSED(bad);
+	/* icmpv6.mtu: a header check on ICMPv6 */
+	r = parse("alert ipv6 any any -> any any (icmpv6.mtu:<1280; sid:1;)");
+	assert_non_null(r);
+	assert_true(r->hdr_mask & 1u << HC_ICMPV6_MTU);
+	assert_int_equal(r->proto, 58);
+	assert_int_equal(r->hdr[HC_ICMPV6_MTU].a, 1280);
+	rule_free(r);
 }
 
 /* gunzip and zlib_deflate: the decompressed data, cut at max-size; what is
