@@ -902,9 +902,17 @@ static int split_args(char *s, char **toks, int max)
 	return n;
 }
 
-static int byte_nbytes(struct sm_byte *b, const char *t, struct parse_ctx *pc)
+static int byte_nbytes(const struct rule *r, struct sm_byte *b, const char *t, struct parse_ctx *pc)
 {
 	int64_t v;
+	/* a byte_extract variable: the count read at match time (1 to 8, or
+	 * 23 with string; checked there) */
+	int var = var_index(r, t);
+	if (var >= 0) {
+		b->nbytes_var = (uint8_t)(var + 1);
+		b->nbytes = 8;
+		return 0;
+	}
 	/* 0: the rest of the buffer, as a string (byte_test; checked in byte_add) */
 	if (parse_i64(t, &v) || v < 0 || v > 23)
 		FAIL("bad byte count \"%s\"", t);
@@ -938,7 +946,7 @@ static int kw_byte_test(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (n < 4)
 		FAIL("byte_test: expected bytes,operator,value,offset[,options]");
 	struct sm_byte b = { .result_var = -1 };
-	if (byte_nbytes(&b, toks[0], pc))
+	if (byte_nbytes(r, &b, toks[0], pc))
 		return -1;
 	const char *op = toks[1];
 	if (*op == '!') {
@@ -975,7 +983,7 @@ static int kw_byte_jump(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (n < 2)
 		FAIL("byte_jump: expected bytes,offset[,options]");
 	struct sm_byte b = { .result_var = -1, .multiplier = 1 };
-	if (byte_nbytes(&b, toks[0], pc))
+	if (byte_nbytes(r, &b, toks[0], pc))
 		return -1;
 	if (parse_numvar(r, toks[1], &b.offset))
 		FAIL("byte_jump: bad offset \"%s\"", toks[1]);
@@ -995,7 +1003,7 @@ static int kw_byte_extract(struct rule *r, const char *arg, struct parse_ctx *pc
 	if (n < 3)
 		FAIL("byte_extract: expected bytes,offset,name[,options]");
 	struct sm_byte b = { .multiplier = 1 };
-	if (byte_nbytes(&b, toks[0], pc))
+	if (byte_nbytes(r, &b, toks[0], pc))
 		return -1;
 	if (parse_numvar(r, toks[1], &b.offset))
 		FAIL("byte_extract: bad offset \"%s\"", toks[1]);
@@ -1031,7 +1039,7 @@ static int kw_byte_math(struct rule *r, const char *arg, struct parse_ctx *pc)
 	for (int i = 0; i < n; i++) {
 		char *t = toks[i];
 		if (!strncmp(t, "bytes", 5)) {
-			if (byte_nbytes(&b, trim(t + 5), pc))
+			if (byte_nbytes(r, &b, trim(t + 5), pc))
 				return -1;
 			have_bytes = true;
 		} else if (!strncmp(t, "offset", 6)) {

@@ -62,10 +62,27 @@ static int64_t nv(const struct numvar *n, const struct insp *st)
 
 /* Reads nbytes at pos as a number; false if out of bounds or not a
  * number (string mode). */
+/* A byte keyword's count: as written, or its variable's value */
+static int64_t nbytes_of(const struct sm_byte *b, const struct insp *st)
+{
+	return b->nbytes_var ? st->vars[b->nbytes_var - 1] : b->nbytes;
+}
+
 static bool read_num(const struct sm_byte *b, const struct insp *st, int64_t pos, uint64_t *out)
 {
-	/* nbytes 0 (byte_test, string): from pos to the end of the buffer */
+	/* nbytes 0 (byte_test, string): from pos to the end of the buffer;
+	 * a variable's count: 1 to 8 bytes (23 as a string) */
 	int64_t nb = b->nbytes ? b->nbytes : (int64_t)st->len - pos;
+	if (b->nbytes_var) {
+		nb = st->vars[b->nbytes_var - 1];
+		if (nb < 0 || nb > (b->string ? 23 : 8))
+			return false;
+		if (nb == 0) {
+			/* Suricata reads nothing: the value 0 */
+			*out = 0;
+			return pos >= 0 && pos <= (int64_t)st->len;
+		}
+	}
 	if (pos < 0 || nb <= 0 || pos + nb > (int64_t)st->len)
 		return false;
 	const uint8_t *p = st->buf + pos;
@@ -90,10 +107,10 @@ static bool read_num(const struct sm_byte *b, const struct insp *st, int64_t pos
 		if (!any)
 			return false;
 	} else if (b->endian == BYTE_LE) {
-		for (unsigned i = b->nbytes; i-- > 0;)
+		for (unsigned i = (unsigned)nb; i-- > 0;)
 			v = v << 8 | p[i];
 	} else {
-		for (unsigned i = 0; i < b->nbytes; i++)
+		for (unsigned i = 0; i < (unsigned)nb; i++)
 			v = v << 8 | p[i];
 	}
 	if (b->bitmask) {
@@ -351,7 +368,7 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 		int64_t jump = (int64_t)v * (b->multiplier ? b->multiplier : 1); /* < 2^48 */
 		if (b->align && (jump % 4))
 			jump += 4 - jump % 4;
-		int64_t base = b->from_beginning ? 0 : b->from_end ? (int64_t)st->len : pos + b->nbytes;
+		int64_t base = b->from_beginning ? 0 : b->from_end ? (int64_t)st->len : pos + nbytes_of(b, st);
 		int64_t np = base + jump + b->post_offset;
 		if (np < 0 || np > (int64_t)st->len)
 			return false;
@@ -367,7 +384,7 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 		if (b->align && b->post_offset > 1 && (val % b->post_offset))
 			val += b->post_offset - val % b->post_offset;
 		st->vars[b->result_var] = val;
-		return match_from(l, i + 1, pos + b->nbytes, st);
+		return match_from(l, i + 1, pos + nbytes_of(b, st), st);
 	}
 	case SM_BYTE_MATH: {
 		const struct sm_byte *b = &s->u.b;

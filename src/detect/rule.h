@@ -102,6 +102,7 @@ struct sm_pcre {
 enum { BYTE_BE = 0, BYTE_LE = 1 };
 struct sm_byte {
 	uint8_t nbytes;
+	uint8_t nbytes_var;      /* a byte_extract variable's index + 1 gives nbytes (0: nbytes) */
 	bool relative, string, dce, align, from_beginning, from_end, negate_op;
 	uint8_t endian, base;    /* base for string: 10, 16, 8 */
 	char op;                 /* byte_test: < > = & ^ (and ! negation), byte_math: + - * / < > (<< >>) */

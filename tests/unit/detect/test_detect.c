@@ -689,6 +689,21 @@ static void test_rule_classes(void **state)
 			 CLS(0, 0, 1) | CLS(1, 0, 1) | CLS(2, 0, 1));
 }
 
+/* byte_jump (and byte_test) whose byte count is a byte_extract variable;
+ * a count of 0 reads nothing (the value 0), as Suricata does. */
+static void test_byte_count_variable(void **state)
+{
+	(void)state;
+	assert_true(pm("content:\"AB\"; byte_extract:1,0,n,relative,string; "
+		       "byte_jump:n,0,relative,string; content:\"Z\"; within:1;", "AB2071234567Z"));
+	assert_false(pm("content:\"AB\"; byte_extract:1,0,n,relative,string; "
+			"byte_jump:n,0,relative,string; content:\"Z\"; within:1;", "AB2081234567Z"));
+	assert_true(pm("content:\"AB\"; byte_extract:1,0,n,relative,string; "
+		       "byte_jump:n,0,relative; isdataat:1,relative;", "AB0x"));
+	assert_false(pm("content:\"AB\"; byte_extract:1,0,n,relative,string; "
+			"byte_jump:n,0,relative;", "AB9xxxxxxxxxxxx")); /* 9 bytes: not a number */
+}
+
 /* vlan.id: the comparison and the layer as written; bad ones refused. */
 static void test_vlan_id(void **state)
 {
@@ -853,6 +868,7 @@ int main(void)
 		cmocka_unit_test(test_dataset),
 		cmocka_unit_test(test_inflate),
 		cmocka_unit_test(test_vlan_id),
+		cmocka_unit_test(test_byte_count_variable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
