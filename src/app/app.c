@@ -562,6 +562,20 @@ const struct ftpdata_info *app_ftpdata_peek(const struct flow *f)
 	return af && af->ftpdata ? &af->ftpdata->info : NULL;
 }
 
+void app_tx_nolog(struct app_ctx *a, struct flow *f)
+{
+	a->tx.nolog = true;
+	for (unsigned k = 0; f && k < a->tx.ndns; k++)
+		if (!a->tx.dns[k].response) {
+			/* the query's transaction includes its answer */
+			f->dns_nolog = true;
+			f->dns_nolog_id = a->tx.dns[k].id;
+		}
+	struct app_flow *af = f ? f->app : NULL;
+	if (af && af->http && af->http->req.valid && f->alproto == ALP_HTTP)
+		af->http->req.nolog = true; /* its record comes on a later packet */
+}
+
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -601,6 +615,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nldap = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
+	t->nolog = false;
 	t->quic_long = false;
 	t->events = 0;
 	a->pkt_seq++;

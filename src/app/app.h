@@ -90,6 +90,7 @@ struct http_msg {
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
 	uint32_t norm_len, names_off, names_len;
 	bool valid, logged;
+	bool nolog;              /* a config rule said: this transaction is not logged */
 	bool multipart;          /* a multipart/form-data request: file.data is its files */
 	uint64_t body_len;       /* body bytes seen (de-chunked, before decompression) */
 };
@@ -392,6 +393,8 @@ struct app_tx {
 	uint8_t nsip;
 	/* app-layer events raised on this packet */
 	app_events_t events;
+	/* a config rule matched this packet's transaction: no records of it */
+	bool nolog;
 };
 
 struct app_cfg {
@@ -452,6 +455,9 @@ const struct ftp_info *app_ftp_unanswered(struct flow *f);
 const struct ftpdata_info *app_ftpdata_peek(const struct flow *f);
 const struct ftp_info *app_ftp_peek(const struct flow *f);
 const struct ssh_info *app_ssh_unlogged(struct flow *f);
+/* A config rule matched: the transaction of this packet (and an HTTP
+ * request's record, written later) is not logged. */
+void app_tx_nolog(struct app_ctx *a, struct flow *f);
 /* The last TFTP request of f, or NULL. */
 const struct tftp_info *app_tftp_peek(const struct flow *f);
 /* An LDAP transaction of f not logged yet (flow end), or NULL. */

@@ -92,6 +92,7 @@ struct detect_result {
 	bool flow_drop;    /* the drop/reject applies to the rest of the flow too */
 	bool flow_pass;    /* a pass rule passed the flow (FLOW_F_PASS is set) */
 	bool filestore;    /* a rule with filestore matched: keep this packet's files */
+	bool nolog_tx;     /* a config rule matched: the transaction is not logged */
 };
 
 extern const char *const action_names[];

@@ -39,7 +39,7 @@
 #include "xbits.h"
 #include "util.h"
 
-const char *const action_names[] = { "alert", "pass", "drop", "reject" };
+const char *const action_names[] = { "alert", "pass", "drop", "reject", "config" };
 
 enum { G_TCP, G_UDP, G_ICMP4, G_ICMP6, G_OTHER, G_MAX };
 #define NCLS 12 /* packet classes: flow direction (3) x source, destination in $HOME_NET */
@@ -2497,7 +2497,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	struct binst bi[BUF_MAX];
 	res->cnt = 0;
 	res->verdict = VERDICT_NONE;
-	res->flow_drop = res->flow_pass = res->filestore = false;
+	res->flow_drop = res->flow_pass = res->filestore = res->nolog_tx = false;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
 	/* fragments and packets whose decoding stopped: decoder-event rules only */
@@ -2640,6 +2640,12 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				d = dflow_get(f);
 			if (once && d)
 				stream_alerted(d, r->sid << 1 | p->dir, true);
+			if (r->action == ACT_CONFIG) {
+				/* a config rule changes how the transaction is
+				 * handled; it is no alert and no verdict */
+				res->nolog_tx |= r->config_nolog;
+				continue;
+			}
 			/* as Suricata: pass and drop apply to the flow for IP-only,
 			 * protocol-only and app-layer rules and for stream matches,
 			 * else to this packet only; the first of them to reach the

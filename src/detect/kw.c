@@ -1885,6 +1885,40 @@ static int kw_vlan_id(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* config: logging disable, type tx, scope tx: in a config rule, the
+ * transaction it matched is not logged (Suricata 8's only combination) */
+static int kw_config(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[128], *toks[4];
+	if (need_arg(arg, "config", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 4);
+	bool sub = false, type = false, scope = false;
+	for (int i = 0; i < n; i++) {
+		char *v = toks[i];
+		while (*v && *v != ' ')
+			v++;
+		if (*v)
+			*v++ = 0;
+		v = trim(v);
+		if (!strcmp(toks[i], "logging") && !strcmp(v, "disable"))
+			sub = true;
+		else if (!strcmp(toks[i], "type") && !strcmp(v, "tx"))
+			type = true;
+		else if (!strcmp(toks[i], "scope") && !strcmp(v, "tx"))
+			scope = true;
+		else
+			FAIL("config: \"%s %s\" is not supported (logging disable, type tx, scope tx)", toks[i], v);
+	}
+	if (n != 3 || !sub || !type || !scope)
+		FAIL("config: expected \"logging disable, type tx, scope tx\"");
+	if (r->action != ACT_CONFIG)
+		FAIL("config: only in a config rule");
+	r->config_nolog = true;
+	return 0;
+}
+
 /* stream_size:server|client|both|either,OP,N (OP < > = != <= >=) */
 static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
 {

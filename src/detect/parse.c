@@ -404,6 +404,8 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	else if (!strcmp(tok, "reject") || !strcmp(tok, "rejectsrc") ||
 		 !strcmp(tok, "rejectdst") || !strcmp(tok, "rejectboth"))
 		r->action = ACT_REJECT;
+	else if (!strcmp(tok, "config"))
+		r->action = ACT_CONFIG;
 	else {
 		snprintf(pc->err, sizeof(pc->err), "unknown action \"%.64s\"", tok);
 		goto fail;
@@ -480,6 +482,10 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	}
 	if (!r->sid) {
 		snprintf(pc->err, sizeof(pc->err), "no sid");
+		goto fail;
+	}
+	if (r->action == ACT_CONFIG && !r->config_nolog) {
+		snprintf(pc->err, sizeof(pc->err), "a config rule without config: (logging disable, type tx, scope tx)");
 		goto fail;
 	}
 	if (!r->msg && !(r->msg = v_strdup("")))

@@ -17,7 +17,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-enum rule_action { ACT_ALERT, ACT_PASS, ACT_DROP, ACT_REJECT, ACT_MAX };
+enum rule_action { ACT_ALERT, ACT_PASS, ACT_DROP, ACT_REJECT, ACT_CONFIG, ACT_MAX };
 
 enum buffer_id {
 #define X(id, name, help) BUF_##id,
@@ -276,6 +276,7 @@ struct rule {
 	bool bidir;
 	bool noalert;
 	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
+	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */
 	bool filestore;      /* keep the files of the packets it matches */
 	bool sameip;
 	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */

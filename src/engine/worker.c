@@ -880,6 +880,8 @@ static int run_detect(struct worker *w, struct packet *p)
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
 	detect_packet(w->de, w->dt, p, &w->app.tx, res);
+	if (res->nolog_tx)
+		app_tx_nolog(&w->app, f);
 	if (res->cnt && identity_suppressions(w->ec.idm))
 		suppress_alerts(w, p, res);
 	if (res->flow_pass)
@@ -988,8 +990,6 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		CNT_ADD(&w->cnt, APP_EVENTS,
 			(uint64_t)__builtin_popcountll((uint64_t)w->app.tx.events) +
 				(uint64_t)__builtin_popcountll((uint64_t)(w->app.tx.events >> 64)));
-	if (w->eve) /* the protocols' records: one table (eve_app_records) */
-		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	bool keep_files = false;
 	if (w->rules) {
 		worker_check_rules(w);
@@ -1000,6 +1000,11 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 			keep_files = w->dres.filestore;
 		}
 	}
+	/* the protocols' records (one table: eve_app_records), after the
+	 * packet's alerts as Suricata writes them, so that a config rule
+	 * can keep its transaction out of the log */
+	if (w->eve)
+		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->app.tx.nfiles) {
 		files_settle(w, keep_files);
 		if (w->eve)

@@ -94,6 +94,8 @@ struct flow {
 	uint8_t policy;      /* allowlist decision at its first packet (worker.c POL_*) */
 	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80); a spoofed source reported (0x40) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
+	uint16_t dns_nolog_id; /* a config rule's DNS query: its answer is not logged either */
+	bool dns_nolog;
 	struct tcp_peer peer[2];
 	void *stream[2];    /* stream/ reassembly state, per direction */
 	uint8_t *tfo;       /* TCP Fast Open: data on the client's SYN, until reassembly starts */

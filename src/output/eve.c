@@ -711,9 +711,9 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_
 static void dns_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_tx *tx, const struct eve_cfg *ec)
 {
-	(void)f;
 	for (unsigned i = 0; tx && i < tx->ndns; i++)
-		eve_dns_record(jb, p, &tx->dns[i], ec);
+		if (!(f && f->dns_nolog && tx->dns[i].response && tx->dns[i].id == f->dns_nolog_id))
+			eve_dns_record(jb, p, &tx->dns[i], ec); /* (else: a config rule's answer) */
 }
 
 static void tls_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -865,15 +865,16 @@ static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	if (!f)
 		return;
 	if (tx) {
-		if (tx->http_log)
-			eve_http_record(jb, p, f, app_http_last_request(f), tx->http_resp, ec);
+		const struct http_msg *req;
+		if (tx->http_log && (req = app_http_last_request(f)) && !req->nolog)
+			eve_http_record(jb, p, f, req, tx->http_resp, ec);
 		return;
 	}
 	/* at flow end: the transaction not written yet, with its response if
 	 * one came (also one the close just completed) */
 	const struct http_msg *resp;
 	const struct http_msg *req = app_http_unlogged(f, &resp);
-	if (req)
+	if (req && !req->nolog)
 		eve_http_record(jb, NULL, f, req, resp, ec);
 }
 
@@ -971,6 +972,8 @@ static const struct eve_app_row {
 void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_tx *tx, const struct eve_cfg *ec)
 {
+	if (tx && tx->nolog)
+		return; /* a config rule: this transaction is not logged */
 	if (tx) {
 		/* a packet's fileinfo records follow its alerts
 		 * (eve_file_records): whether a file was stored is the rules' */

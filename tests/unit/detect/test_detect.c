@@ -704,6 +704,26 @@ static void test_byte_count_variable(void **state)
 			"byte_jump:n,0,relative;", "AB9xxxxxxxxxxxx")); /* 9 bytes: not a number */
 }
 
+/* config rules: "config: logging disable, type tx, scope tx" and nothing
+ * else; the keyword only in a config rule. */
+static void test_config_rule(void **state)
+{
+	(void)state;
+	struct rule *r = parse("config dns any any -> any any (dns.query; content:\"x\"; "
+			       "config: logging disable, type tx, scope tx; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->action, ACT_CONFIG);
+	assert_true(r->config_nolog);
+	rule_free(r);
+	static const char *const bad[] = {
+		"config dns any any -> any any (dns.query; content:\"x\"; sid:1;)",
+		"config dns any any -> any any (config: logging disable, type flow, scope tx; sid:1;)",
+		"config dns any any -> any any (config: logging disable; sid:1;)",
+		"alert dns any any -> any any (config: logging disable, type tx, scope tx; sid:1;)",
+	};
+	REFUSED(bad);
+}
+
 /* vlan.id: the comparison and the layer as written; bad ones refused. */
 static void test_vlan_id(void **state)
 {
@@ -869,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_inflate),
 		cmocka_unit_test(test_vlan_id),
 		cmocka_unit_test(test_byte_count_variable),
+		cmocka_unit_test(test_config_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
