@@ -15,6 +15,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "app_int.h"
@@ -105,6 +106,28 @@ struct app_file *app_file_slot(struct app_ctx *a)
 	struct app_file *fi = &a->file[a->tx.nfiles];
 	a->tx.files[a->tx.nfiles++] = fi;
 	return fi;
+}
+
+bool app_buf(struct app_ctx *a, uint8_t **buf, uint32_t n)
+{
+	if (*buf)
+		return true;
+	if (!app_charge(a, n))
+		return false;
+	if (!(*buf = v_malloc(n))) {
+		app_release(a, n);
+		return false;
+	}
+	return true;
+}
+
+void app_buf_free(struct app_ctx *a, uint8_t **buf, uint32_t n)
+{
+	if (*buf) {
+		v_free(*buf);
+		app_release(a, n);
+		*buf = NULL;
+	}
 }
 
 bool app_charge(struct app_ctx *a, uint64_t n)
@@ -947,80 +970,76 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		app_stream_data(a, f, dir, NULL, 0, STREAM_END);
 }
 
+/* f's app-layer state and, in it, *slot (size bytes), each made zeroed
+ * on first use; NULL when out of memory. */
+static void *udp_state(struct flow *f, size_t off, size_t size)
+{
+	struct app_flow *af = f->app;
+	if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+		return NULL;
+	void **slot = (void **)((char *)af + off);
+	if (!*slot)
+		*slot = v_calloc(1, size);
+	return *slot;
+}
+#define UDP_STATE(f, field) udp_state((f), offsetof(struct app_flow, field), \
+				      sizeof(*((struct app_flow *)0)->field))
+
+static void claim(struct app_ctx *a, struct flow *f, int alp)
+{
+	f->alproto = (uint16_t)alp;
+	app_count_flow(a, f, alp);
+}
+
 void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 {
 	if (!p->payload_len || f->alproto == ALP_FAILED)
 		return;
-	if (f->alproto == ALP_UNKNOWN && quic_probe(p->payload, p->payload_len)) {
-		f->alproto = ALP_QUIC;
-		app_count_flow(a, f, ALP_QUIC);
-	}
-	if (f->alproto == ALP_QUIC) {
-		struct app_flow *af = f->app;
-		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
-			return;
-		if (!af->quic && !(af->quic = v_calloc(1, sizeof(*af->quic))))
-			return;
-		a->tx.alproto = ALP_QUIC;
-		quic_udp(a, af->quic, p->dir, p->payload, p->payload_len);
-		return;
-	}
-	if (f->alproto == ALP_UNKNOWN && sip_probe(p->payload, p->payload_len)) {
-		f->alproto = ALP_SIP;
-		app_count_flow(a, f, ALP_SIP);
-	}
-	struct tftp_info probe;
-	if (f->alproto == ALP_UNKNOWN && (p->dp == 69 || p->sp == 69) &&
-	    tftp_parse(p->payload, p->payload_len, &probe)) {
-		f->alproto = ALP_TFTP;
-		app_count_flow(a, f, ALP_TFTP);
-	}
-	if (f->alproto == ALP_TFTP) {
-		struct app_flow *af = f->app;
-		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
-			return;
-		if (!af->tftp && !(af->tftp = v_calloc(1, sizeof(*af->tftp))))
-			return;
-		tftp_udp(a, af->tftp, p->payload, p->payload_len);
-		return;
-	}
-	if (f->alproto == ALP_UNKNOWN && (p->dp == 161 || p->sp == 161 || p->dp == 162 || p->sp == 162)) {
-		struct snmp_info *m = v_malloc(sizeof(*m));
-		if (m && snmp_parse(p->payload, p->payload_len, m)) {
-			f->alproto = ALP_SNMP;
-			app_count_flow(a, f, ALP_SNMP);
+	const uint8_t *d = p->payload;
+	uint32_t n = p->payload_len;
+	bool tftp_port = p->dp == 69 || p->sp == 69;
+	bool snmp_port = p->dp == 161 || p->sp == 161 || p->dp == 162 || p->sp == 162;
+	if (f->alproto == ALP_UNKNOWN) {
+		/* by content, the port only where the content says little */
+		struct tftp_info probe;
+		if (quic_probe(d, n))
+			claim(a, f, ALP_QUIC);
+		else if (sip_probe(d, n))
+			claim(a, f, ALP_SIP);
+		else if (tftp_port && tftp_parse(d, n, &probe))
+			claim(a, f, ALP_TFTP);
+		else if (snmp_port) {
+			struct snmp_info *m = v_malloc(sizeof(*m));
+			if (m && snmp_parse(d, n, m))
+				claim(a, f, ALP_SNMP);
+			v_free(m);
 		}
-		v_free(m);
+		if (f->alproto == ALP_UNKNOWN && ldap_probe(d, n))
+			claim(a, f, ALP_LDAP);
 	}
-	if (f->alproto == ALP_SNMP) {
-		struct app_flow *af = f->app;
-		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
-			return;
-		if (!af->snmp && !(af->snmp = v_calloc(1, sizeof(*af->snmp))))
-			return;
-		snmp_udp(a, af->snmp, p->payload, p->payload_len);
+	void *st;
+	switch (f->alproto) {
+	case ALP_QUIC:
+		if ((st = UDP_STATE(f, quic))) {
+			a->tx.alproto = ALP_QUIC;
+			quic_udp(a, st, p->dir, d, n);
+		}
 		return;
-	}
-	if (f->alproto == ALP_UNKNOWN && ldap_probe(p->payload, p->payload_len)) {
-		f->alproto = ALP_LDAP;
-		app_count_flow(a, f, ALP_LDAP);
-	}
-	if (f->alproto == ALP_LDAP) {
-		struct app_flow *af = f->app;
-		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
-			return;
-		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))
-			return;
-		ldap_udp(a, af->ldap, p->dir, p->payload, p->payload_len);
+	case ALP_SIP:
+		if ((st = UDP_STATE(f, sip)))
+			sip_udp(a, st, d, n);
 		return;
-	}
-	if (f->alproto == ALP_SIP) {
-		struct app_flow *af = f->app;
-		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
-			return;
-		if (!af->sip && !(af->sip = v_calloc(1, sizeof(*af->sip))))
-			return;
-		sip_udp(a, af->sip, p->payload, p->payload_len);
+	case ALP_TFTP:
+		if ((st = UDP_STATE(f, tftp)))
+			tftp_udp(a, st, d, n);
+		return;
+	case ALP_SNMP:
+		if ((st = UDP_STATE(f, snmp)))
+			snmp_udp(a, st, d, n);
+		return;
+	case ALP_LDAP:
+		if ((st = UDP_STATE(f, ldap)))
+			ldap_udp(a, st, p->dir, d, n);
 		return;
 	}
 	bool dns_port = p->sp == 53 || p->dp == 53 || p->sp == 5353 || p->dp == 5353;
@@ -1028,10 +1047,8 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		struct dns_msg *m = &a->tx.dns[0];
 		if (dns_parse(p->payload, p->payload_len, m) &&
 		    (dns_port || f->alproto == ALP_DNS)) {
-			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse)) {
-				f->alproto = ALP_DNS;
-				app_count_flow(a, f, ALP_DNS);
-			}
+			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
+				claim(a, f, ALP_DNS);
 			if (f->alproto == ALP_DNS) {
 				m->tx_id = f->dns_tx++;
 				app_count_tx(a, f->key.proto == 17, ALP_DNS);
@@ -1047,10 +1064,8 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			app_event(a, p->payload_len >= 4 && (p->payload[3] & 0x40)
 					     ? APP_EV_DNS_Z_FLAG : APP_EV_DNS_MALFORMED);
 		}
-		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4) {
-			f->alproto = ALP_FAILED;
-			app_count_flow(a, f, ALP_FAILED);
-		}
+		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4)
+			claim(a, f, ALP_FAILED);
 	}
 }
 

@@ -302,6 +302,11 @@ struct app_flow {
 void app_count_flow(struct app_ctx *a, const struct flow *f, int alp);
 void app_count_tx(struct app_ctx *a, bool udp, int alp);
 
+/* *buf, n bytes charged to the app memcap, made on first use: false
+ * when the memcap or memory refuses (app_buf_free releases it). */
+bool app_buf(struct app_ctx *a, uint8_t **buf, uint32_t n);
+void app_buf_free(struct app_ctx *a, uint8_t **buf, uint32_t n);
+
 /* Charges / releases the app memcap (raises app.memcap_reached). */
 bool app_charge(struct app_ctx *a, uint64_t n);
 void app_release(struct app_ctx *a, uint64_t n);

@@ -260,14 +260,8 @@ void ldap_feed(struct app_ctx *a, struct ldap_state *s, int dir, const uint8_t *
 			n -= k;
 			continue;
 		}
-		if (!s->buf[dir]) {
-			if (!app_charge(a, LDAP_MSG_MAX))
-				return;
-			if (!(s->buf[dir] = v_malloc(LDAP_MSG_MAX))) {
-				app_release(a, LDAP_MSG_MAX);
-				return;
-			}
-		}
+		if (!app_buf(a, &s->buf[dir], LDAP_MSG_MAX))
+			return;
 		uint32_t k = MIN(n, LDAP_MSG_MAX - s->len[dir]);
 		memcpy(s->buf[dir] + s->len[dir], d, k);
 		s->len[dir] += k;
@@ -310,10 +304,7 @@ void ldap_state_free(struct app_ctx *a, struct ldap_state *s)
 	for (unsigned i = 0; i < LDAP_MAX_TX; i++)
 		tx_free(a, &s->tx[i]);
 	for (int d = 0; d < 2; d++)
-		if (s->buf[d]) {
-			v_free(s->buf[d]);
-			app_release(a, LDAP_MSG_MAX);
-		}
+		app_buf_free(a, &s->buf[d], LDAP_MSG_MAX);
 	v_free(s);
 }
 

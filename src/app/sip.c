@@ -207,14 +207,8 @@ void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d,
 {
 	a->tx.alproto = ALP_SIP;
 	while (n) {
-		if (!s->buf[dir]) {
-			if (!app_charge(a, SIP_TCP_MAX))
-				return;
-			if (!(s->buf[dir] = v_malloc(SIP_TCP_MAX))) {
-				app_release(a, SIP_TCP_MAX);
-				return;
-			}
-		}
+		if (!app_buf(a, &s->buf[dir], SIP_TCP_MAX))
+			return;
 		uint32_t room = SIP_TCP_MAX - s->len[dir], k = MIN(n, room);
 		memcpy(s->buf[dir] + s->len[dir], d, k);
 		s->len[dir] += k;
@@ -255,10 +249,7 @@ void sip_state_free(struct app_ctx *a, struct sip_state *s)
 	if (!s)
 		return;
 	for (int d = 0; d < 2; d++)
-		if (s->buf[d]) {
-			v_free(s->buf[d]);
-			app_release(a, SIP_TCP_MAX);
-		}
+		app_buf_free(a, &s->buf[d], SIP_TCP_MAX);
 	v_free(s);
 }
 
