@@ -778,32 +778,27 @@ static void quic_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		eve_quic_record(jb, p, f, tx->quic, ec);
 }
 
+/* A transaction's record of the protocols whose body is one object
+ * under the type's name (sip, ldap, tftp, snmp): the envelope, tx_id, the
+ * protocol's fields (its *_log_fields). */
+#define TX_RECORD(jb, p, f, type, txid, fields, obj, ec)                          \
+	do {                                                                     \
+		eve_header((jb), (p) ? (p)->ts : (f)->last, (type), (f), (p), (ec)); \
+		jb_u64((jb), "tx_id", (txid));                                   \
+		jb_open_object((jb), (type));                                    \
+		fields((jb), (obj));                                             \
+		jb_close(jb);                                                    \
+		jb_close(jb);                                                    \
+		jb_append((jb), "\n", 1);                                        \
+	} while (0)
+
 /* Each SIP message is a transaction and a record, in the direction it
  * travelled (the packet's). */
 static void sip_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_tx *tx, const struct eve_cfg *ec)
 {
-	for (unsigned i = 0; tx && f && i < tx->nsip; i++) {
-		eve_header(jb, p ? p->ts : f->last, "sip", f, p, ec);
-		jb_u64(jb, "tx_id", tx->sip[i]->tx_id);
-		jb_open_object(jb, "sip");
-		sip_log_fields(jb, tx->sip[i]);
-		jb_close(jb);
-		jb_close(jb);
-		jb_append(jb, "\n", 1);
-	}
-}
-
-static void ldap_row(struct jbuf *jb, const struct packet *p, struct flow *f,
-		     const struct ldap_tx *t, const struct eve_cfg *ec)
-{
-	eve_header(jb, p ? p->ts : f->last, "ldap", f, p, ec);
-	jb_u64(jb, "tx_id", t->tx_id);
-	jb_open_object(jb, "ldap");
-	ldap_log_fields(jb, t);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	for (unsigned i = 0; tx && f && i < tx->nsip; i++)
+		TX_RECORD(jb, p, f, "sip", tx->sip[i]->tx_id, sip_log_fields, tx->sip[i], ec);
 }
 
 /* An LDAP transaction when its final response comes (or an unbind);
@@ -815,40 +810,26 @@ static void ldap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		return;
 	if (tx) {
 		for (unsigned i = 0; i < tx->nldap; i++)
-			ldap_row(jb, p, f, tx->ldap[i], ec);
+			TX_RECORD(jb, p, f, "ldap", tx->ldap[i]->tx_id, ldap_log_fields, tx->ldap[i], ec);
 		return;
 	}
 	const struct ldap_tx *t;
 	while ((t = app_ldap_unlogged(f)))
-		ldap_row(jb, NULL, f, t, ec);
+		TX_RECORD(jb, (const struct packet *)NULL, f, "ldap", t->tx_id, ldap_log_fields, t, ec);
 }
 
 static void tftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
 {
-	if (!tx || !tx->tftp || !f)
-		return;
-	eve_header(jb, p ? p->ts : f->last, "tftp", f, p, ec);
-	jb_u64(jb, "tx_id", tx->tftp->tx_id);
-	jb_open_object(jb, "tftp");
-	tftp_log_fields(jb, tx->tftp);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	if (tx && tx->tftp && f)
+		TX_RECORD(jb, p, f, "tftp", tx->tftp->tx_id, tftp_log_fields, tx->tftp, ec);
 }
 
 static void snmp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
 {
-	if (!tx || !tx->snmp || !f)
-		return;
-	eve_header(jb, p ? p->ts : f->last, "snmp", f, p, ec);
-	jb_u64(jb, "tx_id", tx->snmp->tx_id);
-	jb_open_object(jb, "snmp");
-	snmp_log_fields(jb, tx->snmp);
-	jb_close(jb);
-	jb_close(jb);
-	jb_append(jb, "\n", 1);
+	if (tx && tx->snmp && f)
+		TX_RECORD(jb, p, f, "snmp", tx->snmp->tx_id, snmp_log_fields, tx->snmp, ec);
 }
 
 static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
