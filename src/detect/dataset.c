@@ -45,6 +45,7 @@ struct dataset {
 	uint8_t *arena;
 	uint64_t alen, acap;
 	uint64_t refused;
+	bool rep;                 /* a datarep set: each value's reputation follows it (4 bytes) */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -133,8 +134,9 @@ static uint32_t find(const struct dataset *ds, uint64_t h, const uint8_t *v, uin
 	return free_at;
 }
 
-/* Adds v (the write lock held): 1 added, 0 there already, -1 refused. */
-static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len)
+/* Adds v (the write lock held): 1 added, 0 there already, -1 refused.
+ * A datarep set keeps rep after the value's bytes. */
+static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t rep)
 {
 	uint64_t h = hv(v, len);
 	bool found;
@@ -148,9 +150,9 @@ static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len)
 		}
 		k = find(ds, h, v, len, &found);
 	}
-	if (ds->alen + len > ds->acap) {
+	if (ds->alen + len + (ds->rep ? 4u : 0u) > ds->acap) {
 		uint64_t na = ds->acap ? ds->acap : 4096;
-		while (na < ds->alen + len)
+		while (na < ds->alen + len + 4)
 			na *= 2;
 		bool ok = na <= UINT32_MAX &&
 			  charge(ds, mem_of(ds, ds->cap, ds->acap), mem_of(ds, ds->cap, na));
@@ -166,10 +168,12 @@ static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len)
 	}
 	if (len) /* (an empty value has no bytes, and the arena may be none yet) */
 		memcpy(ds->arena + ds->alen, v, len);
+	if (ds->rep)
+		memcpy(ds->arena + ds->alen + len, &rep, 4);
 	if (!ds->t[k].h)
 		ds->used++;
 	ds->t[k] = (struct ds_slot){ h, (uint32_t)ds->alen, len };
-	ds->alen += len;
+	ds->alen += len + (ds->rep ? 4u : 0u);
 	ds->live++;
 	return 1;
 }
@@ -315,6 +319,7 @@ static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t e
 		const char *s = line;
 		size_t sl = (size_t)n;
 		bool plain = false;
+		uint32_t rep = 0;
 		if (o->ndjson) {
 			struct json_pick jp = { o->value_key ? o->value_key : "value", NULL, 0, false };
 			if (!json_walk(line, (size_t)n, pick_cb, &jp) || !jp.v || !jp.str) {
@@ -331,6 +336,17 @@ static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t e
 			const char *comma = memchr(line, ',', (size_t)n);
 			if (comma)
 				sl = (size_t)(comma - line);
+			if (ds->rep) {
+				char *e;
+				unsigned long x = comma ? strtoul(comma + 1, &e, 10) : 0;
+				if (!comma || e == comma + 1 || *e || x > UINT32_MAX) {
+					snprintf(err, errlen, "%s:%u: dataset %s: expected value,reputation", o->load,
+						 lineno, o->name);
+					rc = -1;
+					break;
+				}
+				rep = (uint32_t)x;
+			}
 		}
 		long vl = parse_value(ds->type, s, sl, plain, val, DS_VALUE_MAX);
 		if (vl <= 0) {
@@ -339,7 +355,7 @@ static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t e
 			rc = -1;
 			break;
 		}
-		if (add_locked(ds, val, (uint32_t)vl) < 0) {
+		if (add_locked(ds, val, (uint32_t)vl, rep) < 0) {
 			snprintf(err, errlen, "%s:%u: dataset %s: memcap (%llu bytes) reached", o->load,
 				 lineno, o->name, (unsigned long long)ds->memcap);
 			rc = -1;
@@ -378,7 +394,10 @@ struct dataset *dataset_open(const struct ds_open *o, char *err, size_t errlen)
 			break;
 		}
 	if (ds) {
-		if (!o->untyped && ds->type != o->type) {
+		if (ds->rep != o->rep) {
+			snprintf(err, errlen, "dataset %s: used by both dataset and datarep", o->name);
+			ds = NULL;
+		} else if (!o->untyped && ds->type != o->type) {
 			snprintf(err, errlen, "dataset %s: type %s, but it is a %s set", o->name,
 				 type_names[o->type], type_names[ds->type]);
 			ds = NULL;
@@ -406,6 +425,7 @@ struct dataset *dataset_open(const struct ds_open *o, char *err, size_t errlen)
 	}
 	snprintf(ds->name, sizeof(ds->name), "%s", o->name);
 	ds->type = o->type;
+	ds->rep = o->rep;
 	ds->memcap = o->memcap ? o->memcap : DS_MEMCAP_DEFAULT;
 	pthread_rwlock_init(&ds->lock, NULL);
 	if ((o->save && !(ds->save = v_strdup(o->save))) || (o->load && load(ds, o, err, errlen) < 0)) {
@@ -449,7 +469,7 @@ bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t
 	pthread_rwlock_wrlock(&ds->lock);
 	bool r;
 	if (cmd == DS_SET) {
-		r = add_locked(ds, v, len) == 1;
+		r = add_locked(ds, v, len, 0) == 1;
 	} else {
 		uint32_t k = find(ds, h, v, len, &found);
 		if (found) {
@@ -460,6 +480,28 @@ bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t
 	}
 	pthread_rwlock_unlock(&ds->lock);
 	return r;
+}
+
+bool dataset_rep(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t *rep)
+{
+	uint8_t mapped[16];
+	if (ds->type == DS_IP && len == 4) {
+		memset(mapped, 0, 10);
+		mapped[10] = mapped[11] = 0xff;
+		memcpy(mapped + 12, v, 4);
+		v = mapped;
+		len = 16;
+	}
+	size_t want = value_len(ds->type);
+	if (!ds->rep || (want && len != want) || !len || len > DS_VALUE_MAX)
+		return false;
+	bool found;
+	pthread_rwlock_rdlock(&ds->lock);
+	uint32_t k = find(ds, hv(v, len), v, len, &found);
+	if (found)
+		memcpy(rep, ds->arena + ds->t[k].off + ds->t[k].len, 4);
+	pthread_rwlock_unlock(&ds->lock);
+	return found;
 }
 
 uint64_t dataset_count(const struct dataset *ds)
@@ -493,7 +535,10 @@ static int save_one(struct dataset *ds)
 			for (uint32_t k = 0; k < s->len; k++)
 				sprintf(line + 2 * k, "%02x", v[k]);
 		}
-		if (fprintf(f, "%s\n", line) < 0)
+		uint32_t rep = 0;
+		if (ds->rep)
+			memcpy(&rep, v + s->len, 4);
+		if ((ds->rep ? fprintf(f, "%s,%u\n", line, rep) : fprintf(f, "%s\n", line)) < 0)
 			rc = -1;
 	}
 	pthread_rwlock_unlock(&ds->lock);

@@ -32,6 +32,7 @@ struct ds_open {
 	const char *value_key;    /* ... the key of its value */
 	uint64_t memcap;          /* 0: the default (64 MB) */
 	bool untyped;             /* no type given: the existing set's (none: an error) */
+	bool rep;                 /* datarep: each value has a reputation ("value,N" lines) */
 };
 
 /* The set o names: the existing one (its type must agree) or a new one,
@@ -41,6 +42,8 @@ struct dataset *dataset_open(const struct ds_open *o, char *err, size_t errlen);
 /* A keyword's test on a buffer's value.  set/unset: true when the value
  * was added (was not there) / removed (was there), as Suricata answers. */
 bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t len);
+/* datarep: whether v is in the set, and its reputation. */
+bool dataset_rep(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t *rep);
 /* Writes each set with a save (or state) file.  Returns how many failed. */
 unsigned datasets_save_all(void);
 /* Values a set holds (tests). */

@@ -656,28 +656,53 @@ static int ds_path(const char *what, const char *f, char *out, size_t cap, struc
 	return 0;
 }
 
-static int kw_dataset(struct rule *r, const char *arg, struct parse_ctx *pc)
+/* dataset:CMD,NAME[,options] and datarep:NAME,OP,VALUE[,options] */
+static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ctx *pc)
 {
+	const char *kw = rep ? "datarep" : "dataset";
 	char tmp[1024], *toks[16];
-	if (need_arg(arg, "dataset", pc))
+	if (need_arg(arg, kw, pc))
 		return -1;
 	if (r->cur_buf <= BUF_PAYLOAD && r->cur_xl < 0)
-		FAIL("dataset: needs a sticky buffer before it");
+		FAIL("%s: needs a sticky buffer before it", kw);
 	str_lcpy(tmp, arg, sizeof(tmp));
 	int n = split_args(tmp, toks, 16);
-	if (n < 2)
-		FAIL("dataset: expected set|unset|isset|isnotset,NAME[,options]");
-	static const char *const cmds[] = { "set", "unset", "isset", "isnotset" };
-	int cmd = -1;
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(toks[0], cmds[i]))
-			cmd = i;
-	if (cmd < 0)
-		FAIL("dataset: \"%s\" is not set, unset, isset or isnotset", toks[0]);
+	int cmd = DS_ISSET, first = 2;
+	struct numcmp repc = { 0 };
+	struct ds_open o = { .type = DS_STRING, .rep = rep };
+	if (rep) {
+		/* NAME, >|<|>=|<=|==, N */
+		static const struct { const char *op; uint8_t c; } ops[] = {
+			{ ">", CMP_GT }, { "<", CMP_LT }, { ">=", CMP_GE }, { "<=", CMP_LE }, { "==", CMP_EQ },
+		};
+		int64_t v;
+		int k = -1;
+		if (n < 3)
+			FAIL("datarep: expected NAME,OP,VALUE[,options]");
+		for (int i = 0; i < 5; i++)
+			if (!strcmp(toks[1], ops[i].op))
+				k = i;
+		if (k < 0 || parse_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
+			FAIL("datarep: \"%s %s\" is not an operator (> < >= <= ==) and a value", toks[1], toks[2]);
+		repc.op = ops[k].c;
+		repc.a = (uint64_t)v;
+		o.name = toks[0];
+		first = 3;
+	} else {
+		static const char *const cmds[] = { "set", "unset", "isset", "isnotset" };
+		if (n < 2)
+			FAIL("dataset: expected set|unset|isset|isnotset,NAME[,options]");
+		cmd = -1;
+		for (int i = 0; i < 4; i++)
+			if (!strcmp(toks[0], cmds[i]))
+				cmd = i;
+		if (cmd < 0)
+			FAIL("dataset: \"%s\" is not set, unset, isset or isnotset", toks[0]);
+		o.name = toks[1];
+	}
 	static char load[4200], save[4200];
-	struct ds_open o = { .name = toks[1], .type = DS_STRING };
 	bool typed = false, subdomain = false;
-	for (int i = 2; i < n; i++) {
+	for (int i = first; i < n; i++) {
 		char *k = toks[i], *v = k;
 		while (*v && *v != ' ' && *v != '\t')
 			v++;
@@ -736,9 +761,12 @@ static int kw_dataset(struct rule *r, const char *arg, struct parse_ctx *pc)
 	struct sm *s = add_sm(r, SM_DATASET, pc);
 	if (!s)
 		return -1;
-	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain };
+	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc };
 	return 0;
 }
+
+static int kw_dataset(struct rule *r, const char *a, struct parse_ctx *pc) { return dataset_kw(r, a, false, pc); }
+static int kw_datarep(struct rule *r, const char *a, struct parse_ctx *pc) { return dataset_kw(r, a, true, pc); }
 
 static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 {

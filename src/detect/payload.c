@@ -286,6 +286,11 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	case SM_DATASET: {
 		/* the whole buffer's value, as Suricata tests it */
 		const struct sm_dataset *d = &s->u.ds;
+		if (d->datarep) {
+			uint32_t rep;
+			return dataset_rep(d->ds, st->buf, st->len, &rep) && numcmp_ok(&d->rep, rep) &&
+			       match_from(l, i + 1, prev, st);
+		}
 		bool ok = dataset_cmd(d->ds, d->cmd, st->buf, st->len);
 		if (d->subdomain && (d->cmd == DS_ISSET || d->cmd == DS_ISNOTSET)) {
 			/* ".a.b.c": also ".b.c" and ".c" (a name with dotprefix) */

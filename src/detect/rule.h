@@ -135,6 +135,8 @@ struct sm_dataset {
 	struct dataset *ds;
 	uint8_t cmd;                /* enum ds_cmd */
 	bool subdomain;
+	bool datarep;               /* datarep: in the set, and its reputation against rep */
+	struct numcmp rep;
 };
 
 /* base64_decode: what base64_data then inspects */

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for dataset files (detect/dataset.c): the input is a
  * file loaded as each type of set (strings in base64, MD5 and SHA-256 in
- * hex, IPv4, IP) and as ndjson with a value key, then saved and loaded
+ * hex, IPv4, IP), as ndjson with a value key and as a datarep set
+ * ("value,N"), then saved and loaded
  * back; every command runs on a few values.  Nothing may crash, leak or
  * read out of bounds; a set that loaded must load its saved copy with
  * the same count.
@@ -31,23 +32,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, f);
 	fclose(f);
 	static const uint8_t probe[] = "admin";
-	for (int t = 0; t <= DS_IP + 1; t++) {
+	for (int t = 0; t <= DS_IP + 2; t++) {
 		char err[256] = "";
 		struct ds_open o = { .name = "f", .type = t > DS_IP ? DS_STRING : (enum ds_type)t,
 				     .load = path, .save = saved, .memcap = 1 << 20 };
-		if (t > DS_IP) {
+		if (t == DS_IP + 1) {
 			o.ndjson = true;
 			o.value_key = "v";
 		}
+		o.rep = t == DS_IP + 2; /* datarep: "value,N" lines */
 		struct dataset *ds = dataset_open(&o, err, sizeof(err));
 		if (ds) {
 			for (int c = DS_SET; c <= DS_ISNOTSET; c++)
 				dataset_cmd(ds, (enum ds_cmd)c, data, (uint32_t)(size < 64 ? size : 64));
 			dataset_cmd(ds, DS_ISSET, probe, 5);
+			uint32_t rep;
+			dataset_rep(ds, probe, 5, &rep);
 			uint64_t n = dataset_count(ds);
 			if (datasets_save_all() == 0) {
 				datasets_free_all();
-				struct ds_open o2 = { .name = "f", .type = o.type, .load = saved, .memcap = 1 << 20 };
+				struct ds_open o2 = { .name = "f", .type = o.type, .load = saved, .memcap = 1 << 20,
+						      .rep = o.rep };
 				struct dataset *back = dataset_open(&o2, err, sizeof(err));
 				if (!back || dataset_count(back) != n)
 					abort(); /* what was saved does not load back the same */

@@ -852,6 +852,21 @@ static void test_dataset(void **state)
 	struct rule *r = parse(bad[6]);
 	assert_null(r);
 	assert_non_null(strstr(pc.err, "bad.csv:2"));
+	/* datarep: in the set with a reputation that compares */
+	f = fopen("rep.csv", "w");
+	assert_non_null(f);
+	fputs("L2FkbWlu,300\nL2luZGV4,10\n", f); /* /admin 300, /index 10 */
+	fclose(f);
+	assert_true(XM("datarep:t-rep,>,200,load rep.csv,type string;", "/admin"));
+	assert_false(XM("datarep:t-rep,>,200,load rep.csv,type string;", "/index"));
+	assert_true(XM("datarep:t-rep,<=,10,load rep.csv,type string;", "/index"));
+	assert_false(XM("datarep:t-rep,>,0,load rep.csv,type string;", "/other"));
+	static const char *const badrep[] = {
+		"alert http any any -> any any (http.uri; datarep:t-rep,!,5,load rep.csv,type string; sid:1;)",
+		"alert http any any -> any any (http.uri; datarep:t-ua,>,5,type string; sid:1;)", /* a dataset's name */
+		"alert http any any -> any any (http.uri; datarep:x9,>,5,type string,load ua.csv; sid:1;)", /* no ,N */
+	};
+	REFUSED(badrep);
 	/* state: loaded at start (absent: empty), written at exit */
 	assert_true(XM("dataset:set,t-state,type string,state st.csv;", "/new"));
 	detect_datasets_close(true);
