@@ -670,6 +670,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	if (af->quic)
 		quic_state_free(a, af->quic);
 	smtp_state_free(a, af->smtp);
+	if (af->ftp)
+		app_release(a, sizeof(*af->ftp)); /* (charged when made: 134 KiB a connection) */
 	ftp_state_free(af->ftp);
 	ftpdata_state_free(a, af->ftpdata);
 	sip_state_free(a, af->sip);
@@ -931,8 +933,16 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		ssh_feed(a, af->ssh, dir, data, len);
 		break;
 	case ALP_FTP:
-		if (!af->ftp && !(af->ftp = v_calloc(1, sizeof(*af->ftp))))
-			return;
+		if (!af->ftp) {
+			/* an FTP connection's state is large (16 commands with up
+			 * to 4 KiB of data each): charged to the app-layer memcap */
+			if (!app_charge(a, sizeof(*af->ftp)))
+				return;
+			if (!(af->ftp = v_calloc(1, sizeof(*af->ftp)))) {
+				app_release(a, sizeof(*af->ftp));
+				return;
+			}
+		}
 		ftp_feed(a, af->ftp, f, dir, data, len, f->last);
 		break;
 	case ALP_FTPDATA:

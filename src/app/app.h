@@ -322,11 +322,14 @@ struct smtp_info {
 #define FTP_REPLY_MAX 4
 #define FTP_REPLY_LEN 256
 #define FTP_NAME_MAX 256
+#define FTP_CMD_DATA_MAX 4096     /* a command line's data: the line's 4 KiB less the command */
 enum { FTP_MODE_NONE, FTP_MODE_PASSIVE, FTP_MODE_ACTIVE };
 struct ftp_info {
 	char command[16];
-	char command_data[FTP_NAME_MAX];
+	char command_data[FTP_CMD_DATA_MAX];
 	uint16_t command_data_len;
+	bool command_truncated;   /* the command line was longer than 4 KiB: cut */
+	bool reply_truncated;     /* a reply line was */
 	char reply[FTP_REPLY_MAX][FTP_REPLY_LEN];
 	char code[FTP_REPLY_MAX][4];
 	uint8_t nreply;

@@ -172,7 +172,7 @@ static unsigned parse_ext_port(const char *p, bool eprt)
 }
 
 static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flow *f,
-			const uint8_t *l, size_t n, uint64_t now)
+			const uint8_t *l, size_t n, bool cut, uint64_t now)
 {
 	if (!n)
 		return;
@@ -192,6 +192,7 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	memcpy(t->command_data, dp, dn);
 	t->command_data[dn] = 0;
 	t->command_data_len = (uint16_t)dn;
+	t->command_truncated = cut;
 	t->tx_id = s->ntx++;
 	app_count_tx(a, false, ALP_FTP);
 	s->nq++;
@@ -212,7 +213,7 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 }
 
 static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flow *f,
-			const uint8_t *l, size_t n, uint64_t now)
+			const uint8_t *l, size_t n, bool cut, uint64_t now)
 {
 	bool code = n >= 3 && isdigit(l[0]) && isdigit(l[1]) && isdigit(l[2]);
 	bool last = code && (n == 3 || l[3] != '-');
@@ -239,6 +240,7 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 			t->code[t->nreply][3] = 0;
 		}
 		t->nreply++;
+		t->reply_truncated |= cut;
 	}
 	if (!last) {
 		s->in_multi = code || s->in_multi;
@@ -274,10 +276,12 @@ void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int 
 		size_t len = ln->len;
 		if (len && ln->buf[len - 1] == '\r')
 			len--;
+		/* a line cut at SMTP_LINE_MAX: its rest was skipped (Suricata's
+		 * command_truncated / reply_truncated) */
 		if (dir == 0)
-			client_line(a, s, f, ln->buf, len, now);
+			client_line(a, s, f, ln->buf, len, ln->skip, now);
 		else
-			server_line(a, s, f, ln->buf, len, now);
+			server_line(a, s, f, ln->buf, len, ln->skip, now);
 		line_done(ln);
 	}
 }

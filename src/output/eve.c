@@ -653,6 +653,8 @@ static void ftp_object(struct jbuf *jb, const struct ftp_info *t)
 		jb_str(jb, "mode", t->mode == FTP_MODE_PASSIVE ? "passive" : "active");
 	}
 	jb_str(jb, "reply_received", t->reply_received ? "yes" : "no");
+	jb_bool(jb, "command_truncated", t->command_truncated);
+	jb_bool(jb, "reply_truncated", t->reply_truncated);
 	jb_close(jb);
 }
 
