@@ -561,6 +561,12 @@ const struct app_file *app_http_open_file(struct flow *f)
 	return NULL;
 }
 
+const struct smtp_info *app_smtp_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af && af->smtp ? &af->smtp->tx : NULL;
+}
+
 const struct smtp_info *app_smtp_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;

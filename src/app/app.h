@@ -452,6 +452,8 @@ const struct http_msg *app_http_peek(const struct flow *f, const struct http_msg
 const struct tls_info *app_tls_unlogged(struct flow *f);
 /* The SMTP transaction under way if not written to eve yet (flow end). */
 const struct smtp_info *app_smtp_unlogged(struct flow *f);
+/* The SMTP transaction under way on f (alerts' smtp and email objects). */
+const struct smtp_info *app_smtp_peek(const struct flow *f);
 /* FTP commands never answered (flow end), one per call; a data
  * connection's command and file (alerts). */
 const struct ftp_info *app_ftp_unanswered(struct flow *f);

@@ -9,6 +9,7 @@
 
 static void ftpdata_object(struct jbuf *jb, const struct ftpdata_info *d);
 static void ftp_object(struct jbuf *jb, const struct ftp_info *t);
+static void smtp_objects(struct jbuf *jb, const struct smtp_info *m);
 #include "record.h"
 
 #include <arpa/inet.h>
@@ -452,6 +453,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			ftpdata_object(jb, app_ftpdata_peek(f));
 		} else if (f->alproto == ALP_FTP && app_ftp_peek(f)) {
 			ftp_object(jb, app_ftp_peek(f));
+		} else if (f->alproto == ALP_SMTP && (tx && tx->smtp ? tx->smtp : app_smtp_peek(f))) {
+			smtp_objects(jb, tx && tx->smtp ? tx->smtp : app_smtp_peek(f));
 		} else if (f->alproto == ALP_TFTP && app_tftp_peek(f)) {
 			jb_open_object(jb, "tftp");
 			tftp_log_fields(jb, app_tftp_peek(f));
