@@ -178,6 +178,34 @@ static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len, uint32
 	return 1;
 }
 
+static size_t value_len(enum ds_type t)
+{
+	return t == DS_MD5 ? 16 : t == DS_SHA256 ? 32 : t == DS_IPV4 ? 4 : t == DS_IP ? 16 : 0;
+}
+
+/* An IPv4 address as an ip set stores it: IPv4-mapped IPv6 */
+static void ipv4_mapped(uint8_t out[16], const uint8_t a4[4])
+{
+	uint8_t a[4];
+	memcpy(a, a4, 4); /* (a4 may be out) */
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, a, 4);
+}
+
+/* A buffer as ds's values are stored (an ip set's IPv4 address mapped
+ * into mapped): false when it cannot be a value of ds's type. */
+static bool as_value(const struct dataset *ds, const uint8_t **v, uint32_t *len, uint8_t mapped[16])
+{
+	if (ds->type == DS_IP && *len == 4) {
+		ipv4_mapped(mapped, *v);
+		*v = mapped;
+		*len = 16;
+	}
+	size_t want = value_len(ds->type);
+	return !(want && *len != want) && *len && *len <= DS_VALUE_MAX;
+}
+
 static int b64val(uint8_t c)
 {
 	if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -259,10 +287,7 @@ static long parse_value(enum ds_type t, const char *s, size_t n, bool plain, uin
 		if (inet_pton(AF_INET, tmp, out) == 1) {
 			if (t == DS_IPV4)
 				return 4;
-			/* an IPv4 address in an ip set: IPv4-mapped */
-			memmove(out + 12, out, 4);
-			memset(out, 0, 10);
-			out[10] = out[11] = 0xff;
+			ipv4_mapped(out, out); /* an IPv4 address in an ip set */
 			return 16;
 		}
 		if (t == DS_IP && inet_pton(AF_INET6, tmp, out) == 1)
@@ -440,23 +465,11 @@ struct dataset *dataset_open(const struct ds_open *o, char *err, size_t errlen)
 	return ds;
 }
 
-static size_t value_len(enum ds_type t)
-{
-	return t == DS_MD5 ? 16 : t == DS_SHA256 ? 32 : t == DS_IPV4 ? 4 : t == DS_IP ? 16 : 0;
-}
 
 bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t len)
 {
 	uint8_t mapped[16];
-	if (ds->type == DS_IP && len == 4) {
-		memset(mapped, 0, 10);
-		mapped[10] = mapped[11] = 0xff;
-		memcpy(mapped + 12, v, 4);
-		v = mapped;
-		len = 16;
-	}
-	size_t want = value_len(ds->type);
-	if ((want && len != want) || !len || len > DS_VALUE_MAX)
+	if (!as_value(ds, &v, &len, mapped))
 		return cmd == DS_ISNOTSET; /* no value of this type (or none): not in the set */
 	uint64_t h = hv(v, len);
 	bool found;
@@ -485,15 +498,7 @@ bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t
 bool dataset_rep(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t *rep)
 {
 	uint8_t mapped[16];
-	if (ds->type == DS_IP && len == 4) {
-		memset(mapped, 0, 10);
-		mapped[10] = mapped[11] = 0xff;
-		memcpy(mapped + 12, v, 4);
-		v = mapped;
-		len = 16;
-	}
-	size_t want = value_len(ds->type);
-	if (!ds->rep || (want && len != want) || !len || len > DS_VALUE_MAX)
+	if (!ds->rep || !as_value(ds, &v, &len, mapped))
 		return false;
 	bool found;
 	pthread_rwlock_rdlock(&ds->lock);
