@@ -234,17 +234,32 @@ static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_
 	norm[o++] = '\n';
 	m->names_len = o - m->names_off;
 	m->host_len = 0;
+	m->port = -1;
 	const struct http_hdr *host = http_header(&m->h, "host");
 	if (host) {
-		uint32_t n = 0;
-		for (uint32_t i = 0; i < host->val_len && n < sizeof(m->host) - 1; i++) {
+		/* host[:port], or [v6 address][:port] as libhtp splits it */
+		uint32_t n = 0, i = 0;
+		bool v6 = host->val_len && host->val[0] == '[';
+		for (; i < host->val_len && n < sizeof(m->host) - 1; i++) {
 			uint8_t ch = host->val[i];
-			if (ch == ':' && (i == 0 || host->val[0] != '['))
-				break; /* the port */
+			if (ch == ':' && !v6)
+				break;
 			m->host[n++] = (char)tolower(ch);
+			if (ch == ']' && v6) {
+				i++;
+				break;
+			}
 		}
 		m->host[n] = '\0';
 		m->host_len = (uint16_t)n;
+		if (i < host->val_len && host->val[i] == ':') {
+			int32_t port = 0;
+			uint32_t j = i + 1;
+			for (; j < host->val_len && j < i + 6 && host->val[j] >= '0' && host->val[j] <= '9'; j++)
+				port = port * 10 + (host->val[j] - '0');
+			if (j > i + 1 && j == host->val_len && port <= 65535)
+				m->port = port;
+		}
 	}
 	if (m->h.method) {
 		/* http.uri: libhtp's normalised URI; none when it parsed
@@ -451,6 +466,19 @@ static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const u
 	 * body without its last chunk): the rules still see what came */
 	if (!data)
 		body_expose(a, hs, dir);
+}
+
+void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
+{
+	struct app_flow *af = f->app;
+	struct ftpdata_state *d = af && f->alproto == ALP_FTPDATA ? af->ftpdata : NULL;
+	if (!d || !d->open || d->shown[dir & 1])
+		return;
+	/* the data connection's command is a condition in both directions
+	 * (Suricata's ftpdata_command:retr matches to_client in active mode
+	 * too, where the file travels to_server): once in each */
+	d->shown[dir & 1] = true;
+	a->tx.ftpdata_flow = &d->info;
 }
 
 void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)

@@ -85,6 +85,7 @@ struct http_msg {
 	struct http_head h;
 	char host[256];          /* Host, lowercased, without the port */
 	uint16_t host_len;
+	int32_t port;            /* the Host header's port, -1 if none */
 	const uint8_t *uri_norm; /* requests: the URI normalised (http.uri; in buf) */
 	uint32_t uri_norm_len;
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */
@@ -274,8 +275,11 @@ enum { HTTP_P_REQ_LINE = 1, HTTP_P_REQ_HEAD = 2, HTTP_P_REQ_BODY = 4, HTTP_P_RES
        HTTP_P_RESP_BODY = 16 };
 
 /* DNS messages one packet can complete (TCP: pipelined messages, and a
- * request whose hole was skipped when the response acknowledged it) */
-#define APP_DNS_PER_PKT 4
+ * request whose hole was skipped when the response acknowledged it;
+ * clients pipeline 20 and more in one segment).  Past it the last slot
+ * is reused.  The slots are only touched when used, so the ones a packet
+ * never fills cost address space, not memory. */
+#define APP_DNS_PER_PKT 32
 
 /* A file carried by a protocol (so far: an HTTP body), for fileinfo
  * records: its name (Content-Disposition's filename, else the URI's
@@ -471,6 +475,9 @@ const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */
 void app_tcp_close(struct app_ctx *a, struct flow *f, int dir);
+/* After a TCP packet's stream data: per-direction conditions that do not
+ * need data on the packet (ftpdata_command). */
+void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir);
 
 /* The last request of f (for the eve record of a response). */
 const struct http_msg *app_http_last_request(const struct flow *f);

@@ -188,7 +188,6 @@ struct smtp_state {
 	bool await_valid, bdat_last; /* await: sent, waiting for the server's answer */
 	uint64_t bdat_left;
 	uint8_t q[SMTP_CMDQ], q0, nq;
-	char pending_helo[SMTP_STR_MAX];
 	uint32_t ntx;
 	struct smtp_info tx, done, await; /* under way; the last completed; sent, unanswered */
 	struct mime mime;
@@ -239,6 +238,7 @@ struct ftp_state {
 struct ftpdata_state {
 	struct ftpdata_info info;
 	bool open, closed;
+	bool shown[2];            /* ftpdata_command exposed in this direction */
 	uint64_t size;
 	struct file_track ft;
 	struct http_body body;    /* the file's first bytes (file.data) */

@@ -305,7 +305,6 @@ void ftpdata_feed(struct app_ctx *a, struct ftpdata_state *d, const uint8_t *p, 
 		return;
 	if (!d->open) {
 		d->open = true;
-		a->tx.ftpdata_flow = &d->info; /* ftpdata_command, once per connection */
 		file_track_begin(&d->ft);
 		body_start(a, &d->body, NULL, a->resp_body_limit, false, false);
 	}

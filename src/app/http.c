@@ -60,6 +60,7 @@ struct http_conn {
 	uint32_t open_tx;          /* requests started, responses not complete */
 	size_t tx_first;           /* libhtp's transactions before it are freed */
 	bool stopped, closed[2];
+	uint8_t feeding;           /* the direction libhtp is parsing (for its messages) */
 };
 
 static bool hbuf_add(struct hbuf *b, const void *d, size_t n, uint32_t max)
@@ -152,7 +153,20 @@ static int on_log(htp_log_t *log)
 	if (!c || !log->msg)
 		return HTP_OK;
 	int ev = APP_EV_HTTP_UNKNOWN_ERROR;
-	for (size_t i = 0; i < sizeof(htp_msgs) / sizeof(htp_msgs[0]); i++)
+	htp_tx_t *otx = htp_connp_get_out_tx(log->connp); /* libhtp leaves log->tx unset */
+	if (!strncmp(log->msg, "C-E unknown setting", 19) && otx && otx->response_headers) {
+		/* libhtp 0.5 does not know "identity" (no encoding, RFC 9110);
+		 * libhtp-rs, Suricata 8's, accepts it */
+		htp_header_t *h = htp_table_get_c(otx->response_headers, "content-encoding");
+		if (h && h->value && bstr_cmp_c_nocasenorzero(h->value, "identity") == 0)
+			return HTP_OK;
+	}
+	/* one message for both directions: the side being parsed tells */
+	if (!strncmp(log->msg, "Repetition for header", 21))
+		ev = c->feeding ? APP_EV_HTTP_RESP_HEADER_REPETITION : APP_EV_HTTP_REQ_HEADER_REPETITION;
+	else if (!strncasecmp(log->msg, "Unexpected response body", 24))
+		ev = APP_EV_HTTP_RESP_BODY_UNEXPECTED;
+	for (size_t i = 0; ev == APP_EV_HTTP_UNKNOWN_ERROR && i < sizeof(htp_msgs) / sizeof(htp_msgs[0]); i++)
 		if (!strncmp(log->msg, htp_msgs[i].msg, strlen(htp_msgs[i].msg))) {
 			ev = htp_msgs[i].ev;
 			break;
@@ -549,6 +563,7 @@ static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 		c->cur = d;
 		c->cur_len = n;
 	}
+	c->feeding = (uint8_t)dir;
 	int r = dir ? htp_connp_res_data(c->connp, &tv, d, n)
 		    : htp_connp_req_data(c->connp, &tv, d, n);
 	c->cur = NULL;
@@ -852,6 +867,8 @@ void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct h
 	if (req) {
 		if (req->host_len)
 			jb_strn(jb, "hostname", (const uint8_t *)req->host, req->host_len);
+		if (req->port >= 0)
+			jb_u64(jb, "http_port", (uint64_t)req->port);
 		jb_strn(jb, "url", req->h.uri, req->h.uri_len);
 		hdr_field(jb, "http_user_agent", req, "user-agent");
 		hdr_field(jb, "http_refer", req, "referer");

@@ -539,12 +539,18 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 	if (n)
 		open_tx(s, c, k);
 	if ((k == 4 && (!strncasecmp(c, "EHLO", 4) || !strncasecmp(c, "HELO", 4)))) {
+		/* the first HELO/EHLO names the client for the whole session,
+		 * as in Suricata (whatever the server answers; a second one is
+		 * smtp.duplicate_fields) */
 		size_t vn = n - k;
 		const uint8_t *v = trim(l + k, &vn);
-		memcpy(s->pending_helo, v, MIN(vn, sizeof(s->pending_helo) - 1));
-		s->pending_helo[MIN(vn, sizeof(s->pending_helo) - 1)] = 0;
+		const uint8_t *sp = memchr(v, ' ', vn);
+		if (sp)
+			vn = (size_t)(sp - v);
 		cmd_push(s, CMD_HELO);
-		if (!s->replies_seen)
+		if (s->tx.helo_len)
+			app_event(a, APP_EV_SMTP_DUPLICATE_FIELDS);
+		else
 			str_set(s->tx.helo, &s->tx.helo_len, v, vn);
 	} else if (n >= 10 && !strncasecmp(c, "MAIL FROM:", 10)) {
 		size_t vn = n - 10;
@@ -614,8 +620,6 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 				tx_done(a, s);
 				s->active = true;
 			}
-			str_set(s->tx.helo, &s->tx.helo_len, (const uint8_t *)s->pending_helo,
-				strlen(s->pending_helo));
 		}
 		break;
 	case CMD_DATA:

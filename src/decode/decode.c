@@ -23,7 +23,7 @@ bool decode_link_supported(int linktype)
 	switch (linktype) {
 	case LINK_NULL: case LINK_ETHERNET: case LINK_RAW: case LINK_RAW_OPENBSD:
 	case LINK_RAW_ALT: case LINK_LOOP: case LINK_SLL: case LINK_IPV4: case LINK_IPV6:
-	case LINK_SLL2:
+	case LINK_SLL2: case LINK_CHDLC:
 		return true;
 	}
 	return false;
@@ -220,6 +220,21 @@ static void decode_sll2(struct decode_ctx *d, struct packet *p, struct cursor c)
 	decode_ethertype(d, p, proto, c);
 }
 
+/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control, then an
+ * EtherType. */
+static void decode_chdlc(struct decode_ctx *d, struct packet *p, struct cursor c)
+{
+	CNT_INC(d->cnt, DECODER_CHDLC);
+	if (!cur_has(&c, 4)) {
+		pkt_event(p, EV_CHDLC_PKT_TOO_SMALL);
+		p->flags |= PKT_INVALID;
+		return;
+	}
+	cur_skip(&c, 2);
+	uint16_t proto = cur_be16(&c);
+	decode_ethertype(d, p, proto, c);
+}
+
 void decode_packet(struct decode_ctx *d, struct packet *p)
 {
 	/* reset everything decode fills, keep what the source set */
@@ -241,6 +256,9 @@ void decode_packet(struct decode_ctx *d, struct packet *p)
 		break;
 	case LINK_SLL2:
 		decode_sll2(d, p, c);
+		break;
+	case LINK_CHDLC:
+		decode_chdlc(d, p, c);
 		break;
 	case LINK_RAW: case LINK_RAW_OPENBSD: case LINK_RAW_ALT:
 		decode_raw(d, p, c);

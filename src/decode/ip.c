@@ -250,7 +250,13 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c)
 			pkt_event(p, EV_IPV6_EXTHDR_TOO_MANY);
 			goto invalid;
 		}
-		if (nh != IPPROTO_V_NONE && cur_left(&pl) < 2) {
+		bool ext = nh == IPPROTO_V_HOPOPTS || nh == IPPROTO_V_DSTOPTS ||
+			   nh == IPPROTO_V_ROUTING || nh == IPPROTO_V_MH || nh == IPPROTO_V_AH ||
+			   nh == IPPROTO_V_FRAGMENT;
+		/* right after the IPv6 header, an upper-layer header too short
+		 * is the L4 decoder's event (tcp.pkt_too_small, ...); after an
+		 * extension header it is a truncated one, as in Suricata */
+		if ((ext || n > 0) && nh != IPPROTO_V_NONE && cur_left(&pl) < 2) {
 			pkt_event(p, EV_IPV6_TRUNC_EXTHDR);
 			goto invalid;
 		}

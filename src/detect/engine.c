@@ -292,6 +292,53 @@ static int add_rule(struct detect_engine *de, struct rule *r)
 	return 0;
 }
 
+/* Rules with the same gid and sid: as Suricata, the higher rev stays and
+ * the other is dropped; of equal revs the first loaded stays.  One hash
+ * table of rule indexes, open addressing, for the pass. */
+static void drop_duplicates(struct detect_engine *de, bool quiet, struct detect_load_stats *st)
+{
+	uint32_t cap = 64;
+	while (cap < 2 * de->nrules)
+		cap *= 2;
+	uint32_t *slot = v_malloc(cap * sizeof(*slot));
+	if (!slot)
+		return;
+	memset(slot, 0xff, cap * sizeof(*slot));
+	uint32_t out = 0;
+	for (uint32_t i = 0; i < de->nrules; i++) {
+		struct rule *r = de->rules[i];
+		uint32_t h = (r->sid * 2654435761u) ^ (r->gid * 40503u);
+		uint32_t j = h & (cap - 1);
+		while (slot[j] != UINT32_MAX &&
+		       (de->rules[slot[j]]->sid != r->sid || de->rules[slot[j]]->gid != r->gid))
+			j = (j + 1) & (cap - 1);
+		if (slot[j] == UINT32_MAX) {
+			slot[j] = out;
+			de->rules[out++] = r;
+			continue;
+		}
+		struct rule *old = de->rules[slot[j]], *lose = r;
+		if (r->rev > old->rev) {
+			de->rules[slot[j]] = r;
+			lose = old;
+		}
+		if (!quiet)
+			log_warn("%s:%u: sid %u rev %u dropped: duplicate of %s:%u (rev %u)",
+				 lose->file ? lose->file : "?", lose->line, lose->sid, lose->rev,
+				 lose == r ? old->file : r->file, lose == r ? old->line : r->line,
+				 lose == r ? old->rev : r->rev);
+		char where[600];
+		snprintf(where, sizeof(where), "%.500s:%u sid %u", lose->file ? lose->file : "?",
+			 lose->line, lose->sid);
+		skip_note(de, "duplicate sid (the higher rev is kept)", where);
+		st->loaded--;
+		st->skipped++;
+		rule_free(lose);
+	}
+	de->nrules = out;
+	v_free(slot);
+}
+
 static int load_file(struct detect_engine *de, const char *path, struct parse_ctx *pc,
 		     bool quiet, struct detect_load_stats *st)
 {
@@ -1159,6 +1206,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		verr_set(e, V_EIO, "no rule file could be read");
 		goto fail;
 	}
+	drop_duplicates(de, quiet, st);
 	for (uint32_t i = 0; i < de->nrules; i++)
 		de->rules[i]->idx = i;
 	sort_de = de;
@@ -2542,7 +2590,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		for (unsigned i = 0; i < bi[b].n; i++)
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
-	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs };
+	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1 };
 	int8_t ent_buf = -1;
 	double ent_val = 0;
 	/* walk candidates in rule order: sort the touched words */
@@ -2581,7 +2629,6 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			}
 			bool stream = false;
 			dt->xs.b64_len = 0;
-			st.ent_buf = -1;
 			st.cur_buf = BUF_PAYLOAD;
 			const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
 			if (pl->cnt) {
@@ -2689,11 +2736,11 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->category = r->category;
 			al->metadata = r->metadata;
 			al->text = r->text;
-			if (st.ent_buf >= 0) {
-				ent_buf = st.ent_buf;
-				ent_val = st.ent_val;
-			}
 		}
+	}
+	if (st.ent_buf >= 0) {
+		ent_buf = st.ent_buf;
+		ent_val = st.ent_val;
 	}
 	/* the entropy last computed on this packet goes with every alert and
 	 * stays with the flow, as Suricata logs it (metadata.entropy) */

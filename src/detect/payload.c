@@ -329,11 +329,10 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 		}
 		if (e->neg)
 			ok = !ok;
-		if (ok) {
-			/* kept for the alert (metadata.entropy), as Suricata logs it */
-			st->ent_buf = st->cur_buf;
-			st->ent_val = h;
-		}
+		/* kept for the flow's records and alerts (metadata.entropy),
+		 * matched or not, as Suricata keeps the value it computed */
+		st->ent_buf = st->cur_buf;
+		st->ent_val = h;
 		return ok && match_from(l, i + 1, prev, st);
 	}
 	case SM_B64_DECODE: {

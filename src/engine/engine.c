@@ -54,6 +54,10 @@ static uint32_t peek_hash(int linktype, const uint8_t *data, uint32_t len)
 		type = cur_be16(&c);
 		cur_skip(&c, 18);
 		break;
+	case LINK_CHDLC:
+		cur_skip(&c, 2);
+		type = cur_be16(&c);
+		break;
 	case LINK_NULL:
 	case LINK_LOOP:
 		cur_skip(&c, 4);

@@ -977,6 +977,8 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	app_tx_reset(&w->app);
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
 		stream_packet(&w->rc, p);
+		if (w->app_on && f->app)
+			app_tcp_packet(&w->app, f, p->dir);
 		if ((p->tcp_flags & TH_FIN) && w->app_on)
 			app_tcp_close(&w->app, f, p->dir);
 		if ((p->tcp_flags & TH_RST) && w->app_on) { /* both directions are over */

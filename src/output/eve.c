@@ -19,6 +19,10 @@ static void smtp_objects(struct jbuf *jb, const struct smtp_info *m);
 #include <math.h>
 #include <string.h>
 
+/* outputs.eve.ipv6-compress: one setting for the process (every eve
+ * output and fast.log write addresses the same way) */
+static bool v6_compress;
+
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 {
 	ec->scratch = NULL;
@@ -28,6 +32,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->anomaly_decode = c->eve_anomaly_decode;
 	ec->anomaly_stream = c->eve_anomaly_stream;
 	ec->community_id = c->eve_community_id;
+	v6_compress = c->eve_ipv6_compress;
 	ec->cid_seed = (uint16_t)c->eve_community_id_seed;
 	ec->alert = c->eve_alert;
 	ec->alert_payload = c->eve_alert_payload;
@@ -88,8 +93,20 @@ static void addr_str(uint8_t ver, const uint8_t *a, char out[static 46])
 		}
 		return;
 	}
-	if (!inet_ntop(AF_INET6, a, out, 46))
-		out[0] = '\0';
+	if (v6_compress) {
+		if (!inet_ntop(AF_INET6, a, out, 46))
+			out[0] = '\0';
+		return;
+	}
+	/* Suricata's form: eight groups of four digits, no zeros dropped */
+	static const char hx[] = "0123456789abcdef";
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		*o++ = hx[a[i] >> 4];
+		*o++ = hx[a[i] & 15];
+		if (i & 1)
+			*o++ = i < 15 ? ':' : '\0';
+	}
 }
 
 static char *hex2(uint8_t v, char out[static 3])
@@ -213,6 +230,16 @@ static void entropy_metadata(struct jbuf *jb, int buf, double val)
 	jb_close(jb);
 }
 
+/* What a rule left on the flow for its records (Suricata's metadata in
+ * every record of a flow): the entropy last computed. */
+static void flow_metadata(struct jbuf *jb, const struct flow *f)
+{
+	int eb;
+	double ev;
+	if (detect_flow_entropy(f, &eb, &ev))
+		entropy_metadata(jb, eb, ev);
+}
+
 void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg *ec)
 {
 	char tbuf[32], hex[3];
@@ -256,10 +283,7 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 		jb_str(jb, "state", tcp_state_names[f->tcp_state]);
 		jb_close(jb);
 	}
-	int eb;
-	double ev;
-	if (detect_flow_entropy(f, &eb, &ev))
-		entropy_metadata(jb, eb, ev);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -521,6 +545,7 @@ void eve_dns_record(struct jbuf *jb, const struct packet *p, const struct dns_ms
 		p = in_dir(p, m->response ? 1 : 0, &q);
 	eve_header(jb, p->ts, "dns", p->flow, p, ec);
 	dns_log(jb, m, ec->dns_formats);
+	flow_metadata(jb, p->flow);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -537,6 +562,7 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_open_object(jb, "http");
 	http_log_fields(jb, req, resp, ec->http_headers);
 	jb_close(jb);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -552,6 +578,7 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	jb_open_object(jb, "tls");
 	tls_log_fields(jb, t);
 	jb_close(jb);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -565,6 +592,7 @@ void eve_ssh_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	jb_open_object(jb, "ssh");
 	ssh_log_fields(jb, s);
 	jb_close(jb);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -617,6 +645,7 @@ static void eve_smtp_record(struct jbuf *jb, const struct packet *p, const struc
 	eve_header(jb, p ? p->ts : f->last, "smtp", f, p, ec);
 	jb_u64(jb, "tx_id", m->tx_id);
 	smtp_objects(jb, m);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -629,6 +658,7 @@ static void eve_ftp_record(struct jbuf *jb, const struct packet *p, const struct
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "ftp", f, p, ec);
 	ftp_object(jb, t);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -678,6 +708,7 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_open_object(jb, "quic");
 	quic_log_fields(jb, qi);
 	jb_close(jb);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }
@@ -752,6 +783,7 @@ static void ftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 			const struct packet *pp = in_dir(p, 0, &q);
 			eve_header(jb, pp ? pp->ts : f->last, "ftp_data", f, pp, ec);
 			ftpdata_object(jb, tx->ftpdata);
+			flow_metadata(jb, f);
 			jb_close(jb);
 			jb_append(jb, "\n", 1);
 		}
@@ -898,6 +930,7 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_u64(jb, "size", fi->size);
 	jb_u64(jb, "tx_id", fi->tx_id);
 	jb_close(jb);
+	flow_metadata(jb, f);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }

@@ -206,13 +206,13 @@ static void test_all_prefixes(void **state)
 	pg_tcp(&pkts[4], &c, &s, 1, 0, 0x02, NULL, 0, 0);
 	pg_gre_wrap(&pkts[4], "198.51.100.1", "198.51.100.2");
 	pg_udp(&pkts[5], &c, &s, "x", 1, 0);
-	int links[] = { LINK_ETHERNET, LINK_RAW, LINK_SLL, LINK_SLL2, LINK_NULL };
+	int links[] = { LINK_ETHERNET, LINK_RAW, LINK_SLL, LINK_SLL2, LINK_NULL, LINK_CHDLC };
 	for (size_t k = 0; k < 6; k++) {
-		for (size_t li = 0; li < 5; li++) {
+		for (size_t li = 0; li < 6; li++) {
 			uint8_t frame[2048];
 			uint32_t fl = pkts[k].len - 14;
 			uint32_t hl = links[li] == LINK_ETHERNET ? 14 : links[li] == LINK_RAW ? 0
-				    : links[li] == LINK_SLL ? 16 : links[li] == LINK_SLL2 ? 20 : 4;
+				    : links[li] == LINK_SLL ? 16 : links[li] == LINK_SLL2 ? 20 : 4; /* NULL, CHDLC */
 			memset(frame, 0, hl);
 			if (links[li] == LINK_ETHERNET)
 				memcpy(frame, pkts[k].buf, 14);
@@ -225,6 +225,51 @@ static void test_all_prefixes(void **state)
 	}
 }
 
+/* Cisco HDLC frames; an IPv6 packet whose upper-layer header is cut
+ * short is the L4 decoder's event, as in Suricata, and only after an
+ * extension header a truncated extension header. */
+static void test_chdlc_and_short_l4(void **state)
+{
+	(void)state;
+	struct pg_ep c, s, c6, s6;
+	struct packet p;
+	uint8_t frame[2048];
+	pg_ep4(&c, "10.0.0.1", 1234);
+	pg_ep4(&s, "10.0.0.2", 80);
+	pg_tcp(&pk, &c, &s, 1, 1, 0x10, "abcd", 4, 0);
+	frame[0] = 0x0f;
+	frame[1] = 0;
+	frame[2] = 0x08;
+	frame[3] = 0x00;
+	memcpy(frame + 4, pk.buf + 14, pk.len - 14);
+	decode_buf(&p, frame, pk.len - 10, LINK_CHDLC);
+	assert_true(p.flags & PKT_HAS_PORTS);
+	assert_int_equal(p.dp, 80);
+	assert_int_equal(p.payload_len, 4);
+	decode_buf(&p, frame, 3, LINK_CHDLC);
+	assert_true(pkt_has_event(&p, EV_CHDLC_PKT_TOO_SMALL));
+
+	pg_ep6(&c6, "2001:db8::1", 5000);
+	pg_ep6(&s6, "2001:db8::2", 80);
+	pg_tcp(&pk, &c6, &s6, 1, 1, 0x10, NULL, 0, 0);
+	/* payload length 0: the TCP header is missing */
+	memcpy(frame, pk.buf, 14 + 40);
+	frame[14 + 4] = frame[14 + 5] = 0;
+	decode_buf(&p, frame, 14 + 40, LINK_ETHERNET);
+	assert_true(pkt_has_event(&p, EV_TCP_PKT_TOO_SMALL));
+	assert_false(pkt_has_event(&p, EV_IPV6_TRUNC_EXTHDR));
+	/* a hop-by-hop header that says TCP follows, and nothing does */
+	frame[14 + 5] = 8;
+	frame[14 + 6] = 0; /* next header: hop-by-hop */
+	memset(frame + 14 + 40, 0, 8);
+	frame[14 + 40] = 6;
+	frame[14 + 42] = 1; /* PadN, 4 bytes */
+	frame[14 + 43] = 4;
+	decode_buf(&p, frame, 14 + 48, LINK_ETHERNET);
+	assert_true(pkt_has_event(&p, EV_IPV6_TRUNC_EXTHDR));
+	assert_false(pkt_has_event(&p, EV_TCP_PKT_TOO_SMALL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_fragment_overlap_first_wins),
 		cmocka_unit_test(test_gre_inner_flow),
 		cmocka_unit_test(test_all_prefixes),
+		cmocka_unit_test(test_chdlc_and_short_l4),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
