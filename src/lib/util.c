@@ -6,6 +6,8 @@
  */
 #include "util.h"
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,4 +224,15 @@ int file_write_atomic(const char *path, const void *data, size_t len, unsigned m
 		return -1;
 	}
 	return 0;
+}
+
+bool ip6_short(const char *s, size_t n, char out[static IP6_SHORT_LEN])
+{
+	char in[IP6_SHORT_LEN];
+	struct in6_addr a;
+	if (!s || n >= sizeof(in) || !memchr(s, ':', n))
+		return false;
+	memcpy(in, s, n);
+	in[n] = '\0';
+	return inet_pton(AF_INET6, in, &a) == 1 && inet_ntop(AF_INET6, &a, out, IP6_SHORT_LEN);
 }

@@ -62,6 +62,11 @@ int parse_uint(const char *s, uint64_t max, uint64_t *out);
 /* Copies at most size-1 bytes and terminates; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t size);
 
+/* An IPv6 address in text (any valid spelling, n bytes) rewritten in the
+ * short RFC 5952 form (2001:db8::1) for people; false if s is not one. */
+#define IP6_SHORT_LEN 46
+bool ip6_short(const char *s, size_t n, char out[static IP6_SHORT_LEN]);
+
 /* Writes len bytes to path through a temporary file beside it (named
  * with the process id) that is flushed to disk and renamed over path, so
  * readers see the old file or the new one, whole.  mode: the new file's.

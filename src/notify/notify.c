@@ -348,6 +348,12 @@ bool notifier_record(struct notifier *nf, const char *rec, size_t len, double no
 	nf->st.matched++;
 	const char *svm = jstr(r, "src_vm"), *dvm = jstr(r, "dest_vm");
 	const char *sip = jstr(r, "src_ip"), *dip = jstr(r, "dest_ip");
+	/* people read the short IPv6 form, whatever eve wrote */
+	char s6[IP6_SHORT_LEN], d6[IP6_SHORT_LEN];
+	if (sip && ip6_short(sip, strlen(sip), s6))
+		sip = s6;
+	if (dip && ip6_short(dip, strlen(dip), d6))
+		dip = d6;
 	const char *act = jstr(a, "action");
 	bool blocked = act && !strcmp(act, "blocked");
 	/* the VM concerned: the source's, else the destination's (an attack

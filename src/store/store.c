@@ -280,7 +280,16 @@ int store_add(struct store *s, const char *rec, size_t len)
 		bool taken = false;
 		for (size_t j = 0; j < i; j++)
 			taken |= pk.have[j] && cols[j].param == cols[i].param;
-		if (!taken)
+		if (taken)
+			continue;
+		/* addresses in the short form whichever form eve wrote them in
+		 * (outputs.eve.ipv6-compress), so the dashboard shows and
+		 * searches one spelling */
+		char a6[IP6_SHORT_LEN];
+		if ((cols[i].param == 5 || cols[i].param == 7) && pk.at[i].k == JW_STR &&
+		    ip6_short(pk.at[i].v, pk.at[i].n, a6))
+			sqlite3_bind_text(st, cols[i].param, a6, -1, SQLITE_TRANSIENT);
+		else
 			bind_col(st, cols[i].param, pk.at[i].k, pk.at[i].v, pk.at[i].n);
 	}
 	sqlite3_bind_int64(st, 2, us);

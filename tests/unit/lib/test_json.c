@@ -128,6 +128,21 @@ static void test_walk(void **state)
 	assert_int_equal(json_unescape(esc, strlen(esc), out, 5), 3);
 }
 
+/* Suricata's full IPv6 spelling back to the short one people read */
+static void test_ip6_short(void **state)
+{
+	(void)state;
+	char o[IP6_SHORT_LEN];
+	const char *full = "fd00:0000:0000:0000:0000:0000:0000:0010";
+	assert_true(ip6_short(full, strlen(full), o));
+	assert_string_equal(o, "fd00::10");
+	assert_true(ip6_short("2001:db8::1", 11, o));
+	assert_string_equal(o, "2001:db8::1");
+	assert_false(ip6_short("10.0.0.1", 8, o));
+	assert_false(ip6_short("not:an:address", 14, o));
+	assert_false(ip6_short(full, 4, o)); /* "fd00" alone */
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -137,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_value),
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_ip6_short),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
