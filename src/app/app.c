@@ -26,7 +26,8 @@
 #include "util.h"
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
-					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp" };
+					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
+					     "smb", "dcerpc" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -734,6 +735,8 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_FLOW_LDAP_UDP); else CNT_INC(a->cnt, APP_FLOW_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_FLOW_TFTP); break;
 	case ALP_SNMP: CNT_INC(a->cnt, APP_FLOW_SNMP); break;
+	case ALP_SMB: CNT_INC(a->cnt, APP_FLOW_SMB); break;
+	case ALP_DCERPC: CNT_INC(a->cnt, APP_FLOW_DCERPC_TCP); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -760,6 +763,27 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 static const char *const http_methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
 					    "OPTIONS ", "CONNECT ", "PATCH ", "TRACE " };
 
+/* SMB 1, 2 and 3 (and its transform header) in a NetBIOS session
+ * message: type 0, a 17-bit length, then the protocol id. */
+static bool smb_probe(const uint8_t *d, uint32_t n)
+{
+	if (n < 8 || d[0] != 0 || (d[1] & 0xfe))
+		return false;
+	uint32_t len = (uint32_t)(d[1] & 1) << 16 | (uint32_t)d[2] << 8 | d[3];
+	return len >= 4 && (d[4] == 0xff || d[4] == 0xfe || d[4] == 0xfd) && !memcmp(d + 5, "SMB", 3);
+}
+
+/* DCE/RPC connection-oriented PDU header (C706 12.6.3): version 5.0 or
+ * 5.1, a PDU type from request (0) to orphaned (19), little- or big-endian
+ * integers, a fragment at least as long as the 16-byte header. */
+static bool dcerpc_probe(const uint8_t *d, uint32_t n)
+{
+	if (n < 16 || d[0] != 5 || d[1] > 1 || d[2] > 19 || (d[4] != 0x10 && d[4] != 0x00))
+		return false;
+	uint16_t fl = d[4] == 0x10 ? (uint16_t)(d[8] | d[9] << 8) : (uint16_t)(d[8] << 8 | d[9]);
+	return fl >= 16;
+}
+
 static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 {
 	if (n >= 3 && d[0] == 0x16 && d[1] == 0x03 && d[2] <= 0x04)
@@ -773,6 +797,10 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_SIP;
 	if (ldap_probe(d, n))
 		return ALP_LDAP;
+	if (smb_probe(d, n))
+		return ALP_SMB;
+	if (dcerpc_probe(d, n))
+		return ALP_DCERPC;
 	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
 		return ALP_HTTP;
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {

@@ -34,6 +34,8 @@ enum alproto_id {
 	ALP_LDAP,
 	ALP_TFTP,
 	ALP_SNMP,
+	ALP_SMB,       /* detected (content rules on its stream); not parsed yet */
+	ALP_DCERPC,    /* DCE/RPC over TCP: detected, not parsed yet */
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];

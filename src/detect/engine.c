@@ -994,6 +994,8 @@ static bool alproto_runs_on(uint8_t alp, int g)
 	case ALP_HTTP:
 	case ALP_TLS:
 	case ALP_SSH:
+	case ALP_SMB:
+	case ALP_DCERPC:
 		return g == G_TCP;
 	case ALP_QUIC:
 		return g == G_UDP;

@@ -1680,6 +1680,8 @@ static int kw_http_header_names(struct rule *r, const char *a, struct parse_ctx 
 static int kw_http_cookie(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_COOKIE, ALP_HTTP); }
 static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONTENT_TYPE, ALP_HTTP); }
 static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP); }
+static int kw_http_content_type_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_type(r, a, pc); }
+static int kw_http_content_len_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_len(r, a, pc); }
 static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_REFERER, ALP_HTTP); }
 static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT, ALP_HTTP); }
 static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP); }
@@ -1827,6 +1829,51 @@ static int kw_entropy(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (!s)
 		return -1;
 	s->u.ent = e;
+	return 0;
+}
+
+/* asn1:[bitstring_overflow][, double_overflow][, oversize_length N]
+ *      [, absolute_offset N | relative_offset N] */
+static int kw_asn1(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct sm_asn1 a = { 0 };
+	char tmp[160], *toks[6];
+	bool any = false, off = false;
+	if (need_arg(arg, "asn1", pc))
+		return -1;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	int n = split_args(tmp, toks, 6);
+	for (int i = 0; i < n; i++) {
+		char *t = toks[i];
+		int64_t v;
+		if (!strcmp(t, "bitstring_overflow")) {
+			a.bitstring = any = true;
+		} else if (!strcmp(t, "double_overflow")) {
+			a.dbl = any = true;
+		} else if (!strncmp(t, "oversize_length", 15)) {
+			if (parse_i64(trim(t + 15), &v) || v < 0 || v >= UINT32_MAX)
+				FAIL("asn1: bad oversize_length \"%s\"", t);
+			a.oversize = (uint32_t)v;
+			any = true;
+		} else if (!strncmp(t, "absolute_offset", 15) || !strncmp(t, "relative_offset", 15)) {
+			bool rel = t[0] == 'r';
+			if (off)
+				FAIL("asn1: one offset only");
+			if (parse_i64(trim(t + 15), &v) || v < (rel ? -65535 : 0) || v > 65535)
+				FAIL("asn1: bad %s", t);
+			a.relative = rel;
+			a.offset = (int32_t)v;
+			off = true;
+		} else {
+			FAIL("asn1: unknown option \"%s\"", t);
+		}
+	}
+	if (!any)
+		FAIL("asn1: nothing to check (oversize_length, bitstring_overflow, double_overflow)");
+	struct sm *s = add_sm(r, SM_ASN1, pc);
+	if (!s)
+		return -1;
+	s->u.asn1 = a;
 	return 0;
 }
 

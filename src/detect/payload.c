@@ -130,6 +130,7 @@ static bool is_relative(const struct sm *s)
 		return s->u.b.relative;
 	case SM_ISDATAAT: return s->u.d.relative;
 	case SM_B64_DECODE: return s->u.b64.relative;
+	case SM_ASN1: return s->u.asn1.relative;
 	default: return false;
 	}
 }
@@ -261,6 +262,108 @@ static bool match_pcre(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	return false;
 }
 
+/* One BER element at p: its header (tag class, constructed bit, tag
+ * number, content length) or false when malformed, indefinite, or longer
+ * than what is left. */
+struct ber_hdr {
+	uint8_t cls;
+	bool constructed;
+	uint32_t tag, len, hlen;
+};
+
+static bool ber_hdr(const uint8_t *p, size_t n, struct ber_hdr *h)
+{
+	size_t k = 1;
+	if (n < 2)
+		return false;
+	h->cls = p[0] >> 6;
+	h->constructed = p[0] & 0x20;
+	h->tag = p[0] & 0x1f;
+	if (h->tag == 0x1f) { /* high tag number: base 128, at most 4 bytes */
+		h->tag = 0;
+		do {
+			if (k >= n || k > 4)
+				return false;
+			h->tag = h->tag << 7 | (p[k] & 0x7f);
+		} while (p[k++] & 0x80);
+	}
+	if (k >= n)
+		return false;
+	uint8_t l0 = p[k++];
+	if (l0 < 0x80) {
+		h->len = l0;
+	} else {
+		unsigned nb = l0 & 0x7f;
+		if (!nb || nb > 4 || k + nb > n)
+			return false; /* indefinite, or longer than 4 bytes */
+		h->len = 0;
+		for (unsigned b = 0; b < nb; b++)
+			h->len = h->len << 8 | p[k++];
+	}
+	h->hlen = (uint32_t)k;
+	return h->len <= n - k;
+}
+
+/* Walks the elements in [p, p+n): false if one is malformed (Suricata's
+ * decoder then drops the whole top-level object); *hit when one fails a
+ * check.  SEQUENCE and SET are entered; other elements are leaves. */
+static bool asn1_walk(const uint8_t *p, size_t n, const struct sm_asn1 *a, unsigned depth,
+		      bool *hit)
+{
+	if (depth >= 30)
+		return false;
+	while (n) {
+		struct ber_hdr h;
+		if (!ber_hdr(p, n, &h))
+			return false;
+		const uint8_t *c = p + h.hlen;
+		bool univ_prim = h.cls == 0 && !h.constructed;
+		if (univ_prim && ((h.tag == 3 && !h.len) || (h.tag == 1 && h.len != 1) ||
+				  (h.tag == 5 && h.len)))
+			return false; /* an empty BIT STRING, a BOOLEAN not 1 byte, a NULL with content */
+		if (a->oversize && h.len > a->oversize)
+			*hit = true;
+		/* unused bits beyond the string's own length */
+		if (a->bitstring && univ_prim && h.tag == 3 && (uint64_t)c[0] > (uint64_t)h.len * 8)
+			*hit = true;
+		/* an ASCII-form REAL over 256 bytes (the MS ASN.1 overflow) */
+		if (a->dbl && univ_prim && h.tag == 9 && h.len > 256 && !(c[0] & 0xc0))
+			*hit = true;
+		if (h.cls == 0 && h.constructed && (h.tag == 16 || h.tag == 17) &&
+		    !asn1_walk(c, h.len, a, depth + 1, hit))
+			return false;
+		p = c + h.len;
+		n -= h.hlen + h.len;
+		if (depth == 0)
+			return true; /* one top-level object at a time */
+	}
+	return true;
+}
+
+/* asn1: the objects from the offset on, up to 30 of them, each checked
+ * once it decoded whole; more than 30 is a decoding failure. */
+static bool asn1_match(const struct sm_asn1 *a, int64_t prev, const uint8_t *buf, uint32_t len)
+{
+	int64_t off = a->offset + (a->relative ? prev : 0);
+	if (off < 0 || off >= (int64_t)len)
+		return false;
+	const uint8_t *p = buf + off;
+	size_t n = len - (size_t)off;
+	bool matched = false;
+	for (unsigned frames = 0; n; frames++) {
+		if (frames >= 30)
+			return false;
+		struct ber_hdr h;
+		bool hit = false;
+		if (!ber_hdr(p, n, &h) || !asn1_walk(p, h.hlen + h.len, a, 0, &hit))
+			break;
+		matched |= hit;
+		p += h.hlen + h.len;
+		n -= h.hlen + h.len;
+	}
+	return matched;
+}
+
 static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)
 {
 	if (i >= l->cnt)
@@ -300,6 +403,8 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 		}
 		return ok && match_from(l, i + 1, prev, st);
 	}
+	case SM_ASN1:
+		return asn1_match(&s->u.asn1, prev, st->buf, st->len) && match_from(l, i + 1, prev, st);
 	case SM_ENTROPY: {
 		const struct sm_entropy *e = &s->u.ent;
 		if (e->offset > st->len)

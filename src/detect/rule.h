@@ -71,7 +71,7 @@ struct numcmp {
 };
 
 enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
-	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET };
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET, SM_ASN1 };
 
 /* A value that is a literal or a byte_extract/byte_math variable. */
 struct numvar {
@@ -127,6 +127,15 @@ struct sm_entropy {
 	double a, b;
 };
 
+/* asn1: BER objects decoded from an offset, each (and the elements of each
+ * SEQUENCE and SET, 30 deep) checked for what broke old ASN.1 decoders */
+struct sm_asn1 {
+	uint32_t oversize;          /* a length over this (0: not checked) */
+	bool bitstring, dbl;        /* bitstring_overflow, double_overflow */
+	bool relative;              /* relative_offset (else absolute_offset) */
+	int32_t offset;
+};
+
 /* dataset: the buffer's value tested against (or added to) a named set
  * (dataset.h); with match subdomain, also each of its suffixes that
  * starts at a dot */
@@ -155,6 +164,7 @@ struct sm {
 		struct numcmp bsize;
 		struct sm_b64 b64;
 		struct sm_entropy ent;
+		struct sm_asn1 asn1;
 		struct sm_dataset ds;
 	} u;
 };

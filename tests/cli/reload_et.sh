@@ -40,7 +40,8 @@ for mode in compiled cached; do
 	peak=$(mb VmHWM)
 	wait $feeder; wait $pid; rc=$?
 	echo "  ET Open reload, databases $mode: steady RSS $steady MB, peak during the reload $peak MB ($(echo "scale=2; $peak / $steady" | bc)x)"
-	check "reload ($mode) happened" grep -q "rules reloaded: 24785 loaded" "$T/err"
+	n=$(grep -o "rules: [0-9]* loaded" "$T/err" | head -1 | grep -o "[0-9]*")
+	check "reload ($mode) happened" grep -q "rules reloaded: ${n:-x} loaded" "$T/err"
 	check "the run ended cleanly after it" [ $rc -eq 0 ]
 	pid=""; feeder=""
 done

@@ -815,10 +815,42 @@ static void test_snmp(void **state)
 	free(m);
 }
 
+/* SMB and DCE/RPC: recognised from their headers (a segment at a time
+ * too), not parsed; what only resembles them is not. */
+static void test_smb_dcerpc_detect(void **state)
+{
+	(void)state;
+	static const uint8_t smb2[] = { 0x00, 0x00, 0x00, 0x44, 0xfe, 'S', 'M', 'B', 0x40, 0x00 };
+	static const uint8_t smb1[] = { 0x00, 0x00, 0x00, 0x2f, 0xff, 'S', 'M', 'B', 0x72, 0x00 };
+	/* a bind: version 5.0, type 11, little-endian, fragment length 72 */
+	static const uint8_t bind[] = { 0x05, 0x00, 0x0b, 0x03, 0x10, 0x00, 0x00, 0x00,
+					0x48, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00 };
+	static const uint8_t notsmb[] = { 0x00, 0x00, 0x00, 0x44, 0xfe, 'S', 'M', 'X', 0x40, 0x00 };
+	struct { const uint8_t *d; size_t n; uint16_t want; } cases[] = {
+		{ smb2, sizeof(smb2), ALP_SMB }, { smb1, sizeof(smb1), ALP_SMB },
+		{ bind, sizeof(bind), ALP_DCERPC }, { notsmb, sizeof(notsmb), ALP_UNKNOWN },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (size_t step = 0; step <= 3; step += 3) {
+			struct app_ctx a;
+			struct flow f;
+			ctx_init(&a, 0, 1 << 20);
+			flow_init(&f, ALP_UNKNOWN);
+			f.key.dp = 445;
+			feed(&a, &f, 0, cases[i].d, cases[i].n, step, NULL, NULL);
+			assert_int_equal(f.alproto, cases[i].want);
+			app_flow_free_ctx(&a, &f);
+		}
+	}
+	assert_string_equal(alproto_names[ALP_SMB], "smb");
+	assert_int_equal(alproto_lookup("dcerpc"), ALP_DCERPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snmp),
+		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_sip),

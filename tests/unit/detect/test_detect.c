@@ -45,6 +45,24 @@ static void refused(const char *const *rules, size_t n)
 #define REFUSED(a) refused((a), sizeof(a) / sizeof((a)[0]))
 
 /* Does the rule's payload list match data (a C string)? */
+static bool pmb(const char *opts, const void *data, size_t n)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)", opts);
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", opts, pc.err);
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.buf = guard_copy(data, n);
+	st.len = (uint32_t)n;
+	st.budget = 3000;
+	bool ok = payload_inspect(&r->lists[BUF_PAYLOAD], &st);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+	return ok;
+}
+
 static bool pm(const char *opts, const char *data)
 {
 	char text[2048];
@@ -261,6 +279,46 @@ static void test_base64_and_more(void **state)
 	assert_true(pm("entropy: offset 4, value >= 2;", "aaaaabcd"));
 	assert_true(pm("entropy: bytes 4, value = 0;", "aaaabcd"));
 	assert_false(pm("entropy: offset 9, value >= 0;", "aaaabcd"));
+	/* asn1 (X.690 A.3's record: an outer length of 133) */
+	static const uint8_t a3[] = "\x60\x81\x85\x61\x10\x1A\x04John\x1A\x01P\x1A\x05Smith"
+		"\xA0\x0A\x1A\x08" "Director\x42\x01\x33\xA1\x0A\x43\x08" "19710917"
+		"\xA2\x12\x61\x10\x1A\x04Mary\x1A\x01T\x1A\x05Smith\xA3\x42\x31\x1F\x61\x11"
+		"\x1A\x05Ralph\x1A\x01T\x1A\x05Smith\xA0\x0A\x43\x08" "19571111\x31\x1F\x61\x11"
+		"\x1A\x05Susan\x1A\x01" "B\x1A\x05Jones\xA0\x0A\x43\x08" "19590717";
+	assert_true(pmb("asn1: oversize_length 132, absolute_offset 0;", a3, sizeof(a3) - 1));
+	assert_false(pmb("asn1: oversize_length 133, absolute_offset 0;", a3, sizeof(a3) - 1));
+	/* cut short: nothing decodes, nothing is checked */
+	assert_false(pmb("asn1: oversize_length 10;", a3, 100));
+	assert_true(pmb("asn1: bitstring_overflow;", "\x03\x01\xff", 3));
+	assert_false(pmb("asn1: bitstring_overflow;", "\x03\x01\x07", 3));
+	/* inside a SEQUENCE, after a content match */
+	assert_true(pmb("content:\"AB\"; asn1: bitstring_overflow, relative_offset 1;",
+			"xAB?\x30\x03\x03\x01\xff", 9));
+	assert_false(pmb("content:\"AB\"; asn1: bitstring_overflow, relative_offset 2;",
+			 "xAB?\x30\x03\x03\x01\xff", 9));
+	uint8_t real[261];
+	memset(real, '5', sizeof(real));
+	real[0] = 0x09; /* REAL, 257 bytes of ASCII digits */
+	real[1] = 0x82;
+	real[2] = 0x01;
+	real[3] = 0x01;
+	assert_true(pmb("asn1: double_overflow;", real, sizeof(real)));
+	real[3] = 0x00; /* 256: not over */
+	assert_false(pmb("asn1: double_overflow;", real, 260));
+	/* more than 30 objects is a decoding failure, as in Suricata */
+	uint8_t many[3 + 31 * 2];
+	memcpy(many, "\x03\x01\xff", 3);
+	for (int k = 0; k < 31; k++)
+		memcpy(many + 3 + 2 * k, "\x05\x00", 2);
+	assert_true(pmb("asn1: bitstring_overflow;", many, 3 + 29 * 2));
+	assert_false(pmb("asn1: bitstring_overflow;", many, sizeof(many)));
+	static const char *const badasn1[] = {
+		"alert tcp any any -> any any (asn1: absolute_offset 0; sid:1;)",
+		"alert tcp any any -> any any (asn1: oversize_length x; sid:1;)",
+		"alert tcp any any -> any any (asn1: bitstring_overflow, sideways; sid:1;)",
+		"alert tcp any any -> any any (asn1: bitstring_overflow, absolute_offset 1, relative_offset 2; sid:1;)",
+	};
+	REFUSED(badasn1);
 	static const char *const badent[] = {
 		"alert tcp any any -> any any (entropy: value > 9; sid:1;)",
 		"alert tcp any any -> any any (entropy: bytes 0, value > 1; sid:1;)",
@@ -455,15 +513,19 @@ static void test_parse_errors_and_unsupported(void **state)
 		assert_false(pc.unsupported);
 		assert_true(pc.err[0] != '\0');
 	}
-	assert_null(parse("alert tcp any any -> any any (asn1:oversize_length 100; sid:1;)"));
+	assert_null(parse("alert tcp any any -> any any (dcerpc.iface:4b324fc8-1670-01d3-1278-5a47bf6ee188; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "asn1");
+	assert_string_equal(pc.kw, "dcerpc.iface");
 	struct rule *ok = parse("alert tcp any any -> any any (content:\",|20|,\"; sid:1;)");
 	assert_non_null(ok);
 	rule_free(ok);
-	assert_null(parse("alert smb any any -> any any (content:\"x\"; sid:1;)"));
+	assert_null(parse("alert mqtt any any -> any any (content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "protocol smb");
+	assert_string_equal(pc.kw, "protocol mqtt");
+	/* detected without a parser: content rules on the stream load */
+	ok = parse("alert smb any any -> any any (content:\"x\"; sid:1;)");
+	assert_non_null(ok);
+	rule_free(ok);
 	assert_null(parse("alert tcp any any -> any any (luajit:x.lua; sid:1;)"));
 	assert_true(pc.unsupported);
 	assert_string_equal(pc.kw, "luajit");
