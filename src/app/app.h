@@ -311,6 +311,32 @@ struct smtp_list {
 	uint16_t len[SMTP_LIST_MAX];
 	uint8_t n;
 };
+/* The message headers Suricata's extended and custom smtp logging name
+ * (outputs.eve.types.smtp-extended / smtp-custom), in its order. */
+#define SMTP_FIELDS(X) \
+	X(REPLY_TO, "reply_to", "reply-to") X(BCC, "bcc", "bcc") \
+	X(MESSAGE_ID, "message_id", "message-id") X(SUBJECT, "subject", "subject") \
+	X(X_MAILER, "x_mailer", "x-mailer") X(USER_AGENT, "user_agent", "user-agent") \
+	X(RECEIVED, "received", "received") X(X_ORIGINATING_IP, "x_originating_ip", "x-originating-ip") \
+	X(IN_REPLY_TO, "in_reply_to", "in-reply-to") X(REFERENCES, "references", "references") \
+	X(IMPORTANCE, "importance", "importance") X(PRIORITY, "priority", "priority") \
+	X(SENSITIVITY, "sensitivity", "sensitivity") X(ORGANIZATION, "organization", "organization") \
+	X(CONTENT_MD5, "content_md5", "content-md5") X(DATE, "date", "date")
+enum smtp_field {
+#define X(id, key, hdr) SMTP_F_##id,
+	SMTP_FIELDS(X)
+#undef X
+	SMTP_F_MAX
+};
+extern const char *const smtp_field_keys[SMTP_F_MAX];
+#define SMTP_HDRS_MAX 16
+struct smtp_hdrs {                /* the message's headers of that table, as they came */
+	uint8_t field[SMTP_HDRS_MAX];
+	uint16_t len[SMTP_HDRS_MAX];
+	char v[SMTP_HDRS_MAX][SMTP_STR_MAX];
+	uint8_t n;
+};
+
 struct smtp_info {
 	char helo[SMTP_STR_MAX], mail_from[SMTP_STR_MAX];
 	uint16_t helo_len, mail_from_len;
@@ -320,6 +346,9 @@ struct smtp_info {
 	char from[SMTP_STR_MAX], subject[SMTP_STR_MAX];
 	uint16_t from_len, subject_len;
 	struct smtp_list to, cc, attachment, url;
+	struct smtp_hdrs hdrs;
+	uint8_t body_md5[16];     /* app-layer.protocols.smtp.mime.body-md5 */
+	bool body_md5_set;
 	uint32_t tx_id;
 	bool logged;
 };
@@ -428,6 +457,8 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 /* email.url: whether and which URLs SMTP messages' text parts give
  * (schemes without "://", up to 8), and whether the scheme is kept. */
 void smtp_url_config(bool on, const char *const *schemes, size_t n, bool keep_scheme);
+/* app-layer.protocols.smtp.mime.body-md5 (once at start) */
+void smtp_md5_config(bool body);
 /* A file record for this packet (tx.files), or NULL when the packet has
  * APP_FILES_PER_PKT already (the file is then not reported). */
 struct app_file *app_file_slot(struct app_ctx *a);

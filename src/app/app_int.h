@@ -164,6 +164,7 @@ static inline void line_done(struct app_line *ln)
 	ln->skip = false;
 }
 struct mime {
+	void *md5;                /* EVP_MD_CTX of the body (body-md5), from the top headers' end */
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
 	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;

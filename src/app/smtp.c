@@ -18,11 +18,36 @@
  * the fixed caps.
  */
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <string.h>
 #include <strings.h>
 
 #include "app_int.h"
 #include "util.h"
+
+const char *const smtp_field_keys[SMTP_F_MAX] = {
+#define X(id, key, hdr) key,
+	SMTP_FIELDS(X)
+#undef X
+};
+static const char *const field_hdrs[SMTP_F_MAX] = {
+#define X(id, key, hdr) hdr,
+	SMTP_FIELDS(X)
+#undef X
+};
+static bool body_md5_on; /* app-layer.protocols.smtp.mime.body-md5 */
+
+void smtp_md5_config(bool body)
+{
+	body_md5_on = body;
+}
+
+static void md5_drop(struct mime *m)
+{
+	if (m->md5)
+		EVP_MD_CTX_free(m->md5);
+	m->md5 = NULL;
+}
 
 /* email.url settings (smtp_url_config, once at start) */
 static bool url_on = true, url_keep_scheme;
@@ -82,6 +107,7 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s)
 	file_track_free(&s->ft);
 	for (int i = 0; i < APP_FILES_PER_PKT; i++)
 		body_free(a, &s->body[i]);
+	md5_drop(&s->mime);
 	v_free(s);
 }
 
@@ -370,6 +396,16 @@ static void header(struct smtp_state *s)
 	val[vn] = 0;
 	if (m->top) {
 		struct smtp_info *t = &s->tx;
+		for (int k = 0; k < SMTP_F_MAX && t->hdrs.n < SMTP_HDRS_MAX; k++)
+			if (!strcasecmp(h, field_hdrs[k])) {
+				struct smtp_hdrs *hl = &t->hdrs;
+				size_t c = MIN(vn, SMTP_STR_MAX - 1);
+				memcpy(hl->v[hl->n], val, c);
+				hl->v[hl->n][c] = 0;
+				hl->len[hl->n] = (uint16_t)c;
+				hl->field[hl->n++] = (uint8_t)k;
+				break;
+			}
 		if (!strcasecmp(h, "from"))
 			str_set(t->from, &t->from_len, (const uint8_t *)val, vn);
 		else if (!strcasecmp(h, "subject"))
@@ -445,6 +481,9 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		}
 		/* the blank line: the body starts */
 		m->in_headers = false;
+		if (m->top && body_md5_on && (m->md5 = EVP_MD_CTX_new()) &&
+		    !EVP_DigestInit_ex(m->md5, EVP_md5(), NULL))
+			md5_drop(m);
 		m->top = false;
 		if (m->multipart && m->depth < SMTP_MIME_DEPTH) {
 			memcpy(m->boundary[m->depth], m->pending_boundary, SMTP_BOUNDARY_MAX);
@@ -479,6 +518,7 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 static void mime_begin(struct smtp_state *s)
 {
 	struct mime *m = &s->mime;
+	md5_drop(m);
 	memset(m, 0, sizeof(*m));
 	part_reset(m);
 	m->top = true;
@@ -494,6 +534,10 @@ static void mime_end(struct app_ctx *a, struct smtp_state *s)
 		part_flush(a, s, false);
 	m->leaf = false;
 	s->tx.parse_done = true;
+	unsigned dl = 0;
+	if (m->md5 && EVP_DigestFinal_ex(m->md5, s->tx.body_md5, &dl) && dl == 16)
+		s->tx.body_md5_set = true;
+	md5_drop(m);
 }
 
 /* ---- commands and replies ---- */
@@ -524,6 +568,10 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 			cmd_push(s, CMD_DATA_END);
 			tx_sent(a, s);
 			return;
+		}
+		if (s->mime.md5) { /* body-md5: each line as sent (still dot-stuffed), CRLF-ended */
+			EVP_DigestUpdate(s->mime.md5, l, n);
+			EVP_DigestUpdate(s->mime.md5, "\r\n", 2);
 		}
 		if (n && l[0] == '.') { /* dot-stuffing */
 			l++;

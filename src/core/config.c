@@ -150,6 +150,25 @@ static int list_check(const struct cfg_key *k, const char *s, const char *origin
 	    strcmp(s, "sha1") && strcmp(s, "sha256"))
 		return verr_set(e, V_EINVAL, "%s:%lu: %s: \"%s\" is not md5, sha1 or sha256",
 				origin, line, k->path, s);
+	if (!strcmp(k->path, "outputs.eve.types.smtp-md5") && strcmp(s, "body") &&
+	    strcmp(s, "subject"))
+		return verr_set(e, V_EINVAL, "%s:%lu: %s: \"%s\" is not body or subject", origin,
+				line, k->path, s);
+	if (!strcmp(k->path, "outputs.eve.types.smtp-custom")) {
+		static const char *const f[] = { "reply-to", "bcc", "message-id", "subject",
+						 "x-mailer", "user-agent", "received",
+						 "x-originating-ip", "in-reply-to", "references",
+						 "importance", "priority", "sensitivity",
+						 "organization", "content-md5", "date" };
+		for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+			if (!strcmp(s, f[i]))
+				return 0;
+		return verr_set(e, V_EINVAL, "%s:%lu: %s: \"%s\" is not a header vigil logs "
+				"(reply-to, bcc, message-id, subject, x-mailer, user-agent, received, "
+				"x-originating-ip, in-reply-to, references, importance, priority, "
+				"sensitivity, organization, content-md5, date)",
+				origin, line, k->path, s);
+	}
 	return 0;
 }
 

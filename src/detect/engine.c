@@ -2218,6 +2218,21 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 			add_inst(&bi[BUF_EMAIL_TO], (const uint8_t *)m->to.v[i], m->to.len[i]);
 		for (unsigned i = 0; i < m->cc.n; i++)
 			add_inst(&bi[BUF_EMAIL_CC], (const uint8_t *)m->cc.v[i], m->cc.len[i]);
+		for (unsigned i = 0; i < m->url.n; i++)
+			add_inst(&bi[BUF_EMAIL_URL], (const uint8_t *)m->url.v[i], m->url.len[i]);
+		/* the headers kept for logging: the first Date, Message-ID and
+		 * X-Mailer, every Received */
+		bool once[SMTP_F_MAX] = { false };
+		for (unsigned i = 0; i < m->hdrs.n; i++) {
+			int k = m->hdrs.field[i], b = k == SMTP_F_DATE ? BUF_EMAIL_DATE
+						   : k == SMTP_F_MESSAGE_ID ? BUF_EMAIL_MESSAGE_ID
+						   : k == SMTP_F_X_MAILER ? BUF_EMAIL_X_MAILER
+						   : k == SMTP_F_RECEIVED ? BUF_EMAIL_RECEIVED : -1;
+			if (b < 0 || (k != SMTP_F_RECEIVED && once[k]))
+				continue;
+			once[k] = true;
+			add_inst(&bi[b], (const uint8_t *)m->hdrs.v[i], m->hdrs.len[i]);
+		}
 	}
 	if (tx->ftp_cmd) {
 		add_inst(&bi[BUF_FTP_COMMAND], (const uint8_t *)tx->ftp_cmd->command,

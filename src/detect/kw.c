@@ -2392,6 +2392,11 @@ static int kw_email_from(struct rule *r, const char *a, struct parse_ctx *pc) { 
 static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_SUBJECT, ALP_SMTP); }
 static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_TO, ALP_SMTP); }
 static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_CC, ALP_SMTP); }
+static int kw_email_date(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_DATE, ALP_SMTP); }
+static int kw_email_message_id(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_MESSAGE_ID, ALP_SMTP); }
+static int kw_email_x_mailer(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_X_MAILER, ALP_SMTP); }
+static int kw_email_received(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_RECEIVED, ALP_SMTP); }
+static int kw_email_url(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_URL, ALP_SMTP); }
 
 /* ---- FTP ---- */
 

@@ -10,6 +10,7 @@
 static void ftpdata_object(struct jbuf *jb, const struct ftpdata_info *d);
 static void ftp_object(struct jbuf *jb, const struct ftp_info *t);
 static void smtp_objects(struct jbuf *jb, const struct smtp_info *m);
+#include "digest.h"
 #include "record.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,38 @@ static void smtp_objects(struct jbuf *jb, const struct smtp_info *m);
  * output and fast.log write addresses the same way) */
 static bool v6_compress;
 
+/* outputs.eve.types.smtp-extended / smtp-custom / smtp-md5: which of the
+ * email object's optional fields are written (bit per smtp_field), one
+ * setting for the process like v6_compress */
+static uint32_t email_fields;
+static bool email_md5_body, email_md5_subject;
+
+static void email_cfg(const struct config *c)
+{
+	email_fields = 0;
+	if (c->eve_smtp_extended)
+		email_fields |= 1u << SMTP_F_BCC | 1u << SMTP_F_MESSAGE_ID | 1u << SMTP_F_SUBJECT |
+				1u << SMTP_F_X_MAILER;
+	for (size_t i = 0; i < c->eve_smtp_custom.cnt; i++)
+		for (int k = 0; k < SMTP_F_MAX; k++) {
+			/* the config names headers (x-mailer), eve keys (x_mailer) */
+			char h[32];
+			str_lcpy(h, smtp_field_keys[k], sizeof(h));
+			for (char *p = h; *p; p++)
+				if (*p == '_')
+					*p = '-';
+			if (!strcmp(c->eve_smtp_custom.v[i], h))
+				email_fields |= 1u << k;
+		}
+	email_md5_body = email_md5_subject = false;
+	for (size_t i = 0; i < c->eve_smtp_md5.cnt; i++) {
+		if (!strcmp(c->eve_smtp_md5.v[i], "body"))
+			email_md5_body = true;
+		else if (!strcmp(c->eve_smtp_md5.v[i], "subject"))
+			email_md5_subject = true;
+	}
+}
+
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 {
 	ec->scratch = NULL;
@@ -33,6 +66,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->anomaly_stream = c->eve_anomaly_stream;
 	ec->community_id = c->eve_community_id;
 	v6_compress = c->eve_ipv6_compress;
+	email_cfg(c);
 	ec->cid_seed = (uint16_t)c->eve_community_id_seed;
 	ec->alert = c->eve_alert;
 	ec->alert_payload = c->eve_alert_payload;
@@ -626,6 +660,57 @@ static void smtp_objects(struct jbuf *jb, const struct smtp_info *m)
 	smtp_list(jb, "to", &m->to);
 	smtp_list(jb, "cc", &m->cc);
 	smtp_list(jb, "attachment", &m->attachment);
+	/* the optional headers: strings (the first of each), bcc split at
+	 * commas, received as an array of every one */
+	for (int k = 0; k < SMTP_F_MAX; k++) {
+		if (!(email_fields >> k & 1))
+			continue;
+		bool arr = k == SMTP_F_RECEIVED || k == SMTP_F_BCC, open = false;
+		for (unsigned i = 0; i < m->hdrs.n; i++) {
+			if (m->hdrs.field[i] != k)
+				continue;
+			const char *v = m->hdrs.v[i];
+			if (!arr) {
+				jb_strn(jb, smtp_field_keys[k], (const uint8_t *)v, m->hdrs.len[i]);
+				break;
+			}
+			if (!open)
+				jb_open_array(jb, smtp_field_keys[k]);
+			open = true;
+			if (k == SMTP_F_RECEIVED) {
+				jb_strn(jb, NULL, (const uint8_t *)v, m->hdrs.len[i]);
+				continue;
+			}
+			for (const char *p = v; *p;) {
+				size_t n = strcspn(p, ",");
+				const char *q = p;
+				size_t qn = n;
+				while (qn && (*q == ' ' || *q == '\t')) {
+					q++;
+					qn--;
+				}
+				while (qn && (q[qn - 1] == ' ' || q[qn - 1] == '\t'))
+					qn--;
+				if (qn)
+					jb_strn(jb, NULL, (const uint8_t *)q, qn);
+				p += n + (p[n] == ',');
+			}
+		}
+		if (open)
+			jb_close(jb);
+	}
+	char hex[33];
+	if (email_md5_body && m->body_md5_set) {
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", m->body_md5[i]);
+		jb_str(jb, "body_md5", hex);
+	}
+	uint8_t md[16];
+	if (email_md5_subject && m->subject_len && digest(DIGEST_MD5, m->subject, m->subject_len, md)) {
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		jb_str(jb, "subject_md5", hex);
+	}
 	if (m->url.n) {
 		/* newest first, as Suricata lists them */
 		jb_open_array(jb, "url");

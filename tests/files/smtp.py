@@ -28,7 +28,12 @@ PATCH = 'diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-caf\u00e9 = 1\n+caf
 def message():
     b64 = base64.encodebytes(ZIP).decode().replace('\n', '\r\n')
     qp = quopri.encodestring(PATCH.encode()).decode().replace('\n', '\r\n')
-    return ('From: Alice <alice@example.org>\r\n'
+    return ('Received: from a.example.org by mx.example.net\r\n'
+            'Received: from laptop by a.example.org\r\n'
+            'Message-ID: <q3-7731@example.org>\r\n'
+            'X-Mailer: vigil-test 1.0\r\n'
+            'Bcc: eve@example.net, frank@example.net\r\n'
+            'From: Alice <alice@example.org>\r\n'
             'To: bob@example.net, Carol <carol@example.net>\r\n'
             'Cc: dave@example.net\r\n'
             'Subject: quarterly numbers\r\n'
@@ -100,6 +105,14 @@ def main():
             'alert smtp any any -> any any (msg:"cc"; email.cc; content:"dave@"; sid:8;)',
             'alert smtp any any -> any any (msg:"stream"; content:"RCPT TO"; sid:9;)',
             'alert tls any any -> any any (msg:"sni"; tls.sni; content:"mx.example.net"; sid:10;)',
+            'alert smtp any any -> any any (msg:"url"; email.url; content:"files.example.org/"; '
+            'startswith; sid:11;)',
+            'alert smtp any any -> any any (msg:"received"; email.received; content:"from laptop"; '
+            'startswith; sid:12;)',
+            'alert smtp any any -> any any (msg:"x-mailer"; email.x_mailer; content:"vigil-test"; '
+            'sid:13;)',
+            'alert smtp any any -> any any (msg:"message-id"; email.message_id; content:"<q3-7731@"; '
+            'startswith; sid:14;)',
         ]) + '\n')
         cap = os.path.join(d, 'in.pcap')
         with open(cap, 'wb') as f:
@@ -108,7 +121,11 @@ def main():
                 f.write(struct.pack('<IIII', int(ts), int(round((ts % 1) * 1e6)), len(fr), len(fr)) + fr)
         r = subprocess.run([vigil, '-r', cap, '-S', rules, '-l', d, '--runmode', 'single',
                             '--no-progress', '-k', 'none',
-                            '--set', 'outputs.eve.types.files-force-hash=md5,sha256'],
+                            '--set', 'outputs.eve.types.files-force-hash=md5,sha256',
+                            '--set', 'outputs.eve.types.smtp-extended=yes',
+                            '--set', 'outputs.eve.types.smtp-custom=received',
+                            '--set', 'outputs.eve.types.smtp-md5=body,subject',
+                            '--set', 'app-layer.protocols.smtp.mime.body-md5=yes'],
                            capture_output=True, text=True)
         if r.returncode:
             print(r.stderr)
@@ -116,7 +133,7 @@ def main():
         recs = [json.loads(l) for l in open(os.path.join(d, 'eve.json'))]
     sids = sorted(x['alert']['signature_id'] for x in recs if x.get('event_type') == 'alert')
     check('rules on smtp, email, file.data (base64 and QP decoded), fileext, the stream and '
-          'TLS after STARTTLS: sids %s' % sids, sids == [1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10])
+          'TLS after STARTTLS, email.url/received/x_mailer/message_id: sids %s' % sids, sids == [1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14])
     sm = [x for x in recs if x.get('event_type') == 'smtp']
     check('two smtp records (the message; the rejected envelope, closed by RSET)', len(sm) == 2)
     if sm:
@@ -131,6 +148,15 @@ def main():
               and e.get('cc') == ['dave@example.net']
               and e.get('attachment') == ['numbers.zip', 'fix.patch']
               and e.get('url') == ['files.example.org/q3?id=7'])
+        body = message().split(b'\r\n\r\n', 1)[1]
+        check('extended and custom fields, body and subject md5: %s' % e,
+              e.get('message_id') == '<q3-7731@example.org>' and e.get('x_mailer') == 'vigil-test 1.0'
+              and e.get('subject') == 'quarterly numbers'
+              and e.get('bcc') == ['eve@example.net', 'frank@example.net']
+              and e.get('received') == ['from a.example.org by mx.example.net',
+                                        'from laptop by a.example.org']
+              and e.get('subject_md5') == hashlib.md5(b'quarterly numbers').hexdigest()
+              and e.get('body_md5') == hashlib.md5(body).hexdigest())
         check('tx_id 0 then 1', [x.get('tx_id') for x in sm] == [0, 1])
         check('the second has no email object (DATA refused)', 'email' not in sm[-1])
     fi = {x['fileinfo']['filename']: x for x in recs if x.get('event_type') == 'fileinfo'}

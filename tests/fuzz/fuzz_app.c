@@ -31,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct app_cfg c = { knobs & 1 ? 64 : 4096, knobs & 2 ? 64 : 4096,
 			     knobs & 4 ? 8192 : 1u << 20, (knobs & 8) != 0, (uint8_t)(knobs >> 4 & 3) };
 	app_ctx_init(a, &c, &cnt);
+	if (FUZZ_ALPROTO == ALP_SMTP)
+		smtp_md5_config((knobs & 0x80) != 0); /* the body MD5 path too */
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||

@@ -175,6 +175,14 @@ def plan(tdir, t, vigil):
                 if isinstance(al, dict) and isinstance(al.get('tagged-packets'), bool):
                     args += ['--set', 'outputs.eve.types.tagged-packets=' +
                              ('yes' if al['tagged-packets'] else 'no')]
+                sm = ty.get('smtp') if isinstance(ty, dict) else None
+                if isinstance(sm, dict):
+                    if sm.get('extended') is True:
+                        args += ['--set', 'outputs.eve.types.smtp-extended=yes']
+                    for k in ('custom', 'md5'):
+                        if isinstance(sm.get(k), list) and sm[k]:
+                            args += ['--set', 'outputs.eve.types.smtp-%s=' % k +
+                                     ','.join(str(x) for x in sm[k])]
                 fs = ty.get('files') if isinstance(ty, dict) else None
                 if isinstance(fs, dict):
                     fh = fs.get('force-hash')
@@ -189,7 +197,7 @@ def plan(tdir, t, vigil):
         except (KeyError, TypeError):
             mime = {}
         if isinstance(mime, dict):
-            for k in ('extract-urls', 'log-url-scheme'):
+            for k in ('extract-urls', 'log-url-scheme', 'body-md5'):
                 if isinstance(mime.get(k), bool):
                     args += ['--set', 'app-layer.protocols.smtp.mime.%s=%s' %
                              (k, 'yes' if mime[k] else 'no')]
