@@ -262,6 +262,15 @@ bool ldap_probe(const uint8_t *d, uint32_t n);
 /* The fields of the "ldap" object. */
 struct jbuf;
 void ldap_log_fields(struct jbuf *jb, const struct ldap_tx *t);
+/* For the ldap.* keywords: a message's protocolOp number (its tag's low
+ * bits: bind_request 0, search_request 3, search_result_done 5, ...), and
+ * views into its raw bytes; false when it has none. */
+int ldap_op_number(const struct ldap_msg *m);
+const char *ldap_op_name_of(int number);
+int ldap_result_lookup(const char *name); /* a result code's name, or -1 */
+bool ldap_result_code(const struct ldap_msg *m, uint64_t *code);
+bool ldap_msg_dn(const struct ldap_msg *m, const uint8_t **p, uint32_t *n);
+bool ldap_msg_message(const struct ldap_msg *m, const uint8_t **p, uint32_t *n);
 /* Whether d starts like a SIP message (a request or a status line). */
 bool sip_probe(const uint8_t *d, uint32_t n);
 /* Parses a message's head (or a datagram); false when it is not SIP. */

@@ -366,12 +366,10 @@ static void attributes(struct jbuf *jb, const char *key, struct ber seq, const c
 	jb_close(jb);
 }
 
-static const char *result_name(uint64_t c, char *buf, size_t cap)
-{
-	static const struct {
-		uint16_t c;
-		const char *n;
-	} names[] = {
+static const struct {
+	uint16_t c;
+	const char *n;
+} result_names[] = {
 		{ 0, "success" }, { 1, "operations_error" }, { 2, "protocol_error" },
 		{ 3, "time_limit_exceeded" }, { 4, "size_limit_exceeded" }, { 5, "compare_false" },
 		{ 6, "compare_true" }, { 7, "auth_method_not_supported" }, { 8, "stronger_auth_required" },
@@ -388,10 +386,13 @@ static const char *result_name(uint64_t c, char *buf, size_t cap)
 		{ 65, "object_class_violation" }, { 66, "not_allowed_on_non_leaf" },
 		{ 67, "not_allowed_on_rdn" }, { 68, "entry_already_exists" },
 		{ 69, "object_class_mods_prohibited" }, { 71, "affects_multiple_dsas" }, { 80, "other" },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].c == c)
-			return names[i].n;
+};
+
+static const char *result_name(uint64_t c, char *buf, size_t cap)
+{
+	for (size_t i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
+		if (result_names[i].c == c)
+			return result_names[i].n;
 	snprintf(buf, cap, "%llu", (unsigned long long)c);
 	return buf;
 }
@@ -621,4 +622,92 @@ void ldap_log_fields(struct jbuf *jb, const struct ldap_tx *t)
 		}
 		jb_close(jb);
 	}
+}
+
+/* ---- for the ldap.* keywords ---- */
+
+int ldap_op_number(const struct ldap_msg *m)
+{
+	return m->op < sizeof(ops) / sizeof(ops[0]) ? ops[m->op].tag & 0x1f : -1;
+}
+
+const char *ldap_op_name_of(int number)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if ((ops[i].tag & 0x1f) == number)
+			return ops[i].name;
+	return NULL;
+}
+
+int ldap_result_lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
+		if (!strcmp(result_names[i].n, name))
+			return result_names[i].c;
+	return -1;
+}
+
+/* The protocolOp element of a message: its tag and contents. */
+static bool op_body(const struct ldap_msg *m, uint8_t *tag, struct ber *body)
+{
+	struct ber b = { m->raw, m->len }, seq, v;
+	uint8_t t;
+	return m->raw && ber_next(&b, &t, &seq) && ber_expect(&seq, 0x02, &v) &&
+	       ber_next(&seq, tag, body);
+}
+
+/* Responses that are an LDAPResult (all but search entries, references
+ * and intermediate responses) */
+static bool has_result(uint8_t tag)
+{
+	return tag == 0x61 || tag == 0x65 || tag == 0x67 || tag == 0x69 || tag == 0x6b ||
+	       tag == 0x6d || tag == 0x6f || tag == 0x78;
+}
+
+bool ldap_result_code(const struct ldap_msg *m, uint64_t *code)
+{
+	uint8_t tag;
+	struct ber b, v;
+	return op_body(m, &tag, &b) && has_result(tag) && ber_expect(&b, 0x0a, &v) && ber_int(&v, code);
+}
+
+bool ldap_msg_message(const struct ldap_msg *m, const uint8_t **p, uint32_t *n)
+{
+	uint8_t tag;
+	struct ber b, v;
+	if (!op_body(m, &tag, &b) || !has_result(tag) || !ber_expect(&b, 0x0a, &v) ||
+	    !ber_expect(&b, 0x04, &v) || !ber_expect(&b, 0x04, &v))
+		return false;
+	*p = v.p;
+	*n = (uint32_t)v.n;
+	return true;
+}
+
+/* A request's DN (bind name, search base, the entry modified, added,
+ * deleted, renamed or compared); a response's matched DN, or a search
+ * entry's object name. */
+bool ldap_msg_dn(const struct ldap_msg *m, const uint8_t **p, uint32_t *n)
+{
+	uint8_t tag;
+	struct ber b, v;
+	if (!op_body(m, &tag, &b))
+		return false;
+	if (tag == 0x4a) { /* del_request: the DN is the element itself */
+		v = b;
+	} else if (tag == 0x60) { /* bind: version, then name */
+		if (!ber_expect(&b, 0x02, &v) || !ber_expect(&b, 0x04, &v))
+			return false;
+	} else if (tag == 0x63 || tag == 0x66 || tag == 0x68 || tag == 0x6c || tag == 0x6e ||
+		   tag == 0x64) {
+		if (!ber_expect(&b, 0x04, &v))
+			return false;
+	} else if (has_result(tag)) {
+		if (!ber_expect(&b, 0x0a, &v) || !ber_expect(&b, 0x04, &v))
+			return false;
+	} else {
+		return false;
+	}
+	*p = v.p;
+	*n = (uint32_t)v.n;
+	return true;
 }

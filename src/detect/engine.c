@@ -2263,6 +2263,19 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		if (tx->snmp->has_usm)
 			add_inst(&bi[BUF_SNMP_USM], tx->snmp->usm, tx->snmp->usm_len);
 	}
+	for (unsigned i = 0; i < tx->nldap; i++) {
+		const struct ldap_tx *t = tx->ldap[i];
+		const uint8_t *p;
+		uint32_t n;
+		if (t->has_req && ldap_msg_dn(&t->req, &p, &n))
+			add_inst(&bi[BUF_LDAP_REQUEST_DN], p, n);
+		for (unsigned k = 0; k < t->nresp; k++) {
+			if (ldap_msg_dn(&t->resp[k], &p, &n))
+				add_inst(&bi[BUF_LDAP_RESPONSES_DN], p, n);
+			if (ldap_msg_message(&t->resp[k], &p, &n))
+				add_inst(&bi[BUF_LDAP_RESPONSES_MESSAGE], p, n);
+		}
+	}
 	for (unsigned i = 0; i < tx->nsip; i++) {
 		const struct sip_msg *m = tx->sip[i];
 #define SIPB(b, x) add_inst(&bi[b], (const uint8_t *)m->buf + (x).off, (x).len)
@@ -2390,6 +2403,42 @@ static bool ftp_bounce(const struct app_tx *tx, const struct packet *p)
 	return false;
 }
 
+/* One LDAP transaction against an ldap.* condition: the request's
+ * operation, the number of responses, or a response's operation or result
+ * code at an index (any, all, from the end when negative), as Suricata. */
+static bool ldap_response_ok(const struct app_cond *c, const struct ldap_msg *m)
+{
+	if (c->type == AC_LDAP_RESP_OP)
+		return ldap_op_number(m) == (int)c->mask;
+	uint64_t code;
+	return ldap_result_code(m, &code) && code == c->mask;
+}
+
+static bool ldap_cond_ok(const struct app_cond *c, const struct ldap_tx *t)
+{
+	switch (c->type) {
+	case AC_LDAP_REQ_OP:
+		return t->has_req && ldap_op_number(&t->req) == (int)c->mask;
+	case AC_LDAP_RESP_COUNT:
+		return numcmp_ok(&c->c, t->nresp);
+	default:
+		break;
+	}
+	if (!t->nresp)
+		return false;
+	if (c->neg_mask == LDAP_IDX_ANY || c->neg_mask == LDAP_IDX_ALL) {
+		bool all = c->neg_mask == LDAP_IDX_ALL;
+		for (unsigned k = 0; k < t->nresp; k++)
+			if (ldap_response_ok(c, &t->resp[k]) != all)
+				return !all;
+		return all;
+	}
+	int32_t i = (int32_t)c->neg_mask;
+	if (i < 0)
+		i += (int32_t)t->nresp;
+	return i >= 0 && i < (int32_t)t->nresp && ldap_response_ok(c, &t->resp[i]);
+}
+
 static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const struct packet *p)
 {
 	for (unsigned i = 0; i < r->nac; i++) {
@@ -2403,6 +2452,15 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			for (unsigned k = 0; k < tx->ndns && !ok; k++)
 				ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
 									: tx->dns[k].rcode);
+			break;
+		case AC_LDAP_REQ_OP:
+		case AC_LDAP_RESP_COUNT:
+		case AC_LDAP_RESP_OP:
+		case AC_LDAP_RESP_RESULT:
+			if (!tx || !tx->nldap)
+				return false;
+			for (unsigned k = 0; k < tx->nldap && !ok; k++)
+				ok = ldap_cond_ok(c, tx->ldap[k]);
 			break;
 		case AC_SNMP_VERSION:
 		case AC_SNMP_PDU_TYPE:

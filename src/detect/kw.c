@@ -2131,6 +2131,9 @@ STICKY(sip_user_agent, BUF_SIP_USER_AGENT, ALP_SIP)
 STICKY(sip_content_type, BUF_SIP_CONTENT_TYPE, ALP_SIP)
 STICKY(sip_content_length, BUF_SIP_CONTENT_LENGTH, ALP_SIP)
 STICKY(quic_version, BUF_QUIC_VERSION, ALP_QUIC)
+STICKY(ldap_request_dn, BUF_LDAP_REQUEST_DN, ALP_LDAP)
+STICKY(ldap_responses_dn, BUF_LDAP_RESPONSES_DN, ALP_LDAP)
+STICKY(ldap_responses_message, BUF_LDAP_RESPONSES_MESSAGE, ALP_LDAP)
 #undef STICKY
 static int kw_http_request_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line", pc); }
 static int kw_http_response_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line", pc); }
@@ -2190,6 +2193,87 @@ static int kw_snmp_pdu_type(struct rule *r, const char *a, struct parse_ctx *pc)
 	}
 	return ac_num(r, a, AC_SNMP_PDU_TYPE, 255, "snmp.pdu_type", ALP_SNMP, pc);
 }
+
+/* ---- LDAP ---- */
+
+static int ldap_op_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end != s && !*end)
+		return v >= 0 && v <= 31 ? (int)v : -1;
+	for (int i = 0; i < 32; i++)
+		if (ldap_op_name_of(i) && !strcmp(ldap_op_name_of(i), s))
+			return i;
+	return -1;
+}
+
+static int kw_ldap_request_operation(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	char tmp[64];
+	if (need_arg(a, "ldap.request.operation", pc))
+		return -1;
+	str_lcpy(tmp, a, sizeof(tmp));
+	int op = ldap_op_arg(trim(tmp));
+	if (op < 0)
+		FAIL("ldap.request.operation: unknown operation \"%s\"", a);
+	struct app_cond *c = add_ac(r, AC_LDAP_REQ_OP, ALP_LDAP, pc);
+	if (!c)
+		return -1;
+	c->mask = (uint32_t)op;
+	return 0;
+}
+
+static int kw_ldap_responses_count(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ac_num(r, a, AC_LDAP_RESP_COUNT, UINT32_MAX, "ldap.responses.count", ALP_LDAP, pc);
+}
+
+/* VALUE[,INDEX|any|all] for ldap.responses.operation / result_code */
+static int ldap_resp_cond(struct rule *r, const char *a, uint8_t type, const char *kw,
+			  struct parse_ctx *pc)
+{
+	char tmp[96], *toks[3];
+	if (need_arg(a, kw, pc))
+		return -1;
+	str_lcpy(tmp, a, sizeof(tmp));
+	int n = split_args(tmp, toks, 3);
+	if (n < 1 || n > 2)
+		FAIL("%s: wants a value and maybe an index, got \"%s\"", kw, a);
+	long v;
+	if (type == AC_LDAP_RESP_OP) {
+		v = ldap_op_arg(toks[0]);
+	} else {
+		char *end;
+		v = strtol(toks[0], &end, 10);
+		if (end == toks[0] || *end)
+			v = ldap_result_lookup(toks[0]);
+		else if (v < 0 || v > 65535)
+			v = -1;
+	}
+	if (v < 0)
+		FAIL("%s: unknown value \"%s\"", kw, toks[0]);
+	uint32_t idx = LDAP_IDX_ANY;
+	if (n == 2) {
+		int64_t i;
+		if (!strcmp(toks[1], "any"))
+			idx = LDAP_IDX_ANY;
+		else if (!strcmp(toks[1], "all"))
+			idx = LDAP_IDX_ALL;
+		else if (!parse_i64(toks[1], &i) && i > -65536 && i < 65536)
+			idx = (uint32_t)(int32_t)i;
+		else
+			FAIL("%s: bad index \"%s\" (a number, any or all)", kw, toks[1]);
+	}
+	struct app_cond *c = add_ac(r, type, ALP_LDAP, pc);
+	if (!c)
+		return -1;
+	c->mask = (uint32_t)v;
+	c->neg_mask = idx;
+	return 0;
+}
+static int kw_ldap_responses_operation(struct rule *r, const char *a, struct parse_ctx *pc) { return ldap_resp_cond(r, a, AC_LDAP_RESP_OP, "ldap.responses.operation", pc); }
+static int kw_ldap_responses_result_code(struct rule *r, const char *a, struct parse_ctx *pc) { return ldap_resp_cond(r, a, AC_LDAP_RESP_RESULT, "ldap.responses.result_code", pc); }
 
 /* A list of names from a table, separated by any of seps, each maybe
  * negated with '!': bit i of *pos / *neg for names[i]. */

@@ -226,7 +226,8 @@ enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_
 enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_SSL_STATE, AC_TLS_VERSION, AC_APP_EVENT, AC_FILESIZE, AC_FILEHASH,
 		     AC_FTP_DYNPORT, AC_FTP_MODE, AC_FTP_REPLY_RECEIVED, AC_FTPDATA_CMD,
-		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE };
+		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE,
+		     AC_LDAP_REQ_OP, AC_LDAP_RESP_COUNT, AC_LDAP_RESP_OP, AC_LDAP_RESP_RESULT };
 /* filemd5 / filesha1 / filesha256: the digests of a list file, sorted */
 struct hash_list {
 	uint8_t len;            /* bytes per digest: 16, 20, 32 */
@@ -238,10 +239,14 @@ struct app_cond {
 	bool neg;
 	struct numcmp c;        /* dns.*, tls.version, filesize */
 	uint32_t mask;          /* ssl_version / ssl_state bits (any of), event id */
-	uint32_t neg_mask;      /* ssl_state: bits that must not be set */
+	uint32_t neg_mask;      /* ssl_state: bits that must not be set; ldap.responses.*: the
+				 * index (LDAP_IDX_ANY, LDAP_IDX_ALL, or signed, from the end
+				 * when negative) */
 	struct hash_list *hl;   /* filemd5 ... */
 };
 #define RULE_MAX_APP_COND 4
+#define LDAP_IDX_ANY 0x7fffffffu
+#define LDAP_IDX_ALL 0x7ffffffeu
 
 /* The parts of an HTTP transaction, in the order they arrive.  A rule is
  * evaluated on the packet where the last part it inspects arrives, so it

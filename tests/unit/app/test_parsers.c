@@ -755,6 +755,26 @@ static void test_ldap(void **state)
 		assert_int_equal(a.mc.used, 0);
 	}
 	assert_memory_equal(first[0], first[1], sizeof(first[0]));
+	/* the ldap.* keywords' views: a bind with name "cn=x", its response
+	 * invalid_credentials with a message */
+	static const uint8_t bind[] = { 0x30, 0x10, 0x02, 0x01, 0x01, 0x60, 0x0b, 0x02, 0x01, 0x03,
+					0x04, 0x04, 'c', 'n', '=', 'x', 0x80, 0x00 };
+	static const uint8_t bres[] = { 0x30, 0x0f, 0x02, 0x01, 0x01, 0x61, 0x0a, 0x0a, 0x01, 0x31,
+					0x04, 0x00, 0x04, 0x03, 'b', 'a', 'd' };
+	struct ldap_msg mq = { (uint8_t *)(uintptr_t)bind, sizeof(bind), 1, 0 };
+	struct ldap_msg mr = { (uint8_t *)(uintptr_t)bres, sizeof(bres), 1, 1 };
+	const uint8_t *p;
+	uint32_t n;
+	uint64_t code;
+	assert_int_equal(ldap_op_number(&mq), 0);
+	assert_int_equal(ldap_op_number(&mr), 1);
+	assert_true(ldap_msg_dn(&mq, &p, &n) && n == 4 && !memcmp(p, "cn=x", 4));
+	assert_false(ldap_result_code(&mq, &code));
+	assert_true(ldap_result_code(&mr, &code) && code == 49);
+	assert_true(ldap_msg_message(&mr, &p, &n) && n == 3 && !memcmp(p, "bad", 3));
+	assert_true(ldap_msg_dn(&mr, &p, &n) && n == 0);
+	assert_int_equal(ldap_result_lookup("size_limit_exceeded"), 4);
+	assert_string_equal(ldap_op_name_of(5), "search_result_done");
 	/* what is not LDAP */
 	assert_false(ldap_probe((const uint8_t *)"\x30\x03\x02\x01\x01", 5));
 	assert_false(ldap_probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16));

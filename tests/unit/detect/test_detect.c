@@ -319,6 +319,26 @@ static void test_base64_and_more(void **state)
 		"alert tcp any any -> any any (asn1: bitstring_overflow, absolute_offset 1, relative_offset 2; sid:1;)",
 	};
 	REFUSED(badasn1);
+	static const char *const ldapok[] = {
+		"alert ldap any any -> any any (ldap.request.operation:search_request; sid:1;)",
+		"alert ldap any any -> any any (ldap.request.operation:3; ldap.responses.count:>1; sid:1;)",
+		"alert ldap any any -> any any (ldap.responses.operation:search_result_done,-1; sid:1;)",
+		"alert ldap any any -> any any (ldap.responses.result_code:size_limit_exceeded,all; sid:1;)",
+		"alert ldap any any -> any any (ldap.request.dn; content:\"dc=example\"; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(ldapok) / sizeof(ldapok[0]); i++) {
+		struct rule *lr = parse(ldapok[i]);
+		if (!lr)
+			fail_msg("refused: %s: %s", ldapok[i], pc.err);
+		rule_free(lr);
+	}
+	static const char *const badldap[] = {
+		"alert ldap any any -> any any (ldap.request.operation:frobnicate; sid:1;)",
+		"alert ldap any any -> any any (ldap.responses.operation:search_result_done,some; sid:1;)",
+		"alert ldap any any -> any any (ldap.responses.result_code:nope; sid:1;)",
+		"alert ldap any any -> any any (ldap.responses.count:lots; sid:1;)",
+	};
+	REFUSED(badldap);
 	static const char *const badent[] = {
 		"alert tcp any any -> any any (entropy: value > 9; sid:1;)",
 		"alert tcp any any -> any any (entropy: bytes 0, value > 1; sid:1;)",
