@@ -65,21 +65,7 @@ static bool pmb(const char *opts, const void *data, size_t n)
 
 static bool pm(const char *opts, const char *data)
 {
-	char text[2048];
-	snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)", opts);
-	struct rule *r = parse(text);
-	if (!r)
-		fail_msg("rule did not parse: %s: %s", opts, pc.err);
-	struct insp st = { 0 };
-	st.md = pcre2_match_data_create(32, NULL);
-	size_t n = strlen(data);
-	st.buf = guard_copy(data, n);
-	st.len = (uint32_t)n;
-	st.budget = 3000;
-	bool ok = payload_inspect(&r->lists[BUF_PAYLOAD], &st);
-	pcre2_match_data_free(st.md);
-	rule_free(r);
-	return ok;
+	return pmb(opts, data, strlen(data));
 }
 
 /* An http.uri rule (opts after "http.uri;") on data as the URI: its plain
