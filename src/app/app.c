@@ -63,16 +63,13 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 	a->http_cfg = http_cfg_get(c->no_decompress ? 0 : c->decompress_layers ? c->decompress_layers : 2);
 }
 
-/* A parameter of a header value (boundary=...), unquoted, NUL-terminated. */
-size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap)
+/* Where the value of parameter name (exactly: "name=" after ';' or a
+ * blank) starts in the NUL-terminated t, and its length, unquoted. */
+static const char *param_at(const char *t, const char *name, size_t *len)
 {
-	char tmp[1024];
-	vn = MIN(vn, sizeof(tmp) - 1);
-	memcpy(tmp, v, vn);
-	tmp[vn] = 0;
 	size_t nl = strlen(name);
-	for (const char *p = tmp; (p = strcasestr(p, name)); p += nl) {
-		if (p != tmp && !(p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t'))
+	for (const char *p = t; (p = strcasestr(p, name)); p += nl) {
+		if (p != t && !(p[-1] == ';' || p[-1] == ' ' || p[-1] == '\t'))
 			continue;
 		const char *q = p + nl;
 		while (*q == ' ')
@@ -91,13 +88,74 @@ size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t 
 			while (q[n] && q[n] != ';' && q[n] != ' ' && q[n] != '\t')
 				n++;
 		}
-		size_t full = n;
-		n = MIN(n, cap - 1);
-		memcpy(out, q, n);
-		out[n] = 0;
-		return full;
+		*len = n;
+		return q;
 	}
-	return 0;
+	return NULL;
+}
+
+/* A parameter of a header value (boundary=...), unquoted, NUL-terminated;
+ * RFC 2231's forms too: name*=charset'lang'%xx..., and a value split in
+ * sections name*0=, name*1=, ... (each maybe name*N*= and %-encoded),
+ * joined in order as mail clients write long file names. */
+size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t cap)
+{
+	char tmp[1024], key[80];
+	vn = MIN(vn, sizeof(tmp) - 1);
+	memcpy(tmp, v, vn);
+	tmp[vn] = 0;
+	size_t n, full = 0, o = 0;
+	const char *q = param_at(tmp, name, &n);
+	if (q) {
+		size_t k = MIN(n, cap - 1);
+		memcpy(out, q, k);
+		out[k] = 0;
+		return n;
+	}
+	for (int sec = -1; sec < 32; sec++) {
+		bool ext = false;
+		if (sec < 0) { /* name*= : one extended value */
+			snprintf(key, sizeof(key), "%.60s*", name);
+			ext = true;
+			q = param_at(tmp, key, &n);
+		} else {
+			snprintf(key, sizeof(key), "%.60s*%d", name, sec);
+			q = param_at(tmp, key, &n);
+			if (!q) {
+				snprintf(key, sizeof(key), "%.60s*%d*", name, sec);
+				ext = (q = param_at(tmp, key, &n)) != NULL;
+			}
+		}
+		if (!q) {
+			if (sec < 0)
+				continue;
+			break;
+		}
+		if (ext && sec <= 0) { /* charset'language' comes first */
+			const char *a = memchr(q, '\'', n), *b = a ? memchr(a + 1, '\'', n - (size_t)(a + 1 - q)) : NULL;
+			if (b) {
+				n -= (size_t)(b + 1 - q);
+				q = b + 1;
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			char c = q[i];
+			int h1, h2;
+			if (ext && c == '%' && i + 2 < n &&
+			    (h1 = hex_digit((uint8_t)q[i + 1])) >= 0 && (h2 = hex_digit((uint8_t)q[i + 2])) >= 0) {
+				c = (char)(h1 << 4 | h2);
+				i += 2;
+			}
+			full++;
+			if (o + 1 < cap)
+				out[o++] = c;
+		}
+		if (sec < 0)
+			break; /* name*= is the whole value */
+	}
+	if (cap)
+		out[o] = 0;
+	return full;
 }
 
 struct app_file *app_file_slot(struct app_ctx *a)

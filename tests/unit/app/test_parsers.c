@@ -16,6 +16,7 @@
 
 
 #include "app.h"
+#include "app_int.h"
 #include "counters.h"
 #include "json.h"
 #include "pktgen.h"
@@ -866,11 +867,38 @@ static void test_smb_dcerpc_detect(void **state)
 	assert_int_equal(alproto_lookup("dcerpc"), ALP_DCERPC);
 }
 
+/* MIME parameters: plain, quoted, and RFC 2231's extended and split
+ * forms joined in order. */
+static void test_mime_param(void **state)
+{
+	(void)state;
+	char o[64];
+	const char *v = "attachment; filename=\"a b.zip\"";
+	assert_int_equal(mime_param(v, strlen(v), "filename", o, sizeof(o)), 7);
+	assert_string_equal(o, "a b.zip");
+	v = "attachment;\r\n filename*0=smtptest-2021;\r\n filename*1=-02..zip";
+	assert_int_equal(mime_param(v, strlen(v), "filename", o, sizeof(o)), 21);
+	assert_string_equal(o, "smtptest-2021-02..zip");
+	v = "attachment; filename*=UTF-8''caf%C3%A9%20menu.pdf";
+	mime_param(v, strlen(v), "filename", o, sizeof(o));
+	assert_string_equal(o, "caf\xc3\xa9 menu.pdf");
+	v = "attachment; filename*0*=UTF-8''a%41; filename*1=b";
+	mime_param(v, strlen(v), "filename", o, sizeof(o));
+	assert_string_equal(o, "aAb");
+	v = "attachment; xfilename=no";
+	assert_int_equal(mime_param(v, strlen(v), "filename", o, sizeof(o)), 0);
+	/* cut to fit, the full length returned */
+	v = "attachment; filename*0=0123456789; filename*1=0123456789";
+	assert_int_equal(mime_param(v, strlen(v), "filename", o, 8), 20);
+	assert_string_equal(o, "0123456");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
+		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_sip),
