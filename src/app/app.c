@@ -1025,6 +1025,13 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 				app_stream_data(a, f, d, af->probe[d], pn, 0);
 		}
 	}
+	if (f->alproto > 0 && f->alproto != ALP_FTPDATA && !f->alp_dir[dir & 1] && len) {
+		/* the other side's first bytes: a server that answers a DCE/RPC
+		 * bind with HTTP is worth a line in the flow record (Suricata's
+		 * app_proto_tc); what looks like nothing known is no difference */
+		int p = detect_tcp(data, len, f);
+		f->alp_dir[dir & 1] = p > 0 && p != f->alproto ? (uint8_t)p : 0xff;
+	}
 	if (f->alproto == ALP_HTTP && af->http && af->http->tunnel) {
 		int p = detect_tcp(data, len, f);
 		if (p != ALP_TLS && p != ALP_SSH)

@@ -91,6 +91,8 @@ struct flow {
 	uint8_t icmp_type[2], icmp_code[2];
 	bool icmp_seen[2];
 	uint16_t alproto;
+	uint8_t alp_dir[2];  /* what each direction's first data looked like, when not alproto
+			      * (eve app_proto_ts / app_proto_tc); 0xff: probed, the same */
 	uint8_t policy;      /* allowlist decision at its first packet (worker.c POL_*) */
 	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80); a spoofed source reported (0x40) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */

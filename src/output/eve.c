@@ -291,6 +291,10 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	}
 	if (f->alproto && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	/* a direction that spoke another protocol than the flow's */
+	for (int d = 0; d < 2; d++)
+		if (f->alp_dir[d] && f->alp_dir[d] < ALP_MAX)
+			jb_str(jb, d ? "app_proto_tc" : "app_proto_ts", alproto_names[f->alp_dir[d]]);
 	jb_open_object(jb, "flow");
 	jb_u64(jb, "pkts_toserver", f->pkts[0]);
 	jb_u64(jb, "pkts_toclient", f->pkts[1]);

@@ -863,6 +863,20 @@ static void test_smb_dcerpc_detect(void **state)
 			app_flow_free_ctx(&a, &f);
 		}
 	}
+	/* a DCE/RPC bind answered in HTTP: the flow says so per direction */
+	{
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		feed(&a, &f, 0, bind, sizeof(bind), 0, NULL, NULL);
+		static const char resp[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+		feed(&a, &f, 1, (const uint8_t *)resp, sizeof(resp) - 1, 0, NULL, NULL);
+		assert_int_equal(f.alproto, ALP_DCERPC);
+		assert_int_equal(f.alp_dir[0], 0xff);
+		assert_int_equal(f.alp_dir[1], ALP_HTTP);
+		app_flow_free_ctx(&a, &f);
+	}
 	assert_string_equal(alproto_names[ALP_SMB], "smb");
 	assert_int_equal(alproto_lookup("dcerpc"), ALP_DCERPC);
 }
