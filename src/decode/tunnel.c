@@ -83,11 +83,25 @@ void decode_gre(struct decode_ctx *d, struct packet *p, struct cursor c)
 		      * flag set); type I has none */
 		CNT_INC(d->cnt, DECODER_ERSPAN);
 		if (seq) {
+			/* type II: version, VLAN, COS/encapsulation/truncated,
+			 * session id, index.  Its VLAN is the mirrored frame's
+			 * (a layer of the inner packet, as Suricata records it),
+			 * and the inner packet counts from this header on */
 			if (!cur_has(&c, 8)) {
 				pkt_event(p, EV_GRE_PKT_TOO_SMALL);
 				return;
 			}
-			cur_skip(&c, 8);
+			const uint8_t *hdr = c.p;
+			uint16_t vlan = (uint16_t)(cur_be16(&c) & 0x0fff);
+			cur_skip(&c, 6);
+			if (vlan && p->vlan_cnt < 3)
+				p->vlan[p->vlan_cnt++] = vlan;
+			if (decode_layer_enter(d, p)) {
+				decode_ether(d, p, c);
+				if (p->inner_off == (uint16_t)(c.p - p->data) && hdr >= p->data)
+					p->inner_off = (uint16_t)(hdr - p->data);
+			}
+			return;
 		}
 		if (decode_layer_enter(d, p))
 			decode_ether(d, p, c);
