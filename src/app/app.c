@@ -378,7 +378,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	hs->body[dir].fsize = 0;
 	a->tx.http_fresh |= request ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
 	if (request) {
-		hs->nreq++;
+		m->tx_id = hs->nreq++;
 		app_count_tx(a, false, ALP_HTTP);
 		/* a multipart/form-data upload: its parts with file names are files */
 		mpart_free(a, hs->mp);
@@ -737,13 +737,8 @@ void app_tx_reset(struct app_ctx *a)
 	a->pkt_seq++;
 }
 
-void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
+static void http_drop(struct app_ctx *a, struct app_flow *af)
 {
-	struct app_flow *af = f->app;
-	if (!af)
-		return;
-	v_free(af->buf[0]);
-	v_free(af->buf[1]);
 	struct http_state *hs = af->http;
 	if (hs) {
 		http_conn_free(hs->conn);
@@ -756,6 +751,17 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 		body_free(a, &hs->body[1]);
 		v_free(hs);
 	}
+	af->http = NULL;
+}
+
+void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
+{
+	struct app_flow *af = f->app;
+	if (!af)
+		return;
+	v_free(af->buf[0]);
+	v_free(af->buf[1]);
+	http_drop(a, af);
 	if (af->tls)
 		tls_state_free(a, af->tls);
 	if (af->ssh)
@@ -993,6 +999,18 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			v_free(d);
 		}
 	}
+	if (af->opaque)
+		return;
+	if (f->alproto == ALP_HTTP && af->http && af->http->tunnel) {
+		/* past a CONNECT's 2xx: the tunnel's protocol is detected
+		 * afresh, from these bytes on (TLS through a proxy, or HTTP
+		 * again, whose transactions count from 0 as in Suricata) */
+		http_drop(a, af);
+		f->alproto = ALP_UNKNOWN;
+		af->redetect = true;
+		af->seen[0] = af->seen[1] = false;
+		af->probe_len[0] = af->probe_len[1] = 0;
+	}
 	if (f->alproto == ALP_UNKNOWN) {
 		/* detection looks at the direction's first bytes however the
 		 * stream cut them: a few short segments are collected first */
@@ -1009,13 +1027,19 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			}
 			af->seen[dir] = true;
 			if (af->seen[0] && af->seen[1]) {
+				if (af->redetect) { /* an unknown tunnel: the flow stays http */
+					f->alproto = ALP_HTTP;
+					af->opaque = true;
+					return;
+				}
 				f->alproto = ALP_FAILED;
 				app_count_flow(a, f, ALP_FAILED);
 			}
 			return;
 		}
 		f->alproto = (uint16_t)p;
-		app_count_flow(a, f, p);
+		if (!af->redetect) /* a flow counts once, by its first protocol */
+			app_count_flow(a, f, p);
 		/* the bytes collected come first, in both directions (the
 		 * other side may have sent a few before this one decided) */
 		for (int d = 0; d < 2; d++) {
@@ -1031,12 +1055,6 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		 * app_proto_tc); what looks like nothing known is no difference */
 		int p = detect_tcp(data, len, f);
 		f->alp_dir[dir & 1] = p > 0 && p != f->alproto ? (uint8_t)p : 0xff;
-	}
-	if (f->alproto == ALP_HTTP && af->http && af->http->tunnel) {
-		int p = detect_tcp(data, len, f);
-		if (p != ALP_TLS && p != ALP_SSH)
-			return;
-		f->alproto = (uint16_t)p; /* the tunnel's protocol from here */
 	}
 	a->tx.alproto = (uint8_t)f->alproto;
 	switch (f->alproto) {

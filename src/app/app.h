@@ -88,6 +88,7 @@ struct http_msg {
 	char host[256];          /* Host, lowercased, without the port */
 	uint16_t host_len;
 	int32_t port;            /* the Host header's port, -1 if none */
+	uint32_t tx_id;          /* requests: the transaction's number in the connection */
 	const uint8_t *uri_norm; /* requests: the URI normalised (http.uri; in buf) */
 	uint32_t uri_norm_len;
 	uint8_t *norm;           /* "Name: value\r\n"... then header names block */

@@ -597,6 +597,7 @@ void eve_http_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	struct packet q;
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "http", f, p, ec);
+	jb_u64(jb, "tx_id", req->tx_id);
 	jb_open_object(jb, "http");
 	http_log_fields(jb, req, resp, ec->http_headers);
 	jb_close(jb);
