@@ -339,6 +339,8 @@ enum smtp_field {
 	SMTP_F_MAX
 };
 extern const char *const smtp_field_keys[SMTP_F_MAX];
+/* The field of a header name ("x-mailer", any case), or -1. */
+int smtp_field_by_header(const char *name);
 #define SMTP_HDRS_MAX 16
 struct smtp_hdrs {                /* the message's headers of that table, as they came */
 	uint8_t field[SMTP_HDRS_MAX];

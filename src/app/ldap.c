@@ -656,12 +656,12 @@ static bool op_body(const struct ldap_msg *m, uint8_t *tag, struct ber *body)
 	       ber_next(&seq, tag, body);
 }
 
-/* Responses that are an LDAPResult (all but search entries, references
- * and intermediate responses) */
+/* Responses that are an LDAPResult: the final ones (not search entries,
+ * references or intermediate responses) */
 static bool has_result(uint8_t tag)
 {
-	return tag == 0x61 || tag == 0x65 || tag == 0x67 || tag == 0x69 || tag == 0x6b ||
-	       tag == 0x6d || tag == 0x6f || tag == 0x78;
+	int oi = op_index(tag);
+	return oi >= 0 && !ops[oi].request && ops[oi].final;
 }
 
 bool ldap_result_code(const struct ldap_msg *m, uint64_t *code)

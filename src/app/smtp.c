@@ -37,6 +37,14 @@ static const char *const field_hdrs[SMTP_F_MAX] = {
 };
 static bool body_md5_on; /* app-layer.protocols.smtp.mime.body-md5 */
 
+int smtp_field_by_header(const char *name)
+{
+	for (int k = 0; k < SMTP_F_MAX; k++)
+		if (!strcasecmp(name, field_hdrs[k]))
+			return k;
+	return -1;
+}
+
 void smtp_md5_config(bool body)
 {
 	body_md5_on = body;
@@ -396,16 +404,15 @@ static void header(struct smtp_state *s)
 	val[vn] = 0;
 	if (m->top) {
 		struct smtp_info *t = &s->tx;
-		for (int k = 0; k < SMTP_F_MAX && t->hdrs.n < SMTP_HDRS_MAX; k++)
-			if (!strcasecmp(h, field_hdrs[k])) {
-				struct smtp_hdrs *hl = &t->hdrs;
-				size_t c = MIN(vn, SMTP_STR_MAX - 1);
-				memcpy(hl->v[hl->n], val, c);
-				hl->v[hl->n][c] = 0;
-				hl->len[hl->n] = (uint16_t)c;
-				hl->field[hl->n++] = (uint8_t)k;
-				break;
-			}
+		int k = smtp_field_by_header(h);
+		if (k >= 0 && t->hdrs.n < SMTP_HDRS_MAX) {
+			struct smtp_hdrs *hl = &t->hdrs;
+			size_t c = MIN(vn, SMTP_STR_MAX - 1);
+			memcpy(hl->v[hl->n], val, c);
+			hl->v[hl->n][c] = 0;
+			hl->len[hl->n] = (uint16_t)c;
+			hl->field[hl->n++] = (uint8_t)k;
+		}
 		if (!strcasecmp(h, "from"))
 			str_set(t->from, &t->from_len, (const uint8_t *)val, vn);
 		else if (!strcasecmp(h, "subject"))

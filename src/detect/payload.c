@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "ber.h"
 #include "dataset.h"
 #include "util.h"
 
@@ -262,48 +263,6 @@ static bool match_pcre(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	return false;
 }
 
-/* One BER element at p: its header (tag class, constructed bit, tag
- * number, content length) or false when malformed, indefinite, or longer
- * than what is left. */
-struct ber_hdr {
-	uint8_t cls;
-	bool constructed;
-	uint32_t tag, len, hlen;
-};
-
-static bool ber_hdr(const uint8_t *p, size_t n, struct ber_hdr *h)
-{
-	size_t k = 1;
-	if (n < 2)
-		return false;
-	h->cls = p[0] >> 6;
-	h->constructed = p[0] & 0x20;
-	h->tag = p[0] & 0x1f;
-	if (h->tag == 0x1f) { /* high tag number: base 128, at most 4 bytes */
-		h->tag = 0;
-		do {
-			if (k >= n || k > 4)
-				return false;
-			h->tag = h->tag << 7 | (p[k] & 0x7f);
-		} while (p[k++] & 0x80);
-	}
-	if (k >= n)
-		return false;
-	uint8_t l0 = p[k++];
-	if (l0 < 0x80) {
-		h->len = l0;
-	} else {
-		unsigned nb = l0 & 0x7f;
-		if (!nb || nb > 4 || k + nb > n)
-			return false; /* indefinite, or longer than 4 bytes */
-		h->len = 0;
-		for (unsigned b = 0; b < nb; b++)
-			h->len = h->len << 8 | p[k++];
-	}
-	h->hlen = (uint32_t)k;
-	return h->len <= n - k;
-}
-
 /* Walks the elements in [p, p+n): false if one is malformed (Suricata's
  * decoder then drops the whole top-level object); *hit when one fails a
  * check.  SEQUENCE and SET are entered; other elements are leaves. */
@@ -314,7 +273,7 @@ static bool asn1_walk(const uint8_t *p, size_t n, const struct sm_asn1 *a, unsig
 		return false;
 	while (n) {
 		struct ber_hdr h;
-		if (!ber_hdr(p, n, &h))
+		if (!ber_header(p, n, &h))
 			return false;
 		const uint8_t *c = p + h.hlen;
 		bool univ_prim = h.cls == 0 && !h.constructed;
@@ -355,7 +314,7 @@ static bool asn1_match(const struct sm_asn1 *a, int64_t prev, const uint8_t *buf
 			return false;
 		struct ber_hdr h;
 		bool hit = false;
-		if (!ber_hdr(p, n, &h) || !asn1_walk(p, h.hlen + h.len, a, 0, &hit))
+		if (!ber_header(p, n, &h) || !asn1_walk(p, h.hlen + h.len, a, 0, &hit))
 			break;
 		matched |= hit;
 		p += h.hlen + h.len;

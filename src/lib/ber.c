@@ -5,27 +5,50 @@
 
 #include <stdio.h>
 
+bool ber_header(const uint8_t *p, size_t n, struct ber_hdr *h)
+{
+	size_t k = 1;
+	if (n < 2)
+		return false;
+	h->cls = p[0] >> 6;
+	h->constructed = p[0] & 0x20;
+	h->tag = p[0] & 0x1f;
+	if (h->tag == 0x1f) { /* high tag number: base 128, at most 4 bytes */
+		h->tag = 0;
+		do {
+			if (k >= n || k > 4)
+				return false;
+			h->tag = h->tag << 7 | (p[k] & 0x7f);
+		} while (p[k++] & 0x80);
+	}
+	if (k >= n)
+		return false;
+	uint8_t l0 = p[k++];
+	if (l0 < 0x80) {
+		h->len = l0;
+	} else {
+		unsigned nb = l0 & 0x7f;
+		if (!nb || nb > 4 || k + nb > n)
+			return false; /* indefinite, or longer than 4 bytes */
+		h->len = 0;
+		for (unsigned i = 0; i < nb; i++)
+			h->len = h->len << 8 | p[k++];
+	}
+	h->hlen = (uint32_t)k;
+	return h->len <= n - k;
+}
+
 bool ber_next(struct ber *b, uint8_t *tag, struct ber *val)
 {
-	if (b->n < 2 || (b->p[0] & 0x1f) == 0x1f)
+	struct ber_hdr h;
+	/* vigil's parsers read low tag numbers only: a high one is malformed */
+	if (!b->n || (b->p[0] & 0x1f) == 0x1f || !ber_header(b->p, b->n, &h))
 		return false;
 	*tag = b->p[0];
-	size_t len = b->p[1], hl = 2;
-	if (len & 0x80) {
-		size_t k = len & 0x7f;
-		if (k == 0 || k > 4 || b->n < 2 + k)
-			return false;
-		len = 0;
-		for (size_t i = 0; i < k; i++)
-			len = len << 8 | b->p[2 + i];
-		hl += k;
-	}
-	if (len > b->n - hl)
-		return false;
-	val->p = b->p + hl;
-	val->n = len;
-	b->p += hl + len;
-	b->n -= hl + len;
+	val->p = b->p + h.hlen;
+	val->n = h.len;
+	b->p += h.hlen + h.len;
+	b->n -= h.hlen + h.len;
 	return true;
 }
 

@@ -15,6 +15,17 @@ struct ber {
 	size_t n;
 };
 
+/* One element's header at p (n bytes): class, constructed bit, tag number
+ * (high tag numbers up to 4 bytes), content length (definite, up to 4
+ * bytes) and header length; false when malformed, indefinite, or longer
+ * than the n bytes. */
+struct ber_hdr {
+	uint8_t cls;
+	bool constructed;
+	uint32_t tag, len, hlen;
+};
+bool ber_header(const uint8_t *p, size_t n, struct ber_hdr *h);
+
 /* The next element of b: its tag and contents; false at the end or on a
  * malformed (high-tag-number, indefinite or overlong) element. */
 bool ber_next(struct ber *b, uint8_t *tag, struct ber *val);

@@ -36,17 +36,12 @@ static void email_cfg(const struct config *c)
 	if (c->eve_smtp_extended)
 		email_fields |= 1u << SMTP_F_BCC | 1u << SMTP_F_MESSAGE_ID | 1u << SMTP_F_SUBJECT |
 				1u << SMTP_F_X_MAILER;
-	for (size_t i = 0; i < c->eve_smtp_custom.cnt; i++)
-		for (int k = 0; k < SMTP_F_MAX; k++) {
-			/* the config names headers (x-mailer), eve keys (x_mailer) */
-			char h[32];
-			str_lcpy(h, smtp_field_keys[k], sizeof(h));
-			for (char *p = h; *p; p++)
-				if (*p == '_')
-					*p = '-';
-			if (!strcmp(c->eve_smtp_custom.v[i], h))
-				email_fields |= 1u << k;
-		}
+	for (size_t i = 0; i < c->eve_smtp_custom.cnt; i++) {
+		/* the config names headers (x-mailer) */
+		int k = smtp_field_by_header(c->eve_smtp_custom.v[i]);
+		if (k >= 0)
+			email_fields |= 1u << k;
+	}
 	email_md5_body = email_md5_subject = false;
 	for (size_t i = 0; i < c->eve_smtp_md5.cnt; i++) {
 		if (!strcmp(c->eve_smtp_md5.v[i], "body"))
