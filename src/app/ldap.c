@@ -370,22 +370,22 @@ static const struct {
 	uint16_t c;
 	const char *n;
 } result_names[] = {
-		{ 0, "success" }, { 1, "operations_error" }, { 2, "protocol_error" },
-		{ 3, "time_limit_exceeded" }, { 4, "size_limit_exceeded" }, { 5, "compare_false" },
-		{ 6, "compare_true" }, { 7, "auth_method_not_supported" }, { 8, "stronger_auth_required" },
-		{ 10, "referral" }, { 11, "admin_limit_exceeded" }, { 12, "unavailable_critical_extension" },
-		{ 13, "confidentiality_required" }, { 14, "sasl_bind_in_progress" },
-		{ 16, "no_such_attribute" }, { 17, "undefined_attribute_type" },
-		{ 18, "inappropriate_matching" }, { 19, "constraint_violation" },
-		{ 20, "attribute_or_value_exists" }, { 21, "invalid_attribute_syntax" },
-		{ 32, "no_such_object" }, { 33, "alias_problem" }, { 34, "invalid_dns_syntax" },
-		{ 35, "is_leaf" }, { 36, "alias_dereferencing_problem" },
-		{ 48, "inappropriate_authentication" }, { 49, "invalid_credentials" },
-		{ 50, "insufficient_access_rights" }, { 51, "busy" }, { 52, "unavailable" },
-		{ 53, "unwilling_to_perform" }, { 54, "loop_detect" }, { 64, "naming_violation" },
-		{ 65, "object_class_violation" }, { 66, "not_allowed_on_non_leaf" },
-		{ 67, "not_allowed_on_rdn" }, { 68, "entry_already_exists" },
-		{ 69, "object_class_mods_prohibited" }, { 71, "affects_multiple_dsas" }, { 80, "other" },
+	{ 0, "success" }, { 1, "operations_error" }, { 2, "protocol_error" },
+	{ 3, "time_limit_exceeded" }, { 4, "size_limit_exceeded" }, { 5, "compare_false" },
+	{ 6, "compare_true" }, { 7, "auth_method_not_supported" }, { 8, "stronger_auth_required" },
+	{ 10, "referral" }, { 11, "admin_limit_exceeded" }, { 12, "unavailable_critical_extension" },
+	{ 13, "confidentiality_required" }, { 14, "sasl_bind_in_progress" },
+	{ 16, "no_such_attribute" }, { 17, "undefined_attribute_type" },
+	{ 18, "inappropriate_matching" }, { 19, "constraint_violation" },
+	{ 20, "attribute_or_value_exists" }, { 21, "invalid_attribute_syntax" },
+	{ 32, "no_such_object" }, { 33, "alias_problem" }, { 34, "invalid_dns_syntax" },
+	{ 35, "is_leaf" }, { 36, "alias_dereferencing_problem" },
+	{ 48, "inappropriate_authentication" }, { 49, "invalid_credentials" },
+	{ 50, "insufficient_access_rights" }, { 51, "busy" }, { 52, "unavailable" },
+	{ 53, "unwilling_to_perform" }, { 54, "loop_detect" }, { 64, "naming_violation" },
+	{ 65, "object_class_violation" }, { 66, "not_allowed_on_non_leaf" },
+	{ 67, "not_allowed_on_rdn" }, { 68, "entry_already_exists" },
+	{ 69, "object_class_mods_prohibited" }, { 71, "affects_multiple_dsas" }, { 80, "other" },
 };
 
 static const char *result_name(uint64_t c, char *buf, size_t cap)
