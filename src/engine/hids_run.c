@@ -96,8 +96,13 @@ struct hids_run {
 static int load(struct hids_run *h, struct verr *e)
 {
 	struct hids_paths p = { .dir = h->cfg->hids_ruleset };
-	p.exclude[0] = "0215-policy_rules.xml";
-	p.exclude[1] = "policy_rules.xml";
+	const struct strlist *ex = &h->cfg->hids_rule_exclude;
+	if (ex->cnt > ARRAY_SIZE(p.exclude)) {
+		verr_set(e, V_EINVAL, "hids.rule-exclude: at most %zu files", ARRAY_SIZE(p.exclude));
+		return V_EINVAL;
+	}
+	for (size_t i = 0; i < ex->cnt; i++)
+		p.exclude[i] = ex->v[i];
 	struct hids_ruleset *rs = NULL;
 	double t0 = now_mono();
 	if (hids_ruleset_load(&rs, &p, NULL, e) < 0)

@@ -5,13 +5,16 @@
  *
  *   vigil logtest [--ruleset DIR] [--json] [-v] [--location L] [--hostname H]
  *                 [--exclude FILE]... [--reset-on-blank] [-U RULE:LEVEL:DECODER]
+ *                 [--now 'YYYY-MM-DD HH:MM[:SS]']
  */
 #include "logtest_cmd.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -24,6 +27,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: vigil logtest [--ruleset DIR] [--json] [-v] [--location L] [--hostname H]\n"
 	      "                     [--exclude FILE]... [--reset-on-blank] [-U RULE:LEVEL:DECODER] [--quiet]\n"
+	      "                     [--now 'YYYY-MM-DD HH:MM[:SS]']\n"
 	      "\n"
 	      "Reads log lines on stdin and shows, for each, the pre-decoding (syslog header),\n"
 	      "the decoder and its fields, and the rule that matched with the chain of rules\n"
@@ -34,8 +38,27 @@ static void usage(FILE *f)
 	      "Memory of past lines (frequency rules) lasts the whole run; --reset-on-blank\n"
 	      "starts afresh after each empty line.  -U: exit 0 only if the last line matched\n"
 	      "that rule id, level and decoder name (wazuh-logtest's unit-test mode).\n"
-	      "--quiet: print nothing per line, only the counts and lines per second.\n",
+	      "--quiet: print nothing per line, only the counts and lines per second.\n"
+	      "--now: the local time every line is taken as received at (rules' <time>,\n"
+	      "<weekday>, timeframes); default the clock.\n",
 	      f);
+}
+
+/* --now: a local date and time, whole seconds */
+static int parse_now(const char *s, uint64_t *us)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%d %H:%M", &tm);
+	if (end && *end == ':')
+		end = strptime(end, ":%S", &tm);
+	if (!end || *end)
+		return -1;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	if (t <= 0)
+		return -1;
+	*us = (uint64_t)t * 1000000u;
+	return 0;
 }
 
 static void print_field(void *ctx, const char *name, const char *value)
@@ -129,12 +152,14 @@ int logtest_main(int argc, char **argv)
 		{ "reset-on-blank", no_argument, NULL, 'b' },
 		{ "unit", required_argument, NULL, 'U' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "now", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct subcmd s = { .prog = "vigil logtest" };
 	const char *ruleset = NULL, *location = "stdin", *unit = NULL;
 	char host[256] = "";
 	bool json = false, verbose = false, reset_blank = false, quiet = false;
+	uint64_t now_us = 0;
 	struct hids_paths paths = { 0 };
 	size_t nex = 0;
 	int o;
@@ -156,6 +181,12 @@ int logtest_main(int argc, char **argv)
 		case 'b': reset_blank = true; break;
 		case 'U': unit = optarg; break;
 		case 'q': quiet = true; break;
+		case 'N':
+			if (parse_now(optarg, &now_us) < 0) {
+				fprintf(stderr, "vigil logtest: --now '%s': not 'YYYY-MM-DD HH:MM[:SS]'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'x':
 			if (nex < sizeof(paths.exclude) / sizeof(paths.exclude[0]))
 				paths.exclude[nex++] = optarg;
@@ -207,8 +238,9 @@ int logtest_main(int argc, char **argv)
 			}
 			continue;
 		}
-		if (hids_event_set(&ev, location, line, (size_t)n) < 0 ||
-		    hids_analyze(rs, st, &ev, host) < 0) {
+		int set = hids_event_set(&ev, location, line, (size_t)n);
+		ev.time_us = now_us;
+		if (set < 0 || hids_analyze(rs, st, &ev, host) < 0) {
 			fprintf(stderr, "vigil logtest: out of memory\n");
 			rc = 1;
 			break;

@@ -125,6 +125,11 @@ struct hrule {
 	struct hrlist *list;
 	size_t list_cnt;
 	int compiled;      /* a compiled_rule, or 0 */
+	/* <time>: matches when lo <= hh:mm <= hi is time_in (minutes of the
+	 * local day); <weekday>: bit d for day d (0 = Sunday), wday_neg flips */
+	short time_lo, time_hi;
+	bool has_time, time_in, wday_neg;
+	unsigned char wdays;
 	unsigned *if_sid;
 	size_t if_sid_cnt;
 	char *if_group;

@@ -319,6 +319,110 @@ struct rload {
 
 /* Parses one <rule>; NULL with *skip set when Wazuh would skip it with a
  * warning, NULL otherwise on a fatal error. */
+/* One end of a <time> range, as Wazuh's __gethour reads it: "hh",
+ * "hh:mm", then an optional am/pm (12 am is 0:00, 12 pm noon).  Returns
+ * the minutes of the day and moves *s past it, or -1. */
+static int time_end(const char **s)
+{
+	const char *p = *s;
+	int h = 0, m = 0, nd = 0;
+	while (isdigit((unsigned char)*p) && nd < 3)
+		h = h * 10 + (*p++ - '0'), nd++;
+	if (!nd || nd > 2 || h > 23)
+		return -1;
+	if (*p == ':') {
+		if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+			return -1;
+		m = (p[1] - '0') * 10 + (p[2] - '0');
+		if (m > 59)
+			return -1;
+		p += 3;
+	}
+	while (*p == ' ')
+		p++;
+	int ap = tolower((unsigned char)*p);
+	if ((ap == 'a' || ap == 'p') && tolower((unsigned char)p[1]) == 'm') {
+		if (h == 12)
+			h = 0;
+		if (ap == 'p' && (h += 12) > 23)
+			return -1;
+		p += 2;
+	}
+	*s = p;
+	return h * 60 + m;
+}
+
+/* <time>[!]A - B</time>, inclusive.  As Wazuh: a range that wraps past
+ * midnight (A later than B) is "not between B and A", both ends
+ * excluded, and a '!' on it is ignored. */
+static int parse_time(struct hrule *r, const char *t)
+{
+	bool neg = false;
+	while (*t == ' ')
+		t++;
+	if (*t == '!') {
+		neg = true;
+		while (*++t == ' ')
+			;
+	}
+	int a = time_end(&t);
+	while (*t == ' ')
+		t++;
+	if (a < 0 || *t++ != '-')
+		return -1;
+	while (*t == ' ')
+		t++;
+	int b = time_end(&t);
+	while (*t == ' ')
+		t++;
+	if (b < 0 || *t)
+		return -1;
+	r->has_time = true;
+	r->time_lo = (short)(a <= b ? a : b);
+	r->time_hi = (short)(a <= b ? b : a);
+	r->time_in = a <= b && !neg;
+	return 0;
+}
+
+/* <weekday>: day names or their first three letters, "weekdays",
+ * "weekends", separated by spaces or commas.  A leading '!' negates
+ * (Wazuh fails to load such a rule: it never skips the '!'). */
+static int parse_weekday(struct hrule *r, const char *t)
+{
+	static const struct { const char *name; unsigned char days; } names[] = {
+		{ "sunday", 1 }, { "sun", 1 }, { "monday", 2 }, { "mon", 2 }, { "tuesday", 4 }, { "tue", 4 },
+		{ "wednesday", 8 }, { "wed", 8 }, { "thursday", 16 }, { "thu", 16 }, { "friday", 32 },
+		{ "fri", 32 }, { "saturday", 64 }, { "sat", 64 }, { "weekdays", 62 }, { "weekends", 65 },
+	};
+	unsigned char days = 0;
+	while (*t == ' ')
+		t++;
+	if (*t == '!') {
+		r->wday_neg = true;
+		t++;
+	}
+	while (*t == ' ' || *t == ',')
+		t++;
+	while (*t) {
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(names); k++)
+			if (!strncasecmp(t, names[k].name, strlen(names[k].name)))
+				break;
+		if (k == ARRAY_SIZE(names))
+			return -1;
+		days |= names[k].days;
+		t += strlen(names[k].name);
+		if (*t && *t != ' ' && *t != ',')
+			return -1;
+		while (*t == ' ' || *t == ',')
+			t++;
+	}
+	if (!days)
+		return -1;
+	r->wdays = days;
+	return 0;
+}
+
 static struct hrule *rule_parse(struct rload *L, const struct hxml *n, const char *group_name,
 				bool *skip, struct verr *e)
 {
@@ -625,10 +729,19 @@ static struct hrule *rule_parse(struct rload *L, const struct hxml *n, const cha
 		} else if (!strcasecmp(el, "check_if_ignored")) {
 			if (split_add(&r->ckignore_f, &r->ckignore_f_cnt, t) < 0)
 				goto nomem;
-		} else if (!strcasecmp(el, "time") || !strcasecmp(el, "weekday") || !strcasecmp(el, "var") ||
-			   !strcasecmp(el, "if_matched_regex")) {
-			/* time and weekday follow the wall clock: the shipped rules that
-			 * use them (0215-policy_rules.xml) are excluded by default */
+		} else if (!strcasecmp(el, "time")) {
+			if (parse_time(r, t) < 0) {
+				verr_set(e, V_EINVAL, "%s:%u: rule %u: <time>%s</time>: not 'hh[:mm] [am|pm] - "
+					 "hh[:mm] [am|pm]'", file, c->line, r->id, t);
+				goto fail;
+			}
+		} else if (!strcasecmp(el, "weekday")) {
+			if (parse_weekday(r, t) < 0) {
+				verr_set(e, V_EINVAL, "%s:%u: rule %u: <weekday>%s</weekday>: not day names "
+					 "(monday, mon..., weekdays, weekends)", file, c->line, r->id, t);
+				goto fail;
+			}
+		} else if (!strcasecmp(el, "var") || !strcasecmp(el, "if_matched_regex")) {
 		} else {
 			verr_set(e, V_EINVAL, "%s:%u: rule %u: unknown element <%s>", file, c->line, r->id, el);
 			goto fail;
@@ -1169,7 +1282,27 @@ struct eval {
 	const char *user;          /* dstuser, else srcuser */
 	struct hpast *matched_past; /* the newest counted event of a firing context rule */
 	int depth;
+	int minute, wday;          /* the event's local time, once a rule asks (-1 before) */
 };
+
+/* <time> and <weekday> against the event's local time: when it was
+ * received (Wazuh's lf->time), an agent's stamp, or logtest's --now. */
+static bool clock_ok(struct eval *x, const struct hrule *r)
+{
+	if (x->minute < 0) {
+		time_t t = (time_t)(x->ev->time_us / 1000000u);
+		struct tm tm;
+		if (!localtime_r(&t, &tm))
+			memset(&tm, 0, sizeof(tm));
+		x->minute = tm.tm_hour * 60 + tm.tm_min;
+		x->wday = tm.tm_wday;
+	}
+	if (r->has_time && (x->minute >= r->time_lo && x->minute <= r->time_hi) != r->time_in)
+		return false;
+	if (r->wdays && !!(r->wdays & (1u << x->wday)) == r->wday_neg)
+		return false;
+	return true;
+}
 
 static const char *field_value(const struct hids_event *ev, const char *name)
 {
@@ -1398,6 +1531,8 @@ static bool rule_ok(struct eval *x, const struct hrule *r)
 		return false;
 	if (r->maxsize && strlen(ev->log) < r->maxsize)
 		return false;
+	if ((r->has_time || r->wdays) && !clock_ok(x, r))
+		return false;
 	if (!pat_ok(&r->m[RM_DATA], ev->f[HF_DATA]) || !pat_ok(&r->m[RM_EXTRA_DATA], ev->f[HF_EXTRA_DATA]) ||
 	    !pat_ok(&r->m[RM_HOSTNAME], ev->hostname) || !pat_ok(&r->m[RM_STATUS], ev->f[HF_STATUS]))
 		return false;
@@ -1539,7 +1674,7 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 		ev->hostname = host;
 	hpat_subject(ev->log);
 	hids_decode(rs, ev);
-	struct eval x = { rs, st, ev, NULL, NULL, 0 };
+	struct eval x = { rs, st, ev, NULL, NULL, 0, -1, 0 };
 	x.user = ev->f[HF_DSTUSER] ? ev->f[HF_DSTUSER] : ev->f[HF_SRCUSER];
 	int cat = ev->decoder ? ev->decoder->type : HC_SYSLOG;
 	const struct hrule *r = NULL;

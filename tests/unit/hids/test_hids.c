@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
@@ -170,13 +171,12 @@ static void test_agent_records(void **state)
 	assert_int_equal(want, 6);
 }
 
-/* check_diff remembers the last output per rule and VM (as Wazuh per
- * agent): two VMs alternating their own steady outputs never alert; a
- * change in one alerts once. */
-static void test_check_diff_per_vm(void **state)
+/* A ruleset in a fresh folder: one decoder file, one rule file.  Returns
+ * the load's result; *rs is set on success, e->msg says why not. */
+static int load_ruleset(char *dir, const char *decoders, const char *rules, struct hids_ruleset **rs,
+			struct verr *e)
 {
-	(void)state;
-	char dir[] = "/tmp/vigil-hids-XXXXXX", path[256];
+	char path[256];
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/decoders", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
@@ -185,20 +185,40 @@ static void test_check_diff_per_vm(void **state)
 	snprintf(path, sizeof(path), "%s/decoders/d.xml", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fputs("<decoder name=\"netstat\"><prematch>^ports open </prematch></decoder>\n", f);
+	fputs(decoders, f);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/rules/r.xml", dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fputs("<group name=\"t,\"><rule id=\"1\" level=\"0\" noalert=\"1\"><category>syslog</category>"
-	      "<description>the template</description></rule>\n<rule id=\"100\" level=\"0\"><decoded_as>netstat</decoded_as><description>netstat</description></rule>\n"
-	      "<rule id=\"101\" level=\"7\"><if_sid>100</if_sid><check_diff />"
-	      "<description>listened ports changed</description></rule></group>\n", f);
+	fputs(rules, f);
 	fclose(f);
 	struct hids_paths paths = { .dir = dir };
+	*rs = NULL;
+	return hids_ruleset_load(rs, &paths, NULL, e);
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* check_diff remembers the last output per rule and VM (as Wazuh per
+ * agent): two VMs alternating their own steady outputs never alert; a
+ * change in one alerts once. */
+static void test_check_diff_per_vm(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-hids-XXXXXX";
 	struct hids_ruleset *rs = NULL;
 	struct verr e = { "" };
-	int lrc = hids_ruleset_load(&rs, &paths, NULL, &e);
+	int lrc = load_ruleset(dir, "<decoder name=\"netstat\"><prematch>^ports open </prematch></decoder>\n",
+			       "<group name=\"t,\"><rule id=\"1\" level=\"0\" noalert=\"1\"><category>syslog</category>"
+			       "<description>the template</description></rule>\n<rule id=\"100\" level=\"0\"><decoded_as>netstat</decoded_as><description>netstat</description></rule>\n"
+			       "<rule id=\"101\" level=\"7\"><if_sid>100</if_sid><check_diff />"
+			       "<description>listened ports changed</description></rule></group>\n",
+			       &rs, &e);
 	if (lrc)
 		fail_msg("%s", e.msg);
 	struct hids_state *st = hids_state_new(rs);
@@ -226,9 +246,80 @@ static void test_check_diff_per_vm(void **state)
 	hids_event_fini(&ev);
 	hids_state_free(st);
 	hids_ruleset_free(rs);
-	char cmd[300];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	rm_rf(dir);
+}
+
+/* <time> and <weekday> as Wazuh reads them: inclusive ranges, 12 am/pm,
+ * a range wrapping midnight excluding both its ends; day names, their
+ * abbreviations, weekdays/weekends, '!'.  Bad forms are load errors
+ * naming the file and line. */
+static void test_time_weekday(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	static const char dec[] = "<decoder name=\"login\"><prematch>^login </prematch></decoder>\n";
+	static const char rules[] =
+		"<group name=\"t,\"><rule id=\"1\" level=\"0\"><decoded_as>login</decoded_as><description>l</description></rule>\n"
+		"<rule id=\"10\" level=\"5\"><if_sid>1</if_sid><match>night</match><time>6 pm - 8:30 am</time><description>n</description></rule>\n"
+		"<rule id=\"11\" level=\"5\"><if_sid>1</if_sid><match>noon</match><time>12 am - 12:30 pm</time><description>m</description></rule>\n"
+		"<rule id=\"12\" level=\"5\"><if_sid>1</if_sid><match>out</match><time>!9:00-17:00</time><description>o</description></rule>\n"
+		"<rule id=\"13\" level=\"5\"><if_sid>1</if_sid><match>wkend</match><weekday>weekends</weekday><description>w</description></rule>\n"
+		"<rule id=\"14\" level=\"5\"><if_sid>1</if_sid><match>midweek</match><weekday>tue, Wednesday,thu</weekday><description>d</description></rule>\n"
+		"<rule id=\"15\" level=\"5\"><if_sid>1</if_sid><match>notmon</match><weekday>!monday</weekday><description>x</description></rule>\n"
+		"</group>\n";
+	char dir[] = "/tmp/vigil-hids-XXXXXX";
+	struct hids_ruleset *rs = NULL;
+	struct verr e = { "" };
+	if (load_ruleset(dir, dec, rules, &rs, &e))
+		fail_msg("%s", e.msg);
+	struct hids_state *st = hids_state_new(rs);
+	assert_non_null(st);
+	struct hids_event ev;
+	hids_event_init(&ev);
+	/* 2026-11-30 is a Monday; 1,795,996,800 is its midnight, UTC */
+	const uint64_t monday = 1795996800u;
+	static const struct { const char *line; int day, hh, mm; unsigned want; } steps[] = {
+		{ "login night", 0, 8, 29, 10 }, { "login night", 0, 8, 30, 1 }, { "login night", 0, 12, 0, 1 },
+		{ "login night", 0, 18, 0, 1 },  { "login night", 0, 18, 1, 10 }, { "login night", 0, 0, 0, 10 },
+		{ "login noon", 0, 0, 0, 11 },   { "login noon", 0, 12, 30, 11 }, { "login noon", 0, 12, 31, 1 },
+		{ "login out", 0, 8, 59, 12 },   { "login out", 0, 9, 0, 1 },     { "login out", 0, 17, 1, 12 },
+		{ "login wkend", 5, 12, 0, 13 }, { "login wkend", 6, 23, 59, 13 }, { "login wkend", 0, 0, 0, 1 },
+		{ "login midweek", 1, 1, 0, 14 }, { "login midweek", 3, 1, 0, 14 }, { "login midweek", 4, 1, 0, 1 },
+		{ "login notmon", 0, 12, 0, 1 }, { "login notmon", 1, 12, 0, 15 },
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		assert_int_equal(hids_event_set(&ev, "t", steps[i].line, strlen(steps[i].line)), 0);
+		ev.time_us = (monday + (uint64_t)steps[i].day * 86400u + (uint64_t)steps[i].hh * 3600u +
+			      (uint64_t)steps[i].mm * 60u) * 1000000u;
+		assert_int_equal(hids_analyze(rs, st, &ev, "gw"), 0);
+		unsigned got = ev.rule ? hids_rule_id(ev.rule) : 0;
+		if (got != steps[i].want)
+			fail_msg("step %zu (%s, day +%d %02d:%02d): rule %u, want %u", i, steps[i].line,
+				 steps[i].day, steps[i].hh, steps[i].mm, got, steps[i].want);
+	}
+	hids_event_fini(&ev);
+	hids_state_free(st);
+	hids_ruleset_free(rs);
+	rm_rf(dir);
+
+	static const char *bad[] = {
+		"<time>25:00 - 8:00</time>", "<time>8:00</time>", "<time>8:0 - 9:00</time>",
+		"<time>8 - 9 xm</time>", "<time>13 pm - 14 pm</time>", "<weekday>funday</weekday>",
+		"<weekday>monday;tuesday</weekday>", "<weekday></weekday>",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char r[512], d2[] = "/tmp/vigil-hids-XXXXXX";
+		snprintf(r, sizeof(r),
+			 "<group name=\"t,\">\n<rule id=\"1\" level=\"0\">\n<decoded_as>login</decoded_as>\n%s\n"
+			 "<description>l</description></rule></group>\n", bad[i]);
+		struct verr e2 = { "" };
+		if (load_ruleset(d2, dec, r, &rs, &e2) == 0)
+			fail_msg("%s loaded", bad[i]);
+		if (!strstr(e2.msg, "r.xml:4: rule 1"))
+			fail_msg("%s: error without file:line: %s", bad[i], e2.msg);
+		rm_rf(d2);
+	}
 }
 
 int main(void)
@@ -239,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_agent_records),
 		cmocka_unit_test(test_check_diff_per_vm),
+		cmocka_unit_test(test_time_weekday),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
