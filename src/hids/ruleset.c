@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "json.h"
 #include "util.h"
 
@@ -308,9 +310,88 @@ static void description(const struct hids_event *ev, const char *d, struct jbuf 
 	jb_str(jb, "description", out);
 }
 
-struct dotctx {
-	struct jbuf *jb;
+/* A key that may come from the log (a JSON key): escaped, as jb_key
+ * writes keys as they are.  A value Wazuh's JSON decoder kept as an
+ * array (["a", "b"]) is written as one, as Wazuh's alerts do. */
+static void dyn_put(struct jbuf *jb, const char *key, size_t klen, const char *v)
+{
+	struct jbuf kb = { 0 };
+	jb_escape(&kb, (const uint8_t *)key, klen);
+	jb_append(&kb, "", 1);
+	if (kb.oom) {
+		jb_fini(&kb);
+		return;
+	}
+	char *arr = NULL;
+	if (!v) {
+		jb_open_object(jb, kb.buf);
+	} else if (v[0] == '[') {
+		json_t *a = json_loads(v, 0, NULL);
+		arr = a && json_is_array(a) ? json_dumps(a, JSON_COMPACT) : NULL;
+		json_decref(a);
+	}
+	if (arr)
+		jb_raw(jb, kb.buf, arr);
+	else if (v)
+		jb_str(jb, kb.buf, v);
+	free(arr);
+	jb_fini(&kb);
+}
+
+struct dynw {
+	const struct hids_event *ev;
+	bool *done;
 };
+
+/* Some field is named exactly name[0..n), or a static field is (at the
+ * top level): it cannot also be an object. */
+static bool dyn_leaf(const struct dynw *w, const char *name, size_t n, bool top)
+{
+	for (size_t j = 0; j < w->ev->dyn_cnt; j++) {
+		const char *o = w->ev->dyn[j].name;
+		if (!strncmp(o, name, n) && !o[n])
+			return true;
+	}
+	if (top) {
+		char s[64];
+		if (n < sizeof(s)) {
+			memcpy(s, name, n);
+			s[n] = 0;
+			int f = hids_field_static(s);
+			return f >= 0 && w->ev->f[f] && *w->ev->f[f];
+		}
+	}
+	return false;
+}
+
+/* The dynamic fields under prefix (plen bytes, ending in '.'), nested on
+ * their dots as Wazuh writes them ("audit.auid" is {"audit": {"auid":
+ * ...}}), in order of first appearance; the first of a repeated name
+ * wins.  A part that is also a value ("a" and "a.b"), or is empty, keeps
+ * the rest of the name flat ({"a": ..., "a.b": ...}): Wazuh drops one of
+ * the two, vigil keeps both and never writes a key twice. */
+static void dyn_level(struct dynw *w, struct jbuf *jb, const char *prefix, size_t plen, int depth)
+{
+	const struct hids_event *ev = w->ev;
+	for (size_t i = 0; i < ev->dyn_cnt; i++) {
+		const char *name = ev->dyn[i].name;
+		if (w->done[i] || strncmp(name, prefix, plen))
+			continue;
+		const char *rest = name + plen, *dot = strchr(rest, '.');
+		size_t cl = dot ? (size_t)(dot - rest) : 0;
+		if (dot && cl && dot[1] && depth < 16 && !dyn_leaf(w, name, plen + cl, !depth)) {
+			dyn_put(jb, rest, cl, NULL);
+			dyn_level(w, jb, name, plen + cl + 1, depth + 1);
+			jb_close(jb);
+			continue;
+		}
+		for (size_t k = i; k < ev->dyn_cnt; k++)
+			if (!strcmp(ev->dyn[k].name, name))
+				w->done[k] = true;
+		if (*ev->dyn[i].value)
+			dyn_put(jb, rest, strlen(rest), ev->dyn[i].value);
+	}
+}
 
 void hids_event_json(const struct hids_event *ev, struct jbuf *jb)
 {
@@ -383,22 +464,11 @@ void hids_event_json(const struct hids_event *ev, struct jbuf *jb)
 		for (int i = 0; i < HF_STATIC_CNT; i++)
 			if (ev->f[i] && *ev->f[i])
 				jb_str(jb, hids_field_name(i), ev->f[i]);
-		/* dynamic names stay flat ("audit.auid"): nesting them would let
-		 * "a" and "a.b" collide; readers split on the dot */
-		for (size_t i = 0; i < ev->dyn_cnt; i++) {
-			bool dup = false;
-			for (size_t k = 0; k < i && !dup; k++)
-				dup = !strcmp(ev->dyn[k].name, ev->dyn[i].name);
-			if (!dup && *ev->dyn[i].value) {
-				/* the name may come from the log (a JSON key):
-				 * escaped, as jb_key writes keys as they are */
-				struct jbuf kb = { 0 };
-				jb_escape(&kb, (const uint8_t *)ev->dyn[i].name, strlen(ev->dyn[i].name));
-				jb_append(&kb, "", 1);
-				if (!kb.oom)
-					jb_str(jb, kb.buf, ev->dyn[i].value);
-				jb_fini(&kb);
-			}
+		bool *done = ev->dyn_cnt ? calloc(ev->dyn_cnt, sizeof(*done)) : NULL;
+		if (done) {
+			struct dynw w = { ev, done };
+			dyn_level(&w, jb, "", 0, 0);
+			free(done);
 		}
 		jb_close(jb);
 	}

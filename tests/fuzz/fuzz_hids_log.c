@@ -526,9 +526,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Every scalar's path once: a key written twice in one object (a field
+ * both a value and a parent of nested fields) would be a duplicate path.
+ * Paths holding a key with a dot ("\x01") or cut at 255 are ambiguous. */
+struct paths {
+	char p[2048][64];
+	size_t n;
+};
+
 static void json_cb(void *ctx, const char *path, size_t plen, enum json_kind k, const char *v,
 		    size_t vlen)
 {
+	(void)k, (void)v, (void)vlen;
+	struct paths *ps = ctx;
+	if (plen >= sizeof(ps->p[0]) || memchr(path, 1, plen) || ps->n == 2048)
+		return;
+	for (size_t i = 0; i < ps->n; i++)
+		if (!strncmp(ps->p[i], path, plen) && !ps->p[i][plen])
+			abort(); /* a key written twice */
+	memcpy(ps->p[ps->n], path, plen);
+	ps->p[ps->n++][plen] = 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -559,7 +576,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			jb_open_object(&jb, NULL);
 			hids_event_json(&ev, &jb);
 			jb_close(&jb);
-			if (!jb.oom && !json_walk(jb.buf, jb.len, json_cb, NULL))
+			static struct paths ps;
+			ps.n = 0;
+			if (!jb.oom && !json_walk(jb.buf, jb.len, json_cb, &ps))
 				abort(); /* the alert is not one JSON object */
 		}
 	}

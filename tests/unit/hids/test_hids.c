@@ -19,6 +19,7 @@
 #include "agentproto.h"
 #include "hids.h"
 #include "hxml.h"
+#include "json.h"
 #include "testutil.h"
 
 struct pre {
@@ -322,6 +323,45 @@ static void test_time_weekday(void **state)
 	}
 }
 
+/* Alerts nest dynamic fields on their dots as Wazuh's do; a JSON array
+ * stays an array; a name both a value and a parent keeps both. */
+static void test_data_nested(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-hids-XXXXXX";
+	struct hids_ruleset *rs = NULL;
+	struct verr e = { "" };
+	if (load_ruleset(dir,
+			 "<decoder name=\"json\"><prematch>^{\\s*\"</prematch>"
+			 "<plugin_decoder>JSON_Decoder</plugin_decoder></decoder>\n",
+			 "<group name=\"t,\"><rule id=\"1\" level=\"3\"><decoded_as>json</decoded_as>"
+			 "<description>j</description></rule></group>\n",
+			 &rs, &e))
+		fail_msg("%s", e.msg);
+	struct hids_state *st = hids_state_new(rs);
+	struct hids_event ev;
+	hids_event_init(&ev);
+	static const char line[] = "{\"win\":{\"system\":{\"eventID\":\"4625\",\"channel\":\"Security\"}},"
+				   "\"tags\":[\"a\",\"b\"],\"a\":\"x\",\"a.b\":\"y\",\"srcip\":\"10.0.0.1\"}";
+	assert_int_equal(hids_event_set(&ev, "t", line, strlen(line)), 0);
+	assert_int_equal(hids_analyze(rs, st, &ev, "gw"), 0);
+	struct jbuf jb = { 0 };
+	jb_open_object(&jb, NULL);
+	hids_event_json(&ev, &jb);
+	jb_close(&jb);
+	jb_append(&jb, "", 1);
+	assert_false(jb.oom);
+	static const char want[] = "\"data\":{\"srcip\":\"10.0.0.1\",\"win\":{\"system\":{\"eventID\":\"4625\","
+				   "\"channel\":\"Security\"}},\"tags\":[\"a\",\"b\"],\"a\":\"x\",\"a.b\":\"y\"}";
+	if (!strstr(jb.buf, want))
+		fail_msg("%s", jb.buf);
+	jb_fini(&jb);
+	hids_event_fini(&ev);
+	hids_state_free(st);
+	hids_ruleset_free(rs);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_agent_records),
 		cmocka_unit_test(test_check_diff_per_vm),
 		cmocka_unit_test(test_time_weekday),
+		cmocka_unit_test(test_data_nested),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
