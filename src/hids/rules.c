@@ -1391,18 +1391,26 @@ static bool context_match(struct eval *x, const struct hrule *r)
 		need = 0;
 	int count = 0;
 	uint64_t window = (uint64_t)r->timeframe * 1000000u;
+	/* the fields compared, and the event's values, once */
+	int bits[SD_CNT];
+	const char *cvs[SD_CNT];
+	int nb = 0;
+	for (int b = 0; b < SD_CNT; b++)
+		if ((r->same | r->diff) & (1u << b)) {
+			bits[nb] = b;
+			cvs[nb++] = cur_value(ev, b);
+		}
+	const char *agent = ev->agent ? ev->agent : "";
 	for (size_t i = 0; i < q->cnt; i++) {
 		struct hpast *p = q_get(q, i);
 		if (ev->time_us > p->t && ev->time_us - p->t > window)
 			return false;
-		if (!r->global_frequency) {
-			const char *a = ev->agent ? ev->agent : "", *b = p->agent ? p->agent : "";
-			if (strcmp(a, b))
-				continue;
-		}
+		if (!r->global_frequency && strcmp(agent, p->agent ? p->agent : ""))
+			continue;
 		bool skip = false;
-		for (int b = 0; b < SD_CNT && !skip; b++) {
-			const char *cv = cur_value(ev, b), *pv = past_value(p, b);
+		for (int k = 0; k < nb && !skip; k++) {
+			int b = bits[k];
+			const char *cv = cvs[k], *pv = past_value(p, b);
 			if (r->same & (1u << b))
 				skip = !cv || !pv || strcmp(cv, pv);
 			if (!skip && (r->diff & (1u << b)))
