@@ -5,7 +5,7 @@
  *               [--log FILE]... [--journal] [--fim PATH]... [--honeyfile PATH]...
  *   vigil agent-recv (--stdio | --listen [ADDR:]PORT --cert F --key F --ca F)
  *               [--ingest SOCKET] [--rate N] [--burst N]
- *   vigil agent-cert --dir DIR --name NAME
+ *   vigil agent-cert --dir DIR (--name NAME [--server] | --revoke NAME)
  *
  * The agent collects log lines (files followed across rotation, the
  * journal) and file integrity events in its VM and sends them as JSON
@@ -25,6 +25,14 @@
  * the client certificate's common name, never from the records; it
  * limits each agent's rate, and hands records to the sensor's host IDS
  * over its unix socket (hids.agent-socket), relaying the answers.
+ *
+ * A log line's record carries where its source was just past it (a
+ * file's device, inode and offset; a journal entry's cursor): after a
+ * crash the agent resumes after the last record its spool holds, which
+ * positions.json (saved every second) may trail.  Certificates are
+ * revoked in a CRL beside the CA (ca.crl); the TLS receiver reads it
+ * again when the file changes, refuses revoked clients at the handshake
+ * and cuts a connected one within a second.
  */
 #include "agent_cmd.h"
 
@@ -83,9 +91,20 @@ struct link {
 	SSL *ssl;
 	SSL_CTX *ctx;
 	int sock;
+	char why[200];  /* why TLS failed ("" if it did not say) */
 	char in[REC_MAX];
 	size_t inlen;
 };
+
+/* Keeps what TLS says about why it failed (a revoked certificate is
+ * known to the agent only from the gateway's alert). */
+static void link_tls_why(struct link *l)
+{
+	unsigned long e = ERR_peek_last_error();
+	if (e && ERR_reason_error_string(e))
+		snprintf(l->why, sizeof(l->why), "TLS: %s", ERR_reason_error_string(e));
+	ERR_clear_error();
+}
 
 static void link_close(struct link *l)
 {
@@ -199,8 +218,10 @@ fail:
 static int link_tls(struct link *l, const char *hostport, const char *server_name)
 {
 	l->sock = tcp_connect(hostport);
-	if (l->sock < 0)
+	if (l->sock < 0) {
+		snprintf(l->why, sizeof(l->why), "%s: cannot connect", hostport);
 		return -1;
+	}
 	l->ssl = SSL_new(l->ctx);
 	if (!l->ssl)
 		return -1;
@@ -208,8 +229,10 @@ static int link_tls(struct link *l, const char *hostport, const char *server_nam
 	/* the gateway's certificate must carry this name */
 	SSL_set1_host(l->ssl, server_name);
 	SSL_set_tlsext_host_name(l->ssl, server_name);
-	if (SSL_connect(l->ssl) != 1)
+	if (SSL_connect(l->ssl) != 1) {
+		link_tls_why(l);
 		return -1;
+	}
 	fcntl(l->sock, F_SETFL, O_NONBLOCK);
 	return 0;
 }
@@ -233,6 +256,8 @@ static int link_write(struct link *l, const char *buf, size_t len)
 					poll(&pf, 1, 1000);
 					continue;
 				}
+				if (e == SSL_ERROR_SSL)
+					link_tls_why(l);
 				return -1;
 			}
 			w = r;
@@ -260,6 +285,8 @@ static int link_read(struct link *l, void (*fn)(void *ctx, char *line, size_t le
 				int e = SSL_get_error(l->ssl, n);
 				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 					return 0;
+				if (e == SSL_ERROR_SSL)
+					link_tls_why(l);
 				return -1;
 			}
 			r = n;
@@ -301,7 +328,8 @@ struct spool {
 	size_t bytes, max_bytes;
 	uint64_t file_recs; /* records in the file */
 	char epoch[40];     /* this spool's: a new spool (a recreated VM) starts afresh */
-	json_t *resume;     /* path -> [dev, ino, off] of the last line spooled */
+	json_t *resume;     /* path -> [dev, ino, off] of the last line spooled,
+			     * "journald" -> the last entry's cursor */
 };
 
 static void path_in(const struct spool *s, const char *name, char *out, size_t cap)
@@ -395,10 +423,11 @@ static int spool_open(struct spool *s, const char *dir, size_t max_bytes, char *
 			whole += n;
 			json_t *r = json_loadb(line, (size_t)n, 0, &je);
 			uint64_t seq = (uint64_t)json_integer_value(json_object_get(r, "seq"));
-			/* where each file was when its last line was spooled */
+			/* where each file (the journal) was when its last line
+			 * (entry) was spooled */
 			json_t *src = json_object_get(r, "src");
 			const char *loc = json_string_value(json_object_get(r, "location"));
-			if (json_is_array(src) && loc) {
+			if ((json_is_array(src) || json_is_string(src)) && loc) {
 				if (!s->resume)
 					s->resume = json_object();
 				json_object_set(s->resume, loc, src);
@@ -546,7 +575,29 @@ struct agent {
 	bool up;
 	struct hids_inputs *in;
 	uint64_t gap_from;   /* the gateway wants this, and it is gone: a gap record */
+	double up_since, next_try, backoff;
+	char said[200];      /* the last reason the link failed that was logged */
 };
+
+/* The link broke, or did not come up: it is tried again after the
+ * back-off, which doubles up to 30 s unless the link had held 10 s (a
+ * gateway that refuses this agent, after a TLS 1.3 handshake that
+ * looked fine from here, is not asked every second).  A reason TLS gave
+ * is logged once, until the gateway answers again. */
+static void agent_link_down(struct agent *a)
+{
+	double now = now_mono();
+	if (a->up && now - a->up_since >= 10)
+		a->backoff = 1;
+	if (a->ln.why[0] && strcmp(a->ln.why, a->said)) {
+		fprintf(stderr, "vigil agent: the link to the gateway: %s\n", a->ln.why);
+		str_lcpy(a->said, a->ln.why, sizeof(a->said));
+	}
+	link_close(&a->ln);
+	a->up = false;
+	a->next_try = now + a->backoff;
+	a->backoff = a->backoff < 30 ? a->backoff * 2 : 30;
+}
 
 /* Bytes that are not UTF-8 become '?' (JSON strings must be UTF-8; a line
  * must not vanish for a stray byte: an attacker would put one there). */
@@ -590,11 +641,15 @@ static void on_log(void *ctx, const char *location, const char *line, size_t len
 	free(cloc);
 	if (!r)
 		a->sp.dropped++;
-	/* the file's position goes with the line: after a crash the agent
-	 * resumes after the last line its spool holds, not before */
+	/* the file's position (the journal entry's cursor) goes with the
+	 * line: after a crash the agent resumes after the last line its
+	 * spool holds, not before */
 	uint64_t dev, ino, off;
+	const char *jc;
 	if (r && hids_inputs_line_end(a->in, &dev, &ino, &off))
 		json_object_set_new(r, "src", json_pack("[I,I,I]", (json_int_t)dev, (json_int_t)ino, (json_int_t)off));
+	else if (r && (jc = hids_inputs_line_cursor(a->in)))
+		json_object_set_new(r, "src", json_string(jc));
 	if (r)
 		spool_add(&a->sp, r);
 	json_decref(r);
@@ -617,6 +672,7 @@ static void on_answer(void *ctx, char *line, size_t len)
 	json_error_t je;
 	json_t *r = json_loadb(line, len, 0, &je);
 	json_t *ack = json_object_get(r, "ack"), *want = json_object_get(r, "want");
+	a->said[0] = 0; /* the gateway takes us: a failure later is news */
 	if (json_is_integer(ack))
 		spool_ack(&a->sp, (uint64_t)json_integer_value(ack));
 	if (json_is_integer(want)) {
@@ -736,10 +792,15 @@ int agent_main(int argc, char **argv)
 	const char *rk;
 	json_t *rv;
 	json_object_foreach(a->sp.resume, rk, rv) {
-		if (in)
+		if (in && json_is_array(rv))
 			hids_inputs_resume(in, rk, (uint64_t)json_integer_value(json_array_get(rv, 0)),
 					   (uint64_t)json_integer_value(json_array_get(rv, 1)),
 					   (uint64_t)json_integer_value(json_array_get(rv, 2)));
+		else if (in && journal && json_is_string(rv) && !strcmp(rk, "journald") &&
+			 hids_inputs_resume_journal(in, json_string_value(rv)) < 0) {
+			fprintf(stderr, "vigil agent: out of memory\n");
+			goto out;
+		}
 	}
 	if (in && journal && hids_inputs_add_journal(in, journal_dir, &e) < 0) {
 		fprintf(stderr, "vigil agent: %s\n", e.msg);
@@ -762,19 +823,18 @@ int agent_main(int argc, char **argv)
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	double next_try = 0, backoff = 1, last_save = now_mono();
+	double last_save = now_mono();
+	a->backoff = 1;
 	while (!stop_now) {
 		double now = now_mono();
-		if (!a->up && now >= next_try) {
+		if (!a->up && now >= a->next_try) {
 			int r = to ? link_exec(&a->ln, to) : link_tls(&a->ln, tls, server_name);
 			if (r == 0) {
 				a->up = true;
-				backoff = 1;
+				a->up_since = now;
 				a->sp.sent = a->sp.acked; /* everything unacknowledged, again */
 			} else {
-				link_close(&a->ln);
-				next_try = now + backoff;
-				backoff = backoff < 30 ? backoff * 2 : 30;
+				agent_link_down(a);
 			}
 		}
 		if (in)
@@ -784,10 +844,8 @@ int agent_main(int argc, char **argv)
 			int gl = snprintf(g, sizeof(g), "{\"seq\":%llu,\"type\":\"gap\",\"from\":%llu,\"epoch\":\"%s\"}\n",
 					  (unsigned long long)a->sp.acked, (unsigned long long)a->gap_from, a->sp.epoch);
 			a->gap_from = 0;
-			if (link_write(&a->ln, g, (size_t)gl) < 0) {
-				link_close(&a->ln);
-				a->up = false;
-			}
+			if (link_write(&a->ln, g, (size_t)gl) < 0)
+				agent_link_down(a);
 		}
 		/* send what the window allows */
 		while (a->up && a->sp.n && a->sp.sent < a->sp.r[a->sp.head + a->sp.n - 1].seq &&
@@ -803,9 +861,7 @@ int agent_main(int argc, char **argv)
 			struct rec *rr = &a->sp.r[a->sp.head + i];
 			fflush(a->sp.f); /* on disk before it leaves */
 			if (link_write(&a->ln, rr->line, rr->len) < 0) {
-				link_close(&a->ln);
-				a->up = false;
-				next_try = now_mono() + backoff;
+				agent_link_down(a);
 				break;
 			}
 			a->sp.sent = rr->seq;
@@ -824,11 +880,8 @@ int agent_main(int argc, char **argv)
 		if (fim && fim_timeout_ms(fim) >= 0 && fim_timeout_ms(fim) < t)
 			t = fim_timeout_ms(fim);
 		poll(pf, n, t);
-		if (a->up && link_read(&a->ln, on_answer, a) < 0) {
-			link_close(&a->ln);
-			a->up = false;
-			next_try = now_mono() + backoff;
-		}
+		if (a->up && link_read(&a->ln, on_answer, a) < 0)
+			agent_link_down(a);
 		if (fim)
 			fim_process(fim, &e);
 		if (now_mono() - last_save > 1) {
@@ -853,6 +906,107 @@ out:
 	return rc;
 }
 
+/* ---- the agents' revocation list ------------------------------------ */
+
+/* ca.crl, beside the CA's certificate: vigil agent-cert --revoke writes
+ * it, signed by the CA; agent-recv --listen reads it again whenever the
+ * file changes, so a revocation needs no restart. */
+
+static X509 *cert_load(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	return c;
+}
+
+static void serial_hex(const ASN1_INTEGER *sn, char *out, size_t cap)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(sn, NULL);
+	char *h = bn ? BN_bn2hex(bn) : NULL;
+	snprintf(out, cap, "%s", h ? h : "?");
+	OPENSSL_free(h);
+	BN_free(bn);
+}
+
+/* The CRL's path for the CA certificate at ca: the same directory. */
+static void crl_path(const char *ca, char *out, size_t cap)
+{
+	const char *slash = strrchr(ca, '/');
+	if (slash)
+		snprintf(out, cap, "%.*s/ca.crl", (int)(slash - ca), ca);
+	else
+		snprintf(out, cap, "ca.crl");
+}
+
+/* Reads the CRL at path and checks that ca signed it.  0 with *out set;
+ * 0 with *out NULL when there is no such file; -1 when it cannot be read,
+ * is not a PEM CRL or is not ca's (err says which, naming the file). */
+static int crl_read(const char *path, X509 *ca, X509_CRL **out, char *err, size_t cap)
+{
+	*out = NULL;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	X509_CRL *crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+	fclose(f);
+	EVP_PKEY *pk = X509_get0_pubkey(ca);
+	if (!crl) {
+		snprintf(err, cap, "%s: not a certificate revocation list (PEM)", path);
+	} else if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) || !pk ||
+		   X509_CRL_verify(crl, pk) != 1) {
+		snprintf(err, cap, "%s: a revocation list the agents' CA did not sign", path);
+		X509_CRL_free(crl);
+		crl = NULL;
+	}
+	ERR_clear_error();
+	if (!crl)
+		return -1;
+	*out = crl;
+	return 0;
+}
+
+/* Where the CRL file was when it was last read: a change of any of these
+ * (replaced, written, gone, back) means reading it again. */
+struct crl_watch {
+	char path[4200];
+	X509 *ca;
+	bool present;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+/* true when the file is not as it was; *st is what it is now. */
+static bool crl_changed(const struct crl_watch *w, struct stat *st, bool *present)
+{
+	*present = stat(w->path, st) == 0;
+	if (*present != w->present)
+		return true;
+	return *present && (st->st_dev != w->dev || st->st_ino != w->ino || st->st_size != w->size ||
+			    st->st_mtim.tv_sec != w->mtime.tv_sec || st->st_mtim.tv_nsec != w->mtime.tv_nsec ||
+			    st->st_ctim.tv_sec != w->ctime.tv_sec || st->st_ctim.tv_nsec != w->ctime.tv_nsec);
+}
+
+static void crl_seen(struct crl_watch *w, const struct stat *st, bool present)
+{
+	w->present = present;
+	if (present) {
+		w->dev = st->st_dev;
+		w->ino = st->st_ino;
+		w->size = st->st_size;
+		w->mtime = st->st_mtim;
+		w->ctime = st->st_ctim;
+	}
+}
+
 /* ---- vigil agent-recv ----------------------------------------------- */
 
 struct relay {
@@ -864,6 +1018,12 @@ struct relay {
 	size_t ilen;
 	double tokens, rate, burst, last;
 	bool broken;
+	/* --listen: the client's certificate, checked again whenever the
+	 * CRL changes (an established link is cut when it is revoked) */
+	struct crl_watch *crl;
+	const ASN1_INTEGER *serial;
+	const char *peer;
+	double crl_checked;
 };
 
 static void to_ingest(void *ctx, char *line, size_t len)
@@ -927,6 +1087,34 @@ static int ingest_connect(const char *path)
 	return fd;
 }
 
+/* true when the CRL changed and now lists the client's certificate. */
+static bool relay_revoked(struct relay *r)
+{
+	struct stat st;
+	bool present;
+	if (!r->crl || now_mono() - r->crl_checked < 1)
+		return false;
+	r->crl_checked = now_mono();
+	if (!crl_changed(r->crl, &st, &present))
+		return false;
+	X509_CRL *crl = NULL;
+	char err[4400];
+	int rc = crl_read(r->crl->path, r->crl->ca, &crl, err, sizeof(err));
+	crl_seen(r->crl, &st, present);
+	if (rc < 0)
+		return false; /* the listener says why, at its next connection */
+	X509_REVOKED *rev;
+	bool revoked = crl && X509_CRL_get0_by_serial(crl, &rev, r->serial) == 1;
+	X509_CRL_free(crl);
+	if (revoked) {
+		char sn[80];
+		serial_hex(r->serial, sn, sizeof(sn));
+		fprintf(stderr, "vigil agent-recv: %s: certificate \"%s\" (serial %s) revoked: connection closed\n",
+			r->peer, r->vm, sn);
+	}
+	return revoked;
+}
+
 /* Relays one agent's records to the sensor and the answers back, until
  * either side goes.  Returns 0. */
 static int relay_run(struct relay *r)
@@ -939,7 +1127,7 @@ static int relay_run(struct relay *r)
 	}
 	r->last = now_mono();
 	r->tokens = r->burst;
-	while (!stop_now && !r->broken) {
+	while (!stop_now && !r->broken && !relay_revoked(r)) {
 		struct pollfd pf[2] = { { link_fd(r->agent), POLLIN, 0 }, { r->ingest, POLLIN, 0 } };
 		if (r->agent->ssl && SSL_pending(r->agent->ssl))
 			pf[0].revents = POLLIN;
@@ -977,8 +1165,10 @@ static void recv_usage(FILE *f)
 	      "IDS (hids.agent-socket) and its answers back.  --stdio: the qrexec service\n"
 	      "(qubes.VigilEvents): the agent is on stdin and stdout and its VM is\n"
 	      "QREXEC_REMOTE_DOMAIN.  --listen: mutually authenticated TLS (ADDR defaults to\n"
-	      "127.0.0.1); the VM is the client certificate's common name.  --rate: records\n"
-	      "a second per agent (500), --burst: how many may come at once (2000).\n",
+	      "127.0.0.1); the VM is the client certificate's common name, and the CA's\n"
+	      "revocation list (ca.crl beside --ca, from vigil agent-cert --revoke) is read\n"
+	      "again when it changes.  --rate: records a second per agent (500), --burst: how\n"
+	      "many may come at once (2000).\n",
 	      f);
 }
 
@@ -990,6 +1180,75 @@ static bool vm_name_ok(const char *s)
 		if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' || *s == '.'))
 			return false;
 	return true;
+}
+
+/* The client's certificate as its handshake saw it, for the log when it
+ * is refused (one client per child process). */
+static char peer_cn[128], peer_sn[80];
+
+static int recv_verify(int ok, X509_STORE_CTX *x)
+{
+	X509 *c = X509_STORE_CTX_get_current_cert(x);
+	if (c && X509_STORE_CTX_get_error_depth(x) == 0) {
+		if (X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, peer_cn, sizeof(peer_cn)) <= 0 ||
+		    !vm_name_ok(peer_cn))
+			str_lcpy(peer_cn, "?", sizeof(peer_cn)); /* the name is the client's word: not logged */
+		serial_hex(X509_get0_serialNumber(c), peer_sn, sizeof(peer_sn));
+	}
+	return ok;
+}
+
+/* The store that verifies clients: the CA and, when there is one, its
+ * CRL (then every client's certificate is checked against it). */
+static int recv_store_set(SSL_CTX *ctx, const char *ca, X509_CRL *crl)
+{
+	X509_STORE *st = X509_STORE_new();
+	int rc = -1;
+	if (!st || X509_STORE_load_file(st, ca) != 1 || (crl && X509_STORE_add_crl(st, crl) != 1))
+		goto out;
+	if (crl)
+		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
+	if (SSL_CTX_set1_verify_cert_store(ctx, st) == 1)
+		rc = 0;
+out:
+	X509_STORE_free(st);
+	return rc;
+}
+
+/* Reads the CRL again when its file changed.  At the start (first) a
+ * file that is there and bad is an error (-1); later it is logged and
+ * the revocations read before still hold.  0 otherwise. */
+static int recv_crl_update(struct crl_watch *w, SSL_CTX *ctx, const char *ca, bool first)
+{
+	struct stat st;
+	bool present;
+	if (!crl_changed(w, &st, &present) && !first)
+		return 0;
+	X509_CRL *crl = NULL;
+	char err[4400];
+	int rc = crl_read(w->path, w->ca, &crl, err, sizeof(err));
+	if (rc == 0 && recv_store_set(ctx, ca, crl) < 0) {
+		const char *why = ERR_reason_error_string(ERR_get_error());
+		snprintf(err, sizeof(err), "%s: cannot use it: %s", w->path, why ? why : "out of memory");
+		rc = -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "vigil agent-recv: %s%s\n", err, first ? "" : " (kept the revocations read before)");
+		X509_CRL_free(crl);
+		if (first)
+			return -1;
+		crl_seen(w, &st, present); /* said once, not at every connection */
+		return 0;
+	}
+	int n = crl ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0;
+	if (crl)
+		fprintf(stderr, "vigil agent-recv: %s: %d certificate%s revoked\n", w->path, n < 0 ? 0 : n,
+			n == 1 ? "" : "s");
+	else if (!first)
+		fprintf(stderr, "vigil agent-recv: %s is gone: no certificate is revoked\n", w->path);
+	crl_seen(w, &st, crl != NULL);
+	X509_CRL_free(crl);
+	return 0;
 }
 
 int agent_recv_main(int argc, char **argv)
@@ -1071,6 +1330,21 @@ int agent_recv_main(int argc, char **argv)
 		fprintf(stderr, "vigil agent-recv: %s\n", err);
 		return 1;
 	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, recv_verify);
+	/* the CRL beside the CA, when there is one */
+	static struct crl_watch crlw;
+	memset(&crlw, 0, sizeof(crlw));
+	crl_path(ca, crlw.path, sizeof(crlw.path));
+	if (!(crlw.ca = cert_load(ca))) {
+		fprintf(stderr, "vigil agent-recv: %s: not a PEM certificate\n", ca);
+		SSL_CTX_free(ctx);
+		return 1;
+	}
+	if (recv_crl_update(&crlw, ctx, ca, true) < 0) {
+		X509_free(crlw.ca);
+		SSL_CTX_free(ctx);
+		return 1;
+	}
 	char host[256] = "127.0.0.1";
 	const char *port = listen_on;
 	const char *colon = strrchr(listen_on, ':');
@@ -1087,6 +1361,7 @@ int agent_recv_main(int argc, char **argv)
 		fprintf(stderr, "vigil agent-recv: cannot listen on %s: %s\n", listen_on, strerror(errno));
 		if (res)
 			freeaddrinfo(res);
+		X509_free(crlw.ca);
 		SSL_CTX_free(ctx);
 		return 1;
 	}
@@ -1099,9 +1374,13 @@ int agent_recv_main(int argc, char **argv)
 			usleep(100 * 1000);
 			continue;
 		}
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		struct sockaddr_storage pa;
+		socklen_t pal = sizeof(pa);
+		int fd = accept4(lfd, (struct sockaddr *)&pa, &pal, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
+		/* a revocation since the last client counts for this one */
+		recv_crl_update(&crlw, ctx, ca, false);
 		pid_t pid = fork();
 		if (pid != 0) {
 			if (pid > 0)
@@ -1114,33 +1393,51 @@ int agent_recv_main(int argc, char **argv)
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		close(lfd);
+		char peer_at[INET6_ADDRSTRLEN + 8] = "?", h[INET6_ADDRSTRLEN], sv[8];
+		if (!getnameinfo((struct sockaddr *)&pa, pal, h, sizeof(h), sv, sizeof(sv), NI_NUMERICHOST | NI_NUMERICSERV))
+			snprintf(peer_at, sizeof(peer_at), "%s:%s", h, sv);
 		SSL *ssl = SSL_new(ctx);
 		SSL_set_fd(ssl, fd);
 		char cn[128] = "";
 		X509 *peer = NULL;
-		if (SSL_accept(ssl) != 1 || SSL_get_verify_result(ssl) != X509_V_OK ||
-		    !(peer = SSL_get1_peer_certificate(ssl)) ||
-		    X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof(cn)) <= 0 ||
-		    !vm_name_ok(cn)) {
-			fprintf(stderr, "vigil agent-recv: a client without a valid certificate: refused\n");
+		const char *why = NULL;
+		if (SSL_accept(ssl) != 1) {
+			long vr = SSL_get_verify_result(ssl);
+			const char *e = ERR_reason_error_string(ERR_peek_last_error());
+			why = vr != X509_V_OK ? X509_verify_cert_error_string(vr) : e ? e : "the TLS handshake failed";
+		} else if (!(peer = SSL_get1_peer_certificate(ssl))) {
+			why = "no certificate";
+		} else if (X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof(cn)) <= 0 ||
+			   !vm_name_ok(cn)) {
+			why = "the certificate's common name is not a VM name";
+		}
+		if (why) {
+			if (peer_sn[0])
+				fprintf(stderr, "vigil agent-recv: %s: certificate \"%s\" (serial %s) refused: %s\n",
+					peer_at, peer_cn, peer_sn, why);
+			else
+				fprintf(stderr, "vigil agent-recv: %s: refused: %s\n", peer_at, why);
 			X509_free(peer);
 			SSL_free(ssl);
 			close(fd);
 			_exit(1);
 		}
-		X509_free(peer);
 		ln.ssl = ssl;
 		ln.sock = fd;
 		fcntl(fd, F_SETFL, O_NONBLOCK);
-		r = (struct relay){ .vm = cn, .agent = &ln, .rate = rate, .burst = burst };
+		r = (struct relay){ .vm = cn, .agent = &ln, .rate = rate, .burst = burst, .crl = &crlw,
+				    .serial = X509_get0_serialNumber(peer), .peer = peer_at,
+				    .crl_checked = now_mono() };
 		str_lcpy(r.sock, sock, sizeof(r.sock));
 		relay_run(&r);
+		X509_free(peer);
 		SSL_shutdown(ssl);
 		SSL_free(ssl);
 		close(fd);
 		_exit(0);
 	}
 	close(lfd);
+	X509_free(crlw.ca);
 	SSL_CTX_free(ctx);
 	return 0;
 }
@@ -1234,24 +1531,140 @@ static int cert_write(const char *path, X509 *c)
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
-static X509 *cert_load(const char *path)
+/* Adds c's serial to the CRL at path (made on first use), signed by the
+ * CA: the list is issued whole again, numbered one more, with fresh
+ * dates, and written atomically, mode 0644 (agent-recv reads it).  Its
+ * nextUpdate is the CA's end: the receiver reads the file, not a
+ * distribution point, and a CRL past its nextUpdate would refuse every
+ * agent.  *cnt: the serials it lists.  0, or -1 with err set. */
+static int crl_revoke(const char *path, X509 *ca, EVP_PKEY *cakey, X509 *c, bool *already, int *cnt,
+		      char *err, size_t cap)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	return c;
+	X509_CRL *old = NULL, *crl = NULL;
+	ASN1_TIME *now = NULL;
+	ASN1_INTEGER *num = NULL;
+	BIGNUM *bn = NULL;
+	BIO *mem = NULL;
+	int rc = -1;
+	*already = false;
+	if (crl_read(path, ca, &old, err, cap) < 0)
+		goto out;
+	crl = X509_CRL_new();
+	now = X509_gmtime_adj(NULL, 0);
+	if (!crl || !now || !X509_CRL_set_version(crl, 1) ||
+	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca)) || !X509_CRL_set1_lastUpdate(crl, now) ||
+	    !X509_CRL_set1_nextUpdate(crl, X509_get0_notAfter(ca)))
+		goto fail;
+	STACK_OF(X509_REVOKED) *was = old ? X509_CRL_get_REVOKED(old) : NULL;
+	for (int i = 0; i < sk_X509_REVOKED_num(was); i++) {
+		X509_REVOKED *rv = X509_REVOKED_dup(sk_X509_REVOKED_value(was, i));
+		if (!rv || !X509_CRL_add0_revoked(crl, rv)) {
+			X509_REVOKED_free(rv);
+			goto fail;
+		}
+	}
+	X509_REVOKED *found;
+	*already = old && X509_CRL_get0_by_serial(old, &found, X509_get0_serialNumber(c)) == 1;
+	if (!*already) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		if (!rv || !X509_REVOKED_set_serialNumber(rv, (ASN1_INTEGER *)X509_get0_serialNumber(c)) ||
+		    !X509_REVOKED_set_revocationDate(rv, now) || !X509_CRL_add0_revoked(crl, rv)) {
+			X509_REVOKED_free(rv);
+			goto fail;
+		}
+	}
+	/* the CRL number grows with every issue (RFC 5280, 5.2.3) */
+	num = old ? X509_CRL_get_ext_d2i(old, NID_crl_number, NULL, NULL) : NULL;
+	bn = num ? ASN1_INTEGER_to_BN(num, NULL) : BN_new();
+	ASN1_INTEGER_free(num);
+	num = NULL;
+	if (!bn || !BN_add_word(bn, 1) || !(num = BN_to_ASN1_INTEGER(bn, NULL)) ||
+	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1)
+		goto fail;
+	X509V3_CTX v3;
+	X509V3_set_ctx(&v3, ca, NULL, NULL, crl, 0);
+	X509_EXTENSION *aki = X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier, "keyid:always");
+	if (!aki || !X509_CRL_add_ext(crl, aki, -1)) {
+		X509_EXTENSION_free(aki);
+		goto fail;
+	}
+	X509_EXTENSION_free(aki);
+	char *data;
+	long len;
+	if (!X509_CRL_sort(crl) || !X509_CRL_sign(crl, cakey, EVP_sha256()) || !(mem = BIO_new(BIO_s_mem())) ||
+	    !PEM_write_bio_X509_CRL(mem, crl) || (len = BIO_get_mem_data(mem, &data)) <= 0)
+		goto fail;
+	if (file_write_atomic(path, data, (size_t)len, 0644) < 0 || chmod(path, 0644) < 0) {
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	*cnt = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+	rc = 0;
+	goto out;
+fail:
+	snprintf(err, cap, "%s: cannot make the revocation list: %s", path,
+		 ERR_reason_error_string(ERR_get_error()) ? ERR_reason_error_string(ERR_get_error()) : "out of memory");
+out:
+	BIO_free(mem);
+	BN_free(bn);
+	ASN1_INTEGER_free(num);
+	ASN1_TIME_free(now);
+	X509_CRL_free(crl);
+	X509_CRL_free(old);
+	return rc;
+}
+
+/* vigil agent-cert --revoke NAME: DIR/NAME.crt's serial into DIR/ca.crl. */
+static int agent_cert_revoke(const char *dir, const char *name)
+{
+	char p[4200], crlp[4200], err[4600], sn[80];
+	int rc = 1, cnt = 0;
+	bool already;
+	snprintf(p, sizeof(p), "%s/ca.key", dir);
+	FILE *f = fopen(p, "r");
+	EVP_PKEY *cakey = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+	if (f)
+		fclose(f);
+	snprintf(p, sizeof(p), "%s/ca.crt", dir);
+	X509 *ca = cakey ? cert_load(p) : NULL, *c = NULL;
+	if (!ca) {
+		fprintf(stderr, "vigil agent-cert: %s: no agents' CA there (ca.crt and ca.key)\n", dir);
+		goto out;
+	}
+	snprintf(p, sizeof(p), "%s/%s.crt", dir, name);
+	if (!(c = cert_load(p))) {
+		fprintf(stderr, "vigil agent-cert: %s: %s\n", p, errno == ENOENT ? "no such certificate" : "not a PEM certificate");
+		goto out;
+	}
+	if (X509_verify(c, X509_get0_pubkey(ca)) != 1) {
+		fprintf(stderr, "vigil agent-cert: %s: not issued by the CA in %s\n", p, dir);
+		goto out;
+	}
+	snprintf(crlp, sizeof(crlp), "%s/ca.crl", dir);
+	if (crl_revoke(crlp, ca, cakey, c, &already, &cnt, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vigil agent-cert: %s\n", err);
+		goto out;
+	}
+	serial_hex(X509_get0_serialNumber(c), sn, sizeof(sn));
+	printf("%s (serial %s) %s; %s lists %d\n", p, sn, already ? "was revoked already" : "revoked", crlp, cnt);
+	rc = 0;
+out:
+	ERR_clear_error();
+	X509_free(c);
+	X509_free(ca);
+	EVP_PKEY_free(cakey);
+	return rc;
 }
 
 int agent_cert_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' }, { "name", required_argument, NULL, 'n' },
-		{ "server", no_argument, NULL, 's' }, { "help", no_argument, NULL, 'h' },
+		{ "server", no_argument, NULL, 's' }, { "revoke", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *name = NULL;
+	const char *dir = NULL, *name = NULL, *revoke = NULL;
 	bool server = false;
 	int o;
 	optind = 1;
@@ -1260,22 +1673,29 @@ int agent_cert_main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'n': name = optarg; break;
 		case 's': server = true; break;
+		case 'r': revoke = optarg; break;
 		case 'h':
-			fputs("usage: vigil agent-cert --dir DIR --name NAME [--server]\n"
+			fputs("usage: vigil agent-cert --dir DIR (--name NAME [--server] | --revoke NAME)\n"
 			      "\n"
 			      "Issues a certificate and key for an agent (its VM's name as the common\n"
 			      "name) or, with --server, for the gateway's agent-recv, from the agents' CA\n"
 			      "in DIR (made on first use: ca.crt, and ca.key readable by its owner\n"
-			      "only).  Writes DIR/NAME.crt and DIR/NAME.key.\n",
+			      "only).  Writes DIR/NAME.crt and DIR/NAME.key.  --revoke: adds DIR/NAME.crt\n"
+			      "to the CA's revocation list, DIR/ca.crl (0644), which agent-recv --listen\n"
+			      "reads again when it changes: that agent is refused, and cut if connected.\n",
 			      stdout);
 			return 0;
 		default: return 2;
 		}
 	}
-	if (!dir || !name || !vm_name_ok(name) || !strcmp(name, "ca")) {
-		fprintf(stderr, "usage: vigil agent-cert --dir DIR --name NAME [--server] (NAME: letters, digits, -_.; not \"ca\")\n");
+	const char *nm = revoke ? revoke : name;
+	if (!dir || !nm || (revoke && (name || server)) || !vm_name_ok(nm) || !strcmp(nm, "ca")) {
+		fprintf(stderr, "usage: vigil agent-cert --dir DIR (--name NAME [--server] | --revoke NAME)"
+			" (NAME: letters, digits, -_.; not \"ca\")\n");
 		return 2;
 	}
+	if (revoke)
+		return agent_cert_revoke(dir, revoke);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "vigil agent-cert: %s: %s\n", dir, strerror(errno));
 		return 1;

@@ -12,7 +12,11 @@
  * each with the agent's "epoch": a new spool (a recreated or disposable
  * VM of the same name) starts its numbers afresh.
  * with "vm" added by the receiver (the channel's VM, never the agent's
- * word).  The gateway answers {"ack":N} or {"want":N}.
+ * word).  A log record may carry "src", the agent's own note of where its
+ * source was just past the line ([dev,ino,offset] of a file, the cursor
+ * of a journal entry): the agent reads it back from its spool after a
+ * crash; the gateway ignores it.  The gateway answers {"ack":N} or
+ * {"want":N}.
  */
 #ifndef VIGIL_HIDS_AGENTPROTO_H
 #define VIGIL_HIDS_AGENTPROTO_H

@@ -56,7 +56,8 @@ struct hids_inputs {
 	sd_journal *j;
 #endif
 	bool journal;
-	char *cursor;
+	char *cursor;         /* of the last journal entry read */
+	bool in_journal;      /* a journal entry is being delivered */
 	const struct src_file *cur;  /* the file of the line being delivered */
 	uint64_t cur_end;
 	struct hids_input_stats st;
@@ -181,6 +182,21 @@ bool hids_inputs_line_end(const struct hids_inputs *in, uint64_t *dev, uint64_t 
 	*ino = (uint64_t)in->cur->ino;
 	*off = in->cur_end;
 	return true;
+}
+
+const char *hids_inputs_line_cursor(const struct hids_inputs *in)
+{
+	return in->in_journal ? in->cursor : NULL;
+}
+
+int hids_inputs_resume_journal(struct hids_inputs *in, const char *cursor)
+{
+	char *c = strdup(cursor);
+	if (!c)
+		return V_ENOMEM;
+	free(in->cursor);
+	in->cursor = c;
+	return 0;
 }
 
 void hids_inputs_resume(struct hids_inputs *in, const char *path, uint64_t dev, uint64_t ino, uint64_t off)
@@ -349,13 +365,17 @@ static size_t journal_poll(struct hids_inputs *in, size_t max, hids_line_fn fn, 
 				line[i] = ' ';
 		in->st.lines++;
 		in->st.bytes += len;
-		fn(ctx, "journald", line, len);
-		lines++;
+		/* the cursor is the entry's before fn sees it: the agent puts
+		 * it in the entry's record, as a file's offset */
 		char *c = NULL;
 		if (sd_journal_get_cursor(in->j, &c) >= 0) {
 			free(in->cursor);
 			in->cursor = c;
 		}
+		in->in_journal = c != NULL;
+		fn(ctx, "journald", line, len);
+		in->in_journal = false;
+		lines++;
 	}
 	return lines;
 }

@@ -43,9 +43,16 @@ size_t hids_inputs_poll(struct hids_inputs *in, size_t max, hids_line_fn fn, voi
 /* Inside a hids_line_fn call for a file: the file's device and inode
  * and the offset just past the line.  false for the journal. */
 bool hids_inputs_line_end(const struct hids_inputs *in, uint64_t *dev, uint64_t *ino, uint64_t *off);
+/* Inside a hids_line_fn call for a journal entry: the entry's cursor
+ * (the input's; valid until the call returns).  NULL for a file. */
+const char *hids_inputs_line_cursor(const struct hids_inputs *in);
 /* Before the first poll: where to resume in path (overrides the saved
  * positions; the agent knows better, from its spool). */
 void hids_inputs_resume(struct hids_inputs *in, const char *path, uint64_t dev, uint64_t ino, uint64_t off);
+/* Before hids_inputs_add_journal: resume after the entry with this
+ * cursor (overrides the saved one, as hids_inputs_resume does for a
+ * file).  0 or V_ENOMEM (the saved cursor is kept then). */
+int hids_inputs_resume_journal(struct hids_inputs *in, const char *cursor);
 
 /* Writes the positions reached (atomically).  0 or a V_E code. */
 int hids_inputs_save(struct hids_inputs *in, struct verr *e);

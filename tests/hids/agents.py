@@ -53,6 +53,142 @@ def free_port():
     return p
 
 
+def journal_export(first, n, at):
+    """n entries in journal export format, each an sshd login numbered by
+    its port (first, first+1, ...), at monotonic position at and on."""
+    out = ''
+    for i in range(n):
+        out += ('__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n_BOOT_ID=0123456789abcdef0123456789abcdef\n'
+                '_HOSTNAME=jvm\nSYSLOG_IDENTIFIER=sshd\n_PID=77\n'
+                'MESSAGE=Accepted publickey for user from 10.137.0.9 port %d ssh2\n\n') % (
+                    1796000000000000 + (at + i) * 1000, 1000 + at + i, first + i)
+    return out
+
+
+def journal_test(vigil, d, sock, eve, check):
+    """The journal's cursor travels with its entries in the spool: an agent
+    killed (SIGKILL) before it saved its positions resumes after the last
+    entry its spool holds, so each entry arrives once."""
+    jr = '/lib/systemd/systemd-journal-remote'
+    if not os.path.exists(jr):
+        print('  SKIP  the journal (no systemd-journal-remote to write a journal file)')
+        return
+    jdir = os.path.join(d, 'journal')
+    os.mkdir(jdir)
+    n1, n2 = 2000, 200
+    subprocess.run([jr, '-o', os.path.join(jdir, 'one.journal'), '-'], input=journal_export(10001, n1, 0),
+                   text=True, capture_output=True)
+    spool = os.path.join(d, 'jspool')
+    cmd = [vigil, 'agent', '--spool', spool, '--to',
+           f'QREXEC_REMOTE_DOMAIN=jvm exec {vigil} agent-recv --stdio --ingest {sock}',
+           '--journal-dir', jdir, '--from-start']
+    err = open(os.path.join(d, 'jagent.err'), 'a')
+    jp = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    spooled = 0
+    for _ in range(500):
+        try:
+            with open(os.path.join(spool, 'spool.jsonl')) as f:
+                spooled = sum(1 for l in f if l.endswith('\n'))
+        except OSError:
+            pass
+        if spooled:
+            break
+        time.sleep(0.01)
+    # killed before its first save of positions (1 s): only the spool knows
+    jp.send_signal(signal.SIGKILL)
+    jp.wait()
+    if os.path.exists(os.path.join(spool, 'positions.json')):
+        print('  note  the agent had saved its positions before it was killed')
+    subprocess.run([jr, '-o', os.path.join(jdir, 'two.journal'), '-'], input=journal_export(10001 + n1, n2, n1),
+                   text=True, capture_output=True)
+    jp = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+    want = list(range(10001, 10001 + n1 + n2))
+    got = []
+    for _ in range(300):
+        got = ports(eve_records(eve), 'jvm')
+        if len(got) >= len(want):
+            break
+        time.sleep(0.2)
+    time.sleep(1)
+    got = ports(eve_records(eve), 'jvm')
+    jp.send_signal(signal.SIGTERM)
+    jp.wait(timeout=20)
+    check('the journal: the agent killed after spooling %d of %d entries, restarted, %d more written: '
+          'each arrives once, in order (%d arrived, %d distinct)' % (spooled, n1, n2, len(got), len(set(got))),
+          got == want)
+
+
+def revocation_test(vigil, d, certs, port, eve, check):
+    """Two more agents over TLS; one's certificate is revoked while the
+    receiver runs: its link is cut and its handshakes refused (logged with
+    the reason), the other goes on."""
+    tls_agents = {}
+    for name, first in (('laptop', 11001), ('stolen', 12001)):
+        r = subprocess.run([vigil, 'agent-cert', '--dir', certs, '--name', name], capture_output=True, text=True)
+        log = os.path.join(d, name + '.log')
+        with open(log, 'w') as f:
+            for i in range(first, first + 10):
+                f.write(LINE.format(i))
+        tls_agents[name] = (log, first, subprocess.Popen(
+            [vigil, 'agent', '--spool', os.path.join(d, 'spool-' + name), '--tls', f'127.0.0.1:{port}',
+             '--cert', os.path.join(certs, name + '.crt'), '--key', os.path.join(certs, name + '.key'),
+             '--ca', os.path.join(certs, 'ca.crt'), '--log', log, '--from-start'],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(d, 'agent-' + name + '.err'), 'w')))
+    for _ in range(100):
+        if len(ports(eve_records(eve), 'laptop')) >= 10 and len(ports(eve_records(eve), 'stolen')) >= 10:
+            break
+        time.sleep(0.2)
+    check('two more agents over TLS deliver (laptop, stolen)',
+          ports(eve_records(eve), 'laptop') == list(range(11001, 11011)) and
+          ports(eve_records(eve), 'stolen') == list(range(12001, 12011)))
+    r = subprocess.run([vigil, 'agent-cert', '--dir', certs, '--revoke', 'stolen'], capture_output=True, text=True)
+    crl = os.path.join(certs, 'ca.crl')
+    check('vigil agent-cert --revoke stolen writes ca.crl, 0644, beside the CA: %s' % r.stdout.strip(),
+          r.returncode == 0 and os.path.exists(crl) and (os.stat(crl).st_mode & 0o777) == 0o644)
+    check('private keys are still 0600', all((os.stat(os.path.join(certs, k)).st_mode & 0o777) == 0o600
+                                             for k in ('ca.key', 'laptop.key', 'stolen.key')))
+    time.sleep(2)  # the receiver sees the new list within a second
+    for name, (log, first, _) in tls_agents.items():
+        with open(log, 'a') as f:
+            for i in range(first + 10, first + 20):
+                f.write(LINE.format(i))
+    for _ in range(100):
+        if len(ports(eve_records(eve), 'laptop')) >= 20:
+            break
+        time.sleep(0.2)
+    time.sleep(4)  # time for the revoked agent to try again, and be refused
+    check('the agent not revoked still delivers, the receiver not restarted',
+          ports(eve_records(eve), 'laptop') == list(range(11001, 11021)))
+    check('the revoked agent: its link cut, nothing more taken: %s' % ports(eve_records(eve), 'stolen')[10:],
+          ports(eve_records(eve), 'stolen') == list(range(12001, 12011)))
+    recv_err = open(os.path.join(d, 'recv.err')).read()
+    refused = [l for l in recv_err.splitlines() if 'certificate "stolen"' in l and 'refused: certificate revoked' in l]
+    check('the receiver logs the revoked agent\'s refused handshake with the reason: %s' % (refused[:1] or recv_err[-300:]),
+          bool(refused) and 'connection closed' in recv_err)
+    check('the revoked agent logs why: certificate revoked',
+          'revoked' in open(os.path.join(d, 'agent-stolen.err')).read())
+    for _, _, p in tls_agents.values():
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=20)
+    # the list persists: another revocation keeps the first
+    r = subprocess.run([vigil, 'agent-cert', '--dir', certs, '--revoke', 'laptop'], capture_output=True, text=True)
+    check('a second revocation keeps the first: %s' % r.stdout.strip(), r.returncode == 0 and 'lists 2' in r.stdout)
+    # a CRL that is there and bad: the receiver does not start
+    bad = os.path.join(d, 'badcerts')
+    os.mkdir(bad)
+    for n in ('ca.crt', 'vigil-gateway.crt', 'vigil-gateway.key'):
+        with open(os.path.join(certs, n), 'rb') as src, open(os.path.join(bad, n), 'wb') as dst:
+            dst.write(src.read())
+    with open(os.path.join(bad, 'ca.crl'), 'w') as f:
+        f.write('not a CRL\n')
+    r = subprocess.run([vigil, 'agent-recv', '--listen', f'127.0.0.1:{free_port()}', '--cert',
+                        os.path.join(bad, 'vigil-gateway.crt'), '--key', os.path.join(bad, 'vigil-gateway.key'),
+                        '--ca', os.path.join(bad, 'ca.crt'), '--ingest', os.path.join(d, 'nowhere.sock')],
+                       capture_output=True, text=True, timeout=20)
+    check('a bad ca.crl: the receiver refuses to start, naming it: %s' % r.stderr.strip(),
+          r.returncode != 0 and os.path.join(bad, 'ca.crl') in r.stderr)
+
+
 def main():
     vigil, ruleset = sys.argv[1], sys.argv[2]
     ok = fails = 0
@@ -198,6 +334,7 @@ def main():
         dp.wait(timeout=20)
         check('dom0\'s journal through vigil-dom0-agent: 10 entries once each, in order, as VM dom0',
               got == list(range(8001, 8011)))
+        journal_test(vigil, d, sock, eve, check)
         ap.send_signal(signal.SIGTERM)
         ap.wait(timeout=20)
         check('the agent stops on SIGTERM', ap.returncode == 0)
@@ -270,6 +407,7 @@ def main():
         ip.wait(timeout=20)
         check('a client certificate from another CA is refused', not ports(eve_records(eve), 'intruder') and
               not [r for r in eve_records(eve) if 6001 in ports([r], r.get('vm'))])
+        revocation_test(vigil, d, certs, port, eve, check)
         tp.send_signal(signal.SIGTERM)
         tp.wait(timeout=20)
         rp.send_signal(signal.SIGTERM)
@@ -278,7 +416,8 @@ def main():
         sp.wait(timeout=30)
         check('the sensor ends cleanly', sp.returncode == 0)
         if fails:
-            for n in ('sensor.err', 'agent.err', 'recv.err', 'agent2.err', 'dom0.err'):
+            for n in ('sensor.err', 'agent.err', 'recv.err', 'agent2.err', 'dom0.err', 'jagent.err',
+                      'agent-stolen.err'):
                 p = os.path.join(d, n)
                 if os.path.exists(p):
                     print('--- ' + n)
