@@ -200,6 +200,7 @@ struct hids_ruleset {
 	struct hlist **lists;
 	size_t list_cnt;
 	size_t sid_lists, group_lists;  /* event lists a session keeps */
+	struct hpat_lits *lits;    /* the literal runs of the line patterns (pattern.h) */
 	char **files;              /* file names the rules and decoders point at */
 	size_t file_cnt;
 	size_t warnings;

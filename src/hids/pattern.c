@@ -29,10 +29,195 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#ifdef HAVE_HYPERSCAN
+#include <hs/hs.h>
+#endif
 
 static inline uint8_t low(uint8_t c)
 {
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* ---- the line being matched, and the literal table ----------------- */
+
+/* Every literal run a ruleset's patterns need (OS_Match's substrings,
+ * each OS_Regex alternative's required run), lower case, deduplicated.
+ * With Hyperscan, hpat_subject finds all of them in a log line in one
+ * caseless scan, and a pattern on that line (or a suffix of it) asks
+ * the table instead of reading the line again.  Without Hyperscan (or
+ * if the table fails to compile) every pattern reads the line, as
+ * before: the answers are the same either way. */
+struct hpat_lits {
+	char **lit;
+	size_t *len;
+	size_t n, cap;
+	uint32_t *slot;       /* open addressing: id + 1, 0 empty */
+	size_t slot_cap;
+	uint64_t serial;      /* tells tables apart across frees */
+#ifdef HAVE_HYPERSCAN
+	hs_database_t *db;
+#endif
+};
+
+/* The text a series of matches runs on, set once per log line by
+ * hpat_subject: its (lower-cased) bytes, so that a pattern whose literal
+ * run has a byte the line lacks is rejected without reading the line,
+ * and which of the table's runs it holds (seen[id] == gen). */
+static __thread struct {
+	const char *base, *end;
+	uint64_t bytes[4];
+	const struct hpat_lits *lits;  /* whose runs seen[] tells, or NULL */
+	uint32_t *seen;
+	size_t seen_cap;
+	uint32_t gen;
+#ifdef HAVE_HYPERSCAN
+	hs_scratch_t *scratch;
+	uint64_t scratch_for;          /* the serial of the table it fits */
+#endif
+} tl_subj;
+
+/* s lies in the subject and the subject's runs of L are known */
+static inline bool lits_on(const struct hpat_lits *L, const char *s)
+{
+	return L && L == tl_subj.lits && s >= tl_subj.base && s <= tl_subj.end;
+}
+
+static inline bool lit_seen(uint32_t id)
+{
+	return tl_subj.seen[id] == tl_subj.gen;
+}
+
+static uint64_t lit_hash(const char *t, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)t[i]) * 1099511628211ull;
+	return h;
+}
+
+struct hpat_lits *hpat_lits_new(void)
+{
+	static uint64_t serials;
+	struct hpat_lits *L = calloc(1, sizeof(*L));
+	if (L)
+		L->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+	return L;
+}
+
+void hpat_lits_free(struct hpat_lits *L)
+{
+	if (!L)
+		return;
+	for (size_t i = 0; i < L->n; i++)
+		free(L->lit[i]);
+	free(L->lit);
+	free(L->len);
+	free(L->slot);
+#ifdef HAVE_HYPERSCAN
+	hs_free_database(L->db);
+#endif
+	free(L);
+}
+
+/* The id of run t (lower case), added if new; UINT32_MAX when out of
+ * memory. */
+static uint32_t lit_intern(struct hpat_lits *L, const char *t, size_t n)
+{
+	if (L->n * 2 >= L->slot_cap) {
+		size_t nc = L->slot_cap ? L->slot_cap * 2 : 1024;
+		uint32_t *ns = calloc(nc, sizeof(*ns));
+		if (!ns)
+			return UINT32_MAX;
+		for (size_t i = 0; i < L->n; i++) {
+			size_t k = lit_hash(L->lit[i], L->len[i]) & (nc - 1);
+			while (ns[k])
+				k = (k + 1) & (nc - 1);
+			ns[k] = (uint32_t)i + 1;
+		}
+		free(L->slot);
+		L->slot = ns;
+		L->slot_cap = nc;
+	}
+	size_t k = lit_hash(t, n) & (L->slot_cap - 1);
+	for (; L->slot[k]; k = (k + 1) & (L->slot_cap - 1)) {
+		uint32_t id = L->slot[k] - 1;
+		if (L->len[id] == n && !memcmp(L->lit[id], t, n))
+			return id;
+	}
+	if (L->n == L->cap) {
+		size_t nc = L->cap ? L->cap * 2 : 256;
+		char **nl = realloc(L->lit, nc * sizeof(*nl));
+		if (!nl)
+			return UINT32_MAX;
+		L->lit = nl;
+		size_t *nn = realloc(L->len, nc * sizeof(*nn));
+		if (!nn)
+			return UINT32_MAX;
+		L->len = nn;
+		L->cap = nc;
+	}
+	char *c = malloc(n + 1);
+	if (!c)
+		return UINT32_MAX;
+	memcpy(c, t, n);
+	c[n] = 0;
+	L->lit[L->n] = c;
+	L->len[L->n] = n;
+	L->slot[k] = (uint32_t)L->n + 1;
+	return (uint32_t)L->n++;
+}
+
+#ifdef HAVE_HYPERSCAN
+static int on_lit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		  void *ctx)
+{
+	(void)from, (void)to, (void)flags, (void)ctx;
+	tl_subj.seen[id] = tl_subj.gen;
+	return 0;
+}
+#endif
+
+void hpat_subject(const char *s, const struct hpat_lits *L)
+{
+	memset(tl_subj.bytes, 0, sizeof(tl_subj.bytes));
+	tl_subj.base = s;
+	tl_subj.lits = NULL;
+	if (!s) {
+		tl_subj.end = NULL;
+		return;
+	}
+	const uint8_t *p = (const uint8_t *)s;
+	for (; *p; p++) {
+		uint8_t c = low(*p);
+		tl_subj.bytes[c >> 6] |= 1ull << (c & 63);
+	}
+	tl_subj.end = (const char *)p;
+#ifdef HAVE_HYPERSCAN
+	if (!L || !L->db)
+		return;
+	if (tl_subj.seen_cap < L->n) {
+		uint32_t *ns = calloc(L->n, sizeof(*ns));
+		if (!ns)
+			return;
+		free(tl_subj.seen);
+		tl_subj.seen = ns;
+		tl_subj.seen_cap = L->n;
+		tl_subj.gen = 0;
+	}
+	if (tl_subj.scratch_for != L->serial) {
+		if (hs_alloc_scratch(L->db, &tl_subj.scratch) != HS_SUCCESS)
+			return;
+		tl_subj.scratch_for = L->serial;
+	}
+	if (++tl_subj.gen == 0) {
+		memset(tl_subj.seen, 0, tl_subj.seen_cap * sizeof(*tl_subj.seen));
+		tl_subj.gen = 1;
+	}
+	if (hs_scan(L->db, s, (unsigned)((const char *)p - s), 0, tl_subj.scratch, on_lit, NULL) == HS_SUCCESS)
+		tl_subj.lits = L;
+#else
+	(void)L;
+#endif
 }
 
 /* ---- OS_Match ------------------------------------------------------ */
@@ -41,6 +226,7 @@ enum om_kind { OM_EXACT, OM_ANY, OM_SUFFIX, OM_PREFIX, OM_SUB };
 
 struct om_alt {
 	unsigned char kind;
+	uint32_t lit;  /* OM_SUB: its id in the ruleset's literal table */
 	size_t len;
 	char *t;       /* lower-cased */
 };
@@ -54,6 +240,7 @@ struct osmatch {
 	 * subject tries only those that can start at each byte */
 	uint16_t *by_first;    /* alternative indexes, grouped */
 	uint16_t first_at[257];
+	const struct hpat_lits *lits;  /* the table holding every OM_SUB's run, or NULL */
 };
 
 static void osmatch_free(struct osmatch *m)
@@ -169,6 +356,17 @@ static bool osmatch_exec(const struct osmatch *m, const char *s)
 		if (hit)
 			return !m->negate;
 	}
+	if (m->first_at[256] && lits_on(m->lits, s)) {
+		/* the table knows which substrings the line holds: on the line
+		 * itself that is the answer; on a suffix, an absent one is */
+		bool some = false;
+		for (size_t i = 0; i < m->n && !some; i++)
+			some = m->alt[i].kind == OM_SUB && lit_seen(m->alt[i].lit);
+		if (!some)
+			return m->negate;
+		if (s == tl_subj.base)
+			return !m->negate;
+	}
 	if (m->first_at[256]) {
 		for (size_t i = 0; i < sl; i++) {
 			uint8_t c = low((uint8_t)s[i]);
@@ -249,12 +447,14 @@ struct re_alt {
 	const uint8_t *need;
 	size_t need_len;
 	uint64_t need_bytes[4];  /* the run's bytes, as a set */
+	uint32_t lit;            /* the run's id in lits (when lits is set) */
 };
 
 struct osregex {
 	size_t n;
 	bool capmode;
 	struct re_alt *alt;
+	const struct hpat_lits *lits;  /* the table holding every alternative's run, or NULL */
 };
 
 static bool is_w(uint8_t c)
@@ -669,30 +869,6 @@ static int alt_exec(const struct re_alt *a, const uint8_t *S, bool capmode, int 
 	return NONE;
 }
 
-/* The (lower-cased) bytes of the text a series of matches runs on: set
- * once per log line by hpat_subject, so that a pattern whose literal run
- * has a byte the line lacks is rejected without reading the line. */
-static __thread struct {
-	const char *base, *end;
-	uint64_t bytes[4];
-} tl_subj;
-
-void hpat_subject(const char *s)
-{
-	memset(tl_subj.bytes, 0, sizeof(tl_subj.bytes));
-	tl_subj.base = s;
-	if (!s) {
-		tl_subj.end = NULL;
-		return;
-	}
-	const uint8_t *p = (const uint8_t *)s;
-	for (; *p; p++) {
-		uint8_t c = low(*p);
-		tl_subj.bytes[c >> 6] |= 1ull << (c & 63);
-	}
-	tl_subj.end = (const char *)p;
-}
-
 /* false when s is (a suffix of) the subject and lacks a byte of a's run */
 static inline bool bytes_possible(const struct re_alt *a, const char *s)
 {
@@ -732,6 +908,11 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 			if (B[0] != ESC && B[0] != MARK && B[0] && B[0] != low(c0))
 				continue;
 			if (B[0] == ESC && B[2] != '*' && !cls(B[1], c0))
+				continue;
+		} else if (a->need_len && lits_on(r->lits, s)) {
+			/* the table says whether the line holds the run; a suffix
+			 * of it may still lack it */
+			if (!lit_seen(a->lit) || (s != tl_subj.base && !has_run(s, a->need, a->need_len)))
 				continue;
 		} else if (a->need_len && (!bytes_possible(a, s) || !has_run(s, a->need, a->need_len))) {
 			continue;
@@ -896,4 +1077,63 @@ bool hpat_exec(const struct hpat *p, const char *s, struct hmatch *m)
 		return !strcmp(s, p->src);
 	}
 	return false;
+}
+
+int hpat_lits_add(struct hpat_lits *L, struct hpat *p)
+{
+	if (p->type == HP_OSMATCH) {
+		struct osmatch *m = p->re;
+		for (size_t i = 0; i < m->n; i++) {
+			struct om_alt *o = &m->alt[i];
+			if (o->kind == OM_SUB && o->len && (o->lit = lit_intern(L, o->t, o->len)) == UINT32_MAX)
+				return V_ENOMEM;
+		}
+		m->lits = L;
+	} else if (p->type == HP_OSREGEX) {
+		struct osregex *r = p->re;
+		for (size_t i = 0; i < r->n; i++) {
+			struct re_alt *a = &r->alt[i];
+			if (a->need_len &&
+			    (a->lit = lit_intern(L, (const char *)a->need, a->need_len)) == UINT32_MAX)
+				return V_ENOMEM;
+		}
+		r->lits = L;
+	}
+	return 0;
+}
+
+int hpat_lits_build(struct hpat_lits *L, struct verr *e)
+{
+#ifdef HAVE_HYPERSCAN
+	if (!L->n)
+		return 0;
+	unsigned *flags = malloc(L->n * sizeof(*flags)), *ids = malloc(L->n * sizeof(*ids));
+	if (!flags || !ids) {
+		free(flags);
+		free(ids);
+		return verr_set(e, V_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < L->n; i++) {
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[i] = (unsigned)i;
+	}
+	hs_compile_error_t *ce = NULL;
+	hs_error_t rc = hs_compile_lit_multi((const char *const *)L->lit, flags, ids, L->len, (unsigned)L->n,
+					     HS_MODE_BLOCK, NULL, &L->db, &ce);
+	free(flags);
+	free(ids);
+	if (rc != HS_SUCCESS) {
+		/* not fatal: every pattern reads the line itself */
+		L->db = NULL;
+		hs_free_compile_error(ce);
+	}
+#else
+	(void)L, (void)e;
+#endif
+	return 0;
+}
+
+size_t hpat_lits_count(const struct hpat_lits *L)
+{
+	return L ? L->n : 0;
 }

@@ -58,11 +58,26 @@ void hpat_free(struct hpat *p);
  * neither the end nor the captures are wanted. */
 bool hpat_exec(const struct hpat *p, const char *s, struct hmatch *m);
 
+/* A table of the literal runs of a set of patterns (a ruleset's),
+ * found in a line by one scan: hpat_lits_add registers a compiled
+ * pattern (which then answers from the table on lines declared with it),
+ * hpat_lits_build compiles the table once every pattern is in (with
+ * Hyperscan; without it, or if compiling fails, patterns read the line
+ * themselves, with the same answers).  A table outlives its patterns'
+ * use of it. */
+struct hpat_lits;
+struct hpat_lits *hpat_lits_new(void);
+int hpat_lits_add(struct hpat_lits *L, struct hpat *p);
+int hpat_lits_build(struct hpat_lits *L, struct verr *e);
+size_t hpat_lits_count(const struct hpat_lits *L);
+void hpat_lits_free(struct hpat_lits *L);
+
 /* Declares the text the next matches run on (a log line; NULL: none):
  * matches on it or on a suffix of it may then reject a pattern from the
- * line's set of bytes alone.  Per thread; the text must not change until
- * the next call. */
-void hpat_subject(const char *s);
+ * line's set of bytes alone, and, given the table L their patterns were
+ * registered in (or NULL), answer from it.  Per thread; the text must
+ * not change until the next call. */
+void hpat_subject(const char *s, const struct hpat_lits *L);
 
 /* When p is an OS_Match of exact alternatives only ("^sshd$|^sudo$"),
  * calls fn with each (lower-cased) and returns true; else false.  Lets a

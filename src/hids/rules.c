@@ -1680,7 +1680,7 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 	hids_predecode(ev);
 	if (!ev->hostname)
 		ev->hostname = host;
-	hpat_subject(ev->log);
+	hpat_subject(ev->log, rs->lits);
 	hids_decode(rs, ev);
 	struct eval x = { rs, st, ev, NULL, NULL, 0, -1, 0 };
 	x.user = ev->f[HF_DSTUSER] ? ev->f[HF_DSTUSER] : ev->f[HF_SRCUSER];
@@ -1694,12 +1694,12 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 	ev->rule = r;
 	ev->alert = false;
 	if (!r) {
-		hpat_subject(NULL);
+		hpat_subject(NULL, NULL);
 		return 0;
 	}
 	st->fired[r->idx]++;
 	ev->firedtimes = st->fired[r->idx];
-	hpat_subject(NULL);
+	hpat_subject(NULL, NULL);
 	if (r->level == 0)
 		return 0;
 	/* ignore="N": once fired, quiet for N seconds */

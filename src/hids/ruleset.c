@@ -126,6 +126,28 @@ static char **ossec_includes(const char *conf, size_t *cnt)
 	return v;
 }
 
+/* The table of literal runs of the patterns that read the log line:
+ * decoders' prematch and regex, rules' match and regex. */
+static int lits_build(struct hids_ruleset *rs, struct verr *e)
+{
+	if (!(rs->lits = hpat_lits_new()))
+		return verr_set(e, V_ENOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; !rc && i < rs->dec_cnt; i++) {
+		rc = hpat_lits_add(rs->lits, &rs->dec[i]->prematch);
+		if (!rc)
+			rc = hpat_lits_add(rs->lits, &rs->dec[i]->regex);
+	}
+	for (size_t i = 0; !rc && i < rs->rule_cnt; i++) {
+		rc = hpat_lits_add(rs->lits, &rs->rules[i]->m[RM_MATCH]);
+		if (!rc)
+			rc = hpat_lits_add(rs->lits, &rs->rules[i]->m[RM_REGEX]);
+	}
+	if (rc)
+		return verr_set(e, V_ENOMEM, "out of memory");
+	return hpat_lits_build(rs->lits, e);
+}
+
 int hids_ruleset_load(struct hids_ruleset **out, const struct hids_paths *p, FILE *warn,
 		      struct verr *e)
 {
@@ -195,6 +217,8 @@ int hids_ruleset_load(struct hids_ruleset **out, const struct hids_paths *p, FIL
 	}
 	if (!rc)
 		rc = hids_rules_finish(rs);
+	if (!rc)
+		rc = lits_build(rs, e);
 out:
 	names_free(dec);
 	names_free(rules);
@@ -212,6 +236,7 @@ void hids_ruleset_free(struct hids_ruleset *rs)
 {
 	if (!rs)
 		return;
+	hpat_lits_free(rs->lits);
 	hids_rules_free(rs);
 	hids_decoders_free(rs);
 	for (size_t i = 0; i < rs->file_cnt; i++)

@@ -71,9 +71,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    m.cap[i].len > (size_t)(subj + slen - m.cap[i].p))
 					abort(); /* a capture outside the subject */
 		}
+		size_t next = m.next, ncap = m.ncap;
 		/* the empty subject, which decoders hand over after a prematch
 		 * that consumed the whole line */
 		(void)hpat_exec(&hp, subj + slen, &m);
+		/* answers from the literal table (the line declared with it) are
+		 * the line's own: on the line, and on a suffix of it */
+		const char *suf = subj + slen / 2;
+		bool suf_plain = hpat_exec(&hp, suf, NULL);
+		/* (one input in eight: compiling a table is slow) */
+		struct hpat_lits *L = data[0] >= 0xe0 ? hpat_lits_new() : NULL;
+		if (L && hpat_lits_add(L, &hp) == 0 && hpat_lits_build(L, &e) == 0) {
+			hpat_subject(subj, L);
+			bool t_line = hpat_exec(&hp, subj, &m), t_suf = hpat_exec(&hp, suf, NULL);
+			hpat_subject(NULL, NULL);
+			if (t_line != with || t_suf != suf_plain)
+				abort();
+			if (with && (m.next != next || m.ncap != ncap))
+				abort();
+		}
+		hpat_lits_free(L);
 	} else if (!e.msg[0]) {
 		abort(); /* a refusal must say why */
 	}
