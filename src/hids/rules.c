@@ -1134,8 +1134,28 @@ struct hids_state {
 	 * collision forgets the older pair (its next output counts as a
 	 * first, which does not alert) and memory stays fixed */
 	struct { uint64_t key, h; } *diff_vm;
+	struct acm *acm;           /* the accumulator, once a decoder asks */
 };
 #define DIFF_VM_SLOTS 4096
+
+/* Wazuh's accumulator: decoders marked <accumulate/> pool the addresses,
+ * ports, users and data of events sharing an id (an OpenLDAP connection:
+ * the ACCEPT line has the source, the BIND line the user).  Keyed by VM,
+ * host, decoder name and id; an entry lasts 120 s after its last event;
+ * direct-mapped, so memory stays fixed and a collision forgets the older
+ * entry. */
+#define ACM_SLOTS 4096
+#define ACM_EXPIRE_US (120 * 1000000ull)
+#define ACM_MAXKEY 256   /* Wazuh's OS_ACM_MAXKEY: a longer key is not pooled */
+#define ACM_MAXELM 81    /* OS_ACM_MAXELM: a longer value is not pooled */
+static const int acm_fields[] = { HF_DSTUSER, HF_SRCUSER, HF_DSTIP, HF_SRCIP, HF_DSTPORT, HF_SRCPORT, HF_DATA };
+#define ACM_FIELDS (sizeof(acm_fields) / sizeof(acm_fields[0]))
+struct acm {
+	uint64_t h;        /* 0: empty */
+	uint64_t t;
+	char key[ACM_MAXKEY];
+	char v[ACM_FIELDS][ACM_MAXELM];
+};
 
 static void past_unref(struct hpast *p)
 {
@@ -1217,6 +1237,7 @@ void hids_state_free(struct hids_state *st)
 	free(st->ignored_at);
 	free(st->diff_hash);
 	free(st->diff_vm);
+	free(st->acm);
 	free(st->fts.h);
 	free(st->ckignore.h);
 	free(st);
@@ -1672,6 +1693,44 @@ static struct hpast *past_new(const struct hids_event *ev)
 	return p;
 }
 
+/* The accumulator's step (Wazuh's Accumulate): the event takes the
+ * pooled values of the fields it lacks, then the pool keeps the event's
+ * values of the fields it lacks.  0, or V_ENOMEM. */
+static int accumulate(struct hids_state *st, struct hids_event *ev)
+{
+	const char *id = ev->f[HF_ID];
+	if (!id || !ev->decoder)
+		return 0;
+	if (!st->acm && !(st->acm = calloc(ACM_SLOTS, sizeof(*st->acm))))
+		return V_ENOMEM;
+	char key[ACM_MAXKEY];
+	int kl = snprintf(key, sizeof(key), "%s\x1f%s %s %s", ev->agent ? ev->agent : "",
+			  ev->hostname ? ev->hostname : "", ev->decoder->name, id);
+	if (kl < 0 || (size_t)kl >= sizeof(key))
+		return 0;
+	uint64_t h = hash_bytes(key, (size_t)kl, 11) | 1;
+	struct acm *a = &st->acm[h % ACM_SLOTS];
+	if (a->h != h || strcmp(a->key, key) ||
+	    (ev->time_us > a->t && ev->time_us - a->t > ACM_EXPIRE_US)) {
+		memset(a, 0, sizeof(*a));
+		a->h = h;
+		memcpy(a->key, key, (size_t)kl + 1);
+	} else {
+		for (size_t i = 0; i < ACM_FIELDS; i++) {
+			const char **f = &ev->f[acm_fields[i]];
+			if ((!*f || !**f) && a->v[i][0] && !(*f = hids_event_strndup(ev, a->v[i], strlen(a->v[i]))))
+				return V_ENOMEM;
+		}
+	}
+	a->t = ev->time_us;
+	for (size_t i = 0; i < ACM_FIELDS; i++) {
+		const char *v = ev->f[acm_fields[i]];
+		if (!a->v[i][0] && v && *v && strlen(v) < ACM_MAXELM)
+			memcpy(a->v[i], v, strlen(v) + 1);
+	}
+	return 0;
+}
+
 int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hids_event *ev,
 		 const char *host)
 {
@@ -1682,6 +1741,8 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 		ev->hostname = host;
 	hpat_subject(ev->log, rs->lits);
 	hids_decode(rs, ev);
+	if (ev->decoder && ev->decoder->accumulate && accumulate(st, ev) < 0)
+		return V_ENOMEM;
 	struct eval x = { rs, st, ev, NULL, NULL, 0, -1, 0 };
 	x.user = ev->f[HF_DSTUSER] ? ev->f[HF_DSTUSER] : ev->f[HF_SRCUSER];
 	int cat = ev->decoder ? ev->decoder->type : HC_SYSLOG;

@@ -362,6 +362,56 @@ static void test_data_nested(void **state)
 	rm_rf(dir);
 }
 
+/* <accumulate/>: events of one id pool their addresses and users (the
+ * ACCEPT line's source reaches the RESULT line), per VM, for 120 s. */
+static void test_accumulate(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-hids-XXXXXX";
+	struct hids_ruleset *rs = NULL;
+	struct verr e = { "" };
+	if (load_ruleset(dir,
+			 "<decoder name=\"ldap\"><prematch>^ldap: </prematch><accumulate/></decoder>\n"
+			 "<decoder name=\"ldap-accept\"><parent>ldap</parent><prematch>ACCEPT</prematch><regex>conn=(\\d+) ACCEPT from (\\S+)$</regex>"
+			 "<order>id, srcip</order><accumulate/></decoder>\n"
+			 "<decoder name=\"ldap-bind\"><parent>ldap</parent><prematch>BIND</prematch><regex>conn=(\\d+) BIND (\\S+)$</regex>"
+			 "<order>id, dstuser</order><accumulate/></decoder>\n"
+			 "<decoder name=\"ldap-result\"><parent>ldap</parent><prematch>RESULT</prematch><regex>conn=(\\d+) RESULT err=49</regex>"
+			 "<order>id</order><accumulate/></decoder>\n",
+			 "<group name=\"t,\"><rule id=\"1\" level=\"0\" noalert=\"1\"><category>syslog</category>"
+			 "<description>the template</description></rule>\n"
+			 "<rule id=\"100\" level=\"0\"><decoded_as>ldap</decoded_as><description>l</description></rule>\n"
+			 "<rule id=\"101\" level=\"5\"><if_sid>100</if_sid><match>err=49</match><srcip>10.0.0.0/8</srcip>"
+			 "<user>admin</user><description>bad password for $(dstuser) from $(srcip)</description></rule></group>\n",
+			 &rs, &e))
+		fail_msg("%s", e.msg);
+	struct hids_state *st = hids_state_new(rs);
+	struct hids_event ev;
+	hids_event_init(&ev);
+	static const struct { const char *vm, *line; unsigned sec, want; } steps[] = {
+		{ "a", "ldap: conn=7 ACCEPT from 10.1.2.3", 0, 100 },
+		{ "a", "ldap: conn=7 BIND admin", 1, 100 },
+		{ "a", "ldap: conn=7 RESULT err=49", 2, 101 },   /* srcip and user pooled */
+		{ "a", "ldap: conn=8 RESULT err=49", 3, 100 },   /* another id */
+		{ "b", "ldap: conn=7 RESULT err=49", 4, 100 },   /* another VM */
+		{ "a", "ldap: conn=7 RESULT err=49", 122, 101 }, /* 120 s after the last event */
+		{ "a", "ldap: conn=7 RESULT err=49", 300, 100 }, /* expired */
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		assert_int_equal(hids_event_set(&ev, "ldap", steps[i].line, strlen(steps[i].line)), 0);
+		ev.agent = steps[i].vm;
+		ev.time_us = (1700000000ull + steps[i].sec) * 1000000u;
+		assert_int_equal(hids_analyze(rs, st, &ev, "gw"), 0);
+		unsigned got = ev.rule ? hids_rule_id(ev.rule) : 0;
+		if (got != steps[i].want)
+			fail_msg("step %zu (%s %s): rule %u, want %u", i, steps[i].vm, steps[i].line, got, steps[i].want);
+	}
+	hids_event_fini(&ev);
+	hids_state_free(st);
+	hids_ruleset_free(rs);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_check_diff_per_vm),
 		cmocka_unit_test(test_time_weekday),
 		cmocka_unit_test(test_data_nested),
+		cmocka_unit_test(test_accumulate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
