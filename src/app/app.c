@@ -337,6 +337,16 @@ struct http_cb {
 	struct http_state *hs;
 };
 
+static bool http_mem_charge(void *ctx, uint64_t n)
+{
+	return app_charge(ctx, n);
+}
+
+static void http_mem_release(void *ctx, uint64_t n)
+{
+	app_release(ctx, n);
+}
+
 /* Hands a body to the rules on this packet, with its heads. */
 static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 {
@@ -530,6 +540,10 @@ static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const u
 void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 {
 	struct app_flow *af = f->app;
+	/* the connection is over (both FINs acknowledged, or a reset):
+	 * Suricata writes an SMTP transaction left open on this packet */
+	if (af && af->smtp && f->alproto == ALP_SMTP && f->tcp_state == TCP_CLOSED)
+		smtp_tcp_closed(a, af->smtp);
 	struct ftpdata_state *d = af && f->alproto == ALP_FTPDATA ? af->ftpdata : NULL;
 	if (!d || !d->open || d->shown[dir & 1])
 		return;
@@ -1066,9 +1080,12 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 	case ALP_HTTP:
 		if (!af->http && !(af->http = v_calloc(1, sizeof(*af->http))))
 			return;
-		if (!af->http->conn &&
-		    !(af->http->conn = http_conn_new(a->http_cfg, f->key.sp, f->key.dp)))
-			return;
+		if (!af->http->conn) {
+			/* a response decoder's memory (brotli) goes on the memcap */
+			const struct http_mem mem = { http_mem_charge, http_mem_release, a };
+			if (!(af->http->conn = http_conn_new(a->http_cfg, f->key.sp, f->key.dp, &mem)))
+				return;
+		}
 		bodies_release(a, af->http);
 		http_data(a, af->http, dir, data, len);
 		break;

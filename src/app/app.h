@@ -350,7 +350,8 @@ struct smtp_hdrs {                /* the message's headers of that table, as the
 };
 
 struct smtp_info {
-	char helo[SMTP_STR_MAX], mail_from[SMTP_STR_MAX];
+	const char *helo;         /* the session's (struct smtp_state), as long as its line */
+	char mail_from[SMTP_STR_MAX];
 	uint16_t helo_len, mail_from_len;
 	struct smtp_list rcpt_to;
 	bool email;               /* message data was seen (DATA) */

@@ -191,6 +191,9 @@ struct smtp_state {
 	uint8_t q[SMTP_CMDQ], q0, nq;
 	uint32_t ntx;
 	struct smtp_info tx, done, await; /* under way; the last completed; sent, unanswered */
+	char helo[SMTP_LINE_MAX]; /* the first HELO/EHLO's domain (the infos point here) */
+	bool cut_taken[2];        /* an over-long line's first SMTP_LINE_MAX bytes were read */
+	bool closed;              /* the TCP connection closed (smtp_tcp_closed) */
 	struct mime mime;
 	struct file_track ft;
 	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */
@@ -200,6 +203,10 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 void smtp_state_free(struct app_ctx *a, struct smtp_state *s);
 /* The transaction under way if not written to eve yet (marks it). */
 const struct smtp_info *smtp_unlogged(struct smtp_state *s);
+/* The connection closed (both sides' FINs acknowledged, or a reset): the
+ * transaction not written yet goes to eve on this packet, as Suricata
+ * writes it once both directions reach their end.  Once. */
+void smtp_tcp_closed(struct app_ctx *a, struct smtp_state *s);
 
 /* A parameter of a header value (boundary=...), unquoted and cut to fit
  * out; returns its full length (0: absent or empty). */

@@ -11,7 +11,8 @@
  * buffer built here per message (the request or status line, the raw
  * header lines, the normalised URI, the parsed headers); bodies come
  * de-chunked and decompressed (as many layers as configured, libhtp's
- * compression-bomb limits applying).
+ * compression-bomb limits applying; "br", which libhtp 0.5 does not know,
+ * by brotli.c under the same limits, its memory charged to the caller).
  *
  * Memory per connection stays bounded: completed transactions are freed
  * after every call (drop_done), libhtp's log messages are turned into events and
@@ -36,6 +37,7 @@
 
 struct http_cfg {
 	htp_cfg_t *htp;
+	bool decompress;           /* response bodies are decoded */
 };
 
 struct hbuf {
@@ -61,6 +63,10 @@ struct http_conn {
 	size_t tx_first;           /* libhtp's transactions before it are freed */
 	bool stopped, closed[2];
 	uint8_t feeding;           /* the direction libhtp is parsing (for its messages) */
+	bool decompress;           /* the configuration's */
+	struct http_mem mem;       /* charges the brotli decoder */
+	struct br_dec *br;         /* the response being read says "br" (brotli.c) */
+	uint64_t br_sent;          /* its length as sent, for the body callback */
 };
 
 static bool hbuf_add(struct hbuf *b, const void *d, size_t n, uint32_t max)
@@ -155,10 +161,12 @@ static int on_log(htp_log_t *log)
 	int ev = APP_EV_HTTP_UNKNOWN_ERROR;
 	htp_tx_t *otx = htp_connp_get_out_tx(log->connp); /* libhtp leaves log->tx unset */
 	if (!strncmp(log->msg, "C-E unknown setting", 19) && otx && otx->response_headers) {
-		/* libhtp 0.5 does not know "identity" (no encoding, RFC 9110);
-		 * libhtp-rs, Suricata 8's, accepts it */
+		/* libhtp 0.5 does not know "identity" (no encoding, RFC 9110)
+		 * nor "br" (decoded here); libhtp-rs, Suricata 8's, accepts
+		 * both */
 		htp_header_t *h = htp_table_get_c(otx->response_headers, "content-encoding");
-		if (h && h->value && bstr_cmp_c_nocasenorzero(h->value, "identity") == 0)
+		if (h && h->value && (bstr_cmp_c_nocasenorzero(h->value, "identity") == 0 ||
+				      bstr_cmp_c_nocasenorzero(h->value, "br") == 0))
 			return HTP_OK;
 	}
 	/* one message for both directions: the side being parsed tells */
@@ -218,8 +226,11 @@ static int on_req_start(htp_tx_t *tx)
 static int on_resp_start(htp_tx_t *tx)
 {
 	struct http_conn *c = conn_of(tx->connp);
-	if (c)
+	if (c) {
 		c->raw[1].len = 0;
+		br_dec_free(c->br);
+		c->br = NULL;
+	}
 	return HTP_OK;
 }
 
@@ -439,6 +450,15 @@ static int on_resp_headers(htp_tx_t *tx)
 		return HTP_OK;
 	if (tx->response_transfer_coding == HTP_CODING_INVALID)
 		event(c, APP_EV_HTTP_TE_INVALID_RESP);
+	/* brotli, which libhtp 0.5 leaves as sent: as libhtp-rs, only a
+	 * Content-Encoding that is "br" alone (without memory for the
+	 * decoder, the body goes as sent) */
+	br_dec_free(c->br);
+	c->br = NULL;
+	htp_header_t *ce = tx->response_headers ? htp_table_get_c(tx->response_headers, "content-encoding")
+						: NULL;
+	if (c->decompress && ce && ce->value && bstr_cmp_c_nocasenorzero(ce->value, "br") == 0)
+		c->br = br_dec_new(&c->mem);
 	hand_head(c, tx, false, false);
 	return HTP_OK;
 }
@@ -453,7 +473,27 @@ static int body_data(htp_tx_data_t *d, bool request)
 	return HTP_OK;
 }
 static int on_req_body(htp_tx_data_t *d) { return body_data(d, true); }
-static int on_resp_body(htp_tx_data_t *d) { return body_data(d, false); }
+
+static void br_out(void *ctx, const uint8_t *p, size_t n)
+{
+	struct http_conn *c = ctx;
+	if (c->cb && !c->stopped && n)
+		c->cb->body(c->cb->ctx, false, p, (uint32_t)MIN(n, (size_t)UINT32_MAX), c->br_sent);
+}
+
+static int on_resp_body(htp_tx_data_t *d)
+{
+	struct http_conn *c = conn_of(d->tx->connp);
+	if (!c || !c->br)
+		return body_data(d, false);
+	if (!c->cb || c->stopped || !d->data || !d->len)
+		return HTP_OK;
+	c->br_sent = (uint64_t)MAX(0, d->tx->response_message_len);
+	int rc = br_dec_feed(c->br, d->data, d->len, br_out, c);
+	if (rc == BR_BOMB_SIZE || rc == BR_BOMB_TIME)
+		event(c, APP_EV_HTTP_COMPRESSION_BOMB);
+	return HTP_OK;
+}
 
 static int on_req_complete(htp_tx_t *tx)
 {
@@ -474,6 +514,8 @@ static int on_resp_complete(htp_tx_t *tx)
 		return HTP_OK;
 	if (c->open_tx)
 		c->open_tx--;
+	br_dec_free(c->br);
+	c->br = NULL;
 	if (c->cb && !c->stopped)
 		c->cb->end(c->cb->ctx, false, (uint64_t)MAX(0, tx->response_message_len));
 	return HTP_OK;
@@ -489,6 +531,7 @@ static struct http_cfg *cfg_new(int decompress_layers)
 		v_free(c);
 		return NULL;
 	}
+	c->decompress = decompress_layers > 0;
 	/* Suricata's defaults: the IDS personality without lower-casing
 	 * the path, no '+' to space, cookies not parsed, LZMA off, the
 	 * compression-bomb limits; request bodies are decompressed by
@@ -503,8 +546,8 @@ static struct http_cfg *cfg_new(int decompress_layers)
 		htp_config_set_response_decompression_layer_limit(h, decompress_layers);
 	htp_config_set_lzma_layers(h, 0);
 	htp_config_set_lzma_memlimit(h, 1024 * 1024);
-	htp_config_set_compression_bomb_limit(h, 1024 * 1024);
-	htp_config_set_compression_time_limit(h, 100000);
+	htp_config_set_compression_bomb_limit(h, HTTP_BOMB_LIMIT);
+	htp_config_set_compression_time_limit(h, HTTP_BOMB_TIME_US);
 	htp_config_set_field_limits(h, 9000, 18000);
 	htp_config_set_number_headers_limit(h, HTTP_MAX_HEADERS);
 	htp_config_register_log(h, on_log);
@@ -537,13 +580,17 @@ struct http_cfg *http_cfg_get(int decompress_layers)
 	return c;
 }
 
-struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp)
+struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp,
+				const struct http_mem *mem)
 {
 	if (!cfg)
 		return NULL;
 	struct http_conn *c = v_calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->decompress = cfg->decompress;
+	if (mem)
+		c->mem = *mem;
 	c->connp = htp_connp_create(cfg->htp);
 	if (!c->connp) {
 		v_free(c);
@@ -809,6 +856,7 @@ void http_conn_free(struct http_conn *c)
 	if (!c)
 		return;
 	htp_connp_destroy_all(c->connp);
+	br_dec_free(c->br);
 	for (int d = 0; d < 2; d++) {
 		hbuf_free(&c->raw[d]);
 		hbuf_free(&c->pend[d]);

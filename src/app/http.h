@@ -6,12 +6,28 @@
 #define VIGIL_HTTP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define HTTP_HEAD_MAX (16 * 1024)    /* raw header bytes kept per message */
 #define HTTP_MAX_HEADERS 256         /* headers a message may have (libhtp stops at it) */
 #define HTTP_PENDING_MAX (64 * 1024) /* bytes held while libhtp waits for the other side */
 #define HTTP_OPEN_TX_MAX 512         /* requests waiting for responses before parsing stops */
+/* Compression bombs (libhtp's limits, applied to every decoder): a body
+ * that decodes past HTTP_BOMB_LIMIT bytes at more than HTTP_BOMB_RATIO
+ * times its size as sent, or that takes HTTP_BOMB_TIME_US to decode. */
+#define HTTP_BOMB_LIMIT (1024 * 1024)
+#define HTTP_BOMB_RATIO 2048
+#define HTTP_BOMB_TIME_US 100000
+
+/* Memory a connection's parser takes as the peer decides (a brotli
+ * window) is charged through these (the app memcap); charge returns false
+ * when refused.  Hooks may be NULL (nothing charged). */
+struct http_mem {
+	bool (*charge)(void *ctx, uint64_t n);
+	void (*release)(void *ctx, uint64_t n);
+	void *ctx;
+};
 
 struct http_hdr {
 	const uint8_t *name, *val;
@@ -57,7 +73,10 @@ struct http_cfg;
 struct http_cfg *http_cfg_get(int decompress_layers);
 
 struct http_conn;
-struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp);
+/* A parser for one connection; mem (copied; may be NULL) charges what the
+ * response decoders allocate.  NULL on allocation failure. */
+struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp,
+				const struct http_mem *mem);
 /* Data of direction dir (0 client to server); data NULL: the direction
  * closed (a body delimited by the close ends here). */
 void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
@@ -66,5 +85,18 @@ void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
 void http_stop(struct http_conn *c);
 void http_conn_free(struct http_conn *c);
 const struct http_hdr *http_header(const struct http_head *h, const char *name);
+
+/* Content-Encoding: br, a streaming decoder (brotli.c).  br_dec_new: NULL
+ * when memory is refused or short.  br_dec_feed hands the decoded bytes
+ * of in/n to out as they come (bytes that are not brotli from the start
+ * go as they are); returns BR_OK, BR_ERROR (broken stream: the rest is
+ * dropped, or passed as sent if nothing decoded yet), BR_BOMB_SIZE (the
+ * rest is dropped) or BR_BOMB_TIME (the rest passes as sent). */
+enum { BR_OK, BR_ERROR, BR_BOMB_SIZE, BR_BOMB_TIME };
+typedef void (*br_out_fn)(void *ctx, const uint8_t *p, size_t n);
+struct br_dec;
+struct br_dec *br_dec_new(const struct http_mem *mem);
+int br_dec_feed(struct br_dec *d, const uint8_t *in, size_t n, br_out_fn out, void *ctx);
+void br_dec_free(struct br_dec *d);
 
 #endif

@@ -1,8 +1,9 @@
 /*
  * smtp.c - SMTP (RFC 5321) and the MIME messages it carries (RFC 2045-2049).
  *
- * Both directions are read line by line (lines are cut at SMTP_LINE_MAX;
- * the rest of an over-long line is skipped).  The client's commands are
+ * Both directions are read line by line (a line that reaches SMTP_LINE_MAX
+ * bytes before its LF is read cut there, as Suricata, and the rest of it
+ * skipped).  The client's commands are
  * queued so that the server's replies, pipelined or not, are matched to
  * them in order: a 354 confirms DATA (anything else ends data mode), the
  * reply to the end of the data (or to BDAT ... LAST) completes the
@@ -122,11 +123,10 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s)
 static void tx_reset(struct smtp_state *s)
 {
 	struct smtp_info *t = &s->tx;
-	char helo[SMTP_STR_MAX];
+	const char *helo = t->helo; /* the session's: every transaction names it */
 	uint16_t hl = t->helo_len;
-	memcpy(helo, t->helo, sizeof(helo));
 	memset(t, 0, sizeof(*t));
-	memcpy(t->helo, helo, sizeof(helo));
+	t->helo = helo;
 	t->helo_len = hl;
 	t->tx_id = s->ntx;
 }
@@ -596,17 +596,23 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 	if ((k == 4 && (!strncasecmp(c, "EHLO", 4) || !strncasecmp(c, "HELO", 4)))) {
 		/* the first HELO/EHLO names the client for the whole session,
 		 * as in Suricata (whatever the server answers; a second one is
-		 * smtp.duplicate_fields) */
-		size_t vn = n - k;
-		const uint8_t *v = trim(l + k, &vn);
-		const uint8_t *sp = memchr(v, ' ', vn);
-		if (sp)
-			vn = (size_t)(sp - v);
+		 * smtp.duplicate_fields): after the spaces, up to the next
+		 * one, as long as the line (a cut line's CR stays, as
+		 * Suricata's) */
+		const uint8_t *v = l + k, *e = l + n;
+		while (v < e && *v == ' ')
+			v++;
+		const uint8_t *sp = memchr(v, ' ', (size_t)(e - v));
+		size_t vn = (size_t)((sp ? sp : e) - v);
 		cmd_push(s, CMD_HELO);
-		if (s->tx.helo_len)
+		if (s->tx.helo_len) {
 			app_event(a, APP_EV_SMTP_DUPLICATE_FIELDS);
-		else
-			str_set(s->tx.helo, &s->tx.helo_len, v, vn);
+		} else if (vn) {
+			vn = MIN(vn, sizeof(s->helo));
+			memcpy(s->helo, v, vn);
+			s->tx.helo = s->helo;
+			s->tx.helo_len = (uint16_t)vn;
+		}
 	} else if (n >= 10 && !strncasecmp(c, "MAIL FROM:", 10)) {
 		size_t vn = n - 10;
 		const uint8_t *v = trim(l + 10, &vn);
@@ -704,9 +710,12 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	}
 }
 
-static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *l, size_t n)
+/* One line, its LF removed; cut: the first SMTP_LINE_MAX bytes of a
+ * longer one, read as they are (a CR at the cut stays). */
+static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *l, size_t n,
+		    bool cut)
 {
-	if (n && l[n - 1] == '\r')
+	if (!cut && n && l[n - 1] == '\r')
 		n--;
 	if (dir == 0) {
 		client_line(a, s, l, n);
@@ -747,7 +756,7 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 	if (dir == 0)
 		flush_done(a, s);
 	while (n && !s->tls) {
-		if (dir == 0 && s->mode == SM_BDAT) {
+		if (dir == 0 && s->mode == SM_BDAT && !s->cut_taken[0]) {
 			/* BDAT chunk bytes: counted, not parsed */
 			uint32_t k = (uint32_t)MIN((uint64_t)n, s->bdat_left);
 			s->bdat_left -= k;
@@ -762,11 +771,21 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			continue;
 		}
 		bool cut, full = line_take(ln, &d, &n, &cut);
-		if (cut)
+		/* a line that fills SMTP_LINE_MAX before its LF is cut there
+		 * (even if the LF comes next: the limit counts the CR), read
+		 * at once, and the rest up to the LF skipped, as Suricata
+		 * (smtp-long-command) */
+		if (ln->len == SMTP_LINE_MAX && !s->cut_taken[dir]) {
 			app_event(a, APP_EV_SMTP_TRUNCATED_LINE);
+			s->cut_taken[dir] = true;
+			ln->skip = true;
+			line_in(a, s, dir, ln->buf, ln->len, true);
+		}
 		if (!full)
 			return;
-		line_in(a, s, dir, ln->buf, ln->len);
+		if (!s->cut_taken[dir])
+			line_in(a, s, dir, ln->buf, ln->len, false);
+		s->cut_taken[dir] = false;
 		line_done(ln);
 		if (s->mime.long_name) {
 			s->mime.long_name = false;
@@ -776,6 +795,20 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			s->mime.long_header = false;
 			app_event(a, APP_EV_SMTP_MIME_LONG_HEADER);
 		}
+	}
+}
+
+void smtp_tcp_closed(struct app_ctx *a, struct smtp_state *s)
+{
+	if (!s || s->closed)
+		return;
+	s->closed = true;
+	if (a->tx.smtp_log)
+		return; /* this packet writes one already: the rest at flow end */
+	const struct smtp_info *t = smtp_unlogged(s);
+	if (t) {
+		a->tx.smtp = t;
+		a->tx.smtp_log = true;
 	}
 }
 

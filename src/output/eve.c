@@ -728,6 +728,8 @@ static void eve_smtp_record(struct jbuf *jb, const struct packet *p, const struc
 	struct packet q;
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "smtp", f, p, ec);
+	if (p)
+		jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
 	jb_u64(jb, "tx_id", m->tx_id);
 	smtp_objects(jb, m);
 	flow_metadata(jb, f);

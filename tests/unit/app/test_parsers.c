@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <zlib.h>
+#include <brotli/encode.h>
 
 
 #include "app.h"
@@ -201,6 +202,116 @@ static void test_http_gzip_bomb(void **state)
 	free(gz);
 }
 
+#define HAS(ev_, e_) (((ev_) >> (e_)) & 1)
+
+/* ---- Content-Encoding: br ---- */
+
+static size_t brotli(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	size_t on = cap;
+	assert_true(BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW,
+					  BROTLI_MODE_GENERIC, n, in, &on, out));
+	return on;
+}
+
+struct br_seen {
+	struct http_seen s;
+	uint64_t fsize;           /* the file's size as decoded (fileinfo.size) */
+	unsigned nfiles;
+};
+
+/* A response with the given Content-Encoding and body, fed in pieces of
+ * step bytes (0: whole), then the close; memcap 0: none. */
+static void br_response(const char *ce, const uint8_t *body, size_t bl, size_t step,
+			uint64_t memcap, struct br_seen *o)
+{
+	char head[160];
+	int hl = snprintf(head, sizeof(head),
+			  "HTTP/1.1 200 OK\r\nContent-Encoding: %s\r\nContent-Length: %zu\r\n\r\n",
+			  ce, bl);
+	uint8_t *resp = malloc((size_t)hl + bl);
+	memcpy(resp, head, (size_t)hl);
+	memcpy(resp + hl, body, bl);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, memcap);
+	flow_init(&f, ALP_HTTP);
+	memset(o, 0, sizeof(*o));
+	const char *req = "GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+	feed(&a, &f, 0, (const uint8_t *)req, strlen(req), 0, http_cb, &o->s);
+	size_t off = 0, n = (size_t)hl + bl;
+	while (off < n) {
+		size_t k = step ? MIN(step, n - off) : n - off;
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 1, guard_copy(resp + off, k), (uint32_t)k, 0);
+		http_cb(&a.tx, &o->s);
+		for (unsigned i = 0; i < a.tx.nfiles; i++) {
+			o->fsize = a.tx.files[i]->size;
+			o->nfiles++;
+		}
+		off += k;
+	}
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0); /* the decoder's memory is returned */
+	free(resp);
+}
+
+/* A body labelled "br" is decoded, whole or a byte at a time, and the
+ * label raises no event (libhtp 0.5 would call it unknown). */
+static void test_http_brotli(void **state)
+{
+	(void)state;
+	const char *text = "<html>a brotli body, a brotli body, a brotli body</html>";
+	uint8_t br[256];
+	size_t bl = brotli((const uint8_t *)text, strlen(text), br, sizeof(br));
+	for (size_t step = 0; step <= 1; step++) {
+		struct br_seen o;
+		br_response("br", br, bl, step, 0, &o);
+		assert_int_equal(o.s.body_len[1], strlen(text));
+		assert_memory_equal(o.s.body[1], text, strlen(text));
+		assert_int_equal(o.nfiles, 1);
+		assert_int_equal(o.fsize, strlen(text));
+		assert_false(HAS(o.s.events, APP_EV_HTTP_ABNORMAL_CE));
+		assert_false(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
+	}
+	/* "br" in a list of codings: unknown, as to libhtp-rs; as sent */
+	struct br_seen o;
+	br_response("gzip, br", br, bl, 0, 0, &o);
+	assert_true(HAS(o.s.events, APP_EV_HTTP_ABNORMAL_CE));
+	/* labelled br, is not: as sent */
+	const char *plain = "not compressed at all";
+	br_response("BR", (const uint8_t *)plain, strlen(plain), 0, 0, &o);
+	assert_int_equal(o.s.body_len[1], strlen(plain));
+	assert_memory_equal(o.s.body[1], plain, strlen(plain));
+	/* no memory for the decoder: the body as sent, the memcap event */
+	br_response("br", br, bl, 0, 1024, &o);
+	assert_true(HAS(o.s.events, APP_EV_APP_MEMCAP));
+	assert_int_equal(o.fsize, bl);
+}
+
+/* A brotli bomb: 64 MiB of one byte in a few dozen bytes.  Decoding stops
+ * at the bomb limit (plus one output buffer), with the event. */
+static void test_http_brotli_bomb(void **state)
+{
+	(void)state;
+	size_t big = 64u << 20;
+	uint8_t *a = malloc(big);
+	memset(a, 'A', big);
+	uint8_t br[4096];
+	size_t bl = brotli(a, big, br, sizeof(br));
+	free(a);
+	assert_true(bl < 1024);
+	struct br_seen o;
+	br_response("br", br, bl, 0, 0, &o);
+	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
+	assert_true(o.fsize > 1024 * 1024);
+	assert_true(o.fsize <= 1024 * 1024 + 8192);
+	/* a byte at a time: the same bound */
+	br_response("br", br, bl, 1, 0, &o);
+	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
+	assert_true(o.fsize <= 1024 * 1024 + 8192);
+}
+
 /* The events one request (then the close) raises, as libhtp reads it. */
 static app_events_t request_events(const char *req, uint64_t memcap, uint32_t *body_len)
 {
@@ -220,8 +331,6 @@ static app_events_t request_events(const char *req, uint64_t memcap, uint32_t *b
 	assert_int_equal(a.mc.used, 0);
 	return s.events;
 }
-
-#define HAS(ev_, e_) (((ev_) >> (e_)) & 1)
 
 static void test_http_memcap_and_events(void **state)
 {
@@ -881,6 +990,87 @@ static void test_smb_dcerpc_detect(void **state)
 	assert_int_equal(alproto_lookup("dcerpc"), ALP_DCERPC);
 }
 
+/* ---- SMTP ---- */
+
+struct smtp_seen {
+	app_events_t events;
+	char helo[SMTP_LINE_MAX + 1];
+	uint16_t helo_len;
+	unsigned logged;
+};
+
+static void smtp_cb(const struct app_tx *tx, void *ud)
+{
+	struct smtp_seen *s = ud;
+	s->events |= tx->events;
+	if (tx->smtp_log && tx->smtp) {
+		s->logged++;
+		s->helo_len = tx->smtp->helo_len;
+		memcpy(s->helo, tx->smtp->helo, tx->smtp->helo_len);
+		s->helo[s->helo_len] = 0;
+	}
+}
+
+/* EHLO with a domain of dn bytes, then CRLF, in pieces of step bytes;
+ * then the connection closes: the open transaction is written then. */
+static void smtp_ehlo(size_t dn, size_t step, struct smtp_seen *o)
+{
+	size_t n = 5 + dn + 2;
+	char *line = malloc(n);
+	memcpy(line, "EHLO ", 5);
+	memset(line + 5, 'x', dn);
+	memcpy(line + 5 + dn, "\r\n", 2);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 0);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	memset(o, 0, sizeof(*o));
+	const char *greet = "220 mail.example ESMTP\r\n";
+	feed(&a, &f, 1, (const uint8_t *)greet, strlen(greet), 0, smtp_cb, o);
+	feed(&a, &f, 0, (const uint8_t *)line, n, step, smtp_cb, o);
+	assert_int_equal(o->logged, 0);
+	/* not closed yet: nothing written */
+	app_tx_reset(&a);
+	app_tcp_packet(&a, &f, 0);
+	smtp_cb(&a.tx, o);
+	assert_int_equal(o->logged, 0);
+	f.tcp_state = TCP_CLOSED;
+	app_tx_reset(&a);
+	app_tcp_packet(&a, &f, 0);
+	smtp_cb(&a.tx, o);
+	assert_int_equal(o->logged, 1);
+	/* once */
+	app_tx_reset(&a);
+	app_tcp_packet(&a, &f, 1);
+	smtp_cb(&a.tx, o);
+	assert_int_equal(o->logged, 1);
+	app_flow_free_ctx(&a, &f);
+	free(line);
+}
+
+/* A command line is cut where it reaches 4096 bytes before its LF, CR
+ * included (Suricata's smtp-long-command): read there, CR and all, with
+ * smtp.truncated_line; one byte shorter is a whole line. */
+static void test_smtp_long_line(void **state)
+{
+	(void)state;
+	for (size_t step = 0; step <= 1; step++) {
+		struct smtp_seen o;
+		smtp_ehlo(SMTP_LINE_MAX - 6, step, &o); /* "EHLO " + domain + CR = 4096 */
+		assert_true(HAS(o.events, APP_EV_SMTP_TRUNCATED_LINE));
+		assert_int_equal(o.helo_len, SMTP_LINE_MAX - 5);
+		assert_int_equal(o.helo[o.helo_len - 1], '\r');
+		smtp_ehlo(SMTP_LINE_MAX - 7, step, &o);
+		assert_false(HAS(o.events, APP_EV_SMTP_TRUNCATED_LINE));
+		assert_int_equal(o.helo_len, SMTP_LINE_MAX - 7);
+		smtp_ehlo(3 * SMTP_LINE_MAX, step, &o); /* far longer: cut, the rest skipped */
+		assert_true(HAS(o.events, APP_EV_SMTP_TRUNCATED_LINE));
+		assert_int_equal(o.helo_len, SMTP_LINE_MAX - 5);
+		assert_int_equal(o.helo[0], 'x');
+	}
+}
+
 /* MIME parameters: plain, quoted, and RFC 2231's extended and split
  * forms joined in order. */
 static void test_mime_param(void **state)
@@ -913,6 +1103,7 @@ int main(void)
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_mime_param),
+		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_sip),
@@ -921,6 +1112,8 @@ int main(void)
 		cmocka_unit_test(test_http_uri_normalisation),
 		cmocka_unit_test(test_http_evasions),
 		cmocka_unit_test(test_http_gzip_bomb),
+		cmocka_unit_test(test_http_brotli),
+		cmocka_unit_test(test_http_brotli_bomb),
 		cmocka_unit_test(test_http_memcap_and_events),
 		cmocka_unit_test(test_tls_byte_at_a_time),
 		cmocka_unit_test(test_tls_hostile),
