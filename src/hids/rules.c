@@ -1432,10 +1432,14 @@ static bool context_match(struct eval *x, const struct hrule *r)
 		for (int k = 0; k < nb && !skip; k++) {
 			int b = bits[k];
 			const char *cv = cvs[k], *pv = past_value(p, b);
+			/* a location is a VM's (Wazuh's "(agent) ip->path"): the
+			 * same path in two VMs is two locations */
+			bool eq = cv && pv && !strcmp(cv, pv) &&
+				  (b != SD_LOCATION || !strcmp(agent, p->agent ? p->agent : ""));
 			if (r->same & (1u << b))
-				skip = !cv || !pv || strcmp(cv, pv);
+				skip = !eq;
 			if (!skip && (r->diff & (1u << b)))
-				skip = cv && pv && !strcmp(cv, pv);
+				skip = eq;
 		}
 		if (r->same_field_cnt && !skip) {
 			if (!ev->dyn_cnt || !p->dyn_cnt)

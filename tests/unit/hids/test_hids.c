@@ -412,6 +412,46 @@ static void test_accumulate(void **state)
 	rm_rf(dir);
 }
 
+/* same_location under global_frequency: a location is a VM's, so the
+ * same file in two VMs does not count as one place (Wazuh's location
+ * carries the agent). */
+static void test_same_location_per_vm(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-hids-XXXXXX";
+	struct hids_ruleset *rs = NULL;
+	struct verr e = { "" };
+	if (load_ruleset(dir, "<decoder name=\"fail\"><prematch>^auth failure</prematch></decoder>\n",
+			 "<group name=\"t,\"><rule id=\"1\" level=\"0\" noalert=\"1\"><category>syslog</category>"
+			 "<description>the template</description></rule>\n"
+			 "<rule id=\"100\" level=\"3\"><decoded_as>fail</decoded_as><description>f</description></rule>\n"
+			 "<rule id=\"101\" level=\"8\" frequency=\"2\" timeframe=\"60\"><if_matched_sid>100</if_matched_sid>"
+			 "<global_frequency /><same_location /><description>two in one place</description></rule></group>\n",
+			 &rs, &e))
+		fail_msg("%s", e.msg);
+	struct hids_state *st = hids_state_new(rs);
+	struct hids_event ev;
+	hids_event_init(&ev);
+	static const struct { const char *vm; unsigned want; } steps[] = {
+		{ "a", 100 }, { "b", 100 }, /* same path, two VMs: not one place */
+		{ "b", 101 },               /* b's second */
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		static const char line[] = "auth failure";
+		assert_int_equal(hids_event_set(&ev, "/var/log/auth.log", line, strlen(line)), 0);
+		ev.agent = steps[i].vm;
+		ev.time_us = (1700000000ull + i) * 1000000u;
+		assert_int_equal(hids_analyze(rs, st, &ev, "gw"), 0);
+		unsigned got = ev.rule ? hids_rule_id(ev.rule) : 0;
+		if (got != steps[i].want)
+			fail_msg("step %zu (%s): rule %u, want %u", i, steps[i].vm, got, steps[i].want);
+	}
+	hids_event_fini(&ev);
+	hids_state_free(st);
+	hids_ruleset_free(rs);
+	rm_rf(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_time_weekday),
 		cmocka_unit_test(test_data_nested),
 		cmocka_unit_test(test_accumulate),
+		cmocka_unit_test(test_same_location_per_vm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
