@@ -514,6 +514,16 @@ void config_dump(const struct config *c, FILE *f)
 	}
 }
 
+int config_check(const struct config *c, struct verr *e)
+{
+	if (c->stream_midstream && c->stream_midstream_policy != MIDSTREAM_IGNORE &&
+	    c->stream_midstream_policy != MIDSTREAM_PASS_FLOW)
+		return verr_set(e, V_EINVAL,
+				"stream.midstream-policy: with stream.midstream on, only ignore or pass-flow "
+				"(sessions picked up mid-stream are what the policy is about)");
+	return 0;
+}
+
 const char *config_log_path(const struct config *c, const char *path, char *buf, size_t cap)
 {
 	if (path[0] == '/')

@@ -33,6 +33,8 @@ struct config {
 };
 
 enum { RUNMODE_WORKERS = 0, RUNMODE_SINGLE = 1 };
+enum { MIDSTREAM_IGNORE = 0, MIDSTREAM_PASS_FLOW = 1, MIDSTREAM_BYPASS = 2, MIDSTREAM_DROP_FLOW = 3 };
+enum { LOGFILE_JSON = 0, LOGFILE_REGULAR = 1 };
 enum { CSUM_AUTO = 0, CSUM_ALL = 1, CSUM_NONE = 2 };
 
 /* Fills c with the built-in defaults.  V_ENOMEM on allocation failure. */
@@ -44,6 +46,10 @@ int config_load_file(struct config *c, const char *path, struct verr *e);
 /* Applies "key=value" (from --set). */
 int config_set(struct config *c, const char *kv, struct verr *e);
 /* Sets one key from text; origin/line are for the error message. */
+/* What no single key can say: combinations that cannot work (stream.midstream
+ * with a midstream-policy other than ignore or pass-flow, as Suricata
+ * refuses).  0, or V_EINVAL with e->msg. */
+int config_check(const struct config *c, struct verr *e);
 /* path if absolute, else default-log-dir / path, written into buf.
  * Returns buf. */
 const char *config_log_path(const struct config *c, const char *path, char *buf, size_t cap);

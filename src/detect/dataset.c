@@ -357,16 +357,26 @@ static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t e
 			s = unesc;
 			plain = true;
 		} else {
-			/* "value[,reputation]" (datarep files carry a reputation) */
+			/* "value[,reputation]": a datarep file's lines carry a
+			 * reputation (0-65535, Suricata's u16), a dataset's do not;
+			 * a file mixing the two is refused, as Suricata does */
 			const char *comma = memchr(line, ',', (size_t)n);
 			if (comma)
 				sl = (size_t)(comma - line);
+			if (!comma != !ds->rep) {
+				snprintf(err, errlen,
+					 "%s:%u: Cannot mix dataset and datarep values for set %s (a %s line %s a "
+					 "reputation)", o->load, lineno, o->name, ds->rep ? "datarep" : "dataset",
+					 ds->rep ? "without" : "with");
+				rc = -1;
+				break;
+			}
 			if (ds->rep) {
 				char *e;
-				unsigned long x = comma ? strtoul(comma + 1, &e, 10) : 0;
-				if (!comma || e == comma + 1 || *e || x > UINT32_MAX) {
-					snprintf(err, errlen, "%s:%u: dataset %s: expected value,reputation", o->load,
-						 lineno, o->name);
+				unsigned long x = strtoul(comma + 1, &e, 10);
+				if (e == comma + 1 || *e || comma[1] == '-' || comma[1] == '+' || x > 65535) {
+					snprintf(err, errlen, "%s:%u: invalid datarep value %s in %s (not 0-65535)",
+						 o->load, lineno, o->name, o->load);
 					rc = -1;
 					break;
 				}

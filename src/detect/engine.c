@@ -340,7 +340,7 @@ static void drop_duplicates(struct detect_engine *de, bool quiet, struct detect_
 }
 
 static int load_file(struct detect_engine *de, const char *path, struct parse_ctx *pc,
-		     bool quiet, struct detect_load_stats *st)
+		     bool quiet, bool fatal, struct detect_load_stats *st)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -413,9 +413,13 @@ static int load_file(struct detect_engine *de, const char *path, struct parse_ct
 				key[strcspn(key, "\"")] = '\0';
 				skip_note(de, key, where);
 			}
+			/* a rule vigil does not support yet is a warning; one that
+			 * is wrong is an error (Suricata's level for both) */
 			if (!quiet)
-				log_warn("%s:%u: sid %u skipped: %s", path, start_ln,
-					 rule_sid_guess(rule), pc->err);
+				log_msg(pc->unsupported ? LOG_WARN : LOG_ERROR, "%s:%u: sid %u skipped: %s", path,
+					start_ln, rule_sid_guess(rule), pc->err);
+			if (fatal && !pc->unsupported)
+				break; /* engine.init-failure-fatal: the first error ends the load */
 		} else {
 			r->line = start_ln;
 			r->file = v_strdup(path);
@@ -1201,8 +1205,10 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 			snprintf(path, sizeof(path), "%s/%s", cfg->rule_path, fn);
 		else
 			str_lcpy(path, fn, sizeof(path));
-		if (load_file(de, path, &pc, quiet, st) == 0)
+		if (load_file(de, path, &pc, quiet, cfg->init_failure_fatal, st) == 0)
 			readable++;
+		if (cfg->init_failure_fatal && st->invalid)
+			break;
 	}
 	if (fl->cnt && !readable) {
 		verr_set(e, V_EIO, "no rule file could be read");

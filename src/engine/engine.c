@@ -217,6 +217,11 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		struct detect_engine *de = detect_engine_load(cfg, opts->rule_files, false, &st, e);
 		if (!de)
 			return V_EINVAL;
+		if (cfg->init_failure_fatal && st.invalid) {
+			detect_engine_free(de);
+			return verr_set(e, V_EINVAL, "%u rule%s failed to load, and engine.init-failure-fatal is on",
+					st.invalid, st.invalid == 1 ? "" : "s");
+		}
 		atomic_store(&rules->cur, de);
 		res->rules_loaded = st.loaded;
 		res->rules_skipped = st.skipped;
@@ -325,6 +330,8 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	struct hids_run *hids = NULL;
 	rules_state_init(&rules);
 	atomic_init(&ct.done, false);
+	if (cfg->stream_midstream_policy == MIDSTREAM_DROP_FLOW && !cfg->simulate_ips)
+		log_warn("stream.midstream-policy drop-flow: nothing is dropped in IDS mode; taken as ignore");
 	unsigned n = 1;
 	struct wthread *ts = NULL;
 	struct worker *wp[MAX_WORKERS];

@@ -138,13 +138,25 @@ static void print_summary(const struct engine_result *r, const char *src)
 		printf("  eve       %s\n", r->eve_path);
 }
 
+/* logging.outputs.file: vigil's own messages to a file as well. */
+static int open_log_file(const struct config *c, struct verr *e)
+{
+	static const enum log_level lv[] = { LOG_INFO, LOG_ERROR, LOG_WARN, LOG_DEBUG };
+	char path[4096];
+	config_log_path(c, c->log_file_name, path, sizeof(path));
+	int rc = log_open_file(path, c->log_file_type == LOGFILE_JSON, lv[c->log_file_level]);
+	if (rc < 0)
+		return verr_set(e, V_EIO, "logging.outputs.file: %s: %s", path, strerror(-rc));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *pcap = NULL, *cfg_file = NULL, *log_dir = NULL, *csum = NULL,
 		   *runmode = NULL, *iface = NULL, *qspec = NULL, *user = NULL, *group = NULL;
 	const char *sets[64];
 	int nsets = 0, verbose = 0, rc = 1;
-	bool dump = false, progress = isatty(2), test_rules = false, simulate_ips = false;
+	bool dump = false, progress = isatty(2), test_rules = false, simulate_ips = false, init_fatal = false;
 	/* A fixed mmap threshold: glibc raises it to the size of any mmap'd
 	 * block that is freed (up to 32 MB), after which the rule loader's
 	 * large temporary arrays land on the heap and stay there as
@@ -226,6 +238,7 @@ int main(int argc, char **argv)
 		case CLI_USER: user = optarg; break;
 		case CLI_GROUP: group = optarg; break;
 		case CLI_SIMIPS: simulate_ips = true; break;
+		case CLI_FATAL: init_fatal = true; break;
 		case CLI_KEYWORDS: detect_list_keywords(stdout); return 0;
 		case CLI_DUMP: dump = true; break;
 		case CLI_NOPROG: progress = false; break;
@@ -261,9 +274,15 @@ int main(int argc, char **argv)
 		goto fail;
 	if (simulate_ips && config_set_key(&cfg, "simulate-ips", "yes", "--simulate-ips", 0, &err) < 0)
 		goto fail;
+	if (init_fatal && config_set_key(&cfg, "engine.init-failure-fatal", "yes", "--init-errors-fatal", 0, &err) < 0)
+		goto fail;
 	if (user && config_set_key(&cfg, "run-as.user", user, "--user", 0, &err) < 0)
 		goto fail;
 	if (group && config_set_key(&cfg, "run-as.group", group, "--group", 0, &err) < 0)
+		goto fail;
+	if (cfg.log_file_enabled && open_log_file(&cfg, &err) < 0)
+		goto fail;
+	if (config_check(&cfg, &err) < 0)
 		goto fail;
 	if (dump) {
 		config_dump(&cfg, stdout);
@@ -357,7 +376,17 @@ int main(int argc, char **argv)
 	goto out;
 fail:
 	fprintf(stderr, "vigil: %s\n", err.msg);
+	/* the engine log gets it too, even when the failing setting came
+	 * before -l was applied */
+	if (cfg.log_file_enabled) {
+		if (log_dir)
+			config_set_key(&cfg, "default-log-dir", log_dir, "-l", 0, NULL);
+		struct verr le = { "" };
+		open_log_file(&cfg, &le);
+	}
+	log_to_file(LOG_ERROR, err.msg);
 out:
+	log_close_file();
 	capture_close(cap);
 	config_fini(&cfg);
 	alloc_thread_release();

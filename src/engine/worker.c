@@ -947,6 +947,23 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 	return v;
 }
 
+/* stream.midstream-policy, on a TCP session picked up without its
+ * handshake (Suricata's exception policy): pass-flow stops detection on
+ * it, bypass all inspection (the flow record says bypassed), drop-flow
+ * drops its packets inline (in IDS mode it is ignore: nothing to drop). */
+static void midstream_policy(struct worker *w, struct flow *f)
+{
+	switch (w->cfg->stream_midstream_policy) {
+	case MIDSTREAM_PASS_FLOW: f->flags |= FLOW_F_PASS; break;
+	case MIDSTREAM_BYPASS: f->flags |= FLOW_F_PASS | FLOW_F_BYPASS; break;
+	case MIDSTREAM_DROP_FLOW:
+		if (w->ips && !(f->flags & FLOW_F_PASS))
+			f->flags |= FLOW_F_DROP;
+		break;
+	default: break;
+	}
+}
+
 static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
 {
@@ -969,6 +986,8 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 			CNT_INC(&w->cnt, TCP_INVALID_CSUM);
 	}
 	struct flow *f = flow_table_handle(w->ft, p);
+	if (f && (f->flags & FLOW_F_MIDSTREAM) && w->cfg->stream_midstream_policy != MIDSTREAM_IGNORE)
+		midstream_policy(w, f);
 	if (f && (f->flags & FLOW_F_DROP) && w->ips) {
 		/* a dropped flow: later packets are dropped, not inspected */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);

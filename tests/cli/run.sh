@@ -24,4 +24,26 @@ if "$V" -r "$T/missing.pcap" -l "$T" 2>/dev/null; then fail "missing pcap accept
 # the shipped configurations parse
 "$V" -c "$SRC/etc/vigil-qubes.yaml" --dump-config > /dev/null || fail "etc/vigil-qubes.yaml does not load"
 "$V" -q 0x 2>/dev/null && fail "bad -q accepted"
+# the engine log (logging.outputs.file, in the shape of Suricata's
+# suricata.json): errors go there as well as to stderr, even one found
+# before -l applied
+P="$SRC/tests/golden/allowlist/input.pcap"
+mkdir "$T/el"
+if "$V" -r "$P" -l "$T/el" --set logging.outputs.file.enabled=yes --set stream.midstream=yes \
+	--set stream.midstream-policy=bypass 2>/dev/null; then fail "midstream-policy bypass with midstream on accepted"; fi
+grep -q '"log_level":"Error","event_type":"engine","engine":{"thread_name":"[^"]*","message":"stream.midstream-policy' \
+	"$T/el/vigil.json" || fail "no engine error record: $(cat "$T/el/vigil.json" 2>/dev/null)"
+rm -f "$T/el/vigil.json"
+if "$V" -r "$P" -l "$T/el" --set logging.outputs.file.enabled=yes --set stream.midstream-policy=reject \
+	2>/dev/null; then fail "midstream-policy reject accepted"; fi
+grep -q 'not one of' "$T/el/vigil.json" || fail "a bad --set is not in the engine log"
+# --init-errors-fatal: a wrong rule stops the start with exit 1, named
+printf 'alert tcp any any -> any any (msg:"ok"; sid:1;)\nalert tcp any any -> any any (sid:x;)\n' > "$T/bad.rules"
+"$V" -r "$P" -l "$T/el" -S "$T/bad.rules" --no-progress >/dev/null 2>&1 || fail "a wrong rule stopped the start without --init-errors-fatal"
+set +e
+"$V" -r "$P" -l "$T/el" -S "$T/bad.rules" --no-progress --init-errors-fatal 2> "$T/err"
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "--init-errors-fatal: exit $rc, want 1"
+grep -q "bad.rules:2" "$T/err" || fail "--init-errors-fatal: the rule is not named: $(cat "$T/err")"
 echo "cli: 1 passed, 0 failed"

@@ -867,7 +867,25 @@ static void test_dataset(void **state)
 	assert_int_equal(chdir(dir), 0);
 	FILE *f = fopen("ua.csv", "w");
 	assert_non_null(f);
-	fputs("# a comment\nY3VybC83LjQzLjA=\nL2FkbWlu,10\n", f); /* curl/7.43.0, /admin (with a reputation) */
+	fputs("# a comment\nY3VybC83LjQzLjA=\nL2FkbWlu\n", f); /* curl/7.43.0, /admin */
+	fclose(f);
+	/* a dataset's file with a reputation on a line, a datarep file with a
+	 * line without one or out of 0-65535: refused, as Suricata does */
+	f = fopen("mix.csv", "w");
+	assert_non_null(f);
+	fputs("Y3VybA==\nL2FkbWlu,10\n", f);
+	fclose(f);
+	f = fopen("rmix.csv", "w");
+	assert_non_null(f);
+	fputs("Y3VybA==,1\nL2FkbWlu\n", f);
+	fclose(f);
+	f = fopen("rbig.csv", "w");
+	assert_non_null(f);
+	fputs("Y3VybA==,65536\n", f);
+	fclose(f);
+	f = fopen("rneg.csv", "w");
+	assert_non_null(f);
+	fputs("Y3VybA==,-1\n", f);
 	fclose(f);
 	f = fopen("md5.csv", "w");
 	assert_non_null(f);
@@ -915,11 +933,21 @@ static void test_dataset(void **state)
 		"alert http any any -> any any (http.uri; dataset:isset,x6,type string,load bad.csv; sid:1;)",
 		"alert http any any -> any any (http.uri; dataset:isset,x7,type string,load nofile.csv; sid:1;)",
 		"alert tcp any any -> any any (dataset:isset,x8,type string; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,x9,type string,load mix.csv; sid:1;)",
+		"alert http any any -> any any (http.uri; datarep:x10,>,1,type string,load rmix.csv; sid:1;)",
+		"alert http any any -> any any (http.uri; datarep:x11,>,1,type string,load rbig.csv; sid:1;)",
+		"alert http any any -> any any (http.uri; datarep:x12,>,1,type string,load rneg.csv; sid:1;)",
 	};
 	REFUSED(bad);
 	struct rule *r = parse(bad[6]);
 	assert_null(r);
 	assert_non_null(strstr(pc.err, "bad.csv:2"));
+	assert_null(parse(bad[9]));
+	assert_non_null(strstr(pc.err, "mix.csv:2: Cannot mix dataset and datarep values for set x9"));
+	assert_null(parse(bad[10]));
+	assert_non_null(strstr(pc.err, "rmix.csv:2: Cannot mix dataset and datarep values for set x10"));
+	assert_null(parse(bad[12]));
+	assert_non_null(strstr(pc.err, "invalid datarep value x12"));
 	/* datarep: in the set with a reputation that compares */
 	f = fopen("rep.csv", "w");
 	assert_non_null(f);
