@@ -196,6 +196,20 @@ void pg_gre_wrap(struct pg_pkt *p, const char *osrc, const char *odst)
 	p->len = o + 4 + ilen;
 }
 
+void pg_ipip_wrap(struct pg_pkt *p, const char *osrc, const char *odst)
+{
+	uint8_t inner[70000];
+	uint32_t ilen = p->len - 14;
+	uint16_t etype = (uint16_t)(p->buf[12] << 8 | p->buf[13]);
+	memcpy(inner, p->buf + 14, ilen);
+	struct pg_ep s, d;
+	pg_ep4(&s, osrc, 0);
+	pg_ep4(&d, odst, 0);
+	uint32_t o = ip_head(p, &s, &d, etype == 0x86dd ? 41 : 4, ilen, 0);
+	memcpy(p->buf + o, inner, ilen);
+	p->len = o + ilen;
+}
+
 FILE *pg_pcap_open(const char *path, uint32_t linktype)
 {
 	FILE *f = fopen(path, "wb");

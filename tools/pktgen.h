@@ -38,6 +38,9 @@ int pg_ipv4_fragment(const struct pg_pkt *p, uint32_t frag_payload, struct pg_pk
 		     int max);
 /* Wraps an Ethernet-framed IPv4/IPv6 packet in outer IPv4 + GRE. */
 void pg_gre_wrap(struct pg_pkt *p, const char *outer_src, const char *outer_dst);
+/* Wraps the packet's IP datagram in an outer IPv4 header: IP-in-IP
+ * (protocol 4) or, for an IPv6 datagram, 6in4 (41). */
+void pg_ipip_wrap(struct pg_pkt *p, const char *outer_src, const char *outer_dst);
 
 /* A self-signed EC P-256 certificate, DER, into der: serial, subject and
  * issuer "C=US, O=org, CN=cn", valid from now for a day.  Returns its

@@ -67,6 +67,10 @@ enum pkt_flags {
 
 #define PKT_MAX_EVENTS 8
 
+/* What handed an inner IP packet on: an IP layer (IP-in-IP, IPv6 in
+ * IPv4...), GRE, VXLAN, Geneve. */
+enum tun_kind { TUN_NONE, TUN_IPV4, TUN_IPV6, TUN_GRE, TUN_VXLAN, TUN_GENEVE };
+
 struct tcp_opts {
 	uint16_t mss;
 	uint8_t wscale;
@@ -99,6 +103,13 @@ struct packet {
 	uint8_t tun_depth; /* IP layers inside an outer IP layer (Suricata's recursion level) */
 	uint16_t l3_off;  /* offset of the first IP header in the frame */
 	uint16_t inner_off; /* where the innermost tunnelled packet starts */
+	/* a tunnelled packet (PKT_TUNNEL): the outermost IP layer, which
+	 * carries it (its own flow, and the alert's "tunnel" object), and
+	 * what made the innermost packet (enum tun_kind: Suricata's pkt_src) */
+	uint8_t tun_kind, tun_next;
+	uint8_t tun_ip_ver, tun_proto, tun_vlan_cnt;
+	uint16_t tun_sp, tun_dp;
+	uint8_t tun_src[16], tun_dst[16];
 	uint8_t vlan_cnt;
 	uint16_t vlan[3];
 
@@ -150,6 +161,26 @@ static inline void pkt_note_l3(struct packet *p, const uint8_t *hdr)
 		p->l3_off = (uint16_t)(hdr - p->data);
 		p->flags |= PKT_L3_OFF;
 	}
+}
+
+/* Entering an IP layer inside another: the outermost is kept as the
+ * carrier, and the innermost's maker noted (the encapsulation decoder
+ * said which in tun_next; else the enclosing IP layer). */
+static inline void pkt_tunnel_enter(struct packet *p)
+{
+	if (!p->tun_ip_ver) {
+		p->tun_ip_ver = p->ip_ver;
+		p->tun_proto = p->proto;
+		p->tun_vlan_cnt = p->vlan_cnt;
+		memcpy(p->tun_src, p->src, 16);
+		memcpy(p->tun_dst, p->dst, 16);
+		if (p->flags & PKT_HAS_PORTS) {
+			p->tun_sp = p->sp;
+			p->tun_dp = p->dp;
+		}
+	}
+	p->tun_kind = p->tun_next ? p->tun_next : p->ip_ver == 4 ? TUN_IPV4 : TUN_IPV6;
+	p->tun_next = TUN_NONE;
 }
 
 /* Clears the L3/L4 fields before decoding another IP layer. */

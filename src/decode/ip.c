@@ -85,6 +85,7 @@ void decode_ipv4(struct decode_ctx *d, struct packet *p, struct cursor c)
 	if (!decode_layer_enter(d, p))
 		return;
 	if (p->ip_ver) {
+		pkt_tunnel_enter(p);
 		p->flags |= PKT_TUNNEL;
 		p->tun_depth++;
 		if (c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen && !p->inner_off)
@@ -208,6 +209,7 @@ void decode_ipv6(struct decode_ctx *d, struct packet *p, struct cursor c)
 	if (!decode_layer_enter(d, p))
 		return;
 	if (p->ip_ver) {
+		pkt_tunnel_enter(p);
 		p->flags |= PKT_TUNNEL;
 		p->tun_depth++;
 		if (c.p >= p->data && c.p - p->data < (ptrdiff_t)p->caplen && !p->inner_off)

@@ -70,6 +70,7 @@ void decode_gre(struct decode_ctx *d, struct packet *p, struct cursor c)
 		return;
 	}
 	cur_skip(&c, extra);
+	p->tun_next = TUN_GRE;
 	switch (proto) {
 	case ETHERTYPE_IPV4:
 	case ETHERTYPE_IPV6:
@@ -126,6 +127,7 @@ void decode_vxlan(struct decode_ctx *d, struct packet *p, struct cursor c)
 	}
 	CNT_INC(d->cnt, DECODER_VXLAN);
 	cur_skip(&c, 8);
+	p->tun_next = TUN_VXLAN;
 	if (decode_layer_enter(d, p))
 		decode_ether(d, p, c);
 }
@@ -148,6 +150,7 @@ void decode_geneve(struct decode_ctx *d, struct packet *p, struct cursor c)
 		return;
 	CNT_INC(d->cnt, DECODER_GENEVE);
 	cur_skip(&c, 8 + opt);
+	p->tun_next = TUN_GENEVE;
 	if (!decode_layer_enter(d, p))
 		return;
 	if (proto == ETHERTYPE_TEB)

@@ -985,6 +985,10 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		if (p->proto == 6)
 			CNT_INC(&w->cnt, TCP_INVALID_CSUM);
 	}
+	/* the carrier first: making room for it may end other flows, never
+	 * the inner one held below */
+	if (p->flags & PKT_TUNNEL)
+		flow_table_carrier(w->ft, p);
 	struct flow *f = flow_table_handle(w->ft, p);
 	if (f && (f->flags & FLOW_F_MIDSTREAM) && w->cfg->stream_midstream_policy != MIDSTREAM_IGNORE)
 		midstream_policy(w, f);

@@ -422,6 +422,48 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 	return f;
 }
 
+struct flow *flow_table_carrier(struct flow_table *ft, struct packet *p)
+{
+	/* IP-in-IP and UDP carriers (VXLAN, Geneve) have flows; GRE, which
+	 * Suricata does not track, has none */
+	if (!(p->flags & PKT_TUNNEL) || !p->tun_ip_ver || p->tun_proto == 47)
+		return NULL;
+	struct flow_key k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, p->tun_src, 16);
+	memcpy(k.dst, p->tun_dst, 16);
+	k.proto = p->tun_proto;
+	k.ip_ver = p->tun_ip_ver;
+	/* the VLANs outside the tunnel only */
+	uint8_t nv = p->tun_vlan_cnt < p->vlan_cnt ? p->tun_vlan_cnt : p->vlan_cnt;
+	k.vlan[0] = nv > 0 ? p->vlan[0] : 0;
+	k.vlan[1] = nv > 1 ? p->vlan[1] : 0;
+	k.vlan[2] = nv > 2 ? p->vlan[2] : 0;
+	k.sp = p->tun_sp;
+	k.dp = p->tun_dp;
+	uint32_t h = key_hash(ft, &k);
+	struct flow *f = ft->buckets[h % ft->nbuckets];
+	int dir = -1;
+	for (; f; f = f->hnext)
+		if (f->hash == h && (dir = key_match(&f->key, &k)) >= 0)
+			break;
+	if (!f) {
+		if (!(f = flow_create(ft, &k, h, p)))
+			return NULL;
+		dir = key_match(&f->key, &k);
+	}
+	f->pkts[dir]++;
+	f->bytes[dir] += p->caplen;
+	if (p->ts > f->last)
+		f->last = p->ts;
+	f->ew &= 0x7f;
+	if (f->pkts[0] && f->pkts[1] && f->state == FLOW_STATE_NEW)
+		f->state = FLOW_STATE_ESTABLISHED;
+	list_remove(ft, f);
+	list_append(ft, f, flow_list_of(f));
+	return f;
+}
+
 struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 {
 	p->flow = NULL;

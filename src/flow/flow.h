@@ -124,6 +124,12 @@ struct flow_table_cfg {
 void flow_table_cfg_from(struct flow_table_cfg *tc, const struct config *c, unsigned share,
 			 uint32_t worker_id);
 
+/* The flow of a tunnelled packet's carrier (its outermost IP layer:
+ * IP-in-IP, GRE, the UDP of VXLAN...), counted as Suricata counts the
+ * outer packet's own flow; p->flow stays the inner packet's.  NULL when p
+ * is not tunnelled (or under memcap). */
+struct flow *flow_table_carrier(struct flow_table *ft, struct packet *p);
+
 /* Returns the table or NULL on allocation failure. */
 struct flow_table *flow_table_new(const struct flow_table_cfg *tc, struct counters *cnt,
 				  flow_end_cb cb, void *ud);

@@ -95,8 +95,10 @@ const char *eve_proto_name(uint8_t proto, char buf[static 4])
 	switch (proto) {
 	case 1: return "ICMP";
 	case 2: return "IGMP";
+	case 4: return "IP-in-IP";
 	case 6: return "TCP";
 	case 17: return "UDP";
+	case 41: return "IPv6";
 	case 47: return "GRE";
 	case 50: return "ESP";
 	case 51: return "AH";
@@ -363,6 +365,40 @@ static void packet_fields(struct jbuf *jb, const struct packet *p)
 	jb_close(jb);
 }
 
+/* Where Suricata says a packet came from: the wire, defragmentation, or
+ * the decoder that unwrapped it from a tunnel. */
+static const char *pkt_src(const struct packet *p)
+{
+	static const char *const tun[] = { "wire/pcap", "ipv4 tunnel", "ipv6 tunnel", "gre tunnel",
+					    "vxlan encapsulation", "geneve encapsulation" };
+	if (p->flags & PKT_REBUILT)
+		return "defrag";
+	if ((p->flags & PKT_TUNNEL) && p->tun_kind < sizeof(tun) / sizeof(tun[0]))
+		return tun[p->tun_kind];
+	return "wire/pcap";
+}
+
+/* A tunnelled packet's carrier, as Suricata's alerts give it: the
+ * outermost IP layer's addresses, ports and protocol, and the depth. */
+static void tunnel_object(struct jbuf *jb, const struct packet *p)
+{
+	if (!(p->flags & PKT_TUNNEL) || !p->tun_ip_ver)
+		return;
+	char a[46], pb[4];
+	jb_open_object(jb, "tunnel");
+	addr_str(p->tun_ip_ver, p->tun_src, a);
+	jb_str(jb, "src_ip", a);
+	if (has_ports(p->tun_proto))
+		jb_u64(jb, "src_port", p->tun_sp);
+	addr_str(p->tun_ip_ver, p->tun_dst, a);
+	jb_str(jb, "dest_ip", a);
+	if (has_ports(p->tun_proto))
+		jb_u64(jb, "dest_port", p->tun_dp);
+	jb_str(jb, "proto", eve_proto_name(p->tun_proto, pb));
+	jb_u64(jb, "depth", p->tun_depth);
+	jb_close(jb);
+}
+
 /* The head of an alert record on packet p: the envelope, then direction,
  * pkt_src and app_proto as Suricata writes them. */
 static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
@@ -371,7 +407,8 @@ static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct
 	eve_header(jb, p->ts, "alert", f, p, ec);
 	if (f)
 		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
-	jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+	tunnel_object(jb, p);
+	jb_str(jb, "pkt_src", pkt_src(p));
 	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 }
@@ -608,7 +645,7 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
 	if (p)
-		jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+		jb_str(jb, "pkt_src", pkt_src(p));
 	jb_open_object(jb, "tls");
 	tls_log_fields(jb, t);
 	jb_close(jb);
@@ -729,7 +766,7 @@ static void eve_smtp_record(struct jbuf *jb, const struct packet *p, const struc
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "smtp", f, p, ec);
 	if (p)
-		jb_str(jb, "pkt_src", p->flags & PKT_REBUILT ? "defrag" : "wire/pcap");
+		jb_str(jb, "pkt_src", pkt_src(p));
 	jb_u64(jb, "tx_id", m->tx_id);
 	smtp_objects(jb, m);
 	flow_metadata(jb, f);

@@ -31,7 +31,7 @@ EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tl
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
-APP_PREFIXES = ('ether', 'tunnel', 'traffic', 'in_iface', 'packet_info',
+APP_PREFIXES = ('ether', 'traffic', 'in_iface', 'packet_info',
                 'smb', 'files', 'dhcp', 'nfs', 'krb5', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',

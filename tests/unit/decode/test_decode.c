@@ -187,6 +187,47 @@ static void test_gre_inner_flow(void **state)
 	assert_int_equal(p.proto, 6);
 	assert_int_equal(p.src[0], 172);
 	assert_int_equal(p.dp, 80);
+	/* the carrier: the outermost layer, and who unwrapped the inner */
+	assert_int_equal(p.tun_kind, TUN_GRE);
+	assert_int_equal(p.tun_ip_ver, 4);
+	assert_int_equal(p.tun_proto, 47);
+	assert_int_equal(p.tun_src[0], 198);
+	assert_int_equal(p.tun_dst[3], 2);
+}
+
+/* IP-in-IP and 6in4: the inner packet is the flow's, the outer one the
+ * carrier (pkt_src "ipv4 tunnel", tunnel.proto IP-in-IP / IPv6). */
+static void test_ipip_carrier(void **state)
+{
+	(void)state;
+	struct pg_ep c, s, c6, s6;
+	struct packet p;
+	pg_ep4(&c, "10.1.0.3", 80);
+	pg_ep4(&s, "10.1.0.4", 80);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, "hello", 5, 0);
+	pg_ipip_wrap(&pk, "10.1.0.1", "10.1.0.2");
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_true(p.flags & PKT_TUNNEL);
+	assert_int_equal(p.ip_ver, 4);
+	assert_int_equal(p.src[3], 3);
+	assert_int_equal(p.tun_kind, TUN_IPV4);
+	assert_int_equal(p.tun_proto, 4);
+	assert_int_equal(p.tun_src[3], 1);
+	assert_int_equal(p.tun_depth, 1);
+	pg_ep6(&c6, "2001:db8::1", 5000);
+	pg_ep6(&s6, "2001:db8::2", 80);
+	pg_tcp(&pk, &c6, &s6, 1, 0, 0x02, NULL, 0, 0);
+	pg_ipip_wrap(&pk, "192.0.2.1", "192.0.2.2");
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_int_equal(p.ip_ver, 6);
+	assert_int_equal(p.tun_kind, TUN_IPV4);
+	assert_int_equal(p.tun_proto, 41);
+	assert_int_equal(p.tun_ip_ver, 4);
+	/* a plain packet has no carrier */
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_false(p.flags & PKT_TUNNEL);
+	assert_int_equal(p.tun_ip_ver, 0);
 }
 
 /* Every prefix of every packet, at a page end: no fault, no hang. */
@@ -279,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_fragments_reassemble),
 		cmocka_unit_test(test_fragment_overlap_first_wins),
 		cmocka_unit_test(test_gre_inner_flow),
+		cmocka_unit_test(test_ipip_carrier),
 		cmocka_unit_test(test_all_prefixes),
 		cmocka_unit_test(test_chdlc_and_short_l4),
 	};

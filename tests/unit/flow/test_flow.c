@@ -120,6 +120,43 @@ static void test_synack_first_orients_flow(void **state)
 	done(ft);
 }
 
+/* A tunnel's carrier has a flow of its own (IP-in-IP here, as Suricata
+ * records it), apart from the inner flow; a GRE carrier has none. */
+static void test_tunnel_carrier_flow(void **state)
+{
+	(void)state;
+	struct flow_table *ft = mk(0);
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	pg_ep4(&c, "10.1.0.3", 1234);
+	pg_ep4(&s, "10.1.0.4", 80);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	pg_ipip_wrap(&pk, "10.1.0.1", "10.1.0.2");
+	struct flow *inner = push(ft, &pk, 1, &p);
+	assert_non_null(inner);
+	struct flow *car = flow_table_carrier(ft, &p);
+	assert_non_null(car);
+	assert_ptr_not_equal(car, inner);
+	assert_int_equal(car->key.proto, 4);
+	assert_int_equal(car->key.src[3], 1);
+	assert_int_equal(car->pkts[0], 1);
+	assert_int_equal(car->bytes[0], pk.len);
+	assert_int_equal(inner->key.proto, 6);
+	/* the next packet of the carrier, the other way, is the same flow */
+	pg_tcp(&pk, &s, &c, 1, 2, 0x12, NULL, 0, 0);
+	pg_ipip_wrap(&pk, "10.1.0.2", "10.1.0.1");
+	push(ft, &pk, 2, &p);
+	assert_ptr_equal(flow_table_carrier(ft, &p), car);
+	assert_int_equal(car->pkts[1], 1);
+	/* GRE: none */
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	pg_gre_wrap(&pk, "198.51.100.1", "198.51.100.2");
+	push(ft, &pk, 3, &p);
+	assert_null(flow_table_carrier(ft, &p));
+	done(ft);
+}
+
 static void test_memcap_evicts(void **state)
 {
 	(void)state;
@@ -175,6 +212,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_session),
 		cmocka_unit_test(test_synack_first_orients_flow),
+		cmocka_unit_test(test_tunnel_carrier_flow),
 		cmocka_unit_test(test_memcap_evicts),
 		cmocka_unit_test(test_icmp_pair_and_community_id),
 	};
