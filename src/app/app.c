@@ -426,7 +426,7 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	memset(fi, 0, sizeof(*fi));
 	fi->size = b->fsize;
 	file_track_end(&hs->ft[dir], &fi->facts, !truncated);
-	fi->truncated = truncated;
+	fi->truncated = truncated || fi->facts.gaps;
 	fi->to_client = dir == 1;
 	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
 	fi->req = hs->req.valid ? &hs->req : NULL;
@@ -476,18 +476,23 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	int dir = request ? 0 : 1;
 	struct http_body *b = &cb->hs->body[dir];
 	(request ? &cb->hs->req : &cb->hs->resp)->body_len = sent_len;
-	if (request && cb->hs->mp)
+	if (data && request && cb->hs->mp)
 		mpart_feed(cb->a, cb->hs->mp, data, len, &cb->hs->req, cb->hs->nreq ? cb->hs->nreq - 1 : 0);
-	if (body_add(cb->a, b, data, len))
+	if (data && body_add(cb->a, b, data, len))
 		body_expose(cb->a, cb->hs, dir);
-	/* a file: responses, and requests that upload one (PUT) */
+	/* a file: responses, and requests that upload one (PUT); a hole in
+	 * the body (data NULL) counts in its size, as Suricata's, and
+	 * makes it a file with gaps */
 	if (len && (!request || (cb->hs->req.h.method_len == 3 &&
 				 !memcmp(cb->hs->req.h.method, "PUT", 3)))) {
 		if (!b->fopen)
 			file_track_begin(&cb->hs->ft[dir]);
 		b->fopen = true;
 		b->fsize += len; /* its size as decoded */
-		file_track_add(&cb->hs->ft[dir], data, len);
+		if (data)
+			file_track_add(&cb->hs->ft[dir], data, len);
+		else
+			file_track_gap(&cb->hs->ft[dir]);
 	}
 }
 
@@ -535,6 +540,13 @@ static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const u
 	 * body without its last chunk): the rules still see what came */
 	if (!data)
 		body_expose(a, hs, dir);
+}
+
+static void http_gap_data(struct app_ctx *a, struct http_state *hs, int dir, uint32_t len)
+{
+	struct http_cb c = { a, hs };
+	const struct http_cbs cbs = { on_http_head, on_http_body, on_http_end, on_http_event, &c };
+	http_gap(hs->conn, dir, len, &cbs);
 }
 
 void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
@@ -998,7 +1010,12 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		af->len[dir] = 0; /* resynchronise after a gap */
 		if (f->alproto == ALP_UNKNOWN)
 			f->alproto = ALP_FAILED;
-		return;
+		else if (f->alproto == ALP_HTTP && af->http && af->http->conn && !data && len)
+			/* libhtp skips a hole in a body and goes on with the
+			 * next message, as Suricata's HTTP parser does */
+			http_gap_data(a, af->http, dir, len);
+		if (!data)
+			return;
 	}
 	if (f->alproto == ALP_UNKNOWN && !af->probe_len[0] && !af->probe_len[1] &&
 	    !af->seen[0] && !af->seen[1] && f->key.proto == 6 && ftp_expecting()) {

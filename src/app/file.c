@@ -79,9 +79,16 @@ static void hex(const uint8_t *d, unsigned n, char *out)
 	out[2 * n] = 0;
 }
 
+void file_track_gap(struct file_track *t)
+{
+	t->gaps = true;
+}
+
 void file_track_end(struct file_track *t, struct file_facts *out, bool closed)
 {
 	memset(out, 0, sizeof(*out));
+	out->gaps = t->gaps;
+	closed = closed && !t->gaps;
 	char *dst[3] = { out->md5, out->sha1, out->sha256 };
 	for (int i = 0; i < 3; i++) {
 		uint8_t md[EVP_MAX_MD_SIZE];

@@ -466,7 +466,8 @@ static int on_resp_headers(htp_tx_t *tx)
 static int body_data(htp_tx_data_t *d, bool request)
 {
 	struct http_conn *c = conn_of(d->tx->connp);
-	if (c && c->cb && !c->stopped && d->data && d->len)
+	/* data NULL: a hole the capture lost (http_gap), len bytes of body */
+	if (c && c->cb && !c->stopped && d->len)
 		c->cb->body(c->cb->ctx, request, d->data, (uint32_t)MIN(d->len, (size_t)UINT32_MAX),
 			    (uint64_t)MAX(0, request ? d->tx->request_message_len
 						  : d->tx->response_message_len));
@@ -770,6 +771,27 @@ static void feed_lines(struct http_conn *c, int dir, const uint8_t *d, uint32_t 
 		return;
 	}
 	deliver(c, dir, d + from, tail);
+}
+
+void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs *cb)
+{
+	if (!c || c->stopped || c->closed[dir] || !len)
+		return;
+	c->cb = cb;
+	/* what was held back for a line cannot be completed any more */
+	hbuf_free(&c->hold[dir]);
+	c->hold[dir] = (struct hbuf){ 0 };
+	c->pend[dir].len = 0;
+	c->line_len[dir] = 0;
+	c->line_hdr[dir] = false;
+	static const struct timeval tv = { 0, 0 };
+	c->feeding = (uint8_t)dir;
+	int r = dir ? htp_connp_res_data(c->connp, &tv, NULL, len) : htp_connp_req_data(c->connp, &tv, NULL, len);
+	if (r == HTP_STREAM_ERROR)
+		c->stopped = true;
+	drop_messages(c);
+	drop_done(c);
+	c->cb = NULL;
 }
 
 void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,

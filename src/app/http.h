@@ -53,8 +53,8 @@ struct http_head {
 /* What the parser reports: a request's line as soon as it is parsed
  * (h->line_only: method, URI, protocol, no headers), then its complete
  * head, a response's complete head (h's views point into base[0..len));
- * body bytes as they arrive, de-chunked and decompressed,
- * with the body's length as sent so far; the end of a message (also for
+ * body bytes as they arrive, de-chunked and decompressed (data NULL: len
+ * bytes of it the capture lost), with the body's length as sent so far; the end of a message (also for
  * messages without a body). */
 struct http_cbs {
 	void (*head)(void *ctx, bool request, struct http_head *h, const uint8_t *base,
@@ -81,6 +81,10 @@ struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp,
  * closed (a body delimited by the close ends here). */
 void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
 	       const struct http_cbs *cb);
+/* len bytes of direction dir were lost (a hole in the capture): inside a
+ * body they are skipped as body bytes and parsing goes on after it;
+ * bytes held back for a line are dropped. */
+void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs *cb);
 /* No more HTTP on this connection (a CONNECT tunnel was opened). */
 void http_stop(struct http_conn *c);
 void http_conn_free(struct http_conn *c);

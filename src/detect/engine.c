@@ -1671,7 +1671,7 @@ void detect_stream_data(struct detect_thread *dt, struct flow *f, int dir, const
 	struct win *w = &d->w[dir];
 	if (flags & STREAM_GAP)
 		w->len = 0; /* no match may span a gap */
-	if (!len || (de->stream_depth && w->consumed >= de->stream_depth))
+	if (!data || !len || (de->stream_depth && w->consumed >= de->stream_depth))
 		return;
 	if (!w->fresh && w->len > de->window) {
 		/* keep the last window bytes as context for the new data */

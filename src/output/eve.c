@@ -1042,7 +1042,7 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
 	if (fi->facts.magic[0])
 		jb_str(jb, "magic", fi->facts.magic);
-	jb_bool(jb, "gaps", false);
+	jb_bool(jb, "gaps", fi->facts.gaps);
 	jb_str(jb, "state", fi->truncated ? "TRUNCATED" : "CLOSED");
 	if (fi->facts.md5[0])
 		jb_str(jb, "md5", fi->facts.md5);

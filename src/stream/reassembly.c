@@ -56,6 +56,12 @@ static void deliver(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, 
 {
 	if (rd->depth_reached || rd->ended)
 		return;
+	if (!data && (flags & STREAM_GAP)) {
+		/* a hole of len bytes: said, not counted as delivered */
+		if (rc->cb)
+			rc->cb(rc->ud, f, dir, NULL, len, flags);
+		return;
+	}
 	if (rc->depth && rd->delivered + len >= rc->depth) {
 		len = (uint32_t)(rc->depth - rd->delivered);
 		rd->depth_reached = true;
@@ -101,7 +107,7 @@ static void skip_gap(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f,
 	if (p)
 		pkt_event(p, EV_STREAM_REASSEMBLY_SEQ_GAP);
 	rd->next_seq = rd->ooo->seq;
-	deliver(rc, rd, f, dir, NULL, 0, STREAM_GAP);
+	deliver(rc, rd, f, dir, NULL, gap, STREAM_GAP);
 	drain(rc, rd, f, dir);
 }
 

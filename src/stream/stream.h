@@ -6,8 +6,9 @@
  * callback: the app-layer parsers and the rule engine plug in there.
  *
  * Contract of the callback: called with (data, len, flags) in stream order;
- * data is valid only during the call.  STREAM_GAP means bytes were lost
- * before this call's data (len may be 0 with only the flag); STREAM_END
+ * data is valid only during the call.  STREAM_GAP with data NULL says len
+ * bytes were lost there (the parsers that can skip a hole, HTTP's, are
+ * told its size); STREAM_END
  * comes once when the direction is finished (flow end or depth reached).
  *
  * Policy: the first copy of a byte wins.  Retransmitted or overlapping
