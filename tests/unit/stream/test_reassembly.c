@@ -18,6 +18,8 @@
 static uint8_t got[1 << 16];
 static uint32_t got_len, gaps, ends;
 
+static uint64_t gap_len;
+
 static void collect(void *ud, struct flow *f, int dir, const uint8_t *data, uint32_t len,
 		    unsigned flags)
 {
@@ -26,6 +28,13 @@ static void collect(void *ud, struct flow *f, int dir, const uint8_t *data, uint
 		gaps++;
 	if (flags & STREAM_END)
 		ends++;
+	if (!data) { /* a hole (its size, no bytes), or the end */
+		if (flags & STREAM_GAP)
+			gap_len += len;
+		else
+			assert_int_equal(len, 0);
+		return;
+	}
 	assert_true(got_len + len <= sizeof(got));
 	if (len)
 		memcpy(got + got_len, data, len);
@@ -46,6 +55,7 @@ static void reset(uint64_t ooo_limit)
 	memset(&fl, 0, sizeof(fl));
 	reasm_ctx_init(&rc, &cfg, 1, &cnt, collect, NULL);
 	got_len = gaps = ends = 0;
+	gap_len = 0;
 	config_fini(&cfg);
 }
 
@@ -153,6 +163,7 @@ static void test_gap_and_limit(void **state)
 	assert_int_equal(got_len, 10 + 40 + 40);
 	assert_int_equal(ends, 1);
 	assert_true(rd.gap_bytes >= 10);
+	assert_int_equal(gap_len, rd.gap_bytes); /* each hole said with its size */
 	reasm_dir_fini(&rc, &rd);
 	assert_int_equal(rc.mc.used, 0);
 }
