@@ -88,7 +88,7 @@ void file_track_end(struct file_track *t, struct file_facts *out, bool closed)
 {
 	memset(out, 0, sizeof(*out));
 	out->gaps = t->gaps;
-	closed = closed && !t->gaps;
+	/* with holes: the digests of the bytes seen, as Suricata gives them */
 	char *dst[3] = { out->md5, out->sha1, out->sha256 };
 	for (int i = 0; i < 3; i++) {
 		uint8_t md[EVP_MAX_MD_SIZE];

@@ -38,12 +38,13 @@ struct file_facts {
 	char magic[FILE_MAGIC_MAX];
 	char store_tmp[600];      /* a closed copy awaiting the rules' verdict ("" none) */
 	bool stored;              /* kept in the file store */
-	bool gaps;                /* bytes were lost: no digest, not stored, TRUNCATED */
+	bool gaps;                /* bytes were lost: TRUNCATED; digests of the bytes seen */
 };
 
 void file_track_begin(struct file_track *t);
 void file_track_add(struct file_track *t, const uint8_t *d, uint32_t n);
-/* Bytes of the file were lost: its digests and copy are void. */
+/* Bytes of the file were lost (its digests and copy go on with the rest,
+ * as Suricata's). */
 void file_track_gap(struct file_track *t);
 /* Finishes the digests (closed files) and the magic; frees the state. */
 void file_track_end(struct file_track *t, struct file_facts *out, bool closed);

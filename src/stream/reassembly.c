@@ -107,7 +107,10 @@ static void skip_gap(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f,
 	if (p)
 		pkt_event(p, EV_STREAM_REASSEMBLY_SEQ_GAP);
 	rd->next_seq = rd->ooo->seq;
-	deliver(rc, rd, f, dir, NULL, gap, STREAM_GAP);
+	/* a hole the receiver acknowledged past has its size said (the HTTP
+	 * parser skips it); one left when the session ended is only marked:
+	 * Suricata does not read on past it then (tcp-rst-unacked-stream) */
+	deliver(rc, rd, f, dir, NULL, p ? gap : 0, STREAM_GAP);
 	drain(rc, rd, f, dir);
 }
 
