@@ -657,6 +657,8 @@ const struct app_file *app_http_open_file(struct flow *f)
 			file_fill(&fi, hs, dir, true);
 			return &fi;
 		}
+	if (af && af->smb && smb_open_file(af->smb, &fi))
+		return &fi;
 	struct ftpdata_state *d = af ? af->ftpdata : NULL;
 	if (d && d->open && !d->closed) {
 		/* an FTP data connection that ended without a FIN */
@@ -755,6 +757,8 @@ void app_tx_reset(struct app_ctx *a)
 	t->quic_log = false;
 	t->nsip = 0;
 	t->nldap = 0;
+	t->nsmb = 0;
+	t->dce = false;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -801,6 +805,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	ftpdata_state_free(a, af->ftpdata);
 	sip_state_free(a, af->sip);
 	ldap_state_free(a, af->ldap);
+	smb_state_free(a, af->smb);
+	dcerpc_state_free(a, af->dcerpc);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -1014,6 +1020,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			/* libhtp skips a hole in a body and goes on with the
 			 * next message, as Suricata's HTTP parser does */
 			http_gap_data(a, af->http, dir, len);
+		else if (f->alproto == ALP_SMB && af->smb)
+			smb_gap(a, af->smb, dir);
 		if (!data)
 			return;
 	}
@@ -1142,6 +1150,30 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->sip && !(af->sip = v_calloc(1, sizeof(*af->sip))))
 			return;
 		sip_feed(a, af->sip, dir, data, len);
+		break;
+	case ALP_SMB:
+		if (!af->smb) {
+			/* an SMB connection's state (requests awaiting responses,
+			 * open files) is charged to the app-layer memcap */
+			if (!app_charge(a, sizeof(*af->smb)))
+				return;
+			if (!(af->smb = v_calloc(1, sizeof(*af->smb)))) {
+				app_release(a, sizeof(*af->smb));
+				return;
+			}
+		}
+		smb_feed(a, af->smb, dir, data, len);
+		break;
+	case ALP_DCERPC:
+		if (!af->dcerpc) {
+			if (!app_charge(a, sizeof(*af->dcerpc)))
+				return;
+			if (!(af->dcerpc = v_calloc(1, sizeof(*af->dcerpc)))) {
+				app_release(a, sizeof(*af->dcerpc));
+				return;
+			}
+		}
+		dcerpc_feed(a, af->dcerpc, dir, data, len);
 		break;
 	case ALP_LDAP:
 		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))

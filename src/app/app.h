@@ -34,7 +34,7 @@ enum alproto_id {
 	ALP_LDAP,
 	ALP_TFTP,
 	ALP_SNMP,
-	ALP_SMB,       /* detected (content rules on its stream); not parsed yet */
+	ALP_SMB,       /* SMB 1/2/3 over NetBIOS session service (smb.c) */
 	ALP_DCERPC,    /* DCE/RPC over TCP: detected, not parsed yet */
 	ALP_MAX
 };
@@ -229,6 +229,46 @@ struct ldap_tx {
 };
 #define APP_LDAP_PER_PKT 4
 
+/* SMB (smb.c): a request and its response, as Suricata's smb
+ * transaction; strings are kept as UTF-8 (names converted from UTF-16). */
+#define SMB_STR_MAX 256
+#define SMB_SHORT_MAX 64
+#define SMB_DIALECTS_MAX 16       /* dialects of an SMB1 negotiate kept */
+struct smb_tx {
+	uint64_t id;              /* Suricata's smb.id: 1 for the flow's first */
+	uint64_t msg_id;          /* SMB2 MessageId; SMB1 (pid << 16) | mid */
+	uint64_t session_id;
+	uint32_t tree_id;
+	uint32_t status;          /* NT status, or SMB1 DOS error (class, code) */
+	uint16_t cmd;
+	uint8_t ver;              /* 1 or 2 (SMB2 and 3) */
+	bool has_req, has_resp, dos_status;
+	bool resp_side;           /* exposed on the response's packet */
+	bool share_set, is_pipe;  /* a tree connect: share[] is its path */
+	bool create, delete_on_close, fuid_set, guid_set;
+	uint32_t disposition;
+	uint16_t dialect2;        /* SMB2 dialect of the flow (0 none) */
+	char dialect1[SMB_SHORT_MAX]; /* SMB1 dialect of the flow */
+	char filename[SMB_STR_MAX], share[SMB_STR_MAX];
+	uint16_t filename_len, share_len;
+	uint8_t fuid[16], server_guid[16];
+	char dialects[SMB_STR_MAX];  /* an SMB1 negotiate's dialect names, each NUL-ended */
+	uint16_t dialects_len;
+	uint8_t ndialects;
+	bool setinfo;             /* a SET_INFO of a file's delete disposition */
+	bool quiet;               /* not a transaction of its own (READ, WRITE, ...) */
+	bool overlap;             /* its data overlapped bytes seen (smb.file_overlap) */
+	bool ntlmssp;             /* a session setup's NTLMSSP AUTHENTICATE */
+	char ntlm_user[SMB_SHORT_MAX], ntlm_domain[SMB_SHORT_MAX], ntlm_host[SMB_SHORT_MAX];
+	char ntlm_version[SMB_SHORT_MAX];
+	uint16_t ntlm_user_len, ntlm_domain_len;
+	char native_os[2][SMB_SHORT_MAX], native_lm[2][SMB_SHORT_MAX]; /* SMB1 session setup */
+};
+#define APP_SMB_PER_PKT 6
+/* The fields of the "smb" object. */
+struct jbuf;
+void smb_log_fields(struct jbuf *jb, const struct smb_tx *t);
+
 /* TFTP (tftp.c): the last read or write request of a flow */
 struct tftp_info {
 	uint8_t opcode;           /* 1 read, 2 write */
@@ -307,6 +347,8 @@ struct app_file {
 	const struct http_msg *req, *resp;
 	const struct smtp_info *smtp; /* an SMTP attachment: its transaction */
 	const struct ftpdata_info *ftpdata; /* an FTP data connection's file */
+	bool smb;                 /* carried by SMB READ / WRITE ... */
+	const struct smb_tx *smb_tx; /* ... by this file transaction (NULL at flow end) */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
 };
@@ -442,6 +484,17 @@ struct app_tx {
 	/* SIP: the messages this packet completed */
 	const struct sip_msg *sip[APP_SIP_PER_PKT];
 	uint8_t nsip;
+	/* SMB: transactions a request or response of this packet touched
+	 * (smb_log: written to eve when their response came) */
+	const struct smb_tx *smb[APP_SMB_PER_PKT];
+	uint8_t nsmb;
+	/* DCE/RPC (inside SMB named pipes): a request or response of an
+	 * interface the server accepted, on this packet (dcerpc.iface,
+	 * dcerpc.opnum) */
+	bool dce;
+	bool dce_has_opnum;
+	uint16_t dce_ver, dce_opnum;
+	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
 	/* app-layer events raised on this packet */
 	app_events_t events;
 	/* a config rule matched this packet's transaction: no records of it */

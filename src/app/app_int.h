@@ -125,6 +125,98 @@ void ldap_state_free(struct app_ctx *a, struct ldap_state *s);
 /* A transaction not logged yet (flow end), marked logged; NULL: none. */
 const struct ldap_tx *ldap_unlogged(struct ldap_state *s);
 
+/* SMB (smb.c) */
+#define SMB_REC_MAX (64 * 1024 + 512) /* bytes of a NetBIOS record kept for parsing */
+#define SMB_MAX_PENDING 16        /* requests awaiting their responses */
+#define SMB_MAX_FILES 8          /* files open at once */
+#define SMB_DCE_CTX_MAX 16        /* DCE/RPC contexts bound */
+#define SMB_DCE_CALLS 8           /* DCE/RPC requests remembered for their responses */
+#define SMB_MAX_TREES 16          /* tree connects remembered */
+#define SMB_MAX_NAMES 32          /* file ids whose CREATE named them */
+/* DCE/RPC presentation contexts bound (on SMB pipes or over TCP) */
+struct dce_state {
+	struct dce_ctx {
+		uint16_t id, ver;
+		uint8_t uuid[16];
+		bool accepted;
+	} ctx[SMB_DCE_CTX_MAX];
+	uint8_t nctx, bound;      /* contexts kept; the first of the last bind */
+	uint32_t call[SMB_DCE_CALLS]; /* requests' call ids and opnums (responses) */
+	uint16_t op[SMB_DCE_CALLS];
+	uint8_t call_next;
+};
+/* DCE/RPC over TCP: PDUs cut by their fragment length */
+struct dcerpc_state {
+	struct dce_state dce;
+	struct dce_dir {
+		uint8_t *buf;     /* a PDU split across deliveries (64 KiB, charged) */
+		uint32_t len, need;
+		bool broken;      /* not DCE/RPC: this direction is not read further */
+	} dir[2];
+};
+struct smb_file {
+	bool used;
+	bool to_client;           /* read: travels to the client */
+	uint8_t fid[16];          /* SMB2 FileId; SMB1: the FID in the first 2 bytes */
+	char name[SMB_STR_MAX];
+	uint16_t name_len;
+	uint64_t next_off, size;
+	bool gaps;
+	bool body_shown;          /* file.data filled up and was shown (then freed) */
+	uint8_t ver;              /* its transaction: SMB version, id, session, tree */
+	uint64_t id, session_id;
+	uint32_t tree_id;
+	uint64_t closed_seq;      /* the packet it was closed on (+1: never) */
+	struct file_track ft;
+	struct http_body body;    /* the first bytes (file.data) */
+};
+struct smb_name {
+	uint8_t fid[16];
+	char name[SMB_STR_MAX];
+	uint16_t name_len;
+	bool used;
+};
+struct smb_dir {
+	uint8_t nb[4];
+	uint8_t nb_len;
+	bool session_msg;         /* the record is an NBSS session message */
+	uint32_t rec_len, got;    /* the record's length, bytes of it seen */
+	uint8_t *buf;             /* its first SMB_REC_MAX bytes, while they come */
+	uint32_t len, cap;
+	bool lost;                /* the memcap refused the buffer: not parsed */
+	bool resync;              /* after a hole: looking for the next record */
+	int file;                 /* a READ/WRITE's data streaming into files[file], or -1 */
+	uint64_t data_skip, data_left, data_off;
+};
+struct smb_state {
+	struct smb_dir dir[2];
+	struct smb_tx pending[SMB_MAX_PENDING];
+	struct smb_tx pkt[APP_SMB_PER_PKT]; /* this packet's views (app_tx.smb) */
+	uint64_t seq;
+	uint64_t next_id;
+	uint16_t dialect2;
+	char dialect1[SMB_SHORT_MAX];
+	struct smb_file files[SMB_MAX_FILES];
+	struct smb_name names[SMB_MAX_NAMES];
+	uint8_t name_next;
+	struct smb_tree {         /* tree ids the server connected, and whether a pipe */
+		uint32_t tid;
+		bool used, pipe;
+	} trees[SMB_MAX_TREES];
+	uint8_t tree_next;
+	struct dce_state dce;     /* DCE/RPC on the named pipes */
+};
+void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d, uint32_t n);
+/* Bytes of direction dir were lost: the record under way is dropped and
+ * reading resumes at the next NetBIOS message carrying an SMB header. */
+void smb_gap(struct app_ctx *a, struct smb_state *s, int dir);
+/* DCE/RPC over TCP: the same interface tracking, on a dcerpc flow. */
+void dcerpc_feed(struct app_ctx *a, struct dcerpc_state *s, int dir, const uint8_t *d, uint32_t n);
+void dcerpc_state_free(struct app_ctx *a, struct dcerpc_state *s);
+/* At flow end: a file still open, closed as truncated (once each); NULL: none. */
+const struct app_file *smb_open_file(struct smb_state *s, struct app_file *fi);
+void smb_state_free(struct app_ctx *a, struct smb_state *s);
+
 /* QUIC (quic.c) */
 struct quic_state {
 	struct quic_info info;
@@ -302,6 +394,8 @@ struct app_flow {
 	struct ldap_state *ldap;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
+	struct smb_state *smb;
+	struct dcerpc_state *dcerpc;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

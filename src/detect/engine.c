@@ -1848,7 +1848,10 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 	if (r->sameip && memcmp(p->src, p->dst, 16))
 		return false;
 	const struct flow *f = p->flow;
-	if (r->alproto && !(f && f->alproto == r->alproto))
+	/* (DCE/RPC rules also run on SMB flows, whose named pipes carry it,
+	 * as in Suricata) */
+	if (r->alproto && !(f && (f->alproto == r->alproto ||
+				  (r->alproto == ALP_DCERPC && f->alproto == ALP_SMB))))
 		return false;
 	for (uint8_t i = 0; i < r->nalp; i++) {
 		/* a negation decides nothing until the protocol is known */
@@ -2269,6 +2272,19 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		if (tx->snmp->has_usm)
 			add_inst(&bi[BUF_SNMP_USM], tx->snmp->usm, tx->snmp->usm_len);
 	}
+	for (unsigned i = 0; i < tx->nsmb; i++) {
+		/* a tree connect's path once the server said whether it is a
+		 * pipe; the NTLMSSP names with the session setup request */
+		const struct smb_tx *t = tx->smb[i];
+		if (t->share_set && t->resp_side && !t->is_pipe)
+			add_inst(&bi[BUF_SMB_SHARE], t->share, t->share_len);
+		if (t->share_set && t->resp_side && t->is_pipe)
+			add_inst(&bi[BUF_SMB_NAMED_PIPE], t->share, t->share_len);
+		if (t->ntlmssp && !t->resp_side) {
+			add_inst(&bi[BUF_SMB_NTLMSSP_USER], t->ntlm_user, t->ntlm_user_len);
+			add_inst(&bi[BUF_SMB_NTLMSSP_DOMAIN], t->ntlm_domain, t->ntlm_domain_len);
+		}
+	}
 	for (unsigned i = 0; i < tx->nldap; i++) {
 		const struct ldap_tx *t = tx->ldap[i];
 		const uint8_t *p;
@@ -2467,6 +2483,22 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 				return false;
 			for (unsigned k = 0; k < tx->nldap && !ok; k++)
 				ok = ldap_cond_ok(c, tx->ldap[k]);
+			break;
+		case AC_DCE_IFACE:
+			if (!tx || !tx->dce || !c->hl)
+				return false;
+			ok = !memcmp(tx->dce_uuid, c->hl->v, 16) && (!c->mask || numcmp_ok(&c->c, tx->dce_ver));
+			break;
+		case AC_DCE_OPNUM:
+			if (!tx || !tx->dce || !tx->dce_has_opnum)
+				return false;
+			ok = numcmp_ok(&c->c, tx->dce_opnum);
+			break;
+		case AC_SMB_VERSION:
+			if (!tx || !tx->nsmb)
+				return false;
+			for (unsigned k = 0; k < tx->nsmb && !ok; k++)
+				ok = numcmp_ok(&c->c, tx->smb[k]->ver);
 			break;
 		case AC_SNMP_VERSION:
 		case AC_SNMP_PDU_TYPE:

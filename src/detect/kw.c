@@ -2131,6 +2131,12 @@ STICKY(sip_user_agent, BUF_SIP_USER_AGENT, ALP_SIP)
 STICKY(sip_content_type, BUF_SIP_CONTENT_TYPE, ALP_SIP)
 STICKY(sip_content_length, BUF_SIP_CONTENT_LENGTH, ALP_SIP)
 STICKY(quic_version, BUF_QUIC_VERSION, ALP_QUIC)
+STICKY(smb_share, BUF_SMB_SHARE, ALP_SMB)
+STICKY(smb_share_legacy, BUF_SMB_SHARE, ALP_SMB)
+STICKY(smb_named_pipe, BUF_SMB_NAMED_PIPE, ALP_SMB)
+STICKY(smb_named_pipe_legacy, BUF_SMB_NAMED_PIPE, ALP_SMB)
+STICKY(smb_ntlmssp_user, BUF_SMB_NTLMSSP_USER, ALP_SMB)
+STICKY(smb_ntlmssp_domain, BUF_SMB_NTLMSSP_DOMAIN, ALP_SMB)
 STICKY(ldap_request_dn, BUF_LDAP_REQUEST_DN, ALP_LDAP)
 STICKY(ldap_responses_dn, BUF_LDAP_RESPONSES_DN, ALP_LDAP)
 STICKY(ldap_responses_message, BUF_LDAP_RESPONSES_MESSAGE, ALP_LDAP)
@@ -2175,6 +2181,117 @@ static int ac_num(struct rule *r, const char *arg, uint8_t type, uint64_t max, c
 static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_OPCODE, 15, "dns.opcode", ALP_DNS, pc); }
 static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", ALP_DNS, pc); }
 static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", ALP_DNS, pc); }
+static int kw_smb_version(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	/* Suricata accepts 1 and 2 only */
+	char tmp[16];
+	if (a) {
+		str_lcpy(tmp, a, sizeof(tmp));
+		const char *v = trim(tmp);
+		if (strcmp(v, "1") && strcmp(v, "2"))
+			FAIL("smb.version: 1 or 2, not \"%s\"", a);
+	}
+	return ac_num(r, a, AC_SMB_VERSION, 2, "smb.version", ALP_SMB, pc);
+}
+static int hexval(char ch)
+{
+	return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* dcerpc.iface:UUID[,<N|>N|=N|!N][,any_frag]: the UUID kept as DCE/RPC
+ * sends it (its first three fields little-endian) */
+static int kw_dcerpc_iface(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	char tmp[128], *toks[4];
+	if (need_arg(a, "dcerpc.iface", pc))
+		return -1;
+	str_lcpy(tmp, a, sizeof(tmp));
+	int nt = 0;
+	for (char *sv, *t = strtok_r(tmp, ",", &sv); t && nt < 4; t = strtok_r(NULL, ",", &sv))
+		toks[nt++] = trim(t);
+	if (nt < 1 || strlen(toks[0]) != 36)
+		FAIL("dcerpc.iface: bad UUID \"%s\"", a);
+	uint8_t be[16];
+	const char *u = toks[0];
+	for (int i = 0, k = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (u[i] != '-')
+				FAIL("dcerpc.iface: bad UUID \"%s\"", a);
+			continue;
+		}
+		int hi = hexval(u[i]), lo = i + 1 < 36 ? hexval(u[i + 1]) : -1;
+		if (hi < 0 || lo < 0)
+			FAIL("dcerpc.iface: bad UUID \"%s\"", a);
+		be[k++] = (uint8_t)(hi << 4 | lo);
+		i++;
+	}
+	static const uint8_t order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+	struct numcmp n = { 0 };
+	bool have_ver = false;
+	for (int i = 1; i < nt; i++) {
+		if (!strcmp(toks[i], "any_frag"))
+			continue;
+		const char *v = toks[i];
+		char num[32];
+		if (*v == '=')
+			v++;
+		str_lcpy(num, v, sizeof(num));
+		if (parse_numcmp(num, &n, 65535) < 0)
+			FAIL("dcerpc.iface: bad version \"%s\"", toks[i]);
+		have_ver = true;
+	}
+	struct hash_list *hl = v_calloc(1, sizeof(*hl));
+	uint8_t *v = v_malloc(16);
+	if (!hl || !v) {
+		v_free(hl);
+		v_free(v);
+		FAIL("out of memory");
+	}
+	for (int i = 0; i < 16; i++)
+		v[i] = be[order[i]];
+	hl->len = 16;
+	hl->n = 1;
+	hl->v = v;
+	struct app_cond *c = add_ac(r, AC_DCE_IFACE, ALP_DCERPC, pc);
+	if (!c) {
+		v_free(v);
+		v_free(hl);
+		return -1;
+	}
+	c->hl = hl;
+	c->c = n;
+	c->mask = have_ver;
+	return 0;
+}
+static int kw_dce_iface(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_iface(r, a, pc); }
+static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	/* N or N-M (inclusive, as Suricata's opnum ranges) */
+	char tmp[32];
+	if (need_arg(a, "dcerpc.opnum", pc))
+		return -1;
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *p = trim(tmp), *dash = strchr(p, '-'), *end;
+	unsigned long lo = strtoul(p, &end, 10), hi = lo;
+	if (end == p || (dash ? end != dash : *end))
+		FAIL("dcerpc.opnum: bad value \"%s\" (N or N-M)", a);
+	if (dash) {
+		hi = strtoul(dash + 1, &end, 10);
+		if (end == dash + 1 || *end || hi < lo)
+			FAIL("dcerpc.opnum: bad value \"%s\" (N or N-M)", a);
+	}
+	if (hi > 65535)
+		FAIL("dcerpc.opnum: bad value \"%s\" (N or N-M)", a);
+	struct app_cond *c = add_ac(r, AC_DCE_OPNUM, ALP_DCERPC, pc);
+	if (!c)
+		return -1;
+	c->c.op = CMP_RANGE_IN;
+	c->c.a = lo;
+	c->c.b = hi;
+	return 0;
+}
+static int kw_dce_opnum(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_opnum(r, a, pc); }
 static int kw_snmp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_SNMP_VERSION, 3, "snmp.version", ALP_SNMP, pc); }
 static int kw_snmp_pdu_type(struct rule *r, const char *a, struct parse_ctx *pc)
 {

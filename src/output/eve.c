@@ -561,6 +561,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_open_object(jb, "sip");
 			sip_log_fields(jb, tx->sip[0]);
 			jb_close(jb);
+		} else if (f->alproto == ALP_SMB && tx && tx->nsmb) {
+			jb_open_object(jb, "smb");
+			smb_log_fields(jb, tx->smb[0]);
+			jb_close(jb);
 		} else if (f->alproto == ALP_LDAP && tx && tx->nldap) {
 			jb_open_object(jb, "ldap");
 			ldap_log_fields(jb, tx->ldap[0]);
@@ -569,6 +573,23 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			/* the DNS message of this packet, as its dns record */
 			dns_log(jb, &tx->dns[0], ec->dns_formats);
 		}
+	}
+	if (f && tx && tx->nfiles) {
+		/* the files that ended on this packet, as Suricata lists a
+		 * transaction's files in its alerts */
+		jb_open_array(jb, "files");
+		for (unsigned i = 0; i < tx->nfiles; i++) {
+			const struct app_file *fi = tx->files[i];
+			jb_open_object(jb, NULL);
+			jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
+			jb_bool(jb, "gaps", false);
+			jb_str(jb, "state", fi->truncated ? "TRUNCATED" : "CLOSED");
+			jb_bool(jb, "stored", fi->facts.stored);
+			jb_u64(jb, "size", fi->size);
+			jb_u64(jb, "tx_id", fi->tx_id);
+			jb_close(jb);
+		}
+		jb_close(jb);
 	}
 	if (a->ent_buf >= 0)
 		entropy_metadata(jb, a->ent_buf, a->ent_val);
@@ -979,6 +1000,16 @@ static void ldap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "ldap", t->tx_id, ldap_log_fields, t, ec);
 }
 
+/* An SMB transaction when its response comes (a request and its
+ * response), as Suricata logs it. */
+static void smb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	for (unsigned i = 0; tx && f && i < tx->nsmb; i++)
+		if (tx->smb[i]->resp_side)
+			TX_RECORD(jb, p, f, "smb", tx->smb[i]->id - 1, smb_log_fields, tx->smb[i], ec);
+}
+
 static void tftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
 {
@@ -1037,7 +1068,12 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 		smtp_objects(jb, fi->smtp);
 	if (fi->ftpdata)
 		ftpdata_object(jb, fi->ftpdata);
-	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : "http");
+	if (fi->smb_tx) {
+		jb_open_object(jb, "smb");
+		smb_log_fields(jb, fi->smb_tx);
+		jb_close(jb);
+	}
+	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
 	if (fi->facts.magic[0])
@@ -1082,6 +1118,8 @@ static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_sip(const struct eve_cfg *ec) { return ec->sip; }
 static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
 static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
+/* (no outputs.eve.types.smb key yet: always written) */
+static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
@@ -1103,6 +1141,7 @@ static const struct eve_app_row {
 	{ "quic", want_quic, quic_rows, 0 },
 	{ "sip", want_sip, sip_rows, 0 },
 	{ "ldap", want_ldap, ldap_rows, 7 },
+	{ "smb", want_smb, smb_rows, 0 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },

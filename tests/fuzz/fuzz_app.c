@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * ALP_SMTP, ALP_FTP, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
  * first byte's 0x40 bit is set; ALP_TFTP and ALP_SNMP over UDP).  The input is a conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP) && (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -92,6 +92,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct jbuf jb = { 0 };
 			ldap_log_fields(&jb, a->tx.ldap[i]);
 			jb_fini(&jb);
+		}
+		for (unsigned i = 0; i < a->tx.nsmb; i++) {
+			struct jbuf jb = { 0 };
+			smb_log_fields(&jb, a->tx.smb[i]);
+			jb_fini(&jb);
+		}
+		/* files that ended: their first bytes are what file.data reads */
+		for (unsigned i = 0; i < a->tx.nfiles; i++) {
+			const struct app_file *fi = a->tx.files[i];
+			volatile uint8_t sink = 0;
+			for (uint32_t k = 0; fi->data && k < fi->data_len; k++)
+				sink ^= fi->data[k];
+			(void)sink;
 		}
 		free(buf);
 		off += len;

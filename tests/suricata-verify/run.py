@@ -26,13 +26,13 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp',
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb',
              'engine'}
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
 APP_PREFIXES = ('ether', 'traffic', 'in_iface', 'packet_info',
-                'smb', 'files', 'dhcp', 'nfs', 'krb5', 'rdp', 'mqtt',
+                'dhcp', 'nfs', 'krb5', 'rdp', 'mqtt',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',
                 'http2', 'dcerpc', 'arp', 'pop3', 'imap', 'verdict')
@@ -46,6 +46,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'detect.prefilter.default': None, 'mpm-algo': None,
             'defrag.hash-size': None, 'ippair.hash-size': None,
             'flow.hash-size': 'flow.hash-size',
+            'stream.reassembly.depth': 'stream.reassembly.depth',
             # vigil inspects TCP data as it arrives, which is what Suricata
             # does with stream.inline (docs/packet-engine.md): nothing to set
             'stream.inline': None,
@@ -176,6 +177,10 @@ def plan(tdir, t, vigil):
                              ','.join(str(x) for x in fsc['force-hash'])]
             ev = o.get('eve-log') if isinstance(o, dict) else None
             for ty in (ev or {}).get('types') or []:
+                # smb record filters (types: [create, file, ...], custom):
+                # vigil writes every smb transaction
+                if isinstance(ty, dict) and isinstance(ty.get('smb'), dict) and ty['smb']:
+                    return None, 'smb record options'
                 al = ty.get('alert') if isinstance(ty, dict) else None
                 try:
                     if al['metadata']['rule']['raw'] is True:
