@@ -582,7 +582,7 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			const struct app_file *fi = tx->files[i];
 			jb_open_object(jb, NULL);
 			jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
-			jb_bool(jb, "gaps", false);
+			jb_bool(jb, "gaps", fi->facts.gaps);
 			jb_str(jb, "state", fi->truncated ? "TRUNCATED" : "CLOSED");
 			jb_bool(jb, "stored", fi->facts.stored);
 			jb_u64(jb, "size", fi->size);
