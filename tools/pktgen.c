@@ -180,34 +180,37 @@ int pg_ipv4_fragment(const struct pg_pkt *p, uint32_t fp, struct pg_pkt *out, in
 	return n;
 }
 
-void pg_gre_wrap(struct pg_pkt *p, const char *osrc, const char *odst)
+/* The packet's IP datagram inside an outer IPv4 header of protocol
+ * proto (proto 0: IP-in-IP or 6in4 by the datagram's version), after a
+ * GRE header when gre. */
+static void ipv4_wrap(struct pg_pkt *p, const char *osrc, const char *odst, uint8_t proto, bool gre)
 {
 	uint8_t inner[70000];
-	uint32_t ilen = p->len - 14;
+	uint32_t ilen = p->len - 14, hl = gre ? 4 : 0;
 	uint16_t etype = (uint16_t)(p->buf[12] << 8 | p->buf[13]);
 	memcpy(inner, p->buf + 14, ilen);
 	struct pg_ep s, d;
 	pg_ep4(&s, osrc, 0);
 	pg_ep4(&d, odst, 0);
-	uint32_t o = ip_head(p, &s, &d, 47, 4 + ilen, 0);
-	put16(p->buf + o, 0);
-	put16(p->buf + o + 2, etype);
-	memcpy(p->buf + o + 4, inner, ilen);
-	p->len = o + 4 + ilen;
+	if (!proto)
+		proto = etype == 0x86dd ? 41 : 4;
+	uint32_t o = ip_head(p, &s, &d, proto, hl + ilen, 0);
+	if (gre) {
+		put16(p->buf + o, 0);
+		put16(p->buf + o + 2, etype);
+	}
+	memcpy(p->buf + o + hl, inner, ilen);
+	p->len = o + hl + ilen;
+}
+
+void pg_gre_wrap(struct pg_pkt *p, const char *osrc, const char *odst)
+{
+	ipv4_wrap(p, osrc, odst, 47, true);
 }
 
 void pg_ipip_wrap(struct pg_pkt *p, const char *osrc, const char *odst)
 {
-	uint8_t inner[70000];
-	uint32_t ilen = p->len - 14;
-	uint16_t etype = (uint16_t)(p->buf[12] << 8 | p->buf[13]);
-	memcpy(inner, p->buf + 14, ilen);
-	struct pg_ep s, d;
-	pg_ep4(&s, osrc, 0);
-	pg_ep4(&d, odst, 0);
-	uint32_t o = ip_head(p, &s, &d, etype == 0x86dd ? 41 : 4, ilen, 0);
-	memcpy(p->buf + o, inner, ilen);
-	p->len = o + ilen;
+	ipv4_wrap(p, osrc, odst, 0, false);
 }
 
 FILE *pg_pcap_open(const char *path, uint32_t linktype)

@@ -542,6 +542,18 @@ static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const u
 		body_expose(a, hs, dir);
 }
 
+/* A parser's per-connection state, zeroed and charged to the app-layer
+ * memcap (released by its free function); NULL when refused. */
+static void *charged_state(struct app_ctx *a, size_t n)
+{
+	if (!app_charge(a, n))
+		return NULL;
+	void *p = v_calloc(1, n);
+	if (!p)
+		app_release(a, n);
+	return p;
+}
+
 static void http_gap_data(struct app_ctx *a, struct http_state *hs, int dir, uint32_t len)
 {
 	struct http_cb c = { a, hs };
@@ -1152,27 +1164,15 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		sip_feed(a, af->sip, dir, data, len);
 		break;
 	case ALP_SMB:
-		if (!af->smb) {
-			/* an SMB connection's state (requests awaiting responses,
-			 * open files) is charged to the app-layer memcap */
-			if (!app_charge(a, sizeof(*af->smb)))
-				return;
-			if (!(af->smb = v_calloc(1, sizeof(*af->smb)))) {
-				app_release(a, sizeof(*af->smb));
-				return;
-			}
-		}
+		/* an SMB connection's state (requests awaiting responses, open
+		 * files) is charged to the app-layer memcap */
+		if (!af->smb && !(af->smb = charged_state(a, sizeof(*af->smb))))
+			return;
 		smb_feed(a, af->smb, dir, data, len);
 		break;
 	case ALP_DCERPC:
-		if (!af->dcerpc) {
-			if (!app_charge(a, sizeof(*af->dcerpc)))
-				return;
-			if (!(af->dcerpc = v_calloc(1, sizeof(*af->dcerpc)))) {
-				app_release(a, sizeof(*af->dcerpc));
-				return;
-			}
-		}
+		if (!af->dcerpc && !(af->dcerpc = charged_state(a, sizeof(*af->dcerpc))))
+			return;
 		dcerpc_feed(a, af->dcerpc, dir, data, len);
 		break;
 	case ALP_LDAP:

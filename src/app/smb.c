@@ -671,6 +671,22 @@ static void ntlmssp_parse(struct smb_tx *t, const uint8_t *blob, size_t n)
 
 /* ---- SMB2 ---- */
 
+/* FSCTL_PIPE_TRANSCEIVE on a pipe: a DCE/RPC request in the IOCTL
+ * request's input buffer, its response in the response's output buffer.
+ * b is at the IOCTL body; skip: the bytes between the control code and
+ * that buffer's offset and count. */
+static void ioctl_pipe(struct app_ctx *a, struct smb_state *s, struct cursor *b, size_t skip,
+		       const uint8_t *m, size_t n)
+{
+	cur_skip(b, 4);
+	uint32_t ctl = cur_le32(b);
+	cur_skip(b, skip);
+	uint32_t off = cur_le32(b), cnt = cur_le32(b);
+	const uint8_t *p;
+	if (!b->err && ctl == 0x0011c017 && window(m, n, off, cnt, &p))
+		dce_pdu(a, &s->dce, p, cnt);
+}
+
 static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *m, size_t n,
 			 uint64_t rec_left)
 {
@@ -805,17 +821,9 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 			data_start(a, s, dd, t, fid, false, off, m, n, rec_left, doff, len);
 			break;
 		}
-		case S2_IOCTL: {
-			/* FSCTL_PIPE_TRANSCEIVE: a DCE/RPC request in, its response out */
-			cur_skip(&b, 4);
-			uint32_t ctl = cur_le32(&b);
-			cur_skip(&b, 16);
-			uint32_t ioff = cur_le32(&b), icnt = cur_le32(&b);
-			const uint8_t *p;
-			if (!b.err && ctl == 0x0011c017 && window(m, n, ioff, icnt, &p))
-				dce_pdu(a, &s->dce, p, icnt);
+		case S2_IOCTL:
+			ioctl_pipe(a, s, &b, 16, m, n); /* the request's input buffer */
 			break;
-		}
 		case S2_SET_INFO: {
 			cur_skip(&b, 2);
 			uint8_t type = cur_u8(&b), cls = cur_u8(&b);
@@ -884,16 +892,9 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		}
 		break;
 	}
-	case S2_IOCTL: {
-		cur_skip(&b, 4);
-		uint32_t ctl = cur_le32(&b);
-		cur_skip(&b, 24);
-		uint32_t ooff = cur_le32(&b), ocnt = cur_le32(&b);
-		const uint8_t *p;
-		if (!b.err && ctl == 0x0011c017 && window(m, n, ooff, ocnt, &p))
-			dce_pdu(a, &s->dce, p, ocnt);
+	case S2_IOCTL:
+		ioctl_pipe(a, s, &b, 24, m, n); /* the response's output buffer */
 		break;
-	}
 	case S2_TREE_CONNECT: {
 		cur_skip(&b, 2);
 		uint8_t type = cur_u8(&b);
