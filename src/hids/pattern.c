@@ -63,18 +63,42 @@ struct hpat_lits {
  * hpat_subject: its (lower-cased) bytes, so that a pattern whose literal
  * run has a byte the line lacks is rejected without reading the line,
  * and which of the table's runs it holds (seen[id] == gen). */
-static __thread struct {
-	const char *base, *end;
-	uint64_t bytes[4];
-	const struct hpat_lits *lits;  /* whose runs seen[] tells, or NULL */
-	uint32_t *seen;
+struct hpat_scan {
+	uint32_t *seen;               /* seen[id] == gen: the run is in the line */
 	size_t seen_cap;
 	uint32_t gen;
 #ifdef HAVE_HYPERSCAN
 	hs_scratch_t *scratch;
 	uint64_t scratch_for;          /* the serial of the table it fits */
 #endif
+};
+
+static __thread struct {
+	const char *base, *end;
+	uint64_t bytes[4];
+	const struct hpat_lits *lits;  /* whose runs sc tells, or NULL */
+	struct hpat_scan *sc;
 } tl_subj;
+
+struct hpat_scan *hpat_scan_new(void)
+{
+	return calloc(1, sizeof(struct hpat_scan));
+}
+
+void hpat_scan_free(struct hpat_scan *sc)
+{
+	if (!sc)
+		return;
+	if (tl_subj.sc == sc) {
+		tl_subj.sc = NULL;
+		tl_subj.lits = NULL;
+	}
+	free(sc->seen);
+#ifdef HAVE_HYPERSCAN
+	hs_free_scratch(sc->scratch);
+#endif
+	free(sc);
+}
 
 /* s lies in the subject and the subject's runs of L are known */
 static inline bool lits_on(const struct hpat_lits *L, const char *s)
@@ -84,7 +108,7 @@ static inline bool lits_on(const struct hpat_lits *L, const char *s)
 
 static inline bool lit_seen(uint32_t id)
 {
-	return tl_subj.seen[id] == tl_subj.gen;
+	return tl_subj.sc->seen[id] == tl_subj.sc->gen;
 }
 
 static uint64_t lit_hash(const char *t, size_t n)
@@ -171,13 +195,14 @@ static uint32_t lit_intern(struct hpat_lits *L, const char *t, size_t n)
 static int on_lit(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 		  void *ctx)
 {
-	(void)from, (void)to, (void)flags, (void)ctx;
-	tl_subj.seen[id] = tl_subj.gen;
+	(void)from, (void)to, (void)flags;
+	struct hpat_scan *sc = ctx;
+	sc->seen[id] = sc->gen;
 	return 0;
 }
 #endif
 
-void hpat_subject(const char *s, const struct hpat_lits *L)
+void hpat_subject(const char *s, const struct hpat_lits *L, struct hpat_scan *sc)
 {
 	memset(tl_subj.bytes, 0, sizeof(tl_subj.bytes));
 	tl_subj.base = s;
@@ -193,30 +218,32 @@ void hpat_subject(const char *s, const struct hpat_lits *L)
 	}
 	tl_subj.end = (const char *)p;
 #ifdef HAVE_HYPERSCAN
-	if (!L || !L->db)
+	if (!L || !L->db || !sc)
 		return;
-	if (tl_subj.seen_cap < L->n) {
+	if (sc->seen_cap < L->n) {
 		uint32_t *ns = calloc(L->n, sizeof(*ns));
 		if (!ns)
 			return;
-		free(tl_subj.seen);
-		tl_subj.seen = ns;
-		tl_subj.seen_cap = L->n;
-		tl_subj.gen = 0;
+		free(sc->seen);
+		sc->seen = ns;
+		sc->seen_cap = L->n;
+		sc->gen = 0;
 	}
-	if (tl_subj.scratch_for != L->serial) {
-		if (hs_alloc_scratch(L->db, &tl_subj.scratch) != HS_SUCCESS)
+	if (sc->scratch_for != L->serial) {
+		if (hs_alloc_scratch(L->db, &sc->scratch) != HS_SUCCESS)
 			return;
-		tl_subj.scratch_for = L->serial;
+		sc->scratch_for = L->serial;
 	}
-	if (++tl_subj.gen == 0) {
-		memset(tl_subj.seen, 0, tl_subj.seen_cap * sizeof(*tl_subj.seen));
-		tl_subj.gen = 1;
+	if (++sc->gen == 0) {
+		memset(sc->seen, 0, sc->seen_cap * sizeof(*sc->seen));
+		sc->gen = 1;
 	}
-	if (hs_scan(L->db, s, (unsigned)((const char *)p - s), 0, tl_subj.scratch, on_lit, NULL) == HS_SUCCESS)
+	if (hs_scan(L->db, s, (unsigned)((const char *)p - s), 0, sc->scratch, on_lit, sc) == HS_SUCCESS) {
 		tl_subj.lits = L;
+		tl_subj.sc = sc;
+	}
 #else
-	(void)L;
+	(void)L, (void)sc;
 #endif
 }
 

@@ -72,12 +72,18 @@ int hpat_lits_build(struct hpat_lits *L, struct verr *e);
 size_t hpat_lits_count(const struct hpat_lits *L);
 void hpat_lits_free(struct hpat_lits *L);
 
+/* The working memory of the scans (the table's marks, Hyperscan's
+ * scratch): one per user of a table at a time (a host IDS session). */
+struct hpat_scan;
+struct hpat_scan *hpat_scan_new(void);
+void hpat_scan_free(struct hpat_scan *sc);
+
 /* Declares the text the next matches run on (a log line; NULL: none):
  * matches on it or on a suffix of it may then reject a pattern from the
  * line's set of bytes alone, and, given the table L their patterns were
- * registered in (or NULL), answer from it.  Per thread; the text must
- * not change until the next call. */
-void hpat_subject(const char *s, const struct hpat_lits *L);
+ * registered in and a scan sc (or NULL), answer from it.  Per thread;
+ * the text and sc must not change until the next call. */
+void hpat_subject(const char *s, const struct hpat_lits *L, struct hpat_scan *sc);
 
 /* When p is an OS_Match of exact alternatives only ("^sshd$|^sudo$"),
  * calls fn with each (lower-cased) and returns true; else false.  Lets a

@@ -1135,6 +1135,7 @@ struct hids_state {
 	 * first, which does not alert) and memory stays fixed */
 	struct { uint64_t key, h; } *diff_vm;
 	struct acm *acm;           /* the accumulator, once a decoder asks */
+	struct hpat_scan *scan;    /* the literal table's marks for this session's lines */
 };
 #define DIFF_VM_SLOTS 4096
 
@@ -1214,6 +1215,7 @@ struct hids_state *hids_state_new(const struct hids_ruleset *rs)
 	st->ignored_at = calloc(n, sizeof(*st->ignored_at));
 	st->diff_hash = calloc(n, sizeof(*st->diff_hash));
 	st->diff_vm = calloc(DIFF_VM_SLOTS, sizeof(*st->diff_vm));
+	st->scan = hpat_scan_new(); /* NULL: patterns read the line themselves */
 	st->sid_q = calloc(rs->sid_lists + 1, sizeof(*st->sid_q));
 	st->grp_q = calloc(rs->group_lists + 1, sizeof(*st->grp_q));
 	if (!st->fired || !st->ignored_at || !st->diff_hash || !st->diff_vm || !st->sid_q || !st->grp_q) {
@@ -1238,6 +1240,7 @@ void hids_state_free(struct hids_state *st)
 	free(st->diff_hash);
 	free(st->diff_vm);
 	free(st->acm);
+	hpat_scan_free(st->scan);
 	free(st->fts.h);
 	free(st->ckignore.h);
 	free(st);
@@ -1743,7 +1746,7 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 	hids_predecode(ev);
 	if (!ev->hostname)
 		ev->hostname = host;
-	hpat_subject(ev->log, rs->lits);
+	hpat_subject(ev->log, rs->lits, st->scan);
 	hids_decode(rs, ev);
 	if (ev->decoder && ev->decoder->accumulate && accumulate(st, ev) < 0)
 		return V_ENOMEM;
@@ -1759,12 +1762,12 @@ int hids_analyze(const struct hids_ruleset *rs, struct hids_state *st, struct hi
 	ev->rule = r;
 	ev->alert = false;
 	if (!r) {
-		hpat_subject(NULL, NULL);
+		hpat_subject(NULL, NULL, NULL);
 		return 0;
 	}
 	st->fired[r->idx]++;
 	ev->firedtimes = st->fired[r->idx];
-	hpat_subject(NULL, NULL);
+	hpat_subject(NULL, NULL, NULL);
 	if (r->level == 0)
 		return 0;
 	/* ignore="N": once fired, quiet for N seconds */

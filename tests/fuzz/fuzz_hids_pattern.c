@@ -81,15 +81,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool suf_plain = hpat_exec(&hp, suf, NULL);
 		/* (one input in eight: compiling a table is slow) */
 		struct hpat_lits *L = data[0] >= 0xe0 ? hpat_lits_new() : NULL;
-		if (L && hpat_lits_add(L, &hp) == 0 && hpat_lits_build(L, &e) == 0) {
-			hpat_subject(subj, L);
+		struct hpat_scan *sc = L ? hpat_scan_new() : NULL;
+		if (L && sc && hpat_lits_add(L, &hp) == 0 && hpat_lits_build(L, &e) == 0) {
+			hpat_subject(subj, L, sc);
 			bool t_line = hpat_exec(&hp, subj, &m), t_suf = hpat_exec(&hp, suf, NULL);
-			hpat_subject(NULL, NULL);
+			hpat_subject(NULL, NULL, NULL);
 			if (t_line != with || t_suf != suf_plain)
 				abort();
 			if (with && (m.next != next || m.ncap != ncap))
 				abort();
 		}
+		hpat_scan_free(sc);
 		hpat_lits_free(L);
 	} else if (!e.msg[0]) {
 		abort(); /* a refusal must say why */
