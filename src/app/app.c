@@ -167,6 +167,17 @@ struct app_file *app_file_slot(struct app_ctx *a)
 	return fi;
 }
 
+void app_files_forget(struct app_ctx *a, const uint8_t *buf)
+{
+	if (!buf)
+		return;
+	for (unsigned i = 0; i < a->tx.nfiles; i++)
+		if (a->file[i].data == buf) {
+			a->file[i].data = NULL;
+			a->file[i].data_len = 0;
+		}
+}
+
 bool app_buf(struct app_ctx *a, uint8_t **buf, uint32_t n)
 {
 	if (*buf)

@@ -528,6 +528,9 @@ void smtp_md5_config(bool body);
 /* A file record for this packet (tx.files), or NULL when the packet has
  * APP_FILES_PER_PKT already (the file is then not reported). */
 struct app_file *app_file_slot(struct app_ctx *a);
+/* A body buffer is about to be reused or freed: the files of this packet
+ * that show its bytes as file.data stop showing them. */
+void app_files_forget(struct app_ctx *a, const uint8_t *buf);
 static inline void app_event(struct app_ctx *a, enum app_event e)
 {
 	a->tx.events |= (app_events_t)1 << e;

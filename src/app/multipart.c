@@ -156,6 +156,7 @@ void mpart_feed(struct app_ctx *a, struct mpart *m, const uint8_t *d, size_t n,
 						 * ended on this packet are still looked at */
 						m->cur = (uint8_t)((m->cur + 1) % APP_FILES_PER_PKT);
 						struct http_body *b = &m->body[m->cur];
+						app_files_forget(a, b->buf);
 						if (b->buf)
 							body_free(a, b);
 						body_start(a, b, NULL, a->req_body_limit, false, false);
@@ -190,7 +191,9 @@ void mpart_free(struct app_ctx *a, struct mpart *m)
 	if (!m)
 		return;
 	file_track_free(&m->ft);
-	for (int i = 0; i < APP_FILES_PER_PKT; i++)
+	for (int i = 0; i < APP_FILES_PER_PKT; i++) {
+		app_files_forget(a, m->body[i].buf); /* a next request in the same packet */
 		body_free(a, &m->body[i]);
+	}
 	v_free(m);
 }

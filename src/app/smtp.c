@@ -240,6 +240,8 @@ static void part_begin(struct app_ctx *a, struct smtp_state *s)
 	 * still being looked at (APP_FILES_PER_PKT of them at most) */
 	s->cur = (uint8_t)((s->cur + 1) % APP_FILES_PER_PKT);
 	struct http_body *b = &s->body[s->cur];
+	/* more files on this packet than buffers: the oldest stops showing */
+	app_files_forget(a, b->buf);
 	if (b->buf && (!b->exposed || b->exposed_seq != a->pkt_seq))
 		body_free(a, b);
 	body_start(a, b, NULL, a->resp_body_limit, false, false);
