@@ -1397,24 +1397,33 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
  * and read as in a pipe; a PDU whole in one delivery is read in place, a
  * split one is gathered (at most 64 KiB: the fragment length's range).
  * A PDU that is not DCE/RPC version 5 ends the reading of that direction. */
+/* A connection-oriented DCE/RPC PDU's fragment length, from its first 10
+ * bytes (in the sender's byte order), or -1 when they are not a v5 header
+ * with a plausible length. */
+static int dce_frag_len(const uint8_t *h)
+{
+	struct cursor c;
+	cur_init(&c, h, 10);
+	uint8_t ver = cur_u8(&c);
+	cur_skip(&c, 3);
+	uint8_t drep = cur_u8(&c);
+	cur_skip(&c, 3);
+	uint16_t fl = drep & 0x10 ? cur_le16(&c) : cur_be16(&c);
+	return c.err || ver != 5 || fl < 16 ? -1 : fl;
+}
+
 void dcerpc_feed(struct app_ctx *a, struct dcerpc_state *s, int dir, const uint8_t *d, uint32_t n)
 {
 	struct dce_dir *dd = &s->dir[dir & 1];
 	while (n && !dd->broken) {
 		if (!dd->len && n >= 10) {
-			struct cursor c;
-			cur_init(&c, d, n);
-			uint8_t ver = cur_u8(&c);
-			cur_skip(&c, 3);
-			uint8_t drep = cur_u8(&c);
-			cur_skip(&c, 3);
-			uint16_t fl = drep & 0x10 ? cur_le16(&c) : cur_be16(&c);
-			if (c.err || ver != 5 || fl < 16) {
+			int fl = dce_frag_len(d);
+			if (fl < 0) {
 				app_event(a, APP_EV_SMB_MALFORMED_DATA);
 				dd->broken = true;
 				return;
 			}
-			if (fl <= n) { /* whole here: read in place */
+			if ((uint32_t)fl <= n) { /* whole here: read in place */
 				dce_pdu(a, &s->dce, d, fl);
 				d += fl;
 				n -= fl;
@@ -1430,14 +1439,8 @@ void dcerpc_feed(struct app_ctx *a, struct dcerpc_state *s, int dir, const uint8
 		d += k;
 		n -= k;
 		if (dd->len == 10 && !dd->need) {
-			struct cursor c;
-			cur_init(&c, dd->buf, 10);
-			uint8_t ver = cur_u8(&c);
-			cur_skip(&c, 3);
-			uint8_t drep = cur_u8(&c);
-			cur_skip(&c, 3);
-			uint16_t fl = drep & 0x10 ? cur_le16(&c) : cur_be16(&c);
-			if (c.err || ver != 5 || fl < 16) {
+			int fl = dce_frag_len(dd->buf);
+			if (fl < 0) {
 				app_event(a, APP_EV_SMB_MALFORMED_DATA);
 				dd->broken = true;
 				return;
