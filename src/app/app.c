@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc" };
+					     "smb", "dcerpc", "pop3" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -660,6 +660,18 @@ const struct ldap_tx *app_ldap_unlogged(struct flow *f)
 	return af ? ldap_unlogged(af->ldap) : NULL;
 }
 
+const struct dce_tx *app_dcerpc_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? dcerpc_unlogged(af->dcerpc) : NULL;
+}
+
+const struct pop3_tx *app_pop3_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? pop3_unlogged(af->pop3) : NULL;
+}
+
 const struct ssh_info *app_ssh_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -782,6 +794,9 @@ void app_tx_reset(struct app_ctx *a)
 	t->nldap = 0;
 	t->nsmb = 0;
 	t->dce = false;
+	t->dce_tx = NULL;
+	t->ndcelog = 0;
+	t->npop3 = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -830,6 +845,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	ldap_state_free(a, af->ldap);
 	smb_state_free(a, af->smb);
 	dcerpc_state_free(a, af->dcerpc);
+	pop3_state_free(a, af->pop3);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -855,7 +871,8 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_TFTP: CNT_INC(a->cnt, APP_FLOW_TFTP); break;
 	case ALP_SNMP: CNT_INC(a->cnt, APP_FLOW_SNMP); break;
 	case ALP_SMB: CNT_INC(a->cnt, APP_FLOW_SMB); break;
-	case ALP_DCERPC: CNT_INC(a->cnt, APP_FLOW_DCERPC_TCP); break;
+	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_FLOW_DCERPC_UDP); else CNT_INC(a->cnt, APP_FLOW_DCERPC_TCP); break;
+	case ALP_POP3: CNT_INC(a->cnt, APP_FLOW_POP3); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -876,6 +893,8 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_TX_LDAP_UDP); else CNT_INC(a->cnt, APP_TX_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_TX_TFTP); break;
 	case ALP_SNMP: CNT_INC(a->cnt, APP_TX_SNMP); break;
+	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_TX_DCERPC_UDP); else CNT_INC(a->cnt, APP_TX_DCERPC_TCP); break;
+	case ALP_POP3: CNT_INC(a->cnt, APP_TX_POP3); break;
 	}
 }
 
@@ -963,6 +982,9 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 				return ALP_SMTP;
 		}
 	}
+	/* POP3 on its port, as Suricata probes it: a status line or a command */
+	if ((sp == 110 || dp == 110) && pop3_probe(d, n))
+		return ALP_POP3;
 	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
 		struct dns_msg m;
 		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
@@ -1045,6 +1067,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			http_gap_data(a, af->http, dir, len);
 		else if (f->alproto == ALP_SMB && af->smb)
 			smb_gap(a, af->smb, dir);
+		else if (f->alproto == ALP_DCERPC && af->dcerpc)
+			dcerpc_gap(a, af->dcerpc, dir);
+		else if (f->alproto == ALP_POP3 && af->pop3)
+			pop3_gap(a, af->pop3, dir);
 		if (!data)
 			return;
 	}
@@ -1186,6 +1212,17 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		dcerpc_feed(a, af->dcerpc, dir, data, len);
 		break;
+	case ALP_POP3:
+		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))
+			return;
+		if (af->pop3->tls) {
+			/* STLS accepted: this and what follows is TLS */
+			f->alproto = ALP_TLS;
+			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
+			break;
+		}
+		pop3_feed(a, af->pop3, dir, data, len);
+		break;
 	case ALP_LDAP:
 		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))
 			return;
@@ -1248,6 +1285,11 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		}
 		if (f->alproto == ALP_UNKNOWN && ldap_probe(d, n))
 			claim(a, f, ALP_LDAP);
+		/* (not on DNS's ports: a DNS query can look like one, as
+		 * Suricata's dns-dcerpc-reversed case shows) */
+		if (f->alproto == ALP_UNKNOWN && p->sp != 53 && p->dp != 53 && p->sp != 5353 &&
+		    p->dp != 5353 && dcerpc_udp_probe(d, n))
+			claim(a, f, ALP_DCERPC);
 	}
 	void *st;
 	switch (f->alproto) {
@@ -1273,6 +1315,16 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if ((st = UDP_STATE(f, ldap)))
 			ldap_udp(a, st, p->dir, d, n);
 		return;
+	case ALP_DCERPC: {
+		/* charged, as over TCP (dcerpc_state_free releases it) */
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->dcerpc && !(af->dcerpc = charged_state(a, sizeof(*af->dcerpc))))
+			return;
+		dcerpc_udp(a, af->dcerpc, d, n);
+		return;
+	}
 	}
 	bool dns_port = p->sp == 53 || p->dp == 53 || p->sp == 5353 || p->dp == 5353;
 	if (f->alproto == ALP_UNKNOWN || f->alproto == ALP_DNS) {

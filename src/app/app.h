@@ -35,7 +35,8 @@ enum alproto_id {
 	ALP_TFTP,
 	ALP_SNMP,
 	ALP_SMB,       /* SMB 1/2/3 over NetBIOS session service (smb.c) */
-	ALP_DCERPC,    /* DCE/RPC over TCP: detected, not parsed yet */
+	ALP_DCERPC,    /* DCE/RPC over TCP or UDP */
+	ALP_POP3,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -269,6 +270,74 @@ struct smb_tx {
 struct jbuf;
 void smb_log_fields(struct jbuf *jb, const struct smb_tx *t);
 
+/* DCE/RPC (dcerpc.c): a call (a request and its response, or a bind or
+ * alter context and its ack), as Suricata's dcerpc transaction.  Its stub
+ * data, each direction's fragments in order, is kept up to DCE_STUB_MAX
+ * bytes (charged to the app memcap); stub_size counts them all. */
+#define DCE_STUB_MAX (64 * 1024)
+struct dce_state;
+struct dce_tx {
+	bool used, logged;
+	bool udp;                 /* connectionless (version 4) */
+	bool req_done, resp_done; /* that side is over (seen, lost or cut) */
+	bool req_lost, resp_lost; /* ... by a hole in the stream */
+	uint8_t req_cmd, resp_cmd; /* PDU types */
+	uint8_t minor;            /* rpc_vers_minor */
+	uint16_t opnum, ctxid;
+	uint16_t frag[2];         /* fragments to server, to client */
+	uint32_t call_id;
+	uint32_t seqnum;          /* connectionless: the sequence number ... */
+	uint8_t activity[16];     /* ... and activity id (as on the wire) ... */
+	uint8_t if_uuid[16];      /* ... and its interface, from the header */
+	uint16_t if_ver;
+	uint64_t tx_id;
+	uint64_t seq;             /* the packet it was last shown on */
+	uint8_t *stub[2];
+	uint32_t stub_len[2], stub_cap[2];
+	uint64_t stub_size[2];
+	const struct dce_state *st; /* its connection's bound interfaces */
+};
+#define APP_DCE_PER_PKT 8
+/* The fields of the "dcerpc" object. */
+struct jbuf;
+void dce_log_fields(struct jbuf *jb, const struct dce_tx *t);
+
+/* POP3 (pop3.c): a command and its response (the server's greeting is a
+ * transaction of its own, with no command), as Suricata's pop3
+ * transaction.  A multi-line response's lines (RETR's excepted, as in
+ * Suricata) are kept up to POP3_DATA_MAX bytes, charged to the app
+ * memcap, each as [length:2][bytes]. */
+#define POP3_ARGS_MAX 16
+#define POP3_DATA_MAX (64 * 1024)
+struct pop3_tx {
+	bool used, logged;
+	bool has_req, has_resp;   /* the command; the response's status line */
+	bool complete;            /* the response is whole (or the flow ended it) */
+	bool ok;                  /* +OK, or a "+ " continuation; false: -ERR */
+	uint64_t tx_id, seq;
+	char cmd[32];             /* the keyword, upper case when known */
+	uint8_t cmd_len;
+	uint8_t nargs;
+	uint16_t arg_off[POP3_ARGS_MAX], arg_len[POP3_ARGS_MAX]; /* in args[] */
+	char args[256];
+	uint16_t args_len;
+	char header[512];         /* the status line after +OK / -ERR */
+	uint16_t header_len;
+	uint8_t *data;
+	uint32_t data_len, data_cap;
+	uint16_t ndata;
+};
+#define APP_POP3_PER_PKT 16       /* = POP3_MAX_TX: every transaction fits */
+struct app_pop3_ref {
+	const struct pop3_tx *t;
+	bool done;                /* completed here: its record is written */
+};
+/* The fields of the "pop3" object. */
+struct jbuf;
+void pop3_log_fields(struct jbuf *jb, const struct pop3_tx *t);
+/* A multi-line response's line i (i < t->ndata). */
+bool pop3_data_line(const struct pop3_tx *t, unsigned i, const uint8_t **p, uint32_t *n);
+
 /* TFTP (tftp.c): the last read or write request of a flow */
 struct tftp_info {
 	uint8_t opcode;           /* 1 read, 2 write */
@@ -488,13 +557,22 @@ struct app_tx {
 	 * (smb_log: written to eve when their response came) */
 	const struct smb_tx *smb[APP_SMB_PER_PKT];
 	uint8_t nsmb;
-	/* DCE/RPC (inside SMB named pipes): a request or response of an
-	 * interface the server accepted, on this packet (dcerpc.iface,
-	 * dcerpc.opnum) */
+	/* DCE/RPC (over TCP or UDP, in SMB named pipes): the call whose
+	 * request or response completed on this packet (dce_tx, its stub data
+	 * of direction dce_dir), and the interface the server accepted for it
+	 * (dce: dcerpc.iface, dcerpc.opnum) */
+	const struct dce_tx *dce_tx;
+	uint8_t dce_dir;
 	bool dce;
 	bool dce_has_opnum;
 	uint16_t dce_ver, dce_opnum;
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
+	/* POP3 transactions whose command or response came on this packet */
+	struct app_pop3_ref pop3[APP_POP3_PER_PKT];
+	uint8_t npop3;
+	/* DCE/RPC calls over, to be written as dcerpc records */
+	const struct dce_tx *dcelog[APP_DCE_PER_PKT];
+	uint8_t ndcelog;
 	/* app-layer events raised on this packet */
 	app_events_t events;
 	/* a config rule matched this packet's transaction: no records of it */
@@ -573,6 +651,8 @@ void app_tx_nolog(struct app_ctx *a, struct flow *f);
 const struct tftp_info *app_tftp_peek(const struct flow *f);
 /* An LDAP transaction of f not logged yet (flow end), or NULL. */
 const struct ldap_tx *app_ldap_unlogged(struct flow *f);
+const struct dce_tx *app_dcerpc_unlogged(struct flow *f);
+const struct pop3_tx *app_pop3_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

@@ -133,18 +133,28 @@ const struct ldap_tx *ldap_unlogged(struct ldap_state *s);
 #define SMB_DCE_CALLS 8           /* DCE/RPC requests remembered for their responses */
 #define SMB_MAX_TREES 16          /* tree connects remembered */
 #define SMB_MAX_NAMES 32          /* file ids whose CREATE named them */
-/* DCE/RPC presentation contexts bound (on SMB pipes or over TCP) */
+/* DCE/RPC (dcerpc.c): the presentation contexts bound (on SMB pipes, over
+ * TCP) and the calls under way, as transactions */
+#define DCE_MAX_TX 8              /* calls waiting for their responses or records */
 struct dce_state {
 	struct dce_ctx {
-		uint16_t id, ver;
-		uint8_t uuid[16];
-		bool accepted;
+		uint16_t id, ver, minor;
+		uint16_t result;      /* the bind ack's result for it (0: accepted) */
+		uint32_t call_id;     /* the bind or alter context that offered it */
+		uint8_t uuid[16];     /* as on the wire (little-endian fields) */
+		bool acked, accepted;
 	} ctx[SMB_DCE_CTX_MAX];
 	uint8_t nctx, bound;      /* contexts kept; the first of the last bind */
-	uint32_t call[SMB_DCE_CALLS]; /* requests' call ids and opnums (responses) */
-	uint16_t op[SMB_DCE_CALLS];
-	uint8_t call_next;
+	bool quiet;               /* in SMB: the calls are in smb records, no dcerpc ones */
+	bool gap[2];              /* bytes of that direction were lost (ever) */
+	uint64_t next_tx;
+	struct dce_tx tx[DCE_MAX_TX];
 };
+/* One connection-oriented PDU, whole: its bind, request or response
+ * joins (or starts) the transaction of its call id; smb: read in an SMB
+ * pipe (a response's stub starts after its own 8-byte header). */
+void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb);
+void dce_state_clear(struct app_ctx *a, struct dce_state *s);
 /* DCE/RPC over TCP: PDUs cut by their fragment length */
 struct dcerpc_state {
 	struct dce_state dce;
@@ -152,6 +162,7 @@ struct dcerpc_state {
 		uint8_t *buf;     /* a PDU split across deliveries (64 KiB, charged) */
 		uint32_t len, need;
 		bool broken;      /* not DCE/RPC: this direction is not read further */
+		bool resync;      /* after a hole: looking for the next header */
 	} dir[2];
 };
 struct smb_file {
@@ -210,9 +221,16 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 /* Bytes of direction dir were lost: the record under way is dropped and
  * reading resumes at the next NetBIOS message carrying an SMB header. */
 void smb_gap(struct app_ctx *a, struct smb_state *s, int dir);
-/* DCE/RPC over TCP: the same interface tracking, on a dcerpc flow. */
+/* DCE/RPC over TCP: the same interface tracking, on a dcerpc flow; a
+ * hole in direction dir ends the calls it cut. */
 void dcerpc_feed(struct app_ctx *a, struct dcerpc_state *s, int dir, const uint8_t *d, uint32_t n);
+void dcerpc_gap(struct app_ctx *a, struct dcerpc_state *s, int dir);
+/* A connectionless (version 4) PDU in one UDP datagram. */
+void dcerpc_udp(struct app_ctx *a, struct dcerpc_state *s, const uint8_t *d, uint32_t n);
+bool dcerpc_udp_probe(const uint8_t *d, uint32_t n);
 void dcerpc_state_free(struct app_ctx *a, struct dcerpc_state *s);
+/* A transaction not logged yet (flow end), marked logged; NULL: none. */
+const struct dce_tx *dcerpc_unlogged(struct dcerpc_state *s);
 /* At flow end: a file still open, closed as truncated (once each); NULL: none. */
 const struct app_file *smb_open_file(struct smb_state *s, struct app_file *fi);
 void smb_state_free(struct app_ctx *a, struct smb_state *s);
@@ -374,6 +392,27 @@ struct http_state {
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 };
 
+/* POP3 (pop3.c) */
+#define POP3_MAX_TX 16            /* transactions waiting (APP_POP3_PER_PKT too) */
+struct pop3_state {
+	struct app_line line[2];
+	struct pop3_tx tx[POP3_MAX_TX];
+	uint64_t next_tx;
+	uint8_t multi;            /* 1 + the transaction whose multi-line response is under way; 0 none */
+	bool keep_data;           /* ... and its lines are kept (not RETR's) */
+	uint64_t raw_left;        /* RETR: octets of the message still to pass */
+	bool auth_next;           /* the client's next line is SASL data */
+	bool gap[2];              /* after a hole: lines skipped until one reads as POP3 */
+	bool tls;                 /* STLS accepted: TLS from here */
+};
+/* Bytes are lines: the client's commands, the server's responses. */
+void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *d, uint32_t n);
+void pop3_gap(struct app_ctx *a, struct pop3_state *s, int dir);
+bool pop3_probe(const uint8_t *d, uint32_t n);
+void pop3_state_free(struct app_ctx *a, struct pop3_state *s);
+/* A transaction not logged yet (flow end), marked logged; NULL: none. */
+const struct pop3_tx *pop3_unlogged(struct pop3_state *s);
+
 struct app_flow {
 	bool seen[2];
 	bool redetect;            /* after an HTTP CONNECT: the tunnel's protocol is being detected */
@@ -392,6 +431,7 @@ struct app_flow {
 	struct ftpdata_state *ftpdata;
 	struct sip_state *sip;
 	struct ldap_state *ldap;
+	struct pop3_state *pop3;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

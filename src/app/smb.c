@@ -285,99 +285,6 @@ static bool dce_call_id(const uint8_t *d, uint64_t n, uint32_t *call_id)
 	return true;
 }
 
-/* One DCE/RPC connection-oriented PDU read from (or written to) a pipe:
- * binds and their acks say which interfaces a context id stands for;
- * a request or response of an accepted one is shown on this packet. */
-static void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n)
-{
-	struct cursor c;
-	cur_init(&c, d, n);
-	uint8_t ver = cur_u8(&c);
-	cur_skip(&c, 1);
-	uint8_t type = cur_u8(&c);
-	cur_skip(&c, 1);
-	uint8_t drep = cur_u8(&c);
-	cur_skip(&c, 3 + 4);          /* the rest of drep, frag and auth lengths */
-	uint32_t call_id = cur_le32(&c);
-	if (c.err || ver != 5 || !(drep & 0x10))
-		return; /* (big-endian DCE/RPC is not read) */
-	switch (type) {
-	case 11: /* bind */
-	case 14: /* alter context */
-		if (type == 11)
-			s->nctx = 0;
-		s->bound = s->nctx;
-		cur_skip(&c, 8);
-		uint8_t nctx = cur_u8(&c);
-		cur_skip(&c, 3);
-		for (unsigned i = 0; i < nctx && !c.err; i++) {
-			uint16_t id = cur_le16(&c);
-			uint8_t nts = cur_u8(&c);
-			cur_skip(&c, 1);
-			const uint8_t *u = cur_bytes(&c, 16);
-			uint16_t v = cur_le16(&c);
-			cur_skip(&c, 2 + (size_t)nts * 20);
-			if (c.err || s->nctx >= SMB_DCE_CTX_MAX)
-				break;
-			struct dce_ctx *x = &s->ctx[s->nctx++];
-			x->id = id;
-			x->ver = v;
-			memcpy(x->uuid, u, 16);
-			x->accepted = false;
-		}
-		break;
-	case 12: /* bind ack */
-	case 15: { /* alter context response */
-		cur_skip(&c, 8);
-		uint16_t alen = cur_le16(&c);
-		cur_skip(&c, alen);
-		size_t pos = 16 + 10 + (size_t)alen;
-		cur_skip(&c, (4 - pos % 4) % 4);
-		uint8_t nres = cur_u8(&c);
-		cur_skip(&c, 3);
-		for (unsigned i = 0; i < nres && !c.err; i++) {
-			uint16_t res = cur_le16(&c);
-			cur_skip(&c, 22);
-			if (!c.err && s->bound + i < s->nctx)
-				s->ctx[s->bound + i].accepted = res == 0;
-		}
-		break;
-	}
-	case 0: /* request */
-	case 2: { /* response */
-		cur_skip(&c, 4);
-		uint16_t ctx = cur_le16(&c);
-		uint16_t op = cur_le16(&c);
-		if (c.err)
-			return;
-		bool has_op = type == 0;
-		if (type == 0) {
-			s->call[s->call_next] = call_id;
-			s->op[s->call_next] = op;
-			s->call_next = (uint8_t)((s->call_next + 1) % SMB_DCE_CALLS);
-		} else {
-			for (unsigned i = 0; i < SMB_DCE_CALLS; i++)
-				if (s->call[i] == call_id) {
-					op = s->op[i];
-					has_op = true;
-				}
-		}
-		for (unsigned i = 0; i < s->nctx; i++)
-			if (s->ctx[i].id == ctx && s->ctx[i].accepted) {
-				a->tx.dce = true;
-				a->tx.dce_has_opnum = has_op;
-				a->tx.dce_opnum = op;
-				a->tx.dce_ver = s->ctx[i].ver;
-				memcpy(a->tx.dce_uuid, s->ctx[i].uuid, 16);
-				break;
-			}
-		break;
-	}
-	default:
-		break;
-	}
-}
-
 /* Shows t on this packet (app_tx.smb): a copy, so the pending slot can be
  * reused; resp_side: it completed here (eve record). */
 static const struct smb_tx *expose(struct app_ctx *a, struct smb_state *s, const struct smb_tx *t,
@@ -603,7 +510,7 @@ static void data_start(struct app_ctx *a, struct smb_state *s, struct smb_dir *d
 	if (tree_is_pipe(s, t->tree_id)) {
 		/* a named pipe's data is no file: DCE/RPC, when it is */
 		if (doff < have)
-			dce_pdu(a, &s->dce, msg + doff, MIN(dlen, have - doff));
+			dce_pdu(a, &s->dce, msg + doff, MIN(dlen, have - doff), true);
 		return;
 	}
 	struct smb_file *f = file_get(a, s, t, fid, to_client);
@@ -684,7 +591,7 @@ static void ioctl_pipe(struct app_ctx *a, struct smb_state *s, struct cursor *b,
 	uint32_t off = cur_le32(b), cnt = cur_le32(b);
 	const uint8_t *p;
 	if (!b->err && ctl == 0x0011c017 && window(m, n, off, cnt, &p))
-		dce_pdu(a, &s->dce, p, cnt);
+		dce_pdu(a, &s->dce, p, cnt, true);
 }
 
 static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *m, size_t n,
@@ -806,7 +713,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 			    dce_call_id(p, len, &call_id)) {
 				/* a DCE/RPC request: its transaction waits for the read
 				 * of the response (the WRITE itself is answered here) */
-				dce_pdu(a, &s->dce, p, len);
+				dce_pdu(a, &s->dce, p, len, true);
 				struct smb_tx w = *t;
 				struct smb_tx *dt = pending_new(a, s, 2, SMB_DCE_KEY(call_id), S2_WRITE);
 				uint64_t key = dt->msg_id;
@@ -935,7 +842,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		if (tree_is_pipe(s, t->tree_id) && window(m, n, doff, len, &p) && dce_call_id(p, len, &call_id) &&
 		    (dt = pending_find(s, 2, SMB_DCE_KEY(call_id)))) {
 			/* the response to a DCE/RPC request written to the pipe */
-			dce_pdu(a, &s->dce, p, len);
+			dce_pdu(a, &s->dce, p, len, true);
 			dt->has_resp = true;
 			dt->status = status;
 			expose(a, s, dt, true);
@@ -1291,6 +1198,7 @@ static void record(struct app_ctx *a, struct smb_state *s, int dir, const uint8_
 void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d, uint32_t n)
 {
 	struct smb_dir *dd = &s->dir[dir & 1];
+	s->dce.quiet = true; /* its calls are in the smb records */
 	if (s->seq != a->pkt_seq) {
 		s->seq = a->pkt_seq;
 		a->tx.nsmb = 0;
@@ -1393,79 +1301,6 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 	}
 }
 
-/* DCE/RPC over TCP (a dcerpc flow): PDUs cut by their fragment length
- * and read as in a pipe; a PDU whole in one delivery is read in place, a
- * split one is gathered (at most 64 KiB: the fragment length's range).
- * A PDU that is not DCE/RPC version 5 ends the reading of that direction. */
-/* A connection-oriented DCE/RPC PDU's fragment length, from its first 10
- * bytes (in the sender's byte order), or -1 when they are not a v5 header
- * with a plausible length. */
-static int dce_frag_len(const uint8_t *h)
-{
-	struct cursor c;
-	cur_init(&c, h, 10);
-	uint8_t ver = cur_u8(&c);
-	cur_skip(&c, 3);
-	uint8_t drep = cur_u8(&c);
-	cur_skip(&c, 3);
-	uint16_t fl = drep & 0x10 ? cur_le16(&c) : cur_be16(&c);
-	return c.err || ver != 5 || fl < 16 ? -1 : fl;
-}
-
-void dcerpc_feed(struct app_ctx *a, struct dcerpc_state *s, int dir, const uint8_t *d, uint32_t n)
-{
-	struct dce_dir *dd = &s->dir[dir & 1];
-	while (n && !dd->broken) {
-		if (!dd->len && n >= 10) {
-			int fl = dce_frag_len(d);
-			if (fl < 0) {
-				app_event(a, APP_EV_SMB_MALFORMED_DATA);
-				dd->broken = true;
-				return;
-			}
-			if ((uint32_t)fl <= n) { /* whole here: read in place */
-				dce_pdu(a, &s->dce, d, fl);
-				d += fl;
-				n -= fl;
-				continue;
-			}
-		}
-		if (!app_buf(a, &dd->buf, SMB_REC_MAX))
-			return;
-		uint32_t want = dd->len < 10 ? 10 - dd->len : dd->need - dd->len;
-		uint32_t k = MIN(want, n);
-		memcpy(dd->buf + dd->len, d, k);
-		dd->len += k;
-		d += k;
-		n -= k;
-		if (dd->len == 10 && !dd->need) {
-			int fl = dce_frag_len(dd->buf);
-			if (fl < 0) {
-				app_event(a, APP_EV_SMB_MALFORMED_DATA);
-				dd->broken = true;
-				return;
-			}
-			dd->need = fl;
-			continue;
-		}
-		if (dd->need && dd->len == dd->need) {
-			dce_pdu(a, &s->dce, dd->buf, dd->len);
-			dd->len = 0;
-			dd->need = 0;
-		}
-	}
-}
-
-void dcerpc_state_free(struct app_ctx *a, struct dcerpc_state *s)
-{
-	if (!s)
-		return;
-	for (int d = 0; d < 2; d++)
-		app_buf_free(a, &s->dir[d].buf, SMB_REC_MAX);
-	app_release(a, sizeof(*s));
-	v_free(s);
-}
-
 void smb_gap(struct app_ctx *a, struct smb_state *s, int dir)
 {
 	struct smb_dir *dd = &s->dir[dir & 1];
@@ -1507,6 +1342,7 @@ void smb_state_free(struct app_ctx *a, struct smb_state *s)
 		file_track_free(&s->files[i].ft);
 		body_free(a, &s->files[i].body);
 	}
+	dce_state_clear(a, &s->dce);
 	app_release(a, sizeof(*s));
 	v_free(s);
 }

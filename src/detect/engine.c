@@ -2285,6 +2285,28 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 			add_inst(&bi[BUF_SMB_NTLMSSP_DOMAIN], t->ntlm_domain, t->ntlm_domain_len);
 		}
 	}
+	for (unsigned i = 0; i < tx->npop3; i++) {
+		/* the command on its packet; the response on the one completing it */
+		const struct pop3_tx *t = tx->pop3[i].t;
+		if (t->has_req && !t->complete) {
+			add_inst(&bi[BUF_POP3_COMMAND], (const uint8_t *)t->cmd, t->cmd_len);
+			for (unsigned k = 0; k < t->nargs; k++)
+				add_inst(&bi[BUF_POP3_ARGS], (const uint8_t *)t->args + t->arg_off[k], t->arg_len[k]);
+		}
+		if (tx->pop3[i].done && t->has_resp) {
+			const uint8_t *p;
+			uint32_t n;
+			add_inst(&bi[BUF_POP3_RESPONSE], (const uint8_t *)t->header, t->header_len);
+			for (unsigned k = 0; k < t->ndata && pop3_data_line(t, k, &p, &n); k++)
+				add_inst(&bi[BUF_POP3_RESPONSE], p, n);
+		}
+	}
+	if (tx->dce_tx) {
+		/* the stub data of the call's side that completed here */
+		const struct dce_tx *t = tx->dce_tx;
+		add_inst(&bi[BUF_DCERPC_STUB_DATA], t->stub[tx->dce_dir] ? t->stub[tx->dce_dir] : (const uint8_t *)"",
+			 t->stub_len[tx->dce_dir]);
+	}
 	for (unsigned i = 0; i < tx->nldap; i++) {
 		const struct ldap_tx *t = tx->ldap[i];
 		const uint8_t *p;

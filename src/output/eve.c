@@ -80,6 +80,8 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->quic = c->eve_quic;
 	ec->sip = c->eve_sip;
 	ec->ldap = c->eve_ldap;
+	ec->dcerpc = c->eve_dcerpc;
+	ec->pop3 = c->eve_pop3;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -154,8 +156,19 @@ static bool has_ports(uint8_t proto)
 	return proto == 6 || proto == 17 || proto == 132;
 }
 
+/* flow_dir: addresses in the flow's orientation even on a packet towards
+ * the client (Suricata's LOG_DIR_FLOW transaction records) */
+static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
+			   const struct packet *p, const struct eve_cfg *ec, bool flow_dir);
+
 void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
 		const struct packet *p, const struct eve_cfg *ec)
+{
+	eve_header_dir(jb, ts, type, f, p, ec, false);
+}
+
+static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
+			   const struct packet *p, const struct eve_cfg *ec, bool flow_dir)
 {
 	char tbuf[32], a[46], pb[4];
 	jb_open_object(jb, NULL);
@@ -185,7 +198,7 @@ void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow
 		da = f->key.dst;
 		sp = f->key.sp;
 		dp = f->key.dp;
-		if (p && p->dir == 1) {
+		if (p && p->dir == 1 && !flow_dir) {
 			/* packet records keep the packet's own direction */
 			sa = f->key.dst;
 			da = f->key.src;
@@ -564,6 +577,14 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		} else if (f->alproto == ALP_SMB && tx && tx->nsmb) {
 			jb_open_object(jb, "smb");
 			smb_log_fields(jb, tx->smb[0]);
+			jb_close(jb);
+		} else if (f->alproto == ALP_POP3 && tx && tx->npop3) {
+			jb_open_object(jb, "pop3");
+			pop3_log_fields(jb, tx->pop3[tx->npop3 - 1].t);
+			jb_close(jb);
+		} else if (f->alproto == ALP_DCERPC && tx && tx->dce_tx) {
+			jb_open_object(jb, "dcerpc");
+			dce_log_fields(jb, tx->dce_tx);
 			jb_close(jb);
 		} else if (f->alproto == ALP_LDAP && tx && tx->nldap) {
 			jb_open_object(jb, "ldap");
@@ -974,6 +995,18 @@ static void quic_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		jb_append((jb), "\n", 1);                                        \
 	} while (0)
 
+/* The same, in the flow's orientation whatever the packet's. */
+#define TX_RECORD_FLOW(jb, p, f, type, txid, fields, obj, ec)                    \
+	do {                                                                     \
+		eve_header_dir((jb), (p) ? (p)->ts : (f)->last, (type), (f), (p), (ec), true); \
+		jb_u64((jb), "tx_id", (txid));                                   \
+		jb_open_object((jb), (type));                                    \
+		fields((jb), (obj));                                             \
+		jb_close(jb);                                                    \
+		jb_close(jb);                                                    \
+		jb_append((jb), "\n", 1);                                        \
+	} while (0)
+
 /* Each SIP message is a transaction and a record, in the direction it
  * travelled (the packet's). */
 static void sip_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -998,6 +1031,42 @@ static void ldap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	const struct ldap_tx *t;
 	while ((t = app_ldap_unlogged(f)))
 		TX_RECORD(jb, (const struct packet *)NULL, f, "ldap", t->tx_id, ldap_log_fields, t, ec);
+}
+
+/* A DCE/RPC call when both its sides are over; those still open at flow
+ * end then. */
+static void dcerpc_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+			const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->ndcelog; i++)
+			TX_RECORD(jb, p, f, "dcerpc", tx->dcelog[i]->tx_id, dce_log_fields, tx->dcelog[i], ec);
+		return;
+	}
+	const struct dce_tx *t;
+	while ((t = app_dcerpc_unlogged(f)))
+		TX_RECORD(jb, (const struct packet *)NULL, f, "dcerpc", t->tx_id, dce_log_fields, t, ec);
+}
+
+/* A POP3 transaction when its response is whole; those still open at
+ * flow end then; addressed as the flow is (Suricata's LOG_DIR_FLOW). */
+static void pop3_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->npop3; i++)
+			if (tx->pop3[i].done)
+				TX_RECORD_FLOW(jb, p, f, "pop3", tx->pop3[i].t->tx_id, pop3_log_fields,
+					       tx->pop3[i].t, ec);
+		return;
+	}
+	const struct pop3_tx *t;
+	while ((t = app_pop3_unlogged(f)))
+		TX_RECORD(jb, (const struct packet *)NULL, f, "pop3", t->tx_id, pop3_log_fields, t, ec);
 }
 
 /* An SMB transaction when its response comes (a request and its
@@ -1118,6 +1187,8 @@ static bool want_quic(const struct eve_cfg *ec) { return ec->quic; }
 static bool want_sip(const struct eve_cfg *ec) { return ec->sip; }
 static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
 static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
+static bool want_dcerpc(const struct eve_cfg *ec) { return ec->dcerpc; }
+static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1142,6 +1213,8 @@ static const struct eve_app_row {
 	{ "sip", want_sip, sip_rows, 0 },
 	{ "ldap", want_ldap, ldap_rows, 7 },
 	{ "smb", want_smb, smb_rows, 0 },
+	{ "dcerpc", want_dcerpc, dcerpc_rows, 8 },
+	{ "pop3", want_pop3, pop3_rows, 9 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },

@@ -1,12 +1,13 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
- * first byte's 0x40 bit is set; ALP_TFTP and ALP_SNMP over UDP).  The input is a conversation: records of
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP and ALP_SNMP over UDP).  The input is a
+ * conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
  * one datagram (UDP), with the per-packet view reset in between as the
- * worker does.  A small memcap makes the allocation-refused paths run too.
+ * worker does; over TCP an empty record is a hole of 100 bytes.  A small memcap makes the allocation-refused paths run too.
  * Every buffer must be returned to the memcap when the flow is freed.
  */
 #include <stdint.h>
@@ -36,10 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||
-		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP) && (knobs & 0x40));
+		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP || FUZZ_ALPROTO == ALP_DCERPC) &&
+		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -67,6 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p.dp = dir ? 40000 : f.key.dp;
 			p.flow = &f;
 			app_udp(a, &f, &p);
+		} else if (!len) {
+			app_stream_data(a, &f, dir, NULL, 100, 1 /* STREAM_GAP */);
 		} else {
 			app_stream_data(a, &f, dir, buf, (uint32_t)len, 0);
 			if (len && (buf[0] & 1))
@@ -98,6 +102,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			smb_log_fields(&jb, a->tx.smb[i]);
 			jb_fini(&jb);
 		}
+		for (unsigned i = 0; i < a->tx.npop3; i++) {
+			/* what the record and pop3.response read */
+			struct jbuf jb = { 0 };
+			pop3_log_fields(&jb, a->tx.pop3[i].t);
+			jb_fini(&jb);
+		}
+		for (unsigned i = 0; i < a->tx.ndcelog; i++) {
+			struct jbuf jb = { 0 };
+			dce_log_fields(&jb, a->tx.dcelog[i]);
+			jb_fini(&jb);
+		}
+		if (a->tx.dce_tx) {
+			/* the stub data dcerpc.stub_data reads */
+			const struct dce_tx *t = a->tx.dce_tx;
+			volatile uint8_t sink = 0;
+			for (uint32_t k = 0; k < t->stub_len[a->tx.dce_dir]; k++)
+				sink ^= t->stub[a->tx.dce_dir][k];
+			(void)sink;
+			struct jbuf jb = { 0 };
+			dce_log_fields(&jb, t);
+			jb_fini(&jb);
+		}
 		/* files that ended: their first bytes are what file.data reads */
 		for (unsigned i = 0; i < a->tx.nfiles; i++) {
 			const struct app_file *fi = a->tx.files[i];
@@ -113,6 +139,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const struct ldap_tx *t; (t = app_ldap_unlogged(&f));) {
 		struct jbuf jb = { 0 };
 		ldap_log_fields(&jb, t); /* the records written at flow end */
+		jb_fini(&jb);
+	}
+	for (const struct pop3_tx *t; (t = app_pop3_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		pop3_log_fields(&jb, t);
+		jb_fini(&jb);
+	}
+	for (const struct dce_tx *t; (t = app_dcerpc_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		dce_log_fields(&jb, t);
 		jb_fini(&jb);
 	}
 	app_stream_data(a, &f, 0, NULL, 0, 2 /* STREAM_END */);

@@ -935,6 +935,128 @@ static void test_ldap(void **state)
 	assert_false(ldap_probe(snmp, sizeof(snmp)));
 }
 
+/* POP3: the greeting, commands and their responses (single-line,
+ * multi-line with a dot-stuffed line, -ERR), in order, whole and a byte
+ * at a time, the same records; RETR's message passed by its octet count
+ * (a lone dot inside does not end it) and not kept; AUTH's SASL data; the
+ * events; a hole in a multi-line response ends it; STLS turns the flow
+ * to TLS. */
+struct pop3_seen {
+	unsigned n;
+	char rec[12][400];
+	char cmd[12][16];
+	app_events_t ev;
+};
+
+static void pop3_cb(const struct app_tx *tx, void *ud)
+{
+	struct pop3_seen *s = ud;
+	s->ev |= tx->events;
+	for (unsigned i = 0; i < tx->npop3; i++) {
+		if (!tx->pop3[i].done || s->n >= 12)
+			continue;
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		pop3_log_fields(&jb, tx->pop3[i].t);
+		jb_close(&jb);
+		snprintf(s->rec[s->n], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		snprintf(s->cmd[s->n++], sizeof(s->cmd[0]), "%.*s", tx->pop3[i].t->cmd_len,
+			 tx->pop3[i].t->cmd);
+		jb_fini(&jb);
+	}
+}
+
+static void test_pop3(void **state)
+{
+	(void)state;
+	static const char greet[] = "+OK ready\r\n";
+	static const char cmds[] = "user bob\r\nPASS s3cret word\r\nLIST\r\nRETR 1\r\nTOP 1 0\r\nXYZZY\r\n"
+				   "STAT 1\r\nAUTH PLAIN\r\n";
+	static const char resps[] = "+OK hi bob\r\n+OK in\r\n+OK 2 msgs\r\n1 100\r\n..2 200\r\n.\r\n"
+				    "+OK 9 octets\r\nab\r\n.\r\nx\r\n.\r\n"
+				    "+OK\r\nSubject: x\r\n.\r\n-ERR what\r\n-ERR args\r\n+ \r\n";
+	char first[2][12][400];
+	for (size_t step = 0; step <= 1; step++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 110;
+		struct pop3_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 1, (const uint8_t *)greet, strlen(greet), step, pop3_cb, &s);
+		assert_int_equal(f.alproto, ALP_POP3);
+		feed(&a, &f, 0, (const uint8_t *)cmds, strlen(cmds), step, pop3_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)resps, strlen(resps), step, pop3_cb, &s);
+		/* the challenge answered AUTH: the client's next line is SASL data */
+		feed(&a, &f, 0, (const uint8_t *)"AGJvYgBzM2NyZXQ=\r\n", 18, step, pop3_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"+OK done\r\n", 10, step, pop3_cb, &s);
+		assert_int_equal(s.n, 10);
+		assert_string_equal(s.rec[0], "{\"response\":{\"success\":true,\"status\":\"OK\",\"header\":\"ready\","
+					      "\"data\":[]}}");
+		assert_string_equal(s.rec[1], "{\"request\":{\"command\":\"USER\",\"args\":[\"bob\"]},\"response\":"
+					      "{\"success\":true,\"status\":\"OK\",\"header\":\"hi bob\",\"data\":[]}}");
+		assert_non_null(strstr(s.rec[2], "\"args\":[\"s3cret\",\"word\"]"));
+		assert_string_equal(s.rec[3], "{\"request\":{\"command\":\"LIST\",\"args\":[]},\"response\":"
+					      "{\"success\":true,\"status\":\"OK\",\"header\":\"2 msgs\","
+					      "\"data\":[\"1 100\",\".2 200\"]}}");
+		/* RETR: 9 octets "ab\r\n.\r\nx\r" passed, then "\n.\r\n" ends it */
+		assert_string_equal(s.cmd[4], "RETR");
+		assert_non_null(strstr(s.rec[4], "\"header\":\"9 octets\",\"data\":[]"));
+		assert_string_equal(s.cmd[5], "TOP");
+		assert_non_null(strstr(s.rec[5], "\"data\":[\"Subject: x\"]"));
+		assert_string_equal(s.rec[6], "{\"request\":{\"command\":\"XYZZY\",\"args\":[]},\"response\":"
+					      "{\"success\":false,\"status\":\"ERR\",\"header\":\"what\",\"data\":[]}}");
+		assert_string_equal(s.cmd[7], "STAT");
+		assert_string_equal(s.cmd[8], "AUTH");
+		assert_string_equal(s.cmd[9], "<SASL DATA>");
+		assert_non_null(strstr(s.rec[9], "\"header\":\"done\""));
+		assert_true(((s.ev >> APP_EV_POP3_UNKNOWN_COMMAND) & 1) != 0);
+		assert_true(((s.ev >> APP_EV_POP3_INCORRECT_ARGS) & 1) != 0);
+		assert_false(((s.ev >> APP_EV_POP3_REQUEST_TOO_LONG) & 1) != 0);
+		assert_null(app_pop3_unlogged(&f));
+		memcpy(first[step], s.rec, sizeof(s.rec));
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+	assert_memory_equal(first[0], first[1], sizeof(first[0]));
+	/* a long command; a hole in a LIST response ends it; STLS then TLS */
+	struct app_ctx a;
+	struct flow f;
+	struct pop3_seen s;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_POP3);
+	f.key.dp = 110;
+	memset(&s, 0, sizeof(s));
+	char longcmd[400];
+	memset(longcmd, 'a', sizeof(longcmd));
+	memcpy(longcmd, "USER ", 5);
+	memcpy(longcmd + sizeof(longcmd) - 2, "\r\n", 2);
+	feed(&a, &f, 0, (const uint8_t *)longcmd, sizeof(longcmd), 0, pop3_cb, &s);
+	assert_true(((s.ev >> APP_EV_POP3_REQUEST_TOO_LONG) & 1) != 0);
+	feed(&a, &f, 0, (const uint8_t *)"LIST\r\n", 6, 0, pop3_cb, &s);
+	feed(&a, &f, 1, (const uint8_t *)"+OK\r\n+OK 1 msg\r\n1 5\r\n", 21, 0, pop3_cb, &s);
+	assert_int_equal(s.n, 1);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, 100, 1 /* STREAM_GAP */);
+	pop3_cb(&a.tx, &s);
+	assert_int_equal(s.n, 2);
+	assert_non_null(strstr(s.rec[1], "\"data\":[\"1 5\"]"));
+	feed(&a, &f, 0, (const uint8_t *)"STLS\r\n", 6, 0, pop3_cb, &s);
+	feed(&a, &f, 1, (const uint8_t *)"junk\r\n+OK go\r\n", 14, 0, pop3_cb, &s);
+	assert_int_equal(s.n, 3);
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00 };
+	feed(&a, &f, 0, hello, sizeof(hello), 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_TLS);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* what is not POP3 */
+	assert_false(pop3_probe((const uint8_t *)"+OKAY\r\n", 7));
+	assert_false(pop3_probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16));
+	assert_true(pop3_probe((const uint8_t *)"-ERR\r\n", 6));
+	assert_true(pop3_probe((const uint8_t *)"capa\r\n", 6));
+}
+
 /* TFTP: read and write requests parse (any case of a known mode), the
  * rest (data, a bad mode, no NULs) does not. */
 static void test_tftp(void **state)
@@ -1149,6 +1271,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
+		cmocka_unit_test(test_pop3),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),

@@ -4,7 +4,9 @@
  * WRITE_ANDX, and hostile lengths (a data length past its NetBIOS
  * record, a record of garbage, a header with the wrong size), with every
  * buffer returned to the memcap; DCE/RPC over TCP (bind, ack, request,
- * response) as dcerpc.iface / dcerpc.opnum see it.
+ * response) as dcerpc.iface / dcerpc.opnum / dcerpc.stub_data see it and
+ * its dcerpc records, a request in fragments, calls cut by a hole, and
+ * connectionless DCE/RPC over UDP.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,6 +91,14 @@ struct seen {
 
 static void seen_cb(const struct app_tx *tx, struct seen *s)
 {
+	for (unsigned i = 0; i < tx->ndcelog && s->nrec < 16; i++) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		dce_log_fields(&jb, tx->dcelog[i]);
+		jb_close(&jb);
+		snprintf(s->rec[s->nrec++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
 	for (unsigned i = 0; i < tx->nsmb; i++) {
 		if (!tx->smb[i]->resp_side || s->nrec >= 16)
 			continue;
@@ -463,6 +473,12 @@ static void test_dcerpc_tcp(void **state)
 		put16(&m, 0);                 /* accepted */
 		zeros(&m, 22);
 		feed(&a, &f, 1, &m, step, &s);
+		/* the bind and its ack: one call, written when the ack came */
+		assert_int_equal(s.nrec, 1);
+		assert_string_equal(s.rec[0], "{\"request\":\"BIND\",\"interfaces\":[{\"uuid\":"
+				    "\"12345678-1234-abcd-ef00-0123456789ab\",\"version\":\"1.0\","
+				    "\"ack_result\":0}],\"response\":\"BINDACK\",\"call_id\":1,"
+				    "\"rpc_version\":\"5.0\"}");
 		dce_hdr(&m, 0, 24 + 4, 2);    /* request, opnum 5 */
 		put32(&m, 4);
 		put16(&m, 0);
@@ -480,6 +496,12 @@ static void test_dcerpc_tcp(void **state)
 		assert_int_equal(a.tx.dce_ver, 1);
 		assert_true(a.tx.dce_has_opnum);
 		assert_int_equal(a.tx.dce_opnum, 5);
+		/* dcerpc.stub_data: what follows the request's header */
+		assert_non_null(a.tx.dce_tx);
+		assert_int_equal(a.tx.dce_dir, 0);
+		assert_int_equal(a.tx.dce_tx->stub_len[0], 4);
+		assert_memory_equal(a.tx.dce_tx->stub[0], "\xef\xbe\xad\xde", 4);
+		assert_int_equal(a.tx.ndcelog, 0);
 		dce_hdr(&m, 2, 24, 2);        /* its response */
 		put32(&m, 0);
 		put16(&m, 0);
@@ -488,6 +510,18 @@ static void test_dcerpc_tcp(void **state)
 		app_stream_data(&a, &f, 1, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
 		assert_true(a.tx.dce && a.tx.dce_has_opnum);
 		assert_int_equal(a.tx.dce_opnum, 5);
+		/* over TCP Suricata's response stub starts at the response's own
+		 * header (8 bytes here) */
+		assert_int_equal(a.tx.dce_dir, 1);
+		assert_int_equal(a.tx.dce_tx->stub_len[1], 8);
+		memset(&s, 0, sizeof(s));
+		seen_cb(&a.tx, &s);
+		assert_int_equal(s.nrec, 1);
+		assert_string_equal(s.rec[0], "{\"request\":\"REQUEST\",\"req\":{\"opnum\":5,\"frag_cnt\":1,"
+				    "\"stub_data_size\":4},\"interfaces\":[{\"uuid\":"
+				    "\"12345678-1234-abcd-ef00-0123456789ab\",\"version\":\"1.0\","
+				    "\"ack_result\":0}],\"response\":\"RESPONSE\",\"res\":{\"frag_cnt\":1,"
+				    "\"stub_data_size\":8},\"call_id\":2,\"rpc_version\":\"5.0\"}");
 	}
 	/* not DCE/RPC: the direction stops; what follows is not read */
 	m.n = 0;
@@ -506,6 +540,186 @@ static void test_dcerpc_tcp(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* A request in two fragments: the rules see it once, when the last one
+ * comes, with both fragments' stub data; a hole towards the server makes
+ * the call open in it lost there, and its response's record says so. */
+static void dce_request(struct msg *m, uint8_t flags, uint32_t call_id, const char *stub)
+{
+	size_t n = strlen(stub);
+	dce_hdr(m, 0, (uint16_t)(24 + n), call_id);
+	m->b[3] = flags;
+	put32(m, (uint32_t)n);
+	put16(m, 0);
+	put16(m, 7);
+	put(m, stub, n);
+}
+
+static void test_dcerpc_fragments(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct msg m;
+	struct seen s;
+	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0 };
+	app_ctx_init(&a, &c, &cnt);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 6;
+	f.key.dp = 135;
+	f.alproto = ALP_DCERPC;
+	dce_request(&m, 1, 9, "first-");   /* PFC_FIRST_FRAG */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	assert_null(a.tx.dce_tx);
+	dce_request(&m, 2, 9, "last");     /* PFC_LAST_FRAG */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	assert_non_null(a.tx.dce_tx);
+	assert_int_equal(a.tx.dce_tx->stub_len[0], 10);
+	assert_memory_equal(a.tx.dce_tx->stub[0], "first-last", 10);
+	assert_true(a.tx.dce_has_opnum);
+	assert_int_equal(a.tx.dce_opnum, 7);
+	/* a second call's request is cut by a hole */
+	dce_request(&m, 1, 10, "cut");
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, NULL, 50, 1 /* STREAM_GAP */);
+	/* after the hole, garbage then a whole request: read from its "05 00" */
+	m.n = 0;
+	put(&m, "\x01\x05\x02", 3);
+	struct msg r;
+	dce_request(&r, 3, 11, "again");
+	put(&m, r.b, r.n);
+	app_tx_reset(&a);
+	memset(&s, 0, sizeof(s));
+	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	assert_non_null(a.tx.dce_tx);
+	assert_int_equal(a.tx.dce_tx->call_id, 11);
+	assert_memory_equal(a.tx.dce_tx->stub[0], "again", 5);
+	/* the responses: call 9 whole, call 10 with its request lost */
+	dce_hdr(&m, 2, 24, 9);
+	zeros(&m, 8);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	seen_cb(&a.tx, &s);
+	dce_hdr(&m, 2, 24, 10);
+	zeros(&m, 8);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	seen_cb(&a.tx, &s);
+	assert_int_equal(s.nrec, 2);
+	assert_non_null(strstr(s.rec[0], "\"request\":\"REQUEST\",\"req\":{\"opnum\":7,\"frag_cnt\":1,"
+					 "\"stub_data_size\":10}"));
+	assert_non_null(strstr(s.rec[0], "\"call_id\":9"));
+	assert_non_null(strstr(s.rec[1], "{\"request\":\"REQUEST_LOST\",\"response\":\"RESPONSE\""));
+	assert_non_null(strstr(s.rec[1], "\"call_id\":10"));
+	/* call 11 has no response: written at flow end, unreplied */
+	const struct dce_tx *t = app_dcerpc_unlogged(&f);
+	assert_non_null(t);
+	assert_int_equal(t->call_id, 11);
+	struct jbuf jb = { 0 };
+	jb_open_object(&jb, NULL);
+	dce_log_fields(&jb, t);
+	jb_close(&jb);
+	assert_non_null(strstr(jb.buf, "\"response\":\"UNREPLIED\""));
+	jb_fini(&jb);
+	assert_null(app_dcerpc_unlogged(&f));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* Connectionless DCE/RPC over UDP: a request and its response (big-endian
+ * integers, as scapy sends them) are one call, keyed by activity id and
+ * sequence number, written when the response comes. */
+static void dce_cl(struct msg *m, uint8_t type, uint32_t seq, const char *stub)
+{
+	static const uint8_t act[16] = { 0x4e, 0x32, 0xdc, 0xdd, 0xd8, 0x03, 0x4e, 0xaf,
+					 0x86, 0xee, 0x76, 0x50, 0xdf, 0x59, 0x9e, 0x40 };
+	size_t n = strlen(stub);
+	m->n = 0;
+	put8(m, 4);
+	put8(m, type);
+	put8(m, 0);
+	put8(m, 0);
+	zeros(m, 4);                  /* drep 0: big-endian */
+	zeros(m, 16);                 /* object */
+	for (int i = 0; i < 16; i++)
+		put8(m, (uint8_t)(0xa0 + i)); /* interface */
+	put(m, act, 16);
+	zeros(m, 4);                  /* server boot */
+	zeros(m, 4);                  /* interface version */
+	put8(m, 0);
+	put8(m, 0);
+	put8(m, 0);
+	put8(m, (uint8_t)seq);
+	put8(m, 0);
+	put8(m, 3);                   /* opnum 3 */
+	zeros(m, 4);
+	put8(m, 0);
+	put8(m, (uint8_t)n);          /* fragment length */
+	zeros(m, 4);
+	put(m, stub, n);
+}
+
+static void test_dcerpc_udp(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct msg m;
+	struct seen s;
+	struct packet p;
+	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0 };
+	app_ctx_init(&a, &c, &cnt);
+	memset(&f, 0, sizeof(f));
+	memset(&s, 0, sizeof(s));
+	f.key.proto = 17;
+	f.key.dp = 8000;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.flow = &f;
+	/* a response first is not DCE/RPC to the probe (Suricata's neither) */
+	dce_cl(&m, 2, 0, "");
+	p.payload = guard_copy(m.b, m.n);
+	p.payload_len = (uint32_t)m.n;
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(f.alproto, ALP_UNKNOWN);
+	dce_cl(&m, 0, 2, "in");
+	p.payload = guard_copy(m.b, m.n);
+	p.payload_len = (uint32_t)m.n;
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(f.alproto, ALP_DCERPC);
+	assert_non_null(a.tx.dce_tx);
+	assert_true(a.tx.dce && a.tx.dce_has_opnum);
+	assert_int_equal(a.tx.dce_opnum, 3);
+	assert_int_equal(a.tx.dce_uuid[0], 0xa0);
+	assert_memory_equal(a.tx.dce_tx->stub[0], "in", 2);
+	dce_cl(&m, 2, 2, "out!");
+	p.payload = guard_copy(m.b, m.n);
+	p.payload_len = (uint32_t)m.n;
+	p.dir = 1;
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	seen_cb(&a.tx, &s);
+	assert_int_equal(s.nrec, 1);
+	assert_string_equal(s.rec[0], "{\"request\":\"REQUEST\",\"req\":{\"opnum\":3,\"frag_cnt\":1,"
+			    "\"stub_data_size\":2},\"response\":\"RESPONSE\",\"res\":{\"frag_cnt\":1,"
+			    "\"stub_data_size\":4},\"activityuuid\":\"dddc324e-03d8-af4e-86ee-7650df599e40\","
+			    "\"seqnum\":2,\"rpc_version\":\"4.0\"}");
+	/* a datagram shorter than its fragment length: ignored */
+	dce_cl(&m, 0, 3, "abc");
+	p.payload = guard_copy(m.b, m.n - 1);
+	p.payload_len = (uint32_t)m.n - 1;
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_null(a.tx.dce_tx);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +728,8 @@ int main(void)
 		cmocka_unit_test(test_smb1_write),
 		cmocka_unit_test(test_smb_malformed),
 		cmocka_unit_test(test_dcerpc_tcp),
+		cmocka_unit_test(test_dcerpc_fragments),
+		cmocka_unit_test(test_dcerpc_udp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

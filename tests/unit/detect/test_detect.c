@@ -519,9 +519,9 @@ static void test_parse_errors_and_unsupported(void **state)
 		assert_false(pc.unsupported);
 		assert_true(pc.err[0] != '\0');
 	}
-	assert_null(parse("alert tcp any any -> any any (dcerpc.stub_data; content:\"x\"; sid:1;)"));
+	assert_null(parse("alert tcp any any -> any any (krb5.cname; content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "dcerpc.stub_data");
+	assert_string_equal(pc.kw, "krb5.cname");
 	struct rule *ok = parse("alert tcp any any -> any any (content:\",|20|,\"; sid:1;)");
 	assert_non_null(ok);
 	rule_free(ok);
