@@ -156,6 +156,7 @@ struct tls_info {
 	uint32_t chain_size;
 	uint32_t cert_off[TLS_MAX_CERTS], cert_len[TLS_MAX_CERTS];
 	uint8_t ncerts;
+	uint16_t chain_len;       /* certificates in the message (ncerts kept of them) */
 	bool logged;
 };
 

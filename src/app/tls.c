@@ -592,6 +592,7 @@ static void chain_free(struct app_ctx *a, struct tls_info *t)
 		t->chain_size = 0;
 	}
 	t->ncerts = 0;
+	t->chain_len = 0;
 }
 
 /* Certificate (TLS 1.2 and below): certificate_list<3>, each cert<3>. */
@@ -626,6 +627,14 @@ static void certificate(struct app_ctx *a, struct tls_info *t, const uint8_t *d,
 		if (t->ncerts == 0 && !leaf_fields(a, t, der, l))
 			app_event(a, APP_EV_TLS_CERT_INVALID_DER);
 		t->ncerts++;
+	}
+	/* tls.cert_chain_len counts them all, kept or not */
+	t->chain_len = t->ncerts;
+	while (t->ncerts == TLS_MAX_CERTS && cur_left(&list) >= 3 && t->chain_len < UINT16_MAX) {
+		uint32_t l = cur_be24(&list);
+		if (!l || !cur_bytes(&list, l))
+			break;
+		t->chain_len++;
 	}
 	if (!t->ncerts)
 		chain_free(a, t);

@@ -414,10 +414,11 @@ static int load_file(struct detect_engine *de, const char *path, struct parse_ct
 				skip_note(de, key, where);
 			}
 			/* a rule vigil does not support yet is a warning; one that
-			 * is wrong is an error (Suricata's level for both) */
+			 * is wrong is an error (Suricata's level for both); one
+			 * for another Suricata version is only said */
 			if (!quiet)
-				log_msg(pc->unsupported ? LOG_WARN : LOG_ERROR, "%s:%u: sid %u skipped: %s", path,
-					start_ln, rule_sid_guess(rule), pc->err);
+				log_msg(pc->requires_unmet ? LOG_INFO : pc->unsupported ? LOG_WARN : LOG_ERROR,
+					"%s:%u: sid %u skipped: %s", path, start_ln, rule_sid_guess(rule), pc->err);
 			if (fatal && !pc->unsupported)
 				break; /* engine.init-failure-fatal: the first error ends the load */
 		} else {
@@ -1855,8 +1856,26 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		return false;
 	for (uint8_t i = 0; i < r->nalp; i++) {
 		/* a negation decides nothing until the protocol is known */
-		bool is = f && f->alproto == r->alp[i].p;
-		if (r->alp[i].neg ? is || !f || f->alproto == ALP_UNKNOWN : !is)
+		uint16_t have[2] = { f ? f->alproto : ALP_UNKNOWN, ALP_UNKNOWN };
+		unsigned nh = 1;
+		if (f && r->alp[i].mode != ALPM_FINAL) {
+			/* a direction's: what its first data looked like when that
+			 * differed from the flow's protocol */
+			uint16_t d0 = f->alp_dir[0] && f->alp_dir[0] != 0xff ? f->alp_dir[0] : f->alproto;
+			uint16_t d1 = f->alp_dir[1] && f->alp_dir[1] != 0xff ? f->alp_dir[1] : f->alproto;
+			switch (r->alp[i].mode) {
+			case ALPM_TO_SERVER: have[0] = d0; break;
+			case ALPM_TO_CLIENT: have[0] = d1; break;
+			case ALPM_DIRECTION: have[0] = p->dir ? d1 : d0; break;
+			default: have[0] = d0; have[1] = d1; nh = 2; break;
+			}
+		}
+		bool is = false, known = false;
+		for (unsigned k = 0; k < nh; k++) {
+			is |= have[k] == r->alp[i].p;
+			known |= have[k] != ALP_UNKNOWN;
+		}
+		if (r->alp[i].neg ? is || !known : !is)
 			return false;
 	}
 	uint16_t ff = r->flow_flags;
@@ -1892,6 +1911,9 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		if ((hm & 1u << HC_ICMP_SEQ) && (!icmp || !numcmp_ok(&r->hdr[HC_ICMP_SEQ], p->icmp_seq))) return false;
 		if ((hm & 1u << HC_DSIZE) && !numcmp_ok(&r->hdr[HC_DSIZE], p->payload_len)) return false;
 		if ((hm & 1u << HC_IP_PROTO) && !numcmp_ok(&r->hdr[HC_IP_PROTO], p->proto)) return false;
+		/* tcp.mss: a packet with the option (SYNs, mostly) */
+		if ((hm & 1u << HC_TCP_MSS) && (!tcp || !p->tcpo.has_mss || !numcmp_ok(&r->hdr[HC_TCP_MSS], p->tcpo.mss)))
+			return false;
 		if (hm & 1u << HC_ICMPV6_MTU) {
 			/* Packet Too Big (type 2): the MTU after the checksum */
 			if (p->proto != 58 || p->icmp_type != 2 || !p->l4 || p->l4_len < 8)
@@ -2540,6 +2562,12 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			}
 			break;
 		case AC_SSL_VERSION:
+		case AC_TLS_CHAIN_LEN:
+			/* on the packet that brings the server's certificates */
+			if (!tx || !tx->tls || !(tx->tls_new & TLS_ST_CERT))
+				return false;
+			ok = numcmp_ok(&c->c, tx->tls->chain_len);
+			break;
 		case AC_TLS_VERSION: {
 			/* on the packets that bring a hello, so a rule alerts on
 			 * the handshake, not on every later packet */

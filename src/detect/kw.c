@@ -96,7 +96,7 @@ static int parse_numcmp(const char *s0, struct numcmp *c, uint64_t max)
 	else if (p[0] == '>' && p[1] == '=') { op = CMP_GE; p += 2; }
 	else if (p[0] == '<') { op = CMP_LT; p++; }
 	else if (p[0] == '>') { op = CMP_GT; p++; }
-	else if (p[0] == '!') { op = CMP_NE; p++; }
+	else if (p[0] == '!') { op = CMP_NE; p += p[1] == '=' ? 2 : 1; }
 	else if (p[0] == '=') { p++; }
 	if (op == CMP_EQ && (sep = strchr(p + 1, '-'))) {
 		*sep = '\0';
@@ -624,6 +624,10 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
 		   struct parse_ctx *pc);
 
+static int kw_tcp_mss(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	return hdr_cmp(r, arg, HC_TCP_MSS, 65535, "tcp.mss", pc);
+}
 static int kw_dsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	return hdr_cmp(r, arg, HC_DSIZE, 65535, "dsize", pc);
@@ -955,8 +959,11 @@ static int byte_add(struct rule *r, enum sm_type type, const struct sm_byte *b, 
 {
 	if (!b->string && b->nbytes > 8)
 		FAIL("%s: more than 8 bytes needs string", kw);
-	if (!b->nbytes && (type != SM_BYTE_TEST || !b->string))
-		FAIL("%s: a byte count of 0 (the rest of the buffer) is for byte_test with string", kw);
+	/* 0 bytes: the rest of the buffer for byte_test with string; nothing
+	 * (the value 0) for byte_jump without, as Suricata reads it */
+	if (!b->nbytes && !b->nbytes_var && !(type == SM_BYTE_TEST && b->string) &&
+	    !(type == SM_BYTE_JUMP && !b->string))
+		FAIL("%s: a byte count of 0 is for byte_test with string or byte_jump without", kw);
 	struct sm *s = add_sm_rel(r, type, b->relative, pc);
 	if (!s)
 		return -1;
@@ -1566,10 +1573,35 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 {
 	if (need_arg(arg, "app-layer-protocol", pc))
 		return -1;
-	const char *a = arg;
+	char tmp[64];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *a = trim(tmp), *comma = strchr(a, ',');
+	uint8_t mode = ALPM_FINAL;
+	if (comma) {
+		*comma = '\0';
+		const char *m = trim(comma + 1);
+		a = trim(a);
+		if (!strcmp(m, "final"))
+			mode = ALPM_FINAL;
+		else if (!strcmp(m, "to_server"))
+			mode = ALPM_TO_SERVER;
+		else if (!strcmp(m, "to_client"))
+			mode = ALPM_TO_CLIENT;
+		else if (!strcmp(m, "direction"))
+			mode = ALPM_DIRECTION;
+		else if (!strcmp(m, "either"))
+			mode = ALPM_EITHER;
+		else if (!strcmp(m, "original")) {
+			snprintf(pc->kw, sizeof(pc->kw), "app-layer-protocol:%.20s,original", a);
+			pc->unsupported = true;
+			FAIL("app-layer-protocol: mode \"original\" (the protocol before a change) is not kept yet");
+		} else {
+			FAIL("app-layer-protocol: unknown mode \"%s\" (final, to_server, to_client, direction, either)", m);
+		}
+	}
 	bool neg = *a == '!';
 	if (neg)
-		a++;
+		a = trim(a + 1);
 	int p = !strcmp(a, "failed") ? ALP_FAILED : alproto_lookup(a);
 	if (p < 0) {
 		snprintf(pc->kw, sizeof(pc->kw), "app-layer-protocol:%.40s", a);
@@ -1580,6 +1612,7 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 		FAIL("more than 4 app-layer-protocol keywords");
 	r->alp[r->nalp].p = (uint8_t)p;
 	r->alp[r->nalp].neg = neg;
+	r->alp[r->nalp].mode = mode;
 	r->nalp++;
 	return 0;
 }
@@ -2148,7 +2181,15 @@ STICKY(ldap_responses_message, BUF_LDAP_RESPONSES_MESSAGE, ALP_LDAP)
 #undef STICKY
 static int kw_http_request_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line", pc); }
 static int kw_http_response_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line", pc); }
-static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_PROTOCOL, ALP_HTTP, "http_protocol", pc); }
+static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	(void)a;
+	/* with no content of its own before it, the sticky buffer (Suricata
+	 * reads "http_protocol; content:..." as http.protocol) */
+	if (!r->last_content || r->cur_buf != BUF_PAYLOAD)
+		return sticky(r, BUF_HTTP_PROTOCOL, ALP_HTTP);
+	return legacy(r, BUF_HTTP_PROTOCOL, ALP_HTTP, "http_protocol", pc);
+}
 static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
 static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
 
@@ -2461,6 +2502,10 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* tls.version:1.2 | 0x0303 */
+static int kw_tls_cert_chain_len(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ac_num(r, a, AC_TLS_CHAIN_LEN, UINT32_MAX, "tls.cert_chain_len", ALP_TLS, pc);
+}
 static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "tls.version", pc))
@@ -2646,7 +2691,22 @@ static int word_cond(struct rule *r, const char *arg, const char *kw, uint8_t ty
 	return 0;
 }
 static int kw_ftp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftp.mode", AC_FTP_MODE, ALP_FTP, "passive", "active", pc); }
-static int kw_ftp_reply_received(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftp.reply_received", AC_FTP_REPLY_RECEIVED, ALP_FTP, "yes", "no", pc); }
+static int kw_ftp_reply_received(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	/* a boolean as Suricata reads one: yes/no, on/off, true/false, 1/0 */
+	char v[32];
+	str_lcpy(v, a ? a : "", sizeof(v));
+	char *t = trim(v);
+	bool neg = *t == '!';
+	const char *w = trim(t + neg);
+	if (!strcasecmp(w, "on") || !strcasecmp(w, "true") || !strcmp(w, "1"))
+		w = "yes";
+	else if (!strcasecmp(w, "off") || !strcasecmp(w, "false") || !strcmp(w, "0"))
+		w = "no";
+	char norm[40];
+	snprintf(norm, sizeof(norm), "%s%s", neg ? "!" : "", w);
+	return word_cond(r, a ? norm : a, "ftp.reply_received", AC_FTP_REPLY_RECEIVED, ALP_FTP, "yes", "no", pc);
+}
 static int kw_ftpbounce(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
@@ -2860,6 +2920,86 @@ static int kw_filemd5(struct rule *r, const char *a, struct parse_ctx *pc) { ret
 static int kw_filesha1(struct rule *r, const char *a, struct parse_ctx *pc) { return file_hash(r, a, "filesha1", 20, FILE_WANT_SHA1, pc); }
 static int kw_filesha256(struct rule *r, const char *a, struct parse_ctx *pc) { return file_hash(r, a, "filesha256", 32, FILE_WANT_SHA256, pc); }
 
+/* The Suricata version whose rule language vigil reads: a rule's
+ * "requires: version ..." is weighed against it. */
+static const unsigned compat_version[3] = { 8, 0, 7 };
+
+static int version_cmp(const unsigned v[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (compat_version[i] != v[i])
+			return compat_version[i] < v[i] ? -1 : 1;
+	return 0;
+}
+
+/* "OP X[.Y[.Z]] [OP X...] [| OP X ...]": alternatives split by '|', each
+ * a list of comparisons that must all hold.  1 met, 0 not, -1 malformed. */
+static int version_met(const char *expr)
+{
+	char tmp[128];
+	str_lcpy(tmp, expr, sizeof(tmp));
+	bool any = false;
+	char *save = NULL;
+	for (char *alt = strtok_r(tmp, "|", &save); alt; alt = strtok_r(NULL, "|", &save)) {
+		bool all = true;
+		int n = 0;
+		const char *p = alt;
+		for (;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p)
+				break;
+			char op[3] = { 0 };
+			int ol = 0;
+			while ((*p == '<' || *p == '>' || *p == '=') && ol < 2)
+				op[ol++] = *p++;
+			while (*p == ' ')
+				p++;
+			unsigned v[3] = { 0, 0, 0 };
+			int parts = 0;
+			while (parts < 3 && *p >= '0' && *p <= '9') {
+				v[parts++] = (unsigned)strtoul(p, (char **)&p, 10);
+				if (*p == '.')
+					p++;
+			}
+			if (!parts || !ol)
+				return -1;
+			int c = version_cmp(v);
+			int ok = !strcmp(op, ">=") ? c >= 0 : !strcmp(op, ">") ? c > 0
+				: !strcmp(op, "<=") ? c <= 0 : !strcmp(op, "<") ? c < 0
+				: !strcmp(op, "=") || !strcmp(op, "==") ? c == 0 : -1;
+			if (ok < 0)
+				return -1;
+			all &= ok == 1;
+			n++;
+		}
+		if (!n)
+			return -1;
+		any |= all;
+	}
+	return any ? 1 : 0;
+}
+
+int rule_requires_met(const char *arg, struct parse_ctx *pc)
+{
+	char tmp[256], *save = NULL;
+	str_lcpy(tmp, arg, sizeof(tmp));
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (!strncmp(t, "version", 7) && (t[7] == ' ' || t[7] == '\t')) {
+			int m = version_met(t + 8);
+			if (m == 0) {
+				snprintf(pc->kw, sizeof(pc->kw), "requires version");
+				snprintf(pc->err, sizeof(pc->err),
+					 "requires version %.100s (vigil reads rules as Suricata %u.%u.%u does)",
+					 trim(t + 8), compat_version[0], compat_version[1], compat_version[2]);
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
 /* requires: feature ja4, version >= 7.0.3 - a rule for engines that have
  * what it names; versions are taken as met (vigil follows Suricata 8's
  * rule language), features vigil lacks make the rule unsupported */
@@ -2883,7 +3023,7 @@ static int kw_requires(struct rule *r, const char *arg, struct parse_ctx *pc)
 				pc->unsupported = true;
 				FAIL("requires feature \"%s\", which vigil does not have", f);
 			}
-		} else if (strncmp(t, "version", 7)) {
+		} else if (strncmp(t, "version", 7) || version_met(t + 7) < 0) {
 			FAIL("requires: expected \"feature NAME\" or \"version OP X.Y.Z\", got \"%s\"", t);
 		}
 	}

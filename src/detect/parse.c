@@ -371,10 +371,50 @@ static void choose_fast_pattern(struct rule *r)
 	}
 }
 
+/* Suricata reads a rule's "requires" before anything else: a rule for
+ * another version is skipped whatever else it holds.  0: skip it. */
+static int requires_first(const char *text, struct parse_ctx *pc)
+{
+	const char *p = strchr(text, '(');
+	if (!p)
+		return 1;
+	for (p++; *p;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *o = p;
+		while (*p && *p != ';') {
+			if (*p == '\\' && p[1])
+				p++;
+			p++;
+		}
+		if (!strncmp(o, "requires", 8)) {
+			const char *q = o + 8;
+			while (isspace((unsigned char)*q))
+				q++;
+			if (*q == ':') {
+				char arg[256];
+				size_t n = MIN((size_t)(p - q - 1), sizeof(arg) - 1);
+				memcpy(arg, q + 1, n);
+				arg[n] = '\0';
+				if (!rule_requires_met(arg, pc))
+					return 0;
+			}
+		}
+		if (*p)
+			p++;
+	}
+	return 1;
+}
+
 struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 {
 	pc->err[0] = pc->kw[0] = '\0';
 	pc->unsupported = false;
+	pc->requires_unmet = false;
+	if (strstr(text, "requires") && !requires_first(text, pc)) {
+		pc->unsupported = pc->requires_unmet = true;
+		return NULL;
+	}
 	size_t len = strlen(text);
 	if (len > RULE_MAX_LEN) {
 		snprintf(pc->err, sizeof(pc->err), "rule longer than %d bytes", RULE_MAX_LEN);

@@ -24,12 +24,17 @@ struct parse_ctx {
 	char err[256];
 	char kw[64];        /* keyword that made the rule unsupported */
 	bool unsupported;   /* err is "not supported", not "invalid" */
+	bool requires_unmet; /* ... because its "requires" asks for another Suricata version */
 	char dir[512];      /* the rule file's directory (filemd5 lists are found there) */
 };
 
 /* Parses one rule.  Returns the rule, or NULL with pc->err (and pc->kw /
  * pc->unsupported when vigil does not implement something it uses). */
 struct rule *rule_parse(const char *text, struct parse_ctx *pc);
+
+/* A "requires" option's argument: 0 when a version it names is not the
+ * Suricata version vigil reads rules as (pc->err says which), else 1. */
+int rule_requires_met(const char *arg, struct parse_ctx *pc);
 
 /* Decodes a content string body (between the quotes): |hex| and escapes.
  * Returns the length or -1 with err. */

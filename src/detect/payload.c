@@ -74,6 +74,11 @@ static bool read_num(const struct sm_byte *b, const struct insp *st, int64_t pos
 	/* nbytes 0 (byte_test, string): from pos to the end of the buffer;
 	 * a variable's count: 1 to 8 bytes (23 as a string) */
 	int64_t nb = b->nbytes ? b->nbytes : (int64_t)st->len - pos;
+	if (!b->nbytes && !b->string && !b->nbytes_var) {
+		/* byte_jump:0,...: Suricata reads nothing, the value 0 */
+		*out = 0;
+		return pos >= 0 && pos <= (int64_t)st->len;
+	}
 	if (b->nbytes_var) {
 		nb = st->vars[b->nbytes_var - 1];
 		if (nb < 0 || nb > (b->string ? 23 : 8))
@@ -438,7 +443,9 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 			jump += 4 - jump % 4;
 		int64_t base = b->from_beginning ? 0 : b->from_end ? (int64_t)st->len : pos + nbytes_of(b, st);
 		int64_t np = base + jump + b->post_offset;
-		if (np < 0 || np > (int64_t)st->len)
+		if (np < 0)
+			np = 0; /* before the buffer: its start, as Suricata 8 does */
+		if (np > (int64_t)st->len)
 			return false;
 		return match_from(l, i + 1, np, st);
 	}

@@ -215,19 +215,23 @@ enum rule_flow_flags {
 };
 
 enum { SS_SERVER = 1, SS_CLIENT, SS_BOTH, SS_EITHER };
+/* app-layer-protocol:PROTO,MODE (Suricata 8): the flow's protocol (final,
+ * the default), each direction's, the packet's direction's, either's */
+enum { ALPM_FINAL, ALPM_TO_SERVER, ALPM_TO_CLIENT, ALPM_DIRECTION, ALPM_EITHER };
 enum { VLAN_LAST = -1, VLAN_ANY = -2, VLAN_ALL = -3 };
 enum { FC_TOSERVER = 1, FC_TOCLIENT, FC_EITHER };
 
 /* header checks, one bit each in rule->hdr_mask */
 enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
-		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_ICMPV6_MTU, HC_MAX };
+		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_ICMPV6_MTU, HC_TCP_MSS, HC_MAX };
 
 /* conditions on what the app layer parsed (dns.opcode, ssl_state, ...) */
 enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_SSL_STATE, AC_TLS_VERSION, AC_APP_EVENT, AC_FILESIZE, AC_FILEHASH,
 		     AC_FTP_DYNPORT, AC_FTP_MODE, AC_FTP_REPLY_RECEIVED, AC_FTPDATA_CMD,
 		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE, AC_SMB_VERSION, AC_DCE_IFACE, AC_DCE_OPNUM,
-		     AC_LDAP_REQ_OP, AC_LDAP_RESP_COUNT, AC_LDAP_RESP_OP, AC_LDAP_RESP_RESULT };
+		     AC_LDAP_REQ_OP, AC_LDAP_RESP_COUNT, AC_LDAP_RESP_OP, AC_LDAP_RESP_RESULT,
+		     AC_TLS_CHAIN_LEN };
 /* filemd5 / filesha1 / filesha256: the digests of a list file, sorted */
 struct hash_list {
 	uint8_t len;            /* bytes per digest: 16, 20, 32 */
@@ -288,6 +292,7 @@ struct rule {
 	struct {
 		uint8_t p;
 		bool neg;
+		uint8_t mode;        /* ALPM_*: which of the flow's protocols */
 	} alp[4];
 	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b */
 	bool bidir;

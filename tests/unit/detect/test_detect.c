@@ -525,6 +525,39 @@ static void test_parse_errors_and_unsupported(void **state)
 	struct rule *ok = parse("alert tcp any any -> any any (content:\",|20|,\"; sid:1;)");
 	assert_non_null(ok);
 	rule_free(ok);
+	/* Suricata 8's forms: != in numbers, tcp.mss, tls.cert_chain_len,
+	 * app-layer-protocol modes, a 0-byte byte_jump, boolean words */
+	static const char *const more[] = {
+		"alert icmp any any -> any any (itype: != 0; sid:1;)",
+		"alert tcp any any -> any any (tcp.mss:<536; sid:1;)",
+		"alert tls any any -> any any (tls.cert_chain_len:!2; sid:1;)",
+		"alert tcp any any -> any any (app-layer-protocol:!http,final; app-layer-protocol:ssh,to_client; sid:1;)",
+		"alert tcp any any -> any any (content:\"|3a 01|\"; byte_jump:0,0,relative,post_offset -7; sid:1;)",
+		"alert ftp any any -> any any (ftp.reply_received: off; sid:1;)",
+		"alert http any any -> any any (flow:to_client; http_protocol; content:\"HTTP/1.1\"; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		struct rule *m = parse(more[i]);
+		if (!m)
+			fail_msg("refused: %s (%s)", more[i], pc.err);
+		rule_free(m);
+	}
+	assert_null(parse("alert tcp any any -> any any (app-layer-protocol:http,sideways; sid:1;)"));
+	assert_false(pc.unsupported);
+	assert_null(parse("alert tcp any any -> any any (byte_test:0,=,1,0; sid:1;)"));
+	/* requires: read first, against Suricata 8.0.7; a rule for another
+	 * version is skipped whatever else it holds */
+	struct rule *rq = parse("alert tcp any any -> any any (requires: version >= 7.0.3 < 9; sid:1;)");
+	assert_non_null(rq);
+	rule_free(rq);
+	rq = parse("alert tcp any any -> any any (requires: version >= 9 | < 7; sid:1;)");
+	assert_null(rq);
+	assert_true(pc.unsupported && pc.requires_unmet);
+	assert_string_equal(pc.kw, "requires version");
+	assert_null(parse("alert nope any any -> any any (nosuchkw; requires: version >= 8.0.8; sid:1;)"));
+	assert_true(pc.requires_unmet);
+	assert_null(parse("alert tcp any any -> any any (requires: version 8; sid:1;)"));
+	assert_false(pc.unsupported);
 	assert_null(parse("alert mqtt any any -> any any (content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
 	assert_string_equal(pc.kw, "protocol mqtt");
