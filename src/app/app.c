@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3" };
+					     "smb", "dcerpc", "pop3", "mqtt" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -672,6 +672,12 @@ const struct pop3_tx *app_pop3_unlogged(struct flow *f)
 	return af ? pop3_unlogged(af->pop3) : NULL;
 }
 
+const struct mqtt_tx *app_mqtt_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? mqtt_unlogged(af->mqtt) : NULL;
+}
+
 const struct ssh_info *app_ssh_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -797,6 +803,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->dce_tx = NULL;
 	t->ndcelog = 0;
 	t->npop3 = 0;
+	t->nmqtt = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -846,6 +853,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	smb_state_free(a, af->smb);
 	dcerpc_state_free(a, af->dcerpc);
 	pop3_state_free(a, af->pop3);
+	mqtt_state_free(a, af->mqtt);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -873,6 +881,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_SMB: CNT_INC(a->cnt, APP_FLOW_SMB); break;
 	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_FLOW_DCERPC_UDP); else CNT_INC(a->cnt, APP_FLOW_DCERPC_TCP); break;
 	case ALP_POP3: CNT_INC(a->cnt, APP_FLOW_POP3); break;
+	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -895,6 +904,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_SNMP: CNT_INC(a->cnt, APP_TX_SNMP); break;
 	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_TX_DCERPC_UDP); else CNT_INC(a->cnt, APP_TX_DCERPC_TCP); break;
 	case ALP_POP3: CNT_INC(a->cnt, APP_TX_POP3); break;
+	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	}
 }
 
@@ -985,6 +995,9 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	/* POP3 on its port, as Suricata probes it: a status line or a command */
 	if ((sp == 110 || dp == 110) && pop3_probe(d, n))
 		return ALP_POP3;
+	/* MQTT on its port (1883), as Suricata probes it: a fixed header */
+	if ((sp == 1883 || dp == 1883) && mqtt_probe(d, n))
+		return ALP_MQTT;
 	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
 		struct dns_msg m;
 		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
@@ -1071,6 +1084,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			dcerpc_gap(a, af->dcerpc, dir);
 		else if (f->alproto == ALP_POP3 && af->pop3)
 			pop3_gap(a, af->pop3, dir);
+		else if (f->alproto == ALP_MQTT && af->mqtt)
+			mqtt_gap(a, af->mqtt, dir);
 		if (!data)
 			return;
 	}
@@ -1211,6 +1226,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->dcerpc && !(af->dcerpc = charged_state(a, sizeof(*af->dcerpc))))
 			return;
 		dcerpc_feed(a, af->dcerpc, dir, data, len);
+		break;
+	case ALP_MQTT:
+		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))
+			return;
+		mqtt_feed(a, af->mqtt, dir, data, len);
 		break;
 	case ALP_POP3:
 		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))

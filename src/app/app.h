@@ -37,6 +37,7 @@ enum alproto_id {
 	ALP_SMB,       /* SMB 1/2/3 over NetBIOS session service (smb.c) */
 	ALP_DCERPC,    /* DCE/RPC over TCP or UDP */
 	ALP_POP3,
+	ALP_MQTT,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -303,6 +304,50 @@ struct dce_tx {
 struct jbuf;
 void dce_log_fields(struct jbuf *jb, const struct dce_tx *t);
 
+/* MQTT (mqtt.c): a transaction is up to MQTT_TX_MSGS messages (CONNECT
+ * and CONNACK, a PUBLISH and its acknowledgements, ...), each kept as its
+ * raw bytes (charged to the app memcap) and read again when logged or
+ * matched; a message over max-msg-length keeps only its header byte. */
+#define MQTT_TX_MSGS 4
+struct mqtt_msg {
+	uint8_t *raw;
+	uint32_t len;
+	uint8_t version;          /* the protocol version it was read with */
+	bool truncated;           /* too long: hdr and skipped only */
+	uint8_t hdr;
+	uint32_t skipped;
+};
+struct mqtt_tx {
+	bool used, logged, complete, toclient;
+	bool has_pkt_id;
+	uint32_t pkt_id;          /* the message id its reply will carry */
+	uint64_t tx_id, seq;
+	uint8_t nmsg;
+	struct mqtt_msg msg[MQTT_TX_MSGS];
+};
+#define APP_MQTT_PER_PKT 8
+struct jbuf;
+void mqtt_log_fields(struct jbuf *jb, const struct mqtt_tx *t);
+/* app-layer.protocols.mqtt.max-msg-length; outputs.eve.mqtt-passwords */
+void mqtt_config(uint64_t max_len, bool passwords);
+/* A message type's name (connect ... auth) as its number, or -1. */
+int mqtt_type_lookup(const char *name);
+/* Whether a message of t satisfies a condition: numbers through num(c,
+ * value); flag sets: all of want set, none of not. */
+enum { MQTT_C_TYPE, MQTT_C_FLAGS, MQTT_C_QOS, MQTT_C_REASON, MQTT_C_SESSION_PRESENT,
+       MQTT_C_CONNECT_FLAGS, MQTT_C_PROTO_VERSION };
+enum { MQTT_F_DUP = 1, MQTT_F_RETAIN = 2 };
+enum { MQTT_CF_USERNAME = 1, MQTT_CF_PASSWORD = 2, MQTT_CF_WILL = 4, MQTT_CF_WILL_RETAIN = 8,
+       MQTT_CF_CLEAN_SESSION = 16 };
+bool mqtt_tx_check(const struct mqtt_tx *t, int what, bool (*num)(const void *c, uint64_t v),
+		   const void *c, uint32_t want, uint32_t not);
+/* The sticky buffers' contents of t, through put(ud, MQTT_B_*, ...). */
+enum { MQTT_B_CLIENTID, MQTT_B_USERNAME, MQTT_B_PASSWORD, MQTT_B_WILLTOPIC, MQTT_B_WILLMSG,
+       MQTT_B_PROTOCOL_STRING, MQTT_B_PUB_TOPIC, MQTT_B_PUB_MESSAGE, MQTT_B_SUB_TOPIC,
+       MQTT_B_UNSUB_TOPIC };
+void mqtt_tx_buffers(const struct mqtt_tx *t, void (*put)(void *ud, int which, const uint8_t *p, uint32_t n),
+		     void *ud);
+
 /* POP3 (pop3.c): a command and its response (the server's greeting is a
  * transaction of its own, with no command), as Suricata's pop3
  * transaction.  A multi-line response's lines (RETR's excepted, as in
@@ -568,6 +613,9 @@ struct app_tx {
 	bool dce_has_opnum;
 	uint16_t dce_ver, dce_opnum;
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
+	/* MQTT transactions completed on this packet */
+	const struct mqtt_tx *mqtt[APP_MQTT_PER_PKT];
+	uint8_t nmqtt;
 	/* POP3 transactions whose command or response came on this packet */
 	struct app_pop3_ref pop3[APP_POP3_PER_PKT];
 	uint8_t npop3;
@@ -654,6 +702,7 @@ const struct tftp_info *app_tftp_peek(const struct flow *f);
 const struct ldap_tx *app_ldap_unlogged(struct flow *f);
 const struct dce_tx *app_dcerpc_unlogged(struct flow *f);
 const struct pop3_tx *app_pop3_unlogged(struct flow *f);
+const struct mqtt_tx *app_mqtt_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

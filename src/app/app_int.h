@@ -392,6 +392,28 @@ struct http_state {
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 };
 
+/* MQTT (mqtt.c) */
+#define MQTT_MAX_TX 32            /* transactions waiting for replies or records */
+struct mqtt_state {
+	struct mqtt_dir {
+		uint8_t hdr[5];       /* a fixed header cut across deliveries */
+		uint8_t hlen;
+		uint8_t *buf;         /* a message being gathered (cap: its length) */
+		uint32_t cap, len;
+		uint64_t skip;        /* bytes of a too long message still to pass */
+		bool broken;          /* did not parse: not read further */
+	} dir[2];
+	struct mqtt_tx tx[MQTT_MAX_TX];
+	uint64_t next_tx;
+	uint8_t version;          /* from the CONNECT */
+	bool connected;           /* a CONNACK answered it */
+};
+void mqtt_feed(struct app_ctx *a, struct mqtt_state *s, int dir, const uint8_t *d, uint32_t n);
+void mqtt_gap(struct app_ctx *a, struct mqtt_state *s, int dir);
+bool mqtt_probe(const uint8_t *d, uint32_t n);
+void mqtt_state_free(struct app_ctx *a, struct mqtt_state *s);
+const struct mqtt_tx *mqtt_unlogged(struct mqtt_state *s);
+
 /* POP3 (pop3.c) */
 #define POP3_MAX_TX 16            /* transactions waiting (APP_POP3_PER_PKT too) */
 struct pop3_state {
@@ -432,6 +454,7 @@ struct app_flow {
 	struct sip_state *sip;
 	struct ldap_state *ldap;
 	struct pop3_state *pop3;
+	struct mqtt_state *mqtt;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

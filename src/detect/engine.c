@@ -2205,6 +2205,27 @@ static void pkt_buffers(const struct packet *p, struct binst bi[BUF_MAX])
 	}
 }
 
+/* mqtt_tx_buffers' callback: MQTT_B_* to the sticky buffers */
+static void mqtt_put(void *ud, int which, const uint8_t *p, uint32_t n)
+{
+	static const uint8_t to[] = {
+		[MQTT_B_CLIENTID] = BUF_MQTT_CONNECT_CLIENTID, [MQTT_B_USERNAME] = BUF_MQTT_CONNECT_USERNAME,
+		[MQTT_B_PASSWORD] = BUF_MQTT_CONNECT_PASSWORD, [MQTT_B_WILLTOPIC] = BUF_MQTT_CONNECT_WILLTOPIC,
+		[MQTT_B_WILLMSG] = BUF_MQTT_CONNECT_WILLMESSAGE,
+		[MQTT_B_PROTOCOL_STRING] = BUF_MQTT_CONNECT_PROTOCOL_STRING,
+		[MQTT_B_PUB_TOPIC] = BUF_MQTT_PUBLISH_TOPIC, [MQTT_B_PUB_MESSAGE] = BUF_MQTT_PUBLISH_MESSAGE,
+		[MQTT_B_SUB_TOPIC] = BUF_MQTT_SUBSCRIBE_TOPIC, [MQTT_B_UNSUB_TOPIC] = BUF_MQTT_UNSUBSCRIBE_TOPIC,
+	};
+	struct binst *bi = ud;
+	if (which >= 0 && (size_t)which < sizeof(to))
+		add_inst(&bi[to[which]], p, n);
+}
+
+static bool mqtt_num(const void *c, uint64_t v)
+{
+	return numcmp_ok(c, v);
+}
+
 static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
 {
 	for (int b = 0; b < BUF_MAX; b++)
@@ -2307,6 +2328,8 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 			add_inst(&bi[BUF_SMB_NTLMSSP_DOMAIN], t->ntlm_domain, t->ntlm_domain_len);
 		}
 	}
+	for (unsigned i = 0; i < tx->nmqtt; i++)
+		mqtt_tx_buffers(tx->mqtt[i], mqtt_put, bi);
 	for (unsigned i = 0; i < tx->npop3; i++) {
 		/* the command on its packet; the response on the one completing it */
 		const struct pop3_tx *t = tx->pop3[i].t;
@@ -2561,13 +2584,22 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 					ok = numcmp_ok(&c->c, d->a[k].type);
 			}
 			break;
-		case AC_SSL_VERSION:
+		case AC_MQTT: {
+			/* any of the packet's completed MQTT transactions */
+			if (!tx || !tx->nmqtt)
+				return false;
+			for (unsigned k = 0; k < tx->nmqtt && !ok; k++)
+				ok = mqtt_tx_check(tx->mqtt[k], (int)(c->mask & 0xff), mqtt_num, &c->c,
+						   c->mask >> 8, c->neg_mask);
+			break;
+		}
 		case AC_TLS_CHAIN_LEN:
 			/* on the packet that brings the server's certificates */
 			if (!tx || !tx->tls || !(tx->tls_new & TLS_ST_CERT))
 				return false;
 			ok = numcmp_ok(&c->c, tx->tls->chain_len);
 			break;
+		case AC_SSL_VERSION:
 		case AC_TLS_VERSION: {
 			/* on the packets that bring a hello, so a rule alerts on
 			 * the handshake, not on every later packet */

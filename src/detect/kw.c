@@ -2170,6 +2170,16 @@ STICKY(smb_named_pipe, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_named_pipe_legacy, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_ntlmssp_user, BUF_SMB_NTLMSSP_USER, ALP_SMB)
 STICKY(smb_ntlmssp_domain, BUF_SMB_NTLMSSP_DOMAIN, ALP_SMB)
+STICKY(mqtt_connect_clientid, BUF_MQTT_CONNECT_CLIENTID, ALP_MQTT)
+STICKY(mqtt_connect_username, BUF_MQTT_CONNECT_USERNAME, ALP_MQTT)
+STICKY(mqtt_connect_password, BUF_MQTT_CONNECT_PASSWORD, ALP_MQTT)
+STICKY(mqtt_connect_willtopic, BUF_MQTT_CONNECT_WILLTOPIC, ALP_MQTT)
+STICKY(mqtt_connect_willmessage, BUF_MQTT_CONNECT_WILLMESSAGE, ALP_MQTT)
+STICKY(mqtt_connect_protocol_string, BUF_MQTT_CONNECT_PROTOCOL_STRING, ALP_MQTT)
+STICKY(mqtt_publish_topic, BUF_MQTT_PUBLISH_TOPIC, ALP_MQTT)
+STICKY(mqtt_publish_message, BUF_MQTT_PUBLISH_MESSAGE, ALP_MQTT)
+STICKY(mqtt_subscribe_topic, BUF_MQTT_SUBSCRIBE_TOPIC, ALP_MQTT)
+STICKY(mqtt_unsubscribe_topic, BUF_MQTT_UNSUBSCRIBE_TOPIC, ALP_MQTT)
 STICKY(pop3_command, BUF_POP3_COMMAND, ALP_POP3)
 STICKY(pop3_args, BUF_POP3_ARGS, ALP_POP3)
 STICKY(pop3_response, BUF_POP3_RESPONSE, ALP_POP3)
@@ -2502,6 +2512,131 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* tls.version:1.2 | 0x0303 */
+/* The MQTT conditions: one app_cond, what in mask's low byte, the flag
+ * bits wanted above it, the ones that must be unset in neg_mask. */
+static int mqtt_cond(struct rule *r, int what, const struct numcmp *n, uint32_t want, uint32_t not,
+		     bool neg, struct parse_ctx *pc)
+{
+	struct app_cond *c = add_ac(r, AC_MQTT, ALP_MQTT, pc);
+	if (!c)
+		return -1;
+	if (n)
+		c->c = *n;
+	c->mask = (uint32_t)what | want << 8;
+	c->neg_mask = not;
+	c->neg = neg;
+	return 0;
+}
+
+/* "a,!b,c" over names[]: the bits named and the ones negated. */
+static int flag_words(const char *arg, const char *const *names, size_t nn, uint32_t *want,
+		      uint32_t *not, const char *kw, struct parse_ctx *pc)
+{
+	char tmp[128], *save = NULL;
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
+	*want = *not = 0;
+	bool any = false;
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		bool neg = *t == '!';
+		if (neg)
+			t = trim(t + 1);
+		size_t i = 0;
+		while (i < nn && strcasecmp(t, names[i]))
+			i++;
+		if (i == nn)
+			FAIL("%s: unknown flag \"%s\"", kw, t);
+		if (neg)
+			*not |= 1u << i;
+		else
+			*want |= 1u << i;
+		any = true;
+	}
+	if (!any)
+		FAIL("%s needs at least one flag", kw);
+	if (*want & *not)
+		FAIL("%s: a flag both set and unset", kw);
+	return 0;
+}
+
+static int kw_mqtt_type(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "mqtt.type", pc))
+		return -1;
+	char tmp[32];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	bool neg = *t == '!';
+	if (neg)
+		t = trim(t + 1);
+	struct numcmp n = { 0 };
+	int v = mqtt_type_lookup(t);
+	if (v > 0) {
+		n.op = CMP_EQ;
+		n.a = (uint64_t)v;
+	} else if (parse_numcmp(t, &n, 15) < 0) {
+		FAIL("mqtt.type: unknown type \"%s\"", a);
+	}
+	return mqtt_cond(r, MQTT_C_TYPE, &n, 0, 0, neg, pc);
+}
+static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	static const char *const names[] = { "dup", "retain" };
+	uint32_t want, not;
+	if (flag_words(a, names, 2, &want, &not, "mqtt.flags", pc) < 0)
+		return -1;
+	return mqtt_cond(r, MQTT_C_FLAGS, NULL, want, not, false, pc);
+}
+static int kw_mqtt_qos(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct numcmp n = { 0 };
+	if (need_arg(a, "mqtt.qos", pc))
+		return -1;
+	if (parse_numcmp(a, &n, 2) < 0 || n.op != CMP_EQ)
+		FAIL("mqtt.qos: \"%s\" is not 0, 1 or 2", a);
+	return mqtt_cond(r, MQTT_C_QOS, &n, 0, 0, false, pc);
+}
+static int kw_mqtt_reason_code(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct numcmp n = { 0 };
+	if (need_arg(a, "mqtt.reason_code", pc))
+		return -1;
+	if (parse_numcmp(a, &n, 255) < 0)
+		FAIL("mqtt.reason_code: bad value \"%s\"", a);
+	return mqtt_cond(r, MQTT_C_REASON, &n, 0, 0, false, pc);
+}
+static int kw_mqtt_connack_return_code(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_mqtt_reason_code(r, a, pc); }
+static int kw_mqtt_connack_session_present(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	char tmp[16];
+	str_lcpy(tmp, a ? a : "", sizeof(tmp));
+	const char *t = trim(tmp);
+	struct numcmp n = { CMP_EQ, 0, 0 };
+	if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
+		n.a = 1;
+	else if (strcasecmp(t, "false") && strcasecmp(t, "no") && strcmp(t, "0"))
+		FAIL("mqtt.connack.session_present: \"%s\" is not true or false", t);
+	return mqtt_cond(r, MQTT_C_SESSION_PRESENT, &n, 0, 0, false, pc);
+}
+static int kw_mqtt_connect_flags(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	/* in the order of the MQTT_CF_* bits */
+	static const char *const names[] = { "username", "password", "will", "will_retain",
+					     "clean_session" };
+	uint32_t want, not;
+	if (flag_words(a, names, 5, &want, &not, "mqtt.connect.flags", pc) < 0)
+		return -1;
+	return mqtt_cond(r, MQTT_C_CONNECT_FLAGS, NULL, want, not, false, pc);
+}
+static int kw_mqtt_protocol_version(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct numcmp n = { 0 };
+	if (need_arg(a, "mqtt.protocol_version", pc))
+		return -1;
+	if (parse_numcmp(a, &n, 255) < 0)
+		FAIL("mqtt.protocol_version: bad value \"%s\"", a);
+	return mqtt_cond(r, MQTT_C_PROTO_VERSION, &n, 0, 0, false, pc);
+}
 static int kw_tls_cert_chain_len(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return ac_num(r, a, AC_TLS_CHAIN_LEN, UINT32_MAX, "tls.cert_chain_len", ALP_TLS, pc);

@@ -82,6 +82,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->ldap = c->eve_ldap;
 	ec->dcerpc = c->eve_dcerpc;
 	ec->pop3 = c->eve_pop3;
+	ec->mqtt = c->eve_mqtt;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -578,6 +579,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_open_object(jb, "smb");
 			smb_log_fields(jb, tx->smb[0]);
 			jb_close(jb);
+		} else if (f->alproto == ALP_MQTT && tx && tx->nmqtt) {
+			jb_open_object(jb, "mqtt");
+			mqtt_log_fields(jb, tx->mqtt[0]);
+			jb_close(jb);
 		} else if (f->alproto == ALP_POP3 && tx && tx->npop3) {
 			jb_open_object(jb, "pop3");
 			pop3_log_fields(jb, tx->pop3[tx->npop3 - 1].t);
@@ -888,12 +893,16 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_
 		if (!(events >> e & 1))
 			continue;
 		/* Suricata's form: "http.request_line_missing_protocol" is
-		 * event REQUEST_LINE_MISSING_PROTOCOL of app_proto http */
+		 * event REQUEST_LINE_MISSING_PROTOCOL of app_proto http; the
+		 * protocols Suricata 8 parses in Rust name theirs in lower
+		 * case (mqtt's invalid_qos_level) */
 		char ev[64];
 		const char *n = app_event_names[e], *dot = strchr(n, '.');
+		bool upper = !dot || !strncmp(n, "http.", 5) || !strncmp(n, "smtp.", 5) ||
+			     !strncmp(n, "tls.", 4) || !strncmp(n, "app.", 4);
 		size_t k = 0;
 		for (const char *c = dot ? dot + 1 : n; *c && k < sizeof(ev) - 1; c++)
-			ev[k++] = (char)toupper((unsigned char)*c);
+			ev[k++] = upper ? (char)toupper((unsigned char)*c) : *c;
 		ev[k] = '\0';
 		eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
 		jb_open_object(jb, "anomaly");
@@ -1069,6 +1078,23 @@ static void pop3_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "pop3", t->tx_id, pop3_log_fields, t, ec);
 }
 
+/* An MQTT transaction when it is complete; those still open at flow end
+ * then; addressed as the flow is. */
+static void mqtt_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->nmqtt; i++)
+			TX_RECORD_FLOW(jb, p, f, "mqtt", tx->mqtt[i]->tx_id, mqtt_log_fields, tx->mqtt[i], ec);
+		return;
+	}
+	const struct mqtt_tx *t;
+	while ((t = app_mqtt_unlogged(f)))
+		TX_RECORD(jb, (const struct packet *)NULL, f, "mqtt", t->tx_id, mqtt_log_fields, t, ec);
+}
+
 /* An SMB transaction when its response comes (a request and its
  * response), as Suricata logs it. */
 static void smb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1189,6 +1215,7 @@ static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
 static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
 static bool want_dcerpc(const struct eve_cfg *ec) { return ec->dcerpc; }
 static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
+static bool want_mqtt(const struct eve_cfg *ec) { return ec->mqtt; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1215,6 +1242,7 @@ static const struct eve_app_row {
 	{ "smb", want_smb, smb_rows, 0 },
 	{ "dcerpc", want_dcerpc, dcerpc_rows, 8 },
 	{ "pop3", want_pop3, pop3_rows, 9 },
+	{ "mqtt", want_mqtt, mqtt_rows, 10 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },

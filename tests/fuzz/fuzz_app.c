@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
  * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP and ALP_SNMP over UDP).  The input is a
  * conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
@@ -21,6 +21,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* mqtt_tx_buffers' and mqtt_tx_check's callbacks: every byte read */
+static void fuzz_mqtt_put(void *ud, int which, const uint8_t *p, uint32_t n)
+{
+	(void)ud;
+	(void)which;
+	volatile uint8_t sink = 0;
+	for (uint32_t k = 0; k < n; k++)
+		sink ^= p[k];
+	(void)sink;
+}
+
+static bool fuzz_num(const void *c, uint64_t v)
+{
+	return *(const uint64_t *)c == v;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct counters cnt;
@@ -34,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	app_ctx_init(a, &c, &cnt);
 	if (FUZZ_ALPROTO == ALP_SMTP)
 		smtp_md5_config((knobs & 0x80) != 0); /* the body MD5 path too */
+	if (FUZZ_ALPROTO == ALP_MQTT) /* the truncated-message path too */
+		mqtt_config((knobs & 0x80) ? 64 : 1u << 20, true);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||
@@ -41,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -102,6 +120,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			smb_log_fields(&jb, a->tx.smb[i]);
 			jb_fini(&jb);
 		}
+		for (unsigned i = 0; i < a->tx.nmqtt; i++) {
+			/* the record, the rules' buffers and conditions */
+			struct jbuf jb = { 0 };
+			mqtt_log_fields(&jb, a->tx.mqtt[i]);
+			jb_fini(&jb);
+			mqtt_tx_buffers(a->tx.mqtt[i], fuzz_mqtt_put, NULL);
+			uint64_t one = 1;
+			for (int w = MQTT_C_TYPE; w <= MQTT_C_PROTO_VERSION; w++)
+				(void)mqtt_tx_check(a->tx.mqtt[i], w, fuzz_num, &one, 1, 2);
+		}
 		for (unsigned i = 0; i < a->tx.npop3; i++) {
 			/* what the record and pop3.response read */
 			struct jbuf jb = { 0 };
@@ -139,6 +167,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const struct ldap_tx *t; (t = app_ldap_unlogged(&f));) {
 		struct jbuf jb = { 0 };
 		ldap_log_fields(&jb, t); /* the records written at flow end */
+		jb_fini(&jb);
+	}
+	for (const struct mqtt_tx *t; (t = app_mqtt_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		mqtt_log_fields(&jb, t);
 		jb_fini(&jb);
 	}
 	for (const struct pop3_tx *t; (t = app_pop3_unlogged(&f));) {

@@ -26,13 +26,13 @@ except ImportError:
     print('python3-yaml missing: skipped')
     sys.exit(77)
 
-EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3',
+EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt',
              'engine'}
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
 APP_PREFIXES = ('ether', 'traffic', 'in_iface', 'packet_info',
-                'dhcp', 'nfs', 'krb5', 'rdp', 'mqtt',
+                'dhcp', 'nfs', 'krb5', 'rdp',
                 'modbus', 'dnp3', 'ike', 'rfb', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',
                 'http2', 'arp', 'imap', 'verdict')
@@ -107,7 +107,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):
@@ -206,6 +206,25 @@ def plan(tdir, t, vigil):
                                  ','.join(str(x) for x in fh)]
                     if fs.get('force-magic') is True:
                         args += ['--set', 'outputs.eve.types.files-force-magic=yes']
+        # the record types the case's eve-log lists: Suricata runs with
+        # this configuration instead of its default, so the others are
+        # not written
+        listed, lists = set(), False
+        for o in (sc.get('outputs') or []) if isinstance(sc, dict) else []:
+            ev = o.get('eve-log') if isinstance(o, dict) else None
+            if isinstance(ev, dict) and isinstance(ev.get('types'), list):
+                lists = True
+                for ty in ev['types']:
+                    if isinstance(ty, str):
+                        listed.add(ty)
+                    elif isinstance(ty, dict):
+                        listed.update(str(k) for k in ty)
+        if lists:
+            for ty in ('flow', 'stats', 'anomaly', 'drop', 'smtp', 'ftp', 'ssh', 'quic', 'sip',
+                       'ldap', 'dcerpc', 'pop3', 'mqtt', 'tftp', 'snmp', 'dns', 'http', 'files',
+                       'tls', 'alert'):
+                if ty not in listed:
+                    args += ['--set', 'outputs.eve.types.%s=no' % ty]
         # SMTP's MIME URL extraction settings
         try:
             mime = sc['app-layer']['protocols']['smtp']['mime'] or {}

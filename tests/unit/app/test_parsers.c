@@ -1057,6 +1057,168 @@ static void test_pop3(void **state)
 	assert_true(pop3_probe((const uint8_t *)"capa\r\n", 6));
 }
 
+/* MQTT: a 3.1.1 session (CONNECT with user and password, CONNACK, a
+ * QoS 1 PUBLISH and its PUBACK, SUBSCRIBE and SUBACK, DISCONNECT) whole
+ * and a byte at a time, the same records; an MQTT 5 CONNECT's properties;
+ * a reply to nothing, type 0 and a QoS of 3 raise their events; a message
+ * over max-msg-length is logged truncated and skipped; a remaining length
+ * past 4 bytes is malformed and ends the direction; the keywords' views. */
+struct mqtt_seen {
+	unsigned n;
+	char rec[8][600];
+	app_events_t ev;
+	unsigned bufs[10];
+};
+
+static void mqtt_buf_cb(void *ud, int which, const uint8_t *p, uint32_t n)
+{
+	(void)p;
+	(void)n;
+	((struct mqtt_seen *)ud)->bufs[which]++;
+}
+
+static void mqtt_cb(const struct app_tx *tx, void *ud)
+{
+	struct mqtt_seen *s = ud;
+	s->ev |= tx->events;
+	for (unsigned i = 0; i < tx->nmqtt && s->n < 8; i++) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		mqtt_log_fields(&jb, tx->mqtt[i]);
+		jb_close(&jb);
+		snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+		mqtt_tx_buffers(tx->mqtt[i], mqtt_buf_cb, s);
+	}
+}
+
+static bool num_is(const void *c, uint64_t v)
+{
+	return *(const uint64_t *)c == v;
+}
+
+static void test_mqtt(void **state)
+{
+	(void)state;
+	static const uint8_t cli[] = {
+		0x10, 0x1b, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xc2, 0x00, 0x3c, /* CONNECT v4, user+pass+clean */
+		0x00, 0x03, 'c', 'i', 'd', 0x00, 0x04, 'u', 's', 'e', 'r', 0x00, 0x04, 'p', 'a', 's', 's',
+		0x32, 0x0b, 0x00, 0x01, 't', 0x00, 0x07, 'h', 'e', 'l', 'l', 'o', '!', /* PUBLISH qos 1, id 7 */
+		0x82, 0x08, 0x00, 0x09, 0x00, 0x03, 't', '/', '#', 0x01,       /* SUBSCRIBE id 9 */
+		0xe0, 0x00,                                                     /* DISCONNECT */
+	};
+	static const uint8_t srv[] = {
+		0x20, 0x02, 0x00, 0x00,             /* CONNACK */
+		0x40, 0x02, 0x00, 0x07,             /* PUBACK 7 */
+		0x90, 0x03, 0x00, 0x09, 0x01,       /* SUBACK 9, qos 1 */
+	};
+	char first[2][8][600];
+	for (size_t step = 0; step <= 1; step++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 1883;
+		mqtt_config(1 << 20, true);
+		struct mqtt_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 0, cli, 29, step, mqtt_cb, &s);  /* the CONNECT */
+		assert_int_equal(f.alproto, ALP_MQTT);
+		feed(&a, &f, 1, srv, 4, step, mqtt_cb, &s);   /* its CONNACK */
+		feed(&a, &f, 0, cli + 29, sizeof(cli) - 29, step, mqtt_cb, &s);
+		feed(&a, &f, 1, srv + 4, sizeof(srv) - 4, step, mqtt_cb, &s);
+		assert_int_equal(s.n, 4);
+		assert_string_equal(s.rec[0], "{\"connect\":{\"qos\":0,\"retain\":false,\"dup\":false,"
+					      "\"protocol_string\":\"MQTT\",\"protocol_version\":4,\"client_id\":\"cid\","
+					      "\"flags\":{\"username\":true,\"password\":true,\"will_retain\":false,"
+					      "\"will\":false,\"clean_session\":true},\"username\":\"user\",\"password\":\"pass\"},"
+					      "\"connack\":{\"qos\":0,\"retain\":false,\"dup\":false,\"session_present\":false,"
+					      "\"return_code\":0}}");
+		assert_string_equal(s.rec[1], "{\"disconnect\":{\"qos\":0,\"retain\":false,\"dup\":false}}");
+		assert_string_equal(s.rec[2], "{\"publish\":{\"qos\":1,\"retain\":false,\"dup\":false,\"topic\":\"t\","
+					      "\"message_id\":7,\"message\":\"hello!\"},\"puback\":{\"qos\":0,\"retain\":false,"
+					      "\"dup\":false,\"message_id\":7}}");
+		assert_string_equal(s.rec[3], "{\"subscribe\":{\"qos\":1,\"retain\":false,\"dup\":false,\"message_id\":9,"
+					      "\"topics\":[{\"topic\":\"t/#\",\"qos\":1}]},\"suback\":{\"qos\":0,\"retain\":false,"
+					      "\"dup\":false,\"message_id\":9,\"qos_granted\":[1]}}");
+		assert_int_equal(s.bufs[MQTT_B_USERNAME], 1);
+		assert_int_equal(s.bufs[MQTT_B_PASSWORD], 1);
+		assert_int_equal(s.bufs[MQTT_B_PUB_MESSAGE], 1);
+		assert_int_equal(s.bufs[MQTT_B_SUB_TOPIC], 1);
+		assert_int_equal(s.ev, 0);
+		assert_null(app_mqtt_unlogged(&f));
+		memcpy(first[step], s.rec, sizeof(s.rec));
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+	assert_memory_equal(first[0], first[1], sizeof(first[0]));
+	/* MQTT 5: properties; a reply to nothing; type 0; QoS 3 */
+	static const uint8_t v5[] = {
+		0x10, 0x12, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0x02, 0x00, 0x3c,
+		0x03, 0x21, 0x00, 0x14,             /* properties: receive_maximum 20 */
+		0x00, 0x00,                         /* client id "" */
+		0x00, 0x00,                         /* (2 bytes over: not read, as in Suricata) */
+		0x36, 0x06, 0x00, 0x01, 'x', 0x00, 0x01, 0x00, /* PUBLISH with QoS 3, no properties */
+		0x00, 0x00,                         /* type 0 */
+	};
+	struct app_ctx a;
+	struct flow f;
+	struct mqtt_seen s;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_MQTT);
+	f.key.dp = 1883;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 1, (const uint8_t *)"\x40\x02\x00\x05", 4, 0, mqtt_cb, &s); /* PUBACK to nothing */
+	assert_true(((s.ev >> APP_EV_MQTT_MISSING_PUBLISH) & 1) != 0);
+	assert_true(((s.ev >> APP_EV_MQTT_UNINTRODUCED) & 1) != 0);
+	feed(&a, &f, 0, v5, sizeof(v5), 0, mqtt_cb, &s);
+	assert_true(((s.ev >> APP_EV_MQTT_INVALID_QOS) & 1) != 0);
+	assert_true(((s.ev >> APP_EV_MQTT_UNASSIGNED) & 1) != 0);
+	feed(&a, &f, 1, (const uint8_t *)"\x20\x03\x01\x00\x00", 5, 0, mqtt_cb, &s); /* CONNACK v5 */
+	const char *cr = NULL;
+	for (unsigned i = 0; i < s.n; i++)
+		if (strstr(s.rec[i], "\"connect\""))
+			cr = s.rec[i];
+	assert_non_null(cr);
+	assert_non_null(strstr(cr, "\"protocol_version\":5"));
+	assert_non_null(strstr(cr, "\"properties\":{\"receive_maximum\":20}"));
+	assert_non_null(strstr(cr, "\"session_present\":true"));
+	/* the conditions: a CONNECT of version 5, a CONNACK's session present */
+	const struct mqtt_tx *t = NULL;
+	for (unsigned i = 0; i < a.tx.nmqtt; i++)
+		t = a.tx.mqtt[i];
+	assert_non_null(t);
+	uint64_t five = 5, one = 1, conn = 1;
+	assert_true(mqtt_tx_check(t, MQTT_C_PROTO_VERSION, num_is, &five, 0, 0));
+	assert_true(mqtt_tx_check(t, MQTT_C_SESSION_PRESENT, num_is, &one, 0, 0));
+	assert_true(mqtt_tx_check(t, MQTT_C_TYPE, num_is, &conn, 0, 0));
+	assert_true(mqtt_tx_check(t, MQTT_C_CONNECT_FLAGS, num_is, &one, MQTT_CF_CLEAN_SESSION, MQTT_CF_USERNAME));
+	assert_false(mqtt_tx_check(t, MQTT_C_CONNECT_FLAGS, num_is, &one, MQTT_CF_PASSWORD, 0));
+	assert_true(mqtt_tx_check(t, MQTT_C_FLAGS, num_is, &one, 0, MQTT_F_DUP | MQTT_F_RETAIN));
+	/* over max-msg-length: truncated, its bytes skipped, the next read */
+	mqtt_config(8, true);
+	memset(&s, 0, sizeof(s));
+	static const uint8_t big[] = { 0x30, 0x0c, 0x00, 0x01, 'x', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A',
+				       0xc0, 0x00 }; /* PUBLISH of 12 bytes, then PINGREQ */
+	feed(&a, &f, 0, big, sizeof(big), 1, mqtt_cb, &s);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.rec[0], "{\"publish\":{\"qos\":0,\"retain\":false,\"dup\":false,\"truncated\":true,"
+				      "\"skipped_length\":14}}");
+	assert_string_equal(s.rec[1], "{\"pingreq\":{\"qos\":0,\"retain\":false,\"dup\":false}}");
+	mqtt_config(1 << 20, true);
+	/* a remaining length of 5 bytes: malformed, the direction stops */
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, (const uint8_t *)"\x30\xff\xff\xff\xff\x01\xc0\x00", 8, 0, mqtt_cb, &s);
+	assert_true(((s.ev >> APP_EV_MQTT_MALFORMED) & 1) != 0);
+	assert_int_equal(s.n, 0);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* what is not MQTT */
+	assert_false(mqtt_probe((const uint8_t *)"\x06\x00", 2)); /* QoS 3 */
+	assert_false(mqtt_probe((const uint8_t *)"\x00\x00", 2)); /* type 0 */
+	assert_true(mqtt_probe((const uint8_t *)"\x10\x10", 2));
+}
+
 /* TFTP: read and write requests parse (any case of a known mode), the
  * rest (data, a bad mode, no NULs) does not. */
 static void test_tftp(void **state)
@@ -1272,6 +1434,7 @@ int main(void)
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
+		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),
