@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -804,6 +804,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->ndcelog = 0;
 	t->npop3 = 0;
 	t->nmqtt = 0;
+	t->nkrb5 = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -854,6 +855,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	dcerpc_state_free(a, af->dcerpc);
 	pop3_state_free(a, af->pop3);
 	mqtt_state_free(a, af->mqtt);
+	krb5_state_free(a, af->krb5);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -882,6 +884,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_FLOW_DCERPC_UDP); else CNT_INC(a->cnt, APP_FLOW_DCERPC_TCP); break;
 	case ALP_POP3: CNT_INC(a->cnt, APP_FLOW_POP3); break;
 	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
+	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_FLOW_KRB5_UDP); else CNT_INC(a->cnt, APP_FLOW_KRB5_TCP); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -905,6 +908,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_TX_DCERPC_UDP); else CNT_INC(a->cnt, APP_TX_DCERPC_TCP); break;
 	case ALP_POP3: CNT_INC(a->cnt, APP_TX_POP3); break;
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
+	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
 	}
 }
 
@@ -998,6 +1002,9 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	/* MQTT on its port (1883), as Suricata probes it: a fixed header */
 	if ((sp == 1883 || dp == 1883) && mqtt_probe(d, n))
 		return ALP_MQTT;
+	/* Kerberos on its port (88), as Suricata probes it */
+	if ((sp == 88 || dp == 88) && krb5_probe_tcp(d, n))
+		return ALP_KRB5;
 	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
 		struct dns_msg m;
 		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
@@ -1086,6 +1093,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			pop3_gap(a, af->pop3, dir);
 		else if (f->alproto == ALP_MQTT && af->mqtt)
 			mqtt_gap(a, af->mqtt, dir);
+		else if (f->alproto == ALP_KRB5 && af->krb5)
+			krb5_gap(a, af->krb5, dir);
 		if (!data)
 			return;
 	}
@@ -1227,6 +1236,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		dcerpc_feed(a, af->dcerpc, dir, data, len);
 		break;
+	case ALP_KRB5:
+		if (!af->krb5 && !(af->krb5 = v_calloc(1, sizeof(*af->krb5))))
+			return;
+		krb5_feed(a, af->krb5, dir, data, len);
+		break;
 	case ALP_MQTT:
 		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))
 			return;
@@ -1307,6 +1321,8 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			claim(a, f, ALP_LDAP);
 		/* (not on DNS's ports: a DNS query can look like one, as
 		 * Suricata's dns-dcerpc-reversed case shows) */
+		if (f->alproto == ALP_UNKNOWN && (p->sp == 88 || p->dp == 88) && krb5_probe(d, n))
+			claim(a, f, ALP_KRB5);
 		if (f->alproto == ALP_UNKNOWN && p->sp != 53 && p->dp != 53 && p->sp != 5353 &&
 		    p->dp != 5353 && dcerpc_udp_probe(d, n))
 			claim(a, f, ALP_DCERPC);
@@ -1334,6 +1350,10 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	case ALP_LDAP:
 		if ((st = UDP_STATE(f, ldap)))
 			ldap_udp(a, st, p->dir, d, n);
+		return;
+	case ALP_KRB5:
+		if ((st = UDP_STATE(f, krb5)))
+			krb5_udp(a, st, d, n);
 		return;
 	case ALP_DCERPC: {
 		/* charged, as over TCP (dcerpc_state_free releases it) */

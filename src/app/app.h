@@ -38,6 +38,7 @@ enum alproto_id {
 	ALP_DCERPC,    /* DCE/RPC over TCP or UDP */
 	ALP_POP3,
 	ALP_MQTT,
+	ALP_KRB5,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -303,6 +304,32 @@ struct dce_tx {
 /* The fields of the "dcerpc" object. */
 struct jbuf;
 void dce_log_fields(struct jbuf *jb, const struct dce_tx *t);
+
+/* Kerberos 5 (krb5.c): one message, logged when it arrives */
+#define KRB5_NAME_COMPS 8
+struct krb5_name {
+	bool set;
+	char s[256];              /* the components joined with '/' */
+	uint16_t len;
+	uint8_t ncomp;
+	uint16_t off[KRB5_NAME_COMPS], clen[KRB5_NAME_COMPS];
+};
+struct krb5_tx {
+	bool used;
+	uint64_t tx_id, seq;
+	uint32_t msg_type;        /* 10 AS-REQ ... 30 KRB-ERROR */
+	uint8_t req_type;         /* KRB-ERROR: the request it answers (0: not seen) */
+	bool has_error, has_realm, has_etype, has_ticket_etype;
+	int32_t error_code, etype, ticket_etype;
+	struct krb5_name cname, sname;
+	char realm[256];
+	uint16_t realm_len;
+};
+#define APP_KRB5_PER_PKT 4
+struct jbuf;
+void krb5_log_fields(struct jbuf *jb, const struct krb5_tx *t);
+int krb5_etype_lookup(const char *name); /* "rc4-hmac" -> 23, or -1 */
+bool krb5_weak(int32_t etype);            /* not AES or Camellia */
 
 /* MQTT (mqtt.c): a transaction is up to MQTT_TX_MSGS messages (CONNECT
  * and CONNACK, a PUBLISH and its acknowledgements, ...), each kept as its
@@ -613,6 +640,9 @@ struct app_tx {
 	bool dce_has_opnum;
 	uint16_t dce_ver, dce_opnum;
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
+	/* Kerberos messages of this packet */
+	const struct krb5_tx *krb5[APP_KRB5_PER_PKT];
+	uint8_t nkrb5;
 	/* MQTT transactions completed on this packet */
 	const struct mqtt_tx *mqtt[APP_MQTT_PER_PKT];
 	uint8_t nmqtt;

@@ -392,6 +392,27 @@ struct http_state {
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 };
 
+/* Kerberos 5 (krb5.c) */
+#define KRB5_MAX_TX 8
+struct krb5_state {
+	struct krb5_dir {
+		uint8_t mark[4];      /* the TCP record mark, as it comes */
+		uint8_t mlen;
+		uint32_t need, len;   /* the record's length, bytes of it gathered */
+		uint8_t *buf;         /* a record split across deliveries (16 KiB, charged) */
+		bool broken;
+	} dir[2];
+	struct krb5_tx tx[KRB5_MAX_TX];
+	uint64_t next_tx;
+	uint8_t req_type;         /* the last request's type (for KRB-ERROR) */
+};
+void krb5_udp(struct app_ctx *a, struct krb5_state *s, const uint8_t *d, uint32_t n);
+void krb5_feed(struct app_ctx *a, struct krb5_state *s, int dir, const uint8_t *d, uint32_t n);
+void krb5_gap(struct app_ctx *a, struct krb5_state *s, int dir);
+bool krb5_probe(const uint8_t *d, uint32_t n);
+bool krb5_probe_tcp(const uint8_t *d, uint32_t n);
+void krb5_state_free(struct app_ctx *a, struct krb5_state *s);
+
 /* MQTT (mqtt.c) */
 #define MQTT_MAX_TX 32            /* transactions waiting for replies or records */
 struct mqtt_state {
@@ -455,6 +476,7 @@ struct app_flow {
 	struct ldap_state *ldap;
 	struct pop3_state *pop3;
 	struct mqtt_state *mqtt;
+	struct krb5_state *krb5;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

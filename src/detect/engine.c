@@ -2330,6 +2330,13 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	for (unsigned i = 0; i < tx->nmqtt; i++)
 		mqtt_tx_buffers(tx->mqtt[i], mqtt_put, bi);
+	for (unsigned i = 0; i < tx->nkrb5; i++) {
+		const struct krb5_tx *t = tx->krb5[i];
+		for (unsigned k = 0; k < t->cname.ncomp; k++)
+			add_inst(&bi[BUF_KRB5_CNAME], t->cname.s + t->cname.off[k], t->cname.clen[k]);
+		for (unsigned k = 0; k < t->sname.ncomp; k++)
+			add_inst(&bi[BUF_KRB5_SNAME], t->sname.s + t->sname.off[k], t->sname.clen[k]);
+	}
 	for (unsigned i = 0; i < tx->npop3; i++) {
 		/* the command on its packet; the response on the one completing it */
 		const struct pop3_tx *t = tx->pop3[i].t;
@@ -2584,6 +2591,31 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 					ok = numcmp_ok(&c->c, d->a[k].type);
 			}
 			break;
+		case AC_KRB5: {
+			if (!tx || !tx->nkrb5)
+				return false;
+			for (unsigned k = 0; k < tx->nkrb5 && !ok; k++) {
+				const struct krb5_tx *t = tx->krb5[k];
+				switch (c->mask & 0xff) {
+				case KRB5_C_MSG_TYPE:
+					ok = numcmp_ok(&c->c, t->msg_type);
+					break;
+				case KRB5_C_ERR_CODE:
+					ok = t->has_error && numcmp_ok(&c->c, (uint64_t)(uint32_t)t->error_code);
+					break;
+				case KRB5_C_WEAK:
+					ok = t->has_etype && krb5_weak(t->etype);
+					break;
+				default: /* the ticket's encryption: weak, or one of the types */
+					ok = t->has_ticket_etype &&
+					     (((c->mask >> 8 & 1) && krb5_weak(t->ticket_etype)) ||
+					      (t->ticket_etype >= 0 && t->ticket_etype < 32 &&
+					       (c->neg_mask >> t->ticket_etype & 1)));
+					break;
+				}
+			}
+			break;
+		}
 		case AC_MQTT: {
 			/* any of the packet's completed MQTT transactions */
 			if (!tx || !tx->nmqtt)

@@ -2170,6 +2170,8 @@ STICKY(smb_named_pipe, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_named_pipe_legacy, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_ntlmssp_user, BUF_SMB_NTLMSSP_USER, ALP_SMB)
 STICKY(smb_ntlmssp_domain, BUF_SMB_NTLMSSP_DOMAIN, ALP_SMB)
+STICKY(krb5_cname, BUF_KRB5_CNAME, ALP_KRB5)
+STICKY(krb5_sname, BUF_KRB5_SNAME, ALP_KRB5)
 STICKY(mqtt_connect_clientid, BUF_MQTT_CONNECT_CLIENTID, ALP_MQTT)
 STICKY(mqtt_connect_username, BUF_MQTT_CONNECT_USERNAME, ALP_MQTT)
 STICKY(mqtt_connect_password, BUF_MQTT_CONNECT_PASSWORD, ALP_MQTT)
@@ -2512,6 +2514,96 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* tls.version:1.2 | 0x0303 */
+/* The Kerberos conditions: one app_cond, what in mask's low byte;
+ * krb5.ticket_encryption's types as bits of neg_mask (0..31), "weak" as
+ * mask bit 8. */
+static int krb5_cond(struct rule *r, int what, const struct numcmp *n, uint32_t bits, uint32_t types,
+		     bool neg, struct parse_ctx *pc)
+{
+	struct app_cond *c = add_ac(r, AC_KRB5, ALP_KRB5, pc);
+	if (!c)
+		return -1;
+	if (n)
+		c->c = *n;
+	c->mask = (uint32_t)what | bits;
+	c->neg_mask = types;
+	c->neg = neg;
+	return 0;
+}
+static int kw_krb5_msg_type(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct numcmp n = { 0 };
+	if (need_arg(a, "krb5_msg_type", pc))
+		return -1;
+	/* a number, or a name (AS_REQ, KRB_AS_REQ, ...), ! for not */
+	static const struct { const char *name; uint8_t v; } names[] = {
+		{ "AS_REQ", 10 }, { "AS_REP", 11 }, { "TGS_REQ", 12 }, { "TGS_REP", 13 },
+		{ "AP_REQ", 14 }, { "AP_REP", 15 }, { "SAFE", 20 }, { "PRIV", 21 }, { "CRED", 22 },
+		{ "ERROR", 30 },
+	};
+	char tmp[32];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	bool neg = *t == '!';
+	const char *w = neg ? trim(t + 1) : t;
+	if (!strncasecmp(w, "KRB_", 4))
+		w += 4;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcasecmp(w, names[i].name)) {
+			n.op = neg ? CMP_NE : CMP_EQ;
+			n.a = names[i].v;
+			return krb5_cond(r, KRB5_C_MSG_TYPE, &n, 0, 0, false, pc);
+		}
+	if (parse_numcmp(a, &n, 255) < 0)
+		FAIL("krb5_msg_type: bad value \"%s\"", a);
+	return krb5_cond(r, KRB5_C_MSG_TYPE, &n, 0, 0, false, pc);
+}
+static int kw_krb5_err_code(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	struct numcmp n = { 0 };
+	if (need_arg(a, "krb5_err_code", pc))
+		return -1;
+	if (parse_numcmp(a, &n, 255) < 0)
+		FAIL("krb5_err_code: bad value \"%s\"", a);
+	return krb5_cond(r, KRB5_C_ERR_CODE, &n, 0, 0, false, pc);
+}
+static int kw_krb5_weak_encryption(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (a && *trim((char *)(uintptr_t)a))
+		FAIL("krb5.weak_encryption takes no value");
+	return krb5_cond(r, KRB5_C_WEAK, NULL, 0, 0, false, pc);
+}
+static int kw_krb5_ticket_encryption(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "krb5.ticket_encryption", pc))
+		return -1;
+	char tmp[256], *save = NULL;
+	str_lcpy(tmp, a, sizeof(tmp));
+	uint32_t types = 0, bits = 0;
+	bool neg = false;
+	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t = trim(t);
+		if (*t == '!') {
+			neg = true;
+			t = trim(t + 1);
+		}
+		if (!strcasecmp(t, "weak")) {
+			bits |= 1u << 8;
+			continue;
+		}
+		char *end;
+		long v = strtol(t, &end, 10);
+		if (end == t || *end)
+			v = krb5_etype_lookup(t);
+		if (v < 0 || v > 31)
+			FAIL("krb5.ticket_encryption: unknown encryption type \"%s\"", t);
+		types |= 1u << v;
+	}
+	if (!types && !bits)
+		FAIL("krb5.ticket_encryption needs a type");
+	return krb5_cond(r, KRB5_C_TICKET_ETYPE, NULL, bits, types, neg, pc);
+}
+
 /* The MQTT conditions: one app_cond, what in mask's low byte, the flag
  * bits wanted above it, the ones that must be unset in neg_mask. */
 static int mqtt_cond(struct rule *r, int what, const struct numcmp *n, uint32_t want, uint32_t not,
@@ -3121,6 +3213,13 @@ int rule_requires_met(const char *arg, struct parse_ctx *pc)
 	str_lcpy(tmp, arg, sizeof(tmp));
 	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		t = trim(t);
+		if (strncmp(t, "feature", 7) && strncmp(t, "version", 7)) {
+			/* a requirement this version does not know: Suricata skips
+			 * the rule (newer rules may add kinds) */
+			snprintf(pc->kw, sizeof(pc->kw), "requires version");
+			snprintf(pc->err, sizeof(pc->err), "requires \"%.100s\", unknown to Suricata 8.0.7", t);
+			return 0;
+		}
 		if (!strncmp(t, "version", 7) && (t[7] == ' ' || t[7] == '\t')) {
 			int m = version_met(t + 8);
 			if (m == 0) {

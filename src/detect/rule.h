@@ -231,7 +231,9 @@ enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_FTP_DYNPORT, AC_FTP_MODE, AC_FTP_REPLY_RECEIVED, AC_FTPDATA_CMD,
 		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE, AC_SMB_VERSION, AC_DCE_IFACE, AC_DCE_OPNUM,
 		     AC_LDAP_REQ_OP, AC_LDAP_RESP_COUNT, AC_LDAP_RESP_OP, AC_LDAP_RESP_RESULT,
-		     AC_TLS_CHAIN_LEN, AC_MQTT };
+		     AC_TLS_CHAIN_LEN, AC_MQTT, AC_KRB5 };
+/* AC_KRB5's mask: what it checks */
+enum { KRB5_C_MSG_TYPE, KRB5_C_ERR_CODE, KRB5_C_WEAK, KRB5_C_TICKET_ETYPE };
 /* filemd5 / filesha1 / filesha256: the digests of a list file, sorted */
 struct hash_list {
 	uint8_t len;            /* bytes per digest: 16, 20, 32 */

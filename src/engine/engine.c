@@ -139,6 +139,9 @@ static void sum_counters(struct engine_result *res, struct worker *const *ws, un
 {
 	workers_sum(&res->cnt, res->ev, ws, n);
 	fanout_counters(sink_fanout(eve), &res->cnt);
+	res->cnt.v[CNT_DETECT_RULES_LOADED] = res->rules_loaded;
+	res->cnt.v[CNT_DETECT_RULES_FAILED] = res->rules_invalid;
+	res->cnt.v[CNT_DETECT_RULES_SKIPPED] = res->rules_skipped;
 }
 
 static void write_stats(struct sink *eve, struct engine_result *res, double uptime)

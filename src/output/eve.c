@@ -83,6 +83,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->dcerpc = c->eve_dcerpc;
 	ec->pop3 = c->eve_pop3;
 	ec->mqtt = c->eve_mqtt;
+	ec->krb5 = c->eve_krb5;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -578,6 +579,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		} else if (f->alproto == ALP_SMB && tx && tx->nsmb) {
 			jb_open_object(jb, "smb");
 			smb_log_fields(jb, tx->smb[0]);
+			jb_close(jb);
+		} else if (f->alproto == ALP_KRB5 && tx && tx->nkrb5) {
+			jb_open_object(jb, "krb5");
+			krb5_log_fields(jb, tx->krb5[0]);
 			jb_close(jb);
 		} else if (f->alproto == ALP_MQTT && tx && tx->nmqtt) {
 			jb_open_object(jb, "mqtt");
@@ -1095,6 +1100,14 @@ static void mqtt_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "mqtt", t->tx_id, mqtt_log_fields, t, ec);
 }
 
+/* Each Kerberos message as it comes. */
+static void krb5_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	for (unsigned i = 0; tx && f && i < tx->nkrb5; i++)
+		TX_RECORD_FLOW(jb, p, f, "krb5", tx->krb5[i]->tx_id, krb5_log_fields, tx->krb5[i], ec);
+}
+
 /* An SMB transaction when its response comes (a request and its
  * response), as Suricata logs it. */
 static void smb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1216,6 +1229,7 @@ static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
 static bool want_dcerpc(const struct eve_cfg *ec) { return ec->dcerpc; }
 static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
 static bool want_mqtt(const struct eve_cfg *ec) { return ec->mqtt; }
+static bool want_krb5(const struct eve_cfg *ec) { return ec->krb5; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1243,6 +1257,7 @@ static const struct eve_app_row {
 	{ "dcerpc", want_dcerpc, dcerpc_rows, 8 },
 	{ "pop3", want_pop3, pop3_rows, 9 },
 	{ "mqtt", want_mqtt, mqtt_rows, 10 },
+	{ "krb5", want_krb5, krb5_rows, 0 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
@@ -1352,6 +1367,7 @@ static int stat_cmp(const void *a, const void *b)
 static void write_nested(struct jbuf *jb, const struct stat_item *it, size_t n)
 {
 	char open[8][48];
+	bool arr[8] = { false }; /* detect.engines: Suricata's one-engine array */
 	int depth = 0;
 	for (size_t i = 0; i < n; i++) {
 		char comp[8][48];
@@ -1368,18 +1384,29 @@ static void write_nested(struct jbuf *jb, const struct stat_item *it, size_t n)
 		while (common < depth && common < nc - 1 && !strcmp(open[common], comp[common]))
 			common++;
 		while (depth > common) {
-			jb_close(jb);
 			depth--;
+			jb_close(jb);
+			if (arr[depth])
+				jb_close(jb);
 		}
 		while (depth < nc - 1) {
-			jb_open_object(jb, comp[depth]);
+			arr[depth] = depth == 1 && !strcmp(open[0], "detect") && !strcmp(comp[1], "engines");
+			if (arr[depth]) {
+				jb_open_array(jb, comp[depth]);
+				jb_open_object(jb, NULL);
+			} else {
+				jb_open_object(jb, comp[depth]);
+			}
 			memcpy(open[depth], comp[depth], sizeof(open[0]));
 			depth++;
 		}
 		jb_u64(jb, comp[nc - 1], it[i].v);
 	}
-	while (depth-- > 0)
+	while (depth-- > 0) {
 		jb_close(jb);
+		if (arr[depth])
+			jb_close(jb);
+	}
 }
 
 void eve_stats_record(struct jbuf *jb, vtime_t now, uint64_t uptime_sec,

@@ -519,9 +519,9 @@ static void test_parse_errors_and_unsupported(void **state)
 		assert_false(pc.unsupported);
 		assert_true(pc.err[0] != '\0');
 	}
-	assert_null(parse("alert tcp any any -> any any (krb5.cname; content:\"x\"; sid:1;)"));
+	assert_null(parse("alert tcp any any -> any any (nfs.procedure; content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "krb5.cname");
+	assert_string_equal(pc.kw, "nfs.procedure");
 	struct rule *ok = parse("alert tcp any any -> any any (content:\",|20|,\"; sid:1;)");
 	assert_non_null(ok);
 	rule_free(ok);
@@ -558,9 +558,9 @@ static void test_parse_errors_and_unsupported(void **state)
 	assert_true(pc.requires_unmet);
 	assert_null(parse("alert tcp any any -> any any (requires: version 8; sid:1;)"));
 	assert_false(pc.unsupported);
-	assert_null(parse("alert krb5 any any -> any any (content:\"x\"; sid:1;)"));
+	assert_null(parse("alert nfs any any -> any any (content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "protocol krb5");
+	assert_string_equal(pc.kw, "protocol nfs");
 	/* detected without a parser: content rules on the stream load */
 	ok = parse("alert smb any any -> any any (content:\"x\"; sid:1;)");
 	assert_non_null(ok);
