@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -672,6 +672,12 @@ const struct pop3_tx *app_pop3_unlogged(struct flow *f)
 	return af ? pop3_unlogged(af->pop3) : NULL;
 }
 
+const struct rfb_tx *app_rfb_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? rfb_unlogged(af->rfb) : NULL;
+}
+
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -805,6 +811,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->npop3 = 0;
 	t->nmqtt = 0;
 	t->nkrb5 = 0;
+	t->rfb = NULL;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -856,6 +863,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	pop3_state_free(a, af->pop3);
 	mqtt_state_free(a, af->mqtt);
 	krb5_state_free(a, af->krb5);
+	v_free(af->rfb);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -885,6 +893,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_POP3: CNT_INC(a->cnt, APP_FLOW_POP3); break;
 	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_FLOW_KRB5_UDP); else CNT_INC(a->cnt, APP_FLOW_KRB5_TCP); break;
+	case ALP_RFB: CNT_INC(a->cnt, APP_FLOW_RFB); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -909,6 +918,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_POP3: CNT_INC(a->cnt, APP_TX_POP3); break;
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
+	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
 	}
 }
 
@@ -951,6 +961,8 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_LDAP;
 	if (smb_probe(d, n))
 		return ALP_SMB;
+	if (rfb_probe(d, n))
+		return ALP_RFB;
 	if (dcerpc_probe(d, n))
 		return ALP_DCERPC;
 	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
@@ -1240,6 +1252,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->krb5 && !(af->krb5 = v_calloc(1, sizeof(*af->krb5))))
 			return;
 		krb5_feed(a, af->krb5, dir, data, len);
+		break;
+	case ALP_RFB:
+		if (!af->rfb && !(af->rfb = v_calloc(1, sizeof(*af->rfb))))
+			return;
+		rfb_feed(a, af->rfb, dir, data, len);
 		break;
 	case ALP_MQTT:
 		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))

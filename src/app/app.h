@@ -39,6 +39,7 @@ enum alproto_id {
 	ALP_POP3,
 	ALP_MQTT,
 	ALP_KRB5,
+	ALP_RFB,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -304,6 +305,28 @@ struct dce_tx {
 /* The fields of the "dcerpc" object. */
 struct jbuf;
 void dce_log_fields(struct jbuf *jb, const struct dce_tx *t);
+
+/* RFB (rfb.c): the handshake, one transaction */
+struct rfb_version {
+	bool set;
+	char major[3], minor[3];
+};
+struct rfb_tx {
+	bool complete, logged;
+	struct rfb_version server, client;
+	bool has_sectype, has_challenge, has_response, has_result, has_reason, has_shared, has_init;
+	uint32_t sectype, result;
+	uint8_t challenge[16], response[16];
+	bool shared;
+	uint16_t width, height;
+	uint8_t pixel[16];        /* the pixel format, as sent */
+	char name[256];
+	uint16_t name_len;
+	char reason[256];
+	uint16_t reason_len;
+};
+struct jbuf;
+void rfb_log_fields(struct jbuf *jb, const struct rfb_tx *t);
 
 /* Kerberos 5 (krb5.c): one message, logged when it arrives */
 #define KRB5_NAME_COMPS 8
@@ -640,6 +663,8 @@ struct app_tx {
 	bool dce_has_opnum;
 	uint16_t dce_ver, dce_opnum;
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
+	/* the RFB handshake, completed on this packet */
+	const struct rfb_tx *rfb;
 	/* Kerberos messages of this packet */
 	const struct krb5_tx *krb5[APP_KRB5_PER_PKT];
 	uint8_t nkrb5;
@@ -733,6 +758,7 @@ const struct ldap_tx *app_ldap_unlogged(struct flow *f);
 const struct dce_tx *app_dcerpc_unlogged(struct flow *f);
 const struct pop3_tx *app_pop3_unlogged(struct flow *f);
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f);
+const struct rfb_tx *app_rfb_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

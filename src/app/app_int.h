@@ -392,6 +392,20 @@ struct http_state {
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 };
 
+/* RFB (rfb.c) */
+struct rfb_state {
+	uint8_t buf[2][256];      /* a message cut across deliveries (a name or reason: 256 kept) */
+	uint32_t len[2];
+	uint8_t sstate, cstate;   /* where each side is in the handshake */
+	uint8_t ntypes;
+	uint32_t skip_len;        /* a name's or reason's length */
+	uint64_t skip;            /* its bytes past what is kept */
+	struct rfb_tx tx;
+};
+void rfb_feed(struct app_ctx *a, struct rfb_state *s, int dir, const uint8_t *d, uint32_t n);
+bool rfb_probe(const uint8_t *d, uint32_t n);
+const struct rfb_tx *rfb_unlogged(struct rfb_state *s);
+
 /* Kerberos 5 (krb5.c) */
 #define KRB5_MAX_TX 8
 struct krb5_state {
@@ -477,6 +491,7 @@ struct app_flow {
 	struct pop3_state *pop3;
 	struct mqtt_state *mqtt;
 	struct krb5_state *krb5;
+	struct rfb_state *rfb;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

@@ -2330,6 +2330,8 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	for (unsigned i = 0; i < tx->nmqtt; i++)
 		mqtt_tx_buffers(tx->mqtt[i], mqtt_put, bi);
+	if (tx->rfb && tx->rfb->has_init)
+		add_inst(&bi[BUF_RFB_NAME], tx->rfb->name, tx->rfb->name_len);
 	for (unsigned i = 0; i < tx->nkrb5; i++) {
 		const struct krb5_tx *t = tx->krb5[i];
 		for (unsigned k = 0; k < t->cname.ncomp; k++)
@@ -2590,6 +2592,16 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 				for (unsigned k = 0; k < d->nans && !ok; k++)
 					ok = numcmp_ok(&c->c, d->a[k].type);
 			}
+			break;
+		case AC_RFB_SECTYPE:
+			if (!tx || !tx->rfb || !tx->rfb->has_sectype)
+				return false;
+			ok = numcmp_ok(&c->c, tx->rfb->sectype);
+			break;
+		case AC_RFB_SECRESULT:
+			if (!tx || !tx->rfb || !tx->rfb->has_result)
+				return false;
+			ok = c->mask ? tx->rfb->result > 2 : numcmp_ok(&c->c, tx->rfb->result);
 			break;
 		case AC_KRB5: {
 			if (!tx || !tx->nkrb5)

@@ -2170,6 +2170,7 @@ STICKY(smb_named_pipe, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_named_pipe_legacy, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_ntlmssp_user, BUF_SMB_NTLMSSP_USER, ALP_SMB)
 STICKY(smb_ntlmssp_domain, BUF_SMB_NTLMSSP_DOMAIN, ALP_SMB)
+STICKY(rfb_name, BUF_RFB_NAME, ALP_RFB)
 STICKY(krb5_cname, BUF_KRB5_CNAME, ALP_KRB5)
 STICKY(krb5_sname, BUF_KRB5_SNAME, ALP_KRB5)
 STICKY(mqtt_connect_clientid, BUF_MQTT_CONNECT_CLIENTID, ALP_MQTT)
@@ -2514,6 +2515,42 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* tls.version:1.2 | 0x0303 */
+static int kw_rfb_sectype(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ac_num(r, a, AC_RFB_SECTYPE, UINT32_MAX, "rfb.sectype", ALP_RFB, pc);
+}
+static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	/* a name (Suricata's: ok 0, fail 1, toomany 2, unknown: anything
+	 * else) or a number, ! for not */
+	if (need_arg(a, "rfb.secresult", pc))
+		return -1;
+	char tmp[32];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	bool neg = *t == '!';
+	const char *w = neg ? trim(t + 1) : t;
+	struct numcmp n = { CMP_EQ, 0, 0 };
+	uint32_t unknown = 0;
+	if (!strcasecmp(w, "ok"))
+		n.a = 0;
+	else if (!strcasecmp(w, "fail"))
+		n.a = 1;
+	else if (!strcasecmp(w, "toomany"))
+		n.a = 2;
+	else if (!strcasecmp(w, "unknown"))
+		unknown = 1;
+	else if (parse_numcmp(w, &n, UINT32_MAX) < 0)
+		FAIL("rfb.secresult: bad value \"%s\"", a);
+	struct app_cond *c = add_ac(r, AC_RFB_SECRESULT, ALP_RFB, pc);
+	if (!c)
+		return -1;
+	c->c = n;
+	c->mask = unknown;
+	c->neg = neg;
+	return 0;
+}
+
 /* The Kerberos conditions: one app_cond, what in mask's low byte;
  * krb5.ticket_encryption's types as bits of neg_mask (0..31), "weak" as
  * mask bit 8. */

@@ -84,6 +84,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->pop3 = c->eve_pop3;
 	ec->mqtt = c->eve_mqtt;
 	ec->krb5 = c->eve_krb5;
+	ec->rfb = c->eve_rfb;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -579,6 +580,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		} else if (f->alproto == ALP_SMB && tx && tx->nsmb) {
 			jb_open_object(jb, "smb");
 			smb_log_fields(jb, tx->smb[0]);
+			jb_close(jb);
+		} else if (f->alproto == ALP_RFB && tx && tx->rfb) {
+			jb_open_object(jb, "rfb");
+			rfb_log_fields(jb, tx->rfb);
 			jb_close(jb);
 		} else if (f->alproto == ALP_KRB5 && tx && tx->nkrb5) {
 			jb_open_object(jb, "krb5");
@@ -1100,6 +1105,22 @@ static void mqtt_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "mqtt", t->tx_id, mqtt_log_fields, t, ec);
 }
 
+/* The RFB handshake when it completes, or at flow end. */
+static void rfb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		if (tx->rfb)
+			TX_RECORD_FLOW(jb, p, f, "rfb", 0, rfb_log_fields, tx->rfb, ec);
+		return;
+	}
+	const struct rfb_tx *t = app_rfb_unlogged(f);
+	if (t)
+		TX_RECORD(jb, (const struct packet *)NULL, f, "rfb", 0, rfb_log_fields, t, ec);
+}
+
 /* Each Kerberos message as it comes. */
 static void krb5_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
@@ -1230,6 +1251,7 @@ static bool want_dcerpc(const struct eve_cfg *ec) { return ec->dcerpc; }
 static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
 static bool want_mqtt(const struct eve_cfg *ec) { return ec->mqtt; }
 static bool want_krb5(const struct eve_cfg *ec) { return ec->krb5; }
+static bool want_rfb(const struct eve_cfg *ec) { return ec->rfb; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1258,6 +1280,7 @@ static const struct eve_app_row {
 	{ "pop3", want_pop3, pop3_rows, 9 },
 	{ "mqtt", want_mqtt, mqtt_rows, 10 },
 	{ "krb5", want_krb5, krb5_rows, 0 },
+	{ "rfb", want_rfb, rfb_rows, 11 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
  * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP and ALP_SNMP over UDP).  The input is a
  * conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -121,6 +121,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			smb_log_fields(&jb, a->tx.smb[i]);
 			jb_fini(&jb);
 		}
+		if (a->tx.rfb) {
+			struct jbuf jb = { 0 };
+			rfb_log_fields(&jb, a->tx.rfb);
+			jb_fini(&jb);
+		}
 		for (unsigned i = 0; i < a->tx.nkrb5; i++) {
 			struct jbuf jb = { 0 };
 			krb5_log_fields(&jb, a->tx.krb5[i]);
@@ -173,6 +178,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const struct ldap_tx *t; (t = app_ldap_unlogged(&f));) {
 		struct jbuf jb = { 0 };
 		ldap_log_fields(&jb, t); /* the records written at flow end */
+		jb_fini(&jb);
+	}
+	const struct rfb_tx *rt = app_rfb_unlogged(&f);
+	if (rt) {
+		struct jbuf jb = { 0 };
+		rfb_log_fields(&jb, rt);
 		jb_fini(&jb);
 	}
 	for (const struct mqtt_tx *t; (t = app_mqtt_unlogged(&f));) {

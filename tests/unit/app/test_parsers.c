@@ -1356,6 +1356,106 @@ static void test_krb5(void **state)
 	assert_true(krb5_weak(23) && !krb5_weak(18));
 }
 
+/* RFB: a 3.8 handshake with VNC authentication, sides interleaved as on
+ * the wire, whole and a byte at a time (a desktop name longer than the
+ * fixed messages, gathered across deliveries: fuzz_rfb found it
+ * overflowing): one record when the ServerInit comes; a 3.8 failure with its reason; a 3.3 handshake where the server
+ * names the type; what is not RFB. */
+struct rfb_step {
+	int dir;
+	const char *d;
+	size_t n;
+};
+
+static void rfb_run(const struct rfb_step *st, size_t nst, size_t step, char *rec, size_t cap)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 5900;
+	rec[0] = '\0';
+	unsigned nrec = 0;
+	for (size_t i = 0; i < nst; i++) {
+		size_t off = 0;
+		while (off < st[i].n) {
+			size_t k = step ? MIN(step, st[i].n - off) : st[i].n - off;
+			app_tx_reset(&a);
+			app_stream_data(&a, &f, st[i].dir, guard_copy(st[i].d + off, k), (uint32_t)k, 0);
+			if (a.tx.rfb) {
+				struct jbuf jb = { 0 };
+				jb_open_object(&jb, NULL);
+				rfb_log_fields(&jb, a.tx.rfb);
+				jb_close(&jb);
+				snprintf(rec, cap, "%.*s", (int)jb.len, jb.buf);
+				jb_fini(&jb);
+				nrec++;
+			}
+			off += k;
+		}
+	}
+	assert_int_equal(f.alproto, ALP_RFB);
+	assert_true(nrec <= 1);
+	if (!nrec) { /* at flow end */
+		const struct rfb_tx *t = app_rfb_unlogged(&f);
+		if (t) {
+			struct jbuf jb = { 0 };
+			jb_open_object(&jb, NULL);
+			rfb_log_fields(&jb, t);
+			jb_close(&jb);
+			snprintf(rec, cap, "%.*s", (int)jb.len, jb.buf);
+			jb_fini(&jb);
+		}
+	}
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_rfb(void **state)
+{
+	(void)state;
+	static const char init[] = "\x03\x20\x02\x58" /* 800 x 600 */
+				   "\x20\x18\x00\x01\x00\xff\x00\xff\x00\xff\x10\x08\x00\x00\x00\x00"
+				   "\x00\x00\x00\x28" "desk-with-a-name-longer-than-a-header-24";
+	const struct rfb_step ok38[] = {
+		{ 1, "RFB 003.008\n", 12 }, { 0, "RFB 003.008\n", 12 }, { 1, "\x01\x02", 2 },
+		{ 0, "\x02", 1 }, { 1, "ABCDEFGHIJKLMNOP", 16 }, { 0, "abcdefghijklmnop", 16 },
+		{ 1, "\x00\x00\x00\x00", 4 }, { 0, "\x01", 1 }, { 1, init, sizeof(init) - 1 },
+	};
+	char rec[2][1024];
+	for (size_t step = 0; step <= 1; step++)
+		rfb_run(ok38, ARRAY_SIZE(ok38), step, rec[step], sizeof(rec[0]));
+	assert_string_equal(rec[0], rec[1]);
+	assert_string_equal(rec[0],
+		"{\"server_protocol_version\":{\"major\":\"003\",\"minor\":\"008\"},"
+		"\"client_protocol_version\":{\"major\":\"003\",\"minor\":\"008\"},"
+		"\"authentication\":{\"security_type\":2,\"vnc\":{\"challenge\":"
+		"\"4142434445464748494a4b4c4d4e4f50\",\"response\":\"6162636465666768696a6b6c6d6e6f70\"},"
+		"\"security_result\":\"OK\"},\"screen_shared\":true,\"framebuffer\":{\"width\":800,"
+		"\"height\":600,\"name\":\"desk-with-a-name-longer-than-a-header-24\",\"pixel_format\":{\"bits_per_pixel\":32,\"depth\":24,"
+		"\"big_endian\":false,\"true_color\":true,\"red_max\":255,\"green_max\":255,\"blue_max\":255,"
+		"\"red_shift\":16,\"green_shift\":8,\"blue_shift\":0}}}");
+	/* 3.8: the password was wrong, the server says why */
+	const struct rfb_step fail38[] = {
+		{ 1, "RFB 003.008\n", 12 }, { 0, "RFB 003.008\n", 12 }, { 1, "\x01\x02", 2 },
+		{ 0, "\x02", 1 }, { 1, "ABCDEFGHIJKLMNOP", 16 }, { 0, "abcdefghijklmnop", 16 },
+		{ 1, "\x00\x00\x00\x01\x00\x00\x00\x03" "bad", 11 },
+	};
+	rfb_run(fail38, ARRAY_SIZE(fail38), 1, rec[0], sizeof(rec[0]));
+	assert_non_null(strstr(rec[0], "\"security_result\":\"FAIL\"},\"server_security_failure_reason\":\"bad\""));
+	/* 3.3: the server names the type (None), no result, then init */
+	const struct rfb_step ok33[] = {
+		{ 1, "RFB 003.003\n", 12 }, { 0, "RFB 003.003\n", 12 }, { 1, "\x00\x00\x00\x01", 4 },
+		{ 0, "\x00", 1 }, { 1, init, sizeof(init) - 1 },
+	};
+	rfb_run(ok33, ARRAY_SIZE(ok33), 0, rec[0], sizeof(rec[0]));
+	assert_non_null(strstr(rec[0], "\"authentication\":{\"security_type\":1},\"screen_shared\":false,"
+				       "\"framebuffer\":{\"width\":800"));
+	assert_false(rfb_probe((const uint8_t *)"RFB 3.8\n", 8));
+	assert_false(rfb_probe((const uint8_t *)"RFB 003.008x", 12));
+	assert_true(rfb_probe((const uint8_t *)"RFB 003.0", 9));
+}
+
 /* TFTP: read and write requests parse (any case of a known mode), the
  * rest (data, a bad mode, no NULs) does not. */
 static void test_tftp(void **state)
@@ -1573,6 +1673,7 @@ int main(void)
 		cmocka_unit_test(test_pop3),
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_krb5),
+		cmocka_unit_test(test_rfb),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),
