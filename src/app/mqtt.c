@@ -157,6 +157,22 @@ struct view {
 	struct span list;         /* subscribe topics (name, qos), unsubscribe topics, suback/unsuback codes */
 };
 
+/* The rest of the message as a span. */
+static void rest(struct cursor *c, struct span *s)
+{
+	s->p = c->p;
+	s->n = (uint32_t)cur_left(c);
+	s->set = true;
+}
+
+/* A message id, then (MQTT 5) properties; false when cut short. */
+static bool id_props(struct cursor *c, bool v5, struct view *v)
+{
+	v->msg_id = cur_be16(c);
+	v->has_id = true;
+	return !c->err && (!v5 || props(c, &v->mprops));
+}
+
 /* Reads msg (a whole message; truncated ones are not read) as MQTT
  * version `version` (the connection's, from its CONNECT).  false: it
  * does not parse. */
@@ -212,9 +228,7 @@ static bool view(const struct mqtt_msg *m, uint8_t version, struct view *v)
 		}
 		if (c.err || (v5 && !props(&c, &v->mprops)))
 			return false;
-		v->message.p = c.p;
-		v->message.n = (uint32_t)cur_left(&c);
-		v->message.set = true;
+		rest(&c, &v->message);
 		return true;
 	case T_PUBACK: case T_PUBREC: case T_PUBREL: case T_PUBCOMP:
 		v->msg_id = cur_be16(&c);
@@ -233,13 +247,9 @@ static bool view(const struct mqtt_msg *m, uint8_t version, struct view *v)
 		return true;
 	case T_SUBSCRIBE:
 	case T_UNSUBSCRIBE:
-		v->msg_id = cur_be16(&c);
-		v->has_id = true;
-		if (c.err || (v5 && !props(&c, &v->mprops)))
+		if (!id_props(&c, v5, v))
 			return false;
-		v->list.p = c.p;
-		v->list.n = (uint32_t)cur_left(&c);
-		v->list.set = true;
+		rest(&c, &v->list);
 		{
 			/* the topics: whole ones only (a cut one ends the list) */
 			struct cursor t;
@@ -259,13 +269,9 @@ static bool view(const struct mqtt_msg *m, uint8_t version, struct view *v)
 		}
 	case T_SUBACK:
 	case T_UNSUBACK:
-		v->msg_id = cur_be16(&c);
-		v->has_id = true;
-		if (c.err || (v5 && !props(&c, &v->mprops)))
+		if (!id_props(&c, v5, v))
 			return false;
-		v->list.p = c.p;
-		v->list.n = (uint32_t)cur_left(&c);
-		v->list.set = true;
+		rest(&c, &v->list);
 		return true;
 	case T_PINGREQ:
 	case T_PINGRESP:

@@ -56,7 +56,8 @@ struct tcp_peer {
 	uint32_t last_ack;  /* highest ack sent */
 	uint32_t fin_seq;
 	uint8_t wscale;
-	bool syn_seen, fin_seen, rst_seen, ack_seen, seq_init;
+	uint32_t syn_tsval;  /* the SYN's TCP timestamp (has_syn_ts) */
+	bool syn_seen, fin_seen, rst_seen, ack_seen, seq_init, has_syn_ts;
 };
 
 enum flow_flags {

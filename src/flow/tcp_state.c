@@ -35,6 +35,17 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 	uint32_t seg_len = p->payload_len + ((fl & TH_SYN) ? 1 : 0) + ((fl & TH_FIN) ? 1 : 0);
 	uint32_t end = p->seq + seg_len;
 
+	/* a reply to our SYN (a RST, a FIN, not the SYN/ACK) whose timestamp
+	 * does not echo the SYN's, or that carries one when the SYN had none:
+	 * Linux and Windows drop it (PAWS, RFC 7323), so an attacker's forged
+	 * RST or FIN must not end the session here either (Suricata's
+	 * stream.pkt_invalid_timestamp) */
+	if (f->tcp_state == TCP_SYN_SENT && d == 1 && !(fl & TH_SYN) && p->tcpo.has_ts &&
+	    (!peer->has_syn_ts || (p->tcpo.tsecr && SEQ_LT(p->tcpo.tsecr, peer->syn_tsval)))) {
+		pkt_event(p, EV_STREAM_PKT_INVALID_TIMESTAMP);
+		p->flags |= PKT_STREAM_IGNORED;
+		return;
+	}
 	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN)
 		CNT_INC(cnt, TCP_SYN);
 	else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
@@ -61,8 +72,16 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		me->isn = p->seq;
 		if (p->tcpo.has_ws)
 			me->wscale = p->tcpo.wscale;
+		me->has_syn_ts = p->tcpo.has_ts;
+		me->syn_tsval = p->tcpo.tsval;
 	}
 
+	if ((fl & TH_RST) && f->tcp_state == TCP_SYN_SENT && d == 0 && p->seq != me->isn) {
+		/* the client cancels its SYN with a RST at the SYN's own
+		 * sequence number (as Suricata requires); one past it answers
+		 * something else (a forged FIN) and leaves the handshake be */
+		return;
+	}
 	if (fl & TH_RST) {
 		/* accept a RST inside the window the peer has acknowledged or
 		 * expects; otherwise it is an injection attempt or stale */

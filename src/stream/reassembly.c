@@ -281,7 +281,7 @@ static void tfo_free(struct reasm_ctx *rc, struct flow *f)
 void stream_packet(struct reasm_ctx *rc, struct packet *p)
 {
 	struct flow *f = p->flow;
-	if (!f || (p->flags & PKT_CSUM_BAD))
+	if (!f || (p->flags & (PKT_CSUM_BAD | PKT_STREAM_IGNORED)))
 		return;
 	if (!(f->flags & FLOW_F_REASSEMBLE)) {
 		/* TCP Fast Open: the client's SYN may carry data; keep it until

@@ -104,6 +104,69 @@ static void test_tcp_session(void **state)
 	done(ft);
 }
 
+/* TCP timestamps in the handshake (Suricata's bug 3286 evasions): a RST
+ * or FIN answering the SYN whose timestamp does not echo the SYN's (or
+ * that has one when the SYN had none) is ignored with
+ * stream.pkt_invalid_timestamp; a client RST one past its SYN's sequence
+ * number does not cancel the handshake; the real SYN/ACK goes on. */
+static void seg(struct packet *p, int dir, uint8_t fl, uint32_t seq, uint32_t ack, bool ts,
+		uint32_t tsval, uint32_t tsecr)
+{
+	memset(p, 0, sizeof(*p));
+	p->dir = (uint8_t)dir;
+	p->tcp_flags = fl;
+	p->seq = seq;
+	p->ack = ack;
+	p->tcpo.has_ts = ts;
+	p->tcpo.tsval = tsval;
+	p->tcpo.tsecr = tsecr;
+}
+
+static bool has_event(const struct packet *p, int ev)
+{
+	for (unsigned i = 0; i < p->event_cnt; i++)
+		if (p->events[i] == ev)
+			return true;
+	return false;
+}
+
+static void test_handshake_timestamps(void **state)
+{
+	(void)state;
+	struct counters c;
+	memset(&c, 0, sizeof(c));
+	for (int with_ts = 0; with_ts <= 1; with_ts++) {
+		struct flow f;
+		struct packet p;
+		memset(&f, 0, sizeof(f));
+		seg(&p, 0, 0x02, 1000, 0, with_ts, 5000, 0);          /* SYN */
+		tcp_state_update(&f, &p, &c, false);
+		assert_int_equal(f.tcp_state, TCP_SYN_SENT);
+		seg(&p, 1, 0x14, 0, 1001, true, 100, 100);             /* RST/ACK, ecr 100 */
+		tcp_state_update(&f, &p, &c, false);
+		assert_true(has_event(&p, EV_STREAM_PKT_INVALID_TIMESTAMP));
+		assert_true((p.flags & PKT_STREAM_IGNORED) != 0);
+		assert_int_equal(f.tcp_state, TCP_SYN_SENT);
+		seg(&p, 0, 0x04, 1001, 0, false, 0, 0);                /* client RST, seq isn+1 */
+		tcp_state_update(&f, &p, &c, false);
+		assert_int_equal(f.tcp_state, TCP_SYN_SENT);
+		seg(&p, 1, 0x12, 7000, 1001, with_ts, 9000, 5000);    /* the real SYN/ACK */
+		tcp_state_update(&f, &p, &c, false);
+		assert_false(has_event(&p, EV_STREAM_PKT_INVALID_TIMESTAMP));
+		assert_int_equal(f.tcp_state, TCP_SYN_RECV);
+	}
+	/* a RST that echoes the SYN's timestamp is taken */
+	struct flow f;
+	struct packet p;
+	memset(&f, 0, sizeof(f));
+	seg(&p, 0, 0x02, 1000, 0, true, 5000, 0);
+	tcp_state_update(&f, &p, &c, false);
+	seg(&p, 1, 0x14, 0, 1001, true, 77, 5000);
+	tcp_state_update(&f, &p, &c, false);
+	assert_false(has_event(&p, EV_STREAM_PKT_INVALID_TIMESTAMP));
+	assert_int_equal(f.tcp_state, TCP_CLOSED);
+}
+
 static void test_synack_first_orients_flow(void **state)
 {
 	(void)state;
@@ -211,6 +274,7 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_session),
+		cmocka_unit_test(test_handshake_timestamps),
 		cmocka_unit_test(test_synack_first_orients_flow),
 		cmocka_unit_test(test_tunnel_carrier_flow),
 		cmocka_unit_test(test_memcap_evicts),
