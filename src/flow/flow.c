@@ -396,6 +396,13 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 	}
 	f->hash = h;
 	f->start = f->last = p->ts;
+	if (p->linktype == LINK_ETHERNET && p->caplen >= 14 && !(p->flags & PKT_TUNNEL)) {
+		/* the MACs in the flow's orientation (eve ether, outputs.eve.ethernet) */
+		bool swap = memcmp(f->key.src, k->src, 16) != 0;
+		memcpy(f->mac[0], p->data + (swap ? 0 : 6), 6);
+		memcpy(f->mac[1], p->data + (swap ? 6 : 0), 6);
+		f->has_mac = true;
+	}
 	/* ids are unique per worker and fit in 51 bits (JSON-safe) */
 	f->flow_id = (((uint64_t)ft->worker_id << 40) ^ (++ft->next_id * 0x9e3779b1ULL) ^
 		      (ft->seed & 0xffffffffULL)) & ((1ULL << 51) - 1);

@@ -84,6 +84,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->pop3 = c->eve_pop3;
 	ec->mqtt = c->eve_mqtt;
 	ec->krb5 = c->eve_krb5;
+	ec->ethernet = c->eve_ethernet;
 	ec->rfb = c->eve_rfb;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
@@ -157,6 +158,38 @@ static char *hex2(uint8_t v, char out[static 3])
 static bool has_ports(uint8_t proto)
 {
 	return proto == 6 || proto == 17 || proto == 132;
+}
+
+static void mac_str(char out[18], const uint8_t *m)
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* outputs.eve.ethernet: a packet's MACs as it travelled (src_mac,
+ * dest_mac); a flow record's (no packet) in the flow's orientation, as
+ * Suricata's lists (src_macs, dest_macs). */
+static void ether(struct jbuf *jb, const struct packet *p, const struct flow *f)
+{
+	char m[18];
+	if (p && p->linktype == LINK_ETHERNET && p->caplen >= 14 && p->data) {
+		jb_open_object(jb, "ether");
+		mac_str(m, p->data + 6);
+		jb_str(jb, "src_mac", m);
+		mac_str(m, p->data);
+		jb_str(jb, "dest_mac", m);
+		jb_close(jb);
+	} else if (!p && f && f->has_mac) {
+		jb_open_object(jb, "ether");
+		jb_open_array(jb, "src_macs");
+		mac_str(m, f->mac[0]);
+		jb_str(jb, NULL, m);
+		jb_close(jb);
+		jb_open_array(jb, "dest_macs");
+		mac_str(m, f->mac[1]);
+		jb_str(jb, NULL, m);
+		jb_close(jb);
+		jb_close(jb);
+	}
 }
 
 /* flow_dir: addresses in the flow's orientation even on a packet towards
@@ -243,6 +276,8 @@ static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const 
 		jb_u64(jb, "icmp_type", p->icmp_type);
 		jb_u64(jb, "icmp_code", p->icmp_code);
 	}
+	if (ec->ethernet)
+		ether(jb, p, f);
 }
 
 static void tcp_flag_bools(struct jbuf *jb, uint8_t fl)

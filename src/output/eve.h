@@ -17,6 +17,7 @@ struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
 	bool tagged_packets;
+	bool ethernet;
 	bool ssh, quic, sip, ldap, dcerpc, pop3, mqtt, krb5, rfb, tftp, snmp, anomaly_applayer, files, smtp, ftp;
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;

@@ -31,7 +31,7 @@ EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tl
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
-APP_PREFIXES = ('ether', 'traffic', 'in_iface', 'packet_info',
+APP_PREFIXES = ('traffic', 'in_iface', 'packet_info',
                 'dhcp', 'nfs', 'rdp',
                 'modbus', 'dnp3', 'ike', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',
@@ -177,6 +177,8 @@ def plan(tdir, t, vigil):
                     args += ['--set', 'outputs.eve.types.files-force-hash=' +
                              ','.join(str(x) for x in fsc['force-hash'])]
             ev = o.get('eve-log') if isinstance(o, dict) else None
+            if isinstance(ev, dict) and ev.get('ethernet') is True:
+                args += ['--set', 'outputs.eve.ethernet=yes']
             for ty in (ev or {}).get('types') or []:
                 # smb record filters (types: [create, file, ...], custom):
                 # vigil writes every smb transaction
