@@ -78,6 +78,7 @@ struct tcp_opts {
 	uint8_t sack_cnt;
 	uint32_t tsval, tsecr;
 	bool has_mss, has_ws, sack_perm, has_ts;
+	bool signed_seg;          /* an MD5 signature or TCP-AO option */
 };
 
 /* TCP flag bits as on the wire. */

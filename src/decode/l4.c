@@ -90,6 +90,10 @@ static void tcp_options(struct packet *p, struct cursor c)
 			o->tsval = cur_be32(&b);
 			o->tsecr = cur_be32(&b);
 			break;
+		case 19: /* TCP MD5 signature (RFC 2385) */
+		case 29: /* TCP-AO (RFC 5925) */
+			o->signed_seg = true;
+			break;
 		default:
 			break;
 		}

@@ -1004,9 +1004,11 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		stream_packet(&w->rc, p);
 		if (w->app_on && f->app)
 			app_tcp_packet(&w->app, f, p->dir);
-		if ((p->tcp_flags & TH_FIN) && w->app_on)
+		/* (a FIN or RST the stream engine ignored ends nothing) */
+		bool taken = !(p->flags & PKT_STREAM_IGNORED);
+		if ((p->tcp_flags & TH_FIN) && w->app_on && taken)
 			app_tcp_close(&w->app, f, p->dir);
-		if ((p->tcp_flags & TH_RST) && w->app_on) { /* both directions are over */
+		if ((p->tcp_flags & TH_RST) && w->app_on && taken) { /* both directions are over */
 			app_tcp_close(&w->app, f, 0);
 			app_tcp_close(&w->app, f, 1);
 		}

@@ -57,6 +57,7 @@ struct tcp_peer {
 	uint32_t fin_seq;
 	uint8_t wscale;
 	uint32_t syn_tsval;  /* the SYN's TCP timestamp (has_syn_ts) */
+	bool syn_signed;     /* its SYN carried an MD5 signature or TCP-AO option */
 	bool syn_seen, fin_seen, rst_seen, ack_seen, seq_init, has_syn_ts;
 };
 

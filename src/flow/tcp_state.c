@@ -74,8 +74,18 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 			me->wscale = p->tcpo.wscale;
 		me->has_syn_ts = p->tcpo.has_ts;
 		me->syn_tsval = p->tcpo.tsval;
+		me->syn_signed = p->tcpo.signed_seg;
 	}
 
+	if ((fl & TH_RST) && p->tcpo.signed_seg && !me->syn_signed) {
+		/* a signed RST on a session whose SYN was not signed: the
+		 * receiver cannot verify it and drops it (RFC 2385, 5925); a
+		 * middlebox forging resets adds one to slip past IDSes that
+		 * would believe it (Suricata's stream.suspected_rst_inject) */
+		pkt_event(p, EV_STREAM_SUSPECTED_RST_INJECT);
+		p->flags |= PKT_STREAM_IGNORED;
+		return;
+	}
 	if ((fl & TH_RST) && f->tcp_state == TCP_SYN_SENT && d == 0 && p->seq != me->isn) {
 		/* the client cancels its SYN with a RST at the SYN's own
 		 * sequence number (as Suricata requires); one past it answers

@@ -155,6 +155,29 @@ static void test_handshake_timestamps(void **state)
 		assert_false(has_event(&p, EV_STREAM_PKT_INVALID_TIMESTAMP));
 		assert_int_equal(f.tcp_state, TCP_SYN_RECV);
 	}
+	/* a RST with an MD5 signature on a session whose SYN had none is
+	 * ignored as an injection (stream.suspected_rst_inject) */
+	{
+		struct flow g;
+		struct packet q;
+		memset(&g, 0, sizeof(g));
+		seg(&q, 0, 0x02, 1000, 0, false, 0, 0);
+		tcp_state_update(&g, &q, &c, false);
+		seg(&q, 1, 0x12, 7000, 1001, false, 0, 0);
+		tcp_state_update(&g, &q, &c, false);
+		seg(&q, 0, 0x10, 1001, 7001, false, 0, 0);
+		tcp_state_update(&g, &q, &c, false);
+		assert_int_equal(g.tcp_state, TCP_ESTABLISHED);
+		seg(&q, 0, 0x14, 1001, 7001, false, 0, 0);
+		q.tcpo.signed_seg = true;
+		tcp_state_update(&g, &q, &c, false);
+		assert_true(has_event(&q, EV_STREAM_SUSPECTED_RST_INJECT));
+		assert_true((q.flags & PKT_STREAM_IGNORED) != 0);
+		assert_int_equal(g.tcp_state, TCP_ESTABLISHED);
+		seg(&q, 0, 0x14, 1001, 7001, false, 0, 0);        /* unsigned: taken */
+		tcp_state_update(&g, &q, &c, false);
+		assert_int_equal(g.tcp_state, TCP_CLOSED);
+	}
 	/* a RST that echoes the SYN's timestamp is taken */
 	struct flow f;
 	struct packet p;
