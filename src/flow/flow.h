@@ -58,6 +58,7 @@ struct tcp_peer {
 	uint8_t wscale;
 	uint32_t syn_tsval;  /* the SYN's TCP timestamp (has_syn_ts) */
 	bool syn_signed;     /* its SYN carried an MD5 signature or TCP-AO option */
+	uint8_t syn_queued;  /* SYNs with other sequence numbers before the SYN/ACK (at most 10 kept) */
 	bool syn_seen, fin_seen, rst_seen, ack_seen, seq_init, has_syn_ts;
 };
 

@@ -68,6 +68,15 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 	if (fl & TH_SYN) {
 		if (me->syn_seen && p->seq != me->isn && f->tcp_state == TCP_SYN_RECV)
 			pkt_event(p, EV_STREAM_3WHS_SYN_RESEND_DIFF_SEQ);
+		if (me->syn_seen && p->seq != me->isn && f->tcp_state == TCP_SYN_SENT && d == 0 &&
+		    !(fl & TH_ACK)) {
+			/* another SYN before the SYN/ACK: Suricata keeps 10 of them
+			 * (stream.max-syn-queued) and flags each one past that */
+			if (me->syn_queued < 10)
+				me->syn_queued++;
+			else
+				pkt_event(p, EV_STREAM_3WHS_SYN_FLOOD);
+		}
 		me->syn_seen = true;
 		me->isn = p->seq;
 		if (p->tcpo.has_ws)
@@ -137,8 +146,14 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		break;
 	case TCP_SYN_SENT:
 		if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && d == 1) {
-			if (p->ack != peer->isn + 1)
+			if (p->ack != peer->isn + 1 && peer->syn_queued) {
+				/* it answers one of the earlier SYNs: the session
+				 * goes on from that one's sequence number */
+				peer->isn = p->ack - 1;
+				peer->next_seq = p->ack;
+			} else if (p->ack != peer->isn + 1) {
 				pkt_event(p, EV_STREAM_3WHS_SYNACK_WITH_WRONG_ACK);
+			}
 			set_state(f, TCP_SYN_RECV);
 		} else if ((fl & TH_SYN) && d == 1) {
 			/* simultaneous open */

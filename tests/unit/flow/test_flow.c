@@ -178,6 +178,25 @@ static void test_handshake_timestamps(void **state)
 		tcp_state_update(&g, &q, &c, false);
 		assert_int_equal(g.tcp_state, TCP_CLOSED);
 	}
+	/* SYNs with other sequence numbers: ten are kept, each further one is
+	 * stream.3whs_syn_flood; the SYN/ACK may answer any of them */
+	{
+		struct flow g;
+		struct packet q;
+		memset(&g, 0, sizeof(g));
+		int floods = 0;
+		for (uint32_t i = 0; i < 13; i++) {
+			seg(&q, 0, 0x02, 1000 + 100 * i, 0, false, 0, 0);
+			tcp_state_update(&g, &q, &c, false);
+			floods += has_event(&q, EV_STREAM_3WHS_SYN_FLOOD);
+		}
+		assert_int_equal(floods, 2); /* the first, ten kept, two more */
+		seg(&q, 1, 0x12, 7000, 1301, false, 0, 0);       /* answers the fourth */
+		tcp_state_update(&g, &q, &c, false);
+		assert_false(has_event(&q, EV_STREAM_3WHS_SYNACK_WITH_WRONG_ACK));
+		assert_int_equal(g.tcp_state, TCP_SYN_RECV);
+		assert_int_equal(g.peer[0].isn, 1300);
+	}
 	/* a RST that echoes the SYN's timestamp is taken */
 	struct flow f;
 	struct packet p;
