@@ -25,6 +25,8 @@ enum buffer_id {
 #undef X
 	BUF_MAX
 };
+/* a rule's dotprefix is one bit per buffer in 128 */
+_Static_assert(BUF_MAX <= 128, "more sticky buffers than rule.dotprefix has bits");
 extern const char *const buffer_names[BUF_MAX];
 
 struct xlist;
@@ -296,7 +298,7 @@ struct rule {
 		bool neg;
 		uint8_t mode;        /* ALPM_*: which of the flow's protocols */
 	} alp[4];
-	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b */
+	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b (BUF_MAX <= 128) */
 	bool bidir;
 	bool noalert;
 	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
