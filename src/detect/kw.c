@@ -2119,8 +2119,8 @@ STICKY(http_start, BUF_HTTP_START, ALP_HTTP)
 STICKY(http_request_body, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_client_body_sticky, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_response_body, BUF_HTTP_RESPONSE_BODY, ALP_HTTP)
-STICKY(file_data, BUF_FILE_DATA, ALP_HTTP)
-STICKY(file_data_legacy, BUF_FILE_DATA, ALP_HTTP)
+STICKY(file_data, BUF_FILE_DATA, ALP_UNKNOWN)
+STICKY(file_data_legacy, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
 STICKY(dns_answer_name, BUF_DNS_ANSWER_NAME, ALP_DNS)
 STICKY(dns_response_rrname, BUF_DNS_RESPONSE_RRNAME, ALP_DNS)
@@ -2989,13 +2989,13 @@ static int kw_filestore(struct rule *r, const char *a, struct parse_ctx *pc)
 	return 0;
 }
 
-static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FILE_NAME, ALP_HTTP); }
+static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FILE_NAME, ALP_UNKNOWN); }
 static int kw_file_magic(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
 	(void)pc;
 	file_want(FILE_WANT_MAGIC);
-	return sticky(r, BUF_FILE_MAGIC, ALP_HTTP);
+	return sticky(r, BUF_FILE_MAGIC, ALP_UNKNOWN);
 }
 
 /* filename:"x" / filemagic:"x": a content on the file buffer, in any case
@@ -3008,7 +3008,7 @@ static int file_value(struct rule *r, const char *arg, enum buffer_id b, const c
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
 	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
-	sticky(r, b, ALP_HTTP);
+	sticky(r, b, ALP_UNKNOWN);
 	int rc = kw_content(r, tmp, pc);
 	if (rc == 0 && endswith)
 		rc = kw_endswith(r, NULL, pc);
@@ -3078,7 +3078,8 @@ static int kw_filesize(struct rule *r, const char *arg, struct parse_ctx *pc)
 		o += (size_t)snprintf(out + o, sizeof(out) - o, "%llu", (unsigned long long)(v * mul));
 	}
 	out[o] = '\0';
-	struct app_cond *c = add_ac(r, AC_FILESIZE, ALP_HTTP, pc);
+	/* (any protocol that carries files, as in Suricata: no alproto) */
+	struct app_cond *c = add_ac(r, AC_FILESIZE, ALP_UNKNOWN, pc);
 	if (!c)
 		return -1;
 	if (parse_numcmp(out, &c->c, (uint64_t)INT64_MAX) < 0)
@@ -3166,7 +3167,7 @@ static int file_hash(struct rule *r, const char *arg, const char *kw, uint8_t le
 		memcpy(hl->v + (size_t)hl->n++ * len, d, len);
 	}
 	fclose(f);
-	struct app_cond *c = rc == 0 ? add_ac(r, AC_FILEHASH, ALP_HTTP, pc) : NULL;
+	struct app_cond *c = rc == 0 ? add_ac(r, AC_FILEHASH, ALP_UNKNOWN, pc) : NULL;
 	if (!c) {
 		v_free(hl->v);
 		v_free(hl);

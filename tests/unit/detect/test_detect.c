@@ -542,6 +542,21 @@ static void test_parse_errors_and_unsupported(void **state)
 			fail_msg("refused: %s (%s)", more[i], pc.err);
 		rule_free(m);
 	}
+	/* file keywords hold for any protocol that carries files (HTTP, SMTP,
+	 * SMB, FTP), as in Suricata: they set no protocol of their own */
+	static const char *const anyproto[] = {
+		"alert tcp any any -> any any (filesize:<70; sid:1;)",
+		"alert tcp any any -> any any (file.data; content:\"MZ\"; sid:1;)",
+		"alert tcp any any -> any any (filename:\"a.exe\"; sid:1;)",
+		"alert tcp any any -> any any (filemagic:\"PE32\"; sid:1;)",
+		"alert tcp any any -> any any (file.name; content:\"x\"; sid:1;)",
+	};
+	for (size_t i = 0; i < sizeof(anyproto) / sizeof(anyproto[0]); i++) {
+		struct rule *m = parse(anyproto[i]);
+		assert_non_null(m);
+		assert_int_equal(m->alproto, 0);
+		rule_free(m);
+	}
 	assert_null(parse("alert tcp any any -> any any (app-layer-protocol:http,sideways; sid:1;)"));
 	assert_false(pc.unsupported);
 	assert_null(parse("alert tcp any any -> any any (byte_test:0,=,1,0; sid:1;)"));
