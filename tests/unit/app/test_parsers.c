@@ -1635,6 +1635,47 @@ static void test_smtp_long_line(void **state)
 	}
 }
 
+/* A single-part attachment (no multipart) ends with the message: the
+ * CRLF before the end-of-data dot is not the file's, as Suricata 8 reads
+ * it (smtp-mime-encap-8649: 30 bytes, not 32); a multipart one's CRLF
+ * before the boundary is the boundary's. */
+static uint64_t smtp_file_size(const char *msg)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	const char *srv[] = { "220 x\r\n", "250 x\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n" };
+	const char *cli[] = { "EHLO a\r\n", "MAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n", "DATA\r\n" };
+	uint64_t size = UINT64_MAX;
+	for (int i = 0; i < 5; i++) {
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 1, guard_copy(srv[i], strlen(srv[i])), (uint32_t)strlen(srv[i]), 0);
+		if (i < 4) {
+			app_tx_reset(&a);
+			app_stream_data(&a, &f, 0, guard_copy(cli[i], strlen(cli[i])), (uint32_t)strlen(cli[i]), 0);
+		}
+	}
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(msg, strlen(msg)), (uint32_t)strlen(msg), 0);
+	for (unsigned i = 0; i < a.tx.nfiles; i++)
+		size = a.tx.files[i]->size;
+	app_flow_free_ctx(&a, &f);
+	return size;
+}
+
+static void test_smtp_attachment_size(void **state)
+{
+	(void)state;
+	assert_int_equal(smtp_file_size("Content-Type: application/octet-stream\r\n"
+					"Content-Disposition: attachment; filename=\"m.exe\"\r\n\r\n"
+					"EICAR-MIME-BYPASS-TEST-PAYLOAD\r\n.\r\n"), 30);
+	assert_int_equal(smtp_file_size("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+					"Content-Disposition: attachment; filename=\"m.txt\"\r\n\r\n"
+					"two\r\nlines\r\n--b--\r\n.\r\n"), 10);
+}
+
 /* MIME parameters: plain, quoted, and RFC 2231's extended and split
  * forms joined in order. */
 static void test_mime_param(void **state)
@@ -1668,6 +1709,7 @@ int main(void)
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
+		cmocka_unit_test(test_smtp_attachment_size),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
