@@ -268,6 +268,12 @@ struct app_line {
  * line is complete (its LF consumed): the caller reads ln->buf/len and
  * calls line_done. */
 bool line_take(struct app_line *ln, const uint8_t **d, uint32_t *n, bool *cut);
+/* The complete line's length without its CR (FTP, POP3: CRLF or LF
+ * ends a line). */
+static inline size_t line_len(const struct app_line *ln)
+{
+	return ln->len && ln->buf[ln->len - 1] == '\r' ? ln->len - 1 : ln->len;
+}
 static inline void line_done(struct app_line *ln)
 {
 	ln->len = 0;

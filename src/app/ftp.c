@@ -273,9 +273,7 @@ void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int 
 		bool cut;
 		if (!line_take(ln, &d, &n, &cut))
 			return;
-		size_t len = ln->len;
-		if (len && ln->buf[len - 1] == '\r')
-			len--;
+		size_t len = line_len(ln);
 		/* a line cut at SMTP_LINE_MAX: its rest was skipped (Suricata's
 		 * command_truncated / reply_truncated) */
 		if (dir == 0)

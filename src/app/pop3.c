@@ -337,9 +337,7 @@ void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *
 		bool cut;
 		if (!line_take(ln, &d, &n, &cut))
 			return;
-		size_t len = ln->len;
-		if (len && ln->buf[len - 1] == '\r')
-			len--;
+		size_t len = line_len(ln);
 		if (dir)
 			server_line(a, s, ln->buf, len, ln->skip);
 		else
