@@ -173,6 +173,17 @@ static bool id_props(struct cursor *c, bool v5, struct view *v)
 	return !c->err && (!v5 || props(c, &v->mprops));
 }
 
+/* The next entry of a SUBSCRIBE's or UNSUBSCRIBE's topic list: its
+ * topic and, in a SUBSCRIBE, the options byte after it (0 otherwise);
+ * false at the list's end or at an entry cut short. */
+static bool topic_next(struct cursor *c, int type, struct span *s, uint8_t *opts)
+{
+	if (!cur_left(c) || !str16(c, s))
+		return false;
+	*opts = type == T_SUBSCRIBE ? cur_u8(c) : 0;
+	return !c->err;
+}
+
 /* Reads msg (a whole message; truncated ones are not read) as MQTT
  * version `version` (the connection's, from its CONNECT).  false: it
  * does not parse. */
@@ -256,9 +267,10 @@ static bool view(const struct mqtt_msg *m, uint8_t version, struct view *v)
 			cur_init(&t, v->list.p, v->list.n);
 			unsigned n = 0;
 			struct span s;
+			uint8_t opts;
 			while (cur_left(&t)) {
 				struct cursor save = t;
-				if (!str16(&t, &s) || (v->type == T_SUBSCRIBE && (cur_u8(&t), t.err))) {
+				if (!topic_next(&t, v->type, &s, &opts)) {
 					v->list.n = (uint32_t)(save.p - v->list.p);
 					break;
 				}
@@ -795,11 +807,9 @@ void mqtt_tx_buffers(const struct mqtt_tx *t, void (*put)(void *ud, int which, c
 			struct cursor c;
 			cur_init(&c, v.list.p, v.list.n);
 			struct span s;
-			while (cur_left(&c) && str16(&c, &s)) {
+			uint8_t opts;
+			while (topic_next(&c, v.type, &s, &opts))
 				put(ud, v.type == T_SUBSCRIBE ? MQTT_B_SUB_TOPIC : MQTT_B_UNSUB_TOPIC, s.p, s.n);
-				if (v.type == T_SUBSCRIBE)
-					cur_u8(&c);
-			}
 			break;
 		}
 		default:
@@ -945,11 +955,11 @@ void mqtt_log_fields(struct jbuf *jb, const struct mqtt_tx *t)
 			struct cursor c;
 			cur_init(&c, v.list.p, v.list.n);
 			struct span s;
-			while (cur_left(&c) && str16(&c, &s)) {
-				uint8_t q = cur_u8(&c);
+			uint8_t opts;
+			while (topic_next(&c, v.type, &s, &opts)) {
 				jb_open_object(jb, NULL);
 				jb_strn(jb, "topic", s.p, s.n);
-				jb_u64(jb, "qos", q);
+				jb_u64(jb, "qos", opts);
 				jb_close(jb);
 			}
 			jb_close(jb);
@@ -969,7 +979,8 @@ void mqtt_log_fields(struct jbuf *jb, const struct mqtt_tx *t)
 			struct cursor c;
 			cur_init(&c, v.list.p, v.list.n);
 			struct span s;
-			while (cur_left(&c) && str16(&c, &s))
+			uint8_t opts;
+			while (topic_next(&c, v.type, &s, &opts))
 				jb_strn(jb, NULL, s.p, s.n);
 			jb_close(jb);
 			break;
