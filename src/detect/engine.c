@@ -98,6 +98,7 @@ struct detect_engine {
 	bool use_cls;          /* home usable: 12 classes, else 1 */
 	bool keep_text;        /* rules keep their text (alert-rule) */
 	bool uses_xform;       /* a rule transforms a buffer or decodes base64 */
+	bool uses_txdir;       /* a => rule */
 	uint32_t mpm_unique, mpm_shared;
 	uint64_t mpm_mem;      /* of which prefilter databases */
 	struct class_entry *classes;
@@ -121,6 +122,14 @@ struct detect_engine {
 	uint32_t th_cap;
 };
 
+/* The instances of sticky buffer b on this packet. */
+#define BUF_MAX_INST DNS_MAX_ANSWERS
+struct binst {
+	const uint8_t *p[BUF_MAX_INST];
+	uint32_t len[BUF_MAX_INST];
+	unsigned n;
+};
+
 struct detect_thread {
 	const struct detect_engine *de;
 	uint64_t *cand;        /* bitmap over rules */
@@ -135,6 +144,10 @@ struct detect_thread {
 	uint32_t *amemo, *pmemo;
 	uint32_t gen;
 	struct xform_scratch xs;
+	/* => rules: the buffers of the transaction's other direction, made
+	 * when the first such rule needs them on a packet (bo_ready) */
+	struct binst *bo;
+	bool bo_ready;
 };
 
 /* ---- classification ---- */
@@ -1238,6 +1251,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		r->flow_scope = rule_flow_scope(r);
 		if (r->nxl || (r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt))
 			de->uses_xform = true;
+		de->uses_txdir |= r->txdir;
 		if (r->xb_cnt)
 			xbits_reserve(); /* the table, now rather than on a packet */
 	}
@@ -1445,6 +1459,8 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	dt->pmemo = v_calloc(2 * (size_t)de->npsets + 2, sizeof(uint32_t));
 	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx || !dt->amemo || !dt->pmemo)
 		goto fail;
+	if (de->uses_txdir && !(dt->bo = v_calloc(BUF_MAX, sizeof(struct binst))))
+		goto fail;
 	/* transforms and base64_decode write into scratch made now, not on a
 	 * packet (it grows only for buffers past 64 KiB) */
 	if (de->uses_xform && !xform_scratch_reserve(&dt->xs, 64 * 1024))
@@ -1479,6 +1495,7 @@ void detect_thread_free(struct detect_thread *dt)
 	v_free(dt->touched);
 	v_free(dt->amemo);
 	v_free(dt->pmemo);
+	v_free(dt->bo);
 	if (dt->md)
 		pcre2_match_data_free(dt->md);
 	if (dt->mctx)
@@ -1828,6 +1845,13 @@ static bool port_ok(struct detect_thread *dt, const struct rule *r, int k, int s
 static bool endpoints_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
+	if (r->txdir) {
+		/* =>: source and destination as written for the client's
+		 * packets, reversed for the server's */
+		int s = p->dir ? 1 : 0;
+		return (!ports || (port_ok(dt, r, 0, s, p) && port_ok(dt, r, 1, !s, p))) &&
+		       addr_ok(dt, r, 0, s, p) && addr_ok(dt, r, 1, !s, p);
+	}
 	if ((!ports || (port_ok(dt, r, 0, 0, p) && port_ok(dt, r, 1, 1, p))) &&
 	    addr_ok(dt, r, 0, 0, p) && addr_ok(dt, r, 1, 1, p))
 		return true;
@@ -2101,13 +2125,6 @@ static void flow_effects(const struct rule *r, struct packet *p)
 	}
 }
 
-/* The instances of sticky buffer b on this packet. */
-#define BUF_MAX_INST DNS_MAX_ANSWERS
-struct binst {
-	const uint8_t *p[BUF_MAX_INST];
-	uint32_t len[BUF_MAX_INST];
-	unsigned n;
-};
 
 static void add_inst(struct binst *b, const void *p, uint32_t len)
 {
@@ -2706,6 +2723,9 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 				const struct app_file *fi = tx->files[k];
 				if (fi->truncated)
 					continue;
+				/* filesize: to_server/to_client (mask 1/2) */
+				if (c->type == AC_FILESIZE && c->mask && (c->mask == 2) != fi->to_client)
+					continue;
 				any = true;
 				ok = c->type == AC_FILESIZE ? numcmp_ok(&c->c, fi->size)
 							    : file_hash_in(c, &fi->facts);
@@ -2778,6 +2798,30 @@ static void cand_mark(void *ctx, uint32_t rule)
 	dt->cand[w] |= 1ULL << (rule % 64);
 }
 
+/* The instances of buffer b a rule inspects: this packet's, or for a =>
+ * rule whose buffer comes from the transaction's other direction (side
+ * 1 to server, 2 to client), that direction's, made once per packet. */
+static const struct binst *side_inst(struct detect_thread *dt, const struct rule *r,
+				     const struct app_tx *tx, const struct packet *p,
+				     const struct binst *bi, int b, int side)
+{
+	if (!r->txdir || !dt->bo || (side != 1 && side != 2) || side - 1 == p->dir)
+		return &bi[b];
+	if (!dt->bo_ready) {
+		int other = !p->dir;
+		buffers_of(tx, other, dt->bo);
+		/* the request's body stays with its transaction until the
+		 * response is there */
+		if (other == 0 && tx && !tx->body_len[0] && tx->req_body_len) {
+			add_inst(&dt->bo[BUF_HTTP_REQUEST_BODY], tx->req_body, tx->req_body_len);
+			if (!(tx->http_req && tx->http_req->multipart))
+				add_inst(&dt->bo[BUF_FILE_DATA], tx->req_body, tx->req_body_len);
+		}
+		dt->bo_ready = true;
+	}
+	return &dt->bo[b];
+}
+
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 		   const struct app_tx *tx, struct detect_result *res)
 {
@@ -2804,6 +2848,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
 
 	dt->ntouched = 0;
+	dt->bo_ready = false;
 	if (++dt->gen >= 1u << 31) {
 		/* the memo's generation wrapped: start it over */
 		memset(dt->amemo, 0, (2 * (size_t)de->nasets + 2) * sizeof(uint32_t));
@@ -2900,11 +2945,16 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
 					st.cur_buf = (int8_t)b;
-					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix >> b & 1, &st);
+					all = inspect_instances(&r->lists[b],
+								side_inst(dt, r, tx, p, bi, b, buffer_side(b)),
+								r->dotprefix >> b & 1, &st);
 				}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
-				st.cur_buf = (int8_t)r->xl[x].buf;
-				all = inspect_xlist(&r->xl[x], &bi[r->xl[x].buf], &st);
+				const struct xlist *xl = &r->xl[x];
+				st.cur_buf = (int8_t)xl->buf;
+				all = inspect_xlist(xl, side_inst(dt, r, tx, p, bi, xl->buf,
+								  xl->side ? xl->side : buffer_side(xl->buf)),
+						    &st);
 			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
 				/* base64_data: what base64_decode left on the path that matched */

@@ -28,6 +28,9 @@ enum buffer_id {
 /* a rule's dotprefix is one bit per buffer in 128 */
 _Static_assert(BUF_MAX <= 128, "more sticky buffers than rule.dotprefix has bits");
 extern const char *const buffer_names[BUF_MAX];
+/* The direction of a transaction that buffer b comes from: 1 to server,
+ * 2 to client, 3 either (http.header, file.data), 0 not known. */
+int buffer_side(int b);
 
 struct xlist;
 #include "tag.h"
@@ -300,6 +303,8 @@ struct rule {
 	} alp[4];
 	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b (BUF_MAX <= 128) */
 	bool bidir;
+	bool txdir;          /* "=>": a transaction's two directions, evaluated once both are
+			      * there (addresses as written: source the client) */
 	bool noalert;
 	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
 	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */

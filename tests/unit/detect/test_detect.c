@@ -142,6 +142,14 @@ static void test_transforms(void **state)
 	assert_true(XM("header_lowercase; content:\"host: Example|0d 0a|x-a: B\";", "Host: Example\r\nX-A: B\r\n"));
 	assert_true(XM("strip_pseudo_headers; content:\"host: a|0d 0a|\"; bsize:9;", ":method: GET\r\nhost: a\r\n"));
 	assert_true(XM("dotprefix; to_lowercase; content:\".example.com\"; bsize:12;", "Example.COM"));
+	/* domain / tld by the Public Suffix List: a suffix of two labels, a
+	 * name that is a suffix itself (no registrable domain: empty) */
+	assert_true(XM("domain; content:\"example.co.uk\"; bsize:13;", "www.Example.co.uk"));
+	assert_true(XM("tld; content:\"co.uk\"; bsize:5;", "www.example.co.uk"));
+	assert_true(XM("domain; content:\"suricata.io\"; startswith; endswith;", "a.b.suricata.io."));
+	assert_true(XM("tld; content:\"io\"; bsize:2;", "a.b.suricata.io"));
+	assert_false(XM("domain; content:\"co.uk\";", "co.uk"));
+	assert_true(XM("domain; bsize:0;", "co.uk"));
 	/* a large buffer grows the scratch; every byte goes through */
 	size_t big = 60000;
 	char *d = test_malloc(big + 1);
@@ -162,6 +170,7 @@ static void test_transforms(void **state)
 		"alert http any any -> any any (http.uri; from_base64: bytes 0; content:\"a\"; sid:1;)",
 		"alert http any any -> any any (http.uri; from_base64: offset 1, offset 2; content:\"a\"; sid:1;)",
 		"alert http any any -> any any (http.uri; to_md5:x; content:\"a\"; sid:1;)",
+		"alert dns any any -> any any (dns.query; domain; sid:1;)",
 	};
 	REFUSED(bad);
 }
