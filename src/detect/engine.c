@@ -1075,7 +1075,7 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					/* the prefilter scans the buffer without the dot
 					 * dotprefix adds: drop a leading dot (a necessary
 					 * condition is all a prefilter needs) */
-					if ((r->dotprefix >> r->fp_buf & 1) && off == 0 && len > 1 && ct->pat[0] == '.') {
+					if (RULE_DOT(r, r->fp_buf) && off == 0 && len > 1 && ct->pat[0] == '.') {
 						off = 1;
 						len--;
 					}
@@ -1535,7 +1535,7 @@ struct dflow_x {
 	bool tag_on;           /* tag:session: what is left of it */
 	struct tag_left tag;
 	bool ent_set;          /* the last entropy a rule computed on the flow */
-	int8_t ent_buf;
+	int16_t ent_buf;
 	double ent_val;
 };
 
@@ -2875,7 +2875,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
 	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1 };
-	int8_t ent_buf = -1;
+	int16_t ent_buf = -1;
 	double ent_val = 0;
 	/* walk candidates in rule order: sort the touched words */
 	for (uint32_t a = 1; a < dt->ntouched; a++) {
@@ -2944,14 +2944,14 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			bool all = true;
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
-					st.cur_buf = (int8_t)b;
+					st.cur_buf = (int16_t)b;
 					all = inspect_instances(&r->lists[b],
 								side_inst(dt, r, tx, p, bi, b, buffer_side(b)),
-								r->dotprefix >> b & 1, &st);
+								RULE_DOT(r, b), &st);
 				}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
 				const struct xlist *xl = &r->xl[x];
-				st.cur_buf = (int8_t)xl->buf;
+				st.cur_buf = (int16_t)xl->buf;
 				all = inspect_xlist(xl, side_inst(dt, r, tx, p, bi, xl->buf,
 								  xl->side ? xl->side : buffer_side(xl->buf)),
 						    &st);

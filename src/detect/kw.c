@@ -157,8 +157,9 @@ static struct sm *add_sm_rel(struct rule *r, enum sm_type t, bool relative, stru
 	if (!relative || r->cur_buf != BUF_PAYLOAD || !r->last_pm || r->last_pm_where <= BUF_PAYLOAD ||
 	    r->last_pm_where >= BUF_MAX)
 		return add_sm(r, t, pc);
-	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
-	r->cur_buf = (int8_t)r->last_pm_where;
+	int16_t saved = r->cur_buf;
+	int8_t saved_xl = r->cur_xl;
+	r->cur_buf = r->last_pm_where;
 	r->cur_xl = -1;
 	struct sm *s = add_sm(r, t, pc);
 	r->cur_buf = saved;
@@ -795,7 +796,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	const char *re_src = first + 1, *flags = last + 1;
 	uint32_t opts = 0;
 	bool relative = false;
-	int8_t pcre_buf = -1;
+	int16_t pcre_buf = -1;
 	for (const char *f = flags; *f; f++) {
 		switch (*f) {
 		case 'i': opts |= PCRE2_CASELESS; break;
@@ -811,12 +812,12 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 		case 'S': case 'Y': case 'V': case 'W': case 'Q': case 'Z': {
 			/* Suricata's buffer-selecting modifiers */
 			static const char mods[] = "UIPHDMCSYVWQZ";
-			static const int8_t bufs[] = { BUF_HTTP_URI, BUF_HTTP_URI_RAW,
+			static const int16_t bufs[] = { BUF_HTTP_URI, BUF_HTTP_URI_RAW,
 				BUF_HTTP_REQUEST_BODY, BUF_HTTP_HEADER, BUF_HTTP_HEADER_RAW,
 				BUF_HTTP_METHOD, BUF_HTTP_COOKIE, BUF_HTTP_STAT_CODE,
 				BUF_HTTP_STAT_MSG, BUF_HTTP_USER_AGENT, BUF_HTTP_HOST,
 				BUF_FILE_DATA, BUF_HTTP_HOST_RAW };
-			int8_t b = bufs[strchr(mods, *f) - mods];
+			int16_t b = bufs[strchr(mods, *f) - mods];
 			if (pcre_buf >= 0 && pcre_buf != b) {
 				v_free(d);
 				FAIL("pcre: two buffer modifiers");
@@ -850,7 +851,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	/* JIT-compiled when a packet first reaches it (payload.c): most of a
 	 * large ruleset's expressions never run */
-	int8_t saved_buf = r->cur_buf;
+	int16_t saved_buf = r->cur_buf;
 	if (pcre_buf >= 0) {
 		/* the modifier names the buffer, whatever sticky buffer is in
 		 * effect (Suricata's behaviour) */
@@ -1619,7 +1620,7 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 
 static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
 {
-	r->cur_buf = (int8_t)b;
+	r->cur_buf = (int16_t)b;
 	r->cur_xl = -1;
 	r->last_content = NULL;
 	if (!r->alproto)
@@ -2093,7 +2094,7 @@ static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
  * whatever sticky buffer is in effect */
 static int kw_uricontent(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
-	int8_t cur = r->cur_buf;
+	int16_t cur = r->cur_buf;
 	r->cur_buf = BUF_PAYLOAD;
 	int rc = kw_content(r, arg, pc);
 	if (rc == 0)
@@ -2899,7 +2900,8 @@ static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const c
 		return -1;
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
-	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
+	int16_t saved = r->cur_buf;
+	int8_t saved_xl = r->cur_xl;
 	struct sm *lc = r->last_content, *lp = r->last_pm;
 	sticky(r, b, ALP_TLS);
 	int rc = kw_content(r, tmp, pc);
@@ -3030,7 +3032,8 @@ static int file_value(struct rule *r, const char *arg, enum buffer_id b, const c
 		return -1;
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
-	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
+	int16_t saved = r->cur_buf;
+	int8_t saved_xl = r->cur_xl;
 	sticky(r, b, ALP_UNKNOWN);
 	int rc = kw_content(r, tmp, pc);
 	if (rc == 0 && endswith)

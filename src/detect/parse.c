@@ -443,13 +443,13 @@ static void choose_fast_pattern(struct rule *r)
 				continue;
 			uint32_t len = s->u.c.fp_len ? s->u.c.fp_len : s->u.c.len;
 			if (s->u.c.fast_pattern) {
-				r->fp_buf = (int8_t)b;
+				r->fp_buf = (int16_t)b;
 				r->fp_idx = (int32_t)i;
 				return;
 			}
 			if (len > best || (b > 0 && r->fp_buf == BUF_PAYLOAD)) {
 				best = len;
-				r->fp_buf = (int8_t)b;
+				r->fp_buf = (int16_t)b;
 				r->fp_idx = (int32_t)i;
 			}
 		}

@@ -25,8 +25,8 @@ enum buffer_id {
 #undef X
 	BUF_MAX
 };
-/* a rule's dotprefix is one bit per buffer in 128 */
-_Static_assert(BUF_MAX <= 128, "more sticky buffers than rule.dotprefix has bits");
+/* a rule's dotprefix is one bit per buffer in 256; xlist.buf is a byte */
+_Static_assert(BUF_MAX <= 256, "more sticky buffers than rule.dotprefix has bits");
 extern const char *const buffer_names[BUF_MAX];
 /* The direction of a transaction that buffer b comes from: 1 to server,
  * 2 to client, 3 either (http.header, file.data), 0 not known. */
@@ -266,7 +266,6 @@ struct app_cond {
  * direction (http.header, file.data). */
 enum { HTTP_P_DIR_HEAD = 32, HTTP_P_DIR_BODY = 64 }; /* HTTP_P_REQ_LINE ..: app.h */
 
-_Static_assert(BUF_MAX <= 128, "rule.dotprefix is a 128-bit mask");
 
 #define RULE_MAX_PKT_EVENTS 4
 
@@ -301,7 +300,7 @@ struct rule {
 		bool neg;
 		uint8_t mode;        /* ALPM_*: which of the flow's protocols */
 	} alp[4];
-	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b (BUF_MAX <= 128) */
+	uint64_t dotprefix[4];    /* bit b: dotprefix on buffer b (RULE_DOT) */
 	bool bidir;
 	bool txdir;          /* "=>": a transaction's two directions, evaluated once both are
 			      * there (addresses as written: source the client) */
@@ -367,16 +366,19 @@ struct rule {
 	uint8_t nxl;
 
 	/* the fast pattern: (buffer, index in that list), or -1 */
-	int8_t fp_buf;
+	int16_t fp_buf;
 	int32_t fp_idx;
 
 	/* parse state */
-	int8_t cur_buf;           /* sticky buffer in effect */
+	int16_t cur_buf;          /* sticky buffer in effect */
 	int8_t cur_xl;            /* its transformed list in effect (xl), or -1 */
 	int16_t last_pm_where;    /* last_pm's list: a buffer, or BUF_MAX + an xl index */
 	struct sm *last_content;  /* for content modifiers */
 	struct sm *last_pm;       /* last payload match, for relative keywords */
 };
+
+/* Has rule r a dotprefix on buffer b? */
+#define RULE_DOT(r, b) ((bool)((r)->dotprefix[(b) / 64] >> ((b) % 64) & 1))
 
 void rule_free(struct rule *r);
 /* The header-check array, allocated on first use; NULL when out of memory. */

@@ -248,7 +248,7 @@ static struct xlist *xl_new(struct rule *r, bool dot_bit, struct parse_ctx *pc)
 		}
 	} else if (dot_bit && !r->lists[r->cur_buf].cnt) {
 		/* "dotprefix; to_lowercase;": the dot is the chain's first step */
-		r->dotprefix &= ~((unsigned __int128)1 << r->cur_buf);
+		r->dotprefix[r->cur_buf / 64] &= ~(1ULL << (r->cur_buf % 64));
 		x->steps[x->n++].type = XF_DOTPREFIX;
 	}
 	r->nxl++;
@@ -263,7 +263,7 @@ int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_c
 		FAIL("%s needs a sticky buffer before it (a transform does not apply to the payload)",
 		     xf_names[t]);
 	struct xlist *cur = r->cur_xl >= 0 ? &r->xl[r->cur_xl] : NULL;
-	bool dot_bit = r->dotprefix >> r->cur_buf & 1;
+	bool dot_bit = RULE_DOT(r, r->cur_buf);
 	if (cur && !cur->list.cnt) {
 		/* another step of the chain being written */
 		if (cur->n >= XFORM_MAX)
@@ -273,7 +273,7 @@ int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_c
 	if (t == XF_DOTPREFIX && !cur && !r->lists[r->cur_buf].cnt) {
 		/* the common case, as before: a dot before a DNS name or an SNI,
 		 * whose contents still feed the prefilter (without the dot) */
-		r->dotprefix |= (unsigned __int128)1 << r->cur_buf;
+		r->dotprefix[r->cur_buf / 64] |= 1ULL << (r->cur_buf % 64);
 		return 0;
 	}
 	struct xlist *x = xl_new(r, dot_bit, pc);
