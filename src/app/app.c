@@ -529,6 +529,15 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	if (request && hs->mp)
 		mpart_end(cb->a, hs->mp, &hs->req, hs->nreq ? hs->nreq - 1 : 0);
 	body_expose(cb->a, hs, request ? 0 : 1);
+	/* a message without a body: its body part is done all the same, so
+	 * rules on it run here (file.data; absent) */
+	if (!hs->body[request ? 0 : 1].exposed) {
+		cb->a->tx.http_fresh |= request ? HTTP_P_REQ_BODY : HTTP_P_RESP_BODY;
+		if (m->valid)
+			*(request ? &cb->a->tx.http_req : &cb->a->tx.http_resp) = m;
+		if (!request && hs->req.valid)
+			cb->a->tx.http_req = &hs->req;
+	}
 	if (hs->body[request ? 0 : 1].fopen) {
 		struct app_file *fi = app_file_slot(cb->a);
 		if (fi)

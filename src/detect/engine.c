@@ -2134,6 +2134,21 @@ static void add_inst(struct binst *b, const void *p, uint32_t len)
 	}
 }
 
+/* http.request_header / http.response_header: each header of m as
+ * "Name: value" (its line in m's http.header buffer) */
+static void each_header(struct binst *b, const struct http_msg *m)
+{
+	b->n = 0;
+	uint32_t o = 0;
+	for (unsigned i = 0; m->norm && i < m->h.nhdr; i++) {
+		uint32_t n = m->h.hdr[i].name_len + 2 + m->h.hdr[i].val_len;
+		if (o + n > m->norm_len)
+			break;
+		add_inst(b, m->norm + o, n);
+		o += n + 2;
+	}
+}
+
 static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
 {
 	const struct http_msg *q = tx->http_req, *s = tx->http_resp;
@@ -2168,6 +2183,7 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		HDR(BUF_HTTP_ACCEPT, q, "accept");
 		HDR(BUF_HTTP_ACCEPT_ENC, q, "accept-encoding");
 		HDR(BUF_HTTP_ACCEPT_LANG, q, "accept-language");
+		each_header(&bi[BUF_HTTP_REQUEST_HEADER], q);
 		if (dir == 0 || !s)
 			HDR(BUF_HTTP_COOKIE, q, "cookie");
 	}
@@ -2177,6 +2193,7 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		ONE(BUF_HTTP_RESPONSE_LINE, s->h.line, s->h.line_len);
 		HDR(BUF_HTTP_SERVER, s, "server");
 		HDR(BUF_HTTP_LOCATION, s, "location");
+		each_header(&bi[BUF_HTTP_RESPONSE_HEADER], s);
 		if (dir == 1)
 			HDR(BUF_HTTP_COOKIE, s, "set-cookie");
 	}
@@ -2745,6 +2762,8 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
  * each through the chain? */
 static bool inspect_xlist(const struct xlist *x, const struct binst *bi, struct insp *st)
 {
+	if (!bi->n)
+		return x->list.cnt && x->list.v[0].type == SM_ABSENT;
 	for (unsigned i = 0; i < bi->n; i++) {
 		uint32_t len;
 		const uint8_t *buf = xform_apply(x, bi->p[i], bi->len[i], st->xs, st->md, &len);
@@ -2765,6 +2784,8 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 			      struct insp *st)
 {
 	uint8_t tmp[DNS_NAME_MAX + 2];
+	if (!bi->n) /* absent: the buffer is not there */
+		return l->cnt && l->v[0].type == SM_ABSENT;
 	for (unsigned i = 0; i < bi->n; i++) {
 		const uint8_t *buf = bi->p[i];
 		uint32_t len = bi->len[i];

@@ -646,6 +646,30 @@ static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* absent[: or_else] (Suricata 8), first on its sticky buffer: the
+ * buffer is not there at all; or_else: not there, or the keywords that
+ * follow match it. */
+static int kw_absent(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[16];
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
+	const char *a = trim(tmp);
+	bool or_else = !strcmp(a, "or_else");
+	if (*a && !or_else)
+		FAIL("absent: unknown value \"%s\" (none, or or_else)", a);
+	if (r->cur_buf == BUF_PAYLOAD)
+		FAIL("absent needs a sticky buffer before it");
+	const struct sm_list *l = r->cur_xl >= 0 && r->xl[r->cur_xl].buf == r->cur_buf
+					  ? &r->xl[r->cur_xl].list : &r->lists[r->cur_buf];
+	if (l->cnt)
+		FAIL("absent must come right after its buffer (%s)", buffer_names[r->cur_buf]);
+	struct sm *s = add_sm(r, SM_ABSENT, pc);
+	if (!s)
+		return -1;
+	s->u.absent_or_else = or_else;
+	return 0;
+}
+
 static int split_args(char *s, char **toks, int max);
 
 /* A dataset file named in a rule: relative to the rule file's folder,
@@ -1749,6 +1773,8 @@ static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc)
 static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, a, pc); }
 static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_SERVER, ALP_HTTP, a, pc); }
 static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_LOCATION, ALP_HTTP, a, pc); }
+static int kw_http_request_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REQUEST_HEADER, ALP_HTTP, a, pc); }
+static int kw_http_response_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP, a, pc); }
 static int kw_http_method_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_METHOD, ALP_HTTP, "http_method", pc); }
 static int kw_http_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI, ALP_HTTP, "http_uri", pc); }
 static int kw_http_raw_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri", pc); }

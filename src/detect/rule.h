@@ -76,7 +76,8 @@ struct numcmp {
 };
 
 enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
-	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET, SM_ASN1 };
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET, SM_ASN1,
+	       SM_ABSENT /* first in its list: absent[: or_else] */ };
 
 /* A value that is a literal or a byte_extract/byte_math variable. */
 struct numvar {
@@ -171,6 +172,7 @@ struct sm {
 		struct sm_entropy ent;
 		struct sm_asn1 asn1;
 		struct sm_dataset ds;
+		bool absent_or_else;
 	} u;
 };
 
