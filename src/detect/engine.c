@@ -1862,6 +1862,32 @@ static bool endpoints_ok(struct detect_thread *dt, const struct rule *r, const s
 /* Every condition here is one conjunct, so the order is free: the cheap
  * and selective ones (flow direction, header fields) come first, the
  * address sets last. */
+/* The checksum keywords: each on a packet of its kind, valid unless the
+ * decoder raised its event; with validation off any value holds (as
+ * Suricata's PKT_IGNORE_CHECKSUM). */
+static bool csum_ok(const struct rule *r, const struct packet *p)
+{
+	static const struct { uint8_t bit, ver, proto; uint16_t ev; } k[] = {
+		{ CSK_IPV4, 4, 0, EV_IPV4_INVALID_CSUM }, { CSK_TCPV4, 4, 6, EV_TCP_INVALID_CSUM },
+		{ CSK_TCPV6, 6, 6, EV_TCP_INVALID_CSUM }, { CSK_UDPV4, 4, 17, EV_UDP_INVALID_CSUM },
+		{ CSK_UDPV6, 6, 17, EV_UDP_INVALID_CSUM }, { CSK_ICMPV4, 4, 1, EV_ICMPV4_INVALID_CSUM },
+		{ CSK_ICMPV6, 6, 58, EV_ICMPV6_INVALID_CSUM },
+	};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		if (!((r->csum_valid | r->csum_invalid) & k[i].bit))
+			continue;
+		if (p->ip_ver != k[i].ver || (k[i].proto && (p->proto != k[i].proto || !p->l4 ||
+							      (p->flags & PKT_FRAGMENT))))
+			return false;
+		if (p->flags & PKT_CSUM_OFF)
+			continue;
+		bool bad = pkt_has_event(p, (enum event_id)k[i].ev);
+		if (bad != ((r->csum_invalid & k[i].bit) != 0))
+			return false;
+	}
+	return true;
+}
+
 static bool header_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
@@ -1871,6 +1897,8 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		if (!pkt_has_event(p, (enum event_id)r->pev[i]))
 			return false;
 	if (r->sameip && memcmp(p->src, p->dst, 16))
+		return false;
+	if ((r->csum_valid | r->csum_invalid) && !csum_ok(r, p))
 		return false;
 	const struct flow *f = p->flow;
 	/* (DCE/RPC rules also run on SMB flows, whose named pipes carry it,

@@ -1442,6 +1442,29 @@ static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, con
 }
 
 static int kw_ttl(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_TTL, 255, "ttl", pc); }
+/* ipv4-csum:valid|invalid and the like: the packet's checksum as the
+ * decoder found it (with checksum validation off, as Suricata: any value
+ * matches) */
+static int csum_kw(struct rule *r, const char *a, uint8_t which, const char *name, struct parse_ctx *pc)
+{
+	char tmp[16];
+	str_lcpy(tmp, a ? a : "", sizeof(tmp));
+	const char *v = trim(tmp);
+	if (!strcmp(v, "valid"))
+		r->csum_valid |= which;
+	else if (!strcmp(v, "invalid"))
+		r->csum_invalid |= which;
+	else
+		FAIL("%s: valid or invalid, not \"%s\"", name, v);
+	return 0;
+}
+static int kw_ipv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_IPV4, "ipv4-csum", pc); }
+static int kw_tcpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV4, "tcpv4-csum", pc); }
+static int kw_tcpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV6, "tcpv6-csum", pc); }
+static int kw_udpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV4, "udpv4-csum", pc); }
+static int kw_udpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV6, "udpv6-csum", pc); }
+static int kw_icmpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV4, "icmpv4-csum", pc); }
+static int kw_icmpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV6, "icmpv6-csum", pc); }
 static int kw_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ID, 65535, "id", pc); }
 static int kw_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_SEQ, UINT32_MAX, "seq", pc); }
 static int kw_ack(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ACK, UINT32_MAX, "ack", pc); }

@@ -287,6 +287,10 @@ struct flow_counts {
 	struct numcmp ssize, fpk, fby, fage;
 };
 
+/* the checksum keywords (ipv4-csum, tcpv4-csum, ...) */
+enum { CSK_IPV4 = 1, CSK_TCPV4 = 2, CSK_TCPV6 = 4, CSK_UDPV4 = 8, CSK_UDPV6 = 16, CSK_ICMPV4 = 32,
+       CSK_ICMPV6 = 64 };
+
 struct rule {
 	uint32_t idx;        /* position in the engine */
 	uint32_t sid, gid, rev;
@@ -330,6 +334,8 @@ struct rule {
 	uint32_t pid[2];     /* interned ids of sp, dp */
 
 	uint16_t flow_flags;
+	/* ipv4-csum, tcpv4-csum, ...: CSK_* bits wanted valid / invalid */
+	uint8_t csum_valid, csum_invalid;
 	struct flow_counts *fc;   /* stream_size, flow.pkts/bytes/age (rule_fc), or NULL */
 	uint32_t hdr_mask;
 	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */

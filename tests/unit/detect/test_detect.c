@@ -498,6 +498,17 @@ static void test_parse_header_and_meta(void **state)
 	assert_true(port_match(&r->dp, 8042));
 	assert_false(port_match(&r->dp, 22));
 	rule_free(r);
+	/* checksum keywords: a bit each, valid or invalid */
+	r = parse("alert ip any any -> any any (ipv4-csum:invalid; tcpv4-csum: valid; sid:2;)");
+	assert_non_null(r);
+	assert_int_equal(r->csum_invalid, CSK_IPV4);
+	assert_int_equal(r->csum_valid, CSK_TCPV4);
+	rule_free(r);
+	/* => rules: transactional, indexed both ways */
+	r = parse("alert http any any => any 80 (http.uri; content:\"/a\"; http.stat_code; content:\"200\"; sid:3;)");
+	assert_non_null(r);
+	assert_true(r->txdir && r->bidir);
+	rule_free(r);
 }
 
 static void test_parse_errors_and_unsupported(void **state)
@@ -505,7 +516,10 @@ static void test_parse_errors_and_unsupported(void **state)
 	(void)state;
 	static const char *const bad[] = {
 		"alert tcp any any -> any any (msg:\"x\";)",                  /* no sid */
-		"alert tcp any any => any any (sid:1;)",                      /* direction */
+		"alert tcp any any => any any (sid:1;)",                      /* => using no direction */
+		"alert tcp any any <- any any (sid:1;)",                      /* direction */
+		"alert tcp any any -> any any (tcpv4-csum:maybe; sid:1;)",
+		"alert ip any any -> any any (ipv4-csum; sid:1;)",
 		"alert tcp any any -> any any (content:\"abc; sid:1;)",       /* quote */
 		"alert tcp any any -> any any (content:\"|4G|\"; sid:1;)",    /* hex */
 		"alert tcp 1.2.3.4/33 any -> any any (sid:1;)",               /* prefix */
