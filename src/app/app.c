@@ -561,6 +561,10 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 static void on_http_event(void *ctx, int ev)
 {
 	struct http_cb *cb = ctx;
+	if (ev == HTTP_EV_PARSER_ERROR) {
+		app_parser_error(cb->a, CNT_APP_ERR_HTTP);
+		return;
+	}
 	app_event(cb->a, (enum app_event)ev);
 }
 
@@ -1085,6 +1089,7 @@ static void dns_tcp(struct app_ctx *a, struct flow *f, struct app_flow *af, int 
 				app_event(a, APP_EV_DNS_MALFORMED);
 		} else {
 			app_event(a, APP_EV_DNS_MALFORMED);
+			app_parser_error(a, CNT_APP_ERR_DNS_TCP);
 		}
 		af->len[dir] = 0;
 	}
@@ -1432,6 +1437,7 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			a->tx.alproto = ALP_DNS;
 			app_event(a, p->payload_len >= 4 && (p->payload[3] & 0x40)
 					     ? APP_EV_DNS_Z_FLAG : APP_EV_DNS_MALFORMED);
+			app_parser_error(a, CNT_APP_ERR_DNS_UDP);
 		}
 		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4)
 			claim(a, f, ALP_FAILED);

@@ -522,4 +522,11 @@ void app_buf_free(struct app_ctx *a, uint8_t **buf, uint32_t n);
 bool app_charge(struct app_ctx *a, uint64_t n);
 void app_release(struct app_ctx *a, uint64_t n);
 
+/* A parser error of the protocol whose counter is cnt (CNT_APP_ERR_*). */
+static inline void app_parser_error(struct app_ctx *a, int cnt)
+{
+	if (a->cnt)
+		a->cnt->v[cnt]++;
+}
+
 #endif

@@ -616,6 +616,14 @@ struct http_conn *http_conn_new(struct http_cfg *cfg, uint16_t sp, uint16_t dp,
 	return c;
 }
 
+/* libhtp gave up: no more parsing on this connection, counted once */
+static void parser_error(struct http_conn *c)
+{
+	if (!c->stopped && c->cb && c->cb->event)
+		c->cb->event(c->cb->ctx, HTTP_EV_PARSER_ERROR);
+	c->stopped = true;
+}
+
 /* One call into libhtp for direction dir; keeps what it did not take. */
 static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 {
@@ -635,7 +643,7 @@ static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 		if (used < n && !hbuf_add(&c->pend[dir], d + used, n - used, HTTP_PENDING_MAX))
 			c->pend[dir].len = 0; /* too much held back: dropped */
 	} else if (r == HTP_STREAM_ERROR) {
-		c->stopped = true;
+		parser_error(c);
 	}
 }
 
@@ -801,7 +809,7 @@ void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs 
 	c->feeding = (uint8_t)dir;
 	int r = dir ? htp_connp_res_data(c->connp, &tv, NULL, len) : htp_connp_req_data(c->connp, &tv, NULL, len);
 	if (r == HTP_STREAM_ERROR)
-		c->stopped = true;
+		parser_error(c);
 	drop_messages(c);
 	drop_done(c);
 	c->cb = NULL;

@@ -56,6 +56,8 @@ struct http_head {
  * body bytes as they arrive, de-chunked and decompressed (data NULL: len
  * bytes of it the capture lost), with the body's length as sent so far; the end of a message (also for
  * messages without a body). */
+/* http_cbs.event's value when libhtp gives up on the connection */
+#define HTTP_EV_PARSER_ERROR (-1)
 struct http_cbs {
 	void (*head)(void *ctx, bool request, struct http_head *h, const uint8_t *base,
 		     uint32_t len);

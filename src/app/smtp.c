@@ -728,6 +728,7 @@ static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint
 	if (n < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' || l[1] > '5' || !isdigit(l[2]) ||
 	    (n > 3 && l[3] != ' ' && l[3] != '-')) {
 		app_event(a, APP_EV_SMTP_INVALID_REPLY);
+		app_parser_error(a, CNT_APP_ERR_SMTP);
 		return;
 	}
 	if (n == 3 || l[3] == ' ')

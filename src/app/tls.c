@@ -797,11 +797,13 @@ void tls_feed(struct app_ctx *a, struct tls_state *s, int dir, const uint8_t *d,
 			td->rec_left = (uint32_t)td->hdr[3] << 8 | td->hdr[4];
 			if (td->rec_type < 20 || td->rec_type > 24 || td->hdr[1] != 3) {
 				app_event(a, APP_EV_TLS_INVALID_RECORD_TYPE);
+				app_parser_error(a, CNT_APP_ERR_TLS);
 				dir_end(a, s, dir);
 				return;
 			}
 			if (td->rec_left > TLS_REC_MAX) {
 				app_event(a, APP_EV_TLS_INVALID_RECORD_LEN);
+				app_parser_error(a, CNT_APP_ERR_TLS);
 				dir_end(a, s, dir);
 				return;
 			}

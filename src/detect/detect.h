@@ -91,6 +91,7 @@ struct detect_result {
 	uint8_t verdict;   /* enum detect_verdict for this packet */
 	bool flow_drop;    /* the drop/reject applies to the rest of the flow too */
 	bool flow_pass;    /* a pass rule passed the flow (FLOW_F_PASS is set) */
+	bool flow_bypass;  /* a bypass rule matched: nothing more of the flow is inspected */
 	bool filestore;    /* a rule with filestore matched: keep this packet's files */
 	bool nolog_tx;     /* a config rule matched: the transaction is not logged */
 };

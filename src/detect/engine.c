@@ -2877,7 +2877,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	struct binst bi[BUF_MAX];
 	res->cnt = 0;
 	res->verdict = VERDICT_NONE;
-	res->flow_drop = res->flow_pass = res->filestore = res->nolog_tx = false;
+	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
 	/* fragments and packets whose decoding stopped: decoder-event rules only */
@@ -3031,6 +3031,9 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				res->nolog_tx |= r->config_nolog;
 				continue;
 			}
+			/* bypass: the rest of the flow is neither inspected nor
+			 * parsed (with or without an alert) */
+			res->flow_bypass |= r->bypass;
 			/* as Suricata: pass and drop apply to the flow for IP-only,
 			 * protocol-only and app-layer rules and for stream matches,
 			 * else to this packet only; the first of them to reach the

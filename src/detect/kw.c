@@ -382,6 +382,14 @@ static int kw_target(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+static int kw_bypass(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (arg && *arg)
+		FAIL("bypass takes no value");
+	r->bypass = true;
+	return 0;
+}
+
 static int kw_noalert(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	(void)pc;

@@ -311,6 +311,7 @@ struct rule {
 	bool txdir;          /* "=>": a transaction's two directions, evaluated once both are
 			      * there (addresses as written: source the client) */
 	bool noalert;
+	bool bypass;          /* bypass: the flow is bypassed when it matches */
 	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
 	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */
 	bool filestore;      /* keep the files of the packets it matches */

@@ -889,6 +889,10 @@ static int run_detect(struct worker *w, struct packet *p)
 		suppress_alerts(w, p, res);
 	if (res->flow_pass)
 		CNT_INC(&w->cnt, IPS_PASSED_FLOW);
+	if (res->flow_bypass && f && !(f->flags & FLOW_F_BYPASS) && (p->proto != 6 || w->cfg->stream_bypass)) {
+		f->flags |= FLOW_F_PASS | FLOW_F_BYPASS;
+		CNT_INC(&w->cnt, FLOW_BYPASSED);
+	}
 	bool blocked = w->ips && (res->verdict == VERDICT_DROP || res->verdict == VERDICT_REJECT);
 	if (blocked) {
 		CNT_INC(&w->cnt, IPS_BLOCKED);
@@ -998,6 +1002,15 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		/* a dropped flow: later packets are dropped, not inspected */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
 		verdict = WV_DROP;
+		goto events;
+	}
+	if (f && (f->flags & FLOW_F_BYPASS)) {
+		/* bypassed (a bypass rule, stream.midstream-policy bypass, or
+		 * inline past its depth): neither parsed nor inspected; inline
+		 * the verdict asks the kernel to bypass it too */
+		CNT_INC(&w->cnt, FLOW_BYPASSED_LOCAL_PKTS);
+		CNT_ADD(&w->cnt, FLOW_BYPASSED_LOCAL_BYTES, p->wirelen);
+		verdict = w->bypass ? WV_BYPASS : WV_ACCEPT;
 		goto events;
 	}
 	app_tx_reset(&w->app);

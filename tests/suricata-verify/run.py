@@ -51,6 +51,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             # does with stream.inline (docs/packet-engine.md): nothing to set
             'stream.inline': None,
             'stream.midstream-policy': 'stream.midstream-policy',
+            'stream.bypass': 'stream.bypass',
             # what Suricata's stream engine does with bad checksums: vigil's
             # checksum-validation (auto) decides for decoding and the
             # stream; the checksum keywords read the decoder's result
@@ -130,10 +131,13 @@ def plan(tdir, t, vigil):
                 if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES and \
                         not k.startswith('metadata.entropy.'):
                     return None, f'field {k.split(".")[0]} not written by vigil yet'
-                # (vigil writes stats.app_layer.flow.* and .tx.*, not the rest)
+                # (vigil writes stats.app_layer.flow.* and .tx.*, the parser errors of
+                # http, tls, dns and smtp, not the rest)
                 if k in ('alert.engine',) or \
                         (re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect|memcap)', k) and
+                         not re.match(r'stats\.flow_bypassed\.local_(pkts|bytes)$', k) and
                          not re.match(r'stats\.app_layer\.(flow|tx)\.', k) and
+                         not re.match(r'stats\.app_layer\.error\.(http|tls|dns_udp|dns_tcp|smtp)\.parser$', k) and
                          not re.match(r'stats\.detect\.engines\[0\]\.rules_(loaded|failed|skipped)$', k)):
                     return None, f'field {k} not written by vigil yet'
                 ev = str(m.get('anomaly.event', ''))
@@ -142,7 +146,8 @@ def plan(tdir, t, vigil):
         if 'stats' in c:
             for k in c['stats']:
                 if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect', 'memcap') \
-                        and not re.match(r'app_layer\.(flow|tx)\.', k):
+                        and not re.match(r'app_layer\.(flow|tx)\.', k) \
+                        and not re.match(r'flow_bypassed\.local_(pkts|bytes)$', k):
                     return None, f'stats {k}'
         if 'shell' in c and not re.search(r'fast\.log|eve\.json', str(c['shell'].get('args', ''))):
             return None, 'shell check on other files'

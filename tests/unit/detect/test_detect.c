@@ -520,6 +520,7 @@ static void test_parse_errors_and_unsupported(void **state)
 		"alert tcp any any <- any any (sid:1;)",                      /* direction */
 		"alert tcp any any -> any any (tcpv4-csum:maybe; sid:1;)",
 		"alert ip any any -> any any (ipv4-csum; sid:1;)",
+		"alert udp any any -> any any (bypass:1; sid:1;)",
 		"alert tcp any any -> any any (content:\"abc; sid:1;)",       /* quote */
 		"alert tcp any any -> any any (content:\"|4G|\"; sid:1;)",    /* hex */
 		"alert tcp 1.2.3.4/33 any -> any any (sid:1;)",               /* prefix */
