@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -46,6 +46,12 @@ int app_event_lookup(const char *name)
 	for (int i = 0; i < APP_EV_MAX; i++)
 		if (!strcmp(app_event_names[i], name))
 			return i;
+	/* ikev2.x: Suricata's alias of the ike protocol */
+	if (!strncmp(name, "ikev2.", 6)) {
+		char n[64];
+		snprintf(n, sizeof(n), "ike.%s", name + 6);
+		return app_event_lookup(n);
+	}
 	return -1;
 }
 
@@ -231,6 +237,8 @@ int alproto_lookup(const char *name)
 		return ALP_TLS;
 	if (!strcmp(name, "http1"))
 		return ALP_HTTP;
+	if (!strcmp(name, "ikev2"))
+		return ALP_IKE; /* Suricata's alias */
 	return -1;
 }
 
@@ -812,6 +820,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nmqtt = 0;
 	t->nkrb5 = 0;
 	t->rfb = NULL;
+	t->ike = NULL;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -864,6 +873,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	mqtt_state_free(a, af->mqtt);
 	krb5_state_free(a, af->krb5);
 	v_free(af->rfb);
+	ike_state_free(a, af->ike);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -894,6 +904,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_FLOW_KRB5_UDP); else CNT_INC(a->cnt, APP_FLOW_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_FLOW_RFB); break;
+	case ALP_IKE: CNT_INC(a->cnt, APP_FLOW_IKE); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -919,6 +930,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
+	case ALP_IKE: CNT_INC(a->cnt, APP_TX_IKE); break;
 	}
 }
 
@@ -1319,6 +1331,7 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	uint32_t n = p->payload_len;
 	bool tftp_port = p->dp == 69 || p->sp == 69;
 	bool snmp_port = p->dp == 161 || p->sp == 161 || p->dp == 162 || p->sp == 162;
+	bool ike_port = p->dp == 500 || p->sp == 500, nat_t = p->dp == 4500 || p->sp == 4500;
 	if (f->alproto == ALP_UNKNOWN) {
 		/* by content, the port only where the content says little */
 		struct tftp_info probe;
@@ -1336,6 +1349,10 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		}
 		if (f->alproto == ALP_UNKNOWN && ldap_probe(d, n))
 			claim(a, f, ALP_LDAP);
+		/* IKE on its ports, as Suricata probes it (4500: after a zero
+		 * non-ESP marker) */
+		if (f->alproto == ALP_UNKNOWN && (ike_port || nat_t) && ike_probe(d, n, !ike_port))
+			claim(a, f, ALP_IKE);
 		/* (not on DNS's ports: a DNS query can look like one, as
 		 * Suricata's dns-dcerpc-reversed case shows) */
 		if (f->alproto == ALP_UNKNOWN && (p->sp == 88 || p->dp == 88) && krb5_probe(d, n))
@@ -1372,6 +1389,16 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if ((st = UDP_STATE(f, krb5)))
 			krb5_udp(a, st, d, n);
 		return;
+	case ALP_IKE: {
+		/* charged (ike_state_free releases it) */
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->ike && !(af->ike = charged_state(a, sizeof(*af->ike))))
+			return;
+		ike_udp(a, af->ike, p->dir, nat_t && !ike_port, d, n);
+		return;
+	}
 	case ALP_DCERPC: {
 		/* charged, as over TCP (dcerpc_state_free releases it) */
 		struct app_flow *af = f->app;

@@ -40,6 +40,7 @@ enum alproto_id {
 	ALP_MQTT,
 	ALP_KRB5,
 	ALP_RFB,
+	ALP_IKE,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -354,6 +355,88 @@ void krb5_log_fields(struct jbuf *jb, const struct krb5_tx *t);
 int krb5_etype_lookup(const char *name); /* "rc4-hmac" -> 23, or -1 */
 bool krb5_weak(int32_t etype);            /* not AES or Camellia */
 
+/* IKE (ike.c): each IKEv1 or IKEv2 message is a transaction, written
+ * when it arrives; its record also shows what the flow gathered so far
+ * (the chosen transform, each side's key exchange and nonce), so the
+ * transaction points back at that (struct ike_flow). */
+#define IKE_ATTRS 16              /* attributes kept per IKEv1 transform */
+#define IKE_ATTR_HEX 32           /* bytes kept of a variable-length attribute */
+#define IKE_V1_XFORMS 8           /* IKEv1 transforms kept per message */
+#define IKE_VENDORS 8             /* vendor ids kept per message */
+#define IKE_VENDOR_MAX 32         /* bytes kept of a vendor id */
+#define IKE_PAYLOADS 24           /* payload types listed per message */
+#define IKE_NOTIFY 16             /* IKEv2 notify types listed per message */
+#define IKE_V2_XFORMS 16          /* IKEv2 transforms kept (chosen_sa_attribute) */
+#define IKE_KE_MAX 1024           /* key exchange bytes kept (8192-bit MODP) */
+#define IKE_NONCE_MAX 256         /* nonce bytes kept (RFC 7296: 16 to 256) */
+struct ike_attr {
+	uint8_t type;             /* 1 alg_enc ... 16 sa_group_order; 0 others */
+	uint16_t value;           /* the basic (TV) form's value, else the length */
+	bool has_num, has_hex;
+	uint32_t num;             /* TV value, or a 4-byte TLV value */
+	uint8_t hex_len;          /* other TLV values: their first bytes */
+	uint8_t hex[IKE_ATTR_HEX];
+};
+struct ike_xform {
+	uint8_t nattr;
+	struct ike_attr attr[IKE_ATTRS];
+};
+struct ike_v2_xform {
+	uint8_t type;             /* 1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ESN */
+	uint16_t id;
+};
+struct ike_v1_side {              /* what one side of IKEv1 sent last */
+	uint16_t ke_len, nonce_len;   /* kept bytes (ke_full/nonce_full: on the wire) */
+	uint32_t ke_full, nonce_full;
+	uint8_t ke[IKE_KE_MAX], nonce[IKE_NONCE_MAX];
+	uint64_t nb_xforms;       /* transforms seen since the last SA */
+	struct ike_xform xform;   /* the first of them */
+};
+struct ike_flow {
+	bool has_doi;
+	uint32_t doi;
+	struct ike_v1_side client, server;
+	/* IKEv2: the responder's choice (its last SA) */
+	uint16_t alg_enc, alg_auth, alg_prf, alg_dh, alg_esn;
+	uint8_t nv2x;             /* the responder's transforms, all its SAs' */
+	struct ike_v2_xform v2x[IKE_V2_XFORMS];
+};
+struct ike_tx {
+	uint64_t tx_id;
+	const struct ike_flow *fl;
+	uint8_t version, dir;     /* 1 or 2; 0 to server, 1 to client */
+	uint8_t maj, min, exch_type, flags;
+	uint32_t msg_id;
+	uint64_t init_spi, resp_spi;
+	char init_hex[17], resp_hex[17];  /* as Suricata's buffers and records show them */
+	uint8_t npayloads;
+	uint8_t payloads[IKE_PAYLOADS];
+	/* IKEv1 */
+	bool encrypted;
+	uint8_t nxforms;
+	uint32_t xforms_full;     /* transforms in the message (nxforms kept) */
+	struct ike_xform xforms[IKE_V1_XFORMS];
+	bool has_ke, has_nonce;
+	uint16_t ke_len, nonce_len;
+	uint32_t ke_full, nonce_full;
+	uint8_t ke[IKE_KE_MAX], nonce[IKE_NONCE_MAX];
+	uint8_t nvendors;
+	char vendor[IKE_VENDORS][IKE_VENDOR_MAX * 2 + 1]; /* hex */
+	uint8_t vendor_len[IKE_VENDORS];
+	/* IKEv2 */
+	uint32_t errors;
+	uint8_t nnotify;
+	uint16_t notify[IKE_NOTIFY];
+	uint8_t nv2x;
+	struct ike_v2_xform v2x[IKE_V2_XFORMS];
+};
+struct jbuf;
+void ike_log_fields(struct jbuf *jb, const struct ike_tx *t);
+/* ike.chosen_sa_attribute: the attribute named ("alg_enc", ...), 1..16,
+ * or 0; the value of it that t chose (returns false when none). */
+int ike_attr_lookup(const char *name);
+bool ike_chosen_attr(const struct ike_tx *t, int attr, uint32_t *v);
+
 /* MQTT (mqtt.c): a transaction is up to MQTT_TX_MSGS messages (CONNECT
  * and CONNACK, a PUBLISH and its acknowledgements, ...), each kept as its
  * raw bytes (charged to the app memcap) and read again when logged or
@@ -665,6 +748,8 @@ struct app_tx {
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
 	/* the RFB handshake, completed on this packet */
 	const struct rfb_tx *rfb;
+	/* the IKE message of this packet */
+	const struct ike_tx *ike;
 	/* Kerberos messages of this packet */
 	const struct krb5_tx *krb5[APP_KRB5_PER_PKT];
 	uint8_t nkrb5;

@@ -412,6 +412,20 @@ void rfb_feed(struct app_ctx *a, struct rfb_state *s, int dir, const uint8_t *d,
 bool rfb_probe(const uint8_t *d, uint32_t n);
 const struct rfb_tx *rfb_unlogged(struct rfb_state *s);
 
+/* IKE (ike.c) */
+struct ike_state {
+	struct ike_flow fl;
+	struct ike_tx tx;         /* the message of the current packet */
+	uint64_t next_tx;
+	bool started;
+};
+/* One datagram; nat_t: on port 4500 (after a non-ESP marker). */
+void ike_udp(struct app_ctx *a, struct ike_state *s, int dir, bool nat_t, const uint8_t *d,
+	     uint32_t n);
+/* nat_t: after a zero non-ESP marker */
+bool ike_probe(const uint8_t *d, uint32_t n, bool nat_t);
+void ike_state_free(struct app_ctx *a, struct ike_state *s);
+
 /* Kerberos 5 (krb5.c) */
 #define KRB5_MAX_TX 8
 struct krb5_state {
@@ -498,6 +512,7 @@ struct app_flow {
 	struct mqtt_state *mqtt;
 	struct krb5_state *krb5;
 	struct rfb_state *rfb;
+	struct ike_state *ike;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

@@ -86,6 +86,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->krb5 = c->eve_krb5;
 	ec->ethernet = c->eve_ethernet;
 	ec->rfb = c->eve_rfb;
+	ec->ike = c->eve_ike;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -615,6 +616,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		} else if (f->alproto == ALP_SMB && tx && tx->nsmb) {
 			jb_open_object(jb, "smb");
 			smb_log_fields(jb, tx->smb[0]);
+			jb_close(jb);
+		} else if (f->alproto == ALP_IKE && tx && tx->ike) {
+			jb_open_object(jb, "ike");
+			ike_log_fields(jb, tx->ike);
 			jb_close(jb);
 		} else if (f->alproto == ALP_RFB && tx && tx->rfb) {
 			jb_open_object(jb, "rfb");
@@ -1156,6 +1161,14 @@ static void rfb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "rfb", 0, rfb_log_fields, t, ec);
 }
 
+/* Each IKE message as it comes, in the direction it travelled. */
+static void ike_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (tx && f && tx->ike)
+		TX_RECORD(jb, p, f, "ike", tx->ike->tx_id, ike_log_fields, tx->ike, ec);
+}
+
 /* Each Kerberos message as it comes. */
 static void krb5_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
@@ -1287,6 +1300,7 @@ static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
 static bool want_mqtt(const struct eve_cfg *ec) { return ec->mqtt; }
 static bool want_krb5(const struct eve_cfg *ec) { return ec->krb5; }
 static bool want_rfb(const struct eve_cfg *ec) { return ec->rfb; }
+static bool want_ike(const struct eve_cfg *ec) { return ec->ike; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1316,6 +1330,7 @@ static const struct eve_app_row {
 	{ "mqtt", want_mqtt, mqtt_rows, 10 },
 	{ "krb5", want_krb5, krb5_rows, 0 },
 	{ "rfb", want_rfb, rfb_rows, 11 },
+	{ "ike", want_ike, ike_rows, 0 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },
