@@ -41,6 +41,7 @@ enum alproto_id {
 	ALP_KRB5,
 	ALP_RFB,
 	ALP_IKE,
+	ALP_NFS,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -437,6 +438,38 @@ void ike_log_fields(struct jbuf *jb, const struct ike_tx *t);
 int ike_attr_lookup(const char *name);
 bool ike_chosen_attr(const struct ike_tx *t, int attr, uint32_t *v);
 
+/* NFS (nfs.c): a call and its reply, or a file transfer (READ or WRITE
+ * chunks of one file handle in one direction) */
+#define NFS_FH_MAX 128
+#define NFS_NAME_MAX 256
+struct nfs_tx {
+	bool used, logged;
+	uint64_t id;              /* 1, 2, ... (Suricata's: tx_id + 1) */
+	uint32_t xid, procedure;  /* v4: the op (CREATE, REMOVE, READ, WRITE) */
+	uint8_t version;          /* 2, 3 or 4 */
+	bool file_tx, file_to_client, file_closed, is_first, is_last, commit;
+	bool req_done, resp_done, rename, has_creds;
+	uint8_t shown;            /* bit d: shown to the rules in direction d */
+	int8_t file;              /* its open file (nfs.c), or -1 */
+	uint32_t auth_type, uid, gid, rpc_status, nfs_status;
+	uint32_t last_xid, chunks;
+	char machine[NFS_NAME_MAX];
+	uint16_t machine_len;
+	char name[NFS_NAME_MAX];  /* RENAME: from */
+	uint16_t name_len;
+	char to_name[NFS_NAME_MAX];
+	uint16_t to_name_len;
+	uint8_t fh[NFS_FH_MAX];
+	uint8_t fh_len;
+};
+#define APP_NFS_PER_PKT 8
+struct jbuf;
+void nfs_log_fields(struct jbuf *jb, const struct nfs_tx *t);  /* the "nfs" object */
+void rpc_log_fields(struct jbuf *jb, const struct nfs_tx *t);  /* the "rpc" object */
+/* a procedure's number in a version (v4: the op) by its name, or -1:
+ * ("READ", 3) -> 6, ("READ", 4) -> 25 */
+int nfs_procedure_lookup(const char *name, uint8_t version);
+
 /* MQTT (mqtt.c): a transaction is up to MQTT_TX_MSGS messages (CONNECT
  * and CONNACK, a PUBLISH and its acknowledgements, ...), each kept as its
  * raw bytes (charged to the app memcap) and read again when logged or
@@ -597,6 +630,7 @@ struct app_file {
 	const struct ftpdata_info *ftpdata; /* an FTP data connection's file */
 	bool smb;                 /* carried by SMB READ / WRITE ... */
 	const struct smb_tx *smb_tx; /* ... by this file transaction (NULL at flow end) */
+	const struct nfs_tx *nfs_tx; /* carried by NFS READ / WRITE: its file transaction */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
 };
@@ -748,6 +782,12 @@ struct app_tx {
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
 	/* the RFB handshake, completed on this packet */
 	const struct rfb_tx *rfb;
+	/* NFS transactions shown to the rules on this packet, and those to
+	 * write as nfs records */
+	const struct nfs_tx *nfs[APP_NFS_PER_PKT];
+	uint8_t nnfs;
+	const struct nfs_tx *nfslog[APP_NFS_PER_PKT];
+	uint8_t nnfslog;
 	/* the IKE message of this packet */
 	const struct ike_tx *ike;
 	/* Kerberos messages of this packet */
@@ -844,6 +884,7 @@ const struct dce_tx *app_dcerpc_unlogged(struct flow *f);
 const struct pop3_tx *app_pop3_unlogged(struct flow *f);
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f);
 const struct rfb_tx *app_rfb_unlogged(struct flow *f);
+const struct nfs_tx *app_nfs_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

@@ -2631,6 +2631,22 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			}
 			break;
 		}
+		case AC_NFS_PROCEDURE:
+		case AC_NFS_VERSION:
+			if (!tx || !tx->nnfs)
+				return false;
+			for (unsigned k = 0; k < tx->nnfs && !ok; k++) {
+				const struct nfs_tx *t = tx->nfs[k];
+				if (c->type == AC_NFS_VERSION)
+					ok = numcmp_ok(&c->c, t->version);
+				else if (c->mask) /* by name: the version's number */
+					ok = t->version >= 2 && t->version <= 4 &&
+					     (c->neg_mask >> (8 * (t->version - 2)) & 0xff) == t->procedure;
+				else /* (a file transaction's COMMIT too, as Suricata's) */
+					ok = numcmp_ok(&c->c, t->procedure) ||
+					     (t->commit && numcmp_ok(&c->c, 21));
+			}
+			break;
 		case AC_RFB_SECTYPE:
 			if (!tx || !tx->rfb || !tx->rfb->has_sectype)
 				return false;
@@ -2892,6 +2908,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->nac && !app_conds_ok(r, tx, p)))
+				continue;
+			/* filestore on NFS makes a file rule, as Suricata's: it
+			 * looks at the packets where a file ends */
+			if (r->filestore && r->alproto == ALP_NFS && !(tx && tx->nfiles))
 				continue;
 			if (r->http_parts) {
 				/* evaluated where the last part it inspects arrives */

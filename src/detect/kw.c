@@ -2574,6 +2574,41 @@ static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct pars
 	return 0;
 }
 
+/* nfs_procedure:N (Suricata's numbers, with <, >, ranges) or a name
+ * (Suricata 9's: READ is v3's 6, v4's op 25, v2's 6); by name, mask bit 0
+ * and the numbers of v2, v3 and v4 in neg_mask's bytes (0xff: none) */
+static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "nfs_procedure", pc))
+		return -1;
+	char tmp[32];
+	str_lcpy(tmp, a, sizeof(tmp));
+	const char *t = trim(tmp);
+	uint32_t nums = 0;
+	bool any = false;
+	for (int v = 2; v <= 4; v++) {
+		int p = nfs_procedure_lookup(t, (uint8_t)v);
+		any |= p >= 0;
+		nums |= (uint32_t)(p >= 0 ? p : 0xff) << (8 * (v - 2));
+	}
+	if (!any)
+		return ac_num(r, a, AC_NFS_PROCEDURE, UINT32_MAX, "nfs_procedure", ALP_NFS, pc);
+	struct app_cond *c = add_ac(r, AC_NFS_PROCEDURE, ALP_NFS, pc);
+	if (!c)
+		return -1;
+	c->mask = 1;
+	c->neg_mask = nums;
+	return 0;
+}
+static int kw_nfs_version(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ac_num(r, a, AC_NFS_VERSION, UINT32_MAX, "nfs.version", ALP_NFS, pc);
+}
+static int kw_nfs_version_legacy(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return kw_nfs_version(r, a, pc);
+}
+
 static int kw_rfb_sectype(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return ac_num(r, a, AC_RFB_SECTYPE, UINT32_MAX, "rfb.sectype", ALP_RFB, pc);

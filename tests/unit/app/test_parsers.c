@@ -1726,6 +1726,299 @@ static void test_ike_v2(void **state)
 	assert_false(ike_probe(m.b, (uint32_t)m.n, true));
 }
 
+/* ---- NFS ---- */
+
+struct rpc_b {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void rb_u32(struct rpc_b *m, uint32_t v)
+{
+	assert_true(m->n + 4 <= sizeof(m->b));
+	m->b[m->n++] = (uint8_t)(v >> 24);
+	m->b[m->n++] = (uint8_t)(v >> 16);
+	m->b[m->n++] = (uint8_t)(v >> 8);
+	m->b[m->n++] = (uint8_t)v;
+}
+
+static void rb_opaque(struct rpc_b *m, const void *d, uint32_t n)
+{
+	rb_u32(m, n);
+	assert_true(m->n + n + 3 <= sizeof(m->b));
+	memcpy(m->b + m->n, d, n);
+	m->n += n;
+	while (m->n & 3)
+		m->b[m->n++] = 0;
+}
+
+/* an RPC call of NFS (AUTH_UNIX "client", 1000/100), TCP record mark
+ * first when tcp */
+static void rb_call(struct rpc_b *m, bool tcp, uint32_t xid, uint32_t vers, uint32_t proc)
+{
+	m->n = 0;
+	if (tcp)
+		rb_u32(m, 0);
+	rb_u32(m, xid);
+	rb_u32(m, 0);
+	rb_u32(m, 2);
+	rb_u32(m, 100003);
+	rb_u32(m, vers);
+	rb_u32(m, proc);
+	rb_u32(m, 1);
+	rb_u32(m, 28);
+	rb_u32(m, 0x12345678);
+	rb_opaque(m, "client", 6);
+	rb_u32(m, 1000);
+	rb_u32(m, 100);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+}
+
+static void rb_reply(struct rpc_b *m, bool tcp, uint32_t xid)
+{
+	m->n = 0;
+	if (tcp)
+		rb_u32(m, 0);
+	rb_u32(m, xid);
+	rb_u32(m, 1);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+}
+
+static void rb_mark(struct rpc_b *m)
+{
+	uint32_t v = 0x80000000u | (uint32_t)(m->n - 4);
+	m->b[0] = (uint8_t)(v >> 24);
+	m->b[1] = (uint8_t)(v >> 16);
+	m->b[2] = (uint8_t)(v >> 8);
+	m->b[3] = (uint8_t)v;
+}
+
+struct nfs_seen {
+	unsigned n, files, shown;
+	app_events_t ev;
+	char rec[6][1024];
+	char file[2][64];
+	uint64_t size[2];
+	bool trunc[2];
+};
+
+static void nfs_cb(const struct app_tx *tx, void *ud)
+{
+	struct nfs_seen *s = ud;
+	s->ev |= tx->events;
+	s->shown += tx->nnfs;
+	for (unsigned i = 0; i < tx->nnfslog && s->n < 6; i++) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		jb_open_object(&jb, "rpc");
+		rpc_log_fields(&jb, tx->nfslog[i]);
+		jb_close(&jb);
+		jb_open_object(&jb, "nfs");
+		nfs_log_fields(&jb, tx->nfslog[i]);
+		jb_close(&jb);
+		jb_close(&jb);
+		snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
+	for (unsigned i = 0; i < tx->nfiles && s->files < 2; i++) {
+		snprintf(s->file[s->files], sizeof(s->file[0]), "%.*s", (int)tx->files[i]->name_len,
+			 tx->files[i]->name);
+		s->trunc[s->files] = tx->files[i]->truncated;
+		s->size[s->files++] = tx->files[i]->size;
+	}
+}
+
+static const uint8_t nfs_fh3[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t nfs_dirfh3[4] = { 9, 9, 9, 9 };
+
+static void test_nfs_v3_tcp(void **state)
+{
+	(void)state;
+	static struct rpc_b q[4];
+	/* LOOKUP "file.txt" in a directory, its reply with the file's handle;
+	 * READ of 5 bytes at 0, the reply with eof */
+	rb_call(&q[0], true, 0x100, 3, 3);
+	rb_opaque(&q[0], nfs_dirfh3, 4);
+	rb_opaque(&q[0], "file.txt", 8);
+	rb_mark(&q[0]);
+	rb_reply(&q[1], true, 0x100);
+	rb_u32(&q[1], 0);
+	rb_opaque(&q[1], nfs_fh3, 8);
+	rb_mark(&q[1]);
+	rb_call(&q[2], true, 0x101, 3, 6);
+	rb_opaque(&q[2], nfs_fh3, 8);
+	rb_u32(&q[2], 0);
+	rb_u32(&q[2], 0);
+	rb_u32(&q[2], 4096);
+	rb_mark(&q[2]);
+	rb_reply(&q[3], true, 0x101);
+	rb_u32(&q[3], 0);
+	rb_u32(&q[3], 0);        /* no attributes */
+	rb_u32(&q[3], 5);        /* count */
+	rb_u32(&q[3], 1);        /* eof */
+	rb_opaque(&q[3], "hello", 5);
+	rb_mark(&q[3]);
+	for (size_t step = 0; step <= 1; step++) {
+		struct app_ctx a;
+		struct flow f;
+		struct nfs_seen s;
+		ctx_init(&a, 4096, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 2049;
+		memset(&s, 0, sizeof(s));
+		for (int i = 0; i < 4; i++)
+			feed(&a, &f, i & 1, q[i].b, q[i].n, step, nfs_cb, &s);
+		assert_int_equal(f.alproto, ALP_NFS);
+		assert_int_equal(s.n, 2);
+		assert_string_equal(s.rec[0], "{\"rpc\":{\"xid\":256,\"status\":\"ACCEPTED\",\"auth_type\":\"UNIX\","
+					      "\"creds\":{\"machine_name\":\"client\",\"uid\":1000,\"gid\":100}},"
+					      "\"nfs\":{\"version\":3,\"procedure\":\"LOOKUP\",\"filename\":\"file.txt\","
+					      "\"hhash\":\"3fca88c5\",\"id\":1,\"file_tx\":false,\"type\":\"response\","
+					      "\"status\":\"OK\"}}");
+		assert_non_null(strstr(s.rec[1], "\"nfs\":{\"version\":3,\"procedure\":\"READ\","
+						 "\"filename\":\"file.txt\",\"hhash\":\"3fca88c5\",\"id\":2,"
+						 "\"file_tx\":true,\"type\":\"response\",\"status\":\"OK\","
+						 "\"read\":{\"first\":true,\"last\":true,\"last_xid\":257,\"chunks\":1}}"));
+		assert_int_equal(s.files, 1);
+		assert_string_equal(s.file[0], "file.txt");
+		assert_int_equal(s.size[0], 5);
+		assert_false(s.trunc[0]);
+		assert_int_equal(s.ev, 0);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+}
+
+/* A WRITE larger than a record vigil gathers: its data streamed to the
+ * file; then a COMMIT closes it. */
+static void test_nfs_v3_large_write(void **state)
+{
+	(void)state;
+	const uint32_t count = NFS_REC_MAX + 5000;
+	size_t n = 200 + count;
+	uint8_t *w = malloc(n);
+	assert_non_null(w);
+	struct rpc_b *h = malloc(sizeof(*h));
+	assert_non_null(h);
+	rb_call(h, true, 7, 3, 7);
+	rb_opaque(h, nfs_fh3, 8);
+	rb_u32(h, 0);
+	rb_u32(h, 0);
+	rb_u32(h, count);
+	rb_u32(h, 0);            /* UNSTABLE */
+	rb_u32(h, count);
+	memcpy(w, h->b, h->n);
+	for (uint32_t i = 0; i < count; i++)
+		w[h->n + i] = (uint8_t)i;
+	size_t len = h->n + count;
+	uint32_t mark = 0x80000000u | (uint32_t)(len - 4);
+	w[0] = (uint8_t)(mark >> 24);
+	w[1] = (uint8_t)(mark >> 16);
+	w[2] = (uint8_t)(mark >> 8);
+	w[3] = (uint8_t)mark;
+	struct rpc_b *c = malloc(sizeof(*c));
+	assert_non_null(c);
+	rb_call(c, true, 8, 3, 21);
+	rb_opaque(c, nfs_fh3, 8);
+	rb_u32(c, 0);
+	rb_u32(c, 0);
+	rb_u32(c, 0);
+	rb_mark(c);
+	struct app_ctx a;
+	struct flow f;
+	struct nfs_seen s;
+	ctx_init(&a, 4096, 4 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 2049;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, w, len, 1000, nfs_cb, &s);
+	assert_int_equal(f.alproto, ALP_NFS);
+	assert_int_equal(s.files, 0);
+	feed(&a, &f, 0, c->b, c->n, 0, nfs_cb, &s);
+	assert_int_equal(s.files, 1);
+	assert_int_equal(s.size[0], count);
+	assert_false(s.trunc[0]);
+	assert_int_equal(s.ev, 0);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	free(w);
+	free(h);
+	free(c);
+}
+
+static void nfs_udp_send(struct app_ctx *a, struct flow *f, int dir, const struct rpc_b *m,
+			 size_t n, struct nfs_seen *s)
+{
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.dir = (uint8_t)dir;
+	p.sp = dir ? 2049 : 1023;
+	p.dp = dir ? 1023 : 2049;
+	p.flow = f;
+	p.payload = guard_copy(m->b, n);
+	p.payload_len = (uint32_t)n;
+	app_tx_reset(a);
+	app_udp(a, f, &p);
+	nfs_cb(&a->tx, s);
+}
+
+static void test_nfs_v2_udp(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct nfs_seen s;
+	struct rpc_b m;
+	ctx_init(&a, 4096, 1 << 20);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 17;
+	f.key.dp = 2049;
+	memset(&s, 0, sizeof(s));
+	/* NFSv2 STATFS (17) and its reply */
+	uint8_t fh2[32] = { 4, 4 };
+	rb_call(&m, false, 0x55, 2, 17);
+	memcpy(m.b + m.n, fh2, 32);
+	m.n += 32;
+	nfs_udp_send(&a, &f, 0, &m, m.n, &s);
+	assert_int_equal(f.alproto, ALP_NFS);
+	assert_int_equal(s.shown, 1);
+	rb_reply(&m, false, 0x55);
+	rb_u32(&m, 0);
+	for (int i = 0; i < 5; i++)
+		rb_u32(&m, 8192);
+	nfs_udp_send(&a, &f, 1, &m, m.n, &s);
+	assert_int_equal(s.n, 1);
+	assert_non_null(strstr(s.rec[0], "\"nfs\":{\"version\":2,\"procedure\":\"STATFS\""));
+	/* an unsupported version, and a reply cut short: events */
+	rb_call(&m, false, 0x56, 5, 1);
+	nfs_udp_send(&a, &f, 0, &m, m.n, &s);
+	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_UNSUPPORTED_VERSION));
+	rb_call(&m, false, 0x57, 2, 1);
+	nfs_udp_send(&a, &f, 0, &m, 10, &s);
+	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_MALFORMED));
+	/* more calls without replies than transactions kept: the oldest are
+	 * written as they are */
+	s.ev = 0;
+	for (uint32_t i = 0; i < 3 * NFS_MAX_TX; i++) {
+		rb_call(&m, false, 0x1000 + i, 2, 17);
+		memcpy(m.b + m.n, fh2, 32);
+		m.n += 32;
+		nfs_udp_send(&a, &f, 0, &m, m.n, &s);
+	}
+	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_TOO_MANY_TX));
+	/* every cut of a call: nothing read past its end */
+	for (size_t cut = 0; cut < m.n; cut++)
+		nfs_udp_send(&a, &f, 0, &m, cut, &s);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 static void test_rfb(void **state)
 {
 	(void)state;
@@ -2033,6 +2326,9 @@ int main(void)
 		cmocka_unit_test(test_rfb),
 		cmocka_unit_test(test_ike_v1),
 		cmocka_unit_test(test_ike_v2),
+		cmocka_unit_test(test_nfs_v3_tcp),
+		cmocka_unit_test(test_nfs_v3_large_write),
+		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),
