@@ -462,7 +462,7 @@ struct nfs_tx {
 	uint8_t fh[NFS_FH_MAX];
 	uint8_t fh_len;
 };
-#define APP_NFS_PER_PKT 8
+#define APP_NFS_PER_PKT 16
 struct jbuf;
 void nfs_log_fields(struct jbuf *jb, const struct nfs_tx *t);  /* the "nfs" object */
 void rpc_log_fields(struct jbuf *jb, const struct nfs_tx *t);  /* the "rpc" object */

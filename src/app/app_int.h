@@ -461,6 +461,7 @@ struct nfs_state {
 	unsigned name_next, xid_next;
 	uint64_t next_id;
 	bool udp, closed[2], flushed;
+	bool partial;             /* the record being read is only the head of one */
 };
 void nfs_feed(struct app_ctx *a, struct nfs_state *s, int dir, const uint8_t *d, uint32_t n);
 void nfs_udp(struct app_ctx *a, struct nfs_state *s, int dir, const uint8_t *d, uint32_t n);

@@ -30,7 +30,9 @@
  * app_int.h: transactions, calls awaiting replies, handle names, open
  * files); a TCP record is gathered whole up to NFS_REC_MAX, a larger one
  * (a big READ or WRITE) only its head, its file data then streamed.  The
- * state and the record buffers are charged to the app-layer memcap.
+ * state and the record buffers are charged to the app-layer memcap.  After
+ * a hole in the stream a direction is not read further (no record
+ * boundary to find again; Suricata searches for one).
  */
 #include <stdio.h>
 #include <string.h>
@@ -321,13 +323,19 @@ static struct nfs_xid *xid_find(struct nfs_state *s, uint32_t xid)
 	return NULL;
 }
 
-/* Transactions written on an earlier packet are free again. */
+/* Transactions written on an earlier packet are free again, and so is
+ * the file.data of files closed on an earlier packet. */
 static void tx_reap(struct app_ctx *a, struct nfs_state *s)
 {
 	for (unsigned i = 0; i < NFS_MAX_TX; i++) {
 		struct nfs_tx *t = &s->tx[i];
 		if (t->used && t->logged && s->tx_seq[i] != a->pkt_seq)
 			t->used = false;
+	}
+	for (unsigned i = 0; i < NFS_MAX_FILES; i++) {
+		struct nfs_file *f = &s->files[i];
+		if (!f->used && f->body.buf && f->closed_seq != a->pkt_seq + 1)
+			body_free(a, &f->body);
 	}
 }
 
@@ -345,20 +353,18 @@ static struct nfs_tx *tx_new(struct app_ctx *a, struct nfs_state *s, const struc
 			idx = i;
 		}
 	if (!t) {
-		/* full: the oldest transaction is written as it is */
+		/* full: the oldest transaction without an open file is written
+		 * as it is (its slot is free from the next packet on), and this
+		 * one is not followed */
 		app_event(a, APP_EV_NFS_TOO_MANY_TX);
-		unsigned old = 0;
-		for (unsigned i = 1; i < NFS_MAX_TX; i++)
-			if (s->tx[i].id < s->tx[old].id)
+		unsigned old = NFS_MAX_TX;
+		for (unsigned i = 0; i < NFS_MAX_TX; i++)
+			if (!s->tx[i].logged && s->tx[i].file < 0 && /* (not an open file) */
+			    (old == NFS_MAX_TX || s->tx[i].id < s->tx[old].id))
 				old = i;
-		struct nfs_tx *o = &s->tx[old];
-		if (o->logged || o->file_tx) /* (a file's data would be lost: refused) */
-			return NULL;
-		tx_log(a, s, o);
-		if (s->tx_seq[old] == a->pkt_seq)
-			return NULL; /* (its record still points at it) */
-		t = o;
-		idx = old;
+		if (old < NFS_MAX_TX)
+			tx_log(a, s, &s->tx[old]);
+		return NULL;
 	}
 	memset(t, 0, sizeof(*t));
 	t->used = true;
@@ -395,13 +401,13 @@ static void tx_show(struct app_ctx *a, struct nfs_tx *t, int dir)
 /* Its record is written on this packet. */
 static void tx_log(struct app_ctx *a, struct nfs_state *s, struct nfs_tx *t)
 {
-	if (t->logged)
-		return;
-	t->logged = true;
-	s->tx_seq[t - s->tx] = a->pkt_seq;
 	/* Suricata does not log NFSv2/3 GETATTR */
 	bool filtered = t->version <= 3 && !t->file_tx && t->procedure == P3_GETATTR; /* (v2's too) */
-	if (!filtered && a->tx.nnfslog < APP_NFS_PER_PKT)
+	if (t->logged || (!filtered && a->tx.nnfslog >= APP_NFS_PER_PKT))
+		return; /* (too many on this packet: written when both sides close, or at flow end) */
+	t->logged = true;
+	s->tx_seq[t - s->tx] = a->pkt_seq;
+	if (!filtered)
 		a->tx.nfslog[a->tx.nnfslog++] = t;
 }
 
@@ -527,7 +533,7 @@ static void file_chunk(struct app_ctx *a, struct nfs_state *s, int dir, struct n
 	file_data(a, s, t, off, d, n);
 	tx_show(a, t, dir);
 	struct nfs_dir *dd = &s->dir[dir];
-	if (n < count && !s->udp) {
+	if (n < count && s->partial) { /* the rest of the record follows */
 		dd->file_tx = (int)(t - s->tx);
 		dd->file_id = t->id;
 		dd->file_off = off + n;
@@ -1259,8 +1265,11 @@ void nfs_feed(struct app_ctx *a, struct nfs_state *s, int dir, const uint8_t *d,
 			dd->got += k;
 			d += k;
 			n -= k;
-			if (dd->got == dd->keep)
+			if (dd->got == dd->keep) {
+				s->partial = dd->keep < dd->rec_len;
 				rpc_record(a, s, dir & 1, dd->buf, dd->keep);
+				s->partial = false;
+			}
 		} else {
 			/* past what is kept of a large record */
 			uint32_t left = dd->rec_len - dd->got, k = n < left ? n : left;
