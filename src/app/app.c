@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -46,6 +46,12 @@ int app_event_lookup(const char *name)
 	for (int i = 0; i < APP_EV_MAX; i++)
 		if (!strcmp(app_event_names[i], name))
 			return i;
+	/* ikev2.x: Suricata's alias of the ike protocol */
+	if (!strncmp(name, "ikev2.", 6)) {
+		char n[64];
+		snprintf(n, sizeof(n), "ike.%s", name + 6);
+		return app_event_lookup(n);
+	}
 	return -1;
 }
 
@@ -231,6 +237,8 @@ int alproto_lookup(const char *name)
 		return ALP_TLS;
 	if (!strcmp(name, "http1"))
 		return ALP_HTTP;
+	if (!strcmp(name, "ikev2"))
+		return ALP_IKE; /* Suricata's alias */
 	return -1;
 }
 
@@ -606,6 +614,8 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 	 * Suricata writes an SMTP transaction left open on this packet */
 	if (af && af->smtp && f->alproto == ALP_SMTP && f->tcp_state == TCP_CLOSED)
 		smtp_tcp_closed(a, af->smtp);
+	if (af && af->nfs && f->alproto == ALP_NFS)
+		nfs_packet(a, af->nfs);
 	struct ftpdata_state *d = af && f->alproto == ALP_FTPDATA ? af->ftpdata : NULL;
 	if (!d || !d->open || d->shown[dir & 1])
 		return;
@@ -623,6 +633,8 @@ void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
 		http_data(a, af->http, dir, NULL, 0);
 	if (af && af->ftpdata && f->alproto == ALP_FTPDATA)
 		ftpdata_close(a, af->ftpdata, false); /* the sender is done */
+	if (af && af->nfs && f->alproto == ALP_NFS)
+		nfs_close(a, af->nfs, dir);
 }
 
 const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp)
@@ -699,6 +711,12 @@ const struct pop3_tx *app_pop3_unlogged(struct flow *f)
 	return af ? pop3_unlogged(af->pop3) : NULL;
 }
 
+const struct nfs_tx *app_nfs_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? nfs_unlogged(af->nfs) : NULL;
+}
+
 const struct rfb_tx *app_rfb_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -732,6 +750,8 @@ const struct app_file *app_http_open_file(struct flow *f)
 			return &fi;
 		}
 	if (af && af->smb && smb_open_file(af->smb, &fi))
+		return &fi;
+	if (af && af->nfs && nfs_open_file(af->nfs, &fi))
 		return &fi;
 	struct ftpdata_state *d = af ? af->ftpdata : NULL;
 	if (d && d->open && !d->closed) {
@@ -841,6 +861,9 @@ void app_tx_reset(struct app_ctx *a)
 	t->nmqtt = 0;
 	t->nkrb5 = 0;
 	t->rfb = NULL;
+	t->ike = NULL;
+	t->nnfs = 0;
+	t->nnfslog = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -893,6 +916,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	mqtt_state_free(a, af->mqtt);
 	krb5_state_free(a, af->krb5);
 	v_free(af->rfb);
+	ike_state_free(a, af->ike);
+	nfs_state_free(a, af->nfs);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -923,6 +948,8 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_FLOW_KRB5_UDP); else CNT_INC(a->cnt, APP_FLOW_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_FLOW_RFB); break;
+	case ALP_IKE: CNT_INC(a->cnt, APP_FLOW_IKE); break;
+	case ALP_NFS: if (udp) CNT_INC(a->cnt, APP_FLOW_NFS_UDP); else CNT_INC(a->cnt, APP_FLOW_NFS_TCP); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -948,6 +975,8 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
+	case ALP_IKE: CNT_INC(a->cnt, APP_TX_IKE); break;
+	case ALP_NFS: if (udp) CNT_INC(a->cnt, APP_TX_NFS_UDP); else CNT_INC(a->cnt, APP_TX_NFS_TCP); break;
 	}
 }
 
@@ -977,6 +1006,12 @@ static bool dcerpc_probe(const uint8_t *d, uint32_t n)
 
 static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 {
+	/* NFS on its port, as Suricata probes it: an RPC call of the NFS
+	 * program, or an RPC reply (first, as a record mark can look like an
+	 * SSLv2 hello) */
+	if ((f->key.sp == 2049 || f->key.dp == 2049) &&
+	    (nfs_probe(d, n, true, 0) || nfs_probe(d, n, true, 1)))
+		return ALP_NFS;
 	if (n >= 3 && d[0] == 0x16 && d[1] == 0x03 && d[2] <= 0x04)
 		return ALP_TLS;
 	/* SSLv2-format ClientHello offering SSL 3.0 or TLS */
@@ -1140,6 +1175,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			mqtt_gap(a, af->mqtt, dir);
 		else if (f->alproto == ALP_KRB5 && af->krb5)
 			krb5_gap(a, af->krb5, dir);
+		else if (f->alproto == ALP_NFS && af->nfs)
+			nfs_gap(a, af->nfs, dir);
 		if (!data)
 			return;
 	}
@@ -1286,6 +1323,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		krb5_feed(a, af->krb5, dir, data, len);
 		break;
+	case ALP_NFS:
+		if (!af->nfs && !(af->nfs = charged_state(a, sizeof(*af->nfs))))
+			return;
+		nfs_feed(a, af->nfs, dir, data, len);
+		break;
 	case ALP_RFB:
 		if (!af->rfb && !(af->rfb = v_calloc(1, sizeof(*af->rfb))))
 			return;
@@ -1352,6 +1394,8 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 	uint32_t n = p->payload_len;
 	bool tftp_port = p->dp == 69 || p->sp == 69;
 	bool snmp_port = p->dp == 161 || p->sp == 161 || p->dp == 162 || p->sp == 162;
+	bool ike_port = p->dp == 500 || p->sp == 500, nat_t = p->dp == 4500 || p->sp == 4500;
+	bool nfs_port = p->dp == 2049 || p->sp == 2049;
 	if (f->alproto == ALP_UNKNOWN) {
 		/* by content, the port only where the content says little */
 		struct tftp_info probe;
@@ -1369,6 +1413,13 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		}
 		if (f->alproto == ALP_UNKNOWN && ldap_probe(d, n))
 			claim(a, f, ALP_LDAP);
+		/* IKE on its ports, as Suricata probes it (4500: after a zero
+		 * non-ESP marker) */
+		if (f->alproto == ALP_UNKNOWN && (ike_port || nat_t) && ike_probe(d, n, !ike_port))
+			claim(a, f, ALP_IKE);
+		/* NFS on its port, as Suricata probes it */
+		if (f->alproto == ALP_UNKNOWN && nfs_port && nfs_probe(d, n, false, p->dir))
+			claim(a, f, ALP_NFS);
 		/* (not on DNS's ports: a DNS query can look like one, as
 		 * Suricata's dns-dcerpc-reversed case shows) */
 		if (f->alproto == ALP_UNKNOWN && (p->sp == 88 || p->dp == 88) && krb5_probe(d, n))
@@ -1405,6 +1456,26 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if ((st = UDP_STATE(f, krb5)))
 			krb5_udp(a, st, d, n);
 		return;
+	case ALP_NFS: {
+		/* charged (nfs_state_free releases it) */
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->nfs && !(af->nfs = charged_state(a, sizeof(*af->nfs))))
+			return;
+		nfs_udp(a, af->nfs, p->dir, d, n);
+		return;
+	}
+	case ALP_IKE: {
+		/* charged (ike_state_free releases it) */
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->ike && !(af->ike = charged_state(a, sizeof(*af->ike))))
+			return;
+		ike_udp(a, af->ike, p->dir, nat_t && !ike_port, d, n);
+		return;
+	}
 	case ALP_DCERPC: {
 		/* charged, as over TCP (dcerpc_state_free releases it) */
 		struct app_flow *af = f->app;

@@ -40,6 +40,8 @@ enum alproto_id {
 	ALP_MQTT,
 	ALP_KRB5,
 	ALP_RFB,
+	ALP_IKE,
+	ALP_NFS,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -354,6 +356,120 @@ void krb5_log_fields(struct jbuf *jb, const struct krb5_tx *t);
 int krb5_etype_lookup(const char *name); /* "rc4-hmac" -> 23, or -1 */
 bool krb5_weak(int32_t etype);            /* not AES or Camellia */
 
+/* IKE (ike.c): each IKEv1 or IKEv2 message is a transaction, written
+ * when it arrives; its record also shows what the flow gathered so far
+ * (the chosen transform, each side's key exchange and nonce), so the
+ * transaction points back at that (struct ike_flow). */
+#define IKE_ATTRS 16              /* attributes kept per IKEv1 transform */
+#define IKE_ATTR_HEX 32           /* bytes kept of a variable-length attribute */
+#define IKE_V1_XFORMS 8           /* IKEv1 transforms kept per message */
+#define IKE_VENDORS 8             /* vendor ids kept per message */
+#define IKE_VENDOR_MAX 32         /* bytes kept of a vendor id */
+#define IKE_PAYLOADS 24           /* payload types listed per message */
+#define IKE_NOTIFY 16             /* IKEv2 notify types listed per message */
+#define IKE_V2_XFORMS 16          /* IKEv2 transforms kept (chosen_sa_attribute) */
+#define IKE_KE_MAX 1024           /* key exchange bytes kept (8192-bit MODP) */
+#define IKE_NONCE_MAX 256         /* nonce bytes kept (RFC 7296: 16 to 256) */
+struct ike_attr {
+	uint8_t type;             /* 1 alg_enc ... 16 sa_group_order; 0 others */
+	uint16_t value;           /* the basic (TV) form's value, else the length */
+	bool has_num, has_hex;
+	uint32_t num;             /* TV value, or a 4-byte TLV value */
+	uint8_t hex_len;          /* other TLV values: their first bytes */
+	uint8_t hex[IKE_ATTR_HEX];
+};
+struct ike_xform {
+	uint8_t nattr;
+	struct ike_attr attr[IKE_ATTRS];
+};
+struct ike_v2_xform {
+	uint8_t type;             /* 1 ENCR, 2 PRF, 3 INTEG, 4 DH, 5 ESN */
+	uint16_t id;
+};
+struct ike_v1_side {              /* what one side of IKEv1 sent last */
+	uint16_t ke_len, nonce_len;   /* kept bytes (ke_full/nonce_full: on the wire) */
+	uint32_t ke_full, nonce_full;
+	uint8_t ke[IKE_KE_MAX], nonce[IKE_NONCE_MAX];
+	uint64_t nb_xforms;       /* transforms seen since the last SA */
+	struct ike_xform xform;   /* the first of them */
+};
+struct ike_flow {
+	bool has_doi;
+	uint32_t doi;
+	struct ike_v1_side client, server;
+	/* IKEv2: the responder's choice (its last SA) */
+	uint16_t alg_enc, alg_auth, alg_prf, alg_dh, alg_esn;
+	uint8_t nv2x;             /* the responder's transforms, all its SAs' */
+	struct ike_v2_xform v2x[IKE_V2_XFORMS];
+};
+struct ike_tx {
+	uint64_t tx_id;
+	const struct ike_flow *fl;
+	uint8_t version, dir;     /* 1 or 2; 0 to server, 1 to client */
+	uint8_t maj, min, exch_type, flags;
+	uint32_t msg_id;
+	uint64_t init_spi, resp_spi;
+	char init_hex[17], resp_hex[17];  /* as Suricata's buffers and records show them */
+	uint8_t npayloads;
+	uint8_t payloads[IKE_PAYLOADS];
+	/* IKEv1 */
+	bool encrypted;
+	uint8_t nxforms;
+	uint32_t xforms_full;     /* transforms in the message (nxforms kept) */
+	struct ike_xform xforms[IKE_V1_XFORMS];
+	bool has_ke, has_nonce;
+	uint16_t ke_len, nonce_len;
+	uint32_t ke_full, nonce_full;
+	uint8_t ke[IKE_KE_MAX], nonce[IKE_NONCE_MAX];
+	uint8_t nvendors;
+	char vendor[IKE_VENDORS][IKE_VENDOR_MAX * 2 + 1]; /* hex */
+	uint8_t vendor_len[IKE_VENDORS];
+	/* IKEv2 */
+	uint32_t errors;
+	uint8_t nnotify;
+	uint16_t notify[IKE_NOTIFY];
+	uint8_t nv2x;
+	struct ike_v2_xform v2x[IKE_V2_XFORMS];
+};
+struct jbuf;
+void ike_log_fields(struct jbuf *jb, const struct ike_tx *t);
+/* ike.chosen_sa_attribute: the attribute named ("alg_enc", ...), 1..16,
+ * or 0; the value of it that t chose (returns false when none). */
+int ike_attr_lookup(const char *name);
+bool ike_chosen_attr(const struct ike_tx *t, int attr, uint32_t *v);
+
+/* NFS (nfs.c): a call and its reply, or a file transfer (READ or WRITE
+ * chunks of one file handle in one direction) */
+#define NFS_FH_MAX 128
+#define NFS_NAME_MAX 256
+struct nfs_tx {
+	bool used, logged;
+	uint64_t id;              /* 1, 2, ... (Suricata's: tx_id + 1) */
+	uint32_t xid, procedure;  /* v4: the op (CREATE, REMOVE, READ, WRITE) */
+	uint8_t version;          /* 2, 3 or 4 */
+	bool file_tx, file_to_client, file_closed, is_first, is_last, commit;
+	bool req_done, resp_done, rename, has_creds;
+	uint8_t shown;            /* bit d: shown to the rules in direction d */
+	int8_t file;              /* its open file (nfs.c), or -1 */
+	uint32_t auth_type, uid, gid, rpc_status, nfs_status;
+	uint32_t last_xid, chunks;
+	char machine[NFS_NAME_MAX];
+	uint16_t machine_len;
+	char name[NFS_NAME_MAX];  /* RENAME: from */
+	uint16_t name_len;
+	char to_name[NFS_NAME_MAX];
+	uint16_t to_name_len;
+	uint8_t fh[NFS_FH_MAX];
+	uint8_t fh_len;
+};
+#define APP_NFS_PER_PKT 16
+struct jbuf;
+void nfs_log_fields(struct jbuf *jb, const struct nfs_tx *t);  /* the "nfs" object */
+void rpc_log_fields(struct jbuf *jb, const struct nfs_tx *t);  /* the "rpc" object */
+/* a procedure's number in a version (v4: the op) by its name, or -1:
+ * ("READ", 3) -> 6, ("READ", 4) -> 25 */
+int nfs_procedure_lookup(const char *name, uint8_t version);
+
 /* MQTT (mqtt.c): a transaction is up to MQTT_TX_MSGS messages (CONNECT
  * and CONNACK, a PUBLISH and its acknowledgements, ...), each kept as its
  * raw bytes (charged to the app memcap) and read again when logged or
@@ -514,6 +630,7 @@ struct app_file {
 	const struct ftpdata_info *ftpdata; /* an FTP data connection's file */
 	bool smb;                 /* carried by SMB READ / WRITE ... */
 	const struct smb_tx *smb_tx; /* ... by this file transaction (NULL at flow end) */
+	const struct nfs_tx *nfs_tx; /* carried by NFS READ / WRITE: its file transaction */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
 };
@@ -669,6 +786,14 @@ struct app_tx {
 	uint8_t dce_uuid[16];     /* as on the wire (little-endian fields) */
 	/* the RFB handshake, completed on this packet */
 	const struct rfb_tx *rfb;
+	/* NFS transactions shown to the rules on this packet, and those to
+	 * write as nfs records */
+	const struct nfs_tx *nfs[APP_NFS_PER_PKT];
+	uint8_t nnfs;
+	const struct nfs_tx *nfslog[APP_NFS_PER_PKT];
+	uint8_t nnfslog;
+	/* the IKE message of this packet */
+	const struct ike_tx *ike;
 	/* Kerberos messages of this packet */
 	const struct krb5_tx *krb5[APP_KRB5_PER_PKT];
 	uint8_t nkrb5;
@@ -763,6 +888,7 @@ const struct dce_tx *app_dcerpc_unlogged(struct flow *f);
 const struct pop3_tx *app_pop3_unlogged(struct flow *f);
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f);
 const struct rfb_tx *app_rfb_unlogged(struct flow *f);
+const struct nfs_tx *app_nfs_unlogged(struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

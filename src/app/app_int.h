@@ -413,6 +413,81 @@ void rfb_feed(struct app_ctx *a, struct rfb_state *s, int dir, const uint8_t *d,
 bool rfb_probe(const uint8_t *d, uint32_t n);
 const struct rfb_tx *rfb_unlogged(struct rfb_state *s);
 
+/* NFS (nfs.c) */
+#define NFS_MAX_TX 16             /* transactions open or awaiting their record */
+#define NFS_MAX_XID 32            /* calls awaiting their replies */
+#define NFS_MAX_NAMES 32          /* file handle -> name */
+#define NFS_MAX_FILES 4           /* files open */
+#define NFS_REC_MAX (256u * 1024) /* a TCP record gathered whole (larger: its head) */
+struct nfs_xid {
+	bool used;
+	uint32_t xid, procedure;  /* v2: as v3's */
+	uint8_t version;
+	uint64_t offset;          /* READ */
+	uint8_t fh[NFS_FH_MAX];
+	uint8_t fh_len;
+	char name[NFS_NAME_MAX];
+	uint16_t name_len;
+};
+struct nfs_name {
+	bool used;
+	uint8_t fh[NFS_FH_MAX];
+	uint8_t fh_len;
+	char name[NFS_NAME_MAX];
+	uint16_t name_len;
+};
+struct nfs_file {
+	bool used;
+	uint64_t next_off, size;
+	uint64_t closed_seq;      /* the packet it was closed on, + 1 */
+	struct file_track ft;
+	struct http_body body;    /* the first bytes (file.data) */
+};
+struct nfs_dir {
+	uint8_t mark[4], mark_len;
+	uint32_t rec_len, got, keep, cap;
+	uint8_t *buf;             /* the record (or its head), charged */
+	int file_tx;              /* a large READ/WRITE whose data follows, or -1 */
+	uint64_t file_id, file_off;
+	uint32_t file_left;
+	bool file_last, broken;
+};
+struct nfs_state {
+	struct nfs_dir dir[2];
+	struct nfs_tx tx[NFS_MAX_TX];
+	uint64_t tx_seq[NFS_MAX_TX]; /* the packet a transaction's record was written on */
+	struct nfs_xid xids[NFS_MAX_XID];
+	struct nfs_name names[NFS_MAX_NAMES];
+	struct nfs_file files[NFS_MAX_FILES];
+	unsigned name_next, xid_next;
+	uint64_t next_id;
+	bool udp, closed[2], flushed;
+	bool partial;             /* the record being read is only the head of one */
+};
+void nfs_feed(struct app_ctx *a, struct nfs_state *s, int dir, const uint8_t *d, uint32_t n);
+void nfs_udp(struct app_ctx *a, struct nfs_state *s, int dir, const uint8_t *d, uint32_t n);
+void nfs_gap(struct app_ctx *a, struct nfs_state *s, int dir);
+void nfs_close(struct app_ctx *a, struct nfs_state *s, int dir);
+void nfs_packet(struct app_ctx *a, struct nfs_state *s);
+bool nfs_probe(const uint8_t *d, uint32_t n, bool tcp, int dir);
+const struct nfs_tx *nfs_unlogged(struct nfs_state *s);
+const struct app_file *nfs_open_file(struct nfs_state *s, struct app_file *fi);
+void nfs_state_free(struct app_ctx *a, struct nfs_state *s);
+
+/* IKE (ike.c) */
+struct ike_state {
+	struct ike_flow fl;
+	struct ike_tx tx;         /* the message of the current packet */
+	uint64_t next_tx;
+	bool started;
+};
+/* One datagram; nat_t: on port 4500 (after a non-ESP marker). */
+void ike_udp(struct app_ctx *a, struct ike_state *s, int dir, bool nat_t, const uint8_t *d,
+	     uint32_t n);
+/* nat_t: after a zero non-ESP marker */
+bool ike_probe(const uint8_t *d, uint32_t n, bool nat_t);
+void ike_state_free(struct app_ctx *a, struct ike_state *s);
+
 /* Kerberos 5 (krb5.c) */
 #define KRB5_MAX_TX 8
 struct krb5_state {
@@ -499,6 +574,8 @@ struct app_flow {
 	struct mqtt_state *mqtt;
 	struct krb5_state *krb5;
 	struct rfb_state *rfb;
+	struct ike_state *ike;
+	struct nfs_state *nfs;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

@@ -2392,6 +2392,23 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	for (unsigned i = 0; i < tx->nmqtt; i++)
 		mqtt_tx_buffers(tx->mqtt[i], mqtt_put, bi);
+	if (tx->ike) {
+		const struct ike_tx *t = tx->ike;
+		/* Suricata's: the initiator SPI and vendor ids to the server,
+		 * the responder's SPI to the client; the rest IKEv1's */
+		if (dir == 0)
+			add_inst(&bi[BUF_IKE_INIT_SPI], (const uint8_t *)t->init_hex, 16);
+		else
+			add_inst(&bi[BUF_IKE_RESP_SPI], (const uint8_t *)t->resp_hex, 16);
+		if (t->version == 1) {
+			for (unsigned i = 0; dir == 0 && i < t->nvendors; i++)
+				add_inst(&bi[BUF_IKE_VENDOR], (const uint8_t *)t->vendor[i], t->vendor_len[i]);
+			if (t->ke_full)
+				add_inst(&bi[BUF_IKE_KEY_EXCHANGE], t->ke, t->ke_len);
+			if (t->nonce_full)
+				add_inst(&bi[BUF_IKE_NONCE], t->nonce, t->nonce_len);
+		}
+	}
 	if (tx->rfb && tx->rfb->has_init)
 		add_inst(&bi[BUF_RFB_NAME], tx->rfb->name, tx->rfb->name_len);
 	for (unsigned i = 0; i < tx->nkrb5; i++) {
@@ -2653,6 +2670,43 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 					ok = numcmp_ok(&c->c, d->q[k].type);
 				for (unsigned k = 0; k < d->nans && !ok; k++)
 					ok = numcmp_ok(&c->c, d->a[k].type);
+			}
+			break;
+		case AC_IKE: {
+			if (!tx || !tx->ike)
+				return false;
+			const struct ike_tx *t = tx->ike;
+			uint32_t v = 0;
+			switch (c->mask) {
+			case IKE_C_EXCHTYPE:
+				ok = numcmp_ok(&c->c, t->exch_type);
+				break;
+			case IKE_C_KE_LEN:
+				ok = t->version == 1 && t->ke_full && numcmp_ok(&c->c, t->ke_full);
+				break;
+			case IKE_C_NONCE_LEN:
+				ok = t->version == 1 && t->nonce_full && numcmp_ok(&c->c, t->nonce_full);
+				break;
+			case IKE_C_CHOSEN_SA: /* (the responder's: to the client) */
+				ok = p && p->dir == 1 && ike_chosen_attr(t, (int)c->neg_mask, &v) && numcmp_ok(&c->c, v);
+				break;
+			}
+			break;
+		}
+		case AC_NFS_PROCEDURE:
+		case AC_NFS_VERSION:
+			if (!tx || !tx->nnfs)
+				return false;
+			for (unsigned k = 0; k < tx->nnfs && !ok; k++) {
+				const struct nfs_tx *t = tx->nfs[k];
+				if (c->type == AC_NFS_VERSION)
+					ok = numcmp_ok(&c->c, t->version);
+				else if (c->mask) /* by name: the version's number */
+					ok = t->version >= 2 && t->version <= 4 &&
+					     (c->neg_mask >> (8 * (t->version - 2)) & 0xff) == t->procedure;
+				else /* (a file transaction's COMMIT too, as Suricata's) */
+					ok = numcmp_ok(&c->c, t->procedure) ||
+					     (t->commit && numcmp_ok(&c->c, 21));
 			}
 			break;
 		case AC_RFB_SECTYPE:
@@ -2948,6 +3002,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->nac && !app_conds_ok(r, tx, p)))
+				continue;
+			/* filestore on NFS makes a file rule, as Suricata's: it
+			 * looks at the packets where a file ends */
+			if (r->filestore && r->alproto == ALP_NFS && !(tx && tx->nfiles))
 				continue;
 			if (r->http_parts) {
 				/* evaluated where the last part it inspects arrives */

@@ -2252,6 +2252,11 @@ STICKY(smb_named_pipe_legacy, BUF_SMB_NAMED_PIPE, ALP_SMB)
 STICKY(smb_ntlmssp_user, BUF_SMB_NTLMSSP_USER, ALP_SMB)
 STICKY(smb_ntlmssp_domain, BUF_SMB_NTLMSSP_DOMAIN, ALP_SMB)
 STICKY(rfb_name, BUF_RFB_NAME, ALP_RFB)
+STICKY(ike_init_spi, BUF_IKE_INIT_SPI, ALP_IKE)
+STICKY(ike_resp_spi, BUF_IKE_RESP_SPI, ALP_IKE)
+STICKY(ike_vendor, BUF_IKE_VENDOR, ALP_IKE)
+STICKY(ike_key_exchange_payload, BUF_IKE_KEY_EXCHANGE, ALP_IKE)
+STICKY(ike_nonce_payload, BUF_IKE_NONCE, ALP_IKE)
 STICKY(krb5_cname, BUF_KRB5_CNAME, ALP_KRB5)
 STICKY(krb5_sname, BUF_KRB5_SNAME, ALP_KRB5)
 STICKY(mqtt_connect_clientid, BUF_MQTT_CONNECT_CLIENTID, ALP_MQTT)
@@ -2596,6 +2601,95 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* tls.version:1.2 | 0x0303 */
+/* The IKE conditions: one app_cond, what in mask (IKE_C_*); the
+ * attribute of ike.chosen_sa_attribute in neg_mask. */
+static int ike_cond(struct rule *r, const char *a, uint32_t what, uint64_t max, const char *kw,
+		    struct parse_ctx *pc)
+{
+	int rc = ac_num(r, a, AC_IKE, max, kw, ALP_IKE, pc);
+	if (!rc)
+		r->ac[r->nac - 1].mask = what;
+	return rc;
+}
+static int kw_ike_exchtype(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ike_cond(r, a, IKE_C_EXCHTYPE, 255, "ike.exchtype", pc);
+}
+static int kw_ike_key_exchange_payload_length(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ike_cond(r, a, IKE_C_KE_LEN, UINT32_MAX, "ike.key_exchange_payload_length", pc);
+}
+static int kw_ike_nonce_payload_length(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ike_cond(r, a, IKE_C_NONCE_LEN, UINT32_MAX, "ike.nonce_payload_length", pc);
+}
+/* ike.chosen_sa_attribute:NAME=N, the names Suricata takes */
+static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	static const char *const ok[] = { "alg_enc", "alg_hash", "alg_auth", "alg_dh",
+		"sa_group_type", "sa_life_type", "sa_life_duration", "alg_prf", "sa_key_length",
+		"sa_field_size" };
+	if (need_arg(a, "ike.chosen_sa_attribute", pc))
+		return -1;
+	char tmp[64];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *eq = strchr(tmp, '=');
+	if (!eq)
+		FAIL("ike.chosen_sa_attribute: NAME=N, not \"%s\"", a);
+	*eq = '\0';
+	const char *name = trim(tmp), *val = trim(eq + 1);
+	int attr = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ok) && !attr; i++)
+		if (!strcmp(name, ok[i]))
+			attr = ike_attr_lookup(name);
+	char *end;
+	unsigned long v = strtoul(val, &end, 10);
+	if (!attr || !*val || *end || !isdigit((unsigned char)*val) || v > UINT32_MAX)
+		FAIL("ike.chosen_sa_attribute: bad value \"%s\" (alg_enc, alg_hash, alg_auth, alg_dh, alg_prf, sa_group_type, sa_life_type, sa_life_duration, sa_key_length or sa_field_size = a number)", a);
+	struct app_cond *c = add_ac(r, AC_IKE, ALP_IKE, pc);
+	if (!c)
+		return -1;
+	c->c = (struct numcmp){ CMP_EQ, (uint32_t)v, 0 };
+	c->mask = IKE_C_CHOSEN_SA;
+	c->neg_mask = (uint32_t)attr;
+	return 0;
+}
+
+/* nfs_procedure:N (Suricata's numbers, with <, >, ranges) or a name
+ * (Suricata 9's: READ is v3's 6, v4's op 25, v2's 6); by name, mask bit 0
+ * and the numbers of v2, v3 and v4 in neg_mask's bytes (0xff: none) */
+static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "nfs_procedure", pc))
+		return -1;
+	char tmp[32];
+	str_lcpy(tmp, a, sizeof(tmp));
+	const char *t = trim(tmp);
+	uint32_t nums = 0;
+	bool any = false;
+	for (int v = 2; v <= 4; v++) {
+		int p = nfs_procedure_lookup(t, (uint8_t)v);
+		any |= p >= 0;
+		nums |= (uint32_t)(p >= 0 ? p : 0xff) << (8 * (v - 2));
+	}
+	if (!any)
+		return ac_num(r, a, AC_NFS_PROCEDURE, UINT32_MAX, "nfs_procedure", ALP_NFS, pc);
+	struct app_cond *c = add_ac(r, AC_NFS_PROCEDURE, ALP_NFS, pc);
+	if (!c)
+		return -1;
+	c->mask = 1;
+	c->neg_mask = nums;
+	return 0;
+}
+static int kw_nfs_version(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ac_num(r, a, AC_NFS_VERSION, UINT32_MAX, "nfs.version", ALP_NFS, pc);
+}
+static int kw_nfs_version_legacy(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return kw_nfs_version(r, a, pc);
+}
+
 static int kw_rfb_sectype(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return ac_num(r, a, AC_RFB_SECTYPE, UINT32_MAX, "rfb.sectype", ALP_RFB, pc);

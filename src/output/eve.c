@@ -86,6 +86,8 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->krb5 = c->eve_krb5;
 	ec->ethernet = c->eve_ethernet;
 	ec->rfb = c->eve_rfb;
+	ec->ike = c->eve_ike;
+	ec->nfs = c->eve_nfs;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -196,6 +198,7 @@ static void ether(struct jbuf *jb, const struct packet *p, const struct flow *f)
  * the client (Suricata's LOG_DIR_FLOW transaction records) */
 static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
 			   const struct packet *p, const struct eve_cfg *ec, bool flow_dir);
+static void nfs_objects(struct jbuf *jb, const struct nfs_tx *t);
 
 void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
 		const struct packet *p, const struct eve_cfg *ec)
@@ -615,6 +618,12 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		} else if (f->alproto == ALP_SMB && tx && tx->nsmb) {
 			jb_open_object(jb, "smb");
 			smb_log_fields(jb, tx->smb[0]);
+			jb_close(jb);
+		} else if (f->alproto == ALP_NFS && tx && (tx->nnfs || tx->nnfslog)) {
+			nfs_objects(jb, tx->nnfs ? tx->nfs[0] : tx->nfslog[0]);
+		} else if (f->alproto == ALP_IKE && tx && tx->ike) {
+			jb_open_object(jb, "ike");
+			ike_log_fields(jb, tx->ike);
 			jb_close(jb);
 		} else if (f->alproto == ALP_RFB && tx && tx->rfb) {
 			jb_open_object(jb, "rfb");
@@ -1156,6 +1165,52 @@ static void rfb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "rfb", 0, rfb_log_fields, t, ec);
 }
 
+/* The rpc and nfs objects of an NFS transaction. */
+static void nfs_objects(struct jbuf *jb, const struct nfs_tx *t)
+{
+	jb_open_object(jb, "rpc");
+	rpc_log_fields(jb, t);
+	jb_close(jb);
+	jb_open_object(jb, "nfs");
+	nfs_log_fields(jb, t);
+	jb_close(jb);
+}
+
+/* An nfs record, in the flow's orientation (p NULL: at flow end). */
+static void nfs_record(struct jbuf *jb, const struct packet *p, struct flow *f,
+		       const struct nfs_tx *t, const struct eve_cfg *ec)
+{
+	eve_header_dir(jb, p ? p->ts : f->last, "nfs", f, p, ec, true);
+	jb_u64(jb, "tx_id", t->id - 1);
+	nfs_objects(jb, t);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+/* An NFS transaction when its reply came or its file ended (or both
+ * sides closed), in the flow's orientation; those left at flow end. */
+static void nfs_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->nnfslog; i++)
+			nfs_record(jb, p, f, tx->nfslog[i], ec);
+		return;
+	}
+	for (const struct nfs_tx *t; (t = app_nfs_unlogged(f));)
+		nfs_record(jb, NULL, f, t, ec);
+}
+
+/* Each IKE message as it comes, in the direction it travelled. */
+static void ike_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (tx && f && tx->ike)
+		TX_RECORD(jb, p, f, "ike", tx->ike->tx_id, ike_log_fields, tx->ike, ec);
+}
+
 /* Each Kerberos message as it comes. */
 static void krb5_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
@@ -1237,7 +1292,10 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 		smb_log_fields(jb, fi->smb_tx);
 		jb_close(jb);
 	}
-	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" : "http");
+	if (fi->nfs_tx)
+		nfs_objects(jb, fi->nfs_tx);
+	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" :
+				fi->nfs_tx ? "nfs" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
 	if (fi->facts.magic[0])
@@ -1287,6 +1345,8 @@ static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
 static bool want_mqtt(const struct eve_cfg *ec) { return ec->mqtt; }
 static bool want_krb5(const struct eve_cfg *ec) { return ec->krb5; }
 static bool want_rfb(const struct eve_cfg *ec) { return ec->rfb; }
+static bool want_ike(const struct eve_cfg *ec) { return ec->ike; }
+static bool want_nfs(const struct eve_cfg *ec) { return ec->nfs; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1316,6 +1376,8 @@ static const struct eve_app_row {
 	{ "mqtt", want_mqtt, mqtt_rows, 10 },
 	{ "krb5", want_krb5, krb5_rows, 0 },
 	{ "rfb", want_rfb, rfb_rows, 11 },
+	{ "ike", want_ike, ike_rows, 0 },
+	{ "nfs", want_nfs, nfs_rows, 12 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },

@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_SMB, ALP_DCERPC, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
- * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP and ALP_SNMP over UDP).  The input is a
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_SMB, ALP_DCERPC, ALP_NFS, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP, ALP_SNMP and ALP_IKE over UDP, IKE on port 4500 when the first byte's 0x40 bit is set).  The input is a
  * conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
@@ -55,12 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||
+		   FUZZ_ALPROTO == ALP_IKE ||
 		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP || FUZZ_ALPROTO == ALP_DCERPC ||
-		     FUZZ_ALPROTO == ALP_KRB5) &&
+		     FUZZ_ALPROTO == ALP_KRB5 || FUZZ_ALPROTO == ALP_NFS) &&
 		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -94,6 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			app_stream_data(a, &f, dir, buf, (uint32_t)len, 0);
 			if (len && (buf[0] & 1))
 				app_tcp_close(a, &f, dir);
+			if (FUZZ_ALPROTO == ALP_NFS) /* (its flush when both sides closed) */
+				app_tcp_packet(a, &f, dir);
 		}
 		/* what records would write of the messages (SIP) */
 		for (unsigned i = 0; i < a->tx.nsip; i++) {
@@ -120,6 +123,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct jbuf jb = { 0 };
 			smb_log_fields(&jb, a->tx.smb[i]);
 			jb_fini(&jb);
+		}
+		for (unsigned i = 0; i < a->tx.nnfslog; i++) {
+			struct jbuf jb = { 0 };
+			rpc_log_fields(&jb, a->tx.nfslog[i]);
+			nfs_log_fields(&jb, a->tx.nfslog[i]);
+			jb_fini(&jb);
+		}
+		if (a->tx.ike) {
+			struct jbuf jb = { 0 };
+			ike_log_fields(&jb, a->tx.ike);
+			jb_fini(&jb);
+			uint32_t v;
+			volatile uint32_t sink = 0;
+			for (int k = 0; k < 18; k++)
+				if (ike_chosen_attr(a->tx.ike, k, &v))
+					sink ^= v;
+			(void)sink;
 		}
 		if (a->tx.rfb) {
 			struct jbuf jb = { 0 };
@@ -175,9 +195,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += len;
 	}
 	app_tx_reset(a);
+	if (FUZZ_ALPROTO == ALP_NFS) { /* files still open at flow end */
+		while (app_http_open_file(&f))
+			;
+	}
 	for (const struct ldap_tx *t; (t = app_ldap_unlogged(&f));) {
 		struct jbuf jb = { 0 };
 		ldap_log_fields(&jb, t); /* the records written at flow end */
+		jb_fini(&jb);
+	}
+	for (const struct nfs_tx *t; (t = app_nfs_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		nfs_log_fields(&jb, t);
 		jb_fini(&jb);
 	}
 	const struct rfb_tx *rt = app_rfb_unlogged(&f);

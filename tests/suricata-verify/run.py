@@ -27,13 +27,14 @@ except ImportError:
     sys.exit(77)
 
 EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb',
+             'ike', 'nfs',
              'engine'}
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
 APP_PREFIXES = ('traffic', 'in_iface', 'packet_info',
-                'dhcp', 'nfs', 'rdp',
-                'modbus', 'dnp3', 'ike', 'pgsql', 'websocket',
+                'dhcp', 'rdp',
+                'modbus', 'dnp3', 'pgsql', 'websocket',
                 'frame', 'metadata', 'bittorrent', 'enip',
                 'http2', 'arp', 'imap', 'verdict')
 SET_KEYS = {'stream.midstream': 'stream.midstream',
@@ -58,6 +59,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'stream.checksum-validation': None,
             # vigil always parses SIP (UDP and TCP)
             'app-layer.protocols.sip.enabled': None,
+            'app-layer.protocols.nfs.enabled': None,
             # vigil's stats always count every decoder event (decoder.event.*)
             'stats.decoder-events': None,
             'app-layer.protocols.http.libhtp.default-config.decompression-time-limit':
@@ -117,7 +119,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb', 'ike', 'nfs'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):

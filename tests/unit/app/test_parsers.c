@@ -1411,6 +1411,614 @@ static void rfb_run(const struct rfb_step *st, size_t nst, size_t step, char *re
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* ---- IKE ---- */
+
+/* A message under construction: the 28-byte header, then payloads. */
+struct ike_msg {
+	uint8_t b[2048];
+	size_t n;
+};
+
+static void im_put(struct ike_msg *m, const void *d, size_t n)
+{
+	assert_true(m->n + n <= sizeof(m->b));
+	memcpy(m->b + m->n, d, n);
+	m->n += n;
+}
+
+static void im_hdr(struct ike_msg *m, uint8_t init_last, uint8_t resp_last, uint8_t next,
+		   uint8_t ver, uint8_t exch, uint8_t flags)
+{
+	uint8_t h[28] = { 0xe4, 0x7a, 0x59, 0x1f, 0xd0, 0x57, 0x58, init_last };
+	if (resp_last)
+		memcpy(h + 8, (const uint8_t[]){ 0xa0, 0x0b, 0x8e, 0xf0, 0x90, 0x2b, 0xb8, resp_last }, 8);
+	h[16] = next;
+	h[17] = ver;
+	h[18] = exch;
+	h[19] = flags;
+	m->n = 0;
+	im_put(m, h, 28);
+}
+
+/* a generic payload header with the body's length; returns where the
+ * length goes (for nested payloads whose body is added afterwards) */
+static size_t im_payload(struct ike_msg *m, uint8_t next, const void *body, size_t n)
+{
+	uint8_t g[4] = { next, 0, (uint8_t)((n + 4) >> 8), (uint8_t)(n + 4) };
+	size_t at = m->n;
+	im_put(m, g, 4);
+	if (body)
+		im_put(m, body, n);
+	return at;
+}
+
+static void im_len(struct ike_msg *m, size_t at)
+{
+	size_t n = m->n - at;
+	m->b[at + 2] = (uint8_t)(n >> 8);
+	m->b[at + 3] = (uint8_t)n;
+}
+
+static void im_done(struct ike_msg *m)
+{
+	m->b[24] = (uint8_t)(m->n >> 24);
+	m->b[25] = (uint8_t)(m->n >> 16);
+	m->b[26] = (uint8_t)(m->n >> 8);
+	m->b[27] = (uint8_t)m->n;
+}
+
+/* An IKEv1 SA of one proposal with ntrans transforms (AES-CBC, SHA,
+ * PSK, group 2, life 86400 s) */
+static void im_v1_sa(struct ike_msg *m, uint8_t next, unsigned ntrans)
+{
+	size_t sa = im_payload(m, next, NULL, 0);
+	im_put(m, (const uint8_t[]){ 0, 0, 0, 1, 0, 0, 0, 1 }, 8); /* DOI IPsec, situation */
+	size_t pr = im_payload(m, 0, NULL, 0);
+	im_put(m, (const uint8_t[]){ 1, 1, 0, (uint8_t)ntrans }, 4);
+	static const uint8_t attrs[] = { 0x80, 1, 0, 7, 0x80, 2, 0, 2, 0x80, 3, 0, 1, 0x80, 4, 0, 2,
+					 0x80, 11, 0, 1, 0, 12, 0, 4, 0, 1, 0x51, 0x80 };
+	for (unsigned i = 0; i < ntrans; i++) {
+		size_t t = im_payload(m, i + 1 < ntrans ? 3 : 0, NULL, 0);
+		im_put(m, (const uint8_t[]){ (uint8_t)(i + 1), 1, 0, 0 }, 4);
+		im_put(m, attrs, sizeof(attrs));
+		im_len(m, t);
+	}
+	im_len(m, pr);
+	im_len(m, sa);
+}
+
+struct ike_seen {
+	unsigned n;
+	app_events_t ev;
+	char rec[4][2048];
+	const struct ike_tx *last;
+};
+
+static void ike_send(struct app_ctx *a, struct flow *f, int dir, uint16_t port,
+		     const uint8_t *d, size_t n, struct ike_seen *s)
+{
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.dir = (uint8_t)dir;
+	p.sp = dir ? port : 40000;
+	p.dp = dir ? 40000 : port;
+	p.flow = f;
+	p.payload = guard_copy(d, n);
+	p.payload_len = (uint32_t)n;
+	app_tx_reset(a);
+	app_udp(a, f, &p);
+	s->ev |= a->tx.events;
+	s->last = a->tx.ike;
+	if (a->tx.ike && s->n < 4) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		ike_log_fields(&jb, a->tx.ike);
+		jb_close(&jb);
+		snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
+}
+
+#define EV(e) ((app_events_t)1 << APP_EV_##e)
+
+static void test_ike_v1(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct ike_seen s;
+	struct ike_msg m;
+	ctx_init(&a, 0, 1 << 20);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 17;
+	f.key.dp = 500;
+	memset(&s, 0, sizeof(s));
+	/* main mode 1: the initiator's SA of two transforms, a vendor id */
+	im_hdr(&m, 0x7f, 0, 1, 0x10, 2, 0);
+	im_v1_sa(&m, 13, 2);
+	im_payload(&m, 0, "\x4a\x13\x1c\x81", 4);
+	im_done(&m);
+	ike_send(&a, &f, 0, 500, m.b, m.n, &s);
+	assert_int_equal(f.alproto, ALP_IKE);
+	assert_int_equal(s.n, 1);
+	assert_non_null(strstr(s.rec[0], "\"version_major\":1,\"version_minor\":0,"
+					 "\"init_spi\":\"e47a591fd057587f\",\"resp_spi\":\"0000000000000000\","
+					 "\"message_id\":0,\"exchange_type\":2,"
+					 "\"payload\":[\"SecurityAssociation\",\"Proposal\",\"Transform\",\"VendorID\"]"));
+	assert_non_null(strstr(s.rec[0], "\"client\":{\"proposals\":[{\"alg_enc\":\"EncAesCbc\",\"alg_enc_raw\":7,"
+					 "\"alg_hash\":\"HashSha\",\"alg_hash_raw\":2,\"alg_auth\":\"AuthPreSharedKey\","
+					 "\"alg_auth_raw\":1,\"alg_dh\":\"GroupAlternate1024BitModpGroup\",\"alg_dh_raw\":2,"
+					 "\"sa_life_type\":\"LifeTypeSeconds\",\"sa_life_type_raw\":1,"
+					 "\"sa_life_duration\":\"Unknown\",\"sa_life_duration_raw\":86400},{"));
+	assert_non_null(strstr(s.rec[0], "\"vendor_ids\":[\"4a131c81\"]"));
+	assert_int_equal(s.last->nxforms, 2);
+	assert_int_equal(s.ev, 0);
+
+	/* 2: the responder chooses two (one too many) */
+	im_hdr(&m, 0x7f, 0xec, 1, 0x10, 2, 0);
+	im_v1_sa(&m, 0, 2);
+	im_done(&m);
+	ike_send(&a, &f, 1, 500, m.b, m.n, &s);
+	assert_int_equal(s.n, 2);
+	assert_true(s.ev & EV(IKE_MULTIPLE_SERVER_PROPOSAL));
+	assert_non_null(strstr(s.rec[1], "\"exchange_type\":2,\"alg_enc\":\"EncAesCbc\""));
+	assert_non_null(strstr(s.rec[1], "\"server_proposals\":[{"));
+	uint32_t v = 0;
+	assert_true(ike_chosen_attr(s.last, ike_attr_lookup("alg_hash"), &v));
+	assert_int_equal(v, 2);
+	assert_true(ike_chosen_attr(s.last, ike_attr_lookup("sa_life_duration"), &v));
+	assert_int_equal(v, 86400);
+	assert_false(ike_chosen_attr(s.last, ike_attr_lookup("sa_key_length"), &v));
+
+	/* 3: key exchange and nonce, 2 bytes too many at the end */
+	s.ev = 0;
+	uint8_t ke[200];
+	for (size_t i = 0; i < sizeof(ke); i++)
+		ke[i] = (uint8_t)i;
+	im_hdr(&m, 0x7f, 0xec, 4, 0x10, 2, 0);
+	im_payload(&m, 10, ke, sizeof(ke));
+	im_payload(&m, 0, "\x89\xd7\xc8\xfb", 4);
+	im_put(&m, "\0\0", 2);
+	im_done(&m);
+	ike_send(&a, &f, 0, 500, m.b, m.n, &s);
+	assert_int_equal(s.n, 3);
+	assert_true(s.ev & EV(IKE_PAYLOAD_EXTRA_DATA));
+	assert_int_equal(s.last->ke_full, 200);
+	assert_memory_equal(s.last->ke, ke, 200);
+	assert_int_equal(s.last->nonce_full, 4);
+	assert_non_null(strstr(s.rec[2], "\"nonce_payload\":\"89d7c8fb\",\"nonce_payload_length\":4}"));
+	assert_non_null(strstr(s.rec[2], "\"key_exchange_payload_length\":200"));
+
+	/* 4: encrypted: no payloads read */
+	im_hdr(&m, 0x7f, 0xec, 5, 0x10, 2, 1);
+	im_put(&m, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	im_done(&m);
+	ike_send(&a, &f, 0, 500, m.b, m.n, &s);
+	assert_int_equal(s.n, 4);
+	assert_non_null(strstr(s.rec[3], "\"payload\":[\"Identification\"],\"ikev1\":{\"doi\":1,"
+					 "\"encrypted_payloads\":true}"));
+	assert_int_equal(s.last->tx_id, 3);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+
+	/* limits: 20 transforms (8 kept), 12 vendor ids (8 kept) */
+	ctx_init(&a, 0, 1 << 20);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 17;
+	memset(&s, 0, sizeof(s));
+	im_hdr(&m, 1, 0, 1, 0x10, 2, 0);
+	im_v1_sa(&m, 13, 20);
+	for (int i = 0; i < 12; i++)
+		im_payload(&m, i < 11 ? 13 : 0, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	im_done(&m);
+	ike_send(&a, &f, 0, 500, m.b, m.n, &s);
+	assert_non_null(s.last);
+	assert_int_equal(s.last->nxforms, IKE_V1_XFORMS);
+	assert_int_equal(s.last->xforms_full, 20);
+	assert_int_equal(s.last->nvendors, IKE_VENDORS);
+	assert_int_equal(a.tx.ike->fl->client.nb_xforms, 20);
+	/* every cut of it: read as far as it goes, never past the end */
+	for (size_t cut = 0; cut < m.n; cut++)
+		ike_send(&a, &f, 0, 500, m.b, cut, &s);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_ike_v2(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct ike_seen s;
+	struct ike_msg m;
+	ctx_init(&a, 0, 1 << 20);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 17;
+	f.key.dp = 4500;
+	memset(&s, 0, sizeof(s));
+	/* IKE_SA_INIT request on port 4500 (after the non-ESP marker):
+	 * nonce, KE, SA (AES-CBC-256, PRF SHA2-256, HMAC-SHA2-256, DH 2) */
+	im_hdr(&m, 0x28, 0, 40, 0x20, 34, 0x08);
+	im_payload(&m, 34, "0123456789abcdef", 16);
+	im_payload(&m, 33, "\x00\x02\x00\x00" "abcdefgh", 12);
+	static const uint8_t sa[] = {
+		0, 0, 0, 44, 1, 1, 0, 4,                  /* proposal 1, IKE, 4 transforms */
+		3, 0, 0, 12, 1, 0, 0, 12, 0x80, 14, 1, 0, /* ENCR AES-CBC, key length 256 */
+		3, 0, 0, 8, 2, 0, 0, 5,                   /* PRF HMAC-SHA2-256 */
+		3, 0, 0, 8, 3, 0, 0, 12,                  /* INTEG HMAC-SHA2-256-128 */
+		0, 0, 0, 8, 4, 0, 0, 2,                   /* DH 1024-bit MODP */
+	};
+	im_payload(&m, 0, sa, sizeof(sa));
+	im_done(&m);
+	uint8_t nat[2052] = { 0 };
+	memcpy(nat + 4, m.b, m.n);
+	ike_send(&a, &f, 0, 4500, nat, m.n + 4, &s);
+	assert_int_equal(f.alproto, ALP_IKE);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.rec[0], "{\"version_major\":2,\"version_minor\":0,"
+				      "\"init_spi\":\"e47a591fd0575828\",\"resp_spi\":\"0000000000000000\","
+				      "\"message_id\":0,\"exchange_type\":34,\"role\":\"initiator\","
+				      "\"payload\":[\"Nonce\",\"KeyExchange\",\"SecurityAssociation\",\"NoNextPayload\"],"
+				      "\"ikev2\":{\"errors\":0}}");
+	assert_true(s.ev & EV(IKE_WEAK_CRYPTO_DH));
+	assert_false(s.ev & EV(IKE_WEAK_CRYPTO_ENC));
+	assert_false(s.ev & EV(IKE_WEAK_CRYPTO_NO_AUTH));
+
+	/* the response: SA (3DES, SHA1-96, DH 14), a notify error */
+	s.ev = 0;
+	im_hdr(&m, 0x28, 0xec, 33, 0x20, 34, 0x20);
+	static const uint8_t sa2[] = {
+		0, 0, 0, 32, 1, 1, 0, 3,
+		3, 0, 0, 8, 1, 0, 0, 3,
+		3, 0, 0, 8, 3, 0, 0, 2,
+		0, 0, 0, 8, 4, 0, 0, 14,
+	};
+	im_payload(&m, 41, sa2, sizeof(sa2));
+	im_payload(&m, 0, "\x00\x00\x00\x0e", 4); /* NO_PROPOSAL_CHOSEN */
+	im_done(&m);
+	memcpy(nat + 4, m.b, m.n);
+	ike_send(&a, &f, 1, 4500, nat, m.n + 4, &s);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.rec[1], "{\"version_major\":2,\"version_minor\":0,"
+				      "\"init_spi\":\"e47a591fd0575828\",\"resp_spi\":\"a00b8ef0902bb8ec\","
+				      "\"message_id\":0,\"exchange_type\":34,\"role\":\"responder\","
+				      "\"alg_enc\":\"ENCR_3DES\",\"alg_auth\":\"AUTH_HMAC_SHA1_96\","
+				      "\"alg_prf\":\"PRF_NULL\",\"alg_dh\":\"Modp2048\",\"alg_esn\":\"NoESN\","
+				      "\"payload\":[\"SecurityAssociation\",\"Notify\",\"NoNextPayload\"],"
+				      "\"ikev2\":{\"errors\":1,\"notify\":[\"NO_PROPOSAL_CHOSEN\"]}}");
+	assert_true(s.ev & EV(IKE_WEAK_CRYPTO_ENC));
+	assert_true(s.ev & EV(IKE_WEAK_CRYPTO_AUTH));
+	assert_false(s.ev & EV(IKE_WEAK_CRYPTO_DH));
+	uint32_t v = 0;
+	assert_true(ike_chosen_attr(s.last, ike_attr_lookup("alg_dh"), &v));
+	assert_int_equal(v, 14);
+	assert_false(ike_chosen_attr(s.last, ike_attr_lookup("alg_prf"), &v));
+
+	/* ESP on port 4500 (no marker): not read */
+	s.ev = 0;
+	unsigned before = s.n;
+	ike_send(&a, &f, 0, 4500, m.b, m.n, &s);
+	assert_int_equal(s.n, before);
+	assert_null(s.last);
+
+	/* a payload of length 2: the chain is not read at all */
+	im_hdr(&m, 0x28, 0xec, 40, 0x20, 37, 0x08);
+	im_payload(&m, 41, "nonce", 5);
+	im_put(&m, "\x00\x00\x00\x02", 4);
+	im_done(&m);
+	memcpy(nat + 4, m.b, m.n);
+	ike_send(&a, &f, 0, 4500, nat, m.n + 4, &s);
+	assert_non_null(s.last);
+	assert_int_equal(s.last->npayloads, 0);
+	assert_true(s.ev & EV(IKE_MALFORMED_DATA));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+
+	/* the probe: IKEv2 only with its exchange types and exact length */
+	im_hdr(&m, 1, 0, 0, 0x20, 34, 0x08);
+	im_done(&m);
+	assert_true(ike_probe(m.b, (uint32_t)m.n, false));
+	m.b[18] = 33;
+	assert_false(ike_probe(m.b, (uint32_t)m.n, false));
+	m.b[18] = 34;
+	assert_false(ike_probe(m.b, (uint32_t)m.n - 1, false));
+	assert_false(ike_probe(m.b, (uint32_t)m.n, true));
+}
+
+/* ---- NFS ---- */
+
+struct rpc_b {
+	uint8_t b[4096];
+	size_t n;
+};
+
+static void rb_u32(struct rpc_b *m, uint32_t v)
+{
+	assert_true(m->n + 4 <= sizeof(m->b));
+	m->b[m->n++] = (uint8_t)(v >> 24);
+	m->b[m->n++] = (uint8_t)(v >> 16);
+	m->b[m->n++] = (uint8_t)(v >> 8);
+	m->b[m->n++] = (uint8_t)v;
+}
+
+static void rb_opaque(struct rpc_b *m, const void *d, uint32_t n)
+{
+	rb_u32(m, n);
+	assert_true(m->n + n + 3 <= sizeof(m->b));
+	memcpy(m->b + m->n, d, n);
+	m->n += n;
+	while (m->n & 3)
+		m->b[m->n++] = 0;
+}
+
+/* an RPC call of NFS (AUTH_UNIX "client", 1000/100), TCP record mark
+ * first when tcp */
+static void rb_call(struct rpc_b *m, bool tcp, uint32_t xid, uint32_t vers, uint32_t proc)
+{
+	m->n = 0;
+	if (tcp)
+		rb_u32(m, 0);
+	rb_u32(m, xid);
+	rb_u32(m, 0);
+	rb_u32(m, 2);
+	rb_u32(m, 100003);
+	rb_u32(m, vers);
+	rb_u32(m, proc);
+	rb_u32(m, 1);
+	rb_u32(m, 28);
+	rb_u32(m, 0x12345678);
+	rb_opaque(m, "client", 6);
+	rb_u32(m, 1000);
+	rb_u32(m, 100);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+}
+
+static void rb_reply(struct rpc_b *m, bool tcp, uint32_t xid)
+{
+	m->n = 0;
+	if (tcp)
+		rb_u32(m, 0);
+	rb_u32(m, xid);
+	rb_u32(m, 1);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+	rb_u32(m, 0);
+}
+
+static void rb_mark(struct rpc_b *m)
+{
+	uint32_t v = 0x80000000u | (uint32_t)(m->n - 4);
+	m->b[0] = (uint8_t)(v >> 24);
+	m->b[1] = (uint8_t)(v >> 16);
+	m->b[2] = (uint8_t)(v >> 8);
+	m->b[3] = (uint8_t)v;
+}
+
+struct nfs_seen {
+	unsigned n, files, shown;
+	app_events_t ev;
+	char rec[6][1024];
+	char file[2][64];
+	uint64_t size[2];
+	bool trunc[2];
+};
+
+static void nfs_cb(const struct app_tx *tx, void *ud)
+{
+	struct nfs_seen *s = ud;
+	s->ev |= tx->events;
+	s->shown += tx->nnfs;
+	for (unsigned i = 0; i < tx->nnfslog && s->n < 6; i++) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		jb_open_object(&jb, "rpc");
+		rpc_log_fields(&jb, tx->nfslog[i]);
+		jb_close(&jb);
+		jb_open_object(&jb, "nfs");
+		nfs_log_fields(&jb, tx->nfslog[i]);
+		jb_close(&jb);
+		jb_close(&jb);
+		snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
+	for (unsigned i = 0; i < tx->nfiles && s->files < 2; i++) {
+		snprintf(s->file[s->files], sizeof(s->file[0]), "%.*s", (int)tx->files[i]->name_len,
+			 tx->files[i]->name);
+		s->trunc[s->files] = tx->files[i]->truncated;
+		s->size[s->files++] = tx->files[i]->size;
+	}
+}
+
+static const uint8_t nfs_fh3[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t nfs_dirfh3[4] = { 9, 9, 9, 9 };
+
+static void test_nfs_v3_tcp(void **state)
+{
+	(void)state;
+	static struct rpc_b q[4];
+	/* LOOKUP "file.txt" in a directory, its reply with the file's handle;
+	 * READ of 5 bytes at 0, the reply with eof */
+	rb_call(&q[0], true, 0x100, 3, 3);
+	rb_opaque(&q[0], nfs_dirfh3, 4);
+	rb_opaque(&q[0], "file.txt", 8);
+	rb_mark(&q[0]);
+	rb_reply(&q[1], true, 0x100);
+	rb_u32(&q[1], 0);
+	rb_opaque(&q[1], nfs_fh3, 8);
+	rb_mark(&q[1]);
+	rb_call(&q[2], true, 0x101, 3, 6);
+	rb_opaque(&q[2], nfs_fh3, 8);
+	rb_u32(&q[2], 0);
+	rb_u32(&q[2], 0);
+	rb_u32(&q[2], 4096);
+	rb_mark(&q[2]);
+	rb_reply(&q[3], true, 0x101);
+	rb_u32(&q[3], 0);
+	rb_u32(&q[3], 0);        /* no attributes */
+	rb_u32(&q[3], 5);        /* count */
+	rb_u32(&q[3], 1);        /* eof */
+	rb_opaque(&q[3], "hello", 5);
+	rb_mark(&q[3]);
+	for (size_t step = 0; step <= 1; step++) {
+		struct app_ctx a;
+		struct flow f;
+		struct nfs_seen s;
+		ctx_init(&a, 4096, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 2049;
+		memset(&s, 0, sizeof(s));
+		for (int i = 0; i < 4; i++)
+			feed(&a, &f, i & 1, q[i].b, q[i].n, step, nfs_cb, &s);
+		assert_int_equal(f.alproto, ALP_NFS);
+		assert_int_equal(s.n, 2);
+		assert_string_equal(s.rec[0], "{\"rpc\":{\"xid\":256,\"status\":\"ACCEPTED\",\"auth_type\":\"UNIX\","
+					      "\"creds\":{\"machine_name\":\"client\",\"uid\":1000,\"gid\":100}},"
+					      "\"nfs\":{\"version\":3,\"procedure\":\"LOOKUP\",\"filename\":\"file.txt\","
+					      "\"hhash\":\"3fca88c5\",\"id\":1,\"file_tx\":false,\"type\":\"response\","
+					      "\"status\":\"OK\"}}");
+		assert_non_null(strstr(s.rec[1], "\"nfs\":{\"version\":3,\"procedure\":\"READ\","
+						 "\"filename\":\"file.txt\",\"hhash\":\"3fca88c5\",\"id\":2,"
+						 "\"file_tx\":true,\"type\":\"response\",\"status\":\"OK\","
+						 "\"read\":{\"first\":true,\"last\":true,\"last_xid\":257,\"chunks\":1}}"));
+		assert_int_equal(s.files, 1);
+		assert_string_equal(s.file[0], "file.txt");
+		assert_int_equal(s.size[0], 5);
+		assert_false(s.trunc[0]);
+		assert_int_equal(s.ev, 0);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+}
+
+/* A WRITE larger than a record vigil gathers: its data streamed to the
+ * file; then a COMMIT closes it. */
+static void test_nfs_v3_large_write(void **state)
+{
+	(void)state;
+	const uint32_t count = NFS_REC_MAX + 5000;
+	size_t n = 200 + count;
+	uint8_t *w = malloc(n);
+	assert_non_null(w);
+	struct rpc_b *h = malloc(sizeof(*h));
+	assert_non_null(h);
+	rb_call(h, true, 7, 3, 7);
+	rb_opaque(h, nfs_fh3, 8);
+	rb_u32(h, 0);
+	rb_u32(h, 0);
+	rb_u32(h, count);
+	rb_u32(h, 0);            /* UNSTABLE */
+	rb_u32(h, count);
+	memcpy(w, h->b, h->n);
+	for (uint32_t i = 0; i < count; i++)
+		w[h->n + i] = (uint8_t)i;
+	size_t len = h->n + count;
+	uint32_t mark = 0x80000000u | (uint32_t)(len - 4);
+	w[0] = (uint8_t)(mark >> 24);
+	w[1] = (uint8_t)(mark >> 16);
+	w[2] = (uint8_t)(mark >> 8);
+	w[3] = (uint8_t)mark;
+	struct rpc_b *c = malloc(sizeof(*c));
+	assert_non_null(c);
+	rb_call(c, true, 8, 3, 21);
+	rb_opaque(c, nfs_fh3, 8);
+	rb_u32(c, 0);
+	rb_u32(c, 0);
+	rb_u32(c, 0);
+	rb_mark(c);
+	struct app_ctx a;
+	struct flow f;
+	struct nfs_seen s;
+	ctx_init(&a, 4096, 4 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 2049;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, w, len, 1000, nfs_cb, &s);
+	assert_int_equal(f.alproto, ALP_NFS);
+	assert_int_equal(s.files, 0);
+	feed(&a, &f, 0, c->b, c->n, 0, nfs_cb, &s);
+	assert_int_equal(s.files, 1);
+	assert_int_equal(s.size[0], count);
+	assert_false(s.trunc[0]);
+	assert_int_equal(s.ev, 0);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	free(w);
+	free(h);
+	free(c);
+}
+
+static void nfs_udp_send(struct app_ctx *a, struct flow *f, int dir, const struct rpc_b *m,
+			 size_t n, struct nfs_seen *s)
+{
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.dir = (uint8_t)dir;
+	p.sp = dir ? 2049 : 1023;
+	p.dp = dir ? 1023 : 2049;
+	p.flow = f;
+	p.payload = guard_copy(m->b, n);
+	p.payload_len = (uint32_t)n;
+	app_tx_reset(a);
+	app_udp(a, f, &p);
+	nfs_cb(&a->tx, s);
+}
+
+static void test_nfs_v2_udp(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct nfs_seen s;
+	struct rpc_b m;
+	ctx_init(&a, 4096, 1 << 20);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 17;
+	f.key.dp = 2049;
+	memset(&s, 0, sizeof(s));
+	/* NFSv2 STATFS (17) and its reply */
+	uint8_t fh2[32] = { 4, 4 };
+	rb_call(&m, false, 0x55, 2, 17);
+	memcpy(m.b + m.n, fh2, 32);
+	m.n += 32;
+	nfs_udp_send(&a, &f, 0, &m, m.n, &s);
+	assert_int_equal(f.alproto, ALP_NFS);
+	assert_int_equal(s.shown, 1);
+	rb_reply(&m, false, 0x55);
+	rb_u32(&m, 0);
+	for (int i = 0; i < 5; i++)
+		rb_u32(&m, 8192);
+	nfs_udp_send(&a, &f, 1, &m, m.n, &s);
+	assert_int_equal(s.n, 1);
+	assert_non_null(strstr(s.rec[0], "\"nfs\":{\"version\":2,\"procedure\":\"STATFS\""));
+	/* an unsupported version, and a reply cut short: events */
+	rb_call(&m, false, 0x56, 5, 1);
+	nfs_udp_send(&a, &f, 0, &m, m.n, &s);
+	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_UNSUPPORTED_VERSION));
+	rb_call(&m, false, 0x57, 2, 1);
+	nfs_udp_send(&a, &f, 0, &m, 10, &s);
+	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_MALFORMED));
+	/* more calls without replies than transactions kept: the oldest are
+	 * written as they are */
+	s.ev = 0;
+	for (uint32_t i = 0; i < 3 * NFS_MAX_TX; i++) {
+		rb_call(&m, false, 0x1000 + i, 2, 17);
+		memcpy(m.b + m.n, fh2, 32);
+		m.n += 32;
+		nfs_udp_send(&a, &f, 0, &m, m.n, &s);
+	}
+	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_TOO_MANY_TX));
+	/* every cut of a call: nothing read past its end */
+	for (size_t cut = 0; cut < m.n; cut++)
+		nfs_udp_send(&a, &f, 0, &m, cut, &s);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 static void test_rfb(void **state)
 {
 	(void)state;
@@ -1716,6 +2324,11 @@ int main(void)
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_krb5),
 		cmocka_unit_test(test_rfb),
+		cmocka_unit_test(test_ike_v1),
+		cmocka_unit_test(test_ike_v2),
+		cmocka_unit_test(test_nfs_v3_tcp),
+		cmocka_unit_test(test_nfs_v3_large_write),
+		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),

@@ -597,9 +597,9 @@ static void test_parse_errors_and_unsupported(void **state)
 	assert_true(pc.requires_unmet);
 	assert_null(parse("alert tcp any any -> any any (requires: version 8; sid:1;)"));
 	assert_false(pc.unsupported);
-	assert_null(parse("alert nfs any any -> any any (content:\"x\"; sid:1;)"));
+	assert_null(parse("alert bittorrent-dht any any -> any any (content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "protocol nfs");
+	assert_string_equal(pc.kw, "protocol bittorrent-dht");
 	/* detected without a parser: content rules on the stream load */
 	ok = parse("alert smb any any -> any any (content:\"x\"; sid:1;)");
 	assert_non_null(ok);
