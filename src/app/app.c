@@ -868,7 +868,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->snmp = NULL;
 	t->nolog = false;
 	t->quic_long = false;
-	t->events = 0;
+	memset(&t->events, 0, sizeof(t->events));
 	a->pkt_seq++;
 }
 

@@ -107,8 +107,10 @@ struct http_msg {
 
 /* app-layer events (app_events.def): hostile or broken input that the
  * parsers noticed; eve anomaly records and the app-layer-event keyword. */
-/* one bit per event (app_events.def has up to 128) */
-__extension__ typedef unsigned __int128 app_events_t;
+/* one bit per event (app_events.def has up to 256) */
+typedef struct {
+	uint64_t w[4];
+} app_events_t;
 
 enum app_event {
 #define X(id, name, help) APP_EV_##id,
@@ -116,6 +118,22 @@ enum app_event {
 #undef X
 	APP_EV_MAX
 };
+_Static_assert(APP_EV_MAX <= 256, "app_events_t has 256 bits");
+static inline bool app_ev_has(const app_events_t *e, unsigned i)
+{
+	return e->w[i / 64] >> (i % 64) & 1;
+}
+static inline void app_ev_or(app_events_t *dst, const app_events_t *src)
+{
+	for (int i = 0; i < 4; i++)
+		dst->w[i] |= src->w[i];
+}
+/* How many events are set (0: none). */
+static inline unsigned app_ev_count(const app_events_t *e)
+{
+	return (unsigned)(__builtin_popcountll(e->w[0]) + __builtin_popcountll(e->w[1]) +
+			  __builtin_popcountll(e->w[2]) + __builtin_popcountll(e->w[3]));
+}
 extern const char *const app_event_names[APP_EV_MAX];
 extern const char *const app_event_help[APP_EV_MAX];
 int app_event_lookup(const char *name);
@@ -844,7 +862,7 @@ struct app_file *app_file_slot(struct app_ctx *a);
 void app_files_forget(struct app_ctx *a, const uint8_t *buf);
 static inline void app_event(struct app_ctx *a, enum app_event e)
 {
-	a->tx.events |= (app_events_t)1 << e;
+	a->tx.events.w[e / 64] |= 1ULL << (e % 64);
 }
 
 /* Called with TCP stream data (from the stream callback) and for each UDP

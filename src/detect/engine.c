@@ -2785,7 +2785,7 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			break;
 		}
 		case AC_APP_EVENT:
-			ok = tx && (tx->events >> c->mask & 1);
+			ok = tx && app_ev_has(&tx->events, c->mask);
 			break;
 		case AC_FTP_DYNPORT:
 		case AC_FTP_MODE:

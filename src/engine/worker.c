@@ -1029,10 +1029,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD) &&
 		   w->app_on)
 		app_udp(&w->app, f, p);
-	if (w->app.tx.events)
-		CNT_ADD(&w->cnt, APP_EVENTS,
-			(uint64_t)__builtin_popcountll((uint64_t)w->app.tx.events) +
-				(uint64_t)__builtin_popcountll((uint64_t)(w->app.tx.events >> 64)));
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 	bool keep_files = false;
 	if (w->rules) {
 		worker_check_rules(w);

@@ -938,13 +938,13 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_append(jb, "\n", 1);
 }
 
-void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, app_events_t events,
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_events_t *events,
 			    const struct eve_cfg *ec)
 {
 	if (!ec->anomaly || !ec->anomaly_applayer)
 		return;
 	for (unsigned e = 0; e < APP_EV_MAX; e++) {
-		if (!(events >> e & 1))
+		if (!app_ev_has(events, e))
 			continue;
 		/* Suricata's form: "http.request_line_missing_protocol" is
 		 * event REQUEST_LINE_MISSING_PROTOCOL of app_proto http; the
@@ -1247,8 +1247,8 @@ static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f
 			 const struct app_tx *tx, const struct eve_cfg *ec)
 {
 	(void)f;
-	if (tx && tx->events)
-		eve_applayer_anomalies(jb, p, tx->events, ec);
+	if (tx && app_ev_count(&tx->events))
+		eve_applayer_anomalies(jb, p, &tx->events, ec);
 }
 
 static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,

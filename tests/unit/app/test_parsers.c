@@ -92,7 +92,7 @@ static void http_cb(const struct app_tx *tx, void *ud)
 			s->body_len[d] = k;
 			s->bodies++;
 		}
-	s->events |= tx->events;
+	app_ev_or(&s->events, &tx->events);
 }
 
 static size_t gzip(const char *in, uint8_t *out, size_t cap)
@@ -152,7 +152,7 @@ static void test_http_byte_at_a_time(void **state)
 	const char *text = "<html>the decompressed response body</html>";
 	assert_int_equal(whole.body_len[1], strlen(text));
 	assert_memory_equal(whole.body[1], text, strlen(text));
-	assert_int_equal(whole.events, 0);
+	assert_int_equal(app_ev_count(&whole.events), 0);
 	/* byte by byte: the same */
 	assert_string_equal(bytes.uri, whole.uri);
 	assert_string_equal(bytes.status, whole.status);
@@ -245,7 +245,7 @@ static void test_http_gzip_bomb(void **state)
 	free(gz);
 }
 
-#define HAS(ev_, e_) (((ev_) >> (e_)) & 1)
+#define HAS(ev_, e_) app_ev_has(&(ev_), (e_))
 
 /* ---- Content-Encoding: br ---- */
 
@@ -398,7 +398,7 @@ static void test_http_memcap_and_events(void **state)
 	e = request_events("GET / HTTP/1.1\r\nHost: x\r\nBad header\r\n\r\n", 1 << 20, NULL);
 	assert_true(HAS(e, APP_EV_HTTP_REQ_MISSING_COLON));
 	e = request_events("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1 << 20, NULL);
-	assert_true(e == 0);
+	assert_true(app_ev_count(&e) == 0);
 }
 
 struct norm_seen {
@@ -656,18 +656,18 @@ static void test_tls_hostile(void **state)
 	const uint8_t big[] = { 22, 3, 3, 0, 4, 1, 0xff, 0xff, 0xff };
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 0, big, sizeof(big), 0);
-	assert_true(((a.tx.events >> APP_EV_TLS_INVALID_HANDSHAKE) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
+	assert_true(app_ev_has(&a.tx.events, APP_EV_TLS_INVALID_HANDSHAKE)); /* (a 128-bit mask: no cast to 64 bits) */
 	const uint8_t bad[] = { 99, 3, 3, 0, 1, 0 };
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 1, bad, sizeof(bad), 0);
-	assert_true(((a.tx.events >> APP_EV_TLS_INVALID_RECORD_TYPE) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
+	assert_true(app_ev_has(&a.tx.events, APP_EV_TLS_INVALID_RECORD_TYPE)); /* (a 128-bit mask: no cast to 64 bits) */
 	/* a certificate message whose inner lengths lie */
 	const uint8_t cert[] = { 22, 3, 3, 0, 10, 11, 0, 0, 6, 0, 0, 3, 0, 0, 9 };
 	struct flow g;
 	flow_init(&g, ALP_TLS);
 	app_tx_reset(&a);
 	app_stream_data(&a, &g, 1, cert, sizeof(cert), 0);
-	assert_true(((a.tx.events >> APP_EV_TLS_INVALID_CERT) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
+	assert_true(app_ev_has(&a.tx.events, APP_EV_TLS_INVALID_CERT)); /* (a 128-bit mask: no cast to 64 bits) */
 	app_flow_free_ctx(&a, &f);
 	app_flow_free_ctx(&a, &g);
 	assert_int_equal(a.mc.used, 0);
@@ -770,7 +770,7 @@ static void test_ssh_long_banner(void **state)
 	memset(line + 8, 'x', sizeof(line) - 8);
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 0, line, sizeof(line), 0);
-	assert_true(((a.tx.events >> APP_EV_SSH_LONG_BANNER) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
+	assert_true(app_ev_has(&a.tx.events, APP_EV_SSH_LONG_BANNER)); /* (a 128-bit mask: no cast to 64 bits) */
 	app_flow_free_ctx(&a, &f);
 }
 
@@ -860,7 +860,7 @@ struct ldap_seen {
 static void ldap_cb(const struct app_tx *tx, void *ud)
 {
 	struct ldap_seen *s = ud;
-	s->ev |= tx->events;
+	app_ev_or(&s->ev, &tx->events);
 	for (unsigned i = 0; i < tx->nldap && s->n < 4; i++, s->n++) {
 		struct jbuf jb = { 0 };
 		jb_open_object(&jb, NULL);
@@ -901,7 +901,7 @@ static void test_ldap(void **state)
 					      "\"matched_dn\":\"\",\"message\":\"\"}}]}");
 		assert_string_equal(s.rec[2], "{\"responses\":[{\"message_id\":9,\"operation\":\"del_response\","
 					      "\"del_response\":{\"result_code\":\"success\",\"matched_dn\":\"\",\"message\":\"\"}}]}");
-		assert_true(((s.ev >> APP_EV_LDAP_REQUEST_NOT_FOUND) & 1) != 0); /* (a 128-bit mask: no cast to 64 bits) */
+		assert_true(app_ev_has(&s.ev, APP_EV_LDAP_REQUEST_NOT_FOUND)); /* (a 128-bit mask: no cast to 64 bits) */
 		memcpy(first[step], s.rec, sizeof(s.rec));
 		assert_null(app_ldap_unlogged(&f));
 		app_flow_free_ctx(&a, &f);
@@ -951,7 +951,7 @@ struct pop3_seen {
 static void pop3_cb(const struct app_tx *tx, void *ud)
 {
 	struct pop3_seen *s = ud;
-	s->ev |= tx->events;
+	app_ev_or(&s->ev, &tx->events);
 	for (unsigned i = 0; i < tx->npop3; i++) {
 		if (!tx->pop3[i].done || s->n >= 12)
 			continue;
@@ -1011,9 +1011,9 @@ static void test_pop3(void **state)
 		assert_string_equal(s.cmd[8], "AUTH");
 		assert_string_equal(s.cmd[9], "<SASL DATA>");
 		assert_non_null(strstr(s.rec[9], "\"header\":\"done\""));
-		assert_true(((s.ev >> APP_EV_POP3_UNKNOWN_COMMAND) & 1) != 0);
-		assert_true(((s.ev >> APP_EV_POP3_INCORRECT_ARGS) & 1) != 0);
-		assert_false(((s.ev >> APP_EV_POP3_REQUEST_TOO_LONG) & 1) != 0);
+		assert_true(app_ev_has(&s.ev, APP_EV_POP3_UNKNOWN_COMMAND));
+		assert_true(app_ev_has(&s.ev, APP_EV_POP3_INCORRECT_ARGS));
+		assert_false(app_ev_has(&s.ev, APP_EV_POP3_REQUEST_TOO_LONG));
 		assert_null(app_pop3_unlogged(&f));
 		memcpy(first[step], s.rec, sizeof(s.rec));
 		app_flow_free_ctx(&a, &f);
@@ -1033,7 +1033,7 @@ static void test_pop3(void **state)
 	memcpy(longcmd, "USER ", 5);
 	memcpy(longcmd + sizeof(longcmd) - 2, "\r\n", 2);
 	feed(&a, &f, 0, (const uint8_t *)longcmd, sizeof(longcmd), 0, pop3_cb, &s);
-	assert_true(((s.ev >> APP_EV_POP3_REQUEST_TOO_LONG) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_POP3_REQUEST_TOO_LONG));
 	feed(&a, &f, 0, (const uint8_t *)"LIST\r\n", 6, 0, pop3_cb, &s);
 	feed(&a, &f, 1, (const uint8_t *)"+OK\r\n+OK 1 msg\r\n1 5\r\n", 21, 0, pop3_cb, &s);
 	assert_int_equal(s.n, 1);
@@ -1080,7 +1080,7 @@ static void mqtt_buf_cb(void *ud, int which, const uint8_t *p, uint32_t n)
 static void mqtt_cb(const struct app_tx *tx, void *ud)
 {
 	struct mqtt_seen *s = ud;
-	s->ev |= tx->events;
+	app_ev_or(&s->ev, &tx->events);
 	for (unsigned i = 0; i < tx->nmqtt && s->n < 8; i++) {
 		struct jbuf jb = { 0 };
 		jb_open_object(&jb, NULL);
@@ -1145,7 +1145,7 @@ static void test_mqtt(void **state)
 		assert_int_equal(s.bufs[MQTT_B_PASSWORD], 1);
 		assert_int_equal(s.bufs[MQTT_B_PUB_MESSAGE], 1);
 		assert_int_equal(s.bufs[MQTT_B_SUB_TOPIC], 1);
-		assert_int_equal(s.ev, 0);
+		assert_int_equal(app_ev_count(&s.ev), 0);
 		assert_null(app_mqtt_unlogged(&f));
 		memcpy(first[step], s.rec, sizeof(s.rec));
 		app_flow_free_ctx(&a, &f);
@@ -1169,11 +1169,11 @@ static void test_mqtt(void **state)
 	f.key.dp = 1883;
 	memset(&s, 0, sizeof(s));
 	feed(&a, &f, 1, (const uint8_t *)"\x40\x02\x00\x05", 4, 0, mqtt_cb, &s); /* PUBACK to nothing */
-	assert_true(((s.ev >> APP_EV_MQTT_MISSING_PUBLISH) & 1) != 0);
-	assert_true(((s.ev >> APP_EV_MQTT_UNINTRODUCED) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_MQTT_MISSING_PUBLISH));
+	assert_true(app_ev_has(&s.ev, APP_EV_MQTT_UNINTRODUCED));
 	feed(&a, &f, 0, v5, sizeof(v5), 0, mqtt_cb, &s);
-	assert_true(((s.ev >> APP_EV_MQTT_INVALID_QOS) & 1) != 0);
-	assert_true(((s.ev >> APP_EV_MQTT_UNASSIGNED) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_MQTT_INVALID_QOS));
+	assert_true(app_ev_has(&s.ev, APP_EV_MQTT_UNASSIGNED));
 	feed(&a, &f, 1, (const uint8_t *)"\x20\x03\x01\x00\x00", 5, 0, mqtt_cb, &s); /* CONNACK v5 */
 	const char *cr = NULL;
 	for (unsigned i = 0; i < s.n; i++)
@@ -1209,7 +1209,7 @@ static void test_mqtt(void **state)
 	/* a remaining length of 5 bytes: malformed, the direction stops */
 	memset(&s, 0, sizeof(s));
 	feed(&a, &f, 0, (const uint8_t *)"\x30\xff\xff\xff\xff\x01\xc0\x00", 8, 0, mqtt_cb, &s);
-	assert_true(((s.ev >> APP_EV_MQTT_MALFORMED) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_MQTT_MALFORMED));
 	assert_int_equal(s.n, 0);
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
@@ -1263,7 +1263,7 @@ struct krb5_seen {
 static void krb5_cb(const struct app_tx *tx, void *ud)
 {
 	struct krb5_seen *s = ud;
-	s->ev |= tx->events;
+	app_ev_or(&s->ev, &tx->events);
 	for (unsigned i = 0; i < tx->nkrb5 && s->n < 4; i++) {
 		struct jbuf jb = { 0 };
 		jb_open_object(&jb, NULL);
@@ -1300,7 +1300,7 @@ static void test_krb5(void **state)
 		assert_string_equal(s.rec[0], want[0]);
 		assert_string_equal(s.rec[1], want[1]);
 		assert_int_equal(s.cname, 1);
-		assert_int_equal(s.ev, 0);
+		assert_int_equal(app_ev_count(&s.ev), 0);
 		app_flow_free_ctx(&a, &f);
 		assert_int_equal(a.mc.used, 0);
 	}
@@ -1337,7 +1337,7 @@ static void test_krb5(void **state)
 	p.payload_len = 3;
 	app_tx_reset(&a);
 	app_udp(&a, &f, &p);
-	assert_true(((a.tx.events >> APP_EV_KRB5_MALFORMED) & 1) != 0);
+	assert_true(app_ev_has(&a.tx.events, APP_EV_KRB5_MALFORMED));
 	app_flow_free_ctx(&a, &f);
 	/* a record mark over 16 KiB over TCP: malformed, the direction stops */
 	ctx_init(&a, 0, 1 << 20);
@@ -1345,7 +1345,7 @@ static void test_krb5(void **state)
 	f.key.dp = 88;
 	memset(&s, 0, sizeof(s));
 	feed(&a, &f, 0, (const uint8_t *)"\x00\x01\x00\x00", 4, 0, krb5_cb, &s);
-	assert_true(((s.ev >> APP_EV_KRB5_MALFORMED) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_KRB5_MALFORMED));
 	feed(&a, &f, 0, krb_as_req, sizeof(krb_as_req), 0, krb5_cb, &s);
 	assert_int_equal(s.n, 0);
 	app_flow_free_ctx(&a, &f);
@@ -1508,7 +1508,7 @@ static void ike_send(struct app_ctx *a, struct flow *f, int dir, uint16_t port,
 	p.payload_len = (uint32_t)n;
 	app_tx_reset(a);
 	app_udp(a, f, &p);
-	s->ev |= a->tx.events;
+	app_ev_or(&s->ev, &a->tx.events);
 	s->last = a->tx.ike;
 	if (a->tx.ike && s->n < 4) {
 		struct jbuf jb = { 0 };
@@ -1520,7 +1520,6 @@ static void ike_send(struct app_ctx *a, struct flow *f, int dir, uint16_t port,
 	}
 }
 
-#define EV(e) ((app_events_t)1 << APP_EV_##e)
 
 static void test_ike_v1(void **state)
 {
@@ -1553,7 +1552,7 @@ static void test_ike_v1(void **state)
 					 "\"sa_life_duration\":\"Unknown\",\"sa_life_duration_raw\":86400},{"));
 	assert_non_null(strstr(s.rec[0], "\"vendor_ids\":[\"4a131c81\"]"));
 	assert_int_equal(s.last->nxforms, 2);
-	assert_int_equal(s.ev, 0);
+	assert_int_equal(app_ev_count(&s.ev), 0);
 
 	/* 2: the responder chooses two (one too many) */
 	im_hdr(&m, 0x7f, 0xec, 1, 0x10, 2, 0);
@@ -1561,7 +1560,7 @@ static void test_ike_v1(void **state)
 	im_done(&m);
 	ike_send(&a, &f, 1, 500, m.b, m.n, &s);
 	assert_int_equal(s.n, 2);
-	assert_true(s.ev & EV(IKE_MULTIPLE_SERVER_PROPOSAL));
+	assert_true(app_ev_has(&s.ev, APP_EV_IKE_MULTIPLE_SERVER_PROPOSAL));
 	assert_non_null(strstr(s.rec[1], "\"exchange_type\":2,\"alg_enc\":\"EncAesCbc\""));
 	assert_non_null(strstr(s.rec[1], "\"server_proposals\":[{"));
 	uint32_t v = 0;
@@ -1572,7 +1571,7 @@ static void test_ike_v1(void **state)
 	assert_false(ike_chosen_attr(s.last, ike_attr_lookup("sa_key_length"), &v));
 
 	/* 3: key exchange and nonce, 2 bytes too many at the end */
-	s.ev = 0;
+	memset(&s.ev, 0, sizeof(s.ev));
 	uint8_t ke[200];
 	for (size_t i = 0; i < sizeof(ke); i++)
 		ke[i] = (uint8_t)i;
@@ -1583,7 +1582,7 @@ static void test_ike_v1(void **state)
 	im_done(&m);
 	ike_send(&a, &f, 0, 500, m.b, m.n, &s);
 	assert_int_equal(s.n, 3);
-	assert_true(s.ev & EV(IKE_PAYLOAD_EXTRA_DATA));
+	assert_true(app_ev_has(&s.ev, APP_EV_IKE_PAYLOAD_EXTRA_DATA));
 	assert_int_equal(s.last->ke_full, 200);
 	assert_memory_equal(s.last->ke, ke, 200);
 	assert_int_equal(s.last->nonce_full, 4);
@@ -1661,12 +1660,12 @@ static void test_ike_v2(void **state)
 				      "\"message_id\":0,\"exchange_type\":34,\"role\":\"initiator\","
 				      "\"payload\":[\"Nonce\",\"KeyExchange\",\"SecurityAssociation\",\"NoNextPayload\"],"
 				      "\"ikev2\":{\"errors\":0}}");
-	assert_true(s.ev & EV(IKE_WEAK_CRYPTO_DH));
-	assert_false(s.ev & EV(IKE_WEAK_CRYPTO_ENC));
-	assert_false(s.ev & EV(IKE_WEAK_CRYPTO_NO_AUTH));
+	assert_true(app_ev_has(&s.ev, APP_EV_IKE_WEAK_CRYPTO_DH));
+	assert_false(app_ev_has(&s.ev, APP_EV_IKE_WEAK_CRYPTO_ENC));
+	assert_false(app_ev_has(&s.ev, APP_EV_IKE_WEAK_CRYPTO_NO_AUTH));
 
 	/* the response: SA (3DES, SHA1-96, DH 14), a notify error */
-	s.ev = 0;
+	memset(&s.ev, 0, sizeof(s.ev));
 	im_hdr(&m, 0x28, 0xec, 33, 0x20, 34, 0x20);
 	static const uint8_t sa2[] = {
 		0, 0, 0, 32, 1, 1, 0, 3,
@@ -1687,16 +1686,16 @@ static void test_ike_v2(void **state)
 				      "\"alg_prf\":\"PRF_NULL\",\"alg_dh\":\"Modp2048\",\"alg_esn\":\"NoESN\","
 				      "\"payload\":[\"SecurityAssociation\",\"Notify\",\"NoNextPayload\"],"
 				      "\"ikev2\":{\"errors\":1,\"notify\":[\"NO_PROPOSAL_CHOSEN\"]}}");
-	assert_true(s.ev & EV(IKE_WEAK_CRYPTO_ENC));
-	assert_true(s.ev & EV(IKE_WEAK_CRYPTO_AUTH));
-	assert_false(s.ev & EV(IKE_WEAK_CRYPTO_DH));
+	assert_true(app_ev_has(&s.ev, APP_EV_IKE_WEAK_CRYPTO_ENC));
+	assert_true(app_ev_has(&s.ev, APP_EV_IKE_WEAK_CRYPTO_AUTH));
+	assert_false(app_ev_has(&s.ev, APP_EV_IKE_WEAK_CRYPTO_DH));
 	uint32_t v = 0;
 	assert_true(ike_chosen_attr(s.last, ike_attr_lookup("alg_dh"), &v));
 	assert_int_equal(v, 14);
 	assert_false(ike_chosen_attr(s.last, ike_attr_lookup("alg_prf"), &v));
 
 	/* ESP on port 4500 (no marker): not read */
-	s.ev = 0;
+	memset(&s.ev, 0, sizeof(s.ev));
 	unsigned before = s.n;
 	ike_send(&a, &f, 0, 4500, m.b, m.n, &s);
 	assert_int_equal(s.n, before);
@@ -1711,7 +1710,7 @@ static void test_ike_v2(void **state)
 	ike_send(&a, &f, 0, 4500, nat, m.n + 4, &s);
 	assert_non_null(s.last);
 	assert_int_equal(s.last->npayloads, 0);
-	assert_true(s.ev & EV(IKE_MALFORMED_DATA));
+	assert_true(app_ev_has(&s.ev, APP_EV_IKE_MALFORMED_DATA));
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
 
@@ -1810,7 +1809,7 @@ struct nfs_seen {
 static void nfs_cb(const struct app_tx *tx, void *ud)
 {
 	struct nfs_seen *s = ud;
-	s->ev |= tx->events;
+	app_ev_or(&s->ev, &tx->events);
 	s->shown += tx->nnfs;
 	for (unsigned i = 0; i < tx->nnfslog && s->n < 6; i++) {
 		struct jbuf jb = { 0 };
@@ -1888,7 +1887,7 @@ static void test_nfs_v3_tcp(void **state)
 		assert_string_equal(s.file[0], "file.txt");
 		assert_int_equal(s.size[0], 5);
 		assert_false(s.trunc[0]);
-		assert_int_equal(s.ev, 0);
+		assert_int_equal(app_ev_count(&s.ev), 0);
 		app_flow_free_ctx(&a, &f);
 		assert_int_equal(a.mc.used, 0);
 	}
@@ -1943,7 +1942,7 @@ static void test_nfs_v3_large_write(void **state)
 	assert_int_equal(s.files, 1);
 	assert_int_equal(s.size[0], count);
 	assert_false(s.trunc[0]);
-	assert_int_equal(s.ev, 0);
+	assert_int_equal(app_ev_count(&s.ev), 0);
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
 	free(w);
@@ -1998,20 +1997,20 @@ static void test_nfs_v2_udp(void **state)
 	/* an unsupported version, and a reply cut short: events */
 	rb_call(&m, false, 0x56, 5, 1);
 	nfs_udp_send(&a, &f, 0, &m, m.n, &s);
-	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_UNSUPPORTED_VERSION));
+	assert_true(app_ev_has(&s.ev, APP_EV_NFS_UNSUPPORTED_VERSION));
 	rb_call(&m, false, 0x57, 2, 1);
 	nfs_udp_send(&a, &f, 0, &m, 10, &s);
-	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_MALFORMED));
+	assert_true(app_ev_has(&s.ev, APP_EV_NFS_MALFORMED));
 	/* more calls without replies than transactions kept: the oldest are
 	 * written as they are */
-	s.ev = 0;
+	memset(&s.ev, 0, sizeof(s.ev));
 	for (uint32_t i = 0; i < 3 * NFS_MAX_TX; i++) {
 		rb_call(&m, false, 0x1000 + i, 2, 17);
 		memcpy(m.b + m.n, fh2, 32);
 		m.n += 32;
 		nfs_udp_send(&a, &f, 0, &m, m.n, &s);
 	}
-	assert_true(s.ev & ((app_events_t)1 << APP_EV_NFS_TOO_MANY_TX));
+	assert_true(app_ev_has(&s.ev, APP_EV_NFS_TOO_MANY_TX));
 	/* every cut of a call: nothing read past its end */
 	for (size_t cut = 0; cut < m.n; cut++)
 		nfs_udp_send(&a, &f, 0, &m, cut, &s);
@@ -2174,7 +2173,7 @@ struct smtp_seen {
 static void smtp_cb(const struct app_tx *tx, void *ud)
 {
 	struct smtp_seen *s = ud;
-	s->events |= tx->events;
+	app_ev_or(&s->events, &tx->events);
 	if (tx->smtp_log && tx->smtp) {
 		s->logged++;
 		s->helo_len = tx->smtp->helo_len;

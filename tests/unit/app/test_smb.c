@@ -118,7 +118,7 @@ static void seen_cb(const struct app_tx *tx, struct seen *s)
 		if (fi->data)
 			memcpy(s->fdata[s->nfiles], fi->data, s->fdata_len[s->nfiles]);
 	}
-	s->ev |= tx->events;
+	app_ev_or(&s->ev, &tx->events);
 }
 
 static void feed(struct app_ctx *a, struct flow *f, int dir, const struct msg *m, size_t step,
@@ -285,7 +285,7 @@ static void test_smb2_transfer(void **state)
 					  "\"access\":\"normal\",\"fuid\":\"00000001-0000-0000-0009-0000ffffffff\"}");
 	assert_non_null(strstr(whole.rec[1], "\"command\":\"SMB2_COMMAND_WRITE\""));
 	assert_non_null(strstr(whole.rec[2], "\"command\":\"SMB2_COMMAND_READ\""));
-	assert_int_equal(whole.ev, 0);
+	assert_int_equal(app_ev_count(&whole.ev), 0);
 	assert_int_equal(bytes.nfiles, whole.nfiles);
 	assert_memory_equal(bytes.fname, whole.fname, sizeof(whole.fname));
 	assert_memory_equal(bytes.fsize, whole.fsize, sizeof(whole.fsize));
@@ -389,12 +389,12 @@ static void test_smb_malformed(void **state)
 	nbss_end(&m);
 	feed(&a, &f, 0, &m, 0, &s);
 	assert_int_equal(f.alproto, ALP_SMB);
-	assert_true(((s.ev >> APP_EV_SMB_RECORD_OVERFLOW) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_SMB_RECORD_OVERFLOW));
 	smb2_hdr(&m, 3, false, 3, 0);
 	m.b[8] = 60;                  /* structure size 60, not 64 */
 	nbss_end(&m);
 	feed(&a, &f, 0, &m, 0, &s);
-	assert_true(((s.ev >> APP_EV_SMB_MALFORMED_DATA) & 1) != 0);
+	assert_true(app_ev_has(&s.ev, APP_EV_SMB_MALFORMED_DATA));
 	m.n = 0;
 	zeros(&m, 4);
 	for (int i = 0; i < 100; i++)
@@ -528,7 +528,7 @@ static void test_dcerpc_tcp(void **state)
 	put(&m, "GET / HTTP/1.0\r\n\r\n", 18);
 	app_tx_reset(&a);
 	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
-	assert_true(((a.tx.events >> APP_EV_SMB_MALFORMED_DATA) & 1) != 0);
+	assert_true(app_ev_has(&a.tx.events, APP_EV_SMB_MALFORMED_DATA));
 	dce_hdr(&m, 0, 24, 3);
 	put32(&m, 0);
 	put16(&m, 0);
