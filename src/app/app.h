@@ -514,6 +514,9 @@ struct jbuf;
 void mqtt_log_fields(struct jbuf *jb, const struct mqtt_tx *t);
 /* app-layer.protocols.mqtt.max-msg-length; outputs.eve.mqtt-passwords */
 void mqtt_config(uint64_t max_len, bool passwords);
+/* app-layer.protocols.{ftp,ldap}.max-tx (0: the most kept) */
+void ftp_config(uint32_t max_tx);
+void ldap_config(uint32_t max_tx);
 /* A message type's name (connect ... auth) as its number, or -1. */
 int mqtt_type_lookup(const char *name);
 /* Whether a message of t satisfies a condition: numbers through num(c,

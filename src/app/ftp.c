@@ -24,6 +24,13 @@
 #include "app_int.h"
 #include "util.h"
 
+static uint32_t max_tx = FTP_CMDQ;
+
+void ftp_config(uint32_t n)
+{
+	max_tx = n && n < FTP_CMDQ ? n : FTP_CMDQ;
+}
+
 /* ---- expectations (process-wide) ---- */
 
 #define FTP_EXPECT_MAX 256
@@ -179,8 +186,11 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	size_t k = 0;
 	while (k < n && l[k] != ' ' && k < 15)
 		k++;
-	if (s->nq == FTP_CMDQ)
-		tx_answered(a, s); /* no reply is coming for the oldest */
+	if (s->nq >= max_tx) {
+		app_event(a, APP_EV_FTP_TOO_MANY_TX);
+		while (s->nq >= max_tx)
+			tx_answered(a, s); /* no reply is coming for the oldest */
+	}
 	struct ftp_info *t = &s->q[(s->q0 + s->nq) % FTP_CMDQ];
 	memset(t, 0, sizeof(*t));
 	for (size_t i = 0; i < k; i++)
@@ -193,6 +203,8 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	t->command_data[dn] = 0;
 	t->command_data_len = (uint16_t)dn;
 	t->command_truncated = cut;
+	if (cut)
+		app_event(a, APP_EV_FTP_REQ_TOO_LONG);
 	t->tx_id = s->ntx++;
 	app_count_tx(a, false, ALP_FTP);
 	s->nq++;
@@ -218,6 +230,7 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	bool code = n >= 3 && isdigit(l[0]) && isdigit(l[1]) && isdigit(l[2]);
 	bool last = code && (n == 3 || l[3] != '-');
 	struct ftp_info *t = cmd_head(s);
+	(void)now;
 	if (!t) {
 		/* the greeting, or a reply to nothing: a transaction without a
 		 * command, as Suricata's */
@@ -242,6 +255,8 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		t->nreply++;
 		t->reply_truncated |= cut;
 	}
+	if (cut)
+		app_event(a, APP_EV_FTP_RESP_TOO_LONG);
 	if (!last) {
 		s->in_multi = code || s->in_multi;
 		return;

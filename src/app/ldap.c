@@ -151,11 +151,23 @@ static bool msg_keep(struct app_ctx *a, struct ldap_msg *m, const uint8_t *d, ui
 
 /* A free transaction slot (the logged ones are freed first); NULL when
  * LDAP_MAX_TX wait unlogged. */
+static uint32_t max_tx = LDAP_MAX_TX;
+
+void ldap_config(uint32_t n)
+{
+	max_tx = n && n < LDAP_MAX_TX ? n : LDAP_MAX_TX;
+}
+
 static struct ldap_tx *tx_new(struct app_ctx *a, struct ldap_state *s)
 {
-	for (unsigned i = 0; i < LDAP_MAX_TX; i++)
+	unsigned used = 0;
+	for (unsigned i = 0; i < LDAP_MAX_TX; i++) {
 		if (s->tx[i].used && s->tx[i].logged && s->tx[i].seq != a->pkt_seq)
 			tx_free(a, &s->tx[i]);
+		used += s->tx[i].used;
+	}
+	if (used >= max_tx)
+		return NULL;
 	for (unsigned i = 0; i < LDAP_MAX_TX; i++)
 		if (!s->tx[i].used) {
 			s->tx[i].used = true;
