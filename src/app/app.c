@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "websocket" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -375,6 +375,25 @@ static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 		a->tx.http_resp = &hs->resp;
 }
 
+/* A 101 to "Upgrade: websocket": the rest of the connection is
+ * WebSocket (with the permessage-deflate the server accepted).  The
+ * exchange is written now: no end of the response will come. */
+static void http_upgrade(struct app_ctx *a, struct http_state *hs, const struct http_msg *m)
+{
+	const struct http_hdr *u = http_header(&m->h, "upgrade");
+	if (!u || u->val_len != 9 || strncasecmp((const char *)u->val, "websocket", 9))
+		return;
+	hs->upgrade = ALP_WEBSOCKET;
+	const struct http_hdr *x = http_header(&m->h, "sec-websocket-extensions");
+	const char *v = x ? (const char *)x->val : "";
+	size_t n = x ? x->val_len : 0;
+	hs->ws_deflate = memmem(v, n, "permessage-deflate", 18) != NULL;
+	hs->ws_no_ctx[0] = memmem(v, n, "client_no_context_takeover", 26) != NULL;
+	hs->ws_no_ctx[1] = memmem(v, n, "server_no_context_takeover", 26) != NULL;
+	if (hs->req.valid && !hs->req.logged)
+		a->tx.http_log = true;
+}
+
 static void on_http_head(void *ctx, bool request, struct http_head *h, const uint8_t *base,
 			 uint32_t len)
 {
@@ -425,6 +444,8 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 			hs->tunnel = true;
 			http_stop(hs->conn);
 		}
+		if (h->code == 101)
+			http_upgrade(a, hs, m);
 	}
 }
 
@@ -812,6 +833,8 @@ void app_tx_reset(struct app_ctx *a)
 	t->nmqtt = 0;
 	t->nkrb5 = 0;
 	t->rfb = NULL;
+	t->nws = 0;
+	app_frames_reset(a);
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -864,6 +887,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	mqtt_state_free(a, af->mqtt);
 	krb5_state_free(a, af->krb5);
 	v_free(af->rfb);
+	ws_state_free(a, af->ws);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -919,6 +943,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
+	case ALP_WEBSOCKET: CNT_INC(a->cnt, APP_TX_WEBSOCKET); break;
 	}
 }
 
@@ -1076,6 +1101,29 @@ static void bodies_release(struct app_ctx *a, struct http_state *hs)
 	}
 }
 
+/* After a 101 to WebSocket: the flow is WebSocket from the end of the
+ * response's head (the bytes after it in this delivery are its first
+ * frames).  The HTTP state stays for this packet's records. */
+static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int dir,
+		     const uint8_t *data, uint32_t len, uint64_t at0)
+{
+	struct http_state *hs = af->http;
+	uint64_t at = 0;
+	bool tail = dir == 1 && http_tunnel_at(hs->conn, 1, &at) && at >= at0 && at - at0 < len;
+	http_stop(hs->conn);
+	hs->upgrade = 0;
+	if (!af->ws && !(af->ws = charged_state(a, sizeof(*af->ws)))) {
+		af->opaque = true; /* refused: the rest is not read */
+		return;
+	}
+	af->ws->deflate = hs->ws_deflate;
+	af->ws->no_ctx[0] = hs->ws_no_ctx[0];
+	af->ws->no_ctx[1] = hs->ws_no_ctx[1];
+	f->alproto = ALP_WEBSOCKET;
+	if (tail)
+		ws_feed(a, af->ws, 1, data + (at - at0), (uint32_t)(len - (at - at0)));
+}
+
 void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
 		     uint32_t len, unsigned flags)
 {
@@ -1107,6 +1155,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			mqtt_gap(a, af->mqtt, dir);
 		else if (f->alproto == ALP_KRB5 && af->krb5)
 			krb5_gap(a, af->krb5, dir);
+		else if (f->alproto == ALP_WEBSOCKET && af->ws)
+			ws_gap(a, af->ws, dir);
 		if (!data)
 			return;
 	}
@@ -1197,7 +1247,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 				return;
 		}
 		bodies_release(a, af->http);
+		uint64_t at0 = http_fed(af->http->conn, dir);
 		http_data(a, af->http, dir, data, len);
+		if (af->http->upgrade)
+			ws_begin(a, f, af, dir, data, len, at0);
 		break;
 	case ALP_SSH:
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))
@@ -1262,6 +1315,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))
 			return;
 		mqtt_feed(a, af->mqtt, dir, data, len);
+		break;
+	case ALP_WEBSOCKET:
+		if (af->ws)
+			ws_feed(a, af->ws, dir, data, len);
 		break;
 	case ALP_POP3:
 		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))

@@ -1001,6 +1001,7 @@ static bool alproto_runs_on(uint8_t alp, int g)
 	case ALP_SSH:
 	case ALP_SMB:
 	case ALP_DCERPC:
+	case ALP_WEBSOCKET:
 		return g == G_TCP;
 	case ALP_QUIC:
 		return g == G_UDP;
@@ -2332,6 +2333,13 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		mqtt_tx_buffers(tx->mqtt[i], mqtt_put, bi);
 	if (tx->rfb && tx->rfb->has_init)
 		add_inst(&bi[BUF_RFB_NAME], tx->rfb->name, tx->rfb->name_len);
+	for (unsigned i = 0; i < tx->nws; i++)
+		add_inst(&bi[BUF_WEBSOCKET_PAYLOAD], tx->ws[i]->payload, tx->ws[i]->payload_len);
+	/* the frames of the packet's direction; a rule sees those of its
+	 * type (frame_insts) */
+	for (unsigned i = 0; i < tx->nframes; i++)
+		if (tx->frames[i].dir == (dir & 1))
+			add_inst(&bi[BUF_FRAME], tx->frames[i].p, tx->frames[i].len);
 	for (unsigned i = 0; i < tx->nkrb5; i++) {
 		const struct krb5_tx *t = tx->krb5[i];
 		for (unsigned k = 0; k < t->cname.ncomp; k++)
@@ -2698,6 +2706,24 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			ok = !strcasecmp(d->command, c->mask == 1 ? "RETR" : "STOR");
 			break;
 		}
+		case AC_WS_OPCODE:
+		case AC_WS_MASK:
+		case AC_WS_FLAGS:
+			/* a WebSocket frame of this packet (any of them) */
+			if (!tx || !tx->nws)
+				return false;
+			for (unsigned k = 0; k < tx->nws && !ok; k++) {
+				const struct ws_tx *t = tx->ws[k];
+				if (c->type == AC_WS_OPCODE)
+					ok = numcmp_ok(&c->c, t->opcode);
+				else if (c->type == AC_WS_MASK)
+					ok = t->has_mask && numcmp_ok(&c->c, t->mask);
+				else if (c->mask) /* bits: those of mask as in neg_mask */
+					ok = (t->flags & c->mask) == c->neg_mask;
+				else
+					ok = numcmp_ok(&c->c, t->flags);
+			}
+			break;
 		case AC_FILESIZE:
 		case AC_FILEHASH: {
 			/* a file that closed on this packet (any of them) */
@@ -2762,6 +2788,20 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 			return true;
 	}
 	return false;
+}
+
+/* Buffer b's instances as rule r sees them: of the frames, those of its
+ * frame type (in tmp). */
+static const struct binst *rule_insts(const struct rule *r, int b, const struct binst *bi,
+				      const struct app_tx *tx, int dir, struct binst *tmp)
+{
+	if (b != BUF_FRAME || !r->frame_type)
+		return &bi[b];
+	tmp->n = 0;
+	for (unsigned i = 0; tx && i < tx->nframes; i++)
+		if (tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
+			add_inst(tmp, tx->frames[i].p, tx->frames[i].len);
+	return tmp;
 }
 
 const char *detect_buffer_name(int b)
@@ -2897,14 +2937,16 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
 				continue;
 			bool all = true;
+			struct binst fb;
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
 					st.cur_buf = (int8_t)b;
-					all = inspect_instances(&r->lists[b], &bi[b], r->dotprefix >> b & 1, &st);
+					all = inspect_instances(&r->lists[b], rule_insts(r, b, bi, tx, p->dir, &fb),
+								r->dotprefix >> b & 1, &st);
 				}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
 				st.cur_buf = (int8_t)r->xl[x].buf;
-				all = inspect_xlist(&r->xl[x], &bi[r->xl[x].buf], &st);
+				all = inspect_xlist(&r->xl[x], rule_insts(r, r->xl[x].buf, bi, tx, p->dir, &fb), &st);
 			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
 				/* base64_data: what base64_decode left on the path that matched */
@@ -2975,6 +3017,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->category = r->category;
 			al->metadata = r->metadata;
 			al->text = r->text;
+			al->frame_type = r->frame_type;
 		}
 	}
 	if (st.ent_buf >= 0) {

@@ -233,7 +233,8 @@ enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_FTP_DYNPORT, AC_FTP_MODE, AC_FTP_REPLY_RECEIVED, AC_FTPDATA_CMD,
 		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE, AC_SMB_VERSION, AC_DCE_IFACE, AC_DCE_OPNUM,
 		     AC_LDAP_REQ_OP, AC_LDAP_RESP_COUNT, AC_LDAP_RESP_OP, AC_LDAP_RESP_RESULT,
-		     AC_TLS_CHAIN_LEN, AC_MQTT, AC_KRB5, AC_RFB_SECTYPE, AC_RFB_SECRESULT };
+		     AC_TLS_CHAIN_LEN, AC_MQTT, AC_KRB5, AC_RFB_SECTYPE, AC_RFB_SECRESULT,
+		     AC_WS_OPCODE, AC_WS_MASK, AC_WS_FLAGS };
 /* AC_KRB5's mask: what it checks */
 enum { KRB5_C_MSG_TYPE, KRB5_C_ERR_CODE, KRB5_C_WEAK, KRB5_C_TICKET_ETYPE };
 /* filemd5 / filesha1 / filesha256: the digests of a list file, sorted */
@@ -292,6 +293,7 @@ struct rule {
 	uint8_t npev;        /* decode-event / stream-event conditions: all must hold */
 	uint16_t pev[RULE_MAX_PKT_EVENTS]; /* event ids (enum event_id) */
 	uint8_t alproto;     /* app-layer protocol required (header, sticky buffer) */
+	uint8_t frame_type;  /* frame:NAME: the frames (enum app_frame_type) of BUF_FRAME it sees */
 	uint8_t nalp;        /* app-layer-protocol keywords, all must hold */
 	struct {
 		uint8_t p;
