@@ -528,6 +528,25 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	}
 }
 
+/* A message's frame (http1.request / http1.response): its line and
+ * header lines as sent, and its body when it was sent as it is kept
+ * (neither chunked nor compressed, within the body limit); the head alone
+ * otherwise. */
+static void http_frame(struct app_ctx *a, struct http_state *hs, int dir, uint64_t sent_len)
+{
+	const struct http_msg *m = dir ? &hs->resp : &hs->req;
+	const struct http_body *b = &hs->body[dir];
+	if (!m->valid)
+		return;
+	bool whole = !m->h.chunked && b->enc == BODY_ENC_NONE && b->buf && b->len == sent_len &&
+		     !http_header(&m->h, "content-encoding");
+	/* (the line's own ending is not kept: CRLF stands for it) */
+	if (app_frame_add(a, dir ? FR_HTTP1_RESPONSE : FR_HTTP1_REQUEST, dir, m->h.line,
+			  m->h.line_len, (const uint8_t *)"\r\n", 2) &&
+	    app_frame_append(a, m->h.headers, m->h.headers_len) && whole)
+		app_frame_append(a, b->buf, b->len);
+}
+
 static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 {
 	struct http_cb *cb = ctx;
@@ -538,6 +557,7 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	if (request && hs->mp)
 		mpart_end(cb->a, hs->mp, &hs->req, hs->nreq ? hs->nreq - 1 : 0);
 	body_expose(cb->a, hs, request ? 0 : 1);
+	http_frame(cb->a, hs, request ? 0 : 1, sent_len);
 	if (hs->body[request ? 0 : 1].fopen) {
 		struct app_file *fi = app_file_slot(cb->a);
 		if (fi)
@@ -1075,6 +1095,7 @@ static void dns_tcp(struct app_ctx *a, struct flow *f, struct app_flow *af, int 
 				af->len[dir] = 0; /* an empty message: skip it */
 			continue;
 		}
+		app_frame_add(a, FR_DNS_PDU, dir, af->buf[dir] + 2, need - 2, NULL, 0);
 		struct dns_msg *m = &a->tx.dns[MIN(a->tx.ndns, APP_DNS_PER_PKT - 1u)];
 		if (dns_parse(af->buf[dir] + 2, need - 2, m)) {
 			m->tx_id = f->dns_tx++;
@@ -1448,6 +1469,7 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
 				claim(a, f, ALP_DNS);
 			if (f->alproto == ALP_DNS) {
+				app_frame_add(a, FR_DNS_PDU, p->dir, p->payload, p->payload_len, NULL, 0);
 				m->tx_id = f->dns_tx++;
 				app_count_tx(a, f->key.proto == 17, ALP_DNS);
 				a->tx.ndns = 1;

@@ -510,6 +510,9 @@ void ws_state_free(struct app_ctx *a, struct ws_state *s);
  * frame space is full (the frame is then not shown). */
 bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint32_t n1,
 		   const uint8_t *p2, uint32_t n2);
+/* More bytes of the frame added last (false, and that frame is dropped,
+ * when they do not fit). */
+bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n);
 /* No frames: a new packet (app_tx_reset). */
 void app_frames_reset(struct app_ctx *a);
 

@@ -62,6 +62,23 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 	return true;
 }
 
+bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n)
+{
+	struct app_tx *t = &a->tx;
+	if (!t->nframes)
+		return false;
+	struct app_frame *fr = &t->frames[t->nframes - 1];
+	if (n > APP_FRAME_BYTES - area_used || fr->p + fr->len != area + area_used) {
+		t->nframes--; /* cut short: not shown */
+		return false;
+	}
+	if (n)
+		memcpy(area + area_used, p, n);
+	area_used += n;
+	fr->len += n;
+	return true;
+}
+
 int app_frame_lookup(const char *name, int alp, int *falp)
 {
 	/* "proto.name" when proto is a protocol, else the rule's protocol's
