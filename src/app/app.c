@@ -1338,8 +1338,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		mqtt_feed(a, af->mqtt, dir, data, len);
 		break;
 	case ALP_WEBSOCKET:
-		if (af->ws)
-			ws_feed(a, af->ws, dir, data, len);
+		/* (made by ws_begin after a 101; here when a flow starts as
+		 * WebSocket, as the fuzz target's do) */
+		if (!af->ws && !(af->ws = charged_state(a, sizeof(*af->ws))))
+			return;
+		ws_feed(a, af->ws, dir, data, len);
 		break;
 	case ALP_POP3:
 		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))
