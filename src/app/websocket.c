@@ -132,11 +132,13 @@ static uint32_t inflate_msg(struct app_ctx *a, struct ws_state *s, int dir, cons
 	uint8_t scratch[4096];
 	uint32_t got = 0;
 	uint64_t work = 0, limit = (uint64_t)max_payload * WS_Z_WORK;
-	bool bad = false;
-	for (int part = 0; part < 2 && !bad; part++) {
-		w->z->next_in = (Bytef *)(part ? tail : in);
-		w->z->avail_in = part ? 4 : n;
-		while (w->z->avail_in && !bad) {
+	bool bad = false, ended = false;
+	/* the message, its tail, then what zlib still holds (drained, so
+	 * that none of it comes out with the next message) */
+	for (int part = 0; part < 3 && !bad && !ended; part++) {
+		w->z->next_in = (Bytef *)(part == 0 ? in : tail);
+		w->z->avail_in = part == 0 ? n : part == 1 ? 4 : 0;
+		for (;;) {
 			bool room = got < cap;
 			w->z->next_out = room ? out + got : scratch;
 			w->z->avail_out = room ? cap - got : sizeof(scratch);
@@ -146,17 +148,24 @@ static uint32_t inflate_msg(struct app_ctx *a, struct ws_state *s, int dir, cons
 			if (room)
 				got += made;
 			work += made;
-			if ((rc != Z_OK && rc != Z_BUF_ERROR) || work > limit)
-				bad = rc != Z_STREAM_END || work > limit;
-			if (rc == Z_STREAM_END)
+			if (rc == Z_STREAM_END) {
+				ended = true; /* a final block: a new window after it */
+				break;
+			}
+			if ((rc != Z_OK && rc != Z_BUF_ERROR) || work > limit) {
+				bad = true;
+				break;
+			}
+			/* done when the input is used up and nothing more comes */
+			if (!w->z->avail_in && w->z->avail_out)
 				break;
 			if (rc == Z_BUF_ERROR && !made)
 				break;
 		}
 	}
 	/* a new window for the next message: no context takeover, no
-	 * negotiated extension, or this one broke the stream */
-	if (bad || !s->deflate || s->no_ctx[dir])
+	 * negotiated extension, the stream ended, or this message broke it */
+	if (bad || ended || !s->deflate || s->no_ctx[dir])
 		inflateReset(w->z);
 	return bad && !got ? 0 : got;
 }
