@@ -1124,14 +1124,17 @@ static void bodies_release(struct app_ctx *a, struct http_state *hs)
 
 /* After a 101 to WebSocket: the flow is WebSocket from the end of the
  * response's head (the bytes after it in this delivery are its first
- * frames).  The HTTP state stays for this packet's records. */
+ * frames).  The HTTP messages stay for this packet's records; libhtp's
+ * connection goes. */
 static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int dir,
 		     const uint8_t *data, uint32_t len, uint64_t at0)
 {
 	struct http_state *hs = af->http;
 	uint64_t at = 0;
 	bool tail = dir == 1 && http_tunnel_at(hs->conn, 1, &at) && at >= at0 && at - at0 < len;
-	http_stop(hs->conn);
+	/* libhtp's part is over (the messages of this packet are copies) */
+	http_conn_free(hs->conn);
+	hs->conn = NULL;
 	hs->upgrade = 0;
 	if (!af->ws && !(af->ws = charged_state(a, sizeof(*af->ws)))) {
 		af->opaque = true; /* refused: the rest is not read */
