@@ -399,7 +399,8 @@ void ws_log_fields(struct jbuf *jb, const struct ws_tx *t, bool printable, bool 
 		jb_str(jb, "opcode", u);
 	}
 	if (printable)
-		jb_strn(jb, "payload_printable", t->payload, t->payload_len);
+		jb_strn(jb, "payload_printable", t->payload ? t->payload : (const uint8_t *)"",
+			t->payload_len);
 	if (b64) {
 		char *out = malloc(4 * ((size_t)t->payload_len + 2) / 3 + 1);
 		if (out) {

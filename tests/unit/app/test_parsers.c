@@ -1758,7 +1758,8 @@ static void ws_cb(const struct app_tx *tx, void *ud)
 		s->t[s->n].toclient = w->toclient;
 		s->t[s->n].mask = w->mask;
 		s->t[s->n].len = w->payload_len;
-		memcpy(s->t[s->n].pl, w->payload, MIN(w->payload_len, sizeof(s->t[0].pl)));
+		if (w->payload_len)
+			memcpy(s->t[s->n].pl, w->payload, MIN(w->payload_len, sizeof(s->t[0].pl)));
 		s->n++;
 	}
 	for (unsigned i = 0; i < tx->nframes && s->nframes < WS_SEEN_MAX; i++)
