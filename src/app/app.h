@@ -367,7 +367,7 @@ struct app_frame {
 	uint8_t type, dir;        /* enum app_frame_type; 0 to server */
 };
 #define APP_FRAMES_PER_PKT 64
-#define APP_FRAME_BYTES (512 * 1024) /* frame bytes a packet may show */
+#define APP_FRAME_BYTES (256 * 1024) /* frame bytes a packet may show */
 /* The frame type a rule names: "proto.name", or "name" of the rule's
  * protocol alp (Suricata's resolution); FR_NONE if none.  Its protocol
  * goes to *falp. */

@@ -4,7 +4,7 @@
  * this packet, for Suricata 8's frame keyword.
  *
  * A parser reports a frame with its type (frames.def) and direction; the
- * bytes are copied into one per-worker area reset with each packet, so a
+ * bytes are copied into one per-thread area reset with each packet, so a
  * parser need not keep them, and a frame cut across deliveries may be
  * reported from two pieces.  The area is bounded (APP_FRAME_BYTES, and
  * APP_FRAMES_PER_PKT frames): what does not fit is not shown.  The
@@ -27,8 +27,9 @@ static const struct frame_row {
 };
 
 /* The frames' bytes: one area per thread (a worker's packets are one at
- * a time), made on first use and kept */
-static _Thread_local uint8_t *area;
+ * a time), static so that no packet allocates (its pages are touched only
+ * by threads that see frames) */
+static _Thread_local uint8_t area[APP_FRAME_BYTES];
 static _Thread_local uint32_t area_used;
 
 void app_frames_reset(struct app_ctx *a)
@@ -45,8 +46,6 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 		return false;
 	if (n1 > APP_FRAME_BYTES || n2 > APP_FRAME_BYTES - n1 ||
 	    n1 + n2 > APP_FRAME_BYTES - area_used)
-		return false;
-	if (!area && !(area = v_malloc(APP_FRAME_BYTES)))
 		return false;
 	uint8_t *dst = area + area_used;
 	if (n1)
