@@ -335,6 +335,7 @@ void rfb_log_fields(struct jbuf *jb, const struct rfb_tx *t);
 struct ws_tx {
 	bool used, logged, toclient;
 	bool fin, has_mask;
+	uint64_t seq;             /* the packet it was shown on (app_ctx.pkt_seq) */
 	uint8_t flags;            /* the first byte's top four bits: FIN RSV1 RSV2 RSV3 */
 	uint8_t opcode;
 	uint32_t mask;

@@ -28,6 +28,9 @@
  *
  * A frame is gathered whole before it is read (its header and kept
  * payload, charged to the app memcap), so bytes may arrive one at a time;
+ * a transaction's payload is kept only for the packet that shows it, so a
+ * flow holds at most one frame and one message per direction between
+ * packets;
  * the frame's bytes as sent are also reported as the websocket.pdu,
  * websocket.header and websocket.data frames of the packet that completed
  * them.  The trade-off: a frame is seen only once complete, as in
@@ -95,6 +98,7 @@ static struct ws_tx *tx_new(struct app_ctx *a, struct ws_state *s, int dir)
 	s->next_slot = (s->next_slot + 1) % WS_MAX_TX;
 	tx_clear(a, t);
 	t->used = true;
+	t->seq = a->pkt_seq;
 	t->tx_id = s->next_tx++;
 	t->toclient = dir == 1;
 	a->tx.ws[a->tx.nws++] = t;
@@ -295,6 +299,11 @@ void ws_feed(struct app_ctx *a, struct ws_state *s, int dir, const uint8_t *d, u
 	dir &= 1;
 	struct ws_dir *w = &s->d[dir];
 	a->tx.alproto = ALP_WEBSOCKET;
+	/* the frames of earlier packets were shown and logged there: their
+	 * payloads go, so a flow holds only what this packet shows */
+	for (unsigned i = 0; i < WS_MAX_TX; i++)
+		if (s->tx[i].used && s->tx[i].seq != a->pkt_seq)
+			tx_clear(a, &s->tx[i]);
 	while (n && !w->broken) {
 		uint32_t k;
 		if (w->skip) {
