@@ -358,6 +358,15 @@ static void http_mem_release(void *ctx, uint64_t n)
 	app_release(ctx, n);
 }
 
+/* With a response: its request's body, if one was kept. */
+static void req_body_keep(struct app_ctx *a, struct http_state *hs)
+{
+	if (hs->req.valid && hs->body[0].len) {
+		a->tx.req_body = hs->body[0].buf;
+		a->tx.req_body_len = hs->body[0].len;
+	}
+}
+
 /* Hands a body to the rules on this packet, with its heads. */
 static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 {
@@ -373,6 +382,8 @@ static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 		a->tx.http_req = &hs->req;
 	if (dir == 1 && hs->resp.valid)
 		a->tx.http_resp = &hs->resp;
+	if (dir == 1)
+		req_body_keep(a, hs);
 }
 
 /* A 101 to "Upgrade: websocket": the rest of the connection is
@@ -434,6 +445,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	} else {
 		hs->resp_of = hs->nreq;
 		a->tx.http_resp = m;
+		req_body_keep(a, hs);
 		if (hs->req.valid)
 			a->tx.http_req = &hs->req;
 		if (hs->connect_pending && h->code / 100 == 2) {
@@ -558,6 +570,15 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 		mpart_end(cb->a, hs->mp, &hs->req, hs->nreq ? hs->nreq - 1 : 0);
 	body_expose(cb->a, hs, request ? 0 : 1);
 	http_frame(cb->a, hs, request ? 0 : 1, sent_len);
+	/* a message without a body: its body part is done all the same, so
+	 * rules on it run here (file.data; absent) */
+	if (!hs->body[request ? 0 : 1].exposed) {
+		cb->a->tx.http_fresh |= request ? HTTP_P_REQ_BODY : HTTP_P_RESP_BODY;
+		if (m->valid)
+			*(request ? &cb->a->tx.http_req : &cb->a->tx.http_resp) = m;
+		if (!request && hs->req.valid)
+			cb->a->tx.http_req = &hs->req;
+	}
 	if (hs->body[request ? 0 : 1].fopen) {
 		struct app_file *fi = app_file_slot(cb->a);
 		if (fi)
@@ -569,6 +590,8 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	/* a response is complete: its transaction goes to eve (1xx are
 	 * interim, except 101, which ends the HTTP exchange) */
 	uint16_t code = hs->resp.h.code;
+	if (!request && (code / 100 != 1 || code == 101))
+		hs->resp_end_of = hs->nreq;
 	if (!request && hs->resp.valid && (code / 100 != 1 || code == 101) && hs->req.valid &&
 	    !hs->req.logged) {
 		cb->a->tx.http_log = true;
@@ -831,6 +854,8 @@ void app_tx_reset(struct app_ctx *a)
 	t->http_fresh = 0;
 	t->body[0] = t->body[1] = NULL;
 	t->body_len[0] = t->body_len[1] = 0;
+	t->req_body = NULL;
+	t->req_body_len = 0;
 	t->nfiles = 0;
 	t->smtp = NULL;
 	t->smtp_log = false;
@@ -1112,12 +1137,15 @@ static void dns_tcp(struct app_ctx *a, struct flow *f, struct app_flow *af, int 
 }
 
 /* Frees bodies handed to rules on an earlier packet (no rule can look at
- * them any more): an idle keep-alive flow keeps no body memory. */
+ * them any more): an idle keep-alive flow keeps no body memory.  A
+ * request's body stays until its response has ended (=> rules read it
+ * with the response). */
 static void bodies_release(struct app_ctx *a, struct http_state *hs)
 {
 	for (int d = 0; d < 2; d++) {
 		struct http_body *b = &hs->body[d];
-		if (b->buf && b->exposed && b->exposed_seq != a->pkt_seq)
+		if (b->buf && b->exposed && b->exposed_seq != a->pkt_seq &&
+		    (d == 1 || hs->resp_end_of == hs->nreq))
 			body_free(a, b);
 	}
 }

@@ -665,6 +665,10 @@ struct app_tx {
 	 * (decompressed, capped) */
 	const uint8_t *body[2];
 	uint32_t body_len[2];
+	/* with a response's head or body: its request's body, kept (=> rules
+	 * read it with the response) */
+	const uint8_t *req_body;
+	uint32_t req_body_len;
 	/* files that ended on this packet (fileinfo, file keywords) */
 	const struct app_file *files[APP_FILES_PER_PKT];
 	uint8_t nfiles;

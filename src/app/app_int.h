@@ -395,6 +395,7 @@ struct http_state {
 	struct mpart *mp;         /* the request's multipart/form-data reader */
 	bool connect_pending;     /* the last request was CONNECT */
 	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
+	uint32_t resp_end_of;     /* the request whose response ended last */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 	uint8_t upgrade;          /* a 101 switched to this protocol (ALP_WEBSOCKET) ... */
 	bool ws_deflate, ws_no_ctx[2]; /* ... with permessage-deflate, and how */

@@ -177,7 +177,7 @@ int br_dec_feed(struct br_dec *d, const uint8_t *in, size_t n, br_out_fn out, vo
 		break;
 	}
 	d->spent_us += now_us() - t0;
-	if (d->state == BR_ST_DECODE && d->spent_us > HTTP_BOMB_TIME_US) {
+	if (d->state == BR_ST_DECODE && d->spent_us > http_bomb_time_us()) {
 		d->state = BR_ST_PASS;
 		rc = BR_BOMB_TIME;
 	}

@@ -526,6 +526,9 @@ static int on_resp_complete(htp_tx_t *tx)
 	return HTP_OK;
 }
 
+/* http_time_limit_config */
+static uint32_t bomb_time_us = HTTP_BOMB_TIME_US;
+
 static struct http_cfg *cfg_new(int decompress_layers)
 {
 	struct http_cfg *c = v_calloc(1, sizeof(*c));
@@ -552,7 +555,7 @@ static struct http_cfg *cfg_new(int decompress_layers)
 	htp_config_set_lzma_layers(h, 0);
 	htp_config_set_lzma_memlimit(h, 1024 * 1024);
 	htp_config_set_compression_bomb_limit(h, HTTP_BOMB_LIMIT);
-	htp_config_set_compression_time_limit(h, HTTP_BOMB_TIME_US);
+	htp_config_set_compression_time_limit(h, (int)bomb_time_us);
 	htp_config_set_field_limits(h, 9000, 18000);
 	htp_config_set_number_headers_limit(h, HTTP_MAX_HEADERS);
 	htp_config_register_log(h, on_log);
@@ -572,6 +575,16 @@ static struct http_cfg *cfg_new(int decompress_layers)
 
 /* One configuration per layer limit for the process: libhtp only reads
  * it once made, so the workers share it. */
+void http_time_limit_config(uint32_t us)
+{
+	bomb_time_us = us ? us : HTTP_BOMB_TIME_US;
+}
+
+uint32_t http_bomb_time_us(void)
+{
+	return bomb_time_us;
+}
+
 struct http_cfg *http_cfg_get(int decompress_layers)
 {
 	static struct http_cfg *cfgs[HTTP_LAYERS_MAX + 1];

@@ -71,6 +71,10 @@ struct http_cbs {
 #define HTTP_LAYERS_MAX 16
 struct http_cfg;
 struct http_cfg *http_cfg_get(int decompress_layers);
+/* The decompression time limit (microseconds; 0: HTTP_BOMB_TIME_US), set
+ * once before the first http_cfg_get; http_bomb_time_us() reads it. */
+void http_time_limit_config(uint32_t us);
+uint32_t http_bomb_time_us(void);
 
 struct http_conn;
 /* A parser for one connection; mem (copied; may be NULL) charges what the

@@ -239,6 +239,8 @@ void decode_packet(struct decode_ctx *d, struct packet *p)
 {
 	/* reset everything decode fills, keep what the source set */
 	memset(&p->flags, 0, sizeof(*p) - offsetof(struct packet, flags));
+	if (!decode_csum_on(d))
+		p->flags |= PKT_CSUM_OFF;
 
 	CNT_INC(d->cnt, DECODER_PKTS);
 	CNT_ADD(d->cnt, DECODER_BYTES, p->caplen);

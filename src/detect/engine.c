@@ -98,6 +98,7 @@ struct detect_engine {
 	bool use_cls;          /* home usable: 12 classes, else 1 */
 	bool keep_text;        /* rules keep their text (alert-rule) */
 	bool uses_xform;       /* a rule transforms a buffer or decodes base64 */
+	bool uses_txdir;       /* a => rule */
 	uint32_t mpm_unique, mpm_shared;
 	uint64_t mpm_mem;      /* of which prefilter databases */
 	struct class_entry *classes;
@@ -121,6 +122,14 @@ struct detect_engine {
 	uint32_t th_cap;
 };
 
+/* The instances of sticky buffer b on this packet. */
+#define BUF_MAX_INST DNS_MAX_ANSWERS
+struct binst {
+	const uint8_t *p[BUF_MAX_INST];
+	uint32_t len[BUF_MAX_INST];
+	unsigned n;
+};
+
 struct detect_thread {
 	const struct detect_engine *de;
 	uint64_t *cand;        /* bitmap over rules */
@@ -135,6 +144,10 @@ struct detect_thread {
 	uint32_t *amemo, *pmemo;
 	uint32_t gen;
 	struct xform_scratch xs;
+	/* => rules: the buffers of the transaction's other direction, made
+	 * when the first such rule needs them on a packet (bo_ready) */
+	struct binst *bo;
+	bool bo_ready;
 };
 
 /* ---- classification ---- */
@@ -1063,7 +1076,7 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					/* the prefilter scans the buffer without the dot
 					 * dotprefix adds: drop a leading dot (a necessary
 					 * condition is all a prefilter needs) */
-					if ((r->dotprefix >> r->fp_buf & 1) && off == 0 && len > 1 && ct->pat[0] == '.') {
+					if (RULE_DOT(r, r->fp_buf) && off == 0 && len > 1 && ct->pat[0] == '.') {
 						off = 1;
 						len--;
 					}
@@ -1239,6 +1252,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		r->flow_scope = rule_flow_scope(r);
 		if (r->nxl || (r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt))
 			de->uses_xform = true;
+		de->uses_txdir |= r->txdir;
 		if (r->xb_cnt)
 			xbits_reserve(); /* the table, now rather than on a packet */
 	}
@@ -1446,6 +1460,8 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	dt->pmemo = v_calloc(2 * (size_t)de->npsets + 2, sizeof(uint32_t));
 	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx || !dt->amemo || !dt->pmemo)
 		goto fail;
+	if (de->uses_txdir && !(dt->bo = v_calloc(BUF_MAX, sizeof(struct binst))))
+		goto fail;
 	/* transforms and base64_decode write into scratch made now, not on a
 	 * packet (it grows only for buffers past 64 KiB) */
 	if (de->uses_xform && !xform_scratch_reserve(&dt->xs, 64 * 1024))
@@ -1480,6 +1496,7 @@ void detect_thread_free(struct detect_thread *dt)
 	v_free(dt->touched);
 	v_free(dt->amemo);
 	v_free(dt->pmemo);
+	v_free(dt->bo);
 	if (dt->md)
 		pcre2_match_data_free(dt->md);
 	if (dt->mctx)
@@ -1519,7 +1536,7 @@ struct dflow_x {
 	bool tag_on;           /* tag:session: what is left of it */
 	struct tag_left tag;
 	bool ent_set;          /* the last entropy a rule computed on the flow */
-	int8_t ent_buf;
+	int16_t ent_buf;
 	double ent_val;
 };
 
@@ -1829,6 +1846,13 @@ static bool port_ok(struct detect_thread *dt, const struct rule *r, int k, int s
 static bool endpoints_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
+	if (r->txdir) {
+		/* =>: source and destination as written for the client's
+		 * packets, reversed for the server's */
+		int s = p->dir ? 1 : 0;
+		return (!ports || (port_ok(dt, r, 0, s, p) && port_ok(dt, r, 1, !s, p))) &&
+		       addr_ok(dt, r, 0, s, p) && addr_ok(dt, r, 1, !s, p);
+	}
 	if ((!ports || (port_ok(dt, r, 0, 0, p) && port_ok(dt, r, 1, 1, p))) &&
 	    addr_ok(dt, r, 0, 0, p) && addr_ok(dt, r, 1, 1, p))
 		return true;
@@ -1839,6 +1863,32 @@ static bool endpoints_ok(struct detect_thread *dt, const struct rule *r, const s
 /* Every condition here is one conjunct, so the order is free: the cheap
  * and selective ones (flow direction, header fields) come first, the
  * address sets last. */
+/* The checksum keywords: each on a packet of its kind, valid unless the
+ * decoder raised its event; with validation off any value holds (as
+ * Suricata's PKT_IGNORE_CHECKSUM). */
+static bool csum_ok(const struct rule *r, const struct packet *p)
+{
+	static const struct { uint8_t bit, ver, proto; uint16_t ev; } k[] = {
+		{ CSK_IPV4, 4, 0, EV_IPV4_INVALID_CSUM }, { CSK_TCPV4, 4, 6, EV_TCP_INVALID_CSUM },
+		{ CSK_TCPV6, 6, 6, EV_TCP_INVALID_CSUM }, { CSK_UDPV4, 4, 17, EV_UDP_INVALID_CSUM },
+		{ CSK_UDPV6, 6, 17, EV_UDP_INVALID_CSUM }, { CSK_ICMPV4, 4, 1, EV_ICMPV4_INVALID_CSUM },
+		{ CSK_ICMPV6, 6, 58, EV_ICMPV6_INVALID_CSUM },
+	};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		if (!((r->csum_valid | r->csum_invalid) & k[i].bit))
+			continue;
+		if (p->ip_ver != k[i].ver || (k[i].proto && (p->proto != k[i].proto || !p->l4 ||
+							      (p->flags & PKT_FRAGMENT))))
+			return false;
+		if (p->flags & PKT_CSUM_OFF)
+			continue;
+		bool bad = pkt_has_event(p, (enum event_id)k[i].ev);
+		if (bad != ((r->csum_invalid & k[i].bit) != 0))
+			return false;
+	}
+	return true;
+}
+
 static bool header_ok(struct detect_thread *dt, const struct rule *r, const struct packet *p)
 {
 	bool ports = p->flags & PKT_HAS_PORTS;
@@ -1848,6 +1898,8 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		if (!pkt_has_event(p, (enum event_id)r->pev[i]))
 			return false;
 	if (r->sameip && memcmp(p->src, p->dst, 16))
+		return false;
+	if ((r->csum_valid | r->csum_invalid) && !csum_ok(r, p))
 		return false;
 	const struct flow *f = p->flow;
 	/* (DCE/RPC rules also run on SMB flows, whose named pipes carry it,
@@ -2102,19 +2154,27 @@ static void flow_effects(const struct rule *r, struct packet *p)
 	}
 }
 
-/* The instances of sticky buffer b on this packet. */
-#define BUF_MAX_INST DNS_MAX_ANSWERS
-struct binst {
-	const uint8_t *p[BUF_MAX_INST];
-	uint32_t len[BUF_MAX_INST];
-	unsigned n;
-};
 
 static void add_inst(struct binst *b, const void *p, uint32_t len)
 {
 	if (p && len && b->n < BUF_MAX_INST) {
 		b->p[b->n] = p;
 		b->len[b->n++] = len;
+	}
+}
+
+/* http.request_header / http.response_header: each header of m as
+ * "Name: value" (its line in m's http.header buffer) */
+static void each_header(struct binst *b, const struct http_msg *m)
+{
+	b->n = 0;
+	uint32_t o = 0;
+	for (unsigned i = 0; m->norm && i < m->h.nhdr; i++) {
+		uint32_t n = m->h.hdr[i].name_len + 2 + m->h.hdr[i].val_len;
+		if (o + n > m->norm_len)
+			break;
+		add_inst(b, m->norm + o, n);
+		o += n + 2;
 	}
 }
 
@@ -2152,6 +2212,7 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		HDR(BUF_HTTP_ACCEPT, q, "accept");
 		HDR(BUF_HTTP_ACCEPT_ENC, q, "accept-encoding");
 		HDR(BUF_HTTP_ACCEPT_LANG, q, "accept-language");
+		each_header(&bi[BUF_HTTP_REQUEST_HEADER], q);
 		if (dir == 0 || !s)
 			HDR(BUF_HTTP_COOKIE, q, "cookie");
 	}
@@ -2161,6 +2222,7 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		ONE(BUF_HTTP_RESPONSE_LINE, s->h.line, s->h.line_len);
 		HDR(BUF_HTTP_SERVER, s, "server");
 		HDR(BUF_HTTP_LOCATION, s, "location");
+		each_header(&bi[BUF_HTTP_RESPONSE_HEADER], s);
 		if (dir == 1)
 			HDR(BUF_HTTP_COOKIE, s, "set-cookie");
 	}
@@ -2732,6 +2794,9 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 				const struct app_file *fi = tx->files[k];
 				if (fi->truncated)
 					continue;
+				/* filesize: to_server/to_client (mask 1/2) */
+				if (c->type == AC_FILESIZE && c->mask && (c->mask == 2) != fi->to_client)
+					continue;
 				any = true;
 				ok = c->type == AC_FILESIZE ? numcmp_ok(&c->c, fi->size)
 							    : file_hash_in(c, &fi->facts);
@@ -2751,6 +2816,8 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
  * each through the chain? */
 static bool inspect_xlist(const struct xlist *x, const struct binst *bi, struct insp *st)
 {
+	if (!bi->n)
+		return x->list.cnt && x->list.v[0].type == SM_ABSENT;
 	for (unsigned i = 0; i < bi->n; i++) {
 		uint32_t len;
 		const uint8_t *buf = xform_apply(x, bi->p[i], bi->len[i], st->xs, st->md, &len);
@@ -2771,6 +2838,8 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 			      struct insp *st)
 {
 	uint8_t tmp[DNS_NAME_MAX + 2];
+	if (!bi->n) /* absent: the buffer is not there */
+		return l->cnt && l->v[0].type == SM_ABSENT;
 	for (unsigned i = 0; i < bi->n; i++) {
 		const uint8_t *buf = bi->p[i];
 		uint32_t len = bi->len[i];
@@ -2790,13 +2859,11 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 	return false;
 }
 
-/* Buffer b's instances as rule r sees them: of the frames, those of its
- * frame type (in tmp). */
-static const struct binst *rule_insts(const struct rule *r, int b, const struct binst *bi,
-				      const struct app_tx *tx, int dir, struct binst *tmp)
+/* The frame buffer's instances as rule r sees them: the frames of its
+ * type and of the packet's direction (in tmp). */
+static const struct binst *frame_insts(const struct rule *r, const struct app_tx *tx, int dir,
+				       struct binst *tmp)
 {
-	if (b != BUF_FRAME || !r->frame_type)
-		return &bi[b];
 	tmp->n = 0;
 	for (unsigned i = 0; tx && i < tx->nframes; i++)
 		if (tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
@@ -2816,6 +2883,30 @@ static void cand_mark(void *ctx, uint32_t rule)
 	if (!dt->cand[w])
 		dt->touched[dt->ntouched++] = w;
 	dt->cand[w] |= 1ULL << (rule % 64);
+}
+
+/* The instances of buffer b a rule inspects: this packet's, or for a =>
+ * rule whose buffer comes from the transaction's other direction (side
+ * 1 to server, 2 to client), that direction's, made once per packet. */
+static const struct binst *side_inst(struct detect_thread *dt, const struct rule *r,
+				     const struct app_tx *tx, const struct packet *p,
+				     const struct binst *bi, int b, int side)
+{
+	if (!r->txdir || !dt->bo || (side != 1 && side != 2) || side - 1 == p->dir)
+		return &bi[b];
+	if (!dt->bo_ready) {
+		int other = !p->dir;
+		buffers_of(tx, other, dt->bo);
+		/* the request's body stays with its transaction until the
+		 * response is there */
+		if (other == 0 && tx && !tx->body_len[0] && tx->req_body_len) {
+			add_inst(&dt->bo[BUF_HTTP_REQUEST_BODY], tx->req_body, tx->req_body_len);
+			if (!(tx->http_req && tx->http_req->multipart))
+				add_inst(&dt->bo[BUF_FILE_DATA], tx->req_body, tx->req_body_len);
+		}
+		dt->bo_ready = true;
+	}
+	return &dt->bo[b];
 }
 
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
@@ -2844,6 +2935,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
 
 	dt->ntouched = 0;
+	dt->bo_ready = false;
 	if (++dt->gen >= 1u << 31) {
 		/* the memo's generation wrapped: start it over */
 		memset(dt->amemo, 0, (2 * (size_t)de->nasets + 2) * sizeof(uint32_t));
@@ -2870,7 +2962,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
 	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1 };
-	int8_t ent_buf = -1;
+	int16_t ent_buf = -1;
 	double ent_val = 0;
 	/* walk candidates in rule order: sort the touched words */
 	for (uint32_t a = 1; a < dt->ntouched; a++) {
@@ -2940,13 +3032,19 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			struct binst fb;
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
-					st.cur_buf = (int8_t)b;
-					all = inspect_instances(&r->lists[b], rule_insts(r, b, bi, tx, p->dir, &fb),
-								r->dotprefix >> b & 1, &st);
+					st.cur_buf = (int16_t)b;
+					all = inspect_instances(&r->lists[b],
+								b == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
+									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b)),
+								RULE_DOT(r, b), &st);
 				}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
-				st.cur_buf = (int8_t)r->xl[x].buf;
-				all = inspect_xlist(&r->xl[x], rule_insts(r, r->xl[x].buf, bi, tx, p->dir, &fb), &st);
+				const struct xlist *xl = &r->xl[x];
+				st.cur_buf = (int16_t)xl->buf;
+				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
+						    : side_inst(dt, r, tx, p, bi, xl->buf,
+								xl->side ? xl->side : buffer_side(xl->buf)),
+						    &st);
 			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
 				/* base64_data: what base64_decode left on the path that matched */

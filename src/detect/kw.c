@@ -157,8 +157,9 @@ static struct sm *add_sm_rel(struct rule *r, enum sm_type t, bool relative, stru
 	if (!relative || r->cur_buf != BUF_PAYLOAD || !r->last_pm || r->last_pm_where <= BUF_PAYLOAD ||
 	    r->last_pm_where >= BUF_MAX)
 		return add_sm(r, t, pc);
-	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
-	r->cur_buf = (int8_t)r->last_pm_where;
+	int16_t saved = r->cur_buf;
+	int8_t saved_xl = r->cur_xl;
+	r->cur_buf = r->last_pm_where;
 	r->cur_xl = -1;
 	struct sm *s = add_sm(r, t, pc);
 	r->cur_buf = saved;
@@ -645,6 +646,30 @@ static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* absent[: or_else] (Suricata 8), first on its sticky buffer: the
+ * buffer is not there at all; or_else: not there, or the keywords that
+ * follow match it. */
+static int kw_absent(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	char tmp[16];
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
+	const char *a = trim(tmp);
+	bool or_else = !strcmp(a, "or_else");
+	if (*a && !or_else)
+		FAIL("absent: unknown value \"%s\" (none, or or_else)", a);
+	if (r->cur_buf == BUF_PAYLOAD)
+		FAIL("absent needs a sticky buffer before it");
+	const struct sm_list *l = r->cur_xl >= 0 && r->xl[r->cur_xl].buf == r->cur_buf
+					  ? &r->xl[r->cur_xl].list : &r->lists[r->cur_buf];
+	if (l->cnt)
+		FAIL("absent must come right after its buffer (%s)", buffer_names[r->cur_buf]);
+	struct sm *s = add_sm(r, SM_ABSENT, pc);
+	if (!s)
+		return -1;
+	s->u.absent_or_else = or_else;
+	return 0;
+}
+
 static int split_args(char *s, char **toks, int max);
 
 /* A dataset file named in a rule: relative to the rule file's folder,
@@ -795,7 +820,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	const char *re_src = first + 1, *flags = last + 1;
 	uint32_t opts = 0;
 	bool relative = false;
-	int8_t pcre_buf = -1;
+	int16_t pcre_buf = -1;
 	for (const char *f = flags; *f; f++) {
 		switch (*f) {
 		case 'i': opts |= PCRE2_CASELESS; break;
@@ -811,12 +836,12 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 		case 'S': case 'Y': case 'V': case 'W': case 'Q': case 'Z': {
 			/* Suricata's buffer-selecting modifiers */
 			static const char mods[] = "UIPHDMCSYVWQZ";
-			static const int8_t bufs[] = { BUF_HTTP_URI, BUF_HTTP_URI_RAW,
+			static const int16_t bufs[] = { BUF_HTTP_URI, BUF_HTTP_URI_RAW,
 				BUF_HTTP_REQUEST_BODY, BUF_HTTP_HEADER, BUF_HTTP_HEADER_RAW,
 				BUF_HTTP_METHOD, BUF_HTTP_COOKIE, BUF_HTTP_STAT_CODE,
 				BUF_HTTP_STAT_MSG, BUF_HTTP_USER_AGENT, BUF_HTTP_HOST,
 				BUF_FILE_DATA, BUF_HTTP_HOST_RAW };
-			int8_t b = bufs[strchr(mods, *f) - mods];
+			int16_t b = bufs[strchr(mods, *f) - mods];
 			if (pcre_buf >= 0 && pcre_buf != b) {
 				v_free(d);
 				FAIL("pcre: two buffer modifiers");
@@ -850,7 +875,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	/* JIT-compiled when a packet first reaches it (payload.c): most of a
 	 * large ruleset's expressions never run */
-	int8_t saved_buf = r->cur_buf;
+	int16_t saved_buf = r->cur_buf;
 	if (pcre_buf >= 0) {
 		/* the modifier names the buffer, whatever sticky buffer is in
 		 * effect (Suricata's behaviour) */
@@ -1417,6 +1442,29 @@ static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, con
 }
 
 static int kw_ttl(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_TTL, 255, "ttl", pc); }
+/* ipv4-csum:valid|invalid and the like: the packet's checksum as the
+ * decoder found it (with checksum validation off, as Suricata: any value
+ * matches) */
+static int csum_kw(struct rule *r, const char *a, uint8_t which, const char *name, struct parse_ctx *pc)
+{
+	char tmp[16];
+	str_lcpy(tmp, a ? a : "", sizeof(tmp));
+	const char *v = trim(tmp);
+	if (!strcmp(v, "valid"))
+		r->csum_valid |= which;
+	else if (!strcmp(v, "invalid"))
+		r->csum_invalid |= which;
+	else
+		FAIL("%s: valid or invalid, not \"%s\"", name, v);
+	return 0;
+}
+static int kw_ipv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_IPV4, "ipv4-csum", pc); }
+static int kw_tcpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV4, "tcpv4-csum", pc); }
+static int kw_tcpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV6, "tcpv6-csum", pc); }
+static int kw_udpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV4, "udpv4-csum", pc); }
+static int kw_udpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV6, "udpv6-csum", pc); }
+static int kw_icmpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV4, "icmpv4-csum", pc); }
+static int kw_icmpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV6, "icmpv6-csum", pc); }
 static int kw_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ID, 65535, "id", pc); }
 static int kw_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_SEQ, UINT32_MAX, "seq", pc); }
 static int kw_ack(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ACK, UINT32_MAX, "ack", pc); }
@@ -1619,12 +1667,33 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 
 static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
 {
-	r->cur_buf = (int8_t)b;
+	r->cur_buf = (int16_t)b;
 	r->cur_xl = -1;
 	r->last_content = NULL;
 	if (!r->alproto)
 		r->alproto = alp;
 	return 0;
+}
+
+/* A sticky buffer keyword's value: in a => rule, "to_server" or
+ * "to_client" says which direction of the transaction the buffer is taken
+ * from (Suricata 8: http.connection: to_client); other values are ignored,
+ * as before. */
+static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
+		      struct parse_ctx *pc)
+{
+	sticky(r, b, alp);
+	char tmp[16];
+	if (!a || !*a)
+		return 0;
+	str_lcpy(tmp, a, sizeof(tmp));
+	const char *t = trim(tmp);
+	uint8_t side = !strcmp(t, "to_server") ? 1 : !strcmp(t, "to_client") ? 2 : 0;
+	if (!side)
+		return 0;
+	if (!r->txdir)
+		FAIL("%s: %s: a buffer's direction is for transactional (=>) rules", buffer_names[b], t);
+	return xform_side(r, side, pc);
 }
 
 /* pkt_data: back to the payload (Suricata's PMATCH list: the packet, or
@@ -1635,12 +1704,12 @@ static int kw_pkt_data(struct rule *r, const char *a, struct parse_ctx *pc)
 		FAIL("pkt_data takes no value");
 	return sticky(r, BUF_PAYLOAD, ALP_UNKNOWN);
 }
-static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_DNS_QUERY, ALP_DNS); }
-static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_TLS_SNI, ALP_TLS); }
-static int kw_ja3_hash(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3_HASH, ALP_TLS); }
-static int kw_ja3_string(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3_STRING, ALP_TLS); }
-static int kw_ja3s_hash(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3S_HASH, ALP_TLS); }
-static int kw_ja3s_string(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_JA3S_STRING, ALP_TLS); }
+static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_DNS_QUERY, ALP_DNS, a, pc); }
+static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_TLS_SNI, ALP_TLS, a, pc); }
+static int kw_ja3_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3_HASH, ALP_TLS, a, pc); }
+static int kw_ja3_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3_STRING, ALP_TLS, a, pc); }
+static int kw_ja3s_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3S_HASH, ALP_TLS, a, pc); }
+static int kw_ja3s_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3S_STRING, ALP_TLS, a, pc); }
 static int kw_ja3_hash_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_hash(r, a, pc); }
 static int kw_ja3_string_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_string(r, a, pc); }
 
@@ -1659,6 +1728,8 @@ static int kw_to_uppercase(struct rule *r, const char *a, struct parse_ctx *pc) 
 static int kw_strip_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_WS, a, pc); }
 static int kw_compress_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_COMPRESS_WS, a, pc); }
 static int kw_url_decode(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_URL_DECODE, a, pc); }
+static int kw_domain(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_DOMAIN, a, pc); }
+static int kw_tld(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TLD, a, pc); }
 static int kw_to_md5(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_MD5, a, pc); }
 static int kw_to_sha1(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA1, a, pc); }
 static int kw_to_sha256(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA256, a, pc); }
@@ -1699,32 +1770,34 @@ static int legacy(struct rule *r, enum buffer_id b, uint8_t alp, const char *kw,
 		r->alproto = alp;
 	return 0;
 }
-static int kw_http_method(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_METHOD, ALP_HTTP); }
-static int kw_http_uri(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_URI, ALP_HTTP); }
-static int kw_http_uri_raw(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_URI_RAW, ALP_HTTP); }
-static int kw_http_protocol(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_PROTOCOL, ALP_HTTP); }
-static int kw_http_request_line(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP); }
-static int kw_http_host(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HOST, ALP_HTTP); }
-static int kw_http_host_raw(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HOST_RAW, ALP_HTTP); }
-static int kw_http_user_agent(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_USER_AGENT, ALP_HTTP); }
-static int kw_http_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HEADER, ALP_HTTP); }
-static int kw_http_header_raw(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HEADER_RAW, ALP_HTTP); }
-static int kw_http_header_names(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_HEADER_NAMES, ALP_HTTP); }
-static int kw_http_cookie(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_COOKIE, ALP_HTTP); }
-static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONTENT_TYPE, ALP_HTTP); }
-static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP); }
+static int kw_http_method(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_METHOD, ALP_HTTP, a, pc); }
+static int kw_http_uri(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_URI, ALP_HTTP, a, pc); }
+static int kw_http_uri_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_URI_RAW, ALP_HTTP, a, pc); }
+static int kw_http_protocol(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_PROTOCOL, ALP_HTTP, a, pc); }
+static int kw_http_request_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, a, pc); }
+static int kw_http_host(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HOST, ALP_HTTP, a, pc); }
+static int kw_http_host_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HOST_RAW, ALP_HTTP, a, pc); }
+static int kw_http_user_agent(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_USER_AGENT, ALP_HTTP, a, pc); }
+static int kw_http_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER, ALP_HTTP, a, pc); }
+static int kw_http_header_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER_RAW, ALP_HTTP, a, pc); }
+static int kw_http_header_names(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER_NAMES, ALP_HTTP, a, pc); }
+static int kw_http_cookie(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_COOKIE, ALP_HTTP, a, pc); }
+static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_TYPE, ALP_HTTP, a, pc); }
+static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP, a, pc); }
 static int kw_http_content_type_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_type(r, a, pc); }
 static int kw_http_content_len_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_len(r, a, pc); }
-static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_REFERER, ALP_HTTP); }
-static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT, ALP_HTTP); }
-static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP); }
-static int kw_http_accept_lang(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_ACCEPT_LANG, ALP_HTTP); }
-static int kw_http_connection(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_CONNECTION, ALP_HTTP); }
-static int kw_http_stat_code(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_STAT_CODE, ALP_HTTP); }
-static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_STAT_MSG, ALP_HTTP); }
-static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP); }
-static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_SERVER, ALP_HTTP); }
-static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_HTTP_LOCATION, ALP_HTTP); }
+static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REFERER, ALP_HTTP, a, pc); }
+static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT, ALP_HTTP, a, pc); }
+static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP, a, pc); }
+static int kw_http_accept_lang(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_LANG, ALP_HTTP, a, pc); }
+static int kw_http_connection(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONNECTION, ALP_HTTP, a, pc); }
+static int kw_http_stat_code(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_STAT_CODE, ALP_HTTP, a, pc); }
+static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_STAT_MSG, ALP_HTTP, a, pc); }
+static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, a, pc); }
+static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_SERVER, ALP_HTTP, a, pc); }
+static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_LOCATION, ALP_HTTP, a, pc); }
+static int kw_http_request_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REQUEST_HEADER, ALP_HTTP, a, pc); }
+static int kw_http_response_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP, a, pc); }
 static int kw_http_method_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_METHOD, ALP_HTTP, "http_method", pc); }
 static int kw_http_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI, ALP_HTTP, "http_uri", pc); }
 static int kw_http_raw_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri", pc); }
@@ -2070,7 +2143,7 @@ static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
  * whatever sticky buffer is in effect */
 static int kw_uricontent(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
-	int8_t cur = r->cur_buf;
+	int16_t cur = r->cur_buf;
 	r->cur_buf = BUF_PAYLOAD;
 	int rc = kw_content(r, arg, pc);
 	if (rc == 0)
@@ -2114,7 +2187,7 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 /* bodies, tls, ssh, quic, dns sticky buffers */
 #define STICKY(name_, buf_, alp_) \
 	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
-	{ (void)a; (void)pc; return sticky(r, buf_, alp_); }
+	{ return sticky_dir(r, buf_, alp_, a, pc); }
 STICKY(http_start, BUF_HTTP_START, ALP_HTTP)
 STICKY(http_request_body, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_client_body_sticky, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
@@ -2977,7 +3050,8 @@ static int cert_value(struct rule *r, const char *arg, enum buffer_id b, const c
 		return -1;
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
-	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
+	int16_t saved = r->cur_buf;
+	int8_t saved_xl = r->cur_xl;
 	struct sm *lc = r->last_content, *lp = r->last_pm;
 	sticky(r, b, ALP_TLS);
 	int rc = kw_content(r, tmp, pc);
@@ -3001,25 +3075,25 @@ static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *p
 
 /* ---- SMTP ---- */
 
-static int kw_smtp_helo(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_SMTP_HELO, ALP_SMTP); }
-static int kw_smtp_mail_from(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_SMTP_MAIL_FROM, ALP_SMTP); }
-static int kw_smtp_rcpt_to(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_SMTP_RCPT_TO, ALP_SMTP); }
-static int kw_email_from(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_FROM, ALP_SMTP); }
-static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_SUBJECT, ALP_SMTP); }
-static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_TO, ALP_SMTP); }
-static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_CC, ALP_SMTP); }
-static int kw_email_date(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_DATE, ALP_SMTP); }
-static int kw_email_message_id(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_MESSAGE_ID, ALP_SMTP); }
-static int kw_email_x_mailer(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_X_MAILER, ALP_SMTP); }
-static int kw_email_received(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_RECEIVED, ALP_SMTP); }
-static int kw_email_url(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_EMAIL_URL, ALP_SMTP); }
+static int kw_smtp_helo(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_HELO, ALP_SMTP, a, pc); }
+static int kw_smtp_mail_from(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_MAIL_FROM, ALP_SMTP, a, pc); }
+static int kw_smtp_rcpt_to(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_RCPT_TO, ALP_SMTP, a, pc); }
+static int kw_email_from(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_FROM, ALP_SMTP, a, pc); }
+static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_SUBJECT, ALP_SMTP, a, pc); }
+static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_TO, ALP_SMTP, a, pc); }
+static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_CC, ALP_SMTP, a, pc); }
+static int kw_email_date(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_DATE, ALP_SMTP, a, pc); }
+static int kw_email_message_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_MESSAGE_ID, ALP_SMTP, a, pc); }
+static int kw_email_x_mailer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_X_MAILER, ALP_SMTP, a, pc); }
+static int kw_email_received(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_RECEIVED, ALP_SMTP, a, pc); }
+static int kw_email_url(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_URL, ALP_SMTP, a, pc); }
 
 /* ---- FTP ---- */
 
-static int kw_ftp_command(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_COMMAND, ALP_FTP); }
-static int kw_ftp_command_data(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_COMMAND_DATA, ALP_FTP); }
-static int kw_ftp_reply(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_REPLY, ALP_FTP); }
-static int kw_ftp_completion_code(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FTP_COMPLETION_CODE, ALP_FTP); }
+static int kw_ftp_command(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMMAND, ALP_FTP, a, pc); }
+static int kw_ftp_command_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMMAND_DATA, ALP_FTP, a, pc); }
+static int kw_ftp_reply(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_REPLY, ALP_FTP, a, pc); }
+static int kw_ftp_completion_code(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMPLETION_CODE, ALP_FTP, a, pc); }
 
 static int kw_ftp_dynamic_port(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -3090,7 +3164,7 @@ static int kw_filestore(struct rule *r, const char *a, struct parse_ctx *pc)
 	return 0;
 }
 
-static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return sticky(r, BUF_FILE_NAME, ALP_UNKNOWN); }
+static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FILE_NAME, ALP_UNKNOWN, a, pc); }
 static int kw_file_magic(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
@@ -3108,7 +3182,8 @@ static int file_value(struct rule *r, const char *arg, enum buffer_id b, const c
 		return -1;
 	char tmp[600];
 	as_content(arg, tmp, sizeof(tmp));
-	int8_t saved = r->cur_buf, saved_xl = r->cur_xl;
+	int16_t saved = r->cur_buf;
+	int8_t saved_xl = r->cur_xl;
 	sticky(r, b, ALP_UNKNOWN);
 	int rc = kw_content(r, tmp, pc);
 	if (rc == 0 && endswith)
@@ -3158,6 +3233,20 @@ static int kw_filesize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "filesize", pc))
 		return -1;
+	/* "to_client, <100": the files of one direction (Suricata 8, for
+	 * transactional rules) */
+	uint32_t side = 0;
+	while (isspace((unsigned char)*arg))
+		arg++;
+	if (!strncmp(arg, "to_server", 9) || !strncmp(arg, "to_client", 9)) {
+		side = arg[3] == 's' ? 1 : 2;
+		arg += 9;
+		while (isspace((unsigned char)*arg))
+			arg++;
+		if (*arg != ',')
+			FAIL("filesize: a direction then a comma, then the size (to_client, <100)");
+		arg++;
+	}
 	char out[96];
 	size_t o = 0;
 	for (const char *p = arg; *p && o < sizeof(out) - 24;) {
@@ -3185,6 +3274,7 @@ static int kw_filesize(struct rule *r, const char *arg, struct parse_ctx *pc)
 		return -1;
 	if (parse_numcmp(out, &c->c, (uint64_t)INT64_MAX) < 0)
 		FAIL("filesize: bad value \"%s\" (N, <N, >N, N<>M, N-M; KB, MB, GB)", arg);
+	c->mask = side;
 	return 0;
 }
 

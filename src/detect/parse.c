@@ -41,13 +41,13 @@ static uint8_t http_part_of(int b)
 	case BUF_HTTP_REQUEST_LINE:
 		return HTTP_P_REQ_LINE;
 	case BUF_HTTP_HOST: case BUF_HTTP_HOST_RAW:
-	case BUF_HTTP_USER_AGENT: case BUF_HTTP_REFERER: case BUF_HTTP_ACCEPT:
+	case BUF_HTTP_USER_AGENT: case BUF_HTTP_REFERER: case BUF_HTTP_ACCEPT: case BUF_HTTP_REQUEST_HEADER:
 	case BUF_HTTP_ACCEPT_ENC: case BUF_HTTP_ACCEPT_LANG:
 		return HTTP_P_REQ_HEAD;
 	case BUF_HTTP_REQUEST_BODY:
 		return HTTP_P_REQ_BODY;
 	case BUF_HTTP_STAT_CODE: case BUF_HTTP_STAT_MSG: case BUF_HTTP_RESPONSE_LINE:
-	case BUF_HTTP_SERVER: case BUF_HTTP_LOCATION:
+	case BUF_HTTP_SERVER: case BUF_HTTP_LOCATION: case BUF_HTTP_RESPONSE_HEADER:
 		return HTTP_P_RESP_HEAD;
 	case BUF_HTTP_RESPONSE_BODY:
 		return HTTP_P_RESP_BODY;
@@ -57,6 +57,91 @@ static uint8_t http_part_of(int b)
 		return HTTP_P_DIR_HEAD;
 	case BUF_FILE_DATA:
 		return HTTP_P_DIR_BODY;
+	}
+	return 0;
+}
+
+/* A buffer's HTTP part in a => rule where "to_server"/"to_client" (side
+ * 1/2) picked the direction of a header-wide or body buffer. */
+static uint8_t side_part(uint8_t part, uint8_t side)
+{
+	if (part == HTTP_P_DIR_HEAD && side)
+		return side == 1 ? HTTP_P_REQ_HEAD : HTTP_P_RESP_HEAD;
+	if (part == HTTP_P_DIR_BODY && side)
+		return side == 1 ? HTTP_P_REQ_BODY : HTTP_P_RESP_BODY;
+	return part;
+}
+
+/* The direction of a transaction buffer b comes from: 1 to server, 2 to
+ * client, 3 either (http.header, file.data: ambiguous in a => rule), 0
+ * not known here. */
+int buffer_side(int b)
+{
+	switch (http_part_of(b)) {
+	case HTTP_P_REQ_LINE: case HTTP_P_REQ_HEAD: case HTTP_P_REQ_BODY:
+		return 1;
+	case HTTP_P_RESP_HEAD: case HTTP_P_RESP_BODY:
+		return 2;
+	case HTTP_P_DIR_HEAD: case HTTP_P_DIR_BODY:
+		return 3;
+	}
+	switch (b) {
+	case BUF_JA3_HASH: case BUF_JA3_STRING: case BUF_TLS_SNI: case BUF_DNS_QUERY:
+		return 1;
+	case BUF_JA3S_HASH: case BUF_JA3S_STRING: case BUF_TLS_CERT_SUBJECT:
+	case BUF_TLS_CERT_ISSUER: case BUF_TLS_CERT_SERIAL: case BUF_TLS_CERT_FINGERPRINT:
+	case BUF_TLS_CERTS: case BUF_TLS_SAN: case BUF_DNS_ANSWER_NAME: case BUF_DNS_RESPONSE_RRNAME:
+		return 2;
+	}
+	return 0;
+}
+
+/* A => rule, as Suricata 8 checks it: no flow direction, every buffer of
+ * a known direction (an ambiguous one says which with ": to_server" or
+ * ": to_client"), and both directions used. */
+static int txdir_check(struct rule *r, struct parse_ctx *pc)
+{
+	if (r->flow_flags & (RF_TOSERVER | RF_TOCLIENT)) {
+		snprintf(pc->err, sizeof(pc->err), "a transactional (=>) rule means to use both directions, "
+			 "cannot specify a flow direction");
+		return -1;
+	}
+	unsigned used = 0;
+	bool unknown = false;
+	for (int b = 1; b < BUF_MAX; b++) {
+		if (!r->lists[b].cnt)
+			continue;
+		int d = buffer_side(b);
+		if (d == 3) {
+			snprintf(pc->err, sizeof(pc->err), "a transactional (=>) rule means to use both directions, "
+				 "cannot have keywords ambiguous about directions (%s: say to_server or to_client)",
+				 buffer_names[b]);
+			return -1;
+		}
+		used |= (unsigned)d;
+		unknown |= d == 0;
+	}
+	for (unsigned i = 0; i < r->nxl; i++) {
+		int d = r->xl[i].side ? r->xl[i].side : buffer_side(r->xl[i].buf);
+		if (d == 3) {
+			snprintf(pc->err, sizeof(pc->err), "a transactional (=>) rule means to use both directions, "
+				 "cannot have keywords ambiguous about directions (%s: say to_server or to_client)",
+				 buffer_names[r->xl[i].buf]);
+			return -1;
+		}
+		used |= (unsigned)d;
+		unknown |= d == 0;
+	}
+	for (unsigned i = 0; i < r->nac; i++)
+		if (r->ac[i].type == AC_FILESIZE && r->ac[i].mask) {
+			used |= r->ac[i].mask;
+			/* evaluated where that direction's file ends */
+			if (r->http_parts)
+				r->http_parts |= r->ac[i].mask == 1 ? HTTP_P_REQ_BODY : HTTP_P_RESP_BODY;
+		}
+	if (used != 3 && !unknown) {
+		snprintf(pc->err, sizeof(pc->err), "a transactional (=>) rule should use both directions, but does not");
+		return -1;
 	}
 	return 0;
 }
@@ -358,13 +443,13 @@ static void choose_fast_pattern(struct rule *r)
 				continue;
 			uint32_t len = s->u.c.fp_len ? s->u.c.fp_len : s->u.c.len;
 			if (s->u.c.fast_pattern) {
-				r->fp_buf = (int8_t)b;
+				r->fp_buf = (int16_t)b;
 				r->fp_idx = (int32_t)i;
 				return;
 			}
 			if (len > best || (b > 0 && r->fp_buf == BUF_PAYLOAD)) {
 				best = len;
-				r->fp_buf = (int8_t)b;
+				r->fp_buf = (int16_t)b;
 				r->fp_idx = (int32_t)i;
 			}
 		}
@@ -458,10 +543,16 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	p = next_token(p, dir, sizeof(dir));
 	p = next_token(p, dst, sizeof(dst));
 	p = next_token(p, dp, sizeof(dp));
-	if (!strcmp(dir, "<>"))
+	if (!strcmp(dir, "<>")) {
 		r->bidir = true;
-	else if (strcmp(dir, "->")) {
-		snprintf(pc->err, sizeof(pc->err), "bad direction \"%.8s\" (want -> or <>)", dir);
+	} else if (!strcmp(dir, "=>")) {
+		/* transactional: both directions of a transaction, the
+		 * addresses as written (indexed both ways: the response
+		 * packet has them reversed) */
+		r->txdir = true;
+		r->bidir = true;
+	} else if (strcmp(dir, "->")) {
+		snprintf(pc->err, sizeof(pc->err), "bad direction \"%.8s\" (want ->, <> or =>)", dir);
 		goto fail;
 	}
 	if (addr_parse(src, &r->src, &pc->vars, pc->err, sizeof(pc->err)) < 0 ||
@@ -535,12 +626,22 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 			r->http_parts |= http_part_of(b);
 	for (unsigned i = 0; i < r->nxl; i++) {
 		if (!r->xl[i].list.cnt) {
-			snprintf(pc->err, sizeof(pc->err), "a transform with nothing after it to inspect");
+			snprintf(pc->err, sizeof(pc->err), r->xl[i].side && !r->xl[i].n
+				 ? "%s: a direction with nothing after it to inspect"
+				 : "a transform with nothing after it to inspect", buffer_names[r->xl[i].buf]);
 			goto fail;
 		}
-		r->http_parts |= http_part_of(r->xl[i].buf);
+		r->http_parts |= side_part(http_part_of(r->xl[i].buf), r->xl[i].side);
 	}
+	if (r->txdir && txdir_check(r, pc) < 0)
+		goto fail;
 	choose_fast_pattern(r);
+	/* a => rule is a candidate on every packet of its protocol: its
+	 * patterns may be in the other direction's buffers */
+	if (r->txdir) {
+		r->fp_buf = -1;
+		r->fp_idx = -1;
+	}
 	/* keep the lists up to the last buffer used */
 	uint8_t used = 1;
 	for (int b = 0; b < BUF_MAX; b++)

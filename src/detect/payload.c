@@ -350,6 +350,10 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	}
 	case SM_BSIZE:
 		return numcmp_ok(&s->u.bsize, st->len) && match_from(l, i + 1, prev, st);
+	case SM_ABSENT:
+		/* the buffer is there (inspect_instances decided): with
+		 * or_else, what follows decides */
+		return s->u.absent_or_else && match_from(l, i + 1, prev, st);
 	case SM_DATASET: {
 		/* the whole buffer's value, as Suricata tests it */
 		const struct sm_dataset *d = &s->u.ds;

@@ -17,8 +17,8 @@ struct insp {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	struct xform_scratch *xs;   /* transformed buffers are written here */
-	int8_t cur_buf;             /* the buffer being inspected (for entropy's record) */
-	int8_t ent_buf;             /* entropy: the buffer of the value kept, or -1 */
+	int16_t cur_buf;            /* the buffer being inspected (for entropy's record) */
+	int16_t ent_buf;            /* entropy: the buffer of the value kept, or -1 */
 	double ent_val;
 };
 

@@ -25,9 +25,12 @@ enum buffer_id {
 #undef X
 	BUF_MAX
 };
-/* a rule's dotprefix is one bit per buffer in 128 */
-_Static_assert(BUF_MAX <= 128, "more sticky buffers than rule.dotprefix has bits");
+/* a rule's dotprefix is one bit per buffer in 256; xlist.buf is a byte */
+_Static_assert(BUF_MAX <= 256, "more sticky buffers than rule.dotprefix has bits");
 extern const char *const buffer_names[BUF_MAX];
+/* The direction of a transaction that buffer b comes from: 1 to server,
+ * 2 to client, 3 either (http.header, file.data), 0 not known. */
+int buffer_side(int b);
 
 struct xlist;
 #include "tag.h"
@@ -73,7 +76,8 @@ struct numcmp {
 };
 
 enum sm_type { SM_CONTENT, SM_PCRE, SM_BYTE_TEST, SM_BYTE_JUMP, SM_BYTE_EXTRACT,
-	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET, SM_ASN1 };
+	       SM_BYTE_MATH, SM_ISDATAAT, SM_BSIZE, SM_B64_DECODE, SM_ENTROPY, SM_DATASET, SM_ASN1,
+	       SM_ABSENT /* first in its list: absent[: or_else] */ };
 
 /* A value that is a literal or a byte_extract/byte_math variable. */
 struct numvar {
@@ -168,6 +172,7 @@ struct sm {
 		struct sm_entropy ent;
 		struct sm_asn1 asn1;
 		struct sm_dataset ds;
+		bool absent_or_else;
 	} u;
 };
 
@@ -264,7 +269,6 @@ struct app_cond {
  * direction (http.header, file.data). */
 enum { HTTP_P_DIR_HEAD = 32, HTTP_P_DIR_BODY = 64 }; /* HTTP_P_REQ_LINE ..: app.h */
 
-_Static_assert(BUF_MAX <= 128, "rule.dotprefix is a 128-bit mask");
 
 #define RULE_MAX_PKT_EVENTS 4
 
@@ -284,6 +288,10 @@ struct flow_counts {
 	struct numcmp ssize, fpk, fby, fage;
 };
 
+/* the checksum keywords (ipv4-csum, tcpv4-csum, ...) */
+enum { CSK_IPV4 = 1, CSK_TCPV4 = 2, CSK_TCPV6 = 4, CSK_UDPV4 = 8, CSK_UDPV6 = 16, CSK_ICMPV4 = 32,
+       CSK_ICMPV6 = 64 };
+
 struct rule {
 	uint32_t idx;        /* position in the engine */
 	uint32_t sid, gid, rev;
@@ -300,8 +308,10 @@ struct rule {
 		bool neg;
 		uint8_t mode;        /* ALPM_*: which of the flow's protocols */
 	} alp[4];
-	__extension__ unsigned __int128 dotprefix; /* bit b: dotprefix on buffer b (BUF_MAX <= 128) */
+	uint64_t dotprefix[4];    /* bit b: dotprefix on buffer b (RULE_DOT) */
 	bool bidir;
+	bool txdir;          /* "=>": a transaction's two directions, evaluated once both are
+			      * there (addresses as written: source the client) */
 	bool noalert;
 	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
 	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */
@@ -326,6 +336,8 @@ struct rule {
 	uint32_t pid[2];     /* interned ids of sp, dp */
 
 	uint16_t flow_flags;
+	/* ipv4-csum, tcpv4-csum, ...: CSK_* bits wanted valid / invalid */
+	uint8_t csum_valid, csum_invalid;
 	struct flow_counts *fc;   /* stream_size, flow.pkts/bytes/age (rule_fc), or NULL */
 	uint32_t hdr_mask;
 	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */
@@ -364,16 +376,19 @@ struct rule {
 	uint8_t nxl;
 
 	/* the fast pattern: (buffer, index in that list), or -1 */
-	int8_t fp_buf;
+	int16_t fp_buf;
 	int32_t fp_idx;
 
 	/* parse state */
-	int8_t cur_buf;           /* sticky buffer in effect */
+	int16_t cur_buf;          /* sticky buffer in effect */
 	int8_t cur_xl;            /* its transformed list in effect (xl), or -1 */
 	int16_t last_pm_where;    /* last_pm's list: a buffer, or BUF_MAX + an xl index */
 	struct sm *last_content;  /* for content modifiers */
 	struct sm *last_pm;       /* last payload match, for relative keywords */
 };
+
+/* Has rule r a dotprefix on buffer b? */
+#define RULE_DOT(r, b) ((bool)((r)->dotprefix[(b) / 64] >> ((b) % 64) & 1))
 
 void rule_free(struct rule *r);
 /* The header-check array, allocated on first use; NULL when out of memory. */

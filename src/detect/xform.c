@@ -11,6 +11,9 @@
 
 #include "alloc.h"
 #include "digest.h"
+#include <libpsl.h>
+#include <pthread.h>
+
 #include "parse.h"
 #include "util.h"
 
@@ -22,8 +25,44 @@ static const char *const xf_names[] = {
 	[XF_MD5] = "to_md5", [XF_SHA1] = "to_sha1", [XF_SHA256] = "to_sha256", [XF_XOR] = "xor",
 	[XF_FROM_BASE64] = "from_base64", [XF_PCREXFORM] = "pcrexform",
 	[XF_HEADER_LOWER] = "header_lowercase", [XF_STRIP_PSEUDO] = "strip_pseudo_headers",
-	[XF_GUNZIP] = "gunzip", [XF_ZLIB] = "zlib_deflate",
+	[XF_GUNZIP] = "gunzip", [XF_ZLIB] = "zlib_deflate", [XF_DOMAIN] = "domain", [XF_TLD] = "tld",
 };
+
+/* domain / tld: the Public Suffix List as libpsl has it (the newest of its
+ * built-in copy and Debian's publicsuffix file), loaded once */
+static const psl_ctx_t *psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+static void psl_init(void)
+{
+	psl = psl_latest(NULL);
+	if (!psl)
+		psl = psl_builtin();
+}
+
+/* The registrable domain (domain: "www.example.co.uk" -> "example.co.uk")
+ * or the public suffix (tld: "co.uk") of a name, lower-cased; nothing
+ * when the name has none (a public suffix itself has no registrable
+ * domain). */
+static uint32_t psl_part(bool tld, const uint8_t *in, uint32_t len, uint8_t *out)
+{
+	char name[256];
+	if (len >= sizeof(name))
+		return 0;
+	for (uint32_t i = 0; i < len; i++)
+		name[i] = (char)tolower(in[i]);
+	name[len] = '\0';
+	if (len && name[len - 1] == '.')
+		name[--len] = '\0';
+	pthread_once(&psl_once, psl_init);
+	if (!psl || memchr(name, '\0', len))
+		return 0;
+	const char *r = tld ? psl_unregistrable_domain(psl, name) : psl_registrable_domain(psl, name);
+	if (!r)
+		return 0;
+	uint32_t n = (uint32_t)strlen(r);
+	memcpy(out, r, n);
+	return n;
+}
 
 /* gunzip / zlib_deflate: at most this much output unless max-size says */
 #define INFLATE_DEFAULT_MAX 1024
@@ -95,6 +134,13 @@ static int step_setup(struct xform_step *s, enum xform_type t, const char *arg, 
 	memset(s, 0, sizeof(*s));
 	s->type = (uint8_t)t;
 	switch (t) {
+	case XF_DOMAIN:
+	case XF_TLD:
+		/* the list is loaded with the rules, not on a packet */
+		pthread_once(&psl_once, psl_init);
+		if (!psl)
+			FAIL("%s: the Public Suffix List (libpsl) could not be loaded", xf_names[t]);
+		return 0;
 	case XF_FROM_BASE64:
 		return b64_options(s, arg, pc);
 	case XF_GUNZIP:
@@ -168,30 +214,20 @@ static int step_setup(struct xform_step *s, enum xform_type t, const char *arg, 
 	}
 }
 
-int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_ctx *pc)
+/* A new transformed list on r's current buffer, made current: the chain
+ * (and => side) of the current one continued, else empty (or the dot
+ * of a dotprefix written before it).  NULL with pc->err. */
+static struct xlist *xl_new(struct rule *r, bool dot_bit, struct parse_ctx *pc)
 {
-	if (r->cur_buf == BUF_PAYLOAD)
-		FAIL("%s needs a sticky buffer before it (a transform does not apply to the payload)",
-		     xf_names[t]);
-	struct xlist *cur = r->cur_xl >= 0 ? &r->xl[r->cur_xl] : NULL;
-	bool dot_bit = r->dotprefix >> r->cur_buf & 1;
-	if (cur && !cur->list.cnt) {
-		/* another step of the chain being written */
-		if (cur->n >= XFORM_MAX)
-			FAIL("more than %d transforms on one buffer", XFORM_MAX);
-		return step_setup(&cur->steps[cur->n++], t, arg, pc);
+	if (r->nxl >= 8) {
+		snprintf(pc->err, sizeof(pc->err), "more than 8 transformed buffers in one rule");
+		return NULL;
 	}
-	if (t == XF_DOTPREFIX && !cur && !r->lists[r->cur_buf].cnt) {
-		/* the common case, as before: a dot before a DNS name or an SNI,
-		 * whose contents still feed the prefilter (without the dot) */
-		r->dotprefix |= (unsigned __int128)1 << r->cur_buf;
-		return 0;
-	}
-	if (r->nxl >= 8)
-		FAIL("more than 8 transformed buffers in one rule");
 	struct xlist *v = v_realloc(r->xl, (r->nxl + 1) * sizeof(*v));
-	if (!v)
-		FAIL("out of memory");
+	if (!v) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		return NULL;
+	}
 	r->xl = v;
 	struct xlist *x = &v[r->nxl];
 	memset(x, 0, sizeof(*x));
@@ -199,6 +235,7 @@ int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_c
 	if (r->cur_xl >= 0) {
 		/* after contents on a transformed buffer: its chain, then this */
 		const struct xlist *from = &v[r->cur_xl];
+		x->side = from->side;
 		for (unsigned i = 0; i < from->n; i++) {
 			x->steps[i] = from->steps[i];
 			x->steps[i].key = NULL;
@@ -211,15 +248,52 @@ int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_c
 		}
 	} else if (dot_bit && !r->lists[r->cur_buf].cnt) {
 		/* "dotprefix; to_lowercase;": the dot is the chain's first step */
-		r->dotprefix &= ~((unsigned __int128)1 << r->cur_buf);
+		r->dotprefix[r->cur_buf / 64] &= ~(1ULL << (r->cur_buf % 64));
 		x->steps[x->n++].type = XF_DOTPREFIX;
 	}
 	r->nxl++;
 	r->cur_xl = (int8_t)(r->nxl - 1);
 	r->last_content = NULL;
+	return x;
+}
+
+int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_ctx *pc)
+{
+	if (r->cur_buf == BUF_PAYLOAD)
+		FAIL("%s needs a sticky buffer before it (a transform does not apply to the payload)",
+		     xf_names[t]);
+	struct xlist *cur = r->cur_xl >= 0 ? &r->xl[r->cur_xl] : NULL;
+	bool dot_bit = RULE_DOT(r, r->cur_buf);
+	if (cur && !cur->list.cnt) {
+		/* another step of the chain being written */
+		if (cur->n >= XFORM_MAX)
+			FAIL("more than %d transforms on one buffer", XFORM_MAX);
+		return step_setup(&cur->steps[cur->n++], t, arg, pc);
+	}
+	if (t == XF_DOTPREFIX && !cur && !r->lists[r->cur_buf].cnt) {
+		/* the common case, as before: a dot before a DNS name or an SNI,
+		 * whose contents still feed the prefilter (without the dot) */
+		r->dotprefix[r->cur_buf / 64] |= 1ULL << (r->cur_buf % 64);
+		return 0;
+	}
+	struct xlist *x = xl_new(r, dot_bit, pc);
+	if (!x)
+		return -1;
 	if (x->n >= XFORM_MAX)
 		FAIL("more than %d transforms on one buffer", XFORM_MAX);
 	return step_setup(&x->steps[x->n++], t, arg, pc);
+}
+
+int xform_side(struct rule *r, uint8_t side, struct parse_ctx *pc)
+{
+	if (r->cur_buf == BUF_PAYLOAD)
+		FAIL("a direction needs a sticky buffer");
+	r->cur_xl = -1;
+	struct xlist *x = xl_new(r, false, pc);
+	if (!x)
+		return -1;
+	x->side = side;
+	return 0;
 }
 
 static bool grow(struct xform_scratch *xs, int k, uint32_t need);
@@ -400,6 +474,10 @@ static bool step(const struct xform_step *s, const uint8_t *in, uint32_t len, ui
 		o = s->type == XF_MD5 ? 16 : s->type == XF_SHA1 ? 20 : 32;
 		break;
 	}
+	case XF_DOMAIN:
+	case XF_TLD:
+		o = psl_part(s->type == XF_TLD, in, len, out);
+		break;
 	case XF_XOR:
 		for (uint32_t i = 0; i < len; i++)
 			out[i] = in[i] ^ s->key[i % s->klen];

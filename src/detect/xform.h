@@ -22,7 +22,7 @@
 enum xform_type {
 	XF_DOTPREFIX, XF_TO_LOWER, XF_TO_UPPER, XF_STRIP_WS, XF_COMPRESS_WS, XF_URL_DECODE,
 	XF_MD5, XF_SHA1, XF_SHA256, XF_XOR, XF_FROM_BASE64, XF_PCREXFORM, XF_HEADER_LOWER,
-	XF_STRIP_PSEUDO, XF_GUNZIP, XF_ZLIB,
+	XF_STRIP_PSEUDO, XF_GUNZIP, XF_ZLIB, XF_DOMAIN, XF_TLD,
 };
 
 #define XFORM_MAX 8
@@ -41,6 +41,7 @@ struct xform_step {
 
 struct xlist {
 	uint8_t buf;             /* the buffer it transforms */
+	uint8_t side;            /* a => rule's "buf: to_server" (1) or "to_client" (2); 0 */
 	uint8_t n;
 	struct xform_step steps[XFORM_MAX];
 	struct sm_list list;
@@ -50,6 +51,10 @@ struct xlist {
  * 0, or -1 with pc->err. */
 struct parse_ctx;
 int xform_add(struct rule *r, enum xform_type t, const char *arg, struct parse_ctx *pc);
+/* "buf: to_server" / "buf: to_client" in a => rule: r's current sticky
+ * buffer, of that direction of the transaction (side 1 or 2), as an
+ * untransformed list of its own.  0, or -1 with pc->err. */
+int xform_side(struct rule *r, uint8_t side, struct parse_ctx *pc);
 
 /* Per worker: two buffers the chain writes into in turn, grown to the
  * largest input seen (at most XFORM_INPUT_MAX). */

@@ -145,6 +145,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
 			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0,
 			      (uint8_t)MIN(cfg->http_decompress_layers, 16u) };
+	http_time_limit_config((uint32_t)MIN(cfg->http_decompress_time, (uint64_t)INT32_MAX));
 	app_ctx_init(&w->app, &ac, &w->cnt);
 	/* what fileinfo records carry for every file (rules add theirs) */
 	for (size_t i = 0; i < cfg->eve_files_hash.cnt; i++) {

@@ -51,10 +51,19 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             # does with stream.inline (docs/packet-engine.md): nothing to set
             'stream.inline': None,
             'stream.midstream-policy': 'stream.midstream-policy',
+            # what Suricata's stream engine does with bad checksums: vigil's
+            # checksum-validation (auto) decides for decoding and the
+            # stream; the checksum keywords read the decoder's result
+            'stream.checksum-validation': None,
             # vigil always parses SIP (UDP and TCP)
             'app-layer.protocols.sip.enabled': None,
             # vigil's stats always count every decoder event (decoder.event.*)
             'stats.decoder-events': None,
+            'app-layer.protocols.http.libhtp.default-config.decompression-time-limit':
+                'app-layer.protocols.http.decompression-time-limit',
+            # the single-pattern matcher Suricata uses: no effect on matches
+            'spm-algo': None,
+            'runmode': 'runmode',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)

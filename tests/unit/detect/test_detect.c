@@ -143,6 +143,14 @@ static void test_transforms(void **state)
 	assert_true(XM("header_lowercase; content:\"host: Example|0d 0a|x-a: B\";", "Host: Example\r\nX-A: B\r\n"));
 	assert_true(XM("strip_pseudo_headers; content:\"host: a|0d 0a|\"; bsize:9;", ":method: GET\r\nhost: a\r\n"));
 	assert_true(XM("dotprefix; to_lowercase; content:\".example.com\"; bsize:12;", "Example.COM"));
+	/* domain / tld by the Public Suffix List: a suffix of two labels, a
+	 * name that is a suffix itself (no registrable domain: empty) */
+	assert_true(XM("domain; content:\"example.co.uk\"; bsize:13;", "www.Example.co.uk"));
+	assert_true(XM("tld; content:\"co.uk\"; bsize:5;", "www.example.co.uk"));
+	assert_true(XM("domain; content:\"suricata.io\"; startswith; endswith;", "a.b.suricata.io."));
+	assert_true(XM("tld; content:\"io\"; bsize:2;", "a.b.suricata.io"));
+	assert_false(XM("domain; content:\"co.uk\";", "co.uk"));
+	assert_true(XM("domain; bsize:0;", "co.uk"));
 	/* a large buffer grows the scratch; every byte goes through */
 	size_t big = 60000;
 	char *d = test_malloc(big + 1);
@@ -163,6 +171,7 @@ static void test_transforms(void **state)
 		"alert http any any -> any any (http.uri; from_base64: bytes 0; content:\"a\"; sid:1;)",
 		"alert http any any -> any any (http.uri; from_base64: offset 1, offset 2; content:\"a\"; sid:1;)",
 		"alert http any any -> any any (http.uri; to_md5:x; content:\"a\"; sid:1;)",
+		"alert dns any any -> any any (dns.query; domain; sid:1;)",
 	};
 	REFUSED(bad);
 }
@@ -490,6 +499,17 @@ static void test_parse_header_and_meta(void **state)
 	assert_true(port_match(&r->dp, 8042));
 	assert_false(port_match(&r->dp, 22));
 	rule_free(r);
+	/* checksum keywords: a bit each, valid or invalid */
+	r = parse("alert ip any any -> any any (ipv4-csum:invalid; tcpv4-csum: valid; sid:2;)");
+	assert_non_null(r);
+	assert_int_equal(r->csum_invalid, CSK_IPV4);
+	assert_int_equal(r->csum_valid, CSK_TCPV4);
+	rule_free(r);
+	/* => rules: transactional, indexed both ways */
+	r = parse("alert http any any => any 80 (http.uri; content:\"/a\"; http.stat_code; content:\"200\"; sid:3;)");
+	assert_non_null(r);
+	assert_true(r->txdir && r->bidir);
+	rule_free(r);
 }
 
 static void test_parse_errors_and_unsupported(void **state)
@@ -497,7 +517,10 @@ static void test_parse_errors_and_unsupported(void **state)
 	(void)state;
 	static const char *const bad[] = {
 		"alert tcp any any -> any any (msg:\"x\";)",                  /* no sid */
-		"alert tcp any any => any any (sid:1;)",                      /* direction */
+		"alert tcp any any => any any (sid:1;)",                      /* => using no direction */
+		"alert tcp any any <- any any (sid:1;)",                      /* direction */
+		"alert tcp any any -> any any (tcpv4-csum:maybe; sid:1;)",
+		"alert ip any any -> any any (ipv4-csum; sid:1;)",
 		"alert tcp any any -> any any (content:\"abc; sid:1;)",       /* quote */
 		"alert tcp any any -> any any (content:\"|4G|\"; sid:1;)",    /* hex */
 		"alert tcp 1.2.3.4/33 any -> any any (sid:1;)",               /* prefix */
