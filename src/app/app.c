@@ -27,7 +27,7 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs", "websocket" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -394,6 +394,25 @@ static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 		req_body_keep(a, hs);
 }
 
+/* A 101 to "Upgrade: websocket": the rest of the connection is
+ * WebSocket (with the permessage-deflate the server accepted).  The
+ * exchange is written now: no end of the response will come. */
+static void http_upgrade(struct app_ctx *a, struct http_state *hs, const struct http_msg *m)
+{
+	const struct http_hdr *u = http_header(&m->h, "upgrade");
+	if (!u || u->val_len != 9 || strncasecmp((const char *)u->val, "websocket", 9))
+		return;
+	hs->upgrade = ALP_WEBSOCKET;
+	const struct http_hdr *x = http_header(&m->h, "sec-websocket-extensions");
+	const char *v = x ? (const char *)x->val : "";
+	size_t n = x ? x->val_len : 0;
+	hs->ws_deflate = memmem(v, n, "permessage-deflate", 18) != NULL;
+	hs->ws_no_ctx[0] = memmem(v, n, "client_no_context_takeover", 26) != NULL;
+	hs->ws_no_ctx[1] = memmem(v, n, "server_no_context_takeover", 26) != NULL;
+	if (hs->req.valid && !hs->req.logged)
+		a->tx.http_log = true;
+}
+
 static void on_http_head(void *ctx, bool request, struct http_head *h, const uint8_t *base,
 			 uint32_t len)
 {
@@ -445,6 +464,8 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 			hs->tunnel = true;
 			http_stop(hs->conn);
 		}
+		if (h->code == 101)
+			http_upgrade(a, hs, m);
 	}
 }
 
@@ -527,6 +548,25 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	}
 }
 
+/* A message's frame (http1.request / http1.response): its line and
+ * header lines as sent, and its body when it was sent as it is kept
+ * (neither chunked nor compressed, within the body limit); the head alone
+ * otherwise. */
+static void http_frame(struct app_ctx *a, struct http_state *hs, int dir, uint64_t sent_len)
+{
+	const struct http_msg *m = dir ? &hs->resp : &hs->req;
+	const struct http_body *b = &hs->body[dir];
+	if (!m->valid)
+		return;
+	bool whole = !m->h.chunked && b->enc == BODY_ENC_NONE && b->buf && b->len == sent_len &&
+		     !http_header(&m->h, "content-encoding");
+	/* (the line's own ending is not kept: CRLF stands for it) */
+	if (app_frame_add(a, dir ? FR_HTTP1_RESPONSE : FR_HTTP1_REQUEST, dir, m->h.line,
+			  m->h.line_len, (const uint8_t *)"\r\n", 2) &&
+	    app_frame_append(a, m->h.headers, m->h.headers_len) && whole)
+		app_frame_append(a, b->buf, b->len);
+}
+
 static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 {
 	struct http_cb *cb = ctx;
@@ -537,6 +577,7 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	if (request && hs->mp)
 		mpart_end(cb->a, hs->mp, &hs->req, hs->nreq ? hs->nreq - 1 : 0);
 	body_expose(cb->a, hs, request ? 0 : 1);
+	http_frame(cb->a, hs, request ? 0 : 1, sent_len);
 	/* a message without a body: its body part is done all the same, so
 	 * rules on it run here (file.data; absent) */
 	if (!hs->body[request ? 0 : 1].exposed) {
@@ -864,6 +905,8 @@ void app_tx_reset(struct app_ctx *a)
 	t->ike = NULL;
 	t->nnfs = 0;
 	t->nnfslog = 0;
+	t->nws = 0;
+	app_frames_reset(a);
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -918,6 +961,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	v_free(af->rfb);
 	ike_state_free(a, af->ike);
 	nfs_state_free(a, af->nfs);
+	ws_state_free(a, af->ws);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -977,6 +1021,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
 	case ALP_IKE: CNT_INC(a->cnt, APP_TX_IKE); break;
 	case ALP_NFS: if (udp) CNT_INC(a->cnt, APP_TX_NFS_UDP); else CNT_INC(a->cnt, APP_TX_NFS_TCP); break;
+	case ALP_WEBSOCKET: CNT_INC(a->cnt, APP_TX_WEBSOCKET); break;
 	}
 }
 
@@ -1114,6 +1159,7 @@ static void dns_tcp(struct app_ctx *a, struct flow *f, struct app_flow *af, int 
 				af->len[dir] = 0; /* an empty message: skip it */
 			continue;
 		}
+		app_frame_add(a, FR_DNS_PDU, dir, af->buf[dir] + 2, need - 2, NULL, 0);
 		struct dns_msg *m = &a->tx.dns[MIN(a->tx.ndns, APP_DNS_PER_PKT - 1u)];
 		if (dns_parse(af->buf[dir] + 2, need - 2, m)) {
 			m->tx_id = f->dns_tx++;
@@ -1142,6 +1188,32 @@ static void bodies_release(struct app_ctx *a, struct http_state *hs)
 		    (d == 1 || hs->resp_end_of == hs->nreq))
 			body_free(a, b);
 	}
+}
+
+/* After a 101 to WebSocket: the flow is WebSocket from the end of the
+ * response's head (the bytes after it in this delivery are its first
+ * frames).  The HTTP messages stay for this packet's records; libhtp's
+ * connection goes. */
+static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int dir,
+		     const uint8_t *data, uint32_t len, uint64_t at0)
+{
+	struct http_state *hs = af->http;
+	uint64_t at = 0;
+	bool tail = dir == 1 && http_tunnel_at(hs->conn, 1, &at) && at >= at0 && at - at0 < len;
+	/* libhtp's part is over (the messages of this packet are copies) */
+	http_conn_free(hs->conn);
+	hs->conn = NULL;
+	hs->upgrade = 0;
+	if (!af->ws && !(af->ws = charged_state(a, sizeof(*af->ws)))) {
+		af->opaque = true; /* refused: the rest is not read */
+		return;
+	}
+	af->ws->deflate = hs->ws_deflate;
+	af->ws->no_ctx[0] = hs->ws_no_ctx[0];
+	af->ws->no_ctx[1] = hs->ws_no_ctx[1];
+	f->alproto = ALP_WEBSOCKET;
+	if (tail)
+		ws_feed(a, af->ws, 1, data + (at - at0), (uint32_t)(len - (at - at0)));
 }
 
 void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
@@ -1177,6 +1249,8 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			krb5_gap(a, af->krb5, dir);
 		else if (f->alproto == ALP_NFS && af->nfs)
 			nfs_gap(a, af->nfs, dir);
+		else if (f->alproto == ALP_WEBSOCKET && af->ws)
+			ws_gap(a, af->ws, dir);
 		if (!data)
 			return;
 	}
@@ -1267,7 +1341,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 				return;
 		}
 		bodies_release(a, af->http);
+		uint64_t at0 = http_fed(af->http->conn, dir);
 		http_data(a, af->http, dir, data, len);
+		if (af->http->upgrade)
+			ws_begin(a, f, af, dir, data, len, at0);
 		break;
 	case ALP_SSH:
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))
@@ -1337,6 +1414,13 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))
 			return;
 		mqtt_feed(a, af->mqtt, dir, data, len);
+		break;
+	case ALP_WEBSOCKET:
+		/* (made by ws_begin after a 101; here when a flow starts as
+		 * WebSocket, as the fuzz target's do) */
+		if (!af->ws && !(af->ws = charged_state(a, sizeof(*af->ws))))
+			return;
+		ws_feed(a, af->ws, dir, data, len);
 		break;
 	case ALP_POP3:
 		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))
@@ -1495,6 +1579,7 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
 				claim(a, f, ALP_DNS);
 			if (f->alproto == ALP_DNS) {
+				app_frame_add(a, FR_DNS_PDU, p->dir, p->payload, p->payload_len, NULL, 0);
 				m->tx_id = f->dns_tx++;
 				app_count_tx(a, f->key.proto == 17, ALP_DNS);
 				a->tx.ndns = 1;

@@ -42,6 +42,7 @@ enum alproto_id {
 	ALP_RFB,
 	ALP_IKE,
 	ALP_NFS,
+	ALP_WEBSOCKET,
 	ALP_MAX
 };
 extern const char *const alproto_names[ALP_MAX];
@@ -347,6 +348,53 @@ struct rfb_tx {
 };
 struct jbuf;
 void rfb_log_fields(struct jbuf *jb, const struct rfb_tx *t);
+
+/* WebSocket (websocket.c): one frame, its payload unmasked (the last
+ * frame of a fragmented message: the whole message; compressed:
+ * decompressed) */
+struct ws_tx {
+	bool used, logged, toclient;
+	bool fin, has_mask;
+	uint64_t seq;             /* the packet it was shown on (app_ctx.pkt_seq) */
+	uint8_t flags;            /* the first byte's top four bits: FIN RSV1 RSV2 RSV3 */
+	uint8_t opcode;
+	uint32_t mask;
+	uint64_t tx_id;
+	uint8_t *payload;         /* payload_cap bytes charged */
+	uint32_t payload_len, payload_cap;
+};
+#define APP_WS_PER_PKT 32
+struct jbuf;
+/* fin, mask, opcode; the payload as text and/or base64 when asked */
+void ws_log_fields(struct jbuf *jb, const struct ws_tx *t, bool printable, bool b64);
+/* app-layer.protocols.websocket.max-payload-size */
+void ws_config(uint64_t max_payload);
+/* An opcode's name (continuation, text, binary, close, ping, pong) as its
+ * number, or -1. */
+int ws_opcode_lookup(const char *name);
+
+/* Frames (frames.def): the protocol units a parser cut the stream into,
+ * for the frame keyword; FR_NONE is none. */
+enum app_frame_type {
+	FR_NONE,
+#define X(id, alp, proto, name, help) FR_##id,
+#include "frames.def"
+#undef X
+	FR_MAX
+};
+struct app_frame {
+	const uint8_t *p;         /* a copy, valid for this packet */
+	uint32_t len;
+	uint8_t type, dir;        /* enum app_frame_type; 0 to server */
+};
+#define APP_FRAMES_PER_PKT 64
+#define APP_FRAME_BYTES (256 * 1024) /* frame bytes a packet may show */
+/* The frame type a rule names: "proto.name", or "name" of the rule's
+ * protocol alp (Suricata's resolution); FR_NONE if none.  Its protocol
+ * goes to *falp. */
+int app_frame_lookup(const char *name, int alp, int *falp);
+/* A frame type's name without its protocol ("pdu"), and its protocol's */
+const char *app_frame_name(int type);
 
 /* Kerberos 5 (krb5.c): one message, logged when it arrives */
 #define KRB5_NAME_COMPS 8
@@ -827,6 +875,12 @@ struct app_tx {
 	/* DCE/RPC calls over, to be written as dcerpc records */
 	const struct dce_tx *dcelog[APP_DCE_PER_PKT];
 	uint8_t ndcelog;
+	/* WebSocket frames completed on this packet */
+	const struct ws_tx *ws[APP_WS_PER_PKT];
+	uint8_t nws;
+	/* protocol frames completed on this packet (frame keyword) */
+	struct app_frame frames[APP_FRAMES_PER_PKT];
+	uint8_t nframes;
 	/* app-layer events raised on this packet */
 	app_events_t events;
 	/* a config rule matched this packet's transaction: no records of it */

@@ -397,6 +397,8 @@ struct http_state {
 	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
 	uint32_t resp_end_of;     /* the request whose response ended last */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
+	uint8_t upgrade;          /* a 101 switched to this protocol (ALP_WEBSOCKET) ... */
+	bool ws_deflate, ws_no_ctx[2]; /* ... with permessage-deflate, and how */
 };
 
 /* RFB (rfb.c) */
@@ -552,6 +554,44 @@ void pop3_state_free(struct app_ctx *a, struct pop3_state *s);
 /* A transaction not logged yet (flow end), marked logged; NULL: none. */
 const struct pop3_tx *pop3_unlogged(struct pop3_state *s);
 
+/* WebSocket (websocket.c) */
+#define WS_MAX_TX APP_WS_PER_PKT  /* transactions kept (each shown on its packet) */
+struct ws_state {
+	struct ws_dir {
+		uint8_t hdr[14];          /* a frame header cut across deliveries */
+		uint8_t hlen;
+		bool in_payload;          /* the header is read, the payload comes */
+		uint8_t *buf;             /* a frame's kept payload being gathered (cap: keep) */
+		uint32_t keep, got;
+		uint64_t rest;            /* its bytes past the kept ones */
+		uint64_t skip;            /* bytes still to pass unread */
+		uint8_t *msg;             /* a fragmented message (cap: max-payload-size) */
+		uint32_t msg_len;
+		bool msg_open, msg_comp, msg_cut;
+		struct z_stream_s *z;     /* permessage-deflate's window (charged) */
+		bool broken;              /* after a hole: not read further */
+	} d[2];
+	bool deflate;             /* the 101 accepted permessage-deflate */
+	bool no_ctx[2];           /* ... without context takeover, per sender */
+	struct ws_tx tx[WS_MAX_TX];
+	unsigned next_slot;
+	uint64_t next_tx;
+};
+void ws_feed(struct app_ctx *a, struct ws_state *s, int dir, const uint8_t *d, uint32_t n);
+void ws_gap(struct app_ctx *a, struct ws_state *s, int dir);
+void ws_state_free(struct app_ctx *a, struct ws_state *s);
+
+/* Frames (frame.c): the bytes of one protocol unit of this packet,
+ * copied (p1 then p2) for the frame keyword; false when the packet's
+ * frame space is full (the frame is then not shown). */
+bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint32_t n1,
+		   const uint8_t *p2, uint32_t n2);
+/* More bytes of the frame added last (false, and that frame is dropped,
+ * when they do not fit). */
+bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n);
+/* No frames: a new packet (app_tx_reset). */
+void app_frames_reset(struct app_ctx *a);
+
 struct app_flow {
 	bool seen[2];
 	bool redetect;            /* after an HTTP CONNECT: the tunnel's protocol is being detected */
@@ -576,6 +616,7 @@ struct app_flow {
 	struct rfb_state *rfb;
 	struct ike_state *ike;
 	struct nfs_state *nfs;
+	struct ws_state *ws;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

@@ -67,6 +67,10 @@ struct http_conn {
 	struct http_mem mem;       /* charges the brotli decoder */
 	struct br_dec *br;         /* the response being read says "br" (brotli.c) */
 	uint64_t br_sent;          /* its length as sent, for the body callback */
+	/* stream offsets per direction: bytes given to http_feed, bytes
+	 * libhtp took; where a 101's tunnel began (libhtp stops there) */
+	uint64_t fed[2], off[2], tunnel_at[2];
+	bool tunnel[2];
 };
 
 static bool hbuf_add(struct hbuf *b, const void *d, size_t n, uint32_t max)
@@ -640,9 +644,21 @@ static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 	if (r == HTP_STREAM_DATA_OTHER && !c->stopped) {
 		size_t used = dir ? htp_connp_res_data_consumed(c->connp)
 				  : htp_connp_req_data_consumed(c->connp);
+		c->off[dir] += MIN(used, (size_t)n);
 		if (used < n && !hbuf_add(&c->pend[dir], d + used, n - used, HTTP_PENDING_MAX))
 			c->pend[dir].len = 0; /* too much held back: dropped */
-	} else if (r == HTP_STREAM_ERROR) {
+		return;
+	}
+	if (r == HTP_STREAM_TUNNEL && !c->tunnel[dir]) {
+		/* a 101 (or the request it answered): what follows its head is
+		 * another protocol's, from this offset */
+		size_t used = dir ? htp_connp_res_data_consumed(c->connp)
+				  : htp_connp_req_data_consumed(c->connp);
+		c->tunnel[dir] = true;
+		c->tunnel_at[dir] = c->off[dir] + MIN(used, (size_t)n);
+	}
+	c->off[dir] += n;
+	if (r == HTP_STREAM_ERROR) {
 		parser_error(c);
 	}
 }
@@ -799,6 +815,8 @@ void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs 
 	if (!c || c->stopped || c->closed[dir] || !len)
 		return;
 	c->cb = cb;
+	c->fed[dir] += len;
+	c->off[dir] = c->fed[dir];
 	/* what was held back for a line cannot be completed any more */
 	hbuf_free(&c->hold[dir]);
 	c->hold[dir] = (struct hbuf){ 0 };
@@ -821,6 +839,7 @@ void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
 	if (!c || c->stopped || c->closed[dir])
 		return;
 	c->cb = cb;
+	c->fed[dir] += len;
 	static const struct timeval tv = { 0, 0 };
 	struct hbuf *h = &c->hold[dir];
 	/* the other side speaking means this one paused: what it kept
@@ -886,6 +905,19 @@ out:
 	drop_messages(c);
 	drop_done(c);
 	c->cb = NULL;
+}
+
+uint64_t http_fed(const struct http_conn *c, int dir)
+{
+	return c ? c->fed[dir & 1] : 0;
+}
+
+bool http_tunnel_at(const struct http_conn *c, int dir, uint64_t *off)
+{
+	if (!c || !c->tunnel[dir & 1])
+		return false;
+	*off = c->tunnel_at[dir & 1];
+	return true;
 }
 
 void http_stop(struct http_conn *c)

@@ -91,6 +91,11 @@ void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
  * body they are skipped as body bytes and parsing goes on after it;
  * bytes held back for a line are dropped. */
 void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs *cb);
+/* Bytes of direction dir given to http_feed so far (gaps included); the
+ * stream offset where libhtp saw a tunnel begin in dir (after a 101's
+ * head), false if none. */
+uint64_t http_fed(const struct http_conn *c, int dir);
+bool http_tunnel_at(const struct http_conn *c, int dir, uint64_t *off);
 /* No more HTTP on this connection (a CONNECT tunnel was opened). */
 void http_stop(struct http_conn *c);
 void http_conn_free(struct http_conn *c);

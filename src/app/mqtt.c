@@ -499,6 +499,17 @@ static void broken(struct app_ctx *a, struct mqtt_dir *dd)
 /* One whole message in d[0..n) (its fixed header included). */
 static void message(struct app_ctx *a, struct mqtt_state *s, int dir, const uint8_t *d, uint32_t n)
 {
+	/* its frames: the fixed header (the type byte, 1 to 4 length bytes),
+	 * the rest, the whole */
+	struct cursor fc;
+	cur_init(&fc, d, n);
+	cur_skip(&fc, 1);
+	for (int i = 0; i < 4 && (cur_u8(&fc) & 0x80);)
+		i++;
+	uint32_t hl = fc.err ? n : (uint32_t)cur_offset(&fc, d);
+	app_frame_add(a, FR_MQTT_HEADER, dir, d, hl, NULL, 0);
+	app_frame_add(a, FR_MQTT_DATA, dir, d + hl, n - hl, NULL, 0);
+	app_frame_add(a, FR_MQTT_PDU, dir, d, n, NULL, 0);
 	struct mqtt_msg m = { 0 };
 	if (!app_charge(a, n))
 		return;

@@ -203,6 +203,25 @@ void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t 
 		app_event(a, APP_EV_SIP_INVALID);
 }
 
+/* A message's frames: the whole, its start line (with its CRLF), its
+ * header lines (without the blank line), its body.  he: the head's end
+ * (past the blank line), n: the message's. */
+static void sip_frames(struct app_ctx *a, int dir, bool response, const uint8_t *b, uint32_t he,
+		       uint32_t n)
+{
+	const uint8_t *lf = memchr(b, '\n', he);
+	uint32_t le = lf ? (uint32_t)(lf - b) + 1 : he;
+	uint32_t blank = he >= 2 && b[he - 2] == '\r' ? 2 : 1;
+	uint32_t hs = le, hn = he - blank > le ? he - blank - le : 0;
+	app_frame_add(a, FR_SIP_PDU, dir, b, n, NULL, 0);
+	app_frame_add(a, response ? FR_SIP_RESPONSE_LINE : FR_SIP_REQUEST_LINE, dir, b, le, NULL, 0);
+	app_frame_add(a, response ? FR_SIP_RESPONSE_HEADERS : FR_SIP_REQUEST_HEADERS, dir, b + hs, hn,
+		      NULL, 0);
+	if (n > he)
+		app_frame_add(a, response ? FR_SIP_RESPONSE_BODY : FR_SIP_REQUEST_BODY, dir, b + he,
+			      n - he, NULL, 0);
+}
+
 void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d, uint32_t n)
 {
 	a->tx.alproto = ALP_SIP;
@@ -232,6 +251,8 @@ void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d,
 			if (he + body > s->len[dir] && he + body <= SIP_TCP_MAX)
 				break; /* the body is still coming */
 			uint32_t used = (uint32_t)MIN(he + body, (uint64_t)s->len[dir]);
+			if (ok)
+				sip_frames(a, dir, m->response, b, he, used);
 			if (ok)
 				sip_done(a, s, false);
 			else

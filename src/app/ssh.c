@@ -12,7 +12,10 @@
  * hassh = MD5("kex;enc;mac;comp") with the client-to-server lists for the
  * client, server-to-client for the server (Salesforce's hassh/hasshServer).
  * The packet is kept only while it is collected (at most 64 KiB; over
- * 256 KiB declared raises ssh.invalid_record_length).
+ * 256 KiB declared raises ssh.invalid_record_length).  Each binary packet
+ * until NEWKEYS (the last in the clear) is reported as the ssh.record.*
+ * frames: its first six bytes (length, padding length, message type), the
+ * rest, the whole.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +25,9 @@
 #include "cursor.h"
 #include "util.h"
 
-enum { SSH_LINE, SSH_PKT, SSH_DONE };
+/* SSH_REC: the binary packets after KEXINIT, read for their frames only,
+ * up to NEWKEYS (encrypted after it) */
+enum { SSH_LINE, SSH_PKT, SSH_DONE, SSH_REC };
 #define SSH_PKT_MAX (64 * 1024)
 
 static void banner(struct app_ctx *a, struct ssh_side *s, const uint8_t *l, uint32_t n)
@@ -159,11 +164,18 @@ void ssh_feed(struct app_ctx *a, struct ssh_state *st, int dir, const uint8_t *d
 				continue;
 			}
 		} else {
-			kexinit(side, dir, sd->pkt, sd->pkt_len);
-			a->tx.ssh_new = true;
-			sd->state = SSH_DONE;
-			if (st->info.side[0].kex && st->info.side[1].kex && !st->info.logged)
-				a->tx.ssh_log = true;
+			uint32_t hl = MIN(sd->pkt_len, 6u);
+			app_frame_add(a, FR_SSH_RECORD_HDR, dir, sd->pkt, hl, NULL, 0);
+			app_frame_add(a, FR_SSH_RECORD_DATA, dir, sd->pkt + hl, sd->pkt_len - hl, NULL, 0);
+			app_frame_add(a, FR_SSH_RECORD_PDU, dir, sd->pkt, sd->pkt_len, NULL, 0);
+			if (sd->state == SSH_PKT) {
+				kexinit(side, dir, sd->pkt, sd->pkt_len);
+				a->tx.ssh_new = true;
+				if (st->info.side[0].kex && st->info.side[1].kex && !st->info.logged)
+					a->tx.ssh_log = true;
+			}
+			/* NEWKEYS (21): what follows is encrypted */
+			sd->state = sd->pkt_len > 5 && sd->pkt[5] == 21 ? SSH_DONE : SSH_REC;
 		}
 		v_free(sd->pkt);
 		sd->pkt = NULL;

@@ -67,6 +67,7 @@ struct detect_alert {
 	bool stream;       /* matched on reassembled stream data */
 	const char *msg, *category, *metadata; /* valid while the engine lives */
 	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
+	uint8_t frame_type; /* a frame rule's frame type (the alert's frame object), or 0 */
 	int16_t ent_buf;   /* an entropy keyword's buffer (metadata.entropy), or -1 */
 	double ent_val;
 };

@@ -1014,6 +1014,7 @@ static bool alproto_runs_on(uint8_t alp, int g)
 	case ALP_SSH:
 	case ALP_SMB:
 	case ALP_DCERPC:
+	case ALP_WEBSOCKET:
 		return g == G_TCP;
 	case ALP_QUIC:
 		return g == G_UDP;
@@ -2411,6 +2412,13 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	if (tx->rfb && tx->rfb->has_init)
 		add_inst(&bi[BUF_RFB_NAME], tx->rfb->name, tx->rfb->name_len);
+	for (unsigned i = 0; i < tx->nws; i++)
+		add_inst(&bi[BUF_WEBSOCKET_PAYLOAD], tx->ws[i]->payload, tx->ws[i]->payload_len);
+	/* the frames of the packet's direction; a rule sees those of its
+	 * type (frame_insts) */
+	for (unsigned i = 0; i < tx->nframes; i++)
+		if (tx->frames[i].dir == (dir & 1))
+			add_inst(&bi[BUF_FRAME], tx->frames[i].p, tx->frames[i].len);
 	for (unsigned i = 0; i < tx->nkrb5; i++) {
 		const struct krb5_tx *t = tx->krb5[i];
 		for (unsigned k = 0; k < t->cname.ncomp; k++)
@@ -2814,6 +2822,24 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			ok = !strcasecmp(d->command, c->mask == 1 ? "RETR" : "STOR");
 			break;
 		}
+		case AC_WS_OPCODE:
+		case AC_WS_MASK:
+		case AC_WS_FLAGS:
+			/* a WebSocket frame of this packet (any of them) */
+			if (!tx || !tx->nws)
+				return false;
+			for (unsigned k = 0; k < tx->nws && !ok; k++) {
+				const struct ws_tx *t = tx->ws[k];
+				if (c->type == AC_WS_OPCODE)
+					ok = numcmp_ok(&c->c, t->opcode);
+				else if (c->type == AC_WS_MASK)
+					ok = t->has_mask && numcmp_ok(&c->c, t->mask);
+				else if (c->mask) /* bits: those of mask as in neg_mask */
+					ok = (t->flags & c->mask) == c->neg_mask;
+				else
+					ok = numcmp_ok(&c->c, t->flags);
+			}
+			break;
 		case AC_FILESIZE:
 		case AC_FILEHASH: {
 			/* a file that closed on this packet (any of them) */
@@ -2885,6 +2911,18 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 			return true;
 	}
 	return false;
+}
+
+/* The frame buffer's instances as rule r sees them: the frames of its
+ * type and of the packet's direction (in tmp). */
+static const struct binst *frame_insts(const struct rule *r, const struct app_tx *tx, int dir,
+				       struct binst *tmp)
+{
+	tmp->n = 0;
+	for (unsigned i = 0; tx && i < tx->nframes; i++)
+		if (tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
+			add_inst(tmp, tx->frames[i].p, tx->frames[i].len);
+	return tmp;
 }
 
 const char *detect_buffer_name(int b)
@@ -3049,18 +3087,21 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
 				continue;
 			bool all = true;
+			struct binst fb;
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
 					st.cur_buf = (int16_t)b;
 					all = inspect_instances(&r->lists[b],
-								side_inst(dt, r, tx, p, bi, b, buffer_side(b)),
+								b == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
+									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b)),
 								RULE_DOT(r, b), &st);
 				}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
 				const struct xlist *xl = &r->xl[x];
 				st.cur_buf = (int16_t)xl->buf;
-				all = inspect_xlist(xl, side_inst(dt, r, tx, p, bi, xl->buf,
-								  xl->side ? xl->side : buffer_side(xl->buf)),
+				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
+						    : side_inst(dt, r, tx, p, bi, xl->buf,
+								xl->side ? xl->side : buffer_side(xl->buf)),
 						    &st);
 			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
@@ -3135,6 +3176,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->category = r->category;
 			al->metadata = r->metadata;
 			al->text = r->text;
+			al->frame_type = r->frame_type;
 		}
 	}
 	if (st.ent_buf >= 0) {

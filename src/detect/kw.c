@@ -2257,6 +2257,7 @@ STICKY(ike_resp_spi, BUF_IKE_RESP_SPI, ALP_IKE)
 STICKY(ike_vendor, BUF_IKE_VENDOR, ALP_IKE)
 STICKY(ike_key_exchange_payload, BUF_IKE_KEY_EXCHANGE, ALP_IKE)
 STICKY(ike_nonce_payload, BUF_IKE_NONCE, ALP_IKE)
+STICKY(websocket_payload, BUF_WEBSOCKET_PAYLOAD, ALP_WEBSOCKET)
 STICKY(krb5_cname, BUF_KRB5_CNAME, ALP_KRB5)
 STICKY(krb5_sname, BUF_KRB5_SNAME, ALP_KRB5)
 STICKY(mqtt_connect_clientid, BUF_MQTT_CONNECT_CLIENTID, ALP_MQTT)
@@ -2724,6 +2725,106 @@ static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->mask = unknown;
 	c->neg = neg;
 	return 0;
+}
+
+/* websocket.opcode: a name or a number with an operator */
+static int kw_websocket_opcode(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "websocket.opcode", pc))
+		return -1;
+	char tmp[32];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	bool neg = *t == '!';
+	int op = ws_opcode_lookup(neg ? trim(t + 1) : t);
+	if (op < 0)
+		return ac_num(r, a, AC_WS_OPCODE, 255, "websocket.opcode", ALP_WEBSOCKET, pc);
+	struct app_cond *c = add_ac(r, AC_WS_OPCODE, ALP_WEBSOCKET, pc);
+	if (!c)
+		return -1;
+	c->c = (struct numcmp){ neg ? CMP_NE : CMP_EQ, (uint64_t)op, 0 };
+	return 0;
+}
+
+static int kw_websocket_mask(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return ac_num(r, a, AC_WS_MASK, UINT32_MAX, "websocket.mask", ALP_WEBSOCKET, pc);
+}
+
+/* websocket.flags: a number (with an operator), "&MASK=V" / "&MASK!=V",
+ * or names: "fin,!comp" (the named bits set, the negated ones clear) */
+static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "websocket.flags", pc))
+		return -1;
+	char tmp[64];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	uint32_t mask = 0, want = 0;
+	bool neg = false;
+	if (*t == '&') {
+		char *eq = strchr(t, '=');
+		int64_t m, v;
+		if (!eq)
+			FAIL("websocket.flags: \"&MASK=VALUE\" expected, not \"%s\"", a);
+		if (eq > t && eq[-1] == '!') {
+			neg = true;
+			eq[-1] = '\0';
+		}
+		*eq = '\0';
+		if (parse_i64(trim(t + 1), &m) || parse_i64(trim(eq + 1), &v) || m <= 0 || m > 255 ||
+		    v < 0 || v > 255)
+			FAIL("websocket.flags: bad value \"%s\"", a);
+		mask = (uint32_t)m;
+		want = (uint32_t)v;
+	} else if (isalpha((unsigned char)*t) || (*t == '!' && isalpha((unsigned char)t[1]))) {
+		for (char *save = NULL, *w = strtok_r(t, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+			bool off = *w == '!';
+			const char *nm = off ? w + 1 : w;
+			uint32_t bit = !strcmp(nm, "fin") ? 0x80 : !strcmp(nm, "comp") ? 0x40 : 0;
+			if (!bit)
+				FAIL("websocket.flags: unknown flag \"%s\" (fin, comp)", nm);
+			if (mask & bit)
+				FAIL("websocket.flags: flag \"%s\" repeated", nm);
+			mask |= bit;
+			if (!off)
+				want |= bit;
+		}
+	} else {
+		return ac_num(r, a, AC_WS_FLAGS, 255, "websocket.flags", ALP_WEBSOCKET, pc);
+	}
+	struct app_cond *c = add_ac(r, AC_WS_FLAGS, ALP_WEBSOCKET, pc);
+	if (!c)
+		return -1;
+	c->mask = mask;
+	c->neg_mask = want;
+	c->neg = neg;
+	return 0;
+}
+
+/* frame:NAME - the frames of one type as a sticky buffer; the name is
+ * "protocol.name" or the rule's protocol's "name", as Suricata resolves
+ * it */
+static int kw_frame(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (need_arg(a, "frame", pc))
+		return -1;
+	char tmp[64];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	int alp = 0;
+	int type = app_frame_lookup(t, r->alproto, &alp);
+	if (type == FR_NONE) {
+		snprintf(pc->kw, sizeof(pc->kw), "frame:%.40s", t);
+		snprintf(pc->err, sizeof(pc->err), "frame: unknown frame type \"%.64s\"", t);
+		pc->unsupported = true;
+		return -1;
+	}
+	if (r->alproto && r->alproto != alp)
+		FAIL("frame: \"%s\" is a frame of %s, the rule's protocol is %s", t,
+		     alproto_names[alp], alproto_names[r->alproto]);
+	r->frame_type = (uint8_t)type;
+	return sticky(r, BUF_FRAME, (uint8_t)alp);
 }
 
 /* The Kerberos conditions: one app_cond, what in mask's low byte;

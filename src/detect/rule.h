@@ -239,7 +239,8 @@ enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_FTPBOUNCE, AC_SNMP_VERSION, AC_SNMP_PDU_TYPE, AC_SMB_VERSION, AC_DCE_IFACE, AC_DCE_OPNUM,
 		     AC_LDAP_REQ_OP, AC_LDAP_RESP_COUNT, AC_LDAP_RESP_OP, AC_LDAP_RESP_RESULT,
 		     AC_TLS_CHAIN_LEN, AC_MQTT, AC_KRB5, AC_RFB_SECTYPE, AC_RFB_SECRESULT,
-		     AC_IKE, AC_NFS_PROCEDURE, AC_NFS_VERSION };
+		     AC_IKE, AC_NFS_PROCEDURE, AC_NFS_VERSION,
+		     AC_WS_OPCODE, AC_WS_MASK, AC_WS_FLAGS };
 /* AC_IKE's mask: what it checks */
 enum { IKE_C_EXCHTYPE, IKE_C_KE_LEN, IKE_C_NONCE_LEN, IKE_C_CHOSEN_SA };
 /* AC_KRB5's mask: what it checks */
@@ -303,6 +304,7 @@ struct rule {
 	uint8_t npev;        /* decode-event / stream-event conditions: all must hold */
 	uint16_t pev[RULE_MAX_PKT_EVENTS]; /* event ids (enum event_id) */
 	uint8_t alproto;     /* app-layer protocol required (header, sticky buffer) */
+	uint8_t frame_type;  /* frame:NAME: the frames (enum app_frame_type) of BUF_FRAME it sees */
 	uint8_t nalp;        /* app-layer-protocol keywords, all must hold */
 	struct {
 		uint8_t p;

@@ -88,6 +88,9 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->rfb = c->eve_rfb;
 	ec->ike = c->eve_ike;
 	ec->nfs = c->eve_nfs;
+	ec->websocket = c->eve_websocket;
+	ec->alert_ws_payload = c->eve_alert_websocket_payload;
+	ec->alert_ws_payload_printable = c->eve_alert_websocket_payload_printable;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -625,6 +628,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_open_object(jb, "ike");
 			ike_log_fields(jb, tx->ike);
 			jb_close(jb);
+		} else if (f->alproto == ALP_WEBSOCKET && tx && tx->nws) {
+			jb_open_object(jb, "websocket");
+			ws_log_fields(jb, tx->ws[0], ec->alert_ws_payload_printable, ec->alert_ws_payload);
+			jb_close(jb);
 		} else if (f->alproto == ALP_RFB && tx && tx->rfb) {
 			jb_open_object(jb, "rfb");
 			rfb_log_fields(jb, tx->rfb);
@@ -670,6 +677,19 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_close(jb);
 		}
 		jb_close(jb);
+	}
+	for (unsigned i = 0; a->frame_type && tx && i < tx->nframes; i++) {
+		/* a frame rule: the first frame of its type on this packet */
+		const struct app_frame *fr = &tx->frames[i];
+		if (fr->type != a->frame_type || fr->dir != (p->dir & 1))
+			continue;
+		jb_open_object(jb, "frame");
+		jb_str(jb, "type", app_frame_name(fr->type));
+		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
+		jb_u64(jb, "length", fr->len);
+		jb_bool(jb, "complete", true);
+		jb_close(jb);
+		break;
 	}
 	if (a->ent_buf >= 0)
 		entropy_metadata(jb, a->ent_buf, a->ent_val);
@@ -1211,6 +1231,19 @@ static void ike_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, p, f, "ike", tx->ike->tx_id, ike_log_fields, tx->ike, ec);
 }
 
+/* Each WebSocket frame as it comes, in the direction it travelled. */
+static void ws_fields(struct jbuf *jb, const struct ws_tx *t)
+{
+	ws_log_fields(jb, t, false, false);
+}
+
+static void websocket_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+			   const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	for (unsigned i = 0; tx && f && i < tx->nws; i++)
+		TX_RECORD(jb, p, f, "websocket", tx->ws[i]->tx_id, ws_fields, tx->ws[i], ec);
+}
+
 /* Each Kerberos message as it comes. */
 static void krb5_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
@@ -1347,6 +1380,7 @@ static bool want_krb5(const struct eve_cfg *ec) { return ec->krb5; }
 static bool want_rfb(const struct eve_cfg *ec) { return ec->rfb; }
 static bool want_ike(const struct eve_cfg *ec) { return ec->ike; }
 static bool want_nfs(const struct eve_cfg *ec) { return ec->nfs; }
+static bool want_websocket(const struct eve_cfg *ec) { return ec->websocket; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
@@ -1378,6 +1412,7 @@ static const struct eve_app_row {
 	{ "rfb", want_rfb, rfb_rows, 11 },
 	{ "ike", want_ike, ike_rows, 0 },
 	{ "nfs", want_nfs, nfs_rows, 12 },
+	{ "websocket", want_websocket, websocket_rows, 0 },
 	{ "tftp", want_tftp, tftp_rows, 0 },
 	{ "snmp", want_snmp, snmp_rows, 0 },
 	{ "anomaly", want_anomaly, anomaly_rows, 0 },

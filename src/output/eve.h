@@ -21,6 +21,7 @@ struct eve_cfg {
 	bool ssh, quic, sip, ldap, dcerpc, pop3, mqtt, krb5, rfb, tftp, snmp, anomaly_applayer, files, smtp, ftp;
 	bool ike;
 	bool nfs;
+	bool websocket, alert_ws_payload, alert_ws_payload_printable;
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */

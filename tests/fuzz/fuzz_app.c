@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_SMB, ALP_DCERPC, ALP_NFS, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_WEBSOCKET (after an HTTP upgrade, or
+ * from the start when the first byte's 8 bit is set), ALP_SMB, ALP_DCERPC, ALP_NFS, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
  * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP, ALP_SNMP and ALP_IKE over UDP, IKE on port 4500 when the first byte's 0x40 bit is set).  The input is a
  * conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
@@ -52,6 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		smtp_md5_config((knobs & 0x80) != 0); /* the body MD5 path too */
 	if (FUZZ_ALPROTO == ALP_MQTT) /* the truncated-message path too */
 		mqtt_config((knobs & 0x80) ? 64 : 1u << 20, true);
+	if (FUZZ_ALPROTO == ALP_WEBSOCKET) /* the payload and message caps too */
+		ws_config((knobs & 0x80) ? 16 : 0);
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||
@@ -61,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : FUZZ_ALPROTO == ALP_WEBSOCKET ? 80 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -145,6 +148,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct jbuf jb = { 0 };
 			rfb_log_fields(&jb, a->tx.rfb);
 			jb_fini(&jb);
+		}
+		for (unsigned i = 0; i < a->tx.nws; i++) {
+			/* the record with its payload, as an alert writes it */
+			struct jbuf jb = { 0 };
+			ws_log_fields(&jb, a->tx.ws[i], true, true);
+			jb_fini(&jb);
+		}
+		for (unsigned i = 0; i < a->tx.nframes; i++) {
+			/* the bytes the frame keyword reads */
+			volatile uint8_t sink = 0;
+			for (uint32_t k = 0; k < a->tx.frames[i].len; k++)
+				sink ^= a->tx.frames[i].p[k];
+			(void)sink;
 		}
 		for (unsigned i = 0; i < a->tx.nkrb5; i++) {
 			struct jbuf jb = { 0 };

@@ -27,15 +27,15 @@ except ImportError:
     sys.exit(77)
 
 EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb',
-             'ike', 'nfs',
+             'ike', 'nfs', 'websocket',
              'engine'}
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
 APP_PREFIXES = ('traffic', 'in_iface', 'packet_info',
                 'dhcp', 'rdp',
-                'modbus', 'dnp3', 'pgsql', 'websocket',
-                'frame', 'metadata', 'bittorrent', 'enip',
+                'modbus', 'dnp3', 'pgsql',
+                'metadata', 'bittorrent', 'enip',
                 'http2', 'arp', 'imap', 'verdict')
 SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil always computes JA4: nothing to set

@@ -2309,6 +2309,277 @@ static void test_mime_param(void **state)
 	assert_string_equal(o, "0123456");
 }
 
+
+/* ---- WebSocket ---- */
+
+/* A frame as a sender makes it: FIN/RSV/opcode byte b0, the payload with
+ * the 7-, 16- or 64-bit length its size needs, masked when key is set. */
+static size_t ws_frame(uint8_t *out, uint8_t b0, const uint8_t *pl, size_t n, const uint8_t *key)
+{
+	size_t o = 0;
+	out[o++] = b0;
+	uint8_t m = key ? 0x80 : 0;
+	if (n < 126) {
+		out[o++] = (uint8_t)(m | n);
+	} else if (n < 65536) {
+		out[o++] = m | 126;
+		out[o++] = (uint8_t)(n >> 8);
+		out[o++] = (uint8_t)n;
+	} else {
+		out[o++] = m | 127;
+		for (int i = 7; i >= 0; i--)
+			out[o++] = (uint8_t)((uint64_t)n >> (8 * i));
+	}
+	if (key) {
+		memcpy(out + o, key, 4);
+		o += 4;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[o + i] = key ? pl[i] ^ key[i & 3] : pl[i];
+	return o + n;
+}
+
+#define WS_SEEN_MAX 16
+struct ws_seen {
+	unsigned n, nframes;
+	struct {
+		uint8_t opcode, flags;
+		bool fin, has_mask, toclient;
+		uint32_t mask, len;
+		uint8_t pl[96];           /* the payload's first bytes */
+	} t[WS_SEEN_MAX];
+	uint32_t pdu_len[WS_SEEN_MAX]; /* websocket.pdu frames' lengths */
+	app_events_t events;
+};
+
+static void ws_cb(const struct app_tx *tx, void *ud)
+{
+	struct ws_seen *s = ud;
+	app_ev_or(&s->events, &tx->events);
+	for (unsigned i = 0; i < tx->nws && s->n < WS_SEEN_MAX; i++) {
+		const struct ws_tx *w = tx->ws[i];
+		s->t[s->n].opcode = w->opcode;
+		s->t[s->n].flags = w->flags;
+		s->t[s->n].fin = w->fin;
+		s->t[s->n].has_mask = w->has_mask;
+		s->t[s->n].toclient = w->toclient;
+		s->t[s->n].mask = w->mask;
+		s->t[s->n].len = w->payload_len;
+		if (w->payload_len)
+			memcpy(s->t[s->n].pl, w->payload, MIN(w->payload_len, sizeof(s->t[0].pl)));
+		s->n++;
+	}
+	for (unsigned i = 0; i < tx->nframes && s->nframes < WS_SEEN_MAX; i++)
+		if (tx->frames[i].type == FR_WEBSOCKET_PDU)
+			s->pdu_len[s->nframes++] = tx->frames[i].len;
+}
+
+/* The upgrade, then the conversation: the 101 with the server's first
+ * frame in the same delivery. */
+static void ws_conversation(size_t step, const char *ext, const uint8_t *c2s, size_t cn,
+			    const uint8_t *s2c, size_t sn, struct ws_seen *seen)
+{
+	static const char req[] = "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+				  "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n";
+	uint8_t *resp = malloc(256 + sn);
+	assert_non_null(resp);
+	int hl = snprintf((char *)resp, 256,
+			  "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
+			  "Connection: Upgrade\r\n%s\r\n", ext);
+	memcpy(resp + hl, s2c, sn);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 4 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	memset(seen, 0, sizeof(*seen));
+	feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	/* the head whole (so the 101 is read before the frame after it),
+	 * then the rest in steps */
+	size_t cut = step ? (size_t)hl : 0;
+	if (cut)
+		feed(&a, &f, 1, resp, cut, 0, ws_cb, seen);
+	feed(&a, &f, 1, resp + cut, (size_t)hl + sn - cut, step, ws_cb, seen);
+	assert_int_equal(f.alproto, ALP_WEBSOCKET);
+	feed(&a, &f, 0, c2s, cn, step, ws_cb, seen);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0); /* every buffer returned */
+	free(resp);
+}
+
+/* Frames both ways, whole and a byte at a time: 7-, 16- and 64-bit
+ * lengths, masking, a message in three fragments with a ping between
+ * them, a payload over max-payload-size. */
+static void test_websocket_frames(void **state)
+{
+	(void)state;
+	static const uint8_t key[4] = { 0x12, 0x34, 0x56, 0x78 };
+	uint8_t *c2s = malloc(200000), *s2c = malloc(1024), *big = calloc(1, 70000);
+	assert_non_null(c2s);
+	assert_non_null(s2c);
+	assert_non_null(big);
+	memset(big, 'B', 70000);
+	size_t cn = 0, sn = 0;
+	sn += ws_frame(s2c + sn, 0x81, (const uint8_t *)"connected,", 10, NULL);
+	cn += ws_frame(c2s + cn, 0x81, (const uint8_t *)"hello", 5, key);
+	cn += ws_frame(c2s + cn, 0x82, big, 300, key);             /* 16-bit length */
+	cn += ws_frame(c2s + cn, 0x01, (const uint8_t *)"MALWARE_", 8, key); /* not FIN */
+	cn += ws_frame(c2s + cn, 0x89, (const uint8_t *)"ping", 4, key);
+	cn += ws_frame(c2s + cn, 0x00, (const uint8_t *)"DOWNLOAD ", 9, key);
+	cn += ws_frame(c2s + cn, 0x80, (const uint8_t *)"cmd.exe", 7, key);
+	cn += ws_frame(c2s + cn, 0x82, big, 70000, NULL);          /* 64-bit, over the cap */
+	cn += ws_frame(c2s + cn, 0x88, (const uint8_t *)"\x03\xe8", 2, key);
+	struct ws_seen w[2];
+	ws_conversation(0, "", c2s, cn, s2c, sn, &w[0]);
+	ws_conversation(1, "", c2s, cn, s2c, sn, &w[1]);
+	for (int k = 0; k < 2; k++) {
+		struct ws_seen *s = &w[k];
+		assert_int_equal(s->n, 9);
+		assert_true(s->t[0].toclient);
+		assert_false(s->t[0].has_mask);
+		assert_int_equal(s->t[0].opcode, 1);
+		assert_int_equal(s->t[0].len, 10);
+		assert_memory_equal(s->t[0].pl, "connected,", 10);
+		assert_false(s->t[1].toclient);
+		assert_true(s->t[1].has_mask);
+		assert_int_equal(s->t[1].mask, 0x12345678);
+		assert_int_equal(s->t[1].flags, 0x80);
+		assert_memory_equal(s->t[1].pl, "hello", 5); /* unmasked */
+		assert_int_equal(s->t[2].opcode, 2);
+		assert_int_equal(s->t[2].len, 300);
+		assert_int_equal(s->t[2].pl[0], 'B');
+		/* the fragments: each its own; the ping alone; the last one
+		 * carries the whole message */
+		assert_false(s->t[3].fin);
+		assert_int_equal(s->t[3].len, 8);
+		assert_int_equal(s->t[4].opcode, 9);
+		assert_int_equal(s->t[4].len, 4);
+		assert_memory_equal(s->t[4].pl, "ping", 4);
+		assert_int_equal(s->t[5].opcode, 0);
+		assert_memory_equal(s->t[5].pl, "DOWNLOAD ", 9);
+		assert_true(s->t[6].fin);
+		assert_int_equal(s->t[6].len, 24);
+		assert_memory_equal(s->t[6].pl, "MALWARE_DOWNLOAD cmd.exe", 24);
+		/* 70000 bytes: 0xffff kept, the rest passed over */
+		assert_int_equal(s->t[7].len, 0xffff);
+		assert_false(s->t[7].has_mask);
+		assert_int_equal(s->t[8].opcode, 8);
+		assert_memory_equal(s->t[8].pl, "\x03\xe8", 2);
+		assert_true(app_ev_has(&s->events, APP_EV_WEBSOCKET_SKIP_END_OF_PAYLOAD));
+		assert_false(app_ev_has(&s->events, APP_EV_WEBSOCKET_INVALID_FRAME));
+		/* websocket.pdu: the frames as sent */
+		assert_int_equal(s->nframes, 9);
+		assert_int_equal(s->pdu_len[0], 12);
+		assert_int_equal(s->pdu_len[1], 2 + 4 + 5);
+		assert_int_equal(s->pdu_len[2], 4 + 4 + 300);
+		assert_int_equal(s->pdu_len[7], 10 + 0xffff);
+	}
+	/* the record */
+	struct jbuf jb = { 0 };
+	struct ws_tx t = { .fin = true, .has_mask = true, .mask = 3803616749u, .opcode = 1,
+			   .payload = (uint8_t *)"hi", .payload_len = 2 };
+	jb_open_object(&jb, NULL);
+	ws_log_fields(&jb, &t, true, true);
+	jb_close(&jb);
+	char rec[256];
+	snprintf(rec, sizeof(rec), "%.*s", (int)jb.len, jb.buf);
+	assert_string_equal(rec, "{\"fin\":true,\"mask\":3803616749,\"opcode\":\"text\","
+				 "\"payload_printable\":\"hi\",\"payload_base64\":\"aGk=\"}");
+	jb_fini(&jb);
+	free(c2s);
+	free(s2c);
+	free(big);
+}
+
+/* permessage-deflate: one window per direction kept across messages (the
+ * second message is mostly a back-reference to the first), a message
+ * compressed in two fragments; and the caps of a smaller
+ * max-payload-size. */
+static void test_websocket_deflate_and_limits(void **state)
+{
+	(void)state;
+	const char *m1 = "the quick brown fox jumps over the lazy dog TOGGLE=5659131662f54334";
+	const char *m2 = "the quick brown fox jumps over the lazy dog TOGGLE=5659131662f54334!";
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	uint8_t c1[256], c2[256];
+	z.next_in = (Bytef *)m1;
+	z.avail_in = (uInt)strlen(m1);
+	z.next_out = c1;
+	z.avail_out = sizeof(c1);
+	assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+	size_t l1 = sizeof(c1) - z.avail_out - 4; /* without 00 00 ff ff */
+	z.next_in = (Bytef *)m2;
+	z.avail_in = (uInt)strlen(m2);
+	z.next_out = c2;
+	z.avail_out = sizeof(c2);
+	assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+	size_t l2 = sizeof(c2) - z.avail_out - 4;
+	deflateEnd(&z);
+	assert_true(l2 < strlen(m2) / 2); /* it refers to the first message */
+	uint8_t s2c[1024];
+	size_t sn = 0;
+	sn += ws_frame(s2c + sn, 0xc1, c1, l1, NULL);                 /* FIN RSV1 text */
+	sn += ws_frame(s2c + sn, 0x41, c2, 3, NULL);                  /* RSV1, fragment */
+	sn += ws_frame(s2c + sn, 0x8a, (const uint8_t *)"", 0, NULL); /* pong between */
+	sn += ws_frame(s2c + sn, 0x80, c2 + 3, l2 - 3, NULL);
+	for (size_t step = 0; step <= 1; step++) {
+		struct ws_seen s;
+		ws_conversation(step, "Sec-WebSocket-Extensions: permessage-deflate\r\n",
+				(const uint8_t *)"", 0, s2c, sn, &s);
+		assert_int_equal(s.n, 4);
+		assert_int_equal(s.t[0].flags, 0xc0);
+		assert_int_equal(s.t[0].len, strlen(m1));
+		assert_memory_equal(s.t[0].pl, m1, strlen(m1));
+		assert_int_equal(s.t[2].opcode, 10);
+		assert_int_equal(s.t[3].len, strlen(m2));
+		assert_memory_equal(s.t[3].pl, m2, strlen(m2));
+	}
+	/* no context takeover said: each message alone, so the second
+	 * (which needs the first's window) stays as sent */
+	{
+		struct ws_seen s;
+		ws_conversation(0, "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n",
+				(const uint8_t *)"", 0, s2c, sn, &s);
+		assert_int_equal(s.n, 4);
+		assert_memory_equal(s.t[0].pl, m1, strlen(m1));
+		assert_int_not_equal(s.t[3].len, strlen(m2));
+	}
+	/* max-payload-size 16: a frame keeps 16 bytes, a message too */
+	ws_config(16);
+	uint8_t c2s[256];
+	size_t cn = 0;
+	cn += ws_frame(c2s + cn, 0x81, (const uint8_t *)"0123456789abcdefXYZ", 19, NULL);
+	cn += ws_frame(c2s + cn, 0x01, (const uint8_t *)"0123456789", 10, NULL);
+	cn += ws_frame(c2s + cn, 0x80, (const uint8_t *)"abcdefXYZ", 9, NULL);
+	cn += ws_frame(c2s + cn, 0x81, (const uint8_t *)"ok", 2, NULL);
+	for (size_t step = 0; step <= 1; step++) {
+		struct ws_seen s;
+		ws_conversation(step, "", c2s, cn, (const uint8_t *)"", 0, &s);
+		assert_int_equal(s.n, 4);
+		assert_int_equal(s.t[0].len, 16);
+		assert_memory_equal(s.t[0].pl, "0123456789abcdef", 16);
+		assert_int_equal(s.t[2].len, 16);
+		assert_memory_equal(s.t[2].pl, "0123456789abcdef", 16);
+		assert_int_equal(s.t[3].len, 2); /* back in step after the skipped bytes */
+		assert_memory_equal(s.t[3].pl, "ok", 2);
+		assert_true(app_ev_has(&s.events, APP_EV_WEBSOCKET_SKIP_END_OF_PAYLOAD));
+		assert_true(app_ev_has(&s.events, APP_EV_WEBSOCKET_REASSEMBLY_LIMIT_REACHED));
+	}
+	ws_config(0);
+	/* what RFC 6455 forbids: RSV2, a continuation outside a message, a
+	 * fragmented ping */
+	cn = 0;
+	cn += ws_frame(c2s + cn, 0xa1, (const uint8_t *)"x", 1, NULL);
+	cn += ws_frame(c2s + cn, 0x80, (const uint8_t *)"y", 1, NULL);
+	cn += ws_frame(c2s + cn, 0x09, (const uint8_t *)"z", 1, NULL);
+	struct ws_seen s;
+	ws_conversation(0, "", c2s, cn, (const uint8_t *)"", 0, &s);
+	assert_int_equal(s.n, 3);
+	assert_true(app_ev_has(&s.events, APP_EV_WEBSOCKET_INVALID_FRAME));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2342,6 +2613,8 @@ int main(void)
 		cmocka_unit_test(test_tls_hostile),
 		cmocka_unit_test(test_ssh_byte_at_a_time),
 		cmocka_unit_test(test_ssh_long_banner),
+		cmocka_unit_test(test_websocket_frames),
+		cmocka_unit_test(test_websocket_deflate_and_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "app.h"
 #include "detect.h"
 #include "parse.h"
 #include "payload.h"
@@ -864,6 +865,88 @@ static void test_config_rule(void **state)
 	REFUSED(bad);
 }
 
+
+/* frame:NAME: the frame type as Suricata resolves the name (with the
+ * rule's protocol), the frame buffer with content on it; unknown frame
+ * types skipped as unsupported; the websocket.* conditions as written. */
+static void test_frame_and_websocket(void **state)
+{
+	(void)state;
+	static const struct { const char *text; int type, alp; } ok[] = {
+		{ "alert websocket any any -> any any (frame:websocket.pdu; content:\"|81 15|ver\"; startswith; sid:1;)",
+		  FR_WEBSOCKET_PDU, ALP_WEBSOCKET },
+		{ "alert mqtt any any -> any any (frame:pdu; content:\"|10|\"; sid:1;)", FR_MQTT_PDU, ALP_MQTT },
+		{ "alert mqtt any any -> any any (frame:header; content:\"|20|\"; sid:1;)", FR_MQTT_HEADER, ALP_MQTT },
+		{ "alert http1 any any -> any any (frame:request; content:\"GET\"; sid:1;)", FR_HTTP1_REQUEST, ALP_HTTP },
+		{ "alert http any any -> any any (frame:http1.response; content:\"uid\"; sid:1;)", FR_HTTP1_RESPONSE, ALP_HTTP },
+		{ "alert sip any any -> any any (frame:request.line; content:\"REG\"; sid:1;)", FR_SIP_REQUEST_LINE, ALP_SIP },
+		{ "alert tcp any any -> any any (frame:dns.pdu; content:\"x\"; sid:1;)", FR_DNS_PDU, ALP_DNS },
+		{ "alert ssh any any -> any any (frame:ssh.record.hdr; content:\"|15|\"; sid:1;)", FR_SSH_RECORD_HDR, ALP_SSH },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct rule *r = parse(ok[i].text);
+		if (!r)
+			fail_msg("refused: %s: %s", ok[i].text, pc.err);
+		assert_int_equal(r->frame_type, ok[i].type);
+		assert_int_equal(r->alproto, ok[i].alp);
+		assert_true(r->lists[BUF_FRAME].cnt == 1);
+		rule_free(r);
+	}
+	/* content on a frame's bytes: startswith / endswith / bsize */
+	struct rule *r = parse("alert websocket any any -> any any (frame:websocket.pdu; "
+			       "content:\"|81 05|hello\"; startswith; endswith; bsize:7; sid:1;)");
+	assert_non_null(r);
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	const uint8_t frame[] = "\x81\x05hello";
+	st.buf = guard_copy(frame, 7);
+	st.len = 7;
+	st.budget = 3000;
+	assert_true(payload_inspect(&r->lists[BUF_FRAME], &st));
+	st.buf = guard_copy("\x81\x06hello!", 8);
+	st.len = 8;
+	st.budget = 3000;
+	assert_false(payload_inspect(&r->lists[BUF_FRAME], &st));
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+	/* a frame vigil does not know: skipped, named */
+	assert_null(parse("alert smb any any -> any any (frame:smb2.data; content:\"x\"; sid:1;)"));
+	assert_true(pc.unsupported);
+	assert_string_equal(pc.kw, "frame:smb2.data");
+	assert_null(parse("alert mqtt any any -> any any (frame:nope; content:\"x\"; sid:1;)"));
+	assert_true(pc.unsupported);
+	/* websocket conditions */
+	r = parse("alert websocket any any -> any any (websocket.opcode:text; websocket.flags:fin,!comp; "
+		  "websocket.mask:>0; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->alproto, ALP_WEBSOCKET);
+	assert_int_equal(r->nac, 3);
+	assert_int_equal(r->ac[0].type, AC_WS_OPCODE);
+	assert_int_equal(r->ac[0].c.a, 1);
+	assert_int_equal(r->ac[1].type, AC_WS_FLAGS);
+	assert_int_equal(r->ac[1].mask, 0xc0);
+	assert_int_equal(r->ac[1].neg_mask, 0x80);
+	assert_int_equal(r->ac[2].type, AC_WS_MASK);
+	assert_int_equal(r->ac[2].c.op, CMP_GT);
+	rule_free(r);
+	r = parse("alert websocket any any -> any any (websocket.flags:&0x40=0x40; websocket.opcode:!ping; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->ac[0].mask, 0x40);
+	assert_int_equal(r->ac[0].neg_mask, 0x40);
+	assert_int_equal(r->ac[1].c.op, CMP_NE);
+	assert_int_equal(r->ac[1].c.a, 9);
+	rule_free(r);
+	static const char *const bad[] = {
+		"alert websocket any any -> any any (websocket.opcode:bogus; sid:1;)",
+		"alert websocket any any -> any any (websocket.flags:fin,fin; sid:1;)",
+		"alert websocket any any -> any any (websocket.flags:rsv2; sid:1;)",
+		"alert websocket any any -> any any (websocket.flags:&0x40; sid:1;)",
+		"alert websocket any any -> any any (websocket.mask:x; sid:1;)",
+		"alert dns any any -> any any (frame:mqtt.pdu; content:\"x\"; sid:1;)",
+	};
+	REFUSED(bad);
+}
+
 /* vlan.id: the comparison and the layer as written; bad ones refused. */
 static void test_vlan_id(void **state)
 {
@@ -1071,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(test_dataset),
 		cmocka_unit_test(test_inflate),
 		cmocka_unit_test(test_vlan_id),
+		cmocka_unit_test(test_frame_and_websocket),
 		cmocka_unit_test(test_byte_count_variable),
 		cmocka_unit_test(test_config_rule),
 	};
