@@ -27,7 +27,8 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb",
+					     "http2", "doh2" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -234,7 +235,21 @@ int alproto_lookup(const char *name)
 	return -1;
 }
 
-static void msg_free(struct http_msg *m)
+bool alproto_rule_matches(int rule_alp, int flow_alp)
+{
+	if (rule_alp == flow_alp)
+		return rule_alp != ALP_HTTP1;
+	switch (rule_alp) {
+	case ALP_HTTP: return flow_alp == ALP_HTTP2 || flow_alp == ALP_DOH2;
+	case ALP_HTTP1: return flow_alp == ALP_HTTP;
+	case ALP_HTTP2: return flow_alp == ALP_DOH2;
+	case ALP_DNS: return flow_alp == ALP_DOH2;
+	case ALP_DCERPC: return flow_alp == ALP_SMB; /* named pipes carry it */
+	}
+	return false;
+}
+
+void http_msg_free(struct http_msg *m)
 {
 	v_free(m->buf);
 	v_free(m->norm);
@@ -246,7 +261,7 @@ static void msg_free(struct http_msg *m)
 	((m)->h.f = (m)->h.f ? (m)->buf + ((m)->h.f - (base)) : NULL)
 
 /* Copies head h (views into base) into m and derives its fields. */
-static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_t *base,
+bool http_msg_set(struct http_msg *m, const struct http_head *h, const uint8_t *base,
 		     uint32_t len)
 {
 	uint8_t *nb = v_realloc(m->buf, len ? len : 1);
@@ -383,7 +398,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	struct http_state *hs = cb->hs;
 	int dir = request ? 0 : 1;
 	struct http_msg *m = request ? &hs->req : &hs->resp;
-	if (!msg_copy(m, h, base, len))
+	if (!http_msg_set(m, h, base, len))
 		return;
 	if (h->line_only) {
 		/* the request line alone: rules on it run now; the head,
@@ -678,6 +693,18 @@ const struct rfb_tx *app_rfb_unlogged(struct flow *f)
 	return af ? rfb_unlogged(af->rfb) : NULL;
 }
 
+const struct h2_tx *app_h2_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? h2_unlogged(af->h2) : NULL;
+}
+
+const struct h2_tx *app_h2_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af ? h2_peek(af->h2) : NULL;
+}
+
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -705,6 +732,8 @@ const struct app_file *app_http_open_file(struct flow *f)
 			return &fi;
 		}
 	if (af && af->smb && smb_open_file(af->smb, &fi))
+		return &fi;
+	if (af && af->h2 && h2_open_file(af->h2, &fi))
 		return &fi;
 	struct ftpdata_state *d = af ? af->ftpdata : NULL;
 	if (d && d->open && !d->closed) {
@@ -812,6 +841,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nmqtt = 0;
 	t->nkrb5 = 0;
 	t->rfb = NULL;
+	t->nh2 = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -828,8 +858,8 @@ static void http_drop(struct app_ctx *a, struct app_flow *af)
 		file_track_free(&hs->ft[0]);
 		file_track_free(&hs->ft[1]);
 		mpart_free(a, hs->mp);
-		msg_free(&hs->req);
-		msg_free(&hs->resp);
+		http_msg_free(&hs->req);
+		http_msg_free(&hs->resp);
 		body_free(a, &hs->body[0]);
 		body_free(a, &hs->body[1]);
 		v_free(hs);
@@ -864,6 +894,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	mqtt_state_free(a, af->mqtt);
 	krb5_state_free(a, af->krb5);
 	v_free(af->rfb);
+	h2_state_free(a, af->h2);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -894,6 +925,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_FLOW_KRB5_UDP); else CNT_INC(a->cnt, APP_FLOW_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_FLOW_RFB); break;
+	case ALP_HTTP2: CNT_INC(a->cnt, APP_FLOW_HTTP2); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -919,6 +951,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
+	case ALP_HTTP2: CNT_INC(a->cnt, APP_TX_HTTP2); break;
 	}
 }
 
@@ -967,6 +1000,10 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_DCERPC;
 	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
 		return ALP_HTTP;
+	/* HTTP/2 with prior knowledge: the client's preface (before the
+	 * methods: it starts "PRI ") */
+	if (n >= 14 && !memcmp(d, "PRI * HTTP/2.0", 14))
+		return ALP_HTTP2;
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
 		size_t l = strlen(http_methods[i]);
 		if (n >= l && !memcmp(d, http_methods[i], l))
@@ -1257,6 +1294,16 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->rfb && !(af->rfb = v_calloc(1, sizeof(*af->rfb))))
 			return;
 		rfb_feed(a, af->rfb, dir, data, len);
+		break;
+	case ALP_HTTP2:
+	case ALP_DOH2:
+		if (!af->h2 && !(af->h2 = charged_state(a, sizeof(*af->h2))))
+			return;
+		h2_feed(a, af->h2, dir, data, len);
+		if (af->h2->doh && f->alproto == ALP_HTTP2)
+			f->alproto = ALP_DOH2; /* app_proto_orig: http2 */
+		if (a->tx.alproto == ALP_HTTP2)
+			a->tx.alproto = (uint8_t)f->alproto;
 		break;
 	case ALP_MQTT:
 		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))

@@ -997,6 +997,9 @@ static bool alproto_runs_on(uint8_t alp, int g)
 {
 	switch (alp) {
 	case ALP_HTTP:
+	case ALP_HTTP1:
+	case ALP_HTTP2:
+	case ALP_DOH2:
 	case ALP_TLS:
 	case ALP_SSH:
 	case ALP_SMB:
@@ -1850,9 +1853,9 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		return false;
 	const struct flow *f = p->flow;
 	/* (DCE/RPC rules also run on SMB flows, whose named pipes carry it,
-	 * as in Suricata) */
-	if (r->alproto && !(f && (f->alproto == r->alproto ||
-				  (r->alproto == ALP_DCERPC && f->alproto == ALP_SMB))))
+	 * "http" rules on HTTP/2, "dns" ones on DNS over HTTP/2, as in
+	 * Suricata) */
+	if (r->alproto && !(f && alproto_rule_matches(r->alproto, f->alproto)))
 		return false;
 	for (uint8_t i = 0; i < r->nalp; i++) {
 		/* a negation decides nothing until the protocol is known */
@@ -2117,10 +2120,27 @@ static void add_inst(struct binst *b, const void *p, uint32_t len)
 	}
 }
 
-static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
+/* Each "Name: value" line of a message's headers, as an instance. */
+static void norm_lines(const struct http_msg *m, struct binst *b)
 {
-	const struct http_msg *q = tx->http_req, *s = tx->http_resp;
-#define ONE(b_, ptr_, len_) do { bi[b_].n = 0; add_inst(&bi[b_], (ptr_), (uint32_t)(len_)); } while (0)
+	if (!m || !m->norm)
+		return;
+	const uint8_t *p = m->norm, *end = m->norm + m->norm_len;
+	while (p < end) {
+		const uint8_t *e = memchr(p, '\r', (size_t)(end - p));
+		if (!e)
+			e = end;
+		add_inst(b, p, (uint32_t)(e - p));
+		p = e + 2;
+	}
+}
+
+/* An HTTP request and response (either may be NULL) and the bodies of
+ * this packet: HTTP/1's, and each HTTP/2 stream's. */
+static void http_buffers(const struct http_msg *q, const struct http_msg *s, const uint8_t *const body[2],
+			 const uint32_t body_len[2], int dir, struct binst bi[BUF_MAX])
+{
+#define ONE(b_, ptr_, len_) add_inst(&bi[b_], (ptr_), (uint32_t)(len_))
 #define HDR(b_, m_, name_) do { const struct http_hdr *h_ = http_header(&(m_)->h, name_); \
 	if (h_) ONE(b_, h_->val, h_->val_len); } while (0)
 	/* header-wide buffers: the message of the packet's direction */
@@ -2136,6 +2156,9 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		HDR(BUF_HTTP_CONTENT_LEN, m, "content-length");
 		HDR(BUF_HTTP_CONNECTION, m, "connection");
 	}
+	/* http.request_header / http.response_header: each "name: value" */
+	norm_lines(q, &bi[BUF_HTTP_REQUEST_HEADER]);
+	norm_lines(s, &bi[BUF_HTTP_RESPONSE_HEADER]);
 	if (q) {
 		ONE(BUF_HTTP_METHOD, q->h.method, q->h.method_len);
 		if (q->uri_norm)
@@ -2165,11 +2188,11 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 	}
 #undef ONE
 #undef HDR
-	add_inst(&bi[BUF_HTTP_REQUEST_BODY], tx->body[0], tx->body_len[0]);
-	add_inst(&bi[BUF_HTTP_RESPONSE_BODY], tx->body[1], tx->body_len[1]);
+	add_inst(&bi[BUF_HTTP_REQUEST_BODY], body[0], body_len[0]);
+	add_inst(&bi[BUF_HTTP_RESPONSE_BODY], body[1], body_len[1]);
 	/* file.data: the body, or for a multipart upload its files (below) */
-	if (!(dir == 0 && tx->http_req && tx->http_req->multipart))
-		add_inst(&bi[BUF_FILE_DATA], tx->body[dir], tx->body_len[dir]);
+	if (!(dir == 0 && q && q->multipart))
+		add_inst(&bi[BUF_FILE_DATA], body[dir], body_len[dir]);
 }
 
 /* The packet's headers as buffers (ipv4.hdr, tcp.hdr, ...). */
@@ -2256,7 +2279,22 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		}
 	}
 	if (tx->http_req || tx->http_resp || tx->body_len[0] || tx->body_len[1])
-		http_buffers(tx, dir, bi);
+		http_buffers(tx->http_req, tx->http_resp, tx->body, tx->body_len, dir, bi);
+	for (unsigned i = 0; i < tx->nh2; i++) {
+		/* an HTTP/2 stream: its heads as HTTP/1's, once they are in,
+		 * and its header fields for http2.header / http2.header_name */
+		const struct h2_tx *t = tx->h2[i];
+		if (!t->req.valid && !t->resp.valid)
+			continue;
+		http_buffers(t->req.valid ? &t->req : NULL, t->resp.valid ? &t->resp : NULL, t->body,
+			     t->body_len, dir, bi);
+		const struct h2_side *sd = &t->side[dir & 1];
+		for (unsigned k = 0; k < sd->nfl; k++) {
+			add_inst(&bi[BUF_HTTP2_HEADER_NAME], sd->fb + sd->fl[k][0], sd->fl[k][1]);
+		}
+		const struct http_msg *m = dir ? &t->resp : &t->req;
+		norm_lines(m->valid ? m : NULL, &bi[BUF_HTTP2_HEADER]);
+	}
 	if (tx->smtp && tx->smtp_log) {
 		/* an SMTP transaction's fields on the packet where it completes */
 		const struct smtp_info *m = tx->smtp;
@@ -2597,6 +2635,14 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			if (!tx || !tx->rfb || !tx->rfb->has_sectype)
 				return false;
 			ok = numcmp_ok(&c->c, tx->rfb->sectype);
+			break;
+		case AC_HTTP2:
+			/* the frames of this packet of any HTTP/2 transaction it touched */
+			if (!tx || !tx->nh2)
+				return false;
+			for (unsigned k = 0; k < tx->nh2 && !ok; k++)
+				ok = h2_tx_check(tx->h2[k], (int)(c->mask & 0xff), c->mask >> 8,
+						 c->neg ? NULL : mqtt_num, &c->c);
 			break;
 		case AC_RFB_SECRESULT:
 			if (!tx || !tx->rfb || !tx->rfb->has_result)

@@ -19,6 +19,7 @@ struct eve_cfg {
 	bool tagged_packets;
 	bool ethernet;
 	bool ssh, quic, sip, ldap, dcerpc, pop3, mqtt, krb5, rfb, tftp, snmp, anomaly_applayer, files, smtp, ftp;
+	bool http2, doh2;          /* HTTP/2 http records; DNS over HTTP/2 dns records */
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */
