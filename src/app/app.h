@@ -81,6 +81,7 @@ struct dns_msg {
 	uint8_t opcode, rcode;
 	uint16_t qd, an, ns, ar;      /* counts from the header */
 	uint8_t nq, nans, nauth, nadd; /* parsed (capped) */
+	uint8_t h2_ref;               /* DNS over HTTP/2: 1 + its stream's index in app_tx.h2 */
 	struct dns_rr q[DNS_MAX_QUERIES];
 	struct dns_rr a[DNS_MAX_ANSWERS];
 	struct dns_rr auth[DNS_MAX_AUTH];   /* authority section */

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <stdlib.h>
 #include <zlib.h>
 
 #include <nghttp2/nghttp2.h>
@@ -532,6 +533,9 @@ static void doh_parse(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, in
 	/* the DNS buffers and records read this packet's messages */
 	struct dns_msg *slot = &a->tx.dns[MIN(a->tx.ndns, APP_DNS_PER_PKT - 1u)];
 	*slot = *m;
+	for (unsigned i = 0; i < a->tx.nh2; i++)
+		if (a->tx.h2[i] == t)
+			slot->h2_ref = (uint8_t)(i + 1);
 	if (a->tx.ndns < APP_DNS_PER_PKT)
 		a->tx.ndns++;
 }
@@ -832,6 +836,8 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 		int fl = 0;
 		ssize_t rv = nghttp2_hd_inflate_hd2(hd->inf, &nv, &fl, in, left, 1);
 		if (rv < 0) {
+			if (getenv("H2DEBUG"))
+				fprintf(stderr, "hpack dir %d sid %u rv %zd %s len %u\n", dir, sid, rv, nghttp2_strerror((int)rv), hd->hb_len);
 			app_event(a, rv == NGHTTP2_ERR_HEADER_COMP ? APP_EV_HTTP2_INVALID_HEADER
 								  : APP_EV_HTTP2_INVALID_HEADER);
 			hd->hpack_broken = true;
@@ -1125,15 +1131,19 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 	struct h2_dir *hd = &s->dir[dir];
 	s->a = a;
 	tx_sweep(a, s);
-	if (!hd->max_frame)
-		hd->max_frame = 16384;
-	if (!hd->inf && !hd->hpack_broken) {
+	for (int k = 0; k < 2; k++) {
+		/* both decoders from the start: a side's SETTINGS size the other's table */
+		struct h2_dir *x = &s->dir[k];
+		if (!x->max_frame)
+			x->max_frame = 16384;
+		if (x->inf || x->hpack_broken)
+			continue;
 		_Static_assert(sizeof(s->hd_mem) == sizeof(nghttp2_mem), "hd_mem is an nghttp2_mem");
 		nghttp2_mem mem = { &s->a, mem_malloc, mem_free, mem_calloc, mem_realloc };
 		memcpy(&s->hd_mem, &mem, sizeof(mem));
-		if (nghttp2_hd_inflate_new2(&hd->inf, (nghttp2_mem *)&s->hd_mem) != 0) {
-			hd->inf = NULL;
-			hd->hpack_broken = true;
+		if (nghttp2_hd_inflate_new2(&x->inf, (nghttp2_mem *)&s->hd_mem) != 0) {
+			x->inf = NULL;
+			x->hpack_broken = true;
 		}
 	}
 	while (n && !hd->broken) {
@@ -1322,7 +1332,7 @@ bool h2_tx_check(const struct h2_tx *t, int what, uint32_t id, bool (*num)(const
 bool h2_tx_loggable(const struct h2_tx *t)
 {
 	for (int d = 0; d < 2; d++)
-		if (t->side[d].settings || t->side[d].nerr || t->side[d].nprio || t->side[d].nfl)
+		if (t->side[d].nset || t->side[d].nerr || t->side[d].nprio || t->side[d].nfl)
 			return true;
 	return false;
 }

@@ -69,6 +69,7 @@ struct detect_alert {
 	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
 	int8_t ent_buf;    /* an entropy keyword's buffer (metadata.entropy), or -1 */
 	double ent_val;
+	int8_t h2;         /* the HTTP/2 stream it matched on (its index in app_tx.h2), or -1 */
 };
 
 #define DETECT_MAX_ALERTS 16

@@ -2249,7 +2249,8 @@ static bool mqtt_num(const void *c, uint64_t v)
 	return numcmp_ok(c, v);
 }
 
-static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
+/* sel: only the HTTP/2 stream tx->h2[sel] (and its DNS messages), or -1 for all */
+static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX], int sel)
 {
 	for (int b = 0; b < BUF_MAX; b++)
 		bi[b].n = 0;
@@ -2257,6 +2258,8 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		return;
 	for (unsigned k = 0; k < tx->ndns; k++) {
 		const struct dns_msg *m = &tx->dns[k];
+		if (sel >= 0 && m->h2_ref && m->h2_ref != sel + 1)
+			continue;
 		for (unsigned i = 0; i < m->nq; i++) {
 			if (!m->response)
 				add_inst(&bi[BUF_DNS_QUERY], m->q[i].name, m->q[i].name_len);
@@ -2284,7 +2287,7 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		/* an HTTP/2 stream: its heads as HTTP/1's, once they are in,
 		 * and its header fields for http2.header / http2.header_name */
 		const struct h2_tx *t = tx->h2[i];
-		if (!t->req.valid && !t->resp.valid)
+		if ((!t->req.valid && !t->resp.valid) || (sel >= 0 && (int)i != sel))
 			continue;
 		http_buffers(t->req.valid ? &t->req : NULL, t->resp.valid ? &t->resp : NULL, t->body,
 			     t->body_len, dir, bi);
@@ -2575,7 +2578,7 @@ static bool ldap_cond_ok(const struct app_cond *c, const struct ldap_tx *t)
 	return i >= 0 && i < (int32_t)t->nresp && ldap_response_ok(c, &t->resp[i]);
 }
 
-static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const struct packet *p)
+static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const struct packet *p, int sel)
 {
 	for (unsigned i = 0; i < r->nac; i++) {
 		const struct app_cond *c = &r->ac[i];
@@ -2586,7 +2589,8 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			if (!tx || !tx->ndns)
 				return false;
 			for (unsigned k = 0; k < tx->ndns && !ok; k++)
-				ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
+				ok = !(sel >= 0 && tx->dns[k].h2_ref && tx->dns[k].h2_ref != sel + 1) &&
+				     numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
 									: tx->dns[k].rcode);
 			break;
 		case AC_LDAP_REQ_OP:
@@ -2641,7 +2645,7 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			if (!tx || !tx->nh2)
 				return false;
 			for (unsigned k = 0; k < tx->nh2 && !ok; k++)
-				ok = h2_tx_check(tx->h2[k], (int)(c->mask & 0xff), c->mask >> 8,
+				ok = !(sel >= 0 && (int)k != sel) && h2_tx_check(tx->h2[k], (int)(c->mask & 0xff), c->mask >> 8,
 						 c->neg ? NULL : mqtt_num, &c->c);
 			break;
 		case AC_RFB_SECRESULT:
@@ -2824,13 +2828,27 @@ static void cand_mark(void *ctx, uint32_t rule)
 	dt->cand[w] |= 1ULL << (rule % 64);
 }
 
-void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
-		   const struct app_tx *tx, struct detect_result *res)
+/* Whether r is about one HTTP/2 stream (its buffers or conditions), so
+ * that each stream of a packet is matched on its own: an app-layer rule
+ * of the flow's protocol, not one on the packet's events. */
+static bool h2_scoped(const struct rule *r, const struct flow *f)
+{
+	if (!r->alproto || !f || !alproto_rule_matches(r->alproto, f->alproto))
+		return false;
+	for (unsigned i = 0; i < r->nac; i++)
+		if (r->ac[i].type == AC_APP_EVENT)
+			return false;
+	return true;
+}
+
+/* One pass of a packet's detection.  sel: the HTTP/2 stream (app_tx.h2
+ * index) whose buffers the app-layer rules see, -1 all; h2_only: only
+ * the app-layer rules of the flow's protocol run (a second stream of the
+ * same packet: each stream is a transaction of its own, as in Suricata). */
+static void detect_pass(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
+			const struct app_tx *tx, struct detect_result *res, int sel, bool h2_only)
 {
 	struct binst bi[BUF_MAX];
-	res->cnt = 0;
-	res->verdict = VERDICT_NONE;
-	res->flow_drop = res->flow_pass = res->filestore = res->nolog_tx = false;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
 	/* fragments and packets whose decoding stopped: decoder-event rules only */
@@ -2869,7 +2887,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
-	buffers_of(tx, p->dir, bi);
+	buffers_of(tx, p->dir, bi, sel);
 	pkt_buffers(p, bi);
 	for (int b = 1; b < BUF_MAX; b++)
 		for (unsigned i = 0; i < bi[b].n; i++)
@@ -2898,8 +2916,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			if (ev_only && !r->npev)
 				continue;
+			if (h2_only && !h2_scoped(r, f))
+				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
-			    (r->nac && !app_conds_ok(r, tx, p)))
+			    (r->nac && !app_conds_ok(r, tx, p, sel)))
 				continue;
 			if (r->http_parts) {
 				/* evaluated where the last part it inspects arrives */
@@ -2909,7 +2929,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				if (r->http_parts & HTTP_P_DIR_BODY)
 					parts |= p->dir ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
 				unsigned last = 1u << (31 - __builtin_clz(parts));
-				if (!tx || !(tx->http_fresh & last))
+				if (!tx || !((sel >= 0 ? tx->h2[sel]->fresh : tx->http_fresh) & last))
 					continue;
 			}
 			bool stream = false;
@@ -3021,6 +3041,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->category = r->category;
 			al->metadata = r->metadata;
 			al->text = r->text;
+			al->h2 = (int8_t)sel;
 		}
 	}
 	if (st.ent_buf >= 0) {
@@ -3045,6 +3066,18 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		dt->cand[dt->touched[t]] = 0;
 	if (w)
 		w->fresh = false;
+}
+
+void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
+		   const struct app_tx *tx, struct detect_result *res)
+{
+	res->cnt = 0;
+	res->verdict = VERDICT_NONE;
+	res->flow_drop = res->flow_pass = res->filestore = res->nolog_tx = false;
+	unsigned n = tx && tx->nh2 > 1 ? tx->nh2 : 0;
+	detect_pass(de, dt, p, tx, res, n ? 0 : -1, false);
+	for (unsigned k = 1; k < n; k++)
+		detect_pass(de, dt, p, tx, res, (int)k, true);
 }
 
 void detect_datasets_close(bool save)

@@ -625,11 +625,14 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			/* the stream of this packet (else the latest), and its
 			 * DNS message when it carries one */
 			const struct h2_tx *h2 = tx && tx->nh2 ? tx->h2[0] : app_h2_peek(f);
-			for (unsigned i = 0; tx && i < tx->nh2; i++)
-				if (tx->h2[i]->req.valid) {
-					h2 = tx->h2[i];
-					break;
-				}
+			if (tx && a->h2 >= 0 && a->h2 < tx->nh2)
+				h2 = tx->h2[a->h2]; /* the stream it matched on */
+			else
+				for (unsigned i = 0; tx && i < tx->nh2; i++)
+					if (tx->h2[i]->req.valid) {
+						h2 = tx->h2[i];
+						break;
+					}
 			jb_open_object(jb, "http");
 			h2_log_fields(jb, h2);
 			jb_close(jb);
