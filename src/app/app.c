@@ -1002,8 +1002,8 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_HTTP;
 	/* HTTP/2 with prior knowledge: the client's preface (before the
 	 * methods: it starts "PRI ") */
-	if (n >= 14 && !memcmp(d, "PRI * HTTP/2.0", 14))
-		return ALP_HTTP2;
+	if (!memcmp(d, "PRI * HTTP/2.0", MIN(n, 14u)))
+		return n >= 14 ? ALP_HTTP2 : 0; /* (a start of it: more bytes tell) */
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
 		size_t l = strlen(http_methods[i]);
 		if (n >= l && !memcmp(d, http_methods[i], l))

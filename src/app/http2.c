@@ -667,6 +667,7 @@ static void data_bytes(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, i
 {
 	struct h2_aux *x = &s->aux[t - s->tx];
 	struct h2_dec *d = &x->dec[dir];
+	touch(a, t);
 	t->sent_len[dir] += n;
 	(dir ? &t->resp : &t->req)->body_len = t->sent_len[dir];
 	if (x->dns_on[dir] && !x->dns_over[dir]) {
@@ -780,6 +781,7 @@ static void side_end(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int
 	struct h2_aux *x = &s->aux[t - s->tx];
 	if (sd->end)
 		return;
+	touch(a, t);
 	sd->end = true;
 	struct http_body *b = &x->body[dir];
 	if (b->len && !b->exposed) {
@@ -1173,6 +1175,8 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 			hd->got = 0;
 			hd->blen = 0;
 			hd->skip = false;
+			if (getenv("H2DEBUG"))
+				fprintf(stderr, "frame dir %d type %u flags %x sid %u len %u\n", dir, hd->type, hd->flags, hd->sid, hd->flen);
 			if (hd->flen > hd->max_frame)
 				app_event(a, APP_EV_HTTP2_LONG_FRAME_DATA);
 			if (hd->type == F_DATA) {
