@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <stdlib.h>
 #include <zlib.h>
 
 #include <nghttp2/nghttp2.h>
@@ -838,10 +837,7 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 		int fl = 0;
 		ssize_t rv = nghttp2_hd_inflate_hd2(hd->inf, &nv, &fl, in, left, 1);
 		if (rv < 0) {
-			if (getenv("H2DEBUG"))
-				fprintf(stderr, "hpack dir %d sid %u rv %zd %s len %u\n", dir, sid, rv, nghttp2_strerror((int)rv), hd->hb_len);
-			app_event(a, rv == NGHTTP2_ERR_HEADER_COMP ? APP_EV_HTTP2_INVALID_HEADER
-								  : APP_EV_HTTP2_INVALID_HEADER);
+			app_event(a, APP_EV_HTTP2_INVALID_HEADER);
 			hd->hpack_broken = true;
 			break;
 		}
@@ -1175,8 +1171,6 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 			hd->got = 0;
 			hd->blen = 0;
 			hd->skip = false;
-			if (getenv("H2DEBUG"))
-				fprintf(stderr, "frame dir %d type %u flags %x sid %u len %u\n", dir, hd->type, hd->flags, hd->sid, hd->flen);
 			if (hd->flen > hd->max_frame)
 				app_event(a, APP_EV_HTTP2_LONG_FRAME_DATA);
 			if (hd->type == F_DATA) {

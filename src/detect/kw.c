@@ -793,6 +793,23 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	*last = '\0';
 	const char *re_src = first + 1, *flags = last + 1;
+	/* "/re/flags,flow:name" or ",pkt:name": where Suricata stores the
+	 * captures (flowvar, pktvar); nothing reads them here, so the match
+	 * alone is what counts */
+	char *capt = strchr(last + 1, ',');
+	if (capt) {
+		for (char *t = capt + 1; *t; t++)
+			if (!(isalnum((unsigned char)*t) || *t == '_' || *t == ':' || *t == ',' || *t == '.' || *t == ' ')) {
+				v_free(d);
+				FAIL("pcre: bad capture target \"%s\"", capt + 1);
+			}
+		char *t = trim(capt + 1);
+		if (strncmp(t, "flow:", 5) && strncmp(t, "pkt:", 4)) {
+			v_free(d);
+			FAIL("pcre: capture target \"%s\" is not flow:NAME or pkt:NAME", t);
+		}
+		*capt = '\0';
+	}
 	uint32_t opts = 0;
 	bool relative = false;
 	int8_t pcre_buf = -1;

@@ -284,6 +284,10 @@ def plan(tdir, t, vigil):
                     # error there, which Suricata expects only with
                     # stream.midstream on)
                     return None, f'config {kv}'
+                if key == 'app-layer.protocols.http2.enabled' and \
+                        kv.split('=', 1)[1].lower() in ('true', 'yes'):
+                    i += 2  # vigil always parses HTTP/2
+                    continue
                 if key in SET_KEYS:
                     if SET_KEYS[key]:
                         args += ['--set', SET_KEYS[key] + '=' + kv.split('=', 1)[1]]
