@@ -235,6 +235,13 @@ int alproto_lookup(const char *name)
 	return -1;
 }
 
+static bool h2_on = true;
+
+void h2_config(bool enabled)
+{
+	h2_on = enabled;
+}
+
 bool alproto_rule_matches(int rule_alp, int flow_alp)
 {
 	if (rule_alp == flow_alp)
@@ -426,12 +433,24 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 			hs->mp = mpart_new(bnd);
 		m->multipart = hs->mp != NULL;
 		hs->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
+		const struct http_hdr *up = http_header(&m->h, "upgrade");
+		hs->h2c_req = false;
+		for (uint32_t i = 0; up && i + 3 <= up->val_len && !hs->h2c_req; i++)
+			hs->h2c_req = !strncasecmp((const char *)up->val + i, "h2c", 3) &&
+				      (i == 0 || up->val[i - 1] == ' ' || up->val[i - 1] == ',') &&
+				      (i + 3 == up->val_len || up->val[i + 3] == ' ' || up->val[i + 3] == ',');
 		a->tx.http_req = m;
 	} else {
 		hs->resp_of = hs->nreq;
 		a->tx.http_resp = m;
 		if (hs->req.valid)
 			a->tx.http_req = &hs->req;
+		if (hs->h2c_req && h->code == 101 && h2_on) {
+			/* Upgrade: h2c accepted: HTTP/2 from the next byte */
+			hs->h2c = true;
+			if (hs->req.valid && !hs->req.logged)
+				a->tx.http_log = true;
+		}
 		if (hs->connect_pending && h->code / 100 == 2) {
 			if (hs->req.valid && !hs->req.logged)
 				a->tx.http_log = true; /* no body will end it */
@@ -1002,7 +1021,7 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_HTTP;
 	/* HTTP/2 with prior knowledge: the client's preface (before the
 	 * methods: it starts "PRI ") */
-	if (!memcmp(d, "PRI * HTTP/2.0", MIN(n, 14u)))
+	if (h2_on && !memcmp(d, "PRI * HTTP/2.0", MIN(n, 14u)))
 		return n >= 14 ? ALP_HTTP2 : 0; /* (a start of it: more bytes tell) */
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
 		size_t l = strlen(http_methods[i]);
@@ -1235,6 +1254,20 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		}
 		bodies_release(a, af->http);
 		http_data(a, af->http, dir, data, len);
+		if (af->http->h2c && !af->h2) {
+			/* h2c: the upgrading request is stream 1's, and what
+			 * came after the 101 is HTTP/2 */
+			if (!(af->h2 = charged_state(a, sizeof(*af->h2))))
+				break;
+			f->alproto = ALP_HTTP2;
+			h2_upgrade(a, af->h2, &af->http->req);
+			for (int d = 0; d < 2; d++) {
+				const uint8_t *rp;
+				uint32_t rn;
+				if (http_tunnel_rest(af->http->conn, d, &rp, &rn))
+					h2_feed(a, af->h2, d, rp, rn);
+			}
+		}
 		break;
 	case ALP_SSH:
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))

@@ -660,6 +660,8 @@ enum { H2_C_FRAMETYPE, H2_C_ERRORCODE, H2_C_PRIORITY, H2_C_WINDOW, H2_C_SIZE_UPD
        H2_C_SETTINGS };
 bool h2_tx_check(const struct h2_tx *t, int what, uint32_t id, bool (*num)(const void *c, uint64_t v),
 		 const void *c);
+/* app-layer.protocols.http2.enabled (once at start; default on) */
+void h2_config(bool enabled);
 int h2_frametype_lookup(const char *name);
 int h2_errorcode_lookup(const char *name);
 int h2_setting_lookup(const char *name);

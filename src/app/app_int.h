@@ -396,6 +396,8 @@ struct http_state {
 	bool connect_pending;     /* the last request was CONNECT */
 	uint32_t nreq, resp_of;   /* requests seen; the one the last response answers */
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
+	bool h2c_req;             /* the last request asked for Upgrade: h2c ... */
+	bool h2c;                 /* ... and a 101 answered it: HTTP/2 follows */
 };
 
 /* RFB (rfb.c) */
@@ -539,6 +541,9 @@ void h2_state_free(struct app_ctx *a, struct h2_state *s);
 const struct h2_tx *h2_unlogged(struct h2_state *s);
 const struct h2_tx *h2_peek(const struct h2_state *s);
 const struct app_file *h2_open_file(struct h2_state *s, struct app_file *fi);
+/* An HTTP/1 request answered by 101 to Upgrade: h2c: it is stream 1's
+ * request, its HTTP2-Settings the client's first settings (RFC 7540 3.2). */
+void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *req);
 /* An HTTP message from a parsed head (views into base); false on
  * allocation failure.  http_msg_free empties it. */
 bool http_msg_set(struct http_msg *m, const struct http_head *h, const uint8_t *base, uint32_t len);

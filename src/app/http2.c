@@ -331,7 +331,8 @@ static bool field_add(struct app_ctx *a, struct h2_side *sd, const uint8_t *n, s
 	uint32_t *f = sd->fl[sd->nfl++];
 	f[0] = sd->fb_len;
 	f[1] = (uint32_t)nl;
-	memcpy(sd->fb + sd->fb_len, n, nl);
+	if (nl)
+		memcpy(sd->fb + sd->fb_len, n, nl);
 	sd->fb_len += (uint32_t)nl;
 	f[2] = sd->fb_len;
 	f[3] = (uint32_t)vl;
@@ -1229,6 +1230,76 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 			hd->hlen = 0;
 		}
 	}
+}
+
+void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *req)
+{
+	s->a = a;
+	if (!req->valid)
+		return;
+	/* HTTP2-Settings: a SETTINGS payload in base64url, stream 0's */
+	const struct http_hdr *hs = http_header(&req->h, "http2-settings");
+	if (hs) {
+		uint8_t set[6 * H2_SETTINGS_MAX];
+		uint32_t o = 0, acc = 0, bits = 0;
+		for (uint32_t i = 0; i < hs->val_len && o < sizeof(set); i++) {
+			uint8_t c = hs->val[i];
+			int x = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+				: c >= '0' && c <= '9' ? c - '0' + 52 : c == '-' || c == '+' ? 62
+				: c == '_' || c == '/' ? 63 : -1;
+			if (x < 0)
+				break;
+			acc = acc << 6 | (uint32_t)x;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				set[o++] = (uint8_t)(acc >> bits);
+			}
+		}
+		struct h2_tx *t = tx_of(a, s, 0, true);
+		if (t) {
+			struct h2_side *sd = &t->side[0];
+			side_frame(sd, F_SETTINGS);
+			sd->settings = true;
+			for (uint32_t i = 0; i + 6 <= o; i += 6) {
+				uint16_t id = (uint16_t)(set[i] << 8 | set[i + 1]);
+				uint32_t v = be32(set + i + 2);
+				if (sd->nset < H2_SETTINGS_MAX) {
+					sd->set[sd->nset].id = id;
+					sd->set[sd->nset++].val = v;
+				}
+				settings_apply(s, 0, id, v);
+			}
+			t->side[0].end = t->side[1].end = true;
+			t->complete = true;
+			mark_log(a, t);
+		}
+	}
+	struct h2_tx *t = tx_of(a, s, 1, true);
+	if (!t)
+		return;
+	struct h2_side *sd = &t->side[0];
+	const struct http_hdr *host = http_header(&req->h, "host");
+	field_add(a, sd, (const uint8_t *)":method", 7, req->h.method, req->h.method_len);
+	field_add(a, sd, (const uint8_t *)":path", 5, req->h.uri, req->h.uri_len);
+	if (host)
+		field_add(a, sd, (const uint8_t *)":authority", 10, host->val, host->val_len);
+	for (unsigned i = 0; i < req->h.nhdr; i++) {
+		const struct http_hdr *h = &req->h.hdr[i];
+		if (h == host)
+			continue;
+		uint8_t name[64];
+		uint32_t nl = MIN(h->name_len, (uint32_t)sizeof(name));
+		for (uint32_t k = 0; k < nl; k++)
+			name[k] = (uint8_t)tolower(h->name[k]);
+		field_add(a, sd, name, nl, h->val, h->val_len);
+	}
+	sd->headers = true;
+	msg_build(a, t, 0);
+	t->fresh |= HTTP_P_REQ_LINE | HTTP_P_REQ_HEAD;
+	struct h2_aux *x = &s->aux[t - s->tx];
+	body_start(a, &x->body[1], NULL, a->resp_body_limit, false, false);
+	side_end(a, s, t, 0);
 }
 
 void h2_state_free(struct app_ctx *a, struct h2_state *s)

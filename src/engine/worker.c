@@ -156,6 +156,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 		file_want(FILE_WANT_MAGIC);
 	smtp_md5_config(cfg->smtp_body_md5);
 	mqtt_config(cfg->mqtt_max_msg_length, cfg->eve_mqtt_passwords);
+	h2_config(cfg->http2_enabled);
 	smtp_url_config(cfg->smtp_urls, (const char *const *)cfg->smtp_url_schemes.v,
 			cfg->smtp_url_schemes.cnt, cfg->smtp_url_scheme_logged);
 	w->app_on = cfg->app_enabled;

@@ -228,6 +228,11 @@ def plan(tdir, t, vigil):
                        'tls', 'alert', 'http2', 'doh2'):
                 if ty not in listed:
                     args += ['--set', 'outputs.eve.types.%s=no' % ty]
+        try:
+            if sc['app-layer']['protocols']['http2']['enabled'] in (False, 'no'):
+                args += ['--set', 'app-layer.protocols.http2.enabled=no']
+        except (KeyError, TypeError):
+            pass
         # SMTP's MIME URL extraction settings
         try:
             mime = sc['app-layer']['protocols']['smtp']['mime'] or {}
