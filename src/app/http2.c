@@ -894,7 +894,7 @@ static uint32_t be32(const uint8_t *p)
 
 static void block_add(struct app_ctx *a, struct h2_dir *hd, const uint8_t *p, uint32_t n)
 {
-	if (hd->hb_over)
+	if (hd->hb_over || !n)
 		return;
 	if (!grow_to(a, &hd->hb, &hd->hb_cap, hd->hb_len + n, H2_BLOCK_MAX)) {
 		hd->hb_over = true;
