@@ -314,7 +314,8 @@ static bool field_add(struct app_ctx *a, struct h2_side *sd, const uint8_t *n, s
 {
 	if (sd->nfl >= H2_FIELDS_MAX || nl + vl > H2_FIELD_BYTES - MIN(sd->fb_len, H2_FIELD_BYTES))
 		return false;
-	if (!grow_to(a, &sd->fb, &sd->fb_cap, sd->fb_len + (uint32_t)(nl + vl), H2_FIELD_BYTES))
+	/* (at least a byte: the fields' views are never a null pointer) */
+	if (!grow_to(a, &sd->fb, &sd->fb_cap, MAX(sd->fb_len + (uint32_t)(nl + vl), 1u), H2_FIELD_BYTES))
 		return false;
 	if (sd->nfl >= sd->fl_cap) {
 		uint16_t nc = sd->fl_cap ? (uint16_t)MIN(sd->fl_cap * 2, H2_FIELDS_MAX) : 16;

@@ -2929,7 +2929,10 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				if (r->http_parts & HTTP_P_DIR_BODY)
 					parts |= p->dir ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
 				unsigned last = 1u << (31 - __builtin_clz(parts));
-				if (!tx || !((sel >= 0 ? tx->h2[sel]->fresh : tx->http_fresh) & last))
+				unsigned fresh = tx ? (sel >= 0 ? tx->h2[sel]->fresh : tx->http_fresh) : 0;
+				for (unsigned k = 0; tx && sel < 0 && k < tx->nh2; k++)
+					fresh |= tx->h2[k]->fresh;
+				if (!(fresh & last))
 					continue;
 			}
 			bool stream = false;
