@@ -529,8 +529,10 @@ struct h2_state {
 	struct app_ctx *a;        /* the context of the call under way (allocator) */
 	struct { void *ud; void *fn[4]; } hd_mem; /* nghttp2_mem, which the decoders keep a pointer to */
 	struct h2_dir dir[2];
-	struct h2_tx tx[H2_MAX_TX];
-	struct h2_aux aux[H2_MAX_TX];
+	struct h2_slot {          /* a transaction, made when it starts (charged) */
+		struct h2_tx tx;  /* (first: a tx pointer is its slot's) */
+		struct h2_aux aux;
+	} *slot[H2_MAX_TX];
 	uint64_t next_tx;
 	uint32_t max_sid[2];      /* the highest stream id opened, by parity */
 	bool doh;                 /* a DNS message was seen */

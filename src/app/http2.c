@@ -180,6 +180,9 @@ static void buf_free(struct app_ctx *a, uint8_t **p, uint32_t *cap)
 
 /* ---- transactions ---- */
 
+/* A transaction's parsing state (h2_slot holds both, the tx first). */
+#define AUX(t) (&((struct h2_slot *)(void *)(t))->aux)
+
 static void touch(struct app_ctx *a, struct h2_tx *t)
 {
 	if (t->seq != a->pkt_seq) {
@@ -223,8 +226,10 @@ static void dec_end(struct h2_dec *d)
 
 static void tx_clear(struct app_ctx *a, struct h2_state *s, unsigned i)
 {
-	struct h2_tx *t = &s->tx[i];
-	struct h2_aux *x = &s->aux[i];
+	if (!s->slot[i])
+		return;
+	struct h2_tx *t = &s->slot[i]->tx;
+	struct h2_aux *x = &s->slot[i]->aux;
 	for (int d = 0; d < 2; d++) {
 		struct h2_side *sd = &t->side[d];
 		buf_free(a, &sd->fb, &sd->fb_cap);
@@ -243,22 +248,24 @@ static void tx_clear(struct app_ctx *a, struct h2_state *s, unsigned i)
 	}
 	http_msg_free(&t->req);
 	http_msg_free(&t->resp);
-	memset(t, 0, sizeof(*t));
-	memset(x, 0, sizeof(*x));
+	v_free(s->slot[i]);
+	s->slot[i] = NULL;
+	app_release(a, sizeof(struct h2_slot));
 }
 
 /* Frees the transactions that are over and were shown on an earlier packet. */
 static void tx_sweep(struct app_ctx *a, struct h2_state *s)
 {
 	for (unsigned i = 0; i < H2_MAX_TX; i++)
-		if (s->tx[i].used && s->tx[i].complete && s->tx[i].logged && s->tx[i].seq != a->pkt_seq)
+		if (s->slot[i] && s->slot[i]->tx.complete && s->slot[i]->tx.logged &&
+		    s->slot[i]->tx.seq != a->pkt_seq)
 			tx_clear(a, s, i);
 }
 
 static int tx_find(struct h2_state *s, uint32_t sid)
 {
 	for (int i = 0; i < H2_MAX_TX; i++)
-		if (s->tx[i].used && !s->tx[i].complete && s->tx[i].stream_id == sid)
+		if (s->slot[i] && !s->slot[i]->tx.complete && s->slot[i]->tx.stream_id == sid)
 			return i;
 	return -1;
 }
@@ -266,8 +273,14 @@ static int tx_find(struct h2_state *s, uint32_t sid)
 static int tx_new(struct app_ctx *a, struct h2_state *s, uint32_t sid)
 {
 	for (int i = 0; i < H2_MAX_TX; i++)
-		if (!s->tx[i].used) {
-			struct h2_tx *t = &s->tx[i];
+		if (!s->slot[i]) {
+			if (!app_charge(a, sizeof(struct h2_slot)))
+				return -1;
+			if (!(s->slot[i] = v_calloc(1, sizeof(struct h2_slot)))) {
+				app_release(a, sizeof(struct h2_slot));
+				return -1;
+			}
+			struct h2_tx *t = &s->slot[i]->tx;
 			t->used = true;
 			t->stream_id = sid;
 			t->tx_id = s->next_tx++;
@@ -294,8 +307,8 @@ static struct h2_tx *tx_of(struct app_ctx *a, struct h2_state *s, uint32_t sid, 
 	}
 	if (i < 0)
 		return NULL;
-	touch(a, &s->tx[i]);
-	return &s->tx[i];
+	touch(a, &s->slot[i]->tx);
+	return &s->slot[i]->tx;
 }
 
 static void side_frame(struct h2_side *sd, unsigned type)
@@ -604,7 +617,7 @@ struct dec_out {
 static void body_bytes(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int dir,
 		       const uint8_t *d, uint32_t n)
 {
-	struct h2_aux *x = &s->aux[t - s->tx];
+	struct h2_aux *x = AUX(t);
 	struct http_body *b = &x->body[dir];
 	if (!n)
 		return;
@@ -633,7 +646,7 @@ static void dec_cb(void *ctx, const uint8_t *p, size_t n)
 
 static void dec_start(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int dir)
 {
-	struct h2_aux *x = &s->aux[t - s->tx];
+	struct h2_aux *x = AUX(t);
 	struct h2_dec *d = &x->dec[dir];
 	const uint8_t *v;
 	uint32_t vl;
@@ -666,7 +679,7 @@ static void dec_start(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, in
 static void data_bytes(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int dir,
 		       const uint8_t *p, uint32_t n)
 {
-	struct h2_aux *x = &s->aux[t - s->tx];
+	struct h2_aux *x = AUX(t);
 	struct h2_dec *d = &x->dec[dir];
 	touch(a, t);
 	t->sent_len[dir] += n;
@@ -732,7 +745,7 @@ static void data_bytes(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, i
 static void file_close(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int dir, bool truncated,
 		       struct app_file *fi)
 {
-	struct h2_aux *x = &s->aux[t - s->tx];
+	struct h2_aux *x = AUX(t);
 	memset(fi, 0, sizeof(*fi));
 	fi->size = x->fsize[dir];
 	file_track_end(&x->ft[dir], &fi->facts, !truncated);
@@ -779,7 +792,7 @@ static void file_close(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, i
 static void side_end(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int dir)
 {
 	struct h2_side *sd = &t->side[dir];
-	struct h2_aux *x = &s->aux[t - s->tx];
+	struct h2_aux *x = AUX(t);
 	if (sd->end)
 		return;
 	touch(a, t);
@@ -865,7 +878,7 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 	if (first) {
 		t->fresh |= dir ? HTTP_P_RESP_HEAD : HTTP_P_REQ_LINE | HTTP_P_REQ_HEAD;
 		dec_start(a, s, t, dir);
-		struct h2_aux *x = &s->aux[t - s->tx];
+		struct h2_aux *x = AUX(t);
 		x->body[dir].exposed = false;
 		body_start(a, &x->body[dir], NULL, dir ? a->resp_body_limit : a->req_body_limit, false, false);
 		x->dns_on[dir] = dns_ctype(sd);
@@ -1112,16 +1125,16 @@ static void data_begin(struct app_ctx *a, struct h2_state *s, int dir)
 		app_event(a, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND);
 		return;
 	}
-	touch(a, &s->tx[i]);
-	side_frame(&s->tx[i].side[dir], F_DATA);
+	touch(a, &s->slot[i]->tx);
+	side_frame(&s->slot[i]->tx.side[dir], F_DATA);
 	hd->data_tx = i;
 }
 
 static void data_end(struct app_ctx *a, struct h2_state *s, int dir)
 {
 	struct h2_dir *hd = &s->dir[dir];
-	if (hd->data_tx >= 0 && (hd->flags & FL_END_STREAM) && s->tx[hd->data_tx].used)
-		side_end(a, s, &s->tx[hd->data_tx], dir);
+	if (hd->data_tx >= 0 && (hd->flags & FL_END_STREAM) && s->slot[hd->data_tx])
+		side_end(a, s, &s->slot[hd->data_tx]->tx, dir);
 	hd->data_tx = -1;
 }
 
@@ -1214,8 +1227,8 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 			/* the data ends pad bytes before the frame does */
 			uint32_t data_end_at = hd->flen - MIN(hd->pad, hd->flen);
 			uint32_t take = pos < data_end_at ? MIN(m, data_end_at - pos) : 0;
-			if (take && hd->data_tx >= 0 && s->tx[hd->data_tx].used)
-				data_bytes(a, s, &s->tx[hd->data_tx], dir, p, take);
+			if (take && hd->data_tx >= 0 && s->slot[hd->data_tx])
+				data_bytes(a, s, &s->slot[hd->data_tx]->tx, dir, p, take);
 		} else if (!hd->skip) {
 			memcpy(hd->buf + hd->blen, d, k);
 			hd->blen += k;
@@ -1298,7 +1311,7 @@ void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *re
 	sd->headers = true;
 	msg_build(a, t, 0);
 	t->fresh |= HTTP_P_REQ_LINE | HTTP_P_REQ_HEAD;
-	struct h2_aux *x = &s->aux[t - s->tx];
+	struct h2_aux *x = AUX(t);
 	body_start(a, &x->body[1], NULL, a->resp_body_limit, false, false);
 	side_end(a, s, t, 0);
 }
@@ -1309,8 +1322,7 @@ void h2_state_free(struct app_ctx *a, struct h2_state *s)
 		return;
 	s->a = a;
 	for (unsigned i = 0; i < H2_MAX_TX; i++)
-		if (s->tx[i].used)
-			tx_clear(a, s, i);
+		tx_clear(a, s, i);
 	for (int d = 0; d < 2; d++) {
 		if (s->dir[d].inf)
 			nghttp2_hd_inflate_del(s->dir[d].inf);
@@ -1324,10 +1336,10 @@ void h2_state_free(struct app_ctx *a, struct h2_state *s)
 const struct h2_tx *h2_unlogged(struct h2_state *s)
 {
 	for (unsigned i = 0; s && i < H2_MAX_TX; i++)
-		if (s->tx[i].used && !s->tx[i].logged) {
-			s->tx[i].logged = true;
-			if (h2_tx_loggable(&s->tx[i]))
-				return &s->tx[i];
+		if (s->slot[i] && !s->slot[i]->tx.logged) {
+			s->slot[i]->tx.logged = true;
+			if (h2_tx_loggable(&s->slot[i]->tx))
+				return &s->slot[i]->tx;
 		}
 	return NULL;
 }
@@ -1336,8 +1348,8 @@ const struct h2_tx *h2_peek(const struct h2_state *s)
 {
 	const struct h2_tx *best = NULL;
 	for (unsigned i = 0; s && i < H2_MAX_TX; i++)
-		if (s->tx[i].used && s->tx[i].req.valid && (!best || s->tx[i].tx_id > best->tx_id))
-			best = &s->tx[i];
+		if (s->slot[i] && s->slot[i]->tx.req.valid && (!best || s->slot[i]->tx.tx_id > best->tx_id))
+			best = &s->slot[i]->tx;
 	return best;
 }
 
@@ -1345,8 +1357,8 @@ const struct app_file *h2_open_file(struct h2_state *s, struct app_file *fi)
 {
 	for (unsigned i = 0; s && i < H2_MAX_TX; i++)
 		for (int d = 0; d < 2; d++)
-			if (s->tx[i].used && s->aux[i].fopen[d]) {
-				file_close(s->a, s, &s->tx[i], d, true, fi);
+			if (s->slot[i] && s->slot[i]->aux.fopen[d]) {
+				file_close(s->a, s, &s->slot[i]->tx, d, true, fi);
 				return fi;
 			}
 	return NULL;
