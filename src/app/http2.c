@@ -41,6 +41,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include "app_int.h"
+#include "cursor.h"
 #include "json.h"
 #include "util.h"
 
@@ -901,11 +902,6 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 
 /* ---- frames ---- */
 
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void block_add(struct app_ctx *a, struct h2_dir *hd, const uint8_t *p, uint32_t n)
 {
 	if (hd->hb_over || !n)
@@ -943,6 +939,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		hd->hpack_broken = true;
 	}
 	struct h2_tx *t;
+	struct cursor rc;         /* the payload's reads (lengths checked per type first) */
 	switch (type) {
 	case F_HEADERS:
 	case F_PUSH_PROMISE: {
@@ -950,36 +947,24 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 			return;
 		}
-		uint32_t pad = 0, off = 0;
-		if (fl & FL_PADDED) {
-			if (n < 1) {
-				app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
-				return;
-			}
-			pad = p[0];
-			off = 1;
-		}
+		/* [pad length] [dependency:4 weight:1 | promised id:4] fragment [padding] */
+		struct cursor c;
+		cur_init(&c, p, n);
+		uint32_t pad = (fl & FL_PADDED) ? cur_u8(&c) : 0;
 		uint8_t weight = 0;
-		bool prio = false;
-		if (type == F_HEADERS && (fl & FL_PRIORITY)) {
-			if (n - off < 5) {
-				app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
-				return;
-			}
-			weight = p[off + 4];
-			prio = true;
-			off += 5;
+		bool prio = type == F_HEADERS && (fl & FL_PRIORITY);
+		if (prio) {
+			cur_skip(&c, 4);
+			weight = cur_u8(&c);
 		} else if (type == F_PUSH_PROMISE) {
-			if (n - off < 4) {
-				app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
-				return;
-			}
-			off += 4;
+			cur_skip(&c, 4);
 		}
-		if (pad > n - off) {
+		if (c.err || pad > cur_left(&c)) {
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
+		size_t frag_len = cur_left(&c) - pad;
+		const uint8_t *frag = cur_bytes(&c, frag_len);
 		t = tx_of(a, s, sid, dir == 0 && type == F_HEADERS);
 		if (t) {
 			side_frame(&t->side[dir], type);
@@ -992,7 +977,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		hd->hb_len = 0;
 		hd->hb_over = false;
 		hd->ncont = 0;
-		block_add(a, hd, p + off, n - off - pad);
+		block_add(a, hd, frag, (uint32_t)frag_len);
 		hd->hb_open = true;
 		if (fl & FL_END_HEADERS)
 			block_done(a, s, dir, hd);
@@ -1019,8 +1004,11 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			return;
 		}
 		if (sid && (t = tx_of(a, s, sid, false))) {
+			struct cursor c;
+			cur_init(&c, p, n);
+			cur_skip(&c, 4); /* the dependency */
 			side_frame(&t->side[dir], type);
-			LIST_ADD(&t->side[dir], prio, nprio, p[4]);
+			LIST_ADD(&t->side[dir], prio, nprio, cur_u8(&c));
 		}
 		return;
 	case F_RST_STREAM:
@@ -1031,7 +1019,8 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		if (!sid || !(t = tx_of(a, s, sid, false)))
 			return;
 		side_frame(&t->side[dir], type);
-		LIST_ADD(&t->side[dir], err, nerr, be32(p));
+		cur_init(&rc, p, n);
+		LIST_ADD(&t->side[dir], err, nerr, cur_be32(&rc));
 		side_end(a, s, t, 0);
 		side_end(a, s, t, 1);
 		return;
@@ -1048,9 +1037,10 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			return;
 		side_frame(&t->side[dir], type);
 		t->side[dir].settings = true;
-		for (uint32_t i = 0; i + 6 <= n; i += 6) {
-			uint16_t id = (uint16_t)(p[i] << 8 | p[i + 1]);
-			uint32_t v = be32(p + i + 2);
+		cur_init(&rc, p, n);
+		while (cur_left(&rc) >= 6) {
+			uint16_t id = cur_be16(&rc);
+			uint32_t v = cur_be32(&rc);
 			struct h2_side *sd = &t->side[dir];
 			if (sd->nset < H2_SETTINGS_MAX) {
 				sd->set[sd->nset].id = id;
@@ -1084,7 +1074,9 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		if (!(t = tx_of(a, s, 0, true)))
 			return;
 		side_frame(&t->side[dir], type);
-		LIST_ADD(&t->side[dir], err, nerr, be32(p + 4));
+		cur_init(&rc, p, n);
+		cur_skip(&rc, 4); /* the last stream id */
+		LIST_ADD(&t->side[dir], err, nerr, cur_be32(&rc));
 		break;
 	case F_WINDOW_UPDATE:
 		if (n != 4) {
@@ -1094,7 +1086,8 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		if (!(t = tx_of(a, s, sid, false)))
 			return;
 		side_frame(&t->side[dir], type);
-		LIST_ADD(&t->side[dir], win, nwin, be32(p) & 0x7fffffffu);
+		cur_init(&rc, p, n);
+		LIST_ADD(&t->side[dir], win, nwin, cur_be32(&rc) & 0x7fffffffu);
 		if (sid)
 			return;
 		break;
@@ -1179,10 +1172,12 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 			n -= k;
 			if (hd->hlen < 9)
 				return;
-			hd->flen = (uint32_t)hd->hdr[0] << 16 | (uint32_t)hd->hdr[1] << 8 | hd->hdr[2];
-			hd->type = hd->hdr[3];
-			hd->flags = hd->hdr[4];
-			hd->sid = be32(hd->hdr + 5) & 0x7fffffffu;
+			struct cursor hc;
+			cur_init(&hc, hd->hdr, sizeof(hd->hdr));
+			hd->flen = cur_be24(&hc);
+			hd->type = cur_u8(&hc);
+			hd->flags = cur_u8(&hc);
+			hd->sid = cur_be32(&hc) & 0x7fffffffu;
 			hd->got = 0;
 			hd->blen = 0;
 			hd->skip = false;
@@ -1275,9 +1270,11 @@ void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *re
 			struct h2_side *sd = &t->side[0];
 			side_frame(sd, F_SETTINGS);
 			sd->settings = true;
-			for (uint32_t i = 0; i + 6 <= o; i += 6) {
-				uint16_t id = (uint16_t)(set[i] << 8 | set[i + 1]);
-				uint32_t v = be32(set + i + 2);
+			struct cursor c;
+			cur_init(&c, set, o);
+			while (cur_left(&c) >= 6) {
+				uint16_t id = cur_be16(&c);
+				uint32_t v = cur_be32(&c);
 				if (sd->nset < H2_SETTINGS_MAX) {
 					sd->set[sd->nset].id = id;
 					sd->set[sd->nset++].val = v;
