@@ -845,7 +845,8 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 		hd->hb_len = 0;
 		return;
 	}
-	const uint8_t *in = hd->hb;
+	static const uint8_t none[1];
+	const uint8_t *in = hd->hb ? hd->hb : none; /* (an empty block: no buffer) */
 	size_t left = hd->hb_len;
 	bool cut = false;
 	for (;;) {
