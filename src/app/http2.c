@@ -645,6 +645,16 @@ static void dec_cb(void *ctx, const uint8_t *p, size_t n)
 	body_bytes(o->a, o->s, o->t, o->dir, p, (uint32_t)MIN(n, UINT32_MAX));
 }
 
+static bool br_charge(void *ctx, uint64_t n)
+{
+	return app_charge(ctx, n);
+}
+
+static void br_release(void *ctx, uint64_t n)
+{
+	app_release(ctx, n);
+}
+
 static void dec_start(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int dir)
 {
 	struct h2_aux *x = AUX(t);
@@ -671,7 +681,8 @@ static void dec_start(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, in
 		}
 		d->z = z;
 	} else if (d->enc == 3) {
-		const struct http_mem mem = { NULL, NULL, NULL };
+		/* the brotli window goes on the memcap */
+		const struct http_mem mem = { br_charge, br_release, a };
 		if (!(d->br = br_dec_new(&mem)))
 			d->enc = 0;
 	}

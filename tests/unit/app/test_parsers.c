@@ -1629,6 +1629,46 @@ static void test_http2_hpack_literal(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+
+/* A response body in brotli (Content-Encoding: br), decoded for the
+ * rules with the decoder's memory on the memcap. */
+static void test_http2_br(void **state)
+{
+	(void)state;
+	nghttp2_hd_deflater *dc, *ds;
+	assert_int_equal(nghttp2_hd_deflate_new(&dc, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&ds, 4096), 0);
+	uint8_t c[512], sv[512], blk[256];
+	size_t cn = 24, sn = 0, n;
+	memcpy(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	const char *const req[] = { ":method", "GET", ":scheme", "http", ":path", "/b", ":authority", "h" };
+	n = h2_block(dc, blk, sizeof(blk), req, 4);
+	cn += h2_frame(c + cn, 1, 0x05, 1, blk, n);
+	const char *const resp[] = { ":status", "200", "content-encoding", "br" };
+	n = h2_block(ds, blk, sizeof(blk), resp, 2);
+	sn += h2_frame(sv + sn, 1, 0x04, 1, blk, n);
+	const char *text = "brotli over http2, brotli over http2";
+	uint8_t br[256];
+	size_t bn = sizeof(br);
+	assert_true(BrotliEncoderCompress(5, 18, BROTLI_MODE_TEXT, strlen(text), (const uint8_t *)text, &bn, br));
+	sn += h2_frame(sv + sn, 0, 0x01, 1, br, bn);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 24);
+	flow_init(&f, ALP_UNKNOWN);
+	struct h2_seen s;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, c, cn, 0, h2_collect, &s);
+	feed(&a, &f, 1, sv, sn, 3, h2_collect, &s);
+	assert_string_equal(s.body, text);
+	assert_int_equal(s.fsize, strlen(text));
+	assert_true(s.events == 0);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* Limits: streams open at once, a CONTINUATION flood, a frame longer than
  * the maximum frame size, a client without the preface, a bad HPACK
  * block; each raises its event and memory goes back to the memcap. */
@@ -2145,6 +2185,7 @@ int main(void)
 		cmocka_unit_test(test_rfb),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
+		cmocka_unit_test(test_http2_br),
 		cmocka_unit_test(test_http2_limits),
 		cmocka_unit_test(test_http2_doh),
 		cmocka_unit_test(test_sip),
