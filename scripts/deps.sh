@@ -21,7 +21,7 @@ list=0
 [ "${1:-}" = --list ] && { list=1; shift; }
 [ $# -gt 0 ] || set -- build
 
-build="build-essential cmake pkg-config libsystemd-dev libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev zlib1g-dev libjansson-dev libhiredis-dev libdbus-1-dev libsqlite3-dev libmicrohttpd-dev libhtp-dev libbrotli-dev libmagic-dev libpsl-dev nodejs npm"
+build="build-essential cmake pkg-config libsystemd-dev libpcap-dev libyaml-dev libssl-dev libpcre2-dev libnetfilter-queue-dev zlib1g-dev libjansson-dev libhiredis-dev libdbus-1-dev libsqlite3-dev libmicrohttpd-dev libhtp-dev libbrotli-dev libmagic-dev libpsl-dev libnghttp2-dev nodejs npm"
 # Hyperscan exists for x86-64 only; elsewhere the portable prefilter is built
 [ "$(dpkg --print-architecture)" = amd64 ] && build="$build libhyperscan-dev"
 run="python3 iproute2 iptables dnsmasq-base openssl procps ethtool"

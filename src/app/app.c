@@ -27,7 +27,8 @@
 
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
-					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs", "websocket" };
+					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs", "websocket",
+					     "http2", "doh2" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -242,7 +243,28 @@ int alproto_lookup(const char *name)
 	return -1;
 }
 
-static void msg_free(struct http_msg *m)
+static bool h2_on = true;
+
+void h2_config(bool enabled)
+{
+	h2_on = enabled;
+}
+
+bool alproto_rule_matches(int rule_alp, int flow_alp)
+{
+	if (rule_alp == flow_alp)
+		return rule_alp != ALP_HTTP1;
+	switch (rule_alp) {
+	case ALP_HTTP: return flow_alp == ALP_HTTP2 || flow_alp == ALP_DOH2;
+	case ALP_HTTP1: return flow_alp == ALP_HTTP;
+	case ALP_HTTP2: return flow_alp == ALP_DOH2;
+	case ALP_DNS: return flow_alp == ALP_DOH2;
+	case ALP_DCERPC: return flow_alp == ALP_SMB; /* named pipes carry it */
+	}
+	return false;
+}
+
+void http_msg_free(struct http_msg *m)
 {
 	v_free(m->buf);
 	v_free(m->norm);
@@ -254,7 +276,7 @@ static void msg_free(struct http_msg *m)
 	((m)->h.f = (m)->h.f ? (m)->buf + ((m)->h.f - (base)) : NULL)
 
 /* Copies head h (views into base) into m and derives its fields. */
-static bool msg_copy(struct http_msg *m, const struct http_head *h, const uint8_t *base,
+bool http_msg_set(struct http_msg *m, const struct http_head *h, const uint8_t *base,
 		     uint32_t len)
 {
 	uint8_t *nb = v_realloc(m->buf, len ? len : 1);
@@ -421,7 +443,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	struct http_state *hs = cb->hs;
 	int dir = request ? 0 : 1;
 	struct http_msg *m = request ? &hs->req : &hs->resp;
-	if (!msg_copy(m, h, base, len))
+	if (!http_msg_set(m, h, base, len))
 		return;
 	if (h->line_only) {
 		/* the request line alone: rules on it run now; the head,
@@ -449,6 +471,12 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 			hs->mp = mpart_new(bnd);
 		m->multipart = hs->mp != NULL;
 		hs->connect_pending = h->method_len == 7 && !memcmp(h->method, "CONNECT", 7);
+		const struct http_hdr *up = http_header(&m->h, "upgrade");
+		hs->h2c_req = false;
+		for (uint32_t i = 0; up && i + 3 <= up->val_len && !hs->h2c_req; i++)
+			hs->h2c_req = !strncasecmp((const char *)up->val + i, "h2c", 3) &&
+				      (i == 0 || up->val[i - 1] == ' ' || up->val[i - 1] == ',') &&
+				      (i + 3 == up->val_len || up->val[i + 3] == ' ' || up->val[i + 3] == ',');
 		a->tx.http_req = m;
 	} else {
 		hs->resp_of = hs->nreq;
@@ -456,6 +484,12 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 		req_body_keep(a, hs);
 		if (hs->req.valid)
 			a->tx.http_req = &hs->req;
+		if (hs->h2c_req && h->code == 101 && h2_on) {
+			/* Upgrade: h2c accepted: HTTP/2 from the next byte */
+			hs->h2c = true;
+			if (hs->req.valid && !hs->req.logged)
+				a->tx.http_log = true;
+		}
 		if (hs->connect_pending && h->code / 100 == 2) {
 			if (hs->req.valid && !hs->req.logged)
 				a->tx.http_log = true; /* no body will end it */
@@ -764,6 +798,18 @@ const struct rfb_tx *app_rfb_unlogged(struct flow *f)
 	return af ? rfb_unlogged(af->rfb) : NULL;
 }
 
+const struct h2_tx *app_h2_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? h2_unlogged(af->h2) : NULL;
+}
+
+const struct h2_tx *app_h2_peek(const struct flow *f)
+{
+	const struct app_flow *af = f->app;
+	return af ? h2_peek(af->h2) : NULL;
+}
+
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -793,6 +839,8 @@ const struct app_file *app_http_open_file(struct flow *f)
 	if (af && af->smb && smb_open_file(af->smb, &fi))
 		return &fi;
 	if (af && af->nfs && nfs_open_file(af->nfs, &fi))
+		return &fi;
+	if (af && af->h2 && h2_open_file(af->h2, &fi))
 		return &fi;
 	struct ftpdata_state *d = af ? af->ftpdata : NULL;
 	if (d && d->open && !d->closed) {
@@ -907,6 +955,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nnfslog = 0;
 	t->nws = 0;
 	app_frames_reset(a);
+	t->nh2 = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
 	t->nolog = false;
@@ -923,8 +972,8 @@ static void http_drop(struct app_ctx *a, struct app_flow *af)
 		file_track_free(&hs->ft[0]);
 		file_track_free(&hs->ft[1]);
 		mpart_free(a, hs->mp);
-		msg_free(&hs->req);
-		msg_free(&hs->resp);
+		http_msg_free(&hs->req);
+		http_msg_free(&hs->resp);
 		body_free(a, &hs->body[0]);
 		body_free(a, &hs->body[1]);
 		v_free(hs);
@@ -962,6 +1011,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	ike_state_free(a, af->ike);
 	nfs_state_free(a, af->nfs);
 	ws_state_free(a, af->ws);
+	h2_state_free(a, af->h2);
 	v_free(af->tftp);
 	v_free(af->snmp);
 	v_free(af);
@@ -994,6 +1044,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_RFB: CNT_INC(a->cnt, APP_FLOW_RFB); break;
 	case ALP_IKE: CNT_INC(a->cnt, APP_FLOW_IKE); break;
 	case ALP_NFS: if (udp) CNT_INC(a->cnt, APP_FLOW_NFS_UDP); else CNT_INC(a->cnt, APP_FLOW_NFS_TCP); break;
+	case ALP_HTTP2: CNT_INC(a->cnt, APP_FLOW_HTTP2); break;
 	case ALP_FAILED: if (udp) CNT_INC(a->cnt, APP_FLOW_FAILED_UDP); else CNT_INC(a->cnt, APP_FLOW_FAILED_TCP); break;
 	}
 }
@@ -1022,6 +1073,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_IKE: CNT_INC(a->cnt, APP_TX_IKE); break;
 	case ALP_NFS: if (udp) CNT_INC(a->cnt, APP_TX_NFS_UDP); else CNT_INC(a->cnt, APP_TX_NFS_TCP); break;
 	case ALP_WEBSOCKET: CNT_INC(a->cnt, APP_TX_WEBSOCKET); break;
+	case ALP_HTTP2: CNT_INC(a->cnt, APP_TX_HTTP2); break;
 	}
 }
 
@@ -1076,6 +1128,10 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 		return ALP_DCERPC;
 	if (n >= 7 && !memcmp(d, "HTTP/1.", 7))
 		return ALP_HTTP;
+	/* HTTP/2 with prior knowledge: the client's preface (before the
+	 * methods: it starts "PRI ") */
+	if (h2_on && !memcmp(d, "PRI * HTTP/2.0", MIN(n, 14u)))
+		return n >= 14 ? ALP_HTTP2 : 0; /* (a start of it: more bytes tell) */
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
 		size_t l = strlen(http_methods[i]);
 		if (n >= l && !memcmp(d, http_methods[i], l))
@@ -1345,6 +1401,20 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		http_data(a, af->http, dir, data, len);
 		if (af->http->upgrade)
 			ws_begin(a, f, af, dir, data, len, at0);
+		if (af->http->h2c && !af->h2) {
+			/* h2c: the upgrading request is stream 1's, and what
+			 * came after the 101 is HTTP/2 */
+			if (!(af->h2 = charged_state(a, sizeof(*af->h2))))
+				break;
+			f->alproto = ALP_HTTP2;
+			h2_upgrade(a, af->h2, &af->http->req);
+			for (int d = 0; d < 2; d++) {
+				const uint8_t *rp;
+				uint32_t rn;
+				if (http_tunnel_rest(af->http->conn, d, &rp, &rn))
+					h2_feed(a, af->h2, d, rp, rn);
+			}
+		}
 		break;
 	case ALP_SSH:
 		if (!af->ssh && !(af->ssh = v_calloc(1, sizeof(*af->ssh))))
@@ -1409,6 +1479,16 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->rfb && !(af->rfb = v_calloc(1, sizeof(*af->rfb))))
 			return;
 		rfb_feed(a, af->rfb, dir, data, len);
+		break;
+	case ALP_HTTP2:
+	case ALP_DOH2:
+		if (!af->h2 && !(af->h2 = charged_state(a, sizeof(*af->h2))))
+			return;
+		h2_feed(a, af->h2, dir, data, len);
+		if (af->h2->doh && f->alproto == ALP_HTTP2)
+			f->alproto = ALP_DOH2; /* app_proto_orig: http2 */
+		if (a->tx.alproto == ALP_HTTP2)
+			a->tx.alproto = (uint8_t)f->alproto;
 		break;
 	case ALP_MQTT:
 		if (!af->mqtt && !(af->mqtt = v_calloc(1, sizeof(*af->mqtt))))

@@ -43,8 +43,16 @@ enum alproto_id {
 	ALP_IKE,
 	ALP_NFS,
 	ALP_WEBSOCKET,
+	ALP_HTTP2,     /* HTTP/2 (http2.c) */
+	ALP_DOH2,      /* DNS over HTTP/2: an HTTP/2 flow that carried a DNS message */
 	ALP_MAX
 };
+/* Rule protocol "http1": HTTP/1 only ("http" is HTTP/1 and HTTP/2); a
+ * rule's alproto, never a flow's. */
+#define ALP_HTTP1 0xfe
+/* Whether a rule of protocol rule_alp runs on a flow of flow_alp ("http"
+ * on HTTP/2, "http2" and "dns" on DNS over HTTP/2, "dcerpc" on SMB). */
+bool alproto_rule_matches(int rule_alp, int flow_alp);
 extern const char *const alproto_names[ALP_MAX];
 /* "dns" -> ALP_DNS, or -1. */
 int alproto_lookup(const char *name);
@@ -76,6 +84,7 @@ struct dns_msg {
 	uint8_t opcode, rcode;
 	uint16_t qd, an, ns, ar;      /* counts from the header */
 	uint8_t nq, nans, nauth, nadd; /* parsed (capped) */
+	uint8_t h2_ref;               /* DNS over HTTP/2: 1 + its stream's index in app_tx.h2 */
 	struct dns_rr q[DNS_MAX_QUERIES];
 	struct dns_rr a[DNS_MAX_ANSWERS];
 	struct dns_rr auth[DNS_MAX_AUTH];   /* authority section */
@@ -700,6 +709,7 @@ struct app_file {
 	bool smb;                 /* carried by SMB READ / WRITE ... */
 	const struct smb_tx *smb_tx; /* ... by this file transaction (NULL at flow end) */
 	const struct nfs_tx *nfs_tx; /* carried by NFS READ / WRITE: its file transaction */
+	const struct h2_tx *h2;   /* carried by this HTTP/2 stream */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
 };
@@ -785,6 +795,62 @@ struct ftpdata_info {
 	char filename[FTP_NAME_MAX];
 };
 #define APP_FTP_PER_PKT 8
+
+/* HTTP/2 (http2.c): each stream is a transaction (stream 0's frames each
+ * one of their own, as in Suricata).  Its request and response heads are
+ * kept as struct http_msg (pseudo-headers included, "GET /path HTTP/2" as
+ * the request line) so the http.* buffers and records read them as they
+ * read HTTP/1's; the frame facts the http2.* keywords and the http2
+ * object need are kept per direction, a few of each. */
+#define H2_SIDE_LIST 8            /* error codes, priorities, windows, size updates kept */
+#define H2_SETTINGS_MAX 16        /* settings kept per direction */
+struct h2_side {
+	uint16_t types;           /* frame types seen (bit per type; bit 15: unknown types) */
+	uint16_t fresh;           /* ... on this packet */
+	uint8_t nerr, nprio, nwin, nsu, nset;
+	bool settings;            /* a SETTINGS frame was seen */
+	uint32_t err[H2_SIDE_LIST];
+	uint8_t prio[H2_SIDE_LIST];
+	uint32_t win[H2_SIDE_LIST];
+	uint32_t su[H2_SIDE_LIST];
+	struct { uint16_t id; uint32_t val; } set[H2_SETTINGS_MAX];
+	bool headers;             /* a header block ended */
+	bool end;                 /* END_STREAM or RST_STREAM */
+	uint8_t *fb;              /* decoded header fields: name, value, ... (charged) */
+	uint32_t fb_len, fb_cap;
+	uint32_t (*fl)[4];        /* per field: name offset, name length, value offset, length */
+	uint16_t nfl, fl_cap;
+};
+struct h2_tx {
+	bool used, logged, complete;
+	bool doh;                 /* carries DNS (DNS over HTTP/2) */
+	uint32_t stream_id;
+	uint64_t tx_id, seq;      /* seq: the packet that last touched it */
+	uint8_t fresh;            /* HTTP_P_* parts that arrived on that packet */
+	struct h2_side side[2];
+	struct http_msg req, resp;
+	const uint8_t *body[2];   /* exposed on that packet (decoded, capped) */
+	uint32_t body_len[2];
+	uint64_t sent_len[2];     /* DATA bytes as sent */
+	struct dns_msg *dns[2];   /* DoH: the query and the answer (charged) */
+};
+#define APP_H2_PER_PKT 8
+struct jbuf;
+/* The "http" object of an HTTP/2 transaction (records and alerts). */
+void h2_log_fields(struct jbuf *jb, const struct h2_tx *t);
+/* Whether a transaction has something for its record (Suricata writes
+ * none for a stream 0 PING or WINDOW_UPDATE). */
+bool h2_tx_loggable(const struct h2_tx *t);
+/* http2.* conditions: H2_C_* on the frames of this packet of t. */
+enum { H2_C_FRAMETYPE, H2_C_ERRORCODE, H2_C_PRIORITY, H2_C_WINDOW, H2_C_SIZE_UPDATE,
+       H2_C_SETTINGS };
+bool h2_tx_check(const struct h2_tx *t, int what, uint32_t id, bool (*num)(const void *c, uint64_t v),
+		 const void *c);
+/* app-layer.protocols.http2.enabled (once at start; default on) */
+void h2_config(bool enabled);
+int h2_frametype_lookup(const char *name);
+int h2_errorcode_lookup(const char *name);
+int h2_setting_lookup(const char *name);
 
 /* What the app layer parsed on the current packet, for eve and rules. */
 struct app_tx {
@@ -881,6 +947,10 @@ struct app_tx {
 	/* protocol frames completed on this packet (frame keyword) */
 	struct app_frame frames[APP_FRAMES_PER_PKT];
 	uint8_t nframes;
+	/* HTTP/2 transactions touched on this packet (h2_log: complete here) */
+	const struct h2_tx *h2[APP_H2_PER_PKT];
+	uint8_t nh2;
+	bool h2_log[APP_H2_PER_PKT];
 	/* app-layer events raised on this packet */
 	app_events_t events;
 	/* a config rule matched this packet's transaction: no records of it */
@@ -964,6 +1034,10 @@ const struct pop3_tx *app_pop3_unlogged(struct flow *f);
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f);
 const struct rfb_tx *app_rfb_unlogged(struct flow *f);
 const struct nfs_tx *app_nfs_unlogged(struct flow *f);
+/* HTTP/2 transactions not logged yet (flow end), one per call; the
+ * flow's latest transaction with a request (alerts). */
+const struct h2_tx *app_h2_unlogged(struct flow *f);
+const struct h2_tx *app_h2_peek(const struct flow *f);
 const char *tls_version_name(uint16_t v);
 /* The connection's direction dir saw FIN or RST (ends close-delimited
  * HTTP bodies, so they are inspected on this packet). */

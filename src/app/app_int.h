@@ -399,6 +399,8 @@ struct http_state {
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 	uint8_t upgrade;          /* a 101 switched to this protocol (ALP_WEBSOCKET) ... */
 	bool ws_deflate, ws_no_ctx[2]; /* ... with permessage-deflate, and how */
+	bool h2c_req;             /* the last request asked for Upgrade: h2c ... */
+	bool h2c;                 /* ... and a 101 answered it: HTTP/2 follows */
 };
 
 /* RFB (rfb.c) */
@@ -591,6 +593,78 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n);
 /* No frames: a new packet (app_tx_reset). */
 void app_frames_reset(struct app_ctx *a);
+/* HTTP/2 (http2.c) */
+#define H2_MAX_TX 32              /* streams followed at once (too_many_streams past it) */
+#define H2_FRAME_KEEP (64 * 1024) /* a non-DATA frame gathered; longer ones are passed over */
+#define H2_BLOCK_MAX (64 * 1024)  /* a header block (HEADERS + CONTINUATIONs) */
+#define H2_CONT_MAX 64            /* CONTINUATION frames of one block */
+#define H2_FIELDS_MAX 128         /* header fields kept per direction of a stream */
+#define H2_FIELD_BYTES (32 * 1024) /* ... and their bytes */
+#define H2_DNS_MAX 65535          /* a DNS message over HTTP/2 (as over TCP) */
+#define H2_TABLE_MAX (64 * 1024)  /* HPACK dynamic table allowed */
+struct h2_dec {                   /* a DATA Content-Encoding decoder */
+	uint8_t enc;              /* 0 none, 1 gzip, 2 deflate, 3 br */
+	bool failed;              /* the rest passes as sent */
+	void *z;
+	struct br_dec *br;
+	uint64_t in, out;
+};
+struct h2_aux {                   /* a transaction's parsing state, per direction */
+	struct h2_dec dec[2];
+	struct http_body body[2];
+	struct file_track ft[2];
+	bool fopen[2];
+	uint64_t fsize[2];
+	bool dns_on[2], dns_over[2];  /* the body is a DNS message; it was too long */
+	uint8_t *dns_buf[2];
+	uint32_t dns_len[2], dns_cap[2];
+};
+struct nghttp2_hd_inflater;
+struct h2_dir {
+	uint32_t magic;           /* client: preface bytes matched */
+	uint8_t hdr[9], hlen;
+	uint8_t type, flags;
+	uint32_t flen, got, sid;
+	bool skip;                /* the frame's payload is passed over */
+	uint8_t *buf;             /* a non-DATA frame's payload (charged) */
+	uint32_t blen, bcap;
+	bool pad_known;           /* DATA: its pad length was read */
+	uint8_t pad;
+	int data_tx;              /* DATA: the transaction it feeds (-1 none) */
+	uint8_t *hb;              /* the header block being gathered (charged) */
+	uint32_t hb_len, hb_cap, hb_sid;
+	bool hb_open, hb_push, hb_end_stream, hb_over;
+	uint16_t ncont;
+	struct nghttp2_hd_inflater *inf;
+	bool hpack_broken;        /* its table is out of step: headers not decoded */
+	uint32_t max_frame;       /* SETTINGS_MAX_FRAME_SIZE the other side announced */
+	bool broken;              /* not HTTP/2: not read further */
+};
+struct h2_state {
+	struct app_ctx *a;        /* the context of the call under way (allocator) */
+	struct { void *ud; void *fn[4]; } hd_mem; /* nghttp2_mem, which the decoders keep a pointer to */
+	struct h2_dir dir[2];
+	struct h2_slot {          /* a transaction, made when it starts (charged) */
+		struct h2_tx tx;  /* (first: a tx pointer is its slot's) */
+		struct h2_aux aux;
+	} *slot[H2_MAX_TX];
+	uint64_t next_tx;
+	uint32_t max_sid[2];      /* the highest stream id opened, by parity */
+	bool doh;                 /* a DNS message was seen */
+};
+/* The bytes of direction dir (0: client to server), from any source. */
+void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n);
+void h2_state_free(struct app_ctx *a, struct h2_state *s);
+const struct h2_tx *h2_unlogged(struct h2_state *s);
+const struct h2_tx *h2_peek(const struct h2_state *s);
+const struct app_file *h2_open_file(struct h2_state *s, struct app_file *fi);
+/* An HTTP/1 request answered by 101 to Upgrade: h2c: it is stream 1's
+ * request, its HTTP2-Settings the client's first settings (RFC 7540 3.2). */
+void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *req);
+/* An HTTP message from a parsed head (views into base); false on
+ * allocation failure.  http_msg_free empties it. */
+bool http_msg_set(struct http_msg *m, const struct http_head *h, const uint8_t *base, uint32_t len);
+void http_msg_free(struct http_msg *m);
 
 struct app_flow {
 	bool seen[2];
@@ -617,6 +691,7 @@ struct app_flow {
 	struct ike_state *ike;
 	struct nfs_state *nfs;
 	struct ws_state *ws;
+	struct h2_state *h2;
 	struct tftp_info *tftp;
 	struct snmp_state *snmp;
 	struct smb_state *smb;

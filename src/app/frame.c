@@ -94,6 +94,8 @@ int app_frame_lookup(const char *name, int alp, int *falp)
 			return i;
 		}
 	}
+	if (alp == ALP_HTTP1)
+		alp = ALP_HTTP; /* an http1 rule: HTTP/1's frames */
 	for (int i = FR_NONE + 1; alp > 0 && i < FR_MAX; i++)
 		if (rows[i].alp == alp && !strcmp(name, rows[i].name)) {
 			*falp = alp;

@@ -50,6 +50,7 @@ struct http_conn {
 	const struct http_cbs *cb; /* set during a call into libhtp */
 	struct hbuf raw[2];        /* the raw header lines of the message being parsed */
 	struct hbuf pend[2];       /* bytes libhtp gave back (it waits for the other side) */
+	struct hbuf rest[2];       /* bytes after the head that opened a tunnel (101, CONNECT) */
 	struct hbuf hold[2];       /* bytes kept back until more come (feed_lines) */
 	uint8_t last[2][2];        /* the last two bytes handed to libhtp */
 	uint32_t line_len[2];      /* bytes handed since the last LF ... */
@@ -649,18 +650,33 @@ static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 			c->pend[dir].len = 0; /* too much held back: dropped */
 		return;
 	}
-	if (r == HTP_STREAM_TUNNEL && !c->tunnel[dir]) {
-		/* a 101 (or the request it answered): what follows its head is
-		 * another protocol's, from this offset */
+	if (r == HTP_STREAM_TUNNEL) {
+		/* a 101 (or the request it answered), a CONNECT's 2xx: what
+		 * follows its head is another protocol's, from this offset
+		 * (http_tunnel_at), and those bytes of this delivery are kept
+		 * (http_tunnel_rest) */
 		size_t used = dir ? htp_connp_res_data_consumed(c->connp)
 				  : htp_connp_req_data_consumed(c->connp);
-		c->tunnel[dir] = true;
-		c->tunnel_at[dir] = c->off[dir] + MIN(used, (size_t)n);
+		if (!c->tunnel[dir]) {
+			c->tunnel[dir] = true;
+			c->tunnel_at[dir] = c->off[dir] + MIN(used, (size_t)n);
+		}
+		if (used < n && !c->rest[dir].len)
+			(void)hbuf_add(&c->rest[dir], d + used, n - used, HTTP_PENDING_MAX);
 	}
 	c->off[dir] += n;
 	if (r == HTP_STREAM_ERROR) {
 		parser_error(c);
 	}
+}
+
+bool http_tunnel_rest(struct http_conn *c, int dir, const uint8_t **p, uint32_t *n)
+{
+	if (!c || !c->rest[dir & 1].len)
+		return false;
+	*p = c->rest[dir & 1].p;
+	*n = c->rest[dir & 1].len;
+	return true;
 }
 
 /* Frees the transactions both sides are done with.  Not libhtp's
@@ -931,6 +947,8 @@ void http_conn_free(struct http_conn *c)
 	if (!c)
 		return;
 	htp_connp_destroy_all(c->connp);
+	hbuf_free(&c->rest[0]);
+	hbuf_free(&c->rest[1]);
 	br_dec_free(c->br);
 	for (int d = 0; d < 2; d++) {
 		hbuf_free(&c->raw[d]);

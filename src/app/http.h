@@ -96,6 +96,10 @@ void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs 
  * head), false if none. */
 uint64_t http_fed(const struct http_conn *c, int dir);
 bool http_tunnel_at(const struct http_conn *c, int dir, uint64_t *off);
+/* The bytes of direction dir that came after the head opening a tunnel
+ * (a 101 response, a CONNECT's 2xx) in the same delivery; false: none.
+ * Valid until the connection is freed. */
+bool http_tunnel_rest(struct http_conn *c, int dir, const uint8_t **p, uint32_t *n);
 /* No more HTTP on this connection (a CONNECT tunnel was opened). */
 void http_stop(struct http_conn *c);
 void http_conn_free(struct http_conn *c);

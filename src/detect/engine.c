@@ -1010,6 +1010,9 @@ static bool alproto_runs_on(uint8_t alp, int g)
 {
 	switch (alp) {
 	case ALP_HTTP:
+	case ALP_HTTP1:
+	case ALP_HTTP2:
+	case ALP_DOH2:
 	case ALP_TLS:
 	case ALP_SSH:
 	case ALP_SMB:
@@ -1903,9 +1906,9 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		return false;
 	const struct flow *f = p->flow;
 	/* (DCE/RPC rules also run on SMB flows, whose named pipes carry it,
-	 * as in Suricata) */
-	if (r->alproto && !(f && (f->alproto == r->alproto ||
-				  (r->alproto == ALP_DCERPC && f->alproto == ALP_SMB))))
+	 * "http" rules on HTTP/2, "dns" ones on DNS over HTTP/2, as in
+	 * Suricata) */
+	if (r->alproto && !(f && alproto_rule_matches(r->alproto, f->alproto)))
 		return false;
 	for (uint8_t i = 0; i < r->nalp; i++) {
 		/* a negation decides nothing until the protocol is known */
@@ -2163,25 +2166,27 @@ static void add_inst(struct binst *b, const void *p, uint32_t len)
 	}
 }
 
-/* http.request_header / http.response_header: each header of m as
- * "Name: value" (its line in m's http.header buffer) */
-static void each_header(struct binst *b, const struct http_msg *m)
+/* Each "Name: value" line of a message's headers, as an instance. */
+static void norm_lines(const struct http_msg *m, struct binst *b)
 {
-	b->n = 0;
-	uint32_t o = 0;
-	for (unsigned i = 0; m->norm && i < m->h.nhdr; i++) {
-		uint32_t n = m->h.hdr[i].name_len + 2 + m->h.hdr[i].val_len;
-		if (o + n > m->norm_len)
-			break;
-		add_inst(b, m->norm + o, n);
-		o += n + 2;
+	if (!m || !m->norm)
+		return;
+	const uint8_t *p = m->norm, *end = m->norm + m->norm_len;
+	while (p < end) {
+		const uint8_t *e = memchr(p, '\r', (size_t)(end - p));
+		if (!e)
+			e = end;
+		add_inst(b, p, (uint32_t)(e - p));
+		p = e + 2;
 	}
 }
 
-static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
+/* An HTTP request and response (either may be NULL) and the bodies of
+ * this packet: HTTP/1's, and each HTTP/2 stream's. */
+static void http_buffers(const struct http_msg *q, const struct http_msg *s, const uint8_t *const body[2],
+			 const uint32_t body_len[2], int dir, struct binst bi[BUF_MAX])
 {
-	const struct http_msg *q = tx->http_req, *s = tx->http_resp;
-#define ONE(b_, ptr_, len_) do { bi[b_].n = 0; add_inst(&bi[b_], (ptr_), (uint32_t)(len_)); } while (0)
+#define ONE(b_, ptr_, len_) add_inst(&bi[b_], (ptr_), (uint32_t)(len_))
 #define HDR(b_, m_, name_) do { const struct http_hdr *h_ = http_header(&(m_)->h, name_); \
 	if (h_) ONE(b_, h_->val, h_->val_len); } while (0)
 	/* header-wide buffers: the message of the packet's direction */
@@ -2197,6 +2202,9 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		HDR(BUF_HTTP_CONTENT_LEN, m, "content-length");
 		HDR(BUF_HTTP_CONNECTION, m, "connection");
 	}
+	/* http.request_header / http.response_header: each "name: value" */
+	norm_lines(q, &bi[BUF_HTTP_REQUEST_HEADER]);
+	norm_lines(s, &bi[BUF_HTTP_RESPONSE_HEADER]);
 	if (q) {
 		ONE(BUF_HTTP_METHOD, q->h.method, q->h.method_len);
 		if (q->uri_norm)
@@ -2212,7 +2220,6 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		HDR(BUF_HTTP_ACCEPT, q, "accept");
 		HDR(BUF_HTTP_ACCEPT_ENC, q, "accept-encoding");
 		HDR(BUF_HTTP_ACCEPT_LANG, q, "accept-language");
-		each_header(&bi[BUF_HTTP_REQUEST_HEADER], q);
 		if (dir == 0 || !s)
 			HDR(BUF_HTTP_COOKIE, q, "cookie");
 	}
@@ -2222,17 +2229,16 @@ static void http_buffers(const struct app_tx *tx, int dir, struct binst bi[BUF_M
 		ONE(BUF_HTTP_RESPONSE_LINE, s->h.line, s->h.line_len);
 		HDR(BUF_HTTP_SERVER, s, "server");
 		HDR(BUF_HTTP_LOCATION, s, "location");
-		each_header(&bi[BUF_HTTP_RESPONSE_HEADER], s);
 		if (dir == 1)
 			HDR(BUF_HTTP_COOKIE, s, "set-cookie");
 	}
 #undef ONE
 #undef HDR
-	add_inst(&bi[BUF_HTTP_REQUEST_BODY], tx->body[0], tx->body_len[0]);
-	add_inst(&bi[BUF_HTTP_RESPONSE_BODY], tx->body[1], tx->body_len[1]);
+	add_inst(&bi[BUF_HTTP_REQUEST_BODY], body[0], body_len[0]);
+	add_inst(&bi[BUF_HTTP_RESPONSE_BODY], body[1], body_len[1]);
 	/* file.data: the body, or for a multipart upload its files (below) */
-	if (!(dir == 0 && tx->http_req && tx->http_req->multipart))
-		add_inst(&bi[BUF_FILE_DATA], tx->body[dir], tx->body_len[dir]);
+	if (!(dir == 0 && q && q->multipart))
+		add_inst(&bi[BUF_FILE_DATA], body[dir], body_len[dir]);
 }
 
 /* The packet's headers as buffers (ipv4.hdr, tcp.hdr, ...). */
@@ -2289,7 +2295,8 @@ static bool mqtt_num(const void *c, uint64_t v)
 	return numcmp_ok(c, v);
 }
 
-static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX])
+/* sel: only the HTTP/2 stream tx->h2[sel] (and its DNS messages), or -1 for all */
+static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX], int sel)
 {
 	for (int b = 0; b < BUF_MAX; b++)
 		bi[b].n = 0;
@@ -2297,6 +2304,8 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		return;
 	for (unsigned k = 0; k < tx->ndns; k++) {
 		const struct dns_msg *m = &tx->dns[k];
+		if (sel >= 0 && m->h2_ref && m->h2_ref != sel + 1)
+			continue;
 		for (unsigned i = 0; i < m->nq; i++) {
 			if (!m->response)
 				add_inst(&bi[BUF_DNS_QUERY], m->q[i].name, m->q[i].name_len);
@@ -2319,7 +2328,22 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		}
 	}
 	if (tx->http_req || tx->http_resp || tx->body_len[0] || tx->body_len[1])
-		http_buffers(tx, dir, bi);
+		http_buffers(tx->http_req, tx->http_resp, tx->body, tx->body_len, dir, bi);
+	for (unsigned i = 0; i < tx->nh2; i++) {
+		/* an HTTP/2 stream: its heads as HTTP/1's, once they are in,
+		 * and its header fields for http2.header / http2.header_name */
+		const struct h2_tx *t = tx->h2[i];
+		if ((!t->req.valid && !t->resp.valid) || (sel >= 0 && (int)i != sel))
+			continue;
+		http_buffers(t->req.valid ? &t->req : NULL, t->resp.valid ? &t->resp : NULL, t->body,
+			     t->body_len, dir, bi);
+		const struct h2_side *sd = &t->side[dir & 1];
+		for (unsigned k = 0; k < sd->nfl; k++) {
+			add_inst(&bi[BUF_HTTP2_HEADER_NAME], sd->fb + sd->fl[k][0], sd->fl[k][1]);
+		}
+		const struct http_msg *m = dir ? &t->resp : &t->req;
+		norm_lines(m->valid ? m : NULL, &bi[BUF_HTTP2_HEADER]);
+	}
 	if (tx->smtp && tx->smtp_log) {
 		/* an SMTP transaction's fields on the packet where it completes */
 		const struct smtp_info *m = tx->smtp;
@@ -2624,7 +2648,7 @@ static bool ldap_cond_ok(const struct app_cond *c, const struct ldap_tx *t)
 	return i >= 0 && i < (int32_t)t->nresp && ldap_response_ok(c, &t->resp[i]);
 }
 
-static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const struct packet *p)
+static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const struct packet *p, int sel)
 {
 	for (unsigned i = 0; i < r->nac; i++) {
 		const struct app_cond *c = &r->ac[i];
@@ -2635,7 +2659,8 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			if (!tx || !tx->ndns)
 				return false;
 			for (unsigned k = 0; k < tx->ndns && !ok; k++)
-				ok = numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
+				ok = !(sel >= 0 && tx->dns[k].h2_ref && tx->dns[k].h2_ref != sel + 1) &&
+				     numcmp_ok(&c->c, c->type == AC_DNS_OPCODE ? tx->dns[k].opcode
 									: tx->dns[k].rcode);
 			break;
 		case AC_LDAP_REQ_OP:
@@ -2721,6 +2746,14 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			if (!tx || !tx->rfb || !tx->rfb->has_sectype)
 				return false;
 			ok = numcmp_ok(&c->c, tx->rfb->sectype);
+			break;
+		case AC_HTTP2:
+			/* the frames of this packet of any HTTP/2 transaction it touched */
+			if (!tx || !tx->nh2)
+				return false;
+			for (unsigned k = 0; k < tx->nh2 && !ok; k++)
+				ok = !(sel >= 0 && (int)k != sel) && h2_tx_check(tx->h2[k], (int)(c->mask & 0xff), c->mask >> 8,
+						 c->neg ? NULL : mqtt_num, &c->c);
 			break;
 		case AC_RFB_SECRESULT:
 			if (!tx || !tx->rfb || !tx->rfb->has_result)
@@ -2944,13 +2977,13 @@ static void cand_mark(void *ctx, uint32_t rule)
  * 1 to server, 2 to client), that direction's, made once per packet. */
 static const struct binst *side_inst(struct detect_thread *dt, const struct rule *r,
 				     const struct app_tx *tx, const struct packet *p,
-				     const struct binst *bi, int b, int side)
+				     const struct binst *bi, int b, int side, int sel)
 {
 	if (!r->txdir || !dt->bo || (side != 1 && side != 2) || side - 1 == p->dir)
 		return &bi[b];
 	if (!dt->bo_ready) {
 		int other = !p->dir;
-		buffers_of(tx, other, dt->bo);
+		buffers_of(tx, other, dt->bo, sel);
 		/* the request's body stays with its transaction until the
 		 * response is there */
 		if (other == 0 && tx && !tx->body_len[0] && tx->req_body_len) {
@@ -2963,13 +2996,27 @@ static const struct binst *side_inst(struct detect_thread *dt, const struct rule
 	return &dt->bo[b];
 }
 
-void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
-		   const struct app_tx *tx, struct detect_result *res)
+/* Whether r is about one HTTP/2 stream (its buffers or conditions), so
+ * that each stream of a packet is matched on its own: an app-layer rule
+ * of the flow's protocol, not one on the packet's events. */
+static bool h2_scoped(const struct rule *r, const struct flow *f)
+{
+	if (!r->alproto || !f || !alproto_rule_matches(r->alproto, f->alproto))
+		return false;
+	for (unsigned i = 0; i < r->nac; i++)
+		if (r->ac[i].type == AC_APP_EVENT)
+			return false;
+	return true;
+}
+
+/* One pass of a packet's detection.  sel: the HTTP/2 stream (app_tx.h2
+ * index) whose buffers the app-layer rules see, -1 all; h2_only: only
+ * the app-layer rules of the flow's protocol run (a second stream of the
+ * same packet: each stream is a transaction of its own, as in Suricata). */
+static void detect_pass(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
+			const struct app_tx *tx, struct detect_result *res, int sel, bool h2_only)
 {
 	struct binst bi[BUF_MAX];
-	res->cnt = 0;
-	res->verdict = VERDICT_NONE;
-	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
 	/* fragments and packets whose decoding stopped: decoder-event rules only */
@@ -3009,7 +3056,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
-	buffers_of(tx, p->dir, bi);
+	buffers_of(tx, p->dir, bi, sel);
 	pkt_buffers(p, bi);
 	for (int b = 1; b < BUF_MAX; b++)
 		for (unsigned i = 0; i < bi[b].n; i++)
@@ -3038,8 +3085,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				continue;
 			if (ev_only && !r->npev)
 				continue;
+			if (h2_only && !h2_scoped(r, f))
+				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
-			    (r->nac && !app_conds_ok(r, tx, p)))
+			    (r->nac && !app_conds_ok(r, tx, p, sel)))
 				continue;
 			/* filestore on NFS makes a file rule, as Suricata's: it
 			 * looks at the packets where a file ends */
@@ -3053,7 +3102,10 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				if (r->http_parts & HTTP_P_DIR_BODY)
 					parts |= p->dir ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
 				unsigned last = 1u << (31 - __builtin_clz(parts));
-				if (!tx || !(tx->http_fresh & last))
+				unsigned fresh = tx ? (sel >= 0 ? tx->h2[sel]->fresh : tx->http_fresh) : 0;
+				for (unsigned k = 0; tx && sel < 0 && k < tx->nh2; k++)
+					fresh |= tx->h2[k]->fresh;
+				if (!(fresh & last))
 					continue;
 			}
 			bool stream = false;
@@ -3093,7 +3145,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 					st.cur_buf = (int16_t)b;
 					all = inspect_instances(&r->lists[b],
 								b == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
-									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b)),
+									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b), sel),
 								RULE_DOT(r, b), &st);
 				}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
@@ -3101,7 +3153,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 				st.cur_buf = (int16_t)xl->buf;
 				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
 						    : side_inst(dt, r, tx, p, bi, xl->buf,
-								xl->side ? xl->side : buffer_side(xl->buf)),
+								xl->side ? xl->side : buffer_side(xl->buf), sel),
 						    &st);
 			}
 			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
@@ -3177,6 +3229,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 			al->metadata = r->metadata;
 			al->text = r->text;
 			al->frame_type = r->frame_type;
+			al->h2 = (int8_t)sel;
 		}
 	}
 	if (st.ent_buf >= 0) {
@@ -3201,6 +3254,18 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 		dt->cand[dt->touched[t]] = 0;
 	if (w)
 		w->fresh = false;
+}
+
+void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
+		   const struct app_tx *tx, struct detect_result *res)
+{
+	res->cnt = 0;
+	res->verdict = VERDICT_NONE;
+	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;
+	unsigned n = tx && tx->nh2 > 1 ? tx->nh2 : 0;
+	detect_pass(de, dt, p, tx, res, n ? 0 : -1, false);
+	for (unsigned k = 1; k < n; k++)
+		detect_pass(de, dt, p, tx, res, (int)k, true);
 }
 
 void detect_datasets_close(bool save)

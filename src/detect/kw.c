@@ -826,6 +826,23 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	*last = '\0';
 	const char *re_src = first + 1, *flags = last + 1;
+	/* "/re/flags,flow:name" or ",pkt:name": where Suricata stores the
+	 * captures (flowvar, pktvar); nothing reads them here, so the match
+	 * alone is what counts */
+	char *capt = strchr(last + 1, ',');
+	if (capt) {
+		for (char *t = capt + 1; *t; t++)
+			if (!(isalnum((unsigned char)*t) || *t == '_' || *t == ':' || *t == ',' || *t == '.' || *t == ' ')) {
+				v_free(d);
+				FAIL("pcre: bad capture target \"%s\"", capt + 1);
+			}
+		char *t = trim(capt + 1);
+		if (strncmp(t, "flow:", 5) && strncmp(t, "pkt:", 4)) {
+			v_free(d);
+			FAIL("pcre: capture target \"%s\" is not flow:NAME or pkt:NAME", t);
+		}
+		*capt = '\0';
+	}
 	uint32_t opts = 0;
 	bool relative = false;
 	int16_t pcre_buf = -1;
@@ -1804,8 +1821,6 @@ static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc)
 static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, a, pc); }
 static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_SERVER, ALP_HTTP, a, pc); }
 static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_LOCATION, ALP_HTTP, a, pc); }
-static int kw_http_request_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REQUEST_HEADER, ALP_HTTP, a, pc); }
-static int kw_http_response_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP, a, pc); }
 static int kw_http_method_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_METHOD, ALP_HTTP, "http_method", pc); }
 static int kw_http_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI, ALP_HTTP, "http_uri", pc); }
 static int kw_http_raw_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri", pc); }
@@ -2200,6 +2215,32 @@ STICKY(http_start, BUF_HTTP_START, ALP_HTTP)
 STICKY(http_request_body, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_client_body_sticky, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_response_body, BUF_HTTP_RESPONSE_BODY, ALP_HTTP)
+/* A multi-instance buffer named again after contents on it (Suricata 7's
+ * rule "http.request_header; content:A; http.request_header; content:B"):
+ * a list of its own, which any instance may match apart from the first
+ * (an xl without transforms). */
+static int sticky_multi(struct rule *r, enum buffer_id b, uint8_t alp, struct parse_ctx *pc)
+{
+	bool again = r->lists[b].cnt > 0;
+	for (unsigned i = 0; i < r->nxl && !again; i++)
+		again = r->xl[i].buf == b;
+	if (sticky(r, b, alp) < 0 || !again)
+		return 0;
+	if (r->nxl >= 8)
+		FAIL("more than 8 transformed buffers in one rule");
+	struct xlist *v = v_realloc(r->xl, (r->nxl + 1) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	r->xl = v;
+	memset(&v[r->nxl], 0, sizeof(v[r->nxl]));
+	v[r->nxl].buf = (uint8_t)b;
+	r->cur_xl = (int8_t)r->nxl++;
+	return 0;
+}
+static int kw_http_request_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP_REQUEST_HEADER, ALP_HTTP, pc); }
+static int kw_http_response_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP, pc); }
+static int kw_http2_header_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP2_HEADER_NAME, ALP_HTTP2, pc); }
+static int kw_http2_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP2_HEADER, ALP_HTTP2, pc); }
 STICKY(file_data, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(file_data_legacy, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
@@ -2695,6 +2736,63 @@ static int kw_rfb_sectype(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return ac_num(r, a, AC_RFB_SECTYPE, UINT32_MAX, "rfb.sectype", ALP_RFB, pc);
 }
+/* http2.frametype / http2.errorcode: a name (GOAWAY, NO_ERROR; any case,
+ * '_' optional) or a number; the others a number comparison. */
+static int h2_cond(struct rule *r, const char *a, int what, const char *kw, struct parse_ctx *pc)
+{
+	if (need_arg(a, kw, pc))
+		return -1;
+	char tmp[80];
+	str_lcpy(tmp, a, sizeof(tmp));
+	char *t = trim(tmp);
+	struct numcmp n = { CMP_EQ, 0, 0 };
+	uint32_t id = 0;
+	bool valueless = false;
+	if (what == H2_C_FRAMETYPE || what == H2_C_ERRORCODE) {
+		int v = what == H2_C_FRAMETYPE ? h2_frametype_lookup(t) : h2_errorcode_lookup(t);
+		if (v >= 0)
+			n.a = (uint64_t)v;
+		else if (parse_numcmp(t, &n, what == H2_C_FRAMETYPE ? 255 : UINT32_MAX) < 0)
+			FAIL("%s: unknown %s \"%s\"", kw, what == H2_C_FRAMETYPE ? "frame type" : "error code", t);
+	} else if (what == H2_C_SETTINGS) {
+		/* SETTINGS_NAME[ op value] */
+		size_t k = 0;
+		while (t[k] && (isalnum((unsigned char)t[k]) || t[k] == '_'))
+			k++;
+		char name[64];
+		str_lcpy(name, t, MIN(k + 1, sizeof(name)));
+		int v = h2_setting_lookup(name);
+		if (v < 0) {
+			int64_t x;
+			if (parse_i64(name, &x) || x < 0 || x > 65535)
+				FAIL("%s: unknown setting \"%s\"", kw, name);
+			v = (int)x;
+		}
+		id = (uint32_t)v;
+		char *rest = trim(t + k);
+		if (!*rest)
+			valueless = true;
+		else if (parse_numcmp(rest, &n, UINT32_MAX) < 0)
+			FAIL("%s: bad value \"%s\"", kw, rest);
+	} else if (parse_numcmp(t, &n, what == H2_C_PRIORITY ? 255 : what == H2_C_WINDOW ? 0x7fffffff
+											  : UINT32_MAX) < 0) {
+		FAIL("%s: bad value \"%s\"", kw, t);
+	}
+	struct app_cond *c = add_ac(r, AC_HTTP2, ALP_HTTP2, pc);
+	if (!c)
+		return -1;
+	c->c = n;
+	c->mask = (uint32_t)what | id << 8;
+	c->neg = valueless; /* (a setting present, whatever its value) */
+	return 0;
+}
+static int kw_http2_frametype(struct rule *r, const char *a, struct parse_ctx *pc) { return h2_cond(r, a, H2_C_FRAMETYPE, "http2.frametype", pc); }
+static int kw_http2_errorcode(struct rule *r, const char *a, struct parse_ctx *pc) { return h2_cond(r, a, H2_C_ERRORCODE, "http2.errorcode", pc); }
+static int kw_http2_priority(struct rule *r, const char *a, struct parse_ctx *pc) { return h2_cond(r, a, H2_C_PRIORITY, "http2.priority", pc); }
+static int kw_http2_window(struct rule *r, const char *a, struct parse_ctx *pc) { return h2_cond(r, a, H2_C_WINDOW, "http2.window", pc); }
+static int kw_http2_size_update(struct rule *r, const char *a, struct parse_ctx *pc) { return h2_cond(r, a, H2_C_SIZE_UPDATE, "http2.size_update", pc); }
+static int kw_http2_settings(struct rule *r, const char *a, struct parse_ctx *pc) { return h2_cond(r, a, H2_C_SETTINGS, "http2.settings", pc); }
+
 static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	/* a name (Suricata's: ok 0, fail 1, toomany 2, unknown: anything
@@ -2820,9 +2918,9 @@ static int kw_frame(struct rule *r, const char *a, struct parse_ctx *pc)
 		pc->unsupported = true;
 		return -1;
 	}
-	if (r->alproto && r->alproto != alp)
-		FAIL("frame: \"%s\" is a frame of %s, the rule's protocol is %s", t,
-		     alproto_names[alp], alproto_names[r->alproto]);
+	if (r->alproto && r->alproto != alp && !(r->alproto == ALP_HTTP1 && alp == ALP_HTTP))
+		FAIL("frame: \"%s\" is a frame of %s, the rule's protocol is %s", t, alproto_names[alp],
+		     r->alproto < ALP_MAX ? alproto_names[r->alproto] : "http1");
 	r->frame_type = (uint8_t)type;
 	return sticky(r, BUF_FRAME, (uint8_t)alp);
 }

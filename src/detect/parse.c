@@ -41,8 +41,8 @@ static uint8_t http_part_of(int b)
 	case BUF_HTTP_REQUEST_LINE:
 		return HTTP_P_REQ_LINE;
 	case BUF_HTTP_HOST: case BUF_HTTP_HOST_RAW:
-	case BUF_HTTP_USER_AGENT: case BUF_HTTP_REFERER: case BUF_HTTP_ACCEPT: case BUF_HTTP_REQUEST_HEADER:
-	case BUF_HTTP_ACCEPT_ENC: case BUF_HTTP_ACCEPT_LANG:
+	case BUF_HTTP_USER_AGENT: case BUF_HTTP_REFERER: case BUF_HTTP_ACCEPT:
+	case BUF_HTTP_ACCEPT_ENC: case BUF_HTTP_ACCEPT_LANG: case BUF_HTTP_REQUEST_HEADER:
 		return HTTP_P_REQ_HEAD;
 	case BUF_HTTP_REQUEST_BODY:
 		return HTTP_P_REQ_BODY;
@@ -54,6 +54,7 @@ static uint8_t http_part_of(int b)
 	case BUF_HTTP_PROTOCOL: case BUF_HTTP_HEADER: case BUF_HTTP_HEADER_RAW:
 	case BUF_HTTP_HEADER_NAMES: case BUF_HTTP_COOKIE: case BUF_HTTP_CONTENT_TYPE:
 	case BUF_HTTP_CONTENT_LEN: case BUF_HTTP_CONNECTION: case BUF_HTTP_START:
+	case BUF_HTTP2_HEADER_NAME: case BUF_HTTP2_HEADER:
 		return HTTP_P_DIR_HEAD;
 	case BUF_FILE_DATA:
 		return HTTP_P_DIR_BODY;
@@ -345,7 +346,10 @@ static int parse_proto(struct rule *r, const char *name, struct parse_ctx *pc)
 		r->proto = 0;
 	else if (!strcmp(p, "sctp"))
 		r->proto = 132;
-	else if (alproto_lookup(p) > 0) {
+	else if (!strcmp(p, "http1")) {
+		r->proto = 0;
+		r->alproto = ALP_HTTP1; /* "http" is HTTP/1 and HTTP/2 */
+	} else if (alproto_lookup(p) > 0) {
 		r->proto = 0;
 		r->alproto = (uint8_t)alproto_lookup(p);
 	} else {

@@ -160,6 +160,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	ftp_config((uint32_t)MIN(cfg->ftp_max_tx, UINT32_MAX));
 	ldap_config((uint32_t)MIN(cfg->ldap_max_tx, UINT32_MAX));
 	ws_config(cfg->websocket_max_payload_size);
+	h2_config(cfg->http2_enabled);
 	smtp_url_config(cfg->smtp_urls, (const char *const *)cfg->smtp_url_schemes.v,
 			cfg->smtp_url_schemes.cnt, cfg->smtp_url_scheme_logged);
 	w->app_on = cfg->app_enabled;

@@ -91,6 +91,8 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->websocket = c->eve_websocket;
 	ec->alert_ws_payload = c->eve_alert_websocket_payload;
 	ec->alert_ws_payload_printable = c->eve_alert_websocket_payload_printable;
+	ec->http2 = c->eve_http2;
+	ec->doh2 = c->eve_doh2;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
@@ -345,6 +347,8 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	}
 	if (f->alproto && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
+	if (f->alproto == ALP_DOH2)
+		jb_str(jb, "app_proto_orig", "http2");
 	/* a direction that spoke another protocol than the flow's */
 	for (int d = 0; d < 2; d++)
 		if (f->alp_dir[d] && f->alp_dir[d] < ALP_MAX)
@@ -632,6 +636,25 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_open_object(jb, "websocket");
 			ws_log_fields(jb, tx->ws[0], ec->alert_ws_payload_printable, ec->alert_ws_payload);
 			jb_close(jb);
+		} else if ((f->alproto == ALP_HTTP2 || f->alproto == ALP_DOH2) &&
+			   (tx && tx->nh2 ? tx->h2[0] : app_h2_peek(f))) {
+			/* the stream of this packet (else the latest), and its
+			 * DNS message when it carries one */
+			const struct h2_tx *h2 = tx && tx->nh2 ? tx->h2[0] : app_h2_peek(f);
+			if (tx && a->h2 >= 0 && a->h2 < tx->nh2)
+				h2 = tx->h2[a->h2]; /* the stream it matched on */
+			else
+				for (unsigned i = 0; tx && i < tx->nh2; i++)
+					if (tx->h2[i]->req.valid) {
+						h2 = tx->h2[i];
+						break;
+					}
+			jb_open_object(jb, "http");
+			h2_log_fields(jb, h2);
+			jb_close(jb);
+			const struct dns_msg *dm = h2->dns[p->dir & 1] ? h2->dns[p->dir & 1] : h2->dns[!(p->dir & 1)];
+			if (dm)
+				dns_log(jb, dm, ec->dns_formats);
 		} else if (f->alproto == ALP_RFB && tx && tx->rfb) {
 			jb_open_object(jb, "rfb");
 			rfb_log_fields(jb, tx->rfb);
@@ -996,6 +1019,8 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_e
 static void dns_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_tx *tx, const struct eve_cfg *ec)
 {
+	if (f && f->alproto == ALP_DOH2)
+		return; /* DNS over HTTP/2: its streams' records (h2_rows) */
 	for (unsigned i = 0; tx && i < tx->ndns; i++)
 		if (!(f && f->dns_nolog && tx->dns[i].response && tx->dns[i].id == f->dns_nolog_id))
 			eve_dns_record(jb, p, &tx->dns[i], ec); /* (else: a config rule's answer) */
@@ -1303,6 +1328,44 @@ static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		eve_http_record(jb, NULL, f, req, resp, ec);
 }
 
+/* An HTTP/2 transaction's record: http (Suricata's http2 type), or dns
+ * with the http object for one that carried DNS (its doh2 type). */
+static void h2_record(struct jbuf *jb, const struct packet *p, struct flow *f, const struct h2_tx *t,
+		      const struct eve_cfg *ec)
+{
+	if (t->doh ? !ec->doh2 : !ec->http2 || !h2_tx_loggable(t))
+		return;
+	eve_header_dir(jb, p ? p->ts : f->last, t->doh ? "dns" : "http", f, p, ec, true);
+	jb_u64(jb, "tx_id", t->tx_id);
+	jb_open_object(jb, "http");
+	h2_log_fields(jb, t);
+	jb_close(jb);
+	if (t->doh) {
+		const struct dns_msg *dm = t->dns[1] ? t->dns[1] : t->dns[0];
+		if (dm)
+			dns_log(jb, dm, ec->dns_formats);
+	}
+	flow_metadata(jb, f);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+static void h2_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		    const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->nh2; i++)
+			if (tx->h2_log[i])
+				h2_record(jb, p, f, tx->h2[i], ec);
+		return;
+	}
+	const struct h2_tx *t;
+	while ((t = app_h2_unlogged(f)))
+		h2_record(jb, NULL, f, t, ec);
+}
+
 /* A file (fileinfo): in the direction it travelled, with the http object
  * of its transaction, as Suricata writes it. */
 static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1311,7 +1374,11 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	struct packet q;
 	p = in_dir(p, fi->to_client ? 1 : 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "fileinfo", f, p, ec);
-	if (fi->req) {
+	if (fi->h2) {
+		jb_open_object(jb, "http");
+		h2_log_fields(jb, fi->h2);
+		jb_close(jb);
+	} else if (fi->req) {
 		jb_open_object(jb, "http");
 		http_log_fields(jb, fi->req, fi->resp, ec->http_headers);
 		jb_close(jb);
@@ -1328,7 +1395,7 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	if (fi->nfs_tx)
 		nfs_objects(jb, fi->nfs_tx);
 	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" :
-				fi->nfs_tx ? "nfs" : "http");
+				fi->nfs_tx ? "nfs" : fi->h2 ? "http2" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
 	if (fi->facts.magic[0])
@@ -1385,6 +1452,7 @@ static bool want_websocket(const struct eve_cfg *ec) { return ec->websocket; }
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
+static bool want_h2(const struct eve_cfg *ec) { return ec->http2 || ec->doh2; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
 static bool want_ftp(const struct eve_cfg *ec) { return ec->ftp; }
 static bool want_anomaly(const struct eve_cfg *ec) { return ec->anomaly && ec->anomaly_applayer; }
@@ -1420,6 +1488,7 @@ static const struct eve_app_row {
 	{ "smtp", want_smtp, smtp_rows, 5 },
 	{ "ftp", want_ftp, ftp_rows, 6 },
 	{ "fileinfo", want_files, file_rows, 4 },
+	{ "http2", want_h2, h2_rows, 12 },
 };
 
 void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,

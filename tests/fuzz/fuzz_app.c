@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_WEBSOCKET (after an HTTP upgrade, or
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_HTTP2 (prior knowledge), ALP_WEBSOCKET (after an HTTP upgrade, or
  * from the start when the first byte's 8 bit is set), ALP_SMB, ALP_DCERPC, ALP_NFS, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
  * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP, ALP_SNMP and ALP_IKE over UDP, IKE on port 4500 when the first byte's 0x40 bit is set).  The input is a
  * conversation: records of
@@ -199,6 +199,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dce_log_fields(&jb, t);
 			jb_fini(&jb);
 		}
+		for (unsigned i = 0; i < a->tx.nh2; i++) {
+			/* an HTTP/2 stream: its record and the http2.* conditions */
+			const struct h2_tx *t = a->tx.h2[i];
+			struct jbuf jb = { 0 };
+			h2_log_fields(&jb, t);
+			jb_fini(&jb);
+			uint64_t one = 1;
+			for (int w = H2_C_FRAMETYPE; w <= H2_C_SETTINGS; w++)
+				(void)h2_tx_check(t, w, 1, fuzz_num, &one);
+			volatile uint8_t sink = 0;
+			for (int d = 0; d < 2; d++)
+				for (uint32_t k = 0; t->body[d] && k < t->body_len[d]; k++)
+					sink ^= t->body[d][k];
+			for (uint32_t k = 0; t->req.valid && k < t->req.norm_len; k++)
+				sink ^= t->req.norm[k];
+			(void)sink;
+		}
 		/* files that ended: their first bytes are what file.data reads */
 		for (unsigned i = 0; i < a->tx.nfiles; i++) {
 			const struct app_file *fi = a->tx.files[i];
@@ -229,6 +246,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rt) {
 		struct jbuf jb = { 0 };
 		rfb_log_fields(&jb, rt);
+		jb_fini(&jb);
+	}
+	for (int k = 0; k < 64 && app_http_open_file(&f); k++)
+		; /* files cut off at flow end (HTTP/2's among them) */
+	for (const struct h2_tx *t; (t = app_h2_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		h2_log_fields(&jb, t);
 		jb_fini(&jb);
 	}
 	for (const struct mqtt_tx *t; (t = app_mqtt_unlogged(&f));) {

@@ -36,7 +36,7 @@ APP_PREFIXES = ('traffic', 'in_iface', 'packet_info',
                 'dhcp', 'rdp',
                 'modbus', 'dnp3', 'pgsql',
                 'metadata', 'bittorrent', 'enip',
-                'http2', 'arp', 'imap', 'verdict')
+                'arp', 'imap', 'verdict')
 SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil always computes JA4: nothing to set
             'app-layer.protocols.tls.ja4-fingerprints': None,
@@ -121,7 +121,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb', 'ike', 'nfs'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb', 'ike', 'nfs', 'websocket', 'http2', 'doh2'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):
@@ -129,7 +129,7 @@ def plan(tdir, t, vigil):
                     continue  # "no record has this field": vigil never writes it
                 if k.split('[')[0] in FILEINFO_MISSING:
                     return None, f'field {k.split("[")[0]} not written by vigil yet'
-                if k.startswith(('http.http2', 'http2', 'tls.client_handshake', 'tls.server_handshake',
+                if k.startswith(('tls.client_handshake', 'tls.server_handshake',
                                  'alert.xff')):
                     return None, f'field {k.split("[")[0].rsplit(".", 1)[0]} not written by vigil'
                 if k.split('.')[0].split('[')[0].split('__')[0] in APP_PREFIXES and \
@@ -243,9 +243,14 @@ def plan(tdir, t, vigil):
         if lists:
             for ty in ('flow', 'stats', 'anomaly', 'drop', 'smtp', 'ftp', 'ssh', 'quic', 'sip',
                        'ldap', 'dcerpc', 'pop3', 'mqtt', 'tftp', 'snmp', 'dns', 'http', 'files',
-                       'tls', 'alert'):
+                       'tls', 'alert', 'http2', 'doh2'):
                 if ty not in listed:
                     args += ['--set', 'outputs.eve.types.%s=no' % ty]
+        try:
+            if sc['app-layer']['protocols']['http2']['enabled'] in (False, 'no'):
+                args += ['--set', 'app-layer.protocols.http2.enabled=no']
+        except (KeyError, TypeError):
+            pass
         # SMTP's MIME URL extraction settings
         try:
             mime = sc['app-layer']['protocols']['smtp']['mime'] or {}
@@ -302,6 +307,10 @@ def plan(tdir, t, vigil):
                     # error there, which Suricata expects only with
                     # stream.midstream on)
                     return None, f'config {kv}'
+                if key == 'app-layer.protocols.http2.enabled' and \
+                        kv.split('=', 1)[1].lower() in ('true', 'yes'):
+                    i += 2  # vigil always parses HTTP/2
+                    continue
                 if key in SET_KEYS:
                     if SET_KEYS[key]:
                         args += ['--set', SET_KEYS[key] + '=' + kv.split('=', 1)[1]]

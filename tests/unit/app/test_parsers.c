@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 #include <brotli/encode.h>
+#include <nghttp2/nghttp2.h>
 
 
 #include "app.h"
@@ -1356,6 +1357,472 @@ static void test_krb5(void **state)
 	assert_true(krb5_weak(23) && !krb5_weak(18));
 }
 
+
+/* ---- HTTP/2 ---- */
+
+/* A frame: the 9-byte header, then the payload. */
+static size_t h2_frame(uint8_t *o, uint8_t type, uint8_t flags, uint32_t sid, const void *p, size_t n)
+{
+	o[0] = (uint8_t)(n >> 16);
+	o[1] = (uint8_t)(n >> 8);
+	o[2] = (uint8_t)n;
+	o[3] = type;
+	o[4] = flags;
+	o[5] = (uint8_t)(sid >> 24);
+	o[6] = (uint8_t)(sid >> 16);
+	o[7] = (uint8_t)(sid >> 8);
+	o[8] = (uint8_t)sid;
+	if (n)
+		memcpy(o + 9, p, n);
+	return 9 + n;
+}
+
+/* An HPACK block of name/value pairs through nghttp2's encoder (it uses
+ * Huffman codes where shorter, and its dynamic table). */
+static size_t h2_block(nghttp2_hd_deflater *dfl, uint8_t *o, size_t cap, const char *const *nv, size_t n)
+{
+	nghttp2_nv v[16];
+	for (size_t i = 0; i < n; i++) {
+		v[i].name = (uint8_t *)(uintptr_t)nv[2 * i];
+		v[i].namelen = strlen(nv[2 * i]);
+		v[i].value = (uint8_t *)(uintptr_t)nv[2 * i + 1];
+		v[i].valuelen = strlen(nv[2 * i + 1]);
+		v[i].flags = NGHTTP2_NV_FLAG_NONE;
+	}
+	ssize_t r = nghttp2_hd_deflate_hd(dfl, o, cap, v, n);
+	assert_true(r > 0);
+	return (size_t)r;
+}
+
+struct h2_seen {
+	char rec[8][1024];        /* http records (h2_log_fields), in order */
+	unsigned nrec;
+	char uri[128], host[64], ua[64];
+	char body[64];            /* the response body the rules saw */
+	char file[64];
+	uint64_t fsize;
+	app_events_t events;
+	unsigned frametypes;      /* http2.frametype seen, any packet */
+	bool window_100;          /* http2.window:100 on some packet */
+};
+
+static bool h2_eq(const void *c, uint64_t v) { return *(const uint64_t *)c == v; }
+
+static void h2_collect(const struct app_tx *tx, void *ud)
+{
+	struct h2_seen *s = ud;
+	app_ev_or(&s->events, &tx->events);
+	for (unsigned i = 0; i < tx->nh2; i++) {
+		const struct h2_tx *t = tx->h2[i];
+		for (uint64_t ft = 0; ft < 10; ft++)
+			if (h2_tx_check(t, H2_C_FRAMETYPE, 0, h2_eq, &ft))
+				s->frametypes |= 1u << ft;
+		uint64_t w = 100;
+		s->window_100 |= h2_tx_check(t, H2_C_WINDOW, 0, h2_eq, &w);
+		if (t->req.valid && t->req.uri_norm && !s->uri[0]) {
+			snprintf(s->uri, sizeof(s->uri), "%.*s", (int)t->req.uri_norm_len, t->req.uri_norm);
+			snprintf(s->host, sizeof(s->host), "%.*s", (int)t->req.host_len, t->req.host);
+			const struct http_hdr *ua = http_header(&t->req.h, "user-agent");
+			if (ua)
+				snprintf(s->ua, sizeof(s->ua), "%.*s", (int)ua->val_len, ua->val);
+		}
+		if (t->body[1])
+			snprintf(s->body, sizeof(s->body), "%.*s", (int)t->body_len[1], t->body[1]);
+		if (tx->h2_log[i] && h2_tx_loggable(t) && s->nrec < 8) {
+			struct jbuf jb = { 0 };
+			jb_open_object(&jb, NULL);
+			h2_log_fields(&jb, t);
+			jb_close(&jb);
+			snprintf(s->rec[s->nrec++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+			jb_fini(&jb);
+		}
+	}
+	for (unsigned i = 0; i < tx->nfiles; i++)
+		if (tx->files[i]->h2) {
+			snprintf(s->file, sizeof(s->file), "%.63s", tx->files[i]->name);
+			s->fsize = tx->files[i]->size;
+		}
+}
+
+struct h2_conv {
+	uint8_t c[4096], sv[4096]; /* client, server bytes */
+	size_t cn, sn;
+	size_t c_cut;             /* the client's first delivery (before the server speaks) */
+};
+
+/* A conversation: a GET with padding and priority, a second request
+ * whose block is split into a CONTINUATION (and reset by the server), the
+ * response gzip-encoded in a padded DATA frame, SETTINGS, WINDOW_UPDATE,
+ * PING and GOAWAY. */
+static void h2_build(struct h2_conv *cv)
+{
+	nghttp2_hd_deflater *dc, *ds;
+	assert_int_equal(nghttp2_hd_deflate_new(&dc, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&ds, 4096), 0);
+	uint8_t blk[1024], pl[1200];
+	size_t n;
+	memcpy(cv->c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	cv->cn = 24;
+	const uint8_t set[] = { 0, 1, 0, 0, 0x10, 0, 0, 2, 0, 0, 0, 0 }; /* HEADER_TABLE_SIZE 4096, ENABLE_PUSH 0 */
+	cv->cn += h2_frame(cv->c + cv->cn, 4, 0, 0, set, sizeof(set));
+	const char *const req1[] = { ":method", "GET", ":scheme", "http", ":path", "/a/../index.html?q=1",
+				     ":authority", "Example.COM:8080", "user-agent", "vigil-test/1.0" };
+	n = h2_block(dc, blk, sizeof(blk), req1, 5);
+	/* padded (3 bytes) and with a priority (weight 42) */
+	pl[0] = 3;
+	memset(pl + 1, 0, 4);
+	pl[5] = 42;
+	memcpy(pl + 6, blk, n);
+	memset(pl + 6 + n, 0, 3);
+	cv->cn += h2_frame(cv->c + cv->cn, 1, 0x01 | 0x04 | 0x08 | 0x20, 1, pl, 6 + n + 3);
+	/* stream 3: its block in a HEADERS and a CONTINUATION */
+	const char *const req3[] = { ":method", "GET", ":scheme", "http", ":path", "/second",
+				     ":authority", "example.com", "x-custom", "a-rather-long-value-to-split" };
+	n = h2_block(dc, blk, sizeof(blk), req3, 5);
+	cv->cn += h2_frame(cv->c + cv->cn, 1, 0x01, 3, blk, n / 2);
+	cv->cn += h2_frame(cv->c + cv->cn, 9, 0x04, 3, blk + n / 2, n - n / 2);
+	const uint8_t wu[] = { 0, 0, 0, 100 };
+	cv->cn += h2_frame(cv->c + cv->cn, 8, 0, 0, wu, 4);
+	cv->c_cut = cv->cn;
+	/* the server */
+	const uint8_t sset[] = { 0, 3, 0, 0, 0, 100 }; /* MAX_CONCURRENT_STREAMS 100 */
+	cv->sn = h2_frame(cv->sv, 4, 0, 0, sset, sizeof(sset));
+	cv->sn += h2_frame(cv->sv + cv->sn, 4, 1, 0, NULL, 0); /* ACK */
+	const char *const resp[] = { ":status", "200", "content-type", "text/html", "content-encoding", "gzip",
+				     "content-disposition", "attachment; filename=\"page.html\"" };
+	n = h2_block(ds, blk, sizeof(blk), resp, 4);
+	cv->sn += h2_frame(cv->sv + cv->sn, 1, 0x04, 1, blk, n);
+	/* the body, gzip, in a padded DATA frame */
+	const char *body = "hello http2 world";
+	uint8_t gz[256];
+	z_stream z = { 0 };
+	assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (uint8_t *)(uintptr_t)body;
+	z.avail_in = (uInt)strlen(body);
+	z.next_out = gz;
+	z.avail_out = sizeof(gz);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	size_t gn = sizeof(gz) - z.avail_out;
+	deflateEnd(&z);
+	pl[0] = 5;
+	memcpy(pl + 1, gz, gn);
+	memset(pl + 1 + gn, 0, 5);
+	cv->sn += h2_frame(cv->sv + cv->sn, 0, 0x01 | 0x08, 1, pl, 1 + gn + 5);
+	const uint8_t rst[] = { 0, 0, 0, 8 }; /* CANCEL */
+	cv->sn += h2_frame(cv->sv + cv->sn, 3, 0, 3, rst, 4);
+	const uint8_t ping[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	cv->sn += h2_frame(cv->sv + cv->sn, 6, 0, 0, ping, 8);
+	const uint8_t ga[] = { 0, 0, 0, 3, 0, 0, 0, 0 }; /* last stream 3, NO_ERROR */
+	cv->sn += h2_frame(cv->sv + cv->sn, 7, 0, 0, ga, 8);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+}
+
+static void h2_run(const struct h2_conv *cv, size_t step, struct h2_seen *s)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, cv->c, cv->c_cut, step, h2_collect, s);
+	assert_int_equal(f.alproto, ALP_HTTP2);
+	feed(&a, &f, 1, cv->sv, cv->sn, step, h2_collect, s);
+	feed(&a, &f, 0, cv->c + cv->c_cut, cv->cn - cv->c_cut, step, h2_collect, s);
+	app_tx_reset(&a);
+	assert_null(app_h2_unlogged(&f)); /* every stream is over and written */
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_http2(void **state)
+{
+	(void)state;
+	static struct h2_conv cv;
+	static struct h2_seen whole, bytes;
+	h2_build(&cv);
+	h2_run(&cv, 0, &whole);
+	h2_run(&cv, 1, &bytes);
+	/* the request as the http.* buffers see it */
+	assert_string_equal(whole.uri, "/a/../index.html?q=1");
+	assert_string_equal(whole.host, "example.com");
+	assert_string_equal(whole.ua, "vigil-test/1.0");
+	/* the response body decoded, and the file it is */
+	assert_string_equal(whole.body, "hello http2 world");
+	assert_string_equal(whole.file, "page.html");
+	assert_int_equal(whole.fsize, 17);
+	assert_true(whole.window_100);
+	assert_int_equal(whole.frametypes, 0x3ff & ~(1u << 5 | 1u << 2)); /* all but PUSH_PROMISE, PRIORITY */
+	assert_true(app_ev_count(&whole.events) == 0);
+	/* records: stream 0's SETTINGS (each side), stream 1, stream 3 (reset), GOAWAY */
+	assert_int_equal(whole.nrec, 5);
+	bool s1 = false, s3 = false, ga = false, st = false;
+	for (unsigned i = 0; i < whole.nrec; i++) {
+		const char *r = whole.rec[i];
+		if (strstr(r, "\"stream_id\":1,")) {
+			s1 = true;
+			assert_non_null(strstr(r, "\"url\":\"/a/../index.html?q=1\""));
+			assert_non_null(strstr(r, "\"status\":200"));
+			assert_non_null(strstr(r, "\"http_user_agent\":\"vigil-test/1.0\""));
+			assert_non_null(strstr(r, "\"request_headers\":[{\"name\":\":method\",\"value\":\"GET\"}"));
+			assert_non_null(strstr(r, "\"request\":{\"priority\":42}"));
+		}
+		if (strstr(r, "\"stream_id\":3,")) {
+			s3 = true;
+			assert_non_null(strstr(r, "{\"name\":\"x-custom\",\"value\":\"a-rather-long-value-to-split\"}"));
+			assert_non_null(strstr(r, "\"response\":{\"error_code\":\"CANCEL\"}"));
+		}
+		ga |= strstr(r, "\"error_code\":\"NOERROR\"") != NULL;
+		st |= strstr(r, "{\"settings_id\":\"SETTINGSENABLEPUSH\",\"settings_value\":0}") != NULL;
+	}
+	assert_true(s1 && s3 && ga && st);
+	/* a byte at a time: the same */
+	assert_int_equal(bytes.nrec, whole.nrec);
+	for (unsigned i = 0; i < whole.nrec; i++)
+		assert_string_equal(bytes.rec[i], whole.rec[i]);
+	assert_string_equal(bytes.body, whole.body);
+	assert_string_equal(bytes.file, whole.file);
+	assert_true(app_ev_count(&bytes.events) == 0);
+}
+
+/* A block built by hand: indexed fields of the static table, a literal
+ * with incremental indexing (then used from the dynamic table), and a
+ * literal never indexed with a Huffman-coded value (RFC 7541 C.4.1's
+ * "www.example.com"). */
+static void test_http2_hpack_literal(void **state)
+{
+	(void)state;
+	uint8_t conv[512];
+	size_t n = 0;
+	memcpy(conv, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	n = 24;
+	static const uint8_t blk1[] = { 0x82, 0x86, 0x84, /* GET, http, / */
+					0x41, 0x8c, 0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90,
+					0xf4, 0xff, /* :authority: www.example.com (Huffman), indexed */
+					0x10, 0x03, 'x', '-', 'a', 0x02, 'h', 'i' }; /* never indexed x-a: hi */
+	n += h2_frame(conv + n, 1, 0x05, 1, blk1, sizeof(blk1));
+	static const uint8_t blk3[] = { 0x82, 0x86, 0x84, 0xbe }; /* 0xbe: dynamic entry 62 */
+	n += h2_frame(conv + n, 1, 0x05, 3, blk3, sizeof(blk3));
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	struct h2_seen s;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
+	assert_true(app_ev_count(&s.events) == 0);
+	assert_string_equal(s.host, "www.example.com");
+	assert_string_equal(s.uri, "/");
+	/* stream 3 took the authority from the dynamic table */
+	int ok = 0;
+	for (unsigned i = 0; i < H2_MAX_TX; i++) {
+		const struct h2_slot *sl = ((struct app_flow *)f.app)->h2->slot[i];
+		const struct h2_tx *t = sl ? &sl->tx : NULL;
+		if (t && t->stream_id == 3 && t->req.valid)
+			ok += !strcmp(t->req.host, "www.example.com");
+		if (t && t->stream_id == 1 && t->req.valid)
+			ok += http_header(&t->req.h, "x-a") != NULL;
+	}
+	assert_int_equal(ok, 2);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+
+/* A response body in brotli (Content-Encoding: br), decoded for the
+ * rules with the decoder's memory on the memcap. */
+static void test_http2_br(void **state)
+{
+	(void)state;
+	nghttp2_hd_deflater *dc, *ds;
+	assert_int_equal(nghttp2_hd_deflate_new(&dc, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&ds, 4096), 0);
+	uint8_t c[512], sv[512], blk[256];
+	size_t cn = 24, sn = 0, n;
+	memcpy(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	const char *const req[] = { ":method", "GET", ":scheme", "http", ":path", "/b", ":authority", "h" };
+	n = h2_block(dc, blk, sizeof(blk), req, 4);
+	cn += h2_frame(c + cn, 1, 0x05, 1, blk, n);
+	const char *const resp[] = { ":status", "200", "content-encoding", "br" };
+	n = h2_block(ds, blk, sizeof(blk), resp, 2);
+	sn += h2_frame(sv + sn, 1, 0x04, 1, blk, n);
+	const char *text = "brotli over http2, brotli over http2";
+	uint8_t br[256];
+	size_t bn = sizeof(br);
+	assert_true(BrotliEncoderCompress(5, 18, BROTLI_MODE_TEXT, strlen(text), (const uint8_t *)text, &bn, br));
+	sn += h2_frame(sv + sn, 0, 0x01, 1, br, bn);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 24);
+	flow_init(&f, ALP_UNKNOWN);
+	struct h2_seen s;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, c, cn, 0, h2_collect, &s);
+	feed(&a, &f, 1, sv, sn, 3, h2_collect, &s);
+	assert_string_equal(s.body, text);
+	assert_int_equal(s.fsize, strlen(text));
+	assert_true(app_ev_count(&s.events) == 0);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* Limits: streams open at once, a CONTINUATION flood, a frame longer than
+ * the maximum frame size, a client without the preface, a bad HPACK
+ * block; each raises its event and memory goes back to the memcap. */
+static void test_http2_limits(void **state)
+{
+	(void)state;
+	static uint8_t conv[64 * 1024];
+	size_t n;
+	struct app_ctx a;
+	struct flow f;
+	struct h2_seen s;
+	static const uint8_t get[] = { 0x82, 0x86, 0x84, 0x01, 0x01, 'h' }; /* :authority h */
+	/* 40 streams, none ended */
+	memcpy(conv, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	n = 24;
+	for (uint32_t i = 0; i < 40; i++)
+		n += h2_frame(conv + n, 1, 0x04, 1 + 2 * i, get, sizeof(get));
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* a HEADERS then 100 CONTINUATIONs */
+	n = 24;
+	n += h2_frame(conv + n, 1, 0, 1, get, 3);
+	for (int i = 0; i < 100; i++)
+		n += h2_frame(conv + n, 9, 0, 1, get + 3, 0);
+	n += h2_frame(conv + n, 9, 0x04, 1, get + 3, 3);
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 7, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_REASSEMBLY_LIMIT_REACHED));
+	assert_string_equal(s.uri, ""); /* the block was dropped */
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* a 20000-byte PING (over 16384, and not 8) */
+	n = 24;
+	static uint8_t zero[20000];
+	n += h2_frame(conv + n, 6, 0, 0, zero, sizeof(zero));
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 1000, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_LONG_FRAME_DATA));
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_INVALID_FRAME_LENGTH));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* an HPACK index past both tables */
+	n = 24;
+	static const uint8_t bad[] = { 0xff, 0x7f };
+	n += h2_frame(conv + n, 1, 0x05, 1, bad, sizeof(bad));
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_HTTP2);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_INVALID_HEADER));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* HTTP/2 without the preface (the flow was said to be HTTP/2) */
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_HTTP2);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, (const uint8_t *)"GET / HTTP/1.1\r\n\r\n", 18, 0, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_INVALID_CLIENT_MAGIC));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* a small memcap: the flow's state is refused, nothing kept */
+	n = 24;
+	n += h2_frame(conv + n, 1, 0x05, 1, get, sizeof(get));
+	ctx_init(&a, 4096, 1024);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_APP_MEMCAP));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* DNS over HTTP/2: a GET ?dns=<base64url> query and a POST's
+ * application/dns-message answer, read into the DNS buffers; the flow
+ * becomes doh2. */
+static void test_http2_doh(void **state)
+{
+	(void)state;
+	/* a query for example.org, type A */
+	static const uint8_t q[] = { 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+				     3, 'o', 'r', 'g', 0, 0, 1, 0, 1 };
+	char path[128] = "/dns-query?dns=";
+	size_t pl = strlen(path);
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < sizeof(q); i++) {
+		acc = acc << 8 | q[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			path[pl++] = b64[acc >> bits & 63];
+		}
+	}
+	if (bits)
+		path[pl++] = b64[acc << (6 - bits) & 63];
+	path[pl] = 0;
+	nghttp2_hd_deflater *dc, *ds;
+	assert_int_equal(nghttp2_hd_deflate_new(&dc, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&ds, 4096), 0);
+	uint8_t c[1024], sv[1024], blk[512];
+	size_t cn = 24, sn = 0, n;
+	memcpy(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	const char *const req[] = { ":method", "GET", ":scheme", "https", ":path", path, ":authority", "dns.example" };
+	n = h2_block(dc, blk, sizeof(blk), req, 4);
+	cn += h2_frame(c + cn, 1, 0x05, 1, blk, n);
+	const char *const resp[] = { ":status", "200", "content-type", "application/dns-message" };
+	n = h2_block(ds, blk, sizeof(blk), resp, 2);
+	sn += h2_frame(sv + sn, 1, 0x04, 1, blk, n);
+	/* the answer: the query with QR set and one A record */
+	uint8_t ans[64];
+	memcpy(ans, q, sizeof(q));
+	ans[2] = 0x81;
+	ans[3] = 0x80;
+	ans[7] = 1;
+	static const uint8_t rr[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+	memcpy(ans + sizeof(q), rr, sizeof(rr));
+	sn += h2_frame(sv + sn, 0, 0x01, 1, ans, sizeof(q) + sizeof(rr));
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(c, cn), (uint32_t)cn, 0);
+	assert_int_equal(f.alproto, ALP_DOH2);
+	assert_int_equal(a.tx.ndns, 1);
+	assert_false(a.tx.dns[0].response);
+	assert_string_equal(a.tx.dns[0].q[0].name, "example.org");
+	assert_int_equal(a.tx.dns[0].h2_ref, 1);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(sv, sn), (uint32_t)sn, 0);
+	assert_int_equal(a.tx.ndns, 1);
+	assert_true(a.tx.dns[0].response);
+	assert_int_equal(a.tx.dns[0].nans, 1);
+	assert_string_equal(a.tx.dns[0].a[0].data, "192.0.2.1");
+	assert_int_equal(a.tx.nh2, 1);
+	assert_true(a.tx.h2_log[0] && a.tx.h2[0]->doh);
+	assert_true(alproto_rule_matches(ALP_DNS, f.alproto) && alproto_rule_matches(ALP_HTTP2, f.alproto) &&
+		    alproto_rule_matches(ALP_HTTP, f.alproto) && !alproto_rule_matches(ALP_HTTP1, f.alproto));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* RFB: a 3.8 handshake with VNC authentication, sides interleaved as on
  * the wire, whole and a byte at a time (a desktop name longer than the
  * fixed messages, gathered across deliveries: fuzz_rfb found it
@@ -2599,6 +3066,11 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_tcp),
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
+		cmocka_unit_test(test_http2),
+		cmocka_unit_test(test_http2_hpack_literal),
+		cmocka_unit_test(test_http2_br),
+		cmocka_unit_test(test_http2_limits),
+		cmocka_unit_test(test_http2_doh),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),

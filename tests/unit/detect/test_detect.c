@@ -877,7 +877,7 @@ static void test_frame_and_websocket(void **state)
 		  FR_WEBSOCKET_PDU, ALP_WEBSOCKET },
 		{ "alert mqtt any any -> any any (frame:pdu; content:\"|10|\"; sid:1;)", FR_MQTT_PDU, ALP_MQTT },
 		{ "alert mqtt any any -> any any (frame:header; content:\"|20|\"; sid:1;)", FR_MQTT_HEADER, ALP_MQTT },
-		{ "alert http1 any any -> any any (frame:request; content:\"GET\"; sid:1;)", FR_HTTP1_REQUEST, ALP_HTTP },
+		{ "alert http1 any any -> any any (frame:request; content:\"GET\"; sid:1;)", FR_HTTP1_REQUEST, ALP_HTTP1 },
 		{ "alert http any any -> any any (frame:http1.response; content:\"uid\"; sid:1;)", FR_HTTP1_RESPONSE, ALP_HTTP },
 		{ "alert sip any any -> any any (frame:request.line; content:\"REG\"; sid:1;)", FR_SIP_REQUEST_LINE, ALP_SIP },
 		{ "alert tcp any any -> any any (frame:dns.pdu; content:\"x\"; sid:1;)", FR_DNS_PDU, ALP_DNS },
