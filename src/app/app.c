@@ -503,6 +503,44 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	}
 }
 
+void http_file_name(struct app_file *fi, const uint8_t *cd, uint32_t cdl, const uint8_t *path,
+		    uint32_t pl)
+{
+	const uint8_t *v = NULL;
+	uint32_t n = 0;
+	for (uint32_t i = 0; cd && i + 9 <= cdl; i++)
+		if (!strncasecmp((const char *)cd + i, "filename=", 9) &&
+		    (i == 0 || cd[i - 1] == ' ' || cd[i - 1] == ';')) {
+			v = cd + i + 9;
+			n = cdl - i - 9;
+			if (n && *v == '"') {
+				v++;
+				n--;
+				const uint8_t *q = memchr(v, '"', n);
+				if (q)
+					n = (uint32_t)(q - v);
+			} else {
+				uint32_t k = 0;
+				while (k < n && v[k] != ';' && v[k] != ' ')
+					k++;
+				n = k;
+			}
+			break;
+		}
+	if (!v && path) {
+		v = path;
+		n = pl;
+		const uint8_t *q = memchr(v, '?', n);
+		if (q)
+			n = (uint32_t)(q - v);
+	}
+	n = MIN(n, (uint32_t)sizeof(fi->name) - 1);
+	if (v && n)
+		memcpy(fi->name, v, n);
+	fi->name[n] = 0;
+	fi->name_len = (uint16_t)n;
+}
+
 /* The file an HTTP message's body is: named by Content-Disposition's
  * filename (responses), else by the request URI's path, as Suricata names
  * them. */
@@ -519,39 +557,8 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	fi->resp = dir == 1 && hs->resp.valid ? &hs->resp : NULL;
 	const struct http_msg *m = dir ? &hs->resp : &hs->req;
 	const struct http_hdr *cd = m->valid ? http_header(&m->h, "content-disposition") : NULL;
-	const uint8_t *v = NULL;
-	uint32_t n = 0;
-	for (uint32_t i = 0; cd && i + 9 <= cd->val_len; i++)
-		if (!strncasecmp((const char *)cd->val + i, "filename=", 9) &&
-		    (i == 0 || cd->val[i - 1] == ' ' || cd->val[i - 1] == ';')) {
-			v = cd->val + i + 9;
-			n = cd->val_len - i - 9;
-			if (n && *v == '"') {
-				v++;
-				n--;
-				const uint8_t *q = memchr(v, '"', n);
-				if (q)
-					n = (uint32_t)(q - v);
-			} else {
-				uint32_t k = 0;
-				while (k < n && v[k] != ';' && v[k] != ' ')
-					k++;
-				n = k;
-			}
-			break;
-		}
-	if (!v && hs->req.valid) {
-		v = hs->req.h.uri;
-		n = hs->req.h.uri_len;
-		const uint8_t *q = memchr(v, '?', n);
-		if (q)
-			n = (uint32_t)(q - v);
-	}
-	n = MIN(n, (uint32_t)sizeof(fi->name) - 1);
-	if (v && n)
-		memcpy(fi->name, v, n);
-	fi->name[n] = 0;
-	fi->name_len = (uint16_t)n;
+	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.valid ? hs->req.h.uri : NULL,
+		       hs->req.valid ? hs->req.h.uri_len : 0);
 	b->fopen = false;
 }
 
@@ -961,6 +968,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nolog = false;
 	t->quic_long = false;
 	memset(&t->events, 0, sizeof(t->events));
+	t->encrypted = false;
 	a->pkt_seq++;
 }
 

@@ -951,6 +951,8 @@ struct app_tx {
 	const struct h2_tx *h2[APP_H2_PER_PKT];
 	uint8_t nh2;
 	bool h2_log[APP_H2_PER_PKT];
+	/* a TLS or SSH session became encrypted (both sides) on this packet */
+	bool encrypted;
 	/* app-layer events raised on this packet */
 	app_events_t events;
 	/* a config rule matched this packet's transaction: no records of it */

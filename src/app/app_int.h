@@ -45,10 +45,12 @@ struct tls_dir {
 	uint8_t *hs;              /* handshake bytes not parsed yet */
 	uint32_t hs_len, hs_cap;
 	bool done;                /* encrypted from here, or broken */
+	bool enc;                 /* ChangeCipherSpec or application data: encrypted */
 };
 struct tls_state {
 	struct tls_dir dir[2];
 	struct tls_info info;
+	bool encrypted;           /* both sides encrypt (app_tx.encrypted told) */
 };
 void tls_feed(struct app_ctx *a, struct tls_state *t, int dir, const uint8_t *d, uint32_t n);
 void tls_state_free(struct app_ctx *a, struct tls_state *t);
@@ -75,10 +77,12 @@ struct ssh_dir {
 	uint8_t state;
 	uint8_t *pkt;             /* the KEXINIT packet being collected */
 	uint32_t pkt_len, pkt_need;
+	bool newkeys;             /* NEWKEYS sent: encrypted from here */
 };
 struct ssh_state {
 	struct ssh_dir dir[2];
 	struct ssh_info info;
+	bool encrypted;           /* both sides sent NEWKEYS (app_tx.encrypted told) */
 };
 void ssh_feed(struct app_ctx *a, struct ssh_state *s, int dir, const uint8_t *d, uint32_t n);
 void ssh_state_free(struct app_ctx *a, struct ssh_state *s);
@@ -714,6 +718,12 @@ void app_buf_free(struct app_ctx *a, uint8_t **buf, uint32_t n);
 /* Charges / releases the app memcap (raises app.memcap_reached). */
 bool app_charge(struct app_ctx *a, uint64_t n);
 void app_release(struct app_ctx *a, uint64_t n);
+
+/* An HTTP (1 or 2) file's name, as Suricata names it: Content-Disposition's
+ * filename (cd, cdl; NULL: none), else the request path (without its
+ * query; NULL: none). */
+void http_file_name(struct app_file *fi, const uint8_t *cd, uint32_t cdl, const uint8_t *path,
+		    uint32_t pl);
 
 /* A parser error of the protocol whose counter is cnt (CNT_APP_ERR_*). */
 static inline void app_parser_error(struct app_ctx *a, int cnt)

@@ -767,35 +767,13 @@ static void file_close(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, i
 	fi->req = t->req.valid ? &t->req : NULL;
 	fi->resp = t->resp.valid ? &t->resp : NULL;
 	fi->h2 = t;
-	const uint8_t *v = NULL;
-	uint32_t n = 0;
-	const uint8_t *cd;
-	uint32_t cdl;
-	if (field_get(&t->side[dir], "content-disposition", &cd, &cdl)) {
-		for (uint32_t i = 0; i + 9 <= cdl; i++)
-			if (!strncasecmp((const char *)cd + i, "filename=", 9)) {
-				v = cd + i + 9;
-				n = cdl - i - 9;
-				if (n && *v == '"') {
-					v++;
-					n--;
-					const uint8_t *q = memchr(v, '"', n);
-					if (q)
-						n = (uint32_t)(q - v);
-				}
-				break;
-			}
-	}
-	if (!v && field_get(&t->side[0], ":path", &v, &n)) {
-		const uint8_t *q = memchr(v, '?', n);
-		if (q)
-			n = (uint32_t)(q - v);
-	}
-	n = MIN(n, (uint32_t)sizeof(fi->name) - 1);
-	if (v && n)
-		memcpy(fi->name, v, n);
-	fi->name[n] = 0;
-	fi->name_len = (uint16_t)n;
+	const uint8_t *cd = NULL, *path = NULL;
+	uint32_t cdl = 0, pl = 0;
+	if (!field_get(&t->side[dir], "content-disposition", &cd, &cdl))
+		cd = NULL;
+	if (!field_get(&t->side[0], ":path", &path, &pl))
+		path = NULL;
+	http_file_name(fi, cd, cdl, path, pl);
 	x->fopen[dir] = false;
 	(void)a;
 }
@@ -1375,6 +1353,15 @@ const struct app_file *h2_open_file(struct h2_state *s, struct app_file *fi)
 
 /* ---- rules ---- */
 
+/* Does one of the n values satisfy the rule's comparison? */
+static bool any_num(const uint32_t *v, unsigned n, bool (*num)(const void *c, uint64_t v), const void *c)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (num(c, v[k]))
+			return true;
+	return false;
+}
+
 bool h2_tx_check(const struct h2_tx *t, int what, uint32_t id, bool (*num)(const void *c, uint64_t v),
 		 const void *c)
 {
@@ -1389,9 +1376,8 @@ bool h2_tx_check(const struct h2_tx *t, int what, uint32_t id, bool (*num)(const
 					return true;
 			break;
 		case H2_C_ERRORCODE:
-			for (unsigned k = 0; k < sd->nerr; k++)
-				if (num(c, sd->err[k]))
-					return true;
+			if (any_num(sd->err, sd->nerr, num, c))
+				return true;
 			break;
 		case H2_C_PRIORITY:
 			for (unsigned k = 0; k < sd->nprio; k++)
@@ -1399,14 +1385,12 @@ bool h2_tx_check(const struct h2_tx *t, int what, uint32_t id, bool (*num)(const
 					return true;
 			break;
 		case H2_C_WINDOW:
-			for (unsigned k = 0; k < sd->nwin; k++)
-				if (num(c, sd->win[k]))
-					return true;
+			if (any_num(sd->win, sd->nwin, num, c))
+				return true;
 			break;
 		case H2_C_SIZE_UPDATE:
-			for (unsigned k = 0; k < sd->nsu; k++)
-				if (num(c, sd->su[k]))
-					return true;
+			if (any_num(sd->su, sd->nsu, num, c))
+				return true;
 			break;
 		case H2_C_SETTINGS:
 			for (unsigned k = 0; k < sd->nset; k++)

@@ -175,7 +175,12 @@ void ssh_feed(struct app_ctx *a, struct ssh_state *st, int dir, const uint8_t *d
 					a->tx.ssh_log = true;
 			}
 			/* NEWKEYS (21): what follows is encrypted */
-			sd->state = sd->pkt_len > 5 && sd->pkt[5] == 21 ? SSH_DONE : SSH_REC;
+			sd->newkeys = sd->pkt_len > 5 && sd->pkt[5] == 21;
+			sd->state = sd->newkeys ? SSH_DONE : SSH_REC;
+			if (st->dir[0].newkeys && st->dir[1].newkeys && !st->encrypted) {
+				st->encrypted = true;
+				a->tx.encrypted = true;
+			}
 		}
 		v_free(sd->pkt);
 		sd->pkt = NULL;

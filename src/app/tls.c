@@ -748,6 +748,17 @@ static void hs_append(struct app_ctx *a, struct tls_state *s, int dir, const uin
 	}
 }
 
+/* Direction dir encrypts from here; both: the session is encrypted
+ * (encryption-handling bypass acts on it). */
+static void enc_begin(struct app_ctx *a, struct tls_state *s, int dir)
+{
+	s->dir[dir].enc = true;
+	if (s->dir[0].enc && s->dir[1].enc && !s->encrypted) {
+		s->encrypted = true;
+		a->tx.encrypted = true;
+	}
+}
+
 static void dir_end(struct app_ctx *a, struct tls_state *s, int dir)
 {
 	struct tls_dir *td = &s->dir[dir];
@@ -810,6 +821,7 @@ void tls_feed(struct app_ctx *a, struct tls_state *s, int dir, const uint8_t *d,
 			if (!s->info.rec_ver)
 				s->info.rec_ver = (uint16_t)(td->hdr[1] << 8 | td->hdr[2]);
 			if (td->rec_type == 23) { /* application data: encrypted from here */
+				enc_begin(a, s, dir);
 				dir_end(a, s, dir);
 				return;
 			}
@@ -822,8 +834,10 @@ void tls_feed(struct app_ctx *a, struct tls_state *s, int dir, const uint8_t *d,
 		td->rec_left -= k;
 		if (!td->rec_left) {
 			td->hdr_len = 0;
-			if (td->rec_type == 20) /* ChangeCipherSpec */
+			if (td->rec_type == 20) { /* ChangeCipherSpec */
+				enc_begin(a, s, dir);
 				dir_end(a, s, dir);
+			}
 		}
 	}
 }

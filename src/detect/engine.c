@@ -2313,6 +2313,10 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		}
 		for (unsigned i = 0; i < m->nans; i++)
 			add_inst(&bi[BUF_DNS_ANSWER_NAME], m->a[i].name, m->a[i].name_len);
+		for (unsigned i = 0; i < m->nauth; i++)
+			add_inst(&bi[BUF_DNS_AUTH_RRNAME], m->auth[i].name, m->auth[i].name_len);
+		for (unsigned i = 0; i < m->nadd; i++)
+			add_inst(&bi[BUF_DNS_ADD_RRNAME], m->add[i].name, m->add[i].name_len);
 		if (m->response) {
 			for (unsigned i = 0; i < m->nq; i++)
 				add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], m->q[i].name, m->q[i].name_len);
@@ -2899,12 +2903,24 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 	return true;
 }
 
+/* Can the buffer being inspected be absent here: a transaction of this
+ * packet that could have had it (a DNS buffer: a DNS message)? */
+static bool absent_here(const struct insp *st)
+{
+	switch (st->cur_buf) {
+	case BUF_DNS_QUERY: case BUF_DNS_QUERIES_RRNAME: case BUF_DNS_ANSWER_NAME:
+	case BUF_DNS_RESPONSE_RRNAME: case BUF_DNS_AUTH_RRNAME: case BUF_DNS_ADD_RRNAME:
+		return st->dns_here;
+	}
+	return st->tx_here;
+}
+
 /* Does a transformed buffer's list match one of the buffer's instances,
  * each through the chain? */
 static bool inspect_xlist(const struct xlist *x, const struct binst *bi, struct insp *st)
 {
 	if (!bi->n)
-		return x->list.cnt && x->list.v[0].type == SM_ABSENT;
+		return x->list.cnt && x->list.v[0].type == SM_ABSENT && absent_here(st);
 	for (unsigned i = 0; i < bi->n; i++) {
 		uint32_t len;
 		const uint8_t *buf = xform_apply(x, bi->p[i], bi->len[i], st->xs, st->md, &len);
@@ -2925,8 +2941,8 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 			      struct insp *st)
 {
 	uint8_t tmp[DNS_NAME_MAX + 2];
-	if (!bi->n) /* absent: the buffer is not there */
-		return l->cnt && l->v[0].type == SM_ABSENT;
+	if (!bi->n) /* absent: the buffer is not there, in a transaction of this packet */
+		return l->cnt && l->v[0].type == SM_ABSENT && absent_here(st);
 	for (unsigned i = 0; i < bi->n; i++) {
 		const uint8_t *buf = bi->p[i];
 		uint32_t len = bi->len[i];
@@ -2970,6 +2986,17 @@ static void cand_mark(void *ctx, uint32_t rule)
 	if (!dt->cand[w])
 		dt->touched[dt->ntouched++] = w;
 	dt->cand[w] |= 1ULL << (rule % 64);
+}
+
+/* Did a transaction of some protocol progress on this packet (so that a
+ * buffer it lacks is absent, not merely elsewhere)?  HTTP rules are
+ * evaluated only where their parts arrive anyway. */
+static bool tx_here(const struct app_tx *tx)
+{
+	return tx && (tx->ndns || tx->http_req || tx->http_resp || tx->nh2 || tx->nsmb || tx->nmqtt ||
+		      tx->nkrb5 || tx->npop3 || tx->nldap || tx->nsip || tx->tls_new || tx->ssh_new ||
+		      tx->quic || tx->snmp || tx->tftp || tx->ike || tx->nnfs || tx->nws || tx->rfb ||
+		      tx->dce_tx || tx->nftp || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log));
 }
 
 /* The instances of buffer b a rule inspects: this packet's, or for a =>
@@ -3062,7 +3089,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 		for (unsigned i = 0; i < bi[b].n; i++)
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 
-	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1 };
+	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1,
+			   .tx_here = tx_here(tx), .dns_here = tx && tx->ndns };
 	int16_t ent_buf = -1;
 	double ent_val = 0;
 	/* walk candidates in rule order: sort the touched words */

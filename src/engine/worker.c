@@ -1034,6 +1034,14 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		   w->app_on)
 		app_udp(&w->app, f, p);
 	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	/* encryption-handling bypass: an encrypted TLS or SSH session is
+	 * bypassed after this packet */
+	if (f && w->app.tx.encrypted && !(f->flags & FLOW_F_BYPASS) &&
+	    ((f->alproto == ALP_TLS && w->cfg->tls_encryption_handling == ENC_BYPASS) ||
+	     (f->alproto == ALP_SSH && w->cfg->ssh_encryption_handling == ENC_BYPASS))) {
+		f->flags |= FLOW_F_PASS | FLOW_F_BYPASS;
+		CNT_INC(&w->cnt, FLOW_BYPASSED);
+	}
 	bool keep_files = false;
 	if (w->rules) {
 		worker_check_rules(w);

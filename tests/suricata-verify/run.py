@@ -53,6 +53,8 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'stream.inline': None,
             'stream.midstream-policy': 'stream.midstream-policy',
             'stream.bypass': 'stream.bypass',
+            'app-layer.protocols.tls.encryption-handling': 'app-layer.protocols.tls.encryption-handling',
+            'app-layer.protocols.ssh.encryption-handling': 'app-layer.protocols.ssh.encryption-handling',
             'app-layer.protocols.ftp.max-tx': 'app-layer.protocols.ftp.max-tx',
             'app-layer.protocols.ldap.max-tx': 'app-layer.protocols.ldap.max-tx',
             # what Suricata's stream engine does with bad checksums: vigil's

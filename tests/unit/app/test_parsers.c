@@ -689,11 +689,13 @@ static size_t namelist(uint8_t *p, const char *s)
 
 struct ssh_seen {
 	char software[2][128], hassh_string[2][1024];
+	int encrypted;            /* packets that said "encrypted from here" */
 };
 
 static void ssh_cb(const struct app_tx *tx, void *ud)
 {
 	struct ssh_seen *s = ud;
+	s->encrypted += tx->encrypted;
 	if (!tx->ssh)
 		return;
 	for (int d = 0; d < 2; d++) {
@@ -736,6 +738,12 @@ static void ssh_conversation(size_t step, struct ssh_seen *s)
 		msg[start + 3] = (uint8_t)pl;
 		feed(&a, &f, d, msg, o, step, ssh_cb, s);
 	}
+	/* NEWKEYS from each side: encrypted once both have sent it */
+	static const uint8_t newkeys[16] = { 0, 0, 0, 12, 10, 21 };
+	feed(&a, &f, 0, newkeys, sizeof(newkeys), step, ssh_cb, s);
+	assert_int_equal(s->encrypted, 0);
+	feed(&a, &f, 1, newkeys, sizeof(newkeys), step, ssh_cb, s);
+	assert_int_equal(s->encrypted, 1);
 	assert_int_equal(f.alproto, ALP_SSH);
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
