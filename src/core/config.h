@@ -33,7 +33,8 @@ struct config {
 };
 
 enum { RUNMODE_WORKERS = 0, RUNMODE_SINGLE = 1 };
-enum { MIDSTREAM_IGNORE = 0, MIDSTREAM_PASS_FLOW = 1, MIDSTREAM_BYPASS = 2, MIDSTREAM_DROP_FLOW = 3 };
+enum { MIDSTREAM_IGNORE = 0, MIDSTREAM_PASS_FLOW = 1, MIDSTREAM_BYPASS = 2, MIDSTREAM_DROP_FLOW = 3,
+       MIDSTREAM_REJECT = 4 };
 /* app-layer.protocols.{tls,ssh}.encryption-handling */
 enum { ENC_DEFAULT = 0, ENC_BYPASS = 1, ENC_FULL = 2 };
 enum { LOGFILE_JSON = 0, LOGFILE_REGULAR = 1 };

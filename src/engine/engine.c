@@ -333,8 +333,10 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	struct hids_run *hids = NULL;
 	rules_state_init(&rules);
 	atomic_init(&ct.done, false);
-	if (cfg->stream_midstream_policy == MIDSTREAM_DROP_FLOW && !cfg->simulate_ips)
-		log_warn("stream.midstream-policy drop-flow: nothing is dropped in IDS mode; taken as ignore");
+	if ((cfg->stream_midstream_policy == MIDSTREAM_DROP_FLOW ||
+	     cfg->stream_midstream_policy == MIDSTREAM_REJECT) && !cfg->simulate_ips)
+		log_warn("stream.midstream-policy %s: nothing is dropped in IDS mode; taken as ignore",
+			 cfg->stream_midstream_policy == MIDSTREAM_REJECT ? "reject" : "drop-flow");
 	unsigned n = 1;
 	struct wthread *ts = NULL;
 	struct worker *wp[MAX_WORKERS];

@@ -967,8 +967,10 @@ static void midstream_policy(struct worker *w, struct flow *f)
 	case MIDSTREAM_PASS_FLOW: f->flags |= FLOW_F_PASS; break;
 	case MIDSTREAM_BYPASS: f->flags |= FLOW_F_PASS | FLOW_F_BYPASS; break;
 	case MIDSTREAM_DROP_FLOW:
+	case MIDSTREAM_REJECT:
 		if (w->ips && !(f->flags & FLOW_F_PASS))
-			f->flags |= FLOW_F_DROP;
+			f->flags |= FLOW_F_DROP |
+				    (w->cfg->stream_midstream_policy == MIDSTREAM_REJECT ? FLOW_F_REJECT : 0);
 		break;
 	default: break;
 	}
@@ -1005,7 +1007,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	if (f && (f->flags & FLOW_F_DROP) && w->ips) {
 		/* a dropped flow: later packets are dropped, not inspected */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
-		verdict = WV_DROP;
+		verdict = (f->flags & FLOW_F_REJECT) ? WV_REJECT : WV_DROP;
 		goto events;
 	}
 	if (f && (f->flags & FLOW_F_BYPASS)) {

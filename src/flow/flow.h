@@ -70,6 +70,7 @@ enum flow_flags {
 	FLOW_F_PASS = 1u << 4,       /* a pass rule matched: no more inspection */
 	FLOW_F_DROP = 1u << 5,       /* a drop/reject rule matched: drop the rest */
 	FLOW_F_BYPASS = 1u << 6,     /* nothing more to inspect: marked for bypass */
+	FLOW_F_REJECT = 1u << 7,     /* with FLOW_F_DROP: its packets are rejected, not just dropped */
 };
 
 /* app_proto values; the app-layer issue fills this in. */

@@ -303,9 +303,9 @@ def plan(tdir, t, vigil):
                 kv = toks[i + 1]
                 key = kv.split('=')[0]
                 if key == 'stream.midstream-policy' and \
-                        kv.split('=', 1)[1] not in ('ignore', 'pass-flow', 'bypass', 'drop-flow') and \
+                        kv.split('=', 1)[1] not in ('ignore', 'pass-flow', 'bypass', 'drop-flow', 'reject') and \
                         not t.get('exit-code'):
-                    # drop-packet, pass-packet, reject: not in vigil (an
+                    # drop-packet, pass-packet: not in vigil (an
                     # error there, which Suricata expects only with
                     # stream.midstream on)
                     return None, f'config {kv}'
