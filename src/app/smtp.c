@@ -786,8 +786,13 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 		}
 		if (!full)
 			return;
-		if (!s->cut_taken[dir])
+		if (!s->cut_taken[dir]) {
+			/* frames: a command (or AUTH) line, a reply line, with its LF */
+			if (dir == 1 || s->mode == SM_CMD)
+				app_frame_add(a, dir ? FR_SMTP_RESPONSE_LINE : FR_SMTP_COMMAND_LINE, dir, ln->buf,
+					      ln->len, (const uint8_t *)"\n", 1);
 			line_in(a, s, dir, ln->buf, ln->len, false);
+		}
 		s->cut_taken[dir] = false;
 		line_done(ln);
 		if (s->mime.long_name) {

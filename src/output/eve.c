@@ -711,6 +711,7 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
 		jb_u64(jb, "length", fr->len);
 		jb_bool(jb, "complete", true);
+		b64_field(jb, "payload", fr->p, fr->len);
 		jb_close(jb);
 		break;
 	}
