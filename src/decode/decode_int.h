@@ -16,6 +16,8 @@ enum {
 	ETHERTYPE_IPV6 = 0x86dd,
 	ETHERTYPE_TEB = 0x6558, /* transparent ethernet bridging (GRE) */
 	ETHERTYPE_PPP = 0x880b,
+	ETHERTYPE_DCE = 0x8903, /* Cisco FabricPath / DCE: 2 bytes, then another Ethernet header */
+	ETHERTYPE_NSH = 0x894f, /* Network Service Header (RFC 8300) */
 };
 
 enum {

@@ -28,6 +28,49 @@ void decode_ether(struct decode_ctx *d, struct packet *p, struct cursor c)
 	decode_ethertype(d, p, type, c);
 }
 
+/* NSH (RFC 8300): a 4-byte base header (version 0, TTL, length in 4-byte
+ * words, MD type, next protocol), the service path header, MD type 1's
+ * 16 bytes of context or type 2's TLVs (the length covers them all);
+ * then IPv4, IPv6, Ethernet or NSH again. */
+static void decode_nsh(struct decode_ctx *d, struct packet *p, struct cursor c)
+{
+	CNT_INC(d->cnt, DECODER_NSH);
+	if (!cur_has(&c, 8)) {
+		pkt_event(p, EV_NSH_HEADER_TOO_SMALL);
+		p->flags |= PKT_INVALID;
+		return;
+	}
+	const uint8_t *h = c.p;
+	uint8_t ver = h[0] >> 6, md = h[2] & 0x0f, next = h[3];
+	uint32_t len = (uint32_t)(h[1] & 0x3f) * 4; /* after 2 bits of version, O, U, 6 of TTL */
+	int ev = -1;
+	if (ver != 0)
+		ev = EV_NSH_UNSUPPORTED_VERSION;
+	else if (md == 0 || md == 0xf)
+		ev = EV_NSH_RESERVED_TYPE;
+	else if (md != 1 && md != 2)
+		ev = EV_NSH_UNSUPPORTED_TYPE;
+	else if (len < 8 || (md == 1 && len != 24) || !cur_has(&c, len))
+		ev = EV_NSH_BAD_HEADER_LENGTH;
+	if (ev >= 0) {
+		pkt_event(p, (enum event_id)ev);
+		p->flags |= PKT_INVALID;
+		return;
+	}
+	if (!decode_layer_enter(d, p))
+		return;
+	cur_skip(&c, len);
+	switch (next) {
+	case 1: decode_ipv4(d, p, c); return;
+	case 2: decode_ipv6(d, p, c); return;
+	case 3: decode_ether(d, p, c); return;
+	case 4: decode_nsh(d, p, c); return;
+	default:
+		pkt_event(p, EV_NSH_UNKNOWN_PAYLOAD);
+		return;
+	}
+}
+
 void decode_ethertype(struct decode_ctx *d, struct packet *p, uint16_t type, struct cursor c)
 {
 	switch (type) {
@@ -64,6 +107,21 @@ void decode_ethertype(struct decode_ctx *d, struct packet *p, uint16_t type, str
 	}
 	case ETHERTYPE_ARP:
 		CNT_INC(d->cnt, DECODER_ARP);
+		return;
+	case ETHERTYPE_DCE:
+		/* two bytes, then the frame again (Suricata's DCE) */
+		if (!cur_has(&c, 16)) {
+			pkt_event(p, EV_DCE_PKT_TOO_SMALL);
+			p->flags |= PKT_INVALID;
+			return;
+		}
+		if (!decode_layer_enter(d, p))
+			return;
+		cur_skip(&c, 2);
+		decode_ether(d, p, c);
+		return;
+	case ETHERTYPE_NSH:
+		decode_nsh(d, p, c);
 		return;
 	default:
 		if (type >= 0x0600) {

@@ -311,6 +311,74 @@ static void test_chdlc_and_short_l4(void **state)
 	assert_false(pkt_has_event(&p, EV_TCP_PKT_TOO_SMALL));
 }
 
+/* NSH (RFC 8300, MD types 1 and 2) and DCE (FabricPath) before an IPv4
+ * packet; bad NSH headers raise their events */
+static void test_nsh_and_dce(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	uint8_t frame[2048];
+	pg_ep4(&c, "10.0.0.1", 52377);
+	pg_ep4(&s, "10.0.0.2", 52464);
+	pg_udp(&pk, &c, &s, "data", 4, 0);
+	uint32_t ip = pk.len - 14; /* the IPv4 packet after the Ethernet header */
+	static const uint8_t md1[24] = { 0x00, 0x06, 0x01, 0x01, 0x00, 0x00, 0x01, 0x02 };
+	static const uint8_t md2[12] = { 0x00, 0x03, 0x02, 0x01, 0x00, 0x00, 0x01, 0x02,
+					 0x00, 0x01, 0x02, 0x00 }; /* one empty TLV */
+	const uint8_t *hdr[2] = { md1, md2 };
+	size_t hl[2] = { sizeof(md1), sizeof(md2) };
+	for (int k = 0; k < 2; k++) {
+		memcpy(frame, pk.buf, 12);
+		frame[12] = 0x89;
+		frame[13] = 0x4f;
+		memcpy(frame + 14, hdr[k], hl[k]);
+		memcpy(frame + 14 + hl[k], pk.buf + 14, ip);
+		decode_buf(&p, frame, (uint32_t)(14 + hl[k] + ip), LINK_ETHERNET);
+		assert_int_equal(p.ip_ver, 4);
+		assert_int_equal(p.proto, 17);
+		assert_int_equal(p.sp, 52377);
+		assert_int_equal(p.payload_len, 4);
+		assert_int_equal(p.event_cnt, 0);
+	}
+	/* version 1, MD type 0, a length past the packet, MPLS after it */
+	static const struct { uint8_t b0, b1, b2, b3; int ev; } bad[] = {
+		{ 0x40, 0x06, 0x01, 0x01, EV_NSH_UNSUPPORTED_VERSION },
+		{ 0x00, 0x06, 0x00, 0x01, EV_NSH_RESERVED_TYPE },
+		{ 0x00, 0x3f, 0x02, 0x01, EV_NSH_BAD_HEADER_LENGTH },
+		{ 0x00, 0x05, 0x01, 0x01, EV_NSH_BAD_HEADER_LENGTH },
+		{ 0x00, 0x06, 0x01, 0x05, EV_NSH_UNKNOWN_PAYLOAD },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memcpy(frame, pk.buf, 12);
+		frame[12] = 0x89;
+		frame[13] = 0x4f;
+		memcpy(frame + 14, md1, sizeof(md1));
+		frame[14] = bad[i].b0;
+		frame[15] = bad[i].b1;
+		frame[16] = bad[i].b2;
+		frame[17] = bad[i].b3;
+		memcpy(frame + 14 + sizeof(md1), pk.buf + 14, ip);
+		decode_buf(&p, frame, (uint32_t)(14 + sizeof(md1) + ip), LINK_ETHERNET);
+		assert_true(pkt_has_event(&p, (enum event_id)bad[i].ev));
+		assert_int_not_equal(p.ip_ver, 4);
+	}
+	decode_buf(&p, frame, 14 + 4, LINK_ETHERNET);
+	assert_true(pkt_has_event(&p, EV_NSH_HEADER_TOO_SMALL));
+	/* DCE: two bytes, then the whole Ethernet frame again */
+	memcpy(frame, pk.buf, 12);
+	frame[12] = 0x89;
+	frame[13] = 0x03;
+	frame[14] = frame[15] = 0;
+	memcpy(frame + 16, pk.buf, pk.len);
+	decode_buf(&p, frame, 16 + pk.len, LINK_ETHERNET);
+	assert_int_equal(p.ip_ver, 4);
+	assert_int_equal(p.dp, 52464);
+	assert_int_equal(p.payload_len, 4);
+	decode_buf(&p, frame, 14 + 10, LINK_ETHERNET);
+	assert_true(pkt_has_event(&p, EV_DCE_PKT_TOO_SMALL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_ipip_carrier),
 		cmocka_unit_test(test_all_prefixes),
 		cmocka_unit_test(test_chdlc_and_short_l4),
+		cmocka_unit_test(test_nsh_and_dce),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
