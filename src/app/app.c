@@ -28,7 +28,7 @@
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
 					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs", "websocket",
-					     "http2", "doh2" };
+					     "http2", "doh2", "mdns" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -1040,6 +1040,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_FTPDATA: CNT_INC(a->cnt, APP_FLOW_FTPDATA); break;
 	case ALP_QUIC: CNT_INC(a->cnt, APP_FLOW_QUIC); break;
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_FLOW_DNS_UDP); else CNT_INC(a->cnt, APP_FLOW_DNS_TCP); break;
+	case ALP_MDNS: CNT_INC(a->cnt, APP_FLOW_MDNS); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_FLOW_SIP_UDP); else CNT_INC(a->cnt, APP_FLOW_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_FLOW_LDAP_UDP); else CNT_INC(a->cnt, APP_FLOW_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_FLOW_TFTP); break;
@@ -1069,6 +1070,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_FTP: CNT_INC(a->cnt, APP_TX_FTP); break;
 	case ALP_FTPDATA: CNT_INC(a->cnt, APP_TX_FTPDATA); break;
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_TX_DNS_UDP); else CNT_INC(a->cnt, APP_TX_DNS_TCP); break;
+	case ALP_MDNS: CNT_INC(a->cnt, APP_TX_MDNS); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_TX_SIP_UDP); else CNT_INC(a->cnt, APP_TX_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_TX_LDAP_UDP); else CNT_INC(a->cnt, APP_TX_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_TX_TFTP); break;
@@ -1659,26 +1661,30 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		return;
 	}
 	}
-	bool dns_port = p->sp == 53 || p->dp == 53 || p->sp == 5353 || p->dp == 5353;
-	if (f->alproto == ALP_UNKNOWN || f->alproto == ALP_DNS) {
+	/* multicast DNS (port 5353) is its own protocol, as in Suricata 8:
+	 * the same messages, mdns records and mdns.* keywords */
+	bool mdns_port = p->sp == 5353 || p->dp == 5353;
+	bool dns_port = p->sp == 53 || p->dp == 53 || mdns_port;
+	if (f->alproto == ALP_UNKNOWN || f->alproto == ALP_DNS || f->alproto == ALP_MDNS) {
 		struct dns_msg *m = &a->tx.dns[0];
-		if (dns_parse(p->payload, p->payload_len, m) &&
-		    (dns_port || f->alproto == ALP_DNS)) {
+		bool dnsish = f->alproto == ALP_DNS || f->alproto == ALP_MDNS;
+		if (dns_parse(p->payload, p->payload_len, m) && (dns_port || dnsish)) {
 			if (f->alproto == ALP_UNKNOWN && (dns_port || !m->truncated_parse))
-				claim(a, f, ALP_DNS);
-			if (f->alproto == ALP_DNS) {
-				app_frame_add(a, FR_DNS_PDU, p->dir, p->payload, p->payload_len, NULL, 0);
+				claim(a, f, mdns_port ? ALP_MDNS : ALP_DNS);
+			if (f->alproto == ALP_DNS || f->alproto == ALP_MDNS) {
+				if (f->alproto == ALP_DNS)
+					app_frame_add(a, FR_DNS_PDU, p->dir, p->payload, p->payload_len, NULL, 0);
 				m->tx_id = f->dns_tx++;
-				app_count_tx(a, f->key.proto == 17, ALP_DNS);
+				app_count_tx(a, f->key.proto == 17, (int)f->alproto);
 				a->tx.ndns = 1;
-				a->tx.alproto = ALP_DNS;
+				a->tx.alproto = (uint8_t)f->alproto;
 				if (m->truncated_parse)
 					app_event(a, APP_EV_DNS_MALFORMED);
 				return;
 			}
 		}
-		if (f->alproto == ALP_DNS) {
-			a->tx.alproto = ALP_DNS;
+		if (dnsish) {
+			a->tx.alproto = (uint8_t)f->alproto;
 			app_event(a, p->payload_len >= 4 && (p->payload[3] & 0x40)
 					     ? APP_EV_DNS_Z_FLAG : APP_EV_DNS_MALFORMED);
 			app_parser_error(a, CNT_APP_ERR_DNS_UDP);

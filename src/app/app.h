@@ -45,6 +45,7 @@ enum alproto_id {
 	ALP_WEBSOCKET,
 	ALP_HTTP2,     /* HTTP/2 (http2.c) */
 	ALP_DOH2,      /* DNS over HTTP/2: an HTTP/2 flow that carried a DNS message */
+	ALP_MDNS,      /* multicast DNS (UDP 5353): DNS messages, mdns records and keywords */
 	ALP_MAX
 };
 /* Rule protocol "http1": HTTP/1 only ("http" is HTTP/1 and HTTP/2); a
@@ -1066,6 +1067,9 @@ struct jbuf;
 /* The "dns" object (Suricata's version 3): formats bit 1 detailed
  * answers, bit 2 grouped. */
 void dns_log(struct jbuf *jb, const struct dns_msg *m, uint8_t formats);
+/* An mDNS message as Suricata 8's mdns object: lower-case types, each
+ * record's data under its type's name (a TXT record's strings one list). */
+void mdns_log(struct jbuf *jb, const struct dns_msg *m);
 /* The fields of the "http" object (http records and alerts): headers
  * bit 1 every request header, bit 2 every response header. */
 void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct http_msg *resp,

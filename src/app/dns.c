@@ -12,6 +12,7 @@
 #include "app.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -385,5 +386,72 @@ void dns_log(struct jbuf *jb, const struct dns_msg *m, uint8_t formats)
 		dns_rr_list(jb, "authorities", m->auth, m->nauth, true);
 	if (m->response && m->nadd)
 		dns_rr_list(jb, "additionals", m->add, m->nadd, true);
+	jb_close(jb);
+}
+
+/* ---- the mdns record ---- */
+
+static void mdns_rr_list(struct jbuf *jb, const char *key, const struct dns_rr *v, unsigned n,
+			 bool answers)
+{
+	char tb[8], lc[16];
+	if (!n)
+		return;
+	jb_open_array(jb, key);
+	for (unsigned i = 0; i < n; i++) {
+		const char *t = dns_rrtype_name(v[i].type, tb);
+		size_t k = 0;
+		for (; t[k] && k < sizeof(lc) - 1; k++)
+			lc[k] = (char)tolower((unsigned char)t[k]);
+		lc[k] = '\0';
+		jb_open_object(jb, NULL);
+		jb_strn(jb, "rrname", (const uint8_t *)v[i].name, v[i].name_len);
+		jb_str(jb, "rrtype", lc);
+		if (answers) {
+			jb_u64(jb, "ttl", v[i].ttl);
+			if (v[i].type == 16) {
+				/* the strings of one TXT record (its entries follow
+				 * each other with the same owner) as one list */
+				jb_open_array(jb, "txt");
+				unsigned j = i;
+				for (; j < n && v[j].type == 16 && v[j].name_len == v[i].name_len &&
+				       !memcmp(v[j].name, v[i].name, v[i].name_len) && v[j].ttl == v[i].ttl; j++)
+					jb_strn(jb, NULL, (const uint8_t *)v[j].data, v[j].data_len);
+				jb_close(jb);
+				i = j - 1;
+			} else if (v[i].type == 33) {
+				jb_open_object(jb, "srv");
+				jb_u64(jb, "priority", v[i].u.srv[0]);
+				jb_u64(jb, "weight", v[i].u.srv[1]);
+				jb_u64(jb, "port", v[i].u.srv[2]);
+				jb_strn(jb, "name", (const uint8_t *)v[i].data, v[i].data_len);
+				jb_close(jb);
+			} else if (v[i].data_len) {
+				jb_strn(jb, lc, (const uint8_t *)v[i].data, v[i].data_len);
+			}
+		}
+		jb_close(jb);
+	}
+	jb_close(jb);
+}
+
+void mdns_log(struct jbuf *jb, const struct dns_msg *m)
+{
+	char hex[8], rb[8];
+	jb_open_object(jb, "mdns");
+	jb_str(jb, "type", m->response ? "response" : "request");
+	jb_u64(jb, "id", m->id);
+	snprintf(hex, sizeof(hex), "%04x", m->flags);
+	jb_str(jb, "flags", hex);
+	if (m->response) jb_bool(jb, "qr", true);
+	if (m->flags & 0x0400) jb_bool(jb, "aa", true);
+	if (m->flags & 0x0200) jb_bool(jb, "tc", true);
+	jb_u64(jb, "opcode", m->opcode);
+	if (m->response)
+		jb_str(jb, "rcode", dns_rcode_name(m->rcode, rb));
+	mdns_rr_list(jb, "queries", m->q, m->nq, false);
+	mdns_rr_list(jb, "answers", m->a, m->nans, true);
+	mdns_rr_list(jb, "authorities", m->auth, m->nauth, true);
+	mdns_rr_list(jb, "additionals", m->add, m->nadd, true);
 	jb_close(jb);
 }

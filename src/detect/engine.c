@@ -2302,32 +2302,39 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 		bi[b].n = 0;
 	if (!tx)
 		return;
+	/* DNS messages, or mDNS ones (the mdns.* buffers, as Suricata 8) */
+	bool md = tx->alproto == ALP_MDNS;
+	int b_qr = md ? BUF_MDNS_QUERIES_RRNAME : BUF_DNS_QUERIES_RRNAME;
+	int b_an = md ? BUF_MDNS_ANSWERS_RRNAME : BUF_DNS_ANSWER_NAME;
+	int b_au = md ? BUF_MDNS_AUTH_RRNAME : BUF_DNS_AUTH_RRNAME;
+	int b_ad = md ? BUF_MDNS_ADD_RRNAME : BUF_DNS_ADD_RRNAME;
+	int b_rr = md ? BUF_MDNS_RESPONSE_RRNAME : BUF_DNS_RESPONSE_RRNAME;
 	for (unsigned k = 0; k < tx->ndns; k++) {
 		const struct dns_msg *m = &tx->dns[k];
 		if (sel >= 0 && m->h2_ref && m->h2_ref != sel + 1)
 			continue;
 		for (unsigned i = 0; i < m->nq; i++) {
-			if (!m->response)
+			if (!m->response && !md)
 				add_inst(&bi[BUF_DNS_QUERY], m->q[i].name, m->q[i].name_len);
-			add_inst(&bi[BUF_DNS_QUERIES_RRNAME], m->q[i].name, m->q[i].name_len);
+			add_inst(&bi[b_qr], m->q[i].name, m->q[i].name_len);
 		}
 		for (unsigned i = 0; i < m->nans; i++)
-			add_inst(&bi[BUF_DNS_ANSWER_NAME], m->a[i].name, m->a[i].name_len);
+			add_inst(&bi[b_an], m->a[i].name, m->a[i].name_len);
 		for (unsigned i = 0; i < m->nauth; i++)
-			add_inst(&bi[BUF_DNS_AUTH_RRNAME], m->auth[i].name, m->auth[i].name_len);
+			add_inst(&bi[b_au], m->auth[i].name, m->auth[i].name_len);
 		for (unsigned i = 0; i < m->nadd; i++)
-			add_inst(&bi[BUF_DNS_ADD_RRNAME], m->add[i].name, m->add[i].name_len);
+			add_inst(&bi[b_ad], m->add[i].name, m->add[i].name_len);
 		if (m->response) {
 			for (unsigned i = 0; i < m->nq; i++)
-				add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], m->q[i].name, m->q[i].name_len);
+				add_inst(&bi[b_rr], m->q[i].name, m->q[i].name_len);
 			for (unsigned i = 0; i < (unsigned)m->nans + m->nauth + m->nadd; i++) {
 				const struct dns_rr *a = i < m->nans ? &m->a[i]
 							 : i < (unsigned)m->nans + m->nauth ? &m->auth[i - m->nans]
 							 : &m->add[i - m->nans - m->nauth];
-				add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], a->name, a->name_len);
+				add_inst(&bi[b_rr], a->name, a->name_len);
 				if (a->type == 5 || a->type == 12 || a->type == 15 || a->type == 2 ||
 				    a->type == 6 || a->type == 33)
-					add_inst(&bi[BUF_DNS_RESPONSE_RRNAME], a->data, a->data_len);
+					add_inst(&bi[b_rr], a->data, a->data_len);
 			}
 		}
 	}
@@ -2910,6 +2917,8 @@ static bool absent_here(const struct insp *st)
 	switch (st->cur_buf) {
 	case BUF_DNS_QUERY: case BUF_DNS_QUERIES_RRNAME: case BUF_DNS_ANSWER_NAME:
 	case BUF_DNS_RESPONSE_RRNAME: case BUF_DNS_AUTH_RRNAME: case BUF_DNS_ADD_RRNAME:
+	case BUF_MDNS_QUERIES_RRNAME: case BUF_MDNS_ANSWERS_RRNAME: case BUF_MDNS_AUTH_RRNAME:
+	case BUF_MDNS_ADD_RRNAME: case BUF_MDNS_RESPONSE_RRNAME:
 		return st->dns_here;
 	}
 	return st->tx_here;

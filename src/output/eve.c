@@ -71,6 +71,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->simulate_ips = c->simulate_ips;
 	ec->drop = c->eve_drop;
 	ec->dns = c->eve_dns;
+	ec->mdns = c->eve_mdns;
 	ec->http = c->eve_http;
 	ec->files = c->eve_files;
 	ec->tls = c->eve_tls;
@@ -682,6 +683,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		} else if (f->alproto == ALP_DNS && tx && tx->ndns) {
 			/* the DNS message of this packet, as its dns record */
 			dns_log(jb, &tx->dns[0], ec->dns_formats);
+		} else if (f->alproto == ALP_MDNS && tx && tx->ndns) {
+			mdns_log(jb, &tx->dns[0]);
 		}
 	}
 	if (f && tx && tx->nfiles) {
@@ -1022,6 +1025,16 @@ static void dns_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 {
 	if (f && f->alproto == ALP_DOH2)
 		return; /* DNS over HTTP/2: its streams' records (h2_rows) */
+	if (f && f->alproto == ALP_MDNS) {
+		/* multicast DNS: mdns records, each in its packet's direction */
+		for (unsigned i = 0; tx && ec->mdns && i < tx->ndns; i++) {
+			eve_header(jb, p->ts, "mdns", f, p, ec);
+			mdns_log(jb, &tx->dns[i]);
+			jb_close(jb);
+			jb_append(jb, "\n", 1);
+		}
+		return;
+	}
 	for (unsigned i = 0; tx && i < tx->ndns; i++)
 		if (!(f && f->dns_nolog && tx->dns[i].response && tx->dns[i].id == f->dns_nolog_id))
 			eve_dns_record(jb, p, &tx->dns[i], ec); /* (else: a config rule's answer) */

@@ -23,6 +23,7 @@ struct eve_cfg {
 	bool nfs;
 	bool websocket, alert_ws_payload, alert_ws_payload_printable;
 	bool http2, doh2;          /* HTTP/2 http records; DNS over HTTP/2 dns records */
+	bool mdns;
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */

@@ -3055,6 +3055,54 @@ static void test_websocket_deflate_and_limits(void **state)
 	assert_true(app_ev_has(&s.events, APP_EV_WEBSOCKET_INVALID_FRAME));
 }
 
+/* Multicast DNS (UDP 5353) is mdns, not dns: its message, and the mdns
+ * object with lower-case types, a PTR's target and a TXT record's strings
+ * as one list */
+static void test_mdns(void **state)
+{
+	(void)state;
+	/* a response: answer 1 a PTR "_x._tcp.local" -> "h._x._tcp.local",
+	 * answer 2 a TXT of "a=1" and "b=2" */
+	static const uint8_t msg[] = {
+		0x00, 0x00, 0x84, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+		2, '_', 'x', 4, '_', 't', 'c', 'p', 5, 'l', 'o', 'c', 'a', 'l', 0,
+		0x00, 0x0c, 0x00, 0x01, 0x00, 0x00, 0x11, 0x94, 0x00, 0x04, 1, 'h', 0xc0, 0x0c,
+		0xc0, 0x0c, 0x00, 0x10, 0x00, 0x01, 0x00, 0x00, 0x11, 0x94, 0x00, 0x08,
+		3, 'a', '=', '1', 3, 'b', '=', '2',
+	};
+	struct app_ctx a;
+	struct flow f;
+	struct packet p;
+	ctx_init(&a, 0, 1 << 20);
+	memset(&f, 0, sizeof(f));
+	f.key.proto = 17;
+	f.key.sp = 5353;
+	f.key.dp = 5353;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.sp = p.dp = 5353;
+	p.flow = &f;
+	p.payload = guard_copy(msg, sizeof(msg));
+	p.payload_len = sizeof(msg);
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(f.alproto, ALP_MDNS);
+	assert_int_equal(a.tx.ndns, 1);
+	assert_int_equal(a.tx.alproto, ALP_MDNS);
+	struct jbuf jb = { 0 };
+	jb_open_object(&jb, NULL);
+	mdns_log(&jb, &a.tx.dns[0]);
+	jb_close(&jb);
+	char rec[1024];
+	snprintf(rec, sizeof(rec), "%.*s", (int)jb.len, jb.buf);
+	jb_fini(&jb);
+	assert_non_null(strstr(rec, "\"type\":\"response\""));
+	assert_non_null(strstr(rec, "{\"rrname\":\"_x._tcp.local\",\"rrtype\":\"ptr\",\"ttl\":4500,"
+				    "\"ptr\":\"h._x._tcp.local\"}"));
+	assert_non_null(strstr(rec, "\"rrtype\":\"txt\",\"ttl\":4500,\"txt\":[\"a=1\",\"b=2\"]}"));
+	app_flow_free_ctx(&a, &f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3079,6 +3127,7 @@ int main(void)
 		cmocka_unit_test(test_http2_br),
 		cmocka_unit_test(test_http2_limits),
 		cmocka_unit_test(test_http2_doh),
+		cmocka_unit_test(test_mdns),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),
