@@ -833,13 +833,16 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (capt) {
 		for (char *t = capt + 1; *t; t++)
 			if (!(isalnum((unsigned char)*t) || *t == '_' || *t == ':' || *t == ',' || *t == '.' || *t == ' ')) {
+				/* (the message before d, which it quotes, is freed) */
+				snprintf(pc->err, sizeof(pc->err), "pcre: bad capture target \"%.64s\"", capt + 1);
 				v_free(d);
-				FAIL("pcre: bad capture target \"%s\"", capt + 1);
+				return -1;
 			}
 		char *t = trim(capt + 1);
 		if (strncmp(t, "flow:", 5) && strncmp(t, "pkt:", 4)) {
+			snprintf(pc->err, sizeof(pc->err), "pcre: capture target \"%.64s\" is not flow:NAME or pkt:NAME", t);
 			v_free(d);
-			FAIL("pcre: capture target \"%s\" is not flow:NAME or pkt:NAME", t);
+			return -1;
 		}
 		*capt = '\0';
 	}
