@@ -1904,6 +1904,9 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		return false;
 	if ((r->csum_valid | r->csum_invalid) && !csum_ok(r, p))
 		return false;
+	/* a flow_start hook: the first packet of its direction */
+	if (r->flow_start && !(p->flow && p->flow->pkts[p->dir & 1] == 1))
+		return false;
 	const struct flow *f = p->flow;
 	/* (DCE/RPC rules also run on SMB flows, whose named pipes carry it,
 	 * "http" rules on HTTP/2, "dns" ones on DNS over HTTP/2, as in

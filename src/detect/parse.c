@@ -328,6 +328,24 @@ static int parse_proto(struct rule *r, const char *name, struct parse_ctx *pc)
 	for (; name[n] && n < sizeof(p) - 1; n++)
 		p[n] = (char)tolower((unsigned char)name[n]);
 	p[n] = '\0';
+	/* a rule hook (Suricata 8): "tcp:flow_start" inspects the first
+	 * packet of each direction of a flow; the app-layer hooks are not
+	 * in vigil */
+	char *hook = strchr(p, ':');
+	if (hook) {
+		*hook++ = '\0';
+		bool pkt_proto = !strcmp(p, "tcp") || !strcmp(p, "udp") || !strcmp(p, "ip") ||
+				 !strcmp(p, "icmp") || !strcmp(p, "icmpv6") || !strcmp(p, "sctp") ||
+				 !strcmp(p, "ipv4") || !strcmp(p, "ipv6");
+		if (!pkt_proto || strcmp(hook, "flow_start")) {
+			snprintf(pc->kw, sizeof(pc->kw), "hook %.20s:%.20s", p, hook);
+			snprintf(pc->err, sizeof(pc->err), "rule hook \"%.20s:%.20s\" is not supported (only the "
+				 "packet protocols' flow_start)", p, hook);
+			pc->unsupported = true;
+			return -1;
+		}
+		r->flow_start = true;
+	}
 	if (!strcmp(p, "ipv4") || !strcmp(p, "ipv6")) {
 		/* any IP protocol of that version */
 		r->proto = 0;

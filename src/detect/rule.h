@@ -314,6 +314,7 @@ struct rule {
 	} alp[4];
 	uint64_t dotprefix[4];    /* bit b: dotprefix on buffer b (RULE_DOT) */
 	bool bidir;
+	bool flow_start;     /* "tcp:flow_start": the first packet of each direction only */
 	bool txdir;          /* "=>": a transaction's two directions, evaluated once both are
 			      * there (addresses as written: source the client) */
 	bool noalert;

@@ -505,6 +505,14 @@ static void test_parse_header_and_meta(void **state)
 	assert_int_equal(r->csum_invalid, CSK_IPV4);
 	assert_int_equal(r->csum_valid, CSK_TCPV4);
 	rule_free(r);
+	/* a flow_start hook; app-layer hooks are not supported */
+	r = parse("alert tcp:flow_start any any -> any any (dsize:0; sid:4;)");
+	assert_non_null(r);
+	assert_true(r->flow_start);
+	assert_int_equal(r->proto, 6);
+	rule_free(r);
+	assert_null(parse("alert http1:request_started any any -> any any (sid:5;)"));
+	assert_true(pc.unsupported);
 	/* => rules: transactional, indexed both ways */
 	r = parse("alert http any any => any 80 (http.uri; content:\"/a\"; http.stat_code; content:\"200\"; sid:3;)");
 	assert_non_null(r);
