@@ -915,6 +915,22 @@ static void settings_apply(struct h2_state *s, int dir, uint16_t id, uint32_t v)
 		peer->max_frame = v;
 }
 
+/* A connection frame (SETTINGS, PING, GOAWAY) of type: on stream 0 only
+ * (else http2.invalid_frame_header and NULL), a stream-0 transaction of
+ * its own with the frame noted on dir's side; NULL when refused. */
+static struct h2_tx *conn_frame(struct app_ctx *a, struct h2_state *s, uint32_t sid, int dir,
+				uint8_t type)
+{
+	if (sid) {
+		app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
+		return NULL;
+	}
+	struct h2_tx *t = tx_of(a, s, 0, true);
+	if (t)
+		side_frame(&t->side[dir], type);
+	return t;
+}
+
 static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 {
 	struct h2_dir *hd = &s->dir[dir];
@@ -1023,9 +1039,8 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (!(t = tx_of(a, s, 0, true)))
+		if (!(t = conn_frame(a, s, sid, dir, type)))
 			return;
-		side_frame(&t->side[dir], type);
 		t->side[dir].settings = true;
 		cur_init(&rc, p, n);
 		while (cur_left(&rc) >= 6) {
@@ -1044,26 +1059,16 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (sid) {
-			app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
+		if (!(t = conn_frame(a, s, sid, dir, type)))
 			return;
-		}
-		if (!(t = tx_of(a, s, 0, true)))
-			return;
-		side_frame(&t->side[dir], type);
 		break;
 	case F_GOAWAY:
 		if (n < 8) {
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (sid) {
-			app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
+		if (!(t = conn_frame(a, s, sid, dir, type)))
 			return;
-		}
-		if (!(t = tx_of(a, s, 0, true)))
-			return;
-		side_frame(&t->side[dir], type);
 		cur_init(&rc, p, n);
 		cur_skip(&rc, 4); /* the last stream id */
 		LIST_ADD(&t->side[dir], err, nerr, cur_be32(&rc));

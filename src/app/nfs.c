@@ -430,6 +430,21 @@ static struct nfs_tx *file_tx_find(struct nfs_state *s, const struct fh *h, bool
 	return NULL;
 }
 
+/* The file of transaction t as fileinfo and the file keywords see it
+ * (its digests finished). */
+static void file_fill(struct app_file *fi, struct nfs_file *f, struct nfs_tx *t, bool truncated)
+{
+	memset(fi, 0, sizeof(*fi));
+	memcpy(fi->name, t->name, t->name_len);
+	fi->name_len = t->name_len;
+	fi->size = f->size;
+	fi->truncated = truncated;
+	fi->to_client = t->file_to_client;
+	fi->nfs_tx = t;
+	fi->tx_id = (uint32_t)(t->id - 1);
+	file_track_end(&f->ft, &fi->facts, !truncated);
+}
+
 static void file_close(struct app_ctx *a, struct nfs_state *s, struct nfs_tx *t, bool truncated)
 {
 	if (t->file < 0)
@@ -437,15 +452,7 @@ static void file_close(struct app_ctx *a, struct nfs_state *s, struct nfs_tx *t,
 	struct nfs_file *f = &s->files[t->file];
 	struct app_file *fi = app_file_slot(a);
 	if (fi) {
-		memset(fi, 0, sizeof(*fi));
-		memcpy(fi->name, t->name, t->name_len);
-		fi->name_len = t->name_len;
-		fi->size = f->size;
-		fi->truncated = truncated;
-		fi->to_client = t->file_to_client;
-		fi->nfs_tx = t;
-		fi->tx_id = (uint32_t)(t->id - 1);
-		file_track_end(&f->ft, &fi->facts, !truncated);
+		file_fill(fi, f, t, truncated);
 		if (f->body.len) {
 			fi->data = f->body.buf;
 			fi->data_len = f->body.len;
@@ -1343,15 +1350,7 @@ const struct app_file *nfs_open_file(struct nfs_state *s, struct app_file *fi)
 		if (!t->used || t->file < 0)
 			continue;
 		struct nfs_file *f = &s->files[t->file];
-		memset(fi, 0, sizeof(*fi));
-		memcpy(fi->name, t->name, t->name_len);
-		fi->name_len = t->name_len;
-		fi->size = f->size;
-		fi->truncated = true;
-		fi->to_client = t->file_to_client;
-		fi->nfs_tx = t;
-		fi->tx_id = (uint32_t)(t->id - 1);
-		file_track_end(&f->ft, &fi->facts, false);
+		file_fill(fi, f, t, true);
 		file_track_free(&f->ft);
 		f->used = false;
 		t->file = -1;

@@ -7,12 +7,10 @@ capture of suricata-verify's http-all-headers (a GET without a body, a
 
     absent.py VIGIL CORPORA
 """
-import collections
-import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from rulerun import alert_counts, load_one
 
 vigil, corpora = sys.argv[1], sys.argv[2]
 pcap = os.path.join(corpora, "suricata-verify/tests/http-all-headers/input.pcap")
@@ -32,28 +30,16 @@ CASES = {
 }
 REFUSED = ['content:"a"; absent;', 'http.uri; content:"a"; absent;', 'http.uri; absent: maybe;']
 fails = 0
-with tempfile.TemporaryDirectory() as d:
-    rf = os.path.join(d, "r.rules")
-    with open(rf, "w") as f:
-        for sid, (opts, _) in CASES.items():
-            f.write('alert http any any -> any any (%s sid:%d;)\n' % (opts, sid))
-    subprocess.run([vigil, "-r", pcap, "-l", d, "-S", rf, "--runmode", "single", "-k", "none"],
-                   capture_output=True, check=True)
-    got = collections.Counter()
-    for line in open(os.path.join(d, "eve.json")):
-        e = json.loads(line)
-        if e.get("event_type") == "alert":
-            got[e["alert"]["signature_id"]] += 1
-    for sid, (opts, want) in CASES.items():
-        ok = got[sid] == want
-        fails += not ok
-        print("%s sid %d: %d alert(s), want %d: %s" % ("ok  " if ok else "FAIL", sid, got[sid], want, opts))
-    for i, opts in enumerate(REFUSED):
-        with open(rf, "w") as f:
-            f.write('alert http any any -> any any (%s sid:%d;)\n' % (opts, 100 + i))
-        r = subprocess.run([vigil, "-T", "-S", rf], capture_output=True, text=True)
-        ok = "1 skipped" in r.stdout + r.stderr and "absent" in r.stderr
-        fails += not ok
-        print("%s refused: %s" % ("ok  " if ok else "FAIL", opts))
+got = alert_counts(vigil, pcap, ['alert http any any -> any any (%s sid:%d;)' % (opts, sid)
+                                 for sid, (opts, _) in CASES.items()])
+for sid, (opts, want) in CASES.items():
+    ok = got[sid] == want
+    fails += not ok
+    print("%s sid %d: %d alert(s), want %d: %s" % ("ok  " if ok else "FAIL", sid, got[sid], want, opts))
+for i, opts in enumerate(REFUSED):
+    skipped, err = load_one(vigil, 'alert http any any -> any any (%s sid:%d;)' % (opts, 100 + i))
+    ok = skipped and "absent" in err
+    fails += not ok
+    print("%s refused: %s" % ("ok  " if ok else "FAIL", opts))
 print("absent: %d failed" % fails)
 sys.exit(1 if fails else 0)

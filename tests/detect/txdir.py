@@ -10,12 +10,10 @@ the one-transaction capture of suricata-verify's http-all-headers (GET
 
     txdir.py VIGIL CORPORA
 """
-import collections
-import json
 import os
-import subprocess
 import sys
-import tempfile
+
+from rulerun import alert_counts, load_one
 
 vigil, corpora = sys.argv[1], sys.argv[2]
 pcap = os.path.join(corpora, "suricata-verify/tests/http-all-headers/input.pcap")
@@ -47,35 +45,20 @@ REFUSED = {
     104: ('content:"/download"; content:"200";', "should use both directions"),
 }
 fails = 0
-with tempfile.TemporaryDirectory() as d:
-    rf = os.path.join(d, "r.rules")
-    with open(rf, "w") as f:
-        for sid, (text, _) in CASES.items():
-            f.write('alert http any %s sid:%d;)\n' % (text, sid))
-    subprocess.run([vigil, "-r", pcap, "-l", d, "-S", rf, "--runmode", "single", "-k", "none"],
-                   capture_output=True, check=True)
-    got = collections.Counter()
-    for line in open(os.path.join(d, "eve.json")):
-        e = json.loads(line)
-        if e.get("event_type") == "alert":
-            got[e["alert"]["signature_id"]] += 1
-    for sid, (text, want) in CASES.items():
-        ok = got[sid] == want
-        fails += not ok
-        print("%s sid %d: %d alert(s), want %d" % ("ok  " if ok else "FAIL", sid, got[sid], want))
-    for sid, (opts, msg) in REFUSED.items():
-        with open(rf, "w") as f:
-            f.write('alert http any any => any any (%s sid:%d;)\n' % (opts, sid))
-        r = subprocess.run([vigil, "-T", "-S", rf], capture_output=True, text=True)
-        ok = msg in r.stderr and "1 skipped" in r.stdout + r.stderr
-        fails += not ok
-        print("%s refused %d: %s" % ("ok  " if ok else "FAIL", sid, msg if ok else r.stderr.strip()))
-    # a buffer's direction belongs to => rules only
-    with open(rf, "w") as f:
-        f.write('alert http any any -> any any (http.connection: to_client; content:"x"; sid:200;)\n')
-    r = subprocess.run([vigil, "-T", "-S", rf], capture_output=True, text=True)
-    ok = "transactional (=>) rules" in r.stderr
+got = alert_counts(vigil, pcap, ['alert http any %s sid:%d;)' % (text, sid) for sid, (text, _) in CASES.items()])
+for sid, (text, want) in CASES.items():
+    ok = got[sid] == want
     fails += not ok
-    print("%s refused 200: direction on a -> rule" % ("ok  " if ok else "FAIL"))
+    print("%s sid %d: %d alert(s), want %d" % ("ok  " if ok else "FAIL", sid, got[sid], want))
+for sid, (opts, msg) in REFUSED.items():
+    skipped, err = load_one(vigil, 'alert http any any => any any (%s sid:%d;)' % (opts, sid))
+    ok = msg in err and skipped
+    fails += not ok
+    print("%s refused %d: %s" % ("ok  " if ok else "FAIL", sid, msg if ok else err.strip()))
+# a buffer's direction belongs to => rules only
+skipped, err = load_one(vigil, 'alert http any any -> any any (http.connection: to_client; content:"x"; sid:200;)')
+ok = "transactional (=>) rules" in err
+fails += not ok
+print("%s refused 200: direction on a -> rule" % ("ok  " if ok else "FAIL"))
 print("txdir: %d failed" % fails)
 sys.exit(1 if fails else 0)
