@@ -203,6 +203,11 @@ static int cfg_apply(struct config *c, const struct cfg_key *k, const char *val,
 	}
 	case T_ENUM: {
 		int i = enum_index(k->def, val);
+		/* a yes|no choice takes YAML's other spellings of a boolean */
+		if (i < 0 && (!strcmp(val, "true") || !strcmp(val, "on")))
+			i = enum_index(k->def, "yes");
+		if (i < 0 && (!strcmp(val, "false") || !strcmp(val, "off")))
+			i = enum_index(k->def, "no");
 		if (i < 0)
 			return verr_set(e, V_EINVAL, "%s:%lu: %s: \"%s\" is not one of %s", origin,
 					line, k->path, val, k->def);

@@ -36,6 +36,7 @@ enum { RUNMODE_WORKERS = 0, RUNMODE_SINGLE = 1 };
 enum { MIDSTREAM_IGNORE = 0, MIDSTREAM_PASS_FLOW = 1, MIDSTREAM_BYPASS = 2, MIDSTREAM_DROP_FLOW = 3,
        MIDSTREAM_REJECT = 4 };
 /* app-layer.protocols.{tls,ssh}.encryption-handling */
+enum { STREAM_INLINE_YES = 0, STREAM_INLINE_AUTO = 1, STREAM_INLINE_NO = 2 };
 enum { ENC_DEFAULT = 0, ENC_BYPASS = 1, ENC_FULL = 2 };
 enum { LOGFILE_JSON = 0, LOGFILE_REGULAR = 1 };
 enum { CSUM_AUTO = 0, CSUM_ALL = 1, CSUM_NONE = 2 };

@@ -65,6 +65,7 @@ enum pkt_flags {
 	PKT_FLOW_EST = 1u << 10,  /* TCP: the session was established before this packet */
 	PKT_STREAM_IGNORED = 1u << 11, /* TCP: the stream engine did not take it (invalid timestamp) */
 	PKT_CSUM_OFF = 1u << 12,  /* checksums not validated (-k none, or auto decided so) */
+	PKT_PSEUDO = 1u << 13,    /* made at flow end to inspect what was held (no wire packet) */
 };
 
 #define PKT_MAX_EVENTS 8

@@ -605,6 +605,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		if ((rc = worker_init(&t->w, cfg, inited, nq, eve, e)) < 0)
 			goto out;
 		t->w.ips = true;
+		t->w.rc.ack_gated = cfg->stream_inline == STREAM_INLINE_NO;
 		t->w.live = true;
 		t->w.bypass = cfg->nfq_bypass && cfg->nfq_bypass_mark;
 		t->mark = (uint32_t)cfg->nfq_bypass_mark;

@@ -64,9 +64,75 @@ static void pol_emit(struct worker *w, enum eve_at at, const struct packet *p, c
 	eve_policy_alert(&w->out, at, p, f, ts, &w->pa, &w->ec);
 }
 
+static int run_detect(struct worker *w, struct packet *p);
+
+/* Suricata's flow-timeout pseudo-packet: a TCP direction still holding
+ * bytes at the flow's end (never acknowledged, or behind a hole) has
+ * them delivered and inspected on a packet made for it, in that
+ * direction, with pkt_src "stream (flow timeout)"; its alerts and
+ * records are written as a wire packet's. */
+static void pseudo_packet(struct packet *p, struct flow *f, int d)
+{
+	memset(p, 0, sizeof(*p));
+	p->ts = f->last;
+	p->flags = PKT_PSEUDO | PKT_HAS_PORTS | PKT_FLOW_EST | (f->key.ip_ver == 6 ? PKT_IPV6 : PKT_IPV4);
+	p->ip_ver = f->key.ip_ver;
+	p->proto = 6;
+	memcpy(p->src, d ? f->key.dst : f->key.src, 16);
+	memcpy(p->dst, d ? f->key.src : f->key.dst, 16);
+	p->sp = d ? f->key.dp : f->key.sp;
+	p->dp = d ? f->key.sp : f->key.dp;
+	p->tcp_flags = TH_ACK;
+	p->flow = f;
+	p->dir = (uint8_t)d;
+}
+
+static void flush_held(struct worker *w, struct flow *f)
+{
+	if (f->key.proto != 6 || (f->flags & (FLOW_F_BYPASS | FLOW_F_DROP)))
+		return;
+	bool held[2], acked[2];
+	for (int d = 0; d < 2; d++) {
+		const struct reasm_dir *rd = f->stream[d];
+		held[d] = reasm_pending(rd);
+		acked[d] = held[d] && f->peer[d ^ 1].ack_seen &&
+			   (int32_t)(f->peer[d ^ 1].last_ack - rd->next_seq) > 0;
+	}
+	if (!held[0] && !held[1])
+		return;
+	/* the direction whose held bytes the peer acknowledged first: Suricata
+	 * had parsed those already, on the acknowledging packet */
+	int first = acked[1] && !acked[0];
+	struct packet *p = &w->pseudo;
+	for (int k = 0; k < 2; k++) {
+		int d = first ^ k;
+		struct reasm_dir *rd = f->stream[d];
+		if (!held[d])
+			continue;
+		pseudo_packet(p, f, d);
+		app_tx_reset(&w->app);
+		reasm_finish(&w->rc, rd, f, d);
+		rd->close_pending = false;
+		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+		bool keep_files = false;
+		if (w->rules && w->dt) {
+			run_detect(w, p);
+			keep_files = w->dres.filestore;
+		}
+		if (w->eve)
+			eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
+		if (w->app.tx.nfiles) {
+			files_settle(w, keep_files);
+			if (w->eve)
+				eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+		}
+	}
+}
+
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
+	flush_held(w, f);
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	files_settle(w, false);
 	if (w->eve) /* what the protocols never wrote for it */
@@ -141,6 +207,8 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 		return verr_set(e, V_ENOMEM, "out of memory (flow table)");
 	}
 	reasm_ctx_init(&w->rc, cfg, nworkers, &w->cnt, on_stream_data, w);
+	w->rc.ack_gated = cfg->stream_inline == STREAM_INLINE_NO ||
+			  (cfg->stream_inline == STREAM_INLINE_AUTO && !cfg->simulate_ips);
 	struct app_cfg ac = { (uint32_t)MIN(cfg->http_req_body_limit, UINT32_MAX / 2),
 			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
 			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0,
@@ -976,6 +1044,17 @@ static void midstream_policy(struct worker *w, struct flow *f)
 	}
 }
 
+/* A TCP direction is over for the parsers: now, or once the bytes it
+ * still holds are delivered. */
+static void tcp_close(struct worker *w, struct flow *f, int dir)
+{
+	struct reasm_dir *rd = f->stream[dir];
+	if (w->rc.ack_gated && reasm_pending(rd))
+		rd->close_pending = true;
+	else
+		app_tcp_close(&w->app, f, dir);
+}
+
 static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t *data,
 		       uint32_t caplen, uint32_t wirelen, uint64_t pcap_cnt)
 {
@@ -1024,13 +1103,22 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		stream_packet(&w->rc, p);
 		if (w->app_on && f->app)
 			app_tcp_packet(&w->app, f, p->dir);
-		/* (a FIN or RST the stream engine ignored ends nothing) */
+		/* (a FIN or RST the stream engine ignored ends nothing; a
+		 * direction still holding unacknowledged bytes is told once
+		 * they are out, or at the flow's end) */
 		bool taken = !(p->flags & PKT_STREAM_IGNORED);
 		if ((p->tcp_flags & TH_FIN) && w->app_on && taken)
-			app_tcp_close(&w->app, f, p->dir);
+			tcp_close(w, f, p->dir);
 		if ((p->tcp_flags & TH_RST) && w->app_on && taken) { /* both directions are over */
-			app_tcp_close(&w->app, f, 0);
-			app_tcp_close(&w->app, f, 1);
+			tcp_close(w, f, 0);
+			tcp_close(w, f, 1);
+		}
+		for (int x = 0; x < 2 && w->app_on; x++) {
+			struct reasm_dir *rd = f->stream[x];
+			if (rd && rd->close_pending && !reasm_pending(rd)) {
+				rd->close_pending = false;
+				app_tcp_close(&w->app, f, x);
+			}
 		}
 	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD) &&
 		   w->app_on)

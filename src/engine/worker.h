@@ -92,6 +92,7 @@ struct worker {
 	bool pooled;         /* this thread's allocation pool is set up */
 	struct timers timers; /* flow expiry, the session walk: packet time, wall time live */
 	struct packet pkt;
+	struct packet pseudo;  /* a flow's end: what was held, inspected (see flush_held) */
 	uint32_t ifindex;    /* the next packet's input interface (inline), 0 if unknown */
 	struct { uint32_t index; char name[16]; } ifcache[32]; /* index -> name */
 };

@@ -433,6 +433,8 @@ static const char *pkt_src(const struct packet *p)
 {
 	static const char *const tun[] = { "wire/pcap", "ipv4 tunnel", "ipv6 tunnel", "gre tunnel",
 					    "vxlan encapsulation", "geneve encapsulation" };
+	if (p->flags & PKT_PSEUDO)
+		return "stream (flow timeout)";
 	if (p->flags & PKT_REBUILT)
 		return "defrag";
 	if ((p->flags & PKT_TUNNEL) && p->tun_kind < sizeof(tun) / sizeof(tun[0]))

@@ -76,15 +76,35 @@ static void deliver(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, 
 		rc->cb(rc->ud, f, dir, data, len, flags);
 }
 
-/* Delivers buffered segments that have become in order. */
+/* Where delivery stops: acknowledged delivery holds what the peer has
+ * not acknowledged; otherwise (inline, or the flow is ending) nothing. */
+static uint32_t limit_of(const struct reasm_ctx *rc, const struct reasm_dir *rd)
+{
+	if (!rc->ack_gated || rd->ungated)
+		return rd->next_seq + 0x7fffffffu;
+	if (!rd->edge_set || SEQ_LT(rd->edge, rd->next_seq))
+		return rd->next_seq;
+	return rd->edge;
+}
+
+/* Delivers buffered segments that have become in order, up to the
+ * limit (a segment the limit cuts stays, its head delivered). */
 static void drain(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir)
 {
+	uint32_t limit = limit_of(rc, rd);
 	while (rd->ooo && SEQ_LEQ(rd->ooo->seq, rd->next_seq)) {
 		struct reasm_seg *s = rd->ooo;
 		uint32_t skip = rd->next_seq - s->seq;
 		if (skip < s->len) {
-			deliver(rc, rd, f, dir, s->data + skip, s->len - skip, 0);
-			rd->next_seq = s->seq + s->len;
+			if (!SEQ_LT(rd->next_seq, limit))
+				return;
+			uint32_t n = s->len - skip;
+			if (limit - rd->next_seq < n)
+				n = limit - rd->next_seq;
+			deliver(rc, rd, f, dir, s->data + skip, n, 0);
+			rd->next_seq += n;
+			if (skip + n < s->len)
+				return;
 		}
 		rd->ooo = s->next;
 		if (!rd->ooo)
@@ -93,12 +113,37 @@ static void drain(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, in
 	}
 }
 
+/* Delivers the first held in-order segment whatever was acknowledged
+ * (room is needed); false if the first buffered segment lies past a hole. */
+static bool force_head(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir)
+{
+	if (!rd->ooo || SEQ_GT(rd->ooo->seq, rd->next_seq))
+		return false;
+	struct reasm_seg *s = rd->ooo;
+	uint32_t skip = rd->next_seq - s->seq;
+	if (skip < s->len) {
+		CNT_ADD(rc->cnt, TCP_UNACKED_FORCED, s->len - skip);
+		deliver(rc, rd, f, dir, s->data + skip, s->len - skip, 0);
+		rd->next_seq = s->seq + s->len;
+	}
+	rd->ooo = s->next;
+	if (!rd->ooo)
+		rd->ooo_tail = NULL;
+	seg_free(rc, rd, s);
+	return true;
+}
+
 /* Skips the gap before the first buffered segment and delivers on. */
 static void skip_gap(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
 		     struct packet *p)
 {
 	if (!rd->ooo)
 		return;
+	if (SEQ_LEQ(rd->ooo->seq, rd->next_seq)) {
+		/* no hole: held bytes */
+		drain(rc, rd, f, dir);
+		return;
+	}
 	uint32_t gap = rd->ooo->seq - rd->next_seq;
 	rd->gaps++;
 	rd->gap_bytes += gap;
@@ -112,6 +157,15 @@ static void skip_gap(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f,
 	 * Suricata does not read on past it then (tcp-rst-unacked-stream) */
 	deliver(rc, rd, f, dir, NULL, p ? gap : 0, STREAM_GAP);
 	drain(rc, rd, f, dir);
+}
+
+/* Makes room in the buffer: held acknowledged-delivery bytes go out
+ * first, else the oldest gap is skipped. */
+static void make_room(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+		      struct packet *p)
+{
+	if (!force_head(rc, rd, f, dir))
+		skip_gap(rc, rd, f, dir, p);
 }
 
 /* Buffers [seq, seq+len) minus what is already buffered.  Returns false
@@ -180,12 +234,63 @@ static bool buffer_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct pa
 	return true;
 }
 
+/* Acknowledged delivery: a segment that continues (or repeats) the bytes
+ * received in order is held until acknowledged; returns false for one
+ * past a hole, which takes the out-of-order path. */
+static bool held_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+			 struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	uint32_t end = seq + len;
+	uint32_t seen = SEQ_GT(rd->held_end, rd->next_seq) ? rd->held_end : rd->next_seq;
+	if (SEQ_LEQ(end, seen)) {
+		/* a repeat: bytes still held are compared (first copy wins) */
+		CNT_INC(rc->cnt, TCP_RETRANS);
+		if (p)
+			pkt_event(p, EV_STREAM_PKT_RETRANSMISSION);
+		if (SEQ_GT(end, rd->next_seq)) {
+			uint32_t from = SEQ_GT(rd->next_seq, seq) ? rd->next_seq - seq : 0;
+			buffer_segment(rc, rd, p, seq + from, data + from, len - from);
+		}
+		return true;
+	}
+	if (SEQ_GT(seq, seen))
+		return false;
+	if (SEQ_LT(seq, seen))
+		CNT_INC(rc->cnt, TCP_OVERLAP);
+	while (rd->ooo && rd->ooo_bytes + len > rc->ooo_limit)
+		make_room(rc, rd, f, dir, p);
+	if (SEQ_LEQ(end, rd->next_seq))
+		return true;
+	uint32_t from = SEQ_GT(rd->next_seq, seq) ? rd->next_seq - seq : 0;
+	if (!buffer_segment(rc, rd, p, seq + from, data + from, len - from)) {
+		/* no memory to hold it: what is held goes out, then this,
+		 * unacknowledged */
+		while (force_head(rc, rd, f, dir))
+			;
+		if (SEQ_LEQ(end, rd->next_seq) || SEQ_GT(seq + from, rd->next_seq))
+			return true;
+		from = rd->next_seq - seq;
+		CNT_ADD(rc->cnt, TCP_UNACKED_FORCED, len - from);
+		deliver(rc, rd, f, dir, data + from, len - from, 0);
+		rd->next_seq = end;
+		return true;
+	}
+	rd->held_end = end;
+	if (rd->ooo_tail && SEQ_LEQ(rd->ooo_tail->seq, end) &&
+	    SEQ_GT(rd->ooo_tail->seq + rd->ooo_tail->len, end))
+		rd->held_end = rd->ooo_tail->seq + rd->ooo_tail->len;
+	drain(rc, rd, f, dir);
+	return true;
+}
+
 void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
 		   struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	if (!len || rd->ended)
 		return;
 	uint32_t end = seq + len;
+	if (rc->ack_gated && !rd->ungated && held_segment(rc, rd, f, dir, p, seq, data, len))
+		return;
 	if (SEQ_LEQ(end, rd->next_seq)) {
 		CNT_INC(rc->cnt, TCP_RETRANS);
 		if (p)
@@ -202,23 +307,38 @@ void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, i
 	}
 	if (seq == rd->next_seq) {
 		/* in order; bytes that are also buffered ahead are compared
-		 * and the buffered (first) copy delivered instead */
-		uint32_t direct = len;
+		 * and the buffered (first) copy delivered instead; bytes past
+		 * the acknowledged edge are held */
+		uint32_t direct = len, limit = limit_of(rc, rd);
 		if (rd->ooo && SEQ_LT(rd->ooo->seq, end))
-			direct = rd->ooo->seq - seq;
+			direct = SEQ_GT(rd->ooo->seq, seq) ? rd->ooo->seq - seq : 0;
+		if (SEQ_LT(limit, seq + direct))
+			direct = SEQ_GT(limit, seq) ? limit - seq : 0;
 		if (direct) {
 			deliver(rc, rd, f, dir, data, direct, 0);
 			rd->next_seq = seq + direct;
 		}
-		if (direct < len)
-			buffer_segment(rc, rd, p, seq + direct, data + direct, len - direct);
+		if (direct < len) {
+			while (rd->ooo && rd->ooo_bytes + (len - direct) > rc->ooo_limit)
+				make_room(rc, rd, f, dir, p);
+			if (SEQ_LEQ(end, rd->next_seq))
+				return;
+			uint32_t from = SEQ_GT(rd->next_seq, seq + direct) ? rd->next_seq - seq : direct;
+			if (!buffer_segment(rc, rd, p, seq + from, data + from, len - from) &&
+			    rd->next_seq == seq + from) {
+				/* no memory to hold it: deliver it unacknowledged */
+				CNT_ADD(rc->cnt, TCP_UNACKED_FORCED, len - from);
+				deliver(rc, rd, f, dir, data + from, len - from, 0);
+				rd->next_seq = end;
+			}
+		}
 		drain(rc, rd, f, dir);
 		return;
 	}
 	/* in the future: buffer, making room by skipping gaps if needed */
 	CNT_INC(rc->cnt, TCP_OOO);
 	while (rd->ooo && rd->ooo_bytes + len > rc->ooo_limit)
-		skip_gap(rc, rd, f, dir, p);
+		make_room(rc, rd, f, dir, p);
 	if (SEQ_LEQ(end, rd->next_seq))
 		return; /* the skip moved past it */
 	if (SEQ_LT(seq, rd->next_seq)) {
@@ -227,28 +347,46 @@ void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, i
 		len -= old;
 		seq = rd->next_seq;
 	}
-	if (seq == rd->next_seq) {
+	if (seq == rd->next_seq && !rc->ack_gated) {
 		deliver(rc, rd, f, dir, data, len, 0);
 		rd->next_seq = end;
 		drain(rc, rd, f, dir);
 		return;
 	}
 	while (!buffer_segment(rc, rd, p, seq, data, len) && rd->ooo) {
-		skip_gap(rc, rd, f, dir, p);
+		make_room(rc, rd, f, dir, p);
 		if (SEQ_LEQ(end, rd->next_seq))
 			return;
 		if (SEQ_LEQ(seq, rd->next_seq)) {
 			uint32_t old = rd->next_seq - seq;
+			if (rc->ack_gated && !rd->ungated)
+				CNT_ADD(rc->cnt, TCP_UNACKED_FORCED, len - old);
 			deliver(rc, rd, f, dir, data + old, len - old, 0);
 			rd->next_seq = end;
 			drain(rc, rd, f, dir);
 			return;
 		}
 	}
+	drain(rc, rd, f, dir);
+}
+
+void reasm_ack(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+	       struct packet *p, uint32_t ack)
+{
+	if (!rd->edge_set || SEQ_GT(ack, rd->edge))
+		rd->edge = ack;
+	rd->edge_set = true;
+	/* the peer acknowledged bytes past a hole: it has them and the
+	 * capture lost them; skip it (Suricata does the same) */
+	drain(rc, rd, f, dir);
+	while (rd->ooo && SEQ_GT(rd->ooo->seq, rd->next_seq) && SEQ_GT(rd->edge, rd->ooo->seq))
+		skip_gap(rc, rd, f, dir, p);
 }
 
 void reasm_finish(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir)
 {
+	rd->ungated = true;
+	drain(rc, rd, f, dir);
 	while (rd->ooo)
 		skip_gap(rc, rd, f, dir, NULL);
 	if (!rd->ended) {
@@ -321,8 +459,14 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 			tfo_free(rc, f);
 		}
 	}
+	/* acknowledged delivery: this direction's bytes up to the peer's
+	 * highest ACK go out on this packet */
+	if (rc->ack_gated && f->peer[d ^ 1].ack_seen)
+		reasm_ack(rc, rd, f, d, p, f->peer[d ^ 1].last_ack);
 	if (p->payload_len && !(p->tcp_flags & TH_RST))
 		reasm_segment(rc, rd, f, d, p, seq, p->payload, p->payload_len);
+	if (rc->ack_gated)
+		return;
 	/* the receiver acknowledges bytes past a hole in the other direction:
 	 * it has them and the capture lost them, so waiting is pointless;
 	 * skip the hole now (Suricata does the same) rather than at a limit */

@@ -20,6 +20,18 @@
  * STREAM_GAP delivery, stream.reassembly_seq_gap) to make room.
  * In-order segments with nothing buffered are delivered straight from the
  * packet, without a copy.
+ *
+ * Acknowledged delivery (ack_gated, IDS mode: Suricata's stream.inline
+ * off): a direction's bytes are delivered only once the other side has
+ * acknowledged them, on a packet of that same direction (stream_packet
+ * moves the edge to the peer's highest ACK), so the rule engine and the
+ * parsers see what the receiver took, when the sender's next packet
+ * shows it; until then they are copied and held (the held bytes count
+ * against max-ooo and the memcap; past them the oldest are delivered
+ * unacknowledged, tcp.reassembly_unacked_forced).  What is never
+ * acknowledged is delivered when the flow ends (reasm_finish), where the
+ * worker inspects it on a flow-timeout pseudo-packet.  Inline, delivery
+ * is immediate.
  */
 #ifndef VIGIL_STREAM_H
 #define VIGIL_STREAM_H
@@ -43,7 +55,11 @@ struct reasm_dir {
 	uint64_t delivered;
 	uint64_t gap_bytes;
 	uint32_t gaps;
+	uint32_t edge;            /* ack_gated: deliverable up to here (edge_set) */
+	uint32_t held_end;        /* ack_gated: end of the bytes held in order */
 	bool init, depth_reached, ended;
+	bool edge_set, ungated;   /* ungated: the flow is ending, deliver all */
+	bool close_pending;       /* the sender closed; the app layer is told once held bytes are out */
 };
 
 struct reasm_ctx {
@@ -51,6 +67,7 @@ struct reasm_ctx {
 	struct counters *cnt;
 	uint64_t depth;      /* 0 = unlimited */
 	uint32_t ooo_limit;
+	bool ack_gated;      /* deliver only acknowledged bytes (see above) */
 	stream_data_cb cb;
 	void *ud;
 };
@@ -64,6 +81,17 @@ void reasm_dir_init(struct reasm_dir *rd, uint32_t seq);
 /* Adds a segment.  p (may be NULL in tests) receives events. */
 void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
 		   struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len);
+
+/* Acknowledged delivery: the peer acknowledged up to ack; what is held
+ * below it is delivered (a hole below it skipped). */
+void reasm_ack(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
+	       struct packet *p, uint32_t ack);
+
+/* Whether bytes are held in rd (buffered, not yet delivered). */
+static inline bool reasm_pending(const struct reasm_dir *rd)
+{
+	return rd && rd->ooo;
+}
 
 /* Delivers everything buffered (skipping gaps) and ends the direction. */
 void reasm_finish(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir);

@@ -1,7 +1,9 @@
 /*
  * fuzz_pcap.c - libFuzzer target for the capture reader: the input is a
  * whole pcap/pcapng file, read through libpcap and every packet run
- * through a fresh worker (flows ended and freed at the end of each input).
+ * through a fresh worker (flows ended and freed at the end of each input),
+ * every other input with acknowledged delivery (stream.inline: no), so
+ * held bytes, forced releases and flow-end pseudo-packets are explored.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct capture *cap = capture_open_file(path, &e);
 	if (cap) {
 		struct worker w;
+		cfg.stream_inline = (size & 1) ? STREAM_INLINE_NO : STREAM_INLINE_YES;
 		if (worker_init(&w, &cfg, 0, 1, NULL, &e) == 0) {
 			struct capture_pkt cp;
 			uint64_t n = 0;

@@ -48,9 +48,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'defrag.hash-size': None, 'ippair.hash-size': None,
             'flow.hash-size': 'flow.hash-size',
             'stream.reassembly.depth': 'stream.reassembly.depth',
-            # vigil inspects TCP data as it arrives, which is what Suricata
-            # does with stream.inline (docs/packet-engine.md): nothing to set
-            'stream.inline': None,
+            'stream.inline': 'stream.inline',
             'stream.midstream-policy': 'stream.midstream-policy',
             'stream.bypass': 'stream.bypass',
             'app-layer.protocols.tls.encryption-handling': 'app-layer.protocols.tls.encryption-handling',

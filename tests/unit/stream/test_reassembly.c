@@ -81,17 +81,18 @@ static void test_orders(void **state)
 	const uint32_t isns[] = { 1, 0xfffff000u /* wraps */, 0x7fffffffu };
 	for (size_t ii = 0; ii < 3; ii++) {
 		uint32_t isn = isns[ii];
-		for (int mode = 0; mode < 5; mode++) {
+		for (int mode = 0; mode < 10; mode++) {
 			reset(1 << 20);
+			rc.ack_gated = mode >= 5; /* held until the end: same bytes */
 			struct reasm_dir rd;
 			reasm_dir_init(&rd, isn);
 			uint32_t nseg = N / SEG, idx[N / SEG];
 			for (uint32_t i = 0; i < nseg; i++)
 				idx[i] = i;
-			if (mode == 1) /* reversed */
+			if (mode % 5 == 1) /* reversed */
 				for (uint32_t i = 0; i < nseg; i++)
 					idx[i] = nseg - 1 - i;
-			if (mode == 2) { /* shuffled */
+			if (mode % 5 == 2) { /* shuffled */
 				srand(42 + (unsigned)ii);
 				for (uint32_t i = nseg - 1; i > 0; i--) {
 					uint32_t j = (uint32_t)rand() % (i + 1), t = idx[i];
@@ -101,11 +102,13 @@ static void test_orders(void **state)
 			}
 			for (uint32_t i = 0; i < nseg; i++) {
 				feed(&rd, isn, s, idx[i] * SEG, SEG);
-				if (mode == 3) /* every segment twice */
+				if (mode % 5 == 3) /* every segment twice */
 					feed(&rd, isn, s, idx[i] * SEG, SEG);
-				if (mode == 4 && idx[i] + 1 < nseg) /* overlapping re-sends */
+				if (mode % 5 == 4 && idx[i] + 1 < nseg) /* overlapping re-sends */
 					feed(&rd, isn, s, idx[i] * SEG + SEG / 2, SEG);
 			}
+			if (rc.ack_gated)
+				assert_int_equal(got_len, 0); /* nothing acknowledged */
 			reasm_finish(&rc, &rd, &fl, 0);
 			reasm_dir_fini(&rc, &rd);
 			assert_int_equal(got_len, N);
@@ -186,6 +189,71 @@ static void test_depth(void **state)
 	assert_int_equal(ends, 1);
 }
 
+/* Acknowledged delivery: bytes go out as the peer's ACK passes them, an
+ * ACK inside a segment delivers its head, and nothing is lost or
+ * repeated. */
+static void test_ack_edge(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	static uint8_t s[N];
+	make_stream(s, N);
+	reset(1 << 20);
+	rc.ack_gated = true;
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 1000);
+	for (uint32_t off = 0; off < N; off += 100)
+		feed(&rd, 1000, s, off, 100);
+	assert_int_equal(got_len, 0);
+	reasm_ack(&rc, &rd, &fl, 0, NULL, 1000 + 150); /* inside the second */
+	assert_int_equal(got_len, 150);
+	assert_memory_equal(got, s, 150);
+	feed(&rd, 1000, s, 120, 60); /* a repeat of held and delivered bytes */
+	assert_int_equal(got_len, 150);
+	reasm_ack(&rc, &rd, &fl, 0, NULL, 1000 + 100); /* an older ACK: nothing */
+	assert_int_equal(got_len, 150);
+	reasm_ack(&rc, &rd, &fl, 0, NULL, 1000 + N + 1); /* and the FIN */
+	assert_int_equal(got_len, N);
+	assert_memory_equal(got, s, N);
+	assert_false(reasm_pending(&rd));
+	reasm_finish(&rc, &rd, &fl, 0);
+	assert_int_equal(got_len, N);
+	assert_int_equal(gaps, 0);
+	reasm_dir_fini(&rc, &rd);
+	assert_int_equal(rc.mc.used, 0);
+}
+
+/* Acknowledged delivery with a small budget: held bytes past it go out
+ * unacknowledged (counted), in order; an ACK past a hole skips it. */
+static void test_ack_budget_and_hole(void **state)
+{
+	(void)state;
+	enum { N = 200 };
+	static uint8_t s[N];
+	make_stream(s, N);
+	reset(64);
+	rc.ack_gated = true;
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 0);
+	for (uint32_t off = 0; off < 100; off += 10)
+		feed(&rd, 0, s, off, 10);
+	assert_true(got_len >= 100 - 64);
+	assert_true(cnt.v[CNT_TCP_UNACKED_FORCED] > 0);
+	assert_memory_equal(got, s, got_len);
+	feed(&rd, 0, s, 150, 50); /* hole [100,150) */
+	struct packet pkt;
+	memset(&pkt, 0, sizeof(pkt));
+	reasm_ack(&rc, &rd, &fl, 0, &pkt, N);
+	assert_int_equal(gaps, 1);
+	assert_int_equal(gap_len, 50);
+	assert_int_equal(got_len, 150);
+	assert_memory_equal(got, s, 100);
+	assert_memory_equal(got + 100, s + 150, 50);
+	reasm_finish(&rc, &rd, &fl, 0);
+	reasm_dir_fini(&rc, &rd);
+	assert_int_equal(rc.mc.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +262,8 @@ int main(void)
 		cmocka_unit_test(test_overlap_first_wins),
 		cmocka_unit_test(test_gap_and_limit),
 		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_ack_edge),
+		cmocka_unit_test(test_ack_budget_and_hole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

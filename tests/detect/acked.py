@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""stream.inline: when a TCP direction's bytes reach the rule engine.
+
+One HTTP request in three segments; the server acknowledges the first
+only, then resets the connection.  With stream.inline: yes the alerts
+come on the packets that carry the bytes; with no (Suricata's IDS
+model) the unacknowledged bytes are held and inspected at the flow's end
+on a flow-timeout pseudo-packet; an acknowledged request is inspected on
+the client's next packet, in its own direction.
+  usage: acked.py VIGIL"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
+from early_warning import T0, tcp  # noqa: E402
+
+C, S, CP, SP = '10.137.0.10', '198.51.100.7', 40000, 80
+REQ = b'GET /held HTTP/1.1\r\nHost: example.org\r\nUser-Agent: Mozilla\r\n\r\n'
+RULES = [
+    'alert tcp any any -> any any (msg:"raw"; content:"User-Agent: Mozilla"; sid:1;)',
+    'alert http any any -> any any (msg:"uri"; http.uri; content:"/held"; sid:2;)',
+]
+failures = 0
+
+
+def check(what, ok):
+    global failures
+    print(('ok    ' if ok else 'FAIL  ') + what)
+    failures += not ok
+
+
+def capture(acked):
+    """The handshake, the request in three segments, the server's ACK of
+    the first (or of all, then the client's next packet), a RST."""
+    pkts, t = [], T0
+    pkts.append(tcp(C, S, CP, SP, 1000, 0, 0x02))
+    pkts.append(tcp(S, C, SP, CP, 5000, 1001, 0x12))
+    pkts.append(tcp(C, S, CP, SP, 1001, 5001, 0x10))
+    parts = [REQ[:20], REQ[20:40], REQ[40:]]
+    seq = 1001
+    for p in parts:
+        pkts.append(tcp(C, S, CP, SP, seq, 5001, 0x18, p))
+        seq += len(p)
+    if acked:
+        pkts.append(tcp(S, C, SP, CP, 5001, seq, 0x10))
+        pkts.append(tcp(C, S, CP, SP, seq, 5001, 0x10))  # the client's next packet
+    else:
+        pkts.append(tcp(S, C, SP, CP, 5001, 1001 + 20, 0x10))
+    pkts.append(tcp(S, C, SP, CP, 5001, 0, 0x04))
+    return [(t + i * 0.001, fr) for i, fr in enumerate(pkts)]
+
+
+def run(vigil, pkts, inline):
+    with tempfile.TemporaryDirectory() as d:
+        cap, rules = os.path.join(d, 'in.pcap'), os.path.join(d, 'r.rules')
+        with open(rules, 'w') as f:
+            f.write('\n'.join(RULES) + '\n')
+        with open(cap, 'wb') as f:
+            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+            for ts, fr in pkts:
+                f.write(struct.pack('<IIII', int(ts), int(round((ts % 1) * 1e6)), len(fr),
+                                    len(fr)) + fr)
+        r = subprocess.run([vigil, '-r', cap, '-S', rules, '-l', d, '--runmode', 'single',
+                            '--no-progress', '-k', 'none', '--set', 'stream.inline=' + inline],
+                           capture_output=True, text=True)
+        if r.returncode:
+            print(r.stderr)
+            sys.exit(1)
+        recs = [json.loads(line) for line in open(os.path.join(d, 'eve.json'))]
+        return {e['alert']['signature_id']: e for e in recs if e['event_type'] == 'alert'}
+
+
+def main():
+    vigil = sys.argv[1]
+    a = run(vigil, capture(False), 'yes')
+    check('inline: the URI rule on the request line\'s packet (4), the raw one on the '
+          'packet completing the header (6)',
+          sorted(a) == [1, 2] and a[2].get('pcap_cnt') == 4 and a[1].get('pcap_cnt') == 6 and
+          all(e['pkt_src'] == 'wire/pcap' for e in a.values()))
+    a = run(vigil, capture(False), 'no')
+    check('acknowledged: unacknowledged bytes are inspected at the flow end',
+          sorted(a) == [1, 2] and
+          all(e['pkt_src'] == 'stream (flow timeout)' and 'pcap_cnt' not in e and
+              e['direction'] == 'to_server' and e['src_ip'] == C for e in a.values()))
+    a = run(vigil, capture(True), 'no')
+    check('acknowledged: an acknowledged request is inspected on the client\'s next packet (8)',
+          sorted(a) == [1, 2] and all(e.get('pcap_cnt') == 8 and e['src_ip'] == C and
+                                      e['direction'] == 'to_server' for e in a.values()))
+    a = run(vigil, capture(True), 'auto')
+    check('auto reading a capture is the acknowledged model',
+          sorted(a) == [1, 2] and all(e.get('pcap_cnt') == 8 for e in a.values()))
+    print(f'acked: {failures} failed')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
