@@ -1164,7 +1164,7 @@ static void dcerpc_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		return;
 	if (tx) {
 		for (unsigned i = 0; i < tx->ndcelog; i++)
-			TX_RECORD(jb, p, f, "dcerpc", tx->dcelog[i]->tx_id, dce_log_fields, tx->dcelog[i], ec);
+			TX_RECORD_FLOW(jb, p, f, "dcerpc", tx->dcelog[i]->tx_id, dce_log_fields, tx->dcelog[i], ec);
 		return;
 	}
 	const struct dce_tx *t;
@@ -1298,7 +1298,7 @@ static void smb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 {
 	for (unsigned i = 0; tx && f && i < tx->nsmb; i++)
 		if (tx->smb[i]->resp_side)
-			TX_RECORD(jb, p, f, "smb", tx->smb[i]->id - 1, smb_log_fields, tx->smb[i], ec);
+			TX_RECORD_FLOW(jb, p, f, "smb", tx->smb[i]->id - 1, smb_log_fields, tx->smb[i], ec);
 }
 
 static void tftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,

@@ -5,7 +5,8 @@
  * record, a record of garbage, a header with the wrong size), with every
  * buffer returned to the memcap; DCE/RPC over TCP (bind, ack, request,
  * response) as dcerpc.iface / dcerpc.opnum / dcerpc.stub_data see it and
- * its dcerpc records, a request in fragments, calls cut by a hole, and
+ * its dcerpc records, a request in fragments (and one with an object
+ * UUID, kept in its stub data), calls cut by a hole, and
  * connectionless DCE/RPC over UDP.
  */
 #include <setjmp.h>
@@ -625,6 +626,16 @@ static void test_dcerpc_fragments(void **state)
 	assert_non_null(strstr(jb.buf, "\"response\":\"UNREPLIED\""));
 	jb_fini(&jb);
 	assert_null(app_dcerpc_unlogged(&f));
+	/* a request with an object UUID (flag 0x80): as in Suricata, the
+	 * UUID's 16 bytes count as stub data (dcerpc-dce-iface-02) */
+	dce_request(&m, 0x83, 12, "0123456789abcdefstubdata");
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	assert_non_null(a.tx.dce_tx);
+	assert_int_equal(a.tx.dce_tx->call_id, 12);
+	assert_int_equal(a.tx.dce_tx->stub_len[0], 24);
+	assert_memory_equal(a.tx.dce_tx->stub[0], "0123456789abcdefstubdata", 24);
+	assert_int_equal(a.tx.dce_opnum, 7);
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
 }
