@@ -110,6 +110,14 @@ void snmp_udp(struct app_ctx *a, struct snmp_state *s, const uint8_t *d, uint32_
 
 /* TFTP (tftp.c) */
 void tftp_udp(struct app_ctx *a, struct tftp_info *t, const uint8_t *d, uint32_t n);
+/* BitTorrent DHT (btdht.c): the last message of a flow (charged) */
+struct btdht_state {
+	struct btdht_tx tx;
+	uint64_t next_tx;
+};
+void btdht_udp(struct app_ctx *a, struct btdht_state *s, const uint8_t *d, uint32_t n);
+/* NTP (ntp.c): a datagram of an ntp flow */
+void ntp_udp(struct app_ctx *a, const uint8_t *d, uint32_t n);
 
 /* LDAP (ldap.c) */
 #define LDAP_MSG_MAX (64 * 1024)
@@ -700,6 +708,7 @@ struct app_flow {
 	struct snmp_state *snmp;
 	struct smb_state *smb;
 	struct dcerpc_state *dcerpc;
+	struct btdht_state *btdht;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that
