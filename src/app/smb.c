@@ -80,6 +80,7 @@ static const char *smb1_cmd_name(uint16_t c)
 	case 0x2e: return "SMB1_COMMAND_READ_ANDX";
 	case 0x2f: return "SMB1_COMMAND_WRITE_ANDX";
 	case 0x32: return "SMB1_COMMAND_TRANS2";
+	case 0x33: return "SMB1_COMMAND_TRANS2_SECONDARY";
 	case 0x34: return "SMB1_COMMAND_FIND_CLOSE2";
 	case 0x71: return "SMB1_COMMAND_TREE_DISCONNECT";
 	case 0x72: return "SMB1_COMMAND_NEGOTIATE_PROTOCOL";
@@ -87,6 +88,7 @@ static const char *smb1_cmd_name(uint16_t c)
 	case 0x74: return "SMB1_COMMAND_LOGOFF_ANDX";
 	case 0x75: return "SMB1_COMMAND_TREE_CONNECT_ANDX";
 	case 0xa0: return "SMB1_COMMAND_NT_TRANS";
+	case 0xa1: return "SMB1_COMMAND_NT_TRANS_SECONDARY";
 	case 0xa2: return "SMB1_COMMAND_NT_CREATE_ANDX";
 	case 0xa4: return "SMB1_COMMAND_NT_CANCEL";
 	default: return "SMB1_COMMAND_UNKNOWN";
@@ -234,21 +236,30 @@ static bool quiet_cmd(uint8_t ver, uint16_t cmd)
 {
 	if (ver == 2)
 		return cmd == S2_READ || cmd == S2_WRITE || cmd == S2_GET_INFO || cmd == S2_SET_INFO;
-	return cmd == S1_READ_ANDX || cmd == S1_WRITE_ANDX || cmd == S1_TRANS || cmd == 0x32;
+	/* (and the secondary requests that continue a TRANS2 or NT_TRANS,
+	 * and NT_CANCEL: no response of their own comes) */
+	return cmd == S1_READ_ANDX || cmd == S1_WRITE_ANDX || cmd == S1_TRANS || cmd == 0x32 ||
+	       cmd == 0x33 || cmd == 0xa1 || cmd == 0xa4;
 }
 
 static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_t ver,
 				  uint64_t msg_id, uint16_t cmd)
 {
-	struct smb_tx *t = pending_find(s, ver, msg_id), *old = NULL;
+	struct smb_tx *t = pending_find(s, ver, msg_id), *old = NULL, *quiet = NULL;
 	for (unsigned i = 0; !t && i < SMB_MAX_PENDING; i++) {
 		if (!s->pending[i].has_req) {
 			t = &s->pending[i];
 			break;
 		}
+		if (s->pending[i].quiet && !quiet)
+			quiet = &s->pending[i];
 		if (!old || s->pending[i].id < old->id)
 			old = &s->pending[i];
 	}
+	/* a request that is no transaction of its own (a TRANS without
+	 * answer) gives way first, silently: no record is lost */
+	if (!t)
+		t = quiet;
 	if (!t) {
 		app_event(a, APP_EV_SMB_TOO_MANY_REQUESTS);
 		t = old;
@@ -1125,7 +1136,11 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		return;
 	}
 	bool resp = flags & 0x80, uni = flags2 & 0x8000;
-	uint64_t key = (uint64_t)pid << 16 | mid;
+	/* a request waits by its command too, as Suricata's transactions
+	 * are found (SMBHDR_TYPE_TREE / GENERICTX and the command): clients
+	 * that give every request multiplex id 0 keep a tree connect open
+	 * while other commands come and go */
+	uint64_t key = (uint64_t)cmd << 32 | (uint64_t)pid << 16 | mid;
 	struct smb_tx *t;
 	if (!resp) {
 		t = pending_new(a, s, 1, key, cmd);

@@ -1,7 +1,7 @@
 /*
  * test_smb.c - the SMB parser (src/app/smb.c): SMB2 header parsing, a
  * file written and read over SMB2 (whole and a byte at a time), an SMB1
- * WRITE_ANDX, and hostile lengths (a data length past its NetBIOS
+ * WRITE_ANDX, SMB1 requests that share a multiplex id, and hostile lengths (a data length past its NetBIOS
  * record, a record of garbage, a header with the wrong size), with every
  * buffer returned to the memcap; DCE/RPC over TCP (bind, ack, request,
  * response) as dcerpc.iface / dcerpc.opnum / dcerpc.stub_data see it and
@@ -361,6 +361,77 @@ static void test_smb1_write(void **state)
 	assert_string_equal(s.fname[0], "\\x");
 	assert_int_equal(s.fsize[0], 3);
 	assert_memory_equal(s.fdata[0], "abc", 3);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+#undef SMB1
+}
+
+/* SMB1 requests wait for their responses by command as well as by
+ * multiplex id (as Suricata finds its transactions): a client that gives
+ * every request mid 0 has its tree connect answered after an ECHO, and
+ * the record names the pipe; continuation requests that get no answer of
+ * their own (NT_TRANS_SECONDARY) neither fill the table nor raise
+ * smb.too_many_requests. */
+static void test_smb1_same_mid(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct seen s;
+	struct msg m;
+	setup(&a, &f);
+	memset(&s, 0, sizeof(s));
+	static const uint8_t hdr1[] = { 0xff, 'S', 'M', 'B' };
+#define SMB1(cmd, resp, tid) do { m.n = 0; zeros(&m, 4); put(&m, hdr1, 4); put8(&m, cmd); put32(&m, 0); \
+		put8(&m, (resp) ? 0x80 : 0); put16(&m, 0x4001); zeros(&m, 12); put16(&m, tid); put16(&m, 1); \
+		put16(&m, 2); put16(&m, 0); } while (0)
+	SMB1(0x75, false, 0xffff);    /* TREE_CONNECT_ANDX \\srv\IPC$ */
+	put8(&m, 4);
+	put8(&m, 0xff);
+	zeros(&m, 3);
+	put16(&m, 0);
+	put16(&m, 1);                 /* password length */
+	put16(&m, 1 + 11 + 6);
+	put(&m, "\0\\\\srv\\IPC$\0?????\0", 1 + 11 + 6);
+	nbss_end(&m);
+	feed(&a, &f, 0, &m, 0, &s);
+	assert_int_equal(f.alproto, ALP_SMB);
+	for (int i = 0; i < 20; i++) { /* NT_TRANS_SECONDARY, unanswered */
+		SMB1(0xa1, false, 8);
+		put8(&m, 0);
+		put16(&m, 0);
+		nbss_end(&m);
+		feed(&a, &f, 0, &m, 0, &s);
+	}
+	SMB1(0x2b, false, 8);         /* ECHO, then its answer */
+	put8(&m, 1);
+	put16(&m, 1);
+	put16(&m, 1);
+	put8(&m, 'x');
+	nbss_end(&m);
+	feed(&a, &f, 0, &m, 0, &s);
+	SMB1(0x2b, true, 8);
+	put8(&m, 1);
+	put16(&m, 1);
+	put16(&m, 1);
+	put8(&m, 'x');
+	nbss_end(&m);
+	feed(&a, &f, 1, &m, 0, &s);
+	SMB1(0x75, true, 0x805);      /* the tree connect's answer: a pipe */
+	put8(&m, 3);
+	put8(&m, 0xff);
+	zeros(&m, 3);
+	put16(&m, 1);                 /* optional support */
+	put16(&m, 5);
+	put(&m, "IPC\0\0", 5);
+	nbss_end(&m);
+	feed(&a, &f, 1, &m, 0, &s);
+	assert_int_equal(s.nrec, 2);
+	assert_non_null(strstr(s.rec[0], "\"command\":\"SMB1_COMMAND_ECHO\""));
+	assert_non_null(strstr(s.rec[1], "\"command\":\"SMB1_COMMAND_TREE_CONNECT_ANDX\""));
+	assert_non_null(strstr(s.rec[1], "\"tree_id\":2053,\"named_pipe\":\"\\\\\\\\srv\\\\IPC$\","
+					 "\"share_type\":\"PIPE\""));
+	assert_false(app_ev_has(&s.ev, APP_EV_SMB_TOO_MANY_REQUESTS));
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
 #undef SMB1
@@ -737,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_smb2_header),
 		cmocka_unit_test(test_smb2_transfer),
 		cmocka_unit_test(test_smb1_write),
+		cmocka_unit_test(test_smb1_same_mid),
 		cmocka_unit_test(test_smb_malformed),
 		cmocka_unit_test(test_dcerpc_tcp),
 		cmocka_unit_test(test_dcerpc_fragments),
