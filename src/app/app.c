@@ -698,6 +698,8 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 		smtp_tcp_closed(a, af->smtp);
 	if (af && af->nfs && f->alproto == ALP_NFS)
 		nfs_packet(a, af->nfs);
+	if (af && af->smb && f->alproto == ALP_SMB)
+		smb_packet(a, af->smb, dir);
 	struct ftpdata_state *d = af && f->alproto == ALP_FTPDATA ? af->ftpdata : NULL;
 	if (!d || !d->open || d->shown[dir & 1])
 		return;

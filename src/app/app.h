@@ -274,7 +274,7 @@ struct ldap_tx {
 #define SMB_DIALECTS_MAX 16       /* dialects of an SMB1 negotiate kept */
 struct smb_tx {
 	uint64_t id;              /* Suricata's smb.id: 1 for the flow's first */
-	uint64_t msg_id;          /* SMB2 MessageId; SMB1 (pid << 16) | mid */
+	uint64_t msg_id;          /* SMB2 MessageId; SMB1 cmd << 32 | pid << 16 | mid */
 	uint64_t session_id;
 	uint32_t tree_id;
 	uint32_t status;          /* NT status, or SMB1 DOS error (class, code) */
@@ -301,6 +301,10 @@ struct smb_tx {
 	char ntlm_version[SMB_SHORT_MAX];
 	uint16_t ntlm_user_len, ntlm_domain_len;
 	char native_os[2][SMB_SHORT_MAX], native_lm[2][SMB_SHORT_MAX]; /* SMB1 session setup */
+	/* a tree connect still unanswered on a later packet to the server:
+	 * shown then (smb.share: not known to be a pipe yet), once */
+	bool early;
+	uint64_t req_seq;         /* the packet its request came on */
 };
 #define APP_SMB_PER_PKT 6
 /* The fields of the "smb" object. */

@@ -230,6 +230,11 @@ struct smb_state {
 	struct dce_state dce;     /* DCE/RPC on the named pipes */
 };
 void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d, uint32_t n);
+/* Every TCP packet of an SMB flow: a tree connect whose request came on
+ * an earlier packet and whose response has not come is shown to the
+ * rules on the first packet to the server after it (Suricata inspects the
+ * transaction there, before the server said whether it is a pipe). */
+void smb_packet(struct app_ctx *a, struct smb_state *s, int dir);
 /* Bytes of direction dir were lost: the record under way is dropped and
  * reading resumes at the next NetBIOS message carrying an SMB header. */
 void smb_gap(struct app_ctx *a, struct smb_state *s, int dir);

@@ -270,6 +270,7 @@ static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_
 	t->msg_id = msg_id;
 	t->cmd = cmd;
 	t->quiet = quiet_cmd(ver, cmd);
+	t->req_seq = a->pkt_seq;
 	if (!t->quiet) {
 		t->id = ++s->next_id;
 		app_count_tx(a, false, ALP_SMB);
@@ -1193,6 +1194,21 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 	expose(a, s, t, resp);
 	if (resp)
 		t->has_req = false;
+}
+
+void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
+{
+	if (dir != 0)
+		return;
+	for (unsigned i = 0; i < SMB_MAX_PENDING; i++) {
+		struct smb_tx *t = &s->pending[i];
+		bool tc = t->ver == 2 ? t->cmd == S2_TREE_CONNECT : t->cmd == S1_TREE_CONNECT;
+		if (!tc || !t->has_req || t->has_resp || !t->share_set || t->early ||
+		    t->req_seq == a->pkt_seq)
+			continue;
+		t->early = true;
+		expose(a, s, t, false);
+	}
 }
 
 /* ---- records ---- */

@@ -369,7 +369,9 @@ static void test_smb1_write(void **state)
 /* SMB1 requests wait for their responses by command as well as by
  * multiplex id (as Suricata finds its transactions): a client that gives
  * every request mid 0 has its tree connect answered after an ECHO, and
- * the record names the pipe; continuation requests that get no answer of
+ * the record names the pipe (before the answer, on a later packet to the
+ * server, it was shown once with its path, as Suricata's smb.share sees
+ * it); continuation requests that get no answer of
  * their own (NT_TRANS_SECONDARY) neither fill the table nor raise
  * smb.too_many_requests. */
 static void test_smb1_same_mid(void **state)
@@ -396,6 +398,9 @@ static void test_smb1_same_mid(void **state)
 	nbss_end(&m);
 	feed(&a, &f, 0, &m, 0, &s);
 	assert_int_equal(f.alproto, ALP_SMB);
+	app_tcp_packet(&a, &f, 0);    /* (its own packet: not shown early) */
+	for (unsigned i = 0; i < a.tx.nsmb; i++)
+		assert_false(a.tx.smb[i]->early);
 	for (int i = 0; i < 20; i++) { /* NT_TRANS_SECONDARY, unanswered */
 		SMB1(0xa1, false, 8);
 		put8(&m, 0);
@@ -410,6 +415,20 @@ static void test_smb1_same_mid(void **state)
 	put8(&m, 'x');
 	nbss_end(&m);
 	feed(&a, &f, 0, &m, 0, &s);
+	/* a later packet to the server while the tree connect is
+	 * unanswered: it is shown with its path (smb.share), once */
+	app_tcp_packet(&a, &f, 0);
+	const struct smb_tx *early = NULL;
+	for (unsigned i = 0; i < a.tx.nsmb; i++)
+		if (a.tx.smb[i]->early)
+			early = a.tx.smb[i];
+	assert_non_null(early);
+	assert_int_equal(early->cmd, 0x75);
+	assert_false(early->resp_side);
+	assert_memory_equal(early->share, "\\\\srv\\IPC$", 11);
+	app_tx_reset(&a);
+	app_tcp_packet(&a, &f, 0);
+	assert_int_equal(a.tx.nsmb, 0);
 	SMB1(0x2b, true, 8);
 	put8(&m, 1);
 	put16(&m, 1);
