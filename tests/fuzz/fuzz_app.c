@@ -98,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			app_stream_data(a, &f, dir, buf, (uint32_t)len, 0);
 			if (len && (buf[0] & 1))
 				app_tcp_close(a, &f, dir);
-			if (FUZZ_ALPROTO == ALP_NFS) /* (its flush when both sides closed) */
+			/* (NFS: its flush when both sides closed; SMB: a tree
+			 * connect shown before its answer) */
+			if (FUZZ_ALPROTO == ALP_NFS || FUZZ_ALPROTO == ALP_SMB)
 				app_tcp_packet(a, &f, dir);
 		}
 		/* what records would write of the messages (SIP) */
