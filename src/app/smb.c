@@ -1207,7 +1207,14 @@ void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 		    t->req_seq == a->pkt_seq)
 			continue;
 		t->early = true;
-		expose(a, s, t, false);
+		const struct smb_tx *v = expose(a, s, t, false);
+		if (v && v != &s->pkt[0]) {
+			/* first: an alert on this packet carries its smb object */
+			struct smb_tx tmp = s->pkt[0];
+			unsigned k = (unsigned)(v - s->pkt);
+			s->pkt[0] = *v;
+			s->pkt[k] = tmp;
+		}
 	}
 }
 

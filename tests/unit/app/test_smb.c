@@ -423,6 +423,8 @@ static void test_smb1_same_mid(void **state)
 		if (a.tx.smb[i]->early)
 			early = a.tx.smb[i];
 	assert_non_null(early);
+	assert_int_equal(a.tx.nsmb, 2); /* the ECHO's request too ... */
+	assert_ptr_equal(a.tx.smb[0], early); /* ... after it: alerts show the tree connect */
 	assert_int_equal(early->cmd, 0x75);
 	assert_false(early->resp_side);
 	assert_memory_equal(early->share, "\\\\srv\\IPC$", 11);
