@@ -46,19 +46,20 @@ static bool b_int(struct bdec *b, int64_t *out)
 	if (cur_u8(&b->c) != 'i')
 		return false;
 	bool neg = false;
-	if (cur_has(&b->c, 1) && *b->c.p == '-') {
+	if (cur_peek_u8(&b->c, 0) == '-') {
 		neg = true;
-		b->c.p++;
+		cur_skip(&b->c, 1);
 	}
 	int64_t v = 0;
 	unsigned nd = 0;
-	uint8_t first = 0;
-	while (cur_has(&b->c, 1) && *b->c.p >= '0' && *b->c.p <= '9') {
+	uint8_t first = 0, ch;
+	while ((ch = cur_peek_u8(&b->c, 0)) >= '0' && ch <= '9') {
 		if (!nd)
-			first = *b->c.p;
+			first = ch;
 		if (++nd > 18)
 			return false;
-		v = v * 10 + (*b->c.p++ - '0');
+		v = v * 10 + (ch - '0');
+		cur_skip(&b->c, 1);
 	}
 	if (!nd || cur_u8(&b->c) != 'e' || b->c.err)
 		return false;
@@ -73,13 +74,14 @@ static bool b_str(struct bdec *b, const uint8_t **p, size_t *n)
 {
 	size_t len = 0;
 	unsigned nd = 0;
-	uint8_t first = 0;
-	while (cur_has(&b->c, 1) && *b->c.p >= '0' && *b->c.p <= '9') {
+	uint8_t first = 0, ch;
+	while ((ch = cur_peek_u8(&b->c, 0)) >= '0' && ch <= '9') {
 		if (!nd)
-			first = *b->c.p;
+			first = ch;
 		if (++nd > 9)
 			return false;
-		len = len * 10 + (size_t)(*b->c.p++ - '0');
+		len = len * 10 + (size_t)(ch - '0');
+		cur_skip(&b->c, 1);
 	}
 	if (!nd || (first == '0' && nd > 1) || cur_u8(&b->c) != ':')
 		return false;
@@ -93,7 +95,7 @@ static bool b_str(struct bdec *b, const uint8_t **p, size_t *n)
 
 static uint8_t b_peek(const struct bdec *b)
 {
-	return cur_has(&b->c, 1) ? *b->c.p : 0;
+	return cur_peek_u8(&b->c, 0);
 }
 
 /* Enters a list or dictionary whose tag is next (checked by the caller). */
@@ -102,7 +104,7 @@ static bool b_open(struct bdec *b)
 	if (b->depth >= BTDHT_MAX_DEPTH)
 		return false;
 	b->depth++;
-	b->c.p++;
+	cur_skip(&b->c, 1);
 	return true;
 }
 
@@ -111,7 +113,7 @@ static bool b_end(struct bdec *b)
 {
 	if (b_peek(b) != 'e')
 		return false;
-	b->c.p++;
+	cur_skip(&b->c, 1);
 	b->depth--;
 	return true;
 }
@@ -269,14 +271,16 @@ static bool query_args(struct bdec *b, struct btdht_tx *t)
  * is ignored, as Suricata's many0 does. */
 static void take_nodes(const uint8_t *p, size_t n, bool v6, struct btdht_node *out, uint8_t *cnt)
 {
-	size_t iplen = v6 ? 16 : 4, each = 20 + iplen + 2;
+	size_t iplen = v6 ? 16 : 4;
+	struct cursor c;
+	cur_init(&c, p, n);
 	*cnt = 0;
-	for (size_t off = 0; n - off >= each && *cnt < BTDHT_NODES_MAX; off += each) {
+	while (cur_has(&c, 20 + iplen + 2) && *cnt < BTDHT_NODES_MAX) {
 		struct btdht_node *nd = &out[(*cnt)++];
-		memcpy(nd->id, p + off, 20);
-		memcpy(nd->ip, p + off + 20, iplen);
+		cur_copy(&c, nd->id, 20);
+		cur_copy(&c, nd->ip, iplen);
 		nd->ip_len = (uint8_t)iplen;
-		nd->port = (uint16_t)(p[off + 20 + iplen] << 8 | p[off + 21 + iplen]);
+		nd->port = cur_be16(&c);
 	}
 }
 
@@ -307,13 +311,15 @@ static bool response(struct bdec *b, struct btdht_tx *t)
 				if (!b_str(b, &p, &n))
 					return false;
 				size_t iplen = n < 18 ? 4 : 16;
-				if (n < iplen + 2)
+				struct cursor pc;
+				cur_init(&pc, p, n);
+				if (!cur_has(&pc, iplen + 2))
 					return false;
 				if (t->nvalues < BTDHT_VALUES_MAX) {
 					struct btdht_peer *pe = &t->values[t->nvalues++];
-					memcpy(pe->ip, p, iplen);
+					cur_copy(&pc, pe->ip, iplen);
 					pe->ip_len = (uint8_t)iplen;
-					pe->port = (uint16_t)(p[iplen] << 8 | p[iplen + 1]);
+					pe->port = cur_be16(&pc);
 				}
 			}
 		} else if (key_is(k, kn, "token")) {
