@@ -28,7 +28,7 @@
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
 					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs", "websocket",
-					     "http2", "doh2", "mdns" };
+					     "http2", "doh2", "mdns", "ntp", "bittorrent-dht" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -698,6 +698,8 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 		smtp_tcp_closed(a, af->smtp);
 	if (af && af->nfs && f->alproto == ALP_NFS)
 		nfs_packet(a, af->nfs);
+	if (af && af->smb && f->alproto == ALP_SMB)
+		smb_packet(a, af->smb, dir);
 	struct ftpdata_state *d = af && f->alproto == ALP_FTPDATA ? af->ftpdata : NULL;
 	if (!d || !d->open || d->shown[dir & 1])
 		return;
@@ -965,6 +967,8 @@ void app_tx_reset(struct app_ctx *a)
 	t->nh2 = 0;
 	t->tftp = NULL;
 	t->snmp = NULL;
+	t->btdht = NULL;
+	t->ev_tx_id = -1;
 	t->nolog = false;
 	t->quic_long = false;
 	memset(&t->events, 0, sizeof(t->events));
@@ -1022,6 +1026,9 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	h2_state_free(a, af->h2);
 	v_free(af->tftp);
 	v_free(af->snmp);
+	if (af->btdht)
+		app_release(a, sizeof(*af->btdht));
+	v_free(af->btdht);
 	v_free(af);
 	f->app = NULL;
 }
@@ -1041,6 +1048,8 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_QUIC: CNT_INC(a->cnt, APP_FLOW_QUIC); break;
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_FLOW_DNS_UDP); else CNT_INC(a->cnt, APP_FLOW_DNS_TCP); break;
 	case ALP_MDNS: CNT_INC(a->cnt, APP_FLOW_MDNS); break;
+	case ALP_NTP: CNT_INC(a->cnt, APP_FLOW_NTP); break;
+	case ALP_BITTORRENT_DHT: CNT_INC(a->cnt, APP_FLOW_BITTORRENT_DHT); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_FLOW_SIP_UDP); else CNT_INC(a->cnt, APP_FLOW_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_FLOW_LDAP_UDP); else CNT_INC(a->cnt, APP_FLOW_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_FLOW_TFTP); break;
@@ -1071,6 +1080,8 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_FTPDATA: CNT_INC(a->cnt, APP_TX_FTPDATA); break;
 	case ALP_DNS: if (udp) CNT_INC(a->cnt, APP_TX_DNS_UDP); else CNT_INC(a->cnt, APP_TX_DNS_TCP); break;
 	case ALP_MDNS: CNT_INC(a->cnt, APP_TX_MDNS); break;
+	case ALP_NTP: CNT_INC(a->cnt, APP_TX_NTP); break;
+	case ALP_BITTORRENT_DHT: CNT_INC(a->cnt, APP_TX_BITTORRENT_DHT); break;
 	case ALP_SIP: if (udp) CNT_INC(a->cnt, APP_TX_SIP_UDP); else CNT_INC(a->cnt, APP_TX_SIP_TCP); break;
 	case ALP_LDAP: if (udp) CNT_INC(a->cnt, APP_TX_LDAP_UDP); else CNT_INC(a->cnt, APP_TX_LDAP_TCP); break;
 	case ALP_TFTP: CNT_INC(a->cnt, APP_TX_TFTP); break;
@@ -1601,6 +1612,13 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if (f->alproto == ALP_UNKNOWN && p->sp != 53 && p->dp != 53 && p->sp != 5353 &&
 		    p->dp != 5353 && dcerpc_udp_probe(d, n))
 			claim(a, f, ALP_DCERPC);
+		/* NTP on its port, a whole version 3 or 4 header (Suricata's
+		 * probe); BitTorrent DHT by its pattern, either way */
+		if (f->alproto == ALP_UNKNOWN && (p->sp == 123 || p->dp == 123) &&
+		    ntp_probe(d, n, NULL) == 1)
+			claim(a, f, ALP_NTP);
+		if (f->alproto == ALP_UNKNOWN && btdht_probe(d, n))
+			claim(a, f, ALP_BITTORRENT_DHT);
 	}
 	void *st;
 	switch (f->alproto) {
@@ -1658,6 +1676,19 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if (!af->dcerpc && !(af->dcerpc = charged_state(a, sizeof(*af->dcerpc))))
 			return;
 		dcerpc_udp(a, af->dcerpc, d, n);
+		return;
+	}
+	case ALP_NTP:
+		ntp_udp(a, d, n);
+		return;
+	case ALP_BITTORRENT_DHT: {
+		/* charged (released with the flow's state) */
+		struct app_flow *af = f->app;
+		if (!af && !(af = f->app = v_calloc(1, sizeof(*af))))
+			return;
+		if (!af->btdht && !(af->btdht = charged_state(a, sizeof(*af->btdht))))
+			return;
+		btdht_udp(a, af->btdht, d, n);
 		return;
 	}
 	}

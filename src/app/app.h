@@ -46,6 +46,8 @@ enum alproto_id {
 	ALP_HTTP2,     /* HTTP/2 (http2.c) */
 	ALP_DOH2,      /* DNS over HTTP/2: an HTTP/2 flow that carried a DNS message */
 	ALP_MDNS,      /* multicast DNS (UDP 5353): DNS messages, mdns records and keywords */
+	ALP_NTP,       /* NTP (UDP 123): detected and named only, as Suricata */
+	ALP_BITTORRENT_DHT, /* BitTorrent DHT (KRPC over UDP, btdht.c) */
 	ALP_MAX
 };
 /* Rule protocol "http1": HTTP/1 only ("http" is HTTP/1 and HTTP/2); a
@@ -272,7 +274,7 @@ struct ldap_tx {
 #define SMB_DIALECTS_MAX 16       /* dialects of an SMB1 negotiate kept */
 struct smb_tx {
 	uint64_t id;              /* Suricata's smb.id: 1 for the flow's first */
-	uint64_t msg_id;          /* SMB2 MessageId; SMB1 (pid << 16) | mid */
+	uint64_t msg_id;          /* SMB2 MessageId; SMB1 cmd << 32 | pid << 16 | mid */
 	uint64_t session_id;
 	uint32_t tree_id;
 	uint32_t status;          /* NT status, or SMB1 DOS error (class, code) */
@@ -299,6 +301,10 @@ struct smb_tx {
 	char ntlm_version[SMB_SHORT_MAX];
 	uint16_t ntlm_user_len, ntlm_domain_len;
 	char native_os[2][SMB_SHORT_MAX], native_lm[2][SMB_SHORT_MAX]; /* SMB1 session setup */
+	/* a tree connect still unanswered on a later packet to the server:
+	 * shown then (smb.share: not known to be a pipe yet), once */
+	bool early;
+	uint64_t req_seq;         /* the packet its request came on */
 };
 #define APP_SMB_PER_PKT 6
 /* The fields of the "smb" object. */
@@ -854,6 +860,54 @@ int h2_errorcode_lookup(const char *name);
 int h2_setting_lookup(const char *name);
 
 /* What the app layer parsed on the current packet, for eve and rules. */
+/* BitTorrent DHT (btdht.c): one KRPC message, a transaction */
+#define BTDHT_STR_MAX 128         /* bytes kept of a string value */
+#define BTDHT_NODES_MAX 16        /* compact nodes kept of a response */
+#define BTDHT_VALUES_MAX 32       /* peers kept of a get_peers response */
+struct btdht_str {
+	uint8_t b[BTDHT_STR_MAX];
+	uint16_t len;
+	bool set;
+};
+struct btdht_node {
+	uint8_t id[20], ip[16], ip_len;
+	uint16_t port;
+};
+struct btdht_peer {
+	uint8_t ip[16], ip_len;
+	uint16_t port;
+};
+struct btdht_tx {
+	uint64_t tx_id;
+	uint8_t kind;             /* 'q' query, 'r' response, 'e' error; 0 none */
+	struct btdht_str transaction_id, client_version, request_type;
+	/* query arguments */
+	struct btdht_str id, target, info_hash, req_token;
+	uint8_t implied_port;
+	uint16_t port;
+	bool has_implied_port, has_port;
+	/* response */
+	struct btdht_str resp_id, resp_token;
+	struct btdht_node nodes[BTDHT_NODES_MAX], nodes6[BTDHT_NODES_MAX];
+	uint8_t nnodes, nnodes6;
+	struct btdht_peer values[BTDHT_VALUES_MAX];
+	uint8_t nvalues;
+	/* error */
+	uint16_t err_num;
+	struct btdht_str err_msg;
+};
+/* Decodes one KRPC message into t (zeroed, its tx_id set); false when it
+ * is malformed (t keeps what Suricata's would: see btdht.c). */
+bool btdht_parse(const uint8_t *d, uint32_t n, struct btdht_tx *t);
+/* Whether a datagram starts as Suricata's detection pattern wants. */
+bool btdht_probe(const uint8_t *d, uint32_t n);
+struct jbuf;
+/* The fields of the "bittorrent_dht" object. */
+void btdht_log_fields(struct jbuf *jb, const struct btdht_tx *t);
+/* NTP (ntp.c): 1 when d holds a version 3 or 4 header (*mode: its mode),
+ * 0 when it is too short to say, -1 when it is not NTP. */
+int ntp_probe(const uint8_t *d, uint32_t n, uint8_t *mode);
+
 struct app_tx {
 	uint8_t alproto;
 	uint8_t ndns;             /* DNS messages completed on this packet */
@@ -958,6 +1012,11 @@ struct app_tx {
 	app_events_t events;
 	/* a config rule matched this packet's transaction: no records of it */
 	bool nolog;
+	/* BitTorrent DHT: the message of this packet, when complete */
+	const struct btdht_tx *btdht;
+	/* the transaction this packet's app-layer events belong to (their
+	 * anomaly records' tx_id), or -1 */
+	int64_t ev_tx_id;
 };
 
 struct app_cfg {

@@ -110,6 +110,14 @@ void snmp_udp(struct app_ctx *a, struct snmp_state *s, const uint8_t *d, uint32_
 
 /* TFTP (tftp.c) */
 void tftp_udp(struct app_ctx *a, struct tftp_info *t, const uint8_t *d, uint32_t n);
+/* BitTorrent DHT (btdht.c): the last message of a flow (charged) */
+struct btdht_state {
+	struct btdht_tx tx;
+	uint64_t next_tx;
+};
+void btdht_udp(struct app_ctx *a, struct btdht_state *s, const uint8_t *d, uint32_t n);
+/* NTP (ntp.c): a datagram of an ntp flow */
+void ntp_udp(struct app_ctx *a, const uint8_t *d, uint32_t n);
 
 /* LDAP (ldap.c) */
 #define LDAP_MSG_MAX (64 * 1024)
@@ -222,6 +230,11 @@ struct smb_state {
 	struct dce_state dce;     /* DCE/RPC on the named pipes */
 };
 void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d, uint32_t n);
+/* Every TCP packet of an SMB flow: a tree connect whose request came on
+ * an earlier packet and whose response has not come is shown to the
+ * rules on the first packet to the server after it (Suricata inspects the
+ * transaction there, before the server said whether it is a pipe). */
+void smb_packet(struct app_ctx *a, struct smb_state *s, int dir);
 /* Bytes of direction dir were lost: the record under way is dropped and
  * reading resumes at the next NetBIOS message carrying an SMB header. */
 void smb_gap(struct app_ctx *a, struct smb_state *s, int dir);
@@ -700,6 +713,7 @@ struct app_flow {
 	struct snmp_state *snmp;
 	struct smb_state *smb;
 	struct dcerpc_state *dcerpc;
+	struct btdht_state *btdht;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

@@ -22,7 +22,8 @@
  *
  * Where Suricata's reading is odd it is kept, so that the records agree:
  * a response's stub data over TCP starts right after the common header
- * (its own 8-byte header included), frag_cnt over TCP is 1 once a side
+ * (its own 8-byte header included), a request's object UUID (flag
+ * 0x80) is part of its stub data, frag_cnt over TCP is 1 once a side
  * was seen, and after a hole in one direction every call still open in
  * it is marked lost there on each later delivery of that direction.
  * Unlike Suricata, a request is shown to the rules once, with all its
@@ -328,8 +329,8 @@ void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t 
 		cur_skip(&c, 4);      /* alloc hint */
 		uint16_t ctx = cur_le16(&c);
 		uint16_t op = cur_le16(&c);
-		if (flags & PFC_OBJECT_UUID)
-			cur_skip(&c, 16);
+		/* an object UUID (PFC_OBJECT_UUID) is not skipped: Suricata
+		 * counts it as stub data */
 		if (c.err || !(t = tx_get(a, s, call_id, type, true)))
 			break;
 		t->req_cmd = type;

@@ -80,6 +80,7 @@ static const char *smb1_cmd_name(uint16_t c)
 	case 0x2e: return "SMB1_COMMAND_READ_ANDX";
 	case 0x2f: return "SMB1_COMMAND_WRITE_ANDX";
 	case 0x32: return "SMB1_COMMAND_TRANS2";
+	case 0x33: return "SMB1_COMMAND_TRANS2_SECONDARY";
 	case 0x34: return "SMB1_COMMAND_FIND_CLOSE2";
 	case 0x71: return "SMB1_COMMAND_TREE_DISCONNECT";
 	case 0x72: return "SMB1_COMMAND_NEGOTIATE_PROTOCOL";
@@ -87,6 +88,7 @@ static const char *smb1_cmd_name(uint16_t c)
 	case 0x74: return "SMB1_COMMAND_LOGOFF_ANDX";
 	case 0x75: return "SMB1_COMMAND_TREE_CONNECT_ANDX";
 	case 0xa0: return "SMB1_COMMAND_NT_TRANS";
+	case 0xa1: return "SMB1_COMMAND_NT_TRANS_SECONDARY";
 	case 0xa2: return "SMB1_COMMAND_NT_CREATE_ANDX";
 	case 0xa4: return "SMB1_COMMAND_NT_CANCEL";
 	default: return "SMB1_COMMAND_UNKNOWN";
@@ -234,21 +236,30 @@ static bool quiet_cmd(uint8_t ver, uint16_t cmd)
 {
 	if (ver == 2)
 		return cmd == S2_READ || cmd == S2_WRITE || cmd == S2_GET_INFO || cmd == S2_SET_INFO;
-	return cmd == S1_READ_ANDX || cmd == S1_WRITE_ANDX || cmd == S1_TRANS || cmd == 0x32;
+	/* (and the secondary requests that continue a TRANS2 or NT_TRANS,
+	 * and NT_CANCEL: no response of their own comes) */
+	return cmd == S1_READ_ANDX || cmd == S1_WRITE_ANDX || cmd == S1_TRANS || cmd == 0x32 ||
+	       cmd == 0x33 || cmd == 0xa1 || cmd == 0xa4;
 }
 
 static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_t ver,
 				  uint64_t msg_id, uint16_t cmd)
 {
-	struct smb_tx *t = pending_find(s, ver, msg_id), *old = NULL;
+	struct smb_tx *t = pending_find(s, ver, msg_id), *old = NULL, *quiet = NULL;
 	for (unsigned i = 0; !t && i < SMB_MAX_PENDING; i++) {
 		if (!s->pending[i].has_req) {
 			t = &s->pending[i];
 			break;
 		}
+		if (s->pending[i].quiet && !quiet)
+			quiet = &s->pending[i];
 		if (!old || s->pending[i].id < old->id)
 			old = &s->pending[i];
 	}
+	/* a request that is no transaction of its own (a TRANS without
+	 * answer) gives way first, silently: no record is lost */
+	if (!t)
+		t = quiet;
 	if (!t) {
 		app_event(a, APP_EV_SMB_TOO_MANY_REQUESTS);
 		t = old;
@@ -259,6 +270,7 @@ static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_
 	t->msg_id = msg_id;
 	t->cmd = cmd;
 	t->quiet = quiet_cmd(ver, cmd);
+	t->req_seq = a->pkt_seq;
 	if (!t->quiet) {
 		t->id = ++s->next_id;
 		app_count_tx(a, false, ALP_SMB);
@@ -1125,7 +1137,11 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		return;
 	}
 	bool resp = flags & 0x80, uni = flags2 & 0x8000;
-	uint64_t key = (uint64_t)pid << 16 | mid;
+	/* a request waits by its command too, as Suricata's transactions
+	 * are found (SMBHDR_TYPE_TREE / GENERICTX and the command): clients
+	 * that give every request multiplex id 0 keep a tree connect open
+	 * while other commands come and go */
+	uint64_t key = (uint64_t)cmd << 32 | (uint64_t)pid << 16 | mid;
 	struct smb_tx *t;
 	if (!resp) {
 		t = pending_new(a, s, 1, key, cmd);
@@ -1178,6 +1194,28 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 	expose(a, s, t, resp);
 	if (resp)
 		t->has_req = false;
+}
+
+void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
+{
+	if (dir != 0)
+		return;
+	for (unsigned i = 0; i < SMB_MAX_PENDING; i++) {
+		struct smb_tx *t = &s->pending[i];
+		bool tc = t->ver == 2 ? t->cmd == S2_TREE_CONNECT : t->cmd == S1_TREE_CONNECT;
+		if (!tc || !t->has_req || t->has_resp || !t->share_set || t->early ||
+		    t->req_seq == a->pkt_seq)
+			continue;
+		t->early = true;
+		const struct smb_tx *v = expose(a, s, t, false);
+		if (v && v != &s->pkt[0]) {
+			/* first: an alert on this packet carries its smb object */
+			struct smb_tx tmp = s->pkt[0];
+			unsigned k = (unsigned)(v - s->pkt);
+			s->pkt[0] = *v;
+			s->pkt[k] = tmp;
+		}
+	}
 }
 
 /* ---- records ---- */

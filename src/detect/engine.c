@@ -2418,9 +2418,11 @@ static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX
 	}
 	for (unsigned i = 0; i < tx->nsmb; i++) {
 		/* a tree connect's path once the server said whether it is a
-		 * pipe; the NTLMSSP names with the session setup request */
+		 * pipe, or (smb.share) on a packet to the server while it has
+		 * not said yet, once; the NTLMSSP names with the session setup
+		 * request */
 		const struct smb_tx *t = tx->smb[i];
-		if (t->share_set && t->resp_side && !t->is_pipe)
+		if (t->share_set && !t->is_pipe && (t->resp_side ? !t->early : t->early))
 			add_inst(&bi[BUF_SMB_SHARE], t->share, t->share_len);
 		if (t->share_set && t->resp_side && t->is_pipe)
 			add_inst(&bi[BUF_SMB_NAMED_PIPE], t->share, t->share_len);

@@ -72,6 +72,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->drop = c->eve_drop;
 	ec->dns = c->eve_dns;
 	ec->mdns = c->eve_mdns;
+	ec->btdht = c->eve_btdht;
 	ec->http = c->eve_http;
 	ec->files = c->eve_files;
 	ec->tls = c->eve_tls;
@@ -687,6 +688,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			dns_log(jb, &tx->dns[0], ec->dns_formats);
 		} else if (f->alproto == ALP_MDNS && tx && tx->ndns) {
 			mdns_log(jb, &tx->dns[0]);
+		} else if (f->alproto == ALP_BITTORRENT_DHT && tx && tx->btdht) {
+			jb_open_object(jb, "bittorrent_dht");
+			btdht_log_fields(jb, tx->btdht);
+			jb_close(jb);
 		}
 	}
 	if (f && tx && tx->nfiles) {
@@ -987,7 +992,7 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 	jb_append(jb, "\n", 1);
 }
 
-void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_events_t *events,
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_id, const app_events_t *events,
 			    const struct eve_cfg *ec)
 {
 	if (!ec->anomaly || !ec->anomaly_applayer)
@@ -1008,6 +1013,9 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_e
 			ev[k++] = upper ? (char)toupper((unsigned char)*c) : *c;
 		ev[k] = '\0';
 		eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
+		jb_str(jb, "pkt_src", pkt_src(p));
+		if (tx_id >= 0) /* the event belongs to this transaction */
+			jb_u64(jb, "tx_id", (uint64_t)tx_id);
 		jb_open_object(jb, "anomaly");
 		if (p->flow && p->flow->alproto < ALP_MAX)
 			jb_str(jb, "app_proto", alproto_names[p->flow->alproto]);
@@ -1166,7 +1174,7 @@ static void dcerpc_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		return;
 	if (tx) {
 		for (unsigned i = 0; i < tx->ndcelog; i++)
-			TX_RECORD(jb, p, f, "dcerpc", tx->dcelog[i]->tx_id, dce_log_fields, tx->dcelog[i], ec);
+			TX_RECORD_FLOW(jb, p, f, "dcerpc", tx->dcelog[i]->tx_id, dce_log_fields, tx->dcelog[i], ec);
 		return;
 	}
 	const struct dce_tx *t;
@@ -1300,7 +1308,24 @@ static void smb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 {
 	for (unsigned i = 0; tx && f && i < tx->nsmb; i++)
 		if (tx->smb[i]->resp_side)
-			TX_RECORD(jb, p, f, "smb", tx->smb[i]->id - 1, smb_log_fields, tx->smb[i], ec);
+			TX_RECORD_FLOW(jb, p, f, "smb", tx->smb[i]->id - 1, smb_log_fields, tx->smb[i], ec);
+}
+
+/* A BitTorrent DHT message (a query, a response or an error) in the
+ * direction it travelled, as Suricata's. */
+static void btdht_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		       const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!tx || !tx->btdht || !f)
+		return;
+	eve_header(jb, p->ts, "bittorrent_dht", f, p, ec);
+	jb_str(jb, "pkt_src", pkt_src(p));
+	jb_u64(jb, "tx_id", tx->btdht->tx_id);
+	jb_open_object(jb, "bittorrent_dht");
+	btdht_log_fields(jb, tx->btdht);
+	jb_close(jb);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
 }
 
 static void tftp_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1322,7 +1347,7 @@ static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f
 {
 	(void)f;
 	if (tx && app_ev_count(&tx->events))
-		eve_applayer_anomalies(jb, p, &tx->events, ec);
+		eve_applayer_anomalies(jb, p, tx->ev_tx_id, &tx->events, ec);
 }
 
 static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1467,6 +1492,7 @@ static bool want_websocket(const struct eve_cfg *ec) { return ec->websocket; }
 /* (no outputs.eve.types.smb key yet: always written) */
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
+static bool want_btdht(const struct eve_cfg *ec) { return ec->btdht; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_h2(const struct eve_cfg *ec) { return ec->http2 || ec->doh2; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
@@ -1505,6 +1531,7 @@ static const struct eve_app_row {
 	{ "ftp", want_ftp, ftp_rows, 6 },
 	{ "fileinfo", want_files, file_rows, 4 },
 	{ "http2", want_h2, h2_rows, 12 },
+	{ "bittorrent_dht", want_btdht, btdht_rows, 0 },
 };
 
 void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,

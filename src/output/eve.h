@@ -24,6 +24,7 @@ struct eve_cfg {
 	bool websocket, alert_ws_payload, alert_ws_payload_printable;
 	bool http2, doh2;          /* HTTP/2 http records; DNS over HTTP/2 dns records */
 	bool mdns;
+	bool btdht;                /* bittorrent_dht records */
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */
@@ -96,7 +97,7 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
  * rules: they decide what the file store keeps). */
 void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec);
-void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_events_t *events,
+void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_id, const app_events_t *events,
 			    const struct eve_cfg *ec);
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */

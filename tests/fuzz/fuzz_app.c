@@ -3,7 +3,7 @@
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
  * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_HTTP2 (prior knowledge), ALP_WEBSOCKET (after an HTTP upgrade, or
  * from the start when the first byte's 8 bit is set), ALP_SMB, ALP_DCERPC, ALP_NFS, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
- * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP, ALP_SNMP and ALP_IKE over UDP, IKE on port 4500 when the first byte's 0x40 bit is set).  The input is a
+ * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP, ALP_SNMP, ALP_IKE, ALP_NTP and ALP_BITTORRENT_DHT over UDP, IKE on port 4500 when the first byte's 0x40 bit is set).  The input is a
  * conversation: records of
  *   [dir:1 bit | length:15 bits, big-endian][length bytes]
  * each handed to the parser as one delivery of that direction (TCP) or
@@ -58,13 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	bool udp = FUZZ_ALPROTO == ALP_QUIC || FUZZ_ALPROTO == ALP_TFTP || FUZZ_ALPROTO == ALP_SNMP ||
-		   FUZZ_ALPROTO == ALP_IKE ||
+		   FUZZ_ALPROTO == ALP_IKE || FUZZ_ALPROTO == ALP_NTP || FUZZ_ALPROTO == ALP_BITTORRENT_DHT ||
 		   ((FUZZ_ALPROTO == ALP_SIP || FUZZ_ALPROTO == ALP_LDAP || FUZZ_ALPROTO == ALP_DCERPC ||
 		     FUZZ_ALPROTO == ALP_KRB5 || FUZZ_ALPROTO == ALP_NFS) &&
 		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : FUZZ_ALPROTO == ALP_WEBSOCKET ? 80 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : FUZZ_ALPROTO == ALP_WEBSOCKET ? 80 : FUZZ_ALPROTO == ALP_NTP ? 123 : FUZZ_ALPROTO == ALP_BITTORRENT_DHT ? 6881 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -98,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			app_stream_data(a, &f, dir, buf, (uint32_t)len, 0);
 			if (len && (buf[0] & 1))
 				app_tcp_close(a, &f, dir);
-			if (FUZZ_ALPROTO == ALP_NFS) /* (its flush when both sides closed) */
+			/* (NFS: its flush when both sides closed; SMB: a tree
+			 * connect shown before its answer) */
+			if (FUZZ_ALPROTO == ALP_NFS || FUZZ_ALPROTO == ALP_SMB)
 				app_tcp_packet(a, &f, dir);
 		}
 		/* what records would write of the messages (SIP) */
@@ -115,6 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (a->tx.tftp) {
 			struct jbuf jb = { 0 };
 			tftp_log_fields(&jb, a->tx.tftp);
+			jb_fini(&jb);
+		}
+		if (a->tx.btdht) {
+			struct jbuf jb = { 0 };
+			btdht_log_fields(&jb, a->tx.btdht);
 			jb_fini(&jb);
 		}
 		for (unsigned i = 0; i < a->tx.nldap; i++) {

@@ -27,7 +27,7 @@ except ImportError:
     sys.exit(77)
 
 EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb',
-             'ike', 'nfs', 'websocket', 'mdns',
+             'ike', 'nfs', 'websocket', 'mdns', 'bittorrent_dht',
              'engine'}
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
@@ -121,7 +121,7 @@ def plan(tdir, t, vigil):
             if et is not None and et not in EVE_TYPES:
                 return None, f'eve type {et}'
             ap = m.get('app_proto')
-            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb', 'ike', 'nfs', 'websocket', 'http2', 'doh2', 'mdns'):
+            if ap is not None and ap not in ('http', 'dns', 'tls', 'ssh', 'quic', 'failed', 'http1', 'smtp', 'ftp', 'ftp-data', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb', 'ike', 'nfs', 'websocket', 'http2', 'doh2', 'mdns', 'ntp', 'bittorrent-dht'):
                 return None, f'app_proto {ap} not detected by vigil'
             zero_has = c['filter'].get('count') == 0 and 'has-key' in m
             for k in filter_keys(c['filter']):

@@ -3103,6 +3103,176 @@ static void test_mdns(void **state)
 	app_flow_free_ctx(&a, &f);
 }
 
+/* ---- BitTorrent DHT and NTP ---- */
+
+struct udp_seen {
+	app_events_t ev;
+	int64_t ev_tx_id;
+	char rec[600];
+	bool has_rec;
+	uint64_t tx_id;
+};
+
+static void udp_send(struct app_ctx *a, struct flow *f, int dir, uint16_t port, const void *d,
+		     size_t n, struct udp_seen *s)
+{
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.dir = (uint8_t)dir;
+	p.sp = dir ? port : 40000;
+	p.dp = dir ? 40000 : port;
+	p.flow = f;
+	p.payload = guard_copy(d, n);
+	p.payload_len = (uint32_t)n;
+	app_tx_reset(a);
+	app_udp(a, f, &p);
+	memset(s, 0, sizeof(*s));
+	app_ev_or(&s->ev, &a->tx.events);
+	s->ev_tx_id = a->tx.ev_tx_id;
+	if (a->tx.btdht) {
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		btdht_log_fields(&jb, a->tx.btdht);
+		jb_close(&jb);
+		snprintf(s->rec, sizeof(s->rec), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+		s->has_rec = true;
+		s->tx_id = a->tx.btdht->tx_id;
+	}
+}
+
+/* BitTorrent DHT: detected by its pattern only; a query, a response with
+ * peers and nodes, an error, each one transaction written as Suricata
+ * writes it; a query without a transaction id is malformed (its event
+ * names the transaction) yet keeps its type and arguments; what bencode
+ * or KRPC forbids is malformed; every prefix of a message is refused
+ * without reading past it; the state goes back to the memcap. */
+static void test_btdht(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct udp_seen s;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.proto = 17;
+	/* a response first is not enough to say (Suricata's pattern is a
+	 * query's) */
+	static const char resp[] = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
+	udp_send(&a, &f, 1, 6881, resp, sizeof(resp) - 1, &s);
+	assert_int_equal(f.alproto, ALP_UNKNOWN);
+	static const char ping[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+	udp_send(&a, &f, 0, 6881, ping, sizeof(ping) - 1, &s);
+	assert_int_equal(f.alproto, ALP_BITTORRENT_DHT);
+	assert_true(s.has_rec);
+	assert_int_equal(s.tx_id, 0);
+	assert_string_equal(s.rec, "{\"transaction_id\":\"6161\",\"request_type\":\"ping\",\"request\":"
+				   "{\"id\":\"6162636465666768696a30313233343536373839\"}}");
+	/* get_peers' answer: a token, two peers (the second IPv6), a node */
+	static const char peers[] =
+		"d1:rd2:id20:mnopqrstuvwxyz1234565:nodes26:NNNNNNNNNNNNNNNNNNNN\x0a\x00\x00\x01\x1a\xe1"
+		"5:token8:aoeusnth6:valuesl6:axje.u18:\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01\x00\x50"
+		"ee1:t2:aa1:v4:UT121:y1:re";
+	udp_send(&a, &f, 1, 6881, peers, sizeof(peers) - 1, &s);
+	assert_true(s.has_rec);
+	assert_int_equal(s.tx_id, 1);
+	assert_string_equal(s.rec, "{\"transaction_id\":\"6161\",\"client_version\":\"55543132\","
+				   "\"response\":{\"id\":\"6d6e6f707172737475767778797a313233343536\","
+				   "\"nodes\":[{\"id\":\"4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e4e\","
+				   "\"ip\":\"10.0.0.1\",\"port\":6881}],\"values\":[{\"ip\":\"97.120.106.101\","
+				   "\"port\":11893},{\"ip\":\"2001:0db8:0000:0000:0000:0000:0000:0001\","
+				   "\"port\":80}],\"token\":\"616f6575736e7468\"}}");
+	static const char err[] = "d1:eli201e23:A Generic Error Ocurrede1:t2:aa1:y1:ee";
+	udp_send(&a, &f, 1, 6881, err, sizeof(err) - 1, &s);
+	assert_string_equal(s.rec, "{\"transaction_id\":\"6161\",\"error\":{\"num\":201,"
+				   "\"msg\":\"A Generic Error Ocurred\"}}");
+	assert_int_equal(app_ev_count(&s.ev), 0);
+	static const char ann[] = "d1:ad2:id20:abcdefghij012345678912:implied_porti1e9:info_hash20:"
+				  "mnopqrstuvwxyz1234564:porti6881e5:token8:aoeusnthe1:q13:announce_peer"
+				  "1:t2:aa1:y1:qe";
+	udp_send(&a, &f, 0, 6881, ann, sizeof(ann) - 1, &s);
+	assert_non_null(strstr(s.rec, "\"request_type\":\"announce_peer\""));
+	assert_non_null(strstr(s.rec, "\"token\":\"616f6575736e7468\",\"implied_port\":1,\"port\":6881}"));
+	/* no "t": malformed, the query still written, its event on tx 4 */
+	static const char not[] = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:y1:qe";
+	udp_send(&a, &f, 0, 6881, not, sizeof(not) - 1, &s);
+	assert_true(app_ev_has(&s.ev, APP_EV_BTDHT_MALFORMED));
+	assert_int_equal(s.ev_tx_id, 4);
+	assert_string_equal(s.rec, "{\"transaction_id\":\"\",\"request_type\":\"ping\",\"request\":"
+				   "{\"id\":\"6162636465666768696a30313233343536373839\"}}");
+	/* malformed and not written: nested too deep, keys out of order, an
+	 * integer "-0", a port out of range, a peer too short, a query with
+	 * no id */
+	static const char *const bad[] = {
+		"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:q1:zdldleeee",
+		"d1:ad2:id20:abcdefghij0123456789e1:y1:q1:q4:ping1:t2:aae",
+		"d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:vi-0e1:y1:qe",
+		"d1:ad2:id20:abcdefghij01234567894:porti65536ee1:q4:ping1:t2:aa1:y1:qe",
+		"d1:rd2:id20:mnopqrstuvwxyz1234566:valuesl3:abcee1:t2:aa1:y1:re",
+		"d1:ad6:target20:mnopqrstuvwxyz123456e1:q4:ping1:t2:aa1:y1:qe",
+		"d1:ad2:id20:abcdefghij0123456789e1:q4:pi\xffg1:t2:aa1:y1:qe",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		udp_send(&a, &f, 0, 6881, bad[i], strlen(bad[i]), &s);
+		assert_true(app_ev_has(&s.ev, APP_EV_BTDHT_MALFORMED));
+		assert_false(s.has_rec);
+	}
+	/* not like a DHT message: no transaction, no event */
+	udp_send(&a, &f, 0, 6881, "hello world", 11, &s);
+	assert_false(s.has_rec);
+	assert_int_equal(app_ev_count(&s.ev), 0);
+	/* every prefix of a whole message is refused, reading nothing past it */
+	struct btdht_tx *t = malloc(sizeof(*t));
+	assert_non_null(t);
+	for (size_t n = 0; n < sizeof(peers) - 1; n++) {
+		memset(t, 0, sizeof(*t));
+		assert_false(btdht_parse(guard_copy(peers, n), (uint32_t)n, t));
+	}
+	memset(t, 0, sizeof(*t));
+	assert_true(btdht_parse(guard_copy(peers, sizeof(peers) - 1), sizeof(peers) - 1, t));
+	assert_int_equal(t->nvalues, 2);
+	assert_int_equal(t->values[1].ip_len, 16);
+	free(t);
+	assert_true(btdht_probe((const uint8_t *)ping, sizeof(ping) - 1));
+	assert_false(btdht_probe((const uint8_t *)resp, sizeof(resp) - 1));
+	assert_int_equal(alproto_lookup("bittorrent-dht"), ALP_BITTORRENT_DHT);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* NTP: detected on port 123 from a whole version 3 or 4 header (not
+ * from a shorter one, nor on another port, nor version 2); a datagram
+ * that is not such a header raises ntp.malformed_data. */
+static void test_ntp(void **state)
+{
+	(void)state;
+	uint8_t client[48] = { 0x23 }, v2[48] = { 0x13 };
+	uint8_t mode;
+	assert_int_equal(ntp_probe(client, 48, &mode), 1);
+	assert_int_equal(mode, 3);
+	assert_int_equal(ntp_probe(client, 47, &mode), 0);
+	assert_int_equal(ntp_probe(v2, 48, &mode), -1);
+	struct app_ctx a;
+	struct flow f;
+	struct udp_seen s;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.proto = 17;
+	udp_send(&a, &f, 0, 124, client, sizeof(client), &s);
+	assert_int_equal(f.alproto, ALP_UNKNOWN);
+	udp_send(&a, &f, 0, 123, client, 20, &s);
+	assert_int_equal(f.alproto, ALP_UNKNOWN);
+	udp_send(&a, &f, 0, 123, client, sizeof(client), &s);
+	assert_int_equal(f.alproto, ALP_NTP);
+	assert_int_equal(app_ev_count(&s.ev), 0);
+	udp_send(&a, &f, 1, 123, v2, sizeof(v2), &s);
+	assert_true(app_ev_has(&s.ev, APP_EV_NTP_MALFORMED));
+	assert_string_equal(alproto_names[ALP_NTP], "ntp");
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3128,6 +3298,8 @@ int main(void)
 		cmocka_unit_test(test_http2_limits),
 		cmocka_unit_test(test_http2_doh),
 		cmocka_unit_test(test_mdns),
+		cmocka_unit_test(test_btdht),
+		cmocka_unit_test(test_ntp),
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),

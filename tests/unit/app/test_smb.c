@@ -1,11 +1,12 @@
 /*
  * test_smb.c - the SMB parser (src/app/smb.c): SMB2 header parsing, a
  * file written and read over SMB2 (whole and a byte at a time), an SMB1
- * WRITE_ANDX, and hostile lengths (a data length past its NetBIOS
+ * WRITE_ANDX, SMB1 requests that share a multiplex id, and hostile lengths (a data length past its NetBIOS
  * record, a record of garbage, a header with the wrong size), with every
  * buffer returned to the memcap; DCE/RPC over TCP (bind, ack, request,
  * response) as dcerpc.iface / dcerpc.opnum / dcerpc.stub_data see it and
- * its dcerpc records, a request in fragments, calls cut by a hole, and
+ * its dcerpc records, a request in fragments (and one with an object
+ * UUID, kept in its stub data), calls cut by a hole, and
  * connectionless DCE/RPC over UDP.
  */
 #include <setjmp.h>
@@ -365,6 +366,98 @@ static void test_smb1_write(void **state)
 #undef SMB1
 }
 
+/* SMB1 requests wait for their responses by command as well as by
+ * multiplex id (as Suricata finds its transactions): a client that gives
+ * every request mid 0 has its tree connect answered after an ECHO, and
+ * the record names the pipe (before the answer, on a later packet to the
+ * server, it was shown once with its path, as Suricata's smb.share sees
+ * it); continuation requests that get no answer of
+ * their own (NT_TRANS_SECONDARY) neither fill the table nor raise
+ * smb.too_many_requests. */
+static void test_smb1_same_mid(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	struct seen s;
+	struct msg m;
+	setup(&a, &f);
+	memset(&s, 0, sizeof(s));
+	static const uint8_t hdr1[] = { 0xff, 'S', 'M', 'B' };
+#define SMB1(cmd, resp, tid) do { m.n = 0; zeros(&m, 4); put(&m, hdr1, 4); put8(&m, cmd); put32(&m, 0); \
+		put8(&m, (resp) ? 0x80 : 0); put16(&m, 0x4001); zeros(&m, 12); put16(&m, tid); put16(&m, 1); \
+		put16(&m, 2); put16(&m, 0); } while (0)
+	SMB1(0x75, false, 0xffff);    /* TREE_CONNECT_ANDX \\srv\IPC$ */
+	put8(&m, 4);
+	put8(&m, 0xff);
+	zeros(&m, 3);
+	put16(&m, 0);
+	put16(&m, 1);                 /* password length */
+	put16(&m, 1 + 11 + 6);
+	put(&m, "\0\\\\srv\\IPC$\0?????\0", 1 + 11 + 6);
+	nbss_end(&m);
+	feed(&a, &f, 0, &m, 0, &s);
+	assert_int_equal(f.alproto, ALP_SMB);
+	app_tcp_packet(&a, &f, 0);    /* (its own packet: not shown early) */
+	for (unsigned i = 0; i < a.tx.nsmb; i++)
+		assert_false(a.tx.smb[i]->early);
+	for (int i = 0; i < 20; i++) { /* NT_TRANS_SECONDARY, unanswered */
+		SMB1(0xa1, false, 8);
+		put8(&m, 0);
+		put16(&m, 0);
+		nbss_end(&m);
+		feed(&a, &f, 0, &m, 0, &s);
+	}
+	SMB1(0x2b, false, 8);         /* ECHO, then its answer */
+	put8(&m, 1);
+	put16(&m, 1);
+	put16(&m, 1);
+	put8(&m, 'x');
+	nbss_end(&m);
+	feed(&a, &f, 0, &m, 0, &s);
+	/* a later packet to the server while the tree connect is
+	 * unanswered: it is shown with its path (smb.share), once */
+	app_tcp_packet(&a, &f, 0);
+	const struct smb_tx *early = NULL;
+	for (unsigned i = 0; i < a.tx.nsmb; i++)
+		if (a.tx.smb[i]->early)
+			early = a.tx.smb[i];
+	assert_non_null(early);
+	assert_int_equal(a.tx.nsmb, 2); /* the ECHO's request too ... */
+	assert_ptr_equal(a.tx.smb[0], early); /* ... after it: alerts show the tree connect */
+	assert_int_equal(early->cmd, 0x75);
+	assert_false(early->resp_side);
+	assert_memory_equal(early->share, "\\\\srv\\IPC$", 11);
+	app_tx_reset(&a);
+	app_tcp_packet(&a, &f, 0);
+	assert_int_equal(a.tx.nsmb, 0);
+	SMB1(0x2b, true, 8);
+	put8(&m, 1);
+	put16(&m, 1);
+	put16(&m, 1);
+	put8(&m, 'x');
+	nbss_end(&m);
+	feed(&a, &f, 1, &m, 0, &s);
+	SMB1(0x75, true, 0x805);      /* the tree connect's answer: a pipe */
+	put8(&m, 3);
+	put8(&m, 0xff);
+	zeros(&m, 3);
+	put16(&m, 1);                 /* optional support */
+	put16(&m, 5);
+	put(&m, "IPC\0\0", 5);
+	nbss_end(&m);
+	feed(&a, &f, 1, &m, 0, &s);
+	assert_int_equal(s.nrec, 2);
+	assert_non_null(strstr(s.rec[0], "\"command\":\"SMB1_COMMAND_ECHO\""));
+	assert_non_null(strstr(s.rec[1], "\"command\":\"SMB1_COMMAND_TREE_CONNECT_ANDX\""));
+	assert_non_null(strstr(s.rec[1], "\"tree_id\":2053,\"named_pipe\":\"\\\\\\\\srv\\\\IPC$\","
+					 "\"share_type\":\"PIPE\""));
+	assert_false(app_ev_has(&s.ev, APP_EV_SMB_TOO_MANY_REQUESTS));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+#undef SMB1
+}
+
 /* Hostile lengths: a WRITE claiming more data than its record holds is
  * cut at the record (smb.record_overflow); a header of the wrong size and
  * a record of garbage raise smb.malformed_data; nothing is lost from the
@@ -625,6 +718,16 @@ static void test_dcerpc_fragments(void **state)
 	assert_non_null(strstr(jb.buf, "\"response\":\"UNREPLIED\""));
 	jb_fini(&jb);
 	assert_null(app_dcerpc_unlogged(&f));
+	/* a request with an object UUID (flag 0x80): as in Suricata, the
+	 * UUID's 16 bytes count as stub data (dcerpc-dce-iface-02) */
+	dce_request(&m, 0x83, 12, "0123456789abcdefstubdata");
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(m.b, m.n), (uint32_t)m.n, 0);
+	assert_non_null(a.tx.dce_tx);
+	assert_int_equal(a.tx.dce_tx->call_id, 12);
+	assert_int_equal(a.tx.dce_tx->stub_len[0], 24);
+	assert_memory_equal(a.tx.dce_tx->stub[0], "0123456789abcdefstubdata", 24);
+	assert_int_equal(a.tx.dce_opnum, 7);
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
 }
@@ -726,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_smb2_header),
 		cmocka_unit_test(test_smb2_transfer),
 		cmocka_unit_test(test_smb1_write),
+		cmocka_unit_test(test_smb1_same_mid),
 		cmocka_unit_test(test_smb_malformed),
 		cmocka_unit_test(test_dcerpc_tcp),
 		cmocka_unit_test(test_dcerpc_fragments),

@@ -606,9 +606,18 @@ static void test_parse_errors_and_unsupported(void **state)
 	assert_true(pc.requires_unmet);
 	assert_null(parse("alert tcp any any -> any any (requires: version 8; sid:1;)"));
 	assert_false(pc.unsupported);
-	assert_null(parse("alert bittorrent-dht any any -> any any (content:\"x\"; sid:1;)"));
+	assert_null(parse("alert dhcp any any -> any any (content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "protocol bittorrent-dht");
+	assert_string_equal(pc.kw, "protocol dhcp");
+	/* detected since: bittorrent-dht and ntp rules load */
+	ok = parse("alert bittorrent-dht any any -> any any (sid:1;)");
+	assert_non_null(ok);
+	assert_int_equal(ok->alproto, ALP_BITTORRENT_DHT);
+	rule_free(ok);
+	ok = parse("alert ntp any any -> any any (sid:1;)");
+	assert_non_null(ok);
+	assert_int_equal(ok->alproto, ALP_NTP);
+	rule_free(ok);
 	/* detected without a parser: content rules on the stream load */
 	ok = parse("alert smb any any -> any any (content:\"x\"; sid:1;)");
 	assert_non_null(ok);
