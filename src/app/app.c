@@ -696,6 +696,8 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 	 * Suricata writes an SMTP transaction left open on this packet */
 	if (af && af->smtp && f->alproto == ALP_SMTP && f->tcp_state == TCP_CLOSED)
 		smtp_tcp_closed(a, af->smtp);
+	if (af && af->smtp && f->alproto == ALP_SMTP && dir == 0)
+		smtp_client_packet(a, af->smtp);
 	if (af && af->nfs && f->alproto == ALP_NFS)
 		nfs_packet(a, af->nfs);
 	struct ftpdata_state *d = af && f->alproto == ALP_FTPDATA ? af->ftpdata : NULL;

@@ -291,6 +291,7 @@ struct mime {
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
 	uint8_t enc, depth, b64n;
 	uint32_t b64;
+	uint8_t qp_carry[2], qp_carry_len; /* a quoted-printable escape cut between pieces */
 	uint16_t hdr_len;
 	char hdr[1024];           /* the header being read, unfolded (capped) */
 	char fname[256];
@@ -313,6 +314,7 @@ struct smtp_state {
 	struct smtp_info tx, done, await; /* under way; the last completed; sent, unanswered */
 	char helo[SMTP_LINE_MAX]; /* the first HELO/EHLO's domain (the infos point here) */
 	bool cut_taken[2];        /* an over-long line's first SMTP_LINE_MAX bytes were read */
+	bool data_cont;           /* a message body line longer than the buffer is under way */
 	bool closed;              /* the TCP connection closed (smtp_tcp_closed) */
 	struct mime mime;
 	struct file_track ft;
@@ -327,6 +329,11 @@ const struct smtp_info *smtp_unlogged(struct smtp_state *s);
  * transaction not written yet goes to eve on this packet, as Suricata
  * writes it once both directions reach their end.  Once. */
 void smtp_tcp_closed(struct app_ctx *a, struct smtp_state *s);
+/* A packet of the client's (data or not, after its data was read): a
+ * transaction the server's reply completed goes to eve on it, as
+ * Suricata writes it on the packet where it reads that reply (the
+ * client's acknowledgement of it). */
+void smtp_client_packet(struct app_ctx *a, struct smtp_state *s);
 
 /* A parameter of a header value (boundary=...), unquoted and cut to fit
  * out; returns its full length (0: absent or empty). */

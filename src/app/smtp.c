@@ -302,22 +302,25 @@ static void text_add(struct smtp_state *s, const uint8_t *d, size_t n, bool flus
 }
 
 /* Decodes one body line of the current leaf part into the file, and the
- * text parts' into the URL search. */
-static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+ * text parts' into the URL search.  A line longer than the line buffer
+ * comes in pieces: cont, this piece continues the one before (no CRLF
+ * between them); more, another piece of the line follows. */
+static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n, bool cont,
+		      bool more)
 {
 	struct mime *m = &s->mime;
 	bool text = url_on && m->text && !m->file_open;
 	if (!m->file_open && !text)
 		return;
-	uint8_t out[SMTP_LINE_MAX + 4];
+	uint8_t out[SMTP_LINE_MAX + 8];
 	size_t o = 0;
 	/* a line's CRLF is the part's only once another line follows: the
 	 * one before a boundary belongs to the boundary (RFC 2046 5.1.1) */
-	if (m->enc != ENC_B64 && m->crlf_pending) {
+	if (m->enc != ENC_B64 && m->crlf_pending && !cont) {
 		out[o++] = '\r';
 		out[o++] = '\n';
-		m->crlf_pending = false;
 	}
+	m->crlf_pending = false;
 	if (m->enc == ENC_B64) {
 		for (size_t i = 0; i < n; i++) {
 			int v;
@@ -338,25 +341,40 @@ static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 			}
 		}
 	} else if (m->enc == ENC_QP) {
-		bool soft = n && l[n - 1] == '=';
-		for (size_t i = 0; i < n - (soft ? 1 : 0); i++) {
+		/* an escape cut between two pieces waits for the next one */
+		uint8_t q[SMTP_LINE_MAX + 2];
+		size_t qn = 0;
+		memcpy(q, m->qp_carry, m->qp_carry_len);
+		qn = m->qp_carry_len;
+		m->qp_carry_len = 0;
+		memcpy(q + qn, l, n);
+		qn += n;
+		size_t end = qn;
+		if (more) {
+			size_t k = qn >= 2 && q[qn - 2] == '=' ? 2 : qn >= 1 && q[qn - 1] == '=' ? 1 : 0;
+			end = qn - k;
+			memcpy(m->qp_carry, q + end, k);
+			m->qp_carry_len = (uint8_t)k;
+		}
+		bool soft = !more && end && q[end - 1] == '=';
+		for (size_t i = 0; i < end - (soft ? 1 : 0); i++) {
 			int h1, h2;
-			if (l[i] == '=' && i + 2 < n && (h1 = hex_digit(l[i + 1])) >= 0 &&
-			    (h2 = hex_digit(l[i + 2])) >= 0) {
+			if (q[i] == '=' && i + 2 < end && (h1 = hex_digit(q[i + 1])) >= 0 &&
+			    (h2 = hex_digit(q[i + 2])) >= 0) {
 				out[o++] = (uint8_t)(h1 << 4 | h2);
 				i += 2;
 			} else {
-				out[o++] = l[i];
+				out[o++] = q[i];
 			}
 		}
-		m->crlf_pending = !soft;
+		m->crlf_pending = !soft && !more;
 	} else {
 		memcpy(out + o, l, n);
 		o += n;
-		m->crlf_pending = true;
+		m->crlf_pending = !more;
 	}
 	if (text)
-		text_add(s, out, o, m->enc != ENC_B64);
+		text_add(s, out, o, m->enc != ENC_B64 && !more);
 	else
 		file_data(a, s, out, o);
 }
@@ -383,6 +401,7 @@ static void part_flush(struct app_ctx *a, struct smtp_state *s, bool at_boundary
 	}
 	m->b64 = 0;
 	m->b64n = 0;
+	m->qp_carry_len = 0;
 	if (url_on && m->text && !m->file_open)
 		text_add(s, out, o, true);
 	else
@@ -462,11 +481,13 @@ static void part_reset(struct mime *m)
 	m->in_headers = true;
 }
 
-/* One line of message data (CRLF removed, dot-unstuffed). */
-static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+/* One line of message data (CRLF removed, dot-unstuffed), or a piece of
+ * a body line longer than the line buffer (cont, more: part_line). */
+static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n, bool cont,
+		      bool more)
 {
 	struct mime *m = &s->mime;
-	if (m->in_headers) {
+	if (m->in_headers && !cont) {
 		if (n && (l[0] == ' ' || l[0] == '\t') && m->hdr_len) {
 			size_t k = MIN(n, sizeof(m->hdr) - 1 - m->hdr_len);
 			if (k < n)
@@ -505,7 +526,7 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		return;
 	}
 	/* a boundary line of an open multipart (innermost first) */
-	if (n >= 2 && l[0] == '-' && l[1] == '-') {
+	if (!cont && n >= 2 && l[0] == '-' && l[1] == '-') {
 		for (int d = (int)m->depth - 1; d >= 0; d--) {
 			size_t bl = strlen(m->boundary[d]);
 			if (!bl || n < 2 + bl || memcmp(l + 2, m->boundary[d], bl))
@@ -521,7 +542,7 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		}
 	}
 	if (m->leaf)
-		part_line(a, s, l, n);
+		part_line(a, s, l, n, cont, more);
 }
 
 static void mime_begin(struct smtp_state *s)
@@ -568,25 +589,33 @@ static void open_tx(struct smtp_state *s, const char *c, size_t k)
 	s->active = true;
 }
 
+/* A line of message data, or a piece of one (cont, more: part_line). */
+static void data_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n, bool cont,
+		      bool more)
+{
+	if (!cont && !more && n == 1 && l[0] == '.') {
+		mime_end(a, s);
+		s->mode = SM_CMD;
+		cmd_push(s, CMD_DATA_END);
+		tx_sent(a, s);
+		return;
+	}
+	if (s->mime.md5) { /* body-md5: each line as sent (still dot-stuffed), CRLF-ended */
+		EVP_DigestUpdate(s->mime.md5, l, n);
+		if (!more)
+			EVP_DigestUpdate(s->mime.md5, "\r\n", 2);
+	}
+	if (!cont && n && l[0] == '.') { /* dot-stuffing */
+		l++;
+		n--;
+	}
+	mime_line(a, s, l, n, cont, more);
+}
+
 static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
 {
 	if (s->mode == SM_DATA) {
-		if (n == 1 && l[0] == '.') {
-			mime_end(a, s);
-			s->mode = SM_CMD;
-			cmd_push(s, CMD_DATA_END);
-			tx_sent(a, s);
-			return;
-		}
-		if (s->mime.md5) { /* body-md5: each line as sent (still dot-stuffed), CRLF-ended */
-			EVP_DigestUpdate(s->mime.md5, l, n);
-			EVP_DigestUpdate(s->mime.md5, "\r\n", 2);
-		}
-		if (n && l[0] == '.') { /* dot-stuffing */
-			l++;
-			n--;
-		}
-		mime_line(a, s, l, n);
+		data_line(a, s, l, n, false, false);
 		return;
 	}
 	size_t k = 0;
@@ -773,6 +802,26 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			}
 			continue;
 		}
+		if (dir == 0 && s->mode == SM_DATA && !s->mime.in_headers && !s->cut_taken[0]) {
+			/* a message body line is not cut: one longer than the
+			 * buffer goes to the MIME reader in pieces, as Suricata
+			 * reads a body (a CR at a piece's end waits: it may be
+			 * the CRLF's) */
+			const uint8_t *lf = memchr(d, '\n', n);
+			uint32_t k = lf ? (uint32_t)(lf - d) : n, room = SMTP_LINE_MAX - ln->len;
+			if (k >= room) {
+				memcpy(ln->buf + ln->len, d, room);
+				d += room;
+				n -= room;
+				uint32_t piece = SMTP_LINE_MAX - (ln->buf[SMTP_LINE_MAX - 1] == '\r');
+				data_line(a, s, ln->buf, piece, s->data_cont, true);
+				s->data_cont = true;
+				ln->len = SMTP_LINE_MAX - piece;
+				if (ln->len)
+					ln->buf[0] = '\r';
+				continue;
+			}
+		}
 		bool cut, full = line_take(ln, &d, &n, &cut);
 		/* a line that fills SMTP_LINE_MAX before its LF is cut there
 		 * (even if the LF comes next: the limit counts the CR), read
@@ -786,7 +835,13 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 		}
 		if (!full)
 			return;
-		if (!s->cut_taken[dir]) {
+		if (dir == 0 && s->data_cont) {
+			/* the last piece of a long body line */
+			s->data_cont = false;
+			size_t k = ln->len && ln->buf[ln->len - 1] == '\r' ? ln->len - 1 : ln->len;
+			if (s->mode == SM_DATA)
+				data_line(a, s, ln->buf, k, true, false);
+		} else if (!s->cut_taken[dir]) {
 			/* frames: a command (or AUTH) line, a reply line, with its LF */
 			if (dir == 1 || s->mode == SM_CMD)
 				app_frame_add(a, dir ? FR_SMTP_RESPONSE_LINE : FR_SMTP_COMMAND_LINE, dir, ln->buf,
@@ -818,6 +873,12 @@ void smtp_tcp_closed(struct app_ctx *a, struct smtp_state *s)
 		a->tx.smtp = t;
 		a->tx.smtp_log = true;
 	}
+}
+
+void smtp_client_packet(struct app_ctx *a, struct smtp_state *s)
+{
+	if (!a->tx.smtp_log)
+		flush_done(a, s);
 }
 
 const struct smtp_info *smtp_unlogged(struct smtp_state *s)

@@ -2721,7 +2721,14 @@ static void test_smtp_long_line(void **state)
  * CRLF before the end-of-data dot is not the file's, as Suricata 8 reads
  * it (smtp-mime-encap-8649: 30 bytes, not 32); a multipart one's CRLF
  * before the boundary is the boundary's. */
+static uint64_t smtp_file_size_step(const char *msg, size_t step);
 static uint64_t smtp_file_size(const char *msg)
+{
+	return smtp_file_size_step(msg, 0);
+}
+
+/* The same, the message in pieces of step bytes (0: at once). */
+static uint64_t smtp_file_size_step(const char *msg, size_t step)
 {
 	struct app_ctx a;
 	struct flow f;
@@ -2739,10 +2746,15 @@ static uint64_t smtp_file_size(const char *msg)
 			app_stream_data(&a, &f, 0, guard_copy(cli[i], strlen(cli[i])), (uint32_t)strlen(cli[i]), 0);
 		}
 	}
-	app_tx_reset(&a);
-	app_stream_data(&a, &f, 0, guard_copy(msg, strlen(msg)), (uint32_t)strlen(msg), 0);
-	for (unsigned i = 0; i < a.tx.nfiles; i++)
-		size = a.tx.files[i]->size;
+	size_t len = strlen(msg);
+	for (size_t off = 0; off < len;) {
+		size_t k = step ? MIN(step, len - off) : len;
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 0, guard_copy(msg + off, k), (uint32_t)k, 0);
+		off += k;
+		for (unsigned i = 0; i < a.tx.nfiles; i++)
+			size = a.tx.files[i]->size;
+	}
 	app_flow_free_ctx(&a, &f);
 	return size;
 }
@@ -2756,6 +2768,44 @@ static void test_smtp_attachment_size(void **state)
 	assert_int_equal(smtp_file_size("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
 					"Content-Disposition: attachment; filename=\"m.txt\"\r\n\r\n"
 					"two\r\nlines\r\n--b--\r\n.\r\n"), 10);
+}
+
+/* A message body line longer than the line buffer is not cut: it goes
+ * to the MIME reader in pieces, whole (smtp-file-data-01's 16 KiB
+ * attachment on one line), with no smtp.truncated_line; base64 and
+ * quoted-printable escapes split between pieces decode as one. */
+static void test_smtp_long_body_line(void **state)
+{
+	(void)state;
+	const size_t n = 4 * SMTP_LINE_MAX + 123;
+	const char *hdr = "Content-Type: text/plain; name=\"J.txt\"\r\n"
+			  "Content-Disposition: attachment; filename=\"J.txt\"\r\n\r\n";
+	char *msg = malloc(strlen(hdr) + n + 16);
+	assert_non_null(msg);
+	strcpy(msg, hdr);
+	memset(msg + strlen(hdr), 'x', n);
+	strcpy(msg + strlen(hdr) + n, "\r\n.\r\n");
+	assert_int_equal(smtp_file_size(msg), n);
+	assert_int_equal(smtp_file_size_step(msg, 1), n);
+	assert_int_equal(smtp_file_size_step(msg, 1000), n);
+	/* base64: 4 KiB + 2 characters of 'A' = 3/4 of that in bytes */
+	const char *h64 = "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+			  "Content-Transfer-Encoding: base64\r\n\r\n";
+	strcpy(msg, h64);
+	memset(msg + strlen(h64), 'A', 2 * SMTP_LINE_MAX);
+	strcpy(msg + strlen(h64) + 2 * SMTP_LINE_MAX, "\r\n.\r\n");
+	assert_int_equal(smtp_file_size(msg), 2 * SMTP_LINE_MAX / 4 * 3);
+	/* quoted-printable: "=41" escapes across the 4096-byte piece ends */
+	const char *hqp = "Content-Type: application/octet-stream; name=\"q.bin\"\r\n"
+			  "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+	strcpy(msg, hqp);
+	char *b = msg + strlen(hqp);
+	for (size_t i = 0; i < 3000; i++)
+		memcpy(b + 3 * i, "=41", 3);
+	strcpy(b + 9000, "\r\n.\r\n");
+	assert_int_equal(smtp_file_size(msg), 3000);
+	assert_int_equal(smtp_file_size_step(msg, 7), 3000);
+	free(msg);
 }
 
 /* MIME parameters: plain, quoted, and RFC 2231's extended and split
@@ -3111,6 +3161,7 @@ int main(void)
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
+		cmocka_unit_test(test_smtp_long_body_line),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
