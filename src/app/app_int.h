@@ -286,6 +286,7 @@ static inline void line_done(struct app_line *ln)
 struct mime {
 	void *md5;                /* EVP_MD_CTX of the body (body-md5), from the top headers' end */
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
+	bool rfc822;              /* the part is message/rfc822: its body is a message */
 	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
@@ -308,6 +309,10 @@ struct smtp_state {
 	bool active;              /* a transaction is open (a command was seen) */
 	bool done_pending;        /* done is complete, not written yet */
 	bool await_valid, bdat_last; /* await: sent, waiting for the server's answer */
+	bool opened;              /* a transaction was opened in the session */
+	bool data_tried;          /* the transaction under way sent DATA (accepted or not) */
+	bool rset_open;           /* an RSET awaits its reply in the transaction under way ... */
+	uint32_t rset_tx;         /* ... this one (its reply ends it) */
 	uint64_t bdat_left;
 	uint8_t q[SMTP_CMDQ], q0, nq;
 	uint32_t ntx;

@@ -129,6 +129,7 @@ static void tx_reset(struct smtp_state *s)
 	t->helo = helo;
 	t->helo_len = hl;
 	t->tx_id = s->ntx;
+	s->data_tried = false;
 }
 
 /* A completed transaction goes to eve (and the rules) on the client's
@@ -454,6 +455,8 @@ static void header(struct smtp_state *s)
 	if (!strcasecmp(h, "content-type")) {
 		char b[SMTP_BOUNDARY_MAX];
 		m->text = !strncasecmp(val, "text/", 5);
+		m->rfc822 = !strncasecmp(val, "message/rfc822", 14) &&
+			    (!val[14] || val[14] == ';' || val[14] == ' ' || val[14] == '\t');
 		if (!strncasecmp(val, "multipart/", 10) && param(val, "boundary", b, sizeof(b))) {
 			m->multipart = true;
 			memcpy(m->pending_boundary, b, sizeof(b));
@@ -475,6 +478,7 @@ static void part_reset(struct mime *m)
 	m->tl_len = 0;
 	m->enc = ENC_NONE;
 	m->multipart = false;
+	m->rfc822 = false;
 	m->fname[0] = 0;
 	m->pending_boundary[0] = 0;
 	m->hdr_len = 0;
@@ -519,6 +523,16 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 			memcpy(m->boundary[m->depth], m->pending_boundary, SMTP_BOUNDARY_MAX);
 			m->depth++;
 			m->fname[0] = 0; /* a container is not a file */
+		}
+		if (m->rfc822 && !m->multipart) {
+			/* an encapsulated message (RFC 2046 5.2.1): its body is
+			 * a message of its own, headers first, whatever
+			 * encoding the part claims (message/rfc822 allows only
+			 * 7bit, 8bit and binary), as Suricata 8 reads it: a
+			 * container, not a file */
+			part_reset(m);
+			m->leaf = false;
+			return;
 		}
 		m->leaf = !m->multipart;
 		if (m->leaf)
@@ -572,21 +586,28 @@ static void mime_end(struct app_ctx *a, struct smtp_state *s)
 
 /* ---- commands and replies ---- */
 
-static void cmd_push(struct smtp_state *s, uint8_t c)
+static void cmd_push(struct app_ctx *a, struct smtp_state *s, uint8_t c)
 {
+	/* a command behind a DATA or STARTTLS not answered yet (the end of
+	 * the data of a pipelined DATA too), as Suricata flags it */
+	uint8_t last = s->nq ? s->q[(s->q0 + s->nq - 1) % SMTP_CMDQ] : CMD_OTHER;
+	if (last == CMD_DATA || last == CMD_STARTTLS)
+		app_event(a, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE);
 	if (s->nq < SMTP_CMDQ)
 		s->q[(s->q0 + s->nq++) % SMTP_CMDQ] = c;
 }
 
 /* Does this command belong to a mail transaction (Suricata opens one for
- * every command but RSET, QUIT and STARTTLS, which only close one)? */
+ * every command but RSET, QUIT and STARTTLS, which only close one; RSET
+ * and QUIT open one only as the session's first command)? */
 static void open_tx(struct smtp_state *s, const char *c, size_t k)
 {
-	if ((k == 4 && (!strncasecmp(c, "RSET", 4) || !strncasecmp(c, "QUIT", 4) ||
-			!strncasecmp(c, "NOOP", 4))) ||
+	bool rq = k == 4 && (!strncasecmp(c, "RSET", 4) || !strncasecmp(c, "QUIT", 4));
+	if ((rq && s->opened) || (k == 4 && !strncasecmp(c, "NOOP", 4)) ||
 	    (k == 8 && !strncasecmp(c, "STARTTLS", 8)))
 		return;
 	s->active = true;
+	s->opened = true;
 }
 
 /* A line of message data, or a piece of one (cont, more: part_line). */
@@ -596,7 +617,7 @@ static void data_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 	if (!cont && !more && n == 1 && l[0] == '.') {
 		mime_end(a, s);
 		s->mode = SM_CMD;
-		cmd_push(s, CMD_DATA_END);
+		cmd_push(a, s, CMD_DATA_END);
 		tx_sent(a, s);
 		return;
 	}
@@ -635,7 +656,7 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 			v++;
 		const uint8_t *sp = memchr(v, ' ', (size_t)(e - v));
 		size_t vn = (size_t)((sp ? sp : e) - v);
-		cmd_push(s, CMD_HELO);
+		cmd_push(a, s, CMD_HELO);
 		if (s->tx.helo_len) {
 			app_event(a, APP_EV_SMTP_DUPLICATE_FIELDS);
 		} else if (vn) {
@@ -651,7 +672,7 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		if (sp && memchr(v, '>', vn))
 			vn = (size_t)((const uint8_t *)memchr(v, '>', vn) - v) + 1;
 		str_set(s->tx.mail_from, &s->tx.mail_from_len, v, vn);
-		cmd_push(s, CMD_MAIL);
+		cmd_push(a, s, CMD_MAIL);
 	} else if (n >= 8 && !strncasecmp(c, "RCPT TO:", 8)) {
 		size_t vn = n - 8;
 		const uint8_t *v = trim(l + 8, &vn);
@@ -659,11 +680,19 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		if (gt)
 			vn = (size_t)(gt - v) + 1;
 		list_add(&s->tx.rcpt_to, v, vn);
-		cmd_push(s, CMD_RCPT);
+		cmd_push(a, s, CMD_RCPT);
 	} else if (k == 4 && !strncasecmp(c, "DATA", 4)) {
+		if (s->data_tried) {
+			/* a second message in one transaction (the first
+			 * DATA was refused, or never answered): a new one */
+			app_event(a, APP_EV_SMTP_UNPARSABLE_CONTENT);
+			tx_done(a, s);
+			s->active = s->opened = true;
+		}
+		s->data_tried = true;
 		s->mode = SM_DATA; /* a reply other than 354 ends it */
 		mime_begin(s);
-		cmd_push(s, CMD_DATA);
+		cmd_push(a, s, CMD_DATA);
 	} else if (k == 4 && !strncasecmp(c, "BDAT", 4)) {
 		uint64_t v = 0;
 		size_t i = k;
@@ -676,18 +705,20 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		s->bdat_last = last;
 		if (v)
 			s->mode = SM_BDAT;
-		cmd_push(s, last ? CMD_BDAT_LAST : CMD_BDAT);
+		cmd_push(a, s, last ? CMD_BDAT_LAST : CMD_BDAT);
 		if (last && !v)
 			tx_sent(a, s);
 	} else if (k == 8 && !strncasecmp(c, "STARTTLS", 8)) {
-		cmd_push(s, CMD_STARTTLS);
+		cmd_push(a, s, CMD_STARTTLS);
 	} else if (k == 4 && !strncasecmp(c, "RSET", 4)) {
-		/* the transaction ends where the client reset it: commands
-		 * pipelined after the RSET belong to the next one */
-		tx_done(a, s);
-		cmd_push(s, CMD_RSET);
+		/* the server's acceptance ends the transaction under way
+		 * (commands pipelined behind the RSET still join it, as in
+		 * Suricata 8.0.7); one already sent is left alone */
+		s->rset_open = s->active;
+		s->rset_tx = s->tx.tx_id;
+		cmd_push(a, s, CMD_RSET);
 	} else {
-		cmd_push(s, CMD_OTHER);
+		cmd_push(a, s, CMD_OTHER);
 	}
 }
 
@@ -707,8 +738,9 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	switch (c) {
 	case CMD_HELO:
 		if (ok) {
-			/* a new session: the envelope so far is dropped */
-			if (s->tx.mail_from_len || s->tx.rcpt_to.n) {
+			/* a new session: the envelope so far, or an attempt at
+			 * DATA, is dropped as by RSET (RFC 5321 4.1.4) */
+			if (s->tx.mail_from_len || s->tx.rcpt_to.n || s->data_tried) {
 				tx_done(a, s);
 				s->active = true;
 			}
@@ -737,6 +769,9 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 			app_event(a, APP_EV_SMTP_TLS_REJECTED);
 		break;
 	case CMD_RSET:
+		if (ok && s->rset_open && s->active && s->tx.tx_id == s->rset_tx)
+			tx_done(a, s);
+		s->rset_open = false;
 		break;
 	}
 }

@@ -2808,6 +2808,178 @@ static void test_smtp_long_body_line(void **state)
 	free(msg);
 }
 
+/* An SMTP dialog, packet by packet ("C:" the client's, "S:" the
+ * server's; each followed by the stack's per-packet call): what was
+ * written, on which packet, the events raised and the transactions
+ * counted. */
+struct smtp_log {
+	unsigned n;
+	struct { unsigned pkt; uint32_t tx_id; bool email, parse_done; uint16_t from_len, rcpt_n;
+		 char from[64]; } t[8];
+	unsigned nfiles;
+	char fname[64];
+	uint64_t fsize;
+	app_events_t events;
+	uint64_t ntx;
+};
+
+static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	memset(o, 0, sizeof(*o));
+	uint64_t tx0 = cnt.v[CNT_APP_TX_SMTP];
+	for (size_t i = 0; i < npkt; i++) {
+		int dir = pkts[i][0] == 'S';
+		const char *d = pkts[i] + 2;
+		app_tx_reset(&a);
+		if (*d)
+			app_stream_data(&a, &f, dir, guard_copy(d, strlen(d)), (uint32_t)strlen(d), 0);
+		app_tcp_packet(&a, &f, dir);
+		app_ev_or(&o->events, &a.tx.events);
+		if (a.tx.smtp_log && a.tx.smtp && o->n < 8) {
+			const struct smtp_info *m = a.tx.smtp;
+			o->t[o->n].pkt = (unsigned)i;
+			o->t[o->n].tx_id = m->tx_id;
+			o->t[o->n].email = m->email;
+			o->t[o->n].parse_done = m->parse_done;
+			o->t[o->n].from_len = m->mail_from_len;
+			o->t[o->n].rcpt_n = m->rcpt_to.n;
+			memcpy(o->t[o->n].from, m->mail_from, MIN(m->mail_from_len, 63u));
+			o->n++;
+		}
+		for (unsigned k = 0; k < a.tx.nfiles; k++) {
+			o->nfiles++;
+			o->fsize = a.tx.files[k]->size;
+			memcpy(o->fname, a.tx.files[k]->name, MIN(a.tx.files[k]->name_len, 63u));
+		}
+	}
+	o->ntx = cnt.v[CNT_APP_TX_SMTP] - tx0;
+	app_flow_free_ctx(&a, &f);
+}
+#define DIALOG(p, o) smtp_dialog((p), sizeof(p) / sizeof((p)[0]), (o))
+
+/* A transaction the server's reply completes is written on the client's
+ * next packet, an ACK without data too (smtp-file-data-01: the record on
+ * the ACK of the "250" to the data, as Suricata reads that reply there). */
+static void test_smtp_log_on_client_ack(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@d>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:Subject: x\r\n\r\nhi\r\n.\r\n", "S:250 queued\r\n", "C:", "C:QUIT\r\n" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.t[0].pkt, 11); /* the bare ACK after "250 queued" */
+	assert_true(o.t[0].parse_done);
+	assert_string_equal(o.t[0].from, "<a@b>");
+	assert_int_equal(o.ntx, 1);
+}
+
+/* An RSET ends the transaction under way when the server accepts it:
+ * commands pipelined behind it still join that transaction (Suricata
+ * 8.0.7's smtp-pipelined-rset-data-replies: one transaction, its message
+ * parsed, and smtp.invalid_pipelined_sequence for the data's end sent
+ * behind an unanswered DATA); an RSET after a message already sent ends
+ * nothing (the next envelope is the next transaction). */
+static void test_smtp_rset_pipelined(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250-PIPELINING\r\n250 OK\r\n",
+		"C:RSET\r\nDATA\r\n.\r\n", "S:250 reset\r\n", "S:354 go\r\n", "S:250 queued\r\n", "C:" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.t[0].tx_id, 0);
+	assert_true(o.t[0].parse_done);
+	assert_true(HAS(o.events, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE));
+	assert_int_equal(o.ntx, 1);
+	static const char *const q[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:x\r\n.\r\n",
+		"C:RSET\r\nMAIL FROM:<e@f>\r\n", "S:250 queued\r\n250 reset\r\n250 ok\r\n",
+		"C:RCPT TO:<g@h>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:y\r\n.\r\n", "S:250 queued\r\n", "C:" };
+	DIALOG(q, &o);
+	assert_int_equal(o.n, 2);
+	assert_string_equal(o.t[0].from, "<a@b>");
+	assert_string_equal(o.t[1].from, "<e@f>");
+	assert_int_equal(o.t[1].tx_id, 1);
+	assert_int_equal(o.t[1].rcpt_n, 1);
+	assert_true(o.t[1].parse_done);
+	assert_false(HAS(o.events, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE));
+}
+
+/* RSET (or QUIT) as the session's first command is a transaction of its
+ * own (smtp-no-helo-rset: one; then a message: two); an accepted EHLO
+ * after a refused DATA starts a new transaction as RSET would
+ * (smtp-ehlo-reset-after-rejected-data); a second DATA in one
+ * transaction is smtp.unparsable_content and a new one. */
+static void test_smtp_tx_boundaries(void **state)
+{
+	(void)state;
+	struct smtp_log o;
+	static const char *const p[] = { "S:220 x\r\n", "C:RSET\r\n", "S:250 ok\r\n", "C:" };
+	DIALOG(p, &o);
+	assert_int_equal(o.ntx, 1);
+	static const char *const q[] = {
+		"S:220 x\r\n", "C:RSET\r\n", "S:250 ok\r\n", "C:helo a\r\n", "S:250 x\r\n",
+		"C:mail from:<a@b>\r\n", "S:250 ok\r\n", "C:rcpt to:<c@d>\r\n", "S:250 ok\r\n",
+		"C:data\r\n", "S:354 go\r\n", "C:x\r\n.\r\n", "S:250 ok\r\n", "C:QUIT\r\n" };
+	DIALOG(q, &o);
+	assert_int_equal(o.ntx, 2);
+	static const char *const r[] = {
+		"S:220 x\r\n", "C:helo a\r\n", "S:250 x\r\n", "C:data\r\n", "S:503 need RCPT\r\n",
+		"C:ehlo a\r\n", "S:250 x\r\n", "C:mail from:<b@c>\r\n", "S:250 ok\r\n",
+		"C:rcpt to:<d@e>\r\n", "S:250 ok\r\n", "C:data\r\n", "S:354 go\r\n",
+		"C:From: b@c\r\n\r\nx\r\n.\r\n", "S:250 ok\r\n", "C:QUIT\r\n" };
+	DIALOG(r, &o);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.t[0].tx_id, 0);
+	assert_int_equal(o.t[0].from_len, 0);
+	assert_false(o.t[0].email);
+	assert_int_equal(o.t[1].tx_id, 1);
+	assert_string_equal(o.t[1].from, "<b@c>");
+	assert_true(o.t[1].parse_done);
+	assert_true(HAS(o.events, APP_EV_SMTP_DATA_REJECTED));
+	assert_false(HAS(o.events, APP_EV_SMTP_UNPARSABLE_CONTENT));
+	static const char *const u[] = {
+		"S:220 x\r\n", "C:helo a\r\n", "S:250 x\r\n", "C:data\r\n", "S:503 need RCPT\r\n",
+		"C:mail from:<b@c>\r\n", "S:250 ok\r\n", "C:data\r\n", "S:354 go\r\n",
+		"C:x\r\n.\r\n", "S:250 ok\r\n", "C:QUIT\r\n" };
+	DIALOG(u, &o);
+	assert_true(HAS(o.events, APP_EV_SMTP_UNPARSABLE_CONTENT));
+	assert_int_equal(o.n, 2);
+	assert_true(o.t[1].parse_done);
+}
+
+/* A message/rfc822 part is a message of its own whatever encoding it
+ * claims (smtp-mime-encap-8649-combined: a "base64" part holding a
+ * plain message whose attachment is the file, not the container). */
+static void test_smtp_rfc822(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@d>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:From: a@b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"
+		"Content-Disposition: attachment; filename=\"innocent.txt\"\r\n\r\n"
+		"From: a@b\r\nContent-Type: application/octet-stream\r\n"
+		"Content-Disposition: attachment; filename=\"malware.exe\"\r\n\r\n"
+		"EICAR-MIME-BYPASS-TEST-PAYLOAD\r\n.\r\n", "S:250 ok\r\n", "C:" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.nfiles, 1);
+	assert_string_equal(o.fname, "malware.exe");
+	assert_int_equal(o.fsize, 30);
+}
+
 /* MIME parameters: plain, quoted, and RFC 2231's extended and split
  * forms joined in order. */
 static void test_mime_param(void **state)
@@ -3162,6 +3334,10 @@ int main(void)
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
 		cmocka_unit_test(test_smtp_long_body_line),
+		cmocka_unit_test(test_smtp_log_on_client_ack),
+		cmocka_unit_test(test_smtp_rset_pipelined),
+		cmocka_unit_test(test_smtp_tx_boundaries),
+		cmocka_unit_test(test_smtp_rfc822),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
