@@ -1173,6 +1173,10 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 			    !strncasecmp((const char *)d, verbs[i], strlen(verbs[i])))
 				return ALP_FTP;
 	}
+	/* (465, SMTP over TLS: a server that greets in clear text there is
+	 * read as SMTP, as Suricata probes that port's greeting too) */
+	if ((sp == 465 || dp == 465) && n >= 4 && !memcmp(d, "220", 3) && (d[3] == ' ' || d[3] == '-'))
+		return ALP_SMTP;
 	if (sp == 25 || dp == 25 || sp == 587 || dp == 587 || sp == 2525 || dp == 2525) {
 		static const char *const verbs[] = { "EHLO", "HELO", "QUIT", "RSET", "NOOP", "MAIL FROM",
 						     "AUTH ", "STARTTLS" };

@@ -305,6 +305,7 @@ struct smtp_state {
 	struct app_line line[2];
 	uint8_t mode;
 	bool tls;                 /* STARTTLS accepted: TLS from here */
+	bool failed;              /* a parser error (an invalid reply): nothing more is read */
 	bool replies_seen;        /* the server's side is in the capture */
 	bool active;              /* a transaction is open (a command was seen) */
 	bool done_pending;        /* done is complete, not written yet */

@@ -776,6 +776,16 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	}
 }
 
+static bool reply_code_known(const uint8_t *l)
+{
+	static const char codes[] = "211214220221235250251252334354401421435450451452454455"
+				    "500501502503504530534535538550551552553554555";
+	for (size_t i = 0; i + 3 <= sizeof(codes) - 1; i += 3)
+		if (!memcmp(l, codes + i, 3))
+			return true;
+	return false;
+}
+
 /* One line, its LF removed; cut: the first SMTP_LINE_MAX bytes of a
  * longer one, read as they are (a CR at the cut stays). */
 static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *l, size_t n,
@@ -787,12 +797,15 @@ static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint
 		client_line(a, s, l, n);
 		return;
 	}
-	/* a reply: "250-..." continues, "250 ..." (or "250") ends it; a
-	 * code is 2-5, 0-5, a digit (RFC 5321 4.2) */
-	if (n < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' || l[1] > '5' || !isdigit(l[2]) ||
-	    (n > 3 && l[3] != ' ' && l[3] != '-')) {
+	if (cut)
+		return; /* a reply line cut short is not read as a reply (as Suricata: smtp-bug-5989) */
+	/* a reply: "250-..." continues, "250 ..." (or "250") ends it; its
+	 * code one of those RFC 5321 (4.2.3) and its extensions define, as
+	 * Suricata knows them (a "402" or "472" is not a reply) */
+	if (n < 3 || !reply_code_known(l) || (n > 3 && l[3] != ' ' && l[3] != '-')) {
 		app_event(a, APP_EV_SMTP_INVALID_REPLY);
 		app_parser_error(a, CNT_APP_ERR_SMTP);
+		s->failed = true; /* as Suricata: the parser gives the flow up */
 		return;
 	}
 	if (n == 3 || l[3] == ' ')
@@ -822,7 +835,7 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 	struct app_line *ln = &s->line[dir];
 	if (dir == 0)
 		flush_done(a, s);
-	while (n && !s->tls) {
+	while (n && !s->tls && !s->failed) {
 		if (dir == 0 && s->mode == SM_BDAT && !s->cut_taken[0]) {
 			/* BDAT chunk bytes: counted, not parsed */
 			uint32_t k = (uint32_t)MIN((uint64_t)n, s->bdat_left);

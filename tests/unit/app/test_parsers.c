@@ -2959,6 +2959,57 @@ static void test_smtp_tx_boundaries(void **state)
 	assert_true(o.t[1].parse_done);
 }
 
+/* A reply is a known code (Suricata's list): "402" is smtp.invalid_reply,
+ * counted as a parser error, and the parser gives the flow up (nothing
+ * more read, one error); a reply line cut at 4 KiB is not a reply (no
+ * event: smtp-bug-5989). */
+static void test_smtp_invalid_reply(void **state)
+{
+	(void)state;
+	struct smtp_log o;
+	uint64_t e0 = cnt.v[CNT_APP_ERR_SMTP];
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:402 no\r\n400 no\r\n", "S:472 no\r\n",
+		"C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n" };
+	DIALOG(p, &o);
+	assert_true(HAS(o.events, APP_EV_SMTP_INVALID_REPLY));
+	assert_false(HAS(o.events, APP_EV_SMTP_UNMATCHED_REPLY));
+	assert_int_equal(cnt.v[CNT_APP_ERR_SMTP] - e0, 1);
+	char *big = malloc(2 * SMTP_LINE_MAX);
+	assert_non_null(big);
+	memcpy(big, "S:220 x\r\n", 9);
+	memset(big + 9, 'A', SMTP_LINE_MAX + 10);
+	strcpy(big + 9 + SMTP_LINE_MAX + 10, "\r\n");
+	const char *q[] = { big, "C:EHLO a\r\n", "S:250 x\r\n", "C:QUIT\r\n", "S:221 bye\r\n" };
+	DIALOG(q, &o);
+	assert_false(HAS(o.events, APP_EV_SMTP_INVALID_REPLY));
+	assert_false(HAS(o.events, APP_EV_SMTP_UNMATCHED_REPLY));
+	free(big);
+}
+
+/* Port 465 (SMTP over TLS): a clear-text 220 greeting there is SMTP, a
+ * client's ClientHello TLS. */
+static void test_smtp_detect_465(void **state)
+{
+	(void)state;
+	static const char greet[] = "220 v02.example ESMTP Postfix\r\n";
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 465;
+	feed(&a, &f, 1, (const uint8_t *)greet, strlen(greet), 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_SMTP);
+	app_flow_free_ctx(&a, &f);
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00 };
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 465;
+	feed(&a, &f, 0, hello, sizeof(hello), 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_TLS);
+	app_flow_free_ctx(&a, &f);
+}
+
 /* A message/rfc822 part is a message of its own whatever encoding it
  * claims (smtp-mime-encap-8649-combined: a "base64" part holding a
  * plain message whose attachment is the file, not the container). */
@@ -3338,6 +3389,8 @@ int main(void)
 		cmocka_unit_test(test_smtp_rset_pipelined),
 		cmocka_unit_test(test_smtp_tx_boundaries),
 		cmocka_unit_test(test_smtp_rfc822),
+		cmocka_unit_test(test_smtp_invalid_reply),
+		cmocka_unit_test(test_smtp_detect_465),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
