@@ -970,6 +970,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nolog = false;
 	t->quic_long = false;
 	memset(&t->events, 0, sizeof(t->events));
+	t->events_tx_set = false;
 	t->encrypted = false;
 	a->pkt_seq++;
 }

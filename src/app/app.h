@@ -956,6 +956,10 @@ struct app_tx {
 	bool encrypted;
 	/* app-layer events raised on this packet */
 	app_events_t events;
+	/* the transaction they were raised in (SMTP), as Suricata's anomaly
+	 * records name it */
+	bool events_tx_set;
+	uint64_t events_tx_id;
 	/* a config rule matched this packet's transaction: no records of it */
 	bool nolog;
 };

@@ -26,6 +26,16 @@
 #include "app_int.h"
 #include "util.h"
 
+/* An event of the transaction under way (the anomaly record names it). */
+static void smtp_event(struct app_ctx *a, const struct smtp_state *s, enum app_event e)
+{
+	app_event(a, e);
+	if (!a->tx.events_tx_set) {
+		a->tx.events_tx_set = true;
+		a->tx.events_tx_id = s->tx.tx_id;
+	}
+}
+
 const char *const smtp_field_keys[SMTP_F_MAX] = {
 #define X(id, key, hdr) key,
 	SMTP_FIELDS(X)
@@ -592,7 +602,7 @@ static void cmd_push(struct app_ctx *a, struct smtp_state *s, uint8_t c)
 	 * the data of a pipelined DATA too), as Suricata flags it */
 	uint8_t last = s->nq ? s->q[(s->q0 + s->nq - 1) % SMTP_CMDQ] : CMD_OTHER;
 	if (last == CMD_DATA || last == CMD_STARTTLS)
-		app_event(a, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE);
+		smtp_event(a, s, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE);
 	if (s->nq < SMTP_CMDQ)
 		s->q[(s->q0 + s->nq++) % SMTP_CMDQ] = c;
 }
@@ -658,7 +668,7 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		size_t vn = (size_t)((sp ? sp : e) - v);
 		cmd_push(a, s, CMD_HELO);
 		if (s->tx.helo_len) {
-			app_event(a, APP_EV_SMTP_DUPLICATE_FIELDS);
+			smtp_event(a, s, APP_EV_SMTP_DUPLICATE_FIELDS);
 		} else if (vn) {
 			vn = MIN(vn, sizeof(s->helo));
 			memcpy(s->helo, v, vn);
@@ -685,7 +695,7 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		if (s->data_tried) {
 			/* a second message in one transaction (the first
 			 * DATA was refused, or never answered): a new one */
-			app_event(a, APP_EV_SMTP_UNPARSABLE_CONTENT);
+			smtp_event(a, s, APP_EV_SMTP_UNPARSABLE_CONTENT);
 			tx_done(a, s);
 			s->active = s->opened = true;
 		}
@@ -728,7 +738,7 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	s->replies_seen = true;
 	if (!s->nq) {
 		if (!greeting)
-			app_event(a, APP_EV_SMTP_UNMATCHED_REPLY);
+			smtp_event(a, s, APP_EV_SMTP_UNMATCHED_REPLY);
 		return; /* the greeting, or a reply to nothing */
 	}
 	uint8_t c = s->q[s->q0];
@@ -748,7 +758,7 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 		break;
 	case CMD_DATA:
 		if (code != 354)
-			app_event(a, APP_EV_SMTP_DATA_REJECTED);
+			smtp_event(a, s, APP_EV_SMTP_DATA_REJECTED);
 		if (code != 354 && s->mode == SM_DATA) {
 			s->mode = SM_CMD;
 			s->tx.email = false;
@@ -766,7 +776,7 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 		if (code == 220)
 			s->tls = true;
 		else
-			app_event(a, APP_EV_SMTP_TLS_REJECTED);
+			smtp_event(a, s, APP_EV_SMTP_TLS_REJECTED);
 		break;
 	case CMD_RSET:
 		if (ok && s->rset_open && s->active && s->tx.tx_id == s->rset_tx)
@@ -803,7 +813,7 @@ static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint
 	 * code one of those RFC 5321 (4.2.3) and its extensions define, as
 	 * Suricata knows them (a "402" or "472" is not a reply) */
 	if (n < 3 || !reply_code_known(l) || (n > 3 && l[3] != ' ' && l[3] != '-')) {
-		app_event(a, APP_EV_SMTP_INVALID_REPLY);
+		smtp_event(a, s, APP_EV_SMTP_INVALID_REPLY);
 		app_parser_error(a, CNT_APP_ERR_SMTP);
 		s->failed = true; /* as Suricata: the parser gives the flow up */
 		return;
@@ -876,7 +886,7 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 		 * at once, and the rest up to the LF skipped, as Suricata
 		 * (smtp-long-command) */
 		if (ln->len == SMTP_LINE_MAX && !s->cut_taken[dir]) {
-			app_event(a, APP_EV_SMTP_TRUNCATED_LINE);
+			smtp_event(a, s, APP_EV_SMTP_TRUNCATED_LINE);
 			s->cut_taken[dir] = true;
 			ln->skip = true;
 			line_in(a, s, dir, ln->buf, ln->len, true);
@@ -900,11 +910,11 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 		line_done(ln);
 		if (s->mime.long_name) {
 			s->mime.long_name = false;
-			app_event(a, APP_EV_SMTP_MIME_LONG_FILENAME);
+			smtp_event(a, s, APP_EV_SMTP_MIME_LONG_FILENAME);
 		}
 		if (s->mime.long_header) {
 			s->mime.long_header = false;
-			app_event(a, APP_EV_SMTP_MIME_LONG_HEADER);
+			smtp_event(a, s, APP_EV_SMTP_MIME_LONG_HEADER);
 		}
 	}
 }

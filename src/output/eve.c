@@ -1002,7 +1002,7 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
 }
 
 void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_events_t *events,
-			    const struct eve_cfg *ec)
+			    const uint64_t *tx_id, const struct eve_cfg *ec)
 {
 	if (!ec->anomaly || !ec->anomaly_applayer)
 		return;
@@ -1022,6 +1022,8 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_e
 			ev[k++] = upper ? (char)toupper((unsigned char)*c) : *c;
 		ev[k] = '\0';
 		eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
+		if (tx_id)
+			jb_u64(jb, "tx_id", *tx_id);
 		jb_open_object(jb, "anomaly");
 		if (p->flow && p->flow->alproto < ALP_MAX)
 			jb_str(jb, "app_proto", alproto_names[p->flow->alproto]);
@@ -1336,7 +1338,7 @@ static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f
 {
 	(void)f;
 	if (tx && app_ev_count(&tx->events))
-		eve_applayer_anomalies(jb, p, &tx->events, ec);
+		eve_applayer_anomalies(jb, p, &tx->events, tx->events_tx_set ? &tx->events_tx_id : NULL, ec);
 }
 
 static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,

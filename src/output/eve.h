@@ -96,8 +96,9 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
  * rules: they decide what the file store keeps). */
 void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec);
+/* tx_id: the transaction the events belong to, or NULL. */
 void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, const app_events_t *events,
-			    const struct eve_cfg *ec);
+			    const uint64_t *tx_id, const struct eve_cfg *ec);
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);

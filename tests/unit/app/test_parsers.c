@@ -2821,6 +2821,8 @@ struct smtp_log {
 	uint64_t fsize;
 	app_events_t events;
 	uint64_t ntx;
+	uint64_t ev_tx[8];        /* the transaction of each packet's events */
+	unsigned nev;
 };
 
 static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o)
@@ -2840,6 +2842,8 @@ static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o
 			app_stream_data(&a, &f, dir, guard_copy(d, strlen(d)), (uint32_t)strlen(d), 0);
 		app_tcp_packet(&a, &f, dir);
 		app_ev_or(&o->events, &a.tx.events);
+		if (a.tx.events_tx_set && o->nev < 8)
+			o->ev_tx[o->nev++] = a.tx.events_tx_id;
 		if (a.tx.smtp_log && a.tx.smtp && o->n < 8) {
 			const struct smtp_info *m = a.tx.smtp;
 			o->t[o->n].pkt = (unsigned)i;
@@ -2957,6 +2961,15 @@ static void test_smtp_tx_boundaries(void **state)
 	assert_true(HAS(o.events, APP_EV_SMTP_UNPARSABLE_CONTENT));
 	assert_int_equal(o.n, 2);
 	assert_true(o.t[1].parse_done);
+	/* events name their transaction (the anomaly record's tx_id): the
+	 * second message's refused DATA is transaction 1's */
+	static const char *const v[] = {
+		"S:220 x\r\n", "C:helo a\r\n", "S:250 x\r\n", "C:mail from:<b@c>\r\n", "S:250 ok\r\n",
+		"C:data\r\n", "S:354 go\r\n", "C:x\r\n.\r\n", "S:250 ok\r\n",
+		"C:mail from:<d@e>\r\n", "S:250 ok\r\n", "C:data\r\n", "S:554 no\r\n", "C:QUIT\r\n" };
+	DIALOG(v, &o);
+	assert_int_equal(o.nev, 1);
+	assert_int_equal(o.ev_tx[0], 1);
 }
 
 /* A reply is a known code (Suricata's list): "402" is smtp.invalid_reply,
