@@ -98,8 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			app_stream_data(a, &f, dir, buf, (uint32_t)len, 0);
 			if (len && (buf[0] & 1))
 				app_tcp_close(a, &f, dir);
-			if (FUZZ_ALPROTO == ALP_NFS) /* (its flush when both sides closed) */
-				app_tcp_packet(a, &f, dir);
+			if (FUZZ_ALPROTO == ALP_NFS || FUZZ_ALPROTO == ALP_SMTP)
+				app_tcp_packet(a, &f, dir); /* (NFS's flush when both sides closed, SMTP's on the client's packet) */
 		}
 		/* what records would write of the messages (SIP) */
 		for (unsigned i = 0; i < a->tx.nsip; i++) {
