@@ -1456,7 +1456,9 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			ftpdata_feed(a, af->ftpdata, data, len);
 		break;
 	case ALP_SMTP:
-		if (!af->smtp && !(af->smtp = v_calloc(1, sizeof(*af->smtp))))
+		/* an SMTP connection's state (lines, three transactions, the
+		 * MIME reader: some 60 KiB) is charged to the app-layer memcap */
+		if (!af->smtp && !(af->smtp = charged_state(a, sizeof(*af->smtp))))
 			return;
 		smtp_feed(a, af->smtp, dir, data, len);
 		if (af->smtp->tls)

@@ -3,20 +3,25 @@
  *
  * Both directions are read line by line (a line that reaches SMTP_LINE_MAX
  * bytes before its LF is read cut there, as Suricata, and the rest of it
- * skipped).  The client's commands are
+ * skipped; a message body line instead goes to the MIME reader whole, in
+ * SMTP_LINE_MAX pieces).  The client's commands are
  * queued so that the server's replies, pipelined or not, are matched to
  * them in order: a 354 confirms DATA (anything else ends data mode), the
  * reply to the end of the data (or to BDAT ... LAST) completes the
- * transaction and readies its eve record, a 220 to STARTTLS hands the
- * connection to TLS, an accepted EHLO/HELO or RSET starts a new
- * transaction.  Message data (dot-unstuffed) goes through a streaming MIME
- * reader: headers unfolded (capped), multipart boundaries (nested up to
- * SMTP_MIME_DEPTH), base64 and quoted-printable decoded as the lines come;
- * a part with a file name is an attachment, a file with digests and magic
+ * transaction and readies its eve record (written on the client's next
+ * packet), a 220 to STARTTLS hands the connection to TLS, an accepted
+ * RSET ends the transaction it was sent in, an accepted EHLO/HELO after
+ * an envelope or DATA starts a new one; a reply with an unknown code is
+ * a parser error that ends the parsing of the flow.  Message data
+ * (dot-unstuffed) goes through a streaming MIME reader: headers unfolded
+ * (capped), multipart boundaries (nested up to SMTP_MIME_DEPTH), base64
+ * and quoted-printable decoded as the lines come; a message/rfc822 part
+ * is read as a message of its own; a part with a file name is an
+ * attachment, a file with digests and magic
  * (file.c) whose first bytes (up to the body limit) rules see as
  * file.data on the packet where it ends.  BDAT chunks are counted, not
  * MIME-parsed (as Suricata 8).  Nothing here grows with the input past
- * the fixed caps.
+ * the fixed caps; the state is charged to the app-layer memcap.
  */
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -127,6 +132,7 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s)
 	for (int i = 0; i < APP_FILES_PER_PKT; i++)
 		body_free(a, &s->body[i]);
 	md5_drop(&s->mime);
+	app_release(a, sizeof(*s));
 	v_free(s);
 }
 

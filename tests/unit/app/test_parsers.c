@@ -3023,6 +3023,34 @@ static void test_smtp_detect_465(void **state)
 	app_flow_free_ctx(&a, &f);
 }
 
+/* An SMTP connection's state is charged to the app-layer memcap: under
+ * a memcap smaller than it the connection is not parsed (and
+ * app.memcap raised); with room, it is charged while the flow lives and
+ * returned when it is freed. */
+static void test_smtp_state_memcap(void **state)
+{
+	(void)state;
+	static const char ehlo[] = "EHLO a\r\n";
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 4096);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(ehlo, strlen(ehlo)), (uint32_t)strlen(ehlo), 0);
+	assert_true(HAS(a.tx.events, APP_EV_APP_MEMCAP));
+	assert_int_equal(a.mc.used, 0);
+	app_flow_free_ctx(&a, &f);
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(ehlo, strlen(ehlo)), (uint32_t)strlen(ehlo), 0);
+	assert_true(a.mc.used >= sizeof(struct smtp_state));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* A message/rfc822 part is a message of its own whatever encoding it
  * claims (smtp-mime-encap-8649-combined: a "base64" part holding a
  * plain message whose attachment is the file, not the container). */
@@ -3404,6 +3432,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_rfc822),
 		cmocka_unit_test(test_smtp_invalid_reply),
 		cmocka_unit_test(test_smtp_detect_465),
+		cmocka_unit_test(test_smtp_state_memcap),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
