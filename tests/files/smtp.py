@@ -192,6 +192,15 @@ def main():
           hashlib.sha256(PATCH.encode().replace(b'\n', b'\r\n')).hexdigest())
     check('fileinfo of an attachment: app_proto smtp with the smtp and email objects',
           z.get('app_proto') == 'smtp' and z.get('smtp', {}).get('mail_from') == '<alice@example.org>')
+    a4 = [x for x in recs if x.get('event_type') == 'alert' and x['alert']['signature_id'] == 4]
+    check('a file.data alert carries the transaction of its file (email object, tx_id 0)',
+          len(a4) == 1 and a4[0].get('tx_id') == 0 and
+          'numbers.zip' in a4[0].get('email', {}).get('attachment', []) and
+          a4[0].get('smtp', {}).get('mail_from') == '<alice@example.org>')
+    rej = [x for x in recs if x.get('event_type') == 'anomaly' and
+           x['anomaly']['event'] == 'DATA_COMMAND_REJECTED']
+    check('an anomaly names its transaction (the refused DATA: tx_id 1)',
+          len(rej) == 1 and rej[0].get('tx_id') == 1)
     an = sorted(x['anomaly']['event'] for x in recs if x.get('event_type') == 'anomaly')
     check('anomalies: the refused DATA and the malformed reply: %s' % an,
           an == ['DATA_COMMAND_REJECTED', 'INVALID_REPLY'])
