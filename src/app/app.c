@@ -696,6 +696,8 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 	 * Suricata writes an SMTP transaction left open on this packet */
 	if (af && af->smtp && f->alproto == ALP_SMTP && f->tcp_state == TCP_CLOSED)
 		smtp_tcp_closed(a, af->smtp);
+	if (af && af->smtp && f->alproto == ALP_SMTP && dir == 0)
+		smtp_client_packet(a, af->smtp);
 	if (af && af->nfs && f->alproto == ALP_NFS)
 		nfs_packet(a, af->nfs);
 	if (af && af->smb && f->alproto == ALP_SMB)
@@ -1182,6 +1184,10 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 			    !strncasecmp((const char *)d, verbs[i], strlen(verbs[i])))
 				return ALP_FTP;
 	}
+	/* (465, SMTP over TLS: a server that greets in clear text there is
+	 * read as SMTP, as Suricata probes that port's greeting too) */
+	if ((sp == 465 || dp == 465) && n >= 4 && !memcmp(d, "220", 3) && (d[3] == ' ' || d[3] == '-'))
+		return ALP_SMTP;
 	if (sp == 25 || dp == 25 || sp == 587 || dp == 587 || sp == 2525 || dp == 2525) {
 		static const char *const verbs[] = { "EHLO", "HELO", "QUIT", "RSET", "NOOP", "MAIL FROM",
 						     "AUTH ", "STARTTLS" };
@@ -1460,7 +1466,9 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			ftpdata_feed(a, af->ftpdata, data, len);
 		break;
 	case ALP_SMTP:
-		if (!af->smtp && !(af->smtp = v_calloc(1, sizeof(*af->smtp))))
+		/* an SMTP connection's state (lines, three transactions, the
+		 * MIME reader: some 60 KiB) is charged to the app-layer memcap */
+		if (!af->smtp && !(af->smtp = charged_state(a, sizeof(*af->smtp))))
 			return;
 		smtp_feed(a, af->smtp, dir, data, len);
 		if (af->smtp->tls)

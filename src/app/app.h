@@ -1015,7 +1015,8 @@ struct app_tx {
 	/* BitTorrent DHT: the message of this packet, when complete */
 	const struct btdht_tx *btdht;
 	/* the transaction this packet's app-layer events belong to (their
-	 * anomaly records' tx_id), or -1 */
+	 * anomaly records' tx_id, as Suricata's name it: SMTP, BitTorrent
+	 * DHT), or -1 */
 	int64_t ev_tx_id;
 };
 

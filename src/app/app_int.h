@@ -299,11 +299,13 @@ static inline void line_done(struct app_line *ln)
 struct mime {
 	void *md5;                /* EVP_MD_CTX of the body (body-md5), from the top headers' end */
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
+	bool rfc822;              /* the part is message/rfc822: its body is a message */
 	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
 	uint8_t enc, depth, b64n;
 	uint32_t b64;
+	uint8_t qp_carry[2], qp_carry_len; /* a quoted-printable escape cut between pieces */
 	uint16_t hdr_len;
 	char hdr[1024];           /* the header being read, unfolded (capped) */
 	char fname[256];
@@ -316,16 +318,22 @@ struct smtp_state {
 	struct app_line line[2];
 	uint8_t mode;
 	bool tls;                 /* STARTTLS accepted: TLS from here */
+	bool failed;              /* a parser error (an invalid reply): nothing more is read */
 	bool replies_seen;        /* the server's side is in the capture */
 	bool active;              /* a transaction is open (a command was seen) */
 	bool done_pending;        /* done is complete, not written yet */
 	bool await_valid, bdat_last; /* await: sent, waiting for the server's answer */
+	bool opened;              /* a transaction was opened in the session */
+	bool data_tried;          /* the transaction under way sent DATA (accepted or not) */
+	bool rset_open;           /* an RSET awaits its reply in the transaction under way ... */
+	uint32_t rset_tx;         /* ... this one (its reply ends it) */
 	uint64_t bdat_left;
 	uint8_t q[SMTP_CMDQ], q0, nq;
 	uint32_t ntx;
 	struct smtp_info tx, done, await; /* under way; the last completed; sent, unanswered */
 	char helo[SMTP_LINE_MAX]; /* the first HELO/EHLO's domain (the infos point here) */
 	bool cut_taken[2];        /* an over-long line's first SMTP_LINE_MAX bytes were read */
+	bool data_cont;           /* a message body line longer than the buffer is under way */
 	bool closed;              /* the TCP connection closed (smtp_tcp_closed) */
 	struct mime mime;
 	struct file_track ft;
@@ -340,6 +348,11 @@ const struct smtp_info *smtp_unlogged(struct smtp_state *s);
  * transaction not written yet goes to eve on this packet, as Suricata
  * writes it once both directions reach their end.  Once. */
 void smtp_tcp_closed(struct app_ctx *a, struct smtp_state *s);
+/* A packet of the client's (data or not, after its data was read): a
+ * transaction the server's reply completed goes to eve on it, as
+ * Suricata writes it on the packet where it reads that reply (the
+ * client's acknowledgement of it). */
+void smtp_client_packet(struct app_ctx *a, struct smtp_state *s);
 
 /* A parameter of a header value (boundary=...), unquoted and cut to fit
  * out; returns its full length (0: absent or empty). */

@@ -3,20 +3,25 @@
  *
  * Both directions are read line by line (a line that reaches SMTP_LINE_MAX
  * bytes before its LF is read cut there, as Suricata, and the rest of it
- * skipped).  The client's commands are
+ * skipped; a message body line instead goes to the MIME reader whole, in
+ * SMTP_LINE_MAX pieces).  The client's commands are
  * queued so that the server's replies, pipelined or not, are matched to
  * them in order: a 354 confirms DATA (anything else ends data mode), the
  * reply to the end of the data (or to BDAT ... LAST) completes the
- * transaction and readies its eve record, a 220 to STARTTLS hands the
- * connection to TLS, an accepted EHLO/HELO or RSET starts a new
- * transaction.  Message data (dot-unstuffed) goes through a streaming MIME
- * reader: headers unfolded (capped), multipart boundaries (nested up to
- * SMTP_MIME_DEPTH), base64 and quoted-printable decoded as the lines come;
- * a part with a file name is an attachment, a file with digests and magic
+ * transaction and readies its eve record (written on the client's next
+ * packet), a 220 to STARTTLS hands the connection to TLS, an accepted
+ * RSET ends the transaction it was sent in, an accepted EHLO/HELO after
+ * an envelope or DATA starts a new one; a reply with an unknown code is
+ * a parser error that ends the parsing of the flow.  Message data
+ * (dot-unstuffed) goes through a streaming MIME reader: headers unfolded
+ * (capped), multipart boundaries (nested up to SMTP_MIME_DEPTH), base64
+ * and quoted-printable decoded as the lines come; a message/rfc822 part
+ * is read as a message of its own; a part with a file name is an
+ * attachment, a file with digests and magic
  * (file.c) whose first bytes (up to the body limit) rules see as
  * file.data on the packet where it ends.  BDAT chunks are counted, not
  * MIME-parsed (as Suricata 8).  Nothing here grows with the input past
- * the fixed caps.
+ * the fixed caps; the state is charged to the app-layer memcap.
  */
 #include <ctype.h>
 #include <openssl/evp.h>
@@ -25,6 +30,14 @@
 
 #include "app_int.h"
 #include "util.h"
+
+/* An event of the transaction under way (the anomaly record names it). */
+static void smtp_event(struct app_ctx *a, const struct smtp_state *s, enum app_event e)
+{
+	app_event(a, e);
+	if (a->tx.ev_tx_id < 0)
+		a->tx.ev_tx_id = (int64_t)s->tx.tx_id;
+}
 
 const char *const smtp_field_keys[SMTP_F_MAX] = {
 #define X(id, key, hdr) key,
@@ -117,6 +130,7 @@ void smtp_state_free(struct app_ctx *a, struct smtp_state *s)
 	for (int i = 0; i < APP_FILES_PER_PKT; i++)
 		body_free(a, &s->body[i]);
 	md5_drop(&s->mime);
+	app_release(a, sizeof(*s));
 	v_free(s);
 }
 
@@ -129,6 +143,7 @@ static void tx_reset(struct smtp_state *s)
 	t->helo = helo;
 	t->helo_len = hl;
 	t->tx_id = s->ntx;
+	s->data_tried = false;
 }
 
 /* A completed transaction goes to eve (and the rules) on the client's
@@ -302,22 +317,25 @@ static void text_add(struct smtp_state *s, const uint8_t *d, size_t n, bool flus
 }
 
 /* Decodes one body line of the current leaf part into the file, and the
- * text parts' into the URL search. */
-static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+ * text parts' into the URL search.  A line longer than the line buffer
+ * comes in pieces: cont, this piece continues the one before (no CRLF
+ * between them); more, another piece of the line follows. */
+static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n, bool cont,
+		      bool more)
 {
 	struct mime *m = &s->mime;
 	bool text = url_on && m->text && !m->file_open;
 	if (!m->file_open && !text)
 		return;
-	uint8_t out[SMTP_LINE_MAX + 4];
+	uint8_t out[SMTP_LINE_MAX + 8];
 	size_t o = 0;
 	/* a line's CRLF is the part's only once another line follows: the
 	 * one before a boundary belongs to the boundary (RFC 2046 5.1.1) */
-	if (m->enc != ENC_B64 && m->crlf_pending) {
+	if (m->enc != ENC_B64 && m->crlf_pending && !cont) {
 		out[o++] = '\r';
 		out[o++] = '\n';
-		m->crlf_pending = false;
 	}
+	m->crlf_pending = false;
 	if (m->enc == ENC_B64) {
 		for (size_t i = 0; i < n; i++) {
 			int v;
@@ -338,25 +356,40 @@ static void part_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 			}
 		}
 	} else if (m->enc == ENC_QP) {
-		bool soft = n && l[n - 1] == '=';
-		for (size_t i = 0; i < n - (soft ? 1 : 0); i++) {
+		/* an escape cut between two pieces waits for the next one */
+		uint8_t q[SMTP_LINE_MAX + 2];
+		size_t qn = 0;
+		memcpy(q, m->qp_carry, m->qp_carry_len);
+		qn = m->qp_carry_len;
+		m->qp_carry_len = 0;
+		memcpy(q + qn, l, n);
+		qn += n;
+		size_t end = qn;
+		if (more) {
+			size_t k = qn >= 2 && q[qn - 2] == '=' ? 2 : qn >= 1 && q[qn - 1] == '=' ? 1 : 0;
+			end = qn - k;
+			memcpy(m->qp_carry, q + end, k);
+			m->qp_carry_len = (uint8_t)k;
+		}
+		bool soft = !more && end && q[end - 1] == '=';
+		for (size_t i = 0; i < end - (soft ? 1 : 0); i++) {
 			int h1, h2;
-			if (l[i] == '=' && i + 2 < n && (h1 = hex_digit(l[i + 1])) >= 0 &&
-			    (h2 = hex_digit(l[i + 2])) >= 0) {
+			if (q[i] == '=' && i + 2 < end && (h1 = hex_digit(q[i + 1])) >= 0 &&
+			    (h2 = hex_digit(q[i + 2])) >= 0) {
 				out[o++] = (uint8_t)(h1 << 4 | h2);
 				i += 2;
 			} else {
-				out[o++] = l[i];
+				out[o++] = q[i];
 			}
 		}
-		m->crlf_pending = !soft;
+		m->crlf_pending = !soft && !more;
 	} else {
 		memcpy(out + o, l, n);
 		o += n;
-		m->crlf_pending = true;
+		m->crlf_pending = !more;
 	}
 	if (text)
-		text_add(s, out, o, m->enc != ENC_B64);
+		text_add(s, out, o, m->enc != ENC_B64 && !more);
 	else
 		file_data(a, s, out, o);
 }
@@ -383,6 +416,7 @@ static void part_flush(struct app_ctx *a, struct smtp_state *s, bool at_boundary
 	}
 	m->b64 = 0;
 	m->b64n = 0;
+	m->qp_carry_len = 0;
 	if (url_on && m->text && !m->file_open)
 		text_add(s, out, o, true);
 	else
@@ -435,6 +469,8 @@ static void header(struct smtp_state *s)
 	if (!strcasecmp(h, "content-type")) {
 		char b[SMTP_BOUNDARY_MAX];
 		m->text = !strncasecmp(val, "text/", 5);
+		m->rfc822 = !strncasecmp(val, "message/rfc822", 14) &&
+			    (!val[14] || val[14] == ';' || val[14] == ' ' || val[14] == '\t');
 		if (!strncasecmp(val, "multipart/", 10) && param(val, "boundary", b, sizeof(b))) {
 			m->multipart = true;
 			memcpy(m->pending_boundary, b, sizeof(b));
@@ -456,17 +492,20 @@ static void part_reset(struct mime *m)
 	m->tl_len = 0;
 	m->enc = ENC_NONE;
 	m->multipart = false;
+	m->rfc822 = false;
 	m->fname[0] = 0;
 	m->pending_boundary[0] = 0;
 	m->hdr_len = 0;
 	m->in_headers = true;
 }
 
-/* One line of message data (CRLF removed, dot-unstuffed). */
-static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
+/* One line of message data (CRLF removed, dot-unstuffed), or a piece of
+ * a body line longer than the line buffer (cont, more: part_line). */
+static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n, bool cont,
+		      bool more)
 {
 	struct mime *m = &s->mime;
-	if (m->in_headers) {
+	if (m->in_headers && !cont) {
 		if (n && (l[0] == ' ' || l[0] == '\t') && m->hdr_len) {
 			size_t k = MIN(n, sizeof(m->hdr) - 1 - m->hdr_len);
 			if (k < n)
@@ -499,13 +538,23 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 			m->depth++;
 			m->fname[0] = 0; /* a container is not a file */
 		}
+		if (m->rfc822 && !m->multipart) {
+			/* an encapsulated message (RFC 2046 5.2.1): its body is
+			 * a message of its own, headers first, whatever
+			 * encoding the part claims (message/rfc822 allows only
+			 * 7bit, 8bit and binary), as Suricata 8 reads it: a
+			 * container, not a file */
+			part_reset(m);
+			m->leaf = false;
+			return;
+		}
 		m->leaf = !m->multipart;
 		if (m->leaf)
 			part_begin(a, s);
 		return;
 	}
 	/* a boundary line of an open multipart (innermost first) */
-	if (n >= 2 && l[0] == '-' && l[1] == '-') {
+	if (!cont && n >= 2 && l[0] == '-' && l[1] == '-') {
 		for (int d = (int)m->depth - 1; d >= 0; d--) {
 			size_t bl = strlen(m->boundary[d]);
 			if (!bl || n < 2 + bl || memcmp(l + 2, m->boundary[d], bl))
@@ -521,7 +570,7 @@ static void mime_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		}
 	}
 	if (m->leaf)
-		part_line(a, s, l, n);
+		part_line(a, s, l, n, cont, more);
 }
 
 static void mime_begin(struct smtp_state *s)
@@ -551,42 +600,57 @@ static void mime_end(struct app_ctx *a, struct smtp_state *s)
 
 /* ---- commands and replies ---- */
 
-static void cmd_push(struct smtp_state *s, uint8_t c)
+static void cmd_push(struct app_ctx *a, struct smtp_state *s, uint8_t c)
 {
+	/* a command behind a DATA or STARTTLS not answered yet (the end of
+	 * the data of a pipelined DATA too), as Suricata flags it */
+	uint8_t last = s->nq ? s->q[(s->q0 + s->nq - 1) % SMTP_CMDQ] : CMD_OTHER;
+	if (last == CMD_DATA || last == CMD_STARTTLS)
+		smtp_event(a, s, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE);
 	if (s->nq < SMTP_CMDQ)
 		s->q[(s->q0 + s->nq++) % SMTP_CMDQ] = c;
 }
 
 /* Does this command belong to a mail transaction (Suricata opens one for
- * every command but RSET, QUIT and STARTTLS, which only close one)? */
+ * every command but RSET, QUIT and STARTTLS, which only close one; RSET
+ * and QUIT open one only as the session's first command)? */
 static void open_tx(struct smtp_state *s, const char *c, size_t k)
 {
-	if ((k == 4 && (!strncasecmp(c, "RSET", 4) || !strncasecmp(c, "QUIT", 4) ||
-			!strncasecmp(c, "NOOP", 4))) ||
+	bool rq = k == 4 && (!strncasecmp(c, "RSET", 4) || !strncasecmp(c, "QUIT", 4));
+	if ((rq && s->opened) || (k == 4 && !strncasecmp(c, "NOOP", 4)) ||
 	    (k == 8 && !strncasecmp(c, "STARTTLS", 8)))
 		return;
 	s->active = true;
+	s->opened = true;
+}
+
+/* A line of message data, or a piece of one (cont, more: part_line). */
+static void data_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n, bool cont,
+		      bool more)
+{
+	if (!cont && !more && n == 1 && l[0] == '.') {
+		mime_end(a, s);
+		s->mode = SM_CMD;
+		cmd_push(a, s, CMD_DATA_END);
+		tx_sent(a, s);
+		return;
+	}
+	if (s->mime.md5) { /* body-md5: each line as sent (still dot-stuffed), CRLF-ended */
+		EVP_DigestUpdate(s->mime.md5, l, n);
+		if (!more)
+			EVP_DigestUpdate(s->mime.md5, "\r\n", 2);
+	}
+	if (!cont && n && l[0] == '.') { /* dot-stuffing */
+		l++;
+		n--;
+	}
+	mime_line(a, s, l, n, cont, more);
 }
 
 static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)
 {
 	if (s->mode == SM_DATA) {
-		if (n == 1 && l[0] == '.') {
-			mime_end(a, s);
-			s->mode = SM_CMD;
-			cmd_push(s, CMD_DATA_END);
-			tx_sent(a, s);
-			return;
-		}
-		if (s->mime.md5) { /* body-md5: each line as sent (still dot-stuffed), CRLF-ended */
-			EVP_DigestUpdate(s->mime.md5, l, n);
-			EVP_DigestUpdate(s->mime.md5, "\r\n", 2);
-		}
-		if (n && l[0] == '.') { /* dot-stuffing */
-			l++;
-			n--;
-		}
-		mime_line(a, s, l, n);
+		data_line(a, s, l, n, false, false);
 		return;
 	}
 	size_t k = 0;
@@ -606,9 +670,9 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 			v++;
 		const uint8_t *sp = memchr(v, ' ', (size_t)(e - v));
 		size_t vn = (size_t)((sp ? sp : e) - v);
-		cmd_push(s, CMD_HELO);
+		cmd_push(a, s, CMD_HELO);
 		if (s->tx.helo_len) {
-			app_event(a, APP_EV_SMTP_DUPLICATE_FIELDS);
+			smtp_event(a, s, APP_EV_SMTP_DUPLICATE_FIELDS);
 		} else if (vn) {
 			vn = MIN(vn, sizeof(s->helo));
 			memcpy(s->helo, v, vn);
@@ -622,7 +686,7 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		if (sp && memchr(v, '>', vn))
 			vn = (size_t)((const uint8_t *)memchr(v, '>', vn) - v) + 1;
 		str_set(s->tx.mail_from, &s->tx.mail_from_len, v, vn);
-		cmd_push(s, CMD_MAIL);
+		cmd_push(a, s, CMD_MAIL);
 	} else if (n >= 8 && !strncasecmp(c, "RCPT TO:", 8)) {
 		size_t vn = n - 8;
 		const uint8_t *v = trim(l + 8, &vn);
@@ -630,11 +694,19 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		if (gt)
 			vn = (size_t)(gt - v) + 1;
 		list_add(&s->tx.rcpt_to, v, vn);
-		cmd_push(s, CMD_RCPT);
+		cmd_push(a, s, CMD_RCPT);
 	} else if (k == 4 && !strncasecmp(c, "DATA", 4)) {
+		if (s->data_tried) {
+			/* a second message in one transaction (the first
+			 * DATA was refused, or never answered): a new one */
+			smtp_event(a, s, APP_EV_SMTP_UNPARSABLE_CONTENT);
+			tx_done(a, s);
+			s->active = s->opened = true;
+		}
+		s->data_tried = true;
 		s->mode = SM_DATA; /* a reply other than 354 ends it */
 		mime_begin(s);
-		cmd_push(s, CMD_DATA);
+		cmd_push(a, s, CMD_DATA);
 	} else if (k == 4 && !strncasecmp(c, "BDAT", 4)) {
 		uint64_t v = 0;
 		size_t i = k;
@@ -647,18 +719,20 @@ static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *
 		s->bdat_last = last;
 		if (v)
 			s->mode = SM_BDAT;
-		cmd_push(s, last ? CMD_BDAT_LAST : CMD_BDAT);
+		cmd_push(a, s, last ? CMD_BDAT_LAST : CMD_BDAT);
 		if (last && !v)
 			tx_sent(a, s);
 	} else if (k == 8 && !strncasecmp(c, "STARTTLS", 8)) {
-		cmd_push(s, CMD_STARTTLS);
+		cmd_push(a, s, CMD_STARTTLS);
 	} else if (k == 4 && !strncasecmp(c, "RSET", 4)) {
-		/* the transaction ends where the client reset it: commands
-		 * pipelined after the RSET belong to the next one */
-		tx_done(a, s);
-		cmd_push(s, CMD_RSET);
+		/* the server's acceptance ends the transaction under way
+		 * (commands pipelined behind the RSET still join it, as in
+		 * Suricata 8.0.7); one already sent is left alone */
+		s->rset_open = s->active;
+		s->rset_tx = s->tx.tx_id;
+		cmd_push(a, s, CMD_RSET);
 	} else {
-		cmd_push(s, CMD_OTHER);
+		cmd_push(a, s, CMD_OTHER);
 	}
 }
 
@@ -668,7 +742,7 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	s->replies_seen = true;
 	if (!s->nq) {
 		if (!greeting)
-			app_event(a, APP_EV_SMTP_UNMATCHED_REPLY);
+			smtp_event(a, s, APP_EV_SMTP_UNMATCHED_REPLY);
 		return; /* the greeting, or a reply to nothing */
 	}
 	uint8_t c = s->q[s->q0];
@@ -678,8 +752,9 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 	switch (c) {
 	case CMD_HELO:
 		if (ok) {
-			/* a new session: the envelope so far is dropped */
-			if (s->tx.mail_from_len || s->tx.rcpt_to.n) {
+			/* a new session: the envelope so far, or an attempt at
+			 * DATA, is dropped as by RSET (RFC 5321 4.1.4) */
+			if (s->tx.mail_from_len || s->tx.rcpt_to.n || s->data_tried) {
 				tx_done(a, s);
 				s->active = true;
 			}
@@ -687,7 +762,7 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 		break;
 	case CMD_DATA:
 		if (code != 354)
-			app_event(a, APP_EV_SMTP_DATA_REJECTED);
+			smtp_event(a, s, APP_EV_SMTP_DATA_REJECTED);
 		if (code != 354 && s->mode == SM_DATA) {
 			s->mode = SM_CMD;
 			s->tx.email = false;
@@ -705,11 +780,24 @@ static void server_reply(struct app_ctx *a, struct smtp_state *s, unsigned code)
 		if (code == 220)
 			s->tls = true;
 		else
-			app_event(a, APP_EV_SMTP_TLS_REJECTED);
+			smtp_event(a, s, APP_EV_SMTP_TLS_REJECTED);
 		break;
 	case CMD_RSET:
+		if (ok && s->rset_open && s->active && s->tx.tx_id == s->rset_tx)
+			tx_done(a, s);
+		s->rset_open = false;
 		break;
 	}
+}
+
+static bool reply_code_known(const uint8_t *l)
+{
+	static const char codes[] = "211214220221235250251252334354401421435450451452454455"
+				    "500501502503504530534535538550551552553554555";
+	for (size_t i = 0; i + 3 <= sizeof(codes) - 1; i += 3)
+		if (!memcmp(l, codes + i, 3))
+			return true;
+	return false;
 }
 
 /* One line, its LF removed; cut: the first SMTP_LINE_MAX bytes of a
@@ -723,12 +811,15 @@ static void line_in(struct app_ctx *a, struct smtp_state *s, int dir, const uint
 		client_line(a, s, l, n);
 		return;
 	}
-	/* a reply: "250-..." continues, "250 ..." (or "250") ends it; a
-	 * code is 2-5, 0-5, a digit (RFC 5321 4.2) */
-	if (n < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' || l[1] > '5' || !isdigit(l[2]) ||
-	    (n > 3 && l[3] != ' ' && l[3] != '-')) {
-		app_event(a, APP_EV_SMTP_INVALID_REPLY);
+	if (cut)
+		return; /* a reply line cut short is not read as a reply (as Suricata: smtp-bug-5989) */
+	/* a reply: "250-..." continues, "250 ..." (or "250") ends it; its
+	 * code one of those RFC 5321 (4.2.3) and its extensions define, as
+	 * Suricata knows them (a "402" or "472" is not a reply) */
+	if (n < 3 || !reply_code_known(l) || (n > 3 && l[3] != ' ' && l[3] != '-')) {
+		smtp_event(a, s, APP_EV_SMTP_INVALID_REPLY);
 		app_parser_error(a, CNT_APP_ERR_SMTP);
+		s->failed = true; /* as Suricata: the parser gives the flow up */
 		return;
 	}
 	if (n == 3 || l[3] == ' ')
@@ -758,7 +849,7 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 	struct app_line *ln = &s->line[dir];
 	if (dir == 0)
 		flush_done(a, s);
-	while (n && !s->tls) {
+	while (n && !s->tls && !s->failed) {
 		if (dir == 0 && s->mode == SM_BDAT && !s->cut_taken[0]) {
 			/* BDAT chunk bytes: counted, not parsed */
 			uint32_t k = (uint32_t)MIN((uint64_t)n, s->bdat_left);
@@ -773,20 +864,46 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			}
 			continue;
 		}
+		if (dir == 0 && s->mode == SM_DATA && !s->mime.in_headers && !s->cut_taken[0]) {
+			/* a message body line is not cut: one longer than the
+			 * buffer goes to the MIME reader in pieces, as Suricata
+			 * reads a body (a CR at a piece's end waits: it may be
+			 * the CRLF's) */
+			const uint8_t *lf = memchr(d, '\n', n);
+			uint32_t k = lf ? (uint32_t)(lf - d) : n, room = SMTP_LINE_MAX - ln->len;
+			if (k >= room) {
+				memcpy(ln->buf + ln->len, d, room);
+				d += room;
+				n -= room;
+				uint32_t piece = SMTP_LINE_MAX - (ln->buf[SMTP_LINE_MAX - 1] == '\r');
+				data_line(a, s, ln->buf, piece, s->data_cont, true);
+				s->data_cont = true;
+				ln->len = SMTP_LINE_MAX - piece;
+				if (ln->len)
+					ln->buf[0] = '\r';
+				continue;
+			}
+		}
 		bool cut, full = line_take(ln, &d, &n, &cut);
 		/* a line that fills SMTP_LINE_MAX before its LF is cut there
 		 * (even if the LF comes next: the limit counts the CR), read
 		 * at once, and the rest up to the LF skipped, as Suricata
 		 * (smtp-long-command) */
 		if (ln->len == SMTP_LINE_MAX && !s->cut_taken[dir]) {
-			app_event(a, APP_EV_SMTP_TRUNCATED_LINE);
+			smtp_event(a, s, APP_EV_SMTP_TRUNCATED_LINE);
 			s->cut_taken[dir] = true;
 			ln->skip = true;
 			line_in(a, s, dir, ln->buf, ln->len, true);
 		}
 		if (!full)
 			return;
-		if (!s->cut_taken[dir]) {
+		if (dir == 0 && s->data_cont) {
+			/* the last piece of a long body line */
+			s->data_cont = false;
+			size_t k = ln->len && ln->buf[ln->len - 1] == '\r' ? ln->len - 1 : ln->len;
+			if (s->mode == SM_DATA)
+				data_line(a, s, ln->buf, k, true, false);
+		} else if (!s->cut_taken[dir]) {
 			/* frames: a command (or AUTH) line, a reply line, with its LF */
 			if (dir == 1 || s->mode == SM_CMD)
 				app_frame_add(a, dir ? FR_SMTP_RESPONSE_LINE : FR_SMTP_COMMAND_LINE, dir, ln->buf,
@@ -797,11 +914,11 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 		line_done(ln);
 		if (s->mime.long_name) {
 			s->mime.long_name = false;
-			app_event(a, APP_EV_SMTP_MIME_LONG_FILENAME);
+			smtp_event(a, s, APP_EV_SMTP_MIME_LONG_FILENAME);
 		}
 		if (s->mime.long_header) {
 			s->mime.long_header = false;
-			app_event(a, APP_EV_SMTP_MIME_LONG_HEADER);
+			smtp_event(a, s, APP_EV_SMTP_MIME_LONG_HEADER);
 		}
 	}
 }
@@ -818,6 +935,12 @@ void smtp_tcp_closed(struct app_ctx *a, struct smtp_state *s)
 		a->tx.smtp = t;
 		a->tx.smtp_log = true;
 	}
+}
+
+void smtp_client_packet(struct app_ctx *a, struct smtp_state *s)
+{
+	if (!a->tx.smtp_log)
+		flush_done(a, s);
 }
 
 const struct smtp_info *smtp_unlogged(struct smtp_state *s)

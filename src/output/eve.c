@@ -538,6 +538,16 @@ void eve_policy_alert(struct jbuf *jb, enum eve_at at, const struct packet *p,
 	jb_fini(&pa->own);
 }
 
+static const struct smtp_info *alert_smtp_tx(const struct flow *f, const struct app_tx *tx)
+{
+	if (tx && tx->smtp)
+		return tx->smtp;
+	for (unsigned i = 0; tx && i < tx->nfiles; i++)
+		if (tx->files[i]->smtp)
+			return tx->files[i]->smtp;
+	return app_smtp_peek(f);
+}
+
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
 		      const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec)
@@ -612,8 +622,14 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			ftpdata_object(jb, app_ftpdata_peek(f));
 		} else if (f->alproto == ALP_FTP && app_ftp_peek(f)) {
 			ftp_object(jb, app_ftp_peek(f));
-		} else if (f->alproto == ALP_SMTP && (tx && tx->smtp ? tx->smtp : app_smtp_peek(f))) {
-			smtp_objects(jb, tx && tx->smtp ? tx->smtp : app_smtp_peek(f));
+		} else if (f->alproto == ALP_SMTP && alert_smtp_tx(f, tx)) {
+			/* the transaction: the one this packet completed, else
+			 * the one of a file that ended on it, else the one under
+			 * way; an app-layer match names it (tx_id) */
+			const struct smtp_info *m = alert_smtp_tx(f, tx);
+			if (!a->stream)
+				jb_u64(jb, "tx_id", m->tx_id);
+			smtp_objects(jb, m);
 		} else if (f->alproto == ALP_TFTP && app_tftp_peek(f)) {
 			jb_open_object(jb, "tftp");
 			tftp_log_fields(jb, app_tftp_peek(f));

@@ -88,10 +88,30 @@ def main():
     send(c, b'MAIL FROM:<eve@example.org>\r\nRCPT TO:<frank@example.net>\r\nDATA\r\n')
     send(s, b'250 ok\r\n550 no such user\r\n554 no valid recipients\r\n')
     send(c, b'RSET\r\n')
-    send(s, b'250 flushed\r\n+ junk on a line of its own\r\n')
+    send(s, b'250 flushed\r\n')
     send(c, b'STARTTLS\r\n')
     send(s, b'220 ready\r\n')
     send(c, client_hello('mx.example.net'))
+    # a second connection whose server answers with a line that is no
+    # reply: smtp.invalid_reply, and the parser gives that flow up (as
+    # Suricata: a parser error ends the app layer of the flow)
+    cp2, seq2 = cp + 1, {c: 7001, s: 9001}
+
+    def send2(src, data):
+        dst = s if src == c else c
+        sp, dp = (cp2, 25) if src == c else (25, cp2)
+        t[0] += 0.01
+        pkts.append((t[0], tcp(src, dst, sp, dp, seq2[src], seq2[dst], 0x18, data)))
+        seq2[src] += len(data)
+    pkts.append((t[0] + 0.001, tcp(c, s, cp2, 25, 7000, 0, 0x02)))
+    pkts.append((t[0] + 0.002, tcp(s, c, 25, cp2, 9000, 7001, 0x12)))
+    pkts.append((t[0] + 0.003, tcp(c, s, cp2, 25, 7001, 9001, 0x10)))
+    t[0] += 0.003
+    send2(s, b'220 mx.example.net ESMTP\r\n')
+    send2(c, b'EHLO laptop.example.org\r\n')
+    send2(s, b'250 ok\r\n+ junk on a line of its own\r\n')
+    send2(c, b'MAIL FROM:<mallory@example.org>\r\n')
+    send2(s, b'250 ok\r\n+ more junk\r\n')
     with tempfile.TemporaryDirectory() as d:
         rules = os.path.join(d, 'smtp.rules')
         open(rules, 'w').write('\n'.join([
@@ -134,7 +154,10 @@ def main():
     sids = sorted(x['alert']['signature_id'] for x in recs if x.get('event_type') == 'alert')
     check('rules on smtp, email, file.data (base64 and QP decoded), fileext, the stream and '
           'TLS after STARTTLS, email.url/received/x_mailer/message_id: sids %s' % sids, sids == [1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 14])
-    sm = [x for x in recs if x.get('event_type') == 'smtp']
+    sm = [x for x in recs if x.get('event_type') == 'smtp' and x.get('src_port') == cp]
+    sm2 = [x for x in recs if x.get('event_type') == 'smtp' and x.get('src_port') == cp + 1]
+    check('the connection given up after the invalid reply: its MAIL FROM not read',
+          len(sm2) == 1 and 'mail_from' not in sm2[0].get('smtp', {}))
     check('two smtp records (the message; the rejected envelope, closed by RSET)', len(sm) == 2)
     if sm:
         m = sm[0]
@@ -169,6 +192,15 @@ def main():
           hashlib.sha256(PATCH.encode().replace(b'\n', b'\r\n')).hexdigest())
     check('fileinfo of an attachment: app_proto smtp with the smtp and email objects',
           z.get('app_proto') == 'smtp' and z.get('smtp', {}).get('mail_from') == '<alice@example.org>')
+    a4 = [x for x in recs if x.get('event_type') == 'alert' and x['alert']['signature_id'] == 4]
+    check('a file.data alert carries the transaction of its file (email object, tx_id 0)',
+          len(a4) == 1 and a4[0].get('tx_id') == 0 and
+          'numbers.zip' in a4[0].get('email', {}).get('attachment', []) and
+          a4[0].get('smtp', {}).get('mail_from') == '<alice@example.org>')
+    rej = [x for x in recs if x.get('event_type') == 'anomaly' and
+           x['anomaly']['event'] == 'DATA_COMMAND_REJECTED']
+    check('an anomaly names its transaction (the refused DATA: tx_id 1)',
+          len(rej) == 1 and rej[0].get('tx_id') == 1)
     an = sorted(x['anomaly']['event'] for x in recs if x.get('event_type') == 'anomaly')
     check('anomalies: the refused DATA and the malformed reply: %s' % an,
           an == ['DATA_COMMAND_REJECTED', 'INVALID_REPLY'])

@@ -99,8 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (len && (buf[0] & 1))
 				app_tcp_close(a, &f, dir);
 			/* (NFS: its flush when both sides closed; SMB: a tree
-			 * connect shown before its answer) */
-			if (FUZZ_ALPROTO == ALP_NFS || FUZZ_ALPROTO == ALP_SMB)
+			 * connect shown before its answer; SMTP: its record on the
+			 * client's packet) */
+			if (FUZZ_ALPROTO == ALP_NFS || FUZZ_ALPROTO == ALP_SMB || FUZZ_ALPROTO == ALP_SMTP)
 				app_tcp_packet(a, &f, dir);
 		}
 		/* what records would write of the messages (SIP) */

@@ -2721,7 +2721,14 @@ static void test_smtp_long_line(void **state)
  * CRLF before the end-of-data dot is not the file's, as Suricata 8 reads
  * it (smtp-mime-encap-8649: 30 bytes, not 32); a multipart one's CRLF
  * before the boundary is the boundary's. */
+static uint64_t smtp_file_size_step(const char *msg, size_t step);
 static uint64_t smtp_file_size(const char *msg)
+{
+	return smtp_file_size_step(msg, 0);
+}
+
+/* The same, the message in pieces of step bytes (0: at once). */
+static uint64_t smtp_file_size_step(const char *msg, size_t step)
 {
 	struct app_ctx a;
 	struct flow f;
@@ -2739,10 +2746,15 @@ static uint64_t smtp_file_size(const char *msg)
 			app_stream_data(&a, &f, 0, guard_copy(cli[i], strlen(cli[i])), (uint32_t)strlen(cli[i]), 0);
 		}
 	}
-	app_tx_reset(&a);
-	app_stream_data(&a, &f, 0, guard_copy(msg, strlen(msg)), (uint32_t)strlen(msg), 0);
-	for (unsigned i = 0; i < a.tx.nfiles; i++)
-		size = a.tx.files[i]->size;
+	size_t len = strlen(msg);
+	for (size_t off = 0; off < len;) {
+		size_t k = step ? MIN(step, len - off) : len;
+		app_tx_reset(&a);
+		app_stream_data(&a, &f, 0, guard_copy(msg + off, k), (uint32_t)k, 0);
+		off += k;
+		for (unsigned i = 0; i < a.tx.nfiles; i++)
+			size = a.tx.files[i]->size;
+	}
 	app_flow_free_ctx(&a, &f);
 	return size;
 }
@@ -2756,6 +2768,308 @@ static void test_smtp_attachment_size(void **state)
 	assert_int_equal(smtp_file_size("Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
 					"Content-Disposition: attachment; filename=\"m.txt\"\r\n\r\n"
 					"two\r\nlines\r\n--b--\r\n.\r\n"), 10);
+}
+
+/* A message body line longer than the line buffer is not cut: it goes
+ * to the MIME reader in pieces, whole (smtp-file-data-01's 16 KiB
+ * attachment on one line), with no smtp.truncated_line; base64 and
+ * quoted-printable escapes split between pieces decode as one. */
+static void test_smtp_long_body_line(void **state)
+{
+	(void)state;
+	const size_t n = 4 * SMTP_LINE_MAX + 123;
+	const char *hdr = "Content-Type: text/plain; name=\"J.txt\"\r\n"
+			  "Content-Disposition: attachment; filename=\"J.txt\"\r\n\r\n";
+	char *msg = malloc(strlen(hdr) + n + 16);
+	assert_non_null(msg);
+	strcpy(msg, hdr);
+	memset(msg + strlen(hdr), 'x', n);
+	strcpy(msg + strlen(hdr) + n, "\r\n.\r\n");
+	assert_int_equal(smtp_file_size(msg), n);
+	assert_int_equal(smtp_file_size_step(msg, 1), n);
+	assert_int_equal(smtp_file_size_step(msg, 1000), n);
+	/* base64: 4 KiB + 2 characters of 'A' = 3/4 of that in bytes */
+	const char *h64 = "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+			  "Content-Transfer-Encoding: base64\r\n\r\n";
+	strcpy(msg, h64);
+	memset(msg + strlen(h64), 'A', 2 * SMTP_LINE_MAX);
+	strcpy(msg + strlen(h64) + 2 * SMTP_LINE_MAX, "\r\n.\r\n");
+	assert_int_equal(smtp_file_size(msg), 2 * SMTP_LINE_MAX / 4 * 3);
+	/* quoted-printable: "=41" escapes across the 4096-byte piece ends */
+	const char *hqp = "Content-Type: application/octet-stream; name=\"q.bin\"\r\n"
+			  "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+	strcpy(msg, hqp);
+	char *b = msg + strlen(hqp);
+	for (size_t i = 0; i < 3000; i++)
+		memcpy(b + 3 * i, "=41", 3);
+	strcpy(b + 9000, "\r\n.\r\n");
+	assert_int_equal(smtp_file_size(msg), 3000);
+	assert_int_equal(smtp_file_size_step(msg, 7), 3000);
+	free(msg);
+}
+
+/* An SMTP dialog, packet by packet ("C:" the client's, "S:" the
+ * server's; each followed by the stack's per-packet call): what was
+ * written, on which packet, the events raised and the transactions
+ * counted. */
+struct smtp_log {
+	unsigned n;
+	struct { unsigned pkt; uint32_t tx_id; bool email, parse_done; uint16_t from_len, rcpt_n;
+		 char from[64]; } t[8];
+	unsigned nfiles;
+	char fname[64];
+	uint64_t fsize;
+	app_events_t events;
+	uint64_t ntx;
+	uint64_t ev_tx[8];        /* the transaction of each packet's events */
+	unsigned nev;
+};
+
+static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	memset(o, 0, sizeof(*o));
+	uint64_t tx0 = cnt.v[CNT_APP_TX_SMTP];
+	for (size_t i = 0; i < npkt; i++) {
+		int dir = pkts[i][0] == 'S';
+		const char *d = pkts[i] + 2;
+		app_tx_reset(&a);
+		if (*d)
+			app_stream_data(&a, &f, dir, guard_copy(d, strlen(d)), (uint32_t)strlen(d), 0);
+		app_tcp_packet(&a, &f, dir);
+		app_ev_or(&o->events, &a.tx.events);
+		if (a.tx.ev_tx_id >= 0 && o->nev < 8)
+			o->ev_tx[o->nev++] = (uint64_t)a.tx.ev_tx_id;
+		if (a.tx.smtp_log && a.tx.smtp && o->n < 8) {
+			const struct smtp_info *m = a.tx.smtp;
+			o->t[o->n].pkt = (unsigned)i;
+			o->t[o->n].tx_id = m->tx_id;
+			o->t[o->n].email = m->email;
+			o->t[o->n].parse_done = m->parse_done;
+			o->t[o->n].from_len = m->mail_from_len;
+			o->t[o->n].rcpt_n = m->rcpt_to.n;
+			memcpy(o->t[o->n].from, m->mail_from, MIN(m->mail_from_len, 63u));
+			o->n++;
+		}
+		for (unsigned k = 0; k < a.tx.nfiles; k++) {
+			o->nfiles++;
+			o->fsize = a.tx.files[k]->size;
+			memcpy(o->fname, a.tx.files[k]->name, MIN(a.tx.files[k]->name_len, 63u));
+		}
+	}
+	o->ntx = cnt.v[CNT_APP_TX_SMTP] - tx0;
+	app_flow_free_ctx(&a, &f);
+}
+#define DIALOG(p, o) smtp_dialog((p), sizeof(p) / sizeof((p)[0]), (o))
+
+/* A transaction the server's reply completes is written on the client's
+ * next packet, an ACK without data too (smtp-file-data-01: the record on
+ * the ACK of the "250" to the data, as Suricata reads that reply there). */
+static void test_smtp_log_on_client_ack(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@d>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:Subject: x\r\n\r\nhi\r\n.\r\n", "S:250 queued\r\n", "C:", "C:QUIT\r\n" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.t[0].pkt, 11); /* the bare ACK after "250 queued" */
+	assert_true(o.t[0].parse_done);
+	assert_string_equal(o.t[0].from, "<a@b>");
+	assert_int_equal(o.ntx, 1);
+}
+
+/* An RSET ends the transaction under way when the server accepts it:
+ * commands pipelined behind it still join that transaction (Suricata
+ * 8.0.7's smtp-pipelined-rset-data-replies: one transaction, its message
+ * parsed, and smtp.invalid_pipelined_sequence for the data's end sent
+ * behind an unanswered DATA); an RSET after a message already sent ends
+ * nothing (the next envelope is the next transaction). */
+static void test_smtp_rset_pipelined(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250-PIPELINING\r\n250 OK\r\n",
+		"C:RSET\r\nDATA\r\n.\r\n", "S:250 reset\r\n", "S:354 go\r\n", "S:250 queued\r\n", "C:" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.t[0].tx_id, 0);
+	assert_true(o.t[0].parse_done);
+	assert_true(HAS(o.events, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE));
+	assert_int_equal(o.ntx, 1);
+	static const char *const q[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:x\r\n.\r\n",
+		"C:RSET\r\nMAIL FROM:<e@f>\r\n", "S:250 queued\r\n250 reset\r\n250 ok\r\n",
+		"C:RCPT TO:<g@h>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:y\r\n.\r\n", "S:250 queued\r\n", "C:" };
+	DIALOG(q, &o);
+	assert_int_equal(o.n, 2);
+	assert_string_equal(o.t[0].from, "<a@b>");
+	assert_string_equal(o.t[1].from, "<e@f>");
+	assert_int_equal(o.t[1].tx_id, 1);
+	assert_int_equal(o.t[1].rcpt_n, 1);
+	assert_true(o.t[1].parse_done);
+	assert_false(HAS(o.events, APP_EV_SMTP_INVALID_PIPELINED_SEQUENCE));
+}
+
+/* RSET (or QUIT) as the session's first command is a transaction of its
+ * own (smtp-no-helo-rset: one; then a message: two); an accepted EHLO
+ * after a refused DATA starts a new transaction as RSET would
+ * (smtp-ehlo-reset-after-rejected-data); a second DATA in one
+ * transaction is smtp.unparsable_content and a new one. */
+static void test_smtp_tx_boundaries(void **state)
+{
+	(void)state;
+	struct smtp_log o;
+	static const char *const p[] = { "S:220 x\r\n", "C:RSET\r\n", "S:250 ok\r\n", "C:" };
+	DIALOG(p, &o);
+	assert_int_equal(o.ntx, 1);
+	static const char *const q[] = {
+		"S:220 x\r\n", "C:RSET\r\n", "S:250 ok\r\n", "C:helo a\r\n", "S:250 x\r\n",
+		"C:mail from:<a@b>\r\n", "S:250 ok\r\n", "C:rcpt to:<c@d>\r\n", "S:250 ok\r\n",
+		"C:data\r\n", "S:354 go\r\n", "C:x\r\n.\r\n", "S:250 ok\r\n", "C:QUIT\r\n" };
+	DIALOG(q, &o);
+	assert_int_equal(o.ntx, 2);
+	static const char *const r[] = {
+		"S:220 x\r\n", "C:helo a\r\n", "S:250 x\r\n", "C:data\r\n", "S:503 need RCPT\r\n",
+		"C:ehlo a\r\n", "S:250 x\r\n", "C:mail from:<b@c>\r\n", "S:250 ok\r\n",
+		"C:rcpt to:<d@e>\r\n", "S:250 ok\r\n", "C:data\r\n", "S:354 go\r\n",
+		"C:From: b@c\r\n\r\nx\r\n.\r\n", "S:250 ok\r\n", "C:QUIT\r\n" };
+	DIALOG(r, &o);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.t[0].tx_id, 0);
+	assert_int_equal(o.t[0].from_len, 0);
+	assert_false(o.t[0].email);
+	assert_int_equal(o.t[1].tx_id, 1);
+	assert_string_equal(o.t[1].from, "<b@c>");
+	assert_true(o.t[1].parse_done);
+	assert_true(HAS(o.events, APP_EV_SMTP_DATA_REJECTED));
+	assert_false(HAS(o.events, APP_EV_SMTP_UNPARSABLE_CONTENT));
+	static const char *const u[] = {
+		"S:220 x\r\n", "C:helo a\r\n", "S:250 x\r\n", "C:data\r\n", "S:503 need RCPT\r\n",
+		"C:mail from:<b@c>\r\n", "S:250 ok\r\n", "C:data\r\n", "S:354 go\r\n",
+		"C:x\r\n.\r\n", "S:250 ok\r\n", "C:QUIT\r\n" };
+	DIALOG(u, &o);
+	assert_true(HAS(o.events, APP_EV_SMTP_UNPARSABLE_CONTENT));
+	assert_int_equal(o.n, 2);
+	assert_true(o.t[1].parse_done);
+	/* events name their transaction (the anomaly record's tx_id): the
+	 * second message's refused DATA is transaction 1's */
+	static const char *const v[] = {
+		"S:220 x\r\n", "C:helo a\r\n", "S:250 x\r\n", "C:mail from:<b@c>\r\n", "S:250 ok\r\n",
+		"C:data\r\n", "S:354 go\r\n", "C:x\r\n.\r\n", "S:250 ok\r\n",
+		"C:mail from:<d@e>\r\n", "S:250 ok\r\n", "C:data\r\n", "S:554 no\r\n", "C:QUIT\r\n" };
+	DIALOG(v, &o);
+	assert_int_equal(o.nev, 1);
+	assert_int_equal(o.ev_tx[0], 1);
+}
+
+/* A reply is a known code (Suricata's list): "402" is smtp.invalid_reply,
+ * counted as a parser error, and the parser gives the flow up (nothing
+ * more read, one error); a reply line cut at 4 KiB is not a reply (no
+ * event: smtp-bug-5989). */
+static void test_smtp_invalid_reply(void **state)
+{
+	(void)state;
+	struct smtp_log o;
+	uint64_t e0 = cnt.v[CNT_APP_ERR_SMTP];
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:402 no\r\n400 no\r\n", "S:472 no\r\n",
+		"C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n" };
+	DIALOG(p, &o);
+	assert_true(HAS(o.events, APP_EV_SMTP_INVALID_REPLY));
+	assert_false(HAS(o.events, APP_EV_SMTP_UNMATCHED_REPLY));
+	assert_int_equal(cnt.v[CNT_APP_ERR_SMTP] - e0, 1);
+	char *big = malloc(2 * SMTP_LINE_MAX);
+	assert_non_null(big);
+	memcpy(big, "S:220 x\r\n", 9);
+	memset(big + 9, 'A', SMTP_LINE_MAX + 10);
+	strcpy(big + 9 + SMTP_LINE_MAX + 10, "\r\n");
+	const char *q[] = { big, "C:EHLO a\r\n", "S:250 x\r\n", "C:QUIT\r\n", "S:221 bye\r\n" };
+	DIALOG(q, &o);
+	assert_false(HAS(o.events, APP_EV_SMTP_INVALID_REPLY));
+	assert_false(HAS(o.events, APP_EV_SMTP_UNMATCHED_REPLY));
+	free(big);
+}
+
+/* Port 465 (SMTP over TLS): a clear-text 220 greeting there is SMTP, a
+ * client's ClientHello TLS. */
+static void test_smtp_detect_465(void **state)
+{
+	(void)state;
+	static const char greet[] = "220 v02.example ESMTP Postfix\r\n";
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 465;
+	feed(&a, &f, 1, (const uint8_t *)greet, strlen(greet), 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_SMTP);
+	app_flow_free_ctx(&a, &f);
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x00 };
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 465;
+	feed(&a, &f, 0, hello, sizeof(hello), 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_TLS);
+	app_flow_free_ctx(&a, &f);
+}
+
+/* An SMTP connection's state is charged to the app-layer memcap: under
+ * a memcap smaller than it the connection is not parsed (and
+ * app.memcap raised); with room, it is charged while the flow lives and
+ * returned when it is freed. */
+static void test_smtp_state_memcap(void **state)
+{
+	(void)state;
+	static const char ehlo[] = "EHLO a\r\n";
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 4096);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(ehlo, strlen(ehlo)), (uint32_t)strlen(ehlo), 0);
+	assert_true(HAS(a.tx.events, APP_EV_APP_MEMCAP));
+	assert_int_equal(a.mc.used, 0);
+	app_flow_free_ctx(&a, &f);
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	f.key.dp = 25;
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(ehlo, strlen(ehlo)), (uint32_t)strlen(ehlo), 0);
+	assert_true(a.mc.used >= sizeof(struct smtp_state));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* A message/rfc822 part is a message of its own whatever encoding it
+ * claims (smtp-mime-encap-8649-combined: a "base64" part holding a
+ * plain message whose attachment is the file, not the container). */
+static void test_smtp_rfc822(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@d>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:From: a@b\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n"
+		"Content-Disposition: attachment; filename=\"innocent.txt\"\r\n\r\n"
+		"From: a@b\r\nContent-Type: application/octet-stream\r\n"
+		"Content-Disposition: attachment; filename=\"malware.exe\"\r\n\r\n"
+		"EICAR-MIME-BYPASS-TEST-PAYLOAD\r\n.\r\n", "S:250 ok\r\n", "C:" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.nfiles, 1);
+	assert_string_equal(o.fname, "malware.exe");
+	assert_int_equal(o.fsize, 30);
 }
 
 /* MIME parameters: plain, quoted, and RFC 2231's extended and split
@@ -3281,6 +3595,14 @@ int main(void)
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
+		cmocka_unit_test(test_smtp_long_body_line),
+		cmocka_unit_test(test_smtp_log_on_client_ack),
+		cmocka_unit_test(test_smtp_rset_pipelined),
+		cmocka_unit_test(test_smtp_tx_boundaries),
+		cmocka_unit_test(test_smtp_rfc822),
+		cmocka_unit_test(test_smtp_invalid_reply),
+		cmocka_unit_test(test_smtp_detect_465),
+		cmocka_unit_test(test_smtp_state_memcap),
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
