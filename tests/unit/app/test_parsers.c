@@ -1701,6 +1701,25 @@ static void test_http2_limits(void **state)
 	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
+	/* 32 streams parked (never ended), then, on a later packet, a new
+	 * one: it takes the slot of the stream idle longest and is read */
+	n = 24;
+	for (uint32_t i = 0; i < 32; i++)
+		n += h2_frame(conv + n, 1, 0x04, 1 + 2 * i, get, sizeof(get));
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
+	assert_false(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
+	static const uint8_t evil[] = { 0x82, 0x86, 0x04, 0x05, '/', 'e', 'v', 'i', 'l', 0x01, 0x01, 'h' };
+	uint8_t late[64];
+	n = h2_frame(late, 1, 0x04 | 0x01, 65, evil, sizeof(evil));
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, late, n, 0, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
+	assert_string_equal(s.uri, "/evil");
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
 	/* a HEADERS then 100 CONTINUATIONs */
 	n = 24;
 	n += h2_frame(conv + n, 1, 0, 1, get, 3);
