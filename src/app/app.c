@@ -1294,6 +1294,7 @@ static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int
 	af->ws->deflate = hs->ws_deflate;
 	af->ws->no_ctx[0] = hs->ws_no_ctx[0];
 	af->ws->no_ctx[1] = hs->ws_no_ctx[1];
+	f->alproto_orig = f->alproto;
 	f->alproto = ALP_WEBSOCKET;
 	if (tail)
 		ws_feed(a, af->ws, 1, data + (at - at0), (uint32_t)(len - (at - at0)));
@@ -1433,6 +1434,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			 * came after the 101 is HTTP/2 */
 			if (!(af->h2 = charged_state(a, sizeof(*af->h2))))
 				break;
+			f->alproto_orig = f->alproto;
 			f->alproto = ALP_HTTP2;
 			h2_upgrade(a, af->h2, &af->http->req);
 			for (int d = 0; d < 2; d++) {
@@ -1471,8 +1473,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->smtp && !(af->smtp = charged_state(a, sizeof(*af->smtp))))
 			return;
 		smtp_feed(a, af->smtp, dir, data, len);
-		if (af->smtp->tls)
-			f->alproto = ALP_TLS; /* STARTTLS accepted: the handshake follows */
+		if (af->smtp->tls) { /* STARTTLS accepted: the handshake follows */
+			f->alproto_orig = f->alproto;
+			f->alproto = ALP_TLS;
+		}
 		break;
 	case ALP_DNS:
 		dns_tcp(a, f, af, dir, data, len);
@@ -1514,8 +1518,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->h2 && !(af->h2 = charged_state(a, sizeof(*af->h2))))
 			return;
 		h2_feed(a, af->h2, dir, data, len);
-		if (af->h2->doh && f->alproto == ALP_HTTP2)
-			f->alproto = ALP_DOH2; /* app_proto_orig: http2 */
+		if (af->h2->doh && f->alproto == ALP_HTTP2) {
+			f->alproto_orig = ALP_HTTP2;
+			f->alproto = ALP_DOH2;
+		}
 		if (a->tx.alproto == ALP_HTTP2)
 			a->tx.alproto = (uint8_t)f->alproto;
 		break;
@@ -1536,6 +1542,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		if (af->pop3->tls) {
 			/* STLS accepted: this and what follows is TLS */
+			f->alproto_orig = f->alproto;
 			f->alproto = ALP_TLS;
 			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
 			break;
@@ -1547,6 +1554,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		if (af->ldap->tls) {
 			/* STARTTLS accepted: this and what follows is TLS */
+			f->alproto_orig = f->alproto;
 			f->alproto = ALP_TLS;
 			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
 			break;

@@ -349,8 +349,8 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	}
 	if (f->alproto && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
-	if (f->alproto == ALP_DOH2)
-		jb_str(jb, "app_proto_orig", "http2");
+	if (f->alproto_orig && f->alproto_orig < ALP_MAX) /* the protocol before an upgrade */
+		jb_str(jb, "app_proto_orig", alproto_names[f->alproto_orig]);
 	/* a direction that spoke another protocol than the flow's */
 	for (int d = 0; d < 2; d++)
 		if (f->alp_dir[d] && f->alp_dir[d] < ALP_MAX)
@@ -819,6 +819,8 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 		jb_str(jb, "pkt_src", pkt_src(p));
 	jb_open_object(jb, "tls");
 	tls_log_fields(jb, t);
+	if (f->alproto_orig && f->alproto_orig < ALP_MAX && f->alproto == ALP_TLS)
+		jb_str(jb, "from_proto", alproto_names[f->alproto_orig]); /* after STARTTLS */
 	jb_close(jb);
 	flow_metadata(jb, f);
 	jb_close(jb);
