@@ -3266,6 +3266,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			al->severity = r->priority;
 			al->target = r->target;
 			al->stream = stream;
+			al->http_tx = r->http_parts != 0;
 			al->msg = r->msg;
 			al->category = r->category;
 			al->metadata = r->metadata;

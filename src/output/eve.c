@@ -615,6 +615,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			ssh_log_fields(jb, si);
 			jb_close(jb);
 		} else if (f->alproto == ALP_HTTP && (req = app_http_peek(f, &resp))) {
+			if (a->http_tx) /* an app-layer match names its transaction */
+				jb_u64(jb, "tx_id", (tx && tx->http_req ? tx->http_req : req)->tx_id);
 			jb_open_object(jb, "http");
 			http_log_fields(jb, req, resp, ec->http_headers);
 			jb_close(jb);
