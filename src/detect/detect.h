@@ -66,7 +66,9 @@ struct detect_alert {
 	uint8_t target;    /* 0 none, 1 src_ip, 2 dest_ip */
 	bool stream;       /* matched on reassembled stream data */
 	bool http_tx;      /* inspected an HTTP transaction's buffers (the alert names its tx_id) */
-	const char *msg, *category, *metadata; /* valid while the engine lives */
+	const char *msg, *category; /* valid while the engine lives */
+	const char *const *meta; /* the rule's metadata object's members (nmeta), likewise */
+	uint8_t nmeta;
 	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
 	uint8_t frame_type; /* a frame rule's frame type (the alert's frame object), or 0 */
 	int16_t ent_buf;   /* an entropy keyword's buffer (metadata.entropy), or -1 */

@@ -61,6 +61,11 @@ static int64_t nv(const struct numvar *n, const struct insp *st)
 	return n->var >= 0 ? st->vars[n->var] : n->v;
 }
 
+static int64_t cnv(const struct cnumvar *n, const struct insp *st)
+{
+	return n->var >= 0 ? st->vars[n->var] : n->v;
+}
+
 /* Reads nbytes at pos as a number; false if out of bounds or not a
  * number (string mode). */
 /* A byte keyword's count: as written, or its variable's value */
@@ -165,17 +170,17 @@ static bool match_content(const struct sm_list *l, uint32_t i, int64_t prev, str
 	if (c->startswith) {
 		end = c->len;
 	} else if (c->has_distance || c->has_within) {
-		int64_t dist = c->has_distance ? nv(&c->distance, st) : 0;
+		int64_t dist = c->has_distance ? cnv(&c->distance, st) : 0;
 		start = prev + dist;
 		if (c->has_within)
-			end = MIN(end, start + nv(&c->within, st));
+			end = MIN(end, start + cnv(&c->within, st));
 		if (start < 0)
 			start = 0;
 	} else {
 		if (c->has_offset)
-			start = nv(&c->offset, st);
+			start = cnv(&c->offset, st);
 		if (c->has_depth)
-			end = MIN(end, start + nv(&c->depth, st));
+			end = MIN(end, start + cnv(&c->depth, st));
 	}
 	if (start < 0)
 		start = 0;

@@ -563,8 +563,16 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 	jb_str(jb, "signature", a->msg ? a->msg : "");
 	jb_str(jb, "category", a->category ? a->category : "");
 	jb_u64(jb, "severity", a->severity);
-	if (a->metadata)
-		jb_raw(jb, "metadata", a->metadata);
+	if (a->nmeta) {
+		/* the object, from its members */
+		jb_raw(jb, "metadata", "{");
+		for (unsigned i = 0; i < a->nmeta; i++) {
+			if (i)
+				jb_append(jb, ",", 1);
+			jb_append(jb, a->meta[i], strlen(a->meta[i]));
+		}
+		jb_append(jb, "}", 1);
+	}
 	if (a->text)
 		jb_str(jb, "rule", a->text);
 	if (a->target && p->ip_ver) {
