@@ -733,9 +733,12 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 		snprintf(pc->err, sizeof(pc->err), "out of memory");
 		goto fail;
 	}
-	for (int b = 0, k = 0; b < BUF_MAX; b++)
+	for (int b = 0, k = 0; b < BUF_MAX; b++) {
 		if (r->lists[b].cnt)
 			kept[k++] = r->lists[b];
+		else
+			v_free(r->lists[b].v); /* emptied (its matches moved, uricontent) */
+	}
 	v_free(r->lists);
 	r->lists = kept;
 	r->nlists = (uint16_t)used;
