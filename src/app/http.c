@@ -63,6 +63,8 @@ struct http_conn {
 	uint32_t open_tx;          /* requests started, responses not complete */
 	size_t tx_first;           /* libhtp's transactions before it are freed */
 	bool stopped, closed[2];
+	bool after_09;             /* an HTTP/0.9 request completed: the client's
+				    * bytes after it are not HTTP (not parsed) */
 	uint8_t feeding;           /* the direction libhtp is parsing (for its messages) */
 	bool decompress;           /* the configuration's */
 	struct http_mem mem;       /* charges the brotli decoder */
@@ -162,6 +164,10 @@ static int on_log(htp_log_t *log)
 {
 	struct http_conn *c = log->connp ? conn_of(log->connp) : NULL;
 	if (!c || !log->msg)
+		return HTP_OK;
+	/* the server's close runs libhtp's request side too, which fails
+	 * after HTTP/0.9 as it does on the client's data (on_req_complete) */
+	if (c->after_09 && !strcmp(log->msg, "Missing inbound transaction data"))
 		return HTP_OK;
 	int ev = APP_EV_HTTP_UNKNOWN_ERROR;
 	htp_tx_t *otx = htp_connp_get_out_tx(log->connp); /* libhtp leaves log->tx unset */
@@ -508,6 +514,13 @@ static int on_req_complete(htp_tx_t *tx)
 	 * without a headers stage: its line is its head */
 	if (c && !htp_tx_get_user_data(tx) && tx->request_line)
 		on_req_headers(tx);
+	/* after an HTTP/0.9 request libhtp 0.5 ignores the client's data,
+	 * but only once its own check for a transaction under way has
+	 * failed ("Missing inbound transaction data", a parser error);
+	 * libhtp-rs (Suricata 8's) ignores it quietly: so does vigil, by
+	 * not handing it over */
+	if (c && tx->is_protocol_0_9)
+		c->after_09 = true;
 	if (c && c->cb && !c->stopped)
 		c->cb->end(c->cb->ctx, true, (uint64_t)MAX(0, tx->request_message_len));
 	return HTP_OK;
@@ -633,6 +646,10 @@ static void parser_error(struct http_conn *c)
 static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 {
 	static const struct timeval tv = { 0, 0 };
+	if (!dir && c->after_09) {
+		c->off[0] += n; /* not HTTP (http_feed) */
+		return;
+	}
 	if (!dir) {
 		c->cur = d;
 		c->cur_len = n;
@@ -830,6 +847,10 @@ void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs 
 {
 	if (!c || c->stopped || c->closed[dir] || !len)
 		return;
+	if (dir == 0 && c->after_09) {
+		c->fed[0] += len;
+		return;
+	}
 	c->cb = cb;
 	c->fed[dir] += len;
 	c->off[dir] = c->fed[dir];
@@ -854,6 +875,14 @@ void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
 {
 	if (!c || c->stopped || c->closed[dir])
 		return;
+	if (dir == 0 && c->after_09) {
+		/* what follows an HTTP/0.9 request is not parsed (its close
+		 * neither: libhtp would fail it the same way) */
+		c->fed[0] += len;
+		if (!data)
+			c->closed[0] = true;
+		return;
+	}
 	c->cb = cb;
 	c->fed[dir] += len;
 	static const struct timeval tv = { 0, 0 };

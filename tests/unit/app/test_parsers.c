@@ -402,6 +402,41 @@ static void test_http_memcap_and_events(void **state)
 	assert_true(app_ev_count(&e) == 0);
 }
 
+/* Bytes from the client after an HTTP/0.9 request are not HTTP: they are
+ * not parsed, and neither they nor the close are a parser error (libhtp
+ * 0.5 fails them with "Missing inbound transaction data"; Suricata 8
+ * ignores them). */
+static void test_http_data_after_09(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	struct http_seen s;
+	memset(&s, 0, sizeof(s));
+	uint64_t err0 = cnt.v[CNT_APP_ERR_HTTP];
+	static const char r1[] = "POST abcd12345\r\n";
+	static const char s1[] = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n";
+	static const char r2[] = "USER abab1212 \"zz\" \"yy\" :f6e1 l6e13\n";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, http_cb, &s);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	feed(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0, http_cb, &s);
+	feed(&a, &f, 0, (const uint8_t *)r2, sizeof(r2) - 1, 0, http_cb, &s);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 0);
+	http_cb(&a.tx, &s);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	http_cb(&a.tx, &s);
+	assert_string_equal(s.uri, "abcd12345");
+	assert_int_equal(cnt.v[CNT_APP_ERR_HTTP], err0);
+	assert_false(HAS(s.events, APP_EV_HTTP_UNKNOWN_ERROR));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3122,6 +3157,7 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_tcp),
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
+		cmocka_unit_test(test_http_data_after_09),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
 		cmocka_unit_test(test_http2_br),
