@@ -689,7 +689,7 @@ static void http_gap_data(struct app_ctx *a, struct http_state *hs, int dir, uin
 	http_gap(hs->conn, dir, len, &cbs);
 }
 
-void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
+static void app_tcp_packet_in(struct app_ctx *a, struct flow *f, int dir)
 {
 	struct app_flow *af = f->app;
 	/* the connection is over (both FINs acknowledged, or a reset):
@@ -708,7 +708,7 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 	a->tx.ftpdata_flow = &d->info;
 }
 
-void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
+static void app_tcp_close_in(struct app_ctx *a, struct flow *f, int dir)
 {
 	struct app_flow *af = f->app;
 	if (af && af->http && f->alproto == ALP_HTTP)
@@ -910,6 +910,14 @@ void app_tx_nolog(struct app_ctx *a, struct flow *f)
 		af->http->req.nolog = true; /* its record comes on a later packet */
 }
 
+uint64_t app_flow_tx_cnt(const struct flow *f)
+{
+	/* DNS over UDP counts in its transaction ids */
+	if ((f->alproto == ALP_DNS || f->alproto == ALP_MDNS) && f->key.proto == 17)
+		return f->dns_tx;
+	return f->app_tx;
+}
+
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -994,6 +1002,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	struct app_flow *af = f->app;
 	if (!af)
 		return;
+	if (a->cur == f)
+		a->cur = NULL;
 	v_free(af->buf[0]);
 	v_free(af->buf[1]);
 	http_drop(a, af);
@@ -1060,6 +1070,8 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 
 void app_count_tx(struct app_ctx *a, bool udp, int alp)
 {
+	if (a->cur && a->cur->app_tx < UINT32_MAX)
+		a->cur->app_tx++;
 	if (!a->cnt)
 		return;
 	switch (alp) {
@@ -1282,8 +1294,8 @@ static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int
 		ws_feed(a, af->ws, 1, data + (at - at0), (uint32_t)(len - (at - at0)));
 }
 
-void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
-		     uint32_t len, unsigned flags)
+static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
+			       uint32_t len, unsigned flags)
 {
 	if (f->alproto == ALP_FAILED)
 		return;
@@ -1380,7 +1392,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			uint8_t pn = af->probe_len[d];
 			af->probe_len[d] = 0;
 			if (pn)
-				app_stream_data(a, f, d, af->probe[d], pn, 0);
+				app_stream_data_in(a, f, d, af->probe[d], pn, 0);
 		}
 	}
 	if (f->alproto > 0 && f->alproto != ALP_FTPDATA && !f->alp_dir[dir & 1] && len) {
@@ -1518,7 +1530,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (af->pop3->tls) {
 			/* STLS accepted: this and what follows is TLS */
 			f->alproto = ALP_TLS;
-			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
+			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
 			break;
 		}
 		pop3_feed(a, af->pop3, dir, data, len);
@@ -1529,14 +1541,14 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (af->ldap->tls) {
 			/* STARTTLS accepted: this and what follows is TLS */
 			f->alproto = ALP_TLS;
-			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
+			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
 			break;
 		}
 		ldap_feed(a, af->ldap, dir, data, len);
 		break;
 	}
 	if (flags & STREAM_END)
-		app_stream_data(a, f, dir, NULL, 0, STREAM_END);
+		app_stream_data_in(a, f, dir, NULL, 0, STREAM_END);
 }
 
 /* f's app-layer state and, in it, *slot (size bytes), each made zeroed
@@ -1560,7 +1572,7 @@ static void claim(struct app_ctx *a, struct flow *f, int alp)
 	app_count_flow(a, f, alp);
 }
 
-void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
+static void app_udp_in(struct app_ctx *a, struct flow *f, struct packet *p)
 {
 	if (!p->payload_len || f->alproto == ALP_FAILED)
 		return;
@@ -1692,6 +1704,38 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4)
 			claim(a, f, ALP_FAILED);
 	}
+}
+
+/* ---- the entry points: each names the flow its transactions count in
+ * (flow.tx_cnt, app_count_tx) for the time of the call ---- */
+
+void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
+		     uint32_t len, unsigned flags)
+{
+	a->cur = f;
+	app_stream_data_in(a, f, dir, data, len, flags);
+	a->cur = NULL;
+}
+
+void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
+{
+	a->cur = f;
+	app_udp_in(a, f, p);
+	a->cur = NULL;
+}
+
+void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
+{
+	a->cur = f;
+	app_tcp_packet_in(a, f, dir);
+	a->cur = NULL;
+}
+
+void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
+{
+	a->cur = f;
+	app_tcp_close_in(a, f, dir);
+	a->cur = NULL;
 }
 
 /* ---- what the records of every protocol share ---- */

@@ -976,6 +976,7 @@ struct app_ctx {
 	bool no_decompress;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
 	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
+	struct flow *cur;         /* the flow being parsed (its transaction count) */
 };
 
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
@@ -1048,6 +1049,10 @@ void app_tcp_close(struct app_ctx *a, struct flow *f, int dir);
 /* After a TCP packet's stream data: per-direction conditions that do not
  * need data on the packet (ftpdata_command). */
 void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir);
+
+/* The transactions f's parsers started (flow.tx_cnt, as Suricata's
+ * parser's transaction counter): 0 for none. */
+uint64_t app_flow_tx_cnt(const struct flow *f);
 
 /* The last request of f (for the eve record of a response). */
 const struct http_msg *app_http_last_request(const struct flow *f);

@@ -365,6 +365,10 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	jb_str(jb, "state", (f->flags & FLOW_F_BYPASS) ? "bypassed" : flow_state_names[f->state]);
 	jb_str(jb, "reason", flow_end_names[f->end_reason]);
 	jb_bool(jb, "alerted", f->flags & FLOW_F_ALERTED);
+	/* as Suricata 8: the transactions the flow's parser started */
+	uint64_t txn = app_flow_tx_cnt(f);
+	if (txn)
+		jb_u64(jb, "tx_cnt", txn);
 	/* as Suricata 7+: the action a rule applied to the whole flow */
 	if (f->flags & FLOW_F_DROP)
 		jb_str(jb, "action", "drop");

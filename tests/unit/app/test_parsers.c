@@ -202,7 +202,9 @@ static void test_http_gap(void **state)
 	assert_memory_equal(s.body[1], "abc", 3);
 	assert_int_equal(a.tx.nfiles, 1);
 	assert_false(a.tx.files[0]->facts.gaps);
+	/* flow.tx_cnt: the two transactions, kept past the parser's state */
 	app_flow_free_ctx(&a, &f);
+	assert_int_equal(app_flow_tx_cnt(&f), 2);
 	assert_int_equal(a.mc.used, 0);
 }
 
