@@ -1052,8 +1052,10 @@ void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct h
 			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
 		jb_u64(jb, "status", resp->h.code);
 		hdr_field(jb, "redirect", resp, "location");
-		jb_u64(jb, "length", resp->body_len);
 	}
+	/* the response body's length, 0 before a response (Suricata writes
+	 * it in every extended record) */
+	jb_u64(jb, "length", resp ? resp->body_len : 0);
 	if (req && (headers & 1))
 		header_list(jb, "request_headers", req);
 	if (resp && (headers & 2))

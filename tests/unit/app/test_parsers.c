@@ -439,6 +439,46 @@ static void test_http_data_after_09(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* The http object: "length" (the response body's) is written before a
+ * response too, as 0, as Suricata writes it in every record. */
+static void test_http_record_length(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /cgi-bin/x HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	const struct http_msg *req = app_http_last_request(&f);
+	assert_non_null(req);
+	char rec[2][512];
+	for (int k = 0; k < 2; k++) {
+		const struct http_msg *resp = NULL;
+		if (k) {
+			app_tx_reset(&a);
+			app_stream_data(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0);
+			resp = a.tx.http_resp;
+			assert_non_null(resp);
+		}
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		http_log_fields(&jb, req, resp, 0);
+		jb_close(&jb);
+		snprintf(rec[k], sizeof(rec[k]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
+	assert_non_null(strstr(rec[0], "\"url\":\"/cgi-bin/x\""));
+	assert_non_null(strstr(rec[0], "\"length\":0"));
+	assert_null(strstr(rec[0], "\"status\""));
+	assert_non_null(strstr(rec[1], "\"status\":200"));
+	assert_non_null(strstr(rec[1], "\"length\":5"));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3160,6 +3200,7 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_http_data_after_09),
+		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
 		cmocka_unit_test(test_http2_br),
