@@ -715,6 +715,8 @@ static void app_tcp_close_in(struct app_ctx *a, struct flow *f, int dir)
 		http_data(a, af->http, dir, NULL, 0);
 	if (af && af->ftpdata && f->alproto == ALP_FTPDATA)
 		ftpdata_close(a, af->ftpdata, false); /* the sender is done */
+	if (af && af->ftp && f->alproto == ALP_FTP && dir == 1)
+		ftp_server_closed(a, af->ftp);
 	if (af && af->nfs && f->alproto == ALP_NFS)
 		nfs_close(a, af->nfs, dir);
 }
@@ -947,6 +949,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->smtp = NULL;
 	t->smtp_log = false;
 	t->nftp = 0;
+	t->nftp_unans = 0;
 	t->ftp_cmd = NULL;
 	t->ftpdata = NULL;
 	t->ftpdata_log = false;

@@ -885,6 +885,10 @@ struct app_tx {
 	const struct ftp_info *ftp[APP_FTP_PER_PKT];
 	uint8_t nftp;
 	const struct ftp_info *ftp_cmd;
+	/* commands the server's close left unanswered (ftp.reply_received:
+	 * no; detection only: eve writes them at flow end) */
+	const struct ftp_info *ftp_unans[APP_FTP_PER_PKT];
+	uint8_t nftp_unans;
 	const struct ftpdata_info *ftpdata;
 	bool ftpdata_log;
 	const struct ftpdata_info *ftpdata_flow; /* a data connection's first data */

@@ -374,6 +374,9 @@ struct ftpdata_state {
 void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int dir,
 	      const uint8_t *d, uint32_t n, uint64_t now);
 const struct ftp_info *ftp_unanswered(struct ftp_state *s);
+/* The server closed: the commands still awaiting a reply will not get
+ * one (a->tx.ftp_unans, for ftp.reply_received: no). */
+void ftp_server_closed(struct app_ctx *a, struct ftp_state *s);
 void ftp_state_free(struct ftp_state *s);
 /* Is this new flow a data connection an FTP control connection announced?
  * Fills d's command and file name. */

@@ -310,6 +310,15 @@ const struct ftp_info *ftp_unanswered(struct ftp_state *s)
 	return &s->last;
 }
 
+void ftp_server_closed(struct app_ctx *a, struct ftp_state *s)
+{
+	/* as Suricata inspects a flow's transactions at its end, whether
+	 * answered or not: the unanswered ones are final now (they stay
+	 * queued for their eve records) */
+	for (unsigned i = 0; i < s->nq && a->tx.nftp_unans < APP_FTP_PER_PKT; i++)
+		a->tx.ftp_unans[a->tx.nftp_unans++] = &s->q[(s->q0 + i) % FTP_CMDQ];
+}
+
 /* ---- the data connection ---- */
 
 void ftpdata_feed(struct app_ctx *a, struct ftpdata_state *d, const uint8_t *p, uint32_t n)

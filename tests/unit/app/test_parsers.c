@@ -479,6 +479,52 @@ static void test_http_record_length(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* FTP: a command is final when its reply completes (tx.ftp, reply
+ * received) or when the server's close leaves it unanswered
+ * (tx.ftp_unans, for ftp.reply_received: no); not while its reply may
+ * still come. */
+static void test_ftp_unanswered_at_close(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 21;
+	static const char banner[] = "220 (vsFTPd 3.0.3)\r\n";
+	static const char user[] = "USER anonymous\r\n";
+	static const char ok[] = "331 Please specify the password.\r\n";
+	static const char pass[] = "PASS x\r\n";
+	feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+	feed(&a, &f, 0, (const uint8_t *)user, sizeof(user) - 1, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_FTP);
+	assert_int_equal(a.tx.nftp, 0);
+	assert_int_equal(a.tx.nftp_unans, 0);
+	feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nftp, 1);
+	assert_string_equal(a.tx.ftp[0]->command, "USER");
+	assert_true(a.tx.ftp[0]->reply_received);
+	feed(&a, &f, 0, (const uint8_t *)pass, sizeof(pass) - 1, 0, NULL, NULL);
+	assert_non_null(a.tx.ftp_cmd);
+	assert_int_equal(a.tx.nftp_unans, 0);
+	/* the client's close: a reply may still come */
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 0);
+	assert_int_equal(a.tx.nftp_unans, 0);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	assert_int_equal(a.tx.nftp_unans, 1);
+	assert_string_equal(a.tx.ftp_unans[0]->command, "PASS");
+	assert_false(a.tx.ftp_unans[0]->reply_received);
+	/* still written at flow end, once */
+	const struct ftp_info *u = app_ftp_unanswered(&f);
+	assert_non_null(u);
+	assert_string_equal(u->command, "PASS");
+	assert_null(app_ftp_unanswered(&f));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3200,6 +3246,7 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_http_data_after_09),
+		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
