@@ -362,6 +362,7 @@ struct ftp_state {
 	struct ftp_info done[APP_FTP_PER_PKT], last;
 	uint32_t ndone;
 	const struct ftp_info *view;  /* the latest command or answer (alerts) */
+	bool have_port;           /* a PORT / EPRT or PASV / EPSV reply gave a data port */
 };
 struct ftpdata_state {
 	struct ftpdata_info info;

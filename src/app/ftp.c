@@ -216,10 +216,15 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		if (port) {
 			t->dynamic_port = (uint16_t)port;
 			t->mode = FTP_MODE_ACTIVE;
+			s->have_port = true;
 			expect_add(s, f, 0, (uint16_t)port, now);
 		}
 	} else if (!strcmp(t->command, "RETR") || !strcmp(t->command, "STOR") ||
 		   !strcmp(t->command, "APPE")) {
+		/* a transfer with no data port negotiated yet: an event, the
+		 * connection still parsed (as Suricata 8.0.6+) */
+		if (!s->have_port)
+			app_event(a, APP_EV_FTP_FILE_BEFORE_PORT);
 		expect_name(s, t->command, t->command_data, dn);
 	}
 }
@@ -272,6 +277,7 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		if (port) {
 			t->dynamic_port = (uint16_t)port;
 			t->mode = FTP_MODE_PASSIVE;
+			s->have_port = true;
 			expect_add(s, f, 1, (uint16_t)port, now);
 		}
 	}

@@ -525,6 +525,37 @@ static void test_ftp_unanswered_at_close(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* ftp.file_before_port: a transfer command before any data port was
+ * negotiated; the connection is parsed on (the next command counts). */
+static void test_ftp_file_before_port(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 21;
+	static const char banner[] = "220 ready\r\n";
+	static const char retr[] = "RETR secret.txt\r\n";
+	static const char no[] = "425 Use PORT or PASV first.\r\n";
+	static const char pasv[] = "PASV\r\n";
+	static const char ok[] = "227 Entering Passive Mode (192,168,1,1,39,16).\r\n";
+	feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+	feed(&a, &f, 0, (const uint8_t *)retr, sizeof(retr) - 1, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_FTP);
+	assert_true(app_ev_has(&a.tx.events, APP_EV_FTP_FILE_BEFORE_PORT));
+	feed(&a, &f, 1, (const uint8_t *)no, sizeof(no) - 1, 0, NULL, NULL);
+	feed(&a, &f, 0, (const uint8_t *)pasv, sizeof(pasv) - 1, 0, NULL, NULL);
+	assert_string_equal(a.tx.ftp_cmd->command, "PASV");
+	feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.ftp[0]->dynamic_port, 39 * 256 + 16);
+	feed(&a, &f, 0, (const uint8_t *)retr, sizeof(retr) - 1, 0, NULL, NULL);
+	assert_string_equal(a.tx.ftp_cmd->command, "RETR");
+	assert_false(app_ev_has(&a.tx.events, APP_EV_FTP_FILE_BEFORE_PORT));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3247,6 +3278,7 @@ int main(void)
 		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_http_data_after_09),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
+		cmocka_unit_test(test_ftp_file_before_port),
 		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
