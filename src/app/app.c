@@ -1266,8 +1266,14 @@ static void bodies_release(struct app_ctx *a, struct http_state *hs)
 	for (int d = 0; d < 2; d++) {
 		struct http_body *b = &hs->body[d];
 		if (b->buf && b->exposed && b->exposed_seq != a->pkt_seq &&
-		    (d == 1 || hs->resp_end_of == hs->nreq))
+		    (d == 1 || hs->resp_end_of == hs->nreq)) {
+			/* the file the body is goes on (its size counts on) */
+			bool fopen = b->fopen;
+			uint64_t fsize = b->fsize;
 			body_free(a, b);
+			b->fopen = fopen;
+			b->fsize = fsize;
+		}
 	}
 }
 

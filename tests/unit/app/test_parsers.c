@@ -556,6 +556,33 @@ static void test_ftp_file_before_port(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* A response body longer than the body limit, over several packets:
+ * the kept bytes are released once rules saw them, the file goes on
+ * (one file, its whole size). */
+static void test_http_file_past_body_limit(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 8, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 0);
+	feed(&a, &f, 1, (const uint8_t *)"abcdefghij", 10, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 0);
+	feed(&a, &f, 1, (const uint8_t *)"ABCDEFGHIJ", 10, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 30);
+	assert_false(a.tx.files[0]->truncated);
+	assert_string_equal(a.tx.files[0]->name, "/f.bin");
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3277,6 +3304,7 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_http_data_after_09),
+		cmocka_unit_test(test_http_file_past_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
 		cmocka_unit_test(test_http_record_length),
