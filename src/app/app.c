@@ -559,6 +559,14 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	const struct http_hdr *cd = m->valid ? http_header(&m->h, "content-disposition") : NULL;
 	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.valid ? hs->req.h.uri : NULL,
 		       hs->req.valid ? hs->req.h.uri_len : 0);
+	/* a part of a file (206 Partial Content): where it lies in it */
+	const struct http_hdr *cr = dir == 1 && m->valid && m->h.code == 206
+					    ? http_header(&m->h, "content-range") : NULL;
+	struct http_range rg;
+	if (cr && http_content_range(cr->val, cr->val_len, &rg) && rg.start >= 0) {
+		fi->range_start = (uint64_t)rg.start;
+		fi->range_end = (uint64_t)rg.end;
+	}
 	b->fopen = false;
 }
 

@@ -713,6 +713,8 @@ struct app_file {
 	const struct h2_tx *h2;   /* carried by this HTTP/2 stream */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
+	uint64_t range_start, range_end; /* a 206 response's part: its Content-Range
+					  * (end 0: not a part) */
 };
 #define APP_FILES_PER_PKT 4       /* files that may end on one packet */
 

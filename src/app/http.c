@@ -1008,6 +1008,53 @@ const struct http_hdr *http_header(const struct http_head *h, const char *name)
 	return NULL;
 }
 
+/* Reads decimal digits at *p (at most 18: no overflow); -1 if none. */
+static int64_t range_num(const uint8_t **p, const uint8_t *end)
+{
+	int64_t v = 0;
+	int k = 0;
+	while (*p < end && **p >= '0' && **p <= '9' && k < 18) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		k++;
+	}
+	return k ? v : -1;
+}
+
+bool http_content_range(const uint8_t *v, uint32_t n, struct http_range *r)
+{
+	const uint8_t *p = v, *end = v + n;
+	r->start = r->end = r->size = -1;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 6 || strncasecmp((const char *)p, "bytes", 5))
+		return false;
+	p += 5;
+	if (*p != ' ')
+		return false;
+	while (p < end && *p == ' ')
+		p++;
+	if (p < end && *p == '*') {
+		p++;
+	} else {
+		if ((r->start = range_num(&p, end)) < 0 || p >= end || *p++ != '-' ||
+		    (r->end = range_num(&p, end)) < r->start)
+			return false;
+	}
+	if (p >= end || *p++ != '/')
+		return false;
+	if (p < end && *p == '*') {
+		p++;
+		if (r->start < 0)
+			return false; /* "* / *" says nothing */
+	} else if ((r->size = range_num(&p, end)) < 0) {
+		return false;
+	}
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p == end;
+}
+
 /* ---- the http record ---- */
 
 static void hdr_field(struct jbuf *jb, const char *key, const struct http_msg *m,
@@ -1052,6 +1099,23 @@ void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct h
 			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
 		jb_u64(jb, "status", resp->h.code);
 		hdr_field(jb, "redirect", resp, "location");
+		/* as Suricata: the header as sent and, when it parses, its
+		 * numbers */
+		const struct http_hdr *cr = http_header(&resp->h, "content-range");
+		struct http_range rg;
+		if (cr) {
+			jb_open_object(jb, "content_range");
+			jb_strn(jb, "raw", cr->val, cr->val_len);
+			if (http_content_range(cr->val, cr->val_len, &rg)) {
+				if (rg.start >= 0)
+					jb_u64(jb, "start", (uint64_t)rg.start);
+				if (rg.end >= 0)
+					jb_u64(jb, "end", (uint64_t)rg.end);
+				if (rg.size >= 0)
+					jb_u64(jb, "size", (uint64_t)rg.size);
+			}
+			jb_close(jb);
+		}
 	}
 	/* the response body's length, 0 before a response (Suricata writes
 	 * it in every extended record) */

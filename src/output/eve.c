@@ -1428,6 +1428,10 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 		jb_str(jb, "sha256", fi->facts.sha256);
 	jb_bool(jb, "stored", fi->facts.stored);
 	jb_u64(jb, "size", fi->size);
+	if (fi->range_end) { /* a 206's part, as Suricata writes it */
+		jb_u64(jb, "start", fi->range_start);
+		jb_u64(jb, "end", fi->range_end);
+	}
 	jb_u64(jb, "tx_id", fi->tx_id);
 	jb_close(jb);
 	flow_metadata(jb, f);

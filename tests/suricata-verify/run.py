@@ -75,8 +75,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
 FILEINFO_MISSING = (
-                    'fileinfo.file_id', 'fileinfo.sid', 'fileinfo.storing', 'fileinfo.start',
-                    'fileinfo.end')
+                    'fileinfo.file_id', 'fileinfo.sid', 'fileinfo.storing')
 
 
 def category(name):

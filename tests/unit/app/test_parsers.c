@@ -583,6 +583,49 @@ static void test_http_file_past_body_limit(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* Content-Range as Suricata reads it (http.content_range, fileinfo
+ * start / end of a 206's part); what does not parse is refused. */
+static void test_http_content_range(void **state)
+{
+	(void)state;
+	struct http_range r;
+#define CR(s_) http_content_range((const uint8_t *)(s_), (uint32_t)strlen(s_), &r)
+	assert_true(CR("bytes 500-1000/146515"));
+	assert_int_equal(r.start, 500);
+	assert_int_equal(r.end, 1000);
+	assert_int_equal(r.size, 146515);
+	assert_true(CR("bytes 0-0/*"));
+	assert_int_equal(r.start, 0);
+	assert_int_equal(r.size, -1);
+	assert_true(CR("bytes */37323"));
+	assert_int_equal(r.start, -1);
+	assert_int_equal(r.end, -1);
+	assert_int_equal(r.size, 37323);
+	static const char *const bad[] = { "", "bytes", "bytes */*", "bytes 5-4/10", "items 0-1/2",
+					   "bytes 0-1", "bytes 0-1/2x", "bytes -1/2",
+					   "bytes 99999999999999999999-1/2" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (CR(bad[i]))
+			fail_msg("accepted: %s", bad[i]);
+#undef CR
+	/* a 206's file carries where it lies */
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=10-14\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 10-14/100\r\n"
+				 "Content-Length: 5\r\n\r\nabcde";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 5);
+	assert_int_equal(a.tx.files[0]->range_start, 10);
+	assert_int_equal(a.tx.files[0]->range_end, 14);
+	app_flow_free_ctx(&a, &f);
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3304,6 +3347,7 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_http_data_after_09),
+		cmocka_unit_test(test_http_content_range),
 		cmocka_unit_test(test_http_file_past_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
