@@ -435,6 +435,57 @@ static void http_upgrade(struct app_ctx *a, struct http_state *hs, const struct 
 		a->tx.http_log = true;
 }
 
+/* A 206 Partial Content response: its body is a part of the file its
+ * request names (host, URI) in the version its ETag names; the
+ * container that puts the parts back together (range.c). */
+static void range_begin(struct app_ctx *a, struct http_state *hs, const struct http_msg *m)
+{
+	hs->range.idx = -1;
+	const struct http_hdr *cr = m->h.code == 206 ? http_header(&m->h, "content-range") : NULL;
+	struct http_range rg;
+	if (!cr || !hs->req.valid || !http_content_range(cr->val, cr->val_len, &rg) || rg.start < 0 ||
+	    rg.size <= 0 || (rg.start == 0 && rg.end + 1 >= rg.size))
+		return; /* (a part that is the whole file is its own file) */
+	const struct http_hdr *et = http_header(&m->h, "etag");
+	char key[RANGE_KEY_MAX];
+	int k = snprintf(key, sizeof(key), "%.*s\n%.*s\n%.*s", (int)hs->req.host_len, hs->req.host,
+			 (int)MIN(hs->req.h.uri_len, 256u), (const char *)hs->req.h.uri,
+			 et ? (int)MIN(et->val_len, 128u) : 0, et ? (const char *)et->val : "");
+	if (k > 0 && (size_t)k < sizeof(key))
+		range_open(&hs->range, key, (size_t)k, (uint64_t)rg.start, (uint64_t)rg.size,
+			   a->cur ? a->cur->last : 0);
+}
+
+/* The part's bytes (data NULL: a hole); when they make the file whole,
+ * its fileinfo goes with this packet: the whole's size and digests, the
+ * name and transaction of the part that completed it. */
+static void range_data(struct app_ctx *a, struct http_state *hs, const uint8_t *data, uint32_t len)
+{
+	if (hs->range.idx < 0)
+		return;
+	if (!data) {
+		range_skip(&hs->range, len);
+		return;
+	}
+	struct file_facts facts;
+	uint64_t size;
+	if (!range_add(&hs->range, data, len, a->cur ? a->cur->last : 0, &facts, &size))
+		return;
+	struct app_file *fi = app_file_slot(a);
+	if (!fi)
+		return;
+	memset(fi, 0, sizeof(*fi));
+	fi->size = size;
+	fi->facts = facts;
+	fi->truncated = facts.gaps;
+	fi->to_client = true;
+	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
+	fi->req = &hs->req;
+	fi->resp = hs->resp.valid ? &hs->resp : NULL;
+	const struct http_hdr *cd = hs->resp.valid ? http_header(&hs->resp.h, "content-disposition") : NULL;
+	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.h.uri, hs->req.h.uri_len);
+}
+
 static void on_http_head(void *ctx, bool request, struct http_head *h, const uint8_t *base,
 			 uint32_t len)
 {
@@ -480,6 +531,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 		a->tx.http_req = m;
 	} else {
 		hs->resp_of = hs->nreq;
+		range_begin(a, hs, m);
 		a->tx.http_resp = m;
 		req_body_keep(a, hs);
 		if (hs->req.valid)
@@ -584,6 +636,8 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	/* a file: responses, and requests that upload one (PUT); a hole in
 	 * the body (data NULL) counts in its size, as Suricata's, and
 	 * makes it a file with gaps */
+	if (!request && len)
+		range_data(cb->a, cb->hs, data, len);
 	if (len && (!request || (cb->hs->req.h.method_len == 3 &&
 				 !memcmp(cb->hs->req.h.method, "PUT", 3)))) {
 		if (!b->fopen)
@@ -1427,8 +1481,11 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		tls_feed(a, af->tls, dir, data, len);
 		break;
 	case ALP_HTTP:
-		if (!af->http && !(af->http = v_calloc(1, sizeof(*af->http))))
-			return;
+		if (!af->http) {
+			if (!(af->http = v_calloc(1, sizeof(*af->http))))
+				return;
+			af->http->range.idx = -1;
+		}
 		if (!af->http->conn) {
 			/* a response decoder's memory (brotli) goes on the memcap */
 			const struct http_mem mem = { http_mem_charge, http_mem_release, a };

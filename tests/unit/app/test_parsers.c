@@ -626,6 +626,95 @@ static void test_http_content_range(void **state)
 	app_flow_free_ctx(&a, &f);
 }
 
+/* HTTP byte ranges: the parts of one file (any order, overlapping, on
+ * any flow) make the whole once all its bytes came; the containers are
+ * bounded in number and time. */
+static void test_http_range_reassembly(void **state)
+{
+	(void)state;
+	range_reset();
+	static const char whole[] = "0123456789abcdefghijABCDEFGHIJ"; /* 30 bytes */
+	static const char key[] = "h\n/f\n";
+	struct range_ref r1, r2, r3;
+	struct file_facts facts;
+	uint64_t size = 0;
+	assert_true(range_open(&r1, key, sizeof(key) - 1, 10, 30, 1000));
+	assert_false(range_add(&r1, (const uint8_t *)whole + 10, 10, 1000, &facts, &size)); /* kept */
+	assert_true(range_open(&r2, key, sizeof(key) - 1, 20, 30, 2000));
+	assert_int_equal(r2.idx, r1.idx);                                                   /* the same file */
+	assert_false(range_add(&r2, (const uint8_t *)whole + 20, 10, 2000, &facts, &size));
+	assert_true(range_open(&r3, key, sizeof(key) - 1, 0, 30, 3000));
+	/* 0-14 overlaps the kept 10-19: the whole comes with it */
+	assert_true(range_add(&r3, (const uint8_t *)whole, 15, 3000, &facts, &size));
+	assert_int_equal(size, 30);
+	assert_false(facts.gaps);
+	assert_int_equal(r3.idx, -1);
+	/* nonsense refused */
+	assert_false(range_open(&r1, key, sizeof(key) - 1, 30, 30, 0));
+	assert_false(range_open(&r1, key, sizeof(key) - 1, 0, 0, 0));
+	/* bounded: one more container than RANGE_MAX evicts the oldest */
+	struct range_ref first, other;
+	assert_true(range_open(&first, "k0", 2, 5, 10, 10));
+	for (int i = 1; i <= RANGE_MAX; i++) {
+		char k[16];
+		int n = snprintf(k, sizeof(k), "k%d", i);
+		assert_true(range_open(&other, k, (size_t)n, 5, 10, 10 + (uint64_t)i));
+	}
+	assert_true(range_open(&other, "k0", 2, 0, 10, 100));
+	assert_int_not_equal(other.gen, first.gen); /* made afresh */
+	/* idle past the timeout: gone */
+	assert_true(range_open(&first, "t", 1, 5, 10, 1000));
+	assert_false(range_add(&first, (const uint8_t *)whole, 5, 1000, &facts, &size));
+	assert_true(range_open(&other, "t", 1, 0, 10, 1000 + RANGE_TIMEOUT_US + 1));
+	assert_int_not_equal(other.gen, first.gen);
+	assert_false(range_add(&other, (const uint8_t *)whole, 5, 1000 + RANGE_TIMEOUT_US + 1, &facts, &size));
+	range_reset();
+}
+
+/* Through HTTP: two flows' 206 responses make one whole file, written
+ * with the part that completed it (its own record too). */
+static void test_http_range_flows(void **state)
+{
+	(void)state;
+	range_reset();
+	static const char req[] = "GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char p2[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 4-7/8\r\n"
+				 "ETag: \"e1\"\r\nContent-Length: 4\r\n\r\nefgh";
+	static const char p1[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/8\r\n"
+				 "ETag: \"e1\"\r\nContent-Length: 4\r\n\r\nabcd";
+	struct app_ctx a;
+	struct flow f, g;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	flow_init(&g, ALP_UNKNOWN);
+	f.key.dp = g.key.dp = 80;
+	feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)p2, sizeof(p2) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1); /* the part */
+	assert_int_equal(a.tx.files[0]->size, 4);
+	feed(&a, &g, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	feed(&a, &g, 1, (const uint8_t *)p1, sizeof(p1) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 2); /* the whole, then the part */
+	bool saw_whole = false;
+	for (unsigned i = 0; i < a.tx.nfiles; i++)
+		if (a.tx.files[i]->size == 8) {
+			saw_whole = true;
+			assert_string_equal(a.tx.files[i]->name, "/f.bin");
+			assert_int_equal(a.tx.files[i]->range_end, 0);
+		}
+	assert_true(saw_whole);
+	/* a part that is the whole file: one file */
+	static const char p0[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-7/8\r\n"
+				 "Content-Length: 8\r\n\r\nabcdefgh";
+	feed(&a, &g, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	feed(&a, &g, 1, (const uint8_t *)p0, sizeof(p0) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	app_flow_free_ctx(&a, &f);
+	app_flow_free_ctx(&a, &g);
+	assert_int_equal(a.mc.used, 0);
+	range_reset();
+}
+
 struct norm_seen {
 	char norm[128];
 };
@@ -3347,6 +3436,8 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
 		cmocka_unit_test(test_http_data_after_09),
+		cmocka_unit_test(test_http_range_reassembly),
+		cmocka_unit_test(test_http_range_flows),
 		cmocka_unit_test(test_http_content_range),
 		cmocka_unit_test(test_http_file_past_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
