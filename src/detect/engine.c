@@ -3186,6 +3186,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
 				continue;
 			bool all = true;
+			st.ctx_len = 0;
 			struct binst fb;
 			for (int b = 1; b < r->nlists && all; b++)
 				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
@@ -3277,6 +3278,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			al->text = r->text;
 			al->frame_type = r->frame_type;
 			al->h2 = (int8_t)sel;
+			memcpy(al->context, st.ctx, st.ctx_len);
+			al->context[st.ctx_len] = 0;
 		}
 	}
 	if (st.ent_buf >= 0) {

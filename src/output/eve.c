@@ -558,6 +558,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		jb_raw(jb, "metadata", a->metadata);
 	if (a->text)
 		jb_str(jb, "rule", a->text);
+	if (a->context[0]) /* datajson: the objects the rule's matches named */
+		jb_raw(jb, "context", a->context);
 	if (a->target && p->ip_ver) {
 		/* source/target as Suricata writes them for target: */
 		bool src_is_target = a->target == 1;
