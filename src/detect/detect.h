@@ -59,6 +59,9 @@ enum detect_verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_DROP, VERDICT_REJECT }
 /* alert actions, as rule.h's enum rule_action */
 enum { DETECT_ACT_ALERT, DETECT_ACT_PASS, DETECT_ACT_DROP, DETECT_ACT_REJECT };
 
+#ifndef DETECT_CTX_MAX
+#define DETECT_CTX_MAX 1024 /* an alert's datajson context (alert.context), bytes */
+#endif
 struct detect_alert {
 	uint32_t sid, gid, rev;
 	uint8_t action;    /* enum rule_action: 0 alert, 1 pass, 2 drop, 3 reject */
@@ -74,6 +77,7 @@ struct detect_alert {
 	int16_t ent_buf;   /* an entropy keyword's buffer (metadata.entropy), or -1 */
 	double ent_val;
 	int8_t h2;         /* the HTTP/2 stream it matched on (its index in app_tx.h2), or -1 */
+	char context[DETECT_CTX_MAX]; /* datajson: the alert's context object, or "" */
 };
 
 #define DETECT_MAX_ALERTS 16

@@ -2866,21 +2866,28 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			break;
 		case AC_FTP_DYNPORT:
 		case AC_FTP_MODE:
-		case AC_FTP_REPLY_RECEIVED: {
-			/* the commands answered on this packet (or, for
-			 * reply_received, that arrived on it too) */
-			if (!tx || (!tx->nftp && !tx->ftp_cmd))
+			/* the commands answered on this packet */
+			if (!tx || !tx->nftp)
 				return false;
 			for (unsigned k = 0; k < tx->nftp && !ok; k++) {
 				const struct ftp_info *t = tx->ftp[k];
 				ok = c->type == AC_FTP_DYNPORT ? t->dynamic_port && numcmp_ok(&c->c, t->dynamic_port)
-				     : c->type == AC_FTP_MODE ? t->mode == c->mask
-							      : c->mask == 1;
+							       : t->mode == c->mask;
 			}
-			if (c->type == AC_FTP_REPLY_RECEIVED && !tx->nftp)
-				ok = c->mask == 2;
 			break;
-		}
+		case AC_FTP_REPLY_RECEIVED:
+			/* as Suricata, once a command is final: "yes" when its
+			 * reply completes, "no" when the server's close leaves it
+			 * unanswered (not while the reply may still come) */
+			if (!tx)
+				return false;
+			if (c->mask != 1) {
+				ok = tx->nftp_unans > 0;
+				break;
+			}
+			for (unsigned k = 0; k < tx->nftp && !ok; k++)
+				ok = tx->ftp[k]->command[0] != 0; /* not the banner */
+			break;
 		case AC_FTPBOUNCE:
 			ok = ftp_bounce(tx, p);
 			break;
@@ -3030,7 +3037,7 @@ static bool tx_here(const struct app_tx *tx)
 	return tx && (tx->ndns || tx->http_req || tx->http_resp || tx->nh2 || tx->nsmb || tx->nmqtt ||
 		      tx->nkrb5 || tx->npop3 || tx->nldap || tx->nsip || tx->tls_new || tx->ssh_new ||
 		      tx->quic || tx->snmp || tx->tftp || tx->ike || tx->nnfs || tx->nws || tx->rfb ||
-		      tx->dce_tx || tx->nftp || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log));
+		      tx->dce_tx || tx->nftp || tx->nftp_unans || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log));
 }
 
 /* The instances of buffer b a rule inspects: this packet's, or for a =>
@@ -3201,6 +3208,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
 				continue;
 			bool all = true;
+			st.ctx_len = 0;
 			struct binst fb;
 			for (unsigned li = 0; li < r->nlists && all; li++) {
 				const struct sm_list *l = &r->lists[li];
@@ -3298,6 +3306,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			al->text = r->text;
 			al->frame_type = r->frame_type;
 			al->h2 = (int8_t)sel;
+			memcpy(al->context, st.ctx, st.ctx_len);
+			al->context[st.ctx_len] = 0;
 		}
 	}
 	if (st.ent_buf >= 0) {

@@ -749,6 +749,7 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	}
 	static char load[4200], save[4200];
 	bool typed = false, subdomain = false;
+	const char *ctx_key = NULL;
 	for (int i = first; i < n; i++) {
 		char *k = toks[i], *v = k;
 		while (*v && *v != ' ' && *v != '\t')
@@ -781,11 +782,23 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 		} else if (!strcmp(k, "memcap")) {
 			if (parse_size(v, &o.memcap) < 0 || !o.memcap)
 				FAIL("dataset: memcap \"%s\" is not a size", v);
-		} else if (!strcmp(k, "hashsize") || !strcmp(k, "context_key")) {
-			/* the table grows by itself; alert context is not kept */
+		} else if (!strcmp(k, "hashsize")) {
+			/* the table grows by itself */
+		} else if (!strcmp(k, "context_key")) {
+			/* datajson: a match puts the value's object in the
+			 * alert, as alert.context.KEY */
+			if (!*v || strlen(v) > 63 || strpbrk(v, "\"\\"))
+				FAIL("dataset: context_key \"%s\" is not a name of 1 to 63 characters", v);
+			ctx_key = v;
+		} else if (!strcmp(k, "remove_key")) {
+			o.remove_key = true;
+		} else if (!strcmp(k, "array_key")) {
+			FAIL("dataset: array_key is not supported (the file must be an array of objects)");
 		} else if (!strcmp(k, "format")) {
-			if (!strcmp(v, "ndjson") || !strcmp(v, "json"))
+			if (!strcmp(v, "ndjson"))
 				o.ndjson = true;
+			else if (!strcmp(v, "json"))
+				o.ndjson = o.json_array = true;
 			else if (strcmp(v, "csv"))
 				FAIL("dataset: format \"%s\" is not csv, json or ndjson", v);
 		} else if (!strcmp(k, "value_key")) {
@@ -801,6 +814,11 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	o.untyped = !typed; /* the set another rule made, or an error */
 	if (o.ndjson && !o.value_key)
 		FAIL("dataset: format ndjson needs value_key");
+	if (ctx_key && (!o.ndjson || rep))
+		FAIL("dataset: context_key needs format json or ndjson");
+	if (o.remove_key && !ctx_key)
+		FAIL("dataset: remove_key needs context_key");
+	o.json_ctx = ctx_key != NULL;
 	char err[256] = "";
 	struct dataset *ds = dataset_open(&o, err, sizeof(err));
 	if (!ds)
@@ -808,7 +826,9 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	struct sm *s = add_sm(r, SM_DATASET, pc);
 	if (!s)
 		return -1;
-	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc };
+	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc, "" };
+	if (ctx_key)
+		snprintf(s->u.ds.ctx_key, sizeof(s->u.ds.ctx_key), "%s", ctx_key);
 	return 0;
 }
 

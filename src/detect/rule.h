@@ -154,12 +154,16 @@ struct sm_asn1 {
  * (dataset.h); with match subdomain, also each of its suffixes that
  * starts at a dot */
 struct dataset;
+#ifndef DETECT_CTX_MAX
+#define DETECT_CTX_MAX 1024 /* an alert's datajson context (alert.context), bytes */
+#endif
 struct sm_dataset {
 	struct dataset *ds;
 	uint8_t cmd;                /* enum ds_cmd */
 	bool subdomain;
 	bool datarep;               /* datarep: in the set, and its reputation against rep */
 	struct numcmp rep;
+	char ctx_key[64];           /* datajson: the alert's context.KEY ("" none) */
 };
 
 /* base64_decode: what base64_data then inspects */

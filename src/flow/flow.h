@@ -103,6 +103,7 @@ struct flow {
 	uint8_t mac[2][6];
 	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80); a spoofed source reported (0x40) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
+	uint32_t app_tx;     /* transactions its parsers started (flow.tx_cnt) */
 	uint16_t dns_nolog_id; /* a config rule's DNS query: its answer is not logged either */
 	bool dns_nolog;
 	struct tcp_peer peer[2];

@@ -366,6 +366,10 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	jb_str(jb, "state", (f->flags & FLOW_F_BYPASS) ? "bypassed" : flow_state_names[f->state]);
 	jb_str(jb, "reason", flow_end_names[f->end_reason]);
 	jb_bool(jb, "alerted", f->flags & FLOW_F_ALERTED);
+	/* as Suricata 8: the transactions the flow's parser started */
+	uint64_t txn = app_flow_tx_cnt(f);
+	if (txn)
+		jb_u64(jb, "tx_cnt", txn);
 	/* as Suricata 7+: the action a rule applied to the whole flow */
 	if (f->flags & FLOW_F_DROP)
 		jb_str(jb, "action", "drop");
@@ -575,6 +579,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 	}
 	if (a->text)
 		jb_str(jb, "rule", a->text);
+	if (a->context[0]) /* datajson: the objects the rule's matches named */
+		jb_raw(jb, "context", a->context);
 	if (a->target && p->ip_ver) {
 		/* source/target as Suricata writes them for target: */
 		bool src_is_target = a->target == 1;
@@ -1479,6 +1485,10 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 		jb_str(jb, "sha256", fi->facts.sha256);
 	jb_bool(jb, "stored", fi->facts.stored);
 	jb_u64(jb, "size", fi->size);
+	if (fi->range_end) { /* a 206's part, as Suricata writes it */
+		jb_u64(jb, "start", fi->range_start);
+		jb_u64(jb, "end", fi->range_end);
+	}
 	jb_u64(jb, "tx_id", fi->tx_id);
 	jb_close(jb);
 	flow_metadata(jb, f);

@@ -68,13 +68,14 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
                 'app-layer.protocols.http.decompression-time-limit',
             # the single-pattern matcher Suricata uses: no effect on matches
             'spm-algo': None,
+            # vigil's datasets (and datajson) are always on
+            'datasets.enabled': None,
             'runmode': 'runmode',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
 FILEINFO_MISSING = (
-                    'fileinfo.file_id', 'fileinfo.sid', 'fileinfo.storing', 'fileinfo.start',
-                    'fileinfo.end')
+                    'fileinfo.file_id', 'fileinfo.sid', 'fileinfo.storing')
 
 
 def category(name):

@@ -1045,6 +1045,83 @@ static void test_inflate(void **state)
  * digests in hex, ndjson), set answering only the first time, unset,
  * match subdomain, a second rule reusing a set without its type, and the
  * files a rule may not name. */
+/* The context a rule's http.uri datajson matches give (alert.context);
+ * "" when the rule does not match. */
+static void ctx_of(const char *opts, const char *data, char *out, size_t cap)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), "alert http any any -> any any (http.uri; %s sid:1;)", opts);
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", opts, pc.err);
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.buf = guard_copy(data, strlen(data));
+	st.len = (uint32_t)strlen(data);
+	st.budget = 3000;
+	bool ok = payload_inspect(&r->lists[BUF_HTTP_URI], &st);
+	snprintf(out, cap, "%.*s", ok ? (int)st.ctx_len : 0, st.ctx);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+}
+
+/* datajson (Suricata 8): a set loaded from ndjson or a JSON array keeps
+ * each value's object; an isset match puts it in the alert under
+ * context_key (remove_key: without the value's member); the first of
+ * duplicate values stays; bad options are refused. */
+static void test_datajson(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-dj-XXXXXX", cwd[4096];
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	FILE *f = fopen("u.ndjson", "w");
+	assert_non_null(f);
+	fputs("{\"ioc\": {\"u\": \"/a\"}, \"year\": 2005}\n{\"ioc\": {\"u\": \"/b\"}, \"n\": 2}\n", f);
+	fclose(f);
+	f = fopen("u.json", "w");
+	assert_non_null(f);
+	fputs("[\n {\"u\": \"/x\", \"t\": \"first\"},\n {\"u\": \"/x\", \"t\": \"second\"},\n"
+	      " {\"u\": \"/y]}\", \"t\": [1, {\"z\": 2}]}\n]\n", f);
+	fclose(f);
+	char ctx[1024];
+	ctx_of("dataset:isset,dj-a,type string,load u.ndjson,format ndjson,context_key hit,value_key ioc.u;",
+	       "/a", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"hit\":{\"ioc\": {\"u\": \"/a\"}, \"year\": 2005}}");
+	ctx_of("dataset:isset,dj-a,type string,load u.ndjson,format ndjson,context_key hit,value_key ioc.u;",
+	       "/c", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "");
+	ctx_of("dataset:isset,dj-r,type string,load u.ndjson,format ndjson,context_key hit,value_key ioc.u,"
+	       "remove_key;", "/b", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"hit\":{\"ioc\": {}, \"n\": 2}}");
+	ctx_of("dataset:isset,dj-j,type string,load u.json,format json,context_key k,value_key u;", "/x", ctx,
+	       sizeof(ctx));
+	assert_string_equal(ctx, "{\"k\":{\"u\": \"/x\", \"t\": \"first\"}}");
+	ctx_of("dataset:isset,dj-j,type string,load u.json,format json,context_key k,value_key u;", "/y]}",
+	       ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"k\":{\"u\": \"/y]}\", \"t\": [1, {\"z\": 2}]}}");
+	/* two sets, one rule: both objects */
+	ctx_of("dataset:isset,dj-j,type string,load u.json,format json,context_key k,value_key u; "
+	       "dataset:isset,dj-j2,type string,load u.json,format json,context_key k2,value_key u,remove_key;",
+	       "/x", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"k\":{\"u\": \"/x\", \"t\": \"first\"},\"k2\":{\"t\": \"first\"}}");
+	static const char *const bad[] = {
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b1,type string,load u.ndjson,"
+		"remove_key,format ndjson,value_key ioc.u; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b2,type string,context_key k; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b3,type string,load u.json,format json,"
+		"context_key k,value_key u,array_key a; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b4,type string,load u.json,format json,"
+		"context_key a\"b,value_key u; sid:1;)",
+	};
+	REFUSED(bad);
+	unlink("u.ndjson");
+	unlink("u.json");
+	assert_int_equal(chdir(cwd), 0);
+	rmdir(dir);
+}
+
 static void test_dataset(void **state)
 {
 	(void)state;
@@ -1184,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_xbits),
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_dataset),
+		cmocka_unit_test(test_datajson),
 		cmocka_unit_test(test_inflate),
 		cmocka_unit_test(test_vlan_id),
 		cmocka_unit_test(test_frame_and_websocket),
