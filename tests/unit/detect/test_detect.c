@@ -1059,7 +1059,7 @@ static void ctx_of(const char *opts, const char *data, char *out, size_t cap)
 	st.buf = guard_copy(data, strlen(data));
 	st.len = (uint32_t)strlen(data);
 	st.budget = 3000;
-	bool ok = payload_inspect(&r->lists[BUF_HTTP_URI], &st);
+	bool ok = payload_inspect(rule_list(r, BUF_HTTP_URI), &st);
 	snprintf(out, cap, "%.*s", ok ? (int)st.ctx_len : 0, st.ctx);
 	pcre2_match_data_free(st.md);
 	rule_free(r);
