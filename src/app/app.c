@@ -929,6 +929,7 @@ void app_tx_reset(struct app_ctx *a)
 	struct app_tx *t = &a->tx;
 	t->ndns = 0;
 	t->alproto = 0;
+	t->parser_error = false;
 	t->tls = NULL;
 	t->tls_new = 0;
 	t->tls_log = false;

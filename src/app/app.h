@@ -1018,6 +1018,9 @@ struct app_tx {
 	 * anomaly records' tx_id, as Suricata's name it: SMTP, BitTorrent
 	 * DHT), or -1 */
 	int64_t ev_tx_id;
+	/* a parser gave up on this packet (app_layer.error.<proto>.parser):
+	 * app-layer.error-policy */
+	bool parser_error;
 };
 
 struct app_cfg {

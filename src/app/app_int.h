@@ -757,6 +757,7 @@ static inline void app_parser_error(struct app_ctx *a, int cnt)
 {
 	if (a->cnt)
 		a->cnt->v[cnt]++;
+	a->tx.parser_error = true; /* app-layer.error-policy */
 }
 
 #endif

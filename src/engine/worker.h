@@ -90,6 +90,7 @@ struct worker {
 	vtime_t first_ts;    /* the first packet's time (alloc.packet_path) */
 	uint32_t prealloc_blocks; /* alloc.prealloc-blocks, taken by the first packet */
 	bool pooled;         /* this thread's allocation pool is set up */
+	bool xp_nodetect;    /* this packet: an exception policy passed it (no detection) */
 	struct timers timers; /* flow expiry, the session walk: packet time, wall time live */
 	struct packet pkt;
 	struct packet pseudo;  /* a flow's end: what was held, inspected (see flush_held) */

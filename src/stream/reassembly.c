@@ -200,8 +200,10 @@ static bool buffer_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct pa
 		uint32_t n = hole_end - seq;
 		if (!memcap_charge(&rc->mc, sizeof(struct reasm_seg) + n)) {
 			CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
-			if (p)
+			if (p) {
 				pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+				p->flags |= PKT_XP_REASM_MEMCAP;
+			}
 			return false;
 		}
 		struct reasm_seg *s = v_malloc(sizeof(*s) + n);
@@ -442,6 +444,7 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 		if (!memcap_charge(&rc->mc, sizeof(*rd))) {
 			CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
 			pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+			p->flags |= PKT_XP_STREAM_MEMCAP;
 			return;
 		}
 		rd = v_malloc(sizeof(*rd));

@@ -50,6 +50,13 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'stream.reassembly.depth': 'stream.reassembly.depth',
             'stream.inline': 'stream.inline',
             'stream.midstream-policy': 'stream.midstream-policy',
+            # the exception policies and their master switch
+            'exception-policy': 'exception-policy',
+            'stream.memcap-policy': 'stream.memcap-policy',
+            'stream.reassembly.memcap-policy': 'stream.reassembly.memcap-policy',
+            'flow.memcap-policy': 'flow.memcap-policy',
+            'defrag.memcap-policy': 'defrag.memcap-policy',
+            'app-layer.error-policy': 'app-layer.error-policy',
             'stream.bypass': 'stream.bypass',
             'app-layer.protocols.tls.encryption-handling': 'app-layer.protocols.tls.encryption-handling',
             'app-layer.protocols.ssh.encryption-handling': 'app-layer.protocols.ssh.encryption-handling',
@@ -271,6 +278,18 @@ def plan(tdir, t, vigil):
                     return None, f'config app-layer.protocols.{pn}.enabled: detection-only'
         except (KeyError, TypeError, AttributeError):
             pass
+        # the exception policies' master switch, and the policies set there
+        xp = sc.get('exception-policy') if isinstance(sc, dict) else None
+        if isinstance(xp, str):
+            args += ['--set', 'exception-policy=' + xp]
+        for path in (('stream', 'midstream-policy'), ('stream', 'memcap-policy'),
+                     ('stream', 'reassembly', 'memcap-policy'), ('flow', 'memcap-policy'),
+                     ('defrag', 'memcap-policy'), ('app-layer', 'error-policy')):
+            v = sc if isinstance(sc, dict) else {}
+            for k in path:
+                v = v.get(k) if isinstance(v, dict) else None
+            if isinstance(v, str):
+                args += ['--set', '.'.join(path) + '=' + v]
         ao = sc.get('action-order') if isinstance(sc, dict) else None
         if isinstance(ao, list) and ao:
             args += ['--set', 'action-order=' + ','.join(str(x) for x in ao)]
@@ -300,13 +319,6 @@ def plan(tdir, t, vigil):
             if tok == '--set' and i + 1 < len(toks):
                 kv = toks[i + 1]
                 key = kv.split('=')[0]
-                if key == 'stream.midstream-policy' and \
-                        kv.split('=', 1)[1] not in ('ignore', 'pass-flow', 'bypass', 'drop-flow', 'reject') and \
-                        not t.get('exit-code'):
-                    # drop-packet, pass-packet: not in vigil (an
-                    # error there, which Suricata expects only with
-                    # stream.midstream on)
-                    return None, f'config {kv}'
                 if key == 'app-layer.protocols.http2.enabled' and \
                         kv.split('=', 1)[1].lower() in ('true', 'yes'):
                     i += 2  # vigil always parses HTTP/2
