@@ -215,6 +215,16 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			      (uint8_t)MIN(cfg->http_decompress_layers, 16u) };
 	http_time_limit_config((uint32_t)MIN(cfg->http_decompress_time, (uint64_t)INT32_MAX));
 	app_ctx_init(&w->app, &ac, &w->cnt);
+	uint64_t sim_at[2] = { 0, 0 };
+	for (int d = 0; d < 2; d++) {
+		/* testing: simulate.applayer-error-at-offset-ts/tc */
+		const char *s = d ? cfg->sim_app_error_tc : cfg->sim_app_error_ts;
+		char *end;
+		unsigned long long off = s && *s ? strtoull(s, &end, 10) : 0;
+		if (s && *s && !*end && off < UINT64_MAX)
+			sim_at[d] = off + 1;
+	}
+	app_sim_errors(&w->app, sim_at);
 	/* what fileinfo records carry for every file (rules add theirs) */
 	for (size_t i = 0; i < cfg->eve_files_hash.cnt; i++) {
 		const char *h = cfg->eve_files_hash.v[i];

@@ -98,7 +98,9 @@ def plan(tdir, t, vigil):
     req = t.get('requires') or {}
     if isinstance(req, dict):
         # build features vigil has: JA3 and JA4 are always computed
-        feats = [f for f in (req.get('features') or []) if f not in ('HAVE_JA3', 'HAVE_JA4')]
+        # QA_SIMULATION: the --simulate-* options below (vigil's simulate.*)
+        feats = [f for f in (req.get('features') or [])
+                 if f not in ('HAVE_JA3', 'HAVE_JA4', 'QA_SIMULATION')]
         if feats:
             return None, 'requires features'
         for k in ('files', 'script', 'lambda', 'env'):
@@ -308,6 +310,12 @@ def plan(tdir, t, vigil):
                 continue
             if tok == '--simulate-ips':
                 args.append(tok)
+                i += 1
+                continue
+            msim = re.match(r'--simulate-(packet-tcp-ssn-memcap|packet-tcp-reassembly-memcap|'
+                            r'applayer-error-at-offset-ts|applayer-error-at-offset-tc)=(\d+)$', tok)
+            if msim:
+                args += ['--set', 'simulate.%s=%s' % (msim.group(1), msim.group(2))]
                 i += 1
                 continue
             if tok == '--runmode' and i + 1 < len(toks):
