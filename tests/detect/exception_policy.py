@@ -31,7 +31,7 @@ def check(what, ok):
     failures += not ok
 
 
-def capture(ooo):
+def capture(ooo, data=b'MARKER'):
     """The handshake; with ooo a 1200-byte segment 100 bytes ahead of the
     next expected byte (it must be buffered), then the missing 100 bytes
     and more packets carrying MARKER; a RST."""
@@ -43,8 +43,8 @@ def capture(ooo):
         pkts.append(tcp(C, S, CP, SP, seq, 5001, 0x18, b'y' * 100))
         seq += 1300
     for _ in range(3):
-        pkts.append(tcp(C, S, CP, SP, seq, 5001, 0x18, b'MARKER'))
-        seq += 6
+        pkts.append(tcp(C, S, CP, SP, seq, 5001, 0x18, data))
+        seq += len(data)
     pkts.append(tcp(S, C, SP, CP, 5001, seq, 0x10))
     pkts.append(tcp(C, S, CP, SP, seq, 5001, 0x04))
     return [(T0 + i * 0.001, fr) for i, fr in enumerate(pkts)]
@@ -146,6 +146,30 @@ def main():
           xp_stats(by)['tcp']['midstream']['drop_flow'] == 1 and len(drops) == len(pk) and
           drops[0]['drop']['reason'] == 'stream midstream' and
           by['flow'][0]['flow'].get('action') == 'drop')
+
+    # the flow memcap: no flow for any packet; drop-flow is drop-packet
+    # there (no flow to drop), every packet dropped for "flow memcap"
+    pk = capture(False)
+    by, _ = run(vigil, pk, ['flow.memcap=1', 'flow.prealloc=0', 'flow.memcap-policy=drop-flow'])
+    drops = by.get('drop', [])
+    check('flow memcap, drop-flow: drop-packet on each packet, "flow memcap"',
+          xp_stats(by)['flow']['memcap'] == {'drop_packet': len(pk), 'pass_packet': 0,
+                                             'reject': 0} and
+          len(drops) == len(pk) and all(x['drop']['reason'] == 'flow memcap' for x in drops) and
+          'flow' not in by and 'alert' not in by)
+
+    # an app-layer parser error (simulated at the client's first byte):
+    # drop-flow drops from that packet on, "applayer error"
+    req = b'GET /MARKER HTTP/1.1\r\nHost: example.org\r\n\r\n'
+    by, _ = run(vigil, capture(False, req), ['simulate.applayer-error-at-offset-ts=0',
+                                        'app-layer.error-policy=drop-flow'])
+    drops = by.get('drop', [])
+    fl = by['flow'][0]['flow']
+    check('app-layer error, drop-flow: counted, named, dropped from its packet on',
+          xp_stats(by)['app_layer']['error']['drop_flow'] == 1 and
+          fl.get('exception_policy') == [{'target': 'app_layer_error', 'policy': 'drop_flow'}] and
+          fl.get('action') == 'drop' and drops and drops[0]['pcap_cnt'] == 4 and
+          drops[0]['drop']['reason'] == 'applayer error' and 'alert' not in by)
     print(f'exception_policy: {failures} failed')
     return 1 if failures else 0
 
