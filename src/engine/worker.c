@@ -19,6 +19,15 @@
 
 #include "log.h"
 
+/* counters.def has a row per target and policy from drop-packet to
+ * reject, in the enums' orders */
+#define XP_NPOL (XP_REJECT - XP_DROP_PACKET + 1)
+#define XP_CNT(t, pol) (CNT_XP_DEFRAG_MEMCAP_DROP_PACKET + (t) * XP_NPOL + ((pol) - XP_DROP_PACKET))
+_Static_assert(XP_CNT(XP_MIDSTREAM, XP_PASS_FLOW) == CNT_XP_MIDSTREAM_PASS_FLOW &&
+		       XP_CNT(XP_APP_ERROR, XP_REJECT) == CNT_XP_APP_ERROR_REJECT &&
+		       XP_CNT(XP_FLOW_MEMCAP, XP_DROP_PACKET) == CNT_XP_FLOW_MEMCAP_DROP_PACKET,
+	       "counters.def's exception policy rows follow enum xp_target and enum xp_policy");
+
 #define OUT_BATCH (64 * 1024)
 
 /* The consumer of reassembled data: the rule engine's stream windows
@@ -251,7 +260,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			bool pkt_pol = pol == XP_DROP_PACKET || pol == XP_PASS_PACKET;
 			bool hide = w->ec.xp[t] == XP_IGNORE || (flowless && flow_pol) ||
 				    (t == XP_MIDSTREAM && pkt_pol);
-			counter_hide(CNT_XP_DEFRAG_MEMCAP_DROP_PACKET + t * 6 + (pol - XP_DROP_PACKET), hide);
+			counter_hide(XP_CNT(t, pol), hide);
 		}
 	}
 	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);
@@ -1049,6 +1058,7 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 
 /* ---- exception policies ---- */
 
+
 /* Target t's exception policy (w->ec.xp, resolved by config_xp) met by
  * packet p, of flow f (NULL for a fragment or a packet left without a
  * flow): counted, named in the flow record, and applied as Suricata's
@@ -1066,7 +1076,7 @@ static bool xp_apply(struct worker *w, struct packet *p, struct flow *f, enum xp
 		f->xp_seen |= (uint8_t)(1u << t);
 	if (pol < XP_DROP_PACKET || pol > XP_REJECT)
 		return false;
-	w->cnt.v[CNT_XP_DEFRAG_MEMCAP_DROP_PACKET + t * 6 + (pol - XP_DROP_PACKET)]++;
+	w->cnt.v[XP_CNT(t, pol)]++;
 	switch (pol) {
 	case XP_BYPASS:
 		if (f && !(f->flags & FLOW_F_BYPASS)) {
