@@ -550,7 +550,7 @@ const char *const xp_drop_reasons[XP_TARGET_MAX] = {
 	"applayer error"
 };
 
-enum xp_policy config_xp(const struct config *c, enum xp_target t)
+enum xp_policy config_xp(const struct config *c, enum xp_target t, bool ips)
 {
 	static const size_t off[XP_TARGET_MAX] = {
 		[XP_DEFRAG_MEMCAP] = offsetof(struct config, defrag_memcap_policy),
@@ -562,7 +562,7 @@ enum xp_policy config_xp(const struct config *c, enum xp_target t)
 	};
 	if ((unsigned)t >= XP_TARGET_MAX)
 		return XP_IGNORE;
-	bool ips = c->simulate_ips, has_flow = t != XP_FLOW_MEMCAP && t != XP_DEFRAG_MEMCAP;
+	bool has_flow = t != XP_FLOW_MEMCAP && t != XP_DEFRAG_MEMCAP;
 	int p = *(const int *)((const char *)c + off[t]);
 	if (p == XP_DEFAULT) /* the master switch: its index 0 is auto */
 		p = c->exception_policy == 0 ? XP_AUTO : c->exception_policy;

@@ -67,9 +67,9 @@ int config_check(const struct config *c, struct verr *e);
  * drop-flow, or drop-packet where there is no flow; with stream.midstream
  * on, the midstream policy's auto is ignore; IDS: ignore), the flow
  * policies of the flowless targets (flow and defrag memcap) taken as their
- * packet ones, and in IDS mode (no simulate-ips) the dropping ones as
- * ignore.  Never XP_DEFAULT or XP_AUTO. */
-enum xp_policy config_xp(const struct config *c, enum xp_target t);
+ * packet ones, and in IDS mode (ips false: neither NFQUEUE nor
+ * simulate-ips) the dropping ones as ignore.  Never XP_DEFAULT or XP_AUTO. */
+enum xp_policy config_xp(const struct config *c, enum xp_target t, bool ips);
 
 /* Names: a policy as stats and eve write it ("drop_flow"), a target as the
  * flow record names it ("stream_midstream"), as the stats name it

@@ -623,6 +623,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		if ((rc = worker_init(&t->w, cfg, inited, nq, eve, e)) < 0)
 			goto out;
 		t->w.ips = true;
+		worker_exception_policies(&t->w); /* inline: the dropping ones apply */
 		t->w.rc.ack_gated = cfg->stream_inline == STREAM_INLINE_NO;
 		t->w.live = true;
 		t->w.bypass = cfg->nfq_bypass && cfg->nfq_bypass_mark;

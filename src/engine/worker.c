@@ -189,6 +189,23 @@ static void session_alert(struct worker *w, vtime_t now, const struct flow *f, c
 }
 static void expire_tick(void *arg, vtime_t now);
 
+void worker_exception_policies(struct worker *w)
+{
+	for (int t = 0; t < XP_TARGET_MAX; t++) {
+		w->ec.xp[t] = (uint8_t)config_xp(w->cfg, (enum xp_target)t, w->ips);
+		/* the counters of the policies a target can apply, none for
+		 * a target left at ignore (as Suricata registers them) */
+		bool flowless = t == XP_FLOW_MEMCAP || t == XP_DEFRAG_MEMCAP;
+		for (int pol = XP_DROP_PACKET; pol <= XP_REJECT; pol++) {
+			bool flow_pol = pol == XP_DROP_FLOW || pol == XP_PASS_FLOW || pol == XP_BYPASS;
+			bool pkt_pol = pol == XP_DROP_PACKET || pol == XP_PASS_PACKET;
+			bool hide = w->ec.xp[t] == XP_IGNORE || (flowless && flow_pol) ||
+				    (t == XP_MIDSTREAM && pkt_pol);
+			counter_hide(XP_CNT(t, pol), hide);
+		}
+	}
+}
+
 int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigned nworkers,
 		struct sink *eve, struct verr *e)
 {
@@ -251,18 +268,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	smtp_url_config(cfg->smtp_urls, (const char *const *)cfg->smtp_url_schemes.v,
 			cfg->smtp_url_schemes.cnt, cfg->smtp_url_scheme_logged);
 	w->app_on = cfg->app_enabled;
-	/* exception policy counters: those of the policies a target can
-	 * apply, none for a target left at ignore (as Suricata registers) */
-	for (int t = 0; t < XP_TARGET_MAX; t++) {
-		bool flowless = t == XP_FLOW_MEMCAP || t == XP_DEFRAG_MEMCAP;
-		for (int pol = XP_DROP_PACKET; pol <= XP_REJECT; pol++) {
-			bool flow_pol = pol == XP_DROP_FLOW || pol == XP_PASS_FLOW || pol == XP_BYPASS;
-			bool pkt_pol = pol == XP_DROP_PACKET || pol == XP_PASS_PACKET;
-			bool hide = w->ec.xp[t] == XP_IGNORE || (flowless && flow_pol) ||
-				    (t == XP_MIDSTREAM && pkt_pol);
-			counter_hide(XP_CNT(t, pol), hide);
-		}
-	}
+	worker_exception_policies(w);
 	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);
 	if (w->nlong || cfg->policy_idle_session)
 		timers_add(&w->timers, "sessions",

@@ -122,6 +122,10 @@ void worker_fini(struct worker *w);
  * events (ev has EV_MAX entries).  Read while they run: each value is a
  * recent one, as a stats reader expects. */
 void workers_sum(struct counters *cnt, uint64_t *ev, struct worker *const *ws, unsigned n);
+/* Resolves the exception policies (config_xp) for the worker's mode:
+ * worker_init does it for w->ips as the config says; call it again after
+ * changing w->ips (inline on NFQUEUE). */
+void worker_exception_policies(struct worker *w);
 /* Writes pending eve lines to the sink. */
 void worker_flush(struct worker *w);
 

@@ -55,7 +55,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 {
 	ec->scratch = NULL;
 	for (int t = 0; t < XP_TARGET_MAX; t++)
-		ec->xp[t] = (uint8_t)config_xp(c, (enum xp_target)t);
+		ec->xp[t] = (uint8_t)config_xp(c, (enum xp_target)t, c->simulate_ips);
 	ec->flow = c->eve_flow;
 	ec->stats = c->eve_stats;
 	ec->anomaly = c->eve_anomaly;
