@@ -826,9 +826,11 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	struct sm *s = add_sm(r, SM_DATASET, pc);
 	if (!s)
 		return -1;
-	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc, "" };
-	if (ctx_key)
-		snprintf(s->u.ds.ctx_key, sizeof(s->u.ds.ctx_key), "%s", ctx_key);
+	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc, NULL };
+	if (ctx_key && strlen(ctx_key) > 63)
+		FAIL("dataset: context_key longer than 63 characters");
+	if (ctx_key && !(s->u.ds.ctx_key = v_strdup(ctx_key)))
+		FAIL("out of memory");
 	return 0;
 }
 

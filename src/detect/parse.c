@@ -253,6 +253,8 @@ static void sm_list_free(struct sm_list *l)
 		} else if (s->type == SM_PCRE) {
 			pcre2_code_free(s->u.pcre.re);
 			v_free(s->u.pcre.src);
+		} else if (s->type == SM_DATASET) {
+			v_free(s->u.ds.ctx_key);
 		}
 	}
 	v_free(l->v);

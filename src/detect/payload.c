@@ -395,7 +395,7 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 			       match_from(l, i + 1, prev, st);
 		}
 		bool ok = dataset_cmd(d->ds, d->cmd, st->buf, st->len);
-		if (ok && d->ctx_key[0] && d->cmd == DS_ISSET)
+		if (ok && d->ctx_key && d->ctx_key[0] && d->cmd == DS_ISSET)
 			ctx_add(st, d);
 		if (d->subdomain && (d->cmd == DS_ISSET || d->cmd == DS_ISNOTSET)) {
 			/* ".a.b.c": also ".b.c" and ".c" (a name with dotprefix) */

@@ -163,7 +163,7 @@ struct sm_dataset {
 	bool subdomain;
 	bool datarep;               /* datarep: in the set, and its reputation against rep */
 	struct numcmp rep;
-	char ctx_key[64];           /* datajson: the alert's context.KEY ("" none) */
+	char *ctx_key;              /* datajson: the alert's context.KEY (owned), or NULL */
 };
 
 /* base64_decode: what base64_data then inspects */
@@ -187,6 +187,9 @@ struct sm {
 		bool absent_or_else;
 	} u;
 };
+/* ET Open holds some 69,000 of these: a member that grows the union
+ * (an inline buffer, a 64-bit field in a content) costs megabytes */
+_Static_assert(sizeof(struct sm) <= 80, "struct sm grew: keep large members behind a pointer");
 
 struct sm_list {
 	struct sm *v;
