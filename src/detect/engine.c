@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "dataset.h"
+#include "iprep.h"
 #include "log.h"
 #include "mpm.h"
 #include "parse.h"
@@ -120,6 +121,7 @@ struct detect_engine {
 	pthread_mutex_t th_lock;
 	struct th_entry *th;
 	uint32_t th_cap;
+	struct iprep *iprep;   /* IP reputation (iprep keyword), or NULL */
 };
 
 /* The instances of sticky buffer b on this packet. */
@@ -1212,7 +1214,14 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	if (cf && load_classification(de, cf, quiet, e) < 0)
 		goto fail;
 
-	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses };
+	/* IP reputation: built with the rules (the iprep keyword names its
+	 * categories), so a reload rebuilds it and a failure keeps the
+	 * running engine and its set */
+	de->iprep = iprep_from_config(cfg, quiet, e);
+	if (!de->iprep && e->msg[0])
+		goto fail;
+	de->mem += iprep_memory(de->iprep);
+	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses, .iprep = de->iprep };
 	pc.vars.addr = &cfg->address_vars;
 	pc.vars.port = &cfg->port_vars;
 	const struct strlist *fl = files ? files : &cfg->rule_files;
@@ -1253,6 +1262,10 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 			per_packet = r->lists[b].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
 		r->flow_scope = rule_flow_scope(r);
+		/* iprep rules that are otherwise IP-only: Suricata evaluates
+		 * IP-only rules on the first packet of each flow direction */
+		if (r->ipr_cnt && r->flow_scope && !per_packet)
+			r->once_dir = true;
 		if (r->nxl || (r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt))
 			de->uses_xform = true;
 		de->uses_txdir |= r->txdir;
@@ -1312,6 +1325,7 @@ void detect_engine_free(struct detect_engine *de)
 {
 	if (!de)
 		return;
+	iprep_free(de->iprep);
 	for (uint32_t i = 0; i < de->nrules; i++)
 		rule_free(de->rules[i]);
 	v_free(de->rules);
@@ -2003,6 +2017,15 @@ static bool dir_count_ok(uint8_t dir, const struct numcmp *c, const uint64_t v[2
 	if (dir == FC_EITHER)
 		return numcmp_ok(c, v[0]) || numcmp_ok(c, v[1]);
 	return numcmp_ok(c, v[dir - 1]);
+}
+
+/* the rule's iprep conditions on the packet's addresses */
+static bool iprep_ok(const struct detect_engine *de, const struct rule *r, const struct packet *p)
+{
+	for (unsigned i = 0; i < r->ipr_cnt; i++)
+		if (!iprep_cond_match(de->iprep, &r->ipr[i], p->ip_ver, p->src, p->dst))
+			return false;
+	return true;
 }
 
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
@@ -3130,6 +3153,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (h2_only && !h2_scoped(r, f))
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
+			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||
 			    (r->nac && !app_conds_ok(r, tx, p, sel)))
 				continue;
 			/* filestore on NFS makes a file rule, as Suricata's: it

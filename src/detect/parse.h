@@ -17,6 +17,8 @@ uint32_t name_intern(int space, const char *name);
 enum { NS_FLOWBIT, NS_FLOWINT, NS_XBIT, NS_COUNT };
 #define NAME_MAX_PER_SPACE 4096
 
+struct iprep;
+
 struct parse_ctx {
 	struct var_ctx vars;
 	const struct class_entry *classes;
@@ -26,6 +28,7 @@ struct parse_ctx {
 	bool unsupported;   /* err is "not supported", not "invalid" */
 	bool requires_unmet; /* ... because its "requires" asks for another Suricata version */
 	char dir[512];      /* the rule file's directory (filemd5 lists are found there) */
+	const struct iprep *iprep; /* the IP reputation set (iprep keyword), or NULL */
 };
 
 /* Parses one rule.  Returns the rule, or NULL with pc->err (and pc->kw /

@@ -135,11 +135,31 @@ struct range6 {
 	u128 lo, hi;
 };
 
+/* an entry of a valued list until iplist_seal: k orders equal networks
+ * so that the winner comes last */
+struct ventry4 {
+	uint32_t lo, hi, val;
+	uint64_t k;
+};
+
+struct ventry6 {
+	u128 lo, hi;
+	uint32_t val;
+	uint64_t k;
+};
+
 struct iplist {
 	struct range4 *v4;
 	uint32_t n4, cap4;
 	struct range6 *v6;
 	uint32_t n6, cap6;
+	/* valued lists (iplist_new): the value of each range, and the
+	 * entries while it is built */
+	uint32_t *val4, *val6;
+	struct ventry4 *p4;
+	struct ventry6 *p6;
+	uint32_t np4, capp4, np6, capp6, seq;
+	bool valued, sealed;
 };
 
 static u128 load128(const uint8_t *a)
@@ -297,6 +317,10 @@ void iplist_free(struct iplist *l)
 		return;
 	v_free(l->v4);
 	v_free(l->v6);
+	v_free(l->val4);
+	v_free(l->val6);
+	v_free(l->p4);
+	v_free(l->p6);
 	v_free(l);
 }
 
@@ -533,9 +557,210 @@ uint64_t iplist_count(const struct iplist *l) { return l ? (uint64_t)l->n4 + l->
 
 size_t iplist_memory(const struct iplist *l)
 {
-	return l ? sizeof(*l) + (size_t)l->cap4 * sizeof(struct range4) +
-			   (size_t)l->cap6 * sizeof(struct range6)
-		 : 0;
+	if (!l)
+		return 0;
+	size_t m = sizeof(*l) + (size_t)l->cap4 * sizeof(struct range4) +
+		   (size_t)l->cap6 * sizeof(struct range6);
+	if (l->valued)
+		m += (size_t)l->cap4 * sizeof(uint32_t) + (size_t)l->cap6 * sizeof(uint32_t) +
+		     (size_t)l->capp4 * sizeof(struct ventry4) + (size_t)l->capp6 * sizeof(struct ventry6);
+	return m;
+}
+
+/* ---- valued lists ---- */
+
+struct iplist *iplist_new(void)
+{
+	struct iplist *l = v_calloc(1, sizeof(*l));
+	if (l)
+		l->valued = true;
+	return l;
+}
+
+/* grows an array of elem-sized entries to hold one more */
+static bool grow(void **v, uint32_t n, uint32_t *cap, size_t elem, uint32_t first)
+{
+	if (n < *cap)
+		return true;
+	if (*cap >= LIST_MAX_ENTRIES)
+		return false;
+	uint32_t nc = *cap ? *cap * 2 : first;
+	void *nv = v_realloc(*v, (size_t)nc * elem);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = nc;
+	return true;
+}
+
+bool iplist_add_value(struct iplist *l, uint8_t ver, const uint8_t *a, unsigned plen,
+		      uint32_t value, bool host)
+{
+	if (!l || !l->valued || l->sealed || l->seq == UINT32_MAX)
+		return false;
+	/* equal networks: hosts after networks, the last host last, the
+	 * first network last among networks */
+	uint64_t k = host ? (1ull << 32 | l->seq) : (uint64_t)(UINT32_MAX - l->seq);
+	if (ver == 4) {
+		if (plen > 32 || !grow((void **)&l->p4, l->np4, &l->capp4, sizeof(*l->p4), 1024))
+			return false;
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t hm = plen >= 32 ? 0 : 0xffffffffu >> plen;
+		l->p4[l->np4++] = (struct ventry4){ x & ~hm, (x & ~hm) | hm, value, k };
+	} else if (ver == 6) {
+		if (plen > 128 || !grow((void **)&l->p6, l->np6, &l->capp6, sizeof(*l->p6), 64))
+			return false;
+		u128 x = load128(a);
+		u128 hm = plen >= 128 ? 0 : plen == 0 ? ~(u128)0 : (((u128)1 << (128 - plen)) - 1);
+		l->p6[l->np6++] = (struct ventry6){ x & ~hm, (x & ~hm) | hm, value, k };
+	} else {
+		return false;
+	}
+	l->seq++;
+	return true;
+}
+
+#define V_LESS(a, b)                                                                       \
+	((a)->lo < (b)->lo ||                                                              \
+	 ((a)->lo == (b)->lo && ((a)->hi > (b)->hi || ((a)->hi == (b)->hi && (a)->k < (b)->k))))
+RANGE_SORT(vsort4, struct ventry4, V_LESS)
+RANGE_SORT(vsort6, struct ventry6, V_LESS)
+
+/* Entries sorted by (lo, widest first, winner last) into disjoint ranges
+ * and their values: a stack of the networks open at the current address
+ * (at most one per prefix length).  Equal networks: only the last
+ * counts.  T the address type, W one wider (the end of the space + 1 is
+ * representable) or, for IPv6, T with `top` marking the end reached. */
+#define FLATTEN(NAME, E, T, R, MAXDEPTH)                                                   \
+	static bool NAME(const E *p, uint32_t np, R **out, uint32_t **vals, uint32_t *nout)   \
+	{                                                                                  \
+		struct { T hi; uint32_t val; } st[MAXDEPTH];                               \
+		unsigned sp = 0;                                                           \
+		uint64_t cap = (uint64_t)np * 2 + 1, n = 0;                                \
+		R *o = v_malloc((size_t)cap * sizeof(*o));                                 \
+		uint32_t *v = v_malloc((size_t)cap * sizeof(*v));                          \
+		if (!o || !v) {                                                            \
+			v_free(o);                                                         \
+			v_free(v);                                                         \
+			return false;                                                      \
+		}                                                                          \
+		T cur = 0;                                                                 \
+		bool end = false; /* cur went past the last address */                    \
+		for (uint32_t i = 0; i <= np; i++) {                                       \
+			if (i < np && i + 1 < np && p[i + 1].lo == p[i].lo &&              \
+			    p[i + 1].hi == p[i].hi)                                        \
+				continue; /* not the winner of equal networks */           \
+			/* close the open networks that end before this one */             \
+			while (sp && (i == np || st[sp - 1].hi < p[i].lo)) {               \
+				if (!end && cur <= st[sp - 1].hi) {                        \
+					o[n].lo = cur;                                     \
+					o[n].hi = st[sp - 1].hi;                           \
+					v[n++] = st[sp - 1].val;                           \
+				}                                                          \
+				if (st[sp - 1].hi == (T)~(T)0)                             \
+					end = true;                                        \
+				cur = st[sp - 1].hi + 1;                                   \
+				sp--;                                                      \
+			}                                                                  \
+			if (i == np)                                                       \
+				break;                                                     \
+			if (sp && cur < p[i].lo) {                                         \
+				o[n].lo = cur;                                             \
+				o[n].hi = p[i].lo - 1;                                     \
+				v[n++] = st[sp - 1].val;                                   \
+			}                                                                  \
+			cur = p[i].lo;                                                     \
+			end = false;                                                       \
+			if (sp == MAXDEPTH) { /* cannot happen with networks */            \
+				v_free(o);                                                 \
+				v_free(v);                                                 \
+				return false;                                              \
+			}                                                                  \
+			st[sp].hi = p[i].hi;                                               \
+			st[sp++].val = p[i].val;                                           \
+		}                                                                          \
+		if (n < cap && n) {                                                        \
+			R *so = v_realloc(o, (size_t)n * sizeof(*o));                      \
+			uint32_t *sv = v_realloc(v, (size_t)n * sizeof(*v));               \
+			if (so)                                                            \
+				o = so;                                                    \
+			if (sv)                                                            \
+				v = sv;                                                    \
+		}                                                                          \
+		*out = o;                                                                  \
+		*vals = v;                                                                 \
+		*nout = (uint32_t)n;                                                       \
+		return true;                                                               \
+	}
+
+FLATTEN(flatten4, struct ventry4, uint32_t, struct range4, 34)
+FLATTEN(flatten6, struct ventry6, u128, struct range6, 130)
+
+bool iplist_seal(struct iplist *l)
+{
+	if (!l || !l->valued || l->sealed)
+		return false;
+	l->sealed = true;
+	bool ok = true;
+	if (l->np4) {
+		vsort4(l->p4, l->np4);
+		ok = flatten4(l->p4, l->np4, &l->v4, &l->val4, &l->n4);
+		l->cap4 = ok ? l->n4 : 0;
+	}
+	if (ok && l->np6) {
+		vsort6(l->p6, l->np6);
+		ok = flatten6(l->p6, l->np6, &l->v6, &l->val6, &l->n6);
+		l->cap6 = ok ? l->n6 : 0;
+	}
+	v_free(l->p4);
+	v_free(l->p6);
+	l->p4 = NULL;
+	l->p6 = NULL;
+	l->np4 = l->np6 = l->capp4 = l->capp6 = 0;
+	if (!ok) {
+		v_free(l->v4);
+		v_free(l->val4);
+		l->v4 = NULL;
+		l->val4 = NULL;
+		l->n4 = l->cap4 = 0;
+	}
+	return ok;
+}
+
+bool iplist_lookup_value(const struct iplist *l, uint8_t ver, const uint8_t *a, uint32_t *value)
+{
+	if (!l || !l->sealed)
+		return false;
+	if (ver == 4) {
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t lo = 0, hi = l->n4;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (l->v4[mid].hi < x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == l->n4 || l->v4[lo].lo > x)
+			return false;
+		*value = l->val4[lo];
+		return true;
+	}
+	if (ver != 6)
+		return false;
+	u128 x = load128(a);
+	uint32_t lo = 0, hi = l->n6;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (l->v6[mid].hi < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == l->n6 || l->v6[lo].lo > x)
+		return false;
+	*value = l->val6[lo];
+	return true;
 }
 
 /* ---- domain names ----
