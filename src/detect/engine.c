@@ -1389,7 +1389,7 @@ static int rule_mem_cmp(const void *a, const void *b)
  * size is computed once (it walks the rule's lists and asks PCRE2). */
 static void report_memory(const struct detect_engine *de, FILE *f)
 {
-	uint64_t rules = 0, pf = de->mpm_mem;
+	uint64_t rules = 0, pf = de->mpm_mem, rep = iprep_memory(de->iprep);
 	struct rule_mem *rm = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*rm));
 	for (uint32_t i = 0; i < de->nrules; i++) {
 		uint64_t b = rule_memory(de->rules[i]);
@@ -1398,10 +1398,14 @@ static void report_memory(const struct detect_engine *de, FILE *f)
 			rm[i] = (struct rule_mem){ b, i };
 	}
 	fprintf(f, "memory: %.1f MB in all: rules %.1f MB (%u, %.0f bytes each on average), prefilter "
-		   "databases %.1f MB, groups and indexes %.1f MB\n",
+		   "databases %.1f MB, groups and indexes %.1f MB",
 		(double)de->mem / 1e6, (double)rules / 1e6, de->nrules,
 		de->nrules ? (double)rules / de->nrules : 0.0, (double)pf / 1e6,
-		(double)(de->mem > rules + pf ? de->mem - rules - pf : 0) / 1e6);
+		(double)(de->mem > rules + pf + rep ? de->mem - rules - pf - rep : 0) / 1e6);
+	if (de->iprep)
+		fprintf(f, ", IP reputation %.1f MB (%llu entries)", (double)rep / 1e6,
+			(unsigned long long)iprep_entries(de->iprep));
+	fputc('\n', f);
 	uint32_t n = MIN(de->nrules, 10u);
 	if (!rm || !n) {
 		v_free(rm);

@@ -114,11 +114,21 @@ static void one_line(struct lctx *c, const char *s, size_t n)
 static size_t split_lines(struct lctx *c, const char *t, size_t len, bool final)
 {
 	size_t off = 0;
+	const char *nl = NULL; /* the next LF from off, or NULL: none to the end */
+	bool nl_known = false;
 	while (off < len && !c->fatal) {
 		const char *p = t + off;
-		size_t rem = len - off, k = 0;
-		while (k < rem && p[k] != '\n' && p[k] != '\r')
-			k++;
+		size_t rem = len - off;
+		/* searched again only once passed (a CR-only file has none) */
+		if (!nl_known || (nl && nl < p)) {
+			nl = memchr(p, '\n', rem);
+			nl_known = true;
+		}
+		size_t k = nl ? (size_t)(nl - p) : rem;
+		/* a CR before it ends the line there (CRLF, or CR-only files) */
+		const char *cr = memchr(p, '\r', k);
+		if (cr)
+			k = (size_t)(cr - p);
 		if (!final && (k == rem || (p[k] == '\r' && k + 1 == rem))) {
 			if (off || rem < BLOCK)
 				break;
@@ -268,9 +278,50 @@ int iprep_load_categories(struct iprep *r, const char *path, struct verr *e)
 
 /* ---- entries ---- */
 
+/* a dotted quad as inet_pton reads it (four decimal numbers to 255, no
+ * leading zeros), without its copy and second attempt: the common line */
+static bool quad(const char *s, size_t n, uint8_t a[4])
+{
+	unsigned oct = 0, v = 0, digits = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch >= '0' && ch <= '9') {
+			if (digits && !v)
+				return false; /* a leading zero */
+			v = v * 10 + (unsigned)(ch - '0');
+			if (v > 255 || ++digits > 3)
+				return false;
+		} else if (ch == '.' && digits && oct < 3) {
+			a[oct++] = (uint8_t)v;
+			v = digits = 0;
+		} else {
+			return false;
+		}
+	}
+	if (!digits || oct != 3)
+		return false;
+	a[3] = (uint8_t)v;
+	return true;
+}
+
 static bool parse_addr(const char *s, size_t n, uint8_t *ver, uint8_t a[16], unsigned *plen,
 		       bool *host)
 {
+	const char *sl = memchr(s, '/', n);
+	size_t an = sl ? (size_t)(sl - s) : n;
+	if (an && an <= 15 && quad(s, an, a)) {
+		memset(a + 4, 0, 12);
+		*ver = 4;
+		*host = !sl;
+		*plen = 32;
+		if (sl) {
+			int p = small_num(sl + 1, n - an - 1, 32);
+			if (p < 0)
+				return false;
+			*plen = (unsigned)p;
+		}
+		return true;
+	}
 	char buf[64];
 	if (!n || n >= sizeof(buf))
 		return false;
@@ -406,8 +457,8 @@ struct iprep *iprep_from_config(const struct config *cfg, bool quiet, struct ver
 	}
 	struct verr le = { "" };
 	char path[4096];
-	resolve(cfg, cf, path, sizeof(path));
-	int bad = iprep_load_categories(r, path, &le);
+	/* the categories file as given, as Suricata opens it */
+	int bad = iprep_load_categories(r, cf, &le);
 	if (bad < 0 || (bad && cfg->init_failure_fatal))
 		goto fail;
 	for (size_t i = 0; i < cfg->reputation_files.cnt; i++) {

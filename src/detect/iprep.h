@@ -45,8 +45,9 @@ int iprep_load_entries(struct iprep *r, const char *path, struct verr *e);
 int iprep_seal(struct iprep *r, struct verr *e);
 
 /* The configured set (reputation-categories-file, reputation-files,
- * default-reputation-path; relative files resolve against that path,
- * else the configuration file's folder).  NULL without error (e->msg
+ * default-reputation-path; relative reputation files resolve against
+ * that path, else the configuration file's folder; the categories file
+ * is opened as given).  NULL without error (e->msg
  * empty) when neither key is set; NULL with e when a file cannot be read
  * or (engine.init-failure-fatal) has a bad line. */
 struct iprep *iprep_from_config(const struct config *cfg, bool quiet, struct verr *e);

@@ -135,11 +135,14 @@ struct range6 {
 	u128 lo, hi;
 };
 
-/* an entry of a valued list until iplist_seal: k orders equal networks
- * so that the winner comes last */
+/* an entry of a valued list until iplist_seal.  IPv4: one sort key, the
+ * network's address, prefix length and whether it is a plain address
+ * (VKEY4), sorted by a stable radix sort so that equal entries keep the
+ * order they were added in.  IPv6: bounds and k (host << 32 | order) for
+ * a comparison sort with the same outcome. */
 struct ventry4 {
-	uint32_t lo, hi, val;
-	uint64_t k;
+	uint64_t key;
+	uint32_t val;
 };
 
 struct ventry6 {
@@ -147,6 +150,9 @@ struct ventry6 {
 	uint32_t val;
 	uint64_t k;
 };
+
+#define VKEY4(lo, plen, host) ((uint64_t)(lo) << 7 | (uint64_t)(plen) << 1 | (uint64_t)(host))
+#define VKEY4_BITS 39
 
 struct iplist {
 	struct range4 *v4;
@@ -598,15 +604,14 @@ bool iplist_add_value(struct iplist *l, uint8_t ver, const uint8_t *a, unsigned 
 {
 	if (!l || !l->valued || l->sealed || l->seq == UINT32_MAX)
 		return false;
-	/* equal networks: hosts after networks, the last host last, the
-	 * first network last among networks */
-	uint64_t k = host ? (1ull << 32 | l->seq) : (uint64_t)(UINT32_MAX - l->seq);
+	/* equal networks sort in the order added, hosts after networks */
+	uint64_t k = (uint64_t)host << 32 | l->seq;
 	if (ver == 4) {
 		if (plen > 32 || !grow((void **)&l->p4, l->np4, &l->capp4, sizeof(*l->p4), 1024))
 			return false;
 		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 		uint32_t hm = plen >= 32 ? 0 : 0xffffffffu >> plen;
-		l->p4[l->np4++] = (struct ventry4){ x & ~hm, (x & ~hm) | hm, value, k };
+		l->p4[l->np4++] = (struct ventry4){ VKEY4(x & ~hm, plen, host && plen == 32), value };
 	} else if (ver == 6) {
 		if (plen > 128 || !grow((void **)&l->p6, l->np6, &l->capp6, sizeof(*l->p6), 64))
 			return false;
@@ -623,15 +628,51 @@ bool iplist_add_value(struct iplist *l, uint8_t ver, const uint8_t *a, unsigned 
 #define V_LESS(a, b)                                                                       \
 	((a)->lo < (b)->lo ||                                                              \
 	 ((a)->lo == (b)->lo && ((a)->hi > (b)->hi || ((a)->hi == (b)->hi && (a)->k < (b)->k))))
-RANGE_SORT(vsort4, struct ventry4, V_LESS)
 RANGE_SORT(vsort6, struct ventry6, V_LESS)
 
-/* Entries sorted by (lo, widest first, winner last) into disjoint ranges
- * and their values: a stack of the networks open at the current address
- * (at most one per prefix length).  Equal networks: only the last
- * counts.  T the address type, W one wider (the end of the space + 1 is
- * representable) or, for IPv6, T with `top` marking the end reached. */
-#define FLATTEN(NAME, E, T, R, MAXDEPTH)                                                   \
+/* LSD radix sort of the IPv4 entries by key, 8 bits a pass (stable);
+ * false when the scratch array cannot be had */
+static bool vsort4(struct ventry4 *v, uint32_t n)
+{
+	struct ventry4 *tmp = v_malloc((size_t)n * sizeof(*tmp));
+	if (!tmp)
+		return false;
+	struct ventry4 *a = v, *b = tmp;
+	for (unsigned shift = 0; shift < VKEY4_BITS; shift += 8) {
+		uint32_t cnt[257] = { 0 };
+		for (uint32_t i = 0; i < n; i++)
+			cnt[((a[i].key >> shift) & 255) + 1]++;
+		if (cnt[((a[0].key >> shift) & 255) + 1] == n)
+			continue; /* every key has this byte */
+		for (unsigned d = 1; d < 257; d++)
+			cnt[d] += cnt[d - 1];
+		for (uint32_t i = 0; i < n; i++)
+			b[cnt[(a[i].key >> shift) & 255]++] = a[i];
+		struct ventry4 *t = a;
+		a = b;
+		b = t;
+	}
+	if (a != v)
+		memcpy(v, a, (size_t)n * sizeof(*v));
+	v_free(tmp);
+	return true;
+}
+
+/* accessors of the two entry types for FLATTEN */
+#define LO4(e) ((uint32_t)((e)->key >> 7))
+#define HI4(e) (LO4(e) | (((e)->key >> 1 & 63) >= 32 ? 0 : 0xffffffffu >> ((e)->key >> 1 & 63)))
+#define HOST4(e) ((e)->key & 1)
+#define LO6(e) ((e)->lo)
+#define HI6(e) ((e)->hi)
+#define HOST6(e) ((e)->k >> 32)
+
+/* Entries sorted by (lo, widest first, networks before hosts, order
+ * added) into disjoint ranges and their values: a stack of the networks
+ * open at the current address (at most one per prefix length).  Of equal
+ * entries one counts: the last if it is a host, else the first (the last
+ * host, else the first network).  T the address type; `end` marks that
+ * the last address of the space was passed (cur wrapped). */
+#define FLATTEN(NAME, E, T, R, MAXDEPTH, LO, HI, HOST)                                     \
 	static bool NAME(const E *p, uint32_t np, R **out, uint32_t **vals, uint32_t *nout)   \
 	{                                                                                  \
 		struct { T hi; uint32_t val; } st[MAXDEPTH];                               \
@@ -646,12 +687,19 @@ RANGE_SORT(vsort6, struct ventry6, V_LESS)
 		}                                                                          \
 		T cur = 0;                                                                 \
 		bool end = false; /* cur went past the last address */                    \
-		for (uint32_t i = 0; i <= np; i++) {                                       \
-			if (i < np && i + 1 < np && p[i + 1].lo == p[i].lo &&              \
-			    p[i + 1].hi == p[i].hi)                                        \
-				continue; /* not the winner of equal networks */           \
+		for (uint32_t i = 0, j; i <= np; i = j) {                                  \
+			const E *w = NULL;                                                 \
+			T wlo = 0, whi = 0;                                                \
+			j = i + 1;                                                         \
+			if (i < np) {                                                      \
+				wlo = LO(&p[i]);                                           \
+				whi = HI(&p[i]);                                           \
+				while (j < np && LO(&p[j]) == wlo && HI(&p[j]) == whi)     \
+					j++;                                               \
+				w = HOST(&p[j - 1]) ? &p[j - 1] : &p[i];                   \
+			}                                                                  \
 			/* close the open networks that end before this one */             \
-			while (sp && (i == np || st[sp - 1].hi < p[i].lo)) {               \
+			while (sp && (i == np || st[sp - 1].hi < wlo)) {                   \
 				if (!end && cur <= st[sp - 1].hi) {                        \
 					o[n].lo = cur;                                     \
 					o[n].hi = st[sp - 1].hi;                           \
@@ -664,20 +712,20 @@ RANGE_SORT(vsort6, struct ventry6, V_LESS)
 			}                                                                  \
 			if (i == np)                                                       \
 				break;                                                     \
-			if (sp && cur < p[i].lo) {                                         \
+			if (sp && cur < wlo) {                                             \
 				o[n].lo = cur;                                             \
-				o[n].hi = p[i].lo - 1;                                     \
+				o[n].hi = wlo - 1;                                         \
 				v[n++] = st[sp - 1].val;                                   \
 			}                                                                  \
-			cur = p[i].lo;                                                     \
+			cur = wlo;                                                         \
 			end = false;                                                       \
 			if (sp == MAXDEPTH) { /* cannot happen with networks */            \
 				v_free(o);                                                 \
 				v_free(v);                                                 \
 				return false;                                              \
 			}                                                                  \
-			st[sp].hi = p[i].hi;                                               \
-			st[sp++].val = p[i].val;                                           \
+			st[sp].hi = whi;                                                   \
+			st[sp++].val = w->val;                                             \
 		}                                                                          \
 		if (n < cap && n) {                                                        \
 			R *so = v_realloc(o, (size_t)n * sizeof(*o));                      \
@@ -693,8 +741,8 @@ RANGE_SORT(vsort6, struct ventry6, V_LESS)
 		return true;                                                               \
 	}
 
-FLATTEN(flatten4, struct ventry4, uint32_t, struct range4, 34)
-FLATTEN(flatten6, struct ventry6, u128, struct range6, 130)
+FLATTEN(flatten4, struct ventry4, uint32_t, struct range4, 34, LO4, HI4, HOST4)
+FLATTEN(flatten6, struct ventry6, u128, struct range6, 130, LO6, HI6, HOST6)
 
 bool iplist_seal(struct iplist *l)
 {
@@ -703,8 +751,8 @@ bool iplist_seal(struct iplist *l)
 	l->sealed = true;
 	bool ok = true;
 	if (l->np4) {
-		vsort4(l->p4, l->np4);
-		ok = flatten4(l->p4, l->np4, &l->v4, &l->val4, &l->n4);
+		ok = vsort4(l->p4, l->np4) &&
+		     flatten4(l->p4, l->np4, &l->v4, &l->val4, &l->n4);
 		l->cap4 = ok ? l->n4 : 0;
 	}
 	if (ok && l->np6) {

@@ -1,7 +1,8 @@
 /*
  * lists.h - address and domain sets of a million entries: the one list
- * implementation of the policy blocklists (and, later, allowlists,
- * datasets, IP reputation and the proxy's passthrough list).
+ * implementation of the policy blocklists and of IP reputation
+ * (detect/iprep.c: valued lists, below), and later of the allowlists and
+ * the proxy's passthrough list.
  *
  * Both are built once from a file and are immutable afterwards, so any
  * number of workers can ask them without locks; a reload builds a new set
