@@ -435,6 +435,57 @@ static void http_upgrade(struct app_ctx *a, struct http_state *hs, const struct 
 		a->tx.http_log = true;
 }
 
+/* A 206 Partial Content response: its body is a part of the file its
+ * request names (host, URI) in the version its ETag names; the
+ * container that puts the parts back together (range.c). */
+static void range_begin(struct app_ctx *a, struct http_state *hs, const struct http_msg *m)
+{
+	hs->range.idx = -1;
+	const struct http_hdr *cr = m->h.code == 206 ? http_header(&m->h, "content-range") : NULL;
+	struct http_range rg;
+	if (!cr || !hs->req.valid || !http_content_range(cr->val, cr->val_len, &rg) || rg.start < 0 ||
+	    rg.size <= 0 || (rg.start == 0 && rg.end + 1 >= rg.size))
+		return; /* (a part that is the whole file is its own file) */
+	const struct http_hdr *et = http_header(&m->h, "etag");
+	char key[RANGE_KEY_MAX];
+	int k = snprintf(key, sizeof(key), "%.*s\n%.*s\n%.*s", (int)hs->req.host_len, hs->req.host,
+			 (int)MIN(hs->req.h.uri_len, 256u), (const char *)hs->req.h.uri,
+			 et ? (int)MIN(et->val_len, 128u) : 0, et ? (const char *)et->val : "");
+	if (k > 0 && (size_t)k < sizeof(key))
+		range_open(&hs->range, key, (size_t)k, (uint64_t)rg.start, (uint64_t)rg.size,
+			   a->cur ? a->cur->last : 0);
+}
+
+/* The part's bytes (data NULL: a hole); when they make the file whole,
+ * its fileinfo goes with this packet: the whole's size and digests, the
+ * name and transaction of the part that completed it. */
+static void range_data(struct app_ctx *a, struct http_state *hs, const uint8_t *data, uint32_t len)
+{
+	if (hs->range.idx < 0)
+		return;
+	if (!data) {
+		range_skip(&hs->range, len);
+		return;
+	}
+	struct file_facts facts;
+	uint64_t size;
+	if (!range_add(&hs->range, data, len, a->cur ? a->cur->last : 0, &facts, &size))
+		return;
+	struct app_file *fi = app_file_slot(a);
+	if (!fi)
+		return;
+	memset(fi, 0, sizeof(*fi));
+	fi->size = size;
+	fi->facts = facts;
+	fi->truncated = facts.gaps;
+	fi->to_client = true;
+	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
+	fi->req = &hs->req;
+	fi->resp = hs->resp.valid ? &hs->resp : NULL;
+	const struct http_hdr *cd = hs->resp.valid ? http_header(&hs->resp.h, "content-disposition") : NULL;
+	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.h.uri, hs->req.h.uri_len);
+}
+
 static void on_http_head(void *ctx, bool request, struct http_head *h, const uint8_t *base,
 			 uint32_t len)
 {
@@ -480,6 +531,7 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 		a->tx.http_req = m;
 	} else {
 		hs->resp_of = hs->nreq;
+		range_begin(a, hs, m);
 		a->tx.http_resp = m;
 		req_body_keep(a, hs);
 		if (hs->req.valid)
@@ -559,6 +611,14 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	const struct http_hdr *cd = m->valid ? http_header(&m->h, "content-disposition") : NULL;
 	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.valid ? hs->req.h.uri : NULL,
 		       hs->req.valid ? hs->req.h.uri_len : 0);
+	/* a part of a file (206 Partial Content): where it lies in it */
+	const struct http_hdr *cr = dir == 1 && m->valid && m->h.code == 206
+					    ? http_header(&m->h, "content-range") : NULL;
+	struct http_range rg;
+	if (cr && http_content_range(cr->val, cr->val_len, &rg) && rg.start >= 0) {
+		fi->range_start = (uint64_t)rg.start;
+		fi->range_end = (uint64_t)rg.end;
+	}
 	b->fopen = false;
 }
 
@@ -576,6 +636,8 @@ static void on_http_body(void *ctx, bool request, const uint8_t *data, uint32_t 
 	/* a file: responses, and requests that upload one (PUT); a hole in
 	 * the body (data NULL) counts in its size, as Suricata's, and
 	 * makes it a file with gaps */
+	if (!request && len)
+		range_data(cb->a, cb->hs, data, len);
 	if (len && (!request || (cb->hs->req.h.method_len == 3 &&
 				 !memcmp(cb->hs->req.h.method, "PUT", 3)))) {
 		if (!b->fopen)
@@ -689,7 +751,7 @@ static void http_gap_data(struct app_ctx *a, struct http_state *hs, int dir, uin
 	http_gap(hs->conn, dir, len, &cbs);
 }
 
-void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
+static void app_tcp_packet_in(struct app_ctx *a, struct flow *f, int dir)
 {
 	struct app_flow *af = f->app;
 	/* the connection is over (both FINs acknowledged, or a reset):
@@ -712,13 +774,15 @@ void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
 	a->tx.ftpdata_flow = &d->info;
 }
 
-void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
+static void app_tcp_close_in(struct app_ctx *a, struct flow *f, int dir)
 {
 	struct app_flow *af = f->app;
 	if (af && af->http && f->alproto == ALP_HTTP)
 		http_data(a, af->http, dir, NULL, 0);
 	if (af && af->ftpdata && f->alproto == ALP_FTPDATA)
 		ftpdata_close(a, af->ftpdata, false); /* the sender is done */
+	if (af && af->ftp && f->alproto == ALP_FTP && dir == 1)
+		ftp_server_closed(a, af->ftp);
 	if (af && af->nfs && f->alproto == ALP_NFS)
 		nfs_close(a, af->nfs, dir);
 }
@@ -914,6 +978,14 @@ void app_tx_nolog(struct app_ctx *a, struct flow *f)
 		af->http->req.nolog = true; /* its record comes on a later packet */
 }
 
+uint64_t app_flow_tx_cnt(const struct flow *f)
+{
+	/* DNS over UDP counts in its transaction ids */
+	if ((f->alproto == ALP_DNS || f->alproto == ALP_MDNS) && f->key.proto == 17)
+		return f->dns_tx;
+	return f->app_tx;
+}
+
 const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -943,6 +1015,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->smtp = NULL;
 	t->smtp_log = false;
 	t->nftp = 0;
+	t->nftp_unans = 0;
 	t->ftp_cmd = NULL;
 	t->ftpdata = NULL;
 	t->ftpdata_log = false;
@@ -1000,6 +1073,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	struct app_flow *af = f->app;
 	if (!af)
 		return;
+	if (a->cur == f)
+		a->cur = NULL;
 	v_free(af->buf[0]);
 	v_free(af->buf[1]);
 	http_drop(a, af);
@@ -1071,6 +1146,8 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 
 void app_count_tx(struct app_ctx *a, bool udp, int alp)
 {
+	if (a->cur && a->cur->app_tx < UINT32_MAX)
+		a->cur->app_tx++;
 	if (!a->cnt)
 		return;
 	switch (alp) {
@@ -1268,8 +1345,14 @@ static void bodies_release(struct app_ctx *a, struct http_state *hs)
 	for (int d = 0; d < 2; d++) {
 		struct http_body *b = &hs->body[d];
 		if (b->buf && b->exposed && b->exposed_seq != a->pkt_seq &&
-		    (d == 1 || hs->resp_end_of == hs->nreq))
+		    (d == 1 || hs->resp_end_of == hs->nreq)) {
+			/* the file the body is goes on (its size counts on) */
+			bool fopen = b->fopen;
+			uint64_t fsize = b->fsize;
 			body_free(a, b);
+			b->fopen = fopen;
+			b->fsize = fsize;
+		}
 	}
 }
 
@@ -1294,13 +1377,14 @@ static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int
 	af->ws->deflate = hs->ws_deflate;
 	af->ws->no_ctx[0] = hs->ws_no_ctx[0];
 	af->ws->no_ctx[1] = hs->ws_no_ctx[1];
+	f->alproto_orig = f->alproto;
 	f->alproto = ALP_WEBSOCKET;
 	if (tail)
 		ws_feed(a, af->ws, 1, data + (at - at0), (uint32_t)(len - (at - at0)));
 }
 
-void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
-		     uint32_t len, unsigned flags)
+static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
+			       uint32_t len, unsigned flags)
 {
 	if (f->alproto == ALP_FAILED)
 		return;
@@ -1397,7 +1481,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			uint8_t pn = af->probe_len[d];
 			af->probe_len[d] = 0;
 			if (pn)
-				app_stream_data(a, f, d, af->probe[d], pn, 0);
+				app_stream_data_in(a, f, d, af->probe[d], pn, 0);
 		}
 	}
 	if (f->alproto > 0 && f->alproto != ALP_FTPDATA && !f->alp_dir[dir & 1] && len) {
@@ -1415,8 +1499,11 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		tls_feed(a, af->tls, dir, data, len);
 		break;
 	case ALP_HTTP:
-		if (!af->http && !(af->http = v_calloc(1, sizeof(*af->http))))
-			return;
+		if (!af->http) {
+			if (!(af->http = v_calloc(1, sizeof(*af->http))))
+				return;
+			af->http->range.idx = -1;
+		}
 		if (!af->http->conn) {
 			/* a response decoder's memory (brotli) goes on the memcap */
 			const struct http_mem mem = { http_mem_charge, http_mem_release, a };
@@ -1433,6 +1520,7 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			 * came after the 101 is HTTP/2 */
 			if (!(af->h2 = charged_state(a, sizeof(*af->h2))))
 				break;
+			f->alproto_orig = f->alproto;
 			f->alproto = ALP_HTTP2;
 			h2_upgrade(a, af->h2, &af->http->req);
 			for (int d = 0; d < 2; d++) {
@@ -1471,8 +1559,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->smtp && !(af->smtp = charged_state(a, sizeof(*af->smtp))))
 			return;
 		smtp_feed(a, af->smtp, dir, data, len);
-		if (af->smtp->tls)
-			f->alproto = ALP_TLS; /* STARTTLS accepted: the handshake follows */
+		if (af->smtp->tls) { /* STARTTLS accepted: the handshake follows */
+			f->alproto_orig = f->alproto;
+			f->alproto = ALP_TLS;
+		}
 		break;
 	case ALP_DNS:
 		dns_tcp(a, f, af, dir, data, len);
@@ -1514,8 +1604,10 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		if (!af->h2 && !(af->h2 = charged_state(a, sizeof(*af->h2))))
 			return;
 		h2_feed(a, af->h2, dir, data, len);
-		if (af->h2->doh && f->alproto == ALP_HTTP2)
-			f->alproto = ALP_DOH2; /* app_proto_orig: http2 */
+		if (af->h2->doh && f->alproto == ALP_HTTP2) {
+			f->alproto_orig = ALP_HTTP2;
+			f->alproto = ALP_DOH2;
+		}
 		if (a->tx.alproto == ALP_HTTP2)
 			a->tx.alproto = (uint8_t)f->alproto;
 		break;
@@ -1536,8 +1628,9 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		if (af->pop3->tls) {
 			/* STLS accepted: this and what follows is TLS */
+			f->alproto_orig = f->alproto;
 			f->alproto = ALP_TLS;
-			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
+			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
 			break;
 		}
 		pop3_feed(a, af->pop3, dir, data, len);
@@ -1547,15 +1640,16 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 			return;
 		if (af->ldap->tls) {
 			/* STARTTLS accepted: this and what follows is TLS */
+			f->alproto_orig = f->alproto;
 			f->alproto = ALP_TLS;
-			app_stream_data(a, f, dir, data, len, flags & ~STREAM_END);
+			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
 			break;
 		}
 		ldap_feed(a, af->ldap, dir, data, len);
 		break;
 	}
 	if (flags & STREAM_END)
-		app_stream_data(a, f, dir, NULL, 0, STREAM_END);
+		app_stream_data_in(a, f, dir, NULL, 0, STREAM_END);
 }
 
 /* f's app-layer state and, in it, *slot (size bytes), each made zeroed
@@ -1579,7 +1673,7 @@ static void claim(struct app_ctx *a, struct flow *f, int alp)
 	app_count_flow(a, f, alp);
 }
 
-void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
+static void app_udp_in(struct app_ctx *a, struct flow *f, struct packet *p)
 {
 	if (!p->payload_len || f->alproto == ALP_FAILED)
 		return;
@@ -1731,6 +1825,38 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
 		if (f->alproto == ALP_UNKNOWN && f->pkts[0] + f->pkts[1] >= 4)
 			claim(a, f, ALP_FAILED);
 	}
+}
+
+/* ---- the entry points: each names the flow its transactions count in
+ * (flow.tx_cnt, app_count_tx) for the time of the call ---- */
+
+void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
+		     uint32_t len, unsigned flags)
+{
+	a->cur = f;
+	app_stream_data_in(a, f, dir, data, len, flags);
+	a->cur = NULL;
+}
+
+void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)
+{
+	a->cur = f;
+	app_udp_in(a, f, p);
+	a->cur = NULL;
+}
+
+void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir)
+{
+	a->cur = f;
+	app_tcp_packet_in(a, f, dir);
+	a->cur = NULL;
+}
+
+void app_tcp_close(struct app_ctx *a, struct flow *f, int dir)
+{
+	a->cur = f;
+	app_tcp_close_in(a, f, dir);
+	a->cur = NULL;
 }
 
 /* ---- what the records of every protocol share ---- */

@@ -719,6 +719,8 @@ struct app_file {
 	const struct h2_tx *h2;   /* carried by this HTTP/2 stream */
 	const uint8_t *data;      /* its first bytes for file.data (SMTP; HTTP's are the body) */
 	uint32_t data_len;
+	uint64_t range_start, range_end; /* a 206 response's part: its Content-Range
+					  * (end 0: not a part) */
 };
 #define APP_FILES_PER_PKT 4       /* files that may end on one packet */
 
@@ -939,6 +941,10 @@ struct app_tx {
 	const struct ftp_info *ftp[APP_FTP_PER_PKT];
 	uint8_t nftp;
 	const struct ftp_info *ftp_cmd;
+	/* commands the server's close left unanswered (ftp.reply_received:
+	 * no; detection only: eve writes them at flow end) */
+	const struct ftp_info *ftp_unans[APP_FTP_PER_PKT];
+	uint8_t nftp_unans;
 	const struct ftpdata_info *ftpdata;
 	bool ftpdata_log;
 	const struct ftpdata_info *ftpdata_flow; /* a data connection's first data */
@@ -1036,6 +1042,7 @@ struct app_ctx {
 	bool no_decompress;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
 	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
+	struct flow *cur;         /* the flow being parsed (its transaction count) */
 };
 
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
@@ -1108,6 +1115,10 @@ void app_tcp_close(struct app_ctx *a, struct flow *f, int dir);
 /* After a TCP packet's stream data: per-direction conditions that do not
  * need data on the packet (ftpdata_command). */
 void app_tcp_packet(struct app_ctx *a, struct flow *f, int dir);
+
+/* The transactions f's parsers started (flow.tx_cnt, as Suricata's
+ * parser's transaction counter): 0 for none. */
+uint64_t app_flow_tx_cnt(const struct flow *f);
 
 /* The last request of f (for the eve record of a response). */
 const struct http_msg *app_http_last_request(const struct flow *f);

@@ -388,6 +388,7 @@ struct ftp_state {
 	struct ftp_info done[APP_FTP_PER_PKT], last;
 	uint32_t ndone;
 	const struct ftp_info *view;  /* the latest command or answer (alerts) */
+	bool have_port;           /* a PORT / EPRT or PASV / EPSV reply gave a data port */
 };
 struct ftpdata_state {
 	struct ftpdata_info info;
@@ -400,6 +401,9 @@ struct ftpdata_state {
 void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int dir,
 	      const uint8_t *d, uint32_t n, uint64_t now);
 const struct ftp_info *ftp_unanswered(struct ftp_state *s);
+/* The server closed: the commands still awaiting a reply will not get
+ * one (a->tx.ftp_unans, for ftp.reply_received: no). */
+void ftp_server_closed(struct app_ctx *a, struct ftp_state *s);
 void ftp_state_free(struct ftp_state *s);
 /* Is this new flow a data connection an FTP control connection announced?
  * Fills d's command and file name. */
@@ -417,6 +421,30 @@ void hex_md5(const void *s, size_t n, char out[static 33]);
 #define APP_PROBE_DECIDE 16
 
 /* An HTTP connection's state (allocated when the flow turns out HTTP). */
+/* HTTP byte ranges (range.c): 206 parts put back into whole files */
+#define RANGE_MAX 64                       /* containers open at once */
+#define RANGE_KEY_MAX 512                  /* host, URI and ETag */
+#define RANGE_PEND_MAX (16u << 20)         /* parts kept ahead of their file, all together */
+#define RANGE_TIMEOUT_US (60ULL * 1000000) /* a container idle this long goes */
+struct range_ref {
+	int idx;                  /* -1: none */
+	uint32_t gen;
+	uint64_t off;             /* where the part's next byte lies in the file */
+};
+/* The container of key (made if none; the oldest goes when all are in
+ * use) for a part starting at start of a size-byte file; false (r
+ * refers to none) when the numbers say nothing. */
+bool range_open(struct range_ref *r, const char *key, size_t klen, uint64_t start, uint64_t size,
+		uint64_t now);
+/* The part's next n bytes; true when they made the file whole: *facts
+ * and *size are the whole's (the container is gone, r refers to none). */
+bool range_add(struct range_ref *r, const uint8_t *d, uint32_t n, uint64_t now,
+	       struct file_facts *facts, uint64_t *size);
+/* n bytes of the part were lost (a hole in the capture). */
+void range_skip(struct range_ref *r, uint32_t n);
+/* Every container goes (tests; the process's end). */
+void range_reset(void);
+
 struct http_state {
 	struct http_conn *conn;   /* libhtp's connection parser */
 	struct http_msg req, resp;
@@ -431,6 +459,7 @@ struct http_state {
 	bool ws_deflate, ws_no_ctx[2]; /* ... with permessage-deflate, and how */
 	bool h2c_req;             /* the last request asked for Upgrade: h2c ... */
 	bool h2c;                 /* ... and a 101 answered it: HTTP/2 follows */
+	struct range_ref range;   /* the response is a 206 part of this file */
 };
 
 /* RFB (rfb.c) */

@@ -5,7 +5,8 @@
  *  questions: NAME TYPE CLASS;  answers: NAME TYPE CLASS TTL RDLENGTH RDATA
  *
  * Names follow compression pointers (RFC 1035 4.1.4) with at most
- * DNS_MAX_JUMPS jumps, each strictly backwards, and are cut at 255 bytes;
+ * DNS_MAX_JUMPS jumps, backwards or forwards (as Suricata 8 reads them:
+ * the jump limit is what ends a loop), and are cut at 255 bytes;
  * the counts in the header are trusted only as far as the data goes and
  * are capped (DNS_MAX_QUERIES, DNS_MAX_ANSWERS).  All reads use the cursor.
  */
@@ -30,7 +31,6 @@ static bool read_name(struct cursor *cur, const uint8_t *msg, uint32_t len, char
 	bool jumped = false;
 	unsigned jumps = 0;
 	size_t n = 0;
-	size_t last_ptr = (size_t)(cur->p - msg);
 	for (;;) {
 		uint8_t l = cur_u8(&c);
 		if (c.err)
@@ -39,12 +39,11 @@ static bool read_name(struct cursor *cur, const uint8_t *msg, uint32_t len, char
 			break;
 		if ((l & 0xc0) == 0xc0) {
 			uint16_t off = (uint16_t)(((l & 0x3f) << 8) | cur_u8(&c));
-			if (c.err || off >= last_ptr || off >= len || ++jumps > DNS_MAX_JUMPS)
+			if (c.err || off >= len || ++jumps > DNS_MAX_JUMPS)
 				return false;
 			if (!jumped)
 				*cur = c;
 			jumped = true;
-			last_ptr = off;
 			cur_init(&c, msg + off, len - off);
 			continue;
 		}

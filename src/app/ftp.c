@@ -216,10 +216,15 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		if (port) {
 			t->dynamic_port = (uint16_t)port;
 			t->mode = FTP_MODE_ACTIVE;
+			s->have_port = true;
 			expect_add(s, f, 0, (uint16_t)port, now);
 		}
 	} else if (!strcmp(t->command, "RETR") || !strcmp(t->command, "STOR") ||
 		   !strcmp(t->command, "APPE")) {
+		/* a transfer with no data port negotiated yet: an event, the
+		 * connection still parsed (as Suricata 8.0.6+) */
+		if (!s->have_port)
+			app_event(a, APP_EV_FTP_FILE_BEFORE_PORT);
 		expect_name(s, t->command, t->command_data, dn);
 	}
 }
@@ -272,6 +277,7 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		if (port) {
 			t->dynamic_port = (uint16_t)port;
 			t->mode = FTP_MODE_PASSIVE;
+			s->have_port = true;
 			expect_add(s, f, 1, (uint16_t)port, now);
 		}
 	}
@@ -308,6 +314,15 @@ const struct ftp_info *ftp_unanswered(struct ftp_state *s)
 	s->q0 = (uint8_t)((s->q0 + 1) % FTP_CMDQ);
 	s->nq--;
 	return &s->last;
+}
+
+void ftp_server_closed(struct app_ctx *a, struct ftp_state *s)
+{
+	/* as Suricata inspects a flow's transactions at its end, whether
+	 * answered or not: the unanswered ones are final now (they stay
+	 * queued for their eve records) */
+	for (unsigned i = 0; i < s->nq && a->tx.nftp_unans < APP_FTP_PER_PKT; i++)
+		a->tx.ftp_unans[a->tx.nftp_unans++] = &s->q[(s->q0 + i) % FTP_CMDQ];
 }
 
 /* ---- the data connection ---- */

@@ -63,6 +63,8 @@ struct http_conn {
 	uint32_t open_tx;          /* requests started, responses not complete */
 	size_t tx_first;           /* libhtp's transactions before it are freed */
 	bool stopped, closed[2];
+	bool after_09;             /* an HTTP/0.9 request completed: the client's
+				    * bytes after it are not HTTP (not parsed) */
 	uint8_t feeding;           /* the direction libhtp is parsing (for its messages) */
 	bool decompress;           /* the configuration's */
 	struct http_mem mem;       /* charges the brotli decoder */
@@ -162,6 +164,10 @@ static int on_log(htp_log_t *log)
 {
 	struct http_conn *c = log->connp ? conn_of(log->connp) : NULL;
 	if (!c || !log->msg)
+		return HTP_OK;
+	/* the server's close runs libhtp's request side too, which fails
+	 * after HTTP/0.9 as it does on the client's data (on_req_complete) */
+	if (c->after_09 && !strcmp(log->msg, "Missing inbound transaction data"))
 		return HTP_OK;
 	int ev = APP_EV_HTTP_UNKNOWN_ERROR;
 	htp_tx_t *otx = htp_connp_get_out_tx(log->connp); /* libhtp leaves log->tx unset */
@@ -508,6 +514,13 @@ static int on_req_complete(htp_tx_t *tx)
 	 * without a headers stage: its line is its head */
 	if (c && !htp_tx_get_user_data(tx) && tx->request_line)
 		on_req_headers(tx);
+	/* after an HTTP/0.9 request libhtp 0.5 ignores the client's data,
+	 * but only once its own check for a transaction under way has
+	 * failed ("Missing inbound transaction data", a parser error);
+	 * libhtp-rs (Suricata 8's) ignores it quietly: so does vigil, by
+	 * not handing it over */
+	if (c && tx->is_protocol_0_9)
+		c->after_09 = true;
 	if (c && c->cb && !c->stopped)
 		c->cb->end(c->cb->ctx, true, (uint64_t)MAX(0, tx->request_message_len));
 	return HTP_OK;
@@ -633,6 +646,10 @@ static void parser_error(struct http_conn *c)
 static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 {
 	static const struct timeval tv = { 0, 0 };
+	if (!dir && c->after_09) {
+		c->off[0] += n; /* not HTTP (http_feed) */
+		return;
+	}
 	if (!dir) {
 		c->cur = d;
 		c->cur_len = n;
@@ -830,6 +847,10 @@ void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs 
 {
 	if (!c || c->stopped || c->closed[dir] || !len)
 		return;
+	if (dir == 0 && c->after_09) {
+		c->fed[0] += len;
+		return;
+	}
 	c->cb = cb;
 	c->fed[dir] += len;
 	c->off[dir] = c->fed[dir];
@@ -854,6 +875,14 @@ void http_feed(struct http_conn *c, int dir, const uint8_t *data, uint32_t len,
 {
 	if (!c || c->stopped || c->closed[dir])
 		return;
+	if (dir == 0 && c->after_09) {
+		/* what follows an HTTP/0.9 request is not parsed (its close
+		 * neither: libhtp would fail it the same way) */
+		c->fed[0] += len;
+		if (!data)
+			c->closed[0] = true;
+		return;
+	}
 	c->cb = cb;
 	c->fed[dir] += len;
 	static const struct timeval tv = { 0, 0 };
@@ -979,6 +1008,53 @@ const struct http_hdr *http_header(const struct http_head *h, const char *name)
 	return NULL;
 }
 
+/* Reads decimal digits at *p (at most 18: no overflow); -1 if none. */
+static int64_t range_num(const uint8_t **p, const uint8_t *end)
+{
+	int64_t v = 0;
+	int k = 0;
+	while (*p < end && **p >= '0' && **p <= '9' && k < 18) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		k++;
+	}
+	return k ? v : -1;
+}
+
+bool http_content_range(const uint8_t *v, uint32_t n, struct http_range *r)
+{
+	const uint8_t *p = v, *end = v + n;
+	r->start = r->end = r->size = -1;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 6 || strncasecmp((const char *)p, "bytes", 5))
+		return false;
+	p += 5;
+	if (*p != ' ')
+		return false;
+	while (p < end && *p == ' ')
+		p++;
+	if (p < end && *p == '*') {
+		p++;
+	} else {
+		if ((r->start = range_num(&p, end)) < 0 || p >= end || *p++ != '-' ||
+		    (r->end = range_num(&p, end)) < r->start)
+			return false;
+	}
+	if (p >= end || *p++ != '/')
+		return false;
+	if (p < end && *p == '*') {
+		p++;
+		if (r->start < 0)
+			return false; /* "* / *" says nothing */
+	} else if ((r->size = range_num(&p, end)) < 0) {
+		return false;
+	}
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p == end;
+}
+
 /* ---- the http record ---- */
 
 static void hdr_field(struct jbuf *jb, const char *key, const struct http_msg *m,
@@ -1023,8 +1099,27 @@ void http_log_fields(struct jbuf *jb, const struct http_msg *req, const struct h
 			jb_strn(jb, "protocol", resp->h.proto, resp->h.proto_len);
 		jb_u64(jb, "status", resp->h.code);
 		hdr_field(jb, "redirect", resp, "location");
-		jb_u64(jb, "length", resp->body_len);
+		/* as Suricata: the header as sent and, when it parses, its
+		 * numbers */
+		const struct http_hdr *cr = http_header(&resp->h, "content-range");
+		struct http_range rg;
+		if (cr) {
+			jb_open_object(jb, "content_range");
+			jb_strn(jb, "raw", cr->val, cr->val_len);
+			if (http_content_range(cr->val, cr->val_len, &rg)) {
+				if (rg.start >= 0)
+					jb_u64(jb, "start", (uint64_t)rg.start);
+				if (rg.end >= 0)
+					jb_u64(jb, "end", (uint64_t)rg.end);
+				if (rg.size >= 0)
+					jb_u64(jb, "size", (uint64_t)rg.size);
+			}
+			jb_close(jb);
+		}
 	}
+	/* the response body's length, 0 before a response (Suricata writes
+	 * it in every extended record) */
+	jb_u64(jb, "length", resp ? resp->body_len : 0);
 	if (req && (headers & 1))
 		header_list(jb, "request_headers", req);
 	if (resp && (headers & 2))

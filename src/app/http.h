@@ -104,6 +104,14 @@ bool http_tunnel_rest(struct http_conn *c, int dir, const uint8_t **p, uint32_t 
 void http_stop(struct http_conn *c);
 void http_conn_free(struct http_conn *c);
 const struct http_hdr *http_header(const struct http_head *h, const char *name);
+/* A Content-Range value (RFC 9110 14.4): "bytes first-last/complete",
+ * "bytes first-last/" then "*", or "bytes *" then "/complete"; what it
+ * lacks is -1.
+ * False when it is none of these. */
+struct http_range {
+	int64_t start, end, size;
+};
+bool http_content_range(const uint8_t *v, uint32_t n, struct http_range *r);
 
 /* Content-Encoding: br, a streaming decoder (brotli.c).  br_dec_new: NULL
  * when memory is refused or short.  br_dec_feed hands the decoded bytes

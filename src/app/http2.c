@@ -25,7 +25,9 @@
  * Each stream is a transaction (struct h2_tx, app.h), as in Suricata;
  * every frame on stream 0 (SETTINGS, PING, GOAWAY, WINDOW_UPDATE) is one
  * of its own, complete at once.  At most H2_MAX_TX are open; a stream
- * past that raises too_many_streams and is not followed.  Flow control is
+ * past that raises too_many_streams and takes the slot of the stream idle
+ * longest (one with a file open excepted), so parked streams cannot hide
+ * new ones; only when every slot has a file open is it not followed.  Flow control is
  * not tracked.  DATA is decoded as Content-Encoding says (gzip, deflate,
  * br) into the body the rules see (capped by the HTTP body limits) and
  * into the file it is (digests, magic).  A request GET ...?dns=<base64url>
@@ -271,8 +273,35 @@ static int tx_find(struct h2_state *s, uint32_t sid)
 	return -1;
 }
 
+/* All slots taken: the stream idle longest (not on this packet, no file
+ * open) gives its slot up, so that a client cannot park H2_MAX_TX streams
+ * to have the next ones go unread; false if none can. */
+static bool tx_evict(struct app_ctx *a, struct h2_state *s)
+{
+	int victim = -1;
+	for (int i = 0; i < H2_MAX_TX; i++) {
+		const struct h2_slot *sl = s->slot[i];
+		if (!sl || sl->tx.seq == a->pkt_seq || sl->aux.fopen[0] || sl->aux.fopen[1])
+			continue;
+		if (victim < 0 || (int64_t)(sl->tx.seq - s->slot[victim]->tx.seq) < 0)
+			victim = i;
+	}
+	if (victim < 0)
+		return false;
+	tx_clear(a, s, (unsigned)victim);
+	return true;
+}
+
 static int tx_new(struct app_ctx *a, struct h2_state *s, uint32_t sid)
 {
+	bool full = true;
+	for (int i = 0; i < H2_MAX_TX && full; i++)
+		full = s->slot[i] != NULL;
+	if (full) {
+		app_event(a, APP_EV_HTTP2_TOO_MANY_STREAMS);
+		if (!tx_evict(a, s))
+			return -1;
+	}
 	for (int i = 0; i < H2_MAX_TX; i++)
 		if (!s->slot[i]) {
 			if (!app_charge(a, sizeof(struct h2_slot)))
@@ -289,7 +318,6 @@ static int tx_new(struct app_ctx *a, struct h2_state *s, uint32_t sid)
 			app_count_tx(a, false, ALP_HTTP2);
 			return i;
 		}
-	app_event(a, APP_EV_HTTP2_TOO_MANY_STREAMS);
 	return -1;
 }
 

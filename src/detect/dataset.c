@@ -46,6 +46,7 @@ struct dataset {
 	uint64_t alen, acap;
 	uint64_t refused;
 	bool rep;                 /* a datarep set: each value's reputation follows it (4 bytes) */
+	bool json;                /* a datajson set: each value's object follows it (length, bytes) */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -136,8 +137,19 @@ static uint32_t find(const struct dataset *ds, uint64_t h, const uint8_t *v, uin
 
 /* Adds v (the write lock held): 1 added, 0 there already, -1 refused.
  * A datarep set keeps rep after the value's bytes. */
+static int add_locked_json(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t rep,
+			   const char *js, uint32_t jlen);
 static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t rep)
 {
+	return add_locked_json(ds, v, len, rep, NULL, 0);
+}
+
+/* add_locked, with a datajson set's object js/jlen kept after the value
+ * (the first of duplicates stays, as Suricata keeps it). */
+static int add_locked_json(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t rep,
+			   const char *js, uint32_t jlen)
+{
+	uint64_t extra = ds->rep ? 4u : ds->json ? 4u + (uint64_t)jlen : 0u;
 	uint64_t h = hv(v, len);
 	bool found;
 	uint32_t k = find(ds, h, v, len, &found);
@@ -150,9 +162,9 @@ static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len, uint32
 		}
 		k = find(ds, h, v, len, &found);
 	}
-	if (ds->alen + len + (ds->rep ? 4u : 0u) > ds->acap) {
+	if (ds->alen + len + extra > ds->acap) {
 		uint64_t na = ds->acap ? ds->acap : 4096;
-		while (na < ds->alen + len + 4)
+		while (na < ds->alen + len + extra)
 			na *= 2;
 		bool ok = na <= UINT32_MAX &&
 			  charge(ds, mem_of(ds, ds->cap, ds->acap), mem_of(ds, ds->cap, na));
@@ -170,10 +182,15 @@ static int add_locked(struct dataset *ds, const uint8_t *v, uint32_t len, uint32
 		memcpy(ds->arena + ds->alen, v, len);
 	if (ds->rep)
 		memcpy(ds->arena + ds->alen + len, &rep, 4);
+	if (ds->json) {
+		memcpy(ds->arena + ds->alen + len, &jlen, 4);
+		if (jlen)
+			memcpy(ds->arena + ds->alen + len + 4, js, jlen);
+	}
 	if (!ds->t[k].h)
 		ds->used++;
 	ds->t[k] = (struct ds_slot){ h, (uint32_t)ds->alen, len };
-	ds->alen += len + (ds->rep ? 4u : 0u);
+	ds->alen += len + extra;
 	ds->live++;
 	return 1;
 }
@@ -315,6 +332,180 @@ static void pick_cb(void *ctx, const char *path, size_t plen, enum json_kind k, 
 	}
 }
 
+/* remove_key: obj without the member the value came from (v: its string
+ * token's text in obj).  The member is found backwards from the value
+ * (its key and the colon), and one comma beside it goes with it. */
+static size_t drop_member(const char *obj, size_t n, const char *v, size_t vlen, char *out,
+			  size_t cap)
+{
+	const char *s = v - 1, *e = v + vlen + 1; /* the value's quotes */
+	const char *p = s - 1;
+	while (p > obj && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p--;
+	if (p <= obj || *p != ':')
+		return 0;
+	p--;
+	while (p > obj && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p--;
+	if (p <= obj || *p != '"')
+		return 0;
+	p--;
+	while (p > obj && !(*p == '"' && p[-1] != '\\'))
+		p--;
+	if (p <= obj || *p != '"')
+		return 0;
+	s = p; /* the key's opening quote */
+	const char *q = e;
+	while (q < obj + n && (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r'))
+		q++;
+	if (q < obj + n && *q == ',') {
+		e = q + 1; /* the comma after it, and the blanks after that */
+		while (e < obj + n && (*e == ' ' || *e == '\t' || *e == '\n' || *e == '\r'))
+			e++;
+	} else {
+		const char *b = s - 1;
+		while (b > obj && (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r'))
+			b--;
+		if (*b == ',')
+			s = b; /* the last member: the comma before it */
+	}
+	size_t k = (size_t)(s - obj), m = n - (size_t)(e - obj);
+	if (k + m + 1 > cap)
+		return 0;
+	memcpy(out, obj, k);
+	memcpy(out + k, e, m);
+	out[k + m] = 0;
+	return k + m;
+}
+
+/* One JSON object of a datajson / ndjson file: its value (at value_key)
+ * into the set, with the object when the set keeps it.  0, or -1 with
+ * err naming where. */
+static int load_obj(struct dataset *ds, const struct ds_open *o, const char *obj, size_t n,
+		    unsigned lineno, uint8_t *val, char *unesc, char *err, size_t errlen)
+{
+	struct json_pick jp = { o->value_key ? o->value_key : "value", NULL, 0, false };
+	if (!json_walk(obj, n, pick_cb, &jp) || !jp.v || !jp.str) {
+		snprintf(err, errlen, "%s:%u: dataset %s: not a JSON object with a string \"%s\"",
+			 o->load, lineno, o->name, jp.key);
+		return -1;
+	}
+	size_t sl = json_unescape(jp.v, jp.n, unesc, DS_VALUE_MAX + 1);
+	long vl = parse_value(ds->type, unesc, sl, true, val, DS_VALUE_MAX);
+	if (vl <= 0) {
+		snprintf(err, errlen, "%s:%u: dataset %s: not a %s value", o->load, lineno, o->name,
+			 type_names[ds->type]);
+		return -1;
+	}
+	const char *js = NULL;
+	size_t jn = 0;
+	if (ds->json) {
+		js = obj;
+		jn = n;
+		if (o->remove_key) {
+			jn = drop_member(obj, n, jp.v, jp.n, unesc, DS_VALUE_MAX + 1);
+			js = unesc;
+		}
+		if (jn > DS_VALUE_MAX)
+			jn = 0;
+	}
+	if (add_locked_json(ds, val, (uint32_t)vl, 0, js, (uint32_t)jn) < 0) {
+		snprintf(err, errlen, "%s:%u: dataset %s: memcap (%llu bytes) reached", o->load, lineno,
+			 o->name, (unsigned long long)ds->memcap);
+		return -1;
+	}
+	return 0;
+}
+
+/* format json: the file is one array of objects, each loaded as a line
+ * of ndjson is.  The file is read whole, within the set's memcap. */
+static int load_array(struct dataset *ds, const struct ds_open *o, FILE *f, char *err,
+		      size_t errlen)
+{
+	int rc = -1;
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	uint8_t *val = v_malloc(DS_VALUE_MAX);
+	char *unesc = v_malloc(DS_VALUE_MAX + 1);
+	if (!val || !unesc)
+		goto oom;
+	for (;;) {
+		if (n + 4096 > cap) {
+			size_t nc = cap ? cap * 2 : 65536;
+			if (nc > ds->memcap) {
+				snprintf(err, errlen, "%s: dataset %s: file larger than its memcap", o->load,
+					 o->name);
+				goto out;
+			}
+			char *nb = v_realloc(buf, nc);
+			if (!nb)
+				goto oom;
+			buf = nb;
+			cap = nc;
+		}
+		size_t k = fread(buf + n, 1, cap - n, f);
+		n += k;
+		if (!k)
+			break;
+	}
+	size_t i = 0;
+	unsigned line = 1;
+	while (i < n && buf[i] != '[') {
+		if (buf[i] == '\n')
+			line++;
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r') {
+			snprintf(err, errlen, "%s:%u: dataset %s: not a JSON array", o->load, line, o->name);
+			goto out;
+		}
+		i++;
+	}
+	/* each object at depth 1 (strings skipped, nesting counted) */
+	int depth = 0;
+	size_t start = 0;
+	unsigned start_line = line;
+	bool instr = false;
+	for (; i < n; i++) {
+		char c = buf[i];
+		if (c == '\n')
+			line++;
+		if (instr) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				instr = false;
+			continue;
+		}
+		if (c == '"') {
+			instr = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > 64) {
+				snprintf(err, errlen, "%s:%u: dataset %s: JSON nested too deep", o->load, line,
+					 o->name);
+				goto out;
+			}
+			if (depth == 2 && c == '{') {
+				start = i;
+				start_line = line;
+			}
+		} else if (c == ']' || c == '}') {
+			if (depth == 2 && c == '}' &&
+			    load_obj(ds, o, buf + start, i + 1 - start, start_line, val, unesc, err, errlen) < 0)
+				goto out;
+			if (--depth == 0)
+				break;
+		}
+	}
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+out:
+	v_free(buf);
+	v_free(val);
+	v_free(unesc);
+	return rc;
+}
+
 static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t errlen)
 {
 	FILE *f = fopen(o->load, "r");
@@ -323,6 +514,11 @@ static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t e
 			return 0; /* a state file not written yet */
 		snprintf(err, errlen, "dataset %s: %s: %s", o->name, o->load, strerror(errno));
 		return -1;
+	}
+	if (o->json_array) {
+		int r = load_array(ds, o, f, err, errlen);
+		fclose(f);
+		return r;
 	}
 	char *line = NULL;
 	size_t lcap = 0;
@@ -346,16 +542,8 @@ static int load(struct dataset *ds, const struct ds_open *o, char *err, size_t e
 		bool plain = false;
 		uint32_t rep = 0;
 		if (o->ndjson) {
-			struct json_pick jp = { o->value_key ? o->value_key : "value", NULL, 0, false };
-			if (!json_walk(line, (size_t)n, pick_cb, &jp) || !jp.v || !jp.str) {
-				snprintf(err, errlen, "%s:%u: dataset %s: not a JSON object with a string \"%s\"",
-					 o->load, lineno, o->name, jp.key);
-				rc = -1;
-				break;
-			}
-			sl = json_unescape(jp.v, jp.n, unesc, DS_VALUE_MAX + 1);
-			s = unesc;
-			plain = true;
+			rc = load_obj(ds, o, line, (size_t)n, lineno, val, unesc, err, errlen);
+			continue;
 		} else {
 			/* "value[,reputation]": a datarep file's lines carry a
 			 * reputation (0-65535, Suricata's u16), a dataset's do not;
@@ -461,6 +649,7 @@ struct dataset *dataset_open(const struct ds_open *o, char *err, size_t errlen)
 	snprintf(ds->name, sizeof(ds->name), "%s", o->name);
 	ds->type = o->type;
 	ds->rep = o->rep;
+	ds->json = o->json_ctx && !o->rep;
 	ds->memcap = o->memcap ? o->memcap : DS_MEMCAP_DEFAULT;
 	pthread_rwlock_init(&ds->lock, NULL);
 	if ((o->save && !(ds->save = v_strdup(o->save))) || (o->load && load(ds, o, err, errlen) < 0)) {
@@ -503,6 +692,28 @@ bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t
 	}
 	pthread_rwlock_unlock(&ds->lock);
 	return r;
+}
+
+bool dataset_json(struct dataset *ds, const uint8_t *v, uint32_t len, char *out, size_t cap)
+{
+	uint8_t mapped[16];
+	if (!ds->json || !cap || !as_value(ds, &v, &len, mapped))
+		return false;
+	bool found, ok = false;
+	pthread_rwlock_rdlock(&ds->lock);
+	uint32_t k = find(ds, hv(v, len), v, len, &found);
+	if (found) {
+		uint32_t jl;
+		const uint8_t *at = ds->arena + ds->t[k].off + ds->t[k].len;
+		memcpy(&jl, at, 4);
+		if (jl && jl < cap) {
+			memcpy(out, at + 4, jl);
+			out[jl] = 0;
+			ok = true;
+		}
+	}
+	pthread_rwlock_unlock(&ds->lock);
+	return ok;
 }
 
 bool dataset_rep(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t *rep)

@@ -29,7 +29,10 @@ struct ds_open {
 	enum ds_type type;
 	const char *load, *save;  /* absolute paths, or NULL */
 	bool ndjson;              /* load: one JSON object a line */
-	const char *value_key;    /* ... the key of its value */
+	bool json_array;          /* load: one JSON array of objects (format json) */
+	const char *value_key;    /* ... the key (path: "a.b") of its value */
+	bool json_ctx;            /* keep each value's object (datajson's context_key) ... */
+	bool remove_key;          /* ... without its value_key member */
 	uint64_t memcap;          /* 0: the default (64 MB) */
 	bool untyped;             /* no type given: the existing set's (none: an error) */
 	bool rep;                 /* datarep: each value has a reputation ("value,N" lines) */
@@ -42,6 +45,10 @@ struct dataset *dataset_open(const struct ds_open *o, char *err, size_t errlen);
 /* A keyword's test on a buffer's value.  set/unset: true when the value
  * was added (was not there) / removed (was there), as Suricata answers. */
 bool dataset_cmd(struct dataset *ds, enum ds_cmd cmd, const uint8_t *v, uint32_t len);
+/* A datajson set: the JSON object kept with v (copied into out, at most
+ * cap bytes with its NUL); false when v is not in the set, has none or
+ * it does not fit. */
+bool dataset_json(struct dataset *ds, const uint8_t *v, uint32_t len, char *out, size_t cap);
 /* datarep: whether v is in the set, and its reputation. */
 bool dataset_rep(struct dataset *ds, const uint8_t *v, uint32_t len, uint32_t *rep);
 /* Writes each set with a save (or state) file.  Returns how many failed. */

@@ -59,18 +59,25 @@ enum detect_verdict { VERDICT_NONE, VERDICT_PASS, VERDICT_DROP, VERDICT_REJECT }
 /* alert actions, as rule.h's enum rule_action */
 enum { DETECT_ACT_ALERT, DETECT_ACT_PASS, DETECT_ACT_DROP, DETECT_ACT_REJECT };
 
+#ifndef DETECT_CTX_MAX
+#define DETECT_CTX_MAX 1024 /* an alert's datajson context (alert.context), bytes */
+#endif
 struct detect_alert {
 	uint32_t sid, gid, rev;
 	uint8_t action;    /* enum rule_action: 0 alert, 1 pass, 2 drop, 3 reject */
 	uint8_t severity;
 	uint8_t target;    /* 0 none, 1 src_ip, 2 dest_ip */
 	bool stream;       /* matched on reassembled stream data */
-	const char *msg, *category, *metadata; /* valid while the engine lives */
+	bool http_tx;      /* inspected an HTTP transaction's buffers (the alert names its tx_id) */
+	const char *msg, *category; /* valid while the engine lives */
+	const char *const *meta; /* the rule's metadata object's members (nmeta), likewise */
+	uint8_t nmeta;
 	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
 	uint8_t frame_type; /* a frame rule's frame type (the alert's frame object), or 0 */
 	int16_t ent_buf;   /* an entropy keyword's buffer (metadata.entropy), or -1 */
 	double ent_val;
 	int8_t h2;         /* the HTTP/2 stream it matched on (its index in app_tx.h2), or -1 */
+	char context[DETECT_CTX_MAX]; /* datajson: the alert's context object, or "" */
 };
 
 #define DETECT_MAX_ALERTS 16

@@ -92,6 +92,7 @@ struct th_entry {
 struct detect_engine {
 	struct rule **rules;
 	uint32_t nrules;
+	struct str_pool strs;  /* what rules share (metadata members) */
 	struct group groups[G_MAX][NCLS];
 	uint32_t *all[G_MAX];  /* every rule of the protocol (detect.prefilter: no) */
 	uint32_t nall[G_MAX];
@@ -477,14 +478,16 @@ static bool rule_flow_scope(const struct rule *r)
 {
 	if (r->alproto || r->nalp || r->nac || r->http_parts || r->nxl)
 		return true;
-	for (int b = BUF_PAYLOAD + 1; b < r->nlists; b++)
-		if (r->lists[b].cnt && (b < BUF_IPV4_HDR || b > BUF_BASE64_DATA))
+	for (unsigned i = 0; i < r->nlists; i++) {
+		int b = r->lists[i].buf;
+		if (r->lists[i].cnt && b > BUF_PAYLOAD && (b < BUF_IPV4_HDR || b > BUF_BASE64_DATA))
 			return true; /* an app-layer buffer */
-	if (r->nlists > BUF_PAYLOAD && r->lists[BUF_PAYLOAD].cnt)
-		return false;
-	for (int b = BUF_IPV4_HDR; b <= BUF_BASE64_DATA && b < r->nlists; b++)
-		if (r->lists[b].cnt)
-			return false; /* a packet's header */
+	}
+	for (unsigned i = 0; i < r->nlists; i++) {
+		int b = r->lists[i].buf;
+		if (r->lists[i].cnt && (b == BUF_PAYLOAD || (b >= BUF_IPV4_HDR && b <= BUF_BASE64_DATA)))
+			return false; /* the payload, a packet's header */
+	}
 	for (uint32_t i = 0; i < r->fb_cnt; i++)
 		if (r->fb[i].op != FB_SET)
 			return false;
@@ -1037,8 +1040,16 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 	struct mpm_pattern *bpats[BUF_MAX] = { 0 };
 	struct mpm_memo mm = { 0 };
 	bool ok = cls && pats;
+	/* a sticky buffer's patterns: room for the rules whose fast pattern
+	 * is in it (most of the 256 buffers have none) */
+	uint32_t *bcap = ok ? v_calloc(BUF_MAX, sizeof(*bcap)) : NULL;
+	ok = bcap != NULL;
+	for (uint32_t i = 0; ok && i < de->nrules; i++)
+		if (de->rules[i]->fp_buf > BUF_PAYLOAD && de->rules[i]->fp_buf < BUF_MAX)
+			bcap[de->rules[i]->fp_buf]++;
 	for (int b = 1; b < BUF_MAX && ok; b++)
-		ok = (bpats[b] = v_malloc(cap * sizeof(struct mpm_pattern))) != NULL;
+		ok = !bcap[b] || (bpats[b] = v_malloc(bcap[b] * sizeof(struct mpm_pattern))) != NULL;
+	v_free(bcap);
 	if (!ok) {
 		rc = verr_set(e, V_ENOMEM, "out of memory");
 		goto out;
@@ -1075,7 +1086,7 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					continue;
 				gr->rules[gr->nrules++] = i;
 				if (r->fp_buf > BUF_PAYLOAD) {
-					const struct sm_content *ct = &r->lists[r->fp_buf].v[r->fp_idx].u.c;
+					const struct sm_content *ct = &rule_list(r, r->fp_buf)->v[r->fp_idx].u.c;
 					uint32_t off = ct->fp_len ? ct->fp_off : 0;
 					uint32_t len = ct->fp_len ? ct->fp_len : ct->len;
 					/* the prefilter scans the buffer without the dot
@@ -1088,7 +1099,7 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					bpats[r->fp_buf][bnp[r->fp_buf]++] =
 						(struct mpm_pattern){ ct->pat + off, len, ct->nocase, i };
 				} else if (r->fp_buf == BUF_PAYLOAD) {
-					const struct sm_content *ct = &r->lists[BUF_PAYLOAD].v[r->fp_idx].u.c;
+					const struct sm_content *ct = &rule_list(r, BUF_PAYLOAD)->v[r->fp_idx].u.c;
 					uint32_t off = ct->fp_len ? ct->fp_off : 0;
 					uint32_t len = ct->fp_len ? ct->fp_len : ct->len;
 					pats[np++] = (struct mpm_pattern){ ct->pat + off, len, ct->nocase, i };
@@ -1144,8 +1155,11 @@ out:
 
 static uint64_t rule_memory(const struct rule *r)
 {
-	uint64_t m = sizeof(*r) + (r->msg ? strlen(r->msg) : 0) +
-		     (r->metadata ? strlen(r->metadata) : 0) + (r->text ? strlen(r->text) : 0);
+	uint64_t m = sizeof(*r) + (r->msg ? strlen(r->msg) : 0) + r->nmeta * sizeof(*r->meta) +
+		     (r->text ? strlen(r->text) : 0);
+	if (r->meta_owned)
+		for (unsigned i = 0; i < r->nmeta; i++)
+			m += strlen(r->meta[i]) + 1;
 	if (!r->sets_shared) /* else counted once, in the engine's set tables */
 		m += (r->src.cnt + r->dst.cnt) * sizeof(struct addr_item) +
 		     (r->sp.cnt + r->dp.cnt) * sizeof(struct port_item);
@@ -1154,6 +1168,7 @@ static uint64_t rule_memory(const struct rule *r)
 		m += HC_MAX * sizeof(*r->hdr);
 	if (r->fc)
 		m += sizeof(*r->fc);
+	m += r->ipr_cnt * sizeof(*r->ipr);
 	if (r->ac)
 		m += RULE_MAX_APP_COND * sizeof(*r->ac);
 	for (int b = 0; b < r->nlists; b++) {
@@ -1221,7 +1236,8 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	if (!de->iprep && e->msg[0])
 		goto fail;
 	de->mem += iprep_memory(de->iprep);
-	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses, .iprep = de->iprep };
+	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses, .pool = &de->strs,
+				  .iprep = de->iprep };
 	pc.vars.addr = &cfg->address_vars;
 	pc.vars.port = &cfg->port_vars;
 	const struct strlist *fl = files ? files : &cfg->rule_files;
@@ -1258,15 +1274,17 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		 * flow): Suricata matches them once per flow direction, not on
 		 * every packet that still carries the state */
 		bool per_packet = r->nac || r->http_parts || r->nxl;
-		for (int b = 0; b < r->nlists && !per_packet; b++)
-			per_packet = r->lists[b].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
+		for (unsigned li = 0; li < r->nlists && !per_packet; li++) {
+			int b = r->lists[li].buf;
+			per_packet = r->lists[li].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
+		}
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
 		r->flow_scope = rule_flow_scope(r);
 		/* iprep rules that are otherwise IP-only: Suricata evaluates
 		 * IP-only rules on the first packet of each flow direction */
 		if (r->ipr_cnt && r->flow_scope && !per_packet)
 			r->once_dir = true;
-		if (r->nxl || (r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt))
+		if (r->nxl || rule_list(r, BUF_BASE64_DATA))
 			de->uses_xform = true;
 		de->uses_txdir |= r->txdir;
 		if (r->xb_cnt)
@@ -1295,7 +1313,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 			log_info("prefilter cache %s: %u read, %u compiled and stored, %u unusable, %u old removed",
 				 cache.dir, cache.hits, cache.stored, cache.failed, pruned);
 	}
-	de->mem += (uint64_t)de->nrules * sizeof(void *);
+	de->mem += (uint64_t)de->nrules * sizeof(void *) + de->strs.bytes;
 	/* threshold table: fixed size from the memcap */
 	de->th_cap = (uint32_t)MIN(cfg->detect_threshold_memcap / sizeof(struct th_entry), 1u << 22);
 	if (de->th_cap < 64)
@@ -1354,6 +1372,7 @@ void detect_engine_free(struct detect_engine *de)
 		v_free(de->classes[i].desc);
 	}
 	v_free(de->classes);
+	str_pool_free(&de->strs);
 	for (size_t i = 0; i < de->nskips; i++) {
 		v_free(de->skips[i].key);
 		v_free(de->skips[i].example);
@@ -1397,11 +1416,14 @@ static void report_memory(const struct detect_engine *de, FILE *f)
 		if (rm)
 			rm[i] = (struct rule_mem){ b, i };
 	}
-	fprintf(f, "memory: %.1f MB in all: rules %.1f MB (%u, %.0f bytes each on average), prefilter "
-		   "databases %.1f MB, groups and indexes %.1f MB",
+	uint64_t shared = de->strs.bytes;
+	fprintf(f, "memory: %.1f MB in all: rules %.1f MB (%u, %.0f bytes each on average) and the "
+		   "metadata they share %.1f MB (%u parts), prefilter databases %.1f MB, groups and "
+		   "indexes %.1f MB",
 		(double)de->mem / 1e6, (double)rules / 1e6, de->nrules,
-		de->nrules ? (double)rules / de->nrules : 0.0, (double)pf / 1e6,
-		(double)(de->mem > rules + pf + rep ? de->mem - rules - pf - rep : 0) / 1e6);
+		de->nrules ? (double)rules / de->nrules : 0.0, (double)shared / 1e6, de->strs.cnt,
+		(double)pf / 1e6,
+		(double)(de->mem > rules + pf + shared + rep ? de->mem - rules - pf - shared - rep : 0) / 1e6);
 	if (de->iprep)
 		fprintf(f, ", IP reputation %.1f MB (%llu entries)", (double)rep / 1e6,
 			(unsigned long long)iprep_entries(de->iprep));
@@ -2873,21 +2895,28 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 			break;
 		case AC_FTP_DYNPORT:
 		case AC_FTP_MODE:
-		case AC_FTP_REPLY_RECEIVED: {
-			/* the commands answered on this packet (or, for
-			 * reply_received, that arrived on it too) */
-			if (!tx || (!tx->nftp && !tx->ftp_cmd))
+			/* the commands answered on this packet */
+			if (!tx || !tx->nftp)
 				return false;
 			for (unsigned k = 0; k < tx->nftp && !ok; k++) {
 				const struct ftp_info *t = tx->ftp[k];
 				ok = c->type == AC_FTP_DYNPORT ? t->dynamic_port && numcmp_ok(&c->c, t->dynamic_port)
-				     : c->type == AC_FTP_MODE ? t->mode == c->mask
-							      : c->mask == 1;
+							       : t->mode == c->mask;
 			}
-			if (c->type == AC_FTP_REPLY_RECEIVED && !tx->nftp)
-				ok = c->mask == 2;
 			break;
-		}
+		case AC_FTP_REPLY_RECEIVED:
+			/* as Suricata, once a command is final: "yes" when its
+			 * reply completes, "no" when the server's close leaves it
+			 * unanswered (not while the reply may still come) */
+			if (!tx)
+				return false;
+			if (c->mask != 1) {
+				ok = tx->nftp_unans > 0;
+				break;
+			}
+			for (unsigned k = 0; k < tx->nftp && !ok; k++)
+				ok = tx->ftp[k]->command[0] != 0; /* not the banner */
+			break;
 		case AC_FTPBOUNCE:
 			ok = ftp_bounce(tx, p);
 			break;
@@ -3037,7 +3066,7 @@ static bool tx_here(const struct app_tx *tx)
 	return tx && (tx->ndns || tx->http_req || tx->http_resp || tx->nh2 || tx->nsmb || tx->nmqtt ||
 		      tx->nkrb5 || tx->npop3 || tx->nldap || tx->nsip || tx->tls_new || tx->ssh_new ||
 		      tx->quic || tx->snmp || tx->tftp || tx->ike || tx->nnfs || tx->nws || tx->rfb ||
-		      tx->dce_tx || tx->nftp || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log));
+		      tx->dce_tx || tx->nftp || tx->nftp_unans || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log));
 }
 
 /* The instances of buffer b a rule inspects: this packet's, or for a =>
@@ -3181,8 +3210,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			bool stream = false;
 			dt->xs.b64_len = 0;
 			st.cur_buf = BUF_PAYLOAD;
-			const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
-			if (pl->cnt) {
+			const struct sm_list *pl = rule_list(r, BUF_PAYLOAD);
+			if (pl && pl->cnt) {
 				bool pkt_only = (r->flow_flags & RF_NO_STREAM) ||
 						(r->hdr_mask & (1u << HC_DSIZE));
 				if (reasm && !pkt_only) {
@@ -3209,15 +3238,19 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
 				continue;
 			bool all = true;
+			st.ctx_len = 0;
 			struct binst fb;
-			for (int b = 1; b < r->nlists && all; b++)
-				if (r->lists[b].cnt && b != BUF_BASE64_DATA) {
+			for (unsigned li = 0; li < r->nlists && all; li++) {
+				const struct sm_list *l = &r->lists[li];
+				int b = l->buf;
+				if (l->cnt && b != BUF_PAYLOAD && b != BUF_BASE64_DATA) {
 					st.cur_buf = (int16_t)b;
-					all = inspect_instances(&r->lists[b],
+					all = inspect_instances(l,
 								b == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
 									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b), sel),
 								RULE_DOT(r, b), &st);
 				}
+			}
 			for (unsigned x = 0; x < r->nxl && all; x++) {
 				const struct xlist *xl = &r->xl[x];
 				st.cur_buf = (int16_t)xl->buf;
@@ -3226,13 +3259,14 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 								xl->side ? xl->side : buffer_side(xl->buf), sel),
 						    &st);
 			}
-			if (all && r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt) {
+			const struct sm_list *b64l = all ? rule_list(r, BUF_BASE64_DATA) : NULL;
+			if (b64l && b64l->cnt) {
 				/* base64_data: what base64_decode left on the path that matched */
 				st.buf = dt->xs.b[XS_B64];
 				st.len = dt->xs.b64_len;
 				st.cur_buf = BUF_BASE64_DATA;
 				st.budget = 3000;
-				all = st.len && payload_inspect(&r->lists[BUF_BASE64_DATA], &st);
+				all = st.len && payload_inspect(b64l, &st);
 			}
 			if (!all)
 				continue;
@@ -3294,12 +3328,16 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			al->severity = r->priority;
 			al->target = r->target;
 			al->stream = stream;
+			al->http_tx = r->http_parts != 0;
 			al->msg = r->msg;
 			al->category = r->category;
-			al->metadata = r->metadata;
+			al->meta = r->meta;
+			al->nmeta = r->nmeta;
 			al->text = r->text;
 			al->frame_type = r->frame_type;
 			al->h2 = (int8_t)sel;
+			memcpy(al->context, st.ctx, st.ctx_len);
+			al->context[st.ctx_len] = 0;
 		}
 	}
 	if (st.ent_buf >= 0) {

@@ -270,12 +270,8 @@ static int kw_classtype(struct rule *r, const char *arg, struct parse_ctx *pc)
 		return -1;
 	for (size_t i = 0; i < pc->nclasses; i++) {
 		if (!strcmp(pc->classes[i].name, arg)) {
-			v_free(r->classtype);
-			v_free(r->category);
-			r->classtype = v_strdup(arg);
-			r->category = v_strdup(pc->classes[i].desc);
-			if (!r->classtype || !r->category)
-				FAIL("out of memory");
+			r->classtype = pc->classes[i].name;
+			r->category = pc->classes[i].desc;
 			if (!(r->hdr_mask & (1u << 31)))
 				r->priority = pc->classes[i].prio;
 			return 0;
@@ -294,25 +290,55 @@ static int kw_reference(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* One member of the metadata object, "key":["v",...], kept in the rule:
+ * pooled by the engine when it has a pool, else the rule's own copy. */
+static int meta_add(struct rule *r, const char *m, size_t n, struct parse_ctx *pc)
+{
+	if (r->nmeta == UINT8_MAX || (r->nmeta && r->meta_owned != !pc->pool))
+		return 0; /* (a rule's metadata past 255 keys is not kept) */
+	const char *seg;
+	if (pc->pool) {
+		seg = str_pool_get(pc->pool, m, n);
+	} else {
+		char *d = v_malloc(n + 1);
+		if (d) {
+			memcpy(d, m, n);
+			d[n] = '\0';
+		}
+		seg = d;
+	}
+	if (!seg)
+		FAIL("out of memory");
+	const char **v = v_realloc(r->meta, (r->nmeta + 1u) * sizeof(*v));
+	if (!v) {
+		if (!pc->pool)
+			v_free((char *)seg);
+		FAIL("out of memory");
+	}
+	r->meta = v;
+	r->meta[r->nmeta++] = seg;
+	r->meta_owned = !pc->pool;
+	return 0;
+}
+
 static int kw_metadata(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "metadata", pc))
 		return -1;
-	/* "k v, k v" -> "k":["v",...] pairs merged into one object */
+	/* "k v, k v" -> "k":["v",...] members, values grouped by key in
+	 * first-seen order; a later metadata keyword adds its own members */
 	char *d = v_strdup(arg);
 	if (!d)
 		FAIL("out of memory");
-	struct jbuf jb = { 0 };
-	jb_open_object(&jb, NULL);
 	char *save = NULL;
 	char keys[64][64];
 	int nkeys = 0;
-	/* group values by key, in first-seen order */
 	char *pairs[256];
 	int np = 0;
 	for (char *t = strtok_r(d, ",", &save); t && np < 256; t = strtok_r(NULL, ",", &save))
 		pairs[np++] = trim(t);
-	for (int i = 0; i < np; i++) {
+	int rc = 0;
+	for (int i = 0; i < np && !rc; i++) {
 		char *sp = pairs[i];
 		size_t kl = strcspn(sp, " \t");
 		char key[64];
@@ -328,6 +354,8 @@ static int kw_metadata(struct rule *r, const char *arg, struct parse_ctx *pc)
 		for (char *q = key; *q; q++)
 			if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-' && *q != '.')
 				*q = '_';
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
 		jb_open_array(&jb, key);
 		for (int j = i; j < np; j++) {
 			size_t l2 = strcspn(pairs[j], " \t");
@@ -336,40 +364,17 @@ static int kw_metadata(struct rule *r, const char *arg, struct parse_ctx *pc)
 			jb_str(&jb, NULL, trim(pairs[j] + l2));
 		}
 		jb_close(&jb);
-	}
-	jb_close(&jb);
-	v_free(d);
-	if (jb.oom) {
+		jb_close(&jb);
+		if (jb.oom || jb.len < 2) {
+			jb_fini(&jb);
+			v_free(d);
+			FAIL("out of memory");
+		}
+		rc = meta_add(r, jb.buf + 1, jb.len - 2, pc); /* without the braces */
 		jb_fini(&jb);
-		FAIL("out of memory");
 	}
-	/* merge with an earlier metadata keyword: "{a}" + "{b}" -> "{a,b}" */
-	char *merged;
-	size_t n = jb.len;
-	if (r->metadata && strlen(r->metadata) > 2 && n > 2) {
-		size_t ol = strlen(r->metadata);
-		merged = v_malloc(ol + n);
-		if (merged) {
-			memcpy(merged, r->metadata, ol - 1);
-			merged[ol - 1] = ',';
-			memcpy(merged + ol, jb.buf + 1, n - 1);
-			merged[ol + n - 1] = '\0';
-		}
-	} else if (r->metadata && strlen(r->metadata) > 2) {
-		merged = v_strdup(r->metadata);
-	} else {
-		merged = v_malloc(n + 1);
-		if (merged) {
-			memcpy(merged, jb.buf, n);
-			merged[n] = '\0';
-		}
-	}
-	jb_fini(&jb);
-	if (!merged)
-		FAIL("out of memory");
-	v_free(r->metadata);
-	r->metadata = merged;
-	return 0;
+	v_free(d);
+	return rc;
 }
 
 static int kw_target(struct rule *r, const char *arg, struct parse_ctx *pc)
@@ -488,7 +493,7 @@ static int kw_rawbytes(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
-static int content_numvar(struct rule *r, const char *arg, const char *kw, struct numvar *nv,
+static int content_numvar(struct rule *r, const char *arg, const char *kw, struct cnumvar *cv,
 			  bool *has, struct parse_ctx *pc)
 {
 	struct sm_content *c = last_content(r, kw, pc);
@@ -496,8 +501,13 @@ static int content_numvar(struct rule *r, const char *arg, const char *kw, struc
 		return -1;
 	if (need_arg(arg, kw, pc))
 		return -1;
-	if (parse_numvar(r, arg, nv) < 0)
+	struct numvar nv;
+	if (parse_numvar(r, arg, &nv) < 0)
 		FAIL("%s: bad value \"%s\"", kw, arg);
+	if (nv.var < 0 && (nv.v < INT32_MIN || nv.v > INT32_MAX))
+		FAIL("%s: %lld is out of range", kw, (long long)nv.v);
+	cv->v = (int32_t)nv.v;
+	cv->var = nv.var;
 	*has = true;
 	return 0;
 }
@@ -740,6 +750,7 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	}
 	static char load[4200], save[4200];
 	bool typed = false, subdomain = false;
+	const char *ctx_key = NULL;
 	for (int i = first; i < n; i++) {
 		char *k = toks[i], *v = k;
 		while (*v && *v != ' ' && *v != '\t')
@@ -772,11 +783,23 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 		} else if (!strcmp(k, "memcap")) {
 			if (parse_size(v, &o.memcap) < 0 || !o.memcap)
 				FAIL("dataset: memcap \"%s\" is not a size", v);
-		} else if (!strcmp(k, "hashsize") || !strcmp(k, "context_key")) {
-			/* the table grows by itself; alert context is not kept */
+		} else if (!strcmp(k, "hashsize")) {
+			/* the table grows by itself */
+		} else if (!strcmp(k, "context_key")) {
+			/* datajson: a match puts the value's object in the
+			 * alert, as alert.context.KEY */
+			if (!*v || strlen(v) > 63 || strpbrk(v, "\"\\"))
+				FAIL("dataset: context_key \"%s\" is not a name of 1 to 63 characters", v);
+			ctx_key = v;
+		} else if (!strcmp(k, "remove_key")) {
+			o.remove_key = true;
+		} else if (!strcmp(k, "array_key")) {
+			FAIL("dataset: array_key is not supported (the file must be an array of objects)");
 		} else if (!strcmp(k, "format")) {
-			if (!strcmp(v, "ndjson") || !strcmp(v, "json"))
+			if (!strcmp(v, "ndjson"))
 				o.ndjson = true;
+			else if (!strcmp(v, "json"))
+				o.ndjson = o.json_array = true;
 			else if (strcmp(v, "csv"))
 				FAIL("dataset: format \"%s\" is not csv, json or ndjson", v);
 		} else if (!strcmp(k, "value_key")) {
@@ -792,6 +815,11 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	o.untyped = !typed; /* the set another rule made, or an error */
 	if (o.ndjson && !o.value_key)
 		FAIL("dataset: format ndjson needs value_key");
+	if (ctx_key && (!o.ndjson || rep))
+		FAIL("dataset: context_key needs format json or ndjson");
+	if (o.remove_key && !ctx_key)
+		FAIL("dataset: remove_key needs context_key");
+	o.json_ctx = ctx_key != NULL;
 	char err[256] = "";
 	struct dataset *ds = dataset_open(&o, err, sizeof(err));
 	if (!ds)
@@ -799,7 +827,9 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 	struct sm *s = add_sm(r, SM_DATASET, pc);
 	if (!s)
 		return -1;
-	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc };
+	s->u.ds = (struct sm_dataset){ ds, (uint8_t)cmd, subdomain, rep, repc, "" };
+	if (ctx_key)
+		snprintf(s->u.ds.ctx_key, sizeof(s->u.ds.ctx_key), "%s", ctx_key);
 	return 0;
 }
 

@@ -151,6 +151,62 @@ static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *names[NS_COUNT][NAME_MAX_PER_SPACE];
 static uint32_t names_cnt[NS_COUNT];
 
+static uint64_t pool_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool pool_grow(struct str_pool *sp)
+{
+	uint32_t nc = sp->cap ? sp->cap * 2 : 1024;
+	char **ns = v_calloc(nc, sizeof(*ns));
+	if (!ns)
+		return false;
+	for (uint32_t i = 0; i < sp->cap; i++) {
+		if (!sp->slot[i])
+			continue;
+		uint32_t j = (uint32_t)pool_hash(sp->slot[i], strlen(sp->slot[i])) & (nc - 1);
+		while (ns[j])
+			j = (j + 1) & (nc - 1);
+		ns[j] = sp->slot[i];
+	}
+	sp->bytes += (uint64_t)(nc - sp->cap) * sizeof(*ns);
+	v_free(sp->slot);
+	sp->slot = ns;
+	sp->cap = nc;
+	return true;
+}
+
+const char *str_pool_get(struct str_pool *sp, const char *s, size_t len)
+{
+	if ((sp->cnt + 1) * 2 > sp->cap && !pool_grow(sp))
+		return NULL;
+	uint32_t j = (uint32_t)pool_hash(s, len) & (sp->cap - 1);
+	for (; sp->slot[j]; j = (j + 1) & (sp->cap - 1))
+		if (!strncmp(sp->slot[j], s, len) && !sp->slot[j][len])
+			return sp->slot[j];
+	char *d = v_malloc(len + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	sp->slot[j] = d;
+	sp->cnt++;
+	sp->bytes += len + 1;
+	return d;
+}
+
+void str_pool_free(struct str_pool *sp)
+{
+	for (uint32_t i = 0; i < sp->cap; i++)
+		v_free(sp->slot[i]);
+	v_free(sp->slot);
+	memset(sp, 0, sizeof(*sp));
+}
+
 uint32_t name_intern(int space, const char *name)
 {
 	uint32_t id = UINT32_MAX;
@@ -207,9 +263,10 @@ void rule_free(struct rule *r)
 	if (!r)
 		return;
 	v_free(r->msg);
-	v_free(r->classtype);
-	v_free(r->category);
-	v_free(r->metadata);
+	if (r->meta_owned)
+		for (unsigned i = 0; i < r->nmeta; i++)
+			v_free((char *)r->meta[i]);
+	v_free(r->meta);
 	v_free(r->text);
 	v_free(r->file);
 	if (!r->sets_shared) {
@@ -530,8 +587,11 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 	}
 	struct rule *r = v_calloc(1, sizeof(*r));
 	char *buf = v_malloc(len + 1);
-	if (r && (r->lists = v_calloc(BUF_MAX, sizeof(*r->lists))))
+	if (r && (r->lists = v_calloc(BUF_MAX, sizeof(*r->lists)))) {
 		r->nlists = BUF_MAX;
+		for (int b = 0; b < BUF_MAX; b++)
+			r->lists[b].buf = (uint16_t)b;
+	}
 	if (!r || !buf || !r->lists) {
 		snprintf(pc->err, sizeof(pc->err), "out of memory");
 		goto fail;
@@ -665,16 +725,25 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 		r->fp_buf = -1;
 		r->fp_idx = -1;
 	}
-	/* keep the lists up to the last buffer used */
-	uint8_t used = 1;
+	/* keep only the lists of the buffers used, in buffer order */
+	unsigned used = 0;
 	for (int b = 0; b < BUF_MAX; b++)
-		if (r->lists[b].cnt)
-			used = (uint8_t)(b + 1);
-	struct sm_list *kept = v_realloc(r->lists, used * sizeof(*kept));
-	if (kept) {
-		r->lists = kept;
-		r->nlists = used;
+		used += r->lists[b].cnt != 0;
+	struct sm_list *kept = used ? v_malloc(used * sizeof(*kept)) : NULL;
+	if (used && !kept) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		goto fail;
 	}
+	for (int b = 0, k = 0; b < BUF_MAX; b++) {
+		if (r->lists[b].cnt)
+			kept[k++] = r->lists[b];
+		else
+			v_free(r->lists[b].v); /* emptied (its matches moved, uricontent) */
+	}
+	v_free(r->lists);
+	r->lists = kept;
+	r->nlists = (uint16_t)used;
+	r->compact = true;
 	v_free(buf);
 	return r;
 fail:

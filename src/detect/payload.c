@@ -29,6 +29,33 @@
 
 #define STEP_COST 1
 
+/* datajson: the matched value's object joins the rule's context as
+ * "KEY":{...} (what does not fit is left out). */
+static void ctx_add(struct insp *st, const struct sm_dataset *d)
+{
+	char js[DETECT_CTX_MAX];
+	if (!dataset_json(d->ds, st->buf, st->len, js, sizeof(js)))
+		return;
+	size_t kl = strlen(d->ctx_key), jl = strlen(js);
+	size_t at = st->ctx_len ? st->ctx_len - 1 : 1; /* over the closing brace */
+	if (at + kl + jl + 6 > sizeof(st->ctx))
+		return;
+	if (!st->ctx_len)
+		st->ctx[0] = '{';
+	else
+		st->ctx[at++] = ',';
+	st->ctx[at++] = '"';
+	memcpy(st->ctx + at, d->ctx_key, kl);
+	at += kl;
+	st->ctx[at++] = '"';
+	st->ctx[at++] = ':';
+	memcpy(st->ctx + at, js, jl);
+	at += jl;
+	st->ctx[at++] = '}';
+	st->ctx[at] = 0;
+	st->ctx_len = (uint16_t)at;
+}
+
 const uint8_t *payload_find(const uint8_t *buf, uint32_t len, const uint8_t *pat,
 			    const uint8_t *lower, uint32_t plen, bool nocase)
 {
@@ -57,6 +84,11 @@ const uint8_t *payload_find(const uint8_t *buf, uint32_t len, const uint8_t *pat
 }
 
 static int64_t nv(const struct numvar *n, const struct insp *st)
+{
+	return n->var >= 0 ? st->vars[n->var] : n->v;
+}
+
+static int64_t cnv(const struct cnumvar *n, const struct insp *st)
 {
 	return n->var >= 0 ? st->vars[n->var] : n->v;
 }
@@ -165,17 +197,17 @@ static bool match_content(const struct sm_list *l, uint32_t i, int64_t prev, str
 	if (c->startswith) {
 		end = c->len;
 	} else if (c->has_distance || c->has_within) {
-		int64_t dist = c->has_distance ? nv(&c->distance, st) : 0;
+		int64_t dist = c->has_distance ? cnv(&c->distance, st) : 0;
 		start = prev + dist;
 		if (c->has_within)
-			end = MIN(end, start + nv(&c->within, st));
+			end = MIN(end, start + cnv(&c->within, st));
 		if (start < 0)
 			start = 0;
 	} else {
 		if (c->has_offset)
-			start = nv(&c->offset, st);
+			start = cnv(&c->offset, st);
 		if (c->has_depth)
-			end = MIN(end, start + nv(&c->depth, st));
+			end = MIN(end, start + cnv(&c->depth, st));
 	}
 	if (start < 0)
 		start = 0;
@@ -363,6 +395,8 @@ static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct
 			       match_from(l, i + 1, prev, st);
 		}
 		bool ok = dataset_cmd(d->ds, d->cmd, st->buf, st->len);
+		if (ok && d->ctx_key[0] && d->cmd == DS_ISSET)
+			ctx_add(st, d);
 		if (d->subdomain && (d->cmd == DS_ISSET || d->cmd == DS_ISNOTSET)) {
 			/* ".a.b.c": also ".b.c" and ".c" (a name with dotprefix) */
 			for (uint32_t k = 1; k < st->len && ok == (d->cmd == DS_ISNOTSET); k++)

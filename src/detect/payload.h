@@ -20,6 +20,8 @@ struct insp {
 	int16_t cur_buf;            /* the buffer being inspected (for entropy's record) */
 	int16_t ent_buf;            /* entropy: the buffer of the value kept, or -1 */
 	double ent_val;
+	char ctx[DETECT_CTX_MAX];    /* datajson: "{\"KEY\":{...},...}" of the rule's matches */
+	uint16_t ctx_len;            /* (0: none; reset per rule) */
 	bool tx_here;                /* a transaction progressed on this packet (absent) */
 	bool dns_here;               /* ... a DNS message (absent on a DNS buffer) */
 };

@@ -88,6 +88,14 @@ struct numvar {
 
 #define RULE_MAX_VARS 8
 
+/* A content's offset, depth, distance or within: a literal in int32
+ * range (Suricata's) or a variable; half a struct numvar, and a rule of
+ * ET Open has several contents. */
+struct cnumvar {
+	int32_t v;
+	int8_t var; /* -1: literal */
+};
+
 struct sm_content {
 	uint8_t *pat;
 	uint8_t *lower; /* lowercased copy for nocase */
@@ -96,7 +104,7 @@ struct sm_content {
 	bool has_offset, has_depth, has_distance, has_within;
 	bool fast_pattern, fp_only;
 	uint32_t fp_off, fp_len; /* fast_pattern:off,len chop */
-	struct numvar offset, depth, distance, within;
+	struct cnumvar offset, depth, distance, within;
 };
 
 struct sm_pcre {
@@ -147,12 +155,16 @@ struct sm_asn1 {
  * (dataset.h); with match subdomain, also each of its suffixes that
  * starts at a dot */
 struct dataset;
+#ifndef DETECT_CTX_MAX
+#define DETECT_CTX_MAX 1024 /* an alert's datajson context (alert.context), bytes */
+#endif
 struct sm_dataset {
 	struct dataset *ds;
 	uint8_t cmd;                /* enum ds_cmd */
 	bool subdomain;
 	bool datarep;               /* datarep: in the set, and its reputation against rep */
 	struct numcmp rep;
+	char ctx_key[64];           /* datajson: the alert's context.KEY ("" none) */
 };
 
 /* base64_decode: what base64_data then inspects */
@@ -180,6 +192,7 @@ struct sm {
 struct sm_list {
 	struct sm *v;
 	uint32_t cnt;
+	uint16_t buf;             /* the buffer it inspects */
 };
 
 enum flowbit_op { FB_SET, FB_UNSET, FB_TOGGLE, FB_ISSET, FB_ISNOTSET, FB_NOALERT };
@@ -330,9 +343,13 @@ struct rule {
 	uint8_t target;      /* 0 none, 1 src_ip, 2 dest_ip */
 	uint8_t priority;
 	char *msg;
-	char *classtype;
-	char *category;
-	char *metadata;      /* pre-rendered JSON object body, or NULL */
+	const char *classtype;  /* the engine's classification entry (not owned) */
+	const char *category;
+	/* metadata, rendered: "key":["v",...] parts (the object's members),
+	 * pooled by the engine (else owned: meta_owned) */
+	const char **meta;
+	uint8_t nmeta;
+	bool meta_owned;
 	char *text;          /* the rule as written, when alerts carry it (alert-rule) */
 	char *file;
 	unsigned line;
@@ -371,12 +388,14 @@ struct rule {
 	struct threshold th;      /* threshold: */
 	struct threshold df;      /* detection_filter: */
 
-	/* one list per buffer, indexed by buffer; while the rule is parsed
-	 * all BUF_MAX exist, afterwards only those up to the last buffer the
-	 * rule uses (nlists): most rules inspect the payload or one or two
-	 * sticky buffers, and a full array was half of a rule's memory */
+	/* the match lists: while the rule is parsed one per buffer, indexed
+	 * by buffer (nlists BUF_MAX); once parsed (compact) only the lists
+	 * of the buffers it uses, in buffer order: ET Open's rules use 1.3
+	 * buffers each, and an array up to the last one used averaged 12.8
+	 * lists.  rule_list() finds a buffer's. */
 	struct sm_list *lists;
-	uint8_t nlists;
+	uint16_t nlists;
+	bool compact;
 	uint8_t nvars;            /* byte_extract / byte_math variables */
 	char **var_names;         /* RULE_MAX_VARS, made by the first variable */
 
@@ -395,6 +414,17 @@ struct rule {
 	struct sm *last_content;  /* for content modifiers */
 	struct sm *last_pm;       /* last payload match, for relative keywords */
 };
+
+/* The list of buffer b, or NULL when the parsed rule has none. */
+static inline const struct sm_list *rule_list(const struct rule *r, int b)
+{
+	if (!r->compact)
+		return b >= 0 && b < r->nlists ? &r->lists[b] : NULL;
+	for (unsigned i = 0; i < r->nlists && r->lists[i].buf <= b; i++)
+		if (r->lists[i].buf == b)
+			return &r->lists[i];
+	return NULL;
+}
 
 /* Has rule r a dotprefix on buffer b? */
 #define RULE_DOT(r, b) ((bool)((r)->dotprefix[(b) / 64] >> ((b) % 64) & 1))

@@ -95,6 +95,7 @@ struct flow {
 	uint8_t icmp_type[2], icmp_code[2];
 	bool icmp_seen[2];
 	uint16_t alproto;
+	uint16_t alproto_orig; /* before an upgrade (STARTTLS, h2c, WebSocket, DoH), else 0 */
 	uint8_t alp_dir[2];  /* what each direction's first data looked like, when not alproto
 			      * (eve app_proto_ts / app_proto_tc); 0xff: probed, the same */
 	uint8_t policy;      /* allowlist decision at its first packet (worker.c POL_*) */
@@ -102,6 +103,7 @@ struct flow {
 	uint8_t mac[2][6];
 	uint8_t ew;          /* early warning: long-session grades reported (low bits), idle (0x80); a spoofed source reported (0x40) */
 	uint32_t dns_tx;     /* DNS messages seen (the next one's tx_id) */
+	uint32_t app_tx;     /* transactions its parsers started (flow.tx_cnt) */
 	uint16_t dns_nolog_id; /* a config rule's DNS query: its answer is not logged either */
 	bool dns_nolog;
 	struct tcp_peer peer[2];

@@ -349,8 +349,8 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	}
 	if (f->alproto && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
-	if (f->alproto == ALP_DOH2)
-		jb_str(jb, "app_proto_orig", "http2");
+	if (f->alproto_orig && f->alproto_orig < ALP_MAX) /* the protocol before an upgrade */
+		jb_str(jb, "app_proto_orig", alproto_names[f->alproto_orig]);
 	/* a direction that spoke another protocol than the flow's */
 	for (int d = 0; d < 2; d++)
 		if (f->alp_dir[d] && f->alp_dir[d] < ALP_MAX)
@@ -366,6 +366,10 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 	jb_str(jb, "state", (f->flags & FLOW_F_BYPASS) ? "bypassed" : flow_state_names[f->state]);
 	jb_str(jb, "reason", flow_end_names[f->end_reason]);
 	jb_bool(jb, "alerted", f->flags & FLOW_F_ALERTED);
+	/* as Suricata 8: the transactions the flow's parser started */
+	uint64_t txn = app_flow_tx_cnt(f);
+	if (txn)
+		jb_u64(jb, "tx_cnt", txn);
 	/* as Suricata 7+: the action a rule applied to the whole flow */
 	if (f->flags & FLOW_F_DROP)
 		jb_str(jb, "action", "drop");
@@ -563,10 +567,20 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 	jb_str(jb, "signature", a->msg ? a->msg : "");
 	jb_str(jb, "category", a->category ? a->category : "");
 	jb_u64(jb, "severity", a->severity);
-	if (a->metadata)
-		jb_raw(jb, "metadata", a->metadata);
+	if (a->nmeta) {
+		/* the object, from its members */
+		jb_raw(jb, "metadata", "{");
+		for (unsigned i = 0; i < a->nmeta; i++) {
+			if (i)
+				jb_append(jb, ",", 1);
+			jb_append(jb, a->meta[i], strlen(a->meta[i]));
+		}
+		jb_append(jb, "}", 1);
+	}
 	if (a->text)
 		jb_str(jb, "rule", a->text);
+	if (a->context[0]) /* datajson: the objects the rule's matches named */
+		jb_raw(jb, "context", a->context);
 	if (a->target && p->ip_ver) {
 		/* source/target as Suricata writes them for target: */
 		bool src_is_target = a->target == 1;
@@ -615,6 +629,8 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			ssh_log_fields(jb, si);
 			jb_close(jb);
 		} else if (f->alproto == ALP_HTTP && (req = app_http_peek(f, &resp))) {
+			if (a->http_tx) /* an app-layer match names its transaction */
+				jb_u64(jb, "tx_id", (tx && tx->http_req ? tx->http_req : req)->tx_id);
 			jb_open_object(jb, "http");
 			http_log_fields(jb, req, resp, ec->http_headers);
 			jb_close(jb);
@@ -819,6 +835,8 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 		jb_str(jb, "pkt_src", pkt_src(p));
 	jb_open_object(jb, "tls");
 	tls_log_fields(jb, t);
+	if (f->alproto_orig && f->alproto_orig < ALP_MAX && f->alproto == ALP_TLS)
+		jb_str(jb, "from_proto", alproto_names[f->alproto_orig]); /* after STARTTLS */
 	jb_close(jb);
 	flow_metadata(jb, f);
 	jb_close(jb);
@@ -1467,6 +1485,10 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 		jb_str(jb, "sha256", fi->facts.sha256);
 	jb_bool(jb, "stored", fi->facts.stored);
 	jb_u64(jb, "size", fi->size);
+	if (fi->range_end) { /* a 206's part, as Suricata writes it */
+		jb_u64(jb, "start", fi->range_start);
+		jb_u64(jb, "end", fi->range_end);
+	}
 	jb_u64(jb, "tx_id", fi->tx_id);
 	jb_close(jb);
 	flow_metadata(jb, f);

@@ -81,6 +81,8 @@ def main():
           'packet completing the header (6)',
           sorted(a) == [1, 2] and a[2].get('pcap_cnt') == 4 and a[1].get('pcap_cnt') == 6 and
           all(e['pkt_src'] == 'wire/pcap' for e in a.values()))
+    check('an HTTP buffer\'s alert names its transaction (tx_id 0), a raw one does not',
+          a[2].get('tx_id') == 0 and 'tx_id' not in a[1])
     a = run(vigil, capture(False), 'no')
     check('acknowledged: unacknowledged bytes are inspected at the flow end',
           sorted(a) == [1, 2] and

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target for dataset files (detect/dataset.c): the input is a
  * file loaded as each type of set (strings in base64, MD5 and SHA-256 in
- * hex, IPv4, IP), as ndjson with a value key and as a datarep set
- * ("value,N"), then saved and loaded
+ * hex, IPv4, IP), as ndjson with a value key, as datajson (ndjson and a
+ * JSON array, each value's object kept, with and without remove_key)
+ * and as a datarep set ("value,N"), then saved and loaded
  * back; every command runs on a few values.  Nothing may crash, leak or
  * read out of bounds; a set that loaded must load its saved copy with
  * the same count.
@@ -32,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fwrite(data, 1, size, f);
 	fclose(f);
 	static const uint8_t probe[] = "admin";
-	for (int t = 0; t <= DS_IP + 2; t++) {
+	for (int t = 0; t <= DS_IP + 5; t++) {
 		char err[256] = "";
 		struct ds_open o = { .name = "f", .type = t > DS_IP ? DS_STRING : (enum ds_type)t,
 				     .load = path, .save = saved, .memcap = 1 << 20 };
@@ -41,6 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			o.value_key = "v";
 		}
 		o.rep = t == DS_IP + 2; /* datarep: "value,N" lines */
+		if (t >= DS_IP + 3) {
+			/* datajson: ndjson, a JSON array; the object kept, its value's
+			 * member removed or not (a nested key) */
+			o.ndjson = true;
+			o.json_array = t != DS_IP + 3;
+			o.value_key = t == DS_IP + 5 ? "a.v" : "v";
+			o.json_ctx = true;
+			o.remove_key = t != DS_IP + 4;
+		}
 		struct dataset *ds = dataset_open(&o, err, sizeof(err));
 		if (ds) {
 			for (int c = DS_SET; c <= DS_ISNOTSET; c++)
@@ -48,6 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			dataset_cmd(ds, DS_ISSET, probe, 5);
 			uint32_t rep;
 			dataset_rep(ds, probe, 5, &rep);
+			char js[1024];
+			if (dataset_json(ds, probe, 5, js, sizeof(js)) && strlen(js) >= sizeof(js))
+				abort();
 			uint64_t n = dataset_count(ds);
 			if (datasets_save_all() == 0) {
 				datasets_free_all();

@@ -43,14 +43,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(buf, nul + 1, plen);
 		/* every list over the payload as if it were its buffer;
 		 * base64_data over what base64_decode left */
-		for (int b = 0; b < r->nlists; b++) {
+		for (unsigned li = 0; li < r->nlists; li++) {
 			struct insp st = { .buf = buf, .len = (uint32_t)plen, .budget = 3000,
 					   .md = md, .mctx = mctx, .xs = &xs };
-			if (b == BUF_BASE64_DATA) {
+			if (r->lists[li].buf == BUF_BASE64_DATA) {
 				st.buf = xs.b[XS_B64];
 				st.len = xs.b64_len;
 			}
-			payload_inspect(&r->lists[b], &st);
+			payload_inspect(&r->lists[li], &st);
 		}
 		/* transformed buffers: the chain over the payload, then the list */
 		for (unsigned x = 0; x < r->nxl; x++) {

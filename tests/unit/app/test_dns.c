@@ -52,9 +52,22 @@ static void test_hostile_names(void **state)
 	/* a pointer to itself */
 	const uint8_t loop[] = "\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x0c\x00\x01\x00\x01";
 	assert_false(dns_parse(guard_copy(loop, sizeof(loop) - 1), sizeof(loop) - 1, &m) && m.nq);
-	/* a forward pointer */
+	/* a forward pointer that points past the message */
 	const uint8_t fwd[] = "\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\xc0\x20\x00\x01\x00\x01";
 	assert_false(dns_parse(guard_copy(fwd, sizeof(fwd) - 1), sizeof(fwd) - 1, &m) && m.nq);
+	/* a forward pointer to a name later in the message (Suricata 8
+	 * follows it): the first query names the second's name */
+	const uint8_t fwd2[] = "\x00\x01\x01\x00\x00\x02\x00\x00\x00\x00\x00\x00"
+			       "\xc0\x12\x00\x01\x00\x01"
+			       "\x01x\x03net\x00\x00\x01\x00\x01";
+	assert_true(dns_parse(guard_copy(fwd2, sizeof(fwd2) - 1), sizeof(fwd2) - 1, &m));
+	assert_int_equal(m.nq, 2);
+	assert_string_equal(m.q[0].name, "x.net");
+	assert_string_equal(m.q[1].name, "x.net");
+	/* two pointers to each other: the jump limit ends the loop */
+	const uint8_t ping[] = "\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+			       "\xc0\x12\x00\x01\x00\x01\xc0\x0c";
+	assert_false(dns_parse(guard_copy(ping, sizeof(ping) - 1), sizeof(ping) - 1, &m) && m.nq);
 	/* 60 labels of 63 bytes: the name is cut at 255, no overflow */
 	uint8_t big[12 + 60 * 64 + 5];
 	memset(big, 0, sizeof(big));

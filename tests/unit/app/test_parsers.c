@@ -202,7 +202,9 @@ static void test_http_gap(void **state)
 	assert_memory_equal(s.body[1], "abc", 3);
 	assert_int_equal(a.tx.nfiles, 1);
 	assert_false(a.tx.files[0]->facts.gaps);
+	/* flow.tx_cnt: the two transactions, kept past the parser's state */
 	app_flow_free_ctx(&a, &f);
+	assert_int_equal(app_flow_tx_cnt(&f), 2);
 	assert_int_equal(a.mc.used, 0);
 }
 
@@ -400,6 +402,317 @@ static void test_http_memcap_and_events(void **state)
 	assert_true(HAS(e, APP_EV_HTTP_REQ_MISSING_COLON));
 	e = request_events("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1 << 20, NULL);
 	assert_true(app_ev_count(&e) == 0);
+}
+
+/* Bytes from the client after an HTTP/0.9 request are not HTTP: they are
+ * not parsed, and neither they nor the close are a parser error (libhtp
+ * 0.5 fails them with "Missing inbound transaction data"; Suricata 8
+ * ignores them). */
+static void test_http_data_after_09(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	struct http_seen s;
+	memset(&s, 0, sizeof(s));
+	uint64_t err0 = cnt.v[CNT_APP_ERR_HTTP];
+	static const char r1[] = "POST abcd12345\r\n";
+	static const char s1[] = "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n";
+	static const char r2[] = "USER abab1212 \"zz\" \"yy\" :f6e1 l6e13\n";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, http_cb, &s);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	feed(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0, http_cb, &s);
+	feed(&a, &f, 0, (const uint8_t *)r2, sizeof(r2) - 1, 0, http_cb, &s);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 0);
+	http_cb(&a.tx, &s);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	http_cb(&a.tx, &s);
+	assert_string_equal(s.uri, "abcd12345");
+	assert_int_equal(cnt.v[CNT_APP_ERR_HTTP], err0);
+	assert_false(HAS(s.events, APP_EV_HTTP_UNKNOWN_ERROR));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* The http object: "length" (the response body's) is written before a
+ * response too, as 0, as Suricata writes it in every record. */
+static void test_http_record_length(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /cgi-bin/x HTTP/1.1\r\nHost: h\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	const struct http_msg *req = app_http_last_request(&f);
+	assert_non_null(req);
+	char rec[2][512];
+	for (int k = 0; k < 2; k++) {
+		const struct http_msg *resp = NULL;
+		if (k) {
+			app_tx_reset(&a);
+			app_stream_data(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0);
+			resp = a.tx.http_resp;
+			assert_non_null(resp);
+		}
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		http_log_fields(&jb, req, resp, 0);
+		jb_close(&jb);
+		snprintf(rec[k], sizeof(rec[k]), "%.*s", (int)jb.len, jb.buf);
+		jb_fini(&jb);
+	}
+	assert_non_null(strstr(rec[0], "\"url\":\"/cgi-bin/x\""));
+	assert_non_null(strstr(rec[0], "\"length\":0"));
+	assert_null(strstr(rec[0], "\"status\""));
+	assert_non_null(strstr(rec[1], "\"status\":200"));
+	assert_non_null(strstr(rec[1], "\"length\":5"));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* FTP: a command is final when its reply completes (tx.ftp, reply
+ * received) or when the server's close leaves it unanswered
+ * (tx.ftp_unans, for ftp.reply_received: no); not while its reply may
+ * still come. */
+static void test_ftp_unanswered_at_close(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 21;
+	static const char banner[] = "220 (vsFTPd 3.0.3)\r\n";
+	static const char user[] = "USER anonymous\r\n";
+	static const char ok[] = "331 Please specify the password.\r\n";
+	static const char pass[] = "PASS x\r\n";
+	feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+	feed(&a, &f, 0, (const uint8_t *)user, sizeof(user) - 1, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_FTP);
+	assert_int_equal(a.tx.nftp, 0);
+	assert_int_equal(a.tx.nftp_unans, 0);
+	feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nftp, 1);
+	assert_string_equal(a.tx.ftp[0]->command, "USER");
+	assert_true(a.tx.ftp[0]->reply_received);
+	feed(&a, &f, 0, (const uint8_t *)pass, sizeof(pass) - 1, 0, NULL, NULL);
+	assert_non_null(a.tx.ftp_cmd);
+	assert_int_equal(a.tx.nftp_unans, 0);
+	/* the client's close: a reply may still come */
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 0);
+	assert_int_equal(a.tx.nftp_unans, 0);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	assert_int_equal(a.tx.nftp_unans, 1);
+	assert_string_equal(a.tx.ftp_unans[0]->command, "PASS");
+	assert_false(a.tx.ftp_unans[0]->reply_received);
+	/* still written at flow end, once */
+	const struct ftp_info *u = app_ftp_unanswered(&f);
+	assert_non_null(u);
+	assert_string_equal(u->command, "PASS");
+	assert_null(app_ftp_unanswered(&f));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* ftp.file_before_port: a transfer command before any data port was
+ * negotiated; the connection is parsed on (the next command counts). */
+static void test_ftp_file_before_port(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 21;
+	static const char banner[] = "220 ready\r\n";
+	static const char retr[] = "RETR secret.txt\r\n";
+	static const char no[] = "425 Use PORT or PASV first.\r\n";
+	static const char pasv[] = "PASV\r\n";
+	static const char ok[] = "227 Entering Passive Mode (192,168,1,1,39,16).\r\n";
+	feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+	feed(&a, &f, 0, (const uint8_t *)retr, sizeof(retr) - 1, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_FTP);
+	assert_true(app_ev_has(&a.tx.events, APP_EV_FTP_FILE_BEFORE_PORT));
+	feed(&a, &f, 1, (const uint8_t *)no, sizeof(no) - 1, 0, NULL, NULL);
+	feed(&a, &f, 0, (const uint8_t *)pasv, sizeof(pasv) - 1, 0, NULL, NULL);
+	assert_string_equal(a.tx.ftp_cmd->command, "PASV");
+	feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.ftp[0]->dynamic_port, 39 * 256 + 16);
+	feed(&a, &f, 0, (const uint8_t *)retr, sizeof(retr) - 1, 0, NULL, NULL);
+	assert_string_equal(a.tx.ftp_cmd->command, "RETR");
+	assert_false(app_ev_has(&a.tx.events, APP_EV_FTP_FILE_BEFORE_PORT));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* A response body longer than the body limit, over several packets:
+ * the kept bytes are released once rules saw them, the file goes on
+ * (one file, its whole size). */
+static void test_http_file_past_body_limit(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 8, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n0123456789";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 0);
+	feed(&a, &f, 1, (const uint8_t *)"abcdefghij", 10, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 0);
+	feed(&a, &f, 1, (const uint8_t *)"ABCDEFGHIJ", 10, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 30);
+	assert_false(a.tx.files[0]->truncated);
+	assert_string_equal(a.tx.files[0]->name, "/f.bin");
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* Content-Range as Suricata reads it (http.content_range, fileinfo
+ * start / end of a 206's part); what does not parse is refused. */
+static void test_http_content_range(void **state)
+{
+	(void)state;
+	struct http_range r;
+#define CR(s_) http_content_range((const uint8_t *)(s_), (uint32_t)strlen(s_), &r)
+	assert_true(CR("bytes 500-1000/146515"));
+	assert_int_equal(r.start, 500);
+	assert_int_equal(r.end, 1000);
+	assert_int_equal(r.size, 146515);
+	assert_true(CR("bytes 0-0/*"));
+	assert_int_equal(r.start, 0);
+	assert_int_equal(r.size, -1);
+	assert_true(CR("bytes */37323"));
+	assert_int_equal(r.start, -1);
+	assert_int_equal(r.end, -1);
+	assert_int_equal(r.size, 37323);
+	static const char *const bad[] = { "", "bytes", "bytes */*", "bytes 5-4/10", "items 0-1/2",
+					   "bytes 0-1", "bytes 0-1/2x", "bytes -1/2",
+					   "bytes 99999999999999999999-1/2" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (CR(bad[i]))
+			fail_msg("accepted: %s", bad[i]);
+#undef CR
+	/* a 206's file carries where it lies */
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=10-14\r\n\r\n";
+	static const char s1[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 10-14/100\r\n"
+				 "Content-Length: 5\r\n\r\nabcde";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)s1, sizeof(s1) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 5);
+	assert_int_equal(a.tx.files[0]->range_start, 10);
+	assert_int_equal(a.tx.files[0]->range_end, 14);
+	app_flow_free_ctx(&a, &f);
+}
+
+/* HTTP byte ranges: the parts of one file (any order, overlapping, on
+ * any flow) make the whole once all its bytes came; the containers are
+ * bounded in number and time. */
+static void test_http_range_reassembly(void **state)
+{
+	(void)state;
+	range_reset();
+	static const char whole[] = "0123456789abcdefghijABCDEFGHIJ"; /* 30 bytes */
+	static const char key[] = "h\n/f\n";
+	struct range_ref r1, r2, r3;
+	struct file_facts facts;
+	uint64_t size = 0;
+	assert_true(range_open(&r1, key, sizeof(key) - 1, 10, 30, 1000));
+	assert_false(range_add(&r1, (const uint8_t *)whole + 10, 10, 1000, &facts, &size)); /* kept */
+	assert_true(range_open(&r2, key, sizeof(key) - 1, 20, 30, 2000));
+	assert_int_equal(r2.idx, r1.idx);                                                   /* the same file */
+	assert_false(range_add(&r2, (const uint8_t *)whole + 20, 10, 2000, &facts, &size));
+	assert_true(range_open(&r3, key, sizeof(key) - 1, 0, 30, 3000));
+	/* 0-14 overlaps the kept 10-19: the whole comes with it */
+	assert_true(range_add(&r3, (const uint8_t *)whole, 15, 3000, &facts, &size));
+	assert_int_equal(size, 30);
+	assert_false(facts.gaps);
+	assert_int_equal(r3.idx, -1);
+	/* nonsense refused */
+	assert_false(range_open(&r1, key, sizeof(key) - 1, 30, 30, 0));
+	assert_false(range_open(&r1, key, sizeof(key) - 1, 0, 0, 0));
+	/* bounded: one more container than RANGE_MAX evicts the oldest */
+	struct range_ref first, other;
+	assert_true(range_open(&first, "k0", 2, 5, 10, 10));
+	for (int i = 1; i <= RANGE_MAX; i++) {
+		char k[16];
+		int n = snprintf(k, sizeof(k), "k%d", i);
+		assert_true(range_open(&other, k, (size_t)n, 5, 10, 10 + (uint64_t)i));
+	}
+	assert_true(range_open(&other, "k0", 2, 0, 10, 100));
+	assert_int_not_equal(other.gen, first.gen); /* made afresh */
+	/* idle past the timeout: gone */
+	assert_true(range_open(&first, "t", 1, 5, 10, 1000));
+	assert_false(range_add(&first, (const uint8_t *)whole, 5, 1000, &facts, &size));
+	assert_true(range_open(&other, "t", 1, 0, 10, 1000 + RANGE_TIMEOUT_US + 1));
+	assert_int_not_equal(other.gen, first.gen);
+	assert_false(range_add(&other, (const uint8_t *)whole, 5, 1000 + RANGE_TIMEOUT_US + 1, &facts, &size));
+	range_reset();
+}
+
+/* Through HTTP: two flows' 206 responses make one whole file, written
+ * with the part that completed it (its own record too). */
+static void test_http_range_flows(void **state)
+{
+	(void)state;
+	range_reset();
+	static const char req[] = "GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char p2[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 4-7/8\r\n"
+				 "ETag: \"e1\"\r\nContent-Length: 4\r\n\r\nefgh";
+	static const char p1[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-3/8\r\n"
+				 "ETag: \"e1\"\r\nContent-Length: 4\r\n\r\nabcd";
+	struct app_ctx a;
+	struct flow f, g;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	flow_init(&g, ALP_UNKNOWN);
+	f.key.dp = g.key.dp = 80;
+	feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)p2, sizeof(p2) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1); /* the part */
+	assert_int_equal(a.tx.files[0]->size, 4);
+	feed(&a, &g, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	feed(&a, &g, 1, (const uint8_t *)p1, sizeof(p1) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 2); /* the whole, then the part */
+	bool saw_whole = false;
+	for (unsigned i = 0; i < a.tx.nfiles; i++)
+		if (a.tx.files[i]->size == 8) {
+			saw_whole = true;
+			assert_string_equal(a.tx.files[i]->name, "/f.bin");
+			assert_int_equal(a.tx.files[i]->range_end, 0);
+		}
+	assert_true(saw_whole);
+	/* a part that is the whole file: one file */
+	static const char p0[] = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-7/8\r\n"
+				 "Content-Length: 8\r\n\r\nabcdefgh";
+	feed(&a, &g, 0, (const uint8_t *)req, sizeof(req) - 1, 0, NULL, NULL);
+	feed(&a, &g, 1, (const uint8_t *)p0, sizeof(p0) - 1, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	app_flow_free_ctx(&a, &f);
+	app_flow_free_ctx(&a, &g);
+	assert_int_equal(a.mc.used, 0);
+	range_reset();
 }
 
 struct norm_seen {
@@ -1699,6 +2012,25 @@ static void test_http2_limits(void **state)
 	memset(&s, 0, sizeof(s));
 	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
 	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* 32 streams parked (never ended), then, on a later packet, a new
+	 * one: it takes the slot of the stream idle longest and is read */
+	n = 24;
+	for (uint32_t i = 0; i < 32; i++)
+		n += h2_frame(conv + n, 1, 0x04, 1 + 2 * i, get, sizeof(get));
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, conv, n, 0, h2_collect, &s);
+	assert_false(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
+	static const uint8_t evil[] = { 0x82, 0x86, 0x04, 0x05, '/', 'e', 'v', 'i', 'l', 0x01, 0x01, 'h' };
+	uint8_t late[64];
+	n = h2_frame(late, 1, 0x04 | 0x01, 65, evil, sizeof(evil));
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, late, n, 0, h2_collect, &s);
+	assert_true(app_ev_has(&s.events, APP_EV_HTTP2_TOO_MANY_STREAMS));
+	assert_string_equal(s.uri, "/evil");
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
 	/* a HEADERS then 100 CONTINUATIONs */
@@ -3614,6 +3946,14 @@ int main(void)
 		cmocka_unit_test(test_nfs_v3_tcp),
 		cmocka_unit_test(test_nfs_v3_large_write),
 		cmocka_unit_test(test_nfs_v2_udp),
+		cmocka_unit_test(test_http_data_after_09),
+		cmocka_unit_test(test_http_range_reassembly),
+		cmocka_unit_test(test_http_range_flows),
+		cmocka_unit_test(test_http_content_range),
+		cmocka_unit_test(test_http_file_past_body_limit),
+		cmocka_unit_test(test_ftp_unanswered_at_close),
+		cmocka_unit_test(test_ftp_file_before_port),
+		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
 		cmocka_unit_test(test_http2_br),

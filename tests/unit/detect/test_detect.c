@@ -58,7 +58,7 @@ static bool pmb(const char *opts, const void *data, size_t n)
 	st.buf = guard_copy(data, n);
 	st.len = (uint32_t)n;
 	st.budget = 3000;
-	bool ok = payload_inspect(&r->lists[BUF_PAYLOAD], &st);
+	bool ok = payload_inspect(rule_list(r, BUF_PAYLOAD), &st);
 	pcre2_match_data_free(st.md);
 	rule_free(r);
 	return ok;
@@ -84,11 +84,11 @@ static bool xm(const char *opts, const char *data, size_t n)
 	st.xs = &xs;
 	const uint8_t *in = guard_copy(data, n);
 	bool ok = true;
-	if (r->nlists > BUF_HTTP_URI && r->lists[BUF_HTTP_URI].cnt) {
+	if (rule_list(r, BUF_HTTP_URI)) {
 		st.buf = in;
 		st.len = (uint32_t)n;
 		st.budget = 3000;
-		ok = payload_inspect(&r->lists[BUF_HTTP_URI], &st);
+		ok = payload_inspect(rule_list(r, BUF_HTTP_URI), &st);
 	}
 	for (unsigned i = 0; ok && i < r->nxl; i++) {
 		assert_int_equal(r->xl[i].buf, BUF_HTTP_URI);
@@ -103,7 +103,7 @@ static bool xm(const char *opts, const char *data, size_t n)
 		st.budget = 3000;
 		ok = payload_inspect(&r->xl[i].list, &st);
 	}
-	assert_true(r->fp_buf != BUF_HTTP_URI || r->lists[BUF_HTTP_URI].cnt);
+	assert_true(r->fp_buf != BUF_HTTP_URI || rule_list(r, BUF_HTTP_URI));
 	xform_scratch_free(&xs);
 	pcre2_match_data_free(st.md);
 	rule_free(r);
@@ -194,14 +194,14 @@ static void test_pcre_backtrack_and_legacy_relative(void **state)
 		struct rule *r = parse(rules[i]);
 		if (!r)
 			fail_msg("%s: %s", rules[i], pc.err);
-		assert_true(r->nlists > BUF_HTTP_URI && r->lists[BUF_HTTP_URI].cnt >= 2);
-		assert_int_equal(r->lists[BUF_PAYLOAD].cnt, 0);
+		assert_true(rule_list(r, BUF_HTTP_URI) && rule_list(r, BUF_HTTP_URI)->cnt >= 2);
+		assert_null(rule_list(r, BUF_PAYLOAD));
 		rule_free(r);
 	}
 	/* not relative: stays in the payload */
 	struct rule *r = parse("alert tcp any any -> any any (uricontent:\"x\"; isdataat:5; sid:1;)");
 	assert_non_null(r);
-	assert_int_equal(r->lists[BUF_PAYLOAD].cnt, 1);
+	assert_int_equal(rule_list(r, BUF_PAYLOAD)->cnt, 1);
 	rule_free(r);
 }
 
@@ -221,14 +221,14 @@ static bool b64m(const char *opts, const char *data)
 	st.buf = guard_copy(data, strlen(data));
 	st.len = (uint32_t)strlen(data);
 	st.budget = 3000;
-	bool ok = payload_inspect(&r->lists[BUF_PAYLOAD], &st);
-	assert_true(r->nlists > BUF_BASE64_DATA && r->lists[BUF_BASE64_DATA].cnt);
+	bool ok = payload_inspect(rule_list(r, BUF_PAYLOAD), &st);
+	assert_true(rule_list(r, BUF_BASE64_DATA) != NULL);
 	assert_true(r->fp_buf != BUF_BASE64_DATA);
 	if (ok) {
 		st.buf = xs.b[XS_B64];
 		st.len = xs.b64_len;
 		st.budget = 3000;
-		ok = st.len && payload_inspect(&r->lists[BUF_BASE64_DATA], &st);
+		ok = st.len && payload_inspect(rule_list(r, BUF_BASE64_DATA), &st);
 	}
 	xform_scratch_free(&xs);
 	pcre2_match_data_free(st.md);
@@ -265,7 +265,7 @@ static void test_base64_and_more(void **state)
 	assert_int_equal(r->fc->ssize_which, SS_CLIENT);
 	assert_int_equal(r->fc->ssize.op, CMP_GE);
 	assert_int_equal(r->proto, 6);
-	assert_true(r->lists[BUF_TCP_HDR].cnt == 1);
+	assert_true(rule_list(r, BUF_TCP_HDR) && rule_list(r, BUF_TCP_HDR)->cnt == 1);
 	rule_free(r);
 	/* entropy: "abcd" has 2 bits per byte, "aaaa" none */
 	assert_true(pm("entropy: value = 2;", "abcd"));
@@ -488,8 +488,23 @@ static void test_parse_header_and_meta(void **state)
 	assert_string_equal(r->msg, "ET TEST \"quoted\" ; semi");
 	assert_string_equal(r->category, "A Network Trojan was detected");
 	assert_int_equal(r->priority, 1);
-	assert_string_equal(r->metadata,
-			    "{\"created_at\":[\"2024_01_01\"],\"former_category\":[\"MALWARE\"]}");
+	assert_int_equal(r->nmeta, 2);
+	assert_string_equal(r->meta[0], "\"created_at\":[\"2024_01_01\"]");
+	assert_string_equal(r->meta[1], "\"former_category\":[\"MALWARE\"]");
+	/* an engine's pool keeps one copy of a part many rules share */
+	struct str_pool sp = { 0 };
+	const char *x = str_pool_get(&sp, "\"k\":[\"v\"]xyz", 9), *y = str_pool_get(&sp, "\"k\":[\"v\"]", 9);
+	assert_ptr_equal(x, y);
+	assert_string_equal(x, "\"k\":[\"v\"]");
+	assert_ptr_not_equal(str_pool_get(&sp, "\"k\":[\"w\"]", 9), x);
+	for (int i = 0; i < 5000; i++) { /* growth keeps what was pooled */
+		char b[32];
+		int n = snprintf(b, sizeof(b), "\"n\":[\"%d\"]", i);
+		assert_non_null(str_pool_get(&sp, b, (size_t)n));
+	}
+	assert_ptr_equal(str_pool_get(&sp, "\"k\":[\"v\"]", 9), x);
+	assert_int_equal(sp.cnt, 5002);
+	str_pool_free(&sp);
 	uint8_t a[16] = { 192, 168, 1, 1 }, b[16] = { 8, 8, 8, 8 };
 	assert_true(addr_match(&r->src, 4, a));
 	assert_false(addr_match(&r->src, 4, b));
@@ -906,7 +921,7 @@ static void test_frame_and_websocket(void **state)
 			fail_msg("refused: %s: %s", ok[i].text, pc.err);
 		assert_int_equal(r->frame_type, ok[i].type);
 		assert_int_equal(r->alproto, ok[i].alp);
-		assert_true(r->lists[BUF_FRAME].cnt == 1);
+		assert_true(rule_list(r, BUF_FRAME) && rule_list(r, BUF_FRAME)->cnt == 1);
 		rule_free(r);
 	}
 	/* content on a frame's bytes: startswith / endswith / bsize */
@@ -919,11 +934,11 @@ static void test_frame_and_websocket(void **state)
 	st.buf = guard_copy(frame, 7);
 	st.len = 7;
 	st.budget = 3000;
-	assert_true(payload_inspect(&r->lists[BUF_FRAME], &st));
+	assert_true(payload_inspect(rule_list(r, BUF_FRAME), &st));
 	st.buf = guard_copy("\x81\x06hello!", 8);
 	st.len = 8;
 	st.budget = 3000;
-	assert_false(payload_inspect(&r->lists[BUF_FRAME], &st));
+	assert_false(payload_inspect(rule_list(r, BUF_FRAME), &st));
 	pcre2_match_data_free(st.md);
 	rule_free(r);
 	/* a frame vigil does not know: skipped, named */
@@ -1030,6 +1045,83 @@ static void test_inflate(void **state)
  * digests in hex, ndjson), set answering only the first time, unset,
  * match subdomain, a second rule reusing a set without its type, and the
  * files a rule may not name. */
+/* The context a rule's http.uri datajson matches give (alert.context);
+ * "" when the rule does not match. */
+static void ctx_of(const char *opts, const char *data, char *out, size_t cap)
+{
+	char text[2048];
+	snprintf(text, sizeof(text), "alert http any any -> any any (http.uri; %s sid:1;)", opts);
+	struct rule *r = parse(text);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", opts, pc.err);
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.buf = guard_copy(data, strlen(data));
+	st.len = (uint32_t)strlen(data);
+	st.budget = 3000;
+	bool ok = payload_inspect(rule_list(r, BUF_HTTP_URI), &st);
+	snprintf(out, cap, "%.*s", ok ? (int)st.ctx_len : 0, st.ctx);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+}
+
+/* datajson (Suricata 8): a set loaded from ndjson or a JSON array keeps
+ * each value's object; an isset match puts it in the alert under
+ * context_key (remove_key: without the value's member); the first of
+ * duplicate values stays; bad options are refused. */
+static void test_datajson(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-dj-XXXXXX", cwd[4096];
+	assert_non_null(mkdtemp(dir));
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	FILE *f = fopen("u.ndjson", "w");
+	assert_non_null(f);
+	fputs("{\"ioc\": {\"u\": \"/a\"}, \"year\": 2005}\n{\"ioc\": {\"u\": \"/b\"}, \"n\": 2}\n", f);
+	fclose(f);
+	f = fopen("u.json", "w");
+	assert_non_null(f);
+	fputs("[\n {\"u\": \"/x\", \"t\": \"first\"},\n {\"u\": \"/x\", \"t\": \"second\"},\n"
+	      " {\"u\": \"/y]}\", \"t\": [1, {\"z\": 2}]}\n]\n", f);
+	fclose(f);
+	char ctx[1024];
+	ctx_of("dataset:isset,dj-a,type string,load u.ndjson,format ndjson,context_key hit,value_key ioc.u;",
+	       "/a", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"hit\":{\"ioc\": {\"u\": \"/a\"}, \"year\": 2005}}");
+	ctx_of("dataset:isset,dj-a,type string,load u.ndjson,format ndjson,context_key hit,value_key ioc.u;",
+	       "/c", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "");
+	ctx_of("dataset:isset,dj-r,type string,load u.ndjson,format ndjson,context_key hit,value_key ioc.u,"
+	       "remove_key;", "/b", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"hit\":{\"ioc\": {}, \"n\": 2}}");
+	ctx_of("dataset:isset,dj-j,type string,load u.json,format json,context_key k,value_key u;", "/x", ctx,
+	       sizeof(ctx));
+	assert_string_equal(ctx, "{\"k\":{\"u\": \"/x\", \"t\": \"first\"}}");
+	ctx_of("dataset:isset,dj-j,type string,load u.json,format json,context_key k,value_key u;", "/y]}",
+	       ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"k\":{\"u\": \"/y]}\", \"t\": [1, {\"z\": 2}]}}");
+	/* two sets, one rule: both objects */
+	ctx_of("dataset:isset,dj-j,type string,load u.json,format json,context_key k,value_key u; "
+	       "dataset:isset,dj-j2,type string,load u.json,format json,context_key k2,value_key u,remove_key;",
+	       "/x", ctx, sizeof(ctx));
+	assert_string_equal(ctx, "{\"k\":{\"u\": \"/x\", \"t\": \"first\"},\"k2\":{\"t\": \"first\"}}");
+	static const char *const bad[] = {
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b1,type string,load u.ndjson,"
+		"remove_key,format ndjson,value_key ioc.u; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b2,type string,context_key k; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b3,type string,load u.json,format json,"
+		"context_key k,value_key u,array_key a; sid:1;)",
+		"alert http any any -> any any (http.uri; dataset:isset,dj-b4,type string,load u.json,format json,"
+		"context_key a\"b,value_key u; sid:1;)",
+	};
+	REFUSED(bad);
+	unlink("u.ndjson");
+	unlink("u.json");
+	assert_int_equal(chdir(cwd), 0);
+	rmdir(dir);
+}
+
 static void test_dataset(void **state)
 {
 	(void)state;
@@ -1169,6 +1261,7 @@ int main(void)
 		cmocka_unit_test(test_xbits),
 		cmocka_unit_test(test_tag),
 		cmocka_unit_test(test_dataset),
+		cmocka_unit_test(test_datajson),
 		cmocka_unit_test(test_inflate),
 		cmocka_unit_test(test_vlan_id),
 		cmocka_unit_test(test_frame_and_websocket),
