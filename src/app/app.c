@@ -56,6 +56,12 @@ int app_event_lookup(const char *name)
 	return -1;
 }
 
+void app_sim_errors(struct app_ctx *a, const uint64_t at[2])
+{
+	a->sim_err_at[0] = at[0];
+	a->sim_err_at[1] = at[1];
+}
+
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt)
 {
 	memset(a, 0, sizeof(*a));
@@ -1001,6 +1007,7 @@ void app_tx_reset(struct app_ctx *a)
 	struct app_tx *t = &a->tx;
 	t->ndns = 0;
 	t->alproto = 0;
+	t->parser_error = false;
 	t->tls = NULL;
 	t->tls_new = 0;
 	t->tls_log = false;
@@ -1492,6 +1499,17 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		f->alp_dir[dir & 1] = p > 0 && p != f->alproto ? (uint8_t)p : 0xff;
 	}
 	a->tx.alproto = (uint8_t)f->alproto;
+	if (a->sim_err_at[dir & 1] && f->key.proto == 6 &&
+	    f->payload_bytes[dir & 1] >= a->sim_err_at[dir & 1] &&
+	    f->payload_bytes[dir & 1] - len < a->sim_err_at[dir & 1]) {
+		/* testing (simulate.applayer-error-at-offset-*): the parser
+		 * fails on these bytes and reads no more of the flow */
+		af->opaque = true;
+		app_parser_error(a, f->alproto == ALP_TLS ? CNT_APP_ERR_TLS
+				    : f->alproto == ALP_HTTP ? CNT_APP_ERR_HTTP
+				    : f->alproto == ALP_SMTP ? CNT_APP_ERR_SMTP : -1);
+		return;
+	}
 	switch (f->alproto) {
 	case ALP_TLS:
 		if (!af->tls && !(af->tls = v_calloc(1, sizeof(*af->tls))))

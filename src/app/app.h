@@ -1024,6 +1024,9 @@ struct app_tx {
 	 * anomaly records' tx_id, as Suricata's name it: SMTP, BitTorrent
 	 * DHT), or -1 */
 	int64_t ev_tx_id;
+	/* a parser gave up on this packet (app_layer.error.<proto>.parser):
+	 * app-layer.error-policy */
+	bool parser_error;
 };
 
 struct app_cfg {
@@ -1043,9 +1046,14 @@ struct app_ctx {
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
 	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
 	struct flow *cur;         /* the flow being parsed (its transaction count) */
+	uint64_t sim_err_at[2];   /* testing: a parser error at stream offset N-1 (0: off) */
 };
 
 void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *cnt);
+/* Testing the exception policies (Suricata's --simulate-applayer-error-
+ * at-offset-ts/tc): a TCP flow's parser fails on the bytes at offset
+ * at[dir] - 1 of that direction's stream (0: never). */
+void app_sim_errors(struct app_ctx *a, const uint64_t at[2]);
 /* email.url: whether and which URLs SMTP messages' text parts give
  * (schemes without "://", up to 8), and whether the scheme is kept. */
 void smtp_url_config(bool on, const char *const *schemes, size_t n, bool keep_scheme);

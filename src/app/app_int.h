@@ -784,8 +784,9 @@ void http_file_name(struct app_file *fi, const uint8_t *cd, uint32_t cdl, const 
 /* A parser error of the protocol whose counter is cnt (CNT_APP_ERR_*). */
 static inline void app_parser_error(struct app_ctx *a, int cnt)
 {
-	if (a->cnt)
+	if (a->cnt && cnt >= 0)
 		a->cnt->v[cnt]++;
+	a->tx.parser_error = true; /* app-layer.error-policy */
 }
 
 #endif

@@ -533,12 +533,63 @@ void config_dump(const struct config *c, FILE *f)
 
 int config_check(const struct config *c, struct verr *e)
 {
-	if (c->stream_midstream && c->stream_midstream_policy != MIDSTREAM_IGNORE &&
-	    c->stream_midstream_policy != MIDSTREAM_PASS_FLOW)
+	int mp = c->stream_midstream_policy;
+	if (c->stream_midstream && mp != XP_DEFAULT && mp != XP_IGNORE && mp != XP_PASS_FLOW &&
+	    mp != XP_AUTO)
 		return verr_set(e, V_EINVAL,
 				"stream.midstream-policy: with stream.midstream on, only ignore or pass-flow "
 				"(sessions picked up mid-stream are what the policy is about)");
+	if (mp == XP_DROP_PACKET || mp == XP_PASS_PACKET)
+		return verr_set(e, V_EINVAL,
+				"stream.midstream-policy: %s is not a policy for a session picked up "
+				"mid-stream (use drop-flow or pass-flow)",
+				mp == XP_DROP_PACKET ? "drop-packet" : "pass-packet");
 	return 0;
+}
+
+const char *const xp_policy_names[XP_POLICY_MAX] = {
+	"ignore", "ignore", "drop_packet", "drop_flow", "pass_packet", "pass_flow", "bypass", "reject", "auto"
+};
+const char *const xp_target_names[XP_TARGET_MAX] = {
+	"defrag_memcap", "stream_memcap", "stream_reassembly_memcap", "flow_memcap", "stream_midstream",
+	"app_layer_error"
+};
+const char *const xp_target_stats[XP_TARGET_MAX] = {
+	"defrag.memcap", "tcp.ssn_memcap", "tcp.reassembly", "flow.memcap", "tcp.midstream", "app_layer.error"
+};
+const char *const xp_drop_reasons[XP_TARGET_MAX] = {
+	"defrag memcap", "stream memcap", "stream reassembly", "flow memcap", "stream midstream",
+	"applayer error"
+};
+
+enum xp_policy config_xp(const struct config *c, enum xp_target t, bool ips)
+{
+	static const size_t off[XP_TARGET_MAX] = {
+		[XP_DEFRAG_MEMCAP] = offsetof(struct config, defrag_memcap_policy),
+		[XP_STREAM_MEMCAP] = offsetof(struct config, stream_memcap_policy),
+		[XP_REASM_MEMCAP] = offsetof(struct config, stream_reassembly_memcap_policy),
+		[XP_FLOW_MEMCAP] = offsetof(struct config, flow_memcap_policy),
+		[XP_MIDSTREAM] = offsetof(struct config, stream_midstream_policy),
+		[XP_APP_ERROR] = offsetof(struct config, app_error_policy),
+	};
+	if ((unsigned)t >= XP_TARGET_MAX)
+		return XP_IGNORE;
+	bool has_flow = t != XP_FLOW_MEMCAP && t != XP_DEFRAG_MEMCAP;
+	int p = *(const int *)((const char *)c + off[t]);
+	if (p == XP_DEFAULT) /* the master switch: its index 0 is auto */
+		p = c->exception_policy == 0 ? XP_AUTO : c->exception_policy;
+	if (p == XP_AUTO)
+		p = !ips || (t == XP_MIDSTREAM && c->stream_midstream) ? XP_IGNORE : XP_DROP_FLOW;
+	if (t == XP_MIDSTREAM && p == XP_DROP_PACKET) /* (the master switch's) */
+		p = XP_DROP_FLOW;
+	if (t == XP_MIDSTREAM && p == XP_PASS_PACKET)
+		p = XP_PASS_FLOW;
+	if (!has_flow)
+		p = p == XP_DROP_FLOW ? XP_DROP_PACKET : p == XP_PASS_FLOW ? XP_PASS_PACKET
+					: p == XP_BYPASS ? XP_IGNORE : p;
+	if (!ips && (p == XP_DROP_PACKET || p == XP_DROP_FLOW || p == XP_REJECT))
+		p = XP_IGNORE;
+	return (enum xp_policy)p;
 }
 
 const char *config_log_path(const struct config *c, const char *path, char *buf, size_t cap)

@@ -33,8 +33,15 @@ struct config {
 };
 
 enum { RUNMODE_WORKERS = 0, RUNMODE_SINGLE = 1 };
-enum { MIDSTREAM_IGNORE = 0, MIDSTREAM_PASS_FLOW = 1, MIDSTREAM_BYPASS = 2, MIDSTREAM_DROP_FLOW = 3,
-       MIDSTREAM_REJECT = 4 };
+/* Exception policies (Suricata's): the *-policy settings' values, in
+ * their ENUM order ("default" is not set: the master switch decides; the
+ * master switch's own "auto" is its index 0, see config_xp). */
+enum xp_policy { XP_DEFAULT = 0, XP_IGNORE, XP_DROP_PACKET, XP_DROP_FLOW, XP_PASS_PACKET,
+		 XP_PASS_FLOW, XP_BYPASS, XP_REJECT, XP_AUTO, XP_POLICY_MAX };
+/* What an exception policy is about, in the order of Suricata's flow
+ * record (flow.exception_policy[]). */
+enum xp_target { XP_DEFRAG_MEMCAP, XP_STREAM_MEMCAP, XP_REASM_MEMCAP, XP_FLOW_MEMCAP,
+		 XP_MIDSTREAM, XP_APP_ERROR, XP_TARGET_MAX };
 /* app-layer.protocols.{tls,ssh}.encryption-handling */
 enum { STREAM_INLINE_YES = 0, STREAM_INLINE_AUTO = 1, STREAM_INLINE_NO = 2 };
 enum { ENC_DEFAULT = 0, ENC_BYPASS = 1, ENC_FULL = 2 };
@@ -54,6 +61,24 @@ int config_set(struct config *c, const char *kv, struct verr *e);
  * with a midstream-policy other than ignore or pass-flow, as Suricata
  * refuses).  0, or V_EINVAL with e->msg. */
 int config_check(const struct config *c, struct verr *e);
+
+/* The exception policy in force for target t: the target's own setting,
+ * else the master switch (exception-policy), with auto resolved (inline:
+ * drop-flow, or drop-packet where there is no flow; with stream.midstream
+ * on, the midstream policy's auto is ignore; IDS: ignore), the flow
+ * policies of the flowless targets (flow and defrag memcap) taken as their
+ * packet ones, and in IDS mode (ips false: neither NFQUEUE nor
+ * simulate-ips) the dropping ones as ignore.  Never XP_DEFAULT or XP_AUTO. */
+enum xp_policy config_xp(const struct config *c, enum xp_target t, bool ips);
+
+/* Names: a policy as stats and eve write it ("drop_flow"), a target as the
+ * flow record names it ("stream_midstream"), as the stats name it
+ * ("tcp.midstream"), and as a drop record gives the reason ("stream
+ * midstream"). */
+extern const char *const xp_policy_names[XP_POLICY_MAX];
+extern const char *const xp_target_names[XP_TARGET_MAX];
+extern const char *const xp_target_stats[XP_TARGET_MAX];
+extern const char *const xp_drop_reasons[XP_TARGET_MAX];
 /* path if absolute, else default-log-dir / path, written into buf.
  * Returns buf. */
 const char *config_log_path(const struct config *c, const char *path, char *buf, size_t cap);

@@ -19,3 +19,16 @@ int counter_is_max(enum counter_id id)
 {
 	return id == CNT_DECODER_MAX_PKT_SIZE || id == CNT_FLOW_SPARE_PEAK || id == CNT_DETECT_RULES;
 }
+
+static unsigned char hidden[CNT_MAX];
+
+void counter_hide(enum counter_id id, int hide)
+{
+	if ((unsigned)id < CNT_MAX)
+		hidden[id] = hide != 0;
+}
+
+int counter_hidden(enum counter_id id)
+{
+	return (unsigned)id < CNT_MAX && hidden[id];
+}

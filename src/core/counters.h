@@ -26,6 +26,12 @@ extern const char *const counter_help[CNT_MAX];
 /* Counters that are maxima or gauges, not sums, when combining workers. */
 int counter_is_max(enum counter_id id);
 
+/* Counters left out of stats records (the exception policies of targets
+ * whose policy is ignore, as Suricata registers none for them).  Set
+ * before the workers start. */
+void counter_hide(enum counter_id id, int hide);
+int counter_hidden(enum counter_id id);
+
 #define CNT_INC(c, id) ((c)->v[CNT_##id]++)
 #define CNT_ADD(c, id, n) ((c)->v[CNT_##id] += (n))
 

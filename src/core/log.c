@@ -64,6 +64,14 @@ static void file_write(enum log_level lvl, const char *msg, size_t len)
 		jb_str(&jb, "event_type", "engine");
 		jb_open_object(&jb, "engine");
 		jb_str(&jb, "thread_name", thread);
+		/* "[module] message": Suricata's engine.module */
+		const char *close = len > 2 && msg[0] == '[' ? memchr(msg, ']', MIN(len, 40)) : NULL;
+		if (close && (size_t)(close - msg) + 2 <= len && close[1] == ' ' &&
+		    !memchr(msg, ' ', (size_t)(close - msg))) {
+			jb_strn(&jb, "module", (const uint8_t *)msg + 1, (size_t)(close - msg - 1));
+			len -= (size_t)(close + 2 - msg);
+			msg = close + 2;
+		}
 		jb_strn(&jb, "message", (const uint8_t *)msg, len);
 		jb_close(&jb);
 		jb_close(&jb);

@@ -66,6 +66,11 @@ enum pkt_flags {
 	PKT_STREAM_IGNORED = 1u << 11, /* TCP: the stream engine did not take it (invalid timestamp) */
 	PKT_CSUM_OFF = 1u << 12,  /* checksums not validated (-k none, or auto decided so) */
 	PKT_PSEUDO = 1u << 13,    /* made at flow end to inspect what was held (no wire packet) */
+	/* limits hit on this packet: exception policies (worker.c xp_apply) */
+	PKT_XP_DEFRAG = 1u << 14,      /* a fragment refused for defrag.memcap */
+	PKT_XP_STREAM_MEMCAP = 1u << 15, /* no reassembly state for the session (memcap) */
+	PKT_XP_REASM_MEMCAP = 1u << 16,  /* a segment not buffered (memcap) */
+	PKT_XP_FLOW_MEMCAP = 1u << 17,   /* no flow for it (flow.memcap) */
 };
 
 #define PKT_MAX_EVENTS 8

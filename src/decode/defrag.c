@@ -190,6 +190,7 @@ bool defrag_insert(struct defrag *df, struct packet *p, const struct frag_info *
 	if (!t) {
 		if (!memcap_charge(&df->mc, sizeof(*t))) {
 			CNT_INC(df->cnt, DEFRAG_MEMCAP);
+			p->flags |= PKT_XP_DEFRAG;
 			pkt_event(p, EV_DEFRAG_MEMCAP);
 			pkt_event(p, v4 ? EV_IPV4_FRAG_IGNORED : EV_IPV6_FRAG_IGNORED);
 			return false;
@@ -240,6 +241,7 @@ bool defrag_insert(struct defrag *df, struct packet *p, const struct frag_info *
 	uint64_t need = fi->data_len + sizeof(struct frag);
 	if (!memcap_charge(&df->mc, need)) {
 		CNT_INC(df->cnt, DEFRAG_MEMCAP);
+		p->flags |= PKT_XP_DEFRAG;
 		pkt_event(p, EV_DEFRAG_MEMCAP);
 		pkt_event(p, v4 ? EV_IPV4_FRAG_IGNORED : EV_IPV6_FRAG_IGNORED);
 		return false;

@@ -333,10 +333,28 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	struct hids_run *hids = NULL;
 	rules_state_init(&rules);
 	atomic_init(&ct.done, false);
-	if ((cfg->stream_midstream_policy == MIDSTREAM_DROP_FLOW ||
-	     cfg->stream_midstream_policy == MIDSTREAM_REJECT) && !cfg->simulate_ips)
-		log_warn("stream.midstream-policy %s: nothing is dropped in IDS mode; taken as ignore",
-			 cfg->stream_midstream_policy == MIDSTREAM_REJECT ? "reject" : "drop-flow");
+	{
+		/* an exception policy that drops, set for a target in IDS mode */
+		static const char *const keys[XP_TARGET_MAX] = {
+			"defrag.memcap-policy", "stream.memcap-policy", "stream.reassembly.memcap-policy",
+			"flow.memcap-policy", "stream.midstream-policy", "app-layer.error-policy"
+		};
+		const int set[XP_TARGET_MAX] = { cfg->defrag_memcap_policy, cfg->stream_memcap_policy,
+						 cfg->stream_reassembly_memcap_policy,
+						 cfg->flow_memcap_policy, cfg->stream_midstream_policy,
+						 cfg->app_error_policy };
+		for (int t = 0; t < XP_TARGET_MAX && !cfg->simulate_ips; t++)
+			if (set[t] == XP_DROP_FLOW || set[t] == XP_DROP_PACKET || set[t] == XP_REJECT)
+				log_warn("[exception-policy] %s %s: nothing is dropped in IDS mode; "
+					 "taken as ignore", keys[t],
+					 set[t] == XP_REJECT ? "reject"
+					 : set[t] == XP_DROP_FLOW ? "drop-flow" : "drop-packet");
+		static const char *const master[] = { "auto", "ignore", "drop-packet", "drop-flow",
+						      "pass-packet", "pass-flow", "bypass", "reject" };
+		log_info("[exception-policy] master exception-policy set to: %s",
+			 master[cfg->exception_policy >= 0 && cfg->exception_policy < 8
+					? cfg->exception_policy : 0]);
+	}
 	unsigned n = 1;
 	struct wthread *ts = NULL;
 	struct worker *wp[MAX_WORKERS];
@@ -605,6 +623,7 @@ int engine_run_inline(const struct config *cfg, const uint16_t *queues, unsigned
 		if ((rc = worker_init(&t->w, cfg, inited, nq, eve, e)) < 0)
 			goto out;
 		t->w.ips = true;
+		worker_exception_policies(&t->w); /* inline: the dropping ones apply */
 		t->w.rc.ack_gated = cfg->stream_inline == STREAM_INLINE_NO;
 		t->w.live = true;
 		t->w.bypass = cfg->nfq_bypass && cfg->nfq_bypass_mark;

@@ -19,6 +19,15 @@
 
 #include "log.h"
 
+/* counters.def has a row per target and policy from drop-packet to
+ * reject, in the enums' orders */
+#define XP_NPOL (XP_REJECT - XP_DROP_PACKET + 1)
+#define XP_CNT(t, pol) (CNT_XP_DEFRAG_MEMCAP_DROP_PACKET + (t) * XP_NPOL + ((pol) - XP_DROP_PACKET))
+_Static_assert(XP_CNT(XP_MIDSTREAM, XP_PASS_FLOW) == CNT_XP_MIDSTREAM_PASS_FLOW &&
+		       XP_CNT(XP_APP_ERROR, XP_REJECT) == CNT_XP_APP_ERROR_REJECT &&
+		       XP_CNT(XP_FLOW_MEMCAP, XP_DROP_PACKET) == CNT_XP_FLOW_MEMCAP_DROP_PACKET,
+	       "counters.def's exception policy rows follow enum xp_target and enum xp_policy");
+
 #define OUT_BATCH (64 * 1024)
 
 /* The consumer of reassembled data: the rule engine's stream windows
@@ -180,6 +189,23 @@ static void session_alert(struct worker *w, vtime_t now, const struct flow *f, c
 }
 static void expire_tick(void *arg, vtime_t now);
 
+void worker_exception_policies(struct worker *w)
+{
+	for (int t = 0; t < XP_TARGET_MAX; t++) {
+		w->ec.xp[t] = (uint8_t)config_xp(w->cfg, (enum xp_target)t, w->ips);
+		/* the counters of the policies a target can apply, none for
+		 * a target left at ignore (as Suricata registers them) */
+		bool flowless = t == XP_FLOW_MEMCAP || t == XP_DEFRAG_MEMCAP;
+		for (int pol = XP_DROP_PACKET; pol <= XP_REJECT; pol++) {
+			bool flow_pol = pol == XP_DROP_FLOW || pol == XP_PASS_FLOW || pol == XP_BYPASS;
+			bool pkt_pol = pol == XP_DROP_PACKET || pol == XP_PASS_PACKET;
+			bool hide = w->ec.xp[t] == XP_IGNORE || (flowless && flow_pol) ||
+				    (t == XP_MIDSTREAM && pkt_pol);
+			counter_hide(XP_CNT(t, pol), hide);
+		}
+	}
+}
+
 int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigned nworkers,
 		struct sink *eve, struct verr *e)
 {
@@ -215,6 +241,16 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 			      (uint8_t)MIN(cfg->http_decompress_layers, 16u) };
 	http_time_limit_config((uint32_t)MIN(cfg->http_decompress_time, (uint64_t)INT32_MAX));
 	app_ctx_init(&w->app, &ac, &w->cnt);
+	uint64_t sim_at[2] = { 0, 0 };
+	for (int d = 0; d < 2; d++) {
+		/* testing: simulate.applayer-error-at-offset-ts/tc */
+		const char *s = d ? cfg->sim_app_error_tc : cfg->sim_app_error_ts;
+		char *end;
+		unsigned long long off = s && *s ? strtoull(s, &end, 10) : 0;
+		if (s && *s && !*end && off < UINT64_MAX)
+			sim_at[d] = off + 1;
+	}
+	app_sim_errors(&w->app, sim_at);
 	/* what fileinfo records carry for every file (rules add theirs) */
 	for (size_t i = 0; i < cfg->eve_files_hash.cnt; i++) {
 		const char *h = cfg->eve_files_hash.v[i];
@@ -232,6 +268,7 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	smtp_url_config(cfg->smtp_urls, (const char *const *)cfg->smtp_url_schemes.v,
 			cfg->smtp_url_schemes.cnt, cfg->smtp_url_scheme_logged);
 	w->app_on = cfg->app_enabled;
+	worker_exception_policies(w);
 	timers_add(&w->timers, "expire", VTIME_FROM_SEC(1), expire_tick, w);
 	if (w->nlong || cfg->policy_idle_session)
 		timers_add(&w->timers, "sessions",
@@ -1025,23 +1062,54 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 	return v;
 }
 
-/* stream.midstream-policy, on a TCP session picked up without its
- * handshake (Suricata's exception policy): pass-flow stops detection on
- * it, bypass all inspection (the flow record says bypassed), drop-flow
- * drops its packets inline (in IDS mode it is ignore: nothing to drop). */
-static void midstream_policy(struct worker *w, struct flow *f)
+/* ---- exception policies ---- */
+
+
+/* Target t's exception policy (w->ec.xp, resolved by config_xp) met by
+ * packet p, of flow f (NULL for a fragment or a packet left without a
+ * flow): counted, named in the flow record, and applied as Suricata's
+ * ExceptionPolicyApply: pass-packet leaves the packet out of detection,
+ * pass-flow the flow, bypass stops all inspection of the flow, drop-packet
+ * drops the packet, drop-flow the flow, reject as drop-flow answered with
+ * resets.  Returns true when the packet is dropped (*verdict set, its drop
+ * record written with the target's reason).  In IDS mode config_xp made
+ * the dropping policies ignore. */
+static bool xp_apply(struct worker *w, struct packet *p, struct flow *f, enum xp_target t,
+		     int *verdict)
 {
-	switch (w->cfg->stream_midstream_policy) {
-	case MIDSTREAM_PASS_FLOW: f->flags |= FLOW_F_PASS; break;
-	case MIDSTREAM_BYPASS: f->flags |= FLOW_F_PASS | FLOW_F_BYPASS; break;
-	case MIDSTREAM_DROP_FLOW:
-	case MIDSTREAM_REJECT:
-		if (w->ips && !(f->flags & FLOW_F_PASS))
-			f->flags |= FLOW_F_DROP |
-				    (w->cfg->stream_midstream_policy == MIDSTREAM_REJECT ? FLOW_F_REJECT : 0);
-		break;
+	enum xp_policy pol = w->ec.xp[t];
+	if (f)
+		f->xp_seen |= (uint8_t)(1u << t);
+	if (pol < XP_DROP_PACKET || pol > XP_REJECT)
+		return false;
+	w->cnt.v[XP_CNT(t, pol)]++;
+	switch (pol) {
+	case XP_BYPASS:
+		if (f && !(f->flags & FLOW_F_BYPASS)) {
+			f->flags |= FLOW_F_PASS | FLOW_F_BYPASS;
+			CNT_INC(&w->cnt, FLOW_BYPASSED);
+		}
+		w->xp_nodetect = true;
+		return false;
+	case XP_PASS_FLOW:
+		if (f)
+			f->flags |= FLOW_F_PASS;
+		/* fallthrough */
+	case XP_PASS_PACKET: w->xp_nodetect = true; return false;
+	case XP_REJECT:
+	case XP_DROP_FLOW:
+		if (f)
+			f->flags |= FLOW_F_DROP | FLOW_F_XP_DROP | (pol == XP_REJECT ? FLOW_F_REJECT : 0);
+		/* fallthrough */
 	default: break;
 	}
+	if (!w->ips)
+		return false;
+	CNT_INC(&w->cnt, IPS_BLOCKED);
+	*verdict = pol == XP_REJECT ? WV_REJECT : WV_DROP;
+	if (w->eve && w->ec.drop)
+		eve_drop_record_why(&w->out, p, &w->ec, xp_drop_reasons[t]);
+	return true;
 }
 
 /* A TCP direction is over for the parsers: now, or once the bytes it
@@ -1080,15 +1148,29 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	 * the inner one held below */
 	if (p->flags & PKT_TUNNEL)
 		flow_table_carrier(w->ft, p);
+	w->xp_nodetect = false;
+	if ((p->flags & PKT_XP_DEFRAG) && xp_apply(w, p, NULL, XP_DEFRAG_MEMCAP, &verdict))
+		goto events;
 	struct flow *f = flow_table_handle(w->ft, p);
-	if (f && (f->flags & FLOW_F_MIDSTREAM) && w->cfg->stream_midstream_policy != MIDSTREAM_IGNORE)
-		midstream_policy(w, f);
+	if (!f && (p->flags & PKT_XP_FLOW_MEMCAP) && xp_apply(w, p, NULL, XP_FLOW_MEMCAP, &verdict))
+		goto events;
 	if (f && (f->flags & FLOW_F_DROP) && w->ips) {
-		/* a dropped flow: later packets are dropped, not inspected */
+		/* a dropped flow: later packets are dropped, not inspected (an
+		 * exception policy's have drop records, as Suricata's) */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
 		verdict = (f->flags & FLOW_F_REJECT) ? WV_REJECT : WV_DROP;
+		if ((f->flags & FLOW_F_XP_DROP) && w->eve && w->ec.drop)
+			eve_drop_record_why(&w->out, p, &w->ec, "exception policy flow drop");
 		goto events;
 	}
+	/* stream.midstream-policy: a TCP session picked up without its
+	 * handshake; without stream.midstream it is never tracked, so every
+	 * packet of it meets the policy again (until it drops or bypasses the
+	 * flow), with it only the pickup does */
+	if (f && (f->flags & FLOW_F_MIDSTREAM) && !(f->flags & FLOW_F_BYPASS) &&
+	    (!w->cfg->stream_midstream || !(f->xp_seen & (1u << XP_MIDSTREAM))) &&
+	    xp_apply(w, p, f, XP_MIDSTREAM, &verdict))
+		goto events;
 	if (f && (f->flags & FLOW_F_BYPASS)) {
 		/* bypassed (a bypass rule, stream.midstream-policy bypass, or
 		 * inline past its depth): neither parsed nor inspected; inline
@@ -1101,6 +1183,12 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	app_tx_reset(&w->app);
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
 		stream_packet(&w->rc, p);
+		/* the reassembly memcap: no state for the session, or a segment
+		 * not buffered */
+		if ((p->flags & PKT_XP_STREAM_MEMCAP) && xp_apply(w, p, f, XP_STREAM_MEMCAP, &verdict))
+			goto events;
+		if ((p->flags & PKT_XP_REASM_MEMCAP) && xp_apply(w, p, f, XP_REASM_MEMCAP, &verdict))
+			goto events;
 		if (w->app_on && f->app)
 			app_tcp_packet(&w->app, f, p->dir);
 		/* (a FIN or RST the stream engine ignored ends nothing; a
@@ -1124,6 +1212,8 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		   w->app_on)
 		app_udp(&w->app, f, p);
 	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	if (w->app.tx.parser_error && xp_apply(w, p, f, XP_APP_ERROR, &verdict))
+		goto events;
 	/* encryption-handling bypass: an encrypted TLS or SSH session is
 	 * bypassed after this packet */
 	if (f && w->app.tx.encrypted && !(f->flags & FLOW_F_BYPASS) &&
@@ -1135,7 +1225,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	bool keep_files = false;
 	if (w->rules) {
 		worker_check_rules(w);
-		if (w->dt) {
+		if (w->dt && !w->xp_nodetect) {
 			if (detect_tagged(p) && w->eve && w->ec.tagged_packets)
 				eve_packet_record(&w->out, p, &w->ec);
 			verdict = run_detect(w, p);

@@ -90,6 +90,7 @@ struct worker {
 	vtime_t first_ts;    /* the first packet's time (alloc.packet_path) */
 	uint32_t prealloc_blocks; /* alloc.prealloc-blocks, taken by the first packet */
 	bool pooled;         /* this thread's allocation pool is set up */
+	bool xp_nodetect;    /* this packet: an exception policy passed it (no detection) */
 	struct timers timers; /* flow expiry, the session walk: packet time, wall time live */
 	struct packet pkt;
 	struct packet pseudo;  /* a flow's end: what was held, inspected (see flush_held) */
@@ -121,6 +122,10 @@ void worker_fini(struct worker *w);
  * events (ev has EV_MAX entries).  Read while they run: each value is a
  * recent one, as a stats reader expects. */
 void workers_sum(struct counters *cnt, uint64_t *ev, struct worker *const *ws, unsigned n);
+/* Resolves the exception policies (config_xp) for the worker's mode:
+ * worker_init does it for w->ips as the config says; call it again after
+ * changing w->ips (inline on NFQUEUE). */
+void worker_exception_policies(struct worker *w);
 /* Writes pending eve lines to the sink. */
 void worker_flush(struct worker *w);
 

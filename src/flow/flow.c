@@ -376,6 +376,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 	while (!memcap_charge(&ft->mc, sizeof(struct flow))) {
 		if (!flow_evict_one(ft)) {
 			CNT_INC(ft->cnt, FLOW_MEMCAP);
+			p->flags |= PKT_XP_FLOW_MEMCAP;
 			return NULL;
 		}
 	}
@@ -383,6 +384,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 	if (!f) {
 		memcap_release(&ft->mc, sizeof(struct flow));
 		CNT_INC(ft->cnt, FLOW_MEMCAP);
+		p->flags |= PKT_XP_FLOW_MEMCAP;
 		return NULL;
 	}
 	f->key = *k;

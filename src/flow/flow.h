@@ -71,6 +71,7 @@ enum flow_flags {
 	FLOW_F_DROP = 1u << 5,       /* a drop/reject rule matched: drop the rest */
 	FLOW_F_BYPASS = 1u << 6,     /* nothing more to inspect: marked for bypass */
 	FLOW_F_REJECT = 1u << 7,     /* with FLOW_F_DROP: its packets are rejected, not just dropped */
+	FLOW_F_XP_DROP = 1u << 8,    /* with FLOW_F_DROP: an exception policy dropped it */
 };
 
 /* app_proto values; the app-layer issue fills this in. */
@@ -112,6 +113,7 @@ struct flow {
 	uint32_t tfo_len;
 	void *app;          /* app-layer state */
 	void *detect;       /* rule engine state (flowbits, stream windows) */
+	uint8_t xp_seen;    /* exception policy targets hit (1 << enum xp_target): flow.exception_policy */
 };
 
 struct flow_table;

@@ -54,6 +54,8 @@ static void email_cfg(const struct config *c)
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 {
 	ec->scratch = NULL;
+	for (int t = 0; t < XP_TARGET_MAX; t++)
+		ec->xp[t] = (uint8_t)config_xp(c, (enum xp_target)t, c->simulate_ips);
 	ec->flow = c->eve_flow;
 	ec->stats = c->eve_stats;
 	ec->anomaly = c->eve_anomaly;
@@ -375,6 +377,19 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 		jb_str(jb, "action", "drop");
 	else if (f->flags & FLOW_F_PASS)
 		jb_str(jb, "action", "pass");
+	if (f->xp_seen) {
+		/* the exception policies this flow met, as Suricata 7.0.12+ */
+		jb_open_array(jb, "exception_policy");
+		for (int t = 0; t < XP_TARGET_MAX; t++) {
+			if (!(f->xp_seen & (1u << t)))
+				continue;
+			jb_open_object(jb, NULL);
+			jb_str(jb, "target", xp_target_names[t]);
+			jb_str(jb, "policy", xp_policy_names[ec->xp[t] < XP_POLICY_MAX ? ec->xp[t] : 0]);
+			jb_close(jb);
+		}
+		jb_close(jb);
+	}
 	jb_close(jb);
 	if (f->key.proto == 6) {
 		jb_open_object(jb, "tcp");
@@ -1610,6 +1625,12 @@ void eve_packet_record(struct jbuf *jb, const struct packet *p, const struct eve
 
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec)
 {
+	eve_drop_record_why(jb, p, ec, "rules");
+}
+
+void eve_drop_record_why(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec,
+			 const char *reason)
+{
 	eve_header(jb, p->ts, "drop", p->flow, p, ec);
 	jb_open_object(jb, "drop");
 	jb_u64(jb, "len", p->ip_len);
@@ -1630,7 +1651,7 @@ void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_c
 	} else if (p->proto == 17 && (p->flags & PKT_HAS_PORTS)) {
 		jb_u64(jb, "udplen", p->payload_len + 8u);
 	}
-	jb_str(jb, "reason", "rules");
+	jb_str(jb, "reason", reason);
 	jb_close(jb);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
@@ -1733,6 +1754,8 @@ void eve_stats_record(struct jbuf *jb, vtime_t now, uint64_t uptime_sec,
 	}
 	for (int i = 0; i < CNT_MAX; i++) {
 		uint64_t v = c->v[i];
+		if (counter_hidden(i))
+			continue;
 		if (i == CNT_DECODER_AVG_PKT_SIZE)
 			v = c->v[CNT_DECODER_PKTS] ? c->v[CNT_DECODER_BYTES] / c->v[CNT_DECODER_PKTS] : 0;
 		items[n++] = (struct stat_item){ counter_names[i], v };

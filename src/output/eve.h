@@ -31,6 +31,9 @@ struct eve_cfg {
 	uint16_t cid_seed;
 	const struct identity *idm; /* the worker's current identity map, may be NULL */
 	struct jbuf *scratch;       /* the worker's: policy alert bodies, reused (may be NULL) */
+	/* the exception policy in force per target (config_xp): what the
+	 * flow record names for the targets a flow hit */
+	uint8_t xp[XP_TARGET_MAX];
 };
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c);
@@ -102,6 +105,10 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_
 
 /* A drop record (Suricata's eve "drop") for a packet a rule dropped. */
 void eve_drop_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);
+/* A drop record giving why (drop.reason: "rules", "stream midstream",
+ * "exception policy flow drop", ...). */
+void eve_drop_record_why(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec,
+			 const char *reason);
 /* A packet tagged by a rule's tag keyword: event_type "packet". */
 void eve_packet_record(struct jbuf *jb, const struct packet *p, const struct eve_cfg *ec);
 

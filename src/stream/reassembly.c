@@ -31,6 +31,8 @@ void reasm_ctx_init(struct reasm_ctx *rc, const struct config *c, unsigned share
 	rc->cnt = cnt;
 	rc->depth = c->stream_depth;
 	rc->ooo_limit = (uint32_t)MIN(c->stream_ooo_limit, UINT32_MAX);
+	rc->sim_ssn = c->sim_ssn_memcap;
+	rc->sim_reasm = c->sim_reasm_memcap;
 	rc->cb = cb;
 	rc->ud = ud;
 }
@@ -200,8 +202,10 @@ static bool buffer_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct pa
 		uint32_t n = hole_end - seq;
 		if (!memcap_charge(&rc->mc, sizeof(struct reasm_seg) + n)) {
 			CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
-			if (p)
+			if (p) {
 				pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+				p->flags |= PKT_XP_REASM_MEMCAP;
+			}
 			return false;
 		}
 		struct reasm_seg *s = v_malloc(sizeof(*s) + n);
@@ -421,6 +425,12 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 	struct flow *f = p->flow;
 	if (!f || (p->flags & (PKT_CSUM_BAD | PKT_STREAM_IGNORED)))
 		return;
+	if (rc->sim_ssn && p->pcap_cnt == rc->sim_ssn && !f->stream[p->dir]) {
+		/* testing: no room for the session's state */
+		CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
+		p->flags |= PKT_XP_STREAM_MEMCAP;
+		return;
+	}
 	if (!(f->flags & FLOW_F_REASSEMBLE)) {
 		/* TCP Fast Open: the client's SYN may carry data; keep it until
 		 * the handshake completes and reassembly starts */
@@ -442,6 +452,7 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 		if (!memcap_charge(&rc->mc, sizeof(*rd))) {
 			CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
 			pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+			p->flags |= PKT_XP_STREAM_MEMCAP;
 			return;
 		}
 		rd = v_malloc(sizeof(*rd));
@@ -463,8 +474,14 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 	 * highest ACK go out on this packet */
 	if (rc->ack_gated && f->peer[d ^ 1].ack_seen)
 		reasm_ack(rc, rd, f, d, p, f->peer[d ^ 1].last_ack);
-	if (p->payload_len && !(p->tcp_flags & TH_RST))
+	if (p->payload_len && rc->sim_reasm && p->pcap_cnt == rc->sim_reasm) {
+		/* testing: the segment cannot be buffered; its bytes are lost */
+		CNT_INC(rc->cnt, TCP_SEGMENT_MEMCAP);
+		pkt_event(p, EV_STREAM_REASSEMBLY_MEMCAP);
+		p->flags |= PKT_XP_REASM_MEMCAP;
+	} else if (p->payload_len && !(p->tcp_flags & TH_RST)) {
 		reasm_segment(rc, rd, f, d, p, seq, p->payload, p->payload_len);
+	}
 	if (rc->ack_gated)
 		return;
 	/* the receiver acknowledges bytes past a hole in the other direction:

@@ -68,6 +68,7 @@ struct reasm_ctx {
 	uint64_t depth;      /* 0 = unlimited */
 	uint32_t ooo_limit;
 	bool ack_gated;      /* deliver only acknowledged bytes (see above) */
+	uint64_t sim_ssn, sim_reasm; /* testing: the packet (pcap_cnt) that hits the memcap */
 	stream_data_cb cb;
 	void *ud;
 };

@@ -34,9 +34,13 @@ if "$V" -r "$P" -l "$T/el" --set logging.outputs.file.enabled=yes --set stream.m
 grep -q '"log_level":"Error","event_type":"engine","engine":{"thread_name":"[^"]*","message":"stream.midstream-policy' \
 	"$T/el/vigil.json" || fail "no engine error record: $(cat "$T/el/vigil.json" 2>/dev/null)"
 rm -f "$T/el/vigil.json"
-if "$V" -r "$P" -l "$T/el" --set logging.outputs.file.enabled=yes --set stream.midstream-policy=drop-packet \
-	2>/dev/null; then fail "midstream-policy drop-packet accepted"; fi
+if "$V" -r "$P" -l "$T/el" --set logging.outputs.file.enabled=yes --set stream.midstream-policy=drop-all \
+	2>/dev/null; then fail "midstream-policy drop-all accepted"; fi
 grep -q 'not one of' "$T/el/vigil.json" || fail "a bad --set is not in the engine log"
+# drop-packet is an exception policy, but none for a session picked up mid-stream
+if "$V" -r "$P" -l "$T/el" --set stream.midstream-policy=drop-packet 2>/dev/null; then
+	fail "midstream-policy drop-packet accepted"
+fi
 # --init-errors-fatal: a wrong rule stops the start with exit 1, named
 printf 'alert tcp any any -> any any (msg:"ok"; sid:1;)\nalert tcp any any -> any any (sid:x;)\n' > "$T/bad.rules"
 "$V" -r "$P" -l "$T/el" -S "$T/bad.rules" --no-progress >/dev/null 2>&1 || fail "a wrong rule stopped the start without --init-errors-fatal"

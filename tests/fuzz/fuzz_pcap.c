@@ -3,7 +3,10 @@
  * whole pcap/pcapng file, read through libpcap and every packet run
  * through a fresh worker (flows ended and freed at the end of each input),
  * every other input with acknowledged delivery (stream.inline: no), so
- * held bytes, forced releases and flow-end pseudo-packets are explored.
+ * held bytes, forced releases and flow-end pseudo-packets are explored;
+ * inputs whose size is 2 or 3 modulo 4 run inline (simulate-ips) with
+ * small memcaps and the exception policies cycling with the size, so
+ * that drop, pass and bypass are applied mid-flow.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cap) {
 		struct worker w;
 		cfg.stream_inline = (size & 1) ? STREAM_INLINE_NO : STREAM_INLINE_YES;
+		bool xp = size & 2;
+		int pol = (int)(size / 4 % (XP_AUTO + 1));
+		cfg.simulate_ips = xp;
+		cfg.stream_memcap = xp ? 4096 : 256ull << 20;
+		cfg.flow_memcap = xp ? 16384 : 1 << 20;
+		cfg.defrag_memcap = xp ? 2048 : 32ull << 20;
+		cfg.stream_midstream = !xp;
+		cfg.exception_policy = xp ? pol % 8 : 0;
+		cfg.stream_reassembly_memcap_policy = cfg.stream_memcap_policy = cfg.flow_memcap_policy =
+			cfg.defrag_memcap_policy = cfg.app_error_policy = xp ? (pol + 3) % (XP_AUTO + 1) : 0;
+		cfg.stream_midstream_policy = xp && pol != XP_DROP_PACKET && pol != XP_PASS_PACKET ? pol : 0;
 		if (worker_init(&w, &cfg, 0, 1, NULL, &e) == 0) {
 			struct capture_pkt cp;
 			uint64_t n = 0;

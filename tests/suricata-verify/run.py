@@ -50,6 +50,13 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'stream.reassembly.depth': 'stream.reassembly.depth',
             'stream.inline': 'stream.inline',
             'stream.midstream-policy': 'stream.midstream-policy',
+            # the exception policies and their master switch
+            'exception-policy': 'exception-policy',
+            'stream.memcap-policy': 'stream.memcap-policy',
+            'stream.reassembly.memcap-policy': 'stream.reassembly.memcap-policy',
+            'flow.memcap-policy': 'flow.memcap-policy',
+            'defrag.memcap-policy': 'defrag.memcap-policy',
+            'app-layer.error-policy': 'app-layer.error-policy',
             'stream.bypass': 'stream.bypass',
             'app-layer.protocols.tls.encryption-handling': 'app-layer.protocols.tls.encryption-handling',
             'app-layer.protocols.ssh.encryption-handling': 'app-layer.protocols.ssh.encryption-handling',
@@ -147,7 +154,9 @@ def plan(tdir, t, vigil):
     req = t.get('requires') or {}
     if isinstance(req, dict):
         # build features vigil has: JA3 and JA4 are always computed
-        feats = [f for f in (req.get('features') or []) if f not in ('HAVE_JA3', 'HAVE_JA4')]
+        # QA_SIMULATION: the --simulate-* options below (vigil's simulate.*)
+        feats = [f for f in (req.get('features') or [])
+                 if f not in ('HAVE_JA3', 'HAVE_JA4', 'QA_SIMULATION')]
         if feats:
             return None, 'requires features'
         for k in ('files', 'script', 'lambda', 'env'):
@@ -183,6 +192,12 @@ def plan(tdir, t, vigil):
             for k in filter_keys(c['filter']):
                 if zero_has and k == str(m.get('has-key')):
                     continue  # "no record has this field": vigil never writes it
+                if k == str(m.get('not-has-key')) and k.startswith('stats.app_layer.error.') and \
+                        '.exception_policy' in k:
+                    # Suricata's per-protocol exception policy counters,
+                    # off unless stats.exception-policy.per-app-proto-errors:
+                    # vigil has only the summary ones
+                    continue
                 if k.split('[')[0] in FILEINFO_MISSING:
                     return None, f'field {k.split("[")[0]} not written by vigil yet'
                 if k.startswith(('tls.client_handshake', 'tls.server_handshake',
@@ -328,6 +343,18 @@ def plan(tdir, t, vigil):
                     return None, f'config app-layer.protocols.{pn}.enabled: detection-only'
         except (KeyError, TypeError, AttributeError):
             pass
+        # the exception policies' master switch, and the policies set there
+        xp = sc.get('exception-policy') if isinstance(sc, dict) else None
+        if isinstance(xp, str):
+            args += ['--set', 'exception-policy=' + xp]
+        for path in (('stream', 'midstream-policy'), ('stream', 'memcap-policy'),
+                     ('stream', 'reassembly', 'memcap-policy'), ('flow', 'memcap-policy'),
+                     ('defrag', 'memcap-policy'), ('app-layer', 'error-policy')):
+            v = sc if isinstance(sc, dict) else {}
+            for k in path:
+                v = v.get(k) if isinstance(v, dict) else None
+            if isinstance(v, str):
+                args += ['--set', '.'.join(path) + '=' + v]
         ao = sc.get('action-order') if isinstance(sc, dict) else None
         if isinstance(ao, list) and ao:
             args += ['--set', 'action-order=' + ','.join(str(x) for x in ao)]
@@ -348,6 +375,12 @@ def plan(tdir, t, vigil):
                 args.append(tok)
                 i += 1
                 continue
+            msim = re.match(r'--simulate-(packet-tcp-ssn-memcap|packet-tcp-reassembly-memcap|'
+                            r'applayer-error-at-offset-ts|applayer-error-at-offset-tc)=(\d+)$', tok)
+            if msim:
+                args += ['--set', 'simulate.%s=%s' % (msim.group(1), msim.group(2))]
+                i += 1
+                continue
             if tok == '--runmode' and i + 1 < len(toks):
                 i += 2
                 continue
@@ -357,13 +390,6 @@ def plan(tdir, t, vigil):
             if tok == '--set' and i + 1 < len(toks):
                 kv = toks[i + 1]
                 key = kv.split('=')[0]
-                if key == 'stream.midstream-policy' and \
-                        kv.split('=', 1)[1] not in ('ignore', 'pass-flow', 'bypass', 'drop-flow', 'reject') and \
-                        not t.get('exit-code'):
-                    # drop-packet, pass-packet: not in vigil (an
-                    # error there, which Suricata expects only with
-                    # stream.midstream on)
-                    return None, f'config {kv}'
                 if key == 'app-layer.protocols.http2.enabled' and \
                         kv.split('=', 1)[1].lower() in ('true', 'yes'):
                     i += 2  # vigil always parses HTTP/2

@@ -103,6 +103,64 @@ static void test_allocation_failures(void **state)
 	fail_msg("config_init never succeeded");
 }
 
+/* The exception policies: a target's own value, else the master switch;
+ * auto, the flowless targets, midstream with stream.midstream, IDS mode. */
+static void test_exception_policies(void **state)
+{
+	(void)state;
+	struct config c;
+	struct verr e;
+	config_init(&c);
+	/* defaults: auto; IDS: everything ignore */
+	for (int t = 0; t < XP_TARGET_MAX; t++)
+		assert_int_equal(config_xp(&c, (enum xp_target)t, c.simulate_ips), XP_IGNORE);
+	/* inline on NFQUEUE (the worker's mode, not simulate-ips) */
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, true), XP_DROP_FLOW);
+	/* inline (simulate-ips): auto is drop-flow, drop-packet without a flow */
+	assert_int_equal(config_set(&c, "simulate-ips=yes", &e), 0);
+	assert_int_equal(config_xp(&c, XP_REASM_MEMCAP, c.simulate_ips), XP_DROP_FLOW);
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, c.simulate_ips), XP_DROP_FLOW);
+	assert_int_equal(config_xp(&c, XP_FLOW_MEMCAP, c.simulate_ips), XP_DROP_PACKET);
+	assert_int_equal(config_xp(&c, XP_DEFRAG_MEMCAP, c.simulate_ips), XP_DROP_PACKET);
+	/* with stream.midstream, the midstream policy's auto is ignore */
+	assert_int_equal(config_set(&c, "stream.midstream=yes", &e), 0);
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, c.simulate_ips), XP_IGNORE);
+	assert_int_equal(config_xp(&c, XP_STREAM_MEMCAP, c.simulate_ips), XP_DROP_FLOW);
+	/* the master switch, and a target's own value over it */
+	assert_int_equal(config_set(&c, "exception-policy=bypass", &e), 0);
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, c.simulate_ips), XP_BYPASS);
+	assert_int_equal(config_xp(&c, XP_APP_ERROR, c.simulate_ips), XP_BYPASS);
+	assert_int_equal(config_xp(&c, XP_FLOW_MEMCAP, c.simulate_ips), XP_IGNORE); /* no flow to bypass */
+	assert_int_equal(config_set(&c, "app-layer.error-policy=pass-packet", &e), 0);
+	assert_int_equal(config_xp(&c, XP_APP_ERROR, c.simulate_ips), XP_PASS_PACKET);
+	assert_int_equal(config_set(&c, "flow.memcap-policy=pass-flow", &e), 0);
+	assert_int_equal(config_xp(&c, XP_FLOW_MEMCAP, c.simulate_ips), XP_PASS_PACKET);
+	/* only ignore and pass-flow for midstream with stream.midstream on */
+	assert_int_equal(config_set(&c, "stream.midstream-policy=drop-flow", &e), 0);
+	assert_int_equal(config_check(&c, &e), V_EINVAL);
+	assert_int_equal(config_set(&c, "stream.midstream-policy=pass-flow", &e), 0);
+	assert_int_equal(config_check(&c, &e), 0);
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, c.simulate_ips), XP_PASS_FLOW);
+	/* drop-packet is no midstream policy */
+	assert_int_equal(config_set(&c, "stream.midstream=no", &e), 0);
+	assert_int_equal(config_set(&c, "stream.midstream-policy=drop-packet", &e), 0);
+	assert_int_equal(config_check(&c, &e), V_EINVAL);
+	/* IDS: the dropping policies are ignore, the others stay */
+	assert_int_equal(config_set(&c, "stream.midstream-policy=reject", &e), 0);
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, c.simulate_ips), XP_REJECT);
+	assert_int_equal(config_set(&c, "simulate-ips=no", &e), 0);
+	assert_int_equal(config_xp(&c, XP_MIDSTREAM, c.simulate_ips), XP_IGNORE);
+	assert_int_equal(config_xp(&c, XP_APP_ERROR, c.simulate_ips), XP_PASS_PACKET);
+	assert_int_equal(config_set(&c, "exception-policy=drop-flow", &e), 0);
+	assert_int_equal(config_xp(&c, XP_REASM_MEMCAP, c.simulate_ips), XP_IGNORE);
+	/* an unknown value is an error */
+	assert_int_not_equal(config_set(&c, "exception-policy=drop-everything", &e), 0);
+	assert_string_equal(xp_policy_names[XP_PASS_FLOW], "pass_flow");
+	assert_string_equal(xp_target_names[XP_MIDSTREAM], "stream_midstream");
+	assert_string_equal(xp_drop_reasons[XP_APP_ERROR], "applayer error");
+	config_fini(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_and_set),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_allocation_failures),
+		cmocka_unit_test(test_exception_policies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,6 +282,24 @@ static void test_memcap_evicts(void **state)
 	done(ft);
 }
 
+/* No room for a flow and none to evict: no flow, and the packet is
+ * marked for flow.memcap-policy. */
+static void test_memcap_marks_packet(void **state)
+{
+	(void)state;
+	struct flow_table *ft = mk(65536 * 8 + 16);
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	pg_ep4(&s, "10.0.0.2", 53);
+	pg_ep4(&c, "10.0.0.1", 1000);
+	pg_udp(&pk, &c, &s, "q", 1, 0);
+	assert_null(push(ft, &pk, 1, &p));
+	assert_true(p.flags & PKT_XP_FLOW_MEMCAP);
+	assert_int_equal(cnt.v[CNT_FLOW_MEMCAP], 1);
+	done(ft);
+}
+
 static void test_icmp_pair_and_community_id(void **state)
 {
 	(void)state;
@@ -320,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_synack_first_orients_flow),
 		cmocka_unit_test(test_tunnel_carrier_flow),
 		cmocka_unit_test(test_memcap_evicts),
+		cmocka_unit_test(test_memcap_marks_packet),
 		cmocka_unit_test(test_icmp_pair_and_community_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

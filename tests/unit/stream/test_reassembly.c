@@ -254,6 +254,29 @@ static void test_ack_budget_and_hole(void **state)
 	assert_int_equal(rc.mc.used, 0);
 }
 
+/* A segment that cannot be buffered under the memcap marks its packet
+ * for the exception policy (stream.reassembly.memcap-policy); one that
+ * fits does not. */
+static void test_memcap_marks_packet(void **state)
+{
+	(void)state;
+	static uint8_t s[600];
+	make_stream(s, sizeof(s));
+	reset(1 << 20);
+	rc.mc.cap = 400;
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 1);
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	reasm_segment(&rc, &rd, &fl, 0, &p, 1 + 100, s + 100, 100); /* out of order: buffered */
+	assert_false(p.flags & PKT_XP_REASM_MEMCAP);
+	reasm_segment(&rc, &rd, &fl, 0, &p, 1 + 300, s + 300, 300); /* past the memcap */
+	assert_true(p.flags & PKT_XP_REASM_MEMCAP);
+	assert_int_equal(cnt.v[CNT_TCP_SEGMENT_MEMCAP], 1);
+	reasm_dir_fini(&rc, &rd);
+	assert_int_equal(rc.mc.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_ack_edge),
 		cmocka_unit_test(test_ack_budget_and_hole),
+		cmocka_unit_test(test_memcap_marks_packet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
