@@ -470,6 +470,18 @@ out:
 		v_free(stack[i]);
 	yaml_parser_delete(&parser);
 	fclose(f);
+	if (rc == 0) {
+		/* the file's folder: Suricata resolves reputation-files
+		 * against it */
+		char dir[4096];
+		str_lcpy(dir, path, sizeof(dir));
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			str_lcpy(dir, ".", sizeof(dir));
+		rc = config_set_key(c, "config-dir", dir, path, 0, e);
+	}
 	return rc;
 }
 

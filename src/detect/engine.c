@@ -31,6 +31,7 @@
 
 #include "alloc.h"
 #include "dataset.h"
+#include "iprep.h"
 #include "log.h"
 #include "mpm.h"
 #include "parse.h"
@@ -121,6 +122,7 @@ struct detect_engine {
 	pthread_mutex_t th_lock;
 	struct th_entry *th;
 	uint32_t th_cap;
+	struct iprep *iprep;   /* IP reputation (iprep keyword), or NULL */
 };
 
 /* The instances of sticky buffer b on this packet. */
@@ -1166,6 +1168,7 @@ static uint64_t rule_memory(const struct rule *r)
 		m += HC_MAX * sizeof(*r->hdr);
 	if (r->fc)
 		m += sizeof(*r->fc);
+	m += r->ipr_cnt * sizeof(*r->ipr);
 	if (r->ac)
 		m += RULE_MAX_APP_COND * sizeof(*r->ac);
 	for (int b = 0; b < r->nlists; b++) {
@@ -1226,7 +1229,15 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	if (cf && load_classification(de, cf, quiet, e) < 0)
 		goto fail;
 
-	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses, .pool = &de->strs };
+	/* IP reputation: built with the rules (the iprep keyword names its
+	 * categories), so a reload rebuilds it and a failure keeps the
+	 * running engine and its set */
+	de->iprep = iprep_from_config(cfg, quiet, e);
+	if (!de->iprep && e->msg[0])
+		goto fail;
+	de->mem += iprep_memory(de->iprep);
+	struct parse_ctx pc = { .classes = de->classes, .nclasses = de->nclasses, .pool = &de->strs,
+				  .iprep = de->iprep };
 	pc.vars.addr = &cfg->address_vars;
 	pc.vars.port = &cfg->port_vars;
 	const struct strlist *fl = files ? files : &cfg->rule_files;
@@ -1269,6 +1280,10 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		}
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
 		r->flow_scope = rule_flow_scope(r);
+		/* iprep rules that are otherwise IP-only: Suricata evaluates
+		 * IP-only rules on the first packet of each flow direction */
+		if (r->ipr_cnt && r->flow_scope && !per_packet)
+			r->once_dir = true;
 		if (r->nxl || rule_list(r, BUF_BASE64_DATA))
 			de->uses_xform = true;
 		de->uses_txdir |= r->txdir;
@@ -1328,6 +1343,7 @@ void detect_engine_free(struct detect_engine *de)
 {
 	if (!de)
 		return;
+	iprep_free(de->iprep);
 	for (uint32_t i = 0; i < de->nrules; i++)
 		rule_free(de->rules[i]);
 	v_free(de->rules);
@@ -1392,7 +1408,7 @@ static int rule_mem_cmp(const void *a, const void *b)
  * size is computed once (it walks the rule's lists and asks PCRE2). */
 static void report_memory(const struct detect_engine *de, FILE *f)
 {
-	uint64_t rules = 0, pf = de->mpm_mem;
+	uint64_t rules = 0, pf = de->mpm_mem, rep = iprep_memory(de->iprep);
 	struct rule_mem *rm = v_malloc((de->nrules ? de->nrules : 1) * sizeof(*rm));
 	for (uint32_t i = 0; i < de->nrules; i++) {
 		uint64_t b = rule_memory(de->rules[i]);
@@ -1403,11 +1419,15 @@ static void report_memory(const struct detect_engine *de, FILE *f)
 	uint64_t shared = de->strs.bytes;
 	fprintf(f, "memory: %.1f MB in all: rules %.1f MB (%u, %.0f bytes each on average) and the "
 		   "metadata they share %.1f MB (%u parts), prefilter databases %.1f MB, groups and "
-		   "indexes %.1f MB\n",
+		   "indexes %.1f MB",
 		(double)de->mem / 1e6, (double)rules / 1e6, de->nrules,
 		de->nrules ? (double)rules / de->nrules : 0.0, (double)shared / 1e6, de->strs.cnt,
 		(double)pf / 1e6,
-		(double)(de->mem > rules + pf + shared ? de->mem - rules - pf - shared : 0) / 1e6);
+		(double)(de->mem > rules + pf + shared + rep ? de->mem - rules - pf - shared - rep : 0) / 1e6);
+	if (de->iprep)
+		fprintf(f, ", IP reputation %.1f MB (%llu entries)", (double)rep / 1e6,
+			(unsigned long long)iprep_entries(de->iprep));
+	fputc('\n', f);
 	uint32_t n = MIN(de->nrules, 10u);
 	if (!rm || !n) {
 		v_free(rm);
@@ -2023,6 +2043,15 @@ static bool dir_count_ok(uint8_t dir, const struct numcmp *c, const uint64_t v[2
 	if (dir == FC_EITHER)
 		return numcmp_ok(c, v[0]) || numcmp_ok(c, v[1]);
 	return numcmp_ok(c, v[dir - 1]);
+}
+
+/* the rule's iprep conditions on the packet's addresses */
+static bool iprep_ok(const struct detect_engine *de, const struct rule *r, const struct packet *p)
+{
+	for (unsigned i = 0; i < r->ipr_cnt; i++)
+		if (!iprep_cond_match(de->iprep, &r->ipr[i], p->ip_ver, p->src, p->dst))
+			return false;
+	return true;
 }
 
 static bool flow_conds_ok(const struct rule *r, const struct packet *p)
@@ -3157,6 +3186,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (h2_only && !h2_scoped(r, f))
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
+			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||
 			    (r->nac && !app_conds_ok(r, tx, p, sel)))
 				continue;
 			/* filestore on NFS makes a file rule, as Suricata's: it

@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "dataset.h"
+#include "iprep.h"
 #include "json.h"
 #include "parse.h"
 #include "xform.h"
@@ -835,6 +836,26 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 }
 
 static int kw_dataset(struct rule *r, const char *a, struct parse_ctx *pc) { return dataset_kw(r, a, false, pc); }
+
+/* iprep:SIDE,CATEGORY,OP,N or SIDE,CATEGORY,isset|isnotset: a condition
+ * on the packet's addresses, as the header conditions (no buffer) */
+#define RULE_MAX_IPREP 8
+static int kw_iprep(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (need_arg(arg, "iprep", pc))
+		return -1;
+	struct iprep_cond c;
+	if (iprep_cond_parse(pc->iprep, arg, &c, pc->err, sizeof(pc->err)) < 0)
+		return -1;
+	if (r->ipr_cnt >= RULE_MAX_IPREP)
+		FAIL("iprep: at most %d in a rule", RULE_MAX_IPREP);
+	struct iprep_cond *v = v_realloc(r->ipr, (r->ipr_cnt + 1u) * sizeof(*v));
+	if (!v)
+		FAIL("out of memory");
+	r->ipr = v;
+	r->ipr[r->ipr_cnt++] = c;
+	return 0;
+}
 static int kw_datarep(struct rule *r, const char *a, struct parse_ctx *pc) { return dataset_kw(r, a, true, pc); }
 
 static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)

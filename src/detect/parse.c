@@ -290,6 +290,7 @@ void rule_free(struct rule *r)
 	v_free(r->lists);
 	v_free(r->hdr);
 	v_free(r->fc);
+	v_free(r->ipr);
 	for (unsigned i = 0; r->ac && i < r->nac; i++)
 		if (r->ac[i].hl) {
 			v_free(r->ac[i].hl->v);

@@ -30,6 +30,8 @@ struct str_pool {
 const char *str_pool_get(struct str_pool *sp, const char *s, size_t len);
 void str_pool_free(struct str_pool *sp);
 
+struct iprep;
+
 struct parse_ctx {
 	struct var_ctx vars;
 	struct str_pool *pool;  /* the engine's, or NULL (rules then own their copies) */
@@ -40,6 +42,7 @@ struct parse_ctx {
 	bool unsupported;   /* err is "not supported", not "invalid" */
 	bool requires_unmet; /* ... because its "requires" asks for another Suricata version */
 	char dir[512];      /* the rule file's directory (filemd5 lists are found there) */
+	const struct iprep *iprep; /* the IP reputation set (iprep keyword), or NULL */
 };
 
 /* Parses one rule.  Returns the rule, or NULL with pc->err (and pc->kw /

@@ -33,6 +33,7 @@ extern const char *const buffer_names[BUF_MAX];
 int buffer_side(int b);
 
 struct xlist;
+struct iprep_cond;
 #include "tag.h"
 
 struct addr_item {
@@ -364,6 +365,8 @@ struct rule {
 	uint16_t flow_flags;
 	/* ipv4-csum, tcpv4-csum, ...: CSK_* bits wanted valid / invalid */
 	uint8_t csum_valid, csum_invalid;
+	struct iprep_cond *ipr;   /* iprep conditions (ipr_cnt, all must hold), or NULL */
+	uint8_t ipr_cnt;
 	struct flow_counts *fc;   /* stream_size, flow.pkts/bytes/age (rule_fc), or NULL */
 	uint32_t hdr_mask;
 	struct numcmp *hdr;       /* HC_MAX entries once a header keyword is used (rule_hdr) */

@@ -135,11 +135,37 @@ struct range6 {
 	u128 lo, hi;
 };
 
+/* an entry of a valued list until iplist_seal.  IPv4: one sort key, the
+ * network's address, prefix length and whether it is a plain address
+ * (VKEY4), sorted by a stable radix sort so that equal entries keep the
+ * order they were added in.  IPv6: bounds and k (host << 32 | order) for
+ * a comparison sort with the same outcome. */
+struct ventry4 {
+	uint64_t key;
+	uint32_t val;
+};
+
+struct ventry6 {
+	u128 lo, hi;
+	uint32_t val;
+	uint64_t k;
+};
+
+#define VKEY4(lo, plen, host) ((uint64_t)(lo) << 7 | (uint64_t)(plen) << 1 | (uint64_t)(host))
+#define VKEY4_BITS 39
+
 struct iplist {
 	struct range4 *v4;
 	uint32_t n4, cap4;
 	struct range6 *v6;
 	uint32_t n6, cap6;
+	/* valued lists (iplist_new): the value of each range, and the
+	 * entries while it is built */
+	uint32_t *val4, *val6;
+	struct ventry4 *p4;
+	struct ventry6 *p6;
+	uint32_t np4, capp4, np6, capp6, seq;
+	bool valued, sealed;
 };
 
 static u128 load128(const uint8_t *a)
@@ -297,6 +323,10 @@ void iplist_free(struct iplist *l)
 		return;
 	v_free(l->v4);
 	v_free(l->v6);
+	v_free(l->val4);
+	v_free(l->val6);
+	v_free(l->p4);
+	v_free(l->p6);
 	v_free(l);
 }
 
@@ -533,9 +563,252 @@ uint64_t iplist_count(const struct iplist *l) { return l ? (uint64_t)l->n4 + l->
 
 size_t iplist_memory(const struct iplist *l)
 {
-	return l ? sizeof(*l) + (size_t)l->cap4 * sizeof(struct range4) +
-			   (size_t)l->cap6 * sizeof(struct range6)
-		 : 0;
+	if (!l)
+		return 0;
+	size_t m = sizeof(*l) + (size_t)l->cap4 * sizeof(struct range4) +
+		   (size_t)l->cap6 * sizeof(struct range6);
+	if (l->valued)
+		m += (size_t)l->cap4 * sizeof(uint32_t) + (size_t)l->cap6 * sizeof(uint32_t) +
+		     (size_t)l->capp4 * sizeof(struct ventry4) + (size_t)l->capp6 * sizeof(struct ventry6);
+	return m;
+}
+
+/* ---- valued lists ---- */
+
+struct iplist *iplist_new(void)
+{
+	struct iplist *l = v_calloc(1, sizeof(*l));
+	if (l)
+		l->valued = true;
+	return l;
+}
+
+/* grows an array of elem-sized entries to hold one more */
+static bool grow(void **v, uint32_t n, uint32_t *cap, size_t elem, uint32_t first)
+{
+	if (n < *cap)
+		return true;
+	if (*cap >= LIST_MAX_ENTRIES)
+		return false;
+	uint32_t nc = *cap ? *cap * 2 : first;
+	void *nv = v_realloc(*v, (size_t)nc * elem);
+	if (!nv)
+		return false;
+	*v = nv;
+	*cap = nc;
+	return true;
+}
+
+bool iplist_add_value(struct iplist *l, uint8_t ver, const uint8_t *a, unsigned plen,
+		      uint32_t value, bool host)
+{
+	if (!l || !l->valued || l->sealed || l->seq == UINT32_MAX)
+		return false;
+	/* equal networks sort in the order added, hosts after networks */
+	uint64_t k = (uint64_t)host << 32 | l->seq;
+	if (ver == 4) {
+		if (plen > 32 || !grow((void **)&l->p4, l->np4, &l->capp4, sizeof(*l->p4), 1024))
+			return false;
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t hm = plen >= 32 ? 0 : 0xffffffffu >> plen;
+		l->p4[l->np4++] = (struct ventry4){ VKEY4(x & ~hm, plen, host && plen == 32), value };
+	} else if (ver == 6) {
+		if (plen > 128 || !grow((void **)&l->p6, l->np6, &l->capp6, sizeof(*l->p6), 64))
+			return false;
+		u128 x = load128(a);
+		u128 hm = plen >= 128 ? 0 : plen == 0 ? ~(u128)0 : (((u128)1 << (128 - plen)) - 1);
+		l->p6[l->np6++] = (struct ventry6){ x & ~hm, (x & ~hm) | hm, value, k };
+	} else {
+		return false;
+	}
+	l->seq++;
+	return true;
+}
+
+#define V_LESS(a, b)                                                                       \
+	((a)->lo < (b)->lo ||                                                              \
+	 ((a)->lo == (b)->lo && ((a)->hi > (b)->hi || ((a)->hi == (b)->hi && (a)->k < (b)->k))))
+RANGE_SORT(vsort6, struct ventry6, V_LESS)
+
+/* LSD radix sort of the IPv4 entries by key, 8 bits a pass (stable);
+ * false when the scratch array cannot be had */
+static bool vsort4(struct ventry4 *v, uint32_t n)
+{
+	struct ventry4 *tmp = v_malloc((size_t)n * sizeof(*tmp));
+	if (!tmp)
+		return false;
+	struct ventry4 *a = v, *b = tmp;
+	for (unsigned shift = 0; shift < VKEY4_BITS; shift += 8) {
+		uint32_t cnt[257] = { 0 };
+		for (uint32_t i = 0; i < n; i++)
+			cnt[((a[i].key >> shift) & 255) + 1]++;
+		if (cnt[((a[0].key >> shift) & 255) + 1] == n)
+			continue; /* every key has this byte */
+		for (unsigned d = 1; d < 257; d++)
+			cnt[d] += cnt[d - 1];
+		for (uint32_t i = 0; i < n; i++)
+			b[cnt[(a[i].key >> shift) & 255]++] = a[i];
+		struct ventry4 *t = a;
+		a = b;
+		b = t;
+	}
+	if (a != v)
+		memcpy(v, a, (size_t)n * sizeof(*v));
+	v_free(tmp);
+	return true;
+}
+
+/* accessors of the two entry types for FLATTEN */
+#define LO4(e) ((uint32_t)((e)->key >> 7))
+#define HI4(e) (LO4(e) | (((e)->key >> 1 & 63) >= 32 ? 0 : 0xffffffffu >> ((e)->key >> 1 & 63)))
+#define HOST4(e) ((e)->key & 1)
+#define LO6(e) ((e)->lo)
+#define HI6(e) ((e)->hi)
+#define HOST6(e) ((e)->k >> 32)
+
+/* Entries sorted by (lo, widest first, networks before hosts, order
+ * added) into disjoint ranges and their values: a stack of the networks
+ * open at the current address (at most one per prefix length).  Of equal
+ * entries one counts: the last if it is a host, else the first (the last
+ * host, else the first network).  T the address type; `end` marks that
+ * the last address of the space was passed (cur wrapped). */
+#define FLATTEN(NAME, E, T, R, MAXDEPTH, LO, HI, HOST)                                     \
+	static bool NAME(const E *p, uint32_t np, R **out, uint32_t **vals, uint32_t *nout)   \
+	{                                                                                  \
+		struct { T hi; uint32_t val; } st[MAXDEPTH];                               \
+		unsigned sp = 0;                                                           \
+		uint64_t cap = (uint64_t)np * 2 + 1, n = 0;                                \
+		R *o = v_malloc((size_t)cap * sizeof(*o));                                 \
+		uint32_t *v = v_malloc((size_t)cap * sizeof(*v));                          \
+		if (!o || !v) {                                                            \
+			v_free(o);                                                         \
+			v_free(v);                                                         \
+			return false;                                                      \
+		}                                                                          \
+		T cur = 0;                                                                 \
+		bool end = false; /* cur went past the last address */                    \
+		for (uint32_t i = 0, j; i <= np; i = j) {                                  \
+			const E *w = NULL;                                                 \
+			T wlo = 0, whi = 0;                                                \
+			j = i + 1;                                                         \
+			if (i < np) {                                                      \
+				wlo = LO(&p[i]);                                           \
+				whi = HI(&p[i]);                                           \
+				while (j < np && LO(&p[j]) == wlo && HI(&p[j]) == whi)     \
+					j++;                                               \
+				w = HOST(&p[j - 1]) ? &p[j - 1] : &p[i];                   \
+			}                                                                  \
+			/* close the open networks that end before this one */             \
+			while (sp && (i == np || st[sp - 1].hi < wlo)) {                   \
+				if (!end && cur <= st[sp - 1].hi) {                        \
+					o[n].lo = cur;                                     \
+					o[n].hi = st[sp - 1].hi;                           \
+					v[n++] = st[sp - 1].val;                           \
+				}                                                          \
+				if (st[sp - 1].hi == (T)~(T)0)                             \
+					end = true;                                        \
+				cur = st[sp - 1].hi + 1;                                   \
+				sp--;                                                      \
+			}                                                                  \
+			if (i == np)                                                       \
+				break;                                                     \
+			if (sp && cur < wlo) {                                             \
+				o[n].lo = cur;                                             \
+				o[n].hi = wlo - 1;                                         \
+				v[n++] = st[sp - 1].val;                                   \
+			}                                                                  \
+			cur = wlo;                                                         \
+			end = false;                                                       \
+			if (sp == MAXDEPTH) { /* cannot happen with networks */            \
+				v_free(o);                                                 \
+				v_free(v);                                                 \
+				return false;                                              \
+			}                                                                  \
+			st[sp].hi = whi;                                                   \
+			st[sp++].val = w->val;                                             \
+		}                                                                          \
+		if (n < cap && n) {                                                        \
+			R *so = v_realloc(o, (size_t)n * sizeof(*o));                      \
+			uint32_t *sv = v_realloc(v, (size_t)n * sizeof(*v));               \
+			if (so)                                                            \
+				o = so;                                                    \
+			if (sv)                                                            \
+				v = sv;                                                    \
+		}                                                                          \
+		*out = o;                                                                  \
+		*vals = v;                                                                 \
+		*nout = (uint32_t)n;                                                       \
+		return true;                                                               \
+	}
+
+FLATTEN(flatten4, struct ventry4, uint32_t, struct range4, 34, LO4, HI4, HOST4)
+FLATTEN(flatten6, struct ventry6, u128, struct range6, 130, LO6, HI6, HOST6)
+
+bool iplist_seal(struct iplist *l)
+{
+	if (!l || !l->valued || l->sealed)
+		return false;
+	l->sealed = true;
+	bool ok = true;
+	if (l->np4) {
+		ok = vsort4(l->p4, l->np4) &&
+		     flatten4(l->p4, l->np4, &l->v4, &l->val4, &l->n4);
+		l->cap4 = ok ? l->n4 : 0;
+	}
+	if (ok && l->np6) {
+		vsort6(l->p6, l->np6);
+		ok = flatten6(l->p6, l->np6, &l->v6, &l->val6, &l->n6);
+		l->cap6 = ok ? l->n6 : 0;
+	}
+	v_free(l->p4);
+	v_free(l->p6);
+	l->p4 = NULL;
+	l->p6 = NULL;
+	l->np4 = l->np6 = l->capp4 = l->capp6 = 0;
+	if (!ok) {
+		v_free(l->v4);
+		v_free(l->val4);
+		l->v4 = NULL;
+		l->val4 = NULL;
+		l->n4 = l->cap4 = 0;
+	}
+	return ok;
+}
+
+bool iplist_lookup_value(const struct iplist *l, uint8_t ver, const uint8_t *a, uint32_t *value)
+{
+	if (!l || !l->sealed)
+		return false;
+	if (ver == 4) {
+		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t lo = 0, hi = l->n4;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (l->v4[mid].hi < x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == l->n4 || l->v4[lo].lo > x)
+			return false;
+		*value = l->val4[lo];
+		return true;
+	}
+	if (ver != 6)
+		return false;
+	u128 x = load128(a);
+	uint32_t lo = 0, hi = l->n6;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (l->v6[mid].hi < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == l->n6 || l->v6[lo].lo > x)
+		return false;
+	*value = l->val6[lo];
+	return true;
 }
 
 /* ---- domain names ----

@@ -1,7 +1,8 @@
 /*
  * lists.h - address and domain sets of a million entries: the one list
- * implementation of the policy blocklists (and, later, allowlists,
- * datasets, IP reputation and the proxy's passthrough list).
+ * implementation of the policy blocklists and of IP reputation
+ * (detect/iprep.c: valued lists, below), and later of the allowlists and
+ * the proxy's passthrough list.
  *
  * Both are built once from a file and are immutable afterwards, so any
  * number of workers can ask them without locks; a reload builds a new set
@@ -51,6 +52,28 @@ bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *
 		   size_t entry_len);
 uint64_t iplist_count(const struct iplist *l);
 size_t iplist_memory(const struct iplist *l);
+
+/* ---- values by address: the most specific network wins ----
+ * An iplist built entry by entry, each network with a value (IP
+ * reputation: a category's score).  iplist_seal flattens the nested
+ * networks once into disjoint ranges, each carrying the value of the
+ * most specific network over it, so a lookup stays one binary search
+ * (12 bytes a range for IPv4, at most 2n + 1 ranges for n entries).
+ * Private and reserved space is kept: these lists are not blocklists. */
+struct iplist *iplist_new(void);
+/* Adds a/plen (ver 4 or 6; bits past plen ignored) with value.  host: a
+ * plain address, which ranks above a /32 (/128) network of the same
+ * address.  Of equal entries the last host wins, of equal networks the
+ * first (Suricata's host table and radix tree).  false: more than
+ * LIST_MAX_ENTRIES (33 million) or out of memory; l is unchanged. */
+bool iplist_add_value(struct iplist *l, uint8_t ver, const uint8_t *a, unsigned plen,
+		      uint32_t value, bool host);
+/* Makes the added entries lookupable (once; later adds are refused).
+ * false: out of memory (l is then empty). */
+bool iplist_seal(struct iplist *l);
+/* Whether a is in a sealed list; if so, *value is the most specific
+ * entry's. */
+bool iplist_lookup_value(const struct iplist *l, uint8_t ver, const uint8_t *a, uint32_t *value);
 
 /* ---- domain names ----
  * Files: plain names, hosts files ("0.0.0.0 ads.example.com"), AdBlock

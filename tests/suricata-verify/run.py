@@ -94,6 +94,61 @@ def filter_keys(f):
                                               if k in ('has-key', 'not-has-key')]
 
 
+# Suricata's IP reputation keys, as vigil names them
+REP_KEYS = ('reputation-categories-file', 'reputation-files', 'default-reputation-path')
+
+
+def rep_command(tdir, t):
+    """A case run by its own command line that sets up IP reputation:
+    (pcap, rules, vigil --set arguments), or None.  The command runs in
+    the case's folder; its --set reputation keys and the case's
+    suricata.yaml's are passed on (relative files resolve against
+    default-reputation-path, else the configuration's folder, the case's)."""
+    cmd = t.get('command')
+    if not isinstance(cmd, str) or 'reputation' not in cmd:
+        return None
+    import shlex
+    text = cmd.replace('\\\n', ' ').replace('${TEST_DIR}', tdir).replace('$TEST_DIR', tdir)
+    try:
+        toks = shlex.split(text)
+    except ValueError:
+        return None
+    pcap = rules = None
+    sets = {}
+    sy = os.path.join(tdir, 'suricata.yaml')
+    if os.path.exists(sy):
+        try:
+            sc = yaml.safe_load(open(sy, errors='replace')) or {}
+        except yaml.YAMLError:
+            sc = {}
+        for k in REP_KEYS:
+            v = sc.get(k) if isinstance(sc, dict) else None
+            if isinstance(v, list):
+                sets[k] = ','.join(str(x) for x in v)
+            elif v is not None:
+                sets[k] = str(v)
+    for i, tok in enumerate(toks[:-1]):
+        nxt = toks[i + 1]
+        if tok == '-r':
+            pcap = os.path.normpath(os.path.join(tdir, nxt))
+        elif tok == '-S':
+            rules = os.path.normpath(os.path.join(tdir, nxt))
+        elif tok == '--set' and '=' in nxt:
+            k, v = nxt.split('=', 1)
+            k = re.sub(r'\.\d+$', '', k)  # reputation-files.0: one list entry
+            if k in REP_KEYS:
+                sets[k] = v
+    if not pcap:
+        return None
+    args = []
+    for k, v in sets.items():
+        args += ['--set', k + '=' + v]
+    # relative names without default-reputation-path: the configuration's
+    # folder, which is the case's
+    args += ['--set', 'config-dir=' + tdir]
+    return pcap, rules, args
+
+
 def plan(tdir, t, vigil):
     """Returns (args, reason-to-skip)."""
     req = t.get('requires') or {}
@@ -171,7 +226,8 @@ def plan(tdir, t, vigil):
                     return None, f'stats {k}'
         if 'shell' in c and not re.search(r'fast\.log|eve\.json', str(c['shell'].get('args', ''))):
             return None, 'shell check on other files'
-    pcap = t.get('pcap')
+    rep = rep_command(tdir, t)
+    pcap = t.get('pcap') or (rep[0] if rep else None)
     if not pcap:
         caps = [f for f in os.listdir(tdir) if f.endswith(('.pcap', '.pcapng'))]
         if len(caps) != 1:
@@ -346,6 +402,10 @@ def plan(tdir, t, vigil):
                 return None, f'config {key}'
             return None, f'argument {tok}'
     rules = os.path.join(tdir, 'test.rules')
+    if rep:
+        args += rep[2]
+        if rep[1]:
+            rules = rep[1]
     if isinstance(t.get('rules'), str) and '\n' not in t['rules']:
         # another case's rule file (rules: ../x/test.rules)
         rules = os.path.normpath(os.path.join(tdir, t['rules']))
@@ -362,7 +422,8 @@ def plan(tdir, t, vigil):
         return args, None
     if os.path.exists(rules):
         args += ['-S', rules]
-        r = subprocess.run([vigil, '-T', '-S', rules], capture_output=True, text=True)
+        r = subprocess.run([vigil, '-T', '-S', rules] + (rep[2] if rep else []),
+                           capture_output=True, text=True)
         m = re.search(r'rules: (\d+) loaded, (\d+) skipped', r.stdout)
         if not m:
             return None, 'rules failed to load'

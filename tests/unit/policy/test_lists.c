@@ -113,6 +113,70 @@ static void test_ip_random(void **state)
 	free(text);
 }
 
+/* Valued lists (iplist_add_value): random nested networks, plain
+ * addresses and repeats, IPv4 and IPv6, against a naive longest-prefix
+ * reference (equal entries: the last host, else the first network). */
+static void test_ip_valued_random(void **state)
+{
+	(void)state;
+	srand(7);
+	enum { N = 2000 };
+	static uint32_t net[N], mask[N], val[N];
+	static unsigned plen[N];
+	static bool host[N];
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct iplist *l = iplist_new();
+		assert_non_null(l);
+		for (int i = 0; i < N; i++) {
+			host[i] = rand() % 5 == 0;
+			plen[i] = host[i] ? 32 : (unsigned)(rand() % 33);
+			uint32_t a = (uint32_t)(10 + rand() % 4) << 24 | (uint32_t)rand() % (1u << 24);
+			if (i && rand() % 3 == 0) /* nested in, or equal to, an earlier one */
+				a = net[rand() % i] | ((uint32_t)rand() & (rand() % 2 ? 0xff : 0));
+			mask[i] = plen[i] ? 0xffffffffu << (32 - plen[i]) : 0;
+			net[i] = a & mask[i];
+			val[i] = (uint32_t)i;
+			/* IPv6: the same bits after 2001:db8::/32, prefix + 96 */
+			uint8_t b[16] = { 0 };
+			if (v6) {
+				b[0] = 0x20; b[1] = 0x01; b[2] = 0x0d; b[3] = 0xb8;
+			}
+			uint8_t *q = v6 ? b + 12 : b;
+			q[0] = (uint8_t)(a >> 24); q[1] = (uint8_t)(a >> 16); q[2] = (uint8_t)(a >> 8); q[3] = (uint8_t)a;
+			assert_true(iplist_add_value(l, v6 ? 6 : 4, b, plen[i] + (v6 ? 96 : 0), val[i], host[i]));
+		}
+		assert_true(iplist_seal(l));
+		uint8_t z[16] = { 0 };
+		assert_false(iplist_add_value(l, 4, z, 32, 1, true)); /* sealed */
+		for (int k = 0; k < 100000; k++) {
+			uint32_t x = k % 2 ? (uint32_t)(9 + rand() % 6) << 24 | (uint32_t)rand() % (1u << 24)
+					   : net[rand() % N] + (uint32_t)(rand() % 3) - 1;
+			int best = -1;
+			for (int i = 0; i < N; i++) {
+				if ((x & mask[i]) != net[i])
+					continue;
+				if (best < 0 || plen[i] > plen[best])
+					best = i;
+				else if (plen[i] == plen[best] && host[i])
+					best = i; /* a host over a network, the last host */
+			}
+			uint8_t b[16] = { 0 };
+			if (v6) {
+				b[0] = 0x20; b[1] = 0x01; b[2] = 0x0d; b[3] = 0xb8;
+			}
+			uint8_t *q = v6 ? b + 12 : b;
+			q[0] = (uint8_t)(x >> 24); q[1] = (uint8_t)(x >> 16); q[2] = (uint8_t)(x >> 8); q[3] = (uint8_t)x;
+			uint32_t got = 0;
+			bool hit = iplist_lookup_value(l, v6 ? 6 : 4, b, &got);
+			if (hit != (best >= 0) || (hit && got != val[best]))
+				fail_msg("v%d %u.%u.%u.%u: got %d/%u want %d", v6 ? 6 : 4, x >> 24, x >> 16 & 255,
+					 x >> 8 & 255, x & 255, hit, got, best);
+		}
+		assert_true(iplist_memory(l) > 0);
+		iplist_free(l);
+	}
+}
+
 static struct domainset *dset(const char *text, struct list_stats *st)
 {
 	struct verr e = { "" };
@@ -269,6 +333,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ip_formats),
 		cmocka_unit_test(test_ip_random),
+		cmocka_unit_test(test_ip_valued_random),
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_domains_many),
 		cmocka_unit_test(test_domains_reload_shared),
