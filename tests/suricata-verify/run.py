@@ -108,6 +108,7 @@ def rep_command(tdir, t):
     if not isinstance(cmd, str) or 'reputation' not in cmd:
         return None
     import shlex
+    tdir = os.path.abspath(tdir)  # (the paths below must not depend on the caller's)
     text = cmd.replace('\\\n', ' ').replace('${TEST_DIR}', tdir).replace('$TEST_DIR', tdir)
     try:
         toks = shlex.split(text)
