@@ -12,13 +12,12 @@ session memcap).  Each case checks the stats counter
   usage: exception_policy.py VIGIL"""
 import json
 import os
-import struct
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
-from early_warning import T0, tcp  # noqa: E402
+from early_warning import T0, tcp, write_pcap  # noqa: E402
 
 C, S, CP, SP = '10.137.0.10', '198.51.100.7', 40000, 80
 RULES = ['alert tcp any any -> any any (msg:"marker"; content:"MARKER"; sid:1;)']
@@ -55,11 +54,7 @@ def run(vigil, pkts, sets, ips=True):
         cap, rules = os.path.join(d, 'in.pcap'), os.path.join(d, 'r.rules')
         with open(rules, 'w') as f:
             f.write('\n'.join(RULES) + '\n')
-        with open(cap, 'wb') as f:
-            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-            for ts, fr in pkts:
-                f.write(struct.pack('<IIII', int(ts), int(round((ts % 1) * 1e6)), len(fr),
-                                    len(fr)) + fr)
+        write_pcap(cap, pkts)
         args = [vigil, '-r', cap, '-S', rules, '-l', d, '--runmode', 'single', '--no-progress',
                 '-k', 'none']
         if ips:

@@ -45,6 +45,14 @@ def frame(src, dst, proto, l4):
     return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip + l4
 
 
+def write_pcap(path, pkts):
+    """Writes (time, Ethernet frame) pairs as a classic pcap file."""
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for t, fr in pkts:
+            f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
+
+
 def tcp(src, dst, sp, dp, seq, ack, flags, data=b''):
     h = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
     ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 6, len(h))
@@ -129,10 +137,7 @@ def main():
     pkts.sort(key=lambda x: x[0])
     with tempfile.TemporaryDirectory() as d:
         cap = os.path.join(d, 'in.pcap')
-        with open(cap, 'wb') as f:
-            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-            for t, fr in pkts:
-                f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
+        write_pcap(cap, pkts)
         r = subprocess.run([vigil, '-r', cap, '-l', d, '--runmode', 'single', '--no-progress',
                             '--set', 'flow-timeouts.tcp.established=900'],
                            capture_output=True, text=True)
