@@ -310,32 +310,18 @@ void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, i
 		seq = rd->next_seq;
 	}
 	if (seq == rd->next_seq) {
-		/* in order; bytes that are also buffered ahead are compared
-		 * and the buffered (first) copy delivered instead; bytes past
-		 * the acknowledged edge are held */
-		uint32_t direct = len, limit = limit_of(rc, rd);
+		/* in order (delivery is not held: held_segment took the held
+		 * case); bytes that are also buffered ahead are compared and
+		 * the buffered (first) copy delivered instead */
+		uint32_t direct = len;
 		if (rd->ooo && SEQ_LT(rd->ooo->seq, end))
 			direct = SEQ_GT(rd->ooo->seq, seq) ? rd->ooo->seq - seq : 0;
-		if (SEQ_LT(limit, seq + direct))
-			direct = SEQ_GT(limit, seq) ? limit - seq : 0;
 		if (direct) {
 			deliver(rc, rd, f, dir, data, direct, 0);
 			rd->next_seq = seq + direct;
 		}
-		if (direct < len) {
-			while (rd->ooo && rd->ooo_bytes + (len - direct) > rc->ooo_limit)
-				make_room(rc, rd, f, dir, p);
-			if (SEQ_LEQ(end, rd->next_seq))
-				return;
-			uint32_t from = SEQ_GT(rd->next_seq, seq + direct) ? rd->next_seq - seq : direct;
-			if (!buffer_segment(rc, rd, p, seq + from, data + from, len - from) &&
-			    rd->next_seq == seq + from) {
-				/* no memory to hold it: deliver it unacknowledged */
-				CNT_ADD(rc->cnt, TCP_UNACKED_FORCED, len - from);
-				deliver(rc, rd, f, dir, data + from, len - from, 0);
-				rd->next_seq = end;
-			}
-		}
+		if (direct < len)
+			buffer_segment(rc, rd, p, seq + direct, data + direct, len - direct);
 		drain(rc, rd, f, dir);
 		return;
 	}
@@ -351,7 +337,7 @@ void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, i
 		len -= old;
 		seq = rd->next_seq;
 	}
-	if (seq == rd->next_seq && !rc->ack_gated) {
+	if (seq == rd->next_seq && !rc->ack_gated) { /* (held otherwise, below) */
 		deliver(rc, rd, f, dir, data, len, 0);
 		rd->next_seq = end;
 		drain(rc, rd, f, dir);
