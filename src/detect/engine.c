@@ -468,6 +468,40 @@ static int fb_class(const struct rule *r)
 	return set && !read ? 0 : set && read ? 1 : read ? 2 : 3;
 }
 
+static bool addrs_negated(const struct addr_set *a)
+{
+	for (uint32_t i = 0; i < a->cnt; i++)
+		if (a->v[i].neg)
+			return true;
+	return false;
+}
+
+/* Whether r is what Suricata calls an IP-only rule: addresses, ports and
+ * protocol, with at most flowbits that only set, xbits/hostbits, iprep,
+ * threshold, detection_filter and tag; no payload, buffer, header, flow,
+ * app-layer or event condition, and no negated address (those Suricata
+ * calls "like IP-only" and inspects on every packet).  Suricata inspects
+ * IP-only rules on the first packet of each flow direction only (and on
+ * every packet without a flow): the addresses and ports cannot change
+ * within a direction, so one alert per direction, and a threshold counts
+ * flows, not packets. */
+static bool rule_ip_only(const struct rule *r)
+{
+	if (r->alproto || r->nalp || r->nac || r->http_parts || r->nxl || r->frame_type ||
+	    r->txdir || r->flow_start || r->bypass || r->filestore || r->action == ACT_CONFIG)
+		return false;
+	for (unsigned i = 0; i < r->nlists; i++)
+		if (r->lists[i].cnt)
+			return false;
+	if (r->hdr_mask || r->has_flags || r->has_fragbits || r->flow_flags || r->fi_cnt ||
+	    r->sameip || r->npev || r->fc || r->csum_valid || r->csum_invalid)
+		return false;
+	for (uint32_t i = 0; i < r->fb_cnt; i++)
+		if (r->fb[i].op != FB_SET)
+			return false;
+	return !addrs_negated(&r->src) && !addrs_negated(&r->dst);
+}
+
 /* Whether a pass or drop of r applies to the flow rather than the packet:
  * app-layer rules (a protocol, an app-layer buffer or condition),
  * protocol-only rules, and IP-only rules: addresses and ports with no
@@ -1280,10 +1314,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		}
 		r->once_dir = (r->alproto || r->nalp) && !per_packet;
 		r->flow_scope = rule_flow_scope(r);
-		/* iprep rules that are otherwise IP-only: Suricata evaluates
-		 * IP-only rules on the first packet of each flow direction */
-		if (r->ipr_cnt && r->flow_scope && !per_packet)
-			r->once_dir = true;
+		r->ip_only = rule_ip_only(r);
 		if (r->nxl || rule_list(r, BUF_BASE64_DATA))
 			de->uses_xform = true;
 		de->uses_txdir |= r->txdir;
@@ -3184,6 +3215,9 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (ev_only && !r->npev)
 				continue;
 			if (h2_only && !h2_scoped(r, f))
+				continue;
+			/* IP-only rules: the first packet of each flow direction */
+			if (r->ip_only && f && f->pkts[p->dir & 1] != 1)
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||

@@ -343,6 +343,7 @@ struct rule {
 	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */
 	bool sets_shared;    /* src/dst/sp/dp arrays belong to the engine (interned), not the rule */
 	bool flow_scope;     /* pass/drop applies to the flow (IP-only, protocol-only, app-layer) */
+	bool ip_only;        /* Suricata's IP-only rule: inspected on a flow direction's first packet */
 	uint8_t target;      /* 0 none, 1 src_ip, 2 dest_ip */
 	uint8_t priority;
 	char *msg;

@@ -3,7 +3,12 @@
 traces in ../shared/corpora): a rule on SSH's banner or KEXINIT buffers,
 or one naming only an app-layer protocol, alerts at most once per flow
 direction; a rule on http.uri alerts once per HTTP transaction (as many
-alerts as eve http records with a URI).  Exit 77 without the corpus.
+alerts as eve http records with a URI); an IP-only rule (addresses and
+ports only) alerts on the first packet of each flow direction, exactly
+once per direction that has packets, as Suricata inspects IP-only rules,
+while the same rule with a negated address (Suricata's "like IP-only")
+and one with a header condition alert on every packet.  Exit 77 without
+the corpus.
 
     once.py VIGIL CORPORA
 """
@@ -28,6 +33,9 @@ alert ssh any any -> any any (msg:"ssh hassh"; ssh.hassh; content:"a"; sid:3;)
 alert ssh any any -> any any (msg:"ssh only"; sid:4;)
 alert http any any -> any any (msg:"http only"; sid:5;)
 alert http any any -> any any (msg:"uri"; http.uri; content:"/"; sid:6;)
+alert ip any any -> any any (msg:"ip only"; sid:7;)
+alert ip !192.0.2.1 any -> any any (msg:"like ip only"; sid:8;)
+alert ip any any -> any any (msg:"ttl"; ttl:>=0; sid:9;)
 """
 fails = passed = 0
 with tempfile.TemporaryDirectory() as d:
@@ -37,24 +45,40 @@ with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, c.replace("/", "_"))
         os.makedirs(out)
         subprocess.run([vigil, "-r", os.path.join(traces, c), "-l", out, "-S", rf, "--runmode", "single",
-                        "-k", "none", "--set", "outputs.eve.types.http=yes"], capture_output=True, check=True)
+                        "-k", "none", "--set", "outputs.eve.types.http=yes",
+                        "--set", "outputs.eve.types.flow=yes"], capture_output=True, check=True)
         per = collections.Counter()
         uris = 0
         alerts6 = 0
+        ipo = collections.Counter()
+        every = collections.Counter()
+        dirs = pkts = 0
         for line in open(os.path.join(out, "eve.json")):
             r = json.loads(line)
             if r["event_type"] == "alert":
                 sid = r["alert"]["signature_id"]
                 if sid == 6:
                     alerts6 += 1
+                elif sid == 7:
+                    ipo[(r["flow_id"], r["src_ip"], r.get("src_port"))] += 1
+                elif sid in (8, 9):
+                    every[sid] += 1
                 else:
                     per[(sid, r["flow_id"], r.get("direction"))] += 1
             elif r["event_type"] == "http" and r.get("http", {}).get("url"):
                 uris += 1
+            elif r["event_type"] == "flow":
+                fl = r["flow"]
+                dirs += (fl["pkts_toserver"] > 0) + (fl["pkts_toclient"] > 0)
+                pkts += fl["pkts_toserver"] + fl["pkts_toclient"]
         rep = [k for k, v in per.items() if v > 1]
-        ok = not rep and (alerts6 == uris)
+        iprep_ = [k for k, v in ipo.items() if v > 1]
+        ok = (not rep and alerts6 == uris and not iprep_ and sum(ipo.values()) == dirs and
+              every[8] == pkts and every[9] == pkts and pkts > dirs)
         print(f"  {'ok  ' if ok else 'FAIL'}  {c}: {sum(per.values())} once-per-direction alerts"
-              f"{' (repeated: ' + str(rep[:3]) + ')' if rep else ''}; http.uri alerts {alerts6}, transactions {uris}")
+              f"{' (repeated: ' + str(rep[:3]) + ')' if rep else ''}; http.uri alerts {alerts6}, transactions {uris}; "
+              f"IP-only alerts {sum(ipo.values())} for {dirs} flow directions{' (repeated)' if iprep_ else ''}; "
+              f"per-packet alerts {every[8]}, {every[9]} for {pkts} packets")
         passed += ok
         fails += not ok
 print(f"once: {passed} passed, {fails} failed")
