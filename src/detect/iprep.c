@@ -71,17 +71,6 @@ struct lctx {
 	int (*line)(struct lctx *c, const char *s, size_t n, const char **why);
 };
 
-static const char *trim_n(const char *s, size_t *n)
-{
-	while (*n && isspace((unsigned char)*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 static void bad_line(struct lctx *c, const char *why, const char *s, size_t n)
 {
 	if (!c->bad++)
@@ -97,7 +86,7 @@ static void bad_line(struct lctx *c, const char *why, const char *s, size_t n)
 static void one_line(struct lctx *c, const char *s, size_t n)
 {
 	c->lno++;
-	s = trim_n(s, &n);
+	s = span_trim(s, &n);
 	if (!n || *s == '#')
 		return;
 	const char *why = NULL;
@@ -207,7 +196,7 @@ static int fields(const char *s, size_t n, const char **f, size_t *fl, int max)
 		const char *c = memchr(s, ',', (size_t)(end - s));
 		size_t len = c ? (size_t)(c - s) : (size_t)(end - s);
 		fl[k] = len;
-		f[k] = trim_n(s, &fl[k]);
+		f[k] = span_trim(s, &fl[k]);
 		k++;
 		if (!c)
 			return k;

@@ -236,3 +236,14 @@ bool ip6_short(const char *s, size_t n, char out[static IP6_SHORT_LEN])
 	in[n] = '\0';
 	return inet_pton(AF_INET6, in, &a) == 1 && inet_ntop(AF_INET6, &a, out, IP6_SHORT_LEN);
 }
+
+const char *span_trim(const char *s, size_t *n)
+{
+	while (*n && isspace((unsigned char)*s)) {
+		s++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)s[*n - 1]))
+		(*n)--;
+	return s;
+}

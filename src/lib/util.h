@@ -52,6 +52,10 @@ static inline uint64_t hash_mix64(uint64_t x)
 	return x;
 }
 
+/* Trims white space (a CR included) from both ends of the n bytes at s;
+ * returns the new start, *n the new length. */
+const char *span_trim(const char *s, size_t *n);
+
 /* Parses "123", "64kb", "128mb", "1gb" (case-insensitive, also k/m/g and
  * kib/mib/gib, all powers of 1024).  Returns 0 or -1 on a bad value. */
 int parse_size(const char *s, uint64_t *out);

@@ -107,18 +107,6 @@ static size_t strcspn_n(const char *s, size_t max, char c)
 	return p ? (size_t)(p - s) : max;
 }
 
-/* Trims spaces and a trailing CR; returns the start, *n the length. */
-static const char *trim_n(const char *s, size_t *n)
-{
-	while (*n && isspace((unsigned char)*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && isspace((unsigned char)s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 static void note_skip(struct list_stats *st, uint64_t lno)
 {
 	if (!st->skipped++)
@@ -428,7 +416,7 @@ static struct iplist *ip_build(struct lines *L, uint64_t expect, const char *nam
 	while (next_line(L, &s, &n)) {
 		lno++;
 		st->lines++;
-		s = trim_n(s, &n);
+		s = span_trim(s, &n);
 		if (!n || *s == '#' || *s == ';')
 			continue;
 		const char *tok = s;
@@ -1120,7 +1108,7 @@ static struct domainset *dom_build(struct lines *L, uint64_t expect, const char 
 	while (next_line(L, &s, &n)) {
 		lno++;
 		st->lines++;
-		s = trim_n(s, &n);
+		s = span_trim(s, &n);
 		if (!dom_line(d, s, n, lno, st, prev)) {
 			domainset_free(d);
 			verr_set(e, V_ENOMEM, "%s: too many entries or out of memory", name);
