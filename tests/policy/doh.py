@@ -11,7 +11,7 @@ offline with --simulate-ips: the violations are blocked.
 import json, os, struct, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from early_warning import T0, dnsq, tcp, udp  # noqa: E402
+from early_warning import T0, dnsq, tcp, udp, write_pcap  # noqa: E402
 from learned import dns_answer  # noqa: E402
 
 failed = 0
@@ -68,10 +68,7 @@ def main():
         vms = os.path.join(d, 'vms.yaml')
         open(vms, 'w').write('work:\n  addresses: 10.137.0.10\n  allow: ["*.example.net tcp/443"]\n')
         cap = os.path.join(d, 'in.pcap')
-        with open(cap, 'wb') as f:
-            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-            for ts, fr in sorted(pkts, key=lambda x: x[0]):
-                f.write(struct.pack('<IIII', int(ts), int(round((ts % 1) * 1e6)), len(fr), len(fr)) + fr)
+        write_pcap(cap, sorted(pkts, key=lambda x: x[0]))
         r = subprocess.run([vigil, '-r', cap, '-l', d, '--runmode', 'single', '--no-progress',
                             '--simulate-ips', '--set', 'identity.file=' + vms,
                             '--set', 'policy.resolvers=' + res,

@@ -30,7 +30,7 @@ identity file.
 import json, os, sqlite3, struct, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from early_warning import dnsq, tcp, udp  # noqa: E402
+from early_warning import dnsq, tcp, udp, write_pcap  # noqa: E402
 
 MON = 1699833600  # Monday 13 November 2023 00:00 UTC
 DAY, H = 86400, 3600
@@ -75,10 +75,7 @@ class Timeline:
 
     def write(self, path):
         self.pkts.sort(key=lambda x: x[0])
-        with open(path, 'wb') as f:
-            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-            for t, fr in self.pkts:
-                f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
+        write_pcap(path, self.pkts)
 
 
 VMS = """work: 10.137.0.10

@@ -9,7 +9,7 @@ and dropped (the flow with it); the tunnel is neither.
 import json, os, struct, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from early_warning import T0, csum, dnsq, frame, tcp, udp  # noqa: E402
+from early_warning import T0, csum, dnsq, frame, tcp, udp, write_pcap  # noqa: E402
 
 
 def ip6_udp(src, dst, sp, dp, data):
@@ -36,10 +36,7 @@ def main():
     ]
     with tempfile.TemporaryDirectory() as d:
         cap = os.path.join(d, 'in.pcap')
-        with open(cap, 'wb') as f:
-            f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-            for t, fr in pkts:
-                f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
+        write_pcap(cap, pkts)
         with open(os.path.join(d, 'vms.yaml'), 'w') as f:
             f.write(f'banking:\n  addresses: [{vm}, fd09::40]\n  vpn: ["{ep} udp/51820"]\n')
         r = subprocess.run([vigil, '-r', cap, '-l', d, '--runmode', 'single', '--no-progress',
