@@ -98,26 +98,52 @@ void decode_csum_result(struct decode_ctx *d, struct packet *p, bool ok, enum ev
 
 uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len)
 {
-	uint64_t s = sum;
-	while (len >= 8) {
-		uint64_t w = (uint64_t)p[0] << 8 | p[1];
-		w += (uint64_t)p[2] << 8 | p[3];
-		w += (uint64_t)p[4] << 8 | p[5];
-		w += (uint64_t)p[6] << 8 | p[7];
-		s += w;
-		p += 8;
-		len -= 8;
+	/* RFC 1071: the one's complement sum does not depend on byte order,
+	 * so the data is summed as native 32-bit words (eight at a time) into
+	 * 64 bits, folded to 16 and, on a little-endian machine, swapped into
+	 * the network-order sum the callers keep (pseudo-header fields are
+	 * added to it as numbers).  Odd lengths: the last byte is the high
+	 * byte of a zero-padded word, as if the data continued. */
+	uint64_t s = 0;
+	uint32_t w[8];
+	while (len >= 32) {
+		memcpy(w, p, 32);
+		s += (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + w[6] + w[7];
+		p += 32;
+		len -= 32;
 	}
-	while (len >= 2) {
-		s += (uint64_t)p[0] << 8 | p[1];
+	while (len >= 4) {
+		memcpy(w, p, 4);
+		s += w[0];
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t h;
+		memcpy(&h, p, 2);
+		s += h;
 		p += 2;
 		len -= 2;
 	}
-	if (len)
+	if (len) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		s += p[0];
+#else
 		s += (uint64_t)p[0] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffff) + (s >> 32);
-	return (uint32_t)s;
+#endif
+	}
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	s = ((s & 0xff) << 8) | (s >> 8);
+#endif
+	uint64_t t = (uint64_t)sum + s;
+	while (t >> 32)
+		t = (t & 0xffffffffu) + (t >> 32);
+	return (uint32_t)t;
 }
 
 uint16_t csum_fold(uint32_t sum)
