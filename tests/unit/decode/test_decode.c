@@ -379,6 +379,46 @@ static void test_nsh_and_dce(void **state)
 	assert_true(pkt_has_event(&p, EV_DCE_PKT_TOO_SMALL));
 }
 
+/* The byte-pair sum of RFC 1071, as the reference for csum_add's word sum. */
+static uint32_t csum_ref(uint32_t sum, const uint8_t *p, uint32_t len)
+{
+	uint64_t s = sum;
+	for (; len >= 2; p += 2, len -= 2)
+		s += (uint64_t)p[0] << 8 | p[1];
+	if (len)
+		s += (uint64_t)p[0] << 8;
+	while (s >> 32)
+		s = (s & 0xffffffff) + (s >> 32);
+	return (uint32_t)s;
+}
+
+static void test_csum_words(void **state)
+{
+	(void)state;
+	static uint8_t b[1600];
+	uint32_t seed = 12345;
+	for (int it = 0; it < 200000; it++) {
+		seed = seed * 1103515245u + 12345u;
+		uint32_t n = (seed >> 8) % sizeof(b);
+		int mode = (int)(seed >> 4) % 4; /* all ones, all zero, random */
+		for (uint32_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			b[i] = mode == 0 ? 0xff : mode == 1 ? 0 : (uint8_t)(seed >> 16);
+		}
+		uint32_t off = (seed >> 20) % 8 & ~1u; /* callers split at even offsets */
+		if (off > n)
+			off = 0;
+		uint32_t s0 = it % 3 ? (seed >> 12) % 70000 : seed | 0x80000000u;
+		uint16_t got = csum_fold(csum_add(csum_add(s0, b, off), b + off, n - off));
+		uint16_t want = csum_fold(csum_ref(csum_ref(s0, b, off), b + off, n - off));
+		if (got != want)
+			fail_msg("len %u offset %u start %u: %#x, want %#x", n, off, s0, got, want);
+	}
+	/* RFC 1071's example: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
+	const uint8_t ex[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+	assert_int_equal(csum_fold(csum_add(0, ex, sizeof(ex))), (uint16_t)~0xddf2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_all_prefixes),
 		cmocka_unit_test(test_chdlc_and_short_l4),
 		cmocka_unit_test(test_nsh_and_dce),
+		cmocka_unit_test(test_csum_words),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
