@@ -70,9 +70,16 @@ struct group {
 	uint32_t *nonmpm;     /* rules checked on every packet */
 	uint32_t nnonmpm;
 	struct mpm *mpm;      /* payload fast patterns */
+	struct mpm *pmpm;     /* TCP: those of the packet-only rules (dsize, flow:no_stream), what
+			       * a packet's payload is scanned for when its session is
+			       * reassembled (the others inspect the stream) */
+	uint8_t reasm_scan;   /* then: RS_NONE (no packet-only payload rule), RS_PKT (pmpm),
+			       * RS_ALL (all are: mpm) */
 	struct mpm *bmpm[BUF_MAX]; /* sticky buffers' fast patterns */
 	struct ip_index src_ix, dst_ix;
 };
+
+enum { RS_NONE, RS_PKT, RS_ALL };
 
 struct skip_reason {
 	char *key;            /* keyword / reason grouping key */
@@ -1071,9 +1078,10 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 	uint32_t cap = de->nrules ? de->nrules : 1;
 	uint16_t *cls = v_malloc(cap * sizeof(*cls));
 	struct mpm_pattern *pats = v_malloc(cap * sizeof(*pats));
+	struct mpm_pattern *ppats = v_malloc(cap * sizeof(*ppats));
 	struct mpm_pattern *bpats[BUF_MAX] = { 0 };
 	struct mpm_memo mm = { 0 };
-	bool ok = cls && pats;
+	bool ok = cls && pats && ppats;
 	/* a sticky buffer's patterns: room for the rules whose fast pattern
 	 * is in it (most of the 256 buffers have none) */
 	uint32_t *bcap = ok ? v_calloc(BUF_MAX, sizeof(*bcap)) : NULL;
@@ -1106,7 +1114,7 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 		}
 		for (unsigned c = 0; c < ncls; c++) {
 			struct group *gr = &de->groups[g][c];
-			uint32_t np = 0, bnp[BUF_MAX] = { 0 };
+			uint32_t np = 0, pnp = 0, bnp[BUF_MAX] = { 0 };
 			gr->rules = v_malloc(cap * sizeof(uint32_t));
 			gr->nonmpm = v_malloc(cap * sizeof(uint32_t));
 			if (!gr->rules || !gr->nonmpm) {
@@ -1137,6 +1145,8 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					uint32_t off = ct->fp_len ? ct->fp_off : 0;
 					uint32_t len = ct->fp_len ? ct->fp_len : ct->len;
 					pats[np++] = (struct mpm_pattern){ ct->pat + off, len, ct->nocase, i };
+					if ((r->flow_flags & RF_NO_STREAM) || (r->hdr_mask & (1u << HC_DSIZE)))
+						ppats[pnp++] = pats[np - 1];
 				} else if (!ip_index_rule(gr, r, i)) {
 					gr->nonmpm[gr->nnonmpm++] = i;
 				}
@@ -1152,6 +1162,9 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 			if (v)
 				gr->nonmpm = v;
 			bool bok = memo_request(&mm, pats, np, &gr->mpm);
+			gr->reasm_scan = !pnp ? RS_NONE : pnp < np ? RS_PKT : RS_ALL;
+			if (bok && gr->reasm_scan == RS_PKT)
+				bok = memo_request(&mm, ppats, pnp, &gr->pmpm);
 			for (int b = 1; b < BUF_MAX && bok; b++)
 				if (bnp[b])
 					bok = memo_request(&mm, bpats[b], bnp[b], &gr->bmpm[b]);
@@ -1183,6 +1196,7 @@ out:
 	for (int b = 1; b < BUF_MAX; b++)
 		v_free(bpats[b]);
 	v_free(pats);
+	v_free(ppats);
 	v_free(cls);
 	return rc;
 }
@@ -1384,6 +1398,7 @@ void detect_engine_free(struct detect_engine *de)
 			v_free(gr->rules);
 			v_free(gr->nonmpm);
 			mpm_free(gr->mpm);
+			mpm_free(gr->pmpm);
 			for (int b = 1; b < BUF_MAX; b++)
 				mpm_free(gr->bmpm[b]);
 			ix_free(&gr->src_ix);
@@ -3180,8 +3195,12 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 		cand_mark(dt, g->nonmpm[i]);
 	ix_lookup(&g->src_ix, p->ip_ver, p->src, dt);
 	ix_lookup(&g->dst_ix, p->ip_ver, p->dst, dt);
-	if (p->payload_len)
-		mpm_scan(g->mpm, dt->scratch, p->payload, p->payload_len, cand_mark, dt);
+	/* a reassembled session's payload rules inspect the stream, so its
+	 * packets' payload is scanned only for the packet-only rules (all
+	 * of the group's when every payload rule is one: pmpm is NULL) */
+	if (p->payload_len && !(reasm && g->reasm_scan == RS_NONE))
+		mpm_scan(reasm && g->reasm_scan == RS_PKT ? g->pmpm : g->mpm, dt->scratch, p->payload,
+			 p->payload_len, cand_mark, dt);
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
 	buffers_of(tx, p->dir, bi, sel);
