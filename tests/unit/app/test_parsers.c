@@ -153,7 +153,10 @@ static void test_http_byte_at_a_time(void **state)
 	const char *text = "<html>the decompressed response body</html>";
 	assert_int_equal(whole.body_len[1], strlen(text));
 	assert_memory_equal(whole.body[1], text, strlen(text));
-	assert_int_equal(app_ev_count(&whole.events), 0);
+	/* the only event: the chunk extension of "7;ext=1", as libhtp-rs */
+	assert_int_equal(app_ev_count(&whole.events), 1);
+	assert_true(app_ev_has(&whole.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+	assert_true(app_ev_has(&bytes.events, APP_EV_HTTP_REQ_CHUNK_EXT));
 	/* byte by byte: the same */
 	assert_string_equal(bytes.uri, whole.uri);
 	assert_string_equal(bytes.status, whole.status);
@@ -402,6 +405,73 @@ static void test_http_memcap_and_events(void **state)
 	assert_true(HAS(e, APP_EV_HTTP_REQ_MISSING_COLON));
 	e = request_events("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1 << 20, NULL);
 	assert_true(app_ev_count(&e) == 0);
+}
+
+/* A request, then a response, fed in pieces of step bytes (0: whole);
+ * the events raised and the bodies seen. */
+static void exchange(const char *req, const char *resp, size_t step, struct http_seen *s)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 100 * 1024, 0);
+	flow_init(&f, ALP_HTTP);
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, (const uint8_t *)req, strlen(req), step, http_cb, s);
+	feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), step, http_cb, s);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	http_cb(&a.tx, s);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* A chunk-size line with an extension (";name=value" after the size)
+ * raises http.request_chunk_extension / http.response_chunk_extension, as
+ * libhtp-rs warns of it (libhtp 0.5 skips it silently), on the last
+ * chunk's line too, however TCP cut the stream; a size line without ';'
+ * does not, nor one whose size does not parse. */
+static void test_http_chunk_extension(void **state)
+{
+	(void)state;
+	static const char head[] = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	char req[256], resp[256];
+	struct http_seen s;
+	static const size_t steps[] = { 0, 1, 2, 3, 7 };
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		/* the last chunk's line, as the suricata-verify case has it */
+		snprintf(req, sizeof(req), "%s8 \r\ntototata\r\n4 \r\ntiti\r\n"
+			 "0 ; qwe3=asd3; zxc3=\"rt\"y3\r\nt1: v1\r\n\r\n", head);
+		exchange(req, ok, steps[i], &s);
+		assert_true(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		assert_false(HAS(s.events, APP_EV_HTTP_RESP_CHUNK_EXT));
+		assert_int_equal(s.body_len[0], 12);
+		assert_memory_equal(s.body[0], "tototatatiti", 12);
+		/* a middle chunk's line, no trailer */
+		snprintf(req, sizeof(req), "%s5\r\nhello\r\n6;x\r\n world\r\n0\r\n\r\n", head);
+		exchange(req, ok, steps[i], &s);
+		assert_true(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		/* none */
+		snprintf(req, sizeof(req), "%s5 \r\nhello\r\n0\r\n\r\n", head);
+		exchange(req, ok, steps[i], &s);
+		assert_false(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		/* the response's */
+		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "3;a=b\r\nabc\r\n0\r\n\r\n");
+		exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", resp, steps[i], &s);
+		assert_true(HAS(s.events, APP_EV_HTTP_RESP_CHUNK_EXT));
+		assert_false(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		assert_int_equal(s.body_len[1], 3);
+		/* a ';' in a chunk's data is no extension */
+		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "3\r\n;;;\r\n0\r\n\r\n");
+		exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", resp, steps[i], &s);
+		assert_false(HAS(s.events, APP_EV_HTTP_RESP_CHUNK_EXT));
+	}
+	/* a size that does not parse: the invalid length event, not this one */
+	snprintf(req, sizeof(req), "%s;x\r\nhello\r\n0\r\n\r\n", head);
+	exchange(req, ok, 0, &s);
+	assert_false(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
 }
 
 /* Bytes from the client after an HTTP/0.9 request are not HTTP: they are
@@ -3972,6 +4042,7 @@ int main(void)
 		cmocka_unit_test(test_http_brotli),
 		cmocka_unit_test(test_http_brotli_bomb),
 		cmocka_unit_test(test_http_memcap_and_events),
+		cmocka_unit_test(test_http_chunk_extension),
 		cmocka_unit_test(test_tls_byte_at_a_time),
 		cmocka_unit_test(test_tls_hostile),
 		cmocka_unit_test(test_ssh_byte_at_a_time),
