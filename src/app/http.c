@@ -427,6 +427,7 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request, bool line
 #undef VIEW
 	h.nhdr = (unsigned)n;
 	h.hdr = c->hdr;
+	h.tx_index = tx->index;
 	h.line_only = line_only;
 	c->cb->head(c->cb->ctx, request, &h, base, c->head.len);
 	/* the caller copied what it keeps: an idle connection holds none

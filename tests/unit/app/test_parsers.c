@@ -211,6 +211,89 @@ static void test_http_gap(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* Pipelining: a request sent before the response to the one before it
+ * ended waits for that response; each response goes with the request
+ * libhtp pairs it with (by index, tx_id as Suricata's), its record and
+ * file name are that request's, and the records left at the flow's end
+ * come oldest first (suricata-verify http-gap-beyond-body). */
+static void test_http_pipelined(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char s1a[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234";
+	static const char r2[] = "GET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char s1b[] = "56789";
+	static const char s2[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)s1a, sizeof(s1a) - 1, 0, NULL, NULL);
+	/* two more requests before the first response ends */
+	feed(&a, &f, 0, (const uint8_t *)r2, sizeof(r2) - 1, 0, NULL, NULL);
+	assert_false(a.tx.http_log);
+	/* the first response ends: /1's record and file */
+	feed(&a, &f, 1, (const uint8_t *)s1b, sizeof(s1b) - 1, 0, NULL, NULL);
+	assert_true(a.tx.http_log);
+	const struct http_msg *req = app_http_last_request(&f);
+	assert_non_null(req);
+	assert_int_equal(req->tx_id, 0);
+	assert_int_equal(req->h.uri_len, 2);
+	assert_memory_equal(req->h.uri, "/1", 2);
+	assert_int_equal(a.tx.http_resp->h.code, 200);
+	assert_ptr_equal(a.tx.http_req, req);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_string_equal(a.tx.files[0]->name, "/1");
+	assert_int_equal(a.tx.files[0]->tx_id, 0);
+	assert_int_equal(a.tx.files[0]->size, 10);
+	/* the second: /2's */
+	feed(&a, &f, 1, (const uint8_t *)s2, sizeof(s2) - 1, 0, NULL, NULL);
+	assert_true(a.tx.http_log);
+	req = app_http_last_request(&f);
+	assert_int_equal(req->tx_id, 1);
+	assert_memory_equal(req->h.uri, "/2", 2);
+	assert_int_equal(a.tx.http_resp->h.code, 404);
+	assert_string_equal(a.tx.files[0]->name, "/2");
+	assert_int_equal(a.tx.files[0]->tx_id, 1);
+	/* the flow ends: /3, unanswered, then nothing */
+	const struct http_msg *resp = NULL;
+	req = app_http_unlogged(&f, &resp);
+	assert_non_null(req);
+	assert_memory_equal(req->h.uri, "/3", 2);
+	assert_int_equal(req->tx_id, 2);
+	assert_null(resp);
+	assert_null(app_http_unlogged(&f, &resp));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+
+	/* more requests waiting than are kept: the oldest go, memory stays
+	 * bounded, the newest are still paired by libhtp's index */
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	char many[64 * 40];
+	size_t n = 0;
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+	feed(&a, &f, 0, (const uint8_t *)many, n, 0, NULL, NULL);
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+	/* /0's request went (only the last HTTP_PIPE_MAX wait): its
+	 * response is no record, rather than one with a wrong request */
+	assert_false(a.tx.http_log);
+	assert_null(a.tx.http_req);
+	unsigned left = 0;
+	while ((req = app_http_unlogged(&f, &resp))) {
+		assert_int_equal(req->tx_id, 31 + left);
+		left++;
+	}
+	assert_int_equal(left, HTTP_PIPE_MAX + 1);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 static void test_http_body_limit(void **state)
 {
 	(void)state;
@@ -4043,6 +4126,7 @@ int main(void)
 		cmocka_unit_test(test_http_brotli_bomb),
 		cmocka_unit_test(test_http_memcap_and_events),
 		cmocka_unit_test(test_http_chunk_extension),
+		cmocka_unit_test(test_http_pipelined),
 		cmocka_unit_test(test_tls_byte_at_a_time),
 		cmocka_unit_test(test_tls_hostile),
 		cmocka_unit_test(test_ssh_byte_at_a_time),
