@@ -1611,6 +1611,10 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		 * app_proto_tc); what looks like nothing known is no difference */
 		int p = detect_tcp(data, len, f);
 		f->alp_dir[dir & 1] = p > 0 && p != f->alproto ? (uint8_t)p : 0xff;
+		/* Suricata's proto_detect event for it (the flow stays with
+		 * the protocol decided first, as there) */
+		if (p > 0 && p != f->alproto)
+			app_event(a, APP_EV_APPLAYER_MISMATCH_BOTH_DIRS);
 	}
 	a->tx.alproto = (uint8_t)f->alproto;
 	if (a->sim_err_at[dir & 1] && f->key.proto == 6 &&

@@ -1070,7 +1070,8 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_
 			jb_str(jb, "app_proto", alproto_names[p->flow->alproto]);
 		jb_str(jb, "type", "applayer");
 		jb_str(jb, "event", ev);
-		jb_str(jb, "layer", "proto_parser");
+		/* (detection's own events: applayer_*) */
+		jb_str(jb, "layer", strncmp(n, "applayer_", 9) ? "proto_parser" : "proto_detect");
 		jb_close(jb);
 		jb_close(jb);
 		jb_append(jb, "\n", 1);

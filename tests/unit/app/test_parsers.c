@@ -294,6 +294,36 @@ static void test_http_pipelined(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* The server answering an HTTP request with another protocol's first
+ * bytes (SSH's banner): applayer_mismatch_protocol_both_directions, as
+ * Suricata's detection raises it; the flow stays HTTP; an HTTP response
+ * raises nothing. */
+static void test_proto_mismatch_event(void **state)
+{
+	(void)state;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: 10.16.1.1:22\r\n\r\n";
+	static const char *const answers[] = { "SSH-2.0-OpenSSH_6.6.1\r\n",
+					       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" };
+	for (int i = 0; i < 2; i++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 1024, 0);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 22;
+		struct http_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, 0, http_cb, &s);
+		assert_int_equal(f.alproto, ALP_HTTP);
+		assert_false(app_ev_has(&s.events, APP_EV_APPLAYER_MISMATCH_BOTH_DIRS));
+		feed(&a, &f, 1, (const uint8_t *)answers[i], strlen(answers[i]), 0, http_cb, &s);
+		assert_int_equal(f.alproto, ALP_HTTP);
+		assert_int_equal(app_ev_has(&s.events, APP_EV_APPLAYER_MISMATCH_BOTH_DIRS), i == 0);
+		assert_int_equal(f.alp_dir[1], i == 0 ? ALP_SSH : 0xff);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+}
+
 static void test_http_body_limit(void **state)
 {
 	(void)state;
@@ -4127,6 +4157,7 @@ int main(void)
 		cmocka_unit_test(test_http_memcap_and_events),
 		cmocka_unit_test(test_http_chunk_extension),
 		cmocka_unit_test(test_http_pipelined),
+		cmocka_unit_test(test_proto_mismatch_event),
 		cmocka_unit_test(test_tls_byte_at_a_time),
 		cmocka_unit_test(test_tls_hostile),
 		cmocka_unit_test(test_ssh_byte_at_a_time),
