@@ -394,6 +394,22 @@ static void http_mem_release(void *ctx, uint64_t n)
 	app_release(ctx, n);
 }
 
+/* The request the response being read answers (libhtp pairs them by
+ * index): the newest, or one waiting behind it; the newest when the
+ * response is past it (libhtp made the transaction for a response without
+ * a request); an invalid (empty, never written) one when the request was
+ * dropped for room (HTTP_PIPE_MAX). */
+static struct http_msg *http_answered(struct http_state *hs)
+{
+	static struct http_msg gone;
+	for (unsigned i = 0; i < hs->npipe; i++)
+		if (hs->pipe[i].valid && hs->pipe[i].htp_index == hs->resp_htp)
+			return &hs->pipe[i];
+	if (hs->req.valid && hs->resp_htp < hs->req.htp_index)
+		return &gone;
+	return &hs->req;
+}
+
 /* With a response: its request's body, if one was kept. */
 static void req_body_keep(struct app_ctx *a, struct http_state *hs)
 {
@@ -414,11 +430,12 @@ static void body_expose(struct app_ctx *a, struct http_state *hs, int dir)
 	a->tx.http_fresh |= dir ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
 	a->tx.body[dir] = b->buf;
 	a->tx.body_len[dir] = b->len;
-	if (hs->req.valid)
-		a->tx.http_req = &hs->req;
+	struct http_msg *q = dir == 1 ? http_answered(hs) : &hs->req;
+	if (q->valid)
+		a->tx.http_req = q;
 	if (dir == 1 && hs->resp.valid)
 		a->tx.http_resp = &hs->resp;
-	if (dir == 1)
+	if (dir == 1 && q == &hs->req)
 		req_body_keep(a, hs);
 }
 
@@ -447,15 +464,16 @@ static void http_upgrade(struct app_ctx *a, struct http_state *hs, const struct 
 static void range_begin(struct app_ctx *a, struct http_state *hs, const struct http_msg *m)
 {
 	hs->range.idx = -1;
+	const struct http_msg *q = http_answered(hs);
 	const struct http_hdr *cr = m->h.code == 206 ? http_header(&m->h, "content-range") : NULL;
 	struct http_range rg;
-	if (!cr || !hs->req.valid || !http_content_range(cr->val, cr->val_len, &rg) || rg.start < 0 ||
+	if (!cr || !q->valid || !http_content_range(cr->val, cr->val_len, &rg) || rg.start < 0 ||
 	    rg.size <= 0 || (rg.start == 0 && rg.end + 1 >= rg.size))
 		return; /* (a part that is the whole file is its own file) */
 	const struct http_hdr *et = http_header(&m->h, "etag");
 	char key[RANGE_KEY_MAX];
-	int k = snprintf(key, sizeof(key), "%.*s\n%.*s\n%.*s", (int)hs->req.host_len, hs->req.host,
-			 (int)MIN(hs->req.h.uri_len, 256u), (const char *)hs->req.h.uri,
+	int k = snprintf(key, sizeof(key), "%.*s\n%.*s\n%.*s", (int)q->host_len, q->host,
+			 (int)MIN(q->h.uri_len, 256u), (const char *)q->h.uri,
 			 et ? (int)MIN(et->val_len, 128u) : 0, et ? (const char *)et->val : "");
 	if (k > 0 && (size_t)k < sizeof(key))
 		range_open(&hs->range, key, (size_t)k, (uint64_t)rg.start, (uint64_t)rg.size,
@@ -485,11 +503,68 @@ static void range_data(struct app_ctx *a, struct http_state *hs, const uint8_t *
 	fi->facts = facts;
 	fi->truncated = facts.gaps;
 	fi->to_client = true;
-	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
-	fi->req = &hs->req;
+	const struct http_msg *q = http_answered(hs);
+	fi->tx_id = q != &hs->req ? q->tx_id : hs->nreq ? hs->nreq - 1 : 0;
+	fi->req = q->valid ? q : NULL;
 	fi->resp = hs->resp.valid ? &hs->resp : NULL;
 	const struct http_hdr *cd = hs->resp.valid ? http_header(&hs->resp.h, "content-disposition") : NULL;
-	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.h.uri, hs->req.h.uri_len);
+	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, q->h.uri, q->h.uri_len);
+}
+
+/* A new request while the newest one's response has not ended (the
+ * client pipelines): the newest waits in hs->pipe for its response and
+ * record, as libhtp keeps its transaction.  Without room (memcap), it is
+ * overwritten as before. */
+static void http_park(struct app_ctx *a, struct http_state *hs)
+{
+	if (!hs->req.valid || hs->req.htp_index < hs->resp_done)
+		return;
+	if (!hs->pipe) {
+		if (!app_charge(a, HTTP_PIPE_MAX * sizeof(*hs->pipe)))
+			return;
+		if (!(hs->pipe = v_calloc(HTTP_PIPE_MAX, sizeof(*hs->pipe)))) {
+			app_release(a, HTTP_PIPE_MAX * sizeof(*hs->pipe));
+			return;
+		}
+	}
+	if (hs->npipe == HTTP_PIPE_MAX) {
+		/* the oldest goes without a record (a client this far
+		 * ahead of the server) */
+		if (hs->log_req == &hs->pipe[0])
+			hs->log_req = NULL;
+		http_msg_free(&hs->pipe[0]);
+		memmove(hs->pipe, hs->pipe + 1, (HTTP_PIPE_MAX - 1) * sizeof(*hs->pipe));
+		hs->npipe--;
+		if (hs->log_req)
+			hs->log_req--;
+	}
+	hs->pipe[hs->npipe++] = hs->req;
+	memset(&hs->req, 0, sizeof(hs->req));
+}
+
+/* Frees the waiting requests whose responses ended on an earlier packet
+ * (their records are written): at each delivery. */
+static void http_unpark(struct app_ctx *a, struct http_state *hs)
+{
+	bool keep = hs->log_req && hs->log_seq == a->pkt_seq;
+	if (!keep)
+		hs->log_req = NULL;
+	unsigned k = 0;
+	for (unsigned i = 0; i < hs->npipe; i++) {
+		struct http_msg *m = &hs->pipe[i];
+		if (m->htp_index < hs->resp_done && !(keep && m == hs->log_req)) {
+			http_msg_free(m);
+			continue;
+		}
+		if (k != i) {
+			hs->pipe[k] = *m;
+			if (hs->log_req == m)
+				hs->log_req = &hs->pipe[k];
+			memset(m, 0, sizeof(*m));
+		}
+		k++;
+	}
+	hs->npipe = (uint8_t)k;
 }
 
 static void on_http_head(void *ctx, bool request, struct http_head *h, const uint8_t *base,
@@ -499,9 +574,16 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 	struct app_ctx *a = cb->a;
 	struct http_state *hs = cb->hs;
 	int dir = request ? 0 : 1;
+	if (request && (h->line_only || !hs->req_line))
+		http_park(a, hs); /* a new request, not the head of the line before */
+	if (request)
+		hs->req_line = h->line_only;
+	else
+		hs->resp_htp = h->tx_index;
 	struct http_msg *m = request ? &hs->req : &hs->resp;
 	if (!http_msg_set(m, h, base, len))
 		return;
+	m->htp_index = h->tx_index;
 	if (h->line_only) {
 		/* the request line alone: rules on it run now; the head,
 		 * its body and its record come when the headers are done */
@@ -536,12 +618,14 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 				      (i + 3 == up->val_len || up->val[i + 3] == ' ' || up->val[i + 3] == ',');
 		a->tx.http_req = m;
 	} else {
-		hs->resp_of = hs->nreq;
+		struct http_msg *q = http_answered(hs);
+		hs->resp_of = q == &hs->req ? hs->nreq : q->tx_id + 1;
 		range_begin(a, hs, m);
 		a->tx.http_resp = m;
-		req_body_keep(a, hs);
-		if (hs->req.valid)
-			a->tx.http_req = &hs->req;
+		if (q == &hs->req)
+			req_body_keep(a, hs);
+		if (q->valid)
+			a->tx.http_req = q;
 		if (hs->h2c_req && h->code == 101 && h2_on) {
 			/* Upgrade: h2c accepted: HTTP/2 from the next byte */
 			hs->h2c = true;
@@ -610,13 +694,14 @@ static void file_fill(struct app_file *fi, struct http_state *hs, int dir, bool 
 	file_track_end(&hs->ft[dir], &fi->facts, !truncated);
 	fi->truncated = truncated || fi->facts.gaps;
 	fi->to_client = dir == 1;
-	fi->tx_id = hs->nreq ? hs->nreq - 1 : 0;
-	fi->req = hs->req.valid ? &hs->req : NULL;
+	const struct http_msg *q = dir == 1 ? http_answered(hs) : &hs->req;
+	fi->tx_id = q != &hs->req ? q->tx_id : hs->nreq ? hs->nreq - 1 : 0;
+	fi->req = q->valid ? q : NULL;
 	fi->resp = dir == 1 && hs->resp.valid ? &hs->resp : NULL;
 	const struct http_msg *m = dir ? &hs->resp : &hs->req;
 	const struct http_hdr *cd = m->valid ? http_header(&m->h, "content-disposition") : NULL;
-	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, hs->req.valid ? hs->req.h.uri : NULL,
-		       hs->req.valid ? hs->req.h.uri_len : 0);
+	http_file_name(fi, cd ? cd->val : NULL, cd ? cd->val_len : 0, q->valid ? q->h.uri : NULL,
+		       q->valid ? q->h.uri_len : 0);
 	/* a part of a file (206 Partial Content): where it lies in it */
 	const struct http_hdr *cr = dir == 1 && m->valid && m->h.code == 206
 					    ? http_header(&m->h, "content-range") : NULL;
@@ -689,12 +774,13 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	http_frame(cb->a, hs, request ? 0 : 1, sent_len);
 	/* a message without a body: its body part is done all the same, so
 	 * rules on it run here (file.data; absent) */
+	struct http_msg *q = request ? &hs->req : http_answered(hs);
 	if (!hs->body[request ? 0 : 1].exposed) {
 		cb->a->tx.http_fresh |= request ? HTTP_P_REQ_BODY : HTTP_P_RESP_BODY;
 		if (m->valid)
 			*(request ? &cb->a->tx.http_req : &cb->a->tx.http_resp) = m;
-		if (!request && hs->req.valid)
-			cb->a->tx.http_req = &hs->req;
+		if (!request && q->valid)
+			cb->a->tx.http_req = q;
 	}
 	if (hs->body[request ? 0 : 1].fopen) {
 		struct app_file *fi = app_file_slot(cb->a);
@@ -707,12 +793,17 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	/* a response is complete: its transaction goes to eve (1xx are
 	 * interim, except 101, which ends the HTTP exchange) */
 	uint16_t code = hs->resp.h.code;
-	if (!request && (code / 100 != 1 || code == 101))
-		hs->resp_end_of = hs->nreq;
-	if (!request && hs->resp.valid && (code / 100 != 1 || code == 101) && hs->req.valid &&
-	    !hs->req.logged) {
+	bool final = !request && (code / 100 != 1 || code == 101);
+	if (final) {
+		hs->resp_end_of = q == &hs->req ? hs->nreq : q->tx_id + 1;
+		hs->resp_done = MAX(hs->resp_done, hs->resp_htp + 1);
+	}
+	if (final && hs->resp.valid && q->valid && !q->logged) {
 		cb->a->tx.http_log = true;
 		cb->a->tx.http_resp = &hs->resp;
+		cb->a->tx.http_req = q;
+		hs->log_req = q;
+		hs->log_seq = cb->a->pkt_seq;
 	}
 }
 
@@ -731,6 +822,8 @@ static void http_data(struct app_ctx *a, struct http_state *hs, int dir, const u
 {
 	struct http_cb c = { a, hs };
 	const struct http_cbs cbs = { on_http_head, on_http_body, on_http_end, on_http_event, &c };
+	if (hs->npipe)
+		http_unpark(a, hs);
 	http_feed(hs->conn, dir, data, len, &cbs);
 	/* the direction closed inside a body libhtp does not end (a chunked
 	 * body without its last chunk): the rules still see what came */
@@ -754,6 +847,8 @@ static void http_gap_data(struct app_ctx *a, struct http_state *hs, int dir, uin
 {
 	struct http_cb c = { a, hs };
 	const struct http_cbs cbs = { on_http_head, on_http_body, on_http_end, on_http_event, &c };
+	if (hs->npipe)
+		http_unpark(a, hs);
 	http_gap(hs->conn, dir, len, &cbs);
 }
 
@@ -798,6 +893,15 @@ const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg *
 	struct app_flow *af = f->app;
 	struct http_state *hs = af ? af->http : NULL;
 	*resp = NULL;
+	for (unsigned i = 0; hs && i < hs->npipe; i++) {
+		struct http_msg *m = &hs->pipe[i];
+		if (!m->valid || m->logged)
+			continue;
+		m->logged = true;
+		if (hs->resp.valid && hs->resp_htp == m->htp_index)
+			*resp = &hs->resp;
+		return m;
+	}
 	if (!hs || !hs->req.valid || hs->req.logged)
 		return NULL;
 	hs->req.logged = true;
@@ -996,6 +1100,10 @@ const struct http_msg *app_http_last_request(const struct flow *f)
 {
 	struct app_flow *af = f->app;
 	struct http_state *hs = af ? af->http : NULL;
+	if (hs && hs->log_req && hs->log_req->valid) {
+		hs->log_req->logged = true; /* a request that waited behind a newer one */
+		return hs->log_req;
+	}
 	if (!hs || !hs->req.valid)
 		return NULL;
 	hs->req.logged = true;
@@ -1068,6 +1176,12 @@ static void http_drop(struct app_ctx *a, struct app_flow *af)
 		mpart_free(a, hs->mp);
 		http_msg_free(&hs->req);
 		http_msg_free(&hs->resp);
+		for (unsigned i = 0; i < hs->npipe; i++)
+			http_msg_free(&hs->pipe[i]);
+		if (hs->pipe) {
+			v_free(hs->pipe);
+			app_release(a, HTTP_PIPE_MAX * sizeof(*hs->pipe));
+		}
 		body_free(a, &hs->body[0]);
 		body_free(a, &hs->body[1]);
 		v_free(hs);
@@ -1497,6 +1611,10 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		 * app_proto_tc); what looks like nothing known is no difference */
 		int p = detect_tcp(data, len, f);
 		f->alp_dir[dir & 1] = p > 0 && p != f->alproto ? (uint8_t)p : 0xff;
+		/* Suricata's proto_detect event for it (the flow stays with
+		 * the protocol decided first, as there) */
+		if (p > 0 && p != f->alproto)
+			app_event(a, APP_EV_APPLAYER_MISMATCH_BOTH_DIRS);
 	}
 	a->tx.alproto = (uint8_t)f->alproto;
 	if (a->sim_err_at[dir & 1] && f->key.proto == 6 &&

@@ -116,6 +116,7 @@ struct http_msg {
 	bool nolog;              /* a config rule said: this transaction is not logged */
 	bool multipart;          /* a multipart/form-data request: file.data is its files */
 	uint64_t body_len;       /* body bytes seen (de-chunked, before decompression) */
+	uint64_t htp_index;      /* libhtp's transaction index (pairs a response with it) */
 };
 
 /* app-layer events (app_events.def): hostile or broken input that the
@@ -1079,8 +1080,9 @@ void app_udp(struct app_ctx *a, struct flow *f, struct packet *p);
 void app_tx_reset(struct app_ctx *a);
 /* Frees f->app (and returns its memory to a's memcap). */
 void app_flow_free_ctx(struct app_ctx *a, struct flow *f);
-/* The flow's last HTTP request not written to eve yet (at flow end), or
- * NULL; marks it written. */
+/* An HTTP request of the flow not written to eve yet (at flow end): the
+ * pipelined ones still waiting, oldest first, then the last; NULL when
+ * none is left.  Marks it written. */
 const struct http_msg *app_http_unlogged(struct flow *f, const struct http_msg **resp);
 /* For alert records: the flow's TLS handshake (NULL before a
  * ClientHello); its last HTTP request and the response to it, if any. */

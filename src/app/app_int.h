@@ -460,7 +460,19 @@ struct http_state {
 	bool h2c_req;             /* the last request asked for Upgrade: h2c ... */
 	bool h2c;                 /* ... and a 101 answered it: HTTP/2 follows */
 	struct range_ref range;   /* the response is a 206 part of this file */
+	/* Pipelining: requests sent before the responses to earlier ones
+	 * ended.  The earlier requests wait here (oldest first; allocated
+	 * when first needed, charged) until their responses end and their
+	 * records are written; req is always the newest. */
+	struct http_msg *pipe;
+	uint8_t npipe;
+	bool req_line;            /* req holds a request line whose headers are to come */
+	uint64_t resp_htp;        /* libhtp's index of the response being read */
+	uint64_t resp_done;       /* libhtp's transactions whose responses ended */
+	struct http_msg *log_req; /* the request the record of packet log_seq is of */
+	uint64_t log_seq;
 };
+#define HTTP_PIPE_MAX 8           /* requests waiting behind a newer one (more: the oldest is dropped) */
 
 /* RFB (rfb.c) */
 struct rfb_state {

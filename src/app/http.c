@@ -74,6 +74,16 @@ struct http_conn {
 	 * libhtp took; where a 101's tunnel began (libhtp stops there) */
 	uint64_t fed[2], off[2], tunnel_at[2];
 	bool tunnel[2];
+	/* chunk-size lines, for their extensions (libhtp 0.5 skips them):
+	 * the delivery under way per direction, where the framing not yet
+	 * looked at begins in it, the framing left from earlier deliveries */
+	const uint8_t *buf[2];
+	uint32_t buf_len[2];
+	const uint8_t *scan[2];
+	struct hbuf carry[2];
+	bool chunked[2];           /* a chunked body is under way ... */
+	bool chunk_blind[2];       /* ... whose framing cannot be followed (a gap,
+				    * a body libhtp hands over decompressed) */
 };
 
 static bool hbuf_add(struct hbuf *b, const void *d, size_t n, uint32_t max)
@@ -213,11 +223,63 @@ static void drop_messages(struct http_conn *c)
 	htp_connp_clear_error(c->connp);
 }
 
+/* Whether p[0..n) lies in the delivery direction dir is parsing. */
+static bool in_buf(const struct http_conn *c, int dir, const uint8_t *p, size_t n)
+{
+	const uint8_t *b = c->buf[dir];
+	return b && p >= b && n <= c->buf_len[dir] && (size_t)(p - b) <= c->buf_len[dir] - n;
+}
+
+/* The bytes between two pieces of a chunked body (the last chunk's CRLF,
+ * then the next chunk-size line and its LF) are c->carry then
+ * buf[scan..upto).  A size line with ';' after its hex digits has an
+ * extension (RFC 9112 7.1.1): libhtp 0.5 ignores it, libhtp-rs (Suricata
+ * 8's) warns "Request/Response chunk extension", an event here as there
+ * (only when the size itself parses, as there). */
+#define CHUNK_FRAMING_MAX 256 /* framing bytes kept across deliveries */
+static void chunk_framing(struct http_conn *c, int dir, const uint8_t *upto)
+{
+	if (!c->chunked[dir] || c->chunk_blind[dir] || !c->scan[dir] || upto < c->scan[dir])
+		return;
+	uint8_t f[CHUNK_FRAMING_MAX];
+	uint32_t n = MIN(c->carry[dir].len, (uint32_t)sizeof(f));
+	if (n)
+		memcpy(f, c->carry[dir].p, n);
+	size_t k = (size_t)(upto - c->scan[dir]);
+	if (k > sizeof(f) - n) /* a size line this long: not followed */
+		goto out;
+	memcpy(f + n, c->scan[dir], k);
+	n += (uint32_t)k;
+	/* the size line: the last line of the framing, without its LF */
+	while (n && (f[n - 1] == '\n' || f[n - 1] == '\r'))
+		n--;
+	uint32_t s = n;
+	while (s && f[s - 1] != '\n')
+		s--;
+	while (s < n && (f[s] == ' ' || f[s] == '\t' || f[s] == '\r' || f[s] == '\v' || f[s] == '\f'))
+		s++;
+	uint32_t h = s;
+	uint64_t v = 0;
+	while (h < n && isxdigit(f[h]) && v <= INT32_MAX) {
+		v = v * 16 + (uint64_t)(isdigit(f[h]) ? f[h] - '0' : (tolower(f[h]) - 'a' + 10));
+		h++;
+	}
+	if (h > s && v <= INT32_MAX && memchr(f + h, ';', n - h))
+		event(c, dir ? APP_EV_HTTP_RESP_CHUNK_EXT : APP_EV_HTTP_REQ_CHUNK_EXT);
+out:
+	c->carry[dir].len = 0;
+}
+
 static int raw_add(htp_tx_data_t *d, int dir)
 {
 	struct http_conn *c = conn_of(d->tx->connp);
 	if (c && d->data && d->len)
 		(void)hbuf_add(&c->raw[dir], d->data, d->len, HTTP_HEAD_MAX);
+	if (c && d->data && in_buf(c, dir, d->data, d->len)) {
+		/* a body's framing begins after the head's last byte */
+		c->scan[dir] = d->data + d->len;
+		c->carry[dir].len = 0;
+	}
 	return HTP_OK;
 }
 static int on_req_header_data(htp_tx_data_t *d) { return raw_add(d, 0); }
@@ -365,6 +427,7 @@ static void hand_head(struct http_conn *c, htp_tx_t *tx, bool request, bool line
 #undef VIEW
 	h.nhdr = (unsigned)n;
 	h.hdr = c->hdr;
+	h.tx_index = tx->index;
 	h.line_only = line_only;
 	c->cb->head(c->cb->ctx, request, &h, base, c->head.len);
 	/* the caller copied what it keeps: an idle connection holds none
@@ -450,6 +513,8 @@ static int on_req_headers(htp_tx_t *tx)
 	     tx->request_protocol_number == HTP_PROTOCOL_UNKNOWN))
 		event(c, APP_EV_HTTP_REQ_LINE_INVALID);
 	htp_tx_set_user_data(tx, (void *)1); /* its head was handed over */
+	c->chunked[0] = tx->request_transfer_coding == HTP_CODING_CHUNKED;
+	c->chunk_blind[0] = false;
 	hand_head(c, tx, true, false);
 	return HTP_OK;
 }
@@ -470,13 +535,46 @@ static int on_resp_headers(htp_tx_t *tx)
 						: NULL;
 	if (c->decompress && ce && ce->value && bstr_cmp_c_nocasenorzero(ce->value, "br") == 0)
 		c->br = br_dec_new(&c->mem);
+	c->chunked[1] = tx->response_transfer_coding == HTP_CODING_CHUNKED;
+	c->chunk_blind[1] = false;
 	hand_head(c, tx, false, false);
 	return HTP_OK;
 }
 
+/* A piece of a chunked body: the framing before it holds its size line. */
+static void chunk_piece(struct http_conn *c, int dir, const uint8_t *p, size_t n)
+{
+	if (!c->chunked[dir] || !n)
+		return;
+	if (!p || !in_buf(c, dir, p, n)) {
+		c->chunk_blind[dir] = true; /* a gap, or decompressed bytes */
+		c->carry[dir].len = 0;
+		return;
+	}
+	chunk_framing(c, dir, p);
+	c->scan[dir] = p + n;
+}
+
+static int on_trailer(htp_tx_data_t *d, int dir)
+{
+	struct http_conn *c = conn_of(d->tx->connp);
+	if (c && c->chunked[dir]) {
+		/* the trailer (or the blank line ending the body) follows
+		 * the last chunk's size line */
+		if (d->data && in_buf(c, dir, d->data, d->len))
+			chunk_framing(c, dir, d->data);
+		c->chunked[dir] = false;
+	}
+	return HTP_OK;
+}
+static int on_req_trailer(htp_tx_data_t *d) { return on_trailer(d, 0); }
+static int on_resp_trailer(htp_tx_data_t *d) { return on_trailer(d, 1); }
+
 static int body_data(htp_tx_data_t *d, bool request)
 {
 	struct http_conn *c = conn_of(d->tx->connp);
+	if (c && d->len)
+		chunk_piece(c, request ? 0 : 1, d->data, d->len);
 	/* data NULL: a hole the capture lost (http_gap), len bytes of body */
 	if (c && c->cb && !c->stopped && d->len)
 		c->cb->body(c->cb->ctx, request, d->data, (uint32_t)MIN(d->len, (size_t)UINT32_MAX),
@@ -498,6 +596,8 @@ static int on_resp_body(htp_tx_data_t *d)
 	struct http_conn *c = conn_of(d->tx->connp);
 	if (!c || !c->br)
 		return body_data(d, false);
+	if (d->len)
+		chunk_piece(c, 1, d->data, d->len);
 	if (!c->cb || c->stopped || !d->data || !d->len)
 		return HTP_OK;
 	c->br_sent = (uint64_t)MAX(0, d->tx->response_message_len);
@@ -521,6 +621,8 @@ static int on_req_complete(htp_tx_t *tx)
 	 * not handing it over */
 	if (c && tx->is_protocol_0_9)
 		c->after_09 = true;
+	if (c)
+		c->chunked[0] = false;
 	if (c && c->cb && !c->stopped)
 		c->cb->end(c->cb->ctx, true, (uint64_t)MAX(0, tx->request_message_len));
 	return HTP_OK;
@@ -533,6 +635,7 @@ static int on_resp_complete(htp_tx_t *tx)
 		return HTP_OK;
 	if (c->open_tx)
 		c->open_tx--;
+	c->chunked[1] = false;
 	br_dec_free(c->br);
 	c->br = NULL;
 	if (c->cb && !c->stopped)
@@ -578,11 +681,13 @@ static struct http_cfg *cfg_new(int decompress_layers)
 	htp_config_register_request_header_data(h, on_req_header_data);
 	htp_config_register_request_headers(h, on_req_headers);
 	htp_config_register_request_body_data(h, on_req_body);
+	htp_config_register_request_trailer_data(h, on_req_trailer);
 	htp_config_register_request_complete(h, on_req_complete);
 	htp_config_register_response_start(h, on_resp_start);
 	htp_config_register_response_header_data(h, on_resp_header_data);
 	htp_config_register_response_headers(h, on_resp_headers);
 	htp_config_register_response_body_data(h, on_resp_body);
+	htp_config_register_response_trailer_data(h, on_resp_trailer);
 	htp_config_register_response_complete(h, on_resp_complete);
 	return c;
 }
@@ -642,6 +747,19 @@ static void parser_error(struct http_conn *c)
 	c->stopped = true;
 }
 
+/* After a delivery: the framing libhtp took and no body piece followed
+ * yet (a chunk-size line cut by the delivery's end) is kept for the next. */
+static void chunk_carry(struct http_conn *c, int dir, const uint8_t *d, size_t used)
+{
+	const uint8_t *s = c->scan[dir];
+	c->buf[dir] = c->scan[dir] = NULL;
+	c->buf_len[dir] = 0;
+	if (!c->chunked[dir] || c->chunk_blind[dir] || !s || s < d || (size_t)(s - d) >= used)
+		return;
+	if (!hbuf_add(&c->carry[dir], s, used - (size_t)(s - d), CHUNK_FRAMING_MAX))
+		c->chunk_blind[dir] = true; /* a size line this long: not followed */
+}
+
 /* One call into libhtp for direction dir; keeps what it did not take. */
 static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 {
@@ -655,9 +773,13 @@ static void feed_one(struct http_conn *c, int dir, const uint8_t *d, uint32_t n)
 		c->cur_len = n;
 	}
 	c->feeding = (uint8_t)dir;
+	c->buf[dir] = c->scan[dir] = d;
+	c->buf_len[dir] = n;
 	int r = dir ? htp_connp_res_data(c->connp, &tv, d, n)
 		    : htp_connp_req_data(c->connp, &tv, d, n);
 	c->cur = NULL;
+	chunk_carry(c, dir, d, r == HTP_STREAM_DATA_OTHER ? (dir ? htp_connp_res_data_consumed(c->connp)
+							       : htp_connp_req_data_consumed(c->connp)) : n);
 	c->pend[dir].len = 0;
 	if (r == HTP_STREAM_DATA_OTHER && !c->stopped) {
 		size_t used = dir ? htp_connp_res_data_consumed(c->connp)
@@ -862,6 +984,8 @@ void http_gap(struct http_conn *c, int dir, uint32_t len, const struct http_cbs 
 	c->line_hdr[dir] = false;
 	static const struct timeval tv = { 0, 0 };
 	c->feeding = (uint8_t)dir;
+	c->chunk_blind[dir] = true; /* the framing in the hole is not seen */
+	c->carry[dir].len = 0;
 	int r = dir ? htp_connp_res_data(c->connp, &tv, NULL, len) : htp_connp_req_data(c->connp, &tv, NULL, len);
 	if (r == HTP_STREAM_ERROR)
 		parser_error(c);
@@ -983,6 +1107,7 @@ void http_conn_free(struct http_conn *c)
 		hbuf_free(&c->raw[d]);
 		hbuf_free(&c->pend[d]);
 		hbuf_free(&c->hold[d]);
+		hbuf_free(&c->carry[d]);
 	}
 	hbuf_free(&c->head);
 	v_free(c->hdr);

@@ -45,6 +45,7 @@ struct http_head {
 	bool line_only;           /* a request whose line is parsed, its headers still to come */
 	int64_t content_length;   /* -1 none */
 	bool chunked;
+	uint64_t tx_index;        /* libhtp's transaction (request and response pair) index */
 	unsigned nhdr;
 	struct http_hdr *hdr;     /* nhdr entries, in order, repeated ones merged
 				   * with ", " as libhtp merges them */

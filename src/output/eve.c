@@ -1070,7 +1070,8 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_
 			jb_str(jb, "app_proto", alproto_names[p->flow->alproto]);
 		jb_str(jb, "type", "applayer");
 		jb_str(jb, "event", ev);
-		jb_str(jb, "layer", "proto_parser");
+		/* (detection's own events: applayer_*) */
+		jb_str(jb, "layer", strncmp(n, "applayer_", 9) ? "proto_parser" : "proto_detect");
 		jb_close(jb);
 		jb_close(jb);
 		jb_append(jb, "\n", 1);
@@ -1412,10 +1413,10 @@ static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	/* at flow end: the transaction not written yet, with its response if
 	 * one came (also one the close just completed) */
-	const struct http_msg *resp;
-	const struct http_msg *req = app_http_unlogged(f, &resp);
-	if (req && !req->nolog)
-		eve_http_record(jb, NULL, f, req, resp, ec);
+	const struct http_msg *resp, *req;
+	while ((req = app_http_unlogged(f, &resp))) /* pipelined ones first */
+		if (!req->nolog)
+			eve_http_record(jb, NULL, f, req, resp, ec);
 }
 
 /* An HTTP/2 transaction's record: http (Suricata's http2 type), or dns

@@ -224,6 +224,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sink ^= t->req.norm[k];
 			(void)sink;
 		}
+		/* an HTTP transaction's record, as eve writes it (a pipelined
+		 * request that waited for its response among them) */
+		if (a->tx.http_log) {
+			const struct http_msg *rq = app_http_last_request(&f);
+			struct jbuf jb = { 0 };
+			if (rq)
+				http_log_fields(&jb, rq, a->tx.http_resp, 3);
+			jb_fini(&jb);
+		}
 		/* files that ended: their first bytes are what file.data reads */
 		for (unsigned i = 0; i < a->tx.nfiles; i++) {
 			const struct app_file *fi = a->tx.files[i];
@@ -258,6 +267,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int k = 0; k < 64 && app_http_open_file(&f); k++)
 		; /* files cut off at flow end (HTTP/2's among them) */
+	const struct http_msg *hresp;
+	for (const struct http_msg *rq; (rq = app_http_unlogged(&f, &hresp));) {
+		struct jbuf jb = { 0 };
+		http_log_fields(&jb, rq, hresp, 3); /* HTTP records left at flow end */
+		jb_fini(&jb);
+	}
 	for (const struct h2_tx *t; (t = app_h2_unlogged(&f));) {
 		struct jbuf jb = { 0 };
 		h2_log_fields(&jb, t);

@@ -522,7 +522,7 @@ APP_PROTOS = ('dns', 'http', 'tls', 'ssh', 'quic', 'smtp', 'ftp')
 # the app-layer events vigil raises, as eve names them (src/app/app_events.def)
 _EV_DEF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'src', 'app',
                        'app_events.def')
-APP_EVENTS = {m.group(1).split('.', 1)[1].upper()
+APP_EVENTS = {m.group(1).split('.', 1)[-1].upper()
               for m in re.finditer(r'^X\(\w+, "([^"]+)"', open(_EV_DEF).read(), re.M)}
 
 

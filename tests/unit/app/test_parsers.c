@@ -153,7 +153,10 @@ static void test_http_byte_at_a_time(void **state)
 	const char *text = "<html>the decompressed response body</html>";
 	assert_int_equal(whole.body_len[1], strlen(text));
 	assert_memory_equal(whole.body[1], text, strlen(text));
-	assert_int_equal(app_ev_count(&whole.events), 0);
+	/* the only event: the chunk extension of "7;ext=1", as libhtp-rs */
+	assert_int_equal(app_ev_count(&whole.events), 1);
+	assert_true(app_ev_has(&whole.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+	assert_true(app_ev_has(&bytes.events, APP_EV_HTTP_REQ_CHUNK_EXT));
 	/* byte by byte: the same */
 	assert_string_equal(bytes.uri, whole.uri);
 	assert_string_equal(bytes.status, whole.status);
@@ -206,6 +209,119 @@ static void test_http_gap(void **state)
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(app_flow_tx_cnt(&f), 2);
 	assert_int_equal(a.mc.used, 0);
+}
+
+/* Pipelining: a request sent before the response to the one before it
+ * ended waits for that response; each response goes with the request
+ * libhtp pairs it with (by index, tx_id as Suricata's), its record and
+ * file name are that request's, and the records left at the flow's end
+ * come oldest first (suricata-verify http-gap-beyond-body). */
+static void test_http_pipelined(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char s1a[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234";
+	static const char r2[] = "GET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char s1b[] = "56789";
+	static const char s2[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nabc";
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)s1a, sizeof(s1a) - 1, 0, NULL, NULL);
+	/* two more requests before the first response ends */
+	feed(&a, &f, 0, (const uint8_t *)r2, sizeof(r2) - 1, 0, NULL, NULL);
+	assert_false(a.tx.http_log);
+	/* the first response ends: /1's record and file */
+	feed(&a, &f, 1, (const uint8_t *)s1b, sizeof(s1b) - 1, 0, NULL, NULL);
+	assert_true(a.tx.http_log);
+	const struct http_msg *req = app_http_last_request(&f);
+	assert_non_null(req);
+	assert_int_equal(req->tx_id, 0);
+	assert_int_equal(req->h.uri_len, 2);
+	assert_memory_equal(req->h.uri, "/1", 2);
+	assert_int_equal(a.tx.http_resp->h.code, 200);
+	assert_ptr_equal(a.tx.http_req, req);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_string_equal(a.tx.files[0]->name, "/1");
+	assert_int_equal(a.tx.files[0]->tx_id, 0);
+	assert_int_equal(a.tx.files[0]->size, 10);
+	/* the second: /2's */
+	feed(&a, &f, 1, (const uint8_t *)s2, sizeof(s2) - 1, 0, NULL, NULL);
+	assert_true(a.tx.http_log);
+	req = app_http_last_request(&f);
+	assert_int_equal(req->tx_id, 1);
+	assert_memory_equal(req->h.uri, "/2", 2);
+	assert_int_equal(a.tx.http_resp->h.code, 404);
+	assert_string_equal(a.tx.files[0]->name, "/2");
+	assert_int_equal(a.tx.files[0]->tx_id, 1);
+	/* the flow ends: /3, unanswered, then nothing */
+	const struct http_msg *resp = NULL;
+	req = app_http_unlogged(&f, &resp);
+	assert_non_null(req);
+	assert_memory_equal(req->h.uri, "/3", 2);
+	assert_int_equal(req->tx_id, 2);
+	assert_null(resp);
+	assert_null(app_http_unlogged(&f, &resp));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+
+	/* more requests waiting than are kept: the oldest go, memory stays
+	 * bounded, the newest are still paired by libhtp's index */
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	char many[64 * 40];
+	size_t n = 0;
+	for (int i = 0; i < 40; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n, "GET /%d HTTP/1.1\r\nHost: x\r\n\r\n", i);
+	feed(&a, &f, 0, (const uint8_t *)many, n, 0, NULL, NULL);
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+	/* /0's request went (only the last HTTP_PIPE_MAX wait): its
+	 * response is no record, rather than one with a wrong request */
+	assert_false(a.tx.http_log);
+	assert_null(a.tx.http_req);
+	unsigned left = 0;
+	while ((req = app_http_unlogged(&f, &resp))) {
+		assert_int_equal(req->tx_id, 31 + left);
+		left++;
+	}
+	assert_int_equal(left, HTTP_PIPE_MAX + 1);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* The server answering an HTTP request with another protocol's first
+ * bytes (SSH's banner): applayer_mismatch_protocol_both_directions, as
+ * Suricata's detection raises it; the flow stays HTTP; an HTTP response
+ * raises nothing. */
+static void test_proto_mismatch_event(void **state)
+{
+	(void)state;
+	static const char req[] = "GET / HTTP/1.1\r\nHost: 10.16.1.1:22\r\n\r\n";
+	static const char *const answers[] = { "SSH-2.0-OpenSSH_6.6.1\r\n",
+					       "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" };
+	for (int i = 0; i < 2; i++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 1024, 0);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 22;
+		struct http_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 0, (const uint8_t *)req, sizeof(req) - 1, 0, http_cb, &s);
+		assert_int_equal(f.alproto, ALP_HTTP);
+		assert_false(app_ev_has(&s.events, APP_EV_APPLAYER_MISMATCH_BOTH_DIRS));
+		feed(&a, &f, 1, (const uint8_t *)answers[i], strlen(answers[i]), 0, http_cb, &s);
+		assert_int_equal(f.alproto, ALP_HTTP);
+		assert_int_equal(app_ev_has(&s.events, APP_EV_APPLAYER_MISMATCH_BOTH_DIRS), i == 0);
+		assert_int_equal(f.alp_dir[1], i == 0 ? ALP_SSH : 0xff);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
 }
 
 static void test_http_body_limit(void **state)
@@ -402,6 +518,73 @@ static void test_http_memcap_and_events(void **state)
 	assert_true(HAS(e, APP_EV_HTTP_REQ_MISSING_COLON));
 	e = request_events("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 1 << 20, NULL);
 	assert_true(app_ev_count(&e) == 0);
+}
+
+/* A request, then a response, fed in pieces of step bytes (0: whole);
+ * the events raised and the bodies seen. */
+static void exchange(const char *req, const char *resp, size_t step, struct http_seen *s)
+{
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 100 * 1024, 0);
+	flow_init(&f, ALP_HTTP);
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, (const uint8_t *)req, strlen(req), step, http_cb, s);
+	feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), step, http_cb, s);
+	app_tx_reset(&a);
+	app_tcp_close(&a, &f, 1);
+	http_cb(&a.tx, s);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+/* A chunk-size line with an extension (";name=value" after the size)
+ * raises http.request_chunk_extension / http.response_chunk_extension, as
+ * libhtp-rs warns of it (libhtp 0.5 skips it silently), on the last
+ * chunk's line too, however TCP cut the stream; a size line without ';'
+ * does not, nor one whose size does not parse. */
+static void test_http_chunk_extension(void **state)
+{
+	(void)state;
+	static const char head[] = "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	char req[256], resp[256];
+	struct http_seen s;
+	static const size_t steps[] = { 0, 1, 2, 3, 7 };
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		/* the last chunk's line, as the suricata-verify case has it */
+		snprintf(req, sizeof(req), "%s8 \r\ntototata\r\n4 \r\ntiti\r\n"
+			 "0 ; qwe3=asd3; zxc3=\"rt\"y3\r\nt1: v1\r\n\r\n", head);
+		exchange(req, ok, steps[i], &s);
+		assert_true(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		assert_false(HAS(s.events, APP_EV_HTTP_RESP_CHUNK_EXT));
+		assert_int_equal(s.body_len[0], 12);
+		assert_memory_equal(s.body[0], "tototatatiti", 12);
+		/* a middle chunk's line, no trailer */
+		snprintf(req, sizeof(req), "%s5\r\nhello\r\n6;x\r\n world\r\n0\r\n\r\n", head);
+		exchange(req, ok, steps[i], &s);
+		assert_true(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		/* none */
+		snprintf(req, sizeof(req), "%s5 \r\nhello\r\n0\r\n\r\n", head);
+		exchange(req, ok, steps[i], &s);
+		assert_false(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		/* the response's */
+		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "3;a=b\r\nabc\r\n0\r\n\r\n");
+		exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", resp, steps[i], &s);
+		assert_true(HAS(s.events, APP_EV_HTTP_RESP_CHUNK_EXT));
+		assert_false(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
+		assert_int_equal(s.body_len[1], 3);
+		/* a ';' in a chunk's data is no extension */
+		snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "3\r\n;;;\r\n0\r\n\r\n");
+		exchange("GET / HTTP/1.1\r\nHost: x\r\n\r\n", resp, steps[i], &s);
+		assert_false(HAS(s.events, APP_EV_HTTP_RESP_CHUNK_EXT));
+	}
+	/* a size that does not parse: the invalid length event, not this one */
+	snprintf(req, sizeof(req), "%s;x\r\nhello\r\n0\r\n\r\n", head);
+	exchange(req, ok, 0, &s);
+	assert_false(HAS(s.events, APP_EV_HTTP_REQ_CHUNK_EXT));
 }
 
 /* Bytes from the client after an HTTP/0.9 request are not HTTP: they are
@@ -3972,6 +4155,9 @@ int main(void)
 		cmocka_unit_test(test_http_brotli),
 		cmocka_unit_test(test_http_brotli_bomb),
 		cmocka_unit_test(test_http_memcap_and_events),
+		cmocka_unit_test(test_http_chunk_extension),
+		cmocka_unit_test(test_http_pipelined),
+		cmocka_unit_test(test_proto_mismatch_event),
 		cmocka_unit_test(test_tls_byte_at_a_time),
 		cmocka_unit_test(test_tls_hostile),
 		cmocka_unit_test(test_ssh_byte_at_a_time),
