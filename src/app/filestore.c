@@ -10,6 +10,8 @@
  * file-store.max-files files and file-store.max-size bytes: the oldest go
  * first, those found in the directory at start-up included.  The
  * directory is 0700; one lock guards the list (a few operations per file).
+ * What the file system refuses (creating, writing or renaming a file) is
+ * counted per thread and taken into the worker's file_store.fs_errors.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -40,6 +42,8 @@ static struct stored *list;    /* oldest first */
 static size_t nlist, caplist;
 static uint64_t total;
 static uint64_t counter;
+/* this thread's file-system errors not yet taken (filestore_take_errors) */
+static _Thread_local uint64_t fs_errors;
 
 static int cmp_mtime(const void *a, const void *b)
 {
@@ -162,8 +166,10 @@ void filestore_open(struct file_store *s)
 	snprintf(s->tmp, sizeof(s->tmp), "%s/tmp/%ld-%llu", dir, (long)getpid(),
 		 (unsigned long long)c);
 	s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (s->fd < 0)
+	if (s->fd < 0) {
+		fs_errors++;
 		s->tmp[0] = 0;
+	}
 	else if (s->fd == 0) { /* never stdin's number: keep it closed for ours */
 		int fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
 		close(0);
@@ -181,8 +187,13 @@ void filestore_write(struct file_store *s, const uint8_t *d, uint32_t n)
 {
 	if (!s->tmp[0] || s->fd < 0)
 		return;
-	if (s->written + n > max_file || write(s->fd, d, n) != (ssize_t)n) {
-		filestore_drop(s); /* too large to keep, or the disk refused */
+	if (s->written + n > max_file) {
+		filestore_drop(s); /* too large to keep */
+		return;
+	}
+	if (write(s->fd, d, n) != (ssize_t)n) {
+		fs_errors++; /* the disk refused */
+		filestore_drop(s);
 		return;
 	}
 	s->written += n;
@@ -225,5 +236,14 @@ bool filestore_commit(const char *tmp, const char *sha256, uint64_t size)
 		ok = false;
 	}
 	pthread_mutex_unlock(&lock);
+	if (!ok)
+		fs_errors++;
 	return ok;
+}
+
+uint64_t filestore_take_errors(void)
+{
+	uint64_t n = fs_errors;
+	fs_errors = 0;
+	return n;
 }

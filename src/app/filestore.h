@@ -29,5 +29,9 @@ void filestore_drop(struct file_store *s);
 /* Keeps the closed temporary file tmp as DIR/xx/SHA256; true if stored
  * (or already there). */
 bool filestore_commit(const char *tmp, const char *sha256, uint64_t size);
+/* The file-system errors (a temporary file not created or written, a file
+ * not renamed into place) the calling thread met since its last call;
+ * resets them.  The worker adds them to file_store.fs_errors. */
+uint64_t filestore_take_errors(void);
 
 #endif

@@ -234,6 +234,8 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
 			 st.invalid, st.seconds);
 	}
+	/* the store's counters, as Suricata registers them: with the store */
+	counter_hide(CNT_FILE_STORE_FS_ERRORS, !cfg->filestore_enabled);
 	if (cfg->filestore_enabled) {
 		char d[600];
 		if (cfg->filestore_dir[0] == '/')

@@ -57,6 +57,9 @@ static void files_settle(struct worker *w, bool keep)
 			unlink(ff->store_tmp);
 		ff->store_tmp[0] = 0;
 	}
+	/* what the file system refused this thread, these files' or earlier
+	 * ones' (creating or writing their copies while they streamed) */
+	CNT_ADD(&w->cnt, FILE_STORE_FS_ERRORS, filestore_take_errors());
 }
 
 /* A policy finding for eve: pol_begin gives the record to fill with a
