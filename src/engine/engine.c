@@ -242,7 +242,8 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 			snprintf(d, sizeof(d), "%s", cfg->filestore_dir);
 		else
 			snprintf(d, sizeof(d), "%s/%s", cfg->log_dir, cfg->filestore_dir);
-		if (filestore_init(d, cfg->filestore_force, cfg->filestore_max_files,
+		if (filestore_init(d, cfg->filestore_force, cfg->filestore_write_fileinfo,
+				   cfg->filestore_max_files,
 				   cfg->filestore_max_size, cfg->filestore_max_file_size, e) < 0)
 			return V_EIO;
 	}

@@ -42,20 +42,29 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 		detect_stream_data(w->dt, f, dir, data, len, flags);
 }
 
-/* The files that closed on this packet: kept in the file store when a
- * rule with filestore matched it (or the store keeps everything), their
- * temporary copies removed otherwise. */
-static void files_settle(struct worker *w, bool keep)
+/* The files that closed on packet p of flow f (p NULL: at the flow's
+ * end): kept in the file store when a rule with filestore matched it (or
+ * the store keeps everything), with their metadata record when the store
+ * writes those, their temporary copies removed otherwise. */
+static void files_settle(struct worker *w, const struct packet *p, struct flow *f, bool keep)
 {
 	for (unsigned i = 0; i < w->app.tx.nfiles && i < APP_FILES_PER_PKT; i++) {
-		struct file_facts *ff = &w->app.file[i].facts;
+		struct app_file *fi = &w->app.file[i];
+		struct file_facts *ff = &fi->facts;
 		if (!ff->store_tmp[0])
 			continue;
 		if (keep || filestore_forced())
-			ff->stored = filestore_commit(ff->store_tmp, ff->sha256, w->app.file[i].size);
+			ff->stored = filestore_commit(ff->store_tmp, ff->sha256, fi->size);
 		else
 			unlink(ff->store_tmp);
 		ff->store_tmp[0] = 0;
+		if (ff->stored && f && filestore_fileinfo()) {
+			jb_reset(&w->meta);
+			eve_file_record(&w->meta, p, f, fi, &w->ec);
+			if (!w->meta.oom)
+				filestore_write_meta(ff->sha256, VTIME_SEC(p ? p->ts : f->last),
+						     w->meta.buf, w->meta.len);
+		}
 	}
 	/* what the file system refused this thread, these files' or earlier
 	 * ones' (creating or writing their copies while they streamed) */
@@ -134,7 +143,7 @@ static void flush_held(struct worker *w, struct flow *f)
 		if (w->eve)
 			eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 		if (w->app.tx.nfiles) {
-			files_settle(w, keep_files);
+			files_settle(w, p, f, keep_files);
 			if (w->eve)
 				eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
 		}
@@ -146,7 +155,7 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	flush_held(w, f);
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
-	files_settle(w, false);
+	files_settle(w, NULL, f, false);
 	if (w->eve) /* what the protocols never wrote for it */
 		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
 	app_flow_free_ctx(&w->app, f);
@@ -1241,7 +1250,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	if (w->eve)
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->app.tx.nfiles) {
-		files_settle(w, keep_files);
+		files_settle(w, p, f, keep_files);
 		if (w->eve)
 			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
 	}
@@ -1303,6 +1312,7 @@ void worker_fini(struct worker *w)
 	worker_flush(w);
 	jb_fini(&w->out);
 	jb_fini(&w->scratch);
+	jb_fini(&w->meta);
 	jb_fini(&w->fastbuf);
 	detect_thread_free(w->dt);
 	w->dt = NULL;

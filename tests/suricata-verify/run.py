@@ -34,6 +34,9 @@ EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tl
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
+# the file store's metadata files (file-store.write-fileinfo: yes), one
+# fileinfo record each: DIR/xx/SHA256.SECS.ID.json
+FILESTORE_META = re.compile(r'^filestore/[0-9a-f]{2}/[0-9a-f]{64}\.\d+\.\d+\.json$')
 APP_PREFIXES = ('traffic', 'in_iface', 'packet_info',
                 'dhcp', 'rdp',
                 'modbus', 'dnp3', 'pgsql',
@@ -187,7 +190,7 @@ def plan(tdir, t, vigil):
             continue
         if 'filter' in c:
             fn = c['filter'].get('filename', 'eve.json')
-            if fn not in LOG_FILES:
+            if fn not in LOG_FILES and not FILESTORE_META.match(fn):
                 return None, f'file {fn}'
             m = c['filter'].get('match', {}) or {}
             et = m.get('event_type')
@@ -277,6 +280,8 @@ def plan(tdir, t, vigil):
                 args += ['--set', 'file-store.enabled=yes']
                 if fsc.get('force-filestore') is True:
                     args += ['--set', 'file-store.force-filestore=yes']
+                if fsc.get('write-fileinfo') is True:
+                    args += ['--set', 'file-store.write-fileinfo=yes']
                 if isinstance(fsc.get('force-hash'), list) and fsc['force-hash']:
                     args += ['--set', 'outputs.eve.types.files-force-hash=' +
                              ','.join(str(x) for x in fsc['force-hash'])]
@@ -505,6 +510,19 @@ def run_test(tdir, t, vigil, args):
                         return [f'{fn} has a line that is not JSON']
         recs = files['eve.json']
         errs = []
+
+        def records(fn):
+            # another file a filter reads (a file store metadata file):
+            # absent, the check fails, as in suricata-verify
+            if fn not in files:
+                path = os.path.join(out, fn)
+                if not os.path.exists(path):
+                    return None
+                files[fn] = []
+                for line in open(path):
+                    if line.strip():
+                        files[fn].append(json.loads(line))
+            return files[fn]
         for i, c in enumerate(t['checks']):
             if 'filter' in c:
                 f = c['filter']
@@ -518,7 +536,15 @@ def run_test(tdir, t, vigil, args):
                          if k not in ('pcap_cnt', 'pkt_src', 'direction', 'src_ip', 'src_port',
                                       'dest_ip', 'dest_port') and not k.startswith('flow.pkts')
                          and not k.startswith('flow.bytes')}
-                n = sum(1 for rec in files[f.get('filename', 'eve.json')] if matches(rec, m))
+                try:
+                    frecs = records(f.get('filename', 'eve.json'))
+                except ValueError:
+                    errs.append(f'check {i}: {f.get("filename")} has a line that is not JSON')
+                    continue
+                if frecs is None:
+                    errs.append(f'check {i}: {f.get("filename")} does not exist')
+                    continue
+                n = sum(1 for rec in frecs if matches(rec, m))
                 want = f.get('count')
                 if want is not None and n != want:
                     errs.append(f'check {i}: {f.get("match")} count {n}, want {want}')
