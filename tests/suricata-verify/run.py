@@ -83,6 +83,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil's datasets (and datajson) are always on
             'datasets.enabled': None,
             'runmode': 'runmode',
+            'decoder.recursion-level.use-for-tracking': 'decoder.recursion-level.use-for-tracking',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
