@@ -156,7 +156,10 @@ static void on_flow_end(void *ud, struct flow *f)
 	flush_held(w, f);
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	files_settle(w, NULL, f, false);
-	if (w->eve) /* what the protocols never wrote for it */
+	/* what the protocols never wrote for it; not for a dropped flow, whose
+	 * later packets were never parsed (Suricata never completes, so never
+	 * logs, its open transactions) */
+	if (w->eve && !(f->flags & FLOW_F_DROP))
 		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
 	app_flow_free_ctx(&w->app, f);
 	/* beacons: connections that were answered (failed ones are not) */
@@ -1021,8 +1024,11 @@ static int run_detect(struct worker *w, struct packet *p)
 		 * rest of the flow; a packet rule's drops this packet only */
 		if (f && res->flow_drop && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
-		if (w->eve && w->ec.drop)
+		if (w->eve && w->ec.drop) {
 			eve_drop_record(&w->out, p, &w->ec);
+			if (f && (f->flags & FLOW_F_DROP))
+				f->flags |= (p->dir & 1) ? FLOW_F_DROP_LOGGED_TC : FLOW_F_DROP_LOGGED_TS;
+		}
 	}
 	for (unsigned i = 0; i < res->cnt; i++) {
 		const struct detect_alert *a = &res->a[i];
@@ -1171,8 +1177,15 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		 * exception policy's have drop records, as Suricata's) */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
 		verdict = (f->flags & FLOW_F_REJECT) ? WV_REJECT : WV_DROP;
-		if ((f->flags & FLOW_F_XP_DROP) && w->eve && w->ec.drop)
+		uint32_t logged = (p->dir & 1) ? FLOW_F_DROP_LOGGED_TC : FLOW_F_DROP_LOGGED_TS;
+		if ((f->flags & FLOW_F_XP_DROP) && w->eve && w->ec.drop) {
 			eve_drop_record_why(&w->out, p, &w->ec, "exception policy flow drop");
+		} else if (!(f->flags & (FLOW_F_XP_DROP | logged)) && w->eve && w->ec.drop) {
+			/* a rule dropped the flow: the first packet of each
+			 * direction has a drop record, as Suricata's drop log */
+			eve_drop_record_why(&w->out, p, &w->ec, "flow drop");
+			f->flags |= logged;
+		}
 		goto events;
 	}
 	/* stream.midstream-policy: a TCP session picked up without its

@@ -100,6 +100,10 @@ def filter_keys(f):
                                               if k in ('has-key', 'not-has-key')]
 
 
+# the event types of an eve-log output's types, where the names differ
+EVE_LOG_TYPES = {'files': ['fileinfo'], 'http2': ['http'], 'doh2': ['dns'],
+                 'alert': ['alert', 'packet'], 'ftp': ['ftp', 'ftp_data']}
+
 # Suricata's IP reputation keys, as vigil names them
 REP_KEYS = ('reputation-categories-file', 'reputation-files', 'default-reputation-path')
 
@@ -156,6 +160,18 @@ def rep_command(tdir, t):
     return pcap, rules, args
 
 
+def eve_log_files(tdir):
+    """The file names of the eve-log outputs of the case's suricata.yaml."""
+    sy = os.path.join(tdir, 'suricata.yaml')
+    try:
+        sc = yaml.safe_load(open(sy, errors='replace')) if os.path.exists(sy) else {}
+    except yaml.YAMLError:
+        return set()
+    outs = (sc.get('outputs') or []) if isinstance(sc, dict) else []
+    return {str(o['eve-log'].get('filename', 'eve.json')) for o in outs
+            if isinstance(o, dict) and isinstance(o.get('eve-log'), dict)}
+
+
 def plan(tdir, t, vigil):
     """Returns (args, reason-to-skip)."""
     # a case suricata-verify skips for the user running it (one that needs
@@ -196,7 +212,7 @@ def plan(tdir, t, vigil):
             continue
         if 'filter' in c:
             fn = c['filter'].get('filename', 'eve.json')
-            if fn not in LOG_FILES and not FILESTORE_META.match(fn):
+            if fn not in LOG_FILES and not FILESTORE_META.match(fn) and fn not in eve_log_files(tdir):
                 return None, f'file {fn}'
             m = c['filter'].get('match', {}) or {}
             et = m.get('event_type')
@@ -324,6 +340,23 @@ def plan(tdir, t, vigil):
                                  ','.join(str(x) for x in fh)]
                     if fs.get('force-magic') is True:
                         args += ['--set', 'outputs.eve.types.files-force-magic=yes']
+        # several eve-log outputs, or one with its own file name: each file
+        # gets the records of its types (outputs.eve-logs, by event type
+        # name), eve.json only as one of them
+        evs = [o['eve-log'] for o in ((sc.get('outputs') or []) if isinstance(sc, dict) else [])
+               if isinstance(o, dict) and isinstance(o.get('eve-log'), dict) and
+               o['eve-log'].get('enabled', True) not in (False, 'no')]
+        if len(evs) > 1 or (evs and evs[0].get('filename', 'eve.json') != 'eve.json'):
+            for k, ev in enumerate(evs):
+                ets = []
+                for ty in ev.get('types') or []:
+                    name = ty if isinstance(ty, str) else next(iter(ty), None) if isinstance(ty, dict) else None
+                    ets += EVE_LOG_TYPES.get(name, [name] if name else [])
+                if not ets:
+                    return None, 'eve-log output without types'
+                args += ['--set', 'outputs.eve-logs.eve%d=%s: %s' %
+                         (k, ev.get('filename', 'eve.json'), ', '.join(ets))]
+            args += ['--set', 'outputs.eve.enabled=no']
         # the record types the case's eve-log lists: Suricata runs with
         # this configuration instead of its default, so the others are
         # not written
