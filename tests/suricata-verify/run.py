@@ -83,6 +83,9 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil's datasets (and datajson) are always on
             'datasets.enabled': None,
             'runmode': 'runmode',
+            # where relative rule and config files (classification,
+            # reference, datasets) are read from, in vigil as in Suricata
+            'default-rule-path': 'default-rule-path',
             'decoder.recursion-level.use-for-tracking': 'decoder.recursion-level.use-for-tracking',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
@@ -420,7 +423,9 @@ def plan(tdir, t, vigil):
     if 'ips' in os.path.basename(tdir) and '--simulate-ips' not in str(t.get('args')):
         args.append('--simulate-ips')
     for a in t.get('args') or []:
-        a = str(a).strip()
+        # suricata-verify runs the command with TEST_DIR set
+        a = str(a).strip().replace('${TEST_DIR}', os.path.abspath(tdir)) \
+            .replace('$TEST_DIR', os.path.abspath(tdir))
         toks = a.split()
         i = 0
         while i < len(toks):
