@@ -40,6 +40,7 @@ int decode_ctx_init(struct decode_ctx *d, const struct config *cfg, struct count
 	d->vxlan_port = (uint16_t)cfg->vxlan_port;
 	d->gre_enabled = cfg->gre_enabled;
 	d->geneve_enabled = cfg->geneve_enabled;
+	d->track_recursion = cfg->track_recursion;
 	d->defrag = defrag_new(defrag_memcap_share, VTIME_FROM_SEC(cfg->defrag_timeout),
 			       (unsigned)cfg->defrag_max_frags, cnt);
 	if (!d->defrag)
@@ -307,4 +308,5 @@ void decode_packet(struct decode_ctx *d, struct packet *p)
 	}
 	if ((p->flags & PKT_INVALID) && p->event_cnt)
 		CNT_INC(d->cnt, DECODER_INVALID);
+	p->flow_depth = d->track_recursion ? p->tun_depth : 0;
 }

@@ -110,6 +110,8 @@ struct packet {
 	uint32_t flags;
 	uint8_t layers;   /* encapsulation layers decoded */
 	uint8_t tun_depth; /* IP layers inside an outer IP layer (Suricata's recursion level) */
+	uint8_t flow_depth; /* the recursion level the flow key uses: tun_depth, or 0 without
+			     * decoder.recursion-level.use-for-tracking */
 	uint16_t l3_off;  /* offset of the first IP header in the frame */
 	uint16_t inner_off; /* where the innermost tunnelled packet starts */
 	/* a tunnelled packet (PKT_TUNNEL): the outermost IP layer, which
@@ -218,6 +220,7 @@ struct decode_ctx {
 	int csum_mode;      /* CSUM_* from config.h; auto switches itself off */
 	uint32_t csum_checked, csum_bad;
 	bool vxlan_enabled, gre_enabled, geneve_enabled;
+	bool track_recursion; /* decoder.recursion-level.use-for-tracking */
 	uint16_t vxlan_port;
 };
 

@@ -171,6 +171,35 @@ static void progress_line(struct capture *cap, uint64_t pkts, uint64_t bytes, do
 /* What both runners set up first: the rule engine (if rules are on) and
  * the eve and fast.log sinks.  On error the caller's cleanup frees what
  * was made (the sinks and rules->cur). */
+/* outputs.eve-logs: each "NAME=FILE: TYPES" entry (the last of a name)
+ * becomes a route of the eve sink. */
+static int add_eve_logs(const struct config *cfg, struct sink *eve, struct verr *e)
+{
+	const struct strlist *m = &cfg->eve_logs;
+	for (size_t i = 0; i < m->cnt; i++) {
+		const char *kv = m->v[i], *eq = strchr(kv, '=');
+		if (!eq)
+			continue;
+		bool later = false; /* a later entry of the same name overrides */
+		for (size_t j = i + 1; j < m->cnt && !later; j++)
+			later = !strncmp(m->v[j], kv, (size_t)(eq - kv) + 1);
+		if (later)
+			continue;
+		const char *val = eq + 1, *colon = strchr(val, ':');
+		if (!colon || colon == val)
+			return verr_set(e, V_EINVAL, "outputs.eve-logs.%.*s: \"%s\" is not \"FILE: TYPE, TYPE...\"",
+					(int)(eq - kv), kv, val);
+		char path[600];
+		if (val[0] == '/')
+			snprintf(path, sizeof(path), "%.*s", (int)(colon - val), val);
+		else
+			snprintf(path, sizeof(path), "%s/%.*s", cfg->log_dir, (int)(colon - val), val);
+		if (sink_add_route(eve, path, colon + 1, e) < 0)
+			return V_EINVAL;
+	}
+	return 0;
+}
+
 static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		     struct rules_state *rules, struct sink **eve, struct sink **fast,
 		     struct engine_result *res, struct verr *e)
@@ -234,13 +263,16 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		log_info("rules: %u loaded, %u skipped, %u invalid in %.2f s", st.loaded, st.skipped,
 			 st.invalid, st.seconds);
 	}
+	/* the store's counters, as Suricata registers them: with the store */
+	counter_hide(CNT_FILE_STORE_FS_ERRORS, !cfg->filestore_enabled);
 	if (cfg->filestore_enabled) {
 		char d[600];
 		if (cfg->filestore_dir[0] == '/')
 			snprintf(d, sizeof(d), "%s", cfg->filestore_dir);
 		else
 			snprintf(d, sizeof(d), "%s/%s", cfg->log_dir, cfg->filestore_dir);
-		if (filestore_init(d, cfg->filestore_force, cfg->filestore_max_files,
+		if (filestore_init(d, cfg->filestore_force, cfg->filestore_write_fileinfo,
+				   cfg->filestore_max_files,
 				   cfg->filestore_max_size, cfg->filestore_max_file_size, e) < 0)
 			return V_EIO;
 	}
@@ -255,12 +287,16 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 	} else if (fan) {
 		*eve = sink_stream_open(e);
 	}
+	if (!*eve && !cfg->eve_enabled && !fan && cfg->eve_logs.cnt)
+		*eve = sink_stream_open(e); /* only the outputs.eve-logs files */
 	if (*eve) {
 		sink_set_fanout(*eve, fan);
-	} else if (cfg->eve_enabled || fan) {
+	} else if (cfg->eve_enabled || fan || cfg->eve_logs.cnt) {
 		fanout_close(fan);
 		return V_EIO;
 	}
+	if (add_eve_logs(cfg, *eve, e) < 0)
+		return V_EINVAL;
 	if (opts->detect && cfg->fast_enabled) {
 		snprintf(res->fast_path, sizeof(res->fast_path), "%s/%s", cfg->log_dir,
 			 cfg->fast_filename);

@@ -42,21 +42,33 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 		detect_stream_data(w->dt, f, dir, data, len, flags);
 }
 
-/* The files that closed on this packet: kept in the file store when a
- * rule with filestore matched it (or the store keeps everything), their
- * temporary copies removed otherwise. */
-static void files_settle(struct worker *w, bool keep)
+/* The files that closed on packet p of flow f (p NULL: at the flow's
+ * end): kept in the file store when a rule with filestore matched it (or
+ * the store keeps everything), with their metadata record when the store
+ * writes those, their temporary copies removed otherwise. */
+static void files_settle(struct worker *w, const struct packet *p, struct flow *f, bool keep)
 {
 	for (unsigned i = 0; i < w->app.tx.nfiles && i < APP_FILES_PER_PKT; i++) {
-		struct file_facts *ff = &w->app.file[i].facts;
+		struct app_file *fi = &w->app.file[i];
+		struct file_facts *ff = &fi->facts;
 		if (!ff->store_tmp[0])
 			continue;
 		if (keep || filestore_forced())
-			ff->stored = filestore_commit(ff->store_tmp, ff->sha256, w->app.file[i].size);
+			ff->stored = filestore_commit(ff->store_tmp, ff->sha256, fi->size);
 		else
 			unlink(ff->store_tmp);
 		ff->store_tmp[0] = 0;
+		if (ff->stored && f && filestore_fileinfo()) {
+			jb_reset(&w->meta);
+			eve_file_record(&w->meta, p, f, fi, &w->ec);
+			if (!w->meta.oom)
+				filestore_write_meta(ff->sha256, VTIME_SEC(p ? p->ts : f->last),
+						     w->meta.buf, w->meta.len);
+		}
 	}
+	/* what the file system refused this thread, these files' or earlier
+	 * ones' (creating or writing their copies while they streamed) */
+	CNT_ADD(&w->cnt, FILE_STORE_FS_ERRORS, filestore_take_errors());
 }
 
 /* A policy finding for eve: pol_begin gives the record to fill with a
@@ -131,7 +143,7 @@ static void flush_held(struct worker *w, struct flow *f)
 		if (w->eve)
 			eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 		if (w->app.tx.nfiles) {
-			files_settle(w, keep_files);
+			files_settle(w, p, f, keep_files);
 			if (w->eve)
 				eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
 		}
@@ -143,8 +155,11 @@ static void on_flow_end(void *ud, struct flow *f)
 	struct worker *w = ud;
 	flush_held(w, f);
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
-	files_settle(w, false);
-	if (w->eve) /* what the protocols never wrote for it */
+	files_settle(w, NULL, f, false);
+	/* what the protocols never wrote for it; not for a dropped flow, whose
+	 * later packets were never parsed (Suricata never completes, so never
+	 * logs, its open transactions) */
+	if (w->eve && !(f->flags & FLOW_F_DROP))
 		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
 	app_flow_free_ctx(&w->app, f);
 	/* beacons: connections that were answered (failed ones are not) */
@@ -1009,8 +1024,11 @@ static int run_detect(struct worker *w, struct packet *p)
 		 * rest of the flow; a packet rule's drops this packet only */
 		if (f && res->flow_drop && !(f->flags & FLOW_F_PASS))
 			f->flags |= FLOW_F_DROP;
-		if (w->eve && w->ec.drop)
+		if (w->eve && w->ec.drop) {
 			eve_drop_record(&w->out, p, &w->ec);
+			if (f && (f->flags & FLOW_F_DROP))
+				f->flags |= (p->dir & 1) ? FLOW_F_DROP_LOGGED_TC : FLOW_F_DROP_LOGGED_TS;
+		}
 	}
 	for (unsigned i = 0; i < res->cnt; i++) {
 		const struct detect_alert *a = &res->a[i];
@@ -1159,8 +1177,15 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		 * exception policy's have drop records, as Suricata's) */
 		CNT_INC(&w->cnt, IPS_BLOCKED_FLOW);
 		verdict = (f->flags & FLOW_F_REJECT) ? WV_REJECT : WV_DROP;
-		if ((f->flags & FLOW_F_XP_DROP) && w->eve && w->ec.drop)
+		uint32_t logged = (p->dir & 1) ? FLOW_F_DROP_LOGGED_TC : FLOW_F_DROP_LOGGED_TS;
+		if ((f->flags & FLOW_F_XP_DROP) && w->eve && w->ec.drop) {
 			eve_drop_record_why(&w->out, p, &w->ec, "exception policy flow drop");
+		} else if (!(f->flags & (FLOW_F_XP_DROP | logged)) && w->eve && w->ec.drop) {
+			/* a rule dropped the flow: the first packet of each
+			 * direction has a drop record, as Suricata's drop log */
+			eve_drop_record_why(&w->out, p, &w->ec, "flow drop");
+			f->flags |= logged;
+		}
 		goto events;
 	}
 	/* stream.midstream-policy: a TCP session picked up without its
@@ -1238,7 +1263,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	if (w->eve)
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->app.tx.nfiles) {
-		files_settle(w, keep_files);
+		files_settle(w, p, f, keep_files);
 		if (w->eve)
 			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
 	}
@@ -1300,6 +1325,7 @@ void worker_fini(struct worker *w)
 	worker_flush(w);
 	jb_fini(&w->out);
 	jb_fini(&w->scratch);
+	jb_fini(&w->meta);
 	jb_fini(&w->fastbuf);
 	detect_thread_free(w->dt);
 	w->dt = NULL;

@@ -68,6 +68,7 @@ struct worker {
 	struct sink *eve;    /* shared, may be NULL */
 	struct jbuf out;     /* pending eve lines */
 	struct jbuf scratch; /* eve_cfg.scratch: policy alert bodies */
+	struct jbuf meta;    /* a kept file's metadata record (file-store.write-fileinfo) */
 	struct policy_alert pa; /* the policy finding being written (pol_begin) */
 	struct sink *fast;   /* fast.log, may be NULL */
 	struct jbuf fastbuf;

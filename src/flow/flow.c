@@ -311,7 +311,7 @@ static void key_from_packet(const struct packet *p, struct flow_key *k)
 	k->vlan[1] = p->vlan_cnt > 1 ? p->vlan[1] : 0;
 	k->vlan[2] = p->vlan_cnt > 2 ? p->vlan[2] : 0;
 	k->pad[0] = 0;
-	k->pad[1] = p->tun_depth;
+	k->pad[1] = p->flow_depth;
 	if (p->flags & PKT_HAS_PORTS) {
 		k->sp = p->sp;
 		k->dp = p->dp;

@@ -72,6 +72,10 @@ enum flow_flags {
 	FLOW_F_BYPASS = 1u << 6,     /* nothing more to inspect: marked for bypass */
 	FLOW_F_REJECT = 1u << 7,     /* with FLOW_F_DROP: its packets are rejected, not just dropped */
 	FLOW_F_XP_DROP = 1u << 8,    /* with FLOW_F_DROP: an exception policy dropped it */
+	/* with FLOW_F_DROP: a drop record was written for a packet to the
+	 * server / to the client (Suricata's drop log: once per direction) */
+	FLOW_F_DROP_LOGGED_TS = 1u << 9,
+	FLOW_F_DROP_LOGGED_TC = 1u << 10,
 };
 
 /* app_proto values; the app-layer issue fills this in. */

@@ -1512,6 +1512,12 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_append(jb, "\n", 1);
 }
 
+void eve_file_record(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_file *fi, const struct eve_cfg *ec)
+{
+	file_row(jb, p, f, fi, ec);
+}
+
 static void file_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec)
 {

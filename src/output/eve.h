@@ -100,6 +100,11 @@ void eve_quic_record(struct jbuf *jb, const struct packet *p, const struct flow 
  * rules: they decide what the file store keeps). */
 void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		      const struct app_tx *tx, const struct eve_cfg *ec);
+/* One file's fileinfo record (with its newline), whatever the types
+ * enabled: the file store's metadata file (file-store.write-fileinfo).
+ * p may be NULL (at flow end: the flow's last time). */
+void eve_file_record(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_file *fi, const struct eve_cfg *ec);
 void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_id, const app_events_t *events,
 			    const struct eve_cfg *ec);
 

@@ -23,6 +23,11 @@ struct fanout;
 /* Every batch written to s is also offered to f (fanout.h); NULL: none. */
 void sink_set_fanout(struct sink *s, struct fanout *f);
 struct fanout *sink_fanout(const struct sink *s);
+/* Also appends to path (created, mode 0640) each line whose event_type is
+ * one of types ("alert, drop": event type names, at most 32), as one of
+ * Suricata's several eve-log outputs; at most 8 per sink.  0, or V_EINVAL
+ * / V_EIO / V_ENOMEM with e set.  Before the first write. */
+int sink_add_route(struct sink *s, const char *path, const char *types, struct verr *e);
 /* Writes len bytes of complete lines (and offers them to the fan-out).
  * 0 or V_EIO. */
 int sink_write(struct sink *s, const char *buf, size_t len);

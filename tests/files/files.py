@@ -6,7 +6,7 @@ compared with Python's hashlib, each keyword checked to match where it
 should and not where it should not, and a bad digest list refused with
 its file and line.
   usage: files.py VIGIL"""
-import gzip, hashlib, json, os, struct, subprocess, sys, tempfile
+import calendar, gzip, hashlib, json, os, re, struct, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp  # noqa: E402
@@ -167,6 +167,37 @@ def main():
         kept = [f for dp, _, fs in os.walk(store) for f in fs if len(f) == 64]
         check('force-filestore, max-files 2: %d kept, the PDF (the oldest) gone' % len(kept),
               len(kept) == 2 and sha256 not in kept)
+        # write-fileinfo: the kept file's fileinfo record beside it,
+        # DIR/xx/SHA256.SECS.ID.json (ID 1: the run's first kept file)
+        wf = os.path.join(d, 'wf')
+        os.mkdir(wf)
+        subprocess.run([vigil, '-r', cap, '-S', frules, '-l', wf, '--runmode', 'single', '--no-progress',
+                        '-k', 'none', '--set', 'file-store.enabled=yes',
+                        '--set', 'file-store.write-fileinfo=yes'], capture_output=True, text=True)
+        wstore = os.path.join(wf, 'filestore')
+        metas = [os.path.join(dp, f) for dp, _, fs in os.walk(wstore) for f in fs if f.endswith('.json')]
+        names = [os.path.relpath(x, wstore) for x in metas]
+        check('write-fileinfo: one metadata file, %s/%s.SECS.1.json (got %s)' % (sha256[:2], sha256, names),
+              len(metas) == 1 and re.fullmatch(re.escape(sha256[:2] + '/' + sha256) + r'\.\d{10}\.1\.json',
+                                               names[0]) is not None)
+        if len(metas) == 1:
+            rec = json.loads(open(metas[0]).read())
+            eve_pdf = [json.loads(l) for l in open(os.path.join(wf, 'eve.json'))
+                       if '"fileinfo"' in l and 'Report.PDF' in l]
+            secs = calendar.timegm(time.strptime(rec.get('timestamp', '')[:19], '%Y-%m-%dT%H:%M:%S'))
+            check('its record is the eve fileinfo record of the kept file (stored: true), mode 0600, '
+                  'SECS its packet time',
+                  rec.get('event_type') == 'fileinfo' and rec['fileinfo'].get('sha256') == sha256 and
+                  rec['fileinfo'].get('stored') is True and eve_pdf and rec == eve_pdf[0] and
+                  os.stat(metas[0]).st_mode & 0o777 == 0o600 and names[0].split('.')[1] == str(secs))
+        # metadata files count against max-files: force-filestore, 2 files
+        subprocess.run([vigil, '-r', cap, '-l', wf, '--runmode', 'single', '--no-progress', '-k', 'none',
+                        '--set', 'file-store.enabled=yes', '--set', 'file-store.force-filestore=yes',
+                        '--set', 'file-store.write-fileinfo=yes', '--set', 'file-store.max-files=2'],
+                       capture_output=True, text=True)
+        allf = [f for dp, _, fs in os.walk(wstore) for f in fs if not dp.endswith('tmp')]
+        check('write-fileinfo, max-files 2: 2 files in the store, contents and metadata (got %d)' % len(allf),
+              len(allf) == 2)
         # configuration alone: force-hash without any file rule
         e = os.path.join(d, 'e2')
         os.mkdir(e)

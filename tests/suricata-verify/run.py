@@ -4,7 +4,9 @@ against vigil.  For each test.yaml: decide whether it is in vigil's reach
 (skip with the reason if not), run vigil on its pcap with its rules and the
 arguments vigil understands, then evaluate its checks against eve.json /
 fast.log: `filter` (counting matching records), `shell` (run in the output
-directory) and `stats` (the last stats record).
+directory: a non-zero exit fails it, as in suricata-verify) and `stats`
+(the last stats record).  A case's `setup` scripts run in the output
+directory first; its `skip: uid` skips it for that user.
 
 Prints passed / failed / skipped by category, the failures, and the skip
 reasons.  With --baseline FILE, exits 1 if a test listed there (known to
@@ -32,6 +34,9 @@ EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tl
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
+# the file store's metadata files (file-store.write-fileinfo: yes), one
+# fileinfo record each: DIR/xx/SHA256.SECS.ID.json
+FILESTORE_META = re.compile(r'^filestore/[0-9a-f]{2}/[0-9a-f]{64}\.\d+\.\d+\.json$')
 APP_PREFIXES = ('traffic', 'in_iface', 'packet_info',
                 'dhcp', 'rdp',
                 'modbus', 'dnp3', 'pgsql',
@@ -78,6 +83,10 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             # vigil's datasets (and datajson) are always on
             'datasets.enabled': None,
             'runmode': 'runmode',
+            # where relative rule and config files (classification,
+            # reference, datasets) are read from, in vigil as in Suricata
+            'default-rule-path': 'default-rule-path',
+            'decoder.recursion-level.use-for-tracking': 'decoder.recursion-level.use-for-tracking',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
                 'app-layer.protocols.http.response-body-decompress-layer-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
@@ -93,6 +102,10 @@ def filter_keys(f):
     return list(f.get('match', {}).keys()) + [str(v) for k, v in f.get('match', {}).items()
                                               if k in ('has-key', 'not-has-key')]
 
+
+# the event types of an eve-log output's types, where the names differ
+EVE_LOG_TYPES = {'files': ['fileinfo'], 'http2': ['http'], 'doh2': ['dns'],
+                 'alert': ['alert', 'packet'], 'ftp': ['ftp', 'ftp_data']}
 
 # Suricata's IP reputation keys, as vigil names them
 REP_KEYS = ('reputation-categories-file', 'reputation-files', 'default-reputation-path')
@@ -150,8 +163,25 @@ def rep_command(tdir, t):
     return pcap, rules, args
 
 
+def eve_log_files(tdir):
+    """The file names of the eve-log outputs of the case's suricata.yaml."""
+    sy = os.path.join(tdir, 'suricata.yaml')
+    try:
+        sc = yaml.safe_load(open(sy, errors='replace')) if os.path.exists(sy) else {}
+    except yaml.YAMLError:
+        return set()
+    outs = (sc.get('outputs') or []) if isinstance(sc, dict) else []
+    return {str(o['eve-log'].get('filename', 'eve.json')) for o in outs
+            if isinstance(o, dict) and isinstance(o.get('eve-log'), dict)}
+
+
 def plan(tdir, t, vigil):
     """Returns (args, reason-to-skip)."""
+    # a case suricata-verify skips for the user running it (one that needs
+    # a permission root has anyway)
+    for sk in t.get('skip') or []:
+        if isinstance(sk, dict) and sk.get('uid') is not None and os.getuid() == sk['uid']:
+            return None, 'skipped for uid %d (test.yaml skip)' % sk['uid']
     req = t.get('requires') or {}
     if isinstance(req, dict):
         # build features vigil has: JA3 and JA4 are always computed
@@ -175,12 +205,17 @@ def plan(tdir, t, vigil):
         if not isinstance(c, dict):
             return None, 'unknown check'
         if 'file-compare' in c:
-            return None, 'file-compare check'
+            # the output file byte for byte against the case's expected
+            # copy; this corpus ships without the cases' expected/ folders
+            fc = c['file-compare'] or {}
+            exp = os.path.join(tdir, str(fc.get('expected', '')))
+            if not fc.get('expected') or not os.path.isfile(exp):
+                return None, 'file-compare: %s not in the corpus' % fc.get('expected')
         if 'filter' in c and not for_this_version(c['filter']):
             continue
         if 'filter' in c:
             fn = c['filter'].get('filename', 'eve.json')
-            if fn not in LOG_FILES:
+            if fn not in LOG_FILES and not FILESTORE_META.match(fn) and fn not in eve_log_files(tdir):
                 return None, f'file {fn}'
             m = c['filter'].get('match', {}) or {}
             et = m.get('event_type')
@@ -213,6 +248,7 @@ def plan(tdir, t, vigil):
                         (re.match(r'stats\.(app_layer|ftp|file_store|flow_bypassed|detect|memcap)', k) and
                          not re.match(r'stats\.flow_bypassed\.local_(pkts|bytes)$', k) and
                          not re.match(r'stats\.app_layer\.(flow|tx)\.', k) and
+                         k != 'stats.file_store.fs_errors' and
                          not re.match(r'stats\.app_layer\.error\.(http|tls|dns_udp|dns_tcp|smtp)\.parser$', k) and
                          not re.match(r'stats\.detect\.engines\[0\]\.rules_(loaded|failed|skipped)$', k)):
                     return None, f'field {k} not written by vigil yet'
@@ -223,9 +259,14 @@ def plan(tdir, t, vigil):
             for k in c['stats']:
                 if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect', 'memcap') \
                         and not re.match(r'app_layer\.(flow|tx)\.', k) \
+                        and k != 'file_store.fs_errors' \
                         and not re.match(r'flow_bypassed\.local_(pkts|bytes)$', k):
                     return None, f'stats {k}'
-        if 'shell' in c and not re.search(r'fast\.log|eve\.json', str(c['shell'].get('args', ''))):
+        # a shell check on what vigil writes as Suricata does: eve.json,
+        # fast.log and the file store's tree (DIR/xx/SHA256); not the
+        # engine's log messages (suricata.log, stdout, stderr)
+        if 'shell' in c and not re.search(r'fast\.log|eve\.json|(^|\s)filestore/',
+                                          str(c['shell'].get('args', ''))):
             return None, 'shell check on other files'
     rep = rep_command(tdir, t)
     pcap = t.get('pcap') or (rep[0] if rep else None)
@@ -264,6 +305,8 @@ def plan(tdir, t, vigil):
                 args += ['--set', 'file-store.enabled=yes']
                 if fsc.get('force-filestore') is True:
                     args += ['--set', 'file-store.force-filestore=yes']
+                if fsc.get('write-fileinfo') is True:
+                    args += ['--set', 'file-store.write-fileinfo=yes']
                 if isinstance(fsc.get('force-hash'), list) and fsc['force-hash']:
                     args += ['--set', 'outputs.eve.types.files-force-hash=' +
                              ','.join(str(x) for x in fsc['force-hash'])]
@@ -300,6 +343,23 @@ def plan(tdir, t, vigil):
                                  ','.join(str(x) for x in fh)]
                     if fs.get('force-magic') is True:
                         args += ['--set', 'outputs.eve.types.files-force-magic=yes']
+        # several eve-log outputs, or one with its own file name: each file
+        # gets the records of its types (outputs.eve-logs, by event type
+        # name), eve.json only as one of them
+        evs = [o['eve-log'] for o in ((sc.get('outputs') or []) if isinstance(sc, dict) else [])
+               if isinstance(o, dict) and isinstance(o.get('eve-log'), dict) and
+               o['eve-log'].get('enabled', True) not in (False, 'no')]
+        if len(evs) > 1 or (evs and evs[0].get('filename', 'eve.json') != 'eve.json'):
+            for k, ev in enumerate(evs):
+                ets = []
+                for ty in ev.get('types') or []:
+                    name = ty if isinstance(ty, str) else next(iter(ty), None) if isinstance(ty, dict) else None
+                    ets += EVE_LOG_TYPES.get(name, [name] if name else [])
+                if not ets:
+                    return None, 'eve-log output without types'
+                args += ['--set', 'outputs.eve-logs.eve%d=%s: %s' %
+                         (k, ev.get('filename', 'eve.json'), ', '.join(ets))]
+            args += ['--set', 'outputs.eve.enabled=no']
         # the record types the case's eve-log lists: Suricata runs with
         # this configuration instead of its default, so the others are
         # not written
@@ -363,7 +423,9 @@ def plan(tdir, t, vigil):
     if 'ips' in os.path.basename(tdir) and '--simulate-ips' not in str(t.get('args')):
         args.append('--simulate-ips')
     for a in t.get('args') or []:
-        a = str(a).strip()
+        # suricata-verify runs the command with TEST_DIR set
+        a = str(a).strip().replace('${TEST_DIR}', os.path.abspath(tdir)) \
+            .replace('$TEST_DIR', os.path.abspath(tdir))
         toks = a.split()
         i = 0
         while i < len(toks):
@@ -394,6 +456,13 @@ def plan(tdir, t, vigil):
                 if key == 'app-layer.protocols.http2.enabled' and \
                         kv.split('=', 1)[1].lower() in ('true', 'yes'):
                     i += 2  # vigil always parses HTTP/2
+                    continue
+                if key == 'stream.async-oneside' and \
+                        kv.split('=', 1)[1].lower() in ('false', 'no'):
+                    # Suricata's default, and vigil's only behaviour: a
+                    # session whose other side is never seen is not
+                    # reassembled nor parsed (no one-sided mode)
+                    i += 2
                     continue
                 if key in SET_KEYS:
                     if SET_KEYS[key]:
@@ -467,9 +536,17 @@ def for_this_version(f):
 
 def run_test(tdir, t, vigil, args):
     out = tempfile.mkdtemp(prefix='vigil-sv-')
+    env = dict(os.environ, TZ='UTC', TEST_DIR=os.path.abspath(tdir), OUTPUT_DIR=out)
     try:
+        # the case's setup scripts, in the output directory before the run
+        for st in t.get('setup') or []:
+            if isinstance(st, dict) and 'script' in st:
+                p = subprocess.run(['sh', '-c', str(st['script'])], cwd=out, env=env,
+                                   capture_output=True, text=True)
+                if p.returncode != 0:
+                    return [f'setup script exited {p.returncode}: {p.stderr.strip()[:200]}']
         r = subprocess.run([vigil] + args + ['-l', out], capture_output=True, text=True,
-                           env=dict(os.environ, TZ='UTC'), timeout=120)
+                           env=env, timeout=120)
         want_rc = t.get('exit-code', 0)
         if r.returncode != want_rc:
             return [f'vigil exit {r.returncode} (want {want_rc}): {r.stderr.strip()[:200]}']
@@ -484,6 +561,19 @@ def run_test(tdir, t, vigil, args):
                         return [f'{fn} has a line that is not JSON']
         recs = files['eve.json']
         errs = []
+
+        def records(fn):
+            # another file a filter reads (a file store metadata file):
+            # absent, the check fails, as in suricata-verify
+            if fn not in files:
+                path = os.path.join(out, fn)
+                if not os.path.exists(path):
+                    return None
+                files[fn] = []
+                for line in open(path):
+                    if line.strip():
+                        files[fn].append(json.loads(line))
+            return files[fn]
         for i, c in enumerate(t['checks']):
             if 'filter' in c:
                 f = c['filter']
@@ -497,15 +587,36 @@ def run_test(tdir, t, vigil, args):
                          if k not in ('pcap_cnt', 'pkt_src', 'direction', 'src_ip', 'src_port',
                                       'dest_ip', 'dest_port') and not k.startswith('flow.pkts')
                          and not k.startswith('flow.bytes')}
-                n = sum(1 for rec in files[f.get('filename', 'eve.json')] if matches(rec, m))
+                try:
+                    frecs = records(f.get('filename', 'eve.json'))
+                except ValueError:
+                    errs.append(f'check {i}: {f.get("filename")} has a line that is not JSON')
+                    continue
+                if frecs is None:
+                    errs.append(f'check {i}: {f.get("filename")} does not exist')
+                    continue
+                n = sum(1 for rec in frecs if matches(rec, m))
                 want = f.get('count')
                 if want is not None and n != want:
                     errs.append(f'check {i}: {f.get("match")} count {n}, want {want}')
             elif 'shell' in c:
                 s = c['shell']
-                p = subprocess.run(['sh', '-c', s['args']], cwd=out, capture_output=True, text=True)
-                if 'expect' in s and p.stdout.strip() != str(s['expect']).strip():
+                # as suricata-verify runs it: in the output directory, with
+                # TEST_DIR and OUTPUT_DIR set; a non-zero exit fails it
+                p = subprocess.run(['sh', '-c', s['args']], cwd=out, capture_output=True, text=True,
+                                   env=env)
+                if p.returncode != 0:
+                    errs.append(f'check {i}: shell {s["args"]!r} exited {p.returncode}')
+                elif 'expect' in s and p.stdout.strip() != str(s['expect']).strip():
                     errs.append(f'check {i}: shell {s["args"]!r} gave {p.stdout.strip()!r}, want {s["expect"]!r}')
+            elif 'file-compare' in c:
+                fc = c['file-compare']
+                got = os.path.join(out, str(fc.get('filename', '')))
+                exp = os.path.join(tdir, str(fc['expected']))
+                if not os.path.isfile(got):
+                    errs.append(f'check {i}: {fc.get("filename")} does not exist')
+                elif open(got, 'rb').read() != open(exp, 'rb').read():
+                    errs.append(f'check {i}: {fc.get("filename")} differs from {fc["expected"]}')
             elif 'stats' in c:
                 stats = [x for x in recs if x.get('event_type') == 'stats']
                 last = stats[-1]['stats'] if stats else {}

@@ -230,6 +230,27 @@ static void test_ipip_carrier(void **state)
 	assert_int_equal(p.tun_ip_ver, 0);
 }
 
+/* decoder.recursion-level.use-for-tracking: the recursion level goes into
+ * the flow key (flow_depth) unless it is off; tun_depth stays either way. */
+static void test_recursion_tracking(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct packet p;
+	pg_ep4(&c, "10.1.0.3", 1000);
+	pg_ep4(&s, "10.1.0.4", 80);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	pg_ipip_wrap(&pk, "10.1.0.1", "10.1.0.2");
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	assert_int_equal(p.tun_depth, 1);
+	assert_int_equal(p.flow_depth, 1);
+	dc.track_recursion = false;
+	decode_buf(&p, pk.buf, pk.len, LINK_ETHERNET);
+	dc.track_recursion = true;
+	assert_int_equal(p.tun_depth, 1);
+	assert_int_equal(p.flow_depth, 0);
+}
+
 /* Every prefix of every packet, at a page end: no fault, no hang. */
 static void test_all_prefixes(void **state)
 {
@@ -429,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_fragment_overlap_first_wins),
 		cmocka_unit_test(test_gre_inner_flow),
 		cmocka_unit_test(test_ipip_carrier),
+		cmocka_unit_test(test_recursion_tracking),
 		cmocka_unit_test(test_all_prefixes),
 		cmocka_unit_test(test_chdlc_and_short_l4),
 		cmocka_unit_test(test_nsh_and_dce),

@@ -54,6 +54,59 @@ static void test_rotation_loses_nothing(void **state)
 	rmdir(dir);
 }
 
+static char *slurp(const char *p)
+{
+	static char buf[4096];
+	FILE *f = fopen(p, "r");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	return buf;
+}
+
+/* outputs.eve-logs: each route gets the lines of its event types, whole
+ * and in order; the sink's own file (when it has one) gets every line. */
+static void test_routes_by_event_type(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vigil-sink-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char ips[128], nsm[128], all[128];
+	snprintf(ips, sizeof(ips), "%s/eve-ips.json", dir);
+	snprintf(nsm, sizeof(nsm), "%s/eve-nsm.json", dir);
+	snprintf(all, sizeof(all), "%s/eve.json", dir);
+	struct verr e;
+	struct sink *s = sink_file_open(all, &e);
+	assert_non_null(s);
+	assert_int_equal(sink_add_route(s, ips, "alert, drop", &e), 0);
+	assert_int_equal(sink_add_route(s, nsm, "flow,http", &e), 0);
+	assert_true(sink_add_route(s, nsm, " , ", &e) < 0); /* no types */
+	const char batch[] =
+		"{\"timestamp\":\"t\",\"event_type\":\"alert\",\"alert\":{\"event_type\":\"flow\"}}\n"
+		"{\"timestamp\":\"t\",\"event_type\":\"flow\"}\n"
+		"{\"timestamp\":\"t\",\"event_type\":\"alerts\"}\n"
+		"{\"timestamp\":\"t\",\"event_type\":\"drop\"}\n";
+	assert_int_equal(sink_write(s, batch, sizeof(batch) - 1), 0);
+	sink_close(s);
+	assert_string_equal(slurp(ips),
+			    "{\"timestamp\":\"t\",\"event_type\":\"alert\",\"alert\":{\"event_type\":\"flow\"}}\n"
+			    "{\"timestamp\":\"t\",\"event_type\":\"drop\"}\n");
+	assert_string_equal(slurp(nsm), "{\"timestamp\":\"t\",\"event_type\":\"flow\"}\n");
+	assert_string_equal(slurp(all), batch);
+	/* a sink without a file of its own: only the routes */
+	s = sink_stream_open(&e);
+	assert_non_null(s);
+	assert_int_equal(sink_add_route(s, nsm, "http", &e), 0);
+	assert_int_equal(sink_write(s, batch, sizeof(batch) - 1), 0);
+	sink_close(s);
+	assert_string_equal(slurp(nsm), "{\"timestamp\":\"t\",\"event_type\":\"flow\"}\n");
+	unlink(ips);
+	unlink(nsm);
+	unlink(all);
+	rmdir(dir);
+}
+
 static void test_open_failure_is_reported(void **state)
 {
 	(void)state;
@@ -99,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_loses_nothing),
 		cmocka_unit_test(test_cef),
 		cmocka_unit_test(test_open_failure_is_reported),
+		cmocka_unit_test(test_routes_by_event_type),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
