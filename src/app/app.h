@@ -712,6 +712,7 @@ struct app_file {
 	bool to_client;           /* a response body */
 	const struct http_msg *req, *resp;
 	const struct smtp_info *smtp; /* an SMTP attachment: its transaction */
+	uint8_t alp;              /* the carrying protocol when no pointer here says (POP3, IMAP) */
 	const struct ftpdata_info *ftpdata; /* an FTP data connection's file */
 	bool smb;                 /* carried by SMB READ / WRITE ... */
 	const struct smb_tx *smb_tx; /* ... by this file transaction (NULL at flow end) */

@@ -313,6 +313,39 @@ struct mime {
 	char boundary[SMTP_MIME_DEPTH][SMTP_BOUNDARY_MAX];
 	uint64_t file_size;
 };
+/* A message being read (mime.c): the reader, the attachment under way
+ * and the first bytes of the attachments that end on this packet. */
+struct mime_msg {
+	struct mime m;
+	struct file_track ft;
+	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */
+	uint8_t cur;              /* the one being filled */
+	uint8_t alp;              /* the carrying protocol (fileinfo's app_proto) */
+	bool to_client;           /* the files travel to the client (POP3, IMAP FETCH) */
+	struct smtp_info *info;   /* SMTP: its transaction (headers, URLs, attachment names) */
+	uint32_t tx_id;           /* otherwise: the transaction the files name */
+};
+/* Starts a message (headers first).  info: the SMTP transaction that
+ * collects what the headers say, or NULL; tx_id names the files then. */
+void mime_msg_begin(struct mime_msg *mm, uint8_t alp, struct smtp_info *info, uint32_t tx_id,
+		    bool to_client);
+/* One line of the message without its CRLF, the carrier's framing undone;
+ * a line longer than the caller's buffer may come in pieces: cont, this
+ * piece continues the one before; more, another piece follows. */
+void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, size_t n, bool cont,
+		   bool more);
+/* The message ended: the part under way ends, its file closes (on this
+ * packet's app_tx.files). */
+void mime_msg_end(struct app_ctx *a, struct mime_msg *mm);
+/* The message is dropped unread (SMTP: DATA refused); files stay. */
+void mime_msg_abort(struct mime_msg *mm);
+/* Frees what the reader holds (the struct stays the caller's). */
+void mime_msg_free(struct app_ctx *a, struct mime_msg *mm);
+/* SMTP transaction helpers (mime.c): a capped string, a capped list, a
+ * value without its surrounding blanks (and a trailing CR). */
+void smtp_str_set(char *dst, uint16_t *dlen, const uint8_t *s, size_t n);
+void smtp_list_add(struct smtp_list *l, const uint8_t *s, size_t n);
+const uint8_t *mime_trim(const uint8_t *s, size_t *n);
 enum { SM_CMD, SM_DATA, SM_BDAT };
 struct smtp_state {
 	struct app_line line[2];
@@ -335,10 +368,7 @@ struct smtp_state {
 	bool cut_taken[2];        /* an over-long line's first SMTP_LINE_MAX bytes were read */
 	bool data_cont;           /* a message body line longer than the buffer is under way */
 	bool closed;              /* the TCP connection closed (smtp_tcp_closed) */
-	struct mime mime;
-	struct file_track ft;
-	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */
-	uint8_t cur;              /* the one being filled */
+	struct mime_msg msg;      /* the message of DATA (mime.c) */
 };
 void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *d, uint32_t n);
 void smtp_state_free(struct app_ctx *a, struct smtp_state *s);

@@ -1484,7 +1484,8 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	if (fi->nfs_tx)
 		nfs_objects(jb, fi->nfs_tx);
-	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" :
+	jb_str(jb, "app_proto", fi->alp && fi->alp < ALP_MAX && !fi->smtp ? alproto_names[fi->alp] :
+				fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" :
 				fi->nfs_tx ? "nfs" : fi->h2 ? "http2" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
