@@ -1642,7 +1642,8 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		ws_feed(a, af->ws, dir, data, len);
 		break;
 	case ALP_POP3:
-		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))
+		/* charged: its lines and MIME reader are some 20 KiB */
+		if (!af->pop3 && !(af->pop3 = charged_state(a, sizeof(*af->pop3))))
 			return;
 		if (af->pop3->tls) {
 			/* STLS accepted: this and what follows is TLS */

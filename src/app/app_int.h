@@ -636,6 +636,9 @@ struct pop3_state {
 	bool auth_next;           /* the client's next line is SASL data */
 	bool gap[2];              /* after a hole: lines skipped until one reads as POP3 */
 	bool tls;                 /* STLS accepted: TLS from here */
+	bool mime_on;             /* RETR / TOP's message goes to msg */
+	struct app_line mline;    /* a line of a message passed by its octet count */
+	struct mime_msg msg;      /* RETR / TOP's message (mime.c): attachments are files */
 };
 /* Bytes are lines: the client's commands, the server's responses. */
 void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *d, uint32_t n);

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "app_int.h"
 #include "counters.h"
+#include "file.h"
 #include "json.h"
 #include "pktgen.h"
 #include "stream.h"
@@ -1285,6 +1286,99 @@ static void pop3_cb(const struct app_tx *tx, void *ud)
 		snprintf(s->cmd[s->n++], sizeof(s->cmd[0]), "%.*s", tx->pop3[i].t->cmd_len,
 			 tx->pop3[i].t->cmd);
 		jb_fini(&jb);
+	}
+}
+
+/* ---- files in mail (mime.c through POP3 and IMAP) ---- */
+
+/* A message with a base64 attachment and a 7bit one whose second line
+ * starts with a dot (dot-stuffed over POP3). */
+#define MAIL_MSG(DOT) \
+	"From: a@b\r\nSubject: files\r\nContent-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n" \
+	"--zz\r\nContent-Type: text/plain\r\n\r\nhello\r\n" \
+	"--zz\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n" \
+	"Content-Disposition: attachment; filename=\"report.pdf\"\r\n\r\n" \
+	"JVBERi0xLjQgdmlnaWwgdGVzdCBhdHRh\r\nY2htZW50Cg==\r\n" \
+	"--zz\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n" \
+	"line1\r\n" DOT ".dot line\r\n--zz--\r\n"
+#define REPORT_MD5 "f0b525676c2cf2e2020416bb9ae30f50" /* "%PDF-1.4 vigil test attachment\n" */
+#define NOTES_MD5 "f274880a4a79e24c74d0b91f69322465"  /* "line1\r\n.dot line" */
+
+struct mail_files {
+	unsigned n;
+	char name[4][64], md5[4][33];
+	uint64_t size[4], tx_id[4];
+	uint8_t alp[4];
+	bool to_client[4];
+	app_events_t events;
+};
+
+static void mail_cb(const struct app_tx *tx, void *ud)
+{
+	struct mail_files *m = ud;
+	app_ev_or(&m->events, &tx->events);
+	for (unsigned i = 0; i < tx->nfiles && m->n < 4; i++) {
+		const struct app_file *fi = tx->files[i];
+		snprintf(m->name[m->n], sizeof(m->name[0]), "%.*s", fi->name_len, fi->name);
+		snprintf(m->md5[m->n], sizeof(m->md5[0]), "%s", fi->facts.md5);
+		m->size[m->n] = fi->size;
+		m->tx_id[m->n] = fi->tx_id;
+		m->alp[m->n] = fi->alp;
+		m->to_client[m->n++] = fi->to_client;
+	}
+}
+
+static void mail_files_check(const struct mail_files *m, uint8_t alp, uint64_t tx_id, bool to_client)
+{
+	assert_int_equal(m->n, 2);
+	assert_string_equal(m->name[0], "report.pdf");
+	assert_int_equal(m->size[0], 31);
+	assert_string_equal(m->md5[0], REPORT_MD5);
+	assert_string_equal(m->name[1], "notes.txt");
+	assert_int_equal(m->size[1], 16);
+	assert_string_equal(m->md5[1], NOTES_MD5);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(m->alp[i], alp);
+		assert_int_equal(m->tx_id[i], tx_id);
+		assert_int_equal(m->to_client[i], to_client);
+	}
+}
+
+/* RETR's and TOP's message: dot-stuffing undone, attachments are files
+ * of the pop3 transaction, whether the status line gives the octet count
+ * or not, at any delivery size. */
+static void test_pop3_files(void **state)
+{
+	(void)state;
+	file_want(FILE_WANT_MD5);
+	static const char msg[] = MAIL_MSG(".");
+	char resp[2048];
+	for (int octets = 0; octets < 2; octets++) {
+		if (octets)
+			snprintf(resp, sizeof(resp), "+OK %zu octets\r\n%s.\r\n", strlen(msg), msg);
+		else
+			snprintf(resp, sizeof(resp), "+OK message follows\r\n%s.\r\n", msg);
+		static const size_t steps[] = { 0, 1, 7, 100 };
+		for (size_t si = 0; si < ARRAY_SIZE(steps); si++) {
+			struct app_ctx a;
+			struct flow f;
+			ctx_init(&a, 0, 1 << 20);
+			flow_init(&f, ALP_UNKNOWN);
+			f.key.dp = 110;
+			struct mail_files m = { 0 };
+			feed(&a, &f, 1, (const uint8_t *)"+OK ready\r\n", 11, 0, mail_cb, &m);
+			feed(&a, &f, 0, (const uint8_t *)"USER x\r\nRETR 1\r\n", 16, 0, mail_cb, &m);
+			assert_int_equal(f.alproto, ALP_POP3);
+			feed(&a, &f, 1, (const uint8_t *)"+OK\r\n", 5, 0, mail_cb, &m);
+			feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), steps[si], mail_cb, &m);
+			mail_files_check(&m, ALP_POP3, 2, true);
+			/* TOP 1 10: the same message's first lines, files too */
+			memset(&m, 0, sizeof(m));
+			feed(&a, &f, 0, (const uint8_t *)"TOP 1 10\r\n", 10, 0, mail_cb, &m);
+			feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), steps[si], mail_cb, &m);
+			mail_files_check(&m, ALP_POP3, 3, true);
+			app_flow_free_ctx(&a, &f);
+		}
 	}
 }
 
@@ -3938,6 +4032,7 @@ int main(void)
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
+		cmocka_unit_test(test_pop3_files),
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_krb5),
 		cmocka_unit_test(test_rfb),
