@@ -648,6 +648,32 @@ void pop3_state_free(struct app_ctx *a, struct pop3_state *s);
 /* A transaction not logged yet (flow end), marked logged; NULL: none. */
 const struct pop3_tx *pop3_unlogged(struct pop3_state *s);
 
+/* IMAP (imap.c) */
+#define IMAP_MAX_TX 16            /* commands awaiting completion (APP_IMAP_PER_PKT too) */
+struct imap_dir {
+	struct app_line line;     /* the line (segment) being read */
+	bool cont;                /* the next segment continues a line after a literal */
+	bool fetch;               /* the line under way is untagged server data */
+	uint64_t lit_left;        /* octets of a literal still to pass */
+	bool in_msg;              /* ... which is a message, going to msg */
+	struct app_line mline;    /* a line of that message */
+	struct mime_msg msg;
+};
+struct imap_state {
+	struct imap_dir dir[2];
+	struct imap_tx tx[IMAP_MAX_TX];
+	uint64_t next_tx;
+	bool sasl;                /* AUTHENTICATE under way: client lines are SASL data */
+	bool idle;                /* IDLE under way: "DONE" ends it */
+	bool tls;                 /* STARTTLS accepted: TLS from here */
+};
+void imap_feed(struct app_ctx *a, struct imap_state *s, int dir, const uint8_t *d, uint32_t n);
+void imap_gap(struct app_ctx *a, struct imap_state *s, int dir);
+bool imap_probe(const uint8_t *d, uint32_t n);
+void imap_state_free(struct app_ctx *a, struct imap_state *s);
+/* A transaction not logged yet (flow end), marked logged; NULL: none. */
+const struct imap_tx *imap_unlogged(struct imap_state *s);
+
 /* WebSocket (websocket.c) */
 #define WS_MAX_TX APP_WS_PER_PKT  /* transactions kept (each shown on its packet) */
 struct ws_state {
@@ -789,6 +815,7 @@ struct app_flow {
 	struct smb_state *smb;
 	struct dcerpc_state *dcerpc;
 	struct btdht_state *btdht;
+	struct imap_state *imap;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

@@ -135,7 +135,7 @@ static void file_end(struct app_ctx *a, struct mime_msg *mm)
 	if (b->len) {
 		fi->data = b->buf;
 		fi->data_len = b->len;
-		a->tx.http_fresh |= HTTP_P_REQ_BODY;
+		a->tx.http_fresh |= mm->to_client ? HTTP_P_RESP_BODY : HTTP_P_REQ_BODY;
 		b->exposed = true;
 		b->exposed_seq = a->pkt_seq;
 	}

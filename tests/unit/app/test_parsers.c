@@ -1382,6 +1382,106 @@ static void test_pop3_files(void **state)
 	}
 }
 
+struct imap_seen {
+	struct mail_files m;
+	unsigned n;
+	char rec[8][400];         /* the imap records of completed transactions */
+};
+
+static void imap_cb(const struct app_tx *tx, void *ud)
+{
+	struct imap_seen *s = ud;
+	mail_cb(tx, &s->m);
+	for (unsigned i = 0; i < tx->nimap; i++) {
+		if (!tx->imap[i].done || s->n >= 8)
+			continue;
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		imap_log_fields(&jb, tx->imap[i].t);
+		jb_close(&jb);
+		snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, (const char *)jb.buf);
+		jb_fini(&jb);
+	}
+}
+
+/* IMAP: detection on 143, tagged commands and completions, a FETCH
+ * BODY[] literal (to the client) and an APPEND literal (to the server)
+ * whose attachments are files of their transactions, STARTTLS; at every
+ * delivery size. */
+static void test_imap(void **state)
+{
+	(void)state;
+	file_want(FILE_WANT_MD5);
+	static const char msg[] = MAIL_MSG("");
+	char fetch[2048], append[2048];
+	snprintf(fetch, sizeof(fetch),
+		 "* 1 EXISTS\r\na2 OK [READ-WRITE] SELECT completed\r\n"
+		 "* 1 FETCH (FLAGS (\\Seen) BODY[] {%zu}\r\n%s)\r\na3 OK FETCH completed\r\n",
+		 strlen(msg), msg);
+	snprintf(append, sizeof(append), "a4 APPEND \"Sent Items\" (\\Seen) {%zu+}\r\n%s\r\n", strlen(msg), msg);
+	static const size_t steps[] = { 0, 1, 5, 64 };
+	for (size_t si = 0; si < ARRAY_SIZE(steps); si++) {
+		size_t st = steps[si];
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 143;
+		struct imap_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 1, (const uint8_t *)"* OK [CAPABILITY IMAP4rev1] ready\r\n", 35, st, imap_cb, &s);
+		assert_int_equal(f.alproto, ALP_IMAP);
+		static const char c1[] = "a1 LOGIN bob {3}\r\npw1\r\na2 SELECT \"INBOX\"\r\na3 FETCH 1 (FLAGS BODY[])\r\n";
+		feed(&a, &f, 0, (const uint8_t *)c1, strlen(c1), st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"a1 OK LOGIN done\r\n", 18, st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)fetch, strlen(fetch), st, imap_cb, &s);
+		mail_files_check(&s.m, ALP_IMAP, 2, true);
+		memset(&s.m, 0, sizeof(s.m));
+		feed(&a, &f, 0, (const uint8_t *)append, strlen(append), st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"a4 OK APPEND completed\r\n", 24, st, imap_cb, &s);
+		mail_files_check(&s.m, ALP_IMAP, 3, false);
+		assert_int_equal(s.n, 4);
+		assert_string_equal(s.rec[0], "{\"tag\":\"a1\",\"command\":\"LOGIN\",\"response\":{\"status\":\"OK\",\"text\":\"LOGIN done\"}}");
+		assert_string_equal(s.rec[1], "{\"tag\":\"a2\",\"command\":\"SELECT\",\"mailbox\":\"INBOX\",\"response\":{\"status\":\"OK\",\"text\":\"[READ-WRITE] SELECT completed\"}}");
+		assert_string_equal(s.rec[2], "{\"tag\":\"a3\",\"command\":\"FETCH\",\"response\":{\"status\":\"OK\",\"text\":\"FETCH completed\"}}");
+		assert_string_equal(s.rec[3], "{\"tag\":\"a4\",\"command\":\"APPEND\",\"mailbox\":\"Sent Items\",\"response\":{\"status\":\"OK\",\"text\":\"APPEND completed\"}}");
+		assert_int_equal(app_ev_count(&s.m.events), 0);
+		/* STARTTLS accepted: TLS from here */
+		feed(&a, &f, 0, (const uint8_t *)"a5 STARTTLS\r\n", 13, st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"a5 OK go\r\n", 10, st, imap_cb, &s);
+		static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03 };
+		feed(&a, &f, 0, hello, sizeof(hello), 0, imap_cb, &s);
+		assert_int_equal(f.alproto, ALP_TLS);
+		assert_int_equal(f.alproto_orig, ALP_IMAP);
+		app_flow_free_ctx(&a, &f);
+	}
+	/* malformed: a bad literal count, an over-long line, a stray completion */
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_IMAP);
+	f.key.dp = 143;
+	struct imap_seen s;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, (const uint8_t *)"b1 LOGIN x {12x}\r\n", 18, 0, imap_cb, &s);
+	assert_true(HAS(s.m.events, APP_EV_IMAP_BAD_LITERAL));
+	static char longl[3 * SMTP_LINE_MAX];
+	memset(longl, 'x', sizeof(longl));
+	memcpy(longl, "b2 NOOP ", 8);
+	longl[sizeof(longl) - 2] = '\r';
+	longl[sizeof(longl) - 1] = '\n';
+	feed(&a, &f, 0, (const uint8_t *)longl, sizeof(longl), 1000, imap_cb, &s);
+	assert_true(HAS(s.m.events, APP_EV_IMAP_LINE_TOO_LONG));
+	feed(&a, &f, 1, (const uint8_t *)"zz OK what\r\nb1 OK fine\r\n", 24, 0, imap_cb, &s);
+	assert_true(HAS(s.m.events, APP_EV_IMAP_UNMATCHED_RESPONSE));
+	assert_string_equal(s.rec[0], "{\"tag\":\"b1\",\"command\":\"LOGIN\",\"response\":{\"status\":\"OK\",\"text\":\"fine\"}}");
+	app_flow_free_ctx(&a, &f);
+	assert_true(imap_probe((const uint8_t *)"* OK hi\r\n", 9));
+	assert_true(imap_probe((const uint8_t *)"A001 CAPABILITY\r\n", 17));
+	assert_false(imap_probe((const uint8_t *)"A001 FOO\r\n", 10));
+	assert_false(imap_probe((const uint8_t *)"+OK pop\r\n", 9));
+}
+
 static void test_pop3(void **state)
 {
 	(void)state;
@@ -4033,6 +4133,7 @@ int main(void)
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
 		cmocka_unit_test(test_pop3_files),
+		cmocka_unit_test(test_imap),
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_krb5),
 		cmocka_unit_test(test_rfb),
