@@ -324,6 +324,7 @@ struct mime_msg {
 	bool to_client;           /* the files travel to the client (POP3, IMAP FETCH) */
 	struct smtp_info *info;   /* SMTP: its transaction (headers, URLs, attachment names) */
 	uint32_t tx_id;           /* otherwise: the transaction the files name */
+	bool piece_cont;          /* mime_msg_bytes: a long line's pieces are under way */
 };
 /* Starts a message (headers first).  info: the SMTP transaction that
  * collects what the headers say, or NULL; tx_id names the files then. */
@@ -337,6 +338,13 @@ void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, siz
 /* The message ended: the part under way ends, its file closes (on this
  * packet's app_tx.files). */
 void mime_msg_end(struct app_ctx *a, struct mime_msg *mm);
+/* Bytes of the message as they come (POP3 by octet count, IMAP
+ * literals): cut into lines in ln, a line longer than ln's buffer passed
+ * whole in pieces; unstuff drops a line's leading dot (POP3).
+ * mime_msg_bytes_end passes a last line that had no LF. */
+void mime_msg_bytes(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln, const uint8_t *d,
+		    uint32_t n, bool unstuff);
+void mime_msg_bytes_end(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln, bool unstuff);
 /* The message is dropped unread (SMTP: DATA refused); files stay. */
 void mime_msg_abort(struct mime_msg *mm);
 /* Frees what the reader holds (the struct stays the caller's). */

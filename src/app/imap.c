@@ -231,24 +231,15 @@ static bool fetch_message_item(const uint8_t *l, size_t n)
 /* Bytes of a literal: a message's are lines for the MIME reader. */
 static void literal_bytes(struct app_ctx *a, struct imap_dir *dd, const uint8_t *d, uint32_t n)
 {
-	if (!dd->in_msg)
-		return;
-	while (n) {
-		bool cut;
-		if (!line_take(&dd->mline, &d, &n, &cut))
-			return;
-		mime_msg_line(a, &dd->msg, dd->mline.buf, line_len(&dd->mline), false, false);
-		line_done(&dd->mline);
-	}
+	if (dd->in_msg)
+		mime_msg_bytes(a, &dd->msg, &dd->mline, d, n, false);
 }
 
 static void literal_end(struct app_ctx *a, struct imap_dir *dd)
 {
 	if (!dd->in_msg)
 		return;
-	if (dd->mline.len) /* the last line, without a CRLF of its own */
-		mime_msg_line(a, &dd->msg, dd->mline.buf, line_len(&dd->mline), false, false);
-	line_done(&dd->mline);
+	mime_msg_bytes_end(a, &dd->msg, &dd->mline, false); /* a last line without its CRLF */
 	dd->in_msg = false;
 	mime_msg_end(a, &dd->msg);
 }
@@ -443,6 +434,8 @@ void imap_gap(struct app_ctx *a, struct imap_state *s, int dir)
 	line_done(&dd->line);
 	dd->cont = false;
 	dd->lit_left = 0;
+	line_done(&dd->mline);
+	dd->msg.piece_cont = false;
 	if (dd->in_msg)
 		file_track_gap(&dd->msg.ft);
 	literal_end(a, dd);

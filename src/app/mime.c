@@ -524,3 +524,55 @@ void mime_msg_free(struct app_ctx *a, struct mime_msg *mm)
 		body_free(a, &mm->body[i]);
 	md5_drop(&mm->m);
 }
+
+/* One line or piece for mime_msg_line, its leading dot dropped when the
+ * carrier stuffs dots (a piece that continues a line keeps its dot). */
+static void stuffed_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, size_t n, bool cont,
+			 bool more, bool unstuff)
+{
+	if (unstuff && !cont && n && l[0] == '.') {
+		l++;
+		n--;
+	}
+	mime_msg_line(a, mm, l, n, cont, more);
+}
+
+void mime_msg_bytes(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln, const uint8_t *d,
+		    uint32_t n, bool unstuff)
+{
+	while (n) {
+		const uint8_t *lf = memchr(d, '\n', n);
+		uint32_t k = lf ? (uint32_t)(lf - d) : n, room = SMTP_LINE_MAX - ln->len;
+		if (k >= room) {
+			/* the buffer fills before the LF: a piece (a CR at its
+			 * end waits, it may be the CRLF's) */
+			memcpy(ln->buf + ln->len, d, room);
+			d += room;
+			n -= room;
+			uint32_t piece = SMTP_LINE_MAX - (ln->buf[SMTP_LINE_MAX - 1] == '\r');
+			stuffed_line(a, mm, ln->buf, piece, mm->piece_cont, true, unstuff);
+			mm->piece_cont = true;
+			ln->len = SMTP_LINE_MAX - piece;
+			if (ln->len)
+				ln->buf[0] = '\r';
+			continue;
+		}
+		memcpy(ln->buf + ln->len, d, k);
+		ln->len += k;
+		if (!lf)
+			return;
+		d += k + 1;
+		n -= k + 1;
+		stuffed_line(a, mm, ln->buf, line_len(ln), mm->piece_cont, false, unstuff);
+		mm->piece_cont = false;
+		line_done(ln);
+	}
+}
+
+void mime_msg_bytes_end(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln, bool unstuff)
+{
+	if (ln->len || mm->piece_cont)
+		stuffed_line(a, mm, ln->buf, line_len(ln), mm->piece_cont, false, unstuff);
+	mm->piece_cont = false;
+	line_done(ln);
+}

@@ -273,11 +273,7 @@ static void message_end(struct app_ctx *a, struct pop3_state *s)
 {
 	if (!s->mime_on)
 		return;
-	if (s->mline.len) {
-		/* a last line the octet count ended without its CRLF */
-		mime_msg_line(a, &s->msg, s->mline.buf, line_len(&s->mline), false, false);
-		line_done(&s->mline);
-	}
+	mime_msg_bytes_end(a, &s->msg, &s->mline, true); /* a line the count ended unfinished */
 	s->mime_on = false;
 	mime_msg_end(a, &s->msg);
 }
@@ -286,21 +282,8 @@ static void message_end(struct app_ctx *a, struct pop3_state *s)
  * reader (a line of a dot inside does not end it). */
 static void message_bytes(struct app_ctx *a, struct pop3_state *s, const uint8_t *d, uint32_t n)
 {
-	if (!s->mime_on)
-		return;
-	while (n) {
-		bool cut;
-		if (!line_take(&s->mline, &d, &n, &cut))
-			return;
-		const uint8_t *l = s->mline.buf;
-		size_t len = line_len(&s->mline);
-		if (len && l[0] == '.') { /* dot-stuffed all the same (RFC 1939 3) */
-			l++;
-			len--;
-		}
-		mime_msg_line(a, &s->msg, l, len, false, false);
-		line_done(&s->mline);
-	}
+	if (s->mime_on) /* dot-stuffed all the same (RFC 1939 3) */
+		mime_msg_bytes(a, &s->msg, &s->mline, d, n, true);
 }
 
 static void server_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *d, size_t n,
@@ -398,6 +381,7 @@ void pop3_gap(struct app_ctx *a, struct pop3_state *s, int dir)
 	if (dir & 1) {
 		s->raw_left = 0;
 		line_done(&s->mline);
+		s->msg.piece_cont = false;
 		if (s->mime_on)
 			file_track_gap(&s->msg.ft);
 		message_end(a, s);

@@ -1455,6 +1455,36 @@ static void test_imap(void **state)
 		assert_int_equal(f.alproto_orig, ALP_IMAP);
 		app_flow_free_ctx(&a, &f);
 	}
+	/* a base64 body on one line of 12,000 characters (longer than the
+	 * line buffer): passed whole, in pieces, over IMAP and POP3 */
+	static char big[13000], bigresp[13200];
+	int bl = snprintf(big, sizeof(big),
+			  "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+			  "Content-Disposition: attachment; filename=zeros.bin\r\n\r\n");
+	for (int i = 0; i < 3000; i++)
+		bl += snprintf(big + bl, sizeof(big) - (size_t)bl, "AAAA");
+	bl += snprintf(big + bl, sizeof(big) - (size_t)bl, "\r\n");
+	for (int proto = 0; proto < 2; proto++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, proto ? ALP_POP3 : ALP_IMAP);
+		struct imap_seen s;
+		memset(&s, 0, sizeof(s));
+		if (proto) {
+			feed(&a, &f, 0, (const uint8_t *)"RETR 1\r\n", 8, 0, imap_cb, &s);
+			snprintf(bigresp, sizeof(bigresp), "+OK %d octets\r\n%s.\r\n", bl, big);
+		} else {
+			feed(&a, &f, 0, (const uint8_t *)"c1 FETCH 1 RFC822\r\n", 19, 0, imap_cb, &s);
+			snprintf(bigresp, sizeof(bigresp), "* 1 FETCH (RFC822 {%d}\r\n%s)\r\nc1 OK\r\n", bl, big);
+		}
+		feed(&a, &f, 1, (const uint8_t *)bigresp, strlen(bigresp), 1000, imap_cb, &s);
+		assert_int_equal(s.m.n, 1);
+		assert_string_equal(s.m.name[0], "zeros.bin");
+		assert_int_equal(s.m.size[0], 9000);
+		assert_string_equal(s.m.md5[0], "5420afa22f6423a9f59e669540656bb4");
+		app_flow_free_ctx(&a, &f);
+	}
 	/* malformed: a bad literal count, an over-long line, a stray completion */
 	struct app_ctx a;
 	struct flow f;
