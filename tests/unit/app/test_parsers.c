@@ -1378,6 +1378,7 @@ static void test_pop3_files(void **state)
 			feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), steps[si], mail_cb, &m);
 			mail_files_check(&m, ALP_POP3, 3, true);
 			app_flow_free_ctx(&a, &f);
+			assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
 		}
 	}
 }
@@ -1454,6 +1455,7 @@ static void test_imap(void **state)
 		assert_int_equal(f.alproto, ALP_TLS);
 		assert_int_equal(f.alproto_orig, ALP_IMAP);
 		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
 	}
 	/* a base64 body on one line of 12,000 characters (longer than the
 	 * line buffer): passed whole, in pieces, over IMAP and POP3 */
@@ -1484,6 +1486,7 @@ static void test_imap(void **state)
 		assert_int_equal(s.m.size[0], 9000);
 		assert_string_equal(s.m.md5[0], "5420afa22f6423a9f59e669540656bb4");
 		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
 	}
 	/* malformed: a bad literal count, an over-long line, a stray completion */
 	struct app_ctx a;
@@ -1506,6 +1509,7 @@ static void test_imap(void **state)
 	assert_true(HAS(s.m.events, APP_EV_IMAP_UNMATCHED_RESPONSE));
 	assert_string_equal(s.rec[0], "{\"tag\":\"b1\",\"command\":\"LOGIN\",\"response\":{\"status\":\"OK\",\"text\":\"fine\"}}");
 	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
 	assert_true(imap_probe((const uint8_t *)"* OK hi\r\n", 9));
 	assert_true(imap_probe((const uint8_t *)"A001 CAPABILITY\r\n", 17));
 	assert_false(imap_probe((const uint8_t *)"A001 FOO\r\n", 10));
