@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Files in mail end to end: a capture made here of a POP3 RETR and an IMAP
 FETCH (and APPEND) of a message with a base64 attachment, through vigil
-with filemd5 / file.name rules; the fileinfo records (name, size, md5 of
+with filemd5 / file.name / file.data / filemagic / filestore rules; the
+fileinfo records (name, size, md5 of
 the attachment's bytes, app_proto, direction), the alerts and the imap
 records checked against what was sent.
   usage: mail.py VIGIL"""
@@ -111,6 +112,7 @@ def main():
             'alert imap any any -> any any (msg:"imap bytes"; file.data; content:"invoice for services"; sid:6;)',
             'alert imap any any -> any any (msg:"imap login"; content:"LOGIN bob"; sid:7;)',
             'alert pop3 any any -> any any (msg:"pop3 bytes"; file.data; content:"invoice for services"; sid:8;)',
+            'alert pop3 any any -> any any (msg:"pop3 magic"; filemagic:"PDF document"; filesize:>1000; sid:9;)',
         ]) + '\n')
         cap = os.path.join(d, 'in.pcap')
         write_pcap(cap, sorted(pkts, key=lambda x: x[0]))
@@ -124,6 +126,27 @@ def main():
         recs = [json.loads(l) for l in open(os.path.join(d, 'eve.json'))]
         if os.environ.get('MAIL_DEBUG'):
             print(open(os.path.join(d, 'eve.json')).read())
+        # filestore: a rule keeps IMAP's downloaded attachment, the rest goes
+        fsd = os.path.join(d, 'fs')
+        os.mkdir(fsd)
+        frules = os.path.join(d, 'fs.rules')
+        open(frules, 'w').write('alert imap any any -> any any (msg:"keep"; file.name; '
+                                'content:"invoice2.pdf"; filestore; sid:30;)\n')
+        subprocess.run([vigil, '-r', cap, '-S', frules, '-l', fsd, '--runmode', 'single', '--no-progress',
+                        '-k', 'none', '--set', 'file-store.enabled=yes'], capture_output=True, text=True)
+        store = os.path.join(fsd, 'filestore')
+        kept = sorted(os.path.join(dp, f) for dp, _, fs in os.walk(store) for f in fs)
+        sha256 = hashlib.sha256(ATTACH).hexdigest()
+        want = os.path.join(store, sha256[:2], sha256)
+        check('filestore keeps the attachment as DIR/xx/SHA256, its bytes as decoded (kept: %s)'
+              % [os.path.relpath(k, store) for k in kept],
+              kept == [want] and open(want, 'rb').read() == ATTACH)
+        fr = [(json.loads(l)['app_proto'], json.loads(l)['fileinfo']['filename'],
+               json.loads(l)['fileinfo']['stored'])
+              for l in open(os.path.join(fsd, 'eve.json')) if '"fileinfo"' in l]
+        check('fileinfo says stored for it alone: %s' % fr,
+              fr == [('pop3', 'invoice.pdf', False), ('imap', 'invoice2.pdf', True),
+                     ('imap', 'upload.pdf', False)])
     files = [(x['app_proto'], x['fileinfo']['filename'], x['fileinfo']['size'],
               x['fileinfo'].get('md5'), x['fileinfo']['state'])
              for x in recs if x.get('event_type') == 'fileinfo']
@@ -135,7 +158,7 @@ def main():
     check('files addressed in their direction (to the client, then the upload): %s' % dirs,
           dirs == [40110, 40143, 143])
     sids = sorted(x['alert']['signature_id'] for x in recs if x.get('event_type') == 'alert')
-    check('alerts: sids %s' % sids, sids == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8])
+    check('alerts: sids %s' % sids, sids == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9])
     im = [(x['imap']['tag'], x['imap']['command'], x['imap'].get('mailbox'),
            x['imap'].get('response', {}).get('status'))
           for x in recs if x.get('event_type') == 'imap']
