@@ -228,6 +228,19 @@ static bool fetch_message_item(const uint8_t *l, size_t n)
 	return false;
 }
 
+/* The words (runs of non-blanks) of a line before its literal's '{'. */
+static unsigned words_before(const uint8_t *l, size_t n)
+{
+	unsigned w = 0;
+	bool in = false;
+	for (size_t i = 0; i < n && l[i] != '{'; i++) {
+		if (l[i] != ' ' && !in)
+			w++;
+		in = l[i] != ' ';
+	}
+	return w;
+}
+
 /* Bytes of a literal: a message's are lines for the MIME reader. */
 static void literal_bytes(struct app_ctx *a, struct imap_dir *dd, const uint8_t *d, uint32_t n)
 {
@@ -288,7 +301,7 @@ static void client_line(struct app_ctx *a, struct imap_state *s, const uint8_t *
 	if (!cmd_known(l + c, e - c))
 		app_event(a, APP_EV_IMAP_UNKNOWN_COMMAND);
 	if ((cmd_is(t, "SELECT") || cmd_is(t, "EXAMINE") || cmd_is(t, "APPEND") || cmd_is(t, "STATUS")) &&
-	    e < n)
+	    e < n && l[e + 1] != '{') /* (a literal's name: not kept) */
 		astring(l + e + 1, l + n, t->mailbox, sizeof(t->mailbox), &t->mailbox_len);
 	if (cmd_is(t, "AUTHENTICATE"))
 		s->sasl = true;
@@ -382,7 +395,9 @@ static void segment(struct app_ctx *a, struct imap_state *s, int dir, const uint
 		}
 		if (!t)
 			t = oldest_open(s);
-	} else if (!dir) {
+	} else if (!dir && !(first && words_before(l, n) < 3)) {
+		/* (in the command's own line, a literal right after "tag
+		 * APPEND" is the mailbox's name, not the message) */
 		struct imap_tx *o = NULL;
 		for (unsigned i = 0; i < IMAP_MAX_TX; i++)
 			if (s->tx[i].used && !s->tx[i].complete && (!o || s->tx[i].tx_id > o->tx_id))

@@ -1488,6 +1488,20 @@ static void test_imap(void **state)
 		app_flow_free_ctx(&a, &f);
 		assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
 	}
+	/* APPEND whose mailbox name is a literal: the message is the second */
+	{
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_IMAP);
+		struct imap_seen s;
+		memset(&s, 0, sizeof(s));
+		snprintf(append, sizeof(append), "d1 APPEND {4+}\r\nSent (\\Seen) {%zu+}\r\n%s\r\n", strlen(msg), msg);
+		feed(&a, &f, 0, (const uint8_t *)append, strlen(append), 3, imap_cb, &s);
+		mail_files_check(&s.m, ALP_IMAP, 0, false);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
 	/* malformed: a bad literal count, an over-long line, a stray completion */
 	struct app_ctx a;
 	struct flow f;
