@@ -28,7 +28,7 @@
 const char *const alproto_names[ALP_MAX] = { "unknown", "failed", "dns", "tls", "http",
 					     "ssh", "quic", "smtp", "ftp", "ftp-data", "sip", "ldap", "tftp", "snmp",
 					     "smb", "dcerpc", "pop3", "mqtt", "krb5", "rfb", "ike", "nfs", "websocket",
-					     "http2", "doh2", "mdns", "ntp", "bittorrent-dht" };
+					     "http2", "doh2", "mdns", "ntp", "bittorrent-dht", "imap" };
 
 const char *const app_event_names[APP_EV_MAX] = {
 #define X(id, name, help) name,
@@ -965,6 +965,12 @@ const struct dce_tx *app_dcerpc_unlogged(struct flow *f)
 	return af ? dcerpc_unlogged(af->dcerpc) : NULL;
 }
 
+const struct imap_tx *app_imap_unlogged(struct flow *f)
+{
+	struct app_flow *af = f->app;
+	return af ? imap_unlogged(af->imap) : NULL;
+}
+
 const struct pop3_tx *app_pop3_unlogged(struct flow *f)
 {
 	struct app_flow *af = f->app;
@@ -1146,6 +1152,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->dce_tx = NULL;
 	t->ndcelog = 0;
 	t->npop3 = 0;
+	t->nimap = 0;
 	t->nmqtt = 0;
 	t->nkrb5 = 0;
 	t->rfb = NULL;
@@ -1215,6 +1222,7 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 	smb_state_free(a, af->smb);
 	dcerpc_state_free(a, af->dcerpc);
 	pop3_state_free(a, af->pop3);
+	imap_state_free(a, af->imap);
 	mqtt_state_free(a, af->mqtt);
 	krb5_state_free(a, af->krb5);
 	v_free(af->rfb);
@@ -1255,6 +1263,7 @@ void app_count_flow(struct app_ctx *a, const struct flow *f, int alp)
 	case ALP_SMB: CNT_INC(a->cnt, APP_FLOW_SMB); break;
 	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_FLOW_DCERPC_UDP); else CNT_INC(a->cnt, APP_FLOW_DCERPC_TCP); break;
 	case ALP_POP3: CNT_INC(a->cnt, APP_FLOW_POP3); break;
+	case ALP_IMAP: CNT_INC(a->cnt, APP_FLOW_IMAP); break;
 	case ALP_MQTT: CNT_INC(a->cnt, APP_FLOW_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_FLOW_KRB5_UDP); else CNT_INC(a->cnt, APP_FLOW_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_FLOW_RFB); break;
@@ -1288,6 +1297,7 @@ void app_count_tx(struct app_ctx *a, bool udp, int alp)
 	case ALP_SNMP: CNT_INC(a->cnt, APP_TX_SNMP); break;
 	case ALP_DCERPC: if (udp) CNT_INC(a->cnt, APP_TX_DCERPC_UDP); else CNT_INC(a->cnt, APP_TX_DCERPC_TCP); break;
 	case ALP_POP3: CNT_INC(a->cnt, APP_TX_POP3); break;
+	case ALP_IMAP: CNT_INC(a->cnt, APP_TX_IMAP); break;
 	case ALP_MQTT: CNT_INC(a->cnt, APP_TX_MQTT); break;
 	case ALP_KRB5: if (udp) CNT_INC(a->cnt, APP_TX_KRB5_UDP); else CNT_INC(a->cnt, APP_TX_KRB5_TCP); break;
 	case ALP_RFB: CNT_INC(a->cnt, APP_TX_RFB); break;
@@ -1401,6 +1411,9 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	/* POP3 on its port, as Suricata probes it: a status line or a command */
 	if ((sp == 110 || dp == 110) && pop3_probe(d, n))
 		return ALP_POP3;
+	/* IMAP on its port (143): the greeting "* OK", or a tagged command */
+	if ((sp == 143 || dp == 143) && imap_probe(d, n))
+		return ALP_IMAP;
 	/* MQTT on its port (1883), as Suricata probes it: a fixed header */
 	if ((sp == 1883 || dp == 1883) && mqtt_probe(d, n))
 		return ALP_MQTT;
@@ -1531,6 +1544,8 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 			dcerpc_gap(a, af->dcerpc, dir);
 		else if (f->alproto == ALP_POP3 && af->pop3)
 			pop3_gap(a, af->pop3, dir);
+		else if (f->alproto == ALP_IMAP && af->imap)
+			imap_gap(a, af->imap, dir);
 		else if (f->alproto == ALP_MQTT && af->mqtt)
 			mqtt_gap(a, af->mqtt, dir);
 		else if (f->alproto == ALP_KRB5 && af->krb5)
@@ -1760,7 +1775,8 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		ws_feed(a, af->ws, dir, data, len);
 		break;
 	case ALP_POP3:
-		if (!af->pop3 && !(af->pop3 = v_calloc(1, sizeof(*af->pop3))))
+		/* charged: its lines and MIME reader are some 20 KiB */
+		if (!af->pop3 && !(af->pop3 = charged_state(a, sizeof(*af->pop3))))
 			return;
 		if (af->pop3->tls) {
 			/* STLS accepted: this and what follows is TLS */
@@ -1770,6 +1786,19 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 			break;
 		}
 		pop3_feed(a, af->pop3, dir, data, len);
+		break;
+	case ALP_IMAP:
+		/* charged: its lines and two MIME readers are some 40 KiB */
+		if (!af->imap && !(af->imap = charged_state(a, sizeof(*af->imap))))
+			return;
+		if (af->imap->tls) {
+			/* STARTTLS accepted: this and what follows is TLS */
+			f->alproto_orig = f->alproto;
+			f->alproto = ALP_TLS;
+			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			break;
+		}
+		imap_feed(a, af->imap, dir, data, len);
 		break;
 	case ALP_LDAP:
 		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))

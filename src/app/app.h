@@ -48,6 +48,7 @@ enum alproto_id {
 	ALP_MDNS,      /* multicast DNS (UDP 5353): DNS messages, mdns records and keywords */
 	ALP_NTP,       /* NTP (UDP 123): detected and named only, as Suricata */
 	ALP_BITTORRENT_DHT, /* BitTorrent DHT (KRPC over UDP, btdht.c) */
+	ALP_IMAP,      /* IMAP4 (imap.c): commands, completions, messages' files */
 	ALP_MAX
 };
 /* Rule protocol "http1": HTTP/1 only ("http" is HTTP/1 and HTTP/2); a
@@ -633,6 +634,31 @@ struct app_pop3_ref {
 /* The fields of the "pop3" object. */
 struct jbuf;
 void pop3_log_fields(struct jbuf *jb, const struct pop3_tx *t);
+
+/* IMAP (imap.c): a tagged command and its tagged completion */
+struct imap_tx {
+	bool used, logged;
+	bool has_req, has_resp, complete;
+	bool uid;                 /* UID FETCH / STORE / ...: cmd is the second word */
+	bool appended;            /* APPEND: its message literal was read */
+	uint64_t tx_id, seq;
+	char tag[64];
+	uint8_t tag_len;
+	char cmd[32];             /* upper case */
+	uint8_t cmd_len;
+	char mailbox[256];        /* SELECT, EXAMINE, APPEND, STATUS (unquoted) */
+	uint16_t mailbox_len;
+	char status[4];           /* "OK", "NO", "BAD" */
+	char text[256];           /* the completion's text */
+	uint16_t text_len;
+};
+#define APP_IMAP_PER_PKT 16       /* = IMAP_MAX_TX: every transaction fits */
+struct app_imap_ref {
+	const struct imap_tx *t;
+	bool done;                /* completed here: its record is written */
+};
+/* The fields of vigil's "imap" object. */
+void imap_log_fields(struct jbuf *jb, const struct imap_tx *t);
 /* A multi-line response's line i (i < t->ndata). */
 bool pop3_data_line(const struct pop3_tx *t, unsigned i, const uint8_t **p, uint32_t *n);
 
@@ -713,6 +739,7 @@ struct app_file {
 	bool to_client;           /* a response body */
 	const struct http_msg *req, *resp;
 	const struct smtp_info *smtp; /* an SMTP attachment: its transaction */
+	uint8_t alp;              /* the carrying protocol when no pointer here says (POP3, IMAP) */
 	const struct ftpdata_info *ftpdata; /* an FTP data connection's file */
 	bool smb;                 /* carried by SMB READ / WRITE ... */
 	const struct smb_tx *smb_tx; /* ... by this file transaction (NULL at flow end) */
@@ -1000,6 +1027,9 @@ struct app_tx {
 	/* POP3 transactions whose command or response came on this packet */
 	struct app_pop3_ref pop3[APP_POP3_PER_PKT];
 	uint8_t npop3;
+	/* IMAP transactions whose command or completion came on this packet */
+	struct app_imap_ref imap[APP_IMAP_PER_PKT];
+	uint8_t nimap;
 	/* DCE/RPC calls over, to be written as dcerpc records */
 	const struct dce_tx *dcelog[APP_DCE_PER_PKT];
 	uint8_t ndcelog;
@@ -1111,6 +1141,7 @@ const struct tftp_info *app_tftp_peek(const struct flow *f);
 const struct ldap_tx *app_ldap_unlogged(struct flow *f);
 const struct dce_tx *app_dcerpc_unlogged(struct flow *f);
 const struct pop3_tx *app_pop3_unlogged(struct flow *f);
+const struct imap_tx *app_imap_unlogged(struct flow *f);
 const struct mqtt_tx *app_mqtt_unlogged(struct flow *f);
 const struct rfb_tx *app_rfb_unlogged(struct flow *f);
 const struct nfs_tx *app_nfs_unlogged(struct flow *f);

@@ -313,6 +313,47 @@ struct mime {
 	char boundary[SMTP_MIME_DEPTH][SMTP_BOUNDARY_MAX];
 	uint64_t file_size;
 };
+/* A message being read (mime.c): the reader, the attachment under way
+ * and the first bytes of the attachments that end on this packet. */
+struct mime_msg {
+	struct mime m;
+	struct file_track ft;
+	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */
+	uint8_t cur;              /* the one being filled */
+	uint8_t alp;              /* the carrying protocol (fileinfo's app_proto) */
+	bool to_client;           /* the files travel to the client (POP3, IMAP FETCH) */
+	struct smtp_info *info;   /* SMTP: its transaction (headers, URLs, attachment names) */
+	uint32_t tx_id;           /* otherwise: the transaction the files name */
+	bool piece_cont;          /* mime_msg_bytes: a long line's pieces are under way */
+};
+/* Starts a message (headers first).  info: the SMTP transaction that
+ * collects what the headers say, or NULL; tx_id names the files then. */
+void mime_msg_begin(struct mime_msg *mm, uint8_t alp, struct smtp_info *info, uint32_t tx_id,
+		    bool to_client);
+/* One line of the message without its CRLF, the carrier's framing undone;
+ * a line longer than the caller's buffer may come in pieces: cont, this
+ * piece continues the one before; more, another piece follows. */
+void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, size_t n, bool cont,
+		   bool more);
+/* The message ended: the part under way ends, its file closes (on this
+ * packet's app_tx.files). */
+void mime_msg_end(struct app_ctx *a, struct mime_msg *mm);
+/* Bytes of the message as they come (POP3 by octet count, IMAP
+ * literals): cut into lines in ln, a line longer than ln's buffer passed
+ * whole in pieces; unstuff drops a line's leading dot (POP3).
+ * mime_msg_bytes_end passes a last line that had no LF. */
+void mime_msg_bytes(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln, const uint8_t *d,
+		    uint32_t n, bool unstuff);
+void mime_msg_bytes_end(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln, bool unstuff);
+/* The message is dropped unread (SMTP: DATA refused); files stay. */
+void mime_msg_abort(struct mime_msg *mm);
+/* Frees what the reader holds (the struct stays the caller's). */
+void mime_msg_free(struct app_ctx *a, struct mime_msg *mm);
+/* SMTP transaction helpers (mime.c): a capped string, a capped list, a
+ * value without its surrounding blanks (and a trailing CR). */
+void smtp_str_set(char *dst, uint16_t *dlen, const uint8_t *s, size_t n);
+void smtp_list_add(struct smtp_list *l, const uint8_t *s, size_t n);
+const uint8_t *mime_trim(const uint8_t *s, size_t *n);
 enum { SM_CMD, SM_DATA, SM_BDAT };
 struct smtp_state {
 	struct app_line line[2];
@@ -335,10 +376,7 @@ struct smtp_state {
 	bool cut_taken[2];        /* an over-long line's first SMTP_LINE_MAX bytes were read */
 	bool data_cont;           /* a message body line longer than the buffer is under way */
 	bool closed;              /* the TCP connection closed (smtp_tcp_closed) */
-	struct mime mime;
-	struct file_track ft;
-	struct http_body body[APP_FILES_PER_PKT]; /* attachments' first bytes (file.data) */
-	uint8_t cur;              /* the one being filled */
+	struct mime_msg msg;      /* the message of DATA (mime.c) */
 };
 void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *d, uint32_t n);
 void smtp_state_free(struct app_ctx *a, struct smtp_state *s);
@@ -618,6 +656,9 @@ struct pop3_state {
 	bool auth_next;           /* the client's next line is SASL data */
 	bool gap[2];              /* after a hole: lines skipped until one reads as POP3 */
 	bool tls;                 /* STLS accepted: TLS from here */
+	bool mime_on;             /* RETR / TOP's message goes to msg */
+	struct app_line mline;    /* a line of a message passed by its octet count */
+	struct mime_msg msg;      /* RETR / TOP's message (mime.c): attachments are files */
 };
 /* Bytes are lines: the client's commands, the server's responses. */
 void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *d, uint32_t n);
@@ -626,6 +667,32 @@ bool pop3_probe(const uint8_t *d, uint32_t n);
 void pop3_state_free(struct app_ctx *a, struct pop3_state *s);
 /* A transaction not logged yet (flow end), marked logged; NULL: none. */
 const struct pop3_tx *pop3_unlogged(struct pop3_state *s);
+
+/* IMAP (imap.c) */
+#define IMAP_MAX_TX 16            /* commands awaiting completion (APP_IMAP_PER_PKT too) */
+struct imap_dir {
+	struct app_line line;     /* the line (segment) being read */
+	bool cont;                /* the next segment continues a line after a literal */
+	bool fetch;               /* the line under way is untagged server data */
+	uint64_t lit_left;        /* octets of a literal still to pass */
+	bool in_msg;              /* ... which is a message, going to msg */
+	struct app_line mline;    /* a line of that message */
+	struct mime_msg msg;
+};
+struct imap_state {
+	struct imap_dir dir[2];
+	struct imap_tx tx[IMAP_MAX_TX];
+	uint64_t next_tx;
+	bool sasl;                /* AUTHENTICATE under way: client lines are SASL data */
+	bool idle;                /* IDLE under way: "DONE" ends it */
+	bool tls;                 /* STARTTLS accepted: TLS from here */
+};
+void imap_feed(struct app_ctx *a, struct imap_state *s, int dir, const uint8_t *d, uint32_t n);
+void imap_gap(struct app_ctx *a, struct imap_state *s, int dir);
+bool imap_probe(const uint8_t *d, uint32_t n);
+void imap_state_free(struct app_ctx *a, struct imap_state *s);
+/* A transaction not logged yet (flow end), marked logged; NULL: none. */
+const struct imap_tx *imap_unlogged(struct imap_state *s);
 
 /* WebSocket (websocket.c) */
 #define WS_MAX_TX APP_WS_PER_PKT  /* transactions kept (each shown on its packet) */
@@ -768,6 +835,7 @@ struct app_flow {
 	struct smb_state *smb;
 	struct dcerpc_state *dcerpc;
 	struct btdht_state *btdht;
+	struct imap_state *imap;
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

@@ -268,6 +268,24 @@ static int64_t octets(const char *h, size_t n)
 	return (int64_t)v;
 }
 
+/* The message of a RETR / TOP ends (its "." line, a hole, the flow's end). */
+static void message_end(struct app_ctx *a, struct pop3_state *s)
+{
+	if (!s->mime_on)
+		return;
+	mime_msg_bytes_end(a, &s->msg, &s->mline, true); /* a line the count ended unfinished */
+	s->mime_on = false;
+	mime_msg_end(a, &s->msg);
+}
+
+/* Bytes of a message passed by its octet count: lines for the MIME
+ * reader (a line of a dot inside does not end it). */
+static void message_bytes(struct app_ctx *a, struct pop3_state *s, const uint8_t *d, uint32_t n)
+{
+	if (s->mime_on) /* dot-stuffed all the same (RFC 1939 3) */
+		mime_msg_bytes(a, &s->msg, &s->mline, d, n, true);
+}
+
 static void server_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *d, size_t n,
 			bool cut)
 {
@@ -275,11 +293,15 @@ static void server_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *
 		/* a line of a multi-line response; "." ends it, ".." starts a
 		 * line that begins with a dot */
 		struct pop3_tx *t = &s->tx[s->multi - 1];
-		if (n == 1 && d[0] == '.') {
+		if (n == 1 && d[0] == '.' && !cut) {
 			s->multi = 0;
+			message_end(a, s);
 			tx_complete(a, t);
 			return;
 		}
+		if (s->mime_on)
+			mime_msg_line(a, &s->msg, n && d[0] == '.' ? d + 1 : d, n && d[0] == '.' ? n - 1 : n,
+				      false, false);
 		if (s->keep_data)
 			data_add(a, t, n && d[0] == '.' ? d + 1 : d, n && d[0] == '.' ? n - 1 : n);
 		return;
@@ -315,6 +337,11 @@ static void server_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *
 	}
 	s->multi = (uint8_t)(t - s->tx + 1);
 	s->keep_data = strcmp(c->name, "RETR") != 0;
+	if (!strcmp(c->name, "RETR") || !strcmp(c->name, "TOP")) {
+		/* the message: its attachments are files (to the client) */
+		s->mime_on = true;
+		mime_msg_begin(&s->msg, ALP_POP3, NULL, (uint32_t)t->tx_id, true);
+	}
 	int64_t oct = s->keep_data ? -1 : octets(t->header, t->header_len);
 	if (oct > 0)
 		s->raw_left = (uint64_t)oct;
@@ -330,6 +357,7 @@ void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *
 			/* RETR's message, counted by its octets */
 			uint32_t k = (uint32_t)MIN((uint64_t)n, s->raw_left);
 			s->raw_left -= k;
+			message_bytes(a, s, d, k);
 			d += k;
 			n -= k;
 			continue;
@@ -352,6 +380,11 @@ void pop3_gap(struct app_ctx *a, struct pop3_state *s, int dir)
 	s->gap[dir & 1] = true;
 	if (dir & 1) {
 		s->raw_left = 0;
+		line_done(&s->mline);
+		s->msg.piece_cont = false;
+		if (s->mime_on)
+			file_track_gap(&s->msg.ft);
+		message_end(a, s);
 		if (s->multi) {
 			/* the multi-line response under way ends at the hole */
 			tx_complete(a, &s->tx[s->multi - 1]);
@@ -368,6 +401,8 @@ void pop3_state_free(struct app_ctx *a, struct pop3_state *s)
 		return;
 	for (unsigned i = 0; i < POP3_MAX_TX; i++)
 		tx_free(a, &s->tx[i]);
+	mime_msg_free(a, &s->msg);
+	app_release(a, sizeof(*s));
 	v_free(s);
 }
 

@@ -86,6 +86,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->ldap = c->eve_ldap;
 	ec->dcerpc = c->eve_dcerpc;
 	ec->pop3 = c->eve_pop3;
+	ec->imap = c->eve_imap;
 	ec->mqtt = c->eve_mqtt;
 	ec->krb5 = c->eve_krb5;
 	ec->ethernet = c->eve_ethernet;
@@ -718,6 +719,10 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 			jb_open_object(jb, "mqtt");
 			mqtt_log_fields(jb, tx->mqtt[0]);
 			jb_close(jb);
+		} else if (f->alproto == ALP_IMAP && tx && tx->nimap) {
+			jb_open_object(jb, "imap");
+			imap_log_fields(jb, tx->imap[tx->nimap - 1].t);
+			jb_close(jb);
 		} else if (f->alproto == ALP_POP3 && tx && tx->npop3) {
 			jb_open_object(jb, "pop3");
 			pop3_log_fields(jb, tx->pop3[tx->npop3 - 1].t);
@@ -1232,6 +1237,25 @@ static void dcerpc_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		TX_RECORD(jb, (const struct packet *)NULL, f, "dcerpc", t->tx_id, dce_log_fields, t, ec);
 }
 
+/* An IMAP transaction when its completion comes; those still open at
+ * flow end then; addressed as the flow is. */
+static void imap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		      const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	if (!f)
+		return;
+	if (tx) {
+		for (unsigned i = 0; i < tx->nimap; i++)
+			if (tx->imap[i].done)
+				TX_RECORD_FLOW(jb, p, f, "imap", tx->imap[i].t->tx_id, imap_log_fields,
+					       tx->imap[i].t, ec);
+		return;
+	}
+	const struct imap_tx *t;
+	while ((t = app_imap_unlogged(f)))
+		TX_RECORD(jb, (const struct packet *)NULL, f, "imap", t->tx_id, imap_log_fields, t, ec);
+}
+
 /* A POP3 transaction when its response is whole; those still open at
  * flow end then; addressed as the flow is (Suricata's LOG_DIR_FLOW). */
 static void pop3_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1485,7 +1509,8 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	if (fi->nfs_tx)
 		nfs_objects(jb, fi->nfs_tx);
-	jb_str(jb, "app_proto", fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" :
+	jb_str(jb, "app_proto", fi->alp && fi->alp < ALP_MAX && !fi->smtp ? alproto_names[fi->alp] :
+				fi->smtp ? "smtp" : fi->ftpdata ? "ftp-data" : fi->smb ? "smb" :
 				fi->nfs_tx ? "nfs" : fi->h2 ? "http2" : "http");
 	jb_open_object(jb, "fileinfo");
 	jb_strn(jb, "filename", (const uint8_t *)fi->name, fi->name_len);
@@ -1543,6 +1568,7 @@ static bool want_ldap(const struct eve_cfg *ec) { return ec->ldap; }
 static bool want_tftp(const struct eve_cfg *ec) { return ec->tftp; }
 static bool want_dcerpc(const struct eve_cfg *ec) { return ec->dcerpc; }
 static bool want_pop3(const struct eve_cfg *ec) { return ec->pop3; }
+static bool want_imap(const struct eve_cfg *ec) { return ec->imap; }
 static bool want_mqtt(const struct eve_cfg *ec) { return ec->mqtt; }
 static bool want_krb5(const struct eve_cfg *ec) { return ec->krb5; }
 static bool want_rfb(const struct eve_cfg *ec) { return ec->rfb; }
@@ -1592,6 +1618,7 @@ static const struct eve_app_row {
 	{ "fileinfo", want_files, file_rows, 4 },
 	{ "http2", want_h2, h2_rows, 12 },
 	{ "bittorrent_dht", want_btdht, btdht_rows, 0 },
+	{ "imap", want_imap, imap_rows, 13 },
 };
 
 void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,

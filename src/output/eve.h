@@ -18,7 +18,7 @@ struct eve_cfg {
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
 	bool tagged_packets;
 	bool ethernet;
-	bool ssh, quic, sip, ldap, dcerpc, pop3, mqtt, krb5, rfb, tftp, snmp, anomaly_applayer, files, smtp, ftp;
+	bool ssh, quic, sip, ldap, dcerpc, pop3, imap, mqtt, krb5, rfb, tftp, snmp, anomaly_applayer, files, smtp, ftp;
 	bool ike;
 	bool nfs;
 	bool websocket, alert_ws_payload, alert_ws_payload_printable;

@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for one app-layer parser, chosen at build time
  * (FUZZ_ALPROTO: ALP_HTTP, ALP_TLS, ALP_SSH, ALP_DNS over TCP, ALP_QUIC over UDP,
- * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_HTTP2 (prior knowledge), ALP_WEBSOCKET (after an HTTP upgrade, or
+ * ALP_SMTP, ALP_FTP, ALP_POP3, ALP_IMAP, ALP_MQTT, ALP_KRB5, ALP_RFB, ALP_HTTP2 (prior knowledge), ALP_WEBSOCKET (after an HTTP upgrade, or
  * from the start when the first byte's 8 bit is set), ALP_SMB, ALP_DCERPC, ALP_NFS, ALP_SIP and ALP_LDAP over TCP, or over UDP when the
  * first byte's 0x40 bit is set (DCE/RPC too); ALP_TFTP, ALP_SNMP, ALP_IKE, ALP_NTP and ALP_BITTORRENT_DHT over UDP, IKE on port 4500 when the first byte's 0x40 bit is set).  The input is a
  * conversation: records of
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (knobs & 0x40));
 	f.key.proto = udp ? 17 : 6;
 	f.key.sp = 40000;
-	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : FUZZ_ALPROTO == ALP_WEBSOCKET ? 80 : FUZZ_ALPROTO == ALP_NTP ? 123 : FUZZ_ALPROTO == ALP_BITTORRENT_DHT ? 6881 : 443;
+	f.key.dp = FUZZ_ALPROTO == ALP_DNS ? 53 : FUZZ_ALPROTO == ALP_SMTP ? 25 : FUZZ_ALPROTO == ALP_FTP ? 21 : FUZZ_ALPROTO == ALP_SIP ? 5060 : FUZZ_ALPROTO == ALP_LDAP ? 389 : FUZZ_ALPROTO == ALP_TFTP ? 69 : FUZZ_ALPROTO == ALP_SNMP ? 161 : FUZZ_ALPROTO == ALP_SMB ? 445 : FUZZ_ALPROTO == ALP_DCERPC ? 135 : FUZZ_ALPROTO == ALP_POP3 ? 110 : FUZZ_ALPROTO == ALP_IMAP ? 143 : FUZZ_ALPROTO == ALP_MQTT ? 1883 : FUZZ_ALPROTO == ALP_KRB5 ? 88 : FUZZ_ALPROTO == ALP_RFB ? 5900 : FUZZ_ALPROTO == ALP_IKE ? ((knobs & 0x40) ? 4500 : 500) : FUZZ_ALPROTO == ALP_NFS ? 2049 : FUZZ_ALPROTO == ALP_WEBSOCKET ? 80 : FUZZ_ALPROTO == ALP_NTP ? 123 : FUZZ_ALPROTO == ALP_BITTORRENT_DHT ? 6881 : 443;
 	/* TCP: let detection run (as on the wire) unless the input asks to
 	 * start from the parser directly */
 	f.alproto = (knobs & 8) ? FUZZ_ALPROTO : ALP_UNKNOWN;
@@ -185,6 +185,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (int w = MQTT_C_TYPE; w <= MQTT_C_PROTO_VERSION; w++)
 				(void)mqtt_tx_check(a->tx.mqtt[i], w, fuzz_num, &one, 1, 2);
 		}
+		for (unsigned i = 0; i < a->tx.nimap; i++) {
+			struct jbuf jb = { 0 };
+			imap_log_fields(&jb, a->tx.imap[i].t);
+			jb_fini(&jb);
+		}
 		for (unsigned i = 0; i < a->tx.npop3; i++) {
 			/* what the record and pop3.response read */
 			struct jbuf jb = { 0 };
@@ -281,6 +286,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const struct mqtt_tx *t; (t = app_mqtt_unlogged(&f));) {
 		struct jbuf jb = { 0 };
 		mqtt_log_fields(&jb, t);
+		jb_fini(&jb);
+	}
+	for (const struct imap_tx *t; (t = app_imap_unlogged(&f));) {
+		struct jbuf jb = { 0 };
+		imap_log_fields(&jb, t);
 		jb_fini(&jb);
 	}
 	for (const struct pop3_tx *t; (t = app_pop3_unlogged(&f));) {

@@ -20,6 +20,7 @@
 #include "app.h"
 #include "app_int.h"
 #include "counters.h"
+#include "file.h"
 #include "json.h"
 #include "pktgen.h"
 #include "stream.h"
@@ -1469,6 +1470,247 @@ static void pop3_cb(const struct app_tx *tx, void *ud)
 			 tx->pop3[i].t->cmd);
 		jb_fini(&jb);
 	}
+}
+
+/* ---- files in mail (mime.c through POP3 and IMAP) ---- */
+
+/* A message with a base64 attachment and a 7bit one whose second line
+ * starts with a dot (dot-stuffed over POP3). */
+#define MAIL_MSG(DOT) \
+	"From: a@b\r\nSubject: files\r\nContent-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n" \
+	"--zz\r\nContent-Type: text/plain\r\n\r\nhello\r\n" \
+	"--zz\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n" \
+	"Content-Disposition: attachment; filename=\"report.pdf\"\r\n\r\n" \
+	"JVBERi0xLjQgdmlnaWwgdGVzdCBhdHRh\r\nY2htZW50Cg==\r\n" \
+	"--zz\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n" \
+	"line1\r\n" DOT ".dot line\r\n--zz--\r\n"
+#define REPORT_MD5 "f0b525676c2cf2e2020416bb9ae30f50" /* "%PDF-1.4 vigil test attachment\n" */
+#define NOTES_MD5 "f274880a4a79e24c74d0b91f69322465"  /* "line1\r\n.dot line" */
+
+struct mail_files {
+	unsigned n;
+	char name[4][64], md5[4][33];
+	uint64_t size[4], tx_id[4];
+	uint8_t alp[4];
+	bool to_client[4];
+	app_events_t events;
+};
+
+static void mail_cb(const struct app_tx *tx, void *ud)
+{
+	struct mail_files *m = ud;
+	app_ev_or(&m->events, &tx->events);
+	for (unsigned i = 0; i < tx->nfiles && m->n < 4; i++) {
+		const struct app_file *fi = tx->files[i];
+		snprintf(m->name[m->n], sizeof(m->name[0]), "%.*s", fi->name_len, fi->name);
+		snprintf(m->md5[m->n], sizeof(m->md5[0]), "%s", fi->facts.md5);
+		m->size[m->n] = fi->size;
+		m->tx_id[m->n] = fi->tx_id;
+		m->alp[m->n] = fi->alp;
+		m->to_client[m->n++] = fi->to_client;
+	}
+}
+
+static void mail_files_check(const struct mail_files *m, uint8_t alp, uint64_t tx_id, bool to_client)
+{
+	assert_int_equal(m->n, 2);
+	assert_string_equal(m->name[0], "report.pdf");
+	assert_int_equal(m->size[0], 31);
+	assert_string_equal(m->md5[0], REPORT_MD5);
+	assert_string_equal(m->name[1], "notes.txt");
+	assert_int_equal(m->size[1], 16);
+	assert_string_equal(m->md5[1], NOTES_MD5);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(m->alp[i], alp);
+		assert_int_equal(m->tx_id[i], tx_id);
+		assert_int_equal(m->to_client[i], to_client);
+	}
+}
+
+/* RETR's and TOP's message: dot-stuffing undone, attachments are files
+ * of the pop3 transaction, whether the status line gives the octet count
+ * or not, at any delivery size. */
+static void test_pop3_files(void **state)
+{
+	(void)state;
+	file_want(FILE_WANT_MD5);
+	static const char msg[] = MAIL_MSG(".");
+	char resp[2048];
+	for (int octets = 0; octets < 2; octets++) {
+		if (octets)
+			snprintf(resp, sizeof(resp), "+OK %zu octets\r\n%s.\r\n", strlen(msg), msg);
+		else
+			snprintf(resp, sizeof(resp), "+OK message follows\r\n%s.\r\n", msg);
+		static const size_t steps[] = { 0, 1, 7, 100 };
+		for (size_t si = 0; si < ARRAY_SIZE(steps); si++) {
+			struct app_ctx a;
+			struct flow f;
+			ctx_init(&a, 0, 1 << 20);
+			flow_init(&f, ALP_UNKNOWN);
+			f.key.dp = 110;
+			struct mail_files m = { 0 };
+			feed(&a, &f, 1, (const uint8_t *)"+OK ready\r\n", 11, 0, mail_cb, &m);
+			feed(&a, &f, 0, (const uint8_t *)"USER x\r\nRETR 1\r\n", 16, 0, mail_cb, &m);
+			assert_int_equal(f.alproto, ALP_POP3);
+			feed(&a, &f, 1, (const uint8_t *)"+OK\r\n", 5, 0, mail_cb, &m);
+			feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), steps[si], mail_cb, &m);
+			mail_files_check(&m, ALP_POP3, 2, true);
+			/* TOP 1 10: the same message's first lines, files too */
+			memset(&m, 0, sizeof(m));
+			feed(&a, &f, 0, (const uint8_t *)"TOP 1 10\r\n", 10, 0, mail_cb, &m);
+			feed(&a, &f, 1, (const uint8_t *)resp, strlen(resp), steps[si], mail_cb, &m);
+			mail_files_check(&m, ALP_POP3, 3, true);
+			app_flow_free_ctx(&a, &f);
+			assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
+		}
+	}
+}
+
+struct imap_seen {
+	struct mail_files m;
+	unsigned n;
+	char rec[8][400];         /* the imap records of completed transactions */
+};
+
+static void imap_cb(const struct app_tx *tx, void *ud)
+{
+	struct imap_seen *s = ud;
+	mail_cb(tx, &s->m);
+	for (unsigned i = 0; i < tx->nimap; i++) {
+		if (!tx->imap[i].done || s->n >= 8)
+			continue;
+		struct jbuf jb = { 0 };
+		jb_open_object(&jb, NULL);
+		imap_log_fields(&jb, tx->imap[i].t);
+		jb_close(&jb);
+		snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, (const char *)jb.buf);
+		jb_fini(&jb);
+	}
+}
+
+/* IMAP: detection on 143, tagged commands and completions, a FETCH
+ * BODY[] literal (to the client) and an APPEND literal (to the server)
+ * whose attachments are files of their transactions, STARTTLS; at every
+ * delivery size. */
+static void test_imap(void **state)
+{
+	(void)state;
+	file_want(FILE_WANT_MD5);
+	static const char msg[] = MAIL_MSG("");
+	char fetch[2048], append[2048];
+	snprintf(fetch, sizeof(fetch),
+		 "* 1 EXISTS\r\na2 OK [READ-WRITE] SELECT completed\r\n"
+		 "* 1 FETCH (FLAGS (\\Seen) BODY[] {%zu}\r\n%s)\r\na3 OK FETCH completed\r\n",
+		 strlen(msg), msg);
+	snprintf(append, sizeof(append), "a4 APPEND \"Sent Items\" (\\Seen) {%zu+}\r\n%s\r\n", strlen(msg), msg);
+	static const size_t steps[] = { 0, 1, 5, 64 };
+	for (size_t si = 0; si < ARRAY_SIZE(steps); si++) {
+		size_t st = steps[si];
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 143;
+		struct imap_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 1, (const uint8_t *)"* OK [CAPABILITY IMAP4rev1] ready\r\n", 35, st, imap_cb, &s);
+		assert_int_equal(f.alproto, ALP_IMAP);
+		static const char c1[] = "a1 LOGIN bob {3}\r\npw1\r\na2 SELECT \"INBOX\"\r\na3 FETCH 1 (FLAGS BODY[])\r\n";
+		feed(&a, &f, 0, (const uint8_t *)c1, strlen(c1), st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"a1 OK LOGIN done\r\n", 18, st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)fetch, strlen(fetch), st, imap_cb, &s);
+		mail_files_check(&s.m, ALP_IMAP, 2, true);
+		memset(&s.m, 0, sizeof(s.m));
+		feed(&a, &f, 0, (const uint8_t *)append, strlen(append), st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"a4 OK APPEND completed\r\n", 24, st, imap_cb, &s);
+		mail_files_check(&s.m, ALP_IMAP, 3, false);
+		assert_int_equal(s.n, 4);
+		assert_string_equal(s.rec[0], "{\"tag\":\"a1\",\"command\":\"LOGIN\",\"response\":{\"status\":\"OK\",\"text\":\"LOGIN done\"}}");
+		assert_string_equal(s.rec[1], "{\"tag\":\"a2\",\"command\":\"SELECT\",\"mailbox\":\"INBOX\",\"response\":{\"status\":\"OK\",\"text\":\"[READ-WRITE] SELECT completed\"}}");
+		assert_string_equal(s.rec[2], "{\"tag\":\"a3\",\"command\":\"FETCH\",\"response\":{\"status\":\"OK\",\"text\":\"FETCH completed\"}}");
+		assert_string_equal(s.rec[3], "{\"tag\":\"a4\",\"command\":\"APPEND\",\"mailbox\":\"Sent Items\",\"response\":{\"status\":\"OK\",\"text\":\"APPEND completed\"}}");
+		assert_int_equal(app_ev_count(&s.m.events), 0);
+		/* STARTTLS accepted: TLS from here */
+		feed(&a, &f, 0, (const uint8_t *)"a5 STARTTLS\r\n", 13, st, imap_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)"a5 OK go\r\n", 10, st, imap_cb, &s);
+		static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03 };
+		feed(&a, &f, 0, hello, sizeof(hello), 0, imap_cb, &s);
+		assert_int_equal(f.alproto, ALP_TLS);
+		assert_int_equal(f.alproto_orig, ALP_IMAP);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
+	}
+	/* a base64 body on one line of 12,000 characters (longer than the
+	 * line buffer): passed whole, in pieces, over IMAP and POP3 */
+	static char big[13000], bigresp[13200];
+	int bl = snprintf(big, sizeof(big),
+			  "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+			  "Content-Disposition: attachment; filename=zeros.bin\r\n\r\n");
+	for (int i = 0; i < 3000; i++)
+		bl += snprintf(big + bl, sizeof(big) - (size_t)bl, "AAAA");
+	bl += snprintf(big + bl, sizeof(big) - (size_t)bl, "\r\n");
+	for (int proto = 0; proto < 2; proto++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, proto ? ALP_POP3 : ALP_IMAP);
+		struct imap_seen s;
+		memset(&s, 0, sizeof(s));
+		if (proto) {
+			feed(&a, &f, 0, (const uint8_t *)"RETR 1\r\n", 8, 0, imap_cb, &s);
+			snprintf(bigresp, sizeof(bigresp), "+OK %d octets\r\n%s.\r\n", bl, big);
+		} else {
+			feed(&a, &f, 0, (const uint8_t *)"c1 FETCH 1 RFC822\r\n", 19, 0, imap_cb, &s);
+			snprintf(bigresp, sizeof(bigresp), "* 1 FETCH (RFC822 {%d}\r\n%s)\r\nc1 OK\r\n", bl, big);
+		}
+		feed(&a, &f, 1, (const uint8_t *)bigresp, strlen(bigresp), 1000, imap_cb, &s);
+		assert_int_equal(s.m.n, 1);
+		assert_string_equal(s.m.name[0], "zeros.bin");
+		assert_int_equal(s.m.size[0], 9000);
+		assert_string_equal(s.m.md5[0], "5420afa22f6423a9f59e669540656bb4");
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
+	}
+	/* APPEND whose mailbox name is a literal: the message is the second */
+	{
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_IMAP);
+		struct imap_seen s;
+		memset(&s, 0, sizeof(s));
+		snprintf(append, sizeof(append), "d1 APPEND {4+}\r\nSent (\\Seen) {%zu+}\r\n%s\r\n", strlen(msg), msg);
+		feed(&a, &f, 0, (const uint8_t *)append, strlen(append), 3, imap_cb, &s);
+		mail_files_check(&s.m, ALP_IMAP, 0, false);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+	/* malformed: a bad literal count, an over-long line, a stray completion */
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_IMAP);
+	f.key.dp = 143;
+	struct imap_seen s;
+	memset(&s, 0, sizeof(s));
+	feed(&a, &f, 0, (const uint8_t *)"b1 LOGIN x {12x}\r\n", 18, 0, imap_cb, &s);
+	assert_true(HAS(s.m.events, APP_EV_IMAP_BAD_LITERAL));
+	static char longl[3 * SMTP_LINE_MAX];
+	memset(longl, 'x', sizeof(longl));
+	memcpy(longl, "b2 NOOP ", 8);
+	longl[sizeof(longl) - 2] = '\r';
+	longl[sizeof(longl) - 1] = '\n';
+	feed(&a, &f, 0, (const uint8_t *)longl, sizeof(longl), 1000, imap_cb, &s);
+	assert_true(HAS(s.m.events, APP_EV_IMAP_LINE_TOO_LONG));
+	feed(&a, &f, 1, (const uint8_t *)"zz OK what\r\nb1 OK fine\r\n", 24, 0, imap_cb, &s);
+	assert_true(HAS(s.m.events, APP_EV_IMAP_UNMATCHED_RESPONSE));
+	assert_string_equal(s.rec[0], "{\"tag\":\"b1\",\"command\":\"LOGIN\",\"response\":{\"status\":\"OK\",\"text\":\"fine\"}}");
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0); /* every buffer and the state returned */
+	assert_true(imap_probe((const uint8_t *)"* OK hi\r\n", 9));
+	assert_true(imap_probe((const uint8_t *)"A001 CAPABILITY\r\n", 17));
+	assert_false(imap_probe((const uint8_t *)"A001 FOO\r\n", 10));
+	assert_false(imap_probe((const uint8_t *)"+OK pop\r\n", 9));
 }
 
 static void test_pop3(void **state)
@@ -4121,6 +4363,8 @@ int main(void)
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
+		cmocka_unit_test(test_pop3_files),
+		cmocka_unit_test(test_imap),
 		cmocka_unit_test(test_mqtt),
 		cmocka_unit_test(test_krb5),
 		cmocka_unit_test(test_rfb),
