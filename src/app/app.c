@@ -2001,6 +2001,17 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 	a->cur = f;
 	app_stream_data_in(a, f, dir, data, len, flags);
 	a->cur = NULL;
+	/* an HTTP file that ended on this packet (a multipart part, a body)
+	 * shows its transaction's heads with it, so that a rule reading
+	 * both (http.method with filename) sees them together, as
+	 * Suricata's transaction inspection does */
+	for (unsigned i = 0; i < a->tx.nfiles && i < APP_FILES_PER_PKT; i++) {
+		const struct app_file *fi = a->tx.files[i];
+		if (fi->req && fi->req->valid && !a->tx.http_req)
+			a->tx.http_req = fi->req;
+		if (fi->to_client && fi->resp && fi->resp->valid && !a->tx.http_resp)
+			a->tx.http_resp = fi->resp;
+	}
 }
 
 void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)

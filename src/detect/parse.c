@@ -718,6 +718,19 @@ struct rule *rule_parse(const char *text, struct parse_ctx *pc)
 		}
 		r->http_parts |= side_part(http_part_of(r->xl[i].buf), r->xl[i].side);
 	}
+	/* an HTTP rule that also names its files (file.name, file.magic,
+	 * filename, filemagic, a hash or size) is evaluated where a file of
+	 * its direction ends, with the transaction's heads: files come with
+	 * the body */
+	if (r->http_parts && !r->txdir) {
+		bool files = r->lists[BUF_FILE_NAME].cnt || r->lists[BUF_FILE_MAGIC].cnt;
+		for (unsigned i = 0; i < r->nac && !files; i++)
+			files = r->ac[i].type == AC_FILESIZE || r->ac[i].type == AC_FILEHASH;
+		for (unsigned i = 0; i < r->nxl && !files; i++)
+			files = r->xl[i].buf == BUF_FILE_NAME || r->xl[i].buf == BUF_FILE_MAGIC;
+		if (files)
+			r->http_parts |= HTTP_P_DIR_BODY;
+	}
 	if (r->txdir && txdir_check(r, pc) < 0)
 		goto fail;
 	choose_fast_pattern(r);
