@@ -399,6 +399,8 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 		jb_str(jb, "tcp_flags_tc", hex2(f->tcp_flags[1], hex));
 		tcp_flag_bools(jb, f->tcp_flags[0] | f->tcp_flags[1]);
 		jb_str(jb, "state", tcp_state_names[f->tcp_state]);
+		jb_u64(jb, "ts_max_regions", f->max_regions[0] ? f->max_regions[0] : 1);
+		jb_u64(jb, "tc_max_regions", f->max_regions[1] ? f->max_regions[1] : 1);
 		jb_close(jb);
 	}
 	flow_metadata(jb, f);

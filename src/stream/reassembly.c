@@ -287,6 +287,27 @@ static bool held_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow
 	return true;
 }
 
+/* Suricata's stream buffer keeps data that lands more than 256 KiB past
+ * what it holds in a region of its own; its flow records report the most
+ * regions a direction needed (tcp.ts_max_regions / tc_max_regions).  The
+ * same count here: the buffered islands of a direction, from the next
+ * byte to deliver, separated by more than that gap. */
+#define REASM_REGION_GAP 262144u
+
+static void note_regions(struct reasm_dir *rd, struct flow *f, int dir)
+{
+	unsigned n = 1;
+	uint32_t end = rd->next_seq;
+	for (const struct reasm_seg *s = rd->ooo; s; s = s->next) {
+		if (SEQ_GT(s->seq, end + REASM_REGION_GAP))
+			n++;
+		if (SEQ_GT(s->seq + s->len, end))
+			end = s->seq + s->len;
+	}
+	if (n > f->max_regions[dir & 1])
+		f->max_regions[dir & 1] = (uint8_t)MIN(n, 255u);
+}
+
 void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int dir,
 		   struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len)
 {
@@ -357,6 +378,8 @@ void reasm_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, i
 			return;
 		}
 	}
+	if (SEQ_GT(seq, rd->next_seq + REASM_REGION_GAP))
+		note_regions(rd, f, dir);
 	drain(rc, rd, f, dir);
 }
 

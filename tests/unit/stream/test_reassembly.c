@@ -277,6 +277,32 @@ static void test_memcap_marks_packet(void **state)
 	assert_int_equal(rc.mc.used, 0);
 }
 
+/* Data landing more than 256 KiB past what a direction holds needs a
+ * region of its own in Suricata's stream buffer: the flow keeps the most
+ * such regions (tcp.ts_max_regions); data within the gap does not count. */
+static void test_max_regions(void **state)
+{
+	(void)state;
+	reset(1u << 20);
+	struct reasm_dir rd;
+	reasm_dir_init(&rd, 0);
+	uint8_t d[100];
+	memset(d, 'r', sizeof(d));
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 0, d, 100);             /* delivered */
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 100 + 200000, d, 100);  /* within the gap */
+	assert_int_equal(fl.max_regions[0], 0);                      /* (0 is reported as 1) */
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 100 + 300000, d, 100);  /* 99,900 past it: still one */
+	assert_true(fl.max_regions[0] <= 1);
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 100 + 700000, d, 100);  /* 399,900 past: a second */
+	assert_int_equal(fl.max_regions[0], 2);
+	reasm_segment(&rc, &rd, &fl, 0, NULL, 100 + 1200000, d, 100); /* and a third */
+	assert_int_equal(fl.max_regions[0], 3);
+	assert_int_equal(fl.max_regions[1], 0);
+	reasm_finish(&rc, &rd, &fl, 0);
+	reasm_dir_fini(&rc, &rd);
+	assert_int_equal(rc.mc.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_ack_edge),
 		cmocka_unit_test(test_ack_budget_and_hole),
 		cmocka_unit_test(test_memcap_marks_packet),
+		cmocka_unit_test(test_max_regions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
