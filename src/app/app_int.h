@@ -677,6 +677,11 @@ struct h2_aux {                   /* a transaction's parsing state, per directio
 	bool dns_on[2], dns_over[2];  /* the body is a DNS message; it was too long */
 	uint8_t *dns_buf[2];
 	uint32_t dns_len[2], dns_cap[2];
+	/* reset by one side (RST_STREAM) while the other had not ended: kept,
+	 * for the frames that side sent before it saw the reset, until it
+	 * ends or sends a packet without them (linger_dir: that side) */
+	bool linger;
+	uint8_t linger_dir;
 };
 struct nghttp2_hd_inflater;
 struct h2_dir {

@@ -261,16 +261,34 @@ static void tx_sweep(struct app_ctx *a, struct h2_state *s)
 {
 	for (unsigned i = 0; i < H2_MAX_TX; i++)
 		if (s->slot[i] && s->slot[i]->tx.complete && s->slot[i]->tx.logged &&
-		    s->slot[i]->tx.seq != a->pkt_seq)
+		    s->slot[i]->tx.seq != a->pkt_seq && !s->slot[i]->aux.linger)
 			tx_clear(a, s, i);
 }
 
+/* The open transaction of stream sid, else the reset one still taking
+ * its peer's frames (-1 none) */
 static int tx_find(struct h2_state *s, uint32_t sid)
 {
-	for (int i = 0; i < H2_MAX_TX; i++)
-		if (s->slot[i] && !s->slot[i]->tx.complete && s->slot[i]->tx.stream_id == sid)
+	int reset = -1;
+	for (int i = 0; i < H2_MAX_TX; i++) {
+		if (!s->slot[i] || s->slot[i]->tx.stream_id != sid)
+			continue;
+		if (!s->slot[i]->tx.complete)
 			return i;
-	return -1;
+		if (s->slot[i]->aux.linger)
+			reset = i;
+	}
+	return reset;
+}
+
+/* A packet of side dir went by: the reset streams it did not continue
+ * take no more of its frames (they are swept once shown). */
+static void linger_end(struct app_ctx *a, struct h2_state *s, int dir)
+{
+	for (unsigned i = 0; i < H2_MAX_TX; i++)
+		if (s->slot[i] && s->slot[i]->aux.linger && s->slot[i]->aux.linger_dir == dir &&
+		    s->slot[i]->tx.seq != a->pkt_seq)
+			s->slot[i]->aux.linger = false;
 }
 
 /* All slots taken: the stream idle longest (not on this packet, no file
@@ -811,10 +829,13 @@ static void side_end(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int
 {
 	struct h2_side *sd = &t->side[dir];
 	struct h2_aux *x = AUX(t);
-	if (sd->end)
+	bool late = x->linger && x->linger_dir == dir; /* its end after the reset */
+	if (sd->end && !late)
 		return;
 	touch(a, t);
 	sd->end = true;
+	if (late)
+		x->linger = false;
 	struct http_body *b = &x->body[dir];
 	if (b->len && !b->exposed) {
 		b->exposed = true;
@@ -1055,8 +1076,19 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		side_frame(&t->side[dir], type);
 		cur_init(&rc, p, n);
 		LIST_ADD(&t->side[dir], err, nerr, cur_be32(&rc));
+		if (t->complete) {
+			AUX(t)->linger = false; /* reset again: no more of it */
+			return;
+		}
+		bool peer_open = !t->side[!dir].end;
 		side_end(a, s, t, 0);
 		side_end(a, s, t, 1);
+		if (peer_open) {
+			/* the peer's frames already on their way still come:
+			 * Suricata reads them into this closed transaction */
+			AUX(t)->linger = true;
+			AUX(t)->linger_dir = (uint8_t)!dir;
+		}
 		return;
 	case F_SETTINGS:
 		if (sid) {
@@ -1154,7 +1186,7 @@ static void data_end(struct app_ctx *a, struct h2_state *s, int dir)
 	hd->data_tx = -1;
 }
 
-void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n)
+static void feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n)
 {
 	dir &= 1;
 	struct h2_dir *hd = &s->dir[dir];
@@ -1262,6 +1294,12 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 			hd->hlen = 0;
 		}
 	}
+}
+
+void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n)
+{
+	feed(a, s, dir & 1, d, n);
+	linger_end(a, s, dir & 1);
 }
 
 void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *req)

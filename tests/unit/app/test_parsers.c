@@ -2163,6 +2163,79 @@ static void test_http2_doh(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* DoH: the client resets the stream (RST_STREAM) before the answer;
+ * the answer already on its way is still read into the closed
+ * transaction (as Suricata does: dns.authorities of the answer), and not
+ * logged a second time; a later packet of the server not continuing a
+ * reset stream ends its wait. */
+static void test_http2_doh_reset(void **state)
+{
+	(void)state;
+	static const uint8_t q[] = { 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+				     3, 'o', 'r', 'g', 0, 0, 1, 0, 1 };
+	nghttp2_hd_deflater *dc, *ds;
+	assert_int_equal(nghttp2_hd_deflate_new(&dc, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&ds, 4096), 0);
+	uint8_t c[1024], rst[16], sv[1024], blk[512];
+	size_t cn = 24, sn = 0, n;
+	memcpy(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	const char *const req[] = { ":method", "POST", ":scheme", "https", ":path", "/dns-query",
+				    "content-type", "application/dns-message" };
+	n = h2_block(dc, blk, sizeof(blk), req, 4);
+	cn += h2_frame(c + cn, 1, 0x04, 1, blk, n);
+	cn += h2_frame(c + cn, 0, 0x01, 1, q, sizeof(q));
+	static const uint8_t cancel[4] = { 0, 0, 0, 8 };
+	size_t rn = h2_frame(rst, 3, 0, 1, cancel, 4);
+	const char *const resp[] = { ":status", "200", "content-type", "application/dns-message" };
+	n = h2_block(ds, blk, sizeof(blk), resp, 2);
+	sn += h2_frame(sv + sn, 1, 0x04, 1, blk, n);
+	/* the answer: no answers, one SOA authority (example.org) */
+	uint8_t ans[128];
+	memcpy(ans, q, sizeof(q));
+	ans[2] = 0x81;
+	ans[3] = 0x83;
+	ans[9] = 1;
+	static const uint8_t soa[] = { 0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 60, 0, 22,
+				       0xc0, 0x0c, 0xc0, 0x0c, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5 };
+	memcpy(ans + sizeof(q), soa, sizeof(soa));
+	sn += h2_frame(sv + sn, 0, 0, 1, ans, sizeof(q) + sizeof(soa));
+	uint8_t fin[16];
+	size_t fn = h2_frame(fin, 0, 0x01, 1, NULL, 0);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(c, cn), (uint32_t)cn, 0);
+	assert_int_equal(f.alproto, ALP_DOH2);
+	assert_int_equal(a.tx.ndns, 1);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(rst, rn), (uint32_t)rn, 0);
+	assert_int_equal(a.tx.nh2, 1);
+	assert_true(a.tx.h2_log[0]); /* over: its record */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(sv, sn), (uint32_t)sn, 0);
+	assert_int_equal(a.tx.ndns, 0); /* the answer's end is yet to come */
+	assert_false(app_ev_has(&a.tx.events, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND));
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(fin, fn), (uint32_t)fn, 0);
+	assert_int_equal(a.tx.ndns, 1);
+	assert_true(a.tx.dns[0].response);
+	assert_int_equal(a.tx.dns[0].nauth, 1);
+	assert_string_equal(a.tx.dns[0].auth[0].name, "example.org");
+	assert_int_equal(a.tx.nh2, 1);
+	assert_false(a.tx.h2_log[0]); /* logged once, at the reset */
+	/* a stream reset while the server says nothing more: its next
+	 * packet without the stream ends the wait, the slot is freed */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(fin, fn), (uint32_t)fn, 0);
+	assert_true(app_ev_has(&a.tx.events, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* RFB: a 3.8 handshake with VNC authentication, sides interleaved as on
  * the wire, whole and a byte at a time (a desktop name longer than the
  * fixed messages, gathered across deliveries: fuzz_rfb found it
@@ -3959,6 +4032,7 @@ int main(void)
 		cmocka_unit_test(test_http2_br),
 		cmocka_unit_test(test_http2_limits),
 		cmocka_unit_test(test_http2_doh),
+		cmocka_unit_test(test_http2_doh_reset),
 		cmocka_unit_test(test_mdns),
 		cmocka_unit_test(test_btdht),
 		cmocka_unit_test(test_ntp),
