@@ -217,6 +217,7 @@ struct smb_state {
 	struct smb_tx pkt[APP_SMB_PER_PKT]; /* this packet's views (app_tx.smb) */
 	uint64_t seq;
 	uint64_t next_id;
+	bool neg1_seen;           /* an SMB1 NEGOTIATE came (a second makes no transaction) */
 	uint16_t dialect2;
 	char dialect1[SMB_SHORT_MAX];
 	struct smb_file files[SMB_MAX_FILES];

@@ -242,8 +242,25 @@ static bool quiet_cmd(uint8_t ver, uint16_t cmd)
 	       cmd == 0x33 || cmd == 0xa1 || cmd == 0xa4;
 }
 
+/* Whether an SMB1 request makes a transaction of Suricata's (counted in
+ * flow.tx_cnt), whether or not it is logged: every command does but READ
+ * and WRITE (their file's, or the pipe's DCE/RPC call), TRANS and TRANS2
+ * (those of a pipe call, a rename or a delete) and a second NEGOTIATE;
+ * the secondary requests of TRANS2 and NT_TRANS, NT_CANCEL and LOCKING
+ * do.  A response makes none: it finds its request's. */
+static bool smb1_counts(struct smb_state *s, uint16_t cmd)
+{
+	if (cmd == S1_NEGOTIATE) {
+		bool first = !s->neg1_seen;
+		s->neg1_seen = true;
+		return first;
+	}
+	return cmd != S1_READ_ANDX && cmd != S1_WRITE_ANDX && cmd != 0x0b && cmd != 0x2c &&
+	       cmd != S1_TRANS && cmd != 0x32;
+}
+
 static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_t ver,
-				  uint64_t msg_id, uint16_t cmd)
+				  uint64_t msg_id, uint16_t cmd, bool resp)
 {
 	struct smb_tx *t = pending_find(s, ver, msg_id), *old = NULL, *quiet = NULL;
 	for (unsigned i = 0; !t && i < SMB_MAX_PENDING; i++) {
@@ -271,10 +288,10 @@ static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_
 	t->cmd = cmd;
 	t->quiet = quiet_cmd(ver, cmd);
 	t->req_seq = a->pkt_seq;
-	if (!t->quiet) {
+	if (!t->quiet)
 		t->id = ++s->next_id;
+	if (ver == 1 ? !resp && smb1_counts(s, cmd) : !t->quiet)
 		app_count_tx(a, false, ALP_SMB);
-	}
 	return t;
 }
 
@@ -520,7 +537,13 @@ static void data_start(struct app_ctx *a, struct smb_state *s, struct smb_dir *d
 		dlen = msg_rec_left - doff;
 	}
 	if (tree_is_pipe(s, t->tree_id)) {
-		/* a named pipe's data is no file: DCE/RPC, when it is */
+		/* a named pipe's data is no file: DCE/RPC, when it is; an SMB1
+		 * write of a DCE/RPC PDU is a transaction of Suricata's (SMB2's
+		 * are counted as they wait for their read) */
+		uint32_t call_id;
+		if (doff < have && t->ver == 1 && !to_client &&
+		    dce_call_id(msg + doff, MIN(dlen, have - doff), &call_id))
+			app_count_tx(a, false, ALP_SMB);
 		if (doff < have)
 			dce_pdu(a, &s->dce, msg + doff, MIN(dlen, have - doff), true);
 		return;
@@ -638,7 +661,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 	if (!resp) {
 		if (cmd == S2_CANCEL)
 			return; /* refers to another request; no transaction */
-		struct smb_tx *t = pending_new(a, s, 2, msg_id, cmd);
+		struct smb_tx *t = pending_new(a, s, 2, msg_id, cmd, false);
 		t->session_id = session;
 		t->tree_id = async ? 0 : tree_id;
 		switch (cmd) {
@@ -727,7 +750,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 				 * of the response (the WRITE itself is answered here) */
 				dce_pdu(a, &s->dce, p, len, true);
 				struct smb_tx w = *t;
-				struct smb_tx *dt = pending_new(a, s, 2, SMB_DCE_KEY(call_id), S2_WRITE);
+				struct smb_tx *dt = pending_new(a, s, 2, SMB_DCE_KEY(call_id), S2_WRITE, false);
 				uint64_t key = dt->msg_id;
 				*dt = w;
 				dt->msg_id = key;
@@ -788,7 +811,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		if (quiet_cmd(2, cmd))
 			return;
 		/* a response to a request not seen: a transaction of its own */
-		t = pending_new(a, s, 2, msg_id, cmd);
+		t = pending_new(a, s, 2, msg_id, cmd, true);
 	}
 	if (async && status == STATUS_PENDING)
 		return; /* an interim response: the final one follows */
@@ -1144,7 +1167,7 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 	uint64_t key = (uint64_t)cmd << 32 | (uint64_t)pid << 16 | mid;
 	struct smb_tx *t;
 	if (!resp) {
-		t = pending_new(a, s, 1, key, cmd);
+		t = pending_new(a, s, 1, key, cmd, false);
 		t->tree_id = tid;
 		t->session_id = uid;
 	} else {
@@ -1152,7 +1175,7 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		if (!t && quiet_cmd(1, cmd))
 			return;
 		if (!t)
-			t = pending_new(a, s, 1, key, cmd);
+			t = pending_new(a, s, 1, key, cmd, true);
 		t->has_resp = true;
 		t->status = status;
 		t->dos_status = !(flags2 & 0x4000);

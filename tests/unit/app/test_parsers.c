@@ -3041,6 +3041,58 @@ static void test_smb_dcerpc_detect(void **state)
 	assert_int_equal(alproto_lookup("dcerpc"), ALP_DCERPC);
 }
 
+/* An SMB1 message in its NBSS record: header (command, flags, mid),
+ * word count wc and byte count 0 */
+static size_t smb1_msg(uint8_t *o, uint8_t cmd, bool resp, uint16_t mid, uint8_t wc)
+{
+	size_t n = 32 + 1 + (size_t)wc * 2 + 2;
+	memset(o, 0, 4 + n);
+	o[3] = (uint8_t)n;
+	memcpy(o + 4, "\xffSMB", 4);
+	o[8] = cmd;
+	o[13] = resp ? 0x80 : 0;
+	o[34] = (uint8_t)mid;
+	o[35] = (uint8_t)(mid >> 8);
+	o[36] = wc;
+	if (wc)
+		o[37] = 0xff; /* no AndX */
+	return 4 + n;
+}
+
+/* flow.tx_cnt of SMB1 counts the transactions Suricata's parser makes:
+ * one per request (a TRANS2 or NT_TRANS secondary too), none for TRANS
+ * or a second NEGOTIATE, none for a response (it finds its request's,
+ * even one answered before). */
+static void test_smb1_tx_cnt(void **state)
+{
+	(void)state;
+	uint8_t c[512], sv[256];
+	size_t cn = 0, sn = 0;
+	cn += smb1_msg(c + cn, 0x72, false, 1, 0);         /* NEGOTIATE */
+	cn += smb1_msg(c + cn, 0x72, false, 2, 0);         /* again: none */
+	cn += smb1_msg(c + cn, 0xa0, false, 3, 0);         /* NT_TRANS */
+	cn += smb1_msg(c + cn, 0x33, false, 4, 0);         /* TRANS2_SECONDARY */
+	cn += smb1_msg(c + cn, 0x33, false, 5, 0);
+	cn += smb1_msg(c + cn, 0x25, false, 6, 0);         /* TRANS: none */
+	cn += smb1_msg(c + cn, 0x71, false, 7, 0);         /* TREE_DISCONNECT */
+	sn += smb1_msg(sv + sn, 0xa0, true, 3, 0);          /* NT_TRANS, interim */
+	sn += smb1_msg(sv + sn, 0xa0, true, 3, 0);          /* and final: none */
+	sn += smb1_msg(sv + sn, 0x32, true, 9, 0);          /* TRANS2 unasked: none */
+	for (size_t step = 0; step <= 7; step += 7) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 445;
+		feed(&a, &f, 0, c, cn, step, NULL, NULL);
+		assert_int_equal(f.alproto, ALP_SMB);
+		assert_int_equal(app_flow_tx_cnt(&f), 5);
+		feed(&a, &f, 1, sv, sn, step, NULL, NULL);
+		assert_int_equal(app_flow_tx_cnt(&f), 5);
+		app_flow_free_ctx(&a, &f);
+	}
+}
+
 /* ---- SMTP ---- */
 
 struct smtp_seen {
@@ -3997,6 +4049,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
+		cmocka_unit_test(test_smb1_tx_cnt),
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
