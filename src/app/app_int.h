@@ -735,6 +735,7 @@ struct app_flow {
 	bool seen[2];
 	bool redetect;            /* after an HTTP CONNECT: the tunnel's protocol is being detected */
 	bool opaque;              /* ... and it was none vigil knows: nothing more is parsed */
+	bool ftp_refused;         /* past the FTP memcap: this connection is not parsed */
 	uint8_t probe[2][APP_PROBE_MAX];
 	uint8_t probe_len[2];
 	/* DNS over TCP: a message being reassembled per direction */

@@ -33,7 +33,7 @@ static struct counters cnt;
 
 static void ctx_init(struct app_ctx *a, uint32_t limit, uint64_t memcap)
 {
-	struct app_cfg c = { limit, limit, memcap, false, 0 };
+	struct app_cfg c = { limit, limit, memcap, false, 0, 0 };
 	app_ctx_init(a, &c, &cnt);
 }
 
@@ -554,6 +554,44 @@ static void test_ftp_file_before_port(void **state)
 	assert_false(app_ev_has(&a.tx.events, APP_EV_FTP_FILE_BEFORE_PORT));
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
+}
+
+/* app-layer.protocols.ftp.memcap: an FTP connection's state is charged
+ * to it (stats ftp.memuse) and released with the flow; past it the
+ * connection is not parsed, counted once (ftp.memcap). */
+static void test_ftp_memcap(void **state)
+{
+	(void)state;
+	static const char banner[] = "220 ready\r\n";
+	static const char port[] = "PORT 192,168,0,13,234,10\r\n";
+	for (int capped = 0; capped < 2; capped++) {
+		struct app_ctx a;
+		struct flow f;
+		memset(&cnt, 0, sizeof(cnt));
+		ctx_init(&a, 1024, 0);
+		a.ftp_mc.cap = capped ? 512 : 1 << 20;
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 21;
+		feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+		feed(&a, &f, 0, (const uint8_t *)port, sizeof(port) - 1, 0, NULL, NULL);
+		assert_int_equal(f.alproto, ALP_FTP);
+		if (capped) {
+			assert_null(a.tx.ftp_cmd);
+			assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 1);
+			assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
+		} else {
+			assert_non_null(a.tx.ftp_cmd);
+			assert_string_equal(a.tx.ftp_cmd->command, "PORT");
+			assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 0);
+			assert_true(cnt.v[CNT_FTP_MEMUSE] > 100000); /* the state, 134 KiB */
+		}
+		feed(&a, &f, 0, (const uint8_t *)port, sizeof(port) - 1, 0, NULL, NULL);
+		assert_int_equal(cnt.v[CNT_FTP_MEMCAP], (uint64_t)capped);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
+		assert_int_equal(a.mc.used, 0);
+		assert_int_equal(a.ftp_mc.used, 0);
+	}
 }
 
 /* A response body longer than the body limit, over several packets:
@@ -4079,6 +4117,7 @@ int main(void)
 		cmocka_unit_test(test_http_file_past_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
+		cmocka_unit_test(test_ftp_memcap),
 		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
