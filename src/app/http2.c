@@ -266,8 +266,8 @@ static void tx_sweep(struct app_ctx *a, struct h2_state *s)
 }
 
 /* The open transaction of stream sid, else the reset one still taking
- * its peer's frames (-1 none) */
-static int tx_find(struct h2_state *s, uint32_t sid)
+ * the frames of side dir, its peer's (-1 none) */
+static int tx_find(struct h2_state *s, uint32_t sid, int dir)
 {
 	int reset = -1;
 	for (int i = 0; i < H2_MAX_TX; i++) {
@@ -275,7 +275,7 @@ static int tx_find(struct h2_state *s, uint32_t sid)
 			continue;
 		if (!s->slot[i]->tx.complete)
 			return i;
-		if (s->slot[i]->aux.linger)
+		if (s->slot[i]->aux.linger && s->slot[i]->aux.linger_dir == dir)
 			reset = i;
 	}
 	return reset;
@@ -340,9 +340,9 @@ static int tx_new(struct app_ctx *a, struct h2_state *s, uint32_t sid)
 }
 
 /* The transaction of a frame on stream sid (stream 0: a new one each). */
-static struct h2_tx *tx_of(struct app_ctx *a, struct h2_state *s, uint32_t sid, bool create)
+static struct h2_tx *tx_of(struct app_ctx *a, struct h2_state *s, uint32_t sid, int dir, bool create)
 {
-	int i = sid ? tx_find(s, sid) : -1;
+	int i = sid ? tx_find(s, sid, dir) : -1;
 	if (i < 0 && (create || !sid)) {
 		if (sid && sid <= s->max_sid[sid & 1] && create) {
 			/* a stream id that was used before (its transaction is over) */
@@ -869,7 +869,7 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 	uint32_t sid = hd->hb_sid;
 	bool push = hd->hb_push, end_stream = hd->hb_end_stream;
 	hd->hb_open = false;
-	struct h2_tx *t = tx_of(a, s, sid, dir == 0 && !push);
+	struct h2_tx *t = tx_of(a, s, sid, dir, dir == 0 && !push);
 	struct h2_side *sd = t ? &t->side[dir] : NULL;
 	if (sd)
 		size_updates(a, sd, hd->hb, hd->hb_len);
@@ -974,7 +974,7 @@ static struct h2_tx *conn_frame(struct app_ctx *a, struct h2_state *s, uint32_t 
 		app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 		return NULL;
 	}
-	struct h2_tx *t = tx_of(a, s, 0, true);
+	struct h2_tx *t = tx_of(a, s, 0, 0, true);
 	if (t)
 		side_frame(&t->side[dir], type);
 	return t;
@@ -1020,7 +1020,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		}
 		size_t frag_len = cur_left(&c) - pad;
 		const uint8_t *frag = cur_bytes(&c, frag_len);
-		t = tx_of(a, s, sid, dir == 0 && type == F_HEADERS);
+		t = tx_of(a, s, sid, dir, dir == 0 && type == F_HEADERS);
 		if (t) {
 			side_frame(&t->side[dir], type);
 			if (prio)
@@ -1043,7 +1043,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 			return;
 		}
-		if ((t = tx_of(a, s, sid, false)))
+		if ((t = tx_of(a, s, sid, dir, false)))
 			side_frame(&t->side[dir], type);
 		if (++hd->ncont > H2_CONT_MAX && !hd->hb_over) {
 			hd->hb_over = true;
@@ -1058,7 +1058,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (sid && (t = tx_of(a, s, sid, false))) {
+		if (sid && (t = tx_of(a, s, sid, dir, false))) {
 			struct cursor c;
 			cur_init(&c, p, n);
 			cur_skip(&c, 4); /* the dependency */
@@ -1071,7 +1071,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (!sid || !(t = tx_of(a, s, sid, false)))
+		if (!sid || !(t = tx_of(a, s, sid, dir, false)))
 			return;
 		side_frame(&t->side[dir], type);
 		cur_init(&rc, p, n);
@@ -1138,7 +1138,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (!(t = tx_of(a, s, sid, false)))
+		if (!(t = tx_of(a, s, sid, dir, false)))
 			return;
 		side_frame(&t->side[dir], type);
 		cur_init(&rc, p, n);
@@ -1147,7 +1147,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			return;
 		break;
 	default:
-		if (sid && (t = tx_of(a, s, sid, false)))
+		if (sid && (t = tx_of(a, s, sid, dir, false)))
 			side_frame(&t->side[dir], type);
 		return;
 	}
@@ -1168,7 +1168,7 @@ static void data_begin(struct app_ctx *a, struct h2_state *s, int dir)
 		app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 		return;
 	}
-	int i = tx_find(s, hd->sid);
+	int i = tx_find(s, hd->sid, dir);
 	if (i < 0) {
 		app_event(a, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND);
 		return;
@@ -1326,7 +1326,7 @@ void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *re
 				set[o++] = (uint8_t)(acc >> bits);
 			}
 		}
-		struct h2_tx *t = tx_of(a, s, 0, true);
+		struct h2_tx *t = tx_of(a, s, 0, 0, true);
 		if (t) {
 			struct h2_side *sd = &t->side[0];
 			side_frame(sd, F_SETTINGS);
@@ -1347,7 +1347,7 @@ void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *re
 			mark_log(a, t);
 		}
 	}
-	struct h2_tx *t = tx_of(a, s, 1, true);
+	struct h2_tx *t = tx_of(a, s, 1, 0, true);
 	if (!t)
 		return;
 	struct h2_side *sd = &t->side[0];
