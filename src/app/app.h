@@ -402,6 +402,7 @@ struct app_frame {
 	const uint8_t *p;         /* a copy, valid for this packet */
 	uint32_t len;
 	uint8_t type, dir;        /* enum app_frame_type; 0 to server */
+	uint32_t missing;         /* bytes of it lost in a gap, after those (its length: len + missing) */
 };
 #define APP_FRAMES_PER_PKT 64
 #define APP_FRAME_BYTES (256 * 1024) /* frame bytes a packet may show */

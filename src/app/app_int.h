@@ -202,6 +202,12 @@ struct smb_name {
 struct smb_dir {
 	uint8_t nb[4];
 	uint8_t nb_len;
+	/* a record a gap cut: what came of it (charged), its NBSS header and
+	 * the bytes lost, for its frames on this direction's next packet */
+	uint8_t *cut_buf;
+	uint32_t cut_len, cut_cap, cut_miss;
+	uint64_t cut_seq;         /* the packet that found the gap */
+	uint8_t cut_nb[4];
 	bool session_msg;         /* the record is an NBSS session message */
 	uint32_t rec_len, got;    /* the record's length, bytes of it seen */
 	uint8_t *buf;             /* its first SMB_REC_MAX bytes, while they come */
@@ -651,6 +657,8 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 /* More bytes of the frame added last (false, and that frame is dropped,
  * when they do not fit). */
 bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n);
+/* The frame added last lacks its last n bytes (lost in a gap). */
+void app_frame_missing(struct app_ctx *a, uint32_t n);
 /* No frames: a new packet (app_tx_reset). */
 void app_frames_reset(struct app_ctx *a);
 /* HTTP/2 (http2.c) */

@@ -1219,8 +1219,48 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		t->has_req = false;
 }
 
+/* The frames of a record a gap cut (smb_gap), what came of it. */
+static void cut_frames(struct app_ctx *a, struct smb_dir *dd, int dir)
+{
+	const uint8_t *d = dd->cut_buf;
+	uint32_t n = dd->cut_len, miss = dd->cut_miss;
+	if (app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->cut_nb, 4, d, n))
+		app_frame_missing(a, miss);
+	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->cut_nb, 4, NULL, 0);
+	if (app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0))
+		app_frame_missing(a, miss);
+	struct cursor c;
+	cur_init(&c, d, n);
+	cur_skip(&c, 20);
+	uint32_t next = cur_le32(&c);
+	if (n >= SMB2_HDR && !c.err && !next && !memcmp(d, "\xfeSMB", 4)) {
+		if (app_frame_add(a, FR_SMB_SMB2_PDU, dir, d, n, NULL, 0))
+			app_frame_missing(a, miss);
+		app_frame_add(a, FR_SMB_SMB2_HDR, dir, d, SMB2_HDR, NULL, 0);
+		if (app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + SMB2_HDR, n - SMB2_HDR, NULL, 0))
+			app_frame_missing(a, miss);
+	} else if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
+		if (app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0))
+			app_frame_missing(a, miss);
+		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
+		if (app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0))
+			app_frame_missing(a, miss);
+	}
+}
+
+static void cut_show(struct app_ctx *a, struct smb_state *s, int dir)
+{
+	struct smb_dir *cd = &s->dir[dir & 1];
+	if (cd->cut_buf) {
+		cut_frames(a, cd, dir & 1);
+		app_buf_free(a, &cd->cut_buf, cd->cut_cap);
+		cd->cut_cap = 0;
+	}
+}
+
 void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 {
+	cut_show(a, s, dir); /* (a packet without data of its own) */
 	if (dir != 0)
 		return;
 	for (unsigned i = 0; i < SMB_MAX_PENDING; i++) {
@@ -1242,6 +1282,46 @@ void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 }
 
 /* ---- records ---- */
+
+/* The frames of a record kept whole (Suricata 8's smb frames): the
+ * NetBIOS record, and each SMB message in it with its header and the
+ * rest; shown on the packet that completes the record. */
+static void record_frames(struct app_ctx *a, const struct smb_dir *dd, int dir, const uint8_t *d,
+			  uint32_t n)
+{
+	app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->nb, 4, d, n);
+	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->nb, 4, NULL, 0);
+	app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0);
+	if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
+		app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0);
+	} else if (n >= 52 && !memcmp(d, "\xfdSMB", 4)) {
+		app_frame_add(a, FR_SMB_SMB3_PDU, dir, d, n, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB3_HDR, dir, d, 52, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB3_DATA, dir, d + 52, n - 52, NULL, 0);
+	} else if (!memcmp(d, "\xfeSMB", MIN(n, 4u))) {
+		/* each message of a compound: up to its NextCommand */
+		uint32_t off = 0;
+		for (unsigned i = 0; i < SMB_COMPOUND_MAX && n - off >= SMB2_HDR; i++) {
+			struct cursor c;
+			cur_init(&c, d + off, n - off);
+			cur_skip(&c, 20);
+			uint32_t next = cur_le32(&c);
+			if (c.err || memcmp(d + off, "\xfeSMB", 4))
+				break;
+			uint32_t len = next && next <= n - off ? next : n - off;
+			if (len < SMB2_HDR)
+				break;
+			app_frame_add(a, FR_SMB_SMB2_PDU, dir, d + off, len, NULL, 0);
+			app_frame_add(a, FR_SMB_SMB2_HDR, dir, d + off, SMB2_HDR, NULL, 0);
+			app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + off + SMB2_HDR, len - SMB2_HDR, NULL, 0);
+			if (!next || next > n - off - SMB2_HDR)
+				break;
+			off += next;
+		}
+	}
+}
 
 static void record(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d, size_t n,
 		   uint64_t rec_len)
@@ -1269,6 +1349,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 			if ((!s->files[i].used || s->files[i].body_shown) && s->files[i].body.buf)
 				body_free(a, &s->files[i].body);
 	}
+	if (dd->cut_buf && dd->cut_seq != a->pkt_seq)
+		cut_show(a, s, dir); /* the frames a gap cut, first on the next packet */
 	if (dd->resync) {
 		/* after a hole: the next NetBIOS session message that carries an
 		 * SMB header, whole in this delivery's view, starts the reading */
@@ -1305,6 +1387,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 			dd->got = keep;
 			d += keep;
 			n -= keep;
+			if (keep == dd->rec_len)
+				record_frames(a, dd, dir & 1, d - keep, keep);
 			record(a, s, dir, d - keep, keep, dd->rec_len);
 		} else if (dd->session_msg && dd->got < SMB_REC_MAX && dd->file < 0) {
 			/* gathered in a buffer of the kept part's size, freed once
@@ -1323,6 +1407,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 			d += keep;
 			n -= keep;
 			if (dd->got == size) {
+				if (!dd->lost && dd->len == dd->rec_len)
+					record_frames(a, dd, dir & 1, dd->buf, dd->len);
 				if (!dd->lost)
 					record(a, s, dir, dd->buf, dd->len, dd->rec_len);
 				app_buf_free(a, &dd->buf, dd->cap);
@@ -1365,6 +1451,21 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 void smb_gap(struct app_ctx *a, struct smb_state *s, int dir)
 {
 	struct smb_dir *dd = &s->dir[dir & 1];
+	if (dd->nb_len == 4 && dd->session_msg && dd->file < 0 && !dd->lost && dd->buf &&
+	    dd->len == dd->got && dd->len < dd->rec_len) {
+		/* a record cut by the gap: its frames (their length as its
+		 * header says, as Suricata knows them from the header on) come
+		 * with this direction's next packet; the buffer is kept so far */
+		app_buf_free(a, &dd->cut_buf, dd->cut_cap);
+		dd->cut_buf = dd->buf;
+		dd->cut_cap = dd->cap;
+		dd->cut_len = dd->len;
+		dd->cut_miss = dd->rec_len - dd->len;
+		dd->cut_seq = a->pkt_seq;
+		memcpy(dd->cut_nb, dd->nb, 4);
+		dd->buf = NULL;
+		dd->cap = 0;
+	}
 	app_buf_free(a, &dd->buf, dd->cap);
 	dd->nb_len = 0;
 	dd->got = dd->len = dd->cap = 0;
@@ -1397,8 +1498,10 @@ void smb_state_free(struct app_ctx *a, struct smb_state *s)
 {
 	if (!s)
 		return;
-	for (int d = 0; d < 2; d++)
+	for (int d = 0; d < 2; d++) {
 		app_buf_free(a, &s->dir[d].buf, s->dir[d].cap);
+		app_buf_free(a, &s->dir[d].cut_buf, s->dir[d].cut_cap);
+	}
 	for (unsigned i = 0; i < SMB_MAX_FILES; i++) {
 		file_track_free(&s->files[i].ft);
 		body_free(a, &s->files[i].body);

@@ -3131,6 +3131,69 @@ static void test_smb1_tx_cnt(void **state)
 	}
 }
 
+/* SMB frames (Suricata 8's): a record kept whole shows nbss.pdu / hdr /
+ * data and smb2.pdu / hdr / data; a record a gap cuts shows them on the
+ * direction's next packet with what came, their length the header's
+ * (the rest missing). */
+static const struct app_frame *smb_frame(const struct app_ctx *a, const char *name)
+{
+	int falp;
+	int type = app_frame_lookup(name, ALP_SMB, &falp);
+	for (unsigned i = 0; i < a->tx.nframes; i++)
+		if (a->tx.frames[i].type == type)
+			return &a->tx.frames[i];
+	return NULL;
+}
+
+static void test_smb_frames(void **state)
+{
+	(void)state;
+	uint8_t rec[4 + 64 + 40];
+	memset(rec, 0, sizeof(rec));
+	rec[3] = 64 + 40;
+	memcpy(rec + 4, "\xfeSMB", 4);
+	rec[8] = 64;                 /* structure size */
+	rec[16] = 8;                 /* READ */
+	rec[20] = 1;                 /* a response */
+	memcpy(rec + 4 + 64, "abcdefgh", 8);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 445;
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(rec, sizeof(rec)), sizeof(rec), 0);
+	assert_int_equal(f.alproto, ALP_SMB);
+	const struct app_frame *fr = smb_frame(&a, "nbss.pdu");
+	assert_non_null(fr);
+	assert_int_equal(fr->len, sizeof(rec));
+	assert_int_equal(smb_frame(&a, "nbss.hdr")->len, 4);
+	assert_int_equal(smb_frame(&a, "smb2.hdr")->len, 64);
+	fr = smb_frame(&a, "smb2.data");
+	assert_int_equal(fr->len, 40);
+	assert_int_equal(fr->missing, 0);
+	assert_memory_equal(fr->p, "abcdefgh", 8);
+	assert_null(smb_frame(&a, "smb1.hdr"));
+	/* the same record cut: 70 bytes of its 108, then a gap */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(rec, 70), 70, 0);
+	assert_null(smb_frame(&a, "smb2.data"));
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, (uint32_t)sizeof(rec) - 70, STREAM_GAP);
+	assert_null(smb_frame(&a, "smb2.data")); /* not on the gap's own packet */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(rec, sizeof(rec)), sizeof(rec), 0);
+	fr = &a.tx.frames[0]; /* first on the packet after */
+	assert_int_equal(fr->type, app_frame_lookup("nbss.pdu", ALP_SMB, &(int){ 0 }));
+	assert_int_equal(fr->len, 70);
+	assert_int_equal(fr->missing, sizeof(rec) - 70);
+	fr = smb_frame(&a, "smb2.data");
+	assert_int_equal(fr->len, 70 - 4 - 64);
+	assert_int_equal(fr->missing, sizeof(rec) - 70);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* ---- SMTP ---- */
 
 struct smtp_seen {
@@ -4088,6 +4151,7 @@ int main(void)
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_smb1_tx_cnt),
+		cmocka_unit_test(test_smb_frames),
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
