@@ -69,6 +69,7 @@ void app_ctx_init(struct app_ctx *a, const struct app_cfg *c, struct counters *c
 	a->req_body_limit = c->req_body_limit;
 	a->resp_body_limit = c->resp_body_limit;
 	a->mc.cap = c->memcap;
+	a->ftp_mc.cap = c->ftp_memcap;
 	a->no_decompress = c->no_decompress;
 	/* libhtp's settings: layers of compression undone (Suricata's
 	 * response-body-decompress-layer-limit, 2 unless set; none when
@@ -233,6 +234,34 @@ void app_release(struct app_ctx *a, uint64_t n)
 	memcap_release(&a->mc, n);
 	if (a->cnt)
 		a->cnt->v[CNT_APP_MEMUSE] = a->mc.used;
+}
+
+/* FTP's state: charged to app-layer.protocols.ftp.memcap (Suricata's FTP
+ * memcap, its ftp.memuse and ftp.memcap counters) and to the app-layer
+ * memcap: 0, else 1 when the FTP memcap refuses (ftp.memcap counted), 2
+ * when the app-layer one does. */
+static int ftp_charge(struct app_ctx *a, uint64_t n)
+{
+	if (!memcap_charge(&a->ftp_mc, n)) {
+		if (a->cnt)
+			CNT_INC(a->cnt, FTP_MEMCAP);
+		return 1;
+	}
+	if (!app_charge(a, n)) {
+		memcap_release(&a->ftp_mc, n);
+		return 2;
+	}
+	if (a->cnt)
+		a->cnt->v[CNT_FTP_MEMUSE] = a->ftp_mc.used;
+	return 0;
+}
+
+static void ftp_release(struct app_ctx *a, uint64_t n)
+{
+	memcap_release(&a->ftp_mc, n);
+	app_release(a, n);
+	if (a->cnt)
+		a->cnt->v[CNT_FTP_MEMUSE] = a->ftp_mc.used;
 }
 
 int alproto_lookup(const char *name)
@@ -1214,8 +1243,10 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 		quic_state_free(a, af->quic);
 	smtp_state_free(a, af->smtp);
 	if (af->ftp)
-		app_release(a, sizeof(*af->ftp)); /* (charged when made: 134 KiB a connection) */
+		ftp_release(a, sizeof(*af->ftp)); /* (charged when made: 134 KiB a connection) */
 	ftp_state_free(af->ftp);
+	if (af->ftpdata)
+		ftp_release(a, sizeof(*af->ftpdata));
 	ftpdata_state_free(a, af->ftpdata);
 	sip_state_free(a, af->sip);
 	ldap_state_free(a, af->ldap);
@@ -1561,13 +1592,13 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 	    !af->seen[0] && !af->seen[1] && f->key.proto == 6 && ftp_expecting()) {
 		/* a data connection an FTP control connection announced */
 		struct ftpdata_state *d = v_calloc(1, sizeof(*d));
-		if (d && ftp_data_expected(f, d)) {
+		if (d && ftp_data_expected(f, d) && !ftp_charge(a, sizeof(*d))) {
 			af->ftpdata = d;
 			f->alproto = ALP_FTPDATA;
 			app_count_flow(a, f, ALP_FTPDATA);
 			app_count_tx(a, false, ALP_FTPDATA);
 		} else {
-			v_free(d);
+			v_free(d); /* (past the FTP memcap: the data connection is not read) */
 		}
 	}
 	if (af->opaque)
@@ -1690,11 +1721,17 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 	case ALP_FTP:
 		if (!af->ftp) {
 			/* an FTP connection's state is large (16 commands with up
-			 * to 4 KiB of data each): charged to the app-layer memcap */
-			if (!app_charge(a, sizeof(*af->ftp)))
+			 * to 4 KiB of data each): charged to the FTP memcap and the
+			 * app-layer memcap; refused, the connection is not parsed */
+			if (af->ftp_refused)
 				return;
+			int r = ftp_charge(a, sizeof(*af->ftp));
+			if (r) {
+				af->ftp_refused = r == 1; /* (the app-layer memcap: tried again) */
+				return;
+			}
 			if (!(af->ftp = v_calloc(1, sizeof(*af->ftp)))) {
-				app_release(a, sizeof(*af->ftp));
+				ftp_release(a, sizeof(*af->ftp));
 				return;
 			}
 		}

@@ -404,6 +404,7 @@ struct app_frame {
 	const uint8_t *p;         /* a copy, valid for this packet */
 	uint32_t len;
 	uint8_t type, dir;        /* enum app_frame_type; 0 to server */
+	uint32_t missing;         /* bytes of it lost in a gap, after those (its length: len + missing) */
 };
 #define APP_FRAMES_PER_PKT 64
 #define APP_FRAME_BYTES (256 * 1024) /* frame bytes a packet may show */
@@ -1065,6 +1066,7 @@ struct app_cfg {
 	uint64_t memcap;          /* this worker's share */
 	bool no_decompress;       /* response-body-decompress-layer-limit 0 */
 	uint8_t decompress_layers; /* the limit (0: libhtp's 2) */
+	uint64_t ftp_memcap;      /* this worker's share of app-layer.protocols.ftp.memcap (0: none) */
 };
 
 struct app_ctx {
@@ -1075,6 +1077,7 @@ struct app_ctx {
 	struct http_cfg *http_cfg; /* libhtp's settings (http.c) */
 	bool no_decompress;
 	struct memcap mc;         /* bodies, handshake buffers, certificates */
+	struct memcap ftp_mc;     /* FTP connections' state (ftp.memuse, ftp.memcap) */
 	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
 	struct flow *cur;         /* the flow being parsed (its transaction count) */
 	uint64_t sim_err_at[2];   /* testing: a parser error at stream offset N-1 (0: off) */

@@ -202,6 +202,12 @@ struct smb_name {
 struct smb_dir {
 	uint8_t nb[4];
 	uint8_t nb_len;
+	/* a record a gap cut: what came of it (charged), its NBSS header and
+	 * the bytes lost, for its frames on this direction's next packet */
+	uint8_t *cut_buf;
+	uint32_t cut_len, cut_cap, cut_miss;
+	uint64_t cut_seq;         /* the packet that found the gap */
+	uint8_t cut_nb[4];
 	bool session_msg;         /* the record is an NBSS session message */
 	uint32_t rec_len, got;    /* the record's length, bytes of it seen */
 	uint8_t *buf;             /* its first SMB_REC_MAX bytes, while they come */
@@ -217,6 +223,7 @@ struct smb_state {
 	struct smb_tx pkt[APP_SMB_PER_PKT]; /* this packet's views (app_tx.smb) */
 	uint64_t seq;
 	uint64_t next_id;
+	bool neg1_seen;           /* an SMB1 NEGOTIATE came (a second makes no transaction) */
 	uint16_t dialect2;
 	char dialect1[SMB_SHORT_MAX];
 	struct smb_file files[SMB_MAX_FILES];
@@ -729,6 +736,8 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 /* More bytes of the frame added last (false, and that frame is dropped,
  * when they do not fit). */
 bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n);
+/* The frame added last lacks its last n bytes (lost in a gap). */
+void app_frame_missing(struct app_ctx *a, uint32_t n);
 /* No frames: a new packet (app_tx_reset). */
 void app_frames_reset(struct app_ctx *a);
 /* HTTP/2 (http2.c) */
@@ -756,6 +765,11 @@ struct h2_aux {                   /* a transaction's parsing state, per directio
 	bool dns_on[2], dns_over[2];  /* the body is a DNS message; it was too long */
 	uint8_t *dns_buf[2];
 	uint32_t dns_len[2], dns_cap[2];
+	/* reset by one side (RST_STREAM) while the other had not ended: kept,
+	 * for the frames that side sent before it saw the reset, until it
+	 * ends or sends a packet without them (linger_dir: that side) */
+	bool linger;
+	uint8_t linger_dir;
 };
 struct nghttp2_hd_inflater;
 struct h2_dir {
@@ -808,6 +822,7 @@ struct app_flow {
 	bool seen[2];
 	bool redetect;            /* after an HTTP CONNECT: the tunnel's protocol is being detected */
 	bool opaque;              /* ... and it was none vigil knows: nothing more is parsed */
+	bool ftp_refused;         /* past the FTP memcap: this connection is not parsed */
 	uint8_t probe[2][APP_PROBE_MAX];
 	uint8_t probe_len[2];
 	/* DNS over TCP: a message being reassembled per direction */

@@ -58,7 +58,14 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 	fr->len = n1 + n2;
 	fr->type = (uint8_t)type;
 	fr->dir = (uint8_t)(dir & 1);
+	fr->missing = 0;
 	return true;
+}
+
+void app_frame_missing(struct app_ctx *a, uint32_t n)
+{
+	if (a->tx.nframes)
+		a->tx.frames[a->tx.nframes - 1].missing = n;
 }
 
 bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n)

@@ -261,16 +261,34 @@ static void tx_sweep(struct app_ctx *a, struct h2_state *s)
 {
 	for (unsigned i = 0; i < H2_MAX_TX; i++)
 		if (s->slot[i] && s->slot[i]->tx.complete && s->slot[i]->tx.logged &&
-		    s->slot[i]->tx.seq != a->pkt_seq)
+		    s->slot[i]->tx.seq != a->pkt_seq && !s->slot[i]->aux.linger)
 			tx_clear(a, s, i);
 }
 
-static int tx_find(struct h2_state *s, uint32_t sid)
+/* The open transaction of stream sid, else the reset one still taking
+ * the frames of side dir, its peer's (-1 none) */
+static int tx_find(struct h2_state *s, uint32_t sid, int dir)
 {
-	for (int i = 0; i < H2_MAX_TX; i++)
-		if (s->slot[i] && !s->slot[i]->tx.complete && s->slot[i]->tx.stream_id == sid)
+	int reset = -1;
+	for (int i = 0; i < H2_MAX_TX; i++) {
+		if (!s->slot[i] || s->slot[i]->tx.stream_id != sid)
+			continue;
+		if (!s->slot[i]->tx.complete)
 			return i;
-	return -1;
+		if (s->slot[i]->aux.linger && s->slot[i]->aux.linger_dir == dir)
+			reset = i;
+	}
+	return reset;
+}
+
+/* A packet of side dir went by: the reset streams it did not continue
+ * take no more of its frames (they are swept once shown). */
+static void linger_end(struct app_ctx *a, struct h2_state *s, int dir)
+{
+	for (unsigned i = 0; i < H2_MAX_TX; i++)
+		if (s->slot[i] && s->slot[i]->aux.linger && s->slot[i]->aux.linger_dir == dir &&
+		    s->slot[i]->tx.seq != a->pkt_seq)
+			s->slot[i]->aux.linger = false;
 }
 
 /* All slots taken: the stream idle longest (not on this packet, no file
@@ -322,9 +340,9 @@ static int tx_new(struct app_ctx *a, struct h2_state *s, uint32_t sid)
 }
 
 /* The transaction of a frame on stream sid (stream 0: a new one each). */
-static struct h2_tx *tx_of(struct app_ctx *a, struct h2_state *s, uint32_t sid, bool create)
+static struct h2_tx *tx_of(struct app_ctx *a, struct h2_state *s, uint32_t sid, int dir, bool create)
 {
-	int i = sid ? tx_find(s, sid) : -1;
+	int i = sid ? tx_find(s, sid, dir) : -1;
 	if (i < 0 && (create || !sid)) {
 		if (sid && sid <= s->max_sid[sid & 1] && create) {
 			/* a stream id that was used before (its transaction is over) */
@@ -811,10 +829,13 @@ static void side_end(struct app_ctx *a, struct h2_state *s, struct h2_tx *t, int
 {
 	struct h2_side *sd = &t->side[dir];
 	struct h2_aux *x = AUX(t);
-	if (sd->end)
+	bool late = x->linger && x->linger_dir == dir; /* its end after the reset */
+	if (sd->end && !late)
 		return;
 	touch(a, t);
 	sd->end = true;
+	if (late)
+		x->linger = false;
 	struct http_body *b = &x->body[dir];
 	if (b->len && !b->exposed) {
 		b->exposed = true;
@@ -848,7 +869,7 @@ static void block_done(struct app_ctx *a, struct h2_state *s, int dir, struct h2
 	uint32_t sid = hd->hb_sid;
 	bool push = hd->hb_push, end_stream = hd->hb_end_stream;
 	hd->hb_open = false;
-	struct h2_tx *t = tx_of(a, s, sid, dir == 0 && !push);
+	struct h2_tx *t = tx_of(a, s, sid, dir, dir == 0 && !push);
 	struct h2_side *sd = t ? &t->side[dir] : NULL;
 	if (sd)
 		size_updates(a, sd, hd->hb, hd->hb_len);
@@ -953,7 +974,7 @@ static struct h2_tx *conn_frame(struct app_ctx *a, struct h2_state *s, uint32_t 
 		app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 		return NULL;
 	}
-	struct h2_tx *t = tx_of(a, s, 0, true);
+	struct h2_tx *t = tx_of(a, s, 0, 0, true);
 	if (t)
 		side_frame(&t->side[dir], type);
 	return t;
@@ -999,7 +1020,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 		}
 		size_t frag_len = cur_left(&c) - pad;
 		const uint8_t *frag = cur_bytes(&c, frag_len);
-		t = tx_of(a, s, sid, dir == 0 && type == F_HEADERS);
+		t = tx_of(a, s, sid, dir, dir == 0 && type == F_HEADERS);
 		if (t) {
 			side_frame(&t->side[dir], type);
 			if (prio)
@@ -1022,7 +1043,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 			return;
 		}
-		if ((t = tx_of(a, s, sid, false)))
+		if ((t = tx_of(a, s, sid, dir, false)))
 			side_frame(&t->side[dir], type);
 		if (++hd->ncont > H2_CONT_MAX && !hd->hb_over) {
 			hd->hb_over = true;
@@ -1037,7 +1058,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (sid && (t = tx_of(a, s, sid, false))) {
+		if (sid && (t = tx_of(a, s, sid, dir, false))) {
 			struct cursor c;
 			cur_init(&c, p, n);
 			cur_skip(&c, 4); /* the dependency */
@@ -1050,13 +1071,24 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (!sid || !(t = tx_of(a, s, sid, false)))
+		if (!sid || !(t = tx_of(a, s, sid, dir, false)))
 			return;
 		side_frame(&t->side[dir], type);
 		cur_init(&rc, p, n);
 		LIST_ADD(&t->side[dir], err, nerr, cur_be32(&rc));
+		if (t->complete) {
+			AUX(t)->linger = false; /* reset again: no more of it */
+			return;
+		}
+		bool peer_open = !t->side[!dir].end;
 		side_end(a, s, t, 0);
 		side_end(a, s, t, 1);
+		if (peer_open) {
+			/* the peer's frames already on their way still come:
+			 * Suricata reads them into this closed transaction */
+			AUX(t)->linger = true;
+			AUX(t)->linger_dir = (uint8_t)!dir;
+		}
 		return;
 	case F_SETTINGS:
 		if (sid) {
@@ -1106,7 +1138,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			app_event(a, APP_EV_HTTP2_INVALID_FRAME_LENGTH);
 			return;
 		}
-		if (!(t = tx_of(a, s, sid, false)))
+		if (!(t = tx_of(a, s, sid, dir, false)))
 			return;
 		side_frame(&t->side[dir], type);
 		cur_init(&rc, p, n);
@@ -1115,7 +1147,7 @@ static void frame_done(struct app_ctx *a, struct h2_state *s, int dir)
 			return;
 		break;
 	default:
-		if (sid && (t = tx_of(a, s, sid, false)))
+		if (sid && (t = tx_of(a, s, sid, dir, false)))
 			side_frame(&t->side[dir], type);
 		return;
 	}
@@ -1136,7 +1168,7 @@ static void data_begin(struct app_ctx *a, struct h2_state *s, int dir)
 		app_event(a, APP_EV_HTTP2_INVALID_FRAME_HEADER);
 		return;
 	}
-	int i = tx_find(s, hd->sid);
+	int i = tx_find(s, hd->sid, dir);
 	if (i < 0) {
 		app_event(a, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND);
 		return;
@@ -1154,7 +1186,7 @@ static void data_end(struct app_ctx *a, struct h2_state *s, int dir)
 	hd->data_tx = -1;
 }
 
-void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n)
+static void feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n)
 {
 	dir &= 1;
 	struct h2_dir *hd = &s->dir[dir];
@@ -1264,6 +1296,12 @@ void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, u
 	}
 }
 
+void h2_feed(struct app_ctx *a, struct h2_state *s, int dir, const uint8_t *d, uint32_t n)
+{
+	feed(a, s, dir & 1, d, n);
+	linger_end(a, s, dir & 1);
+}
+
 void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *req)
 {
 	s->a = a;
@@ -1288,7 +1326,7 @@ void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *re
 				set[o++] = (uint8_t)(acc >> bits);
 			}
 		}
-		struct h2_tx *t = tx_of(a, s, 0, true);
+		struct h2_tx *t = tx_of(a, s, 0, 0, true);
 		if (t) {
 			struct h2_side *sd = &t->side[0];
 			side_frame(sd, F_SETTINGS);
@@ -1309,7 +1347,7 @@ void h2_upgrade(struct app_ctx *a, struct h2_state *s, const struct http_msg *re
 			mark_log(a, t);
 		}
 	}
-	struct h2_tx *t = tx_of(a, s, 1, true);
+	struct h2_tx *t = tx_of(a, s, 1, 0, true);
 	if (!t)
 		return;
 	struct h2_side *sd = &t->side[0];

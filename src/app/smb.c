@@ -242,8 +242,25 @@ static bool quiet_cmd(uint8_t ver, uint16_t cmd)
 	       cmd == 0x33 || cmd == 0xa1 || cmd == 0xa4;
 }
 
+/* Whether an SMB1 request makes a transaction of Suricata's (counted in
+ * flow.tx_cnt), whether or not it is logged: every command does but READ
+ * and WRITE (their file's, or the pipe's DCE/RPC call), TRANS and TRANS2
+ * (those of a pipe call, a rename or a delete) and a second NEGOTIATE;
+ * the secondary requests of TRANS2 and NT_TRANS, NT_CANCEL and LOCKING
+ * do.  A response makes none: it finds its request's. */
+static bool smb1_counts(struct smb_state *s, uint16_t cmd)
+{
+	if (cmd == S1_NEGOTIATE) {
+		bool first = !s->neg1_seen;
+		s->neg1_seen = true;
+		return first;
+	}
+	return cmd != S1_READ_ANDX && cmd != S1_WRITE_ANDX && cmd != 0x0b && cmd != 0x2c &&
+	       cmd != S1_TRANS && cmd != 0x32;
+}
+
 static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_t ver,
-				  uint64_t msg_id, uint16_t cmd)
+				  uint64_t msg_id, uint16_t cmd, bool resp)
 {
 	struct smb_tx *t = pending_find(s, ver, msg_id), *old = NULL, *quiet = NULL;
 	for (unsigned i = 0; !t && i < SMB_MAX_PENDING; i++) {
@@ -271,10 +288,10 @@ static struct smb_tx *pending_new(struct app_ctx *a, struct smb_state *s, uint8_
 	t->cmd = cmd;
 	t->quiet = quiet_cmd(ver, cmd);
 	t->req_seq = a->pkt_seq;
-	if (!t->quiet) {
+	if (!t->quiet)
 		t->id = ++s->next_id;
+	if (ver == 1 ? !resp && smb1_counts(s, cmd) : !t->quiet)
 		app_count_tx(a, false, ALP_SMB);
-	}
 	return t;
 }
 
@@ -520,7 +537,13 @@ static void data_start(struct app_ctx *a, struct smb_state *s, struct smb_dir *d
 		dlen = msg_rec_left - doff;
 	}
 	if (tree_is_pipe(s, t->tree_id)) {
-		/* a named pipe's data is no file: DCE/RPC, when it is */
+		/* a named pipe's data is no file: DCE/RPC, when it is; an SMB1
+		 * write of a DCE/RPC PDU is a transaction of Suricata's (SMB2's
+		 * are counted as they wait for their read) */
+		uint32_t call_id;
+		if (doff < have && t->ver == 1 && !to_client &&
+		    dce_call_id(msg + doff, MIN(dlen, have - doff), &call_id))
+			app_count_tx(a, false, ALP_SMB);
 		if (doff < have)
 			dce_pdu(a, &s->dce, msg + doff, MIN(dlen, have - doff), true);
 		return;
@@ -638,7 +661,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 	if (!resp) {
 		if (cmd == S2_CANCEL)
 			return; /* refers to another request; no transaction */
-		struct smb_tx *t = pending_new(a, s, 2, msg_id, cmd);
+		struct smb_tx *t = pending_new(a, s, 2, msg_id, cmd, false);
 		t->session_id = session;
 		t->tree_id = async ? 0 : tree_id;
 		switch (cmd) {
@@ -727,7 +750,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 				 * of the response (the WRITE itself is answered here) */
 				dce_pdu(a, &s->dce, p, len, true);
 				struct smb_tx w = *t;
-				struct smb_tx *dt = pending_new(a, s, 2, SMB_DCE_KEY(call_id), S2_WRITE);
+				struct smb_tx *dt = pending_new(a, s, 2, SMB_DCE_KEY(call_id), S2_WRITE, false);
 				uint64_t key = dt->msg_id;
 				*dt = w;
 				dt->msg_id = key;
@@ -788,7 +811,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		if (quiet_cmd(2, cmd))
 			return;
 		/* a response to a request not seen: a transaction of its own */
-		t = pending_new(a, s, 2, msg_id, cmd);
+		t = pending_new(a, s, 2, msg_id, cmd, true);
 	}
 	if (async && status == STATUS_PENDING)
 		return; /* an interim response: the final one follows */
@@ -1144,7 +1167,7 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 	uint64_t key = (uint64_t)cmd << 32 | (uint64_t)pid << 16 | mid;
 	struct smb_tx *t;
 	if (!resp) {
-		t = pending_new(a, s, 1, key, cmd);
+		t = pending_new(a, s, 1, key, cmd, false);
 		t->tree_id = tid;
 		t->session_id = uid;
 	} else {
@@ -1152,7 +1175,7 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		if (!t && quiet_cmd(1, cmd))
 			return;
 		if (!t)
-			t = pending_new(a, s, 1, key, cmd);
+			t = pending_new(a, s, 1, key, cmd, true);
 		t->has_resp = true;
 		t->status = status;
 		t->dos_status = !(flags2 & 0x4000);
@@ -1196,8 +1219,48 @@ static void smb1_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		t->has_req = false;
 }
 
+/* The frames of a record a gap cut (smb_gap), what came of it. */
+static void cut_frames(struct app_ctx *a, struct smb_dir *dd, int dir)
+{
+	const uint8_t *d = dd->cut_buf;
+	uint32_t n = dd->cut_len, miss = dd->cut_miss;
+	if (app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->cut_nb, 4, d, n))
+		app_frame_missing(a, miss);
+	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->cut_nb, 4, NULL, 0);
+	if (app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0))
+		app_frame_missing(a, miss);
+	struct cursor c;
+	cur_init(&c, d, n);
+	cur_skip(&c, 20);
+	uint32_t next = cur_le32(&c);
+	if (n >= SMB2_HDR && !c.err && !next && !memcmp(d, "\xfeSMB", 4)) {
+		if (app_frame_add(a, FR_SMB_SMB2_PDU, dir, d, n, NULL, 0))
+			app_frame_missing(a, miss);
+		app_frame_add(a, FR_SMB_SMB2_HDR, dir, d, SMB2_HDR, NULL, 0);
+		if (app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + SMB2_HDR, n - SMB2_HDR, NULL, 0))
+			app_frame_missing(a, miss);
+	} else if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
+		if (app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0))
+			app_frame_missing(a, miss);
+		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
+		if (app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0))
+			app_frame_missing(a, miss);
+	}
+}
+
+static void cut_show(struct app_ctx *a, struct smb_state *s, int dir)
+{
+	struct smb_dir *cd = &s->dir[dir & 1];
+	if (cd->cut_buf) {
+		cut_frames(a, cd, dir & 1);
+		app_buf_free(a, &cd->cut_buf, cd->cut_cap);
+		cd->cut_cap = 0;
+	}
+}
+
 void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 {
+	cut_show(a, s, dir); /* (a packet without data of its own) */
 	if (dir != 0)
 		return;
 	for (unsigned i = 0; i < SMB_MAX_PENDING; i++) {
@@ -1219,6 +1282,46 @@ void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 }
 
 /* ---- records ---- */
+
+/* The frames of a record kept whole (Suricata 8's smb frames): the
+ * NetBIOS record, and each SMB message in it with its header and the
+ * rest; shown on the packet that completes the record. */
+static void record_frames(struct app_ctx *a, const struct smb_dir *dd, int dir, const uint8_t *d,
+			  uint32_t n)
+{
+	app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->nb, 4, d, n);
+	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->nb, 4, NULL, 0);
+	app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0);
+	if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
+		app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0);
+	} else if (n >= 52 && !memcmp(d, "\xfdSMB", 4)) {
+		app_frame_add(a, FR_SMB_SMB3_PDU, dir, d, n, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB3_HDR, dir, d, 52, NULL, 0);
+		app_frame_add(a, FR_SMB_SMB3_DATA, dir, d + 52, n - 52, NULL, 0);
+	} else if (!memcmp(d, "\xfeSMB", MIN(n, 4u))) {
+		/* each message of a compound: up to its NextCommand */
+		uint32_t off = 0;
+		for (unsigned i = 0; i < SMB_COMPOUND_MAX && n - off >= SMB2_HDR; i++) {
+			struct cursor c;
+			cur_init(&c, d + off, n - off);
+			cur_skip(&c, 20);
+			uint32_t next = cur_le32(&c);
+			if (c.err || memcmp(d + off, "\xfeSMB", 4))
+				break;
+			uint32_t len = next && next <= n - off ? next : n - off;
+			if (len < SMB2_HDR)
+				break;
+			app_frame_add(a, FR_SMB_SMB2_PDU, dir, d + off, len, NULL, 0);
+			app_frame_add(a, FR_SMB_SMB2_HDR, dir, d + off, SMB2_HDR, NULL, 0);
+			app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + off + SMB2_HDR, len - SMB2_HDR, NULL, 0);
+			if (!next || next > n - off - SMB2_HDR)
+				break;
+			off += next;
+		}
+	}
+}
 
 static void record(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d, size_t n,
 		   uint64_t rec_len)
@@ -1246,6 +1349,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 			if ((!s->files[i].used || s->files[i].body_shown) && s->files[i].body.buf)
 				body_free(a, &s->files[i].body);
 	}
+	if (dd->cut_buf && dd->cut_seq != a->pkt_seq)
+		cut_show(a, s, dir); /* the frames a gap cut, first on the next packet */
 	if (dd->resync) {
 		/* after a hole: the next NetBIOS session message that carries an
 		 * SMB header, whole in this delivery's view, starts the reading */
@@ -1282,6 +1387,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 			dd->got = keep;
 			d += keep;
 			n -= keep;
+			if (keep == dd->rec_len)
+				record_frames(a, dd, dir & 1, d - keep, keep);
 			record(a, s, dir, d - keep, keep, dd->rec_len);
 		} else if (dd->session_msg && dd->got < SMB_REC_MAX && dd->file < 0) {
 			/* gathered in a buffer of the kept part's size, freed once
@@ -1300,6 +1407,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 			d += keep;
 			n -= keep;
 			if (dd->got == size) {
+				if (!dd->lost && dd->len == dd->rec_len)
+					record_frames(a, dd, dir & 1, dd->buf, dd->len);
 				if (!dd->lost)
 					record(a, s, dir, dd->buf, dd->len, dd->rec_len);
 				app_buf_free(a, &dd->buf, dd->cap);
@@ -1342,6 +1451,21 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 void smb_gap(struct app_ctx *a, struct smb_state *s, int dir)
 {
 	struct smb_dir *dd = &s->dir[dir & 1];
+	if (dd->nb_len == 4 && dd->session_msg && dd->file < 0 && !dd->lost && dd->buf &&
+	    dd->len == dd->got && dd->len < dd->rec_len) {
+		/* a record cut by the gap: its frames (their length as its
+		 * header says, as Suricata knows them from the header on) come
+		 * with this direction's next packet; the buffer is kept so far */
+		app_buf_free(a, &dd->cut_buf, dd->cut_cap);
+		dd->cut_buf = dd->buf;
+		dd->cut_cap = dd->cap;
+		dd->cut_len = dd->len;
+		dd->cut_miss = dd->rec_len - dd->len;
+		dd->cut_seq = a->pkt_seq;
+		memcpy(dd->cut_nb, dd->nb, 4);
+		dd->buf = NULL;
+		dd->cap = 0;
+	}
 	app_buf_free(a, &dd->buf, dd->cap);
 	dd->nb_len = 0;
 	dd->got = dd->len = dd->cap = 0;
@@ -1374,8 +1498,10 @@ void smb_state_free(struct app_ctx *a, struct smb_state *s)
 {
 	if (!s)
 		return;
-	for (int d = 0; d < 2; d++)
+	for (int d = 0; d < 2; d++) {
 		app_buf_free(a, &s->dir[d].buf, s->dir[d].cap);
+		app_buf_free(a, &s->dir[d].cut_buf, s->dir[d].cut_cap);
+	}
 	for (unsigned i = 0; i < SMB_MAX_FILES; i++) {
 		file_track_free(&s->files[i].ft);
 		body_free(a, &s->files[i].body);

@@ -253,7 +253,8 @@ int worker_init(struct worker *w, const struct config *cfg, unsigned id, unsigne
 	struct app_cfg ac = { (uint32_t)MIN(cfg->http_req_body_limit, UINT32_MAX / 2),
 			      (uint32_t)MIN(cfg->http_resp_body_limit, UINT32_MAX / 2),
 			      cfg->app_memcap / nworkers, cfg->http_decompress_layers == 0,
-			      (uint8_t)MIN(cfg->http_decompress_layers, 16u) };
+			      (uint8_t)MIN(cfg->http_decompress_layers, 16u),
+			      cfg->ftp_memcap / nworkers };
 	http_time_limit_config((uint32_t)MIN(cfg->http_decompress_time, (uint64_t)INT32_MAX));
 	app_ctx_init(&w->app, &ac, &w->cnt);
 	uint64_t sim_at[2] = { 0, 0 };

@@ -773,9 +773,20 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		jb_open_object(jb, "frame");
 		jb_str(jb, "type", app_frame_name(fr->type));
 		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
-		jb_u64(jb, "length", fr->len);
-		jb_bool(jb, "complete", true);
+		jb_u64(jb, "length", (uint64_t)fr->len + fr->missing);
+		jb_bool(jb, "complete", !fr->missing);
 		b64_field(jb, "payload", fr->p, fr->len);
+		/* as Suricata 8: its first 4095 bytes, printable ones and line
+		 * ends as they are, the others as '.' */
+		char pr[4095 + 32];
+		uint32_t pn = MIN(fr->len, 4095u);
+		for (uint32_t k = 0; k < pn; k++) {
+			uint8_t c = fr->p[k];
+			pr[k] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' ? (char)c : '.';
+		}
+		if (fr->missing) /* what a gap took, as Suricata marks it */
+			pn += (uint32_t)snprintf(pr + pn, sizeof(pr) - pn, "[%u bytes missing]", fr->missing);
+		jb_strn(jb, "payload_printable", (const uint8_t *)pr, pn);
 		jb_close(jb);
 		break;
 	}

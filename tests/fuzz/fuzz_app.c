@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the first byte picks limits: small ones reach the capped paths */
 	uint8_t knobs = size ? data[0] : 0;
 	struct app_cfg c = { knobs & 1 ? 64 : 4096, knobs & 2 ? 64 : 4096,
-			     knobs & 4 ? 8192 : 1u << 20, (knobs & 8) != 0, (uint8_t)(knobs >> 4 & 3) };
+			     knobs & 4 ? 8192 : 1u << 20, (knobs & 8) != 0, (uint8_t)(knobs >> 4 & 3),
+			     knobs & 4 ? 512 : 0 };
 	app_ctx_init(a, &c, &cnt);
 	if (FUZZ_ALPROTO == ALP_SMTP)
 		smtp_md5_config((knobs & 0x80) != 0); /* the body MD5 path too */

@@ -66,6 +66,7 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'app-layer.protocols.tls.encryption-handling': 'app-layer.protocols.tls.encryption-handling',
             'app-layer.protocols.ssh.encryption-handling': 'app-layer.protocols.ssh.encryption-handling',
             'app-layer.protocols.ftp.max-tx': 'app-layer.protocols.ftp.max-tx',
+            'app-layer.protocols.ftp.memcap': 'app-layer.protocols.ftp.memcap',
             'app-layer.protocols.ldap.max-tx': 'app-layer.protocols.ldap.max-tx',
             # what Suricata's stream engine does with bad checksums: vigil's
             # checksum-validation (auto) decides for decoding and the
@@ -249,6 +250,7 @@ def plan(tdir, t, vigil):
                          not re.match(r'stats\.flow_bypassed\.local_(pkts|bytes)$', k) and
                          not re.match(r'stats\.app_layer\.(flow|tx)\.', k) and
                          k != 'stats.file_store.fs_errors' and
+                         not re.match(r'stats\.ftp\.(memuse|memcap)$', k) and
                          not re.match(r'stats\.app_layer\.error\.(http|tls|dns_udp|dns_tcp|smtp)\.parser$', k) and
                          not re.match(r'stats\.detect\.engines\[0\]\.rules_(loaded|failed|skipped)$', k)):
                     return None, f'field {k} not written by vigil yet'
@@ -260,6 +262,7 @@ def plan(tdir, t, vigil):
                 if k.split('.')[0] in ('app_layer', 'ftp', 'file_store', 'flow_bypassed', 'detect', 'memcap') \
                         and not re.match(r'app_layer\.(flow|tx)\.', k) \
                         and k != 'file_store.fs_errors' \
+                        and not re.match(r'ftp\.(memuse|memcap)$', k) \
                         and not re.match(r'flow_bypassed\.local_(pkts|bytes)$', k):
                     return None, f'stats {k}'
         # a shell check on what vigil writes as Suricata does: eve.json,

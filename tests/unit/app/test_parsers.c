@@ -34,7 +34,7 @@ static struct counters cnt;
 
 static void ctx_init(struct app_ctx *a, uint32_t limit, uint64_t memcap)
 {
-	struct app_cfg c = { limit, limit, memcap, false, 0 };
+	struct app_cfg c = { limit, limit, memcap, false, 0, 0 };
 	app_ctx_init(a, &c, &cnt);
 }
 
@@ -738,6 +738,44 @@ static void test_ftp_file_before_port(void **state)
 	assert_false(app_ev_has(&a.tx.events, APP_EV_FTP_FILE_BEFORE_PORT));
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
+}
+
+/* app-layer.protocols.ftp.memcap: an FTP connection's state is charged
+ * to it (stats ftp.memuse) and released with the flow; past it the
+ * connection is not parsed, counted once (ftp.memcap). */
+static void test_ftp_memcap(void **state)
+{
+	(void)state;
+	static const char banner[] = "220 ready\r\n";
+	static const char port[] = "PORT 192,168,0,13,234,10\r\n";
+	for (int capped = 0; capped < 2; capped++) {
+		struct app_ctx a;
+		struct flow f;
+		memset(&cnt, 0, sizeof(cnt));
+		ctx_init(&a, 1024, 0);
+		a.ftp_mc.cap = capped ? 512 : 1 << 20;
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 21;
+		feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+		feed(&a, &f, 0, (const uint8_t *)port, sizeof(port) - 1, 0, NULL, NULL);
+		assert_int_equal(f.alproto, ALP_FTP);
+		if (capped) {
+			assert_null(a.tx.ftp_cmd);
+			assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 1);
+			assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
+		} else {
+			assert_non_null(a.tx.ftp_cmd);
+			assert_string_equal(a.tx.ftp_cmd->command, "PORT");
+			assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 0);
+			assert_true(cnt.v[CNT_FTP_MEMUSE] > 100000); /* the state, 134 KiB */
+		}
+		feed(&a, &f, 0, (const uint8_t *)port, sizeof(port) - 1, 0, NULL, NULL);
+		assert_int_equal(cnt.v[CNT_FTP_MEMCAP], (uint64_t)capped);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
+		assert_int_equal(a.mc.used, 0);
+		assert_int_equal(a.ftp_mc.used, 0);
+	}
 }
 
 /* A response body longer than the body limit, over several packets:
@@ -2588,6 +2626,79 @@ static void test_http2_doh(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* DoH: the client resets the stream (RST_STREAM) before the answer;
+ * the answer already on its way is still read into the closed
+ * transaction (as Suricata does: dns.authorities of the answer), and not
+ * logged a second time; a later packet of the server not continuing a
+ * reset stream ends its wait. */
+static void test_http2_doh_reset(void **state)
+{
+	(void)state;
+	static const uint8_t q[] = { 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+				     3, 'o', 'r', 'g', 0, 0, 1, 0, 1 };
+	nghttp2_hd_deflater *dc, *ds;
+	assert_int_equal(nghttp2_hd_deflate_new(&dc, 4096), 0);
+	assert_int_equal(nghttp2_hd_deflate_new(&ds, 4096), 0);
+	uint8_t c[1024], rst[16], sv[1024], blk[512];
+	size_t cn = 24, sn = 0, n;
+	memcpy(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	const char *const req[] = { ":method", "POST", ":scheme", "https", ":path", "/dns-query",
+				    "content-type", "application/dns-message" };
+	n = h2_block(dc, blk, sizeof(blk), req, 4);
+	cn += h2_frame(c + cn, 1, 0x04, 1, blk, n);
+	cn += h2_frame(c + cn, 0, 0x01, 1, q, sizeof(q));
+	static const uint8_t cancel[4] = { 0, 0, 0, 8 };
+	size_t rn = h2_frame(rst, 3, 0, 1, cancel, 4);
+	const char *const resp[] = { ":status", "200", "content-type", "application/dns-message" };
+	n = h2_block(ds, blk, sizeof(blk), resp, 2);
+	sn += h2_frame(sv + sn, 1, 0x04, 1, blk, n);
+	/* the answer: no answers, one SOA authority (example.org) */
+	uint8_t ans[128];
+	memcpy(ans, q, sizeof(q));
+	ans[2] = 0x81;
+	ans[3] = 0x83;
+	ans[9] = 1;
+	static const uint8_t soa[] = { 0xc0, 0x0c, 0, 6, 0, 1, 0, 0, 0, 60, 0, 22,
+				       0xc0, 0x0c, 0xc0, 0x0c, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5 };
+	memcpy(ans + sizeof(q), soa, sizeof(soa));
+	sn += h2_frame(sv + sn, 0, 0, 1, ans, sizeof(q) + sizeof(soa));
+	uint8_t fin[16];
+	size_t fn = h2_frame(fin, 0, 0x01, 1, NULL, 0);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 4096, 1 << 22);
+	flow_init(&f, ALP_UNKNOWN);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(c, cn), (uint32_t)cn, 0);
+	assert_int_equal(f.alproto, ALP_DOH2);
+	assert_int_equal(a.tx.ndns, 1);
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 0, guard_copy(rst, rn), (uint32_t)rn, 0);
+	assert_int_equal(a.tx.nh2, 1);
+	assert_true(a.tx.h2_log[0]); /* over: its record */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(sv, sn), (uint32_t)sn, 0);
+	assert_int_equal(a.tx.ndns, 0); /* the answer's end is yet to come */
+	assert_false(app_ev_has(&a.tx.events, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND));
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(fin, fn), (uint32_t)fn, 0);
+	assert_int_equal(a.tx.ndns, 1);
+	assert_true(a.tx.dns[0].response);
+	assert_int_equal(a.tx.dns[0].nauth, 1);
+	assert_string_equal(a.tx.dns[0].auth[0].name, "example.org");
+	assert_int_equal(a.tx.nh2, 1);
+	assert_false(a.tx.h2_log[0]); /* logged once, at the reset */
+	/* a stream reset while the server says nothing more: its next
+	 * packet without the stream ends the wait, the slot is freed */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(fin, fn), (uint32_t)fn, 0);
+	assert_true(app_ev_has(&a.tx.events, APP_EV_HTTP2_DATA_STREAM_NOT_FOUND));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* RFB: a 3.8 handshake with VNC authentication, sides interleaved as on
  * the wire, whole and a byte at a time (a desktop name longer than the
  * fixed messages, gathered across deliveries: fuzz_rfb found it
@@ -3391,6 +3502,121 @@ static void test_smb_dcerpc_detect(void **state)
 	}
 	assert_string_equal(alproto_names[ALP_SMB], "smb");
 	assert_int_equal(alproto_lookup("dcerpc"), ALP_DCERPC);
+}
+
+/* An SMB1 message in its NBSS record: header (command, flags, mid),
+ * word count wc and byte count 0 */
+static size_t smb1_msg(uint8_t *o, uint8_t cmd, bool resp, uint16_t mid, uint8_t wc)
+{
+	size_t n = 32 + 1 + (size_t)wc * 2 + 2;
+	memset(o, 0, 4 + n);
+	o[3] = (uint8_t)n;
+	memcpy(o + 4, "\xffSMB", 4);
+	o[8] = cmd;
+	o[13] = resp ? 0x80 : 0;
+	o[34] = (uint8_t)mid;
+	o[35] = (uint8_t)(mid >> 8);
+	o[36] = wc;
+	if (wc)
+		o[37] = 0xff; /* no AndX */
+	return 4 + n;
+}
+
+/* flow.tx_cnt of SMB1 counts the transactions Suricata's parser makes:
+ * one per request (a TRANS2 or NT_TRANS secondary too), none for TRANS
+ * or a second NEGOTIATE, none for a response (it finds its request's,
+ * even one answered before). */
+static void test_smb1_tx_cnt(void **state)
+{
+	(void)state;
+	uint8_t c[512], sv[256];
+	size_t cn = 0, sn = 0;
+	cn += smb1_msg(c + cn, 0x72, false, 1, 0);         /* NEGOTIATE */
+	cn += smb1_msg(c + cn, 0x72, false, 2, 0);         /* again: none */
+	cn += smb1_msg(c + cn, 0xa0, false, 3, 0);         /* NT_TRANS */
+	cn += smb1_msg(c + cn, 0x33, false, 4, 0);         /* TRANS2_SECONDARY */
+	cn += smb1_msg(c + cn, 0x33, false, 5, 0);
+	cn += smb1_msg(c + cn, 0x25, false, 6, 0);         /* TRANS: none */
+	cn += smb1_msg(c + cn, 0x71, false, 7, 0);         /* TREE_DISCONNECT */
+	sn += smb1_msg(sv + sn, 0xa0, true, 3, 0);          /* NT_TRANS, interim */
+	sn += smb1_msg(sv + sn, 0xa0, true, 3, 0);          /* and final: none */
+	sn += smb1_msg(sv + sn, 0x32, true, 9, 0);          /* TRANS2 unasked: none */
+	for (size_t step = 0; step <= 7; step += 7) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.dp = 445;
+		feed(&a, &f, 0, c, cn, step, NULL, NULL);
+		assert_int_equal(f.alproto, ALP_SMB);
+		assert_int_equal(app_flow_tx_cnt(&f), 5);
+		feed(&a, &f, 1, sv, sn, step, NULL, NULL);
+		assert_int_equal(app_flow_tx_cnt(&f), 5);
+		app_flow_free_ctx(&a, &f);
+	}
+}
+
+/* SMB frames (Suricata 8's): a record kept whole shows nbss.pdu / hdr /
+ * data and smb2.pdu / hdr / data; a record a gap cuts shows them on the
+ * direction's next packet with what came, their length the header's
+ * (the rest missing). */
+static const struct app_frame *smb_frame(const struct app_ctx *a, const char *name)
+{
+	int falp;
+	int type = app_frame_lookup(name, ALP_SMB, &falp);
+	for (unsigned i = 0; i < a->tx.nframes; i++)
+		if (a->tx.frames[i].type == type)
+			return &a->tx.frames[i];
+	return NULL;
+}
+
+static void test_smb_frames(void **state)
+{
+	(void)state;
+	uint8_t rec[4 + 64 + 40];
+	memset(rec, 0, sizeof(rec));
+	rec[3] = 64 + 40;
+	memcpy(rec + 4, "\xfeSMB", 4);
+	rec[8] = 64;                 /* structure size */
+	rec[16] = 8;                 /* READ */
+	rec[20] = 1;                 /* a response */
+	memcpy(rec + 4 + 64, "abcdefgh", 8);
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 445;
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(rec, sizeof(rec)), sizeof(rec), 0);
+	assert_int_equal(f.alproto, ALP_SMB);
+	const struct app_frame *fr = smb_frame(&a, "nbss.pdu");
+	assert_non_null(fr);
+	assert_int_equal(fr->len, sizeof(rec));
+	assert_int_equal(smb_frame(&a, "nbss.hdr")->len, 4);
+	assert_int_equal(smb_frame(&a, "smb2.hdr")->len, 64);
+	fr = smb_frame(&a, "smb2.data");
+	assert_int_equal(fr->len, 40);
+	assert_int_equal(fr->missing, 0);
+	assert_memory_equal(fr->p, "abcdefgh", 8);
+	assert_null(smb_frame(&a, "smb1.hdr"));
+	/* the same record cut: 70 bytes of its 108, then a gap */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(rec, 70), 70, 0);
+	assert_null(smb_frame(&a, "smb2.data"));
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, (uint32_t)sizeof(rec) - 70, STREAM_GAP);
+	assert_null(smb_frame(&a, "smb2.data")); /* not on the gap's own packet */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, guard_copy(rec, sizeof(rec)), sizeof(rec), 0);
+	fr = &a.tx.frames[0]; /* first on the packet after */
+	assert_int_equal(fr->type, app_frame_lookup("nbss.pdu", ALP_SMB, &(int){ 0 }));
+	assert_int_equal(fr->len, 70);
+	assert_int_equal(fr->missing, sizeof(rec) - 70);
+	fr = smb_frame(&a, "smb2.data");
+	assert_int_equal(fr->len, 70 - 4 - 64);
+	assert_int_equal(fr->missing, sizeof(rec) - 70);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
 }
 
 /* ---- SMTP ---- */
@@ -4349,6 +4575,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
+		cmocka_unit_test(test_smb1_tx_cnt),
+		cmocka_unit_test(test_smb_frames),
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
@@ -4380,12 +4608,14 @@ int main(void)
 		cmocka_unit_test(test_http_file_past_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
+		cmocka_unit_test(test_ftp_memcap),
 		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
 		cmocka_unit_test(test_http2_br),
 		cmocka_unit_test(test_http2_limits),
 		cmocka_unit_test(test_http2_doh),
+		cmocka_unit_test(test_http2_doh_reset),
 		cmocka_unit_test(test_mdns),
 		cmocka_unit_test(test_btdht),
 		cmocka_unit_test(test_ntp),

@@ -137,7 +137,7 @@ static void feed(struct app_ctx *a, struct flow *f, int dir, const struct msg *m
 
 static void setup(struct app_ctx *a, struct flow *f)
 {
-	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0 };
+	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0, 0 };
 	app_ctx_init(a, &c, &cnt);
 	memset(f, 0, sizeof(*f));
 	f->key.proto = 6;
@@ -536,7 +536,7 @@ static void test_dcerpc_tcp(void **state)
 	struct app_ctx a;
 	struct flow f;
 	struct msg m;
-	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0 };
+	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0, 0 };
 	app_ctx_init(&a, &c, &cnt);
 	memset(&f, 0, sizeof(f));
 	f.key.proto = 6;
@@ -654,7 +654,7 @@ static void test_dcerpc_fragments(void **state)
 	struct flow f;
 	struct msg m;
 	struct seen s;
-	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0 };
+	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0, 0 };
 	app_ctx_init(&a, &c, &cnt);
 	memset(&f, 0, sizeof(f));
 	f.key.proto = 6;
@@ -773,7 +773,7 @@ static void test_dcerpc_udp(void **state)
 	struct msg m;
 	struct seen s;
 	struct packet p;
-	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0 };
+	struct app_cfg c = { 1024, 1024, 1 << 22, false, 0, 0 };
 	app_ctx_init(&a, &c, &cnt);
 	memset(&f, 0, sizeof(f));
 	memset(&s, 0, sizeof(s));

@@ -942,9 +942,13 @@ static void test_frame_and_websocket(void **state)
 	pcre2_match_data_free(st.md);
 	rule_free(r);
 	/* a frame vigil does not know: skipped, named */
-	assert_null(parse("alert smb any any -> any any (frame:smb2.data; content:\"x\"; sid:1;)"));
+	assert_null(parse("alert http2 any any -> any any (frame:http2.data; content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
-	assert_string_equal(pc.kw, "frame:smb2.data");
+	assert_string_equal(pc.kw, "frame:http2.data");
+	/* SMB's, named within the smb protocol */
+	r = parse("alert smb any any -> any any (frame:smb2.data; content:\"x\"; sid:1;)");
+	assert_non_null(r);
+	rule_free(r);
 	assert_null(parse("alert mqtt any any -> any any (frame:nope; content:\"x\"; sid:1;)"));
 	assert_true(pc.unsupported);
 	/* websocket conditions */
