@@ -64,6 +64,7 @@ enum { DETECT_ACT_ALERT, DETECT_ACT_PASS, DETECT_ACT_DROP, DETECT_ACT_REJECT };
 #endif
 struct detect_alert {
 	uint32_t sid, gid, rev;
+	uint32_t ridx;     /* the rule's index in the engine (its rank: lower first) */
 	uint8_t action;    /* enum rule_action: 0 alert, 1 pass, 2 drop, 3 reject */
 	uint8_t severity;
 	uint8_t target;    /* 0 none, 1 src_ip, 2 dest_ip */

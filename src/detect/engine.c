@@ -3152,6 +3152,23 @@ static bool h2_scoped(const struct rule *r, const struct flow *f)
 	return true;
 }
 
+/* Where the alert of r goes: the next free slot, or, once a packet has
+ * DETECT_MAX_ALERTS, the slot of the lowest-priority alert (the highest
+ * rule index: rules are ordered by action and priority) if r ranks
+ * above it, as Suricata keeps a packet's most important alerts when
+ * its alert queue is full (the second HTTP/2 stream of a packet, say,
+ * against the first's); NULL when r ranks below all of them. */
+static struct detect_alert *alert_slot(struct detect_result *res, const struct rule *r)
+{
+	if (res->cnt < DETECT_MAX_ALERTS)
+		return &res->a[res->cnt++];
+	unsigned worst = 0;
+	for (unsigned i = 1; i < res->cnt; i++)
+		if (res->a[i].ridx > res->a[worst].ridx)
+			worst = i;
+	return r->idx < res->a[worst].ridx ? &res->a[worst] : NULL;
+}
+
 /* One pass of a packet's detection.  sel: the HTTP/2 stream (app_tx.h2
  * index) whose buffers the app-layer rules see, -1 all; h2_only: only
  * the app-layer rules of the flow's protocol run (a second stream of the
@@ -3357,7 +3374,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				 * pass match is not an alert, unless the rule says
 				 * "alert;" (Suricata 8) */
 				stop = true;
-				if (!r->pass_alert || res->cnt >= DETECT_MAX_ALERTS)
+				if (!r->pass_alert)
 					continue;
 			}
 			if (r->action == ACT_PASS) {
@@ -3371,9 +3388,10 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				res->flow_drop = true;
 			if (r->filestore)
 				res->filestore = true;
-			if (r->noalert || res->cnt >= DETECT_MAX_ALERTS)
+			struct detect_alert *al = r->noalert ? NULL : alert_slot(res, r);
+			if (!al)
 				continue;
-			struct detect_alert *al = &res->a[res->cnt++];
+			al->ridx = r->idx;
 			al->sid = r->sid;
 			al->gid = r->gid;
 			al->rev = r->rev;
