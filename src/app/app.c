@@ -172,6 +172,14 @@ size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t 
 	return full;
 }
 
+void app_file_heads(struct app_ctx *a, const struct app_file *fi)
+{
+	if (fi->req && !a->tx.http_req)
+		a->tx.http_req = fi->req;
+	if (fi->to_client && fi->resp && !a->tx.http_resp)
+		a->tx.http_resp = fi->resp;
+}
+
 struct app_file *app_file_slot(struct app_ctx *a)
 {
 	if (a->tx.nfiles >= APP_FILES_PER_PKT)
@@ -813,9 +821,10 @@ static void on_http_end(void *ctx, bool request, uint64_t sent_len)
 	}
 	if (hs->body[request ? 0 : 1].fopen) {
 		struct app_file *fi = app_file_slot(cb->a);
-		if (fi)
+		if (fi) {
 			file_fill(fi, hs, request ? 0 : 1, false);
-		else
+			app_file_heads(cb->a, fi);
+		} else
 			file_track_free(&hs->ft[request ? 0 : 1]);
 		hs->body[request ? 0 : 1].fopen = false;
 	}
@@ -2038,17 +2047,6 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 	a->cur = f;
 	app_stream_data_in(a, f, dir, data, len, flags);
 	a->cur = NULL;
-	/* an HTTP file that ended on this packet (a multipart part, a body)
-	 * shows its transaction's heads with it, so that a rule reading
-	 * both (http.method with filename) sees them together, as
-	 * Suricata's transaction inspection does */
-	for (unsigned i = 0; i < a->tx.nfiles && i < APP_FILES_PER_PKT; i++) {
-		const struct app_file *fi = a->tx.files[i];
-		if (fi->req && fi->req->valid && !a->tx.http_req)
-			a->tx.http_req = fi->req;
-		if (fi->to_client && fi->resp && fi->resp->valid && !a->tx.http_resp)
-			a->tx.http_resp = fi->resp;
-	}
 }
 
 void app_udp(struct app_ctx *a, struct flow *f, struct packet *p)

@@ -62,7 +62,8 @@ static void part_end(struct app_ctx *a, struct mpart *m, const struct http_msg *
 	fi->size = m->size;
 	fi->truncated = truncated;
 	fi->tx_id = tx_id;
-	fi->req = req;
+	fi->req = req && req->valid ? req : NULL;
+	app_file_heads(a, fi);
 	file_track_end(&m->ft, &fi->facts, !truncated);
 	struct http_body *b = &m->body[m->cur];
 	if (b->len) {
