@@ -36,6 +36,7 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 			   uint32_t len, unsigned flags)
 {
 	struct worker *w = ud;
+	w->got[dir & 1] = true;
 	if (w->app_on)
 		app_stream_data(&w->app, f, dir, data, len, flags);
 	if (w->dt)
@@ -85,7 +86,142 @@ static void pol_emit(struct worker *w, enum eve_at at, const struct packet *p, c
 	eve_policy_alert(&w->out, at, p, f, ts, &w->pa, &w->ec);
 }
 
-static int run_detect(struct worker *w, struct packet *p);
+static int run_detect(struct worker *w, struct packet *p, const struct app_tx *tx);
+static void pseudo_packet(struct packet *p, struct flow *f, int d);
+
+/* Acknowledged delivery, as Suricata's IDS mode: a direction's bytes
+ * reach the parsers on the peer's packet that acknowledges them (records
+ * are written there), and the rule engine inspects them on the
+ * direction's next packet.  Keeping a transaction's pointers across
+ * packets is unsafe (parsing moves them), so the inspection runs at once,
+ * on a pseudo-packet of the direction (PKT_ACKED_DATA: app-layer and
+ * stream rules only), and only its alerts wait: rendered but for what
+ * depends on the packet that writes them (envelope, flow counters,
+ * payload), at most HELD_ALERTS_MAX a direction, more are counted and
+ * lost.  Detection's side effects (flowbits, thresholds) happen one
+ * packet early. */
+#define HELD_ALERTS_MAX 32
+
+struct held_alert {
+	uint32_t sid, gid;
+	uint32_t split, len, fast_len;
+	bool stream;
+	char data[]; /* the eve fragment (len), then the fast.log line (fast_len) */
+};
+
+struct held_alerts {
+	unsigned cnt;
+	struct held_alert *a[HELD_ALERTS_MAX];
+};
+
+static void held_free(struct reasm_dir *rd)
+{
+	struct held_alerts *ha = rd ? rd->alerts : NULL;
+	if (!ha)
+		return;
+	for (unsigned i = 0; i < ha->cnt; i++)
+		v_free(ha->a[i]);
+	v_free(ha);
+	rd->alerts = NULL;
+}
+
+/* Alert a, found on the pseudo-packet p, kept for p's direction. */
+static void hold_alert(struct worker *w, const struct packet *p, const struct app_tx *tx,
+		       const struct detect_alert *a)
+{
+	struct reasm_dir *rd = p->flow->stream[p->dir & 1];
+	if (!rd)
+		return;
+	if (!rd->alerts && !(rd->alerts = v_calloc(1, sizeof(*rd->alerts))))
+		return;
+	struct held_alerts *ha = rd->alerts;
+	if (ha->cnt >= HELD_ALERTS_MAX) {
+		CNT_INC(&w->cnt, DETECT_ALERT_QUEUE_OVERFLOW);
+		return;
+	}
+	size_t split = 0;
+	jb_reset(&w->dfr);
+	jb_reset(&w->dfast);
+	if (w->eve && w->ec.alert)
+		eve_alert_defer(&w->dfr, p, tx, a, &w->ec, &split);
+	if (w->fast)
+		fast_log_line(&w->dfast, p, a, false);
+	if (w->dfr.oom || w->dfast.oom || w->dfr.len > UINT32_MAX / 2 || w->dfast.len > UINT32_MAX / 2)
+		return;
+	struct held_alert *h = v_malloc(sizeof(*h) + w->dfr.len + w->dfast.len);
+	if (!h)
+		return;
+	h->sid = a->sid;
+	h->gid = a->gid;
+	h->split = (uint32_t)split;
+	h->len = (uint32_t)w->dfr.len;
+	h->fast_len = (uint32_t)w->dfast.len;
+	h->stream = a->stream;
+	if (h->len)
+		memcpy(h->data, w->dfr.buf, h->len);
+	if (h->fast_len)
+		memcpy(h->data + h->len, w->dfast.buf, h->fast_len);
+	ha->a[ha->cnt++] = h;
+}
+
+/* Writes the alerts held for p's direction of flow f, on p (before p's
+ * own); a flow passed since has them dropped (not inspected, as Suricata). */
+static void held_write(struct worker *w, struct flow *f, const struct packet *p)
+{
+	struct reasm_dir *rd = f && f->key.proto == 6 ? f->stream[p->dir & 1] : NULL;
+	struct held_alerts *ha = rd ? rd->alerts : NULL;
+	if (!ha)
+		return;
+	for (unsigned i = 0; i < ha->cnt && !(f->flags & FLOW_F_PASS); i++) {
+		const struct held_alert *h = ha->a[i];
+		if (w->nheld < ARRAY_SIZE(w->held_sid)) {
+			w->held_sid[w->nheld] = h->sid;
+			w->held_gid[w->nheld++] = h->gid;
+		}
+		if (w->eve && h->len)
+			eve_alert_deferred(&w->out, p, h->data, h->split, h->len, h->stream, &w->ec);
+		if (w->fast && h->fast_len) {
+			/* the line with p's time: up to the two spaces after it */
+			const char *l = h->data + h->len, *e = l + h->fast_len;
+			const char *sp = memmem(l, h->fast_len, "  ", 2);
+			struct detect_alert none = { 0 };
+			jb_reset(&w->dfast);
+			fast_log_line(&w->dfast, p, &none, false);
+			const char *nsp = w->dfast.len ? memmem(w->dfast.buf, w->dfast.len, "  ", 2) : NULL;
+			if (sp && nsp) {
+				jb_append(&w->fastbuf, w->dfast.buf, (size_t)(nsp - w->dfast.buf));
+				jb_append(&w->fastbuf, sp, (size_t)(e - sp));
+			} else {
+				jb_append(&w->fastbuf, l, h->fast_len);
+			}
+		}
+	}
+	held_free(rd);
+}
+
+/* Whether a rule's alert on wire packet p was written already, held
+ * for p (a rule alerts once a packet, as Suricata's). */
+static bool held_written(const struct worker *w, const struct packet *p,
+			 const struct detect_alert *a)
+{
+	if (p->flags & PKT_PSEUDO)
+		return false;
+	for (unsigned i = 0; i < w->nheld; i++)
+		if (w->held_sid[i] == a->sid && w->held_gid[i] == a->gid)
+			return true;
+	return false;
+}
+
+/* Inspects direction d's data just parsed on the other direction's
+ * packet (its alerts held for d's next packet). */
+static bool inspect_acked(struct worker *w, struct flow *f, int d)
+{
+	struct packet *q = &w->pseudo;
+	pseudo_packet(q, f, d);
+	q->flags |= PKT_ACKED_DATA;
+	run_detect(w, q, &w->app.tx);
+	return w->dres.filestore;
+}
 
 /* Suricata's flow-timeout pseudo-packet: a TCP direction still holding
  * bytes at the flow's end (never acknowledged, or behind a hole) has
@@ -137,7 +273,7 @@ static void flush_held(struct worker *w, struct flow *f)
 		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 		bool keep_files = false;
 		if (w->rules && w->dt) {
-			run_detect(w, p);
+			run_detect(w, p, &w->app.tx);
 			keep_files = w->dres.filestore;
 		}
 		if (w->eve)
@@ -153,7 +289,20 @@ static void flush_held(struct worker *w, struct flow *f)
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
+	if (f->key.proto == 6) {
+		/* the alerts still held for a direction: on a pseudo-packet of
+		 * it, as Suricata inspects at the flow's end */
+		for (int d = 0; d < 2; d++) {
+			const struct reasm_dir *rd = f->stream[d];
+			if (rd && rd->alerts) {
+				pseudo_packet(&w->pseudo, f, d);
+				held_write(w, f, &w->pseudo);
+			}
+		}
+	}
 	flush_held(w, f);
+	for (int d = 0; d < 2 && f->key.proto == 6; d++)
+		held_free(f->stream[d]); /* (what flush_held's inspection held) */
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	files_settle(w, NULL, f, false);
 	/* what the protocols never wrote for it; not for a dropped flow, whose
@@ -1002,11 +1151,11 @@ static void suppress_alerts(struct worker *w, const struct packet *p, struct det
 	}
 }
 
-static int run_detect(struct worker *w, struct packet *p)
+static int run_detect(struct worker *w, struct packet *p, const struct app_tx *tx)
 {
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
-	detect_packet(w->de, w->dt, p, &w->app.tx, res);
+	detect_packet(w->de, w->dt, p, tx, res);
 	if (res->nolog_tx)
 		app_tx_nolog(&w->app, f);
 	if (res->cnt && identity_suppressions(w->ec.idm))
@@ -1032,12 +1181,18 @@ static int run_detect(struct worker *w, struct packet *p)
 	}
 	for (unsigned i = 0; i < res->cnt; i++) {
 		const struct detect_alert *a = &res->a[i];
+		if (held_written(w, p, a))
+			continue;
 		bool ab = blocked && (a->action == DETECT_ACT_DROP || a->action == DETECT_ACT_REJECT);
 		CNT_INC(&w->cnt, DETECT_ALERT);
 		if (f)
 			f->flags |= FLOW_F_ALERTED;
+		if (p->flags & PKT_ACKED_DATA) {
+			hold_alert(w, p, tx, a);
+			continue;
+		}
 		if (w->eve && w->ec.alert)
-			eve_alert_record(&w->out, p, &w->app.tx, a, ab, &w->ec);
+			eve_alert_record(&w->out, p, tx, a, ab, &w->ec);
 		if (w->fast)
 			fast_log_line(&w->fastbuf, p, a, ab);
 	}
@@ -1206,6 +1361,8 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		goto events;
 	}
 	app_tx_reset(&w->app);
+	w->got[0] = w->got[1] = false;
+	w->nheld = 0;
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
 		stream_packet(&w->rc, p);
 		/* the reassembly memcap: no state for the session, or a segment
@@ -1248,13 +1405,22 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		CNT_INC(&w->cnt, FLOW_BYPASSED);
 	}
 	bool keep_files = false;
+	/* acknowledged delivery: what this packet parsed of the other
+	 * direction is inspected now for that direction's next packet, and
+	 * what was held for this direction is written first */
+	bool tcp = f && p->proto == 6 && (p->flags & PKT_HAS_PORTS) && w->rc.ack_gated;
+	bool other = tcp && w->got[!(p->dir & 1)];
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt && !w->xp_nodetect) {
+			if (other)
+				keep_files = inspect_acked(w, f, !(p->dir & 1));
+			if (tcp)
+				held_write(w, f, p);
 			if (detect_tagged(p) && w->eve && w->ec.tagged_packets)
 				eve_packet_record(&w->out, p, &w->ec);
-			verdict = run_detect(w, p);
-			keep_files = w->dres.filestore;
+			verdict = run_detect(w, p, other && !w->got[p->dir & 1] ? NULL : &w->app.tx);
+			keep_files |= w->dres.filestore;
 		}
 	}
 	/* the protocols' records (one table: eve_app_records), after the
@@ -1327,6 +1493,8 @@ void worker_fini(struct worker *w)
 	jb_fini(&w->scratch);
 	jb_fini(&w->meta);
 	jb_fini(&w->fastbuf);
+	jb_fini(&w->dfr);
+	jb_fini(&w->dfast);
 	detect_thread_free(w->dt);
 	w->dt = NULL;
 }

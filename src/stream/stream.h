@@ -60,6 +60,7 @@ struct reasm_dir {
 	bool init, depth_reached, ended;
 	bool edge_set, ungated;   /* ungated: the flow is ending, deliver all */
 	bool close_pending;       /* the sender closed; the app layer is told once held bytes are out */
+	struct held_alerts *alerts; /* ack_gated: the consumer's, for this direction's next packet */
 };
 
 struct reasm_ctx {
