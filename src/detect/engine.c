@@ -3263,7 +3263,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (acked && !rule_app_side(r))
 				continue;
 			/* IP-only rules: the first packet of each flow direction */
-			if (r->ip_only && f && f->pkts[p->dir & 1] != 1)
+			if (r->ip_only && f && (f->pkts[p->dir & 1] != 1 || (p->flags & PKT_PSEUDO)))
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||

@@ -223,6 +223,38 @@ static bool inspect_acked(struct worker *w, struct flow *f, int d)
 	return w->dres.filestore;
 }
 
+static void dns_anomalies(struct worker *w, struct packet *p);
+
+/* Wire packet p acknowledged (only) the other direction's bytes: they
+ * were parsed on it; they are inspected for that direction, and their
+ * records and files written on p, before p's own work starts from an
+ * empty app_tx (what app_tcp_packet adds for p's direction, p's
+ * detection).  An app-layer error or an encryption start carries over. */
+static void acked_other(struct worker *w, struct packet *p, struct flow *f)
+{
+	bool keep_files = false;
+	if (w->rules) {
+		worker_check_rules(w);
+		if (w->dt && !w->xp_nodetect)
+			keep_files = inspect_acked(w, f, !(p->dir & 1));
+	}
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	if (w->eve)
+		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
+	if (w->app.tx.nfiles) {
+		files_settle(w, p, f, keep_files);
+		if (w->eve)
+			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+	}
+	if (w->app.tx.ndns)
+		dns_anomalies(w, p);
+	bool perr = w->app.tx.parser_error, enc = w->app.tx.encrypted;
+	app_tx_reset(&w->app);
+	w->app.tx.parser_error = perr;
+	w->app.tx.encrypted = enc;
+	w->got[!(p->dir & 1)] = false;
+}
+
 /* Suricata's flow-timeout pseudo-packet: a TCP direction still holding
  * bytes at the flow's end (never acknowledged, or behind a hole) has
  * them delivered and inspected on a packet made for it, in that
@@ -1371,6 +1403,17 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 			goto events;
 		if ((p->flags & PKT_XP_REASM_MEMCAP) && xp_apply(w, p, f, XP_REASM_MEMCAP, &verdict))
 			goto events;
+		/* the other direction's close, once its held bytes are out, is
+		 * part of what this packet parsed of it */
+		int od = !(p->dir & 1);
+		struct reasm_dir *ord = f->stream[od];
+		if (w->rc.ack_gated && w->app_on && ord && ord->close_pending && !reasm_pending(ord)) {
+			ord->close_pending = false;
+			app_tcp_close(&w->app, f, od);
+			w->got[od] = true;
+		}
+		if (w->rc.ack_gated && w->got[od] && !w->got[p->dir & 1])
+			acked_other(w, p, f);
 		if (w->app_on && f->app)
 			app_tcp_packet(&w->app, f, p->dir);
 		/* (a FIN or RST the stream engine ignored ends nothing; a
@@ -1406,8 +1449,9 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	}
 	bool keep_files = false;
 	/* acknowledged delivery: what this packet parsed of the other
-	 * direction is inspected now for that direction's next packet, and
-	 * what was held for this direction is written first */
+	 * direction (with some of its own: acked_other did the rest) is
+	 * inspected now for that direction's next packet, and what was held
+	 * for this direction is written first */
 	bool tcp = f && p->proto == 6 && (p->flags & PKT_HAS_PORTS) && w->rc.ack_gated;
 	bool other = tcp && w->got[!(p->dir & 1)];
 	if (w->rules) {
@@ -1419,7 +1463,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 				held_write(w, f, p);
 			if (detect_tagged(p) && w->eve && w->ec.tagged_packets)
 				eve_packet_record(&w->out, p, &w->ec);
-			verdict = run_detect(w, p, other && !w->got[p->dir & 1] ? NULL : &w->app.tx);
+			verdict = run_detect(w, p, &w->app.tx);
 			keep_files |= w->dres.filestore;
 		}
 	}
