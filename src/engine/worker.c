@@ -30,6 +30,9 @@ _Static_assert(XP_CNT(XP_MIDSTREAM, XP_PASS_FLOW) == CNT_XP_MIDSTREAM_PASS_FLOW 
 
 #define OUT_BATCH (64 * 1024)
 
+static void settle_segment(struct worker *w, struct packet *p);
+static void acked_other(struct worker *w, struct packet *p, struct flow *f);
+
 /* The consumer of reassembled data: the rule engine's stream windows
  * (the app-layer parsers attach here too). */
 static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *data,
@@ -41,6 +44,10 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 		app_stream_data(&w->app, f, dir, data, len, flags);
 	if (w->dt)
 		detect_stream_data(w->dt, f, dir, data, len, flags);
+	if (w->settle && data && len && (w->settle->dir & 1) == (dir & 1))
+		settle_segment(w, w->settle);
+	else if (w->acking && data && len && (w->pkt.dir & 1) != (dir & 1) && f == w->pkt.flow)
+		acked_other(w, &w->pkt, f); /* each segment the packet acknowledged */
 }
 
 /* The files that closed on packet p of flow f (p NULL: at the flow's
@@ -276,6 +283,31 @@ static void pseudo_packet(struct packet *p, struct flow *f, int d)
 	p->dir = (uint8_t)d;
 }
 
+/* At the flow's end, one segment of what a direction held, on its
+ * pseudo-packet p: inspected and logged as a wire packet's would have
+ * been (Suricata inspects each transaction; a segment is vigil's
+ * nearest unit). */
+static void settle_segment(struct worker *w, struct packet *p)
+{
+	struct flow *f = p->flow;
+	w->settle = NULL; /* (not again from within) */
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	bool keep_files = false;
+	if (w->rules && w->dt) {
+		run_detect(w, p, &w->app.tx);
+		keep_files = w->dres.filestore;
+	}
+	if (w->eve)
+		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
+	if (w->app.tx.nfiles) {
+		files_settle(w, p, f, keep_files);
+		if (w->eve)
+			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+	}
+	app_tx_reset(&w->app);
+	w->settle = p;
+}
+
 static void flush_held(struct worker *w, struct flow *f)
 {
 	if (f->key.proto != 6 || (f->flags & (FLOW_F_BYPASS | FLOW_F_DROP)))
@@ -300,7 +332,9 @@ static void flush_held(struct worker *w, struct flow *f)
 			continue;
 		pseudo_packet(p, f, d);
 		app_tx_reset(&w->app);
+		w->settle = p;
 		reasm_finish(&w->rc, rd, f, d);
+		w->settle = NULL;
 		rd->close_pending = false;
 		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 		bool keep_files = false;
@@ -1396,7 +1430,9 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	w->got[0] = w->got[1] = false;
 	w->nheld = 0;
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
+		w->acking = w->rc.ack_gated;
 		stream_packet(&w->rc, p);
+		w->acking = false;
 		/* the reassembly memcap: no state for the session, or a segment
 		 * not buffered */
 		if ((p->flags & PKT_XP_STREAM_MEMCAP) && xp_apply(w, p, f, XP_STREAM_MEMCAP, &verdict))
