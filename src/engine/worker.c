@@ -1353,10 +1353,13 @@ static bool xp_apply(struct worker *w, struct packet *p, struct flow *f, enum xp
 
 /* A TCP direction is over for the parsers: now, or once the bytes it
  * still holds are delivered. */
-static void tcp_close(struct worker *w, struct flow *f, int dir)
+static void tcp_close(struct worker *w, struct flow *f, int dir, bool rst)
 {
 	struct reasm_dir *rd = f->stream[dir];
-	if (w->rc.ack_gated && reasm_pending(rd))
+	/* (a reset direction whose held bytes begin past a hole is over for
+	 * the parsers now: what lies past it is not parsed) */
+	bool hole = rst && reasm_hole_first(rd);
+	if (w->rc.ack_gated && reasm_pending(rd) && !hole)
 		rd->close_pending = true;
 	else
 		app_tcp_close(&w->app, f, dir);
@@ -1457,10 +1460,10 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		 * they are out, or at the flow's end) */
 		bool taken = !(p->flags & PKT_STREAM_IGNORED);
 		if ((p->tcp_flags & TH_FIN) && w->app_on && taken)
-			tcp_close(w, f, p->dir);
+			tcp_close(w, f, p->dir, false);
 		if ((p->tcp_flags & TH_RST) && w->app_on && taken) { /* both directions are over */
-			tcp_close(w, f, 0);
-			tcp_close(w, f, 1);
+			tcp_close(w, f, 0, true);
+			tcp_close(w, f, 1, true);
 		}
 		for (int x = 0; x < 2 && w->app_on; x++) {
 			struct reasm_dir *rd = f->stream[x];

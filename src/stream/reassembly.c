@@ -389,6 +389,11 @@ void reasm_finish(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, in
 	}
 }
 
+bool reasm_hole_first(const struct reasm_dir *rd)
+{
+	return rd && rd->ooo && SEQ_GT(rd->ooo->seq, rd->next_seq);
+}
+
 void reasm_dir_fini(struct reasm_ctx *rc, struct reasm_dir *rd)
 {
 	while (rd->ooo) {

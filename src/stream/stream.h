@@ -90,6 +90,8 @@ void reasm_ack(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int d
 	       struct packet *p, uint32_t ack);
 
 /* Whether bytes are held in rd (buffered, not yet delivered). */
+/* Whether the first bytes rd holds lie past a hole. */
+bool reasm_hole_first(const struct reasm_dir *rd);
 static inline bool reasm_pending(const struct reasm_dir *rd)
 {
 	return rd && rd->ooo;
