@@ -231,6 +231,8 @@ static bool inspect_acked(struct worker *w, struct flow *f, int d)
 }
 
 static void dns_anomalies(struct worker *w, struct packet *p);
+static void policy_check(struct worker *w, struct packet *p, int *verdict);
+static void allow_check(struct worker *w, struct packet *p, int *verdict);
 
 /* Wire packet p acknowledged (only) the other direction's bytes: they
  * were parsed on it; they are inspected for that direction, and their
@@ -255,6 +257,19 @@ static void acked_other(struct worker *w, struct packet *p, struct flow *f)
 	}
 	if (w->app.tx.ndns)
 		dns_anomalies(w, p);
+	/* the names the other side said (http.host, tls.sni...): checked
+	 * against the policy here, where they were parsed (IDS: no verdict) */
+	if (!blocklists_empty(w->bl) || (w->ec.idm && identity_count(w->ec.idm))) {
+		int pv = WV_ACCEPT;
+		struct packet *q = &w->pseudo;
+		pseudo_packet(q, f, !(p->dir & 1));
+		q->ts = p->ts;
+		q->pcap_cnt = p->pcap_cnt;
+		q->flags &= ~(uint32_t)PKT_PSEUDO;
+		if (!blocklists_empty(w->bl))
+			policy_check(w, q, &pv);
+		allow_check(w, q, &pv);
+	}
 	bool perr = w->app.tx.parser_error, enc = w->app.tx.encrypted;
 	app_tx_reset(&w->app);
 	w->app.tx.parser_error = perr;
