@@ -71,6 +71,10 @@ enum pkt_flags {
 	PKT_XP_STREAM_MEMCAP = 1u << 15, /* no reassembly state for the session (memcap) */
 	PKT_XP_REASM_MEMCAP = 1u << 16,  /* a segment not buffered (memcap) */
 	PKT_XP_FLOW_MEMCAP = 1u << 17,   /* no flow for it (flow.memcap) */
+	/* acknowledged delivery: a pseudo-packet (with PKT_PSEUDO) inspecting a
+	 * direction's data parsed on the peer's acknowledging packet; only
+	 * app-layer and stream rules run (worker.c inspect_acked) */
+	PKT_ACKED_DATA = 1u << 18,
 };
 
 #define PKT_MAX_EVENTS 8

@@ -3139,6 +3139,28 @@ static const struct binst *side_inst(struct detect_thread *dt, const struct rule
 	return &dt->bo[b];
 }
 
+static bool pkt_buffer(int b)
+{
+	return b == BUF_IP_SRC || b == BUF_IP_DST || b == BUF_IPV4_HDR || b == BUF_IPV6_HDR ||
+	       b == BUF_TCP_HDR || b == BUF_UDP_HDR || b == BUF_ICMPV4_HDR || b == BUF_ICMPV6_HDR;
+}
+
+/* Whether r inspects the app layer or the stream (payload), so that it
+ * runs on a direction's acknowledged data (PKT_ACKED_DATA): not a rule
+ * on packet fields alone. */
+static bool rule_app_side(const struct rule *r)
+{
+	if (r->alproto || r->nac || r->http_parts)
+		return true;
+	for (unsigned i = 0; i < r->nlists; i++)
+		if (r->lists[i].cnt && !pkt_buffer(r->lists[i].buf))
+			return true;
+	for (unsigned x = 0; x < r->nxl; x++)
+		if (!pkt_buffer(r->xl[x].buf))
+			return true;
+	return false;
+}
+
 /* Whether r is about one HTTP/2 stream (its buffers or conditions), so
  * that each stream of a packet is matched on its own: an app-layer rule
  * of the flow's protocol, not one on the packet's events. */
@@ -3194,6 +3216,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 	struct dflow *d = f ? f->detect : NULL;
 	struct win *w = d && d->w[p->dir].fresh ? &d->w[p->dir] : NULL;
 	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
+	bool acked = p->flags & PKT_ACKED_DATA;
 
 	dt->ntouched = 0;
 	dt->bo_ready = false;
@@ -3252,8 +3275,12 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				continue;
 			if (h2_only && !h2_scoped(r, f))
 				continue;
+			/* a direction's acknowledged data (acked): its app-layer
+			 * and stream rules, not the pseudo-packet's */
+			if (acked && !rule_app_side(r))
+				continue;
 			/* IP-only rules: the first packet of each flow direction */
-			if (r->ip_only && f && f->pkts[p->dir & 1] != 1)
+			if (r->ip_only && f && (f->pkts[p->dir & 1] != 1 || (p->flags & PKT_PSEUDO)))
 				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||
@@ -3291,7 +3318,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 					st.len = w->len;
 					stream = true;
 				} else {
-					if (r->flow_flags & RF_ONLY_STREAM)
+					if ((r->flow_flags & RF_ONLY_STREAM) || acked)
 						continue;
 					st.buf = p->payload;
 					st.len = p->payload_len;

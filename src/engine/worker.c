@@ -30,16 +30,24 @@ _Static_assert(XP_CNT(XP_MIDSTREAM, XP_PASS_FLOW) == CNT_XP_MIDSTREAM_PASS_FLOW 
 
 #define OUT_BATCH (64 * 1024)
 
+static void settle_segment(struct worker *w, struct packet *p);
+static void acked_other(struct worker *w, struct packet *p, struct flow *f);
+
 /* The consumer of reassembled data: the rule engine's stream windows
  * (the app-layer parsers attach here too). */
 static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *data,
 			   uint32_t len, unsigned flags)
 {
 	struct worker *w = ud;
+	w->got[dir & 1] = true;
 	if (w->app_on)
 		app_stream_data(&w->app, f, dir, data, len, flags);
 	if (w->dt)
 		detect_stream_data(w->dt, f, dir, data, len, flags);
+	if (w->settle && data && len && (w->settle->dir & 1) == (dir & 1))
+		settle_segment(w, w->settle);
+	else if (w->acking && data && len && (w->pkt.dir & 1) != (dir & 1) && f == w->pkt.flow)
+		acked_other(w, &w->pkt, f); /* each segment the packet acknowledged */
 }
 
 /* The files that closed on packet p of flow f (p NULL: at the flow's
@@ -85,7 +93,189 @@ static void pol_emit(struct worker *w, enum eve_at at, const struct packet *p, c
 	eve_policy_alert(&w->out, at, p, f, ts, &w->pa, &w->ec);
 }
 
-static int run_detect(struct worker *w, struct packet *p);
+static int run_detect(struct worker *w, struct packet *p, const struct app_tx *tx);
+static void pseudo_packet(struct packet *p, struct flow *f, int d);
+
+/* Acknowledged delivery, as Suricata's IDS mode: a direction's bytes
+ * reach the parsers on the peer's packet that acknowledges them (records
+ * are written there), and the rule engine inspects them on the
+ * direction's next packet.  Keeping a transaction's pointers across
+ * packets is unsafe (parsing moves them), so the inspection runs at once,
+ * on a pseudo-packet of the direction (PKT_ACKED_DATA: app-layer and
+ * stream rules only), and only its alerts wait: rendered but for what
+ * depends on the packet that writes them (envelope, flow counters,
+ * payload), at most HELD_ALERTS_MAX a direction, more are counted and
+ * lost.  Detection's side effects (flowbits, thresholds) happen one
+ * packet early. */
+#define HELD_ALERTS_MAX 32
+
+struct held_alert {
+	uint32_t sid, gid;
+	uint32_t split, len, fast_len;
+	bool stream;
+	char data[]; /* the eve fragment (len), then the fast.log line (fast_len) */
+};
+
+struct held_alerts {
+	unsigned cnt;
+	struct held_alert *a[HELD_ALERTS_MAX];
+};
+
+static void held_free(struct reasm_dir *rd)
+{
+	struct held_alerts *ha = rd ? rd->alerts : NULL;
+	if (!ha)
+		return;
+	for (unsigned i = 0; i < ha->cnt; i++)
+		v_free(ha->a[i]);
+	v_free(ha);
+	rd->alerts = NULL;
+}
+
+/* Alert a, found on the pseudo-packet p, kept for p's direction. */
+static void hold_alert(struct worker *w, const struct packet *p, const struct app_tx *tx,
+		       const struct detect_alert *a)
+{
+	struct reasm_dir *rd = p->flow->stream[p->dir & 1];
+	if (!rd)
+		return;
+	if (!rd->alerts && !(rd->alerts = v_calloc(1, sizeof(*rd->alerts))))
+		return;
+	struct held_alerts *ha = rd->alerts;
+	if (ha->cnt >= HELD_ALERTS_MAX) {
+		CNT_INC(&w->cnt, DETECT_ALERT_QUEUE_OVERFLOW);
+		return;
+	}
+	size_t split = 0;
+	jb_reset(&w->dfr);
+	jb_reset(&w->dfast);
+	if (w->eve && w->ec.alert)
+		eve_alert_defer(&w->dfr, p, tx, a, &w->ec, &split);
+	if (w->fast)
+		fast_log_line(&w->dfast, p, a, false);
+	if (w->dfr.oom || w->dfast.oom || w->dfr.len > UINT32_MAX / 2 || w->dfast.len > UINT32_MAX / 2)
+		return;
+	struct held_alert *h = v_malloc(sizeof(*h) + w->dfr.len + w->dfast.len);
+	if (!h)
+		return;
+	h->sid = a->sid;
+	h->gid = a->gid;
+	h->split = (uint32_t)split;
+	h->len = (uint32_t)w->dfr.len;
+	h->fast_len = (uint32_t)w->dfast.len;
+	h->stream = a->stream;
+	if (h->len)
+		memcpy(h->data, w->dfr.buf, h->len);
+	if (h->fast_len)
+		memcpy(h->data + h->len, w->dfast.buf, h->fast_len);
+	ha->a[ha->cnt++] = h;
+}
+
+/* Writes the alerts held for p's direction of flow f, on p (before p's
+ * own); a flow passed since has them dropped (not inspected, as Suricata). */
+static void held_write(struct worker *w, struct flow *f, const struct packet *p)
+{
+	struct reasm_dir *rd = f && f->key.proto == 6 ? f->stream[p->dir & 1] : NULL;
+	struct held_alerts *ha = rd ? rd->alerts : NULL;
+	if (!ha)
+		return;
+	for (unsigned i = 0; i < ha->cnt && !(f->flags & FLOW_F_PASS); i++) {
+		const struct held_alert *h = ha->a[i];
+		if (w->nheld < ARRAY_SIZE(w->held_sid)) {
+			w->held_sid[w->nheld] = h->sid;
+			w->held_gid[w->nheld++] = h->gid;
+		}
+		if (w->eve && h->len)
+			eve_alert_deferred(&w->out, p, h->data, h->split, h->len, h->stream, &w->ec);
+		if (w->fast && h->fast_len) {
+			/* the line with p's time: up to the two spaces after it */
+			const char *l = h->data + h->len, *e = l + h->fast_len;
+			const char *sp = memmem(l, h->fast_len, "  ", 2);
+			struct detect_alert none = { 0 };
+			jb_reset(&w->dfast);
+			fast_log_line(&w->dfast, p, &none, false);
+			const char *nsp = w->dfast.len ? memmem(w->dfast.buf, w->dfast.len, "  ", 2) : NULL;
+			if (sp && nsp) {
+				jb_append(&w->fastbuf, w->dfast.buf, (size_t)(nsp - w->dfast.buf));
+				jb_append(&w->fastbuf, sp, (size_t)(e - sp));
+			} else {
+				jb_append(&w->fastbuf, l, h->fast_len);
+			}
+		}
+	}
+	held_free(rd);
+}
+
+/* Whether a rule's alert on wire packet p was written already, held
+ * for p (a rule alerts once a packet, as Suricata's). */
+static bool held_written(const struct worker *w, const struct packet *p,
+			 const struct detect_alert *a)
+{
+	if (p->flags & PKT_PSEUDO)
+		return false;
+	for (unsigned i = 0; i < w->nheld; i++)
+		if (w->held_sid[i] == a->sid && w->held_gid[i] == a->gid)
+			return true;
+	return false;
+}
+
+/* Inspects direction d's data just parsed on the other direction's
+ * packet (its alerts held for d's next packet). */
+static bool inspect_acked(struct worker *w, struct flow *f, int d)
+{
+	struct packet *q = &w->pseudo;
+	pseudo_packet(q, f, d);
+	q->flags |= PKT_ACKED_DATA;
+	run_detect(w, q, &w->app.tx);
+	return w->dres.filestore;
+}
+
+static void dns_anomalies(struct worker *w, struct packet *p);
+static void policy_check(struct worker *w, struct packet *p, int *verdict);
+static void allow_check(struct worker *w, struct packet *p, int *verdict);
+
+/* Wire packet p acknowledged (only) the other direction's bytes: they
+ * were parsed on it; they are inspected for that direction, and their
+ * records and files written on p, before p's own work starts from an
+ * empty app_tx (what app_tcp_packet adds for p's direction, p's
+ * detection).  An app-layer error or an encryption start carries over. */
+static void acked_other(struct worker *w, struct packet *p, struct flow *f)
+{
+	bool keep_files = false;
+	if (w->rules) {
+		worker_check_rules(w);
+		if (w->dt && !w->xp_nodetect)
+			keep_files = inspect_acked(w, f, !(p->dir & 1));
+	}
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	if (w->eve)
+		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
+	if (w->app.tx.nfiles) {
+		files_settle(w, p, f, keep_files);
+		if (w->eve)
+			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+	}
+	if (w->app.tx.ndns)
+		dns_anomalies(w, p);
+	/* the names the other side said (http.host, tls.sni...): checked
+	 * against the policy here, where they were parsed (IDS: no verdict) */
+	if (!blocklists_empty(w->bl) || (w->ec.idm && identity_count(w->ec.idm))) {
+		int pv = WV_ACCEPT;
+		struct packet *q = &w->pseudo;
+		pseudo_packet(q, f, !(p->dir & 1));
+		q->ts = p->ts;
+		q->pcap_cnt = p->pcap_cnt;
+		q->flags &= ~(uint32_t)PKT_PSEUDO;
+		if (!blocklists_empty(w->bl))
+			policy_check(w, q, &pv);
+		allow_check(w, q, &pv);
+	}
+	bool perr = w->app.tx.parser_error, enc = w->app.tx.encrypted;
+	app_tx_reset(&w->app);
+	w->app.tx.parser_error = perr;
+	w->app.tx.encrypted = enc;
+	w->got[!(p->dir & 1)] = false;
+}
 
 /* Suricata's flow-timeout pseudo-packet: a TCP direction still holding
  * bytes at the flow's end (never acknowledged, or behind a hole) has
@@ -106,6 +296,31 @@ static void pseudo_packet(struct packet *p, struct flow *f, int d)
 	p->tcp_flags = TH_ACK;
 	p->flow = f;
 	p->dir = (uint8_t)d;
+}
+
+/* At the flow's end, one segment of what a direction held, on its
+ * pseudo-packet p: inspected and logged as a wire packet's would have
+ * been (Suricata inspects each transaction; a segment is vigil's
+ * nearest unit). */
+static void settle_segment(struct worker *w, struct packet *p)
+{
+	struct flow *f = p->flow;
+	w->settle = NULL; /* (not again from within) */
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	bool keep_files = false;
+	if (w->rules && w->dt) {
+		run_detect(w, p, &w->app.tx);
+		keep_files = w->dres.filestore;
+	}
+	if (w->eve)
+		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
+	if (w->app.tx.nfiles) {
+		files_settle(w, p, f, keep_files);
+		if (w->eve)
+			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+	}
+	app_tx_reset(&w->app);
+	w->settle = p;
 }
 
 static void flush_held(struct worker *w, struct flow *f)
@@ -132,12 +347,14 @@ static void flush_held(struct worker *w, struct flow *f)
 			continue;
 		pseudo_packet(p, f, d);
 		app_tx_reset(&w->app);
+		w->settle = p;
 		reasm_finish(&w->rc, rd, f, d);
+		w->settle = NULL;
 		rd->close_pending = false;
 		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 		bool keep_files = false;
 		if (w->rules && w->dt) {
-			run_detect(w, p);
+			run_detect(w, p, &w->app.tx);
 			keep_files = w->dres.filestore;
 		}
 		if (w->eve)
@@ -153,7 +370,20 @@ static void flush_held(struct worker *w, struct flow *f)
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
+	if (f->key.proto == 6) {
+		/* the alerts still held for a direction: on a pseudo-packet of
+		 * it, as Suricata inspects at the flow's end */
+		for (int d = 0; d < 2; d++) {
+			const struct reasm_dir *rd = f->stream[d];
+			if (rd && rd->alerts) {
+				pseudo_packet(&w->pseudo, f, d);
+				held_write(w, f, &w->pseudo);
+			}
+		}
+	}
 	flush_held(w, f);
+	for (int d = 0; d < 2 && f->key.proto == 6; d++)
+		held_free(f->stream[d]); /* (what flush_held's inspection held) */
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	files_settle(w, NULL, f, false);
 	/* what the protocols never wrote for it; not for a dropped flow, whose
@@ -1003,11 +1233,11 @@ static void suppress_alerts(struct worker *w, const struct packet *p, struct det
 	}
 }
 
-static int run_detect(struct worker *w, struct packet *p)
+static int run_detect(struct worker *w, struct packet *p, const struct app_tx *tx)
 {
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
-	detect_packet(w->de, w->dt, p, &w->app.tx, res);
+	detect_packet(w->de, w->dt, p, tx, res);
 	if (res->nolog_tx)
 		app_tx_nolog(&w->app, f);
 	if (res->cnt && identity_suppressions(w->ec.idm))
@@ -1033,12 +1263,18 @@ static int run_detect(struct worker *w, struct packet *p)
 	}
 	for (unsigned i = 0; i < res->cnt; i++) {
 		const struct detect_alert *a = &res->a[i];
+		if (held_written(w, p, a))
+			continue;
 		bool ab = blocked && (a->action == DETECT_ACT_DROP || a->action == DETECT_ACT_REJECT);
 		CNT_INC(&w->cnt, DETECT_ALERT);
 		if (f)
 			f->flags |= FLOW_F_ALERTED;
+		if (p->flags & PKT_ACKED_DATA) {
+			hold_alert(w, p, tx, a);
+			continue;
+		}
 		if (w->eve && w->ec.alert)
-			eve_alert_record(&w->out, p, &w->app.tx, a, ab, &w->ec);
+			eve_alert_record(&w->out, p, tx, a, ab, &w->ec);
 		if (w->fast)
 			fast_log_line(&w->fastbuf, p, a, ab);
 	}
@@ -1133,10 +1369,13 @@ static bool xp_apply(struct worker *w, struct packet *p, struct flow *f, enum xp
 
 /* A TCP direction is over for the parsers: now, or once the bytes it
  * still holds are delivered. */
-static void tcp_close(struct worker *w, struct flow *f, int dir)
+static void tcp_close(struct worker *w, struct flow *f, int dir, bool rst)
 {
 	struct reasm_dir *rd = f->stream[dir];
-	if (w->rc.ack_gated && reasm_pending(rd))
+	/* (a reset direction whose held bytes begin past a hole is over for
+	 * the parsers now: what lies past it is not parsed) */
+	bool hole = rst && reasm_hole_first(rd);
+	if (w->rc.ack_gated && reasm_pending(rd) && !hole)
 		rd->close_pending = true;
 	else
 		app_tcp_close(&w->app, f, dir);
@@ -1207,14 +1446,29 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		goto events;
 	}
 	app_tx_reset(&w->app);
+	w->got[0] = w->got[1] = false;
+	w->nheld = 0;
 	if (f && p->proto == 6 && (p->flags & PKT_HAS_PORTS)) {
+		w->acking = w->rc.ack_gated;
 		stream_packet(&w->rc, p);
+		w->acking = false;
 		/* the reassembly memcap: no state for the session, or a segment
 		 * not buffered */
 		if ((p->flags & PKT_XP_STREAM_MEMCAP) && xp_apply(w, p, f, XP_STREAM_MEMCAP, &verdict))
 			goto events;
 		if ((p->flags & PKT_XP_REASM_MEMCAP) && xp_apply(w, p, f, XP_REASM_MEMCAP, &verdict))
 			goto events;
+		/* the other direction's close, once its held bytes are out, is
+		 * part of what this packet parsed of it */
+		int od = !(p->dir & 1);
+		struct reasm_dir *ord = f->stream[od];
+		if (w->rc.ack_gated && w->app_on && ord && ord->close_pending && !reasm_pending(ord)) {
+			ord->close_pending = false;
+			app_tcp_close(&w->app, f, od);
+			w->got[od] = true;
+		}
+		if (w->rc.ack_gated && w->got[od] && !w->got[p->dir & 1])
+			acked_other(w, p, f);
 		if (w->app_on && f->app)
 			app_tcp_packet(&w->app, f, p->dir);
 		/* (a FIN or RST the stream engine ignored ends nothing; a
@@ -1222,10 +1476,10 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		 * they are out, or at the flow's end) */
 		bool taken = !(p->flags & PKT_STREAM_IGNORED);
 		if ((p->tcp_flags & TH_FIN) && w->app_on && taken)
-			tcp_close(w, f, p->dir);
+			tcp_close(w, f, p->dir, false);
 		if ((p->tcp_flags & TH_RST) && w->app_on && taken) { /* both directions are over */
-			tcp_close(w, f, 0);
-			tcp_close(w, f, 1);
+			tcp_close(w, f, 0, true);
+			tcp_close(w, f, 1, true);
 		}
 		for (int x = 0; x < 2 && w->app_on; x++) {
 			struct reasm_dir *rd = f->stream[x];
@@ -1249,13 +1503,23 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		CNT_INC(&w->cnt, FLOW_BYPASSED);
 	}
 	bool keep_files = false;
+	/* acknowledged delivery: what this packet parsed of the other
+	 * direction (with some of its own: acked_other did the rest) is
+	 * inspected now for that direction's next packet, and what was held
+	 * for this direction is written first */
+	bool tcp = f && p->proto == 6 && (p->flags & PKT_HAS_PORTS) && w->rc.ack_gated;
+	bool other = tcp && w->got[!(p->dir & 1)];
 	if (w->rules) {
 		worker_check_rules(w);
 		if (w->dt && !w->xp_nodetect) {
+			if (other)
+				keep_files = inspect_acked(w, f, !(p->dir & 1));
+			if (tcp)
+				held_write(w, f, p);
 			if (detect_tagged(p) && w->eve && w->ec.tagged_packets)
 				eve_packet_record(&w->out, p, &w->ec);
-			verdict = run_detect(w, p);
-			keep_files = w->dres.filestore;
+			verdict = run_detect(w, p, &w->app.tx);
+			keep_files |= w->dres.filestore;
 		}
 	}
 	/* the protocols' records (one table: eve_app_records), after the
@@ -1328,6 +1592,8 @@ void worker_fini(struct worker *w)
 	jb_fini(&w->scratch);
 	jb_fini(&w->meta);
 	jb_fini(&w->fastbuf);
+	jb_fini(&w->dfr);
+	jb_fini(&w->dfast);
 	detect_thread_free(w->dt);
 	w->dt = NULL;
 }

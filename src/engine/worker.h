@@ -95,6 +95,14 @@ struct worker {
 	struct timers timers; /* flow expiry, the session walk: packet time, wall time live */
 	struct packet pkt;
 	struct packet pseudo;  /* a flow's end: what was held, inspected (see flush_held) */
+	uint32_t held_sid[32];  /* this packet: the held alerts written on it (sid, gid) */
+	uint32_t held_gid[32];
+	unsigned nheld;
+	bool got[2];
+	bool acking;         /* in stream_packet, acknowledged delivery: see acked_other */
+	struct packet *settle; /* flush_held: each segment of its direction is inspected on it */         /* this packet: stream data went to the consumers, per direction */
+	struct jbuf dfr;     /* an alert held for its direction's next packet (hold_alert) */
+	struct jbuf dfast;   /* its fast.log line */
 	uint32_t ifindex;    /* the next packet's input interface (inline), 0 if unknown */
 	struct { uint32_t index; char name[16]; } ifcache[32]; /* index -> name */
 };

@@ -570,13 +570,12 @@ static const struct smtp_info *alert_smtp_tx(const struct flow *f, const struct 
 	return app_smtp_peek(f);
 }
 
-void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
-		      const struct detect_alert *a,
-		      bool blocked, const struct eve_cfg *ec)
+/* The alert object of an alert record: what the rule says, and its
+ * source and target as seen from p's direction. */
+static void alert_object(struct jbuf *jb, const struct packet *p, const struct detect_alert *a,
+			 bool blocked)
 {
-	const struct flow *f = p->flow;
-	char tbuf[32], addr[46];
-	alert_envelope(jb, p, ec);
+	char addr[46];
 	jb_open_object(jb, "alert");
 	jb_str(jb, "action", blocked ? "blocked" : "allowed");
 	jb_u64(jb, "gid", a->gid);
@@ -618,22 +617,36 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		jb_close(jb);
 	}
 	jb_close(jb);
+}
+
+/* The alert's flow object: the flow's counters at packet time. */
+static void alert_flow_object(struct jbuf *jb, const struct flow *f)
+{
+	char tbuf[32], addr[46];
+	jb_open_object(jb, "flow");
+	jb_u64(jb, "pkts_toserver", f->pkts[0]);
+	jb_u64(jb, "pkts_toclient", f->pkts[1]);
+	jb_u64(jb, "bytes_toserver", f->bytes[0]);
+	jb_u64(jb, "bytes_toclient", f->bytes[1]);
+	jb_str(jb, "start", vtime_format(f->start, tbuf));
+	addr_str(f->key.ip_ver, f->key.src, addr);
+	jb_str(jb, "src_ip", addr);
+	addr_str(f->key.ip_ver, f->key.dst, addr);
+	jb_str(jb, "dest_ip", addr);
+	if (has_ports(f->key.proto)) {
+		jb_u64(jb, "src_port", f->key.sp);
+		jb_u64(jb, "dest_port", f->key.dp);
+	}
+	jb_close(jb);
+}
+
+/* What an alert record adds after its flow object: the app layer's view
+ * of the flow and its transaction, the files, the frame, the entropy. */
+static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
+			   const struct detect_alert *a, const struct eve_cfg *ec)
+{
+	const struct flow *f = p->flow;
 	if (f) {
-		jb_open_object(jb, "flow");
-		jb_u64(jb, "pkts_toserver", f->pkts[0]);
-		jb_u64(jb, "pkts_toclient", f->pkts[1]);
-		jb_u64(jb, "bytes_toserver", f->bytes[0]);
-		jb_u64(jb, "bytes_toclient", f->bytes[1]);
-		jb_str(jb, "start", vtime_format(f->start, tbuf));
-		addr_str(f->key.ip_ver, f->key.src, addr);
-		jb_str(jb, "src_ip", addr);
-		addr_str(f->key.ip_ver, f->key.dst, addr);
-		jb_str(jb, "dest_ip", addr);
-		if (has_ports(f->key.proto)) {
-			jb_u64(jb, "src_port", f->key.sp);
-			jb_u64(jb, "dest_port", f->key.dp);
-		}
-		jb_close(jb);
 		/* the app layer's view of the flow, as Suricata adds it */
 		const struct tls_info *t;
 		const struct http_msg *req, *resp;
@@ -792,6 +805,12 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 	}
 	if (a->ent_buf >= 0)
 		entropy_metadata(jb, a->ent_buf, a->ent_val);
+}
+
+/* The packet's own part of an alert record: payload and frame. */
+static void alert_packet_tail(struct jbuf *jb, const struct packet *p, bool stream,
+			      const struct eve_cfg *ec)
+{
 	if (ec->alert_payload && p->payload_len)
 		b64_field(jb, "payload", p->payload, p->payload_len);
 	if (ec->alert_payload_printable && p->payload_len) {
@@ -804,9 +823,50 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 		}
 	}
 	if (ec->alert_payload || ec->alert_payload_printable)
-		jb_u64(jb, "stream", a->stream ? 1 : 0);
+		jb_u64(jb, "stream", stream ? 1 : 0);
 	if (ec->alert_packet && p->caplen)
 		packet_fields(jb, p);
+}
+
+void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
+		      const struct detect_alert *a,
+		      bool blocked, const struct eve_cfg *ec)
+{
+	alert_envelope(jb, p, ec);
+	alert_object(jb, p, a, blocked);
+	if (p->flow)
+		alert_flow_object(jb, p->flow);
+	alert_app_tail(jb, p, tx, a, ec);
+	alert_packet_tail(jb, p, a->stream, ec);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_alert_defer(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
+		     const struct detect_alert *a, const struct eve_cfg *ec, size_t *split)
+{
+	jb_reset(jb);
+	jb_open_object(jb, NULL);
+	jb->need_comma[jb->depth] = true;
+	alert_object(jb, p, a, false);
+	*split = jb->len;
+	alert_app_tail(jb, p, tx, a, ec);
+	if (!jb->oom && jb->len) { /* the fragment goes on after the envelope's members */
+		memmove(jb->buf, jb->buf + 1, jb->len - 1);
+		jb->len--;
+		(*split)--;
+	}
+}
+
+void eve_alert_deferred(struct jbuf *jb, const struct packet *p, const char *frag, size_t split,
+			size_t len, bool stream, const struct eve_cfg *ec)
+{
+	alert_envelope(jb, p, ec);
+	jb_append(jb, frag, split);
+	if (p->flow)
+		alert_flow_object(jb, p->flow);
+	jb_append(jb, frag + split, len - split);
+	alert_packet_tail(jb, p, stream, ec);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }

@@ -70,6 +70,17 @@ struct app_tx;
 void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
 		      const struct detect_alert *a,
 		      bool blocked, const struct eve_cfg *ec);
+/* Acknowledged delivery: an alert found where a direction's data was
+ * parsed (p, a pseudo-packet of that direction) and written on the
+ * direction's next packet.  eve_alert_defer renders into jb (reset) what
+ * does not depend on the packet that writes it: the alert object, then
+ * (from *split on) the app layer's objects, files and frame;
+ * eve_alert_deferred writes the record on packet p from that fragment,
+ * with p's envelope, the flow's counters now and p's payload. */
+void eve_alert_defer(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
+		     const struct detect_alert *a, const struct eve_cfg *ec, size_t *split);
+void eve_alert_deferred(struct jbuf *jb, const struct packet *p, const char *frag, size_t split,
+			size_t len, bool stream, const struct eve_cfg *ec);
 /* A dns record for message m seen in p. */
 /* The protocols' records for what the app layer did on packet p (tx), or,
  * with p and tx NULL, for flow f as it ends (what was never written):

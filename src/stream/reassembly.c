@@ -41,6 +41,7 @@ void reasm_dir_init(struct reasm_dir *rd, uint32_t seq)
 {
 	memset(rd, 0, sizeof(*rd));
 	rd->next_seq = seq;
+	rd->held_end = seq; /* (not 0: compared modulo 2^32 with next_seq) */
 	rd->init = true;
 }
 
@@ -245,7 +246,9 @@ static bool held_segment(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow
 			 struct packet *p, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	uint32_t end = seq + len;
-	uint32_t seen = SEQ_GT(rd->held_end, rd->next_seq) ? rd->held_end : rd->next_seq;
+	if (SEQ_LT(rd->held_end, rd->next_seq))
+		rd->held_end = rd->next_seq; /* kept within 2^31 of next_seq */
+	uint32_t seen = rd->held_end;
 	if (SEQ_LEQ(end, seen)) {
 		/* a repeat: bytes still held are compared (first copy wins) */
 		CNT_INC(rc->cnt, TCP_RETRANS);
@@ -409,6 +412,11 @@ void reasm_finish(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, in
 	}
 }
 
+bool reasm_hole_first(const struct reasm_dir *rd)
+{
+	return rd && rd->ooo && SEQ_GT(rd->ooo->seq, rd->next_seq);
+}
+
 void reasm_dir_fini(struct reasm_ctx *rc, struct reasm_dir *rd)
 {
 	while (rd->ooo) {
@@ -479,8 +487,14 @@ void stream_packet(struct reasm_ctx *rc, struct packet *p)
 			tfo_free(rc, f);
 		}
 	}
-	/* acknowledged delivery: this direction's bytes up to the peer's
-	 * highest ACK go out on this packet */
+	/* acknowledged delivery (Suricata's IDS model): the other direction's
+	 * bytes this packet acknowledges go out on it, first, as Suricata
+	 * hands the opposing stream to the app layer before it takes the
+	 * packet's own segment; this direction's bytes up to the peer's
+	 * highest ACK (normally out already, on the acknowledging packet) */
+	struct reasm_dir *ad = f->stream[d ^ 1];
+	if (rc->ack_gated && ad && f->peer[d].ack_seen && (p->tcp_flags & TH_ACK))
+		reasm_ack(rc, ad, f, d ^ 1, p, f->peer[d].last_ack);
 	if (rc->ack_gated && f->peer[d ^ 1].ack_seen)
 		reasm_ack(rc, rd, f, d, p, f->peer[d ^ 1].last_ack);
 	if (p->payload_len && rc->sim_reasm && p->pcap_cnt == rc->sim_reasm) {

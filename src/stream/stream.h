@@ -60,6 +60,7 @@ struct reasm_dir {
 	bool init, depth_reached, ended;
 	bool edge_set, ungated;   /* ungated: the flow is ending, deliver all */
 	bool close_pending;       /* the sender closed; the app layer is told once held bytes are out */
+	struct held_alerts *alerts; /* ack_gated: the consumer's, for this direction's next packet */
 };
 
 struct reasm_ctx {
@@ -89,6 +90,8 @@ void reasm_ack(struct reasm_ctx *rc, struct reasm_dir *rd, struct flow *f, int d
 	       struct packet *p, uint32_t ack);
 
 /* Whether bytes are held in rd (buffered, not yet delivered). */
+/* Whether the first bytes rd holds lie past a hole. */
+bool reasm_hole_first(const struct reasm_dir *rd);
 static inline bool reasm_pending(const struct reasm_dir *rd)
 {
 	return rd && rd->ooo;

@@ -6,7 +6,9 @@ only, then resets the connection.  With stream.inline: yes the alerts
 come on the packets that carry the bytes; with no (Suricata's IDS
 model) the unacknowledged bytes are held and inspected at the flow's end
 on a flow-timeout pseudo-packet; an acknowledged request is inspected on
-the client's next packet, in its own direction.
+the client's next packet, in its own direction; a direction's bytes are
+parsed on the peer's packet that acknowledges them (the transaction's
+record is written there).
   usage: acked.py VIGIL"""
 import json
 import os
@@ -53,7 +55,20 @@ def capture(acked):
     return [(t + i * 0.001, fr) for i, fr in enumerate(pkts)]
 
 
-def run(vigil, pkts, inline):
+def exchange():
+    """The handshake, a request, the server's answer (acknowledging it),
+    the client's ACK of the answer, a RST."""
+    resp = b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'
+    pkts = [tcp(C, S, CP, SP, 1000, 0, 0x02), tcp(S, C, SP, CP, 5000, 1001, 0x12),
+            tcp(C, S, CP, SP, 1001, 5001, 0x10),
+            tcp(C, S, CP, SP, 1001, 5001, 0x18, REQ),
+            tcp(S, C, SP, CP, 5001, 1001 + len(REQ), 0x18, resp),
+            tcp(C, S, CP, SP, 1001 + len(REQ), 5001 + len(resp), 0x10),
+            tcp(C, S, CP, SP, 1001 + len(REQ), 0, 0x04)]
+    return [(T0 + i * 0.001, fr) for i, fr in enumerate(pkts)]
+
+
+def run(vigil, pkts, inline, records=False):
     with tempfile.TemporaryDirectory() as d:
         cap, rules = os.path.join(d, 'in.pcap'), os.path.join(d, 'r.rules')
         with open(rules, 'w') as f:
@@ -66,6 +81,8 @@ def run(vigil, pkts, inline):
             print(r.stderr)
             sys.exit(1)
         recs = [json.loads(line) for line in open(os.path.join(d, 'eve.json'))]
+        if records:
+            return recs
         return {e['alert']['signature_id']: e for e in recs if e['event_type'] == 'alert'}
 
 
@@ -90,6 +107,22 @@ def main():
     a = run(vigil, capture(True), 'auto')
     check('auto reading a capture is the acknowledged model',
           sorted(a) == [1, 2] and all(e.get('pcap_cnt') == 8 for e in a.values()))
+    check('acknowledged: the alert carries the flow counters of that packet (6 to server, 2 to client)',
+          a.get(2, {}).get('flow', {}).get('pkts_toserver') == 6 and
+          a.get(2, {}).get('flow', {}).get('pkts_toclient') == 2)
+    recs = run(vigil, exchange(), 'no', records=True)
+    http = [e for e in recs if e['event_type'] == 'http']
+    al = [e for e in recs if e['event_type'] == 'alert']
+    check('acknowledged: the HTTP record on the client\'s ACK of the response (6), the '
+          'request\'s alerts on it too (the client\'s next packet)',
+          len(http) == 1 and http[0].get('pcap_cnt') == 6 and
+          http[0]['http'].get('status') == 200 and
+          sorted(e['alert']['signature_id'] for e in al) == [1, 2] and
+          all(e.get('pcap_cnt') == 6 for e in al))
+    recs = run(vigil, exchange(), 'yes', records=True)
+    http = [e for e in recs if e['event_type'] == 'http']
+    check('inline: the HTTP record on the response\'s packet (5)',
+          len(http) == 1 and http[0].get('pcap_cnt') == 5)
     print(f'acked: {failures} failed')
     return 1 if failures else 0
 

@@ -17,13 +17,16 @@
 
 static uint8_t got[1 << 16];
 static uint32_t got_len, gaps, ends;
+static int got_dir = -1; /* the direction of the last delivery */
 
 static uint64_t gap_len;
 
 static void collect(void *ud, struct flow *f, int dir, const uint8_t *data, uint32_t len,
 		    unsigned flags)
 {
-	(void)ud; (void)f; (void)dir;
+	(void)ud; (void)f;
+	if (len)
+		got_dir = dir;
 	if (flags & STREAM_GAP)
 		gaps++;
 	if (flags & STREAM_END)
@@ -300,6 +303,58 @@ static void test_max_regions(void **state)
 	assert_int_equal(fl.max_regions[1], 0);
 	reasm_finish(&rc, &rd, &fl, 0);
 	reasm_dir_fini(&rc, &rd);
+/* Suricata's IDS model through stream_packet: the client's bytes are held
+ * until the server's packet acknowledges them, and go out on that packet
+ * (in the client's direction), before the server's own bytes, which are
+ * held in turn until the client acknowledges them. */
+static void test_ack_packet_delivers_peer(void **state)
+{
+	(void)state;
+	static const uint8_t req[] = "GET / HTTP/1.1\r\n\r\n", resp[] = "HTTP/1.1 200 OK\r\n\r\n";
+	reset(1 << 20);
+	rc.ack_gated = true;
+	fl.flags = FLOW_F_REASSEMBLE;
+	fl.key.proto = 6;
+	fl.peer[0].syn_seen = fl.peer[1].syn_seen = true;
+	fl.peer[0].isn = 1000;
+	fl.peer[1].isn = 3529777502u; /* past 2^31: held_end starts at the ISN, not 0 */
+	struct packet c, sv;
+	memset(&c, 0, sizeof(c));
+	c.flow = &fl;
+	c.dir = 0;
+	c.seq = 1001;
+	c.ack = 3529777503u;
+	c.tcp_flags = TH_ACK | TH_PUSH;
+	c.payload = guard_copy(req, sizeof(req) - 1);
+	c.payload_len = sizeof(req) - 1;
+	fl.peer[0].ack_seen = true;
+	fl.peer[0].last_ack = 3529777503u;
+	stream_packet(&rc, &c);
+	assert_int_equal(got_len, 0); /* held: not acknowledged */
+	sv = c;
+	sv.dir = 1;
+	sv.seq = 3529777503u;
+	sv.ack = 1001 + c.payload_len;
+	sv.payload = guard_copy(resp, sizeof(resp) - 1);
+	sv.payload_len = sizeof(resp) - 1;
+	fl.peer[1].ack_seen = true;
+	fl.peer[1].last_ack = sv.ack;
+	stream_packet(&rc, &sv);
+	/* the server's packet delivers the request, not its own response */
+	assert_int_equal(got_len, sizeof(req) - 1);
+	assert_int_equal(got_dir, 0);
+	assert_memory_equal(got, req, got_len);
+	struct packet c2 = c;
+	c2.seq = 1001 + c.payload_len;
+	c2.ack = 3529777503u + sv.payload_len;
+	c2.payload = NULL;
+	c2.payload_len = 0;
+	fl.peer[0].last_ack = c2.ack;
+	stream_packet(&rc, &c2);
+	assert_int_equal(got_len, sizeof(req) - 1 + sizeof(resp) - 1);
+	assert_int_equal(got_dir, 1);
+	assert_memory_equal(got + sizeof(req) - 1, resp, sizeof(resp) - 1);
+	stream_flow_end(&rc, &fl);
 	assert_int_equal(rc.mc.used, 0);
 }
 
@@ -315,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_ack_budget_and_hole),
 		cmocka_unit_test(test_memcap_marks_packet),
 		cmocka_unit_test(test_max_regions),
+		cmocka_unit_test(test_ack_packet_delivers_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
