@@ -303,6 +303,9 @@ static void test_max_regions(void **state)
 	assert_int_equal(fl.max_regions[1], 0);
 	reasm_finish(&rc, &rd, &fl, 0);
 	reasm_dir_fini(&rc, &rd);
+	assert_int_equal(rc.mc.used, 0);
+}
+
 /* Suricata's IDS model through stream_packet: the client's bytes are held
  * until the server's packet acknowledges them, and go out on that packet
  * (in the client's direction), before the server's own bytes, which are
