@@ -174,10 +174,11 @@ size_t mime_param(const char *v, size_t vn, const char *name, char *out, size_t 
 
 void app_file_heads(struct app_ctx *a, const struct app_file *fi)
 {
-	if (fi->req && !a->tx.http_req)
+	/* request files only: a response's file ends with the response,
+	 * whose heads the packet shows already; setting them here would
+	 * take the response for the packet's own in the acknowledged model */
+	if (!fi->to_client && fi->req && !a->tx.http_req)
 		a->tx.http_req = fi->req;
-	if (fi->to_client && fi->resp && !a->tx.http_resp)
-		a->tx.http_resp = fi->resp;
 }
 
 struct app_file *app_file_slot(struct app_ctx *a)

@@ -1096,9 +1096,9 @@ void smtp_md5_config(bool body);
 /* A file record for this packet (tx.files), or NULL when the packet has
  * APP_FILES_PER_PKT already (the file is then not reported). */
 struct app_file *app_file_slot(struct app_ctx *a);
-/* An HTTP file that ends on this packet (a body, a multipart part) shows
- * its transaction's heads with it (app_tx http_req/http_resp, when the
- * packet has none), so that a rule reading both (http.method with
+/* An HTTP request file that ends on this packet (a body, a multipart
+ * part) shows its transaction's request head with it (app_tx http_req,
+ * when the packet has none), so that a rule reading both (http.method with
  * filename) sees them together, as Suricata's transaction inspection
  * does.  Call while the HTTP state is alive. */
 void app_file_heads(struct app_ctx *a, const struct app_file *fi);
