@@ -292,6 +292,19 @@ struct app_line {
  * line is complete (its LF consumed): the caller reads ln->buf/len and
  * calls line_done. */
 bool line_take(struct app_line *ln, const uint8_t **d, uint32_t *n, bool *cut);
+/* A line longer than the buffer, read in pieces (a message body line
+ * goes to the MIME reader whole): when the bytes at *d fill ln before
+ * their LF, takes them into it and returns the piece's length, the
+ * buffer less a CR at its end (which waits: it may be the CRLF's); the
+ * caller reads ln->buf for that length, then calls line_piece_done.
+ * 0, taking nothing, when the line ends (or the bytes do) first. */
+uint32_t line_piece(struct app_line *ln, const uint8_t **d, uint32_t *n);
+static inline void line_piece_done(struct app_line *ln, uint32_t piece)
+{
+	ln->len = SMTP_LINE_MAX - piece;
+	if (ln->len)
+		ln->buf[0] = '\r';
+}
 /* The complete line's length without its CR (FTP, POP3: CRLF or LF
  * ends a line). */
 static inline size_t line_len(const struct app_line *ln)

@@ -541,28 +541,16 @@ void mime_msg_bytes(struct app_ctx *a, struct mime_msg *mm, struct app_line *ln,
 		    uint32_t n, bool unstuff)
 {
 	while (n) {
-		const uint8_t *lf = memchr(d, '\n', n);
-		uint32_t k = lf ? (uint32_t)(lf - d) : n, room = SMTP_LINE_MAX - ln->len;
-		if (k >= room) {
-			/* the buffer fills before the LF: a piece (a CR at its
-			 * end waits, it may be the CRLF's) */
-			memcpy(ln->buf + ln->len, d, room);
-			d += room;
-			n -= room;
-			uint32_t piece = SMTP_LINE_MAX - (ln->buf[SMTP_LINE_MAX - 1] == '\r');
+		uint32_t piece = line_piece(ln, &d, &n);
+		if (piece) { /* the buffer fills before the LF */
 			stuffed_line(a, mm, ln->buf, piece, mm->piece_cont, true, unstuff);
 			mm->piece_cont = true;
-			ln->len = SMTP_LINE_MAX - piece;
-			if (ln->len)
-				ln->buf[0] = '\r';
+			line_piece_done(ln, piece);
 			continue;
 		}
-		memcpy(ln->buf + ln->len, d, k);
-		ln->len += k;
-		if (!lf)
+		bool cut;
+		if (!line_take(ln, &d, &n, &cut))
 			return;
-		d += k + 1;
-		n -= k + 1;
 		stuffed_line(a, mm, ln->buf, line_len(ln), mm->piece_cont, false, unstuff);
 		mm->piece_cont = false;
 		line_done(ln);

@@ -365,6 +365,18 @@ bool line_take(struct app_line *ln, const uint8_t **d, uint32_t *n, bool *cut)
 	return lf != NULL;
 }
 
+uint32_t line_piece(struct app_line *ln, const uint8_t **d, uint32_t *n)
+{
+	const uint8_t *lf = memchr(*d, '\n', *n);
+	uint32_t k = lf ? (uint32_t)(lf - *d) : *n, room = SMTP_LINE_MAX - ln->len;
+	if (k < room)
+		return 0;
+	memcpy(ln->buf + ln->len, *d, room);
+	*d += room;
+	*n -= room;
+	return SMTP_LINE_MAX - (ln->buf[SMTP_LINE_MAX - 1] == '\r');
+}
+
 void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *d, uint32_t n)
 {
 	struct app_line *ln = &s->line[dir];
@@ -390,18 +402,11 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			 * buffer goes to the MIME reader in pieces, as Suricata
 			 * reads a body (a CR at a piece's end waits: it may be
 			 * the CRLF's) */
-			const uint8_t *lf = memchr(d, '\n', n);
-			uint32_t k = lf ? (uint32_t)(lf - d) : n, room = SMTP_LINE_MAX - ln->len;
-			if (k >= room) {
-				memcpy(ln->buf + ln->len, d, room);
-				d += room;
-				n -= room;
-				uint32_t piece = SMTP_LINE_MAX - (ln->buf[SMTP_LINE_MAX - 1] == '\r');
+			uint32_t piece = line_piece(ln, &d, &n);
+			if (piece) {
 				data_line(a, s, ln->buf, piece, s->data_cont, true);
 				s->data_cont = true;
-				ln->len = SMTP_LINE_MAX - piece;
-				if (ln->len)
-					ln->buf[0] = '\r';
+				line_piece_done(ln, piece);
 				continue;
 			}
 		}
