@@ -508,11 +508,10 @@ static void render(int ver, u128 lo, u128 hi, char *out, size_t n)
 		snprintf(out, n, "%s/%u", a, plen);
 }
 
-bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *entry,
-		   size_t entry_len)
+/* The interval of l (sealed) that holds address a, IPv4 or IPv6: its
+ * index in v4 or v6, or -1. */
+static int64_t iplist_find(const struct iplist *l, uint8_t ver, const uint8_t *a)
 {
-	if (!l)
-		return false;
 	if (ver == 4) {
 		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
 		uint32_t lo = 0, hi = l->n4;
@@ -523,14 +522,10 @@ bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *
 			else
 				hi = mid;
 		}
-		if (lo == l->n4 || l->v4[lo].lo > x)
-			return false;
-		if (entry)
-			render(4, l->v4[lo].lo, l->v4[lo].hi, entry, entry_len);
-		return true;
+		return lo == l->n4 || l->v4[lo].lo > x ? -1 : (int64_t)lo;
 	}
 	if (ver != 6)
-		return false;
+		return -1;
 	u128 x = load128(a);
 	uint32_t lo = 0, hi = l->n6;
 	while (lo < hi) {
@@ -540,10 +535,19 @@ bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *
 		else
 			hi = mid;
 	}
-	if (lo == l->n6 || l->v6[lo].lo > x)
+	return lo == l->n6 || l->v6[lo].lo > x ? -1 : (int64_t)lo;
+}
+
+bool iplist_lookup(const struct iplist *l, uint8_t ver, const uint8_t *a, char *entry,
+		   size_t entry_len)
+{
+	int64_t i = l ? iplist_find(l, ver, a) : -1;
+	if (i < 0)
 		return false;
-	if (entry)
-		render(6, l->v6[lo].lo, l->v6[lo].hi, entry, entry_len);
+	if (entry && ver == 4)
+		render(4, l->v4[i].lo, l->v4[i].hi, entry, entry_len);
+	else if (entry)
+		render(6, l->v6[i].lo, l->v6[i].hi, entry, entry_len);
 	return true;
 }
 
@@ -765,37 +769,10 @@ bool iplist_seal(struct iplist *l)
 
 bool iplist_lookup_value(const struct iplist *l, uint8_t ver, const uint8_t *a, uint32_t *value)
 {
-	if (!l || !l->sealed)
+	int64_t i = l && l->sealed ? iplist_find(l, ver, a) : -1;
+	if (i < 0)
 		return false;
-	if (ver == 4) {
-		uint32_t x = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-		uint32_t lo = 0, hi = l->n4;
-		while (lo < hi) {
-			uint32_t mid = lo + (hi - lo) / 2;
-			if (l->v4[mid].hi < x)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == l->n4 || l->v4[lo].lo > x)
-			return false;
-		*value = l->val4[lo];
-		return true;
-	}
-	if (ver != 6)
-		return false;
-	u128 x = load128(a);
-	uint32_t lo = 0, hi = l->n6;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (l->v6[mid].hi < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == l->n6 || l->v6[lo].lo > x)
-		return false;
-	*value = l->val6[lo];
+	*value = ver == 4 ? l->val4[i] : l->val6[i];
 	return true;
 }
 
