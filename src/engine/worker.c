@@ -349,21 +349,9 @@ static void flush_held(struct worker *w, struct flow *f)
 		app_tx_reset(&w->app);
 		w->settle = p;
 		reasm_finish(&w->rc, rd, f, d);
-		w->settle = NULL;
 		rd->close_pending = false;
-		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
-		bool keep_files = false;
-		if (w->rules && w->dt) {
-			run_detect(w, p, &w->app.tx);
-			keep_files = w->dres.filestore;
-		}
-		if (w->eve)
-			eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
-		if (w->app.tx.nfiles) {
-			files_settle(w, p, f, keep_files);
-			if (w->eve)
-				eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
-		}
+		settle_segment(w, p); /* the last segment */
+		w->settle = NULL;
 	}
 }
 
