@@ -107,6 +107,18 @@ def run_eve(vigil, pcap, *extra):
     return _runs[key]
 
 
+def below_floors(stats, floors):
+    """Prints each (field, floor) whose agreement in stats ({field: [ok,
+    n]}) is under its floor; returns how many are."""
+    fails = 0
+    for field, floor in floors:
+        ok, n = stats.get(field, [0, 0])
+        if n and ok / n < floor:
+            print(f'FAIL: {field} agreement {ok}/{n} below {floor:.0%}')
+            fails += 1
+    return fails
+
+
 def main():
     vigil, root = sys.argv[1], sys.argv[2]
     manifest = os.path.join(root, 'MANIFEST.txt')
@@ -338,12 +350,7 @@ def main():
         folder = n.split(' ')[0].rstrip(':')
         why = EXPLAINED.get(folder)
         print('  ' + n + (f'  [explained: {why}]' if why else ''))
-    fails = 0
-    for field, floor in (('matched', 0.9), ('packets', 0.9)):
-        ok, n = stats.get(field, [0, 0])
-        if n and ok / n < floor:
-            print(f'FAIL: {field} agreement {ok}/{n} below {floor:.0%}')
-            fails += 1
+    fails = below_floors(stats, (('matched', 0.9), ('packets', 0.9)))
     print(f'{len(stats) - fails} passed, {fails} failed')
     return 1 if fails else 0
 

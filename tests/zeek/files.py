@@ -26,7 +26,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare import read_conn, run_eve  # noqa: E402
+from compare import below_floors, read_conn, run_eve  # noqa: E402
 
 HASH = ('--set', 'outputs.eve.types.files-force-hash=md5,sha1,sha256',
         '--set', 'outputs.eve.types.smtp=yes', '--set', 'outputs.eve.types.smtp-extended=yes')
@@ -187,13 +187,8 @@ def main():
         print(f'{field:8} {ok}/{n} agree ({100.0 * ok / n:.1f}%)')
     for n in notes:
         print('  ' + n)
-    fails = 0
     unexplained = [n for n in notes if '[explained' not in n]
-    for field, floor in (('sha1', 0.6), ('content', 0.3), ('smtp', 1.0)):
-        ok, n = stats.get(field, [0, 0])
-        if n and ok / n < floor:
-            print(f'FAIL: {field} agreement {ok}/{n} below {floor:.0%}')
-            fails += 1
+    fails = below_floors(stats, (('sha1', 0.6), ('content', 0.3), ('smtp', 1.0)))
     if stats.get('run', [1, 1])[0] < stats.get('run', [1, 1])[1]:
         fails += 1
     if unexplained:
