@@ -125,7 +125,8 @@ vigil_start() {
 		--set "vars.address-groups.HOME_NET=[198.51.100.0/24]" \
 		--set stats.interval=1 "$@" > "$LAB_DIR/vigil.out" 2> "$LAB_DIR/vigil.err" &
 	echo $! > "$LAB_DIR/vigil.pid"
-	for i in $(seq 100); do
+	# (up to 60 s: a full ruleset on a busy two-core machine)
+	for i in $(seq 600); do
 		grep -q "inline on" "$LAB_DIR/vigil.err" 2>/dev/null && return 0
 		kill -0 "$(cat "$LAB_DIR/vigil.pid")" 2>/dev/null || break
 		sleep 0.1

@@ -88,7 +88,10 @@ static void expect_add(struct ftp_state *s, const struct flow *f, int side, uint
 }
 
 /* RETR name: the command and file of this control connection's pending
- * data connections. */
+ * data connections not yet named (each PASV or PORT announces one; an
+ * earlier one still waiting for its connection keeps its own command,
+ * since in IDS timing a data connection's bytes may be parsed after the
+ * next command). */
 static void expect_name(struct ftp_state *s, const char *cmd, const char *name, size_t n)
 {
 	if (!s->owner)
@@ -96,7 +99,7 @@ static void expect_name(struct ftp_state *s, const char *cmd, const char *name, 
 	pthread_mutex_lock(&expect_lock);
 	for (int i = 0; i < FTP_EXPECT_MAX; i++) {
 		struct expect *x = &expects[i];
-		if (x->used && x->owner == s->owner) {
+		if (x->used && x->owner == s->owner && !x->cmd[0]) {
 			str_lcpy(x->cmd, cmd, sizeof(x->cmd));
 			size_t k = MIN(n, sizeof(x->name) - 1);
 			memcpy(x->name, name, k);

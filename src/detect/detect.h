@@ -98,6 +98,7 @@ bool detect_flow_entropy(const struct flow *f, int *buf, double *val);
 struct detect_result {
 	struct detect_alert a[DETECT_MAX_ALERTS];
 	unsigned cnt;
+	unsigned overflow; /* alerts that did not fit (the lowest-ranked past DETECT_MAX_ALERTS) */
 	uint8_t verdict;   /* enum detect_verdict for this packet */
 	bool flow_drop;    /* the drop/reject applies to the rest of the flow too */
 	bool flow_pass;    /* a pass rule passed the flow (FLOW_F_PASS is set) */

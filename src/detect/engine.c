@@ -3184,6 +3184,7 @@ static struct detect_alert *alert_slot(struct detect_result *res, const struct r
 {
 	if (res->cnt < DETECT_MAX_ALERTS)
 		return &res->a[res->cnt++];
+	res->overflow++; /* r's alert, or the one it replaces */
 	unsigned worst = 0;
 	for (unsigned i = 1; i < res->cnt; i++)
 		if (res->a[i].ridx > res->a[worst].ridx)
@@ -3465,7 +3466,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 		   const struct app_tx *tx, struct detect_result *res)
 {
-	res->cnt = 0;
+	res->cnt = res->overflow = 0;
 	res->verdict = VERDICT_NONE;
 	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;
 	unsigned n = tx && tx->nh2 > 1 ? tx->nh2 : 0;

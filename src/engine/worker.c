@@ -349,7 +349,15 @@ static void flush_held(struct worker *w, struct flow *f)
 		app_tx_reset(&w->app);
 		w->settle = p;
 		reasm_finish(&w->rc, rd, f, d);
-		rd->close_pending = false;
+		/* the sender had closed: its close is part of these bytes,
+		 * as Suricata's end-of-stream is (an FTP data connection's
+		 * file completes, a response delimited by the close ends) */
+		if (rd->close_pending && w->app_on) {
+			rd->close_pending = false;
+			app_tcp_close(&w->app, f, d);
+		}
+		if (w->app_on && f->app)
+			app_tcp_packet(&w->app, f, d); /* as for every packet */
 		settle_segment(w, p); /* the last segment */
 		w->settle = NULL;
 	}
@@ -358,6 +366,9 @@ static void flush_held(struct worker *w, struct flow *f)
 static void on_flow_end(void *ud, struct flow *f)
 {
 	struct worker *w = ud;
+	/* what the last packet (of any flow) parsed is logged: nothing here
+	 * may see its transactions or file slots as this flow's */
+	app_tx_reset(&w->app);
 	if (f->key.proto == 6) {
 		/* the alerts still held for a direction: on a pseudo-packet of
 		 * it, as Suricata inspects at the flow's end */
@@ -1226,6 +1237,7 @@ static int run_detect(struct worker *w, struct packet *p, const struct app_tx *t
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
 	detect_packet(w->de, w->dt, p, tx, res);
+	CNT_ADD(&w->cnt, DETECT_ALERT_QUEUE_OVERFLOW, res->overflow);
 	if (res->nolog_tx)
 		app_tx_nolog(&w->app, f);
 	if (res->cnt && identity_suppressions(w->ec.idm))

@@ -62,19 +62,24 @@ def main():
     ctl.send(c, b'PASV\r\n')
     ctl.send(s, b'227 Entering Passive Mode (198,51,100,21,39,16).\r\n')   # port 10000
     ctl.send(c, b'RETR secret.pdf\r\n')
+    # the server answers (and so acknowledges the command) before the data
+    # moves, as servers do: in IDS timing (stream.inline auto, the default)
+    # the command is parsed on that acknowledgement
+    ctl.send(s, b'150 Opening BINARY mode data connection.\r\n')
     data = Conn(pkts, ctl.t[0] + 0.01, c, s, 40100, 10000)
     data.send(s, REPORT)
     data.fin(s)
     ctl.t[0] = data.t[0]
-    ctl.send(s, b'150 Opening BINARY mode data connection.\r\n226 Transfer complete.\r\n')
+    ctl.send(s, b'226 Transfer complete.\r\n')
     ctl.send(c, b'PORT 10,137,0,10,156,65\r\n')                          # port 40001
     ctl.send(s, b'200 PORT command successful.\r\n')
     ctl.send(c, b'STOR notes.txt\r\n')
+    ctl.send(s, b'150 Ok to send data.\r\n')
     up = Conn(pkts, ctl.t[0] + 0.01, s, c, 20, 40001)                   # the server connects
     up.send(c, UPLOAD)
     up.fin(c)
     ctl.t[0] = up.t[0]
-    ctl.send(s, b'150 Ok to send data.\r\n226 Transfer complete.\r\n')
+    ctl.send(s, b'226 Transfer complete.\r\n')
     ctl.send(c, b'PORT 192,0,2,99,4,1\r\n')                              # a bounce attempt
     ctl.send(s, b'500 Illegal PORT command.\r\n')
     ctl.send(c, b'NOOP\r\n')                                              # never answered

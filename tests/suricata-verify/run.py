@@ -548,7 +548,7 @@ def run_test(tdir, t, vigil, args):
                                    capture_output=True, text=True)
                 if p.returncode != 0:
                     return [f'setup script exited {p.returncode}: {p.stderr.strip()[:200]}']
-        # SV_EXTRA: arguments added to every run (e.g. "--set stream.inline=auto"),
+        # SV_EXTRA: arguments added to every run (e.g. "--set stream.inline=yes"),
         # before the case's own, which win
         extra = os.environ.get('SV_EXTRA', '').split()
         r = subprocess.run([vigil] + extra + args + ['-l', out], capture_output=True, text=True,

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""A packet that more than 16 rules match: as Suricata's alert queue, the
+16 highest-ranked alerts are written (rules rank by action, then
+priority) and the rest are counted in detect.alert_queue_overflow.
+  usage: overflow.py VIGIL"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
+from early_warning import T0, udp, write_pcap  # noqa: E402
+
+failures = 0
+
+
+def check(what, ok):
+    global failures
+    print(('ok    ' if ok else 'FAIL  ') + what)
+    failures += not ok
+
+
+def main():
+    vigil = sys.argv[1]
+    # sids 1-4 rank lowest (priority 4), 5-20 highest (priority 1); the
+    # low ones come first in the file, so a queue kept in load order
+    # would keep them
+    rules = ['alert udp any any -> any any (msg:"r%d"; content:"ping"; priority:%d; sid:%d;)' %
+             (s, 4 if s <= 4 else 1, s) for s in range(1, 21)]
+    with tempfile.TemporaryDirectory() as d:
+        rf, cap = os.path.join(d, 'r.rules'), os.path.join(d, 'in.pcap')
+        open(rf, 'w').write('\n'.join(rules) + '\n')
+        write_pcap(cap, [(T0, udp('10.137.0.10', '198.51.100.7', 40000, 9999, b'ping')),
+                         (T0 + 0.1, udp('10.137.0.10', '198.51.100.7', 40000, 9999, b'pong'))])
+        subprocess.run([vigil, '-r', cap, '-S', rf, '-l', d, '--runmode', 'single', '-k', 'none',
+                        '--no-progress', '--set', 'outputs.eve.types.stats=yes'],
+                       capture_output=True, check=True)
+        recs = [json.loads(l) for l in open(os.path.join(d, 'eve.json'))]
+    sids = sorted(r['alert']['signature_id'] for r in recs if r['event_type'] == 'alert')
+    check('the 16 highest-ranked alerts of the packet: %s' % sids, sids == list(range(5, 21)))
+    stats = [r['stats'] for r in recs if r['event_type'] == 'stats']
+    over = stats[-1].get('detect', {}).get('alert_queue_overflow') if stats else None
+    check('detect.alert_queue_overflow counts the 4 others: %s' % over, over == 4)
+    print('overflow: %d failed' % failures)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
