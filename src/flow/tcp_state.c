@@ -4,9 +4,16 @@
  * does, with its state names in eve.
  *
  *   none --SYN--> syn_sent --SYN/ACK--> syn_recv --ACK--> established
- *   established --FIN(a)--> fin_wait1 --ACK of FIN(b)--> fin_wait2
- *   fin_wait1 --FIN(b)--> closing;  fin_wait2 --FIN(b)--> time_wait
- *   closing/time_wait --last ACK(a)--> closed;   any --valid RST--> closed
+ * named as Suricata names them, from the server's side: the client
+ * closing first is the server's passive close, the server closing first
+ * its active close:
+ *   established --client FIN--> close_wait --server FIN--> last_ack
+ *   last_ack --client's ACK of it--> closed
+ *   established --server FIN--> fin_wait1 --client's ACK of it--> fin_wait2
+ *   fin_wait1 --client FIN--> closing (time_wait if it acknowledges the
+ *   server's); fin_wait2 --client FIN--> time_wait
+ *   closing --server's ACK--> time_wait --server's ACK--> closed
+ *   any --valid RST--> closed
  *
  * A session whose handshake was not seen is tracked from its first packet
  * ("midstream"); it is reassembled only when stream.midstream is on.  The
@@ -137,7 +144,7 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 			if (fl & TH_FIN) {
 				me->fin_seen = true;
 				me->fin_seq = end - 1;
-				set_state(f, TCP_FIN_WAIT1);
+				set_state(f, d == 0 ? TCP_CLOSE_WAIT : TCP_FIN_WAIT1);
 			} else {
 				set_state(f, TCP_ESTABLISHED);
 			}
@@ -179,8 +186,21 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		if (fl & TH_FIN) {
 			me->fin_seen = true;
 			me->fin_seq = end - 1;
-			set_state(f, TCP_FIN_WAIT1);
+			set_state(f, d == 0 ? TCP_CLOSE_WAIT : TCP_FIN_WAIT1);
 		}
+		break;
+	case TCP_CLOSE_WAIT:
+		if ((fl & TH_FIN) && !me->fin_seen) {
+			me->fin_seen = true;
+			me->fin_seq = end - 1;
+			set_state(f, TCP_LAST_ACK);
+		}
+		break;
+	case TCP_LAST_ACK:
+		/* (the server's retransmitted FIN, acknowledging the client's
+		 * again, changes nothing) */
+		if (d == 0 && (fl & TH_ACK) && peer->fin_seen && SEQ_GT(p->ack, peer->fin_seq))
+			set_state(f, TCP_CLOSED);
 		break;
 	case TCP_FIN_WAIT1:
 		if ((fl & TH_FIN) && !me->fin_seen) {

@@ -45,9 +45,9 @@ STATE_OK = {
     'SF': {'closed', 'time_wait', 'fin_wait2', 'closing', 'last_ack', 'close_wait', 'fin_wait1'},
     'S0': {'syn_sent', 'none'}, 'REJ': {'closed', 'syn_sent'},
     'RSTO': {'closed'}, 'RSTR': {'closed'}, 'RSTOS0': {'closed'}, 'RSTRH': {'closed'},
-    'S1': {'established', 'syn_recv'}, 'S2': {'fin_wait1', 'fin_wait2', 'established', 'closing'},
+    'S1': {'established', 'syn_recv'}, 'S2': {'fin_wait1', 'fin_wait2', 'established', 'closing', 'close_wait'},
     'S3': {'fin_wait1', 'fin_wait2', 'established', 'closing'},
-    'SH': {'fin_wait1', 'syn_sent', 'established'}, 'SHR': {'fin_wait1', 'established', 'none'},
+    'SH': {'fin_wait1', 'close_wait', 'syn_sent', 'established'}, 'SHR': {'fin_wait1', 'established', 'none'},
     'OTH': None,  # anything: Zeek saw no clear start
 }
 

@@ -83,10 +83,12 @@ static void test_tcp_session(void **state)
 	assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
 	pg_tcp(&pk, &c, &s, 2, 101, 0x11, NULL, 0, 0);
 	push(ft, &pk, 4000, &p);
-	assert_int_equal(f->tcp_state, TCP_FIN_WAIT1);
+	assert_int_equal(f->tcp_state, TCP_CLOSE_WAIT); /* the client closed first (Suricata's name) */
+	assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
 	pg_tcp(&pk, &s, &c, 101, 3, 0x11, NULL, 0, 0);
 	push(ft, &pk, 5000, &p);
-	assert_int_equal(f->tcp_state, TCP_TIME_WAIT);
+	assert_int_equal(f->tcp_state, TCP_LAST_ACK);
+	assert_int_equal(f->state, FLOW_STATE_CLOSED);
 	pg_tcp(&pk, &c, &s, 3, 102, 0x10, NULL, 0, 0);
 	push(ft, &pk, 6000, &p);
 	assert_int_equal(f->tcp_state, TCP_CLOSED);
