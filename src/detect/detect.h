@@ -70,6 +70,11 @@ struct detect_alert {
 	uint8_t target;    /* 0 none, 1 src_ip, 2 dest_ip */
 	bool stream;       /* matched on reassembled stream data */
 	bool http_tx;      /* inspected an HTTP transaction's buffers (the alert names its tx_id) */
+	bool tx_named;     /* inspected a transaction (or, on UDP, is of the flow's protocol):
+			    * the alert names it (DNS's tx_id) */
+	bool tx_guessed;   /* detect.guess-applayer-tx: a rule inspecting no transaction, on a
+			    * packet with one of the flow's: the alert names that one (tx_id) */
+	uint64_t tx_id;    /* the guessed transaction (tx_guessed) */
 	const char *msg, *category; /* valid while the engine lives */
 	const char *const *meta; /* the rule's metadata object's members (nmeta), likewise */
 	uint8_t nmeta;

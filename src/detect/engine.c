@@ -118,6 +118,8 @@ struct detect_engine {
 	uint32_t window;       /* detect.stream-window */
 	uint64_t stream_depth;
 	bool no_prefilter;     /* detect.prefilter: no (the differential test's reference) */
+	bool guess_tx;         /* detect.guess-applayer-tx */
+	uint32_t guess_limit;  /* detect.stream-tx-log-limit */
 	unsigned compile_threads;
 	uint64_t mem;
 	/* distinct address and port sets (intern_sets), owned here */
@@ -1250,6 +1252,8 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	de->window = (uint32_t)MIN(cfg->detect_stream_window, 1u << 20);
 	de->stream_depth = cfg->detect_stream_depth;
 	de->no_prefilter = !cfg->detect_prefilter;
+	de->guess_tx = cfg->detect_guess_tx;
+	de->guess_limit = (uint32_t)MIN(cfg->detect_stream_tx_log_limit, DETECT_MAX_ALERTS);
 	de->keep_text = cfg->eve_alert_rule;
 	de->compile_threads = (unsigned)MIN(cfg->detect_compile_threads, 8);
 	/* action order */
@@ -3161,6 +3165,96 @@ static bool rule_app_side(const struct rule *r)
 	return false;
 }
 
+/* Whether r inspects a transaction: an app-layer buffer (or a frame) or
+ * an app-layer keyword, not only the packet's fields, its payload or the
+ * stream (Suricata's rules with app_inspect or frame_inspect). */
+static bool rule_inspects_tx(const struct rule *r)
+{
+	if (r->nac || r->http_parts)
+		return true;
+	for (unsigned i = 0; i < r->nlists; i++) {
+		int b = r->lists[i].buf;
+		if (r->lists[i].cnt && !pkt_buffer(b) && b != BUF_PAYLOAD && b != BUF_BASE64_DATA)
+			return true;
+	}
+	for (unsigned x = 0; x < r->nxl; x++)
+		if (!pkt_buffer(r->xl[x].buf) && r->xl[x].buf != BUF_PAYLOAD &&
+		    r->xl[x].buf != BUF_BASE64_DATA)
+			return true;
+	return false;
+}
+
+/* detect.guess-applayer-tx: the one transaction of f's protocol that p
+ * carries, as Suricata guesses the only live one of the packet's
+ * direction.  vigil's transactions are those the packet completed
+ * (app_tx), so "live" is "on this packet"; with none, or several (two
+ * DNS messages, pipelined HTTP heads both ways, two SIP messages), there
+ * is no guess. */
+static bool guess_tx_id(const struct app_tx *tx, const struct flow *f, uint64_t *id)
+{
+	if (!tx || !f)
+		return false;
+	switch (f->alproto) {
+	case ALP_DNS:
+	case ALP_MDNS:
+		if (tx->ndns != 1 || tx->dns[0].h2_ref)
+			return false;
+		*id = tx->dns[0].tx_id;
+		return true;
+	case ALP_HTTP: {
+		if (!tx->http_req == !tx->http_resp)
+			return false;
+		const struct http_msg *req = tx->http_req ? tx->http_req : app_http_peek(f, NULL);
+		if (!req)
+			return false;
+		*id = req->tx_id;
+		return true;
+	}
+	case ALP_SMTP:
+		if (!tx->smtp)
+			return false;
+		*id = tx->smtp->tx_id;
+		return true;
+	case ALP_SIP:
+		if (tx->nsip != 1)
+			return false;
+		*id = tx->sip[0]->tx_id;
+		return true;
+	case ALP_LDAP:
+		if (tx->nldap != 1)
+			return false;
+		*id = tx->ldap[0]->tx_id;
+		return true;
+	case ALP_MQTT:
+		if (tx->nmqtt != 1)
+			return false;
+		*id = tx->mqtt[0]->tx_id;
+		return true;
+	case ALP_KRB5:
+		if (tx->nkrb5 != 1)
+			return false;
+		*id = tx->krb5[0]->tx_id;
+		return true;
+	case ALP_SNMP:
+		if (!tx->snmp)
+			return false;
+		*id = tx->snmp->tx_id;
+		return true;
+	case ALP_TFTP:
+		if (!tx->tftp)
+			return false;
+		*id = tx->tftp->tx_id;
+		return true;
+	case ALP_IKE:
+		if (!tx->ike)
+			return false;
+		*id = tx->ike->tx_id;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Whether r is about one HTTP/2 stream (its buffers or conditions), so
  * that each stream of a packet is matched on its own: an app-layer rule
  * of the flow's protocol, not one on the packet's events. */
@@ -3428,6 +3522,17 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			al->target = r->target;
 			al->stream = stream;
 			al->http_tx = r->http_parts != 0;
+			bool itx = rule_inspects_tx(r);
+			al->tx_named = itx || (r->alproto && p->proto == 17);
+			al->tx_guessed = false;
+			if (de->guess_tx && !al->tx_named && guess_tx_id(tx, f, &al->tx_id)) {
+				/* at most stream-tx-log-limit alerts name the guessed transaction */
+				uint32_t n = 0;
+				for (unsigned k = 0; k < res->cnt; k++)
+					n += &res->a[k] != al && res->a[k].tx_guessed &&
+					     res->a[k].tx_id == al->tx_id;
+				al->tx_guessed = n < de->guess_limit;
+			}
 			al->msg = r->msg;
 			al->category = r->category;
 			al->meta = r->meta;

@@ -646,6 +646,13 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 			   const struct detect_alert *a, const struct eve_cfg *ec)
 {
 	const struct flow *f = p->flow;
+	if (f && a->tx_guessed) {
+		/* detect.guess-applayer-tx: the packet's one transaction, named
+		 * as an app-layer rule's would be; a guess on TCP says so */
+		jb_u64(jb, "tx_id", a->tx_id);
+		if (p->proto == 6)
+			jb_bool(jb, "tx_guessed", true);
+	}
 	if (f) {
 		/* the app layer's view of the flow, as Suricata adds it */
 		const struct tls_info *t;
@@ -674,7 +681,7 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 			 * the one of a file that ended on it, else the one under
 			 * way; an app-layer match names it (tx_id) */
 			const struct smtp_info *m = alert_smtp_tx(f, tx);
-			if (!a->stream)
+			if (!a->stream && !a->tx_guessed)
 				jb_u64(jb, "tx_id", m->tx_id);
 			smtp_objects(jb, m);
 		} else if (f->alproto == ALP_TFTP && app_tftp_peek(f)) {
@@ -751,7 +758,11 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 			ldap_log_fields(jb, tx->ldap[0]);
 			jb_close(jb);
 		} else if (f->alproto == ALP_DNS && tx && tx->ndns) {
-			/* the DNS message of this packet, as its dns record */
+			/* the DNS message of this packet, as its dns record; a rule
+			 * that inspected it names it (Suricata: each message is a
+			 * transaction) */
+			if (a->tx_named)
+				jb_u64(jb, "tx_id", tx->dns[0].tx_id);
 			dns_log(jb, &tx->dns[0], ec->dns_formats);
 		} else if (f->alproto == ALP_MDNS && tx && tx->ndns) {
 			mdns_log(jb, &tx->dns[0]);

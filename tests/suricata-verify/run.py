@@ -89,7 +89,9 @@ SET_KEYS = {'stream.midstream': 'stream.midstream',
             'default-rule-path': 'default-rule-path',
             'decoder.recursion-level.use-for-tracking': 'decoder.recursion-level.use-for-tracking',
             'app-layer.protocols.http.libhtp.default-config.response-body-decompress-layer-limit':
-                'app-layer.protocols.http.response-body-decompress-layer-limit'}
+                'app-layer.protocols.http.response-body-decompress-layer-limit',
+            'detect.guess-applayer-tx': 'detect.guess-applayer-tx',
+            'detect.stream-tx-log-limit': 'detect.stream-tx-log-limit'}
 # fileinfo fields vigil does not write yet (hashes, libmagic, file-store)
 FILEINFO_MISSING = (
                     'fileinfo.file_id', 'fileinfo.sid', 'fileinfo.storing')
