@@ -76,8 +76,12 @@ def run(vigil, sets):
         with open(rules, 'w') as f:
             f.write('\n'.join(RULES) + '\n')
         write_pcap(cap, capture())
+        # stream.inline yes: each message is parsed on the packet that
+        # carries it, the packet a payload rule alerts on (in IDS timing,
+        # the default, it is parsed on the peer's acknowledgement, after
+        # that alert; suricata-verify task-7018-ids checks that model)
         args = [vigil, '-r', cap, '-S', rules, '-l', d, '--runmode', 'single', '--no-progress',
-                '-k', 'none']
+                '-k', 'none', '--set', 'stream.inline=yes']
         for s in sets:
             args += ['--set', s]
         r = subprocess.run(args, capture_output=True, text=True)
