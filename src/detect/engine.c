@@ -775,6 +775,7 @@ static unsigned pkt_class(const struct detect_engine *de, const struct packet *p
 struct mpm_req {
 	struct mpm_pattern *pats;  /* a copy: the group's arrays are reused */
 	uint32_t n;
+	uint32_t fam;              /* the buffer scanned (payload: packet or stream) */
 	struct mpm *m;
 };
 struct mpm_use {
@@ -814,12 +815,12 @@ static bool grow_full(void **v, uint32_t cnt, uint32_t *cap, size_t elem, uint32
 }
 
 /* Records that *slot wants a matcher for p/n.  false on allocation failure. */
-static bool memo_request(struct mpm_memo *mm, const struct mpm_pattern *p, uint32_t n,
-			 struct mpm **slot)
+static bool memo_request(struct mpm_memo *mm, uint32_t fam, const struct mpm_pattern *p,
+			 uint32_t n, struct mpm **slot)
 {
 	uint32_t r = mm->cnt;
 	for (uint32_t i = 0; i < mm->cnt; i++)
-		if (mm->v[i].n == n && pats_equal(mm->v[i].pats, p, n)) {
+		if (mm->v[i].n == n && mm->v[i].fam == fam && pats_equal(mm->v[i].pats, p, n)) {
 			r = i;
 			mm->shared++;
 			break;
@@ -831,7 +832,7 @@ static bool memo_request(struct mpm_memo *mm, const struct mpm_pattern *p, uint3
 		if (!copy)
 			return false;
 		memcpy(copy, p, n * sizeof(*copy));
-		mm->v[mm->cnt++] = (struct mpm_req){ copy, n, NULL };
+		mm->v[mm->cnt++] = (struct mpm_req){ copy, n, fam, NULL };
 	}
 	if (!grow_full((void **)&mm->use, mm->nuse, &mm->capuse, sizeof(*mm->use), 64))
 		return false;
@@ -839,9 +840,27 @@ static bool memo_request(struct mpm_memo *mm, const struct mpm_pattern *p, uint3
 	return true;
 }
 
+/* One database to compile and the requests it serves.  The groups of a
+ * protocol differ by packet class, and many share most of their
+ * patterns (ET Open: the four TCP classes that carry DNS queries ask for
+ * the same 3,900 dns.query patterns, give or take two): requests of
+ * the same buffer are served by one database of their union
+ * (mpm_build_union) when it has at most MERGE_PCT % more patterns than
+ * each of them has, so that no scan looks for many more patterns than
+ * before, and each still reports only its own rules. */
+#define MERGE_PCT 25
+struct compile_unit {
+	uint32_t *req;          /* indexes into mm->v */
+	uint32_t nreq;
+	uint32_t *rules;        /* the union of their rules, ascending */
+	uint32_t nrules;
+	uint32_t minn;          /* the smallest request's patterns */
+	uint32_t fam;
+};
 struct compile_job {
 	struct mpm_memo *mm;
-	uint32_t *order;        /* largest first, for an even split */
+	struct compile_unit *u;
+	uint32_t nu;            /* largest first, for an even split */
 	atomic_uint next;
 	atomic_bool failed;
 };
@@ -858,11 +877,32 @@ static void *compile_main(void *arg)
 	struct compile_job *j = w->job;
 	for (;;) {
 		unsigned k = atomic_fetch_add(&j->next, 1);
-		if (k >= j->mm->cnt || atomic_load(&j->failed))
+		if (k >= j->nu || atomic_load(&j->failed))
 			break;
-		struct mpm_req *r = &j->mm->v[j->order[k]];
-		if (!(r->m = mpm_build(r->pats, r->n, &w->cache, w->err, sizeof(w->err))))
+		const struct compile_unit *cu = &j->u[k];
+		if (cu->nreq == 1) {
+			struct mpm_req *r = &j->mm->v[cu->req[0]];
+			if (!(r->m = mpm_build(r->pats, r->n, &w->cache, w->err, sizeof(w->err))))
+				atomic_store(&j->failed, true);
+			continue;
+		}
+		const struct mpm_pattern **p = v_malloc(cu->nreq * sizeof(*p));
+		uint32_t *n = v_malloc(cu->nreq * sizeof(*n));
+		struct mpm **out = v_malloc(cu->nreq * sizeof(*out));
+		bool ok = p && n && out;
+		for (uint32_t i = 0; ok && i < cu->nreq; i++) {
+			p[i] = j->mm->v[cu->req[i]].pats;
+			n[i] = j->mm->v[cu->req[i]].n;
+		}
+		ok = ok && mpm_build_union(p, n, cu->nreq, out, &w->cache, w->err,
+					   sizeof(w->err)) == 0;
+		for (uint32_t i = 0; ok && i < cu->nreq; i++)
+			j->mm->v[cu->req[i]].m = out[i];
+		if (!ok)
 			atomic_store(&j->failed, true);
+		v_free(p);
+		v_free(n);
+		v_free(out);
 	}
 	return NULL;
 }
@@ -871,7 +911,121 @@ static struct mpm_memo *sort_mm;
 static int req_size_cmp(const void *a, const void *b)
 {
 	uint32_t x = sort_mm->v[*(const uint32_t *)a].n, y = sort_mm->v[*(const uint32_t *)b].n;
-	return x != y ? (x < y ? 1 : -1) : 0;
+	return x != y ? (x < y ? 1 : -1) : (*(const uint32_t *)a > *(const uint32_t *)b) -
+						 (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static int unit_size_cmp(const void *a, const void *b)
+{
+	const struct compile_unit *x = a, *y = b;
+	if (x->nrules != y->nrules)
+		return x->nrules < y->nrules ? 1 : -1;
+	return u32_cmp(&x->req[0], &y->req[0]);
+}
+
+/* |a ∪ b| of two ascending lists; out (room for both) gets it if given. */
+static uint32_t union_of(const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb,
+			 uint32_t *out)
+{
+	uint32_t i = 0, k = 0, n = 0;
+	while (i < na || k < nb) {
+		uint32_t v;
+		if (k >= nb || (i < na && a[i] < b[k]))
+			v = a[i++];
+		else if (i >= na || b[k] < a[i])
+			v = b[k++];
+		else {
+			v = a[i++];
+			k++;
+		}
+		if (out)
+			out[n] = v;
+		n++;
+	}
+	return n;
+}
+
+static void units_free(struct compile_unit *u, uint32_t nu)
+{
+	for (uint32_t i = 0; u && i < nu; i++) {
+		v_free(u[i].req);
+		v_free(u[i].rules);
+	}
+	v_free(u);
+}
+
+/* Groups the requests into compile units (see MERGE_PCT), largest
+ * request first; returns the units, largest union first, or NULL. */
+static struct compile_unit *memo_units(struct mpm_memo *mm, uint32_t *nu)
+{
+	uint32_t *order = v_malloc((mm->cnt ? mm->cnt : 1) * sizeof(*order));
+	struct compile_unit *u = v_calloc(mm->cnt ? mm->cnt : 1, sizeof(*u));
+	uint32_t *rl = NULL;
+	*nu = 0;
+	if (!order || !u)
+		goto oom;
+	for (uint32_t i = 0; i < mm->cnt; i++)
+		order[i] = i;
+	sort_mm = mm; /* loads are serialised by their caller */
+	qsort(order, mm->cnt, sizeof(*order), req_size_cmp);
+	for (uint32_t o = 0; o < mm->cnt; o++) {
+		const struct mpm_req *r = &mm->v[order[o]];
+		rl = v_malloc((r->n ? r->n : 1) * sizeof(*rl));
+		if (!rl)
+			goto oom;
+		for (uint32_t i = 0; i < r->n; i++)
+			rl[i] = r->pats[i].rule;
+		qsort(rl, r->n, sizeof(*rl), u32_cmp);
+		struct compile_unit *to = NULL;
+		for (uint32_t k = 0; r->n && k < *nu && !to; k++) {
+			struct compile_unit *c = &u[k];
+			uint64_t lim = (uint64_t)MIN(c->minn, r->n) * (100 + MERGE_PCT);
+			if (c->fam == r->fam && c->nrules &&
+			    (uint64_t)union_of(c->rules, c->nrules, rl, r->n, NULL) * 100 <= lim)
+				to = c;
+		}
+		if (to) {
+			uint32_t *m = v_malloc(((size_t)to->nrules + r->n) * sizeof(*m));
+			uint32_t *req = v_realloc(to->req, (to->nreq + 1) * sizeof(*req));
+			if (req)
+				to->req = req;
+			if (!m || !req) {
+				v_free(m);
+				goto oom;
+			}
+			to->nrules = union_of(to->rules, to->nrules, rl, r->n, m);
+			v_free(to->rules);
+			to->rules = m;
+			to->req[to->nreq++] = order[o];
+			to->minn = MIN(to->minn, r->n);
+			v_free(rl);
+		} else {
+			struct compile_unit *c = &u[(*nu)++];
+			if (!(c->req = v_malloc(sizeof(*c->req))))
+				goto oom;
+			c->req[0] = order[o];
+			c->nreq = 1;
+			c->rules = rl;
+			c->nrules = c->minn = r->n;
+			c->fam = r->fam;
+		}
+		rl = NULL;
+	}
+	v_free(order);
+	/* longest first: the two compile threads end together */
+	qsort(u, *nu, sizeof(*u), unit_size_cmp);
+	return u;
+oom:
+	v_free(rl);
+	v_free(order);
+	units_free(u, *nu);
+	return NULL;
 }
 
 /* Compiles every request on up to one thread per CPU, then hands each
@@ -882,21 +1036,17 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 	struct compile_job j = { .mm = mm };
 	atomic_init(&j.next, 0);
 	atomic_init(&j.failed, false);
-	j.order = v_malloc((mm->cnt ? mm->cnt : 1) * sizeof(uint32_t));
+	j.u = memo_units(mm, &j.nu);
 	long ncpu = threads ? (long)threads : sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned nw = (unsigned)MIN(MAX(ncpu, 1), 8);
-	nw = MIN(nw, MAX(mm->cnt, 1u));
+	nw = MIN(nw, MAX(j.nu, 1u));
 	struct compile_worker *w = v_calloc(nw, sizeof(*w));
-	if (!j.order || !w) {
-		v_free(j.order);
+	if (!j.u || !w) {
+		units_free(j.u, j.nu);
 		v_free(w);
 		snprintf(err, errlen, "out of memory");
 		return V_ENOMEM;
 	}
-	for (uint32_t i = 0; i < mm->cnt; i++)
-		j.order[i] = i;
-	sort_mm = mm; /* loads are serialised by their caller */
-	qsort(j.order, mm->cnt, sizeof(uint32_t), req_size_cmp);
 	unsigned started = 0;
 	for (unsigned i = 0; i < nw; i++) {
 		w[i].job = &j;
@@ -932,7 +1082,7 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 		for (uint32_t u = 0; u < mm->nuse; u++)
 			*mm->use[u].slot = mpm_ref(mm->v[mm->use[u].req].m);
 	}
-	v_free(j.order);
+	units_free(j.u, j.nu);
 	v_free(w);
 	return rc;
 }
@@ -1163,13 +1313,14 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 			v = v_realloc(gr->nonmpm, (gr->nnonmpm ? gr->nnonmpm : 1) * sizeof(uint32_t));
 			if (v)
 				gr->nonmpm = v;
-			bool bok = memo_request(&mm, pats, np, &gr->mpm);
+			bool bok = memo_request(&mm, BUF_PAYLOAD, pats, np, &gr->mpm);
 			gr->reasm_scan = !pnp ? RS_NONE : pnp < np ? RS_PKT : RS_ALL;
 			if (bok && gr->reasm_scan == RS_PKT)
-				bok = memo_request(&mm, ppats, pnp, &gr->pmpm);
+				bok = memo_request(&mm, BUF_PAYLOAD, ppats, pnp, &gr->pmpm);
 			for (int b = 1; b < BUF_MAX && bok; b++)
 				if (bnp[b])
-					bok = memo_request(&mm, bpats[b], bnp[b], &gr->bmpm[b]);
+					bok = memo_request(&mm, (uint32_t)b, bpats[b], bnp[b],
+							   &gr->bmpm[b]);
 			if (!bok) {
 				rc = verr_set(e, V_ENOMEM, "out of memory");
 				goto out;

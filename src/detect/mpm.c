@@ -37,7 +37,10 @@
 
 struct mpm {
 	uint32_t refs;         /* groups sharing it (mpm_ref) */
-	uint32_t npat;         /* unique patterns */
+	uint32_t npat;         /* unique patterns (a view: its base's) */
+	struct mpm *base;      /* a view (mpm_build_union): the database, patterns and their
+				* ids are base's, the rules of each id this view's own */
+	bool count_base;       /* the view whose mpm_memory includes base's */
 	uint8_t **pats;
 	uint8_t **lowers;
 	uint32_t *lens;
@@ -121,6 +124,7 @@ void mpm_free(struct mpm *m)
 {
 	if (!m || --m->refs)
 		return;
+	mpm_free(m->base);
 	drop_copies(m);
 	v_free(m->rule_off);
 	v_free(m->rules);
@@ -136,6 +140,8 @@ uint64_t mpm_memory(const struct mpm *m)
 	if (!m)
 		return 0;
 	uint64_t n = m->mem;
+	if (m->base)
+		return n + (m->count_base ? mpm_memory(m->base) : 0);
 #ifdef HAVE_HYPERSCAN
 	size_t sz;
 	if (m->db && hs_database_size(m->db, &sz) == HS_SUCCESS)
@@ -267,8 +273,10 @@ unsigned mpm_cache_prune(const char *dir, uint64_t max_age)
 	return n;
 }
 
-struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
-		      char *err, size_t errlen)
+/* mpm_build; keep: the patterns' copies stay (mpm_build_union finds
+ * its sets' ids in them). */
+static struct mpm *build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
+			 bool keep, char *err, size_t errlen)
 {
 	struct mpm *m = v_calloc(1, sizeof(*m));
 	struct mpm_pattern *s = v_malloc((n ? n : 1) * sizeof(*s));
@@ -358,10 +366,11 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache 
 		if (cached)
 			cache_store(m, cache, key);
 	}
-	if (m->db)
+	if (m->db && !keep)
 		drop_copies(m);
 #else
 	(void)cache;
+	(void)keep;
 #endif
 	v_free(s);
 	return m;
@@ -371,11 +380,136 @@ fail:
 	return NULL;
 }
 
+struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
+		      char *err, size_t errlen)
+{
+	return build(p, n, cache, false, err, errlen);
+}
+
+#ifdef HAVE_HYPERSCAN
+/* The id of pattern q among m's unique patterns (sorted as pat_cmp
+ * sorts), or UINT32_MAX. */
+static uint32_t find_id(const struct mpm *m, const struct mpm_pattern *q)
+{
+	uint32_t lo = 0, hi = m->npat;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = m->nocase[mid] != q->nocase ? (int)m->nocase[mid] - (int)q->nocase
+			: m->lens[mid] != q->len ? (m->lens[mid] < q->len ? -1 : 1)
+			: memcmp(m->pats[mid], q->pat, q->len);
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return UINT32_MAX;
+}
+
+/* A view of base for the set p/n: base's ids, this set's rules. */
+static struct mpm *view(struct mpm *base, const struct mpm_pattern *p, uint32_t n)
+{
+	struct mpm *v = v_calloc(1, sizeof(*v));
+	uint32_t *ids = v_malloc((n ? n : 1) * sizeof(*ids));
+	if (v) {
+		v->refs = 1;
+		v->npat = base->npat;
+		v->rule_off = v_calloc(base->npat + 1, sizeof(*v->rule_off));
+		v->rules = v_malloc((n ? n : 1) * sizeof(*v->rules));
+	}
+	if (!v || !ids || !v->rule_off || !v->rules) {
+		v_free(ids);
+		mpm_free(v);
+		return NULL;
+	}
+	v->base = mpm_ref(base);
+	/* counting sort by id: rule_off[id + 1] counts id's rules first */
+	for (uint32_t i = 0; i < n; i++) {
+		ids[i] = find_id(base, &p[i]);
+		if (ids[i] == UINT32_MAX) { /* not in the union: cannot happen */
+			v_free(ids);
+			mpm_free(v);
+			return NULL;
+		}
+		v->rule_off[ids[i] + 1]++;
+	}
+	for (uint32_t k = 0; k < base->npat; k++)
+		v->rule_off[k + 1] += v->rule_off[k];
+	for (uint32_t i = 0; i < n; i++) /* rule_off[id] is id's next free slot for now */
+		v->rules[v->rule_off[ids[i]]++] = p[i].rule;
+	for (uint32_t k = base->npat; k > 0; k--) /* and back to its first */
+		v->rule_off[k] = v->rule_off[k - 1];
+	v->rule_off[0] = 0;
+	v->mem = sizeof(*v) + (uint64_t)(base->npat + 1) * 4 + (uint64_t)n * 4;
+	v_free(ids);
+	return v;
+}
+#endif
+
+int mpm_build_union(const struct mpm_pattern *const *p, const uint32_t *n, uint32_t nset,
+		    struct mpm **out, struct mpm_cache *cache, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < nset; i++)
+		out[i] = NULL;
+#ifdef HAVE_HYPERSCAN
+	if (nset > 1) {
+		uint64_t total = 0;
+		for (uint32_t i = 0; i < nset; i++)
+			total += n[i];
+		struct mpm_pattern *all = total < UINT32_MAX ? v_malloc((total ? total : 1) * sizeof(*all))
+							    : NULL;
+		if (!all) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < nset; i++)
+			for (uint32_t j = 0; j < n[i]; j++, k++)
+				all[k] = (struct mpm_pattern){ p[i][j].pat, p[i][j].len, p[i][j].nocase, 0 };
+		struct mpm *base = build(all, k, cache, true, err, errlen);
+		v_free(all);
+		if (!base)
+			return -1;
+		int rc = 0;
+		for (uint32_t i = 0; i < nset && !rc; i++)
+			if (!(out[i] = view(base, p[i], n[i]))) {
+				snprintf(err, errlen, "out of memory");
+				rc = -1;
+			}
+		if (base->db)
+			drop_copies(base);
+		if (out[0])
+			out[0]->count_base = true; /* base's memory counted once */
+		mpm_free(base); /* the views hold it */
+		if (rc)
+			for (uint32_t i = 0; i < nset; i++) {
+				mpm_free(out[i]);
+				out[i] = NULL;
+			}
+		return rc;
+	}
+#endif
+	/* one set, or the portable scan (whose cost is per pattern: a union
+	 * would only make it slower) */
+	for (uint32_t i = 0; i < nset; i++)
+		if (!(out[i] = mpm_build(p[i], n[i], cache, err, errlen))) {
+			for (uint32_t j = 0; j < i; j++) {
+				mpm_free(out[j]);
+				out[j] = NULL;
+			}
+			return -1;
+		}
+	return 0;
+}
+
 struct mpm_scratch *mpm_scratch_grow(struct mpm_scratch *s, const struct mpm *m)
 {
 	if (!s && !(s = v_calloc(1, sizeof(*s))))
 		return NULL;
 #ifdef HAVE_HYPERSCAN
+	if (m && m->base)
+		m = m->base;
 	if (m && m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) {
 		mpm_scratch_free(s);
 		return NULL;
@@ -427,8 +561,9 @@ void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, ui
 		return;
 #ifdef HAVE_HYPERSCAN
 	struct scan_ctx sc = { m, cb, ctx };
-	if (m->db && s && s->hs) {
-		hs_scan(m->db, (const char *)buf, len, 0, s->hs, on_match, &sc);
+	const struct mpm *d = m->base ? m->base : m;
+	if (d->db && s && s->hs) {
+		hs_scan(d->db, (const char *)buf, len, 0, s->hs, on_match, &sc);
 		return;
 	}
 #else

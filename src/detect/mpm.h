@@ -37,6 +37,13 @@ struct mpm_cache {
  * NULL with err. */
 struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache *cache,
 		      char *err, size_t errlen);
+/* One database for the union of nset pattern sets (p[i], n[i] patterns)
+ * and a matcher per set, out[i], that reports exactly the rules
+ * mpm_build(p[i], n[i]) would: one compilation where sets share most of
+ * their patterns.  mpm_memory counts the database with out[0].  Without
+ * Hyperscan, one mpm_build per set.  0, or -1 with err and out[] NULL. */
+int mpm_build_union(const struct mpm_pattern *const *p, const uint32_t *n, uint32_t nset,
+		    struct mpm **out, struct mpm_cache *cache, char *err, size_t errlen);
 /* Removes cache entries not used for max_age seconds (each use touches its
  * file), so that daily ruleset updates do not fill the disk.  Returns the
  * number removed. */
