@@ -448,7 +448,7 @@ void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int 
 		bool cut = false;
 		if (ln->len || ln->skip) {
 			line_add(a, ln, d, k);
-			l = ln->buf;
+			l = ln->buf ? ln->buf : d; /* (no buffer: refused, len 0) */
 			len = ln->len;
 			cut = ln->skip;
 		} else if (len > FTP_LINE_MAX) {

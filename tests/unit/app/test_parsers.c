@@ -797,6 +797,14 @@ static void test_ftp_memcap(void **state)
 	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], st + greet + rec + data + 64);
 	ftp_memcap_end(&a, &f);
 
+	/* byte by byte, no room for the partial line's buffer: the line is
+	 * cut to what was kept (here nothing: no command at all) */
+	ftp_memcap_run(st + greet + 63, 1, &a, &f);
+	assert_null(a.tx.ftp_cmd);
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], st + greet);
+	assert_true(cnt.v[CNT_FTP_MEMCAP] >= 1);
+	ftp_memcap_end(&a, &f);
+
 	/* no room for the command's data: the transaction without it */
 	ftp_memcap_run(st + greet + rec + data - 1, 0, &a, &f);
 	assert_non_null(a.tx.ftp_cmd);
