@@ -249,7 +249,7 @@ void app_release(struct app_ctx *a, uint64_t n)
  * memcap, its ftp.memuse and ftp.memcap counters) and to the app-layer
  * memcap: 0, else 1 when the FTP memcap refuses (ftp.memcap counted), 2
  * when the app-layer one does. */
-static int ftp_charge(struct app_ctx *a, uint64_t n)
+int ftp_charge(struct app_ctx *a, uint64_t n)
 {
 	if (!memcap_charge(&a->ftp_mc, n)) {
 		if (a->cnt)
@@ -265,7 +265,7 @@ static int ftp_charge(struct app_ctx *a, uint64_t n)
 	return 0;
 }
 
-static void ftp_release(struct app_ctx *a, uint64_t n)
+void ftp_release(struct app_ctx *a, uint64_t n)
 {
 	memcap_release(&a->ftp_mc, n);
 	app_release(a, n);
@@ -1253,8 +1253,8 @@ void app_flow_free_ctx(struct app_ctx *a, struct flow *f)
 		quic_state_free(a, af->quic);
 	smtp_state_free(a, af->smtp);
 	if (af->ftp)
-		ftp_release(a, sizeof(*af->ftp)); /* (charged when made: 134 KiB a connection) */
-	ftp_state_free(af->ftp);
+		ftp_release(a, sizeof(*af->ftp)); /* (charged when made) */
+	ftp_state_free(a, af->ftp);
 	if (af->ftpdata)
 		ftp_release(a, sizeof(*af->ftpdata));
 	ftpdata_state_free(a, af->ftpdata);
@@ -1730,9 +1730,10 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		break;
 	case ALP_FTP:
 		if (!af->ftp) {
-			/* an FTP connection's state is large (16 commands with up
-			 * to 4 KiB of data each): charged to the FTP memcap and the
-			 * app-layer memcap; refused, the connection is not parsed */
+			/* an FTP connection's state (small: its transactions and
+			 * lines are charged as they come, ftp.c) is charged to the
+			 * FTP memcap and the app-layer memcap; refused, the
+			 * connection is not parsed */
 			if (af->ftp_refused)
 				return;
 			int r = ftp_charge(a, sizeof(*af->ftp));

@@ -815,17 +815,21 @@ struct smtp_info {
 enum { FTP_MODE_NONE, FTP_MODE_PASSIVE, FTP_MODE_ACTIVE };
 struct ftp_info {
 	char command[16];
-	char command_data[FTP_CMD_DATA_MAX];
+	char *command_data;       /* command_data_len bytes and a NUL; NULL when
+				   * none (or refused by the FTP memcap) */
 	uint16_t command_data_len;
 	bool command_truncated;   /* the command line was longer than 4 KiB: cut */
 	bool reply_truncated;     /* a reply line was */
-	char reply[FTP_REPLY_MAX][FTP_REPLY_LEN];
+	char *reply[FTP_REPLY_MAX];   /* nreply lines, each NUL-terminated */
 	char code[FTP_REPLY_MAX][4];
 	uint8_t nreply;
 	uint16_t dynamic_port;
 	uint8_t mode;
 	bool reply_received;
 	uint32_t tx_id;
+	/* (ftp.c's own: the record's list link, the bytes it charged) */
+	struct ftp_info *next;
+	uint32_t mem;
 };
 /* What an FTP data connection carries: the command that opened it. */
 struct ftpdata_info {

@@ -435,16 +435,27 @@ void mpart_feed(struct app_ctx *a, struct mpart *m, const uint8_t *d, size_t n,
 void mpart_end(struct app_ctx *a, struct mpart *m, const struct http_msg *req, uint32_t tx_id);
 void mpart_free(struct app_ctx *a, struct mpart *m);
 
-/* FTP (ftp.c) */
+/* FTP (ftp.c): a small fixed state; what it holds is allocated as it
+ * is used and charged to the FTP memcap (ftp_charge): a direction's
+ * partial line (grown to FTP_LINE_MAX at most), one record a
+ * transaction with its command data and reply lines. */
 #define FTP_CMDQ 16
+#define FTP_LINE_MAX 4096         /* longer lines are cut (Suricata's max-line-length) */
+struct ftp_line {
+	uint8_t *buf;             /* a line split between segments, so far */
+	uint32_t len, cap;
+	bool skip;                /* past FTP_LINE_MAX (or refused): the rest is dropped */
+};
 struct ftp_state {
-	struct app_line line[2];
-	struct ftp_info q[FTP_CMDQ];  /* commands awaiting their replies */
-	uint8_t q0, nq;
+	struct ftp_line line[2];
+	struct ftp_info *q, *q_tail;  /* commands awaiting their replies, oldest first */
+	uint32_t nq;
+	struct ftp_info *done;    /* answered: a->tx.ftp points at them until the next packet */
+	struct ftp_info *gone;    /* written unanswered at flow end (freed with the state) */
+	struct ftp_info *kept;    /* the last answered one, kept for view */
 	bool in_multi;            /* inside a multi-line reply */
+	bool refused;             /* a transaction refused by the memcap: parsing stopped */
 	uint32_t ntx, owner;      /* owner: this connection's token in the expectations */
-	struct ftp_info done[APP_FTP_PER_PKT], last;
-	uint32_t ndone;
 	const struct ftp_info *view;  /* the latest command or answer (alerts) */
 	bool have_port;           /* a PORT / EPRT or PASV / EPSV reply gave a data port */
 };
@@ -458,11 +469,20 @@ struct ftpdata_state {
 };
 void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int dir,
 	      const uint8_t *d, uint32_t n, uint64_t now);
+/* The oldest command never answered (flow end), once each; NULL when
+ * none is left. */
 const struct ftp_info *ftp_unanswered(struct ftp_state *s);
 /* The server closed: the commands still awaiting a reply will not get
  * one (a->tx.ftp_unans, for ftp.reply_received: no). */
 void ftp_server_closed(struct app_ctx *a, struct ftp_state *s);
-void ftp_state_free(struct ftp_state *s);
+/* Frees what s holds, releasing its charges (not s's own: app.c
+ * charged it), then s; NULL is a no-op. */
+void ftp_state_free(struct app_ctx *a, struct ftp_state *s);
+/* FTP memory (app.c): charged to app-layer.protocols.ftp.memcap and to
+ * the app-layer memcap; 0, else 1 when the FTP memcap refuses (counted
+ * in ftp.memcap), 2 when the app-layer one does. */
+int ftp_charge(struct app_ctx *a, uint64_t n);
+void ftp_release(struct app_ctx *a, uint64_t n);
 /* Is this new flow a data connection an FTP control connection announced?
  * Fills d's command and file name. */
 bool ftp_data_expected(const struct flow *f, struct ftpdata_state *d);

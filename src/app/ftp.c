@@ -129,26 +129,125 @@ bool ftp_data_expected(const struct flow *f, struct ftpdata_state *d)
 
 /* ---- the control connection ---- */
 
+/* A transaction's record: charged to the FTP memcap as Suricata charges
+ * its FTPTransaction; refused, NULL (the caller stops parsing, as
+ * Suricata's parser errors out when it cannot make a transaction). */
+static struct ftp_info *rec_new(struct app_ctx *a)
+{
+	if (ftp_charge(a, sizeof(struct ftp_info)))
+		return NULL;
+	struct ftp_info *t = v_calloc(1, sizeof(*t));
+	if (!t) {
+		ftp_release(a, sizeof(struct ftp_info));
+		return NULL;
+	}
+	t->mem = sizeof(*t);
+	return t;
+}
+
+/* A copy of n bytes and a NUL, charged to t's record; NULL when the
+ * memcap refuses (the field is left out, as Suricata's). */
+static char *rec_str(struct app_ctx *a, struct ftp_info *t, const uint8_t *p, size_t n)
+{
+	if (ftp_charge(a, n + 1))
+		return NULL;
+	char *c = v_malloc(n + 1);
+	if (!c) {
+		ftp_release(a, n + 1);
+		return NULL;
+	}
+	memcpy(c, p, n);
+	c[n] = 0;
+	t->mem += (uint32_t)(n + 1);
+	return c;
+}
+
+static void rec_free(struct app_ctx *a, struct ftp_state *s, struct ftp_info *t)
+{
+	if (!t)
+		return;
+	if (s->view == t)
+		s->view = NULL;
+	if (s->kept == t)
+		s->kept = NULL;
+	v_free(t->command_data);
+	for (unsigned i = 0; i < t->nreply; i++)
+		v_free(t->reply[i]);
+	ftp_release(a, t->mem);
+	v_free(t);
+}
+
+static void list_free(struct app_ctx *a, struct ftp_state *s, struct ftp_info **head)
+{
+	while (*head) {
+		struct ftp_info *t = *head;
+		*head = t->next;
+		rec_free(a, s, t);
+	}
+}
+
+/* The records answered on earlier packets were written: freed, but for
+ * the one alerts still show (view). */
+static void done_flush(struct app_ctx *a, struct ftp_state *s)
+{
+	while (s->done) {
+		struct ftp_info *t = s->done;
+		s->done = t->next;
+		if (t == s->view && t != s->kept) {
+			rec_free(a, s, s->kept);
+			s->kept = t;
+		} else if (t != s->kept) {
+			rec_free(a, s, t);
+		}
+	}
+	if (s->kept && s->kept != s->view)
+		rec_free(a, s, s->kept);
+}
+
 static struct ftp_info *cmd_head(struct ftp_state *s)
 {
-	return s->nq ? &s->q[s->q0] : NULL;
+	return s->q;
+}
+
+static struct ftp_info *cmd_pop(struct ftp_state *s)
+{
+	struct ftp_info *t = s->q;
+	if (t) {
+		s->q = t->next;
+		if (!s->q)
+			s->q_tail = NULL;
+		t->next = NULL;
+		s->nq--;
+	}
+	return t;
+}
+
+static void cmd_push(struct ftp_state *s, struct ftp_info *t)
+{
+	t->next = NULL;
+	if (s->q_tail)
+		s->q_tail->next = t;
+	else
+		s->q = t;
+	s->q_tail = t;
+	s->nq++;
 }
 
 /* The transaction at the queue's head is answered: to eve on this packet. */
 static void tx_answered(struct app_ctx *a, struct ftp_state *s)
 {
-	struct ftp_info *t = cmd_head(s);
+	struct ftp_info *t = cmd_pop(s);
 	if (!t)
 		return;
 	t->reply_received = true;
+	/* (past APP_FTP_PER_PKT in a packet: not written; kept to the next
+	 * packet all the same, as this packet's ftp_cmd may be it) */
+	t->next = s->done;
+	s->done = t;
 	if (a->tx.nftp < APP_FTP_PER_PKT) {
-		s->done[s->ndone % APP_FTP_PER_PKT] = *t;
-		a->tx.ftp[a->tx.nftp++] = &s->done[s->ndone % APP_FTP_PER_PKT];
-		s->view = &s->done[s->ndone % APP_FTP_PER_PKT];
-		s->ndone++;
+		a->tx.ftp[a->tx.nftp++] = t;
+		s->view = t;
 	}
-	s->q0 = (uint8_t)((s->q0 + 1) % FTP_CMDQ);
-	s->nq--;
 }
 
 static unsigned parse_port_tuple(const char *p)
@@ -194,28 +293,30 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		while (s->nq >= max_tx)
 			tx_answered(a, s); /* no reply is coming for the oldest */
 	}
-	struct ftp_info *t = &s->q[(s->q0 + s->nq) % FTP_CMDQ];
-	memset(t, 0, sizeof(*t));
+	struct ftp_info *t = rec_new(a);
+	if (!t) {
+		s->refused = true;
+		return;
+	}
 	for (size_t i = 0; i < k; i++)
 		t->command[i] = (char)toupper(l[i]);
 	t->command[k] = 0;
 	const uint8_t *dp = k < n ? l + k + 1 : l + n;
 	size_t dn = k < n ? n - k - 1 : 0;
-	dn = MIN(dn, sizeof(t->command_data) - 1);
-	memcpy(t->command_data, dp, dn);
-	t->command_data[dn] = 0;
-	t->command_data_len = (uint16_t)dn;
+	if (dn && (t->command_data = rec_str(a, t, dp, dn)))
+		t->command_data_len = (uint16_t)dn;
 	t->command_truncated = cut;
 	if (cut)
 		app_event(a, APP_EV_FTP_REQ_TOO_LONG);
 	t->tx_id = s->ntx++;
 	app_count_tx(a, false, ALP_FTP);
-	s->nq++;
+	cmd_push(s, t);
 	a->tx.ftp_cmd = t;
 	s->view = t;
+	/* (no data, or the memcap refused it: no port, no file name) */
+	const char *cd = t->command_data ? t->command_data : "";
 	if (!strcmp(t->command, "PORT") || !strcmp(t->command, "EPRT")) {
-		unsigned port = t->command[0] == 'P' ? parse_port_tuple(t->command_data)
-						     : parse_ext_port(t->command_data, true);
+		unsigned port = t->command[0] == 'P' ? parse_port_tuple(cd) : parse_ext_port(cd, true);
 		if (port) {
 			t->dynamic_port = (uint16_t)port;
 			t->mode = FTP_MODE_ACTIVE;
@@ -228,7 +329,7 @@ static void client_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 		 * connection still parsed (as Suricata 8.0.6+) */
 		if (!s->have_port)
 			app_event(a, APP_EV_FTP_FILE_BEFORE_PORT);
-		expect_name(s, t->command, t->command_data, dn);
+		expect_name(s, t->command, cd, t->command_data_len);
 	}
 }
 
@@ -238,30 +339,35 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	bool code = n >= 3 && isdigit(l[0]) && isdigit(l[1]) && isdigit(l[2]);
 	bool last = code && (n == 3 || l[3] != '-');
 	struct ftp_info *t = cmd_head(s);
-	(void)now;
 	if (!t) {
 		/* the greeting, or a reply to nothing: a transaction without a
 		 * command, as Suricata's */
 		if (!code && !s->in_multi)
 			return;
-		t = &s->q[s->q0];
-		memset(t, 0, sizeof(*t));
+		if (!(t = rec_new(a))) {
+			s->refused = true;
+			return;
+		}
 		t->tx_id = s->ntx++;
 		app_count_tx(a, false, ALP_FTP);
-		s->nq = 1;
+		cmd_push(s, t);
 	}
 	if (t->nreply < FTP_REPLY_MAX && (code || s->in_multi)) {
 		const uint8_t *txt = code ? l + MIN(n, (size_t)4) : l;
 		size_t tn = code ? (n > 4 ? n - 4 : 0) : n;
 		tn = MIN(tn, (size_t)FTP_REPLY_LEN - 1);
-		memcpy(t->reply[t->nreply], txt, tn);
-		t->reply[t->nreply][tn] = 0;
-		if (code) {
-			memcpy(t->code[t->nreply], l, 3);
-			t->code[t->nreply][3] = 0;
+		/* refused by the memcap: the line is left out (as Suricata's
+		 * response string), the reply still ends the transaction */
+		char *r = rec_str(a, t, txt, tn);
+		if (r) {
+			t->reply[t->nreply] = r;
+			if (code) {
+				memcpy(t->code[t->nreply], l, 3);
+				t->code[t->nreply][3] = 0;
+			}
+			t->nreply++;
+			t->reply_truncated |= cut;
 		}
-		t->nreply++;
-		t->reply_truncated |= cut;
 	}
 	if (cut)
 		app_event(a, APP_EV_FTP_RESP_TOO_LONG);
@@ -289,34 +395,92 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	tx_answered(a, s);
 }
 
+/* Appends to a direction's partial line, growing its buffer as needed
+ * (charged; FTP_LINE_MAX at most): what does not fit, or what the
+ * memcap refuses room for, is dropped and the line marked cut. */
+static void line_add(struct app_ctx *a, struct ftp_line *ln, const uint8_t *p, size_t n)
+{
+	if (ln->skip || !n)
+		return;
+	size_t want = MIN((size_t)ln->len + n, (size_t)FTP_LINE_MAX);
+	if (want > ln->cap) {
+		size_t cap = MAX(want, MIN((size_t)ln->cap * 2, (size_t)FTP_LINE_MAX));
+		cap = MAX(cap, (size_t)64);
+		cap = MIN(cap, (size_t)FTP_LINE_MAX);
+		uint8_t *nb = NULL;
+		if (!ftp_charge(a, cap - ln->cap)) {
+			if (!(nb = v_realloc(ln->buf, cap)))
+				ftp_release(a, cap - ln->cap);
+		}
+		if (!nb) {
+			ln->skip = true;
+			return;
+		}
+		ln->buf = nb;
+		ln->cap = (uint32_t)cap;
+	}
+	size_t k = want - ln->len;
+	memcpy(ln->buf + ln->len, p, k);
+	ln->len += (uint32_t)k;
+	if (k < n)
+		ln->skip = true; /* the rest of an over-long line */
+}
+
+static void line_free(struct app_ctx *a, struct ftp_line *ln)
+{
+	v_free(ln->buf);
+	ftp_release(a, ln->cap);
+	memset(ln, 0, sizeof(*ln));
+}
+
 void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int dir,
 	      const uint8_t *d, uint32_t n, uint64_t now)
 {
-	struct app_line *ln = &s->line[dir];
-	while (n) {
-		bool cut;
-		if (!line_take(ln, &d, &n, &cut))
+	struct ftp_line *ln = &s->line[dir];
+	if (!a->tx.nftp)
+		done_flush(a, s); /* (no record of this packet points at them) */
+	while (n && !s->refused) {
+		const uint8_t *lf = memchr(d, '\n', n);
+		if (!lf) {
+			line_add(a, ln, d, n); /* the line goes on in the next segment */
 			return;
-		size_t len = line_len(ln);
-		/* a line cut at SMTP_LINE_MAX: its rest was skipped (Suricata's
+		}
+		size_t k = (size_t)(lf - d);
+		const uint8_t *l = d;
+		size_t len = k;
+		bool cut = false;
+		if (ln->len || ln->skip) {
+			line_add(a, ln, d, k);
+			l = ln->buf ? ln->buf : d; /* (no buffer: refused, len 0) */
+			len = ln->len;
+			cut = ln->skip;
+		} else if (len > FTP_LINE_MAX) {
+			len = FTP_LINE_MAX; /* whole in this segment: read in place */
+			cut = true;
+		}
+		if (len && l[len - 1] == '\r')
+			len--; /* CRLF or LF ends a line */
+		/* a line cut at FTP_LINE_MAX: its rest was skipped (Suricata's
 		 * command_truncated / reply_truncated) */
 		if (dir == 0)
-			client_line(a, s, f, ln->buf, len, ln->skip, now);
+			client_line(a, s, f, l, len, cut, now);
 		else
-			server_line(a, s, f, ln->buf, len, ln->skip, now);
-		line_done(ln);
+			server_line(a, s, f, l, len, cut, now);
+		ln->len = 0;
+		ln->skip = false;
+		d += k + 1;
+		n -= (uint32_t)(k + 1);
 	}
 }
 
 const struct ftp_info *ftp_unanswered(struct ftp_state *s)
 {
-	if (!s || !s->nq)
-		return NULL;
-	struct ftp_info *t = cmd_head(s);
-	s->last = *t;
-	s->q0 = (uint8_t)((s->q0 + 1) % FTP_CMDQ);
-	s->nq--;
-	return &s->last;
+	struct ftp_info *t = s ? cmd_pop(s) : NULL;
+	if (t) {
+		t->next = s->gone; /* (its eve record is written now: freed with s) */
+		s->gone = t;
+	}
+	return t;
 }
 
 void ftp_server_closed(struct app_ctx *a, struct ftp_state *s)
@@ -324,8 +488,8 @@ void ftp_server_closed(struct app_ctx *a, struct ftp_state *s)
 	/* as Suricata inspects a flow's transactions at its end, whether
 	 * answered or not: the unanswered ones are final now (they stay
 	 * queued for their eve records) */
-	for (unsigned i = 0; i < s->nq && a->tx.nftp_unans < APP_FTP_PER_PKT; i++)
-		a->tx.ftp_unans[a->tx.nftp_unans++] = &s->q[(s->q0 + i) % FTP_CMDQ];
+	for (struct ftp_info *t = s->q; t && a->tx.nftp_unans < APP_FTP_PER_PKT; t = t->next)
+		a->tx.ftp_unans[a->tx.nftp_unans++] = t;
 }
 
 /* ---- the data connection ---- */
@@ -373,8 +537,16 @@ void ftpdata_close(struct app_ctx *a, struct ftpdata_state *d, bool truncated)
 	a->tx.ftpdata_log = true;
 }
 
-void ftp_state_free(struct ftp_state *s)
+void ftp_state_free(struct app_ctx *a, struct ftp_state *s)
 {
+	if (!s)
+		return;
+	list_free(a, s, &s->q);
+	list_free(a, s, &s->done);
+	list_free(a, s, &s->gone);
+	rec_free(a, s, s->kept);
+	line_free(a, &s->line[0]);
+	line_free(a, &s->line[1]);
 	v_free(s);
 }
 

@@ -2867,7 +2867,7 @@ static bool file_hash_in(const struct app_cond *c, const struct file_facts *ff)
 static bool ftp_bounce(const struct app_tx *tx, const struct packet *p)
 {
 	const struct ftp_info *t = tx ? tx->ftp_cmd : NULL;
-	if (!t || strcmp(t->command, "PORT") || p->ip_ver != 4)
+	if (!t || strcmp(t->command, "PORT") || !t->command_data || p->ip_ver != 4)
 		return false;
 	unsigned v[6];
 	if (sscanf(t->command_data, "%u,%u,%u,%u,%u,%u", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)

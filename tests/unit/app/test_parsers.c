@@ -740,42 +740,129 @@ static void test_ftp_file_before_port(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
-/* app-layer.protocols.ftp.memcap: an FTP connection's state is charged
- * to it (stats ftp.memuse) and released with the flow; past it the
- * connection is not parsed, counted once (ftp.memcap). */
+/* app-layer.protocols.ftp.memcap: an FTP connection's memory is charged
+ * as it is used (stats ftp.memuse): a small state, then one record a
+ * transaction with its command data and reply lines, released once
+ * written and with the flow.  Hitting the cap behaves as Suricata's
+ * parser: no state, the connection is not parsed; no record for a
+ * transaction, parsing stops; no room for a command's data or a reply
+ * line, the transaction goes on without it.  Each refusal counts in
+ * ftp.memcap. */
+static void ftp_memcap_run(uint64_t cap, int step, struct app_ctx *a, struct flow *f)
+{
+	static const char banner[] = "220 ready\r\n";
+	static const char port[] = "PORT 192,168,0,13,234,10\r\n";
+	memset(&cnt, 0, sizeof(cnt));
+	ctx_init(a, 1024, 0);
+	a->ftp_mc.cap = cap;
+	flow_init(f, ALP_UNKNOWN);
+	f->key.dp = 21;
+	feed(a, f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+	feed(a, f, 0, (const uint8_t *)port, sizeof(port) - 1, (size_t)step, NULL, NULL);
+	assert_int_equal(f->alproto, ALP_FTP);
+}
+
+static void ftp_memcap_end(struct app_ctx *a, struct flow *f)
+{
+	app_flow_free_ctx(a, f);
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
+	assert_int_equal(a->mc.used, 0);
+	assert_int_equal(a->ftp_mc.used, 0);
+}
+
 static void test_ftp_memcap(void **state)
 {
 	(void)state;
+	const uint64_t st = sizeof(struct ftp_state), rec = sizeof(struct ftp_info);
+	const uint64_t greet = rec + sizeof("ready"), data = sizeof("192,168,0,13,234,10");
+	struct app_ctx a;
+	struct flow f;
+
+	/* 512 bytes (ftp-port-memcap): the state and a few transactions fit */
+	ftp_memcap_run(512, 0, &a, &f);
+	assert_non_null(a.tx.ftp_cmd);
+	assert_string_equal(a.tx.ftp_cmd->command, "PORT");
+	assert_string_equal(a.tx.ftp_cmd->command_data, "192,168,0,13,234,10");
+	assert_int_equal(a.tx.ftp_cmd->dynamic_port, 234 * 256 + 10);
+	assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 0);
+	/* the state, the greeting (kept: the latest answer, for alerts), PORT */
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], st + greet + rec + data);
+	ftp_memcap_end(&a, &f);
+
+	/* the same byte by byte: the partial line's buffer (64 bytes) is
+	 * charged too, and the record is the same */
+	ftp_memcap_run(0, 1, &a, &f);
+	assert_non_null(a.tx.ftp_cmd);
+	assert_string_equal(a.tx.ftp_cmd->command_data, "192,168,0,13,234,10");
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], st + greet + rec + data + 64);
+	ftp_memcap_end(&a, &f);
+
+	/* byte by byte, no room for the partial line's buffer: the line is
+	 * cut to what was kept (here nothing: no command at all) */
+	ftp_memcap_run(st + greet + 63, 1, &a, &f);
+	assert_null(a.tx.ftp_cmd);
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], st + greet);
+	assert_true(cnt.v[CNT_FTP_MEMCAP] >= 1);
+	ftp_memcap_end(&a, &f);
+
+	/* no room for the command's data: the transaction without it */
+	ftp_memcap_run(st + greet + rec + data - 1, 0, &a, &f);
+	assert_non_null(a.tx.ftp_cmd);
+	assert_string_equal(a.tx.ftp_cmd->command, "PORT");
+	assert_null(a.tx.ftp_cmd->command_data);
+	assert_int_equal(a.tx.ftp_cmd->command_data_len, 0);
+	assert_int_equal(a.tx.ftp_cmd->dynamic_port, 0);
+	assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 1);
+	ftp_memcap_end(&a, &f);
+
+	/* no room for a transaction (the greeting's): parsing stops, once */
+	ftp_memcap_run(st + rec - 1, 0, &a, &f);
+	assert_null(a.tx.ftp_cmd);
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], st);
+	assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 1);
+	ftp_memcap_end(&a, &f);
+
+	/* no room for the state: the connection is not parsed, counted once */
+	ftp_memcap_run(st - 1, 0, &a, &f);
+	assert_null(a.tx.ftp_cmd);
+	assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
+	assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 1);
+	ftp_memcap_end(&a, &f);
+}
+
+/* FTP records are freed once written: a long session under a small
+ * memcap goes on (each command logged), memory back to the state's and
+ * the last answer's between commands. */
+static void test_ftp_records_released(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	memset(&cnt, 0, sizeof(cnt));
+	ctx_init(&a, 1024, 0);
+	a.ftp_mc.cap = 1024;
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 21;
 	static const char banner[] = "220 ready\r\n";
-	static const char port[] = "PORT 192,168,0,13,234,10\r\n";
-	for (int capped = 0; capped < 2; capped++) {
-		struct app_ctx a;
-		struct flow f;
-		memset(&cnt, 0, sizeof(cnt));
-		ctx_init(&a, 1024, 0);
-		a.ftp_mc.cap = capped ? 512 : 1 << 20;
-		flow_init(&f, ALP_UNKNOWN);
-		f.key.dp = 21;
-		feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
-		feed(&a, &f, 0, (const uint8_t *)port, sizeof(port) - 1, 0, NULL, NULL);
-		assert_int_equal(f.alproto, ALP_FTP);
-		if (capped) {
-			assert_null(a.tx.ftp_cmd);
-			assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 1);
-			assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
-		} else {
-			assert_non_null(a.tx.ftp_cmd);
-			assert_string_equal(a.tx.ftp_cmd->command, "PORT");
-			assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 0);
-			assert_true(cnt.v[CNT_FTP_MEMUSE] > 100000); /* the state, 134 KiB */
-		}
-		feed(&a, &f, 0, (const uint8_t *)port, sizeof(port) - 1, 0, NULL, NULL);
-		assert_int_equal(cnt.v[CNT_FTP_MEMCAP], (uint64_t)capped);
-		app_flow_free_ctx(&a, &f);
-		assert_int_equal(cnt.v[CNT_FTP_MEMUSE], 0);
-		assert_int_equal(a.mc.used, 0);
-		assert_int_equal(a.ftp_mc.used, 0);
+	static const char noop[] = "NOOP\r\n";
+	static const char ok[] = "200 NOOP ok.\r\n";
+	feed(&a, &f, 1, (const uint8_t *)banner, sizeof(banner) - 1, 0, NULL, NULL);
+	for (int i = 0; i < 200; i++) {
+		feed(&a, &f, 0, (const uint8_t *)noop, sizeof(noop) - 1, 0, NULL, NULL);
+		assert_non_null(a.tx.ftp_cmd);
+		feed(&a, &f, 1, (const uint8_t *)ok, sizeof(ok) - 1, 0, NULL, NULL);
+		assert_int_equal(a.tx.nftp, 1);
+		assert_string_equal(a.tx.ftp[0]->command, "NOOP");
+		assert_string_equal(a.tx.ftp[0]->reply[0], "NOOP ok.");
+		assert_string_equal(a.tx.ftp[0]->code[0], "200");
+		assert_int_equal(a.tx.ftp[0]->tx_id, (uint32_t)i + 1);
+		assert_ptr_equal(app_ftp_peek(&f), a.tx.ftp[0]);
 	}
+	assert_int_equal(cnt.v[CNT_FTP_MEMCAP], 0);
+	assert_true(cnt.v[CNT_FTP_MEMUSE] < 1024);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.ftp_mc.used, 0);
+	assert_int_equal(a.mc.used, 0);
 }
 
 /* A response body longer than the body limit, over several packets:
@@ -4609,6 +4696,7 @@ int main(void)
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
 		cmocka_unit_test(test_ftp_memcap),
+		cmocka_unit_test(test_ftp_records_released),
 		cmocka_unit_test(test_http_record_length),
 		cmocka_unit_test(test_http2),
 		cmocka_unit_test(test_http2_hpack_literal),
