@@ -388,8 +388,17 @@ static void on_flow_end(void *ud, struct flow *f)
 	/* what the protocols never wrote for it; not for a dropped flow, whose
 	 * later packets were never parsed (Suricata never completes, so never
 	 * logs, its open transactions) */
-	if (w->eve && !(f->flags & FLOW_F_DROP))
-		eve_app_records(&w->out, NULL, f, NULL, &w->ec);
+	if (w->eve && !(f->flags & FLOW_F_DROP)) {
+		/* a TCP flow's: on its flow-timeout pseudo-packet, as Suricata
+		 * logs the transactions still open at a TCP flow's end (pkt_src
+		 * "stream (flow timeout)"); a UDP flow's have no packet */
+		const struct packet *ep = NULL;
+		if (f->key.proto == 6 && f->app) {
+			pseudo_packet(&w->pseudo, f, 0);
+			ep = &w->pseudo;
+		}
+		eve_app_records(&w->out, ep, f, NULL, &w->ec);
+	}
 	app_flow_free_ctx(&w->app, f);
 	/* beacons: connections that were answered (failed ones are not) */
 	struct beacon_report br;

@@ -190,7 +190,7 @@ static void ether(struct jbuf *jb, const struct packet *p, const struct flow *f)
 		mac_str(m, p->data);
 		jb_str(jb, "dest_mac", m);
 		jb_close(jb);
-	} else if (!p && f && f->has_mac) {
+	} else if (f && f->has_mac) {
 		jb_open_object(jb, "ether");
 		jb_open_array(jb, "src_macs");
 		mac_str(m, f->mac[0]);
@@ -209,6 +209,7 @@ static void ether(struct jbuf *jb, const struct packet *p, const struct flow *f)
 static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
 			   const struct packet *p, const struct eve_cfg *ec, bool flow_dir);
 static void nfs_objects(struct jbuf *jb, const struct nfs_tx *t);
+static const char *pkt_src(const struct packet *p);
 
 void eve_header(struct jbuf *jb, vtime_t ts, const char *type, const struct flow *f,
 		const struct packet *p, const struct eve_cfg *ec)
@@ -289,6 +290,11 @@ static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const 
 		jb_u64(jb, "icmp_type", p->icmp_type);
 		jb_u64(jb, "icmp_code", p->icmp_code);
 	}
+	/* every record written on a packet says where the packet came from,
+	 * as Suricata's eve header does ("stream (flow timeout)" for what a
+	 * flow's end wrote) */
+	if (p)
+		jb_str(jb, "pkt_src", pkt_src(p));
 	if (ec->ethernet)
 		ether(jb, p, f);
 }
@@ -495,7 +501,6 @@ static void alert_envelope(struct jbuf *jb, const struct packet *p, const struct
 	if (f)
 		jb_str(jb, "direction", p->dir == 0 ? "to_server" : "to_client");
 	tunnel_object(jb, p);
-	jb_str(jb, "pkt_src", pkt_src(p));
 	if (f && f->alproto != ALPROTO_UNKNOWN && f->alproto < ALP_MAX)
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 }
@@ -935,8 +940,6 @@ void eve_tls_record(struct jbuf *jb, const struct packet *p, const struct flow *
 	struct packet q;
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "tls", f, p, ec);
-	if (p)
-		jb_str(jb, "pkt_src", pkt_src(p));
 	jb_open_object(jb, "tls");
 	tls_log_fields(jb, t);
 	if (f->alproto_orig && f->alproto_orig < ALP_MAX && f->alproto == ALP_TLS)
@@ -1058,8 +1061,6 @@ static void eve_smtp_record(struct jbuf *jb, const struct packet *p, const struc
 	struct packet q;
 	p = in_dir(p, 0, &q);
 	eve_header(jb, p ? p->ts : f->last, "smtp", f, p, ec);
-	if (p)
-		jb_str(jb, "pkt_src", pkt_src(p));
 	jb_u64(jb, "tx_id", m->tx_id);
 	smtp_objects(jb, m);
 	flow_metadata(jb, f);
@@ -1151,7 +1152,6 @@ void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_
 			ev[k++] = upper ? (char)toupper((unsigned char)*c) : *c;
 		ev[k] = '\0';
 		eve_header(jb, p->ts, "anomaly", p->flow, p, ec);
-		jb_str(jb, "pkt_src", pkt_src(p));
 		if (tx_id >= 0) /* the event belongs to this transaction */
 			jb_u64(jb, "tx_id", (uint64_t)tx_id);
 		jb_open_object(jb, "anomaly");
@@ -1301,7 +1301,7 @@ static void ldap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct ldap_tx *t;
 	while ((t = app_ldap_unlogged(f)))
-		TX_RECORD(jb, (const struct packet *)NULL, f, "ldap", t->tx_id, ldap_log_fields, t, ec);
+		TX_RECORD(jb, p, f, "ldap", t->tx_id, ldap_log_fields, t, ec);
 }
 
 /* A DCE/RPC call when both its sides are over; those still open at flow
@@ -1318,7 +1318,7 @@ static void dcerpc_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct dce_tx *t;
 	while ((t = app_dcerpc_unlogged(f)))
-		TX_RECORD(jb, (const struct packet *)NULL, f, "dcerpc", t->tx_id, dce_log_fields, t, ec);
+		TX_RECORD(jb, p, f, "dcerpc", t->tx_id, dce_log_fields, t, ec);
 }
 
 /* An IMAP transaction when its completion comes; those still open at
@@ -1337,7 +1337,7 @@ static void imap_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct imap_tx *t;
 	while ((t = app_imap_unlogged(f)))
-		TX_RECORD(jb, (const struct packet *)NULL, f, "imap", t->tx_id, imap_log_fields, t, ec);
+		TX_RECORD(jb, p, f, "imap", t->tx_id, imap_log_fields, t, ec);
 }
 
 /* A POP3 transaction when its response is whole; those still open at
@@ -1356,7 +1356,7 @@ static void pop3_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct pop3_tx *t;
 	while ((t = app_pop3_unlogged(f)))
-		TX_RECORD(jb, (const struct packet *)NULL, f, "pop3", t->tx_id, pop3_log_fields, t, ec);
+		TX_RECORD(jb, p, f, "pop3", t->tx_id, pop3_log_fields, t, ec);
 }
 
 /* An MQTT transaction when it is complete; those still open at flow end
@@ -1373,7 +1373,7 @@ static void mqtt_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct mqtt_tx *t;
 	while ((t = app_mqtt_unlogged(f)))
-		TX_RECORD(jb, (const struct packet *)NULL, f, "mqtt", t->tx_id, mqtt_log_fields, t, ec);
+		TX_RECORD(jb, p, f, "mqtt", t->tx_id, mqtt_log_fields, t, ec);
 }
 
 /* The RFB handshake when it completes, or at flow end. */
@@ -1389,7 +1389,7 @@ static void rfb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct rfb_tx *t = app_rfb_unlogged(f);
 	if (t)
-		TX_RECORD(jb, (const struct packet *)NULL, f, "rfb", 0, rfb_log_fields, t, ec);
+		TX_RECORD(jb, p, f, "rfb", 0, rfb_log_fields, t, ec);
 }
 
 /* The rpc and nfs objects of an NFS transaction. */
@@ -1427,7 +1427,7 @@ static void nfs_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		return;
 	}
 	for (const struct nfs_tx *t; (t = app_nfs_unlogged(f));)
-		nfs_record(jb, NULL, f, t, ec);
+		nfs_record(jb, p, f, t, ec);
 }
 
 /* Each IKE message as it comes, in the direction it travelled. */
@@ -1477,7 +1477,6 @@ static void btdht_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	if (!tx || !tx->btdht || !f)
 		return;
 	eve_header(jb, p->ts, "bittorrent_dht", f, p, ec);
-	jb_str(jb, "pkt_src", pkt_src(p));
 	jb_u64(jb, "tx_id", tx->btdht->tx_id);
 	jb_open_object(jb, "bittorrent_dht");
 	btdht_log_fields(jb, tx->btdht);
@@ -1524,7 +1523,7 @@ static void http_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	const struct http_msg *resp, *req;
 	while ((req = app_http_unlogged(f, &resp))) /* pipelined ones first */
 		if (!req->nolog)
-			eve_http_record(jb, NULL, f, req, resp, ec);
+			eve_http_record(jb, p, f, req, resp, ec);
 }
 
 /* An HTTP/2 transaction's record: http (Suricata's http2 type), or dns
@@ -1562,7 +1561,7 @@ static void h2_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 	}
 	const struct h2_tx *t;
 	while ((t = app_h2_unlogged(f)))
-		h2_record(jb, NULL, f, t, ec);
+		h2_record(jb, p, f, t, ec);
 }
 
 /* A file (fileinfo): in the direction it travelled, with the http object
@@ -1721,7 +1720,7 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
 		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
 			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
-				app_rows[i].write(jb, NULL, f, NULL, ec);
+				app_rows[i].write(jb, p, f, NULL, ec);
 }
 
 void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,

@@ -83,7 +83,8 @@ void eve_alert_deferred(struct jbuf *jb, const struct packet *p, const char *fra
 			size_t len, bool stream, const struct eve_cfg *ec);
 /* A dns record for message m seen in p. */
 /* The protocols' records for what the app layer did on packet p (tx), or,
- * with p and tx NULL, for flow f as it ends (what was never written):
+ * with tx NULL, for flow f as it ends (what was never written; p is
+ * then a TCP flow's flow-timeout pseudo-packet, or NULL):
  * one table of protocols (type, enabled by, writer, end order) drives
  * both, so a new protocol is one row.  Each protocol writes its record's
  * body itself (app.h: dns_log, tls_log_fields, ...). */
