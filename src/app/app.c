@@ -1823,6 +1823,8 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 			}
 		}
 		ftp_feed(a, af->ftp, f, dir, data, len, f->last);
+		if (af->ftp->tls && !af->expected) /* AUTH TLS accepted: TLS should follow */
+			change_begin(f, af, ALP_TLS);
 		break;
 	case ALP_FTPDATA:
 		if (af->ftpdata)

@@ -447,6 +447,7 @@ struct ftp_state {
 	uint32_t ndone;
 	const struct ftp_info *view;  /* the latest command or answer (alerts) */
 	bool have_port;           /* a PORT / EPRT or PASV / EPSV reply gave a data port */
+	bool tls;                 /* AUTH TLS accepted (234): TLS from here */
 };
 struct ftpdata_state {
 	struct ftpdata_info info;

@@ -283,6 +283,12 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	}
 	if (c / 100 == 1)
 		return; /* preliminary (150 opening data connection): more to come */
+	/* AUTH TLS accepted (234), as Suricata reads it: TLS should follow
+	 * (app.c's protocol change); nothing after it is read as FTP */
+	if (c == 234 && !strcmp(t->command, "AUTH") && t->command_data_len >= 3 &&
+	    !strncasecmp(t->command_data, "TLS", 3) &&
+	    (t->command_data_len == 3 || t->command_data[3] == ' '))
+		s->tls = true;
 	tx_answered(a, s);
 }
 
@@ -290,7 +296,7 @@ void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int 
 	      const uint8_t *d, uint32_t n, uint64_t now)
 {
 	struct app_line *ln = &s->line[dir];
-	while (n) {
+	while (n && !s->tls) {
 		bool cut;
 		if (!line_take(ln, &d, &n, &cut))
 			return;

@@ -3729,6 +3729,27 @@ static void test_starttls_change(void **state)
 	assert_false(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
+	/* FTP: AUTH TLS answered 234 (a 5xx answer changes nothing) */
+	for (int ok = 0; ok < 2; ok++) {
+		ctx_init(&a, 4096, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.sp = 40000;
+		f.key.dp = 21;
+		memset(&o, 0, sizeof(o));
+		feed(&a, &f, 1, (const uint8_t *)"220 FTP ready\r\n", 15, 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ALP_FTP);
+		feed(&a, &f, 0, (const uint8_t *)"AUTH TLS\r\n", 10, 0, smtp_cb, &o);
+		if (ok)
+			feed(&a, &f, 1, (const uint8_t *)"234 AUTH TLS ok\r\n", 17, 0, smtp_cb, &o);
+		else
+			feed(&a, &f, 1, (const uint8_t *)"534 no\r\n", 8, 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ALP_FTP);
+		feed(&a, &f, 0, hello, sizeof(hello), 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ok ? ALP_TLS : ALP_FTP);
+		assert_int_equal(f.alproto_orig, ok ? ALP_FTP : 0);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
 }
 
 /* EHLO with a domain of dn bytes, then CRLF, in pieces of step bytes;
