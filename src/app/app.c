@@ -664,7 +664,14 @@ static void on_http_head(void *ctx, bool request, struct http_head *h, const uin
 			req_body_keep(a, hs);
 		if (q->valid)
 			a->tx.http_req = q;
-		if (hs->h2c_req && h->code == 101 && h2_on) {
+		const struct http_hdr *up = h->code == 101 && hs->change_busy && h2_on
+						    ? http_header(&m->h, "upgrade") : NULL;
+		if (up && up->val_len == 3 && !memcmp(up->val, "h2c", 3)) {
+			/* a 101 to h2c in the first bytes after a protocol
+			 * change (HTTP where STARTTLS promised TLS): one change
+			 * at a time, so no HTTP/2, and Suricata's event */
+			app_event(a, APP_EV_HTTP_FAILED_PROTOCOL_CHANGE);
+		} else if (hs->h2c_req && h->code == 101 && h2_on) {
 			/* Upgrade: h2c accepted: HTTP/2 from the next byte */
 			hs->h2c = true;
 			if (hs->req.valid && !hs->req.logged)
@@ -1373,12 +1380,12 @@ static bool dcerpc_probe(const uint8_t *d, uint32_t n)
 	return fl >= 16;
 }
 
-static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
+static int detect_tcp_ports(const uint8_t *d, uint32_t n, uint16_t sp, uint16_t dp)
 {
 	/* NFS on its port, as Suricata probes it: an RPC call of the NFS
 	 * program, or an RPC reply (first, as a record mark can look like an
 	 * SSLv2 hello) */
-	if ((f->key.sp == 2049 || f->key.dp == 2049) &&
+	if ((sp == 2049 || dp == 2049) &&
 	    (nfs_probe(d, n, true, 0) || nfs_probe(d, n, true, 1)))
 		return ALP_NFS;
 	if (n >= 3 && d[0] == 0x16 && d[1] == 0x03 && d[2] <= 0x04)
@@ -1422,7 +1429,6 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	if (n >= 5 && (!strncasecmp((const char *)d, "EHLO ", 5) ||
 		       !strncasecmp((const char *)d, "HELO ", 5)))
 		return ALP_SMTP;
-	uint16_t sp = f->key.sp, dp = f->key.dp;
 	if (sp == 21 || dp == 21) {
 		static const char *const verbs[] = { "USER ", "AUTH ", "FEAT", "SYST", "OPTS ", "PASV",
 						     "PORT ", "EPSV", "LIST", "QUIT" };
@@ -1461,13 +1467,18 @@ static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
 	/* Kerberos on its port (88), as Suricata probes it */
 	if ((sp == 88 || dp == 88) && krb5_probe_tcp(d, n))
 		return ALP_KRB5;
-	if (n >= 14 && (f->key.dp == 53 || f->key.sp == 53)) {
+	if (n >= 14 && (dp == 53 || sp == 53)) {
 		struct dns_msg m;
 		uint16_t ml = (uint16_t)(d[0] << 8 | d[1]);
 		if (ml >= 12 && dns_parse(d + 2, MIN(n - 2u, ml), &m))
 			return ALP_DNS;
 	}
 	return -1;
+}
+
+static int detect_tcp(const uint8_t *d, uint32_t n, const struct flow *f)
+{
+	return detect_tcp_ports(d, n, f->key.sp, f->key.dp);
 }
 
 #define DNS_TCP_MAX (64 * 1024 + 2)
@@ -1558,6 +1569,66 @@ static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int
 		ws_feed(a, af->ws, 1, data + (at - at0), (uint32_t)(len - (at - at0)));
 }
 
+/* A protocol change, as Suricata's after an accepted STARTTLS: what the
+ * connection speaks next is detected afresh from its next bytes (expected:
+ * TLS); the flow keeps its protocol until they tell.  Once a flow. */
+static void change_begin(struct flow *f, struct app_flow *af, int expect)
+{
+	f->alproto_orig = f->alproto;
+	af->change = af->expected = (uint8_t)expect;
+	af->seen[0] = af->seen[1] = false;
+	af->probe_len[0] = af->probe_len[1] = 0;
+}
+
+static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
+			       uint32_t len, unsigned flags);
+
+/* The bytes after a protocol change: detection as on a flow's first bytes
+ * (on port 443, as Suricata's, so that the old protocol's port says
+ * nothing); the new protocol's parser reads them, or the flow is failed
+ * when neither direction's bytes are any protocol. */
+static void change_detect(struct app_ctx *a, struct flow *f, struct app_flow *af, int dir,
+			  const uint8_t *data, uint32_t len, unsigned flags)
+{
+	uint8_t tmp[APP_PROBE_MAX];
+	uint32_t n0 = af->probe_len[dir], k = MIN(len, APP_PROBE_MAX - n0);
+	memcpy(tmp, af->probe[dir], n0);
+	memcpy(tmp + n0, data, k);
+	int p = n0 ? detect_tcp_ports(tmp, n0 + k, f->key.sp, 443)
+		   : detect_tcp_ports(data, len, f->key.sp, 443);
+	if (p <= 0) {
+		if (n0 + k < APP_PROBE_DECIDE) {
+			memcpy(af->probe[dir] + n0, data, k);
+			af->probe_len[dir] = (uint8_t)(n0 + k);
+			return; /* too few bytes to tell yet */
+		}
+		af->seen[dir] = true;
+		if (!af->seen[0] || !af->seen[1])
+			return; /* (the other side may still tell) */
+		p = ALP_FAILED;
+	}
+	af->change = 0;
+	f->alproto = (uint16_t)p;
+	if (p != af->expected) {
+		app_event(a, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL);
+		if (af->expected == ALP_TLS)
+			app_event(a, APP_EV_APPLAYER_NO_TLS_AFTER_STARTTLS);
+	}
+	if (p == ALP_FAILED)
+		return;
+	/* the new protocol's first data: the bytes collected, both
+	 * directions, then these; no second change meanwhile */
+	af->changing = true;
+	for (int d = 0; d < 2; d++) {
+		uint8_t pn = af->probe_len[d];
+		af->probe_len[d] = 0;
+		if (pn)
+			app_stream_data_in(a, f, d, af->probe[d], pn, 0);
+	}
+	app_stream_data_in(a, f, dir, data, len, flags);
+	af->changing = false;
+}
+
 static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
 			       uint32_t len, unsigned flags)
 {
@@ -1622,6 +1693,10 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		af->redetect = true;
 		af->seen[0] = af->seen[1] = false;
 		af->probe_len[0] = af->probe_len[1] = 0;
+	}
+	if (af->change) {
+		change_detect(a, f, af, dir, data, len, flags);
+		return;
 	}
 	if (f->alproto == ALP_UNKNOWN) {
 		/* detection looks at the direction's first bytes however the
@@ -1704,7 +1779,9 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		}
 		bodies_release(a, af->http);
 		uint64_t at0 = http_fed(af->http->conn, dir);
+		af->http->change_busy = af->changing;
 		http_data(a, af->http, dir, data, len);
+		af->http->change_busy = false;
 		if (af->http->upgrade)
 			ws_begin(a, f, af, dir, data, len, at0);
 		if (af->http->h2c && !af->h2) {
@@ -1747,6 +1824,8 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 			}
 		}
 		ftp_feed(a, af->ftp, f, dir, data, len, f->last);
+		if (af->ftp->tls && !af->expected) /* AUTH TLS accepted: TLS should follow */
+			change_begin(f, af, ALP_TLS);
 		break;
 	case ALP_FTPDATA:
 		if (af->ftpdata)
@@ -1758,10 +1837,8 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		if (!af->smtp && !(af->smtp = charged_state(a, sizeof(*af->smtp))))
 			return;
 		smtp_feed(a, af->smtp, dir, data, len);
-		if (af->smtp->tls) { /* STARTTLS accepted: the handshake follows */
-			f->alproto_orig = f->alproto;
-			f->alproto = ALP_TLS;
-		}
+		if (af->smtp->tls && !af->expected) /* STARTTLS accepted: TLS should follow */
+			change_begin(f, af, ALP_TLS);
 		break;
 	case ALP_DNS:
 		dns_tcp(a, f, af, dir, data, len);
@@ -1827,10 +1904,12 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		if (!af->pop3 && !(af->pop3 = charged_state(a, sizeof(*af->pop3))))
 			return;
 		if (af->pop3->tls) {
-			/* STLS accepted: this and what follows is TLS */
-			f->alproto_orig = f->alproto;
-			f->alproto = ALP_TLS;
-			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			/* STLS accepted: this and what follows should be
+			 * TLS (once: a change back to POP3 is not read) */
+			if (!af->expected) {
+				change_begin(f, af, ALP_TLS);
+				app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			}
 			break;
 		}
 		pop3_feed(a, af->pop3, dir, data, len);
@@ -1840,10 +1919,12 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		if (!af->imap && !(af->imap = charged_state(a, sizeof(*af->imap))))
 			return;
 		if (af->imap->tls) {
-			/* STARTTLS accepted: this and what follows is TLS */
-			f->alproto_orig = f->alproto;
-			f->alproto = ALP_TLS;
-			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			/* STARTTLS accepted: this and what follows should be
+			 * TLS (once: a change back to IMAP is not read) */
+			if (!af->expected) {
+				change_begin(f, af, ALP_TLS);
+				app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			}
 			break;
 		}
 		imap_feed(a, af->imap, dir, data, len);
@@ -1852,10 +1933,12 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 		if (!af->ldap && !(af->ldap = v_calloc(1, sizeof(*af->ldap))))
 			return;
 		if (af->ldap->tls) {
-			/* STARTTLS accepted: this and what follows is TLS */
-			f->alproto_orig = f->alproto;
-			f->alproto = ALP_TLS;
-			app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			/* STARTTLS accepted: this and what follows should be
+			 * TLS (once: a change back to LDAP is not read) */
+			if (!af->expected) {
+				change_begin(f, af, ALP_TLS);
+				app_stream_data_in(a, f, dir, data, len, flags & ~STREAM_END);
+			}
 			break;
 		}
 		ldap_feed(a, af->ldap, dir, data, len);

@@ -458,6 +458,7 @@ struct ftp_state {
 	uint32_t ntx, owner;      /* owner: this connection's token in the expectations */
 	const struct ftp_info *view;  /* the latest command or answer (alerts) */
 	bool have_port;           /* a PORT / EPRT or PASV / EPSV reply gave a data port */
+	bool tls;                 /* AUTH TLS accepted (234): TLS from here */
 };
 struct ftpdata_state {
 	struct ftpdata_info info;
@@ -535,6 +536,7 @@ struct http_state {
 	bool tunnel;              /* CONNECT succeeded: what follows is another protocol */
 	uint8_t upgrade;          /* a 101 switched to this protocol (ALP_WEBSOCKET) ... */
 	bool ws_deflate, ws_no_ctx[2]; /* ... with permessage-deflate, and how */
+	bool change_busy;         /* this is the first data after a protocol change: no second one (h2c) */
 	bool h2c_req;             /* the last request asked for Upgrade: h2c ... */
 	bool h2c;                 /* ... and a 101 answered it: HTTP/2 follows */
 	struct range_ref range;   /* the response is a 206 part of this file */
@@ -856,6 +858,9 @@ struct app_flow {
 	bool redetect;            /* after an HTTP CONNECT: the tunnel's protocol is being detected */
 	bool opaque;              /* ... and it was none vigil knows: nothing more is parsed */
 	bool ftp_refused;         /* past the FTP memcap: this connection is not parsed */
+	uint8_t change;           /* a protocol change (STARTTLS) under way, expecting this (ALP_TLS) */
+	uint8_t expected;         /* the protocol the change expected (set once: one change a flow) */
+	bool changing;            /* the new protocol's first data is being parsed */
 	uint8_t probe[2][APP_PROBE_MAX];
 	uint8_t probe_len[2];
 	/* DNS over TCP: a message being reassembled per direction */

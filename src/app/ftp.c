@@ -392,6 +392,12 @@ static void server_line(struct app_ctx *a, struct ftp_state *s, const struct flo
 	}
 	if (c / 100 == 1)
 		return; /* preliminary (150 opening data connection): more to come */
+	/* AUTH TLS accepted (234), as Suricata reads it: TLS should follow
+	 * (app.c's protocol change); nothing after it is read as FTP */
+	if (c == 234 && !strcmp(t->command, "AUTH") && t->command_data_len >= 3 &&
+	    !strncasecmp(t->command_data, "TLS", 3) &&
+	    (t->command_data_len == 3 || t->command_data[3] == ' '))
+		s->tls = true;
 	tx_answered(a, s);
 }
 
@@ -439,7 +445,7 @@ void ftp_feed(struct app_ctx *a, struct ftp_state *s, const struct flow *f, int 
 	struct ftp_line *ln = &s->line[dir];
 	if (!a->tx.nftp)
 		done_flush(a, s); /* (no record of this packet points at them) */
-	while (n && !s->refused) {
+	while (n && !s->refused && !s->tls) {
 		const uint8_t *lf = memchr(d, '\n', n);
 		if (!lf) {
 			line_add(a, ln, d, n); /* the line goes on in the next segment */

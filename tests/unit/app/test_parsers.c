@@ -3727,6 +3727,118 @@ static void smtp_cb(const struct app_tx *tx, void *ud)
 	}
 }
 
+/* STARTTLS, as Suricata's protocol change: after the 220 the flow is
+ * still SMTP until the next bytes tell; a ClientHello makes it TLS (one
+ * byte at a time too: detection waits for enough); HTTP where TLS was
+ * promised is HTTP, with applayer_unexpected_protocol and
+ * applayer_no_tls_after_starttls, and its 101 to h2c is refused
+ * (http.failed_protocol_change: one change at a time); bytes that are
+ * no protocol in both directions fail the flow.  POP3's STLS, too. */
+static void test_starttls_change(void **state)
+{
+	(void)state;
+	static const uint8_t hello[] = { 0x16, 0x03, 0x01, 0x00, 0x05, 0x01, 0x00, 0x00, 0x01, 0x03 };
+	static const char h101[] = "HTTP/1.1 101 Switching\r\nUpgrade: h2c\r\n\r\n";
+	static const char junk[] = "\x01\x02garbage that is no protocol\r\n";
+	for (int sc = 0; sc < 4; sc++) {
+		struct app_ctx a;
+		struct flow f;
+		struct smtp_seen o;
+		ctx_init(&a, 4096, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.sp = 40000;
+		f.key.dp = 25;
+		memset(&o, 0, sizeof(o));
+		const char *greet = "220 mail.example ESMTP\r\n";
+		feed(&a, &f, 1, (const uint8_t *)greet, strlen(greet), 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ALP_SMTP);
+		feed(&a, &f, 0, (const uint8_t *)"EHLO x\r\n", 8, 0, smtp_cb, &o);
+		feed(&a, &f, 1, (const uint8_t *)"250 STARTTLS\r\n", 14, 0, smtp_cb, &o);
+		feed(&a, &f, 0, (const uint8_t *)"STARTTLS\r\n", 10, 0, smtp_cb, &o);
+		feed(&a, &f, 1, (const uint8_t *)"220 go ahead\r\n", 14, 0, smtp_cb, &o);
+		/* accepted: the change waits for the next bytes */
+		assert_int_equal(f.alproto, ALP_SMTP);
+		assert_int_equal(f.alproto_orig, ALP_SMTP);
+		memset(&o.events, 0, sizeof(o.events));
+		if (sc < 2) {
+			/* TLS, whole or a byte at a time */
+			feed(&a, &f, 0, hello, sizeof(hello), sc ? 1 : 0, smtp_cb, &o);
+			assert_int_equal(f.alproto, ALP_TLS);
+			assert_int_equal(f.alproto_orig, ALP_SMTP);
+			assert_false(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
+			assert_false(app_ev_has(&o.events, APP_EV_APPLAYER_NO_TLS_AFTER_STARTTLS));
+			assert_non_null(f.app);
+			assert_non_null(((struct app_flow *)f.app)->tls);
+		} else if (sc == 2) {
+			feed(&a, &f, 1, (const uint8_t *)h101, strlen(h101), 0, smtp_cb, &o);
+			assert_int_equal(f.alproto, ALP_HTTP); /* not HTTP/2: refused */
+			assert_int_equal(f.alproto_orig, ALP_SMTP);
+			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
+			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_NO_TLS_AFTER_STARTTLS));
+			assert_true(app_ev_has(&o.events, APP_EV_HTTP_FAILED_PROTOCOL_CHANGE));
+			/* the change is over: the next bytes are HTTP's, no event again */
+			memset(&o.events, 0, sizeof(o.events));
+			feed(&a, &f, 0, (const uint8_t *)"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 27, 0, smtp_cb, &o);
+			assert_int_equal(f.alproto, ALP_HTTP);
+			assert_false(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
+			assert_false(app_ev_has(&o.events, APP_EV_HTTP_FAILED_PROTOCOL_CHANGE));
+		} else {
+			/* no protocol: one side is not enough, both fail the flow */
+			feed(&a, &f, 0, (const uint8_t *)junk, sizeof(junk) - 1, 0, smtp_cb, &o);
+			assert_int_equal(f.alproto, ALP_SMTP);
+			assert_int_equal(app_ev_count(&o.events), 0);
+			feed(&a, &f, 1, (const uint8_t *)junk, sizeof(junk) - 1, 0, smtp_cb, &o);
+			assert_int_equal(f.alproto, ALP_FAILED);
+			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
+			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_NO_TLS_AFTER_STARTTLS));
+			feed(&a, &f, 0, hello, sizeof(hello), 0, smtp_cb, &o); /* not read */
+			assert_int_equal(f.alproto, ALP_FAILED);
+		}
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+	/* POP3: STLS, +OK, then TLS from the client */
+	struct app_ctx a;
+	struct flow f;
+	struct smtp_seen o;
+	ctx_init(&a, 4096, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.sp = 40000;
+	f.key.dp = 110;
+	memset(&o, 0, sizeof(o));
+	feed(&a, &f, 1, (const uint8_t *)"+OK POP3 ready\r\n", 16, 0, smtp_cb, &o);
+	assert_int_equal(f.alproto, ALP_POP3);
+	feed(&a, &f, 0, (const uint8_t *)"STLS\r\n", 6, 0, smtp_cb, &o);
+	feed(&a, &f, 1, (const uint8_t *)"+OK begin TLS\r\n", 15, 0, smtp_cb, &o);
+	feed(&a, &f, 0, hello, sizeof(hello), 0, smtp_cb, &o);
+	assert_int_equal(f.alproto, ALP_TLS);
+	assert_int_equal(f.alproto_orig, ALP_POP3);
+	assert_false(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+	/* FTP: AUTH TLS answered 234 (a 5xx answer changes nothing) */
+	for (int ok = 0; ok < 2; ok++) {
+		ctx_init(&a, 4096, 1 << 20);
+		flow_init(&f, ALP_UNKNOWN);
+		f.key.sp = 40000;
+		f.key.dp = 21;
+		memset(&o, 0, sizeof(o));
+		feed(&a, &f, 1, (const uint8_t *)"220 FTP ready\r\n", 15, 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ALP_FTP);
+		feed(&a, &f, 0, (const uint8_t *)"AUTH TLS\r\n", 10, 0, smtp_cb, &o);
+		if (ok)
+			feed(&a, &f, 1, (const uint8_t *)"234 AUTH TLS ok\r\n", 17, 0, smtp_cb, &o);
+		else
+			feed(&a, &f, 1, (const uint8_t *)"534 no\r\n", 8, 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ALP_FTP);
+		feed(&a, &f, 0, hello, sizeof(hello), 0, smtp_cb, &o);
+		assert_int_equal(f.alproto, ok ? ALP_TLS : ALP_FTP);
+		assert_int_equal(f.alproto_orig, ok ? ALP_FTP : 0);
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+}
+
 /* EHLO with a domain of dn bytes, then CRLF, in pieces of step bytes;
  * then the connection closes: the open transaction is written then. */
 static void smtp_ehlo(size_t dn, size_t step, struct smtp_seen *o)
@@ -4726,6 +4838,7 @@ int main(void)
 		cmocka_unit_test(test_ssh_long_banner),
 		cmocka_unit_test(test_websocket_frames),
 		cmocka_unit_test(test_websocket_deflate_and_limits),
+		cmocka_unit_test(test_starttls_change),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
