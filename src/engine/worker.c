@@ -50,6 +50,16 @@ static void on_stream_data(void *ud, struct flow *f, int dir, const uint8_t *dat
 		acked_other(w, &w->pkt, f); /* each segment the packet acknowledged */
 }
 
+/* Whether file fi, ended on packet p, has its record written on the
+ * next packet of its own direction (IDS timing: p is the peer's, which
+ * acknowledged its bytes), as Suricata logs a direction's files on that
+ * direction's packets. */
+static bool file_waits(const struct worker *w, const struct packet *p, const struct app_file *fi)
+{
+	return w->rc.ack_gated && p && !(p->flags & PKT_PSEUDO) && p->flow &&
+	       p->flow->key.proto == 6 && (fi->to_client ? 1 : 0) != (p->dir & 1);
+}
+
 /* The files that closed on packet p of flow f (p NULL: at the flow's
  * end): kept in the file store when a rule with filestore matched it (or
  * the store keeps everything), with their metadata record when the store
@@ -66,7 +76,9 @@ static void files_settle(struct worker *w, const struct packet *p, struct flow *
 		else
 			unlink(ff->store_tmp);
 		ff->store_tmp[0] = 0;
-		if (ff->stored && f && filestore_fileinfo()) {
+		/* (a file whose record waits for its direction's next packet
+		 * has its metadata written with it: held_write) */
+		if (ff->stored && f && filestore_fileinfo() && !file_waits(w, p, fi)) {
 			jb_reset(&w->meta);
 			eve_file_record(&w->meta, p, f, fi, &w->ec);
 			if (!w->meta.oom)
@@ -113,6 +125,8 @@ struct held_alert {
 	uint32_t sid, gid;
 	uint32_t split, len, fast_len;
 	bool stream;
+	bool file;      /* a fileinfo record (eve_file_defer's fragment), not an alert */
+	bool to_client; /* (a file's direction) */
 	char data[]; /* the eve fragment (len), then the fast.log line (fast_len) */
 };
 
@@ -160,6 +174,7 @@ static void hold_alert(struct worker *w, const struct packet *p, const struct ap
 		return;
 	h->sid = a->sid;
 	h->gid = a->gid;
+	h->file = h->to_client = false;
 	h->split = (uint32_t)split;
 	h->len = (uint32_t)w->dfr.len;
 	h->fast_len = (uint32_t)w->dfast.len;
@@ -171,16 +186,96 @@ static void hold_alert(struct worker *w, const struct packet *p, const struct ap
 	ha->a[ha->cnt++] = h;
 }
 
-/* Writes the alerts held for p's direction of flow f, on p (before p's
- * own); a flow passed since has them dropped (not inspected, as Suricata). */
+/* A file that ended where the peer's packet p acknowledged its bytes:
+ * its record waits for the next packet of its own direction, as
+ * Suricata logs a direction's files on that direction's packets; false
+ * if it cannot wait (it is written on p then). */
+static bool hold_file(struct worker *w, const struct packet *p, struct flow *f,
+		      const struct app_file *fi)
+{
+	struct reasm_dir *rd = f->stream[fi->to_client ? 1 : 0];
+	if (!rd || !file_waits(w, p, fi))
+		return false;
+	if (!rd->alerts && !(rd->alerts = v_calloc(1, sizeof(*rd->alerts))))
+		return false;
+	struct held_alerts *ha = rd->alerts;
+	if (ha->cnt >= HELD_ALERTS_MAX)
+		return false;
+	eve_file_defer(&w->dfr, f, fi, &w->ec);
+	if (w->dfr.oom || w->dfr.len > UINT32_MAX / 2)
+		return false;
+	/* a stored file's metadata file is written with its record: its
+	 * SHA-256 follows the fragment */
+	bool meta = fi->facts.stored && filestore_fileinfo();
+	size_t hl = meta ? strlen(fi->facts.sha256) : 0;
+	struct held_alert *h = v_malloc(sizeof(*h) + w->dfr.len + hl + 1);
+	if (!h)
+		return false;
+	memset(h, 0, sizeof(*h));
+	h->file = true;
+	h->to_client = fi->to_client;
+	h->len = (uint32_t)w->dfr.len;
+	h->fast_len = (uint32_t)hl;
+	memcpy(h->data, w->dfr.buf, h->len);
+	memcpy(h->data + h->len, fi->facts.sha256, hl);
+	h->data[h->len + hl] = 0;
+	ha->a[ha->cnt++] = h;
+	return true;
+}
+
+/* The fileinfo records (and stored files' metadata) of the files that
+ * ended on p: now, or held for their direction's next packet. */
+static void files_write(struct worker *w, const struct packet *p, struct flow *f)
+{
+	for (unsigned i = 0; i < w->app.tx.nfiles; i++) {
+		const struct app_file *fi = w->app.tx.files[i];
+		bool rec = w->eve && w->ec.files;
+		bool meta = fi->facts.stored && filestore_fileinfo();
+		if (!file_waits(w, p, fi) || (!rec && !meta))
+			continue; /* (written by files_settle and below) */
+		if (hold_file(w, p, f, fi))
+			continue;
+		/* it cannot wait: now */
+		if (meta) {
+			jb_reset(&w->meta);
+			eve_file_record(&w->meta, p, f, fi, &w->ec);
+			if (!w->meta.oom)
+				filestore_write_meta(fi->facts.sha256, VTIME_SEC(p->ts), w->meta.buf,
+						     w->meta.len);
+		}
+		if (rec)
+			eve_file_record(&w->out, p, f, fi, &w->ec);
+	}
+	for (unsigned i = 0; w->eve && w->ec.files && i < w->app.tx.nfiles; i++)
+		if (!file_waits(w, p, w->app.tx.files[i]))
+			eve_file_record(&w->out, p, f, w->app.tx.files[i], &w->ec);
+}
+
+/* Writes the alerts and file records held for p's direction of flow f,
+ * on p (before p's own); a flow passed since has its alerts dropped (not
+ * inspected, as Suricata), not its files. */
 static void held_write(struct worker *w, struct flow *f, const struct packet *p)
 {
 	struct reasm_dir *rd = f && f->key.proto == 6 ? f->stream[p->dir & 1] : NULL;
 	struct held_alerts *ha = rd ? rd->alerts : NULL;
 	if (!ha)
 		return;
-	for (unsigned i = 0; i < ha->cnt && !(f->flags & FLOW_F_PASS); i++) {
+	for (unsigned i = 0; i < ha->cnt; i++) {
 		const struct held_alert *h = ha->a[i];
+		if (h->file) {
+			if (w->eve && w->ec.files)
+				eve_file_deferred(&w->out, p, f, h->to_client, h->data, h->len, &w->ec);
+			if (h->fast_len) { /* its file store metadata */
+				jb_reset(&w->meta);
+				eve_file_deferred(&w->meta, p, f, h->to_client, h->data, h->len, &w->ec);
+				if (!w->meta.oom)
+					filestore_write_meta(h->data + h->len, VTIME_SEC(p->ts), w->meta.buf,
+							     w->meta.len);
+			}
+			continue;
+		}
+		if (f->flags & FLOW_F_PASS)
+			continue;
 		if (w->nheld < ARRAY_SIZE(w->held_sid)) {
 			w->held_sid[w->nheld] = h->sid;
 			w->held_gid[w->nheld++] = h->gid;
@@ -252,8 +347,7 @@ static void acked_other(struct worker *w, struct packet *p, struct flow *f)
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->app.tx.nfiles) {
 		files_settle(w, p, f, keep_files);
-		if (w->eve)
-			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+		files_write(w, p, f);
 	}
 	if (w->app.tx.ndns)
 		dns_anomalies(w, p);
@@ -1538,8 +1632,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->app.tx.nfiles) {
 		files_settle(w, p, f, keep_files);
-		if (w->eve)
-			eve_file_records(&w->out, p, f, &w->app.tx, &w->ec);
+		files_write(w, p, f);
 	}
 	if (w->app.tx.ndns)
 		dns_anomalies(w, p);

@@ -1564,14 +1564,12 @@ static void h2_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 		h2_record(jb, p, f, t, ec);
 }
 
-/* A file (fileinfo): in the direction it travelled, with the http object
- * of its transaction, as Suricata writes it. */
-static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
-		     const struct app_file *fi, const struct eve_cfg *ec)
+/* A file record's members after its header: the object of its
+ * transaction (http, smtp and email, ftp_data, smb, nfs), app_proto,
+ * fileinfo, the flow's metadata. */
+static void file_body(struct jbuf *jb, struct flow *f, const struct app_file *fi,
+		      const struct eve_cfg *ec)
 {
-	struct packet q;
-	p = in_dir(p, fi->to_client ? 1 : 0, &q);
-	eve_header(jb, p ? p->ts : f->last, "fileinfo", f, p, ec);
 	if (fi->h2) {
 		jb_open_object(jb, "http");
 		h2_log_fields(jb, fi->h2);
@@ -1616,6 +1614,41 @@ static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
 	jb_u64(jb, "tx_id", fi->tx_id);
 	jb_close(jb);
 	flow_metadata(jb, f);
+}
+
+/* A file (fileinfo): in the direction it travelled, with the http object
+ * of its transaction, as Suricata writes it. */
+static void file_row(struct jbuf *jb, const struct packet *p, struct flow *f,
+		     const struct app_file *fi, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = in_dir(p, fi->to_client ? 1 : 0, &q);
+	eve_header(jb, p ? p->ts : f->last, "fileinfo", f, p, ec);
+	file_body(jb, f, fi, ec);
+	jb_close(jb);
+	jb_append(jb, "\n", 1);
+}
+
+void eve_file_defer(struct jbuf *jb, struct flow *f, const struct app_file *fi,
+		    const struct eve_cfg *ec)
+{
+	jb_reset(jb);
+	jb_open_object(jb, NULL);
+	jb->need_comma[jb->depth] = true;
+	file_body(jb, f, fi, ec);
+	if (!jb->oom && jb->len) { /* the fragment goes on after the header's members */
+		memmove(jb->buf, jb->buf + 1, jb->len - 1);
+		jb->len--;
+	}
+}
+
+void eve_file_deferred(struct jbuf *jb, const struct packet *p, struct flow *f, bool to_client,
+		       const char *frag, size_t len, const struct eve_cfg *ec)
+{
+	struct packet q;
+	p = in_dir(p, to_client ? 1 : 0, &q);
+	eve_header(jb, p->ts, "fileinfo", f, p, ec);
+	jb_append(jb, frag, len);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
 }

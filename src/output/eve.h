@@ -117,6 +117,15 @@ void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,
  * p may be NULL (at flow end: the flow's last time). */
 void eve_file_record(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_file *fi, const struct eve_cfg *ec);
+/* A file record rendered now and written later, on a packet of the
+ * file's direction (stream.inline no/auto: a file ends where the peer's
+ * packet acknowledges its bytes, and Suricata logs it on the next packet
+ * in its own direction): eve_file_defer renders its members after the
+ * header into jb, eve_file_deferred writes the header of p and them. */
+void eve_file_defer(struct jbuf *jb, struct flow *f, const struct app_file *fi,
+		    const struct eve_cfg *ec);
+void eve_file_deferred(struct jbuf *jb, const struct packet *p, struct flow *f, bool to_client,
+		       const char *frag, size_t len, const struct eve_cfg *ec);
 void eve_applayer_anomalies(struct jbuf *jb, const struct packet *p, int64_t tx_id, const app_events_t *events,
 			    const struct eve_cfg *ec);
 

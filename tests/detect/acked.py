@@ -55,9 +55,10 @@ def capture(acked):
     return [(t + i * 0.001, fr) for i, fr in enumerate(pkts)]
 
 
-def exchange():
+def exchange(req=REQ):
     """The handshake, a request, the server's answer (acknowledging it),
     the client's ACK of the answer, a RST."""
+    REQ = req
     resp = b'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'
     pkts = [tcp(C, S, CP, SP, 1000, 0, 0x02), tcp(S, C, SP, CP, 5000, 1001, 0x12),
             tcp(C, S, CP, SP, 1001, 5001, 0x10),
@@ -123,6 +124,19 @@ def main():
     http = [e for e in recs if e['event_type'] == 'http']
     check('inline: the HTTP record on the response\'s packet (5)',
           len(http) == 1 and http[0].get('pcap_cnt') == 5)
+    # an upload (a PUT's body is a file): its fileinfo record comes on the
+    # client's next packet (6) in the acknowledged model, as Suricata logs a
+    # direction's files on that direction's packets, not on the server's
+    # packet that acknowledged the bytes (5); inline on the request's (4)
+    put = (b'PUT /notes.txt HTTP/1.1\r\nHost: example.org\r\nContent-Length: 11\r\n\r\n'
+           b'hello world')
+    for inline, want in (('no', 6), ('yes', 4)):
+        recs = run(vigil, exchange(put), inline, records=True)
+        fi = [e for e in recs if e['event_type'] == 'fileinfo']
+        check('%s: the upload\'s fileinfo record on packet %d, to_server, wire/pcap: %s' %
+              (inline, want, [(e.get('pcap_cnt'), e.get('src_ip'), e.get('pkt_src')) for e in fi]),
+              len(fi) == 1 and fi[0].get('pcap_cnt') == want and fi[0]['src_ip'] == C and
+              fi[0].get('pkt_src') == 'wire/pcap' and fi[0]['fileinfo'].get('size') == 11)
     print(f'acked: {failures} failed')
     return 1 if failures else 0
 
