@@ -27,12 +27,13 @@ def lookup(obj, path):
 
 def matches(rec, match, loose=False):
     for key, want in match.items():
+        # (one key, or a list of keys: every one of them)
         if key == 'has-key':
-            if lookup(rec, want) is KeyError:
+            if any(lookup(rec, k) is KeyError for k in (want if isinstance(want, list) else [want])):
                 return False
             continue
         if key == 'not-has-key':
-            if lookup(rec, want) is not KeyError:
+            if any(lookup(rec, k) is not KeyError for k in (want if isinstance(want, list) else [want])):
                 return False
             continue
         suffix = None

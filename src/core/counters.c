@@ -17,7 +17,8 @@ const char *const counter_help[CNT_MAX] = {
 
 int counter_is_max(enum counter_id id)
 {
-	return id == CNT_DECODER_MAX_PKT_SIZE || id == CNT_FLOW_SPARE_PEAK || id == CNT_DETECT_RULES;
+	return id == CNT_DECODER_MAX_PKT_SIZE || id == CNT_FLOW_SPARE_PEAK || id == CNT_DETECT_RULES ||
+	       id == CNT_MEMCAP_PRESSURE || id == CNT_MEMCAP_PRESSURE_MAX;
 }
 
 static unsigned char hidden[CNT_MAX];

@@ -527,7 +527,7 @@ int engine_run(const struct config *cfg, struct capture *cap, const struct engin
 	}
 	for (unsigned i = 0; i < n; i++) {
 		/* end flows first so the stats include them */
-		flow_table_flush(ts[i].w.ft, FLOW_END_SHUTDOWN);
+		worker_end_flows(&ts[i].w);
 		worker_flush(&ts[i].w);
 	}
 	sum_counters(res, wp, n, eve);
@@ -733,7 +733,7 @@ out:
 		for (unsigned i = 0; i < inited; i++) {
 			nfq_src_close(ts[i].q); /* answers whatever is still queued */
 			ts[i].q = NULL;
-			flow_table_flush(ts[i].w.ft, FLOW_END_SHUTDOWN);
+			worker_end_flows(&ts[i].w);
 			worker_flush(&ts[i].w);
 		}
 		sum_counters(res, wp, inited, eve);

@@ -417,43 +417,57 @@ static void settle_segment(struct worker *w, struct packet *p)
 	w->settle = p;
 }
 
-static void flush_held(struct worker *w, struct flow *f)
+/* Direction d's bytes still held at the flow's end: delivered and
+ * inspected on its flow-timeout pseudo-packet. */
+static void flush_dir(struct worker *w, struct flow *f, int d)
 {
-	if (f->key.proto != 6 || (f->flags & (FLOW_F_BYPASS | FLOW_F_DROP)))
-		return;
+	struct packet *p = &w->pseudo;
+	struct reasm_dir *rd = f->stream[d];
+	pseudo_packet(p, f, d);
+	app_tx_reset(&w->app);
+	w->settle = p;
+	reasm_finish(&w->rc, rd, f, d);
+	/* the sender had closed: its close is part of these bytes, as
+	 * Suricata's end-of-stream is (an FTP data connection's file
+	 * completes, a response delimited by the close ends) */
+	if (rd->close_pending && w->app_on) {
+		rd->close_pending = false;
+		app_tcp_close(&w->app, f, d);
+	}
+	if (w->app_on && f->app)
+		app_tcp_packet(&w->app, f, d); /* as for every packet */
+	settle_segment(w, p); /* the last segment */
+	w->settle = NULL;
+}
+
+/* A TCP flow's end, as Suricata's flow-timeout pseudo-packets: for each
+ * direction, its bytes still held are parsed and inspected, then what
+ * was held for its next packet (alerts, file records) is written, on a
+ * pseudo-packet of it; the direction whose held bytes the peer
+ * acknowledged first goes first (Suricata had parsed those already, on
+ * the acknowledging packet), else the client's.  So an alert held for
+ * the server's side shows the client's bytes parsed at the end (an SSH
+ * banner, suricata-verify bug-4903-03). */
+static void flow_end_tcp(struct worker *w, struct flow *f)
+{
+	bool live = !(f->flags & (FLOW_F_BYPASS | FLOW_F_DROP));
 	bool held[2], acked[2];
 	for (int d = 0; d < 2; d++) {
 		const struct reasm_dir *rd = f->stream[d];
-		held[d] = reasm_pending(rd);
+		held[d] = live && reasm_pending(rd);
 		acked[d] = held[d] && f->peer[d ^ 1].ack_seen &&
 			   (int32_t)(f->peer[d ^ 1].last_ack - rd->next_seq) > 0;
 	}
-	if (!held[0] && !held[1])
-		return;
-	/* the direction whose held bytes the peer acknowledged first: Suricata
-	 * had parsed those already, on the acknowledging packet */
 	int first = acked[1] && !acked[0];
-	struct packet *p = &w->pseudo;
 	for (int k = 0; k < 2; k++) {
 		int d = first ^ k;
-		struct reasm_dir *rd = f->stream[d];
-		if (!held[d])
-			continue;
-		pseudo_packet(p, f, d);
-		app_tx_reset(&w->app);
-		w->settle = p;
-		reasm_finish(&w->rc, rd, f, d);
-		/* the sender had closed: its close is part of these bytes,
-		 * as Suricata's end-of-stream is (an FTP data connection's
-		 * file completes, a response delimited by the close ends) */
-		if (rd->close_pending && w->app_on) {
-			rd->close_pending = false;
-			app_tcp_close(&w->app, f, d);
+		if (held[d])
+			flush_dir(w, f, d);
+		const struct reasm_dir *rd = f->stream[d];
+		if (rd && rd->alerts) {
+			pseudo_packet(&w->pseudo, f, d);
+			held_write(w, f, &w->pseudo);
 		}
-		if (w->app_on && f->app)
-			app_tcp_packet(&w->app, f, d); /* as for every packet */
-		settle_segment(w, p); /* the last segment */
-		w->settle = NULL;
 	}
 }
 
@@ -463,20 +477,10 @@ static void on_flow_end(void *ud, struct flow *f)
 	/* what the last packet (of any flow) parsed is logged: nothing here
 	 * may see its transactions or file slots as this flow's */
 	app_tx_reset(&w->app);
-	if (f->key.proto == 6) {
-		/* the alerts still held for a direction: on a pseudo-packet of
-		 * it, as Suricata inspects at the flow's end */
-		for (int d = 0; d < 2; d++) {
-			const struct reasm_dir *rd = f->stream[d];
-			if (rd && rd->alerts) {
-				pseudo_packet(&w->pseudo, f, d);
-				held_write(w, f, &w->pseudo);
-			}
-		}
-	}
-	flush_held(w, f);
+	if (f->key.proto == 6)
+		flow_end_tcp(w, f);
 	for (int d = 0; d < 2 && f->key.proto == 6; d++)
-		held_free(f->stream[d]); /* (what flush_held's inspection held) */
+		held_free(f->stream[d]);
 	stream_flow_end(&w->rc, f); /* may complete a response delimited by the close */
 	files_settle(w, NULL, f, false);
 	/* what the protocols never wrote for it; not for a dropped flow, whose
@@ -848,12 +852,30 @@ static void sessions_walk(void *arg, vtime_t now)
 	flow_table_walk(w->ft, session_check, &sw);
 }
 
-/* Flow and fragment expiry (timer: every second). */
+static uint64_t memcap_pct(const struct memcap *m)
+{
+	return m && m->cap ? MIN(100u, m->used * 100 / m->cap) : 0;
+}
+
+/* memcap.pressure (Suricata 8's): how full the fullest of this worker's
+ * memcaps is, in percent, and the highest seen. */
+static void memcap_pressure(struct worker *w)
+{
+	uint64_t p = memcap_pct(w->ft ? flow_table_memcap(w->ft) : NULL);
+	p = MAX(p, memcap_pct(&w->rc.mc));
+	p = MAX(p, memcap_pct(&w->app.mc));
+	p = MAX(p, memcap_pct(&w->app.ftp_mc));
+	w->cnt.v[CNT_MEMCAP_PRESSURE] = p;
+	w->cnt.v[CNT_MEMCAP_PRESSURE_MAX] = MAX(w->cnt.v[CNT_MEMCAP_PRESSURE_MAX], p);
+}
+
+/* Flow and fragment expiry, memcap pressure (timer: every second). */
 static void expire_tick(void *arg, vtime_t now)
 {
 	struct worker *w = arg;
 	flow_table_expire(w->ft, now);
 	decode_expire(&w->dec, now);
+	memcap_pressure(w);
 }
 
 /* Shannon entropy of s (n bytes) in tenths of a bit per character. */
@@ -1681,6 +1703,12 @@ events:
 	if (w->out.len >= OUT_BATCH || w->fastbuf.len >= OUT_BATCH)
 		worker_flush(w);
 	return verdict;
+}
+
+void worker_end_flows(struct worker *w)
+{
+	memcap_pressure(w); /* (as the run ends, before the flows' memory goes) */
+	flow_table_flush(w->ft, FLOW_END_SHUTDOWN);
 }
 
 void worker_fini(struct worker *w)

@@ -126,6 +126,8 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
  * expires flows as of now. */
 void worker_idle(struct worker *w, vtime_t now);
 /* Ends all flows (reason shutdown), flushes output, frees. */
+/* Ends every flow of the run (shutdown), after a last memcap.pressure. */
+void worker_end_flows(struct worker *w);
 void worker_fini(struct worker *w);
 /* Sums the n workers' counters (those that are maxima: the largest) and
  * events (ev has EV_MAX entries).  Read while they run: each value is a

@@ -152,6 +152,7 @@ struct flow_table *flow_table_new(const struct flow_table_cfg *tc, struct counte
 }
 
 uint64_t flow_table_count(const struct flow_table *ft) { return ft->count; }
+const struct memcap *flow_table_memcap(const struct flow_table *ft) { return &ft->mc; }
 
 static int proto_class(uint8_t proto)
 {

@@ -164,6 +164,8 @@ void flow_table_walk(struct flow_table *ft, void (*fn)(struct flow *f, void *ctx
 /* Ends every flow with the given reason. */
 void flow_table_flush(struct flow_table *ft, enum flow_end reason);
 uint64_t flow_table_count(const struct flow_table *ft);
+/* The table's memory charge against flow.memcap (memcap pressure). */
+const struct memcap *flow_table_memcap(const struct flow_table *ft);
 
 /* TCP state machine (tcp_state.c): called for every TCP packet of a flow
  * after counting. */

@@ -645,10 +645,33 @@ static void alert_flow_object(struct jbuf *jb, const struct flow *f)
 	jb_close(jb);
 }
 
+/* A TLS or SSH flow's state as an alert shows it (Suricata's view of the
+ * flow's one transaction); false for other flows. */
+static bool alert_flow_state(struct jbuf *jb, const struct flow *f)
+{
+	const struct tls_info *t;
+	const struct ssh_info *si;
+	if (f->alproto == ALP_TLS && (t = app_tls_peek(f))) {
+		jb_open_object(jb, "tls");
+		tls_log_fields(jb, t);
+		jb_close(jb);
+		return true;
+	}
+	if (f->alproto == ALP_SSH && (si = app_ssh_peek(f))) {
+		jb_open_object(jb, "ssh");
+		ssh_log_fields(jb, si);
+		jb_close(jb);
+		return true;
+	}
+	return false;
+}
+
 /* What an alert record adds after its flow object: the app layer's view
- * of the flow and its transaction, the files, the frame, the entropy. */
+ * of the flow and its transaction, the files, the frame, the entropy.
+ * held: the alert is written later (eve_alert_defer), and a TLS or SSH
+ * flow's state is shown as it is then, not now. */
 static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct app_tx *tx,
-			   const struct detect_alert *a, const struct eve_cfg *ec)
+			   const struct detect_alert *a, const struct eve_cfg *ec, bool held)
 {
 	const struct flow *f = p->flow;
 	if (f && a->tx_guessed) {
@@ -660,17 +683,10 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 	}
 	if (f) {
 		/* the app layer's view of the flow, as Suricata adds it */
-		const struct tls_info *t;
 		const struct http_msg *req, *resp;
-		if (f->alproto == ALP_TLS && (t = app_tls_peek(f))) {
-			jb_open_object(jb, "tls");
-			tls_log_fields(jb, t);
-			jb_close(jb);
-		} else if (f->alproto == ALP_SSH && app_ssh_peek(f)) {
-			const struct ssh_info *si = app_ssh_peek(f);
-			jb_open_object(jb, "ssh");
-			ssh_log_fields(jb, si);
-			jb_close(jb);
+		if (f->alproto == ALP_TLS || f->alproto == ALP_SSH) {
+			if (!held)
+				alert_flow_state(jb, f);
 		} else if (f->alproto == ALP_HTTP && (req = app_http_peek(f, &resp))) {
 			if (a->http_tx) /* an app-layer match names its transaction */
 				jb_u64(jb, "tx_id", (tx && tx->http_req ? tx->http_req : req)->tx_id);
@@ -852,7 +868,7 @@ void eve_alert_record(struct jbuf *jb, const struct packet *p, const struct app_
 	alert_object(jb, p, a, blocked);
 	if (p->flow)
 		alert_flow_object(jb, p->flow);
-	alert_app_tail(jb, p, tx, a, ec);
+	alert_app_tail(jb, p, tx, a, ec, false);
 	alert_packet_tail(jb, p, a->stream, ec);
 	jb_close(jb);
 	jb_append(jb, "\n", 1);
@@ -866,7 +882,7 @@ void eve_alert_defer(struct jbuf *jb, const struct packet *p, const struct app_t
 	jb->need_comma[jb->depth] = true;
 	alert_object(jb, p, a, false);
 	*split = jb->len;
-	alert_app_tail(jb, p, tx, a, ec);
+	alert_app_tail(jb, p, tx, a, ec, true);
 	if (!jb->oom && jb->len) { /* the fragment goes on after the envelope's members */
 		memmove(jb->buf, jb->buf + 1, jb->len - 1);
 		jb->len--;
@@ -879,8 +895,13 @@ void eve_alert_deferred(struct jbuf *jb, const struct packet *p, const char *fra
 {
 	alert_envelope(jb, p, ec);
 	jb_append(jb, frag, split);
-	if (p->flow)
+	if (p->flow) {
 		alert_flow_object(jb, p->flow);
+		/* a TLS or SSH flow's state as it is now (Suricata renders an
+		 * alert's app-layer object when it writes the alert: bytes
+		 * parsed since, on this packet, show) */
+		alert_flow_state(jb, p->flow);
+	}
 	jb_append(jb, frag + split, len - split);
 	alert_packet_tail(jb, p, stream, ec);
 	jb_close(jb);

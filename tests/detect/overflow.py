@@ -2,6 +2,8 @@
 """A packet that more than 16 rules match: as Suricata's alert queue, the
 16 highest-ranked alerts are written (rules rank by action, then
 priority) and the rest are counted in detect.alert_queue_overflow.
+Also memcap.pressure (Suricata 8's stats): 3,000 UDP flows under a
+small flow.memcap fill it, and the stats say how full it got.
   usage: overflow.py VIGIL"""
 import json
 import os
@@ -42,6 +44,21 @@ def main():
     stats = [r['stats'] for r in recs if r['event_type'] == 'stats']
     over = stats[-1].get('detect', {}).get('alert_queue_overflow') if stats else None
     check('detect.alert_queue_overflow counts the 4 others: %s' % over, over == 4)
+    # memcap pressure: 3,000 flows, a flow.memcap that holds about 2,000
+    with tempfile.TemporaryDirectory() as d:
+        cap = os.path.join(d, 'in.pcap')
+        write_pcap(cap, [(T0 + i * 0.001, udp('10.137.%d.%d' % (i // 250, i % 250 + 1),
+                                                '198.51.100.7', 40000, 53, b'x'))
+                         for i in range(3000)])
+        r = subprocess.run([vigil, '-r', cap, '-l', d, '--runmode', 'single', '-k', 'none',
+                            '--no-progress', '--set', 'outputs.eve.types.stats=yes',
+                            '--set', 'flow.memcap=1mb'], capture_output=True, text=True)
+        recs = [json.loads(l) for l in open(os.path.join(d, 'eve.json'))] if not r.returncode else []
+    st = [x['stats'] for x in recs if x['event_type'] == 'stats']
+    mp = st[-1].get('memcap', {}) if st else {}
+    fl = st[-1].get('flow', {}) if st else {}
+    check('memcap.pressure_max: the flow table was full or nearly (%s, flow.memcap hits %s)' %
+          (mp, fl.get('memcap')), 50 <= mp.get('pressure_max', -1) <= 100 and 'pressure' in mp)
     print('overflow: %d failed' % failures)
     return 1 if failures else 0
 
