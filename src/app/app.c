@@ -1583,6 +1583,27 @@ static void change_begin(struct flow *f, struct app_flow *af, int expect)
 static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const uint8_t *data,
 			       uint32_t len, unsigned flags);
 
+/* Detection on direction dir's first bytes however the stream cut them:
+ * the short segments kept so far and these (ports sp, dp).  The
+ * protocol, 0 or less for none, or PROBE_WAIT: too few bytes to tell
+ * yet, these are kept. */
+#define PROBE_WAIT (-1000) /* (no protocol number is this low) */
+static int probe_dir(struct app_flow *af, int dir, const uint8_t *data, uint32_t len, uint16_t sp,
+		     uint16_t dp)
+{
+	uint8_t tmp[APP_PROBE_MAX];
+	uint32_t n0 = af->probe_len[dir], k = MIN(len, APP_PROBE_MAX - n0);
+	memcpy(tmp, af->probe[dir], n0);
+	memcpy(tmp + n0, data, k);
+	int p = n0 ? detect_tcp_ports(tmp, n0 + k, sp, dp) : detect_tcp_ports(data, len, sp, dp);
+	if (p <= 0 && n0 + k < APP_PROBE_DECIDE) {
+		memcpy(af->probe[dir] + n0, data, k);
+		af->probe_len[dir] = (uint8_t)(n0 + k);
+		return PROBE_WAIT;
+	}
+	return p;
+}
+
 /* The bytes after a protocol change: detection as on a flow's first bytes
  * (on port 443, as Suricata's, so that the old protocol's port says
  * nothing); the new protocol's parser reads them, or the flow is failed
@@ -1590,18 +1611,10 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 static void change_detect(struct app_ctx *a, struct flow *f, struct app_flow *af, int dir,
 			  const uint8_t *data, uint32_t len, unsigned flags)
 {
-	uint8_t tmp[APP_PROBE_MAX];
-	uint32_t n0 = af->probe_len[dir], k = MIN(len, APP_PROBE_MAX - n0);
-	memcpy(tmp, af->probe[dir], n0);
-	memcpy(tmp + n0, data, k);
-	int p = n0 ? detect_tcp_ports(tmp, n0 + k, f->key.sp, 443)
-		   : detect_tcp_ports(data, len, f->key.sp, 443);
+	int p = probe_dir(af, dir, data, len, f->key.sp, 443);
+	if (p == PROBE_WAIT)
+		return; /* too few bytes to tell yet */
 	if (p <= 0) {
-		if (n0 + k < APP_PROBE_DECIDE) {
-			memcpy(af->probe[dir] + n0, data, k);
-			af->probe_len[dir] = (uint8_t)(n0 + k);
-			return; /* too few bytes to tell yet */
-		}
 		af->seen[dir] = true;
 		if (!af->seen[0] || !af->seen[1])
 			return; /* (the other side may still tell) */
@@ -1701,17 +1714,10 @@ static void app_stream_data_in(struct app_ctx *a, struct flow *f, int dir, const
 	if (f->alproto == ALP_UNKNOWN) {
 		/* detection looks at the direction's first bytes however the
 		 * stream cut them: a few short segments are collected first */
-		uint8_t tmp[APP_PROBE_MAX];
-		uint32_t n0 = af->probe_len[dir], k = MIN(len, APP_PROBE_MAX - n0);
-		memcpy(tmp, af->probe[dir], n0);
-		memcpy(tmp + n0, data, k);
-		int p = n0 ? detect_tcp(tmp, n0 + k, f) : detect_tcp(data, len, f);
+		int p = probe_dir(af, dir, data, len, f->key.sp, f->key.dp);
+		if (p == PROBE_WAIT)
+			return; /* too few bytes to tell yet */
 		if (p <= 0) {
-			if (n0 + k < APP_PROBE_DECIDE) {
-				memcpy(af->probe[dir] + n0, data, k);
-				af->probe_len[dir] = (uint8_t)(n0 + k);
-				return; /* too few bytes to tell yet */
-			}
 			af->seen[dir] = true;
 			if (af->seen[0] && af->seen[1]) {
 				if (af->redetect) { /* an unknown tunnel: the flow stays http */
