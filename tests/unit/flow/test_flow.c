@@ -106,6 +106,66 @@ static void test_tcp_session(void **state)
 	done(ft);
 }
 
+/* The close named from the server's side, as Suricata: the server's FIN
+ * first is fin_wait1, the client's ACK of it fin_wait2, the client's FIN
+ * time_wait, the server's last ACK closed; a client's FIN first is
+ * close_wait, and a retransmitted server FIN in last_ack (acknowledging
+ * the client's FIN again) does not close the session: only the client's
+ * ACK of the server's FIN does. */
+static void test_tcp_close_orientation(void **state)
+{
+	(void)state;
+	struct pg_ep c, s;
+	struct pg_pkt pk;
+	struct packet p;
+	pg_ep4(&c, "10.0.0.1", 40001);
+	pg_ep4(&s, "10.0.0.2", 80);
+	struct flow_table *ft = mk(0);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	struct flow *f = push(ft, &pk, 1000, &p);
+	pg_tcp(&pk, &s, &c, 100, 2, 0x12, NULL, 0, 0);
+	push(ft, &pk, 2000, &p);
+	pg_tcp(&pk, &c, &s, 2, 101, 0x10, NULL, 0, 0);
+	push(ft, &pk, 3000, &p);
+	pg_tcp(&pk, &s, &c, 101, 2, 0x11, NULL, 0, 0); /* the server closes */
+	push(ft, &pk, 4000, &p);
+	assert_int_equal(f->tcp_state, TCP_FIN_WAIT1);
+	pg_tcp(&pk, &c, &s, 2, 102, 0x10, NULL, 0, 0);
+	push(ft, &pk, 5000, &p);
+	assert_int_equal(f->tcp_state, TCP_FIN_WAIT2);
+	pg_tcp(&pk, &c, &s, 2, 102, 0x11, NULL, 0, 0);
+	push(ft, &pk, 6000, &p);
+	assert_int_equal(f->tcp_state, TCP_TIME_WAIT);
+	pg_tcp(&pk, &s, &c, 102, 3, 0x10, NULL, 0, 0);
+	push(ft, &pk, 7000, &p);
+	assert_int_equal(f->tcp_state, TCP_CLOSED);
+	done(ft);
+
+	ft = mk(0);
+	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
+	f = push(ft, &pk, 1000, &p);
+	pg_tcp(&pk, &s, &c, 100, 2, 0x12, NULL, 0, 0);
+	push(ft, &pk, 2000, &p);
+	pg_tcp(&pk, &c, &s, 2, 101, 0x10, NULL, 0, 0);
+	push(ft, &pk, 3000, &p);
+	pg_tcp(&pk, &c, &s, 2, 101, 0x11, NULL, 0, 0); /* the client closes */
+	push(ft, &pk, 4000, &p);
+	assert_int_equal(f->tcp_state, TCP_CLOSE_WAIT);
+	pg_tcp(&pk, &s, &c, 101, 3, 0x10, NULL, 0, 0); /* the server's ACK of it */
+	push(ft, &pk, 5000, &p);
+	assert_int_equal(f->tcp_state, TCP_CLOSE_WAIT);
+	pg_tcp(&pk, &s, &c, 101, 3, 0x11, NULL, 0, 0);
+	push(ft, &pk, 6000, &p);
+	assert_int_equal(f->tcp_state, TCP_LAST_ACK);
+	pg_tcp(&pk, &s, &c, 101, 3, 0x11, NULL, 0, 0); /* retransmitted */
+	push(ft, &pk, 7000, &p);
+	assert_int_equal(f->tcp_state, TCP_LAST_ACK);
+	pg_tcp(&pk, &c, &s, 3, 102, 0x10, NULL, 0, 0);
+	push(ft, &pk, 8000, &p);
+	assert_int_equal(f->tcp_state, TCP_CLOSED);
+	done(ft);
+}
+
 /* TCP timestamps in the handshake (Suricata's bug 3286 evasions): a RST
  * or FIN answering the SYN whose timestamp does not echo the SYN's (or
  * that has one when the SYN had none) is ignored with
@@ -336,6 +396,7 @@ int main(void)
 	setenv("TZ", "UTC", 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_session),
+		cmocka_unit_test(test_tcp_close_orientation),
 		cmocka_unit_test(test_handshake_timestamps),
 		cmocka_unit_test(test_synack_first_orients_flow),
 		cmocka_unit_test(test_tunnel_carrier_flow),
