@@ -78,6 +78,8 @@ static pthread_key_t cache_key;
 struct reserve {
 	uintptr_t start, end;
 	uint32_t blocks;
+	unsigned nclass;                /* classes 0 .. nclass-1 */
+	uintptr_t bound[ALLOC_CLASSES]; /* where class c's blocks end */
 };
 static struct reserve reserves[ALLOC_RESERVES];
 static _Atomic unsigned nreserves;
@@ -130,7 +132,9 @@ static uint32_t reserve_blocks(uint32_t blocks, unsigned c)
 	return n < 4 ? 4 : (uint32_t)n;
 }
 
-/* Reserve blocks: the class of p if it lies in a reserve mapping, or -1. */
+/* Reserve blocks: the class of p if it lies in a reserve mapping, or -1
+ * (a binary search of the mapping's class bounds: every free of a small
+ * block asks). */
 static int reserve_class(const void *p)
 {
 	uintptr_t a = (uintptr_t)p;
@@ -139,13 +143,15 @@ static int reserve_class(const void *p)
 		const struct reserve *r = &reserves[i];
 		if (a < r->start || a >= r->end)
 			continue;
-		uintptr_t off = a - r->start;
-		for (unsigned c = 0;; c++) {
-			uintptr_t span = (uintptr_t)reserve_blocks(r->blocks, c) * class_size(c);
-			if (off < span)
-				return (int)c;
-			off -= span;
+		unsigned lo = 0, hi = r->nclass - 1; /* the first class whose bound is past a */
+		while (lo < hi) {
+			unsigned mid = (lo + hi) / 2;
+			if (a < r->bound[mid])
+				hi = mid;
+			else
+				lo = mid + 1;
 		}
+		return (int)lo;
 	}
 	return -1;
 }
@@ -329,15 +335,19 @@ int alloc_thread_reserve(uint32_t blocks)
 	if (m == MAP_FAILED)
 		return -1; /* the slot stays empty (start == end) */
 	reserves[i].blocks = blocks;
-	reserves[i].start = (uintptr_t)m;
-	reserves[i].end = (uintptr_t)m + len;
+	reserves[i].nclass = top + 1;
 	/* handed out in address order, so pages are touched as it is used */
 	char *base = m;
 	for (unsigned c = 0; c <= top; c++) {
 		cache.bump[c] = base;
 		base += (size_t)reserve_blocks(blocks, c) * class_size(c);
 		cache.bump_end[c] = base;
+		reserves[i].bound[c] = (uintptr_t)base;
 	}
+	/* (start and end last: a reader that sees the range sees the bounds) */
+	reserves[i].start = (uintptr_t)m;
+	atomic_thread_fence(memory_order_release);
+	reserves[i].end = (uintptr_t)m + len;
 	if (!cache.registered) {
 		cache.registered = true;
 		pthread_once(&cache_once, cache_key_init);
