@@ -165,12 +165,16 @@ struct detect_thread {
 
 /* ---- classification ---- */
 
-/* Whether app-layer event id names a transaction's event (a protocol's,
- * "http.failed_protocol_change"), not one of protocol detection
- * ("applayer_*"), which belongs to its packet only. */
+/* Whether app-layer event id is one of an HTTP transaction's events
+ * ("http.failed_protocol_change"), which Suricata keeps on a transaction
+ * that holds both directions (a request and its response) and so
+ * inspects in each.  Not the events of protocols whose transactions are
+ * one direction's in Suricata 8 (MQTT's messages: suricata-verify
+ * mqtt-events-* alert once; SMB's smb-eicar-overlap twice), nor those of
+ * protocol detection ("applayer_*"), which belong to their packet. */
 static bool tx_event_id(uint32_t id)
 {
-	return id < APP_EV_MAX && app_event_names[id] && strchr(app_event_names[id], '.');
+	return id < APP_EV_MAX && app_event_names[id] && !strncmp(app_event_names[id], "http.", 5);
 }
 
 static const char *const builtin_classes[] = {
@@ -1801,7 +1805,7 @@ struct dflow {
 struct dflow_x {
 	bool tag_on;           /* tag:session: what is left of it */
 	struct tag_left tag;
-	/* the transaction events (a protocol's: http.*, smtp.*) the flow
+	/* the HTTP transaction events (http.*, tx_event_id) the flow
 	 * raised last, kept past the packet that raised them: Suricata keeps
 	 * them on the transaction and inspects a transaction once per
 	 * direction, so a rule on one alerts in both directions */

@@ -341,7 +341,7 @@ struct rule {
 	bool filestore;      /* keep the files of the packets it matches */
 	bool sameip;
 	bool once_dir;       /* app-layer-protocol only, or SSH banner/KEXINIT buffers: once per flow direction */
-	bool tx_event;       /* app-layer-event on a transaction's event (a protocol's, "http.*"):
+	bool tx_event;       /* app-layer-event on an HTTP transaction's event ("http.*"):
 			      * once per direction per raising of it */
 	bool proto_pkt;      /* names an app-layer protocol in its header and inspects nothing of it:
 			      * every packet once the protocol is known (TCP: of an established session) */
