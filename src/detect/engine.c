@@ -108,6 +108,7 @@ struct detect_engine {
 	bool keep_text;        /* rules keep their text (alert-rule) */
 	bool uses_xform;       /* a rule transforms a buffer or decodes base64 */
 	bool uses_txdir;       /* a => rule */
+	bool uses_tev;         /* a tx_event rule */
 	uint32_t mpm_unique, mpm_shared;
 	uint64_t mpm_mem;      /* of which prefilter databases */
 	struct class_entry *classes;
@@ -163,6 +164,18 @@ struct detect_thread {
 };
 
 /* ---- classification ---- */
+
+/* Whether app-layer event id is one of an HTTP transaction's events
+ * ("http.failed_protocol_change"), which Suricata keeps on a transaction
+ * that holds both directions (a request and its response) and so
+ * inspects in each.  Not the events of protocols whose transactions are
+ * one direction's in Suricata 8 (MQTT's messages: suricata-verify
+ * mqtt-events-* alert once; SMB's smb-eicar-overlap twice), nor those of
+ * protocol detection ("applayer_*"), which belong to their packet. */
+static bool tx_event_id(uint32_t id)
+{
+	return id < APP_EV_MAX && app_event_names[id] && !strncmp(app_event_names[id], "http.", 5);
+}
 
 static const char *const builtin_classes[] = {
 	"not-suspicious,Not Suspicious Traffic,3", "unknown,Unknown Traffic,3",
@@ -1472,21 +1485,32 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		struct rule *r = de->rules[i];
 		r->idx = i;
 		de->mem += rule_memory(r);
-		/* "alert tls any any -> any any (...)" with nothing to inspect,
-		 * and rules on SSH's banner and KEXINIT (one transaction per
-		 * flow): Suricata matches them once per flow direction, not on
-		 * every packet that still carries the state */
+		/* Rules on SSH's banner and KEXINIT (one transaction per flow)
+		 * and app-layer-protocol rules without a protocol in the header
+		 * (Suricata's "pd_only"): Suricata matches them once per flow
+		 * direction.  "alert tls any any -> any any (...)" with nothing
+		 * of TLS to inspect (Suricata's "app_layer" type, or "pkt" with
+		 * flow:to_server and the like) is a packet rule that holds while
+		 * the flow's protocol is TLS: every packet of an established
+		 * session once the protocol is known (proto_pkt) */
 		bool per_packet = r->nac || r->http_parts || r->nxl;
+		bool lists = false;
 		for (unsigned li = 0; li < r->nlists && !per_packet; li++) {
 			int b = r->lists[li].buf;
+			lists |= r->lists[li].cnt != 0;
 			per_packet = r->lists[li].cnt && !(b >= BUF_SSH_PROTO && b <= BUF_SSH_HASSH_SERVER_STRING);
 		}
-		r->once_dir = (r->alproto || r->nalp) && !per_packet;
+		r->proto_pkt = r->alproto && !per_packet && !lists;
+		r->once_dir = (r->alproto || r->nalp) && !per_packet && !r->proto_pkt;
 		r->flow_scope = rule_flow_scope(r);
 		r->ip_only = rule_ip_only(r);
 		if (r->nxl || rule_list(r, BUF_BASE64_DATA))
 			de->uses_xform = true;
 		de->uses_txdir |= r->txdir;
+		for (unsigned k = 0; k < r->nac; k++)
+			if (r->ac[k].type == AC_APP_EVENT && !r->ac[k].neg && tx_event_id(r->ac[k].mask))
+				r->tx_event = true;
+		de->uses_tev |= r->tx_event;
 		if (r->xb_cnt)
 			xbits_reserve(); /* the table, now rather than on a packet */
 	}
@@ -1763,6 +1787,8 @@ struct win {
 	bool fresh;
 };
 
+#define TEV_ALERTED_MAX 8
+
 struct dflow {
 	struct win w[2];
 	uint32_t *bits;
@@ -1779,6 +1805,15 @@ struct dflow {
 struct dflow_x {
 	bool tag_on;           /* tag:session: what is left of it */
 	struct tag_left tag;
+	/* the HTTP transaction events (http.*, tx_event_id) the flow
+	 * raised last, kept past the packet that raised them: Suricata keeps
+	 * them on the transaction and inspects a transaction once per
+	 * direction, so a rule on one alerts in both directions */
+	bool tev_on;
+	app_events_t tev;
+	uint64_t tev_pkt;      /* the packet (the flow's count) that raised them */
+	uint32_t tev_alerted[TEV_ALERTED_MAX]; /* sid << 1 | dir of the rules that alerted on them */
+	uint8_t ntev_alerted;
 	bool ent_set;          /* the last entropy a rule computed on the flow */
 	int16_t ent_buf;
 	double ent_val;
@@ -1819,6 +1854,61 @@ static struct dflow *dflow_get(struct flow *f)
 	if (!f->detect)
 		f->detect = v_calloc(1, sizeof(struct dflow));
 	return f->detect;
+}
+
+/* Keeps the transaction events of this packet's parsing on the flow
+ * (dflow_x tev): a packet that raises some replaces the set kept (a new
+ * raising: each direction may alert on it once more); another pass of
+ * the same packet adds to it. */
+static void tev_keep(struct flow *f, const struct app_tx *tx)
+{
+	app_events_t ev = { { 0 } };
+	bool any = false;
+	for (unsigned i = 0; tx && app_ev_count(&tx->events) && i < APP_EV_MAX; i++)
+		if (app_ev_has(&tx->events, i) && tx_event_id(i)) {
+			ev.w[i / 64] |= 1ULL << (i % 64);
+			any = true;
+		}
+	if (!any)
+		return;
+	struct dflow *d = dflow_get(f);
+	struct dflow_x *x = d ? dflow_x(d) : NULL;
+	if (!x)
+		return;
+	uint64_t pkt = f->pkts[0] + f->pkts[1];
+	if (!x->tev_on || x->tev_pkt != pkt) {
+		memset(&x->tev, 0, sizeof(x->tev));
+		x->ntev_alerted = 0;
+	}
+	app_ev_or(&x->tev, &ev);
+	x->tev_on = true;
+	x->tev_pkt = pkt;
+}
+
+/* Whether tx_event rule key (sid << 1 | dir) alerted on the kept events
+ * already; mark: record that it does now.  When the record is full a
+ * direction alerts only on the packet that raised the events. */
+static bool tev_alerted(struct dflow *d, const struct app_tx *tx, const struct rule *r, uint32_t key,
+			bool mark)
+{
+	struct dflow_x *x = d ? d->x : NULL;
+	if (!x || !x->tev_on)
+		return false;
+	for (unsigned i = 0; i < x->ntev_alerted; i++)
+		if (x->tev_alerted[i] == key)
+			return true;
+	if (mark && x->ntev_alerted < TEV_ALERTED_MAX) {
+		x->tev_alerted[x->ntev_alerted++] = key;
+		return false;
+	}
+	if (mark || x->ntev_alerted < TEV_ALERTED_MAX)
+		return false;
+	/* full: only where the packet itself has the event */
+	for (unsigned k = 0; k < r->nac; k++)
+		if (r->ac[k].type == AC_APP_EVENT && !r->ac[k].neg &&
+		    !(tx && app_ev_has(&tx->events, r->ac[k].mask)))
+			return true;
+	return false;
 }
 
 bool detect_flow_done(const struct detect_engine *de, const struct flow *f)
@@ -3093,6 +3183,11 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 		}
 		case AC_APP_EVENT:
 			ok = tx && app_ev_has(&tx->events, c->mask);
+			if (!ok && !c->neg && r->tx_event && p->flow && p->flow->detect) {
+				/* a transaction's event raised on an earlier packet */
+				const struct dflow_x *x = ((const struct dflow *)p->flow->detect)->x;
+				ok = x && x->tev_on && app_ev_has(&x->tev, c->mask);
+			}
 			break;
 		case AC_FTP_DYNPORT:
 		case AC_FTP_MODE:
@@ -3459,6 +3554,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 	if (!g->nrules && !de->no_prefilter)
 		return;
 	/* the buffers: packet payload, and fresh reassembled stream data */
+	if (f && de->uses_tev && !h2_only)
+		tev_keep(f, tx);
 	struct dflow *d = f ? f->detect : NULL;
 	struct win *w = d && d->w[p->dir].fresh ? &d->w[p->dir] : NULL;
 	bool reasm = f && (f->flags & FLOW_F_REASSEMBLE) && p->proto == 6;
@@ -3528,6 +3625,15 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			/* IP-only rules: the first packet of each flow direction */
 			if (r->ip_only && f && (f->pkts[p->dir & 1] != 1 || (p->flags & PKT_PSEUDO)))
 				continue;
+			/* a protocol-only rule: Suricata's packet engine sees the
+			 * flow's protocol on TCP packets of an established session
+			 * (the handshake's last ACK not yet); a rule with flow
+			 * conditions is a packet rule, not run at the flow's end;
+			 * not on a direction's acknowledged data either (the
+			 * packet's own pass has it) */
+			if (r->proto_pkt && (acked || (p->proto == 6 && (!(p->flags & PKT_FLOW_EST) ||
+								    ((p->flags & PKT_PSEUDO) && r->flow_flags)))))
+				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||
 			    (r->nac && !app_conds_ok(r, tx, p, sel)))
@@ -3580,6 +3686,9 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			bool once = stream || r->once_dir;
 			if (once && d && stream_alerted(d, r->sid << 1 | p->dir, false))
 				continue;
+			/* a transaction's event: once per direction per raising */
+			if (r->tx_event && tev_alerted(d, tx, r, r->sid << 1 | p->dir, false))
+				continue;
 			bool all = true;
 			st.ctx_len = 0;
 			struct binst fb;
@@ -3623,6 +3732,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				d = dflow_get(f);
 			if (once && d)
 				stream_alerted(d, r->sid << 1 | p->dir, true);
+			if (r->tx_event)
+				tev_alerted(d, tx, r, r->sid << 1 | p->dir, true);
 			if (r->action == ACT_CONFIG) {
 				/* a config rule changes how the transaction is
 				 * handled; it is no alert and no verdict */

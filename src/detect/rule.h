@@ -340,7 +340,11 @@ struct rule {
 	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */
 	bool filestore;      /* keep the files of the packets it matches */
 	bool sameip;
-	bool once_dir;       /* names an app-layer protocol and inspects nothing: once per flow direction */
+	bool once_dir;       /* app-layer-protocol only, or SSH banner/KEXINIT buffers: once per flow direction */
+	bool tx_event;       /* app-layer-event on an HTTP transaction's event ("http.*"):
+			      * once per direction per raising of it */
+	bool proto_pkt;      /* names an app-layer protocol in its header and inspects nothing of it:
+			      * every packet once the protocol is known (TCP: of an established session) */
 	bool sets_shared;    /* src/dst/sp/dp arrays belong to the engine (interned), not the rule */
 	bool flow_scope;     /* pass/drop applies to the flow (IP-only, protocol-only, app-layer) */
 	bool ip_only;        /* Suricata's IP-only rule: inspected on a flow direction's first packet */

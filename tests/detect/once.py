@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Per-transaction and per-direction alerting on real traffic (Zeek's
-traces in ../shared/corpora): a rule on SSH's banner or KEXINIT buffers,
-or one naming only an app-layer protocol, alerts at most once per flow
-direction; a rule on http.uri alerts once per HTTP transaction (as many
+traces in ../shared/corpora): a rule on SSH's banner or KEXINIT buffers
+alerts at most once per flow direction; a rule naming only an app-layer
+protocol (Suricata 8's "app_layer" rule type, "per-packet basis" in its
+rule-types documentation) alerts on each packet of an established session
+once the protocol is known, so more than once in some direction but never
+twice on one packet; a rule on http.uri alerts once per HTTP transaction (as many
 alerts as eve http records with a URI); an IP-only rule (addresses and
 ports only) alerts on the first packet of each flow direction, exactly
 once per direction that has packets, as Suricata inspects IP-only rules,
@@ -48,6 +51,7 @@ with tempfile.TemporaryDirectory() as d:
                         "-k", "none", "--set", "outputs.eve.types.http=yes",
                         "--set", "outputs.eve.types.flow=yes"], capture_output=True, check=True)
         per = collections.Counter()
+        proto = collections.Counter()
         uris = 0
         alerts6 = 0
         ipo = collections.Counter()
@@ -63,6 +67,9 @@ with tempfile.TemporaryDirectory() as d:
                     ipo[(r["flow_id"], r["src_ip"], r.get("src_port"))] += 1
                 elif sid in (8, 9):
                     every[sid] += 1
+                elif sid in (4, 5):
+                    per[(sid, r["flow_id"], r.get("direction"))] += 0
+                    proto[(sid, r["flow_id"], r.get("pcap_cnt"), r["timestamp"])] += 1
                 else:
                     per[(sid, r["flow_id"], r.get("direction"))] += 1
             elif r["event_type"] == "http" and r.get("http", {}).get("url"):
@@ -72,10 +79,14 @@ with tempfile.TemporaryDirectory() as d:
                 dirs += (fl["pkts_toserver"] > 0) + (fl["pkts_toclient"] > 0)
                 pkts += fl["pkts_toserver"] + fl["pkts_toclient"]
         rep = [k for k, v in per.items() if v > 1]
+        dup = [k for k, v in proto.items() if v > 1]
+        pdirs = len([k for k in per if k[0] in (4, 5)])
         iprep_ = [k for k, v in ipo.items() if v > 1]
-        ok = (not rep and alerts6 == uris and not iprep_ and sum(ipo.values()) == dirs and
+        ok = (not rep and not dup and pdirs and sum(proto.values()) > pdirs and sum(proto.values()) <= 2 * pkts and
+              alerts6 == uris and not iprep_ and sum(ipo.values()) == dirs and
               every[8] == pkts and every[9] == pkts and pkts > dirs)
-        print(f"  {'ok  ' if ok else 'FAIL'}  {c}: {sum(per.values())} once-per-direction alerts"
+        print(f"  {'ok  ' if ok else 'FAIL'}  {c}: {sum(per.values())} once-per-direction alerts; "
+              f"protocol-only alerts {sum(proto.values())} in {pdirs} flow directions{' (twice on a packet)' if dup else ''}"
               f"{' (repeated: ' + str(rep[:3]) + ')' if rep else ''}; http.uri alerts {alerts6}, transactions {uris}; "
               f"IP-only alerts {sum(ipo.values())} for {dirs} flow directions{' (repeated)' if iprep_ else ''}; "
               f"per-packet alerts {every[8]}, {every[9]} for {pkts} packets")
