@@ -75,6 +75,10 @@ enum pkt_flags {
 	 * direction's data parsed on the peer's acknowledging packet; only
 	 * app-layer and stream rules run (worker.c inspect_acked) */
 	PKT_ACKED_DATA = 1u << 18,
+	/* an ICMP error whose embedded IP header was read: emb_* are set (the
+	 * ports when emb_proto is TCP or UDP and they were there) */
+	PKT_ICMP_EMB = 1u << 19,
+	PKT_ICMP_EMB_PORTS = 1u << 20,
 };
 
 #define PKT_MAX_EVENTS 8
@@ -152,6 +156,12 @@ struct packet {
 	struct tcp_opts tcpo;
 
 	uint8_t icmp_type, icmp_code;
+	/* an ICMP error's embedded header (PKT_ICMP_EMB): the offending
+	 * packet's addresses, protocol and, for TCP and UDP, its ports (the
+	 * flow an ICMPv4 destination unreachable is about: flow.c) */
+	uint8_t emb_proto;
+	uint16_t emb_sp, emb_dp;
+	uint8_t emb_src[16], emb_dst[16];
 	uint16_t icmp_id, icmp_seq;
 
 	uint8_t event_cnt;
@@ -204,7 +214,8 @@ static inline void pkt_reset_l3(struct packet *p)
 	memset(&p->ip_ver, 0,
 	       offsetof(struct packet, icmp_seq) + sizeof(p->icmp_seq) -
 		       offsetof(struct packet, ip_ver));
-	p->flags &= ~(uint32_t)(PKT_IPV4 | PKT_IPV6 | PKT_HAS_PORTS | PKT_FRAGMENT | PKT_ICMP_ERROR);
+	p->flags &= ~(uint32_t)(PKT_IPV4 | PKT_IPV6 | PKT_HAS_PORTS | PKT_FRAGMENT | PKT_ICMP_ERROR |
+				PKT_ICMP_EMB | PKT_ICMP_EMB_PORTS);
 }
 
 static inline bool pkt_has_event(const struct packet *p, enum event_id ev)

@@ -200,6 +200,59 @@ static int icmpv4_max_code(uint8_t type)
 	return -1;
 }
 
+/*
+ * An ICMP error quotes the offending packet: its IP header and at least
+ * the first 8 bytes after it (RFC 792, RFC 4443 2.4).  The quoted
+ * addresses, protocol and ports name the flow the error is about; flow.c
+ * counts an ICMPv4 destination unreachable there, as Suricata does.  The
+ * ports are read when they are there: TCP's 4 bytes, UDP's whole 8-byte
+ * header (Suricata's partial-header rule); for IPv6 only a TCP or UDP
+ * header right after the fixed header (extension headers are not walked).
+ * c starts at the embedded header, its version and length already checked.
+ */
+static void icmp_embedded_ports(struct packet *p, struct cursor c)
+{
+	size_t need = p->emb_proto == IPPROTO_V_TCP ? 4 : p->emb_proto == IPPROTO_V_UDP ? 8 : 0;
+	if (!need || !cur_has(&c, need))
+		return;
+	p->emb_sp = cur_be16(&c);
+	p->emb_dp = cur_be16(&c);
+	p->flags |= PKT_ICMP_EMB_PORTS;
+}
+
+static void icmpv4_embedded(struct packet *p, struct cursor c)
+{
+	unsigned hlen = (cur_peek_u8(&c, 0) & 15) * 4u;
+	if (hlen < 20)
+		return; /* (no addresses to trust) */
+	struct cursor h = cur_sub(&c, hlen);
+	cur_skip(&h, 9);
+	p->emb_proto = cur_u8(&h);
+	cur_skip(&h, 2);
+	memset(p->emb_src, 0, 16);
+	memset(p->emb_dst, 0, 16);
+	cur_copy(&h, p->emb_src, 4);
+	cur_copy(&h, p->emb_dst, 4);
+	if (h.err)
+		return;
+	p->flags |= PKT_ICMP_EMB;
+	icmp_embedded_ports(p, c);
+}
+
+static void icmpv6_embedded(struct packet *p, struct cursor c)
+{
+	struct cursor h = cur_sub(&c, 40);
+	cur_skip(&h, 6);
+	p->emb_proto = cur_u8(&h);
+	cur_skip(&h, 1);
+	cur_copy(&h, p->emb_src, 16);
+	cur_copy(&h, p->emb_dst, 16);
+	if (h.err)
+		return;
+	p->flags |= PKT_ICMP_EMB;
+	icmp_embedded_ports(p, c);
+}
+
 static void decode_icmpv4(struct decode_ctx *d, struct packet *p, struct cursor c)
 {
 	CNT_INC(d->cnt, DECODER_ICMPV4);
@@ -235,6 +288,8 @@ static void decode_icmpv4(struct decode_ctx *d, struct packet *p, struct cursor 
 			pkt_event(p, EV_ICMPV4_IPV4_UNKNOWN_VER);
 		else if ((size_t)(cur_peek_u8(&c, 0) & 15) * 4 > cur_left(&c))
 			pkt_event(p, EV_ICMPV4_IPV4_TRUNC_PKT);
+		else
+			icmpv4_embedded(p, c);
 		break;
 	}
 	default:
@@ -292,6 +347,8 @@ static void decode_icmpv6(struct decode_ctx *d, struct packet *p, struct cursor 
 			pkt_event(p, EV_ICMPV6_IPV6_TRUNC_PKT);
 		else if (cur_peek_u8(&c, 0) >> 4 != 6)
 			pkt_event(p, EV_ICMPV6_IPV6_UNKNOWN_VER);
+		else
+			icmpv6_embedded(p, c);
 	}
 	uint32_t hl = len >= 8 ? 8 : len;
 	p->payload = ih + hl;

@@ -474,11 +474,88 @@ struct flow *flow_table_carrier(struct flow_table *ft, struct packet *p)
 	return f;
 }
 
+/* The bytes a packet counts for in its flow: a datagram rebuilt from
+ * fragments counts as one packet of its full size (link header + IP
+ * datagram); a tunnelled packet from its inner frame, as Suricata's tunnel
+ * pseudo-packets do. */
+static uint64_t flow_pkt_len(const struct packet *p)
+{
+	if (p->flags & PKT_REBUILT)
+		return (uint64_t)p->l3_off + p->ip_len;
+	if ((p->flags & PKT_TUNNEL) && p->inner_off && p->inner_off < p->caplen)
+		return p->caplen - p->inner_off;
+	return p->caplen;
+}
+
+/* ICMPv4 error messages (RFC 792: destination unreachable, source quench,
+ * redirect, time exceeded, parameter problem) never make a flow of their
+ * own, as in Suricata (FlowCreateCheck). */
+static bool icmpv4_is_error(uint8_t type)
+{
+	return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+}
+
+/*
+ * An ICMPv4 destination unreachable (a known code) quoting a TCP or UDP
+ * header belongs to the flow it quotes, found from either direction, as
+ * Suricata's FlowGetHash/FlowCompareICMPv4 find it: it is counted there,
+ * its direction from its own source address against the flow's (so a
+ * router's or the server's error is to_client), and it never creates
+ * one.  Suricata keeps the other errors out of flows, and ICMPv6 errors
+ * in ICMPv6 flows of their own (its ICMPv6 lookup does not use the
+ * embedded header), so vigil does the same.  Returns the flow or NULL.
+ */
+static struct flow *flow_icmp_error(struct flow_table *ft, struct packet *p)
+{
+	if (p->icmp_type != 3 || p->icmp_code > 15 ||
+	    (p->flags & (PKT_ICMP_EMB | PKT_ICMP_EMB_PORTS)) != (PKT_ICMP_EMB | PKT_ICMP_EMB_PORTS))
+		return NULL;
+	struct flow_key k;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, p->emb_src, 16);
+	memcpy(k.dst, p->emb_dst, 16);
+	k.sp = p->emb_sp;
+	k.dp = p->emb_dp;
+	k.proto = p->emb_proto;
+	k.ip_ver = 4;
+	k.vlan[0] = p->vlan_cnt > 0 ? p->vlan[0] : 0;
+	k.vlan[1] = p->vlan_cnt > 1 ? p->vlan[1] : 0;
+	k.vlan[2] = p->vlan_cnt > 2 ? p->vlan[2] : 0;
+	k.pad[1] = p->flow_depth;
+	uint32_t h = key_hash(ft, &k);
+	struct flow *f = ft->buckets[h % ft->nbuckets];
+	for (; f; f = f->hnext)
+		if (f->hash == h && key_match(&f->key, &k) >= 0)
+			break;
+	if (!f)
+		return NULL;
+	int dir = memcmp(f->key.src, p->src, 16) == 0 ? 0 : 1;
+	p->flow = f;
+	p->dir = (uint8_t)dir;
+	f->pkts[dir]++;
+	f->bytes[dir] += flow_pkt_len(p);
+	if (p->ts > f->last)
+		f->last = p->ts;
+	f->ew &= 0x7f;
+	/* both directions seen: the packet is of an established flow (TCP's
+	 * own state is the stream engine's, which does not see it) */
+	if (f->pkts[0] && f->pkts[1]) {
+		p->flags |= PKT_FLOW_EST;
+		if (f->key.proto != 6 && f->state == FLOW_STATE_NEW)
+			f->state = FLOW_STATE_ESTABLISHED;
+	}
+	list_remove(ft, f);
+	list_append(ft, f, flow_list_of(f));
+	return f;
+}
+
 struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 {
 	p->flow = NULL;
 	if (!p->ip_ver || (p->flags & (PKT_FRAGMENT | PKT_INVALID)))
 		return NULL;
+	if (p->ip_ver == 4 && p->proto == 1 && icmpv4_is_error(p->icmp_type))
+		return flow_icmp_error(ft, p);
 	struct flow_key k;
 	key_from_packet(p, &k);
 	uint32_t h = key_hash(ft, &k);
@@ -504,16 +581,7 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 	p->flow = f;
 	p->dir = (uint8_t)dir;
 	f->pkts[dir]++;
-	/* a datagram rebuilt from fragments counts as one packet of its
-	 * full size (link header + IP datagram) */
-	/* a tunnelled packet counts from its inner frame, as Suricata's
-	 * tunnel pseudo-packets do */
-	uint64_t plen = p->caplen;
-	if (p->flags & PKT_REBUILT)
-		plen = (uint64_t)p->l3_off + p->ip_len;
-	else if ((p->flags & PKT_TUNNEL) && p->inner_off && p->inner_off < p->caplen)
-		plen = p->caplen - p->inner_off;
-	f->bytes[dir] += plen;
+	f->bytes[dir] += flow_pkt_len(p);
 	if (p->ts > f->last)
 		f->last = p->ts;
 	uint8_t old_state = f->state;

@@ -241,7 +241,11 @@ static void eve_header_dir(struct jbuf *jb, vtime_t ts, const char *type, const 
 	uint8_t ver = 0, proto = 0;
 	const uint8_t *sa = NULL, *da = NULL;
 	uint16_t sp = 0, dp = 0;
-	if (f) {
+	/* an ICMP error counted in the TCP/UDP flow it is about keeps its
+	 * own addresses and protocol, as Suricata's packet records do */
+	bool icmp_in_flow = f && p && p->ip_ver && (p->flags & PKT_ICMP_ERROR) &&
+			    p->proto != f->key.proto;
+	if (f && !icmp_in_flow) {
 		ver = f->key.ip_ver;
 		proto = f->key.proto;
 		sa = f->key.src;

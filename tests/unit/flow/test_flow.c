@@ -391,6 +391,126 @@ static void test_icmp_pair_and_community_id(void **state)
 	done(ft);
 }
 
+/* An ICMPv4 error from `from` (dotted quad) quoting the IP header and the
+ * first 8 bytes of the Ethernet/IPv4 frame orig, with valid checksums. */
+static void mk_icmp_err(struct pg_pkt *out, const struct pg_pkt *orig, const char *from,
+			const char *to, uint8_t type, uint8_t code)
+{
+	const uint8_t *oip = orig->buf + 14;
+	uint32_t quote = 20 + 8;
+	memset(out, 0, sizeof(*out));
+	memcpy(out->buf, orig->buf, 14); /* the MACs do not matter here */
+	uint8_t *ip = out->buf + 14, *ic = ip + 20;
+	uint16_t tot = (uint16_t)(20 + 8 + quote);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[8] = 64;
+	ip[9] = 1;
+	struct pg_ep a, b;
+	pg_ep4(&a, from, 0);
+	pg_ep4(&b, to, 0);
+	memcpy(ip + 12, a.ip, 4);
+	memcpy(ip + 16, b.ip, 4);
+	uint16_t c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	ic[0] = type;
+	ic[1] = code;
+	ic[7] = type == 3 && code == 4 ? 0xd4 : 0; /* next-hop MTU 1492 (low byte) */
+	ic[6] = type == 3 && code == 4 ? 0x05 : 0;
+	memcpy(ic + 8, oip, quote);
+	c = csum_fold(csum_add(0, ic, 8 + quote));
+	ic[2] = (uint8_t)(c >> 8);
+	ic[3] = (uint8_t)c;
+	out->len = 14 + tot;
+}
+
+static void test_icmp_error_joins_flow(void **state)
+{
+	(void)state;
+	struct flow_table *ft = mk(0);
+	struct pg_ep c, s;
+	struct pg_pkt pk, syn, synack, err;
+	struct packet p;
+	pg_ep4(&c, "10.10.1.4", 1470);
+	pg_ep4(&s, "74.53.140.153", 25);
+	pg_tcp(&syn, &c, &s, 100, 0, TH_SYN, NULL, 0, 0);
+	struct flow *f = push(ft, &syn, 1, &p);
+	assert_non_null(f);
+	pg_tcp(&synack, &s, &c, 500, 101, TH_SYN | TH_ACK, NULL, 0, 0);
+	assert_ptr_equal(push(ft, &synack, 2, &p), f);
+	assert_int_equal(cnt.v[CNT_FLOW_TOTAL], 1);
+
+	/* a router's "fragmentation needed" about the client's segment:
+	 * the TCP flow's, to_client, no flow of its own */
+	mk_icmp_err(&err, &syn, "192.168.1.1", "10.10.1.4", 3, 4);
+	assert_ptr_equal(push(ft, &err, 3, &p), f);
+	assert_true(p.flags & PKT_ICMP_EMB);
+	assert_true(p.flags & PKT_ICMP_EMB_PORTS);
+	assert_int_equal(p.emb_proto, 6);
+	assert_int_equal(p.emb_sp, 1470);
+	assert_int_equal(p.emb_dp, 25);
+	assert_memory_equal(p.emb_src, c.ip, 4);
+	assert_memory_equal(p.emb_dst, s.ip, 4);
+	assert_int_equal(p.proto, 1);
+	assert_int_equal(p.dir, 1);
+	assert_true(p.flags & PKT_FLOW_EST);
+	assert_int_equal(f->pkts[0], 1);
+	assert_int_equal(f->pkts[1], 2);
+	assert_int_equal(f->bytes[1], synack.len + err.len);
+	assert_int_equal(f->last, 3);
+	assert_int_equal(cnt.v[CNT_FLOW_TOTAL], 1);
+	assert_int_equal(cnt.v[CNT_FLOW_ICMPV4], 0);
+
+	/* the client's port unreachable quoting the server's segment: found
+	 * from the other orientation, to_server (its source is the flow's) */
+	mk_icmp_err(&err, &synack, "10.10.1.4", "74.53.140.153", 3, 3);
+	assert_ptr_equal(push(ft, &err, 4, &p), f);
+	assert_int_equal(p.dir, 0);
+	assert_int_equal(f->pkts[0], 2);
+	assert_int_equal(f->tcp_state, TCP_SYN_RECV); /* TCP state untouched */
+
+	/* time exceeded about the flow: Suricata keeps it out of flows */
+	mk_icmp_err(&err, &syn, "192.168.1.1", "10.10.1.4", 11, 0);
+	assert_null(push(ft, &err, 5, &p));
+	assert_true(p.flags & PKT_ICMP_EMB);
+	assert_int_equal(f->pkts[1], 2);
+	/* unreachable about no known flow (another port): no flow made */
+	struct pg_ep c2;
+	pg_ep4(&c2, "10.10.1.4", 1471);
+	pg_tcp(&pk, &c2, &s, 1, 0, TH_SYN, NULL, 0, 0);
+	mk_icmp_err(&err, &pk, "192.168.1.1", "10.10.1.4", 3, 4);
+	assert_null(push(ft, &err, 6, &p));
+	/* an unknown unreachable code (> 15) is not looked up either */
+	mk_icmp_err(&err, &syn, "192.168.1.1", "10.10.1.4", 3, 16);
+	assert_null(push(ft, &err, 7, &p));
+	/* a truncated quote (the UDP header cut short): no ports, no flow */
+	struct pg_ep uc, us;
+	pg_ep4(&uc, "10.0.0.1", 5353);
+	pg_ep4(&us, "10.0.0.2", 53);
+	pg_udp(&pk, &uc, &us, "q", 1, 0);
+	struct flow *u = push(ft, &pk, 8, &p);
+	assert_non_null(u);
+	assert_int_equal(u->state, FLOW_STATE_NEW);
+	mk_icmp_err(&err, &pk, "10.0.0.2", "10.0.0.1", 3, 3);
+	assert_ptr_equal(push(ft, &err, 9, &p), u);
+	assert_int_equal(p.dir, 1);
+	assert_int_equal(u->state, FLOW_STATE_ESTABLISHED); /* both directions seen */
+	err.len -= 3;
+	err.buf[14 + 3] = (uint8_t)(err.buf[14 + 3] - 3); /* IP total length */
+	err.buf[14 + 10] = err.buf[14 + 11] = 0;
+	uint16_t ck = csum_fold(csum_add(0, err.buf + 14, 20));
+	err.buf[14 + 10] = (uint8_t)(ck >> 8);
+	err.buf[14 + 11] = (uint8_t)ck;
+	dc.csum_mode = CSUM_NONE;
+	assert_null(push(ft, &err, 10, &p));
+	assert_true(p.flags & PKT_ICMP_EMB);
+	assert_false(p.flags & PKT_ICMP_EMB_PORTS);
+	assert_int_equal(cnt.v[CNT_FLOW_TOTAL], 2);
+	done(ft);
+}
+
 int main(void)
 {
 	setenv("TZ", "UTC", 1);
@@ -403,6 +523,7 @@ int main(void)
 		cmocka_unit_test(test_memcap_evicts),
 		cmocka_unit_test(test_memcap_marks_packet),
 		cmocka_unit_test(test_icmp_pair_and_community_id),
+		cmocka_unit_test(test_icmp_error_joins_flow),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
