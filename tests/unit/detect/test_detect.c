@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "detect.h"
+#include "mpm.h"
 #include "parse.h"
 #include "payload.h"
 #include "xform.h"
@@ -864,6 +865,64 @@ static void test_rule_classes(void **state)
 
 /* byte_jump (and byte_test) whose byte count is a byte_extract variable;
  * a count of 0 reads nothing (the value 0), as Suricata does. */
+/* The prefilter reports every rule whose pattern occurs; a Hyperscan set
+ * that mixes case modes on letters is compiled caseless (a superset), one
+ * whose caseless patterns have no letters stays exact; union views keep
+ * their own rules. */
+static void mpm_hit(void *ctx, uint32_t rule)
+{
+	*(uint32_t *)ctx |= 1u << rule;
+}
+
+static uint32_t mpm_hits(const struct mpm *m, const char *buf)
+{
+	struct mpm_scratch *s = mpm_scratch_grow(NULL, m);
+	uint32_t got = 0;
+	assert_non_null(s);
+	mpm_scan(m, s, (const uint8_t *)buf, (uint32_t)strlen(buf), mpm_hit, &got);
+	mpm_scratch_free(s);
+	return got;
+}
+
+static void test_mpm_case_modes(void **state)
+{
+	(void)state;
+	char err[256];
+	bool hs = !strcmp(mpm_name(), "hyperscan");
+#define P(s, nc, r) { (const uint8_t *)(s), sizeof(s) - 1, nc, r }
+	const struct mpm_pattern mixed[] = { P("abc", false, 1), P("XyZ", true, 2),
+					     P("ABC", false, 3), P("\x03\x04", false, 4),
+					     P("xyz", true, 5) };
+	struct mpm *m = mpm_build(mixed, 5, NULL, err, sizeof(err));
+	assert_non_null(m);
+	assert_int_equal(mpm_hits(m, "..abc.."), hs ? (1u << 1 | 1u << 3) : 1u << 1);
+	assert_int_equal(mpm_hits(m, "xYz"), 1u << 2 | 1u << 5);
+	assert_int_equal(mpm_hits(m, "a\x03\x04"), 1u << 4);
+	assert_int_equal(mpm_hits(m, "ab"), 0);
+	mpm_free(m);
+	/* caseless patterns without letters: nothing to fold, exact */
+	const struct mpm_pattern exact[] = { P("abc", false, 1), P("\x01\x02", true, 2) };
+	m = mpm_build(exact, 2, NULL, err, sizeof(err));
+	assert_non_null(m);
+	assert_int_equal(mpm_hits(m, "ABC"), 0);
+	assert_int_equal(mpm_hits(m, "abc\x01\x02"), 1u << 1 | 1u << 2);
+	mpm_free(m);
+	/* a union of two sets: each view reports its own rules only */
+	const struct mpm_pattern s0[] = { P("abc", false, 1), P("xyz", true, 2) };
+	const struct mpm_pattern s1[] = { P("ABC", false, 3), P("xyz", true, 4), P("qq", false, 5) };
+	const struct mpm_pattern *sets[] = { s0, s1 };
+	uint32_t ns[] = { 2, 3 };
+	struct mpm *out[2];
+	assert_int_equal(mpm_build_union(sets, ns, 2, out, NULL, err, sizeof(err)), 0);
+	assert_int_equal(mpm_hits(out[0], "XYZ ABC"), hs ? (1u << 1 | 1u << 2) : 1u << 2);
+	assert_int_equal(mpm_hits(out[1], "XYZ ABC"), 1u << 3 | 1u << 4);
+	assert_int_equal(mpm_hits(out[1], "abc qq"), hs ? (1u << 3 | 1u << 5) : 1u << 5);
+	assert_int_equal(mpm_hits(out[0], "qq"), 0);
+	mpm_free(out[0]);
+	mpm_free(out[1]);
+#undef P
+}
+
 static void test_byte_count_variable(void **state)
 {
 	(void)state;
@@ -1270,6 +1329,7 @@ int main(void)
 		cmocka_unit_test(test_vlan_id),
 		cmocka_unit_test(test_frame_and_websocket),
 		cmocka_unit_test(test_byte_count_variable),
+		cmocka_unit_test(test_mpm_case_modes),
 		cmocka_unit_test(test_config_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
