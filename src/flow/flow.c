@@ -432,6 +432,27 @@ static struct flow *flow_create(struct flow_table *ft, const struct flow_key *k,
 	return f;
 }
 
+/* The flow of key k (hash h) in the table, and in *dir the direction k
+ * has in it; NULL if there is none. */
+static struct flow *flow_find(struct flow_table *ft, const struct flow_key *k, uint32_t h, int *dir)
+{
+	for (struct flow *f = ft->buckets[h % ft->nbuckets]; f; f = f->hnext)
+		if (f->hash == h && (*dir = key_match(&f->key, k)) >= 0)
+			return f;
+	return NULL;
+}
+
+/* A packet of len bytes at ts counted in direction dir of f: its
+ * counters, its last activity (a later idle period is reported anew). */
+static void flow_count(struct flow *f, int dir, uint64_t len, vtime_t ts)
+{
+	f->pkts[dir]++;
+	f->bytes[dir] += len;
+	if (ts > f->last)
+		f->last = ts;
+	f->ew &= 0x7f;
+}
+
 struct flow *flow_table_carrier(struct flow_table *ft, struct packet *p)
 {
 	/* IP-in-IP and UDP carriers (VXLAN, Geneve) have flows; GRE, which
@@ -452,21 +473,14 @@ struct flow *flow_table_carrier(struct flow_table *ft, struct packet *p)
 	k.sp = p->tun_sp;
 	k.dp = p->tun_dp;
 	uint32_t h = key_hash(ft, &k);
-	struct flow *f = ft->buckets[h % ft->nbuckets];
 	int dir = -1;
-	for (; f; f = f->hnext)
-		if (f->hash == h && (dir = key_match(&f->key, &k)) >= 0)
-			break;
+	struct flow *f = flow_find(ft, &k, h, &dir);
 	if (!f) {
 		if (!(f = flow_create(ft, &k, h, p)))
 			return NULL;
 		dir = key_match(&f->key, &k);
 	}
-	f->pkts[dir]++;
-	f->bytes[dir] += p->caplen;
-	if (p->ts > f->last)
-		f->last = p->ts;
-	f->ew &= 0x7f;
+	flow_count(f, dir, p->caplen, p->ts);
 	if (f->pkts[0] && f->pkts[1] && f->state == FLOW_STATE_NEW)
 		f->state = FLOW_STATE_ESTABLISHED;
 	list_remove(ft, f);
@@ -522,21 +536,16 @@ static struct flow *flow_icmp_error(struct flow_table *ft, struct packet *p)
 	k.vlan[1] = p->vlan_cnt > 1 ? p->vlan[1] : 0;
 	k.vlan[2] = p->vlan_cnt > 2 ? p->vlan[2] : 0;
 	k.pad[1] = p->flow_depth;
-	uint32_t h = key_hash(ft, &k);
-	struct flow *f = ft->buckets[h % ft->nbuckets];
-	for (; f; f = f->hnext)
-		if (f->hash == h && key_match(&f->key, &k) >= 0)
-			break;
+	int kdir;
+	struct flow *f = flow_find(ft, &k, key_hash(ft, &k), &kdir);
 	if (!f)
 		return NULL;
+	/* (its direction is the error's own source against the flow's, not
+	 * the quoted packet's) */
 	int dir = memcmp(f->key.src, p->src, 16) == 0 ? 0 : 1;
 	p->flow = f;
 	p->dir = (uint8_t)dir;
-	f->pkts[dir]++;
-	f->bytes[dir] += flow_pkt_len(p);
-	if (p->ts > f->last)
-		f->last = p->ts;
-	f->ew &= 0x7f;
+	flow_count(f, dir, flow_pkt_len(p), p->ts);
 	/* both directions seen: the packet is of an established flow (TCP's
 	 * own state is the stream engine's, which does not see it) */
 	if (f->pkts[0] && f->pkts[1]) {
@@ -559,12 +568,8 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 	struct flow_key k;
 	key_from_packet(p, &k);
 	uint32_t h = key_hash(ft, &k);
-	struct flow *f = ft->buckets[h % ft->nbuckets];
 	int dir = -1;
-	for (; f; f = f->hnext) {
-		if (f->hash == h && (dir = key_match(&f->key, &k)) >= 0)
-			break;
-	}
+	struct flow *f = flow_find(ft, &k, h, &dir);
 	/* a SYN on a TCP session that a RST or the close ended: a new session
 	 * (Suricata's TCP session reuse); the old flow ends here */
 	if (f && k.proto == 6 && f->tcp_state == TCP_CLOSED &&
@@ -580,12 +585,7 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 	}
 	p->flow = f;
 	p->dir = (uint8_t)dir;
-	f->pkts[dir]++;
-	f->bytes[dir] += flow_pkt_len(p);
-	if (p->ts > f->last)
-		f->last = p->ts;
-	uint8_t old_state = f->state;
-	f->ew &= 0x7f; /* active again: a later idle period is reported anew */
+	flow_count(f, dir, flow_pkt_len(p), p->ts);
 	if (k.proto == 6) {
 		if (f->tcp_state >= TCP_ESTABLISHED && f->tcp_state != TCP_CLOSED)
 			p->flags |= PKT_FLOW_EST;
@@ -605,7 +605,6 @@ struct flow *flow_table_handle(struct flow_table *ft, struct packet *p)
 		if (k.proto == 17 && !(p->flags & PKT_CSUM_BAD))
 			f->payload_bytes[dir] += p->payload_len;
 	}
-	(void)old_state;
 	/* move to the tail of its (possibly new) list */
 	list_remove(ft, f);
 	list_append(ft, f, flow_list_of(f));
