@@ -34,6 +34,22 @@ static void set_state(struct flow *f, enum tcp_state s)
 		f->state = FLOW_STATE_CLOSED;
 }
 
+/* me's FIN (its last byte ends at end): seen, where, and the state it
+ * moves the session to. */
+static void fin(struct flow *f, struct tcp_peer *me, uint32_t end, enum tcp_state s)
+{
+	me->fin_seen = true;
+	me->fin_seq = end - 1;
+	set_state(f, s);
+}
+
+/* The state of an established session's first FIN from side d, named
+ * from the server's side: the client's is the server's passive close. */
+static enum tcp_state first_close(int d)
+{
+	return d == 0 ? TCP_CLOSE_WAIT : TCP_FIN_WAIT1;
+}
+
 void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bool midstream)
 {
 	int d = p->dir, o = !d;
@@ -141,13 +157,10 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		} else {
 			f->flags |= FLOW_F_MIDSTREAM;
 			CNT_INC(cnt, TCP_MIDSTREAM);
-			if (fl & TH_FIN) {
-				me->fin_seen = true;
-				me->fin_seq = end - 1;
-				set_state(f, d == 0 ? TCP_CLOSE_WAIT : TCP_FIN_WAIT1);
-			} else {
+			if (fl & TH_FIN)
+				fin(f, me, end, first_close(d));
+			else
 				set_state(f, TCP_ESTABLISHED);
-			}
 			f->flags |= FLOW_F_REASSEMBLE;
 		}
 		break;
@@ -183,17 +196,12 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		/* FIN on the handshake's last ACK: fall through to closing */
 		/* fallthrough */
 	case TCP_ESTABLISHED:
-		if (fl & TH_FIN) {
-			me->fin_seen = true;
-			me->fin_seq = end - 1;
-			set_state(f, d == 0 ? TCP_CLOSE_WAIT : TCP_FIN_WAIT1);
-		}
+		if (fl & TH_FIN)
+			fin(f, me, end, first_close(d));
 		break;
 	case TCP_CLOSE_WAIT:
 		if ((fl & TH_FIN) && !me->fin_seen) {
-			me->fin_seen = true;
-			me->fin_seq = end - 1;
-			set_state(f, TCP_LAST_ACK);
+			fin(f, me, end, TCP_LAST_ACK);
 		}
 		break;
 	case TCP_LAST_ACK:
@@ -204,10 +212,8 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		break;
 	case TCP_FIN_WAIT1:
 		if ((fl & TH_FIN) && !me->fin_seen) {
-			me->fin_seen = true;
-			me->fin_seq = end - 1;
-			set_state(f, (fl & TH_ACK) && SEQ_GT(p->ack, peer->fin_seq) ? TCP_TIME_WAIT
-										   : TCP_CLOSING);
+			fin(f, me, end,
+			    (fl & TH_ACK) && SEQ_GT(p->ack, peer->fin_seq) ? TCP_TIME_WAIT : TCP_CLOSING);
 		} else if ((fl & TH_ACK) && !me->fin_seen && peer->fin_seen &&
 			   SEQ_GT(p->ack, peer->fin_seq)) {
 			set_state(f, TCP_FIN_WAIT2);
@@ -215,9 +221,7 @@ void tcp_state_update(struct flow *f, struct packet *p, struct counters *cnt, bo
 		break;
 	case TCP_FIN_WAIT2:
 		if ((fl & TH_FIN) && !me->fin_seen) {
-			me->fin_seen = true;
-			me->fin_seq = end - 1;
-			set_state(f, TCP_TIME_WAIT);
+			fin(f, me, end, TCP_TIME_WAIT);
 		}
 		break;
 	case TCP_CLOSING:

@@ -106,6 +106,27 @@ static void test_tcp_session(void **state)
 	done(ft);
 }
 
+/* One TCP segment from a to b pushed through ft at ts; the flow's TCP
+ * state after it. */
+static int tcp_step(struct flow_table *ft, const struct pg_ep *a, const struct pg_ep *b,
+		    uint32_t seq, uint32_t ack, uint8_t fl, vtime_t ts)
+{
+	struct pg_pkt pk;
+	struct packet p;
+	pg_tcp(&pk, a, b, seq, ack, fl, NULL, 0, 0);
+	struct flow *f = push(ft, &pk, ts, &p);
+	assert_non_null(f);
+	return f->tcp_state;
+}
+
+/* c's handshake with s (ISNs 1 and 100), at times 1000 to 3000. */
+static void handshake(struct flow_table *ft, const struct pg_ep *c, const struct pg_ep *s)
+{
+	tcp_step(ft, c, s, 1, 0, 0x02, 1000);
+	tcp_step(ft, s, c, 100, 2, 0x12, 2000);
+	assert_int_equal(tcp_step(ft, c, s, 2, 101, 0x10, 3000), TCP_ESTABLISHED);
+}
+
 /* The close named from the server's side, as Suricata: the server's FIN
  * first is fin_wait1, the client's ACK of it fin_wait2, the client's FIN
  * time_wait, the server's last ACK closed; a client's FIN first is
@@ -116,53 +137,25 @@ static void test_tcp_close_orientation(void **state)
 {
 	(void)state;
 	struct pg_ep c, s;
-	struct pg_pkt pk;
-	struct packet p;
 	pg_ep4(&c, "10.0.0.1", 40001);
 	pg_ep4(&s, "10.0.0.2", 80);
 	struct flow_table *ft = mk(0);
-	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
-	struct flow *f = push(ft, &pk, 1000, &p);
-	pg_tcp(&pk, &s, &c, 100, 2, 0x12, NULL, 0, 0);
-	push(ft, &pk, 2000, &p);
-	pg_tcp(&pk, &c, &s, 2, 101, 0x10, NULL, 0, 0);
-	push(ft, &pk, 3000, &p);
-	pg_tcp(&pk, &s, &c, 101, 2, 0x11, NULL, 0, 0); /* the server closes */
-	push(ft, &pk, 4000, &p);
-	assert_int_equal(f->tcp_state, TCP_FIN_WAIT1);
-	pg_tcp(&pk, &c, &s, 2, 102, 0x10, NULL, 0, 0);
-	push(ft, &pk, 5000, &p);
-	assert_int_equal(f->tcp_state, TCP_FIN_WAIT2);
-	pg_tcp(&pk, &c, &s, 2, 102, 0x11, NULL, 0, 0);
-	push(ft, &pk, 6000, &p);
-	assert_int_equal(f->tcp_state, TCP_TIME_WAIT);
-	pg_tcp(&pk, &s, &c, 102, 3, 0x10, NULL, 0, 0);
-	push(ft, &pk, 7000, &p);
-	assert_int_equal(f->tcp_state, TCP_CLOSED);
+	handshake(ft, &c, &s);
+	/* the server closes */
+	assert_int_equal(tcp_step(ft, &s, &c, 101, 2, 0x11, 4000), TCP_FIN_WAIT1);
+	assert_int_equal(tcp_step(ft, &c, &s, 2, 102, 0x10, 5000), TCP_FIN_WAIT2);
+	assert_int_equal(tcp_step(ft, &c, &s, 2, 102, 0x11, 6000), TCP_TIME_WAIT);
+	assert_int_equal(tcp_step(ft, &s, &c, 102, 3, 0x10, 7000), TCP_CLOSED);
 	done(ft);
 
 	ft = mk(0);
-	pg_tcp(&pk, &c, &s, 1, 0, 0x02, NULL, 0, 0);
-	f = push(ft, &pk, 1000, &p);
-	pg_tcp(&pk, &s, &c, 100, 2, 0x12, NULL, 0, 0);
-	push(ft, &pk, 2000, &p);
-	pg_tcp(&pk, &c, &s, 2, 101, 0x10, NULL, 0, 0);
-	push(ft, &pk, 3000, &p);
-	pg_tcp(&pk, &c, &s, 2, 101, 0x11, NULL, 0, 0); /* the client closes */
-	push(ft, &pk, 4000, &p);
-	assert_int_equal(f->tcp_state, TCP_CLOSE_WAIT);
-	pg_tcp(&pk, &s, &c, 101, 3, 0x10, NULL, 0, 0); /* the server's ACK of it */
-	push(ft, &pk, 5000, &p);
-	assert_int_equal(f->tcp_state, TCP_CLOSE_WAIT);
-	pg_tcp(&pk, &s, &c, 101, 3, 0x11, NULL, 0, 0);
-	push(ft, &pk, 6000, &p);
-	assert_int_equal(f->tcp_state, TCP_LAST_ACK);
-	pg_tcp(&pk, &s, &c, 101, 3, 0x11, NULL, 0, 0); /* retransmitted */
-	push(ft, &pk, 7000, &p);
-	assert_int_equal(f->tcp_state, TCP_LAST_ACK);
-	pg_tcp(&pk, &c, &s, 3, 102, 0x10, NULL, 0, 0);
-	push(ft, &pk, 8000, &p);
-	assert_int_equal(f->tcp_state, TCP_CLOSED);
+	handshake(ft, &c, &s);
+	/* the client closes; the server's ACK of it; its FIN; retransmitted */
+	assert_int_equal(tcp_step(ft, &c, &s, 2, 101, 0x11, 4000), TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_step(ft, &s, &c, 101, 3, 0x10, 5000), TCP_CLOSE_WAIT);
+	assert_int_equal(tcp_step(ft, &s, &c, 101, 3, 0x11, 6000), TCP_LAST_ACK);
+	assert_int_equal(tcp_step(ft, &s, &c, 101, 3, 0x11, 7000), TCP_LAST_ACK);
+	assert_int_equal(tcp_step(ft, &c, &s, 3, 102, 0x10, 8000), TCP_CLOSED);
 	done(ft);
 }
 
