@@ -120,9 +120,11 @@ static unsigned class_of(size_t n)
 	return 4 + (k - 6) * 4 + (q - 1);
 }
 
+#ifndef VIGIL_ASAN
 /* Blocks of class c in a reserve of `blocks`: that many up to 4 KiB, then
  * as many as fit in blocks * 1 KiB (at least 4), since large buffers are
- * fewer. */
+ * fewer.  (Only alloc_thread_reserve lays reserves out; sanitizer builds
+ * have none.) */
 static uint32_t reserve_blocks(uint32_t blocks, unsigned c)
 {
 	size_t sz = class_size(c);
@@ -131,6 +133,7 @@ static uint32_t reserve_blocks(uint32_t blocks, unsigned c)
 	size_t n = (size_t)blocks * 1024 / sz;
 	return n < 4 ? 4 : (uint32_t)n;
 }
+#endif
 
 /* Reserve blocks: the class of p if it lies in a reserve mapping, or -1
  * (a binary search of the mapping's class bounds: every free of a small
