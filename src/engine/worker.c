@@ -60,6 +60,18 @@ static bool file_waits(const struct worker *w, const struct packet *p, const str
 	       p->flow->key.proto == 6 && (fi->to_client ? 1 : 0) != (p->dir & 1);
 }
 
+/* A stored file's metadata file (file-store.write-fileinfo): its
+ * fileinfo record on p (NULL: at the flow's end). */
+static void file_meta(struct worker *w, const struct packet *p, struct flow *f,
+		      const struct app_file *fi)
+{
+	jb_reset(&w->meta);
+	eve_file_record(&w->meta, p, f, fi, &w->ec);
+	if (!w->meta.oom)
+		filestore_write_meta(fi->facts.sha256, VTIME_SEC(p ? p->ts : f->last), w->meta.buf,
+				     w->meta.len);
+}
+
 /* The files that closed on packet p of flow f (p NULL: at the flow's
  * end): kept in the file store when a rule with filestore matched it (or
  * the store keeps everything), with their metadata record when the store
@@ -78,13 +90,8 @@ static void files_settle(struct worker *w, const struct packet *p, struct flow *
 		ff->store_tmp[0] = 0;
 		/* (a file whose record waits for its direction's next packet
 		 * has its metadata written with it: held_write) */
-		if (ff->stored && f && filestore_fileinfo() && !file_waits(w, p, fi)) {
-			jb_reset(&w->meta);
-			eve_file_record(&w->meta, p, f, fi, &w->ec);
-			if (!w->meta.oom)
-				filestore_write_meta(ff->sha256, VTIME_SEC(p ? p->ts : f->last),
-						     w->meta.buf, w->meta.len);
-		}
+		if (ff->stored && f && filestore_fileinfo() && !file_waits(w, p, fi))
+			file_meta(w, p, f, fi);
 	}
 	/* what the file system refused this thread, these files' or earlier
 	 * ones' (creating or writing their copies while they streamed) */
@@ -227,28 +234,23 @@ static bool hold_file(struct worker *w, const struct packet *p, struct flow *f,
  * ended on p: now, or held for their direction's next packet. */
 static void files_write(struct worker *w, const struct packet *p, struct flow *f)
 {
+	bool rec = w->eve && w->ec.files;
 	for (unsigned i = 0; i < w->app.tx.nfiles; i++) {
 		const struct app_file *fi = w->app.tx.files[i];
-		bool rec = w->eve && w->ec.files;
+		if (!file_waits(w, p, fi)) { /* (its metadata: files_settle) */
+			if (rec)
+				eve_file_record(&w->out, p, f, fi, &w->ec);
+			continue;
+		}
 		bool meta = fi->facts.stored && filestore_fileinfo();
-		if (!file_waits(w, p, fi) || (!rec && !meta))
-			continue; /* (written by files_settle and below) */
-		if (hold_file(w, p, f, fi))
+		if ((!rec && !meta) || hold_file(w, p, f, fi))
 			continue;
 		/* it cannot wait: now */
-		if (meta) {
-			jb_reset(&w->meta);
-			eve_file_record(&w->meta, p, f, fi, &w->ec);
-			if (!w->meta.oom)
-				filestore_write_meta(fi->facts.sha256, VTIME_SEC(p->ts), w->meta.buf,
-						     w->meta.len);
-		}
+		if (meta)
+			file_meta(w, p, f, fi);
 		if (rec)
 			eve_file_record(&w->out, p, f, fi, &w->ec);
 	}
-	for (unsigned i = 0; w->eve && w->ec.files && i < w->app.tx.nfiles; i++)
-		if (!file_waits(w, p, w->app.tx.files[i]))
-			eve_file_record(&w->out, p, f, w->app.tx.files[i], &w->ec);
 }
 
 /* Writes the alerts and file records held for p's direction of flow f,
