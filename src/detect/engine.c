@@ -137,10 +137,21 @@ struct detect_engine {
 
 /* The instances of sticky buffer b on this packet. */
 #define BUF_MAX_INST DNS_MAX_ANSWERS
+struct bufs;
 struct binst {
 	const uint8_t *p[BUF_MAX_INST];
 	uint32_t len[BUF_MAX_INST];
 	unsigned n;
+	struct bufs *set;      /* the packet's buffers it is one of, NULL for a lone one */
+};
+
+/* A packet's (or a direction's) buffers.  used lists those with
+ * instances, so that clearing them and scanning them costs what a packet
+ * has, not one touch of each of the BUF_MAX instance lists (55 KiB). */
+struct bufs {
+	struct binst b[BUF_MAX];
+	uint16_t used[BUF_MAX];
+	uint16_t nused;
 };
 
 struct detect_thread {
@@ -159,8 +170,9 @@ struct detect_thread {
 	struct xform_scratch xs;
 	/* => rules: the buffers of the transaction's other direction, made
 	 * when the first such rule needs them on a packet (bo_ready) */
-	struct binst *bo;
+	struct bufs *bo;
 	bool bo_ready;
+	struct bufs *bi;       /* the packet's own buffers */
 };
 
 /* ---- classification ---- */
@@ -1713,6 +1725,14 @@ void detect_list_keywords(FILE *f)
 
 /* ---- threads ---- */
 
+static struct bufs *bufs_new(void)
+{
+	struct bufs *bs = v_calloc(1, sizeof(*bs));
+	for (int b = 0; bs && b < BUF_MAX; b++)
+		bs->b[b].set = bs;
+	return bs;
+}
+
 struct detect_thread *detect_thread_new(const struct detect_engine *de)
 {
 	struct detect_thread *dt = v_calloc(1, sizeof(*dt));
@@ -1728,7 +1748,7 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	dt->pmemo = v_calloc(2 * (size_t)de->npsets + 2, sizeof(uint32_t));
 	if (!dt->cand || !dt->touched || !dt->md || !dt->mctx || !dt->amemo || !dt->pmemo)
 		goto fail;
-	if (de->uses_txdir && !(dt->bo = v_calloc(BUF_MAX, sizeof(struct binst))))
+	if (!(dt->bi = bufs_new()) || (de->uses_txdir && !(dt->bo = bufs_new())))
 		goto fail;
 	/* transforms and base64_decode write into scratch made now, not on a
 	 * packet (it grows only for buffers past 64 KiB) */
@@ -1765,6 +1785,7 @@ void detect_thread_free(struct detect_thread *dt)
 	v_free(dt->amemo);
 	v_free(dt->pmemo);
 	v_free(dt->bo);
+	v_free(dt->bi);
 	if (dt->md)
 		pcre2_match_data_free(dt->md);
 	if (dt->mctx)
@@ -2504,6 +2525,8 @@ static void flow_effects(const struct rule *r, struct packet *p)
 static void add_inst(struct binst *b, const void *p, uint32_t len)
 {
 	if (p && len && b->n < BUF_MAX_INST) {
+		if (!b->n && b->set)
+			b->set->used[b->set->nused++] = (uint16_t)(b - b->set->b);
 		b->p[b->n] = p;
 		b->len[b->n++] = len;
 	}
@@ -2639,10 +2662,12 @@ static bool mqtt_num(const void *c, uint64_t v)
 }
 
 /* sel: only the HTTP/2 stream tx->h2[sel] (and its DNS messages), or -1 for all */
-static void buffers_of(const struct app_tx *tx, int dir, struct binst bi[BUF_MAX], int sel)
+static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int sel)
 {
-	for (int b = 0; b < BUF_MAX; b++)
-		bi[b].n = 0;
+	for (unsigned i = 0; i < bs->nused; i++)
+		bs->b[bs->used[i]].n = 0;
+	bs->nused = 0;
+	struct binst *bi = bs->b;
 	if (!tx)
 		return;
 	/* DNS messages, or mDNS ones (the mdns.* buffers, as Suricata 8) */
@@ -3334,6 +3359,7 @@ static const struct binst *frame_insts(const struct rule *r, const struct app_tx
 				       struct binst *tmp)
 {
 	tmp->n = 0;
+	tmp->set = NULL;
 	for (unsigned i = 0; tx && i < tx->nframes; i++)
 		if (tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
 			add_inst(tmp, tx->frames[i].p, tx->frames[i].len);
@@ -3377,16 +3403,17 @@ static const struct binst *side_inst(struct detect_thread *dt, const struct rule
 	if (!dt->bo_ready) {
 		int other = !p->dir;
 		buffers_of(tx, other, dt->bo, sel);
+		struct binst *bo = dt->bo->b;
 		/* the request's body stays with its transaction until the
 		 * response is there */
 		if (other == 0 && tx && !tx->body_len[0] && tx->req_body_len) {
-			add_inst(&dt->bo[BUF_HTTP_REQUEST_BODY], tx->req_body, tx->req_body_len);
+			add_inst(&bo[BUF_HTTP_REQUEST_BODY], tx->req_body, tx->req_body_len);
 			if (!(tx->http_req && tx->http_req->multipart))
-				add_inst(&dt->bo[BUF_FILE_DATA], tx->req_body, tx->req_body_len);
+				add_inst(&bo[BUF_FILE_DATA], tx->req_body, tx->req_body_len);
 		}
 		dt->bo_ready = true;
 	}
-	return &dt->bo[b];
+	return &dt->bo->b[b];
 }
 
 static bool pkt_buffer(int b)
@@ -3539,7 +3566,7 @@ static struct detect_alert *alert_slot(struct detect_result *res, const struct r
 static void detect_pass(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 			const struct app_tx *tx, struct detect_result *res, int sel, bool h2_only)
 {
-	struct binst bi[BUF_MAX];
+	struct binst *bi = dt->bi->b;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
 	/* fragments and packets whose decoding stopped: decoder-event rules only */
@@ -3586,11 +3613,13 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			 p->payload_len, cand_mark, dt);
 	if (w && w->len)
 		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
-	buffers_of(tx, p->dir, bi, sel);
+	buffers_of(tx, p->dir, dt->bi, sel);
 	pkt_buffers(p, bi);
-	for (int b = 1; b < BUF_MAX; b++)
-		for (unsigned i = 0; i < bi[b].n; i++)
+	for (unsigned u = 0; u < dt->bi->nused; u++) {
+		int b = dt->bi->used[u];
+		for (unsigned i = 0; b && g->bmpm[b] && i < bi[b].n; i++)
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
+	}
 
 	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1,
 			   .tx_here = tx_here(tx), .dns_here = tx && tx->ndns };
