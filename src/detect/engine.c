@@ -122,6 +122,7 @@ struct detect_engine {
 	bool guess_tx;         /* detect.guess-applayer-tx */
 	uint32_t guess_limit;  /* detect.stream-tx-log-limit */
 	unsigned compile_threads;
+	uint64_t id;           /* unique among the engines of the process (a reload's is new) */
 	uint64_t mem;
 	/* distinct address and port sets (intern_sets), owned here */
 	struct addr_set *asets;
@@ -173,6 +174,8 @@ struct detect_thread {
 	struct bufs *bo;
 	bool bo_ready;
 	struct bufs *bi;       /* the packet's own buffers */
+	struct win *scan_w;    /* win_scan's window and matcher */
+	const struct mpm *scan_m;
 };
 
 /* ---- classification ---- */
@@ -1426,6 +1429,8 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	}
 	pthread_mutex_init(&de->th_lock, NULL);
 	de->window = (uint32_t)MIN(cfg->detect_stream_window, 1u << 20);
+	static _Atomic uint64_t engines;
+	de->id = ++engines;
 	de->stream_depth = cfg->detect_stream_depth;
 	de->no_prefilter = !cfg->detect_prefilter;
 	de->guess_tx = cfg->detect_guess_tx;
@@ -1801,11 +1806,22 @@ void detect_thread_free(struct detect_thread *dt)
 #define DF_MAX_INTS 64
 #define DF_MAX_ALERTED 1024
 
+/* A direction's stream window: the bytes not yet inspected after up to
+ * detect.stream-window bytes of context, and what the prefilter has seen
+ * in it (win_scan): the patterns found up to stream offset rec_end, each
+ * with the end of the window it was found in. */
+#define WIN_REC_MAX 32
 struct win {
 	uint8_t *buf;
 	uint32_t len, cap;
 	uint64_t consumed;
 	bool fresh;
+	bool rec_lost;         /* a pattern found was not recorded: scan all next time */
+	uint16_t nrec, caprec;
+	uint64_t rec_end;
+	uint64_t rec_de;       /* the engine and matcher the record is of */
+	const struct mpm *rec_m;
+	struct win_rec { uint32_t id; uint64_t end; } *rec;
 };
 
 #define TEV_ALERTED_MAX 8
@@ -1952,6 +1968,8 @@ void detect_flow_free(struct flow *f)
 		return;
 	v_free(d->w[0].buf);
 	v_free(d->w[1].buf);
+	v_free(d->w[0].rec);
+	v_free(d->w[1].rec);
 	v_free(d->bits);
 	v_free(d->ints);
 	v_free(d->alerted);
@@ -3380,6 +3398,67 @@ static void cand_mark(void *ctx, uint32_t rule)
 	dt->cand[w] |= 1ULL << (rule % 64);
 }
 
+/* win_scan's callback: pattern id found in the window's new bytes */
+static void win_seen(void *ctx, uint32_t id)
+{
+	struct detect_thread *dt = ctx;
+	struct win *w = dt->scan_w;
+	mpm_rules_of(dt->scan_m, id, cand_mark, dt);
+	for (uint16_t i = 0; i < w->nrec; i++)
+		if (w->rec[i].id == id) {
+			w->rec[i].end = w->consumed;
+			return;
+		}
+	if (w->nrec == w->caprec) {
+		uint16_t cap = w->caprec ? (uint16_t)(w->caprec * 2) : 4;
+		void *v = cap <= WIN_REC_MAX ? v_realloc(w->rec, cap * sizeof(*w->rec)) : NULL;
+		if (!v) {
+			w->rec_lost = true;
+			return;
+		}
+		w->rec = v;
+		w->caprec = cap;
+	}
+	w->rec[w->nrec++] = (struct win_rec){ id, w->consumed };
+}
+
+/* Marks the rules whose fast pattern occurs in stream window w, as a
+ * scan of the whole window would, scanning only its new bytes and the
+ * mpm_max_len - 1 before them: a pattern that lies in the context alone
+ * was found by an earlier scan, and the record keeps it for as long as
+ * the window it was found in has bytes in the context.  (Every new
+ * chunk of a session otherwise scans up to 2 KiB of context again: 2.5
+ * times the bytes of the benchmark capture's sessions.)  A record that
+ * overflowed, another engine or another matcher: the whole window. */
+static void win_scan(const struct detect_engine *de, struct detect_thread *dt, struct win *w,
+		     const struct mpm *m)
+{
+	uint64_t start = w->consumed - w->len;
+	uint32_t from = 0;
+	if (w->rec_lost || w->rec_m != m || w->rec_de != de->id || w->rec_end <= start) {
+		w->nrec = 0;
+		w->rec_lost = false;
+		w->rec_m = m;
+		w->rec_de = de->id;
+	} else {
+		uint64_t seen = MIN(w->rec_end, w->consumed) - start;
+		uint32_t ml = mpm_max_len(m);
+		from = seen > ml ? (uint32_t)(seen - ml + 1) : 0;
+		/* what the context holds: the record's patterns still in it */
+		uint16_t k = 0;
+		for (uint16_t i = 0; i < w->nrec; i++)
+			if (w->rec[i].end > start) {
+				mpm_rules_of(m, w->rec[i].id, cand_mark, dt);
+				w->rec[k++] = w->rec[i];
+			}
+		w->nrec = k;
+	}
+	dt->scan_w = w;
+	dt->scan_m = m;
+	mpm_scan_ids(m, dt->scratch, w->buf + from, w->len - from, win_seen, dt);
+	w->rec_end = w->consumed;
+}
+
 /* Did a transaction of some protocol progress on this packet (so that a
  * buffer it lacks is absent, not merely elsewhere)?  HTTP rules are
  * evaluated only where their parts arrive anyway. */
@@ -3611,8 +3690,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 	if (p->payload_len && !(reasm && g->reasm_scan == RS_NONE))
 		mpm_scan(reasm && g->reasm_scan == RS_PKT ? g->pmpm : g->mpm, dt->scratch, p->payload,
 			 p->payload_len, cand_mark, dt);
-	if (w && w->len)
-		mpm_scan(g->mpm, dt->scratch, w->buf, w->len, cand_mark, dt);
+	if (w && w->len && g->mpm)
+		win_scan(de, dt, w, g->mpm);
 	buffers_of(tx, p->dir, dt->bi, sel);
 	pkt_buffers(p, bi);
 	for (unsigned u = 0; u < dt->bi->nused; u++) {

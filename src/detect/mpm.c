@@ -48,6 +48,7 @@ struct mpm {
 				* ids are base's, the rules of each id this view's own */
 	bool count_base;       /* the view whose mpm_memory includes base's */
 	bool fold;             /* every pattern compiled caseless (see the top) */
+	uint32_t maxlen;       /* the longest pattern (a view: its base's) */
 	uint8_t **pats;
 	uint8_t **lowers;
 	uint32_t *lens;
@@ -325,6 +326,8 @@ static struct mpm *build(const struct mpm_pattern *p, uint32_t n, struct mpm_cac
 		goto fail;
 	}
 	memcpy(s, p, n * sizeof(*s));
+	for (uint32_t i = 0; i < n; i++)
+		m->maxlen = MAX(m->maxlen, s[i].len);
 #ifdef HAVE_HYPERSCAN
 	bool cs = false, ci = false;
 	for (uint32_t i = 0; i < n && !(cs && ci); i++)
@@ -582,6 +585,7 @@ struct scan_ctx {
 	const struct mpm *m;
 	mpm_cb cb;
 	void *ctx;
+	bool ids;              /* mpm_scan_ids: cb gets pattern ids */
 };
 
 static void report(const struct mpm *m, uint32_t id, mpm_cb cb, void *ctx)
@@ -596,18 +600,21 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 {
 	(void)from; (void)to; (void)fl;
 	struct scan_ctx *sc = ctx;
-	report(sc->m, id, sc->cb, sc->ctx);
+	if (!sc->ids)
+		report(sc->m, id, sc->cb, sc->ctx);
+	else if (sc->m->rule_off[id] < sc->m->rule_off[id + 1])
+		sc->cb(sc->ctx, id);
 	return 0;
 }
 #endif
 
-void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,
-	      mpm_cb cb, void *ctx)
+static void scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,
+		 mpm_cb cb, void *ctx, bool ids)
 {
 	if (!m || !m->npat || !len)
 		return;
 #ifdef HAVE_HYPERSCAN
-	struct scan_ctx sc = { m, cb, ctx };
+	struct scan_ctx sc = { m, cb, ctx, ids };
 	const struct mpm *d = m->base ? m->base : m;
 	if (d->db && s && s->hs) {
 		hs_scan(d->db, (const char *)buf, len, 0, s->hs, on_match, &sc);
@@ -618,6 +625,33 @@ void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, ui
 #endif
 	/* (a Hyperscan matcher without scratch has no copies left: nothing) */
 	for (uint32_t i = 0; m->pats && i < m->npat; i++)
-		if (payload_find(buf, len, m->pats[i], m->lowers[i], m->lens[i], m->nocase[i]))
-			report(m, i, cb, ctx);
+		if (payload_find(buf, len, m->pats[i], m->lowers[i], m->lens[i], m->nocase[i])) {
+			if (!ids)
+				report(m, i, cb, ctx);
+			else if (m->rule_off[i] < m->rule_off[i + 1])
+				cb(ctx, i);
+		}
+}
+
+void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,
+	      mpm_cb cb, void *ctx)
+{
+	scan(m, s, buf, len, cb, ctx, false);
+}
+
+void mpm_scan_ids(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,
+		  mpm_cb cb, void *ctx)
+{
+	scan(m, s, buf, len, cb, ctx, true);
+}
+
+void mpm_rules_of(const struct mpm *m, uint32_t id, mpm_cb cb, void *ctx)
+{
+	if (m && id < m->npat)
+		report(m, id, cb, ctx);
+}
+
+uint32_t mpm_max_len(const struct mpm *m)
+{
+	return m ? (m->base ? m->base : m)->maxlen : 0;
 }

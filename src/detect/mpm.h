@@ -67,4 +67,15 @@ void mpm_scratch_free(struct mpm_scratch *s);
 void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,
 	      mpm_cb cb, void *ctx);
 
+
+/* mpm_scan reporting pattern ids (those with rules in m), each once per
+ * scan, instead of rules: a caller that keeps what it has seen reports
+ * their rules again with mpm_rules_of. */
+void mpm_scan_ids(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,
+		  mpm_cb cb, void *ctx);
+void mpm_rules_of(const struct mpm *m, uint32_t id, mpm_cb cb, void *ctx);
+/* The longest pattern's length: a match that ends past offset x of a
+ * buffer starts past x - mpm_max_len. */
+uint32_t mpm_max_len(const struct mpm *m);
+
 #endif

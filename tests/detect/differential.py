@@ -9,7 +9,12 @@ naive reference).  The alerts must be the same: the same (packet, sid)
 pairs in the same order.  Any difference prints the seed, the rule and the
 packet, and the files are kept for a rerun.
 
-    differential.py VIGIL [--seeds N] [--rules N] [--flows N] [--keep DIR]
+    differential.py VIGIL [--seeds N] [--rules N] [--flows N] [--keep DIR] [--set K=V ...]
+
+--set goes to both runs: `--set detect.stream-window=24` makes each TCP
+session's stream window slide within it, so that the prefilter's record of
+what the context holds (win_scan) is what finds a rule whose fast pattern
+arrived in an earlier segment.
 
 Deterministic: seed k always makes the same rules and capture.
 """
@@ -234,7 +239,9 @@ def main():
     ap.add_argument("--rules", type=int, default=300)
     ap.add_argument("--flows", type=int, default=150)
     ap.add_argument("--keep")
+    ap.add_argument("--set", action="append", default=[])
     a = ap.parse_args()
+    sets = [x for kv in a.set for x in ("--set", kv)]
     fails = total_alerts = 0
     for seed in range(a.first_seed, a.first_seed + a.seeds):
         rng = random.Random(seed)
@@ -244,8 +251,8 @@ def main():
         with open(os.path.join(d, "t.rules"), "w") as f:
             f.write("\n".join(rules) + "\n")
         write_pcap(os.path.join(d, "t.pcap"), traffic(rng, a.flows))
-        got = alerts(a.vigil, d, "indexed", [])
-        ref = alerts(a.vigil, d, "reference", ["--set", "detect.prefilter=no"])
+        got = alerts(a.vigil, d, "indexed", sets)
+        ref = alerts(a.vigil, d, "reference", sets + ["--set", "detect.prefilter=no"])
         total_alerts += len(ref)
         if got == ref:
             print(f"  ok    seed {seed}: {len(ref)} alerts, {len(set(s for _, s in ref))} sids agree")
