@@ -1764,8 +1764,10 @@ struct detect_thread *detect_thread_new(const struct detect_engine *de)
 	pcre2_set_depth_limit(dt->mctx, 1500);
 	for (int g = 0; g < G_MAX; g++) {
 		for (unsigned c = 0; c < NCLS; c++) {
-			for (int b = 0; b < BUF_MAX; b++) {
-				const struct mpm *m = b ? de->groups[g][c].bmpm[b] : de->groups[g][c].mpm;
+			const struct group *gr = &de->groups[g][c];
+			for (int b = -1; b < BUF_MAX; b++) {
+				/* -1: the packet-only rules' database */
+				const struct mpm *m = b < 0 ? gr->pmpm : b ? gr->bmpm[b] : gr->mpm;
 				if (!m)
 					continue;
 				struct mpm_scratch *s = mpm_scratch_grow(dt->scratch, m);

@@ -884,6 +884,18 @@ static uint32_t mpm_hits(const struct mpm *m, const char *buf)
 	return got;
 }
 
+struct id_seen {
+	uint32_t id[8];
+	unsigned n;
+};
+
+static void id_seen_cb(void *ctx, uint32_t id)
+{
+	struct id_seen *s = ctx;
+	if (s->n < 8)
+		s->id[s->n++] = id;
+}
+
 static void test_mpm_case_modes(void **state)
 {
 	(void)state;
@@ -918,6 +930,21 @@ static void test_mpm_case_modes(void **state)
 	assert_int_equal(mpm_hits(out[1], "XYZ ABC"), 1u << 3 | 1u << 4);
 	assert_int_equal(mpm_hits(out[1], "abc qq"), hs ? (1u << 3 | 1u << 5) : 1u << 5);
 	assert_int_equal(mpm_hits(out[0], "qq"), 0);
+	/* pattern ids (a view's own only), each once, and their rules again */
+	assert_int_equal(mpm_max_len(out[1]), 3);
+	struct mpm_scratch *sc = mpm_scratch_grow(NULL, out[1]);
+	assert_non_null(sc);
+	struct id_seen ids = { 0 };
+	mpm_scan_ids(out[1], sc, (const uint8_t *)"qq ABC qq", 9, id_seen_cb, &ids);
+	assert_int_equal(ids.n, 2);
+	uint32_t got = 0;
+	for (unsigned i = 0; i < ids.n; i++)
+		mpm_rules_of(out[1], ids.id[i], mpm_hit, &got);
+	assert_int_equal(got, 1u << 3 | 1u << 5);
+	ids.n = 0;
+	mpm_scan_ids(out[0], sc, (const uint8_t *)"qq", 2, id_seen_cb, &ids);
+	assert_int_equal(ids.n, 0); /* qq is out[1]'s */
+	mpm_scratch_free(sc);
 	mpm_free(out[0]);
 	mpm_free(out[1]);
 #undef P
