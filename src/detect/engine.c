@@ -64,6 +64,8 @@ struct ip_index {
 	uint8_t nlens;
 };
 
+enum { IX_SRC, IX_DST, IX_IP_SRC, IX_IP_DST, IX_MAX };
+
 struct group {
 	uint32_t *rules;      /* every rule of the group, in order */
 	uint32_t nrules;
@@ -76,7 +78,9 @@ struct group {
 	uint8_t reasm_scan;   /* then: RS_NONE (no packet-only payload rule), RS_PKT (pmpm),
 			       * RS_ALL (all are: mpm) */
 	struct mpm *bmpm[BUF_MAX]; /* sticky buffers' fast patterns */
-	struct ip_index src_ix, dst_ix;
+	/* the address indexes: source and destination, of IP-only rules
+	 * apart (they see the first packet of each flow direction only) */
+	struct ip_index ix[IX_MAX];
 };
 
 enum { RS_NONE, RS_PKT, RS_ALL };
@@ -679,10 +683,11 @@ static bool ip_index_rule(struct group *gr, const struct rule *r, uint32_t i)
 	if (!side)
 		return false;
 	bool is_dst = side == &r->dst;
-	if (!ix_add(is_dst ? &gr->dst_ix : &gr->src_ix, side, i))
+	struct ip_index *ix = &gr->ix[r->ip_only ? IX_IP_SRC : IX_SRC];
+	if (!ix_add(&ix[is_dst], side, i))
 		return false;
 	/* a <> rule also matches with the packet reversed */
-	if (r->bidir && !ix_add(is_dst ? &gr->src_ix : &gr->dst_ix, side, i))
+	if (r->bidir && !ix_add(&ix[!is_dst], side, i))
 		return false;
 	return true;
 }
@@ -1331,9 +1336,10 @@ static int build_groups(struct detect_engine *de, struct mpm_cache *cache, struc
 					gr->nonmpm[gr->nnonmpm++] = i;
 				}
 			}
-			ix_finish(&gr->src_ix);
-			ix_finish(&gr->dst_ix);
-			de->mem += ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix);
+			for (int k = 0; k < IX_MAX; k++) {
+				ix_finish(&gr->ix[k]);
+				de->mem += ix_memory(&gr->ix[k]);
+			}
 			/* keep only what was used of the per-rule arrays */
 			uint32_t *v = v_realloc(gr->rules, (gr->nrules ? gr->nrules : 1) * sizeof(uint32_t));
 			if (v)
@@ -1597,8 +1603,8 @@ void detect_engine_free(struct detect_engine *de)
 			mpm_free(gr->pmpm);
 			for (int b = 1; b < BUF_MAX; b++)
 				mpm_free(gr->bmpm[b]);
-			ix_free(&gr->src_ix);
-			ix_free(&gr->dst_ix);
+			for (int k = 0; k < IX_MAX; k++)
+				ix_free(&gr->ix[k]);
 		}
 		v_free(de->all[g]);
 	}
@@ -1699,8 +1705,8 @@ void detect_engine_report(const struct detect_engine *de, FILE *f)
 			lo = MIN(lo, gr->nrules);
 			hi = MAX(hi, gr->nrules);
 			nonmpm = MAX(nonmpm, gr->nnonmpm);
-			nix += (uint32_t)((ix_memory(&gr->src_ix) + ix_memory(&gr->dst_ix)) /
-					  sizeof(struct ip_entry));
+			for (int k = 0; k < IX_MAX; k++)
+				nix += (uint32_t)(ix_memory(&gr->ix[k]) / sizeof(struct ip_entry));
 		}
 		fprintf(f, "  %-7s %6u rules; %u to %u per class; at most %u on every packet; %u address-index entries\n",
 			gname[g], de->nall[g], lo, hi, nonmpm, nix);
@@ -3684,8 +3690,12 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 	}
 	for (uint32_t i = 0; i < g->nnonmpm; i++)
 		cand_mark(dt, g->nonmpm[i]);
-	ix_lookup(&g->src_ix, p->ip_ver, p->src, dt);
-	ix_lookup(&g->dst_ix, p->ip_ver, p->dst, dt);
+	ix_lookup(&g->ix[IX_SRC], p->ip_ver, p->src, dt);
+	ix_lookup(&g->ix[IX_DST], p->ip_ver, p->dst, dt);
+	if (!f || (f->pkts[p->dir & 1] == 1 && !(p->flags & PKT_PSEUDO))) {
+		ix_lookup(&g->ix[IX_IP_SRC], p->ip_ver, p->src, dt);
+		ix_lookup(&g->ix[IX_IP_DST], p->ip_ver, p->dst, dt);
+	}
 	/* a reassembled session's payload rules inspect the stream, so its
 	 * packets' payload is scanned only for the packet-only rules (all
 	 * of the group's when every payload rule is one: pmpm is NULL) */
