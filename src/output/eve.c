@@ -51,6 +51,8 @@ static void email_cfg(const struct config *c)
 	}
 }
 
+static void rows_prepare(struct eve_cfg *ec);
+
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 {
 	ec->scratch = NULL;
@@ -106,6 +108,7 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->dns_requests = c->eve_dns_requests;
 	ec->dns_responses = c->eve_dns_responses;
 	ec->dns_formats = (uint8_t)(c->eve_dns_formats ? c->eve_dns_formats : 3); /* both 3, detailed 1, grouped 2 */
+	rows_prepare(ec);
 }
 
 const char *eve_proto_name(uint8_t proto, char buf[static 4])
@@ -1767,6 +1770,11 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 {
 	if (tx && tx->nolog)
 		return; /* a config rule: this transaction is not logged */
+	if (tx && ec->rows_ready) {
+		for (unsigned k = 0; k < ec->nrows; k++)
+			app_rows[ec->rows[k]].write(jb, p, f, tx, ec);
+		return;
+	}
 	if (tx) {
 		/* a packet's fileinfo records follow its alerts
 		 * (eve_file_records): whether a file was stored is the rules' */
@@ -1779,6 +1787,18 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
 			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
 				app_rows[i].write(jb, p, f, NULL, ec);
+}
+
+/* The rows a packet's records come from (eve_app_records), listed once
+ * per configuration: every packet asked each of them before. */
+static void rows_prepare(struct eve_cfg *ec)
+{
+	_Static_assert(ARRAY_SIZE(app_rows) <= ARRAY_SIZE(ec->rows), "eve_cfg rows");
+	ec->nrows = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
+		if (app_rows[i].enabled(ec) && app_rows[i].write != file_rows)
+			ec->rows[ec->nrows++] = (uint8_t)i;
+	ec->rows_ready = true;
 }
 
 void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,

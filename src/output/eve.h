@@ -34,6 +34,11 @@ struct eve_cfg {
 	/* the exception policy in force per target (config_xp): what the
 	 * flow record names for the targets a flow hit */
 	uint8_t xp[XP_TARGET_MAX];
+	/* the app-layer record writers enabled, in order (eve_cfg_from;
+	 * without it, as a test's hand-made config has, each is asked) */
+	bool rows_ready;
+	uint8_t nrows;
+	uint8_t rows[48];
 };
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c);
