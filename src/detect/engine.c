@@ -3712,8 +3712,17 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			mpm_scan(g->bmpm[b], dt->scratch, bi[b].p[i], bi[b].len[i], cand_mark, dt);
 	}
 
-	struct insp st = { .md = dt->md, .mctx = dt->mctx, .xs = &dt->xs, .ent_buf = -1,
-			   .tx_here = tx_here(tx), .dns_here = tx && tx->ndns };
+	/* (not an initializer: that would clear the 1 KiB of ctx, on every
+	 * packet; ctx_len says what of it holds anything) */
+	struct insp st;
+	memset(&st, 0, offsetof(struct insp, ctx));
+	st.md = dt->md;
+	st.mctx = dt->mctx;
+	st.xs = &dt->xs;
+	st.ent_buf = -1;
+	st.ctx_len = 0;
+	st.tx_here = tx_here(tx);
+	st.dns_here = tx && tx->ndns;
 	int16_t ent_buf = -1;
 	double ent_val = 0;
 	/* walk candidates in rule order: sort the touched words */
