@@ -54,6 +54,11 @@ struct tls_state {
 };
 void tls_feed(struct app_ctx *a, struct tls_state *t, int dir, const uint8_t *d, uint32_t n);
 void tls_state_free(struct app_ctx *a, struct tls_state *t);
+/* A certificate's Name (DER) as Suricata writes it ("C=US, O=..., CN=...")
+ * into out (cut to cap), its length in n; fast: without OpenSSL where the
+ * name allows (tls.c name_fast), else always through X509_NAME.  False
+ * when OpenSSL cannot decode it. */
+bool tls_name_text(const uint8_t *der, size_t dlen, bool fast, char *out, size_t cap, uint16_t *n);
 /* Parses a ClientHello body (after the 4-byte handshake header) into the
  * fields shared by TLS and QUIC. */
 struct hello_out {

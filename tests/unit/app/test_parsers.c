@@ -15,6 +15,8 @@
 #include <zlib.h>
 #include <brotli/encode.h>
 #include <nghttp2/nghttp2.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 
 #include "app.h"
@@ -1266,6 +1268,62 @@ static void test_tls_byte_at_a_time(void **state)
 		assert_int_equal(o->certs, whole.certs);
 		assert_int_equal(o->state, whole.state);
 	}
+}
+
+/* A Name built with OpenSSL, as DER, through tls_name_text both ways. */
+static void name_both(const char *const *kv, size_t n, bool multi, const char *want)
+{
+	X509_NAME *nm = X509_NAME_new();
+	assert_non_null(nm);
+	for (size_t i = 0; i + 1 < n; i += 2)
+		assert_int_equal(X509_NAME_add_entry_by_txt(nm, kv[i], MBSTRING_UTF8,
+							    (const unsigned char *)kv[i + 1], -1, -1,
+							    multi && i ? -1 : 0), 1);
+	unsigned char *der = NULL;
+	int dl = i2d_X509_NAME(nm, &der);
+	assert_true(dl > 0);
+	char a[512], b[512];
+	uint16_t na = 0, nb = 0;
+	assert_true(tls_name_text(der, (size_t)dl, true, a, sizeof(a), &na));
+	assert_true(tls_name_text(der, (size_t)dl, false, b, sizeof(b), &nb));
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	if (want)
+		assert_string_equal(a, want);
+	/* cut short alike */
+	assert_true(tls_name_text(der, (size_t)dl, true, a, 12, &na));
+	assert_true(tls_name_text(der, (size_t)dl, false, b, 12, &nb));
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	OPENSSL_free(der);
+	X509_NAME_free(nm);
+}
+
+static void test_tls_name_text(void **state)
+{
+	(void)state;
+	const char *common[] = { "C", "US", "ST", "California", "L", "Menlo Park", "O", "Facebook, Inc.",
+				 "OU", "web", "CN", "*.facebook.com", "emailAddress", "a@b.c",
+				 "DC", "example", "serialNumber", "42", "GN", "Ann", "SN", "Lee" };
+	name_both(common, 22, false,
+		  "C=US, ST=California, L=Menlo Park, O=Facebook, Inc., OU=web, CN=*.facebook.com, "
+		  "Email=a@b.c, DC=example, serialNumber=42, GN=Ann, SN=Lee");
+	/* what only OpenSSL renders: not ASCII, an attribute outside the
+	 * table, a multi-valued RDN */
+	const char *utf8[] = { "CN", "caf\xc3\xa9", "O", "x" };
+	name_both(utf8, 4, false, "CN=caf\xc3\xa9, O=x");
+	const char *other[] = { "CN", "a", "pseudonym", "p", "1.2.3.4", "z" };
+	name_both(other, 6, false, NULL);
+	const char *multi[] = { "CN", "a", "O", "b" };
+	name_both(multi, 4, true, NULL);
+	/* an empty name, and bytes that are no name */
+	const uint8_t empty[] = { 0x30, 0x00 };
+	char o[64];
+	uint16_t n = 9;
+	assert_true(tls_name_text(empty, sizeof(empty), true, o, sizeof(o), &n));
+	assert_int_equal(n, 0);
+	const uint8_t junk[] = { 0x30, 0x05, 0x31, 0x09, 0x30 };
+	assert_false(tls_name_text(junk, sizeof(junk), true, o, sizeof(o), &n));
 }
 
 static void test_tls_hostile(void **state)
@@ -4834,6 +4892,7 @@ int main(void)
 		cmocka_unit_test(test_proto_mismatch_event),
 		cmocka_unit_test(test_tls_byte_at_a_time),
 		cmocka_unit_test(test_tls_hostile),
+		cmocka_unit_test(test_tls_name_text),
 		cmocka_unit_test(test_ssh_byte_at_a_time),
 		cmocka_unit_test(test_ssh_long_banner),
 		cmocka_unit_test(test_websocket_frames),
