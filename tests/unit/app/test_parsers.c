@@ -4182,6 +4182,54 @@ static void test_smtp_invalid_reply(void **state)
 	free(big);
 }
 
+/* smtp.command_line frames, as Suricata 8 makes them: a client line
+ * outside DATA twice, with its line end and without (suricata-verify's
+ * from_base64-04: Z2FsdW50\r\n and Z2FsdW50 for one AUTH LOGIN line), a
+ * reply line once, with its line end; a message line none. */
+static void test_smtp_command_line_frames(void **state)
+{
+	(void)state;
+	int falp;
+	int cl = app_frame_lookup("command_line", ALP_SMTP, &falp);
+	int rl = app_frame_lookup("response_line", ALP_SMTP, &falp);
+	assert_true(cl > FR_NONE && rl > FR_NONE);
+	static const char *const pk[][2] = {
+		{ "S", "220 x\r\n" }, { "C", "AUTH LOGIN\r\n" }, { "S", "334 VXNlcm5hbWU6\r\n" },
+		{ "C", "Z2FsdW50\r\n" }, { "S", "235 ok\r\n" }, { "C", "DATA\n" }, { "S", "354 go\r\n" },
+		{ "C", "Subject: x\r\n\r\nhi\r\n" } };
+	static const char *const want[][2] = { /* the command_line frames of each */
+		{ NULL, NULL }, { "AUTH LOGIN\r\n", "AUTH LOGIN" }, { NULL, NULL },
+		{ "Z2FsdW50\r\n", "Z2FsdW50" }, { NULL, NULL }, { "DATA\n", "DATA" }, { NULL, NULL },
+		{ NULL, NULL } };
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	for (unsigned i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		int dir = pk[i][0][0] == 'C' ? 0 : 1;
+		feed(&a, &f, dir, (const uint8_t *)pk[i][1], strlen(pk[i][1]), 0, NULL, NULL);
+		unsigned ncl = 0, nrl = 0;
+		for (unsigned k = 0; k < a.tx.nframes; k++) {
+			const struct app_frame *fr = &a.tx.frames[k];
+			if (fr->type == rl) {
+				assert_int_equal(fr->dir, 1);
+				assert_int_equal(fr->len, strlen(pk[i][1]));
+				assert_memory_equal(fr->p, pk[i][1], fr->len);
+				nrl++;
+			} else if (fr->type == cl) {
+				assert_true(ncl < 2 && want[i][ncl]);
+				assert_int_equal(fr->dir, 0);
+				assert_int_equal(fr->len, strlen(want[i][ncl]));
+				assert_memory_equal(fr->p, want[i][ncl], fr->len);
+				ncl++;
+			}
+		}
+		assert_int_equal(ncl, want[i][0] ? 2 : 0);
+		assert_int_equal(nrl, dir);
+	}
+	app_flow_free_ctx(&a, &f);
+}
+
 /* Port 465 (SMTP over TLS): a clear-text 220 greeting there is SMTP, a
  * client's ClientHello TLS. */
 static void test_smtp_detect_465(void **state)
@@ -4781,6 +4829,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_attachment_size),
 		cmocka_unit_test(test_smtp_long_body_line),
 		cmocka_unit_test(test_smtp_log_on_client_ack),
+		cmocka_unit_test(test_smtp_command_line_frames),
 		cmocka_unit_test(test_smtp_rset_pipelined),
 		cmocka_unit_test(test_smtp_tx_boundaries),
 		cmocka_unit_test(test_smtp_rfc822),
