@@ -212,6 +212,53 @@ static void test_http_gap(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* An HTTP file is stored as Suricata 8 stores it when no filestore rule
+ * asks for it: up to the body limit of bytes seen, then it ends,
+ * TRUNCATED (suricata-verify bug-4953).  A hole counts in its size but
+ * not toward the limit; a piece, bytes or hole, that would pass the limit
+ * is cut to the room left under it.  A body under the limit makes the
+ * whole file. */
+static void test_http_file_body_limit(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char h1[] = "HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n";
+	static uint8_t body[1500];
+	memset(body, 'x', sizeof(body));
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)h1, sizeof(h1) - 1, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	feed(&a, &f, 1, body, 500, 0, NULL, NULL);      /* 500 seen */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, 300, STREAM_GAP); /* a hole: 300 more, still 500 seen */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, 700, STREAM_GAP); /* one past the room: 524 of it */
+	feed(&a, &f, 1, body, 600, 0, NULL, NULL);      /* 524 of it reach the limit */
+	assert_int_equal(a.tx.nfiles, 0);
+	feed(&a, &f, 1, body, 1500, 0, NULL, NULL);     /* past it: the body ends, the file did */
+	feed(&a, &f, 1, body, 400, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 500 + 300 + 524 + 524);
+	assert_true(a.tx.files[0]->truncated);
+	assert_true(a.tx.files[0]->facts.gaps);
+	/* under the limit: the whole body, closed */
+	static const char r2[] = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char h2[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+	feed(&a, &f, 0, (const uint8_t *)r2, sizeof(r2) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)h2, sizeof(h2) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, body, 1000, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 1000);
+	assert_false(a.tx.files[0]->truncated);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* Pipelining: a request sent before the response to the one before it
  * ended waits for that response; each response goes with the request
  * libhtp pairs it with (by index, tx_id as Suricata's), its record and
@@ -385,6 +432,10 @@ struct br_seen {
 
 /* A response with the given Content-Encoding and body, fed in pieces of
  * step bytes (0: whole), then the close; memcap 0: none. */
+/* The body limit of br_response's flows (0: no body kept, and so the
+ * response's file not cut at it: its size is all that was decoded). */
+static uint32_t br_limit = 4096;
+
 static void br_response(const char *ce, const uint8_t *body, size_t bl, size_t step,
 			uint64_t memcap, struct br_seen *o)
 {
@@ -397,7 +448,7 @@ static void br_response(const char *ce, const uint8_t *body, size_t bl, size_t s
 	memcpy(resp + hl, body, bl);
 	struct app_ctx a;
 	struct flow f;
-	ctx_init(&a, 4096, memcap);
+	ctx_init(&a, br_limit, memcap);
 	flow_init(&f, ALP_HTTP);
 	memset(o, 0, sizeof(*o));
 	const char *req = "GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -465,6 +516,7 @@ static void test_http_brotli_bomb(void **state)
 	free(a);
 	assert_true(bl < 1024);
 	struct br_seen o;
+	br_limit = 0; /* the file's size: all that was decoded */
 	br_response("br", br, bl, 0, 0, &o);
 	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
 	assert_true(o.fsize > 1024 * 1024);
@@ -473,6 +525,11 @@ static void test_http_brotli_bomb(void **state)
 	br_response("br", br, bl, 1, 0, &o);
 	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
 	assert_true(o.fsize <= 1024 * 1024 + 8192);
+	/* with a body limit, the file ends there (decoding goes on) */
+	br_limit = 4096;
+	br_response("br", br, bl, 0, 0, &o);
+	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
+	assert_int_equal(o.fsize, 4096);
 }
 
 /* The events one request (then the close) raises, as libhtp reads it. */
@@ -866,8 +923,9 @@ static void test_ftp_records_released(void **state)
 }
 
 /* A response body longer than the body limit, over several packets:
- * the kept bytes are released once rules saw them, the file goes on
- * (one file, its whole size). */
+ * the kept bytes are released once rules saw them, and the file is one
+ * file (not cut in two where they were released), which ends at the body
+ * limit, TRUNCATED, as Suricata stores it (test_http_file_body_limit). */
 static void test_http_file_past_body_limit(void **state)
 {
 	(void)state;
@@ -885,8 +943,8 @@ static void test_http_file_past_body_limit(void **state)
 	assert_int_equal(a.tx.nfiles, 0);
 	feed(&a, &f, 1, (const uint8_t *)"ABCDEFGHIJ", 10, 0, NULL, NULL);
 	assert_int_equal(a.tx.nfiles, 1);
-	assert_int_equal(a.tx.files[0]->size, 30);
-	assert_false(a.tx.files[0]->truncated);
+	assert_int_equal(a.tx.files[0]->size, 8);
+	assert_true(a.tx.files[0]->truncated);
 	assert_string_equal(a.tx.files[0]->name, "/f.bin");
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
@@ -4871,6 +4929,7 @@ int main(void)
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),
+		cmocka_unit_test(test_http_file_body_limit),
 		cmocka_unit_test(test_http_body_limit),
 		cmocka_unit_test(test_http_uri_normalisation),
 		cmocka_unit_test(test_http_evasions),
