@@ -3667,6 +3667,82 @@ static size_t smb1_msg(uint8_t *o, uint8_t cmd, bool resp, uint16_t mid, uint8_t
 	return 4 + n;
 }
 
+/* An SMB1 WRITE_ANDX request of dn bytes to fid 0x4002 on tree tid */
+static size_t smb1_write(uint8_t *o, uint16_t tid, uint16_t mid, const uint8_t *d, uint16_t dn)
+{
+	size_t n = 32 + 1 + 24 + 2 + dn;
+	memset(o, 0, 4 + n);
+	o[2] = (uint8_t)(n >> 8);
+	o[3] = (uint8_t)n;
+	memcpy(o + 4, "\xffSMB", 4);
+	o[8] = 0x2f;
+	o[28] = (uint8_t)tid;
+	o[29] = (uint8_t)(tid >> 8);
+	o[34] = (uint8_t)mid;
+	o[35] = (uint8_t)(mid >> 8);
+	o[36] = 12;
+	uint8_t *w = o + 37;
+	w[0] = 0xff;                 /* no AndX */
+	w[4] = 0x02;                 /* FID 0x4002 */
+	w[5] = 0x40;
+	w[20] = (uint8_t)dn;         /* DataLength */
+	w[21] = (uint8_t)(dn >> 8);
+	w[22] = 59;                  /* DataOffset, from the header */
+	w[24] = (uint8_t)dn;         /* ByteCount */
+	w[25] = (uint8_t)(dn >> 8);
+	memcpy(o + 4 + 59, d, dn);
+	return 4 + n;
+}
+
+/* An SMB1 write to a named pipe is a transaction of Suricata's (a
+ * DCE/RPC call) whenever it holds a whole DCE/RPC common header (16
+ * bytes), whatever its version or type (suricata-verify flow-tx-cnt: 512
+ * bytes of 'A' to IPC$), but a request fragment after the first (its
+ * call's) and fewer bytes. */
+static void test_smb1_pipe_write_tx(void **state)
+{
+	(void)state;
+	uint8_t c[2048], sv[128];
+	size_t cn = 0, sn = 0;
+	cn += smb1_msg(c + cn, 0x75, false, 1, 4);          /* TREE_CONNECT: 1 */
+	sn += smb1_msg(sv + sn, 0x75, true, 1, 3);          /* ... to IPC, tree 2051 */
+	sv[28] = 0x03;
+	sv[29] = 0x08;
+	sv[3] += 4;
+	sv[4 + 32 + 1 + 6] = 4;                             /* ByteCount: "IPC\0" */
+	memcpy(sv + sn, "IPC", 4);
+	sn += 4;
+	static uint8_t as[512];
+	memset(as, 'A', sizeof(as));
+	static const uint8_t frag[24] = { 5, 0, 0, 0x02, 0x10, 0, 0, 0, 24, 0, 0, 0, 7, 0, 0, 0 };
+	static const uint8_t bind[24] = { 5, 0, 0x0b, 0x03, 0x10, 0, 0, 0, 24, 0, 0, 0, 8, 0, 0, 0 };
+	size_t w[5] = { cn };
+	cn += smb1_write(c + cn, 0x0803, 2, as, sizeof(as)); /* 'A's: 2 */
+	w[1] = cn;
+	cn += smb1_write(c + cn, 0x0803, 3, frag, sizeof(frag)); /* a later fragment: none */
+	w[2] = cn;
+	cn += smb1_write(c + cn, 0x0803, 4, as, 15);        /* 15 bytes: none */
+	w[3] = cn;
+	cn += smb1_write(c + cn, 0x0803, 5, bind, sizeof(bind)); /* a bind: 3 */
+	w[4] = cn;
+	static const uint64_t want[4] = { 2, 2, 2, 3 };
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 445;
+	feed(&a, &f, 0, c, w[0], 0, NULL, NULL);
+	feed(&a, &f, 1, sv, sn, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_SMB);
+	assert_int_equal(app_flow_tx_cnt(&f), 1);
+	for (unsigned i = 0; i < 4; i++) {
+		feed(&a, &f, 0, c + w[i], w[i + 1] - w[i], 0, NULL, NULL);
+		assert_int_equal(app_flow_tx_cnt(&f), want[i]);
+	}
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* flow.tx_cnt of SMB1 counts the transactions Suricata's parser makes:
  * one per request (a TRANS2 or NT_TRANS secondary too), none for TRANS
  * or a second NEGOTIATE, none for a response (it finds its request's,
@@ -4881,6 +4957,7 @@ int main(void)
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_smb1_tx_cnt),
+		cmocka_unit_test(test_smb1_pipe_write_tx),
 		cmocka_unit_test(test_smb_frames),
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
