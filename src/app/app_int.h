@@ -556,6 +556,10 @@ struct http_state {
 	uint64_t resp_done;       /* libhtp's transactions whose responses ended */
 	struct http_msg *log_req; /* the request the record of packet log_seq is of */
 	uint64_t log_seq;
+	/* The open file of each direction as Suricata stores it: its bytes
+	 * seen (holes not counted) and whether it was cut at the body limit. */
+	uint64_t fdata[2];
+	bool fcut[2];
 };
 #define HTTP_PIPE_MAX 8           /* requests waiting behind a newer one (more: the oldest is dropped) */
 

@@ -314,6 +314,17 @@ static bool dce_call_id(const uint8_t *d, uint64_t n, uint32_t *call_id)
 	return true;
 }
 
+/* Whether an SMB1 write of d to a pipe makes a transaction of Suricata's:
+ * any data with a whole DCE/RPC common header does, whatever its version
+ * or type (a bad type is a malformed call, still a transaction), but a
+ * request fragment after the first, which belongs to its call's. */
+static bool dce_write_counts(const uint8_t *d, uint64_t n)
+{
+	if (n < 16)
+		return false;
+	return !(d[2] == 0 && !(d[3] & 0x01));
+}
+
 /* Shows t on this packet (app_tx.smb): a copy, so the pending slot can be
  * reused; resp_side: it completed here (eve record). */
 static const struct smb_tx *expose(struct app_ctx *a, struct smb_state *s, const struct smb_tx *t,
@@ -538,11 +549,10 @@ static void data_start(struct app_ctx *a, struct smb_state *s, struct smb_dir *d
 	}
 	if (tree_is_pipe(s, t->tree_id)) {
 		/* a named pipe's data is no file: DCE/RPC, when it is; an SMB1
-		 * write of a DCE/RPC PDU is a transaction of Suricata's (SMB2's
-		 * are counted as they wait for their read) */
-		uint32_t call_id;
+		 * write to a pipe is a transaction of Suricata's (SMB2's are
+		 * counted as they wait for their read) */
 		if (doff < have && t->ver == 1 && !to_client &&
-		    dce_call_id(msg + doff, MIN(dlen, have - doff), &call_id))
+		    dce_write_counts(msg + doff, MIN(dlen, have - doff)))
 			app_count_tx(a, false, ALP_SMB);
 		if (doff < have)
 			dce_pdu(a, &s->dce, msg + doff, MIN(dlen, have - doff), true);

@@ -430,10 +430,17 @@ void smtp_feed(struct app_ctx *a, struct smtp_state *s, int dir, const uint8_t *
 			if (s->mode == SM_DATA)
 				data_line(a, s, ln->buf, k, true, false);
 		} else if (!s->cut_taken[dir]) {
-			/* frames: a command (or AUTH) line, a reply line, with its LF */
+			/* frames: a command (or AUTH) line, a reply line, with its LF;
+			 * and a command line a second time without its line end, as
+			 * Suricata 8 makes two of it (the line reader's frame, with
+			 * the line end, and the command handler's, without) */
 			if (dir == 1 || s->mode == SM_CMD)
 				app_frame_add(a, dir ? FR_SMTP_RESPONSE_LINE : FR_SMTP_COMMAND_LINE, dir, ln->buf,
 					      ln->len, (const uint8_t *)"\n", 1);
+			if (dir == 0 && s->mode == SM_CMD)
+				app_frame_add(a, FR_SMTP_COMMAND_LINE, 0, ln->buf,
+					      ln->len && ln->buf[ln->len - 1] == '\r' ? ln->len - 1 : ln->len,
+					      NULL, 0);
 			line_in(a, s, dir, ln->buf, ln->len, false);
 		}
 		s->cut_taken[dir] = false;

@@ -214,6 +214,53 @@ static void test_http_gap(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* An HTTP file is stored as Suricata 8 stores it when no filestore rule
+ * asks for it: up to the body limit of bytes seen, then it ends,
+ * TRUNCATED (suricata-verify bug-4953).  A hole counts in its size but
+ * not toward the limit; a piece, bytes or hole, that would pass the limit
+ * is cut to the room left under it.  A body under the limit makes the
+ * whole file. */
+static void test_http_file_body_limit(void **state)
+{
+	(void)state;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 1024, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	static const char r1[] = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char h1[] = "HTTP/1.1 200 OK\r\nContent-Length: 4000\r\n\r\n";
+	static uint8_t body[1500];
+	memset(body, 'x', sizeof(body));
+	feed(&a, &f, 0, (const uint8_t *)r1, sizeof(r1) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)h1, sizeof(h1) - 1, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	feed(&a, &f, 1, body, 500, 0, NULL, NULL);      /* 500 seen */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, 300, STREAM_GAP); /* a hole: 300 more, still 500 seen */
+	app_tx_reset(&a);
+	app_stream_data(&a, &f, 1, NULL, 700, STREAM_GAP); /* one past the room: 524 of it */
+	feed(&a, &f, 1, body, 600, 0, NULL, NULL);      /* 524 of it reach the limit */
+	assert_int_equal(a.tx.nfiles, 0);
+	feed(&a, &f, 1, body, 1500, 0, NULL, NULL);     /* past it: the body ends, the file did */
+	feed(&a, &f, 1, body, 400, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 500 + 300 + 524 + 524);
+	assert_true(a.tx.files[0]->truncated);
+	assert_true(a.tx.files[0]->facts.gaps);
+	/* under the limit: the whole body, closed */
+	static const char r2[] = "GET /small HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char h2[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+	feed(&a, &f, 0, (const uint8_t *)r2, sizeof(r2) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, (const uint8_t *)h2, sizeof(h2) - 1, 0, NULL, NULL);
+	feed(&a, &f, 1, body, 1000, 0, NULL, NULL);
+	assert_int_equal(a.tx.nfiles, 1);
+	assert_int_equal(a.tx.files[0]->size, 1000);
+	assert_false(a.tx.files[0]->truncated);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* Pipelining: a request sent before the response to the one before it
  * ended waits for that response; each response goes with the request
  * libhtp pairs it with (by index, tx_id as Suricata's), its record and
@@ -387,6 +434,10 @@ struct br_seen {
 
 /* A response with the given Content-Encoding and body, fed in pieces of
  * step bytes (0: whole), then the close; memcap 0: none. */
+/* The body limit of br_response's flows (0: no body kept, and so the
+ * response's file not cut at it: its size is all that was decoded). */
+static uint32_t br_limit = 4096;
+
 static void br_response(const char *ce, const uint8_t *body, size_t bl, size_t step,
 			uint64_t memcap, struct br_seen *o)
 {
@@ -399,7 +450,7 @@ static void br_response(const char *ce, const uint8_t *body, size_t bl, size_t s
 	memcpy(resp + hl, body, bl);
 	struct app_ctx a;
 	struct flow f;
-	ctx_init(&a, 4096, memcap);
+	ctx_init(&a, br_limit, memcap);
 	flow_init(&f, ALP_HTTP);
 	memset(o, 0, sizeof(*o));
 	const char *req = "GET /f.txt HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -467,6 +518,7 @@ static void test_http_brotli_bomb(void **state)
 	free(a);
 	assert_true(bl < 1024);
 	struct br_seen o;
+	br_limit = 0; /* the file's size: all that was decoded */
 	br_response("br", br, bl, 0, 0, &o);
 	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
 	assert_true(o.fsize > 1024 * 1024);
@@ -475,6 +527,11 @@ static void test_http_brotli_bomb(void **state)
 	br_response("br", br, bl, 1, 0, &o);
 	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
 	assert_true(o.fsize <= 1024 * 1024 + 8192);
+	/* with a body limit, the file ends there (decoding goes on) */
+	br_limit = 4096;
+	br_response("br", br, bl, 0, 0, &o);
+	assert_true(HAS(o.s.events, APP_EV_HTTP_COMPRESSION_BOMB));
+	assert_int_equal(o.fsize, 4096);
 }
 
 /* The events one request (then the close) raises, as libhtp reads it. */
@@ -868,8 +925,9 @@ static void test_ftp_records_released(void **state)
 }
 
 /* A response body longer than the body limit, over several packets:
- * the kept bytes are released once rules saw them, the file goes on
- * (one file, its whole size). */
+ * the kept bytes are released once rules saw them, and the file is one
+ * file (not cut in two where they were released), which ends at the body
+ * limit, TRUNCATED, as Suricata stores it (test_http_file_body_limit). */
 static void test_http_file_past_body_limit(void **state)
 {
 	(void)state;
@@ -887,8 +945,8 @@ static void test_http_file_past_body_limit(void **state)
 	assert_int_equal(a.tx.nfiles, 0);
 	feed(&a, &f, 1, (const uint8_t *)"ABCDEFGHIJ", 10, 0, NULL, NULL);
 	assert_int_equal(a.tx.nfiles, 1);
-	assert_int_equal(a.tx.files[0]->size, 30);
-	assert_false(a.tx.files[0]->truncated);
+	assert_int_equal(a.tx.files[0]->size, 8);
+	assert_true(a.tx.files[0]->truncated);
 	assert_string_equal(a.tx.files[0]->name, "/f.bin");
 	app_flow_free_ctx(&a, &f);
 	assert_int_equal(a.mc.used, 0);
@@ -3667,6 +3725,82 @@ static size_t smb1_msg(uint8_t *o, uint8_t cmd, bool resp, uint16_t mid, uint8_t
 	return 4 + n;
 }
 
+/* An SMB1 WRITE_ANDX request of dn bytes to fid 0x4002 on tree tid */
+static size_t smb1_write(uint8_t *o, uint16_t tid, uint16_t mid, const uint8_t *d, uint16_t dn)
+{
+	size_t n = 32 + 1 + 24 + 2 + dn;
+	memset(o, 0, 4 + n);
+	o[2] = (uint8_t)(n >> 8);
+	o[3] = (uint8_t)n;
+	memcpy(o + 4, "\xffSMB", 4);
+	o[8] = 0x2f;
+	o[28] = (uint8_t)tid;
+	o[29] = (uint8_t)(tid >> 8);
+	o[34] = (uint8_t)mid;
+	o[35] = (uint8_t)(mid >> 8);
+	o[36] = 12;
+	uint8_t *w = o + 37;
+	w[0] = 0xff;                 /* no AndX */
+	w[4] = 0x02;                 /* FID 0x4002 */
+	w[5] = 0x40;
+	w[20] = (uint8_t)dn;         /* DataLength */
+	w[21] = (uint8_t)(dn >> 8);
+	w[22] = 59;                  /* DataOffset, from the header */
+	w[24] = (uint8_t)dn;         /* ByteCount */
+	w[25] = (uint8_t)(dn >> 8);
+	memcpy(o + 4 + 59, d, dn);
+	return 4 + n;
+}
+
+/* An SMB1 write to a named pipe is a transaction of Suricata's (a
+ * DCE/RPC call) whenever it holds a whole DCE/RPC common header (16
+ * bytes), whatever its version or type (suricata-verify flow-tx-cnt: 512
+ * bytes of 'A' to IPC$), but a request fragment after the first (its
+ * call's) and fewer bytes. */
+static void test_smb1_pipe_write_tx(void **state)
+{
+	(void)state;
+	uint8_t c[2048], sv[128];
+	size_t cn = 0, sn = 0;
+	cn += smb1_msg(c + cn, 0x75, false, 1, 4);          /* TREE_CONNECT: 1 */
+	sn += smb1_msg(sv + sn, 0x75, true, 1, 3);          /* ... to IPC, tree 2051 */
+	sv[28] = 0x03;
+	sv[29] = 0x08;
+	sv[3] += 4;
+	sv[4 + 32 + 1 + 6] = 4;                             /* ByteCount: "IPC\0" */
+	memcpy(sv + sn, "IPC", 4);
+	sn += 4;
+	static uint8_t as[512];
+	memset(as, 'A', sizeof(as));
+	static const uint8_t frag[24] = { 5, 0, 0, 0x02, 0x10, 0, 0, 0, 24, 0, 0, 0, 7, 0, 0, 0 };
+	static const uint8_t bind[24] = { 5, 0, 0x0b, 0x03, 0x10, 0, 0, 0, 24, 0, 0, 0, 8, 0, 0, 0 };
+	size_t w[5] = { cn };
+	cn += smb1_write(c + cn, 0x0803, 2, as, sizeof(as)); /* 'A's: 2 */
+	w[1] = cn;
+	cn += smb1_write(c + cn, 0x0803, 3, frag, sizeof(frag)); /* a later fragment: none */
+	w[2] = cn;
+	cn += smb1_write(c + cn, 0x0803, 4, as, 15);        /* 15 bytes: none */
+	w[3] = cn;
+	cn += smb1_write(c + cn, 0x0803, 5, bind, sizeof(bind)); /* a bind: 3 */
+	w[4] = cn;
+	static const uint64_t want[4] = { 2, 2, 2, 3 };
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 445;
+	feed(&a, &f, 0, c, w[0], 0, NULL, NULL);
+	feed(&a, &f, 1, sv, sn, 0, NULL, NULL);
+	assert_int_equal(f.alproto, ALP_SMB);
+	assert_int_equal(app_flow_tx_cnt(&f), 1);
+	for (unsigned i = 0; i < 4; i++) {
+		feed(&a, &f, 0, c + w[i], w[i + 1] - w[i], 0, NULL, NULL);
+		assert_int_equal(app_flow_tx_cnt(&f), want[i]);
+	}
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* flow.tx_cnt of SMB1 counts the transactions Suricata's parser makes:
  * one per request (a TRANS2 or NT_TRANS secondary too), none for TRANS
  * or a second NEGOTIATE, none for a response (it finds its request's,
@@ -4238,6 +4372,54 @@ static void test_smtp_invalid_reply(void **state)
 	assert_false(HAS(o.events, APP_EV_SMTP_INVALID_REPLY));
 	assert_false(HAS(o.events, APP_EV_SMTP_UNMATCHED_REPLY));
 	free(big);
+}
+
+/* smtp.command_line frames, as Suricata 8 makes them: a client line
+ * outside DATA twice, with its line end and without (suricata-verify's
+ * from_base64-04: Z2FsdW50\r\n and Z2FsdW50 for one AUTH LOGIN line), a
+ * reply line once, with its line end; a message line none. */
+static void test_smtp_command_line_frames(void **state)
+{
+	(void)state;
+	int falp;
+	int cl = app_frame_lookup("command_line", ALP_SMTP, &falp);
+	int rl = app_frame_lookup("response_line", ALP_SMTP, &falp);
+	assert_true(cl > FR_NONE && rl > FR_NONE);
+	static const char *const pk[][2] = {
+		{ "S", "220 x\r\n" }, { "C", "AUTH LOGIN\r\n" }, { "S", "334 VXNlcm5hbWU6\r\n" },
+		{ "C", "Z2FsdW50\r\n" }, { "S", "235 ok\r\n" }, { "C", "DATA\n" }, { "S", "354 go\r\n" },
+		{ "C", "Subject: x\r\n\r\nhi\r\n" } };
+	static const char *const want[][2] = { /* the command_line frames of each */
+		{ NULL, NULL }, { "AUTH LOGIN\r\n", "AUTH LOGIN" }, { NULL, NULL },
+		{ "Z2FsdW50\r\n", "Z2FsdW50" }, { NULL, NULL }, { "DATA\n", "DATA" }, { NULL, NULL },
+		{ NULL, NULL } };
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SMTP);
+	for (unsigned i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		int dir = pk[i][0][0] == 'C' ? 0 : 1;
+		feed(&a, &f, dir, (const uint8_t *)pk[i][1], strlen(pk[i][1]), 0, NULL, NULL);
+		unsigned ncl = 0, nrl = 0;
+		for (unsigned k = 0; k < a.tx.nframes; k++) {
+			const struct app_frame *fr = &a.tx.frames[k];
+			if (fr->type == rl) {
+				assert_int_equal(fr->dir, 1);
+				assert_int_equal(fr->len, strlen(pk[i][1]));
+				assert_memory_equal(fr->p, pk[i][1], fr->len);
+				nrl++;
+			} else if (fr->type == cl) {
+				assert_true(ncl < 2 && want[i][ncl]);
+				assert_int_equal(fr->dir, 0);
+				assert_int_equal(fr->len, strlen(want[i][ncl]));
+				assert_memory_equal(fr->p, want[i][ncl], fr->len);
+				ncl++;
+			}
+		}
+		assert_int_equal(ncl, want[i][0] ? 2 : 0);
+		assert_int_equal(nrl, dir);
+	}
+	app_flow_free_ctx(&a, &f);
 }
 
 /* Port 465 (SMTP over TLS): a clear-text 220 greeting there is SMTP, a
@@ -4833,12 +5015,14 @@ int main(void)
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_smb1_tx_cnt),
+		cmocka_unit_test(test_smb1_pipe_write_tx),
 		cmocka_unit_test(test_smb_frames),
 		cmocka_unit_test(test_mime_param),
 		cmocka_unit_test(test_smtp_long_line),
 		cmocka_unit_test(test_smtp_attachment_size),
 		cmocka_unit_test(test_smtp_long_body_line),
 		cmocka_unit_test(test_smtp_log_on_client_ack),
+		cmocka_unit_test(test_smtp_command_line_frames),
 		cmocka_unit_test(test_smtp_rset_pipelined),
 		cmocka_unit_test(test_smtp_tx_boundaries),
 		cmocka_unit_test(test_smtp_rfc822),
@@ -4880,6 +5064,7 @@ int main(void)
 		cmocka_unit_test(test_sip),
 		cmocka_unit_test(test_http_byte_at_a_time),
 		cmocka_unit_test(test_http_gap),
+		cmocka_unit_test(test_http_file_body_limit),
 		cmocka_unit_test(test_http_body_limit),
 		cmocka_unit_test(test_http_uri_normalisation),
 		cmocka_unit_test(test_http_evasions),
