@@ -72,7 +72,12 @@ struct qm {
 	uint8_t klens;   /* bit L-1: some pattern keyed on L bytes (1 to 4) */
 	uint32_t *head;  /* bucket b: ent[head[b] .. head[b+1]) */
 	struct qent *ent;
+	/* a bit per value of the hash's top QF_BITS bits that some key has:
+	 * most windows of a scan end here, in 4 KiB that stay in cache,
+	 * without reading head */
+	uint64_t filt[(1u << 15) / 64];
 };
+#define QF_BITS 15
 
 struct mpm {
 	uint32_t refs;         /* groups sharing it (mpm_ref) */
@@ -171,9 +176,20 @@ static bool has_letter(const uint8_t *p, uint32_t len)
 
 /* ---- the quick index ---- */
 
+static inline uint64_t qmix(uint32_t key, uint32_t klen)
+{
+	return (((uint64_t)key << 2) | (klen - 1)) * 0x9E3779B97F4A7C15ull;
+}
+
 static inline uint32_t qhash(uint32_t key, uint32_t klen, uint32_t bits)
 {
-	return (uint32_t)(((((uint64_t)key << 2) | (klen - 1)) * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+	return (uint32_t)(qmix(key, klen) >> (64 - bits));
+}
+
+static inline bool qfilt_has(const struct qm *q, uint64_t mix)
+{
+	uint32_t f = (uint32_t)(mix >> (64 - QF_BITS));
+	return q->filt[f / 64] >> (f % 64) & 1;
 }
 
 /* The key of klen case-folded bytes, as the scan's rolling key has it. */
@@ -227,6 +243,10 @@ static bool qm_build(struct mpm *m)
 		}
 		q->head[bh + 1]++;
 		q->ent[i].off = best;
+		if (kl) {
+			uint32_t f = (uint32_t)(qmix(qkey(m->lowers[i] + best, kl), kl) >> (64 - QF_BITS));
+			q->filt[f / 64] |= 1ull << (f % 64);
+		}
 		hs[i] = bh;
 		if (kl)
 			q->klens |= (uint8_t)(1u << (kl - 1));
@@ -275,7 +295,10 @@ static void qm_scan(const struct mpm *d, const struct mpm *m, const uint8_t *buf
 		for (uint32_t kl = 1; kl <= 4 && kl <= i + 1; kl++) {
 			if (!(q->klens & (1u << (kl - 1))))
 				continue;
-			uint32_t h = qhash(kl == 4 ? k : k & ((1u << (8 * kl)) - 1), kl, q->bits);
+			uint64_t mix = qmix(kl == 4 ? k : k & ((1u << (8 * kl)) - 1), kl);
+			if (!qfilt_has(q, mix))
+				continue;
+			uint32_t h = (uint32_t)(mix >> (64 - q->bits));
 			for (uint32_t x = q->head[h]; x < q->head[h + 1]; x++) {
 				uint32_t id = q->ent[x].id, off = q->ent[x].off, pl = d->lens[id];
 				if ((pl < 4 ? pl : 4) != kl || i + 1 < kl + off)
@@ -332,6 +355,8 @@ static unsigned bg_threads, bg_want, bg_busy;
 static bool bg_stop, bg_atexit, bg_never;
 static hs_scratch_t *proto; /* grown for every database published */
 static uint32_t gen;        /* publications so far (__atomic) */
+static double bg_t0;        /* when the first thread started, for the log */
+static uint32_t bg_ndone;   /* databases compiled by the threads */
 
 /* Makes db m's database; bg_lock held.  False (db freed) if the
  * prototype scratch cannot grow for it. */
@@ -378,6 +403,10 @@ static void *bg_main(void *arg)
 				 m->npat);
 		m->bg = BG_DONE;
 		bg_busy--;
+		bg_ndone++;
+		if (!bg_head && !bg_busy)
+			log_info("prefilter: %u databases compiled in the background, all ready %.2f s "
+				 "after the first worker started", bg_ndone, now_mono() - bg_t0);
 		pthread_cond_broadcast(&bg_done);
 	}
 	pthread_mutex_unlock(&bg_lock);
@@ -402,8 +431,9 @@ static void bg_exit(void)
 /* Starts the background threads if work waits; bg_lock held. */
 static void bg_start(void)
 {
-	if (!bg_atexit && bg_head) {
+	if (!bg_atexit && bg_head && !bg_never) {
 		bg_atexit = true;
+		bg_t0 = now_mono();
 		atexit(bg_exit);
 	}
 	while (bg_head && !bg_stop && bg_threads < bg_want) {
