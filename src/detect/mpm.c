@@ -55,6 +55,7 @@
 
 #ifdef HAVE_HYPERSCAN
 #include <hs/hs.h>
+#include <malloc.h>
 #include <pthread.h>
 #endif
 
@@ -404,9 +405,11 @@ static void *bg_main(void *arg)
 		m->bg = BG_DONE;
 		bg_busy--;
 		bg_ndone++;
-		if (!bg_head && !bg_busy)
+		if (!bg_head && !bg_busy) {
+			malloc_trim(0); /* the compiler's working memory back to the system */
 			log_info("prefilter: %u databases compiled in the background, all ready %.2f s "
 				 "after the first worker started", bg_ndone, now_mono() - bg_t0);
+		}
 		pthread_cond_broadcast(&bg_done);
 	}
 	pthread_mutex_unlock(&bg_lock);
@@ -454,7 +457,11 @@ static void bg_queue(struct mpm *m, unsigned threads)
 	long ncpu = threads ? (long)threads : sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned want = (unsigned)(ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu);
 	pthread_mutex_lock(&bg_lock);
-	if (want > bg_want && !bg_never)
+	if (bg_never) { /* detect.prefilter-compile: never: the quick index stays */
+		pthread_mutex_unlock(&bg_lock);
+		return;
+	}
+	if (want > bg_want)
 		bg_want = want;
 	m->bg = BG_QUEUED;
 	m->bg_next = NULL;
@@ -518,6 +525,18 @@ void mpm_free(struct mpm *m)
 		hs_free_database(m->db);
 #endif
 	v_free(m);
+}
+
+bool mpm_ready(const struct mpm *m)
+{
+#ifdef HAVE_HYPERSCAN
+	if (m && m->base)
+		m = m->base;
+	return m && __atomic_load_n(&m->db, __ATOMIC_ACQUIRE);
+#else
+	(void)m;
+	return false;
+#endif
 }
 
 uint64_t mpm_memory(const struct mpm *m)

@@ -65,6 +65,8 @@ unsigned mpm_cache_prune(const char *dir, uint64_t max_age);
 struct mpm *mpm_ref(struct mpm *m);
 void mpm_free(struct mpm *m);
 uint64_t mpm_memory(const struct mpm *m);
+/* Whether m scans with a compiled database now (not its quick index). */
+bool mpm_ready(const struct mpm *m);
 const char *mpm_name(void);
 /* The prefilter library's own version string (static storage). */
 const char *mpm_version(void);
