@@ -978,6 +978,14 @@ static void test_mpm_quick_index(void **state)
 			assert_non_null(h);
 			if (hs)
 				assert_int_equal(dc.deferred, 1);
+			const struct mpm_pattern *sets[] = { p, p + 20 };
+			uint32_t ns[] = { 28, 28 };
+			struct mpm *uq[2], *uh[2];
+			struct mpm_cache uc = { .defer = true, .threads = 1 };
+			assert_int_equal(mpm_build_union(sets, ns, 2, uq, &uc, err, sizeof(err)), 0);
+			assert_int_equal(mpm_build_union(sets, ns, 2, uh, NULL, err, sizeof(err)), 0);
+			if (round == 1 && hs)
+				assert_false(mpm_ready(uq[0]));
 			struct mpm_scratch *s = mpm_scratch_grow(NULL, q);
 			assert_non_null(s);
 			s = mpm_scratch_grow(s, h);
@@ -1010,10 +1018,19 @@ static void test_mpm_quick_index(void **state)
 				if (t % 2 == 0)
 					assert_true(want == ref);
 				assert_true(mpm_hits64(q, s, buf, len) == want);
+				/* union views over a quick index (round 1: never
+				 * compiled) against views over a database */
+				for (int k = 0; k < 2; k++)
+					assert_true(mpm_hits64(uq[k], s, buf, len) ==
+						    mpm_hits64(uh[k], s, buf, len));
 			}
 			mpm_scratch_free(s);
 			mpm_free(q);
 			mpm_free(h);
+			for (int k = 0; k < 2; k++) {
+				mpm_free(uq[k]);
+				mpm_free(uh[k]);
+			}
 		}
 	}
 }
