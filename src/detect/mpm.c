@@ -77,6 +77,11 @@ struct qm {
 	 * most windows of a scan end here, in 4 KiB that stay in cache,
 	 * without reading head */
 	uint64_t filt[(1u << 15) / 64];
+	/* and before it, a bit per last two (case-folded) bytes of the
+	 * windows of two bytes or more, per last byte of the one-byte ones:
+	 * one test per byte of the scan when nothing ends there */
+	uint64_t gate2[65536 / 64];
+	uint64_t gate1[256 / 64];
 };
 #define QF_BITS 15
 
@@ -245,8 +250,13 @@ static bool qm_build(struct mpm *m)
 		q->head[bh + 1]++;
 		q->ent[i].off = best;
 		if (kl) {
-			uint32_t f = (uint32_t)(qmix(qkey(m->lowers[i] + best, kl), kl) >> (64 - QF_BITS));
+			uint32_t key = qkey(m->lowers[i] + best, kl);
+			uint32_t f = (uint32_t)(qmix(key, kl) >> (64 - QF_BITS));
 			q->filt[f / 64] |= 1ull << (f % 64);
+			if (kl == 1)
+				q->gate1[key / 64] |= 1ull << (key % 64);
+			else
+				q->gate2[(key & 0xffff) / 64] |= 1ull << (key % 64);
 		}
 		hs[i] = bh;
 		if (kl)
@@ -293,7 +303,11 @@ static void qm_scan(const struct mpm *d, const struct mpm *m, const uint8_t *buf
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < len; i++) {
 		k = k << 8 | lower(buf[i]);
-		for (uint32_t kl = 1; kl <= 4 && kl <= i + 1; kl++) {
+		bool g1 = q->gate1[(k & 0xff) / 64] >> (k % 64) & 1;
+		bool g2 = i > 0 && (q->gate2[(k & 0xffff) / 64] >> (k % 64) & 1);
+		if (!g1 && !g2)
+			continue;
+		for (uint32_t kl = g1 ? 1 : 2; kl <= (g2 ? 4u : 1u) && kl <= i + 1; kl++) {
 			if (!(q->klens & (1u << (kl - 1))))
 				continue;
 			uint64_t mix = qmix(kl == 4 ? k : k & ((1u << (8 * kl)) - 1), kl);
