@@ -1084,6 +1084,8 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 	for (unsigned i = 0; i < nw; i++) {
 		w[i].job = &j;
 		w[i].cache.dir = cache->dir;
+		w[i].cache.defer = cache->defer;
+		w[i].cache.threads = cache->threads;
 		snprintf(w[i].err, sizeof(w[i].err), "out of memory");
 		/* the first runs here; the others on threads when they start */
 		if (i > 0 && pthread_create(&w[i].tid, NULL, compile_main, &w[i]) == 0)
@@ -1099,6 +1101,7 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 		cache->hits += w[i].cache.hits;
 		cache->stored += w[i].cache.stored;
 		cache->failed += w[i].cache.failed;
+		cache->deferred += w[i].cache.deferred;
 	}
 	for (uint32_t i = 0; i < mm->cnt && !rc; i++)
 		if (!mm->v[i].m) {
@@ -1544,7 +1547,18 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	for (uint32_t i = 0; de->use_cls && i < de->home.cnt; i++)
 		if (de->home.v[i].neg)
 			de->use_cls = false;
-	struct mpm_cache cache = { .dir = cfg->detect_mpm_cache_dir };
+	struct mpm_cache cache = { .dir = cfg->detect_mpm_cache_dir,
+				   .threads = de->compile_threads };
+	const char *pc_mode = cfg->detect_prefilter_compile ? cfg->detect_prefilter_compile : "";
+	if (!strcmp(pc_mode, "background") || !strcmp(pc_mode, "never")) {
+		cache.defer = true;
+		if (!strcmp(pc_mode, "never"))
+			mpm_background_off();
+	} else if (strcmp(pc_mode, "load") && *pc_mode) {
+		verr_set(e, V_EINVAL, "detect.prefilter-compile: %s is not background, load or never",
+			 pc_mode);
+		goto fail;
+	}
 	if (cache.dir && *cache.dir && mkdir(cache.dir, 0755) < 0 && errno != EEXIST) {
 		log_warn("detect.mpm-cache-dir %s: %s; compiling without the cache", cache.dir,
 			 strerror(errno));
@@ -1554,6 +1568,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		goto fail;
 	st->mpm_cached = cache.hits;
 	st->mpm_compiled = cache.compiled;
+	st->mpm_deferred = cache.deferred;
 	if (cache.dir && *cache.dir) {
 		unsigned pruned = mpm_cache_prune(cache.dir, cfg->detect_mpm_cache_max_age);
 		if (!quiet || cache.stored || pruned)

@@ -9,8 +9,24 @@
  * rules whose pattern occurs, each rule checks its contents after it, and
  * Hyperscan compiles a mixed set two to ten times slower than one of a
  * single case mode (ET Open: 40% of a cold load's compiling was that).
- * Without Hyperscan, a plain scan per unique pattern
- * (memmem / case-folded search): correct, much slower on large rulesets.
+ * Without Hyperscan, the quick index below serves every scan.
+ *
+ * Deferred compiling (mpm_cache.defer): a set not in the cache and of
+ * DEFER_MIN patterns or more gets a quick index now (struct qm: each
+ * pattern hashed by a case-folded window of up to 4 of its bytes, the
+ * window picked where its bucket is emptiest; a scan hashes the window
+ * ending at each byte and checks the bucket's patterns in full) and is
+ * compiled on background threads (bg_main), which start with the first
+ * worker scratch, so that -T and the start of inspection do not wait
+ * for Hyperscan.  The quick index reports exactly the rules a database
+ * of the same patterns would, so a rule inspects the same from the
+ * first packet; it is slower per byte and stays (with the patterns'
+ * copies) for the engine's life, since a worker may be scanning with it
+ * when the database is published.  A database is published with a
+ * release store after the process-wide prototype scratch (proto) has
+ * grown for it and the generation counter has moved on; a worker scratch
+ * older than a database's generation is cloned afresh from the
+ * prototype before its first scan of it.
  *
  * The cache (struct mpm_cache) keeps compiled databases on disk under the
  * SHA-256 of what determines them: a format tag, the Hyperscan version and
@@ -39,7 +55,35 @@
 
 #ifdef HAVE_HYPERSCAN
 #include <hs/hs.h>
+#include <malloc.h>
+#include <pthread.h>
 #endif
+
+/* Sets below this many unique patterns are compiled at load even when
+ * deferring: ET Open's 73 sets below 10 patterns take 15 ms in all. */
+#define DEFER_MIN 16
+
+struct qent {
+	uint32_t id;  /* unique pattern */
+	uint32_t off; /* where its key window starts in it */
+};
+/* The quick index (see the top). */
+struct qm {
+	uint32_t bits;   /* 2^bits buckets */
+	uint8_t klens;   /* bit L-1: some pattern keyed on L bytes (1 to 4) */
+	uint32_t *head;  /* bucket b: ent[head[b] .. head[b+1]) */
+	struct qent *ent;
+	/* a bit per value of the hash's top QF_BITS bits that some key has:
+	 * most windows of a scan end here, in 4 KiB that stay in cache,
+	 * without reading head */
+	uint64_t filt[(1u << 15) / 64];
+	/* and before it, a bit per last two (case-folded) bytes of the
+	 * windows of two bytes or more, per last byte of the one-byte ones:
+	 * one test per byte of the scan when nothing ends there */
+	uint64_t gate2[65536 / 64];
+	uint64_t gate1[256 / 64];
+};
+#define QF_BITS 15
 
 struct mpm {
 	uint32_t refs;         /* groups sharing it (mpm_ref) */
@@ -56,14 +100,20 @@ struct mpm {
 	uint32_t *rule_off;    /* rules of pattern i: rules[rule_off[i] .. rule_off[i+1]) */
 	uint32_t *rules;
 	uint64_t mem;
+	struct qm *qm;         /* the quick index, while or instead of a database */
 #ifdef HAVE_HYPERSCAN
-	hs_database_t *db;
+	hs_database_t *db;     /* published with a release store (see the top) */
+	uint32_t ready_gen;    /* the generation that published db */
+	uint8_t bg;            /* BG_*, under bg_lock */
+	struct mpm *bg_next;   /* the background queue */
+	char *store;           /* the cache file to write when compiled, or NULL */
 #endif
 };
 
 struct mpm_scratch {
 #ifdef HAVE_HYPERSCAN
 	hs_scratch_t *hs;
+	uint32_t gen;          /* proto's generation when cloned */
 #else
 	int unused;
 #endif
@@ -131,6 +181,160 @@ static bool has_letter(const uint8_t *p, uint32_t len)
 	return false;
 }
 
+/* ---- the quick index ---- */
+
+static inline uint64_t qmix(uint32_t key, uint32_t klen)
+{
+	return (((uint64_t)key << 2) | (klen - 1)) * 0x9E3779B97F4A7C15ull;
+}
+
+static inline uint32_t qhash(uint32_t key, uint32_t klen, uint32_t bits)
+{
+	return (uint32_t)(qmix(key, klen) >> (64 - bits));
+}
+
+static inline bool qfilt_has(const struct qm *q, uint64_t mix)
+{
+	uint32_t f = (uint32_t)(mix >> (64 - QF_BITS));
+	return q->filt[f / 64] >> (f % 64) & 1;
+}
+
+/* The key of klen case-folded bytes, as the scan's rolling key has it. */
+static inline uint32_t qkey(const uint8_t *low, uint32_t klen)
+{
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < klen; i++)
+		k = k << 8 | low[i];
+	return k;
+}
+
+static void qm_free(struct qm *q)
+{
+	if (!q)
+		return;
+	v_free(q->head);
+	v_free(q->ent);
+	v_free(q);
+}
+
+/* Indexes m's unique patterns (their copies); false when out of memory. */
+static bool qm_build(struct mpm *m)
+{
+	uint32_t n = m->npat, bits = 8;
+	while (bits < 24 && (1u << bits) < 2 * n)
+		bits++;
+	uint32_t nb = 1u << bits;
+	struct qm *q = v_calloc(1, sizeof(*q));
+	uint32_t *hs = v_malloc((n ? n : 1) * sizeof(*hs));
+	if (q) {
+		q->bits = bits;
+		q->head = v_calloc(nb + 1, sizeof(*q->head));
+		q->ent = v_malloc((n ? n : 1) * sizeof(*q->ent));
+	}
+	if (!q || !hs || !q->head || !q->ent) {
+		qm_free(q);
+		v_free(hs);
+		return false;
+	}
+	/* head[b + 1] counts bucket b for now; a pattern of more than 4
+	 * bytes takes the window (among its first 64) whose bucket is emptiest
+	 * so far, so that common prefixes do not pile up in one */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t l = m->lens[i], kl = l < 4 ? l : 4, best = 0, bh = 0;
+		for (uint32_t o = 0; o + kl <= l && o < 64; o++) {
+			uint32_t h = qhash(qkey(m->lowers[i] + o, kl), kl, bits);
+			if (o == 0 || q->head[h + 1] < q->head[bh + 1]) {
+				best = o;
+				bh = h;
+			}
+		}
+		q->head[bh + 1]++;
+		q->ent[i].off = best;
+		if (kl) {
+			uint32_t key = qkey(m->lowers[i] + best, kl);
+			uint32_t f = (uint32_t)(qmix(key, kl) >> (64 - QF_BITS));
+			q->filt[f / 64] |= 1ull << (f % 64);
+			if (kl == 1)
+				q->gate1[key / 64] |= 1ull << (key % 64);
+			else
+				q->gate2[(key & 0xffff) / 64] |= 1ull << (key % 64);
+		}
+		hs[i] = bh;
+		if (kl)
+			q->klens |= (uint8_t)(1u << (kl - 1));
+	}
+	for (uint32_t b = 0; b < nb; b++)
+		q->head[b + 1] += q->head[b];
+	/* fill: head[b] is bucket b's next free slot, then back to its first */
+	struct qent *e = v_malloc((n ? n : 1) * sizeof(*e));
+	if (!e) {
+		qm_free(q);
+		v_free(hs);
+		return false;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		e[q->head[hs[i]]++] = (struct qent){ i, q->ent[i].off };
+	for (uint32_t b = nb; b > 0; b--)
+		q->head[b] = q->head[b - 1];
+	q->head[0] = 0;
+	v_free(q->ent);
+	q->ent = e;
+	v_free(hs);
+	m->qm = q;
+	m->mem += sizeof(*q) + (uint64_t)(nb + 1) * 4 + (uint64_t)n * sizeof(*e);
+	return true;
+}
+
+static void report(const struct mpm *m, uint32_t id, mpm_cb cb, void *ctx);
+
+static bool eq_fold(const uint8_t *b, const uint8_t *low, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		if (lower(b[i]) != low[i])
+			return false;
+	return true;
+}
+
+/* Scans buf with d's quick index, reporting m's rules (m is d or a view
+ * of it), or with ids the pattern ids that have rules in m (mpm_scan_ids;
+ * an id may come more than once, where a database reports it once). */
+static void qm_scan(const struct mpm *d, const struct mpm *m, const uint8_t *buf, uint32_t len,
+		    mpm_cb cb, void *ctx, bool ids)
+{
+	const struct qm *q = d->qm;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < len; i++) {
+		k = k << 8 | lower(buf[i]);
+		bool g1 = q->gate1[(k & 0xff) / 64] >> (k % 64) & 1;
+		bool g2 = i > 0 && (q->gate2[(k & 0xffff) / 64] >> (k % 64) & 1);
+		if (!g1 && !g2)
+			continue;
+		for (uint32_t kl = g1 ? 1 : 2; kl <= (g2 ? 4u : 1u) && kl <= i + 1; kl++) {
+			if (!(q->klens & (1u << (kl - 1))))
+				continue;
+			uint64_t mix = qmix(kl == 4 ? k : k & ((1u << (8 * kl)) - 1), kl);
+			if (!qfilt_has(q, mix))
+				continue;
+			uint32_t h = (uint32_t)(mix >> (64 - q->bits));
+			for (uint32_t x = q->head[h]; x < q->head[h + 1]; x++) {
+				uint32_t id = q->ent[x].id, off = q->ent[x].off, pl = d->lens[id];
+				if ((pl < 4 ? pl : 4) != kl || i + 1 < kl + off)
+					continue;
+				uint32_t st = i + 1 - kl - off;
+				if (pl > len - st)
+					continue;
+				if (!(d->nocase[id] ? eq_fold(buf + st, d->lowers[id], pl)
+						    : !memcmp(buf + st, d->pats[id], pl)))
+					continue;
+				if (!ids)
+					report(m, id, cb, ctx);
+				else if (m->rule_off[id] < m->rule_off[id + 1])
+					cb(ctx, id);
+			}
+		}
+	}
+}
+
 struct mpm *mpm_ref(struct mpm *m)
 {
 	if (m)
@@ -159,12 +363,181 @@ static void drop_copies(struct mpm *m)
 	m->nocase = NULL;
 }
 
+#ifdef HAVE_HYPERSCAN
+/* ---- background compiling (see the top) ---- */
+
+enum { BG_NONE, BG_QUEUED, BG_COMPILING, BG_DONE };
+
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t bg_work = PTHREAD_COND_INITIALIZER; /* queued, or stop */
+static pthread_cond_t bg_done = PTHREAD_COND_INITIALIZER; /* a compile ended */
+static struct mpm *bg_head, *bg_tail;
+static unsigned bg_threads, bg_want, bg_busy;
+static bool bg_stop, bg_atexit, bg_never;
+static hs_scratch_t *proto; /* grown for every database published */
+static uint32_t gen;        /* publications so far (__atomic) */
+static double bg_t0;        /* when the first thread started, for the log */
+static uint32_t bg_ndone;   /* databases compiled by the threads */
+
+/* Makes db m's database; bg_lock held.  False (db freed) if the
+ * prototype scratch cannot grow for it. */
+static bool publish(struct mpm *m, hs_database_t *db)
+{
+	if (hs_alloc_scratch(db, &proto) != HS_SUCCESS) {
+		hs_free_database(db);
+		return false;
+	}
+	m->ready_gen = __atomic_add_fetch(&gen, 1, __ATOMIC_ACQ_REL);
+	__atomic_store_n(&m->db, db, __ATOMIC_RELEASE);
+	return true;
+}
+
+static hs_database_t *compile_db(const struct mpm *m, char *err, size_t errlen);
+static bool store_db(const hs_database_t *db, const char *path);
+
+static void *bg_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&bg_lock);
+	for (;;) {
+		while (!bg_head && !bg_stop)
+			pthread_cond_wait(&bg_work, &bg_lock);
+		if (bg_stop)
+			break;
+		struct mpm *m = bg_head;
+		bg_head = m->bg_next;
+		if (!bg_head)
+			bg_tail = NULL;
+		m->bg = BG_COMPILING;
+		bg_busy++;
+		pthread_mutex_unlock(&bg_lock);
+		char err[256];
+		hs_database_t *db = compile_db(m, err, sizeof(err));
+		if (!db)
+			log_warn("prefilter: %s; a set of %u patterns keeps its quick index", err,
+				 m->npat);
+		if (db && m->store && !store_db(db, m->store))
+			log_info("prefilter cache: cannot write %s: %s", m->store, strerror(errno));
+		pthread_mutex_lock(&bg_lock);
+		if (db && !publish(m, db))
+			log_warn("prefilter: out of memory; a set of %u patterns keeps its quick index",
+				 m->npat);
+		m->bg = BG_DONE;
+		bg_busy--;
+		bg_ndone++;
+		if (!bg_head && !bg_busy) {
+			malloc_trim(0); /* the compiler's working memory back to the system */
+			log_info("prefilter: %u databases compiled in the background, all ready %.2f s "
+				 "after the first worker started", bg_ndone, now_mono() - bg_t0);
+		}
+		pthread_cond_broadcast(&bg_done);
+	}
+	pthread_mutex_unlock(&bg_lock);
+	return NULL;
+}
+
+/* At exit: nothing more starts, and a compile under way ends first (the
+ * library's state must not go while a thread is in it). */
+static void bg_exit(void)
+{
+	pthread_mutex_lock(&bg_lock);
+	bg_stop = true;
+	for (struct mpm *m = bg_head; m; m = m->bg_next)
+		m->bg = BG_DONE;
+	bg_head = bg_tail = NULL;
+	pthread_cond_broadcast(&bg_work);
+	while (bg_busy)
+		pthread_cond_wait(&bg_done, &bg_lock);
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* Starts the background threads if work waits; bg_lock held. */
+static void bg_start(void)
+{
+	if (!bg_atexit && bg_head && !bg_never) {
+		bg_atexit = true;
+		bg_t0 = now_mono();
+		atexit(bg_exit);
+	}
+	while (bg_head && !bg_stop && bg_threads < bg_want) {
+		pthread_t t;
+		pthread_attr_t a;
+		pthread_attr_init(&a);
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		int rc = pthread_create(&t, &a, bg_main, NULL);
+		pthread_attr_destroy(&a);
+		if (rc)
+			break; /* the ones running do the work; none: the quick index stays */
+		bg_threads++;
+	}
+}
+
+static void bg_queue(struct mpm *m, unsigned threads)
+{
+	long ncpu = threads ? (long)threads : sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned want = (unsigned)(ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu);
+	pthread_mutex_lock(&bg_lock);
+	if (bg_never) { /* detect.prefilter-compile: never: the quick index stays */
+		pthread_mutex_unlock(&bg_lock);
+		return;
+	}
+	if (want > bg_want)
+		bg_want = want;
+	m->bg = BG_QUEUED;
+	m->bg_next = NULL;
+	if (bg_tail)
+		bg_tail->bg_next = m;
+	else
+		bg_head = m;
+	bg_tail = m;
+	if (bg_threads)
+		bg_start(); /* running already (a reload): more may be wanted */
+	pthread_cond_signal(&bg_work);
+	pthread_mutex_unlock(&bg_lock);
+}
+
+void mpm_background_off(void)
+{
+	pthread_mutex_lock(&bg_lock);
+	bg_want = 0;
+	bg_never = true;
+	pthread_mutex_unlock(&bg_lock);
+}
+
+/* Takes m out of the queue, or waits for its compile to end. */
+static void bg_forget(struct mpm *m)
+{
+	pthread_mutex_lock(&bg_lock);
+	if (m->bg == BG_QUEUED) {
+		struct mpm **pp = &bg_head, *prev = NULL;
+		while (*pp && *pp != m) {
+			prev = *pp;
+			pp = &(*pp)->bg_next;
+		}
+		if (*pp)
+			*pp = m->bg_next;
+		if (bg_tail == m)
+			bg_tail = prev;
+		m->bg = BG_DONE;
+	}
+	while (m->bg == BG_COMPILING)
+		pthread_cond_wait(&bg_done, &bg_lock);
+	pthread_mutex_unlock(&bg_lock);
+}
+#endif
+
 void mpm_free(struct mpm *m)
 {
 	if (!m || --m->refs)
 		return;
+#ifdef HAVE_HYPERSCAN
+	if (m->bg)
+		bg_forget(m);
+	v_free(m->store);
+#endif
 	mpm_free(m->base);
 	drop_copies(m);
+	qm_free(m->qm);
 	v_free(m->rule_off);
 	v_free(m->rules);
 #ifdef HAVE_HYPERSCAN
@@ -172,6 +545,18 @@ void mpm_free(struct mpm *m)
 		hs_free_database(m->db);
 #endif
 	v_free(m);
+}
+
+bool mpm_ready(const struct mpm *m)
+{
+#ifdef HAVE_HYPERSCAN
+	if (m && m->base)
+		m = m->base;
+	return m && __atomic_load_n(&m->db, __ATOMIC_ACQUIRE);
+#else
+	(void)m;
+	return false;
+#endif
 }
 
 uint64_t mpm_memory(const struct mpm *m)
@@ -183,7 +568,8 @@ uint64_t mpm_memory(const struct mpm *m)
 		return n + (m->count_base ? mpm_memory(m->base) : 0);
 #ifdef HAVE_HYPERSCAN
 	size_t sz;
-	if (m->db && hs_database_size(m->db, &sz) == HS_SUCCESS)
+	const hs_database_t *db = __atomic_load_n(&m->db, __ATOMIC_ACQUIRE);
+	if (db && hs_database_size(db, &sz) == HS_SUCCESS)
 		n += sz;
 #endif
 	return n;
@@ -226,8 +612,8 @@ static bool cache_key(const struct mpm *m, char hex[65])
 	return ok;
 }
 
-/* Reads dir/key.hs into m->db; false when absent or unusable. */
-static bool cache_load(struct mpm *m, struct mpm_cache *c, const char *key)
+/* Reads dir/key.hs into *db; false when absent or unusable. */
+static bool cache_load(hs_database_t **db, struct mpm_cache *c, const char *key)
 {
 	char path[4096];
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hs", c->dir, key) >= sizeof(path))
@@ -251,7 +637,7 @@ static bool cache_load(struct mpm *m, struct mpm_cache *c, const char *key)
 		}
 		got += (size_t)r;
 	}
-	ok = hs_deserialize_database(buf, got, &m->db) == HS_SUCCESS;
+	ok = hs_deserialize_database(buf, got, db) == HS_SUCCESS;
 	if (ok)
 		futimens(fd, NULL); /* used now: pruning keeps it */
 out:
@@ -264,21 +650,65 @@ out:
 	return ok;
 }
 
-static void cache_store(const struct mpm *m, struct mpm_cache *c, const char *key)
+static bool store_db(const hs_database_t *db, const char *path)
 {
 	char *bytes = NULL;
 	size_t len = 0;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return false;
+	bool ok = file_write_atomic(path, bytes, len, 0644) == 0;
+	free(bytes); /* Hyperscan's allocator is malloc */
+	return ok;
+}
+
+static void cache_store(const hs_database_t *db, struct mpm_cache *c, const char *key)
+{
 	char path[4096];
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hs", c->dir, key) >= sizeof(path) ||
-	    hs_serialize_database(m->db, &bytes, &len) != HS_SUCCESS)
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.hs", c->dir, key) >= sizeof(path))
 		return;
-	if (file_write_atomic(path, bytes, len, 0644) == 0) {
+	if (store_db(db, path)) {
 		c->stored++;
 	} else {
 		c->failed++;
 		log_info("prefilter cache: cannot write %s: %s", path, strerror(errno));
 	}
-	free(bytes); /* Hyperscan's allocator is malloc */
+}
+
+/* Compiles m's unique patterns (their copies); NULL with err. */
+static hs_database_t *compile_db(const struct mpm *m, char *err, size_t errlen)
+{
+	uint32_t u = m->npat;
+	const char **exprs = v_malloc(u * sizeof(*exprs));
+	unsigned *flags = v_malloc(u * sizeof(*flags)), *ids = v_malloc(u * sizeof(*ids));
+	size_t *lens = v_malloc(u * sizeof(*lens));
+	hs_database_t *db = NULL;
+	if (!exprs || !flags || !ids || !lens) {
+		v_free(exprs); v_free(flags); v_free(ids); v_free(lens);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	for (uint32_t i = 0; i < u; i++) {
+		exprs[i] = (const char *)m->pats[i];
+		lens[i] = m->lens[i];
+		flags[i] = HS_FLAG_SINGLEMATCH | (m->nocase[i] ? HS_FLAG_CASELESS : 0);
+		ids[i] = i;
+	}
+	hs_compile_error_t *ce = NULL;
+	hs_error_t rc = hs_compile_lit_multi(exprs, flags, ids, lens, u, HS_MODE_BLOCK, NULL, &db, &ce);
+	v_free(exprs); v_free(flags); v_free(ids); v_free(lens);
+	if (rc != HS_SUCCESS) {
+		snprintf(err, errlen, "hyperscan: %s", ce ? ce->message : "compile failed");
+		if (ce)
+			hs_free_compile_error(ce);
+		return NULL;
+	}
+	return db;
+}
+#endif
+
+#ifndef HAVE_HYPERSCAN
+void mpm_background_off(void)
+{
 }
 #endif
 
@@ -382,44 +812,50 @@ static struct mpm *build(const struct mpm_pattern *p, uint32_t n, struct mpm_cac
 #ifdef HAVE_HYPERSCAN
 	char key[65] = "";
 	bool cached = cache && cache->dir && *cache->dir && u && cache_key(m, key);
-	bool hit = cached && cache_load(m, cache, key);
-	if (hit)
+	hs_database_t *db = NULL;
+	if (cached && cache_load(&db, cache, key))
 		cache->hits++;
-	if (u && !hit) {
-		const char **exprs = v_malloc(u * sizeof(*exprs));
-		unsigned *flags = v_malloc(u * sizeof(*flags)), *ids = v_malloc(u * sizeof(*ids));
-		size_t *lens = v_malloc(u * sizeof(*lens));
-		if (!exprs || !flags || !ids || !lens) {
-			v_free(exprs); v_free(flags); v_free(ids); v_free(lens);
+	bool defer = u && !db && cache && cache->defer &&
+		     (u >= DEFER_MIN || __atomic_load_n(&bg_never, __ATOMIC_RELAXED));
+	if (defer) {
+		char path[4096];
+		if (!qm_build(m) ||
+		    (cached && (size_t)snprintf(path, sizeof(path), "%s/%s.hs", cache->dir, key) <
+				       sizeof(path) && !(m->store = v_strdup(path)))) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		for (uint32_t i = 0; i < u; i++) {
-			exprs[i] = (const char *)m->pats[i];
-			lens[i] = m->lens[i];
-			flags[i] = HS_FLAG_SINGLEMATCH | (m->nocase[i] ? HS_FLAG_CASELESS : 0);
-			ids[i] = i;
-		}
-		hs_compile_error_t *ce = NULL;
-		hs_error_t rc = hs_compile_lit_multi(exprs, flags, ids, lens, u, HS_MODE_BLOCK, NULL,
-						     &m->db, &ce);
-		v_free(exprs); v_free(flags); v_free(ids); v_free(lens);
-		if (rc != HS_SUCCESS) {
-			snprintf(err, errlen, "hyperscan: %s", ce ? ce->message : "compile failed");
-			if (ce)
-				hs_free_compile_error(ce);
+		cache->deferred++;
+	} else if (u && !db) {
+		if (!(db = compile_db(m, err, errlen)))
 			goto fail;
-		}
 		if (cache)
 			cache->compiled++;
 		if (cached)
-			cache_store(m, cache, key);
+			cache_store(db, cache, key);
 	}
-	if (m->db && !keep)
-		drop_copies(m);
+	if (db) {
+		pthread_mutex_lock(&bg_lock);
+		bool ok = publish(m, db);
+		pthread_mutex_unlock(&bg_lock);
+		if (!ok) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (!keep)
+			drop_copies(m);
+	}
+	v_free(s);
+	if (defer)
+		bg_queue(m, cache->threads); /* complete now: a running thread may take it */
+	return m;
 #else
 	(void)cache;
 	(void)keep;
+	if (!qm_build(m)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 #endif
 	v_free(s);
 	return m;
@@ -527,7 +963,7 @@ int mpm_build_union(const struct mpm_pattern *const *p, const uint32_t *n, uint3
 				snprintf(err, errlen, "out of memory");
 				rc = -1;
 			}
-		if (base->db)
+		if (!base->qm)
 			drop_copies(base);
 		if (out[0])
 			out[0]->count_base = true; /* base's memory counted once */
@@ -553,14 +989,46 @@ int mpm_build_union(const struct mpm_pattern *const *p, const uint32_t *n, uint3
 	return 0;
 }
 
+#ifdef HAVE_HYPERSCAN
+/* A worker's scratch, behind the publications: a clone of the prototype
+ * (at most once per publication, on the scan that needs it). */
+static bool scratch_sync(struct mpm_scratch *s)
+{
+	hs_scratch_t *n = NULL;
+	pthread_mutex_lock(&bg_lock);
+	bool ok = proto && hs_clone_scratch(proto, &n) == HS_SUCCESS;
+	if (ok) {
+		if (s->hs)
+			hs_free_scratch(s->hs);
+		s->hs = n;
+		s->gen = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
+	}
+	pthread_mutex_unlock(&bg_lock);
+	return ok;
+}
+#endif
+
 struct mpm_scratch *mpm_scratch_grow(struct mpm_scratch *s, const struct mpm *m)
 {
 	if (!s && !(s = v_calloc(1, sizeof(*s))))
 		return NULL;
 #ifdef HAVE_HYPERSCAN
-	if (m && m->base)
-		m = m->base;
-	if (m && m->db && hs_alloc_scratch(m->db, &s->hs) != HS_SUCCESS) {
+	(void)m;
+	pthread_mutex_lock(&bg_lock);
+	bg_start(); /* a worker: deferred databases are wanted now */
+	bool ok = true;
+	if (s->gen != __atomic_load_n(&gen, __ATOMIC_ACQUIRE) && proto) {
+		hs_scratch_t *n = NULL;
+		ok = hs_clone_scratch(proto, &n) == HS_SUCCESS;
+		if (ok) {
+			if (s->hs)
+				hs_free_scratch(s->hs);
+			s->hs = n;
+			s->gen = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
+		}
+	}
+	pthread_mutex_unlock(&bg_lock);
+	if (!ok) {
 		mpm_scratch_free(s);
 		return NULL;
 	}
@@ -613,24 +1081,20 @@ static void scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf,
 {
 	if (!m || !m->npat || !len)
 		return;
+	const struct mpm *d = m->base ? m->base : m;
 #ifdef HAVE_HYPERSCAN
 	struct scan_ctx sc = { m, cb, ctx, ids };
-	const struct mpm *d = m->base ? m->base : m;
-	if (d->db && s && s->hs) {
-		hs_scan(d->db, (const char *)buf, len, 0, s->hs, on_match, &sc);
+	const hs_database_t *db = __atomic_load_n(&d->db, __ATOMIC_ACQUIRE);
+	if (db && s && (d->ready_gen <= s->gen || scratch_sync(s)) && s->hs) {
+		hs_scan(db, (const char *)buf, len, 0, s->hs, on_match, &sc);
 		return;
 	}
 #else
 	(void)s;
 #endif
-	/* (a Hyperscan matcher without scratch has no copies left: nothing) */
-	for (uint32_t i = 0; m->pats && i < m->npat; i++)
-		if (payload_find(buf, len, m->pats[i], m->lowers[i], m->lens[i], m->nocase[i])) {
-			if (!ids)
-				report(m, i, cb, ctx);
-			else if (m->rule_off[i] < m->rule_off[i + 1])
-				cb(ctx, i);
-		}
+	/* (a Hyperscan matcher without scratch and quick index: nothing) */
+	if (d->qm)
+		qm_scan(d, m, buf, len, cb, ctx, ids);
 }
 
 void mpm_scan(const struct mpm *m, struct mpm_scratch *s, const uint8_t *buf, uint32_t len,

@@ -31,6 +31,15 @@ struct mpm_cache {
 	uint32_t hits;     /* databases read from the cache */
 	uint32_t stored;   /* compiled and written to it */
 	uint32_t failed;   /* unreadable or unwritable entries (compiled instead) */
+	/* Set by the caller: a database that is neither in the cache nor
+	 * cheap is not compiled now but on background threads (at most
+	 * threads, 0: one per CPU) once a worker's scratch is made for it
+	 * (mpm_scratch_grow); until it is ready the matcher scans with a
+	 * hashed literal index built in microseconds, which reports the same
+	 * rules.  A -T load that makes no scratch compiles nothing. */
+	bool defer;
+	unsigned threads;
+	uint32_t deferred; /* databases left to the background */
 };
 
 /* Builds a matcher; identical patterns are merged.  cache may be NULL.
@@ -44,6 +53,9 @@ struct mpm *mpm_build(const struct mpm_pattern *p, uint32_t n, struct mpm_cache 
  * Hyperscan, one mpm_build per set.  0, or -1 with err and out[] NULL. */
 int mpm_build_union(const struct mpm_pattern *const *p, const uint32_t *n, uint32_t nset,
 		    struct mpm **out, struct mpm_cache *cache, char *err, size_t errlen);
+/* No background compiling in this process (detect.prefilter-compile:
+ * never): deferred sets keep their quick index. */
+void mpm_background_off(void);
 /* Removes cache entries not used for max_age seconds (each use touches its
  * file), so that daily ruleset updates do not fill the disk.  Returns the
  * number removed. */
@@ -53,11 +65,15 @@ unsigned mpm_cache_prune(const char *dir, uint64_t max_age);
 struct mpm *mpm_ref(struct mpm *m);
 void mpm_free(struct mpm *m);
 uint64_t mpm_memory(const struct mpm *m);
+/* Whether m scans with a compiled database now (not its quick index). */
+bool mpm_ready(const struct mpm *m);
 const char *mpm_name(void);
 /* The prefilter library's own version string (static storage). */
 const char *mpm_version(void);
 
-/* One scratch serves every matcher it was grown for (mpm_scratch_grow). */
+/* One scratch serves every matcher (it is grown, on the scan that needs
+ * it, for databases that became ready since); the first one also starts
+ * the background compiling of deferred databases. */
 struct mpm_scratch *mpm_scratch_grow(struct mpm_scratch *s, const struct mpm *m);
 void mpm_scratch_free(struct mpm_scratch *s);
 

@@ -322,8 +322,12 @@ int main(int argc, char **argv)
 		printf("prefilter memory and rules: %.1f MB; load time %.2f s; %u file%s\n",
 		       (double)detect_engine_memory(de) / 1e6, st.seconds, st.files,
 		       st.files == 1 ? "" : "s");
-		printf("prefilter databases: %u compiled, %u read from the cache\n", st.mpm_compiled,
+		printf("prefilter databases: %u compiled, %u read from the cache", st.mpm_compiled,
 		       st.mpm_cached);
+		if (st.mpm_deferred)
+			printf(", %u left to background compiling (not done by -T; quick index meanwhile)",
+			       st.mpm_deferred);
+		printf("\n");
 		printf("rules: %u loaded, %u skipped\n", st.loaded, st.skipped + st.invalid);
 		detect_engine_free(de);
 		detect_datasets_close(false);

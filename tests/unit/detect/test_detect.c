@@ -874,6 +874,11 @@ static void mpm_hit(void *ctx, uint32_t rule)
 	*(uint32_t *)ctx |= 1u << rule;
 }
 
+static void mpm_hit64(void *ctx, uint32_t rule)
+{
+	*(uint64_t *)ctx |= 1ull << rule;
+}
+
 static uint32_t mpm_hits(const struct mpm *m, const char *buf)
 {
 	struct mpm_scratch *s = mpm_scratch_grow(NULL, m);
@@ -948,6 +953,113 @@ static void test_mpm_case_modes(void **state)
 	mpm_free(out[0]);
 	mpm_free(out[1]);
 #undef P
+}
+
+/* Deferred compiling: the quick index reports exactly what a database of
+ * the same patterns reports (random sets over a small alphabet, so that
+ * windows collide), before and after the background database replaces
+ * it; then with background compiling off for the process. */
+static uint64_t mpm_hits64(const struct mpm *m, struct mpm_scratch *s, const uint8_t *b,
+			   uint32_t len)
+{
+	uint64_t got = 0;
+	mpm_scan(m, s, b, len, mpm_hit64, &got);
+	return got;
+}
+
+static void mpm_random_set(uint32_t *seed, struct mpm_pattern *p, uint8_t (*bytes)[12],
+			   uint32_t n, bool mixed)
+{
+	static const uint8_t abc[] = { 'a', 'A', 'b', 'B', 0, '/' };
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t len = 1 + (*seed = *seed * 1103515245u + 12345u) % 7;
+		if (i % 5 == 0)
+			len += 5; /* some past the 4-byte window */
+		for (uint32_t k = 0; k < len; k++)
+		{
+			*seed = *seed * 1103515245u + 12345u;
+			bytes[i][k] = abc[(*seed >> 16) % 6];
+		}
+		bool nc = mixed ? ((*seed >> 20) & 1) : false;
+		p[i] = (struct mpm_pattern){ bytes[i], len, nc, i % 64 };
+	}
+}
+
+static void test_mpm_quick_index(void **state)
+{
+	(void)state;
+	char err[256];
+	uint32_t seed = 7;
+	bool hs = !strcmp(mpm_name(), "hyperscan");
+	for (int round = 0; round < 2; round++) {
+		if (round == 1)
+			mpm_background_off();
+		for (int t = 0; t < 20; t++) {
+			struct mpm_pattern p[48];
+			uint8_t bytes[48][12];
+			mpm_random_set(&seed, p, bytes, 48, t % 2);
+			struct mpm_cache dc = { .defer = true, .threads = 1 };
+			struct mpm *q = mpm_build(p, 48, &dc, err, sizeof(err));
+			struct mpm *h = mpm_build(p, 48, NULL, err, sizeof(err));
+			assert_non_null(q);
+			assert_non_null(h);
+			if (hs)
+				assert_int_equal(dc.deferred, 1);
+			const struct mpm_pattern *sets[] = { p, p + 20 };
+			uint32_t ns[] = { 28, 28 };
+			struct mpm *uq[2], *uh[2];
+			struct mpm_cache uc = { .defer = true, .threads = 1 };
+			assert_int_equal(mpm_build_union(sets, ns, 2, uq, &uc, err, sizeof(err)), 0);
+			assert_int_equal(mpm_build_union(sets, ns, 2, uh, NULL, err, sizeof(err)), 0);
+			if (round == 1 && hs)
+				assert_false(mpm_ready(uq[0]));
+			struct mpm_scratch *s = mpm_scratch_grow(NULL, q);
+			assert_non_null(s);
+			s = mpm_scratch_grow(s, h);
+			assert_non_null(s);
+			/* round 0, odd sets: the database too, once the background
+			 * thread has published it (its memory then counts) */
+			for (int w = 0; round == 0 && t % 2 && hs && w < 1000 && !mpm_ready(q); w++)
+				usleep(10000);
+			assert_true(mpm_ready(q) == (round == 0 && t % 2 && hs) ||
+				    (round == 0 && t % 2 == 0)); /* even: either, as it comes */
+			assert_true(mpm_ready(h) == hs);
+			for (int b = 0; b < 50; b++) {
+				static const uint8_t abc[] = { 'a', 'A', 'b', 'B', 0, '/', 'c' };
+				uint8_t buf[64];
+				uint32_t len = (seed = seed * 1103515245u + 12345u) % 64;
+				for (uint32_t k = 0; k < len; k++)
+				{
+					seed = seed * 1103515245u + 12345u;
+					buf[k] = abc[(seed >> 16) % 7];
+				}
+				uint64_t want = mpm_hits64(h, s, buf, len);
+				/* and what a plain search says, for sets of one case mode */
+				uint64_t ref = 0;
+				for (uint32_t i = 0; i < 48; i++)
+					for (uint32_t o = 0; p[i].len <= len && o + p[i].len <= len; o++)
+						if (!memcmp(buf + o, p[i].pat, p[i].len)) {
+							ref |= 1ull << p[i].rule;
+							break;
+						}
+				if (t % 2 == 0)
+					assert_true(want == ref);
+				assert_true(mpm_hits64(q, s, buf, len) == want);
+				/* union views over a quick index (round 1: never
+				 * compiled) against views over a database */
+				for (int k = 0; k < 2; k++)
+					assert_true(mpm_hits64(uq[k], s, buf, len) ==
+						    mpm_hits64(uh[k], s, buf, len));
+			}
+			mpm_scratch_free(s);
+			mpm_free(q);
+			mpm_free(h);
+			for (int k = 0; k < 2; k++) {
+				mpm_free(uq[k]);
+				mpm_free(uh[k]);
+			}
+		}
+	}
 }
 
 static void test_byte_count_variable(void **state)
@@ -1357,6 +1469,7 @@ int main(void)
 		cmocka_unit_test(test_frame_and_websocket),
 		cmocka_unit_test(test_byte_count_variable),
 		cmocka_unit_test(test_mpm_case_modes),
+		cmocka_unit_test(test_mpm_quick_index),
 		cmocka_unit_test(test_config_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
