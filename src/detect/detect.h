@@ -81,6 +81,7 @@ struct detect_alert {
 	uint8_t nmeta;
 	const char *text;  /* the rule as written (outputs.eve.types.alert-rule), or NULL */
 	uint8_t frame_type; /* a frame rule's frame type (the alert's frame object), or 0 */
+	int16_t frame_idx;  /* the frame it matched (its app_tx.frames index), or -1 */
 	int16_t ent_buf;   /* an entropy keyword's buffer (metadata.entropy), or -1 */
 	double ent_val;
 	int8_t h2;         /* the HTTP/2 stream it matched on (its index in app_tx.h2), or -1 */

@@ -178,6 +178,7 @@ struct detect_thread {
 	struct bufs *bo;
 	bool bo_ready;
 	struct bufs *bi;       /* the packet's own buffers */
+	int frame_sel;         /* the frame a frame rule is evaluated on (tx->frames index), -1 all */
 	struct win *scan_w;    /* win_scan's window and matcher */
 	const struct mpm *scan_m;
 };
@@ -3396,13 +3397,25 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 
 /* The frame buffer's instances as rule r sees them: the frames of its
  * type and of the packet's direction (in tmp). */
+/* The index of the frame of r's type in direction dir after frame
+ * after (-1: the first), or -1. */
+static int frame_next(const struct rule *r, const struct app_tx *tx, int dir, int after)
+{
+	for (unsigned i = (unsigned)(after + 1); tx && i < tx->nframes && i < INT16_MAX; i++)
+		if (tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
+			return (int)i;
+	return -1;
+}
+
+/* r's frames: the one detect_pass is at (sel), or all of r's type. */
 static const struct binst *frame_insts(const struct rule *r, const struct app_tx *tx, int dir,
-				       struct binst *tmp)
+				       int sel, struct binst *tmp)
 {
 	tmp->n = 0;
 	tmp->set = NULL;
 	for (unsigned i = 0; tx && i < tx->nframes; i++)
-		if (tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
+		if ((sel < 0 || (unsigned)sel == i) &&
+		    tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
 			add_inst(tmp, tx->frames[i].p, tx->frames[i].len);
 	return tmp;
 }
@@ -3752,10 +3765,22 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 		uint32_t wi = dt->touched[t];
 		uint64_t bits = dt->cand[wi];
 		dt->cand[wi] = 0;
-		while (bits && !stop) {
-			uint32_t ri = wi * 64 + (uint32_t)__builtin_ctzll(bits);
-			bits &= bits - 1;
+		/* a frame rule is evaluated once per frame of its type (the
+		 * packet's, in its direction), as Suricata inspects each frame
+		 * and alerts per frame that matches (from_base64-04): every
+		 * "continue" below goes on to the rule's next frame, fnext */
+		uint32_t ri = 0;
+		int fnext = -1;
+		while ((bits || fnext >= 0) && !stop) {
+			int fsel = fnext;
+			if (fsel < 0) {
+				ri = wi * 64 + (uint32_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				fsel = de->rules[ri]->frame_type ? frame_next(de->rules[ri], tx, p->dir, -1) : -1;
+			}
 			const struct rule *r = de->rules[ri];
+			fnext = fsel >= 0 ? frame_next(r, tx, p->dir, fsel) : -1;
+			dt->frame_sel = fsel;
 			if (r->proto && r->proto != p->proto)
 				continue;
 			if (ev_only && !r->npev)
@@ -3842,7 +3867,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				if (l->cnt && b != BUF_PAYLOAD && b != BUF_BASE64_DATA) {
 					st.cur_buf = (int16_t)b;
 					all = inspect_instances(l,
-								b == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
+								b == BUF_FRAME ? frame_insts(r, tx, p->dir, dt->frame_sel, &fb)
 									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b), sel),
 								RULE_DOT(r, b), &st);
 				}
@@ -3850,7 +3875,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			for (unsigned x = 0; x < r->nxl && all; x++) {
 				const struct xlist *xl = &r->xl[x];
 				st.cur_buf = (int16_t)xl->buf;
-				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, &fb)
+				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, dt->frame_sel, &fb)
 						    : side_inst(dt, r, tx, p, bi, xl->buf,
 								xl->side ? xl->side : buffer_side(xl->buf), sel),
 						    &st);
@@ -3945,6 +3970,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			al->nmeta = r->nmeta;
 			al->text = r->text;
 			al->frame_type = r->frame_type;
+			al->frame_idx = (int16_t)fsel;
 			al->h2 = (int8_t)sel;
 			memcpy(al->context, st.ctx, st.ctx_len);
 			al->context[st.ctx_len] = 0;

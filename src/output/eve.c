@@ -818,8 +818,12 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 		jb_close(jb);
 	}
 	for (unsigned i = 0; a->frame_type && tx && i < tx->nframes; i++) {
-		/* a frame rule: the first frame of its type on this packet */
+		/* a frame rule: the frame it matched, else the first of its
+		 * type on this packet */
 		const struct app_frame *fr = &tx->frames[i];
+		if (a->frame_idx >= 0 && (unsigned)a->frame_idx < tx->nframes &&
+		    tx->frames[a->frame_idx].type == a->frame_type && (unsigned)a->frame_idx != i)
+			continue;
 		if (fr->type != a->frame_type || fr->dir != (p->dir & 1))
 			continue;
 		jb_open_object(jb, "frame");
