@@ -936,7 +936,8 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 				continue;
 			if (B[0] == ESC && B[2] != '*' && !cls(B[1], c0))
 				continue;
-		} else if (a->need_len && lits_on(r->lits, s)) {
+		}
+		if (a->need_len && lits_on(r->lits, s)) {
 			/* the table says whether the line holds the run; a suffix
 			 * of it may still lack it */
 			if (!lit_seen(a->lit) || (s != tl_subj.base && !has_run(s, a->need, a->need_len)))
