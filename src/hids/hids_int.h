@@ -48,6 +48,10 @@ struct hdecoder {
 	size_t order_cnt;
 	char **fts;        /* first-time-seen key fields */
 	size_t fts_cnt;
+	/* the literal runs one of which a line must hold for the prematch
+	 * to match it (hpat_required_lits), or key_cnt 0: none known */
+	uint32_t *keys;
+	size_t key_cnt;
 	struct hdnode *child;  /* top-level decoders: their children */
 	size_t child_cnt, child_cap;
 	const char *file;
@@ -211,6 +215,8 @@ struct hids_ruleset {
 /* decoder.c */
 int hids_decoders_load(struct hids_ruleset *rs, const char *path, struct verr *e);
 void hids_decoders_finish(struct hids_ruleset *rs);
+/* Once rs->lits is built: the decoders' keys.  0, or V_ENOMEM. */
+int hids_decoders_keys(struct hids_ruleset *rs);
 void hids_decoders_free(struct hids_ruleset *rs);
 int hids_decoder_id(const struct hids_ruleset *rs, const char *name);
 void hids_decode(const struct hids_ruleset *rs, struct hids_event *ev);

@@ -56,6 +56,10 @@ struct hpat_lits {
 	uint64_t serial;      /* tells tables apart across frees */
 #ifdef HAVE_HYPERSCAN
 	hs_database_t *db;
+	/* the one-byte runs (" ", ":", ...): most lines hold them, and
+	 * Hyperscan finds them slowly, so the line's byte set tells them */
+	uint32_t *one;
+	size_t one_cnt;
 #endif
 };
 
@@ -139,6 +143,7 @@ void hpat_lits_free(struct hpat_lits *L)
 	free(L->slot);
 #ifdef HAVE_HYPERSCAN
 	hs_free_database(L->db);
+	free(L->one);
 #endif
 	free(L);
 }
@@ -239,6 +244,11 @@ void hpat_subject(const char *s, const struct hpat_lits *L, struct hpat_scan *sc
 		sc->gen = 1;
 	}
 	if (hs_scan(L->db, s, (unsigned)((const char *)p - s), 0, sc->scratch, on_lit, sc) == HS_SUCCESS) {
+		for (size_t i = 0; i < L->one_cnt; i++) {
+			uint8_t c = (uint8_t)L->lit[L->one[i]][0];
+			if ((tl_subj.bytes[c >> 6] >> (c & 63)) & 1)
+				sc->seen[L->one[i]] = sc->gen;
+		}
 		tl_subj.lits = L;
 		tl_subj.sc = sc;
 	}
@@ -1136,20 +1146,36 @@ int hpat_lits_build(struct hpat_lits *L, struct verr *e)
 	if (!L->n)
 		return 0;
 	unsigned *flags = malloc(L->n * sizeof(*flags)), *ids = malloc(L->n * sizeof(*ids));
-	if (!flags || !ids) {
+	const char **lit = malloc(L->n * sizeof(*lit));
+	size_t *len = malloc(L->n * sizeof(*len));
+	free(L->one);
+	L->one_cnt = 0;
+	if (!flags || !ids || !lit || !len || !(L->one = malloc(L->n * sizeof(*L->one)))) {
 		free(flags);
 		free(ids);
+		free(lit);
+		free(len);
 		return verr_set(e, V_ENOMEM, "out of memory");
 	}
+	/* the one-byte runs stay out of the scan: hpat_subject marks them */
+	size_t k = 0;
 	for (size_t i = 0; i < L->n; i++) {
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		ids[i] = (unsigned)i;
+		if (L->len[i] == 1) {
+			L->one[L->one_cnt++] = (uint32_t)i;
+			continue;
+		}
+		flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[k] = (unsigned)i;
+		lit[k] = L->lit[i];
+		len[k++] = L->len[i];
 	}
 	hs_compile_error_t *ce = NULL;
-	hs_error_t rc = hs_compile_lit_multi((const char *const *)L->lit, flags, ids, L->len, (unsigned)L->n,
-					     HS_MODE_BLOCK, NULL, &L->db, &ce);
+	hs_error_t rc = k ? hs_compile_lit_multi(lit, flags, ids, len, (unsigned)k, HS_MODE_BLOCK, NULL, &L->db, &ce)
+			  : HS_INVALID;
 	free(flags);
 	free(ids);
+	free(lit);
+	free(len);
 	if (rc != HS_SUCCESS) {
 		/* not fatal: every pattern reads the line itself */
 		L->db = NULL;
@@ -1159,6 +1185,44 @@ int hpat_lits_build(struct hpat_lits *L, struct verr *e)
 	(void)L, (void)e;
 #endif
 	return 0;
+}
+
+int hpat_required_lits(const struct hpat *p, const struct hpat_lits *L, uint32_t *ids, size_t cap)
+{
+	size_t n = 0;
+	if (p->type == HP_OSMATCH) {
+		const struct osmatch *m = p->re;
+		if (m->lits != L || m->negate || m->any || !m->n)
+			return -1;
+		for (size_t i = 0; i < m->n; i++) {
+			if (m->alt[i].kind != OM_SUB || !m->alt[i].len || n >= cap)
+				return -1;
+			ids[n++] = m->alt[i].lit;
+		}
+		return (int)n;
+	}
+	if (p->type == HP_OSREGEX) {
+		const struct osregex *r = p->re;
+		if (r->lits != L || !r->n)
+			return -1;
+		for (size_t i = 0; i < r->n; i++) {
+			if (!r->alt[i].need_len || n >= cap)
+				return -1;
+			ids[n++] = r->alt[i].lit;
+		}
+		return (int)n;
+	}
+	return -1;
+}
+
+bool hpat_subject_lacks(const struct hpat_lits *L, const char *s, const uint32_t *ids, size_t n)
+{
+	if (!L || L != tl_subj.lits || s != tl_subj.base)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lit_seen(ids[i]))
+			return false;
+	return true;
 }
 
 size_t hpat_lits_count(const struct hpat_lits *L)
