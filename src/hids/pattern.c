@@ -378,9 +378,10 @@ static bool eq_ci(const char *a, const char *b, size_t n)
 static bool osmatch_exec(const struct osmatch *m, const char *s)
 {
 	/* any alternative matching makes the answer: order does not matter */
-	size_t sl = strlen(s);
 	if (m->any)
 		return !m->negate;
+	/* a suffix of the subject ends where the subject does */
+	size_t sl = tl_subj.base && s >= tl_subj.base && s <= tl_subj.end ? (size_t)(tl_subj.end - s) : strlen(s);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct om_alt *o = &m->alt[i];
 		bool hit = false;
