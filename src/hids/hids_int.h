@@ -109,6 +109,7 @@ enum {
 
 struct hrfield {
 	char *name;
+	uint32_t key;      /* hids_dyn_key(name) */
 	struct hpat pat;
 };
 
@@ -237,6 +238,10 @@ const char *hids_list_path(const struct hlist *l);
 /* Copies n bytes of s into the event's storage; NULL when out of memory. */
 char *hids_event_strndup(struct hids_event *ev, const char *s, size_t n);
 const char *hids_event_dyn(const struct hids_event *ev, const char *name);
+/* The same, given hids_dyn_key(name): a hash of the name blind to ASCII
+ * case, which lookups compare before the names. */
+const char *hids_event_dyn_k(const struct hids_event *ev, const char *name, uint32_t key);
+uint32_t hids_dyn_key(const char *name);
 void hids_set_static(struct hids_event *ev, int f, const char *v);
 bool hids_add_dyn(struct hids_event *ev, const char *name, const char *v);
 
