@@ -989,6 +989,12 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 
 struct hpcre {
 	pcre2_code *code;
+	/* a run of literal bytes every match contains (lower case; see
+	 * pcre_need), or none */
+	uint8_t *need;
+	size_t need_len;
+	uint32_t lit;                  /* its id in lits (when lits is set) */
+	const struct hpat_lits *lits;
 };
 
 static __thread pcre2_match_data *tl_md;
@@ -998,7 +1004,97 @@ static void hpcre_free(struct hpcre *h)
 	if (!h)
 		return;
 	pcre2_code_free(h->code);
+	free(h->need);
 	free(h);
+}
+
+/* The run of literal bytes with the best rarity score that every match
+ * of src must contain, found only in the simplest patterns: a sequence
+ * without alternation, groups or counted repeats, whose literal runs
+ * then each match consecutive bytes (a literal a quantifier follows is
+ * not part of a run).  Anything else: no run, PCRE2 decides alone. */
+static int pcre_need(struct hpcre *h, const char *src)
+{
+	size_t n = strlen(src), cur = 0, best = 0;
+	unsigned cur_score = 0, best_score = 0;
+	uint8_t *run = malloc(n + 1), *out = malloc(n + 1);
+	bool last_lit = false;
+	if (!run || !out) {
+		free(run);
+		free(out);
+		return -1;
+	}
+#define FLUSH()                                        	do {                                           		if (cur && cur_score > best_score) {   			memcpy(out, run, cur);         			best = cur;                    			best_score = cur_score;        		}                                      		cur = cur_score = 0;                   		last_lit = false;                      	} while (0)
+	for (size_t i = 0; i < n;) {
+		uint8_t c = (uint8_t)src[i];
+		if (c == '|' || c == '(' || c == ')' || c == '{')
+			goto none;
+		if (c == '\\') {
+			uint8_t d = (uint8_t)src[i + 1];
+			if (!d)
+				goto none;
+			if (isalnum(d)) {
+				if (!strchr("dDsSwWhHvVRXbBAzZGKtnrfea", d))
+					goto none; /* escapes with arguments, back references */
+				FLUSH();
+			} else {
+				run[cur++] = low(d);
+				cur_score += rarity(low(d));
+				last_lit = true;
+			}
+			i += 2;
+			continue;
+		}
+		if (c == '[') {
+			FLUSH();
+			size_t j = i + 1;
+			if (src[j] == '^')
+				j++;
+			if (src[j] == ']')
+				j++;
+			while (src[j] && src[j] != ']') {
+				if (src[j] == '[' && src[j + 1] == ':')
+					goto none;
+				j += src[j] == '\\' && src[j + 1] ? 2 : 1;
+			}
+			if (!src[j])
+				goto none;
+			i = j + 1;
+			continue;
+		}
+		if (c == '*' || c == '+' || c == '?') {
+			if (last_lit) {
+				cur--;
+				cur_score -= rarity(run[cur]);
+			}
+			FLUSH();
+			i++;
+			continue;
+		}
+		if (c == '.' || c == '^' || c == '$') {
+			FLUSH();
+			i++;
+			continue;
+		}
+		run[cur++] = low(c);
+		cur_score += rarity(low(c));
+		last_lit = true;
+		i++;
+	}
+	FLUSH();
+#undef FLUSH
+	free(run);
+	if (best) {
+		h->need = out;
+		h->need_len = best;
+	} else {
+		free(out);
+	}
+	return 0;
+none:
+	free(run);
+	free(out);
+	return 0;
 }
 
 static struct hpcre *hpcre_compile(const char *src, bool caseless, struct verr *e)
@@ -1020,11 +1116,21 @@ static struct hpcre *hpcre_compile(const char *src, bool caseless, struct verr *
 		return NULL;
 	}
 	pcre2_jit_compile(h->code, PCRE2_JIT_COMPLETE);
+	if (pcre_need(h, src) < 0) {
+		hpcre_free(h);
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
 	return h;
 }
 
 static bool hpcre_exec(const struct hpcre *h, const char *s, struct hmatch *m)
 {
+	/* the table says whether the line holds the run; a suffix of it
+	 * may still lack it */
+	if (h->need_len && lits_on(h->lits, s) &&
+	    (!lit_seen(h->lit) || (s != tl_subj.base && !has_run(s, h->need, h->need_len))))
+		return false;
 	if (!tl_md && !(tl_md = pcre2_match_data_create(HPAT_MAX_CAPS + 1, NULL)))
 		return false;
 	size_t sl = strlen(s);
@@ -1137,6 +1243,11 @@ int hpat_lits_add(struct hpat_lits *L, struct hpat *p)
 				return V_ENOMEM;
 		}
 		r->lits = L;
+	} else if (p->type == HP_PCRE2) {
+		struct hpcre *h = p->re;
+		if (h->need_len && (h->lit = lit_intern(L, (const char *)h->need, h->need_len)) == UINT32_MAX)
+			return V_ENOMEM;
+		h->lits = L;
 	}
 	return 0;
 }
@@ -1212,6 +1323,13 @@ int hpat_required_lits(const struct hpat *p, const struct hpat_lits *L, uint32_t
 			ids[n++] = r->alt[i].lit;
 		}
 		return (int)n;
+	}
+	if (p->type == HP_PCRE2) {
+		const struct hpcre *h = p->re;
+		if (h->lits != L || !h->need_len || !cap)
+			return -1;
+		ids[0] = h->lit;
+		return 1;
 	}
 	return -1;
 }
