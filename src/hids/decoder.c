@@ -69,6 +69,7 @@ static void decoder_free(struct hdecoder *d)
 		free(d->fts[i]);
 	free(d->fts);
 	free(d->child);
+	free(d->keys);
 	free(d);
 }
 
@@ -586,6 +587,22 @@ void hids_decoders_finish(struct hids_ruleset *rs)
 	pn_index_build(rs);
 }
 
+int hids_decoders_keys(struct hids_ruleset *rs)
+{
+	uint32_t ids[64];
+	for (size_t i = 0; i < rs->dec_cnt; i++) {
+		struct hdecoder *d = rs->dec[i];
+		int n = hpat_required_lits(&d->prematch, rs->lits, ids, ARRAY_SIZE(ids));
+		if (n <= 0)
+			continue;
+		if (!(d->keys = malloc((size_t)n * sizeof(*d->keys))))
+			return V_ENOMEM;
+		memcpy(d->keys, ids, (size_t)n * sizeof(*d->keys));
+		d->key_cnt = (size_t)n;
+	}
+	return 0;
+}
+
 const char *hids_decoder_name(const struct hdecoder *d)
 {
 	return d ? d->name : NULL;
@@ -935,6 +952,9 @@ void hids_decode(const struct hids_ruleset *rs, struct hids_event *ev)
 		}
 		const struct hdecoder *d = list[i];
 		pm = log;
+		/* a line without any of the prematch's runs: no match */
+		if (d->key_cnt && hpat_subject_lacks(rs->lits, log, d->keys, d->key_cnt))
+			continue;
 		if (ev->program_name && !hpat_exec(&d->program_name, ev->program_name, NULL))
 			continue;
 		if (d->prematch.type != HP_NONE) {

@@ -99,10 +99,26 @@ char *hids_event_strndup(struct hids_event *ev, const char *s, size_t n)
 	return d;
 }
 
+/* A hash of name that ignores ASCII case: names with different hashes
+ * differ as strcasecmp sees them, so a lookup compares only the names
+ * with its own hash. */
+uint32_t hids_dyn_key(const char *name)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ (uint32_t)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p)) * 16777619u;
+	return h;
+}
+
 const char *hids_event_dyn(const struct hids_event *ev, const char *name)
 {
+	return hids_event_dyn_k(ev, name, hids_dyn_key(name));
+}
+
+const char *hids_event_dyn_k(const struct hids_event *ev, const char *name, uint32_t k)
+{
 	for (size_t i = 0; i < ev->dyn_cnt; i++)
-		if (!strcasecmp(ev->dyn[i].name, name))
+		if (ev->dyn_key[i] == k && !strcasecmp(ev->dyn[i].name, name))
 			return ev->dyn[i].value;
 	return NULL;
 }
@@ -119,6 +135,7 @@ bool hids_add_dyn(struct hids_event *ev, const char *name, const char *v)
 		return false;
 	ev->dyn[ev->dyn_cnt].name = name;
 	ev->dyn[ev->dyn_cnt].value = v;
+	ev->dyn_key[ev->dyn_cnt] = hids_dyn_key(name);
 	ev->dyn_cnt++;
 	return true;
 }

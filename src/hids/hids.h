@@ -87,6 +87,7 @@ struct hids_event {
 	const char *decoder_parent;
 	const char *f[HF_STATIC_CNT];
 	struct hids_dyn dyn[HIDS_MAX_DYN];
+	uint32_t dyn_key[HIDS_MAX_DYN];  /* each name's case-blind hash (event.c) */
 	size_t dyn_cnt;
 	/* rules */
 	const struct hrule *rule;  /* the rule that matched, or NULL */

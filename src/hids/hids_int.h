@@ -48,6 +48,10 @@ struct hdecoder {
 	size_t order_cnt;
 	char **fts;        /* first-time-seen key fields */
 	size_t fts_cnt;
+	/* the literal runs one of which a line must hold for the prematch
+	 * to match it (hpat_required_lits), or key_cnt 0: none known */
+	uint32_t *keys;
+	size_t key_cnt;
 	struct hdnode *child;  /* top-level decoders: their children */
 	size_t child_cnt, child_cap;
 	const char *file;
@@ -105,6 +109,7 @@ enum {
 
 struct hrfield {
 	char *name;
+	uint32_t key;      /* hids_dyn_key(name) */
 	struct hpat pat;
 };
 
@@ -211,6 +216,8 @@ struct hids_ruleset {
 /* decoder.c */
 int hids_decoders_load(struct hids_ruleset *rs, const char *path, struct verr *e);
 void hids_decoders_finish(struct hids_ruleset *rs);
+/* Once rs->lits is built: the decoders' keys.  0, or V_ENOMEM. */
+int hids_decoders_keys(struct hids_ruleset *rs);
 void hids_decoders_free(struct hids_ruleset *rs);
 int hids_decoder_id(const struct hids_ruleset *rs, const char *name);
 void hids_decode(const struct hids_ruleset *rs, struct hids_event *ev);
@@ -231,6 +238,10 @@ const char *hids_list_path(const struct hlist *l);
 /* Copies n bytes of s into the event's storage; NULL when out of memory. */
 char *hids_event_strndup(struct hids_event *ev, const char *s, size_t n);
 const char *hids_event_dyn(const struct hids_event *ev, const char *name);
+/* The same, given hids_dyn_key(name): a hash of the name blind to ASCII
+ * case, which lookups compare before the names. */
+const char *hids_event_dyn_k(const struct hids_event *ev, const char *name, uint32_t key);
+uint32_t hids_dyn_key(const char *name);
 void hids_set_static(struct hids_event *ev, int f, const char *v);
 bool hids_add_dyn(struct hids_event *ev, const char *name, const char *v);
 

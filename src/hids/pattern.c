@@ -56,6 +56,10 @@ struct hpat_lits {
 	uint64_t serial;      /* tells tables apart across frees */
 #ifdef HAVE_HYPERSCAN
 	hs_database_t *db;
+	/* the one-byte runs (" ", ":", ...): most lines hold them, and
+	 * Hyperscan finds them slowly, so the line's byte set tells them */
+	uint32_t *one;
+	size_t one_cnt;
 #endif
 };
 
@@ -139,6 +143,7 @@ void hpat_lits_free(struct hpat_lits *L)
 	free(L->slot);
 #ifdef HAVE_HYPERSCAN
 	hs_free_database(L->db);
+	free(L->one);
 #endif
 	free(L);
 }
@@ -239,6 +244,11 @@ void hpat_subject(const char *s, const struct hpat_lits *L, struct hpat_scan *sc
 		sc->gen = 1;
 	}
 	if (hs_scan(L->db, s, (unsigned)((const char *)p - s), 0, sc->scratch, on_lit, sc) == HS_SUCCESS) {
+		for (size_t i = 0; i < L->one_cnt; i++) {
+			uint8_t c = (uint8_t)L->lit[L->one[i]][0];
+			if ((tl_subj.bytes[c >> 6] >> (c & 63)) & 1)
+				sc->seen[L->one[i]] = sc->gen;
+		}
 		tl_subj.lits = L;
 		tl_subj.sc = sc;
 	}
@@ -368,9 +378,10 @@ static bool eq_ci(const char *a, const char *b, size_t n)
 static bool osmatch_exec(const struct osmatch *m, const char *s)
 {
 	/* any alternative matching makes the answer: order does not matter */
-	size_t sl = strlen(s);
 	if (m->any)
 		return !m->negate;
+	/* a suffix of the subject ends where the subject does */
+	size_t sl = tl_subj.base && s >= tl_subj.base && s <= tl_subj.end ? (size_t)(tl_subj.end - s) : strlen(s);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct om_alt *o = &m->alt[i];
 		bool hit = false;
@@ -936,7 +947,8 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 				continue;
 			if (B[0] == ESC && B[2] != '*' && !cls(B[1], c0))
 				continue;
-		} else if (a->need_len && lits_on(r->lits, s)) {
+		}
+		if (a->need_len && lits_on(r->lits, s)) {
 			/* the table says whether the line holds the run; a suffix
 			 * of it may still lack it */
 			if (!lit_seen(a->lit) || (s != tl_subj.base && !has_run(s, a->need, a->need_len)))
@@ -977,6 +989,12 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 
 struct hpcre {
 	pcre2_code *code;
+	/* a run of literal bytes every match contains (lower case; see
+	 * pcre_need), or none */
+	uint8_t *need;
+	size_t need_len;
+	uint32_t lit;                  /* its id in lits (when lits is set) */
+	const struct hpat_lits *lits;
 };
 
 static __thread pcre2_match_data *tl_md;
@@ -986,7 +1004,97 @@ static void hpcre_free(struct hpcre *h)
 	if (!h)
 		return;
 	pcre2_code_free(h->code);
+	free(h->need);
 	free(h);
+}
+
+/* The run of literal bytes with the best rarity score that every match
+ * of src must contain, found only in the simplest patterns: a sequence
+ * without alternation, groups or counted repeats, whose literal runs
+ * then each match consecutive bytes (a literal a quantifier follows is
+ * not part of a run).  Anything else: no run, PCRE2 decides alone. */
+static int pcre_need(struct hpcre *h, const char *src)
+{
+	size_t n = strlen(src), cur = 0, best = 0;
+	unsigned cur_score = 0, best_score = 0;
+	uint8_t *run = malloc(n + 1), *out = malloc(n + 1);
+	bool last_lit = false;
+	if (!run || !out) {
+		free(run);
+		free(out);
+		return -1;
+	}
+#define FLUSH()                                        	do {                                           		if (cur && cur_score > best_score) {   			memcpy(out, run, cur);         			best = cur;                    			best_score = cur_score;        		}                                      		cur = cur_score = 0;                   		last_lit = false;                      	} while (0)
+	for (size_t i = 0; i < n;) {
+		uint8_t c = (uint8_t)src[i];
+		if (c == '|' || c == '(' || c == ')' || c == '{')
+			goto none;
+		if (c == '\\') {
+			uint8_t d = (uint8_t)src[i + 1];
+			if (!d)
+				goto none;
+			if (isalnum(d)) {
+				if (!strchr("dDsSwWhHvVRXbBAzZGKtnrfea", d))
+					goto none; /* escapes with arguments, back references */
+				FLUSH();
+			} else {
+				run[cur++] = low(d);
+				cur_score += rarity(low(d));
+				last_lit = true;
+			}
+			i += 2;
+			continue;
+		}
+		if (c == '[') {
+			FLUSH();
+			size_t j = i + 1;
+			if (src[j] == '^')
+				j++;
+			if (src[j] == ']')
+				j++;
+			while (src[j] && src[j] != ']') {
+				if (src[j] == '[' && src[j + 1] == ':')
+					goto none;
+				j += src[j] == '\\' && src[j + 1] ? 2 : 1;
+			}
+			if (!src[j])
+				goto none;
+			i = j + 1;
+			continue;
+		}
+		if (c == '*' || c == '+' || c == '?') {
+			if (last_lit) {
+				cur--;
+				cur_score -= rarity(run[cur]);
+			}
+			FLUSH();
+			i++;
+			continue;
+		}
+		if (c == '.' || c == '^' || c == '$') {
+			FLUSH();
+			i++;
+			continue;
+		}
+		run[cur++] = low(c);
+		cur_score += rarity(low(c));
+		last_lit = true;
+		i++;
+	}
+	FLUSH();
+#undef FLUSH
+	free(run);
+	if (best) {
+		h->need = out;
+		h->need_len = best;
+	} else {
+		free(out);
+	}
+	return 0;
+none:
+	free(run);
+	free(out);
+	return 0;
 }
 
 static struct hpcre *hpcre_compile(const char *src, bool caseless, struct verr *e)
@@ -1008,11 +1116,21 @@ static struct hpcre *hpcre_compile(const char *src, bool caseless, struct verr *
 		return NULL;
 	}
 	pcre2_jit_compile(h->code, PCRE2_JIT_COMPLETE);
+	if (pcre_need(h, src) < 0) {
+		hpcre_free(h);
+		verr_set(e, V_ENOMEM, "out of memory");
+		return NULL;
+	}
 	return h;
 }
 
 static bool hpcre_exec(const struct hpcre *h, const char *s, struct hmatch *m)
 {
+	/* the table says whether the line holds the run; a suffix of it
+	 * may still lack it */
+	if (h->need_len && lits_on(h->lits, s) &&
+	    (!lit_seen(h->lit) || (s != tl_subj.base && !has_run(s, h->need, h->need_len))))
+		return false;
 	if (!tl_md && !(tl_md = pcre2_match_data_create(HPAT_MAX_CAPS + 1, NULL)))
 		return false;
 	size_t sl = strlen(s);
@@ -1125,6 +1243,11 @@ int hpat_lits_add(struct hpat_lits *L, struct hpat *p)
 				return V_ENOMEM;
 		}
 		r->lits = L;
+	} else if (p->type == HP_PCRE2) {
+		struct hpcre *h = p->re;
+		if (h->need_len && (h->lit = lit_intern(L, (const char *)h->need, h->need_len)) == UINT32_MAX)
+			return V_ENOMEM;
+		h->lits = L;
 	}
 	return 0;
 }
@@ -1135,20 +1258,36 @@ int hpat_lits_build(struct hpat_lits *L, struct verr *e)
 	if (!L->n)
 		return 0;
 	unsigned *flags = malloc(L->n * sizeof(*flags)), *ids = malloc(L->n * sizeof(*ids));
-	if (!flags || !ids) {
+	const char **lit = malloc(L->n * sizeof(*lit));
+	size_t *len = malloc(L->n * sizeof(*len));
+	free(L->one);
+	L->one_cnt = 0;
+	if (!flags || !ids || !lit || !len || !(L->one = malloc(L->n * sizeof(*L->one)))) {
 		free(flags);
 		free(ids);
+		free(lit);
+		free(len);
 		return verr_set(e, V_ENOMEM, "out of memory");
 	}
+	/* the one-byte runs stay out of the scan: hpat_subject marks them */
+	size_t k = 0;
 	for (size_t i = 0; i < L->n; i++) {
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
-		ids[i] = (unsigned)i;
+		if (L->len[i] == 1) {
+			L->one[L->one_cnt++] = (uint32_t)i;
+			continue;
+		}
+		flags[k] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[k] = (unsigned)i;
+		lit[k] = L->lit[i];
+		len[k++] = L->len[i];
 	}
 	hs_compile_error_t *ce = NULL;
-	hs_error_t rc = hs_compile_lit_multi((const char *const *)L->lit, flags, ids, L->len, (unsigned)L->n,
-					     HS_MODE_BLOCK, NULL, &L->db, &ce);
+	hs_error_t rc = k ? hs_compile_lit_multi(lit, flags, ids, len, (unsigned)k, HS_MODE_BLOCK, NULL, &L->db, &ce)
+			  : HS_INVALID;
 	free(flags);
 	free(ids);
+	free(lit);
+	free(len);
 	if (rc != HS_SUCCESS) {
 		/* not fatal: every pattern reads the line itself */
 		L->db = NULL;
@@ -1158,6 +1297,51 @@ int hpat_lits_build(struct hpat_lits *L, struct verr *e)
 	(void)L, (void)e;
 #endif
 	return 0;
+}
+
+int hpat_required_lits(const struct hpat *p, const struct hpat_lits *L, uint32_t *ids, size_t cap)
+{
+	size_t n = 0;
+	if (p->type == HP_OSMATCH) {
+		const struct osmatch *m = p->re;
+		if (m->lits != L || m->negate || m->any || !m->n)
+			return -1;
+		for (size_t i = 0; i < m->n; i++) {
+			if (m->alt[i].kind != OM_SUB || !m->alt[i].len || n >= cap)
+				return -1;
+			ids[n++] = m->alt[i].lit;
+		}
+		return (int)n;
+	}
+	if (p->type == HP_OSREGEX) {
+		const struct osregex *r = p->re;
+		if (r->lits != L || !r->n)
+			return -1;
+		for (size_t i = 0; i < r->n; i++) {
+			if (!r->alt[i].need_len || n >= cap)
+				return -1;
+			ids[n++] = r->alt[i].lit;
+		}
+		return (int)n;
+	}
+	if (p->type == HP_PCRE2) {
+		const struct hpcre *h = p->re;
+		if (h->lits != L || !h->need_len || !cap)
+			return -1;
+		ids[0] = h->lit;
+		return 1;
+	}
+	return -1;
+}
+
+bool hpat_subject_lacks(const struct hpat_lits *L, const char *s, const uint32_t *ids, size_t n)
+{
+	if (!L || L != tl_subj.lits || s != tl_subj.base)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lit_seen(ids[i]))
+			return false;
+	return true;
 }
 
 size_t hpat_lits_count(const struct hpat_lits *L)

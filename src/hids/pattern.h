@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vigil.h"
 
@@ -84,6 +85,17 @@ void hpat_scan_free(struct hpat_scan *sc);
  * registered in and a scan sc (or NULL), answer from it.  Per thread;
  * the text and sc must not change until the next call. */
 void hpat_subject(const char *s, const struct hpat_lits *L, struct hpat_scan *sc);
+
+/* The runs of L (ids into the table) one of which a line must hold for
+ * p to match it: p is an OS_Match or OS_Regex registered in L whose
+ * every alternative needs a run.  Writes at most cap ids and returns
+ * how many, or -1 when p has no such set (or more than cap). */
+int hpat_required_lits(const struct hpat *p, const struct hpat_lits *L, uint32_t *ids, size_t cap);
+
+/* True when s is the declared subject, the table L answered for it and
+ * it holds none of the n runs ids: then a pattern whose required runs
+ * they are (hpat_required_lits) does not match s. */
+bool hpat_subject_lacks(const struct hpat_lits *L, const char *s, const uint32_t *ids, size_t n);
 
 /* When p is an OS_Match of exact alternatives only ("^sshd$|^sudo$"),
  * calls fn with each (lower-cased) and returns true; else false.  Lets a

@@ -518,6 +518,7 @@ static struct hrule *rule_parse(struct rload *L, const struct hxml *n, const cha
 			memset(f, 0, sizeof(*f));
 			if (!(f->name = strdup(fname)))
 				goto nomem;
+			f->key = hids_dyn_key(fname);
 			r->field_cnt++;
 			const char *neg = hxml_attr(c, "negate");
 			f->pat.negate = neg && !strcasecmp(neg, "yes");
@@ -1551,7 +1552,7 @@ static bool rule_ok(struct eval *x, const struct hrule *r)
 	    !pat_ok(&r->m[RM_URL], ev->f[HF_URL]) || !pat_ok(&r->m[RM_LOCATION], ev->location))
 		return false;
 	for (size_t i = 0; i < r->field_cnt; i++)
-		if (!pat_ok(&r->field[i].pat, hids_event_dyn(ev, r->field[i].name)))
+		if (!pat_ok(&r->field[i].pat, hids_event_dyn_k(ev, r->field[i].name, r->field[i].key)))
 			return false;
 	if (r->srcip_cnt && (!ev->f[HF_SRCIP] ||
 			     ip_list(r->srcip, r->srcip_cnt, ev->f[HF_SRCIP]) == r->srcip_neg))

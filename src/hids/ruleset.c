@@ -145,7 +145,11 @@ static int lits_build(struct hids_ruleset *rs, struct verr *e)
 	}
 	if (rc)
 		return verr_set(e, V_ENOMEM, "out of memory");
-	return hpat_lits_build(rs->lits, e);
+	if ((rc = hpat_lits_build(rs->lits, e)))
+		return rc;
+	if (hids_decoders_keys(rs))
+		return verr_set(e, V_ENOMEM, "out of memory");
+	return 0;
 }
 
 int hids_ruleset_load(struct hids_ruleset **out, const struct hids_paths *p, FILE *warn,

@@ -8,7 +8,9 @@
  * length, so a read past either end is caught.  What matches must say so
  * with and without a match record (a rule asks without one, a decoder
  * with), and every capture and the resume offset must lie inside the
- * subject.  Nothing may crash, leak or read out of bounds.
+ * subject; a subject that lacks every literal run a pattern requires
+ * (hpat_required_lits) must not match it.  Nothing may crash, leak or
+ * read out of bounds.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,8 +87,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (L && sc && hpat_lits_add(L, &hp) == 0 && hpat_lits_build(L, &e) == 0) {
 			hpat_subject(subj, L, sc);
 			bool t_line = hpat_exec(&hp, subj, &m), t_suf = hpat_exec(&hp, suf, NULL);
+			/* a line lacking every required run does not match (the
+			 * decoders skip such prematches without running them) */
+			uint32_t ids[64];
+			int nk = hpat_required_lits(&hp, L, ids, 64);
+			bool lacks = nk > 0 && hpat_subject_lacks(L, subj, ids, (size_t)nk);
 			hpat_subject(NULL, NULL, NULL);
-			if (t_line != with || t_suf != suf_plain)
+			if (t_line != with || t_suf != suf_plain || (lacks && with))
 				abort();
 			if (with && (m.next != next || m.ncap != ncap))
 				abort();
