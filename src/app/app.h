@@ -143,6 +143,12 @@ static inline void app_ev_or(app_events_t *dst, const app_events_t *src)
 	for (int i = 0; i < 4; i++)
 		dst->w[i] |= src->w[i];
 }
+/* Whether any event is set (a popcount is a library call here: the
+ * baseline x86-64 has no POPCNT). */
+static inline bool app_ev_any(const app_events_t *e)
+{
+	return (e->w[0] | e->w[1] | e->w[2] | e->w[3]) != 0;
+}
 /* How many events are set (0: none). */
 static inline unsigned app_ev_count(const app_events_t *e)
 {

@@ -1925,7 +1925,7 @@ static void tev_keep(struct flow *f, const struct app_tx *tx)
 {
 	app_events_t ev = { { 0 } };
 	bool any = false;
-	for (unsigned i = 0; tx && app_ev_count(&tx->events) && i < APP_EV_MAX; i++)
+	for (unsigned i = 0; tx && app_ev_any(&tx->events) && i < APP_EV_MAX; i++)
 		if (app_ev_has(&tx->events, i) && tx_event_id(i)) {
 			ev.w[i / 64] |= 1ULL << (i % 64);
 			any = true;

@@ -1535,7 +1535,7 @@ static void anomaly_rows(struct jbuf *jb, const struct packet *p, struct flow *f
 			 const struct app_tx *tx, const struct eve_cfg *ec)
 {
 	(void)f;
-	if (tx && app_ev_count(&tx->events))
+	if (tx && app_ev_any(&tx->events))
 		eve_applayer_anomalies(jb, p, tx->ev_tx_id, &tx->events, ec);
 }
 
@@ -1787,6 +1787,11 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 				app_rows[i].write(jb, p, f, tx, ec);
 		return;
 	}
+	if (ec->rows_ready) {
+		for (unsigned k = 0; k < ec->nend_rows; k++)
+			app_rows[ec->end_rows[k]].write(jb, p, f, NULL, ec);
+		return;
+	}
 	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
 		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
 			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
@@ -1798,10 +1803,15 @@ void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 static void rows_prepare(struct eve_cfg *ec)
 {
 	_Static_assert(ARRAY_SIZE(app_rows) <= ARRAY_SIZE(ec->rows), "eve_cfg rows");
-	ec->nrows = 0;
+	ec->nrows = ec->nend_rows = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
 		if (app_rows[i].enabled(ec) && app_rows[i].write != file_rows)
 			ec->rows[ec->nrows++] = (uint8_t)i;
+	/* at flow end: those with an end_order, in that order */
+	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
+		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
+			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
+				ec->end_rows[ec->nend_rows++] = (uint8_t)i;
 	ec->rows_ready = true;
 }
 

@@ -34,11 +34,13 @@ struct eve_cfg {
 	/* the exception policy in force per target (config_xp): what the
 	 * flow record names for the targets a flow hit */
 	uint8_t xp[XP_TARGET_MAX];
-	/* the app-layer record writers enabled, in order (eve_cfg_from;
-	 * without it, as a test's hand-made config has, each is asked) */
+	/* the app-layer record writers enabled, in order, on a packet and at
+	 * flow end (eve_cfg_from; without it, as a test's hand-made config
+	 * has, each is asked) */
 	bool rows_ready;
-	uint8_t nrows;
+	uint8_t nrows, nend_rows;
 	uint8_t rows[48];
+	uint8_t end_rows[48];  /* those written at flow end, in their order */
 };
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c);
