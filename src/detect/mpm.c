@@ -990,19 +990,26 @@ int mpm_build_union(const struct mpm_pattern *const *p, const uint32_t *n, uint3
 }
 
 #ifdef HAVE_HYPERSCAN
+/* s becomes a clone of the prototype (grown for every database published
+ * so far); bg_lock held.  False when there is none or out of memory. */
+static bool clone_proto(struct mpm_scratch *s)
+{
+	hs_scratch_t *n = NULL;
+	if (!proto || hs_clone_scratch(proto, &n) != HS_SUCCESS)
+		return false;
+	if (s->hs)
+		hs_free_scratch(s->hs);
+	s->hs = n;
+	s->gen = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
+	return true;
+}
+
 /* A worker's scratch, behind the publications: a clone of the prototype
  * (at most once per publication, on the scan that needs it). */
 static bool scratch_sync(struct mpm_scratch *s)
 {
-	hs_scratch_t *n = NULL;
 	pthread_mutex_lock(&bg_lock);
-	bool ok = proto && hs_clone_scratch(proto, &n) == HS_SUCCESS;
-	if (ok) {
-		if (s->hs)
-			hs_free_scratch(s->hs);
-		s->hs = n;
-		s->gen = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
-	}
+	bool ok = clone_proto(s);
 	pthread_mutex_unlock(&bg_lock);
 	return ok;
 }
@@ -1016,17 +1023,7 @@ struct mpm_scratch *mpm_scratch_grow(struct mpm_scratch *s, const struct mpm *m)
 	(void)m;
 	pthread_mutex_lock(&bg_lock);
 	bg_start(); /* a worker: deferred databases are wanted now */
-	bool ok = true;
-	if (s->gen != __atomic_load_n(&gen, __ATOMIC_ACQUIRE) && proto) {
-		hs_scratch_t *n = NULL;
-		ok = hs_clone_scratch(proto, &n) == HS_SUCCESS;
-		if (ok) {
-			if (s->hs)
-				hs_free_scratch(s->hs);
-			s->hs = n;
-			s->gen = __atomic_load_n(&gen, __ATOMIC_ACQUIRE);
-		}
-	}
+	bool ok = !proto || s->gen == __atomic_load_n(&gen, __ATOMIC_ACQUIRE) || clone_proto(s);
 	pthread_mutex_unlock(&bg_lock);
 	if (!ok) {
 		mpm_scratch_free(s);
