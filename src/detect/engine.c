@@ -2103,8 +2103,12 @@ void detect_stream_data(struct detect_thread *dt, struct flow *f, int dir, const
 		while (cap < w->len + len)
 			cap *= 2;
 		uint8_t *nb = v_realloc(w->buf, cap);
-		if (!nb)
+		if (!nb) {
+			/* the bytes counted in consumed are not in the window:
+			 * the prefilter's record no longer lines up with it */
+			w->rec_lost = true;
 			return;
+		}
 		w->buf = nb;
 		w->cap = cap;
 	}
