@@ -798,9 +798,28 @@ static unsigned pkt_class(const struct detect_engine *de, const struct packet *p
 {
 	if (!de->use_cls)
 		return 0;
-	unsigned d = p->flow ? (p->dir ? 1 : 0) : 2;
-	return d * 4 + (addr_match(&de->home, p->ip_ver, p->src) ? 2 : 0) +
-	       (addr_match(&de->home, p->ip_ver, p->dst) ? 1 : 0);
+	struct flow *f = p->flow;
+	if (!f)
+		return 8 + (addr_match(&de->home, p->ip_ver, p->src) ? 2 : 0) +
+		       (addr_match(&de->home, p->ip_ver, p->dst) ? 1 : 0);
+	/* the flow's endpoints are matched once per engine; not on a packet
+	 * of another protocol (an ICMP error quoting the flow has other
+	 * addresses) */
+	bool hs, hd;
+	if (p->proto == f->key.proto && (f->det_home & 1) && f->det_home_de == (uint32_t)de->id) {
+		bool cli = f->det_home & 2, srv = f->det_home & 4;
+		hs = p->dir ? srv : cli;
+		hd = p->dir ? cli : srv;
+	} else {
+		hs = addr_match(&de->home, p->ip_ver, p->src);
+		hd = addr_match(&de->home, p->ip_ver, p->dst);
+		if (p->proto == f->key.proto) {
+			bool cli = p->dir ? hd : hs, srv = p->dir ? hs : hd;
+			f->det_home = (uint8_t)(1 | (cli ? 2 : 0) | (srv ? 4 : 0));
+			f->det_home_de = (uint32_t)de->id;
+		}
+	}
+	return (p->dir ? 4u : 0u) + (hs ? 2 : 0) + (hd ? 1 : 0);
 }
 
 /* The prefilter databases a load needs, gathered first (identical inputs

@@ -118,6 +118,10 @@ struct flow {
 	uint32_t tfo_len;
 	void *app;          /* app-layer state */
 	void *detect;       /* rule engine state (flowbits, stream windows) */
+	/* the rule engine's packet class: bit 0 known, bit 1 the client and
+	 * bit 2 the server in $HOME_NET, for the engine det_home_de */
+	uint8_t det_home;
+	uint32_t det_home_de;
 	uint8_t xp_seen;    /* exception policy targets hit (1 << enum xp_target): flow.exception_policy */
 };
 
