@@ -178,7 +178,6 @@ struct detect_thread {
 	struct bufs *bo;
 	bool bo_ready;
 	struct bufs *bi;       /* the packet's own buffers */
-	int frame_sel;         /* the frame a frame rule is evaluated on (tx->frames index), -1 all */
 	struct win *scan_w;    /* win_scan's window and matcher */
 	const struct mpm *scan_m;
 };
@@ -3418,8 +3417,6 @@ static bool inspect_instances(const struct sm_list *l, const struct binst *bi, b
 	return false;
 }
 
-/* The frame buffer's instances as rule r sees them: the frames of its
- * type and of the packet's direction (in tmp). */
 /* The index of the frame of r's type in direction dir after frame
  * after (-1: the first), or -1. */
 static int frame_next(const struct rule *r, const struct app_tx *tx, int dir, int after)
@@ -3430,15 +3427,18 @@ static int frame_next(const struct rule *r, const struct app_tx *tx, int dir, in
 	return -1;
 }
 
-/* r's frames: the one detect_pass is at (sel), or all of r's type. */
+/* The frame buffer's instances as rule r sees them (in tmp): frame sel
+ * (a frame_next index) when detect_pass is at one, else every frame of
+ * r's type in the packet's direction. */
 static const struct binst *frame_insts(const struct rule *r, const struct app_tx *tx, int dir,
 				       int sel, struct binst *tmp)
 {
 	tmp->n = 0;
 	tmp->set = NULL;
-	for (unsigned i = 0; tx && i < tx->nframes; i++)
-		if ((sel < 0 || (unsigned)sel == i) &&
-		    tx->frames[i].dir == (dir & 1) && tx->frames[i].type == r->frame_type)
+	if (sel >= 0)
+		add_inst(tmp, tx->frames[sel].p, tx->frames[sel].len);
+	else
+		for (int i = frame_next(r, tx, dir, -1); i >= 0; i = frame_next(r, tx, dir, i))
 			add_inst(tmp, tx->frames[i].p, tx->frames[i].len);
 	return tmp;
 }
@@ -3803,7 +3803,6 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			}
 			const struct rule *r = de->rules[ri];
 			fnext = fsel >= 0 ? frame_next(r, tx, p->dir, fsel) : -1;
-			dt->frame_sel = fsel;
 			if (r->proto && r->proto != p->proto)
 				continue;
 			if (ev_only && !r->npev)
@@ -3890,7 +3889,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				if (l->cnt && b != BUF_PAYLOAD && b != BUF_BASE64_DATA) {
 					st.cur_buf = (int16_t)b;
 					all = inspect_instances(l,
-								b == BUF_FRAME ? frame_insts(r, tx, p->dir, dt->frame_sel, &fb)
+								b == BUF_FRAME ? frame_insts(r, tx, p->dir, fsel, &fb)
 									       : side_inst(dt, r, tx, p, bi, b, buffer_side(b), sel),
 								RULE_DOT(r, b), &st);
 				}
@@ -3898,7 +3897,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			for (unsigned x = 0; x < r->nxl && all; x++) {
 				const struct xlist *xl = &r->xl[x];
 				st.cur_buf = (int16_t)xl->buf;
-				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, dt->frame_sel, &fb)
+				all = inspect_xlist(xl, xl->buf == BUF_FRAME ? frame_insts(r, tx, p->dir, fsel, &fb)
 						    : side_inst(dt, r, tx, p, bi, xl->buf,
 								xl->side ? xl->side : buffer_side(xl->buf), sel),
 						    &st);
