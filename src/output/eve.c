@@ -673,6 +673,25 @@ static bool alert_flow_state(struct jbuf *jb, const struct flow *f)
 	return false;
 }
 
+/* A frame rule's alert's frame object: the frame it matched (when it is
+ * of the packet's direction), else the first of its type in that
+ * direction; NULL when none. */
+static const struct app_frame *alert_frame(const struct detect_alert *a, const struct app_tx *tx,
+					   int dir)
+{
+	if (!a->frame_type || !tx)
+		return NULL;
+	if (a->frame_idx >= 0 && (unsigned)a->frame_idx < tx->nframes &&
+	    tx->frames[a->frame_idx].type == a->frame_type) {
+		const struct app_frame *fr = &tx->frames[a->frame_idx];
+		return fr->dir == dir ? fr : NULL;
+	}
+	for (unsigned i = 0; i < tx->nframes; i++)
+		if (tx->frames[i].type == a->frame_type && tx->frames[i].dir == dir)
+			return &tx->frames[i];
+	return NULL;
+}
+
 /* What an alert record adds after its flow object: the app layer's view
  * of the flow and its transaction, the files, the frame, the entropy.
  * held: the alert is written later (eve_alert_defer), and a TLS or SSH
@@ -817,15 +836,8 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 		}
 		jb_close(jb);
 	}
-	for (unsigned i = 0; a->frame_type && tx && i < tx->nframes; i++) {
-		/* a frame rule: the frame it matched, else the first of its
-		 * type on this packet */
-		const struct app_frame *fr = &tx->frames[i];
-		if (a->frame_idx >= 0 && (unsigned)a->frame_idx < tx->nframes &&
-		    tx->frames[a->frame_idx].type == a->frame_type && (unsigned)a->frame_idx != i)
-			continue;
-		if (fr->type != a->frame_type || fr->dir != (p->dir & 1))
-			continue;
+	const struct app_frame *fr = alert_frame(a, tx, p->dir & 1);
+	if (fr) {
 		jb_open_object(jb, "frame");
 		jb_str(jb, "type", app_frame_name(fr->type));
 		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
@@ -844,7 +856,6 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 			pn += (uint32_t)snprintf(pr + pn, sizeof(pr) - pn, "[%u bytes missing]", fr->missing);
 		jb_strn(jb, "payload_printable", (const uint8_t *)pr, pn);
 		jb_close(jb);
-		break;
 	}
 	if (a->ent_buf >= 0)
 		entropy_metadata(jb, a->ent_buf, a->ent_val);
@@ -1769,50 +1780,50 @@ static const struct eve_app_row {
 	{ "imap", want_imap, imap_rows, 13 },
 };
 
+/* The rows a packet's records come from (at_end false), or those written
+ * at a flow's end, in their end order, into out; returns how many.  A
+ * packet's fileinfo records follow its alerts (eve_file_records): whether
+ * a file was stored is the rules'. */
+static unsigned rows_list(const struct eve_cfg *ec, bool at_end, uint8_t out[APP_ROWS_MAX])
+{
+	_Static_assert(ARRAY_SIZE(app_rows) <= APP_ROWS_MAX, "eve_cfg rows");
+	unsigned n = 0;
+	if (!at_end) {
+		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
+			if (app_rows[i].enabled(ec) && app_rows[i].write != file_rows)
+				out[n++] = (uint8_t)i;
+		return n;
+	}
+	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
+		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
+			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
+				out[n++] = (uint8_t)i;
+	return n;
+}
+
+/* Lists the rows once per configuration: every packet asked each of
+ * them before. */
+static void rows_prepare(struct eve_cfg *ec)
+{
+	ec->nrows = (uint8_t)rows_list(ec, false, ec->rows);
+	ec->nend_rows = (uint8_t)rows_list(ec, true, ec->end_rows);
+	ec->rows_ready = true;
+}
+
 void eve_app_records(struct jbuf *jb, const struct packet *p, struct flow *f,
 		     const struct app_tx *tx, const struct eve_cfg *ec)
 {
 	if (tx && tx->nolog)
 		return; /* a config rule: this transaction is not logged */
-	if (tx && ec->rows_ready) {
-		for (unsigned k = 0; k < ec->nrows; k++)
-			app_rows[ec->rows[k]].write(jb, p, f, tx, ec);
-		return;
+	uint8_t own[APP_ROWS_MAX];
+	const uint8_t *rows = tx ? ec->rows : ec->end_rows;
+	unsigned n = tx ? ec->nrows : ec->nend_rows;
+	if (!ec->rows_ready) { /* a configuration eve_cfg_from did not make */
+		n = rows_list(ec, !tx, own);
+		rows = own;
 	}
-	if (tx) {
-		/* a packet's fileinfo records follow its alerts
-		 * (eve_file_records): whether a file was stored is the rules' */
-		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
-			if (app_rows[i].enabled(ec) && app_rows[i].write != file_rows)
-				app_rows[i].write(jb, p, f, tx, ec);
-		return;
-	}
-	if (ec->rows_ready) {
-		for (unsigned k = 0; k < ec->nend_rows; k++)
-			app_rows[ec->end_rows[k]].write(jb, p, f, NULL, ec);
-		return;
-	}
-	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
-		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
-			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
-				app_rows[i].write(jb, p, f, NULL, ec);
-}
-
-/* The rows a packet's records come from (eve_app_records), listed once
- * per configuration: every packet asked each of them before. */
-static void rows_prepare(struct eve_cfg *ec)
-{
-	_Static_assert(ARRAY_SIZE(app_rows) <= ARRAY_SIZE(ec->rows), "eve_cfg rows");
-	ec->nrows = ec->nend_rows = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
-		if (app_rows[i].enabled(ec) && app_rows[i].write != file_rows)
-			ec->rows[ec->nrows++] = (uint8_t)i;
-	/* at flow end: those with an end_order, in that order */
-	for (uint8_t k = 1; k <= ARRAY_SIZE(app_rows); k++)
-		for (size_t i = 0; i < ARRAY_SIZE(app_rows); i++)
-			if (app_rows[i].end_order == k && app_rows[i].enabled(ec))
-				ec->end_rows[ec->nend_rows++] = (uint8_t)i;
-	ec->rows_ready = true;
+	for (unsigned k = 0; k < n; k++)
+		app_rows[rows[k]].write(jb, p, f, tx, ec);
 }
 
 void eve_file_records(struct jbuf *jb, const struct packet *p, struct flow *f,

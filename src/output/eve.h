@@ -13,6 +13,8 @@
 #include "stream.h"
 #include "identity.h"
 
+#define APP_ROWS_MAX 48 /* room for eve.c's app-layer record writers */
+
 struct eve_cfg {
 	bool flow, stats, anomaly, anomaly_decode, anomaly_stream, community_id;
 	bool alert, alert_payload, alert_payload_printable, alert_packet, simulate_ips, drop, dns, http, tls;
@@ -39,8 +41,8 @@ struct eve_cfg {
 	 * has, each is asked) */
 	bool rows_ready;
 	uint8_t nrows, nend_rows;
-	uint8_t rows[48];
-	uint8_t end_rows[48];  /* those written at flow end, in their order */
+	uint8_t rows[APP_ROWS_MAX];
+	uint8_t end_rows[APP_ROWS_MAX]; /* those written at flow end, in their order */
 };
 
 void eve_cfg_from(struct eve_cfg *ec, const struct config *c);
