@@ -149,9 +149,12 @@ static inline bool app_ev_any(const app_events_t *e)
 {
 	return (e->w[0] | e->w[1] | e->w[2] | e->w[3]) != 0;
 }
-/* How many events are set (0: none). */
+/* How many events are set (0: none; most packets have none, so that is
+ * answered without a popcount). */
 static inline unsigned app_ev_count(const app_events_t *e)
 {
+	if (!app_ev_any(e))
+		return 0;
 	return (unsigned)(__builtin_popcountll(e->w[0]) + __builtin_popcountll(e->w[1]) +
 			  __builtin_popcountll(e->w[2]) + __builtin_popcountll(e->w[3]));
 }

@@ -344,8 +344,7 @@ static void acked_other(struct worker *w, struct packet *p, struct flow *f)
 		if (w->dt && !w->xp_nodetect)
 			keep_files = inspect_acked(w, f, !(p->dir & 1));
 	}
-	if (app_ev_any(&w->app.tx.events))
-		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 	if (w->eve)
 		eve_app_records(&w->out, p, f, &w->app.tx, &w->ec);
 	if (w->app.tx.nfiles) {
@@ -403,8 +402,7 @@ static void settle_segment(struct worker *w, struct packet *p)
 {
 	struct flow *f = p->flow;
 	w->settle = NULL; /* (not again from within) */
-	if (app_ev_any(&w->app.tx.events))
-		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 	bool keep_files = false;
 	if (w->rules && w->dt) {
 		run_detect(w, p, &w->app.tx);
@@ -1620,8 +1618,7 @@ static int packet_path(struct worker *w, int linktype, vtime_t ts, const uint8_t
 	} else if (f && p->proto == 17 && (p->flags & PKT_HAS_PORTS) && !(p->flags & PKT_CSUM_BAD) &&
 		   w->app_on)
 		app_udp(&w->app, f, p);
-	if (app_ev_any(&w->app.tx.events))
-		CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
+	CNT_ADD(&w->cnt, APP_EVENTS, app_ev_count(&w->app.tx.events));
 	if (w->app.tx.parser_error && xp_apply(w, p, f, XP_APP_ERROR, &verdict))
 		goto events;
 	/* encryption-handling bypass: an encrypted TLS or SSH session is
