@@ -407,9 +407,21 @@ const char *tls_version_name(uint16_t v)
 static void name_put(char *out, size_t *o, size_t cap, const void *d, size_t n)
 {
 	size_t k = MIN(n, cap - 1 - *o);
-	memcpy(out + *o, d, k);
+	if (k)
+		memcpy(out + *o, d, k);
 	*o += k;
 	out[*o] = '\0';
+}
+
+/* Appends attribute i of a name: ", " before all but the first, then
+ * "SN=value". */
+static void name_attr(char *out, size_t *o, size_t cap, unsigned i, const char *sn, const void *v,
+		      size_t vl)
+{
+	name_put(out, o, cap, ", ", i ? 2 : 0);
+	name_put(out, o, cap, sn, strlen(sn));
+	name_put(out, o, cap, "=", 1);
+	name_put(out, o, cap, v, vl);
 }
 
 /* Suricata's form of a name: "C=US, O=Example, CN=example.com", in DER
@@ -430,11 +442,8 @@ static uint16_t name_str(const X509_NAME *nm, char *out, size_t cap)
 		}
 		unsigned char *v = NULL;
 		int vl = ASN1_STRING_to_UTF8(&v, X509_NAME_ENTRY_get_data(e));
-		name_put(out, &o, cap, i ? ", " : "", i ? 2 : 0);
-		name_put(out, &o, cap, sn, strlen(sn));
-		name_put(out, &o, cap, "=", 1);
-		if (vl > 0 && v) /* the value's bytes, a NUL included */
-			name_put(out, &o, cap, v, (size_t)vl);
+		/* the value's bytes, a NUL included */
+		name_attr(out, &o, cap, (unsigned)i, sn, v, vl > 0 && v ? (size_t)vl : 0);
 		OPENSSL_free(v);
 	}
 	return (uint16_t)o;
@@ -505,12 +514,12 @@ static const struct {
 	{ 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 } },         /* emailAddress */
 	{ 10, { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19 } }, /* DC */
 };
-static const char *name_sns[sizeof(name_oids) / sizeof(name_oids[0])];
+static const char *name_sns[ARRAY_SIZE(name_oids)];
 static pthread_once_t name_once = PTHREAD_ONCE_INIT;
 
 static void name_sns_init(void)
 {
-	for (size_t i = 0; i < sizeof(name_oids) / sizeof(name_oids[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(name_oids); i++) {
 		unsigned char der[12] = { 0x06, name_oids[i].len };
 		memcpy(der + 2, name_oids[i].oid, name_oids[i].len);
 		const unsigned char *p = der;
@@ -541,7 +550,7 @@ static bool name_fast(struct cursor tlv, char *out, size_t cap, uint16_t *n)
 		    (tag != 0x0c && tag != 0x13 && tag != 0x16))
 			return false;
 		const char *sn = NULL;
-		for (size_t k = 0; k < sizeof(name_oids) / sizeof(name_oids[0]) && !sn; k++)
+		for (size_t k = 0; k < ARRAY_SIZE(name_oids) && !sn; k++)
 			if (cur_left(&oid) == name_oids[k].len &&
 			    !memcmp(oid.p, name_oids[k].oid, name_oids[k].len))
 				sn = name_sns[k];
@@ -551,10 +560,7 @@ static bool name_fast(struct cursor tlv, char *out, size_t cap, uint16_t *n)
 		for (size_t k = 0; k < vl; k++)
 			if (!val.p[k] || val.p[k] >= 0x80)
 				return false;
-		name_put(out, &o, cap, ", ", i ? 2 : 0);
-		name_put(out, &o, cap, sn, strlen(sn));
-		name_put(out, &o, cap, "=", 1);
-		name_put(out, &o, cap, val.p, vl);
+		name_attr(out, &o, cap, i, sn, val.p, vl);
 	}
 	*n = (uint16_t)o;
 	return true;
