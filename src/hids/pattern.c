@@ -934,6 +934,14 @@ static bool has_run(const char *s, const uint8_t *run, size_t n)
 	return false;
 }
 
+/* With the subject's run table on (lits_on): s lacks the run `need`, which
+ * the table knows as run lit.  The table answers for the whole line; a
+ * suffix of it may still lack the run. */
+static bool table_lacks(uint32_t lit, const char *s, const uint8_t *need, size_t need_len)
+{
+	return !lit_seen(lit) || (s != tl_subj.base && !has_run(s, need, need_len));
+}
+
 static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *m)
 {
 	int cap[MAX_MARKS + 2];
@@ -949,9 +957,7 @@ static bool osregex_exec(const struct osregex *r, const char *s, struct hmatch *
 				continue;
 		}
 		if (a->need_len && lits_on(r->lits, s)) {
-			/* the table says whether the line holds the run; a suffix
-			 * of it may still lack it */
-			if (!lit_seen(a->lit) || (s != tl_subj.base && !has_run(s, a->need, a->need_len)))
+			if (table_lacks(a->lit, s, a->need, a->need_len))
 				continue;
 		} else if (a->need_len && (!bytes_possible(a, s) || !has_run(s, a->need, a->need_len))) {
 			continue;
@@ -1126,10 +1132,7 @@ static struct hpcre *hpcre_compile(const char *src, bool caseless, struct verr *
 
 static bool hpcre_exec(const struct hpcre *h, const char *s, struct hmatch *m)
 {
-	/* the table says whether the line holds the run; a suffix of it
-	 * may still lack it */
-	if (h->need_len && lits_on(h->lits, s) &&
-	    (!lit_seen(h->lit) || (s != tl_subj.base && !has_run(s, h->need, h->need_len))))
+	if (h->need_len && lits_on(h->lits, s) && table_lacks(h->lit, s, h->need, h->need_len))
 		return false;
 	if (!tl_md && !(tl_md = pcre2_match_data_create(HPAT_MAX_CAPS + 1, NULL)))
 		return false;
