@@ -35,6 +35,7 @@ struct detect_load_stats {
 	double seconds;
 	uint32_t mpm_cached;    /* prefilter databases read from detect.mpm-cache-dir */
 	uint32_t mpm_compiled;  /* compiled (and stored when the cache is on) */
+	uint32_t mpm_shared;    /* taken from a live engine or an identical set, not built */
 	uint32_t mpm_deferred;  /* left to the background (detect.prefilter-compile) */
 };
 

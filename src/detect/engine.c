@@ -1105,6 +1105,7 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 		w[i].cache.dir = cache->dir;
 		w[i].cache.defer = cache->defer;
 		w[i].cache.threads = cache->threads;
+		w[i].cache.nice = cache->nice;
 		snprintf(w[i].err, sizeof(w[i].err), "out of memory");
 		/* the first runs here; the others on threads when they start */
 		if (i > 0 && pthread_create(&w[i].tid, NULL, compile_main, &w[i]) == 0)
@@ -1118,6 +1119,7 @@ static int memo_compile(struct detect_engine *de, struct mpm_memo *mm, struct mp
 	for (unsigned i = 0; i < nw; i++) {
 		cache->compiled += w[i].cache.compiled;
 		cache->hits += w[i].cache.hits;
+		cache->shared += w[i].cache.shared;
 		cache->stored += w[i].cache.stored;
 		cache->failed += w[i].cache.failed;
 		cache->deferred += w[i].cache.deferred;
@@ -1567,7 +1569,8 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 		if (de->home.v[i].neg)
 			de->use_cls = false;
 	struct mpm_cache cache = { .dir = cfg->detect_mpm_cache_dir,
-				   .threads = de->compile_threads };
+				   .threads = de->compile_threads,
+				   .nice = (unsigned)MIN(cfg->detect_compile_nice, 19) };
 	const char *pc_mode = cfg->detect_prefilter_compile ? cfg->detect_prefilter_compile : "";
 	if (!strcmp(pc_mode, "background") || !strcmp(pc_mode, "never")) {
 		cache.defer = true;
@@ -1586,6 +1589,7 @@ struct detect_engine *detect_engine_load(const struct config *cfg, const struct 
 	if (build_groups(de, &cache, e) < 0)
 		goto fail;
 	st->mpm_cached = cache.hits;
+	st->mpm_shared = cache.shared;
 	st->mpm_compiled = cache.compiled;
 	st->mpm_deferred = cache.deferred;
 	if (cache.dir && *cache.dir) {

@@ -34,6 +34,13 @@
  * the pattern ids.  A file that does not deserialise (another CPU or
  * library, truncated) is compiled afresh and rewritten; a write goes to a
  * temporary name and is renamed into place, so readers never see half.
+ *
+ * Live databases (struct dbent) are shared by that same key within the
+ * process: a set whose database some matcher holds already (the running
+ * engine's during a reload, or an identical set with other rules) takes
+ * a reference to it instead of reading or compiling another copy, at
+ * load or when its background compile comes up.  A reload of unchanged
+ * rules so compiles nothing and holds one copy of each database.
  */
 #include "mpm.h"
 
@@ -57,6 +64,8 @@
 #include <hs/hs.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #endif
 
 /* Sets below this many unique patterns are compiled at load even when
@@ -103,6 +112,9 @@ struct mpm {
 	struct qm *qm;         /* the quick index, while or instead of a database */
 #ifdef HAVE_HYPERSCAN
 	hs_database_t *db;     /* published with a release store (see the top) */
+	struct dbent *ent;     /* db's entry among the live databases, or NULL: m owns db */
+	uint8_t key[32];       /* the SHA-256 of what determines db (set_key) */
+	bool keyed;            /* key is set */
 	uint32_t ready_gen;    /* the generation that published db */
 	uint8_t bg;            /* BG_*, under bg_lock */
 	struct mpm *bg_next;   /* the background queue */
@@ -372,21 +384,82 @@ static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t bg_work = PTHREAD_COND_INITIALIZER; /* queued, or stop */
 static pthread_cond_t bg_done = PTHREAD_COND_INITIALIZER; /* a compile ended */
 static struct mpm *bg_head, *bg_tail;
-static unsigned bg_threads, bg_want, bg_busy;
+static unsigned bg_threads, bg_want, bg_busy, bg_nice;
 static bool bg_stop, bg_atexit, bg_never;
 static hs_scratch_t *proto; /* grown for every database published */
 static uint32_t gen;        /* publications so far (__atomic) */
 static double bg_t0;        /* when the first thread started, for the log */
 static uint32_t bg_ndone;   /* databases compiled by the threads */
 
-/* Makes db m's database; bg_lock held.  False (db freed) if the
- * prototype scratch cannot grow for it. */
+/* A database held by one or more matchers, by key (see the top). */
+struct dbent {
+	uint8_t key[32];
+	hs_database_t *db;
+	uint32_t refs;
+	struct dbent *next;
+};
+static struct dbent *live; /* under bg_lock */
+
+/* key's live database with one more reference (its entry in *ent), or
+ * NULL; bg_lock held. */
+static hs_database_t *live_get(const uint8_t key[32], struct dbent **ent)
+{
+	for (struct dbent *e = live; e; e = e->next)
+		if (!memcmp(e->key, key, 32)) {
+			e->refs++;
+			*ent = e;
+			return e->db;
+		}
+	return NULL;
+}
+
+/* Enters db under key; if another thread entered the same key first, db
+ * is freed and that entry taken.  NULL when out of memory (the caller
+ * keeps db as its own); bg_lock held. */
+static struct dbent *live_put(const uint8_t key[32], hs_database_t *db)
+{
+	struct dbent *e;
+	if (live_get(key, &e)) {
+		hs_free_database(db);
+		return e;
+	}
+	if (!(e = v_calloc(1, sizeof(*e))))
+		return NULL;
+	memcpy(e->key, key, 32);
+	e->db = db;
+	e->refs = 1;
+	e->next = live;
+	live = e;
+	return e;
+}
+
+/* Drops one reference; the last frees the database; bg_lock held. */
+static void live_drop(struct dbent *e)
+{
+	if (--e->refs)
+		return;
+	struct dbent **pp = &live;
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	hs_free_database(e->db);
+	v_free(e);
+}
+
+/* Makes db m's database (m->ent set: the live one it took); bg_lock
+ * held.  False (db dropped) if the prototype scratch cannot grow for it. */
 static bool publish(struct mpm *m, hs_database_t *db)
 {
 	if (hs_alloc_scratch(db, &proto) != HS_SUCCESS) {
-		hs_free_database(db);
+		if (m->ent)
+			live_drop(m->ent);
+		else
+			hs_free_database(db);
+		m->ent = NULL;
 		return false;
 	}
+	if (!m->ent && m->keyed && (m->ent = live_put(m->key, db)))
+		db = m->ent->db;
 	m->ready_gen = __atomic_add_fetch(&gen, 1, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&m->db, db, __ATOMIC_RELEASE);
 	return true;
@@ -398,6 +471,15 @@ static bool store_db(const hs_database_t *db, const char *path);
 static void *bg_main(void *arg)
 {
 	(void)arg;
+	/* below the workers (Linux: a thread's own nice value) */
+	pthread_mutex_lock(&bg_lock);
+	unsigned inc = bg_nice;
+	pthread_mutex_unlock(&bg_lock);
+	id_t tid = (id_t)syscall(SYS_gettid);
+	errno = 0;
+	int cur = getpriority(PRIO_PROCESS, tid);
+	if (inc && !(cur == -1 && errno) && setpriority(PRIO_PROCESS, tid, MIN(cur + (int)inc, 19)) < 0)
+		log_info("prefilter: background compile priority unchanged: %s", strerror(errno));
 	pthread_mutex_lock(&bg_lock);
 	for (;;) {
 		while (!bg_head && !bg_stop)
@@ -410,15 +492,21 @@ static void *bg_main(void *arg)
 			bg_tail = NULL;
 		m->bg = BG_COMPILING;
 		bg_busy++;
-		pthread_mutex_unlock(&bg_lock);
-		char err[256];
-		hs_database_t *db = compile_db(m, err, sizeof(err));
-		if (!db)
-			log_warn("prefilter: %s; a set of %u patterns keeps its quick index", err,
-				 m->npat);
-		if (db && m->store && !store_db(db, m->store))
-			log_info("prefilter cache: cannot write %s: %s", m->store, strerror(errno));
-		pthread_mutex_lock(&bg_lock);
+		/* compiled meanwhile for another matcher (an identical set
+		 * queued before, the engine a reload replaces) */
+		hs_database_t *db = m->keyed ? live_get(m->key, &m->ent) : NULL;
+		if (!db) {
+			pthread_mutex_unlock(&bg_lock);
+			char err[256];
+			db = compile_db(m, err, sizeof(err));
+			if (!db)
+				log_warn("prefilter: %s; a set of %u patterns keeps its quick index",
+					 err, m->npat);
+			if (db && m->store && !store_db(db, m->store))
+				log_info("prefilter cache: cannot write %s: %s", m->store,
+					 strerror(errno));
+			pthread_mutex_lock(&bg_lock);
+		}
 		if (db && !publish(m, db))
 			log_warn("prefilter: out of memory; a set of %u patterns keeps its quick index",
 				 m->npat);
@@ -472,7 +560,7 @@ static void bg_start(void)
 	}
 }
 
-static void bg_queue(struct mpm *m, unsigned threads)
+static void bg_queue(struct mpm *m, unsigned threads, unsigned nice)
 {
 	long ncpu = threads ? (long)threads : sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned want = (unsigned)(ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu);
@@ -483,6 +571,7 @@ static void bg_queue(struct mpm *m, unsigned threads)
 	}
 	if (want > bg_want)
 		bg_want = want;
+	bg_nice = nice; /* the latest load's, for threads started from now */
 	m->bg = BG_QUEUED;
 	m->bg_next = NULL;
 	if (bg_tail)
@@ -541,8 +630,13 @@ void mpm_free(struct mpm *m)
 	v_free(m->rule_off);
 	v_free(m->rules);
 #ifdef HAVE_HYPERSCAN
-	if (m->db)
+	if (m->ent) {
+		pthread_mutex_lock(&bg_lock);
+		live_drop(m->ent);
+		pthread_mutex_unlock(&bg_lock);
+	} else if (m->db) {
 		hs_free_database(m->db);
+	}
 #endif
 	v_free(m);
 }
@@ -580,8 +674,9 @@ uint64_t mpm_memory(const struct mpm *m)
 #define CACHE_TAG "vigil-mpm-2"
 #define CACHE_MAX_FILE (1u << 30)
 
-/* The cache file name: hex SHA-256 of tag, library version and patterns. */
-static bool cache_key(const struct mpm *m, char hex[65])
+/* m->key: the SHA-256 of tag, library version and patterns (the live
+ * databases' key and the cache file's name). */
+static bool set_key(struct mpm *m)
 {
 	size_t n = sizeof(CACHE_TAG) + strlen(hs_version()) + 1;
 	for (uint32_t i = 0; i < m->npat; i++)
@@ -604,12 +699,15 @@ static bool cache_key(const struct mpm *m, char hex[65])
 		memcpy(q, m->nocase[i] ? m->lowers[i] : m->pats[i], l);
 		q += l;
 	}
-	uint8_t d[32];
-	bool ok = digest(DIGEST_SHA256, b, n, d);
+	m->keyed = digest(DIGEST_SHA256, b, n, m->key);
 	v_free(b);
-	for (int i = 0; ok && i < 32; i++)
+	return m->keyed;
+}
+
+static void key_hex(const uint8_t d[32], char hex[65])
+{
+	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	return ok;
 }
 
 /* Reads dir/key.hs into *db; false when absent or unusable. */
@@ -811,9 +909,17 @@ static struct mpm *build(const struct mpm_pattern *p, uint32_t n, struct mpm_cac
 	m->mem += sizeof(*m) + (uint64_t)u * 40 + (uint64_t)n * 4;
 #ifdef HAVE_HYPERSCAN
 	char key[65] = "";
-	bool cached = cache && cache->dir && *cache->dir && u && cache_key(m, key);
 	hs_database_t *db = NULL;
-	if (cached && cache_load(&db, cache, key))
+	if (u && set_key(m)) {
+		pthread_mutex_lock(&bg_lock);
+		db = live_get(m->key, &m->ent);
+		pthread_mutex_unlock(&bg_lock);
+		key_hex(m->key, key);
+	}
+	if (db && cache)
+		cache->shared++;
+	bool cached = cache && cache->dir && *cache->dir && m->keyed;
+	if (!db && cached && cache_load(&db, cache, key))
 		cache->hits++;
 	bool defer = u && !db && cache && cache->defer &&
 		     (u >= DEFER_MIN || __atomic_load_n(&bg_never, __ATOMIC_RELAXED));
@@ -847,7 +953,7 @@ static struct mpm *build(const struct mpm_pattern *p, uint32_t n, struct mpm_cac
 	}
 	v_free(s);
 	if (defer)
-		bg_queue(m, cache->threads); /* complete now: a running thread may take it */
+		bg_queue(m, cache->threads, cache->nice); /* complete now: a running thread may take it */
 	return m;
 #else
 	(void)cache;

@@ -29,6 +29,8 @@ struct mpm_cache {
 	const char *dir;
 	uint32_t compiled; /* databases compiled (with or without a directory) */
 	uint32_t hits;     /* databases read from the cache */
+	uint32_t shared;   /* databases another matcher held already (a reload's
+			    * unchanged sets: nothing read or compiled) */
 	uint32_t stored;   /* compiled and written to it */
 	uint32_t failed;   /* unreadable or unwritable entries (compiled instead) */
 	/* Set by the caller: a database that is neither in the cache nor
@@ -39,6 +41,7 @@ struct mpm_cache {
 	 * rules.  A -T load that makes no scratch compiles nothing. */
 	bool defer;
 	unsigned threads;
+	unsigned nice;     /* the background threads' nice increment (at most 19) */
 	uint32_t deferred; /* databases left to the background */
 };
 

@@ -175,8 +175,10 @@ static int rule_reload(struct control *ct, struct detect_load_stats *st, struct 
 	ct->old = atomic_exchange(&ct->rules->cur, next);
 	ct->old_gen = atomic_fetch_add(&ct->rules->gen, 1) + 1;
 	atomic_fetch_add(&ct->rules->reloads, 1);
-	log_info("rules reloaded: %u loaded, %u skipped, %u invalid in %.2f s", st->loaded,
-		 st->skipped, st->invalid, st->seconds);
+	log_info("rules reloaded: %u loaded, %u skipped, %u invalid in %.2f s; prefilter "
+		 "databases: %u shared with the running rules, %u read from the cache, %u "
+		 "compiled, %u left to the background", st->loaded, st->skipped, st->invalid,
+		 st->seconds, st->mpm_shared, st->mpm_cached, st->mpm_compiled, st->mpm_deferred);
 	return 0;
 }
 

@@ -324,6 +324,8 @@ int main(int argc, char **argv)
 		       st.files == 1 ? "" : "s");
 		printf("prefilter databases: %u compiled, %u read from the cache", st.mpm_compiled,
 		       st.mpm_cached);
+		if (st.mpm_shared)
+			printf(", %u shared with identical sets", st.mpm_shared);
 		if (st.mpm_deferred)
 			printf(", %u left to background compiling (not done by -T; quick index meanwhile)",
 			       st.mpm_deferred);

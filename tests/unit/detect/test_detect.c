@@ -955,6 +955,53 @@ static void test_mpm_case_modes(void **state)
 #undef P
 }
 
+/* Live databases shared by key: a set with the same patterns (other rules,
+ * another order) takes the database a matcher holds instead of compiling
+ * one, keeps it when the first holder goes, and the last frees it. */
+static void test_mpm_shared(void **state)
+{
+	(void)state;
+	if (strcmp(mpm_name(), "hyperscan"))
+		skip();
+	char err[256];
+#define P(s, nc, r) { (const uint8_t *)(s), sizeof(s) - 1, nc, r }
+	const struct mpm_pattern a[] = { P("shared-needle", false, 1), P("Shared-Hay", true, 2) };
+	const struct mpm_pattern b[] = { P("shared-hay", true, 7), P("shared-needle", false, 8) };
+	const struct mpm_pattern other[] = { P("shared-needle", false, 1), P("shared-other", true, 2) };
+#undef P
+	struct mpm_cache c = { 0 };
+	struct mpm *x = mpm_build(a, 2, &c, err, sizeof(err));
+	assert_non_null(x);
+	assert_int_equal(c.compiled, 1);
+	assert_int_equal(c.shared, 0);
+	struct mpm *y = mpm_build(b, 2, &c, err, sizeof(err));
+	assert_non_null(y);
+	assert_int_equal(c.compiled, 1);
+	assert_int_equal(c.shared, 1);
+	struct mpm *o = mpm_build(other, 2, &c, err, sizeof(err));
+	assert_non_null(o);
+	assert_int_equal(c.compiled, 2); /* other patterns: its own */
+	mpm_free(x);
+	/* y keeps the database x compiled, with its own rules */
+	assert_true(mpm_ready(y));
+	assert_int_equal(mpm_hits(y, "a shared-needle"), 1u << 8);
+	assert_int_equal(mpm_hits(y, "SHARED-HAY"), 1u << 7);
+	assert_int_equal(mpm_hits(o, "shared-hay"), 0);
+	struct mpm *z = mpm_build(a, 2, &c, err, sizeof(err));
+	assert_non_null(z);
+	assert_int_equal(c.shared, 2);
+	assert_int_equal(mpm_hits(z, "shared-hay shared-needle"), 1u << 1 | 1u << 2);
+	mpm_free(y);
+	mpm_free(z);
+	mpm_free(o);
+	/* the last holder freed it: compiled again */
+	x = mpm_build(a, 2, &c, err, sizeof(err));
+	assert_non_null(x);
+	assert_int_equal(c.compiled, 3);
+	assert_int_equal(c.shared, 2);
+	mpm_free(x);
+}
+
 /* Deferred compiling: the quick index reports exactly what a database of
  * the same patterns reports (random sets over a small alphabet, so that
  * windows collide), before and after the background database replaces
@@ -1000,16 +1047,18 @@ static void test_mpm_quick_index(void **state)
 			mpm_random_set(&seed, p, bytes, 48, t % 2);
 			struct mpm_cache dc = { .defer = true, .threads = 1 };
 			struct mpm *q = mpm_build(p, 48, &dc, err, sizeof(err));
-			struct mpm *h = mpm_build(p, 48, NULL, err, sizeof(err));
 			assert_non_null(q);
-			assert_non_null(h);
 			if (hs)
 				assert_int_equal(dc.deferred, 1);
+			/* the union's patterns are p's: built before h, which would
+			 * lend it its database (test_mpm_shared) */
 			const struct mpm_pattern *sets[] = { p, p + 20 };
 			uint32_t ns[] = { 28, 28 };
 			struct mpm *uq[2], *uh[2];
 			struct mpm_cache uc = { .defer = true, .threads = 1 };
 			assert_int_equal(mpm_build_union(sets, ns, 2, uq, &uc, err, sizeof(err)), 0);
+			struct mpm *h = mpm_build(p, 48, NULL, err, sizeof(err));
+			assert_non_null(h);
 			assert_int_equal(mpm_build_union(sets, ns, 2, uh, NULL, err, sizeof(err)), 0);
 			if (round == 1 && hs)
 				assert_false(mpm_ready(uq[0]));
@@ -1469,6 +1518,7 @@ int main(void)
 		cmocka_unit_test(test_frame_and_websocket),
 		cmocka_unit_test(test_byte_count_variable),
 		cmocka_unit_test(test_mpm_case_modes),
+		cmocka_unit_test(test_mpm_shared),
 		cmocka_unit_test(test_mpm_quick_index),
 		cmocka_unit_test(test_config_rule),
 	};
