@@ -2333,7 +2333,11 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		/* a negation decides nothing until the protocol is known */
 		uint16_t have[2] = { f ? f->alproto : ALP_UNKNOWN, ALP_UNKNOWN };
 		unsigned nh = 1;
-		if (f && r->alp[i].mode != ALPM_FINAL) {
+		if (f && r->alp[i].mode == ALPM_ORIGINAL) {
+			/* the protocol before a change (STARTTLS, h2c, WebSocket,
+			 * DoH); unknown when there was none */
+			have[0] = f->alproto_orig;
+		} else if (f && r->alp[i].mode != ALPM_FINAL) {
 			/* a direction's: what its first data looked like when that
 			 * differed from the flow's protocol */
 			uint16_t d0 = f->alp_dir[0] && f->alp_dir[0] != 0xff ? f->alp_dir[0] : f->alproto;

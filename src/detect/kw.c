@@ -1720,12 +1720,10 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 			mode = ALPM_DIRECTION;
 		else if (!strcmp(m, "either"))
 			mode = ALPM_EITHER;
-		else if (!strcmp(m, "original")) {
-			snprintf(pc->kw, sizeof(pc->kw), "app-layer-protocol:%.20s,original", a);
-			pc->unsupported = true;
-			FAIL("app-layer-protocol: mode \"original\" (the protocol before a change) is not kept yet");
-		} else {
-			FAIL("app-layer-protocol: unknown mode \"%s\" (final, to_server, to_client, direction, either)", m);
+		else if (!strcmp(m, "original"))
+			mode = ALPM_ORIGINAL;
+		else {
+			FAIL("app-layer-protocol: unknown mode \"%s\" (final, to_server, to_client, direction, either, original)", m);
 		}
 	}
 	bool neg = *a == '!';
@@ -1867,6 +1865,11 @@ static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx 
 static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP, a, pc); }
 static int kw_http_content_type_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_type(r, a, pc); }
 static int kw_http_content_len_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_len(r, a, pc); }
+/* Suricata's older names of the header buffers: sticky buffers too (its
+ * aliases of http.accept ...), not content modifiers */
+#define ALIAS(name_, of_) \
+	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
+	{ return kw_##of_(r, a, pc); }
 static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REFERER, ALP_HTTP, a, pc); }
 static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT, ALP_HTTP, a, pc); }
 static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP, a, pc); }
@@ -2263,6 +2266,15 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 
+ALIAS(http_accept_alias, http_accept)
+ALIAS(http_accept_enc_alias, http_accept_enc)
+ALIAS(http_accept_lang_alias, http_accept_lang)
+ALIAS(http_referer_alias, http_referer)
+ALIAS(http_connection_alias, http_connection)
+ALIAS(http_header_names_alias, http_header_names)
+ALIAS(http_server_alias, http_server)
+ALIAS(http_location_alias, http_location)
+
 /* bodies, tls, ssh, quic, dns sticky buffers */
 #define STICKY(name_, buf_, alp_) \
 	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
@@ -2300,6 +2312,8 @@ static int kw_http2_header(struct rule *r, const char *a, struct parse_ctx *pc) 
 STICKY(file_data, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(file_data_legacy, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
+STICKY(dns_query_name, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
+ALIAS(http_start_alias, http_start)
 STICKY(dns_answer_name, BUF_DNS_ANSWER_NAME, ALP_DNS)
 STICKY(dns_answers_rrname, BUF_DNS_ANSWER_NAME, ALP_DNS)
 STICKY(dns_authorities_rrname, BUF_DNS_AUTH_RRNAME, ALP_DNS)
@@ -3270,6 +3284,12 @@ static int kw_decode_event(struct rule *r, const char *a, struct parse_ctx *pc)
 static int kw_stream_event(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return pkt_event_cond(r, a, "stream-event", "stream.", pc);
+}
+
+/* engine-event: either kind, by the name with its prefix (decoder. or stream.) */
+static int kw_engine_event(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return pkt_event_cond(r, a, "engine-event", "", pc);
 }
 
 static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx *pc)
