@@ -2698,6 +2698,12 @@ static void pkt_buffers(const struct packet *p, struct binst bi[BUF_MAX])
 	case 17:
 		if (p->l4_len >= 8)
 			add_inst(&bi[BUF_UDP_HDR], p->l4, 8);
+		/* ntp.reference_id: NTP has no transaction, one message a
+		 * datagram; bytes 12-15 of a version 3 or 4 header */
+		uint8_t mode;
+		if (p->flow && p->flow->alproto == ALP_NTP && p->payload_len >= 48 &&
+		    ntp_probe(p->payload, p->payload_len, &mode))
+			add_inst(&bi[BUF_NTP_REFERENCE_ID], p->payload + 12, 4);
 		break;
 	case 1:
 	case 58:

@@ -3357,6 +3357,92 @@ static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *p
 	return cert_value(r, a ? low : a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc);
 }
 
+/* ---- NTP ---- */
+
+/* ntp.version, ntp.mode, ntp.stratum: a field of the NTP header, which
+ * vigil does not parse into a transaction (one message per datagram), so
+ * each is a byte_test on the payload of an NTP flow's packet: byte 0 is
+ * LI(2) VN(3) Mode(3), byte 1 the stratum (RFC 5905 7.3).  A comparison
+ * is one byte_test, a range two; the payload list's last match is left
+ * as it was, so relative keywords are not moved by them. */
+static int ntp_field(struct rule *r, const char *arg, const char *kw, uint8_t offset,
+		     uint8_t mask, const char *const *names, size_t nnames, struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[64];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	/* a name in place of the number: !server, client */
+	size_t lead = strspn(t, "!<>=");
+	for (size_t i = 0; i < nnames && t[lead]; i++)
+		if (!strcasecmp(t + lead, names[i]))
+			snprintf(t + lead, sizeof(tmp) - lead, "%zu", i);
+	uint64_t max = mask >> __builtin_ctz(mask);
+	struct numcmp c;
+	if (parse_numcmp(t, &c, max) < 0)
+		FAIL("%s: expected N, !N, <N, >N, <=N, >=N, N-M or N<>M up to %llu%s, not \"%s\"", kw,
+		     (unsigned long long)max, nnames ? " or a mode name" : "", t);
+	/* (op, op2, negate, value) for each byte_test */
+	struct ntp_bt { char op, op2; bool neg; uint64_t v; } bt[2];
+	int n = 1;
+	switch (c.op) {
+	case CMP_EQ: bt[0] = (struct ntp_bt){ '=', 0, false, c.a }; break;
+	case CMP_NE: bt[0] = (struct ntp_bt){ '=', 0, true, c.a }; break;
+	case CMP_LT: bt[0] = (struct ntp_bt){ '<', 0, false, c.a }; break;
+	case CMP_GT: bt[0] = (struct ntp_bt){ '>', 0, false, c.a }; break;
+	case CMP_LE: bt[0] = (struct ntp_bt){ '<', '=', false, c.a }; break;
+	case CMP_GE: bt[0] = (struct ntp_bt){ '>', '=', false, c.a }; break;
+	case CMP_RANGE_EX:
+		bt[0] = (struct ntp_bt){ '>', 0, false, c.a };
+		bt[1] = (struct ntp_bt){ '<', 0, false, c.b };
+		n = 2;
+		break;
+	default:
+		bt[0] = (struct ntp_bt){ '>', '=', false, c.a };
+		bt[1] = (struct ntp_bt){ '<', '=', false, c.b };
+		n = 2;
+		break;
+	}
+	int16_t buf = r->cur_buf, where = r->last_pm_where;
+	int8_t xl = r->cur_xl;
+	struct sm *pm = r->last_pm;
+	r->cur_buf = BUF_PAYLOAD;
+	r->cur_xl = -1;
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		struct sm *sm = add_sm(r, SM_BYTE_TEST, pc);
+		if (!sm) {
+			rc = -1;
+			break;
+		}
+		sm->u.b = (struct sm_byte){ .nbytes = 1, .op = bt[i].op, .op2 = bt[i].op2,
+					    .negate_op = bt[i].neg, .result_var = -1, .bitmask = mask };
+		sm->u.b.value.v = (int64_t)bt[i].v;
+		sm->u.b.value.var = -1;
+		sm->u.b.offset.v = offset;
+		sm->u.b.offset.var = -1;
+	}
+	/* add_sm may have moved the list last_pm points into when it was the
+	 * payload's: only a pointer elsewhere is still good */
+	if (where != BUF_PAYLOAD) {
+		r->last_pm = pm;
+		r->last_pm_where = where;
+	}
+	r->cur_buf = buf;
+	r->cur_xl = xl;
+	if (!rc && !r->alproto)
+		r->alproto = ALP_NTP;
+	return rc;
+}
+
+static const char *const ntp_modes[] = { "reserved", "symmetric_active", "symmetric_passive",
+					 "client", "server", "broadcast", "control", "private" };
+static int kw_ntp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.version", 0, 0x38, NULL, 0, pc); }
+static int kw_ntp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.mode", 0, 0x07, ntp_modes, ARRAY_SIZE(ntp_modes), pc); }
+static int kw_ntp_stratum(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.stratum", 1, 0xff, NULL, 0, pc); }
+static int kw_ntp_reference_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_NTP_REFERENCE_ID, ALP_NTP, a, pc); }
+
 /* ---- SMTP ---- */
 
 static int kw_smtp_helo(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_HELO, ALP_SMTP, a, pc); }

@@ -1159,6 +1159,36 @@ static void test_suricata8_keywords(void **state)
 	assert_int_equal(o->alp[0].p, ALP_SMTP);
 	rule_free(o);
 	assert_null(parse("alert tcp any any -> any any (app-layer-protocol:smtp,originally; sid:1;)"));
+	/* ntp.version, ntp.mode, ntp.stratum on an NTP header: a v4 client
+	 * request (0x23: version 4, mode 3, stratum 0) and a v3 server reply
+	 * (0x1c: version 3, mode 4, stratum 2, reference id LOCL) */
+	uint8_t req[48] = { 0x23, 0, 6, 0xe9 }, rep[48] = { 0x1c, 2, 6, 0xe9, [12] = 'L', 'O', 'C', 'L' };
+	assert_true(pmb("ntp.version:4;", req, sizeof(req)));
+	assert_false(pmb("ntp.version:4;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.version:>=3;", rep, sizeof(rep)));
+	assert_false(pmb("ntp.version:<3;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.version:3-4;", req, sizeof(req)));
+	assert_false(pmb("ntp.version:3<>4;", req, sizeof(req)));
+	assert_true(pmb("ntp.mode:client;", req, sizeof(req)));
+	assert_false(pmb("ntp.mode:client;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.mode:!client;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.mode:4;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.stratum:2;", rep, sizeof(rep)));
+	assert_false(pmb("ntp.stratum:2;", req, sizeof(req)));
+	assert_true(pmb("ntp.stratum:<1;", req, sizeof(req)));
+	/* with content before it, the content stays relative to itself */
+	assert_true(pmb("content:\"LOCL\"; ntp.version:3; isdataat:4,relative;", rep, sizeof(rep)));
+	static const char *const bad_ntp[] = {
+		"alert ntp any any -> any any (ntp.version:8; sid:1;)",
+		"alert ntp any any -> any any (ntp.mode:sideways; sid:1;)",
+		"alert ntp any any -> any any (ntp.stratum:256; sid:1;)",
+		"alert ntp any any -> any any (ntp.stratum; sid:1;)",
+	};
+	REFUSED(bad_ntp);
+	assert_true(in_buf("alert ntp any any -> any any (ntp.reference_id; content:\"LOCL\"; sid:1;)",
+			   BUF_NTP_REFERENCE_ID, "LOCL"));
+	assert_false(in_buf("alert ntp any any -> any any (ntp.reference_id; content:\"LOCL\"; sid:1;)",
+			    BUF_NTP_REFERENCE_ID, "GPS\0"));
 }
 
 static void test_config_rule(void **state)
