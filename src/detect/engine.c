@@ -2337,7 +2337,11 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		/* a negation decides nothing until the protocol is known */
 		uint16_t have[2] = { f ? f->alproto : ALP_UNKNOWN, ALP_UNKNOWN };
 		unsigned nh = 1;
-		if (f && r->alp[i].mode != ALPM_FINAL) {
+		if (f && r->alp[i].mode == ALPM_ORIGINAL) {
+			/* the protocol before a change (STARTTLS, h2c, WebSocket,
+			 * DoH); unknown when there was none */
+			have[0] = f->alproto_orig;
+		} else if (f && r->alp[i].mode != ALPM_FINAL) {
 			/* a direction's: what its first data looked like when that
 			 * differed from the flow's protocol */
 			uint16_t d0 = f->alp_dir[0] && f->alp_dir[0] != 0xff ? f->alp_dir[0] : f->alproto;
@@ -2698,6 +2702,12 @@ static void pkt_buffers(const struct packet *p, struct binst bi[BUF_MAX])
 	case 17:
 		if (p->l4_len >= 8)
 			add_inst(&bi[BUF_UDP_HDR], p->l4, 8);
+		/* ntp.reference_id: NTP has no transaction, one message a
+		 * datagram; bytes 12-15 of a version 3 or 4 header */
+		uint8_t mode;
+		if (p->flow && p->flow->alproto == ALP_NTP && p->payload_len >= 48 &&
+		    ntp_probe(p->payload, p->payload_len, &mode))
+			add_inst(&bi[BUF_NTP_REFERENCE_ID], p->payload + 12, 4);
 		break;
 	case 1:
 	case 58:

@@ -1720,12 +1720,10 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 			mode = ALPM_DIRECTION;
 		else if (!strcmp(m, "either"))
 			mode = ALPM_EITHER;
-		else if (!strcmp(m, "original")) {
-			snprintf(pc->kw, sizeof(pc->kw), "app-layer-protocol:%.20s,original", a);
-			pc->unsupported = true;
-			FAIL("app-layer-protocol: mode \"original\" (the protocol before a change) is not kept yet");
-		} else {
-			FAIL("app-layer-protocol: unknown mode \"%s\" (final, to_server, to_client, direction, either)", m);
+		else if (!strcmp(m, "original"))
+			mode = ALPM_ORIGINAL;
+		else {
+			FAIL("app-layer-protocol: unknown mode \"%s\" (final, to_server, to_client, direction, either, original)", m);
 		}
 	}
 	bool neg = *a == '!';
@@ -1867,6 +1865,11 @@ static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx 
 static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP, a, pc); }
 static int kw_http_content_type_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_type(r, a, pc); }
 static int kw_http_content_len_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_len(r, a, pc); }
+/* Suricata's older names of the header buffers: sticky buffers too (its
+ * aliases of http.accept ...), not content modifiers */
+#define ALIAS(name_, of_) \
+	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
+	{ return kw_##of_(r, a, pc); }
 static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REFERER, ALP_HTTP, a, pc); }
 static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT, ALP_HTTP, a, pc); }
 static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP, a, pc); }
@@ -2263,6 +2266,15 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 
+ALIAS(http_accept_alias, http_accept)
+ALIAS(http_accept_enc_alias, http_accept_enc)
+ALIAS(http_accept_lang_alias, http_accept_lang)
+ALIAS(http_referer_alias, http_referer)
+ALIAS(http_connection_alias, http_connection)
+ALIAS(http_header_names_alias, http_header_names)
+ALIAS(http_server_alias, http_server)
+ALIAS(http_location_alias, http_location)
+
 /* bodies, tls, ssh, quic, dns sticky buffers */
 #define STICKY(name_, buf_, alp_) \
 	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
@@ -2300,6 +2312,8 @@ static int kw_http2_header(struct rule *r, const char *a, struct parse_ctx *pc) 
 STICKY(file_data, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(file_data_legacy, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
+STICKY(dns_query_name, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
+ALIAS(http_start_alias, http_start)
 STICKY(dns_answer_name, BUF_DNS_ANSWER_NAME, ALP_DNS)
 STICKY(dns_answers_rrname, BUF_DNS_ANSWER_NAME, ALP_DNS)
 STICKY(dns_authorities_rrname, BUF_DNS_AUTH_RRNAME, ALP_DNS)
@@ -3272,6 +3286,12 @@ static int kw_stream_event(struct rule *r, const char *a, struct parse_ctx *pc)
 	return pkt_event_cond(r, a, "stream-event", "stream.", pc);
 }
 
+/* engine-event: either kind, by the name with its prefix (decoder. or stream.) */
+static int kw_engine_event(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return pkt_event_cond(r, a, "engine-event", "", pc);
+}
+
 static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "app-layer-event", pc))
@@ -3336,6 +3356,92 @@ static int kw_tls_fingerprint(struct rule *r, const char *a, struct parse_ctx *p
 	low[i] = '\0';
 	return cert_value(r, a ? low : a, BUF_TLS_CERT_FINGERPRINT, "tls.fingerprint", pc);
 }
+
+/* ---- NTP ---- */
+
+/* ntp.version, ntp.mode, ntp.stratum: a field of the NTP header, which
+ * vigil does not parse into a transaction (one message per datagram), so
+ * each is a byte_test on the payload of an NTP flow's packet: byte 0 is
+ * LI(2) VN(3) Mode(3), byte 1 the stratum (RFC 5905 7.3).  A comparison
+ * is one byte_test, a range two; the payload list's last match is left
+ * as it was, so relative keywords are not moved by them. */
+static int ntp_field(struct rule *r, const char *arg, const char *kw, uint8_t offset,
+		     uint8_t mask, const char *const *names, size_t nnames, struct parse_ctx *pc)
+{
+	if (need_arg(arg, kw, pc))
+		return -1;
+	char tmp[64];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	/* a name in place of the number: !server, client */
+	size_t lead = strspn(t, "!<>=");
+	for (size_t i = 0; i < nnames && t[lead]; i++)
+		if (!strcasecmp(t + lead, names[i]))
+			snprintf(t + lead, sizeof(tmp) - lead, "%zu", i);
+	uint64_t max = mask >> __builtin_ctz(mask);
+	struct numcmp c;
+	if (parse_numcmp(t, &c, max) < 0)
+		FAIL("%s: expected N, !N, <N, >N, <=N, >=N, N-M or N<>M up to %llu%s, not \"%s\"", kw,
+		     (unsigned long long)max, nnames ? " or a mode name" : "", t);
+	/* (op, op2, negate, value) for each byte_test */
+	struct ntp_bt { char op, op2; bool neg; uint64_t v; } bt[2];
+	int n = 1;
+	switch (c.op) {
+	case CMP_EQ: bt[0] = (struct ntp_bt){ '=', 0, false, c.a }; break;
+	case CMP_NE: bt[0] = (struct ntp_bt){ '=', 0, true, c.a }; break;
+	case CMP_LT: bt[0] = (struct ntp_bt){ '<', 0, false, c.a }; break;
+	case CMP_GT: bt[0] = (struct ntp_bt){ '>', 0, false, c.a }; break;
+	case CMP_LE: bt[0] = (struct ntp_bt){ '<', '=', false, c.a }; break;
+	case CMP_GE: bt[0] = (struct ntp_bt){ '>', '=', false, c.a }; break;
+	case CMP_RANGE_EX:
+		bt[0] = (struct ntp_bt){ '>', 0, false, c.a };
+		bt[1] = (struct ntp_bt){ '<', 0, false, c.b };
+		n = 2;
+		break;
+	default:
+		bt[0] = (struct ntp_bt){ '>', '=', false, c.a };
+		bt[1] = (struct ntp_bt){ '<', '=', false, c.b };
+		n = 2;
+		break;
+	}
+	int16_t buf = r->cur_buf, where = r->last_pm_where;
+	int8_t xl = r->cur_xl;
+	struct sm *pm = r->last_pm;
+	r->cur_buf = BUF_PAYLOAD;
+	r->cur_xl = -1;
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++) {
+		struct sm *sm = add_sm(r, SM_BYTE_TEST, pc);
+		if (!sm) {
+			rc = -1;
+			break;
+		}
+		sm->u.b = (struct sm_byte){ .nbytes = 1, .op = bt[i].op, .op2 = bt[i].op2,
+					    .negate_op = bt[i].neg, .result_var = -1, .bitmask = mask };
+		sm->u.b.value.v = (int64_t)bt[i].v;
+		sm->u.b.value.var = -1;
+		sm->u.b.offset.v = offset;
+		sm->u.b.offset.var = -1;
+	}
+	/* add_sm may have moved the list last_pm points into when it was the
+	 * payload's: only a pointer elsewhere is still good */
+	if (where != BUF_PAYLOAD) {
+		r->last_pm = pm;
+		r->last_pm_where = where;
+	}
+	r->cur_buf = buf;
+	r->cur_xl = xl;
+	if (!rc && !r->alproto)
+		r->alproto = ALP_NTP;
+	return rc;
+}
+
+static const char *const ntp_modes[] = { "reserved", "symmetric_active", "symmetric_passive",
+					 "client", "server", "broadcast", "control", "private" };
+static int kw_ntp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.version", 0, 0x38, NULL, 0, pc); }
+static int kw_ntp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.mode", 0, 0x07, ntp_modes, ARRAY_SIZE(ntp_modes), pc); }
+static int kw_ntp_stratum(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.stratum", 1, 0xff, NULL, 0, pc); }
+static int kw_ntp_reference_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_NTP_REFERENCE_ID, ALP_NTP, a, pc); }
 
 /* ---- SMTP ---- */
 

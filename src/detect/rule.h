@@ -241,7 +241,7 @@ enum rule_flow_flags {
 enum { SS_SERVER = 1, SS_CLIENT, SS_BOTH, SS_EITHER };
 /* app-layer-protocol:PROTO,MODE (Suricata 8): the flow's protocol (final,
  * the default), each direction's, the packet's direction's, either's */
-enum { ALPM_FINAL, ALPM_TO_SERVER, ALPM_TO_CLIENT, ALPM_DIRECTION, ALPM_EITHER };
+enum { ALPM_FINAL, ALPM_TO_SERVER, ALPM_TO_CLIENT, ALPM_DIRECTION, ALPM_EITHER, ALPM_ORIGINAL };
 enum { VLAN_LAST = -1, VLAN_ANY = -2, VLAN_ALL = -3 };
 enum { FC_TOSERVER = 1, FC_TOCLIENT, FC_EITHER };
 

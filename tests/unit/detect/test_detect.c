@@ -1126,6 +1126,120 @@ static void test_byte_count_variable(void **state)
 
 /* config rules: "config: logging disable, type tx, scope tx" and nothing
  * else; the keyword only in a config rule. */
+/* Suricata 8 keywords added for the keyword gap (tests/rules/
+ * suricata8-keywords.txt): the older header buffer names are sticky buffers
+ * of the same buffer, engine-event takes a full event name, and
+ * app-layer-protocol has the mode "original". */
+static bool in_buf(const char *rule, enum buffer_id b, const char *data)
+{
+	struct rule *r = parse(rule);
+	if (!r)
+		fail_msg("rule did not parse: %s: %s", rule, pc.err);
+	if (!rule_list(r, b))
+		fail_msg("no list in buffer %d: %s", (int)b, rule);
+	assert_null(rule_list(r, BUF_PAYLOAD));
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.buf = guard_copy(data, strlen(data));
+	st.len = (uint32_t)strlen(data);
+	st.budget = 3000;
+	bool ok = payload_inspect(rule_list(r, b), &st);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+	return ok;
+}
+
+static void test_suricata8_keywords(void **state)
+{
+	(void)state;
+	static const struct { const char *kw; enum buffer_id b; const char *yes, *no; } alias[] = {
+		{ "http_accept", BUF_HTTP_ACCEPT, "text/html,*/*", "image/png" },
+		{ "http_accept_enc", BUF_HTTP_ACCEPT_ENC, "gzip, deflate", "identity" },
+		{ "http_accept_lang", BUF_HTTP_ACCEPT_LANG, "en-US,en", "de-DE" },
+		{ "http_referer", BUF_HTTP_REFERER, "http://a.example/", "http://b.test/" },
+		{ "http_connection", BUF_HTTP_CONNECTION, "keep-alive", "close" },
+		{ "http_start", BUF_HTTP_START, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", "POST / HTTP/1.0\r\n\r\n" },
+		{ "http_header_names", BUF_HTTP_HEADER_NAMES, "\r\nHost\r\nUser-Agent\r\n\r\n", "\r\nHost\r\n\r\n" },
+		{ "http_server", BUF_HTTP_SERVER, "nginx/1.22", "Apache" },
+		{ "http_location", BUF_HTTP_LOCATION, "https://a.example/login", "/index.html" },
+		{ "dns.query.name", BUF_DNS_QUERIES_RRNAME, "www.example.com", "www.example.org" },
+	};
+	static const char *const want[] = { "html", "gzip", "en-US", "a.example", "keep-alive", "GET /",
+					     "User-Agent", "nginx", "a.example/login", "example.com" };
+	for (size_t i = 0; i < sizeof(alias) / sizeof(alias[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "alert tcp any any -> any any (%s; content:\"%s\"; sid:1;)",
+			 alias[i].kw, want[i]);
+		if (!in_buf(text, alias[i].b, alias[i].yes))
+			fail_msg("%s: no match in \"%s\"", alias[i].kw, alias[i].yes);
+		if (in_buf(text, alias[i].b, alias[i].no))
+			fail_msg("%s: matched \"%s\"", alias[i].kw, alias[i].no);
+		struct rule *r = parse(text);
+		assert_non_null(r);
+		assert_int_equal(r->alproto, alias[i].b == BUF_DNS_QUERIES_RRNAME ? ALP_DNS : ALP_HTTP);
+		rule_free(r);
+	}
+	/* engine-event: the same event as decode-event / stream-event name */
+	struct rule *a = parse("alert ip any any -> any any (engine-event:decoder.ipv4.trunc_pkt; sid:1;)");
+	struct rule *b = parse("alert ip any any -> any any (decode-event:ipv4.trunc_pkt; sid:1;)");
+	struct rule *c = parse("alert tcp any any -> any any (engine-event:stream.pkt_retransmission; sid:1;)");
+	struct rule *d = parse("alert tcp any any -> any any (stream-event:pkt_retransmission; sid:1;)");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_non_null(d);
+	assert_int_equal(a->npev, 1);
+	assert_int_equal(a->pev[0], b->pev[0]);
+	assert_int_equal(c->pev[0], d->pev[0]);
+	assert_int_not_equal(a->pev[0], c->pev[0]);
+	rule_free(a);
+	rule_free(b);
+	rule_free(c);
+	rule_free(d);
+	/* without its prefix the name is no event */
+	assert_null(parse("alert ip any any -> any any (engine-event:ipv4.trunc_pkt; sid:1;)"));
+	assert_true(pc.err[0]);
+	/* app-layer-protocol:PROTO,original */
+	struct rule *o = parse("alert tcp any any -> any any (app-layer-protocol:smtp,original; sid:1;)");
+	if (!o)
+		fail_msg("original refused: %s", pc.err);
+	assert_int_equal(o->nalp, 1);
+	assert_int_equal(o->alp[0].mode, ALPM_ORIGINAL);
+	assert_int_equal(o->alp[0].p, ALP_SMTP);
+	rule_free(o);
+	assert_null(parse("alert tcp any any -> any any (app-layer-protocol:smtp,originally; sid:1;)"));
+	/* ntp.version, ntp.mode, ntp.stratum on an NTP header: a v4 client
+	 * request (0x23: version 4, mode 3, stratum 0) and a v3 server reply
+	 * (0x1c: version 3, mode 4, stratum 2, reference id LOCL) */
+	uint8_t req[48] = { 0x23, 0, 6, 0xe9 }, rep[48] = { 0x1c, 2, 6, 0xe9, [12] = 'L', 'O', 'C', 'L' };
+	assert_true(pmb("ntp.version:4;", req, sizeof(req)));
+	assert_false(pmb("ntp.version:4;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.version:>=3;", rep, sizeof(rep)));
+	assert_false(pmb("ntp.version:<3;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.version:3-4;", req, sizeof(req)));
+	assert_false(pmb("ntp.version:3<>4;", req, sizeof(req)));
+	assert_true(pmb("ntp.mode:client;", req, sizeof(req)));
+	assert_false(pmb("ntp.mode:client;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.mode:!client;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.mode:4;", rep, sizeof(rep)));
+	assert_true(pmb("ntp.stratum:2;", rep, sizeof(rep)));
+	assert_false(pmb("ntp.stratum:2;", req, sizeof(req)));
+	assert_true(pmb("ntp.stratum:<1;", req, sizeof(req)));
+	/* with content before it, the content stays relative to itself */
+	assert_true(pmb("content:\"LOCL\"; ntp.version:3; isdataat:4,relative;", rep, sizeof(rep)));
+	static const char *const bad_ntp[] = {
+		"alert ntp any any -> any any (ntp.version:8; sid:1;)",
+		"alert ntp any any -> any any (ntp.mode:sideways; sid:1;)",
+		"alert ntp any any -> any any (ntp.stratum:256; sid:1;)",
+		"alert ntp any any -> any any (ntp.stratum; sid:1;)",
+	};
+	REFUSED(bad_ntp);
+	assert_true(in_buf("alert ntp any any -> any any (ntp.reference_id; content:\"LOCL\"; sid:1;)",
+			   BUF_NTP_REFERENCE_ID, "LOCL"));
+	assert_false(in_buf("alert ntp any any -> any any (ntp.reference_id; content:\"LOCL\"; sid:1;)",
+			    BUF_NTP_REFERENCE_ID, "GPS\0"));
+}
+
 static void test_config_rule(void **state)
 {
 	(void)state;
@@ -1521,6 +1635,7 @@ int main(void)
 		cmocka_unit_test(test_mpm_shared),
 		cmocka_unit_test(test_mpm_quick_index),
 		cmocka_unit_test(test_config_rule),
+		cmocka_unit_test(test_suricata8_keywords),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
