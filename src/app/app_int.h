@@ -170,7 +170,9 @@ struct dce_state {
 /* One connection-oriented PDU, whole: its bind, request or response
  * joins (or starts) the transaction of its call id; smb: read in an SMB
  * pipe (a response's stub starts after its own 8-byte header). */
-void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb);
+/* Returns the call it joined (valid until the next PDU of that state on a
+ * later packet), NULL when none (not read, or no slot). */
+struct dce_tx *dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb);
 void dce_state_clear(struct app_ctx *a, struct dce_state *s);
 /* DCE/RPC over TCP: PDUs cut by their fragment length */
 struct dcerpc_state {
