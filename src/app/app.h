@@ -433,6 +433,11 @@ struct app_frame {
 	uint32_t len;
 	uint8_t type, dir;        /* enum app_frame_type; 0 to server */
 	uint32_t missing;         /* bytes of it lost in a gap, after those (its length: len + missing) */
+	/* for the eve frame record: Suricata's id (per flow and direction,
+	 * from 1), where it starts in its direction's stream (TCP: gaps
+	 * counted; off_set false when not known) and its transaction */
+	uint64_t id, off, tx_id;
+	bool off_set, tx_set;
 };
 #define APP_FRAMES_PER_PKT 64
 #define APP_FRAME_BYTES (256 * 1024) /* frame bytes a packet may show */
@@ -1112,6 +1117,11 @@ struct app_ctx {
 	struct memcap ftp_mc;     /* FTP connections' state (ftp.memuse, ftp.memcap) */
 	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
 	struct flow *cur;         /* the flow being parsed (its transaction count) */
+	/* the stream bytes being delivered (app_stream_data) and the offset
+	 * of the first in their direction's stream, for frames' offsets */
+	const uint8_t *dl_p;
+	uint32_t dl_len;
+	uint64_t dl_off;
 	uint64_t sim_err_at[2];   /* testing: a parser error at stream offset N-1 (0: off) */
 };
 

@@ -1314,26 +1314,27 @@ static void cut_frames(struct app_ctx *a, struct smb_dir *dd, int dir)
 {
 	const uint8_t *d = dd->cut_buf;
 	uint32_t n = dd->cut_len, miss = dd->cut_miss;
-	if (app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->cut_nb, 4, d, n))
+	uint64_t o = dd->cut_off;
+	if (app_frame_add_at(a, FR_SMB_NBSS_PDU, dir, o, dd->cut_nb, 4, d, n))
 		app_frame_missing(a, miss);
-	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->cut_nb, 4, NULL, 0);
-	if (app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0))
+	app_frame_add_at(a, FR_SMB_NBSS_HDR, dir, o, dd->cut_nb, 4, NULL, 0);
+	if (app_frame_add_at(a, FR_SMB_NBSS_DATA, dir, o + 4, d, n, NULL, 0))
 		app_frame_missing(a, miss);
 	struct cursor c;
 	cur_init(&c, d, n);
 	cur_skip(&c, 20);
 	uint32_t next = cur_le32(&c);
 	if (n >= SMB2_HDR && !c.err && !next && !memcmp(d, "\xfeSMB", 4)) {
-		if (app_frame_add(a, FR_SMB_SMB2_PDU, dir, d, n, NULL, 0))
+		if (app_frame_add_at(a, FR_SMB_SMB2_PDU, dir, o + 4, d, n, NULL, 0))
 			app_frame_missing(a, miss);
-		app_frame_add(a, FR_SMB_SMB2_HDR, dir, d, SMB2_HDR, NULL, 0);
-		if (app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + SMB2_HDR, n - SMB2_HDR, NULL, 0))
+		app_frame_add_at(a, FR_SMB_SMB2_HDR, dir, o + 4, d, SMB2_HDR, NULL, 0);
+		if (app_frame_add_at(a, FR_SMB_SMB2_DATA, dir, o + 4 + SMB2_HDR, d + SMB2_HDR, n - SMB2_HDR, NULL, 0))
 			app_frame_missing(a, miss);
 	} else if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
-		if (app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0))
+		if (app_frame_add_at(a, FR_SMB_SMB1_PDU, dir, o + 4, d, n, NULL, 0))
 			app_frame_missing(a, miss);
-		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
-		if (app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0))
+		app_frame_add_at(a, FR_SMB_SMB1_HDR, dir, o + 4, d, SMB1_HDR, NULL, 0);
+		if (app_frame_add_at(a, FR_SMB_SMB1_DATA, dir, o + 4 + SMB1_HDR, d + SMB1_HDR, n - SMB1_HDR, NULL, 0))
 			app_frame_missing(a, miss);
 	}
 }
@@ -1379,17 +1380,18 @@ void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 static void record_frames(struct app_ctx *a, const struct smb_dir *dd, int dir, const uint8_t *d,
 			  uint32_t n)
 {
-	app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->nb, 4, d, n);
-	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->nb, 4, NULL, 0);
-	app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0);
+	uint64_t o = dd->rec_off;
+	app_frame_add_at(a, FR_SMB_NBSS_PDU, dir, o, dd->nb, 4, d, n);
+	app_frame_add_at(a, FR_SMB_NBSS_HDR, dir, o, dd->nb, 4, NULL, 0);
+	app_frame_add_at(a, FR_SMB_NBSS_DATA, dir, o + 4, d, n, NULL, 0);
 	if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
-		app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB1_PDU, dir, o + 4, d, n, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB1_HDR, dir, o + 4, d, SMB1_HDR, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB1_DATA, dir, o + 4 + SMB1_HDR, d + SMB1_HDR, n - SMB1_HDR, NULL, 0);
 	} else if (n >= 52 && !memcmp(d, "\xfdSMB", 4)) {
-		app_frame_add(a, FR_SMB_SMB3_PDU, dir, d, n, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB3_HDR, dir, d, 52, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB3_DATA, dir, d + 52, n - 52, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB3_PDU, dir, o + 4, d, n, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB3_HDR, dir, o + 4, d, 52, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB3_DATA, dir, o + 4 + 52, d + 52, n - 52, NULL, 0);
 	} else if (!memcmp(d, "\xfeSMB", MIN(n, 4u))) {
 		/* each message of a compound: up to its NextCommand */
 		uint32_t off = 0;
@@ -1403,9 +1405,9 @@ static void record_frames(struct app_ctx *a, const struct smb_dir *dd, int dir, 
 			uint32_t len = next && next <= n - off ? next : n - off;
 			if (len < SMB2_HDR)
 				break;
-			app_frame_add(a, FR_SMB_SMB2_PDU, dir, d + off, len, NULL, 0);
-			app_frame_add(a, FR_SMB_SMB2_HDR, dir, d + off, SMB2_HDR, NULL, 0);
-			app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + off + SMB2_HDR, len - SMB2_HDR, NULL, 0);
+			app_frame_add_at(a, FR_SMB_SMB2_PDU, dir, o + 4 + off, d + off, len, NULL, 0);
+			app_frame_add_at(a, FR_SMB_SMB2_HDR, dir, o + 4 + off, d + off, SMB2_HDR, NULL, 0);
+			app_frame_add_at(a, FR_SMB_SMB2_DATA, dir, o + 4 + off + SMB2_HDR, d + off + SMB2_HDR, len - SMB2_HDR, NULL, 0);
 			if (!next || next > n - off - SMB2_HDR)
 				break;
 			off += next;
@@ -1441,6 +1443,14 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 	}
 	if (dd->cut_buf && dd->cut_seq != a->pkt_seq)
 		cut_show(a, s, dir); /* the frames a gap cut, first on the next packet */
+	/* the stream offset of d: where the delivery says when d is in it
+	 * (after a hole too), else counted here (bytes replayed after
+	 * detection) */
+	if (a->dl_p && d >= a->dl_p && d < a->dl_p + a->dl_len)
+		dd->off = a->dl_off + (uint64_t)(d - a->dl_p);
+	const uint8_t *d0 = d;
+	uint64_t off0 = dd->off;
+	dd->off += n;
 	if (dd->resync) {
 		/* after a hole: the next NetBIOS session message that carries an
 		 * SMB header, whole in this delivery's view, starts the reading */
@@ -1456,6 +1466,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 	}
 	while (n) {
 		if (dd->nb_len < 4) {
+			if (!dd->nb_len)
+				dd->rec_off = off0 + (uint64_t)(d - d0);
 			dd->nb[dd->nb_len++] = *d++;
 			n--;
 			if (dd->nb_len == 4) {
@@ -1552,6 +1564,7 @@ void smb_gap(struct app_ctx *a, struct smb_state *s, int dir)
 		dd->cut_len = dd->len;
 		dd->cut_miss = dd->rec_len - dd->len;
 		dd->cut_seq = a->pkt_seq;
+		dd->cut_off = dd->rec_off;
 		memcpy(dd->cut_nb, dd->nb, 4);
 		dd->buf = NULL;
 		dd->cap = 0;
