@@ -842,7 +842,10 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 	if (fr) {
 		jb_open_object(jb, "frame");
 		jb_str(jb, "type", app_frame_name(fr->type));
+		jb_u64(jb, "id", fr->id);
 		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
+		if (p->flow && p->flow->key.proto == 6 && fr->off_set)
+			jb_u64(jb, "stream_offset", fr->off);
 		jb_u64(jb, "length", (uint64_t)fr->len + fr->missing);
 		jb_bool(jb, "complete", !fr->missing);
 		b64_field(jb, "payload", fr->p, fr->len);
