@@ -2161,7 +2161,16 @@ void app_stream_data(struct app_ctx *a, struct flow *f, int dir, const uint8_t *
 		     uint32_t len, unsigned flags)
 {
 	a->cur = f;
+	/* frames find their stream offset from here (a hole counts) */
+	a->dl_p = data;
+	a->dl_len = data ? len : 0;
+	struct app_flow *af = f->app;
+	a->dl_off = af ? af->stream_off[dir & 1] : 0;
 	app_stream_data_in(a, f, dir, data, len, flags);
+	if ((af = f->app))
+		af->stream_off[dir & 1] = a->dl_off + len;
+	a->dl_p = NULL;
+	a->dl_len = 0;
 	a->cur = NULL;
 }
 

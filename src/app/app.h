@@ -283,6 +283,7 @@ struct ldap_tx {
 #define SMB_STR_MAX 256
 #define SMB_SHORT_MAX 64
 #define SMB_DIALECTS_MAX 16       /* dialects of an SMB1 negotiate kept */
+struct dce_state;
 struct smb_tx {
 	uint64_t id;              /* Suricata's smb.id: 1 for the flow's first */
 	uint64_t msg_id;          /* SMB2 MessageId; SMB1 cmd << 32 | pid << 16 | mid */
@@ -296,6 +297,9 @@ struct smb_tx {
 	bool share_set, is_pipe;  /* a tree connect: share[] is its path */
 	bool create, delete_on_close, fuid_set, guid_set;
 	uint32_t disposition;
+	/* a create's response: the file's times (Unix seconds: created,
+	 * accessed, modified, changed) and size */
+	uint64_t ftime[4], fsize;
 	uint16_t dialect2;        /* SMB2 dialect of the flow (0 none) */
 	char dialect1[SMB_SHORT_MAX]; /* SMB1 dialect of the flow */
 	char filename[SMB_STR_MAX], share[SMB_STR_MAX];
@@ -316,6 +320,18 @@ struct smb_tx {
 	 * shown then (smb.share: not known to be a pipe yet), once */
 	bool early;
 	uint64_t req_seq;         /* the packet its request came on */
+	/* a DCE/RPC call on a named pipe (a WRITE and its READ, an IOCTL
+	 * transceive): its smb.dcerpc object; dce_st: the pipe's bound
+	 * interfaces (the flow's state, read when the record is written) */
+	struct smb_dce {
+		bool set, req_set, res_set;
+		uint8_t req_cmd, res_cmd;
+		uint16_t opnum, ctxid;
+		uint16_t frag[2];
+		uint32_t call_id;
+		uint64_t stub_size[2];
+	} dce;
+	const struct dce_state *dce_st;
 };
 #define APP_SMB_PER_PKT 6
 /* The fields of the "smb" object. */
@@ -353,6 +369,9 @@ struct dce_tx {
 /* The fields of the "dcerpc" object. */
 struct jbuf;
 void dce_log_fields(struct jbuf *jb, const struct dce_tx *t);
+/* The "dcerpc" object of an smb record (Suricata's SMB logger: opnum
+ * outside req, a bind's interfaces with ack_result and ack_reason). */
+void dce_smb_log_fields(struct jbuf *jb, const struct smb_tx *t);
 
 /* RFB (rfb.c): the handshake, one transaction */
 struct rfb_version {
@@ -414,6 +433,11 @@ struct app_frame {
 	uint32_t len;
 	uint8_t type, dir;        /* enum app_frame_type; 0 to server */
 	uint32_t missing;         /* bytes of it lost in a gap, after those (its length: len + missing) */
+	/* for the eve frame record: Suricata's id (per flow and direction,
+	 * from 1), where it starts in its direction's stream (TCP: gaps
+	 * counted; off_set false when not known) and its transaction */
+	uint64_t id, off, tx_id;
+	bool off_set, tx_set;
 };
 #define APP_FRAMES_PER_PKT 64
 #define APP_FRAME_BYTES (256 * 1024) /* frame bytes a packet may show */
@@ -1093,6 +1117,11 @@ struct app_ctx {
 	struct memcap ftp_mc;     /* FTP connections' state (ftp.memuse, ftp.memcap) */
 	struct app_file file[APP_FILES_PER_PKT]; /* tx.files point here */
 	struct flow *cur;         /* the flow being parsed (its transaction count) */
+	/* the stream bytes being delivered (app_stream_data) and the offset
+	 * of the first in their direction's stream, for frames' offsets */
+	const uint8_t *dl_p;
+	uint32_t dl_len;
+	uint64_t dl_off;
 	uint64_t sim_err_at[2];   /* testing: a parser error at stream offset N-1 (0: off) */
 };
 

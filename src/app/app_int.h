@@ -170,7 +170,9 @@ struct dce_state {
 /* One connection-oriented PDU, whole: its bind, request or response
  * joins (or starts) the transaction of its call id; smb: read in an SMB
  * pipe (a response's stub starts after its own 8-byte header). */
-void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb);
+/* Returns the call it joined (valid until the next PDU of that state on a
+ * later packet), NULL when none (not read, or no slot). */
+struct dce_tx *dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb);
 void dce_state_clear(struct app_ctx *a, struct dce_state *s);
 /* DCE/RPC over TCP: PDUs cut by their fragment length */
 struct dcerpc_state {
@@ -212,6 +214,7 @@ struct smb_dir {
 	uint8_t *cut_buf;
 	uint32_t cut_len, cut_cap, cut_miss;
 	uint64_t cut_seq;         /* the packet that found the gap */
+	uint64_t cut_off;         /* its stream offset */
 	uint8_t cut_nb[4];
 	bool session_msg;         /* the record is an NBSS session message */
 	uint32_t rec_len, got;    /* the record's length, bytes of it seen */
@@ -221,6 +224,8 @@ struct smb_dir {
 	bool resync;              /* after a hole: looking for the next record */
 	int file;                 /* a READ/WRITE's data streaming into files[file], or -1 */
 	uint64_t data_skip, data_left, data_off;
+	uint64_t off;             /* stream offset of the next byte read */
+	uint64_t rec_off;         /* ... of the record's NBSS header (its frames') */
 };
 struct smb_state {
 	struct smb_dir dir[2];
@@ -782,6 +787,13 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 bool app_frame_append(struct app_ctx *a, const uint8_t *p, uint32_t n);
 /* The frame added last lacks its last n bytes (lost in a gap). */
 void app_frame_missing(struct app_ctx *a, uint32_t n);
+/* app_frame_add of a frame starting at stream offset off of its
+ * direction (one that app_frame_add cannot tell from where p1 or p2 lie
+ * in the bytes delivered: a frame gathered in a parser's buffer). */
+bool app_frame_add_at(struct app_ctx *a, int type, int dir, uint64_t off, const uint8_t *p1,
+		      uint32_t n1, const uint8_t *p2, uint32_t n2);
+/* The frame added last belongs to transaction tx_id (its eve tx_id). */
+void app_frame_tx(struct app_ctx *a, uint64_t tx_id);
 /* No frames: a new packet (app_tx_reset). */
 void app_frames_reset(struct app_ctx *a);
 /* HTTP/2 (http2.c) */
@@ -898,6 +910,8 @@ struct app_flow {
 	struct dcerpc_state *dcerpc;
 	struct btdht_state *btdht;
 	struct imap_state *imap;
+	uint64_t stream_off[2];   /* stream bytes delivered (gaps too), per direction */
+	uint64_t frame_id[2];     /* the last frame id given, per direction */
 };
 
 /* app_layer.flow.* / app_layer.tx.* (Suricata's names: a protocol that

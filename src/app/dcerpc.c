@@ -243,7 +243,7 @@ static void after_gap(struct app_ctx *a, struct dce_state *s, int dir)
 
 /* ---- connection-oriented PDUs ---- */
 
-void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb)
+struct dce_tx *dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t n, bool smb)
 {
 	struct cursor c;
 	cur_init(&c, d, n);
@@ -257,13 +257,13 @@ void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t 
 	cur_skip(&c, 2);              /* auth length */
 	uint32_t call_id = cur_le32(&c);
 	if (c.err || ver != 5 || !(drep & 0x10))
-		return; /* (big-endian DCE/RPC is not read) */
+		return NULL; /* (big-endian DCE/RPC is not read) */
 	if (frag_len >= DCE_HDR && frag_len < n)
 		n = frag_len;
 	if (!smb)
 		a->tx.alproto = ALP_DCERPC;
 	bool last = !(flags & (PFC_FIRST_FRAG | PFC_LAST_FRAG)) || (flags & PFC_LAST_FRAG);
-	struct dce_tx *t;
+	struct dce_tx *t = NULL;
 	switch (type) {
 	case DCE_BIND:
 	case DCE_ALTER: {
@@ -310,7 +310,7 @@ void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t 
 		cur_skip(&c, 3);
 		for (unsigned i = 0; i < nres && !c.err; i++) {
 			uint16_t res = cur_le16(&c);
-			cur_skip(&c, 22);
+			cur_skip(&c, 22);     /* reason, transfer syntax */
 			if (!c.err && s->bound + i < s->nctx) {
 				struct dce_ctx *x = &s->ctx[s->bound + i];
 				x->acked = true;
@@ -337,7 +337,8 @@ void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t 
 		t->ctxid = ctx;
 		t->opnum = op;
 		t->minor = minor;
-		t->frag[0] = 1;
+		/* in a pipe Suricata counts the fragments, over TCP it says 1 */
+		t->frag[0] = smb ? (uint16_t)(t->frag[0] + 1) : 1;
 		stub_add(a, t, 0, c.p, cur_left(&c));
 		if (last) {
 			t->req_done = true;
@@ -351,7 +352,7 @@ void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t 
 		if (c.err || !(t = tx_get(a, s, call_id, type, false)))
 			break;
 		t->resp_cmd = type;
-		t->frag[1] = 1;
+		t->frag[1] = smb ? (uint16_t)(t->frag[1] + 1) : 1;
 		if (!t->frag[0])
 			t->minor = minor;
 		stub_add(a, t, 1, c.p, cur_left(&c));
@@ -364,6 +365,7 @@ void dce_pdu(struct app_ctx *a, struct dce_state *s, const uint8_t *d, uint64_t 
 		break;
 	}
 	flush(a, s);
+	return t;
 }
 
 /* ---- over TCP ---- */
@@ -644,4 +646,60 @@ void dce_log_fields(struct jbuf *jb, const struct dce_tx *t)
 		snprintf(v, sizeof(v), "5.%u", t->minor);
 		jb_str(jb, "rpc_version", v);
 	}
+}
+
+/* The smb record's "dcerpc" object, in the order of Suricata's SMB
+ * logger: a request's opnum beside, not inside, "req"; its interfaces
+ * those of its context id; a bind's every interface of the last bind,
+ * with the ack's result (and a reason of 0) once acked. */
+void dce_smb_log_fields(struct jbuf *jb, const struct smb_tx *st)
+{
+	const struct smb_dce *d = &st->dce;
+	const struct dce_state *s = st->dce_st;
+	if (d->req_set)
+		type_str(jb, "request", d->req_cmd);
+	else
+		jb_str(jb, "request", "REQUEST_LOST");
+	if (d->res_set)
+		type_str(jb, "response", d->res_cmd);
+	else
+		jb_str(jb, "response", "UNREPLIED");
+	if (d->req_set && (d->req_cmd == DCE_REQUEST || d->req_cmd == DCE_BIND)) {
+		bool req = d->req_cmd == DCE_REQUEST, open = false;
+		if (req) {
+			jb_u64(jb, "opnum", d->opnum);
+			jb_open_object(jb, "req");
+			jb_u64(jb, "frag_cnt", d->frag[0]);
+			jb_u64(jb, "stub_data_size", d->stub_size[0]);
+			jb_close(jb);
+		}
+		for (unsigned i = s ? (req ? 0 : s->bound) : 0; s && i < s->nctx; i++) {
+			const struct dce_ctx *x = &s->ctx[i];
+			if (req && x->id != d->ctxid)
+				continue;
+			if (!open)
+				jb_open_array(jb, "interfaces");
+			open = true;
+			jb_open_object(jb, NULL);
+			uuid_str(jb, "uuid", x->uuid);
+			char v[16];
+			snprintf(v, sizeof(v), "%u.%u", x->ver, x->minor);
+			jb_str(jb, "version", v);
+			if (!req && x->acked) {
+				jb_u64(jb, "ack_result", x->result);
+				/* Suricata's bind ack parser keeps no reason: 0 */
+				jb_u64(jb, "ack_reason", 0);
+			}
+			jb_close(jb);
+		}
+		if (open)
+			jb_close(jb);
+	}
+	if (d->res_set && d->res_cmd == DCE_RESPONSE) {
+		jb_open_object(jb, "res");
+		jb_u64(jb, "frag_cnt", d->frag[1]);
+		jb_u64(jb, "stub_data_size", d->stub_size[1]);
+		jb_close(jb);
+	}
+	jb_u64(jb, "call_id", d->call_id);
 }

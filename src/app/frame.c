@@ -59,7 +59,44 @@ bool app_frame_add(struct app_ctx *a, int type, int dir, const uint8_t *p1, uint
 	fr->type = (uint8_t)type;
 	fr->dir = (uint8_t)(dir & 1);
 	fr->missing = 0;
+	fr->tx_set = false;
+	fr->tx_id = 0;
+	/* its id: the flow's next in that direction (Suricata numbers each
+	 * direction's frames from 1) */
+	struct app_flow *af = a->cur ? a->cur->app : NULL;
+	fr->id = af ? ++af->frame_id[dir & 1] : t->nframes;
+	/* its offset, when it starts in (p1) or runs into (p2) the bytes
+	 * being delivered */
+	fr->off_set = false;
+	fr->off = 0;
+	const uint8_t *b = a->dl_p;
+	if (b && n1 && p1 >= b && p1 < b + a->dl_len) {
+		fr->off = a->dl_off + (uint64_t)(p1 - b);
+		fr->off_set = true;
+	} else if (b && n2 && p2 >= b && p2 < b + a->dl_len && a->dl_off + (uint64_t)(p2 - b) >= n1) {
+		fr->off = a->dl_off + (uint64_t)(p2 - b) - n1;
+		fr->off_set = true;
+	}
 	return true;
+}
+
+bool app_frame_add_at(struct app_ctx *a, int type, int dir, uint64_t off, const uint8_t *p1,
+		      uint32_t n1, const uint8_t *p2, uint32_t n2)
+{
+	if (!app_frame_add(a, type, dir, p1, n1, p2, n2))
+		return false;
+	struct app_frame *fr = &a->tx.frames[a->tx.nframes - 1];
+	fr->off = off;
+	fr->off_set = true;
+	return true;
+}
+
+void app_frame_tx(struct app_ctx *a, uint64_t tx_id)
+{
+	if (a->tx.nframes) {
+		a->tx.frames[a->tx.nframes - 1].tx_id = tx_id;
+		a->tx.frames[a->tx.nframes - 1].tx_set = true;
+	}
 }
 
 void app_frame_missing(struct app_ctx *a, uint32_t n)

@@ -325,6 +325,57 @@ static bool dce_write_counts(const uint8_t *d, uint64_t n)
 	return !(d[2] == 0 && !(d[3] & 0x01));
 }
 
+/* Suricata's test of a pipe's data on a tree whose connect was not seen
+ * (midstream): a DCE/RPC common header, version 5.0-5.2, of a known
+ * type, with a fragment length. */
+static bool dce_probe(const uint8_t *d, uint64_t n)
+{
+	struct cursor c;
+	cur_init(&c, d, n);
+	uint8_t ver = cur_u8(&c), minor = cur_u8(&c), type = cur_u8(&c);
+	cur_skip(&c, 1);
+	uint8_t drep = cur_u8(&c);
+	cur_skip(&c, 3);
+	uint16_t frag_len = drep & 0x10 ? cur_le16(&c) : cur_be16(&c);
+	return !c.err && ver == 5 && minor < 3 && frag_len > 0 && type <= 20;
+}
+
+/* A create response's times and size, from c at its CreationTime: a
+ * FILETIME (100 ns since 1601) in Unix seconds, 0 before 1970. */
+static void create_times(struct smb_tx *t, struct cursor *c)
+{
+	for (int i = 0; i < 4; i++) {
+		uint64_t ft = cur_le32(c);
+		ft |= (uint64_t)cur_le32(c) << 32;
+		t->ftime[i] = ft > 116444736000000000ull ? ft / 10000000 - 11644473600ull : 0;
+	}
+}
+
+/* The call x (what dce_pdu joined) as t's smb.dcerpc object. */
+static void dce_take(struct smb_tx *t, const struct smb_state *s, const struct dce_tx *x)
+{
+	if (!x)
+		return;
+	struct smb_dce *d = &t->dce;
+	d->set = true;
+	d->call_id = x->call_id;
+	if (x->frag[0] || x->req_done) {
+		d->req_set = true;
+		d->req_cmd = x->req_cmd;
+		d->opnum = x->opnum;
+		d->ctxid = x->ctxid;
+		d->frag[0] = x->frag[0];
+		d->stub_size[0] = x->stub_size[0];
+	}
+	if (x->frag[1] || x->resp_done) {
+		d->res_set = true;
+		d->res_cmd = x->resp_cmd;
+		d->frag[1] = x->frag[1];
+		d->stub_size[1] = x->stub_size[1];
+	}
+	t->dce_st = &s->dce;
+}
+
 /* Shows t on this packet (app_tx.smb): a copy, so the pending slot can be
  * reused; resp_side: it completed here (eve record). */
 static const struct smb_tx *expose(struct app_ctx *a, struct smb_state *s, const struct smb_tx *t,
@@ -399,6 +450,21 @@ static bool tree_is_pipe(const struct smb_state *s, uint32_t tid)
 		if (s->trees[i].used && s->trees[i].tid == tid)
 			return s->trees[i].pipe;
 	return false;
+}
+
+/* Whether data written to or read from tree tid goes to a pipe: the tree
+ * connect said so, or, when it was not seen, the data looks like
+ * DCE/RPC (then the tree is taken for a pipe from here on, as Suricata's
+ * "suricata::dcerpc" tree). */
+static bool pipe_data(struct smb_state *s, uint32_t tid, const uint8_t *d, uint64_t n)
+{
+	for (unsigned i = 0; i < SMB_MAX_TREES; i++)
+		if (s->trees[i].used && s->trees[i].tid == tid)
+			return s->trees[i].pipe;
+	if (!dce_probe(d, n))
+		return false;
+	tree_add(s, tid, true);
+	return true;
 }
 
 /* The file's transaction, complete: its smb record on this packet. */
@@ -627,8 +693,8 @@ static void ntlmssp_parse(struct smb_tx *t, const uint8_t *blob, size_t n)
  * request's input buffer, its response in the response's output buffer.
  * b is at the IOCTL body; skip: the bytes between the control code and
  * that buffer's offset and count. */
-static void ioctl_pipe(struct app_ctx *a, struct smb_state *s, struct cursor *b, size_t skip,
-		       const uint8_t *m, size_t n)
+static void ioctl_pipe(struct app_ctx *a, struct smb_state *s, struct smb_tx *t, struct cursor *b,
+		       size_t skip, const uint8_t *m, size_t n)
 {
 	cur_skip(b, 4);
 	uint32_t ctl = cur_le32(b);
@@ -636,7 +702,7 @@ static void ioctl_pipe(struct app_ctx *a, struct smb_state *s, struct cursor *b,
 	uint32_t off = cur_le32(b), cnt = cur_le32(b);
 	const uint8_t *p;
 	if (!b->err && ctl == 0x0011c017 && window(m, n, off, cnt, &p))
-		dce_pdu(a, &s->dce, p, cnt, true);
+		dce_take(t, s, dce_pdu(a, &s->dce, p, cnt, true));
 }
 
 static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *m, size_t n,
@@ -754,12 +820,16 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 			}
 			const uint8_t *p;
 			uint32_t call_id;
-			if (tree_is_pipe(s, t->tree_id) && window(m, n, doff, len, &p) &&
+			if (window(m, n, doff, len, &p) && pipe_data(s, t->tree_id, p, len) &&
 			    dce_call_id(p, len, &call_id)) {
 				/* a DCE/RPC request: its transaction waits for the read
-				 * of the response (the WRITE itself is answered here) */
-				dce_pdu(a, &s->dce, p, len, true);
+				 * of the response (the WRITE itself is answered here);
+				 * as in Suricata it names no file */
 				struct smb_tx w = *t;
+				w.filename_len = 0;
+				w.filename[0] = 0;
+				w.fuid_set = false;
+				dce_take(&w, s, dce_pdu(a, &s->dce, p, len, true));
 				struct smb_tx *dt = pending_new(a, s, 2, SMB_DCE_KEY(call_id), S2_WRITE, false);
 				uint64_t key = dt->msg_id;
 				*dt = w;
@@ -774,7 +844,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 			break;
 		}
 		case S2_IOCTL:
-			ioctl_pipe(a, s, &b, 16, m, n); /* the request's input buffer */
+			ioctl_pipe(a, s, t, &b, 16, m, n); /* the request's input buffer */
 			break;
 		case S2_SET_INFO: {
 			cur_skip(&b, 2);
@@ -845,7 +915,7 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		break;
 	}
 	case S2_IOCTL:
-		ioctl_pipe(a, s, &b, 24, m, n); /* the response's output buffer */
+		ioctl_pipe(a, s, t, &b, 24, m, n); /* the response's output buffer */
 		break;
 	case S2_TREE_CONNECT: {
 		cur_skip(&b, 2);
@@ -857,7 +927,12 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		break;
 	}
 	case S2_CREATE: {
-		cur_skip(&b, 64);
+		cur_skip(&b, 8);
+		create_times(t, &b);
+		cur_skip(&b, 8);      /* allocation size */
+		t->fsize = cur_le32(&b);
+		t->fsize |= (uint64_t)cur_le32(&b) << 32;
+		cur_skip(&b, 8);      /* attributes, reserved */
 		const uint8_t *fid = cur_bytes(&b, 16);
 		if (fid && status == 0) {
 			memcpy(t->fuid, fid, 16);
@@ -884,10 +959,10 @@ static void smb2_message(struct app_ctx *a, struct smb_state *s, int dir, const 
 		const uint8_t *p;
 		uint32_t call_id;
 		struct smb_tx *dt;
-		if (tree_is_pipe(s, t->tree_id) && window(m, n, doff, len, &p) && dce_call_id(p, len, &call_id) &&
-		    (dt = pending_find(s, 2, SMB_DCE_KEY(call_id)))) {
+		if (window(m, n, doff, len, &p) && pipe_data(s, t->tree_id, p, len) &&
+		    dce_call_id(p, len, &call_id) && (dt = pending_find(s, 2, SMB_DCE_KEY(call_id)))) {
 			/* the response to a DCE/RPC request written to the pipe */
-			dce_pdu(a, &s->dce, p, len, true);
+			dce_take(dt, s, dce_pdu(a, &s->dce, p, len, true));
 			dt->has_resp = true;
 			dt->status = status;
 			expose(a, s, dt, true);
@@ -1068,6 +1143,11 @@ static void smb1_block(struct app_ctx *a, struct smb_state *s, int dir, struct s
 		} else if (resp && wc >= 34) {
 			cur_skip(&w, 5);
 			const uint8_t *fid = cur_bytes(&w, 2);
+			cur_skip(&w, 4);    /* disposition */
+			create_times(t, &w);
+			cur_skip(&w, 12);   /* attributes, allocation size */
+			t->fsize = cur_le32(&w);
+			t->fsize |= (uint64_t)cur_le32(&w) << 32;
 			if (fid && t->status == 0) {
 				memset(t->fuid, 0, 16);
 				memcpy(t->fuid, fid, 2);
@@ -1234,26 +1314,27 @@ static void cut_frames(struct app_ctx *a, struct smb_dir *dd, int dir)
 {
 	const uint8_t *d = dd->cut_buf;
 	uint32_t n = dd->cut_len, miss = dd->cut_miss;
-	if (app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->cut_nb, 4, d, n))
+	uint64_t o = dd->cut_off;
+	if (app_frame_add_at(a, FR_SMB_NBSS_PDU, dir, o, dd->cut_nb, 4, d, n))
 		app_frame_missing(a, miss);
-	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->cut_nb, 4, NULL, 0);
-	if (app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0))
+	app_frame_add_at(a, FR_SMB_NBSS_HDR, dir, o, dd->cut_nb, 4, NULL, 0);
+	if (app_frame_add_at(a, FR_SMB_NBSS_DATA, dir, o + 4, d, n, NULL, 0))
 		app_frame_missing(a, miss);
 	struct cursor c;
 	cur_init(&c, d, n);
 	cur_skip(&c, 20);
 	uint32_t next = cur_le32(&c);
 	if (n >= SMB2_HDR && !c.err && !next && !memcmp(d, "\xfeSMB", 4)) {
-		if (app_frame_add(a, FR_SMB_SMB2_PDU, dir, d, n, NULL, 0))
+		if (app_frame_add_at(a, FR_SMB_SMB2_PDU, dir, o + 4, d, n, NULL, 0))
 			app_frame_missing(a, miss);
-		app_frame_add(a, FR_SMB_SMB2_HDR, dir, d, SMB2_HDR, NULL, 0);
-		if (app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + SMB2_HDR, n - SMB2_HDR, NULL, 0))
+		app_frame_add_at(a, FR_SMB_SMB2_HDR, dir, o + 4, d, SMB2_HDR, NULL, 0);
+		if (app_frame_add_at(a, FR_SMB_SMB2_DATA, dir, o + 4 + SMB2_HDR, d + SMB2_HDR, n - SMB2_HDR, NULL, 0))
 			app_frame_missing(a, miss);
 	} else if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
-		if (app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0))
+		if (app_frame_add_at(a, FR_SMB_SMB1_PDU, dir, o + 4, d, n, NULL, 0))
 			app_frame_missing(a, miss);
-		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
-		if (app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0))
+		app_frame_add_at(a, FR_SMB_SMB1_HDR, dir, o + 4, d, SMB1_HDR, NULL, 0);
+		if (app_frame_add_at(a, FR_SMB_SMB1_DATA, dir, o + 4 + SMB1_HDR, d + SMB1_HDR, n - SMB1_HDR, NULL, 0))
 			app_frame_missing(a, miss);
 	}
 }
@@ -1299,17 +1380,18 @@ void smb_packet(struct app_ctx *a, struct smb_state *s, int dir)
 static void record_frames(struct app_ctx *a, const struct smb_dir *dd, int dir, const uint8_t *d,
 			  uint32_t n)
 {
-	app_frame_add(a, FR_SMB_NBSS_PDU, dir, dd->nb, 4, d, n);
-	app_frame_add(a, FR_SMB_NBSS_HDR, dir, dd->nb, 4, NULL, 0);
-	app_frame_add(a, FR_SMB_NBSS_DATA, dir, d, n, NULL, 0);
+	uint64_t o = dd->rec_off;
+	app_frame_add_at(a, FR_SMB_NBSS_PDU, dir, o, dd->nb, 4, d, n);
+	app_frame_add_at(a, FR_SMB_NBSS_HDR, dir, o, dd->nb, 4, NULL, 0);
+	app_frame_add_at(a, FR_SMB_NBSS_DATA, dir, o + 4, d, n, NULL, 0);
 	if (n >= SMB1_HDR && !memcmp(d, "\xffSMB", 4)) {
-		app_frame_add(a, FR_SMB_SMB1_PDU, dir, d, n, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB1_HDR, dir, d, SMB1_HDR, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB1_DATA, dir, d + SMB1_HDR, n - SMB1_HDR, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB1_PDU, dir, o + 4, d, n, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB1_HDR, dir, o + 4, d, SMB1_HDR, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB1_DATA, dir, o + 4 + SMB1_HDR, d + SMB1_HDR, n - SMB1_HDR, NULL, 0);
 	} else if (n >= 52 && !memcmp(d, "\xfdSMB", 4)) {
-		app_frame_add(a, FR_SMB_SMB3_PDU, dir, d, n, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB3_HDR, dir, d, 52, NULL, 0);
-		app_frame_add(a, FR_SMB_SMB3_DATA, dir, d + 52, n - 52, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB3_PDU, dir, o + 4, d, n, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB3_HDR, dir, o + 4, d, 52, NULL, 0);
+		app_frame_add_at(a, FR_SMB_SMB3_DATA, dir, o + 4 + 52, d + 52, n - 52, NULL, 0);
 	} else if (!memcmp(d, "\xfeSMB", MIN(n, 4u))) {
 		/* each message of a compound: up to its NextCommand */
 		uint32_t off = 0;
@@ -1323,9 +1405,9 @@ static void record_frames(struct app_ctx *a, const struct smb_dir *dd, int dir, 
 			uint32_t len = next && next <= n - off ? next : n - off;
 			if (len < SMB2_HDR)
 				break;
-			app_frame_add(a, FR_SMB_SMB2_PDU, dir, d + off, len, NULL, 0);
-			app_frame_add(a, FR_SMB_SMB2_HDR, dir, d + off, SMB2_HDR, NULL, 0);
-			app_frame_add(a, FR_SMB_SMB2_DATA, dir, d + off + SMB2_HDR, len - SMB2_HDR, NULL, 0);
+			app_frame_add_at(a, FR_SMB_SMB2_PDU, dir, o + 4 + off, d + off, len, NULL, 0);
+			app_frame_add_at(a, FR_SMB_SMB2_HDR, dir, o + 4 + off, d + off, SMB2_HDR, NULL, 0);
+			app_frame_add_at(a, FR_SMB_SMB2_DATA, dir, o + 4 + off + SMB2_HDR, d + off + SMB2_HDR, len - SMB2_HDR, NULL, 0);
 			if (!next || next > n - off - SMB2_HDR)
 				break;
 			off += next;
@@ -1361,6 +1443,14 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 	}
 	if (dd->cut_buf && dd->cut_seq != a->pkt_seq)
 		cut_show(a, s, dir); /* the frames a gap cut, first on the next packet */
+	/* the stream offset of d: where the delivery says when d is in it
+	 * (after a hole too), else counted here (bytes replayed after
+	 * detection) */
+	if (a->dl_p && d >= a->dl_p && d < a->dl_p + a->dl_len)
+		dd->off = a->dl_off + (uint64_t)(d - a->dl_p);
+	const uint8_t *d0 = d;
+	uint64_t off0 = dd->off;
+	dd->off += n;
 	if (dd->resync) {
 		/* after a hole: the next NetBIOS session message that carries an
 		 * SMB header, whole in this delivery's view, starts the reading */
@@ -1376,6 +1466,8 @@ void smb_feed(struct app_ctx *a, struct smb_state *s, int dir, const uint8_t *d,
 	}
 	while (n) {
 		if (dd->nb_len < 4) {
+			if (!dd->nb_len)
+				dd->rec_off = off0 + (uint64_t)(d - d0);
 			dd->nb[dd->nb_len++] = *d++;
 			n--;
 			if (dd->nb_len == 4) {
@@ -1472,6 +1564,7 @@ void smb_gap(struct app_ctx *a, struct smb_state *s, int dir)
 		dd->cut_len = dd->len;
 		dd->cut_miss = dd->rec_len - dd->len;
 		dd->cut_seq = a->pkt_seq;
+		dd->cut_off = dd->rec_off;
 		memcpy(dd->cut_nb, dd->nb, 4);
 		dd->buf = NULL;
 		dd->cap = 0;
@@ -1584,6 +1677,10 @@ void smb_log_fields(struct jbuf *jb, const struct smb_tx *t)
 		if (t->disposition < ARRAY_SIZE(disp))
 			jb_str(jb, "disposition", disp[t->disposition]);
 		jb_str(jb, "access", t->delete_on_close ? "delete on close" : "normal");
+		static const char *const tnames[] = { "created", "accessed", "modified", "changed" };
+		for (int i = 0; i < 4; i++)
+			jb_u64(jb, tnames[i], t->ftime[i]);
+		jb_u64(jb, "size", t->fsize);
 	}
 	if (t->fuid_set) {
 		guid_str(t->fuid, b);
@@ -1620,4 +1717,9 @@ void smb_log_fields(struct jbuf *jb, const struct smb_tx *t)
 			jb_str(jb, "native_lm", t->native_lm[side]);
 			jb_close(jb);
 		}
+	if (t->dce.set) {
+		jb_open_object(jb, "dcerpc");
+		dce_smb_log_fields(jb, t);
+		jb_close(jb);
+	}
 }

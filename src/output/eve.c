@@ -102,6 +102,8 @@ void eve_cfg_from(struct eve_cfg *ec, const struct config *c)
 	ec->doh2 = c->eve_doh2;
 	ec->tftp = c->eve_tftp;
 	ec->snmp = c->eve_snmp;
+	ec->frame = c->eve_frame;
+	ec->frame_payload_max = (uint32_t)MIN(c->eve_frame_payload_max, (uint64_t)APP_FRAME_BYTES);
 	ec->anomaly_applayer = c->eve_anomaly_applayer;
 	/* ENUM index: none, request, response, both */
 	ec->http_headers = (uint8_t)c->eve_http_headers;
@@ -840,7 +842,10 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 	if (fr) {
 		jb_open_object(jb, "frame");
 		jb_str(jb, "type", app_frame_name(fr->type));
+		jb_u64(jb, "id", fr->id);
 		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
+		if (p->flow && p->flow->key.proto == 6 && fr->off_set)
+			jb_u64(jb, "stream_offset", fr->off);
 		jb_u64(jb, "length", (uint64_t)fr->len + fr->missing);
 		jb_bool(jb, "complete", !fr->missing);
 		b64_field(jb, "payload", fr->p, fr->len);
@@ -1512,6 +1517,51 @@ static void smb_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
 			TX_RECORD_FLOW(jb, p, f, "smb", tx->smb[i]->id - 1, smb_log_fields, tx->smb[i], ec);
 }
 
+/* Each frame a parser completed on this packet (Suricata 8's frame
+ * type): its type, id (per direction), direction, where it starts in its
+ * direction's stream, its length (with the bytes a gap took), whether
+ * all of it came, its first frame_payload_max bytes in base64 and as
+ * text (non-printable bytes as '.'), and its transaction when the parser
+ * knows it.  The packet's addresses, as Suricata's LOG_DIR_PACKET. */
+static void frame_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
+		       const struct app_tx *tx, const struct eve_cfg *ec)
+{
+	for (unsigned i = 0; tx && f && i < tx->nframes; i++) {
+		const struct app_frame *fr = &tx->frames[i];
+		eve_header(jb, p ? p->ts : f->last, "frame", f, p, ec);
+		if (f->alproto > 0 && f->alproto < ALP_MAX)
+			jb_str(jb, "app_proto", alproto_names[f->alproto]);
+		jb_open_object(jb, "frame");
+		jb_str(jb, "type", app_frame_name(fr->type));
+		jb_u64(jb, "id", fr->id);
+		jb_str(jb, "direction", fr->dir ? "toclient" : "toserver");
+		if (f->key.proto == 6 && fr->off_set)
+			jb_u64(jb, "stream_offset", fr->off);
+		jb_u64(jb, "length", (uint64_t)fr->len + fr->missing);
+		jb_bool(jb, "complete", !fr->missing);
+		uint32_t pn = MIN(fr->len, ec->frame_payload_max);
+		if (pn) {
+			b64_field(jb, "payload", fr->p, pn);
+			jb_raw(jb, "payload_printable", "\""); /* the text, escaped in pieces */
+			char pr[256];
+			for (uint32_t k = 0; k < pn; k += sizeof(pr)) {
+				uint32_t m = MIN(pn - k, (uint32_t)sizeof(pr));
+				for (uint32_t j = 0; j < m; j++) {
+					uint8_t c = fr->p[k + j];
+					pr[j] = (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' ? (char)c : '.';
+				}
+				jb_escape(jb, (const uint8_t *)pr, m);
+			}
+			jb_append(jb, "\"", 1);
+		}
+		if (fr->tx_set)
+			jb_u64(jb, "tx_id", fr->tx_id);
+		jb_close(jb);
+		jb_close(jb);
+		jb_append(jb, "\n", 1);
+	}
+}
+
 /* A BitTorrent DHT message (a query, a response or an error) in the
  * direction it travelled, as Suricata's. */
 static void btdht_rows(struct jbuf *jb, const struct packet *p, struct flow *f,
@@ -1738,6 +1788,7 @@ static bool want_websocket(const struct eve_cfg *ec) { return ec->websocket; }
 static bool want_smb(const struct eve_cfg *ec) { (void)ec; return true; }
 static bool want_snmp(const struct eve_cfg *ec) { return ec->snmp; }
 static bool want_btdht(const struct eve_cfg *ec) { return ec->btdht; }
+static bool want_frame(const struct eve_cfg *ec) { return ec->frame; }
 static bool want_http(const struct eve_cfg *ec) { return ec->http; }
 static bool want_h2(const struct eve_cfg *ec) { return ec->http2 || ec->doh2; }
 static bool want_smtp(const struct eve_cfg *ec) { return ec->smtp; }
@@ -1778,6 +1829,7 @@ static const struct eve_app_row {
 	{ "http2", want_h2, h2_rows, 12 },
 	{ "bittorrent_dht", want_btdht, btdht_rows, 0 },
 	{ "imap", want_imap, imap_rows, 13 },
+	{ "frame", want_frame, frame_rows, 0 },
 };
 
 /* The rows a packet's records come from (at_end false), or those written

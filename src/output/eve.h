@@ -27,6 +27,8 @@ struct eve_cfg {
 	bool http2, doh2;          /* HTTP/2 http records; DNS over HTTP/2 dns records */
 	bool mdns;
 	bool btdht;                /* bittorrent_dht records */
+	bool frame;                /* frame records ... */
+	uint32_t frame_payload_max; /* ... and the payload bytes of each */
 	uint8_t http_headers;      /* bit 1 request, bit 2 response */
 	bool dns_requests, dns_responses;
 	uint8_t dns_formats;       /* bit 1 detailed, bit 2 grouped */

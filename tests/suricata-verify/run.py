@@ -30,7 +30,7 @@ except ImportError:
 
 EVE_TYPES = {'fileinfo', 'alert', 'flow', 'anomaly', 'stats', 'http', 'dns', 'tls', 'ssh', 'quic', 'drop', 'smtp', 'ftp', 'ftp_data', 'packet', 'sip', 'ldap', 'tftp', 'snmp', 'smb', 'dcerpc', 'pop3', 'mqtt', 'krb5', 'rfb',
              'ike', 'nfs', 'websocket', 'mdns', 'bittorrent_dht',
-             'engine'}
+             'engine', 'frame'}
 # the files a filter may count records of: eve.json, and Suricata's engine
 # log (suricata.json), which is vigil's logging.outputs.file in json
 LOG_FILES = ('eve.json', 'suricata.json')
@@ -378,6 +378,16 @@ def plan(tdir, t, vigil):
                         listed.add(ty)
                     elif isinstance(ty, dict):
                         listed.update(str(k) for k in ty)
+        # frame records: off unless the case's eve-log lists them
+        fty = [ty for ty in listed if ty == 'frame']
+        for o in (sc.get('outputs') or []) if isinstance(sc, dict) else []:
+            ev = o.get('eve-log') if isinstance(o, dict) else None
+            for ty in (ev or {}).get('types') or [] if isinstance(ev, dict) else []:
+                if isinstance(ty, dict) and isinstance(ty.get('frame'), dict) and \
+                        ty['frame'].get('enabled') in (False, 'no'):
+                    fty = []
+        if fty:
+            args += ['--set', 'outputs.eve.types.frame=yes']
         if lists:
             for ty in ('flow', 'stats', 'anomaly', 'drop', 'smtp', 'ftp', 'ssh', 'quic', 'sip',
                        'ldap', 'dcerpc', 'pop3', 'mqtt', 'tftp', 'snmp', 'dns', 'http', 'files',
@@ -467,6 +477,11 @@ def plan(tdir, t, vigil):
                     # Suricata's default, and vigil's only behaviour: a
                     # session whose other side is never seen is not
                     # reassembled nor parsed (no one-sided mode)
+                    i += 2
+                    continue
+                if re.match(r'outputs\.\d+\.eve-log\.types\.\d+\.frame\.enabled$', key):
+                    # the frame type of the eve-log output
+                    args += ['--set', 'outputs.eve.types.frame=' + kv.split('=', 1)[1]]
                     i += 2
                     continue
                 if key in SET_KEYS:

@@ -3835,6 +3835,171 @@ static void test_smb1_tx_cnt(void **state)
 	}
 }
 
+/* An SMB2 message in its NBSS record: header (command, response flag,
+ * message id, tree 7, session 0x55) and body b/bn; returns its size. */
+static size_t smb2_msg(uint8_t *o, uint16_t cmd, bool resp, uint8_t mid, const uint8_t *b, size_t bn)
+{
+	size_t n = 64 + bn;
+	memset(o, 0, 4 + 64);
+	o[2] = (uint8_t)(n >> 8);
+	o[3] = (uint8_t)n;
+	uint8_t *h = o + 4;
+	memcpy(h, "\xfeSMB", 4);
+	h[4] = 64;
+	h[12] = (uint8_t)cmd;
+	h[16] = resp ? 1 : 0;
+	h[24] = mid;
+	h[36] = 7;                   /* tree id: no tree connect seen */
+	h[40] = 0x55;
+	memcpy(h + 64, b, bn);
+	return 4 + n;
+}
+
+/* A DCE/RPC common header (little-endian) of type, fragment length and
+ * call id, first and last fragment. */
+static void dce_hdr(uint8_t *d, uint8_t type, uint16_t frag_len, uint8_t call_id)
+{
+	memset(d, 0, 16);
+	d[0] = 5;
+	d[2] = type;
+	d[3] = 0x03;
+	d[4] = 0x10;
+	d[8] = (uint8_t)frag_len;
+	d[9] = (uint8_t)(frag_len >> 8);
+	d[12] = call_id;
+}
+
+struct smb_dce_seen {
+	char rec[4][1024];
+	unsigned n;
+};
+
+static void smb_dce_cb(const struct app_tx *tx, void *ud)
+{
+	struct smb_dce_seen *s = ud;
+	for (unsigned i = 0; i < tx->nsmb; i++)
+		if (tx->smb[i]->resp_side && tx->smb[i]->dce.set && s->n < 4) {
+			struct jbuf jb = { 0 };
+			jb_open_object(&jb, NULL);
+			smb_log_fields(&jb, tx->smb[i]);
+			jb_close(&jb);
+			snprintf(s->rec[s->n++], sizeof(s->rec[0]), "%.*s", (int)jb.len, jb.buf);
+			jb_fini(&jb);
+		}
+}
+
+/* DCE/RPC on an SMB2 pipe whose tree connect was not seen (midstream):
+ * the written data looks like DCE/RPC, so the tree is a pipe; the WRITE
+ * of a bind and the READ of its ack are one transaction, whose smb
+ * record carries Suricata's dcerpc object (the bind's interfaces with
+ * the ack's results, no file name); an IOCTL transceive carries its
+ * request's opnum, fragment counts and stub sizes. */
+static void test_smb2_dcerpc_record(void **state)
+{
+	(void)state;
+	uint8_t c[1024], sv[1024], b[256];
+	size_t cn = 0, sn = 0;
+	/* WRITE of a bind: two contexts, interface 01..10 version 3.1 */
+	memset(b, 0, sizeof(b));
+	b[0] = 49;
+	b[2] = 64 + 48;              /* data offset */
+	b[4] = 116;                  /* length */
+	b[16] = 0xab;                /* file id */
+	uint8_t *d = b + 48;
+	dce_hdr(d, 11, 116, 9);
+	d[24] = 2;                   /* contexts */
+	for (int k = 0; k < 2; k++) {
+		uint8_t *x = d + 28 + 44 * k;
+		x[0] = (uint8_t)k;   /* context id */
+		x[2] = 1;            /* transfer syntaxes */
+		for (int i = 0; i < 16; i++)
+			x[4 + i] = (uint8_t)(i + 1);
+		x[20] = 3;
+		x[22] = 1;
+	}
+	cn += smb2_msg(c + cn, 9, false, 1, b, 48 + 116);
+	sn += smb2_msg(sv + sn, 9, true, 1, (const uint8_t[16]){ 17 }, 16);
+	/* READ: the bind ack, context 0 refused (2), context 1 accepted */
+	memset(b, 0, sizeof(b));
+	b[0] = 49;
+	b[4] = 0xff;
+	b[16] = 0xab;
+	cn += smb2_msg(c + cn, 8, false, 2, b, 49);
+	memset(b, 0, sizeof(b));
+	b[0] = 17;
+	b[2] = 64 + 16;
+	b[4] = 80;
+	d = b + 16;
+	dce_hdr(d, 12, 80, 9);
+	d[28] = 2;                   /* results */
+	d[32] = 2;                   /* provider rejection */
+	d[34] = 2;                   /* (its reason: Suricata writes 0) */
+	sn += smb2_msg(sv + sn, 8, true, 2, b, 16 + 80);
+	/* IOCTL transceive: a request on context 1, opnum 5, 10 stub bytes,
+	 * its response 4 */
+	memset(b, 0, sizeof(b));
+	b[0] = 57;
+	b[4] = 0x17;
+	b[5] = 0xc0;
+	b[6] = 0x11;
+	b[24] = 64 + 56;             /* input offset */
+	b[28] = 34;                  /* input count */
+	d = b + 56;
+	dce_hdr(d, 0, 34, 10);
+	d[20] = 1;                   /* context id */
+	d[22] = 5;                   /* opnum */
+	cn += smb2_msg(c + cn, 11, false, 3, b, 56 + 34);
+	memset(b, 0, sizeof(b));
+	b[0] = 49;
+	b[4] = 0x17;
+	b[5] = 0xc0;
+	b[6] = 0x11;
+	b[32] = 64 + 48;             /* output offset */
+	b[36] = 28;                  /* output count */
+	d = b + 48;
+	dce_hdr(d, 2, 28, 10);
+	sn += smb2_msg(sv + sn, 11, true, 3, b, 48 + 28);
+	size_t split[2][4] = { { 0 }, { 0 } };
+	/* each message its own packet, client then server */
+	size_t ci = 0, si = 0;
+	for (int k = 0; k < 3; k++) {
+		ci += 4 + (size_t)(c[ci + 2] << 8 | c[ci + 3]);
+		si += 4 + (size_t)(sv[si + 2] << 8 | sv[si + 3]);
+		split[0][k + 1] = ci;
+		split[1][k + 1] = si;
+	}
+	assert_int_equal(ci, cn);
+	assert_int_equal(si, sn);
+	struct app_ctx a;
+	struct flow f;
+	struct smb_dce_seen seen;
+	memset(&seen, 0, sizeof(seen));
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 445;
+	for (int k = 0; k < 3; k++) {
+		feed(&a, &f, 0, c + split[0][k], split[0][k + 1] - split[0][k], 0, smb_dce_cb, &seen);
+		feed(&a, &f, 1, sv + split[1][k], split[1][k + 1] - split[1][k], 0, smb_dce_cb, &seen);
+	}
+	assert_int_equal(f.alproto, ALP_SMB);
+	assert_int_equal(seen.n, 2);
+	assert_non_null(strstr(seen.rec[0], "\"command\":\"SMB2_COMMAND_WRITE\""));
+	assert_non_null(strstr(seen.rec[0],
+		"\"dcerpc\":{\"request\":\"BIND\",\"response\":\"BINDACK\",\"interfaces\":["
+		"{\"uuid\":\"04030201-0605-0807-090a-0b0c0d0e0f10\",\"version\":\"3.1\",\"ack_result\":2,\"ack_reason\":0},"
+		"{\"uuid\":\"04030201-0605-0807-090a-0b0c0d0e0f10\",\"version\":\"3.1\",\"ack_result\":0,\"ack_reason\":0}],"
+		"\"call_id\":9}"));
+	assert_null(strstr(seen.rec[0], "\"filename\""));
+	assert_non_null(strstr(seen.rec[1], "\"command\":\"SMB2_COMMAND_IOCTL\""));
+	assert_non_null(strstr(seen.rec[1],
+		"\"dcerpc\":{\"request\":\"REQUEST\",\"response\":\"RESPONSE\",\"opnum\":5,"
+		"\"req\":{\"frag_cnt\":1,\"stub_data_size\":10},\"interfaces\":["
+		"{\"uuid\":\"04030201-0605-0807-090a-0b0c0d0e0f10\",\"version\":\"3.1\"}],"
+		"\"res\":{\"frag_cnt\":1,\"stub_data_size\":4},\"call_id\":10}"));
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
 /* SMB frames (Suricata 8's): a record kept whole shows nbss.pdu / hdr /
  * data and smb2.pdu / hdr / data; a record a gap cuts shows them on the
  * direction's next packet with what came, their length the header's
@@ -5015,6 +5180,7 @@ int main(void)
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_smb1_tx_cnt),
+		cmocka_unit_test(test_smb2_dcerpc_record),
 		cmocka_unit_test(test_smb1_pipe_write_tx),
 		cmocka_unit_test(test_smb_frames),
 		cmocka_unit_test(test_mime_param),

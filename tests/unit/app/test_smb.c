@@ -209,7 +209,14 @@ static void transfer(size_t step, struct seen *s)
 	feed(&a, &f, 0, &m, step, s);
 	smb2_hdr(&m, 5, true, 1, 0);
 	put16(&m, 89);
-	zeros(&m, 62);
+	zeros(&m, 6);
+	put64(&m, 132223104000000000ull); /* created: 2020-01-01 00:00:00 */
+	put64(&m, 0);                 /* accessed: none (0) */
+	put64(&m, 1000);              /* modified: before 1970 (0) */
+	put64(&m, 132223104010000000ull); /* changed: a second later */
+	put64(&m, 4096);              /* allocation size */
+	put64(&m, 11);                /* end of file */
+	zeros(&m, 8);
 	put(&m, fid, 16);
 	zeros(&m, 8);
 	nbss_end(&m);
@@ -283,7 +290,9 @@ static void test_smb2_transfer(void **state)
 	assert_string_equal(whole.rec[0], "{\"id\":1,\"dialect\":\"unknown\",\"command\":\"SMB2_COMMAND_CREATE\","
 					  "\"status\":\"STATUS_SUCCESS\",\"status_code\":\"0x0\",\"session_id\":4660,"
 					  "\"tree_id\":7,\"filename\":\"a.txt\",\"disposition\":\"FILE_CREATE\","
-					  "\"access\":\"normal\",\"fuid\":\"00000001-0000-0000-0009-0000ffffffff\"}");
+					  "\"access\":\"normal\",\"created\":1577836800,\"accessed\":0,"
+					  "\"modified\":0,\"changed\":1577836801,\"size\":11,"
+					  "\"fuid\":\"00000001-0000-0000-0009-0000ffffffff\"}");
 	assert_non_null(strstr(whole.rec[1], "\"command\":\"SMB2_COMMAND_WRITE\""));
 	assert_non_null(strstr(whole.rec[2], "\"command\":\"SMB2_COMMAND_READ\""));
 	assert_int_equal(app_ev_count(&whole.ev), 0);
