@@ -430,6 +430,7 @@ struct mpart {
 	char hdr[1024];
 	char fname[128];
 	uint64_t size;
+	uint64_t seen;            /* body bytes read, up to the request body limit */
 	struct file_track ft;
 	struct http_body body[APP_FILES_PER_PKT];
 };

@@ -952,6 +952,79 @@ static void test_http_file_past_body_limit(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* The files of a multipart/form-data upload as Suricata 8 keeps them when
+ * no filestore rule asks: the body is read up to the request body limit;
+ * the file open when a byte past it comes ends there, TRUNCATED, and a
+ * later part is not read.  A body within the limit gives its files whole. */
+struct mp_seen {
+	unsigned n;
+	uint64_t size[4];
+	bool trunc[4];
+	char name[4][260];
+};
+
+static void mp_cb(const struct app_tx *tx, void *ud)
+{
+	struct mp_seen *s = ud;
+	for (unsigned i = 0; i < tx->nfiles && s->n < 4; i++, s->n++) {
+		s->size[s->n] = tx->files[i]->size;
+		s->trunc[s->n] = tx->files[i]->truncated;
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", tx->files[i]->name);
+	}
+}
+
+static void mp_upload(uint32_t limit, size_t step, struct mp_seen *s)
+{
+	static const char head[] = "--bb\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\n";
+	static const char mid[] = "\r\n--bb\r\nContent-Disposition: form-data; name=\"g\"; filename=\"b.txt\"\r\n\r\nsmall";
+	static const char tail[] = "\r\n--bb--\r\n";
+	static uint8_t req[4096];
+	size_t bl = (sizeof(head) - 1) + 1000 + (sizeof(mid) - 1) + (sizeof(tail) - 1);
+	int hl = snprintf((char *)req, sizeof(req),
+			  "POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=bb\r\n"
+			  "Content-Length: %zu\r\n\r\n%s", bl, head);
+	size_t n = (size_t)hl;
+	memset(req + n, 'x', 1000);
+	n += 1000;
+	memcpy(req + n, mid, sizeof(mid) - 1);
+	n += sizeof(mid) - 1;
+	memcpy(req + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, limit, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, req, n, step, mp_cb, s);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_http_multipart_body_limit(void **state)
+{
+	(void)state;
+	static const size_t steps[] = { 0, 1, 7, 100 };
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct mp_seen s;
+		/* 512 bytes of body: its 68 bytes of part head, then 444 of the file */
+		mp_upload(512, steps[i], &s);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(s.name[0], "a.bin");
+		assert_int_equal(s.size[0], 512 - 68);
+		assert_true(s.trunc[0]);
+		/* within the limit: both files whole */
+		mp_upload(4096, steps[i], &s);
+		assert_int_equal(s.n, 2);
+		assert_int_equal(s.size[0], 1000);
+		assert_false(s.trunc[0]);
+		assert_string_equal(s.name[1], "b.txt");
+		assert_int_equal(s.size[1], 5);
+		assert_false(s.trunc[1]);
+	}
+}
+
 /* Content-Range as Suricata reads it (http.content_range, fileinfo
  * start / end of a 206's part); what does not parse is refused. */
 static void test_http_content_range(void **state)
@@ -5047,6 +5120,7 @@ int main(void)
 		cmocka_unit_test(test_http_range_flows),
 		cmocka_unit_test(test_http_content_range),
 		cmocka_unit_test(test_http_file_past_body_limit),
+		cmocka_unit_test(test_http_multipart_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
 		cmocka_unit_test(test_ftp_memcap),
