@@ -4495,6 +4495,64 @@ static void test_smtp_command_line_frames(void **state)
 	app_flow_free_ctx(&a, &f);
 }
 
+/* BDAT (RFC 3030): each BDAT command line gets its two smtp.command_line
+ * frames, as any command line outside DATA, a pipelined one behind a
+ * chunk too; the chunk bytes are no command line. */
+static void test_smtp_bdat_frames(void **state)
+{
+	(void)state;
+	int falp;
+	int cl = app_frame_lookup("command_line", ALP_SMTP, &falp);
+	assert_true(cl > FR_NONE);
+	static const char *const pk[][2] = {
+		{ "S", "220 x\r\n" }, { "C", "EHLO a\r\n" }, { "S", "250 ok\r\n" },
+		{ "C", "MAIL FROM:<a@b>\r\n" }, { "S", "250 ok\r\n" }, { "C", "RCPT TO:<c@d>\r\n" },
+		{ "S", "250 ok\r\n" }, { "C", "BDAT 8\r\nX: 1\r\n\r\n" }, { "S", "250 ok\r\n" },
+		{ "C", "BDAT 5\r\nabc\r\nBDAT 0 LAST\r\n" }, { "S", "250 ok\r\n250 ok\r\n" } };
+	static const char *const want[][4] = { /* the command_line frames of each */
+		{ NULL }, { "EHLO a\r\n", "EHLO a" }, { NULL }, { "MAIL FROM:<a@b>\r\n", "MAIL FROM:<a@b>" },
+		{ NULL }, { "RCPT TO:<c@d>\r\n", "RCPT TO:<c@d>" }, { NULL }, { "BDAT 8\r\n", "BDAT 8" },
+		{ NULL }, { "BDAT 5\r\n", "BDAT 5", "BDAT 0 LAST\r\n", "BDAT 0 LAST" }, { NULL } };
+	static const size_t steps[] = { 0, 1, 5 };
+	for (size_t st = 0; st < sizeof(steps) / sizeof(steps[0]); st++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_SMTP);
+		for (unsigned i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+			int dir = pk[i][0][0] == 'C' ? 0 : 1;
+			const char *p = pk[i][1];
+			size_t n = strlen(p), off = 0, step = steps[st] ? steps[st] : n;
+			char got[4][64];
+			unsigned ncl = 0;
+			while (off < n) {
+				size_t k = MIN(step, n - off);
+				app_tx_reset(&a);
+				app_stream_data(&a, &f, dir, guard_copy((const uint8_t *)p + off, k), (uint32_t)k, 0);
+				for (unsigned j = 0; j < a.tx.nframes; j++) {
+					const struct app_frame *fr = &a.tx.frames[j];
+					if (fr->type != cl)
+						continue;
+					assert_true(ncl < 4 && fr->len < sizeof(got[0]));
+					memcpy(got[ncl], fr->p, fr->len);
+					got[ncl++][fr->len] = 0;
+				}
+				off += k;
+			}
+			unsigned nw = 0;
+			while (nw < 4 && want[i][nw])
+				nw++;
+			if (ncl != nw)
+				for (unsigned j = 0; j < ncl; j++)
+					print_message("step %zu packet %u frame %u: [%s]\n", steps[st], i, j, got[j]);
+			assert_int_equal(ncl, nw);
+			for (unsigned j = 0; j < nw; j++)
+				assert_string_equal(got[j], want[i][j]);
+		}
+		app_flow_free_ctx(&a, &f);
+	}
+}
+
 /* Port 465 (SMTP over TLS): a clear-text 220 greeting there is SMTP, a
  * client's ClientHello TLS. */
 static void test_smtp_detect_465(void **state)
@@ -5096,6 +5154,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_long_body_line),
 		cmocka_unit_test(test_smtp_log_on_client_ack),
 		cmocka_unit_test(test_smtp_command_line_frames),
+		cmocka_unit_test(test_smtp_bdat_frames),
 		cmocka_unit_test(test_smtp_rset_pipelined),
 		cmocka_unit_test(test_smtp_tx_boundaries),
 		cmocka_unit_test(test_smtp_rfc822),
