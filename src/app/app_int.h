@@ -698,8 +698,13 @@ const struct mqtt_tx *mqtt_unlogged(struct mqtt_state *s);
 
 /* POP3 (pop3.c) */
 #define POP3_MAX_TX 16            /* transactions waiting (APP_POP3_PER_PKT too) */
+struct pop3_line {
+	uint8_t *buf;             /* grown on demand up to POP3_LINE_MAX, charged */
+	uint32_t len, cap;
+	bool skip;                /* the rest of a line longer than that */
+};
 struct pop3_state {
-	struct app_line line[2];
+	struct pop3_line line[2];
 	struct pop3_tx tx[POP3_MAX_TX];
 	uint64_t next_tx;
 	uint8_t multi;            /* 1 + the transaction whose multi-line response is under way; 0 none */

@@ -2118,6 +2118,98 @@ static void test_pop3(void **state)
 	assert_true(pop3_probe((const uint8_t *)"capa\r\n", 6));
 }
 
+/* POP3 lines longer than the 4 KiB other line readers keep: Suricata
+ * reads a line whole, so pop3.args, pop3.response and the record hold all
+ * of it; vigil keeps POP3_LINE_MAX (32 KiB) of a line and skips the rest.
+ * A 6,000-byte USER argument, a 5,000-byte status text, a 7,000-byte LIST
+ * line and a 40,000-byte NOOP argument (cut), at three delivery sizes. */
+struct pop3_long_seen {
+	unsigned n;
+	char cmd[8][8];
+	uint32_t args_len[8], header_len[8], data0_len[8];
+	bool args_ok[8], header_ok[8], data_ok[8];
+	app_events_t ev;
+};
+
+static bool all_of(const char *p, uint32_t n, char c)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+static void pop3_long_cb(const struct app_tx *tx, void *ud)
+{
+	struct pop3_long_seen *s = ud;
+	app_ev_or(&s->ev, &tx->events);
+	for (unsigned i = 0; i < tx->npop3; i++) {
+		const struct pop3_tx *t = tx->pop3[i].t;
+		if (!tx->pop3[i].done || s->n >= 8)
+			continue;
+		snprintf(s->cmd[s->n], sizeof(s->cmd[0]), "%.*s", (int)MIN(t->cmd_len, 7), t->cmd);
+		s->args_len[s->n] = t->args_len;
+		s->args_ok[s->n] = all_of(t->args, t->args_len, 'a');
+		s->header_len[s->n] = t->header_len;
+		s->header_ok[s->n] = all_of(t->header, t->header_len, 'h');
+		const uint8_t *p;
+		uint32_t n = 0;
+		if (pop3_data_line(t, 0, &p, &n))
+			s->data_ok[s->n] = all_of((const char *)p, n, 'd');
+		s->data0_len[s->n++] = n;
+	}
+}
+
+static void test_pop3_long_lines(void **state)
+{
+	(void)state;
+	static char cli[64 * 1024], srv[64 * 1024];
+	size_t cn = 0, sn = 0;
+#define PUT(b, n, s_) (memcpy(b + n, s_, strlen(s_)), n += strlen(s_))
+#define RUN(b, n, c_, k_) (memset(b + n, c_, k_), n += k_)
+	PUT(cli, cn, "USER ");
+	RUN(cli, cn, 'a', 6000);
+	PUT(cli, cn, "\r\nLIST\r\nNOOP ");
+	RUN(cli, cn, 'a', 40000);
+	PUT(cli, cn, "\r\n");
+	PUT(srv, sn, "+OK ");
+	RUN(srv, sn, 'h', 5000);
+	PUT(srv, sn, "\r\n+OK list\r\n");
+	RUN(srv, sn, 'd', 7000);
+	PUT(srv, sn, "\r\n.\r\n+OK\r\n");
+#undef PUT
+#undef RUN
+	static const size_t steps[] = { 0, 1000, 4093 };
+	for (size_t st = 0; st < sizeof(steps) / sizeof(steps[0]); st++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_POP3);
+		f.key.dp = 110;
+		static struct pop3_long_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 1, (const uint8_t *)"+OK ready\r\n", 11, 0, pop3_long_cb, &s);
+		feed(&a, &f, 0, (const uint8_t *)cli, cn, steps[st], pop3_long_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)srv, sn, steps[st], pop3_long_cb, &s);
+		assert_int_equal(s.n, 4);
+		assert_string_equal(s.cmd[1], "USER");
+		assert_int_equal(s.args_len[1], 6000);
+		assert_true(s.args_ok[1]);
+		assert_int_equal(s.header_len[1], 5000);
+		assert_true(s.header_ok[1]);
+		assert_string_equal(s.cmd[2], "LIST");
+		assert_int_equal(s.data0_len[2], 7000);
+		assert_true(s.data_ok[2]);
+		assert_string_equal(s.cmd[3], "NOOP");
+		assert_int_equal(s.args_len[3], POP3_LINE_MAX - 5);
+		assert_true(s.args_ok[3]);
+		assert_true(app_ev_has(&s.ev, APP_EV_POP3_REQUEST_TOO_LONG));
+		assert_true(app_ev_has(&s.ev, APP_EV_POP3_RESPONSE_TOO_LONG));
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
+}
+
 /* MQTT: a 3.1.1 session (CONNECT with user and password, CONNACK, a
  * QoS 1 PUBLISH and its PUBACK, SUBSCRIBE and SUBACK, DISCONNECT) whole
  * and a byte at a time, the same records; an MQTT 5 CONNECT's properties;
@@ -5164,6 +5256,7 @@ int main(void)
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
+		cmocka_unit_test(test_pop3_long_lines),
 		cmocka_unit_test(test_pop3_files),
 		cmocka_unit_test(test_imap),
 		cmocka_unit_test(test_mqtt),
