@@ -325,6 +325,7 @@ struct mime {
 	void *md5;                /* EVP_MD_CTX of the body (body-md5), from the top headers' end */
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
 	bool rfc822;              /* the part is message/rfc822: its body is a message */
+	bool sniff;               /* a body without headers: its first "--x" line is a boundary */
 	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
@@ -363,6 +364,9 @@ void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, siz
 /* The message ended: the part under way ends, its file closes (on this
  * packet's app_tx.files). */
 void mime_msg_end(struct app_ctx *a, struct mime_msg *mm);
+/* The message begun has no headers (IMAP BODY[TEXT], BODY[n]): lines up
+ * to the first "--boundary" are a preamble, that boundary the multipart's. */
+void mime_msg_body(struct mime_msg *mm);
 /* Bytes of the message as they come (POP3 by octet count, IMAP
  * literals): cut into lines in ln, a line longer than ln's buffer passed
  * whole in pieces; unstuff drops a line's leading dot (POP3).
@@ -733,6 +737,8 @@ struct imap_dir {
 	bool fetch;               /* the line under way is untagged server data */
 	uint64_t lit_left;        /* octets of a literal still to pass */
 	bool in_msg;              /* ... which is a message, going to msg */
+	bool head_lit;            /* ... its headers alone (BODY[HEADER], BODY[n.MIME]) */
+	bool held;                /* msg read up to its body, which may follow in the response */
 	struct app_line mline;    /* a line of that message */
 	struct mime_msg msg;
 };

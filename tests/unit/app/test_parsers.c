@@ -2027,6 +2027,60 @@ static void test_imap(void **state)
 	assert_false(imap_probe((const uint8_t *)"+OK pop\r\n", 9));
 }
 
+/* IMAP fetches of a message's body without its headers go through the
+ * MIME reader all the same: BODY[TEXT] alone (its boundary the first
+ * "--x" line), BODY[HEADER] then BODY[TEXT] in one response (one
+ * message), BODY[2.MIME] then BODY[2] (a part's headers, then its
+ * content); a single-part BODY[TEXT] and a BODY[1] of text make no file.
+ * At every delivery size. */
+static void test_imap_fetch_parts(void **state)
+{
+	(void)state;
+	file_want(FILE_WANT_MD5);
+	static const char msg[] = MAIL_MSG("");
+	const char *text = strstr(msg, "\r\n\r\n") + 4;
+	size_t hl = (size_t)(text - msg), tl = strlen(text);
+	static const char mime2[] = "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+				    "Content-Disposition: attachment; filename=\"report.pdf\"\r\n\r\n";
+	static const char body2[] = "JVBERi0xLjQgdmlnaWwgdGVzdCBhdHRh\r\nY2htZW50Cg==";
+	static char resp[4][4096];
+	snprintf(resp[0], sizeof(resp[0]), "* 1 FETCH (UID 7 BODY[TEXT] {%zu}\r\n%s)\r\na3 OK done\r\n", tl, text);
+	snprintf(resp[1], sizeof(resp[1]),
+		 "* 1 FETCH (BODY[HEADER] {%zu}\r\n%.*s BODY[TEXT] {%zu}\r\n%s)\r\na3 OK done\r\n", hl,
+		 (int)hl, msg, tl, text);
+	snprintf(resp[2], sizeof(resp[2]),
+		 "* 1 FETCH (BODY[2.MIME] {%zu}\r\n%s BODY[2] {%zu}\r\n%s)\r\na3 OK done\r\n",
+		 strlen(mime2), mime2, strlen(body2), body2);
+	snprintf(resp[3], sizeof(resp[3]),
+		 "* 1 FETCH (BODY[TEXT] {9}\r\nhi there\n BODY[1] {5}\r\nhello)\r\na3 OK done\r\n");
+	static const size_t steps[] = { 0, 1, 5, 64 };
+	for (size_t r = 0; r < 4; r++)
+		for (size_t si = 0; si < ARRAY_SIZE(steps); si++) {
+			struct app_ctx a;
+			struct flow f;
+			ctx_init(&a, 0, 1 << 20);
+			flow_init(&f, ALP_IMAP);
+			struct imap_seen s;
+			memset(&s, 0, sizeof(s));
+			feed(&a, &f, 0, (const uint8_t *)"a3 FETCH 1 (BODY[TEXT])\r\n", 25, 0, imap_cb, &s);
+			feed(&a, &f, 1, (const uint8_t *)resp[r], strlen(resp[r]), steps[si], imap_cb, &s);
+			if (r < 2) {
+				mail_files_check(&s.m, ALP_IMAP, 0, true);
+			} else if (r == 2) {
+				assert_int_equal(s.m.n, 1);
+				assert_string_equal(s.m.name[0], "report.pdf");
+				assert_int_equal(s.m.size[0], 31);
+				assert_string_equal(s.m.md5[0], REPORT_MD5);
+			} else {
+				assert_int_equal(s.m.n, 0);
+			}
+			assert_int_equal(s.n, 1);
+			app_flow_free_ctx(&a, &f);
+			assert_int_equal(a.mc.used, 0);
+		}
+	file_want(0);
+}
+
 static void test_pop3(void **state)
 {
 	(void)state;
@@ -5256,6 +5310,7 @@ int main(void)
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
+		cmocka_unit_test(test_imap_fetch_parts),
 		cmocka_unit_test(test_pop3_long_lines),
 		cmocka_unit_test(test_pop3_files),
 		cmocka_unit_test(test_imap),
