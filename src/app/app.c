@@ -1206,6 +1206,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nfiles = 0;
 	t->smtp = NULL;
 	t->smtp_log = false;
+	t->smtp_hdrs = NULL;
 	t->nftp = 0;
 	t->nftp_unans = 0;
 	t->ftp_cmd = NULL;

@@ -981,6 +981,9 @@ struct app_tx {
 	/* SMTP: a transaction whose fields changed / that is ready for eve */
 	const struct smtp_info *smtp;
 	bool smtp_log;
+	/* SMTP: the transaction under way whose message headers ended on
+	 * this packet (smtp.* and email.* are matched on it then) */
+	const struct smtp_info *smtp_hdrs;
 	/* FTP: commands answered on this packet (eve ftp), a command that
 	 * arrived on it (ftp.command); a data connection's file ended */
 	const struct ftp_info *ftp[APP_FTP_PER_PKT];

@@ -326,6 +326,7 @@ struct mime {
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
 	bool rfc822;              /* the part is message/rfc822: its body is a message */
 	bool sniff;               /* a body without headers: its first "--x" line is a boundary */
+	bool top_done;            /* the message's top headers just ended (email.* now known) */
 	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */

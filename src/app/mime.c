@@ -439,6 +439,7 @@ void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, siz
 		if (m->top && mm->info && body_md5_on && (m->md5 = EVP_MD_CTX_new()) &&
 		    !EVP_DigestInit_ex(m->md5, EVP_md5(), NULL))
 			md5_drop(m);
+		m->top_done |= m->top;
 		m->top = false;
 		if (m->multipart && m->depth < SMTP_MIME_DEPTH) {
 			memcpy(m->boundary[m->depth], m->pending_boundary, SMTP_BOUNDARY_MAX);

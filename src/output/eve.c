@@ -579,6 +579,8 @@ static const struct smtp_info *alert_smtp_tx(const struct flow *f, const struct 
 	for (unsigned i = 0; tx && i < tx->nfiles; i++)
 		if (tx->files[i]->smtp)
 			return tx->files[i]->smtp;
+	if (tx && tx->smtp_hdrs)
+		return tx->smtp_hdrs; /* its headers ended here (email.* matched) */
 	return app_smtp_peek(f);
 }
 

@@ -4416,6 +4416,8 @@ struct smtp_log {
 	uint64_t ntx;
 	uint64_t ev_tx[8];        /* the transaction of each packet's events */
 	unsigned nev;
+	unsigned nhdr, hdr_pkt;   /* packets where a message's headers ended; the last */
+	char hdr_subject[64];
 };
 
 static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o)
@@ -4448,6 +4450,11 @@ static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o
 			memcpy(o->t[o->n].from, m->mail_from, MIN(m->mail_from_len, 63u));
 			o->n++;
 		}
+		if (a.tx.smtp_hdrs) {
+			o->nhdr++;
+			o->hdr_pkt = (unsigned)i;
+			snprintf(o->hdr_subject, sizeof(o->hdr_subject), "%.63s", a.tx.smtp_hdrs->subject);
+		}
 		for (unsigned k = 0; k < a.tx.nfiles; k++) {
 			o->nfiles++;
 			o->fsize = a.tx.files[k]->size;
@@ -4476,6 +4483,34 @@ static void test_smtp_log_on_client_ack(void **state)
 	assert_true(o.t[0].parse_done);
 	assert_string_equal(o.t[0].from, "<a@b>");
 	assert_int_equal(o.ntx, 1);
+}
+
+/* The packet where a message's top headers end shows its transaction
+ * under way (app_tx.smtp_hdrs: smtp.* and email.* are matched there, as
+ * Suricata inspects it: detect-email-subject), once, headers cut across
+ * packets too; the record still waits for the reply. */
+static void test_smtp_headers_packet(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@d>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:Subject: hello there\r\nFrom: x@y\r\n\r\nbody\r\n", "C:more\r\n.\r\n", "S:250 queued\r\n", "C:" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.nhdr, 1);
+	assert_int_equal(o.hdr_pkt, 9);
+	assert_string_equal(o.hdr_subject, "hello there");
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.t[0].pkt, 12);
+	static const char *const q[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:Subject: hel", "C:lo\r\n", "C:\r\nbody\r\n.\r\n",
+		"S:250 queued\r\n", "C:" };
+	DIALOG(q, &o);
+	assert_int_equal(o.nhdr, 1);
+	assert_int_equal(o.hdr_pkt, 9);
+	assert_string_equal(o.hdr_subject, "hello");
 }
 
 /* An RSET ends the transaction under way when the server accepts it:
@@ -5299,6 +5334,7 @@ int main(void)
 		cmocka_unit_test(test_smtp_attachment_size),
 		cmocka_unit_test(test_smtp_long_body_line),
 		cmocka_unit_test(test_smtp_log_on_client_ack),
+		cmocka_unit_test(test_smtp_headers_packet),
 		cmocka_unit_test(test_smtp_command_line_frames),
 		cmocka_unit_test(test_smtp_bdat_frames),
 		cmocka_unit_test(test_smtp_rset_pipelined),
