@@ -4170,6 +4170,7 @@ static void test_starttls_change(void **state)
 		/* accepted: the change waits for the next bytes */
 		assert_int_equal(f.alproto, ALP_SMTP);
 		assert_int_equal(f.alproto_orig, ALP_SMTP);
+		assert_int_equal(f.alproto_expect, ALP_TLS); /* (eve app_proto_expected: not TLS yet) */
 		memset(&o.events, 0, sizeof(o.events));
 		if (sc < 2) {
 			/* TLS, whole or a byte at a time */
@@ -4184,6 +4185,7 @@ static void test_starttls_change(void **state)
 			feed(&a, &f, 1, (const uint8_t *)h101, strlen(h101), 0, smtp_cb, &o);
 			assert_int_equal(f.alproto, ALP_HTTP); /* not HTTP/2: refused */
 			assert_int_equal(f.alproto_orig, ALP_SMTP);
+			assert_int_equal(f.alproto_expect, ALP_TLS);
 			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
 			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_NO_TLS_AFTER_STARTTLS));
 			assert_true(app_ev_has(&o.events, APP_EV_HTTP_FAILED_PROTOCOL_CHANGE));
