@@ -1206,6 +1206,7 @@ void app_tx_reset(struct app_ctx *a)
 	t->nfiles = 0;
 	t->smtp = NULL;
 	t->smtp_log = false;
+	t->smtp_hdrs = NULL;
 	t->nftp = 0;
 	t->nftp_unans = 0;
 	t->ftp_cmd = NULL;
@@ -1600,6 +1601,7 @@ static void ws_begin(struct app_ctx *a, struct flow *f, struct app_flow *af, int
 static void change_begin(struct flow *f, struct app_flow *af, int expect)
 {
 	f->alproto_orig = f->alproto;
+	f->alproto_expect = (uint16_t)expect; /* (eve app_proto_expected when another came) */
 	af->change = af->expected = (uint8_t)expect;
 	af->seen[0] = af->seen[1] = false;
 	af->probe_len[0] = af->probe_len[1] = 0;

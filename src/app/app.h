@@ -642,6 +642,9 @@ void mqtt_tx_buffers(const struct mqtt_tx *t, void (*put)(void *ud, int which, c
  * memcap, each as [length:2][bytes]. */
 #define POP3_ARGS_MAX 16
 #define POP3_DATA_MAX (64 * 1024)
+/* A command or response line is kept whole up to this (Suricata keeps a
+ * line of any length); the rest of a longer one is skipped. */
+#define POP3_LINE_MAX (32 * 1024)
 struct pop3_tx {
 	bool used, logged;
 	bool has_req, has_resp;   /* the command; the response's status line */
@@ -652,9 +655,9 @@ struct pop3_tx {
 	uint8_t cmd_len;
 	uint8_t nargs;
 	uint16_t arg_off[POP3_ARGS_MAX], arg_len[POP3_ARGS_MAX]; /* in args[] */
-	char args[256];
+	char *args;               /* the line after the keyword (POP3_LINE_MAX at most; charged) */
 	uint16_t args_len;
-	char header[512];         /* the status line after +OK / -ERR */
+	char *header;             /* the status line after +OK / -ERR (likewise) */
 	uint16_t header_len;
 	uint8_t *data;
 	uint32_t data_len, data_cap;
@@ -1002,6 +1005,9 @@ struct app_tx {
 	/* SMTP: a transaction whose fields changed / that is ready for eve */
 	const struct smtp_info *smtp;
 	bool smtp_log;
+	/* SMTP: the transaction under way whose message headers ended on
+	 * this packet (smtp.* and email.* are matched on it then) */
+	const struct smtp_info *smtp_hdrs;
 	/* FTP: commands answered on this packet (eve ftp), a command that
 	 * arrived on it (ftp.command); a data connection's file ended */
 	const struct ftp_info *ftp[APP_FTP_PER_PKT];

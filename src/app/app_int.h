@@ -330,6 +330,8 @@ struct mime {
 	void *md5;                /* EVP_MD_CTX of the body (body-md5), from the top headers' end */
 	bool top, in_headers, multipart, leaf, file_open, crlf_pending, text;
 	bool rfc822;              /* the part is message/rfc822: its body is a message */
+	bool sniff;               /* a body without headers: its first "--x" line is a boundary */
+	bool top_done;            /* the message's top headers just ended (email.* now known) */
 	bool long_name, long_header;  /* to raise as events */
 	uint16_t tl_len;
 	char tl[1024];            /* decoded text being searched for URLs, a line at a time */
@@ -368,6 +370,9 @@ void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, siz
 /* The message ended: the part under way ends, its file closes (on this
  * packet's app_tx.files). */
 void mime_msg_end(struct app_ctx *a, struct mime_msg *mm);
+/* The message begun has no headers (IMAP BODY[TEXT], BODY[n]): lines up
+ * to the first "--boundary" are a preamble, that boundary the multipart's. */
+void mime_msg_body(struct mime_msg *mm);
 /* Bytes of the message as they come (POP3 by octet count, IMAP
  * literals): cut into lines in ln, a line longer than ln's buffer passed
  * whole in pieces; unstuff drops a line's leading dot (POP3).
@@ -435,6 +440,7 @@ struct mpart {
 	char hdr[1024];
 	char fname[128];
 	uint64_t size;
+	uint64_t seen;            /* body bytes read, up to the request body limit */
 	struct file_track ft;
 	struct http_body body[APP_FILES_PER_PKT];
 };
@@ -702,8 +708,13 @@ const struct mqtt_tx *mqtt_unlogged(struct mqtt_state *s);
 
 /* POP3 (pop3.c) */
 #define POP3_MAX_TX 16            /* transactions waiting (APP_POP3_PER_PKT too) */
+struct pop3_line {
+	uint8_t *buf;             /* grown on demand up to POP3_LINE_MAX, charged */
+	uint32_t len, cap;
+	bool skip;                /* the rest of a line longer than that */
+};
 struct pop3_state {
-	struct app_line line[2];
+	struct pop3_line line[2];
 	struct pop3_tx tx[POP3_MAX_TX];
 	uint64_t next_tx;
 	uint8_t multi;            /* 1 + the transaction whose multi-line response is under way; 0 none */
@@ -732,6 +743,8 @@ struct imap_dir {
 	bool fetch;               /* the line under way is untagged server data */
 	uint64_t lit_left;        /* octets of a literal still to pass */
 	bool in_msg;              /* ... which is a message, going to msg */
+	bool head_lit;            /* ... its headers alone (BODY[HEADER], BODY[n.MIME]) */
+	bool held;                /* msg read up to its body, which may follow in the response */
 	struct app_line mline;    /* a line of that message */
 	struct mime_msg msg;
 };

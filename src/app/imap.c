@@ -198,16 +198,21 @@ bad:
 	return false;
 }
 
-/* Does the text before a FETCH literal name a whole message (or its
- * text)?  "... BODY[] {", "RFC822 {", "BODY[TEXT]<0> {" ... */
-static bool fetch_message_item(const uint8_t *l, size_t n)
+/* What a FETCH literal holds, by the item before it ("... BODY[] {",
+ * "RFC822 {", "BODY.PEEK[2.MIME] {", "BODY[TEXT]<0> {" ...): a whole
+ * message (BODY[], RFC822, BINARY[]); headers (BODY[HEADER],
+ * BODY[HEADER.FIELDS (...)], BODY[n.MIME], BODY[n.HEADER], RFC822.HEADER);
+ * a body without its headers (BODY[TEXT], BODY[n.TEXT], RFC822.TEXT, a
+ * part's content BODY[n] / BINARY[n]); or none of these. */
+enum { ITEM_NONE, ITEM_WHOLE, ITEM_HEAD, ITEM_BODY };
+static int fetch_item(const uint8_t *l, size_t n)
 {
 	/* the item name: back from the '{' over a blank and a <origin> */
 	size_t e = n;
 	while (e && l[e - 1] != '{')
 		e--;
 	if (!e)
-		return false;
+		return ITEM_NONE;
 	e--;
 	while (e && l[e - 1] == ' ')
 		e--;
@@ -217,15 +222,50 @@ static bool fetch_message_item(const uint8_t *l, size_t n)
 		if (e)
 			e--;
 	}
-	static const char *const items[] = { "BODY[]", "BODY.PEEK[]", "RFC822", "BODY[TEXT]",
-					     "BODY.PEEK[TEXT]", "RFC822.TEXT", "BINARY[]", "BINARY.PEEK[]" };
-	for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
-		size_t k = strlen(items[i]);
-		if (e >= k && !strncasecmp((const char *)l + e - k, items[i], k) &&
-		    (e == k || l[e - k - 1] == ' ' || l[e - k - 1] == '('))
-			return true;
+	const char *sec = NULL; /* the section, between [ and ] */
+	size_t sl = 0, ne = e;
+	if (e && l[e - 1] == ']') {
+		size_t j = e - 1;
+		while (j && l[j - 1] != '[')
+			j--;
+		if (!j)
+			return ITEM_NONE;
+		sec = (const char *)l + j;
+		sl = e - 1 - j;
+		ne = j - 1;
 	}
-	return false;
+	size_t b = ne;
+	while (b && l[b - 1] != ' ' && l[b - 1] != '(')
+		b--;
+	const char *w = (const char *)l + b;
+	size_t wl = ne - b;
+#define IS(s_, n_, lit) ((n_) == sizeof(lit) - 1 && !strncasecmp((s_), (lit), (n_)))
+#define ENDS(s_, n_, lit) ((n_) >= sizeof(lit) - 1 && !strncasecmp((s_) + (n_) - (sizeof(lit) - 1), (lit), sizeof(lit) - 1))
+	if (!sec) {
+		if (IS(w, wl, "RFC822"))
+			return ITEM_WHOLE;
+		if (IS(w, wl, "RFC822.TEXT"))
+			return ITEM_BODY;
+		if (IS(w, wl, "RFC822.HEADER"))
+			return ITEM_HEAD;
+		return ITEM_NONE;
+	}
+	if (!IS(w, wl, "BODY") && !IS(w, wl, "BODY.PEEK") && !IS(w, wl, "BINARY") && !IS(w, wl, "BINARY.PEEK"))
+		return ITEM_NONE;
+	if (!sl)
+		return ITEM_WHOLE;
+	if (IS(sec, sl, "TEXT") || ENDS(sec, sl, ".TEXT"))
+		return ITEM_BODY;
+	if (IS(sec, sl, "HEADER") || ENDS(sec, sl, ".HEADER") || ENDS(sec, sl, ".MIME") ||
+	    !strncasecmp(sec, "HEADER.FIELDS", MIN(sl, (size_t)13)) ||
+	    memmem(sec, sl, ".HEADER.FIELDS", 14))
+		return ITEM_HEAD;
+	for (size_t i = 0; i < sl; i++)
+		if (!isdigit((unsigned char)sec[i]) && sec[i] != '.')
+			return ITEM_NONE;
+	return ITEM_BODY; /* a part's content */
+#undef IS
+#undef ENDS
 }
 
 /* The words (runs of non-blanks) of a line before its literal's '{'. */
@@ -248,12 +288,29 @@ static void literal_bytes(struct app_ctx *a, struct imap_dir *dd, const uint8_t 
 		mime_msg_bytes(a, &dd->msg, &dd->mline, d, n, false);
 }
 
+/* A message held open after its headers' literal ends (nothing of its
+ * body followed in the response). */
+static void held_end(struct app_ctx *a, struct imap_dir *dd)
+{
+	if (!dd->held)
+		return;
+	dd->held = false;
+	mime_msg_end(a, &dd->msg);
+}
+
 static void literal_end(struct app_ctx *a, struct imap_dir *dd)
 {
 	if (!dd->in_msg)
 		return;
 	mime_msg_bytes_end(a, &dd->msg, &dd->mline, false); /* a last line without its CRLF */
 	dd->in_msg = false;
+	if (dd->head_lit) {
+		/* headers alone: the body may follow in the same response
+		 * (BODY[HEADER] then BODY[TEXT], BODY[2.MIME] then BODY[2]) */
+		dd->head_lit = false;
+		dd->held = true;
+		return;
+	}
 	mime_msg_end(a, &dd->msg);
 }
 
@@ -373,6 +430,7 @@ static void segment(struct app_ctx *a, struct imap_state *s, int dir, const uint
 	uint64_t count = 0;
 	bool lit = literal_at_end(a, l, n, &count);
 	if (first) {
+		held_end(a, dd); /* the response that held it ended */
 		if (dir)
 			server_line(a, s, l, n);
 		else
@@ -385,7 +443,17 @@ static void segment(struct app_ctx *a, struct imap_state *s, int dir, const uint
 	dd->cont = true;
 	/* a message: FETCH's BODY[] ... (to the client), APPEND's (to the server) */
 	struct imap_tx *t = NULL;
-	if (dir && dd->fetch && fetch_message_item(l, n)) {
+	int item = dir && dd->fetch ? fetch_item(l, n) : ITEM_NONE;
+	if (item == ITEM_BODY && dd->held && count) {
+		/* the body of the headers just read: the same message */
+		dd->held = false;
+		if (dd->msg.m.in_headers)
+			mime_msg_line(a, &dd->msg, (const uint8_t *)"", 0, false, false);
+		dd->in_msg = true;
+		return;
+	}
+	held_end(a, dd);
+	if (item != ITEM_NONE) {
 		/* the FETCH it answers (the oldest open one), else the
 		 * oldest command open (unsolicited data) */
 		for (unsigned i = 0; i < IMAP_MAX_TX; i++) {
@@ -412,6 +480,10 @@ static void segment(struct app_ctx *a, struct imap_state *s, int dir, const uint
 	literal_end(a, dd); /* (none under way: literals do not nest) */
 	dd->in_msg = true;
 	mime_msg_begin(&dd->msg, ALP_IMAP, NULL, (uint32_t)t->tx_id, dir == 1);
+	if (item == ITEM_HEAD)
+		dd->head_lit = true;
+	else if (item == ITEM_BODY)
+		mime_msg_body(&dd->msg); /* no headers: its boundary found in it */
 }
 
 void imap_feed(struct app_ctx *a, struct imap_state *s, int dir, const uint8_t *d, uint32_t n)
@@ -451,9 +523,11 @@ void imap_gap(struct app_ctx *a, struct imap_state *s, int dir)
 	dd->lit_left = 0;
 	line_done(&dd->mline);
 	dd->msg.piece_cont = false;
-	if (dd->in_msg)
+	if (dd->in_msg || dd->held)
 		file_track_gap(&dd->msg.ft);
+	dd->head_lit = false;
 	literal_end(a, dd);
+	held_end(a, dd);
 	if (!(dir & 1))
 		s->sasl = s->idle = false;
 }

@@ -439,6 +439,7 @@ void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, siz
 		if (m->top && mm->info && body_md5_on && (m->md5 = EVP_MD_CTX_new()) &&
 		    !EVP_DigestInit_ex(m->md5, EVP_md5(), NULL))
 			md5_drop(m);
+		m->top_done |= m->top;
 		m->top = false;
 		if (m->multipart && m->depth < SMTP_MIME_DEPTH) {
 			memcpy(m->boundary[m->depth], m->pending_boundary, SMTP_BOUNDARY_MAX);
@@ -458,6 +459,23 @@ void mime_msg_line(struct app_ctx *a, struct mime_msg *mm, const uint8_t *l, siz
 		m->leaf = !m->multipart;
 		if (m->leaf)
 			part_begin(a, mm);
+		return;
+	}
+	if (m->sniff) {
+		/* a body without its headers: skip up to the first line that
+		 * reads as a delimiter, "--boundary", and take it for the
+		 * multipart's (a single part's body has no files to find) */
+		if (cont || n < 3 || l[0] != '-' || l[1] != '-')
+			return;
+		size_t bl = n - 2;
+		const uint8_t *b = mime_trim(l + 2, &bl);
+		if (!bl || bl >= SMTP_BOUNDARY_MAX || (bl >= 2 && b[bl - 2] == '-' && b[bl - 1] == '-'))
+			return;
+		m->sniff = false;
+		memcpy(m->boundary[0], b, bl);
+		m->boundary[0][bl] = 0;
+		m->depth = 1;
+		part_reset(m);
 		return;
 	}
 	/* a boundary line of an open multipart (innermost first) */
@@ -492,6 +510,15 @@ void mime_msg_begin(struct mime_msg *mm, uint8_t alp, struct smtp_info *info, ui
 	mm->info = info;
 	mm->tx_id = tx_id;
 	mm->to_client = to_client;
+}
+
+void mime_msg_body(struct mime_msg *mm)
+{
+	struct mime *m = &mm->m;
+	m->in_headers = false;
+	m->top = false;
+	m->leaf = false;
+	m->sniff = true;
 }
 
 void mime_msg_end(struct app_ctx *a, struct mime_msg *mm)

@@ -8,6 +8,12 @@
  * "\r\n--boundary" is matched incrementally, the bytes of a partial match
  * held back until it fails.  Part headers are kept up to 1 KiB a line;
  * file bytes are handed over in batches.  Nothing grows with the body.
+ *
+ * As Suricata 8 reads an upload when no filestore rule asks for it, only
+ * the first request-body-limit bytes of the body are read: the file open
+ * when a byte past them comes ends there, TRUNCATED (bytes held for a
+ * delimiter dropped, as Suricata drops its held-back tail), and no later
+ * part is read.  While files may be stored the body is read whole.
  */
 #include <string.h>
 #include <strings.h>
@@ -83,11 +89,31 @@ static void header_line(struct mpart *m)
 		mime_param(m->hdr + 20, m->hlen - 20u, "filename", m->fname, sizeof(m->fname));
 }
 
+/* The body went past the request body limit: an open file ends
+ * TRUNCATED with what it has, and nothing after is read. */
+static void body_cut(struct app_ctx *a, struct mpart *m, const struct http_msg *req,
+		     uint32_t tx_id)
+{
+	m->mi = 0;
+	part_end(a, m, req, tx_id, true);
+	m->state = MP_DONE;
+}
+
 void mpart_feed(struct app_ctx *a, struct mpart *m, const uint8_t *d, size_t n,
 		const struct http_msg *req, uint32_t tx_id)
 {
 	uint8_t out[4096];
 	size_t o = 0;
+	size_t past = 0; /* bytes past the body limit */
+	uint64_t lim = a->req_body_limit;
+	if (m->state != MP_DONE && lim && !(file_wanted() & FILE_WANT_STORE)) {
+		uint64_t room = m->seen < lim ? lim - m->seen : 0;
+		if (n > room) {
+			past = n - (size_t)room;
+			n = (size_t)room;
+		}
+	}
+	m->seen += n;
 	for (size_t i = 0; i < n && m->state != MP_DONE; i++) {
 		uint8_t c = d[i];
 		switch (m->state) {
@@ -173,6 +199,8 @@ void mpart_feed(struct app_ctx *a, struct mpart *m, const uint8_t *d, size_t n,
 		}
 	}
 	part_data(a, m, out, o);
+	if (past && m->state != MP_DONE)
+		body_cut(a, m, req, tx_id);
 }
 
 /* The body ended: a file still open ends without its closing delimiter. */

@@ -21,6 +21,13 @@
  * then; those still open at flow end then.  Suricata's events: a command
  * line over 255 octets or status line over 512 (with CRLF), an unknown
  * keyword, a wrong argument count, too many transactions waiting.
+ *
+ * Suricata reads a line of any length whole (it waits for the line end),
+ * so pop3.args, pop3.response and the record have all of it.  Here a
+ * line is kept whole up to POP3_LINE_MAX (32 KiB) in a buffer grown as
+ * needed and charged to the app-layer memcap, as are a transaction's
+ * arguments and status text; the rest of a longer line is skipped (the
+ * too-long event is raised by then).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -82,6 +89,14 @@ static void tx_free(struct app_ctx *a, struct pop3_tx *t)
 	if (t->data) {
 		v_free(t->data);
 		app_release(a, t->data_cap);
+	}
+	if (t->args) {
+		v_free(t->args);
+		app_release(a, t->args_len);
+	}
+	if (t->header) {
+		v_free(t->header);
+		app_release(a, t->header_len);
 	}
 	memset(t, 0, sizeof(*t));
 }
@@ -145,11 +160,80 @@ static struct pop3_tx *waiting(struct pop3_state *s)
 	return w;
 }
 
-static void copy(char *dst, size_t cap, const uint8_t *src, size_t n, uint16_t *len)
+/* A copy of src/n (POP3_LINE_MAX at most) in *dst, charged; refused by
+ * the memcap or the allocator, nothing is kept. */
+static void keep(struct app_ctx *a, char **dst, uint16_t *len, const uint8_t *src, size_t n)
 {
-	n = MIN(n, cap);
-	memcpy(dst, src, n);
+	if (*dst) {
+		v_free(*dst);
+		app_release(a, *len);
+		*dst = NULL;
+	}
+	*len = 0;
+	n = MIN(n, (size_t)POP3_LINE_MAX);
+	if (!n || !app_charge(a, n))
+		return;
+	if (!(*dst = v_malloc(n))) {
+		app_release(a, n);
+		return;
+	}
+	memcpy(*dst, src, n);
 	*len = (uint16_t)n;
+}
+
+/* ---- lines ---- */
+
+/* Takes bytes of *d up to and with the next LF into the line (what passes
+ * POP3_LINE_MAX, or what the memcap refuses, is skipped: *cut); true when
+ * the line is complete. */
+static bool pl_take(struct app_ctx *a, struct pop3_line *ln, const uint8_t **d, uint32_t *n)
+{
+	const uint8_t *lf = memchr(*d, '\n', *n);
+	uint32_t k = lf ? (uint32_t)(lf - *d) : *n;
+	if (!ln->skip && k) {
+		uint32_t want = (uint32_t)MIN((uint64_t)ln->len + k, (uint64_t)POP3_LINE_MAX);
+		if (want > ln->cap) {
+			uint32_t cap = ln->cap ? ln->cap : 256;
+			while (cap < want)
+				cap *= 2;
+			cap = MIN(cap, (uint32_t)POP3_LINE_MAX);
+			uint8_t *nb = NULL;
+			if (app_charge(a, cap - ln->cap) && !(nb = v_realloc(ln->buf, cap)))
+				app_release(a, cap - ln->cap);
+			if (nb) {
+				ln->buf = nb;
+				ln->cap = cap;
+			}
+		}
+		uint32_t room = ln->cap - ln->len;
+		if (MIN(k, room))
+			memcpy(ln->buf + ln->len, *d, MIN(k, room));
+		ln->len += MIN(k, room);
+		if (k > room)
+			ln->skip = true; /* the rest of an over-long line */
+	}
+	k += lf ? 1 : 0;
+	*d += k;
+	*n -= k;
+	return lf != NULL;
+}
+
+static size_t pl_len(const struct pop3_line *ln)
+{
+	return ln->len && ln->buf[ln->len - 1] == '\r' ? ln->len - 1 : ln->len;
+}
+
+static void pl_done(struct pop3_line *ln)
+{
+	ln->len = 0;
+	ln->skip = false;
+}
+
+static void pl_free(struct app_ctx *a, struct pop3_line *ln)
+{
+	v_free(ln->buf);
+	app_release(a, ln->cap);
+	memset(ln, 0, sizeof(*ln));
 }
 
 /* ---- the client ---- */
@@ -190,7 +274,7 @@ static void client_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *
 	}
 	/* the arguments: the words after the keyword, split at spaces */
 	if (k < n)
-		copy(t->args, sizeof(t->args), d + k + 1, n - k - 1, &t->args_len);
+		keep(a, &t->args, &t->args_len, d + k + 1, n - k - 1);
 	unsigned nargs = 0;
 	for (uint16_t i = 0; i < t->args_len;) {
 		uint16_t j = i;
@@ -321,7 +405,7 @@ static void server_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *
 	size_t skip = cont ? 1 : t->ok ? 3 : 4;
 	if (n > skip && d[skip] == ' ')
 		skip++;
-	copy(t->header, sizeof(t->header), d + skip, n - skip, &t->header_len);
+	keep(a, &t->header, &t->header_len, d + skip, n - skip);
 	const struct pop3_cmd *c = t->cmd_len ? cmd_find((const uint8_t *)t->cmd, t->cmd_len) : NULL;
 	if (c && !strcmp(c->name, "AUTH") && t->ok)
 		s->auth_next = true; /* (+OK or a challenge: SASL data comes) */
@@ -350,7 +434,7 @@ static void server_line(struct app_ctx *a, struct pop3_state *s, const uint8_t *
 
 void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *d, uint32_t n)
 {
-	struct app_line *ln = &s->line[dir & 1];
+	struct pop3_line *ln = &s->line[dir & 1];
 	a->tx.alproto = ALP_POP3;
 	while (n && !s->tls) {
 		if (dir && s->raw_left) {
@@ -362,21 +446,21 @@ void pop3_feed(struct app_ctx *a, struct pop3_state *s, int dir, const uint8_t *
 			n -= k;
 			continue;
 		}
-		bool cut;
-		if (!line_take(ln, &d, &n, &cut))
+		if (!pl_take(a, ln, &d, &n))
 			return;
-		size_t len = line_len(ln);
+		size_t len = pl_len(ln);
+		const uint8_t *lb = ln->buf ? ln->buf : (const uint8_t *)""; /* an empty first line */
 		if (dir)
-			server_line(a, s, ln->buf, len, ln->skip);
+			server_line(a, s, lb, len, ln->skip);
 		else
-			client_line(a, s, ln->buf, len, ln->skip);
-		line_done(ln);
+			client_line(a, s, lb, len, ln->skip);
+		pl_done(ln);
 	}
 }
 
 void pop3_gap(struct app_ctx *a, struct pop3_state *s, int dir)
 {
-	line_done(&s->line[dir & 1]);
+	pl_done(&s->line[dir & 1]);
 	s->gap[dir & 1] = true;
 	if (dir & 1) {
 		s->raw_left = 0;
@@ -401,6 +485,8 @@ void pop3_state_free(struct app_ctx *a, struct pop3_state *s)
 		return;
 	for (unsigned i = 0; i < POP3_MAX_TX; i++)
 		tx_free(a, &s->tx[i]);
+	pl_free(a, &s->line[0]);
+	pl_free(a, &s->line[1]);
 	mime_msg_free(a, &s->msg);
 	app_release(a, sizeof(*s));
 	v_free(s);

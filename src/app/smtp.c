@@ -76,6 +76,8 @@ static void log_tx(struct app_ctx *a, struct smtp_state *s, const struct smtp_in
 {
 	flush_done(a, s); /* one not written yet goes now */
 	s->done = *t;
+	if (a->tx.smtp_hdrs == t) /* (headers shown on this packet: where they went) */
+		a->tx.smtp_hdrs = &s->done;
 	s->done.logged = false;
 	s->done_pending = true;
 }
@@ -102,6 +104,8 @@ static void tx_sent(struct app_ctx *a, struct smtp_state *s)
 		log_tx(a, s, &s->await); /* an earlier one never answered */
 	s->await = s->tx;
 	s->await_valid = true;
+	if (a->tx.smtp_hdrs == &s->tx)
+		a->tx.smtp_hdrs = &s->await;
 	/* attachments that ended on this packet name the transaction */
 	for (unsigned i = 0; i < a->tx.nfiles; i++)
 		if (a->file[i].smtp == &s->tx)
@@ -165,6 +169,12 @@ static void data_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l,
 		n--;
 	}
 	mime_msg_line(a, &s->msg, l, n, cont, more);
+	if (s->msg.m.top_done) {
+		/* the message's headers are in: email.* can be matched on
+		 * this packet, as Suricata inspects the transaction under way */
+		s->msg.m.top_done = false;
+		a->tx.smtp_hdrs = &s->tx;
+	}
 }
 
 static void client_line(struct app_ctx *a, struct smtp_state *s, const uint8_t *l, size_t n)

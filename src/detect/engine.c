@@ -1897,6 +1897,13 @@ struct dflow_x {
 	uint64_t tev_pkt;      /* the packet (the flow's count) that raised them */
 	uint32_t tev_alerted[TEV_ALERTED_MAX]; /* sid << 1 | dir of the rules that alerted on them */
 	uint8_t ntev_alerted;
+	/* the smtp.* / email.* rules (sid << 1 | dir) that alerted on the
+	 * packet where SMTP transaction smtp_tx's headers ended: Suricata
+	 * matches a transaction's rule once, so not again at its end */
+	bool smtp_on;
+	uint32_t smtp_tx;
+	uint32_t smtp_alerted[TEV_ALERTED_MAX];
+	uint8_t nsmtp_alerted;
 	bool ent_set;          /* the last entropy a rule computed on the flow */
 	int16_t ent_buf;
 	double ent_val;
@@ -1991,6 +1998,40 @@ static bool tev_alerted(struct dflow *d, const struct app_tx *tx, const struct r
 		if (r->ac[k].type == AC_APP_EVENT && !r->ac[k].neg &&
 		    !(tx && app_ev_has(&tx->events, r->ac[k].mask)))
 			return true;
+	return false;
+}
+
+/* Does r inspect an SMTP transaction's buffers (smtp.*, email.*)? */
+static bool rule_smtp(const struct rule *r)
+{
+	for (unsigned i = 0; i < r->nlists; i++)
+		if (r->lists[i].cnt && r->lists[i].buf >= BUF_SMTP_HELO && r->lists[i].buf <= BUF_EMAIL_URL)
+			return true;
+	for (unsigned x = 0; x < r->nxl; x++)
+		if (r->xl[x].buf >= BUF_SMTP_HELO && r->xl[x].buf <= BUF_EMAIL_URL)
+			return true;
+	return false;
+}
+
+/* Whether SMTP rule key alerted on transaction tx_id's header packet;
+ * mark: record that it does now (a newer transaction starts afresh). */
+static bool smtp_alerted(struct dflow *d, uint32_t tx_id, uint32_t key, bool mark)
+{
+	struct dflow_x *x = d ? (mark ? dflow_x(d) : d->x) : NULL;
+	if (!x)
+		return false;
+	if (mark && (!x->smtp_on || x->smtp_tx != tx_id)) {
+		x->smtp_on = true;
+		x->smtp_tx = tx_id;
+		x->nsmtp_alerted = 0;
+	}
+	if (!x->smtp_on || x->smtp_tx != tx_id)
+		return false;
+	for (unsigned i = 0; i < x->nsmtp_alerted; i++)
+		if (x->smtp_alerted[i] == key)
+			return true;
+	if (mark && x->nsmtp_alerted < TEV_ALERTED_MAX)
+		x->smtp_alerted[x->nsmtp_alerted++] = key;
 	return false;
 }
 
@@ -2801,9 +2842,11 @@ static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int se
 		const struct http_msg *m = dir ? &t->resp : &t->req;
 		norm_lines(m->valid ? m : NULL, &bi[BUF_HTTP2_HEADER]);
 	}
-	if (tx->smtp && tx->smtp_log) {
-		/* an SMTP transaction's fields on the packet where it completes */
-		const struct smtp_info *m = tx->smtp;
+	if ((tx->smtp && tx->smtp_log) || tx->smtp_hdrs) {
+		/* an SMTP transaction's fields on the packet where it completes,
+		 * or where its message's headers end (Suricata inspects the
+		 * transaction under way: detect-email-subject) */
+		const struct smtp_info *m = tx->smtp && tx->smtp_log ? tx->smtp : tx->smtp_hdrs;
 		add_inst(&bi[BUF_SMTP_HELO], (const uint8_t *)m->helo, m->helo_len);
 		add_inst(&bi[BUF_SMTP_MAIL_FROM], (const uint8_t *)m->mail_from, m->mail_from_len);
 		for (unsigned i = 0; i < m->rcpt_to.n; i++)
@@ -3540,7 +3583,8 @@ static bool tx_here(const struct app_tx *tx)
 	return tx && (tx->ndns || tx->http_req || tx->http_resp || tx->nh2 || tx->nsmb || tx->nmqtt ||
 		      tx->nkrb5 || tx->npop3 || tx->nldap || tx->nsip || tx->tls_new || tx->ssh_new ||
 		      tx->quic || tx->snmp || tx->tftp || tx->ike || tx->nnfs || tx->nws || tx->rfb ||
-		      tx->dce_tx || tx->nftp || tx->nftp_unans || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log));
+		      tx->dce_tx || tx->nftp || tx->nftp_unans || tx->ftp_cmd || tx->nfiles || (tx->smtp && tx->smtp_log) ||
+		      tx->smtp_hdrs);
 }
 
 /* The instances of buffer b a rule inspects: this packet's, or for a =>
@@ -3894,6 +3938,12 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			/* a transaction's event: once per direction per raising */
 			if (r->tx_event && tev_alerted(d, tx, r, r->sid << 1 | p->dir, false))
 				continue;
+			/* an SMTP rule that alerted where the headers ended: not
+			 * again when the transaction completes */
+			bool smtp_hdr = tx && tx->smtp_hdrs && !(tx->smtp && tx->smtp_log) && rule_smtp(r);
+			if (tx && tx->smtp && tx->smtp_log && rule_smtp(r) &&
+			    smtp_alerted(d, tx->smtp->tx_id, r->sid << 1 | p->dir, false))
+				continue;
 			bool all = true;
 			st.ctx_len = 0;
 			struct binst fb;
@@ -3939,6 +3989,10 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				stream_alerted(d, r->sid << 1 | p->dir, true);
 			if (r->tx_event)
 				tev_alerted(d, tx, r, r->sid << 1 | p->dir, true);
+			if (smtp_hdr && !d && f)
+				d = dflow_get(f);
+			if (smtp_hdr)
+				smtp_alerted(d, tx->smtp_hdrs->tx_id, r->sid << 1 | p->dir, true);
 			if (r->action == ACT_CONFIG) {
 				/* a config rule changes how the transaction is
 				 * handled; it is no alert and no verdict */

@@ -101,6 +101,7 @@ struct flow {
 	bool icmp_seen[2];
 	uint16_t alproto;
 	uint16_t alproto_orig; /* before an upgrade (STARTTLS, h2c, WebSocket, DoH), else 0 */
+	uint16_t alproto_expect; /* what a protocol change announced (STARTTLS: TLS), else 0 */
 	uint8_t max_regions[2]; /* the most stream-buffer regions each direction needed (0: 1) */
 	uint8_t alp_dir[2];  /* what each direction's first data looked like, when not alproto
 			      * (eve app_proto_ts / app_proto_tc); 0xff: probed, the same */

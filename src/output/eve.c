@@ -369,6 +369,10 @@ void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg
 		jb_str(jb, "app_proto", alproto_names[f->alproto]);
 	if (f->alproto_orig && f->alproto_orig < ALP_MAX) /* the protocol before an upgrade */
 		jb_str(jb, "app_proto_orig", alproto_names[f->alproto_orig]);
+	/* a protocol change that did not bring what it announced (STARTTLS
+	 * then no TLS, or nothing yet), as Suricata writes it */
+	if (f->alproto_expect && f->alproto_expect < ALP_MAX && f->alproto_expect != f->alproto)
+		jb_str(jb, "app_proto_expected", alproto_names[f->alproto_expect]);
 	/* a direction that spoke another protocol than the flow's */
 	for (int d = 0; d < 2; d++)
 		if (f->alp_dir[d] && f->alp_dir[d] < ALP_MAX)
@@ -581,6 +585,8 @@ static const struct smtp_info *alert_smtp_tx(const struct flow *f, const struct 
 	for (unsigned i = 0; tx && i < tx->nfiles; i++)
 		if (tx->files[i]->smtp)
 			return tx->files[i]->smtp;
+	if (tx && tx->smtp_hdrs)
+		return tx->smtp_hdrs; /* its headers ended here (email.* matched) */
 	return app_smtp_peek(f);
 }
 

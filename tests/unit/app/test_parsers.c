@@ -952,6 +952,79 @@ static void test_http_file_past_body_limit(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* The files of a multipart/form-data upload as Suricata 8 keeps them when
+ * no filestore rule asks: the body is read up to the request body limit;
+ * the file open when a byte past it comes ends there, TRUNCATED, and a
+ * later part is not read.  A body within the limit gives its files whole. */
+struct mp_seen {
+	unsigned n;
+	uint64_t size[4];
+	bool trunc[4];
+	char name[4][260];
+};
+
+static void mp_cb(const struct app_tx *tx, void *ud)
+{
+	struct mp_seen *s = ud;
+	for (unsigned i = 0; i < tx->nfiles && s->n < 4; i++, s->n++) {
+		s->size[s->n] = tx->files[i]->size;
+		s->trunc[s->n] = tx->files[i]->truncated;
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", tx->files[i]->name);
+	}
+}
+
+static void mp_upload(uint32_t limit, size_t step, struct mp_seen *s)
+{
+	static const char head[] = "--bb\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.bin\"\r\n\r\n";
+	static const char mid[] = "\r\n--bb\r\nContent-Disposition: form-data; name=\"g\"; filename=\"b.txt\"\r\n\r\nsmall";
+	static const char tail[] = "\r\n--bb--\r\n";
+	static uint8_t req[4096];
+	size_t bl = (sizeof(head) - 1) + 1000 + (sizeof(mid) - 1) + (sizeof(tail) - 1);
+	int hl = snprintf((char *)req, sizeof(req),
+			  "POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=bb\r\n"
+			  "Content-Length: %zu\r\n\r\n%s", bl, head);
+	size_t n = (size_t)hl;
+	memset(req + n, 'x', 1000);
+	n += 1000;
+	memcpy(req + n, mid, sizeof(mid) - 1);
+	n += sizeof(mid) - 1;
+	memcpy(req + n, tail, sizeof(tail) - 1);
+	n += sizeof(tail) - 1;
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, limit, 0);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.dp = 80;
+	memset(s, 0, sizeof(*s));
+	feed(&a, &f, 0, req, n, step, mp_cb, s);
+	assert_int_equal(f.alproto, ALP_HTTP);
+	app_flow_free_ctx(&a, &f);
+	assert_int_equal(a.mc.used, 0);
+}
+
+static void test_http_multipart_body_limit(void **state)
+{
+	(void)state;
+	static const size_t steps[] = { 0, 1, 7, 100 };
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct mp_seen s;
+		/* 512 bytes of body: its 68 bytes of part head, then 444 of the file */
+		mp_upload(512, steps[i], &s);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(s.name[0], "a.bin");
+		assert_int_equal(s.size[0], 512 - 68);
+		assert_true(s.trunc[0]);
+		/* within the limit: both files whole */
+		mp_upload(4096, steps[i], &s);
+		assert_int_equal(s.n, 2);
+		assert_int_equal(s.size[0], 1000);
+		assert_false(s.trunc[0]);
+		assert_string_equal(s.name[1], "b.txt");
+		assert_int_equal(s.size[1], 5);
+		assert_false(s.trunc[1]);
+	}
+}
+
 /* Content-Range as Suricata reads it (http.content_range, fileinfo
  * start / end of a 206's part); what does not parse is refused. */
 static void test_http_content_range(void **state)
@@ -1954,6 +2027,60 @@ static void test_imap(void **state)
 	assert_false(imap_probe((const uint8_t *)"+OK pop\r\n", 9));
 }
 
+/* IMAP fetches of a message's body without its headers go through the
+ * MIME reader all the same: BODY[TEXT] alone (its boundary the first
+ * "--x" line), BODY[HEADER] then BODY[TEXT] in one response (one
+ * message), BODY[2.MIME] then BODY[2] (a part's headers, then its
+ * content); a single-part BODY[TEXT] and a BODY[1] of text make no file.
+ * At every delivery size. */
+static void test_imap_fetch_parts(void **state)
+{
+	(void)state;
+	file_want(FILE_WANT_MD5);
+	static const char msg[] = MAIL_MSG("");
+	const char *text = strstr(msg, "\r\n\r\n") + 4;
+	size_t hl = (size_t)(text - msg), tl = strlen(text);
+	static const char mime2[] = "Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+				    "Content-Disposition: attachment; filename=\"report.pdf\"\r\n\r\n";
+	static const char body2[] = "JVBERi0xLjQgdmlnaWwgdGVzdCBhdHRh\r\nY2htZW50Cg==";
+	static char resp[4][4096];
+	snprintf(resp[0], sizeof(resp[0]), "* 1 FETCH (UID 7 BODY[TEXT] {%zu}\r\n%s)\r\na3 OK done\r\n", tl, text);
+	snprintf(resp[1], sizeof(resp[1]),
+		 "* 1 FETCH (BODY[HEADER] {%zu}\r\n%.*s BODY[TEXT] {%zu}\r\n%s)\r\na3 OK done\r\n", hl,
+		 (int)hl, msg, tl, text);
+	snprintf(resp[2], sizeof(resp[2]),
+		 "* 1 FETCH (BODY[2.MIME] {%zu}\r\n%s BODY[2] {%zu}\r\n%s)\r\na3 OK done\r\n",
+		 strlen(mime2), mime2, strlen(body2), body2);
+	snprintf(resp[3], sizeof(resp[3]),
+		 "* 1 FETCH (BODY[TEXT] {9}\r\nhi there\n BODY[1] {5}\r\nhello)\r\na3 OK done\r\n");
+	static const size_t steps[] = { 0, 1, 5, 64 };
+	for (size_t r = 0; r < 4; r++)
+		for (size_t si = 0; si < ARRAY_SIZE(steps); si++) {
+			struct app_ctx a;
+			struct flow f;
+			ctx_init(&a, 0, 1 << 20);
+			flow_init(&f, ALP_IMAP);
+			struct imap_seen s;
+			memset(&s, 0, sizeof(s));
+			feed(&a, &f, 0, (const uint8_t *)"a3 FETCH 1 (BODY[TEXT])\r\n", 25, 0, imap_cb, &s);
+			feed(&a, &f, 1, (const uint8_t *)resp[r], strlen(resp[r]), steps[si], imap_cb, &s);
+			if (r < 2) {
+				mail_files_check(&s.m, ALP_IMAP, 0, true);
+			} else if (r == 2) {
+				assert_int_equal(s.m.n, 1);
+				assert_string_equal(s.m.name[0], "report.pdf");
+				assert_int_equal(s.m.size[0], 31);
+				assert_string_equal(s.m.md5[0], REPORT_MD5);
+			} else {
+				assert_int_equal(s.m.n, 0);
+			}
+			assert_int_equal(s.n, 1);
+			app_flow_free_ctx(&a, &f);
+			assert_int_equal(a.mc.used, 0);
+		}
+	file_want(0);
+}
+
 static void test_pop3(void **state)
 {
 	(void)state;
@@ -2043,6 +2170,98 @@ static void test_pop3(void **state)
 	assert_false(pop3_probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16));
 	assert_true(pop3_probe((const uint8_t *)"-ERR\r\n", 6));
 	assert_true(pop3_probe((const uint8_t *)"capa\r\n", 6));
+}
+
+/* POP3 lines longer than the 4 KiB other line readers keep: Suricata
+ * reads a line whole, so pop3.args, pop3.response and the record hold all
+ * of it; vigil keeps POP3_LINE_MAX (32 KiB) of a line and skips the rest.
+ * A 6,000-byte USER argument, a 5,000-byte status text, a 7,000-byte LIST
+ * line and a 40,000-byte NOOP argument (cut), at three delivery sizes. */
+struct pop3_long_seen {
+	unsigned n;
+	char cmd[8][8];
+	uint32_t args_len[8], header_len[8], data0_len[8];
+	bool args_ok[8], header_ok[8], data_ok[8];
+	app_events_t ev;
+};
+
+static bool all_of(const char *p, uint32_t n, char c)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+static void pop3_long_cb(const struct app_tx *tx, void *ud)
+{
+	struct pop3_long_seen *s = ud;
+	app_ev_or(&s->ev, &tx->events);
+	for (unsigned i = 0; i < tx->npop3; i++) {
+		const struct pop3_tx *t = tx->pop3[i].t;
+		if (!tx->pop3[i].done || s->n >= 8)
+			continue;
+		snprintf(s->cmd[s->n], sizeof(s->cmd[0]), "%.*s", (int)MIN(t->cmd_len, 7), t->cmd);
+		s->args_len[s->n] = t->args_len;
+		s->args_ok[s->n] = all_of(t->args, t->args_len, 'a');
+		s->header_len[s->n] = t->header_len;
+		s->header_ok[s->n] = all_of(t->header, t->header_len, 'h');
+		const uint8_t *p;
+		uint32_t n = 0;
+		if (pop3_data_line(t, 0, &p, &n))
+			s->data_ok[s->n] = all_of((const char *)p, n, 'd');
+		s->data0_len[s->n++] = n;
+	}
+}
+
+static void test_pop3_long_lines(void **state)
+{
+	(void)state;
+	static char cli[64 * 1024], srv[64 * 1024];
+	size_t cn = 0, sn = 0;
+#define PUT(b, n, s_) (memcpy(b + n, s_, strlen(s_)), n += strlen(s_))
+#define RUN(b, n, c_, k_) (memset(b + n, c_, k_), n += k_)
+	PUT(cli, cn, "USER ");
+	RUN(cli, cn, 'a', 6000);
+	PUT(cli, cn, "\r\nLIST\r\nNOOP ");
+	RUN(cli, cn, 'a', 40000);
+	PUT(cli, cn, "\r\n");
+	PUT(srv, sn, "+OK ");
+	RUN(srv, sn, 'h', 5000);
+	PUT(srv, sn, "\r\n+OK list\r\n");
+	RUN(srv, sn, 'd', 7000);
+	PUT(srv, sn, "\r\n.\r\n+OK\r\n");
+#undef PUT
+#undef RUN
+	static const size_t steps[] = { 0, 1000, 4093 };
+	for (size_t st = 0; st < sizeof(steps) / sizeof(steps[0]); st++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_POP3);
+		f.key.dp = 110;
+		static struct pop3_long_seen s;
+		memset(&s, 0, sizeof(s));
+		feed(&a, &f, 1, (const uint8_t *)"+OK ready\r\n", 11, 0, pop3_long_cb, &s);
+		feed(&a, &f, 0, (const uint8_t *)cli, cn, steps[st], pop3_long_cb, &s);
+		feed(&a, &f, 1, (const uint8_t *)srv, sn, steps[st], pop3_long_cb, &s);
+		assert_int_equal(s.n, 4);
+		assert_string_equal(s.cmd[1], "USER");
+		assert_int_equal(s.args_len[1], 6000);
+		assert_true(s.args_ok[1]);
+		assert_int_equal(s.header_len[1], 5000);
+		assert_true(s.header_ok[1]);
+		assert_string_equal(s.cmd[2], "LIST");
+		assert_int_equal(s.data0_len[2], 7000);
+		assert_true(s.data_ok[2]);
+		assert_string_equal(s.cmd[3], "NOOP");
+		assert_int_equal(s.args_len[3], POP3_LINE_MAX - 5);
+		assert_true(s.args_ok[3]);
+		assert_true(app_ev_has(&s.ev, APP_EV_POP3_REQUEST_TOO_LONG));
+		assert_true(app_ev_has(&s.ev, APP_EV_POP3_RESPONSE_TOO_LONG));
+		app_flow_free_ctx(&a, &f);
+		assert_int_equal(a.mc.used, 0);
+	}
 }
 
 /* MQTT: a 3.1.1 session (CONNECT with user and password, CONNACK, a
@@ -4116,6 +4335,7 @@ static void test_starttls_change(void **state)
 		/* accepted: the change waits for the next bytes */
 		assert_int_equal(f.alproto, ALP_SMTP);
 		assert_int_equal(f.alproto_orig, ALP_SMTP);
+		assert_int_equal(f.alproto_expect, ALP_TLS); /* (eve app_proto_expected: not TLS yet) */
 		memset(&o.events, 0, sizeof(o.events));
 		if (sc < 2) {
 			/* TLS, whole or a byte at a time */
@@ -4130,6 +4350,7 @@ static void test_starttls_change(void **state)
 			feed(&a, &f, 1, (const uint8_t *)h101, strlen(h101), 0, smtp_cb, &o);
 			assert_int_equal(f.alproto, ALP_HTTP); /* not HTTP/2: refused */
 			assert_int_equal(f.alproto_orig, ALP_SMTP);
+			assert_int_equal(f.alproto_expect, ALP_TLS);
 			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_UNEXPECTED_PROTOCOL));
 			assert_true(app_ev_has(&o.events, APP_EV_APPLAYER_NO_TLS_AFTER_STARTTLS));
 			assert_true(app_ev_has(&o.events, APP_EV_HTTP_FAILED_PROTOCOL_CHANGE));
@@ -4362,6 +4583,8 @@ struct smtp_log {
 	uint64_t ntx;
 	uint64_t ev_tx[8];        /* the transaction of each packet's events */
 	unsigned nev;
+	unsigned nhdr, hdr_pkt;   /* packets where a message's headers ended; the last */
+	char hdr_subject[64];
 };
 
 static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o)
@@ -4394,6 +4617,11 @@ static void smtp_dialog(const char *const *pkts, size_t npkt, struct smtp_log *o
 			memcpy(o->t[o->n].from, m->mail_from, MIN(m->mail_from_len, 63u));
 			o->n++;
 		}
+		if (a.tx.smtp_hdrs) {
+			o->nhdr++;
+			o->hdr_pkt = (unsigned)i;
+			snprintf(o->hdr_subject, sizeof(o->hdr_subject), "%.63s", a.tx.smtp_hdrs->subject);
+		}
 		for (unsigned k = 0; k < a.tx.nfiles; k++) {
 			o->nfiles++;
 			o->fsize = a.tx.files[k]->size;
@@ -4422,6 +4650,34 @@ static void test_smtp_log_on_client_ack(void **state)
 	assert_true(o.t[0].parse_done);
 	assert_string_equal(o.t[0].from, "<a@b>");
 	assert_int_equal(o.ntx, 1);
+}
+
+/* The packet where a message's top headers end shows its transaction
+ * under way (app_tx.smtp_hdrs: smtp.* and email.* are matched there, as
+ * Suricata inspects it: detect-email-subject), once, headers cut across
+ * packets too; the record still waits for the reply. */
+static void test_smtp_headers_packet(void **state)
+{
+	(void)state;
+	static const char *const p[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@d>\r\n", "S:250 ok\r\n", "C:DATA\r\n", "S:354 go\r\n",
+		"C:Subject: hello there\r\nFrom: x@y\r\n\r\nbody\r\n", "C:more\r\n.\r\n", "S:250 queued\r\n", "C:" };
+	struct smtp_log o;
+	DIALOG(p, &o);
+	assert_int_equal(o.nhdr, 1);
+	assert_int_equal(o.hdr_pkt, 9);
+	assert_string_equal(o.hdr_subject, "hello there");
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.t[0].pkt, 12);
+	static const char *const q[] = {
+		"S:220 x\r\n", "C:EHLO a\r\n", "S:250 x\r\n", "C:MAIL FROM:<a@b>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:Subject: hel", "C:lo\r\n", "C:\r\nbody\r\n.\r\n",
+		"S:250 queued\r\n", "C:" };
+	DIALOG(q, &o);
+	assert_int_equal(o.nhdr, 1);
+	assert_int_equal(o.hdr_pkt, 9);
+	assert_string_equal(o.hdr_subject, "hello");
 }
 
 /* An RSET ends the transaction under way when the server accepts it:
@@ -4585,6 +4841,64 @@ static void test_smtp_command_line_frames(void **state)
 		assert_int_equal(nrl, dir);
 	}
 	app_flow_free_ctx(&a, &f);
+}
+
+/* BDAT (RFC 3030): each BDAT command line gets its two smtp.command_line
+ * frames, as any command line outside DATA, a pipelined one behind a
+ * chunk too; the chunk bytes are no command line. */
+static void test_smtp_bdat_frames(void **state)
+{
+	(void)state;
+	int falp;
+	int cl = app_frame_lookup("command_line", ALP_SMTP, &falp);
+	assert_true(cl > FR_NONE);
+	static const char *const pk[][2] = {
+		{ "S", "220 x\r\n" }, { "C", "EHLO a\r\n" }, { "S", "250 ok\r\n" },
+		{ "C", "MAIL FROM:<a@b>\r\n" }, { "S", "250 ok\r\n" }, { "C", "RCPT TO:<c@d>\r\n" },
+		{ "S", "250 ok\r\n" }, { "C", "BDAT 8\r\nX: 1\r\n\r\n" }, { "S", "250 ok\r\n" },
+		{ "C", "BDAT 5\r\nabc\r\nBDAT 0 LAST\r\n" }, { "S", "250 ok\r\n250 ok\r\n" } };
+	static const char *const want[][4] = { /* the command_line frames of each */
+		{ NULL }, { "EHLO a\r\n", "EHLO a" }, { NULL }, { "MAIL FROM:<a@b>\r\n", "MAIL FROM:<a@b>" },
+		{ NULL }, { "RCPT TO:<c@d>\r\n", "RCPT TO:<c@d>" }, { NULL }, { "BDAT 8\r\n", "BDAT 8" },
+		{ NULL }, { "BDAT 5\r\n", "BDAT 5", "BDAT 0 LAST\r\n", "BDAT 0 LAST" }, { NULL } };
+	static const size_t steps[] = { 0, 1, 5 };
+	for (size_t st = 0; st < sizeof(steps) / sizeof(steps[0]); st++) {
+		struct app_ctx a;
+		struct flow f;
+		ctx_init(&a, 0, 1 << 20);
+		flow_init(&f, ALP_SMTP);
+		for (unsigned i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+			int dir = pk[i][0][0] == 'C' ? 0 : 1;
+			const char *p = pk[i][1];
+			size_t n = strlen(p), off = 0, step = steps[st] ? steps[st] : n;
+			char got[4][64];
+			unsigned ncl = 0;
+			while (off < n) {
+				size_t k = MIN(step, n - off);
+				app_tx_reset(&a);
+				app_stream_data(&a, &f, dir, guard_copy((const uint8_t *)p + off, k), (uint32_t)k, 0);
+				for (unsigned j = 0; j < a.tx.nframes; j++) {
+					const struct app_frame *fr = &a.tx.frames[j];
+					if (fr->type != cl)
+						continue;
+					assert_true(ncl < 4 && fr->len < sizeof(got[0]));
+					memcpy(got[ncl], fr->p, fr->len);
+					got[ncl++][fr->len] = 0;
+				}
+				off += k;
+			}
+			unsigned nw = 0;
+			while (nw < 4 && want[i][nw])
+				nw++;
+			if (ncl != nw)
+				for (unsigned j = 0; j < ncl; j++)
+					print_message("step %zu packet %u frame %u: [%s]\n", steps[st], i, j, got[j]);
+			assert_int_equal(ncl, nw);
+			for (unsigned j = 0; j < nw; j++)
+				assert_string_equal(got[j], want[i][j]);
+		}
+		app_flow_free_ctx(&a, &f);
+	}
 }
 
 /* Port 465 (SMTP over TLS): a clear-text 220 greeting there is SMTP, a
@@ -5188,7 +5502,9 @@ int main(void)
 		cmocka_unit_test(test_smtp_attachment_size),
 		cmocka_unit_test(test_smtp_long_body_line),
 		cmocka_unit_test(test_smtp_log_on_client_ack),
+		cmocka_unit_test(test_smtp_headers_packet),
 		cmocka_unit_test(test_smtp_command_line_frames),
+		cmocka_unit_test(test_smtp_bdat_frames),
 		cmocka_unit_test(test_smtp_rset_pipelined),
 		cmocka_unit_test(test_smtp_tx_boundaries),
 		cmocka_unit_test(test_smtp_rfc822),
@@ -5198,6 +5514,8 @@ int main(void)
 		cmocka_unit_test(test_tftp),
 		cmocka_unit_test(test_ldap),
 		cmocka_unit_test(test_pop3),
+		cmocka_unit_test(test_imap_fetch_parts),
+		cmocka_unit_test(test_pop3_long_lines),
 		cmocka_unit_test(test_pop3_files),
 		cmocka_unit_test(test_imap),
 		cmocka_unit_test(test_mqtt),
@@ -5213,6 +5531,7 @@ int main(void)
 		cmocka_unit_test(test_http_range_flows),
 		cmocka_unit_test(test_http_content_range),
 		cmocka_unit_test(test_http_file_past_body_limit),
+		cmocka_unit_test(test_http_multipart_body_limit),
 		cmocka_unit_test(test_ftp_unanswered_at_close),
 		cmocka_unit_test(test_ftp_file_before_port),
 		cmocka_unit_test(test_ftp_memcap),
