@@ -168,6 +168,137 @@ static struct sm *add_sm_rel(struct rule *r, enum sm_type t, bool relative, stru
 	return s;
 }
 
+static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
+{
+	if (r->nac >= RULE_MAX_APP_COND) {
+		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
+			 RULE_MAX_APP_COND);
+		return NULL;
+	}
+	if (!r->alproto)
+		r->alproto = alp;
+	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		return NULL;
+	}
+	struct app_cond *c = &r->ac[r->nac++];
+	memset(c, 0, sizeof(*c));
+	c->type = type;
+	return c;
+}
+
+/* ---- the declarative option parser ----
+ *
+ * Most keywords take one integer comparison (N, !N, <N, >N, <=N, >=N,
+ * N<>M exclusive, N-M inclusive) against a field the engine already
+ * compares generically: a packet header field (r->hdr[HC_*]) or an
+ * app-layer condition (struct app_cond, AC_*).  Such a keyword is one row:
+ *
+ *	HDR(ttl, "ttl", HC_TTL, 255)
+ *	ACN(dns_opcode, "dns.opcode", AC_DNS_OPCODE, ALP_DNS, 15)
+ *	ACN(mqtt_type, "mqtt.type", AC_MQTT, ALP_MQTT, 15, .mask = MQTT_C_TYPE,
+ *	    .lookup = mqtt_type_name, .flags = KN_BANG_NEG)
+ *
+ * naming the keyword, where the comparison goes, its largest value, and
+ * optionally names accepted in place of a number (a lookup function or a
+ * table of names, whose index is the value), the app_cond mask that says
+ * which field of a protocol is compared, and flags (KN_*).  kw_num_parse
+ * reads the option and kw_num stores it; the engine's generic comparison
+ * then does the matching, so such a keyword has no code of its own.
+ * Keywords with a richer option (a direction and a number, a list of
+ * flags) call kw_num_parse for their number part and name_list /
+ * flag_words for their lists of names.  Sticky buffers are rows too:
+ * STICKY(c_name, BUF_*, ALP_*), aliases ALIAS(c_name, of), content
+ * modifiers of the older syntax LEGACY(c_name, BUF_*, ALP_*, "name"),
+ * transforms XFORM(c_name, XF_*).
+ */
+
+/* Returns 0 and *out, *neg (the KN_BANG_NEG '!'), or -1 with err naming
+ * the keyword and quoting the value. */
+int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bool *neg,
+		 char *err, size_t errlen)
+{
+	char tmp[64];
+	*neg = false;
+	memset(out, 0, sizeof(*out));
+	if (!arg || !*arg) {
+		snprintf(err, errlen, "%s needs a value", k->kw);
+		return -1;
+	}
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	if ((k->flags & KN_BANG_NEG) && *t == '!') {
+		*neg = true;
+		t = trim(t + 1);
+	}
+	if (k->lookup || k->names) {
+		const char *w = t;
+		bool not = false;
+		if ((k->flags & KN_NAME_NOT) && *w == '!') {
+			not = true;
+			w = trim((char *)w + 1);
+		}
+		int v = -1;
+		if (k->lookup) {
+			v = k->lookup(w);
+		} else {
+			for (unsigned i = 0; i < k->nnames && v < 0; i++)
+				if (k->names[i] && !strcmp(w, k->names[i]))
+					v = (int)i;
+		}
+		if (v >= 0) {
+			out->op = not ? CMP_NE : CMP_EQ;
+			out->a = (uint64_t)v;
+			return 0;
+		}
+	}
+	if (parse_numcmp(t, out, k->max) < 0 || ((k->flags & KN_EQ_ONLY) && out->op != CMP_EQ)) {
+		if (k->flags & KN_EQ_ONLY)
+			snprintf(err, errlen, "%s: \"%s\" is not a number from 0 to %llu", k->kw, arg,
+				 (unsigned long long)k->max);
+		else
+			snprintf(err, errlen, "%s: bad value \"%s\"", k->kw, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* A KN_HDR or KN_AC keyword's setup: parse, then store where k says. */
+static int kw_num(struct rule *r, const char *arg, const struct kw_num *k, struct parse_ctx *pc)
+{
+	struct numcmp n;
+	bool neg;
+	if (kw_num_parse(k, arg, &n, &neg, pc->err, sizeof(pc->err)) < 0)
+		return -1;
+	if (k->to == KN_HDR) {
+		if (!rule_hdr(r))
+			FAIL("out of memory");
+		r->hdr[k->slot] = n;
+		r->hdr_mask |= 1u << k->slot;
+		if (k->proto && !r->proto)
+			r->proto = k->proto;
+		return 0;
+	}
+	struct app_cond *c = add_ac(r, k->slot, k->alp, pc);
+	if (!c)
+		return -1;
+	c->c = n;
+	c->mask = k->mask;
+	c->neg = neg;
+	return 0;
+}
+
+#define KNSPEC(c_, name_, to_, slot_, alp_, max_, ...)                                   \
+	static const struct kw_num kn_##c_ = { .kw = name_, .to = to_, .slot = slot_,     \
+					       .alp = alp_, .max = max_, __VA_ARGS__ }
+#define NUMKW(c_, name_, to_, slot_, alp_, max_, ...)                                    \
+	KNSPEC(c_, name_, to_, slot_, alp_, max_, __VA_ARGS__);                           \
+	static int kw_##c_(struct rule *r, const char *a, struct parse_ctx *pc)        \
+	{ return kw_num(r, a, &kn_##c_, pc); }
+/* a packet header field; an app-layer condition */
+#define HDR(c_, name_, slot_, max_, ...) NUMKW(c_, name_, KN_HDR, slot_, 0, max_, __VA_ARGS__)
+#define ACN(c_, name_, type_, alp_, max_, ...) NUMKW(c_, name_, KN_AC, type_, alp_, max_, __VA_ARGS__)
+
 static int var_index(const struct rule *r, const char *name)
 {
 	for (int i = 0; i < r->nvars; i++)
@@ -641,17 +772,9 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
-static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
-		   struct parse_ctx *pc);
 
-static int kw_tcp_mss(struct rule *r, const char *arg, struct parse_ctx *pc)
-{
-	return hdr_cmp(r, arg, HC_TCP_MSS, 65535, "tcp.mss", pc);
-}
-static int kw_dsize(struct rule *r, const char *arg, struct parse_ctx *pc)
-{
-	return hdr_cmp(r, arg, HC_DSIZE, 65535, "dsize", pc);
-}
+HDR(tcp_mss, "tcp.mss", HC_TCP_MSS, 65535)
+HDR(dsize, "dsize", HC_DSIZE, 65535)
 
 static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1511,18 +1634,8 @@ static int kw_detection_filter(struct rule *r, const char *a, struct parse_ctx *
 
 /* ---- header keywords ---- */
 
-static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
-		   struct parse_ctx *pc)
-{
-	if (!rule_hdr(r))
-		FAIL("out of memory");
-	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &r->hdr[which], max) < 0)
-		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
-	r->hdr_mask |= 1u << which;
-	return 0;
-}
 
-static int kw_ttl(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_TTL, 255, "ttl", pc); }
+HDR(ttl, "ttl", HC_TTL, 255)
 /* ipv4-csum:valid|invalid and the like: the packet's checksum as the
  * decoder found it (with checksum validation off, as Suricata: any value
  * matches) */
@@ -1546,21 +1659,16 @@ static int kw_udpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { 
 static int kw_udpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV6, "udpv6-csum", pc); }
 static int kw_icmpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV4, "icmpv4-csum", pc); }
 static int kw_icmpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV6, "icmpv6-csum", pc); }
-static int kw_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ID, 65535, "id", pc); }
-static int kw_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_SEQ, UINT32_MAX, "seq", pc); }
-static int kw_ack(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ACK, UINT32_MAX, "ack", pc); }
-static int kw_window(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_WINDOW, 65535, "window", pc); }
-static int kw_itype(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ITYPE, 255, "itype", pc); }
-static int kw_icode(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICODE, 255, "icode", pc); }
-static int kw_icmp_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_ID, 65535, "icmp_id", pc); }
-static int kw_icmp_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_SEQ, 65535, "icmp_seq", pc); }
+HDR(id, "id", HC_ID, 65535)
+HDR(seq, "seq", HC_SEQ, UINT32_MAX)
+HDR(ack, "ack", HC_ACK, UINT32_MAX)
+HDR(window, "window", HC_WINDOW, 65535)
+HDR(itype, "itype", HC_ITYPE, 255)
+HDR(icode, "icode", HC_ICODE, 255)
+HDR(icmp_id, "icmp_id", HC_ICMP_ID, 65535)
+HDR(icmp_seq, "icmp_seq", HC_ICMP_SEQ, 65535)
 /* icmpv6.mtu: the MTU of an ICMPv6 Packet Too Big message */
-static int kw_icmpv6_mtu(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	if (!r->proto)
-		r->proto = 58;
-	return hdr_cmp(r, a, HC_ICMPV6_MTU, UINT32_MAX, "icmpv6.mtu", pc);
-}
+HDR(icmpv6_mtu, "icmpv6.mtu", HC_ICMPV6_MTU, UINT32_MAX, .proto = 58)
 
 static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1593,31 +1701,19 @@ static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
-static int kw_ip_proto(struct rule *r, const char *arg, struct parse_ctx *pc)
+static int ip_proto_name(const char *s)
 {
 	static const struct { const char *n; uint8_t v; } names[] = {
 		{ "icmp", 1 }, { "igmp", 2 }, { "ipip", 4 }, { "tcp", 6 }, { "udp", 17 },
 		{ "ipv6", 41 }, { "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "ipv6-icmp", 58 },
 		{ "icmpv6", 58 }, { "pim", 103 }, { "sctp", 132 },
 	};
-	if (need_arg(arg, "ip_proto", pc))
-		return -1;
-	const char *t = arg;
-	bool neg = *t == '!';
-	if (neg)
-		t++;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!strcasecmp(names[i].n, t)) {
-			if (!rule_hdr(r))
-				FAIL("out of memory");
-			r->hdr[HC_IP_PROTO].op = neg ? CMP_NE : CMP_EQ;
-			r->hdr[HC_IP_PROTO].a = names[i].v;
-			r->hdr_mask |= 1u << HC_IP_PROTO;
-			return 0;
-		}
-	}
-	return hdr_cmp(r, arg, HC_IP_PROTO, 255, "ip_proto", pc);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcasecmp(names[i].n, s))
+			return names[i].v;
+	return -1;
 }
+HDR(ip_proto, "ip_proto", HC_IP_PROTO, 255, .lookup = ip_proto_name, .flags = KN_NAME_NOT)
 
 static int kw_sameip(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -2411,25 +2507,6 @@ static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx 
 }
 static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
 static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
-
-static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
-{
-	if (r->nac >= RULE_MAX_APP_COND) {
-		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
-			 RULE_MAX_APP_COND);
-		return NULL;
-	}
-	if (!r->alproto)
-		r->alproto = alp;
-	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
-		snprintf(pc->err, sizeof(pc->err), "out of memory");
-		return NULL;
-	}
-	struct app_cond *c = &r->ac[r->nac++];
-	memset(c, 0, sizeof(*c));
-	c->type = type;
-	return c;
-}
 
 static int ac_num(struct rule *r, const char *arg, uint8_t type, uint64_t max, const char *kw,
 		  uint8_t alp, struct parse_ctx *pc)
