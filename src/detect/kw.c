@@ -256,6 +256,8 @@ int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bo
 		if (k->flags & KN_EQ_ONLY)
 			snprintf(err, errlen, "%s: \"%s\" is not a number from 0 to %llu", k->kw, arg,
 				 (unsigned long long)k->max);
+		else if (k->what)
+			snprintf(err, errlen, "%s: unknown %s \"%s\"", k->kw, k->what, arg);
 		else
 			snprintf(err, errlen, "%s: bad value \"%s\"", k->kw, arg);
 		return -1;
@@ -2508,24 +2510,13 @@ static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx 
 static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
 static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
 
-static int ac_num(struct rule *r, const char *arg, uint8_t type, uint64_t max, const char *kw,
-		  uint8_t alp, struct parse_ctx *pc)
-{
-	struct numcmp n;
-	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &n, max) < 0)
-		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
-	struct app_cond *c = add_ac(r, type, alp, pc);
-	if (!c)
-		return -1;
-	c->c = n;
-	return 0;
-}
-static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_OPCODE, 15, "dns.opcode", ALP_DNS, pc); }
-static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", ALP_DNS, pc); }
-static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", ALP_DNS, pc); }
+ACN(dns_opcode, "dns.opcode", AC_DNS_OPCODE, ALP_DNS, 15)
+ACN(dns_rcode, "dns.rcode", AC_DNS_RCODE, ALP_DNS, 15)
+ACN(dns_rrtype, "dns.rrtype", AC_DNS_RRTYPE, ALP_DNS, 65535)
+/* Suricata accepts 1 and 2 only */
+KNSPEC(smb_version_num, "smb.version", KN_AC, AC_SMB_VERSION, ALP_SMB, 2);
 static int kw_smb_version(struct rule *r, const char *a, struct parse_ctx *pc)
 {
-	/* Suricata accepts 1 and 2 only */
 	char tmp[16];
 	if (a) {
 		str_lcpy(tmp, a, sizeof(tmp));
@@ -2533,7 +2524,7 @@ static int kw_smb_version(struct rule *r, const char *a, struct parse_ctx *pc)
 		if (strcmp(v, "1") && strcmp(v, "2"))
 			FAIL("smb.version: 1 or 2, not \"%s\"", a);
 	}
-	return ac_num(r, a, AC_SMB_VERSION, 2, "smb.version", ALP_SMB, pc);
+	return kw_num(r, a, &kn_smb_version_num, pc);
 }
 static int hexval(char ch)
 {
@@ -2634,24 +2625,13 @@ static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 	return 0;
 }
 static int kw_dce_opnum(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_opnum(r, a, pc); }
-static int kw_snmp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_SNMP_VERSION, 3, "snmp.version", ALP_SNMP, pc); }
-static int kw_snmp_pdu_type(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	/* a number, or the PDU's name as the snmp record writes it */
-	static const char *const names[] = { "get_request", "get_next_request", "response",
-					     "set_request", "trap_v1", "get_bulk_request",
-					     "inform_request", "trap_v2", "report" };
-	char num[4], tmp[64];
-	if (a) {
-		str_lcpy(tmp, a, sizeof(tmp));
-		for (int i = 0; i < 9; i++)
-			if (!strcmp(trim(tmp), names[i])) {
-				snprintf(num, sizeof(num), "%d", i);
-				a = num;
-			}
-	}
-	return ac_num(r, a, AC_SNMP_PDU_TYPE, 255, "snmp.pdu_type", ALP_SNMP, pc);
-}
+ACN(snmp_version, "snmp.version", AC_SNMP_VERSION, ALP_SNMP, 3)
+/* a number, or the PDU's name as the snmp record writes it */
+static const char *const snmp_pdu_names[] = { "get_request", "get_next_request", "response",
+					      "set_request", "trap_v1", "get_bulk_request",
+					      "inform_request", "trap_v2", "report" };
+ACN(snmp_pdu_type, "snmp.pdu_type", AC_SNMP_PDU_TYPE, ALP_SNMP, 255, .names = snmp_pdu_names,
+    .nnames = ARRAY_SIZE(snmp_pdu_names))
 
 /* ---- LDAP ---- */
 
@@ -2683,10 +2663,7 @@ static int kw_ldap_request_operation(struct rule *r, const char *a, struct parse
 	return 0;
 }
 
-static int kw_ldap_responses_count(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_LDAP_RESP_COUNT, UINT32_MAX, "ldap.responses.count", ALP_LDAP, pc);
-}
+ACN(ldap_responses_count, "ldap.responses.count", AC_LDAP_RESP_COUNT, ALP_LDAP, UINT32_MAX)
 
 /* VALUE[,INDEX|any|all] for ldap.responses.operation / result_code */
 static int ldap_resp_cond(struct rule *r, const char *a, uint8_t type, const char *kw,
@@ -2800,26 +2777,11 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 /* tls.version:1.2 | 0x0303 */
 /* The IKE conditions: one app_cond, what in mask (IKE_C_*); the
  * attribute of ike.chosen_sa_attribute in neg_mask. */
-static int ike_cond(struct rule *r, const char *a, uint32_t what, uint64_t max, const char *kw,
-		    struct parse_ctx *pc)
-{
-	int rc = ac_num(r, a, AC_IKE, max, kw, ALP_IKE, pc);
-	if (!rc)
-		r->ac[r->nac - 1].mask = what;
-	return rc;
-}
-static int kw_ike_exchtype(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ike_cond(r, a, IKE_C_EXCHTYPE, 255, "ike.exchtype", pc);
-}
-static int kw_ike_key_exchange_payload_length(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ike_cond(r, a, IKE_C_KE_LEN, UINT32_MAX, "ike.key_exchange_payload_length", pc);
-}
-static int kw_ike_nonce_payload_length(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ike_cond(r, a, IKE_C_NONCE_LEN, UINT32_MAX, "ike.nonce_payload_length", pc);
-}
+ACN(ike_exchtype, "ike.exchtype", AC_IKE, ALP_IKE, 255, .mask = IKE_C_EXCHTYPE)
+ACN(ike_key_exchange_payload_length, "ike.key_exchange_payload_length", AC_IKE, ALP_IKE,
+    UINT32_MAX, .mask = IKE_C_KE_LEN)
+ACN(ike_nonce_payload_length, "ike.nonce_payload_length", AC_IKE, ALP_IKE, UINT32_MAX,
+    .mask = IKE_C_NONCE_LEN)
 /* ike.chosen_sa_attribute:NAME=N, the names Suricata takes */
 static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct parse_ctx *pc)
 {
@@ -2852,6 +2814,7 @@ static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct pars
 	return 0;
 }
 
+KNSPEC(nfs_procedure_num, "nfs_procedure", KN_AC, AC_NFS_PROCEDURE, ALP_NFS, UINT32_MAX);
 /* nfs_procedure:N (Suricata's numbers, with <, >, ranges) or a name
  * (Suricata 9's: READ is v3's 6, v4's op 25, v2's 6); by name, mask bit 0
  * and the numbers of v2, v3 and v4 in neg_mask's bytes (0xff: none) */
@@ -2870,7 +2833,7 @@ static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
 		nums |= (uint32_t)(p >= 0 ? p : 0xff) << (8 * (v - 2));
 	}
 	if (!any)
-		return ac_num(r, a, AC_NFS_PROCEDURE, UINT32_MAX, "nfs_procedure", ALP_NFS, pc);
+		return kw_num(r, a, &kn_nfs_procedure_num, pc);
 	struct app_cond *c = add_ac(r, AC_NFS_PROCEDURE, ALP_NFS, pc);
 	if (!c)
 		return -1;
@@ -2878,19 +2841,13 @@ static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->neg_mask = nums;
 	return 0;
 }
-static int kw_nfs_version(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_NFS_VERSION, UINT32_MAX, "nfs.version", ALP_NFS, pc);
-}
+ACN(nfs_version, "nfs.version", AC_NFS_VERSION, ALP_NFS, UINT32_MAX)
 static int kw_nfs_version_legacy(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return kw_nfs_version(r, a, pc);
 }
 
-static int kw_rfb_sectype(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_RFB_SECTYPE, UINT32_MAX, "rfb.sectype", ALP_RFB, pc);
-}
+ACN(rfb_sectype, "rfb.sectype", AC_RFB_SECTYPE, ALP_RFB, UINT32_MAX)
 /* http2.frametype / http2.errorcode: a name (GOAWAY, NO_ERROR; any case,
  * '_' optional) or a number; the others a number comparison. */
 static int h2_cond(struct rule *r, const char *a, int what, const char *kw, struct parse_ctx *pc)
@@ -2981,29 +2938,12 @@ static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 }
 
 /* websocket.opcode: a name or a number with an operator */
-static int kw_websocket_opcode(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	if (need_arg(a, "websocket.opcode", pc))
-		return -1;
-	char tmp[32];
-	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
-	bool neg = *t == '!';
-	int op = ws_opcode_lookup(neg ? trim(t + 1) : t);
-	if (op < 0)
-		return ac_num(r, a, AC_WS_OPCODE, 255, "websocket.opcode", ALP_WEBSOCKET, pc);
-	struct app_cond *c = add_ac(r, AC_WS_OPCODE, ALP_WEBSOCKET, pc);
-	if (!c)
-		return -1;
-	c->c = (struct numcmp){ neg ? CMP_NE : CMP_EQ, (uint64_t)op, 0 };
-	return 0;
-}
+ACN(websocket_opcode, "websocket.opcode", AC_WS_OPCODE, ALP_WEBSOCKET, 255,
+    .lookup = ws_opcode_lookup, .flags = KN_NAME_NOT)
 
-static int kw_websocket_mask(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_WS_MASK, UINT32_MAX, "websocket.mask", ALP_WEBSOCKET, pc);
-}
+ACN(websocket_mask, "websocket.mask", AC_WS_MASK, ALP_WEBSOCKET, UINT32_MAX)
 
+KNSPEC(websocket_flags_num, "websocket.flags", KN_AC, AC_WS_FLAGS, ALP_WEBSOCKET, 255);
 /* websocket.flags: a number (with an operator), "&MASK=V" / "&MASK!=V",
  * or names: "fin,!comp" (the named bits set, the negated ones clear) */
 static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *pc)
@@ -3044,7 +2984,7 @@ static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *p
 				want |= bit;
 		}
 	} else {
-		return ac_num(r, a, AC_WS_FLAGS, 255, "websocket.flags", ALP_WEBSOCKET, pc);
+		return kw_num(r, a, &kn_websocket_flags_num, pc);
 	}
 	struct app_cond *c = add_ac(r, AC_WS_FLAGS, ALP_WEBSOCKET, pc);
 	if (!c)
@@ -3096,43 +3036,24 @@ static int krb5_cond(struct rule *r, int what, const struct numcmp *n, uint32_t 
 	c->neg = neg;
 	return 0;
 }
-static int kw_krb5_msg_type(struct rule *r, const char *a, struct parse_ctx *pc)
+/* a number, or a name (AS_REQ, KRB_AS_REQ, ...), ! for not */
+static int krb5_msg_name(const char *w)
 {
-	struct numcmp n = { 0 };
-	if (need_arg(a, "krb5_msg_type", pc))
-		return -1;
-	/* a number, or a name (AS_REQ, KRB_AS_REQ, ...), ! for not */
 	static const struct { const char *name; uint8_t v; } names[] = {
 		{ "AS_REQ", 10 }, { "AS_REP", 11 }, { "TGS_REQ", 12 }, { "TGS_REP", 13 },
 		{ "AP_REQ", 14 }, { "AP_REP", 15 }, { "SAFE", 20 }, { "PRIV", 21 }, { "CRED", 22 },
 		{ "ERROR", 30 },
 	};
-	char tmp[32];
-	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
-	bool neg = *t == '!';
-	const char *w = neg ? trim(t + 1) : t;
 	if (!strncasecmp(w, "KRB_", 4))
 		w += 4;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcasecmp(w, names[i].name)) {
-			n.op = neg ? CMP_NE : CMP_EQ;
-			n.a = names[i].v;
-			return krb5_cond(r, KRB5_C_MSG_TYPE, &n, 0, 0, false, pc);
-		}
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("krb5_msg_type: bad value \"%s\"", a);
-	return krb5_cond(r, KRB5_C_MSG_TYPE, &n, 0, 0, false, pc);
+		if (!strcasecmp(w, names[i].name))
+			return names[i].v;
+	return -1;
 }
-static int kw_krb5_err_code(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "krb5_err_code", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("krb5_err_code: bad value \"%s\"", a);
-	return krb5_cond(r, KRB5_C_ERR_CODE, &n, 0, 0, false, pc);
-}
+ACN(krb5_msg_type, "krb5_msg_type", AC_KRB5, ALP_KRB5, 255, .mask = KRB5_C_MSG_TYPE,
+    .lookup = krb5_msg_name, .flags = KN_NAME_NOT)
+ACN(krb5_err_code, "krb5_err_code", AC_KRB5, ALP_KRB5, 255, .mask = KRB5_C_ERR_CODE)
 static int kw_krb5_weak_encryption(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	if (a && *trim((char *)(uintptr_t)a))
@@ -3217,26 +3138,13 @@ static int flag_words(const char *arg, const char *const *names, size_t nn, uint
 	return 0;
 }
 
-static int kw_mqtt_type(struct rule *r, const char *a, struct parse_ctx *pc)
+static int mqtt_type_name(const char *s)
 {
-	if (need_arg(a, "mqtt.type", pc))
-		return -1;
-	char tmp[32];
-	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
-	bool neg = *t == '!';
-	if (neg)
-		t = trim(t + 1);
-	struct numcmp n = { 0 };
-	int v = mqtt_type_lookup(t);
-	if (v > 0) {
-		n.op = CMP_EQ;
-		n.a = (uint64_t)v;
-	} else if (parse_numcmp(t, &n, 15) < 0) {
-		FAIL("mqtt.type: unknown type \"%s\"", a);
-	}
-	return mqtt_cond(r, MQTT_C_TYPE, &n, 0, 0, neg, pc);
+	int v = mqtt_type_lookup(s);
+	return v > 0 ? v : -1; /* (0 is reserved) */
 }
+ACN(mqtt_type, "mqtt.type", AC_MQTT, ALP_MQTT, 15, .mask = MQTT_C_TYPE, .lookup = mqtt_type_name,
+    .flags = KN_BANG_NEG, .what = "type")
 static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	static const char *const names[] = { "dup", "retain" };
@@ -3245,24 +3153,8 @@ static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
 		return -1;
 	return mqtt_cond(r, MQTT_C_FLAGS, NULL, want, not, false, pc);
 }
-static int kw_mqtt_qos(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "mqtt.qos", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 2) < 0 || n.op != CMP_EQ)
-		FAIL("mqtt.qos: \"%s\" is not 0, 1 or 2", a);
-	return mqtt_cond(r, MQTT_C_QOS, &n, 0, 0, false, pc);
-}
-static int kw_mqtt_reason_code(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "mqtt.reason_code", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("mqtt.reason_code: bad value \"%s\"", a);
-	return mqtt_cond(r, MQTT_C_REASON, &n, 0, 0, false, pc);
-}
+ACN(mqtt_qos, "mqtt.qos", AC_MQTT, ALP_MQTT, 2, .mask = MQTT_C_QOS, .flags = KN_EQ_ONLY)
+ACN(mqtt_reason_code, "mqtt.reason_code", AC_MQTT, ALP_MQTT, 255, .mask = MQTT_C_REASON)
 static int kw_mqtt_connack_return_code(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_mqtt_reason_code(r, a, pc); }
 static int kw_mqtt_connack_session_present(struct rule *r, const char *a, struct parse_ctx *pc)
 {
@@ -3286,19 +3178,9 @@ static int kw_mqtt_connect_flags(struct rule *r, const char *a, struct parse_ctx
 		return -1;
 	return mqtt_cond(r, MQTT_C_CONNECT_FLAGS, NULL, want, not, false, pc);
 }
-static int kw_mqtt_protocol_version(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "mqtt.protocol_version", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("mqtt.protocol_version: bad value \"%s\"", a);
-	return mqtt_cond(r, MQTT_C_PROTO_VERSION, &n, 0, 0, false, pc);
-}
-static int kw_tls_cert_chain_len(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_TLS_CHAIN_LEN, UINT32_MAX, "tls.cert_chain_len", ALP_TLS, pc);
-}
+ACN(mqtt_protocol_version, "mqtt.protocol_version", AC_MQTT, ALP_MQTT, 255,
+    .mask = MQTT_C_PROTO_VERSION)
+ACN(tls_cert_chain_len, "tls.cert_chain_len", AC_TLS_CHAIN_LEN, ALP_TLS, UINT32_MAX)
 static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "tls.version", pc))

@@ -68,6 +68,7 @@ struct kw_num {
 	int (*lookup)(const char *name); /* a name's value, or -1 */
 	const char *const *names;       /* or: names[i] is i */
 	unsigned nnames;
+	const char *what;               /* with names: "unknown <what>" on a bad value */
 };
 
 /* Reads arg as k says: 0 with *out (and *neg for KN_BANG_NEG), or -1 with
