@@ -341,6 +341,18 @@ static int new_var(struct rule *r, const char *name, struct parse_ctx *pc)
 	return r->nvars++;
 }
 
+/* Rows for the keywords that only name a buffer or a transform: a sticky
+ * buffer (its value may say the direction), another keyword's alias, a
+ * content modifier of the older syntax, a transform. */
+#define KW_FN(c_) static int kw_##c_(struct rule *r, const char *a, struct parse_ctx *pc)
+#define STICKY(c_, buf_, alp_) KW_FN(c_) { return sticky_dir(r, buf_, alp_, a, pc); }
+#define ALIAS(c_, of_) KW_FN(c_) { return kw_##of_(r, a, pc); }
+#define LEGACY(c_, buf_, alp_, name_) KW_FN(c_) { (void)a; return legacy(r, buf_, alp_, name_, pc); }
+#define XFORM(c_, xf_) KW_FN(c_) { return xform_add(r, xf_, a, pc); }
+#define MULTI(c_, buf_, alp_) KW_FN(c_) { (void)a; return sticky_multi(r, buf_, alp_, pc); }
+#define HDRBUF(c_, buf_, proto_, ipver_) 	KW_FN(c_) { (void)a; (void)pc; return hdr_buf(r, buf_, proto_, ipver_); }
+#define CSUM(c_, which_, name_) KW_FN(c_) { return csum_kw(r, a, which_, name_, pc); }
+
 /* ---- metadata ---- */
 
 static int kw_msg(struct rule *r, const char *arg, struct parse_ctx *pc)
@@ -1654,13 +1666,13 @@ static int csum_kw(struct rule *r, const char *a, uint8_t which, const char *nam
 		FAIL("%s: valid or invalid, not \"%s\"", name, v);
 	return 0;
 }
-static int kw_ipv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_IPV4, "ipv4-csum", pc); }
-static int kw_tcpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV4, "tcpv4-csum", pc); }
-static int kw_tcpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV6, "tcpv6-csum", pc); }
-static int kw_udpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV4, "udpv4-csum", pc); }
-static int kw_udpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV6, "udpv6-csum", pc); }
-static int kw_icmpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV4, "icmpv4-csum", pc); }
-static int kw_icmpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV6, "icmpv6-csum", pc); }
+CSUM(ipv4_csum, CSK_IPV4, "ipv4-csum")
+CSUM(tcpv4_csum, CSK_TCPV4, "tcpv4-csum")
+CSUM(tcpv6_csum, CSK_TCPV6, "tcpv6-csum")
+CSUM(udpv4_csum, CSK_UDPV4, "udpv4-csum")
+CSUM(udpv6_csum, CSK_UDPV6, "udpv6-csum")
+CSUM(icmpv4_csum, CSK_ICMPV4, "icmpv4-csum")
+CSUM(icmpv6_csum, CSK_ICMPV6, "icmpv6-csum")
 HDR(id, "id", HC_ID, 65535)
 HDR(seq, "seq", HC_SEQ, UINT32_MAX)
 HDR(ack, "ack", HC_ACK, UINT32_MAX)
@@ -1881,18 +1893,18 @@ static int kw_pkt_data(struct rule *r, const char *a, struct parse_ctx *pc)
 		FAIL("pkt_data takes no value");
 	return sticky(r, BUF_PAYLOAD, ALP_UNKNOWN);
 }
-static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_DNS_QUERY, ALP_DNS, a, pc); }
-static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_TLS_SNI, ALP_TLS, a, pc); }
-static int kw_ja3_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3_HASH, ALP_TLS, a, pc); }
-static int kw_ja3_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3_STRING, ALP_TLS, a, pc); }
-static int kw_ja3s_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3S_HASH, ALP_TLS, a, pc); }
-static int kw_ja3s_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3S_STRING, ALP_TLS, a, pc); }
-static int kw_ja3_hash_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_hash(r, a, pc); }
-static int kw_ja3_string_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_string(r, a, pc); }
+STICKY(dns_query, BUF_DNS_QUERY, ALP_DNS)
+STICKY(tls_sni, BUF_TLS_SNI, ALP_TLS)
+STICKY(ja3_hash, BUF_JA3_HASH, ALP_TLS)
+STICKY(ja3_string, BUF_JA3_STRING, ALP_TLS)
+STICKY(ja3s_hash, BUF_JA3S_HASH, ALP_TLS)
+STICKY(ja3s_string, BUF_JA3S_STRING, ALP_TLS)
+ALIAS(ja3_hash_legacy, ja3_hash)
+ALIAS(ja3_string_legacy, ja3_string)
 
 /* the older names of the same sticky buffers */
-static int kw_dns_query_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dns_query(r, a, pc); }
-static int kw_tls_sni_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_tls_sni(r, a, pc); }
+ALIAS(dns_query_legacy, dns_query)
+ALIAS(tls_sni_legacy, tls_sni)
 
 static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1900,23 +1912,23 @@ static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* the other transforms (xform.c) */
-static int kw_to_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TO_LOWER, a, pc); }
-static int kw_to_uppercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TO_UPPER, a, pc); }
-static int kw_strip_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_WS, a, pc); }
-static int kw_compress_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_COMPRESS_WS, a, pc); }
-static int kw_url_decode(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_URL_DECODE, a, pc); }
-static int kw_domain(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_DOMAIN, a, pc); }
-static int kw_tld(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TLD, a, pc); }
-static int kw_to_md5(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_MD5, a, pc); }
-static int kw_to_sha1(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA1, a, pc); }
-static int kw_to_sha256(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA256, a, pc); }
-static int kw_xor(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_XOR, a, pc); }
-static int kw_from_base64(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_FROM_BASE64, a, pc); }
-static int kw_pcrexform(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_PCREXFORM, a, pc); }
-static int kw_header_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_HEADER_LOWER, a, pc); }
-static int kw_strip_pseudo_headers(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_PSEUDO, a, pc); }
-static int kw_gunzip(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_GUNZIP, a, pc); }
-static int kw_zlib_deflate(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_ZLIB, a, pc); }
+XFORM(to_lowercase, XF_TO_LOWER)
+XFORM(to_uppercase, XF_TO_UPPER)
+XFORM(strip_whitespace, XF_STRIP_WS)
+XFORM(compress_whitespace, XF_COMPRESS_WS)
+XFORM(url_decode, XF_URL_DECODE)
+XFORM(domain, XF_DOMAIN)
+XFORM(tld, XF_TLD)
+XFORM(to_md5, XF_MD5)
+XFORM(to_sha1, XF_SHA1)
+XFORM(to_sha256, XF_SHA256)
+XFORM(xor, XF_XOR)
+XFORM(from_base64, XF_FROM_BASE64)
+XFORM(pcrexform, XF_PCREXFORM)
+XFORM(header_lowercase, XF_HEADER_LOWER)
+XFORM(strip_pseudo_headers, XF_STRIP_PSEUDO)
+XFORM(gunzip, XF_GUNZIP)
+XFORM(zlib_deflate, XF_ZLIB)
 
 
 /* HTTP sticky buffers and legacy modifiers */
@@ -1947,48 +1959,45 @@ static int legacy(struct rule *r, enum buffer_id b, uint8_t alp, const char *kw,
 		r->alproto = alp;
 	return 0;
 }
-static int kw_http_method(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_METHOD, ALP_HTTP, a, pc); }
-static int kw_http_uri(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_URI, ALP_HTTP, a, pc); }
-static int kw_http_uri_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_URI_RAW, ALP_HTTP, a, pc); }
-static int kw_http_protocol(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_PROTOCOL, ALP_HTTP, a, pc); }
-static int kw_http_request_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, a, pc); }
-static int kw_http_host(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HOST, ALP_HTTP, a, pc); }
-static int kw_http_host_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HOST_RAW, ALP_HTTP, a, pc); }
-static int kw_http_user_agent(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_USER_AGENT, ALP_HTTP, a, pc); }
-static int kw_http_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER, ALP_HTTP, a, pc); }
-static int kw_http_header_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER_RAW, ALP_HTTP, a, pc); }
-static int kw_http_header_names(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER_NAMES, ALP_HTTP, a, pc); }
-static int kw_http_cookie(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_COOKIE, ALP_HTTP, a, pc); }
-static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_TYPE, ALP_HTTP, a, pc); }
-static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP, a, pc); }
-static int kw_http_content_type_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_type(r, a, pc); }
-static int kw_http_content_len_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_len(r, a, pc); }
+STICKY(http_method, BUF_HTTP_METHOD, ALP_HTTP)
+STICKY(http_uri, BUF_HTTP_URI, ALP_HTTP)
+STICKY(http_uri_raw, BUF_HTTP_URI_RAW, ALP_HTTP)
+STICKY(http_protocol, BUF_HTTP_PROTOCOL, ALP_HTTP)
+STICKY(http_request_line, BUF_HTTP_REQUEST_LINE, ALP_HTTP)
+STICKY(http_host, BUF_HTTP_HOST, ALP_HTTP)
+STICKY(http_host_raw, BUF_HTTP_HOST_RAW, ALP_HTTP)
+STICKY(http_user_agent, BUF_HTTP_USER_AGENT, ALP_HTTP)
+STICKY(http_header, BUF_HTTP_HEADER, ALP_HTTP)
+STICKY(http_header_raw, BUF_HTTP_HEADER_RAW, ALP_HTTP)
+STICKY(http_header_names, BUF_HTTP_HEADER_NAMES, ALP_HTTP)
+STICKY(http_cookie, BUF_HTTP_COOKIE, ALP_HTTP)
+STICKY(http_content_type, BUF_HTTP_CONTENT_TYPE, ALP_HTTP)
+STICKY(http_content_len, BUF_HTTP_CONTENT_LEN, ALP_HTTP)
+ALIAS(http_content_type_alias, http_content_type)
+ALIAS(http_content_len_alias, http_content_len)
 /* Suricata's older names of the header buffers: sticky buffers too (its
  * aliases of http.accept ...), not content modifiers */
-#define ALIAS(name_, of_) \
-	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
-	{ return kw_##of_(r, a, pc); }
-static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REFERER, ALP_HTTP, a, pc); }
-static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT, ALP_HTTP, a, pc); }
-static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP, a, pc); }
-static int kw_http_accept_lang(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_LANG, ALP_HTTP, a, pc); }
-static int kw_http_connection(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONNECTION, ALP_HTTP, a, pc); }
-static int kw_http_stat_code(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_STAT_CODE, ALP_HTTP, a, pc); }
-static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_STAT_MSG, ALP_HTTP, a, pc); }
-static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, a, pc); }
-static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_SERVER, ALP_HTTP, a, pc); }
-static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_LOCATION, ALP_HTTP, a, pc); }
-static int kw_http_method_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_METHOD, ALP_HTTP, "http_method", pc); }
-static int kw_http_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI, ALP_HTTP, "http_uri", pc); }
-static int kw_http_raw_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri", pc); }
-static int kw_http_host_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HOST, ALP_HTTP, "http_host", pc); }
-static int kw_http_raw_host_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HOST_RAW, ALP_HTTP, "http_raw_host", pc); }
-static int kw_http_user_agent_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_USER_AGENT, ALP_HTTP, "http_user_agent", pc); }
-static int kw_http_header_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HEADER, ALP_HTTP, "http_header", pc); }
-static int kw_http_raw_header_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HEADER_RAW, ALP_HTTP, "http_raw_header", pc); }
-static int kw_http_cookie_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie", pc); }
-static int kw_http_stat_code_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code", pc); }
-static int kw_http_stat_msg_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg", pc); }
+STICKY(http_referer, BUF_HTTP_REFERER, ALP_HTTP)
+STICKY(http_accept, BUF_HTTP_ACCEPT, ALP_HTTP)
+STICKY(http_accept_enc, BUF_HTTP_ACCEPT_ENC, ALP_HTTP)
+STICKY(http_accept_lang, BUF_HTTP_ACCEPT_LANG, ALP_HTTP)
+STICKY(http_connection, BUF_HTTP_CONNECTION, ALP_HTTP)
+STICKY(http_stat_code, BUF_HTTP_STAT_CODE, ALP_HTTP)
+STICKY(http_stat_msg, BUF_HTTP_STAT_MSG, ALP_HTTP)
+STICKY(http_response_line, BUF_HTTP_RESPONSE_LINE, ALP_HTTP)
+STICKY(http_server, BUF_HTTP_SERVER, ALP_HTTP)
+STICKY(http_location, BUF_HTTP_LOCATION, ALP_HTTP)
+LEGACY(http_method_mod, BUF_HTTP_METHOD, ALP_HTTP, "http_method")
+LEGACY(http_uri_mod, BUF_HTTP_URI, ALP_HTTP, "http_uri")
+LEGACY(http_raw_uri_mod, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri")
+LEGACY(http_host_mod, BUF_HTTP_HOST, ALP_HTTP, "http_host")
+LEGACY(http_raw_host_mod, BUF_HTTP_HOST_RAW, ALP_HTTP, "http_raw_host")
+LEGACY(http_user_agent_mod, BUF_HTTP_USER_AGENT, ALP_HTTP, "http_user_agent")
+LEGACY(http_header_mod, BUF_HTTP_HEADER, ALP_HTTP, "http_header")
+LEGACY(http_raw_header_mod, BUF_HTTP_HEADER_RAW, ALP_HTTP, "http_raw_header")
+LEGACY(http_cookie_mod, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie")
+LEGACY(http_stat_code_mod, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code")
+LEGACY(http_stat_msg_mod, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg")
 
 /* the packet's headers as sticky buffers */
 static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipver)
@@ -2000,14 +2009,14 @@ static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipve
 		r->ipver = ipver;
 	return 0;
 }
-static int kw_ip_src(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IP_SRC, 0, 0); }
-static int kw_ip_dst(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IP_DST, 0, 0); }
-static int kw_ipv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV4_HDR, 0, 4); }
-static int kw_ipv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV6_HDR, 0, 6); }
-static int kw_tcp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_TCP_HDR, 6, 0); }
-static int kw_udp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_UDP_HDR, 17, 0); }
-static int kw_icmpv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_ICMPV4_HDR, 1, 0); }
-static int kw_icmpv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_ICMPV6_HDR, 58, 0); }
+HDRBUF(ip_src, BUF_IP_SRC, 0, 0)
+HDRBUF(ip_dst, BUF_IP_DST, 0, 0)
+HDRBUF(ipv4_hdr, BUF_IPV4_HDR, 0, 4)
+HDRBUF(ipv6_hdr, BUF_IPV6_HDR, 0, 6)
+HDRBUF(tcp_hdr, BUF_TCP_HDR, 6, 0)
+HDRBUF(udp_hdr, BUF_UDP_HDR, 17, 0)
+HDRBUF(icmpv4_hdr, BUF_ICMPV4_HDR, 1, 0)
+HDRBUF(icmpv6_hdr, BUF_ICMPV6_HDR, 58, 0)
 
 /* base64_decode:[bytes N][, offset N][, relative]: decodes from the
  * current buffer for base64_data; base64_data: what it decoded */
@@ -2374,9 +2383,6 @@ ALIAS(http_server_alias, http_server)
 ALIAS(http_location_alias, http_location)
 
 /* bodies, tls, ssh, quic, dns sticky buffers */
-#define STICKY(name_, buf_, alp_) \
-	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
-	{ return sticky_dir(r, buf_, alp_, a, pc); }
 STICKY(http_start, BUF_HTTP_START, ALP_HTTP)
 STICKY(http_request_body, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_client_body_sticky, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
@@ -2403,10 +2409,10 @@ static int sticky_multi(struct rule *r, enum buffer_id b, uint8_t alp, struct pa
 	r->cur_xl = (int8_t)r->nxl++;
 	return 0;
 }
-static int kw_http_request_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP_REQUEST_HEADER, ALP_HTTP, pc); }
-static int kw_http_response_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP, pc); }
-static int kw_http2_header_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP2_HEADER_NAME, ALP_HTTP2, pc); }
-static int kw_http2_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP2_HEADER, ALP_HTTP2, pc); }
+MULTI(http_request_header, BUF_HTTP_REQUEST_HEADER, ALP_HTTP)
+MULTI(http_response_header, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP)
+MULTI(http2_header_name, BUF_HTTP2_HEADER_NAME, ALP_HTTP2)
+MULTI(http2_header, BUF_HTTP2_HEADER, ALP_HTTP2)
 STICKY(file_data, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(file_data_legacy, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
@@ -2495,9 +2501,8 @@ STICKY(dce_stub_data, BUF_DCERPC_STUB_DATA, ALP_DCERPC)
 STICKY(ldap_request_dn, BUF_LDAP_REQUEST_DN, ALP_LDAP)
 STICKY(ldap_responses_dn, BUF_LDAP_RESPONSES_DN, ALP_LDAP)
 STICKY(ldap_responses_message, BUF_LDAP_RESPONSES_MESSAGE, ALP_LDAP)
-#undef STICKY
-static int kw_http_request_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line", pc); }
-static int kw_http_response_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line", pc); }
+LEGACY(http_request_line_mod, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line")
+LEGACY(http_response_line_mod, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line")
 static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
@@ -2507,8 +2512,8 @@ static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx 
 		return sticky(r, BUF_HTTP_PROTOCOL, ALP_HTTP);
 	return legacy(r, BUF_HTTP_PROTOCOL, ALP_HTTP, "http_protocol", pc);
 }
-static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
-static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
+LEGACY(http_client_body_mod, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body")
+LEGACY(http_server_body_mod, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body")
 
 ACN(dns_opcode, "dns.opcode", AC_DNS_OPCODE, ALP_DNS, 15)
 ACN(dns_rcode, "dns.rcode", AC_DNS_RCODE, ALP_DNS, 15)
@@ -2597,7 +2602,7 @@ static int kw_dcerpc_iface(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->mask = have_ver;
 	return 0;
 }
-static int kw_dce_iface(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_iface(r, a, pc); }
+ALIAS(dce_iface, dcerpc_iface)
 static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	/* N or N-M (inclusive, as Suricata's opnum ranges) */
@@ -2624,7 +2629,7 @@ static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->c.b = hi;
 	return 0;
 }
-static int kw_dce_opnum(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_opnum(r, a, pc); }
+ALIAS(dce_opnum, dcerpc_opnum)
 ACN(snmp_version, "snmp.version", AC_SNMP_VERSION, ALP_SNMP, 3)
 /* a number, or the PDU's name as the snmp record writes it */
 static const char *const snmp_pdu_names[] = { "get_request", "get_next_request", "response",
@@ -3155,7 +3160,7 @@ static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
 }
 ACN(mqtt_qos, "mqtt.qos", AC_MQTT, ALP_MQTT, 2, .mask = MQTT_C_QOS, .flags = KN_EQ_ONLY)
 ACN(mqtt_reason_code, "mqtt.reason_code", AC_MQTT, ALP_MQTT, 255, .mask = MQTT_C_REASON)
-static int kw_mqtt_connack_return_code(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_mqtt_reason_code(r, a, pc); }
+ALIAS(mqtt_connack_return_code, mqtt_reason_code)
 static int kw_mqtt_connack_session_present(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	char tmp[16];
@@ -3400,29 +3405,29 @@ static const char *const ntp_modes[] = { "reserved", "symmetric_active", "symmet
 static int kw_ntp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.version", 0, 0x38, NULL, 0, pc); }
 static int kw_ntp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.mode", 0, 0x07, ntp_modes, ARRAY_SIZE(ntp_modes), pc); }
 static int kw_ntp_stratum(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.stratum", 1, 0xff, NULL, 0, pc); }
-static int kw_ntp_reference_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_NTP_REFERENCE_ID, ALP_NTP, a, pc); }
+STICKY(ntp_reference_id, BUF_NTP_REFERENCE_ID, ALP_NTP)
 
 /* ---- SMTP ---- */
 
-static int kw_smtp_helo(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_HELO, ALP_SMTP, a, pc); }
-static int kw_smtp_mail_from(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_MAIL_FROM, ALP_SMTP, a, pc); }
-static int kw_smtp_rcpt_to(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_RCPT_TO, ALP_SMTP, a, pc); }
-static int kw_email_from(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_FROM, ALP_SMTP, a, pc); }
-static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_SUBJECT, ALP_SMTP, a, pc); }
-static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_TO, ALP_SMTP, a, pc); }
-static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_CC, ALP_SMTP, a, pc); }
-static int kw_email_date(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_DATE, ALP_SMTP, a, pc); }
-static int kw_email_message_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_MESSAGE_ID, ALP_SMTP, a, pc); }
-static int kw_email_x_mailer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_X_MAILER, ALP_SMTP, a, pc); }
-static int kw_email_received(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_RECEIVED, ALP_SMTP, a, pc); }
-static int kw_email_url(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_URL, ALP_SMTP, a, pc); }
+STICKY(smtp_helo, BUF_SMTP_HELO, ALP_SMTP)
+STICKY(smtp_mail_from, BUF_SMTP_MAIL_FROM, ALP_SMTP)
+STICKY(smtp_rcpt_to, BUF_SMTP_RCPT_TO, ALP_SMTP)
+STICKY(email_from, BUF_EMAIL_FROM, ALP_SMTP)
+STICKY(email_subject, BUF_EMAIL_SUBJECT, ALP_SMTP)
+STICKY(email_to, BUF_EMAIL_TO, ALP_SMTP)
+STICKY(email_cc, BUF_EMAIL_CC, ALP_SMTP)
+STICKY(email_date, BUF_EMAIL_DATE, ALP_SMTP)
+STICKY(email_message_id, BUF_EMAIL_MESSAGE_ID, ALP_SMTP)
+STICKY(email_x_mailer, BUF_EMAIL_X_MAILER, ALP_SMTP)
+STICKY(email_received, BUF_EMAIL_RECEIVED, ALP_SMTP)
+STICKY(email_url, BUF_EMAIL_URL, ALP_SMTP)
 
 /* ---- FTP ---- */
 
-static int kw_ftp_command(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMMAND, ALP_FTP, a, pc); }
-static int kw_ftp_command_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMMAND_DATA, ALP_FTP, a, pc); }
-static int kw_ftp_reply(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_REPLY, ALP_FTP, a, pc); }
-static int kw_ftp_completion_code(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMPLETION_CODE, ALP_FTP, a, pc); }
+STICKY(ftp_command, BUF_FTP_COMMAND, ALP_FTP)
+STICKY(ftp_command_data, BUF_FTP_COMMAND_DATA, ALP_FTP)
+STICKY(ftp_reply, BUF_FTP_REPLY, ALP_FTP)
+STICKY(ftp_completion_code, BUF_FTP_COMPLETION_CODE, ALP_FTP)
 
 static int kw_ftp_dynamic_port(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -3493,7 +3498,7 @@ static int kw_filestore(struct rule *r, const char *a, struct parse_ctx *pc)
 	return 0;
 }
 
-static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FILE_NAME, ALP_UNKNOWN, a, pc); }
+STICKY(file_name, BUF_FILE_NAME, ALP_UNKNOWN)
 static int kw_file_magic(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
