@@ -2,7 +2,11 @@
  * kw.c - one setup function per keyword in keywords.def.  Each parses its
  * argument into the rule and returns 0, or -1 with pc->err naming what is
  * wrong.  Payload keywords attach to the rule's current sticky buffer;
- * content modifiers attach to the last content.
+ * content modifiers attach to the last content.  Most keywords are rows,
+ * not functions: an integer comparison is a struct kw_num read by one
+ * parser (kw_num_parse, "the declarative option parser" below), a sticky
+ * buffer, alias, older modifier or transform a one-line macro row; only
+ * keywords with a richer value have parsing code of their own.
  */
 #include <ctype.h>
 #include <errno.h>
