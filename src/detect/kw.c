@@ -2,7 +2,11 @@
  * kw.c - one setup function per keyword in keywords.def.  Each parses its
  * argument into the rule and returns 0, or -1 with pc->err naming what is
  * wrong.  Payload keywords attach to the rule's current sticky buffer;
- * content modifiers attach to the last content.
+ * content modifiers attach to the last content.  Most keywords are rows,
+ * not functions: an integer comparison is a struct kw_num read by one
+ * parser (kw_num_parse, "the declarative option parser" below), a sticky
+ * buffer, alias, older modifier or transform a one-line macro row; only
+ * keywords with a richer value have parsing code of their own.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -168,6 +172,139 @@ static struct sm *add_sm_rel(struct rule *r, enum sm_type t, bool relative, stru
 	return s;
 }
 
+static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
+{
+	if (r->nac >= RULE_MAX_APP_COND) {
+		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
+			 RULE_MAX_APP_COND);
+		return NULL;
+	}
+	if (!r->alproto)
+		r->alproto = alp;
+	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		return NULL;
+	}
+	struct app_cond *c = &r->ac[r->nac++];
+	memset(c, 0, sizeof(*c));
+	c->type = type;
+	return c;
+}
+
+/* ---- the declarative option parser ----
+ *
+ * Most keywords take one integer comparison (N, !N, <N, >N, <=N, >=N,
+ * N<>M exclusive, N-M inclusive) against a field the engine already
+ * compares generically: a packet header field (r->hdr[HC_*]) or an
+ * app-layer condition (struct app_cond, AC_*).  Such a keyword is one row:
+ *
+ *	HDR(ttl, "ttl", HC_TTL, 255)
+ *	ACN(dns_opcode, "dns.opcode", AC_DNS_OPCODE, ALP_DNS, 15)
+ *	ACN(mqtt_type, "mqtt.type", AC_MQTT, ALP_MQTT, 15, .mask = MQTT_C_TYPE,
+ *	    .lookup = mqtt_type_name, .flags = KN_BANG_NEG)
+ *
+ * naming the keyword, where the comparison goes, its largest value, and
+ * optionally names accepted in place of a number (a lookup function or a
+ * table of names, whose index is the value), the app_cond mask that says
+ * which field of a protocol is compared, and flags (KN_*).  kw_num_parse
+ * reads the option and kw_num stores it; the engine's generic comparison
+ * then does the matching, so such a keyword has no code of its own.
+ * Keywords with a richer option (a direction and a number, a list of
+ * flags) call kw_num_parse for their number part and name_list /
+ * flag_words for their lists of names.  Sticky buffers are rows too:
+ * STICKY(c_name, BUF_*, ALP_*), aliases ALIAS(c_name, of), content
+ * modifiers of the older syntax LEGACY(c_name, BUF_*, ALP_*, "name"),
+ * transforms XFORM(c_name, XF_*).
+ */
+
+/* Returns 0 and *out, *neg (the KN_BANG_NEG '!'), or -1 with err naming
+ * the keyword and quoting the value. */
+int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bool *neg,
+		 char *err, size_t errlen)
+{
+	char tmp[64];
+	*neg = false;
+	memset(out, 0, sizeof(*out));
+	if (!arg || !*arg) {
+		snprintf(err, errlen, "%s needs a value", k->kw);
+		return -1;
+	}
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp);
+	if ((k->flags & KN_BANG_NEG) && *t == '!') {
+		*neg = true;
+		t = trim(t + 1);
+	}
+	if (k->lookup || k->names) {
+		const char *w = t;
+		bool not = false;
+		if ((k->flags & KN_NAME_NOT) && *w == '!') {
+			not = true;
+			w = trim((char *)w + 1);
+		}
+		int v = -1;
+		if (k->lookup) {
+			v = k->lookup(w);
+		} else {
+			for (unsigned i = 0; i < k->nnames && v < 0; i++)
+				if (k->names[i] && !strcmp(w, k->names[i]))
+					v = (int)i;
+		}
+		if (v >= 0) {
+			out->op = not ? CMP_NE : CMP_EQ;
+			out->a = (uint64_t)v;
+			return 0;
+		}
+	}
+	if (parse_numcmp(t, out, k->max) < 0 || ((k->flags & KN_EQ_ONLY) && out->op != CMP_EQ)) {
+		if (k->flags & KN_EQ_ONLY)
+			snprintf(err, errlen, "%s: \"%s\" is not a number from 0 to %llu", k->kw, arg,
+				 (unsigned long long)k->max);
+		else if (k->what)
+			snprintf(err, errlen, "%s: unknown %s \"%s\"", k->kw, k->what, arg);
+		else
+			snprintf(err, errlen, "%s: bad value \"%s\"", k->kw, arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* A KN_HDR or KN_AC keyword's setup: parse, then store where k says. */
+static int kw_num(struct rule *r, const char *arg, const struct kw_num *k, struct parse_ctx *pc)
+{
+	struct numcmp n;
+	bool neg;
+	if (kw_num_parse(k, arg, &n, &neg, pc->err, sizeof(pc->err)) < 0)
+		return -1;
+	if (k->to == KN_HDR) {
+		if (!rule_hdr(r))
+			FAIL("out of memory");
+		r->hdr[k->slot] = n;
+		r->hdr_mask |= 1u << k->slot;
+		if (k->proto && !r->proto)
+			r->proto = k->proto;
+		return 0;
+	}
+	struct app_cond *c = add_ac(r, k->slot, k->alp, pc);
+	if (!c)
+		return -1;
+	c->c = n;
+	c->mask = k->mask;
+	c->neg = neg;
+	return 0;
+}
+
+#define KNSPEC(c_, name_, to_, slot_, alp_, max_, ...)                                   \
+	static const struct kw_num kn_##c_ = { .kw = name_, .to = to_, .slot = slot_,     \
+					       .alp = alp_, .max = max_, __VA_ARGS__ }
+#define NUMKW(c_, name_, to_, slot_, alp_, max_, ...)                                    \
+	KNSPEC(c_, name_, to_, slot_, alp_, max_, __VA_ARGS__);                           \
+	static int kw_##c_(struct rule *r, const char *a, struct parse_ctx *pc)        \
+	{ return kw_num(r, a, &kn_##c_, pc); }
+/* a packet header field; an app-layer condition */
+#define HDR(c_, name_, slot_, max_, ...) NUMKW(c_, name_, KN_HDR, slot_, 0, max_, __VA_ARGS__)
+#define ACN(c_, name_, type_, alp_, max_, ...) NUMKW(c_, name_, KN_AC, type_, alp_, max_, __VA_ARGS__)
+
 static int var_index(const struct rule *r, const char *name)
 {
 	for (int i = 0; i < r->nvars; i++)
@@ -207,6 +344,18 @@ static int new_var(struct rule *r, const char *name, struct parse_ctx *pc)
 		FAIL("out of memory");
 	return r->nvars++;
 }
+
+/* Rows for the keywords that only name a buffer or a transform: a sticky
+ * buffer (its value may say the direction), another keyword's alias, a
+ * content modifier of the older syntax, a transform. */
+#define KW_FN(c_) static int kw_##c_(struct rule *r, const char *a, struct parse_ctx *pc)
+#define STICKY(c_, buf_, alp_) KW_FN(c_) { return sticky_dir(r, buf_, alp_, a, pc); }
+#define ALIAS(c_, of_) KW_FN(c_) { return kw_##of_(r, a, pc); }
+#define LEGACY(c_, buf_, alp_, name_) KW_FN(c_) { (void)a; return legacy(r, buf_, alp_, name_, pc); }
+#define XFORM(c_, xf_) KW_FN(c_) { return xform_add(r, xf_, a, pc); }
+#define MULTI(c_, buf_, alp_) KW_FN(c_) { (void)a; return sticky_multi(r, buf_, alp_, pc); }
+#define HDRBUF(c_, buf_, proto_, ipver_) 	KW_FN(c_) { (void)a; (void)pc; return hdr_buf(r, buf_, proto_, ipver_); }
+#define CSUM(c_, which_, name_) KW_FN(c_) { return csum_kw(r, a, which_, name_, pc); }
 
 /* ---- metadata ---- */
 
@@ -641,17 +790,9 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
-static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
-		   struct parse_ctx *pc);
 
-static int kw_tcp_mss(struct rule *r, const char *arg, struct parse_ctx *pc)
-{
-	return hdr_cmp(r, arg, HC_TCP_MSS, 65535, "tcp.mss", pc);
-}
-static int kw_dsize(struct rule *r, const char *arg, struct parse_ctx *pc)
-{
-	return hdr_cmp(r, arg, HC_DSIZE, 65535, "dsize", pc);
-}
+HDR(tcp_mss, "tcp.mss", HC_TCP_MSS, 65535)
+HDR(dsize, "dsize", HC_DSIZE, 65535)
 
 static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1511,18 +1652,8 @@ static int kw_detection_filter(struct rule *r, const char *a, struct parse_ctx *
 
 /* ---- header keywords ---- */
 
-static int hdr_cmp(struct rule *r, const char *arg, int which, uint64_t max, const char *kw,
-		   struct parse_ctx *pc)
-{
-	if (!rule_hdr(r))
-		FAIL("out of memory");
-	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &r->hdr[which], max) < 0)
-		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
-	r->hdr_mask |= 1u << which;
-	return 0;
-}
 
-static int kw_ttl(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_TTL, 255, "ttl", pc); }
+HDR(ttl, "ttl", HC_TTL, 255)
 /* ipv4-csum:valid|invalid and the like: the packet's checksum as the
  * decoder found it (with checksum validation off, as Suricata: any value
  * matches) */
@@ -1539,28 +1670,23 @@ static int csum_kw(struct rule *r, const char *a, uint8_t which, const char *nam
 		FAIL("%s: valid or invalid, not \"%s\"", name, v);
 	return 0;
 }
-static int kw_ipv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_IPV4, "ipv4-csum", pc); }
-static int kw_tcpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV4, "tcpv4-csum", pc); }
-static int kw_tcpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_TCPV6, "tcpv6-csum", pc); }
-static int kw_udpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV4, "udpv4-csum", pc); }
-static int kw_udpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_UDPV6, "udpv6-csum", pc); }
-static int kw_icmpv4_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV4, "icmpv4-csum", pc); }
-static int kw_icmpv6_csum(struct rule *r, const char *a, struct parse_ctx *pc) { return csum_kw(r, a, CSK_ICMPV6, "icmpv6-csum", pc); }
-static int kw_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ID, 65535, "id", pc); }
-static int kw_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_SEQ, UINT32_MAX, "seq", pc); }
-static int kw_ack(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ACK, UINT32_MAX, "ack", pc); }
-static int kw_window(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_WINDOW, 65535, "window", pc); }
-static int kw_itype(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ITYPE, 255, "itype", pc); }
-static int kw_icode(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICODE, 255, "icode", pc); }
-static int kw_icmp_id(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_ID, 65535, "icmp_id", pc); }
-static int kw_icmp_seq(struct rule *r, const char *a, struct parse_ctx *pc) { return hdr_cmp(r, a, HC_ICMP_SEQ, 65535, "icmp_seq", pc); }
+CSUM(ipv4_csum, CSK_IPV4, "ipv4-csum")
+CSUM(tcpv4_csum, CSK_TCPV4, "tcpv4-csum")
+CSUM(tcpv6_csum, CSK_TCPV6, "tcpv6-csum")
+CSUM(udpv4_csum, CSK_UDPV4, "udpv4-csum")
+CSUM(udpv6_csum, CSK_UDPV6, "udpv6-csum")
+CSUM(icmpv4_csum, CSK_ICMPV4, "icmpv4-csum")
+CSUM(icmpv6_csum, CSK_ICMPV6, "icmpv6-csum")
+HDR(id, "id", HC_ID, 65535)
+HDR(seq, "seq", HC_SEQ, UINT32_MAX)
+HDR(ack, "ack", HC_ACK, UINT32_MAX)
+HDR(window, "window", HC_WINDOW, 65535)
+HDR(itype, "itype", HC_ITYPE, 255)
+HDR(icode, "icode", HC_ICODE, 255)
+HDR(icmp_id, "icmp_id", HC_ICMP_ID, 65535)
+HDR(icmp_seq, "icmp_seq", HC_ICMP_SEQ, 65535)
 /* icmpv6.mtu: the MTU of an ICMPv6 Packet Too Big message */
-static int kw_icmpv6_mtu(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	if (!r->proto)
-		r->proto = 58;
-	return hdr_cmp(r, a, HC_ICMPV6_MTU, UINT32_MAX, "icmpv6.mtu", pc);
-}
+HDR(icmpv6_mtu, "icmpv6.mtu", HC_ICMPV6_MTU, UINT32_MAX, .proto = 58)
 
 static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1593,31 +1719,19 @@ static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
-static int kw_ip_proto(struct rule *r, const char *arg, struct parse_ctx *pc)
+static int ip_proto_name(const char *s)
 {
 	static const struct { const char *n; uint8_t v; } names[] = {
 		{ "icmp", 1 }, { "igmp", 2 }, { "ipip", 4 }, { "tcp", 6 }, { "udp", 17 },
 		{ "ipv6", 41 }, { "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "ipv6-icmp", 58 },
 		{ "icmpv6", 58 }, { "pim", 103 }, { "sctp", 132 },
 	};
-	if (need_arg(arg, "ip_proto", pc))
-		return -1;
-	const char *t = arg;
-	bool neg = *t == '!';
-	if (neg)
-		t++;
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (!strcasecmp(names[i].n, t)) {
-			if (!rule_hdr(r))
-				FAIL("out of memory");
-			r->hdr[HC_IP_PROTO].op = neg ? CMP_NE : CMP_EQ;
-			r->hdr[HC_IP_PROTO].a = names[i].v;
-			r->hdr_mask |= 1u << HC_IP_PROTO;
-			return 0;
-		}
-	}
-	return hdr_cmp(r, arg, HC_IP_PROTO, 255, "ip_proto", pc);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcasecmp(names[i].n, s))
+			return names[i].v;
+	return -1;
 }
+HDR(ip_proto, "ip_proto", HC_IP_PROTO, 255, .lookup = ip_proto_name, .flags = KN_NAME_NOT)
 
 static int kw_sameip(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1783,18 +1897,18 @@ static int kw_pkt_data(struct rule *r, const char *a, struct parse_ctx *pc)
 		FAIL("pkt_data takes no value");
 	return sticky(r, BUF_PAYLOAD, ALP_UNKNOWN);
 }
-static int kw_dns_query(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_DNS_QUERY, ALP_DNS, a, pc); }
-static int kw_tls_sni(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_TLS_SNI, ALP_TLS, a, pc); }
-static int kw_ja3_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3_HASH, ALP_TLS, a, pc); }
-static int kw_ja3_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3_STRING, ALP_TLS, a, pc); }
-static int kw_ja3s_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3S_HASH, ALP_TLS, a, pc); }
-static int kw_ja3s_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_JA3S_STRING, ALP_TLS, a, pc); }
-static int kw_ja3_hash_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_hash(r, a, pc); }
-static int kw_ja3_string_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_ja3_string(r, a, pc); }
+STICKY(dns_query, BUF_DNS_QUERY, ALP_DNS)
+STICKY(tls_sni, BUF_TLS_SNI, ALP_TLS)
+STICKY(ja3_hash, BUF_JA3_HASH, ALP_TLS)
+STICKY(ja3_string, BUF_JA3_STRING, ALP_TLS)
+STICKY(ja3s_hash, BUF_JA3S_HASH, ALP_TLS)
+STICKY(ja3s_string, BUF_JA3S_STRING, ALP_TLS)
+ALIAS(ja3_hash_legacy, ja3_hash)
+ALIAS(ja3_string_legacy, ja3_string)
 
 /* the older names of the same sticky buffers */
-static int kw_dns_query_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dns_query(r, a, pc); }
-static int kw_tls_sni_legacy(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_tls_sni(r, a, pc); }
+ALIAS(dns_query_legacy, dns_query)
+ALIAS(tls_sni_legacy, tls_sni)
 
 static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -1802,23 +1916,23 @@ static int kw_dotprefix(struct rule *r, const char *arg, struct parse_ctx *pc)
 }
 
 /* the other transforms (xform.c) */
-static int kw_to_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TO_LOWER, a, pc); }
-static int kw_to_uppercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TO_UPPER, a, pc); }
-static int kw_strip_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_WS, a, pc); }
-static int kw_compress_whitespace(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_COMPRESS_WS, a, pc); }
-static int kw_url_decode(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_URL_DECODE, a, pc); }
-static int kw_domain(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_DOMAIN, a, pc); }
-static int kw_tld(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_TLD, a, pc); }
-static int kw_to_md5(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_MD5, a, pc); }
-static int kw_to_sha1(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA1, a, pc); }
-static int kw_to_sha256(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_SHA256, a, pc); }
-static int kw_xor(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_XOR, a, pc); }
-static int kw_from_base64(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_FROM_BASE64, a, pc); }
-static int kw_pcrexform(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_PCREXFORM, a, pc); }
-static int kw_header_lowercase(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_HEADER_LOWER, a, pc); }
-static int kw_strip_pseudo_headers(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_STRIP_PSEUDO, a, pc); }
-static int kw_gunzip(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_GUNZIP, a, pc); }
-static int kw_zlib_deflate(struct rule *r, const char *a, struct parse_ctx *pc) { return xform_add(r, XF_ZLIB, a, pc); }
+XFORM(to_lowercase, XF_TO_LOWER)
+XFORM(to_uppercase, XF_TO_UPPER)
+XFORM(strip_whitespace, XF_STRIP_WS)
+XFORM(compress_whitespace, XF_COMPRESS_WS)
+XFORM(url_decode, XF_URL_DECODE)
+XFORM(domain, XF_DOMAIN)
+XFORM(tld, XF_TLD)
+XFORM(to_md5, XF_MD5)
+XFORM(to_sha1, XF_SHA1)
+XFORM(to_sha256, XF_SHA256)
+XFORM(xor, XF_XOR)
+XFORM(from_base64, XF_FROM_BASE64)
+XFORM(pcrexform, XF_PCREXFORM)
+XFORM(header_lowercase, XF_HEADER_LOWER)
+XFORM(strip_pseudo_headers, XF_STRIP_PSEUDO)
+XFORM(gunzip, XF_GUNZIP)
+XFORM(zlib_deflate, XF_ZLIB)
 
 
 /* HTTP sticky buffers and legacy modifiers */
@@ -1849,48 +1963,45 @@ static int legacy(struct rule *r, enum buffer_id b, uint8_t alp, const char *kw,
 		r->alproto = alp;
 	return 0;
 }
-static int kw_http_method(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_METHOD, ALP_HTTP, a, pc); }
-static int kw_http_uri(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_URI, ALP_HTTP, a, pc); }
-static int kw_http_uri_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_URI_RAW, ALP_HTTP, a, pc); }
-static int kw_http_protocol(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_PROTOCOL, ALP_HTTP, a, pc); }
-static int kw_http_request_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, a, pc); }
-static int kw_http_host(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HOST, ALP_HTTP, a, pc); }
-static int kw_http_host_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HOST_RAW, ALP_HTTP, a, pc); }
-static int kw_http_user_agent(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_USER_AGENT, ALP_HTTP, a, pc); }
-static int kw_http_header(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER, ALP_HTTP, a, pc); }
-static int kw_http_header_raw(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER_RAW, ALP_HTTP, a, pc); }
-static int kw_http_header_names(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_HEADER_NAMES, ALP_HTTP, a, pc); }
-static int kw_http_cookie(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_COOKIE, ALP_HTTP, a, pc); }
-static int kw_http_content_type(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_TYPE, ALP_HTTP, a, pc); }
-static int kw_http_content_len(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONTENT_LEN, ALP_HTTP, a, pc); }
-static int kw_http_content_type_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_type(r, a, pc); }
-static int kw_http_content_len_alias(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_http_content_len(r, a, pc); }
+STICKY(http_method, BUF_HTTP_METHOD, ALP_HTTP)
+STICKY(http_uri, BUF_HTTP_URI, ALP_HTTP)
+STICKY(http_uri_raw, BUF_HTTP_URI_RAW, ALP_HTTP)
+STICKY(http_protocol, BUF_HTTP_PROTOCOL, ALP_HTTP)
+STICKY(http_request_line, BUF_HTTP_REQUEST_LINE, ALP_HTTP)
+STICKY(http_host, BUF_HTTP_HOST, ALP_HTTP)
+STICKY(http_host_raw, BUF_HTTP_HOST_RAW, ALP_HTTP)
+STICKY(http_user_agent, BUF_HTTP_USER_AGENT, ALP_HTTP)
+STICKY(http_header, BUF_HTTP_HEADER, ALP_HTTP)
+STICKY(http_header_raw, BUF_HTTP_HEADER_RAW, ALP_HTTP)
+STICKY(http_header_names, BUF_HTTP_HEADER_NAMES, ALP_HTTP)
+STICKY(http_cookie, BUF_HTTP_COOKIE, ALP_HTTP)
+STICKY(http_content_type, BUF_HTTP_CONTENT_TYPE, ALP_HTTP)
+STICKY(http_content_len, BUF_HTTP_CONTENT_LEN, ALP_HTTP)
+ALIAS(http_content_type_alias, http_content_type)
+ALIAS(http_content_len_alias, http_content_len)
 /* Suricata's older names of the header buffers: sticky buffers too (its
  * aliases of http.accept ...), not content modifiers */
-#define ALIAS(name_, of_) \
-	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
-	{ return kw_##of_(r, a, pc); }
-static int kw_http_referer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_REFERER, ALP_HTTP, a, pc); }
-static int kw_http_accept(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT, ALP_HTTP, a, pc); }
-static int kw_http_accept_enc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_ENC, ALP_HTTP, a, pc); }
-static int kw_http_accept_lang(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_ACCEPT_LANG, ALP_HTTP, a, pc); }
-static int kw_http_connection(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_CONNECTION, ALP_HTTP, a, pc); }
-static int kw_http_stat_code(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_STAT_CODE, ALP_HTTP, a, pc); }
-static int kw_http_stat_msg(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_STAT_MSG, ALP_HTTP, a, pc); }
-static int kw_http_response_line(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, a, pc); }
-static int kw_http_server(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_SERVER, ALP_HTTP, a, pc); }
-static int kw_http_location(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_HTTP_LOCATION, ALP_HTTP, a, pc); }
-static int kw_http_method_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_METHOD, ALP_HTTP, "http_method", pc); }
-static int kw_http_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI, ALP_HTTP, "http_uri", pc); }
-static int kw_http_raw_uri_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri", pc); }
-static int kw_http_host_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HOST, ALP_HTTP, "http_host", pc); }
-static int kw_http_raw_host_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HOST_RAW, ALP_HTTP, "http_raw_host", pc); }
-static int kw_http_user_agent_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_USER_AGENT, ALP_HTTP, "http_user_agent", pc); }
-static int kw_http_header_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HEADER, ALP_HTTP, "http_header", pc); }
-static int kw_http_raw_header_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_HEADER_RAW, ALP_HTTP, "http_raw_header", pc); }
-static int kw_http_cookie_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie", pc); }
-static int kw_http_stat_code_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code", pc); }
-static int kw_http_stat_msg_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg", pc); }
+STICKY(http_referer, BUF_HTTP_REFERER, ALP_HTTP)
+STICKY(http_accept, BUF_HTTP_ACCEPT, ALP_HTTP)
+STICKY(http_accept_enc, BUF_HTTP_ACCEPT_ENC, ALP_HTTP)
+STICKY(http_accept_lang, BUF_HTTP_ACCEPT_LANG, ALP_HTTP)
+STICKY(http_connection, BUF_HTTP_CONNECTION, ALP_HTTP)
+STICKY(http_stat_code, BUF_HTTP_STAT_CODE, ALP_HTTP)
+STICKY(http_stat_msg, BUF_HTTP_STAT_MSG, ALP_HTTP)
+STICKY(http_response_line, BUF_HTTP_RESPONSE_LINE, ALP_HTTP)
+STICKY(http_server, BUF_HTTP_SERVER, ALP_HTTP)
+STICKY(http_location, BUF_HTTP_LOCATION, ALP_HTTP)
+LEGACY(http_method_mod, BUF_HTTP_METHOD, ALP_HTTP, "http_method")
+LEGACY(http_uri_mod, BUF_HTTP_URI, ALP_HTTP, "http_uri")
+LEGACY(http_raw_uri_mod, BUF_HTTP_URI_RAW, ALP_HTTP, "http_raw_uri")
+LEGACY(http_host_mod, BUF_HTTP_HOST, ALP_HTTP, "http_host")
+LEGACY(http_raw_host_mod, BUF_HTTP_HOST_RAW, ALP_HTTP, "http_raw_host")
+LEGACY(http_user_agent_mod, BUF_HTTP_USER_AGENT, ALP_HTTP, "http_user_agent")
+LEGACY(http_header_mod, BUF_HTTP_HEADER, ALP_HTTP, "http_header")
+LEGACY(http_raw_header_mod, BUF_HTTP_HEADER_RAW, ALP_HTTP, "http_raw_header")
+LEGACY(http_cookie_mod, BUF_HTTP_COOKIE, ALP_HTTP, "http_cookie")
+LEGACY(http_stat_code_mod, BUF_HTTP_STAT_CODE, ALP_HTTP, "http_stat_code")
+LEGACY(http_stat_msg_mod, BUF_HTTP_STAT_MSG, ALP_HTTP, "http_stat_msg")
 
 /* the packet's headers as sticky buffers */
 static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipver)
@@ -1902,14 +2013,14 @@ static int hdr_buf(struct rule *r, enum buffer_id b, uint8_t proto, uint8_t ipve
 		r->ipver = ipver;
 	return 0;
 }
-static int kw_ip_src(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IP_SRC, 0, 0); }
-static int kw_ip_dst(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IP_DST, 0, 0); }
-static int kw_ipv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV4_HDR, 0, 4); }
-static int kw_ipv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_IPV6_HDR, 0, 6); }
-static int kw_tcp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_TCP_HDR, 6, 0); }
-static int kw_udp_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_UDP_HDR, 17, 0); }
-static int kw_icmpv4_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_ICMPV4_HDR, 1, 0); }
-static int kw_icmpv6_hdr(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; (void)pc; return hdr_buf(r, BUF_ICMPV6_HDR, 58, 0); }
+HDRBUF(ip_src, BUF_IP_SRC, 0, 0)
+HDRBUF(ip_dst, BUF_IP_DST, 0, 0)
+HDRBUF(ipv4_hdr, BUF_IPV4_HDR, 0, 4)
+HDRBUF(ipv6_hdr, BUF_IPV6_HDR, 0, 6)
+HDRBUF(tcp_hdr, BUF_TCP_HDR, 6, 0)
+HDRBUF(udp_hdr, BUF_UDP_HDR, 17, 0)
+HDRBUF(icmpv4_hdr, BUF_ICMPV4_HDR, 1, 0)
+HDRBUF(icmpv6_hdr, BUF_ICMPV6_HDR, 58, 0)
 
 /* base64_decode:[bytes N][, offset N][, relative]: decodes from the
  * current buffer for base64_data; base64_data: what it decoded */
@@ -2276,9 +2387,6 @@ ALIAS(http_server_alias, http_server)
 ALIAS(http_location_alias, http_location)
 
 /* bodies, tls, ssh, quic, dns sticky buffers */
-#define STICKY(name_, buf_, alp_) \
-	static int kw_##name_(struct rule *r, const char *a, struct parse_ctx *pc) \
-	{ return sticky_dir(r, buf_, alp_, a, pc); }
 STICKY(http_start, BUF_HTTP_START, ALP_HTTP)
 STICKY(http_request_body, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
 STICKY(http_client_body_sticky, BUF_HTTP_REQUEST_BODY, ALP_HTTP)
@@ -2305,10 +2413,10 @@ static int sticky_multi(struct rule *r, enum buffer_id b, uint8_t alp, struct pa
 	r->cur_xl = (int8_t)r->nxl++;
 	return 0;
 }
-static int kw_http_request_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP_REQUEST_HEADER, ALP_HTTP, pc); }
-static int kw_http_response_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP, pc); }
-static int kw_http2_header_name(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP2_HEADER_NAME, ALP_HTTP2, pc); }
-static int kw_http2_header(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return sticky_multi(r, BUF_HTTP2_HEADER, ALP_HTTP2, pc); }
+MULTI(http_request_header, BUF_HTTP_REQUEST_HEADER, ALP_HTTP)
+MULTI(http_response_header, BUF_HTTP_RESPONSE_HEADER, ALP_HTTP)
+MULTI(http2_header_name, BUF_HTTP2_HEADER_NAME, ALP_HTTP2)
+MULTI(http2_header, BUF_HTTP2_HEADER, ALP_HTTP2)
 STICKY(file_data, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(file_data_legacy, BUF_FILE_DATA, ALP_UNKNOWN)
 STICKY(dns_queries_rrname, BUF_DNS_QUERIES_RRNAME, ALP_DNS)
@@ -2397,9 +2505,8 @@ STICKY(dce_stub_data, BUF_DCERPC_STUB_DATA, ALP_DCERPC)
 STICKY(ldap_request_dn, BUF_LDAP_REQUEST_DN, ALP_LDAP)
 STICKY(ldap_responses_dn, BUF_LDAP_RESPONSES_DN, ALP_LDAP)
 STICKY(ldap_responses_message, BUF_LDAP_RESPONSES_MESSAGE, ALP_LDAP)
-#undef STICKY
-static int kw_http_request_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line", pc); }
-static int kw_http_response_line_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line", pc); }
+LEGACY(http_request_line_mod, BUF_HTTP_REQUEST_LINE, ALP_HTTP, "http_request_line")
+LEGACY(http_response_line_mod, BUF_HTTP_RESPONSE_LINE, ALP_HTTP, "http_response_line")
 static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
@@ -2409,46 +2516,16 @@ static int kw_http_protocol_mod(struct rule *r, const char *a, struct parse_ctx 
 		return sticky(r, BUF_HTTP_PROTOCOL, ALP_HTTP);
 	return legacy(r, BUF_HTTP_PROTOCOL, ALP_HTTP, "http_protocol", pc);
 }
-static int kw_http_client_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body", pc); }
-static int kw_http_server_body_mod(struct rule *r, const char *a, struct parse_ctx *pc) { (void)a; return legacy(r, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body", pc); }
+LEGACY(http_client_body_mod, BUF_HTTP_REQUEST_BODY, ALP_HTTP, "http_client_body")
+LEGACY(http_server_body_mod, BUF_HTTP_RESPONSE_BODY, ALP_HTTP, "http_server_body")
 
-static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
-{
-	if (r->nac >= RULE_MAX_APP_COND) {
-		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
-			 RULE_MAX_APP_COND);
-		return NULL;
-	}
-	if (!r->alproto)
-		r->alproto = alp;
-	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
-		snprintf(pc->err, sizeof(pc->err), "out of memory");
-		return NULL;
-	}
-	struct app_cond *c = &r->ac[r->nac++];
-	memset(c, 0, sizeof(*c));
-	c->type = type;
-	return c;
-}
-
-static int ac_num(struct rule *r, const char *arg, uint8_t type, uint64_t max, const char *kw,
-		  uint8_t alp, struct parse_ctx *pc)
-{
-	struct numcmp n;
-	if (need_arg(arg, kw, pc) || parse_numcmp(arg, &n, max) < 0)
-		FAIL("%s: bad value \"%s\"", kw, arg ? arg : "");
-	struct app_cond *c = add_ac(r, type, alp, pc);
-	if (!c)
-		return -1;
-	c->c = n;
-	return 0;
-}
-static int kw_dns_opcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_OPCODE, 15, "dns.opcode", ALP_DNS, pc); }
-static int kw_dns_rcode(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RCODE, 15, "dns.rcode", ALP_DNS, pc); }
-static int kw_dns_rrtype(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_DNS_RRTYPE, 65535, "dns.rrtype", ALP_DNS, pc); }
+ACN(dns_opcode, "dns.opcode", AC_DNS_OPCODE, ALP_DNS, 15)
+ACN(dns_rcode, "dns.rcode", AC_DNS_RCODE, ALP_DNS, 15)
+ACN(dns_rrtype, "dns.rrtype", AC_DNS_RRTYPE, ALP_DNS, 65535)
+/* Suricata accepts 1 and 2 only */
+KNSPEC(smb_version_num, "smb.version", KN_AC, AC_SMB_VERSION, ALP_SMB, 2);
 static int kw_smb_version(struct rule *r, const char *a, struct parse_ctx *pc)
 {
-	/* Suricata accepts 1 and 2 only */
 	char tmp[16];
 	if (a) {
 		str_lcpy(tmp, a, sizeof(tmp));
@@ -2456,7 +2533,7 @@ static int kw_smb_version(struct rule *r, const char *a, struct parse_ctx *pc)
 		if (strcmp(v, "1") && strcmp(v, "2"))
 			FAIL("smb.version: 1 or 2, not \"%s\"", a);
 	}
-	return ac_num(r, a, AC_SMB_VERSION, 2, "smb.version", ALP_SMB, pc);
+	return kw_num(r, a, &kn_smb_version_num, pc);
 }
 static int hexval(char ch)
 {
@@ -2529,7 +2606,7 @@ static int kw_dcerpc_iface(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->mask = have_ver;
 	return 0;
 }
-static int kw_dce_iface(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_iface(r, a, pc); }
+ALIAS(dce_iface, dcerpc_iface)
 static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	/* N or N-M (inclusive, as Suricata's opnum ranges) */
@@ -2556,25 +2633,14 @@ static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->c.b = hi;
 	return 0;
 }
-static int kw_dce_opnum(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_dcerpc_opnum(r, a, pc); }
-static int kw_snmp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ac_num(r, a, AC_SNMP_VERSION, 3, "snmp.version", ALP_SNMP, pc); }
-static int kw_snmp_pdu_type(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	/* a number, or the PDU's name as the snmp record writes it */
-	static const char *const names[] = { "get_request", "get_next_request", "response",
-					     "set_request", "trap_v1", "get_bulk_request",
-					     "inform_request", "trap_v2", "report" };
-	char num[4], tmp[64];
-	if (a) {
-		str_lcpy(tmp, a, sizeof(tmp));
-		for (int i = 0; i < 9; i++)
-			if (!strcmp(trim(tmp), names[i])) {
-				snprintf(num, sizeof(num), "%d", i);
-				a = num;
-			}
-	}
-	return ac_num(r, a, AC_SNMP_PDU_TYPE, 255, "snmp.pdu_type", ALP_SNMP, pc);
-}
+ALIAS(dce_opnum, dcerpc_opnum)
+ACN(snmp_version, "snmp.version", AC_SNMP_VERSION, ALP_SNMP, 3)
+/* a number, or the PDU's name as the snmp record writes it */
+static const char *const snmp_pdu_names[] = { "get_request", "get_next_request", "response",
+					      "set_request", "trap_v1", "get_bulk_request",
+					      "inform_request", "trap_v2", "report" };
+ACN(snmp_pdu_type, "snmp.pdu_type", AC_SNMP_PDU_TYPE, ALP_SNMP, 255, .names = snmp_pdu_names,
+    .nnames = ARRAY_SIZE(snmp_pdu_names))
 
 /* ---- LDAP ---- */
 
@@ -2606,10 +2672,7 @@ static int kw_ldap_request_operation(struct rule *r, const char *a, struct parse
 	return 0;
 }
 
-static int kw_ldap_responses_count(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_LDAP_RESP_COUNT, UINT32_MAX, "ldap.responses.count", ALP_LDAP, pc);
-}
+ACN(ldap_responses_count, "ldap.responses.count", AC_LDAP_RESP_COUNT, ALP_LDAP, UINT32_MAX)
 
 /* VALUE[,INDEX|any|all] for ldap.responses.operation / result_code */
 static int ldap_resp_cond(struct rule *r, const char *a, uint8_t type, const char *kw,
@@ -2723,26 +2786,11 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 /* tls.version:1.2 | 0x0303 */
 /* The IKE conditions: one app_cond, what in mask (IKE_C_*); the
  * attribute of ike.chosen_sa_attribute in neg_mask. */
-static int ike_cond(struct rule *r, const char *a, uint32_t what, uint64_t max, const char *kw,
-		    struct parse_ctx *pc)
-{
-	int rc = ac_num(r, a, AC_IKE, max, kw, ALP_IKE, pc);
-	if (!rc)
-		r->ac[r->nac - 1].mask = what;
-	return rc;
-}
-static int kw_ike_exchtype(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ike_cond(r, a, IKE_C_EXCHTYPE, 255, "ike.exchtype", pc);
-}
-static int kw_ike_key_exchange_payload_length(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ike_cond(r, a, IKE_C_KE_LEN, UINT32_MAX, "ike.key_exchange_payload_length", pc);
-}
-static int kw_ike_nonce_payload_length(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ike_cond(r, a, IKE_C_NONCE_LEN, UINT32_MAX, "ike.nonce_payload_length", pc);
-}
+ACN(ike_exchtype, "ike.exchtype", AC_IKE, ALP_IKE, 255, .mask = IKE_C_EXCHTYPE)
+ACN(ike_key_exchange_payload_length, "ike.key_exchange_payload_length", AC_IKE, ALP_IKE,
+    UINT32_MAX, .mask = IKE_C_KE_LEN)
+ACN(ike_nonce_payload_length, "ike.nonce_payload_length", AC_IKE, ALP_IKE, UINT32_MAX,
+    .mask = IKE_C_NONCE_LEN)
 /* ike.chosen_sa_attribute:NAME=N, the names Suricata takes */
 static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct parse_ctx *pc)
 {
@@ -2775,6 +2823,7 @@ static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct pars
 	return 0;
 }
 
+KNSPEC(nfs_procedure_num, "nfs_procedure", KN_AC, AC_NFS_PROCEDURE, ALP_NFS, UINT32_MAX);
 /* nfs_procedure:N (Suricata's numbers, with <, >, ranges) or a name
  * (Suricata 9's: READ is v3's 6, v4's op 25, v2's 6); by name, mask bit 0
  * and the numbers of v2, v3 and v4 in neg_mask's bytes (0xff: none) */
@@ -2793,7 +2842,7 @@ static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
 		nums |= (uint32_t)(p >= 0 ? p : 0xff) << (8 * (v - 2));
 	}
 	if (!any)
-		return ac_num(r, a, AC_NFS_PROCEDURE, UINT32_MAX, "nfs_procedure", ALP_NFS, pc);
+		return kw_num(r, a, &kn_nfs_procedure_num, pc);
 	struct app_cond *c = add_ac(r, AC_NFS_PROCEDURE, ALP_NFS, pc);
 	if (!c)
 		return -1;
@@ -2801,19 +2850,13 @@ static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
 	c->neg_mask = nums;
 	return 0;
 }
-static int kw_nfs_version(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_NFS_VERSION, UINT32_MAX, "nfs.version", ALP_NFS, pc);
-}
+ACN(nfs_version, "nfs.version", AC_NFS_VERSION, ALP_NFS, UINT32_MAX)
 static int kw_nfs_version_legacy(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return kw_nfs_version(r, a, pc);
 }
 
-static int kw_rfb_sectype(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_RFB_SECTYPE, UINT32_MAX, "rfb.sectype", ALP_RFB, pc);
-}
+ACN(rfb_sectype, "rfb.sectype", AC_RFB_SECTYPE, ALP_RFB, UINT32_MAX)
 /* http2.frametype / http2.errorcode: a name (GOAWAY, NO_ERROR; any case,
  * '_' optional) or a number; the others a number comparison. */
 static int h2_cond(struct rule *r, const char *a, int what, const char *kw, struct parse_ctx *pc)
@@ -2904,29 +2947,12 @@ static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 }
 
 /* websocket.opcode: a name or a number with an operator */
-static int kw_websocket_opcode(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	if (need_arg(a, "websocket.opcode", pc))
-		return -1;
-	char tmp[32];
-	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
-	bool neg = *t == '!';
-	int op = ws_opcode_lookup(neg ? trim(t + 1) : t);
-	if (op < 0)
-		return ac_num(r, a, AC_WS_OPCODE, 255, "websocket.opcode", ALP_WEBSOCKET, pc);
-	struct app_cond *c = add_ac(r, AC_WS_OPCODE, ALP_WEBSOCKET, pc);
-	if (!c)
-		return -1;
-	c->c = (struct numcmp){ neg ? CMP_NE : CMP_EQ, (uint64_t)op, 0 };
-	return 0;
-}
+ACN(websocket_opcode, "websocket.opcode", AC_WS_OPCODE, ALP_WEBSOCKET, 255,
+    .lookup = ws_opcode_lookup, .flags = KN_NAME_NOT)
 
-static int kw_websocket_mask(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_WS_MASK, UINT32_MAX, "websocket.mask", ALP_WEBSOCKET, pc);
-}
+ACN(websocket_mask, "websocket.mask", AC_WS_MASK, ALP_WEBSOCKET, UINT32_MAX)
 
+KNSPEC(websocket_flags_num, "websocket.flags", KN_AC, AC_WS_FLAGS, ALP_WEBSOCKET, 255);
 /* websocket.flags: a number (with an operator), "&MASK=V" / "&MASK!=V",
  * or names: "fin,!comp" (the named bits set, the negated ones clear) */
 static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *pc)
@@ -2967,7 +2993,7 @@ static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *p
 				want |= bit;
 		}
 	} else {
-		return ac_num(r, a, AC_WS_FLAGS, 255, "websocket.flags", ALP_WEBSOCKET, pc);
+		return kw_num(r, a, &kn_websocket_flags_num, pc);
 	}
 	struct app_cond *c = add_ac(r, AC_WS_FLAGS, ALP_WEBSOCKET, pc);
 	if (!c)
@@ -3019,43 +3045,24 @@ static int krb5_cond(struct rule *r, int what, const struct numcmp *n, uint32_t 
 	c->neg = neg;
 	return 0;
 }
-static int kw_krb5_msg_type(struct rule *r, const char *a, struct parse_ctx *pc)
+/* a number, or a name (AS_REQ, KRB_AS_REQ, ...), ! for not */
+static int krb5_msg_name(const char *w)
 {
-	struct numcmp n = { 0 };
-	if (need_arg(a, "krb5_msg_type", pc))
-		return -1;
-	/* a number, or a name (AS_REQ, KRB_AS_REQ, ...), ! for not */
 	static const struct { const char *name; uint8_t v; } names[] = {
 		{ "AS_REQ", 10 }, { "AS_REP", 11 }, { "TGS_REQ", 12 }, { "TGS_REP", 13 },
 		{ "AP_REQ", 14 }, { "AP_REP", 15 }, { "SAFE", 20 }, { "PRIV", 21 }, { "CRED", 22 },
 		{ "ERROR", 30 },
 	};
-	char tmp[32];
-	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
-	bool neg = *t == '!';
-	const char *w = neg ? trim(t + 1) : t;
 	if (!strncasecmp(w, "KRB_", 4))
 		w += 4;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcasecmp(w, names[i].name)) {
-			n.op = neg ? CMP_NE : CMP_EQ;
-			n.a = names[i].v;
-			return krb5_cond(r, KRB5_C_MSG_TYPE, &n, 0, 0, false, pc);
-		}
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("krb5_msg_type: bad value \"%s\"", a);
-	return krb5_cond(r, KRB5_C_MSG_TYPE, &n, 0, 0, false, pc);
+		if (!strcasecmp(w, names[i].name))
+			return names[i].v;
+	return -1;
 }
-static int kw_krb5_err_code(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "krb5_err_code", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("krb5_err_code: bad value \"%s\"", a);
-	return krb5_cond(r, KRB5_C_ERR_CODE, &n, 0, 0, false, pc);
-}
+ACN(krb5_msg_type, "krb5_msg_type", AC_KRB5, ALP_KRB5, 255, .mask = KRB5_C_MSG_TYPE,
+    .lookup = krb5_msg_name, .flags = KN_NAME_NOT)
+ACN(krb5_err_code, "krb5_err_code", AC_KRB5, ALP_KRB5, 255, .mask = KRB5_C_ERR_CODE)
 static int kw_krb5_weak_encryption(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	if (a && *trim((char *)(uintptr_t)a))
@@ -3140,26 +3147,13 @@ static int flag_words(const char *arg, const char *const *names, size_t nn, uint
 	return 0;
 }
 
-static int kw_mqtt_type(struct rule *r, const char *a, struct parse_ctx *pc)
+static int mqtt_type_name(const char *s)
 {
-	if (need_arg(a, "mqtt.type", pc))
-		return -1;
-	char tmp[32];
-	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
-	bool neg = *t == '!';
-	if (neg)
-		t = trim(t + 1);
-	struct numcmp n = { 0 };
-	int v = mqtt_type_lookup(t);
-	if (v > 0) {
-		n.op = CMP_EQ;
-		n.a = (uint64_t)v;
-	} else if (parse_numcmp(t, &n, 15) < 0) {
-		FAIL("mqtt.type: unknown type \"%s\"", a);
-	}
-	return mqtt_cond(r, MQTT_C_TYPE, &n, 0, 0, neg, pc);
+	int v = mqtt_type_lookup(s);
+	return v > 0 ? v : -1; /* (0 is reserved) */
 }
+ACN(mqtt_type, "mqtt.type", AC_MQTT, ALP_MQTT, 15, .mask = MQTT_C_TYPE, .lookup = mqtt_type_name,
+    .flags = KN_BANG_NEG, .what = "type")
 static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	static const char *const names[] = { "dup", "retain" };
@@ -3168,25 +3162,9 @@ static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
 		return -1;
 	return mqtt_cond(r, MQTT_C_FLAGS, NULL, want, not, false, pc);
 }
-static int kw_mqtt_qos(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "mqtt.qos", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 2) < 0 || n.op != CMP_EQ)
-		FAIL("mqtt.qos: \"%s\" is not 0, 1 or 2", a);
-	return mqtt_cond(r, MQTT_C_QOS, &n, 0, 0, false, pc);
-}
-static int kw_mqtt_reason_code(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "mqtt.reason_code", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("mqtt.reason_code: bad value \"%s\"", a);
-	return mqtt_cond(r, MQTT_C_REASON, &n, 0, 0, false, pc);
-}
-static int kw_mqtt_connack_return_code(struct rule *r, const char *a, struct parse_ctx *pc) { return kw_mqtt_reason_code(r, a, pc); }
+ACN(mqtt_qos, "mqtt.qos", AC_MQTT, ALP_MQTT, 2, .mask = MQTT_C_QOS, .flags = KN_EQ_ONLY)
+ACN(mqtt_reason_code, "mqtt.reason_code", AC_MQTT, ALP_MQTT, 255, .mask = MQTT_C_REASON)
+ALIAS(mqtt_connack_return_code, mqtt_reason_code)
 static int kw_mqtt_connack_session_present(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	char tmp[16];
@@ -3209,19 +3187,9 @@ static int kw_mqtt_connect_flags(struct rule *r, const char *a, struct parse_ctx
 		return -1;
 	return mqtt_cond(r, MQTT_C_CONNECT_FLAGS, NULL, want, not, false, pc);
 }
-static int kw_mqtt_protocol_version(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	struct numcmp n = { 0 };
-	if (need_arg(a, "mqtt.protocol_version", pc))
-		return -1;
-	if (parse_numcmp(a, &n, 255) < 0)
-		FAIL("mqtt.protocol_version: bad value \"%s\"", a);
-	return mqtt_cond(r, MQTT_C_PROTO_VERSION, &n, 0, 0, false, pc);
-}
-static int kw_tls_cert_chain_len(struct rule *r, const char *a, struct parse_ctx *pc)
-{
-	return ac_num(r, a, AC_TLS_CHAIN_LEN, UINT32_MAX, "tls.cert_chain_len", ALP_TLS, pc);
-}
+ACN(mqtt_protocol_version, "mqtt.protocol_version", AC_MQTT, ALP_MQTT, 255,
+    .mask = MQTT_C_PROTO_VERSION)
+ACN(tls_cert_chain_len, "tls.cert_chain_len", AC_TLS_CHAIN_LEN, ALP_TLS, UINT32_MAX)
 static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (need_arg(arg, "tls.version", pc))
@@ -3441,29 +3409,29 @@ static const char *const ntp_modes[] = { "reserved", "symmetric_active", "symmet
 static int kw_ntp_version(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.version", 0, 0x38, NULL, 0, pc); }
 static int kw_ntp_mode(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.mode", 0, 0x07, ntp_modes, ARRAY_SIZE(ntp_modes), pc); }
 static int kw_ntp_stratum(struct rule *r, const char *a, struct parse_ctx *pc) { return ntp_field(r, a, "ntp.stratum", 1, 0xff, NULL, 0, pc); }
-static int kw_ntp_reference_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_NTP_REFERENCE_ID, ALP_NTP, a, pc); }
+STICKY(ntp_reference_id, BUF_NTP_REFERENCE_ID, ALP_NTP)
 
 /* ---- SMTP ---- */
 
-static int kw_smtp_helo(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_HELO, ALP_SMTP, a, pc); }
-static int kw_smtp_mail_from(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_MAIL_FROM, ALP_SMTP, a, pc); }
-static int kw_smtp_rcpt_to(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SMTP_RCPT_TO, ALP_SMTP, a, pc); }
-static int kw_email_from(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_FROM, ALP_SMTP, a, pc); }
-static int kw_email_subject(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_SUBJECT, ALP_SMTP, a, pc); }
-static int kw_email_to(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_TO, ALP_SMTP, a, pc); }
-static int kw_email_cc(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_CC, ALP_SMTP, a, pc); }
-static int kw_email_date(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_DATE, ALP_SMTP, a, pc); }
-static int kw_email_message_id(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_MESSAGE_ID, ALP_SMTP, a, pc); }
-static int kw_email_x_mailer(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_X_MAILER, ALP_SMTP, a, pc); }
-static int kw_email_received(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_RECEIVED, ALP_SMTP, a, pc); }
-static int kw_email_url(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_EMAIL_URL, ALP_SMTP, a, pc); }
+STICKY(smtp_helo, BUF_SMTP_HELO, ALP_SMTP)
+STICKY(smtp_mail_from, BUF_SMTP_MAIL_FROM, ALP_SMTP)
+STICKY(smtp_rcpt_to, BUF_SMTP_RCPT_TO, ALP_SMTP)
+STICKY(email_from, BUF_EMAIL_FROM, ALP_SMTP)
+STICKY(email_subject, BUF_EMAIL_SUBJECT, ALP_SMTP)
+STICKY(email_to, BUF_EMAIL_TO, ALP_SMTP)
+STICKY(email_cc, BUF_EMAIL_CC, ALP_SMTP)
+STICKY(email_date, BUF_EMAIL_DATE, ALP_SMTP)
+STICKY(email_message_id, BUF_EMAIL_MESSAGE_ID, ALP_SMTP)
+STICKY(email_x_mailer, BUF_EMAIL_X_MAILER, ALP_SMTP)
+STICKY(email_received, BUF_EMAIL_RECEIVED, ALP_SMTP)
+STICKY(email_url, BUF_EMAIL_URL, ALP_SMTP)
 
 /* ---- FTP ---- */
 
-static int kw_ftp_command(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMMAND, ALP_FTP, a, pc); }
-static int kw_ftp_command_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMMAND_DATA, ALP_FTP, a, pc); }
-static int kw_ftp_reply(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_REPLY, ALP_FTP, a, pc); }
-static int kw_ftp_completion_code(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FTP_COMPLETION_CODE, ALP_FTP, a, pc); }
+STICKY(ftp_command, BUF_FTP_COMMAND, ALP_FTP)
+STICKY(ftp_command_data, BUF_FTP_COMMAND_DATA, ALP_FTP)
+STICKY(ftp_reply, BUF_FTP_REPLY, ALP_FTP)
+STICKY(ftp_completion_code, BUF_FTP_COMPLETION_CODE, ALP_FTP)
 
 static int kw_ftp_dynamic_port(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
@@ -3534,7 +3502,7 @@ static int kw_filestore(struct rule *r, const char *a, struct parse_ctx *pc)
 	return 0;
 }
 
-static int kw_file_name(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_FILE_NAME, ALP_UNKNOWN, a, pc); }
+STICKY(file_name, BUF_FILE_NAME, ALP_UNKNOWN)
 static int kw_file_magic(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;

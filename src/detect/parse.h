@@ -49,6 +49,33 @@ struct parse_ctx {
  * pc->unsupported when vigil does not implement something it uses). */
 struct rule *rule_parse(const char *text, struct parse_ctx *pc);
 
+/* A keyword whose option is one integer comparison (kw.c, "the declarative
+ * option parser"): N, !N, <N, >N, <=N, >=N, N<>M, N-M up to max, or a name
+ * (lookup, or the index in names[]) for N. */
+enum { KN_HDR, KN_AC };                 /* where the comparison goes */
+enum { KN_NAME_NOT = 1,                 /* "!name": not equal to it */
+       KN_BANG_NEG = 2,                 /* a leading '!': app_cond.neg */
+       KN_EQ_ONLY = 4 };                /* a single number, no operator */
+struct kw_num {
+	const char *kw;
+	uint64_t max;
+	uint8_t to;                     /* KN_HDR: r->hdr[slot]; KN_AC: an app_cond */
+	uint8_t slot;                   /* HC_* or AC_* */
+	uint8_t alp;                    /* KN_AC: the protocol the rule then needs */
+	uint8_t proto;                  /* KN_HDR: the IP protocol it implies, or 0 */
+	uint8_t flags;                  /* KN_* */
+	uint32_t mask;                  /* KN_AC: app_cond.mask (which field) */
+	int (*lookup)(const char *name); /* a name's value, or -1 */
+	const char *const *names;       /* or: names[i] is i */
+	unsigned nnames;
+	const char *what;               /* with names: "unknown <what>" on a bad value */
+};
+
+/* Reads arg as k says: 0 with *out (and *neg for KN_BANG_NEG), or -1 with
+ * err naming the keyword and quoting the value. */
+int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bool *neg,
+		 char *err, size_t errlen);
+
 /* A "requires" option's argument: 0 when a version it names is not the
  * Suricata version vigil reads rules as (pc->err says which), else 1. */
 int rule_requires_met(const char *arg, struct parse_ctx *pc);

@@ -1240,6 +1240,104 @@ static void test_suricata8_keywords(void **state)
 			    BUF_NTP_REFERENCE_ID, "GPS\0"));
 }
 
+/* kw_num_parse, the declarative option parser: each shape's accepted forms,
+ * its range and its refusals (naming the keyword and quoting the value). */
+static int two_names(const char *s)
+{
+	return !strcmp(s, "low") ? 1 : !strcmp(s, "high") ? 2 : -1;
+}
+
+static void test_kw_num_parse(void **state)
+{
+	(void)state;
+	static const char *const tbl[] = { "zero", NULL, "two" };
+	const struct kw_num num = { .kw = "k.num", .max = 255 };
+	const struct kw_num named = { .kw = "k.name", .max = 15, .names = tbl, .nnames = 3 };
+	const struct kw_num looked = { .kw = "k.look", .max = 15, .lookup = two_names,
+				       .flags = KN_NAME_NOT, .what = "level" };
+	const struct kw_num bang = { .kw = "k.bang", .max = 15, .flags = KN_BANG_NEG };
+	const struct kw_num eq = { .kw = "k.eq", .max = 2, .flags = KN_EQ_ONLY };
+	static const struct { const char *arg; uint8_t op; uint64_t a, b; } ok[] = {
+		{ "5", CMP_EQ, 5, 0 }, { " 7 ", CMP_EQ, 7, 0 }, { "=4", CMP_EQ, 4, 0 },
+		{ "<5", CMP_LT, 5, 0 }, { ">9", CMP_GT, 9, 0 }, { "<=7", CMP_LE, 7, 0 },
+		{ ">=3", CMP_GE, 3, 0 }, { "!2", CMP_NE, 2, 0 }, { "!=2", CMP_NE, 2, 0 },
+		{ "1-3", CMP_RANGE_IN, 1, 3 }, { "1<>4", CMP_RANGE_EX, 1, 4 }, { "0x10", CMP_EQ, 16, 0 },
+		{ "255", CMP_EQ, 255, 0 },
+	};
+	struct numcmp n;
+	bool neg;
+	char err[128];
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		if (kw_num_parse(&num, ok[i].arg, &n, &neg, err, sizeof(err)) < 0)
+			fail_msg("refused \"%s\": %s", ok[i].arg, err);
+		assert_int_equal(n.op, ok[i].op);
+		assert_int_equal(n.a, ok[i].a);
+		if (n.op == CMP_RANGE_IN || n.op == CMP_RANGE_EX)
+			assert_int_equal(n.b, ok[i].b);
+		assert_false(neg);
+	}
+	static const char *const bad[] = { "256", "-1", "4-2", "abc", "1<>300", "<", "5x" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (kw_num_parse(&num, bad[i], &n, &neg, err, sizeof(err)) == 0)
+			fail_msg("accepted \"%s\"", bad[i]);
+		char want[64];
+		snprintf(want, sizeof(want), "k.num: bad value \"%s\"", bad[i]);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(kw_num_parse(&num, "", &n, &neg, err, sizeof(err)), -1);
+	assert_string_equal(err, "k.num needs a value");
+	assert_int_equal(kw_num_parse(&num, NULL, &n, &neg, err, sizeof(err)), -1);
+
+	/* names from a table (the index) or a lookup, numbers still allowed */
+	assert_int_equal(kw_num_parse(&named, "two", &n, &neg, err, sizeof(err)), 0);
+	assert_int_equal(n.op, CMP_EQ);
+	assert_int_equal(n.a, 2);
+	assert_int_equal(kw_num_parse(&named, "<3", &n, &neg, err, sizeof(err)), 0);
+	assert_int_equal(n.op, CMP_LT);
+	assert_int_equal(kw_num_parse(&named, "one", &n, &neg, err, sizeof(err)), -1);
+	assert_string_equal(err, "k.name: bad value \"one\"");
+	assert_int_equal(kw_num_parse(&named, "16", &n, &neg, err, sizeof(err)), -1);
+	assert_int_equal(kw_num_parse(&looked, "!high", &n, &neg, err, sizeof(err)), 0);
+	assert_int_equal(n.op, CMP_NE);
+	assert_int_equal(n.a, 2);
+	assert_int_equal(kw_num_parse(&looked, "low", &n, &neg, err, sizeof(err)), 0);
+	assert_int_equal(n.op, CMP_EQ);
+	assert_int_equal(n.a, 1);
+	assert_int_equal(kw_num_parse(&looked, "medium", &n, &neg, err, sizeof(err)), -1);
+	assert_string_equal(err, "k.look: unknown level \"medium\"");
+
+	/* a leading '!' as the condition's negation; a single number only */
+	assert_int_equal(kw_num_parse(&bang, "!3", &n, &neg, err, sizeof(err)), 0);
+	assert_true(neg);
+	assert_int_equal(n.op, CMP_EQ);
+	assert_int_equal(n.a, 3);
+	assert_int_equal(kw_num_parse(&eq, "1", &n, &neg, err, sizeof(err)), 0);
+	assert_int_equal(n.a, 1);
+	assert_int_equal(kw_num_parse(&eq, "<2", &n, &neg, err, sizeof(err)), -1);
+	assert_string_equal(err, "k.eq: \"<2\" is not a number from 0 to 2");
+	assert_int_equal(kw_num_parse(&eq, "3", &n, &neg, err, sizeof(err)), -1);
+
+	/* rows: where the comparison lands in a rule */
+	struct rule *r = parse("alert ip any any -> any any (ttl:10<>20; ip_proto:!tcp; sid:1;)");
+	assert_non_null(r);
+	assert_true(r->hdr_mask & 1u << HC_TTL);
+	assert_int_equal(r->hdr[HC_TTL].op, CMP_RANGE_EX);
+	assert_int_equal(r->hdr[HC_TTL].b, 20);
+	assert_int_equal(r->hdr[HC_IP_PROTO].op, CMP_NE);
+	assert_int_equal(r->hdr[HC_IP_PROTO].a, 6);
+	rule_free(r);
+	r = parse("alert krb5 any any -> any any (krb5_msg_type:!KRB_AS_REQ; sid:2;)");
+	assert_non_null(r);
+	assert_int_equal(r->nac, 1);
+	assert_int_equal(r->ac[0].type, AC_KRB5);
+	assert_int_equal(r->ac[0].mask, KRB5_C_MSG_TYPE);
+	assert_int_equal(r->ac[0].c.op, CMP_NE);
+	assert_int_equal(r->ac[0].c.a, 10);
+	rule_free(r);
+	assert_null(parse("alert dns any any -> any any (dns.opcode:16; sid:3;)"));
+	assert_string_equal(pc.err, "dns.opcode: bad value \"16\"");
+}
+
 static void test_config_rule(void **state)
 {
 	(void)state;
@@ -1636,6 +1734,7 @@ int main(void)
 		cmocka_unit_test(test_mpm_quick_index),
 		cmocka_unit_test(test_config_rule),
 		cmocka_unit_test(test_suricata8_keywords),
+		cmocka_unit_test(test_kw_num_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
