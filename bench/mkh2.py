@@ -5,30 +5,12 @@ client segment (HEADERS with END_STREAM, HPACK literals without indexing:
 every request's headers are decoded in full), each answered by HEADERS
 (:status 200) and a DATA frame of 100 bytes.
   usage: mkh2.py OUT.pcap CONNS REQS"""
+import os
 import struct
 import sys
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def ip4(a):
-    return bytes(int(x) for x in a.split('.'))
-
-
-def tcp(src, dst, sp, dp, seq, ack, flags, data=b''):
-    h = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
-    ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 6, len(h))
-    h = h[:16] + struct.pack('!H', csum(ph + h)) + h[18:]
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(h), 0, 0x4000, 64, 6, 0, ip4(src), ip4(dst))
-    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
-    return b'\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00' + ip + h
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests'))
+from testlib import pcap_header, pcap_record, tcp  # noqa: E402
 
 
 def frame(ftype, flags, sid, payload=b''):
@@ -45,13 +27,13 @@ def lit(index, value):
 def main():
     out, conns, reqs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     with open(out, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        f.write(pcap_header())
         t = 1_700_000_000.0
 
         def put(fr):
             nonlocal t
             t += 0.0001
-            f.write(struct.pack('<IIII', int(t), int((t % 1) * 1e6), len(fr), len(fr)) + fr)
+            f.write(pcap_record(t, fr))
         for c in range(conns):
             cl, sv = '10.1.%d.%d' % (c // 250 % 250, c % 250 + 2), '10.2.0.1'
             sp, cs, ss = 10000 + c % 50000, 1000, 5000

@@ -19,19 +19,15 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp, write_pcap  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
+
 C, S, CP, SP = '10.137.0.10', '198.51.100.7', 40000, 80
 REQ = b'GET /held HTTP/1.1\r\nHost: example.org\r\nUser-Agent: Mozilla\r\n\r\n'
 RULES = [
     'alert tcp any any -> any any (msg:"raw"; content:"User-Agent: Mozilla"; sid:1;)',
     'alert http any any -> any any (msg:"uri"; http.uri; content:"/held"; sid:2;)',
 ]
-failures = 0
-
-
-def check(what, ok):
-    global failures
-    print(('ok    ' if ok else 'FAIL  ') + what)
-    failures += not ok
 
 
 def capture(acked):
@@ -137,8 +133,7 @@ def main():
               (inline, want, [(e.get('pcap_cnt'), e.get('src_ip'), e.get('pkt_src')) for e in fi]),
               len(fi) == 1 and fi[0].get('pcap_cnt') == want and fi[0]['src_ip'] == C and
               fi[0].get('pkt_src') == 'wire/pcap' and fi[0]['fileinfo'].get('size') == 11)
-    print(f'acked: {failures} failed')
-    return 1 if failures else 0
+    return summary('acked')
 
 
 if __name__ == '__main__':

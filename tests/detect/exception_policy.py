@@ -19,15 +19,11 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp, write_pcap  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
+
 C, S, CP, SP = '10.137.0.10', '198.51.100.7', 40000, 80
 RULES = ['alert tcp any any -> any any (msg:"marker"; content:"MARKER"; sid:1;)']
-failures = 0
-
-
-def check(what, ok):
-    global failures
-    print(('ok    ' if ok else 'FAIL  ') + what)
-    failures += not ok
 
 
 def capture(ooo, data=b'MARKER'):
@@ -165,8 +161,7 @@ def main():
           fl.get('exception_policy') == [{'target': 'app_layer_error', 'policy': 'drop_flow'}] and
           fl.get('action') == 'drop' and drops and drops[0]['pcap_cnt'] == 4 and
           drops[0]['drop']['reason'] == 'applayer error' and 'alert' not in by)
-    print(f'exception_policy: {failures} failed')
-    return 1 if failures else 0
+    return summary('exception_policy')
 
 
 if __name__ == '__main__':

@@ -23,6 +23,9 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, dnsq, tcp, udp, write_pcap  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
+
 C, S, CP = '10.137.0.10', '198.51.100.53', 40000
 RULES = [
     'alert dns any any -> any any (msg:"rrname"; dns.queries.rrname; content:"example"; sid:1;)',
@@ -31,13 +34,6 @@ RULES = [
     'alert dns any any -> any any (msg:"dns payload"; content:"example"; sid:4;)',
     'alert udp any any -> any any (msg:"udp raw"; content:"example"; sid:5;)',
 ]
-failures = 0
-
-
-def check(what, ok):
-    global failures
-    print(('ok    ' if ok else 'FAIL  ') + what)
-    failures += not ok
 
 
 def answer(q):
@@ -131,7 +127,7 @@ def main():
     named = [sum(1 for x in (two[i][1], three[i][1]) if x is not None) for i in range(4)]
     check('stream-tx-log-limit 1: one of two rules names each message: %s' % named,
           len(two) == 6 and len(three) == 6 and named == [1, 1, 1, 1])
-    sys.exit(1 if failures else 0)
+    sys.exit(summary('guesstx'))
 
 
 if __name__ == '__main__':

@@ -14,13 +14,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, udp, write_pcap  # noqa: E402
 
-failures = 0
-
-
-def check(what, ok):
-    global failures
-    print(('ok    ' if ok else 'FAIL  ') + what)
-    failures += not ok
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 def main():
@@ -59,8 +54,7 @@ def main():
     fl = st[-1].get('flow', {}) if st else {}
     check('memcap.pressure_max: the flow table was full or nearly (%s, flow.memcap hits %s)' %
           (mp, fl.get('memcap')), 50 <= mp.get('pressure_max', -1) <= 100 and 'pressure' in mp)
-    print('overflow: %d failed' % failures)
-    return 1 if failures else 0
+    return summary('overflow')
 
 
 if __name__ == '__main__':

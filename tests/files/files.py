@@ -11,13 +11,8 @@ import calendar, gzip, hashlib, json, os, re, struct, subprocess, sys, tempfile,
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp  # noqa: E402
 
-fails = 0
-
-
-def check(what, ok):
-    global fails
-    print(('  ok    ' if ok else '  FAIL  ') + what)
-    fails += 0 if ok else 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 PDF = b'%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n' + b'x' * 300 + b'\n%%EOF\n'
@@ -219,8 +214,7 @@ def main():
                            capture_output=True, text=True)
         check('an unknown force-hash is a configuration error',
               r.returncode != 0 and 'is not md5, sha1 or sha256' in r.stderr)
-    print('files: %d failed' % fails)
-    return 1 if fails else 0
+    return summary('files')
 
 
 if __name__ == '__main__':

@@ -10,13 +10,8 @@ import hashlib, json, os, struct, subprocess, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp  # noqa: E402
 
-fails = 0
-
-
-def check(what, ok):
-    global fails
-    print(('  ok    ' if ok else '  FAIL  ') + what)
-    fails += 0 if ok else 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 REPORT = b'%PDF-1.4\n' + b'quarterly report body ' * 200
@@ -145,8 +140,7 @@ def main():
     check('app_proto: ftp, ftp-data, ftp-data: %s' % flows,
           flows.get((40021, 21)) == 'ftp' and flows.get((40100, 10000)) == 'ftp-data' and
           flows.get((20, 40001)) == 'ftp-data')
-    print('ftp: %d failed' % fails)
-    return 1 if fails else 0
+    return summary('ftp')
 
 
 if __name__ == '__main__':

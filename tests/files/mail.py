@@ -11,13 +11,8 @@ import base64, hashlib, json, os, subprocess, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp, write_pcap  # noqa: E402
 
-fails = 0
-
-
-def check(what, ok):
-    global fails
-    print(('  ok    ' if ok else '  FAIL  ') + what)
-    fails += 0 if ok else 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 ATTACH = b'%PDF-1.4\n' + b'invoice for services rendered\n' * 40
@@ -165,8 +160,7 @@ def main():
     check('imap records: %s' % im, im == [('a1', 'LOGIN', None, 'OK'), ('a2', 'SELECT', 'INBOX', 'OK'),
                                           ('a3', 'FETCH', None, 'OK'), ('a4', 'APPEND', 'Sent', 'OK'),
                                           ('a5', 'LOGOUT', None, 'OK')])
-    print('mail: %d failed' % fails)
-    return 1 if fails else 0
+    return summary('mail')
 
 
 if __name__ == '__main__':

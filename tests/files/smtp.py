@@ -11,13 +11,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'policy'))
 from early_warning import T0, tcp  # noqa: E402
 from doh import client_hello  # noqa: E402
 
-fails = 0
-
-
-def check(what, ok):
-    global fails
-    print(('  ok    ' if ok else '  FAIL  ') + what)
-    fails += 0 if ok else 1
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 ZIP = bytes(range(256)) * 3 + b'PK\x05\x06 payload-marker-7731'
@@ -207,8 +202,7 @@ def main():
     tl = [x for x in recs if x.get('event_type') == 'tls']
     check('STARTTLS hands the connection to TLS (a tls record, SNI mx.example.net)',
           len(tl) == 1 and tl[0]['tls'].get('sni') == 'mx.example.net')
-    print('smtp: %d failed' % fails)
-    return 1 if fails else 0
+    return summary('smtp')
 
 
 if __name__ == '__main__':

@@ -17,15 +17,10 @@ program with notify-send's arguments.
    notify.py VIGIL"""
 import json, os, shutil, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ok = fails = 0
-
-
-def check(what, cond):
-    global ok, fails
-    print(('  ok    ' if cond else '  FAIL  ') + what)
-    ok += bool(cond)
-    fails += not cond
 
 
 def notes(got):
@@ -219,8 +214,7 @@ def main():
             bus.terminate()
             lst.wait()
             bus.wait()
-    print(f'notify: {ok} passed, {fails} failed')
-    return 1 if fails else 0
+    return summary('notify')
 
 
 if __name__ == '__main__':

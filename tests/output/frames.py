@@ -14,36 +14,11 @@ in the parser's buffer), and whose server answers each.
    frames.py VIGIL"""
 import base64, json, os, struct, subprocess, sys, tempfile
 
-ok = fails = 0
-
-
-def check(what, cond):
-    global ok, fails
-    print(('  ok    ' if cond else '  FAIL  ') + what)
-    ok += bool(cond)
-    fails += not cond
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary, tcp  # noqa: E402
 
 
 CLI, SRV = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
-
-
-def tcp_pkt(src, dst, sp, dp, seq, ack, flags, data=b''):
-    th = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0)
-    ph = src + dst + struct.pack('!BBH', 0, 6, len(th) + len(data))
-    c = csum(ph + th + data)
-    th = th[:16] + struct.pack('!H', c) + th[18:]
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(th) + len(data), 1, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
-    return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip + th + data
 
 
 def smb2(cmd, resp, mid, body):
@@ -61,21 +36,21 @@ def write_pcap(path):
     a1 = smb2(13, True, 1, b'\x04\x00\x00\x00')
     a2 = smb2(13, True, 2, b'\x04\x00\x00\x00')
     cs, ss, sp, dp = 1000, 5000, 40000, 445
-    pk = [tcp_pkt(CLI, SRV, sp, dp, cs, 0, 0x02),
-          tcp_pkt(SRV, CLI, dp, sp, ss, cs + 1, 0x12),
-          tcp_pkt(CLI, SRV, sp, dp, cs + 1, ss + 1, 0x10)]
+    pk = [tcp(CLI, SRV, sp, dp, cs, 0, 0x02),
+          tcp(SRV, CLI, dp, sp, ss, cs + 1, 0x12),
+          tcp(CLI, SRV, sp, dp, cs + 1, ss + 1, 0x10)]
     c, s = cs + 1, ss + 1
     for d in (r1, r2[:30]):
-        pk.append(tcp_pkt(CLI, SRV, sp, dp, c, s, 0x18, d))
+        pk.append(tcp(CLI, SRV, sp, dp, c, s, 0x18, d))
         c += len(d)
-    pk.append(tcp_pkt(SRV, CLI, dp, sp, s, c, 0x18, a1))
+    pk.append(tcp(SRV, CLI, dp, sp, s, c, 0x18, a1))
     s += len(a1)
-    pk.append(tcp_pkt(CLI, SRV, sp, dp, c, s, 0x18, r2[30:]))
+    pk.append(tcp(CLI, SRV, sp, dp, c, s, 0x18, r2[30:]))
     c += len(r2) - 30
-    pk.append(tcp_pkt(SRV, CLI, dp, sp, s, c, 0x18, a2))
+    pk.append(tcp(SRV, CLI, dp, sp, s, c, 0x18, a2))
     s += len(a2)
-    pk += [tcp_pkt(CLI, SRV, sp, dp, c, s, 0x11), tcp_pkt(SRV, CLI, dp, sp, s, c + 1, 0x11),
-           tcp_pkt(CLI, SRV, sp, dp, c + 1, s + 1, 0x10)]
+    pk += [tcp(CLI, SRV, sp, dp, c, s, 0x11), tcp(SRV, CLI, dp, sp, s, c + 1, 0x11),
+           tcp(CLI, SRV, sp, dp, c + 1, s + 1, 0x10)]
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for i, p in enumerate(pk):
@@ -131,8 +106,7 @@ def main():
     f0 = fr[0]['frame']
     check('payload cut to 16 bytes, length whole', base64.b64decode(f0['payload']) == r1[:16] and
           len(f0['payload_printable']) == 16 and f0['length'] == len(r1))
-    print('%d passed, %d failed' % (ok, fails))
-    return 1 if fails else 0
+    return summary('frames')
 
 
 if __name__ == '__main__':

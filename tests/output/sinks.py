@@ -17,14 +17,8 @@ and Redis, from one run over a generated capture with the demo rules.
    sinks.py VIGIL GEN_PCAP"""
 import json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
-ok = fails = 0
-
-
-def check(what, cond):
-    global ok, fails
-    print(('  ok    ' if cond else '  FAIL  ') + what)
-    ok += bool(cond)
-    fails += not cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 def free_port(kind=socket.SOCK_STREAM):
@@ -297,8 +291,7 @@ def main():
             if redis:
                 redis.terminate()
                 redis.wait()
-    print(f'sinks: {ok} passed, {fails} failed')
-    return 1 if fails else 0
+    return summary('sinks')
 
 
 if __name__ == '__main__':

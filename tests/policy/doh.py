@@ -14,13 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from early_warning import T0, dnsq, tcp, udp, write_pcap  # noqa: E402
 from learned import dns_answer  # noqa: E402
 
-failed = 0
-
-
-def check(what, ok):
-    global failed
-    print(('ok   ' if ok else 'FAIL ') + what)
-    failed += not ok
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 def client_hello(sni):
@@ -94,8 +89,7 @@ def main():
               sorted(x['policy']['field'] for x in other) == ['dest_ip', 'dns.query'])
         check('the allowed flow is not reported',
               not any(x['policy'].get('value') == 'www.example.net' for x in v))
-    print('FAILED' if failed else 'all passed')
-    return 1 if failed else 0
+    return summary('doh')
 
 
 if __name__ == '__main__':

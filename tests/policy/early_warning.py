@@ -23,48 +23,10 @@ offline (packet time drives the detectors):
    early_warning.py VIGIL"""
 import json, os, random, struct, subprocess, sys, tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import ip4, tcp, udp, write_pcap  # noqa: E402,F401 (control.py, acked.py take them from here)
+
 T0 = 1700000000
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def ip4(a):
-    return bytes(int(x) for x in a.split('.'))
-
-
-def frame(src, dst, proto, l4):
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0, ip4(src), ip4(dst))
-    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
-    return b'\x02' * 6 + b'\x04' * 6 + b'\x08\x00' + ip + l4
-
-
-def write_pcap(path, pkts):
-    """Writes (time, Ethernet frame) pairs as a classic pcap file."""
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        for t, fr in pkts:
-            f.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)), len(fr), len(fr)) + fr)
-
-
-def tcp(src, dst, sp, dp, seq, ack, flags, data=b''):
-    h = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data
-    ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 6, len(h))
-    h = h[:16] + struct.pack('!H', csum(ph + h)) + h[18:]
-    return frame(src, dst, 6, h)
-
-
-def udp(src, dst, sp, dp, data):
-    h = struct.pack('!HHHH', sp, dp, 8 + len(data), 0) + data
-    ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 17, len(h))
-    h = h[:6] + struct.pack('!H', csum(ph + h)) + h[8:]
-    return frame(src, dst, 17, h)
 
 
 def dnsq(qid, name):

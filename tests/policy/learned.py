@@ -32,16 +32,12 @@ import json, os, sqlite3, struct, subprocess, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from early_warning import dnsq, tcp, udp, write_pcap  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
+
 MON = 1699833600  # Monday 13 November 2023 00:00 UTC
 DAY, H = 86400, 3600
 RESOLVER = '10.139.1.1'
-failed = 0
-
-
-def check(what, ok):
-    global failed
-    print(('ok   ' if ok else 'FAIL ') + what)
-    failed += not ok
 
 
 def dns_answer(qid, name, addr, ttl=600):
@@ -255,8 +251,7 @@ def main():
         check('propose --vm of a VM with nothing recorded: an error', r.returncode == 1 and 'nobody' in r.stderr)
         # ---- a crash loses at most the last second ----
         crash(vigil, d, vms)
-    print(f'{"FAILED" if failed else "all passed"}')
-    return 1 if failed else 0
+    return summary('learned')
 
 
 if __name__ == '__main__':

@@ -19,14 +19,8 @@ the fields and full-text index the dashboard queries.
    store.py VIGIL GEN_PCAP"""
 import collections, json, os, signal, sqlite3, subprocess, sys, tempfile, time
 
-ok = fails = 0
-
-
-def check(what, cond):
-    global ok, fails
-    print(('  ok    ' if cond else '  FAIL  ') + what)
-    ok += bool(cond)
-    fails += not cond
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from testlib import check, summary  # noqa: E402
 
 
 def rows(db):
@@ -206,8 +200,7 @@ def main():
               'stamped now, stays)', r.returncode == 0 and [x['event_type'] for x in left] == ['stats'])
         st = os.stat(db)
         check('the database is not readable by others (0640)', st.st_mode & 0o777 == 0o640)
-    print(f'store: {ok} passed, {fails} failed')
-    return 1 if fails else 0
+    return summary('store')
 
 
 if __name__ == '__main__':
