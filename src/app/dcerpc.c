@@ -593,6 +593,24 @@ static void side(struct jbuf *jb, const char *key, const struct dce_tx *t, int d
 	jb_close(jb);
 }
 
+/* One interface object: uuid, version, and the bind's answer when acked
+ * (with the SMB record's ack_reason: Suricata's bind ack parser there
+ * keeps no reason, so 0). */
+static void iface_put(struct jbuf *jb, const struct dce_ctx *x, bool acked, bool reason)
+{
+	jb_open_object(jb, NULL);
+	uuid_str(jb, "uuid", x->uuid);
+	char v[16];
+	snprintf(v, sizeof(v), "%u.%u", x->ver, x->minor);
+	jb_str(jb, "version", v);
+	if (acked) {
+		jb_u64(jb, "ack_result", x->result);
+		if (reason)
+			jb_u64(jb, "ack_reason", 0);
+	}
+	jb_close(jb);
+}
+
 /* The interfaces a request's context id or a bind's call offered. */
 static void interfaces(struct jbuf *jb, const struct dce_tx *t)
 {
@@ -605,14 +623,7 @@ static void interfaces(struct jbuf *jb, const struct dce_tx *t)
 		if (!open)
 			jb_open_array(jb, "interfaces");
 		open = true;
-		jb_open_object(jb, NULL);
-		uuid_str(jb, "uuid", x->uuid);
-		char v[16];
-		snprintf(v, sizeof(v), "%u.%u", x->ver, x->minor);
-		jb_str(jb, "version", v);
-		if (x->acked)
-			jb_u64(jb, "ack_result", x->result);
-		jb_close(jb);
+		iface_put(jb, x, x->acked, false);
 	}
 	if (open)
 		jb_close(jb);
@@ -680,17 +691,7 @@ void dce_smb_log_fields(struct jbuf *jb, const struct smb_tx *st)
 			if (!open)
 				jb_open_array(jb, "interfaces");
 			open = true;
-			jb_open_object(jb, NULL);
-			uuid_str(jb, "uuid", x->uuid);
-			char v[16];
-			snprintf(v, sizeof(v), "%u.%u", x->ver, x->minor);
-			jb_str(jb, "version", v);
-			if (!req && x->acked) {
-				jb_u64(jb, "ack_result", x->result);
-				/* Suricata's bind ack parser keeps no reason: 0 */
-				jb_u64(jb, "ack_reason", 0);
-			}
-			jb_close(jb);
+			iface_put(jb, x, !req && x->acked, true);
 		}
 		if (open)
 			jb_close(jb);
