@@ -714,6 +714,11 @@ const char *ldap_op_name_of(int number);
 int ldap_result_lookup(const char *name); /* a result code's name, or -1 */
 bool ldap_result_code(const struct ldap_msg *m, uint64_t *code);
 bool ldap_msg_dn(const struct ldap_msg *m, const uint8_t **p, uint32_t *n);
+/* The attribute types of a message, at most max into p/n, in order:
+ * a search request's attribute list, a modify request's changed types, an
+ * add request's attributes, a compare request's attribute; a search
+ * result entry's attributes.  Returns how many. */
+unsigned ldap_msg_attr_types(const struct ldap_msg *m, const uint8_t **p, uint32_t *n, unsigned max);
 bool ldap_msg_message(const struct ldap_msg *m, const uint8_t **p, uint32_t *n);
 /* Whether d starts like a SIP message (a request or a status line). */
 bool sip_probe(const uint8_t *d, uint32_t n);

@@ -1674,6 +1674,31 @@ static void test_ldap(void **state)
 	assert_true(ldap_msg_message(&mr, &p, &n) && n == 3 && !memcmp(p, "bad", 3));
 	assert_true(ldap_msg_dn(&mr, &p, &n) && n == 0);
 	assert_int_equal(ldap_result_lookup("size_limit_exceeded"), 4);
+	/* ldap.request.attribute_type: a search for "cn" and "mail" (base
+	 * "dc=x", present filter "objectClass"); ldap.responses.attribute_type:
+	 * an entry with attributes "cn" and "sn"; a bind has none */
+	static const uint8_t srch[] = { 0x30, 0x33, 0x02, 0x01, 0x02, 0x63, 0x2e, 0x04, 0x04, 'd', 'c', '=', 'x',
+					0x0a, 0x01, 0x02, 0x0a, 0x01, 0x00, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+					0x01, 0x01, 0x00, 0x87, 0x0b, 'o', 'b', 'j', 'e', 'c', 't', 'C', 'l', 'a',
+					's', 's', 0x30, 0x0a, 0x04, 0x02, 'c', 'n', 0x04, 0x04, 'm', 'a', 'i', 'l' };
+	static const uint8_t ent[] = { 0x30, 0x25, 0x02, 0x01, 0x02, 0x64, 0x20, 0x04, 0x04, 'c', 'n', '=', 'a',
+				       0x30, 0x18, 0x30, 0x0a, 0x04, 0x02, 'c', 'n', 0x31, 0x04, 0x04, 0x02, 'a', 'b',
+				       0x30, 0x0a, 0x04, 0x02, 's', 'n', 0x31, 0x04, 0x04, 0x02, 'c', 'd' };
+	struct ldap_msg ms = { (uint8_t *)(uintptr_t)srch, sizeof(srch), 2, 0 };
+	struct ldap_msg me = { (uint8_t *)(uintptr_t)ent, sizeof(ent), 2, 0 };
+	const uint8_t *ap[4];
+	uint32_t an[4];
+	assert_int_equal(ldap_msg_attr_types(&ms, ap, an, 4), 2);
+	assert_true(an[0] == 2 && !memcmp(ap[0], "cn", 2) && an[1] == 4 && !memcmp(ap[1], "mail", 4));
+	assert_int_equal(ldap_msg_attr_types(&ms, ap, an, 1), 1); /* capped */
+	assert_int_equal(ldap_msg_attr_types(&me, ap, an, 4), 2);
+	assert_true(an[0] == 2 && !memcmp(ap[0], "cn", 2) && an[1] == 2 && !memcmp(ap[1], "sn", 2));
+	assert_int_equal(ldap_msg_attr_types(&mq, ap, an, 4), 0);
+	/* every cut of the search: no attribute read past the end */
+	for (size_t cut = 0; cut < sizeof(srch); cut++) {
+		struct ldap_msg mc = { (uint8_t *)(uintptr_t)guard_copy(srch, cut), (uint32_t)cut, 2, 0 };
+		assert_true(ldap_msg_attr_types(&mc, ap, an, 4) <= 2);
+	}
 	assert_string_equal(ldap_op_name_of(5), "search_result_done");
 	/* what is not LDAP */
 	assert_false(ldap_probe((const uint8_t *)"\x30\x03\x02\x01\x01", 5));
