@@ -170,7 +170,13 @@ int kw_gap_date(const char *s0, int64_t *out)
 	const char *s = trim(buf);
 	if (!*s)
 		return -1;
-	/* digits only: seconds since the epoch (Suricata reads "2015" so) */
+	/* four digits: a year (2015 is 2015-01-01, as Suricata 9 and the
+	 * user guide's example read it; 8.0 read seconds); other digits only:
+	 * seconds since the epoch */
+	if (strlen(s) == 4 && strspn(s, "0123456789") == 4) {
+		*out = epoch_of(atoi(s), 1, 1, 0, 0, 0);
+		return 0;
+	}
 	if (strspn(s, "0123456789") == strlen(s)) {
 		if (strlen(s) > 12)
 			return -1;
@@ -337,6 +343,7 @@ static const struct { const char *name; uint16_t bit; } ipopt_names[] = {
 	{ "rr", IPOPT_F_RR },	  { "eol", IPOPT_F_EOL },   { "nop", IPOPT_F_NOP },
 	{ "ts", IPOPT_F_TS },	  { "sec", IPOPT_F_SEC },   { "esec", IPOPT_F_ESEC },
 	{ "lsrr", IPOPT_F_LSRR }, { "ssrr", IPOPT_F_SSRR }, { "satid", IPOPT_F_SATID },
+	{ "rtralt", IPOPT_F_RTRALT }, /* Suricata 9's */
 	{ "any", 0 },
 };
 
@@ -344,7 +351,7 @@ static const struct { const char *name; uint16_t bit; } ipopt_names[] = {
 int kw_ipopts(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	if (!arg || !*arg)
-		FAIL("ipopts needs a value: rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid or any");
+		FAIL("ipopts needs a value: rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, rtralt or any");
 	char tmp[16];
 	str_lcpy(tmp, arg, sizeof(tmp));
 	const char *t = trim(tmp);
@@ -355,7 +362,7 @@ int kw_ipopts(struct rule *r, const char *arg, struct parse_ctx *pc)
 				FAIL("ipopts given twice (one option per rule, as Suricata)");
 			return add_hdr(r, HC_IPOPTS, &c, "ipopts", pc);
 		}
-	FAIL("ipopts: unknown option \"%s\" (rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, any)", arg);
+	FAIL("ipopts: unknown option \"%s\" (rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, rtralt, any)", arg);
 }
 
 /* vlan.layers:N (comparisons as dsize): how many VLAN tags the frame has. */

@@ -26,9 +26,9 @@ int kw_vlan_layers(struct rule *r, const char *a, struct parse_ctx *pc);
 int kw_ldap_request_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc);
 int kw_ldap_responses_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc);
 
-/* A date as tls_cert_notbefore / tls_cert_notafter take it: seconds
- * since the epoch (digits only), or YYYY-MM[-DD[( |T)HH[:MM[:SS]]]] in
- * UTC.  Returns 0 and *out, or -1 when s is neither. */
+/* A date as tls_cert_notbefore / tls_cert_notafter take it, in UTC:
+ * YYYY (a year), YYYY-MM[-DD[( |T)HH[:MM[:SS]]]], or other digits only:
+ * seconds since the epoch.  Returns 0 and *out, or -1 when s is none. */
 int kw_gap_date(const char *s, int64_t *out);
 
 /* A certificate date as tls.c keeps it ("YYYY-MM-DDTHH:MM:SS", UTC) in

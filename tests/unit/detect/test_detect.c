@@ -1361,8 +1361,10 @@ static void test_kw_gap(void **state)
 	assert_int_equal(t, 1793491200);
 	assert_int_equal(kw_gap_date("1960-01-01", &t), 0);
 	assert_int_equal(t, -315619200);
-	assert_int_equal(kw_gap_date("2015", &t), 0); /* digits: epoch seconds, as Suricata */
-	assert_int_equal(t, 2015);
+	assert_int_equal(kw_gap_date("2015", &t), 0); /* a year, as Suricata 9 */
+	assert_int_equal(t, 1420070400);
+	assert_int_equal(kw_gap_date("20150", &t), 0); /* other digits: epoch seconds */
+	assert_int_equal(t, 20150);
 	assert_int_equal(kw_gap_date("2026-13-01", &t), -1);
 	assert_int_equal(kw_gap_date("12:00", &t), -1);
 	assert_int_equal(kw_gap_date("2026-11-22X", &t), -1);
@@ -1410,6 +1412,10 @@ static void test_kw_gap(void **state)
 	assert_int_equal(r->hdr[HC_IPOPTS].a, IPOPT_F_LSRR);
 	assert_int_equal(r->hdr[HC_VLAN_LAYERS].op, CMP_RANGE_IN);
 	assert_int_equal(r->hdr[HC_VLAN_LAYERS].b, 2);
+	rule_free(r);
+	r = parse("alert ip any any -> any any (ipopts:rtralt; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->hdr[HC_IPOPTS].a, IPOPT_F_RTRALT);
 	rule_free(r);
 	r = parse("alert ip any any -> any any (fragoffset:>185; ipopts:ANY; sid:1;)");
 	assert_non_null(r);
