@@ -2987,6 +2987,29 @@ static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int se
 		for (int h = 0; h < SIP_H_MAX; h++)
 			for (unsigned k = 0; k < m->nhdr[h]; k++)
 				SIPB(hb[h], m->hdr[h][k]);
+		/* sdp.* (kw_gap.c): the SDP body's lines */
+		static const struct { uint16_t buf; uint8_t f; } sb[] = {
+			{ BUF_SDP_ORIGIN, SDP_ORIGIN },
+			{ BUF_SDP_SESSION_NAME, SDP_SESSION_NAME },
+			{ BUF_SDP_SESSION_INFO, SDP_SESSION_INFO },
+			{ BUF_SDP_URI, SDP_URI },
+			{ BUF_SDP_EMAIL, SDP_EMAIL },
+			{ BUF_SDP_PHONE_NUMBER, SDP_PHONE },
+			{ BUF_SDP_CONNECTION_DATA, SDP_CONN },
+			{ BUF_SDP_BANDWIDTH, SDP_BANDWIDTH },
+			{ BUF_SDP_TIME, SDP_TIME },
+			{ BUF_SDP_REPEAT_TIME, SDP_REPEAT },
+			{ BUF_SDP_TIMEZONE, SDP_TZ },
+			{ BUF_SDP_ENCRYPTION_KEY, SDP_KEY },
+			{ BUF_SDP_ATTRIBUTE, SDP_ATTR },
+			{ BUF_SDP_MEDIA_MEDIA, SDP_M_MEDIA },
+			{ BUF_SDP_MEDIA_MEDIA_INFO, SDP_M_INFO },
+			{ BUF_SDP_MEDIA_CONNECTION_DATA, SDP_M_CONN },
+			{ BUF_SDP_MEDIA_ENCRYPTION_KEY, SDP_M_KEY },
+		};
+		for (size_t j = 0; j < sizeof(sb) / sizeof(sb[0]); j++)
+			for (unsigned k = 0; k < m->nsdp[sb[j].f]; k++)
+				SIPB(sb[j].buf, m->sdp[sb[j].f][k]);
 #undef SIPB
 	}
 	const struct tls_info *t = tx->tls;

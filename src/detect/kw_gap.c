@@ -2,8 +2,8 @@
  * kw_gap.c - keywords of Suricata 8 that vigil lacked (issue 12), kept
  * apart from kw.c: the certificate validity dates (tls_cert_notbefore,
  * tls_cert_notafter, tls_cert_expired, tls_cert_valid), the IP header
- * keywords fragoffset, ipopts and vlan.layers, and the LDAP attribute
- * type buffers.
+ * keywords fragoffset, ipopts and vlan.layers, the LDAP attribute type
+ * buffers and the sdp.* buffers of SIP message bodies.
  *
  * Each setup function parses its argument into the rule as kw.c's do:
  * header keywords are header checks (rule.hdr, HC_*), the TLS dates an
@@ -374,15 +374,16 @@ int kw_vlan_layers(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return add_hdr(r, HC_VLAN_LAYERS, &c, "vlan.layers", pc);
 }
 
-/* ---- ldap.request.attribute_type, ldap.responses.attribute_type ---- */
+/* ---- sticky buffers: ldap.*.attribute_type, sdp.* ---- */
 
-static int sticky_dir(struct rule *r, enum buffer_id b, const char *a, struct parse_ctx *pc)
+static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
+		      struct parse_ctx *pc)
 {
 	r->cur_buf = (int16_t)b;
 	r->cur_xl = -1;
 	r->last_content = NULL;
 	if (!r->alproto)
-		r->alproto = ALP_LDAP;
+		r->alproto = alp;
 	char tmp[16];
 	if (!a || !*a)
 		return 0;
@@ -398,9 +399,28 @@ static int sticky_dir(struct rule *r, enum buffer_id b, const char *a, struct pa
 
 int kw_ldap_request_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc)
 {
-	return sticky_dir(r, BUF_LDAP_REQUEST_ATTRIBUTE_TYPE, a, pc);
+	return sticky_dir(r, BUF_LDAP_REQUEST_ATTRIBUTE_TYPE, ALP_LDAP, a, pc);
 }
 int kw_ldap_responses_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc)
 {
-	return sticky_dir(r, BUF_LDAP_RESPONSES_ATTRIBUTE_TYPE, a, pc);
+	return sticky_dir(r, BUF_LDAP_RESPONSES_ATTRIBUTE_TYPE, ALP_LDAP, a, pc);
 }
+
+/* sdp.*: the lines of a SIP message's SDP body (sip.c sdp_parse) */
+int kw_sdp_origin(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_ORIGIN, ALP_SIP, a, pc); }
+int kw_sdp_session_name(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_SESSION_NAME, ALP_SIP, a, pc); }
+int kw_sdp_session_info(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_SESSION_INFO, ALP_SIP, a, pc); }
+int kw_sdp_uri(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_URI, ALP_SIP, a, pc); }
+int kw_sdp_email(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_EMAIL, ALP_SIP, a, pc); }
+int kw_sdp_phone_number(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_PHONE_NUMBER, ALP_SIP, a, pc); }
+int kw_sdp_connection_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_CONNECTION_DATA, ALP_SIP, a, pc); }
+int kw_sdp_bandwidth(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_BANDWIDTH, ALP_SIP, a, pc); }
+int kw_sdp_time(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_TIME, ALP_SIP, a, pc); }
+int kw_sdp_repeat_time(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_REPEAT_TIME, ALP_SIP, a, pc); }
+int kw_sdp_timezone(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_TIMEZONE, ALP_SIP, a, pc); }
+int kw_sdp_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_ENCRYPTION_KEY, ALP_SIP, a, pc); }
+int kw_sdp_attribute(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_ATTRIBUTE, ALP_SIP, a, pc); }
+int kw_sdp_media_media(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_MEDIA, ALP_SIP, a, pc); }
+int kw_sdp_media_media_info(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_MEDIA_INFO, ALP_SIP, a, pc); }
+int kw_sdp_media_connection_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_CONNECTION_DATA, ALP_SIP, a, pc); }
+int kw_sdp_media_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_ENCRYPTION_KEY, ALP_SIP, a, pc); }

@@ -25,6 +25,24 @@ int kw_ipopts(struct rule *r, const char *a, struct parse_ctx *pc);
 int kw_vlan_layers(struct rule *r, const char *a, struct parse_ctx *pc);
 int kw_ldap_request_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc);
 int kw_ldap_responses_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc);
+/* sdp.*: sticky buffers of a SIP message's SDP body */
+int kw_sdp_origin(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_session_name(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_session_info(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_uri(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_email(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_phone_number(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_connection_data(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_bandwidth(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_time(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_repeat_time(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_timezone(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_attribute(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_media_media(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_media_media_info(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_media_connection_data(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_sdp_media_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc);
 
 /* A date as tls_cert_notbefore / tls_cert_notafter take it, in UTC:
  * YYYY (a year), YYYY-MM[-DD[( |T)HH[:MM[:SS]]]], or other digits only:

@@ -1530,6 +1530,7 @@ struct sip_seen {
 	int nvia[4];
 	uint64_t tx[4];
 	long clen[4];
+	char sname[4][32];
 };
 static void sip_cb(const struct app_tx *tx, void *ud)
 {
@@ -1546,6 +1547,9 @@ static void sip_cb(const struct app_tx *tx, void *ud)
 				 m->buf + m->hdr[SIP_H_UA][0].off);
 		s->tx[s->n] = m->tx_id;
 		s->clen[s->n] = (long)m->content_length;
+		if (m->nsdp[SDP_SESSION_NAME])
+			snprintf(s->sname[s->n], sizeof(s->sname[0]), "%.*s", m->sdp[SDP_SESSION_NAME][0].len,
+				 m->buf + m->sdp[SDP_SESSION_NAME][0].off);
 	}
 }
 
@@ -1572,7 +1576,9 @@ static void test_sip(void **state)
 		assert_string_equal(s.via[0], "SIP/2.0/TCP 10.0.0.2");
 		assert_string_equal(s.ua[0], "softphone 1.0");
 		assert_int_equal(s.clen[0], 10);
+		assert_string_equal(s.sname[0], "x"); /* its SDP body: s=x */
 		assert_string_equal(s.line[1], "OPTIONS sip:bob@example.com SIP/2.0");
+		assert_string_equal(s.sname[1], "");
 		assert_int_equal(s.tx[0], 0);
 		assert_int_equal(s.tx[1], 1);
 		app_flow_free_ctx(&a, &f);
@@ -1593,6 +1599,64 @@ static void test_sip(void **state)
 	assert_false(sip_probe((const uint8_t *)"SIP/2.0 OK\r\n", 12));
 	assert_false(sip_parse(m, (const uint8_t *)"IN(VITE sip:x SIP/2.0\r\n\r\n", 25));
 	free(m);
+
+	/* SDP over UDP (sdp.*): session and media lines, the singular fields
+	 * their first line, the media ones per m= block; Content-Length cuts
+	 * the body (the trailing junk is not read) */
+	static const char inv[] =
+		"INVITE sip:bob@example.com SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: 232\r\n\r\n"
+		"v=0\r\no=alice 2890844526 2890844526 IN IP4 host.example.com\r\ns=Call\r\ni=info\r\n"
+		"e=a@example.com\r\ne=b@example.com\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\na=recvonly\r\n"
+		"m=audio 49170 RTP/AVP 0\r\ni=voice\r\nc=IN IP4 10.0.0.2\r\nm=video 51372 RTP/AVP 31\r\na=x\r\n"
+		"k=clear:secret\r\n";
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SIP);
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.sp = 5060;
+	p.dp = 5060;
+	p.flow = &f;
+	p.payload = guard_copy(inv, sizeof(inv) - 1);
+	p.payload_len = (uint32_t)(sizeof(inv) - 1);
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(a.tx.nsip, 1);
+	const struct sip_msg *sm = a.tx.sip[0];
+#define SDPV(fld, i, want)                                                              \
+	do {                                                                           \
+		assert_true(sm->nsdp[fld] > (i));                                      \
+		assert_int_equal(sm->sdp[fld][i].len, strlen(want));                   \
+		assert_memory_equal(sm->buf + sm->sdp[fld][i].off, want, strlen(want)); \
+	} while (0)
+	SDPV(SDP_ORIGIN, 0, "alice 2890844526 2890844526 IN IP4 host.example.com");
+	SDPV(SDP_SESSION_NAME, 0, "Call");
+	SDPV(SDP_SESSION_INFO, 0, "info");
+	SDPV(SDP_EMAIL, 0, "a@example.com");
+	assert_int_equal(sm->nsdp[SDP_EMAIL], 1);
+	SDPV(SDP_CONN, 0, "IN IP4 10.0.0.1");
+	SDPV(SDP_TIME, 0, "0 0");
+	SDPV(SDP_ATTR, 0, "recvonly");
+	assert_int_equal(sm->nsdp[SDP_ATTR], 1); /* a=x is the video's */
+	SDPV(SDP_M_MEDIA, 0, "audio 49170 RTP/AVP 0");
+	SDPV(SDP_M_MEDIA, 1, "video 51372 RTP/AVP 31");
+	SDPV(SDP_M_INFO, 0, "voice");
+	SDPV(SDP_M_CONN, 0, "IN IP4 10.0.0.2");
+	assert_int_equal(sm->nsdp[SDP_M_KEY], 0); /* past Content-Length */
+	assert_int_equal(sm->nsdp[SDP_KEY], 0);
+	assert_int_equal(sm->nsdp[SDP_URI], 0);
+#undef SDPV
+	/* a body that is not SDP */
+	static const char msg[] = "MESSAGE sip:bob@example.com SIP/2.0\r\nContent-Length: 8\r\n\r\ns=hello\n";
+	p.payload = guard_copy(msg, sizeof(msg) - 1);
+	p.payload_len = (uint32_t)(sizeof(msg) - 1);
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(a.tx.nsip, 1);
+	assert_int_equal(a.tx.sip[0]->nsdp[SDP_SESSION_NAME], 0);
+	app_flow_free_ctx(&a, &f);
 }
 
 /* LDAP over TCP: a bind and its response are one transaction, logged
