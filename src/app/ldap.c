@@ -727,7 +727,7 @@ bool ldap_msg_dn(const struct ldap_msg *m, const uint8_t **p, uint32_t *n)
 unsigned ldap_msg_attr_types(const struct ldap_msg *m, const uint8_t **p, uint32_t *n, unsigned max)
 {
 	uint8_t tag, t;
-	struct ber b, v, a, x;
+	struct ber b, v, a, x, y;
 	unsigned k = 0;
 	if (!max || !op_body(m, &tag, &b))
 		return 0;
@@ -746,9 +746,9 @@ unsigned ldap_msg_attr_types(const struct ldap_msg *m, const uint8_t **p, uint32
 		if (!ber_expect(&b, 0x04, &v) || !ber_expect(&b, 0x30, &v))
 			return 0;
 		while (k < max && ber_next(&v, &t, &a))
-			if (ber_expect(&a, 0x0a, &x) && ber_expect(&a, 0x30, &x) && ber_expect(&x, 0x04, &x)) {
-				p[k] = x.p;
-				n[k++] = (uint32_t)x.n;
+			if (ber_expect(&a, 0x0a, &x) && ber_expect(&a, 0x30, &x) && ber_expect(&x, 0x04, &y)) {
+				p[k] = y.p;
+				n[k++] = (uint32_t)y.n;
 			}
 		break;
 	case 0x64: /* search result entry: object, attributes */
