@@ -248,12 +248,24 @@ enum { SIP_H_FROM, SIP_H_TO, SIP_H_VIA, SIP_H_UA, SIP_H_CTYPE, SIP_H_CLEN, SIP_H
 struct sip_str {
 	uint16_t off, len;
 };
+/* The lines of an SDP body (RFC 4566) the sdp.* buffers read, session
+ * level then media level (after the first m= line); the singular ones
+ * keep their first line, the others up to SDP_MAX_REP. */
+enum { SDP_ORIGIN, SDP_SESSION_NAME, SDP_SESSION_INFO, SDP_URI, SDP_EMAIL, SDP_PHONE, SDP_CONN,
+       SDP_BANDWIDTH, SDP_TIME, SDP_REPEAT, SDP_TZ, SDP_KEY, SDP_ATTR, SDP_M_MEDIA, SDP_M_INFO,
+       SDP_M_CONN, SDP_M_KEY, SDP_F_MAX };
+#define SDP_MAX_REP 8
 struct sip_msg {
 	bool response;
 	uint64_t tx_id;
 	struct sip_str method, uri, version, code, reason, line; /* line: the request or status line */
 	struct sip_str hdr[SIP_H_MAX][SIP_MAX_HDR];
 	uint8_t nhdr[SIP_H_MAX];
+	/* an SDP body (one starting "v="), as far as buf holds it: the
+	 * values of its lines, offsets into buf */
+	struct sip_str sdp[SDP_F_MAX][SDP_MAX_REP];
+	uint8_t nsdp[SDP_F_MAX];
+	uint16_t body_off;        /* where the body starts in buf (0: not held) */
 	int64_t content_length;   /* -1: none */
 	uint32_t len;
 	char buf[SIP_HEAD_MAX];
@@ -741,6 +753,11 @@ const char *ldap_op_name_of(int number);
 int ldap_result_lookup(const char *name); /* a result code's name, or -1 */
 bool ldap_result_code(const struct ldap_msg *m, uint64_t *code);
 bool ldap_msg_dn(const struct ldap_msg *m, const uint8_t **p, uint32_t *n);
+/* The attribute types of a message, at most max into p/n, in order:
+ * a search request's attribute list, a modify request's changed types, an
+ * add request's attributes, a compare request's attribute; a search
+ * result entry's attributes.  Returns how many. */
+unsigned ldap_msg_attr_types(const struct ldap_msg *m, const uint8_t **p, uint32_t *n, unsigned max);
 bool ldap_msg_message(const struct ldap_msg *m, const uint8_t **p, uint32_t *n);
 /* Whether d starts like a SIP message (a request or a status line). */
 bool sip_probe(const uint8_t *d, uint32_t n);

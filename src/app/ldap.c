@@ -723,3 +723,50 @@ bool ldap_msg_dn(const struct ldap_msg *m, const uint8_t **p, uint32_t *n)
 	*n = (uint32_t)v.n;
 	return true;
 }
+
+unsigned ldap_msg_attr_types(const struct ldap_msg *m, const uint8_t **p, uint32_t *n, unsigned max)
+{
+	uint8_t tag, t;
+	struct ber b, v, a, x, y;
+	unsigned k = 0;
+	if (!max || !op_body(m, &tag, &b))
+		return 0;
+	switch (tag) {
+	case 0x63: /* search: base, scope, deref, size, time, typesOnly, filter, attributes */
+		if (!ber_expect(&b, 0x04, &v) || !ber_expect(&b, 0x0a, &v) || !ber_expect(&b, 0x0a, &v) ||
+		    !ber_expect(&b, 0x02, &v) || !ber_expect(&b, 0x02, &v) || !ber_expect(&b, 0x01, &v) ||
+		    !ber_next(&b, &t, &v) || !ber_expect(&b, 0x30, &v))
+			return 0;
+		while (k < max && ber_next(&v, &t, &x)) {
+			p[k] = x.p;
+			n[k++] = (uint32_t)x.n;
+		}
+		break;
+	case 0x66: /* modify: object, changes SEQUENCE OF { operation, { type, vals } } */
+		if (!ber_expect(&b, 0x04, &v) || !ber_expect(&b, 0x30, &v))
+			return 0;
+		while (k < max && ber_next(&v, &t, &a))
+			if (ber_expect(&a, 0x0a, &x) && ber_expect(&a, 0x30, &x) && ber_expect(&x, 0x04, &y)) {
+				p[k] = y.p;
+				n[k++] = (uint32_t)y.n;
+			}
+		break;
+	case 0x64: /* search result entry: object, attributes */
+	case 0x68: /* add: entry, attributes */
+		if (!ber_expect(&b, 0x04, &v) || !ber_expect(&b, 0x30, &v))
+			return 0;
+		while (k < max && ber_next(&v, &t, &a))
+			if (ber_expect(&a, 0x04, &x)) {
+				p[k] = x.p;
+				n[k++] = (uint32_t)x.n;
+			}
+		break;
+	case 0x6e: /* compare: entry, ava { attributeDesc, assertionValue } */
+		if (ber_expect(&b, 0x04, &v) && ber_expect(&b, 0x30, &v) && ber_expect(&v, 0x04, &x)) {
+			p[k] = x.p;
+			n[k++] = (uint32_t)x.n;
+		}
+		break;
+	}
+	return k;
+}

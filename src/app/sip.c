@@ -10,7 +10,9 @@
  * l, c) are read as their long forms.  What is kept of a message is a
  * copy of its head (SIP_HEAD_MAX bytes) with offsets into it, so the
  * per-flow state is one bounded block and nothing is allocated per
- * message.
+ * message.  A body that is SDP (RFC 4566: it starts with "v=") is kept
+ * in the same block, as far as it fits, and its lines are read for the
+ * sdp.* buffers (sdp_parse).
  */
 #include <string.h>
 #include <strings.h>
@@ -101,6 +103,8 @@ bool sip_parse(struct sip_msg *m, const uint8_t *d, uint32_t n)
 	m->response = false;
 	m->method = m->uri = m->version = m->code = m->reason = m->line = (struct sip_str){ 0, 0 };
 	memset(m->nhdr, 0, sizeof(m->nhdr));
+	memset(m->nsdp, 0, sizeof(m->nsdp));
+	m->body_off = 0;
 	m->content_length = -1;
 	char *p = m->buf, *end = m->buf + keep;
 	char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -139,8 +143,10 @@ bool sip_parse(struct sip_msg *m, const uint8_t *d, uint32_t n)
 		char *next = eol ? eol + 1 : end;
 		if (le > p && le[-1] == '\r')
 			le--;
-		if (le == p)
-			break; /* the blank line */
+		if (le == p) { /* the blank line */
+			m->body_off = (uint16_t)(next - m->buf);
+			break;
+		}
 		char *colon = memchr(p, ':', (size_t)(le - p));
 		if (colon) {
 			char *ne = colon;
@@ -172,6 +178,73 @@ bool sip_parse(struct sip_msg *m, const uint8_t *d, uint32_t n)
 	return true;
 }
 
+/* SDP (RFC 4566): "x=value" lines.  The session level (o, s, i, u, e, p,
+ * c, b, t, r, z, k, a) until the first m= line, then media descriptions
+ * (m, and their i, c, k; their b and a are not read, as Suricata's
+ * sdp.* buffers do not).  Lenient where Suricata's parser is strict on
+ * the order of the lines: other lines are skipped, at most SDP_MAX_LINES
+ * are read. */
+#define SDP_MAX_LINES 256
+static void sdp_parse(struct sip_msg *m, uint32_t off, uint32_t n)
+{
+	char *p = m->buf + off, *end = p + n;
+	if (n < 2 || p[0] != 'v' || p[1] != '=')
+		return;
+	bool media = false;
+	for (unsigned lines = 0; p < end && lines < SDP_MAX_LINES; lines++) {
+		char *eol = memchr(p, '\n', (size_t)(end - p));
+		char *le = eol ? eol : end, *next = eol ? eol + 1 : end;
+		if (le > p && le[-1] == '\r')
+			le--;
+		if (le - p < 2 || p[1] != '=') {
+			p = next;
+			continue;
+		}
+		int f = -1;
+		if (p[0] == 'm') {
+			media = true;
+			f = SDP_M_MEDIA;
+		} else if (media) {
+			f = p[0] == 'i' ? SDP_M_INFO : p[0] == 'c' ? SDP_M_CONN : p[0] == 'k' ? SDP_M_KEY : -1;
+		} else {
+			static const char keys[] = "osiuepcbtrzka";
+			static const int8_t field[] = { SDP_ORIGIN, SDP_SESSION_NAME, SDP_SESSION_INFO, SDP_URI,
+							SDP_EMAIL, SDP_PHONE, SDP_CONN, SDP_BANDWIDTH, SDP_TIME,
+							SDP_REPEAT, SDP_TZ, SDP_KEY, SDP_ATTR };
+			const char *k = p[0] ? strchr(keys, p[0]) : NULL;
+			f = k ? field[k - keys] : -1;
+		}
+		/* the singular fields keep their first line */
+		bool multi = f == SDP_BANDWIDTH || f == SDP_TIME || f == SDP_REPEAT || f == SDP_ATTR ||
+			     f >= SDP_M_MEDIA;
+		if (f >= 0 && m->nsdp[f] < (multi ? SDP_MAX_REP : 1))
+			m->sdp[f][m->nsdp[f]++] = span(m, p + 2, (uint32_t)(le - p - 2));
+		p = next;
+	}
+}
+
+/* The body of a message whose head sip_parse read: n bytes at b, or, when
+ * b is NULL, what buf already holds past the head (a datagram).  Kept as
+ * far as buf has room, and read as SDP. */
+static void sip_body(struct sip_msg *m, const uint8_t *b, uint32_t n)
+{
+	if (!m->body_off)
+		return;
+	if (b) {
+		uint32_t room = (uint32_t)sizeof(m->buf) - 1 - m->len;
+		n = MIN(n, room);
+		memcpy(m->buf + m->len, b, n);
+		m->body_off = (uint16_t)m->len;
+		m->len += n;
+		m->buf[m->len] = 0;
+	} else {
+		n = m->len - m->body_off;
+		if (m->content_length >= 0 && (uint64_t)m->content_length < n)
+			n = (uint32_t)m->content_length;
+	}
+	sdp_parse(m, m->body_off, n);
+}
+
 /* The next message slot of this packet: a packet's messages are exposed
  * together (tx.sip), so the slots are reused from the first on each
  * packet. */
@@ -197,8 +270,10 @@ void sip_udp(struct app_ctx *a, struct sip_state *s, const uint8_t *d, uint32_t 
 {
 	a->tx.alproto = ALP_SIP;
 	struct sip_msg *m = slot(a, s);
-	if (m && sip_parse(m, d, n))
+	if (m && sip_parse(m, d, n)) {
+		sip_body(m, NULL, 0);
 		sip_done(a, s, true);
+	}
 	else if (m)
 		app_event(a, APP_EV_SIP_INVALID);
 }
@@ -251,10 +326,11 @@ void sip_feed(struct app_ctx *a, struct sip_state *s, int dir, const uint8_t *d,
 			if (he + body > s->len[dir] && he + body <= SIP_TCP_MAX)
 				break; /* the body is still coming */
 			uint32_t used = (uint32_t)MIN(he + body, (uint64_t)s->len[dir]);
-			if (ok)
+			if (ok) {
 				sip_frames(a, dir, m->response, b, he, used);
-			if (ok)
+				sip_body(m, b + he, used - he);
 				sip_done(a, s, false);
+			}
 			else
 				app_event(a, APP_EV_SIP_INVALID);
 			memmove(b, b + used, s->len[dir] - used);

@@ -102,6 +102,14 @@ enum {
 	TH_ACK = 0x10, TH_URG = 0x20, TH_ECE = 0x40, TH_CWR = 0x80,
 };
 
+/* The IPv4 options a packet's header carries (packet.ipopts), one bit
+ * each, as Suricata's ipopts keyword names them. */
+enum {
+	IPOPT_F_EOL = 1u << 0, IPOPT_F_NOP = 1u << 1, IPOPT_F_RR = 1u << 2, IPOPT_F_TS = 1u << 3,
+	IPOPT_F_SEC = 1u << 4, IPOPT_F_ESEC = 1u << 5, IPOPT_F_LSRR = 1u << 6, IPOPT_F_SSRR = 1u << 7,
+	IPOPT_F_SATID = 1u << 8, IPOPT_F_QS = 1u << 9, IPOPT_F_CIPSO = 1u << 10, IPOPT_F_RTRALT = 1u << 11,
+};
+
 struct flow;
 
 struct packet {
@@ -145,6 +153,7 @@ struct packet {
 	const uint8_t *ip_hdr;
 	uint32_t ip_len;  /* IP header + payload, as trusted */
 	uint16_t ip_hlen; /* IPv4 header, or IPv6 header plus extensions */
+	uint16_t ipopts;  /* IPOPT_F_* bits: the IPv4 options the header carries (ipopts) */
 	const uint8_t *l4;
 	uint32_t l4_len;
 	const uint8_t *payload;

@@ -27,16 +27,24 @@
 
 #define IPV6_MAX_EXTHDRS 8
 
+/* The options of an IPv4 header (RFC 791 3.1): each a type byte, then
+ * (but for EOL and NOP) a length byte counting both and the body.  Each
+ * one seen sets its IPOPT_F_* bit in p->ipopts (the ipopts keyword); a
+ * bad length ends the walk with an event.  The loop ends with the 40
+ * bytes the header length allows. */
 static void ipv4_options(struct packet *p, struct cursor c)
 {
 	uint32_t seen = 0; /* bit per option class we check for duplicates */
 	while (cur_left(&c) > 0) {
 		uint8_t type = cur_u8(&c);
 		if (type == 0) { /* EOL: the rest must be padding */
+			p->ipopts |= IPOPT_F_EOL;
 			return;
 		}
-		if (type == 1) /* NOP */
+		if (type == 1) { /* NOP */
+			p->ipopts |= IPOPT_F_NOP;
 			continue;
+		}
 		if (!cur_has(&c, 1)) {
 			pkt_event(p, EV_IPV4_OPT_INVALID_LEN);
 			return;
@@ -53,6 +61,7 @@ static void ipv4_options(struct packet *p, struct cursor c)
 		case 131: /* loose source route */
 		case 137: /* strict source route */
 			bit = type == 7 ? 0 : type == 131 ? 1 : 2;
+			p->ipopts |= type == 7 ? IPOPT_F_RR : type == 131 ? IPOPT_F_LSRR : IPOPT_F_SSRR;
 			if (len < 3 || cur_peek_u8(&body, 0) < 4)
 				pkt_event(p, EV_IPV4_OPT_MALFORMED);
 			else if ((len - 3) % 4)
@@ -60,14 +69,16 @@ static void ipv4_options(struct packet *p, struct cursor c)
 			break;
 		case 68: /* timestamp */
 			bit = 3;
+			p->ipopts |= IPOPT_F_TS;
 			if (len < 4 || cur_peek_u8(&body, 0) < 5)
 				pkt_event(p, EV_IPV4_OPT_MALFORMED);
 			break;
-		case 130: bit = 4; if (len != 11) pkt_event(p, EV_IPV4_OPT_INVALID_LEN); break;
-		case 136: bit = 5; if (len != 4) pkt_event(p, EV_IPV4_OPT_INVALID_LEN); break;
-		case 148: bit = 6; if (len != 4) pkt_event(p, EV_IPV4_OPT_INVALID_LEN); break;
-		case 134: bit = 7; break; /* CIPSO */
-		case 25: bit = 8; break;  /* quick start */
+		case 130: bit = 4; p->ipopts |= IPOPT_F_SEC; if (len != 11) pkt_event(p, EV_IPV4_OPT_INVALID_LEN); break;
+		case 136: bit = 5; p->ipopts |= IPOPT_F_SATID; if (len != 4) pkt_event(p, EV_IPV4_OPT_INVALID_LEN); break;
+		case 148: bit = 6; p->ipopts |= IPOPT_F_RTRALT; if (len != 4) pkt_event(p, EV_IPV4_OPT_INVALID_LEN); break;
+		case 134: bit = 7; p->ipopts |= IPOPT_F_CIPSO; break;
+		case 25: bit = 8; p->ipopts |= IPOPT_F_QS; break;  /* quick start */
+		case 133: bit = 9; p->ipopts |= IPOPT_F_ESEC; break; /* extended security (RFC 1108) */
 		default:
 			pkt_event(p, EV_IPV4_OPT_UNKNOWN);
 			break;

@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "dataset.h"
 #include "iprep.h"
+#include "kw_gap.h"
 #include "log.h"
 #include "mpm.h"
 #include "parse.h"
@@ -2438,6 +2439,17 @@ static bool header_ok(struct detect_thread *dt, const struct rule *r, const stru
 		/* tcp.mss: a packet with the option (SYNs, mostly) */
 		if ((hm & 1u << HC_TCP_MSS) && (!tcp || !p->tcpo.has_mss || !numcmp_ok(&r->hdr[HC_TCP_MSS], p->tcpo.mss)))
 			return false;
+		/* fragoffset, ipopts (kw_gap.c): IPv4 only; a rebuilt datagram's offset is 0 */
+		if ((hm & 1u << HC_FRAGOFF) &&
+		    (p->ip_ver != 4 || !p->ip_hdr ||
+		     !numcmp_ok(&r->hdr[HC_FRAGOFF], (p->flags & PKT_REBUILT) ? 0u
+				: (uint64_t)((p->ip_hdr[6] & 0x1fu) << 8 | p->ip_hdr[7]))))
+			return false;
+		if ((hm & 1u << HC_IPOPTS) &&
+		    (p->ip_ver != 4 || !(r->hdr[HC_IPOPTS].a ? p->ipopts & r->hdr[HC_IPOPTS].a : p->ipopts)))
+			return false;
+		if ((hm & 1u << HC_VLAN_LAYERS) && !numcmp_ok(&r->hdr[HC_VLAN_LAYERS], MIN(p->vlan_cnt, 3u)))
+			return false;
 		if (hm & 1u << HC_ICMPV6_MTU) {
 			/* Packet Too Big (type 2): the MTU after the checksum */
 			if (p->proto != 58 || p->icmp_type != 2 || !p->l4 || p->l4_len < 8)
@@ -2985,6 +2997,19 @@ static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int se
 				add_inst(&bi[BUF_LDAP_RESPONSES_DN], p, n);
 			if (ldap_msg_message(&t->resp[k], &p, &n))
 				add_inst(&bi[BUF_LDAP_RESPONSES_MESSAGE], p, n);
+			/* ldap.responses.attribute_type (kw_gap.c): a search entry's */
+			const uint8_t *ap[BUF_MAX_INST];
+			uint32_t an[BUF_MAX_INST];
+			unsigned na = ldap_msg_attr_types(&t->resp[k], ap, an, BUF_MAX_INST);
+			for (unsigned j = 0; j < na; j++)
+				add_inst(&bi[BUF_LDAP_RESPONSES_ATTRIBUTE_TYPE], ap[j], an[j]);
+		}
+		if (t->has_req) {
+			const uint8_t *ap[BUF_MAX_INST];
+			uint32_t an[BUF_MAX_INST];
+			unsigned na = ldap_msg_attr_types(&t->req, ap, an, BUF_MAX_INST);
+			for (unsigned j = 0; j < na; j++)
+				add_inst(&bi[BUF_LDAP_REQUEST_ATTRIBUTE_TYPE], ap[j], an[j]);
 		}
 	}
 	for (unsigned i = 0; i < tx->nsip; i++) {
@@ -3005,6 +3030,29 @@ static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int se
 		for (int h = 0; h < SIP_H_MAX; h++)
 			for (unsigned k = 0; k < m->nhdr[h]; k++)
 				SIPB(hb[h], m->hdr[h][k]);
+		/* sdp.* (kw_gap.c): the SDP body's lines */
+		static const struct { uint16_t buf; uint8_t f; } sb[] = {
+			{ BUF_SDP_ORIGIN, SDP_ORIGIN },
+			{ BUF_SDP_SESSION_NAME, SDP_SESSION_NAME },
+			{ BUF_SDP_SESSION_INFO, SDP_SESSION_INFO },
+			{ BUF_SDP_URI, SDP_URI },
+			{ BUF_SDP_EMAIL, SDP_EMAIL },
+			{ BUF_SDP_PHONE_NUMBER, SDP_PHONE },
+			{ BUF_SDP_CONNECTION_DATA, SDP_CONN },
+			{ BUF_SDP_BANDWIDTH, SDP_BANDWIDTH },
+			{ BUF_SDP_TIME, SDP_TIME },
+			{ BUF_SDP_REPEAT_TIME, SDP_REPEAT },
+			{ BUF_SDP_TIMEZONE, SDP_TZ },
+			{ BUF_SDP_ENCRYPTION_KEY, SDP_KEY },
+			{ BUF_SDP_ATTRIBUTE, SDP_ATTR },
+			{ BUF_SDP_MEDIA_MEDIA, SDP_M_MEDIA },
+			{ BUF_SDP_MEDIA_MEDIA_INFO, SDP_M_INFO },
+			{ BUF_SDP_MEDIA_CONNECTION_DATA, SDP_M_CONN },
+			{ BUF_SDP_MEDIA_ENCRYPTION_KEY, SDP_M_KEY },
+		};
+		for (size_t j = 0; j < sizeof(sb) / sizeof(sb[0]); j++)
+			for (unsigned k = 0; k < m->nsdp[sb[j].f]; k++)
+				SIPB(sb[j].buf, m->sdp[sb[j].f][k]);
 #undef SIPB
 	}
 	const struct tls_info *t = tx->tls;
@@ -3296,6 +3344,12 @@ static bool app_conds_ok(const struct rule *r, const struct app_tx *tx, const st
 						   c->mask >> 8, c->neg_mask);
 			break;
 		}
+		case AC_TLS_VALIDITY:
+			/* tls_cert_notbefore ... (kw_gap.c): on the packet that brings the server's certificate */
+			if (!tx || !tx->tls || !(tx->tls_new & TLS_ST_CERT))
+				return false;
+			ok = kw_gap_tls_validity_ok(c, tx->tls, (int64_t)VTIME_SEC(p->ts));
+			break;
 		case AC_TLS_CHAIN_LEN:
 			/* on the packet that brings the server's certificates */
 			if (!tx || !tx->tls || !(tx->tls_new & TLS_ST_CERT))
@@ -3755,6 +3809,13 @@ static struct detect_alert *alert_slot(struct detect_result *res, const struct r
 	return r->idx < res->a[worst].ridx ? &res->a[worst] : NULL;
 }
 
+/* Rules on an IPv4 fragment's fields (fragbits, fragoffset), which see
+ * fragments as Suricata's do, not only the rebuilt datagram. */
+static bool frag_rule(const struct rule *r)
+{
+	return r->has_fragbits || (r->hdr_mask & 1u << HC_FRAGOFF);
+}
+
 /* One pass of a packet's detection.  sel: the HTTP/2 stream (app_tx.h2
  * index) whose buffers the app-layer rules see, -1 all; h2_only: only
  * the app-layer rules of the flow's protocol run (a second stream of the
@@ -3765,9 +3826,11 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 	struct binst *bi = dt->bi->b;
 	if (!de || !de->nrules || !p->ip_ver)
 		return;
-	/* fragments and packets whose decoding stopped: decoder-event rules only */
+	/* fragments and packets whose decoding stopped: decoder-event rules
+	 * only; a fragment also the rules on its fragment fields (frag_rule) */
 	bool ev_only = p->flags & (PKT_FRAGMENT | PKT_INVALID);
-	if (ev_only && !p->event_cnt)
+	bool frag = (p->flags & (PKT_FRAGMENT | PKT_INVALID)) == PKT_FRAGMENT;
+	if (ev_only && !p->event_cnt && !frag)
 		return;
 	struct flow *f = p->flow;
 	if (f && (f->flags & FLOW_F_PASS))
@@ -3863,7 +3926,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			fnext = fsel >= 0 ? frame_next(r, tx, p->dir, fsel) : -1;
 			if (r->proto && r->proto != p->proto)
 				continue;
-			if (ev_only && !r->npev)
+			if (ev_only && !r->npev && !(frag && frag_rule(r)))
 				continue;
 			if (h2_only && !h2_scoped(r, f))
 				continue;

@@ -20,6 +20,7 @@
 #include "dataset.h"
 #include "iprep.h"
 #include "json.h"
+#include "kw_gap.h" /* setup functions of the keywords in kw_gap.c */
 #include "parse.h"
 #include "xform.h"
 #include "xbits.h"

@@ -247,7 +247,9 @@ enum { FC_TOSERVER = 1, FC_TOCLIENT, FC_EITHER };
 
 /* header checks, one bit each in rule->hdr_mask */
 enum hdr_check { HC_TTL, HC_TOS, HC_ID, HC_SEQ, HC_ACK, HC_WINDOW, HC_ITYPE, HC_ICODE,
-		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_ICMPV6_MTU, HC_TCP_MSS, HC_MAX };
+		 HC_ICMP_ID, HC_ICMP_SEQ, HC_DSIZE, HC_IP_PROTO, HC_ICMPV6_MTU, HC_TCP_MSS,
+		 HC_FRAGOFF, HC_IPOPTS /* a: IPOPT_F_* bits, any of; 0 any option */, HC_VLAN_LAYERS,
+		 HC_MAX };
 
 /* conditions on what the app layer parsed (dns.opcode, ssl_state, ...) */
 enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
@@ -258,7 +260,8 @@ enum app_cond_type { AC_DNS_OPCODE, AC_DNS_RCODE, AC_DNS_RRTYPE, AC_SSL_VERSION,
 		     AC_TLS_CHAIN_LEN, AC_MQTT, AC_KRB5, AC_RFB_SECTYPE, AC_RFB_SECRESULT,
 		     AC_IKE, AC_NFS_PROCEDURE, AC_NFS_VERSION,
 		     AC_WS_OPCODE, AC_WS_MASK, AC_WS_FLAGS,
-		     AC_HTTP2 /* mask: H2_C_* | setting id << 8 */ };
+		     AC_HTTP2 /* mask: H2_C_* | setting id << 8 */,
+		     AC_TLS_VALIDITY /* kw_gap.c: mask TLSV_* */ };
 /* AC_IKE's mask: what it checks */
 enum { IKE_C_EXCHTYPE, IKE_C_KE_LEN, IKE_C_NONCE_LEN, IKE_C_CHOSEN_SA };
 /* AC_KRB5's mask: what it checks */

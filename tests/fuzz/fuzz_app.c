@@ -110,6 +110,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct jbuf jb = { 0 };
 			sip_log_fields(&jb, a->tx.sip[i]);
 			jb_fini(&jb);
+			/* the sdp.* buffers: every byte of every instance read */
+			const struct sip_msg *m = a->tx.sip[i];
+			for (int fl = 0; fl < SDP_F_MAX; fl++)
+				for (unsigned k = 0; k < m->nsdp[fl]; k++)
+					fuzz_mqtt_put(NULL, fl, (const uint8_t *)m->buf + m->sdp[fl][k].off,
+						      m->sdp[fl][k].len);
 		}
 		if (a->tx.snmp) {
 			struct jbuf jb = { 0 };
@@ -130,6 +136,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct jbuf jb = { 0 };
 			ldap_log_fields(&jb, a->tx.ldap[i]);
 			jb_fini(&jb);
+			/* ldap.*.attribute_type: each type read */
+			const struct ldap_tx *t = a->tx.ldap[i];
+			const uint8_t *ap[16];
+			uint32_t an[16];
+			for (unsigned k = 0; k <= t->nresp; k++) {
+				const struct ldap_msg *m = k < t->nresp ? &t->resp[k] : &t->req;
+				if (k == t->nresp && !t->has_req)
+					break;
+				unsigned na = ldap_msg_attr_types(m, ap, an, 16);
+				for (unsigned j = 0; j < na; j++)
+					fuzz_mqtt_put(NULL, 0, ap[j], an[j]);
+			}
 		}
 		for (unsigned i = 0; i < a->tx.nsmb; i++) {
 			struct jbuf jb = { 0 };

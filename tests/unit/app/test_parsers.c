@@ -1603,6 +1603,7 @@ struct sip_seen {
 	int nvia[4];
 	uint64_t tx[4];
 	long clen[4];
+	char sname[4][32];
 };
 static void sip_cb(const struct app_tx *tx, void *ud)
 {
@@ -1619,6 +1620,9 @@ static void sip_cb(const struct app_tx *tx, void *ud)
 				 m->buf + m->hdr[SIP_H_UA][0].off);
 		s->tx[s->n] = m->tx_id;
 		s->clen[s->n] = (long)m->content_length;
+		if (m->nsdp[SDP_SESSION_NAME])
+			snprintf(s->sname[s->n], sizeof(s->sname[0]), "%.*s", m->sdp[SDP_SESSION_NAME][0].len,
+				 m->buf + m->sdp[SDP_SESSION_NAME][0].off);
 	}
 }
 
@@ -1645,7 +1649,9 @@ static void test_sip(void **state)
 		assert_string_equal(s.via[0], "SIP/2.0/TCP 10.0.0.2");
 		assert_string_equal(s.ua[0], "softphone 1.0");
 		assert_int_equal(s.clen[0], 10);
+		assert_string_equal(s.sname[0], "x"); /* its SDP body: s=x */
 		assert_string_equal(s.line[1], "OPTIONS sip:bob@example.com SIP/2.0");
+		assert_string_equal(s.sname[1], "");
 		assert_int_equal(s.tx[0], 0);
 		assert_int_equal(s.tx[1], 1);
 		app_flow_free_ctx(&a, &f);
@@ -1666,6 +1672,64 @@ static void test_sip(void **state)
 	assert_false(sip_probe((const uint8_t *)"SIP/2.0 OK\r\n", 12));
 	assert_false(sip_parse(m, (const uint8_t *)"IN(VITE sip:x SIP/2.0\r\n\r\n", 25));
 	free(m);
+
+	/* SDP over UDP (sdp.*): session and media lines, the singular fields
+	 * their first line, the media ones per m= block; Content-Length cuts
+	 * the body (the trailing junk is not read) */
+	static const char inv[] =
+		"INVITE sip:bob@example.com SIP/2.0\r\nContent-Type: application/sdp\r\nContent-Length: 232\r\n\r\n"
+		"v=0\r\no=alice 2890844526 2890844526 IN IP4 host.example.com\r\ns=Call\r\ni=info\r\n"
+		"e=a@example.com\r\ne=b@example.com\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\na=recvonly\r\n"
+		"m=audio 49170 RTP/AVP 0\r\ni=voice\r\nc=IN IP4 10.0.0.2\r\nm=video 51372 RTP/AVP 31\r\na=x\r\n"
+		"k=clear:secret\r\n";
+	struct app_ctx a;
+	struct flow f;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_SIP);
+	struct packet p;
+	memset(&p, 0, sizeof(p));
+	p.proto = 17;
+	p.sp = 5060;
+	p.dp = 5060;
+	p.flow = &f;
+	p.payload = guard_copy(inv, sizeof(inv) - 1);
+	p.payload_len = (uint32_t)(sizeof(inv) - 1);
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(a.tx.nsip, 1);
+	const struct sip_msg *sm = a.tx.sip[0];
+#define SDPV(fld, i, want)                                                              \
+	do {                                                                           \
+		assert_true(sm->nsdp[fld] > (i));                                      \
+		assert_int_equal(sm->sdp[fld][i].len, strlen(want));                   \
+		assert_memory_equal(sm->buf + sm->sdp[fld][i].off, want, strlen(want)); \
+	} while (0)
+	SDPV(SDP_ORIGIN, 0, "alice 2890844526 2890844526 IN IP4 host.example.com");
+	SDPV(SDP_SESSION_NAME, 0, "Call");
+	SDPV(SDP_SESSION_INFO, 0, "info");
+	SDPV(SDP_EMAIL, 0, "a@example.com");
+	assert_int_equal(sm->nsdp[SDP_EMAIL], 1);
+	SDPV(SDP_CONN, 0, "IN IP4 10.0.0.1");
+	SDPV(SDP_TIME, 0, "0 0");
+	SDPV(SDP_ATTR, 0, "recvonly");
+	assert_int_equal(sm->nsdp[SDP_ATTR], 1); /* a=x is the video's */
+	SDPV(SDP_M_MEDIA, 0, "audio 49170 RTP/AVP 0");
+	SDPV(SDP_M_MEDIA, 1, "video 51372 RTP/AVP 31");
+	SDPV(SDP_M_INFO, 0, "voice");
+	SDPV(SDP_M_CONN, 0, "IN IP4 10.0.0.2");
+	assert_int_equal(sm->nsdp[SDP_M_KEY], 0); /* past Content-Length */
+	assert_int_equal(sm->nsdp[SDP_KEY], 0);
+	assert_int_equal(sm->nsdp[SDP_URI], 0);
+#undef SDPV
+	/* a body that is not SDP */
+	static const char msg[] = "MESSAGE sip:bob@example.com SIP/2.0\r\nContent-Length: 8\r\n\r\ns=hello\n";
+	p.payload = guard_copy(msg, sizeof(msg) - 1);
+	p.payload_len = (uint32_t)(sizeof(msg) - 1);
+	app_tx_reset(&a);
+	app_udp(&a, &f, &p);
+	assert_int_equal(a.tx.nsip, 1);
+	assert_int_equal(a.tx.sip[0]->nsdp[SDP_SESSION_NAME], 0);
+	app_flow_free_ctx(&a, &f);
 }
 
 /* LDAP over TCP: a bind and its response are one transaction, logged
@@ -1747,6 +1811,49 @@ static void test_ldap(void **state)
 	assert_true(ldap_msg_message(&mr, &p, &n) && n == 3 && !memcmp(p, "bad", 3));
 	assert_true(ldap_msg_dn(&mr, &p, &n) && n == 0);
 	assert_int_equal(ldap_result_lookup("size_limit_exceeded"), 4);
+	/* ldap.request.attribute_type: a search for "cn" and "mail" (base
+	 * "dc=x", present filter "objectClass"); ldap.responses.attribute_type:
+	 * an entry with attributes "cn" and "sn"; a bind has none */
+	static const uint8_t srch[] = { 0x30, 0x33, 0x02, 0x01, 0x02, 0x63, 0x2e, 0x04, 0x04, 'd', 'c', '=', 'x',
+					0x0a, 0x01, 0x02, 0x0a, 0x01, 0x00, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00,
+					0x01, 0x01, 0x00, 0x87, 0x0b, 'o', 'b', 'j', 'e', 'c', 't', 'C', 'l', 'a',
+					's', 's', 0x30, 0x0a, 0x04, 0x02, 'c', 'n', 0x04, 0x04, 'm', 'a', 'i', 'l' };
+	static const uint8_t ent[] = { 0x30, 0x25, 0x02, 0x01, 0x02, 0x64, 0x20, 0x04, 0x04, 'c', 'n', '=', 'a',
+				       0x30, 0x18, 0x30, 0x0a, 0x04, 0x02, 'c', 'n', 0x31, 0x04, 0x04, 0x02, 'a', 'b',
+				       0x30, 0x0a, 0x04, 0x02, 's', 'n', 0x31, 0x04, 0x04, 0x02, 'c', 'd' };
+	struct ldap_msg ms = { (uint8_t *)(uintptr_t)srch, sizeof(srch), 2, 0 };
+	struct ldap_msg me = { (uint8_t *)(uintptr_t)ent, sizeof(ent), 2, 0 };
+	const uint8_t *ap[4];
+	uint32_t an[4];
+	assert_int_equal(ldap_msg_attr_types(&ms, ap, an, 4), 2);
+	assert_true(an[0] == 2 && !memcmp(ap[0], "cn", 2) && an[1] == 4 && !memcmp(ap[1], "mail", 4));
+	assert_int_equal(ldap_msg_attr_types(&ms, ap, an, 1), 1); /* capped */
+	assert_int_equal(ldap_msg_attr_types(&me, ap, an, 4), 2);
+	assert_true(an[0] == 2 && !memcmp(ap[0], "cn", 2) && an[1] == 2 && !memcmp(ap[1], "sn", 2));
+	assert_int_equal(ldap_msg_attr_types(&mq, ap, an, 4), 0);
+	/* a modify's changed types (givenName twice, cn): found by fuzz_ldap
+	 * reading past the message (a BER cursor that was its own output) */
+	static const uint8_t mod[] = {
+		0x30, 0x81, 0x80, 0x02, 0x01, 0x02, 0x66, 0x7b, 0x04, 0x24, 0x75, 0x69,
+		0x64, 0x3d, 0x6a, 0x64, 0x6f, 0x65, 0x2c, 0x6f, 0x75, 0x3d, 0x50, 0x65,
+		0x6f, 0x70, 0x6c, 0x65, 0x2c, 0x64, 0x63, 0x3d, 0x65, 0x78, 0x61, 0x6d,
+		0x70, 0x6c, 0x65, 0x2c, 0x64, 0x63, 0x3d, 0x63, 0x6f, 0x6d, 0x30, 0x53,
+		0x30, 0x18, 0x0a, 0x01, 0x01, 0x30, 0x13, 0x04, 0x09, 0x67, 0x69, 0x76,
+		0x65, 0x6e, 0x4e, 0x61, 0x6d, 0x65, 0x31, 0x06, 0x04, 0x04, 0x4a, 0x6f,
+		0x68, 0x6e, 0x30, 0x1c, 0x0a, 0x01, 0x00, 0x30, 0x17, 0x04, 0x09, 0x67,
+		0x69, 0x76, 0x65, 0x6e, 0x4e, 0x61, 0x6d, 0x65, 0x31, 0x0a, 0x04, 0x08,
+		0x4a, 0x6f, 0x6e, 0x61, 0x74, 0x68, 0x61, 0x6e, 0x30, 0x19, 0x0a, 0x01,
+		0x02, 0x30, 0x14, 0x04, 0x02, 0x63, 0x6e, 0x31, 0x0e, 0x04, 0x0c, 0x4a,
+		0x6f, 0x6e, 0x61, 0x74, 0x68, 0x61, 0x6e, 0x20, 0x44, 0x6f, 0x65
+	};
+	struct ldap_msg mm = { (uint8_t *)(uintptr_t)guard_copy(mod, 131), 131, 2, 0 };
+	assert_int_equal(ldap_msg_attr_types(&mm, ap, an, 4), 3);
+	assert_true(an[0] == 9 && !memcmp(ap[0], "givenName", 9) && an[2] == 2 && !memcmp(ap[2], "cn", 2));
+	/* every cut of the search: no attribute read past the end */
+	for (size_t cut = 0; cut < sizeof(srch); cut++) {
+		struct ldap_msg mc = { (uint8_t *)(uintptr_t)guard_copy(srch, cut), (uint32_t)cut, 2, 0 };
+		assert_true(ldap_msg_attr_types(&mc, ap, an, 4) <= 2);
+	}
 	assert_string_equal(ldap_op_name_of(5), "search_result_done");
 	/* what is not LDAP */
 	assert_false(ldap_probe((const uint8_t *)"\x30\x03\x02\x01\x01", 5));

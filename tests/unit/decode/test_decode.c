@@ -87,6 +87,37 @@ static void test_vlan_ipv6_udp(void **state)
 	assert_int_equal(p.event_cnt, 0);
 }
 
+/* The IPv4 options a header carries, as packet.ipopts bits (the ipopts
+ * keyword): NOP + record route + EOL, then extended security; none
+ * without options; a bad option length ends the walk with an event. */
+static void test_ipv4_options(void **state)
+{
+	(void)state;
+	/* raw IPv4, IHL 8: NOP, RR (len 7, pointer 4, one slot), EOL, pad, 4 bytes of payload */
+	uint8_t ip[] = { 0x48, 0, 0, 36, 0, 1, 0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+			 1, 7, 7, 4, 0, 0, 0, 0, 0, 0, 0, 0, 'd', 'a', 't', 'a' };
+	struct packet p;
+	decode_buf(&p, ip, sizeof(ip), LINK_RAW);
+	assert_int_equal(p.ip_ver, 4);
+	assert_int_equal(p.ipopts, IPOPT_F_NOP | IPOPT_F_RR | IPOPT_F_EOL);
+	/* extended security (133, RFC 1108): known, no unknown-option event */
+	uint8_t es[] = { 0x46, 0, 0, 24, 0, 1, 0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+			 133, 3, 5, 0 };
+	decode_buf(&p, es, sizeof(es), LINK_RAW);
+	assert_int_equal(p.ipopts, IPOPT_F_ESEC | IPOPT_F_EOL);
+	assert_false(pkt_has_event(&p, EV_IPV4_OPT_UNKNOWN));
+	/* a timestamp whose length runs past the header */
+	uint8_t bad[] = { 0x46, 0, 0, 24, 0, 1, 0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+			  1, 68, 9, 5 };
+	decode_buf(&p, bad, sizeof(bad), LINK_RAW);
+	assert_int_equal(p.ipopts, IPOPT_F_NOP);
+	assert_true(pkt_has_event(&p, EV_IPV4_OPT_INVALID_LEN));
+	uint8_t none[] = { 0x45, 0, 0, 20, 0, 1, 0, 0, 64, 253, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2 };
+	decode_buf(&p, none, sizeof(none), LINK_RAW);
+	assert_int_equal(p.ip_ver, 4);
+	assert_int_equal(p.ipopts, 0);
+}
+
 static void test_bad_checksum_and_truncation(void **state)
 {
 	(void)state;
@@ -455,6 +486,7 @@ int main(void)
 		cmocka_unit_test(test_chdlc_and_short_l4),
 		cmocka_unit_test(test_nsh_and_dce),
 		cmocka_unit_test(test_csum_words),
+		cmocka_unit_test(test_ipv4_options),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "detect.h"
+#include "kw_gap.h"
 #include "mpm.h"
 #include "parse.h"
 #include "payload.h"
@@ -1442,6 +1443,112 @@ static void test_frame_and_websocket(void **state)
 	REFUSED(bad);
 }
 
+/* The keywords of kw_gap.c: tls_cert_* dates parsed as Suricata's forms
+ * and matched against a certificate at a packet time; fragoffset, ipopts
+ * and vlan.layers as header checks; the LDAP attribute buffers; bad
+ * values refused with a reason. */
+static void test_kw_gap(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(kw_gap_date("2026-11-22T18:51:43", &t), 0);
+	assert_int_equal(t, 1795373503);
+	assert_int_equal(kw_gap_date(" 2026-11-22 18:51 ", &t), 0);
+	assert_int_equal(t, 1795373460);
+	assert_int_equal(kw_gap_date("2026-11", &t), 0);
+	assert_int_equal(t, 1793491200);
+	assert_int_equal(kw_gap_date("1960-01-01", &t), 0);
+	assert_int_equal(t, -315619200);
+	assert_int_equal(kw_gap_date("2015", &t), 0); /* a year, as Suricata 9 */
+	assert_int_equal(t, 1420070400);
+	assert_int_equal(kw_gap_date("20150", &t), 0); /* other digits: epoch seconds */
+	assert_int_equal(t, 20150);
+	assert_int_equal(kw_gap_date("2026-13-01", &t), -1);
+	assert_int_equal(kw_gap_date("12:00", &t), -1);
+	assert_int_equal(kw_gap_date("2026-11-22X", &t), -1);
+	assert_true(kw_gap_cert_time("2000-02-29T00:00:00", &t) && t == 951782400);
+	assert_false(kw_gap_cert_time("", &t));
+
+	/* a certificate valid 2026-11-22T18:51:43 .. 2026-11-23T18:51:43 */
+	struct tls_info ti = { 0 };
+	strcpy(ti.notbefore, "2026-11-22T18:51:43");
+	strcpy(ti.notafter, "2026-11-23T18:51:43");
+	static const struct { const char *opt; int64_t now; bool want; } v[] = {
+		{ "tls_cert_notbefore:2026-11-22T18:51:43;", 0, true },
+		{ "tls_cert_notbefore:2026-11-22T18:51:44;", 0, false },
+		{ "tls_cert_notbefore:<2026-11-22T18:51:43;", 0, true }, /* inclusive */
+		{ "tls_cert_notbefore:>2026-11-23;", 0, false },
+		{ "tls_cert_notafter:>2026-11-23;", 0, true },
+		{ "tls_cert_notafter:2026-11-01<>2026-11-30;", 0, true },
+		{ "tls_cert_notafter:2026-11-24<>2027-01;", 0, false },
+		{ "tls_cert_expired;", 1795459903, false },   /* at notAfter */
+		{ "tls_cert_expired;", 1795459904, true },
+		{ "tls_cert_valid;", 1795459903, true },
+		{ "tls_cert_valid;", 1795459904, false },
+		{ "tls_cert_valid;", 0, true },               /* notBefore is not checked */
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "alert tls any any -> any any (%s sid:1;)", v[i].opt);
+		struct rule *r = parse(text);
+		if (!r)
+			fail_msg("did not parse: %s: %s", text, pc.err);
+		assert_int_equal(r->nac, 1);
+		assert_int_equal(r->ac[0].type, AC_TLS_VALIDITY);
+		if (kw_gap_tls_validity_ok(&r->ac[0], &ti, v[i].now) != v[i].want)
+			fail_msg("%s at %lld: want %d", v[i].opt, (long long)v[i].now, v[i].want);
+		struct tls_info none = { 0 };
+		assert_false(kw_gap_tls_validity_ok(&r->ac[0], &none, v[i].now));
+		rule_free(r);
+	}
+
+	struct rule *r = parse("alert ip any any -> any any (fragoffset:!0; ipopts:lsrr; vlan.layers:1-2; sid:1;)");
+	assert_non_null(r);
+	assert_true(r->hdr_mask & 1u << HC_FRAGOFF);
+	assert_int_equal(r->hdr[HC_FRAGOFF].op, CMP_NE);
+	assert_int_equal(r->hdr[HC_FRAGOFF].a, 0);
+	assert_int_equal(r->hdr[HC_IPOPTS].a, IPOPT_F_LSRR);
+	assert_int_equal(r->hdr[HC_VLAN_LAYERS].op, CMP_RANGE_IN);
+	assert_int_equal(r->hdr[HC_VLAN_LAYERS].b, 2);
+	rule_free(r);
+	r = parse("alert ip any any -> any any (ipopts:rtralt; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->hdr[HC_IPOPTS].a, IPOPT_F_RTRALT);
+	rule_free(r);
+	r = parse("alert ip any any -> any any (fragoffset:>185; ipopts:ANY; sid:1;)");
+	assert_non_null(r);
+	assert_int_equal(r->hdr[HC_FRAGOFF].op, CMP_GT);
+	assert_int_equal(r->hdr[HC_FRAGOFF].a, 185);
+	assert_int_equal(r->hdr[HC_IPOPTS].a, 0);
+	rule_free(r);
+	r = parse("alert ldap any any -> any any (ldap.request.attribute_type; content:\"mail\"; "
+		  "ldap.responses.attribute_type; content:\"cn\"; sid:1;)");
+	assert_non_null(r);
+	assert_non_null(rule_list(r, BUF_LDAP_REQUEST_ATTRIBUTE_TYPE));
+	assert_non_null(rule_list(r, BUF_LDAP_RESPONSES_ATTRIBUTE_TYPE));
+	assert_int_equal(r->alproto, ALP_LDAP);
+	rule_free(r);
+
+	static const char *const bad[] = {
+		"alert tls any any -> any any (tls_cert_notbefore; sid:1;)",
+		"alert tls any any -> any any (tls_cert_notbefore:yesterday; sid:1;)",
+		"alert tls any any -> any any (tls_cert_notbefore:12:00; sid:1;)",
+		"alert tls any any -> any any (tls_cert_notafter:<2020<>2021; sid:1;)",
+		"alert tls any any -> any any (tls_cert_notafter:2021-01<>2020-01; sid:1;)",
+		"alert tls any any -> any any (tls_cert_expired:yes; sid:1;)",
+		"alert ip any any -> any any (fragoffset:8192; sid:1;)",
+		"alert ip any any -> any any (fragoffset:<=5; sid:1;)",
+		"alert ip any any -> any any (fragoffset:1-5; sid:1;)",
+		"alert ip any any -> any any (fragoffset; sid:1;)",
+		"alert ip any any -> any any (ipopts:foo; sid:1;)",
+		"alert ip any any -> any any (ipopts:rr; ipopts:ts; sid:1;)",
+		"alert ip any any -> any any (vlan.layers:x; sid:1;)",
+		"alert ip any any -> any any (vlan.layers:256; sid:1;)",
+		"alert ldap any any -> any any (ldap.request.attribute_type:x; sid:1;)",
+	};
+	REFUSED(bad);
+}
+
 /* vlan.id: the comparison and the layer as written; bad ones refused. */
 static void test_vlan_id(void **state)
 {
@@ -1727,6 +1834,7 @@ int main(void)
 		cmocka_unit_test(test_datajson),
 		cmocka_unit_test(test_inflate),
 		cmocka_unit_test(test_vlan_id),
+		cmocka_unit_test(test_kw_gap),
 		cmocka_unit_test(test_frame_and_websocket),
 		cmocka_unit_test(test_byte_count_variable),
 		cmocka_unit_test(test_mpm_case_modes),

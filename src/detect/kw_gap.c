@@ -1,0 +1,426 @@
+/*
+ * kw_gap.c - keywords of Suricata 8 that vigil lacked (issue 12), kept
+ * apart from kw.c: the certificate validity dates (tls_cert_notbefore,
+ * tls_cert_notafter, tls_cert_expired, tls_cert_valid), the IP header
+ * keywords fragoffset, ipopts and vlan.layers, the LDAP attribute type
+ * buffers and the sdp.* buffers of SIP message bodies.
+ *
+ * Each setup function parses its argument into the rule as kw.c's do:
+ * header keywords are header checks (rule.hdr, HC_*), the TLS dates an
+ * app-layer condition (AC_TLS_VALIDITY) matched by kw_gap_tls_validity_ok
+ * on the packet that brings the server's certificate, the LDAP keywords
+ * sticky buffers filled by engine.c from the BER vigil keeps of each
+ * message.  The dates are compared in seconds since the epoch, UTC, in
+ * 64 bits, so certificates before 1970 and after 2038 compare right.
+ * The few helpers of kw.c they need are small copies here, so that kw.c
+ * keeps its statics.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alloc.h"
+#include "app.h"
+#include "decode.h"
+#include "kw_gap.h"
+#include "util.h"
+#include "xform.h"
+
+/* ---- small copies of kw.c's helpers ---- */
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -1;
+	long long v = strtoll(s, &end, 10);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* N, !N, <N, >N, <=N, >=N, N<>M (exclusive), N-M (inclusive), 0..max */
+static int parse_cmp(const char *s0, struct numcmp *c, uint64_t max)
+{
+	char s[64];
+	int64_t a, b;
+	if (strlen(s0) >= sizeof(s))
+		return -1;
+	str_lcpy(s, s0, sizeof(s));
+	char *p = trim(s), *sep;
+	if ((sep = strstr(p, "<>"))) {
+		*sep = '\0';
+		if (parse_i64(p, &a) || parse_i64(sep + 2, &b) || a < 0 || b <= a || (uint64_t)b > max)
+			return -1;
+		*c = (struct numcmp){ CMP_RANGE_EX, (uint64_t)a, (uint64_t)b };
+		return 0;
+	}
+	int op = CMP_EQ;
+	if (p[0] == '<' && p[1] == '=') { op = CMP_LE; p += 2; }
+	else if (p[0] == '>' && p[1] == '=') { op = CMP_GE; p += 2; }
+	else if (p[0] == '<') { op = CMP_LT; p++; }
+	else if (p[0] == '>') { op = CMP_GT; p++; }
+	else if (p[0] == '!') { op = CMP_NE; p += p[1] == '=' ? 2 : 1; }
+	else if (p[0] == '=') { p++; }
+	if (op == CMP_EQ && *p && (sep = strchr(p + 1, '-'))) {
+		*sep = '\0';
+		if (parse_i64(p, &a) || parse_i64(sep + 1, &b) || a < 0 || b < a || (uint64_t)b > max)
+			return -1;
+		*c = (struct numcmp){ CMP_RANGE_IN, (uint64_t)a, (uint64_t)b };
+		return 0;
+	}
+	if (parse_i64(p, &a) || a < 0 || (uint64_t)a > max)
+		return -1;
+	*c = (struct numcmp){ (uint8_t)op, (uint64_t)a, 0 };
+	return 0;
+}
+
+static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
+{
+	if (r->nac >= RULE_MAX_APP_COND) {
+		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
+			 RULE_MAX_APP_COND);
+		return NULL;
+	}
+	if (!r->alproto)
+		r->alproto = alp;
+	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+		return NULL;
+	}
+	struct app_cond *c = &r->ac[r->nac++];
+	memset(c, 0, sizeof(*c));
+	c->type = type;
+	return c;
+}
+
+/* A header check hc of the rule, set to c. */
+static int add_hdr(struct rule *r, int hc, const struct numcmp *c, const char *kw,
+		   struct parse_ctx *pc)
+{
+	if (r->hdr_mask & (1u << hc))
+		FAIL("%s given twice", kw);
+	struct numcmp *h = rule_hdr(r);
+	if (!h)
+		FAIL("out of memory");
+	h[hc] = *c;
+	r->hdr_mask |= 1u << hc;
+	return 0;
+}
+
+/* ---- dates ---- */
+
+/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* n digits at *s as a number in [lo, hi]; advances *s. */
+static bool digits(const char **s, int n, int lo, int hi, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*s)[i]))
+			return false;
+		v = v * 10 + ((*s)[i] - '0');
+	}
+	if (v < lo || v > hi)
+		return false;
+	*s += n;
+	*out = v;
+	return true;
+}
+
+static int64_t epoch_of(int y, int mo, int d, int h, int mi, int se)
+{
+	return days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+}
+
+int kw_gap_date(const char *s0, int64_t *out)
+{
+	char buf[40];
+	if (strlen(s0) >= sizeof(buf))
+		return -1;
+	str_lcpy(buf, s0, sizeof(buf));
+	const char *s = trim(buf);
+	if (!*s)
+		return -1;
+	/* four digits: a year (2015 is 2015-01-01, as Suricata 9 and the
+	 * user guide's example read it; 8.0 read seconds); other digits only:
+	 * seconds since the epoch */
+	if (strlen(s) == 4 && strspn(s, "0123456789") == 4) {
+		*out = epoch_of(atoi(s), 1, 1, 0, 0, 0);
+		return 0;
+	}
+	if (strspn(s, "0123456789") == strlen(s)) {
+		if (strlen(s) > 12)
+			return -1;
+		*out = strtoll(s, NULL, 10);
+		return 0;
+	}
+	int y, mo, d = 1, h = 0, mi = 0, se = 0;
+	if (!digits(&s, 4, 0, 9999, &y) || *s++ != '-' || !digits(&s, 2, 1, 12, &mo))
+		return -1;
+	if (*s == '-') {
+		s++;
+		if (!digits(&s, 2, 1, 31, &d))
+			return -1;
+		if (*s == ' ' || *s == 'T') {
+			s++;
+			if (!digits(&s, 2, 0, 23, &h))
+				return -1;
+			if (*s == ':') {
+				s++;
+				if (!digits(&s, 2, 0, 59, &mi))
+					return -1;
+				if (*s == ':') {
+					s++;
+					if (!digits(&s, 2, 0, 60, &se))
+						return -1;
+				}
+			}
+		}
+	}
+	if (*s)
+		return -1;
+	*out = epoch_of(y, mo, d, h, mi, se);
+	return 0;
+}
+
+bool kw_gap_cert_time(const char *s, int64_t *out)
+{
+	int y, mo, d, h, mi, se;
+	if (!s || !digits(&s, 4, 0, 9999, &y) || *s++ != '-' || !digits(&s, 2, 1, 12, &mo) ||
+	    *s++ != '-' || !digits(&s, 2, 1, 31, &d) || *s++ != 'T' || !digits(&s, 2, 0, 23, &h) ||
+	    *s++ != ':' || !digits(&s, 2, 0, 59, &mi) || *s++ != ':' || !digits(&s, 2, 0, 60, &se) ||
+	    *s)
+		return false;
+	*out = epoch_of(y, mo, d, h, mi, se);
+	return true;
+}
+
+/* ---- tls_cert_notbefore, tls_cert_notafter, tls_cert_expired, tls_cert_valid ---- */
+
+/* [<|>]DATE or DATE<>DATE: the certificate's date equal to, at most, at
+ * least, or within (inclusive) the dates, as Suricata's
+ * detect-tls-cert-validity (whose < and > include the date). */
+static int tls_date(struct rule *r, const char *arg, uint32_t which, const char *kw,
+		    struct parse_ctx *pc)
+{
+	if (!arg || !*arg)
+		FAIL("%s needs a value: [<|>]DATE or DATE<>DATE", kw);
+	char tmp[96];
+	if (strlen(arg) >= sizeof(tmp))
+		FAIL("%s: value too long \"%.40s...\"", kw, arg);
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *t = trim(tmp), *sep;
+	struct numcmp c = { CMP_EQ, 0, 0 };
+	int64_t a, b;
+	if (*t == '<' || *t == '>') {
+		c.op = *t == '<' ? CMP_LE : CMP_GE;
+		t++;
+		if (strstr(t, "<>"))
+			FAIL("%s: a range with a mode (< or >) in \"%s\"", kw, arg);
+	}
+	if ((sep = strstr(t, "<>"))) {
+		*sep = '\0';
+		if (kw_gap_date(t, &a) < 0 || kw_gap_date(sep + 2, &b) < 0)
+			FAIL("%s: bad date in \"%s\" (YYYY-MM[-DD[ HH[:MM[:SS]]]] or epoch seconds)", kw, arg);
+		if (b <= a)
+			FAIL("%s: the range's second date must be after the first in \"%s\"", kw, arg);
+		c.op = CMP_RANGE_IN;
+	} else if (kw_gap_date(t, &a) < 0) {
+		FAIL("%s: bad date \"%s\" (YYYY-MM[-DD[ HH[:MM[:SS]]]] or epoch seconds)", kw, arg);
+	} else {
+		b = 0;
+	}
+	c.a = (uint64_t)a;
+	c.b = (uint64_t)b;
+	struct app_cond *ac = add_ac(r, AC_TLS_VALIDITY, ALP_TLS, pc);
+	if (!ac)
+		return -1;
+	ac->mask = which;
+	ac->c = c;
+	return 0;
+}
+
+static int tls_flag(struct rule *r, const char *arg, uint32_t which, const char *kw,
+		    struct parse_ctx *pc)
+{
+	if (arg && *arg)
+		FAIL("%s takes no value (got \"%s\")", kw, arg);
+	struct app_cond *ac = add_ac(r, AC_TLS_VALIDITY, ALP_TLS, pc);
+	if (!ac)
+		return -1;
+	ac->mask = which;
+	return 0;
+}
+
+int kw_tls_cert_notbefore(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return tls_date(r, a, TLSV_NOTBEFORE, "tls_cert_notbefore", pc);
+}
+int kw_tls_cert_notafter(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return tls_date(r, a, TLSV_NOTAFTER, "tls_cert_notafter", pc);
+}
+int kw_tls_cert_expired(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return tls_flag(r, a, TLSV_EXPIRED, "tls_cert_expired", pc);
+}
+int kw_tls_cert_valid(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return tls_flag(r, a, TLSV_VALID, "tls_cert_valid", pc);
+}
+
+bool kw_gap_tls_validity_ok(const struct app_cond *c, const struct tls_info *t, int64_t now)
+{
+	int64_t v;
+	if (!t || !kw_gap_cert_time(c->mask == TLSV_NOTBEFORE ? t->notbefore : t->notafter, &v))
+		return false;
+	int64_t a = (int64_t)c->c.a, b = (int64_t)c->c.b;
+	switch (c->mask) {
+	case TLSV_EXPIRED:
+		return now > v;
+	case TLSV_VALID:
+		return now <= v;
+	default:
+		break;
+	}
+	switch (c->c.op) {
+	case CMP_LE: return v <= a;
+	case CMP_GE: return v >= a;
+	case CMP_RANGE_IN: return v >= a && v <= b;
+	default: return v == a;
+	}
+}
+
+/* ---- fragoffset, ipopts, vlan.layers ---- */
+
+/* fragoffset:[!|<|>]N: the IPv4 fragment offset field (8-byte units). */
+int kw_fragoffset(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct numcmp c;
+	if (!arg || !*arg)
+		FAIL("fragoffset needs a value: [!|<|>]N");
+	char tmp[32];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	const char *t = trim(tmp);
+	/* Suricata takes one mode and a number, 0 .. 8191 */
+	if (strlen(arg) >= sizeof(tmp) || ((*t == '<' || *t == '>') && t[1] == '=') ||
+	    strstr(t, "<>") || (isdigit((unsigned char)*t) && strchr(t, '-')) ||
+	    parse_cmp(t, &c, 0x1fff) < 0)
+		FAIL("fragoffset: bad value \"%s\" ([!|<|>]N, N 0 to 8191)", arg);
+	return add_hdr(r, HC_FRAGOFF, &c, "fragoffset", pc);
+}
+
+static const struct { const char *name; uint16_t bit; } ipopt_names[] = {
+	{ "rr", IPOPT_F_RR },	  { "eol", IPOPT_F_EOL },   { "nop", IPOPT_F_NOP },
+	{ "ts", IPOPT_F_TS },	  { "sec", IPOPT_F_SEC },   { "esec", IPOPT_F_ESEC },
+	{ "lsrr", IPOPT_F_LSRR }, { "ssrr", IPOPT_F_SSRR }, { "satid", IPOPT_F_SATID },
+	{ "rtralt", IPOPT_F_RTRALT }, /* Suricata 9's */
+	{ "any", 0 },
+};
+
+/* ipopts:NAME: an IPv4 packet whose header carries that option (any: some option). */
+int kw_ipopts(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (!arg || !*arg)
+		FAIL("ipopts needs a value: rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, rtralt or any");
+	char tmp[16];
+	str_lcpy(tmp, arg, sizeof(tmp));
+	const char *t = trim(tmp);
+	for (size_t i = 0; i < ARRAY_SIZE(ipopt_names); i++)
+		if (strlen(arg) < sizeof(tmp) && !strcasecmp(t, ipopt_names[i].name)) {
+			struct numcmp c = { CMP_EQ, ipopt_names[i].bit, 0 };
+			if (r->hdr_mask & (1u << HC_IPOPTS))
+				FAIL("ipopts given twice (one option per rule, as Suricata)");
+			return add_hdr(r, HC_IPOPTS, &c, "ipopts", pc);
+		}
+	FAIL("ipopts: unknown option \"%s\" (rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, rtralt, any)", arg);
+}
+
+/* vlan.layers:N (comparisons as dsize): how many VLAN tags the frame has. */
+int kw_vlan_layers(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct numcmp c;
+	if (!arg || !*arg || parse_cmp(arg, &c, 255) < 0)
+		FAIL("vlan.layers: bad value \"%s\" (N, !N, <N, >N, <=N, >=N, N-M, N<>M)", arg ? arg : "");
+	return add_hdr(r, HC_VLAN_LAYERS, &c, "vlan.layers", pc);
+}
+
+/* ---- sticky buffers: ldap.*.attribute_type, sdp.* ---- */
+
+static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
+		      struct parse_ctx *pc)
+{
+	r->cur_buf = (int16_t)b;
+	r->cur_xl = -1;
+	r->last_content = NULL;
+	if (!r->alproto)
+		r->alproto = alp;
+	char tmp[16];
+	if (!a || !*a)
+		return 0;
+	str_lcpy(tmp, a, sizeof(tmp));
+	const char *t = trim(tmp);
+	uint8_t side = !strcmp(t, "to_server") ? 1 : !strcmp(t, "to_client") ? 2 : 0;
+	if (!side)
+		FAIL("%s takes no value (got \"%s\")", buffer_names[b], a);
+	if (!r->txdir)
+		FAIL("%s: %s: a buffer's direction is for transactional (=>) rules", buffer_names[b], t);
+	return xform_side(r, side, pc);
+}
+
+int kw_ldap_request_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return sticky_dir(r, BUF_LDAP_REQUEST_ATTRIBUTE_TYPE, ALP_LDAP, a, pc);
+}
+int kw_ldap_responses_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return sticky_dir(r, BUF_LDAP_RESPONSES_ATTRIBUTE_TYPE, ALP_LDAP, a, pc);
+}
+
+/* sdp.*: the lines of a SIP message's SDP body (sip.c sdp_parse) */
+int kw_sdp_origin(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_ORIGIN, ALP_SIP, a, pc); }
+int kw_sdp_session_name(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_SESSION_NAME, ALP_SIP, a, pc); }
+int kw_sdp_session_info(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_SESSION_INFO, ALP_SIP, a, pc); }
+int kw_sdp_uri(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_URI, ALP_SIP, a, pc); }
+int kw_sdp_email(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_EMAIL, ALP_SIP, a, pc); }
+int kw_sdp_phone_number(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_PHONE_NUMBER, ALP_SIP, a, pc); }
+int kw_sdp_connection_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_CONNECTION_DATA, ALP_SIP, a, pc); }
+int kw_sdp_bandwidth(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_BANDWIDTH, ALP_SIP, a, pc); }
+int kw_sdp_time(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_TIME, ALP_SIP, a, pc); }
+int kw_sdp_repeat_time(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_REPEAT_TIME, ALP_SIP, a, pc); }
+int kw_sdp_timezone(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_TIMEZONE, ALP_SIP, a, pc); }
+int kw_sdp_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_ENCRYPTION_KEY, ALP_SIP, a, pc); }
+int kw_sdp_attribute(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_ATTRIBUTE, ALP_SIP, a, pc); }
+int kw_sdp_media_media(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_MEDIA, ALP_SIP, a, pc); }
+int kw_sdp_media_media_info(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_MEDIA_INFO, ALP_SIP, a, pc); }
+int kw_sdp_media_connection_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_CONNECTION_DATA, ALP_SIP, a, pc); }
+int kw_sdp_media_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_ENCRYPTION_KEY, ALP_SIP, a, pc); }
