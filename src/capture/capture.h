@@ -78,6 +78,10 @@ struct nfq_src *nfq_src_open(uint16_t num, const struct nfq_opts *o, struct verr
 int nfq_src_next(struct nfq_src *q, struct nfq_pkt *out, int timeout_ms, struct verr *e);
 /* accept with mark != 0 sets (mark & mask) on the packet. */
 void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept, uint32_t mark, uint32_t mask);
+/* Accepts the packet as data (len bytes, the IP packet rewritten in place:
+ * replace), with (mark & mask) set when mark != 0. */
+void nfq_src_accept_data(struct nfq_src *q, uint32_t id, const uint8_t *data, uint32_t len,
+			 uint32_t mark, uint32_t mask);
 void nfq_src_flush(struct nfq_src *q);
 /* Kernel-side overflow: packets dropped (or passed, fail-open) because
  * the queue was full, and messages the socket could not take. */

@@ -194,6 +194,16 @@ void nfq_src_verdict(struct nfq_src *q, uint32_t id, bool accept, uint32_t mark,
 	nfq_set_verdict(q->qh, id, NF_DROP, 0, NULL);
 }
 
+void nfq_src_accept_data(struct nfq_src *q, uint32_t id, const uint8_t *data, uint32_t len,
+			 uint32_t mark, uint32_t mask)
+{
+	flush_accepts(q); /* verdicts in order */
+	if (mark)
+		nfq_set_verdict2(q->qh, id, NF_ACCEPT, mark & mask, len, data);
+	else
+		nfq_set_verdict(q->qh, id, NF_ACCEPT, len, data);
+}
+
 void nfq_src_flush(struct nfq_src *q)
 {
 	flush_accepts(q);

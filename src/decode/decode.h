@@ -267,5 +267,7 @@ bool decode_link_supported(int linktype);
 /* Internet checksum helpers (RFC 1071), exposed for tests and tools. */
 uint32_t csum_add(uint32_t sum, const uint8_t *p, uint32_t len);
 uint16_t csum_fold(uint32_t sum);
+/* The TCP/UDP pseudo-header's sum for p's addresses. */
+uint32_t csum_pseudo(const struct packet *p, uint8_t proto, uint32_t l4_len);
 
 #endif

@@ -51,7 +51,6 @@ static inline bool decode_csum_on(const struct decode_ctx *d)
 void decode_csum_result(struct decode_ctx *d, struct packet *p, bool ok, enum event_id ev);
 
 /* Sum of the IPv4/IPv6 pseudo-header for an L4 checksum. */
-uint32_t csum_pseudo(const struct packet *p, uint8_t proto, uint32_t l4_len);
 
 /* Defrag (defrag.c).  Returns true and sets out and out_len to a rebuilt
  * datagram (IP header + payload, owned by df, valid until the next call)

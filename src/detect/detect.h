@@ -103,6 +103,7 @@ bool detect_tagged(const struct packet *p);
 struct flow;
 bool detect_flow_entropy(const struct flow *f, int *buf, double *val);
 
+#define DETECT_MAX_REPL 16
 struct detect_result {
 	struct detect_alert a[DETECT_MAX_ALERTS];
 	unsigned cnt;
@@ -113,6 +114,13 @@ struct detect_result {
 	bool flow_bypass;  /* a bypass rule matched: nothing more of the flow is inspected */
 	bool filestore;    /* a rule with filestore matched: keep this packet's files */
 	bool nolog_tx;     /* a config rule matched: the transaction is not logged */
+	/* replace: bytes to write over the packet's payload (the worker does,
+	 * inline only), from the rules that matched, in their order */
+	unsigned nrepl;
+	struct detect_repl {
+		uint32_t off, len;    /* in the payload */
+		const uint8_t *bytes; /* the rule's (valid while its engine is) */
+	} repl[DETECT_MAX_REPL];
 };
 
 extern const char *const action_names[];

@@ -574,6 +574,20 @@ static bool rule_flow_scope(const struct rule *r)
 	       !r->sameip && !r->npev;
 }
 
+/* The replacements of a rule that matched a packet's payload (replace). */
+static void repl_add(struct detect_result *res, const struct sm_list *pl, const struct insp *st,
+		     const struct packet *p)
+{
+	for (unsigned k = 0; k < st->nrep && res->nrepl < DETECT_MAX_REPL; k++) {
+		if (st->rep[k].i >= pl->cnt || pl->v[st->rep[k].i].type != SM_CONTENT)
+			continue;
+		const struct sm_content *c = &pl->v[st->rep[k].i].u.c;
+		if (c->repl && (uint64_t)st->rep[k].pos + c->len <= p->payload_len)
+			res->repl[res->nrepl++] = (struct detect_repl){ st->rep[k].pos, c->len,
+									 c->pat + c->len };
+	}
+}
+
 static const struct detect_engine *sort_de;
 
 static int rule_order(const void *a, const void *b)
@@ -3988,6 +4002,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 					st.len = p->payload_len;
 				}
 				st.budget = 3000;
+				st.nrep = 0;
 				if (!payload_inspect(pl, &st))
 					continue;
 			} else if (r->flow_flags & RF_ONLY_STREAM) {
@@ -4094,6 +4109,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				res->flow_drop = true;
 			if (r->filestore)
 				res->filestore = true;
+			if (r->replace && !stream && pl)
+				repl_add(res, pl, &st, p);
 			struct detect_alert *al = r->noalert ? NULL : alert_slot(res, r);
 			if (!al)
 				continue;
@@ -4159,6 +4176,7 @@ void detect_packet(const struct detect_engine *de, struct detect_thread *dt, str
 	res->cnt = res->overflow = 0;
 	res->verdict = VERDICT_NONE;
 	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;
+	res->nrepl = 0;
 	unsigned n = tx && tx->nh2 > 1 ? tx->nh2 : 0;
 	detect_pass(de, dt, p, tx, res, n ? 0 : -1, false);
 	for (unsigned k = 1; k < n; k++)

@@ -633,6 +633,61 @@ static int kw_nocase(struct rule *r, const char *arg, struct parse_ctx *pc)
 	return 0;
 }
 
+/* replace:"bytes" after a payload content: the same length, not negated
+ * (Suricata's detect-replace); the rule becomes a packet rule, since only
+ * a packet's bytes can be rewritten.  Applied by the worker, inline only. */
+static int kw_replace(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	struct sm_content *c = last_content(r, "replace", pc);
+	if (!c)
+		return -1;
+	const struct sm_list *pl = &r->lists[BUF_PAYLOAD];
+	if (r->cur_xl >= 0 || r->cur_buf != BUF_PAYLOAD || !pl->cnt ||
+	    r->last_content < pl->v || r->last_content >= pl->v + pl->cnt)
+		FAIL("replace: only a content of the packet payload (no sticky buffer) can be replaced");
+	if (c->negated)
+		FAIL("replace: a negated content cannot be replaced");
+	if (c->repl)
+		FAIL("replace: the content has one already");
+	if (need_arg(arg, "replace", pc))
+		return -1;
+	char *d = v_strdup(arg);
+	if (!d)
+		FAIL("out of memory");
+	char *s = trim(d);
+	char *body = s[0] == '"' ? unquote(s) : NULL;
+	if (!body) {
+		v_free(d);
+		FAIL("replace must be in double quotes");
+	}
+	uint8_t *tmp = v_malloc(CONTENT_MAX);
+	if (!tmp) {
+		v_free(d);
+		FAIL("out of memory");
+	}
+	int n = content_decode(body, tmp, CONTENT_MAX, pc->err, sizeof(pc->err));
+	v_free(d);
+	if (n < 0 || (uint32_t)n != c->len) {
+		v_free(tmp);
+		if (n < 0)
+			return -1;
+		FAIL("replace: %d bytes for a content of %u (they must be as long)", n, c->len);
+	}
+	/* after the pattern, in its allocation (struct sm stays small) */
+	uint8_t *both = v_realloc(c->pat, 2 * (size_t)c->len);
+	if (!both) {
+		v_free(tmp);
+		FAIL("out of memory");
+	}
+	memcpy(both + c->len, tmp, c->len);
+	v_free(tmp);
+	c->pat = both;
+	c->repl = true;
+	r->replace = true;
+	r->flow_flags |= RF_NO_STREAM;
+	return 0;
+}
+
 static int kw_rawbytes(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	(void)arg;

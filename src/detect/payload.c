@@ -190,6 +190,20 @@ bool numcmp_ok(const struct numcmp *c, uint64_t v)
 
 static bool match_from(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st);
 
+static void rep_note(struct insp *st, uint32_t i, int64_t pos)
+{
+	unsigned k = 0;
+	while (k < st->nrep && st->rep[k].i != i)
+		k++;
+	if (k == st->nrep) {
+		if (k == ARRAY_SIZE(st->rep))
+			return;
+		st->nrep++;
+	}
+	st->rep[k].i = (uint16_t)i;
+	st->rep[k].pos = (uint32_t)pos;
+}
+
 static bool match_content(const struct sm_list *l, uint32_t i, int64_t prev, struct insp *st)
 {
 	const struct sm_content *c = &l->v[i].u.c;
@@ -235,6 +249,8 @@ static bool match_content(const struct sm_list *l, uint32_t i, int64_t prev, str
 		found_any = true;
 		if (c->negated)
 			return false;
+		if (c->repl)
+			rep_note(st, i, mpos);
 		if (match_from(l, i + 1, mend, st))
 			return true;
 		if (!retry)

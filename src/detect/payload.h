@@ -22,6 +22,11 @@ struct insp {
 	double ent_val;
 	char ctx[DETECT_CTX_MAX];    /* datajson: "{\"KEY\":{...},...}" of the rule's matches */
 	uint16_t ctx_len;            /* (0: none; reset per rule) */
+	/* replace: where each payload content with a replacement matched on
+	 * the path being tried (by its index in the list; a later try of the
+	 * same content overwrites, so a full match leaves its own path) */
+	uint8_t nrep;
+	struct { uint16_t i; uint32_t pos; } rep[8];
 	bool tx_here;                /* a transaction progressed on this packet (absent) */
 	bool dns_here;               /* ... a DNS message (absent on a DNS buffer) */
 };

@@ -103,6 +103,7 @@ struct sm_content {
 	bool nocase, negated, startswith, endswith, rawbytes;
 	bool has_offset, has_depth, has_distance, has_within;
 	bool fast_pattern, fp_only;
+	bool repl;      /* replace: len more bytes after pat's, written over a match (inline) */
 	uint32_t fp_off, fp_len; /* fast_pattern:off,len chop */
 	struct cnumvar offset, depth, distance, within;
 };
@@ -343,6 +344,7 @@ struct rule {
 	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */
 	bool filestore;      /* keep the files of the packets it matches */
 	bool sameip;
+	bool replace;   /* a payload content has replace (the rule is a packet rule) */
 	bool once_dir;       /* app-layer-protocol only, or SSH banner/KEXINIT buffers: once per flow direction */
 	bool tx_event;       /* app-layer-event on an HTTP transaction's event ("http.*"):
 			      * once per direction per raising of it */

@@ -577,8 +577,12 @@ static void *queue_main(void *arg)
 		}
 		t->w.ifindex = np.indev;
 		int v = worker_packet(&t->w, LINK_RAW, np.ts, np.data, np.len, np.wirelen, ++n);
-		nfq_src_verdict(t->q, np.id, v == WV_ACCEPT || v == WV_BYPASS,
-				v == WV_BYPASS ? t->mark : 0, t->mask);
+		if (t->w.modified && (v == WV_ACCEPT || v == WV_BYPASS))
+			nfq_src_accept_data(t->q, np.id, np.data, np.len, v == WV_BYPASS ? t->mark : 0,
+					    t->mask);
+		else
+			nfq_src_verdict(t->q, np.id, v == WV_ACCEPT || v == WV_BYPASS,
+					v == WV_BYPASS ? t->mark : 0, t->mask);
 		if (v == WV_ACCEPT || v == WV_BYPASS) {
 			CNT_INC(&t->w.cnt, NFQ_ACCEPTED);
 		} else if (v == WV_REJECT) {

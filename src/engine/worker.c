@@ -1359,11 +1359,44 @@ static void suppress_alerts(struct worker *w, const struct packet *p, struct det
 	}
 }
 
+/* replace: the rules' bytes over the packet's payload, and its TCP or UDP
+ * checksum made again, as Suricata does in IPS mode.  Only a packet whose
+ * payload lies in the captured bytes as they came (not a defragmented or
+ * tunnelled one, not cut short). */
+static bool payload_replace(struct packet *p, const struct detect_result *res)
+{
+	if ((p->flags & (PKT_REBUILT | PKT_TUNNEL | PKT_PSEUDO | PKT_FRAGMENT)) ||
+	    !(p->flags & PKT_HAS_PORTS) || (p->proto != 6 && p->proto != 17) ||
+	    p->caplen < p->wirelen || !p->l4 || p->payload < p->data ||
+	    p->payload + p->payload_len > p->data + p->caplen ||
+	    p->l4 + p->l4_len > p->data + p->caplen || p->payload < p->l4)
+		return false;
+	/* the capture's buffer: the packet as it will be sent on */
+	uint8_t *pl = (uint8_t *)(uintptr_t)p->payload;
+	for (unsigned i = 0; i < res->nrepl; i++)
+		memcpy(pl + res->repl[i].off, res->repl[i].bytes, res->repl[i].len);
+	uint8_t *l4 = (uint8_t *)(uintptr_t)p->l4;
+	unsigned at = p->proto == 6 ? 16 : 6;
+	if (p->proto == 17 && p->ip_ver == 4 && !l4[6] && !l4[7])
+		return true; /* an IPv4 UDP datagram without a checksum */
+	l4[at] = l4[at + 1] = 0;
+	uint16_t c = csum_fold(csum_add(csum_pseudo(p, p->proto, p->l4_len), l4, p->l4_len));
+	if (p->proto == 17 && !c)
+		c = 0xffff;
+	l4[at] = (uint8_t)(c >> 8);
+	l4[at + 1] = (uint8_t)c;
+	return true;
+}
+
 static int run_detect(struct worker *w, struct packet *p, const struct app_tx *tx)
 {
 	struct flow *f = p->flow;
 	struct detect_result *res = &w->dres;
 	detect_packet(w->de, w->dt, p, tx, res);
+	if (res->nrepl && w->ips && payload_replace(p, res)) {
+		w->modified = true;
+		CNT_INC(&w->cnt, IPS_REPLACED);
+	}
 	CNT_ADD(&w->cnt, DETECT_ALERT_QUEUE_OVERFLOW, res->overflow);
 	if (res->nolog_tx)
 		app_tx_nolog(&w->app, f);
@@ -1436,6 +1469,7 @@ int worker_packet(struct worker *w, int linktype, vtime_t ts, const uint8_t *dat
 			log_warn("worker %u: no room for alloc.prealloc-blocks", w->id);
 	}
 	uint64_t a0 = alloc_thread_count();
+	w->modified = false;
 	int v = packet_path(w, linktype, ts, data, caplen, wirelen, pcap_cnt);
 	if (!w->first_ts)
 		w->first_ts = ts ? ts : 1;

@@ -84,6 +84,7 @@ struct worker {
 	unsigned nlong;
 	atomic_uint seen_gen;
 	bool ips;            /* drops take effect: inline, or --simulate-ips */
+	bool modified;           /* replace rewrote the last packet's payload (inline: send it back) */
 	bool live;           /* wall-clock timestamps: expire flows while idle */
 	bool bypass;         /* inline: mark flows that need no more inspection */
 	struct detect_result dres;

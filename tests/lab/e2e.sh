@@ -1,7 +1,7 @@
 #!/bin/bash
 # End-to-end tests in the namespace lab (lab/lab.sh), vigil inline on
 # NFQUEUE.  Exit 77 (skipped) where namespaces cannot be made.
-#   e2e.sh VIGIL CASE     CASE: demo | alerts | notify | failmode | passive | rotate | load | policy
+#   e2e.sh VIGIL CASE     CASE: demo | alerts | notify | failmode | passive | rotate | load | policy | replace
 set -u
 export VIGIL="$1"
 CASE="$2"
@@ -330,6 +330,27 @@ for l in sys.stdin:
 	n=$(sed -n 's/.*(\([0-9]*\) responses).*/\1/p' "$LAB_DIR/vigil.out")
 	check "vigil answered the two refused questions and reset the rejected flows ($n responses)" \
 		[ "${n:-0}" -gt 2 ]
+	;;
+replace)
+	# replace rewrites what crosses the gateway: the server's page comes
+	# to the client with its bytes replaced (and its TCP checksum made
+	# again, or the client's kernel would drop the segment and the fetch
+	# would time out); a rule without a match leaves a page as it was
+	up || exit 1
+	cat > "$LAB_DIR/replace.rules" <<-'R'
+	alert tcp any 80 -> any any (msg:"VIGIL LAB replace"; flow:established,to_client; content:"hello from"; replace:"HELLO FROM"; content:"lab"; distance:0; replace:"LAB"; sid:9100090;)
+	alert tcp any any -> any 80 (msg:"VIGIL LAB replace, never"; content:"no such bytes"; replace:"NO SUCH BYTES"; sid:9100091;)
+	R
+	vigil_start -S "$LAB_DIR/replace.rules" || exit 1
+	page() { in_ns $NS_C $PY -c "import urllib.request, sys; sys.stdout.write(urllib.request.urlopen('http://$I$1', timeout=5).read().decode())" 2>&1; }
+	got=$(page /index.html)
+	check "the page arrives rewritten: $got" [ "$got" = "HELLO FROM the LAB" ]
+	echo "just a file" > "$LAB_DIR/www/plain.txt"
+	got=$(page /plain.txt)
+	check "a page the rule does not match arrives as it was: $got" [ "$got" = "just a file" ]
+	vigil_stop
+	check "the rule alerted" grep -q '"signature_id":9100090' "$LAB_DIR/eve.json"
+	check "counted in ips.replaced" grep -q '"replaced":[1-9]' "$LAB_DIR/eve.json"
 	;;
 esac
 echo "lab $CASE: $([ $fails -eq 0 ] && echo 1 || echo 0) passed, $([ $fails -eq 0 ] && echo 0 || echo 1) failed"

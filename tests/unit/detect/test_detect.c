@@ -644,6 +644,43 @@ static void test_parse_errors_and_unsupported(void **state)
 	assert_string_equal(pc.kw, "luajit");
 }
 
+/* replace: what parses, and where a match path leaves its content (the
+ * path that matched, after backtracking) */
+static void test_replace(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"alert tcp any any -> any any (replace:\"x\"; sid:1;)",
+		"alert tcp any any -> any any (content:!\"abc\"; replace:\"xyz\"; sid:1;)",
+		"alert tcp any any -> any any (content:\"abc\"; replace:\"ab\"; sid:1;)",
+		"alert tcp any any -> any any (content:\"abc\"; replace:abc; sid:1;)",
+		"alert http any any -> any any (http.uri; content:\"abc\"; replace:\"xyz\"; sid:1;)",
+		"alert tcp any any -> any any (content:\"abc\"; replace:\"xyz\"; replace:\"xyz\"; sid:1;)",
+	};
+	REFUSED(bad);
+	struct rule *r = parse("alert tcp any any -> any any (content:\"is\"; replace:\"I|53|\"; "
+			       "content:\"big\"; within:6; sid:1;)");
+	assert_non_null(r);
+	assert_true(r->replace);
+	assert_true(r->flow_flags & RF_NO_STREAM); /* a packet rule */
+	const struct sm_list *l = rule_list(r, BUF_PAYLOAD);
+	assert_true(l->v[0].u.c.repl && !l->v[1].u.c.repl);
+	assert_memory_equal(l->v[0].u.c.pat, "isIS", 4);
+	const char *data = "this is a big one";
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.buf = guard_copy(data, strlen(data));
+	st.len = (uint32_t)strlen(data);
+	st.budget = 3000;
+	assert_true(payload_inspect(l, &st));
+	/* "is" at 2 leaves "big" too far; the path that matched has it at 5 */
+	assert_int_equal(st.nrep, 1);
+	assert_int_equal(st.rep[0].i, 0);
+	assert_int_equal(st.rep[0].pos, 5);
+	pcre2_match_data_free(st.md);
+	rule_free(r);
+}
+
 static void test_content_modifiers(void **state)
 {
 	(void)state;
@@ -1839,6 +1876,7 @@ int main(void)
 		cmocka_unit_test(test_byte_count_variable),
 		cmocka_unit_test(test_mpm_case_modes),
 		cmocka_unit_test(test_mpm_shared),
+		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_mpm_quick_index),
 		cmocka_unit_test(test_config_rule),
 		cmocka_unit_test(test_suricata8_keywords),
