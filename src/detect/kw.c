@@ -211,8 +211,9 @@ static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct
  * reads the option and kw_num stores it; the engine's generic comparison
  * then does the matching, so such a keyword has no code of its own.
  * Keywords with a richer option (a direction and a number, a list of
- * flags) call kw_num_parse for their number part and name_list /
- * flag_words for their lists of names.  Sticky buffers are rows too:
+ * flags) call kw_num_parse for their number part and name_list (the
+ * list shape: names or flags from a table) for their lists.  Sticky
+ * buffers are rows too:
  * STICKY(c_name, BUF_*, ALP_*), aliases ALIAS(c_name, of), content
  * modifiers of the older syntax LEGACY(c_name, BUF_*, ALP_*, "name"),
  * transforms XFORM(c_name, XF_*).
@@ -2776,16 +2777,21 @@ static int ldap_resp_cond(struct rule *r, const char *a, uint8_t type, const cha
 static int kw_ldap_responses_operation(struct rule *r, const char *a, struct parse_ctx *pc) { return ldap_resp_cond(r, a, AC_LDAP_RESP_OP, "ldap.responses.operation", pc); }
 static int kw_ldap_responses_result_code(struct rule *r, const char *a, struct parse_ctx *pc) { return ldap_resp_cond(r, a, AC_LDAP_RESP_RESULT, "ldap.responses.result_code", pc); }
 
-/* A list of names from a table, separated by any of seps, each maybe
- * negated with '!': bit i of *pos / *neg for names[i]. */
+/* The list shape of the option parser: names from a table, separated by
+ * any of seps, each maybe negated with '!': bit i of *pos / *neg for
+ * names[i].  flags: NL_FLAGS, the names are flags (at least one, none
+ * both set and unset, "unknown flag" in errors). */
+enum { NL_FLAGS = 1 };
 static int name_list(const char *arg, const char *seps, const char *const *names, unsigned n,
-		     uint32_t *pos, uint32_t *neg, const char *kw, struct parse_ctx *pc)
+		     uint32_t *pos, uint32_t *neg, const char *kw, unsigned flags,
+		     struct parse_ctx *pc)
 {
-	if (need_arg(arg, kw, pc))
+	if (!(flags & NL_FLAGS) && need_arg(arg, kw, pc))
 		return -1;
 	char tmp[128], *save = NULL;
-	str_lcpy(tmp, arg, sizeof(tmp));
+	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
 	*pos = *neg = 0;
+	bool any = false;
 	for (char *t = strtok_r(tmp, seps, &save); t; t = strtok_r(NULL, seps, &save)) {
 		t = trim(t);
 		bool not = *t == '!';
@@ -2795,9 +2801,14 @@ static int name_list(const char *arg, const char *seps, const char *const *names
 		while (k < n && strcasecmp(t, names[k]))
 			k++;
 		if (k == n)
-			FAIL("%s: unknown value \"%s\"", kw, t);
+			FAIL("%s: unknown %s \"%s\"", kw, flags & NL_FLAGS ? "flag" : "value", t);
 		*(not ? neg : pos) |= 1u << k;
+		any = true;
 	}
+	if ((flags & NL_FLAGS) && !any)
+		FAIL("%s needs at least one flag", kw);
+	if ((flags & NL_FLAGS) && (*pos & *neg))
+		FAIL("%s: a flag both set and unset", kw);
 	return 0;
 }
 
@@ -2807,7 +2818,7 @@ static int kw_ssl_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 	static const char *const names[] = { "sslv2", "sslv3", "tls1.0", "tls1.1", "tls1.2",
 					     "tls1.3" };
 	uint32_t pos, neg;
-	if (name_list(arg, ",", names, 6, &pos, &neg, "ssl_version", pc) < 0)
+	if (name_list(arg, ",", names, 6, &pos, &neg, "ssl_version", 0, pc) < 0)
 		return -1;
 	struct app_cond *c = add_ac(r, AC_SSL_VERSION, ALP_TLS, pc);
 	if (!c)
@@ -2825,7 +2836,7 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 	static const uint32_t bits[] = { TLS_ST_CLIENT_HELLO, TLS_ST_SERVER_HELLO,
 					 TLS_ST_CLIENT_KEYX, TLS_ST_SERVER_KEYX, TLS_ST_UNKNOWN };
 	uint32_t pos, neg;
-	if (name_list(arg, ",|", names, 5, &pos, &neg, "ssl_state", pc) < 0)
+	if (name_list(arg, ",|", names, 5, &pos, &neg, "ssl_state", 0, pc) < 0)
 		return -1;
 	struct app_cond *c = add_ac(r, AC_SSL_STATE, ALP_TLS, pc);
 	if (!c)
@@ -3172,37 +3183,6 @@ static int mqtt_cond(struct rule *r, int what, const struct numcmp *n, uint32_t 
 	return 0;
 }
 
-/* "a,!b,c" over names[]: the bits named and the ones negated. */
-static int flag_words(const char *arg, const char *const *names, size_t nn, uint32_t *want,
-		      uint32_t *not, const char *kw, struct parse_ctx *pc)
-{
-	char tmp[128], *save = NULL;
-	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
-	*want = *not = 0;
-	bool any = false;
-	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
-		bool neg = *t == '!';
-		if (neg)
-			t = trim(t + 1);
-		size_t i = 0;
-		while (i < nn && strcasecmp(t, names[i]))
-			i++;
-		if (i == nn)
-			FAIL("%s: unknown flag \"%s\"", kw, t);
-		if (neg)
-			*not |= 1u << i;
-		else
-			*want |= 1u << i;
-		any = true;
-	}
-	if (!any)
-		FAIL("%s needs at least one flag", kw);
-	if (*want & *not)
-		FAIL("%s: a flag both set and unset", kw);
-	return 0;
-}
-
 static int mqtt_type_name(const char *s)
 {
 	int v = mqtt_type_lookup(s);
@@ -3214,7 +3194,7 @@ static int kw_mqtt_flags(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	static const char *const names[] = { "dup", "retain" };
 	uint32_t want, not;
-	if (flag_words(a, names, 2, &want, &not, "mqtt.flags", pc) < 0)
+	if (name_list(a, ",", names, 2, &want, &not, "mqtt.flags", NL_FLAGS, pc) < 0)
 		return -1;
 	return mqtt_cond(r, MQTT_C_FLAGS, NULL, want, not, false, pc);
 }
@@ -3239,7 +3219,7 @@ static int kw_mqtt_connect_flags(struct rule *r, const char *a, struct parse_ctx
 	static const char *const names[] = { "username", "password", "will", "will_retain",
 					     "clean_session" };
 	uint32_t want, not;
-	if (flag_words(a, names, 5, &want, &not, "mqtt.connect.flags", pc) < 0)
+	if (name_list(a, ",", names, 5, &want, &not, "mqtt.connect.flags", NL_FLAGS, pc) < 0)
 		return -1;
 	return mqtt_cond(r, MQTT_C_CONNECT_FLAGS, NULL, want, not, false, pc);
 }
