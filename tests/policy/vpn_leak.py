@@ -9,7 +9,9 @@ and dropped (the flow with it); the tunnel is neither.
 import json, os, struct, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from early_warning import T0, csum, dnsq, frame, tcp, udp, write_pcap  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from early_warning import T0, dnsq  # noqa: E402
+from testlib import csum, frame, tcp, udp, write_pcap  # noqa: E402
 
 
 def ip6_udp(src, dst, sp, dp, data):
