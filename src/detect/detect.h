@@ -102,6 +102,11 @@ bool detect_tagged(const struct packet *p);
  * buffer and value; false if none. */
 struct flow;
 bool detect_flow_entropy(const struct flow *f, int *buf, double *val);
+/* The variables pcre captures left on flow f (kind 0: flow variables,
+ * 1: the packet variables of its latest packet): the i-th's name and
+ * value (not NUL-terminated); false past the last. */
+bool detect_var(const struct flow *f, int kind, unsigned i, const char **name, const uint8_t **val,
+		uint32_t *len);
 
 #define DETECT_MAX_REPL 16
 struct detect_result {

@@ -1921,7 +1921,7 @@ struct dflow_x {
 	uint8_t nsmtp_alerted;
 	bool ent_set;          /* the last entropy a rule computed on the flow */
 	int16_t ent_buf;
-	double ent_val;
+	double ent_val;	struct kw_vars *vars;  /* pcre's flow and packet variables (kw_gap.c) */
 };
 
 static struct dflow_x *dflow_x(struct dflow *d)
@@ -1952,6 +1952,19 @@ bool detect_flow_entropy(const struct flow *f, int *buf, double *val)
 	*buf = d->x->ent_buf;
 	*val = d->x->ent_val;
 	return true;
+}
+
+/* The packet a flow's packet variables are of: its count of packets. */
+static uint64_t pkt_stamp(const struct flow *f)
+{
+	return f ? f->pkts[0] + f->pkts[1] : 0;
+}
+
+bool detect_var(const struct flow *f, int kind, unsigned i, const char **name, const uint8_t **val,
+		uint32_t *len)
+{
+	const struct dflow *d = f ? f->detect : NULL;
+	return d && d->x && kw_vars_get(d->x->vars, kind, pkt_stamp(f), i, name, val, len);
 }
 
 static struct dflow *dflow_get(struct flow *f)
@@ -2075,6 +2088,8 @@ void detect_flow_free(struct flow *f)
 	v_free(d->bits);
 	v_free(d->ints);
 	v_free(d->alerted);
+	if (d->x)
+		kw_vars_free(d->x->vars);
 	v_free(d->x);
 	v_free(d);
 	f->detect = NULL;
@@ -3960,6 +3975,11 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (r->proto_pkt && (acked || (p->proto == 6 && (!(p->flags & PKT_FLOW_EST) ||
 								    ((p->flags & PKT_PSEUDO) && r->flow_flags)))))
 				continue;
+			if (r->gap && !kw_gap_rpc_ok(r->gap, p->proto, p->payload, p->payload_len))
+				continue;
+			if (kw_gap_has_vars(r->gap) &&
+			    !kw_gap_vars_ok(r->gap, d && d->x ? d->x->vars : NULL, pkt_stamp(f)))
+				continue;
 			if (!header_ok(de->no_prefilter ? NULL : dt, r, p) || !flow_conds_ok(r, p) ||
 			    (r->ipr_cnt && !iprep_ok(de, r, p)) ||
 			    (r->nac && !app_conds_ok(r, tx, p, sel)))
@@ -3984,6 +4004,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			}
 			bool stream = false;
 			dt->xs.b64_len = 0;
+			st.ncap = 0;
 			st.cur_buf = BUF_PAYLOAD;
 			const struct sm_list *pl = rule_list(r, BUF_PAYLOAD);
 			if (pl && pl->cnt) {
@@ -4057,6 +4078,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				continue;
 			/* matched */
 			flow_effects(r, p);
+			if (st.ncap && f && (d || (d = dflow_get(f))) && dflow_x(d))
+				kw_vars_commit(&d->x->vars, &st, pkt_stamp(f));
 			if (r->df.on && !threshold_ok((struct detect_engine *)de, r, &r->df, p))
 				continue;
 			if (r->th.on && !threshold_ok((struct detect_engine *)de, r, &r->th, p))

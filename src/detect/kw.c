@@ -1077,9 +1077,8 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	*last = '\0';
 	const char *re_src = first + 1, *flags = last + 1;
-	/* "/re/flags,flow:name" or ",pkt:name": where Suricata stores the
-	 * captures (flowvar, pktvar); nothing reads them here, so the match
-	 * alone is what counts */
+	/* "/re/flags,flow:name" or ",pkt:name": the variables the captures
+	 * go to (flowvar, pktvar; kw_gap_pcre_cap) */
 	char *capt = strchr(last + 1, ',');
 	if (capt) {
 		for (char *t = capt + 1; *t; t++)
@@ -1089,13 +1088,7 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 				v_free(d);
 				return -1;
 			}
-		char *t = trim(capt + 1);
-		if (strncmp(t, "flow:", 5) && strncmp(t, "pkt:", 4)) {
-			snprintf(pc->err, sizeof(pc->err), "pcre: capture target \"%.64s\" is not flow:NAME or pkt:NAME", t);
-			v_free(d);
-			return -1;
-		}
-		*capt = '\0';
+		*capt = '\0'; /* the targets: kw_gap_pcre_cap */
 	}
 	uint32_t opts = 0;
 	bool relative = false;
@@ -1173,8 +1166,9 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	sm->u.pcre.relative = relative;
 	sm->u.pcre.negated = neg;
 	sm->u.pcre.src = v_strdup(arg);
+	int cr = kw_gap_pcre_cap(re, capt ? capt + 1 : NULL, &sm->u.pcre.cap, pc);
 	v_free(d);
-	return 0;
+	return cr;
 }
 
 /* Common trailing options of byte_test / byte_jump / byte_extract. */

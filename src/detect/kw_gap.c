@@ -26,6 +26,7 @@
 #include "app.h"
 #include "decode.h"
 #include "kw_gap.h"
+#include "payload.h"
 #include "util.h"
 #include "xform.h"
 
@@ -424,3 +425,378 @@ int kw_sdp_media_media(struct rule *r, const char *a, struct parse_ctx *pc) { re
 int kw_sdp_media_media_info(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_MEDIA_INFO, ALP_SIP, a, pc); }
 int kw_sdp_media_connection_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_CONNECTION_DATA, ALP_SIP, a, pc); }
 int kw_sdp_media_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_ENCRYPTION_KEY, ALP_SIP, a, pc); }
+
+/* ---- rpc, pcre captures into variables, flowvar, pktvar ----
+ *
+ * rpc looks at the packet's payload (not the stream) as Suricata's
+ * detect-rpc: an ONC RPC CALL (RFC 5531) after the 4-byte record mark on
+ * TCP, at the start on UDP.  pcre's captures are noted while the rule's
+ * lists are inspected (kw_gap_pcre_note) and kept only when the whole
+ * rule matches (Suricata's post-match variables); flowvar and pktvar then
+ * match, as in Suricata, when the variable contains the content. */
+
+#define KW_VAR_CONDS_MAX 4
+
+struct kw_gap_rule {
+	bool rpc, rpc_vers, rpc_proc;  /* rpc given; version, procedure checked */
+	uint32_t prog, vers, proc;
+	uint8_t nvc;
+	struct kw_var_cond {
+		uint8_t kind;
+		char name[KW_VAR_NAME_MAX];
+		uint32_t len;
+		uint8_t *pat;
+	} vc[KW_VAR_CONDS_MAX];
+};
+
+struct kw_var {
+	char name[KW_VAR_NAME_MAX];
+	uint16_t len;
+	uint8_t *val;
+};
+
+struct kw_vars {
+	uint64_t pkt;                  /* the packet the packet variables are of */
+	uint8_t n[2];
+	struct kw_var v[2][KW_VARS_MAX]; /* [KW_VAR_FLOW], [KW_VAR_PKT] */
+};
+
+void kw_gap_rule_free(struct kw_gap_rule *g)
+{
+	if (!g)
+		return;
+	for (unsigned i = 0; i < g->nvc; i++)
+		v_free(g->vc[i].pat);
+	v_free(g);
+}
+
+static struct kw_gap_rule *gap_of(struct rule *r, struct parse_ctx *pc)
+{
+	if (!r->gap && !(r->gap = v_calloc(1, sizeof(*r->gap))))
+		snprintf(pc->err, sizeof(pc->err), "out of memory");
+	return r->gap;
+}
+
+bool kw_gap_has_rpc(const struct kw_gap_rule *g) { return g && g->rpc; }
+bool kw_gap_has_vars(const struct kw_gap_rule *g) { return g && g->nvc; }
+
+/* One rpc number: digits, at most 2^32 - 1; "*" (when star) is any. */
+static int rpc_num(const char *s0, bool star, uint32_t *out, bool *any)
+{
+	char tmp[24];
+	if (strlen(s0) >= sizeof(tmp))
+		return -1;
+	str_lcpy(tmp, s0, sizeof(tmp));
+	const char *s = trim(tmp);
+	*any = false;
+	if (star && (!strcmp(s, "*") || !*s)) {
+		*any = true;
+		return 0;
+	}
+	int64_t v;
+	if (strspn(s, "0123456789") != strlen(s) || parse_i64(s, &v) < 0 || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* rpc:PROGRAM[, VERSION|*[, PROCEDURE|*]] */
+int kw_rpc(struct rule *r, const char *arg, struct parse_ctx *pc)
+{
+	if (!arg || !*arg)
+		FAIL("rpc needs a value: PROGRAM[, VERSION|*[, PROCEDURE|*]]");
+	char tmp[96];
+	if (strlen(arg) >= sizeof(tmp))
+		FAIL("rpc: value too long \"%.40s...\"", arg);
+	str_lcpy(tmp, arg, sizeof(tmp));
+	char *part[4] = { tmp, NULL, NULL, NULL };
+	int n = 1;
+	for (char *c = tmp; *c; c++)
+		if (*c == ',') {
+			if (n == 3)
+				FAIL("rpc: more than three values in \"%s\" (PROGRAM, VERSION, PROCEDURE)", arg);
+			*c = '\0';
+			part[n++] = c + 1;
+		}
+	struct kw_gap_rule *g = gap_of(r, pc);
+	if (!g)
+		return -1;
+	if (g->rpc)
+		FAIL("rpc given twice");
+	bool any_v = true, any_p = true, any;
+	if (rpc_num(part[0], false, &g->prog, &any) < 0)
+		FAIL("rpc: bad program number \"%s\" (0 to 4294967295)", trim(part[0]));
+	if (n > 1 && rpc_num(part[1], true, &g->vers, &any_v) < 0)
+		FAIL("rpc: bad version \"%s\" (a number or *)", trim(part[1]));
+	if (n > 2 && rpc_num(part[2], true, &g->proc, &any_p) < 0)
+		FAIL("rpc: bad procedure \"%s\" (a number or *)", trim(part[2]));
+	g->rpc = true;
+	g->rpc_vers = !any_v;
+	g->rpc_proc = !any_p;
+	return 0;
+}
+
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+bool kw_gap_rpc_ok(const struct kw_gap_rule *g, uint8_t proto, const uint8_t *pl, uint32_t len)
+{
+	if (!g || !g->rpc)
+		return true;
+	if (proto == 6) {
+		/* the record mark first */
+		if (len < 4)
+			return false;
+		pl += 4;
+		len -= 4;
+	} else if (proto != 17) {
+		return false;
+	}
+	/* xid, message type, RPC version, program, version, procedure */
+	if (len < 24 || be32_at(pl + 4) != 0 || be32_at(pl + 8) != 2 || be32_at(pl + 12) != g->prog)
+		return false;
+	if (g->rpc_vers && be32_at(pl + 16) != g->vers)
+		return false;
+	return !g->rpc_proc || be32_at(pl + 20) == g->proc;
+}
+
+/* A variable's name: letters, digits, '_' and '.', 1 to KW_VAR_NAME_MAX - 1. */
+static bool var_name_ok(const char *s, size_t n)
+{
+	if (!n || n >= KW_VAR_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static int cap_add(struct pcre_cap *c, uint8_t kind, int group, const char *name, size_t n,
+		   struct parse_ctx *pc)
+{
+	if (!var_name_ok(name, n))
+		FAIL("pcre: bad variable name \"%.*s\" (letters, digits, _ and ., at most %d)",
+		     (int)MIN(n, 64u), name, KW_VAR_NAME_MAX - 1);
+	if (c->n >= KW_PCRE_CAP_MAX)
+		FAIL("pcre: more than %d captures into variables", KW_PCRE_CAP_MAX);
+	struct pcre_cap_item *it = &c->v[c->n++];
+	it->kind = kind;
+	it->group = (uint8_t)group;
+	memcpy(it->name, name, n);
+	it->name[n] = '\0';
+	return 0;
+}
+
+int kw_gap_pcre_cap(pcre2_code *re, const char *list, struct pcre_cap **out,
+		    struct parse_ctx *pc)
+{
+	struct pcre_cap c;
+	memset(&c, 0, sizeof(c));
+	*out = NULL;
+	uint32_t groups = 0, count = 0, esize = 0;
+	PCRE2_SPTR table = NULL;
+	pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+	/* named groups flow_NAME, pkt_NAME, in the order of their numbers */
+	for (int g = 1; g <= (int)groups; g++)
+		for (uint32_t i = 0; table && i < count; i++) {
+			PCRE2_SPTR e = table + (size_t)i * esize;
+			if ((e[0] << 8 | e[1]) != g)
+				continue;
+			const char *nm = (const char *)e + 2;
+			if (!strncmp(nm, "flow_", 5) && cap_add(&c, KW_VAR_FLOW, g, nm + 5, strlen(nm + 5), pc) < 0)
+				return -1;
+			if (!strncmp(nm, "pkt_", 4) && cap_add(&c, KW_VAR_PKT, g, nm + 4, strlen(nm + 4), pc) < 0)
+				return -1;
+		}
+	/* then "pkt:NAME, flow:NAME": the next groups, one each */
+	while (list && *list) {
+		while (isspace((unsigned char)*list) || *list == ',')
+			list++;
+		if (!*list)
+			break;
+		size_t n = strcspn(list, ",");
+		const char *e = list + n;
+		while (n && isspace((unsigned char)list[n - 1]))
+			n--;
+		uint8_t kind;
+		size_t skip;
+		if (n > 5 && !strncmp(list, "flow:", 5)) {
+			kind = KW_VAR_FLOW;
+			skip = 5;
+		} else if (n > 4 && !strncmp(list, "pkt:", 4)) {
+			kind = KW_VAR_PKT;
+			skip = 4;
+		} else {
+			FAIL("pcre: capture target \"%.*s\" is not flow:NAME or pkt:NAME", (int)MIN(n, 64u), list);
+		}
+		if (c.n + 1u > groups)
+			FAIL("pcre: capture target \"%.*s\" has no capture group (the expression has %u)",
+			     (int)MIN(n, 64u), list, groups);
+		if (cap_add(&c, kind, c.n + 1, list + skip, n - skip, pc) < 0)
+			return -1;
+		list = e;
+	}
+	if (!c.n)
+		return 0;
+	if (!(*out = v_malloc(sizeof(c))))
+		FAIL("out of memory");
+	**out = c;
+	return 0;
+}
+
+void kw_gap_pcre_note(const struct pcre_cap *c, const uint8_t *subj, const size_t *ov, int rc,
+		      struct insp *st)
+{
+	for (unsigned i = 0; i < c->n && st->ncap < KW_PCRE_CAP_MAX; i++) {
+		int g = c->v[i].group;
+		/* a group past rc, or unset, took part in no match */
+		if (g >= rc || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
+			continue;
+		struct insp_cap *ic = &st->cap[st->ncap++];
+		size_t n = MIN(ov[2 * g + 1] - ov[2 * g], (size_t)KW_VAR_VALUE_MAX);
+		ic->it = &c->v[i];
+		ic->len = (uint16_t)n;
+		memcpy(ic->v, subj + ov[2 * g], n);
+	}
+}
+
+void kw_vars_free(struct kw_vars *v)
+{
+	if (!v)
+		return;
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < v->n[k]; i++)
+			v_free(v->v[k][i].val);
+	v_free(v);
+}
+
+static void var_set(struct kw_vars *v, int kind, const char *name, const uint8_t *val, uint16_t len)
+{
+	struct kw_var *e = NULL;
+	for (unsigned i = 0; i < v->n[kind] && !e; i++)
+		if (!strcmp(v->v[kind][i].name, name))
+			e = &v->v[kind][i];
+	bool fresh = !e;
+	if (fresh && v->n[kind] >= KW_VARS_MAX)
+		return; /* full: a new name is not kept */
+	uint8_t *nv = v_malloc(len ? len : 1);
+	if (!nv)
+		return; /* the variable keeps what it had */
+	memcpy(nv, val, len);
+	if (fresh) {
+		e = &v->v[kind][v->n[kind]++];
+		memset(e, 0, sizeof(*e));
+		str_lcpy(e->name, name, sizeof(e->name));
+	}
+	v_free(e->val);
+	e->val = nv;
+	e->len = len;
+}
+
+void kw_vars_commit(struct kw_vars **pv, const struct insp *st, uint64_t pkt)
+{
+	if (!st->ncap)
+		return;
+	if (!*pv && !(*pv = v_calloc(1, sizeof(**pv))))
+		return;
+	struct kw_vars *v = *pv;
+	if (v->pkt != pkt) {
+		for (unsigned i = 0; i < v->n[KW_VAR_PKT]; i++)
+			v_free(v->v[KW_VAR_PKT][i].val);
+		v->n[KW_VAR_PKT] = 0;
+		v->pkt = pkt;
+	}
+	for (unsigned i = 0; i < st->ncap; i++)
+		var_set(v, st->cap[i].it->kind, st->cap[i].it->name, st->cap[i].v, st->cap[i].len);
+}
+
+bool kw_vars_get(const struct kw_vars *v, int kind, uint64_t pkt, unsigned i, const char **name,
+		 const uint8_t **val, uint32_t *len)
+{
+	if (!v || kind < 0 || kind > 1 || i >= v->n[kind] || (kind == KW_VAR_PKT && v->pkt != pkt))
+		return false;
+	*name = v->v[kind][i].name;
+	*val = v->v[kind][i].val;
+	*len = v->v[kind][i].len;
+	return true;
+}
+
+bool kw_gap_vars_ok(const struct kw_gap_rule *g, const struct kw_vars *v, uint64_t pkt)
+{
+	for (unsigned i = 0; g && i < g->nvc; i++) {
+		const struct kw_var_cond *c = &g->vc[i];
+		const char *name;
+		const uint8_t *val;
+		uint32_t len;
+		bool found = false;
+		for (unsigned k = 0; !found && kw_vars_get(v, c->kind, pkt, k, &name, &val, &len); k++)
+			if (!strcmp(name, c->name))
+				found = payload_find(val, len, c->pat, c->pat, c->len, false) != NULL;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* flowvar:NAME,"CONTENT" / pktvar:NAME,"CONTENT" */
+static int var_cond(struct rule *r, const char *arg, uint8_t kind, const char *kw,
+		    struct parse_ctx *pc)
+{
+	const char *comma = arg ? strchr(arg, ',') : NULL;
+	if (!comma)
+		FAIL("%s needs a value: NAME,\"CONTENT\"", kw);
+	const char *nm = arg;
+	while (isspace((unsigned char)*nm))
+		nm++;
+	size_t n = (size_t)(comma - nm);
+	while (n && isspace((unsigned char)nm[n - 1]))
+		n--;
+	if (!var_name_ok(nm, n))
+		FAIL("%s: bad variable name \"%.*s\" (letters, digits, _ and ., at most %d)", kw,
+		     (int)MIN(n, 64u), nm, KW_VAR_NAME_MAX - 1);
+	char tmp[512];
+	if (strlen(comma + 1) >= sizeof(tmp))
+		FAIL("%s: content too long", kw);
+	str_lcpy(tmp, comma + 1, sizeof(tmp));
+	char *t = trim(tmp);
+	size_t tl = strlen(t);
+	if (tl < 2 || t[0] != '"' || t[tl - 1] != '"')
+		FAIL("%s: the content must be quoted: NAME,\"CONTENT\"", kw);
+	t[tl - 1] = '\0';
+	uint8_t pat[512];
+	char err[128];
+	int pl = content_decode(t + 1, pat, sizeof(pat), err, sizeof(err));
+	if (pl < 0)
+		FAIL("%s: %s", kw, err);
+	if (pl == 0)
+		FAIL("%s: empty content", kw);
+	struct kw_gap_rule *g = gap_of(r, pc);
+	if (!g)
+		return -1;
+	if (g->nvc >= KW_VAR_CONDS_MAX)
+		FAIL("%s: more than %d flowvar / pktvar conditions", kw, KW_VAR_CONDS_MAX);
+	struct kw_var_cond *c = &g->vc[g->nvc];
+	if (!(c->pat = v_malloc((size_t)pl)))
+		FAIL("out of memory");
+	memcpy(c->pat, pat, (size_t)pl);
+	c->len = (uint32_t)pl;
+	c->kind = kind;
+	memcpy(c->name, nm, n);
+	c->name[n] = '\0';
+	g->nvc++;
+	return 0;
+}
+
+int kw_flowvar(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return var_cond(r, a, KW_VAR_FLOW, "flowvar", pc);
+}
+int kw_pktvar(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	return var_cond(r, a, KW_VAR_PKT, "pktvar", pc);
+}

@@ -23,6 +23,7 @@
 #include "alloc.h"
 #include "util.h"
 #include "app.h"
+#include "kw_gap.h"
 
 #define RULE_MAX_LEN (64 * 1024)
 #define RULE_MAX_OPTS 512
@@ -253,6 +254,7 @@ static void sm_list_free(struct sm_list *l)
 		} else if (s->type == SM_PCRE) {
 			pcre2_code_free(s->u.pcre.re);
 			v_free(s->u.pcre.src);
+			v_free(s->u.pcre.cap);
 		} else if (s->type == SM_DATASET) {
 			v_free(s->u.ds.ctx_key);
 		}
@@ -297,6 +299,7 @@ void rule_free(struct rule *r)
 			v_free(r->ac[i].hl);
 		}
 	v_free(r->ac);
+	kw_gap_rule_free(r->gap);
 	for (int i = 0; i < r->nvars; i++)
 		v_free(r->var_names[i]);
 	v_free(r->var_names);

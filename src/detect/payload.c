@@ -306,8 +306,13 @@ static bool match_pcre(const struct sm_list *l, uint32_t i, int64_t prev, struct
 	while (rc >= 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
 		size_t m0 = ov[0], m1 = ov[1];
+		/* captures into variables: noted now, dropped if the rest fails */
+		uint8_t ncap = st->ncap;
+		if (pc->cap)
+			kw_gap_pcre_note(pc->cap, subj, ov, rc, st);
 		if (match_from(l, i + 1, start + (int64_t)m1, st))
 			return true;
+		st->ncap = ncap;
 		if (!retry || m0 + 1 > slen || st->budget < 16)
 			return false;
 		st->budget -= 16;

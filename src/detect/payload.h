@@ -6,6 +6,7 @@
 #define VIGIL_PAYLOAD_H
 
 #include "rule.h"
+#include "kw_gap.h"
 
 struct xform_scratch;
 
@@ -29,6 +30,14 @@ struct insp {
 	struct { uint16_t i; uint32_t pos; } rep[8];
 	bool tx_here;                /* a transaction progressed on this packet (absent) */
 	bool dns_here;               /* ... a DNS message (absent on a DNS buffer) */
+	/* pcre captures of the rule's path that matches (kw_gap_pcre_note),
+	 * kept in variables when the whole rule matches; reset per rule */
+	uint8_t ncap;
+	struct insp_cap {
+		const struct pcre_cap_item *it;
+		uint16_t len;
+		uint8_t v[KW_VAR_VALUE_MAX];
+	} cap[KW_PCRE_CAP_MAX];
 };
 
 /* Does the list match buf?  budget bounds backtracking. */

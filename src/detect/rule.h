@@ -113,6 +113,7 @@ struct sm_pcre {
 	bool relative, negated;
 	_Atomic bool jit;  /* JIT-compiled, on first use (payload.c pcre_ready) */
 	char *src;
+	struct pcre_cap *cap; /* captures into flow / packet variables (kw_gap.h), or NULL */
 };
 
 enum { BYTE_BE = 0, BYTE_LE = 1 };
@@ -426,6 +427,8 @@ struct rule {
 	int16_t last_pm_where;    /* last_pm's list: a buffer, or BUF_MAX + an xl index */
 	struct sm *last_content;  /* for content modifiers */
 	struct sm *last_pm;       /* last payload match, for relative keywords */
+
+	struct kw_gap_rule *gap;  /* rpc, flowvar, pktvar (kw_gap.c), or NULL */
 };
 
 /* The list of buffer b, or NULL when the parsed rule has none. */

@@ -340,14 +340,66 @@ static void entropy_metadata(struct jbuf *jb, int buf, double val)
 	jb_close(jb);
 }
 
+/* "flowvars":[{"NAME":"VALUE"}], "pktvars":[...]: pcre's captures, as
+ * Suricata's EveAddMetadata writes them (kind 0 flow, 1 packet) */
+static void vars_metadata(struct jbuf *jb, const struct flow *f, int kind)
+{
+	const char *name;
+	const uint8_t *val;
+	uint32_t len;
+	for (unsigned i = 0; detect_var(f, kind, i, &name, &val, &len); i++) {
+		if (!i)
+			jb_open_array(jb, kind ? "pktvars" : "flowvars");
+		jb_open_object(jb, NULL);
+		jb_strn(jb, name, val, len);
+		jb_close(jb);
+	}
+	if (detect_var(f, kind, 0, &name, &val, &len))
+		jb_close(jb);
+}
+
+/* The metadata object: the entropy (buf >= 0), the flow's variables and,
+ * with pkt, the packet's. */
+static void metadata_obj(struct jbuf *jb, int buf, double val, const struct flow *f, bool pkt)
+{
+	const char *n;
+	const uint8_t *v;
+	uint32_t l;
+	bool fv = detect_var(f, 0, 0, &n, &v, &l), pv = pkt && detect_var(f, 1, 0, &n, &v, &l);
+	if (!fv && !pv) {
+		if (buf >= 0)
+			entropy_metadata(jb, buf, val);
+		return;
+	}
+	jb_open_object(jb, "metadata");
+	if (buf >= 0) {
+		const char *name = detect_buffer_name(buf);
+		char key[64], num[40];
+		str_lcpy(key, buf == 0 || !name ? "content" : name, sizeof(key));
+		for (char *c = key; *c; c++)
+			if (*c == '.')
+				*c = '_';
+		snprintf(num, sizeof(num), "%.17g", val);
+		jb_open_object(jb, "entropy");
+		jb_raw(jb, key, num);
+		jb_close(jb);
+	}
+	if (fv)
+		vars_metadata(jb, f, 0);
+	if (pv)
+		vars_metadata(jb, f, 1);
+	jb_close(jb);
+}
+
 /* What a rule left on the flow for its records (Suricata's metadata in
- * every record of a flow): the entropy last computed. */
+ * every record of a flow): the entropy last computed, the flow variables. */
 static void flow_metadata(struct jbuf *jb, const struct flow *f)
 {
-	int eb;
-	double ev;
-	if (detect_flow_entropy(f, &eb, &ev))
-		entropy_metadata(jb, eb, ev);
+	int eb = -1;
+	double ev = 0;
+	if (!detect_flow_entropy(f, &eb, &ev))
+		eb = -1;
+	metadata_obj(jb, eb, ev, f, false);
 }
 
 void eve_flow_record(struct jbuf *jb, const struct flow *f, const struct eve_cfg *ec)
@@ -868,8 +920,7 @@ static void alert_app_tail(struct jbuf *jb, const struct packet *p, const struct
 		jb_strn(jb, "payload_printable", (const uint8_t *)pr, pn);
 		jb_close(jb);
 	}
-	if (a->ent_buf >= 0)
-		entropy_metadata(jb, a->ent_buf, a->ent_val);
+	metadata_obj(jb, a->ent_buf, a->ent_val, p->flow, true);
 }
 
 /* The packet's own part of an alert record: payload and frame. */

@@ -1851,10 +1851,157 @@ static void test_dataset(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* rpc on real portmapper GETPORT CALL bytes (UDP, and TCP after the
+ * record mark), a REPLY, wildcards and bad values; pcre's captures into
+ * flow and packet variables, kept only for the path that matches and
+ * bounded, compared by flowvar / pktvar. */
+static void test_kw_rpc_vars(void **state)
+{
+	(void)state;
+	static const uint8_t call[] = {
+		0x80, 0x00, 0x00, 0x38, /* TCP record mark: last fragment, 56 bytes */
+		0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, /* xid, CALL */
+		0, 0, 0, 2, 0x00, 0x01, 0x86, 0xa0, /* RPC version 2, portmapper 100000 */
+		0, 0, 0, 2, 0, 0, 0, 3,             /* version 2, GETPORT */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* AUTH_NULL cred, verf */
+		0x00, 0x01, 0x86, 0xa3, 0, 0, 0, 3, 0, 0, 0, 17, 0, 0, 0, 0, /* nfs 3 udp */
+	};
+	uint8_t reply[sizeof(call)];
+	memcpy(reply, call, sizeof(call));
+	reply[11] = 1; /* REPLY */
+	static const struct { const char *opt; bool want; } v[] = {
+		{ "rpc:100000;", true }, { "rpc:100000,2;", true }, { "rpc:100000,2,3;", true },
+		{ "rpc:100000,*,3;", true }, { "rpc:100000, *, *;", true }, { "rpc:100000,2,*;", true },
+		{ "rpc:100003;", false }, { "rpc:100000,3;", false }, { "rpc:100000,2,4;", false },
+		{ "rpc:100000,*,4;", false },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)", v[i].opt);
+		struct rule *r = parse(text);
+		if (!r)
+			fail_msg("%s: %s", v[i].opt, pc.err);
+		if (kw_gap_rpc_ok(r->gap, 6, call, sizeof(call)) != v[i].want ||
+		    kw_gap_rpc_ok(r->gap, 17, call + 4, sizeof(call) - 4) != v[i].want)
+			fail_msg("rpc %s: want %d", v[i].opt, v[i].want);
+		/* a REPLY, the UDP message read as TCP, a short one, ICMP */
+		assert_false(kw_gap_rpc_ok(r->gap, 6, reply, sizeof(reply)));
+		assert_false(kw_gap_rpc_ok(r->gap, 17, reply + 4, sizeof(reply) - 4));
+		assert_false(kw_gap_rpc_ok(r->gap, 6, call + 4, sizeof(call) - 4));
+		assert_false(kw_gap_rpc_ok(r->gap, 17, call + 4, 23));
+		assert_false(kw_gap_rpc_ok(r->gap, 1, call + 4, sizeof(call) - 4));
+		rule_free(r);
+	}
+	static const char *const bad[] = {
+		"alert ip any any -> any any (rpc; sid:1;)",
+		"alert ip any any -> any any (rpc:*; sid:1;)",
+		"alert ip any any -> any any (rpc:abc; sid:1;)",
+		"alert ip any any -> any any (rpc:4294967296; sid:1;)",
+		"alert ip any any -> any any (rpc:1,2,3,4; sid:1;)",
+		"alert ip any any -> any any (rpc:1,x; sid:1;)",
+		"alert ip any any -> any any (rpc:1; rpc:2; sid:1;)",
+		"alert ip any any -> any any (flowvar:gid; sid:1;)",
+		"alert ip any any -> any any (flowvar:gid,0; sid:1;)",
+		"alert ip any any -> any any (flowvar:g$d,\"0\"; sid:1;)",
+		"alert ip any any -> any any (pktvar:,\"0\"; sid:1;)",
+		"alert tcp any any -> any any (pcre:\"/(a)/, host:x\"; sid:1;)",
+		"alert tcp any any -> any any (pcre:\"/(a)/, flow:x, pkt:y\"; sid:1;)",
+		"alert tcp any any -> any any (pcre:\"/(?P<flow_a>a)(?P<flow_b>b)(?P<flow_c>c)(?P<flow_d>d)"
+		"(?P<flow_e>e)(?P<flow_f>f)(?P<flow_g>g)(?P<flow_h>h)(?P<flow_i>i)/\"; sid:1;)",
+	};
+	REFUSED(bad);
+
+	/* captures: list form and named groups, and the path that matched */
+	struct rule *r = parse("alert tcp any any -> any any (pcre:\"/uid=(\\d+)\\(([^)]+)\\)/, pkt:uid, "
+			       "flow:user\"; pcre:\"/^ gid=(?P<flow_gid>\\d+)/R\"; sid:1;)");
+	assert_non_null(r);
+	const char *data = "uid=7(bob) x uid=0(root) gid=0(root)";
+	struct insp st = { 0 };
+	st.md = pcre2_match_data_create(32, NULL);
+	st.buf = (const uint8_t *)data;
+	st.len = (uint32_t)strlen(data);
+	st.budget = 3000;
+	assert_true(payload_inspect(rule_list(r, BUF_PAYLOAD), &st));
+	/* the first uid's captures were dropped: gid= does not follow them */
+	assert_int_equal(st.ncap, 3);
+	struct kw_vars *vars = NULL;
+	kw_vars_commit(&vars, &st, 5);
+	const char *name;
+	const uint8_t *val;
+	uint32_t len;
+	assert_true(kw_vars_get(vars, KW_VAR_PKT, 5, 0, &name, &val, &len));
+	assert_string_equal(name, "uid");
+	assert_int_equal(len, 1);
+	assert_memory_equal(val, "0", 1);
+	assert_false(kw_vars_get(vars, KW_VAR_PKT, 6, 0, &name, &val, &len)); /* another packet's */
+	assert_true(kw_vars_get(vars, KW_VAR_FLOW, 6, 0, &name, &val, &len));
+	assert_string_equal(name, "user");
+	assert_memory_equal(val, "root", 4);
+	assert_true(kw_vars_get(vars, KW_VAR_FLOW, 6, 1, &name, &val, &len));
+	assert_string_equal(name, "gid");
+	assert_false(kw_vars_get(vars, KW_VAR_FLOW, 6, 2, &name, &val, &len));
+	rule_free(r);
+
+	/* flowvar / pktvar: the variable contains the content (Suricata's search) */
+	static const struct { const char *opt; uint64_t pkt; bool want; } c[] = {
+		{ "flowvar:user,\"root\";", 9, true }, { "flowvar:user,\"oo\";", 9, true },
+		{ "flowvar:user,\"|72 6f|\";", 9, true }, { "flowvar:user,\"bob\";", 9, false },
+		{ "flowvar:nouser,\"root\";", 9, false }, { "flowvar:uid,\"0\";", 5, false },
+		{ "pktvar:uid,\"0\";", 5, true }, { "pktvar:uid,\"0\";", 6, false },
+		{ "pktvar:uid,\"1\";", 5, false }, { "flowvar:gid,\"0\"; flowvar:user,\"root\";", 9, true },
+		{ "flowvar:gid,\"0\"; pktvar:uid,\"0\";", 9, false },
+	};
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "alert ip any any -> any any (%s sid:1;)", c[i].opt);
+		struct rule *q = parse(text);
+		if (!q)
+			fail_msg("%s: %s", c[i].opt, pc.err);
+		if (kw_gap_vars_ok(q->gap, vars, c[i].pkt) != c[i].want)
+			fail_msg("%s at %llu: want %d", c[i].opt, (unsigned long long)c[i].pkt, c[i].want);
+		rule_free(q);
+	}
+
+	/* limits: KW_VARS_MAX names a flow, KW_VAR_VALUE_MAX bytes a value */
+	r = parse("alert tcp any any -> any any (pcre:\"/(\\w+)=(x*)/, flow:n, flow:v\"; sid:1;)");
+	assert_non_null(r);
+	char big[600];
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "long=", 5);
+	st.buf = (const uint8_t *)big;
+	st.len = sizeof(big);
+	st.ncap = 0;
+	assert_true(payload_inspect(rule_list(r, BUF_PAYLOAD), &st));
+	kw_vars_commit(&vars, &st, 9);
+	assert_true(kw_vars_get(vars, KW_VAR_FLOW, 9, 3, &name, &val, &len));
+	assert_string_equal(name, "v");
+	assert_int_equal(len, KW_VAR_VALUE_MAX);
+	rule_free(r);
+	for (int k = 0; k < 12; k++) {
+		char text[160];
+		snprintf(text, sizeof(text), "alert tcp any any -> any any (pcre:\"/(a)/, flow:n%d\"; sid:1;)", k);
+		r = parse(text);
+		assert_non_null(r);
+		st.buf = (const uint8_t *)"a";
+		st.len = 1;
+		st.ncap = 0;
+		assert_true(payload_inspect(rule_list(r, BUF_PAYLOAD), &st));
+		kw_vars_commit(&vars, &st, 9);
+		rule_free(r);
+	}
+	unsigned n = 0;
+	while (kw_vars_get(vars, KW_VAR_FLOW, 9, n, &name, &val, &len))
+		n++;
+	assert_int_equal(n, KW_VARS_MAX);
+	kw_vars_free(vars);
+	pcre2_match_data_free(st.md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_header_and_meta),
+		cmocka_unit_test(test_kw_rpc_vars),
 		cmocka_unit_test(test_parse_errors_and_unsupported),
 		cmocka_unit_test(test_content_modifiers),
 		cmocka_unit_test(test_pcre_and_bytes),
