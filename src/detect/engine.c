@@ -1777,10 +1777,31 @@ void detect_engine_report(const struct detect_engine *de, FILE *f)
 	v_free(s);
 }
 
+/* Suricata 8.0's keywords and their user-guide pages (rules/PAGE.rst),
+ * from detect/suricata8-keywords.txt (src/CMakeLists.txt) */
+static const struct { const char *kw, *page; } kw_doc[] = {
+#include "kwdoc.inc"
+};
+
+static const char *kw_doc_page(const char *kw)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kw_doc); i++)
+		if (!strcmp(kw_doc[i].kw, kw))
+			return kw_doc[i].page;
+	return NULL;
+}
+
 void detect_list_keywords(FILE *f)
 {
-	for (size_t i = 0; i < kw_count; i++)
-		fprintf(f, "%-18s %s\n", kw_table[i].name, kw_table[i].help);
+	/* name, help, and Suricata's page for it (none: vigil's own, or an
+	 * older name Suricata documents under another) */
+	for (size_t i = 0; i < kw_count; i++) {
+		const char *page = kw_doc_page(kw_table[i].name);
+		fprintf(f, "%-18s %s", kw_table[i].name, kw_table[i].help);
+		if (page)
+			fprintf(f, " [Suricata: rules/%s]", page);
+		fprintf(f, "\n");
+	}
 	fprintf(f, "\nbuffers (sticky):\n");
 	for (int b = 0; b < BUF_MAX; b++)
 		fprintf(f, "%-18s\n", buffer_names[b]);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """keywords_gap.py VIGIL [DATA]: the gap between Suricata 8.0's rule
-keywords (tests/rules/suricata8-keywords.txt) and vigil's keyword table.
+keywords (src/detect/suricata8-keywords.txt) and vigil's keyword table.
 
 Fails when a keyword of the list is neither in `vigil --list-keywords` nor
 marked "na" (does not apply) or "todo" (a known gap) with a reason, and when
@@ -16,11 +16,11 @@ import sys
 def vigil_keywords(vigil):
     out = subprocess.run([vigil, "--list-keywords"], check=True, capture_output=True,
                          text=True).stdout
-    names = set()
+    names = {}
     for line in out.splitlines():
         if not line.strip():
             break  # the keyword table ends at the first blank line
-        names.add(line.split()[0])
+        names[line.split()[0]] = line
     return names
 
 
@@ -51,13 +51,16 @@ def main():
     if len(sys.argv) < 2:
         sys.exit("usage: keywords_gap.py VIGIL [DATA]")
     data = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "suricata8-keywords.txt")
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "detect",
+        "suricata8-keywords.txt")
     have = vigil_keywords(sys.argv[1])
     rows, errors = read_list(data)
     inv, na, todo = 0, collections.Counter(), collections.Counter()
     for kw, page, status, reason in rows:
         if kw in have:
             inv += 1
+            if not status and not have[kw].endswith(f" [Suricata: rules/{page}]"):
+                errors.append(f"{kw}: --list-keywords does not name its page rules/{page}")
             if status:
                 errors.append(f"{kw}: marked {status} ({reason}) but vigil has it: drop the mark")
         elif status == "na":
