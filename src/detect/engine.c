@@ -40,6 +40,7 @@
 #include "xform.h"
 #include "xbits.h"
 #include "util.h"
+#include "tlsstore.h"
 
 const char *const action_names[] = { "alert", "pass", "drop", "reject", "config" };
 
@@ -3816,6 +3817,20 @@ static bool frag_rule(const struct rule *r)
 	return r->has_fragbits || (r->hdr_mask & 1u << HC_FRAGOFF);
 }
 
+/* tls_store (tlsstore.c): the flow asked on this packet (want), or asked
+ * before and its chain may have come on this one.  The tls_info is the
+ * flow's, which the worker owns; only its store mark changes. */
+static void tls_store_pkt(const struct app_tx *tx, const struct packet *p, bool want)
+{
+	struct tlsstore_pkt tp = { p->ts, p->pcap_cnt, p->ip_ver, p->proto, p->src, p->dst,
+				   p->sp, p->dp, p->dir & 1 };
+	struct tls_info *t = (struct tls_info *)tx->tls;
+	if (want)
+		tlsstore_want(t, &tp);
+	else
+		tlsstore_pending(t, &tp);
+}
+
 /* One pass of a packet's detection.  sel: the HTTP/2 stream (app_tx.h2
  * index) whose buffers the app-layer rules see, -1 all; h2_only: only
  * the app-layer rules of the flow's protocol run (a second stream of the
@@ -4094,6 +4109,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				res->flow_drop = true;
 			if (r->filestore)
 				res->filestore = true;
+			if (r->tls_store && tx && tx->tls)
+				tls_store_pkt(tx, p, true);
 			struct detect_alert *al = r->noalert ? NULL : alert_slot(res, r);
 			if (!al)
 				continue;
@@ -4156,6 +4173,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 		   const struct app_tx *tx, struct detect_result *res)
 {
+	if (tx && tx->tls && tx->tls->store == 1)
+		tls_store_pkt(tx, p, false);
 	res->cnt = res->overflow = 0;
 	res->verdict = VERDICT_NONE;
 	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;

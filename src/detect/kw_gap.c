@@ -424,3 +424,19 @@ int kw_sdp_media_media(struct rule *r, const char *a, struct parse_ctx *pc) { re
 int kw_sdp_media_media_info(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_MEDIA_INFO, ALP_SIP, a, pc); }
 int kw_sdp_media_connection_data(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_CONNECTION_DATA, ALP_SIP, a, pc); }
 int kw_sdp_media_encryption_key(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_SDP_MEDIA_ENCRYPTION_KEY, ALP_SIP, a, pc); }
+
+/* ---- kwrest2: tls_store ---- */
+
+/* tls_store (tls.store): a match writes the flow's server certificate
+ * chain to the certificate store (tlsstore.c, tls-store.enabled), once
+ * per flow; the rule is a TLS rule.  It takes no value. */
+int kw_tls_store(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (a && *a)
+		FAIL("tls_store takes no value (got \"%s\")", a);
+	if (r->alproto && r->alproto != ALP_TLS)
+		FAIL("tls_store: a TLS keyword in a rule of another protocol");
+	r->alproto = ALP_TLS;
+	r->tls_store = true;
+	return 0;
+}

@@ -59,4 +59,7 @@ bool kw_gap_cert_time(const char *s, int64_t *out);
 struct app_cond;
 bool kw_gap_tls_validity_ok(const struct app_cond *c, const struct tls_info *t, int64_t now);
 
+/* kwrest2 */
+int kw_tls_store(struct rule *r, const char *a, struct parse_ctx *pc);
+
 #endif
