@@ -3116,6 +3116,11 @@ static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int se
 		add_inst(&bi[BUF_JA3_STRING], qi->ja3, qi->ja3_len);
 		for (unsigned i = 0; i < qi->nalpn; i++)
 			add_inst(&bi[BUF_TLS_ALPN], qi->alpn[i], qi->alpn_len[i]);
+		add_inst(&bi[BUF_QUIC_UA], qi->ua, qi->ua_len);
+		for (unsigned i = 0; i < qi->ncyu; i++) {
+			add_inst(&bi[BUF_QUIC_CYU_HASH], qi->cyu[i].hash, 32);
+			add_inst(&bi[BUF_QUIC_CYU_STRING], qi->cyu[i].str, qi->cyu[i].len);
+		}
 	}
 }
 

@@ -440,3 +440,9 @@ int kw_tls_store(struct rule *r, const char *a, struct parse_ctx *pc)
 	r->tls_store = true;
 	return 0;
 }
+
+/* quic.ua, quic.cyu.hash, quic.cyu.string: a Google QUIC packet's
+ * handshake message (quic.c gquic_message) */
+int kw_quic_ua(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_QUIC_UA, ALP_QUIC, a, pc); }
+int kw_quic_cyu_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_QUIC_CYU_HASH, ALP_QUIC, a, pc); }
+int kw_quic_cyu_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_QUIC_CYU_STRING, ALP_QUIC, a, pc); }

@@ -61,5 +61,8 @@ bool kw_gap_tls_validity_ok(const struct app_cond *c, const struct tls_info *t, 
 
 /* kwrest2 */
 int kw_tls_store(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_quic_ua(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_quic_cyu_hash(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_quic_cyu_string(struct rule *r, const char *a, struct parse_ctx *pc);
 
 #endif
