@@ -207,7 +207,7 @@ struct tls_info {
 	uint8_t ncerts;
 	uint16_t chain_len;       /* certificates in the message (ncerts kept of them) */
 	bool logged;
-	uint8_t store;            /* tls_store (tlsstore.c): 1 asked, 2 written */
+	uint8_t store;            /* tls_store (tlsstore.c): TLSSTORE_* marks */
 };
 
 /* SSH (ssh.c) */

@@ -199,7 +199,7 @@ static char *pem_of(const struct tls_info *t, size_t *len)
 
 static void write_chain(struct tls_info *t, const struct tlsstore_pkt *p)
 {
-	t->store = 2;
+	t->store = TLSSTORE_DONE;
 	size_t pl = 0;
 	char *pem = pem_of(t, &pl);
 	if (!pem)
@@ -248,15 +248,22 @@ static void write_chain(struct tls_info *t, const struct tlsstore_pkt *p)
 
 void tlsstore_want(struct tls_info *t, const struct tlsstore_pkt *p)
 {
-	if (!on || t->store == 2)
+	if (!on || (t->store & TLSSTORE_DONE))
 		return;
-	t->store = 1;
+	if (p->pseudo) {
+		t->store = TLSSTORE_ASKED | (p->dir ? TLSSTORE_WAIT1 : TLSSTORE_WAIT0);
+		return;
+	}
+	t->store = TLSSTORE_ASKED;
 	if (t->chain && t->ncerts)
 		write_chain(t, p);
 }
 
 void tlsstore_pending(struct tls_info *t, const struct tlsstore_pkt *p)
 {
-	if (on && t->store == 1 && t->chain && t->ncerts)
+	if (!on || t->store & TLSSTORE_DONE || !(t->store & TLSSTORE_ASKED) || p->pseudo ||
+	    (t->store & TLSSTORE_WAIT0 && p->dir != 0) || (t->store & TLSSTORE_WAIT1 && p->dir != 1))
+		return;
+	if (t->chain && t->ncerts)
 		write_chain(t, p);
 }

@@ -25,10 +25,18 @@ struct tlsstore_pkt {
 	const uint8_t *src, *dst; /* the packet's addresses (16 bytes, IPv4 in 4) */
 	uint16_t sp, dp;
 	int dir;                  /* 0: to server; SRC is the client either way */
+	bool pseudo;              /* IDS mode's pseudo-packet of acknowledged data */
 };
 
+/* tls_info.store: asked, written, and (asked on a pseudo-packet) the
+ * direction whose next wire packet writes the chain, as its alert is */
+enum { TLSSTORE_ASKED = 1, TLSSTORE_DONE = 2, TLSSTORE_WAIT0 = 4, TLSSTORE_WAIT1 = 8 };
+
 /* A tls_store rule matched the flow of t: its chain is written now if it
- * is there, else when it comes (tlsstore_pending); once per flow. */
+ * is there, else when it comes (tlsstore_pending); once per flow.  A
+ * match on IDS mode's pseudo-packet of acknowledged data writes on its
+ * direction's next wire packet, where the alert is written (Suricata's
+ * file names carry that packet's time). */
 void tlsstore_want(struct tls_info *t, const struct tlsstore_pkt *p);
 /* The same for a flow that asked before its chain came; nothing if it did
  * not ask. */

@@ -3825,11 +3825,11 @@ static bool frag_rule(const struct rule *r)
 /* tls_store (tlsstore.c): the flow asked on this packet (want), or asked
  * before and its chain may have come on this one.  The tls_info is the
  * flow's, which the worker owns; only its store mark changes. */
-static void tls_store_pkt(const struct app_tx *tx, const struct packet *p, bool want)
+static void tls_store_pkt(const struct tls_info *ti, const struct packet *p, bool want)
 {
 	struct tlsstore_pkt tp = { p->ts, p->pcap_cnt, p->ip_ver, p->proto, p->src, p->dst,
-				   p->sp, p->dp, p->dir & 1 };
-	struct tls_info *t = (struct tls_info *)tx->tls;
+				   p->sp, p->dp, p->dir & 1, (p->flags & PKT_PSEUDO) != 0 };
+	struct tls_info *t = (struct tls_info *)ti;
 	if (want)
 		tlsstore_want(t, &tp);
 	else
@@ -4115,7 +4115,7 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 			if (r->filestore)
 				res->filestore = true;
 			if (r->tls_store && tx && tx->tls)
-				tls_store_pkt(tx, p, true);
+				tls_store_pkt(tx->tls, p, true);
 			struct detect_alert *al = r->noalert ? NULL : alert_slot(res, r);
 			if (!al)
 				continue;
@@ -4178,8 +4178,12 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 		   const struct app_tx *tx, struct detect_result *res)
 {
-	if (tx && tx->tls && tx->tls->store == 1)
-		tls_store_pkt(tx, p, false);
+	/* (the flow's TLS state also on a packet that parsed nothing) */
+	const struct tls_info *ti = tx && tx->tls ? tx->tls : NULL;
+	if (!ti && p->flow && tlsstore_enabled() && p->flow->alproto == ALP_TLS)
+		ti = app_tls_peek(p->flow);
+	if (ti && ti->store && !(ti->store & TLSSTORE_DONE))
+		tls_store_pkt(ti, p, false);
 	res->cnt = res->overflow = 0;
 	res->verdict = VERDICT_NONE;
 	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;

@@ -75,6 +75,24 @@ def main():
               'DST PORT:          443\n' in meta and 'PROTO:             6\n' in meta and
               re.search(r'^TIME:              03/06/2015-\d\d:12:2\d\.\d{6}$', meta, re.M))
 
+    # 1b. the file's time is the packet's that writes the alert (IDS mode:
+    # the server's direction's next packet after the acknowledged
+    # Certificate), as Suricata names it (suricata-verify tls-store-02)
+    pc2 = os.path.join(corp, 'tls', 'tls-store-02', 'tls-client-auth.pcap')
+    if os.path.exists(pc2):
+        d = os.path.join(tmp, 'a2')
+        run(vigil, pc2, d, 'alert tls any any -> any any (tls.cert_subject; '
+            'content:"O=TLSClientAuthSampleServer"; tls.store; sid:1; rev:1;)')
+        cd = os.path.join(d, 'certs')
+        names = sorted(os.listdir(cd)) if os.path.isdir(cd) else []
+        check('tls-store-02: 1523912382.235074-1.pem and .meta %r' % names,
+              names == ['1523912382.235074-1.meta', '1523912382.235074-1.pem'])
+        if names:
+            meta = open(os.path.join(cd, names[0])).read()
+            check('tls-store-02: PCAP PKT NUM 10, IPv6 ::1, client port 58606 as SRC',
+                  'PCAP PKT NUM:      10\n' in meta and 'SRC IP:            ::1\n' in meta and
+                  'SRC PORT:          58606\n' in meta and 'DST PORT:          8081\n' in meta)
+
     # 2. no match, no file
     d = os.path.join(tmp, 'b')
     run(vigil, pcap, d, 'alert tls any any -> any any (tls.cert_issuer; content:"O=Nobody"; '
