@@ -166,7 +166,7 @@ int app_event_lookup(const char *name);
 #define TLS_MAX_ALPN 8
 #define TLS_MAX_SAN 16
 #define QUIC_MAX_CYU 2
-#define QUIC_CYU_LEN 1024
+#define QUIC_CYU_LEN 512
 
 /* TLS handshake messages seen (ssl_state, and what changed on a packet) */
 enum { TLS_ST_CLIENT_HELLO = 1, TLS_ST_SERVER_HELLO = 2, TLS_ST_CLIENT_KEYX = 4,

@@ -5727,6 +5727,24 @@ static void test_gquic(void **state)
 	assert_int_equal(q->ua_len, strlen(ua));
 	assert_memory_equal(q->ua, ua, strlen(ua));
 	assert_int_equal(q->sni_len, 14);
+
+	/* 130 tags: a CYU string past QUIC_CYU_LEN is not made (nor cut) */
+	const char *tl[130];
+	const uint8_t *vl[130];
+	uint32_t ll[130];
+	for (int i = 0; i < 130; i++) {
+		tl[i] = "AEAD";
+		vl[i] = z;
+		ll[i] = 0;
+	}
+	memset(pkt + sizeof(h46), 0, sizeof(pkt) - sizeof(h46));
+	ml = gquic_chlo(pkt + sizeof(h46) + 2, tl, vl, ll, 130);
+	pkt[sizeof(h46)] = (uint8_t)(ml >> 8);
+	pkt[sizeof(h46) + 1] = (uint8_t)ml;
+	udp_send(&a, &f2, 0, 443, pkt, 1350, &s);
+	assert_true(a.tx.quic_log);
+	assert_int_equal(a.tx.quic->ncyu, 0);
+	assert_int_equal(a.tx.quic->ua_len, 0);
 	app_flow_free_ctx(&a, &f);
 	app_flow_free_ctx(&a, &f2);
 	assert_int_equal(a.mc.used, 0);
