@@ -165,6 +165,8 @@ int app_event_lookup(const char *name);
 #define TLS_MAX_CERTS 8
 #define TLS_MAX_ALPN 8
 #define TLS_MAX_SAN 16
+#define QUIC_MAX_CYU 2
+#define QUIC_CYU_LEN 512
 
 /* TLS handshake messages seen (ssl_state, and what changed on a packet) */
 enum { TLS_ST_CLIENT_HELLO = 1, TLS_ST_SERVER_HELLO = 2, TLS_ST_CLIENT_KEYX = 4,
@@ -205,6 +207,7 @@ struct tls_info {
 	uint8_t ncerts;
 	uint16_t chain_len;       /* certificates in the message (ncerts kept of them) */
 	bool logged;
+	uint8_t store;            /* tls_store (tlsstore.c): TLSSTORE_* marks */
 };
 
 /* SSH (ssh.c) */
@@ -235,6 +238,18 @@ struct quic_info {
 	uint8_t next;
 	uint16_t ext[32];         /* the ClientHello's extension types, in order */
 	bool hello;
+	/* Google QUIC (Q043-Q046): a long-header packet's handshake message
+	 * tags: the UAID tag's value (quic.ua) and, per tagged STREAM frame,
+	 * the CYU fingerprint (quic.cyu.*); the SNI tag goes to sni */
+	bool gquic;
+	char ua[256];
+	uint16_t ua_len;
+	uint8_t ncyu;
+	struct quic_cyu {
+		char hash[33];
+		char str[QUIC_CYU_LEN];   /* "46,PAD-SNI-STK-VER-..." */
+		uint16_t len;
+	} cyu[QUIC_MAX_CYU];
 };
 /* "server_name", "alpn", ... or NULL for a type without a name here */
 const char *tls_ext_name(uint16_t type);

@@ -54,8 +54,193 @@ static uint64_t varint(struct cursor *c)
 	return v;
 }
 
+/* ---- Google QUIC (Q043-Q046) ----
+ *
+ * gQUIC's client hello is not TLS: its handshake messages are tag-value
+ * maps (a message tag such as CHLO, a count, then count (tag, end offset)
+ * pairs and the values) carried in STREAM frames of unencrypted Initials.
+ * As Suricata reads them: the long header (Q043-Q045: type 0x7f in the
+ * low bits is an Initial; Q046: IETF's type bits), the CIDs' lengths in
+ * one byte (each nibble + 3, 0 for none), an Initial's packet number (4)
+ * and message authentication hash (12); then the frames.  A message is
+ * read only if every tag is one of the known ones and the end offsets
+ * rise to exactly the values' end; its SNI and UAID tags give quic.sni
+ * and quic.ua, its tag list the CYU fingerprint: "VV,TAG-TAG-..." (VV 43,
+ * 44, 44 for Q045, 46) and its MD5 (Salesforce's gQUIC fingerprint).
+ */
+#define GQUIC_Q043 0x51303433u
+#define GQUIC_Q045 0x51303435u
+#define GQUIC_Q046 0x51303436u
+
+static bool gquic_version(uint32_t v)
+{
+	return v >= GQUIC_Q043 && v <= GQUIC_Q046;
+}
+
+static const struct {
+	uint32_t tag;
+	const char *name;
+} gquic_tags[] = {
+	{ 0x41454144, "AEAD" }, { 0x43435254, "CCRT" }, { 0x43435300, "CCS" },
+	{ 0x43455456, "CETV" }, { 0x43464357, "CFCW" }, { 0x43484c4f, "CHLO" },
+	{ 0x434f5054, "COPT" }, { 0x43534354, "CSCT" }, { 0x4354494d, "CTIM" },
+	{ 0x4943534c, "ICSL" }, { 0x49525454, "IRTT" }, { 0x4b455853, "KEXS" },
+	{ 0x4d494453, "MIDS" }, { 0x4d535043, "MSPC" }, { 0x4e4f4e43, "NONC" },
+	{ 0x4e4f4e50, "NONP" }, { 0x50414400, "PAD" },  { 0x50444d44, "PDMD" },
+	{ 0x50554253, "PUBS" }, { 0x53434944, "SCID" }, { 0x53434c53, "SCLS" },
+	{ 0x53464357, "SFCW" }, { 0x534d484c, "SMHL" }, { 0x534e4900, "SNI" },
+	{ 0x534e4f00, "SNO" },  { 0x53544b00, "STK" },  { 0x54434944, "TCID" },
+	{ 0x55414944, "UAID" }, { 0x56455200, "VER" },  { 0x584c4354, "XLCT" },
+};
+
+static const char *gquic_tag_name(uint32_t t)
+{
+	for (size_t i = 0; i < sizeof(gquic_tags) / sizeof(gquic_tags[0]); i++)
+		if (gquic_tags[i].tag == t)
+			return gquic_tags[i].name;
+	return NULL;
+}
+
+/* Where an Initial's frames start (after its header), or 0 if d/n is not
+ * a gQUIC Initial of version v. */
+static uint32_t gquic_initial(const uint8_t *d, uint32_t n, uint32_t v)
+{
+	if (n < 6 || !(d[0] & 0x80) || !gquic_version(v))
+		return 0;
+	bool initial = v == GQUIC_Q046 ? ((d[0] >> 4) & 3) == 0 : (d[0] & 0x7f) == 0x7f;
+	unsigned dl = d[5] >> 4, sl = d[5] & 15;
+	uint32_t off = 6 + (dl ? dl + 3 : 0) + (sl ? sl + 3 : 0) + 4 + 12;
+	return initial && off <= n ? off : 0;
+}
+
+/* A handshake message taking all of d/n: its SNI, UAID and CYU. */
+static void gquic_message(struct quic_info *qi, uint32_t ver, const uint8_t *d, uint32_t n)
+{
+	struct cursor c;
+	cur_init(&c, d, n);
+	uint32_t mtag = cur_be32(&c);
+	uint16_t cnt = cur_le16(&c);
+	cur_skip(&c, 2);
+	const uint8_t *ents = cur_bytes(&c, (size_t)cnt * 8);
+	if (c.err || !ents || !gquic_tag_name(mtag))
+		return;
+	const uint8_t *vals = c.p;
+	size_t vl = cur_left(&c);
+	uint32_t prev = 0;
+	for (unsigned i = 0; i < cnt; i++) {
+		const uint8_t *e = ents + 8 * i;
+		uint32_t tag = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3];
+		uint32_t end = (uint32_t)e[7] << 24 | (uint32_t)e[6] << 16 | (uint32_t)e[5] << 8 | e[4];
+		if (!gquic_tag_name(tag) || end < prev || end > vl)
+			return;
+		prev = end;
+	}
+	if (prev != vl)
+		return; /* the values must end where the message does */
+	struct quic_cyu *cy = qi->ncyu < QUIC_MAX_CYU ? &qi->cyu[qi->ncyu] : NULL;
+	size_t o = 0;
+	if (cy)
+		o = (size_t)snprintf(cy->str, sizeof(cy->str), "%s,",
+				     ver == GQUIC_Q043 ? "43" : ver == GQUIC_Q046 ? "46" : "44");
+	prev = 0;
+	for (unsigned i = 0; i < cnt; i++) {
+		const uint8_t *e = ents + 8 * i;
+		uint32_t tag = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 | (uint32_t)e[2] << 8 | e[3];
+		uint32_t end = (uint32_t)e[7] << 24 | (uint32_t)e[6] << 16 | (uint32_t)e[5] << 8 | e[4];
+		const uint8_t *v = vals + prev;
+		uint32_t l = end - prev;
+		prev = end;
+		if (tag == 0x534e4900 && !qi->sni_len) {
+			qi->sni_len = (uint16_t)(l < sizeof(qi->sni) - 1 ? l : sizeof(qi->sni) - 1);
+			memcpy(qi->sni, v, qi->sni_len);
+		} else if (tag == 0x55414944 && !qi->ua_len) {
+			qi->ua_len = (uint16_t)(l < sizeof(qi->ua) - 1 ? l : sizeof(qi->ua) - 1);
+			memcpy(qi->ua, v, qi->ua_len);
+		}
+		const char *nm = gquic_tag_name(tag);
+		size_t nl = strlen(nm);
+		if (cy && o + nl + 2 > sizeof(cy->str))
+			cy = NULL; /* a longer list than any client sends: no CYU */
+		if (cy) {
+			if (i)
+				cy->str[o++] = '-';
+			memcpy(cy->str + o, nm, nl);
+			o += nl;
+		}
+	}
+	if (cy) {
+		cy->str[o] = '\0';
+		cy->len = (uint16_t)o;
+		hex_md5(cy->str, o, cy->hash);
+		qi->ncyu++;
+	}
+}
+
+/* A gQUIC long-header packet: a record of its version and, for an
+ * Initial, what its frames' messages say (as Suricata's transaction per
+ * long-header packet). */
+static void gquic_packet(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d,
+			 uint32_t n, uint32_t version)
+{
+	struct quic_info *qi = &q->info;
+	qi->version = version;
+	qi->gquic = true;
+	qi->server = dir == 1;
+	qi->sni_len = qi->ja3_len = qi->ua_len = 0;
+	qi->ja3[0] = qi->ja3_hash[0] = qi->ja4[0] = '\0';
+	qi->nalpn = qi->next = qi->ncyu = 0;
+	qi->hello = true;
+	a->tx.quic_log = true;
+	uint32_t off = gquic_initial(d, n, version);
+	if (!off)
+		return;
+	struct cursor c;
+	cur_init(&c, d + off, n - off);
+	while (cur_left(&c) && !c.err) {
+		uint8_t ft = cur_u8(&c);
+		if (ft & 0x80) { /* STREAM: 1fdooo ss */
+			cur_skip(&c, (ft & 3) + 1u);
+			unsigned ol = (ft >> 2) & 7;
+			cur_skip(&c, ol ? ol + 1 : 0);
+			size_t dl = (ft & 0x20) ? cur_be16(&c) : cur_left(&c);
+			const uint8_t *data = cur_bytes(&c, dl);
+			if (!data)
+				break;
+			gquic_message(qi, version, data, (uint32_t)dl);
+		} else if (ft == 0x00) { /* PADDING */
+			while (cur_left(&c) && cur_peek_u8(&c, 0) == 0)
+				cur_skip(&c, 1);
+		} else if (ft == 0x01) { /* PING */
+			continue;
+		} else if (ft == 0x02) { /* ACK */
+			varint(&c);
+			varint(&c);
+			uint64_t ranges = varint(&c);
+			varint(&c);
+			for (uint64_t i = 0; i < ranges && !c.err; i++) {
+				varint(&c);
+				varint(&c);
+			}
+		} else if (ft == 0x08) { /* a crypto stream */
+			varint(&c);
+			uint64_t l = varint(&c);
+			const uint8_t *data = l <= cur_left(&c) ? cur_bytes(&c, (size_t)l) : NULL;
+			if (!data)
+				break;
+			gquic_message(qi, version, data, (uint32_t)l);
+		} else {
+			break;
+		}
+	}
+}
+
 bool quic_probe(const uint8_t *d, uint32_t n)
 {
+	if (n >= 6 && (d[0] & 0x80)) { /* a gQUIC client Initial */
+		uint32_t g = (uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4];
+		if (gquic_initial(d, n, g))
+			return true;
+	}
 	if (n < 1200 || (d[0] & 0xc0) != 0xc0)
 		return false; /* client Initials are padded to 1200 bytes */
 	uint32_t v = (uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4];
@@ -263,6 +448,10 @@ void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d
 		memcpy(a->tx.quic_version, d + 1, 4);
 	}
 	uint32_t version = (uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4];
+	if (gquic_version(version)) {
+		gquic_packet(a, q, dir, d, n, version);
+		return;
+	}
 	unsigned type = (d[0] >> 4) & 3;
 	if (!salt_of(version) || type != (version == QUIC_V2 ? 1u : 0u) || d[5] > 20 ||
 	    6u + d[5] > n)
@@ -346,7 +535,10 @@ void quic_state_free(struct app_ctx *a, struct quic_state *q)
 void quic_log_fields(struct jbuf *jb, const struct quic_info *qi)
 {
 	char v[16];
-	if (qi->version == 1)
+	if (qi->gquic && gquic_version(qi->version))
+		snprintf(v, sizeof(v), "Q%03u", (qi->version >> 16 & 15) * 100 +
+						(qi->version >> 8 & 15) * 10 + (qi->version & 15));
+	else if (qi->version == 1)
 		snprintf(v, sizeof(v), "1");
 	else if ((qi->version >> 8) == 0xff0000)
 		snprintf(v, sizeof(v), "h3-%u", qi->version & 0xff);
@@ -355,6 +547,20 @@ void quic_log_fields(struct jbuf *jb, const struct quic_info *qi)
 	jb_str(jb, "version", v);
 	if (qi->sni_len)
 		jb_strn(jb, "sni", (const uint8_t *)qi->sni, qi->sni_len);
+	if (qi->ua_len)
+		jb_strn(jb, "ua", (const uint8_t *)qi->ua, qi->ua_len);
+	if (qi->ncyu) {
+		jb_open_array(jb, "cyu");
+		for (unsigned i = 0; i < qi->ncyu; i++) {
+			jb_open_object(jb, NULL);
+			jb_str(jb, "hash", qi->cyu[i].hash);
+			jb_strn(jb, "string", (const uint8_t *)qi->cyu[i].str, qi->cyu[i].len);
+			jb_close(jb);
+		}
+		jb_close(jb);
+	}
+	if (qi->gquic)
+		return; /* no TLS: no ja3, ja4, extensions */
 	if (qi->ja3_hash[0])
 		app_log_hash(jb, "ja3", qi->ja3_hash, qi->ja3, qi->ja3_len);
 	if (qi->ja4[0])

@@ -40,6 +40,7 @@
 #include "xform.h"
 #include "xbits.h"
 #include "util.h"
+#include "tlsstore.h"
 
 const char *const action_names[] = { "alert", "pass", "drop", "reject", "config" };
 
@@ -3165,6 +3166,11 @@ static void buffers_of(const struct app_tx *tx, int dir, struct bufs *bs, int se
 		add_inst(&bi[BUF_JA3_STRING], qi->ja3, qi->ja3_len);
 		for (unsigned i = 0; i < qi->nalpn; i++)
 			add_inst(&bi[BUF_TLS_ALPN], qi->alpn[i], qi->alpn_len[i]);
+		add_inst(&bi[BUF_QUIC_UA], qi->ua, qi->ua_len);
+		for (unsigned i = 0; i < qi->ncyu; i++) {
+			add_inst(&bi[BUF_QUIC_CYU_HASH], qi->cyu[i].hash, 32);
+			add_inst(&bi[BUF_QUIC_CYU_STRING], qi->cyu[i].str, qi->cyu[i].len);
+		}
 	}
 }
 
@@ -3866,6 +3872,20 @@ static bool frag_rule(const struct rule *r)
 	return r->has_fragbits || (r->hdr_mask & 1u << HC_FRAGOFF);
 }
 
+/* tls_store (tlsstore.c): the flow asked on this packet (want), or asked
+ * before and its chain may have come on this one.  The tls_info is the
+ * flow's, which the worker owns; only its store mark changes. */
+static void tls_store_pkt(const struct tls_info *ti, const struct packet *p, bool want)
+{
+	struct tlsstore_pkt tp = { p->ts, p->pcap_cnt, p->ip_ver, p->proto, p->src, p->dst,
+				   p->sp, p->dp, p->dir & 1, (p->flags & PKT_PSEUDO) != 0 };
+	struct tls_info *t = (struct tls_info *)ti;
+	if (want)
+		tlsstore_want(t, &tp);
+	else
+		tlsstore_pending(t, &tp);
+}
+
 /* One pass of a packet's detection.  sel: the HTTP/2 stream (app_tx.h2
  * index) whose buffers the app-layer rules see, -1 all; h2_only: only
  * the app-layer rules of the flow's protocol run (a second stream of the
@@ -4155,6 +4175,8 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 				res->filestore = true;
 			if (r->replace && !stream && pl)
 				repl_add(res, pl, &st, p);
+			if (r->tls_store && tx && tx->tls)
+				tls_store_pkt(tx->tls, p, true);
 			struct detect_alert *al = r->noalert ? NULL : alert_slot(res, r);
 			if (!al)
 				continue;
@@ -4217,6 +4239,12 @@ static void detect_pass(const struct detect_engine *de, struct detect_thread *dt
 void detect_packet(const struct detect_engine *de, struct detect_thread *dt, struct packet *p,
 		   const struct app_tx *tx, struct detect_result *res)
 {
+	/* (the flow's TLS state also on a packet that parsed nothing) */
+	const struct tls_info *ti = tx && tx->tls ? tx->tls : NULL;
+	if (!ti && p->flow && tlsstore_enabled() && p->flow->alproto == ALP_TLS)
+		ti = app_tls_peek(p->flow);
+	if (ti && ti->store && !(ti->store & TLSSTORE_DONE))
+		tls_store_pkt(ti, p, false);
 	res->cnt = res->overflow = 0;
 	res->verdict = VERDICT_NONE;
 	res->flow_drop = res->flow_pass = res->flow_bypass = res->filestore = res->nolog_tx = false;

@@ -800,3 +800,24 @@ int kw_pktvar(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	return var_cond(r, a, KW_VAR_PKT, "pktvar", pc);
 }
+/* ---- tls_store ---- */
+
+/* tls_store (tls.store): a match writes the flow's server certificate
+ * chain to the certificate store (tlsstore.c, tls-store.enabled), once
+ * per flow; the rule is a TLS rule.  It takes no value. */
+int kw_tls_store(struct rule *r, const char *a, struct parse_ctx *pc)
+{
+	if (a && *a)
+		FAIL("tls_store takes no value (got \"%s\")", a);
+	if (r->alproto && r->alproto != ALP_TLS)
+		FAIL("tls_store: a TLS keyword in a rule of another protocol");
+	r->alproto = ALP_TLS;
+	r->tls_store = true;
+	return 0;
+}
+
+/* quic.ua, quic.cyu.hash, quic.cyu.string: a Google QUIC packet's
+ * handshake message (quic.c gquic_message) */
+int kw_quic_ua(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_QUIC_UA, ALP_QUIC, a, pc); }
+int kw_quic_cyu_hash(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_QUIC_CYU_HASH, ALP_QUIC, a, pc); }
+int kw_quic_cyu_string(struct rule *r, const char *a, struct parse_ctx *pc) { return sticky_dir(r, BUF_QUIC_CYU_STRING, ALP_QUIC, a, pc); }

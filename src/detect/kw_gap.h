@@ -120,5 +120,10 @@ bool kw_gap_rpc_ok(const struct kw_gap_rule *g, uint8_t proto, const uint8_t *pl
 bool kw_gap_vars_ok(const struct kw_gap_rule *g, const struct kw_vars *v, uint64_t pkt);
 bool kw_gap_has_rpc(const struct kw_gap_rule *g);
 bool kw_gap_has_vars(const struct kw_gap_rule *g);
+/* kwrest2 */
+int kw_tls_store(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_quic_ua(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_quic_cyu_hash(struct rule *r, const char *a, struct parse_ctx *pc);
+int kw_quic_cyu_string(struct rule *r, const char *a, struct parse_ctx *pc);
 
 #endif

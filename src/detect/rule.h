@@ -344,6 +344,7 @@ struct rule {
 	bool pass_alert;     /* a pass rule that alerts too ("alert;") */
 	bool config_nolog;   /* a config rule: "config: logging disable, type tx, scope tx" */
 	bool filestore;      /* keep the files of the packets it matches */
+	bool tls_store;      /* write the flow's server certificate chain (tlsstore.c) */
 	bool sameip;
 	bool replace;   /* a payload content has replace (the rule is a packet rule) */
 	bool once_dir;       /* app-layer-protocol only, or SSH banner/KEXINIT buffers: once per flow direction */

@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "hids_run.h"
 #include "filestore.h"
+#include "tlsstore.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -274,6 +275,15 @@ static int run_setup(const struct config *cfg, const struct engine_opts *opts,
 		if (filestore_init(d, cfg->filestore_force, cfg->filestore_write_fileinfo,
 				   cfg->filestore_max_files,
 				   cfg->filestore_max_size, cfg->filestore_max_file_size, e) < 0)
+			return V_EIO;
+	}
+	if (cfg->tlsstore_enabled) {
+		char d[600];
+		if (cfg->tlsstore_dir[0] == '/')
+			snprintf(d, sizeof(d), "%s", cfg->tlsstore_dir);
+		else
+			snprintf(d, sizeof(d), "%s/%s", cfg->log_dir, cfg->tlsstore_dir);
+		if (tlsstore_init(d, cfg->tlsstore_max_files, e) < 0)
 			return V_EIO;
 	}
 	/* the stream's other consumers (unix socket, syslog, redis) */

@@ -117,6 +117,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					fuzz_mqtt_put(NULL, fl, (const uint8_t *)m->buf + m->sdp[fl][k].off,
 						      m->sdp[fl][k].len);
 		}
+		if (a->tx.quic && a->tx.quic_log) { /* the quic record (gQUIC's cyu, ua too) */
+			struct jbuf jb = { 0 };
+			quic_log_fields(&jb, a->tx.quic);
+			jb_fini(&jb);
+		}
 		if (a->tx.snmp) {
 			struct jbuf jb = { 0 };
 			snmp_log_fields(&jb, a->tx.snmp);

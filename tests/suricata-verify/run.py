@@ -270,7 +270,8 @@ def plan(tdir, t, vigil):
         # a shell check on what vigil writes as Suricata does: eve.json,
         # fast.log and the file store's tree (DIR/xx/SHA256); not the
         # engine's log messages (suricata.log, stdout, stderr)
-        if 'shell' in c and not re.search(r'fast\.log|eve\.json|(^|\s)filestore/',
+        # and the certificate store's PEM and .meta files
+        if 'shell' in c and not re.search(r'fast\.log|eve\.json|(^|\s)filestore/|\.pem\b|\.meta\b',
                                           str(c['shell'].get('args', ''))):
             return None, 'shell check on other files'
     rep = rep_command(tdir, t)
@@ -315,6 +316,12 @@ def plan(tdir, t, vigil):
                 if isinstance(fsc.get('force-hash'), list) and fsc['force-hash']:
                     args += ['--set', 'outputs.eve.types.files-force-hash=' +
                              ','.join(str(x) for x in fsc['force-hash'])]
+            # the tls-store output: certs-log-dir, by default (as in
+            # Suricata) the log directory itself
+            tsc = o.get('tls-store') if isinstance(o, dict) else None
+            if isinstance(tsc, dict) and tsc.get('enabled') is True:
+                args += ['--set', 'tls-store.enabled=yes', '--set',
+                         'tls-store.certs-log-dir=' + str(tsc.get('certs-log-dir') or '.')]
             ev = o.get('eve-log') if isinstance(o, dict) else None
             if isinstance(ev, dict) and ev.get('ethernet') is True:
                 args += ['--set', 'outputs.eve.ethernet=yes']

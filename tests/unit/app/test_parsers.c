@@ -5595,9 +5595,165 @@ static void test_ntp(void **state)
 	assert_int_equal(a.mc.used, 0);
 }
 
+/* Google QUIC: a CHLO's tags (gquic_message), as Suricata reads them.
+ * Builds the handshake message tag, count, pad, (tag, end) pairs, values. */
+static size_t gquic_chlo(uint8_t *o, const char *const *tags, const uint8_t *const *vals,
+			 const uint32_t *lens, unsigned n)
+{
+	size_t k = 0, vo = 8 + 8u * n;
+	uint32_t end = 0;
+	memcpy(o, "CHLO", 4);
+	o[4] = (uint8_t)n;
+	o[5] = o[6] = o[7] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(o + 8 + 8 * i, tags[i], 4);
+		end += lens[i];
+		for (int b = 0; b < 4; b++)
+			o[8 + 8 * i + 4 + b] = (uint8_t)(end >> (8 * b));
+		memcpy(o + vo + k, vals[i], lens[i]);
+		k += lens[i];
+	}
+	return vo + k;
+}
+
+/* Suricata's Q044 test packet (rust/src/quic/parser.rs
+ * test_parse_gquic_q044), then as Q043 (the CYU Salesforce published for
+ * that tag list, e030dea1...), then a Q046 CHLO with a UAID and a length
+ * in its STREAM frame; a message with an unknown tag or offsets that do
+ * not end with it gives none. */
+static void test_gquic(void **state)
+{
+	(void)state;
+	static uint8_t pkt[1400], z[1000];
+	static const uint8_t hdr[] = { 0xff, 'Q', '0', '4', '4', 0x50, 0x05, 0xca, 0xd2, 0xcc, 0x06,
+				       0xc4, 0xd0, 0xe4, 0x00, 0x00, 0x00, 0x01, 0xaf, 0xac, 0x23,
+				       0x0b, 0xc5, 0xb5, 0x6f, 0xb8, 0x98, 0x00, 0x17, 0x1b, 0x80, 0x01 };
+	static const uint8_t ccs[] = { 0x01, 0xe8, 0x81, 0x60, 0x92, 0x92, 0x1a, 0xe8,
+				       0x7e, 0xed, 0x80, 0x86, 0xa2, 0x15, 0x82, 0x91 };
+	const char *t44[] = { "PAD\0", "SNI\0", "VER\0", "CCS\0", "PDMD", "ICSL", "MIDS", "CFCW", "SFCW" };
+	const uint8_t *v44[] = { z, (const uint8_t *)"127.0.0.1", z, ccs, (const uint8_t *)"X509",
+				 (const uint8_t *)"\x80\x3a\x09\x00", (const uint8_t *)"\x64\0\0\0",
+				 (const uint8_t *)"\0\xc0\0\0", (const uint8_t *)"\0\x80\0\0" };
+	const uint32_t l44[] = { 911, 9, 4, 16, 4, 4, 4, 4, 4 };
+	memcpy(pkt, hdr, sizeof(hdr));
+	size_t n = sizeof(hdr) + gquic_chlo(pkt + sizeof(hdr), t44, v44, l44, 9);
+	assert_int_equal(n, 1072);
+	/* the bytes Suricata's test has where the values end */
+	assert_memory_equal(pkt + 1072 - 49, "127.0.0.1\0\0\0\0\x01\xe8\x81\x60", 17);
+	assert_true(quic_probe(pkt, (uint32_t)n));
+
+	struct app_ctx a;
+	struct flow f;
+	struct udp_seen s;
+	ctx_init(&a, 0, 1 << 20);
+	flow_init(&f, ALP_UNKNOWN);
+	f.key.proto = 17;
+	udp_send(&a, &f, 0, 443, pkt, n, &s);
+	assert_int_equal(f.alproto, ALP_QUIC);
+	const struct quic_info *q = a.tx.quic;
+	assert_non_null(q);
+	assert_true(a.tx.quic_log);
+	assert_int_equal(q->version, 0x51303434);
+	assert_int_equal(q->ncyu, 1);
+	assert_string_equal(q->cyu[0].str, "44,PAD-SNI-VER-CCS-PDMD-ICSL-MIDS-CFCW-SFCW");
+	assert_int_equal(q->cyu[0].len, strlen(q->cyu[0].str));
+	assert_string_equal(q->cyu[0].hash, "97fc27484cbf1ec48be2f99d1f095f5d");
+	assert_int_equal(q->sni_len, 9);
+	assert_memory_equal(q->sni, "127.0.0.1", 9);
+	assert_int_equal(q->ua_len, 0);
+	struct jbuf jb = { 0 };
+	jb_open_object(&jb, NULL);
+	quic_log_fields(&jb, q);
+	jb_close(&jb);
+	char rec[512];
+	snprintf(rec, sizeof(rec), "%.*s", (int)jb.len, jb.buf);
+	assert_string_equal(rec, "{\"version\":\"Q044\",\"sni\":\"127.0.0.1\",\"cyu\":[{\"hash\":"
+				    "\"97fc27484cbf1ec48be2f99d1f095f5d\",\"string\":\"44,PAD-SNI-VER-"
+				    "CCS-PDMD-ICSL-MIDS-CFCW-SFCW\"}]}");
+	jb_fini(&jb);
+
+	pkt[4] = '3'; /* Q043 */
+	udp_send(&a, &f, 0, 443, pkt, n, &s);
+	assert_string_equal(q->cyu[0].str, "43,PAD-SNI-VER-CCS-PDMD-ICSL-MIDS-CFCW-SFCW");
+	assert_string_equal(q->cyu[0].hash, "e030dea1f2eea44ac7db5fe4de792acd");
+
+	/* an unknown tag, then a last offset short of the message's end: no CYU */
+	memcpy(pkt + sizeof(hdr) + 8 + 8 * 4, "XXXX", 4);
+	udp_send(&a, &f, 0, 443, pkt, n, &s);
+	assert_true(a.tx.quic_log);
+	assert_int_equal(q->ncyu, 0);
+	memcpy(pkt + sizeof(hdr) + 8 + 8 * 4, "PDMD", 4);
+	udp_send(&a, &f, 0, 443, pkt, n - 1, &s);
+	assert_int_equal(q->ncyu, 0);
+	udp_send(&a, &f, 0, 443, pkt, n, &s);
+	assert_int_equal(q->ncyu, 1);
+
+	/* Q046: IETF's type bits, a STREAM frame with a data length, padding after */
+	const char *t46[] = { "PAD\0", "SNI\0", "STK\0", "VER\0", "CCS\0", "NONC", "AEAD", "UAID",
+			      "SCID", "TCID", "PDMD", "SMHL", "ICSL", "NONP", "PUBS", "MIDS",
+			      "SCLS", "KEXS", "XLCT", "CSCT", "COPT", "CCRT", "IRTT", "CFCW", "SFCW" };
+	const char *ua = "Chrome/79.0.3945.117 Windows NT 10.0; Win64; x64";
+	const uint8_t *v46[25];
+	uint32_t l46[25];
+	for (int i = 0; i < 25; i++) {
+		v46[i] = z;
+		l46[i] = 4;
+	}
+	l46[0] = 600;
+	v46[1] = (const uint8_t *)"www.google.com";
+	l46[1] = 14;
+	v46[7] = (const uint8_t *)ua;
+	l46[7] = (uint32_t)strlen(ua);
+	l46[19] = 0;
+	static const uint8_t h46[] = { 0xc3, 'Q', '0', '4', '6', 0x50, 1, 2, 3, 4, 5, 6, 7, 8,
+				       0, 0, 0, 1, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
+				       0xaa, 0xaa, 0xaa, 0xaa, 0xa0, 0x01 };
+	memset(pkt, 0, sizeof(pkt));
+	memcpy(pkt, h46, sizeof(h46));
+	size_t ml = gquic_chlo(pkt + sizeof(h46) + 2, t46, v46, l46, 25);
+	pkt[sizeof(h46)] = (uint8_t)(ml >> 8);
+	pkt[sizeof(h46) + 1] = (uint8_t)ml;
+	struct flow f2;
+	flow_init(&f2, ALP_UNKNOWN);
+	f2.key.proto = 17;
+	udp_send(&a, &f2, 0, 443, pkt, 1350, &s);
+	assert_int_equal(f2.alproto, ALP_QUIC);
+	q = a.tx.quic;
+	assert_int_equal(q->ncyu, 1);
+	assert_string_equal(q->cyu[0].str, "46,PAD-SNI-STK-VER-CCS-NONC-AEAD-UAID-SCID-TCID-PDMD-"
+					   "SMHL-ICSL-NONP-PUBS-MIDS-SCLS-KEXS-XLCT-CSCT-COPT-CCRT-"
+					   "IRTT-CFCW-SFCW");
+	assert_string_equal(q->cyu[0].hash, "a46560d4548108cf99308319b3b85346");
+	assert_int_equal(q->ua_len, strlen(ua));
+	assert_memory_equal(q->ua, ua, strlen(ua));
+	assert_int_equal(q->sni_len, 14);
+
+	/* 130 tags: a CYU string past QUIC_CYU_LEN is not made (nor cut) */
+	const char *tl[130];
+	const uint8_t *vl[130];
+	uint32_t ll[130];
+	for (int i = 0; i < 130; i++) {
+		tl[i] = "AEAD";
+		vl[i] = z;
+		ll[i] = 0;
+	}
+	memset(pkt + sizeof(h46), 0, sizeof(pkt) - sizeof(h46));
+	ml = gquic_chlo(pkt + sizeof(h46) + 2, tl, vl, ll, 130);
+	pkt[sizeof(h46)] = (uint8_t)(ml >> 8);
+	pkt[sizeof(h46) + 1] = (uint8_t)ml;
+	udp_send(&a, &f2, 0, 443, pkt, 1350, &s);
+	assert_true(a.tx.quic_log);
+	assert_int_equal(a.tx.quic->ncyu, 0);
+	assert_int_equal(a.tx.quic->ua_len, 0);
+	app_flow_free_ctx(&a, &f);
+	app_flow_free_ctx(&a, &f2);
+	assert_int_equal(a.mc.used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gquic),
 		cmocka_unit_test(test_snmp),
 		cmocka_unit_test(test_smb_dcerpc_detect),
 		cmocka_unit_test(test_smb1_tx_cnt),
