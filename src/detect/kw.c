@@ -30,7 +30,7 @@
 #define CONTENT_MAX 65535
 
 
-static char *trim(char *s)
+char *kw_trim(char *s)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -43,7 +43,7 @@ static char *trim(char *s)
 /* Strips surrounding double quotes in place; NULL if unbalanced. */
 static char *unquote(char *s)
 {
-	s = trim(s);
+	s = kw_trim(s);
 	size_t n = strlen(s);
 	if (n && s[0] == '"') {
 		if (n < 2 || s[n - 1] != '"')
@@ -86,7 +86,7 @@ static int parse_numcmp(const char *s0, struct numcmp *c, uint64_t max)
 	char s[64];
 	int64_t a, b;
 	str_lcpy(s, s0, sizeof(s));
-	char *p = trim(s);
+	char *p = kw_trim(s);
 	char *sep;
 	if ((sep = strstr(p, "<>"))) {
 		*sep = '\0';
@@ -173,7 +173,7 @@ static struct sm *add_sm_rel(struct rule *r, enum sm_type t, bool relative, stru
 	return s;
 }
 
-static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
+struct app_cond *kw_add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
 {
 	if (r->nac >= RULE_MAX_APP_COND) {
 		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
@@ -232,17 +232,17 @@ int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bo
 		return -1;
 	}
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	if ((k->flags & KN_BANG_NEG) && *t == '!') {
 		*neg = true;
-		t = trim(t + 1);
+		t = kw_trim(t + 1);
 	}
 	if (k->lookup || k->names) {
 		const char *w = t;
 		bool not = false;
 		if ((k->flags & KN_NAME_NOT) && *w == '!') {
 			not = true;
-			w = trim((char *)w + 1);
+			w = kw_trim((char *)w + 1);
 		}
 		int v = -1;
 		if (k->lookup) {
@@ -287,7 +287,7 @@ static int kw_num(struct rule *r, const char *arg, const struct kw_num *k, struc
 			r->proto = k->proto;
 		return 0;
 	}
-	struct app_cond *c = add_ac(r, k->slot, k->alp, pc);
+	struct app_cond *c = kw_add_ac(r, k->slot, k->alp, pc);
 	if (!c)
 		return -1;
 	c->c = n;
@@ -326,7 +326,7 @@ static int parse_numvar(const struct rule *r, const char *s, struct numvar *nv)
 	}
 	char tmp[64];
 	str_lcpy(tmp, s, sizeof(tmp));
-	int i = var_index(r, trim(tmp));
+	int i = var_index(r, kw_trim(tmp));
 	if (i < 0)
 		return -1;
 	nv->var = (int8_t)i;
@@ -487,7 +487,7 @@ static int kw_metadata(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char *pairs[256];
 	int np = 0;
 	for (char *t = strtok_r(d, ",", &save); t && np < 256; t = strtok_r(NULL, ",", &save))
-		pairs[np++] = trim(t);
+		pairs[np++] = kw_trim(t);
 	int rc = 0;
 	for (int i = 0; i < np && !rc; i++) {
 		char *sp = pairs[i];
@@ -512,7 +512,7 @@ static int kw_metadata(struct rule *r, const char *arg, struct parse_ctx *pc)
 			size_t l2 = strcspn(pairs[j], " \t");
 			if (l2 != kl || strncmp(pairs[j], pairs[i], kl))
 				continue;
-			jb_str(&jb, NULL, trim(pairs[j] + l2));
+			jb_str(&jb, NULL, kw_trim(pairs[j] + l2));
 		}
 		jb_close(&jb);
 		jb_close(&jb);
@@ -564,11 +564,11 @@ static int kw_content(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char *d = v_strdup(arg);
 	if (!d)
 		FAIL("out of memory");
-	char *s = trim(d);
+	char *s = kw_trim(d);
 	bool neg = false;
 	if (*s == '!') {
 		neg = true;
-		s = trim(s + 1);
+		s = kw_trim(s + 1);
 	}
 	size_t sl = strlen(s);
 	if (s[0] == '"' && sl > 1 && s[sl - 1] != '"' && strstr(s + 1, "\",")) {
@@ -655,7 +655,7 @@ static int kw_replace(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char *d = v_strdup(arg);
 	if (!d)
 		FAIL("out of memory");
-	char *s = trim(d);
+	char *s = kw_trim(d);
 	char *body = s[0] == '"' ? unquote(s) : NULL;
 	if (!body) {
 		v_free(d);
@@ -826,15 +826,15 @@ static int kw_isdataat(struct rule *r, const char *arg, struct parse_ctx *pc)
 	str_lcpy(tmp, arg, sizeof(tmp));
 	char *save = NULL, *t = strtok_r(tmp, ",", &save);
 	struct sm_isdataat d = { .n = { 0, -1 } };
-	t = trim(t);
+	t = kw_trim(t);
 	if (*t == '!') {
 		d.negated = true;
 		t++;
 	}
-	if (parse_numvar(r, trim(t), &d.n) < 0)
+	if (parse_numvar(r, kw_trim(t), &d.n) < 0)
 		FAIL("isdataat: bad value \"%s\"", arg);
 	while ((t = strtok_r(NULL, ",", &save))) {
-		t = trim(t);
+		t = kw_trim(t);
 		if (!strcmp(t, "relative"))
 			d.relative = true;
 		else if (strcmp(t, "rawbytes"))
@@ -870,7 +870,7 @@ static int kw_absent(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	char tmp[16];
 	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
-	const char *a = trim(tmp);
+	const char *a = kw_trim(tmp);
 	bool or_else = !strcmp(a, "or_else");
 	if (*a && !or_else)
 		FAIL("absent: unknown value \"%s\" (none, or or_else)", a);
@@ -955,7 +955,7 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 			v++;
 		if (*v)
 			*v++ = 0;
-		v = trim(v);
+		v = kw_trim(v);
 		if (!strcmp(k, "type")) {
 			static const char *const types[] = { "string", "md5", "sha256", "ipv4", "ip" };
 			int t = -1;
@@ -1063,11 +1063,11 @@ static int kw_pcre(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char *d = v_strdup(arg);
 	if (!d)
 		FAIL("out of memory");
-	char *s = trim(d);
+	char *s = kw_trim(d);
 	bool neg = false;
 	if (*s == '!') {
 		neg = true;
-		s = trim(s + 1);
+		s = kw_trim(s + 1);
 	}
 	char *body = unquote(s);
 	char *first, *last;
@@ -1205,12 +1205,12 @@ static int byte_opt(struct rule *r, struct sm_byte *b, char **toks, int *i, int 
 			FAIL("bad bitmask \"%s\"", t);
 		b->bitmask = (uint64_t)v;
 	} else if (!strncmp(t, "endian", 6)) {
-		char *e = trim(t + 6);
+		char *e = kw_trim(t + 6);
 		if (!strcmp(e, "big")) b->endian = BYTE_BE;
 		else if (!strcmp(e, "little")) b->endian = BYTE_LE;
 		else FAIL("bad endian \"%s\"", e);
 	} else if (!strncmp(t, "string", 6)) {
-		char *e = trim(t + 6);
+		char *e = kw_trim(t + 6);
 		b->string = true;
 		b->base = !strcmp(e, "hex") ? 16 : !strcmp(e, "oct") ? 8 : 10;
 	} else {
@@ -1227,7 +1227,7 @@ static int split_args(char *s, char **toks, int max)
 	for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		if (n >= max)
 			return -1;
-		toks[n++] = trim(t);
+		toks[n++] = kw_trim(t);
 	}
 	return n;
 }
@@ -1372,26 +1372,26 @@ static int kw_byte_math(struct rule *r, const char *arg, struct parse_ctx *pc)
 	for (int i = 0; i < n; i++) {
 		char *t = toks[i];
 		if (!strncmp(t, "bytes", 5)) {
-			if (byte_nbytes(r, &b, trim(t + 5), pc))
+			if (byte_nbytes(r, &b, kw_trim(t + 5), pc))
 				return -1;
 			have_bytes = true;
 		} else if (!strncmp(t, "offset", 6)) {
-			if (parse_numvar(r, trim(t + 6), &b.offset))
+			if (parse_numvar(r, kw_trim(t + 6), &b.offset))
 				FAIL("byte_math: bad offset");
 			have_off = true;
 		} else if (!strncmp(t, "oper", 4)) {
-			char *o = trim(t + 4);
+			char *o = kw_trim(t + 4);
 			if (!strcmp(o, "<<")) b.op = 'L';
 			else if (!strcmp(o, ">>")) b.op = 'R';
 			else if (strlen(o) == 1 && strchr("+-*/", o[0])) b.op = o[0];
 			else FAIL("byte_math: bad operator \"%s\"", o);
 			have_op = true;
 		} else if (!strncmp(t, "rvalue", 6)) {
-			if (parse_numvar(r, trim(t + 6), &b.value))
+			if (parse_numvar(r, kw_trim(t + 6), &b.value))
 				FAIL("byte_math: bad rvalue");
 			have_rv = true;
 		} else if (!strncmp(t, "result", 6)) {
-			result = trim(t + 6);
+			result = kw_trim(t + 6);
 		} else if (byte_opt(r, &b, toks, &i, n, pc)) {
 			return -1;
 		}
@@ -1447,8 +1447,8 @@ static int kw_flowbits(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char tmp[512];
 	str_lcpy(tmp, arg, sizeof(tmp));
 	char *comma = strchr(tmp, ',');
-	char *cmd = trim(comma ? (*comma = '\0', tmp) : tmp);
-	char *names = comma ? trim(comma + 1) : NULL;
+	char *cmd = kw_trim(comma ? (*comma = '\0', tmp) : tmp);
+	char *names = comma ? kw_trim(comma + 1) : NULL;
 	struct flowbit_cond c = { 0 };
 	if (!strcmp(cmd, "noalert")) {
 		r->noalert = true;
@@ -1467,7 +1467,7 @@ static int kw_flowbits(struct rule *r, const char *arg, struct parse_ctx *pc)
 	for (char *t = strtok_r(names, "|&", &save); t; t = strtok_r(NULL, "|&", &save)) {
 		if (c.cnt >= 8)
 			FAIL("flowbits: more than 8 names");
-		uint32_t id = name_intern(NS_FLOWBIT, trim(t));
+		uint32_t id = name_intern(NS_FLOWBIT, kw_trim(t));
 		if (id == UINT32_MAX)
 			FAIL("flowbits: too many distinct names");
 		c.ids[c.cnt++] = id;
@@ -1645,7 +1645,7 @@ static int parse_threshold(const char *arg, struct threshold *t, bool df, struct
 	for (int i = 0; i < n; i++) {
 		char *k = toks[i];
 		size_t kl = strcspn(k, " \t");
-		char *v = trim(k + kl);
+		char *v = kw_trim(k + kl);
 		k[kl] = '\0';
 		uint64_t u;
 		if (!strcmp(k, "type") && !df) {
@@ -1712,7 +1712,7 @@ static int csum_kw(struct rule *r, const char *a, uint8_t which, const char *nam
 {
 	char tmp[16];
 	str_lcpy(tmp, a ? a : "", sizeof(tmp));
-	const char *v = trim(tmp);
+	const char *v = kw_trim(tmp);
 	if (!strcmp(v, "valid"))
 		r->csum_valid |= which;
 	else if (!strcmp(v, "invalid"))
@@ -1869,12 +1869,12 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 		return -1;
 	char tmp[64];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *a = trim(tmp), *comma = strchr(a, ',');
+	char *a = kw_trim(tmp), *comma = strchr(a, ',');
 	uint8_t mode = ALPM_FINAL;
 	if (comma) {
 		*comma = '\0';
-		const char *m = trim(comma + 1);
-		a = trim(a);
+		const char *m = kw_trim(comma + 1);
+		a = kw_trim(a);
 		if (!strcmp(m, "final"))
 			mode = ALPM_FINAL;
 		else if (!strcmp(m, "to_server"))
@@ -1893,7 +1893,7 @@ static int kw_app_layer_protocol(struct rule *r, const char *arg, struct parse_c
 	}
 	bool neg = *a == '!';
 	if (neg)
-		a = trim(a + 1);
+		a = kw_trim(a + 1);
 	int p = !strcmp(a, "failed") ? ALP_FAILED : alproto_lookup(a);
 	if (p < 0) {
 		snprintf(pc->kw, sizeof(pc->kw), "app-layer-protocol:%.40s", a);
@@ -1931,7 +1931,7 @@ static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char 
 	if (!a || !*a)
 		return 0;
 	str_lcpy(tmp, a, sizeof(tmp));
-	const char *t = trim(tmp);
+	const char *t = kw_trim(tmp);
 	uint8_t side = !strcmp(t, "to_server") ? 1 : !strcmp(t, "to_client") ? 2 : 0;
 	if (!side)
 		return 0;
@@ -2080,7 +2080,7 @@ static int kw_base64_decode(struct rule *r, const char *arg, struct parse_ctx *p
 	struct sm_b64 b = { 0, 0, false };
 	char tmp[128], *toks[6];
 	str_lcpy(tmp, arg ? arg : "", sizeof(tmp));
-	int n = *trim(tmp) ? split_args(tmp, toks, 6) : 0;
+	int n = *kw_trim(tmp) ? split_args(tmp, toks, 6) : 0;
 	if (n < 0)
 		FAIL("base64_decode: too many options");
 	bool seen[3] = { false, false, false };
@@ -2132,17 +2132,17 @@ static int kw_entropy(struct rule *r, const char *arg, struct parse_ctx *pc)
 		if (!strncmp(t, "bytes", 5) || !strncmp(t, "offset", 6)) {
 			bool by = t[0] == 'b';
 			int64_t v;
-			if (parse_i64(trim(t + (by ? 5 : 6)), &v) || v < 0 || v > UINT32_MAX || (by && !v))
+			if (parse_i64(kw_trim(t + (by ? 5 : 6)), &v) || v < 0 || v > UINT32_MAX || (by && !v))
 				FAIL("entropy: bad %s \"%s\"", by ? "bytes" : "offset", t);
 			if (by)
 				e.bytes = (uint32_t)v;
 			else
 				e.offset = (uint32_t)v;
 		} else if (!strncmp(t, "value", 5)) {
-			char *v = trim(t + 5), *end;
+			char *v = kw_trim(t + 5), *end;
 			if (*v == '!' && v[1] != '=') {
 				e.neg = true;
-				v = trim(v + 1);
+				v = kw_trim(v + 1);
 			}
 			static const struct { const char *s; uint8_t op; } ops[] = {
 				{ "<=", CMP_LE }, { ">=", CMP_GE }, { "!=", CMP_NE }, { "<", CMP_LT },
@@ -2151,20 +2151,20 @@ static int kw_entropy(struct rule *r, const char *arg, struct parse_ctx *pc)
 			for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
 				if (!strncmp(v, ops[k].s, strlen(ops[k].s))) {
 					op = ops[k].op;
-					v = trim(v + strlen(ops[k].s));
+					v = kw_trim(v + strlen(ops[k].s));
 					break;
 				}
 			e.a = strtod(v, &end);
 			if (end == v || e.a < 0 || e.a > 8)
 				FAIL("entropy: value wants a number from 0 to 8, got \"%s\"", v);
-			end = trim(end);
+			end = kw_trim(end);
 			if (*end == '-' && op == CMP_EQ) {
-				char *v2 = trim(end + 1);
+				char *v2 = kw_trim(end + 1);
 				e.b = strtod(v2, &end);
 				if (end == v2 || e.b <= e.a || e.b > 8)
 					FAIL("entropy: bad range \"%s\"", t);
 				op = CMP_RANGE_EX;
-				end = trim(end);
+				end = kw_trim(end);
 			}
 			if (*end)
 				FAIL("entropy: unexpected \"%s\"", end);
@@ -2201,7 +2201,7 @@ static int kw_asn1(struct rule *r, const char *arg, struct parse_ctx *pc)
 		} else if (!strcmp(t, "double_overflow")) {
 			a.dbl = any = true;
 		} else if (!strncmp(t, "oversize_length", 15)) {
-			if (parse_i64(trim(t + 15), &v) || v < 0 || v >= UINT32_MAX)
+			if (parse_i64(kw_trim(t + 15), &v) || v < 0 || v >= UINT32_MAX)
 				FAIL("asn1: bad oversize_length \"%s\"", t);
 			a.oversize = (uint32_t)v;
 			any = true;
@@ -2209,7 +2209,7 @@ static int kw_asn1(struct rule *r, const char *arg, struct parse_ctx *pc)
 			bool rel = t[0] == 'r';
 			if (off)
 				FAIL("asn1: one offset only");
-			if (parse_i64(trim(t + 15), &v) || v < (rel ? -65535 : 0) || v > 65535)
+			if (parse_i64(kw_trim(t + 15), &v) || v < (rel ? -65535 : 0) || v > 65535)
 				FAIL("asn1: bad %s", t);
 			a.relative = rel;
 			a.offset = (int32_t)v;
@@ -2326,7 +2326,7 @@ static int kw_config(struct rule *r, const char *arg, struct parse_ctx *pc)
 			v++;
 		if (*v)
 			*v++ = 0;
-		v = trim(v);
+		v = kw_trim(v);
 		if (!strcmp(toks[i], "logging") && !strcmp(v, "disable"))
 			sub = true;
 		else if (!strcmp(toks[i], "type") && !strcmp(v, "tx"))
@@ -2405,7 +2405,7 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 	bool raw = false;
 	if (comma) {
 		*comma = '\0';
-		const char *opt = trim(comma + 1);
+		const char *opt = kw_trim(comma + 1);
 		if (!strcmp(opt, "raw"))
 			raw = true;
 		else if (strcmp(opt, "norm"))
@@ -2580,7 +2580,7 @@ static int kw_smb_version(struct rule *r, const char *a, struct parse_ctx *pc)
 	char tmp[16];
 	if (a) {
 		str_lcpy(tmp, a, sizeof(tmp));
-		const char *v = trim(tmp);
+		const char *v = kw_trim(tmp);
 		if (strcmp(v, "1") && strcmp(v, "2"))
 			FAIL("smb.version: 1 or 2, not \"%s\"", a);
 	}
@@ -2602,7 +2602,7 @@ static int kw_dcerpc_iface(struct rule *r, const char *a, struct parse_ctx *pc)
 	str_lcpy(tmp, a, sizeof(tmp));
 	int nt = 0;
 	for (char *sv, *t = strtok_r(tmp, ",", &sv); t && nt < 4; t = strtok_r(NULL, ",", &sv))
-		toks[nt++] = trim(t);
+		toks[nt++] = kw_trim(t);
 	if (nt < 1 || strlen(toks[0]) != 36)
 		FAIL("dcerpc.iface: bad UUID \"%s\"", a);
 	uint8_t be[16];
@@ -2646,7 +2646,7 @@ static int kw_dcerpc_iface(struct rule *r, const char *a, struct parse_ctx *pc)
 	hl->len = 16;
 	hl->n = 1;
 	hl->v = v;
-	struct app_cond *c = add_ac(r, AC_DCE_IFACE, ALP_DCERPC, pc);
+	struct app_cond *c = kw_add_ac(r, AC_DCE_IFACE, ALP_DCERPC, pc);
 	if (!c) {
 		v_free(v);
 		v_free(hl);
@@ -2665,7 +2665,7 @@ static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 	if (need_arg(a, "dcerpc.opnum", pc))
 		return -1;
 	str_lcpy(tmp, a, sizeof(tmp));
-	char *p = trim(tmp), *dash = strchr(p, '-'), *end;
+	char *p = kw_trim(tmp), *dash = strchr(p, '-'), *end;
 	unsigned long lo = strtoul(p, &end, 10), hi = lo;
 	if (end == p || (dash ? end != dash : *end))
 		FAIL("dcerpc.opnum: bad value \"%s\" (N or N-M)", a);
@@ -2676,7 +2676,7 @@ static int kw_dcerpc_opnum(struct rule *r, const char *a, struct parse_ctx *pc)
 	}
 	if (hi > 65535)
 		FAIL("dcerpc.opnum: bad value \"%s\" (N or N-M)", a);
-	struct app_cond *c = add_ac(r, AC_DCE_OPNUM, ALP_DCERPC, pc);
+	struct app_cond *c = kw_add_ac(r, AC_DCE_OPNUM, ALP_DCERPC, pc);
 	if (!c)
 		return -1;
 	c->c.op = CMP_RANGE_IN;
@@ -2713,10 +2713,10 @@ static int kw_ldap_request_operation(struct rule *r, const char *a, struct parse
 	if (need_arg(a, "ldap.request.operation", pc))
 		return -1;
 	str_lcpy(tmp, a, sizeof(tmp));
-	int op = ldap_op_arg(trim(tmp));
+	int op = ldap_op_arg(kw_trim(tmp));
 	if (op < 0)
 		FAIL("ldap.request.operation: unknown operation \"%s\"", a);
-	struct app_cond *c = add_ac(r, AC_LDAP_REQ_OP, ALP_LDAP, pc);
+	struct app_cond *c = kw_add_ac(r, AC_LDAP_REQ_OP, ALP_LDAP, pc);
 	if (!c)
 		return -1;
 	c->mask = (uint32_t)op;
@@ -2761,7 +2761,7 @@ static int ldap_resp_cond(struct rule *r, const char *a, uint8_t type, const cha
 		else
 			FAIL("%s: bad index \"%s\" (a number, any or all)", kw, toks[1]);
 	}
-	struct app_cond *c = add_ac(r, type, ALP_LDAP, pc);
+	struct app_cond *c = kw_add_ac(r, type, ALP_LDAP, pc);
 	if (!c)
 		return -1;
 	c->mask = (uint32_t)v;
@@ -2787,10 +2787,10 @@ static int name_list(const char *arg, const char *seps, const char *const *names
 	*pos = *neg = 0;
 	bool any = false;
 	for (char *t = strtok_r(tmp, seps, &save); t; t = strtok_r(NULL, seps, &save)) {
-		t = trim(t);
+		t = kw_trim(t);
 		bool not = *t == '!';
 		if (not)
-			t = trim(t + 1);
+			t = kw_trim(t + 1);
 		unsigned k = 0;
 		while (k < n && strcasecmp(t, names[k]))
 			k++;
@@ -2814,7 +2814,7 @@ static int kw_ssl_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 	uint32_t pos, neg;
 	if (name_list(arg, ",", names, 6, &pos, &neg, "ssl_version", 0, pc) < 0)
 		return -1;
-	struct app_cond *c = add_ac(r, AC_SSL_VERSION, ALP_TLS, pc);
+	struct app_cond *c = kw_add_ac(r, AC_SSL_VERSION, ALP_TLS, pc);
 	if (!c)
 		return -1;
 	c->mask = pos | neg;
@@ -2832,7 +2832,7 @@ static int kw_ssl_state(struct rule *r, const char *arg, struct parse_ctx *pc)
 	uint32_t pos, neg;
 	if (name_list(arg, ",|", names, 5, &pos, &neg, "ssl_state", 0, pc) < 0)
 		return -1;
-	struct app_cond *c = add_ac(r, AC_SSL_STATE, ALP_TLS, pc);
+	struct app_cond *c = kw_add_ac(r, AC_SSL_STATE, ALP_TLS, pc);
 	if (!c)
 		return -1;
 	for (unsigned k = 0; k < 5; k++) {
@@ -2866,7 +2866,7 @@ static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct pars
 	if (!eq)
 		FAIL("ike.chosen_sa_attribute: NAME=N, not \"%s\"", a);
 	*eq = '\0';
-	const char *name = trim(tmp), *val = trim(eq + 1);
+	const char *name = kw_trim(tmp), *val = kw_trim(eq + 1);
 	int attr = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(ok) && !attr; i++)
 		if (!strcmp(name, ok[i]))
@@ -2875,7 +2875,7 @@ static int kw_ike_chosen_sa_attribute(struct rule *r, const char *a, struct pars
 	unsigned long v = strtoul(val, &end, 10);
 	if (!attr || !*val || *end || !isdigit((unsigned char)*val) || v > UINT32_MAX)
 		FAIL("ike.chosen_sa_attribute: bad value \"%s\" (alg_enc, alg_hash, alg_auth, alg_dh, alg_prf, sa_group_type, sa_life_type, sa_life_duration, sa_key_length or sa_field_size = a number)", a);
-	struct app_cond *c = add_ac(r, AC_IKE, ALP_IKE, pc);
+	struct app_cond *c = kw_add_ac(r, AC_IKE, ALP_IKE, pc);
 	if (!c)
 		return -1;
 	c->c = (struct numcmp){ CMP_EQ, (uint32_t)v, 0 };
@@ -2894,7 +2894,7 @@ static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
 		return -1;
 	char tmp[32];
 	str_lcpy(tmp, a, sizeof(tmp));
-	const char *t = trim(tmp);
+	const char *t = kw_trim(tmp);
 	uint32_t nums = 0;
 	bool any = false;
 	for (int v = 2; v <= 4; v++) {
@@ -2904,7 +2904,7 @@ static int kw_nfs_procedure(struct rule *r, const char *a, struct parse_ctx *pc)
 	}
 	if (!any)
 		return kw_num(r, a, &kn_nfs_procedure_num, pc);
-	struct app_cond *c = add_ac(r, AC_NFS_PROCEDURE, ALP_NFS, pc);
+	struct app_cond *c = kw_add_ac(r, AC_NFS_PROCEDURE, ALP_NFS, pc);
 	if (!c)
 		return -1;
 	c->mask = 1;
@@ -2926,7 +2926,7 @@ static int h2_cond(struct rule *r, const char *a, int what, const char *kw, stru
 		return -1;
 	char tmp[80];
 	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	struct numcmp n = { CMP_EQ, 0, 0 };
 	uint32_t id = 0;
 	bool valueless = false;
@@ -2951,7 +2951,7 @@ static int h2_cond(struct rule *r, const char *a, int what, const char *kw, stru
 			v = (int)x;
 		}
 		id = (uint32_t)v;
-		char *rest = trim(t + k);
+		char *rest = kw_trim(t + k);
 		if (!*rest)
 			valueless = true;
 		else if (parse_numcmp(rest, &n, UINT32_MAX) < 0)
@@ -2960,7 +2960,7 @@ static int h2_cond(struct rule *r, const char *a, int what, const char *kw, stru
 											  : UINT32_MAX) < 0) {
 		FAIL("%s: bad value \"%s\"", kw, t);
 	}
-	struct app_cond *c = add_ac(r, AC_HTTP2, ALP_HTTP2, pc);
+	struct app_cond *c = kw_add_ac(r, AC_HTTP2, ALP_HTTP2, pc);
 	if (!c)
 		return -1;
 	c->c = n;
@@ -2983,9 +2983,9 @@ static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 		return -1;
 	char tmp[32];
 	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	bool neg = *t == '!';
-	const char *w = neg ? trim(t + 1) : t;
+	const char *w = neg ? kw_trim(t + 1) : t;
 	struct numcmp n = { CMP_EQ, 0, 0 };
 	uint32_t unknown = 0;
 	if (!strcasecmp(w, "ok"))
@@ -2998,7 +2998,7 @@ static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 		unknown = 1;
 	else if (parse_numcmp(w, &n, UINT32_MAX) < 0)
 		FAIL("rfb.secresult: bad value \"%s\"", a);
-	struct app_cond *c = add_ac(r, AC_RFB_SECRESULT, ALP_RFB, pc);
+	struct app_cond *c = kw_add_ac(r, AC_RFB_SECRESULT, ALP_RFB, pc);
 	if (!c)
 		return -1;
 	c->c = n;
@@ -3022,7 +3022,7 @@ static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *p
 		return -1;
 	char tmp[64];
 	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	uint32_t mask = 0, want = 0;
 	bool neg = false;
 	if (*t == '&') {
@@ -3035,7 +3035,7 @@ static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *p
 			eq[-1] = '\0';
 		}
 		*eq = '\0';
-		if (parse_i64(trim(t + 1), &m) || parse_i64(trim(eq + 1), &v) || m <= 0 || m > 255 ||
+		if (parse_i64(kw_trim(t + 1), &m) || parse_i64(kw_trim(eq + 1), &v) || m <= 0 || m > 255 ||
 		    v < 0 || v > 255)
 			FAIL("websocket.flags: bad value \"%s\"", a);
 		mask = (uint32_t)m;
@@ -3056,7 +3056,7 @@ static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *p
 	} else {
 		return kw_num(r, a, &kn_websocket_flags_num, pc);
 	}
-	struct app_cond *c = add_ac(r, AC_WS_FLAGS, ALP_WEBSOCKET, pc);
+	struct app_cond *c = kw_add_ac(r, AC_WS_FLAGS, ALP_WEBSOCKET, pc);
 	if (!c)
 		return -1;
 	c->mask = mask;
@@ -3074,7 +3074,7 @@ static int kw_frame(struct rule *r, const char *a, struct parse_ctx *pc)
 		return -1;
 	char tmp[64];
 	str_lcpy(tmp, a, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	int alp = 0;
 	int type = app_frame_lookup(t, r->alproto, &alp);
 	if (type == FR_NONE) {
@@ -3096,7 +3096,7 @@ static int kw_frame(struct rule *r, const char *a, struct parse_ctx *pc)
 static int krb5_cond(struct rule *r, int what, const struct numcmp *n, uint32_t bits, uint32_t types,
 		     bool neg, struct parse_ctx *pc)
 {
-	struct app_cond *c = add_ac(r, AC_KRB5, ALP_KRB5, pc);
+	struct app_cond *c = kw_add_ac(r, AC_KRB5, ALP_KRB5, pc);
 	if (!c)
 		return -1;
 	if (n)
@@ -3126,7 +3126,7 @@ ACN(krb5_msg_type, "krb5_msg_type", AC_KRB5, ALP_KRB5, 255, .mask = KRB5_C_MSG_T
 ACN(krb5_err_code, "krb5_err_code", AC_KRB5, ALP_KRB5, 255, .mask = KRB5_C_ERR_CODE)
 static int kw_krb5_weak_encryption(struct rule *r, const char *a, struct parse_ctx *pc)
 {
-	if (a && *trim((char *)(uintptr_t)a))
+	if (a && *kw_trim((char *)(uintptr_t)a))
 		FAIL("krb5.weak_encryption takes no value");
 	return krb5_cond(r, KRB5_C_WEAK, NULL, 0, 0, false, pc);
 }
@@ -3139,10 +3139,10 @@ static int kw_krb5_ticket_encryption(struct rule *r, const char *a, struct parse
 	uint32_t types = 0, bits = 0;
 	bool neg = false;
 	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
+		t = kw_trim(t);
 		if (*t == '!') {
 			neg = true;
-			t = trim(t + 1);
+			t = kw_trim(t + 1);
 		}
 		if (!strcasecmp(t, "weak")) {
 			bits |= 1u << 8;
@@ -3166,7 +3166,7 @@ static int kw_krb5_ticket_encryption(struct rule *r, const char *a, struct parse
 static int mqtt_cond(struct rule *r, int what, const struct numcmp *n, uint32_t want, uint32_t not,
 		     bool neg, struct parse_ctx *pc)
 {
-	struct app_cond *c = add_ac(r, AC_MQTT, ALP_MQTT, pc);
+	struct app_cond *c = kw_add_ac(r, AC_MQTT, ALP_MQTT, pc);
 	if (!c)
 		return -1;
 	if (n)
@@ -3199,7 +3199,7 @@ static int kw_mqtt_connack_session_present(struct rule *r, const char *a, struct
 {
 	char tmp[16];
 	str_lcpy(tmp, a ? a : "", sizeof(tmp));
-	const char *t = trim(tmp);
+	const char *t = kw_trim(tmp);
 	struct numcmp n = { CMP_EQ, 0, 0 };
 	if (!strcasecmp(t, "true") || !strcasecmp(t, "yes") || !strcmp(t, "1"))
 		n.a = 1;
@@ -3226,7 +3226,7 @@ static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 		return -1;
 	char tmp[32];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	uint16_t v = 0;
 	if (!strcmp(t, "1.0")) v = 0x0301;
 	else if (!strcmp(t, "1.1")) v = 0x0302;
@@ -3239,7 +3239,7 @@ static int kw_tls_version(struct rule *r, const char *arg, struct parse_ctx *pc)
 			FAIL("tls.version: bad value \"%s\" (1.0 .. 1.3 or a number)", arg);
 		v = (uint16_t)x;
 	}
-	struct app_cond *c = add_ac(r, AC_TLS_VERSION, ALP_TLS, pc);
+	struct app_cond *c = kw_add_ac(r, AC_TLS_VERSION, ALP_TLS, pc);
 	if (!c)
 		return -1;
 	c->c.op = CMP_EQ;
@@ -3256,7 +3256,7 @@ static int pkt_event_cond(struct rule *r, const char *arg, const char *kw, const
 		return -1;
 	char tmp[96], name[128];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	/* "decoder.ipv4.trunc_pkt" is accepted as well as "ipv4.trunc_pkt" */
 	if (!strncmp(t, prefix, strlen(prefix)))
 		str_lcpy(name, t, sizeof(name));
@@ -3296,17 +3296,17 @@ static int kw_app_layer_event(struct rule *r, const char *arg, struct parse_ctx 
 		return -1;
 	char tmp[96];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	bool neg = *t == '!';
 	if (neg)
-		t = trim(t + 1);
+		t = kw_trim(t + 1);
 	int ev = app_event_lookup(t);
 	if (ev < 0) {
 		snprintf(pc->kw, sizeof(pc->kw), "app-layer-event:%.40s", t);
 		pc->unsupported = true;
 		FAIL("app-layer-event \"%s\": vigil does not raise it (vigil --list-events)", t);
 	}
-	struct app_cond *c = add_ac(r, AC_APP_EVENT, 0, pc);
+	struct app_cond *c = kw_add_ac(r, AC_APP_EVENT, 0, pc);
 	if (!c)
 		return -1;
 	c->mask = (uint32_t)ev;
@@ -3370,7 +3370,7 @@ static int ntp_field(struct rule *r, const char *arg, const char *kw, uint8_t of
 		return -1;
 	char tmp[64];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	/* a name in place of the number: !server, client */
 	size_t lead = strspn(t, "!<>=");
 	for (size_t i = 0; i < nnames && t[lead]; i++)
@@ -3467,7 +3467,7 @@ static int kw_ftp_dynamic_port(struct rule *r, const char *arg, struct parse_ctx
 {
 	if (need_arg(arg, "ftp.dynamic_port", pc))
 		return -1;
-	struct app_cond *c = add_ac(r, AC_FTP_DYNPORT, ALP_FTP, pc);
+	struct app_cond *c = kw_add_ac(r, AC_FTP_DYNPORT, ALP_FTP, pc);
 	if (!c)
 		return -1;
 	if (parse_numcmp(arg, &c->c, 65535) < 0)
@@ -3483,14 +3483,14 @@ static int word_cond(struct rule *r, const char *arg, const char *kw, uint8_t ty
 		return -1;
 	char v[32];
 	str_lcpy(v, arg, sizeof(v));
-	char *t = trim(v);
+	char *t = kw_trim(v);
 	bool neg = *t == '!';
 	if (neg)
-		t = trim(t + 1);
+		t = kw_trim(t + 1);
 	uint32_t m = !strcasecmp(t, w1) ? 1 : !strcasecmp(t, w2) ? 2 : 0;
 	if (!m)
 		FAIL("%s: \"%s\" is not %s or %s", kw, arg, w1, w2);
-	struct app_cond *c = add_ac(r, type, alp, pc);
+	struct app_cond *c = kw_add_ac(r, type, alp, pc);
 	if (!c)
 		return -1;
 	c->mask = m;
@@ -3503,9 +3503,9 @@ static int kw_ftp_reply_received(struct rule *r, const char *a, struct parse_ctx
 	/* a boolean as Suricata reads one: yes/no, on/off, true/false, 1/0 */
 	char v[32];
 	str_lcpy(v, a ? a : "", sizeof(v));
-	char *t = trim(v);
+	char *t = kw_trim(v);
 	bool neg = *t == '!';
-	const char *w = trim(t + neg);
+	const char *w = kw_trim(t + neg);
 	if (!strcasecmp(w, "on") || !strcasecmp(w, "true") || !strcmp(w, "1"))
 		w = "yes";
 	else if (!strcasecmp(w, "off") || !strcasecmp(w, "false") || !strcmp(w, "0"))
@@ -3517,7 +3517,7 @@ static int kw_ftp_reply_received(struct rule *r, const char *a, struct parse_ctx
 static int kw_ftpbounce(struct rule *r, const char *a, struct parse_ctx *pc)
 {
 	(void)a;
-	return add_ac(r, AC_FTPBOUNCE, ALP_FTP, pc) ? 0 : -1;
+	return kw_add_ac(r, AC_FTPBOUNCE, ALP_FTP, pc) ? 0 : -1;
 }
 static int kw_ftpdata_command(struct rule *r, const char *a, struct parse_ctx *pc) { return word_cond(r, a, "ftpdata_command", AC_FTPDATA_CMD, ALP_FTPDATA, "retr", "stor", pc); }
 
@@ -3581,10 +3581,10 @@ static int kw_fileext(struct rule *r, const char *arg, struct parse_ctx *pc)
 		return -1;
 	char ext[256], tmp[300];
 	str_lcpy(ext, arg, sizeof(ext));
-	char *e = trim(ext);
+	char *e = kw_trim(ext);
 	bool neg = *e == '!';
 	if (neg)
-		e = trim(e + 1);
+		e = kw_trim(e + 1);
 	size_t n = strlen(e);
 	if (n >= 2 && e[0] == '"' && e[n - 1] == '"') {
 		e[n - 1] = '\0';
@@ -3637,7 +3637,7 @@ static int kw_filesize(struct rule *r, const char *arg, struct parse_ctx *pc)
 	}
 	out[o] = '\0';
 	/* (any protocol that carries files, as in Suricata: no alproto) */
-	struct app_cond *c = add_ac(r, AC_FILESIZE, ALP_UNKNOWN, pc);
+	struct app_cond *c = kw_add_ac(r, AC_FILESIZE, ALP_UNKNOWN, pc);
 	if (!c)
 		return -1;
 	if (parse_numcmp(out, &c->c, (uint64_t)INT64_MAX) < 0)
@@ -3661,10 +3661,10 @@ static int file_hash(struct rule *r, const char *arg, const char *kw, uint8_t le
 		return -1;
 	char name[512], path[1100];
 	str_lcpy(name, arg, sizeof(name));
-	char *nm = trim(name);
+	char *nm = kw_trim(name);
 	bool neg = *nm == '!';
 	if (neg)
-		nm = trim(nm + 1);
+		nm = kw_trim(nm + 1);
 	size_t nl = strlen(nm);
 	if (nl >= 2 && nm[0] == '"' && nm[nl - 1] == '"') {
 		nm[nl - 1] = '\0';
@@ -3691,7 +3691,7 @@ static int file_hash(struct rule *r, const char *arg, const char *kw, uint8_t le
 	int rc = 0;
 	while (fgets(line, sizeof(line), f)) {
 		ln++;
-		char *t = trim(line);
+		char *t = kw_trim(line);
 		if (!*t || *t == '#')
 			continue;
 		uint8_t d[32];
@@ -3726,7 +3726,7 @@ static int file_hash(struct rule *r, const char *arg, const char *kw, uint8_t le
 		memcpy(hl->v + (size_t)hl->n++ * len, d, len);
 	}
 	fclose(f);
-	struct app_cond *c = rc == 0 ? add_ac(r, AC_FILEHASH, ALP_UNKNOWN, pc) : NULL;
+	struct app_cond *c = rc == 0 ? kw_add_ac(r, AC_FILEHASH, ALP_UNKNOWN, pc) : NULL;
 	if (!c) {
 		v_free(hl->v);
 		v_free(hl);
@@ -3809,7 +3809,7 @@ int rule_requires_met(const char *arg, struct parse_ctx *pc)
 	char tmp[256], *save = NULL;
 	str_lcpy(tmp, arg, sizeof(tmp));
 	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
+		t = kw_trim(t);
 		if (strncmp(t, "feature", 7) && strncmp(t, "version", 7)) {
 			/* a requirement this version does not know: Suricata skips
 			 * the rule (newer rules may add kinds) */
@@ -3823,7 +3823,7 @@ int rule_requires_met(const char *arg, struct parse_ctx *pc)
 				snprintf(pc->kw, sizeof(pc->kw), "requires version");
 				snprintf(pc->err, sizeof(pc->err),
 					 "requires version %.100s (vigil reads rules as Suricata %u.%u.%u does)",
-					 trim(t + 8), compat_version[0], compat_version[1], compat_version[2]);
+					 kw_trim(t + 8), compat_version[0], compat_version[1], compat_version[2]);
 				return 0;
 			}
 		}
@@ -3843,9 +3843,9 @@ static int kw_requires(struct rule *r, const char *arg, struct parse_ctx *pc)
 	char tmp[256], *save = NULL;
 	str_lcpy(tmp, arg, sizeof(tmp));
 	for (char *t = strtok_r(tmp, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		t = trim(t);
+		t = kw_trim(t);
 		if (!strncmp(t, "feature", 7) && (t[7] == ' ' || t[7] == '\t')) {
-			const char *f = trim(t + 8);
+			const char *f = kw_trim(t + 8);
 			bool ok = false;
 			for (size_t i = 0; i < ARRAY_SIZE(have); i++)
 				ok |= !strcmp(f, have[i]);

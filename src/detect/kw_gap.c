@@ -30,17 +30,8 @@
 #include "util.h"
 #include "xform.h"
 
-/* ---- small copies of kw.c's helpers ---- */
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-	return s;
-}
+/* ---- kw.c's number reading, in base 10 (kw.c's takes 0x and leading-zero
+ * octal, which Suricata's keywords here do not) ---- */
 
 static int parse_i64(const char *s, int64_t *out)
 {
@@ -67,7 +58,7 @@ static int parse_cmp(const char *s0, struct numcmp *c, uint64_t max)
 	if (strlen(s0) >= sizeof(s))
 		return -1;
 	str_lcpy(s, s0, sizeof(s));
-	char *p = trim(s), *sep;
+	char *p = kw_trim(s), *sep;
 	if ((sep = strstr(p, "<>"))) {
 		*sep = '\0';
 		if (parse_i64(p, &a) || parse_i64(sep + 2, &b) || a < 0 || b <= a || (uint64_t)b > max)
@@ -93,25 +84,6 @@ static int parse_cmp(const char *s0, struct numcmp *c, uint64_t max)
 		return -1;
 	*c = (struct numcmp){ (uint8_t)op, (uint64_t)a, 0 };
 	return 0;
-}
-
-static struct app_cond *add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc)
-{
-	if (r->nac >= RULE_MAX_APP_COND) {
-		snprintf(pc->err, sizeof(pc->err), "more than %d app-layer conditions",
-			 RULE_MAX_APP_COND);
-		return NULL;
-	}
-	if (!r->alproto)
-		r->alproto = alp;
-	if (!r->ac && !(r->ac = v_calloc(RULE_MAX_APP_COND, sizeof(*r->ac)))) {
-		snprintf(pc->err, sizeof(pc->err), "out of memory");
-		return NULL;
-	}
-	struct app_cond *c = &r->ac[r->nac++];
-	memset(c, 0, sizeof(*c));
-	c->type = type;
-	return c;
 }
 
 /* A header check hc of the rule, set to c. */
@@ -168,7 +140,7 @@ int kw_gap_date(const char *s0, int64_t *out)
 	if (strlen(s0) >= sizeof(buf))
 		return -1;
 	str_lcpy(buf, s0, sizeof(buf));
-	const char *s = trim(buf);
+	const char *s = kw_trim(buf);
 	if (!*s)
 		return -1;
 	/* four digits: a year (2015 is 2015-01-01, as Suricata 9 and the
@@ -239,7 +211,7 @@ static int tls_date(struct rule *r, const char *arg, uint32_t which, const char 
 	if (strlen(arg) >= sizeof(tmp))
 		FAIL("%s: value too long \"%.40s...\"", kw, arg);
 	str_lcpy(tmp, arg, sizeof(tmp));
-	char *t = trim(tmp), *sep;
+	char *t = kw_trim(tmp), *sep;
 	struct numcmp c = { CMP_EQ, 0, 0 };
 	int64_t a, b;
 	if (*t == '<' || *t == '>') {
@@ -262,7 +234,7 @@ static int tls_date(struct rule *r, const char *arg, uint32_t which, const char 
 	}
 	c.a = (uint64_t)a;
 	c.b = (uint64_t)b;
-	struct app_cond *ac = add_ac(r, AC_TLS_VALIDITY, ALP_TLS, pc);
+	struct app_cond *ac = kw_add_ac(r, AC_TLS_VALIDITY, ALP_TLS, pc);
 	if (!ac)
 		return -1;
 	ac->mask = which;
@@ -275,7 +247,7 @@ static int tls_flag(struct rule *r, const char *arg, uint32_t which, const char 
 {
 	if (arg && *arg)
 		FAIL("%s takes no value (got \"%s\")", kw, arg);
-	struct app_cond *ac = add_ac(r, AC_TLS_VALIDITY, ALP_TLS, pc);
+	struct app_cond *ac = kw_add_ac(r, AC_TLS_VALIDITY, ALP_TLS, pc);
 	if (!ac)
 		return -1;
 	ac->mask = which;
@@ -331,7 +303,7 @@ int kw_fragoffset(struct rule *r, const char *arg, struct parse_ctx *pc)
 		FAIL("fragoffset needs a value: [!|<|>]N");
 	char tmp[32];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	const char *t = trim(tmp);
+	const char *t = kw_trim(tmp);
 	/* Suricata takes one mode and a number, 0 .. 8191 */
 	if (strlen(arg) >= sizeof(tmp) || ((*t == '<' || *t == '>') && t[1] == '=') ||
 	    strstr(t, "<>") || (isdigit((unsigned char)*t) && strchr(t, '-')) ||
@@ -355,7 +327,7 @@ int kw_ipopts(struct rule *r, const char *arg, struct parse_ctx *pc)
 		FAIL("ipopts needs a value: rr, eol, nop, ts, sec, esec, lsrr, ssrr, satid, rtralt or any");
 	char tmp[16];
 	str_lcpy(tmp, arg, sizeof(tmp));
-	const char *t = trim(tmp);
+	const char *t = kw_trim(tmp);
 	for (size_t i = 0; i < ARRAY_SIZE(ipopt_names); i++)
 		if (strlen(arg) < sizeof(tmp) && !strcasecmp(t, ipopt_names[i].name)) {
 			struct numcmp c = { CMP_EQ, ipopt_names[i].bit, 0 };
@@ -389,7 +361,7 @@ static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char 
 	if (!a || !*a)
 		return 0;
 	str_lcpy(tmp, a, sizeof(tmp));
-	const char *t = trim(tmp);
+	const char *t = kw_trim(tmp);
 	uint8_t side = !strcmp(t, "to_server") ? 1 : !strcmp(t, "to_client") ? 2 : 0;
 	if (!side)
 		FAIL("%s takes no value (got \"%s\")", buffer_names[b], a);
@@ -487,7 +459,7 @@ static int rpc_num(const char *s0, bool star, uint32_t *out, bool *any)
 	if (strlen(s0) >= sizeof(tmp))
 		return -1;
 	str_lcpy(tmp, s0, sizeof(tmp));
-	const char *s = trim(tmp);
+	const char *s = kw_trim(tmp);
 	*any = false;
 	if (star && (!strcmp(s, "*") || !*s)) {
 		*any = true;
@@ -525,11 +497,11 @@ int kw_rpc(struct rule *r, const char *arg, struct parse_ctx *pc)
 		FAIL("rpc given twice");
 	bool any_v = true, any_p = true, any;
 	if (rpc_num(part[0], false, &g->prog, &any) < 0)
-		FAIL("rpc: bad program number \"%s\" (0 to 4294967295)", trim(part[0]));
+		FAIL("rpc: bad program number \"%s\" (0 to 4294967295)", kw_trim(part[0]));
 	if (n > 1 && rpc_num(part[1], true, &g->vers, &any_v) < 0)
-		FAIL("rpc: bad version \"%s\" (a number or *)", trim(part[1]));
+		FAIL("rpc: bad version \"%s\" (a number or *)", kw_trim(part[1]));
 	if (n > 2 && rpc_num(part[2], true, &g->proc, &any_p) < 0)
-		FAIL("rpc: bad procedure \"%s\" (a number or *)", trim(part[2]));
+		FAIL("rpc: bad procedure \"%s\" (a number or *)", kw_trim(part[2]));
 	g->rpc = true;
 	g->rpc_vers = !any_v;
 	g->rpc_proc = !any_p;
@@ -763,7 +735,7 @@ static int var_cond(struct rule *r, const char *arg, uint8_t kind, const char *k
 	if (strlen(comma + 1) >= sizeof(tmp))
 		FAIL("%s: content too long", kw);
 	str_lcpy(tmp, comma + 1, sizeof(tmp));
-	char *t = trim(tmp);
+	char *t = kw_trim(tmp);
 	size_t tl = strlen(t);
 	if (tl < 2 || t[0] != '"' || t[tl - 1] != '"')
 		FAIL("%s: the content must be quoted: NAME,\"CONTENT\"", kw);

@@ -73,6 +73,11 @@ struct kw_num {
 
 /* Reads arg as k says: 0 with *out (and *neg for KN_BANG_NEG), or -1 with
  * err naming the keyword and quoting the value. */
+/* kw.c's helpers that the keywords of kw_gap.c share: a string trimmed of
+ * white space in place, and one more app-layer condition of the rule (its
+ * protocol alp if it has none), NULL with pc->err when full. */
+char *kw_trim(char *s);
+struct app_cond *kw_add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc);
 int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bool *neg,
 		 char *err, size_t errlen);
 
