@@ -71,7 +71,9 @@ static int parse_i64(const char *s, int64_t *out)
 		s++;
 	if (!*s)
 		return -1;
-	long long v = strtoll(s, &end, 0);
+	/* decimal, or hex with 0x; not octal: "010" is ten, as Suricata reads it */
+	const char *d = *s == '-' || *s == '+' ? s + 1 : s;
+	long long v = strtoll(s, &end, d[0] == '0' && (d[1] == 'x' || d[1] == 'X') ? 16 : 10);
 	while (isspace((unsigned char)*end))
 		end++;
 	if (errno || *end)

@@ -1374,6 +1374,12 @@ static void test_kw_num_parse(void **state)
 	rule_free(r);
 	assert_null(parse("alert dns any any -> any any (dns.opcode:16; sid:3;)"));
 	assert_string_equal(pc.err, "dns.opcode: bad value \"16\"");
+	/* decimal with a leading zero (not octal, as Suricata), and hex with 0x */
+	r = parse("alert ip any any -> any any (ttl:010; id:0x10; sid:4;)");
+	assert_non_null(r);
+	assert_int_equal(r->hdr[HC_TTL].a, 10);
+	assert_int_equal(r->hdr[HC_ID].a, 16);
+	rule_free(r);
 }
 
 static void test_config_rule(void **state)
