@@ -63,7 +63,7 @@ static int need_arg(const char *arg, const char *kw, struct parse_ctx *pc)
 	return 0;
 }
 
-static int parse_i64(const char *s, int64_t *out)
+int kw_i64(const char *s, int64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -83,16 +83,18 @@ static int parse_i64(const char *s, int64_t *out)
 }
 
 /* N, !N, <N, >N, <=N, >=N, N<>M (exclusive), N-M (inclusive). */
-static int parse_numcmp(const char *s0, struct numcmp *c, uint64_t max)
+int kw_numcmp(const char *s0, struct numcmp *c, uint64_t max)
 {
 	char s[64];
 	int64_t a, b;
+	if (strlen(s0) >= sizeof(s))
+		return -1; /* not cut to a number that would parse */
 	str_lcpy(s, s0, sizeof(s));
 	char *p = kw_trim(s);
 	char *sep;
 	if ((sep = strstr(p, "<>"))) {
 		*sep = '\0';
-		if (parse_i64(p, &a) || parse_i64(sep + 2, &b) || a < 0 || b < a || (uint64_t)b > max)
+		if (kw_i64(p, &a) || kw_i64(sep + 2, &b) || a < 0 || b <= a || (uint64_t)b > max)
 			return -1;
 		c->op = CMP_RANGE_EX;
 		c->a = (uint64_t)a;
@@ -106,16 +108,16 @@ static int parse_numcmp(const char *s0, struct numcmp *c, uint64_t max)
 	else if (p[0] == '>') { op = CMP_GT; p++; }
 	else if (p[0] == '!') { op = CMP_NE; p += p[1] == '=' ? 2 : 1; }
 	else if (p[0] == '=') { p++; }
-	if (op == CMP_EQ && (sep = strchr(p + 1, '-'))) {
+	if (op == CMP_EQ && *p && (sep = strchr(p + 1, '-'))) {
 		*sep = '\0';
-		if (parse_i64(p, &a) || parse_i64(sep + 1, &b) || a < 0 || b < a || (uint64_t)b > max)
+		if (kw_i64(p, &a) || kw_i64(sep + 1, &b) || a < 0 || b < a || (uint64_t)b > max)
 			return -1;
 		c->op = CMP_RANGE_IN;
 		c->a = (uint64_t)a;
 		c->b = (uint64_t)b;
 		return 0;
 	}
-	if (parse_i64(p, &a) || a < 0 || (uint64_t)a > max)
+	if (kw_i64(p, &a) || a < 0 || (uint64_t)a > max)
 		return -1;
 	c->op = (uint8_t)op;
 	c->a = (uint64_t)a;
@@ -260,7 +262,7 @@ int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bo
 			return 0;
 		}
 	}
-	if (parse_numcmp(t, out, k->max) < 0 || ((k->flags & KN_EQ_ONLY) && out->op != CMP_EQ)) {
+	if (kw_numcmp(t, out, k->max) < 0 || ((k->flags & KN_EQ_ONLY) && out->op != CMP_EQ)) {
 		if (k->flags & KN_EQ_ONLY)
 			snprintf(err, errlen, "%s: \"%s\" is not a number from 0 to %llu", k->kw, arg,
 				 (unsigned long long)k->max);
@@ -322,7 +324,7 @@ static int parse_numvar(const struct rule *r, const char *s, struct numvar *nv)
 {
 	int64_t v;
 	nv->var = -1;
-	if (parse_i64(s, &v) == 0) {
+	if (kw_i64(s, &v) == 0) {
 		nv->v = v;
 		return 0;
 	}
@@ -804,7 +806,7 @@ static int kw_fast_pattern(struct rule *r, const char *arg, struct parse_ctx *pc
 		if (!comma)
 			FAIL("fast_pattern: expected only or offset,length");
 		*comma = '\0';
-		if (parse_i64(tmp, &off) || parse_i64(comma + 1, &len) || off < 0 || len <= 0 ||
+		if (kw_i64(tmp, &off) || kw_i64(comma + 1, &len) || off < 0 || len <= 0 ||
 		    off + len > c->len)
 			FAIL("fast_pattern: bad offset,length \"%s\"", arg);
 		c->fp_off = (uint32_t)off;
@@ -856,7 +858,7 @@ HDR(dsize, "dsize", HC_DSIZE, 65535)
 static int kw_bsize(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	struct numcmp c;
-	if (need_arg(arg, "bsize", pc) || parse_numcmp(arg, &c, UINT32_MAX) < 0)
+	if (need_arg(arg, "bsize", pc) || kw_numcmp(arg, &c, UINT32_MAX) < 0)
 		FAIL("bsize: bad value \"%s\"", arg ? arg : "");
 	struct sm *s = add_sm(r, SM_BSIZE, pc);
 	if (!s)
@@ -930,7 +932,7 @@ static int dataset_kw(struct rule *r, const char *arg, bool rep, struct parse_ct
 		for (int i = 0; i < 5; i++)
 			if (!strcmp(toks[1], ops[i].op))
 				k = i;
-		if (k < 0 || parse_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
+		if (k < 0 || kw_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
 			FAIL("datarep: \"%s %s\" is not an operator (> < >= <= ==) and a value", toks[1], toks[2]);
 		repc.op = ops[k].c;
 		repc.a = (uint64_t)v;
@@ -1195,15 +1197,15 @@ static int byte_opt(struct rule *r, struct sm_byte *b, char **toks, int *i, int 
 	else if (!strcmp(t, "from_beginning")) b->from_beginning = true;
 	else if (!strcmp(t, "from_end")) b->from_end = true;
 	else if (!strncmp(t, "multiplier", 10)) {
-		if (parse_i64(t + 10, &v) || v <= 0 || v > 65535)
+		if (kw_i64(t + 10, &v) || v <= 0 || v > 65535)
 			FAIL("bad multiplier \"%s\"", t);
 		b->multiplier = (int32_t)v;
 	} else if (!strncmp(t, "post_offset", 11)) {
-		if (parse_i64(t + 11, &v) || v < -65535 || v > 65535)
+		if (kw_i64(t + 11, &v) || v < -65535 || v > 65535)
 			FAIL("bad post_offset \"%s\"", t);
 		b->post_offset = (int32_t)v;
 	} else if (!strncmp(t, "bitmask", 7)) {
-		if (parse_i64(t + 7, &v) || v <= 0)
+		if (kw_i64(t + 7, &v) || v <= 0)
 			FAIL("bad bitmask \"%s\"", t);
 		b->bitmask = (uint64_t)v;
 	} else if (!strncmp(t, "endian", 6)) {
@@ -1246,7 +1248,7 @@ static int byte_nbytes(const struct rule *r, struct sm_byte *b, const char *t, s
 		return 0;
 	}
 	/* 0: the rest of the buffer, as a string (byte_test; checked in byte_add) */
-	if (parse_i64(t, &v) || v < 0 || v > 23)
+	if (kw_i64(t, &v) || v < 0 || v > 23)
 		FAIL("bad byte count \"%s\"", t);
 	b->nbytes = (uint8_t)v;
 	return 0;
@@ -1345,7 +1347,7 @@ static int kw_byte_extract(struct rule *r, const char *arg, struct parse_ctx *pc
 	for (int i = 3; i < n; i++) {
 		if (!strncmp(toks[i], "align", 5) && toks[i][5]) {
 			int64_t v;
-			if (parse_i64(toks[i] + 5, &v) || (v != 2 && v != 4))
+			if (kw_i64(toks[i] + 5, &v) || (v != 2 && v != 4))
 				FAIL("byte_extract: align must be 2 or 4");
 			b.align = true;
 			b.post_offset = (int32_t)v; /* reused as the alignment */
@@ -1514,7 +1516,7 @@ static int xbit_parse(struct rule *r, const char *arg, bool xbits, struct parse_
 		int f = sscanf(toks[i], "%31s %31s %c", a, b, &extra);
 		if (f == 2 && !strcmp(a, "expire")) {
 			int64_t v;
-			if (parse_i64(b, &v) || v < 1 || v > 86400 * 365)
+			if (kw_i64(b, &v) || v < 1 || v > 86400 * 365)
 				FAIL("%s: expire wants seconds, got \"%s\"", kw, b);
 			c.expire = (uint32_t)v;
 		} else if (xbits && f == 2 && !strcmp(a, "track")) {
@@ -1569,7 +1571,7 @@ static int kw_tag(struct rule *r, const char *arg, struct parse_ctx *pc)
 		FAIL("tag: \"%s\" is not session or host", toks[0]);
 	if (n >= 3) {
 		int64_t v;
-		if (parse_i64(toks[1], &v) || v < 1 || v > UINT32_MAX)
+		if (kw_i64(toks[1], &v) || v < 1 || v > UINT32_MAX)
 			FAIL("tag: count \"%s\" is not a number from 1", toks[1]);
 		t.count = (uint32_t)v;
 		if (!strcmp(toks[2], "packets")) t.metric = TAG_PACKETS;
@@ -1621,7 +1623,7 @@ static int kw_flowint(struct rule *r, const char *arg, struct parse_ctx *pc)
 	if (c.op != FI_ISSET && c.op != FI_NOTSET) {
 		if (n < 3)
 			FAIL("flowint: %s needs a value", toks[1]);
-		if (parse_i64(toks[2], &c.value) < 0) {
+		if (kw_i64(toks[2], &c.value) < 0) {
 			c.value_var = (int32_t)name_intern(NS_FLOWINT, toks[2]);
 			if (c.value_var < 0)
 				FAIL("flowint: bad value");
@@ -1759,9 +1761,9 @@ static int kw_tos(struct rule *r, const char *arg, struct parse_ctx *pc)
 		char hex[40];
 		snprintf(hex, sizeof(hex), "0%.30s", t);
 		t = hex;
-		if (parse_i64(t, &v) || v < 0 || v > 255)
+		if (kw_i64(t, &v) || v < 0 || v > 255)
 			FAIL("tos: bad value \"%s\"", arg);
-	} else if (parse_i64(t, &v) || v < 0 || v > 255) {
+	} else if (kw_i64(t, &v) || v < 0 || v > 255) {
 		FAIL("tos: bad value \"%s\"", arg);
 	}
 	if (!rule_hdr(r))
@@ -2096,7 +2098,7 @@ static int kw_base64_decode(struct rule *r, const char *arg, struct parse_ctx *p
 			FAIL("base64_decode: \"%s\" given twice", name);
 		seen[k] = true;
 		int64_t v = 0;
-		if (k < 2 && (parse_i64(val, &v) || v < 0 || v > 65535 || (k == 0 && !v)))
+		if (k < 2 && (kw_i64(val, &v) || v < 0 || v > 65535 || (k == 0 && !v)))
 			FAIL("base64_decode: %s wants a number up to 65535, got \"%s\"", name, val);
 		if (k == 0)
 			b.bytes = (uint32_t)v;
@@ -2134,7 +2136,7 @@ static int kw_entropy(struct rule *r, const char *arg, struct parse_ctx *pc)
 		if (!strncmp(t, "bytes", 5) || !strncmp(t, "offset", 6)) {
 			bool by = t[0] == 'b';
 			int64_t v;
-			if (parse_i64(kw_trim(t + (by ? 5 : 6)), &v) || v < 0 || v > UINT32_MAX || (by && !v))
+			if (kw_i64(kw_trim(t + (by ? 5 : 6)), &v) || v < 0 || v > UINT32_MAX || (by && !v))
 				FAIL("entropy: bad %s \"%s\"", by ? "bytes" : "offset", t);
 			if (by)
 				e.bytes = (uint32_t)v;
@@ -2203,7 +2205,7 @@ static int kw_asn1(struct rule *r, const char *arg, struct parse_ctx *pc)
 		} else if (!strcmp(t, "double_overflow")) {
 			a.dbl = any = true;
 		} else if (!strncmp(t, "oversize_length", 15)) {
-			if (parse_i64(kw_trim(t + 15), &v) || v < 0 || v >= UINT32_MAX)
+			if (kw_i64(kw_trim(t + 15), &v) || v < 0 || v >= UINT32_MAX)
 				FAIL("asn1: bad oversize_length \"%s\"", t);
 			a.oversize = (uint32_t)v;
 			any = true;
@@ -2211,7 +2213,7 @@ static int kw_asn1(struct rule *r, const char *arg, struct parse_ctx *pc)
 			bool rel = t[0] == 'r';
 			if (off)
 				FAIL("asn1: one offset only");
-			if (parse_i64(kw_trim(t + 15), &v) || v < (rel ? -65535 : 0) || v > 65535)
+			if (kw_i64(kw_trim(t + 15), &v) || v < (rel ? -65535 : 0) || v > 65535)
 				FAIL("asn1: bad %s", t);
 			a.relative = rel;
 			a.offset = (int32_t)v;
@@ -2244,7 +2246,7 @@ static int flow_count(struct rule *r, const char *arg, bool bytes, struct parse_
 	struct numcmp c;
 	if (!dir)
 		FAIL("%s: \"%s\" is not toserver, toclient or either", kw, toks[0]);
-	if (parse_numcmp(toks[1], &c, UINT64_MAX / 2) < 0)
+	if (kw_numcmp(toks[1], &c, UINT64_MAX / 2) < 0)
 		FAIL("%s: bad value \"%s\"", kw, toks[1]);
 	struct flow_counts *fc = rule_fc(r);
 	if (!fc)
@@ -2265,7 +2267,7 @@ static int kw_flow_age(struct rule *r, const char *arg, struct parse_ctx *pc)
 	struct flow_counts *fc = rule_fc(r);
 	if (!fc)
 		FAIL("out of memory");
-	if (need_arg(arg, "flow.age", pc) || parse_numcmp(arg, &fc->fage, UINT32_MAX) < 0)
+	if (need_arg(arg, "flow.age", pc) || kw_numcmp(arg, &fc->fage, UINT32_MAX) < 0)
 		FAIL("flow.age: bad value \"%s\"", arg ? arg : "");
 	fc->has_fage = true;
 	return 0;
@@ -2294,7 +2296,7 @@ static int kw_vlan_id(struct rule *r, const char *arg, struct parse_ctx *pc)
 	struct flow_counts *fc = rule_fc(r);
 	if (!fc)
 		FAIL("out of memory");
-	if (n < 1 || n > 2 || parse_numcmp(toks[0], &fc->vlan, 4095) < 0)
+	if (n < 1 || n > 2 || kw_numcmp(toks[0], &fc->vlan, 4095) < 0)
 		FAIL("vlan.id: expected an id 0-4095 (N, !N, <N, >N, N-M) and an optional layer, got \"%s\"", arg);
 	fc->vlan_layer = VLAN_ANY;
 	if (n == 2) {
@@ -2303,7 +2305,7 @@ static int kw_vlan_id(struct rule *r, const char *arg, struct parse_ctx *pc)
 			fc->vlan_layer = VLAN_ALL;
 		else if (!strcmp(toks[1], "any"))
 			fc->vlan_layer = VLAN_ANY;
-		else if (parse_i64(toks[1], &l) == 0 && l >= -1 && l <= 2)
+		else if (kw_i64(toks[1], &l) == 0 && l >= -1 && l <= 2)
 			fc->vlan_layer = (int8_t)l;
 		else
 			FAIL("vlan.id: layer \"%s\" is not 0, 1, 2, -1, any or all", toks[1]);
@@ -2376,7 +2378,7 @@ static int kw_stream_size(struct rule *r, const char *arg, struct parse_ctx *pc)
 	int64_t v;
 	if (k < 0)
 		FAIL("stream_size: \"%s\" is not one of < > = != <= >=", toks[1]);
-	if (parse_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
+	if (kw_i64(toks[2], &v) || v < 0 || v > UINT32_MAX)
 		FAIL("stream_size: \"%s\" is not a number up to 4294967295", toks[2]);
 	fc->ssize.op = ops[k].cmp;
 	fc->ssize.a = (uint64_t)v;
@@ -2413,7 +2415,7 @@ static int kw_urilen(struct rule *r, const char *arg, struct parse_ctx *pc)
 		else if (strcmp(opt, "norm"))
 			FAIL("urilen: expected raw or norm after the comma, got \"%s\"", opt);
 	}
-	if (parse_numcmp(tmp, &cmpv, 65535) < 0)
+	if (kw_numcmp(tmp, &cmpv, 65535) < 0)
 		FAIL("urilen: bad value \"%s\"", arg ? arg : "");
 	struct sm_list *l = &r->lists[raw ? BUF_HTTP_URI_RAW : BUF_HTTP_URI];
 	struct sm *v = v_realloc(l->v, (l->cnt + 1) * sizeof(*v));
@@ -2632,7 +2634,7 @@ static int kw_dcerpc_iface(struct rule *r, const char *a, struct parse_ctx *pc)
 		if (*v == '=')
 			v++;
 		str_lcpy(num, v, sizeof(num));
-		if (parse_numcmp(num, &n, 65535) < 0)
+		if (kw_numcmp(num, &n, 65535) < 0)
 			FAIL("dcerpc.iface: bad version \"%s\"", toks[i]);
 		have_ver = true;
 	}
@@ -2758,7 +2760,7 @@ static int ldap_resp_cond(struct rule *r, const char *a, uint8_t type, const cha
 			idx = LDAP_IDX_ANY;
 		else if (!strcmp(toks[1], "all"))
 			idx = LDAP_IDX_ALL;
-		else if (!parse_i64(toks[1], &i) && i > -65536 && i < 65536)
+		else if (!kw_i64(toks[1], &i) && i > -65536 && i < 65536)
 			idx = (uint32_t)(int32_t)i;
 		else
 			FAIL("%s: bad index \"%s\" (a number, any or all)", kw, toks[1]);
@@ -2936,7 +2938,7 @@ static int h2_cond(struct rule *r, const char *a, int what, const char *kw, stru
 		int v = what == H2_C_FRAMETYPE ? h2_frametype_lookup(t) : h2_errorcode_lookup(t);
 		if (v >= 0)
 			n.a = (uint64_t)v;
-		else if (parse_numcmp(t, &n, what == H2_C_FRAMETYPE ? 255 : UINT32_MAX) < 0)
+		else if (kw_numcmp(t, &n, what == H2_C_FRAMETYPE ? 255 : UINT32_MAX) < 0)
 			FAIL("%s: unknown %s \"%s\"", kw, what == H2_C_FRAMETYPE ? "frame type" : "error code", t);
 	} else if (what == H2_C_SETTINGS) {
 		/* SETTINGS_NAME[ op value] */
@@ -2948,7 +2950,7 @@ static int h2_cond(struct rule *r, const char *a, int what, const char *kw, stru
 		int v = h2_setting_lookup(name);
 		if (v < 0) {
 			int64_t x;
-			if (parse_i64(name, &x) || x < 0 || x > 65535)
+			if (kw_i64(name, &x) || x < 0 || x > 65535)
 				FAIL("%s: unknown setting \"%s\"", kw, name);
 			v = (int)x;
 		}
@@ -2956,9 +2958,9 @@ static int h2_cond(struct rule *r, const char *a, int what, const char *kw, stru
 		char *rest = kw_trim(t + k);
 		if (!*rest)
 			valueless = true;
-		else if (parse_numcmp(rest, &n, UINT32_MAX) < 0)
+		else if (kw_numcmp(rest, &n, UINT32_MAX) < 0)
 			FAIL("%s: bad value \"%s\"", kw, rest);
-	} else if (parse_numcmp(t, &n, what == H2_C_PRIORITY ? 255 : what == H2_C_WINDOW ? 0x7fffffff
+	} else if (kw_numcmp(t, &n, what == H2_C_PRIORITY ? 255 : what == H2_C_WINDOW ? 0x7fffffff
 											  : UINT32_MAX) < 0) {
 		FAIL("%s: bad value \"%s\"", kw, t);
 	}
@@ -2998,7 +3000,7 @@ static int kw_rfb_secresult(struct rule *r, const char *a, struct parse_ctx *pc)
 		n.a = 2;
 	else if (!strcasecmp(w, "unknown"))
 		unknown = 1;
-	else if (parse_numcmp(w, &n, UINT32_MAX) < 0)
+	else if (kw_numcmp(w, &n, UINT32_MAX) < 0)
 		FAIL("rfb.secresult: bad value \"%s\"", a);
 	struct app_cond *c = kw_add_ac(r, AC_RFB_SECRESULT, ALP_RFB, pc);
 	if (!c)
@@ -3037,7 +3039,7 @@ static int kw_websocket_flags(struct rule *r, const char *a, struct parse_ctx *p
 			eq[-1] = '\0';
 		}
 		*eq = '\0';
-		if (parse_i64(kw_trim(t + 1), &m) || parse_i64(kw_trim(eq + 1), &v) || m <= 0 || m > 255 ||
+		if (kw_i64(kw_trim(t + 1), &m) || kw_i64(kw_trim(eq + 1), &v) || m <= 0 || m > 255 ||
 		    v < 0 || v > 255)
 			FAIL("websocket.flags: bad value \"%s\"", a);
 		mask = (uint32_t)m;
@@ -3380,7 +3382,7 @@ static int ntp_field(struct rule *r, const char *arg, const char *kw, uint8_t of
 			snprintf(t + lead, sizeof(tmp) - lead, "%zu", i);
 	uint64_t max = mask >> __builtin_ctz(mask);
 	struct numcmp c;
-	if (parse_numcmp(t, &c, max) < 0)
+	if (kw_numcmp(t, &c, max) < 0)
 		FAIL("%s: expected N, !N, <N, >N, <=N, >=N, N-M or N<>M up to %llu%s, not \"%s\"", kw,
 		     (unsigned long long)max, nnames ? " or a mode name" : "", t);
 	/* (op, op2, negate, value) for each byte_test */
@@ -3472,7 +3474,7 @@ static int kw_ftp_dynamic_port(struct rule *r, const char *arg, struct parse_ctx
 	struct app_cond *c = kw_add_ac(r, AC_FTP_DYNPORT, ALP_FTP, pc);
 	if (!c)
 		return -1;
-	if (parse_numcmp(arg, &c->c, 65535) < 0)
+	if (kw_numcmp(arg, &c->c, 65535) < 0)
 		FAIL("ftp.dynamic_port: bad value \"%s\"", arg);
 	return 0;
 }
@@ -3642,7 +3644,7 @@ static int kw_filesize(struct rule *r, const char *arg, struct parse_ctx *pc)
 	struct app_cond *c = kw_add_ac(r, AC_FILESIZE, ALP_UNKNOWN, pc);
 	if (!c)
 		return -1;
-	if (parse_numcmp(out, &c->c, (uint64_t)INT64_MAX) < 0)
+	if (kw_numcmp(out, &c->c, (uint64_t)INT64_MAX) < 0)
 		FAIL("filesize: bad value \"%s\" (N, <N, >N, N<>M, N-M; KB, MB, GB)", arg);
 	c->mask = side;
 	return 0;

@@ -30,61 +30,7 @@
 #include "util.h"
 #include "xform.h"
 
-/* ---- kw.c's number reading, in base 10 (kw.c's takes 0x and leading-zero
- * octal, which Suricata's keywords here do not) ---- */
-
-static int parse_i64(const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (!*s)
-		return -1;
-	long long v = strtoll(s, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* N, !N, <N, >N, <=N, >=N, N<>M (exclusive), N-M (inclusive), 0..max */
-static int parse_cmp(const char *s0, struct numcmp *c, uint64_t max)
-{
-	char s[64];
-	int64_t a, b;
-	if (strlen(s0) >= sizeof(s))
-		return -1;
-	str_lcpy(s, s0, sizeof(s));
-	char *p = kw_trim(s), *sep;
-	if ((sep = strstr(p, "<>"))) {
-		*sep = '\0';
-		if (parse_i64(p, &a) || parse_i64(sep + 2, &b) || a < 0 || b <= a || (uint64_t)b > max)
-			return -1;
-		*c = (struct numcmp){ CMP_RANGE_EX, (uint64_t)a, (uint64_t)b };
-		return 0;
-	}
-	int op = CMP_EQ;
-	if (p[0] == '<' && p[1] == '=') { op = CMP_LE; p += 2; }
-	else if (p[0] == '>' && p[1] == '=') { op = CMP_GE; p += 2; }
-	else if (p[0] == '<') { op = CMP_LT; p++; }
-	else if (p[0] == '>') { op = CMP_GT; p++; }
-	else if (p[0] == '!') { op = CMP_NE; p += p[1] == '=' ? 2 : 1; }
-	else if (p[0] == '=') { p++; }
-	if (op == CMP_EQ && *p && (sep = strchr(p + 1, '-'))) {
-		*sep = '\0';
-		if (parse_i64(p, &a) || parse_i64(sep + 1, &b) || a < 0 || b < a || (uint64_t)b > max)
-			return -1;
-		*c = (struct numcmp){ CMP_RANGE_IN, (uint64_t)a, (uint64_t)b };
-		return 0;
-	}
-	if (parse_i64(p, &a) || a < 0 || (uint64_t)a > max)
-		return -1;
-	*c = (struct numcmp){ (uint8_t)op, (uint64_t)a, 0 };
-	return 0;
-}
+/* ---- a header check (kw.c reads the numbers: kw_i64, kw_numcmp) ---- */
 
 /* A header check hc of the rule, set to c. */
 static int add_hdr(struct rule *r, int hc, const struct numcmp *c, const char *kw,
@@ -307,7 +253,7 @@ int kw_fragoffset(struct rule *r, const char *arg, struct parse_ctx *pc)
 	/* Suricata takes one mode and a number, 0 .. 8191 */
 	if (strlen(arg) >= sizeof(tmp) || ((*t == '<' || *t == '>') && t[1] == '=') ||
 	    strstr(t, "<>") || (isdigit((unsigned char)*t) && strchr(t, '-')) ||
-	    parse_cmp(t, &c, 0x1fff) < 0)
+	    kw_numcmp(t, &c, 0x1fff) < 0)
 		FAIL("fragoffset: bad value \"%s\" ([!|<|>]N, N 0 to 8191)", arg);
 	return add_hdr(r, HC_FRAGOFF, &c, "fragoffset", pc);
 }
@@ -342,7 +288,7 @@ int kw_ipopts(struct rule *r, const char *arg, struct parse_ctx *pc)
 int kw_vlan_layers(struct rule *r, const char *arg, struct parse_ctx *pc)
 {
 	struct numcmp c;
-	if (!arg || !*arg || parse_cmp(arg, &c, 255) < 0)
+	if (!arg || !*arg || kw_numcmp(arg, &c, 255) < 0)
 		FAIL("vlan.layers: bad value \"%s\" (N, !N, <N, >N, <=N, >=N, N-M, N<>M)", arg ? arg : "");
 	return add_hdr(r, HC_VLAN_LAYERS, &c, "vlan.layers", pc);
 }
@@ -466,7 +412,7 @@ static int rpc_num(const char *s0, bool star, uint32_t *out, bool *any)
 		return 0;
 	}
 	int64_t v;
-	if (strspn(s, "0123456789") != strlen(s) || parse_i64(s, &v) < 0 || v > UINT32_MAX)
+	if (strspn(s, "0123456789") != strlen(s) || kw_i64(s, &v) < 0 || v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;

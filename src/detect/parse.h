@@ -77,6 +77,11 @@ struct kw_num {
  * white space in place, and one more app-layer condition of the rule (its
  * protocol alp if it has none), NULL with pc->err when full. */
 char *kw_trim(char *s);
+/* A number, decimal or 0x hex, white space around it allowed: 0, or -1. */
+int kw_i64(const char *s, int64_t *out);
+/* N, !N, <N, >N, <=N, >=N, N<>M (exclusive, N < M), N-M (inclusive), from 0
+ * to max: 0 with *c, or -1. */
+int kw_numcmp(const char *s, struct numcmp *c, uint64_t max);
 struct app_cond *kw_add_ac(struct rule *r, uint8_t type, uint8_t alp, struct parse_ctx *pc);
 int kw_num_parse(const struct kw_num *k, const char *arg, struct numcmp *out, bool *neg,
 		 char *err, size_t errlen);
