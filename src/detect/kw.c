@@ -355,7 +355,7 @@ static int new_var(struct rule *r, const char *name, struct parse_ctx *pc)
  * buffer (its value may say the direction), another keyword's alias, a
  * content modifier of the older syntax, a transform. */
 #define KW_FN(c_) static int kw_##c_(struct rule *r, const char *a, struct parse_ctx *pc)
-#define STICKY(c_, buf_, alp_) KW_FN(c_) { return sticky_dir(r, buf_, alp_, a, pc); }
+#define STICKY(c_, buf_, alp_) KW_FN(c_) { return kw_sticky_dir(r, buf_, alp_, a, pc); }
 #define ALIAS(c_, of_) KW_FN(c_) { return kw_##of_(r, a, pc); }
 #define LEGACY(c_, buf_, alp_, name_) KW_FN(c_) { (void)a; return legacy(r, buf_, alp_, name_, pc); }
 #define XFORM(c_, xf_) KW_FN(c_) { return xform_add(r, xf_, a, pc); }
@@ -1927,8 +1927,8 @@ static int sticky(struct rule *r, enum buffer_id b, uint8_t alp)
  * "to_client" says which direction of the transaction the buffer is taken
  * from (Suricata 8: http.connection: to_client); other values are ignored,
  * as before. */
-static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
-		      struct parse_ctx *pc)
+int kw_sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
+		  struct parse_ctx *pc)
 {
 	sticky(r, b, alp);
 	char tmp[16];

@@ -295,25 +295,18 @@ int kw_vlan_layers(struct rule *r, const char *arg, struct parse_ctx *pc)
 
 /* ---- sticky buffers: ldap.*.attribute_type, sdp.* ---- */
 
+/* kw.c's sticky buffer, refusing a value other than a direction */
 static int sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
 		      struct parse_ctx *pc)
 {
-	r->cur_buf = (int16_t)b;
-	r->cur_xl = -1;
-	r->last_content = NULL;
-	if (!r->alproto)
-		r->alproto = alp;
-	char tmp[16];
-	if (!a || !*a)
-		return 0;
-	str_lcpy(tmp, a, sizeof(tmp));
-	const char *t = kw_trim(tmp);
-	uint8_t side = !strcmp(t, "to_server") ? 1 : !strcmp(t, "to_client") ? 2 : 0;
-	if (!side)
-		FAIL("%s takes no value (got \"%s\")", buffer_names[b], a);
-	if (!r->txdir)
-		FAIL("%s: %s: a buffer's direction is for transactional (=>) rules", buffer_names[b], t);
-	return xform_side(r, side, pc);
+	if (a && *a) {
+		char tmp[16];
+		str_lcpy(tmp, a, sizeof(tmp));
+		const char *t = kw_trim(tmp);
+		if (strcmp(t, "to_server") && strcmp(t, "to_client"))
+			FAIL("%s takes no value (got \"%s\")", buffer_names[b], a);
+	}
+	return kw_sticky_dir(r, b, alp, a, pc);
 }
 
 int kw_ldap_request_attribute_type(struct rule *r, const char *a, struct parse_ctx *pc)

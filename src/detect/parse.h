@@ -77,6 +77,11 @@ struct kw_num {
  * white space in place, and one more app-layer condition of the rule (its
  * protocol alp if it has none), NULL with pc->err when full. */
 char *kw_trim(char *s);
+/* Makes buffer b the rule's sticky buffer (protocol alp if it has none);
+ * a value "to_server"/"to_client" picks a direction in a => rule, any
+ * other value is let pass. */
+int kw_sticky_dir(struct rule *r, enum buffer_id b, uint8_t alp, const char *a,
+		  struct parse_ctx *pc);
 /* A number, decimal or 0x hex, white space around it allowed: 0, or -1. */
 int kw_i64(const char *s, int64_t *out);
 /* N, !N, <N, >N, <=N, >=N, N<>M (exclusive, N < M), N-M (inclusive), from 0
