@@ -54,6 +54,22 @@ static uint64_t varint(struct cursor *c)
 	return v;
 }
 
+/* Skips an ACK frame's body (RFC 9000 19.3): largest, delay, the range
+ * count, the first range, the ranges; with ecn (type 0x03) three counts. */
+static void skip_ack(struct cursor *c, bool ecn)
+{
+	varint(c);
+	varint(c);
+	uint64_t ranges = varint(c);
+	varint(c);
+	for (uint64_t i = 0; i < ranges && !c->err; i++) {
+		varint(c);
+		varint(c);
+	}
+	for (int i = 0; ecn && i < 3; i++)
+		varint(c);
+}
+
 /* ---- Google QUIC (Q043-Q046) ----
  *
  * gQUIC's client hello is not TLS: its handshake messages are tag-value
@@ -213,14 +229,7 @@ static void gquic_packet(struct app_ctx *a, struct quic_state *q, int dir, const
 		} else if (ft == 0x01) { /* PING */
 			continue;
 		} else if (ft == 0x02) { /* ACK */
-			varint(&c);
-			varint(&c);
-			uint64_t ranges = varint(&c);
-			varint(&c);
-			for (uint64_t i = 0; i < ranges && !c.err; i++) {
-				varint(&c);
-				varint(&c);
-			}
+			skip_ack(&c, false);
 		} else if (ft == 0x08) { /* a crypto stream */
 			varint(&c);
 			uint64_t l = varint(&c);
@@ -487,19 +496,7 @@ void quic_udp(struct app_ctx *a, struct quic_state *q, int dir, const uint8_t *d
 		if (ft == 0x00 || ft == 0x01) {
 			continue; /* PADDING, PING */
 		} else if (ft == 0x02 || ft == 0x03) { /* ACK */
-			varint(&c);
-			varint(&c);
-			uint64_t ranges = varint(&c);
-			varint(&c);
-			for (uint64_t i = 0; i < ranges && !c.err; i++) {
-				varint(&c);
-				varint(&c);
-			}
-			if (ft == 0x03) {
-				varint(&c);
-				varint(&c);
-				varint(&c);
-			}
+			skip_ack(&c, ft == 0x03);
 		} else if (ft == 0x06) { /* CRYPTO */
 			uint64_t off = varint(&c), l = varint(&c);
 			const uint8_t *data = cur_bytes(&c, (size_t)l);
